@@ -1,0 +1,143 @@
+/**
+ * Array: a concrete value, a device buffer with its abstract value. Immutable;
+ * arithmetic comes from ArrayMethods (shared with Tracer).
+ */
+import { ArrayMethods, type NestedNumbers } from "./array-methods.js";
+import type { Backend } from "./backend/device.js";
+import { getBackend } from "./backend/device.js";
+import type { DType, TypedArray } from "./dtype.js";
+import { BackendError, ShapeError } from "./errors.js";
+import { fmtShape } from "./shape.js";
+import { ShapedArray } from "./trace/core.js";
+
+const JSArray = globalThis.Array; // `Array` below is jaxon's
+
+export class Array extends ArrayMethods {
+  #disposed = false;
+  constructor(
+    readonly aval: ShapedArray,
+    /** The device buffer; its type is the backend's own. */
+    readonly buffer: unknown,
+    readonly backend: Backend = getBackend(),
+  ) {
+    super();
+  }
+
+  /** Wraps host data (already of the right dtype and length) as an Array on a device. */
+  static fromTyped(data: TypedArray, shape: readonly number[], dtype: DType, weakType = false, backend = getBackend()): Array {
+    return new Array(new ShapedArray(shape, dtype, weakType), backend.upload(data, dtype), backend);
+  }
+
+  get device(): string {
+    return this.backend.name;
+  }
+
+  private checkAlive(op: string) {
+    if (this.#disposed) throw new BackendError(`${op}: this array was disposed; its buffer is gone`);
+  }
+
+  /** A copy of the data as a TypedArray (Float32Array for float32, Uint8Array for bool, ...). */
+  async data(): Promise<TypedArray> {
+    this.checkAlive("data()");
+    return this.backend.read(this.buffer, this.dtype, this.size);
+  }
+  async array(): Promise<NestedNumbers> {
+    return nest(await this.data(), this.shape, this.dtype);
+  }
+  async item(): Promise<number> {
+    return scalarOf(await this.data(), this.shape, "item()");
+  }
+  dataSync(): TypedArray {
+    this.checkAlive("dataSync()");
+    if (!this.backend.syncReadable) {
+      throw new BackendError(`dataSync(): the ${this.backend.name} device cannot be read synchronously; use \`await x.data()\``);
+    }
+    return this.backend.readSync(this.buffer, this.dtype, this.size);
+  }
+  arraySync(): NestedNumbers {
+    return nest(this.dataSync(), this.shape, this.dtype);
+  }
+  itemSync(): number {
+    return scalarOf(this.dataSync(), this.shape, "itemSync()");
+  }
+
+  /** Frees the device buffer now. Optional: garbage collection does it too. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.backend.dispose(this.buffer);
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** `Number(x)` and `x > 0` give the value of a size-1 array on a synchronously readable device. */
+  [Symbol.toPrimitive](hint: string): number | string {
+    if (hint === "string") return this.toString();
+    if (this.size !== 1) {
+      throw new ShapeError(
+        `Using an array of shape ${fmtShape(this.shape)} as a JS number needs exactly one element; ` +
+          `reduce it first (x.sum(), x.get(0)) or compare elementwise with x.gt(...)`,
+      );
+    }
+    return this.itemSync();
+  }
+  override valueOf(): number {
+    return this[Symbol.toPrimitive]("number") as number;
+  }
+
+  /** NumPy-like text: `Array([[1, 2], [3, 4]], dtype=float32)`. */
+  override toString(): string {
+    if (!this.backend.syncReadable) return `Array(shape=${fmtShape(this.shape)}, dtype=${this.dtype}, device=${this.device})`;
+    const body = format(this.dataSync(), this.shape, this.dtype);
+    return `Array(${body}, dtype=${this.dtype}${this.weakType ? ", weak_type=True" : ""})`;
+  }
+  [Symbol.for("nodejs.util.inspect.custom")]() {
+    return this.toString();
+  }
+}
+
+function scalarOf(data: TypedArray, shape: readonly number[], op: string): number {
+  if (data.length !== 1) {
+    throw new ShapeError(`${op} needs an array with one element, got shape ${fmtShape(shape)}; use data() or array() instead`);
+  }
+  return data[0];
+}
+
+function nest(data: TypedArray, shape: readonly number[], dtype: DType): NestedNumbers {
+  const conv = dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
+  if (shape.length === 0) return conv(data[0]);
+  const build = (dim: number, offset: number, stride: number): NestedNumbers[] => {
+    const n = shape[dim];
+    const inner = stride / (n || 1);
+    const out: NestedNumbers[] = [];
+    for (let i = 0; i < n; i++) {
+      out.push(dim === shape.length - 1 ? conv(data[offset + i]) : build(dim + 1, offset + i * inner, inner));
+    }
+    return out;
+  };
+  return build(0, 0, data.length || shape.reduce((a, b) => a * b, 1));
+}
+
+function formatNumber(v: number, dtype: DType): string {
+  if (dtype === "bool") return v ? "true" : "false";
+  if (Number.isNaN(v)) return "nan";
+  if (v === Infinity) return "inf";
+  if (v === -Infinity) return "-inf";
+  if (dtype === "float32") return String(Number(Math.fround(v).toPrecision(7)));
+  return String(v);
+}
+
+function format(data: TypedArray, shape: readonly number[], dtype: DType): string {
+  if (shape.length === 0) return formatNumber(data[0], dtype);
+  const strs = JSArray.prototype.map.call(data, (v: number) => formatNumber(v, dtype)) as string[];
+  const rec = (dim: number, offset: number): string => {
+    const n = shape[dim];
+    if (dim === shape.length - 1) return `[${strs.slice(offset, offset + n).join(", ")}]`;
+    const inner = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    const parts: string[] = [];
+    for (let i = 0; i < n; i++) parts.push(rec(dim + 1, offset + i * inner));
+    return `[${parts.join(",\n" + " ".repeat(dim + 7))}]`;
+  };
+  return rec(0, 0);
+}

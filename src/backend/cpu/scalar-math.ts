@@ -1,0 +1,162 @@
+/**
+ * Scalar functions the generated CPU kernels call where JavaScript's `Math`
+ * has no equivalent. All work in float64; float32 results are rounded on store.
+ */
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+/** erf to ~1e-15: Taylor series near 0, a continued fraction for erfc in the tails. */
+export function erf(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    // Σ (-1)^n x^(2n+1) / (n! (2n+1)); terms shrink after n ≈ x², alternating
+    const x2 = x * x;
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 100; n++) {
+      term *= -x2 / n;
+      const t = term / (2 * n + 1);
+      sum += t;
+      if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
+    }
+    return TWO_OVER_SQRT_PI * sum;
+  }
+  const r = erfcLarge(ax);
+  return x > 0 ? 1 - r : r - 1;
+}
+
+/** erfc(x) for x ≥ 2.5 by the continued fraction, evaluated with modified Lentz. */
+function erfcLarge(x: number): number {
+  if (x > 27) return 0;
+  // erfc(x) = exp(-x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + 2/(x + ...)))))
+  const tiny = 1e-300;
+  let f = x;
+  let c = x;
+  let d = 0;
+  for (let n = 1; n < 200; n++) {
+    const a = n / 2;
+    d = x + a * d;
+    d = d === 0 ? tiny : d;
+    c = x + a / c;
+    c = c === 0 ? tiny : c;
+    d = 1 / d;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+}
+
+/** Inverse of erf on (-1, 1): Winitzki's closed form, refined by Newton steps on the exact erf. */
+export function erfInv(y: number): number {
+  if (Number.isNaN(y) || y < -1 || y > 1) return NaN;
+  if (y === 1) return Infinity;
+  if (y === -1) return -Infinity;
+  if (y === 0) return y;
+  const a = 0.147;
+  const ln = Math.log(1 - y * y);
+  const t = 2 / (Math.PI * a) + ln / 2;
+  let x = Math.sign(y) * Math.sqrt(Math.sqrt(t * t - ln / a) - t);
+  for (let i = 0; i < 4; i++) {
+    const err = erf(x) - y;
+    const slope = TWO_OVER_SQRT_PI * Math.exp(-x * x);
+    if (slope === 0) break;
+    // Halley's step: erf'' = -2x erf'
+    const step = err / slope;
+    x -= step / (1 + x * step);
+  }
+  return x;
+}
+
+/** Rounds half away from zero (lax.round's default, AWAY_FROM_ZERO). */
+export function roundAway(x: number): number {
+  return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
+}
+
+/** Rounds half to even (NumPy's round, lax.round with TO_NEAREST_EVEN). */
+export function roundEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+const f64 = new Float64Array(1);
+const u64 = new BigInt64Array(f64.buffer);
+const f32 = new Float32Array(1);
+const u32 = new Int32Array(f32.buffer);
+
+/** The next float64 after x towards y. */
+export function nextAfter64(x: number, y: number): number {
+  if (Number.isNaN(x) || Number.isNaN(y)) return NaN;
+  if (x === y) return y;
+  if (x === 0) return y > 0 ? Number.MIN_VALUE : -Number.MIN_VALUE;
+  f64[0] = x;
+  u64[0] += (y > x) === (x > 0) ? 1n : -1n;
+  return f64[0];
+}
+
+/** The next float32 after x towards y. */
+export function nextAfter32(x: number, y: number): number {
+  if (Number.isNaN(x) || Number.isNaN(y)) return NaN;
+  x = Math.fround(x);
+  y = Math.fround(y);
+  if (x === y) return y;
+  if (x === 0) {
+    u32[0] = 1;
+    return y > 0 ? f32[0] : -f32[0];
+  }
+  f32[0] = x;
+  u32[0] += (y > x) === (x > 0) ? 1 : -1;
+  return f32[0];
+}
+
+/** float → int32 as XLA converts: truncation, NaN to 0, saturating at the ends. */
+export function toInt32(x: number): number {
+  if (Number.isNaN(x)) return 0;
+  if (x >= 2147483647) return 2147483647;
+  if (x <= -2147483648) return -2147483648;
+  return Math.trunc(x);
+}
+
+/** float → uint32: truncation, NaN and negatives to 0, saturating at 2^32 - 1. */
+export function toUint32(x: number): number {
+  if (!(x > 0)) return 0;
+  if (x >= 4294967295) return 4294967295;
+  return Math.trunc(x);
+}
+
+/** x^n for an integer n by repeated squaring (integer_pow). */
+export function ipow(x: number, n: number): number {
+  let base = n < 0 ? 1 / x : x;
+  let e = Math.abs(n);
+  let acc = 1;
+  while (e > 0) {
+    if (e & 1) acc *= base;
+    base *= base;
+    e >>= 1;
+  }
+  return acc;
+}
+
+/** int32 x^n with wrapping multiplication. */
+export function ipowInt(x: number, n: number): number {
+  let acc = 1;
+  let base = x | 0;
+  let e = n;
+  while (e > 0) {
+    if (e & 1) acc = Math.imul(acc, base);
+    base = Math.imul(base, base);
+    e >>= 1;
+  }
+  return acc;
+}
+
+/** Integer division as XLA: truncation, and x / 0 = -1 (all ones) for ints. */
+export function idiv(a: number, b: number): number {
+  return b === 0 ? -1 : Math.trunc(a / b);
+}
+export function irem(a: number, b: number): number {
+  return b === 0 ? a : a % b;
+}
+
+export const scalarMath = { erf, erfInv, roundAway, roundEven, nextAfter64, nextAfter32, toInt32, toUint32, ipow, ipowInt, idiv, irem };

@@ -1,0 +1,53 @@
+/**
+ * What a device does for jaxon: hold buffers, read them back, and run
+ * lowered primitives (kernels, buffer aliases and named routines).
+ */
+import type { DType, TypedArray } from "../dtype.js";
+import type { Kernel } from "./kernel.js";
+
+export type DeviceName = "cpu" | "webgpu";
+
+/**
+ * How a primitive runs on a device, as `src/lax` lowers it:
+ * - kernel: the backend-neutral loop nest (elementwise, views, reductions);
+ * - alias: the output is input `input`'s buffer (a reshape of a contiguous array);
+ * - routine: a named routine with backend-friendly parameters (matmul, sort, gather, ...).
+ */
+export type Lowering =
+  | { kind: "kernel"; kernel: Kernel }
+  | { kind: "alias"; input: number }
+  | { kind: "routine"; routine: string; params: Record<string, unknown> };
+
+export interface Backend<Buf = unknown> {
+  readonly name: DeviceName;
+  /** Whether `readSync` works (the CPU) or only `read` (a GPU). */
+  readonly syncReadable: boolean;
+  upload(data: TypedArray, dtype: DType): Buf;
+  readSync(buf: Buf, dtype: DType, size: number): TypedArray;
+  read(buf: Buf, dtype: DType, size: number): Promise<TypedArray>;
+  /** Runs a lowered primitive; returns one buffer per output. */
+  run(lowering: Lowering, inputs: Buf[], inTypes: BufferType[], outTypes: BufferType[]): Buf[];
+  dispose(buf: Buf): void;
+}
+
+export interface BufferType {
+  shape: readonly number[];
+  dtype: DType;
+}
+
+const backends = new Map<DeviceName, Backend>();
+let defaultName: DeviceName = "cpu";
+
+export function registerBackend(b: Backend) {
+  backends.set(b.name, b);
+}
+
+export function getBackend(name?: DeviceName): Backend {
+  const b = backends.get(name ?? defaultName);
+  if (!b) throw new Error(`no backend named ${String(name)}`);
+  return b;
+}
+
+export function setDefaultBackend(name: DeviceName) {
+  defaultName = name;
+}

@@ -1,0 +1,99 @@
+/**
+ * The backend-neutral kernel: a loop over an iteration space, a scalar
+ * expression over input loads at each point, and an optional reduction over
+ * the innermost loop axes. Every backend compiles this one form (JavaScript
+ * on the CPU, WGSL on WebGPU); `src/lax` lowers primitives into it.
+ *
+ * Each input is read through an affine view of the loop space (strides and
+ * an offset), which is how broadcasting (stride 0), transposes (permuted
+ * strides), reversal (negative strides) and slices (offsets) become index
+ * arithmetic instead of copies.
+ */
+import type { DType } from "../dtype.js";
+import type { Shape } from "../shape.js";
+
+/** Scalar operations every backend implements, from a table (as tinygrad's renderer). */
+export type UnaryOp =
+  | "neg" | "sign" | "floor" | "ceil" | "round" | "abs" | "exp" | "exp2" | "log" | "log1p" | "expm1"
+  | "sin" | "cos" | "tan" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "tanh" | "asinh" | "acosh" | "atanh"
+  | "logistic" | "sqrt" | "rsqrt" | "cbrt" | "erf" | "erf_inv" | "is_finite" | "not" | "reciprocal" | "square";
+export type BinaryOp =
+  | "add" | "sub" | "mul" | "div" | "rem" | "pow" | "max" | "min" | "atan2" | "nextafter"
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or" | "xor" | "shl" | "shr";
+export type ReduceOp = "sum" | "max" | "min" | "prod";
+
+export type Expr =
+  /** Load of kernel input `input` through its view at the current loop point. */
+  | { kind: "input"; input: number; dtype: DType }
+  | { kind: "const"; value: number; dtype: DType }
+  /** The loop index along `axis` (for iota). */
+  | { kind: "index"; axis: number; dtype: DType }
+  | { kind: "unary"; op: UnaryOp; arg: Expr; dtype: DType }
+  | { kind: "binary"; op: BinaryOp; lhs: Expr; rhs: Expr; dtype: DType }
+  /** `cases[which]`, where `which` is bool or int32 (select_n). */
+  | { kind: "select"; which: Expr; cases: Expr[]; dtype: DType }
+  | { kind: "cast"; arg: Expr; dtype: DType }
+  /** Integer power by repeated multiplication (integer_pow). */
+  | { kind: "ipow"; arg: Expr; exponent: number; dtype: DType };
+
+/** An affine view of the loop space onto an input buffer: flat = offset + Σ i_k · strides[k]. */
+export interface View {
+  strides: number[];
+  offset: number;
+}
+
+export interface Kernel {
+  /** The iteration space; the last `reduce.axes` axes are reduced. */
+  loopShape: Shape;
+  inputs: { dtype: DType; view: View }[];
+  expr: Expr;
+  reduce?: { op: ReduceOp; axes: number };
+  /** dtype of the output (the expression's, or the reduction's). */
+  dtype: DType;
+}
+
+// ---- helpers for building expressions -------------------------------------
+
+export const load = (input: number, dtype: DType): Expr => ({ kind: "input", input, dtype });
+export const constant = (value: number, dtype: DType): Expr => ({ kind: "const", value, dtype });
+export const unary = (op: UnaryOp, arg: Expr, dtype: DType = arg.dtype): Expr => ({ kind: "unary", op, arg, dtype });
+export const binary = (op: BinaryOp, lhs: Expr, rhs: Expr, dtype: DType = lhs.dtype): Expr => ({
+  kind: "binary",
+  op,
+  lhs,
+  rhs,
+  dtype,
+});
+export const cast = (arg: Expr, dtype: DType): Expr => (arg.dtype === dtype ? arg : { kind: "cast", arg, dtype });
+
+/** A stable text key for an expression, for kernel caches. */
+export function exprKey(e: Expr): string {
+  switch (e.kind) {
+    case "input":
+      return `$${e.input}`;
+    case "const":
+      return `${e.value}:${e.dtype}`;
+    case "index":
+      return `#${e.axis}:${e.dtype}`;
+    case "unary":
+      return `${e.op}:${e.dtype}(${exprKey(e.arg)})`;
+    case "binary":
+      return `${e.op}:${e.dtype}(${exprKey(e.lhs)},${exprKey(e.rhs)})`;
+    case "select":
+      return `sel:${e.dtype}(${exprKey(e.which)};${e.cases.map(exprKey).join(",")})`;
+    case "cast":
+      return `cast:${e.dtype}(${exprKey(e.arg)})`;
+    case "ipow":
+      return `ipow${e.exponent}:${e.dtype}(${exprKey(e.arg)})`;
+  }
+}
+
+export function kernelKey(k: Kernel): string {
+  return [
+    k.loopShape.join(","),
+    k.inputs.map((i) => `${i.dtype}@${i.view.offset}:${i.view.strides.join(",")}`).join("|"),
+    exprKey(k.expr),
+    k.reduce ? `${k.reduce.op}${k.reduce.axes}` : "",
+    k.dtype,
+  ].join(";");
+}

@@ -1,0 +1,31 @@
+/**
+ * jaxon's typed errors. Each message names the operation, the shapes or dtypes
+ * involved, and what to do about it, so that a user can act on it without
+ * reading jaxon's source.
+ */
+
+/** Base class of every error jaxon throws on purpose. */
+export class JaxonError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Shapes that do not fit an operation (broadcasting, reshape, matmul, axes). */
+export class ShapeError extends JaxonError {}
+
+/** A dtype an operation cannot take, or two that cannot be combined. */
+export class DTypeError extends JaxonError {}
+
+/** A traced value was used where a concrete value is needed (`if`, `Number(x)`). */
+export class ConcretizationError extends JaxonError {}
+
+/** A tracer escaped the transformation that made it and was used afterwards. */
+export class TracerLeakError extends JaxonError {}
+
+/** Something jaxon does not do (yet), or not under this transformation. */
+export class UnsupportedError extends JaxonError {}
+
+/** The device failed: a lost GPU, a shader that did not validate, a missing adapter. */
+export class BackendError extends JaxonError {}

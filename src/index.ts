@@ -1,0 +1,25 @@
+/**
+ * jaxon: JAX for TypeScript. Pure functions over arrays, with `grad`, `vmap`,
+ * `jit` and friends composing freely.
+ */
+import "./backend/cpu/index.js";
+import "./numpy/index.js";
+
+export { Array } from "./array.js";
+export type { ArrayLike, NestedNumbers, IndexItem } from "./array-methods.js";
+export type { DType } from "./dtype.js";
+export * from "./errors.js";
+export { ShapedArray, Tracer } from "./trace/core.js";
+export type { Value } from "./trace/core.js";
+export { ClosedJaxpr, Jaxpr } from "./trace/jaxpr.js";
+export { jvp } from "./transforms/jvp.js";
+export { grad, valueAndGrad, vjp, linearize } from "./transforms/linearize.js";
+export type { GradOptions } from "./transforms/linearize.js";
+export { vmap } from "./transforms/vmap.js";
+export type { VmapOptions } from "./transforms/vmap.js";
+export { makeJaxpr } from "./transforms/make-jaxpr.js";
+export { init, defaultDevice, devicePut, memoryStats } from "./devices.js";
+export * as numpy from "./numpy/index.js";
+export * as np from "./numpy/index.js";
+export * as lax from "./lax/index.js";
+export * as tree from "./tree.js";

@@ -1,0 +1,103 @@
+/**
+ * Cumulative reductions along an axis: cumsum, cumprod, cummax, cummin.
+ * cumsum is linear (its transpose is the reversed cumsum). The others get
+ * their tangents from a log-depth (Hillis–Steele) scan over (value, tangent)
+ * pairs written in lax ops, so every derivative order and vmap work.
+ */
+import { ShapeError } from "../errors.js";
+import { fmtShape, sizeOf } from "../shape.js";
+import type { MaybeZero, Primitive, Value } from "../trace/core.js";
+import { add, asValue, gt, lt, mul, select } from "./elementwise.js";
+import { bind1, definePrimitive, isZero, ShapedArray, Zero } from "./primitive.js";
+import { pad, rev } from "./shape.js";
+
+type CumParams = { axis: number; reverse: boolean };
+type CumOp = "sum" | "prod" | "max" | "min";
+
+/** Shifts `x` by `s` along `axis` towards higher indices, filling with `fill`. */
+function shiftRight(x: Value, axis: number, s: number, fill: number): Value {
+  return pad(
+    x,
+    asValue(fill, x.dtype),
+    x.shape.map((_, i): [number, number, number] => (i === axis ? [s, -s, 0] : [0, 0, 0])),
+  );
+}
+
+const identity: Record<Exclude<CumOp, "sum">, number> = { prod: 1, max: -Infinity, min: Infinity };
+
+/** combine((a, ta), (b, tb)) for the scan over pairs, b being the later element. */
+const combinePairs: Record<Exclude<CumOp, "sum">, (a: Value, ta: Value, b: Value, tb: Value) => [Value, Value]> = {
+  prod: (a, ta, b, tb) => [mul(a, b), add(mul(ta, b), mul(a, tb))],
+  max: (a, ta, b, tb) => {
+    const pickA = gt(a, b);
+    return [select(pickA, a, b), select(pickA, ta, tb)];
+  },
+  min: (a, ta, b, tb) => {
+    const pickA = lt(a, b);
+    return [select(pickA, a, b), select(pickA, ta, tb)];
+  },
+};
+
+function scanPairs(op: Exclude<CumOp, "sum">, x: Value, t: Value, axis: number): Value {
+  const n = x.shape[axis];
+  let v = x;
+  let tv = t;
+  for (let s = 1; s < n; s *= 2) {
+    const [nv, nt] = combinePairs[op](shiftRight(v, axis, s, identity[op]), shiftRight(tv, axis, s, 0), v, tv);
+    v = nv;
+    tv = nt;
+  }
+  return tv;
+}
+
+function defineCumulative(op: CumOp) {
+  const name = `cum${op}`;
+  const prim: Primitive<CumParams> = definePrimitive<CumParams>(name, {
+    abstractEval([x], { axis }) {
+      if (axis < 0 || axis >= x.ndim) throw new ShapeError(`lax.${name}: axis ${axis} is out of range for shape ${fmtShape(x.shape)}`);
+      return [x];
+    },
+    lower: ([x], { axis, reverse }) => ({
+      kind: "routine",
+      routine: "cumulative",
+      params: { op, reverse, outer: sizeOf(x.shape.slice(0, axis)), n: x.shape[axis], inner: sizeOf(x.shape.slice(axis + 1)) },
+    }),
+    jvp([x], [t], params) {
+      const out = bind1(prim, [x], params);
+      if (isZero(t)) return [[out], [new Zero(out.aval.strong())]];
+      if (op === "sum") return [[out], [bind1(prim, [t], params)]];
+      const { axis, reverse } = params;
+      const tangent = reverse ? rev(scanPairs(op, rev(x, [axis]), rev(t, [axis]), axis), [axis]) : scanPairs(op, x, t, axis);
+      return [[out], [tangent]];
+    },
+    transpose:
+      op === "sum"
+        ? ([ct], _x, { axis, reverse }) => [isZero(ct) ? ct : bind1(prim, [ct], { axis, reverse: !reverse })]
+        : undefined,
+    batch: ([x], [b], { axis, reverse }) => [[bind1(prim, [x], { axis: axis < b! ? axis : axis + 1, reverse })], [b]],
+  });
+  return prim;
+}
+
+export const cumsumP = defineCumulative("sum");
+export const cumprodP = defineCumulative("prod");
+export const cummaxP = defineCumulative("max");
+export const cumminP = defineCumulative("min");
+
+const cumulative = (prim: typeof cumsumP) => (x: Value, axis = 0, reverse = false): Value => {
+  const a = axis < 0 ? axis + x.ndim : axis;
+  return bind1(prim, [x], { axis: a, reverse });
+};
+export const cumsum = cumulative(cumsumP);
+export const cumprod = cumulative(cumprodP);
+export const cummax = cumulative(cummaxP);
+export const cummin = cumulative(cumminP);
+
+/** Π_{j≠i} x_j along `axis`, exact when some x_j are zero (prefix × suffix products). */
+export function cumulativeExclusiveProducts(x: Value, axis: number): Value {
+  const before = shiftRight(cumprod(x, axis), axis, 1, 1);
+  const after = rev(shiftRight(cumprod(rev(x, [axis]), axis), axis, 1, 1), [axis]);
+  return mul(before, after);
+}
+
+export type { MaybeZero, ShapedArray };

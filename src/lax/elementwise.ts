@@ -1,0 +1,418 @@
+/**
+ * Elementwise primitives. Operands have equal shapes, or are 0-d scalars that
+ * broadcast (as JAX's jaxprs show: `mul b 2.0`); dtypes must be equal. NumPy
+ * broadcasting and promotion live one level up, in `src/numpy`.
+ *
+ * Each primitive is a handful of lines: its dtype class, its scalar
+ * expression, and one JVP term per operand; the helpers below derive abstract
+ * eval, lowering, symbolic-zero handling and batching from those.
+ */
+import type { ArrayLike } from "../array-methods.js";
+import { ArrayMethods } from "../array-methods.js";
+import type { BinaryOp, Expr, UnaryOp } from "../backend/kernel.js";
+import { binary, cast, constant, load, unary } from "../backend/kernel.js";
+import type { DType } from "../dtype.js";
+import { isFloat, isInt, shortName } from "../dtype.js";
+import { DTypeError, ShapeError } from "../errors.js";
+import { contiguousStrides, fmtShape, shapeEq } from "../shape.js";
+import type { MaybeZero, Params, Primitive, Value } from "../trace/core.js";
+import { bind } from "../trace/core.js";
+import { bind1, definePrimitive, isUndefined, isZero, scalar, ShapedArray, Zero } from "./primitive.js";
+import { broadcastInDim, moveAxis } from "./shape.js";
+import { reduceSum } from "./reduce.js";
+
+// ---- operand conversion ---------------------------------------------------------
+
+/** A JS number or boolean as a weakly typed 0-d array: float32 for non-integers, int32 for integers, bool for booleans. */
+export function weakScalar(x: number | boolean, like?: DType): Value {
+  if (typeof x === "boolean") return scalar(x ? 1 : 0, like ?? "bool", like === undefined);
+  if (like) return scalar(x, like, true);
+  return Number.isInteger(x) ? scalar(x, "int32", true) : scalar(x, "float32", true);
+}
+
+export function asValue(x: ArrayLike, like?: DType): Value {
+  if (x instanceof ArrayMethods) return x as Value;
+  if (typeof x === "number" || typeof x === "boolean") return weakScalar(x, like);
+  throw new DTypeError(`expected an array or a number, got ${typeof x}`);
+}
+
+/** Converts numbers among the operands to the dtype of the first array operand. */
+function operands(xs: ArrayLike[]): Value[] {
+  const first = xs.find((x) => x instanceof ArrayMethods) as Value | undefined;
+  return xs.map((x) => asValue(x, first?.dtype));
+}
+
+// ---- dtype classes ----------------------------------------------------------------
+
+type DTypeClass = "float" | "numeric" | "signed" | "integral" | "any";
+const classOk: Record<DTypeClass, (d: DType) => boolean> = {
+  float: isFloat,
+  numeric: (d) => d !== "bool",
+  signed: (d) => d !== "bool" && d !== "uint32",
+  integral: (d) => d === "bool" || isInt(d),
+  any: () => true,
+};
+const classWords: Record<DTypeClass, string> = {
+  float: "a floating-point dtype (float32, float64); convert with x.astype(\"float32\")",
+  numeric: "a numeric dtype (not bool)",
+  signed: "a signed numeric dtype (float or int32)",
+  integral: "a bool or integer dtype",
+  any: "any dtype",
+};
+
+// ---- the generic elementwise rules ------------------------------------------------------
+
+/** Abstract eval: equal dtypes (of the operands checked), equal shapes or 0-d scalars. */
+function elementwiseShape(name: string, avals: ShapedArray[]): number[] {
+  let shape: readonly number[] = [];
+  for (const a of avals) {
+    if (a.ndim === 0) continue;
+    if (shape.length === 0) shape = a.shape;
+    else if (!shapeEq(shape, a.shape)) {
+      throw new ShapeError(
+        `lax.${name}: operand shapes ${avals.map((x) => fmtShape(x.shape)).join(", ")} differ; lax ops need equal shapes ` +
+          `(or 0-d scalars): use np.${name} for NumPy broadcasting, or lax.broadcastInDim`,
+      );
+    }
+  }
+  return [...shape];
+}
+
+function checkSameDType(name: string, avals: ShapedArray[], cls: DTypeClass): DType {
+  const d = avals[0].dtype;
+  for (const a of avals) {
+    if (a.dtype !== d) {
+      throw new DTypeError(
+        `lax.${name}: operand dtypes ${avals.map((x) => x.dtype).join(", ")} differ; lax ops need equal dtypes: ` +
+          `convert with x.astype(...) or use np.${name}, which promotes`,
+      );
+    }
+  }
+  if (!classOk[cls](d)) throw new DTypeError(`lax.${name}: got ${d}, needs ${classWords[cls]}`);
+  return d;
+}
+
+/** The kernel that runs an elementwise primitive eagerly: a loop over the output, scalars broadcast by stride 0. */
+function elementwiseLowering(scalarFn: (args: Expr[]) => Expr, avals: ShapedArray[], out: ShapedArray) {
+  const strides = contiguousStrides(out.shape);
+  const zeros = out.shape.map(() => 0);
+  return {
+    kind: "kernel" as const,
+    kernel: {
+      loopShape: out.shape,
+      inputs: avals.map((a) => ({ dtype: a.dtype, view: { strides: a.ndim === 0 ? zeros : strides, offset: 0 } })),
+      expr: scalarFn(avals.map((a, i) => load(i, a.dtype))),
+      dtype: out.dtype,
+    },
+  };
+}
+
+/**
+ * Batching: move every batch axis to the front; scalars stay scalars when
+ * unbatched and are broadcast when batched, so the equal-shapes rule holds.
+ */
+export function batchElementwise(prim: Primitive, args: Value[], dims: (number | null)[], params: Params): [Value[], (number | null)[]] {
+  const i0 = dims.findIndex((d) => d !== null);
+  const size = args[i0].shape[dims[i0]!];
+  const logical = args.map((a, i) => (dims[i] === null ? a.shape : a.shape.filter((_, k) => k !== dims[i])));
+  const outShape = logical.find((s) => s.length > 0) ?? [];
+  // fast path: everything batched on the same axis with full shapes
+  if (dims.every((d, i) => d === dims[i0] && logical[i].length === outShape.length)) {
+    const outs = bind(prim, args, params);
+    return [outs, outs.map(() => dims[i0])];
+  }
+  const moved = args.map((a, i) => {
+    const d = dims[i];
+    if (d === null) {
+      return a.ndim === 0 ? a : broadcastInDim(a, [size, ...a.shape], a.shape.map((_, k) => k + 1));
+    }
+    const front = moveAxis(a, d, 0);
+    if (logical[i].length === 0 && outShape.length > 0) return broadcastInDim(front, [size, ...outShape], [0]);
+    return front;
+  });
+  const outs = bind(prim, moved, params);
+  return [outs, outs.map(() => 0)];
+}
+
+/** Zero-aware sum of tangents. */
+export function addTangents(a: MaybeZero, b: MaybeZero): MaybeZero {
+  if (isZero(a)) return b;
+  if (isZero(b)) return a;
+  return add(a, b);
+}
+
+/** Materializes a symbolic zero as an array of zeros. */
+export function instantiate(t: MaybeZero): Value {
+  return isZero(t) ? zerosOf(t.aval) : t;
+}
+export function zerosOf(aval: ShapedArray): Value {
+  const z = scalar(0, aval.dtype, aval.weakType);
+  return aval.ndim === 0 ? z : broadcastInDim(z, aval.shape, []);
+}
+
+/** Broadcasts a 0-d tangent term to the output shape. */
+function fitTo(t: Value, out: ShapedArray): Value {
+  return t.ndim === out.ndim ? t : broadcastInDim(t, out.shape, []);
+}
+
+/** Sums a cotangent down to a 0-d operand's shape (transpose of scalar broadcasting). */
+export function unbroadcast(ct: Value, aval: ShapedArray): Value {
+  if (ct.ndim === aval.ndim) return ct;
+  return reduceSum(ct, ct.shape.map((_, i) => i));
+}
+
+type JvpTerm = (g: Value, primals: Value[], out: Value, params: any) => MaybeZero; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+interface ElementwiseSpec<P extends Params> {
+  /** Which dtypes the operands may have. */
+  dtypes: DTypeClass;
+  /** The scalar expression. */
+  scalar(args: Expr[], params: P, outDtype: DType): Expr;
+  /** One tangent term per operand (null: that operand is not differentiable); undefined: the output's tangent is zero. */
+  jvp?: (JvpTerm | null)[];
+  /** Output dtype, when it differs from the operands' (comparisons give bool). */
+  outDtype?: (d: DType, params: P) => DType;
+  /** Transpose rule, for primitives linear in some operands. */
+  transpose?: (ct: Value, args: (Value | import("./primitive.js").UndefinedPrimal)[], params: P) => MaybeZero[];
+  /** Which operands are checked for dtype equality (default all). */
+  checked?: (avals: ShapedArray[]) => ShapedArray[];
+}
+
+function defineElementwise<P extends Params = Params>(name: string, spec: ElementwiseSpec<P>): Primitive<P> {
+  const prim: Primitive<P> = definePrimitive<P>(name, {
+    abstractEval(avals, params) {
+      const d = checkSameDType(name, spec.checked ? spec.checked(avals) : avals, spec.dtypes);
+      const shape = elementwiseShape(name, avals);
+      const outDtype = spec.outDtype ? spec.outDtype(d, params) : d;
+      return [new ShapedArray(shape, outDtype, avals.every((a) => a.weakType))];
+    },
+    scalar: (args, params, _avals, out) => spec.scalar(args, params, out.dtype),
+    lower: (avals, params, [out]) => elementwiseLowering((args) => spec.scalar(args, params, out.dtype), avals, out),
+    jvp(primals, tangents, params) {
+      const out = bind1(prim, primals, params);
+      let t: MaybeZero = new Zero(out.aval.strong());
+      if (spec.jvp) {
+        tangents.forEach((g, i) => {
+          const term = spec.jvp![i];
+          if (isZero(g) || !term) return;
+          const c = term(g, primals, out, params);
+          if (!isZero(c)) t = addTangents(t, fitTo(c, out.aval));
+        });
+      }
+      return [[out], [t]];
+    },
+    transpose: spec.transpose ? (cts, args, params) => (isZero(cts[0]) ? args.map((a) => new Zero(a.aval)) : spec.transpose!(cts[0], args, params)) : undefined,
+    batch: (args, dims, params) => batchElementwise(prim as unknown as Primitive, args, dims, params),
+  });
+  return prim;
+}
+
+// ---- unary ---------------------------------------------------------------------------
+
+const un = (op: UnaryOp) => ([x]: Expr[], _p: Params, d: DType) => unary(op, x, d);
+
+function defineUnary(name: string, dtypes: DTypeClass, jvp?: JvpTerm | null, op: UnaryOp = name as UnaryOp, extra: Partial<ElementwiseSpec<Params>> = {}) {
+  const prim = defineElementwise(name, { dtypes, scalar: un(op), jvp: jvp === undefined ? undefined : [jvp], ...extra });
+  return [prim, (x: ArrayLike): Value => bind1(prim, [asValue(x, typeof x === "number" ? "float32" : undefined)], {})] as const;
+}
+
+export const [negP, neg] = defineUnary("neg", "numeric", (g) => neg(g), "neg", { transpose: (ct) => [neg(ct)] });
+export const [signP, sign] = defineUnary("sign", "numeric");
+export const [floorP, floor] = defineUnary("floor", "float");
+export const [ceilP, ceil] = defineUnary("ceil", "float");
+export const [isFiniteP, isFiniteFn] = defineUnary("is_finite", "float", undefined, "is_finite", { outDtype: () => "bool" });
+export const [absP, abs] = defineUnary("abs", "signed", (g, [x]) => mul(g, sign(x)));
+export const [expP, exp] = defineUnary("exp", "float", (g, _, y) => mul(g, y));
+export const [exp2P, exp2] = defineUnary("exp2", "float", (g, _, y) => mul(g, mul(y, Math.LN2)));
+export const [logP, log] = defineUnary("log", "float", (g, [x]) => div(g, x));
+export const [log1pP, log1p] = defineUnary("log1p", "float", (g, [x]) => div(g, add(x, 1)));
+export const [expm1P, expm1] = defineUnary("expm1", "float", (g, _, y) => mul(g, add(y, 1)));
+export const [sinP, sin] = defineUnary("sin", "float", (g, [x]) => mul(g, cos(x)));
+export const [cosP, cos] = defineUnary("cos", "float", (g, [x]) => neg(mul(g, sin(x))));
+export const [tanP, tan] = defineUnary("tan", "float", (g, _, y) => mul(g, add(1, square(y))));
+export const [asinP, asin] = defineUnary("asin", "float", (g, [x]) => mul(g, rsqrt(sub(1, square(x)))));
+export const [acosP, acos] = defineUnary("acos", "float", (g, [x]) => neg(mul(g, rsqrt(sub(1, square(x))))));
+export const [atanP, atan] = defineUnary("atan", "float", (g, [x]) => div(g, add(1, square(x))));
+export const [sinhP, sinh] = defineUnary("sinh", "float", (g, [x]) => mul(g, cosh(x)));
+export const [coshP, cosh] = defineUnary("cosh", "float", (g, [x]) => mul(g, sinh(x)));
+export const [tanhP, tanh] = defineUnary("tanh", "float", (g, _, y) => mul(g, sub(1, square(y))));
+export const [asinhP, asinh] = defineUnary("asinh", "float", (g, [x]) => mul(g, rsqrt(add(square(x), 1))));
+export const [acoshP, acosh] = defineUnary("acosh", "float", (g, [x]) => mul(g, rsqrt(mul(sub(x, 1), add(x, 1)))));
+export const [atanhP, atanh] = defineUnary("atanh", "float", (g, [x]) => div(g, sub(1, square(x))));
+export const [logisticP, logistic] = defineUnary("logistic", "float", (g, _, y) => mul(g, mul(y, sub(1, y))));
+export const [sqrtP, sqrt] = defineUnary("sqrt", "float", (g, _, y) => div(g, mul(y, 2)));
+export const [rsqrtP, rsqrt] = defineUnary("rsqrt", "float", (g, [x], y) => mul(g, mul(div(y, x), -0.5)));
+export const [cbrtP, cbrt] = defineUnary("cbrt", "float", (g, _, y) => mul(g, div(1 / 3, square(y))));
+export const [squareP, square] = defineUnary("square", "numeric", (g, [x]) => mul(g, mul(x, 2)));
+export const [reciprocalP, reciprocal] = defineUnary("reciprocal", "float", (g, _, y) => neg(mul(g, square(y))));
+export const [erfP, erf] = defineUnary("erf", "float", (g, [x]) => mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI))));
+export const [erfInvP, erfInv] = defineUnary("erf_inv", "float", (g, _, y) => mul(g, mul(exp(square(y)), Math.sqrt(Math.PI) / 2)));
+export const [notP, not] = defineUnary("not", "integral");
+
+/** lax.round: `"awayFromZero"` (lax's default) or `"toNearestEven"` (NumPy's). */
+export const roundP = defineElementwise<{ method: "awayFromZero" | "toNearestEven" }>("round", {
+  dtypes: "float",
+  scalar: ([x], p) => (p.method === "toNearestEven" ? roundEvenExpr(x) : unary("round", x)),
+});
+function roundEvenExpr(x: Expr): Expr {
+  // round half away from zero, then step back towards x on a tie that landed on an odd number
+  const r = unary("round", x);
+  const half = binary("eq", unary("abs", binary("sub", x, unary("floor", x))), constant(0.5, x.dtype), "bool");
+  const odd = binary("ne", binary("rem", r, constant(2, x.dtype)), constant(0, x.dtype), "bool");
+  const tie = binary("and", half, odd, "bool");
+  return { kind: "select", which: tie, cases: [r, binary("sub", r, binary("mul", constant(2, x.dtype), binary("sub", r, x)))], dtype: x.dtype };
+}
+export function round(x: ArrayLike, method: "awayFromZero" | "toNearestEven" = "awayFromZero"): Value {
+  return bind1(roundP, [asValue(x, "float32")], { method });
+}
+
+export const integerPowP = defineElementwise<{ y: number }>("integer_pow", {
+  dtypes: "numeric",
+  scalar: ([x], p, d) => ({ kind: "ipow", arg: x, exponent: p.y, dtype: d }),
+  jvp: [(g, [x], _y, p: { y: number }) => (p.y === 0 ? mul(g, 0) : mul(g, mul(integerPow(x, p.y - 1), p.y)))],
+});
+export function integerPow(x: ArrayLike, y: number): Value {
+  if (!Number.isInteger(y)) throw new DTypeError(`lax.integerPow: the exponent must be an integer, got ${y}; use lax.pow`);
+  return bind1(integerPowP, [asValue(x, "float32")], { y });
+}
+
+// ---- binary -------------------------------------------------------------------------
+
+const bin = (op: BinaryOp) => ([x, y]: Expr[], _p: Params, d: DType) => binary(op, x, y, d);
+type Undef = import("./primitive.js").UndefinedPrimal;
+
+function defineBinary(name: string, dtypes: DTypeClass, jvp?: (JvpTerm | null)[], op: BinaryOp = name as BinaryOp, extra: Partial<ElementwiseSpec<Params>> = {}) {
+  const prim = defineElementwise(name, { dtypes, scalar: bin(op), jvp, ...extra });
+  return [prim, (x: ArrayLike, y: ArrayLike): Value => bind1(prim, operands([x, y]), {})] as const;
+}
+
+const ctFor = (args: (Value | Undef)[], ...cts: (() => Value)[]): MaybeZero[] =>
+  args.map((a, i) => (isUndefined(a) ? unbroadcast(cts[i](), a.aval) : new Zero((a as Value).aval)));
+
+export const [addP, add] = defineBinary("add", "numeric", [(g) => g, (g) => g], "add", {
+  transpose: (ct, args) => ctFor(args, () => ct, () => ct),
+});
+export const [subP, sub] = defineBinary("sub", "numeric", [(g) => g, (g) => neg(g)], "sub", {
+  transpose: (ct, args) => ctFor(args, () => ct, () => neg(ct)),
+});
+export const [mulP, mul] = defineBinary("mul", "any", [(g, [, y]) => mul(g, y), (g, [x]) => mul(x, g)], "mul", {
+  transpose: (ct, [x, y]) => ctFor([x, y], () => mul(ct, y as Value), () => mul(x as Value, ct)),
+});
+export const [divP, div] = defineBinary("div", "numeric", [(g, [, y]) => div(g, y), (g, [, y], out) => neg(mul(g, div(out, y)))], "div", {
+  transpose: (ct, [x, y]) => {
+    if (isUndefined(y)) throw new Error("div is linear only in its numerator");
+    return ctFor([x, y], () => div(ct, y as Value), () => ct);
+  },
+});
+export const [remP, rem] = defineBinary("rem", "numeric", [
+  (g) => g,
+  (g, [x, y]) => neg(mul(g, mul(sign(div(x, y)), floor(abs(div(x, y)))))),
+]);
+export const [powP, pow] = defineBinary("pow", "numeric", [
+  (g, [x, y]) => mul(g, select(eq(y, 0), zerosOf(y.aval), mul(y, pow(x, sub(y, 1))))),
+  (g, [x], out) => mul(g, mul(select(eq(x, 0), zerosOf(x.aval), log(x)), out)),
+]);
+// max/min split the gradient evenly at ties, as JAX
+const tieSplit = (winner: (a: Value, b: Value) => Value) => (g: Value, a: Value, b: Value) =>
+  mul(g, add(convert(winner(a, b), g.dtype), mul(convert(eq(a, b), g.dtype), 0.5)));
+export const [maxP, max] = defineBinary("max", "any", [(g, [x, y]) => tieSplit(gt)(g, x, y), (g, [x, y]) => tieSplit(gt)(g, y, x)]);
+export const [minP, min] = defineBinary("min", "any", [(g, [x, y]) => tieSplit(lt)(g, x, y), (g, [x, y]) => tieSplit(lt)(g, y, x)]);
+export const [atan2P, atan2] = defineBinary("atan2", "float", [
+  (g, [x, y]) => mul(g, div(y, add(square(x), square(y)))),
+  (g, [x, y]) => neg(mul(g, div(x, add(square(x), square(y))))),
+]);
+export const [nextafterP, nextafter] = defineBinary("nextafter", "float");
+
+const cmp = (name: string) => defineBinary(name, "any", undefined, name as BinaryOp, { outDtype: () => "bool" });
+export const [eqP, eq] = cmp("eq");
+export const [neP, ne] = cmp("ne");
+export const [ltP, lt] = cmp("lt");
+export const [leP, le] = cmp("le");
+export const [gtP, gt] = cmp("gt");
+export const [geP, ge] = cmp("ge");
+export const [andP, and] = defineBinary("and", "integral");
+export const [orP, or] = defineBinary("or", "integral");
+export const [xorP, xor] = defineBinary("xor", "integral");
+
+// ---- select_n, clamp, convert_element_type -------------------------------------------------
+
+/** select_n(which, ...cases): `cases[which]` elementwise; `which` is bool (2 cases) or int32. */
+export const selectNP = defineElementwise("select_n", {
+  dtypes: "any",
+  checked: (avals) => avals.slice(1),
+  scalar: ([which, ...cases], _p, d) => ({ kind: "select", which, cases, dtype: d }),
+  jvp: undefined,
+  transpose: (ct, [which, ...cases]) => {
+    if (isUndefined(which)) throw new Error("select_n is not linear in its predicate");
+    const z = zerosOf(ct.aval);
+    return [
+      new Zero((which as Value).aval),
+      ...cases.map((c, i) =>
+        isUndefined(c) ? unbroadcast(selectN(which as Value, ...cases.map((_, j) => (j === i ? ct : z))), c.aval) : new Zero((c as Value).aval),
+      ),
+    ];
+  },
+});
+// select_n's tangent is the selection of the cases' tangents; written here because it needs them all at once
+selectNP.rules.jvp = (primals, tangents, params) => {
+  const out = bind1(selectNP, primals, params);
+  const ts = tangents.slice(1);
+  if (ts.every(isZero)) return [[out], [new Zero(out.aval.strong())]];
+  const full = ts.map((t) => fitTo(instantiate(t), out.aval));
+  return [[out], [selectN(primals[0], ...full)]];
+};
+const origSelectEval = selectNP.rules.abstractEval;
+selectNP.rules.abstractEval = (avals, params) => {
+  const which = avals[0];
+  if (which.dtype !== "bool" && which.dtype !== "int32") {
+    throw new DTypeError(`lax.selectN: the selector must be bool or int32, got ${which.dtype}`);
+  }
+  if (which.dtype === "bool" && avals.length !== 3) {
+    throw new DTypeError(`lax.selectN: a bool selector needs exactly 2 cases, got ${avals.length - 1}`);
+  }
+  const [out] = origSelectEval(avals, params);
+  return [new ShapedArray(out.shape, out.dtype, avals.slice(1).every((a) => a.weakType))];
+};
+export function selectN(which: ArrayLike, ...cases: ArrayLike[]): Value {
+  const cs = operands(cases);
+  return bind1(selectNP, [asValue(which, "bool"), ...cs], {});
+}
+/** `where`-style select: onTrue where pred, else onFalse. */
+export function select(pred: ArrayLike, onTrue: ArrayLike, onFalse: ArrayLike): Value {
+  return selectN(pred, onFalse, onTrue);
+}
+
+/** clamp(lo, x, hi), with lo and hi scalars or x's shape. */
+export const clampP = defineElementwise("clamp", {
+  dtypes: "numeric",
+  scalar: ([lo, x, hi], _p, d) => binary("min", binary("max", x, lo, d), hi, d),
+  jvp: [
+    (g, [lo, x, hi]) => select(and(gt(lo, x), lt(lo, hi)), g, zerosOf(g.aval)),
+    (g, [lo, x, hi]) => select(and(ge(x, lo), le(x, hi)), g, zerosOf(g.aval)),
+    (g, [, x, hi]) => select(lt(hi, x), g, zerosOf(g.aval)),
+  ],
+});
+export function clamp(lo: ArrayLike, x: ArrayLike, hi: ArrayLike): Value {
+  const [l, v, h] = operands([x, lo, hi]).map((_, i, a) => a[[1, 0, 2][i]]);
+  return bind1(clampP, [l, v, h], {});
+}
+
+export const convertP = defineElementwise<{ newDtype: DType; weakType: boolean }>("convert_element_type", {
+  dtypes: "any",
+  scalar: ([x], p) => cast(x, p.newDtype),
+  outDtype: (_d, p) => p.newDtype,
+  jvp: [(g, _x, out) => (isFloat(out.dtype) && isFloat(g.dtype) ? convert(g, out.dtype) : new Zero(out.aval.strong()))],
+  transpose: (ct, [x]) => [convert(ct, (x as Undef).aval.dtype)],
+});
+convertP.rules.abstractEval = ([x], p) => [new ShapedArray(x.shape, p.newDtype, p.weakType)];
+export function convert(x: ArrayLike, newDtype: DType, weakType = false): Value {
+  const v = asValue(x, newDtype);
+  if (v.dtype === newDtype && v.weakType === weakType) return v;
+  return bind1(convertP, [v], { newDtype, weakType });
+}
+/** JAX's name for `convert`. */
+export const convertElementType = convert;
+
+export function dtypeName(d: DType) {
+  return shortName[d];
+}

@@ -1,0 +1,14 @@
+/**
+ * lax: the primitives as functions (JAX's names, camelCase), plus control flow.
+ * Every primitive is defined once, with all of its rules, in the file of its family.
+ */
+export * from "./elementwise.js";
+export * from "./shape.js";
+export * from "./reduce.js";
+export * from "./cumulative.js";
+export { primitives, isZero, isUndefined, scalar } from "./primitive.js";
+export * from "./dot.js";
+export * from "./stop-gradient.js";
+export * from "./indexing.js";
+export * from "./sort.js";
+export * from "./random-bits.js";

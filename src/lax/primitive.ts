@@ -1,0 +1,74 @@
+/**
+ * `definePrimitive`: the one place a primitive's rules are written down.
+ * A definition names its abstract eval, its lowering (how a device runs it),
+ * its jvp and batching rules, and its transpose rule if it is linear. The
+ * table `primitives` lists them all, so tests can check that none lacks a rule.
+ */
+import { Array } from "../array.js";
+import type { Lowering } from "../backend/device.js";
+import type { Expr } from "../backend/kernel.js";
+import { getBackend } from "../backend/device.js";
+import type { DType } from "../dtype.js";
+import { BackendError } from "../errors.js";
+import type { MaybeZero, Params, PrimitiveRules, Value } from "../trace/core.js";
+import { bind, Primitive, ShapedArray, UndefinedPrimal, Zero } from "../trace/core.js";
+
+export interface PrimitiveDefinition<P extends Params> extends Omit<PrimitiveRules<P>, "impl"> {
+  /** How a device runs the primitive on concrete inputs of these types. */
+  lower(avals: ShapedArray[], params: P, outAvals: ShapedArray[]): Lowering;
+  /** For elementwise primitives: the scalar expression, which fusion inlines into its consumers. */
+  scalar?(args: Expr[], params: P, avals: ShapedArray[], outAval: ShapedArray): Expr;
+  /** Overrides the lowered evaluation (for primitives that are not one device op, e.g. control flow). */
+  impl?: PrimitiveRules<P>["impl"];
+}
+
+export const primitives = new Map<string, { prim: Primitive; def: PrimitiveDefinition<any> }>(); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function definePrimitive<P extends Params = Params>(name: string, def: PrimitiveDefinition<P>): Primitive<P> {
+  const impl: PrimitiveRules<P>["impl"] = def.impl ?? ((args, params, outAvals) => runLowered(def.lower(args.map((a) => a.aval), params, outAvals), args, outAvals));
+  const prim = new Primitive<P>(name, { ...def, impl });
+  if (primitives.has(name)) throw new Error(`primitive ${name} defined twice`);
+  primitives.set(name, { prim: prim as unknown as Primitive, def });
+  return prim;
+}
+
+/** Runs a lowering on the device of the inputs; outputs are new Arrays on it. */
+export function runLowered(lowering: Lowering, args: Array[], outAvals: ShapedArray[]): Array[] {
+  const backend = args.length ? args[0].backend : getBackend();
+  for (const a of args) {
+    if (a.backend !== backend) {
+      throw new BackendError(
+        `an operation mixes arrays on ${backend.name} and ${a.backend.name}; move one with devicePut(x, "${backend.name}") first`,
+      );
+    }
+  }
+  const bufs = backend.run(
+    lowering,
+    args.map((a) => a.buffer),
+    args.map((a) => a.aval),
+    outAvals,
+  );
+  return bufs.map((b, i) => new Array(outAvals[i], b, backend));
+}
+
+// ---- values and symbolic zeros ---------------------------------------------
+
+/** A concrete 0-d constant (weakly typed when it comes from a JS number). */
+export function scalar(value: number, dtype: DType, weakType = false): Array {
+  const data = new (storageFor(dtype))(1);
+  data[0] = value;
+  return Array.fromTyped(data, [], dtype, weakType);
+}
+function storageFor(dtype: DType) {
+  return { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint32: Uint32Array, bool: Uint8Array }[dtype];
+}
+
+export const isZero = (x: MaybeZero): x is Zero => x instanceof Zero;
+export const isUndefined = (x: Value | UndefinedPrimal): x is UndefinedPrimal => x instanceof UndefinedPrimal;
+
+/** The single output of a one-output primitive. */
+export function bind1<P extends Params>(prim: Primitive<P>, args: Value[], params: P): Value {
+  return bind(prim as unknown as Primitive, args, params)[0];
+}
+
+export { ShapedArray, Zero, UndefinedPrimal };

@@ -1,0 +1,143 @@
+/**
+ * Reductions: reduce_sum, reduce_max, reduce_min, reduce_prod (kernels with a
+ * reduction over the innermost loop axes), and argmax/argmin (a routine).
+ */
+import type { Lowering } from "../backend/device.js";
+import { load, type ReduceOp } from "../backend/kernel.js";
+import type { DType } from "../dtype.js";
+import { DTypeError, ShapeError } from "../errors.js";
+import { contiguousStrides, fmtShape, sizeOf } from "../shape.js";
+import type { MaybeZero, Primitive, Value } from "../trace/core.js";
+import { bind1, definePrimitive, isZero, ShapedArray, Zero } from "./primitive.js";
+import { convert, div, eq, mul } from "./elementwise.js";
+import { broadcastInDim, moveAxis, reshape, transpose } from "./shape.js";
+import { cumulativeExclusiveProducts } from "./cumulative.js";
+
+type AxesParams = { axes: number[] };
+const kept = (ndim: number, axes: number[]) => Array.from({ length: ndim }, (_, i) => i).filter((i) => !axes.includes(i));
+
+function checkAxes(name: string, x: ShapedArray, axes: number[]) {
+  if (axes.some((a) => !Number.isInteger(a) || a < 0 || a >= x.ndim) || new Set(axes).size !== axes.length) {
+    throw new ShapeError(`lax.${name}: axes ${JSON.stringify(axes)} are invalid for shape ${fmtShape(x.shape)}`);
+  }
+}
+
+/** The reduction kernel: kept axes outermost (in order), reduced axes innermost. */
+function reduceLowering(op: ReduceOp, x: ShapedArray, axes: number[], out: ShapedArray): Lowering {
+  const s = contiguousStrides(x.shape);
+  const order = [...kept(x.ndim, axes), ...axes];
+  return {
+    kind: "kernel",
+    kernel: {
+      loopShape: order.map((i) => x.shape[i]),
+      inputs: [{ dtype: x.dtype, view: { strides: order.map((i) => s[i]), offset: 0 } }],
+      expr: load(0, x.dtype),
+      reduce: { op, axes: axes.length },
+      dtype: out.dtype,
+    },
+  };
+}
+
+function batchAxes(name: string, fn: (x: Value, axes: number[]) => Value) {
+  return ([x]: Value[], [b]: (number | null)[], { axes }: AxesParams): [Value[], (number | null)[]] => {
+    const phys = axes.map((a) => (a < b! ? a : a + 1));
+    const outB = b! - axes.filter((a) => a < b!).length;
+    void name;
+    return [[fn(x, phys)], [outB]];
+  };
+}
+
+function defineReduce(name: string, op: ReduceOp, jvp: (x: Value, t: Value, out: Value, axes: number[]) => Value, transpose?: boolean) {
+  const prim: Primitive<AxesParams> = definePrimitive<AxesParams>(name, {
+    abstractEval([x], { axes }) {
+      checkAxes(name, x, axes);
+      if (op !== "sum" && op !== "prod" && axes.some((a) => x.shape[a] === 0) && (op === "max" || op === "min")) {
+        if (x.dtype !== "float32" && x.dtype !== "float64") {
+          throw new ShapeError(`lax.${name}: cannot reduce an empty axis of an integer array (shape ${fmtShape(x.shape)}); there is no identity`);
+        }
+      }
+      return [new ShapedArray(kept(x.ndim, axes).map((i) => x.shape[i]), x.dtype, x.weakType)];
+    },
+    lower: ([x], { axes }, [out]) => reduceLowering(op, x, axes, out),
+    jvp([x], [t], { axes }) {
+      const out = bind1(prim, [x], { axes });
+      return [[out], [isZero(t) ? new Zero(out.aval.strong()) : jvp(x, t, out, axes)]];
+    },
+    transpose: transpose
+      ? ([ct], [x], { axes }) => {
+          if (isZero(ct)) return [ct];
+          const shape = (x as { aval: ShapedArray }).aval.shape;
+          return [broadcastInDim(ct, shape, kept(shape.length, axes))];
+        }
+      : undefined,
+    batch: batchAxes(name, (x, axes) => bind1(prim, [x], { axes })),
+  });
+  return prim;
+}
+
+const keepBroadcast = (out: Value, x: Value, axes: number[]) => broadcastInDim(out, x.shape, kept(x.ndim, axes));
+
+export const reduceSumP = defineReduce("reduce_sum", "sum", (_x, t, _o, axes) => reduceSum(t, axes), true);
+
+// max/min: the tangent is the mean of the tangents at the locations of the extreme (ties split evenly)
+const extremeJvp = (x: Value, t: Value, out: Value, axes: number[]) => {
+  const where = convert(eq(x, keepBroadcast(out, x, axes)), t.dtype);
+  return div(reduceSum(mul(t, where), axes), reduceSum(where, axes));
+};
+export const reduceMaxP = defineReduce("reduce_max", "max", extremeJvp);
+export const reduceMinP = defineReduce("reduce_min", "min", extremeJvp);
+
+// prod: Σ t_i · Π_{j≠i} x_j, with the products of the others from exclusive scans (exact with zeros)
+export const reduceProdP = defineReduce("reduce_prod", "prod", (x, t, _o, axes) => {
+  const others = productsOfOthers(x, axes);
+  return reduceSum(mul(t, others), axes);
+});
+function productsOfOthers(x: Value, axes: number[]): Value {
+  const rest = kept(x.ndim, axes);
+  const perm = [...rest, ...axes];
+  const flat = reshape(transpose(x, perm), [...rest.map((i) => x.shape[i]), sizeOf(axes.map((i) => x.shape[i]))]);
+  const others = cumulativeExclusiveProducts(flat, flat.ndim - 1);
+  const back = reshape(others, perm.map((i) => x.shape[i]));
+  const inv = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inv[p] = i));
+  return transpose(back, inv);
+}
+
+const reducer = (prim: typeof reduceSumP) => (x: Value, axes: readonly number[]): Value =>
+  axes.length === 0 ? x : bind1(prim, [x], { axes: [...axes].sort((a, b) => a - b) });
+export const reduceSum = reducer(reduceSumP);
+export const reduceMax = reducer(reduceMaxP);
+export const reduceMin = reducer(reduceMinP);
+export const reduceProd = reducer(reduceProdP);
+
+// ---- argmax / argmin ---------------------------------------------------------------------
+
+type ArgParams = { axis: number; indexDtype: DType };
+function defineArg(name: string, op: "max" | "min") {
+  const prim: Primitive<ArgParams> = definePrimitive<ArgParams>(name, {
+    abstractEval([x], { axis, indexDtype }) {
+      checkAxes(name, x, [axis]);
+      if (x.shape[axis] === 0) throw new ShapeError(`lax.${name}: axis ${axis} of shape ${fmtShape(x.shape)} is empty; there is no ${op}`);
+      if (indexDtype !== "int32") throw new DTypeError(`lax.${name}: indexDtype must be int32, got ${indexDtype}`);
+      return [new ShapedArray(x.shape.filter((_, i) => i !== axis), indexDtype)];
+    },
+    lower: ([x], { axis }) => ({
+      kind: "routine",
+      routine: "argreduce",
+      params: { op, outer: sizeOf(x.shape.slice(0, axis)), n: x.shape[axis], inner: sizeOf(x.shape.slice(axis + 1)) },
+    }),
+    jvp([x], _t, params) {
+      const out = bind1(prim, [x], params);
+      return [[out], [new Zero(out.aval)]];
+    },
+    batch: ([x], [b], p) => [[bind1(prim, [x], { ...p, axis: p.axis < b! ? p.axis : p.axis + 1 })], [p.axis < b! ? b! - 1 : b!]],
+  });
+  return prim;
+}
+export const argmaxP = defineArg("argmax", "max");
+export const argminP = defineArg("argmin", "min");
+export const argmax = (x: Value, axis: number, indexDtype: DType = "int32") => bind1(argmaxP, [x], { axis, indexDtype });
+export const argmin = (x: Value, axis: number, indexDtype: DType = "int32") => bind1(argminP, [x], { axis, indexDtype });
+
+export { moveAxis };
+export type { MaybeZero };

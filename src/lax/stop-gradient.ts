@@ -1,0 +1,22 @@
+/** stop_gradient: the identity whose derivative is zero. */
+import type { Value } from "../trace/core.js";
+import { bind1, definePrimitive, Zero } from "./primitive.js";
+
+export const stopGradientP = definePrimitive("stop_gradient", {
+  abstractEval: ([x]) => [x],
+  lower: () => ({ kind: "alias", input: 0 }),
+  jvp: ([x]) => {
+    const out = stopGradient(x);
+    return [[out], [new Zero(out.aval.strong())]];
+  },
+  batch: ([x], [b]) => [[stopGradient(x)], [b]],
+});
+
+/**
+ * The identity, seen as a constant by differentiation.
+ * @example
+ * grad((x) => stopGradient(x).mul(x))(np.array(3)); // 3, not 6
+ */
+export function stopGradient(x: Value): Value {
+  return bind1(stopGradientP, [x], {});
+}

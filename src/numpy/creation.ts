@@ -1,0 +1,378 @@
+/**
+ * Array creation: from JS data (the only place np touches host buffers), and
+ * constant-filled, ranged and structured arrays.
+ */
+import { ArrayMethods } from "../array-methods.js";
+import { Array as JArray } from "../array.js";
+import type { DType, TypedArray } from "../dtype.js";
+import { allocate, checkDType, isInt } from "../dtype.js";
+import { DTypeError, ShapeError } from "../errors.js";
+import * as lax from "../lax/index.js";
+import { fmtShape, sizeOf } from "../shape.js";
+import type { ArrayLike, Value } from "./util.js";
+import { asValue, broadcastValue, cast, constant, describe, intArg, promote, range, shapeArg, typeOf } from "./util.js";
+
+/** What `np.array` accepts: numbers, booleans, nested JS arrays of them (or of arrays), TypedArrays, arrays. */
+export type ArrayInput = number | boolean | ArrayMethods | TypedArray | Int8Array | Int16Array | Uint16Array | Uint8ClampedArray | readonly ArrayInput[];
+
+export interface DTypeOption {
+  dtype?: DType;
+}
+
+const JSArray = globalThis.Array;
+
+/** Host data → an Array, converting each number as a store into `dtype` would (bool: nonzero). */
+function fromHost(values: Indexable<number> | number[], shape: readonly number[], dtype: DType): JArray {
+  const data = allocate(dtype, values.length);
+  if (dtype === "bool") for (let i = 0; i < values.length; i++) data[i] = values[i] ? 1 : 0;
+  else if (isInt(dtype)) for (let i = 0; i < values.length; i++) data[i] = Number.isNaN(values[i]) ? 0 : Math.trunc(values[i]);
+  else data.set(values as Indexable<number>);
+  return JArray.fromTyped(data, shape, dtype);
+}
+type Indexable<T> = { readonly length: number; readonly [i: number]: T };
+
+function typedDType(op: string, data: ArrayBufferView): DType {
+  if (data instanceof Float32Array) return "float32";
+  if (data instanceof Float64Array) return "float64";
+  if (data instanceof Int32Array || data instanceof Int16Array || data instanceof Int8Array || data instanceof Uint16Array || data instanceof Uint8ClampedArray) {
+    return "int32";
+  }
+  if (data instanceof Uint32Array) return "uint32";
+  if (data instanceof Uint8Array) {
+    // Uint8Array is jaxon's storage for bool; anything but 0/1 would be silently lost
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] > 1) {
+        throw new DTypeError(
+          `${op}: a Uint8Array is read as bool, but element ${i} is ${data[i]}; ` +
+            `pass { dtype: "int32" } (or an Int32Array) to keep the values`,
+        );
+      }
+    }
+    return "bool";
+  }
+  throw new DTypeError(`${op}: unsupported TypedArray ${data.constructor.name}; use Float32Array, Float64Array, Int32Array, Uint32Array or Uint8Array (bool)`);
+}
+
+function isTyped(x: unknown): x is TypedArray {
+  return ArrayBuffer.isView(x) && !(x instanceof DataView);
+}
+
+interface Parsed {
+  shape: number[];
+  flat: number[];
+  allBool: boolean;
+}
+
+/** Walks nested JS arrays of numbers/booleans, checking that they are rectangular. */
+function parseNested(op: string, root: readonly ArrayInput[]): Parsed {
+  const shape: number[] = [];
+  // the shape comes from the first element at each depth
+  let probe: unknown = root;
+  while (JSArray.isArray(probe) || isTyped(probe)) {
+    shape.push((probe as Indexable<unknown>).length);
+    if ((probe as Indexable<unknown>).length === 0) break;
+    probe = (probe as Indexable<unknown>)[0];
+  }
+  const flat: number[] = [];
+  let allBool = true;
+  const at = (path: number[]) => `values${path.map((i) => `[${i}]`).join("")}`;
+  const walk = (v: unknown, depth: number, path: number[]) => {
+    if (depth === shape.length) {
+      if (typeof v === "number") {
+        allBool = false;
+        flat.push(v);
+      } else if (typeof v === "boolean") {
+        flat.push(v ? 1 : 0);
+      } else if (JSArray.isArray(v) || isTyped(v)) {
+        throw new ShapeError(
+          `${op}: ragged nested array: ${at(path)} is a list of length ${(v as Indexable<unknown>).length}, ` +
+            `but ${at(path.map(() => 0))} is a scalar; every element at one depth must have the same shape`,
+        );
+      } else {
+        throw new DTypeError(`${op}: ${at(path)} is ${describe(v)}; np.array takes numbers, booleans and nested lists of them`);
+      }
+      return;
+    }
+    if (!(JSArray.isArray(v) || isTyped(v))) {
+      throw new ShapeError(
+        `${op}: ragged nested array: ${at(path)} is ${typeof v === "number" || typeof v === "boolean" ? "a scalar" : describe(v)}, ` +
+          `but ${at(path.map(() => 0))} is a list of length ${shape[depth]}; every element at one depth must have the same shape`,
+      );
+    }
+    const list = v as Indexable<unknown>;
+    if (list.length !== shape[depth]) {
+      throw new ShapeError(
+        `${op}: ragged nested array: ${at(path)} has length ${list.length}, but ${at(path.map(() => 0))} has length ${shape[depth]}; ` +
+          `every list at one depth must have the same length (shape so far ${fmtShape(shape.slice(0, depth + 1))})`,
+      );
+    }
+    if (isTyped(list) && depth === shape.length - 1) {
+      allBool = false;
+      for (let i = 0; i < list.length; i++) flat.push(list[i] as number);
+      return;
+    }
+    for (let i = 0; i < list.length; i++) walk(list[i], depth + 1, [...path, i]);
+  };
+  walk(root, 0, []);
+  return { shape, flat, allBool: allBool && flat.length > 0 };
+}
+
+function containsValue(v: unknown): boolean {
+  if (v instanceof ArrayMethods) return true;
+  if (JSArray.isArray(v)) return v.some(containsValue);
+  return false;
+}
+
+/**
+ * Creates an array from a number, a boolean, nested JS arrays, a TypedArray,
+ * or an existing array (returned as is, or converted when `dtype` is given).
+ * JS numbers give float32 (not weakly typed), booleans give bool.
+ * @example
+ * np.array([[1, 2], [3, 4]]);              // float32, shape [2, 2]
+ * np.array([1, 2, 3], { dtype: "int32" }); // int32
+ * np.array(new Int32Array([1, 2]));        // int32
+ */
+export function array(values: ArrayInput, options: DTypeOption = {}): Value {
+  const op = "np.array";
+  const dtype = options.dtype === undefined ? undefined : checkDType(options.dtype, op);
+  if (values instanceof ArrayMethods) {
+    const v = values as Value;
+    return dtype ? cast(v, dtype) : v.weakType ? cast(v, v.dtype) : v;
+  }
+  if (typeof values === "number" || typeof values === "boolean") {
+    const d = dtype ?? (typeof values === "boolean" ? "bool" : "float32");
+    return fromHost([typeof values === "boolean" ? (values ? 1 : 0) : values], [], d);
+  }
+  if (isTyped(values)) {
+    const d = dtype ?? typedDType(op, values);
+    return fromHost(values as Indexable<number>, [values.length], d);
+  }
+  if (JSArray.isArray(values)) {
+    if (containsValue(values)) return stackNested(op, values, dtype);
+    const { shape, flat, allBool } = parseNested(op, values);
+    return fromHost(flat, shape, dtype ?? (allBool ? "bool" : "float32"));
+  }
+  throw new DTypeError(`${op}: cannot make an array from ${describe(values)}; pass numbers, booleans, nested lists, a TypedArray or an array`);
+}
+
+/** np.array of a list that holds arrays (or tracers): stacks the elements. */
+function stackNested(op: string, values: readonly ArrayInput[], dtype: DType | undefined): Value {
+  if (values.length === 0) return fromHost([], [0], dtype ?? "float32");
+  const parts = values.map((v) => (v instanceof ArrayMethods ? (v as Value) : JSArray.isArray(v) ? array(v) : array(v as ArrayInput)));
+  const promoted = promote(op, parts);
+  const shape = promoted[0].shape;
+  promoted.forEach((p, i) => {
+    if (p.ndim !== shape.length || p.shape.some((d, k) => d !== shape[k])) {
+      throw new ShapeError(`${op}: ragged nested array: values[${i}] has shape ${fmtShape(p.shape)}, but values[0] has shape ${fmtShape(shape)}`);
+    }
+  });
+  const out = lax.concatenate(
+    promoted.map((p) => lax.expandDims(p, [0])),
+    0,
+  );
+  return dtype ? cast(out, dtype) : cast(out, out.dtype);
+}
+
+/**
+ * As `np.array` (arrays are immutable, so nothing is ever copied needlessly).
+ * @example np.asarray([1, 2, 3]);
+ */
+export function asarray(values: ArrayInput, options: DTypeOption = {}): Value {
+  return array(values, options);
+}
+
+/**
+ * An array of `shape` filled with `fillValue`. A JS number gives float32, a
+ * boolean bool, an array its own dtype, unless `dtype` is given.
+ * @example np.full([2, 3], 7); // 2×3 float32 sevens
+ */
+export function full(shape: number | readonly number[], fillValue: ArrayLike, options: DTypeOption = {}): Value {
+  const op = "np.full";
+  const s = shapeArg(op, shape);
+  const dtype = options.dtype === undefined ? undefined : checkDType(options.dtype, op);
+  let v: Value;
+  if (fillValue instanceof ArrayMethods) v = cast(fillValue as Value, dtype ?? fillValue.dtype);
+  else {
+    typeOf(fillValue); // validates
+    v = constant(fillValue, dtype ?? (typeof fillValue === "boolean" ? "bool" : "float32"));
+  }
+  return broadcastValue(op, v, s);
+}
+
+/**
+ * An array of zeros (float32 unless `dtype` is given).
+ * @example np.zeros([2, 3]); np.zeros(4, { dtype: "int32" });
+ */
+export function zeros(shape: number | readonly number[], options: DTypeOption = {}): Value {
+  return full(shape, 0, options);
+}
+
+/**
+ * An array of ones (float32 unless `dtype` is given).
+ * @example np.ones([2, 2]);
+ */
+export function ones(shape: number | readonly number[], options: DTypeOption = {}): Value {
+  return full(shape, 1, options);
+}
+
+/**
+ * As `np.zeros`: jaxon arrays are immutable, so there is nothing to gain from uninitialized memory.
+ * @example np.empty([3]);
+ */
+export function empty(shape: number | readonly number[], options: DTypeOption = {}): Value {
+  return zeros(shape, options);
+}
+
+/**
+ * An array of `x`'s shape (and dtype, unless given) filled with `fillValue`.
+ * @example np.fullLike(np.zeros([2]), 5); // [5, 5]
+ */
+export function fullLike(x: ArrayLike, fillValue: ArrayLike, options: DTypeOption = {}): Value {
+  const v = asValue(x, "np.fullLike");
+  const dtype = options.dtype === undefined ? v.dtype : checkDType(options.dtype, "np.fullLike");
+  const f = fillValue instanceof ArrayMethods ? cast(fillValue as Value, dtype) : constant(fillValue, dtype);
+  return broadcastValue("np.fullLike", f, v.shape);
+}
+
+/**
+ * Zeros of `x`'s shape and dtype.
+ * @example np.zerosLike(np.ones([2, 2]));
+ */
+export function zerosLike(x: ArrayLike, options: DTypeOption = {}): Value {
+  return fullLike(x, 0, options);
+}
+
+/**
+ * Ones of `x`'s shape and dtype.
+ * @example np.onesLike(np.zeros([3], { dtype: "int32" })); // int32 ones
+ */
+export function onesLike(x: ArrayLike, options: DTypeOption = {}): Value {
+  return fullLike(x, 1, options);
+}
+
+/**
+ * Evenly spaced values in [start, stop) with `step`: `arange(stop)` or
+ * `arange(start, stop, step?)`, optionally followed by `{ dtype }`. All-integer
+ * arguments give int32 (as `jnp.arange`), otherwise float32. The length is
+ * `ceil((stop - start) / step)`.
+ * @example
+ * np.arange(5);            // int32 [0, 1, 2, 3, 4]
+ * np.arange(0, 1, 0.25);   // float32 [0, 0.25, 0.5, 0.75]
+ * np.arange(3, { dtype: "float32" });
+ */
+export function arange(...args: (number | DTypeOption)[]): Value {
+  const op = "np.arange";
+  let options: DTypeOption = {};
+  if (args.length && typeof args[args.length - 1] === "object" && args[args.length - 1] !== null) options = args.pop() as DTypeOption;
+  if (args.length < 1 || args.length > 3 || args.some((a) => typeof a !== "number" || !Number.isFinite(a))) {
+    throw new ShapeError(`${op}: takes (stop), (start, stop) or (start, stop, step) as finite JS numbers, then an optional { dtype }`);
+  }
+  const nums = args as number[];
+  const [start, stop, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
+  if (step === 0) throw new ShapeError(`${op}: step must not be zero`);
+  const dtype = options.dtype !== undefined ? checkDType(options.dtype, op) : nums.every(Number.isInteger) ? "int32" : "float32";
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  return fromHost(
+    range(n).map((i) => start + i * step),
+    [n],
+    dtype,
+  );
+}
+
+export interface LinspaceOptions extends DTypeOption {
+  /** Whether `stop` is the last sample (default true). */
+  endpoint?: boolean;
+}
+
+/**
+ * `num` evenly spaced samples from `start` to `stop` (inclusive unless `endpoint: false`).
+ * @example np.linspace(0, 1, 5); // [0, 0.25, 0.5, 0.75, 1]
+ */
+export function linspace(start: number, stop: number, num = 50, options: LinspaceOptions = {}): Value {
+  const op = "np.linspace";
+  if (typeof start !== "number" || typeof stop !== "number") throw new DTypeError(`${op}: start and stop must be JS numbers`);
+  intArg(op, "num", num);
+  if (num < 0) throw new ShapeError(`${op}: num must be non-negative, got ${num}`);
+  const endpoint = options.endpoint ?? true;
+  const dtype = options.dtype === undefined ? "float32" : checkDType(options.dtype, op);
+  const div = endpoint ? num - 1 : num;
+  const step = div > 0 ? (stop - start) / div : 0;
+  const vals = range(num).map((i) => start + i * step);
+  if (endpoint && num > 1) vals[num - 1] = stop;
+  return fromHost(isInt(dtype) ? vals.map(Math.floor) : vals, [num], dtype);
+}
+
+/**
+ * A 2-D array with ones on the `k`-th diagonal (k > 0 above the main one) and zeros elsewhere.
+ * @example np.eye(3); np.eye(2, 3, 1);
+ */
+export function eye(n: number, m?: number | null, k = 0, options: DTypeOption = {}): Value {
+  const op = "np.eye";
+  intArg(op, "n", n);
+  const cols = m ?? n;
+  intArg(op, "m", cols);
+  intArg(op, "k", k);
+  if (n < 0 || cols < 0) throw new ShapeError(`${op}: sizes must be non-negative, got ${n}×${cols}`);
+  const dtype = options.dtype === undefined ? "float32" : checkDType(options.dtype, op);
+  const vals = new globalThis.Array<number>(n * cols).fill(0);
+  for (let i = 0; i < n; i++) if (i + k >= 0 && i + k < cols) vals[i * cols + i + k] = 1;
+  return fromHost(vals, [n, cols], dtype);
+}
+
+/**
+ * The n×n identity matrix.
+ * @example np.identity(3);
+ */
+export function identity(n: number, options: DTypeOption = {}): Value {
+  return eye(n, n, 0, options);
+}
+
+/**
+ * A lower-triangular matrix of ones: `tri[i, j] = j <= i + k`.
+ * @example np.tri(3); // [[1,0,0],[1,1,0],[1,1,1]]
+ */
+export function tri(n: number, m?: number | null, k = 0, options: DTypeOption = {}): Value {
+  const op = "np.tri";
+  const cols = m ?? n;
+  intArg(op, "n", n);
+  intArg(op, "m", cols);
+  intArg(op, "k", k);
+  const dtype = options.dtype === undefined ? "float32" : checkDType(options.dtype, op);
+  const vals: number[] = [];
+  for (let i = 0; i < n; i++) for (let j = 0; j < cols; j++) vals.push(j <= i + k ? 1 : 0);
+  return fromHost(vals, [n, cols], dtype);
+}
+
+export interface MeshgridOptions {
+  /** "xy" (default, Cartesian: the first two output axes swapped) or "ij" (matrix). */
+  indexing?: "xy" | "ij";
+}
+
+/**
+ * Coordinate arrays from 1-D coordinate vectors; pass `{ indexing: "ij" }` last
+ * for matrix indexing. With "xy" (the default) and inputs of lengths
+ * (n0, n1, ...), outputs have shape (n1, n0, ...); with "ij", (n0, n1, ...).
+ * @example
+ * const [X, Y] = np.meshgrid(np.arange(3), np.arange(2)); // both shape [2, 3]
+ * const [I, J] = np.meshgrid(np.arange(3), np.arange(2), { indexing: "ij" }); // both [3, 2]
+ */
+export function meshgrid(...args: (ArrayLike | MeshgridOptions)[]): Value[] {
+  const op = "np.meshgrid";
+  let options: MeshgridOptions = {};
+  const last = args[args.length - 1];
+  if (args.length && typeof last === "object" && last !== null && !(last instanceof ArrayMethods)) options = args.pop() as MeshgridOptions;
+  const indexing = options.indexing ?? "xy";
+  if (indexing !== "xy" && indexing !== "ij") throw new ShapeError(`${op}: indexing must be "xy" or "ij", got ${describe(indexing)}`);
+  const xs = (args as ArrayLike[]).map((x) => {
+    const v = asValue(x, op);
+    return v.ndim === 1 ? v : lax.reshape(v, [sizeOf(v.shape)]);
+  });
+  const shape = xs.map((x) => x.shape[0]);
+  const axisOfInput = xs.map((_, i) => i);
+  if (indexing === "xy" && xs.length >= 2) {
+    [shape[0], shape[1]] = [shape[1], shape[0]];
+    axisOfInput[0] = 1;
+    axisOfInput[1] = 0;
+  }
+  return xs.map((x, i) => lax.broadcastInDim(x, shape, [axisOfInput[i]]));
+}

@@ -1,0 +1,69 @@
+/**
+ * dtype helpers: JAX's result types, and the dtype names as constants.
+ */
+import { ArrayMethods } from "../array-methods.js";
+import type { DType } from "../dtype.js";
+import { checkDType, dtypes, isDType, isFloat, isInt, promoteTypes as promoteLattice } from "../dtype.js";
+import type { ArrayLike } from "./util.js";
+import { typeOf } from "./util.js";
+
+export type { DType };
+export { dtypes };
+
+export const float32 = "float32" as const;
+export const float64 = "float64" as const;
+export const int32 = "int32" as const;
+export const uint32 = "uint32" as const;
+export const bool = "bool" as const;
+
+/**
+ * The dtype that combining the arguments gives, by JAX's promotion lattice
+ * (dtype names count as strong types, JS numbers as weak ones).
+ * @example
+ * np.resultType("int32", 2.5);          // "float32"
+ * np.resultType(np.zeros([2]), "float64"); // "float64"
+ */
+export function resultType(...args: (ArrayLike | DType)[]): DType {
+  if (args.length === 0) return "float32";
+  return promoteLattice(
+    ...args.map((a) => (typeof a === "string" ? { dtype: checkDType(a, "np.resultType"), weakType: false } : typeOf(a as ArrayLike))),
+  ).dtype;
+}
+
+/**
+ * The dtype two (strong) dtypes promote to.
+ * @example np.promoteTypes("int32", "uint32"); // "int32"
+ */
+export function promoteTypes(a: DType, b: DType): DType {
+  return promoteLattice({ dtype: checkDType(a, "np.promoteTypes"), weakType: false }, { dtype: checkDType(b, "np.promoteTypes"), weakType: false }).dtype;
+}
+
+/**
+ * Whether `dtype` belongs to a kind: "floating", "integer", "signedinteger", "unsignedinteger", "bool", "number".
+ * @example np.issubdtype("int32", "integer"); // true
+ */
+export function issubdtype(dtype: DType, kind: "floating" | "integer" | "signedinteger" | "unsignedinteger" | "bool" | "number" | DType): boolean {
+  const d = checkDType(dtype, "np.issubdtype");
+  switch (kind) {
+    case "floating":
+      return isFloat(d);
+    case "integer":
+      return isInt(d);
+    case "signedinteger":
+      return d === "int32";
+    case "unsignedinteger":
+      return d === "uint32";
+    case "number":
+      return d !== "bool";
+    default:
+      return isDType(kind) && kind === d;
+  }
+}
+
+/**
+ * The dtype of an array or JS value (`np.array(x).dtype` without making one).
+ * @example np.dtypeOf(1.5); // "float32"
+ */
+export function dtypeOf(x: ArrayLike): DType {
+  return x instanceof ArrayMethods ? x.dtype : typeOf(x).dtype;
+}

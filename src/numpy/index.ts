@@ -1,0 +1,78 @@
+/**
+ * `np`: NumPy's API (JAX's flavour, camelCase names) written on lax, so that
+ * every function works on concrete arrays and tracers alike and composes
+ * with grad, vmap and jit. Loading this module also installs the array
+ * methods (`x.add(y)`, `x.sum()`, `x.get(...)`, ...).
+ */
+import { registerArrayMethods } from "../array-methods.js";
+import * as ew from "./elementwise.js";
+import * as idx from "./indexing.js";
+import * as la from "./linalg.js";
+import * as red from "./reductions.js";
+import * as shp from "./shape.js";
+
+export * from "./creation.js";
+export * from "./dtypes.js";
+export * from "./elementwise.js";
+export * from "./reductions.js";
+export * from "./shape.js";
+export * from "./indexing.js";
+export * from "./linalg.js";
+export * from "./sorting.js";
+
+registerArrayMethods({
+  add: ew.add,
+  subtract: ew.subtract,
+  multiply: ew.multiply,
+  divide: ew.divide,
+  floorDivide: ew.floorDivide,
+  mod: ew.mod,
+  power: ew.power,
+  maximum: ew.maximum,
+  minimum: ew.minimum,
+  matmul: la.matmul,
+  dot: la.dot,
+  negative: ew.negative,
+  abs: ew.abs,
+  sign: ew.sign,
+  exp: ew.exp,
+  log: ew.log,
+  sqrt: ew.sqrt,
+  square: ew.square,
+  sin: ew.sin,
+  cos: ew.cos,
+  tanh: ew.tanh,
+  floor: ew.floor,
+  ceil: ew.ceil,
+  round: ew.round,
+  reciprocal: ew.reciprocal,
+  clip: ew.clip,
+  equal: ew.equal,
+  notEqual: ew.notEqual,
+  less: ew.less,
+  lessEqual: ew.lessEqual,
+  greater: ew.greater,
+  greaterEqual: ew.greaterEqual,
+  logicalAnd: ew.logicalAnd,
+  logicalOr: ew.logicalOr,
+  logicalNot: ew.logicalNot,
+  sum: red.sum,
+  mean: red.mean,
+  max: red.max,
+  min: red.min,
+  prod: red.prod,
+  var: red.var_,
+  std: red.std,
+  argmax: red.argmax,
+  argmin: red.argmin,
+  cumsum: red.cumsum,
+  reshape: shp.reshape,
+  transpose: shp.transpose,
+  ravel: shp.ravel,
+  squeeze: shp.squeeze,
+  expandDims: shp.expandDims,
+  broadcastTo: shp.broadcastTo,
+  astype: shp.astype,
+  getItem: idx.getItem,
+  at: idx.at,
+});

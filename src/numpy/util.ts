@@ -1,0 +1,170 @@
+/**
+ * Shared machinery of `np`: turning ArrayLikes into lax values, JAX's type
+ * promotion (JS numbers are weakly typed), NumPy broadcasting, and axis
+ * arguments. Internal: not re-exported from `src/numpy/index.ts`.
+ */
+import type { ArrayLike, Axis } from "../array-methods.js";
+import { ArrayMethods } from "../array-methods.js";
+import type { DType } from "../dtype.js";
+import { isFloat, promoteTypes } from "../dtype.js";
+import { DTypeError, ShapeError } from "../errors.js";
+import * as lax from "../lax/index.js";
+import { broadcastShapes, fmtShape, normalizeAxes, normalizeAxis } from "../shape.js";
+import type { Value } from "../trace/core.js";
+
+export type { ArrayLike, Axis, DType, Value };
+
+export const range = (n: number, start = 0): number[] => Array.from({ length: Math.max(0, n) }, (_, i) => i + start);
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/** The (dtype, weakness) an ArrayLike has before promotion: JS numbers are weak, integers int32, others float32. */
+export function typeOf(x: ArrayLike): { dtype: DType; weakType: boolean } {
+  if (x instanceof ArrayMethods) return { dtype: x.dtype, weakType: x.weakType };
+  if (typeof x === "boolean") return { dtype: "bool", weakType: false };
+  if (typeof x === "number") {
+    const int = Number.isInteger(x) && x >= INT32_MIN && x <= INT32_MAX;
+    return { dtype: int ? "int32" : "float32", weakType: true };
+  }
+  throw new DTypeError(`expected an array, a number or a boolean, got ${describe(x)}`);
+}
+
+/** A short, safe description of an unexpected argument for error messages (never the raw user string). */
+export function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return `a JS array of length ${x.length}`;
+  if (typeof x === "string") return `the string ${JSON.stringify(x.slice(0, 20))}${x.length > 20 ? "…" : ""}`;
+  if (typeof x === "object") return `an object (${(x as object).constructor?.name ?? "Object"})`;
+  return typeof x;
+}
+
+function checkArrayLike(op: string, x: unknown): asserts x is ArrayLike {
+  if (!(x instanceof ArrayMethods) && typeof x !== "number" && typeof x !== "boolean") {
+    throw new DTypeError(
+      `${op}: expected an array, a number or a boolean, got ${describe(x)}; ` + `wrap JS arrays with np.array(...) first`,
+    );
+  }
+}
+
+/** A 0-d constant of `dtype` holding the JS value `v` (booleans become 0/1). */
+export function constant(v: number | boolean, dtype: DType, weakType = false): Value {
+  const n = typeof v === "boolean" ? (v ? 1 : 0) : dtype === "bool" ? (v !== 0 ? 1 : 0) : v;
+  return lax.scalar(n, dtype, weakType);
+}
+
+/** An ArrayLike as a value, keeping its own type (a JS number becomes a weak 0-d array). */
+export function asValue(x: ArrayLike, op = "np"): Value {
+  checkArrayLike(op, x);
+  if (x instanceof ArrayMethods) return x as Value;
+  const t = typeOf(x);
+  return constant(x, t.dtype, t.weakType);
+}
+
+/** Converts a value to `dtype` (no-op when it already is), with the given weakness. */
+export function cast(x: Value, dtype: DType, weakType = false): Value {
+  if (x.dtype === dtype && x.weakType === weakType) return x;
+  return lax.convert(x, dtype, weakType);
+}
+
+/** The JAX result type of combining the arguments. */
+export function resultTypeOf(xs: ArrayLike[]): { dtype: DType; weakType: boolean } {
+  return promoteTypes(...xs.map(typeOf));
+}
+
+/**
+ * Promotes the arguments to their common dtype (JAX's lattice with weak JS
+ * numbers). JS numbers are made directly in the result dtype (no float32
+ * rounding on the way to float64).
+ */
+export function promote(op: string, xs: ArrayLike[], to?: (d: DType) => DType): Value[] {
+  xs.forEach((x) => checkArrayLike(op, x));
+  const r = resultTypeOf(xs);
+  const dtype = to ? to(r.dtype) : r.dtype;
+  return xs.map((x) => (x instanceof ArrayMethods ? cast(x as Value, dtype, r.weakType) : constant(x, dtype, r.weakType)));
+}
+
+/** Promotes and then makes a float dtype (int/bool → float32), keeping weakness: for sin, divide, mean. */
+export function promoteInexact(op: string, xs: ArrayLike[]): Value[] {
+  return promote(op, xs, (d) => (isFloat(d) ? d : "float32"));
+}
+
+/** A value in a float dtype (int/bool → float32, weakness kept). */
+export function toInexact(op: string, x: ArrayLike): Value {
+  return promoteInexact(op, [x])[0];
+}
+
+/** Broadcasts `x` to `shape` by NumPy's rules (trailing axes aligned). */
+export function broadcastValue(op: string, x: Value, shape: readonly number[]): Value {
+  if (x.ndim > shape.length) {
+    throw new ShapeError(`${op}: cannot broadcast shape ${fmtShape(x.shape)} to ${fmtShape(shape)}: the target has fewer axes`);
+  }
+  const lead = shape.length - x.ndim;
+  for (let i = 0; i < x.ndim; i++) {
+    if (x.shape[i] !== 1 && x.shape[i] !== shape[lead + i]) {
+      throw new ShapeError(
+        `${op}: cannot broadcast shape ${fmtShape(x.shape)} to ${fmtShape(shape)} (axis ${i} has size ${x.shape[i]}, ` +
+          `needs ${shape[lead + i]} or 1)`,
+      );
+    }
+  }
+  return lax.broadcastInDim(x, shape, range(x.ndim, lead));
+}
+
+/**
+ * Broadcasts values against each other for an elementwise lax op: shaped
+ * operands get the common shape; 0-d operands stay 0-d (lax takes them as they are).
+ */
+export function broadcastForLax(op: string, xs: Value[]): Value[] {
+  const shape = broadcastShapes(op, ...xs.map((x) => x.shape));
+  return xs.map((x) => (x.ndim === 0 ? x : broadcastValue(op, x, shape)));
+}
+
+/** Broadcasts every value to the common shape (0-d ones included). */
+export function broadcastAll(op: string, xs: Value[]): Value[] {
+  const shape = broadcastShapes(op, ...xs.map((x) => x.shape));
+  return xs.map((x) => broadcastValue(op, x, shape));
+}
+
+/** Promote + broadcast: the operands of a NumPy binary ufunc, ready for lax. */
+export function binaryOperands(op: string, x: ArrayLike, y: ArrayLike, to?: (d: DType) => DType): [Value, Value] {
+  const [a, b] = promote(op, [x, y], to);
+  return broadcastForLax(op, [a, b]) as [Value, Value];
+}
+
+/** Resolves an axis argument (null/undefined = all) into sorted non-negative axes. */
+export function axesOf(op: string, axis: Axis, ndim: number): number[] {
+  if (axis !== undefined && axis !== null && typeof axis !== "number" && !Array.isArray(axis)) {
+    throw new ShapeError(`${op}: axis must be a number, a list of numbers, or null; got ${describe(axis)}`);
+  }
+  return normalizeAxes(op, axis, ndim);
+}
+
+/** One axis (negative counts from the end). */
+export function axisOf(op: string, axis: number, ndim: number): number {
+  if (typeof axis !== "number") throw new ShapeError(`${op}: axis must be a number, got ${describe(axis)}`);
+  return normalizeAxis(op, axis, ndim);
+}
+
+/** Re-inserts reduced axes as size 1 (for `keepdims`). */
+export function keepDims(x: Value, inShape: readonly number[], axes: number[]): Value {
+  const shape = inShape.map((d, i) => (axes.includes(i) ? 1 : d));
+  return lax.reshape(x, shape);
+}
+
+/** Validates a shape argument given as a number or a list. */
+export function shapeArg(op: string, shape: number | readonly number[]): number[] {
+  const s = typeof shape === "number" ? [shape] : shape;
+  if (!Array.isArray(s) || !s.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ShapeError(`${op}: a shape must be a non-negative integer or a list of them, got ${describe(shape)}${Array.isArray(s) ? ` [${s.slice(0, 8).join(", ")}]` : ""}`);
+  }
+  return [...s];
+}
+
+/** Checks an integer-valued JS number argument. */
+export function intArg(op: string, name: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v)) throw new ShapeError(`${op}: ${name} must be an integer, got ${typeof v === "number" ? v : describe(v)}`);
+  return v;
+}
+
+export const isValue = (x: unknown): x is Value => x instanceof ArrayMethods;

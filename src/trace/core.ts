@@ -1,0 +1,239 @@
+/**
+ * The machinery every transformation stands on: abstract values, primitives,
+ * `bind`, traces and tracers, and the current-trace context.
+ *
+ * Tracing is stackless (as modern JAX): there is one current trace. `bind`
+ * hands a primitive application to it; the trace interprets it (evaluate,
+ * differentiate, batch, stage) and runs the primitive's rules with its
+ * *parent* as the current trace. A tracer belongs to exactly one trace; any
+ * other value a trace meets is a constant to it. A trace is killed when the
+ * transformation that made it returns, so a tracer that escapes is caught.
+ */
+import type { DType } from "../dtype.js";
+import { shortName } from "../dtype.js";
+import { ConcretizationError, TracerLeakError } from "../errors.js";
+import type { Shape } from "../shape.js";
+import { sizeOf, shapeEq } from "../shape.js";
+import { ArrayMethods } from "../array-methods.js";
+import type { Array } from "../array.js";
+
+/** The abstract value of an array: what tracing knows (shape, dtype, weak type), never the data. */
+export class ShapedArray {
+  readonly shape: Shape;
+  constructor(
+    shape: Shape,
+    readonly dtype: DType,
+    readonly weakType = false,
+  ) {
+    this.shape = Object.freeze([...shape]);
+  }
+  get ndim() {
+    return this.shape.length;
+  }
+  get size() {
+    return sizeOf(this.shape);
+  }
+  /** JAX's short form: `f32[3,4]`. */
+  toString() {
+    return `${shortName[this.dtype]}[${this.shape.join(",")}]`;
+  }
+  equals(o: ShapedArray) {
+    return this.dtype === o.dtype && this.weakType === o.weakType && shapeEq(this.shape, o.shape);
+  }
+  /** The same type without weakness: used when a value stops being a JS-number constant. */
+  strong() {
+    return this.weakType ? new ShapedArray(this.shape, this.dtype, false) : this;
+  }
+}
+
+/** A value a primitive takes: a concrete Array or a Tracer of some trace. */
+export type Value = Array | Tracer;
+
+/** Primitive parameters: static values (numbers, shapes, dtypes, jaxprs), never arrays. */
+export type Params = Record<string, unknown>;
+
+/**
+ * A primitive operation. The rules live in `src/lax`, defined once per
+ * primitive with `definePrimitive`; this class only names the slots so that
+ * the trace machinery can call them.
+ */
+export class Primitive<P extends Params = Params> {
+  constructor(
+    readonly name: string,
+    readonly rules: PrimitiveRules<P>,
+  ) {}
+  toString() {
+    return this.name;
+  }
+}
+
+/** Symbolic zero tangent/cotangent: costs nothing, carries only its type. */
+export class Zero {
+  readonly #symbolicZero = true; // nominal: an Array is never a Zero
+  constructor(readonly aval: ShapedArray) {}
+}
+export type MaybeZero = Value | Zero;
+
+/** A linear input in a transpose rule: its value is what the rule solves for. */
+export class UndefinedPrimal {
+  readonly #undefinedPrimal = true; // nominal, as Zero
+  constructor(readonly aval: ShapedArray) {}
+}
+
+export interface PrimitiveRules<P extends Params> {
+  /** Shapes and dtypes of the outputs; throws ShapeError/DTypeError on bad input. */
+  abstractEval(avals: ShapedArray[], params: P): ShapedArray[];
+  /** Concrete evaluation of Arrays on their device. */
+  impl(args: Array[], params: P, outAvals: ShapedArray[]): Array[];
+  /** Forward-mode rule, written with bind so that it composes with every trace. */
+  jvp(primals: Value[], tangents: MaybeZero[], params: P): [Value[], MaybeZero[]];
+  /** Transpose rule (linear primitives only): cotangents of the inputs that are UndefinedPrimal. */
+  transpose?(cts: MaybeZero[], args: (Value | UndefinedPrimal)[], params: P): MaybeZero[];
+  /** Batching rule: `dims[i]` is the batch axis of args[i] or null; returns outputs and their batch axes. */
+  batch(args: Value[], dims: (number | null)[], params: P): [Value[], (number | null)[]];
+}
+
+// ---- traces -----------------------------------------------------------------
+
+let nextTraceId = 0;
+
+export abstract class Trace {
+  readonly id = nextTraceId++;
+  alive = true;
+  constructor(
+    readonly parent: Trace | null,
+    /** The transformation that made this trace, for error messages ("grad", "vmap", "jit"). */
+    readonly transform: string,
+  ) {}
+  /** Interprets one primitive application; called with this trace current. */
+  abstract process(prim: Primitive, args: Value[], params: Params): Value[];
+
+  /** True for values this trace owns. */
+  owns(x: Value): x is Tracer {
+    return x instanceof Tracer && x.trace === this;
+  }
+}
+
+/** The bottom of every chain: applies primitives to concrete Arrays. */
+export class EvalTrace extends Trace {
+  constructor() {
+    super(null, "eager evaluation");
+  }
+  process(prim: Primitive, args: Value[], params: Params): Value[] {
+    for (const a of args) if (a instanceof Tracer) throw leakError(a, prim);
+    const concrete = args as Array[];
+    const outAvals = prim.rules.abstractEval(
+      concrete.map((a) => a.aval),
+      params,
+    );
+    return prim.rules.impl(concrete, params, outAvals);
+  }
+}
+
+function leakError(t: Tracer, prim: Primitive): TracerLeakError {
+  return new TracerLeakError(
+    `${prim.name}: got a tracer of ${t.trace.transform} (${t.aval}) outside that transformation. ` +
+      `A value computed inside a transformed function escaped it (stored in an outer variable, ` +
+      `or returned through a closure) and was used after the transformation returned. ` +
+      `Return it from the function instead, or pass it in as an argument.`,
+  );
+}
+
+export const evalTrace = new EvalTrace();
+let current: Trace = evalTrace;
+
+export function currentTrace(): Trace {
+  return current;
+}
+
+/** Runs `fn` with `trace` current; restores the previous trace even on error. */
+export function withTrace<T>(trace: Trace, fn: () => T): T {
+  const saved = current;
+  current = trace;
+  try {
+    return fn();
+  } finally {
+    current = saved;
+  }
+}
+
+/** Runs `fn` inside a new trace's scope; the trace is dead after it, so escaped tracers are caught. */
+export function inScope<T>(trace: Trace, fn: () => T): T {
+  try {
+    return withTrace(trace, fn);
+  } finally {
+    trace.alive = false;
+  }
+}
+
+/** Applies a primitive to values under the current trace. */
+export function bind(prim: Primitive, args: Value[], params: Params = {}): Value[] {
+  const trace = current;
+  for (const a of args) {
+    if (a instanceof Tracer && !a.trace.alive) throw leakError(a, prim);
+  }
+  return withTrace(trace.parent ?? trace, () => trace.process(prim, args, params));
+}
+
+/** `bind` for single-output primitives. */
+export function bind1(prim: Primitive, args: Value[], params: Params = {}): Value {
+  return bind(prim, args, params)[0];
+}
+
+// ---- tracers ----------------------------------------------------------------
+
+/**
+ * A value being traced. It has the Array's whole method surface (from
+ * ArrayMethods), so user code cannot tell it apart, except that it refuses
+ * to become a JS number or string.
+ */
+export abstract class Tracer extends ArrayMethods {
+  constructor(readonly trace: Trace) {
+    super();
+  }
+  abstract override get aval(): ShapedArray;
+
+  private concretizationError(what: string): ConcretizationError {
+    return new ConcretizationError(
+      `${what} needs a concrete value, but this is a traced ${this.aval} inside ${this.trace.transform}. ` +
+        `Its value is not known while the function is being transformed. ` +
+        `Use np.where(cond, a, b) instead of a JS \`if\`/\`?:\` on array values, lax.cond or lax.switch for ` +
+        `control flow, or mark the argument static with jit(f, { staticArgnums: [i] }).`,
+    );
+  }
+  [Symbol.toPrimitive](hint: string): never {
+    throw this.concretizationError(hint === "string" ? "Converting an array to a string" : "Using an array as a JS number (Number(x), x > 0, if (x))");
+  }
+  override valueOf(): never {
+    throw this.concretizationError("valueOf()");
+  }
+  override itemSync(): never {
+    throw this.concretizationError("itemSync()");
+  }
+  override dataSync(): never {
+    throw this.concretizationError("dataSync()");
+  }
+  override arraySync(): never {
+    throw this.concretizationError("arraySync()");
+  }
+  override toString(): string {
+    return `Traced<${this.aval}> (${this.trace.transform})`;
+  }
+  override data(): never {
+    throw this.concretizationError("data()");
+  }
+  override array(): never {
+    throw this.concretizationError("array()");
+  }
+  override item(): never {
+    throw this.concretizationError("item()");
+  }
+}
+
+export function isValue(x: unknown): x is Value {
+  return x instanceof ArrayMethods;
+}
+
+export function avalOf(x: Value): ShapedArray {
+  return x.aval;
+}

@@ -1,0 +1,48 @@
+/** Turning user arguments (pytrees of arrays and numbers) into the flat values transformations work on. */
+import { ArrayMethods } from "../array-methods.js";
+import { isFloat } from "../dtype.js";
+import { DTypeError, UnsupportedError } from "../errors.js";
+import { scalar } from "../lax/primitive.js";
+import type { Value } from "../trace/core.js";
+import { flatten, unflatten, type TreeDef } from "../trace/pytree.js";
+
+/** A function's parameters, where JS numbers are accepted in place of arrays (as JAX takes Python scalars). */
+export type Lifted<A extends readonly unknown[]> = { [K in keyof A]: A[K] extends ArrayMethods ? A[K] | number : A[K] };
+
+/** A leaf as a value: arrays stay, JS numbers become weakly typed float32 scalars (as `np.array(3)`). */
+export function leafToValue(x: unknown, what: string): Value {
+  if (x instanceof ArrayMethods) return x as Value;
+  if (typeof x === "number") return scalar(x, "float32", true);
+  if (typeof x === "boolean") return scalar(x ? 1 : 0, "bool", true);
+  throw new UnsupportedError(`${what}: expected arrays or numbers as leaves, got ${x === null ? "null" : typeof x}`);
+}
+
+/** Flattens a list of arguments into values, with the tree to rebuild them. */
+export function flattenArgs(args: readonly unknown[], what: string): [Value[], TreeDef] {
+  const [leaves, tree] = flatten(args);
+  return [leaves.map((l) => leafToValue(l, what)), tree];
+}
+
+export function rebuild<T = unknown>(tree: TreeDef, leaves: readonly unknown[]): T {
+  return unflatten(tree, leaves) as T;
+}
+
+export function normalizeArgnums(op: string, argnums: number | readonly number[] | undefined, nargs: number): number[] {
+  const list = argnums === undefined ? [0] : typeof argnums === "number" ? [argnums] : [...argnums];
+  return list.map((a) => {
+    if (!Number.isInteger(a) || a < -nargs || a >= nargs) {
+      throw new UnsupportedError(`${op}: argnums ${a} is out of range for a call with ${nargs} argument${nargs === 1 ? "" : "s"}`);
+    }
+    return a < 0 ? a + nargs : a;
+  });
+}
+
+/** Differentiation needs float inputs: an integer input gets this error. */
+export function checkDifferentiable(op: string, v: Value, where: string) {
+  if (!isFloat(v.dtype)) {
+    throw new DTypeError(
+      `${op}: ${where} has dtype ${v.dtype}, but only floating-point inputs can be differentiated; ` +
+        `convert it with x.astype("float32"), or leave it out of argnums`,
+    );
+  }
+}

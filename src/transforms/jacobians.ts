@@ -1,0 +1,113 @@
+/**
+ * Jacobians: jacfwd pushes a basis of input tangents through jvp, jacrev
+ * pulls a basis of output cotangents through vjp, both vmapped over the
+ * basis. The result for an input leaf of shape I and an output leaf of shape O
+ * has shape [...O, ...I]; for pytrees, the output's structure holds the
+ * input's structure (as JAX).
+ */
+import { convert, eq, iota, moveAxis, reshape } from "../lax/index.js";
+import type { DType } from "../dtype.js";
+import { isFloat } from "../dtype.js";
+import { sizeOf } from "../shape.js";
+import type { Value } from "../trace/core.js";
+import { flatten, type TreeDef } from "../trace/pytree.js";
+import { checkDifferentiable, flattenArgs, normalizeArgnums, rebuild } from "./args.js";
+import { jvp } from "./jvp.js";
+import { vjp } from "./linearize.js";
+import { vmap } from "./vmap.js";
+import { zerosOf } from "../lax/elementwise.js";
+
+type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface JacobianOptions {
+  argnums?: number | readonly number[];
+}
+
+/** The identity basis for a leaf: [size, ...shape], row i a one-hot at flat position i. */
+function basis(shape: readonly number[], dtype: DType): Value {
+  const n = sizeOf(shape);
+  const eye = convert(eq(iota("int32", [n, n], 0), iota("int32", [n, n], 1)), isFloat(dtype) ? dtype : "float32");
+  return reshape(eye, [n, ...shape]);
+}
+
+/** Splits the call into the differentiated arguments and a function of them alone. */
+function restrict(f: Fn, args: unknown[], argnums: number[]) {
+  const g = (...diff: unknown[]) => {
+    const full = [...args];
+    argnums.forEach((a, i) => (full[a] = diff[i]));
+    return f(...full);
+  };
+  return { g, diffArgs: argnums.map((i) => args[i]) };
+}
+
+/** Assembles per-(output leaf, input leaf) blocks into out-tree of in-tree. */
+function assemble(blocks: Value[][], outTree: TreeDef, inTree: TreeDef, singleArg: boolean) {
+  const perOut = blocks.map((row) => {
+    const inner = rebuild<unknown[]>(inTree, row);
+    return singleArg ? inner[0] : inner;
+  });
+  return rebuild(outTree, perOut);
+}
+
+/**
+ * Forward-mode Jacobian: one jvp per input element, vmapped.
+ * @example
+ * jacfwd((x) => x.mul(x))(np.array([1, 2])); // [[2, 0], [0, 4]]
+ */
+export function jacfwd<F extends Fn>(f: F, options: JacobianOptions = {}) {
+  return (...args: Parameters<F>): any => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const argnums = normalizeArgnums("jacfwd", options.argnums, args.length);
+    const { g, diffArgs } = restrict(f, args, argnums);
+    const [inLeaves, inTree] = flattenArgs(diffArgs, "jacfwd");
+    inLeaves.forEach((v, i) => checkDifferentiable("jacfwd", v, `input leaf ${i}`));
+    const [outAtPoint, outTree] = flatten(g(...diffArgs));
+    const outLeaves = flattenArgs(outAtPoint, "jacfwd output")[0];
+    // columns[i][j]: d out_j / d in_i with shape [...O_j, ...I_i]
+    const columns = inLeaves.map((x, i) => {
+      const push = (t: Value) => {
+        const tangents = inLeaves.map((y, k) => (k === i ? reshape(t, y.shape) : zerosOf(y.aval.strong())));
+        const [, tOut] = jvp(g, diffArgs, rebuild<unknown[]>(inTree, tangents));
+        return flattenArgs(flatten(tOut)[0], "jacfwd output")[0];
+      };
+      const pushed = vmap(push)(reshape(basis(x.shape, x.dtype), [x.size, x.size])) as Value[];
+      return pushed.map((o, j) => reshape(moveAxis(o, 0, o.ndim - 1), [...outLeaves[j].shape, ...x.shape]));
+    });
+    const blocks = outLeaves.map((_, j) => inLeaves.map((_, i) => columns[i][j]));
+    return assemble(blocks, outTree, inTree, typeof options.argnums === "number" || options.argnums === undefined);
+  };
+}
+
+/**
+ * Reverse-mode Jacobian: one vjp per output element, vmapped.
+ * @example
+ * jacrev((x) => x.mul(x))(np.array([1, 2])); // [[2, 0], [0, 4]]
+ */
+export function jacrev<F extends Fn>(f: F, options: JacobianOptions = {}) {
+  return (...args: Parameters<F>): any => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const argnums = normalizeArgnums("jacrev", options.argnums, args.length);
+    const { g, diffArgs } = restrict(f, args, argnums);
+    const [inLeaves, inTree] = flattenArgs(diffArgs, "jacrev");
+    inLeaves.forEach((v, i) => checkDifferentiable("jacrev", v, `input leaf ${i}`));
+    const [out, pullback] = vjp(g, ...diffArgs);
+    const [outRaw, outTree] = flatten(out);
+    const outLeaves = flattenArgs(outRaw, "jacrev output")[0];
+    const rows = outLeaves.map((o, j) => {
+      const pull = (c: Value) => {
+        const cts = outLeaves.map((p, k) => (k === j ? reshape(c, p.shape) : zerosOf(p.aval.strong())));
+        const grads = pullback(rebuild(outTree, cts));
+        return flattenArgs(flatten(grads)[0], "jacrev cotangents")[0];
+      };
+      const pulled = vmap(pull)(reshape(basis(o.shape, o.dtype), [o.size, o.size])) as Value[];
+      return pulled.map((gIn, i) => reshape(gIn, [...o.shape, ...inLeaves[i].shape]));
+    });
+    return assemble(rows, outTree, inTree, typeof options.argnums === "number" || options.argnums === undefined);
+  };
+}
+
+/**
+ * The Hessian, as jacfwd of jacrev.
+ * @example
+ * hessian((x) => x.mul(x).mul(x).sum())(np.array([1, 2])); // [[6, 0], [0, 12]]
+ */
+export function hessian<F extends Fn>(f: F, options: JacobianOptions = {}) {
+  return jacfwd(jacrev(f, options), options);
+}

@@ -1,0 +1,109 @@
+/**
+ * jit: a function traced once per argument signature into a jaxpr, held by
+ * the `jit` primitive. Because jit is a primitive with its own jvp,
+ * transpose and batching rules, grad(jit(f)), vmap(jit(f)) and jit(grad(f))
+ * all work without retracing the user's function.
+ */
+import { Array } from "../array.js";
+import { instantiate, isZero } from "../lax/index.js";
+import { definePrimitive } from "../lax/primitive.js";
+import type { Value } from "../trace/core.js";
+import { bind, currentTrace, evalTrace, Zero } from "../trace/core.js";
+import type { Jaxpr } from "../trace/jaxpr.js";
+import { evalJaxpr } from "../trace/jaxpr.js";
+import { flatten, type TreeDef } from "../trace/pytree.js";
+import { traceFlat } from "../trace/staging.js";
+import { flattenArgs, rebuild, type Lifted } from "./args.js";
+import { jvpFlat } from "./jvp.js";
+import { transposeJaxpr } from "./linearize.js";
+import { vmap } from "./vmap.js";
+
+type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type JitParams = { jaxpr: Jaxpr; name: string };
+
+const run = (p: JitParams, inputs: Value[]) => evalJaxpr(p.jaxpr, [], inputs);
+
+/** Traces a flat function at the types of `args` and binds it as a jit call. */
+function bindTraced(fn: (...xs: Value[]) => Value[], args: Value[], name: string): Value[] {
+  const { jaxpr, consts } = traceFlat(fn, args.map((a) => a.aval), name, currentTrace());
+  return bind(jitP, [...consts, ...args], { jaxpr, name });
+}
+
+export const jitP = definePrimitive<JitParams>("jit", {
+  abstractEval: (_a, { jaxpr }) => jaxpr.outs.map((o) => o.aval),
+  lower: () => {
+    throw new Error("jit is evaluated through its jaxpr");
+  },
+  impl: (args, params) => run(params, args) as Array[],
+  jvp(primals, tangents, params) {
+    // the primal call stays as it is (partial evaluation computes it now); the tangent
+    // call recomputes what it needs from the primals, so it is a jit of its own
+    const outs = bind(jitP, primals, params);
+    if (tangents.every(isZero)) return [outs, outs.map((o) => new Zero(o.aval.strong()))];
+    const n = primals.length;
+    const touts = bindTraced(
+      (...xs) => jvpFlat((...p) => run(params, p), xs.slice(0, n), xs.slice(n))[1].map(instantiate),
+      [...primals, ...tangents.map(instantiate)],
+      `jvp(${params.name})`,
+    );
+    return [outs, touts];
+  },
+  transpose: (cts, args, params) => transposeJaxpr(params.jaxpr, [], args, cts),
+  batch(args, dims, params) {
+    const outs = bindTraced((...xs) => vmap((...ys: Value[]) => run(params, ys), { inAxes: dims })(...xs) as Value[], args, `vmap(${params.name})`);
+    return [outs, outs.map(() => 0)];
+  },
+});
+
+export interface JitOptions {
+  /** Positions of arguments that are static: compared by value, part of the cache key, never traced. */
+  staticArgnums?: readonly number[];
+}
+
+/**
+ * Compiles `f` for each signature of its arguments (pytree structure, shapes,
+ * dtypes, static values) and reuses the compiled form on later calls.
+ * @example
+ * const f = jit((x) => np.sin(x).mul(2));
+ * f(np.ones([3])); // traced once for f32[3]
+ */
+export function jit<F extends Fn>(f: F, options: JitOptions = {}): (...args: Lifted<Parameters<F>>) => ReturnType<F> {
+  const statics = new Set(options.staticArgnums ?? []);
+  const cache = new Map<string, { jaxpr: Jaxpr; consts: Value[]; outTree: TreeDef }>();
+  const name = f.name || "fn";
+  return (...args) => {
+    const dynamic = args.filter((_, i) => !statics.has(i));
+    const [leaves, inTree] = flattenArgs(dynamic, "jit");
+    const key = `${inTree.key}|${leaves.map((l) => `${l.aval}${l.weakType ? "w" : ""}`).join(",")}|${staticKey(args.filter((_, i) => statics.has(i)))}`;
+    let entry = cache.get(key);
+    if (!entry) {
+      let outTree: TreeDef | undefined;
+      const { jaxpr, consts } = traceFlat(
+        (...xs) => {
+          const dyn = rebuild<unknown[]>(inTree, xs);
+          let k = 0;
+          const full = args.map((a, i) => (statics.has(i) ? a : dyn[k++]));
+          const [outLeaves, t] = flatten(f(...full));
+          outTree = t;
+          return flattenArgs(outLeaves, "jit output")[0];
+        },
+        leaves.map((l) => l.aval),
+        `jit(${name})`,
+        evalTrace,
+      );
+      entry = { jaxpr, consts, outTree: outTree! };
+      // a trace that closed over values of an enclosing transformation is only valid for this call
+      if (consts.every((c) => c instanceof Array)) cache.set(key, entry);
+      jitStats.traces++;
+    }
+    const outs = bind(jitP, [...entry.consts, ...leaves], { jaxpr: entry.jaxpr, name });
+    return rebuild(entry.outTree, outs) as ReturnType<F>;
+  };
+}
+
+/** Counts of jit activity, for tests and for users chasing recompilation. */
+export const jitStats = { traces: 0 };
+
+function staticKey(values: unknown[]): string {
+  return JSON.stringify(values, (_k, v) => (typeof v === "function" ? `fn:${v.name}` : v));
+}

@@ -1,0 +1,89 @@
+/**
+ * Forward mode: the JVP trace carries a (primal, tangent) pair per value and
+ * applies each primitive's jvp rule. A symbolic Zero tangent costs nothing:
+ * a primitive whose tangents are all zero is applied to the primals alone,
+ * and its outputs leave this trace as plain values.
+ */
+import type { MaybeZero, Params, Primitive, Value } from "../trace/core.js";
+import { currentTrace, inScope, ShapedArray, Trace, Tracer, Zero } from "../trace/core.js";
+import { bind } from "../trace/core.js";
+import { instantiate, isZero } from "../lax/index.js";
+import { flattenArgs, rebuild } from "./args.js";
+import { flatten } from "../trace/pytree.js";
+import { ShapeError } from "../errors.js";
+import { fmtShape } from "../shape.js";
+
+export class JVPTracer extends Tracer {
+  constructor(
+    trace: JVPTrace,
+    readonly primal: Value,
+    readonly tangent: MaybeZero,
+  ) {
+    super(trace);
+  }
+  get aval(): ShapedArray {
+    return this.primal.aval;
+  }
+}
+
+export class JVPTrace extends Trace {
+  process(prim: Primitive, args: Value[], params: Params): Value[] {
+    const primals: Value[] = [];
+    const tangents: MaybeZero[] = [];
+    for (const a of args) {
+      if (this.owns(a)) {
+        primals.push((a as JVPTracer).primal);
+        tangents.push((a as JVPTracer).tangent);
+      } else {
+        primals.push(a);
+        tangents.push(new Zero(a.aval));
+      }
+    }
+    if (tangents.every(isZero)) return bind(prim, primals, params);
+    const [outs, outTangents] = prim.rules.jvp(primals, tangents, params);
+    return outs.map((p, i) => (isZero(outTangents[i]) ? p : new JVPTracer(this, p, outTangents[i])));
+  }
+  /** Splits an output of the traced function into its primal and tangent. */
+  unpack(x: Value): [Value, MaybeZero] {
+    return this.owns(x) ? [(x as JVPTracer).primal, (x as JVPTracer).tangent] : [x, new Zero(x.aval.strong())];
+  }
+}
+
+/** jvp on flat values: returns the primal outputs and their (possibly symbolic zero) tangents. */
+export function jvpFlat(
+  f: (...xs: Value[]) => Value[],
+  primals: Value[],
+  tangents: MaybeZero[],
+  transform = "jvp",
+  parent: Trace = currentTrace(),
+): [Value[], MaybeZero[]] {
+  const trace = new JVPTrace(parent, transform);
+  const outs = inScope(trace, () => f(...primals.map((p, i) => (isZero(tangents[i]) ? p : new JVPTracer(trace, p, tangents[i])))));
+  const unpacked = outs.map((o) => trace.unpack(o));
+  return [unpacked.map((u) => u[0]), unpacked.map((u) => u[1])];
+}
+
+/**
+ * Forward-mode derivative: evaluates `f` at `primals` and its directional
+ * derivative along `tangents`, in one pass.
+ * @example
+ * const [y, dy] = jvp((x) => np.sin(x), [np.array(0)], [np.array(1)]); // y = 0, dy = cos(0) = 1
+ */
+export function jvp<F extends (...args: any[]) => any>(f: F, primals: readonly unknown[], tangents: readonly unknown[]): [ReturnType<F>, ReturnType<F>] { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const [p, tree] = flattenArgs(primals, "jvp primals");
+  const [t, ttree] = flattenArgs(tangents, "jvp tangents");
+  if (!tree.equals(ttree)) throw new ShapeError(`jvp: primals ${tree} and tangents ${ttree} must have the same structure`);
+  p.forEach((x, i) => {
+    if (x.dtype !== t[i].dtype || x.ndim !== t[i].ndim || x.shape.some((d, k) => d !== t[i].shape[k])) {
+      throw new ShapeError(`jvp: tangent ${i} has ${t[i].aval} (shape ${fmtShape(t[i].shape)}) but its primal has ${x.aval}; they must match`);
+    }
+  });
+  let outTree: import("../trace/pytree.js").TreeDef | undefined;
+  const flatF = (...xs: Value[]) => {
+    const [leaves, ot] = flatten(f(...rebuild<unknown[]>(tree, xs)));
+    outTree = ot;
+    return flattenArgs(leaves, "jvp output")[0];
+  };
+  const [po, to] = jvpFlat(flatF, p, t);
+  return [rebuild(outTree!, po), rebuild(outTree!, to.map(instantiate))];
+}

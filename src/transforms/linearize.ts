@@ -1,0 +1,250 @@
+/**
+ * Reverse mode as JAX does it: grad = linearize + transpose.
+ *
+ * linearize runs the JVP trace on top of a partial-evaluation StagingTrace:
+ * primal work has no unknown inputs, so it is forwarded to the parent trace and
+ * done now; tangent work is staged into a linear jaxpr whose constants are
+ * the residuals. Transposing that jaxpr (each linear primitive's transpose
+ * rule, in reverse order, with symbolic zeros) gives the VJP. Every rule is
+ * written with `bind`, so all of this nests: grad(grad(f)) just works.
+ */
+import type { MaybeZero, Value } from "../trace/core.js";
+import { bind, currentTrace, inScope, UndefinedPrimal, Zero } from "../trace/core.js";
+import type { ClosedJaxpr, Jaxpr } from "../trace/jaxpr.js";
+import { Literal, Var } from "../trace/jaxpr.js";
+import { StagingTrace } from "../trace/staging.js";
+import { addTangents, instantiate, isZero, scalar } from "../lax/index.js";
+import { isFloat } from "../dtype.js";
+import { JVPTrace, JVPTracer } from "./jvp.js";
+import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
+import { flatten, type TreeDef } from "../trace/pytree.js";
+import { checkDifferentiable, flattenArgs, normalizeArgnums, rebuild, type Lifted } from "./args.js";
+import { fmtShape } from "../shape.js";
+
+/**
+ * Linearizes a flat function at `primals`: returns the primal outputs and the
+ * linear jaxpr mapping input tangents to output tangents.
+ */
+export function linearizeFlat(f: (...xs: Value[]) => Value[], primals: Value[], transform = "linearize"): [Value[], ClosedJaxpr] {
+  const staging = new StagingTrace(currentTrace(), transform, true);
+  const jvpTrace = new JVPTrace(staging, transform);
+  const tangentsIn = primals.map((p) => (isFloat(p.dtype) ? staging.newArg(p.aval.strong()) : undefined));
+  let primalsOut: Value[] = [];
+  let tangentsOut: MaybeZero[] = [];
+  inScope(staging, () =>
+    inScope(jvpTrace, () => {
+      const outs = f(...primals.map((p, i) => (tangentsIn[i] ? new JVPTracer(jvpTrace, p, tangentsIn[i]!) : p)));
+      const unpacked = outs.map((o) => jvpTrace.unpack(o));
+      primalsOut = unpacked.map((u) => u[0]);
+      tangentsOut = unpacked.map((u) => u[1]);
+    }),
+  );
+  // the jaxpr's inputs are the tangents of the float inputs; integer inputs have none
+  const jaxpr = staging.build(tangentsOut.map(instantiate));
+  return [primalsOut, withInputMask(jaxpr, tangentsIn.map((t) => t !== undefined), primals)];
+}
+
+/** Remembers which primal inputs have a tangent input in the linear jaxpr. */
+function withInputMask(jaxpr: ClosedJaxpr, mask: boolean[], primals: Value[]): ClosedJaxpr {
+  linearInputs.set(jaxpr, { mask, avals: primals.map((p) => p.aval) });
+  return jaxpr;
+}
+const linearInputs = new WeakMap<ClosedJaxpr, { mask: boolean[]; avals: import("../trace/core.js").ShapedArray[] }>();
+
+/**
+ * Transposes a linear jaxpr: given cotangents of its outputs, returns the
+ * cotangents of its inputs (symbolic zeros where nothing flowed).
+ */
+export function backwardPass(closed: ClosedJaxpr, cotangents: MaybeZero[]): MaybeZero[] {
+  const { jaxpr, consts } = closed;
+  const perInvar = transposeJaxpr(jaxpr, consts, jaxpr.invars.map((v) => new UndefinedPrimal(v.aval)), cotangents);
+  const info = linearInputs.get(closed);
+  if (!info) return perInvar;
+  // expand back to one cotangent per primal input (integer inputs get zeros)
+  let j = 0;
+  return info.mask.map((has, i) => (has ? perInvar[j++] : new Zero(info.avals[i])));
+}
+
+/**
+ * The transpose of a jaxpr that is linear in the inputs marked UndefinedPrimal.
+ * Equations whose inputs are all known are evaluated forward first (so a
+ * jaxpr that recomputes primal values, as jit's and checkpoint's do, works);
+ * the rest are transposed in reverse order. Returns one cotangent per input.
+ */
+export function transposeJaxpr(jaxpr: Jaxpr, consts: Value[], args: (Value | UndefinedPrimal)[], cotangents: MaybeZero[]): MaybeZero[] {
+  const known = new Map<Var, Value>();
+  jaxpr.constvars.forEach((v, i) => known.set(v, consts[i]));
+  jaxpr.invars.forEach((v, i) => {
+    const a = args[i];
+    if (!(a instanceof UndefinedPrimal)) known.set(v, a);
+  });
+  const read = (a: Var | Literal) => (a instanceof Literal ? a.array : known.get(a));
+  const linearEqns = [];
+  for (const eqn of jaxpr.eqns) {
+    if (eqn.inputs.every((a) => a instanceof Literal || known.has(a))) {
+      const outs = bind(eqn.prim, eqn.inputs.map((a) => read(a)!), eqn.params);
+      eqn.outs.forEach((v, i) => known.set(v, outs[i]));
+    } else linearEqns.push(eqn);
+  }
+  const cts = new Map<Var, MaybeZero>();
+  const addCt = (v: Var, ct: MaybeZero) => {
+    if (isZero(ct)) return;
+    const prev = cts.get(v);
+    cts.set(v, prev ? addTangents(prev, ct) : ct);
+  };
+  jaxpr.outs.forEach((a, i) => {
+    if (a instanceof Var && !known.has(a)) addCt(a, cotangents[i]);
+  });
+  for (let k = linearEqns.length - 1; k >= 0; k--) {
+    const eqn = linearEqns[k];
+    const ctsOut = eqn.outs.map((v) => cts.get(v) ?? new Zero(v.aval));
+    eqn.outs.forEach((v) => cts.delete(v));
+    if (ctsOut.every(isZero)) continue;
+    const ins = eqn.inputs.map((a) => read(a) ?? new UndefinedPrimal(a.aval));
+    const rule = eqn.prim.rules.transpose;
+    if (!rule) {
+      throw new UnsupportedError(
+        `reverse-mode differentiation reached ${eqn.prim.name} applied to a tangent, but ${eqn.prim.name} is not linear ` +
+          `and has no transpose rule; this is a bug in a jvp rule (a customJvp rule must be linear in the tangents)`,
+      );
+    }
+    const ctsIn = rule(ctsOut, ins, eqn.params);
+    eqn.inputs.forEach((a, i) => {
+      if (a instanceof Var && !known.has(a)) addCt(a, ctsIn[i]);
+    });
+  }
+  return jaxpr.invars.map((v, i) => (args[i] instanceof UndefinedPrimal ? cts.get(v) ?? new Zero(v.aval) : new Zero(v.aval)));
+}
+
+// ---- the user-facing functions ---------------------------------------------------------------
+
+type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Reverse mode: evaluates `f` and returns a function that pulls a cotangent of
+ * the output back to one cotangent per argument.
+ * @example
+ * const [y, pullback] = vjp((x) => x.mul(x), np.array(3));
+ * const [dx] = pullback(np.array(1)); // 6
+ */
+export function vjp<F extends Fn>(f: F, ...primals: Parameters<F>): [ReturnType<F>, (ct: unknown) => Parameters<F>] {
+  const [out, pullback] = vjpWithAux(f, primals, false, "vjp");
+  return [out as ReturnType<F>, pullback as (ct: unknown) => Parameters<F>];
+}
+
+function vjpWithAux(f: Fn, primals: readonly unknown[], hasAux: boolean, op: string): [unknown, (ct: unknown) => unknown[], unknown] {
+  const [leaves, inTree] = flattenArgs(primals, op);
+  let outTree: TreeDef | undefined;
+  let aux: unknown;
+  const flatF = (...xs: Value[]) => {
+    let out = f(...rebuild<unknown[]>(inTree, xs));
+    if (hasAux) {
+      if (!globalThis.Array.isArray(out) || out.length !== 2) {
+        throw new UnsupportedError(`${op} with hasAux: the function must return a pair [output, aux]`);
+      }
+      aux = out[1];
+      out = out[0];
+    }
+    const [outLeaves, t] = flatten(out);
+    outTree = t;
+    return flattenArgs(outLeaves, `${op} output`)[0];
+  };
+  const [outs, linear] = linearizeFlat(flatF, leaves, op);
+  const pullback = (ct: unknown): unknown[] => {
+    const [ctLeaves, ctTree] = flattenArgs([ct], `${op} cotangent`);
+    if (!ctTree.equals(flatten([rebuild(outTree!, outs)])[1])) {
+      throw new ShapeError(`${op}: the cotangent's structure ${ctTree} does not match the output's ${outTree}`);
+    }
+    ctLeaves.forEach((c, i) => {
+      if (c.ndim !== outs[i].ndim || c.shape.some((d, k) => d !== outs[i].shape[k])) {
+        throw new ShapeError(`${op}: cotangent ${i} has shape ${fmtShape(c.shape)} but the output has ${fmtShape(outs[i].shape)}`);
+      }
+    });
+    const cts = backwardPass(linear, ctLeaves);
+    return rebuild<unknown[]>(inTree, cts.map(instantiate));
+  };
+  return [rebuild(outTree!, outs), pullback, aux];
+}
+
+export interface GradOptions {
+  /** Which positional argument(s) to differentiate with respect to (default 0). */
+  argnums?: number | readonly number[];
+  /** The function returns `[output, aux]`; aux is passed through undifferentiated. */
+  hasAux?: boolean;
+}
+
+/**
+ * Returns a function computing `[f(...args), gradient]` (or `[[value, aux], gradient]` with `hasAux`).
+ * With an array `argnums`, the gradient is an array with one entry per argnum.
+ * @example
+ * const [v, g] = valueAndGrad((x) => x.mul(x).sum())(np.array([1, 2])); // v = 5, g = [2, 4]
+ */
+export function valueAndGrad<F extends Fn>(f: F, options: GradOptions = {}) {
+  return (...args: Lifted<Parameters<F>>): [any, any] => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const op = "grad";
+    const argnums = normalizeArgnums(op, options.argnums, args.length);
+    const diffArgs = argnums.map((i) => args[i]);
+    const g = (...diff: unknown[]) => {
+      const full = [...args];
+      argnums.forEach((a, i) => (full[a] = diff[i]));
+      return f(...full);
+    };
+    const [diffLeaves] = flattenArgs(diffArgs, op);
+    diffLeaves.forEach((v, i) => checkDifferentiable(op, v, `input leaf ${i} of the differentiated arguments`));
+    const [out, pullback, aux] = vjpWithAux(g, diffArgs, options.hasAux ?? false, op);
+    const value = out as Value;
+    if (!(value && typeof value === "object" && "aval" in value) || value.ndim !== 0) {
+      const shape = value && typeof value === "object" && "shape" in value ? fmtShape(value.shape) : typeof value;
+      throw new ShapeError(
+        `grad: the function must return a scalar (a 0-d array), got ${shape}. ` +
+          `Reduce it (e.g. .sum() or .mean()), or use vjp or jacrev for non-scalar outputs`,
+      );
+    }
+    if (!isFloat(value.dtype)) {
+      throw new DTypeError(`grad: the function's output has dtype ${value.dtype}; grad needs a float output`);
+    }
+    const grads = pullback(scalar(1, value.dtype));
+    const result = typeof options.argnums === "number" || options.argnums === undefined ? grads[0] : grads;
+    return [options.hasAux ? [value, aux] : value, result];
+  };
+}
+
+/**
+ * The gradient of a scalar function: `grad(f)(x)` has x's structure.
+ * @example
+ * grad((x) => np.sin(x))(np.array(0)); // Array(1, dtype=float32)
+ */
+export function grad<F extends Fn>(f: F, options: GradOptions = {}) {
+  const vg = valueAndGrad(f, options);
+  return (...args: Lifted<Parameters<F>>): any => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const [v, g] = vg(...args);
+    return options.hasAux ? [g, (v as [unknown, unknown])[1]] : g;
+  };
+}
+
+/**
+ * Evaluates `f` and returns a function for its JVP at that point, reusing the
+ * linearization (the jaxpr of the tangent computation) on every call.
+ * @example
+ * const [y, fJvp] = linearize((x) => np.sin(x), np.array(0));
+ * fJvp(np.array(2)); // 2 · cos(0) = 2
+ */
+export function linearize<F extends Fn>(f: F, ...primals: Parameters<F>): [ReturnType<F>, (...tangents: Parameters<F>) => ReturnType<F>] {
+  const [leaves, inTree] = flattenArgs(primals, "linearize");
+  let outTree: TreeDef | undefined;
+  const flatF = (...xs: Value[]) => {
+    const [outLeaves, t] = flatten(f(...rebuild<unknown[]>(inTree, xs)));
+    outTree = t;
+    return flattenArgs(outLeaves, "linearize output")[0];
+  };
+  const [outs, linear] = linearizeFlat(flatF, leaves, "linearize");
+  const info = linearInputs.get(linear)!;
+  const fJvp = (...tangents: unknown[]) => {
+    const [t] = flattenArgs(tangents, "linearize tangents");
+    const used = t.filter((_, i) => info.mask[i]);
+    const { evalJaxpr } = jaxprModule;
+    return rebuild(outTree!, evalJaxpr(linear.jaxpr, linear.consts, used));
+  };
+  return [rebuild(outTree!, outs), fJvp as (...tangents: Parameters<F>) => ReturnType<F>];
+}
+import * as jaxprModule from "../trace/jaxpr.js";

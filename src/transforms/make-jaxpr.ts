@@ -1,0 +1,30 @@
+/** makeJaxpr: the jaxpr of a function at given argument types, for reading what a transformation did. */
+import type { Value } from "../trace/core.js";
+import { currentTrace, inScope } from "../trace/core.js";
+import type { ClosedJaxpr } from "../trace/jaxpr.js";
+import { StagingTrace } from "../trace/staging.js";
+import { flatten } from "../trace/pytree.js";
+import { flattenArgs, rebuild } from "./args.js";
+
+type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Traces `f` at the types (shapes, dtypes) of the given arguments and returns
+ * its jaxpr; `String(jaxpr)` prints it as JAX does.
+ * @example
+ * String(makeJaxpr((x) => np.sin(x).mul(2))(np.zeros([3])));
+ * // "{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[3] = mul b 2.0 in (c) }"
+ */
+export function makeJaxpr<F extends Fn>(f: F): (...args: Parameters<F>) => ClosedJaxpr {
+  return (...args) => {
+    const [leaves, tree] = flattenArgs(args, "makeJaxpr");
+    const trace = new StagingTrace(currentTrace(), "makeJaxpr");
+    let outs: Value[] = [];
+    inScope(trace, () => {
+      const ins = leaves.map((x) => trace.newArg(x.aval));
+      const [outLeaves] = flatten(f(...rebuild<unknown[]>(tree, ins)));
+      outs = flattenArgs(outLeaves, "makeJaxpr output")[0];
+    });
+    return trace.build(outs);
+  };
+}
