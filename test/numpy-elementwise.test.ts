@@ -202,7 +202,8 @@ describe("unary math", () => {
   });
 
   it("rounding: half to even, decimals, trunc", () => {
-    expect(np.round(np.array([0.5, 1.5, 2.5, -0.5, -1.5, 0.4, 2.6])).arraySync()).toEqual([0, 2, 2, -0, -2, 0, 3]);
+    expect(np.round(np.array([0.5, 1.5, 2.5, 3.5, -1.5, -2.5, 0.4, 2.6])).arraySync()).toEqual([0, 2, 2, 4, -2, -2, 0, 3]);
+    expect(Math.abs(np.round(-0.5).dataSync()[0])).toBe(0);
     expect(np.rint(np.array([0.5, 1.5, 2.5])).arraySync()).toEqual([0, 2, 2]);
     expectClose(np.round(np.array([3.14159, 2.71828]), 2), [3.14, 2.72], 1e-6);
     expect(np.round(i32([1234]), -2).arraySync()).toEqual([1200]);

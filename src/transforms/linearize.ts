@@ -135,21 +135,27 @@ export function vjp<F extends Fn>(f: F, ...primals: Parameters<F>): [ReturnType<
 function vjpWithAux(f: Fn, primals: readonly unknown[], hasAux: boolean, op: string): [unknown, (ct: unknown) => unknown[], unknown] {
   const [leaves, inTree] = flattenArgs(primals, op);
   let outTree: TreeDef | undefined;
-  let aux: unknown;
+  let auxTree: TreeDef | undefined;
+  let numOut = 0;
+  // aux values are extra outputs whose tangents are dropped, so they leave as plain values
   const flatF = (...xs: Value[]) => {
     let out = f(...rebuild<unknown[]>(inTree, xs));
+    let auxLeaves: unknown[] = [];
     if (hasAux) {
       if (!globalThis.Array.isArray(out) || out.length !== 2) {
         throw new UnsupportedError(`${op} with hasAux: the function must return a pair [output, aux]`);
       }
-      aux = out[1];
+      [auxLeaves, auxTree] = flatten(out[1]);
       out = out[0];
     }
     const [outLeaves, t] = flatten(out);
     outTree = t;
-    return flattenArgs(outLeaves, `${op} output`)[0];
+    numOut = outLeaves.length;
+    return flattenArgs([...outLeaves, ...auxLeaves], `${op} output`)[0];
   };
-  const [outs, linear] = linearizeFlat(flatF, leaves, op);
+  const [allOuts, linear] = linearizeFlat(flatF, leaves, op);
+  const outs = allOuts.slice(0, numOut);
+  const aux = hasAux ? rebuild(auxTree!, allOuts.slice(numOut)) : undefined;
   const pullback = (ct: unknown): unknown[] => {
     const [ctLeaves, ctTree] = flattenArgs([ct], `${op} cotangent`);
     if (!ctTree.equals(flatten([rebuild(outTree!, outs)])[1])) {
@@ -160,7 +166,8 @@ function vjpWithAux(f: Fn, primals: readonly unknown[], hasAux: boolean, op: str
         throw new ShapeError(`${op}: cotangent ${i} has shape ${fmtShape(c.shape)} but the output has ${fmtShape(outs[i].shape)}`);
       }
     });
-    const cts = backwardPass(linear, ctLeaves);
+    const auxCts = allOuts.slice(numOut).map((a) => new Zero(a.aval));
+    const cts = backwardPass(linear, [...ctLeaves, ...auxCts]);
     return rebuild<unknown[]>(inTree, cts.map(instantiate));
   };
   return [rebuild(outTree!, outs), pullback, aux];
