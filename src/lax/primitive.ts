@@ -18,9 +18,26 @@ export interface PrimitiveDefinition<P extends Params> extends Omit<PrimitiveRul
   lower(avals: ShapedArray[], params: P, outAvals: ShapedArray[]): Lowering;
   /** For elementwise primitives: the scalar expression, which fusion inlines into its consumers. */
   scalar?(args: Expr[], params: P, avals: ShapedArray[], outAval: ShapedArray): Expr;
+  /** How fusion sees the primitive, beyond `scalar`: an index remapping, a reshape, or a reduction. */
+  fusion?: FusionRole<P>;
   /** Overrides the lowered evaluation (for primitives that are not one device op, e.g. control flow). */
   impl?: PrimitiveRules<P>["impl"];
 }
+
+/**
+ * An affine map from an output multi-index to an input multi-index:
+ * in[j] = offset[j] + Σ_k coeffs[j][k] · out[k]. Broadcasts, transposes,
+ * slices and reversals are such maps, which fusion composes into index arithmetic.
+ */
+export interface AffineIndexMap {
+  coeffs: number[][];
+  offset: number[];
+}
+export type FusionRole<P> =
+  | { kind: "view"; map(inAval: ShapedArray, params: P, outAval: ShapedArray): AffineIndexMap }
+  /** Same elements in the same (row-major) order: reshape, squeeze-like identities. */
+  | { kind: "reshape" }
+  | { kind: "reduce"; op: "sum" | "max" | "min" | "prod"; axes(params: P): number[] };
 
 export const primitives = new Map<string, { prim: Primitive; def: PrimitiveDefinition<any> }>(); // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -59,6 +59,7 @@ function defineReduce(name: string, op: ReduceOp, jvp: (x: Value, t: Value, out:
       return [new ShapedArray(kept(x.ndim, axes).map((i) => x.shape[i]), x.dtype, x.weakType)];
     },
     lower: ([x], { axes }, [out]) => reduceLowering(op, x, axes, out),
+    fusion: { kind: "reduce", op, axes: (p) => p.axes },
     jvp([x], [t], { axes }) {
       const out = bind1(prim, [x], { axes });
       return [[out], [isZero(t) ? new Zero(out.aval.strong()) : jvp(x, t, out, axes)]];

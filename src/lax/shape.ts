@@ -12,19 +12,31 @@ import { checkDType } from "../dtype.js";
 import { ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, normalizeAxis, sizeOf } from "../shape.js";
 import type { MaybeZero, Primitive, Value } from "../trace/core.js";
+import type { AffineIndexMap } from "./primitive.js";
 import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero } from "./primitive.js";
 import { asValue, instantiate, select, sub, zerosOf } from "./elementwise.js";
 import { reduceSum } from "./reduce.js";
 
 const range = (n: number, start = 0) => Array.from({ length: n }, (_, i) => i + start);
 
-/** A kernel that copies its input through a view. */
-function viewLowering(inAval: ShapedArray, out: ShapedArray, view: (inStrides: number[]) => View): Lowering {
+/** The strided view of a contiguous array that an affine index map describes. */
+export function viewOf(shape: readonly number[], map: AffineIndexMap, outRank: number): View {
+  const st = contiguousStrides(shape);
+  const strides = Array.from({ length: outRank }, (_, k) => map.coeffs.reduce((s, row, j) => s + st[j] * row[k], 0));
+  return { strides, offset: map.offset.reduce((s, c, j) => s + st[j] * c, 0) };
+}
+
+/** A primitive that only rearranges elements: its index map gives both its eager kernel and its fusion. */
+function viewPrimitive<P extends Record<string, unknown>>(map: (x: ShapedArray, params: P, out: ShapedArray) => AffineIndexMap) {
   return {
-    kind: "kernel",
-    kernel: { loopShape: out.shape, inputs: [{ dtype: inAval.dtype, view: view(contiguousStrides(inAval.shape)) }], expr: load(0, inAval.dtype), dtype: out.dtype },
+    fusion: { kind: "view" as const, map },
+    lower: ([x]: ShapedArray[], params: P, [out]: ShapedArray[]): Lowering => ({
+      kind: "kernel",
+      kernel: { loopShape: out.shape, inputs: [{ dtype: x.dtype, view: viewOf(x.shape, map(x, params, out), out.ndim) }], expr: load(0, x.dtype), dtype: out.dtype },
+    }),
   };
 }
+const unitRow = (n: number, k: number, v = 1) => Array.from({ length: n }, (_, i) => (i === k ? v : 0));
 
 /** Linear primitives of one operand: their jvp applies the primitive to the tangent. */
 function linearJvp<P extends Record<string, unknown>>(fn: (t: Value, p: P) => Value) {
@@ -58,12 +70,10 @@ export const broadcastInDimP = definePrimitive<BroadcastParams>("broadcast_in_di
     }
     return [new ShapedArray(shape, x.dtype, x.weakType)];
   },
-  lower: ([x], { shape, broadcastDimensions: bd }, [out]) =>
-    viewLowering(x, out, (s) => {
-      const strides = shape.map(() => 0);
-      bd.forEach((d, i) => (strides[d] = x.shape[i] === shape[d] ? s[i] : 0));
-      return { strides, offset: 0 };
-    }),
+  ...viewPrimitive<BroadcastParams>((x, { shape, broadcastDimensions: bd }) => ({
+    coeffs: x.shape.map((n, j) => (n === shape[bd[j]] ? unitRow(shape.length, bd[j]) : unitRow(shape.length, -1))),
+    offset: x.shape.map(() => 0),
+  })),
   jvp: linearJvp((t, p) => broadcastInDim(t, p.shape, p.broadcastDimensions)),
   transpose([ct], [x], { shape, broadcastDimensions: bd }) {
     if (isZero(ct)) return [ct];
@@ -91,6 +101,7 @@ export const reshapeP = definePrimitive<{ newSizes: number[] }>("reshape", {
     return [new ShapedArray(newSizes, x.dtype, x.weakType)];
   },
   lower: () => ({ kind: "alias", input: 0 }),
+  fusion: { kind: "reshape" },
   jvp: linearJvp((t, p) => reshape(t, p.newSizes)),
   transpose: ([ct], [x]) => [isZero(ct) ? ct : reshape(ct, (x as { aval: ShapedArray }).aval.shape)],
   batch: ([x], [b], { newSizes }) => [[reshape(moveAxis(x, b!, 0), [x.shape[b!], ...newSizes])], [0]],
@@ -110,6 +121,7 @@ export const squeezeP = definePrimitive<{ dimensions: number[] }>("squeeze", {
     return [new ShapedArray(x.shape.filter((_, i) => !dimensions.includes(i)), x.dtype, x.weakType)];
   },
   lower: () => ({ kind: "alias", input: 0 }),
+  fusion: { kind: "reshape" },
   jvp: linearJvp((t, p) => squeeze(t, p.dimensions)),
   transpose: ([ct], [x]) => [isZero(ct) ? ct : reshape(ct, (x as { aval: ShapedArray }).aval.shape)],
   batch: ([x], [b], { dimensions }) => [[squeeze(moveAxis(x, b!, 0), dimensions.map((d) => d + 1))], [0]],
@@ -131,6 +143,7 @@ export const expandDimsP = definePrimitive<{ dimensions: number[] }>("expand_dim
     return [new ShapedArray(shape, x.dtype, x.weakType)];
   },
   lower: () => ({ kind: "alias", input: 0 }),
+  fusion: { kind: "reshape" },
   jvp: linearJvp((t, p) => expandDims(t, p.dimensions)),
   transpose: ([ct], [x]) => [isZero(ct) ? ct : reshape(ct, (x as { aval: ShapedArray }).aval.shape)],
   batch: ([x], [b], { dimensions }) => [[expandDims(moveAxis(x, b!, 0), dimensions.map((d) => d + 1))], [0]],
@@ -151,7 +164,10 @@ export const transposeP = definePrimitive<{ permutation: number[] }>("transpose"
     }
     return [new ShapedArray(p.map((i) => x.shape[i]), x.dtype, x.weakType)];
   },
-  lower: ([x], { permutation: p }, [out]) => viewLowering(x, out, (s) => ({ strides: p.map((i) => s[i]), offset: 0 })),
+  ...viewPrimitive<{ permutation: number[] }>((x, { permutation: p }) => ({
+    coeffs: x.shape.map((_, j) => unitRow(p.length, p.indexOf(j))),
+    offset: x.shape.map(() => 0),
+  })),
   jvp: linearJvp((t, p) => transpose(t, p.permutation)),
   transpose([ct], _x, { permutation: p }) {
     if (isZero(ct)) return [ct];
@@ -174,11 +190,10 @@ export const revP = definePrimitive<{ dimensions: number[] }>("rev", {
     for (const d of dimensions) if (d < 0 || d >= x.ndim) throw new ShapeError(`lax.rev: axis ${d} out of range for shape ${fmtShape(x.shape)}`);
     return [x];
   },
-  lower: ([x], { dimensions }, [out]) =>
-    viewLowering(x, out, (s) => ({
-      strides: s.map((st, i) => (dimensions.includes(i) ? -st : st)),
-      offset: dimensions.reduce((o, d) => o + (x.shape[d] - 1) * s[d], 0),
-    })),
+  ...viewPrimitive<{ dimensions: number[] }>((x, { dimensions }) => ({
+    coeffs: x.shape.map((_, j) => unitRow(x.ndim, j, dimensions.includes(j) ? -1 : 1)),
+    offset: x.shape.map((n, j) => (dimensions.includes(j) ? n - 1 : 0)),
+  })),
   jvp: linearJvp((t, p) => rev(t, p.dimensions)),
   transpose: ([ct], _x, { dimensions }) => [isZero(ct) ? ct : rev(ct, dimensions)],
   batch: ([x], [b], { dimensions }) => [[rev(x, dimensions.map((d) => (d < b! ? d : d + 1)))], [b]],
@@ -203,8 +218,10 @@ export const sliceP = definePrimitive<SliceParams>("slice", {
     }
     return [new ShapedArray(st.map((s, i) => Math.ceil((lim[i] - s) / strides[i])), x.dtype, x.weakType)];
   },
-  lower: ([x], { startIndices: st, strides }, [out]) =>
-    viewLowering(x, out, (s) => ({ strides: s.map((v, i) => v * strides[i]), offset: st.reduce((o, v, i) => o + v * s[i], 0) })),
+  ...viewPrimitive<SliceParams>((x, { startIndices: st, strides }) => ({
+    coeffs: x.shape.map((_, j) => unitRow(x.ndim, j, strides[j])),
+    offset: [...st],
+  })),
   jvp: linearJvp((t, p) => slice(t, p.startIndices, p.limitIndices, p.strides)),
   transpose([ct], [x], { startIndices: st, strides }) {
     if (isZero(ct)) return [ct];

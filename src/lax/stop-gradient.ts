@@ -5,6 +5,7 @@ import { bind1, definePrimitive, Zero } from "./primitive.js";
 export const stopGradientP = definePrimitive("stop_gradient", {
   abstractEval: ([x]) => [x],
   lower: () => ({ kind: "alias", input: 0 }),
+  fusion: { kind: "reshape" },
   jvp: ([x]) => {
     const out = stopGradient(x);
     return [[out], [new Zero(out.aval.strong())]];

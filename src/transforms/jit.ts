@@ -17,6 +17,8 @@ import { flattenArgs, rebuild, type Lifted } from "./args.js";
 import { jvpFlat } from "./jvp.js";
 import { transposeJaxpr } from "./linearize.js";
 import { vmap } from "./vmap.js";
+import { executePlan, planFor } from "../backend/execute.js";
+import { callJaxprOf } from "../trace/simplify.js";
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 type JitParams = { jaxpr: Jaxpr; name: string };
@@ -34,7 +36,8 @@ export const jitP = definePrimitive<JitParams>("jit", {
   lower: () => {
     throw new Error("jit is evaluated through its jaxpr");
   },
-  impl: (args, params) => run(params, args) as Array[],
+  // eager calls run the fused plan: simplified, partitioned into kernels, compiled once per jaxpr
+  impl: (args, params) => executePlan(planFor(params.jaxpr), args),
   jvp(primals, tangents, params) {
     // the primal call stays as it is (partial evaluation computes it now); the tangent
     // call recomputes what it needs from the primals, so it is a jit of its own
@@ -54,6 +57,8 @@ export const jitP = definePrimitive<JitParams>("jit", {
     return [outs, outs.map(() => 0)];
   },
 });
+
+callJaxprOf.set("jit", (p) => (p as JitParams).jaxpr);
 
 export interface JitOptions {
   /** Positions of arguments that are static: compared by value, part of the cache key, never traced. */

@@ -1,0 +1,63 @@
+/**
+ * Runs a fusion plan: fused kernels on the inputs' device, other primitives
+ * through their own implementation. Intermediate buffers are released as
+ * soon as their last consumer has run, so a jitted call's temporaries never
+ * wait for the garbage collector.
+ */
+import { Array } from "../array.js";
+import { getBackend } from "./device.js";
+import type { Value } from "../trace/core.js";
+import { Literal, type Atom, type Jaxpr, type Var } from "../trace/jaxpr.js";
+import type { Plan } from "./fuse.js";
+import { planJaxpr } from "./fuse.js";
+import { simplify } from "../trace/simplify.js";
+
+const plans = new WeakMap<Jaxpr, Plan>();
+
+/** The plan for a jaxpr, simplified and fused once and cached on the jaxpr. */
+export function planFor(jaxpr: Jaxpr): Plan {
+  let plan = plans.get(jaxpr);
+  if (!plan) {
+    plan = planJaxpr(simplify(jaxpr));
+    plans.set(jaxpr, plan);
+  }
+  return plan;
+}
+
+export function executePlan(plan: Plan, args: Array[]): Array[] {
+  const { jaxpr } = plan;
+  const backend = args[0]?.backend ?? getBackend();
+  const env = new Map<Var, Array>();
+  jaxpr.invars.forEach((v, i) => env.set(v, args[i]));
+  const read = (a: Atom): Array => (a instanceof Literal ? a.array : env.get(a)!);
+  plan.steps.forEach((step, i) => {
+    if (step.kind === "kernel") {
+      const [buf] = backend.run(
+        { kind: "kernel", kernel: step.kernel },
+        step.inputs.map((v) => env.get(v)!.buffer),
+        step.inputs.map((v) => v.aval),
+        [step.out.aval],
+      );
+      env.set(step.out, new Array(step.out.aval, buf, backend));
+    } else {
+      const { eqn } = step;
+      const ins = eqn.inputs.map(read);
+      const outs = eqn.prim.rules.impl(ins, eqn.params, eqn.outs.map((v) => v.aval));
+      eqn.outs.forEach((v, k) => env.set(v, outs[k]));
+    }
+    for (const v of plan.release[i]) {
+      const a = env.get(v);
+      env.delete(v);
+      // a released buffer may be aliased by a value still alive (a reshape): only dispose unaliased ones
+      if (a && !aliased(a, env)) a.dispose();
+    }
+  });
+  return jaxpr.outs.map(read) as Array[];
+}
+
+function aliased(a: Array, env: Map<Var, Array>): boolean {
+  for (const b of env.values()) if (b.buffer === a.buffer) return true;
+  return false;
+}
+
+export type { Value };

@@ -1,0 +1,219 @@
+/**
+ * Fusion: jaxpr → kernels. Elementwise chains, broadcasts, transposes,
+ * slices, reversals and reshapes are inlined into their consumer as scalar
+ * expressions and index arithmetic, never copies; a reduction takes its
+ * elementwise prologue. Only values that something needs as a buffer are
+ * materialized: the jaxpr's inputs and outputs, outputs of primitives that run
+ * as routines, values used by more than one consumer that cost compute, and
+ * reduction results.
+ *
+ * The plan is backend-neutral; `executePlan` runs it on the inputs' device.
+ */
+import type { PrimitiveDefinition } from "../lax/primitive.js";
+import { primitives } from "../lax/primitive.js";
+import { contiguousStrides } from "../shape.js";
+import type { ShapedArray } from "../trace/core.js";
+import type { Atom, Eqn, Jaxpr } from "../trace/jaxpr.js";
+import { Literal, Var } from "../trace/jaxpr.js";
+import type { Expr, Kernel, View } from "./kernel.js";
+import { constant, load } from "./kernel.js";
+
+export type Step =
+  /** A fused kernel computing `out` from the buffers of `inputs`. */
+  | { kind: "kernel"; out: Var; kernel: Kernel; inputs: Var[] }
+  /** A primitive run as itself (a routine, an alias, control flow). */
+  | { kind: "eqn"; eqn: Eqn };
+
+export interface Plan {
+  jaxpr: Jaxpr;
+  steps: Step[];
+  /** For each step, the vars whose buffers can be released after it. */
+  release: Var[][];
+}
+
+// index maps from a kernel's loop space to a value's index space
+type IndexMap =
+  | { kind: "affine"; coeffs: number[][]; offset: number[] } // rows: value axes; columns: loop axes
+  | { kind: "flat"; strides: number[]; offset: number }; // row-major flat position in the value
+
+const identityMap = (rank: number): IndexMap => ({
+  kind: "affine",
+  coeffs: Array.from({ length: rank }, (_, j) => Array.from({ length: rank }, (_, k) => (j === k ? 1 : 0))),
+  offset: Array.from({ length: rank }, () => 0),
+});
+
+function viewAt(shape: readonly number[], m: IndexMap, loopRank: number): View {
+  if (m.kind === "flat") return { strides: [...m.strides], offset: m.offset };
+  const st = contiguousStrides(shape);
+  return {
+    strides: Array.from({ length: loopRank }, (_, k) => m.coeffs.reduce((s, row, j) => s + st[j] * row[k], 0)),
+    offset: m.offset.reduce((s, c, j) => s + st[j] * c, 0),
+  };
+}
+
+function toFlat(shape: readonly number[], m: IndexMap, loopRank: number): IndexMap {
+  if (m.kind === "flat") return m;
+  const v = viewAt(shape, m, loopRank);
+  return { kind: "flat", strides: v.strides, offset: v.offset };
+}
+
+/** Composes value→input (`inner`) after loop→value (`outer`). */
+function compose(outer: Extract<IndexMap, { kind: "affine" }>, inner: { coeffs: number[][]; offset: number[] }, loopRank: number): IndexMap {
+  const coeffs = inner.coeffs.map((row) => Array.from({ length: loopRank }, (_, k) => row.reduce((s, a, j) => s + a * outer.coeffs[j][k], 0)));
+  const offset = inner.coeffs.map((row, i) => inner.offset[i] + row.reduce((s, a, j) => s + a * outer.offset[j], 0));
+  return { kind: "affine", coeffs, offset };
+}
+
+const defOf = (e: Eqn): PrimitiveDefinition<Record<string, unknown>> | undefined => primitives.get(e.prim.name)?.def;
+type Role = "elementwise" | "view" | "reshape" | "reduce" | "opaque";
+function roleOf(e: Eqn): Role {
+  const def = defOf(e);
+  if (!def || e.outs.length !== 1) return "opaque";
+  if (def.scalar) return "elementwise";
+  if (def.fusion) return def.fusion.kind;
+  return "opaque";
+}
+
+class NeedsBuffer extends Error {
+  constructor(readonly v: Var) {
+    super("fusion: value needs a buffer");
+  }
+}
+
+export function planJaxpr(jaxpr: Jaxpr): Plan {
+  const producer = new Map<Var, Eqn>();
+  const uses = new Map<Var, number>();
+  for (const e of jaxpr.eqns) {
+    e.outs.forEach((v) => producer.set(v, e));
+    for (const a of e.inputs) if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
+  }
+  for (const a of jaxpr.outs) if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 2);
+
+  // values that live in buffers
+  const materialized = new Set<Var>([...jaxpr.constvars, ...jaxpr.invars]);
+  for (const a of jaxpr.outs) if (a instanceof Var) materialized.add(a);
+  for (const e of jaxpr.eqns) {
+    const role = roleOf(e);
+    if (role === "opaque") {
+      e.outs.forEach((v) => materialized.add(v));
+      for (const a of e.inputs) if (a instanceof Var) materialized.add(a);
+    }
+    if (role === "reduce") e.outs.forEach((v) => materialized.add(v));
+    // computed values used twice are stored once rather than recomputed; pure index maps are free to repeat
+    if (role === "elementwise" && (uses.get(e.outs[0]) ?? 0) > 1) materialized.add(e.outs[0]);
+  }
+
+  for (;;) {
+    try {
+      return { jaxpr, ...buildSteps(jaxpr, producer, materialized) };
+    } catch (err) {
+      if (!(err instanceof NeedsBuffer)) throw err;
+      materialized.add(err.v);
+    }
+  }
+}
+
+function buildSteps(jaxpr: Jaxpr, producer: Map<Var, Eqn>, materialized: Set<Var>): Omit<Plan, "jaxpr"> {
+  const steps: Step[] = [];
+  for (const e of jaxpr.eqns) {
+    const role = roleOf(e);
+    if (role === "opaque") {
+      steps.push({ kind: "eqn", eqn: e });
+      continue;
+    }
+    const out = e.outs[0];
+    if (!materialized.has(out)) continue;
+    steps.push(buildKernel(e, role, producer, materialized));
+  }
+  // release each buffer after its last use (inputs and outputs are the caller's)
+  const lastUse = new Map<Var, number>();
+  steps.forEach((s, i) => {
+    const ins = s.kind === "kernel" ? s.inputs : s.eqn.inputs.filter((a): a is Var => a instanceof Var);
+    for (const v of ins) lastUse.set(v, i);
+  });
+  const keep = new Set<Var>([...jaxpr.constvars, ...jaxpr.invars, ...jaxpr.outs.filter((a): a is Var => a instanceof Var)]);
+  const release: Var[][] = steps.map(() => []);
+  for (const [v, i] of lastUse) if (!keep.has(v)) release[i].push(v);
+  return { steps, release };
+}
+
+function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialized: Set<Var>): Step {
+  const out = root.outs[0];
+  const inputs: Var[] = [];
+  const views: { dtype: ShapedArray["dtype"]; view: View }[] = [];
+  const loadKeys = new Map<string, number>();
+  const inputIds = new Map<Var, number>();
+  let loopRank: number;
+
+  const loadOf = (v: Var, m: IndexMap): Expr => {
+    const view = viewAt(v.aval.shape, m, loopRank);
+    let varId = inputIds.get(v);
+    if (varId === undefined) inputIds.set(v, (varId = inputIds.size));
+    const key = `${varId}@${view.offset}:${view.strides.join(",")}`;
+    let idx = loadKeys.get(key);
+    if (idx === undefined) {
+      idx = views.length;
+      inputs.push(v);
+      views.push({ dtype: v.aval.dtype, view });
+      loadKeys.set(key, idx);
+    }
+    return load(idx, v.aval.dtype);
+  };
+
+  // the value of atom `a` at the loop point, where `m` maps the loop point into a's index space
+  const exprOf = (a: Atom, m: IndexMap, isRoot = false): Expr => {
+    if (a instanceof Literal) return constant(a.value, a.aval.dtype);
+    if (!isRoot && materialized.has(a)) return loadOf(a, m);
+    const e = producer.get(a)!;
+    const def = defOf(e)!;
+    const role = roleOf(e);
+    const avals = e.inputs.map((x) => x.aval);
+    switch (role) {
+      case "elementwise": {
+        const args = e.inputs.map((x) => (x.aval.ndim === 0 && a.aval.ndim > 0 ? exprOf(x, scalarMap(m)) : exprOf(x, m)));
+        return def.scalar!(args, e.params, avals, a.aval);
+      }
+      case "view": {
+        if (m.kind !== "affine") throw new NeedsBuffer(a);
+        const inner = (def.fusion as Extract<NonNullable<typeof def.fusion>, { kind: "view" }>).map(avals[0], e.params, a.aval);
+        return exprOf(e.inputs[0], compose(m, inner, loopRank));
+      }
+      case "reshape":
+        return exprOf(e.inputs[0], toFlat(a.aval.shape, m, loopRank));
+      default:
+        throw new NeedsBuffer(a);
+    }
+  };
+  const scalarMap = (m: IndexMap): IndexMap =>
+    m.kind === "flat" ? { kind: "flat", strides: m.strides.map(() => 0), offset: 0 } : { kind: "affine", coeffs: [], offset: [] };
+
+  if (role === "reduce") {
+    const x = root.inputs[0];
+    const fusion = defOf(root)!.fusion as Extract<NonNullable<PrimitiveDefinition<Record<string, unknown>>["fusion"]>, { kind: "reduce" }>;
+    const axes = fusion.axes(root.params);
+    const kept = x.aval.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+    const order = [...kept, ...axes];
+    loopRank = order.length;
+    // loop axis k walks input axis order[k]
+    const m: IndexMap = {
+      kind: "affine",
+      coeffs: x.aval.shape.map((_, j) => order.map((o) => (o === j ? 1 : 0))),
+      offset: x.aval.shape.map(() => 0),
+    };
+    const expr = exprOf(x, m);
+    return {
+      kind: "kernel",
+      out,
+      inputs,
+      kernel: { loopShape: order.map((i) => x.aval.shape[i]), inputs: views, expr, reduce: { op: fusion.op, axes: axes.length }, dtype: out.aval.dtype },
+    };
+  }
+  loopRank = out.aval.ndim;
+  const expr = exprOf(out, identityMap(out.aval.ndim), true);
+  return { kind: "kernel", out, inputs, kernel: { loopShape: out.aval.shape, inputs: views, expr, dtype: out.aval.dtype } };
+}
+
+/** How many kernels a plan launches (fused kernels plus primitives run as themselves). */
+export function kernelCount(plan: Plan): number {
+  return plan.steps.length;
+}
