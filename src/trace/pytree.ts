@@ -33,6 +33,8 @@ export type TreeKind = "leaf" | "array" | "object" | "map" | "none";
 export class TreeDef {
   /** How many leaves a tree of this structure has. */
   readonly numLeaves: number;
+  /** For kind "none": which empty value this is (`null` or `undefined`); `null` for other kinds. */
+  readonly empty: null | undefined;
   #key: string | undefined;
 
   /** Prefer `flatten`/`structure` to constructing TreeDefs by hand. */
@@ -43,9 +45,11 @@ export class TreeDef {
     readonly children: readonly TreeDef[] = [],
     /** Object keys (strings) or Map keys, one per child; empty for arrays. */
     readonly keys: readonly unknown[] = [],
-    /** For kind "none": which empty value this is (`null` or `undefined`). */
-    readonly empty: null | undefined = null,
+    /** For kind "none": `null` (the default) or `undefined`. */
+    empty?: null | undefined,
   ) {
+    // not a default parameter: an explicit `undefined` must stay undefined
+    this.empty = arguments.length >= 4 ? empty : null;
     if (kind === "leaf") {
       this.numLeaves = 1;
     } else {
