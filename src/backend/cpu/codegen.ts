@@ -303,10 +303,14 @@ export function renderKernel(kernel: Kernel): string {
 }
 
 const cache = new Map<string, CompiledKernel>();
+const byObject = new WeakMap<Kernel, CompiledKernel>();
 let compiles = 0;
 
 /** Compiles (or fetches from the cache) the function for a kernel. */
 export function compileKernel(kernel: Kernel): CompiledKernel {
+  // a jitted plan hands the same kernel object every call: skip building its key
+  const known = byObject.get(kernel);
+  if (known) return known;
   const key = kernelKey(kernel);
   let fn = cache.get(key);
   if (!fn) {
@@ -317,6 +321,7 @@ export function compileKernel(kernel: Kernel): CompiledKernel {
     cache.set(key, fn);
     compiles++;
   }
+  byObject.set(kernel, fn);
   return fn;
 }
 
