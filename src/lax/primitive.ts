@@ -42,7 +42,20 @@ export type FusionRole<P> =
 export const primitives = new Map<string, { prim: Primitive; def: PrimitiveDefinition<any> }>(); // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function definePrimitive<P extends Params = Params>(name: string, def: PrimitiveDefinition<P>): Primitive<P> {
-  const impl: PrimitiveRules<P>["impl"] = def.impl ?? ((args, params, outAvals) => runLowered(def.lower(args.map((a) => a.aval), params, outAvals), args, outAvals));
+  // eager ops look their lowering up by (types, params), so a kernel is built and compiled once
+  const lowerings = new Map<string, Lowering>();
+  const impl: PrimitiveRules<P>["impl"] =
+    def.impl ??
+    ((args, params, outAvals) => {
+      const key = `${args.map((a) => a.aval.key).join(";")}|${JSON.stringify(params)}`;
+      let lowering = lowerings.get(key);
+      if (!lowering) {
+        lowering = def.lower(args.map((a) => a.aval), params, outAvals);
+        if (lowerings.size > 4096) lowerings.clear();
+        lowerings.set(key, lowering);
+      }
+      return runLowered(lowering, args, outAvals);
+    });
   const prim = new Primitive<P>(name, { ...def, impl });
   if (primitives.has(name)) throw new Error(`primitive ${name} defined twice`);
   primitives.set(name, { prim: prim as unknown as Primitive, def });

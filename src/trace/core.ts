@@ -37,6 +37,11 @@ export class ShapedArray {
   toString() {
     return `${shortName[this.dtype]}[${this.shape.join(",")}]`;
   }
+  #key: string | undefined;
+  /** A string that identifies the type, weakness included (for caches). */
+  get key(): string {
+    return (this.#key ??= `${this.toString()}${this.weakType ? "~" : ""}`);
+  }
   equals(o: ShapedArray) {
     return this.dtype === o.dtype && this.weakType === o.weakType && shapeEq(this.shape, o.shape);
   }
