@@ -12,6 +12,7 @@ import type { Value } from "../src/trace/core.js";
 import { jvp } from "../src/transforms/jvp.js";
 import { vjp } from "../src/transforms/linearize.js";
 import { vmap } from "../src/transforms/vmap.js";
+import { jit } from "../src/transforms/jit.js";
 import { arr, dot, expectClose, finiteDiff, rand, values } from "./helpers.js";
 import type { Array } from "../src/array.js";
 
@@ -169,6 +170,11 @@ describe.each(cases.map((c) => [`${c.prims[0]} ${c.shapes.map((s) => `[${s}]`).j
       const got = values(out);
       for (let b = 0; b < B; b++) expectClose(arr(got.slice(b * per, (b + 1) * per), "float64", [per]), expected[b], 1e-12);
     }
+  });
+  it("jit gives what eager evaluation gives", () => {
+    const eager = values(c.fn(...xs));
+    const jitted = values(jit(c.fn)(...xs) as Value);
+    expectClose(arr(jitted, "float64", [jitted.length]), eager, 1e-12);
   });
   it("vmap with an unbatched input and outAxes -1", () => {
     if (c.shapes.length < 2) return;

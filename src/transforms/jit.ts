@@ -72,16 +72,33 @@ export interface JitOptions {
  * const f = jit((x) => np.sin(x).mul(2));
  * f(np.ones([3])); // traced once for f32[3]
  */
-export function jit<F extends Fn>(f: F, options: JitOptions = {}): (...args: Lifted<Parameters<F>>) => ReturnType<F> {
+export interface Jitted<F extends Fn> {
+  (...args: Lifted<Parameters<F>>): ReturnType<F>;
+  /** The traced jaxpr and the fused plan for these arguments (traced if new), for inspection. */
+  lower(...args: Lifted<Parameters<F>>): { jaxpr: Jaxpr; kernels: number; text: string };
+  /** How many times this function was traced (once per new signature). */
+  readonly traces: number;
+}
+
+export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
   const statics = new Set(options.staticArgnums ?? []);
   const cache = new Map<string, { jaxpr: Jaxpr; consts: Value[]; outTree: TreeDef }>();
   const name = f.name || "fn";
-  return (...args) => {
+  let traces = 0;
+  let lastKey: string | undefined;
+
+  const lookup = (args: unknown[]) => {
     const dynamic = args.filter((_, i) => !statics.has(i));
     const [leaves, inTree] = flattenArgs(dynamic, "jit");
-    const key = `${inTree.key}|${leaves.map((l) => `${l.aval}${l.weakType ? "w" : ""}`).join(",")}|${staticKey(args.filter((_, i) => statics.has(i)))}`;
+    const signature = leaves.map((l) => l.aval.key).join(",");
+    const staticPart = staticKey(args.filter((_, i) => statics.has(i)));
+    const key = `${inTree.key}|${signature}|${staticPart}`;
     let entry = cache.get(key);
     if (!entry) {
+      if (jitConfig.logCompiles) {
+        const reason = lastKey === undefined ? "first call" : `new signature (${signature}${staticPart !== "[]" ? `; static ${staticPart}` : ""})`;
+        console.log(`jaxon: tracing jit(${name}) for ${reason}`);
+      }
       let outTree: TreeDef | undefined;
       const { jaxpr, consts } = traceFlat(
         (...xs) => {
@@ -99,15 +116,32 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): (...args: Lif
       entry = { jaxpr, consts, outTree: outTree! };
       // a trace that closed over values of an enclosing transformation is only valid for this call
       if (consts.every((c) => c instanceof Array)) cache.set(key, entry);
+      traces++;
       jitStats.traces++;
     }
+    lastKey = key;
+    return { entry, leaves };
+  };
+
+  const jitted = ((...args: unknown[]) => {
+    const { entry, leaves } = lookup(args);
     const outs = bind(jitP, [...entry.consts, ...leaves], { jaxpr: entry.jaxpr, name });
     return rebuild(entry.outTree, outs) as ReturnType<F>;
+  }) as Jitted<F>;
+  jitted.lower = (...args: unknown[]) => {
+    const { entry } = lookup(args);
+    const plan = planFor(entry.jaxpr);
+    return { jaxpr: entry.jaxpr, kernels: plan.steps.length, text: String(plan.jaxpr) };
   };
+  Object.defineProperty(jitted, "traces", { get: () => traces });
+  return jitted;
 }
 
-/** Counts of jit activity, for tests and for users chasing recompilation. */
+/** Counts of jit activity across all jitted functions, for tests and for users chasing recompilation. */
 export const jitStats = { traces: 0 };
+
+/** Set `jitConfig.logCompiles = true` (or JAXON_LOG_COMPILES=1) to print each trace of a jitted function with its reason. */
+export const jitConfig = { logCompiles: typeof process !== "undefined" && process.env?.JAXON_LOG_COMPILES === "1" };
 
 function staticKey(values: unknown[]): string {
   return JSON.stringify(values, (_k, v) => (typeof v === "function" ? `fn:${v.name}` : v));

@@ -23,7 +23,7 @@ function wrap(code: string, dtype: DType): string {
     case "float32":
       return `fround(${code})`;
     default:
-      return code;
+      return `(${code})`;
   }
 }
 
