@@ -15,7 +15,7 @@ import type { DType } from "../dtype.js";
 import { isFloat, isInt, shortName } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, shapeEq } from "../shape.js";
-import type { MaybeZero, Params, Primitive, Value } from "../trace/core.js";
+import type { MaybeZero, Params, Primitive, PrimitiveRules, Value } from "../trace/core.js";
 import { bind } from "../trace/core.js";
 import { bind1, definePrimitive, isUndefined, isZero, scalar, ShapedArray, Zero } from "./primitive.js";
 import { broadcastInDim, moveAxis } from "./shape.js";
@@ -176,6 +176,10 @@ interface ElementwiseSpec<P extends Params> {
   transpose?: (ct: Value, args: (Value | import("./primitive.js").UndefinedPrimal)[], params: P) => MaybeZero[];
   /** Which operands are checked for dtype equality (default all). */
   checked?: (avals: ShapedArray[]) => ShapedArray[];
+  /** Extra checks and the weak type of the output, when the defaults do not fit. */
+  abstractEval?: (avals: ShapedArray[], params: P, standard: ShapedArray) => ShapedArray;
+  /** A whole jvp rule, for a primitive whose tangent is not a sum of per-operand terms. */
+  jvpRule?: PrimitiveRules<P>["jvp"];
 }
 
 function defineElementwise<P extends Params = Params>(name: string, spec: ElementwiseSpec<P>): Primitive<P> {
@@ -184,11 +188,12 @@ function defineElementwise<P extends Params = Params>(name: string, spec: Elemen
       const d = checkSameDType(name, spec.checked ? spec.checked(avals) : avals, spec.dtypes);
       const shape = elementwiseShape(name, avals);
       const outDtype = spec.outDtype ? spec.outDtype(d, params) : d;
-      return [new ShapedArray(shape, outDtype, avals.every((a) => a.weakType))];
+      const standard = new ShapedArray(shape, outDtype, avals.every((a) => a.weakType));
+      return [spec.abstractEval ? spec.abstractEval(avals, params, standard) : standard];
     },
     scalar: (args, params, _avals, out) => spec.scalar(args, params, out.dtype),
     lower: (avals, params, [out]) => elementwiseLowering((args) => spec.scalar(args, params, out.dtype), avals, out),
-    jvp(primals, tangents, params) {
+    jvp: spec.jvpRule ?? ((primals, tangents, params) => {
       const out = bind1(prim, primals, params);
       let t: MaybeZero = new Zero(out.aval.strong());
       if (spec.jvp) {
@@ -200,7 +205,7 @@ function defineElementwise<P extends Params = Params>(name: string, spec: Elemen
         });
       }
       return [[out], [t]];
-    },
+    }),
     transpose: spec.transpose ? (cts, args, params) => (isZero(cts[0]) ? args.map((a) => new Zero(a.aval)) : spec.transpose!(cts[0], args, params)) : undefined,
     batch: (args, dims, params) => batchElementwise(prim as unknown as Primitive, args, dims, params),
   });
@@ -221,7 +226,8 @@ export const [signP, sign] = defineUnary("sign", "numeric");
 export const [floorP, floor] = defineUnary("floor", "float");
 export const [ceilP, ceil] = defineUnary("ceil", "float");
 export const [isFiniteP, isFiniteFn] = defineUnary("is_finite", "float", undefined, "is_finite", { outDtype: () => "bool" });
-export const [absP, abs] = defineUnary("abs", "signed", (g, [x]) => mul(g, sign(x)));
+// as JAX: the derivative of |x| at 0 is taken from the right (grad(abs)(0) = 1)
+export const [absP, abs] = defineUnary("abs", "signed", (g, [x]) => select(ge(x, 0), g, neg(g)));
 export const [expP, exp] = defineUnary("exp", "float", (g, _, y) => mul(g, y));
 export const [exp2P, exp2] = defineUnary("exp2", "float", (g, _, y) => mul(g, mul(y, Math.LN2)));
 export const [logP, log] = defineUnary("log", "float", (g, [x]) => div(g, x));
@@ -337,11 +343,26 @@ export const [xorP, xor] = defineBinary("xor", "integral");
 // ---- select_n, clamp, convert_element_type -------------------------------------------------
 
 /** select_n(which, ...cases): `cases[which]` elementwise; `which` is bool (2 cases) or int32. */
-export const selectNP = defineElementwise("select_n", {
+export const selectNP: Primitive<Params> = defineElementwise("select_n", {
   dtypes: "any",
   checked: (avals) => avals.slice(1),
   scalar: ([which, ...cases], _p, d) => ({ kind: "select", which, cases, dtype: d }),
-  jvp: undefined,
+  abstractEval([which, ...cases], _p, standard) {
+    if (which.dtype !== "bool" && which.dtype !== "int32") {
+      throw new DTypeError(`lax.selectN: the selector must be bool or int32, got ${which.dtype}`);
+    }
+    if (which.dtype === "bool" && cases.length !== 2) {
+      throw new DTypeError(`lax.selectN: a bool selector needs exactly 2 cases, got ${cases.length}`);
+    }
+    return new ShapedArray(standard.shape, standard.dtype, cases.every((a) => a.weakType));
+  },
+  // the tangent is the same selection among the cases' tangents
+  jvpRule(primals, tangents, params) {
+    const out = bind1(selectNP, primals, params);
+    const ts = tangents.slice(1);
+    if (ts.every(isZero)) return [[out], [new Zero(out.aval.strong())]];
+    return [[out], [selectN(primals[0], ...ts.map((t) => fitTo(instantiate(t), out.aval)))]];
+  },
   transpose: (ct, [which, ...cases]) => {
     if (isUndefined(which)) throw new Error("select_n is not linear in its predicate");
     const z = zerosOf(ct.aval);
@@ -353,26 +374,6 @@ export const selectNP = defineElementwise("select_n", {
     ];
   },
 });
-// select_n's tangent is the selection of the cases' tangents; written here because it needs them all at once
-selectNP.rules.jvp = (primals, tangents, params) => {
-  const out = bind1(selectNP, primals, params);
-  const ts = tangents.slice(1);
-  if (ts.every(isZero)) return [[out], [new Zero(out.aval.strong())]];
-  const full = ts.map((t) => fitTo(instantiate(t), out.aval));
-  return [[out], [selectN(primals[0], ...full)]];
-};
-const origSelectEval = selectNP.rules.abstractEval;
-selectNP.rules.abstractEval = (avals, params) => {
-  const which = avals[0];
-  if (which.dtype !== "bool" && which.dtype !== "int32") {
-    throw new DTypeError(`lax.selectN: the selector must be bool or int32, got ${which.dtype}`);
-  }
-  if (which.dtype === "bool" && avals.length !== 3) {
-    throw new DTypeError(`lax.selectN: a bool selector needs exactly 2 cases, got ${avals.length - 1}`);
-  }
-  const [out] = origSelectEval(avals, params);
-  return [new ShapedArray(out.shape, out.dtype, avals.slice(1).every((a) => a.weakType))];
-};
 export function selectN(which: ArrayLike, ...cases: ArrayLike[]): Value {
   const cs = operands(cases);
   return bind1(selectNP, [asValue(which, "bool"), ...cs], {});
@@ -403,8 +404,8 @@ export const convertP = defineElementwise<{ newDtype: DType; weakType: boolean }
   outDtype: (_d, p) => p.newDtype,
   jvp: [(g, _x, out) => (isFloat(out.dtype) && isFloat(g.dtype) ? convert(g, out.dtype) : new Zero(out.aval.strong()))],
   transpose: (ct, [x]) => [convert(ct, (x as Undef).aval.dtype)],
+  abstractEval: ([x], p) => new ShapedArray(x.shape, p.newDtype, p.weakType),
 });
-convertP.rules.abstractEval = ([x], p) => [new ShapedArray(x.shape, p.newDtype, p.weakType)];
 export function convert(x: ArrayLike, newDtype: DType, weakType = false): Value {
   const v = asValue(x, newDtype);
   if (v.dtype === newDtype && v.weakType === weakType) return v;
