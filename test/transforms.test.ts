@@ -103,6 +103,22 @@ describe("composition", () => {
     const expected = [0, 1, 2, 3, 4, 5].map((k) => flat.slice(k * 4, k * 4 + 4).reduce((s, v) => s + v * v, 0));
     expectClose(out, expected, 1e-12);
   });
+  it("vmap: negative inAxes, pytree-prefix inAxes, and pytree outAxes", () => {
+    const x = randArr([3, 2], 21); // batch on the last axis
+    const out = vmap((r: Value) => lax.reduceSum(r, [0]), { inAxes: -1 })(x) as Value;
+    const xv = values(x);
+    expectClose(out, [xv[0] + xv[2] + xv[4], xv[1] + xv[3] + xv[5]], 1e-12);
+    const params = { w: randArr([4, 2], 22), b: arr(0.5) };
+    const res = vmap((p: { w: Value; b: Value }) => ({ s: lax.add(lax.reduceSum(p.w, [0]), p.b), t: p.b }), {
+      inAxes: [{ w: 0, b: null }],
+      outAxes: { s: 0, t: null },
+    })(params) as { s: Value; t: Value };
+    expect(res.s.shape).toEqual([4]);
+    expectClose(res.t, 0.5);
+    const wv = values(params.w);
+    expectClose(res.s, [0, 1, 2, 3].map((i) => wv[2 * i] + wv[2 * i + 1] + 0.5), 1e-12);
+    expect(() => vmap((p: { w: Value }) => p.w, { outAxes: null })({ w: randArr([2], 1) })).toThrow(/outAxes null/);
+  });
   it("jacrev and jacfwd have shape out.shape + in.shape and agree", () => {
     const g = (x: Value) => lax.dotGeneral(x, x, { contracting: [[1], [1]], batch: [[], []] });
     const x = randArr([2, 3], 2);
