@@ -28,3 +28,4 @@ export * as numpy from "./numpy/index.js";
 export * as np from "./numpy/index.js";
 export * as lax from "./lax/index.js";
 export * as tree from "./tree.js";
+export * as random from "./random/index.js";

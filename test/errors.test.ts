@@ -1,5 +1,6 @@
 /** Every error class, thrown by the operation that should throw it, with a message a person can act on. */
 import { describe, expect, it } from "vitest";
+import type * as jaxon from "../src/index.js";
 import { BackendError, ConcretizationError, DTypeError, ShapeError, TracerLeakError, UnsupportedError, defaultDevice, grad, jit, lax, np, vmap, type Value } from "../src/index.js";
 
 describe("typed errors name the operation, the shapes or dtypes, and the fix", () => {
@@ -46,7 +47,7 @@ describe("typed errors name the operation, the shapes or dtypes, and the fix", (
   });
   it("BackendError for a device that is not available, and for reading a disposed array", () => {
     expect(() => defaultDevice("webgpu")).toThrow(BackendError);
-    const x = np.ones([2]);
+    const x = np.ones([2]) as jaxon.Array;
     x.dispose();
     expect(() => x.dataSync()).toThrow(/disposed/);
   });

@@ -12,6 +12,8 @@ import * as lax from "../src/lax/index.js";
 import { contiguousStrides, sizeOf } from "../src/shape.js";
 import type { Value } from "../src/trace/core.js";
 import { jvp } from "../src/transforms/jvp.js";
+import { jit } from "../src/transforms/jit.js";
+import { makeJaxpr } from "../src/transforms/make-jaxpr.js";
 import { grad, vjp } from "../src/transforms/linearize.js";
 import { vmap } from "../src/transforms/vmap.js";
 import { arr, dot, expectClose, rand, randArr, values } from "./helpers.js";
@@ -283,5 +285,29 @@ describe("dynamicUpdateSlice", () => {
   it("bad input gets typed errors naming lax.dynamicUpdateSlice", () => {
     expect(() => lax.dynamicUpdateSlice(randArr([2, 2], 1), randArr([3, 1], 1), [0, 0])).toThrow(/lax\.dynamicUpdateSlice.*\[3,1\]/);
     expect(() => lax.dynamicUpdateSlice(randArr([2, 2], 1), randArr([1, 1], 1), [0])).toThrow(ShapeError);
+  });
+});
+
+// ---- jit ------------------------------------------------------------------------------------------
+
+describe("under jit", () => {
+  it("jit == eager for all four, with traced indices and starts", () => {
+    const f = (x: Value, idx: Value, s: Value, u: Value) => {
+      const g = lax.gather(x, idx, { axis: 1 });
+      const sc = lax.scatterAdd(x, idx, lax.mul(g, 2), { axis: 1 });
+      const ds = lax.dynamicSlice(sc, [s, lax.add(s, 1)], [2, 2]);
+      return lax.dynamicUpdateSlice(sc, lax.add(ds, u), [lax.sub(s, 1), s]);
+    };
+    const args = [randArr([3, 4], 1), arr([3, 0, 3, 9], "int32"), i32(1), randArr([2, 2], 2)] as const;
+    expectClose(jit(f)(...args) as Value, values(f(...args)), 0);
+    const printed = String(makeJaxpr(f)(...args));
+    for (const name of ["gather", "scatter_add", "dynamic_slice", "dynamic_update_slice"]) expect(printed).toContain(name);
+  });
+  it("grad of jit and vmap of jit match the eager versions", () => {
+    const loss = (x: Value, s: Value) => lax.reduceSum(lax.square(lax.dynamicSlice(lax.gather(x, arr([2, 0, 2], "int32"), { axis: 0 }), [s], [2])), [0]);
+    const x = randArr([4], 3);
+    expectClose(grad(jit(loss))(x, i32(1)) as Value, values(grad(loss)(x, i32(1)) as Value), 1e-15);
+    const starts = arr([0, 1, 5], "int32");
+    expectClose(vmap(jit(loss), { inAxes: [null, 0] })(x, starts) as Value, values(vmap(loss, { inAxes: [null, 0] })(x, starts) as Value), 1e-15);
   });
 });

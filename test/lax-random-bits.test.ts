@@ -11,6 +11,7 @@ import type { Value } from "../src/trace/core.js";
 import { grad, vjp } from "../src/transforms/linearize.js";
 import { jvp } from "../src/transforms/jvp.js";
 import { vmap } from "../src/transforms/vmap.js";
+import { jit } from "../src/transforms/jit.js";
 import { arr, expectClose, rand, values } from "./helpers.js";
 
 /** Threefry-2x32, 20 rounds, in plain JS. */
@@ -114,6 +115,13 @@ describe("threefry2x32", () => {
     const keys = randU32(4, 20);
     const out = vmap((k: Value) => lax.threefry2x32(k, k, u32(9), u32(10))[1])(u32(keys)) as Value;
     expect(values(out)).toEqual(keys.map((k) => threefryRef(k, k, 9, 10)[1]));
+  });
+  it("jit == eager, including vmap of jit", () => {
+    const f = (k: Value, x: Value) => lax.threefry2x32(k, lax.add(k, u32(1)), x, lax.mul(x, u32(3)))[0];
+    const x = u32(randU32(6, 30));
+    expect(values(jit(f)(u32(12345), x) as Value)).toEqual(values(f(u32(12345), x)));
+    const keys = u32(randU32(3, 31));
+    expect(values(vmap(jit(f), { inAxes: [0, null] })(keys, x) as Value)).toEqual(values(vmap(f, { inAxes: [0, null] })(keys, x) as Value));
   });
   it("bad input gets typed errors naming lax.threefry2x32", () => {
     expect(() => lax.threefry2x32(arr(1, "int32"), u32(0), u32(0), u32(0))).toThrow(DTypeError);

@@ -11,7 +11,8 @@ import * as lax from "../src/lax/index.js";
 import { contiguousStrides, sizeOf } from "../src/shape.js";
 import type { Value } from "../src/trace/core.js";
 import { jvp } from "../src/transforms/jvp.js";
-import { vjp } from "../src/transforms/linearize.js";
+import { jit } from "../src/transforms/jit.js";
+import { grad, vjp } from "../src/transforms/linearize.js";
 import { vmap } from "../src/transforms/vmap.js";
 import { arr, dot, expectClose, rand, randArr, values } from "./helpers.js";
 
@@ -181,5 +182,21 @@ describe("sort under vmap", () => {
     checkVmap((x) => lax.convert(lax.argsort(x, 0), "float64"), examples, [1]);
     const tangentOf = (x: Value) => (jvp((y: Value) => lax.sort(y, { dimension: 1 }), [x], [lax.mul(x, 3)]) as [Value, Value])[1];
     checkVmap(tangentOf, [0, 1, 2].map((b) => [randArr(shape, b + 30)]), [2]);
+  });
+});
+
+describe("sort under jit", () => {
+  it("jit == eager; grad of jit; vmap of jit", () => {
+    const f = (x: Value) => {
+      const [s, i] = lax.sort([x, lax.iota("int32", x.shape, 0)], { dimension: 0 });
+      return lax.add(lax.mul(s, lax.convert(i, "float64")), lax.sort(x, { dimension: 1 }));
+    };
+    const x = randArr([4, 3], 5);
+    expectClose(jit(f)(x) as Value, values(f(x)), 0);
+    const loss = (y: Value) => lax.reduceSum(lax.square(f(y)), [0, 1]);
+    expectClose(grad(jit(loss))(x) as Value, values(grad(loss)(x) as Value), 1e-15);
+    const xs = randArr([2, 4, 3], 6);
+    expectClose(vmap(jit(f))(xs) as Value, values(vmap(f)(xs) as Value), 0);
+    expectClose(jit(lax.argsort)(arr([2, NaN, 1])) as Value, [2, 0, 1], 0);
   });
 });

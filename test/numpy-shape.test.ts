@@ -165,5 +165,11 @@ describe("triangles and diagonals", () => {
     expect(np.diag(np.array([1, 2]), -1).arraySync()).toEqual([[0, 0, 0], [1, 0, 0], [0, 2, 0]]);
     expect(np.diag(S()).arraySync()).toEqual([1, 5, 9]);
     expect(np.diagflat(np.array([[1, 2]])).arraySync()).toEqual([[1, 0], [0, 2]]);
+    expect(np.trace(S()).arraySync()).toBe(15);
+    expect(np.trace(S(), 1).arraySync()).toBe(8);
+    expect(np.shape(S())).toEqual([3, 3]);
+    expect(np.ndim(S())).toBe(2);
+    expect(np.size(S())).toBe(9);
+    expect(np.shape(3)).toEqual([]);
   });
 });

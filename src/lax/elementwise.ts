@@ -266,7 +266,10 @@ function roundEvenExpr(x: Expr): Expr {
   const half = binary("eq", unary("abs", binary("sub", x, unary("floor", x))), constant(0.5, x.dtype), "bool");
   const odd = binary("ne", binary("rem", r, constant(2, x.dtype)), constant(0, x.dtype), "bool");
   const tie = binary("and", half, odd, "bool");
-  return { kind: "select", which: tie, cases: [r, binary("sub", r, binary("mul", constant(2, x.dtype), binary("sub", r, x)))], dtype: x.dtype };
+  const stepped = binary("sub", r, binary("mul", constant(2, x.dtype), binary("sub", r, x)));
+  // a tie that rounds to zero keeps x's sign (-0.5 → -0), as NumPy
+  const signed: Expr = { kind: "select", which: binary("eq", stepped, constant(0, x.dtype), "bool"), cases: [stepped, binary("mul", x, constant(0, x.dtype))], dtype: x.dtype };
+  return { kind: "select", which: tie, cases: [r, signed], dtype: x.dtype };
 }
 export function round(x: ArrayLike, method: "awayFromZero" | "toNearestEven" = "awayFromZero"): Value {
   return bind1(roundP, [asValue(x, "float32")], { method });

@@ -10,10 +10,15 @@ import { typeOf } from "./util.js";
 export type { DType };
 export { dtypes };
 
+/** dtype names as constants, as `jnp.float32`. @example np.zeros([2], { dtype: np.float32 }); */
 export const float32 = "float32" as const;
+/** @example np.zeros([2], { dtype: np.float64 }); */
 export const float64 = "float64" as const;
+/** @example np.arange(3, { dtype: np.int32 }); */
 export const int32 = "int32" as const;
+/** @example np.ones([2], { dtype: np.uint32 }); */
 export const uint32 = "uint32" as const;
+/** @example np.zeros([2], { dtype: np.bool }); */
 export const bool = "bool" as const;
 
 /**

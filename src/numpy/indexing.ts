@@ -17,12 +17,11 @@ import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { gather, scatterAdd } from "../lax/indexing.js";
 import { broadcastShapes, fmtShape, sizeOf } from "../shape.js";
-import { evalTrace, withTrace } from "../trace/core.js";
 import { array } from "./creation.js";
 import type { ArrayInput } from "./creation.js";
 import type { ArrayLike, Value } from "./util.js";
-import { asValue, axisOf, broadcastValue, cast, constant, describe, isValue, promote, range } from "./util.js";
-import { takeStatic } from "./shape.js";
+import { asValue, axisOf, broadcastValue, cast, constant, describe, isValue, range } from "./util.js";
+import { takeStatic } from "./util.js";
 
 export type { IndexItem };
 
@@ -35,9 +34,8 @@ interface Step {
 interface Plan {
   steps: Step[];
   outShape: number[];
-  /** The integer-array indices (after wrapping), for the duplicate check of at().mul/min/max. */
+  /** The flat positions that integer-array indices select, for the duplicate check of at().mul/min/max. */
   linearIndex: (() => Value) | null;
-  advanced: Value[];
 }
 
 const zerosShaped = (shape: readonly number[], like: Value) => lax.broadcastInDim(constant(0, like.dtype, like.weakType), shape, []);
@@ -60,7 +58,10 @@ function sliceStep(shape: readonly number[], start: number[], limit: number[], s
 /** Python's slice semantics: [first index, count, step] for a `[start, stop, step]` on an axis of size n. */
 function resolveSlice(op: string, item: readonly (number | null | undefined)[], n: number): [number, number, number] {
   if (item.length < 1 || item.length > 3 || !item.every((v) => v === null || v === undefined || Number.isInteger(v))) {
-    throw new ShapeError(`${op}: a slice is [start, stop?, step?] of integers or nulls, got a list of length ${item.length}`);
+    throw new ShapeError(
+      `${op}: a JS list is a slice [start, stop?, step?] of integers or nulls, got a list of length ${item.length}; ` +
+        `to pick several indices, pass an int32 array: np.array([...], { dtype: "int32" })`,
+    );
   }
   const [s0, e0, st0] = item;
   const step = st0 ?? 1;
@@ -171,10 +172,8 @@ function buildPlan(op: string, shape: readonly number[], itemsIn: readonly Index
   const kept = per.map((_, i) => i).filter((i) => !dropped.includes(i)); // original axis of each current axis
   const arrayAxes = kept.flatMap((orig, pos) => (per[orig] instanceof ArrayMethods ? [pos] : []));
   let linearIndex: (() => Value) | null = null;
-  const advanced: Value[] = [];
   if (arrayAxes.length) {
     const idxs = arrayAxes.map((pos) => indexValue(op, per[kept[pos]] as Value, cur[pos]));
-    advanced.push(...idxs);
     const bshape = broadcastShapes(op, ...idxs.map((i) => i.shape));
     const bidx = idxs.map((i) => broadcastValue(op, i, bshape));
     // where the block of index dimensions goes: in place if all advanced items are adjacent, else first
@@ -228,7 +227,7 @@ function buildPlan(op: string, shape: readonly number[], itemsIn: readonly Index
     }
     linearIndex = () => index;
   }
-  return { steps, outShape: cur, linearIndex, advanced };
+  return { steps, outShape: cur, linearIndex };
 }
 
 const runForward = (plan: Plan, x: Value) => plan.steps.reduce((v, s) => s.forward(v), x);
@@ -252,11 +251,16 @@ export function getItem(x: ArrayLike, items: readonly IndexItem[]): Value {
   return runForward(buildPlan("x.get", v.shape, items), v);
 }
 
+function asNumber(op: string, u: unknown): number | boolean {
+  if (typeof u === "number" || typeof u === "boolean") return u;
+  throw new DTypeError(`${op}: the update must be an array, a number or a boolean, got ${describe(u)}`);
+}
+
 /** Fails when concrete integer-array indices repeat (mul/min/max cannot combine repeated updates). */
 function checkNoDuplicates(op: string, plan: Plan) {
-  if (!plan.linearIndex || !plan.advanced.every((a) => a instanceof JArray && a.backend.syncReadable)) return;
-  const flat = withTrace(evalTrace, () => plan.linearIndex!()) as JArray;
-  if (!(flat instanceof JArray)) return;
+  if (!plan.linearIndex) return;
+  const flat = plan.linearIndex();
+  if (!(flat instanceof JArray) || !flat.backend.syncReadable) return; // traced indices: documented, not checked
   const data = flat.dataSync();
   const seen = new Set<number>();
   for (let i = 0; i < data.length; i++) {
@@ -286,8 +290,8 @@ export function at(x: ArrayLike, items: readonly IndexItem[]): AtUpdater<Value> 
   const work = v.dtype === "bool" ? cast(v, "int32") : v;
   const back = (r: Value) => (v.dtype === "bool" ? lax.ne(r, 0) : cast(r, v.dtype, v.weakType));
   const update = (u: ArrayLike, what: string): Value => {
-    const uv = isValue(u) ? (u as Value) : promote(`${op}(...).${what}`, [u])[0];
-    return broadcastValue(`${op}(...).${what}`, cast(uv, work.dtype, work.weakType), plan.outShape);
+    const uv = isValue(u) ? cast(u as Value, work.dtype, work.weakType) : constant(asNumber(`${op}(...).${what}`, u), work.dtype, work.weakType);
+    return broadcastValue(`${op}(...).${what}`, uv, plan.outShape);
   };
   const ones = (dtype: "int32" | "bool") => lax.broadcastInDim(constant(1, dtype), plan.outShape, []);
   const setRegion = (region: Value): Value => {

@@ -12,6 +12,22 @@ import { max, min, sum } from "./reductions.js";
 import { diagonal, reshape as npReshape } from "./shape.js";
 import type { ArrayLike, Value } from "./util.js";
 import { asValue, axesOf, broadcastValue, cast, describe, promote, range, toInexact } from "./util.js";
+import { customJvp } from "../transforms/custom.js";
+
+/**
+ * √s whose derivative is 0 where s = 0 instead of ∞: norms and distances are
+ * not differentiable at zero, and JAX users expect a finite (sub)gradient there
+ * rather than a NaN that poisons a whole training step.
+ */
+const safeSqrt = customJvp(
+  (s: Value) => lax.sqrt(s),
+  ([s]: [Value], [t]: [Value]) => {
+    const positive = lax.gt(s, 0);
+    const root = lax.sqrt(s);
+    const safeRoot = lax.select(positive, root, lax.add(lax.mul(root, 0), 1));
+    return [root, lax.select(positive, lax.div(t, lax.mul(safeRoot, 2)), lax.mul(t, 0))];
+  },
+);
 
 const dims = (c: [number[], number[]], b: [number[], number[]] = [[], []]) => ({ contracting: c, batch: b });
 
@@ -327,7 +343,7 @@ export function einsum(spec: string, ...operands: ArrayLike[]): Value {
  */
 export function euclideanNorm(x: ArrayLike, axes: readonly number[], keepdims = false): Value {
   const v = toInexact("np.norm", x);
-  return sqrt(sum(lax.square(v), [...axes], { keepdims }));
+  return safeSqrt(sum(lax.square(v), [...axes], { keepdims }));
 }
 
 export type NormOrder = number | "fro" | "nuc";
@@ -403,8 +419,10 @@ export function sqdist(a: ArrayLike, b: ArrayLike): Value {
   const xx = sum(square(x), -1, { keepdims: true }); // [..., m, 1]
   const yy = sum(square(y), -1); // [..., n]
   const yyRow = lax.expandDims(yy, [yy.ndim - 1]); // [..., 1, n]
-  const yt = lax.transpose(y, [...range(y.ndim - 2), y.ndim - 1, y.ndim - 2]);
-  const xy = matmul(x, yt);
+  const xy =
+    x.ndim === 2 && y.ndim === 2
+      ? dotGeneral(x, y, dims([[1], [1]]))
+      : matmul(x, lax.transpose(y, [...range(y.ndim - 2), y.ndim - 1, y.ndim - 2]));
   return maximum(lax.sub(lax.add(broadcastValue(op, xx, xy.shape), broadcastValue(op, yyRow, xy.shape)), lax.mul(xy, 2)), 0);
 }
 
@@ -414,7 +432,7 @@ export function sqdist(a: ArrayLike, b: ArrayLike): Value {
  * @example np.cdist(np.array([[0, 0], [1, 0]]), np.array([[3, 4]])); // [[5], [4.472136]]
  */
 export function cdist(a: ArrayLike, b: ArrayLike): Value {
-  return sqrt(sqdist(a, b));
+  return safeSqrt(sqdist(a, b));
 }
 
 /** `np.linalg`, as in JAX: the norm lives here too. @example np.linalg.norm(np.array([3, 4])); // 5 */

@@ -29,7 +29,7 @@ function finish(out: Value, x: Value, axes: number[], opts: ReduceOptions | unde
   return opts?.keepdims ? keepDims(out, x.shape, axes) : out;
 }
 
-const accumulate = (x: Value, dtype?: DType): Value => (dtype ? cast(x, checkDType(dtype, "np.sum")) : x.dtype === "bool" ? cast(x, "int32") : x);
+const accumulate = (op: string, x: Value, dtype?: DType): Value => (dtype ? cast(x, checkDType(dtype, op)) : x.dtype === "bool" ? cast(x, "int32") : x);
 
 /**
  * Sum over axes.
@@ -37,7 +37,7 @@ const accumulate = (x: Value, dtype?: DType): Value => (dtype ? cast(x, checkDTy
  * np.sum(np.array([[1, 2], [3, 4]]), 0); // [4, 6]
  */
 export function sum(x: ArrayLike, axis?: Axis, options?: SumOptions): Value {
-  const v = accumulate(asValue(x, "np.sum"), options?.dtype);
+  const v = accumulate("np.sum", asValue(x, "np.sum"), options?.dtype);
   const axes = axesOf("np.sum", axis, v.ndim);
   return finish(lax.reduceSum(v, axes), v, axes, options);
 }
@@ -47,7 +47,7 @@ export function sum(x: ArrayLike, axis?: Axis, options?: SumOptions): Value {
  * @example np.prod(np.array([1, 2, 3, 4])); // 24
  */
 export function prod(x: ArrayLike, axis?: Axis, options?: SumOptions): Value {
-  const v = accumulate(asValue(x, "np.prod"), options?.dtype);
+  const v = accumulate("np.prod", asValue(x, "np.prod"), options?.dtype);
   const axes = axesOf("np.prod", axis, v.ndim);
   return finish(lax.reduceProd(v, axes), v, axes, options);
 }
@@ -185,7 +185,7 @@ export function countNonzero(x: ArrayLike, axis?: Axis, options?: ReduceOptions)
 function cumulative(name: string, fn: (x: Value, axis: number) => Value) {
   return (x: ArrayLike, axis?: number | null, options?: { dtype?: DType }): Value => {
     const op = `np.${name}`;
-    let v = accumulate(asValue(x, op), options?.dtype);
+    let v = accumulate(op, asValue(x, op), options?.dtype);
     if (axis === undefined || axis === null) {
       v = lax.reshape(v, [v.size]);
       axis = 0;

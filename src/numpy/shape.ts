@@ -7,11 +7,9 @@ import type { DType } from "../dtype.js";
 import { checkDType } from "../dtype.js";
 import { ShapeError, UnsupportedError } from "../errors.js";
 import * as lax from "../lax/index.js";
-import { gather } from "../lax/indexing.js";
 import { fmtShape, sizeOf } from "../shape.js";
 import type { ArrayLike, Value } from "./util.js";
-import { asValue, axesOf, axisOf, broadcastAll, broadcastValue, cast, constant, describe, intArg, isValue, promote, range, shapeArg } from "./util.js";
-import { Array as JArray } from "../array.js";
+import { asValue, axesOf, axisOf, broadcastAll, broadcastValue, cast, constant, describe, intArg, isValue, promote, range, shapeArg, takeStatic } from "./util.js";
 
 // ---- reshaping ------------------------------------------------------------------------
 
@@ -79,7 +77,7 @@ export function transpose(x: ArrayLike, axes?: readonly number[] | null): Value 
 }
 
 /**
- * Alias of {@link transpose} with the axes reversed: swaps the last two for matrices.
+ * Alias of {@link transpose} (the Array API's name).
  * @example np.permuteDims(np.ones([2, 3]), [1, 0]);
  */
 export const permuteDims = transpose;
@@ -395,37 +393,6 @@ export function repeat(x: ArrayLike, repeats: number | readonly number[], axis?:
   return takeStatic(v, repeats.flatMap((r, i) => Array(r).fill(i) as number[]), a);
 }
 
-/**
- * `x` indexed along `axis` by static (JS) in-range indices: contiguous runs
- * become slices, reversed runs reversed slices and repeated indices
- * broadcasts, so the common cases (pads, repeats) need no gather.
- */
-export function takeStatic(x: Value, idx: readonly number[], axis: number): Value {
-  const runs: [number, number, number][] = []; // [first index, step, length]
-  for (let i = 0; i < idx.length; ) {
-    let step = i + 1 < idx.length ? idx[i + 1] - idx[i] : 1;
-    if (step !== 1 && step !== -1 && step !== 0) step = 1;
-    let j = i + 1;
-    while (j < idx.length && idx[j] - idx[j - 1] === step) j++;
-    runs.push([idx[i], step, j - i]);
-    i = j;
-  }
-  const sliceAxis = (lo: number, hi: number) => lax.slice(x, x.shape.map((_, k) => (k === axis ? lo : 0)), x.shape.map((d, k) => (k === axis ? hi : d)));
-  if (runs.length === 0) return sliceAxis(0, 0);
-  if (runs.length > 8) {
-    const data = Int32Array.from(idx);
-    return gather(x, JArray.fromTyped(data, [idx.length], "int32"), { axis });
-  }
-  const parts = runs.map(([first, step, len]) => {
-    if (step === 1) return sliceAxis(first, first + len);
-    if (step === -1) return lax.rev(sliceAxis(first - len + 1, first + 1), [axis]);
-    const one = sliceAxis(first, first + 1);
-    const shape = x.shape.map((d, k) => (k === axis ? len : d));
-    return lax.broadcastInDim(one, shape, range(x.ndim));
-  });
-  return parts.length === 1 ? parts[0] : lax.concatenate(parts, axis);
-}
-
 // ---- flips, rolls, padding ----------------------------------------------------------------
 
 /**
@@ -640,4 +607,38 @@ export function diag(v: ArrayLike, k = 0): Value {
  */
 export function diagflat(v: ArrayLike, k = 0): Value {
   return diag(ravel(v), k);
+}
+
+/**
+ * Sum of the `offset`-th diagonal of the (axis1, axis2) planes (bools count as int32).
+ * @example np.trace(np.array([[1, 2], [3, 4]])); // 5
+ */
+export function trace(x: ArrayLike, offset = 0, axis1 = 0, axis2 = 1): Value {
+  let d = diagonal(x, offset, axis1, axis2);
+  if (d.dtype === "bool") d = cast(d, "int32");
+  return lax.reduceSum(d, [d.ndim - 1]);
+}
+
+/**
+ * The shape of an array (a JS number has shape []).
+ * @example np.shape(np.zeros([2, 3])); // [2, 3]
+ */
+export function shape(x: ArrayLike): number[] {
+  return [...asValue(x, "np.shape").shape];
+}
+
+/**
+ * The number of axes.
+ * @example np.ndim(np.zeros([2, 3])); // 2
+ */
+export function ndim(x: ArrayLike): number {
+  return asValue(x, "np.ndim").ndim;
+}
+
+/**
+ * The number of elements.
+ * @example np.size(np.zeros([2, 3])); // 6
+ */
+export function size(x: ArrayLike): number {
+  return asValue(x, "np.size").size;
 }

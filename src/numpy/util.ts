@@ -9,6 +9,8 @@ import type { DType } from "../dtype.js";
 import { isFloat, promoteTypes } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
+import { gather } from "../lax/indexing.js";
+import { Array as JArray } from "../array.js";
 import { broadcastShapes, fmtShape, normalizeAxes, normalizeAxis } from "../shape.js";
 import type { Value } from "../trace/core.js";
 
@@ -168,3 +170,34 @@ export function intArg(op: string, name: string, v: unknown): number {
 }
 
 export const isValue = (x: unknown): x is Value => x instanceof ArrayMethods;
+
+/**
+ * `x` indexed along `axis` by static (JS) in-range indices: contiguous runs
+ * become slices, reversed runs reversed slices and repeated indices
+ * broadcasts, so the common cases (pads, repeats) need no gather.
+ */
+export function takeStatic(x: Value, idx: readonly number[], axis: number): Value {
+  const runs: [number, number, number][] = []; // [first index, step, length]
+  for (let i = 0; i < idx.length; ) {
+    let step = i + 1 < idx.length ? idx[i + 1] - idx[i] : 1;
+    if (step !== 1 && step !== -1 && step !== 0) step = 1;
+    let j = i + 1;
+    while (j < idx.length && idx[j] - idx[j - 1] === step) j++;
+    runs.push([idx[i], step, j - i]);
+    i = j;
+  }
+  const sliceAxis = (lo: number, hi: number) => lax.slice(x, x.shape.map((_, k) => (k === axis ? lo : 0)), x.shape.map((d, k) => (k === axis ? hi : d)));
+  if (runs.length === 0) return sliceAxis(0, 0);
+  if (runs.length > 8) {
+    const data = Int32Array.from(idx);
+    return gather(x, JArray.fromTyped(data, [idx.length], "int32"), { axis });
+  }
+  const parts = runs.map(([first, step, len]) => {
+    if (step === 1) return sliceAxis(first, first + len);
+    if (step === -1) return lax.rev(sliceAxis(first - len + 1, first + 1), [axis]);
+    const one = sliceAxis(first, first + 1);
+    const shape = x.shape.map((d, k) => (k === axis ? len : d));
+    return lax.broadcastInDim(one, shape, range(x.ndim));
+  });
+  return parts.length === 1 ? parts[0] : lax.concatenate(parts, axis);
+}

@@ -19,6 +19,7 @@ import { flattenArgs, rebuild } from "./args.js";
 import { jvpFlat } from "./jvp.js";
 import { backwardPass, linearizeFlat } from "./linearize.js";
 import { vmap } from "./vmap.js";
+import { callJaxprOf } from "../trace/simplify.js";
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 type FlatFn = (...xs: Value[]) => Value[];
@@ -60,6 +61,11 @@ function flatten1(f: Fn, inTree: TreeDef, what: string) {
   };
   return { flat, box };
 }
+
+// when executing (not transforming), these calls are just their jaxprs: let jit inline and fuse them
+callJaxprOf.set("custom_jvp_call", (p) => (p as CustomJvpParams).call.jaxpr);
+callJaxprOf.set("custom_vjp_call", (p) => (p as CustomVjpParams).call.jaxpr);
+callJaxprOf.set("checkpoint", (p) => (p as RematParams).call.jaxpr);
 
 // ---- customJvp ---------------------------------------------------------------------------
 

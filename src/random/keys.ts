@@ -1,0 +1,153 @@
+/**
+ * PRNG keys, as JAX's default implementation (threefry2x32 with
+ * `jax_threefry_partitionable=True`, the default since JAX 0.5): a key is a
+ * uint32 array of shape [2], and every derived key or block of bits is one
+ * Threefry-2x32 application to a counter, the element's row-major index as a
+ * 64-bit number split into (hi, lo) words. So `split`, `foldIn` and `bits`
+ * give the very words JAX gives for the same key.
+ *
+ * Everything is lax, so keys may be traced: `jit`, `vmap` over a batch of
+ * keys, and gradients of what is sampled all work.
+ */
+import type { ArrayLike } from "../array-methods.js";
+import { ArrayMethods } from "../array-methods.js";
+import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
+import { concatenate, convert, iota, reshape, scalar, slice, threefry2x32, xor } from "../lax/index.js";
+import { checkShape, fmtShape, sizeOf } from "../shape.js";
+import type { Value } from "../trace/core.js";
+
+/** A raw PRNG key: a uint32 array of shape [2] (JAX's `PRNGKey` format). */
+export type Key = Value;
+
+/** A shape argument: a list of sizes, or one size for a 1-D result. */
+export type ShapeLike = number | readonly number[];
+
+const TWO_32 = 4294967296;
+
+/** Validates a shape argument (a user value: never trusted). */
+export function shapeArg(op: string, shape: ShapeLike): number[] {
+  return typeof shape === "number" ? checkShape(op, [shape]) : checkShape(op, [...shape]);
+}
+
+/** Checks that `key` is one raw key, uint32 of shape [2]; batches of keys go through vmap. */
+export function checkKey(op: string, key: unknown): Key {
+  if (!(key instanceof ArrayMethods)) {
+    throw new DTypeError(`${op}: the key must be a PRNG key array (from random.key(seed)), got ${typeof key}`);
+  }
+  const k = key as Key;
+  if (k.dtype !== "uint32") {
+    throw new DTypeError(`${op}: a PRNG key is a uint32 array of shape (2,), got dtype ${k.dtype}; make one with random.key(seed)`);
+  }
+  if (k.ndim !== 1 || k.shape[0] !== 2) {
+    const hint = k.ndim > 1 && k.shape[k.ndim - 1] === 2 ? "; this is a batch of keys: map over it with vmap, or index one key" : "";
+    throw new ShapeError(`${op}: a PRNG key has shape (2,), got ${fmtShape(k.shape)}${hint}`);
+  }
+  return k;
+}
+
+/** The two words of a key as 0-d arrays. */
+function keyWords(key: Key): [Value, Value] {
+  return [reshape(slice(key, [0], [1]), []), reshape(slice(key, [1], [2]), [])];
+}
+
+const u32 = (v: number): Value => scalar(v, "uint32");
+
+/**
+ * JAX's `iota_2x32_shape`: each element's row-major index as (hi, lo) uint32
+ * words. jaxon's arrays are far smaller than 2^32 elements, so hi is zero.
+ */
+function counters(op: string, shape: readonly number[]): [Value, Value] {
+  const size = sizeOf(shape);
+  if (size >= TWO_32) throw new UnsupportedError(`${op}: cannot draw ${size} values at once (at most 2^32 - 1); split the key and draw in parts`);
+  if (shape.length === 0) return [u32(0), u32(0)];
+  return [u32(0), reshape(iota("uint32", size), shape)];
+}
+
+/** Both Threefry output words for every element of `shape` (JAX's partitionable random bits, before combining). */
+export function threefryWords(op: string, key: Key, shape: readonly number[]): [Value, Value] {
+  const [k0, k1] = keyWords(checkKey(op, key));
+  const [hi, lo] = counters(op, shape);
+  return threefry2x32(k0, k1, hi, lo);
+}
+
+/** Stacks two word arrays of one shape into keys: shape [...shape, 2]. */
+function stackWords(a: Value, b: Value): Value {
+  const col = (x: Value) => reshape(x, [...x.shape, 1]);
+  return concatenate([col(a), col(b)], a.ndim);
+}
+
+/** A JS integer as a uint32 word, wrapping as NumPy's uint32 conversion does for 32-bit values. */
+function wordOf(op: string, what: string, n: number): number {
+  if (!Number.isSafeInteger(n)) throw new DTypeError(`${op}: ${what} must be an integer, got ${n}`);
+  return ((n % TWO_32) + TWO_32) % TWO_32;
+}
+
+/** An integer scalar (a JS number, or a 0-d int array, traced or not) as a 0-d uint32 array. */
+function wordArg(op: string, what: string, x: ArrayLike): Value {
+  if (typeof x === "number") return u32(wordOf(op, what, x));
+  if (!(x instanceof ArrayMethods)) throw new DTypeError(`${op}: ${what} must be an integer, got ${typeof x}`);
+  const v = x as Value;
+  if (v.ndim !== 0) throw new ShapeError(`${op}: ${what} must be a scalar, got shape ${fmtShape(v.shape)}; map over arrays of them with vmap`);
+  if (v.dtype !== "int32" && v.dtype !== "uint32") throw new DTypeError(`${op}: ${what} must be an integer (int32 or uint32), got ${v.dtype}`);
+  return convert(v, "uint32");
+}
+
+/**
+ * A PRNG key from an integer seed: `[0, seed mod 2^32]`, as JAX's
+ * `random.PRNGKey(seed)` (and `key_data(random.key(seed))`) with 64-bit
+ * types off. The seed may be a traced int32/uint32 scalar.
+ * @example
+ * const k = random.key(0);          // uint32 [0, 0]
+ */
+export function key(seed: ArrayLike): Key {
+  const lo = wordArg("random.key", "the seed", seed);
+  return stackWords(u32(0), lo);
+}
+
+/** JAX's old name for `key`. */
+export const PRNGKey = key;
+
+/**
+ * `num` new keys, stacked: shape [num, 2] (or [...num, 2] for a shape), as
+ * JAX's `random.split`.
+ */
+export function splitArray(key: Key, num: ShapeLike = 2): Value {
+  const shape = shapeArg("random.split", num);
+  const [a, b] = threefryWords("random.split", key, shape);
+  return stackWords(a, b);
+}
+
+/**
+ * Splits a key into `num` new keys, returned as a JS array of keys so that
+ * `const [k1, k2] = random.split(key)` reads as in JAX. The keys are those of
+ * JAX's `random.split(key, num)`; `splitArray` gives them stacked.
+ * @example
+ * const [key, sub] = random.split(key);
+ */
+export function split(key: Key, num = 2): Key[] {
+  if (!Number.isInteger(num) || num < 0) throw new ShapeError(`random.split: num must be a non-negative integer, got ${num}`);
+  const keys = splitArray(key, [num]);
+  return Array.from({ length: num }, (_, i) => reshape(slice(keys, [i, 0], [i + 1, 2]), [2]));
+}
+
+/**
+ * A new key from a key and an integer (JAX's `random.fold_in`): the data is
+ * taken as a uint32 word. The data may be a traced int32/uint32 scalar, e.g.
+ * a loop counter.
+ */
+export function foldIn(key: Key, data: ArrayLike): Key {
+  const [k0, k1] = keyWords(checkKey("random.foldIn", key));
+  const [a, b] = threefry2x32(k0, k1, u32(0), wordArg("random.foldIn", "the data", data));
+  return stackWords(a, b);
+}
+
+/** Uniform random uint32 words of `shape` (JAX's `random.bits` with its default dtype). */
+export function bits(key: Key, shape: ShapeLike = []): Value {
+  const [a, b] = threefryWords("random.bits", key, shapeArg("random.bits", shape));
+  return xor(a, b);
+}
+
+/** The raw uint32 data of a key: keys are raw arrays already, so this is the key itself (for code ported from JAX). */
+export function keyData(key: Key): Value {
+  return checkKey("random.keyData", key);
+}
