@@ -239,3 +239,23 @@ describe("jaxprs", () => {
     expect(text).toContain("integer_pow");
   });
 });
+
+describe("finite gradients where JAX users expect them", async () => {
+  const { np } = await import("../src/index.js");
+  it("grad of norm at 0 is 0, elsewhere x/|x|", () => {
+    expectClose(grad((x: Value) => np.norm(x))(np.zeros([3])) as Value, [0, 0, 0]);
+    expectClose(grad((x: Value) => np.norm(x))(np.array([3, 4])) as Value, [0.6, 0.8], 1e-6);
+  });
+  it("grad through cdist(x, x) is finite although the diagonal distances are 0", () => {
+    const x = np.array([[0, 0], [3, 4], [6, 8]]);
+    const g = grad((p: Value) => np.cdist(p, p).sum())(x) as Value;
+    // d/dp_i Σ_j 2|p_i - p_j| = 2 Σ_j (p_i - p_j)/|p_i - p_j|
+    expectClose(g, [-1.2, -1.6, 0, 0, 1.2, 1.6].map((v) => v * 2), 1e-5);
+  });
+  it("the where trap: grad(where(x > 0, sqrt(x), 0)) at 0 is NaN, and the double where fixes it", () => {
+    const trap = grad((x: Value) => np.where(x.gt(0), np.sqrt(x), 0))(np.array(0)) as Value;
+    expect(Number.isNaN(trap.itemSync())).toBe(true);
+    const fixed = grad((x: Value) => np.where(x.gt(0), np.sqrt(np.where(x.gt(0), x, 1)), 0))(np.array(0)) as Value;
+    expectClose(fixed, 0);
+  });
+});
