@@ -14,6 +14,8 @@ const JSArray = globalThis.Array; // `Array` below is jaxon's
 
 export class Array extends ArrayMethods {
   #disposed = false;
+  /** Internal: an array shared by many computations (a jaxpr literal) that dispose() leaves alone. */
+  persistent = false;
   constructor(
     readonly aval: ShapedArray,
     /** The device buffer; its type is the backend's own. */
@@ -63,7 +65,7 @@ export class Array extends ArrayMethods {
 
   /** Frees the device buffer now. Optional: garbage collection does it too. */
   dispose(): void {
-    if (this.#disposed) return;
+    if (this.#disposed || this.persistent) return;
     this.#disposed = true;
     this.backend.dispose(this.buffer);
   }

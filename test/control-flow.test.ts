@@ -305,6 +305,9 @@ describe("scan", () => {
     const [c2, ys2] = lax.scan((k: Value) => [lax.mul(k, 2), k], arr(1), null, { length: 4 });
     expectClose(c2 as Value, 16, 0);
     expectClose(ys2 as Value, [1, 2, 4, 8], 0);
+    const [c1, ys1] = lax.scan((k: Value, x: Value) => [lax.add(k, x), lax.mul(x, 2)], arr(1), arr([5]));
+    expectClose(c1 as Value, 6, 0);
+    expectClose(ys1 as Value, [10], 0);
     const [c3, ys3] = lax.scan((k: Value, x: Value) => [lax.add(k, x), x], arr(7), arr([], "float64", [0]));
     expectClose(c3 as Value, 7, 0);
     expect((ys3 as Value).shape).toEqual([0]);

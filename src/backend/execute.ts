@@ -52,7 +52,12 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
       if (a && !aliased(a, env)) a.dispose();
     }
   });
-  return jaxpr.outs.map(read) as Array[];
+  // a literal output gets a fresh array: the caller owns what it receives and may dispose it
+  return jaxpr.outs.map((a) => (a instanceof Literal ? copyOf(a.array) : env.get(a)!));
+}
+
+function copyOf(a: Array): Array {
+  return Array.fromTyped(a.dataSync().slice(), a.shape, a.dtype, a.weakType, a.backend);
 }
 
 function aliased(a: Array, env: Map<Var, Array>): boolean {

@@ -8,14 +8,17 @@
  *   evaluation computes it now) and a separate tangent one, which recomputes
  *   the primal values it needs, is what linearize stages;
  * - transpose: a cond of transposed branches; for scan, a forward scan saving
- *   the known carries of every step, then a reverse scan of the transposed
- *   body; whileLoop has none, by design (its trip count is unknown ahead);
+ *   the known carries that the linear part reads at every step (none for a
+ *   linear scan), then a reverse scan of the transposed body; whileLoop has
+ *   none, by design (its trip count is only known at run time);
  * - batching: a vmapped body, with carries forced batched to a fixed point;
  *   a batched predicate turns cond into a select and whileLoop into a loop
  *   that runs while any example still runs.
  *
  * The rules are themselves transformations (jvp, vmap, transposition of the
- * body), imported from src/transforms and called only at run time.
+ * body), imported from src/transforms and called only at run time. Eagerly,
+ * a branch or body runs as a jitted jaxpr does (fused, compiled once), and a
+ * loop disposes its per-step temporaries itself.
  */
 import type { Array } from "../array.js";
 import type { ArrayLike } from "../array-methods.js";
@@ -653,8 +656,8 @@ export const scanP = definePrimitive<ScanParams>("scan", {
       const a = p.jaxpr.outs[p.numCarry + j].aval;
       return (p.length === 0 ? zerosOf(new ShapedArray([0, ...a.shape], a.dtype, a.weakType)) : concatenate(steps, 0)) as Array;
     });
-    // the stacked copies replace the per-step outputs
-    temps.releaseHeld(carry);
+    // the stacked copies replace the per-step outputs (a scan of length 1 stacks without copying)
+    temps.releaseHeld([...carry, ...stacked]);
     return [...carry, ...stacked];
   },
   jvp(primals, tangents, p) {

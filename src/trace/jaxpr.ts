@@ -25,6 +25,7 @@ export class Literal {
       const data = allocate(this.aval.dtype, 1);
       data[0] = this.value;
       this.#array = Array.fromTyped(data, [], this.aval.dtype, this.aval.weakType);
+      this.#array.persistent = true; // shared by every evaluation of the jaxpr: never freed
     }
     return this.#array;
   }
