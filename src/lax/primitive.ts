@@ -42,21 +42,27 @@ export type FusionRole<P> =
 export const primitives = new Map<string, { prim: Primitive; def: PrimitiveDefinition<any> }>(); // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function definePrimitive<P extends Params = Params>(name: string, def: PrimitiveDefinition<P>): Primitive<P> {
-  // eager ops look their lowering up by (types, params), so a kernel is built and compiled once
-  const lowerings = new Map<string, Lowering>();
-  const impl: PrimitiveRules<P>["impl"] =
-    def.impl ??
-    ((args, params, outAvals) => {
-      const key = `${args.map((a) => a.aval.key).join(";")}|${JSON.stringify(params)}`;
-      let lowering = lowerings.get(key);
-      if (!lowering) {
-        lowering = def.lower(args.map((a) => a.aval), params, outAvals);
-        if (lowerings.size > 4096) lowerings.clear();
-        lowerings.set(key, lowering);
-      }
-      return runLowered(lowering, args, outAvals);
-    });
-  const prim = new Primitive<P>(name, { ...def, impl });
+  const impl: PrimitiveRules<P>["impl"] = def.impl ?? ((args, params, outAvals) => runLowered(def.lower(args.map((a) => a.aval), params, outAvals), args, outAvals));
+  // eager evaluation looks the output types and the lowering up by (input types, params):
+  // each signature is checked, lowered and compiled once, then dispatch is a map lookup
+  const signatures = new Map<string, { outAvals: ShapedArray[]; lowering: Lowering | null }>();
+  const evaluate = (args: Array[], params: P): Array[] => {
+    let key = "";
+    for (const a of args) key += a.aval.key + ";";
+    key += JSON.stringify(params);
+    let sig = signatures.get(key);
+    if (!sig) {
+      const outAvals = def.abstractEval(
+        args.map((a) => a.aval),
+        params,
+      );
+      sig = { outAvals, lowering: def.impl ? null : def.lower(args.map((a) => a.aval), params, outAvals) };
+      if (signatures.size > 4096) signatures.clear();
+      signatures.set(key, sig);
+    }
+    return sig.lowering ? runLowered(sig.lowering, args, sig.outAvals) : impl(args, params, sig.outAvals);
+  };
+  const prim = new Primitive<P>(name, { ...def, impl, evaluate });
   if (primitives.has(name)) throw new Error(`primitive ${name} defined twice`);
   primitives.set(name, { prim: prim as unknown as Primitive, def });
   return prim;

@@ -90,6 +90,8 @@ export interface PrimitiveRules<P extends Params> {
   abstractEval(avals: ShapedArray[], params: P): ShapedArray[];
   /** Concrete evaluation of Arrays on their device. */
   impl(args: Array[], params: P, outAvals: ShapedArray[]): Array[];
+  /** Eager evaluation with the abstract eval done once per signature (set by definePrimitive). */
+  evaluate?(args: Array[], params: P): Array[];
   /** Forward-mode rule, written with bind so that it composes with every trace. */
   jvp(primals: Value[], tangents: MaybeZero[], params: P): [Value[], MaybeZero[]];
   /** Transpose rule (linear primitives only): cotangents of the inputs that are UndefinedPrimal. */
@@ -127,6 +129,7 @@ export class EvalTrace extends Trace {
   process(prim: Primitive, args: Value[], params: Params): Value[] {
     for (const a of args) if (a instanceof Tracer) throw leakError(a, prim);
     const concrete = args as Array[];
+    if (prim.rules.evaluate) return prim.rules.evaluate(concrete, params);
     const outAvals = prim.rules.abstractEval(
       concrete.map((a) => a.aval),
       params,
@@ -174,6 +177,8 @@ export function inScope<T>(trace: Trace, fn: () => T): T {
 /** Applies a primitive to values under the current trace. */
 export function bind(prim: Primitive, args: Value[], params: Params = {}): Value[] {
   const trace = current;
+  // eager fast path: nothing to switch, nothing traced
+  if (trace === evalTrace) return trace.process(prim, args, params);
   for (const a of args) {
     if (a instanceof Tracer && !a.trace.alive) throw leakError(a, prim);
   }
