@@ -5,8 +5,9 @@
  * allocated outputs of the dtypes and shapes the caller already computed.
  * Inputs are never written.
  */
-import type { DType, TypedArray } from "../../dtype.js";
-import { allocate } from "../../dtype.js";
+import type { TypedArray } from "../../dtype.js";
+import { allocate, isFloat } from "../../dtype.js";
+import { contiguousStrides as rowMajorStrides, sizeOf } from "../../shape.js";
 import type { BufferType } from "../device.js";
 
 export type CpuRoutine = (
@@ -16,19 +17,7 @@ export type CpuRoutine = (
   params: Record<string, unknown>,
 ) => TypedArray[];
 
-const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const allocateOut = (t: BufferType) => allocate(t.dtype, sizeOf(t.shape));
-const isFloat = (d: DType) => d === "float32" || d === "float64";
-
-function rowMajorStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d];
-  }
-  return strides;
-}
 
 /** A start index read from a size-1 index buffer, clamped into [0, hi] as JAX clamps. */
 function clampedStart(buf: TypedArray, hi: number): number {
