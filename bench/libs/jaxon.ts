@@ -1,0 +1,146 @@
+/**
+ * jaxon, this repository's library, loaded from src/ (no build needed).
+ * Backends: "cpu" now; "webgpu" once `init()` reports it (see run.ts).
+ */
+import type { Value } from "../../src/index.js";
+import type { CityData, LinearData, MatmulInput, MlpData } from "../data.js";
+import { W4, W5 } from "../data.js";
+import type { Adapter, Callable, Trainer } from "../harness.js";
+
+type J = typeof import("../../src/index.js");
+type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Jit = <F extends Fn>(f: F) => F;
+type Tree = Record<string, Value>;
+
+export function jaxon(backend: "cpu" | "webgpu" = "cpu"): Adapter {
+  let J!: J;
+  let jit!: Jit;
+  let np!: J["np"];
+
+  /** Copies out, then frees the array now where the library supports it. */
+  async function read(y: Value): Promise<Float32Array> {
+    const d = (await y.data()) as Float32Array;
+    dispose(y);
+    return d;
+  }
+  function dispose(...xs: unknown[]) {
+    for (const x of xs) (x as { dispose?: () => void } | null)?.dispose?.();
+  }
+  const f32 = (a: Float32Array, shape: number[]) => np.array(a, { dtype: "float32" }).reshape(shape);
+
+  return {
+    library: "jaxon",
+    backend,
+    async init() {
+      J = await import("../../src/index.js");
+      jit = J.jit as unknown as Jit;
+      np = J.np;
+      const devices: string[] = await J.init();
+      if (!devices.includes(backend)) throw new Error(`jaxon: no ${backend} device (init() gave ${devices.join(", ")})`);
+      J.defaultDevice(backend as Parameters<J["defaultDevice"]>[0]);
+    },
+
+    w1(xs: Float32Array): Callable {
+      const f = jit((x: Value) => np.exp(np.sin(x).mul(2).add(1)));
+      const x = f32(xs, [xs.length]);
+      return { call: () => read(f(x)), dispose: () => dispose(x) };
+    },
+
+    w2({ n, a: as, b: bs }: MatmulInput): Callable {
+      const a = f32(as, [n, n]);
+      const b = f32(bs, [n, n]);
+      return { call: () => read(np.matmul(a, b)), dispose: () => dispose(a, b) };
+    },
+
+    w3(w0: number, mode): Callable {
+      const f = (w: Value) => np.sin(w.add(1).pow(3));
+      const g = mode === "jit" ? jit(J.grad(f)) : J.grad(f);
+      const w = np.array(w0, { dtype: "float32" });
+      return {
+        async call() {
+          const y: Value = g(w);
+          const v = await y.item();
+          dispose(y);
+          return v;
+        },
+      };
+    },
+
+    w4(d: MlpData): Trainer {
+      const { hidden: H, lr, b1, b2, eps } = W4;
+      const x = f32(d.x, [W4.points, 2]);
+      const y = f32(d.y, [W4.points, 1]);
+      const initial = (): Tree => ({ w1: f32(d.init.w1, [2, H]), b1: f32(d.init.b1, [H]), w2: f32(d.init.w2, [H, 1]), b2: f32(d.init.b2, [1]) });
+      const sigmoid = (z: Value) => np.reciprocal(np.exp(z.neg()).add(1));
+      const loss = (p: Tree, x: Value, y: Value) => {
+        const h = sigmoid(x.matmul(p.w1).add(p.b1));
+        return h.matmul(p.w2).add(p.b2).sub(y).square().sum();
+      };
+      const vg = J.valueAndGrad(loss);
+      type Opt = { m: Tree; v: Tree; b1t: Value; b2t: Value };
+      // one Adam step over pytrees; b1t, b2t carry b1^t, b2^t
+      const step = jit((p: Tree, o: Opt, x: Value, y: Value) => {
+        const [l, g] = vg(p, x, y);
+        const b1t = o.b1t.mul(b1);
+        const b2t = o.b2t.mul(b2);
+        const m = J.tree.map((m: Value, g: Value) => m.mul(b1).add(g.mul(1 - b1)), o.m, g) as Tree;
+        const v = J.tree.map((v: Value, g: Value) => v.mul(b2).add(g.square().mul(1 - b2)), o.v, g) as Tree;
+        const c1 = b1t.neg().add(1);
+        const c2 = b2t.neg().add(1);
+        const upd = (p: Value, m: Value, v: Value) => p.sub(m.div(c1).mul(lr).div(np.sqrt(v.div(c2)).add(eps)));
+        const p2 = J.tree.map(upd, p, m, v) as Tree;
+        return [p2, { m, v, b1t, b2t }, l] as const;
+      });
+      let params: Tree;
+      let opt: Opt;
+      let last: Value | undefined;
+      const zeros = (t: Tree) => J.tree.map((a: Value) => np.zerosLike(a), t) as Tree;
+      return {
+        reset() {
+          params = initial();
+          opt = { m: zeros(params), v: zeros(params), b1t: np.array(1, { dtype: "float32" }), b2t: np.array(1, { dtype: "float32" }) };
+        },
+        step() {
+          [params, opt, last] = step(params, opt, x, y);
+        },
+        readLoss: async () => last!.item(),
+      };
+    },
+
+    w5(d: CityData): Trainer {
+      const n = 36;
+      const d2 = f32(d.d2, [n, n]);
+      const loss = (x: Value, d2: Value) => {
+        const sq = x.square().sum(1, { keepdims: true });
+        const s = sq.add(sq.T).sub(x.matmul(x.T).mul(2));
+        return s.sub(d2).square().sum().div(2);
+      };
+      const vg = J.valueAndGrad(loss);
+      const step = jit((x: Value, d2: Value) => {
+        const [l, g] = vg(x, d2);
+        return [x.sub(g.mul(W5.lr)), l] as const;
+      });
+      let x: Value;
+      let last: Value | undefined;
+      return {
+        reset() {
+          x = f32(d.init, [n, 2]);
+        },
+        step() {
+          [x, last] = step(x, d2);
+        },
+        readLoss: async () => last!.item(),
+        readParams: () => x.data(),
+      };
+    },
+
+    w6({ w: ws, x: xs, y: ys }: LinearData): Callable {
+      const f = (w: Value, x: Value, y: Value) => x.dot(w).sub(y).square();
+      const pe = jit(J.vmap(J.grad(f), { inAxes: [null, 0, 0] }));
+      const w = f32(ws, [ws.length]);
+      const x = f32(xs, [ys.length, ws.length]);
+      const y = f32(ys, [ys.length]);
+      return { call: () => read(pe(w, x, y)), dispose: () => dispose(w, x, y) };
+    },
+  };
+}

@@ -1,0 +1,310 @@
+/**
+ * `npm run bench [-- FILTER...]`: jaxon against its peers on the workloads of
+ * workloads.ts, every answer checked against float64 before it is timed.
+ *
+ * Filters: an argument starting with W picks workloads by id prefix ("W2",
+ * "W3"); any other picks targets by substring of "library/backend" ("tfjs",
+ * "jax-js/wasm", "jaxon"). `--quick` shortens every budget (smoke runs).
+ *
+ * Each target runs in its own child process (this file with --child), driven
+ * case by case: a case that overruns its time limit is killed and reported as
+ * TIMEOUT, and the target goes on in a fresh process. Libraries don't share a
+ * heap, and a hang or crash costs one row, not the run.
+ *
+ * Prints a table to stdout (progress goes to stderr) and writes bench/results.json.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Adapter, Budget, Row } from "./harness.js";
+import { firstLine, SYNC_EVERY } from "./harness.js";
+import { jaxjs } from "./libs/jaxjs.js";
+import { jaxon } from "./libs/jaxon.js";
+import { tfjs } from "./libs/tfjs.js";
+import type { Case, Outcome } from "./workloads.js";
+import { CASES, caseKey, higherIsBetter } from "./workloads.js";
+
+/**
+ * The targets, in table order; "vs jaxon" compares with the jaxon row.
+ *
+ * Adding a backend is one entry here. Every adapter already takes "webgpu";
+ * for WebGPU rows in Node (DESIGN §5): install `webgpu` (and
+ * `@tensorflow/tfjs-backend-webgpu`, imported in libs/tfjs.ts `load()`); in
+ * the adapter's init(), `import { create, globals } from "webgpu";
+ * Object.assign(globalThis, globals)` and give the navigator shim
+ * (libs/jaxjs.ts) `gpu: create([])`; then add jaxon("webgpu"), jaxjs("webgpu"),
+ * tfjs("webgpu") below and destroy the device in teardown(). A target whose
+ * backend cannot start throws in init(): its rows read FAILED with the reason.
+ */
+const TARGETS: Record<string, () => Adapter> = {
+  "jaxon/cpu": () => jaxon("cpu"),
+  "jax-js/cpu": () => jaxjs("cpu"),
+  "jax-js/wasm": () => jaxjs("wasm"),
+  "tfjs/cpu": () => tfjs("cpu"),
+  "tfjs/wasm": () => tfjs("wasm"),
+};
+
+const BASELINE = "jaxon";
+
+const BUDGETS: Record<"full" | "quick", Budget & { caseLimitMs: number; initLimitMs: number }> = {
+  full: { warmupMs: 400, timedMs: 1200, trainCapMs: 3000, caseLimitMs: 15000, initLimitMs: 60000 },
+  quick: { warmupMs: 30, timedMs: 150, trainCapMs: 300, caseLimitMs: 8000, initLimitMs: 60000 },
+};
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.dirname(here);
+
+// ---------------------------------------------------------------- child: one target
+
+type ToChild = { run: string } | { exit: true };
+type FromChild = { ready: true } | { initError: string } | { outcome: Outcome };
+
+async function child(target: string, budget: Budget) {
+  const send = (m: FromChild) => process.send!(m);
+  const adapter = TARGETS[target]();
+  try {
+    await adapter.init();
+  } catch (e) {
+    send({ initError: firstLine(e) });
+    return;
+  }
+  send({ ready: true });
+  process.on("message", async (m: ToChild) => {
+    if ("exit" in m) {
+      await adapter.teardown?.().catch(() => {});
+      process.exit(0);
+    }
+    const c = CASES.find((c) => caseKey(c) === m.run)!;
+    let outcome: Outcome;
+    try {
+      outcome = await c.run(adapter, budget);
+    } catch (e) {
+      outcome = { status: "FAILED", error: firstLine(e) };
+      process.stderr.write(`\n  ${e instanceof Error ? (e.stack ?? e.message).split("\n").slice(0, 5).join("\n  ") : String(e)}\n`);
+    }
+    const note = [adapter.notes?.[caseKey(c)] ?? adapter.notes?.[c.workload], outcome.note].filter(Boolean).join("; ") || undefined;
+    send({ outcome: { ...outcome, note } });
+  });
+}
+
+// ---------------------------------------------------------------- parent
+
+class TargetProcess {
+  private proc: ChildProcess;
+  private waiting: ((m: FromChild | { exited: string }) => void) | null = null;
+  private queue: (FromChild | { exited: string })[] = [];
+
+  constructor(target: string, budget: Budget) {
+    this.proc = fork(fileURLToPath(import.meta.url), [`--child=${target}`, `--budget=${JSON.stringify(budget)}`], {
+      execArgv: process.execArgv,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    this.proc.on("message", (m: FromChild) => this.deliver(m));
+    this.proc.on("exit", (code, signal) => this.deliver({ exited: signal ?? `code ${code}` }));
+  }
+
+  private deliver(m: FromChild | { exited: string }) {
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = null;
+      w(m);
+    } else this.queue.push(m);
+  }
+
+  /** The next message, or "timeout" after `ms`. */
+  next(ms: number): Promise<FromChild | { exited: string } | "timeout"> {
+    if (this.queue.length) return Promise.resolve(this.queue.shift()!);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting = null;
+        resolve("timeout");
+      }, ms);
+      this.waiting = (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+    });
+  }
+
+  send(m: ToChild) {
+    this.proc.send(m);
+  }
+
+  kill() {
+    this.proc.kill("SIGKILL");
+  }
+
+  async close() {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    this.send({ exit: true });
+    if ((await this.next(5000)) === "timeout") this.kill();
+  }
+}
+
+/** Skip a case when a smaller case of the same workload predicts it past the limit (or itself ran out). */
+function predictSkip(c: Case, done: Row[], limitMs: number): string | null {
+  const scale = c.scale;
+  if (scale === undefined) return null;
+  const prev = done.filter((r) => r.workload === c.workload && r.scale !== undefined && r.scale < scale).at(-1);
+  if (!prev) return null;
+  if (prev.status === "TIMEOUT" || prev.status === "skipped") return `${prev.case} did not finish`;
+  if (prev.status !== "ok" || prev.msPerUnit === undefined) return null;
+  const predicted = (prev.msPerUnit * scale) / prev.scale!;
+  return predicted > limitMs / 2 ? `~${(predicted / 1000).toFixed(0)} s per call predicted from ${prev.case}` : null;
+}
+
+function version(pkg: string | null): string {
+  try {
+    const file = pkg === null ? path.join(root, "package.json") : path.join(root, "node_modules", pkg, "package.json");
+    return JSON.parse(readFileSync(file, "utf8")).version;
+  } catch {
+    return "?";
+  }
+}
+
+function fmtValue(v: number | undefined, unit: string): string {
+  if (v === undefined || !Number.isFinite(v)) return "";
+  if (unit === "ms") return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(3);
+  if (v >= 1000) return Math.round(v).toLocaleString("en-US");
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.01 ? v.toFixed(2) : v.toPrecision(2);
+}
+
+function fmtMs(ms: number | undefined): string {
+  if (ms === undefined) return "";
+  return ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms >= 0.01 ? ms.toFixed(3) : ms.toPrecision(2);
+}
+
+function table(rows: Row[]): string {
+  const head = ["workload", "case", "library/backend", "result", "unit", "ms/call", "vs jaxon", "notes"];
+  const body = rows.map((r) => [
+    r.workload,
+    r.case,
+    `${r.library}/${r.backend}`,
+    r.status === "ok" ? fmtValue(r.value, r.unit) : r.status,
+    r.unit,
+    fmtMs(r.msPerUnit),
+    r.vsJaxon === undefined ? "" : `${r.vsJaxon.toFixed(2)}x`,
+    [r.error, r.note].filter(Boolean).join("; "),
+  ]);
+  const right = new Set([3, 5, 6]);
+  const width = head.map((h, i) => (i === 7 ? 5 : Math.max(h.length, ...body.map((b) => b[i].length))));
+  const line = (cells: string[]) =>
+    "| " + cells.map((c, i) => (i === 7 ? c : right.has(i) ? c.padStart(width[i]) : c.padEnd(width[i]))).join(" | ") + " |";
+  const rule = "|" + width.map((w, i) => (right.has(i) ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|") + "|";
+  return [line(head), rule, ...body.map(line)].join("\n");
+}
+
+async function parent(args: string[]) {
+  const quick = args.includes("--quick");
+  const budget = BUDGETS[quick ? "quick" : "full"];
+  const filters = args.filter((a) => !a.startsWith("--"));
+  const wFilters = filters.filter((f) => /^w\d/i.test(f)).map((f) => f.toUpperCase());
+  const tFilters = filters.filter((f) => !/^w\d/i.test(f)).map((f) => f.toLowerCase());
+  const cases = CASES.filter((c) => wFilters.length === 0 || wFilters.some((f) => c.workload.startsWith(f)));
+  const targets = Object.keys(TARGETS).filter((t) => tFilters.length === 0 || tFilters.some((f) => t.toLowerCase().includes(f)));
+  if (!cases.length || !targets.length) {
+    console.error(`nothing matches ${filters.join(" ")}: workloads ${[...new Set(CASES.map((c) => c.workload))].join(" ")}; targets ${Object.keys(TARGETS).join(" ")}`);
+    process.exit(2);
+  }
+  const log = (s: string) => process.stderr.write(s);
+  const started = performance.now();
+
+  // inputs and references (cached on disk), made before any time limit runs
+  for (const c of cases) c.prepare();
+
+  const rows: Row[] = [];
+  for (const target of targets) {
+    const [library, backend] = target.split("/");
+    const done: Row[] = [];
+    let worker: TargetProcess | null = null;
+    let initError: string | undefined;
+    for (const c of cases) {
+      const base = { workload: c.workload, case: c.case, title: c.title, library, backend, unit: c.unit, scale: c.scale };
+      const push = (r: Row) => (rows.push(r), done.push(r));
+      const skip = predictSkip(c, done, budget.caseLimitMs);
+      if (skip) {
+        push({ ...base, status: "skipped", note: skip });
+        continue;
+      }
+      if (!worker && !initError) {
+        worker = new TargetProcess(target, budget);
+        const m = await worker.next(budget.initLimitMs);
+        if (m === "timeout" || !("ready" in m)) {
+          initError = m === "timeout" ? "init timed out" : "initError" in m ? m.initError : `child exited (${"exited" in m ? m.exited : "?"})`;
+          log(`${target}: init failed: ${initError}\n`);
+          worker.kill();
+          worker = null;
+        }
+      }
+      if (initError || !worker) {
+        push({ ...base, status: "FAILED", error: initError });
+        continue;
+      }
+      log(`${caseKey(c)} · ${target} … `);
+      worker.send({ run: caseKey(c) });
+      const m = await worker.next(budget.caseLimitMs);
+      if (m === "timeout" || !("outcome" in m)) {
+        const why = m === "timeout" ? `over ${budget.caseLimitMs / 1000} s` : `child exited (${"exited" in m ? m.exited : "?"})`;
+        push({ ...base, status: m === "timeout" ? "TIMEOUT" : "FAILED", error: why });
+        log(`${why}\n`);
+        worker.kill();
+        worker = null;
+        continue;
+      }
+      const o = m.outcome;
+      push({ ...base, ...o });
+      log(o.status === "ok" ? `${fmtValue(o.value, c.unit)} ${c.unit}\n` : `${o.status}${o.error ? `: ${o.error}` : ""}${o.note ? `: ${o.note}` : ""}\n`);
+    }
+    await worker?.close();
+  }
+
+  // speed relative to jaxon on the same case
+  for (const r of rows) {
+    const base = rows.find((b) => b.library === BASELINE && b.workload === r.workload && b.case === r.case && b.status === "ok");
+    if (r.status === "ok" && base?.value && r.value) r.vsJaxon = higherIsBetter(r.unit) ? r.value / base.value : base.value / r.value;
+  }
+  const caseIndex = (r: Row) => cases.findIndex((c) => c.workload === r.workload && c.case === r.case);
+  const targetIndex = (r: Row) => targets.indexOf(`${r.library}/${r.backend}`);
+  rows.sort((a, b) => caseIndex(a) - caseIndex(b) || targetIndex(a) - targetIndex(b));
+
+  const seconds = (performance.now() - started) / 1000;
+  const versions = {
+    jaxon: version(null),
+    "@jax-js/jax": version("@jax-js/jax"),
+    "@tensorflow/tfjs-core": version("@tensorflow/tfjs-core"),
+    "@tensorflow/tfjs-backend-cpu": version("@tensorflow/tfjs-backend-cpu"),
+    "@tensorflow/tfjs-backend-wasm": version("@tensorflow/tfjs-backend-wasm"),
+  };
+  const cpu = os.cpus()[0]?.model ?? "?";
+  const out: string[] = [];
+  out.push(`jaxon bench · Node ${process.versions.node} · ${os.availableParallelism()} cores (${cpu}) · ${seconds.toFixed(0)} s${quick ? " · --quick" : ""}`);
+  out.push(Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(" · "));
+  out.push("", table(rows), "");
+  for (const w of new Set(cases.map((c) => c.workload))) out.push(`${w}: ${cases.find((c) => c.workload === w)!.title}`);
+  out.push(
+    "",
+    "result: in ms = median per call (lower is better); in GFLOP/s, calls/s, steps/s = throughput (higher is better).",
+    `ms/call: median ms per call, readback included (W4, W5: per training step over the whole timed run, loss read back every ${SYNC_EVERY} steps).`,
+    "vs jaxon: the library's speed / jaxon's on the same case (>1: faster than jaxon).",
+    "WRONG: the answer differs from the float64 reference (not timed). FAILED: it threw (first line shown).",
+    `TIMEOUT: over the ${budget.caseLimitMs / 1000} s limit per case. skipped: a smaller case predicts it past the limit. n/a: the library has no such feature.`,
+  );
+  console.log("\n" + out.join("\n"));
+
+  const file = path.join(here, "results.json");
+  const json = { date: new Date().toISOString(), node: process.versions.node, cpu, cores: os.availableParallelism(), args, budget, seconds, versions, rows };
+  writeFileSync(file, JSON.stringify(json, null, 2) + "\n");
+  console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+}
+
+const argv = process.argv.slice(2);
+const childArg = argv.find((a) => a.startsWith("--child="));
+if (childArg) {
+  const budget = JSON.parse(argv.find((a) => a.startsWith("--budget="))!.slice("--budget=".length)) as Budget;
+  await child(childArg.slice("--child=".length), budget);
+} else {
+  await parent(argv);
+  process.exit(0);
+}
