@@ -45,8 +45,10 @@ export function definePrimitive<P extends Params = Params>(name: string, def: Pr
   const impl: PrimitiveRules<P>["impl"] = def.impl ?? ((args, params, outAvals) => runLowered(def.lower(args.map((a) => a.aval), params, outAvals), args, outAvals));
   // eager evaluation looks the output types and the lowering up by (input types, params):
   // each signature is checked, lowered and compiled once, then dispatch is a map lookup
-  const signatures = new Map<string, { outAvals: ShapedArray[]; lowering: Lowering | null }>();
+  const signatures = new Map<string, { outAvals: ShapedArray[]; lowering: Lowering }>();
   const evaluate = (args: Array[], params: P): Array[] => {
+    // primitives with their own impl (jit, control flow) hold jaxprs in their params: no key to build
+    if (def.impl) return def.impl(args, params, def.abstractEval(args.map((a) => a.aval), params));
     let key = "";
     for (const a of args) key += a.aval.key + ";";
     key += JSON.stringify(params);
@@ -56,11 +58,11 @@ export function definePrimitive<P extends Params = Params>(name: string, def: Pr
         args.map((a) => a.aval),
         params,
       );
-      sig = { outAvals, lowering: def.impl ? null : def.lower(args.map((a) => a.aval), params, outAvals) };
+      sig = { outAvals, lowering: def.lower(args.map((a) => a.aval), params, outAvals) };
       if (signatures.size > 4096) signatures.clear();
       signatures.set(key, sig);
     }
-    return sig.lowering ? runLowered(sig.lowering, args, sig.outAvals) : impl(args, params, sig.outAvals);
+    return runLowered(sig.lowering, args, sig.outAvals);
   };
   const prim = new Primitive<P>(name, { ...def, impl, evaluate });
   if (primitives.has(name)) throw new Error(`primitive ${name} defined twice`);
