@@ -9,9 +9,9 @@ import type { DType } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, sizeOf } from "../shape.js";
 import type { Primitive, Value } from "../trace/core.js";
-import { addTangents } from "./elementwise.js";
+import { addTangents, convert, mul } from "./elementwise.js";
 import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero } from "./primitive.js";
-import { moveAxis, transpose } from "./shape.js";
+import { broadcastInDim, moveAxis, transpose } from "./shape.js";
 
 export interface DotDimensionNumbers {
   /** [lhs axes, rhs axes] summed over, pairwise. */
@@ -144,6 +144,22 @@ export const dotGeneralP: Primitive<DotParams> = definePrimitive<DotParams>("dot
 });
 
 /**
+ * A contraction over no axes is an elementwise product of broadcasts (vmap of
+ * grad makes these): written that way it fuses with its neighbours instead
+ * of running as many one-element matmuls.
+ */
+function outerProduct(lhs: Value, rhs: Value, lb: number[], rb: number[], preferredElementType?: DType): Value {
+  const lf = freeAxes(lhs.ndim, lb);
+  const rf = freeAxes(rhs.ndim, rb);
+  const shape = [...lb.map((a) => lhs.shape[a]), ...lf.map((a) => lhs.shape[a]), ...rf.map((a) => rhs.shape[a])];
+  const nb = lb.length;
+  const l = broadcastInDim(transpose(lhs, [...lb, ...lf]), shape, range(nb + lf.length));
+  const r = broadcastInDim(transpose(rhs, [...rb, ...rf]), shape, [...range(nb), ...rf.map((_, i) => nb + lf.length + i)]);
+  const out = mul(l, r);
+  return preferredElementType ? convert(out, preferredElementType) : out;
+}
+
+/**
  * General tensor contraction. Output axes: batch axes, then the lhs's free
  * axes, then the rhs's free axes (each in ascending order).
  * @example
@@ -153,6 +169,7 @@ export const dotGeneralP: Primitive<DotParams> = definePrimitive<DotParams>("dot
 export function dotGeneral(lhs: Value, rhs: Value, dimensionNumbers: DotDimensionNumbers, preferredElementType?: DType): Value {
   let { contracting: [lc, rc], batch: [lb, rb] } = dimensionNumbers;
   checkDims(lhs.aval, rhs.aval, dimensionNumbers);
+  if (lc.length === 0 && lhs.dtype === rhs.dtype) return outerProduct(lhs, rhs, lb, rb, preferredElementType);
   // make each operand viewable as [batch, free, contract] without copies inside the routine
   if (!viewable(lhs, [lb, freeAxes(lhs.ndim, lc, lb), lc])) {
     const perm = [...lb, ...freeAxes(lhs.ndim, lc, lb), ...lc];
