@@ -11,8 +11,11 @@ import { Literal, type Atom, type Jaxpr, type Var } from "../trace/jaxpr.js";
 import type { Plan } from "./fuse.js";
 import { planJaxpr } from "./fuse.js";
 import { simplify } from "../trace/simplify.js";
+import { primitives, runLowered } from "../lax/primitive.js";
+import type { Lowering } from "./device.js";
 
 const plans = new WeakMap<Jaxpr, Plan>();
+const loweredSteps = new WeakMap<object, Lowering | null>();
 
 /** The plan for a jaxpr, simplified and fused once and cached on the jaxpr. */
 export function planFor(jaxpr: Jaxpr): Plan {
@@ -42,7 +45,15 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
     } else {
       const { eqn } = step;
       const ins = eqn.inputs.map(read);
-      const outs = eqn.prim.rules.impl(ins, eqn.params, eqn.outs.map((v) => v.aval));
+      const outAvals = eqn.outs.map((v) => v.aval);
+      // a routine's lowering depends only on the plan: build it on the first call
+      let lowering = loweredSteps.get(step);
+      if (lowering === undefined) {
+        const def = primitives.get(eqn.prim.name)?.def;
+        lowering = def && !def.impl ? def.lower(ins.map((x) => x.aval), eqn.params, outAvals) : null;
+        loweredSteps.set(step, lowering);
+      }
+      const outs = lowering ? runLowered(lowering, ins, outAvals) : eqn.prim.rules.impl(ins, eqn.params, outAvals);
       eqn.outs.forEach((v, k) => env.set(v, outs[k]));
     }
     for (const v of plan.release[i]) {
