@@ -29,3 +29,5 @@ export * as np from "./numpy/index.js";
 export * as lax from "./lax/index.js";
 export * as tree from "./tree.js";
 export * as random from "./random/index.js";
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";

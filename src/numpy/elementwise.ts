@@ -8,6 +8,7 @@ import { isFloat, isInt } from "../dtype.js";
 import { DTypeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { fullLike } from "./creation.js";
+import { customJvp } from "../transforms/custom.js";
 import type { ArrayLike, DType, Value } from "./util.js";
 import { asValue, binaryOperands, broadcastForLax, cast, constant, promote, toInexact } from "./util.js";
 
@@ -195,10 +196,21 @@ export function hypot(x: ArrayLike, y: ArrayLike): Value {
  */
 export function logaddexp(x: ArrayLike, y: ArrayLike): Value {
   const [a, b] = binaryOperands("np.logaddexp", x, y, (d) => (isFloat(d) ? d : "float32"));
+  return logaddexpWithJvp(a, b);
+}
+function logaddexpValue(a: Value, b: Value): Value {
   const amax = lax.max(a, b);
   const delta = lax.sub(a, b);
   return lax.select(lax.ne(delta, delta), lax.add(a, b), lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta))))));
 }
+// as JAX: the derivative is the softmax weights σ(a − b), σ(b − a), exact at ties (0.5 each),
+// where differentiating through max and |·| would cancel to 0
+const logaddexpWithJvp = customJvp(logaddexpValue, ([a, b]: [Value, Value], [ta, tb]: [Value, Value]) => {
+  const out = logaddexpValue(a, b);
+  const wa = lax.exp(lax.sub(a, out));
+  const wb = lax.exp(lax.sub(b, out));
+  return [out, lax.add(lax.mul(ta, wa), lax.mul(tb, wb))];
+});
 
 // ---- unary ----------------------------------------------------------------------------
 

@@ -1,0 +1,24 @@
+/**
+ * nn: activations, initializers, stax-style layers and losses, all written
+ * in np/lax so that they compose with grad, vmap and jit.
+ * @example
+ * import { nn, np, random, grad, type Array } from "jaxon";
+ * const net = nn.serial(nn.Dense(16), nn.Relu, nn.Dense(1));
+ * const [, params] = net.init(random.key(0), [-1, 3]);
+ * const loss = (p: typeof params, x: Array, y: Array) => nn.mse(net.apply(p, x), y);
+ * const grads = grad(loss)(params, np.ones([8, 3]), np.zeros([8, 1]));
+ */
+export {
+  relu, relu6, sigmoid, tanh, softplus, logSigmoid, softSign, gelu, silu, swish, elu, celu, selu, leakyRelu, hardTanh, hardSigmoid,
+  logsumexp, softmax, logSoftmax, standardize, oneHot,
+} from "./activations.js";
+export type { Axes, GeluOptions, LogsumexpOptions, StandardizeOptions, OneHotOptions } from "./activations.js";
+export * as initializers from "./initializers.js";
+export type { Initializer } from "./initializers.js";
+export {
+  Dense, Identity, Relu, Sigmoid, Tanh, Gelu, Silu, Softplus, Elu, LeakyRelu, Softmax, LogSoftmax, Flatten, Dropout,
+  serial, parallel, fanOut, FanInSum, FanInConcat,
+} from "./layers.js";
+export type { Layer, AnyLayer, LayerShape, ApplyOptions, DenseOptions, DenseParams } from "./layers.js";
+export { mse, softmaxCrossEntropy, softmaxCrossEntropyWithIntegerLabels, binaryCrossEntropyWithLogits, huber } from "./losses.js";
+export type { Reduction, LossOptions, HuberOptions } from "./losses.js";
