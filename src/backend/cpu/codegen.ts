@@ -230,7 +230,7 @@ function renderCombine(op: ReduceOp, acc: string, v: string, dtype: DType): stri
  * Merges adjacent loop axes that every input walks contiguously, so that an
  * elementwise op over same-shape arrays becomes one flat loop.
  */
-function collapse(k: Kernel): Kernel {
+export function collapse(k: Kernel): Kernel {
   if (usesIndex(k.expr)) return k;
   const shape = [...k.loopShape];
   const strides = k.inputs.map((i) => [...i.view.strides]);

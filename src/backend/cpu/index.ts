@@ -8,28 +8,39 @@ import { sizeOf } from "../../shape.js";
 import type { Backend, BufferType, Lowering } from "../device.js";
 import { registerBackend } from "../device.js";
 import { compileKernel } from "./codegen.js";
+import { alloc, release, retain } from "./memory.js";
 import { cpuRoutines } from "./routines.js";
+import { tryWasmKernel } from "./wasm/index.js";
 
 export const cpuBackend: Backend<TypedArray> = {
   name: "cpu",
   syncReadable: true,
-  upload: (data: TypedArray) => data,
+  // buffers live in the shared WebAssembly memory (memory.ts): user data is copied in
+  upload: (data: TypedArray, dtype: DType) => {
+    const buf = alloc(dtype, data.length, false);
+    buf.set(data);
+    return buf;
+  },
   readSync: (buf: TypedArray) => buf.slice(),
   read: async (buf: TypedArray) => buf.slice(),
-  dispose: () => {},
+  dispose: (buf: TypedArray) => release(buf),
   run(lowering: Lowering, inputs: TypedArray[], inTypes: BufferType[], outTypes: BufferType[]): TypedArray[] {
     switch (lowering.kind) {
       case "alias":
+        // one more owner of the same buffer: disposing either Array must not free it under the other
+        retain(inputs[lowering.input]);
         return [inputs[lowering.input]];
       case "kernel": {
-        const out = allocate(outTypes[0].dtype, sizeOf(outTypes[0].shape));
-        if (out.length > 0) compileKernel(lowering.kernel)(out, ...inputs);
+        const out = alloc(outTypes[0].dtype, sizeOf(outTypes[0].shape), false);
+        if (out.length > 0 && !tryWasmKernel(lowering.kernel, out, inputs)) compileKernel(lowering.kernel)(out, ...inputs);
         return [out];
       }
       case "routine": {
         const routine = cpuRoutines[lowering.routine];
         if (!routine) throw new Error(`cpu backend: no routine ${lowering.routine}`);
-        return routine(inputs, inTypes, outTypes, lowering.params);
+        const outs = routine(inputs, inTypes, outTypes, lowering.params);
+        for (const o of outs) if (inputs.includes(o)) retain(o);
+        return outs;
       }
     }
   },

@@ -1,0 +1,267 @@
+/**
+ * CPU buffers: TypedArray views into ONE shared WebAssembly.Memory, so that
+ * WebAssembly kernels read and write them in place (no copies), and worker
+ * threads can later share them.
+ *
+ * The memory is `shared` for two reasons: a shared memory grows in place, so
+ * every view made before a `grow` stays valid (a non-shared one detaches its
+ * old ArrayBuffer); and it can be posted to workers.
+ *
+ * Allocation is by size class (16-byte steps up to 64 bytes, then four classes
+ * per power of two, so at most 25% is wasted), with a free list per class and
+ * a bump pointer above them. A block returns to its free list when `release`
+ * is called (Array.dispose, and every intermediate of a jitted call) or when
+ * its view is garbage-collected (a FinalizationRegistry holding the view
+ * itself: Arrays that alias a buffer share the view object, so they die
+ * together).
+ *
+ * Why there is a pool limit. V8 does not see this memory: a view is a small
+ * object, and the megabytes behind it are invisible to the collector. A
+ * FinalizationRegistry callback also runs only after a full collection AND
+ * only when the event loop turns, so a synchronous loop that never disposes
+ * would grow the pool without bound. So the pool stops growing at
+ * `poolLimit` bytes (256 MiB unless set with `setPoolLimit`); past it, new
+ * buffers are ordinary TypedArrays that V8 accounts for and frees by itself,
+ * and WebAssembly kernels copy such operands in and out of a scratch block.
+ * Memory stays bounded and results stay correct; only speed degrades, until
+ * collected views return their blocks and new buffers come from the pool again.
+ */
+import type { DType, TypedArray } from "../../dtype.js";
+import { allocate, storageOf } from "../../dtype.js";
+
+const PAGE = 65536;
+const MAX_PAGES = 65536; // 4 GiB, all a 32-bit memory can address
+
+interface Block {
+  ptr: number;
+  size: number;
+  /** Owners that must release before the block is free (aliases of one buffer each add one). */
+  refs: number;
+  live: boolean;
+}
+
+let memory: WebAssembly.Memory | null = null;
+let shared = false;
+let maxPages = 0;
+let buffer: ArrayBufferLike | null = null;
+const ours = new WeakSet<ArrayBufferLike>();
+
+function createMemory() {
+  if (typeof WebAssembly === "undefined") return;
+  try {
+    memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+    shared = true;
+    maxPages = MAX_PAGES;
+  } catch {
+    // no shared memory (a browser page that is not cross-origin isolated): a fixed
+    // 64 MiB memory that never grows, since growing would detach every view
+    try {
+      memory = new WebAssembly.Memory({ initial: 1024, maximum: 1024 });
+      maxPages = 1024;
+    } catch {
+      memory = null;
+    }
+  }
+  if (memory) {
+    buffer = memory.buffer;
+    ours.add(buffer);
+  }
+}
+createMemory();
+
+// the first bytes stay unused: pointer 0 is never a block
+let top = 64;
+const freeLists = new Map<number, number[]>();
+let poolLimit = 256 * 1024 * 1024;
+
+let liveBuffers = 0;
+let liveBytes = 0;
+let pooledBytes = 0;
+
+const blocks = new WeakMap<object, Block>();
+const registry =
+  typeof FinalizationRegistry === "undefined"
+    ? null
+    : new FinalizationRegistry<Block>((b) => {
+        if (b.live) freeBlock(b);
+      });
+// plain TypedArrays handed out past the pool limit are counted too
+const plainSizes = new WeakMap<object, { bytes: number; live: boolean }>();
+const plainRegistry =
+  typeof FinalizationRegistry === "undefined"
+    ? null
+    : new FinalizationRegistry<{ bytes: number; live: boolean }>((p) => {
+        if (p.live) {
+          p.live = false;
+          liveBuffers--;
+          liveBytes -= p.bytes;
+        }
+      });
+
+/** The block size for a request: a multiple of 16, at most 25% above it. */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 64) return Math.max(16, (bytes + 15) & ~15);
+  const step = 2 ** (Math.floor(Math.log2(bytes - 1)) - 2);
+  return Math.ceil(bytes / step) * step;
+}
+
+function grow(needed: number): boolean {
+  if (!memory) return false;
+  const have = memory.buffer.byteLength;
+  if (needed <= have) return true;
+  if (!shared) return false;
+  const havePages = have / PAGE;
+  const need = Math.ceil((needed - have) / PAGE);
+  // grow in steps of at least an eighth, so that a growing working set grows rarely
+  const want = Math.min(maxPages - havePages, Math.max(need, 16, havePages >> 3));
+  if (want < need) return false;
+  try {
+    memory.grow(want);
+  } catch {
+    try {
+      memory.grow(need);
+    } catch {
+      return false;
+    }
+  }
+  buffer = memory.buffer;
+  ours.add(buffer);
+  return true;
+}
+
+/** A raw block of at least `bytes` bytes (16-aligned, 64-aligned from 4 KiB); -1 if the memory is full. */
+function takeBlock(size: number, limit: number): number {
+  const list = freeLists.get(size);
+  if (list && list.length) {
+    pooledBytes -= size;
+    return list.pop()!;
+  }
+  const align = size >= 4096 ? 64 : 16;
+  const ptr = (top + align - 1) & ~(align - 1);
+  if (ptr + size > limit || !grow(ptr + size)) return -1;
+  top = ptr + size;
+  return ptr;
+}
+
+function freeBlock(b: Block) {
+  b.live = false;
+  liveBuffers--;
+  liveBytes -= b.size;
+  putBack(b.ptr, b.size);
+}
+
+function putBack(ptr: number, size: number) {
+  let list = freeLists.get(size);
+  if (!list) freeLists.set(size, (list = []));
+  list.push(ptr);
+  pooledBytes += size;
+}
+
+/**
+ * A buffer of `size` elements of `dtype`: a view into the shared memory when
+ * the pool has room, else a plain TypedArray. Zero-filled unless `zero` is
+ * false (for outputs that a kernel overwrites entirely).
+ */
+export function alloc(dtype: DType, size: number, zero = true): TypedArray {
+  const Ctor = storageOf(dtype);
+  const bytes = size * Ctor.BYTES_PER_ELEMENT;
+  if (bytes === 0 || !memory) return allocate(dtype, size);
+  const blockSize = sizeClass(bytes);
+  const ptr = takeBlock(blockSize, Math.min(poolLimit, maxPages * PAGE));
+  if (ptr < 0) return allocPlain(dtype, size, bytes);
+  const view = new Ctor(buffer as ArrayBuffer, ptr, size) as TypedArray;
+  if (zero) view.fill(0);
+  const b: Block = { ptr, size: blockSize, refs: 1, live: true };
+  blocks.set(view, b);
+  registry?.register(view, b, b);
+  liveBuffers++;
+  liveBytes += blockSize;
+  return view;
+}
+
+function allocPlain(dtype: DType, size: number, bytes: number): TypedArray {
+  const view = allocate(dtype, size);
+  const rec = { bytes, live: true };
+  plainSizes.set(view, rec);
+  plainRegistry?.register(view, rec, rec);
+  liveBuffers++;
+  liveBytes += bytes;
+  return view;
+}
+
+/** Another owner of the same buffer (an alias): it must release too before the block is free. */
+export function retain(view: TypedArray): void {
+  const b = blocks.get(view);
+  if (b && b.live) b.refs++;
+}
+
+/** Returns a buffer to the pool now (idempotent; views not made here are ignored). */
+export function release(view: TypedArray): void {
+  const b = blocks.get(view);
+  if (b) {
+    if (!b.live || --b.refs > 0) return;
+    registry?.unregister(b);
+    freeBlock(b);
+    return;
+  }
+  const p = plainSizes.get(view);
+  if (p && p.live) {
+    p.live = false;
+    plainRegistry?.unregister(p);
+    liveBuffers--;
+    liveBytes -= p.bytes;
+  }
+}
+
+/** Whether a TypedArray lies in the shared memory (so a kernel can address it as `byteOffset`). */
+export function inMemory(view: TypedArray): boolean {
+  return ours.has(view.buffer);
+}
+
+/**
+ * The byte address of a view in the shared memory, or -1 when it lies
+ * elsewhere. Views made here are found by a WeakMap lookup, which is several
+ * times cheaper than reading `.buffer` and `.byteOffset` (kernel launches
+ * call this for every operand).
+ */
+export function pointerOf(view: TypedArray): number {
+  const b = blocks.get(view);
+  if (b !== undefined) return b.ptr;
+  return ours.has(view.buffer) ? view.byteOffset : -1;
+}
+
+/** The memory WebAssembly kernels import, or null where there is none. */
+export function wasmMemory(): { memory: WebAssembly.Memory; shared: boolean; maxPages: number } | null {
+  return memory ? { memory, shared, maxPages } : null;
+}
+
+/** Scratch space for kernels (copies of operands outside the pool, parameters): a pointer, or -1. Not counted as buffers. */
+export function allocScratch(bytes: number): number {
+  if (!memory) return -1;
+  return takeBlock(sizeClass(Math.max(bytes, 1)), maxPages * PAGE);
+}
+export function freeScratch(ptr: number, bytes: number): void {
+  putBack(ptr, sizeClass(Math.max(bytes, 1)));
+}
+
+/** A view of the current memory (the buffer object changes when it grows). */
+export function memoryView<C extends { new (buf: ArrayBuffer, offset: number, length: number): TypedArray }>(
+  Ctor: C,
+  ptr: number,
+  length: number,
+): InstanceType<C> {
+  return new Ctor(buffer as ArrayBuffer, ptr, length) as InstanceType<C>;
+}
+
+/** Live and pooled bytes of the CPU backend (pool blocks by their class size; buffers past the limit by their length). */
+export function memoryStats(): { liveBuffers: number; liveBytes: number; pooledBytes: number } {
+  return { liveBuffers, liveBytes, pooledBytes };
+}
+
+/** How many bytes the pool may hold before new buffers become plain TypedArrays (see the header). */
+export function setPoolLimit(bytes: number): void {
+  poolLimit = Math.max(0, bytes);
+}
+export function getPoolLimit(): number {
+  return poolLimit;
+}

@@ -1,0 +1,659 @@
+/**
+ * Kernel IR → WebAssembly. A kernel is eligible when it is float32 through
+ * and through (bool only as comparison masks inside the expression), its
+ * collapsed innermost loop axis is contiguous (stride 1) or broadcast
+ * (stride 0) for every input, every scalar op has a vector form here, and a
+ * reduction, if any, runs over that innermost axis alone. Everything else
+ * stays on the JavaScript path (codegen.ts).
+ *
+ * The module exports `run(params, out, in0, …, begin, end)` over outer
+ * iterations [begin, end) (rows of the innermost axis), so that a caller can
+ * split the work across threads. Shapes, strides and offsets are not baked
+ * into the code but read from `params` (i32s in the shared memory): one
+ * module serves every shape with the same expression, outer rank and
+ * innermost-stride pattern, so eager ops on new shapes do not recompile.
+ *
+ * The innermost loop runs four lanes at a time (f32x4) with a tail that runs
+ * the same vector code on one splatted element; values invariant along the
+ * row (constants, broadcast operands, anything computed from them) are
+ * computed once per row.
+ */
+import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../../kernel.js";
+import { exprKey } from "../../kernel.js";
+import { collapse } from "../codegen.js";
+import type { Local } from "./emitter.js";
+import { FunctionBuilder, ModuleBuilder, Op, S, T } from "./emitter.js";
+import { TRIG_FAST_LIMIT, V, verf, vexp, vexp2, vexpm1, vlog, vlog1p, vlogistic, vsincos, vtanh } from "./vmath.js";
+
+/**
+ * Vectors per step of the main loop, their code interleaved for
+ * instruction-level parallelism: four for short expressions (latency-bound),
+ * fewer for long ones, whose interleaved streams would run out of the 16 SIMD
+ * registers. 0 chooses by the expression's cost (measured on x64).
+ */
+let unrollSetting = 0;
+export function setUnroll(u: number) {
+  unrollSetting = u;
+}
+
+// rough vector-op counts of the long functions
+const OP_COST: Partial<Record<UnaryOp, number>> = {
+  exp: 30, exp2: 30, expm1: 40, log: 40, log1p: 50, logistic: 40, tanh: 50, erf: 80, sin: 70, cos: 70,
+};
+
+/** A rough count of the vector ops an expression compiles to. */
+export function exprCost(e: Expr, seen = new Set<Expr>()): number {
+  if (seen.has(e)) return 0;
+  seen.add(e);
+  switch (e.kind) {
+    case "input":
+    case "const":
+    case "index":
+      return 1;
+    case "unary":
+      return (OP_COST[e.op] ?? 2) + exprCost(e.arg, seen);
+    case "cast":
+      return 1 + exprCost(e.arg, seen);
+    case "ipow":
+      return 12 + exprCost(e.arg, seen);
+    case "binary":
+      return 1 + exprCost(e.lhs, seen) + exprCost(e.rhs, seen);
+    case "select":
+      return 3 + exprCost(e.which, seen) + e.cases.reduce((a, c) => a + exprCost(c, seen), 0);
+  }
+}
+
+function unrollFor(e: Expr): number {
+  if (unrollSetting > 0) return unrollSetting;
+  return exprCost(e) <= 50 ? 4 : 3;
+}
+
+/** What varies between kernels that share one module, and the module's identity. */
+export interface WasmPlan {
+  /** Identity of the module: kernels with equal keys share it. */
+  key: string;
+  /** Outer loop rank (axes other than the innermost). */
+  outerRank: number;
+  /** Per input: the innermost stride, 0 (broadcast) or 1 (contiguous). */
+  innerStride: (0 | 1)[];
+  expr: Expr;
+  reduce?: ReduceOp;
+  /** i32 parameters: [inner length, outer dims…, then per input: offset, outer strides…] (in elements). */
+  params: number[];
+  /** Number of outer iterations (rows). */
+  rows: number;
+}
+
+const FLOAT_UNARY = new Set<UnaryOp>([
+  "neg", "abs", "sqrt", "floor", "ceil", "round", "sign", "exp", "exp2", "log", "log1p", "expm1",
+  "sin", "cos", "tanh", "logistic", "erf", "rsqrt", "reciprocal", "square",
+]);
+const FLOAT_BINARY = new Set<BinaryOp>(["add", "sub", "mul", "div", "max", "min"]);
+const COMPARE = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge"]);
+const BOOL_BINARY = new Set<BinaryOp>(["and", "or", "xor", "eq", "ne"]);
+
+/** Whether every node of `e` has a vector form (float32 values, bool masks). */
+export function exprSupported(e: Expr): boolean {
+  switch (e.kind) {
+    case "input":
+      return e.dtype === "float32";
+    case "const":
+      return e.dtype === "float32" || e.dtype === "bool";
+    case "index":
+      return false;
+    case "unary":
+      if (e.op === "is_finite") return e.arg.dtype === "float32" && exprSupported(e.arg);
+      if (e.op === "not") return e.dtype === "bool" && e.arg.dtype === "bool" && exprSupported(e.arg);
+      return e.dtype === "float32" && e.arg.dtype === "float32" && FLOAT_UNARY.has(e.op) && exprSupported(e.arg);
+    case "binary": {
+      const ok = exprSupported(e.lhs) && exprSupported(e.rhs) && e.lhs.dtype === e.rhs.dtype;
+      if (!ok) return false;
+      if (e.lhs.dtype === "float32") {
+        return e.dtype === "float32" ? FLOAT_BINARY.has(e.op) : e.dtype === "bool" && COMPARE.has(e.op);
+      }
+      return e.lhs.dtype === "bool" && e.dtype === "bool" && BOOL_BINARY.has(e.op);
+    }
+    case "select":
+      return (
+        e.which.dtype === "bool" &&
+        e.cases.length === 2 &&
+        (e.dtype === "float32" || e.dtype === "bool") &&
+        e.cases.every((c) => c.dtype === e.dtype && exprSupported(c)) &&
+        exprSupported(e.which)
+      );
+    case "cast":
+      return (
+        ((e.arg.dtype === "bool" && e.dtype === "float32") ||
+          (e.arg.dtype === "float32" && (e.dtype === "bool" || e.dtype === "float32"))) &&
+        exprSupported(e.arg)
+      );
+    case "ipow":
+      return e.dtype === "float32" && e.arg.dtype === "float32" && Math.abs(e.exponent) <= 1 << 16 && exprSupported(e.arg);
+  }
+}
+
+/** The plan for a kernel, or null when it stays on the JavaScript path. */
+export function planKernel(kernel: Kernel): WasmPlan | null {
+  if (kernel.dtype !== "float32" || kernel.expr.dtype !== "float32") return null;
+  if (kernel.inputs.some((i) => i.dtype !== "float32")) return null;
+  if (!exprSupported(kernel.expr)) return null;
+  const k = collapse(kernel);
+  let shape = [...k.loopShape];
+  let strides = k.inputs.map((i) => [...i.view.strides]);
+  // a reduction whose axes all had length 1: a row of one element, so that init ⊕ value is as on the JavaScript path
+  if (shape.length === 0 || k.reduce?.axes === 0) {
+    shape.push(1);
+    strides = strides.map((s) => [...s, 0]);
+  }
+  if (k.reduce && k.reduce.axes > 1) return null;
+  const n = shape.length;
+  const innerStride: (0 | 1)[] = [];
+  for (const s of strides) {
+    const st = s[n - 1];
+    if (st !== 0 && st !== 1) return null;
+    innerStride.push(st);
+  }
+  const outerDims = shape.slice(0, n - 1);
+  const params = [shape[n - 1], ...outerDims];
+  k.inputs.forEach((inp, j) => params.push(inp.view.offset, ...strides[j].slice(0, n - 1)));
+  if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
+  const rows = outerDims.reduce((a, b) => a * b, 1);
+  const reduce = k.reduce?.op;
+  const key = `${n - 1}|${innerStride.join("")}|${reduce ?? ""}|${exprKey(k.expr)}`;
+  return { key, outerRank: n - 1, innerStride, expr: k.expr, reduce, params, rows };
+}
+
+function uses(e: Expr, pred: (e: Expr) => boolean): boolean {
+  if (pred(e)) return true;
+  switch (e.kind) {
+    case "unary":
+    case "cast":
+    case "ipow":
+      return uses(e.arg, pred);
+    case "binary":
+      return uses(e.lhs, pred) || uses(e.rhs, pred);
+    case "select":
+      return uses(e.which, pred) || e.cases.some((c) => uses(c, pred));
+    default:
+      return false;
+  }
+}
+
+/** Module bytes for a plan; its imports are `env.memory` and, for sin/cos, `math.sin`/`math.cos`. */
+export function buildModule(plan: WasmPlan, memory: { maxPages: number; shared: boolean }): Uint8Array<ArrayBuffer> {
+  const mb = new ModuleBuilder({ minPages: 0, maxPages: memory.maxPages, shared: memory.shared });
+  // sin/cos lanes beyond the fast reduction's range are recomputed by the host's float64 functions
+  const trig: Partial<Record<"sin" | "cos", number>> = {};
+  for (const op of ["sin", "cos"] as const) {
+    if (uses(plan.expr, (e) => e.kind === "unary" && e.op === op)) trig[op] = mb.importFunc("math", op, [T.f64], [T.f64]);
+  }
+  const fixups: Partial<Record<"sin" | "cos", number>> = {};
+  for (const op of ["sin", "cos"] as const) {
+    if (trig[op] === undefined) continue;
+    const fb = new FunctionBuilder([T.v128, T.v128], [T.v128]);
+    const [x, y] = fb.params;
+    for (let lane = 0; lane < 4; lane++) {
+      fb.get(x).simd(S.f32x4_extract_lane, lane).op(Op.f32_abs).f32(TRIG_FAST_LIMIT).op(Op.f32_gt).op(Op.if, 0x40);
+      fb.get(y).get(x).simd(S.f32x4_extract_lane, lane).op(Op.f64_promote_f32).call(trig[op]!).op(Op.f32_demote_f64);
+      fb.simd(S.f32x4_replace_lane, lane).set(y).op(Op.end);
+    }
+    fb.get(y);
+    fixups[op] = mb.addFunc(fb);
+  }
+  const fb = new FunctionBuilder([T.i32, T.i32, ...plan.innerStride.map(() => T.i32), T.i32, T.i32], []);
+  new KernelEmitter(fb, plan, fixups).emit();
+  mb.exportFunc("run", mb.addFunc(fb));
+  return mb.encode();
+}
+
+class KernelEmitter {
+  private readonly v: V;
+  private readonly variant = new Map<Expr, boolean>();
+  private readonly keys = new Map<Expr, string>();
+  /** Set when a lane needs the slow sin/cos path; `careful` rows take it. */
+  private trigFlag: Local | null = null;
+  private careful = false;
+  private readonly unroll: number;
+
+  constructor(
+    private readonly fb: FunctionBuilder,
+    private readonly plan: WasmPlan,
+    private readonly fixups: Partial<Record<"sin" | "cos", number>>,
+  ) {
+    this.v = new V(fb);
+    this.unroll = unrollFor(plan.expr);
+  }
+
+  private key(e: Expr): string {
+    let k = this.keys.get(e);
+    if (k === undefined) this.keys.set(e, (k = exprKey(e)));
+    return k;
+  }
+
+  /** Whether e changes along the innermost axis. */
+  private isVariant(e: Expr): boolean {
+    let r = this.variant.get(e);
+    if (r !== undefined) return r;
+    switch (e.kind) {
+      case "input":
+        r = this.plan.innerStride[e.input] === 1;
+        break;
+      case "const":
+      case "index":
+        r = false;
+        break;
+      case "unary":
+      case "cast":
+      case "ipow":
+        r = this.isVariant(e.arg);
+        break;
+      case "binary":
+        r = this.isVariant(e.lhs) || this.isVariant(e.rhs);
+        break;
+      case "select":
+        r = this.isVariant(e.which) || e.cases.some((c) => this.isVariant(c));
+        break;
+    }
+    this.variant.set(e, r);
+    return r;
+  }
+
+  emit() {
+    const { fb, plan } = this;
+    const m = plan.outerRank;
+    const nIn = plan.innerStride.length;
+    const [pParams, pOut, ...rest] = fb.params;
+    const pIn = rest.slice(0, nIn);
+    const pBegin = rest[nIn];
+    const pEnd = rest[nIn + 1];
+    const i32 = () => fb.local(T.i32);
+
+    // parameters from memory
+    const L = i32();
+    fb.get(pParams).mem(Op.i32_load, 2, 0).set(L);
+    const D = Array.from({ length: m }, (_, k) => {
+      const d = i32();
+      fb.get(pParams).mem(Op.i32_load, 2, 4 * (1 + k)).set(d);
+      return d;
+    });
+    // per input: byte address of the row start, byte strides and wrap-arounds per outer axis
+    const addr: Local[] = [];
+    const stride: Local[][] = [];
+    const wrap: Local[][] = [];
+    for (let j = 0; j < nIn; j++) {
+      const base = 4 * (1 + m + j * (1 + m));
+      const a = i32();
+      fb.get(pIn[j]).get(pParams).mem(Op.i32_load, 2, base).i32(2).op(Op.i32_shl).op(Op.i32_add).set(a);
+      addr.push(a);
+      stride.push([]);
+      wrap.push([]);
+      for (let k = 0; k < m; k++) {
+        const s = i32();
+        fb.get(pParams).mem(Op.i32_load, 2, base + 4 * (1 + k)).i32(2).op(Op.i32_shl).set(s);
+        const w = i32();
+        fb.get(s).get(D[k]).op(Op.i32_mul).set(w);
+        stride[j].push(s);
+        wrap[j].push(w);
+      }
+    }
+    // the counters at `begin`, and the row addresses there
+    const c = D.map(() => i32());
+    const remaining = i32();
+    fb.get(pBegin).set(remaining);
+    for (let k = m - 1; k >= 0; k--) {
+      fb.get(remaining).get(D[k]).op(Op.i32_rem_u).set(c[k]);
+      fb.get(remaining).get(D[k]).op(Op.i32_div_u).set(remaining);
+    }
+    for (let j = 0; j < nIn; j++) {
+      for (let k = 0; k < m; k++) fb.get(addr[j]).get(c[k]).get(stride[j][k]).op(Op.i32_mul).op(Op.i32_add).set(addr[j]);
+    }
+    const Lb = i32();
+    fb.get(L).i32(2).op(Op.i32_shl).set(Lb);
+    const vecEnd = i32();
+    fb.get(L).i32(-4).op(Op.i32_and).i32(2).op(Op.i32_shl).set(vecEnd);
+    const rowStep = plan.reduce ? null : Lb;
+    const outPtr = i32();
+    fb.get(pOut).get(pBegin);
+    if (rowStep) fb.get(rowStep).op(Op.i32_mul);
+    else fb.i32(2).op(Op.i32_shl);
+    fb.op(Op.i32_add).set(outPtr);
+    const row = i32();
+    fb.get(pBegin).set(row);
+    const ib = i32();
+
+    // block $done { if row >= end: break; loop $rows { … } }
+    fb.op(Op.block, 0x40);
+    fb.get(row).get(pEnd).op(Op.i32_ge_u).br(Op.br_if, 0);
+    fb.op(Op.loop, 0x40);
+
+    // the row: a fast pass, and where some sin/cos argument was beyond the fast
+    // reduction's range, the row again with those lanes patched (outputs are fresh
+    // buffers, never operands, so recomputing a row is harmless)
+    this.trigFlag = uses(plan.expr, (e) => e.kind === "unary" && (e.op === "sin" || e.op === "cos")) ? fb.local(T.v128) : null;
+    this.emitRow(false, addr, ib, vecEnd, Lb, outPtr);
+    if (this.trigFlag) {
+      fb.get(this.trigFlag).simd(S.v128_any_true).op(Op.if, 0x40);
+      this.emitRow(true, addr, ib, vecEnd, Lb, outPtr);
+      fb.op(Op.end);
+    }
+
+    // next row: output, counters with carries, input addresses
+    fb.get(outPtr);
+    if (rowStep) fb.get(rowStep);
+    else fb.i32(4);
+    fb.op(Op.i32_add).set(outPtr);
+    fb.get(row).i32(1).op(Op.i32_add).set(row);
+    if (m > 0) {
+      fb.op(Op.block, 0x40);
+      for (let k = m - 1; k >= 0; k--) {
+        for (let j = 0; j < nIn; j++) fb.get(addr[j]).get(stride[j][k]).op(Op.i32_add).set(addr[j]);
+        fb.get(c[k]).i32(1).op(Op.i32_add).tee(c[k]).get(D[k]).op(Op.i32_lt_u).br(Op.br_if, 0);
+        fb.i32(0).set(c[k]);
+        for (let j = 0; j < nIn; j++) fb.get(addr[j]).get(wrap[j][k]).op(Op.i32_sub).set(addr[j]);
+      }
+      fb.op(Op.end);
+    }
+    fb.get(row).get(pEnd).op(Op.i32_lt_u).br(Op.br_if, 0);
+    fb.op(Op.end, Op.end);
+  }
+
+  private emitRow(careful: boolean, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtr: Local) {
+    const { fb, plan } = this;
+    this.careful = careful;
+    if (this.trigFlag && !careful) fb.get(this.v.i(0)).set(this.trigFlag);
+    const rowMemo = new Map<string, Local>();
+    const loadInvariant = (j: number) => {
+      const l = fb.local(T.v128);
+      fb.get(addr[j]).simdMem(S.v128_load32_splat, 2).set(l);
+      return l;
+    };
+    this.hoistInvariants(plan.expr, rowMemo, loadInvariant);
+    fb.i32(0).set(ib);
+    if (plan.reduce) this.emitReduceRow(plan.reduce, rowMemo, addr, ib, vecEnd, Lb, outPtr);
+    else this.emitMapRow(rowMemo, addr, ib, vecEnd, Lb, outPtr);
+  }
+
+  /** Computes each maximal row-invariant subexpression once, before the row's loops. */
+  private hoistInvariants(e: Expr, memo: Map<string, Local>, load: (j: number) => Local) {
+    if (!this.isVariant(e)) {
+      if (e.kind !== "const" && !memo.has(this.key(e))) memo.set(this.key(e), this.value(e, memo, load));
+      return;
+    }
+    switch (e.kind) {
+      case "unary":
+      case "cast":
+      case "ipow":
+        this.hoistInvariants(e.arg, memo, load);
+        break;
+      case "binary":
+        this.hoistInvariants(e.lhs, memo, load);
+        this.hoistInvariants(e.rhs, memo, load);
+        break;
+      case "select":
+        this.hoistInvariants(e.which, memo, load);
+        e.cases.forEach((x) => this.hoistInvariants(x, memo, load));
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * The loops over one row: `unroll` vectors per step (their code
+   * interleaved), then single vectors, then single elements (the vector code
+   * on a splatted element). `body` emits the work at byte offset ib + 16·u.
+   */
+  private rowLoops(ib: Local, vecEnd: Local, Lb: Local, body: (tail: boolean, u: number) => void) {
+    const fb = this.fb;
+    const U = this.unroll;
+    if (U > 1) {
+      fb.op(Op.block, 0x40, Op.loop, 0x40);
+      fb.get(ib).i32(16 * U).op(Op.i32_add).get(vecEnd).op(Op.i32_gt_u).br(Op.br_if, 1);
+      fb.interleave(U, (u) => body(false, u));
+      fb.get(ib).i32(16 * U).op(Op.i32_add).set(ib);
+      fb.br(Op.br, 0).op(Op.end, Op.end);
+    }
+    for (const tail of [false, true]) {
+      fb.op(Op.block, 0x40, Op.loop, 0x40);
+      fb.get(ib).get(tail ? Lb : vecEnd).op(Op.i32_ge_u).br(Op.br_if, 1);
+      body(tail, 0);
+      fb.get(ib).i32(tail ? 4 : 16).op(Op.i32_add).set(ib);
+      fb.br(Op.br, 0).op(Op.end, Op.end);
+    }
+  }
+
+  /** One row of an elementwise kernel. */
+  private emitMapRow(rowMemo: Map<string, Local>, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtr: Local) {
+    const { fb, plan } = this;
+    this.rowLoops(ib, vecEnd, Lb, (tail, u) => {
+      const val = this.value(plan.expr, new Map(rowMemo), (j) => this.loadVariant(addr[j], ib, tail, u));
+      fb.get(outPtr).get(ib).op(Op.i32_add).get(val);
+      if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
+      else fb.simdMem(S.v128_store, 0, 16 * u);
+    });
+  }
+
+  /**
+   * One row of a reduction: four lanes at a time into vector accumulators
+   * (float64 pairs for sum and prod, as the JavaScript path accumulates in
+   * float64), one set per unrolled stream, the tail into a scalar, then all
+   * combined and stored.
+   */
+  private emitReduceRow(op: ReduceOp, rowMemo: Map<string, Local>, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtr: Local) {
+    const { fb, plan, v } = this;
+    const wide = op === "sum" || op === "prod";
+    const init = op === "sum" ? 0 : op === "prod" ? 1 : op === "max" ? -Infinity : Infinity;
+    const accs = Array.from({ length: this.unroll }, () => (wide ? [0, 1] : [0]).map(() => fb.local(T.v128)));
+    for (const a of accs.flat()) fb.get(wide ? v.d(init) : v.f(init)).set(a);
+    const tailAcc = fb.local(T.f64);
+    fb.op(Op.f64_const, ...f64Bytes(init)).set(tailAcc);
+    const highHalf = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+    this.rowLoops(ib, vecEnd, Lb, (tail, u) => {
+      const val = this.value(plan.expr, new Map(rowMemo), (j) => this.loadVariant(addr[j], ib, tail, u));
+      const acc = accs[u];
+      if (wide && tail) {
+        fb.get(tailAcc).get(val).simd(S.f32x4_extract_lane, 0).op(Op.f64_promote_f32);
+        fb.op(op === "sum" ? Op.f64_add : Op.f64_mul).set(tailAcc);
+      } else if (wide) {
+        const comb = op === "sum" ? S.f64x2_add : S.f64x2_mul;
+        fb.get(acc[0]).get(val).simd(S.f64x2_promote_low_f32x4).simd(comb).set(acc[0]);
+        fb.get(acc[1]).get(val).get(val).simd(S.i8x16_shuffle, ...highHalf).simd(S.f64x2_promote_low_f32x4).simd(comb).set(acc[1]);
+      } else {
+        // a splatted tail element combines into every lane: max and min are idempotent
+        fb.get(acc[0]).get(val).simd(op === "max" ? S.f32x4_max : S.f32x4_min).set(acc[0]);
+      }
+    });
+    // all accumulators into the first
+    const f64op = op === "sum" ? Op.f64_add : Op.f64_mul;
+    const vop = wide ? (op === "sum" ? S.f64x2_add : S.f64x2_mul) : op === "max" ? S.f32x4_max : S.f32x4_min;
+    for (let u = 1; u < this.unroll; u++) {
+      accs[0].forEach((a, h) => fb.get(a).get(accs[u][h]).simd(vop).set(a));
+    }
+    const acc = accs[0];
+    fb.get(outPtr);
+    if (wide) {
+      fb.get(acc[0]).simd(S.f64x2_extract_lane, 0).get(acc[0]).simd(S.f64x2_extract_lane, 1).op(f64op);
+      fb.get(acc[1]).simd(S.f64x2_extract_lane, 0).get(acc[1]).simd(S.f64x2_extract_lane, 1).op(f64op).op(f64op);
+      fb.get(tailAcc).op(f64op).op(Op.f32_demote_f64);
+    } else {
+      const f32op = op === "max" ? Op.f32_max : Op.f32_min;
+      fb.get(acc[0]).simd(S.f32x4_extract_lane, 0).get(acc[0]).simd(S.f32x4_extract_lane, 1).op(f32op);
+      fb.get(acc[0]).simd(S.f32x4_extract_lane, 2).get(acc[0]).simd(S.f32x4_extract_lane, 3).op(f32op).op(f32op);
+    }
+    fb.mem(Op.f32_store, 2);
+  }
+
+  private loadVariant(a: Local, ib: Local, tail: boolean, u: number): Local {
+    const l = this.fb.local(T.v128);
+    this.fb.get(a).get(ib).op(Op.i32_add);
+    if (tail) this.fb.simdMem(S.v128_load32_splat, 2);
+    else this.fb.simdMem(S.v128_load, 0, 16 * u);
+    this.fb.set(l);
+    return l;
+  }
+
+  /** The v128 local holding e: four float32 lanes, or four all-ones/all-zeros masks for bool. */
+  private value(e: Expr, memo: Map<string, Local>, load: (j: number) => Local): Local {
+    const key = this.key(e);
+    const known = memo.get(key);
+    if (known) return known;
+    const v = this.v;
+    const r = (x: Expr) => this.value(x, memo, load);
+    let out: Local;
+    switch (e.kind) {
+      case "input":
+        out = load(e.input);
+        break;
+      case "const":
+        out = e.dtype === "bool" ? v.i(e.value ? -1 : 0) : v.f(e.value);
+        break;
+      case "index":
+        throw new Error("wasm kernels: index expressions are not supported");
+      case "unary":
+        out = this.unary(e.op, r(e.arg));
+        break;
+      case "binary":
+        out = this.binary(e.op, r(e.lhs), r(e.rhs), e.lhs.dtype === "bool");
+        break;
+      case "select":
+        out = v.select(r(e.which), r(e.cases[1]), r(e.cases[0]));
+        break;
+      case "cast":
+        if (e.arg.dtype === e.dtype) out = r(e.arg);
+        else if (e.dtype === "bool") out = v.ne(r(e.arg), v.f(0));
+        else out = v.and(r(e.arg), v.f(1));
+        break;
+      case "ipow":
+        out = this.ipow(r(e.arg), e.exponent);
+        break;
+    }
+    memo.set(key, out);
+    return out;
+  }
+
+  private unary(op: UnaryOp, x: Local): Local {
+    const v = this.v;
+    switch (op) {
+      case "neg":
+        return v.un(S.f32x4_neg, x);
+      case "abs":
+        return v.abs(x);
+      case "sqrt":
+        return v.un(S.f32x4_sqrt, x);
+      case "floor":
+        return v.un(S.f32x4_floor, x);
+      case "ceil":
+        return v.un(S.f32x4_ceil, x);
+      case "round": {
+        // half away from zero: trunc, then one more step away when the dropped part is ≥ ½ (exact)
+        const t = v.un(S.f32x4_trunc, x);
+        const away = v.bin(S.f32x4_ge, v.abs(v.sub(x, t)), v.f(0.5));
+        return v.select(away, v.add(t, v.or(v.f(1), v.signOf(x))), t);
+      }
+      case "sign": {
+        const nonzero = v.and(v.ne(x, v.f(0)), v.eq(x, x));
+        return v.select(nonzero, v.or(v.f(1), v.signOf(x)), x);
+      }
+      case "exp":
+        return vexp(v, x);
+      case "exp2":
+        return vexp2(v, x);
+      case "expm1":
+        return vexpm1(v, x);
+      case "log":
+        return vlog(v, x);
+      case "log1p":
+        return vlog1p(v, x);
+      case "tanh":
+        return vtanh(v, x);
+      case "logistic":
+        return vlogistic(v, x);
+      case "erf":
+        return verf(v, x);
+      case "sin":
+      case "cos": {
+        const { value, slow } = vsincos(v, x, op);
+        if (this.careful) {
+          this.fb.get(slow).simd(S.v128_any_true).op(Op.if, 0x40);
+          this.fb.get(x).get(value).call(this.fixups[op]!).set(value).op(Op.end);
+        } else {
+          this.fb.get(this.trigFlag!).get(slow).simd(S.v128_or).set(this.trigFlag!);
+          this.fb.mark();
+        }
+        return value;
+      }
+      case "rsqrt":
+        return v.div(v.f(1), v.un(S.f32x4_sqrt, x));
+      case "reciprocal":
+        return v.div(v.f(1), x);
+      case "square":
+        return v.mul(x, x);
+      case "is_finite":
+        return v.lt(v.abs(x), v.f(Infinity));
+      case "not":
+        return v.un(S.v128_not, x);
+      default:
+        throw new Error(`wasm kernels: no vector form of ${op}`);
+    }
+  }
+
+  private binary(op: BinaryOp, a: Local, b: Local, bools: boolean): Local {
+    const v = this.v;
+    if (bools) {
+      switch (op) {
+        case "and":
+          return v.and(a, b);
+        case "or":
+          return v.or(a, b);
+        case "xor":
+        case "ne":
+          return v.xor(a, b);
+        case "eq":
+          return v.un(S.v128_not, v.xor(a, b));
+        default:
+          throw new Error(`wasm kernels: no vector form of bool ${op}`);
+      }
+    }
+    const table: Partial<Record<BinaryOp, S>> = {
+      add: S.f32x4_add,
+      sub: S.f32x4_sub,
+      mul: S.f32x4_mul,
+      div: S.f32x4_div,
+      // NaN-propagating, +0 above −0: Math.max/Math.min exactly
+      max: S.f32x4_max,
+      min: S.f32x4_min,
+      eq: S.f32x4_eq,
+      ne: S.f32x4_ne,
+      lt: S.f32x4_lt,
+      le: S.f32x4_le,
+      gt: S.f32x4_gt,
+      ge: S.f32x4_ge,
+    };
+    const code = table[op];
+    if (code === undefined) throw new Error(`wasm kernels: no vector form of ${op}`);
+    return v.bin(code, a, b);
+  }
+
+  /** x^n by the same float64 squarings as the JavaScript path (scalar-math ipow), so results agree bit for bit. */
+  private ipow(x: Local, n: number): Local {
+    const v = this.v;
+    const halves = [
+      v.un(S.f64x2_promote_low_f32x4, x),
+      v.un(S.f64x2_promote_low_f32x4, v.shuffle(x, x, [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15])),
+    ].map((h) => {
+      let base = n < 0 ? v.bin(S.f64x2_div, v.d(1), h) : h;
+      let acc: Local | null = null;
+      for (let e = Math.abs(n); e > 0; e >>= 1) {
+        if (e & 1) acc = acc ? v.bin(S.f64x2_mul, acc, base) : v.bin(S.f64x2_mul, v.d(1), base);
+        if (e > 1) base = v.bin(S.f64x2_mul, base, base);
+      }
+      return v.un(S.f32x4_demote_f64x2_zero, acc ?? v.d(1));
+    });
+    return v.shuffle(halves[0], halves[1], [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+  }
+}
+
+function f64Bytes(x: number): number[] {
+  const b = new Uint8Array(new Float64Array([x]).buffer);
+  return Array.from(b);
+}

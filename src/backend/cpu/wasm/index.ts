@@ -1,0 +1,224 @@
+/**
+ * Running kernels as WebAssembly: plan (eligibility, parameters), compile
+ * (one module per structural key, instantiated against the shared memory),
+ * cache (by kernel object and by `kernelKey`), and call with byte pointers.
+ *
+ * Operands outside the shared memory (plain TypedArrays from routines, or
+ * buffers made past the pool limit) are copied into scratch blocks first; an
+ * output outside it is computed in scratch and copied back.
+ *
+ * Where a synchronous compile is refused (a browser's main thread limits
+ * `new WebAssembly.Module` to small modules), the module is compiled in the
+ * background and the JavaScript path runs the kernel until it is ready.
+ */
+import type { TypedArray } from "../../../dtype.js";
+import type { Kernel } from "../../kernel.js";
+import { kernelKey } from "../../kernel.js";
+import { allocScratch, freeScratch, memoryView, pointerOf, wasmMemory } from "../memory.js";
+import type { WasmPlan } from "./compiler.js";
+import { buildModule, exprCost, planKernel } from "./compiler.js";
+
+type RunFn = (...ptrs: number[]) => void;
+
+interface Compiled {
+  run: RunFn;
+  /** Pointer to the kernel's i32 parameters in the shared memory (kept for the life of the process). */
+  params: number;
+  rows: number;
+  nInputs: number;
+}
+
+/** null: not eligible (or WebAssembly unusable); "pending": compiling in the background. */
+type Entry = Compiled | null | "pending";
+
+let enabled = detectSupport();
+const byKernel = new WeakMap<Kernel, Entry>();
+const byKey = new Map<string, Entry>();
+const modules = new Map<string, RunFn | "pending" | null>();
+let compiles = 0;
+
+function detectSupport(): boolean {
+  if (typeof WebAssembly === "undefined" || !wasmMemory()) return false;
+  // a module using one SIMD instruction (f32x4.splat)
+  const simd = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 17, 253, 98, 11,
+  ]);
+  try {
+    return WebAssembly.validate(simd);
+  } catch {
+    return false;
+  }
+}
+
+/** Turns the WebAssembly path on or off (tests compare it with the JavaScript path); returns the previous setting. */
+export function setWasmEnabled(on: boolean): boolean {
+  const prev = enabled;
+  enabled = on && detectSupport();
+  return prev;
+}
+export function wasmEnabled(): boolean {
+  return enabled;
+}
+
+/** How many distinct modules have been compiled. */
+export function wasmCompileCount(): number {
+  return compiles;
+}
+
+let launches = 0;
+/** How many kernel launches ran as WebAssembly (for tests). */
+export function wasmLaunchCount(): number {
+  return launches;
+}
+
+function instantiate(mod: WebAssembly.Module): RunFn {
+  const mem = wasmMemory()!;
+  const inst = new WebAssembly.Instance(mod, { env: { memory: mem.memory }, math: { sin: Math.sin, cos: Math.cos } });
+  return inst.exports.run as RunFn;
+}
+
+function moduleFor(plan: WasmPlan): RunFn | "pending" | null {
+  const known = modules.get(plan.key);
+  if (known !== undefined) return known;
+  const mem = wasmMemory()!;
+  const bytes = buildModule(plan, mem);
+  compiles++;
+  let result: RunFn | "pending" | null;
+  try {
+    result = instantiate(new WebAssembly.Module(bytes));
+  } catch (err) {
+    // a module this compiler cannot make valid is a bug, but the JavaScript path still has the right answer
+    if (!(err instanceof RangeError)) {
+      modules.set(plan.key, null);
+      return null;
+    }
+    // synchronous compilation refused for this size: compile in the background
+    result = "pending";
+    WebAssembly.compile(bytes).then(
+      (mod) => modules.set(plan.key, instantiate(mod)),
+      () => modules.set(plan.key, null),
+    );
+  }
+  modules.set(plan.key, result);
+  return result;
+}
+
+function entryFor(kernel: Kernel): Entry {
+  const cached = byKernel.get(kernel);
+  if (cached !== undefined && cached !== "pending") return cached;
+  const key = kernelKey(kernel);
+  let entry = byKey.get(key);
+  if (entry === undefined || entry === "pending") {
+    const plan = planKernel(kernel);
+    if (!plan) entry = null;
+    else {
+      const run = moduleFor(plan);
+      if (run === null) entry = null;
+      else if (run === "pending") entry = "pending";
+      else {
+        const params = allocScratch(plan.params.length * 4);
+        if (params < 0) entry = null;
+        else {
+          memoryView(Int32Array, params, plan.params.length).set(plan.params);
+          entry = { run, params, rows: plan.rows, nInputs: plan.innerStride.length };
+        }
+      }
+    }
+    byKey.set(key, entry);
+  }
+  byKernel.set(kernel, entry);
+  return entry;
+}
+
+/** Whether a kernel would run as WebAssembly (compiling it if needed). */
+export function wasmEligible(kernel: Kernel): boolean {
+  return enabled && entryFor(kernel) !== null;
+}
+
+/** How many outer iterations (rows) a kernel's WebAssembly form has, or -1 when it has none. */
+export function wasmRows(kernel: Kernel): number {
+  if (!enabled) return -1;
+  const entry = entryFor(kernel);
+  return entry === null || entry === "pending" ? -1 : entry.rows;
+}
+
+/**
+ * Small kernels stay on the JavaScript path: a call into WebAssembly with its
+ * operand lookups costs about 0.2 µs, which JavaScript spends on a few
+ * hundred cheap elements or a few dozen transcendental ones; and tiny eager
+ * ops then never pay for compiling a module. The cut-off is 1000 / (the
+ * expression's vector-op count) loop iterations, between 16 and 1024.
+ */
+let minSizeScale = 1000;
+export function setWasmMinSize(scale: number): number {
+  const prev = minSizeScale;
+  minSizeScale = scale;
+  return prev;
+}
+const tooSmall = new WeakMap<Kernel, boolean>();
+
+/** The CPU backend's entry: runs a kernel as WebAssembly when that is eligible and worth it. */
+export function tryWasmKernel(kernel: Kernel, out: TypedArray, inputs: TypedArray[]): boolean {
+  if (!enabled) return false;
+  let small = tooSmall.get(kernel);
+  if (small === undefined) {
+    let size = 1;
+    for (const d of kernel.loopShape) size *= d;
+    small = size < Math.min(1024, Math.max(16, Math.ceil(minSizeScale / exprCost(kernel.expr))));
+    tooSmall.set(kernel, small);
+  }
+  return !small && runWasmKernel(kernel, out, inputs);
+}
+
+/**
+ * Runs a kernel as WebAssembly if it is eligible; returns false (having done
+ * nothing) when the JavaScript path must run it instead. `begin` and `end`
+ * select outer iterations (rows), so that the work can be split.
+ */
+export function runWasmKernel(kernel: Kernel, out: TypedArray, inputs: TypedArray[], begin = 0, end = Infinity): boolean {
+  if (!enabled) return false;
+  const entry = entryFor(kernel);
+  if (entry === null || entry === "pending") return false;
+  const rowEnd = Math.min(end, entry.rows);
+  if (begin >= rowEnd) return true;
+  launches++;
+  const n = entry.nInputs;
+  const ptrs: number[] = [entry.params, pointerOf(out)];
+  let copies = ptrs[1] < 0;
+  for (let j = 0; j < n; j++) {
+    const p = pointerOf(inputs[j]);
+    copies ||= p < 0;
+    ptrs.push(p);
+  }
+  ptrs.push(begin, rowEnd);
+  if (!copies) {
+    entry.run(...ptrs);
+    return true;
+  }
+  return runWithCopies(entry, ptrs, out, inputs, begin > 0 || rowEnd < entry.rows);
+}
+
+/** Operands outside the shared memory go through scratch blocks. */
+function runWithCopies(entry: Compiled, ptrs: number[], out: TypedArray, inputs: TypedArray[], partial: boolean): boolean {
+  const scratch: number[] = [];
+  const place = (a: TypedArray, copyIn: boolean): number => {
+    const ptr = allocScratch(a.byteLength);
+    if (ptr < 0) return -1;
+    scratch.push(ptr, a.byteLength);
+    if (copyIn) memoryView(Uint8Array, ptr, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    return ptr;
+  };
+  let ok = true;
+  for (let j = 0; j < entry.nInputs && ok; j++) {
+    if (ptrs[2 + j] < 0) ok = (ptrs[2 + j] = place(inputs[j], true)) >= 0;
+  }
+  const outside = ptrs[1] < 0;
+  // a partial range computed in scratch must not overwrite the rest of `out` with garbage
+  if (ok && outside) ok = (ptrs[1] = place(out, partial)) >= 0;
+  if (ok) {
+    entry.run(...ptrs);
+    if (outside) new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(memoryView(Uint8Array, ptrs[1], out.byteLength));
+  }
+  for (let i = 0; i < scratch.length; i += 2) freeScratch(scratch[i], scratch[i + 1]);
+  return ok;
+}
