@@ -7,6 +7,7 @@ import { Array } from "./array.js";
 import type { DeviceName } from "./backend/device.js";
 import { getBackend, setDefaultBackend } from "./backend/device.js";
 import "./backend/cpu/index.js";
+import { memoryStats as cpuMemoryStats } from "./backend/cpu/memory.js";
 import { BackendError } from "./errors.js";
 import type { Value } from "./trace/core.js";
 
@@ -49,11 +50,13 @@ export function devicePut(x: Value, device: DeviceName): Array {
 }
 
 /**
- * Live and pooled device memory. The CPU backend keeps no pool; its arrays are
- * ordinary garbage-collected TypedArrays.
+ * Live and pooled device memory: on the CPU, the blocks of the shared
+ * WebAssembly memory that hold arrays (small arrays are ordinary TypedArrays
+ * and not counted).
  * @example
- * memoryStats(); // { liveBuffers: 0, liveBytes: 0, pooledBytes: 0 }
+ * const { liveBuffers, liveBytes, pooledBytes } = memoryStats();
  */
-export function memoryStats(_device: DeviceName = current): { liveBuffers: number; liveBytes: number; pooledBytes: number } {
-  return { liveBuffers: 0, liveBytes: 0, pooledBytes: 0 };
+export function memoryStats(device: DeviceName = current): { liveBuffers: number; liveBytes: number; pooledBytes: number } {
+  if (device !== "cpu") throw new BackendError(`memoryStats: the ${String(device)} device is not available`);
+  return cpuMemoryStats();
 }

@@ -56,11 +56,10 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
       const outs = lowering ? runLowered(lowering, ins, outAvals) : eqn.prim.rules.impl(ins, eqn.params, outAvals);
       eqn.outs.forEach((v, k) => env.set(v, outs[k]));
     }
+    // buffers are reference-counted by the backend, so disposing an alias keeps the shared buffer alive
     for (const v of plan.release[i]) {
-      const a = env.get(v);
+      env.get(v)?.dispose();
       env.delete(v);
-      // a released buffer may be aliased by a value still alive (a reshape): only dispose unaliased ones
-      if (a && !aliased(a, env)) a.dispose();
     }
   });
   // a literal output gets a fresh array: the caller owns what it receives and may dispose it
@@ -71,9 +70,5 @@ function copyOf(a: Array): Array {
   return Array.fromTyped(a.dataSync().slice(), a.shape, a.dtype, a.weakType, a.backend);
 }
 
-function aliased(a: Array, env: Map<Var, Array>): boolean {
-  for (const b of env.values()) if (b.buffer === a.buffer) return true;
-  return false;
-}
 
 export type { Value };

@@ -162,10 +162,14 @@ function putBack(ptr: number, size: number) {
  * the pool has room, else a plain TypedArray. Zero-filled unless `zero` is
  * false (for outputs that a kernel overwrites entirely).
  */
+const SMALL_BUFFER_BYTES = 1024;
+
 export function alloc(dtype: DType, size: number, zero = true): TypedArray {
   const Ctor = storageOf(dtype);
   const bytes = size * Ctor.BYTES_PER_ELEMENT;
-  if (bytes === 0 || !memory) return allocate(dtype, size);
+  // small buffers (scalars, tiny vectors) stay ordinary TypedArrays: cheaper to make than a pool
+  // block with its finalizer, freed by V8 itself, and too small for a WASM kernel to care about
+  if (bytes < SMALL_BUFFER_BYTES || !memory) return allocate(dtype, size);
   const blockSize = sizeClass(bytes);
   const ptr = takeBlock(blockSize, Math.min(poolLimit, maxPages * PAGE));
   if (ptr < 0) return allocPlain(dtype, size, bytes);
