@@ -421,9 +421,10 @@ describe("the shared-memory allocator", () => {
       const ref = allocate(F, n);
       compileKernel(k)(ref, x);
       expect(maxRel(out, ref as Float32Array)).toBeLessThan(3e-7);
+      // plain arrays belong to V8, not to the pool: releasing one changes no pool count
       const live = memoryStats().liveBuffers;
       release(x);
-      expect(memoryStats().liveBuffers).toBe(live - 1);
+      expect(memoryStats().liveBuffers).toBe(live);
     } finally {
       setPoolLimit(limit);
     }

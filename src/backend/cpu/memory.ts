@@ -85,18 +85,6 @@ const registry =
     : new FinalizationRegistry<Block>((b) => {
         if (b.live) freeBlock(b);
       });
-// plain TypedArrays handed out past the pool limit are counted too
-const plainSizes = new WeakMap<object, { bytes: number; live: boolean }>();
-const plainRegistry =
-  typeof FinalizationRegistry === "undefined"
-    ? null
-    : new FinalizationRegistry<{ bytes: number; live: boolean }>((p) => {
-        if (p.live) {
-          p.live = false;
-          liveBuffers--;
-          liveBytes -= p.bytes;
-        }
-      });
 
 /** The block size for a request: a multiple of 16, at most 25% above it. */
 export function sizeClass(bytes: number): number {
@@ -171,8 +159,10 @@ export function alloc(dtype: DType, size: number, zero = true): TypedArray {
   // block with its finalizer, freed by V8 itself, and too small for a WASM kernel to care about
   if (bytes < SMALL_BUFFER_BYTES || !memory) return allocate(dtype, size);
   const blockSize = sizeClass(bytes);
+  // the bound is on live pool bytes: blocks recycled from scratch must not grow it either
+  if (liveBytes + blockSize > poolLimit) return allocPlain(dtype, size);
   const ptr = takeBlock(blockSize, Math.min(poolLimit, maxPages * PAGE));
-  if (ptr < 0) return allocPlain(dtype, size, bytes);
+  if (ptr < 0) return allocPlain(dtype, size);
   const view = new Ctor(buffer as ArrayBuffer, ptr, size) as TypedArray;
   if (zero) view.fill(0);
   const b: Block = { ptr, size: blockSize, refs: 1, live: true };
@@ -183,14 +173,9 @@ export function alloc(dtype: DType, size: number, zero = true): TypedArray {
   return view;
 }
 
-function allocPlain(dtype: DType, size: number, bytes: number): TypedArray {
-  const view = allocate(dtype, size);
-  const rec = { bytes, live: true };
-  plainSizes.set(view, rec);
-  plainRegistry?.register(view, rec, rec);
-  liveBuffers++;
-  liveBytes += bytes;
-  return view;
+/** Past the pool limit: an ordinary TypedArray, which V8 frees by itself (kernels copy it through scratch). */
+function allocPlain(dtype: DType, size: number): TypedArray {
+  return allocate(dtype, size);
 }
 
 /** Another owner of the same buffer (an alias): it must release too before the block is free. */
@@ -208,13 +193,7 @@ export function release(view: TypedArray): void {
     freeBlock(b);
     return;
   }
-  const p = plainSizes.get(view);
-  if (p && p.live) {
-    p.live = false;
-    plainRegistry?.unregister(p);
-    liveBuffers--;
-    liveBytes -= p.bytes;
-  }
+
 }
 
 /** Whether a TypedArray lies in the shared memory (so a kernel can address it as `byteOffset`). */
