@@ -91,7 +91,7 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
     const dynamic = args.filter((_, i) => !statics.has(i));
     const [leaves, inTree] = flattenArgs(dynamic, "jit");
     const signature = leaves.map((l) => l.aval.key).join(",");
-    const staticPart = staticKey(args.filter((_, i) => statics.has(i)));
+    const staticPart = statics.size ? staticKey(args.filter((_, i) => statics.has(i))) : "[]";
     const key = `${inTree.key}|${signature}|${staticPart}`;
     let entry = cache.get(key);
     if (!entry) {
