@@ -1,13 +1,69 @@
-/** Runs an example by name: `npm run example -- gradient-descent`. */
-export {};
-const examples: Record<string, () => Promise<{ run: () => void | Promise<void> }>> = {
-  "gradient-descent": () => import("./gradient-descent.js"),
+/**
+ * Runs an example by name: `npm run example -- mlp-regression`.
+ * Options: `--steps N` (training steps), `--out DIR` (where the plots go,
+ * default out/NAME/), `--no-png` (SVG only), `--quiet`.
+ */
+import type { ExampleOptions } from "./plot.js";
+
+type Example = { run: (options?: ExampleOptions) => unknown };
+
+const examples: Record<string, { about: string; load: () => Promise<Example> }> = {
+  "gradient-descent": { about: "y = x² from x = −4 with learning rates 0.1, 1.5 and 0.6", load: () => import("./gradient-descent.js") },
+  "sgd-quadratic": { about: "optim.sgd on x² − 3x + 1, 500 steps", load: () => import("./sgd-quadratic.js") },
+  "linear-regression": { about: "nn.Dense(1) fitted to y = 2x + 1 + noise", load: () => import("./linear-regression.js") },
+  "mlp-regression": { about: "an MLP fitted to sin(x0) + cos(x1): SGD, Adam, then a deeper net", load: () => import("./mlp-regression.js") },
+  "city-placement": { about: "36 European cities placed in 2-D from their distances", load: () => import("./city-placement.js") },
+  "batched-experiments": { about: "32 learning rates trained at once with vmap", load: () => import("./batched-experiments.js") },
 };
 
-const exampleName = process.argv[2] ?? "gradient-descent";
-const load = examples[exampleName];
-if (!load) {
-  console.error(`unknown example ${JSON.stringify(exampleName)}; available: ${Object.keys(examples).join(", ")}`);
+function usage(): string {
+  const width = Math.max(...Object.keys(examples).map((n) => n.length));
+  return [
+    "usage: npm run example -- NAME [--steps N] [--out DIR] [--no-png] [--quiet]",
+    "examples:",
+    ...Object.entries(examples).map(([name, e]) => `  ${name.padEnd(width)}  ${e.about}`),
+  ].join("\n");
+}
+
+function parseArgs(argv: string[]): { name: string; options: ExampleOptions } {
+  const options: ExampleOptions = {};
+  let name: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--steps" || a.startsWith("--steps=")) {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--steps takes a positive integer`);
+      options.steps = n;
+    } else if (a === "--out" || a.startsWith("--out=")) options.outDir = value();
+    else if (a === "--no-png") options.png = false;
+    else if (a === "--quiet") options.quiet = true;
+    else if (a === "--help" || a === "-h") {
+      console.log(usage());
+      process.exit(0);
+    } else if (a.startsWith("-")) throw new Error(`unknown option ${a}`);
+    else if (name === undefined) name = a;
+    else throw new Error(`one example at a time (got ${name} and ${a})`);
+  }
+  return { name: name ?? "gradient-descent", options };
+}
+
+let parsed: { name: string; options: ExampleOptions };
+try {
+  parsed = parseArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(`${(e as Error).message}\n${usage()}`);
   process.exit(2);
 }
-await (await load()).run();
+const example = examples[parsed.name];
+if (!example) {
+  console.error(`unknown example ${JSON.stringify(parsed.name)}\n${usage()}`);
+  process.exit(2);
+}
+const t0 = performance.now();
+await (await example.load()).run(parsed.options);
+if (!parsed.options.quiet) console.log(`\n${parsed.name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

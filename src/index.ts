@@ -25,7 +25,7 @@ export { customJvp, customVjp, checkpoint } from "./transforms/custom.js";
 export { stopGradient } from "./lax/stop-gradient.js";
 export { init, defaultDevice, devicePut, memoryStats } from "./devices.js";
 /** fp-ts's `pipe` and `flow`: transformations compose by position, `pipe(loss, grad, jit)`. */
-export { pipe, flow } from "fp-ts/function";
+export { pipe, flow } from "fp-ts/lib/function.js";
 export * as numpy from "./numpy/index.js";
 export * as np from "./numpy/index.js";
 export * as lax from "./lax/index.js";

@@ -1,0 +1,154 @@
+/**
+ * What the examples share: their options, an output folder per example,
+ * plots (Vega-Lite specs rendered to SVG in Node with no DOM, then to PNG
+ * with resvg), progress bars for long loops, and a timer.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { Resvg } from "@resvg/resvg-js";
+import { SingleBar } from "cli-progress";
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+
+export type { TopLevelSpec };
+
+/** The options every example's `run` takes. */
+export interface ExampleOptions {
+  /** Training steps (each example has its own default; tests pass a small number). */
+  steps?: number;
+  /** Print nothing (for tests). */
+  quiet?: boolean;
+  /** Where the plots go (default `out/NAME/` under the working directory). */
+  outDir?: string;
+  /** Skip the PNG copies of the plots (the SVGs are always written). */
+  png?: boolean;
+}
+
+/** What every example's `run` returns (examples add their own fields). */
+export interface ExampleResult {
+  /** The files written, absolute paths. */
+  files: string[];
+}
+
+/** A logger that is silent when `quiet`. */
+export function logger(quiet = false): (...args: unknown[]) => void {
+  return quiet ? () => {} : (...args) => console.log(...args);
+}
+
+/** Creates (if needed) and returns the example's output folder. */
+export function outputDir(name: string, options: ExampleOptions): string {
+  const dir = resolve(options.outDir ?? join("out", name));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** A path for printing: relative to the working directory when inside it. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith("..") ? path : rel;
+}
+
+/** Renders a Vega-Lite spec to SVG text (no DOM, no canvas: text is measured by estimate). */
+export async function toSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Renders SVG text to PNG at `scale` times its size, on white, with the system's fonts. */
+export function svgToPng(svg: string, scale = 2): Buffer {
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: "zoom", value: scale },
+    background: "white",
+    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" },
+  });
+  return resvg.render().asPng();
+}
+
+/** Writes `NAME.svg` (and `NAME.png` unless `png: false`) into `dir`; returns the paths written. */
+export async function savePlot(spec: TopLevelSpec, dir: string, name: string, options: ExampleOptions = {}): Promise<string[]> {
+  const svg = await toSvg({ background: "white", ...spec } as TopLevelSpec);
+  const svgPath = join(dir, `${name}.svg`);
+  writeFileSync(svgPath, svg);
+  if (options.png === false) return [svgPath];
+  const pngPath = join(dir, `${name}.png`);
+  writeFileSync(pngPath, svgToPng(svg));
+  return [svgPath, pngPath];
+}
+
+/** Prints where the files went. */
+export function reportFiles(log: (...args: unknown[]) => void, files: string[]): void {
+  if (files.length === 0) return;
+  log(`\nplots written to ${displayPath(join(files[0], ".."))}/:`);
+  for (const f of files) log(`  ${displayPath(f)}`);
+}
+
+/**
+ * A progress bar over a training loop, with log lines printed above it. The
+ * bar is drawn only on a terminal; elsewhere (CI, a pipe, a file) only the
+ * log lines are printed, so the output stays readable.
+ */
+export interface Progress {
+  /** Sets the current step and, optionally, the loss shown beside the bar. */
+  update(step: number, loss?: number): void;
+  /** Prints a line above the bar. */
+  log(line: string): void;
+  stop(): void;
+}
+
+export function progress(label: string, total: number, quiet = false): Progress {
+  if (quiet) return { update() {}, log() {}, stop() {} };
+  if (!process.stdout.isTTY) return { update() {}, log: (line) => console.log(line), stop() {} };
+  const bar = new SingleBar({
+    format: `${label} [{bar}] {value}/{total} | loss {loss} | {duration_formatted}, eta {eta_formatted}`,
+    barCompleteChar: "█",
+    barIncompleteChar: "░",
+    barsize: 30,
+    hideCursor: true,
+    clearOnComplete: true,
+    etaBuffer: 100,
+  });
+  bar.start(total, 0, { loss: "—" });
+  let step = 0;
+  return {
+    update(s, loss) {
+      step = s;
+      bar.update(s, loss === undefined ? {} : { loss: formatNumber(loss) });
+    },
+    log(line) {
+      // clear the bar's line, print, and let the next update draw the bar again below
+      process.stdout.write(`\r\x1b[2K${line}\n`);
+      bar.update(step);
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}
+
+/** A number in a short form for logs: 4 significant digits, exponent for very large or small magnitudes. */
+export function formatNumber(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a !== 0 && (a >= 1e5 || a < 1e-3) ? x.toExponential(3) : x.toPrecision(4);
+}
+
+/** Milliseconds since `start` (from performance.now()). */
+export function since(start: number): number {
+  return performance.now() - start;
+}
+
+/** A duration in ms or s for logs. */
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms.toFixed(1)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** Keeps at most about `n` evenly spaced entries of a long series (plots of thousands of steps need no more). */
+export function thin<T>(values: T[], n = 500): T[] {
+  if (values.length <= n) return values;
+  const every = Math.ceil(values.length / n);
+  return values.filter((_v, i) => i % every === 0 || i === values.length - 1);
+}
