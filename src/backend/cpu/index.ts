@@ -48,14 +48,4 @@ export const cpuBackend: Backend<TypedArray> = {
 
 registerBackend(cpuBackend);
 
-export type CpuRoutine = (
-  inputs: TypedArray[],
-  inTypes: BufferType[],
-  outTypes: BufferType[],
-  params: Record<string, unknown>,
-) => TypedArray[];
-
-export function allocateOut(t: BufferType): TypedArray {
-  return allocate(t.dtype, sizeOf(t.shape));
-}
 export type { DType };
