@@ -3,7 +3,6 @@
  * (cached per kernel); routines (matmul, sort, gather, ...) are hand-written.
  */
 import type { DType, TypedArray } from "../../dtype.js";
-import { allocate } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { Backend, BufferType, Lowering } from "../device.js";
 import { registerBackend } from "../device.js";
@@ -48,4 +47,3 @@ export const cpuBackend: Backend<TypedArray> = {
 
 registerBackend(cpuBackend);
 
-export type { DType };
