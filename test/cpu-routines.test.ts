@@ -101,7 +101,8 @@ describe("dot", () => {
     const [out] = run("dot", [lhs, rhs], [ty([lhsLen], dtype), ty([rhsLen], dtype)], [outType], c);
     const expected = typed(dtype, reference(c, lhs, rhs, int));
     if (int) expectSame(out, expected);
-    else expectClose(out, expected, dtype === "float32" ? 2e-6 : 1e-12);
+    // float32 products accumulate in float32 in the WASM kernel (as BLAS does): ~√k·ε relative error
+    else expectClose(out, expected, dtype === "float32" ? 1e-5 : 1e-12);
   }
 
   const shapes: [number, number, number, number][] = [

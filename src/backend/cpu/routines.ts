@@ -9,6 +9,8 @@ import type { TypedArray } from "../../dtype.js";
 import { allocate, isFloat } from "../../dtype.js";
 import { contiguousStrides as rowMajorStrides, sizeOf } from "../../shape.js";
 import type { BufferType } from "../device.js";
+import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
+import { alloc, release } from "./memory.js";
 
 export type CpuRoutine = (
   inputs: TypedArray[],
@@ -241,10 +243,17 @@ const dot: CpuRoutine = ([lhs, rhs], inTypes, [outType], params) => {
   const { batch, m, n, k, lhsStrides: [lb, lm, lk], rhsStrides: [rb, rk, rn] } = params as DotParams;
   const lo = (params.lhsOffset as number | undefined) ?? 0;
   const ro = (params.rhsOffset as number | undefined) ?? 0;
-  const out = allocateOut(outType);
   const mn = m * n;
-  if (mn === 0 || k === 0 || batch === 0) return [out];
   const dtype = outType.dtype;
+  if (dtype === "float32" && lhs instanceof Float32Array && rhs instanceof Float32Array && batch > 0 && wasmMatmulEligible(m, n, k)) {
+    // WebAssembly SIMD (matmul-wasm.ts), split across threads when big; the kernels below are its fallback
+    const res = alloc("float32", batch * mn, false) as Float32Array;
+    const args = { batch, m, n, k, lhsStrides: [lb, lm, lk], rhsStrides: [rb, rk, rn], lhsOffset: lo, rhsOffset: ro };
+    if (matmulWasm(lhs, rhs, res, args)) return [res];
+    release(res);
+  }
+  const out = allocateOut(outType);
+  if (mn === 0 || k === 0 || batch === 0) return [out];
   const intInputs = !isFloat(inTypes[0].dtype) && !isFloat(inTypes[1].dtype);
 
   if (dtype === "bool") {
