@@ -6,7 +6,6 @@
  */
 import { Array } from "../array.js";
 import { getBackend } from "./device.js";
-import type { Value } from "../trace/core.js";
 import { Literal, type Atom, type Jaxpr, type Var } from "../trace/jaxpr.js";
 import type { Plan } from "./fuse.js";
 import { planJaxpr } from "./fuse.js";
@@ -71,4 +70,3 @@ function copyOf(a: Array): Array {
 }
 
 
-export type { Value };

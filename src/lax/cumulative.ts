@@ -6,9 +6,9 @@
  */
 import { ShapeError } from "../errors.js";
 import { fmtShape, sizeOf } from "../shape.js";
-import type { MaybeZero, Primitive, Value } from "../trace/core.js";
+import type { Primitive, Value } from "../trace/core.js";
 import { add, asValue, gt, lt, mul, select } from "./elementwise.js";
-import { bind1, definePrimitive, isZero, ShapedArray, Zero } from "./primitive.js";
+import { bind1, definePrimitive, isZero, Zero } from "./primitive.js";
 import { pad, rev } from "./shape.js";
 
 type CumParams = { axis: number; reverse: boolean };
@@ -100,4 +100,3 @@ export function cumulativeExclusiveProducts(x: Value, axis: number): Value {
   return mul(before, after);
 }
 
-export type { MaybeZero, ShapedArray };

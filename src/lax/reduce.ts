@@ -7,10 +7,10 @@ import { load, type ReduceOp } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, sizeOf } from "../shape.js";
-import type { MaybeZero, Primitive, Value } from "../trace/core.js";
+import type { Primitive, Value } from "../trace/core.js";
 import { bind1, definePrimitive, isZero, ShapedArray, Zero } from "./primitive.js";
 import { convert, div, eq, mul } from "./elementwise.js";
-import { broadcastInDim, moveAxis, reshape, transpose } from "./shape.js";
+import { broadcastInDim, reshape, transpose } from "./shape.js";
 import { cumulativeExclusiveProducts } from "./cumulative.js";
 
 type AxesParams = { axes: number[] };
@@ -38,11 +38,10 @@ function reduceLowering(op: ReduceOp, x: ShapedArray, axes: number[], out: Shape
   };
 }
 
-function batchAxes(name: string, fn: (x: Value, axes: number[]) => Value) {
+function batchAxes(fn: (x: Value, axes: number[]) => Value) {
   return ([x]: Value[], [b]: (number | null)[], { axes }: AxesParams): [Value[], (number | null)[]] => {
     const phys = axes.map((a) => (a < b! ? a : a + 1));
     const outB = b! - axes.filter((a) => a < b!).length;
-    void name;
     return [[fn(x, phys)], [outB]];
   };
 }
@@ -51,10 +50,10 @@ function defineReduce(name: string, op: ReduceOp, jvp: (x: Value, t: Value, out:
   const prim: Primitive<AxesParams> = definePrimitive<AxesParams>(name, {
     abstractEval([x], { axes }) {
       checkAxes(name, x, axes);
-      if (op !== "sum" && op !== "prod" && axes.some((a) => x.shape[a] === 0) && (op === "max" || op === "min")) {
-        if (x.dtype !== "float32" && x.dtype !== "float64") {
-          throw new ShapeError(`lax.${name}: cannot reduce an empty axis of an integer array (shape ${fmtShape(x.shape)}); there is no identity`);
-        }
+      // an empty max/min is ∓inf for floats; integers have no such identity
+      const isExtreme = op === "max" || op === "min";
+      if (isExtreme && axes.some((a) => x.shape[a] === 0) && x.dtype !== "float32" && x.dtype !== "float64") {
+        throw new ShapeError(`lax.${name}: cannot reduce an empty axis of an integer array (shape ${fmtShape(x.shape)}); there is no identity`);
       }
       return [new ShapedArray(kept(x.ndim, axes).map((i) => x.shape[i]), x.dtype, x.weakType)];
     },
@@ -71,7 +70,7 @@ function defineReduce(name: string, op: ReduceOp, jvp: (x: Value, t: Value, out:
           return [broadcastInDim(ct, shape, kept(shape.length, axes))];
         }
       : undefined,
-    batch: batchAxes(name, (x, axes) => bind1(prim, [x], { axes })),
+    batch: batchAxes((x, axes) => bind1(prim, [x], { axes })),
   });
   return prim;
 }
@@ -140,5 +139,3 @@ export const argminP = defineArg("argmin", "min");
 export const argmax = (x: Value, axis: number, indexDtype: DType = "int32") => bind1(argmaxP, [x], { axis, indexDtype });
 export const argmin = (x: Value, axis: number, indexDtype: DType = "int32") => bind1(argminP, [x], { axis, indexDtype });
 
-export { moveAxis };
-export type { MaybeZero };

@@ -7,7 +7,7 @@ import { ShapeError, UnsupportedError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { dotGeneral } from "../lax/dot.js";
 import { broadcastShapes, fmtShape } from "../shape.js";
-import { abs, maximum, multiply, power, sqrt, square } from "./elementwise.js";
+import { abs, maximum, multiply, power, square } from "./elementwise.js";
 import { max, min, sum } from "./reductions.js";
 import { diagonal, reshape as npReshape } from "./shape.js";
 import type { ArrayLike, Value } from "./util.js";

@@ -7,7 +7,7 @@
  */
 import { Array } from "../array.js";
 import { UnsupportedError } from "../errors.js";
-import { instantiate, isZero, reduceSum } from "../lax/index.js";
+import { instantiate, isZero, moveAxis, reduceSum } from "../lax/index.js";
 import { definePrimitive } from "../lax/primitive.js";
 import type { MaybeZero, Value } from "../trace/core.js";
 import { bind, currentTrace, ShapedArray, Zero } from "../trace/core.js";
@@ -157,11 +157,9 @@ export const customLinP = definePrimitive<{ bwd: Bwd; numRes: number; outAvals: 
     const size = args[dims.findIndex((d) => d !== null)].shape[dims.find((d) => d !== null)!];
     const batchedBwd: Bwd = (res, cts) => {
       const outs = vmapFlat((...xs) => bwd(xs.slice(0, res.length), xs.slice(res.length)), [...resDims, ...cts.map(() => 0)])(...res, ...cts);
-      // inputs that were not batched get the sum of their per-example cotangents
-      return outs.map((o, i) => (tanDims[i] === null ? reduceSum(o, [0]) : o));
+      // each cotangent takes its tangent's layout: summed over the batch where that was unbatched
+      return outs.map((o, i) => (tanDims[i] === null ? reduceSum(o, [0]) : moveAxis(o, 0, tanDims[i]!)));
     };
-    const moved = args.map((a, i) => a); // batch axes are passed through as given
-    void moved;
     const outs = bind(customLinP, args, { bwd: batchedBwd, numRes, outAvals: outAvals.map((a) => new ShapedArray([size, ...a.shape], a.dtype)) });
     return [outs, outs.map(() => 0)];
   },
