@@ -8,6 +8,9 @@ import type { DeviceName } from "./backend/device.js";
 import { getBackend, setDefaultBackend } from "./backend/device.js";
 import "./backend/cpu/index.js";
 import { memoryStats as cpuMemoryStats } from "./backend/cpu/memory.js";
+import { cpuCompileCount } from "./backend/cpu/codegen.js";
+import { wasmCompileCount } from "./backend/cpu/wasm/index.js";
+import { jitStats } from "./transforms/jit.js";
 import { BackendError } from "./errors.js";
 import type { Value } from "./trace/core.js";
 
@@ -59,4 +62,16 @@ export function devicePut(x: Value, device: DeviceName): Array {
 export function memoryStats(device: DeviceName = current): { liveBuffers: number; liveBytes: number; pooledBytes: number } {
   if (device !== "cpu") throw new BackendError(`memoryStats: the ${String(device)} device is not available`);
   return cpuMemoryStats();
+}
+
+/**
+ * How much tracing and compiling has happened: jit traces (one per new
+ * signature of a jitted function) and kernels compiled by the CPU backend, to
+ * JavaScript and to WebAssembly. Counts that keep growing in a loop mean
+ * recompilation; `jitConfig.logCompiles = true` prints each trace's reason.
+ * @example
+ * const { traces, jsKernels, wasmKernels } = compileStats();
+ */
+export function compileStats(): { traces: number; jsKernels: number; wasmKernels: number } {
+  return { traces: jitStats.traces, jsKernels: cpuCompileCount(), wasmKernels: wasmCompileCount() };
 }

@@ -25,6 +25,16 @@ describe("jit", () => {
     expectClose(f(arr([1, 2]), 3) as Value, [3, 6]);
     expect(f.traces).toBe(4);
   });
+  it("compileStats counts traces and kernels; a repeated call compiles nothing new", async () => {
+    const { compileStats } = await import("../src/devices.js");
+    const f = jit((x: Value) => lax.exp(lax.mul(lax.cos(x), 3)));
+    f(arr([1, 2, 3]));
+    const before = compileStats();
+    for (let i = 0; i < 5; i++) f(arr([4, 5, 6]));
+    expect(compileStats()).toEqual(before);
+    f(arr([1, 2, 3, 4]));
+    expect(compileStats().traces).toBe(before.traces + 1);
+  });
   it("logs each trace with its reason when asked", () => {
     const lines: string[] = [];
     const log = console.log;
