@@ -17,6 +17,7 @@ import { alloc, getPoolLimit, inMemory, memoryStats, release, retain, setPoolLim
 import { erf } from "../src/backend/cpu/scalar-math.js";
 import { planKernel } from "../src/backend/cpu/wasm/compiler.js";
 import { runWasmKernel, setWasmEnabled, wasmEnabled, wasmLaunchCount, wasmRows } from "../src/backend/cpu/wasm/index.js";
+import { setThreads, startThreads, threadedJobCount } from "../src/backend/cpu/threads.js";
 import { TRIG_FAST_LIMIT } from "../src/backend/cpu/wasm/vmath.js";
 import type { Value } from "../src/trace/core.js";
 
@@ -447,5 +448,70 @@ describe("the shared-memory allocator", () => {
     const w = np.array(new Float32Array(n).fill(5));
     expect(Array.from(z.dataSync().slice(0, 3))).toEqual([1, 2, 3]);
     expect(Array.from(w.dataSync().slice(0, 3))).toEqual([5, 5, 5]);
+  });
+});
+
+describe("long rows and two threads", () => {
+  const expW1 = unary("exp", binary("add", binary("mul", unary("sin", X), constant(2, F)), constant(1, F)));
+  function input(n: number): Float32Array {
+    // some arguments beyond the fast sin range, so that a few rows take the careful pass
+    return pooled(Array.from({ length: n }, (_, i) => (i % 997 === 5 ? 1e6 + i : Math.sin(i * 0.37) * 20)));
+  }
+  afterEach(() => setThreads(2));
+
+  it("a long innermost axis is cut into rows (with a shorter last one) and matches the JavaScript path", () => {
+    const n = 3 * 4096 + 5;
+    const x = input(n);
+    const k1 = kernel([n], expW1);
+    expect(planKernel(k1)?.ragged).toBe(true);
+    expect(wasmRows(k1)).toBe(4);
+    const [w, j] = both(k1, [x]);
+    expect(maxRel(w, j)).toBeLessThan(1e-5);
+    // outer rows, a broadcast operand, and row ranges that end mid-row
+    const m = 2 * 4096 + 7;
+    const y = input(m);
+    const k2 = kernel([3, m], binary("mul", unary("sin", X), Y), [
+      { strides: [m + 3, 1], offset: 2 },
+      { strides: [1, 0], offset: 0 },
+    ]);
+    expect(wasmRows(k2)).toBe(9);
+    const xs = input(3 * (m + 3) + 2);
+    const [w2, j2] = both(k2, [xs, y]);
+    expect(maxRel(w2, j2)).toBeLessThan(1e-5);
+    const parts = alloc(F, 3 * m) as Float32Array;
+    for (const [b, e] of [[0, 2], [2, 4], [4, 5], [5, 9]]) expect(runWasmKernel(k2, parts, [xs, y], b, e)).toBe(true);
+    expect(Array.from(parts)).toEqual(Array.from(w2));
+  });
+
+  it("a large kernel runs on both threads, bit for bit as on one", async () => {
+    const n = 1 << 20;
+    const x = input(n);
+    const k = kernel([n], expW1);
+    setThreads(1);
+    const one = alloc(F, n) as Float32Array;
+    expect(runWasmKernel(k, one, [x])).toBe(true);
+    setThreads(2);
+    expect(await startThreads()).toBe(true);
+    const before = threadedJobCount();
+    const two = alloc(F, n) as Float32Array;
+    expect(runWasmKernel(k, two, [x])).toBe(true);
+    expect(threadedJobCount()).toBeGreaterThan(before);
+    const bits1 = new Uint32Array(one.buffer, one.byteOffset, n);
+    const bits2 = new Uint32Array(two.buffer, two.byteOffset, n);
+    let differ = 0;
+    for (let i = 0; i < n; i++) if (bits1[i] !== bits2[i]) differ++;
+    expect(differ).toBe(0);
+    // a reduction over rows splits too
+    const kr = kernel([512, 1024], expW1, undefined, { op: "sum", axes: 1 });
+    setThreads(1);
+    const r1 = alloc(F, 512) as Float32Array;
+    expect(runWasmKernel(kr, r1, [x])).toBe(true);
+    setThreads(2);
+    expect(await startThreads()).toBe(true);
+    const before2 = threadedJobCount();
+    const r2 = alloc(F, 512) as Float32Array;
+    expect(runWasmKernel(kr, r2, [x])).toBe(true);
+    expect(threadedJobCount()).toBeGreaterThan(before2);
+    expect(Array.from(r2)).toEqual(Array.from(r1));
   });
 });

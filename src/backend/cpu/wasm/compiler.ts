@@ -82,7 +82,18 @@ export interface WasmPlan {
   params: number[];
   /** Number of outer iterations (rows). */
   rows: number;
+  /**
+   * The kernel's long innermost axis (no reduction) was cut into rows of
+   * `ROW_CHUNK` elements, the last one of each original row shorter: a last
+   * outer axis of ceil(L / ROW_CHUNK) chunks, so that the work can be split
+   * even when there is one original row. `params` then ends with the last
+   * chunk's length and the original L.
+   */
+  ragged: boolean;
 }
+
+/** Elements per row when a long reduction-free innermost axis is cut into rows (a multiple of 4). */
+export const ROW_CHUNK = 4096;
 
 const FLOAT_UNARY = new Set<UnaryOp>([
   "neg", "abs", "sqrt", "floor", "ceil", "round", "sign", "exp", "exp2", "log", "log1p", "expm1",
@@ -146,21 +157,32 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
     strides = strides.map((s) => [...s, 0]);
   }
   if (k.reduce && k.reduce.axes > 1) return null;
-  const n = shape.length;
+  let n = shape.length;
   const innerStride: (0 | 1)[] = [];
   for (const s of strides) {
     const st = s[n - 1];
     if (st !== 0 && st !== 1) return null;
     innerStride.push(st);
   }
+  const L = shape[n - 1];
+  const ragged = !k.reduce && L >= 2 * ROW_CHUNK;
+  const extra: number[] = [];
+  if (ragged) {
+    const chunks = Math.ceil(L / ROW_CHUNK);
+    shape = [...shape.slice(0, n - 1), chunks, ROW_CHUNK];
+    strides = strides.map((s) => [...s.slice(0, n - 1), s[n - 1] * ROW_CHUNK, s[n - 1]]);
+    extra.push(L - (chunks - 1) * ROW_CHUNK, L);
+    n++;
+  }
   const outerDims = shape.slice(0, n - 1);
   const params = [shape[n - 1], ...outerDims];
   k.inputs.forEach((inp, j) => params.push(inp.view.offset, ...strides[j].slice(0, n - 1)));
+  params.push(...extra);
   if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
   const rows = outerDims.reduce((a, b) => a * b, 1);
   const reduce = k.reduce?.op;
-  const key = `${n - 1}|${innerStride.join("")}|${reduce ?? ""}|${exprKey(k.expr)}`;
-  return { key, outerRank: n - 1, innerStride, expr: k.expr, reduce, params, rows };
+  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${reduce ?? ""}|${exprKey(k.expr)}`;
+  return { key, outerRank: n - 1, innerStride, expr: k.expr, reduce, params, rows, ragged };
 }
 
 function uses(e: Expr, pred: (e: Expr) => boolean): boolean {
@@ -308,15 +330,35 @@ class KernelEmitter {
       for (let k = 0; k < m; k++) fb.get(addr[j]).get(c[k]).get(stride[j][k]).op(Op.i32_mul).op(Op.i32_add).set(addr[j]);
     }
     const Lb = i32();
-    fb.get(L).i32(2).op(Op.i32_shl).set(Lb);
     const vecEnd = i32();
-    fb.get(L).i32(-4).op(Op.i32_and).i32(2).op(Op.i32_shl).set(vecEnd);
+    // the row's length in elements: L, or for the last chunk of a ragged row, its own length
+    const setLength = (len: Local) => {
+      fb.get(len).i32(2).op(Op.i32_shl).set(Lb);
+      fb.get(len).i32(-4).op(Op.i32_and).i32(2).op(Op.i32_shl).set(vecEnd);
+    };
     const rowStep = plan.reduce ? null : Lb;
     const outPtr = i32();
-    fb.get(pOut).get(pBegin);
-    if (rowStep) fb.get(rowStep).op(Op.i32_mul);
-    else fb.i32(2).op(Op.i32_shl);
-    fb.op(Op.i32_add).set(outPtr);
+    let lastLen: Local | null = null;
+    let curLen: Local | null = null;
+    if (plan.ragged) {
+      lastLen = i32();
+      curLen = i32();
+      const origL = i32();
+      const base = 4 * (1 + m + nIn * (1 + m));
+      fb.get(pParams).mem(Op.i32_load, 2, base).set(lastLen);
+      fb.get(pParams).mem(Op.i32_load, 2, base + 4).set(origL);
+      // output element of row `begin`: (begin / chunks) · original L + (its chunk) · L
+      fb.get(pOut);
+      fb.get(pBegin).get(D[m - 1]).op(Op.i32_div_u).get(origL).op(Op.i32_mul);
+      fb.get(c[m - 1]).get(L).op(Op.i32_mul).op(Op.i32_add);
+      fb.i32(2).op(Op.i32_shl).op(Op.i32_add).set(outPtr);
+    } else {
+      setLength(L);
+      fb.get(pOut).get(pBegin);
+      if (rowStep) fb.get(rowStep).op(Op.i32_mul);
+      else fb.i32(2).op(Op.i32_shl);
+      fb.op(Op.i32_add).set(outPtr);
+    }
     const row = i32();
     fb.get(pBegin).set(row);
     const ib = i32();
@@ -325,6 +367,11 @@ class KernelEmitter {
     fb.op(Op.block, 0x40);
     fb.get(row).get(pEnd).op(Op.i32_ge_u).br(Op.br_if, 0);
     fb.op(Op.loop, 0x40);
+    if (lastLen && curLen) {
+      // select(lastLen, L, chunk counter = chunks − 1)
+      fb.get(lastLen).get(L).get(c[m - 1]).get(D[m - 1]).i32(1).op(Op.i32_sub).op(Op.i32_eq).op(Op.select).set(curLen);
+      setLength(curLen);
+    }
 
     // the row: a fast pass, and where some sin/cos argument was beyond the fast
     // reduction's range, the row again with those lanes patched (outputs are fresh

@@ -17,11 +17,23 @@ import { kernelKey } from "../../kernel.js";
 import { allocScratch, freeScratch, memoryView, pointerOf, wasmMemory } from "../memory.js";
 import type { WasmPlan } from "./compiler.js";
 import { buildModule, exprCost, planKernel } from "./compiler.js";
+import { registerModule, runSplit, threadsReady } from "../threads.js";
 
 type RunFn = (...ptrs: number[]) => void;
 
+/** A compiled module (shared by every kernel with its plan key) and its instance on this thread. */
+interface ModuleRec {
+  run: RunFn;
+  module: WebAssembly.Module;
+  /** Its id in the thread pool, once registered there. */
+  poolId?: number;
+}
+
 interface Compiled {
   run: RunFn;
+  module: ModuleRec;
+  /** Elements per row (the innermost loop's length). */
+  inner: number;
   /** Pointer to the kernel's i32 parameters in the shared memory (kept for the life of the process). */
   params: number;
   rows: number;
@@ -34,7 +46,7 @@ type Entry = Compiled | null | "pending";
 let enabled = detectSupport();
 const byKernel = new WeakMap<Kernel, Entry>();
 const byKey = new Map<string, Entry>();
-const modules = new Map<string, RunFn | "pending" | null>();
+const modules = new Map<string, ModuleRec | "pending" | null>();
 let compiles = 0;
 
 function detectSupport(): boolean {
@@ -71,19 +83,19 @@ export function wasmLaunchCount(): number {
   return launches;
 }
 
-function instantiate(mod: WebAssembly.Module): RunFn {
+function instantiate(mod: WebAssembly.Module): ModuleRec {
   const mem = wasmMemory()!;
   const inst = new WebAssembly.Instance(mod, { env: { memory: mem.memory }, math: { sin: Math.sin, cos: Math.cos } });
-  return inst.exports.run as RunFn;
+  return { run: inst.exports.run as RunFn, module: mod };
 }
 
-function moduleFor(plan: WasmPlan): RunFn | "pending" | null {
+function moduleFor(plan: WasmPlan): ModuleRec | "pending" | null {
   const known = modules.get(plan.key);
   if (known !== undefined) return known;
   const mem = wasmMemory()!;
   const bytes = buildModule(plan, mem);
   compiles++;
-  let result: RunFn | "pending" | null;
+  let result: ModuleRec | "pending" | null;
   try {
     result = instantiate(new WebAssembly.Module(bytes));
   } catch (err) {
@@ -112,15 +124,15 @@ function entryFor(kernel: Kernel): Entry {
     const plan = planKernel(kernel);
     if (!plan) entry = null;
     else {
-      const run = moduleFor(plan);
-      if (run === null) entry = null;
-      else if (run === "pending") entry = "pending";
+      const mod = moduleFor(plan);
+      if (mod === null) entry = null;
+      else if (mod === "pending") entry = "pending";
       else {
         const params = allocScratch(plan.params.length * 4);
         if (params < 0) entry = null;
         else {
           memoryView(Int32Array, params, plan.params.length).set(plan.params);
-          entry = { run, params, rows: plan.rows, nInputs: plan.innerStride.length };
+          entry = { run: mod.run, module: mod, inner: plan.params[0], params, rows: plan.rows, nInputs: plan.innerStride.length };
         }
       }
     }
@@ -192,10 +204,30 @@ export function runWasmKernel(kernel: Kernel, out: TypedArray, inputs: TypedArra
   }
   ptrs.push(begin, rowEnd);
   if (!copies) {
+    const rows = rowEnd - begin;
+    if (rows >= 2 && rows * entry.inner >= threadMinWork && threadsReady()) {
+      // rows [begin, mid) here, [mid, end) on the worker: each row is computed as it would be on one thread
+      const mid = begin + (rows >> 1);
+      const mod = entry.module;
+      mod.poolId ??= registerModule(mod.module);
+      const theirs = ptrs.slice();
+      theirs[theirs.length - 2] = mid;
+      const ours = ptrs.slice();
+      ours[ours.length - 1] = mid;
+      if (runSplit(mod.poolId, "run", theirs, () => entry.run(...ours))) return true;
+    }
     entry.run(...ptrs);
     return true;
   }
   return runWithCopies(entry, ptrs, out, inputs, begin > 0 || rowEnd < entry.rows);
+}
+
+/** Elements (rows × row length) from which a kernel is split across the two threads. */
+let threadMinWork = 1 << 18;
+export function setWasmThreadMinWork(n: number): number {
+  const prev = threadMinWork;
+  threadMinWork = n;
+  return prev;
 }
 
 /** Operands outside the shared memory go through scratch blocks. */
