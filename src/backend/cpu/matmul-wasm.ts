@@ -38,7 +38,7 @@
  * still running.
  */
 import type { Local } from "./wasm/emitter.js";
-import { FunctionBuilder, ModuleBuilder, Op, S, T } from "./wasm/emitter.js";
+import { FunctionBuilder, ModuleBuilder, Op, S, simdSupported, T } from "./wasm/emitter.js";
 import { allocScratch, freeScratch, inMemory, memoryView, wasmMemory } from "./memory.js";
 import { registerModule, runSplit, threadsReady } from "./threads.js";
 
@@ -534,16 +534,7 @@ function compile(): Compiled | null {
   return compiled;
 }
 
-function detectSimd(): boolean {
-  const simd = new Uint8Array([
-    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 17, 253, 98, 11,
-  ]);
-  try {
-    return WebAssembly.validate(simd);
-  } catch {
-    return false;
-  }
-}
+const detectSimd = simdSupported;
 
 /** For benchmarks and tests: a different tile or blocking (recompiles); returns the previous one. */
 export function setGemmConfig(cfg: Partial<GemmConfig>): GemmConfig {

@@ -441,3 +441,13 @@ export class ModuleBuilder {
     return new Uint8Array(out);
   }
 }
+
+/** Whether this engine validates WebAssembly SIMD (a module with one f32x4.splat). */
+export function simdSupported(): boolean {
+  const probe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 17, 253, 98, 11]);
+  try {
+    return typeof WebAssembly !== "undefined" && WebAssembly.validate(probe);
+  } catch {
+    return false;
+  }
+}

@@ -17,6 +17,7 @@ import { kernelKey } from "../../kernel.js";
 import { allocScratch, freeScratch, memoryView, pointerOf, wasmMemory } from "../memory.js";
 import type { WasmPlan } from "./compiler.js";
 import { buildModule, exprCost, planKernel } from "./compiler.js";
+import { simdSupported } from "./emitter.js";
 import { registerModule, runSplit, threadsReady } from "../threads.js";
 
 type RunFn = (...ptrs: number[]) => void;
@@ -51,15 +52,7 @@ let compiles = 0;
 
 function detectSupport(): boolean {
   if (typeof WebAssembly === "undefined" || !wasmMemory()) return false;
-  // a module using one SIMD instruction (f32x4.splat)
-  const simd = new Uint8Array([
-    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 17, 253, 98, 11,
-  ]);
-  try {
-    return WebAssembly.validate(simd);
-  } catch {
-    return false;
-  }
+  return simdSupported();
 }
 
 /** Turns the WebAssembly path on or off (tests compare it with the JavaScript path); returns the previous setting. */
