@@ -285,8 +285,25 @@ const dot: CpuRoutine = ([lhs, rhs], inTypes, [outType], params) => {
     return [out];
   }
 
-  const acc = out instanceof Float64Array ? null : new Float64Array(mn);
   const small = m < MR || n < NR || m * n * k <= 16384;
+  if (m * n * k <= 16384) {
+    // tiny products (a 36-point distance matrix): a direct loop, nothing to allocate
+    for (let b = 0; b < batch; b++) {
+      const lb0 = lo + b * lb;
+      const rb0 = ro + b * rb;
+      for (let i = 0; i < m; i++) {
+        const li = lb0 + i * lm;
+        for (let j = 0; j < n; j++) {
+          const rj = rb0 + j * rn;
+          let acc = 0;
+          for (let p = 0; p < k; p++) acc += lhs[li + p * lk] * rhs[rj + p * rk];
+          out[b * mn + i * n + j] = acc;
+        }
+      }
+    }
+    return [out];
+  }
+  const acc = out instanceof Float64Array ? null : new Float64Array(mn);
   for (let b = 0; b < batch; b++) {
     const C = acc ?? (out as Float64Array).subarray(b * mn, (b + 1) * mn);
     if (acc) acc.fill(0);
