@@ -173,6 +173,17 @@ function vjpWithAux(f: Fn, primals: readonly unknown[], hasAux: boolean, op: str
   return [rebuild(outTree!, outs), pullback, aux];
 }
 
+/** A gradient has its argument's structure; a JS-number argument gets an array. */
+type GradOfArg<T> = T extends number ? Value : T;
+/** The gradient's type: the differentiated argument's, or a tuple of them for an array `argnums`. */
+export type GradOf<F extends Fn, O extends GradOptions> = O["argnums"] extends readonly number[]
+  ? GradsOf<F, O["argnums"]>
+  : GradOfArg<Parameters<F>[O["argnums"] extends number ? O["argnums"] : 0]>;
+type GradsOf<F extends Fn, A extends readonly number[]> = { -readonly [K in keyof A]: GradOfArg<Parameters<F>[A[K] & number]> };
+/** The value `f` returns (without its aux when `hasAux`). */
+type ValueOf<F extends Fn, O extends GradOptions> = O["hasAux"] extends true ? (ReturnType<F> extends readonly [infer V, unknown] ? V : Value) : ReturnType<F>;
+type AuxOf<F extends Fn> = ReturnType<F> extends readonly [unknown, infer A] ? A : unknown;
+
 export interface GradOptions {
   /** Which positional argument(s) to differentiate with respect to (default 0). */
   argnums?: number | readonly number[];
@@ -186,8 +197,8 @@ export interface GradOptions {
  * @example
  * const [v, g] = valueAndGrad((x) => x.mul(x).sum())(np.array([1, 2])); // v = 5, g = [2, 4]
  */
-export function valueAndGrad<F extends Fn>(f: F, options: GradOptions = {}) {
-  return (...args: Lifted<Parameters<F>>): [any, any] => { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function valueAndGrad<F extends Fn, const O extends GradOptions = {}>(f: F, options: O = {} as O) {
+  return (...args: Lifted<Parameters<F>>): [O["hasAux"] extends true ? [ValueOf<F, O>, AuxOf<F>] : ValueOf<F, O>, GradOf<F, O>] => {
     const op = "grad";
     const argnums = normalizeArgnums(op, options.argnums, args.length);
     const diffArgs = argnums.map((i) => args[i]);
@@ -212,7 +223,7 @@ export function valueAndGrad<F extends Fn>(f: F, options: GradOptions = {}) {
     }
     const grads = pullback(scalar(1, value.dtype));
     const result = typeof options.argnums === "number" || options.argnums === undefined ? grads[0] : grads;
-    return [options.hasAux ? [value, aux] : value, result];
+    return [(options.hasAux ? [value, aux] : value) as never, result as GradOf<F, O>];
   };
 }
 
@@ -221,11 +232,11 @@ export function valueAndGrad<F extends Fn>(f: F, options: GradOptions = {}) {
  * @example
  * grad((x) => np.sin(x))(np.array(0)); // Array(1, dtype=float32)
  */
-export function grad<F extends Fn>(f: F, options: GradOptions = {}) {
-  const vg = valueAndGrad(f, options);
-  return (...args: Lifted<Parameters<F>>): any => { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function grad<F extends Fn, const O extends GradOptions = {}>(f: F, options: O = {} as O) {
+  const vg = valueAndGrad<F, O>(f, options);
+  return (...args: Lifted<Parameters<F>>): O["hasAux"] extends true ? [GradOf<F, O>, AuxOf<F>] : GradOf<F, O> => {
     const [v, g] = vg(...args);
-    return options.hasAux ? [g, (v as [unknown, unknown])[1]] : g;
+    return (options.hasAux ? [g, (v as unknown as [unknown, unknown])[1]] : g) as never;
   };
 }
 
