@@ -391,7 +391,7 @@ const elementwiseHint = "; reduce it, or use np.where for elementwise choices";
  * only the chosen one runs. Under vmap with a batched `pred`, both run and a
  * select picks per example.
  * @example
- * lax.cond(x.gt(0), (v) => v.mul(2), (v) => v.neg(), x);
+ * lax.cond(x.sum().gt(0), (v) => v.mul(2), (v) => v.neg(), x);
  */
 export function cond<Ops extends unknown[], R>(pred: ArrayLike, trueFn: (...operands: Ops) => R, falseFn: (...operands: Ops) => R, ...operands: Ops): R {
   const op = "lax.cond";

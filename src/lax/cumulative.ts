@@ -88,12 +88,35 @@ const cumulative = (prim: typeof cumsumP) => (x: Value, axis = 0, reverse = fals
   const a = axis < 0 ? axis + x.ndim : axis;
   return bind1(prim, [x], { axis: a, reverse });
 };
+/**
+ * Running sum along `axis` (from the end when `reverse`).
+ * @example
+ * lax.cumsum(np.array([1, 2, 3])); // [1, 3, 6]
+ */
 export const cumsum = cumulative(cumsumP);
+/**
+ * Running product along `axis`.
+ * @example
+ * lax.cumprod(np.array([1, 2, 3])); // [1, 2, 6]
+ */
 export const cumprod = cumulative(cumprodP);
+/**
+ * Running maximum along `axis`.
+ * @example
+ * lax.cummax(np.array([1, 3, 2])); // [1, 3, 3]
+ */
 export const cummax = cumulative(cummaxP);
+/**
+ * Running minimum along `axis`.
+ * @example
+ * lax.cummin(np.array([3, 1, 2])); // [3, 1, 1]
+ */
 export const cummin = cumulative(cumminP);
 
-/** Π_{j≠i} x_j along `axis`, exact when some x_j are zero (prefix × suffix products). */
+/** Π_{j≠i} x_j along `axis`, exact when some x_j are zero (prefix × suffix products).
+ * @example
+ * lax.cumulativeExclusiveProducts(np.array([2, 0, 3]), 0); // [0, 6, 0]
+ */
 export function cumulativeExclusiveProducts(x: Value, axis: number): Value {
   const before = shiftRight(cumprod(x, axis), axis, 1, 1);
   const after = rev(shiftRight(cumprod(rev(x, [axis]), axis), axis, 1, 1), [axis]);

@@ -271,6 +271,10 @@ function roundEvenExpr(x: Expr): Expr {
   const signed: Expr = { kind: "select", which: binary("eq", stepped, constant(0, x.dtype), "bool"), cases: [stepped, binary("mul", x, constant(0, x.dtype))], dtype: x.dtype };
   return { kind: "select", which: tie, cases: [r, signed], dtype: x.dtype };
 }
+/**
+ * @example
+ * lax.round(np.array([0.5, 2.5]), "toNearestEven"); // [0, 2]
+ */
 export function round(x: ArrayLike, method: "awayFromZero" | "toNearestEven" = "awayFromZero"): Value {
   return bind1(roundP, [asValue(x, "float32")], { method });
 }
@@ -280,6 +284,10 @@ export const integerPowP = defineElementwise<{ y: number }>("integer_pow", {
   scalar: ([x], p, d) => ({ kind: "ipow", arg: x, exponent: p.y, dtype: d }),
   jvp: [(g, [x], _y, p: { y: number }) => (p.y === 0 ? mul(g, 0) : mul(g, mul(integerPow(x, p.y - 1), p.y)))],
 });
+/**
+ * @example
+ * lax.integerPow(np.array([2, 3]), 3); // [8, 27]
+ */
 export function integerPow(x: ArrayLike, y: number): Value {
   if (!Number.isInteger(y)) throw new DTypeError(`lax.integerPow: the exponent must be an integer, got ${y}; use lax.pow`);
   return bind1(integerPowP, [asValue(x, "float32")], { y });
@@ -377,11 +385,18 @@ export const selectNP: Primitive<Params> = defineElementwise("select_n", {
     ];
   },
 });
+/**
+ * @example
+ * lax.selectN(np.array([0, 2], { dtype: "int32" }), np.zeros([2]), np.ones([2]), np.full([2], 2)); // [0, 2]
+ */
 export function selectN(which: ArrayLike, ...cases: ArrayLike[]): Value {
   const cs = operands(cases);
   return bind1(selectNP, [asValue(which, "bool"), ...cs], {});
 }
-/** `where`-style select: onTrue where pred, else onFalse. */
+/** `where`-style select: onTrue where pred, else onFalse.
+ * @example
+ * lax.select(np.array([true, false]), np.ones([2]), np.zeros([2])); // [1, 0]
+ */
 export function select(pred: ArrayLike, onTrue: ArrayLike, onFalse: ArrayLike): Value {
   return selectN(pred, onFalse, onTrue);
 }
@@ -396,6 +411,10 @@ export const clampP = defineElementwise("clamp", {
     (g, [, x, hi]) => select(lt(hi, x), g, zerosOf(g.aval)),
   ],
 });
+/**
+ * @example
+ * lax.clamp(0, np.array([-1, 0.5, 2]), 1); // [0, 0.5, 1]
+ */
 export function clamp(lo: ArrayLike, x: ArrayLike, hi: ArrayLike): Value {
   const [l, v, h] = operands([x, lo, hi]).map((_, i, a) => a[[1, 0, 2][i]]);
   return bind1(clampP, [l, v, h], {});
@@ -409,6 +428,10 @@ export const convertP = defineElementwise<{ newDtype: DType; weakType: boolean }
   transpose: (ct, [x]) => [convert(ct, (x as Undef).aval.dtype)],
   abstractEval: ([x], p) => new ShapedArray(x.shape, p.newDtype, p.weakType),
 });
+/**
+ * @example
+ * lax.convert(np.array([1.7, -1.7]), "int32"); // [1, -1]
+ */
 export function convert(x: ArrayLike, newDtype: DType, weakType = false): Value {
   const v = asValue(x, newDtype);
   if (v.dtype === newDtype && v.weakType === weakType) return v;

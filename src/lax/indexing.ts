@@ -125,7 +125,8 @@ function indexParams(name: string, operand: Value, { axis, batchDims = 0 }: Inde
  * Indices out of range are clamped to the axis.
  * @example
  * lax.gather(x, idx, { axis: 0 });                 // x[idx]
- * lax.gather(x, idx, { axis: 1, batchDims: 1 });   // out[b, i] = x[b, idx[b, i]]
+ * const rows = np.array([[1, 2, 3], [4, 5, 6]]);
+ * lax.gather(rows, np.array([[2], [0]], { dtype: "int32" }), { axis: 1, batchDims: 1 }); // out[b, i] = rows[b, idx[b, i]]: [[3], [4]]
  */
 export function gather(operand: Value, indices: ArrayLike, options: IndexOptions): Value {
   return bind1(gatherP, [operand, indexArray("gather", indices)], indexParams("gather", operand, options));
@@ -166,6 +167,8 @@ export const scatterAddP: Primitive<IndexParams> = definePrimitive<IndexParams>(
 /**
  * Adds `updates` into `operand` at `indices` along `axis` (repeated indices
  * accumulate): the transpose of `gather`, so `updates` has gather's output shape.
+ * @example
+ * lax.scatterAdd(np.zeros([3]), np.array([0, 0, 2], { dtype: "int32" }), np.ones([3]), { axis: 0, batchDims: 0 }); // [2, 0, 1]
  */
 export function scatterAdd(operand: Value, indices: ArrayLike, updates: ArrayLike, options: IndexOptions): Value {
   return bind1(scatterAddP, [operand, indexArray("scatterAdd", indices), asValue(updates, operand.dtype)], indexParams("scatterAdd", operand, options));
@@ -234,6 +237,8 @@ function startValues(name: string, starts: readonly ArrayLike[]): Value[] {
 /**
  * The window of `operand` of shape `sizes` at `starts` (0-d int32 arrays or
  * numbers, one per axis), as JAX: starts are clamped so that the window fits.
+ * @example
+ * lax.dynamicSlice(np.arange(5), [np.array(3, { dtype: "int32" })], [2]); // [3, 4]
  */
 export function dynamicSlice(operand: Value, starts: readonly ArrayLike[], sizes: readonly number[]): Value {
   return bind1(dynamicSliceP, [operand, ...startValues("dynamicSlice", starts)], { sizes: [...sizes] });
@@ -295,6 +300,8 @@ export const dynamicUpdateSliceP: Primitive = definePrimitive("dynamic_update_sl
 /**
  * `operand` with `update` written at `starts` (0-d int32 arrays or numbers,
  * one per axis), as JAX: starts are clamped so that the update fits.
+ * @example
+ * lax.dynamicUpdateSlice(np.zeros([4]), np.ones([2]), [np.array(1, { dtype: "int32" })]); // [0, 1, 1, 0]
  */
 export function dynamicUpdateSlice(operand: Value, update: ArrayLike, starts: readonly ArrayLike[]): Value {
   return bind1(dynamicUpdateSliceP, [operand, asValue(update, operand.dtype), ...startValues("dynamicUpdateSlice", starts)], {});

@@ -105,9 +105,29 @@ function productsOfOthers(x: Value, axes: number[]): Value {
 
 const reducer = (prim: typeof reduceSumP) => (x: Value, axes: readonly number[]): Value =>
   axes.length === 0 ? x : bind1(prim, [x], { axes: [...axes].sort((a, b) => a - b) });
+/**
+ * Sum over the given axes.
+ * @example
+ * lax.reduceSum(np.ones([2, 3]), [1]); // [3, 3]
+ */
 export const reduceSum = reducer(reduceSumP);
+/**
+ * Maximum over the given axes (NaN propagates).
+ * @example
+ * lax.reduceMax(np.array([[1, 5], [7, 2]]), [0]); // [7, 5]
+ */
 export const reduceMax = reducer(reduceMaxP);
+/**
+ * Minimum over the given axes (NaN propagates).
+ * @example
+ * lax.reduceMin(np.array([[1, 5], [7, 2]]), [1]); // [1, 2]
+ */
 export const reduceMin = reducer(reduceMinP);
+/**
+ * Product over the given axes; its gradient is exact when elements are zero.
+ * @example
+ * lax.reduceProd(np.array([2, 3, 4]), [0]); // 24
+ */
 export const reduceProd = reducer(reduceProdP);
 
 // ---- argmax / argmin ---------------------------------------------------------------------
@@ -136,6 +156,16 @@ function defineArg(name: string, op: "max" | "min") {
 }
 export const argmaxP = defineArg("argmax", "max");
 export const argminP = defineArg("argmin", "min");
+/**
+ * Index of the first maximum along `axis` (a NaN counts as the maximum), int32.
+ * @example
+ * lax.argmax(np.array([1, 9, 9]), 0); // 1
+ */
 export const argmax = (x: Value, axis: number, indexDtype: DType = "int32") => bind1(argmaxP, [x], { axis, indexDtype });
+/**
+ * Index of the first minimum along `axis`, int32.
+ * @example
+ * lax.argmin(np.array([4, 1, 1]), 0); // 1
+ */
 export const argmin = (x: Value, axis: number, indexDtype: DType = "int32") => bind1(argminP, [x], { axis, indexDtype });
 

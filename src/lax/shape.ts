@@ -46,7 +46,10 @@ function linearJvp<P extends Record<string, unknown>>(fn: (t: Value, p: P) => Va
   };
 }
 
-/** Moves a batch axis to the front. */
+/** Moves a batch axis to the front.
+ * @example
+ * lax.moveAxis(np.zeros([2, 3, 4]), 0, 2).shape; // [3, 4, 2]
+ */
 export function moveAxis(x: Value, from: number, to: number): Value {
   if (from === to) return x;
   const perm = range(x.ndim).filter((i) => i !== from);
@@ -86,6 +89,11 @@ export const broadcastInDimP = definePrimitive<BroadcastParams>("broadcast_in_di
     return [[broadcastInDim(moveAxis(x, b!, 0), [size, ...shape], [0, ...bd.map((d) => d + 1)])], [0]];
   },
 });
+/**
+ * Broadcasts `x` to `shape`; operand axis i becomes output axis `broadcastDimensions[i]` (sizes equal or 1).
+ * @example
+ * lax.broadcastInDim(np.array([1, 2]), [3, 2], [1]); // [[1, 2], [1, 2], [1, 2]]
+ */
 export function broadcastInDim(x: Value, shape: readonly number[], broadcastDimensions: readonly number[]): Value {
   if (x.ndim === shape.length && x.shape.every((d, i) => d === shape[i])) return x;
   return bind1(broadcastInDimP, [x], { shape: [...shape], broadcastDimensions: [...broadcastDimensions] });
@@ -106,6 +114,11 @@ export const reshapeP = definePrimitive<{ newSizes: number[] }>("reshape", {
   transpose: ([ct], [x]) => [isZero(ct) ? ct : reshape(ct, (x as { aval: ShapedArray }).aval.shape)],
   batch: ([x], [b], { newSizes }) => [[reshape(moveAxis(x, b!, 0), [x.shape[b!], ...newSizes])], [0]],
 });
+/**
+ * The same elements in row-major order, in a new shape of the same size.
+ * @example
+ * lax.reshape(np.arange(6), [2, 3]);
+ */
 export function reshape(x: Value, newSizes: readonly number[]): Value {
   if (x.ndim === newSizes.length && x.shape.every((d, i) => d === newSizes[i])) return x;
   return bind1(reshapeP, [x], { newSizes: [...newSizes] });
@@ -126,6 +139,11 @@ export const squeezeP = definePrimitive<{ dimensions: number[] }>("squeeze", {
   transpose: ([ct], [x]) => [isZero(ct) ? ct : reshape(ct, (x as { aval: ShapedArray }).aval.shape)],
   batch: ([x], [b], { dimensions }) => [[squeeze(moveAxis(x, b!, 0), dimensions.map((d) => d + 1))], [0]],
 });
+/**
+ * Removes the given size-1 axes.
+ * @example
+ * lax.squeeze(np.zeros([1, 3, 1]), [0, 2]).shape; // [3]
+ */
 export function squeeze(x: Value, dimensions: readonly number[]): Value {
   const dims = dimensions.map((d) => normalizeAxis("lax.squeeze", d, x.ndim));
   return dims.length ? bind1(squeezeP, [x], { dimensions: dims }) : x;
@@ -148,7 +166,10 @@ export const expandDimsP = definePrimitive<{ dimensions: number[] }>("expand_dim
   transpose: ([ct], [x]) => [isZero(ct) ? ct : reshape(ct, (x as { aval: ShapedArray }).aval.shape)],
   batch: ([x], [b], { dimensions }) => [[expandDims(moveAxis(x, b!, 0), dimensions.map((d) => d + 1))], [0]],
 });
-/** Inserts size-1 axes at `dimensions` (positions in the output). */
+/** Inserts size-1 axes at `dimensions` (positions in the output).
+ * @example
+ * lax.expandDims(np.zeros([3]), [0]).shape; // [1, 3]
+ */
 export function expandDims(x: Value, dimensions: readonly number[]): Value {
   const ndim = x.ndim + dimensions.length;
   const dims = dimensions.map((d) => normalizeAxis("lax.expandDims", d, ndim)).sort((a, b) => a - b);
@@ -180,6 +201,11 @@ export const transposeP = definePrimitive<{ permutation: number[] }>("transpose"
     return [[transpose(x, [b!, ...p.map(phys)])], [0]];
   },
 });
+/**
+ * Permutes the axes: output axis i is input axis `permutation[i]`.
+ * @example
+ * lax.transpose(np.zeros([2, 3]), [1, 0]).shape; // [3, 2]
+ */
 export function transpose(x: Value, permutation: readonly number[]): Value {
   if (permutation.every((p, i) => p === i) && permutation.length === x.ndim) return x;
   return bind1(transposeP, [x], { permutation: [...permutation] });
@@ -198,6 +224,11 @@ export const revP = definePrimitive<{ dimensions: number[] }>("rev", {
   transpose: ([ct], _x, { dimensions }) => [isZero(ct) ? ct : rev(ct, dimensions)],
   batch: ([x], [b], { dimensions }) => [[rev(x, dimensions.map((d) => (d < b! ? d : d + 1)))], [b]],
 });
+/**
+ * Reverses the order of elements along the given axes.
+ * @example
+ * lax.rev(np.array([1, 2, 3]), [0]); // [3, 2, 1]
+ */
 export function rev(x: Value, dimensions: readonly number[]): Value {
   const dims = dimensions.map((d) => normalizeAxis("lax.rev", d, x.ndim));
   return dims.length ? bind1(revP, [x], { dimensions: dims }) : x;
@@ -239,6 +270,11 @@ export const sliceP = definePrimitive<SliceParams>("slice", {
     return [[slice(x, ins(st, 0), ins(lim, x.shape[b!]), ins(strides, 1))], [b]];
   },
 });
+/**
+ * The elements from `startIndices` up to (not including) `limitIndices`, every `strides`-th.
+ * @example
+ * lax.slice(np.arange(10), [1], [7], [2]); // [1, 3, 5]
+ */
 export function slice(x: Value, startIndices: readonly number[], limitIndices: readonly number[], strides?: readonly number[]): Value {
   return bind1(sliceP, [x], { startIndices: [...startIndices], limitIndices: [...limitIndices], strides: strides ? [...strides] : startIndices.map(() => 1) });
 }
@@ -286,6 +322,11 @@ export const padP: Primitive<{ config: PadConfig }> = definePrimitive<{ config: 
     return [[select(mask, padded, vb)], [0]];
   },
 });
+/**
+ * Pads each axis with `[low, high, interior]` copies of a scalar (negative low/high crop).
+ * @example
+ * lax.pad(np.array([1, 2]), 0, [[1, 1, 1]]); // [0, 1, 0, 2, 0]
+ */
 export function pad(x: Value, paddingValue: Value | number, config: PadConfig): Value {
   return bind1(padP, [x, asValue(paddingValue, x.dtype)], { config: config.map((c) => [...c] as [number, number, number]) });
 }
@@ -330,6 +371,11 @@ export const concatenateP: Primitive<{ dimension: number }> = definePrimitive<{ 
     return [[concatenate(moved, dimension + 1)], [0]];
   },
 });
+/**
+ * Joins arrays along an axis.
+ * @example
+ * lax.concatenate([np.zeros([2, 1]), np.ones([2, 2])], 1).shape; // [2, 3]
+ */
 export function concatenate(operands: Value[], dimension: number): Value {
   if (operands.length === 0) throw new ShapeError("lax.concatenate: needs at least one operand");
   const d = normalizeAxis("lax.concatenate", dimension, operands[0].ndim);
@@ -355,7 +401,10 @@ export const iotaP = definePrimitive<{ dtype: DType; shape: number[]; dimension:
     throw new Error("iota has no operands to batch");
   },
 });
-/** `0, 1, 2, ...` along `dimension` of an array of `shape` (default: 1-D of length `shape`). */
+/** `0, 1, 2, ...` along `dimension` of an array of `shape` (default: 1-D of length `shape`).
+ * @example
+ * lax.iota("int32", 4); // [0, 1, 2, 3]
+ */
 export function iota(dtype: DType, shape: number | readonly number[], dimension = 0): Value {
   const s = typeof shape === "number" ? [shape] : [...shape];
   return bind1(iotaP, [], { dtype: checkDType(dtype, "lax.iota"), shape: s, dimension });

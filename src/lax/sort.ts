@@ -100,7 +100,10 @@ export function sort(operands: Value | readonly Value[], { dimension = -1, numKe
   return outs.map((o) => moveAxis(o, last, d));
 }
 
-/** The indices that sort `x` along `dimension` (stable; NaNs last), as int32. */
+/** The indices that sort `x` along `dimension` (stable; NaNs last), as int32.
+ * @example
+ * lax.argsort(np.array([3, 1, 2])); // [1, 2, 0]
+ */
 export function argsort(x: Value, dimension = -1): Value {
   if (x.ndim === 0) throw new ShapeError("lax.argsort: cannot sort a 0-d array; it needs at least one axis");
   const d = normalizeAxis("lax.argsort", dimension, x.ndim);

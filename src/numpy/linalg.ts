@@ -206,7 +206,7 @@ function parseTerm(op: string, text: string, where: string): { letters: string[]
  * @example
  * np.einsum("ij,jk->ik", a, b);   // matmul
  * np.einsum("i,i->", v, v);       // dot product
- * np.einsum("bij,bjk->bik", x, y); // batched matmul
+ * np.einsum("bij,bjk->bik", np.ones([2, 3, 4]), np.ones([2, 4, 5])); // batched matmul
  * np.einsum("ii->i", m);          // diagonal
  * np.einsum("ij", m);             // m itself; "ji" transposes
  */

@@ -122,7 +122,7 @@ export function splitArray(key: Key, num: ShapeLike = 2): Value {
  * `const [k1, k2] = random.split(key)` reads as in JAX. The keys are those of
  * JAX's `random.split(key, num)`; `splitArray` gives them stacked.
  * @example
- * const [key, sub] = random.split(key);
+ * const [k1, k2] = random.split(random.key(0));
  */
 export function split(key: Key, num = 2): Key[] {
   if (!Number.isInteger(num) || num < 0) throw new ShapeError(`random.split: num must be a non-negative integer, got ${num}`);
