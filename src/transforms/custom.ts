@@ -121,7 +121,7 @@ export function customJvp<F extends Fn>(f: F, rule: (primals: Parameters<F>, tan
       const [out, tout] = rule(rebuild(inTree, p), rebuild(inTree, t));
       const outs = flattenArgs(flatten(out)[0], "customJvp rule output")[0];
       const touts = flattenArgs(flatten(tout)[0], "customJvp rule tangent")[0];
-      return [outs, touts.map((tt, i) => (tt.dtype === outs[i].dtype ? tt : tt))];
+      return [outs, touts];
     };
     const outs = bind(customJvpCallP, inputs, { call, jvp: jvpRule });
     return rebuild(box.outTree!, outs);

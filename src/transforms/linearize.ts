@@ -9,9 +9,9 @@
  * written with `bind`, so all of this nests: grad(grad(f)) just works.
  */
 import type { MaybeZero, Value } from "../trace/core.js";
-import { bind, currentTrace, inScope, UndefinedPrimal, Zero } from "../trace/core.js";
+import { bind, currentTrace, inScope, type ShapedArray, UndefinedPrimal, Zero } from "../trace/core.js";
 import type { ClosedJaxpr, Jaxpr } from "../trace/jaxpr.js";
-import { Literal, Var } from "../trace/jaxpr.js";
+import { evalJaxpr, Literal, Var } from "../trace/jaxpr.js";
 import { StagingTrace } from "../trace/staging.js";
 import { addTangents, instantiate, isZero, scalar } from "../lax/index.js";
 import { isFloat } from "../dtype.js";
@@ -21,11 +21,19 @@ import { flatten, type TreeDef } from "../trace/pytree.js";
 import { checkDifferentiable, flattenArgs, normalizeArgnums, rebuild, type Lifted } from "./args.js";
 import { fmtShape } from "../shape.js";
 
+/** A linearization: the linear jaxpr (tangents of the float inputs → output tangents) and which inputs have a tangent. */
+export interface Linearization {
+  jaxpr: ClosedJaxpr;
+  /** One per primal input: false for integer inputs, which have no tangent input in the jaxpr. */
+  hasTangent: boolean[];
+  inAvals: ShapedArray[];
+}
+
 /**
  * Linearizes a flat function at `primals`: returns the primal outputs and the
  * linear jaxpr mapping input tangents to output tangents.
  */
-export function linearizeFlat(f: (...xs: Value[]) => Value[], primals: Value[], transform = "linearize"): [Value[], ClosedJaxpr] {
+export function linearizeFlat(f: (...xs: Value[]) => Value[], primals: Value[], transform = "linearize"): [Value[], Linearization] {
   const staging = new StagingTrace(currentTrace(), transform, true);
   const jvpTrace = new JVPTrace(staging, transform);
   const tangentsIn = primals.map((p) => (isFloat(p.dtype) ? staging.newArg(p.aval.strong()) : undefined));
@@ -39,30 +47,19 @@ export function linearizeFlat(f: (...xs: Value[]) => Value[], primals: Value[], 
       tangentsOut = unpacked.map((u) => u[1]);
     }),
   );
-  // the jaxpr's inputs are the tangents of the float inputs; integer inputs have none
   const jaxpr = staging.build(tangentsOut.map(instantiate));
-  return [primalsOut, withInputMask(jaxpr, tangentsIn.map((t) => t !== undefined), primals)];
+  return [primalsOut, { jaxpr, hasTangent: tangentsIn.map((t) => t !== undefined), inAvals: primals.map((p) => p.aval) }];
 }
-
-/** Remembers which primal inputs have a tangent input in the linear jaxpr. */
-function withInputMask(jaxpr: ClosedJaxpr, mask: boolean[], primals: Value[]): ClosedJaxpr {
-  linearInputs.set(jaxpr, { mask, avals: primals.map((p) => p.aval) });
-  return jaxpr;
-}
-const linearInputs = new WeakMap<ClosedJaxpr, { mask: boolean[]; avals: import("../trace/core.js").ShapedArray[] }>();
 
 /**
- * Transposes a linear jaxpr: given cotangents of its outputs, returns the
- * cotangents of its inputs (symbolic zeros where nothing flowed).
+ * Transposes a linearization: given cotangents of its outputs, returns one
+ * cotangent per primal input (symbolic zeros where nothing flowed, and for integer inputs).
  */
-export function backwardPass(closed: ClosedJaxpr, cotangents: MaybeZero[]): MaybeZero[] {
-  const { jaxpr, consts } = closed;
+export function backwardPass(lin: Linearization, cotangents: MaybeZero[]): MaybeZero[] {
+  const { jaxpr, consts } = lin.jaxpr;
   const perInvar = transposeJaxpr(jaxpr, consts, jaxpr.invars.map((v) => new UndefinedPrimal(v.aval)), cotangents);
-  const info = linearInputs.get(closed);
-  if (!info) return perInvar;
-  // expand back to one cotangent per primal input (integer inputs get zeros)
   let j = 0;
-  return info.mask.map((has, i) => (has ? perInvar[j++] : new Zero(info.avals[i])));
+  return lin.hasTangent.map((has, i) => (has ? perInvar[j++] : new Zero(lin.inAvals[i])));
 }
 
 /**
@@ -256,13 +253,10 @@ export function linearize<F extends Fn>(f: F, ...primals: Parameters<F>): [Retur
     return flattenArgs(outLeaves, "linearize output")[0];
   };
   const [outs, linear] = linearizeFlat(flatF, leaves, "linearize");
-  const info = linearInputs.get(linear)!;
   const fJvp = (...tangents: unknown[]) => {
     const [t] = flattenArgs(tangents, "linearize tangents");
-    const used = t.filter((_, i) => info.mask[i]);
-    const { evalJaxpr } = jaxprModule;
-    return rebuild(outTree!, evalJaxpr(linear.jaxpr, linear.consts, used));
+    const used = t.filter((_, i) => linear.hasTangent[i]);
+    return rebuild(outTree!, evalJaxpr(linear.jaxpr.jaxpr, linear.jaxpr.consts, used));
   };
   return [rebuild(outTree!, outs), fJvp as (...tangents: Parameters<F>) => ReturnType<F>];
 }
-import * as jaxprModule from "../trace/jaxpr.js";
