@@ -16,6 +16,12 @@ export class Array extends ArrayMethods {
   #disposed = false;
   /** Internal: an array shared by many computations (a jaxpr literal) that dispose() leaves alone. */
   persistent = false;
+  /**
+   * Internal: the value of a scalar constant jaxon made from a JS number (a
+   * weak operand, a literal), kept on the host so the constant can join an
+   * operation on another device without a readback.
+   */
+  hostScalar: number | undefined = undefined;
   constructor(
     readonly aval: ShapedArray,
     /** The device buffer; its type is the backend's own. */

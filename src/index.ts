@@ -23,7 +23,7 @@ export type { Jitted, JitOptions } from "./transforms/jit.js";
 export { jacfwd, jacrev, hessian } from "./transforms/jacobians.js";
 export { customJvp, customVjp, checkpoint } from "./transforms/custom.js";
 export { stopGradient } from "./lax/stop-gradient.js";
-export { init, defaultDevice, devicePut, memoryStats, compileStats } from "./devices.js";
+export { init, defaultDevice, devicePut, devicePutAsync, memoryStats, compileStats } from "./devices.js";
 /** fp-ts's `pipe` and `flow`: transformations compose by position, `pipe(loss, grad, jit)`. */
 export { pipe, flow } from "fp-ts/lib/function.js";
 export * as numpy from "./numpy/index.js";

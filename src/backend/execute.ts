@@ -5,12 +5,13 @@
  * wait for the garbage collector.
  */
 import { Array } from "../array.js";
-import { getBackend } from "./device.js";
+import type { Backend } from "./device.js";
+import { allocate } from "../dtype.js";
 import { Literal, type Atom, type Jaxpr, type Var } from "../trace/jaxpr.js";
 import type { Plan } from "./fuse.js";
 import { planJaxpr } from "./fuse.js";
 import { simplify } from "../trace/simplify.js";
-import { primitives, runLowered } from "../lax/primitive.js";
+import { deviceOf, onDevice, primitives, runLowered } from "../lax/primitive.js";
 import type { Lowering } from "./device.js";
 
 const plans = new WeakMap<Jaxpr, Plan>();
@@ -28,10 +29,15 @@ export function planFor(jaxpr: Jaxpr): Plan {
 
 export function executePlan(plan: Plan, args: Array[]): Array[] {
   const { jaxpr } = plan;
-  const backend = args[0]?.backend ?? getBackend();
+  const backend = deviceOf(args);
   const env = new Map<Var, Array>();
-  jaxpr.invars.forEach((v, i) => env.set(v, args[i]));
-  const read = (a: Atom): Array => (a instanceof Literal ? a.array : env.get(a)!);
+  const moved: Array[] = [];
+  jaxpr.invars.forEach((v, i) => {
+    const a = onDevice(args[i], backend);
+    if (a !== args[i]) moved.push(a);
+    env.set(v, a);
+  });
+  const read = (a: Atom): Array => (a instanceof Literal ? a.arrayOn(backend) : env.get(a)!);
   plan.steps.forEach((step, i) => {
     if (step.kind === "kernel") {
       const [buf] = backend.run(
@@ -62,11 +68,17 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
     }
   });
   // a literal output gets a fresh array: the caller owns what it receives and may dispose it
-  return jaxpr.outs.map((a) => (a instanceof Literal ? copyOf(a.array) : env.get(a)!));
+  const outs = jaxpr.outs.map((a) => (a instanceof Literal ? freshLiteral(a, backend) : env.get(a)!));
+  for (const m of moved) if (!outs.includes(m)) m.dispose();
+  return outs;
 }
 
-function copyOf(a: Array): Array {
-  return Array.fromTyped(a.dataSync().slice(), a.shape, a.dtype, a.weakType, a.backend);
+function freshLiteral(a: Literal, backend: Backend): Array {
+  const data = allocate(a.aval.dtype, 1);
+  data[0] = a.value;
+  const out = Array.fromTyped(data, [], a.aval.dtype, a.aval.weakType, backend);
+  out.hostScalar = data[0];
+  return out;
 }
 
 

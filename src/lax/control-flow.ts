@@ -24,7 +24,7 @@ import type { Array } from "../array.js";
 import type { ArrayLike } from "../array-methods.js";
 import type { DType } from "../dtype.js";
 import { isFloat, promoteTypes } from "../dtype.js";
-import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
+import { BackendError, DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import { fmtShape, shapeEq } from "../shape.js";
 import type { MaybeZero, Value } from "../trace/core.js";
 import { bind, currentTrace, ShapedArray, UndefinedPrimal, Zero } from "../trace/core.js";
@@ -76,6 +76,20 @@ function runCompiled(jaxpr: Jaxpr, args: Array[]): Array[] {
   return executePlan(plan, args).map((o, i) => {
     const a = plan.jaxpr.outs[i];
     return a instanceof Literal ? scalar(a.value, a.aval.dtype, a.aval.weakType) : o;
+  });
+}
+
+/**
+ * cond on a device that cannot be read synchronously: all branches run (they
+ * are pure, so only time is spent) and select_n picks each output, the index
+ * clamped as `cond` clamps it.
+ */
+function selectBranches(index: Array, ops: Array[], branches: Jaxpr[]): Array[] {
+  const outs = branches.map((b) => runCompiled(b, ops));
+  const which = clamp(0, convert(index, "int32"), branches.length - 1);
+  return outs[0].map((o, j) => {
+    const w = broadcastInDim(which, o.shape, []);
+    return selectN(w, ...outs.map((bo) => bo[j])) as Array;
   });
 }
 
@@ -297,6 +311,8 @@ export const condP = definePrimitive<CondParams>("cond", {
     throw new Error("cond is evaluated through its branches' jaxprs");
   },
   impl([index, ...ops], { branches }) {
+    // a GPU cannot hand the index to the host synchronously: every branch runs there and a select keeps one
+    if (!index.backend.syncReadable) return selectBranches(index, ops, branches);
     const i = Math.min(Math.max(index.dataSync()[0], 0), branches.length - 1);
     return runCompiled(branches[i], ops);
   },
@@ -469,6 +485,12 @@ export const whileP = definePrimitive<WhileParams>("while", {
       // reading the predicate needs a concrete value: impl only runs on concrete arrays
       const pred = runCompiled(p.cond, [...cc, ...carry]);
       temps.own(pred);
+      if (!pred[0].backend.syncReadable) {
+        throw new BackendError(
+          `lax.whileLoop: the ${pred[0].backend.name} device cannot hand the loop condition to the host synchronously; ` +
+            `use lax.foriLoop or lax.scan with a static trip count (they run on the device), or run the loop on the cpu with devicePut`,
+        );
+      }
       const running = pred[0].dataSync()[0];
       temps.release(pred, carry);
       if (!running) return carry;

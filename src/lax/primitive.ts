@@ -72,21 +72,52 @@ export function definePrimitive<P extends Params = Params>(name: string, def: Pr
 
 /** Runs a lowering on the device of the inputs; outputs are new Arrays on it. */
 export function runLowered(lowering: Lowering, args: Array[], outAvals: ShapedArray[]): Array[] {
-  const backend = args.length ? args[0].backend : getBackend();
-  for (const a of args) {
-    if (a.backend !== backend) {
-      throw new BackendError(
-        `an operation mixes arrays on ${backend.name} and ${a.backend.name}; move one with devicePut(x, "${backend.name}") first`,
-      );
-    }
-  }
+  const backend = deviceOf(args);
+  const moved: Array[] = [];
+  const ins = args.map((a) => {
+    if (a.backend === backend) return a;
+    const m = onDevice(a, backend);
+    moved.push(m);
+    return m;
+  });
   const bufs = backend.run(
     lowering,
-    args.map((a) => a.buffer),
-    args.map((a) => a.aval),
+    ins.map((a) => a.buffer),
+    ins.map((a) => a.aval),
     outAvals,
   );
+  for (const m of moved) m.dispose();
   return bufs.map((b, i) => new Array(outAvals[i], b, backend));
+}
+
+/**
+ * The device an operation on these arrays runs on: that of its first operand
+ * that is not a scalar constant (constants jaxon made from JS numbers follow
+ * the data); with only constants, the first one's.
+ */
+export function deviceOf(args: readonly Array[]) {
+  const data = args.find((a) => a.hostScalar === undefined) ?? args[0];
+  return data ? data.backend : getBackend();
+}
+
+/**
+ * An operand on `backend`: a scalar constant is uploaded from its host value
+ * (a new array the caller disposes); any other array on another device is an
+ * error that names the fix: moving data between devices is never silent.
+ */
+export function onDevice(a: Array, backend: ReturnType<typeof getBackend>): Array {
+  if (a.backend === backend) return a;
+  if (a.hostScalar === undefined) {
+    throw new BackendError(
+      `an operation mixes arrays on ${backend.name} and ${a.backend.name} (shape ${JSON.stringify(a.shape)}); ` +
+        `move one with devicePut(x, "${backend.name}") first`,
+    );
+  }
+  const data = new (storageFor(a.dtype))(1);
+  data[0] = a.hostScalar;
+  const m = Array.fromTyped(data, [], a.dtype, a.weakType, backend);
+  m.hostScalar = a.hostScalar;
+  return m;
 }
 
 // ---- values and symbolic zeros ---------------------------------------------
@@ -95,7 +126,9 @@ export function runLowered(lowering: Lowering, args: Array[], outAvals: ShapedAr
 export function scalar(value: number, dtype: DType, weakType = false): Array {
   const data = new (storageFor(dtype))(1);
   data[0] = value;
-  return Array.fromTyped(data, [], dtype, weakType);
+  const a = Array.fromTyped(data, [], dtype, weakType);
+  a.hostScalar = data[0];
+  return a;
 }
 function storageFor(dtype: DType) {
   return { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint32: Uint32Array, bool: Uint8Array }[dtype];

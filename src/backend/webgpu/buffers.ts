@@ -1,0 +1,227 @@
+/// <reference types="@webgpu/types" />
+/**
+ * WebGPU buffers: a pool by size class (powers of two), readback through
+ * pooled staging buffers, and the garbage collector made to see device memory.
+ *
+ * Every storage buffer is a `Slot` (the GPUBuffer itself, reused from the
+ * pool) wrapped in a `GpuBuffer` owned by one or more Arrays (a reshape's
+ * alias adds an owner). A wrapper goes back to the pool when its owners
+ * release it (`dispose`, and every intermediate of a jitted call), or when
+ * the garbage collector finds it unreachable (a FinalizationRegistry).
+ *
+ * Why the collector needs help (DESIGN.md §2): an Array is a small JS object
+ * and V8 does not see the megabytes behind it, and a FinalizationRegistry
+ * callback runs only when the event loop turns — never inside a synchronous
+ * training loop. In Node, jaxon therefore makes its own registry in a fresh
+ * V8 context where `gc()` and `FinalizationRegistry#cleanupSome` exist
+ * (two V8 flags set at `init()`); when the live bytes pass a bound, it collects
+ * and returns the dead buffers to the pool at once, synchronously. The bound
+ * then doubles past what is really live, so a program that needs more memory
+ * pays a collection only each time its footprint doubles. Browsers have
+ * neither hook: there the registry's callbacks run whenever the page yields,
+ * which every real training loop does (`await` of a readback, or a frame).
+ */
+import type { DType, TypedArray } from "../../dtype.js";
+import { DTypeError } from "../../errors.js";
+import { checkErrors, copyEncoder, device, flush, touch, usedByPending } from "./context.js";
+
+export interface Slot {
+  readonly buffer: GPUBuffer;
+  /** Capacity in bytes (its size class). */
+  readonly bytes: number;
+  /** The encoder generation that last used it. */
+  lastUse: number;
+}
+
+export class GpuBuffer {
+  /** Owners that must release it before its slot is free. */
+  refs = 1;
+  constructor(readonly slot: Slot) {}
+  get buffer(): GPUBuffer {
+    return this.slot.buffer;
+  }
+}
+
+const MIN_BYTES = 16;
+const freeSlots = new Map<number, Slot[]>();
+let liveBuffers = 0;
+let liveBytes = 0;
+let pooledBytes = 0;
+/** Pooled bytes past which released slots are destroyed instead of kept. */
+const POOL_CAP = 512 * 1024 * 1024;
+
+/** The bound on live bytes that triggers a synchronous collection (Node only). */
+const GC_FLOOR = 128 * 1024 * 1024;
+let gcBound = GC_FLOOR;
+
+type Registry = FinalizationRegistry<Slot> & { cleanupSome?: () => void };
+let registry: Registry = new FinalizationRegistry<Slot>((slot) => returnSlot(slot));
+let collect: (() => void) | null = null;
+
+/**
+ * Installs the synchronous collection hooks where the engine allows it (Node).
+ * Called by `init()` before any buffer exists.
+ */
+export async function installCollector(): Promise<void> {
+  if (collect || typeof process === "undefined" || !process.versions?.node) return;
+  try {
+    const v8 = await import("node:v8");
+    const vm = await import("node:vm");
+    v8.setFlagsFromString("--expose-gc");
+    v8.setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
+    const context = vm.createContext({});
+    const gc = vm.runInContext("gc", context) as () => void;
+    const make = vm.runInContext("(cb) => new FinalizationRegistry(cb)", context) as (cb: (s: Slot) => void) => Registry;
+    const r = make((slot) => returnSlot(slot));
+    if (typeof gc !== "function" || typeof r.cleanupSome !== "function") return;
+    registry = r;
+    collect = () => {
+      gc();
+      r.cleanupSome!();
+    };
+  } catch {
+    // an engine without these flags: the registry's callbacks still run when the loop yields
+  }
+}
+
+function sizeClass(bytes: number): number {
+  return Math.max(MIN_BYTES, 2 ** Math.ceil(Math.log2(Math.max(bytes, 1))));
+}
+
+function returnSlot(slot: Slot) {
+  liveBuffers--;
+  liveBytes -= slot.bytes;
+  if (pooledBytes + slot.bytes > POOL_CAP) {
+    // ordered after every pending use by the queue
+    slot.buffer.destroy();
+    return;
+  }
+  pooledBytes += slot.bytes;
+  let list = freeSlots.get(slot.bytes);
+  if (!list) freeSlots.set(slot.bytes, (list = []));
+  list.push(slot);
+}
+
+/** A storage buffer of at least `bytes` bytes, from the pool when one is free. */
+export function allocBytes(bytes: number): GpuBuffer {
+  const size = sizeClass(bytes);
+  if (collect && liveBytes + size > gcBound) {
+    collect();
+    gcBound = Math.max(GC_FLOOR, 2 * (liveBytes + size));
+  }
+  let slot = freeSlots.get(size)?.pop();
+  if (slot) pooledBytes -= size;
+  else {
+    const buffer = device().createBuffer({
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    slot = { buffer, bytes: size, lastUse: 0 };
+  }
+  liveBuffers++;
+  liveBytes += size;
+  const b = new GpuBuffer(slot);
+  registry.register(b, slot, b);
+  return b;
+}
+
+/** Bytes per element on the GPU: bool is stored as u32 (WGSL has no 1-byte storage). */
+export function gpuItemSize(dtype: DType): number {
+  if (dtype === "float64") throw float64Error("an operation");
+  return 4;
+}
+
+export function float64Error(op: string): DTypeError {
+  return new DTypeError(
+    `${op}: float64 is not supported on webgpu (WGSL has no 64-bit floats); ` +
+      `run float64 work on the CPU: devicePut(x, "cpu"), or use float32`,
+  );
+}
+
+export function alloc(dtype: DType, size: number): GpuBuffer {
+  return allocBytes(size * gpuItemSize(dtype));
+}
+
+export function retain(b: GpuBuffer): void {
+  b.refs++;
+}
+
+export function release(b: GpuBuffer): void {
+  if (b.refs <= 0) return;
+  if (--b.refs === 0) {
+    registry.unregister(b);
+    returnSlot(b.slot);
+  }
+}
+
+/** Copies host data into a new buffer. */
+export function upload(data: TypedArray, dtype: DType): GpuBuffer {
+  if (dtype === "float64") throw float64Error("upload");
+  const out = alloc(dtype, data.length);
+  // queue.writeBuffer runs before commands still being recorded: submit those first if they use this slot
+  if (usedByPending(out)) flush();
+  const words = dtype === "bool" ? Uint32Array.from(data) : data;
+  if (words.byteLength > 0) device().queue.writeBuffer(out.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
+  return out;
+}
+
+// ---- readback -------------------------------------------------------------------------
+
+const freeStaging = new Map<number, GPUBuffer[]>();
+
+/** Reads `size` elements back to the host (the pending work is submitted first). */
+export async function read(b: GpuBuffer, dtype: DType, size: number): Promise<TypedArray> {
+  const bytes = size * gpuItemSize(dtype);
+  const cls = sizeClass(bytes);
+  const staging =
+    freeStaging.get(cls)?.pop() ?? device().createBuffer({ size: cls, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  // a temporary owner, so a dispose() while the copy is pending cannot recycle the source
+  retain(b);
+  touch(b);
+  if (bytes > 0) copyEncoder().copyBufferToBuffer(b.buffer, 0, staging, 0, bytes);
+  flush();
+  release(b);
+  try {
+    await staging.mapAsync(GPUMapMode.READ, 0, cls);
+    const raw = staging.getMappedRange(0, cls).slice(0, bytes);
+    staging.unmap();
+    await checkErrors();
+    return hostArray(raw, dtype);
+  } finally {
+    if (staging.mapState === "unmapped") {
+      let list = freeStaging.get(cls);
+      if (!list) freeStaging.set(cls, (list = []));
+      list.push(staging);
+    }
+  }
+}
+
+function hostArray(raw: ArrayBuffer, dtype: DType): TypedArray {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(raw);
+    case "int32":
+      return new Int32Array(raw);
+    case "uint32":
+      return new Uint32Array(raw);
+    case "bool":
+      return Uint8Array.from(new Uint32Array(raw), (v) => (v ? 1 : 0));
+    default:
+      throw float64Error("read");
+  }
+}
+
+/** Live and pooled device memory, as `memoryStats("webgpu")` reports it. */
+export function gpuMemoryStats(): { liveBuffers: number; liveBytes: number; pooledBytes: number } {
+  return { liveBuffers, liveBytes, pooledBytes };
+}
+
+/** Forgets every pooled buffer (a new device). */
+export function resetPool(): void {
+  freeSlots.clear();
+  freeStaging.clear();
+  liveBuffers = 0;
+  liveBytes = 0;
+  pooledBytes = 0;
+  gcBound = GC_FLOOR;
+}

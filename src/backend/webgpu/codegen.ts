@@ -1,0 +1,470 @@
+/**
+ * Kernel → WGSL. The same kernel IR the CPU compiles (`../kernel.ts`): the
+ * loop point's value is one WGSL function of the loop indices (the fused
+ * expression over the inputs' affine views, every constant and stride baked
+ * into the source), and `main` decides how threads cover the loop space:
+ *
+ * - no reduction: one thread per output element;
+ * - a reduction with many outputs or a short reduced extent: one thread per
+ *   output, looping over the reduced axes;
+ * - a long reduction into few outputs: a workgroup per output, its threads
+ *   striding over the reduced extent and combining in shared memory as a
+ *   tree; when the extent is very long it is cut into chunks reduced by
+ *   separate workgroups into partials, and a second kernel combines those.
+ *
+ * Only numbers and names made here go into the source.
+ */
+import type { DType } from "../../dtype.js";
+import { sizeOf } from "../../shape.js";
+import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../kernel.js";
+import { float64Error } from "./buffers.js";
+import { grid } from "./context.js";
+import { helperSource } from "./wgsl-math.js";
+
+export const WORKGROUP = 256;
+
+/** A compiled kernel: one or two passes, each a WGSL source and a grid of workgroups. */
+export interface CompiledKernel {
+  passes: { wgsl: string; workgroups: [number, number]; /** elements of the partials buffer this pass writes, when not the output */ partials?: number }[];
+  partialsDType?: DType;
+}
+
+/** The WGSL type of a dtype in storage (bool is stored as u32). */
+export function storageType(d: DType): string {
+  switch (d) {
+    case "float32":
+      return "f32";
+    case "int32":
+      return "i32";
+    case "uint32":
+    case "bool":
+      return "u32";
+    default:
+      throw float64Error("a webgpu kernel");
+  }
+}
+
+/** The WGSL type of a value in registers. */
+function valueType(d: DType): string {
+  return d === "bool" ? "bool" : storageType(d);
+}
+
+export function literal(value: number, dtype: DType): string {
+  switch (dtype) {
+    case "bool":
+      return value ? "true" : "false";
+    case "int32":
+      return value === -2147483648 ? "bitcast<i32>(0x80000000u)" : `i32(${value | 0})`;
+    case "uint32":
+      return `${value >>> 0}u`;
+    default: {
+      const f = Math.fround(value);
+      // integers and short decimals read as themselves; anything else by its exact bits
+      if (Number.isInteger(f) && Math.abs(f) < 2 ** 24 && !Object.is(f, -0)) return `f32(${f})`;
+      const bits = new Uint32Array(new Float32Array([f]).buffer)[0];
+      return `bitcast<f32>(0x${bits.toString(16)}u)`;
+    }
+  }
+}
+
+const isF = (d: DType) => d === "float32";
+
+/** Accumulates `let` statements and the helpers they call. */
+class Emitter {
+  lines: string[] = [];
+  helpers = new Set<string>();
+  private n = 0;
+  private memo = new Map<string, string>();
+  constructor(private readonly load: (input: number, dtype: DType) => string, private readonly index: (axis: number) => string) {}
+
+  call(name: string, ...args: string[]): string {
+    this.helpers.add(name);
+    return `${name}(${args.join(", ")})`;
+  }
+
+  /** Binds a value to a new name; equal subexpressions share one name. */
+  bind(code: string, dtype: DType): string {
+    const key = `${dtype}:${code}`;
+    const hit = this.memo.get(key);
+    if (hit) return hit;
+    const name = `t${this.n++}`;
+    this.lines.push(`let ${name}: ${valueType(dtype)} = ${code};`);
+    this.memo.set(key, name);
+    return name;
+  }
+
+  expr(e: Expr): string {
+    switch (e.kind) {
+      case "input":
+        return this.bind(this.load(e.input, e.dtype), e.dtype);
+      case "const":
+        return literal(e.value, e.dtype);
+      case "index":
+        return this.bind(castFrom(this.index(e.axis), "int32", e.dtype, this), e.dtype);
+      case "unary":
+        return this.bind(this.unary(e.op, this.expr(e.arg), e.arg.dtype, e.dtype), e.dtype);
+      case "binary":
+        return this.bind(this.binary(e.op, this.expr(e.lhs), this.expr(e.rhs), e.lhs.dtype, e.dtype), e.dtype);
+      case "cast":
+        return this.bind(castFrom(this.expr(e.arg), e.arg.dtype, e.dtype, this), e.dtype);
+      case "ipow": {
+        const fn = isF(e.dtype) ? "j_ipow_f32" : e.dtype === "uint32" ? "j_ipow_u32" : "j_ipow_i32";
+        return this.bind(this.call(fn, this.expr(e.arg), `${e.exponent | 0}`), e.dtype);
+      }
+      case "select": {
+        const w = this.expr(e.which);
+        const cases = e.cases.map((c) => this.expr(c));
+        if (e.which.dtype === "bool") return this.bind(`select(${cases[0]}, ${cases[1] ?? cases[0]}, ${w})`, e.dtype);
+        let code = cases[cases.length - 1];
+        const idx = e.which.dtype === "uint32" ? (i: number) => `${i}u` : (i: number) => `${i}`;
+        for (let i = cases.length - 2; i >= 0; i--) code = `select(${code}, ${cases[i]}, ${w} == ${idx(i)})`;
+        return this.bind(code, e.dtype);
+      }
+    }
+  }
+
+  private unary(op: UnaryOp, a: string, argDtype: DType, dtype: DType): string {
+    if (isF(argDtype)) {
+      switch (op) {
+        case "neg":
+          return `-${a}`;
+        case "sign":
+          return `sign(${a})`;
+        case "floor":
+        case "ceil":
+        case "abs":
+        case "exp":
+        case "exp2":
+        case "log":
+        case "sin":
+        case "cos":
+        case "tan":
+        case "asin":
+        case "acos":
+        case "atan":
+        case "sinh":
+        case "cosh":
+        case "asinh":
+        case "acosh":
+        case "atanh":
+        case "sqrt":
+          return `${op}(${a})`;
+        case "round":
+          return this.call("j_round", a);
+        case "log1p":
+          return this.call("j_log1p", a);
+        case "expm1":
+          return this.call("j_expm1", a);
+        case "tanh":
+          return this.call("j_tanh", a);
+        case "logistic":
+          return `(1.0 / (1.0 + exp(-${a})))`;
+        case "rsqrt":
+          return `inverseSqrt(${a})`;
+        case "cbrt":
+          return this.call("j_cbrt", a);
+        case "erf":
+          return this.call("j_erf", a);
+        case "erf_inv":
+          return this.call("j_erfinv", a);
+        case "is_finite":
+          return this.call("j_isfinite", a);
+        case "not":
+          return `(${a} == 0.0)`;
+        case "reciprocal":
+          return `(1.0 / ${a})`;
+        case "square":
+          return `(${a} * ${a})`;
+      }
+    }
+    switch (op) {
+      case "neg":
+        return argDtype === "uint32" ? `(0u - ${a})` : `-${a}`;
+      case "abs":
+        return argDtype === "uint32" ? a : `abs(${a})`;
+      case "sign":
+        return argDtype === "uint32" ? `select(0u, 1u, ${a} > 0u)` : `sign(${a})`;
+      case "not":
+        return argDtype === "bool" ? `!${a}` : `~${a}`;
+      case "square":
+        return `(${a} * ${a})`;
+      case "floor":
+      case "ceil":
+      case "round":
+        return a;
+      case "is_finite":
+        return "true";
+      default:
+        // a float function of an integer: compute in f32
+        return this.unary(op, castFrom(a, argDtype, "float32", this), "float32", dtype);
+    }
+  }
+
+  private binary(op: BinaryOp, a: string, b: string, argDtype: DType, dtype: DType): string {
+    const f = isF(argDtype);
+    const bool = argDtype === "bool";
+    switch (op) {
+      case "add":
+        return bool ? `(${a} || ${b})` : `(${a} + ${b})`;
+      case "sub":
+        return bool ? `(${a} != ${b})` : `(${a} - ${b})`;
+      case "mul":
+        return bool ? `(${a} && ${b})` : `(${a} * ${b})`;
+      case "div":
+        return f ? `(${a} / ${b})` : this.call(argDtype === "uint32" ? "j_idiv_u32" : "j_idiv_i32", a, b);
+      case "rem":
+        return f ? `(${a} % ${b})` : this.call(argDtype === "uint32" ? "j_irem_u32" : "j_irem_i32", a, b);
+      case "pow":
+        if (f) return this.call("j_pow", a, b);
+        return this.call(argDtype === "uint32" ? "j_ipow_u32" : "j_ipow_i32", a, argDtype === "uint32" ? `i32(${b})` : b);
+      case "max":
+        return f ? this.call("j_fmax", a, b) : bool ? `(${a} || ${b})` : `max(${a}, ${b})`;
+      case "min":
+        return f ? this.call("j_fmin", a, b) : bool ? `(${a} && ${b})` : `min(${a}, ${b})`;
+      case "atan2":
+        return `atan2(${a}, ${b})`;
+      case "nextafter":
+        return this.call("j_nextafter", a, b);
+      case "eq":
+        return `(${a} == ${b})`;
+      case "ne":
+        return `(${a} != ${b})`;
+      case "lt":
+        return `(${a} < ${b})`;
+      case "le":
+        return `(${a} <= ${b})`;
+      case "gt":
+        return `(${a} > ${b})`;
+      case "ge":
+        return `(${a} >= ${b})`;
+      case "and":
+        return bool ? `(${a} && ${b})` : `(${a} & ${b})`;
+      case "or":
+        return bool ? `(${a} || ${b})` : `(${a} | ${b})`;
+      case "xor":
+        return bool ? `(${a} != ${b})` : `(${a} ^ ${b})`;
+      case "shl":
+        return `(${a} << (u32(${b}) & 31u))`;
+      case "shr":
+        return `(${a} >> (u32(${b}) & 31u))`;
+    }
+    void dtype;
+  }
+}
+
+function castFrom(a: string, from: DType, to: DType, em: Emitter): string {
+  if (from === to) return a;
+  if (to === "bool") return from === "float32" ? `(${a} != 0.0)` : from === "int32" ? `(${a} != 0)` : `(${a} != 0u)`;
+  if (from === "bool") return `select(${literal(0, to)}, ${literal(1, to)}, ${a})`;
+  if (to === "float32") return `f32(${a})`;
+  if (from === "float32") return em.call(to === "int32" ? "j_to_i32" : "j_to_u32", a);
+  return `bitcast<${storageType(to)}>(${a})`;
+}
+
+function loadCode(input: number, dtype: DType, index: string): string {
+  return dtype === "bool" ? `(in${input}[${index}] != 0u)` : `in${input}[${index}]`;
+}
+
+function storeCode(v: string, dtype: DType): string {
+  return dtype === "bool" ? `select(0u, 1u, ${v})` : v;
+}
+
+/** Σ i_k · s_k + offset as WGSL, skipping zero strides. */
+function affine(offset: number, strides: readonly number[], names: (k: number) => string): string {
+  const terms: string[] = [];
+  strides.forEach((s, k) => {
+    if (s === 0) return;
+    terms.push(s === 1 ? names(k) : `${names(k)} * ${s}`);
+  });
+  if (offset !== 0 || terms.length === 0) terms.push(String(offset));
+  return terms.join(" + ");
+}
+
+function bindings(k: Kernel, outType: string): string {
+  const lines = [`@group(0) @binding(0) var<storage, read_write> out: array<${outType}>;`];
+  k.inputs.forEach((inp, i) => lines.push(`@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${storageType(inp.dtype)}>;`));
+  return lines.join("\n");
+}
+
+/** `fn point(i0, …) -> T`: the kernel's expression at one loop point. */
+function pointFunction(k: Kernel): { src: string; helpers: Set<string> } {
+  const nd = k.loopShape.length;
+  const idx = (a: number) => `i${a}`;
+  const em = new Emitter(
+    (input, dtype) => loadCode(input, dtype, affine(k.inputs[input].view.offset, k.inputs[input].view.strides, idx)),
+    idx,
+  );
+  const result = em.expr(k.expr);
+  const params = Array.from({ length: nd }, (_, a) => `i${a}: i32`).join(", ");
+  const src = `fn point(${params}) -> ${valueType(k.expr.dtype)} {\n  ${em.lines.join("\n  ")}\n  return ${result};\n}`;
+  return { src, helpers: em.helpers };
+}
+
+/** Statements that split the flat index `flat` over `dims`, naming axis k `name(k)`. */
+export function unflatten(flat: string, dims: readonly number[], name: (k: number) => string): string {
+  if (dims.length === 0) return "";
+  if (dims.length === 1) return `let ${name(0)} = ${flat};`;
+  const rest = `${flat}_rest`;
+  const lines = [`var ${rest} = ${flat};`];
+  for (let k = dims.length - 1; k > 0; k--) lines.push(`let ${name(k)} = ${rest} % ${dims[k]}; ${rest} = ${rest} / ${dims[k]};`);
+  lines.push(`let ${name(0)} = ${rest};`);
+  return lines.join(" ");
+}
+
+// ---- reductions: how values combine ---------------------------------------------------
+
+/** Reductions accumulate bools as u32 0/1 (or = max, and = min). */
+function accType(d: DType): string {
+  return storageType(d);
+}
+function identity(op: ReduceOp, d: DType): string {
+  const boolOp = d === "bool";
+  if (op === "sum") return boolOp ? "0u" : literal(0, d);
+  if (op === "prod") return boolOp ? "1u" : literal(1, d);
+  const max = op === "max";
+  switch (d) {
+    case "float32":
+      return max ? "bitcast<f32>(0xff800000u)" : "bitcast<f32>(0x7f800000u)";
+    case "int32":
+      return max ? "bitcast<i32>(0x80000000u)" : "i32(2147483647)";
+    case "uint32":
+      return max ? "0u" : "0xffffffffu";
+    default:
+      return max ? "0u" : "1u";
+  }
+}
+function combine(op: ReduceOp, d: DType, a: string, b: string, helpers: Set<string>): string {
+  if (d === "bool") return op === "sum" || op === "max" ? `max(${a}, ${b})` : `min(${a}, ${b})`;
+  switch (op) {
+    case "sum":
+      return `(${a} + ${b})`;
+    case "prod":
+      return `(${a} * ${b})`;
+    default:
+      if (d === "float32") {
+        const fn = op === "max" ? "j_fmax" : "j_fmin";
+        helpers.add(fn);
+        return `${fn}(${a}, ${b})`;
+      }
+      return `${op}(${a}, ${b})`;
+  }
+}
+const asAcc = (v: string, d: DType) => (d === "bool" ? `select(0u, 1u, ${v})` : v);
+
+// ---- the kernels ----------------------------------------------------------------------
+
+const compiled = new Map<string, CompiledKernel>();
+
+export function compileKernel(k: Kernel, key: string): CompiledKernel {
+  let c = compiled.get(key);
+  if (!c) {
+    c = k.reduce ? reduction(k) : elementwise(k);
+    if (compiled.size > 8192) compiled.clear();
+    compiled.set(key, c);
+  }
+  return c;
+}
+
+function elementwise(k: Kernel): CompiledKernel {
+  const n = sizeOf(k.loopShape);
+  const groups = Math.ceil(n / WORKGROUP);
+  const [gx, gy] = grid(groups);
+  const point = pointFunction(k);
+  const nd = k.loopShape.length;
+  const args = Array.from({ length: nd }, (_, a) => `i${a}`).join(", ");
+  const wgsl = `${bindings(k, storageType(k.dtype))}
+${helperSource(point.helpers)}
+${point.src}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let o = i32((wid.y * ${gx}u + wid.x) * ${WORKGROUP}u + lid);
+  if (o >= ${n}) { return; }
+  ${unflatten("o", k.loopShape, (a) => `i${a}`)}
+  out[o] = ${storeCode(`point(${args})`, k.dtype)};
+}`;
+  return { passes: [{ wgsl, workgroups: [gx, gy] }] };
+}
+
+/** Outputs past which one thread per output keeps the GPU busy without shared-memory trees. */
+const MANY_OUTPUTS = 2048;
+/** Reduced extents each workgroup takes at most before the reduction splits in two passes. */
+const CHUNK = 16384;
+
+function reduction(k: Kernel): CompiledKernel {
+  const { op, axes } = k.reduce!;
+  const nd = k.loopShape.length;
+  const outDims = k.loopShape.slice(0, nd - axes);
+  const redDims = k.loopShape.slice(nd - axes);
+  const outSize = sizeOf(outDims);
+  const R = sizeOf(redDims);
+  const d = k.dtype;
+  const point = pointFunction(k);
+  const helpers = new Set(point.helpers);
+  const args = Array.from({ length: nd }, (_, a) => `i${a}`).join(", ");
+  const outName = (a: number) => `i${a}`;
+  const redName = (a: number) => `i${nd - axes + a}`;
+  const value = asAcc(`point(${args})`, d);
+  const acc = accType(d);
+
+  if (outSize >= MANY_OUTPUTS || R <= 64) {
+    const [gx, gy] = grid(Math.ceil(outSize / WORKGROUP));
+    const body = `${bindings(k, acc)}
+__HELPERS__
+${point.src}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let o = i32((wid.y * ${gx}u + wid.x) * ${WORKGROUP}u + lid);
+  if (o >= ${outSize}) { return; }
+  ${unflatten("o", outDims, outName)}
+  var acc: ${acc} = ${identity(op, d)};
+  for (var r = 0; r < ${R}; r++) {
+    ${unflatten("r", redDims, redName)}
+    acc = ${combine(op, d, "acc", value, helpers)};
+  }
+  out[o] = acc;
+}`;
+    return { passes: [{ wgsl: body.replace("__HELPERS__", helperSource(helpers)), workgroups: [gx, gy] }] };
+  }
+
+  const chunks = R > CHUNK ? Math.min(Math.ceil(R / CHUNK), 1024) : 1;
+  const chunkLen = Math.ceil(R / chunks);
+  const [gx, gy] = grid(outSize * chunks);
+  const tree = combine(op, d, "part[lid]", "part[lid + s]", helpers);
+  const body = `${bindings(k, acc)}
+var<workgroup> part: array<${acc}, ${WORKGROUP}>;
+__HELPERS__
+${point.src}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let g = i32(wid.y * ${gx}u + wid.x);
+  let o = g / ${chunks};
+  let c = g % ${chunks};
+  if (o >= ${outSize}) { return; }
+  ${unflatten("o", outDims, outName)}
+  let r1 = min(${R}, (c + 1) * ${chunkLen});
+  var acc: ${acc} = ${identity(op, d)};
+  for (var r = c * ${chunkLen} + i32(lid); r < r1; r += ${WORKGROUP}) {
+    ${unflatten("r", redDims, redName)}
+    acc = ${combine(op, d, "acc", value, helpers)};
+  }
+  part[lid] = acc;
+  workgroupBarrier();
+  for (var s = ${WORKGROUP / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { part[lid] = ${tree}; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { out[g] = part[0]; }
+}`;
+  const first = { wgsl: body.replace("__HELPERS__", helperSource(helpers)), workgroups: [gx, gy] as [number, number] };
+  if (chunks === 1) return { passes: [first] };
+  // the partials [outSize, chunks] reduce along their last axis (bools stay u32 0/1 and combine as max/min)
+  const partialsDType: DType = d;
+  const second = reduction({
+    loopShape: [outSize, chunks],
+    inputs: [{ dtype: partialsDType, view: { strides: [chunks, 1], offset: 0 } }],
+    expr: { kind: "input", input: 0, dtype: partialsDType },
+    reduce: { op: op === "prod" ? "prod" : op, axes: 1 },
+    dtype: d,
+  });
+  return { passes: [{ ...first, partials: outSize * chunks }, ...second.passes], partialsDType };
+}

@@ -1,0 +1,2 @@
+import { defineRoutines } from "./routines.js";
+defineRoutines({});

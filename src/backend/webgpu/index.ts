@@ -1,0 +1,77 @@
+/**
+ * The WebGPU backend: buffers are pooled GPUBuffers (`buffers.ts`); kernels
+ * compile to WGSL (`codegen.ts`), cached per kernel; routines are hand-written
+ * WGSL (`routines.ts` and its families). Nothing here reads synchronously:
+ * results come back through `await x.data()`.
+ */
+import type { DType, TypedArray } from "../../dtype.js";
+import { sizeOf } from "../../shape.js";
+import type { Backend, BufferType, Lowering } from "../device.js";
+import { kernelKey } from "../kernel.js";
+import { BackendError } from "../../errors.js";
+import type { GpuBuffer } from "./buffers.js";
+import { alloc, float64Error, read, release, retain, upload } from "./buffers.js";
+import { compileKernel } from "./codegen.js";
+import { dispatch } from "./context.js";
+import { webgpuRoutines } from "./routines.js";
+import "./matmul.js";
+import "./sort.js";
+import "./index-routines.js";
+
+let kernelCount = 0;
+const seenKernels = new Set<string>();
+
+/** WGSL kernels compiled so far (for compileStats). */
+export function webgpuCompileCount(): number {
+  return kernelCount;
+}
+
+export const webgpuBackend: Backend<GpuBuffer> = {
+  name: "webgpu",
+  syncReadable: false,
+  upload: (data: TypedArray, dtype: DType) => upload(data, dtype),
+  readSync: () => {
+    throw new BackendError("dataSync(): the webgpu device cannot be read synchronously; use `await x.data()`");
+  },
+  read: (buf: GpuBuffer, dtype: DType, size: number) => read(buf, dtype, size),
+  dispose: (buf: GpuBuffer) => release(buf),
+  run(lowering: Lowering, inputs: GpuBuffer[], inTypes: BufferType[], outTypes: BufferType[]): GpuBuffer[] {
+    for (const t of [...inTypes, ...outTypes]) if (t.dtype === "float64") throw float64Error("webgpu");
+    switch (lowering.kind) {
+      case "alias":
+        retain(inputs[lowering.input]);
+        return [inputs[lowering.input]];
+      case "kernel":
+        return [runKernel(lowering.kernel, inputs, outTypes[0])];
+      case "routine": {
+        const routine = webgpuRoutines[lowering.routine];
+        if (!routine) throw new BackendError(`webgpu backend: no routine ${lowering.routine}`);
+        const outs = routine(inputs, inTypes, outTypes, lowering.params);
+        for (const o of outs) if (inputs.includes(o)) retain(o);
+        return outs;
+      }
+    }
+  },
+};
+
+function runKernel(kernel: Parameters<typeof compileKernel>[0], inputs: GpuBuffer[], outType: BufferType): GpuBuffer {
+  const size = sizeOf(outType.shape);
+  const out = alloc(outType.dtype, size);
+  if (size === 0) return out;
+  const key = kernelKey(kernel);
+  if (!seenKernels.has(key)) {
+    seenKernels.add(key);
+    kernelCount++;
+  }
+  const compiled = compileKernel(kernel, key);
+  let src = inputs;
+  compiled.passes.forEach((pass, i) => {
+    const last = i === compiled.passes.length - 1;
+    const target = last ? out : alloc(compiled.partialsDType!, pass.partials!);
+    dispatch({ wgsl: pass.wgsl, buffers: [target, ...src], workgroups: pass.workgroups });
+    // partials are released once recorded: the queue runs the next pass before any reuse
+    if (src !== inputs) for (const b of src) release(b);
+    src = [target];
+  });
+  return out;
+}
