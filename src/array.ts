@@ -17,9 +17,10 @@ export class Array extends ArrayMethods {
   /** Internal: an array shared by many computations (a jaxpr literal) that dispose() leaves alone. */
   persistent = false;
   /**
-   * Internal: the value of a scalar constant jaxon made from a JS number (a
-   * weak operand, a literal), kept on the host so the constant can join an
-   * operation on another device without a readback.
+   * Internal: for a constant jaxon made itself (a JS number operand, a
+   * literal, zeros broadcast by a transformation), the value of every
+   * element, kept on the host so the constant can join an operation on
+   * another device without a readback.
    */
   hostScalar: number | undefined = undefined;
   constructor(

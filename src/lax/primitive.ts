@@ -62,13 +62,19 @@ export function definePrimitive<P extends Params = Params>(name: string, def: Pr
       if (signatures.size > 4096) signatures.clear();
       signatures.set(key, sig);
     }
-    return runLowered(sig.lowering, args, sig.outAvals);
+    const outs = runLowered(sig.lowering, args, sig.outAvals);
+    // a broadcast or reshape of a constant is still one value everywhere (the zeros a
+    // transformation makes): it keeps its host value, so it too can follow the data's device
+    if (splatPreserving.has(name) && args.length === 1 && args[0].hostScalar !== undefined) outs[0].hostScalar = args[0].hostScalar;
+    return outs;
   };
   const prim = new Primitive<P>(name, { ...def, impl, evaluate });
   if (primitives.has(name)) throw new Error(`primitive ${name} defined twice`);
   primitives.set(name, { prim: prim as unknown as Primitive, def });
   return prim;
 }
+
+const splatPreserving = new Set(["broadcast_in_dim", "reshape", "expand_dims", "squeeze"]);
 
 /** Runs a lowering on the device of the inputs; outputs are new Arrays on it. */
 export function runLowered(lowering: Lowering, args: Array[], outAvals: ShapedArray[]): Array[] {
@@ -101,7 +107,7 @@ export function deviceOf(args: readonly Array[]) {
 }
 
 /**
- * An operand on `backend`: a scalar constant is uploaded from its host value
+ * An operand on `backend`: a constant (every element one value jaxon knows on the host) is uploaded from its host value
  * (a new array the caller disposes); any other array on another device is an
  * error that names the fix: moving data between devices is never silent.
  */
@@ -113,9 +119,9 @@ export function onDevice(a: Array, backend: ReturnType<typeof getBackend>): Arra
         `move one with devicePut(x, "${backend.name}") first`,
     );
   }
-  const data = new (storageFor(a.dtype))(1);
-  data[0] = a.hostScalar;
-  const m = Array.fromTyped(data, [], a.dtype, a.weakType, backend);
+  const data = new (storageFor(a.dtype))(a.size);
+  data.fill(a.hostScalar);
+  const m = Array.fromTyped(data, a.shape, a.dtype, a.weakType, backend);
   m.hostScalar = a.hostScalar;
   return m;
 }

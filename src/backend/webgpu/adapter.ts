@@ -50,19 +50,16 @@ export async function probeWebGPU(): Promise<Probe> {
       reason: "no WebGPU adapter (no GPU driver; on Linux without a GPU install Mesa's lavapipe ≥ 24: mesa-vulkan-drivers)",
     };
   }
-  // more storage buffers per kernel than the default 8: fused kernels read many inputs
+  // more storage buffers per kernel than the default 8 (fused kernels read many inputs) and the largest buffers
   const want = (name: keyof GPUSupportedLimits) => adapter!.limits[name] as number;
   const requiredLimits: Record<string, number> = {
     maxStorageBuffersPerShaderStage: want("maxStorageBuffersPerShaderStage"),
     maxStorageBufferBindingSize: want("maxStorageBufferBindingSize"),
     maxBufferSize: want("maxBufferSize"),
-    maxComputeWorkgroupStorageSize: want("maxComputeWorkgroupStorageSize"),
-    maxComputeInvocationsPerWorkgroup: want("maxComputeInvocationsPerWorkgroup"),
-    maxComputeWorkgroupSizeX: want("maxComputeWorkgroupSizeX"),
   };
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice();
+    device = await adapter.requestDevice({ requiredLimits });
   } catch (e) {
     return { ok: false, reason: `requestDevice failed: ${(e as Error).message}` };
   }

@@ -19,7 +19,7 @@ import { sizeOf } from "../../shape.js";
 import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../kernel.js";
 import { float64Error } from "./buffers.js";
 import { grid } from "./context.js";
-import { helperSource } from "./wgsl-math.js";
+import { helperSource, NONFINITE_PRELUDE } from "./wgsl-math.js";
 
 export const WORKGROUP = 256;
 
@@ -62,7 +62,8 @@ export function literal(value: number, dtype: DType): string {
       // integers and short decimals read as themselves; anything else by its exact bits
       if (Number.isInteger(f) && Math.abs(f) < 2 ** 24 && !Object.is(f, -0)) return `f32(${f})`;
       const bits = new Uint32Array(new Float32Array([f]).buffer)[0];
-      return `bitcast<f32>(0x${bits.toString(16)}u)`;
+      // non-finite values cannot be WGSL constants: j_zero makes them run-time values
+      return Number.isFinite(f) ? `bitcast<f32>(0x${bits.toString(16)}u)` : `bitcast<f32>(0x${bits.toString(16)}u | j_zero)`;
     }
   }
 }
@@ -139,8 +140,6 @@ class Emitter {
         case "sin":
         case "cos":
         case "tan":
-        case "asin":
-        case "acos":
         case "atan":
         case "sinh":
         case "cosh":
@@ -149,6 +148,11 @@ class Emitter {
         case "atanh":
         case "sqrt":
           return `${op}(${a})`;
+        case "asin":
+          // through atan2: some drivers' asin/acos are far less accurate than their atan
+          return `atan2(${a}, sqrt((1.0 - ${a}) * (1.0 + ${a})))`;
+        case "acos":
+          return `atan2(sqrt((1.0 - ${a}) * (1.0 + ${a})), ${a})`;
         case "round":
           return this.call("j_round", a);
         case "log1p":
@@ -281,7 +285,7 @@ function affine(offset: number, strides: readonly number[], names: (k: number) =
 }
 
 function bindings(k: Kernel, outType: string): string {
-  const lines = [`@group(0) @binding(0) var<storage, read_write> out: array<${outType}>;`];
+  const lines = [NONFINITE_PRELUDE, `@group(0) @binding(0) var<storage, read_write> out: array<${outType}>;`];
   k.inputs.forEach((inp, i) => lines.push(`@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${storageType(inp.dtype)}>;`));
   return lines.join("\n");
 }
@@ -324,7 +328,7 @@ function identity(op: ReduceOp, d: DType): string {
   const max = op === "max";
   switch (d) {
     case "float32":
-      return max ? "bitcast<f32>(0xff800000u)" : "bitcast<f32>(0x7f800000u)";
+      return max ? "bitcast<f32>(0xff800000u | j_zero)" : "bitcast<f32>(0x7f800000u | j_zero)";
     case "int32":
       return max ? "bitcast<i32>(0x80000000u)" : "i32(2147483647)";
     case "uint32":

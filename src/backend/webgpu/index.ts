@@ -16,6 +16,7 @@ import { dispatch } from "./context.js";
 import { webgpuRoutines } from "./routines.js";
 import "./matmul.js";
 import "./sort.js";
+import "./scans.js";
 import "./index-routines.js";
 
 let kernelCount = 0;

@@ -1,2 +1,303 @@
+/**
+ * The WebGPU `dot` routine: a batched matrix product over strided views,
+ * with the CPU routine's parameters and meaning (`../cpu/routines.ts`):
+ * out[b, i, j] = Σ_p lhs[lo + b·lb + i·lm + p·lk] · rhs[ro + b·rb + p·rk + j·rn],
+ * written row-major as [batch, m, n]. Integers wrap (32-bit), and a bool
+ * result is the or of ands.
+ *
+ * Two kernels, chosen by shape and dtype; shapes, strides and offsets are
+ * baked into the WGSL, so each distinct product compiles once and is cached:
+ *
+ * - `tiled`: float32 products where both m and n are at least 16. A workgroup
+ *   of 256 threads computes a 64×64 output tile; each thread holds a 4×4 block
+ *   of accumulators in registers. K advances 16 at a time: every thread loads
+ *   4 elements of each operand (the next step's loads are issued before the
+ *   current step's arithmetic, so their latency hides behind it) and stores
+ *   them as one vec4 into workgroup memory, from where each thread reads one
+ *   vec4 of each operand per k and does 16 multiply-adds.
+ * - `reduce`: everything else — matrix-vector shapes (m or n small), k = 0,
+ *   and every integer or bool product. Each output is a dot product of length
+ *   k split among T threads (T a power of two, from 1 to 256) that combine
+ *   their partial sums as a tree in workgroup memory. T and the thread layout
+ *   follow the larger operand's strides so its reads are coalesced: threads
+ *   that share an output walk k side by side when the operand is contiguous
+ *   along k; otherwise neighbouring threads take neighbouring outputs.
+ */
+import type { DType } from "../../dtype.js";
+import type { GpuBuffer } from "./buffers.js";
+import { alloc } from "./buffers.js";
+import { storageType, unflatten, WORKGROUP } from "./codegen.js";
+import { dispatch, grid } from "./context.js";
+import type { GpuRoutine } from "./routines.js";
 import { defineRoutines } from "./routines.js";
-defineRoutines({});
+
+/** The routine's parameters, as `src/lax/dot.ts` gives them, with the offsets resolved. */
+interface DotShape {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  lb: number;
+  lm: number;
+  lk: number;
+  rb: number;
+  rk: number;
+  rn: number;
+  lo: number;
+  ro: number;
+}
+
+function declare(outType: string, lhsType: string, rhsType: string): string {
+  return `@group(0) @binding(0) var<storage, read_write> out: array<${outType}>;
+@group(0) @binding(1) var<storage, read> lhs: array<${lhsType}>;
+@group(0) @binding(2) var<storage, read> rhs: array<${rhsType}>;`;
+}
+
+// ---- tiled float32 --------------------------------------------------------------------
+
+/** Output tile edge (rows and columns) per workgroup. */
+const TILE = 64;
+/** K step staged in workgroup memory per iteration. */
+const KSTEP = 16;
+/**
+ * Row length of the staging arrays in vec4s: 16 vec4s of data plus one of
+ * padding, so threads that store different k of the same columns (the
+ * k-contiguous load layout) hit different banks.
+ */
+const ROW = TILE / 4 + 1;
+
+/** Smallest m and n that take the tiled kernel; thinner products waste most of a 64×64 tile. */
+const TILED_MIN = 16;
+
+function tiledSource(s: DotShape): { wgsl: string; workgroups: [number, number] } {
+  const { batch, m, n, k, lb, lm, lk, rb, rk, rn, lo, ro } = s;
+  const tilesM = Math.ceil(m / TILE);
+  const tilesN = Math.ceil(n / TILE);
+  const [gx, gy] = grid(batch * tilesM * tilesN);
+  // which 16×4 block of the staging tile a thread loads: along k when the operand is
+  // contiguous along k (consecutive threads then read consecutive addresses), else along rows/columns
+  const aKFast = lk === 1 && lm !== 1;
+  const bKFast = rk === 1 && rn !== 1;
+  // bounds checks only where the shape does not divide into whole tiles
+  const aConds = [...(m % TILE ? [`row < ${m}`] : []), ...(k % KSTEP ? [`col < ${k}`] : [])];
+  const bConds = [...(k % KSTEP ? [`row < ${k}`] : []), ...(n % TILE ? [`col < ${n}`] : [])];
+  // outside the matrix a load gives 0, which adds nothing to the sums
+  const load = (buf: string, idx: string, conds: string[]) =>
+    conds.length
+      ? `if (${conds.join(" && ")}) { return ${buf}[${idx}]; } return 0.0;`
+      : `return ${buf}[${idx}];`;
+  const ldA = (row: string, col: string) => `ldA(aBase, ${row}, ${col})`;
+  const ldB = (row: string, col: string) => `ldB(bBase, ${row}, ${col})`;
+  const aVec = (kcol: string) => `vec4<f32>(${[0, 1, 2, 3].map((c) => ldA(`aRow + ${c}`, kcol)).join(", ")})`;
+  const bVec = (krow: string) => `vec4<f32>(${[0, 1, 2, 3].map((c) => ldB(krow, `bCol + ${c}`)).join(", ")})`;
+  const fmas = [0, 1, 2, 3].map((r) => `c${r} = fma(vec4<f32>(a[${r}]), b, c${r});`).join("\n      ");
+  const stores = [0, 1, 2, 3]
+    .map((r) => {
+      const row = `i0 + ty * 4 + ${r}`;
+      const full = `out[oRow + ${r * n}] = c${r}[0]; out[oRow + ${r * n + 1}] = c${r}[1]; out[oRow + ${r * n + 2}] = c${r}[2]; out[oRow + ${r * n + 3}] = c${r}[3];`;
+      const partial = [0, 1, 2, 3].map((c) => `if (col + ${c} < ${n}) { out[oRow + ${r * n + c}] = c${r}[${c}]; }`).join(" ");
+      const body = n % TILE ? `if (col + 3 < ${n}) { ${full} } else { ${partial} }` : full;
+      return m % TILE ? `if (${row} < ${m}) { ${body} }` : body;
+    })
+    .join("\n  ");
+  const wgsl = `${declare("f32", "f32", "f32")}
+var<workgroup> As: array<vec4<f32>, ${KSTEP * ROW}>;
+var<workgroup> Bs: array<vec4<f32>, ${KSTEP * ROW}>;
+
+fn ldA(base: i32, row: i32, col: i32) -> f32 {
+  ${load("lhs", `base + row * ${lm} + col * ${lk}`, aConds)}
+}
+fn ldB(base: i32, row: i32, col: i32) -> f32 {
+  ${load("rhs", `base + row * ${rk} + col * ${rn}`, bConds)}
+}
+
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let g = i32(wid.y * ${gx}u + wid.x);
+  if (g >= ${batch * tilesM * tilesN}) { return; }
+  let bi = g / ${tilesM * tilesN};
+  let tile = g % ${tilesM * tilesN};
+  let i0 = (tile / ${tilesN}) * ${TILE};
+  let j0 = (tile % ${tilesN}) * ${TILE};
+  let t = i32(lid);
+  let tx = t % 16;
+  let ty = t / 16;
+  let aBase = ${lo} + bi * ${lb};
+  let bBase = ${ro} + bi * ${rb};
+  let akk = ${aKFast ? "t % 16" : "t / 16"};
+  let aq = ${aKFast ? "t / 16" : "t % 16"};
+  let bkk = ${bKFast ? "t % 16" : "t / 16"};
+  let bq = ${bKFast ? "t / 16" : "t % 16"};
+  let aRow = i0 + aq * 4;
+  let bCol = j0 + bq * 4;
+  var ra = ${aVec("akk")};
+  var rb = ${bVec("bkk")};
+  var c0 = vec4<f32>(0.0);
+  var c1 = vec4<f32>(0.0);
+  var c2 = vec4<f32>(0.0);
+  var c3 = vec4<f32>(0.0);
+  for (var k0 = 0; k0 < ${k}; k0 += ${KSTEP}) {
+    As[akk * ${ROW} + aq] = ra;
+    Bs[bkk * ${ROW} + bq] = rb;
+    workgroupBarrier();
+    if (k0 + ${KSTEP} < ${k}) {
+      ra = ${aVec(`k0 + ${KSTEP} + akk`)};
+      rb = ${bVec(`k0 + ${KSTEP} + bkk`)};
+    }
+    for (var kk = 0; kk < ${KSTEP}; kk++) {
+      let a = As[kk * ${ROW} + ty];
+      let b = Bs[kk * ${ROW} + tx];
+      ${fmas}
+    }
+    workgroupBarrier();
+  }
+  let col = j0 + tx * 4;
+  let oRow = bi * ${m * n} + (i0 + ty * 4) * ${n} + col;
+  ${stores}
+}`;
+  return { wgsl, workgroups: [gx, gy] };
+}
+
+// ---- reduce (matrix-vector, integer, bool) -----------------------------------------------
+
+/** How the accumulator works: float sums, wrapping 32-bit integer sums, or the or of ands. */
+type Mode = "float" | "int" | "bool";
+
+function modeOf(lhs: DType, rhs: DType, out: DType): Mode {
+  if (out === "bool") return "bool";
+  // as the CPU: integer arithmetic only when neither operand is a float
+  if (out !== "float32" && lhs !== "float32" && rhs !== "float32") return "int";
+  return "float";
+}
+
+/** An element as the accumulator sees it. */
+function convert(x: string, d: DType, mode: Mode): string {
+  switch (mode) {
+    case "float":
+      return d === "float32" ? x : `f32(${x})`;
+    case "int":
+      return d === "int32" ? `bitcast<u32>(${x})` : x;
+    case "bool":
+      // NaN counts as false, as it is falsy on the CPU; abs(x) > 0 is false for NaN
+      if (d === "float32") return `select(0u, 1u, abs(${x}) > 0.0)`;
+      return `select(0u, 1u, ${x} != ${d === "int32" ? "0" : "0u"})`;
+  }
+}
+
+/** The accumulator as the output stores it. */
+function finish(acc: string, out: DType, mode: Mode): string {
+  if (mode === "bool") return acc;
+  if (mode === "int") return out === "int32" ? `bitcast<i32>(${acc})` : acc;
+  switch (out) {
+    case "float32":
+      return acc;
+    // float sums into integer outputs truncate toward zero (WGSL saturates out of range)
+    case "int32":
+      return `i32(${acc})`;
+    default:
+      return `select(u32(${acc}), bitcast<u32>(i32(${acc})), ${acc} < 0.0)`;
+  }
+}
+
+/** Largest power of two ≤ x (1 for x < 2). */
+const pow2Floor = (x: number) => (x < 2 ? 1 : 2 ** Math.floor(Math.log2(x)));
+
+/**
+ * Threads per output (T) and whether they stride k side by side. The larger
+ * operand (the matrix, in a matrix-vector product) decides: contiguous along
+ * k, a group of T threads reads one of its rows together; otherwise
+ * neighbouring threads take neighbouring outputs, and T > 1 only to give a
+ * small output enough threads.
+ */
+function plan(s: DotShape): { T: number; kFast: boolean } {
+  const outputs = s.batch * s.m * s.n;
+  const [outStride, kStride] = s.n <= s.m ? [s.lm, s.lk] : [s.rn, s.rk];
+  const kFast = kStride === 1 && outStride !== 1 && s.k >= 8;
+  // at least 4 products per thread, so the tree's cost stays small beside the loop
+  const byK = pow2Floor(s.k / 4);
+  if (kFast) return { T: Math.min(outputs >= 2048 ? 32 : WORKGROUP, byK), kFast };
+  // aim for ~32k threads in all; at least 8 neighbouring outputs per workgroup keeps reads in whole sectors
+  return { T: Math.max(1, Math.min(pow2Floor(32768 / outputs), byK, WORKGROUP / 8)), kFast };
+}
+
+function reduceSource(s: DotShape, lhsType: DType, rhsType: DType, outType: DType): { wgsl: string; workgroups: [number, number] } {
+  const { batch, m, n, k, lb, lm, lk, rb, rk, rn, lo, ro } = s;
+  const mode = modeOf(lhsType, rhsType, outType);
+  const { T, kFast } = plan(s);
+  const G = WORKGROUP / T;
+  const total = batch * m * n;
+  const [gx, gy] = grid(Math.ceil(total / G));
+  const acc = mode === "float" ? "f32" : "u32";
+  const zero = mode === "float" ? "0.0" : "0u";
+  const a = convert(`lhs[la + p * ${lk}]`, lhsType, mode);
+  const b = convert(`rhs[ra + p * ${rk}]`, rhsType, mode);
+  const step = mode === "bool" ? `acc = acc | (${a} & ${b});` : `acc = acc + ${a} * ${b};`;
+  const op = mode === "bool" ? "|" : "+";
+  // the tree: each round halves the threads per output; the barriers sit outside any branch
+  const partner = kFast ? 1 : G;
+  const tree: string[] = [];
+  for (let half = T / 2; half >= 1; half /= 2) {
+    tree.push(`if (ks < ${half}) { red[t] = red[t] ${op} red[t + ${half * partner}]; }`, "workgroupBarrier();");
+  }
+  const write = T > 1
+    ? `red[t] = acc;
+  workgroupBarrier();
+  ${tree.join("\n  ")}
+  if (valid && ks == 0) { out[o] = ${finish("red[t]", outType, mode)}; }`
+    : `if (valid) { out[o] = ${finish("acc", outType, mode)}; }`;
+  const wgsl = `${declare(storageType(outType), storageType(lhsType), storageType(rhsType))}
+${T > 1 ? `var<workgroup> red: array<${acc}, ${WORKGROUP}>;` : ""}
+
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let t = i32(lid);
+  let ol = ${kFast ? `t / ${T}` : `t % ${G}`};
+  let ks = ${kFast ? `t % ${T}` : `t / ${G}`};
+  let o = i32(wid.y * ${gx}u + wid.x) * ${G} + ol;
+  let valid = o < ${total};
+  var acc: ${acc} = ${zero};
+  if (valid) {
+    ${unflatten("o", [batch, m, n], (d) => ["bi", "i", "j"][d])}
+    let la = ${lo} + bi * ${lb} + i * ${lm};
+    let ra = ${ro} + bi * ${rb} + j * ${rn};
+    for (var p = ks; p < ${k}; p += ${T}) {
+      ${step}
+    }
+  }
+  ${write}
+}`;
+  return { wgsl, workgroups: [gx, gy] };
+}
+
+// ---- the routine --------------------------------------------------------------------------
+
+type DotParams = {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  lhsStrides: readonly number[];
+  rhsStrides: readonly number[];
+  lhsOffset?: number;
+  rhsOffset?: number;
+};
+
+const dot: GpuRoutine = ([lhs, rhs], [lhsType, rhsType], [outType], params) => {
+  const p = params as DotParams;
+  const [lb, lm, lk] = p.lhsStrides;
+  const [rb, rk, rn] = p.rhsStrides;
+  const s: DotShape = { batch: p.batch, m: p.m, n: p.n, k: p.k, lb, lm, lk, rb, rk, rn, lo: p.lhsOffset ?? 0, ro: p.rhsOffset ?? 0 };
+  const size = s.batch * s.m * s.n;
+  const out: GpuBuffer = alloc(outType.dtype, size);
+  if (size === 0) return [out];
+  const allF32 = lhsType.dtype === "float32" && rhsType.dtype === "float32" && outType.dtype === "float32";
+  // k = 0 goes to `reduce`, whose empty loop writes the zeros
+  const { wgsl, workgroups } =
+    allF32 && s.k > 0 && s.m >= TILED_MIN && s.n >= TILED_MIN
+      ? tiledSource(s)
+      : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype);
+  dispatch({ wgsl, buffers: [out, lhs, rhs], workgroups });
+  return [out];
+};
+
+defineRoutines({ dot });

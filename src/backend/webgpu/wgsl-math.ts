@@ -5,8 +5,13 @@
  * both devices give the same answers. A kernel includes only what it calls.
  *
  * NaN and infinity tests look at the bits: WGSL lets a compiler assume that
- * floats are finite, so `x != x` may be folded away.
+ * floats are finite, so `x != x` may be folded away. NaN and infinity values
+ * are made at run time, `bitcast<f32>(bits | j_zero)` with `j_zero` a private
+ * variable (always 0): WGSL rejects a constant expression that is not finite.
  */
+
+/** Declares `j_zero`; every kernel includes it. */
+export const NONFINITE_PRELUDE = "var<private> j_zero: u32;";
 
 const helpers: Record<string, { deps?: string[]; src: string }> = {
   j_isnan: { src: `fn j_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }` },
@@ -81,9 +86,9 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
     // Giles' single-precision approximation, then one Newton step on j_erf
     deps: ["j_erf"],
     src: `fn j_erfinv(y: f32) -> f32 {
-  if (abs(y) > 1.0) { return bitcast<f32>(0x7fc00000u); }
-  if (y == 1.0) { return bitcast<f32>(0x7f800000u); }
-  if (y == -1.0) { return bitcast<f32>(0xff800000u); }
+  if (abs(y) > 1.0) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  if (y == 1.0) { return bitcast<f32>(0x7f800000u | j_zero); }
+  if (y == -1.0) { return bitcast<f32>(0xff800000u | j_zero); }
   if (y == 0.0) { return y; }
   var w = -log((1.0 - y) * (1.0 + y));
   var p: f32;
@@ -120,12 +125,12 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
     deps: ["j_isnan"],
     src: `fn j_pow(x: f32, y: f32) -> f32 {
   if (y == 0.0 || x == 1.0) { return 1.0; }
-  if (j_isnan(x) || j_isnan(y)) { return bitcast<f32>(0x7fc00000u); }
+  if (j_isnan(x) || j_isnan(y)) { return bitcast<f32>(0x7fc00000u | j_zero); }
   let ax = abs(x);
   var r: f32;
-  if (ax == 0.0) { r = select(0.0, bitcast<f32>(0x7f800000u), y < 0.0); } else { r = exp2(y * log2(ax)); }
+  if (ax == 0.0) { r = select(0.0, bitcast<f32>(0x7f800000u | j_zero), y < 0.0); } else { r = exp2(y * log2(ax)); }
   if (x < 0.0) {
-    if (y != trunc(y)) { return bitcast<f32>(0x7fc00000u); }
+    if (y != trunc(y)) { return bitcast<f32>(0x7fc00000u | j_zero); }
     let half = y * 0.5;
     if (half != trunc(half)) { r = -r; }
   }
@@ -135,9 +140,9 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   j_nextafter: {
     deps: ["j_isnan"],
     src: `fn j_nextafter(x: f32, y: f32) -> f32 {
-  if (j_isnan(x) || j_isnan(y)) { return bitcast<f32>(0x7fc00000u); }
+  if (j_isnan(x) || j_isnan(y)) { return bitcast<f32>(0x7fc00000u | j_zero); }
   if (x == y) { return y; }
-  if (x == 0.0) { return select(bitcast<f32>(0x80000001u), bitcast<f32>(1u), y > 0.0); }
+  if (x == 0.0) { return select(bitcast<f32>(0x80000001u | j_zero), bitcast<f32>(1u | j_zero), y > 0.0); }
   let b = bitcast<i32>(x);
   if ((y > x) == (x > 0.0)) { return bitcast<f32>(b + 1); }
   return bitcast<f32>(b - 1);

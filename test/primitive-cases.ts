@@ -1,0 +1,125 @@
+/**
+ * One case per primitive (or small group): a function of a few arrays with
+ * their shapes and input domains. The rule tests run them on the CPU in
+ * float64; the WebGPU tests run the same cases on both devices in float32.
+ */
+import * as lax from "../src/lax/index.js";
+import type { Value } from "../src/trace/core.js";
+import type { Array } from "../src/array.js";
+import { arr, rand } from "./helpers.js";
+
+type Domain = [number, number];
+export const range = (n: number) => globalThis.Array.from({ length: n }, (_, i) => i);
+export interface Case {
+  /** Primitive names this case exercises. */
+  prims: string[];
+  fn: (...xs: Value[]) => Value;
+  shapes: number[][];
+  domains?: Domain[];
+  /** Skip the derivative checks (integer or piecewise-constant outputs). */
+  noGrad?: boolean;
+  /** Skip only the finite-difference check (stop_gradient's derivative is zero on purpose). */
+  noFiniteDiff?: boolean;
+  tol?: number;
+}
+
+const un = (name: string, fn: (x: Value) => Value, domain: Domain = [-2, 2]): Case => ({ prims: [name], fn, shapes: [[2, 3]], domains: [domain] });
+const bin = (name: string, fn: (x: Value, y: Value) => Value, d1: Domain = [-2, 2], d2: Domain = d1): Case => ({
+  prims: [name],
+  fn,
+  shapes: [[3, 2], [3, 2]],
+  domains: [d1, d2],
+});
+
+/** Every primitive's case, computing in the float dtype `F` (float64 on the CPU for finite differences, float32 on WebGPU). */
+export function primitiveCases(F: "float32" | "float64"): Case[] {
+  return [
+  un("neg", lax.neg),
+  un("exp", lax.exp),
+  un("exp2", lax.exp2),
+  un("log", lax.log, [0.5, 3]),
+  un("log1p", lax.log1p, [-0.5, 2]),
+  un("expm1", lax.expm1),
+  un("sin", lax.sin),
+  un("cos", lax.cos),
+  un("tan", lax.tan, [-1, 1]),
+  un("asin", lax.asin, [-0.8, 0.8]),
+  un("acos", lax.acos, [-0.8, 0.8]),
+  un("atan", lax.atan),
+  un("sinh", lax.sinh),
+  un("cosh", lax.cosh),
+  un("tanh", lax.tanh),
+  un("asinh", lax.asinh),
+  un("acosh", lax.acosh, [1.5, 3]),
+  un("atanh", lax.atanh, [-0.8, 0.8]),
+  un("logistic", lax.logistic),
+  un("sqrt", lax.sqrt, [0.5, 3]),
+  un("rsqrt", lax.rsqrt, [0.5, 3]),
+  un("cbrt", lax.cbrt, [0.5, 3]),
+  un("square", lax.square),
+  un("reciprocal", lax.reciprocal, [0.5, 3]),
+  un("erf", lax.erf),
+  un("erf_inv", lax.erfInv, [-0.8, 0.8]),
+  un("abs", lax.abs, [0.2, 2]),
+  un("integer_pow", (x) => lax.integerPow(x, 3)),
+  { ...un("sign", lax.sign), noGrad: true },
+  { ...un("floor", lax.floor), noGrad: true },
+  { ...un("ceil", lax.ceil), noGrad: true },
+  { ...un("round", (x) => lax.round(x)), noGrad: true },
+  { prims: ["is_finite", "convert_element_type"], fn: (x) => lax.convert(lax.isFiniteFn(x), F), shapes: [[4]], noGrad: true },
+  bin("add", lax.add),
+  bin("sub", lax.sub),
+  bin("mul", lax.mul),
+  bin("div", lax.div, [-2, 2], [0.5, 2]),
+  bin("rem", lax.rem, [0.5, 3], [0.7, 1.3]),
+  bin("pow", lax.pow, [0.5, 2], [-1, 2]),
+  bin("max", lax.max),
+  bin("min", lax.min),
+  bin("atan2", lax.atan2, [0.5, 2], [0.5, 2]),
+  { ...bin("nextafter", lax.nextafter), noGrad: true },
+  ...(["eq", "ne", "lt", "le", "gt", "ge"] as const).map(
+    (n): Case => ({ prims: [n, "convert_element_type"], fn: (x, y) => lax.convert(lax[n](x, y), F), shapes: [[5], [5]], noGrad: true }),
+  ),
+  ...(["and", "or", "xor"] as const).map(
+    (n): Case => ({
+      prims: [n, "not", "gt"],
+      fn: (x, y) => lax.convert(lax.not(lax[n](lax.gt(x, 0), lax.gt(y, 0))), F),
+      shapes: [[5], [5]],
+      noGrad: true,
+    }),
+  ),
+  { prims: ["select_n"], fn: (p, x, y) => lax.select(lax.gt(p, 0), x, y), shapes: [[4], [4], [4]] },
+  { prims: ["clamp"], fn: (x) => lax.clamp(-0.5, x, 0.5), shapes: [[6]] },
+  { prims: ["reduce_sum"], fn: (x) => lax.reduceSum(x, [1]), shapes: [[3, 4]] },
+  { prims: ["reduce_max"], fn: (x) => lax.reduceMax(x, [0]), shapes: [[3, 4]] },
+  { prims: ["reduce_min"], fn: (x) => lax.reduceMin(x, [0, 1]), shapes: [[3, 4]] },
+  { prims: ["reduce_prod"], fn: (x) => lax.reduceProd(x, [1]), shapes: [[2, 4]] },
+  { prims: ["argmax", "argmin"], fn: (x) => lax.convert(lax.add(lax.argmax(x, 1), lax.argmin(x, 1)), F), shapes: [[3, 4]], noGrad: true },
+  { prims: ["broadcast_in_dim"], fn: (x) => lax.broadcastInDim(x, [2, 3, 4], [1, 2]), shapes: [[3, 1]] },
+  { prims: ["reshape"], fn: (x) => lax.reshape(x, [3, 2]), shapes: [[2, 3]] },
+  { prims: ["transpose"], fn: (x) => lax.transpose(x, [2, 0, 1]), shapes: [[2, 3, 2]] },
+  { prims: ["squeeze", "expand_dims"], fn: (x) => lax.expandDims(lax.squeeze(x, [1]), [0]), shapes: [[3, 1, 2]] },
+  { prims: ["rev"], fn: (x) => lax.rev(x, [0, 1]), shapes: [[2, 3]] },
+  { prims: ["slice"], fn: (x) => lax.slice(x, [1, 0], [4, 3], [2, 2]), shapes: [[5, 3]] },
+  { prims: ["pad"], fn: (x, v) => lax.pad(x, lax.reshape(lax.slice(v, [0], [1]), []), [[1, -1, 1], [0, 2, 0]]), shapes: [[3, 2], [1]] },
+  { prims: ["concatenate"], fn: (x, y) => lax.concatenate([x, y, x], 1), shapes: [[2, 2], [2, 3]] },
+  { prims: ["cumsum"], fn: (x) => lax.cumsum(x, 1), shapes: [[2, 4]] },
+  { prims: ["cumprod"], fn: (x) => lax.cumprod(x, 1, true), shapes: [[2, 4]] },
+  { prims: ["cummax"], fn: (x) => lax.cummax(x, 0), shapes: [[5, 2]] },
+  { prims: ["cummin"], fn: (x) => lax.cummin(x, 1), shapes: [[2, 5]] },
+  { prims: ["dot_general"], fn: (x, y) => lax.dotGeneral(x, y, { contracting: [[1], [0]], batch: [[], []] }), shapes: [[2, 3], [3, 4]] },
+  { prims: ["dot_general"], fn: (x, y) => lax.dotGeneral(x, y, { contracting: [[2], [1]], batch: [[0], [0]] }), shapes: [[2, 3, 4], [2, 4, 2]] },
+  { prims: ["dot_general"], fn: (x, y) => lax.dotGeneral(x, y, { contracting: [[0, 2], [2, 0]], batch: [[], []] }), shapes: [[2, 3, 4], [4, 5, 2]] },
+  { prims: ["stop_gradient"], fn: (x) => lax.mul(x, lax.stopGradient(x)), shapes: [[3]], noFiniteDiff: true },
+  ];
+}
+
+/** The case's inputs: deterministic random values in each input's domain. */
+export function sample(c: Case, seed: number, F: "float32" | "float64" = "float64"): Array[] {
+  return c.shapes.map((s, i) => {
+    const [lo, hi] = c.domains?.[i] ?? [-2, 2];
+    const n = s.reduce((a, b) => a * b, 1);
+    return arr(rand(n, seed * 31 + i, lo, hi), F, s);
+  });
+}
+
