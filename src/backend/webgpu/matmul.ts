@@ -74,8 +74,9 @@ function tiledSource(s: DotShape): { wgsl: string; workgroups: [number, number] 
   const tilesM = Math.ceil(m / TILE);
   const tilesN = Math.ceil(n / TILE);
   const [gx, gy] = grid(batch * tilesM * tilesN);
-  // which 16×4 block of the staging tile a thread loads: along k when the operand is
-  // contiguous along k (consecutive threads then read consecutive addresses), else along rows/columns
+  // each thread stages one vec4 (4 rows of A, or 4 columns of B, at one k); consecutive threads
+  // take consecutive k when the operand is contiguous along k, so their reads are adjacent
+  // addresses, and consecutive vec4s along rows/columns otherwise
   const aKFast = lk === 1 && lm !== 1;
   const bKFast = rk === 1 && rn !== 1;
   // bounds checks only where the shape does not divide into whole tiles
