@@ -8,18 +8,23 @@
  *
  * A column is one (outer, inner) pair. Many columns or short ones: one
  * thread per column, looping along the axis in order (the CPU's order of
- * roundings). Few long columns: one workgroup per column — the scan walks
- * the column in tiles of 1024 (4 consecutive elements per thread, a
- * Hillis–Steele scan of the 256 thread totals, a carry between tiles), and
- * the arg-reduction strides over the column and combines in a tree. Float
- * sums and products then round in another order than the CPU's, as any
- * parallel scan does.
+ * roundings). Few long columns: one workgroup per column, each thread
+ * taking a contiguous segment — the scan totals the segments, scans the 256
+ * totals on one thread, then rescans each segment from its prefix; the
+ * arg-reduction strides over the column and one thread combines the 256
+ * candidates. Float sums and products then round a little differently from
+ * the CPU's running order. There are only two barriers and none inside a
+ * loop: software Vulkan drivers (lavapipe) unroll constant-bound loops and
+ * take seconds to compile barriers inside them, where a tree or a tiled
+ * Hillis–Steele scan would put them. The shape and direction come from a
+ * small parameter buffer, so each (op, dtype, path) compiles once.
  *
  * Float comparisons test NaN through the bits (compilers may assume that
  * `x != x` is false), and NaN is decided before any ordered comparison.
  */
 import type { DType } from "../../dtype.js";
-import { alloc } from "./buffers.js";
+import type { GpuBuffer } from "./buffers.js";
+import { alloc, release, upload } from "./buffers.js";
 import { storageType, WORKGROUP } from "./codegen.js";
 import { dispatch, grid } from "./context.js";
 import type { GpuRoutine } from "./routines.js";
@@ -32,11 +37,49 @@ function workgroupPerColumn({ outer, n, inner }: Axis): boolean {
   return n >= 512 && outer * inner < 8192;
 }
 
+/**
+ * The shape, read from a small buffer rather than baked, so that one
+ * pipeline per (op, dtype, path) serves every shape and direction: the
+ * workgroup shaders take lavapipe (software Vulkan, what CI runs) about half
+ * a second each to compile. `seg` is each thread's segment in the workgroup
+ * path, `segments` how many of them are not empty.
+ */
+const PARAMS = ["cols", "n", "inner", "reverse", "seg", "segments"] as const;
+
+function paramsBuffer({ outer, n, inner }: Axis, reverse: boolean): GpuBuffer {
+  const seg = Math.ceil(n / WORKGROUP);
+  const values = { cols: outer * inner, n, inner, reverse: reverse ? 1 : 0, seg, segments: Math.ceil(n / seg) };
+  return upload(Uint32Array.from(PARAMS, (name) => values[name]), "uint32");
+}
+
+/** The bindings (out, x, prm), the parameters' accessors, and `at(c, s)`: the index of column c's element s, counted from where the scan starts. */
+function prelude(outType: string, xType: string): string {
+  return `@group(0) @binding(0) var<storage, read_write> out: array<${outType}>;
+@group(0) @binding(1) var<storage, read> x: array<${xType}>;
+@group(0) @binding(2) var<storage, read> prm: array<u32>;
+${PARAMS.map((name, i) => `fn ${name}() -> u32 { return prm[${i}]; }`).join("\n")}
+fn at(c: u32, s: u32) -> u32 {
+  let t = select(s, n() - 1u - s, reverse() != 0u);
+  return (c / inner()) * n() * inner() + c % inner() + t * inner();
+}`;
+}
+
 const IS_NAN = "fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }";
 
-/** Column c's element t along the axis sits at colBase(c) + t * inner. */
-function columnBase({ n, inner }: Axis, c: string): string {
-  return `(${c} / ${inner}u) * ${n * inner}u + ${c} % ${inner}u`;
+/** The thread's column (one per thread) or workgroup's column (one per workgroup). */
+const MAIN = `@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32)`;
+const THREAD_COLUMN = `let c = (wid.y * groups.x + wid.x) * ${WORKGROUP}u + lid;
+  if (c >= cols()) { return; }`;
+// uniform per workgroup, so the barriers after it stay in uniform control flow
+const GROUP_COLUMN = `let c = wid.y * groups.x + wid.x;
+  if (c >= cols()) { return; }`;
+
+function record(wgsl: string, out: GpuBuffer, x: GpuBuffer, axis: Axis, reverse: boolean, groups: number): void {
+  const prm = paramsBuffer(axis, reverse);
+  dispatch({ wgsl, buffers: [out, x, prm], workgroups: grid(groups) });
+  // the queue runs the dispatch before any reuse of the slot
+  release(prm);
 }
 
 // ---- cumulative -----------------------------------------------------------------------
@@ -66,91 +109,73 @@ ${head} {
 }`;
 }
 
-function cumulativeShader(axis: Axis, op: CumOp, dtype: DType, reverse: boolean): { wgsl: string; workgroups: [number, number] } {
-  const { outer, n, inner } = axis;
-  const cols = outer * inner;
+/** One thread per column, in order along the axis (the CPU's roundings). */
+function cumulativeByThread(op: CumOp, dtype: DType): string {
   const t = storageType(dtype);
-  // element number s of the scan, counted from where it starts
-  const at = (s: string) => (reverse ? `base + (${n - 1}u - ${s}) * ${inner}u` : `base + ${s} * ${inner}u`);
-  const decl = `@group(0) @binding(0) var<storage, read_write> out: array<${t}>;
-@group(0) @binding(1) var<storage, read> x: array<${t}>;
-${combiner(op, dtype)}`;
-  if (!workgroupPerColumn(axis)) {
-    const [gx, gy] = grid(Math.ceil(cols / WORKGROUP));
-    const wgsl = `${decl}
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let c = (wid.y * ${gx}u + wid.x) * ${WORKGROUP}u + lid;
-  if (c >= ${cols}u) { return; }
-  let base = ${columnBase(axis, "c")};
-  var acc = x[${at("0u")}];
-  out[${at("0u")}] = acc;
-  for (var s = 1u; s < ${n}u; s++) {
-    let o = ${at("s")};
+  return `${prelude(t, t)}
+${combiner(op, dtype)}
+${MAIN} {
+  ${THREAD_COLUMN}
+  var acc = x[at(c, 0u)];
+  out[at(c, 0u)] = acc;
+  for (var s = 1u; s < n(); s++) {
+    let o = at(c, s);
     acc = comb(acc, x[o]);
     out[o] = acc;
   }
 }`;
-    return { wgsl, workgroups: [gx, gy] };
-  }
-  const per = 4;
-  const tile = WORKGROUP * per;
-  const tiles = Math.ceil(n / tile);
-  const [gx, gy] = grid(cols);
-  const wgsl = `${decl}
+}
+
+/**
+ * One workgroup per column: thread lid scans the segment [lid·seg,
+ * (lid+1)·seg) for its total, thread 0 scans the totals, then each thread
+ * rescans its segment starting from the totals before it.
+ */
+function cumulativeByWorkgroup(op: CumOp, dtype: DType): string {
+  const t = storageType(dtype);
+  return `${prelude(t, t)}
+${combiner(op, dtype)}
 var<workgroup> totals: array<${t}, ${WORKGROUP}>;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let c = wid.y * ${gx}u + wid.x;
-  // uniform per workgroup, so the barriers below stay in uniform control flow
-  if (c >= ${cols}u) { return; }
-  let base = ${columnBase(axis, "c")};
-  var carry: ${t};
-  var v: array<${t}, ${per}>;
-  for (var tile = 0u; tile < ${tiles}u; tile++) {
-    let first = tile * ${tile}u + lid * ${per}u;
-    let m = min(${n}u - min(first, ${n}u), ${per}u);
-    // this thread's elements, scanned in order
-    for (var e = 0u; e < m; e++) {
-      let here = x[${at("(first + e)")}];
-      if (e == 0u) { v[e] = here; } else { v[e] = comb(v[e - 1u], here); }
+${MAIN} {
+  ${GROUP_COLUMN}
+  let first = lid * seg();
+  let last = min(first + seg(), n());
+  if (first < last) {
+    var acc = x[at(c, first)];
+    for (var s = first + 1u; s < last; s++) { acc = comb(acc, x[at(c, s)]); }
+    totals[lid] = acc;
+  }
+  workgroupBarrier();
+  // serially on one thread: a tree would put barriers in a loop, slow to compile on software drivers
+  if (lid == 0u) {
+    var run = totals[0];
+    for (var k = 1u; k < segments(); k++) {
+      run = comb(run, totals[k]);
+      totals[k] = run;
     }
-    // threads past the end hold stale totals; they only feed higher threads, which are past the end too
-    if (m > 0u) { totals[lid] = v[m - 1u]; }
-    workgroupBarrier();
-    for (var d = 1u; d < ${WORKGROUP}u; d = d << 1u) {
-      var lower: ${t};
-      if (lid >= d) { lower = totals[lid - d]; }
-      workgroupBarrier();
-      if (lid >= d) { totals[lid] = comb(lower, totals[lid]); }
-      workgroupBarrier();
+  }
+  workgroupBarrier();
+  if (first < last) {
+    var acc = x[at(c, first)];
+    if (lid > 0u) { acc = comb(totals[lid - 1u], acc); }
+    out[at(c, first)] = acc;
+    for (var s = first + 1u; s < last; s++) {
+      let o = at(c, s);
+      acc = comb(acc, x[o]);
+      out[o] = acc;
     }
-    var prefix: ${t};
-    let hasPrefix = lid > 0u || tile > 0u;
-    if (lid > 0u) {
-      prefix = totals[lid - 1u];
-      if (tile > 0u) { prefix = comb(carry, prefix); }
-    } else {
-      prefix = carry;
-    }
-    for (var e = 0u; e < m; e++) {
-      var r = v[e];
-      if (hasPrefix) { r = comb(prefix, r); }
-      out[${at("(first + e)")}] = r;
-    }
-    if (tile > 0u) { carry = comb(carry, totals[${WORKGROUP - 1}u]); } else { carry = totals[${WORKGROUP - 1}u]; }
-    workgroupBarrier();
   }
 }`;
-  return { wgsl, workgroups: [gx, gy] };
 }
 
 const cumulative: GpuRoutine = ([x], _inTypes, [outType], params) => {
   const { op, outer, n, inner, reverse } = params as { op: CumOp; reverse: boolean } & Axis;
+  const axis = { outer, n, inner };
   const out = alloc(outType.dtype, outer * n * inner);
-  if (n === 0 || outer * inner === 0) return [out];
-  const { wgsl, workgroups } = cumulativeShader({ outer, n, inner }, op, outType.dtype, reverse);
-  dispatch({ wgsl, buffers: [out, x], workgroups });
+  const cols = outer * inner;
+  if (n === 0 || cols === 0) return [out];
+  if (workgroupPerColumn(axis)) record(cumulativeByWorkgroup(op, outType.dtype), out, x, axis, reverse, cols);
+  else record(cumulativeByThread(op, outType.dtype), out, x, axis, reverse, Math.ceil(cols / WORKGROUP));
   return [out];
 };
 
@@ -175,69 +200,58 @@ ${head} {
 }`;
 }
 
-function argreduceShader(axis: Axis, op: "max" | "min", dtype: DType): { wgsl: string; workgroups: [number, number] } {
-  const { n, inner } = axis;
-  const cols = axis.outer * inner;
-  const t = storageType(dtype);
-  const decl = `@group(0) @binding(0) var<storage, read_write> out: array<i32>;
-@group(0) @binding(1) var<storage, read> x: array<${t}>;
-${better(op, dtype)}`;
-  if (!workgroupPerColumn(axis)) {
-    const [gx, gy] = grid(Math.ceil(cols / WORKGROUP));
-    const wgsl = `${decl}
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let c = (wid.y * ${gx}u + wid.x) * ${WORKGROUP}u + lid;
-  if (c >= ${cols}u) { return; }
-  let base = ${columnBase(axis, "c")};
-  var bv = x[base];
+function argreduceByThread(op: "max" | "min", dtype: DType): string {
+  return `${prelude("i32", storageType(dtype))}
+${better(op, dtype)}
+${MAIN} {
+  ${THREAD_COLUMN}
+  var bv = x[at(c, 0u)];
   var bi = 0u;
-  for (var i = 1u; i < ${n}u; i++) {
-    let v = x[base + i * ${inner}u];
+  for (var i = 1u; i < n(); i++) {
+    let v = x[at(c, i)];
     if (better(v, i, bv, bi)) { bv = v; bi = i; }
   }
   out[c] = i32(bi);
 }`;
-    return { wgsl, workgroups: [gx, gy] };
-  }
-  // n ≥ 512 here, so every thread starts with an element of its own
-  const [gx, gy] = grid(cols);
-  const wgsl = `${decl}
+}
+
+/** One workgroup per column: each thread strides over it, then thread 0 combines the 256 candidates (n ≥ 256, so each has one). */
+function argreduceByWorkgroup(op: "max" | "min", dtype: DType): string {
+  const t = storageType(dtype);
+  return `${prelude("i32", t)}
+${better(op, dtype)}
 var<workgroup> values: array<${t}, ${WORKGROUP}>;
 var<workgroup> indices: array<u32, ${WORKGROUP}>;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let c = wid.y * ${gx}u + wid.x;
-  if (c >= ${cols}u) { return; }
-  let base = ${columnBase(axis, "c")};
-  var bv = x[base + lid * ${inner}u];
+${MAIN} {
+  ${GROUP_COLUMN}
+  var bv = x[at(c, lid)];
   var bi = lid;
-  for (var i = lid + ${WORKGROUP}u; i < ${n}u; i += ${WORKGROUP}u) {
-    let v = x[base + i * ${inner}u];
+  for (var i = lid + ${WORKGROUP}u; i < n(); i += ${WORKGROUP}u) {
+    let v = x[at(c, i)];
     if (better(v, i, bv, bi)) { bv = v; bi = i; }
   }
   values[lid] = bv;
   indices[lid] = bi;
   workgroupBarrier();
-  for (var s = ${WORKGROUP / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) {
-      let v = values[lid + s];
-      let i = indices[lid + s];
-      if (better(v, i, values[lid], indices[lid])) { values[lid] = v; indices[lid] = i; }
+  // serially on one thread: a tree would put barriers in a loop, slow to compile on software drivers
+  if (lid == 0u) {
+    for (var k = 1u; k < ${WORKGROUP}u; k++) {
+      if (better(values[k], indices[k], bv, bi)) { bv = values[k]; bi = indices[k]; }
     }
-    workgroupBarrier();
+    out[c] = i32(bi);
   }
-  if (lid == 0u) { out[c] = i32(indices[0]); }
 }`;
-  return { wgsl, workgroups: [gx, gy] };
 }
 
 const argreduce: GpuRoutine = ([x], inTypes, [outType], params) => {
   const { op, outer, n, inner } = params as { op: "max" | "min" } & Axis;
-  const out = alloc(outType.dtype, outer * inner);
-  if (n === 0 || outer * inner === 0) return [out];
-  const { wgsl, workgroups } = argreduceShader({ outer, n, inner }, op, inTypes[0].dtype);
-  dispatch({ wgsl, buffers: [out, x], workgroups });
+  const axis = { outer, n, inner };
+  const cols = outer * inner;
+  const out = alloc(outType.dtype, cols);
+  if (n === 0 || cols === 0) return [out];
+  const dtype = inTypes[0].dtype;
+  if (workgroupPerColumn(axis)) record(argreduceByWorkgroup(op, dtype), out, x, axis, false, cols);
+  else record(argreduceByThread(op, dtype), out, x, axis, false, Math.ceil(cols / WORKGROUP));
   return [out];
 };
 

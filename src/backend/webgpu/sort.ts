@@ -27,12 +27,13 @@
  *   strides < 1024 in workgroup memory (1 + Σ(m+1) dispatches for P = 2^(10+m)).
  * - A last dispatch per operand gathers its row through the permutation.
  *
- * Shapes and strides are baked into the WGSL; the per-call data is only in
- * buffers, so a shape's pipelines are compiled once.
+ * The shape (rows, row length, padded length) is read from a small
+ * parameter buffer rather than baked into the WGSL, so a handful of
+ * pipelines serve every shape; only the global steps bake their stride.
  */
 import type { DType } from "../../dtype.js";
 import type { GpuBuffer } from "./buffers.js";
-import { alloc, release } from "./buffers.js";
+import { alloc, release, upload } from "./buffers.js";
 import { storageType, WORKGROUP } from "./codegen.js";
 import { dispatch, grid } from "./context.js";
 import type { GpuRoutine } from "./routines.js";
@@ -77,7 +78,7 @@ fn cas(i: u32, j: u32) {
  * 512…1 that finish a phase begun by global dispatches. Pair t (of 512) has
  * lower element t with a zero bit inserted at the stride's position.
  */
-function network(kind: "full" | "tail", kMax: number): string {
+function network(kind: "full" | "tail"): string {
   const pairs = `for (var e = 0u; e < ${PER_THREAD / 2}u; e++) {
         let t = e * ${WORKGROUP}u + lid;`;
   const cleaners = (first: string) => `for (var j = ${first}; j > 0u; j = j >> 1u) {
@@ -87,8 +88,10 @@ function network(kind: "full" | "tail", kMax: number): string {
       }
       workgroupBarrier();
     }`;
-  if (kind === "tail") return cleaners(`${CHUNK / 2}u`);
-  return `for (var k = 2u; k <= ${kMax}u; k = k << 1u) {
+  // the first stride comes from the parameters: a constant bound would be unrolled, and barriers
+  // in unrolled loops take lavapipe seconds to compile
+  if (kind === "tail") return cleaners("halfChunk()");
+  return `for (var k = 2u; k <= kMax(); k = k << 1u) {
     let h = k >> 1u;
     ${pairs}
       let i = ((t & ~(h - 1u)) << 1u) | (t & (h - 1u));
@@ -101,56 +104,67 @@ function network(kind: "full" | "tail", kMax: number): string {
 
 type Layout = { outer: number; n: number; P: number };
 
+/**
+ * The per-call numbers every sort shader reads from a small buffer instead
+ * of having them baked in, so one pipeline serves every shape: a shader with
+ * barriers in loops takes lavapipe (software Vulkan, what CI runs) half a
+ * second to compile, and a per-shape source would pay that for each shape.
+ */
+const PARAMS = ["outer", "n", "P", "logP", "chunks", "kMax", "pairs", "halfChunk"] as const;
+const PARAMS_DECL = PARAMS.map((name, i) => `fn ${name}() -> u32 { return prm[${i}]; }`).join("\n");
+
+function paramsBuffer({ outer, n, P }: Layout): GpuBuffer {
+  const chunks = Math.ceil((outer * P) / CHUNK);
+  const values = { outer, n, P, logP: Math.log2(P), chunks, kMax: Math.min(P, CHUNK), pairs: (outer * P) / 2, halfChunk: CHUNK / 2 };
+  return upload(Uint32Array.from(PARAMS, (name) => values[name]), "uint32");
+}
+
 /** Where a chunk's elements come from and go to. */
 type Source = { kind: "key"; dtype: DType; perm: boolean } | { kind: "padded" };
 type Dest = { kind: "perm"; perm: boolean } | { kind: "padded" };
 
+/** Bindings in array order, each used by the shader (pipelines use layout "auto"). */
+function declare(list: [name: string, type: string, write: boolean][]): string {
+  return list.map(([name, type, write], i) => `@group(0) @binding(${i}) var<storage, ${write ? "read_write" : "read"}> ${name}: array<${type}>;`).join("\n");
+}
+
 /**
  * One workgroup per chunk of the padded layout (rows of P side by side):
  * load, run the network, store. Padded element v is (row v / P, column v % P).
+ * Bindings: [gk, gp] (padded source or destination), [perm_out], [key], [perm_in], prm.
  */
-function chunkShader({ outer, n, P }: Layout, src: Source, dst: Dest, net: string, chunks: number): { wgsl: string; workgroups: [number, number] } {
-  const [gx, gy] = grid(chunks);
-  const bindings: string[] = [];
-  const bind = (name: string, type: string, write = false) =>
-    bindings.push(`@group(0) @binding(${bindings.length}) var<storage, ${write ? "read_write" : "read"}> ${name}: array<${type}>;`);
+function chunkShader(src: Source, dst: Dest, net: string): string {
+  const list: [string, string, boolean][] = [];
   // the padded buffers are read and written in place, so bound once
-  const padded = src.kind === "padded" || dst.kind === "padded";
-  if (padded) {
-    bind("gk", "u32", dst.kind === "padded");
-    bind("gp", "u32", dst.kind === "padded");
+  if (src.kind === "padded" || dst.kind === "padded") {
+    list.push(["gk", "u32", dst.kind === "padded"], ["gp", "u32", dst.kind === "padded"]);
   }
-  if (dst.kind === "perm") bind("perm_out", "u32", true);
-  if (src.kind === "key") bind("key", storageType(src.dtype));
+  if (dst.kind === "perm") list.push(["perm_out", "u32", true]);
+  if (src.kind === "key") list.push(["key", storageType(src.dtype), false]);
   const oldPerm = (src.kind === "key" && src.perm) || (dst.kind === "perm" && dst.perm);
-  if (oldPerm) bind("perm_in", "u32");
-  const through = (col: string) => (oldPerm ? `perm_in[row * ${n}u + ${col}]` : col);
-
+  if (oldPerm) list.push(["perm_in", "u32", false]);
+  list.push(["prm", "u32", false]);
+  const through = (col: string) => (oldPerm ? `perm_in[row * n() + ${col}]` : col);
+  const inRow = "row < outer() && col < n()";
   const load =
     src.kind === "padded"
       ? "sk[l] = gk[v]; sp[l] = gp[v];"
-      : `if (row < ${outer}u && col < ${n}u) {
-        sk[l] = enc(key[row * ${n}u + ${through("col")}]);
-      } else {
-        sk[l] = 0xffffffffu;
-      }
+      : `if (${inRow}) { sk[l] = enc(key[row * n() + ${through("col")}]); } else { sk[l] = 0xffffffffu; }
       sp[l] = col;`;
-  const store =
-    dst.kind === "padded"
-      ? "gk[v] = sk[l]; gp[v] = sp[l];"
-      : `if (row < ${outer}u && col < ${n}u) { perm_out[row * ${n}u + col] = ${through("sp[l]")}; }`;
-  const wgsl = `${bindings.join("\n")}
+  const store = dst.kind === "padded" ? "gk[v] = sk[l]; gp[v] = sp[l];" : `if (${inRow}) { perm_out[row * n() + col] = ${through("sp[l]")}; }`;
+  return `${declare(list)}
+${PARAMS_DECL}
 ${src.kind === "key" ? encoder(src.dtype) : ""}
 ${SHARED_CAS}
 @compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let chunk = wid.y * ${gx}u + wid.x;
-  let live = chunk < ${chunks}u;
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let chunk = wid.y * groups.x + wid.x;
+  let live = chunk < chunks();
   for (var e = 0u; e < ${PER_THREAD}u; e++) {
     let l = e * ${WORKGROUP}u + lid;
     let v = chunk * ${CHUNK}u + l;
-    let row = v / ${P}u;
-    let col = v % ${P}u;
+    let row = v >> logP();
+    let col = v & (P() - 1u);
     if (live) { ${load} }
   }
   workgroupBarrier();
@@ -158,63 +172,58 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var e = 0u; e < ${PER_THREAD}u; e++) {
     let l = e * ${WORKGROUP}u + lid;
     let v = chunk * ${CHUNK}u + l;
-    let row = v / ${P}u;
-    let col = v % ${P}u;
+    let row = v >> logP();
+    let col = v & (P() - 1u);
     if (live) { ${store} }
   }
 }`;
-  return { wgsl, workgroups: [gx, gy] };
 }
 
-/** One step of the network with stride ≥ CHUNK, on the padded buffers in global memory. */
-function globalStep({ outer, P }: Layout, stride: number, flip: boolean): { wgsl: string; workgroups: [number, number] } {
-  const pairs = (outer * P) / 2;
-  const [gx, gy] = grid(Math.ceil(pairs / WORKGROUP));
-  const wgsl = `@group(0) @binding(0) var<storage, read_write> gk: array<u32>;
-@group(0) @binding(1) var<storage, read_write> gp: array<u32>;
+/** One step of the network with stride ≥ CHUNK, on the padded buffers in global memory (the stride is baked: at most a few dozen sources). */
+function globalStep(stride: number, flip: boolean): string {
+  return `${declare([["gk", "u32", true], ["gp", "u32", true], ["prm", "u32", false]])}
+${PARAMS_DECL}
 @compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let t = (wid.y * ${gx}u + wid.x) * ${WORKGROUP}u + lid;
-  if (t >= ${pairs}u) { return; }
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let t = (wid.y * groups.x + wid.x) * ${WORKGROUP}u + lid;
+  if (t >= pairs()) { return; }
   // pairs never straddle rows: rows are P-aligned and the stride is < P
   let i = ((t & ~${stride - 1}u) << 1u) | (t & ${stride - 1}u);
   let j = ${flip ? `i ^ ${2 * stride - 1}u` : `i + ${stride}u`};
   let ki = gk[i]; let kj = gk[j]; let pi = gp[i]; let pj = gp[j];
   if (ki > kj || (ki == kj && pi > pj)) { gk[i] = kj; gk[j] = ki; gp[i] = pj; gp[j] = pi; }
 }`;
-  return { wgsl, workgroups: [gx, gy] };
 }
 
 /**
  * Records one stable pass sorting every row by `key` read through `permIn`
  * (column indices; null for the identity), writing the new order to `permOut`.
  */
-function sortPass(layout: Layout, key: GpuBuffer, dtype: DType, permIn: GpuBuffer | null, permOut: GpuBuffer): void {
+function sortPass(layout: Layout, prm: GpuBuffer, key: GpuBuffer, dtype: DType, permIn: GpuBuffer | null, permOut: GpuBuffer): void {
   const { outer, P } = layout;
   const hasPerm = permIn !== null;
   const permBufs = hasPerm ? [permIn] : [];
+  const chunkGrid = grid(Math.ceil((outer * P) / CHUNK));
   if (P <= CHUNK) {
-    const chunks = Math.ceil((outer * P) / CHUNK);
-    const s = chunkShader(layout, { kind: "key", dtype, perm: hasPerm }, { kind: "perm", perm: hasPerm }, network("full", P), chunks);
-    dispatch({ wgsl: s.wgsl, buffers: [permOut, key, ...permBufs], workgroups: s.workgroups });
+    const wgsl = chunkShader({ kind: "key", dtype, perm: hasPerm }, { kind: "perm", perm: hasPerm }, network("full"));
+    dispatch({ wgsl, buffers: [permOut, key, ...permBufs, prm], workgroups: chunkGrid });
     return;
   }
-  const chunks = (outer * P) / CHUNK;
   const gk = alloc("uint32", outer * P);
   const gp = alloc("uint32", outer * P);
-  const first = chunkShader(layout, { kind: "key", dtype, perm: hasPerm }, { kind: "padded" }, network("full", CHUNK), chunks);
-  dispatch({ wgsl: first.wgsl, buffers: [gk, gp, key, ...permBufs], workgroups: first.workgroups });
+  const first = chunkShader({ kind: "key", dtype, perm: hasPerm }, { kind: "padded" }, network("full"));
+  dispatch({ wgsl: first, buffers: [gk, gp, key, ...permBufs, prm], workgroups: chunkGrid });
+  const stepGrid = grid(Math.ceil((outer * P) / 2 / WORKGROUP));
   for (let k = 2 * CHUNK; k <= P; k *= 2) {
     for (let stride = k / 2; stride >= CHUNK; stride /= 2) {
-      const step = globalStep(layout, stride, stride === k / 2);
-      dispatch({ wgsl: step.wgsl, buffers: [gk, gp], workgroups: step.workgroups });
+      dispatch({ wgsl: globalStep(stride, stride === k / 2), buffers: [gk, gp, prm], workgroups: stepGrid });
     }
     if (k < P) {
-      const tail = chunkShader(layout, { kind: "padded" }, { kind: "padded" }, network("tail", 0), chunks);
-      dispatch({ wgsl: tail.wgsl, buffers: [gk, gp], workgroups: tail.workgroups });
+      const tail = chunkShader({ kind: "padded" }, { kind: "padded" }, network("tail"));
+      dispatch({ wgsl: tail, buffers: [gk, gp, prm], workgroups: chunkGrid });
     } else {
-      const last = chunkShader(layout, { kind: "padded" }, { kind: "perm", perm: hasPerm }, network("tail", 0), chunks);
-      dispatch({ wgsl: last.wgsl, buffers: [gk, gp, permOut, ...permBufs], workgroups: last.workgroups });
+      const last = chunkShader({ kind: "padded" }, { kind: "perm", perm: hasPerm }, network("tail"));
+      dispatch({ wgsl: last, buffers: [gk, gp, permOut, ...permBufs, prm], workgroups: chunkGrid });
     }
   }
   // the queue runs the recorded dispatches before any reuse of these slots
@@ -223,18 +232,16 @@ function sortPass(layout: Layout, key: GpuBuffer, dtype: DType, permIn: GpuBuffe
 }
 
 /** out[row, c] = in[row, perm[row, c]], as raw 32-bit words (every dtype alike). */
-function gatherRows(input: GpuBuffer, perm: GpuBuffer, out: GpuBuffer, total: number, n: number): void {
-  const [gx, gy] = grid(Math.ceil(total / WORKGROUP));
-  const wgsl = `@group(0) @binding(0) var<storage, read_write> dst: array<u32>;
-@group(0) @binding(1) var<storage, read> src: array<u32>;
-@group(0) @binding(2) var<storage, read> perm: array<u32>;
+function gatherRows(input: GpuBuffer, perm: GpuBuffer, out: GpuBuffer, prm: GpuBuffer, total: number): void {
+  const wgsl = `${declare([["dst", "u32", true], ["src", "u32", false], ["perm", "u32", false], ["prm", "u32", false]])}
+${PARAMS_DECL}
 @compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let o = (wid.y * ${gx}u + wid.x) * ${WORKGROUP}u + lid;
-  if (o >= ${total}u) { return; }
-  dst[o] = src[o - o % ${n}u + perm[o]];
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let o = (wid.y * groups.x + wid.x) * ${WORKGROUP}u + lid;
+  if (o >= outer() * n()) { return; }
+  dst[o] = src[o - o % n() + perm[o]];
 }`;
-  dispatch({ wgsl, buffers: [out, input, perm], workgroups: [gx, gy] });
+  dispatch({ wgsl, buffers: [out, input, perm, prm], workgroups: grid(Math.ceil(total / WORKGROUP)) });
 }
 
 function nextPow2(n: number): number {
@@ -252,16 +259,18 @@ const sort: GpuRoutine = (inputs, inTypes, outTypes, params) => {
   const outs = outTypes.map((t) => alloc(t.dtype, total));
   if (n === 0 || outer === 0) return outs;
   const layout: Layout = { outer, n, P: nextPow2(n) };
+  const prm = paramsBuffer(layout);
   // least significant key first; each pass is stable, so earlier passes break later ties
   let perm: GpuBuffer | null = null;
   for (let q = numKeys - 1; q >= 0; q--) {
     const next = alloc("uint32", total);
-    sortPass(layout, inputs[q], inTypes[q].dtype, perm, next);
+    sortPass(layout, prm, inputs[q], inTypes[q].dtype, perm, next);
     if (perm) release(perm);
     perm = next;
   }
-  inputs.forEach((input, q) => gatherRows(input, perm!, outs[q], total, n));
+  inputs.forEach((input, q) => gatherRows(input, perm!, outs[q], prm, total));
   release(perm!);
+  release(prm);
   return outs;
 };
 
