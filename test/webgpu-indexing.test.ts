@@ -9,20 +9,17 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import type { Array, DType, Value } from "../src/index.js";
-import { defaultDevice, devicePutAsync, grad, init, jit, lax, np, random, vmap } from "../src/index.js";
+import { onBothDevices, onCpu, probeWebGPU } from "./device-helpers.js";
+import { defaultDevice, devicePutAsync, grad, jit, lax, np, random, vmap } from "../src/index.js";
 
-const devices = await init({ quiet: true });
-const hasGpu = devices.includes("webgpu");
-if (!hasGpu) {
-  const why = "test/webgpu-indexing: no webgpu device (init() found none), so these tests are skipped";
-  if (process.env.JAXON_REQUIRE_WEBGPU) throw new Error(`${why}; JAXON_REQUIRE_WEBGPU is set, so that is a failure`);
-  console.warn(why);
-}
+const hasGpu = await probeWebGPU("webgpu-indexing.test.ts");
 afterAll(() => {
   if (hasGpu) defaultDevice("webgpu");
 });
 
 // ---- helpers --------------------------------------------------------------------------
+
+const both = (data: number[], shape: number[], dtype: DType) => onBothDevices(data, shape, dtype);
 
 /** Deterministic values for a dtype: floats with fractions and signs, ints of both signs, 0/1 bools. */
 function sample(n: number, dtype: DType, seed = 1): number[] {
@@ -41,24 +38,7 @@ function sample(n: number, dtype: DType, seed = 1): number[] {
   return out;
 }
 
-/** A WebGPU array and its CPU copy. */
-async function both(data: number[], shape: number[], dtype: DType): Promise<{ g: Array; c: Array }> {
-  const g = np.array(data, { dtype }).reshape(shape) as Array;
-  const c = await devicePutAsync(g, "cpu");
-  expect(g.device).toBe("webgpu");
-  expect(c.device).toBe("cpu");
-  return { g, c };
-}
 
-/** The same function on the CPU (with the CPU as default device, for constants it makes). */
-function onCpu<T>(f: () => T): T {
-  defaultDevice("cpu");
-  try {
-    return f();
-  } finally {
-    defaultDevice("webgpu");
-  }
-}
 
 /** The words of a result: float32s by their bits, so that -0 and NaN payloads count. */
 async function wordArray(x: Value): Promise<ArrayLike<number>> {

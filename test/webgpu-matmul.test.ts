@@ -12,42 +12,19 @@
  * JAXON_REQUIRE_WEBGPU is set, where a skip would hide a broken install.
  */
 import { describe, expect, it } from "vitest";
-import { defaultDevice, devicePutAsync, grad, init, jit, lax, np, type Value } from "../src/index.js";
+import { grad, jit, lax, np, type Value } from "../src/index.js";
+import { onBothDevices, onCpu, probeWebGPU } from "./device-helpers.js";
 import type { Array } from "../src/array.js";
 import { webgpuBackend } from "../src/backend/webgpu/index.js";
 import type { GpuBuffer } from "../src/backend/webgpu/buffers.js";
 import { rand } from "./helpers.js";
 
-const devices = await init({ quiet: true });
-const hasGpu = devices.includes("webgpu");
-if (!hasGpu && process.env.JAXON_REQUIRE_WEBGPU) {
-  throw new Error("JAXON_REQUIRE_WEBGPU is set but init() found no WebGPU adapter");
-}
-if (!hasGpu) console.warn("webgpu-matmul.test.ts: skipped — init() found no WebGPU adapter; the CPU suite covers dot");
+const hasGpu = await probeWebGPU("webgpu-matmul.test.ts");
 
 type DT = "float32" | "int32" | "uint32" | "bool";
+const pair = (values: number[], shape: number[], dtype: DT = "float32") => onBothDevices(values, shape, dtype);
 
-/** The same data on both devices: the WebGPU array (the default device) and its copy on the CPU. */
-async function pair(values: number[], shape: number[], dtype: DT = "float32"): Promise<{ g: Value; c: Value }> {
-  const g = np.array(values, { dtype }).reshape(shape);
-  expect((g as Array).device).toBe("webgpu");
-  const c = await devicePutAsync(g, "cpu");
-  return { g, c };
-}
 
-/**
- * Runs the CPU reference with the CPU as the default device, so constants
- * that transformations make (a gradient's seed, a mean's count) land beside
- * the CPU operands.
- */
-function onCpu<T>(f: () => T): T {
-  defaultDevice("cpu");
-  try {
-    return f();
-  } finally {
-    defaultDevice("webgpu");
-  }
-}
 
 /** Random integers in [lo, hi]. */
 const randInts = (count: number, seed: number, lo: number, hi: number) => rand(count, seed, lo, hi + 1).map(Math.floor);

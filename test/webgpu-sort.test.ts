@@ -16,16 +16,11 @@
  * JAXON_REQUIRE_WEBGPU is set.
  */
 import { describe, expect, it } from "vitest";
-import { Array, defaultDevice, devicePut, init, jit, lax, np, vmap, type Value } from "../src/index.js";
-import { getBackend } from "../src/backend/device.js";
-import { allocate, type DType } from "../src/dtype.js";
+import { Array, jit, lax, np, vmap, type Value } from "../src/index.js";
+import { onBothDevices, onCpu, probeWebGPU } from "./device-helpers.js";
+import type { DType } from "../src/dtype.js";
 
-const devices = await init({ quiet: true });
-const hasGpu = devices.includes("webgpu");
-if (!hasGpu && process.env.JAXON_REQUIRE_WEBGPU) {
-  throw new Error("JAXON_REQUIRE_WEBGPU is set but init() found no WebGPU adapter");
-}
-if (!hasGpu) console.warn("webgpu-sort.test.ts: skipped — init() found no WebGPU adapter");
+const hasGpu = await probeWebGPU("webgpu-sort.test.ts");
 
 /** Deterministic xorshift numbers in [0, 1). */
 function random(seed: number): () => number {
@@ -78,13 +73,8 @@ function data(kind: Kind, size: number, seed: number): number[] {
 
 const dtypeOf: Record<Kind, DType> = { float: "float32", int: "int32", uint: "uint32", bool: "bool", ties: "float32", unit: "float32" };
 
-/** The same data as a CPU array and a WebGPU array. */
-function pair(values: number[], shape: number[], dtype: DType): { c: Array; g: Array } {
-  const typed = allocate(dtype, values.length);
-  values.forEach((v, i) => (typed[i] = v));
-  const c = Array.fromTyped(typed, shape, dtype, false, getBackend("cpu"));
-  return { c, g: devicePut(c, "webgpu") };
-}
+
+const pair = onBothDevices;
 
 function make(kind: Kind, shape: number[], seed: number) {
   return pair(data(kind, shape.reduce((a, b) => a * b, 1), seed), shape, dtypeOf[kind]);
@@ -115,13 +105,7 @@ function expectClose(gpu: number[], cpu: number[], what: string, rtol = 1e-4, at
 /** Runs `f` on both devices and compares every output. */
 async function compare(what: string, f: (...xs: Value[]) => Value | Value[], inputs: { c: Array; g: Array }[], exact = true) {
   // constants a function makes (argsort's iota) go to the default device, so the CPU run makes them there
-  defaultDevice("cpu");
-  let outC: Value | Value[];
-  try {
-    outC = f(...inputs.map((p) => p.c));
-  } finally {
-    defaultDevice("webgpu");
-  }
+  const outC = onCpu(() => f(...inputs.map((p) => p.c)));
   const outG = f(...inputs.map((p) => p.g));
   const cs = globalThis.Array.isArray(outC) ? outC : [outC];
   const gs = globalThis.Array.isArray(outG) ? outG : [outG];

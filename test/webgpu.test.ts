@@ -18,12 +18,10 @@ import {
   checkpoint,
   customJvp,
   customVjp,
-  defaultDevice,
   devicePut,
   devicePutAsync,
   grad,
   hessian,
-  init,
   jacfwd,
   jacrev,
   jit,
@@ -39,27 +37,15 @@ import {
   vmap,
   type Value,
 } from "../src/index.js";
-import { getBackend } from "../src/backend/device.js";
-import { allocate } from "../src/dtype.js";
+import { onBothDevices, onCpuAsync, probeWebGPU } from "./device-helpers.js";
 import { primitiveCases, type Case } from "./primitive-cases.js";
 import { rand } from "./helpers.js";
 
-const devices = await init();
-const hasGpu = devices.includes("webgpu");
-if (!hasGpu && process.env.JAXON_REQUIRE_WEBGPU) {
-  throw new Error("JAXON_REQUIRE_WEBGPU is set but init() found no WebGPU adapter (see the line above for why)");
-}
-if (!hasGpu) console.warn("webgpu.test.ts: skipped — no WebGPU adapter (the line above says why); the CPU suite still ran");
+const hasGpu = await probeWebGPU("webgpu.test.ts");
 
-const cpu = getBackend("cpu");
-
-/** The same float32 data on both devices. */
-function pair(values: number[], shape: number[], dtype: "float32" | "int32" | "bool" = "float32"): { c: Array; g: Array } {
-  const data = allocate(dtype, values.length);
-  values.forEach((v, i) => (data[i] = v));
-  return { c: Array.fromTyped(data, shape, dtype, false, cpu), g: Array.fromTyped(data.slice(), shape, dtype, false, getBackend("webgpu")) };
-}
 /** A case's inputs on both devices (the values `sample` draws for the CPU rule tests). */
+const pair = onBothDevices;
+
 const samplePairs = (c: Case, seed: number) =>
   c.shapes.map((s, i) => {
     const [lo, hi] = c.domains?.[i] ?? [-2, 2];
@@ -76,7 +62,7 @@ async function host(v: Value | Value[]): Promise<number[]> {
 /** WebGPU's answer equals the CPU's within float32 tolerance. */
 async function expectSame(gpu: Value | Value[], cpuRef: () => Value | Value[] | Promise<Value>, tol = 2e-4) {
   const g = await host(gpu);
-  const c = await host(await onCpu(cpuRef));
+  const c = await host(await onCpuAsync(cpuRef));
   for (const l of tree.leaves(gpu) as Array[]) expect(l.device).toBe("webgpu");
   expect(g.length).toBe(c.length);
   g.forEach((v, i) => {
@@ -86,15 +72,6 @@ async function expectSame(gpu: Value | Value[], cpuRef: () => Value | Value[] | 
   });
 }
 
-/** Runs the CPU reference with the CPU as the default device, so the arrays jaxon makes itself (zeros, iotas) are there too. */
-async function onCpu<T>(f: () => T): Promise<Awaited<T>> {
-  defaultDevice("cpu");
-  try {
-    return await f();
-  } finally {
-    defaultDevice("webgpu");
-  }
-}
 
 const sumOf = (fn: Case["fn"]) => (...xs: Value[]) => fn(...xs).sum();
 

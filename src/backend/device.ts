@@ -18,6 +18,23 @@ export type Lowering =
   | { kind: "alias"; input: number }
   | { kind: "routine"; routine: string; params: Record<string, unknown> };
 
+/**
+ * The `dot` routine's parameters, as src/lax/dot.ts lowers dot_general for
+ * every backend: `batch` products of [m, k]·[k, n], each operand read through
+ * [batch, row or k, k or column] strides from an offset; the output is
+ * row-major [batch, m, n].
+ */
+export type DotParams = {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  lhsStrides: readonly number[];
+  rhsStrides: readonly number[];
+  lhsOffset?: number;
+  rhsOffset?: number;
+};
+
 export interface Backend<Buf = unknown> {
   readonly name: DeviceName;
   /** Whether `readSync` works (the CPU) or only `read` (a GPU). */

@@ -5,6 +5,7 @@
  * operand's axis groups cannot be viewed that way without a copy, the
  * `dotGeneral` function transposes it first.
  */
+import type { DotParams as DotRoutineParams } from "../backend/device.js";
 import type { DType } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, sizeOf } from "../shape.js";
@@ -84,7 +85,7 @@ export const dotGeneralP: Primitive<DotParams> = definePrimitive<DotParams>("dot
         rhsStrides: [stride(rhs, rs, rb), stride(rhs, rs, rc), stride(rhs, rs, rf)],
         lhsOffset: 0,
         rhsOffset: 0,
-      },
+      } satisfies DotRoutineParams,
     };
   },
   jvp([lhs, rhs], [tl, tr], params) {

@@ -37,6 +37,7 @@
  * optimizing one) after their first calls, even while the first product is
  * still running.
  */
+import type { DotParams } from "../device.js";
 import type { Local } from "./wasm/emitter.js";
 import { FunctionBuilder, ModuleBuilder, Op, S, simdSupported, T } from "./wasm/emitter.js";
 import { allocScratch, freeScratch, inMemory, memoryView, wasmMemory } from "./memory.js";
@@ -568,16 +569,8 @@ export function setThreadMinWork(work: number): number {
 /** B is packed once for all rows (and both threads) up to this many bytes; past it, each thread packs KC×NC blocks. */
 const SHARED_B_MAX_BYTES = 64 << 20;
 
-export interface DotArgs {
-  batch: number;
-  m: number;
-  n: number;
-  k: number;
-  lhsStrides: readonly number[];
-  rhsStrides: readonly number[];
-  lhsOffset: number;
-  rhsOffset: number;
-}
+/** The dot routine's parameters with both offsets given. */
+export type DotArgs = Required<DotParams>;
 
 /** Whether the WebAssembly kernel would take this product (big enough, WebAssembly usable). */
 export function wasmMatmulEligible(m: number, n: number, k: number): boolean {

@@ -8,7 +8,7 @@
 import type { TypedArray } from "../../dtype.js";
 import { allocate, isFloat } from "../../dtype.js";
 import { contiguousStrides as rowMajorStrides, sizeOf } from "../../shape.js";
-import type { BufferType } from "../device.js";
+import type { BufferType, DotParams } from "../device.js";
 import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
 import { alloc, release } from "./memory.js";
 
@@ -232,12 +232,6 @@ function gemmSimple(
     }
   }
 }
-
-type DotParams = {
-  batch: number; m: number; n: number; k: number;
-  lhsStrides: readonly number[]; rhsStrides: readonly number[];
-  lhsOffset?: number; rhsOffset?: number;
-};
 
 const dot: CpuRoutine = ([lhs, rhs], inTypes, [outType], params) => {
   const { batch, m, n, k, lhsStrides: [lb, lm, lk], rhsStrides: [rb, rk, rn] } = params as DotParams;

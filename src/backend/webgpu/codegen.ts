@@ -23,10 +23,13 @@ import { helperSource, NONFINITE_PRELUDE } from "./wgsl-math.js";
 
 export const WORKGROUP = 256;
 
-/** A compiled kernel: one or two passes, each a WGSL source and a grid of workgroups. */
+/**
+ * A compiled kernel: one or two passes, each a WGSL source and a grid of
+ * workgroups. A first pass of two writes `partials` elements of the kernel's
+ * dtype, which the second reduces into the output.
+ */
 export interface CompiledKernel {
-  passes: { wgsl: string; workgroups: [number, number]; /** elements of the partials buffer this pass writes, when not the output */ partials?: number }[];
-  partialsDType?: DType;
+  passes: { wgsl: string; workgroups: [number, number]; partials?: number }[];
 }
 
 /** The WGSL type of a dtype in storage (bool is stored as u32). */
@@ -105,7 +108,7 @@ class Emitter {
       case "unary":
         return this.bind(this.unary(e.op, this.expr(e.arg), e.arg.dtype, e.dtype), e.dtype);
       case "binary":
-        return this.bind(this.binary(e.op, this.expr(e.lhs), this.expr(e.rhs), e.lhs.dtype, e.dtype), e.dtype);
+        return this.bind(this.binary(e.op, this.expr(e.lhs), this.expr(e.rhs), e.lhs.dtype), e.dtype);
       case "cast":
         return this.bind(castFrom(this.expr(e.arg), e.arg.dtype, e.dtype, this), e.dtype);
       case "ipow": {
@@ -204,7 +207,7 @@ class Emitter {
     }
   }
 
-  private binary(op: BinaryOp, a: string, b: string, argDtype: DType, dtype: DType): string {
+  private binary(op: BinaryOp, a: string, b: string, argDtype: DType): string {
     const f = isF(argDtype);
     const bool = argDtype === "bool";
     switch (op) {
@@ -252,7 +255,6 @@ class Emitter {
       case "shr":
         return `(${a} >> (u32(${b}) & 31u))`;
     }
-    void dtype;
   }
 }
 
@@ -317,10 +319,7 @@ export function unflatten(flat: string, dims: readonly number[], name: (k: numbe
 
 // ---- reductions: how values combine ---------------------------------------------------
 
-/** Reductions accumulate bools as u32 0/1 (or = max, and = min). */
-function accType(d: DType): string {
-  return storageType(d);
-}
+// reductions accumulate in the storage type: bools as u32 0/1 (or = max, and = min)
 function identity(op: ReduceOp, d: DType): string {
   const boolOp = d === "bool";
   if (op === "sum") return boolOp ? "0u" : literal(0, d);
@@ -408,7 +407,7 @@ function reduction(k: Kernel): CompiledKernel {
   const outName = (a: number) => `i${a}`;
   const redName = (a: number) => `i${nd - axes + a}`;
   const value = asAcc(`point(${args})`, d);
-  const acc = accType(d);
+  const acc = storageType(d);
 
   if (outSize >= MANY_OUTPUTS || R <= 64) {
     const [gx, gy] = grid(Math.ceil(outSize / WORKGROUP));
@@ -461,14 +460,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }`;
   const first = { wgsl: body.replace("__HELPERS__", helperSource(helpers)), workgroups: [gx, gy] as [number, number] };
   if (chunks === 1) return { passes: [first] };
-  // the partials [outSize, chunks] reduce along their last axis (bools stay u32 0/1 and combine as max/min)
-  const partialsDType: DType = d;
+  // the partials [outSize, chunks] reduce along their last axis with the same op
   const second = reduction({
     loopShape: [outSize, chunks],
-    inputs: [{ dtype: partialsDType, view: { strides: [chunks, 1], offset: 0 } }],
-    expr: { kind: "input", input: 0, dtype: partialsDType },
-    reduce: { op: op === "prod" ? "prod" : op, axes: 1 },
+    inputs: [{ dtype: d, view: { strides: [chunks, 1], offset: 0 } }],
+    expr: { kind: "input", input: 0, dtype: d },
+    reduce: { op, axes: 1 },
     dtype: d,
   });
-  return { passes: [{ ...first, partials: outSize * chunks }, ...second.passes], partialsDType };
+  return { passes: [{ ...first, partials: outSize * chunks }, ...second.passes] };
 }

@@ -46,10 +46,6 @@ export function device(): GPUDevice {
   return gpuDevice;
 }
 
-export function hasDevice(): boolean {
-  return gpuDevice !== null;
-}
-
 function currentPass(): GPUComputePassEncoder {
   if (!encoder) encoder = device().createCommandEncoder();
   if (!pass) pass = encoder.beginComputePass();
@@ -165,7 +161,7 @@ function afterRecord() {
 }
 
 /** The largest workgroup count along one grid dimension (the WebGPU default limit). */
-export const MAX_GRID = 65535;
+const MAX_GRID = 65535;
 
 /** A 2-D grid of at least `groups` workgroups: [x, y] with x ≤ MAX_GRID. */
 export function grid(groups: number): [number, number] {

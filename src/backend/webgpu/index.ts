@@ -68,7 +68,7 @@ function runKernel(kernel: Parameters<typeof compileKernel>[0], inputs: GpuBuffe
   let src = inputs;
   compiled.passes.forEach((pass, i) => {
     const last = i === compiled.passes.length - 1;
-    const target = last ? out : alloc(compiled.partialsDType!, pass.partials!);
+    const target = last ? out : alloc(kernel.dtype, pass.partials!);
     dispatch({ wgsl: pass.wgsl, buffers: [target, ...src], workgroups: pass.workgroups });
     // partials are released once recorded: the queue runs the next pass before any reuse
     if (src !== inputs) for (const b of src) release(b);

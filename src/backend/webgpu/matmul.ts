@@ -24,6 +24,7 @@
  *   along k; otherwise neighbouring threads take neighbouring outputs.
  */
 import type { DType } from "../../dtype.js";
+import type { DotParams } from "../device.js";
 import type { GpuBuffer } from "./buffers.js";
 import { alloc } from "./buffers.js";
 import { storageType, unflatten, WORKGROUP } from "./codegen.js";
@@ -271,17 +272,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }
 
 // ---- the routine --------------------------------------------------------------------------
-
-type DotParams = {
-  batch: number;
-  m: number;
-  n: number;
-  k: number;
-  lhsStrides: readonly number[];
-  rhsStrides: readonly number[];
-  lhsOffset?: number;
-  rhsOffset?: number;
-};
 
 const dot: GpuRoutine = ([lhs, rhs], [lhsType, rhsType], [outType], params) => {
   const p = params as DotParams;
