@@ -28,6 +28,8 @@ export interface Trainer {
   readLoss(): Promise<number>;
   /** The current parameters, flattened (where the workload checks them). */
   readParams?(): Promise<ArrayLike<number>>;
+  /** After the timed run: what the library can say about one step (kernels launched, device time), for the notes. */
+  describeStep?(): Promise<string>;
   dispose?(): void;
 }
 

@@ -27,16 +27,11 @@ import type { Case, Outcome } from "./workloads.js";
 import { CASES, caseKey, higherIsBetter } from "./workloads.js";
 
 /**
- * The targets, in table order; "vs jaxon" compares with the jaxon row.
- *
- * Adding a backend is one entry here. Every adapter already takes "webgpu";
- * for WebGPU rows in Node (DESIGN §5): install `webgpu` (and
- * `@tensorflow/tfjs-backend-webgpu`, imported in libs/tfjs.ts `load()`); in
- * the adapter's init(), `import { create, globals } from "webgpu";
- * Object.assign(globalThis, globals)` and give the navigator shim
- * (libs/jaxjs.ts) `gpu: create([])`; then add jaxon("webgpu"), jaxjs("webgpu"),
- * tfjs("webgpu") below and destroy the device in teardown(). A target whose
- * backend cannot start throws in init(): its rows read FAILED with the reason.
+ * The targets, in table order; "vs jaxon" compares with the jaxon row of the
+ * same device class (cpu/wasm rows with jaxon/cpu, webgpu rows with
+ * jaxon/webgpu). Adding a backend is one entry here. A target whose backend
+ * cannot start throws in init(): its rows read FAILED with the reason (e.g.
+ * webgpu rows on a machine without an adapter).
  */
 const TARGETS: Record<string, () => Adapter> = {
   "jaxon/cpu": () => jaxon("cpu"),
@@ -44,6 +39,10 @@ const TARGETS: Record<string, () => Adapter> = {
   "jax-js/wasm": () => jaxjs("wasm"),
   "tfjs/cpu": () => tfjs("cpu"),
   "tfjs/wasm": () => tfjs("wasm"),
+  "jaxon/webgpu": () => jaxon("webgpu"),
+  "jaxon/webgpu-unfused": () => jaxon("webgpu", { fusion: false }),
+  "jax-js/webgpu": () => jaxjs("webgpu"),
+  "tfjs/webgpu": () => tfjs("webgpu"),
 };
 
 const BASELINE = "jaxon";
@@ -262,7 +261,10 @@ async function parent(args: string[]) {
 
   // speed relative to jaxon on the same case
   for (const r of rows) {
-    const base = rows.find((b) => b.library === BASELINE && b.workload === r.workload && b.case === r.case && b.status === "ok");
+    const baseBackend = r.backend.startsWith("webgpu") ? "webgpu" : "cpu";
+    const base = rows.find(
+      (b) => b.library === BASELINE && b.backend === baseBackend && b.workload === r.workload && b.case === r.case && b.status === "ok",
+    );
     if (r.status === "ok" && base?.value && r.value) r.vsJaxon = higherIsBetter(r.unit) ? r.value / base.value : base.value / r.value;
   }
   const caseIndex = (r: Row) => cases.findIndex((c) => c.workload === r.workload && c.case === r.case);
@@ -276,6 +278,8 @@ async function parent(args: string[]) {
     "@tensorflow/tfjs-core": version("@tensorflow/tfjs-core"),
     "@tensorflow/tfjs-backend-cpu": version("@tensorflow/tfjs-backend-cpu"),
     "@tensorflow/tfjs-backend-wasm": version("@tensorflow/tfjs-backend-wasm"),
+    "@tensorflow/tfjs-backend-webgpu": version("@tensorflow/tfjs-backend-webgpu"),
+    webgpu: version("webgpu"),
   };
   const cpu = os.cpus()[0]?.model ?? "?";
   const out: string[] = [];

@@ -54,8 +54,16 @@ async function callCase(
     const firstMs = performance.now() - t0;
     const bad = check(first);
     if (bad) return { status: "WRONG", firstMs, note: bad };
-    // one call already past the whole budget: that call is the measurement
-    if (firstMs > budget.timedMs) return { status: "ok", value: toValue(firstMs), msPerUnit: firstMs, samples: 1, firstMs, note: "1 call (slow; compile included)" };
+    // a first call past the whole budget may be mostly compiling (shaders on a software GPU):
+    // time a second one, and when that one is past the budget too, it is the measurement
+    if (firstMs > budget.timedMs) {
+      const t1 = performance.now();
+      const second = await c.call();
+      const ms = performance.now() - t1;
+      const badSecond = check(second);
+      if (badSecond) return { status: "WRONG", firstMs, note: `second call: ${badSecond}` };
+      if (ms > budget.timedMs) return { status: "ok", value: toValue(ms), msPerUnit: ms, samples: 1, firstMs, note: "1 call after the compiling one (slow)" };
+    }
     const t = await timeCalls(c, budget);
     const badLast = check(t.last);
     if (badLast) return { status: "WRONG", firstMs, note: `after ${t.samples * t.batch} calls: ${badLast}` };
@@ -78,13 +86,14 @@ async function trainCase(
     const partial = t.steps < steps ? `${t.steps}/${steps} steps (time cap); ` : "";
     const bad = check(t.steps, t.loss, t.params);
     if (bad) return { status: "WRONG", firstMs: t.compileMs, note: `${partial}${bad}` };
+    const perStep = tr.describeStep ? `; ${await tr.describeStep()}` : "";
     return {
       status: "ok",
       value: (t.steps * 1000) / t.ms,
       msPerUnit: t.ms / t.steps,
       samples: t.steps,
       firstMs: t.compileMs,
-      note: `${partial}loss ${fmtLoss(t.loss)}`,
+      note: `${partial}loss ${fmtLoss(t.loss)}${perStep}`,
     };
   } finally {
     tr.dispose?.();

@@ -70,6 +70,21 @@ describe("jit", () => {
     expect(g.lower(w).kernels).toBe(3); // matmul, one fused elementwise kernel, matmul
     expectClose(g(w) as Value, values(grad((w2: Value) => sum(lax.square(lax.sub(lax.dotGeneral(x, w2, { contracting: [[1], [0]], batch: [[], []] }), 1))))(w) as Value), 1e-12);
   });
+  it("jitConfig.fusion = false runs every primitive as its own kernel, with the same numbers", () => {
+    const f = jit((x: Value, b: Value) => sum(lax.exp(lax.add(lax.mul(lax.sin(x), 2), lax.broadcastInDim(b, [3, 2], [1])))));
+    const x = randArr([3, 2], 5);
+    const b = randArr([2], 6);
+    const fused = values(f(x, b) as Value);
+    expect(f.lower(x, b).kernels).toBe(1);
+    jitConfig.fusion = false;
+    try {
+      expect(f.lower(x, b).kernels).toBe(6); // sin, mul, broadcast, add, exp, reduce_sum
+      expectClose(f(x, b) as Value, fused, 1e-12);
+    } finally {
+      jitConfig.fusion = true;
+    }
+    expect(f.lower(x, b).kernels).toBe(1);
+  });
   it("a jitted function called inside another is not retraced", () => {
     const inner = jit((x: Value) => lax.sin(x));
     const outer = jit((x: Value) => lax.mul(inner(x) as Value, 2));

@@ -25,6 +25,7 @@ import {
   jacfwd,
   jacrev,
   jit,
+  jitConfig,
   jvp,
   lax,
   memoryStats,
@@ -185,6 +186,42 @@ describe.skipIf(!hasGpu)("compositions: webgpu equals cpu", () => {
       return loss(params) as Value;
     };
     await expectSame(await train("webgpu", data.g, target.g), () => train("cpu", data.c, target.c), 1e-3);
+  });
+});
+
+describe.skipIf(!hasGpu)("fusion and profiling on the device", () => {
+  it("a training step unfused launches more kernels for the same numbers; timestamps attribute device time", async () => {
+    const gpu = await import("../src/backend/webgpu/context.js");
+    const x = pair(rand(256 * 4, 31), [256, 4]);
+    const w0 = pair(rand(4 * 8, 32), [4, 8]);
+    const loss = (w: Value, x: Value) => np.tanh(x.matmul(w)).square().mean();
+    const step = jit((w: Value, x: Value) => w.sub((grad(loss)(w, x) as Value).mul(0.1)));
+    const run = (w: Value, x: Value) => {
+      for (let i = 0; i < 3; i++) w = step(w, x) as Value;
+      return w;
+    };
+    const fusedKernels = step.lower(w0.g, x.g).kernels;
+    const c0 = gpu.recordedCommands();
+    const fused = run(w0.g, x.g);
+    const fusedCommands = gpu.recordedCommands() - c0;
+    jitConfig.fusion = false;
+    try {
+      expect(step.lower(w0.g, x.g).kernels).toBeGreaterThan(fusedKernels);
+      const c1 = gpu.recordedCommands();
+      const profiled = gpu.profileDeviceTime(true, { perDispatch: true });
+      const unfused = run(w0.g, x.g);
+      expect(gpu.recordedCommands() - c1).toBeGreaterThan(fusedCommands);
+      await expectSame(unfused, () => run(w0.c, x.c), 1e-5);
+      if (profiled) {
+        expect(await gpu.deviceTimeMs()).toBeGreaterThan(0);
+        const byKernel = await gpu.deviceTimeByKernel();
+        expect(byKernel.reduce((s, k) => s + k.count, 0)).toBe(gpu.recordedCommands() - c1);
+      } else console.warn("webgpu.test.ts: this adapter has no timestamp-query; device time not checked");
+    } finally {
+      gpu.profileDeviceTime(false);
+      jitConfig.fusion = true;
+    }
+    await expectSame(fused, () => run(w0.c, x.c), 1e-5);
   });
 });
 

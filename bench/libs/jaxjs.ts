@@ -1,6 +1,6 @@
 /**
- * @jax-js/jax, backends "cpu" (interpreted JS) and "wasm"; "webgpu" where a
- * `navigator.gpu` exists (see run.ts).
+ * @jax-js/jax, backends "cpu" (interpreted JS), "wasm" and "webgpu" (in Node
+ * through the `webgpu` package: node-webgpu.ts).
  *
  * jax-js counts references: every function takes ownership of its array
  * arguments, `.ref` adds a reference, `data()` disposes. Inputs reused across
@@ -11,6 +11,7 @@ import type { Array as JArray } from "@jax-js/jax";
 import type { CityData, LinearData, MatmulInput, MlpData } from "../data.js";
 import { W4, W5 } from "../data.js";
 import type { Adapter, Callable, Trainer } from "../harness.js";
+import { nodeNavigatorGpu } from "./node-webgpu.js";
 
 type JaxJs = typeof import("@jax-js/jax");
 type Tree = Record<string, JArray>;
@@ -37,6 +38,7 @@ export function jaxjs(backend: "cpu" | "wasm" | "webgpu"): Adapter {
     library: "jax-js",
     backend,
     async init() {
+      if (backend === "webgpu") await nodeNavigatorGpu();
       shimNavigator();
       jax = await import("@jax-js/jax");
       np = jax.numpy;

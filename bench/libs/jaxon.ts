@@ -1,6 +1,9 @@
 /**
- * jaxon, this repository's library, loaded from src/ (no build needed).
- * Backends: "cpu" now; "webgpu" once `init()` reports it (see run.ts).
+ * jaxon, this repository's library, loaded from src/ (no build needed), on
+ * "cpu" or "webgpu". `{ fusion: false }` runs every primitive of a jitted
+ * function as its own kernel: the same program unfused, to show what fusion
+ * saves. Training steps report their kernels per step (and on WebGPU the
+ * commands recorded and the device time per step, from timestamp queries).
  */
 import type { Value } from "../../src/index.js";
 import type { CityData, LinearData, MatmulInput, MlpData } from "../data.js";
@@ -8,12 +11,14 @@ import { W4, W5 } from "../data.js";
 import type { Adapter, Callable, Trainer } from "../harness.js";
 
 type J = typeof import("../../src/index.js");
+type Gpu = typeof import("../../src/backend/webgpu/context.js");
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Jit = <F extends Fn>(f: F) => F;
+type Jit = <F extends Fn>(f: F) => F & { lower(...args: Parameters<F>): { kernels: number } };
 type Tree = Record<string, Value>;
 
-export function jaxon(backend: "cpu" | "webgpu" = "cpu"): Adapter {
+export function jaxon(backend: "cpu" | "webgpu" = "cpu", { fusion = true }: { fusion?: boolean } = {}): Adapter {
   let J!: J;
+  let gpu: Gpu | undefined;
   let jit!: Jit;
   let np!: J["np"];
 
@@ -28,11 +33,33 @@ export function jaxon(backend: "cpu" | "webgpu" = "cpu"): Adapter {
   }
   const f32 = (a: Float32Array, shape: number[]) => np.array(a, { dtype: "float32" }).reshape(shape);
 
+  /**
+   * Kernels in the step's plan; on WebGPU also the commands recorded per step
+   * and the device time per step over profiled steps (timestamp queries;
+   * profiled separately, since the queries cost time of their own).
+   */
+  async function describeStep(kernels: number, step: () => void): Promise<string> {
+    const parts = [`${kernels} kernels/step`];
+    if (gpu) {
+      const steps = 50;
+      const c0 = gpu.recordedCommands();
+      const profiled = gpu.profileDeviceTime(true);
+      for (let k = 0; k < steps; k++) step();
+      const commands = (gpu.recordedCommands() - c0) / steps;
+      parts.push(`${commands} dispatches/step`);
+      if (profiled) parts.push(`device ${((await gpu.deviceTimeMs()) / steps).toFixed(3)} ms/step`);
+      gpu.profileDeviceTime(false);
+    }
+    return parts.join(", ");
+  }
+
   return {
     library: "jaxon",
-    backend,
+    backend: fusion ? backend : `${backend}-unfused`,
     async init() {
       J = await import("../../src/index.js");
+      J.jitConfig.fusion = fusion;
+      if (backend === "webgpu") gpu = await import("../../src/backend/webgpu/context.js");
       jit = J.jit as unknown as Jit;
       np = J.np;
       const devices: string[] = await J.init();
@@ -104,6 +131,7 @@ export function jaxon(backend: "cpu" | "webgpu" = "cpu"): Adapter {
           [params, opt, last] = step(params, opt, x, y);
         },
         readLoss: async () => last!.item(),
+        describeStep: () => describeStep(step.lower(params, opt, x, y).kernels, () => void ([params, opt, last] = step(params, opt, x, y))),
       };
     },
 
@@ -131,6 +159,7 @@ export function jaxon(backend: "cpu" | "webgpu" = "cpu"): Adapter {
         },
         readLoss: async () => last!.item(),
         readParams: () => x.data(),
+        describeStep: () => describeStep(step.lower(x, d2).kernels, () => void ([x, last] = step(x, d2))),
       };
     },
 

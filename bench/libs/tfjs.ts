@@ -1,6 +1,7 @@
 /**
- * TensorFlow.js (@tensorflow/tfjs-core) with the cpu and wasm backends;
- * "webgpu" via @tensorflow/tfjs-backend-webgpu once installed (see run.ts).
+ * TensorFlow.js (@tensorflow/tfjs-core) with the cpu, wasm and webgpu
+ * backends (webgpu: @tensorflow/tfjs-backend-webgpu, in Node through the
+ * `webgpu` package: node-webgpu.ts).
  *
  * tfjs has no jit: W1 is `tf.tidy` of the ops, W3 only eager. It has no vmap:
  * W6 is the analytic per-example gradient 2(x·w − y)x written in tf ops.
@@ -11,6 +12,7 @@ import type * as TF from "@tensorflow/tfjs-core";
 import type { CityData, LinearData, MatmulInput, MlpData } from "../data.js";
 import { W4, W5 } from "../data.js";
 import type { Adapter, Callable, Trainer } from "../harness.js";
+import { nodeNavigatorGpu } from "./node-webgpu.js";
 
 type Tf = typeof TF;
 
@@ -50,6 +52,10 @@ export function tfjs(backend: "cpu" | "wasm" | "webgpu"): Adapter {
     notes: { "W3 jit": "tfjs has no jit", W6: "analytic 2(x·w−y)x in tf ops (tfjs has no vmap)" },
     async init() {
       tf = await load();
+      if (backend === "webgpu") {
+        await nodeNavigatorGpu();
+        await import("@tensorflow/tfjs-backend-webgpu"); // registers "webgpu"; it probes navigator.gpu in setBackend
+      }
       if (!(await tf.setBackend(backend))) throw new Error(`tfjs: the ${backend} backend did not start`);
       await tf.ready();
     },

@@ -14,15 +14,23 @@ import { simplify } from "../trace/simplify.js";
 import { deviceOf, onDevice, primitives, runLowered } from "../lax/primitive.js";
 import type { Lowering } from "./device.js";
 
-const plans = new WeakMap<Jaxpr, Plan>();
+const plans = { fused: new WeakMap<Jaxpr, Plan>(), unfused: new WeakMap<Jaxpr, Plan>() };
 const loweredSteps = new WeakMap<object, Lowering | null>();
+
+/**
+ * Whether jit fuses (the default). With `fusion: false` every primitive runs
+ * as its own kernel, as an eager call would: for measuring what fusion saves
+ * and for bisecting a suspected fusion bug.
+ */
+export const planConfig = { fusion: true };
 
 /** The plan for a jaxpr, simplified and fused once and cached on the jaxpr. */
 export function planFor(jaxpr: Jaxpr): Plan {
-  let plan = plans.get(jaxpr);
+  const cache = planConfig.fusion ? plans.fused : plans.unfused;
+  let plan = cache.get(jaxpr);
   if (!plan) {
-    plan = planJaxpr(simplify(jaxpr));
-    plans.set(jaxpr, plan);
+    plan = planJaxpr(simplify(jaxpr), { fuse: planConfig.fusion });
+    cache.set(jaxpr, plan);
   }
   return plan;
 }

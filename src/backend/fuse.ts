@@ -80,7 +80,8 @@ class NeedsBuffer extends Error {
   }
 }
 
-export function planJaxpr(jaxpr: Jaxpr): Plan {
+/** Partitions a jaxpr into kernels; with `fuse: false`, one kernel per primitive (every value in a buffer). */
+export function planJaxpr(jaxpr: Jaxpr, { fuse = true }: { fuse?: boolean } = {}): Plan {
   const producer = new Map<Var, Eqn>();
   const uses = new Map<Var, number>();
   for (const e of jaxpr.eqns) {
@@ -101,6 +102,7 @@ export function planJaxpr(jaxpr: Jaxpr): Plan {
     if (role === "reduce") e.outs.forEach((v) => materialized.add(v));
     // computed values used twice are stored once rather than recomputed; pure index maps are free to repeat
     if (role === "elementwise" && (uses.get(e.outs[0]) ?? 0) > 1) materialized.add(e.outs[0]);
+    if (!fuse) e.outs.forEach((v) => materialized.add(v));
   }
 
   for (;;) {

@@ -17,7 +17,7 @@ import { flattenArgs, rebuild, type Lifted } from "./args.js";
 import { jvpFlat } from "./jvp.js";
 import { transposeJaxpr } from "./linearize.js";
 import { vmap } from "./vmap.js";
-import { executePlan, planFor } from "../backend/execute.js";
+import { executePlan, planConfig, planFor } from "../backend/execute.js";
 import { callJaxprOf } from "../trace/simplify.js";
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -140,8 +140,27 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
 /** Counts of jit activity across all jitted functions, for tests and for users chasing recompilation. */
 export const jitStats = { traces: 0 };
 
-/** Set `jitConfig.logCompiles = true` (or JAXON_LOG_COMPILES=1) to print each trace of a jitted function with its reason. */
-export const jitConfig = { logCompiles: typeof process !== "undefined" && process.env?.JAXON_LOG_COMPILES === "1" };
+/**
+ * Set `jitConfig.logCompiles = true` (or JAXON_LOG_COMPILES=1) to print each
+ * trace of a jitted function with its reason. `jitConfig.fusion = false` runs
+ * every primitive of a jitted function as its own kernel (to measure what
+ * fusion saves, or to rule it out when chasing a wrong number).
+ * @example
+ * jitConfig.fusion = false;
+ * const f = jit((x) => np.exp(np.sin(x).mul(2).add(1)));
+ * console.log(f.lower(np.ones([8])).kernels); // => 4
+ * jitConfig.fusion = true;
+ * console.log(f.lower(np.ones([8])).kernels); // => 1
+ */
+export const jitConfig = {
+  logCompiles: typeof process !== "undefined" && process.env?.JAXON_LOG_COMPILES === "1",
+  get fusion(): boolean {
+    return planConfig.fusion;
+  },
+  set fusion(on: boolean) {
+    planConfig.fusion = on;
+  },
+};
 
 function staticKey(values: unknown[]): string {
   return JSON.stringify(values, (_k, v) => (typeof v === "function" ? `fn:${v.name}` : v));

@@ -59,7 +59,9 @@ export async function probeWebGPU(): Promise<Probe> {
   };
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ requiredLimits });
+    // timestamps for device-time profiling (context.ts), where the adapter has them
+    const requiredFeatures = (["timestamp-query"] as const).filter((f) => adapter!.features.has(f));
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   } catch (e) {
     return { ok: false, reason: `requestDevice failed: ${(e as Error).message}` };
   }

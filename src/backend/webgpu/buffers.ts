@@ -27,6 +27,8 @@ import { checkErrors, copyEncoder, device, flush, touch, usedByPending } from ".
 
 export interface Slot {
   readonly buffer: GPUBuffer;
+  /** Unique per buffer ever made: bind groups are cached by the ids they bind (context.ts). */
+  readonly id: number;
   /** Capacity in bytes (its size class). */
   readonly bytes: number;
   /** The encoder generation that last used it. */
@@ -43,6 +45,7 @@ export class GpuBuffer {
 }
 
 const MIN_BYTES = 16;
+let nextSlotId = 1;
 const freeSlots = new Map<number, Slot[]>();
 let liveBuffers = 0;
 let liveBytes = 0;
@@ -116,7 +119,7 @@ export function allocBytes(bytes: number): GpuBuffer {
       size,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
-    slot = { buffer, bytes: size, lastUse: 0 };
+    slot = { buffer, id: nextSlotId++, bytes: size, lastUse: 0 };
   }
   liveBuffers++;
   liveBytes += size;

@@ -28,13 +28,28 @@ let encoder: GPUCommandEncoder | null = null;
 let pass: GPUComputePassEncoder | null = null;
 let pendingDispatches = 0;
 let flushScheduled = false;
-const pipelines = new Map<string, GPUComputePipeline>();
+let recorded = 0;
+/**
+ * A compiled kernel: its pipeline, its bind group layout, and the bind groups
+ * made for it so far, by the ids of the buffers they bind. Pooled buffers come
+ * back in the same order in a steady loop, so a training step finds its bind
+ * groups already made (creating one costs more than the dispatch itself).
+ */
+interface Compiled {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  groups: Map<string, GPUBindGroup>;
+}
+const pipelines = new Map<string, Compiled>();
+/** Bind groups cached per kernel before its cache starts over (destroyed buffers' groups go with it). */
+const MAX_GROUPS_PER_KERNEL = 256;
 
 /** Most dispatches recorded before a submit: bounds a command buffer in a loop that never awaits. */
 const MAX_PENDING_DISPATCHES = 512;
 
 export function setDevice(device: GPUDevice | null): void {
   gpuDevice = device;
+  profiler = null;
   encoder = null;
   pass = null;
   pendingDispatches = 0;
@@ -48,8 +63,112 @@ export function device(): GPUDevice {
 
 function currentPass(): GPUComputePassEncoder {
   if (!encoder) encoder = device().createCommandEncoder();
-  if (!pass) pass = encoder.beginComputePass();
+  if (!pass) pass = encoder.beginComputePass(profiler ? { timestampWrites: profiler.nextPass() } : undefined);
   return pass;
+}
+
+/** Dispatches and copies recorded since the device was set (kernel launches, for the bench and tests). */
+export function recordedCommands(): number {
+  return recorded;
+}
+
+/**
+ * Device-time profiling with timestamp queries (where the adapter has
+ * `timestamp-query`): every compute pass writes its begin and end times, and
+ * `deviceTimeMs()` sums them. Off by default, since the queries cost a
+ * resolve and a readback per submit.
+ */
+class Profiler {
+  private querySet: GPUQuerySet | null = null;
+  private used = 0;
+  private ns = 0n;
+  /** With `perDispatch`, each dispatch gets a pass of its own and its time is summed under its WGSL source. */
+  readonly byKernel = new Map<string, { ms: number; count: number }>();
+  private passLabels: string[] = [];
+  constructor(readonly perDispatch: boolean) {}
+
+  label(wgsl: string) {
+    this.passLabels.push(wgsl);
+  }
+  private reads: Promise<void>[] = [];
+  // a submit holds at most one pass per recorded command, plus one
+  private readonly capacity = 2 * (MAX_PENDING_DISPATCHES + 1);
+
+  nextPass(): GPUComputePassTimestampWrites {
+    this.querySet ??= device().createQuerySet({ type: "timestamp", count: this.capacity });
+    const i = this.used;
+    this.used += 2;
+    return { querySet: this.querySet, beginningOfPassWriteIndex: i, endOfPassWriteIndex: i + 1 };
+  }
+
+  /** Before finishing the encoder: resolve this submit's queries into a buffer read back after it runs. */
+  resolve(enc: GPUCommandEncoder): (() => void) | null {
+    if (!this.querySet || this.used === 0) return null;
+    const dev = device();
+    const bytes = this.used * 8;
+    const resolved = dev.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const staging = dev.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    enc.resolveQuerySet(this.querySet, 0, this.used, resolved, 0);
+    enc.copyBufferToBuffer(resolved, 0, staging, 0, bytes);
+    const querySet = this.querySet;
+    const labels = this.passLabels;
+    this.querySet = null;
+    this.used = 0;
+    this.passLabels = [];
+    return () => {
+      this.reads.push(
+        staging.mapAsync(GPUMapMode.READ).then(() => {
+          const t = new BigUint64Array(staging.getMappedRange());
+          for (let k = 0; k + 1 < t.length; k += 2) {
+            const ns = t[k + 1] > t[k] ? t[k + 1] - t[k] : 0n;
+            this.ns += ns;
+            const label = labels[k / 2];
+            if (label === undefined) continue;
+            const e = this.byKernel.get(label) ?? { ms: 0, count: 0 };
+            e.ms += Number(ns) / 1e6;
+            e.count++;
+            this.byKernel.set(label, e);
+          }
+          staging.unmap();
+          for (const b of [resolved, staging]) b.destroy();
+          querySet.destroy();
+        }),
+      );
+    };
+  }
+
+  async totalMs(): Promise<number> {
+    flush();
+    await Promise.all(this.reads.splice(0));
+    return Number(this.ns) / 1e6;
+  }
+}
+
+let profiler: Profiler | null = null;
+
+/**
+ * Starts (or stops) device-time profiling; false when the device has no
+ * timestamp queries. `perDispatch` gives every dispatch a pass of its own
+ * (slower) so `deviceTimeByKernel()` can attribute the time.
+ */
+export function profileDeviceTime(on: boolean, { perDispatch = false } = {}): boolean {
+  if (on && !device().features.has("timestamp-query")) return false;
+  flush();
+  profiler = on ? new Profiler(perDispatch) : null;
+  return true;
+}
+
+/** Device time per kernel source since profiling started with `perDispatch`, slowest first. */
+export async function deviceTimeByKernel(): Promise<{ wgsl: string; ms: number; count: number }[]> {
+  if (!profiler) throw new BackendError("deviceTimeByKernel: call profileDeviceTime(true, { perDispatch: true }) first");
+  await profiler.totalMs();
+  return [...profiler.byKernel].map(([wgsl, e]) => ({ wgsl, ...e })).sort((a, b) => b.ms - a.ms);
+}
+
+/** Device milliseconds spent in compute passes since profiling started (waits for the submitted work). */
+export async function deviceTimeMs(): Promise<number> {
+  if (!profiler) throw new BackendError("deviceTimeMs: call profileDeviceTime(true) first");
+  return profiler.totalMs();
 }
 
 /** The pending encoder with no pass open, for copies. */
@@ -75,12 +194,14 @@ export function usedByPending(b: GpuBuffer): boolean {
 export function flush(): void {
   if (!encoder) return;
   if (pass) pass.end();
+  const afterSubmit = profiler?.resolve(encoder);
   const commands = encoder.finish();
   encoder = null;
   pass = null;
   pendingDispatches = 0;
   generation++;
   device().queue.submit([commands]);
+  afterSubmit?.();
 }
 
 const validationChecks: Promise<void>[] = [];
@@ -90,20 +211,33 @@ const validationChecks: Promise<void>[] = [];
  * errors are caught here (the source is ours, so they are our bugs, reported
  * with the source so they can be fixed).
  */
-function pipelineFor(wgsl: string): GPUComputePipeline {
+function pipelineFor(wgsl: string): Compiled {
   let p = pipelines.get(wgsl);
   if (!p) {
     const dev = device();
     dev.pushErrorScope("validation");
     const module = dev.createShaderModule({ code: wgsl });
-    p = dev.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
+    const pipeline = dev.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
     const check = dev.popErrorScope().then((err) => {
       if (err) reportError(new BackendError(`webgpu: a kernel failed to compile: ${err.message}\n--- WGSL ---\n${wgsl}`));
     });
     validationChecks.push(check);
+    p = { pipeline, layout: pipeline.getBindGroupLayout(0), groups: new Map() };
     pipelines.set(wgsl, p);
   }
   return p;
+}
+
+function bindGroupFor(c: Compiled, buffers: GpuBuffer[]): GPUBindGroup {
+  let key = "";
+  for (const b of buffers) key += `${b.slot.id},`;
+  let group = c.groups.get(key);
+  if (!group) {
+    if (c.groups.size >= MAX_GROUPS_PER_KERNEL) c.groups.clear();
+    group = device().createBindGroup({ layout: c.layout, entries: buffers.map((b, i) => ({ binding: i, resource: { buffer: b.buffer } })) });
+    c.groups.set(key, group);
+  }
+  return group;
 }
 
 let pendingError: BackendError | null = null;
@@ -124,16 +258,18 @@ export async function checkErrors(): Promise<void> {
 export function dispatch({ wgsl, buffers, workgroups }: Dispatch): void {
   const [x, y = 1, z = 1] = workgroups;
   if (x === 0 || y === 0 || z === 0) return;
-  const pipeline = pipelineFor(wgsl);
-  const bindGroup = device().createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: buffers.map((b, i) => ({ binding: i, resource: { buffer: b.buffer } })),
-  });
+  const compiled = pipelineFor(wgsl);
+  const bindGroup = bindGroupFor(compiled, buffers);
   touch(...buffers);
   const p = currentPass();
-  p.setPipeline(pipeline);
+  p.setPipeline(compiled.pipeline);
   p.setBindGroup(0, bindGroup);
   p.dispatchWorkgroups(x, y, z);
+  if (profiler?.perDispatch) {
+    profiler.label(wgsl);
+    p.end();
+    pass = null;
+  }
   afterRecord();
 }
 
@@ -146,6 +282,7 @@ export function copy(src: GpuBuffer, srcOffset: number, dst: GpuBuffer, dstOffse
 }
 
 function afterRecord() {
+  recorded++;
   if (++pendingDispatches >= MAX_PENDING_DISPATCHES) {
     flush();
     return;

@@ -7,6 +7,7 @@
 import type { DType, TypedArray } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { Backend, BufferType, Lowering } from "../device.js";
+import type { Kernel } from "../kernel.js";
 import { kernelKey } from "../kernel.js";
 import { BackendError } from "../../errors.js";
 import type { GpuBuffer } from "./buffers.js";
@@ -21,6 +22,8 @@ import "./index-routines.js";
 
 let kernelCount = 0;
 const seenKernels = new Set<string>();
+/** Compiled kernels by the plan's kernel object: a jitted step finds its WGSL without rebuilding the key string. */
+const byKernelObject = new WeakMap<Kernel, ReturnType<typeof compileKernel>>();
 
 /** WGSL kernels compiled so far (for compileStats). */
 export function webgpuCompileCount(): number {
@@ -55,16 +58,20 @@ export const webgpuBackend: Backend<GpuBuffer> = {
   },
 };
 
-function runKernel(kernel: Parameters<typeof compileKernel>[0], inputs: GpuBuffer[], outType: BufferType): GpuBuffer {
+function runKernel(kernel: Kernel, inputs: GpuBuffer[], outType: BufferType): GpuBuffer {
   const size = sizeOf(outType.shape);
   const out = alloc(outType.dtype, size);
   if (size === 0) return out;
-  const key = kernelKey(kernel);
-  if (!seenKernels.has(key)) {
-    seenKernels.add(key);
-    kernelCount++;
+  let compiled = byKernelObject.get(kernel);
+  if (!compiled) {
+    const key = kernelKey(kernel);
+    if (!seenKernels.has(key)) {
+      seenKernels.add(key);
+      kernelCount++;
+    }
+    compiled = compileKernel(kernel, key);
+    byKernelObject.set(kernel, compiled);
   }
-  const compiled = compileKernel(kernel, key);
   let src = inputs;
   compiled.passes.forEach((pass, i) => {
     const last = i === compiled.passes.length - 1;

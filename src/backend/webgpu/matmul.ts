@@ -15,7 +15,7 @@
  *   current step's arithmetic, so their latency hides behind it) and stores
  *   them as one vec4 into workgroup memory, from where each thread reads one
  *   vec4 of each operand per k and does 16 multiply-adds.
- * - `reduce`: everything else — matrix-vector shapes (m or n small), k = 0,
+ * - `reduce`: everything else — matrix-vector shapes (m or n small), k < 16,
  *   and every integer or bool product. Each output is a dot product of length
  *   k split among T threads (T a power of two, from 1 to 256) that combine
  *   their partial sums as a tree in workgroup memory. T and the thread layout
@@ -30,7 +30,7 @@ import { alloc } from "./buffers.js";
 import { storageType, unflatten, WORKGROUP } from "./codegen.js";
 import { dispatch, grid } from "./context.js";
 import type { GpuRoutine } from "./routines.js";
-import { defineRoutines } from "./routines.js";
+import { defineRoutines, memoSource } from "./routines.js";
 
 /** The routine's parameters, as `src/lax/dot.ts` gives them, with the offsets resolved. */
 interface DotShape {
@@ -69,6 +69,8 @@ const ROW = TILE / 4 + 1;
 
 /** Smallest m and n that take the tiled kernel; thinner products waste most of a 64×64 tile. */
 const TILED_MIN = 16;
+/** Smallest k that takes the tiled kernel: below one K step, most of each step's multiply-adds would be padding. */
+const TILED_MIN_K = KSTEP;
 
 function tiledSource(s: DotShape): { wgsl: string; workgroups: [number, number] } {
   const { batch, m, n, k, lb, lm, lk, rb, rk, rn, lo, ro } = s;
@@ -283,10 +285,9 @@ const dot: GpuRoutine = ([lhs, rhs], [lhsType, rhsType], [outType], params) => {
   if (size === 0) return [out];
   const allF32 = lhsType.dtype === "float32" && rhsType.dtype === "float32" && outType.dtype === "float32";
   // k = 0 goes to `reduce`, whose empty loop writes the zeros
-  const { wgsl, workgroups } =
-    allF32 && s.k > 0 && s.m >= TILED_MIN && s.n >= TILED_MIN
-      ? tiledSource(s)
-      : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype);
+  const tiled = allF32 && s.k >= TILED_MIN_K && s.m >= TILED_MIN && s.n >= TILED_MIN;
+  const key = `dot:${tiled}:${lhsType.dtype},${rhsType.dtype},${outType.dtype}:${Object.values(s).join(",")}`;
+  const { wgsl, workgroups } = memoSource(key, () => (tiled ? tiledSource(s) : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype)));
   dispatch({ wgsl, buffers: [out, lhs, rhs], workgroups });
   return [out];
 };

@@ -21,3 +21,20 @@ export const webgpuRoutines: Record<string, GpuRoutine> = {};
 export function defineRoutines(rs: Record<string, GpuRoutine>): void {
   Object.assign(webgpuRoutines, rs);
 }
+
+const sources = new Map<string, unknown>();
+
+/**
+ * A routine's generated shader (and whatever goes with it), made once per
+ * key: a loop calls the same routine with the same shapes every step, and
+ * rebuilding (then rehashing) a long WGSL string per call costs more than
+ * recording the dispatch.
+ */
+export function memoSource<T>(key: string, make: () => T): T {
+  let v = sources.get(key) as T | undefined;
+  if (v === undefined) {
+    v = make();
+    sources.set(key, v);
+  }
+  return v;
+}
