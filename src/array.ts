@@ -12,6 +12,9 @@ import { ShapedArray } from "./trace/core.js";
 
 const JSArray = globalThis.Array; // `Array` below is jaxon's
 
+/** Elements up to which an array made from host data on a GPU keeps its host copy (`hostData`). */
+const HOST_COPY_LIMIT = 65536;
+
 export class Array extends ArrayMethods {
   #disposed = false;
   /** Internal: an array shared by many computations (a jaxpr literal) that dispose() leaves alone. */
@@ -23,6 +26,20 @@ export class Array extends ArrayMethods {
    * another device without a readback.
    */
   hostScalar: number | undefined = undefined;
+  /**
+   * Committed to its device (JAX's sense): placed there by `devicePut`, or
+   * computed from a committed array. An uncommitted array (made by a creation
+   * function, a literal, a constant a transformation builds) follows the
+   * committed data it meets onto that data's device; committed arrays on two
+   * devices never mix silently.
+   */
+  committed = false;
+  /**
+   * Internal: the host values of a small array made from host data on a device
+   * that cannot be read synchronously, so that, uncommitted, it can still
+   * follow data to the CPU without a readback.
+   */
+  hostData: TypedArray | undefined = undefined;
   constructor(
     readonly aval: ShapedArray,
     /** The device buffer; its type is the backend's own. */
@@ -34,7 +51,9 @@ export class Array extends ArrayMethods {
 
   /** Wraps host data (already of the right dtype and length) as an Array on a device. */
   static fromTyped(data: TypedArray, shape: readonly number[], dtype: DType, weakType = false, backend = getBackend()): Array {
-    return new Array(new ShapedArray(shape, dtype, weakType), backend.upload(data, dtype), backend);
+    const a = new Array(new ShapedArray(shape, dtype, weakType), backend.upload(data, dtype), backend);
+    if (!backend.syncReadable && data.length <= HOST_COPY_LIMIT) a.hostData = data.slice();
+    return a;
   }
 
   get device(): string {

@@ -75,20 +75,31 @@ export function defaultDevice(name?: DeviceName): DeviceName {
 }
 
 /**
- * Copies an array to a device (a no-op when it is already there). From a GPU
- * to the CPU the copy has to wait for the GPU: use `devicePutAsync`.
+ * Copies an array to a device (a no-op when it is already there) and commits
+ * it there, as JAX's `device_put`: computations on it run on that device, and
+ * uncommitted arrays (made by creation functions, or constants) follow it.
+ * From a GPU to the CPU the copy has to wait for the GPU — use
+ * `devicePutAsync` — unless the array was made from host values and is small
+ * (jaxon keeps those values).
  * @example
  * const y = devicePut(np.ones([3]), "cpu");
  */
 export function devicePut(x: Value, device: DeviceName): Array {
   if (!(x instanceof Array)) throw new BackendError("devicePut: needs a concrete array, not a traced value");
-  if (x.device === device) return x;
+  if (x.device === device) return commit(x);
   if (!available.has(device)) throw new BackendError(`devicePut: the ${device} device is not available; call init() and check what it returns`);
-  if (!x.backend.syncReadable) {
+  const values = x.backend.syncReadable ? x.dataSync() : x.hostData;
+  if (!values) {
     throw new BackendError(`devicePut: copying from ${x.device} to ${device} waits for the GPU; use \`await devicePutAsync(x, "${device}")\``);
   }
   const target = getBackend(device);
-  return new Array(x.aval, target.upload(x.dataSync(), x.dtype), target);
+  return commit(new Array(x.aval, target.upload(values, x.dtype), target));
+}
+
+/** devicePut's result is committed to its device: computations on it stay there, and uncommitted arrays follow it. */
+function commit(x: Array): Array {
+  x.committed = true;
+  return x;
 }
 
 /**
@@ -98,10 +109,10 @@ export function devicePut(x: Value, device: DeviceName): Array {
  */
 export async function devicePutAsync(x: Value, device: DeviceName): Promise<Array> {
   if (!(x instanceof Array)) throw new BackendError("devicePutAsync: needs a concrete array, not a traced value");
-  if (x.device === device) return x;
+  if (x.device === device) return commit(x);
   if (!available.has(device)) throw new BackendError(`devicePutAsync: the ${device} device is not available; call init() and check what it returns`);
   const target = getBackend(device);
-  return new Array(x.aval, target.upload(await x.data(), x.dtype), target);
+  return commit(new Array(x.aval, target.upload(await x.data(), x.dtype), target));
 }
 
 /**

@@ -10,7 +10,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Array, DType, Value } from "../src/index.js";
 import { onBothDevices, onCpu, probeWebGPU } from "./device-helpers.js";
-import { defaultDevice, devicePutAsync, grad, jit, lax, np, random, vmap } from "../src/index.js";
+import { defaultDevice, devicePut, devicePutAsync, grad, jit, lax, np, random, vmap } from "../src/index.js";
 
 const hasGpu = await probeWebGPU("webgpu-indexing.test.ts");
 afterAll(() => {
@@ -321,7 +321,8 @@ describe.skipIf(!hasGpu)("webgpu threefry2x32 and random", () => {
       [[0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], [0x1cb996fc, 0xbb002be7]],
       [[0x13198a2e, 0x03707344], [0x243f6a88, 0x85a308d3], [0xc4923a9c, 0x483df7a0]],
     ];
-    const u32 = (vs: number[]) => np.array(Uint32Array.from(vs), { dtype: "uint32" });
+    // committed to the GPU: small uncommitted host-made operands would be folded on the host
+    const u32 = (vs: number[]) => devicePut(np.array(Uint32Array.from(vs), { dtype: "uint32" }), "webgpu");
     const col = (k: number) => cases.map((c) => (c as number[][])[Math.floor(k / 2)][k % 2]);
     const [y0, y1] = lax.threefry2x32(u32(col(0)), u32(col(1)), u32(col(2)), u32(col(3)));
     expect((y0 as Array).device).toBe("webgpu");
@@ -339,8 +340,8 @@ describe.skipIf(!hasGpu)("webgpu threefry2x32 and random", () => {
   });
 
   it("random.key / split / uniform / randint / bernoulli are the CPU's numbers, bit for bit", async () => {
-    const draws = (seed: number) => {
-      const key = random.key(seed);
+    const draws = (seed: number, device: "cpu" | "webgpu") => {
+      const key = devicePut(random.key(seed), device); // committed: the draws run there
       const [k1, k2, k3] = random.split(key, 3);
       const [k4] = random.split(k2);
       return [
@@ -353,20 +354,20 @@ describe.skipIf(!hasGpu)("webgpu threefry2x32 and random", () => {
       ];
     };
     for (const seed of [0, 42, 123456789]) {
-      const g = draws(seed);
-      const c = onCpu(() => draws(seed));
+      const g = draws(seed, "webgpu");
+      const c = onCpu(() => draws(seed, "cpu"));
       for (let i = 0; i < g.length; i++) await expectSame(g[i], c[i]);
     }
   });
 
   it("random.normal: the same bits, through transcendental math that may differ by an ulp", async () => {
     // the WGSL and JS inverse-erf/log are separate implementations, so only the bits must match exactly
-    const draw = () => random.normal(random.split(random.key(7))[1], [129]);
-    const g = await (draw() as Array).data();
-    const c = await (onCpu(draw) as Array).data();
+    const draw = (device: "cpu" | "webgpu") => random.normal(random.split(devicePut(random.key(7), device))[1], [129]);
+    const g = await (draw("webgpu") as Array).data();
+    const c = await (onCpu(() => draw("cpu")) as Array).data();
     expect(g.length).toBe(c.length);
     g.forEach((v, i) => expect(Math.abs(v - c[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(c[i]))));
-    const bits = () => random.bits(random.split(random.key(7))[1], [129]);
-    await expectSame(bits(), onCpu(bits));
+    const bits = (device: "cpu" | "webgpu") => random.bits(random.split(devicePut(random.key(7), device))[1], [129]);
+    await expectSame(bits("webgpu"), onCpu(() => bits("cpu")));
   });
 });

@@ -12,7 +12,7 @@
  * JAXON_REQUIRE_WEBGPU is set, where a skip would hide a broken install.
  */
 import { describe, expect, it } from "vitest";
-import { grad, jit, lax, np, type Value } from "../src/index.js";
+import { devicePut, grad, jit, lax, np, type Value } from "../src/index.js";
 import { onBothDevices, onCpu, probeWebGPU } from "./device-helpers.js";
 import type { Array } from "../src/array.js";
 import { webgpuBackend } from "../src/backend/webgpu/index.js";
@@ -100,7 +100,9 @@ describe.skipIf(!hasGpu)("webgpu dot", () => {
     const [batch, m, k, n] = [2, 65, 129, 63];
     const av = rand(batch * m * k, 11);
     const bv = rand(batch * k * n, 12);
-    const out = await (np.matmul(np.array(av).reshape([batch, m, k]), np.array(bv).reshape([batch, k, n])) as Array).data();
+    // committed to the GPU: small uncommitted host-made operands would be folded on the host
+    const gpuArray = (v: number[]) => devicePut(np.array(v), "webgpu");
+    const out = await (np.matmul(gpuArray(av).reshape([batch, m, k]), gpuArray(bv).reshape([batch, k, n])) as Array).data();
     const ref = loopMatmul(av, bv, batch, m, k, n);
     const tol = 1e-4 * Math.sqrt(k);
     ref.forEach((v, i) => expect(Math.abs(out[i] - v)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(v))));
@@ -166,8 +168,8 @@ describe.skipIf(!hasGpu)("webgpu dot", () => {
     }
     // 100000² overflows: the low 32 bits, as Math.imul gives them
     const big = [100000, -70000, 123456789, 3];
-    const x = np.array(big, { dtype: "int32" }).reshape([1, 4]);
-    const y = np.array(big, { dtype: "int32" }).reshape([4, 1]);
+    const x = devicePut(np.array(big, { dtype: "int32" }), "webgpu").reshape([1, 4]);
+    const y = devicePut(np.array(big, { dtype: "int32" }), "webgpu").reshape([4, 1]);
     const want = big.reduce((s, v) => (s + Math.imul(v, v)) | 0, 0);
     expect(globalThis.Array.from(await (np.matmul(x, y) as Array).data())).toEqual([want]);
   });

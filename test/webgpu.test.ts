@@ -231,22 +231,49 @@ describe.skipIf(!hasGpu)("device rules and errors", () => {
     expect(() => np.zeros([2], { dtype: "float64" })).toThrow(/use the CPU|devicePut\(x, "cpu"\)/);
   });
   it("synchronous reads and copies from the GPU name the async form", async () => {
-    const a = np.ones([3]) as Array;
-    expect((a as Array).device).toBe("webgpu");
+    const a = (devicePut(np.ones([3]), "webgpu") as Array).mul(2) as Array; // computed on the GPU: no host copy
+    expect(a.device).toBe("webgpu");
     expect(() => a.dataSync()).toThrow(BackendError);
     expect(() => a.dataSync()).toThrow(/await x\.data\(\)/);
     expect(() => devicePut(a, "cpu")).toThrow(/devicePutAsync/);
     const back = await devicePutAsync(a, "cpu");
     expect(back.device).toBe("cpu");
-    expect(globalThis.Array.from(back.dataSync())).toEqual([1, 1, 1]);
+    expect(globalThis.Array.from(back.dataSync())).toEqual([2, 2, 2]);
+    // a small array made from host values keeps them: it moves to the CPU without waiting
+    const made = np.array([1, 2, 3]) as Array;
+    expect(made.device).toBe("webgpu");
+    expect(globalThis.Array.from(devicePut(made, "cpu").dataSync())).toEqual([1, 2, 3]);
   });
-  it("mixing devices in one operation is an error naming devicePut; JS numbers follow the data", async () => {
-    const g = np.arange(3);
-    const c = pair([1, 1, 1], [3]).c;
-    expect(() => g.add(c)).toThrow(/mixes arrays on webgpu and cpu/);
-    const onCpu = c.mul(2).add(1);
-    expect((onCpu as Array).device).toBe("cpu");
-    expect(globalThis.Array.from((onCpu as Array).dataSync())).toEqual([3, 3, 3]);
+  it("committed arrays on two devices never mix; uncommitted ones and JS numbers follow the data", async () => {
+    const { c, g } = pair([1, 1, 1], [3]);
+    const cc = devicePut(c, "cpu"); // committed to the CPU
+    expect(() => g.add(cc)).toThrow(/mixes arrays on webgpu and cpu.*committed.*devicePut/);
+    const onCpu = cc.mul(2).add(1) as Array;
+    expect(onCpu.device).toBe("cpu");
+    expect(globalThis.Array.from(onCpu.dataSync())).toEqual([3, 3, 3]);
+    // np.arange was made on the default device (webgpu), uncommitted: it follows the CPU data
+    const mixed = np.arange(3).add(cc) as Array;
+    expect(mixed.device).toBe("cpu");
+    expect(globalThis.Array.from(mixed.dataSync())).toEqual([1, 2, 3]);
+  });
+  it("arrays jaxon makes itself follow committed CPU data while the default is webgpu", async () => {
+    const x = devicePut(np.array([3, 1, 2]), "cpu");
+    const cases: [string, () => Value, number[]][] = [
+      ["argsort (an iota)", () => np.argsort(x), [1, 2, 0]],
+      ["grad of a mean (constants only)", () => grad((v: Value) => v.mean())(x) as Value, [1 / 3, 1 / 3, 1 / 3]],
+      ["grad of a max", () => grad((v: Value) => v.max())(x) as Value, [1, 0, 0]],
+      ["jacfwd (a basis)", () => jacfwd((v: Value) => v.square())(x) as Value, [6, 0, 0, 0, 2, 0, 0, 0, 4]],
+      ["hessian", () => hessian((v: Value) => v.square().sum())(x) as Value, [2, 0, 0, 0, 2, 0, 0, 0, 2]],
+      ["nn.oneHot (an arange)", () => nn.oneHot(devicePut(np.array([0, 2], { dtype: "int32" }), "cpu"), 3), [1, 0, 0, 0, 0, 1]],
+      ["at([1]).set: the slice x[1:]", () => x.at([1]).set(5), [3, 5, 5]],
+      ["at(1).set", () => x.at(1).set(5), [3, 5, 2]],
+    ];
+    for (const [name, f, want] of cases) {
+      const r = f() as Array;
+      expect(r.device, name).toBe("cpu");
+      const got = globalThis.Array.from(r.dataSync());
+      got.forEach((v, i) => expect(v, `${name} [${i}]`).toBeCloseTo(want[i], 6));
+    }
   });
   it("whileLoop with a condition on the GPU says to use foriLoop or scan", () => {
     expect(() => lax.whileLoop((s: Value) => s.lt(10), (s: Value) => s.add(1), np.array(0))).toThrow(/foriLoop or lax\.scan/);

@@ -48,7 +48,7 @@ export function definePrimitive<P extends Params = Params>(name: string, def: Pr
   const signatures = new Map<string, { outAvals: ShapedArray[]; lowering: Lowering }>();
   const evaluate = (args: Array[], params: P): Array[] => {
     // primitives with their own impl (jit, control flow) hold jaxprs in their params: no key to build
-    if (def.impl) return def.impl(args, params, def.abstractEval(args.map((a) => a.aval), params));
+    if (def.impl) return markCommitted(args, def.impl(args, params, def.abstractEval(args.map((a) => a.aval), params)));
     let key = "";
     for (const a of args) key += a.aval.key + ";";
     key += JSON.stringify(params);
@@ -62,10 +62,11 @@ export function definePrimitive<P extends Params = Params>(name: string, def: Pr
       if (signatures.size > 4096) signatures.clear();
       signatures.set(key, sig);
     }
-    const outs = runLowered(sig.lowering, args, sig.outAvals);
+    const outs = hostComputable(args, sig.outAvals) ? runOnHost(sig.lowering, args, sig.outAvals) : runLowered(sig.lowering, args, sig.outAvals);
     // a broadcast or reshape of a constant is still one value everywhere (the zeros a
     // transformation makes): it keeps its host value, so it too can follow the data's device
     if (splatPreserving.has(name) && args.length === 1 && args[0].hostScalar !== undefined) outs[0].hostScalar = args[0].hostScalar;
+    markCommitted(args, outs);
     return outs;
   };
   const prim = new Primitive<P>(name, { ...def, impl, evaluate });
@@ -74,11 +75,51 @@ export function definePrimitive<P extends Params = Params>(name: string, def: Pr
   return prim;
 }
 
+/** Elements up to which a computation on host-known values runs on the host (see `runOnHost`). */
+const HOST_FOLD_LIMIT = 65536;
+
+/**
+ * Whether an operation only on values jaxon knows on the host (constants,
+ * small arrays made from host data, or no operands at all: iota) should be
+ * folded there. Only on a device that cannot be read synchronously: its
+ * result keeps its host values, so it can still follow data to any device
+ * (an `iota` that argsort makes next to CPU data, the basis a Jacobian builds).
+ */
+function hostComputable(args: readonly Array[], outAvals: readonly ShapedArray[]): boolean {
+  const target = args.length ? deviceOf(args) : getBackend();
+  if (target.syncReadable) return false;
+  for (const a of args) if (a.committed || (a.hostScalar === undefined && a.hostData === undefined)) return false;
+  for (const o of outAvals) if (o.size > HOST_FOLD_LIMIT || o.dtype === "float64") return false;
+  return true;
+}
+
+/** Runs a lowering on the CPU from operands' host values; the results go to the operands' device, keeping their host values. */
+function runOnHost(lowering: Lowering, args: Array[], outAvals: ShapedArray[]): Array[] {
+  const cpu = getBackend("cpu");
+  const target = args.length ? deviceOf(args) : getBackend();
+  const ins = args.map((a) => {
+    const data = a.hostData ?? new (storageFor(a.dtype))(a.size).fill(a.hostScalar!);
+    return Array.fromTyped(data, a.shape, a.dtype, a.weakType, cpu);
+  });
+  const outs = runLowered(lowering, ins, outAvals, cpu);
+  for (const a of ins) a.dispose();
+  return outs.map((o) => {
+    const moved = Array.fromTyped(cpu.readSync(o.buffer, o.dtype, o.size), o.shape, o.dtype, o.weakType, target);
+    o.dispose();
+    return moved;
+  });
+}
+
+/** Results computed from a committed array are committed to its device too (JAX's rule). */
+function markCommitted(args: readonly Array[], outs: Array[]): Array[] {
+  if (args.some((a) => a.committed)) for (const o of outs) o.committed = true;
+  return outs;
+}
+
 const splatPreserving = new Set(["broadcast_in_dim", "reshape", "expand_dims", "squeeze"]);
 
 /** Runs a lowering on the device of the inputs; outputs are new Arrays on it. */
-export function runLowered(lowering: Lowering, args: Array[], outAvals: ShapedArray[]): Array[] {
-  const backend = deviceOf(args);
+export function runLowered(lowering: Lowering, args: Array[], outAvals: ShapedArray[], backend = deviceOf(args)): Array[] {
   const moved: Array[] = [];
   const ins = args.map((a) => {
     if (a.backend === backend) return a;
@@ -97,33 +138,51 @@ export function runLowered(lowering: Lowering, args: Array[], outAvals: ShapedAr
 }
 
 /**
- * The device an operation on these arrays runs on: that of its first operand
- * that is not a scalar constant (constants jaxon made from JS numbers follow
- * the data); with only constants, the first one's.
+ * The device an operation on these arrays runs on, as JAX chooses it: that of
+ * the committed operands (placed by devicePut or computed from such); without
+ * any, that of the first computed operand, then of an array made from host
+ * values, then of a constant. Everything else follows it (see `onDevice`).
  */
 export function deviceOf(args: readonly Array[]) {
-  const data = args.find((a) => a.hostScalar === undefined) ?? args[0];
-  return data ? data.backend : getBackend();
+  let best: Array | undefined;
+  let bestRank = 4;
+  for (const a of args) {
+    const rank = a.committed ? 0 : a.hostScalar !== undefined ? 3 : a.hostData !== undefined ? 2 : 1;
+    if (rank < bestRank) {
+      best = a;
+      bestRank = rank;
+      if (rank === 0) break;
+    }
+  }
+  return best ? best.backend : getBackend();
 }
 
 /**
- * An operand on `backend`: a constant (every element one value jaxon knows on the host) is uploaded from its host value
- * (a new array the caller disposes); any other array on another device is an
- * error that names the fix: moving data between devices is never silent.
+ * An operand on `backend`. A constant (one value jaxon knows on the host) is
+ * uploaded from that value; an uncommitted array is copied over when its
+ * values can be had without waiting (a CPU array, or a small array made from
+ * host data, which keeps them); the copy is a new array the caller disposes.
+ * A committed array on another device is an error that names the fix: moving
+ * committed data between devices is never silent.
  */
 export function onDevice(a: Array, backend: ReturnType<typeof getBackend>): Array {
   if (a.backend === backend) return a;
-  if (a.hostScalar === undefined) {
+  const where = `an operation mixes arrays on ${backend.name} and ${a.backend.name} (shape ${JSON.stringify(a.shape)})`;
+  if (a.hostScalar !== undefined) {
+    const data = new (storageFor(a.dtype))(a.size);
+    data.fill(a.hostScalar);
+    const m = Array.fromTyped(data, a.shape, a.dtype, a.weakType, backend);
+    m.hostScalar = a.hostScalar;
+    return m;
+  }
+  if (a.committed) throw new BackendError(`${where}; both are committed to their devices: move one with devicePut(x, "${backend.name}") first`);
+  const values = a.backend.syncReadable ? a.backend.readSync(a.buffer, a.dtype, a.size) : a.hostData;
+  if (!values) {
     throw new BackendError(
-      `an operation mixes arrays on ${backend.name} and ${a.backend.name} (shape ${JSON.stringify(a.shape)}); ` +
-        `move one with devicePut(x, "${backend.name}") first`,
+      `${where}; the ${a.backend.name} one would have to be read back first: \`await devicePutAsync(x, "${backend.name}")\``,
     );
   }
-  const data = new (storageFor(a.dtype))(a.size);
-  data.fill(a.hostScalar);
-  const m = Array.fromTyped(data, a.shape, a.dtype, a.weakType, backend);
-  m.hostScalar = a.hostScalar;
-  return m;
+  return Array.fromTyped(values, a.shape, a.dtype, a.weakType, backend);
 }
 
 // ---- values and symbolic zeros ---------------------------------------------

@@ -11,7 +11,7 @@ import { isFloat } from "../dtype.js";
 import { sizeOf } from "../shape.js";
 import type { Value } from "../trace/core.js";
 import { flatten, type TreeDef } from "../trace/pytree.js";
-import { checkDifferentiable, flattenArgs, normalizeArgnums, rebuild } from "./args.js";
+import { checkDifferentiable, flattenArgs, normalizeArgnums, placeLikePrimals, rebuild } from "./args.js";
 import { jvp } from "./jvp.js";
 import { vjp } from "./linearize.js";
 import { vmap } from "./vmap.js";
@@ -69,7 +69,7 @@ export function jacfwd<F extends Fn>(f: F, options: JacobianOptions = {}) {
         return flattenArgs(flatten(tOut)[0], "jacfwd output")[0];
       };
       const pushed = vmap(push)(reshape(basis(x.shape, x.dtype), [x.size, x.size])) as Value[];
-      return pushed.map((o, j) => reshape(moveAxis(o, 0, o.ndim - 1), [...outLeaves[j].shape, ...x.shape]));
+      return pushed.map((o, j) => placeLikePrimals([reshape(moveAxis(o, 0, o.ndim - 1), [...outLeaves[j].shape, ...x.shape])], [x])[0]);
     });
     const blocks = outLeaves.map((_, j) => inLeaves.map((_, i) => columns[i][j]));
     return assemble(blocks, outTree, inTree, typeof options.argnums === "number" || options.argnums === undefined);
@@ -97,7 +97,7 @@ export function jacrev<F extends Fn>(f: F, options: JacobianOptions = {}) {
         return flattenArgs(flatten(grads)[0], "jacrev cotangents")[0];
       };
       const pulled = vmap(pull)(reshape(basis(o.shape, o.dtype), [o.size, o.size])) as Value[];
-      return pulled.map((gIn, i) => reshape(gIn, [...o.shape, ...inLeaves[i].shape]));
+      return pulled.map((gIn, i) => placeLikePrimals([reshape(gIn, [...o.shape, ...inLeaves[i].shape])], [inLeaves[i]])[0]);
     });
     return assemble(rows, outTree, inTree, typeof options.argnums === "number" || options.argnums === undefined);
   };

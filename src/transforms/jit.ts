@@ -146,6 +146,7 @@ export const jitStats = { traces: 0 };
  * every primitive of a jitted function as its own kernel (to measure what
  * fusion saves, or to rule it out when chasing a wrong number).
  * @example
+ * import { jit, jitConfig, np } from "jaxon";
  * jitConfig.fusion = false;
  * const f = jit((x) => np.exp(np.sin(x).mul(2).add(1)));
  * console.log(f.lower(np.ones([8])).kernels); // => 4

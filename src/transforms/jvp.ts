@@ -8,7 +8,7 @@ import type { MaybeZero, Params, Primitive, Value } from "../trace/core.js";
 import { currentTrace, inScope, ShapedArray, Trace, Tracer, Zero } from "../trace/core.js";
 import { bind } from "../trace/core.js";
 import { instantiate, isZero } from "../lax/index.js";
-import { flattenArgs, rebuild } from "./args.js";
+import { flattenArgs, placeLikePrimals, rebuild } from "./args.js";
 import { flatten } from "../trace/pytree.js";
 import { ShapeError } from "../errors.js";
 import { fmtShape } from "../shape.js";
@@ -85,5 +85,6 @@ export function jvp<F extends (...args: any[]) => any>(f: F, primals: readonly u
     return flattenArgs(leaves, "jvp output")[0];
   };
   const [po, to] = jvpFlat(flatF, p, t);
-  return [rebuild(outTree!, po), rebuild(outTree!, to.map(instantiate))];
+  // an output tangent lives with the output (itself computed from the primals, or placed like them)
+  return [rebuild(outTree!, po), rebuild(outTree!, placeLikePrimals(to.map(instantiate), po))];
 }

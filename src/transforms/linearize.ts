@@ -18,7 +18,7 @@ import { isFloat } from "../dtype.js";
 import { JVPTrace, JVPTracer } from "./jvp.js";
 import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import { flatten, type TreeDef } from "../trace/pytree.js";
-import { checkDifferentiable, flattenArgs, normalizeArgnums, rebuild, type Lifted } from "./args.js";
+import { checkDifferentiable, flattenArgs, normalizeArgnums, placeLikePrimals, rebuild, type Lifted } from "./args.js";
 import { fmtShape } from "../shape.js";
 
 /** A linearization: the linear jaxpr (tangents of the float inputs → output tangents) and which inputs have a tangent. */
@@ -165,7 +165,7 @@ function vjpWithAux(f: Fn, primals: readonly unknown[], hasAux: boolean, op: str
     });
     const auxCts = allOuts.slice(numOut).map((a) => new Zero(a.aval));
     const cts = backwardPass(linear, [...ctLeaves, ...auxCts]);
-    return rebuild<unknown[]>(inTree, cts.map(instantiate));
+    return rebuild<unknown[]>(inTree, placeLikePrimals(cts.map(instantiate), leaves));
   };
   return [rebuild(outTree!, outs), pullback, aux];
 }
