@@ -85,6 +85,17 @@ describe("jit", () => {
     }
     expect(f.lower(x, b).kernels).toBe(1);
   });
+  it("a plan for a device with a binding limit keeps every kernel under it, with the same numbers", async () => {
+    const { planFor, executePlan } = await import("../src/backend/execute.js");
+    const xs = Array.from({ length: 12 }, (_, i) => randArr([5], 40 + i));
+    const f = jit((...vs: Value[]) => sum(vs.reduce((acc, v) => lax.add(acc, lax.mul(lax.sin(v), v)))));
+    const { jaxpr } = f.lower(...xs);
+    expect(planFor(jaxpr).steps.length).toBe(1);
+    const capped = planFor(jaxpr, 4);
+    for (const step of capped.steps) if (step.kind === "kernel") expect(step.inputs.length).toBeLessThanOrEqual(4);
+    expect(capped.steps.length).toBeGreaterThan(1);
+    expectClose(executePlan(capped, xs as never)[0], values(f(...xs) as Value), 1e-12);
+  });
   it("a jitted function called inside another is not retraced", () => {
     const inner = jit((x: Value) => lax.sin(x));
     const outer = jit((x: Value) => lax.mul(inner(x) as Value, 2));

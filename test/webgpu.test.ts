@@ -225,6 +225,19 @@ describe.skipIf(!hasGpu)("fusion and profiling on the device", () => {
   });
 });
 
+describe.skipIf(!hasGpu)("kernels with more inputs than the device binds", () => {
+  it("a fused chain over 40 arrays splits under the binding limit and gives the CPU's numbers", async () => {
+    const n = 40;
+    const xs = globalThis.Array.from({ length: n }, (_, i) => pair(rand(64, 100 + i), [64]));
+    const f = jit((...vs: Value[]) => vs.reduce((acc, v, i) => acc.add(np.sin(v).mul(i + 1)), np.zeros([64])).sum());
+    const limit = (await import("../src/backend/webgpu/context.js")).device().limits.maxStorageBuffersPerShaderStage;
+    expect(limit).toBeLessThan(n + 1); // otherwise this test would not split anything
+    expect(f.lower(...xs.map((x) => x.c)).kernels).toBe(1); // the CPU has no binding limit
+    expect(f.lower(...xs.map((x) => x.g)).kernels).toBeGreaterThan(1);
+    await expectSame(f(...xs.map((x) => x.g)) as Value, () => f(...xs.map((x) => x.c)) as Value, 1e-5);
+  });
+});
+
 describe.skipIf(!hasGpu)("device rules and errors", () => {
   it("float64 on webgpu is a DTypeError that says to use the CPU", () => {
     expect(() => np.zeros([2], { dtype: "float64" })).toThrow(DTypeError);

@@ -39,6 +39,8 @@ export interface Backend<Buf = unknown> {
   readonly name: DeviceName;
   /** Whether `readSync` works (the CPU) or only `read` (a GPU). */
   readonly syncReadable: boolean;
+  /** The most inputs one fused kernel may read (WebGPU: its storage-buffer bindings less the output); fusion stays under it. */
+  readonly maxKernelInputs?: number;
   upload(data: TypedArray, dtype: DType): Buf;
   readSync(buf: Buf, dtype: DType, size: number): TypedArray;
   read(buf: Buf, dtype: DType, size: number): Promise<TypedArray>;

@@ -14,7 +14,8 @@ import { simplify } from "../trace/simplify.js";
 import { deviceOf, onDevice, primitives, runLowered } from "../lax/primitive.js";
 import type { Lowering } from "./device.js";
 
-const plans = { fused: new WeakMap<Jaxpr, Plan>(), unfused: new WeakMap<Jaxpr, Plan>() };
+/** Plans by (fusion on or off, the device's input cap), then by jaxpr. */
+const plans = new Map<string, WeakMap<Jaxpr, Plan>>();
 const loweredSteps = new WeakMap<object, Lowering | null>();
 
 /**
@@ -24,15 +25,25 @@ const loweredSteps = new WeakMap<object, Lowering | null>();
  */
 export const planConfig = { fusion: true };
 
-/** The plan for a jaxpr, simplified and fused once and cached on the jaxpr. */
-export function planFor(jaxpr: Jaxpr): Plan {
-  const cache = planConfig.fusion ? plans.fused : plans.unfused;
+/**
+ * The plan for a jaxpr, simplified and fused once and cached on the jaxpr,
+ * for a device that lets a kernel read at most `maxInputs` buffers.
+ */
+export function planFor(jaxpr: Jaxpr, maxInputs = Infinity): Plan {
+  const kind = `${planConfig.fusion}:${maxInputs}`;
+  let cache = plans.get(kind);
+  if (!cache) plans.set(kind, (cache = new WeakMap()));
   let plan = cache.get(jaxpr);
   if (!plan) {
-    plan = planJaxpr(simplify(jaxpr), { fuse: planConfig.fusion });
+    plan = planJaxpr(simplify(jaxpr), { fuse: planConfig.fusion, maxInputs });
     cache.set(jaxpr, plan);
   }
   return plan;
+}
+
+/** Runs a jaxpr on concrete arrays through its plan for their device. */
+export function runJaxpr(jaxpr: Jaxpr, args: Array[]): Array[] {
+  return executePlan(planFor(jaxpr, deviceOf(args).maxKernelInputs), args);
 }
 
 export function executePlan(plan: Plan, args: Array[]): Array[] {

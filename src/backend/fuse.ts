@@ -80,8 +80,13 @@ class NeedsBuffer extends Error {
   }
 }
 
-/** Partitions a jaxpr into kernels; with `fuse: false`, one kernel per primitive (every value in a buffer). */
-export function planJaxpr(jaxpr: Jaxpr, { fuse = true }: { fuse?: boolean } = {}): Plan {
+/**
+ * Partitions a jaxpr into kernels; with `fuse: false`, one kernel per
+ * primitive (every value in a buffer). No kernel reads more than `maxInputs`
+ * buffers (a device's binding limit): a kernel over it stores the fused
+ * intermediate that reads the most of them, and is planned again.
+ */
+export function planJaxpr(jaxpr: Jaxpr, { fuse = true, maxInputs = Infinity }: { fuse?: boolean; maxInputs?: number } = {}): Plan {
   const producer = new Map<Var, Eqn>();
   const uses = new Map<Var, number>();
   for (const e of jaxpr.eqns) {
@@ -107,7 +112,7 @@ export function planJaxpr(jaxpr: Jaxpr, { fuse = true }: { fuse?: boolean } = {}
 
   for (;;) {
     try {
-      return { jaxpr, ...buildSteps(jaxpr, producer, materialized) };
+      return { jaxpr, ...buildSteps(jaxpr, producer, materialized, maxInputs) };
     } catch (err) {
       if (!(err instanceof NeedsBuffer)) throw err;
       materialized.add(err.v);
@@ -115,7 +120,7 @@ export function planJaxpr(jaxpr: Jaxpr, { fuse = true }: { fuse?: boolean } = {}
   }
 }
 
-function buildSteps(jaxpr: Jaxpr, producer: Map<Var, Eqn>, materialized: Set<Var>): Omit<Plan, "jaxpr"> {
+function buildSteps(jaxpr: Jaxpr, producer: Map<Var, Eqn>, materialized: Set<Var>, maxInputs: number): Omit<Plan, "jaxpr"> {
   const steps: Step[] = [];
   for (const e of jaxpr.eqns) {
     const role = roleOf(e);
@@ -125,7 +130,7 @@ function buildSteps(jaxpr: Jaxpr, producer: Map<Var, Eqn>, materialized: Set<Var
     }
     const out = e.outs[0];
     if (!materialized.has(out)) continue;
-    steps.push(buildKernel(e, role, producer, materialized));
+    steps.push(buildKernel(e, role, producer, materialized, maxInputs));
   }
   // release each buffer after its last use (inputs and outputs are the caller's)
   const lastUse = new Map<Var, number>();
@@ -139,13 +144,16 @@ function buildSteps(jaxpr: Jaxpr, producer: Map<Var, Eqn>, materialized: Set<Var
   return { steps, release };
 }
 
-function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialized: Set<Var>): Step {
+function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialized: Set<Var>, maxInputs: number): Step {
   const out = root.outs[0];
   const inputs: Var[] = [];
   const views: { dtype: ShapedArray["dtype"]; view: View }[] = [];
   const loadKeys = new Map<string, number>();
   const inputIds = new Map<Var, number>();
   let loopRank: number;
+  // the loads under each fused intermediate, to pick one to store when the kernel reads too many buffers
+  const open: Set<number>[] = [];
+  const loadsUnder = new Map<Var, number>();
 
   const loadOf = (v: Var, m: IndexMap): Expr => {
     const view = viewAt(v.aval.shape, m, loopRank);
@@ -159,6 +167,7 @@ function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialize
       views.push({ dtype: v.aval.dtype, view });
       loadKeys.set(key, idx);
     }
+    for (const s of open) s.add(idx);
     return load(idx, v.aval.dtype);
   };
 
@@ -166,6 +175,25 @@ function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialize
   const exprOf = (a: Atom, m: IndexMap, isRoot = false): Expr => {
     if (a instanceof Literal) return constant(a.value, a.aval.dtype);
     if (!isRoot && materialized.has(a)) return loadOf(a, m);
+    if (isRoot || maxInputs === Infinity) return inlined(a, m);
+    const loads = new Set<number>();
+    open.push(loads);
+    try {
+      return inlined(a, m);
+    } finally {
+      open.pop();
+      loadsUnder.set(a, Math.max(loadsUnder.get(a) ?? 0, loads.size));
+    }
+  };
+  /** Too many buffers: the fused intermediate that reads the most of them (but not all) gets a buffer of its own. */
+  const checkInputs = () => {
+    if (inputs.length <= maxInputs) return;
+    let best: Var | undefined;
+    let most = 1;
+    for (const [v, n] of loadsUnder) if (n > most && n < inputs.length) [best, most] = [v, n];
+    if (best) throw new NeedsBuffer(best);
+  };
+  const inlined = (a: Var, m: IndexMap): Expr => {
     const e = producer.get(a)!;
     const def = defOf(e)!;
     const role = roleOf(e);
@@ -203,6 +231,7 @@ function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialize
       offset: x.aval.shape.map(() => 0),
     };
     const expr = exprOf(x, m);
+    checkInputs();
     return {
       kind: "kernel",
       out,
@@ -212,6 +241,7 @@ function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialize
   }
   loopRank = out.aval.ndim;
   const expr = exprOf(out, identityMap(out.aval.ndim), true);
+  checkInputs();
   return { kind: "kernel", out, inputs, kernel: { loopShape: out.aval.shape, inputs: views, expr, dtype: out.aval.dtype } };
 }
 

@@ -39,7 +39,7 @@ import { jvpFlat } from "../transforms/jvp.js";
 import { transposeJaxpr } from "../transforms/linearize.js";
 import { vmap } from "../transforms/vmap.js";
 import { add, asValue, clamp, convert, gt, instantiate, lt, ne, select, selectN, zerosOf } from "./elementwise.js";
-import { definePrimitive, isUndefined, isZero, scalar } from "./primitive.js";
+import { definePrimitive, deviceOf, isUndefined, isZero, scalar } from "./primitive.js";
 import { reduceMax } from "./reduce.js";
 import { broadcastInDim, concatenate, moveAxis, reshape, slice } from "./shape.js";
 
@@ -72,7 +72,7 @@ function trace(fn: FlatFn, avals: ShapedArray[], name: string) {
  * is handed out as a new array: the literal's own array is shared by every run.
  */
 function runCompiled(jaxpr: Jaxpr, args: Array[]): Array[] {
-  const plan = planFor(jaxpr);
+  const plan = planFor(jaxpr, deviceOf(args).maxKernelInputs);
   return executePlan(plan, args).map((o, i) => {
     const a = plan.jaxpr.outs[i];
     return a instanceof Literal ? scalar(a.value, a.aval.dtype, a.aval.weakType) : o;

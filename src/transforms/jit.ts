@@ -6,7 +6,7 @@
  */
 import { Array } from "../array.js";
 import { instantiate, isZero } from "../lax/index.js";
-import { definePrimitive } from "../lax/primitive.js";
+import { definePrimitive, deviceOf } from "../lax/primitive.js";
 import type { Value } from "../trace/core.js";
 import { bind, currentTrace, evalTrace, Zero } from "../trace/core.js";
 import type { Jaxpr } from "../trace/jaxpr.js";
@@ -17,7 +17,7 @@ import { flattenArgs, rebuild, type Lifted } from "./args.js";
 import { jvpFlat } from "./jvp.js";
 import { transposeJaxpr } from "./linearize.js";
 import { vmap } from "./vmap.js";
-import { executePlan, planConfig, planFor } from "../backend/execute.js";
+import { planConfig, planFor, runJaxpr } from "../backend/execute.js";
 import { callJaxprOf } from "../trace/simplify.js";
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -37,7 +37,7 @@ export const jitP = definePrimitive<JitParams>("jit", {
     throw new Error("jit is evaluated through its jaxpr");
   },
   // eager calls run the fused plan: simplified, partitioned into kernels, compiled once per jaxpr
-  impl: (args, params) => executePlan(planFor(params.jaxpr), args),
+  impl: (args, params) => runJaxpr(params.jaxpr, args),
   jvp(primals, tangents, params) {
     // the primal call stays as it is (partial evaluation computes it now); the tangent
     // call recomputes what it needs from the primals, so it is a jit of its own
@@ -129,8 +129,9 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
     return rebuild(entry.outTree, outs) as ReturnType<F>;
   }) as Jitted<F>;
   jitted.lower = (...args: unknown[]) => {
-    const { entry } = lookup(args);
-    const plan = planFor(entry.jaxpr);
+    const { entry, leaves } = lookup(args);
+    const concrete = [...entry.consts, ...leaves].filter((v): v is Array => v instanceof Array);
+    const plan = planFor(entry.jaxpr, deviceOf(concrete).maxKernelInputs);
     return { jaxpr: entry.jaxpr, kernels: plan.steps.length, text: String(plan.jaxpr) };
   };
   Object.defineProperty(jitted, "traces", { get: () => traces });

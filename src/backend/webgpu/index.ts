@@ -13,7 +13,7 @@ import { BackendError } from "../../errors.js";
 import type { GpuBuffer } from "./buffers.js";
 import { alloc, float64Error, read, release, retain, upload } from "./buffers.js";
 import { compileKernel } from "./codegen.js";
-import { dispatch } from "./context.js";
+import { device, dispatch } from "./context.js";
 import { webgpuRoutines } from "./routines.js";
 import "./matmul.js";
 import "./sort.js";
@@ -33,6 +33,10 @@ export function webgpuCompileCount(): number {
 export const webgpuBackend: Backend<GpuBuffer> = {
   name: "webgpu",
   syncReadable: false,
+  get maxKernelInputs() {
+    // one binding is the output
+    return device().limits.maxStorageBuffersPerShaderStage - 1;
+  },
   upload: (data: TypedArray, dtype: DType) => upload(data, dtype),
   readSync: () => {
     throw new BackendError("dataSync(): the webgpu device cannot be read synchronously; use `await x.data()`");

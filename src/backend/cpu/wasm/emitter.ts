@@ -330,10 +330,11 @@ export class FunctionBuilder {
       uleb(body, n);
       body.push(t);
     }
-    body.push(...this.prologue, ...this.code, Op.end);
+    // concat, not push(...): a large fused kernel's code overflows the argument stack of a spread
+    const all = body.concat(this.prologue, this.code, [Op.end]);
     const out: number[] = [];
-    uleb(out, body.length);
-    return out.concat(body);
+    uleb(out, all.length);
+    return out.concat(all);
   }
 }
 
