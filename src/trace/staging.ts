@@ -61,7 +61,11 @@ export class StagingTrace extends Trace {
   /** The jaxpr atom standing for a value: its variable, a literal, or a new constvar. */
   atomOf(x: Value): Atom {
     if (x instanceof StagingTracer && x.trace === this) return x.variable;
-    if (x instanceof Array && x.ndim === 0 && x.backend.syncReadable) return new Literal(x.dataSync()[0], x.aval);
+    if (x instanceof Array && x.ndim === 0) {
+      // a scalar whose value is known without a readback is written into the jaxpr (a kernel constant, not a buffer)
+      const known = x.backend.syncReadable ? x.dataSync()[0] : (x.hostScalar ?? x.hostData?.[0]);
+      if (known !== undefined) return new Literal(Number(known), x.aval);
+    }
     let v = this.constvars.get(x);
     if (!v) {
       v = new Var(x.aval);

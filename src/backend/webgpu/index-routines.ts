@@ -16,7 +16,7 @@ import type { DType } from "../../dtype.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
 import type { GpuBuffer } from "./buffers.js";
 import { alloc, release } from "./buffers.js";
-import { unflatten, WORKGROUP } from "./codegen.js";
+import { threadMain, unflatten, WORKGROUP } from "./codegen.js";
 import { copy, device, dispatch, grid } from "./context.js";
 import type { GpuRoutine } from "./routines.js";
 import { defineRoutines } from "./routines.js";
@@ -38,8 +38,7 @@ function perElement(bindings: readonly Binding[], n: number, body: string): { wg
   const [gx, gy] = grid(Math.ceil(n / WORKGROUP));
   const wgsl = `${declare(bindings)}
 @compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let o = i32((wid.y * ${gx}u + wid.x) * ${WORKGROUP}u + lid);
+${threadMain(gx)}
   if (o >= ${n}) { return; }
   ${body}
 }`;
