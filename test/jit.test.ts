@@ -63,8 +63,8 @@ describe("jit", () => {
   });
   it("a reduction takes its elementwise prologue; a matmul stays a routine", () => {
     const f = jit((x: Value, w: Value) => sum(lax.square(lax.sub(lax.dotGeneral(x, w, { contracting: [[1], [0]], batch: [[], []] }), 1))));
-    const x = randArr([4, 3], 3);
-    const w = randArr([3], 4);
+    const x = randArr([16, 8], 3); // k = 8 forward, 16 backward: longer than a contraction written out (k ≤ 4)
+    const w = randArr([8], 4);
     expect(f.lower(x, w).kernels).toBe(2);
     const g = jit(grad((w2: Value) => f(x, w2) as Value));
     expect(g.lower(w).kernels).toBe(3); // matmul, one fused elementwise kernel, matmul
@@ -95,6 +95,28 @@ describe("jit", () => {
     for (const step of capped.steps) if (step.kind === "kernel") expect(step.inputs.length).toBeLessThanOrEqual(4);
     expect(capped.steps.length).toBeGreaterThan(1);
     expectClose(executePlan(capped, xs as never)[0], values(f(...xs) as Value), 1e-12);
+  });
+  it("a short contraction (k ≤ 4) fuses as a sum of products: a 2-input layer and an outer product are one kernel each", () => {
+    const dense = jit((x: Value, w: Value, b: Value) =>
+      lax.tanh(lax.add(lax.dotGeneral(x, w, { contracting: [[1], [0]], batch: [[], []] }), lax.broadcastInDim(b, [5, 3], [1]))),
+    );
+    const x = randArr([5, 2], 7);
+    const w = randArr([2, 3], 8);
+    const b = randArr([3], 9);
+    expect(dense.lower(x, w, b).kernels).toBe(1);
+    const [xv, wv, bv] = [values(x), values(w), values(b)];
+    const want = [];
+    for (let i = 0; i < 5; i++) for (let j = 0; j < 3; j++) want.push(Math.tanh(xv[2 * i] * wv[j] + xv[2 * i + 1] * wv[3 + j] + bv[j]));
+    expectClose(dense(x, w, b) as Value, want, 1e-12);
+    // k = 1 with a batch axis: out[b, i, j] = u[b, i] v[b, j]
+    const outer = jit((u: Value, v: Value) => lax.dotGeneral(lax.broadcastInDim(u, [2, 3, 1], [0, 1]), lax.broadcastInDim(v, [2, 1, 4], [0, 2]), { contracting: [[2], [1]], batch: [[0], [0]] }));
+    const u = randArr([2, 3], 10);
+    const v = randArr([2, 4], 11);
+    expect(outer.lower(u, v).kernels).toBe(1);
+    const [uv, vv] = [values(u), values(v)];
+    const prod = [];
+    for (let bi = 0; bi < 2; bi++) for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) prod.push(uv[bi * 3 + i] * vv[bi * 4 + j]);
+    expectClose(outer(u, v) as Value, prod, 1e-12);
   });
   it("a jitted function called inside another is not retraced", () => {
     const inner = jit((x: Value) => lax.sin(x));

@@ -16,7 +16,7 @@ import type { ShapedArray } from "../trace/core.js";
 import type { Atom, Eqn, Jaxpr } from "../trace/jaxpr.js";
 import { Literal, Var } from "../trace/jaxpr.js";
 import type { Expr, Kernel, View } from "./kernel.js";
-import { constant, load } from "./kernel.js";
+import { binary, cast, constant, load } from "./kernel.js";
 
 export type Step =
   /** A fused kernel computing `out` from the buffers of `inputs`. */
@@ -65,13 +65,25 @@ function compose(outer: Extract<IndexMap, { kind: "affine" }>, inner: { coeffs: 
 }
 
 const defOf = (e: Eqn): PrimitiveDefinition<Record<string, unknown>> | undefined => primitives.get(e.prim.name)?.def;
-type Role = "elementwise" | "view" | "reshape" | "reduce" | "opaque";
+type Role = "elementwise" | "view" | "reshape" | "reduce" | "contract" | "opaque";
 function roleOf(e: Eqn): Role {
   const def = defOf(e);
   if (!def || e.outs.length !== 1) return "opaque";
   if (def.scalar) return "elementwise";
+  if (def.fusion?.kind === "contract") return termsOf(e) ? "contract" : "opaque";
   if (def.fusion) return def.fusion.kind;
   return "opaque";
+}
+
+/** A short contraction's terms (FusionRole "contract"), or null when it runs as its routine. */
+function termsOf(e: Eqn) {
+  const fusion = defOf(e)?.fusion;
+  if (fusion?.kind !== "contract") return null;
+  return fusion.terms(
+    e.inputs.map((x) => x.aval),
+    e.params,
+    e.outs[0].aval,
+  );
 }
 
 class NeedsBuffer extends Error {
@@ -106,7 +118,7 @@ export function planJaxpr(jaxpr: Jaxpr, { fuse = true, maxInputs = Infinity }: {
     }
     if (role === "reduce") e.outs.forEach((v) => materialized.add(v));
     // computed values used twice are stored once rather than recomputed; pure index maps are free to repeat
-    if (role === "elementwise" && (uses.get(e.outs[0]) ?? 0) > 1) materialized.add(e.outs[0]);
+    if ((role === "elementwise" || role === "contract") && (uses.get(e.outs[0]) ?? 0) > 1) materialized.add(e.outs[0]);
     if (!fuse) e.outs.forEach((v) => materialized.add(v));
   }
 
@@ -210,6 +222,13 @@ function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialize
       }
       case "reshape":
         return exprOf(e.inputs[0], toFlat(a.aval.shape, m, loopRank));
+      case "contract": {
+        if (m.kind !== "affine") throw new NeedsBuffer(a);
+        const products = termsOf(e)!.map(([l, r]) =>
+          binary("mul", cast(exprOf(e.inputs[0], compose(m, l, loopRank)), a.aval.dtype), cast(exprOf(e.inputs[1], compose(m, r, loopRank)), a.aval.dtype)),
+        );
+        return products.reduce((s, p) => binary("add", s, p));
+      }
       default:
         throw new NeedsBuffer(a);
     }

@@ -7,10 +7,12 @@
  */
 import type { DotParams as DotRoutineParams } from "../backend/device.js";
 import type { DType } from "../dtype.js";
+import { isFloat } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, sizeOf } from "../shape.js";
 import type { Primitive, Value } from "../trace/core.js";
 import { addTangents, convert, mul } from "./elementwise.js";
+import type { AffineIndexMap } from "./primitive.js";
 import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero } from "./primitive.js";
 import { broadcastInDim, moveAxis, transpose } from "./shape.js";
 
@@ -52,6 +54,42 @@ function viewable(x: { shape: readonly number[] }, groups: number[][]): boolean 
   return groups.every((g) => groupStride(x.shape, s, g) !== null);
 }
 
+/** Contractions up to this many terms are fused as sums of products (see FusionRole "contract"). */
+const SHORT_CONTRACTION = 4;
+
+/**
+ * For a float contraction of at most SHORT_CONTRACTION terms: per contracted
+ * coordinate, the maps from an output index (batch, lhs free, rhs free) to
+ * each operand's index, the contracted axes held at that coordinate.
+ */
+function shortContraction([lhs, rhs]: ShapedArray[], { dimensionNumbers: { contracting: [lc, rc], batch: [lb, rb] } }: DotParams, out: ShapedArray) {
+  const extents = lc.map((a) => lhs.shape[a]);
+  const k = sizeOf(extents);
+  if (k === 0 || k > SHORT_CONTRACTION || !isFloat(out.dtype)) return null;
+  const lf = freeAxes(lhs.ndim, lc, lb);
+  const rf = freeAxes(rhs.ndim, rc, rb);
+  // an operand axis reads output column `col`, or is held at contracted coordinate `at`
+  const mapFor = (ndim: number, batch: number[], contract: number[], free: number[], firstFreeCol: number, coord: number[]) => {
+    const coeffs = range(ndim).map(() => range(out.ndim).map(() => 0));
+    const offset = range(ndim).map(() => 0);
+    batch.forEach((a, i) => (coeffs[a][i] = 1));
+    free.forEach((a, i) => (coeffs[a][firstFreeCol + i] = 1));
+    contract.forEach((a, i) => (offset[a] = coord[i]));
+    return { coeffs, offset };
+  };
+  const terms: [AffineIndexMap, AffineIndexMap][] = [];
+  for (let t = 0; t < k; t++) {
+    // the t-th contracted coordinate, row-major over the contracted extents
+    const coord = extents.map(() => 0);
+    for (let i = extents.length - 1, r = t; i >= 0; i--) {
+      coord[i] = r % extents[i];
+      r = Math.floor(r / extents[i]);
+    }
+    terms.push([mapFor(lhs.ndim, lb, lc, lf, lb.length, coord), mapFor(rhs.ndim, rb, rc, rf, lb.length + lf.length, coord)]);
+  }
+  return terms;
+}
+
 export const dotGeneralP: Primitive<DotParams> = definePrimitive<DotParams>("dot_general", {
   abstractEval([lhs, rhs], { dimensionNumbers: dn, preferredElementType }) {
     if (lhs.dtype !== rhs.dtype) {
@@ -88,6 +126,7 @@ export const dotGeneralP: Primitive<DotParams> = definePrimitive<DotParams>("dot
       } satisfies DotRoutineParams,
     };
   },
+  fusion: { kind: "contract", terms: shortContraction },
   jvp([lhs, rhs], [tl, tr], params) {
     const out = bind1(dotGeneralP, [lhs, rhs], params);
     const dn = params.dimensionNumbers;

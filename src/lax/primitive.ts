@@ -37,7 +37,14 @@ export type FusionRole<P> =
   | { kind: "view"; map(inAval: ShapedArray, params: P, outAval: ShapedArray): AffineIndexMap }
   /** Same elements in the same (row-major) order: reshape, squeeze-like identities. */
   | { kind: "reshape" }
-  | { kind: "reduce"; op: "sum" | "max" | "min" | "prod"; axes(params: P): number[] };
+  | { kind: "reduce"; op: "sum" | "max" | "min" | "prod"; axes(params: P): number[] }
+  /**
+   * A contraction short enough to write out: out = Σ_t lhs[maps_t[0](out)] · rhs[maps_t[1](out)],
+   * one term per contracted coordinate, which fusion inlines like an elementwise op
+   * (a matmul with k = 1 or 2 is an outer product or two, not worth a routine's kernel).
+   * `terms` is null where the primitive should run as its routine.
+   */
+  | { kind: "contract"; terms(avals: ShapedArray[], params: P, outAval: ShapedArray): [AffineIndexMap, AffineIndexMap][] | null };
 
 export const primitives = new Map<string, { prim: Primitive; def: PrimitiveDefinition<any> }>(); // eslint-disable-line @typescript-eslint/no-explicit-any
 
