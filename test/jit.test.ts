@@ -118,6 +118,18 @@ describe("jit", () => {
     for (let bi = 0; bi < 2; bi++) for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) prod.push(uv[bi * 3 + i] * vv[bi * 4 + j]);
     expectClose(outer(u, v) as Value, prod, 1e-12);
   });
+  it("a scalar of a few ops used by several kernels is recomputed in each, not stored by a kernel of its own", () => {
+    const f = jit((s: Value, a: Value, b: Value) => {
+      const c = lax.sub(1, lax.mul(s, 0.9)); // Adam's bias correction, shared by every parameter's update
+      return [lax.div(a, c), lax.div(b, c)];
+    });
+    const [s, a, b] = [randArr([], 12), randArr([3], 13), randArr([2, 2], 14)];
+    expect(f.lower(s, a, b).kernels).toBe(2);
+    const c = 1 - values(s)[0] * 0.9;
+    const [ra, rb] = f(s, a, b) as Value[];
+    expectClose(ra, values(a).map((v) => v / c), 1e-12);
+    expectClose(rb, values(b).map((v) => v / c), 1e-12);
+  });
   it("a jitted function called inside another is not retraced", () => {
     const inner = jit((x: Value) => lax.sin(x));
     const outer = jit((x: Value) => lax.mul(inner(x) as Value, 2));

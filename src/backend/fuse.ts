@@ -86,6 +86,9 @@ function termsOf(e: Eqn) {
   );
 }
 
+/** Elementwise ops a scalar used by several kernels may take before it is stored once instead of recomputed by each. */
+const SCALAR_RECOMPUTE = 8;
+
 class NeedsBuffer extends Error {
   constructor(readonly v: Var) {
     super("fusion: value needs a buffer");
@@ -107,6 +110,22 @@ export function planJaxpr(jaxpr: Jaxpr, { fuse = true, maxInputs = Infinity }: {
   }
   for (const a of jaxpr.outs) if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 2);
 
+  /** A 0-d value computed by at most SCALAR_RECOMPUTE elementwise ops from buffers and literals. */
+  const cheapScalar = (v: Var): boolean => {
+    if (v.aval.ndim > 0) return false;
+    let ops = 0;
+    const walk = (a: Atom): boolean => {
+      if (!(a instanceof Var)) return true;
+      const e = producer.get(a);
+      if (!e || jaxpr.invars.includes(a) || jaxpr.constvars.includes(a)) return true;
+      const role = roleOf(e);
+      if (role === "reduce" || role === "opaque") return true; // stored anyway: a load
+      if (role !== "elementwise" || ++ops > SCALAR_RECOMPUTE) return false;
+      return e.inputs.every(walk);
+    };
+    return walk(v);
+  };
+
   // values that live in buffers
   const materialized = new Set<Var>([...jaxpr.constvars, ...jaxpr.invars]);
   for (const a of jaxpr.outs) if (a instanceof Var) materialized.add(a);
@@ -118,7 +137,8 @@ export function planJaxpr(jaxpr: Jaxpr, { fuse = true, maxInputs = Infinity }: {
     }
     if (role === "reduce") e.outs.forEach((v) => materialized.add(v));
     // computed values used twice are stored once rather than recomputed; pure index maps are free to repeat
-    if ((role === "elementwise" || role === "contract") && (uses.get(e.outs[0]) ?? 0) > 1) materialized.add(e.outs[0]);
+    // (a scalar of a few ops is recomputed instead: each consumer pays those ops, not a kernel launch)
+    if ((role === "elementwise" || role === "contract") && (uses.get(e.outs[0]) ?? 0) > 1 && !cheapScalar(e.outs[0])) materialized.add(e.outs[0]);
     if (!fuse) e.outs.forEach((v) => materialized.add(v));
   }
 
