@@ -1,15 +1,29 @@
 /**
- * Every ```ts block in docs/*.md runs, and every `// => text` comment must
- * match what the block printed at that point (so the docs never rot).
+ * Every ```ts block in the docs pages (docs/**\/*.md, but not the generated
+ * API reference in docs/api/) runs, and every `// => text` comment must match
+ * what the block printed at that point (so the docs never rot).
+ *
+ * Each block starts on the CPU, as a fresh program would before `init()`.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { transform } from "esbuild";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import * as jaxon from "../src/index.js";
 
 const docsDir = join(import.meta.dirname, "..", "docs");
-const pages = readdirSync(docsDir).filter((f) => f.endsWith(".md"));
+/** Folders of docs/ that hold no hand-written pages: VitePress's own (config, cache, build), static files, TypeDoc's output. */
+const skipped = new Set([".vitepress", "public", "api", "scripts"].map((d) => join(docsDir, d)));
+
+function markdownFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return skipped.has(path) ? [] : markdownFiles(path);
+    return entry.name.endsWith(".md") ? [path] : [];
+  });
+}
+
+const pages = markdownFiles(docsDir).map((path) => relative(docsDir, path)).sort();
 
 interface Block {
   code: string;
@@ -19,7 +33,8 @@ interface Block {
 
 function blocks(md: string): Block[] {
   const out: Block[] = [];
-  const re = /```ts\n([\s\S]*?)```/g;
+  // ```ts, also with VitePress's line highlights or a title after the language (```ts{2} or ```ts [title])
+  const re = /^```(?:ts|typescript)(?:[ {][^\n]*)?\n([\s\S]*?)^```/gm;
   for (let m = re.exec(md); m; m = re.exec(md)) {
     const code = m[1];
     const expected = code
@@ -32,17 +47,39 @@ function blocks(md: string): Block[] {
 }
 
 async function run(code: string): Promise<string[]> {
-  // imports from "jaxon" become the package under test; types are stripped by esbuild
-  const body = code.replace(/^import\s+\{([^}]*)\}\s+from\s+"jaxon";?$/gm, (_m, names: string) => `const {${names.replace(/\bas\b/g, ":")}} = jaxon;`);
+  // imports from "jaxon" become the package under test (type-only names dropped); types are stripped by esbuild
+  const body = code.replace(/^import\s+\{([^}]*)\}\s+from\s+"jaxon";?$/gm, (_m, names: string) =>
+    `const {${names.replace(/\btype\s+\w+\s*,?/g, "").replace(/\bas\b/g, ":")}} = jaxon;`,
+  );
   const js = (await transform(body, { loader: "ts", format: "esm" })).code;
   const printed: string[] = [];
-  const console = { log: (...args: unknown[]) => printed.push(...args.map(String).join(" ").split("\n")) };
-  const fn = new Function("jaxon", "console", `return (async () => {\n${js}\n})();`);
-  await fn(jaxon, console);
+  const log = (...args: unknown[]) => {
+    printed.push(...args.map(String).join(" ").split("\n"));
+  };
+  // what the library itself prints (jitConfig.logCompiles, for one) is part of the block's output too
+  const original = globalThis.console.log;
+  globalThis.console.log = log;
+  try {
+    const fn = new Function("jaxon", "console", `return (async () => {\n${js}\n})();`);
+    await fn(jaxon, { ...globalThis.console, log });
+  } finally {
+    globalThis.console.log = original;
+  }
   return printed;
 }
 
-describe.each(pages)("docs/%s", (page) => {
+beforeEach(() => {
+  jaxon.defaultDevice("cpu");
+});
+
+it("finds the docs pages", () => {
+  expect(pages).toContain("guide/getting-started.md");
+});
+
+// pages without a ```ts block (the home page's hero, the tutorials' index) have nothing to run
+const withBlocks = pages.filter((page) => blocks(readFileSync(join(docsDir, page), "utf8")).length > 0);
+
+describe.each(withBlocks)("docs/%s", (page) => {
   const md = readFileSync(join(docsDir, page), "utf8");
   it.each(blocks(md).map((b) => [b.line, b] as const))("block at line %i runs and prints what it says", async (_line, b) => {
     const printed = await run(b.code);
