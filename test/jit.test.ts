@@ -91,7 +91,7 @@ describe("jit", () => {
     const f = jit((...vs: Value[]) => sum(vs.reduce((acc, v) => lax.add(acc, lax.mul(lax.sin(v), v)))));
     const { jaxpr } = f.lower(...xs);
     expect(planFor(jaxpr).steps.length).toBe(1);
-    const capped = planFor(jaxpr, 4);
+    const capped = planFor(jaxpr, { maxKernelInputs: 4 });
     for (const step of capped.steps) if (step.kind === "kernel") expect(step.inputs.length).toBeLessThanOrEqual(4);
     expect(capped.steps.length).toBeGreaterThan(1);
     expectClose(executePlan(capped, xs as never)[0], values(f(...xs) as Value), 1e-12);

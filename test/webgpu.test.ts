@@ -225,6 +225,26 @@ describe.skipIf(!hasGpu)("fusion and profiling on the device", () => {
   });
 });
 
+describe.skipIf(!hasGpu)("multi-output kernels", () => {
+  it("an optimizer's m, v and parameter update for one leaf are one kernel on the GPU, with the CPU's numbers", async () => {
+    const shapes = [[4, 3], [3], [3, 1]];
+    const leaf = (seed: number) => shapes.map((sh, i) => pair(rand(sh.reduce((a, b) => a * b, 1), seed * 10 + i), sh));
+    const [p, m, v, g] = [leaf(1), leaf(2), leaf(3), leaf(4)];
+    const update = (p: Value, m: Value, v: Value, g: Value) => {
+      const m2 = m.mul(0.9).add(g.mul(0.1));
+      const v2 = v.mul(0.99).add(g.square().mul(0.01));
+      return [p.sub(m2.mul(0.1).div(np.sqrt(np.abs(v2)).add(1e-8))), m2, v2];
+    };
+    const step = jit((p: Value[], m: Value[], v: Value[], g: Value[]) => p.map((_, i) => update(p[i], m[i], v[i], g[i])));
+    const on = (d: "c" | "g") => [p, m, v, g].map((t) => t.map((x) => x[d]));
+    const [pg, mg, vg, gg] = on("g");
+    const [pc, mc, vc, gc] = on("c");
+    expect(step.lower(pc, mc, vc, gc).kernels).toBe(9); // the CPU plans one kernel per output
+    expect(step.lower(pg, mg, vg, gg).kernels).toBe(3); // one per leaf, three outputs each
+    await expectSame(step(pg, mg, vg, gg) as unknown as Value[], () => step(pc, mc, vc, gc) as unknown as Value[], 1e-5);
+  });
+});
+
 describe.skipIf(!hasGpu)("kernels with more inputs than the device binds", () => {
   it("a fused chain over 40 arrays splits under the binding limit and gives the CPU's numbers", async () => {
     const n = 40;

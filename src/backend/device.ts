@@ -41,6 +41,8 @@ export interface Backend<Buf = unknown> {
   readonly syncReadable: boolean;
   /** The most inputs one fused kernel may read (WebGPU: its storage-buffer bindings less the output); fusion stays under it. */
   readonly maxKernelInputs?: number;
+  /** Whether the backend runs kernels with several outputs (`Kernel.more`); fusion then merges sibling kernels. */
+  readonly multiOutputKernels?: boolean;
   upload(data: TypedArray, dtype: DType): Buf;
   readSync(buf: Buf, dtype: DType, size: number): TypedArray;
   read(buf: Buf, dtype: DType, size: number): Promise<TypedArray>;

@@ -14,7 +14,7 @@ import { simplify } from "../trace/simplify.js";
 import { deviceOf, onDevice, primitives, runLowered } from "../lax/primitive.js";
 import type { Lowering } from "./device.js";
 
-/** Plans by (fusion on or off, the device's input cap), then by jaxpr. */
+/** Plans by (fusion on or off, the device's input cap and multi-output support), then by jaxpr. */
 const plans = new Map<string, WeakMap<Jaxpr, Plan>>();
 const loweredSteps = new WeakMap<object, Lowering | null>();
 
@@ -27,15 +27,18 @@ export const planConfig = { fusion: true };
 
 /**
  * The plan for a jaxpr, simplified and fused once and cached on the jaxpr,
- * for a device that lets a kernel read at most `maxInputs` buffers.
+ * for a device's limits: at most `maxKernelInputs` buffers per kernel, and
+ * sibling kernels merged where it runs multi-output kernels.
  */
-export function planFor(jaxpr: Jaxpr, maxInputs = Infinity): Plan {
-  const kind = `${planConfig.fusion}:${maxInputs}`;
+export function planFor(jaxpr: Jaxpr, device: Pick<Backend, "maxKernelInputs" | "multiOutputKernels"> = {}): Plan {
+  const maxInputs = device.maxKernelInputs ?? Infinity;
+  const siblings = planConfig.fusion && (device.multiOutputKernels ?? false);
+  const kind = `${planConfig.fusion}:${maxInputs}:${siblings}`;
   let cache = plans.get(kind);
   if (!cache) plans.set(kind, (cache = new WeakMap()));
   let plan = cache.get(jaxpr);
   if (!plan) {
-    plan = planJaxpr(simplify(jaxpr), { fuse: planConfig.fusion, maxInputs });
+    plan = planJaxpr(simplify(jaxpr), { fuse: planConfig.fusion, maxInputs, siblings });
     cache.set(jaxpr, plan);
   }
   return plan;
@@ -43,7 +46,7 @@ export function planFor(jaxpr: Jaxpr, maxInputs = Infinity): Plan {
 
 /** Runs a jaxpr on concrete arrays through its plan for their device. */
 export function runJaxpr(jaxpr: Jaxpr, args: Array[]): Array[] {
-  return executePlan(planFor(jaxpr, deviceOf(args).maxKernelInputs), args);
+  return executePlan(planFor(jaxpr, deviceOf(args)), args);
 }
 
 export function executePlan(plan: Plan, args: Array[]): Array[] {
@@ -59,13 +62,14 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
   const read = (a: Atom): Array => (a instanceof Literal ? a.arrayOn(backend) : env.get(a)!);
   plan.steps.forEach((step, i) => {
     if (step.kind === "kernel") {
-      const [buf] = backend.run(
+      const outs = [step.out, ...(step.more ?? [])];
+      const bufs = backend.run(
         { kind: "kernel", kernel: step.kernel },
         step.inputs.map((v) => env.get(v)!.buffer),
         step.inputs.map((v) => v.aval),
-        [step.out.aval],
+        outs.map((v) => v.aval),
       );
-      env.set(step.out, new Array(step.out.aval, buf, backend));
+      outs.forEach((v, k) => env.set(v, new Array(v.aval, bufs[k], backend)));
     } else {
       const { eqn } = step;
       const ins = eqn.inputs.map(read);

@@ -19,8 +19,8 @@ import type { Expr, Kernel, View } from "./kernel.js";
 import { binary, cast, constant, load } from "./kernel.js";
 
 export type Step =
-  /** A fused kernel computing `out` from the buffers of `inputs`. */
-  | { kind: "kernel"; out: Var; kernel: Kernel; inputs: Var[] }
+  /** A fused kernel computing `out` (and `more`, the kernel's further outputs) from the buffers of `inputs`. */
+  | { kind: "kernel"; out: Var; kernel: Kernel; inputs: Var[]; more?: Var[] }
   /** A primitive run as itself (a routine, an alias, control flow). */
   | { kind: "eqn"; eqn: Eqn };
 
@@ -99,9 +99,14 @@ class NeedsBuffer extends Error {
  * Partitions a jaxpr into kernels; with `fuse: false`, one kernel per
  * primitive (every value in a buffer). No kernel reads more than `maxInputs`
  * buffers (a device's binding limit): a kernel over it stores the fused
- * intermediate that reads the most of them, and is planned again.
+ * intermediate that reads the most of them, and is planned again. With
+ * `siblings`, elementwise kernels over the same loop become one kernel with
+ * several outputs where their inputs allow it (see `mergeSiblings`).
  */
-export function planJaxpr(jaxpr: Jaxpr, { fuse = true, maxInputs = Infinity }: { fuse?: boolean; maxInputs?: number } = {}): Plan {
+export function planJaxpr(
+  jaxpr: Jaxpr,
+  { fuse = true, maxInputs = Infinity, siblings = false }: { fuse?: boolean; maxInputs?: number; siblings?: boolean } = {},
+): Plan {
   const producer = new Map<Var, Eqn>();
   const uses = new Map<Var, number>();
   for (const e of jaxpr.eqns) {
@@ -144,7 +149,7 @@ export function planJaxpr(jaxpr: Jaxpr, { fuse = true, maxInputs = Infinity }: {
 
   for (;;) {
     try {
-      return { jaxpr, ...buildSteps(jaxpr, producer, materialized, maxInputs) };
+      return { jaxpr, ...buildSteps(jaxpr, producer, materialized, maxInputs, siblings) };
     } catch (err) {
       if (!(err instanceof NeedsBuffer)) throw err;
       materialized.add(err.v);
@@ -152,8 +157,8 @@ export function planJaxpr(jaxpr: Jaxpr, { fuse = true, maxInputs = Infinity }: {
   }
 }
 
-function buildSteps(jaxpr: Jaxpr, producer: Map<Var, Eqn>, materialized: Set<Var>, maxInputs: number): Omit<Plan, "jaxpr"> {
-  const steps: Step[] = [];
+function buildSteps(jaxpr: Jaxpr, producer: Map<Var, Eqn>, materialized: Set<Var>, maxInputs: number, siblings: boolean): Omit<Plan, "jaxpr"> {
+  let steps: Step[] = [];
   for (const e of jaxpr.eqns) {
     const role = roleOf(e);
     if (role === "opaque") {
@@ -164,16 +169,123 @@ function buildSteps(jaxpr: Jaxpr, producer: Map<Var, Eqn>, materialized: Set<Var
     if (!materialized.has(out)) continue;
     steps.push(buildKernel(e, role, producer, materialized, maxInputs));
   }
+  if (siblings) steps = mergeSiblings(steps, maxInputs);
   // release each buffer after its last use (inputs and outputs are the caller's)
   const lastUse = new Map<Var, number>();
   steps.forEach((s, i) => {
     const ins = s.kind === "kernel" ? s.inputs : s.eqn.inputs.filter((a): a is Var => a instanceof Var);
     for (const v of ins) lastUse.set(v, i);
+    // an output nothing reads (a sibling's) is freed right after the step that made it
+    for (const v of s.kind === "kernel" ? [s.out, ...(s.more ?? [])] : s.eqn.outs) if (!lastUse.has(v)) lastUse.set(v, i);
   });
   const keep = new Set<Var>([...jaxpr.constvars, ...jaxpr.invars, ...jaxpr.outs.filter((a): a is Var => a instanceof Var)]);
   const release: Var[][] = steps.map(() => []);
   for (const [v, i] of lastUse) if (!keep.has(v)) release[i].push(v);
   return { steps, release };
+}
+
+/** Most outputs one merged kernel stores. */
+const MAX_SIBLINGS = 8;
+
+/**
+ * Merges each elementwise kernel into an earlier one over the same loop
+ * whose position already has all its inputs, or whose outputs are the rest
+ * of them read element for element (those loads become the earlier kernel's
+ * expressions, recomputed rather than read back): one launch stores both (an
+ * optimizer's m, v and parameter update for one leaf). Inputs the two read
+ * through the same view are bound once; each output is a binding too, so the
+ * merge respects `maxInputs`.
+ */
+function mergeSiblings(steps: Step[], maxInputs: number): Step[] {
+  type KernelStep = Extract<Step, { kind: "kernel" }>;
+  const mergeable = (s: Step): s is KernelStep => s.kind === "kernel" && !s.kernel.reduce;
+  const producedAt = new Map<Var, number>();
+  steps.forEach((s, i) => (s.kind === "kernel" ? [s.out, ...(s.more ?? [])] : s.eqn.outs).forEach((v) => producedAt.set(v, i)));
+  const out: (Step | null)[] = [...steps];
+  for (let j = 0; j < steps.length; j++) {
+    const s = steps[j];
+    if (!mergeable(s)) continue;
+    const shape = s.kernel.loopShape.join(",");
+    for (let i = 0; i < j; i++) {
+      const t = out[i];
+      if (!t || !mergeable(t) || t.kernel.loopShape.join(",") !== shape) continue;
+      const tOuts = [t.out, ...(t.more ?? [])];
+      const available = s.inputs.every((v, k) => (producedAt.get(v) ?? -1) < i || (tOuts.includes(v) && isIdentityView(s.kernel.inputs[k].view, s.kernel.loopShape)));
+      if (!available) continue;
+      const merged = mergeKernels(t, s);
+      const outputs = 1 + (merged.more?.length ?? 0);
+      if (outputs > MAX_SIBLINGS || merged.inputs.length + outputs - 1 > maxInputs) continue;
+      out[i] = merged;
+      out[j] = null;
+      [s.out, ...(s.more ?? [])].forEach((v) => producedAt.set(v, i));
+      break;
+    }
+  }
+  return out.filter((s): s is Step => s !== null);
+}
+
+/** Whether a view reads element i of the loop from element i of its buffer (row-major, no offset). */
+function isIdentityView(view: View, loopShape: readonly number[]): boolean {
+  const st = contiguousStrides(loopShape);
+  return view.offset === 0 && view.strides.length === st.length && view.strides.every((s, k) => s === st[k] || loopShape[k] === 1);
+}
+
+/**
+ * `t` with `s`'s outputs added: `s`'s loads renumbered into the merged input
+ * list (shared views bound once), and its loads of `t`'s outputs replaced by
+ * the expressions that compute them.
+ */
+function mergeKernels(t: Extract<Step, { kind: "kernel" }>, s: Extract<Step, { kind: "kernel" }>): Extract<Step, { kind: "kernel" }> {
+  const tOuts = [t.out, ...(t.more ?? [])];
+  const tExprs = [t.kernel.expr, ...(t.kernel.more ?? []).map((o) => o.expr)];
+  const inputs = [...t.inputs];
+  const views = [...t.kernel.inputs];
+  const keyOf = (v: Var, view: View) => `${inputs.indexOf(v)}@${view.offset}:${view.strides.join(",")}`;
+  const index = new Map<string, number>();
+  inputs.forEach((v, k) => index.set(keyOf(v, views[k].view), k));
+  // a load of one of t's outputs is that output's expression (-1 - which, below)
+  const renumber = s.inputs.map((v, k) => {
+    const view = s.kernel.inputs[k];
+    if (tOuts.includes(v)) return -1 - tOuts.indexOf(v);
+    const key = inputs.includes(v) ? keyOf(v, view.view) : null;
+    const found = key === null ? undefined : index.get(key);
+    if (found !== undefined) return found;
+    inputs.push(v);
+    views.push(view);
+    return inputs.length - 1;
+  });
+  const moved = (e: Expr): Expr => renumberLoads(e, renumber, tExprs);
+  return {
+    kind: "kernel",
+    out: t.out,
+    inputs,
+    more: [...(t.more ?? []), s.out, ...(s.more ?? [])],
+    kernel: {
+      ...t.kernel,
+      inputs: views,
+      more: [...(t.kernel.more ?? []), { expr: moved(s.kernel.expr), dtype: s.kernel.dtype }, ...(s.kernel.more ?? []).map((o) => ({ expr: moved(o.expr), dtype: o.dtype }))],
+    },
+  };
+}
+
+/** Loads renumbered by `to`; a negative target -1-w is replaced by `inline[w]`. */
+function renumberLoads(e: Expr, to: number[], inline: Expr[]): Expr {
+  const r = (x: Expr) => renumberLoads(x, to, inline);
+  switch (e.kind) {
+    case "input":
+      return to[e.input] < 0 ? inline[-1 - to[e.input]] : { ...e, input: to[e.input] };
+    case "const":
+    case "index":
+      return e;
+    case "unary":
+    case "cast":
+    case "ipow":
+      return { ...e, arg: r(e.arg) };
+    case "binary":
+      return { ...e, lhs: r(e.lhs), rhs: r(e.rhs) };
+    case "select":
+      return { ...e, which: r(e.which), cases: e.cases.map(r) };
+  }
 }
 
 function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialized: Set<Var>, maxInputs: number): Step {

@@ -50,6 +50,12 @@ export interface Kernel {
   reduce?: { op: ReduceOp; axes: number };
   /** dtype of the output (the expression's, or the reduction's). */
   dtype: DType;
+  /**
+   * More outputs over the same loop, each its own expression over the same
+   * inputs (elementwise kernels only): sibling values stored by one launch.
+   * Only planned for backends that declare `multiOutputKernels`.
+   */
+  more?: { expr: Expr; dtype: DType }[];
 }
 
 // ---- helpers for building expressions -------------------------------------
@@ -95,5 +101,6 @@ export function kernelKey(k: Kernel): string {
     exprKey(k.expr),
     k.reduce ? `${k.reduce.op}${k.reduce.axes}` : "",
     k.dtype,
+    ...(k.more ?? []).map((o) => `${o.dtype}=${exprKey(o.expr)}`),
   ].join(";");
 }

@@ -72,7 +72,7 @@ function trace(fn: FlatFn, avals: ShapedArray[], name: string) {
  * is handed out as a new array: the literal's own array is shared by every run.
  */
 function runCompiled(jaxpr: Jaxpr, args: Array[]): Array[] {
-  const plan = planFor(jaxpr, deviceOf(args).maxKernelInputs);
+  const plan = planFor(jaxpr, deviceOf(args));
   return executePlan(plan, args).map((o, i) => {
     const a = plan.jaxpr.outs[i];
     return a instanceof Literal ? scalar(a.value, a.aval.dtype, a.aval.weakType) : o;

@@ -131,7 +131,7 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
   jitted.lower = (...args: unknown[]) => {
     const { entry, leaves } = lookup(args);
     const concrete = [...entry.consts, ...leaves].filter((v): v is Array => v instanceof Array);
-    const plan = planFor(entry.jaxpr, deviceOf(concrete).maxKernelInputs);
+    const plan = planFor(entry.jaxpr, deviceOf(concrete));
     return { jaxpr: entry.jaxpr, kernels: plan.steps.length, text: String(plan.jaxpr) };
   };
   Object.defineProperty(jitted, "traces", { get: () => traces });

@@ -297,23 +297,26 @@ function affine(offset: number, strides: readonly number[], names: (k: number) =
   return terms.join(" + ");
 }
 
+/** The outputs (`out`, then `out1`… for `Kernel.more`) and then the inputs, in binding order. */
 function bindings(k: Kernel, outType: string): string {
   const lines = [NONFINITE_PRELUDE, `@group(0) @binding(0) var<storage, read_write> out: array<${outType}>;`];
-  k.inputs.forEach((inp, i) => lines.push(`@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${storageType(inp.dtype)}>;`));
+  const more = k.more ?? [];
+  more.forEach((o, m) => lines.push(`@group(0) @binding(${m + 1}) var<storage, read_write> out${m + 1}: array<${storageType(o.dtype)}>;`));
+  k.inputs.forEach((inp, i) => lines.push(`@group(0) @binding(${i + 1 + more.length}) var<storage, read> in${i}: array<${storageType(inp.dtype)}>;`));
   return lines.join("\n");
 }
 
-/** `fn point(i0, …) -> T`: the kernel's expression at one loop point. */
-function pointFunction(k: Kernel): { src: string; helpers: Set<string> } {
+/** `fn point(i0, …) -> T`: the kernel's expression (or another of its outputs') at one loop point. */
+function pointFunction(k: Kernel, expr: Expr = k.expr, name = "point"): { src: string; helpers: Set<string> } {
   const nd = k.loopShape.length;
   const idx = (a: number) => `i${a}`;
   const em = new Emitter(
     (input, dtype) => loadCode(input, dtype, affine(k.inputs[input].view.offset, k.inputs[input].view.strides, idx)),
     idx,
   );
-  const result = em.expr(k.expr);
+  const result = em.expr(expr);
   const params = Array.from({ length: nd }, (_, a) => `i${a}: i32`).join(", ");
-  const src = `fn point(${params}) -> ${valueType(k.expr.dtype)} {\n  ${em.lines.join("\n  ")}\n  return ${result};\n}`;
+  const src = `fn ${name}(${params}) -> ${valueType(expr.dtype)} {\n  ${em.lines.join("\n  ")}\n  return ${result};\n}`;
   return { src, helpers: em.helpers };
 }
 
@@ -383,17 +386,21 @@ function elementwise(k: Kernel): CompiledKernel {
   const n = sizeOf(k.loopShape);
   const groups = Math.ceil(n / WORKGROUP);
   const [gx, gy] = grid(groups);
-  const point = pointFunction(k);
   const nd = k.loopShape.length;
   const args = Array.from({ length: nd }, (_, a) => `i${a}`).join(", ");
+  // one point function per output; a kernel with siblings (`more`) stores each
+  const outs = [{ expr: k.expr, dtype: k.dtype }, ...(k.more ?? [])];
+  const points = outs.map((o, m) => pointFunction(k, o.expr, m === 0 ? "point" : `point${m}`));
+  const helpers = new Set(points.flatMap((p) => [...p.helpers]));
+  const stores = outs.map((o, m) => `${m === 0 ? "out" : `out${m}`}[o] = ${storeCode(`${m === 0 ? "point" : `point${m}`}(${args})`, o.dtype)};`);
   const wgsl = `${bindings(k, storageType(k.dtype))}
-${helperSource(point.helpers)}
-${point.src}
+${helperSource(helpers)}
+${points.map((p) => p.src).join("\n")}
 @compute @workgroup_size(${WORKGROUP})
 ${threadMain(gx)}
   if (o >= ${n}) { return; }
   ${unflatten("o", k.loopShape, (a) => `i${a}`)}
-  out[o] = ${storeCode(`point(${args})`, k.dtype)};
+  ${stores.join("\n  ")}
 }`;
   return { passes: [{ wgsl, workgroups: [gx, gy] }] };
 }

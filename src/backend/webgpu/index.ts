@@ -33,6 +33,7 @@ export function webgpuCompileCount(): number {
 export const webgpuBackend: Backend<GpuBuffer> = {
   name: "webgpu",
   syncReadable: false,
+  multiOutputKernels: true,
   get maxKernelInputs() {
     // one binding is the output
     return device().limits.maxStorageBuffersPerShaderStage - 1;
@@ -50,7 +51,7 @@ export const webgpuBackend: Backend<GpuBuffer> = {
         retain(inputs[lowering.input]);
         return [inputs[lowering.input]];
       case "kernel":
-        return [runKernel(lowering.kernel, inputs, outTypes[0])];
+        return runKernel(lowering.kernel, inputs, outTypes);
       case "routine": {
         const routine = webgpuRoutines[lowering.routine];
         if (!routine) throw new BackendError(`webgpu backend: no routine ${lowering.routine}`);
@@ -62,10 +63,12 @@ export const webgpuBackend: Backend<GpuBuffer> = {
   },
 };
 
-function runKernel(kernel: Kernel, inputs: GpuBuffer[], outType: BufferType): GpuBuffer {
-  const size = sizeOf(outType.shape);
-  const out = alloc(outType.dtype, size);
-  if (size === 0) return out;
+/** A fused kernel's passes; a kernel with siblings (`more`, one pass) writes all its outputs at once. */
+function runKernel(kernel: Kernel, inputs: GpuBuffer[], outTypes: BufferType[]): GpuBuffer[] {
+  const size = sizeOf(outTypes[0].shape);
+  const outs = outTypes.map((t) => alloc(t.dtype, size));
+  if (size === 0) return outs;
+  const [out, ...more] = outs;
   let compiled = byKernelObject.get(kernel);
   if (!compiled) {
     const key = kernelKey(kernel);
@@ -80,10 +83,10 @@ function runKernel(kernel: Kernel, inputs: GpuBuffer[], outType: BufferType): Gp
   compiled.passes.forEach((pass, i) => {
     const last = i === compiled.passes.length - 1;
     const target = last ? out : alloc(kernel.dtype, pass.partials!);
-    dispatch({ wgsl: pass.wgsl, buffers: [target, ...src], workgroups: pass.workgroups });
+    dispatch({ wgsl: pass.wgsl, buffers: [target, ...(last ? more : []), ...src], workgroups: pass.workgroups });
     // partials are released once recorded: the queue runs the next pass before any reuse
     if (src !== inputs) for (const b of src) release(b);
     src = [target];
   });
-  return out;
+  return outs;
 }
