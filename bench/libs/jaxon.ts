@@ -31,7 +31,9 @@ export function jaxon(backend: "cpu" | "webgpu" = "cpu", { fusion = true }: { fu
   function dispose(...xs: unknown[]) {
     for (const x of xs) (x as { dispose?: () => void } | null)?.dispose?.();
   }
-  const f32 = (a: Float32Array, shape: number[]) => np.array(a, { dtype: "float32" }).reshape(shape);
+  // committed to the device, as the peers' arrays are: small uncommitted arrays made from
+  // host values would otherwise be computed on the host by eager operations (W3)
+  const f32 = (a: Float32Array, shape: number[]) => J.devicePut(np.array(a, { dtype: "float32" }).reshape(shape), backend);
 
   /**
    * Kernels in the step's plan; on WebGPU also the commands recorded per step
@@ -82,7 +84,7 @@ export function jaxon(backend: "cpu" | "webgpu" = "cpu", { fusion = true }: { fu
     w3(w0: number, mode): Callable {
       const f = (w: Value) => np.sin(w.add(1).pow(3));
       const g = mode === "jit" ? jit(J.grad(f)) : J.grad(f);
-      const w = np.array(w0, { dtype: "float32" });
+      const w = J.devicePut(np.array(w0, { dtype: "float32" }), backend);
       return {
         async call() {
           const y: Value = g(w);
@@ -125,7 +127,7 @@ export function jaxon(backend: "cpu" | "webgpu" = "cpu", { fusion = true }: { fu
       return {
         reset() {
           params = initial();
-          opt = { m: zeros(params), v: zeros(params), b1t: np.array(1, { dtype: "float32" }), b2t: np.array(1, { dtype: "float32" }) };
+          opt = { m: zeros(params), v: zeros(params), b1t: f32(Float32Array.of(1), []), b2t: f32(Float32Array.of(1), []) };
         },
         step() {
           [params, opt, last] = step(params, opt, x, y);

@@ -41,6 +41,8 @@ export interface Backend<Buf = unknown> {
   readonly syncReadable: boolean;
   /** The most inputs one fused kernel may read (WebGPU: its storage-buffer bindings less the output); fusion stays under it. */
   readonly maxKernelInputs?: number;
+  /** Called when a jitted call has recorded all its work (WebGPU submits it, so the device starts while JS goes on). */
+  callDone?(): void;
   /** Whether the backend runs kernels with several outputs (`Kernel.more`); fusion then merges sibling kernels. */
   readonly multiOutputKernels?: boolean;
   upload(data: TypedArray, dtype: DType): Buf;

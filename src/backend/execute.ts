@@ -93,6 +93,7 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
   // a literal output gets a fresh array: the caller owns what it receives and may dispose it
   const outs = jaxpr.outs.map((a) => (a instanceof Literal ? freshLiteral(a, backend) : env.get(a)!));
   for (const m of moved) if (!outs.includes(m)) m.dispose();
+  backend.callDone?.();
   return outs;
 }
 

@@ -95,7 +95,7 @@ const HOST_FOLD_LIMIT = 65536;
 function hostComputable(args: readonly Array[], outAvals: readonly ShapedArray[]): boolean {
   const target = args.length ? deviceOf(args) : getBackend();
   if (target.syncReadable) return false;
-  for (const a of args) if (a.committed || (a.hostScalar === undefined && a.hostData === undefined)) return false;
+  for (const a of args) if (a.committed || a.size > HOST_FOLD_LIMIT || (a.hostScalar === undefined && a.hostData === undefined)) return false;
   for (const o of outAvals) if (o.size > HOST_FOLD_LIMIT || o.dtype === "float64") return false;
   return true;
 }

@@ -13,7 +13,7 @@ import { BackendError } from "../../errors.js";
 import type { GpuBuffer } from "./buffers.js";
 import { alloc, float64Error, read, release, retain, upload } from "./buffers.js";
 import { compileKernel } from "./codegen.js";
-import { device, dispatch } from "./context.js";
+import { device, dispatch, flush } from "./context.js";
 import { webgpuRoutines } from "./routines.js";
 import "./matmul.js";
 import "./sort.js";
@@ -34,6 +34,7 @@ export const webgpuBackend: Backend<GpuBuffer> = {
   name: "webgpu",
   syncReadable: false,
   multiOutputKernels: true,
+  callDone: () => flush(),
   get maxKernelInputs() {
     // one binding is the output
     return device().limits.maxStorageBuffersPerShaderStage - 1;
