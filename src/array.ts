@@ -6,6 +6,7 @@ import { ArrayMethods, type NestedNumbers } from "./array-methods.js";
 import type { Backend } from "./backend/device.js";
 import { getBackend } from "./backend/device.js";
 import type { DType, TypedArray } from "./dtype.js";
+import { roundFloat16Array } from "./dtype.js";
 import { BackendError, ShapeError } from "./errors.js";
 import { fmtShape } from "./shape.js";
 import { ShapedArray } from "./trace/core.js";
@@ -49,8 +50,9 @@ export class Array extends ArrayMethods {
     super();
   }
 
-  /** Wraps host data (already of the right dtype and length) as an Array on a device. */
+  /** Wraps host data (already of the right dtype and length; float16 values are rounded to half precision in place) as an Array on a device. */
   static fromTyped(data: TypedArray, shape: readonly number[], dtype: DType, weakType = false, backend = getBackend()): Array {
+    if (dtype === "float16") roundFloat16Array(data as Float32Array);
     const a = new Array(new ShapedArray(shape, dtype, weakType), backend.upload(data, dtype), backend);
     if (!backend.syncReadable && data.length <= HOST_COPY_LIMIT) a.hostData = data.slice();
     return a;

@@ -4,16 +4,21 @@
  * A JS number is "weakly typed": it takes the dtype of the array it meets
  * (`x.mul(2)` stays float32). The lattice is JAX's, restricted to the dtypes
  * jaxon has, with x64 off: int32 ⊔ uint32 is int64 in JAX, canonicalized to int32.
+ *
+ * float16 is IEEE half precision in value: every float16 result is rounded to
+ * the nearest half (ties to even). It is stored in a Float32Array on the CPU
+ * (JavaScript has no half-precision array in Node 20) and computed in float32.
  */
 import { DTypeError } from "./errors.js";
 
-export type DType = "float32" | "float64" | "int32" | "uint32" | "bool";
+export type DType = "float16" | "float32" | "float64" | "int32" | "uint32" | "bool";
 
-export const dtypes: readonly DType[] = ["bool", "int32", "uint32", "float32", "float64"];
+export const dtypes: readonly DType[] = ["bool", "int32", "uint32", "float16", "float32", "float64"];
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array;
 
 const storage = {
+  float16: Float32Array,
   float32: Float32Array,
   float64: Float64Array,
   int32: Int32Array,
@@ -48,12 +53,13 @@ export function itemSize(dtype: DType): number {
   return storage[dtype].BYTES_PER_ELEMENT;
 }
 
-export const isFloat = (d: DType) => d === "float32" || d === "float64";
+export const isFloat = (d: DType) => d === "float32" || d === "float64" || d === "float16";
 export const isInt = (d: DType) => d === "int32" || d === "uint32";
 export const isSigned = (d: DType) => d !== "uint32" && d !== "bool";
 
 /** Short names used in jaxpr printing, as JAX: f32[3], i32[], bool[2]. */
 export const shortName: Record<DType, string> = {
+  float16: "f16",
   float32: "f32",
   float64: "f64",
   int32: "i32",
@@ -70,7 +76,8 @@ const up: Record<Node, Node[]> = {
   uint32: ["i64"],
   int32: ["i64"],
   i64: ["f*"],
-  "f*": ["float32"],
+  "f*": ["float16"],
+  float16: ["float32"],
   float32: ["float64"],
   float64: [],
 };
@@ -119,4 +126,35 @@ export function promoteTypes(...types: { dtype: DType; weakType: boolean }[]): {
 /** The dtype a float-only function (sin, exp, mean) computes in for this input. */
 export function floatOf(dtype: DType): DType {
   return isFloat(dtype) ? dtype : "float32";
+}
+
+// ---- half precision ---------------------------------------------------------
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/**
+ * The float16 nearest to x (ties to even), as a number: what storing x in
+ * IEEE half precision keeps. Overflow gives ±Infinity, tiny values subnormals
+ * or ±0, NaN stays NaN.
+ */
+export function roundToFloat16(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const a = Math.abs(x);
+  if (a >= 65520) return x > 0 ? Infinity : -Infinity; // past the largest half (65504) plus half an ulp
+  // the spacing of halves around a: 2^(e-10) for normals, 2^-24 below 2^-14
+  f32[0] = a;
+  const e = Math.max(((u32[0] >>> 23) & 0xff) - 127, -14);
+  const ulp = 2 ** (e - 10);
+  const q = a / ulp;
+  let r = Math.round(q);
+  if (r - q === 0.5 && r % 2 === 1) r -= 1; // Math.round goes up on ties: take the even one
+  const v = r * ulp;
+  return x < 0 ? -v : v;
+}
+
+/** Rounds every element of a float16 array's storage to half precision, in place. */
+export function roundFloat16Array(a: Float32Array): Float32Array {
+  for (let i = 0; i < a.length; i++) a[i] = roundToFloat16(a[i]);
+  return a;
 }

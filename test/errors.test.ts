@@ -21,8 +21,8 @@ describe("typed errors name the operation, the shapes or dtypes, and the fix", (
   it("DTypeError: lax dtype mismatches and unknown dtype names", () => {
     expect(() => lax.add(np.ones([2]), np.ones([2], { dtype: "int32" }))).toThrow(DTypeError);
     expect(() => lax.sin(np.ones([2], { dtype: "int32" }))).toThrow(/float/);
-    expect(() => np.zeros([2], { dtype: "float16" as never })).toThrow(DTypeError);
-    expect(() => np.zeros([2], { dtype: "float16" as never })).toThrow(/float32/);
+    expect(() => np.zeros([2], { dtype: "bfloat16" as never })).toThrow(DTypeError);
+    expect(() => np.zeros([2], { dtype: "bfloat16" as never })).toThrow(/float32/);
   });
   it("ConcretizationError under each transformation names it and the fixes", () => {
     // `x > 0` asks the array for a number; (JS cannot intercept plain truthiness: `if (x.gt(0))` is always true)

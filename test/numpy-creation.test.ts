@@ -68,7 +68,7 @@ describe("np.array", () => {
     expect(() => np.array([[1, 2], 3] as never)).toThrow(/values\[1\]/);
     expect(() => np.array([[[1], [2]], [[3], [4, 5]]])).toThrow(/values\[1\]\[1\]/);
     expect(() => np.array(["a"] as never)).toThrow(DTypeError);
-    expect(() => np.array([1], { dtype: "float16" as never })).toThrow(DTypeError);
+    expect(() => np.array([1], { dtype: "bfloat16" as never })).toThrow(DTypeError);
   });
 });
 

@@ -31,8 +31,8 @@ const bin = (name: string, fn: (x: Value, y: Value) => Value, d1: Domain = [-2, 
   domains: [d1, d2],
 });
 
-/** Every primitive's case, computing in the float dtype `F` (float64 on the CPU for finite differences, float32 on WebGPU). */
-export function primitiveCases(F: "float32" | "float64"): Case[] {
+/** Every primitive's case, computing in the float dtype `F` (float64 on the CPU for finite differences, float32 and float16 on WebGPU). */
+export function primitiveCases(F: "float16" | "float32" | "float64"): Case[] {
   return [
   un("neg", lax.neg),
   un("exp", lax.exp),

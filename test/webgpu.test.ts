@@ -41,6 +41,7 @@ import {
 import { onBothDevices, onCpuAsync, probeWebGPU } from "./device-helpers.js";
 import { primitiveCases, type Case } from "./primitive-cases.js";
 import { rand } from "./helpers.js";
+import { roundToFloat16 } from "../src/dtype.js";
 
 const hasGpu = await probeWebGPU("webgpu.test.ts");
 
@@ -56,7 +57,7 @@ const samplePairs = (c: Case, seed: number) =>
 async function host(v: Value | Value[]): Promise<number[]> {
   const parts = tree.leaves(v) as Array[];
   const out: number[] = [];
-  for (const p of parts) out.push(...(await p.data()));
+  for (const p of parts) for (const v of await p.data()) out.push(v); // no spread: large arrays overflow the argument stack
   return out;
 }
 
@@ -100,6 +101,37 @@ describe.skipIf(!hasGpu)("every primitive case: webgpu equals cpu (float32)", ()
     it("vmap over a batch of 3", async () => {
       const batches = c.shapes.map((s, i) => pair(rand(3 * s.reduce((a, b) => a * b, 1), 40 + i, ...(c.domains?.[i] ?? [-2, 2])), [3, ...s]));
       await expectSame(vmap(c.fn)(...batches.map((b) => b.g)) as Value, () => vmap(c.fn)(...batches.map((b) => b.c)) as Value);
+    });
+  });
+});
+
+describe.skipIf(!hasGpu)("every primitive case in float16: webgpu equals cpu", () => {
+  // both devices compute in f32 and round every float16 result to the nearest half (ties to even);
+  // reductions and transcendental functions may differ in f32's last place, so one half ulp either way
+  const halfTol = 2e-3;
+  it("casting to float16 on the GPU rounds exactly as the CPU does: every half, every midpoint, and beside each", async () => {
+    const f32s: number[] = [];
+    let prev = 0;
+    for (let b = 1; b < 0x7c00; b++) {
+      const h = roundToFloat16(b < 0x400 ? b * 2 ** -24 : (1 + (b & 0x3ff) / 1024) * 2 ** ((b >> 10) - 15));
+      const mid = (prev + h) / 2;
+      f32s.push(h, -h, mid, -mid, Math.fround(mid * (1 + 2 ** -20)), Math.fround(mid * (1 - 2 ** -20)));
+      prev = h;
+    }
+    f32s.push(65519, 65520, 70000, -70000, 0, -0);
+    const { c, g } = pair(f32s, [f32s.length]);
+    await expectSame(g.astype("float16"), () => c.astype("float16"), 0);
+  });
+  const cases = primitiveCases("float16");
+  describe.each(cases.map((c) => [`${c.prims.join("+")} ${c.shapes.map((s) => `[${s}]`).join(" ")}`, c] as const))("%s", (_name, c) => {
+    it("eager and jit", async () => {
+      const xs = c.shapes.map((s, i) => {
+        const [lo, hi] = c.domains?.[i] ?? [-2, 2];
+        return onBothDevices(rand(s.reduce((a, b) => a * b, 1), 7 * 31 + i, lo, hi), s, "float16");
+      });
+      const [cs, gs] = [xs.map((x) => x.c), xs.map((x) => x.g)];
+      await expectSame(c.fn(...gs), () => c.fn(...cs), halfTol);
+      await expectSame(jit(c.fn)(...gs) as Value, () => c.fn(...cs), halfTol);
     });
   });
 });

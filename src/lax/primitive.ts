@@ -9,6 +9,7 @@ import type { Lowering } from "../backend/device.js";
 import type { Expr } from "../backend/kernel.js";
 import { getBackend } from "../backend/device.js";
 import type { DType } from "../dtype.js";
+import { storageOf } from "../dtype.js";
 import { BackendError } from "../errors.js";
 import type { MaybeZero, Params, PrimitiveRules, Value } from "../trace/core.js";
 import { bind, Primitive, ShapedArray, UndefinedPrimal, Zero } from "../trace/core.js";
@@ -202,9 +203,7 @@ export function scalar(value: number, dtype: DType, weakType = false): Array {
   a.hostScalar = data[0];
   return a;
 }
-function storageFor(dtype: DType) {
-  return { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint32: Uint32Array, bool: Uint8Array }[dtype];
-}
+const storageFor = storageOf;
 
 export const isZero = (x: MaybeZero): x is Zero => x instanceof Zero;
 export const isUndefined = (x: Value | UndefinedPrimal): x is UndefinedPrimal => x instanceof UndefinedPrimal;

@@ -27,7 +27,7 @@ import { bits, checkKey, shapeArg, split, threefryWords } from "./keys.js";
 
 function floatDType(op: string, dtype: unknown): DType {
   const d = checkDType(dtype, op);
-  if (!isFloat(d)) throw new DTypeError(`${op}: dtype must be a floating-point dtype (float32 or float64), got ${d}`);
+  if (!isFloat(d)) throw new DTypeError(`${op}: dtype must be a floating-point dtype (float16, float32 or float64), got ${d}`);
   return d;
 }
 
@@ -59,6 +59,11 @@ function fit(op: string, what: string, x: Value, shape: readonly number[]): Valu
 /** Floats in [0, 1) from the mantissa bits: JAX's `bitcast((bits >> (nbits - nmant)) | one) - 1`, computed exactly without a bitcast. */
 function unitFloats(op: string, key: Key, shape: readonly number[], dtype: DType): Value {
   const [a, b] = threefryWords(op, key, shape);
+  if (dtype === "float16") {
+    // 10 mantissa bits: m * 2^-10 is a half exactly. (JAX draws halves from 16-bit words:
+    // the distribution is the same, the bits are not JAX's.)
+    return mul(convert(div(xor(a, b), 2 ** 22), "float16"), scalar(2 ** -10, "float16"));
+  }
   if (dtype === "float32") {
     // 23 mantissa bits m of the 32-bit word; 1.m - 1 = m * 2^-23 exactly
     return mul(convert(div(xor(a, b), 512), "float32"), scalar(2 ** -23, "float32"));
@@ -70,9 +75,9 @@ function unitFloats(op: string, key: Key, shape: readonly number[], dtype: DType
 }
 
 /** The smallest positive normal number of a float dtype (finfo.tiny). */
-const tiny = (dtype: DType) => (dtype === "float32" ? 2 ** -126 : 2 ** -1022);
+const tiny = (dtype: DType) => (dtype === "float16" ? 2 ** -14 : dtype === "float32" ? 2 ** -126 : 2 ** -1022);
 /** nextafter(-1, 0): the uniform lower bound that keeps erfinv finite. */
-const aboveMinusOne = (dtype: DType) => (dtype === "float32" ? -1 + 2 ** -24 : -1 + 2 ** -53);
+const aboveMinusOne = (dtype: DType) => (dtype === "float16" ? -1 + 2 ** -11 : dtype === "float32" ? -1 + 2 ** -24 : -1 + 2 ** -53);
 
 // ---- continuous -------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@
  * bounds) are well defined.
  */
 import type { DType } from "../dtype.js";
-import { abs, add, eq, gt, log1p, lt, max, mul, neg, scalar, select, sqrt, sub } from "../lax/index.js";
+import { abs, add, convert, eq, gt, log1p, lt, max, mul, neg, scalar, select, sqrt, sub } from "../lax/index.js";
 import type { Value } from "../trace/core.js";
 
 // Giles' single-precision coefficients, highest power first (XLA's ErfInv32).
@@ -93,5 +93,7 @@ function erfInv64(x: Value): Value {
 
 /** XLA's erfinv for float32 or float64 values. */
 export function erfInvXla(x: Value): Value {
+  // float16 goes through the float32 polynomial, rounded once at the end
+  if (x.dtype === "float16") return convert(erfInv32(convert(x, "float32")), "float16");
   return x.dtype === "float64" ? erfInv64(x) : erfInv32(x);
 }

@@ -7,11 +7,12 @@
  * ever reaches `new Function`.
  */
 import type { DType, TypedArray } from "../../dtype.js";
+import { roundToFloat16 } from "../../dtype.js";
 import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../kernel.js";
 import { kernelKey } from "../kernel.js";
 import { scalarMath } from "./scalar-math.js";
 
-const isF = (d: DType) => d === "float32" || d === "float64";
+const isF = (d: DType) => d === "float32" || d === "float64" || d === "float16";
 
 /** Wraps an integer/float result into its dtype's range, as the stored value would be. */
 function wrap(code: string, dtype: DType): string {
@@ -22,6 +23,8 @@ function wrap(code: string, dtype: DType): string {
       return `((${code})>>>0)`;
     case "float32":
       return `fround(${code})`;
+    case "float16":
+      return `f16round(${code})`;
     default:
       return `(${code})`;
   }
@@ -109,7 +112,7 @@ function renderBinary(op: BinaryOp, a: string, b: string, argDtype: DType, dtype
     case "atan2":
       return `Math.atan2(${a}, ${b})`;
     case "nextafter":
-      return argDtype === "float32" ? `nextAfter32(${a}, ${b})` : `nextAfter64(${a}, ${b})`;
+      return argDtype === "float32" ? `nextAfter32(${a}, ${b})` : argDtype === "float16" ? `nextAfter16(${a}, ${b})` : `nextAfter64(${a}, ${b})`;
     case "eq":
       return `(${a} === ${b} ? 1 : 0)`;
     case "ne":
@@ -137,7 +140,7 @@ function renderBinary(op: BinaryOp, a: string, b: string, argDtype: DType, dtype
 
 function renderCast(a: string, from: DType, to: DType): string {
   if (to === "bool") return `(${a} !== 0 ? 1 : 0)`;
-  if (isF(to)) return to === "float32" ? `fround(${a})` : a;
+  if (isF(to)) return to === "float32" ? `fround(${a})` : to === "float16" ? `f16round(${a})` : a;
   if (isF(from)) return to === "int32" ? `toInt32(${a})` : `toUint32(${a})`;
   return to === "int32" ? `(${a} | 0)` : `(${a} >>> 0)`;
 }
@@ -147,7 +150,7 @@ function literal(value: number, dtype: DType): string {
   if (value === Infinity) return "Infinity";
   if (value === -Infinity) return "-Infinity";
   if (Object.is(value, -0)) return "-0";
-  const v = dtype === "float32" ? Math.fround(value) : value;
+  const v = dtype === "float32" ? Math.fround(value) : dtype === "float16" ? roundToFloat16(value) : value;
   return `(${String(v)})`;
 }
 
@@ -155,7 +158,8 @@ function literal(value: number, dtype: DType): string {
 function renderExpr(e: Expr, loads: string[], indexVar: (axis: number) => string, root = true): string {
   const r = (x: Expr) => renderExpr(x, loads, indexVar, false);
   // float32 intermediates are rounded so that a fused chain gives what op-by-op evaluation gives
-  const round = (code: string, dtype: DType) => (dtype === "float32" && !root ? `fround(${code})` : code);
+  // (the store rounds the root); float16 everywhere, since its Float32Array store does not
+  const round = (code: string, dtype: DType) => (dtype === "float32" && !root ? `fround(${code})` : dtype === "float16" ? `f16round(${code})` : code);
   switch (e.kind) {
     case "input":
       return loads[e.input];
@@ -316,8 +320,8 @@ export function compileKernel(kernel: Kernel): CompiledKernel {
   if (!fn) {
     const src = renderKernel(kernel);
     const helpers = Object.keys(scalarMath);
-    const factory = new Function("fround", ...helpers, src) as (...h: unknown[]) => CompiledKernel;
-    fn = factory(Math.fround, ...helpers.map((h) => scalarMath[h as keyof typeof scalarMath]));
+    const factory = new Function("fround", "f16round", ...helpers, src) as (...h: unknown[]) => CompiledKernel;
+    fn = factory(Math.fround, roundToFloat16, ...helpers.map((h) => scalarMath[h as keyof typeof scalarMath]));
     cache.set(key, fn);
     compiles++;
   }

@@ -3,6 +3,7 @@
  * (cached per kernel); routines (matmul, sort, gather, ...) are hand-written.
  */
 import type { DType, TypedArray } from "../../dtype.js";
+import { roundFloat16Array } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { Backend, BufferType, Lowering } from "../device.js";
 import { registerBackend } from "../device.js";
@@ -32,18 +33,30 @@ export const cpuBackend: Backend<TypedArray> = {
       case "kernel": {
         const out = alloc(outTypes[0].dtype, sizeOf(outTypes[0].shape), false);
         if (out.length > 0 && !tryWasmKernel(lowering.kernel, out, inputs)) compileKernel(lowering.kernel)(out, ...inputs);
-        return [out];
+        return roundHalves([out], outTypes);
       }
       case "routine": {
         const routine = cpuRoutines[lowering.routine];
         if (!routine) throw new Error(`cpu backend: no routine ${lowering.routine}`);
         const outs = routine(inputs, inTypes, outTypes, lowering.params);
         for (const o of outs) if (inputs.includes(o)) retain(o);
-        return outs;
+        return roundHalves(outs, outTypes);
       }
     }
   },
 };
+
+/**
+ * float16 results are stored in Float32Arrays, whose stores round to float32
+ * only: a kernel's last value (a reduction's sum, a routine's products) is
+ * rounded to half precision here, once, for every kernel and routine alike.
+ */
+function roundHalves(outs: TypedArray[], types: BufferType[]): TypedArray[] {
+  outs.forEach((o, i) => {
+    if (types[i].dtype === "float16") roundFloat16Array(o as Float32Array);
+  });
+  return outs;
+}
 
 registerBackend(cpuBackend);
 

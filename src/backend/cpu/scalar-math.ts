@@ -159,4 +159,20 @@ export function irem(a: number, b: number): number {
   return b === 0 ? a : a % b;
 }
 
-export const scalarMath = { erf, erfInv, roundAway, roundEven, nextAfter64, nextAfter32, toInt32, toUint32, ipow, ipowInt, idiv, irem };
+/** The next float16 after x toward y (halves are spaced 2^(e-10), 2^-24 below 2^-14). */
+export function nextAfter16(x: number, y: number): number {
+  if (Number.isNaN(x) || Number.isNaN(y)) return NaN;
+  if (x === y) return y;
+  if (x === 0) return y > 0 ? 2 ** -24 : -(2 ** -24);
+  const m = Math.abs(x);
+  if (m === Infinity) return x > 0 ? 65504 : -65504;
+  const away = y > x === x > 0;
+  const e = Math.max(Math.floor(Math.log2(m)), -14);
+  // stepping toward zero from a power of two crosses into the finer binade below
+  const ulp = !away && m === 2 ** e && e > -14 ? 2 ** (e - 11) : 2 ** (e - 10);
+  const r = away ? m + ulp : m - ulp;
+  const v = r > 65504 ? Infinity : r;
+  return x > 0 ? v : -v;
+}
+
+export const scalarMath = { erf, erfInv, roundAway, roundEven, nextAfter64, nextAfter32, nextAfter16, toInt32, toUint32, ipow, ipowInt, idiv, irem };

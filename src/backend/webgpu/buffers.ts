@@ -202,6 +202,7 @@ export async function read(b: GpuBuffer, dtype: DType, size: number): Promise<Ty
 function hostArray(raw: ArrayBuffer, dtype: DType): TypedArray {
   switch (dtype) {
     case "float32":
+    case "float16": // halves held as f32 (half.ts)
       return new Float32Array(raw);
     case "int32":
       return new Int32Array(raw);

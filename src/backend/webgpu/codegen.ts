@@ -90,7 +90,12 @@ class Emitter {
   helpers = new Set<string>();
   private n = 0;
   private memo = new Map<string, string>();
-  constructor(private readonly load: (input: number, dtype: DType) => string, private readonly index: (axis: number) => string) {}
+  constructor(
+    private readonly load: (input: number, dtype: DType) => string,
+    private readonly index: (axis: number) => string,
+    /** Nodes whose values are rounded to half precision (float16 computed as f32: half.ts). */
+    private readonly round?: WeakSet<Expr>,
+  ) {}
 
   call(name: string, ...args: string[]): string {
     this.helpers.add(name);
@@ -109,6 +114,11 @@ class Emitter {
   }
 
   expr(e: Expr): string {
+    const v = this.value(e);
+    return this.round?.has(e) ? this.bind(this.call("j_f16", v), e.dtype) : v;
+  }
+
+  private value(e: Expr): string {
     switch (e.kind) {
       case "input":
         return this.bind(this.load(e.input, e.dtype), e.dtype);
@@ -307,12 +317,13 @@ function bindings(k: Kernel, outType: string): string {
 }
 
 /** `fn point(i0, …) -> T`: the kernel's expression (or another of its outputs') at one loop point. */
-function pointFunction(k: Kernel, expr: Expr = k.expr, name = "point"): { src: string; helpers: Set<string> } {
+function pointFunction(k: Kernel, expr: Expr = k.expr, name = "point", round?: WeakSet<Expr>): { src: string; helpers: Set<string> } {
   const nd = k.loopShape.length;
   const idx = (a: number) => `i${a}`;
   const em = new Emitter(
     (input, dtype) => loadCode(input, dtype, affine(k.inputs[input].view.offset, k.inputs[input].view.strides, idx)),
     idx,
+    round,
   );
   const result = em.expr(expr);
   const params = Array.from({ length: nd }, (_, a) => `i${a}: i32`).join(", ");
@@ -372,17 +383,18 @@ const asAcc = (v: string, d: DType) => (d === "bool" ? `select(0u, 1u, ${v})` : 
 
 const compiled = new Map<string, CompiledKernel>();
 
-export function compileKernel(k: Kernel, key: string): CompiledKernel {
+/** `round`: the nodes of a float16 kernel rewritten to f32 whose values are rounded to halves (half.ts). */
+export function compileKernel(k: Kernel, key: string, round?: WeakSet<Expr>): CompiledKernel {
   let c = compiled.get(key);
   if (!c) {
-    c = k.reduce ? reduction(k) : elementwise(k);
+    c = k.reduce ? reduction(k, round) : elementwise(k, round);
     if (compiled.size > 8192) compiled.clear();
     compiled.set(key, c);
   }
   return c;
 }
 
-function elementwise(k: Kernel): CompiledKernel {
+function elementwise(k: Kernel, round?: WeakSet<Expr>): CompiledKernel {
   const n = sizeOf(k.loopShape);
   const groups = Math.ceil(n / WORKGROUP);
   const [gx, gy] = grid(groups);
@@ -390,7 +402,7 @@ function elementwise(k: Kernel): CompiledKernel {
   const args = Array.from({ length: nd }, (_, a) => `i${a}`).join(", ");
   // one point function per output; a kernel with siblings (`more`) stores each
   const outs = [{ expr: k.expr, dtype: k.dtype }, ...(k.more ?? [])];
-  const points = outs.map((o, m) => pointFunction(k, o.expr, m === 0 ? "point" : `point${m}`));
+  const points = outs.map((o, m) => pointFunction(k, o.expr, m === 0 ? "point" : `point${m}`, round));
   const helpers = new Set(points.flatMap((p) => [...p.helpers]));
   const stores = outs.map((o, m) => `${m === 0 ? "out" : `out${m}`}[o] = ${storeCode(`${m === 0 ? "point" : `point${m}`}(${args})`, o.dtype)};`);
   const wgsl = `${bindings(k, storageType(k.dtype))}
@@ -410,7 +422,7 @@ const MANY_OUTPUTS = 2048;
 /** Reduced extents each workgroup takes at most before the reduction splits in two passes. */
 const CHUNK = 16384;
 
-function reduction(k: Kernel): CompiledKernel {
+function reduction(k: Kernel, round?: WeakSet<Expr>): CompiledKernel {
   const { op, axes } = k.reduce!;
   const nd = k.loopShape.length;
   const outDims = k.loopShape.slice(0, nd - axes);
@@ -418,7 +430,7 @@ function reduction(k: Kernel): CompiledKernel {
   const outSize = sizeOf(outDims);
   const R = sizeOf(redDims);
   const d = k.dtype;
-  const point = pointFunction(k);
+  const point = pointFunction(k, k.expr, "point", round);
   const helpers = new Set(point.helpers);
   const args = Array.from({ length: nd }, (_, a) => `i${a}`).join(", ");
   const outName = (a: number) => `i${a}`;

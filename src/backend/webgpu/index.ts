@@ -15,6 +15,7 @@ import { alloc, float64Error, read, release, retain, upload } from "./buffers.js
 import { compileKernel } from "./codegen.js";
 import { device, dispatch, flush } from "./context.js";
 import { webgpuRoutines } from "./routines.js";
+import { halfAsSingle, hasHalf, roundInPlace, singleTypes } from "./half.js";
 import "./matmul.js";
 import "./sort.js";
 import "./scans.js";
@@ -56,8 +57,13 @@ export const webgpuBackend: Backend<GpuBuffer> = {
       case "routine": {
         const routine = webgpuRoutines[lowering.routine];
         if (!routine) throw new BackendError(`webgpu backend: no routine ${lowering.routine}`);
-        const outs = routine(inputs, inTypes, outTypes, lowering.params);
-        for (const o of outs) if (inputs.includes(o)) retain(o);
+        // routines see float16 as float32; what they compute is rounded to halves after
+        const half = hasHalf(inTypes) || hasHalf(outTypes);
+        const outs = half ? routine(inputs, singleTypes(inTypes), singleTypes(outTypes), lowering.params) : routine(inputs, inTypes, outTypes, lowering.params);
+        outs.forEach((o, i) => {
+          if (inputs.includes(o)) retain(o);
+          else if (half && outTypes[i].dtype === "float16") roundInPlace(o, sizeOf(outTypes[i].shape));
+        });
         return outs;
       }
     }
@@ -72,12 +78,14 @@ function runKernel(kernel: Kernel, inputs: GpuBuffer[], outTypes: BufferType[]):
   const [out, ...more] = outs;
   let compiled = byKernelObject.get(kernel);
   if (!compiled) {
+    // the key is the float16 kernel's own: its f32 rewrite must not share a float32 kernel's WGSL
     const key = kernelKey(kernel);
     if (!seenKernels.has(key)) {
       seenKernels.add(key);
       kernelCount++;
     }
-    compiled = compileKernel(kernel, key);
+    const half = halfAsSingle(kernel);
+    compiled = half ? compileKernel(half.kernel, key, half.round) : compileKernel(kernel, key);
     byKernelObject.set(kernel, compiled);
   }
   let src = inputs;
@@ -89,5 +97,7 @@ function runKernel(kernel: Kernel, inputs: GpuBuffer[], outTypes: BufferType[]):
     if (src !== inputs) for (const b of src) release(b);
     src = [target];
   });
+  // a reduction's float16 result is its f32 sum (or product…), rounded once here, as the CPU does
+  if (kernel.reduce && kernel.dtype === "float16") roundInPlace(out, size);
   return outs;
 }

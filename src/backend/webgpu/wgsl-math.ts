@@ -24,6 +24,23 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
     deps: ["j_isnan"],
     src: `fn j_fmin(a: f32, b: f32) -> f32 { if (j_isnan(a)) { return a; } if (j_isnan(b)) { return b; } return min(a, b); }`,
   },
+  j_f16: {
+    // the float16 nearest to x, ties to even, as an f32 (cpu: dtype.ts roundToFloat16): x scaled by
+    // powers of two (exact) so the half's last place is 1, rounded (WGSL round is ties-to-even), scaled back
+    src: `fn j_f16(x: f32) -> f32 {
+  let bits = bitcast<u32>(x);
+  let a = bits & 0x7fffffffu;
+  if (a >= 0x477ff000u) {
+    if (a > 0x7f800000u) { return x; }
+    return bitcast<f32>((bits & 0x80000000u) | 0x7f800000u);
+  }
+  let e = max(i32(a >> 23u) - 127, -14);
+  let ulp = bitcast<f32>(u32(e - 10 + 127) << 23u);
+  let inv = bitcast<f32>(u32(127 - (e - 10)) << 23u);
+  let v = round(bitcast<f32>(a) * inv) * ulp;
+  return bitcast<f32>((bits & 0x80000000u) | bitcast<u32>(v));
+}`,
+  },
   j_round: {
     // half away from zero (lax.round's default)
     src: `fn j_round(x: f32) -> f32 { let t = trunc(x); if (abs(x - t) >= 0.5) { return t + sign(x); } return t; }`,
