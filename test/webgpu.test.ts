@@ -122,6 +122,20 @@ describe.skipIf(!hasGpu)("every primitive case in float16: webgpu equals cpu", (
     const { c, g } = pair(f32s, [f32s.length]);
     await expectSame(g.astype("float16"), () => c.astype("float16"), 0);
   });
+  it("halves take 2 bytes each where the device has shader-f16 (else 4), and read back exactly", async () => {
+    const { halvesPacked } = await import("../src/backend/webgpu/context.js");
+    const n = 1 << 20;
+    const x = devicePut(np.full([n], 0.1, { dtype: "float16" }), "webgpu");
+    const before = memoryStats("webgpu").liveBytes;
+    const h = x.add(1); // computed on the GPU into one new buffer
+    const after = memoryStats("webgpu").liveBytes;
+    expect(Math.floor((after - before) / n)).toBe(halvesPacked() ? 2 : 4); // (plus the 16 bytes of the constant 1)
+    const got = await h.data();
+    expect(got.length).toBe(n);
+    expect(got[0]).toBe(roundToFloat16(1 + roundToFloat16(0.1)));
+    expect(got[n - 1]).toBe(got[0]);
+    if (!halvesPacked()) console.warn("webgpu.test.ts: this adapter has no shader-f16; halves are stored in 4 bytes");
+  });
   const cases = primitiveCases("float16");
   describe.each(cases.map((c) => [`${c.prims.join("+")} ${c.shapes.map((s) => `[${s}]`).join(" ")}`, c] as const))("%s", (_name, c) => {
     it("eager and jit", async () => {

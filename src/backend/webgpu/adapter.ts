@@ -59,8 +59,8 @@ export async function probeWebGPU(): Promise<Probe> {
   };
   let device: GPUDevice;
   try {
-    // timestamps for device-time profiling (context.ts), where the adapter has them
-    const requiredFeatures = (["timestamp-query"] as const).filter((f) => adapter!.features.has(f));
+    // timestamps for device-time profiling (context.ts) and 2-byte float16 storage (half.ts), where the adapter has them
+    const requiredFeatures = (["timestamp-query", "shader-f16"] as const).filter((f) => adapter!.features.has(f));
     device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   } catch (e) {
     return { ok: false, reason: `requestDevice failed: ${(e as Error).message}` };

@@ -23,7 +23,7 @@
  */
 import type { DType, TypedArray } from "../../dtype.js";
 import { DTypeError } from "../../errors.js";
-import { checkErrors, copyEncoder, device, flush, touch, usedByPending } from "./context.js";
+import { checkErrors, copyEncoder, device, flush, halvesPacked, touch, usedByPending } from "./context.js";
 
 export interface Slot {
   readonly buffer: GPUBuffer;
@@ -131,7 +131,7 @@ export function allocBytes(bytes: number): GpuBuffer {
 /** Bytes per element on the GPU: bool is stored as u32 (WGSL has no 1-byte storage). */
 export function gpuItemSize(dtype: DType): number {
   if (dtype === "float64") throw float64Error("an operation");
-  return 4;
+  return dtype === "float16" && halvesPacked() ? 2 : 4;
 }
 
 export function float64Error(op: string): DTypeError {
@@ -163,7 +163,7 @@ export function upload(data: TypedArray, dtype: DType): GpuBuffer {
   const out = alloc(dtype, data.length);
   // queue.writeBuffer runs before commands still being recorded: submit those first if they use this slot
   if (usedByPending(out)) flush();
-  const words = dtype === "bool" ? Uint32Array.from(data) : data;
+  const words = dtype === "bool" ? Uint32Array.from(data) : dtype === "float16" && halvesPacked() ? halfBits(data as Float32Array) : data;
   if (words.byteLength > 0) device().queue.writeBuffer(out.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
   return out;
 }
@@ -174,7 +174,8 @@ const freeStaging = new Map<number, GPUBuffer[]>();
 
 /** Reads `size` elements back to the host (the pending work is submitted first). */
 export async function read(b: GpuBuffer, dtype: DType, size: number): Promise<TypedArray> {
-  const bytes = size * gpuItemSize(dtype);
+  const exact = size * gpuItemSize(dtype);
+  const bytes = Math.ceil(exact / 4) * 4; // copies move whole 4-byte words (an odd count of halves)
   const cls = sizeClass(bytes);
   const staging =
     freeStaging.get(cls)?.pop() ?? device().createBuffer({ size: cls, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
@@ -186,7 +187,7 @@ export async function read(b: GpuBuffer, dtype: DType, size: number): Promise<Ty
   release(b);
   try {
     await staging.mapAsync(GPUMapMode.READ, 0, cls);
-    const raw = staging.getMappedRange(0, cls).slice(0, bytes);
+    const raw = staging.getMappedRange(0, cls).slice(0, exact);
     staging.unmap();
     await checkErrors();
     return hostArray(raw, dtype);
@@ -202,8 +203,9 @@ export async function read(b: GpuBuffer, dtype: DType, size: number): Promise<Ty
 function hostArray(raw: ArrayBuffer, dtype: DType): TypedArray {
   switch (dtype) {
     case "float32":
-    case "float16": // halves held as f32 (half.ts)
       return new Float32Array(raw);
+    case "float16":
+      return halvesPacked() ? fromHalfBits(new Uint16Array(raw)) : new Float32Array(raw);
     case "int32":
       return new Int32Array(raw);
     case "uint32":
@@ -228,4 +230,39 @@ export function resetPool(): void {
   liveBytes = 0;
   pooledBytes = 0;
   gcBound = GC_FLOOR;
+}
+
+// ---- 2-byte halves -----------------------------------------------------------
+
+const scratch = new Float32Array(1);
+const scratchBits = new Uint32Array(scratch.buffer);
+
+/** The IEEE half bit patterns of values that are halves already (dtype.ts rounds them), padded to whole 4-byte words. */
+function halfBits(values: Float32Array): Uint16Array {
+  const out = new Uint16Array(values.length + (values.length % 2));
+  for (let i = 0; i < values.length; i++) {
+    scratch[0] = values[i];
+    const b = scratchBits[0];
+    const sign = (b >>> 16) & 0x8000;
+    const exp = ((b >>> 23) & 0xff) - 127;
+    const mant = b & 0x7fffff;
+    if (exp === 128) out[i] = sign | 0x7c00 | (mant ? 0x200 : 0); // inf, NaN
+    else if (exp < -24) out[i] = sign; // ±0
+    else if (exp < -14) out[i] = sign | ((mant | 0x800000) >>> (-exp - 1)); // subnormal half: exact, it is a half
+    else out[i] = sign | ((exp + 15) << 10) | (mant >>> 13);
+  }
+  return out;
+}
+
+/** Halves to values (f32 holds every half exactly). */
+function fromHalfBits(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) {
+    const h = bits[i];
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >>> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    out[i] = exp === 0x1f ? (frac ? NaN : sign * Infinity) : exp === 0 ? sign * frac * 2 ** -24 : sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return out;
 }

@@ -18,7 +18,7 @@ import type { DType } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../kernel.js";
 import { float64Error } from "./buffers.js";
-import { grid } from "./context.js";
+import { grid, halvesPacked } from "./context.js";
 import { helperSource, NONFINITE_PRELUDE } from "./wgsl-math.js";
 
 export const WORKGROUP = 256;
@@ -48,6 +48,8 @@ export function storageType(d: DType): string {
   switch (d) {
     case "float32":
       return "f32";
+    case "float16": // computed in f32 (half.ts); stored in 2 bytes where the device has shader-f16
+      return halvesPacked() ? "f16" : "f32";
     case "int32":
       return "i32";
     case "uint32":
@@ -293,6 +295,7 @@ function loadCode(input: number, dtype: DType, index: string): string {
 }
 
 function storeCode(v: string, dtype: DType): string {
+  if (dtype === "float16") return `${storageType(dtype)}(${v})`; // a half already (j_f16): the conversion is exact
   return dtype === "bool" ? `select(0u, 1u, ${v})` : v;
 }
 
@@ -321,7 +324,10 @@ function pointFunction(k: Kernel, expr: Expr = k.expr, name = "point", round?: W
   const nd = k.loopShape.length;
   const idx = (a: number) => `i${a}`;
   const em = new Emitter(
-    (input, dtype) => loadCode(input, dtype, affine(k.inputs[input].view.offset, k.inputs[input].view.strides, idx)),
+    (input, dtype) => {
+      const code = loadCode(input, dtype, affine(k.inputs[input].view.offset, k.inputs[input].view.strides, idx));
+      return k.inputs[input].dtype === "float16" ? `f32(${code})` : code; // halves are computed in f32
+    },
     idx,
     round,
   );

@@ -56,6 +56,11 @@ export function setDevice(device: GPUDevice | null): void {
   pipelines.clear();
 }
 
+/** Whether float16 arrays are stored as 2-byte halves (the device has `shader-f16`); else as f32 holding halves. */
+export function halvesPacked(): boolean {
+  return device().features.has("shader-f16");
+}
+
 export function device(): GPUDevice {
   if (!gpuDevice) throw new BackendError("webgpu: no device; call `await init()` first and check that it lists webgpu");
   return gpuDevice;
@@ -216,7 +221,8 @@ function pipelineFor(wgsl: string): Compiled {
   if (!p) {
     const dev = device();
     dev.pushErrorScope("validation");
-    const module = dev.createShaderModule({ code: wgsl });
+    // a kernel that declares f16 storage needs the extension enabled, first thing in the module
+    const module = dev.createShaderModule({ code: /\bf16\b/.test(wgsl) ? `enable f16;\n${wgsl}` : wgsl });
     const pipeline = dev.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
     const check = dev.popErrorScope().then((err) => {
       if (err) reportError(new BackendError(`webgpu: a kernel failed to compile: ${err.message}\n--- WGSL ---\n${wgsl}`));

@@ -15,7 +15,7 @@ import { alloc, float64Error, read, release, retain, upload } from "./buffers.js
 import { compileKernel } from "./codegen.js";
 import { device, dispatch, flush } from "./context.js";
 import { webgpuRoutines } from "./routines.js";
-import { halfAsSingle, hasHalf, roundInPlace, singleTypes } from "./half.js";
+import { halfAsSingle, hasHalf, packHalves, singleTypes, widenHalves } from "./half.js";
 import "./matmul.js";
 import "./sort.js";
 import "./scans.js";
@@ -57,14 +57,26 @@ export const webgpuBackend: Backend<GpuBuffer> = {
       case "routine": {
         const routine = webgpuRoutines[lowering.routine];
         if (!routine) throw new BackendError(`webgpu backend: no routine ${lowering.routine}`);
-        // routines see float16 as float32; what they compute is rounded to halves after
-        const half = hasHalf(inTypes) || hasHalf(outTypes);
-        const outs = half ? routine(inputs, singleTypes(inTypes), singleTypes(outTypes), lowering.params) : routine(inputs, inTypes, outTypes, lowering.params);
-        outs.forEach((o, i) => {
-          if (inputs.includes(o)) retain(o);
-          else if (half && outTypes[i].dtype === "float16") roundInPlace(o, sizeOf(outTypes[i].shape));
+        if (!hasHalf(inTypes) && !hasHalf(outTypes)) {
+          const outs = routine(inputs, inTypes, outTypes, lowering.params);
+          for (const o of outs) if (inputs.includes(o)) retain(o);
+          return outs;
+        }
+        // routines see float16 as float32: halves widened before, results rounded and packed after
+        const wide = inputs.map((b, i) => (inTypes[i].dtype === "float16" ? widenHalves(b, sizeOf(inTypes[i].shape)) : b));
+        const outs = routine(wide, singleTypes(inTypes), singleTypes(outTypes), lowering.params);
+        const result = outs.map((o, i) => {
+          const size = sizeOf(outTypes[i].shape);
+          if (outTypes[i].dtype === "float16") {
+            // an output that is a widened input (or the input itself) is copied: packHalves releases what it gets
+            if (wide.includes(o)) retain(o);
+            return packHalves(o, size);
+          }
+          if (wide.includes(o)) retain(o);
+          return o;
         });
-        return outs;
+        wide.forEach((w, i) => w !== inputs[i] && release(w));
+        return result;
       }
     }
   },
@@ -76,6 +88,8 @@ function runKernel(kernel: Kernel, inputs: GpuBuffer[], outTypes: BufferType[]):
   const outs = outTypes.map((t) => alloc(t.dtype, size));
   if (size === 0) return outs;
   const [out, ...more] = outs;
+  // a float16 reduction sums in f32 into a temporary, rounded and packed into `out` at the end
+  const halfReduce = kernel.reduce !== undefined && kernel.dtype === "float16";
   let compiled = byKernelObject.get(kernel);
   if (!compiled) {
     // the key is the float16 kernel's own: its f32 rewrite must not share a float32 kernel's WGSL
@@ -91,13 +105,16 @@ function runKernel(kernel: Kernel, inputs: GpuBuffer[], outTypes: BufferType[]):
   let src = inputs;
   compiled.passes.forEach((pass, i) => {
     const last = i === compiled.passes.length - 1;
-    const target = last ? out : alloc(kernel.dtype, pass.partials!);
+    const target = last && !halfReduce ? out : alloc(halfReduce ? "float32" : kernel.dtype, last ? size : pass.partials!);
     dispatch({ wgsl: pass.wgsl, buffers: [target, ...(last ? more : []), ...src], workgroups: pass.workgroups });
     // partials are released once recorded: the queue runs the next pass before any reuse
     if (src !== inputs) for (const b of src) release(b);
     src = [target];
   });
-  // a reduction's float16 result is its f32 sum (or product…), rounded once here, as the CPU does
-  if (kernel.reduce && kernel.dtype === "float16") roundInPlace(out, size);
+  if (halfReduce) {
+    // its f32 sum (or product…), rounded once, as the CPU does
+    release(out);
+    outs[0] = packHalves(src[0], size);
+  }
   return outs;
 }
