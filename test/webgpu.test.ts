@@ -291,6 +291,20 @@ describe.skipIf(!hasGpu)("multi-output kernels", () => {
   });
 });
 
+describe.skipIf(!hasGpu)("matmul epilogues", () => {
+  it("a dense layer tanh(x·w + b) is one launch on the GPU (tiled and matrix-vector matmuls), with the CPU's numbers", async () => {
+    const layer = jit((x: Value, w: Value, b: Value) => np.tanh(x.matmul(w).add(b)).mul(2));
+    for (const [m, k, n] of [[70, 40, 33], [64, 48, 1]]) {
+      const x = pair(rand(m * k, 61), [m, k]);
+      const w = pair(rand(k * n, 62), [k, n]);
+      const b = pair(rand(n, 63), [n]);
+      expect(layer.lower(x.c, w.c, b.c).kernels).toBe(2); // the CPU: the matmul, then the fused rest
+      expect(layer.lower(x.g, w.g, b.g).kernels).toBe(1);
+      await expectSame(layer(x.g, w.g, b.g) as Value, () => layer(x.c, w.c, b.c) as Value, 1e-5);
+    }
+  });
+});
+
 describe.skipIf(!hasGpu)("kernels with more inputs than the device binds", () => {
   it("a fused chain over 40 arrays splits under the binding limit and gives the CPU's numbers", async () => {
     const n = 40;

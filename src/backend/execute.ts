@@ -28,17 +28,19 @@ export const planConfig = { fusion: true };
 /**
  * The plan for a jaxpr, simplified and fused once and cached on the jaxpr,
  * for a device's limits: at most `maxKernelInputs` buffers per kernel, and
- * sibling kernels merged where it runs multi-output kernels.
+ * sibling kernels merged where it runs multi-output kernels, elementwise
+ * consumers folded into matmuls where its matmul takes an epilogue.
  */
-export function planFor(jaxpr: Jaxpr, device: Pick<Backend, "maxKernelInputs" | "multiOutputKernels"> = {}): Plan {
+export function planFor(jaxpr: Jaxpr, device: Pick<Backend, "maxKernelInputs" | "multiOutputKernels" | "dotEpilogues"> = {}): Plan {
   const maxInputs = device.maxKernelInputs ?? Infinity;
   const siblings = planConfig.fusion && (device.multiOutputKernels ?? false);
-  const kind = `${planConfig.fusion}:${maxInputs}:${siblings}`;
+  const epilogues = planConfig.fusion && (device.dotEpilogues ?? false);
+  const kind = `${planConfig.fusion}:${maxInputs}:${siblings}:${epilogues}`;
   let cache = plans.get(kind);
   if (!cache) plans.set(kind, (cache = new WeakMap()));
   let plan = cache.get(jaxpr);
   if (!plan) {
-    plan = planJaxpr(simplify(jaxpr), { fuse: planConfig.fusion, maxInputs, siblings });
+    plan = planJaxpr(simplify(jaxpr), { fuse: planConfig.fusion, maxInputs, siblings, epilogues });
     cache.set(jaxpr, plan);
   }
   return plan;
@@ -70,6 +72,17 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
         outs.map((v) => v.aval),
       );
       outs.forEach((v, k) => env.set(v, new Array(v.aval, bufs[k], backend)));
+    } else if (step.kind === "dot") {
+      // the matmul's routine with the folded consumer as its epilogue (fuse.ts foldDotEpilogues)
+      const ins = [...step.eqn.inputs.map(read), ...step.inputs.map((v) => env.get(v)!)];
+      let lowering = loweredSteps.get(step);
+      if (!lowering) {
+        const base = primitives.get("dot_general")!.def.lower(step.eqn.inputs.map((x) => x.aval), step.eqn.params, [step.eqn.outs[0].aval]);
+        if (base.kind !== "routine") throw new Error("fusion: a dot epilogue needs the matmul routine");
+        lowering = { ...base, params: { ...base.params, epilogue: { kernel: step.epilogue, accInput: step.accInput } } };
+        loweredSteps.set(step, lowering);
+      }
+      env.set(step.out, runLowered(lowering, ins, [step.out.aval])[0]);
     } else {
       const { eqn } = step;
       const ins = eqn.inputs.map(read);

@@ -22,7 +22,14 @@ export type Step =
   /** A fused kernel computing `out` (and `more`, the kernel's further outputs) from the buffers of `inputs`. */
   | { kind: "kernel"; out: Var; kernel: Kernel; inputs: Var[]; more?: Var[] }
   /** A primitive run as itself (a routine, an alias, control flow). */
-  | { kind: "eqn"; eqn: Eqn };
+  | { kind: "eqn"; eqn: Eqn }
+  /**
+   * A matmul (`eqn`, a dot_general run as its routine) whose elementwise
+   * consumer `epilogue` is computed as each product is stored: `out` is the
+   * consumer's value; `inputs` are the consumer's inputs other than the
+   * product (its input `accInput`), which follow lhs and rhs.
+   */
+  | { kind: "dot"; eqn: Eqn; out: Var; epilogue: Kernel; accInput: number; inputs: Var[] };
 
 export interface Plan {
   jaxpr: Jaxpr;
@@ -105,7 +112,7 @@ class NeedsBuffer extends Error {
  */
 export function planJaxpr(
   jaxpr: Jaxpr,
-  { fuse = true, maxInputs = Infinity, siblings = false }: { fuse?: boolean; maxInputs?: number; siblings?: boolean } = {},
+  { fuse = true, maxInputs = Infinity, siblings = false, epilogues = false }: { fuse?: boolean; maxInputs?: number; siblings?: boolean; epilogues?: boolean } = {},
 ): Plan {
   const producer = new Map<Var, Eqn>();
   const uses = new Map<Var, number>();
@@ -149,7 +156,7 @@ export function planJaxpr(
 
   for (;;) {
     try {
-      return { jaxpr, ...buildSteps(jaxpr, producer, materialized, maxInputs, siblings) };
+      return { jaxpr, ...buildSteps(jaxpr, producer, materialized, maxInputs, siblings, epilogues) };
     } catch (err) {
       if (!(err instanceof NeedsBuffer)) throw err;
       materialized.add(err.v);
@@ -157,7 +164,14 @@ export function planJaxpr(
   }
 }
 
-function buildSteps(jaxpr: Jaxpr, producer: Map<Var, Eqn>, materialized: Set<Var>, maxInputs: number, siblings: boolean): Omit<Plan, "jaxpr"> {
+function buildSteps(
+  jaxpr: Jaxpr,
+  producer: Map<Var, Eqn>,
+  materialized: Set<Var>,
+  maxInputs: number,
+  siblings: boolean,
+  epilogues: boolean,
+): Omit<Plan, "jaxpr"> {
   let steps: Step[] = [];
   for (const e of jaxpr.eqns) {
     const role = roleOf(e);
@@ -169,19 +183,82 @@ function buildSteps(jaxpr: Jaxpr, producer: Map<Var, Eqn>, materialized: Set<Var
     if (!materialized.has(out)) continue;
     steps.push(buildKernel(e, role, producer, materialized, maxInputs));
   }
+  if (epilogues) steps = foldDotEpilogues(steps, jaxpr, maxInputs);
   if (siblings) steps = mergeSiblings(steps, maxInputs);
   // release each buffer after its last use (inputs and outputs are the caller's)
   const lastUse = new Map<Var, number>();
   steps.forEach((s, i) => {
-    const ins = s.kind === "kernel" ? s.inputs : s.eqn.inputs.filter((a): a is Var => a instanceof Var);
-    for (const v of ins) lastUse.set(v, i);
+    for (const v of stepInputs(s)) lastUse.set(v, i);
     // an output nothing reads (a sibling's) is freed right after the step that made it
-    for (const v of s.kind === "kernel" ? [s.out, ...(s.more ?? [])] : s.eqn.outs) if (!lastUse.has(v)) lastUse.set(v, i);
+    for (const v of stepOutputs(s)) if (!lastUse.has(v)) lastUse.set(v, i);
   });
   const keep = new Set<Var>([...jaxpr.constvars, ...jaxpr.invars, ...jaxpr.outs.filter((a): a is Var => a instanceof Var)]);
   const release: Var[][] = steps.map(() => []);
   for (const [v, i] of lastUse) if (!keep.has(v)) release[i].push(v);
   return { steps, release };
+}
+
+function stepInputs(s: Step): Var[] {
+  const eqnVars = (e: Eqn) => e.inputs.filter((a): a is Var => a instanceof Var);
+  return s.kind === "kernel" ? s.inputs : s.kind === "dot" ? [...eqnVars(s.eqn), ...s.inputs] : eqnVars(s.eqn);
+}
+
+function stepOutputs(s: Step): Var[] {
+  return s.kind === "kernel" ? [s.out, ...(s.more ?? [])] : s.kind === "dot" ? [s.out] : s.eqn.outs;
+}
+
+/**
+ * Folds an elementwise kernel into the matmul before it (bias, activation,
+ * residual…) when it is the product's only reader, reads it element for
+ * element over its shape, computes in float32 and needs nothing the matmul's
+ * position lacks: one launch, and the product never goes through memory.
+ */
+function foldDotEpilogues(steps: Step[], jaxpr: Jaxpr, maxInputs: number): Step[] {
+  const outputs = new Set(jaxpr.outs.filter((a): a is Var => a instanceof Var));
+  const producedAt = new Map<Var, number>();
+  steps.forEach((s, i) => stepOutputs(s).forEach((v) => producedAt.set(v, i)));
+  const out: (Step | null)[] = [...steps];
+  steps.forEach((a, i) => {
+    if (a.kind !== "eqn" || a.eqn.prim.name !== "dot_general") return;
+    const product = a.eqn.outs[0];
+    if (product.aval.dtype !== "float32" || outputs.has(product)) return;
+    const readers = steps.map((s, j) => [s, j] as const).filter(([s]) => stepInputs(s).includes(product));
+    if (readers.length !== 1) return;
+    const [k, j] = readers[0];
+    if (k.kind !== "kernel" || k.kernel.reduce || k.more || k.kernel.dtype !== "float32" || j < i) return;
+    if (k.kernel.loopShape.join(",") !== product.aval.shape.join(",")) return;
+    const accIdx = k.inputs.map((v, n) => (v === product ? n : -1)).filter((n) => n >= 0);
+    if (accIdx.length !== 1 || !isIdentityView(k.kernel.inputs[accIdx[0]].view, k.kernel.loopShape)) return;
+    if (!isFloat32Only(k.kernel)) return;
+    const rest = k.inputs.filter((v) => v !== product);
+    if (!rest.every((v) => (producedAt.get(v) ?? -1) < i) || rest.length + 2 > maxInputs) return;
+    out[i] = { kind: "dot", eqn: a.eqn, out: k.out, epilogue: k.kernel, accInput: accIdx[0], inputs: rest };
+    out[j] = null;
+    producedAt.set(k.out, i);
+  });
+  return out.filter((s): s is Step => s !== null);
+}
+
+/** Every value of the kernel is float32 or bool (an epilogue computes in the matmul's f32). */
+function isFloat32Only(k: Kernel): boolean {
+  const ok = (e: Expr): boolean => {
+    if (e.dtype !== "float32" && e.dtype !== "bool") return false;
+    switch (e.kind) {
+      case "input":
+      case "const":
+      case "index":
+        return true;
+      case "unary":
+      case "cast":
+      case "ipow":
+        return ok(e.arg);
+      case "binary":
+        return ok(e.lhs) && ok(e.rhs);
+      case "select":
+        return ok(e.which) && e.cases.every(ok);
+    }
+  };
+  return k.inputs.every((i) => i.dtype === "float32") && ok(k.expr);
 }
 
 /** Most outputs one merged kernel stores. */
@@ -200,7 +277,7 @@ function mergeSiblings(steps: Step[], maxInputs: number): Step[] {
   type KernelStep = Extract<Step, { kind: "kernel" }>;
   const mergeable = (s: Step): s is KernelStep => s.kind === "kernel" && !s.kernel.reduce;
   const producedAt = new Map<Var, number>();
-  steps.forEach((s, i) => (s.kind === "kernel" ? [s.out, ...(s.more ?? [])] : s.eqn.outs).forEach((v) => producedAt.set(v, i)));
+  steps.forEach((s, i) => stepOutputs(s).forEach((v) => producedAt.set(v, i)));
   const out: (Step | null)[] = [...steps];
   for (let j = 0; j < steps.length; j++) {
     const s = steps[j];

@@ -570,7 +570,7 @@ export function setThreadMinWork(work: number): number {
 const SHARED_B_MAX_BYTES = 64 << 20;
 
 /** The dot routine's parameters with both offsets given. */
-export type DotArgs = Required<DotParams>;
+export type DotArgs = Required<Omit<DotParams, "epilogue">>;
 
 /** Whether the WebAssembly kernel would take this product (big enough, WebAssembly usable). */
 export function wasmMatmulEligible(m: number, n: number, k: number): boolean {

@@ -337,6 +337,30 @@ function pointFunction(k: Kernel, expr: Expr = k.expr, name = "point", round?: W
   return { src, helpers: em.helpers };
 }
 
+/**
+ * A matmul's fused epilogue (`DotParams.epilogue`) as WGSL: the bindings of
+ * the kernel's inputs other than the product (from binding `firstBinding`
+ * on, in input order) and `fn epi(acc: f32, o: i32) -> f32`, the kernel's
+ * value at flat output position `o` when the product there is `acc`.
+ */
+export function epilogueSource(k: Kernel, accInput: number, firstBinding: number): string {
+  const idx = (a: number) => `i${a}`;
+  const em = new Emitter((input, dtype) => (input === accInput ? "acc" : loadCode(input, dtype, affine(k.inputs[input].view.offset, k.inputs[input].view.strides, idx))), idx);
+  const result = em.expr(k.expr);
+  const decls = [NONFINITE_PRELUDE];
+  let b = firstBinding;
+  k.inputs.forEach((inp, i) => {
+    if (i !== accInput) decls.push(`@group(0) @binding(${b++}) var<storage, read> in${i}: array<${storageType(inp.dtype)}>;`);
+  });
+  return `${decls.join("\n")}
+${helperSource(em.helpers)}
+fn epi(acc: f32, o: i32) -> f32 {
+  ${unflatten("o", k.loopShape, idx)}
+  ${em.lines.join("\n  ")}
+  return ${result};
+}`;
+}
+
 /** Statements that split the flat index `flat` over `dims`, naming axis k `name(k)`. */
 export function unflatten(flat: string, dims: readonly number[], name: (k: number) => string): string {
   if (dims.length === 0) return "";

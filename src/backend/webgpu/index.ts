@@ -35,6 +35,7 @@ export const webgpuBackend: Backend<GpuBuffer> = {
   name: "webgpu",
   syncReadable: false,
   multiOutputKernels: true,
+  dotEpilogues: true,
   callDone: () => flush(),
   get maxKernelInputs() {
     // one binding is the output

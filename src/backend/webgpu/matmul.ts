@@ -27,7 +27,8 @@ import type { DType } from "../../dtype.js";
 import type { DotParams } from "../device.js";
 import type { GpuBuffer } from "./buffers.js";
 import { alloc } from "./buffers.js";
-import { storageType, unflatten, WORKGROUP } from "./codegen.js";
+import { epilogueSource, storageType, unflatten, WORKGROUP } from "./codegen.js";
+import { kernelKey } from "../kernel.js";
 import { dispatch, grid } from "./context.js";
 import type { GpuRoutine } from "./routines.js";
 import { defineRoutines, memoSource } from "./routines.js";
@@ -72,7 +73,7 @@ const TILED_MIN = 16;
 /** Smallest k that takes the tiled kernel: below one K step, most of each step's multiply-adds would be padding. */
 const TILED_MIN_K = KSTEP;
 
-function tiledSource(s: DotShape): { wgsl: string; workgroups: [number, number] } {
+function tiledSource(s: DotShape, epi?: string): { wgsl: string; workgroups: [number, number] } {
   const { batch, m, n, k, lb, lm, lk, rb, rk, rn, lo, ro } = s;
   const tilesM = Math.ceil(m / TILE);
   const tilesN = Math.ceil(n / TILE);
@@ -95,16 +96,19 @@ function tiledSource(s: DotShape): { wgsl: string; workgroups: [number, number] 
   const aVec = (kcol: string) => `vec4<f32>(${[0, 1, 2, 3].map((c) => ldA(`aRow + ${c}`, kcol)).join(", ")})`;
   const bVec = (krow: string) => `vec4<f32>(${[0, 1, 2, 3].map((c) => ldB(krow, `bCol + ${c}`)).join(", ")})`;
   const fmas = [0, 1, 2, 3].map((r) => `c${r} = fma(vec4<f32>(a[${r}]), b, c${r});`).join("\n      ");
+  // with an epilogue, each product goes through it on its way out
+  const st = (idx: string, v: string) => (epi ? `out[${idx}] = epi(${v}, ${idx});` : `out[${idx}] = ${v};`);
   const stores = [0, 1, 2, 3]
     .map((r) => {
       const row = `i0 + ty * 4 + ${r}`;
-      const full = `out[oRow + ${r * n}] = c${r}[0]; out[oRow + ${r * n + 1}] = c${r}[1]; out[oRow + ${r * n + 2}] = c${r}[2]; out[oRow + ${r * n + 3}] = c${r}[3];`;
-      const partial = [0, 1, 2, 3].map((c) => `if (col + ${c} < ${n}) { out[oRow + ${r * n + c}] = c${r}[${c}]; }`).join(" ");
+      const full = [0, 1, 2, 3].map((c) => st(`oRow + ${r * n + c}`, `c${r}[${c}]`)).join(" ");
+      const partial = [0, 1, 2, 3].map((c) => `if (col + ${c} < ${n}) { ${st(`oRow + ${r * n + c}`, `c${r}[${c}]`)} }`).join(" ");
       const body = n % TILE ? `if (col + 3 < ${n}) { ${full} } else { ${partial} }` : full;
       return m % TILE ? `if (${row} < ${m}) { ${body} }` : body;
     })
     .join("\n  ");
   const wgsl = `${declare("f32", "f32", "f32")}
+${epi ?? ""}
 var<workgroup> As: array<vec4<f32>, ${KSTEP * ROW}>;
 var<workgroup> Bs: array<vec4<f32>, ${KSTEP * ROW}>;
 
@@ -224,7 +228,7 @@ function plan(s: DotShape): { T: number; kFast: boolean } {
   return { T: Math.max(1, Math.min(pow2Floor(32768 / outputs), byK, WORKGROUP / 8)), kFast };
 }
 
-function reduceSource(s: DotShape, lhsType: DType, rhsType: DType, outType: DType): { wgsl: string; workgroups: [number, number] } {
+function reduceSource(s: DotShape, lhsType: DType, rhsType: DType, outType: DType, epi?: string): { wgsl: string; workgroups: [number, number] } {
   const { batch, m, n, k, lb, lm, lk, rb, rk, rn, lo, ro } = s;
   const mode = modeOf(lhsType, rhsType, outType);
   const { T, kFast } = plan(s);
@@ -247,9 +251,10 @@ function reduceSource(s: DotShape, lhsType: DType, rhsType: DType, outType: DTyp
     ? `red[t] = acc;
   workgroupBarrier();
   ${tree.join("\n  ")}
-  if (valid && ks == 0) { out[o] = ${finish("red[t]", outType, mode)}; }`
-    : `if (valid) { out[o] = ${finish("acc", outType, mode)}; }`;
+  if (valid && ks == 0) { out[o] = ${epi ? "epi(red[t], o)" : finish("red[t]", outType, mode)}; }`
+    : `if (valid) { out[o] = ${epi ? "epi(acc, o)" : finish("acc", outType, mode)}; }`;
   const wgsl = `${declare(storageType(outType), storageType(lhsType), storageType(rhsType))}
+${epi ?? ""}
 ${T > 1 ? `var<workgroup> red: array<${acc}, ${WORKGROUP}>;` : ""}
 
 @compute @workgroup_size(${WORKGROUP})
@@ -275,7 +280,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
 // ---- the routine --------------------------------------------------------------------------
 
-const dot: GpuRoutine = ([lhs, rhs], [lhsType, rhsType], [outType], params) => {
+const dot: GpuRoutine = ([lhs, rhs, ...epilogueInputs], [lhsType, rhsType], [outType], params) => {
   const p = params as DotParams;
   const [lb, lm, lk] = p.lhsStrides;
   const [rb, rk, rn] = p.rhsStrides;
@@ -286,9 +291,14 @@ const dot: GpuRoutine = ([lhs, rhs], [lhsType, rhsType], [outType], params) => {
   const allF32 = lhsType.dtype === "float32" && rhsType.dtype === "float32" && outType.dtype === "float32";
   // k = 0 goes to `reduce`, whose empty loop writes the zeros
   const tiled = allF32 && s.k >= TILED_MIN_K && s.m >= TILED_MIN && s.n >= TILED_MIN;
-  const key = `dot:${tiled}:${lhsType.dtype},${rhsType.dtype},${outType.dtype}:${Object.values(s).join(",")}`;
-  const { wgsl, workgroups } = memoSource(key, () => (tiled ? tiledSource(s) : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype)));
-  dispatch({ wgsl, buffers: [out, lhs, rhs], workgroups });
+  // an epilogue (planned only for float32 products and results) runs on each product before it is stored
+  const ep = p.epilogue;
+  const key = `dot:${tiled}:${lhsType.dtype},${rhsType.dtype},${outType.dtype}:${Object.values(s).join(",")}${ep ? `|${ep.accInput}|${kernelKey(ep.kernel)}` : ""}`;
+  const { wgsl, workgroups } = memoSource(key, () => {
+    const epi = ep ? epilogueSource(ep.kernel, ep.accInput, 3) : undefined;
+    return tiled ? tiledSource(s, epi) : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype, epi);
+  });
+  dispatch({ wgsl, buffers: [out, lhs, rhs, ...epilogueInputs], workgroups });
   return [out];
 };
 
