@@ -305,6 +305,20 @@ describe.skipIf(!hasGpu)("matmul epilogues", () => {
   });
 });
 
+describe.skipIf(!hasGpu)("reduction epilogues", () => {
+  it("a row norm sqrt(Σx²/n)·s + t is one launch on the GPU (one-pass, tree and two-pass reductions), with the CPU's numbers", async () => {
+    const norm = jit((x: Value, s: Value, t: Value) => np.sqrt(x.square().mean(1)).mul(s).add(t));
+    for (const [rows, cols] of [[3000, 8], [4, 5000], [2, 40000]]) {
+      const x = pair(rand(rows * cols, 71), [rows, cols]);
+      const s = pair(rand(rows, 72), [rows]);
+      const t = pair(rand(rows, 73), [rows]);
+      expect(norm.lower(x.c, s.c, t.c).kernels).toBe(2); // the CPU: the reduction, then the rest
+      expect(norm.lower(x.g, s.g, t.g).kernels).toBe(1);
+      await expectSame(norm(x.g, s.g, t.g) as Value, () => norm(x.c, s.c, t.c) as Value, 1e-5);
+    }
+  });
+});
+
 describe.skipIf(!hasGpu)("kernels with more inputs than the device binds", () => {
   it("a fused chain over 40 arrays splits under the binding limit and gives the CPU's numbers", async () => {
     const n = 40;

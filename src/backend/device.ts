@@ -34,7 +34,7 @@ export type DotParams = {
   lhsOffset?: number;
   rhsOffset?: number;
   /**
-   * A fused epilogue (backends with `dotEpilogues`): the elementwise kernel
+   * A fused epilogue (backends with `epilogues`): the elementwise kernel
    * that consumed the product, over the product's shape; its input `accInput`
    * is the product itself (read element for element), its other inputs follow
    * lhs and rhs in the routine's inputs, and its result is the routine's output.
@@ -50,8 +50,8 @@ export interface Backend<Buf = unknown> {
   readonly maxKernelInputs?: number;
   /** Called when a jitted call has recorded all its work (WebGPU submits it, so the device starts while JS goes on). */
   callDone?(): void;
-  /** Whether the backend's matmul takes an elementwise epilogue (`DotParams.epilogue`); fusion then folds one in. */
-  readonly dotEpilogues?: boolean;
+  /** Whether the backend's matmul and reductions take an elementwise epilogue (`DotParams.epilogue`, `Kernel.reduce.epilogue`); fusion then folds one in. */
+  readonly epilogues?: boolean;
   /** Whether the backend runs kernels with several outputs (`Kernel.more`); fusion then merges sibling kernels. */
   readonly multiOutputKernels?: boolean;
   upload(data: TypedArray, dtype: DType): Buf;

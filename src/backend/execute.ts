@@ -31,10 +31,10 @@ export const planConfig = { fusion: true };
  * sibling kernels merged where it runs multi-output kernels, elementwise
  * consumers folded into matmuls where its matmul takes an epilogue.
  */
-export function planFor(jaxpr: Jaxpr, device: Pick<Backend, "maxKernelInputs" | "multiOutputKernels" | "dotEpilogues"> = {}): Plan {
+export function planFor(jaxpr: Jaxpr, device: Pick<Backend, "maxKernelInputs" | "multiOutputKernels" | "epilogues"> = {}): Plan {
   const maxInputs = device.maxKernelInputs ?? Infinity;
   const siblings = planConfig.fusion && (device.multiOutputKernels ?? false);
-  const epilogues = planConfig.fusion && (device.dotEpilogues ?? false);
+  const epilogues = planConfig.fusion && (device.epilogues ?? false);
   const kind = `${planConfig.fusion}:${maxInputs}:${siblings}:${epilogues}`;
   let cache = plans.get(kind);
   if (!cache) plans.set(kind, (cache = new WeakMap()));

@@ -183,7 +183,7 @@ function buildSteps(
     if (!materialized.has(out)) continue;
     steps.push(buildKernel(e, role, producer, materialized, maxInputs));
   }
-  if (epilogues) steps = foldDotEpilogues(steps, jaxpr, maxInputs);
+  if (epilogues) steps = foldEpilogues(steps, jaxpr, maxInputs);
   if (siblings) steps = mergeSiblings(steps, maxInputs);
   // release each buffer after its last use (inputs and outputs are the caller's)
   const lastUse = new Map<Var, number>();
@@ -208,19 +208,22 @@ function stepOutputs(s: Step): Var[] {
 }
 
 /**
- * Folds an elementwise kernel into the matmul before it (bias, activation,
- * residual…) when it is the product's only reader, reads it element for
- * element over its shape, computes in float32 and needs nothing the matmul's
- * position lacks: one launch, and the product never goes through memory.
+ * Folds an elementwise kernel into the matmul or reduction before it (bias,
+ * activation, residual; a mean's division, a loss's scale) when it is the
+ * result's only reader, reads it element for element over its shape,
+ * computes in float32 and needs nothing the earlier step's position lacks:
+ * one launch, and the result never goes through memory.
  */
-function foldDotEpilogues(steps: Step[], jaxpr: Jaxpr, maxInputs: number): Step[] {
+function foldEpilogues(steps: Step[], jaxpr: Jaxpr, maxInputs: number): Step[] {
   const outputs = new Set(jaxpr.outs.filter((a): a is Var => a instanceof Var));
   const producedAt = new Map<Var, number>();
   steps.forEach((s, i) => stepOutputs(s).forEach((v) => producedAt.set(v, i)));
   const out: (Step | null)[] = [...steps];
   steps.forEach((a, i) => {
-    if (a.kind !== "eqn" || a.eqn.prim.name !== "dot_general") return;
-    const product = a.eqn.outs[0];
+    const isDot = a.kind === "eqn" && a.eqn.prim.name === "dot_general";
+    const isReduce = a.kind === "kernel" && a.kernel.reduce !== undefined && !a.kernel.reduce.epilogue && !a.more;
+    if (!isDot && !isReduce) return;
+    const product = isDot ? (a as Extract<Step, { kind: "eqn" }>).eqn.outs[0] : (a as Extract<Step, { kind: "kernel" }>).out;
     if (product.aval.dtype !== "float32" || outputs.has(product)) return;
     const readers = steps.map((s, j) => [s, j] as const).filter(([s]) => stepInputs(s).includes(product));
     if (readers.length !== 1) return;
@@ -231,8 +234,14 @@ function foldDotEpilogues(steps: Step[], jaxpr: Jaxpr, maxInputs: number): Step[
     if (accIdx.length !== 1 || !isIdentityView(k.kernel.inputs[accIdx[0]].view, k.kernel.loopShape)) return;
     if (!isFloat32Only(k.kernel)) return;
     const rest = k.inputs.filter((v) => v !== product);
-    if (!rest.every((v) => (producedAt.get(v) ?? -1) < i) || rest.length + 2 > maxInputs) return;
-    out[i] = { kind: "dot", eqn: a.eqn, out: k.out, epilogue: k.kernel, accInput: accIdx[0], inputs: rest };
+    const own = a.kind === "kernel" ? a.inputs.length : 2;
+    if (!rest.every((v) => (producedAt.get(v) ?? -1) < i) || rest.length + own > maxInputs) return;
+    const epilogue = { kernel: k.kernel, accInput: accIdx[0] };
+    if (a.kind === "kernel") {
+      out[i] = { kind: "kernel", out: k.out, inputs: [...a.inputs, ...rest], kernel: { ...a.kernel, reduce: { ...a.kernel.reduce!, epilogue }, dtype: k.kernel.dtype } };
+    } else if (a.kind === "eqn") {
+      out[i] = { kind: "dot", eqn: a.eqn, out: k.out, epilogue: k.kernel, accInput: accIdx[0], inputs: rest };
+    }
     out[j] = null;
     producedAt.set(k.out, i);
   });

@@ -47,7 +47,12 @@ export interface Kernel {
   loopShape: Shape;
   inputs: { dtype: DType; view: View }[];
   expr: Expr;
-  reduce?: { op: ReduceOp; axes: number };
+  /**
+   * `epilogue` (backends with `epilogues`): an elementwise kernel over the
+   * reduction's output applied to each result before it is stored; its input
+   * `accInput` is the result itself, its other inputs follow this kernel's.
+   */
+  reduce?: { op: ReduceOp; axes: number; epilogue?: { kernel: Kernel; accInput: number } };
   /** dtype of the output (the expression's, or the reduction's). */
   dtype: DType;
   /**
@@ -99,7 +104,7 @@ export function kernelKey(k: Kernel): string {
     k.loopShape.join(","),
     k.inputs.map((i) => `${i.dtype}@${i.view.offset}:${i.view.strides.join(",")}`).join("|"),
     exprKey(k.expr),
-    k.reduce ? `${k.reduce.op}${k.reduce.axes}` : "",
+    k.reduce ? `${k.reduce.op}${k.reduce.axes}${k.reduce.epilogue ? `|${k.reduce.epilogue.accInput}|${kernelKey(k.reduce.epilogue.kernel)}` : ""}` : "",
     k.dtype,
     ...(k.more ?? []).map((o) => `${o.dtype}=${exprKey(o.expr)}`),
   ].join(";");

@@ -290,8 +290,8 @@ function castFrom(a: string, from: DType, to: DType, em: Emitter): string {
   return `bitcast<${storageType(to)}>(${a})`;
 }
 
-function loadCode(input: number, dtype: DType, index: string): string {
-  return dtype === "bool" ? `(in${input}[${index}] != 0u)` : `in${input}[${index}]`;
+function loadCode(input: number, dtype: DType, index: string, prefix = "in"): string {
+  return dtype === "bool" ? `(${prefix}${input}[${index}] != 0u)` : `${prefix}${input}[${index}]`;
 }
 
 function storeCode(v: string, dtype: DType): string {
@@ -338,27 +338,28 @@ function pointFunction(k: Kernel, expr: Expr = k.expr, name = "point", round?: W
 }
 
 /**
- * A matmul's fused epilogue (`DotParams.epilogue`) as WGSL: the bindings of
- * the kernel's inputs other than the product (from binding `firstBinding`
- * on, in input order) and `fn epi(acc: f32, o: i32) -> f32`, the kernel's
- * value at flat output position `o` when the product there is `acc`.
+ * A fused epilogue (a matmul's or a reduction's) as WGSL: the bindings of
+ * the kernel's inputs other than the result it applies to (from binding
+ * `firstBinding` on, in input order), `fn epi(acc: f32, o: i32) -> f32` (the
+ * kernel's value at flat output position `o` when the result there is
+ * `acc`), and the helpers it calls, for the caller to emit once.
  */
-export function epilogueSource(k: Kernel, accInput: number, firstBinding: number): string {
+export function epilogueSource(k: Kernel, accInput: number, firstBinding: number): { bindings: string; fn: string; helpers: Set<string> } {
   const idx = (a: number) => `i${a}`;
-  const em = new Emitter((input, dtype) => (input === accInput ? "acc" : loadCode(input, dtype, affine(k.inputs[input].view.offset, k.inputs[input].view.strides, idx))), idx);
+  // its buffers are named ep0, ep1…: the host kernel's own are in0, in1…
+  const em = new Emitter((input, dtype) => (input === accInput ? "acc" : loadCode(input, dtype, affine(k.inputs[input].view.offset, k.inputs[input].view.strides, idx), "ep")), idx);
   const result = em.expr(k.expr);
-  const decls = [NONFINITE_PRELUDE];
+  const decls: string[] = [];
   let b = firstBinding;
   k.inputs.forEach((inp, i) => {
-    if (i !== accInput) decls.push(`@group(0) @binding(${b++}) var<storage, read> in${i}: array<${storageType(inp.dtype)}>;`);
+    if (i !== accInput) decls.push(`@group(0) @binding(${b++}) var<storage, read> ep${i}: array<${storageType(inp.dtype)}>;`);
   });
-  return `${decls.join("\n")}
-${helperSource(em.helpers)}
-fn epi(acc: f32, o: i32) -> f32 {
+  const fn = `fn epi(acc: f32, o: i32) -> f32 {
   ${unflatten("o", k.loopShape, idx)}
   ${em.lines.join("\n  ")}
   return ${result};
 }`;
+  return { bindings: decls.join("\n"), fn, helpers: em.helpers };
 }
 
 /** Statements that split the flat index `flat` over `dims`, naming axis k `name(k)`. */
@@ -467,11 +468,18 @@ function reduction(k: Kernel, round?: WeakSet<Expr>): CompiledKernel {
   const redName = (a: number) => `i${nd - axes + a}`;
   const value = asAcc(`point(${args})`, d);
   const acc = storageType(d);
+  // an epilogue applies to each final result (in the last pass only), its inputs bound after the kernel's
+  const epi = k.reduce!.epilogue;
+  const epiParts = epi ? epilogueSource(epi.kernel, epi.accInput, 1 + k.inputs.length) : null;
+  const epiSource = epiParts ? `${epiParts.bindings}\n${epiParts.fn}` : "";
+  if (epiParts) for (const h of epiParts.helpers) helpers.add(h);
+  const store = (v: string, o: string) => (epi ? `epi(${v}, ${o})` : v);
 
   if (outSize >= MANY_OUTPUTS || R <= 64) {
     const [gx, gy] = grid(Math.ceil(outSize / WORKGROUP));
     const body = `${bindings(k, acc)}
 __HELPERS__
+__EPILOGUE__
 ${point.src}
 @compute @workgroup_size(${WORKGROUP})
 ${threadMain(gx)}
@@ -482,9 +490,9 @@ ${threadMain(gx)}
     ${unflatten("r", redDims, redName)}
     acc = ${combine(op, d, "acc", value, helpers)};
   }
-  out[o] = acc;
+  out[o] = ${store("acc", "o")};
 }`;
-    return { passes: [{ wgsl: body.replace("__HELPERS__", helperSource(helpers)), workgroups: [gx, gy] }] };
+    return { passes: [{ wgsl: body.replace("__HELPERS__", helperSource(helpers)).replace("__EPILOGUE__", epiSource), workgroups: [gx, gy] }] };
   }
 
   const chunks = R > CHUNK ? Math.min(Math.ceil(R / CHUNK), 1024) : 1;
@@ -494,6 +502,7 @@ ${threadMain(gx)}
   const body = `${bindings(k, acc)}
 var<workgroup> part: array<${acc}, ${WORKGROUP}>;
 __HELPERS__
+__EPILOGUE__
 ${point.src}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -514,16 +523,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (lid < s) { part[lid] = ${tree}; }
     workgroupBarrier();
   }
-  if (lid == 0u) { out[g] = part[0]; }
+  if (lid == 0u) { out[g] = ${chunks === 1 ? store("part[0]", "o") : "part[0]"}; }
 }`;
-  const first = { wgsl: body.replace("__HELPERS__", helperSource(helpers)), workgroups: [gx, gy] as [number, number] };
+  const first = { wgsl: body.replace("__HELPERS__", helperSource(helpers)).replace("__EPILOGUE__", chunks === 1 ? epiSource : ""), workgroups: [gx, gy] as [number, number] };
   if (chunks === 1) return { passes: [first] };
   // the partials [outSize, chunks] reduce along their last axis with the same op
   const second = reduction({
     loopShape: [outSize, chunks],
     inputs: [{ dtype: d, view: { strides: [chunks, 1], offset: 0 } }],
     expr: { kind: "input", input: 0, dtype: d },
-    reduce: { op, axes: 1 },
+    reduce: { op, axes: 1, epilogue: epi },
     dtype: d,
   });
   return { passes: [{ ...first, partials: outSize * chunks }, ...second.passes] };

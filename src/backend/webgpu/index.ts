@@ -35,7 +35,7 @@ export const webgpuBackend: Backend<GpuBuffer> = {
   name: "webgpu",
   syncReadable: false,
   multiOutputKernels: true,
-  dotEpilogues: true,
+  epilogues: true,
   callDone: () => flush(),
   get maxKernelInputs() {
     // one binding is the output
@@ -103,13 +103,16 @@ function runKernel(kernel: Kernel, inputs: GpuBuffer[], outTypes: BufferType[]):
     compiled = half ? compileKernel(half.kernel, key, half.round) : compileKernel(kernel, key);
     byKernelObject.set(kernel, compiled);
   }
-  let src = inputs;
+  // a reduction's epilogue reads the inputs after the kernel's own, in its last pass
+  const own = inputs.slice(0, kernel.inputs.length);
+  const epilogueInputs = inputs.slice(kernel.inputs.length);
+  let src = own;
   compiled.passes.forEach((pass, i) => {
     const last = i === compiled.passes.length - 1;
     const target = last && !halfReduce ? out : alloc(halfReduce ? "float32" : kernel.dtype, last ? size : pass.partials!);
-    dispatch({ wgsl: pass.wgsl, buffers: [target, ...(last ? more : []), ...src], workgroups: pass.workgroups });
+    dispatch({ wgsl: pass.wgsl, buffers: [target, ...(last ? more : []), ...src, ...(last ? epilogueInputs : [])], workgroups: pass.workgroups });
     // partials are released once recorded: the queue runs the next pass before any reuse
-    if (src !== inputs) for (const b of src) release(b);
+    if (src !== own) for (const b of src) release(b);
     src = [target];
   });
   if (halfReduce) {

@@ -29,6 +29,7 @@ import type { GpuBuffer } from "./buffers.js";
 import { alloc } from "./buffers.js";
 import { epilogueSource, storageType, unflatten, WORKGROUP } from "./codegen.js";
 import { kernelKey } from "../kernel.js";
+import { helperSource, NONFINITE_PRELUDE } from "./wgsl-math.js";
 import { dispatch, grid } from "./context.js";
 import type { GpuRoutine } from "./routines.js";
 import { defineRoutines, memoSource } from "./routines.js";
@@ -295,7 +296,8 @@ const dot: GpuRoutine = ([lhs, rhs, ...epilogueInputs], [lhsType, rhsType], [out
   const ep = p.epilogue;
   const key = `dot:${tiled}:${lhsType.dtype},${rhsType.dtype},${outType.dtype}:${Object.values(s).join(",")}${ep ? `|${ep.accInput}|${kernelKey(ep.kernel)}` : ""}`;
   const { wgsl, workgroups } = memoSource(key, () => {
-    const epi = ep ? epilogueSource(ep.kernel, ep.accInput, 3) : undefined;
+    const parts = ep ? epilogueSource(ep.kernel, ep.accInput, 3) : null;
+    const epi = parts ? `${NONFINITE_PRELUDE}\n${parts.bindings}\n${helperSource(parts.helpers)}\n${parts.fn}` : undefined;
     return tiled ? tiledSource(s, epi) : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype, epi);
   });
   dispatch({ wgsl, buffers: [out, lhs, rhs, ...epilogueInputs], workgroups });
