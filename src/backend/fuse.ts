@@ -16,7 +16,7 @@ import type { ShapedArray } from "../trace/core.js";
 import type { Atom, Eqn, Jaxpr } from "../trace/jaxpr.js";
 import { Literal, Var } from "../trace/jaxpr.js";
 import type { Expr, Kernel, View } from "./kernel.js";
-import { binary, cast, constant, load } from "./kernel.js";
+import { binary, cast, constant, load, someNode } from "./kernel.js";
 
 export type Step =
   /** A fused kernel computing `out` (and `more`, the kernel's further outputs) from the buffers of `inputs`. */
@@ -250,24 +250,7 @@ function foldEpilogues(steps: Step[], jaxpr: Jaxpr, maxInputs: number): Step[] {
 
 /** Every value of the kernel is float32 or bool (an epilogue computes in the matmul's f32). */
 function isFloat32Only(k: Kernel): boolean {
-  const ok = (e: Expr): boolean => {
-    if (e.dtype !== "float32" && e.dtype !== "bool") return false;
-    switch (e.kind) {
-      case "input":
-      case "const":
-      case "index":
-        return true;
-      case "unary":
-      case "cast":
-      case "ipow":
-        return ok(e.arg);
-      case "binary":
-        return ok(e.lhs) && ok(e.rhs);
-      case "select":
-        return ok(e.which) && e.cases.every(ok);
-    }
-  };
-  return k.inputs.every((i) => i.dtype === "float32") && ok(k.expr);
+  return k.inputs.every((i) => i.dtype === "float32") && !someNode(k.expr, (e) => e.dtype !== "float32" && e.dtype !== "bool");
 }
 
 /** Most outputs one merged kernel stores. */

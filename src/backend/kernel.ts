@@ -77,6 +77,23 @@ export const binary = (op: BinaryOp, lhs: Expr, rhs: Expr, dtype: DType = lhs.dt
 });
 export const cast = (arg: Expr, dtype: DType): Expr => (arg.dtype === dtype ? arg : { kind: "cast", arg, dtype });
 
+/** Whether `pred` holds for some node of the expression (the node itself included). */
+export function someNode(e: Expr, pred: (e: Expr) => boolean): boolean {
+  if (pred(e)) return true;
+  switch (e.kind) {
+    case "unary":
+    case "cast":
+    case "ipow":
+      return someNode(e.arg, pred);
+    case "binary":
+      return someNode(e.lhs, pred) || someNode(e.rhs, pred);
+    case "select":
+      return someNode(e.which, pred) || e.cases.some((c) => someNode(c, pred));
+    default:
+      return false;
+  }
+}
+
 /** A stable text key for an expression, for kernel caches. */
 export function exprKey(e: Expr): string {
   switch (e.kind) {

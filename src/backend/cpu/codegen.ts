@@ -9,7 +9,7 @@
 import type { DType, TypedArray } from "../../dtype.js";
 import { roundToFloat16 } from "../../dtype.js";
 import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../kernel.js";
-import { kernelKey } from "../kernel.js";
+import { kernelKey, someNode } from "../kernel.js";
 import { scalarMath } from "./scalar-math.js";
 
 const isF = (d: DType) => d === "float32" || d === "float64" || d === "float16";
@@ -185,23 +185,7 @@ function renderExpr(e: Expr, loads: string[], indexVar: (axis: number) => string
   }
 }
 
-function usesIndex(e: Expr): boolean {
-  switch (e.kind) {
-    case "index":
-      return true;
-    case "input":
-    case "const":
-      return false;
-    case "unary":
-    case "cast":
-    case "ipow":
-      return usesIndex(e.arg);
-    case "binary":
-      return usesIndex(e.lhs) || usesIndex(e.rhs);
-    case "select":
-      return usesIndex(e.which) || e.cases.some(usesIndex);
-  }
-}
+const usesIndex = (e: Expr) => someNode(e, (n) => n.kind === "index");
 
 export function reduceInit(op: ReduceOp, dtype: DType): number {
   switch (op) {

@@ -14,6 +14,7 @@ import type { DType } from "../../dtype.js";
 import { roundToFloat16 } from "../../dtype.js";
 import type { BufferType } from "../device.js";
 import type { Expr, Kernel } from "../kernel.js";
+import { someNode } from "../kernel.js";
 import type { GpuBuffer } from "./buffers.js";
 import { threadMain, WORKGROUP } from "./codegen.js";
 import { dispatch, grid, halvesPacked } from "./context.js";
@@ -26,24 +27,8 @@ const single = (d: DType): DType => (d === "float16" ? "float32" : d);
 export const hasHalf = (types: readonly BufferType[]) => types.some((t) => t.dtype === "float16");
 
 function kernelHasHalf(k: Kernel): boolean {
-  const inExpr = (e: Expr): boolean => {
-    if (e.dtype === "float16") return true;
-    switch (e.kind) {
-      case "input":
-      case "const":
-      case "index":
-        return false;
-      case "unary":
-      case "cast":
-      case "ipow":
-        return inExpr(e.arg);
-      case "binary":
-        return inExpr(e.lhs) || inExpr(e.rhs);
-      case "select":
-        return inExpr(e.which) || e.cases.some(inExpr);
-    }
-  };
-  return k.dtype === "float16" || k.inputs.some((i) => i.dtype === "float16") || inExpr(k.expr) || (k.more ?? []).some((o) => o.dtype === "float16" || inExpr(o.expr));
+  const half = (e: Expr) => e.dtype === "float16";
+  return k.dtype === "float16" || k.inputs.some((i) => i.dtype === "float16") || someNode(k.expr, half) || (k.more ?? []).some((o) => o.dtype === "float16" || someNode(o.expr, half));
 }
 
 /**

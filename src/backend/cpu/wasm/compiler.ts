@@ -19,7 +19,7 @@
  * computed once per row.
  */
 import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../../kernel.js";
-import { exprKey } from "../../kernel.js";
+import { exprKey, someNode } from "../../kernel.js";
 import { collapse } from "../codegen.js";
 import type { Local } from "./emitter.js";
 import { FunctionBuilder, ModuleBuilder, Op, S, T } from "./emitter.js";
@@ -185,29 +185,13 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   return { key, outerRank: n - 1, innerStride, expr: k.expr, reduce, params, rows, ragged };
 }
 
-function uses(e: Expr, pred: (e: Expr) => boolean): boolean {
-  if (pred(e)) return true;
-  switch (e.kind) {
-    case "unary":
-    case "cast":
-    case "ipow":
-      return uses(e.arg, pred);
-    case "binary":
-      return uses(e.lhs, pred) || uses(e.rhs, pred);
-    case "select":
-      return uses(e.which, pred) || e.cases.some((c) => uses(c, pred));
-    default:
-      return false;
-  }
-}
-
 /** Module bytes for a plan; its imports are `env.memory` and, for sin/cos, `math.sin`/`math.cos`. */
 export function buildModule(plan: WasmPlan, memory: { maxPages: number; shared: boolean }): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder({ minPages: 0, maxPages: memory.maxPages, shared: memory.shared });
   // sin/cos lanes beyond the fast reduction's range are recomputed by the host's float64 functions
   const trig: Partial<Record<"sin" | "cos", number>> = {};
   for (const op of ["sin", "cos"] as const) {
-    if (uses(plan.expr, (e) => e.kind === "unary" && e.op === op)) trig[op] = mb.importFunc("math", op, [T.f64], [T.f64]);
+    if (someNode(plan.expr, (e) => e.kind === "unary" && e.op === op)) trig[op] = mb.importFunc("math", op, [T.f64], [T.f64]);
   }
   const fixups: Partial<Record<"sin" | "cos", number>> = {};
   for (const op of ["sin", "cos"] as const) {
@@ -376,7 +360,7 @@ class KernelEmitter {
     // the row: a fast pass, and where some sin/cos argument was beyond the fast
     // reduction's range, the row again with those lanes patched (outputs are fresh
     // buffers, never operands, so recomputing a row is harmless)
-    this.trigFlag = uses(plan.expr, (e) => e.kind === "unary" && (e.op === "sin" || e.op === "cos")) ? fb.local(T.v128) : null;
+    this.trigFlag = someNode(plan.expr, (e) => e.kind === "unary" && (e.op === "sin" || e.op === "cos")) ? fb.local(T.v128) : null;
     this.emitRow(false, addr, ib, vecEnd, Lb, outPtr);
     if (this.trigFlag) {
       fb.get(this.trigFlag).simd(S.v128_any_true).op(Op.if, 0x40);
