@@ -24,6 +24,17 @@ export { jacfwd, jacrev, hessian } from "./transforms/jacobians.js";
 export { customJvp, customVjp, checkpoint } from "./transforms/custom.js";
 export { stopGradient } from "./lax/stop-gradient.js";
 export { init, defaultDevice, devicePut, devicePutAsync, memoryStats, compileStats } from "./devices.js";
+// types that public signatures use, so that user code (and the API reference) can name them
+export type { InitOptions } from "./devices.js";
+export type { DeviceName } from "./backend/device.js";
+export type { Shape } from "./shape.js";
+export type { AtUpdater, Axis } from "./array-methods.js";
+export type { InAxes } from "./transforms/vmap.js";
+export type { JacobianOptions } from "./transforms/jacobians.js";
+export type { GradOf } from "./transforms/linearize.js";
+export type { Lifted } from "./transforms/args.js";
+export type { TreeKind } from "./trace/pytree.js";
+export type { Atom, Eqn } from "./trace/jaxpr.js";
 /** fp-ts's `pipe` and `flow`: transformations compose by position, `pipe(loss, grad, jit)`. */
 export { pipe, flow } from "fp-ts/lib/function.js";
 export * as numpy from "./numpy/index.js";
