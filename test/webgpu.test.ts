@@ -302,6 +302,12 @@ describe.skipIf(!hasGpu)("matmul epilogues", () => {
       expect(layer.lower(x.g, w.g, b.g).kernels).toBe(1);
       await expectSame(layer(x.g, w.g, b.g) as Value, () => layer(x.c, w.c, b.c) as Value, 1e-5);
     }
+    // a matrix times a vector: the product [m, 1] is read back as [m] through a reshape
+    const x = pair(rand(50 * 20, 64), [50, 20]);
+    const v = pair(rand(20, 65), [20]);
+    const c = pair(rand(50, 66), [50]);
+    expect(layer.lower(x.g, v.g, c.g).kernels).toBe(1);
+    await expectSame(layer(x.g, v.g, c.g) as Value, () => layer(x.c, v.c, c.c) as Value, 1e-5);
   });
 });
 

@@ -181,6 +181,11 @@ function buildSteps(
     }
     const out = e.outs[0];
     if (!materialized.has(out)) continue;
+    // a stored reshape of a stored value is the same buffer (an alias), not a copy
+    if (role === "reshape" && e.inputs[0] instanceof Var && materialized.has(e.inputs[0])) {
+      steps.push({ kind: "eqn", eqn: e });
+      continue;
+    }
     steps.push(buildKernel(e, role, producer, materialized, maxInputs));
   }
   if (epilogues) steps = foldEpilogues(steps, jaxpr, maxInputs);
@@ -210,7 +215,7 @@ function stepOutputs(s: Step): Var[] {
 /**
  * Folds an elementwise kernel into the matmul or reduction before it (bias,
  * activation, residual; a mean's division, a loss's scale) when it is the
- * result's only reader, reads it element for element over its shape,
+ * result's only reader, reads it element for element (row-major, any shape of the same size),
  * computes in float32 and needs nothing the earlier step's position lacks:
  * one launch, and the result never goes through memory.
  */
@@ -229,7 +234,8 @@ function foldEpilogues(steps: Step[], jaxpr: Jaxpr, maxInputs: number): Step[] {
     if (readers.length !== 1) return;
     const [k, j] = readers[0];
     if (k.kind !== "kernel" || k.kernel.reduce || k.more || k.kernel.dtype !== "float32" || j < i) return;
-    if (k.kernel.loopShape.join(",") !== product.aval.shape.join(",")) return;
+    // element for element in row-major order: the same shape, or a reshape of it (a matrix-vector product's [m, 1] read as [m])
+    if (k.kernel.loopShape.reduce((a, b) => a * b, 1) !== product.aval.size) return;
     const accIdx = k.inputs.map((v, n) => (v === product ? n : -1)).filter((n) => n >= 0);
     if (accIdx.length !== 1 || !isIdentityView(k.kernel.inputs[accIdx[0]].view, k.kernel.loopShape)) return;
     if (!isFloat32Only(k.kernel)) return;
@@ -465,7 +471,7 @@ function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialize
   return { kind: "kernel", out, inputs, kernel: { loopShape: out.aval.shape, inputs: views, expr, dtype: out.aval.dtype } };
 }
 
-/** How many kernels a plan launches (fused kernels plus primitives run as themselves). */
+/** How many kernels a plan launches: fused kernels and primitives run as themselves, but not reshapes (buffer aliases). */
 export function kernelCount(plan: Plan): number {
-  return plan.steps.length;
+  return plan.steps.filter((s) => !(s.kind === "eqn" && roleOf(s.eqn) === "reshape")).length;
 }

@@ -18,6 +18,7 @@ import { jvpFlat } from "./jvp.js";
 import { transposeJaxpr } from "./linearize.js";
 import { vmap } from "./vmap.js";
 import { planConfig, planFor, runJaxpr } from "../backend/execute.js";
+import { kernelCount } from "../backend/fuse.js";
 import { callJaxprOf } from "../trace/simplify.js";
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -132,7 +133,7 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
     const { entry, leaves } = lookup(args);
     const concrete = [...entry.consts, ...leaves].filter((v): v is Array => v instanceof Array);
     const plan = planFor(entry.jaxpr, deviceOf(concrete));
-    return { jaxpr: entry.jaxpr, kernels: plan.steps.length, text: String(plan.jaxpr) };
+    return { jaxpr: entry.jaxpr, kernels: kernelCount(plan), text: String(plan.jaxpr) };
   };
   Object.defineProperty(jitted, "traces", { get: () => traces });
   return jitted;
