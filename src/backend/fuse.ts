@@ -1,13 +1,17 @@
 /**
  * Fusion: jaxpr → kernels. Elementwise chains, broadcasts, transposes,
  * slices, reversals and reshapes are inlined into their consumer as scalar
- * expressions and index arithmetic, never copies; a reduction takes its
- * elementwise prologue. Only values that something needs as a buffer are
- * materialized: the jaxpr's inputs and outputs, outputs of primitives that run
- * as routines, values used by more than one consumer that cost compute, and
- * reduction results.
+ * expressions and index arithmetic, never copies; so are contractions of at
+ * most 4 terms (sums of products); a reduction takes its elementwise
+ * prologue. Only values that something needs as a buffer are materialized:
+ * the jaxpr's inputs and outputs, outputs of primitives that run as routines,
+ * values used by more than one consumer that cost compute (a scalar of a few
+ * ops is recomputed instead), and reduction results.
  *
- * The plan is backend-neutral; `executePlan` runs it on the inputs' device.
+ * A plan is made for a device's limits (`planFor` in execute.ts): kernels
+ * stay under its binding limit, and where the backend supports them, sibling
+ * elementwise kernels share one multi-output launch and an elementwise
+ * consumer of a matmul or reduction runs as its epilogue.
  */
 import type { PrimitiveDefinition } from "../lax/primitive.js";
 import { primitives } from "../lax/primitive.js";
