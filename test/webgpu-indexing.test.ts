@@ -10,6 +10,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Array, DType, Value } from "../src/index.js";
 import { onBothDevices, onCpu, probeWebGPU } from "./device-helpers.js";
+import { rand } from "./helpers.js";
 import { defaultDevice, devicePut, devicePutAsync, grad, jit, lax, np, random, vmap } from "../src/index.js";
 
 const hasGpu = await probeWebGPU("webgpu-indexing.test.ts");
@@ -23,19 +24,7 @@ const both = (data: number[], shape: number[], dtype: DType) => onBothDevices(da
 
 /** Deterministic values for a dtype: floats with fractions and signs, ints of both signs, 0/1 bools. */
 function sample(n: number, dtype: DType, seed = 1): number[] {
-  let s = seed * 2654435761 >>> 0 || 1;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    if (dtype === "bool") out.push(s & 1);
-    else if (dtype === "float32") out.push(Math.fround(((s % 20001) - 10000) / 97));
-    else out.push((s % 2001) - 1000);
-  }
-  return out;
+  return rand(n, seed, -1, 1).map((u) => (dtype === "bool" ? (u > 0 ? 1 : 0) : dtype === "float32" ? Math.fround(u * 103.1) : Math.round(u * 1000)));
 }
 
 

@@ -5,7 +5,7 @@
  * table `primitives` lists them all, so tests can check that none lacks a rule.
  */
 import { Array } from "../array.js";
-import type { Lowering } from "../backend/device.js";
+import type { Backend, Lowering } from "../backend/device.js";
 import type { Expr } from "../backend/kernel.js";
 import { getBackend } from "../backend/device.js";
 import type { DType } from "../dtype.js";
@@ -70,7 +70,8 @@ export function definePrimitive<P extends Params = Params>(name: string, def: Pr
       if (signatures.size > 4096) signatures.clear();
       signatures.set(key, sig);
     }
-    const outs = hostComputable(args, sig.outAvals) ? runOnHost(sig.lowering, args, sig.outAvals) : runLowered(sig.lowering, args, sig.outAvals);
+    const target = deviceOf(args);
+    const outs = hostComputable(args, sig.outAvals, target) ? runOnHost(sig.lowering, args, sig.outAvals, target) : runLowered(sig.lowering, args, sig.outAvals, target);
     // a broadcast or reshape of a constant is still one value everywhere (the zeros a
     // transformation makes): it keeps its host value, so it too can follow the data's device
     if (splatPreserving.has(name) && args.length === 1 && args[0].hostScalar !== undefined) outs[0].hostScalar = args[0].hostScalar;
@@ -93,8 +94,7 @@ const HOST_FOLD_LIMIT = 65536;
  * result keeps its host values, so it can still follow data to any device
  * (an `iota` that argsort makes next to CPU data, the basis a Jacobian builds).
  */
-function hostComputable(args: readonly Array[], outAvals: readonly ShapedArray[]): boolean {
-  const target = args.length ? deviceOf(args) : getBackend();
+function hostComputable(args: readonly Array[], outAvals: readonly ShapedArray[], target: Backend): boolean {
   if (target.syncReadable) return false;
   for (const a of args) if (a.committed || a.size > HOST_FOLD_LIMIT || (a.hostScalar === undefined && a.hostData === undefined)) return false;
   for (const o of outAvals) if (o.size > HOST_FOLD_LIMIT || o.dtype === "float64") return false;
@@ -102,11 +102,10 @@ function hostComputable(args: readonly Array[], outAvals: readonly ShapedArray[]
 }
 
 /** Runs a lowering on the CPU from operands' host values; the results go to the operands' device, keeping their host values. */
-function runOnHost(lowering: Lowering, args: Array[], outAvals: ShapedArray[]): Array[] {
+function runOnHost(lowering: Lowering, args: Array[], outAvals: ShapedArray[], target: Backend): Array[] {
   const cpu = getBackend("cpu");
-  const target = args.length ? deviceOf(args) : getBackend();
   const ins = args.map((a) => {
-    const data = a.hostData ?? new (storageFor(a.dtype))(a.size).fill(a.hostScalar!);
+    const data = a.hostData ?? new (storageOf(a.dtype))(a.size).fill(a.hostScalar!);
     return Array.fromTyped(data, a.shape, a.dtype, a.weakType, cpu);
   });
   const outs = runLowered(lowering, ins, outAvals, cpu);
@@ -177,7 +176,7 @@ export function onDevice(a: Array, backend: ReturnType<typeof getBackend>): Arra
   if (a.backend === backend) return a;
   const where = `an operation mixes arrays on ${backend.name} and ${a.backend.name} (shape ${JSON.stringify(a.shape)})`;
   if (a.hostScalar !== undefined) {
-    const data = new (storageFor(a.dtype))(a.size);
+    const data = new (storageOf(a.dtype))(a.size);
     data.fill(a.hostScalar);
     const m = Array.fromTyped(data, a.shape, a.dtype, a.weakType, backend);
     m.hostScalar = a.hostScalar;
@@ -197,13 +196,12 @@ export function onDevice(a: Array, backend: ReturnType<typeof getBackend>): Arra
 
 /** A concrete 0-d constant (weakly typed when it comes from a JS number). */
 export function scalar(value: number, dtype: DType, weakType = false): Array {
-  const data = new (storageFor(dtype))(1);
+  const data = new (storageOf(dtype))(1);
   data[0] = value;
   const a = Array.fromTyped(data, [], dtype, weakType);
   a.hostScalar = data[0];
   return a;
 }
-const storageFor = storageOf;
 
 export const isZero = (x: MaybeZero): x is Zero => x instanceof Zero;
 export const isUndefined = (x: Value | UndefinedPrimal): x is UndefinedPrimal => x instanceof UndefinedPrimal;

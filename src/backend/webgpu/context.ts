@@ -23,6 +23,7 @@ export interface Dispatch {
 }
 
 let gpuDevice: GPUDevice | null = null;
+let packedHalves = false;
 let generation = 1;
 let encoder: GPUCommandEncoder | null = null;
 let pass: GPUComputePassEncoder | null = null;
@@ -49,6 +50,8 @@ const MAX_PENDING_DISPATCHES = 512;
 
 export function setDevice(device: GPUDevice | null): void {
   gpuDevice = device;
+  // read once: every allocation of a float16 buffer asks
+  packedHalves = device?.features.has("shader-f16") ?? false;
   profiler = null;
   encoder = null;
   pass = null;
@@ -58,7 +61,7 @@ export function setDevice(device: GPUDevice | null): void {
 
 /** Whether float16 arrays are stored as 2-byte halves (the device has `shader-f16`); else as f32 holding halves. */
 export function halvesPacked(): boolean {
-  return device().features.has("shader-f16");
+  return packedHalves;
 }
 
 export function device(): GPUDevice {
