@@ -1,5 +1,6 @@
 /** Shape arithmetic shared by lax, numpy and the backends. */
 import { ShapeError } from "./errors.js";
+import { describe, shapeArg } from "./static-args.js";
 
 export type Shape = readonly number[];
 
@@ -48,7 +49,8 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
 
 /** Resolves a possibly negative axis against `ndim`, with a ShapeError naming the op. */
 export function normalizeAxis(op: string, axis: number, ndim: number): number {
-  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
+  if (typeof axis !== "number" || !Number.isInteger(axis)) throw new ShapeError(`${op}: an axis must be an integer, got ${describe(axis)}`);
+  if (axis < -ndim || axis >= ndim) {
     throw new ShapeError(`${op}: axis ${axis} is out of bounds for an array of rank ${ndim} (valid: ${-ndim}..${ndim - 1})`);
   }
   return axis < 0 ? axis + ndim : axis;
@@ -57,15 +59,14 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
 /** Axis argument as NumPy takes it: undefined/null = all axes, a number, or a list. Sorted, unique. */
 export function normalizeAxes(op: string, axis: number | readonly number[] | null | undefined, ndim: number): number[] {
   if (axis === undefined || axis === null) return [...Array(ndim).keys()];
+  if (typeof axis !== "number" && !Array.isArray(axis)) throw new ShapeError(`${op}: axis must be an integer, a JS array of integers or null, got ${describe(axis)}`);
   const list = typeof axis === "number" ? [axis] : [...axis];
   const out = list.map((a) => normalizeAxis(op, a, ndim));
-  if (new Set(out).size !== out.length) throw new ShapeError(`${op}: repeated axis in ${JSON.stringify(list)}`);
+  if (new Set(out).size !== out.length) throw new ShapeError(`${op}: repeated axis in [${out.join(", ")}]`);
   return out.sort((a, b) => a - b);
 }
 
+/** A shape from user code (one size or a list), checked and copied: see `shapeArg`. */
 export function checkShape(op: string, shape: unknown): number[] {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ShapeError(`${op}: a shape must be a list of non-negative integers, got ${String(shape).slice(0, 60)}`);
-  }
-  return shape as number[];
+  return shapeArg(op, shape);
 }

@@ -9,6 +9,8 @@
  * strides), reversal (negative strides) and slices (offsets) become index
  * arithmetic instead of copies.
  */
+import { BackendError } from "../errors.js";
+import { isDType } from "../dtype.js";
 import type { DType } from "../dtype.js";
 import type { Shape } from "../shape.js";
 
@@ -125,4 +127,88 @@ export function kernelKey(k: Kernel): string {
     k.dtype,
     ...(k.more ?? []).map((o) => `${o.dtype}=${exprKey(o.expr)}`),
   ].join(";");
+}
+
+// ---- the numbers a renderer may paste into source -------------------------------------------
+
+const UNARY_OPS: ReadonlySet<string> = new Set<UnaryOp>([
+  "neg", "sign", "floor", "ceil", "round", "abs", "exp", "exp2", "log", "log1p", "expm1", "sin", "cos", "tan", "asin", "acos", "atan",
+  "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "logistic", "sqrt", "rsqrt", "cbrt", "erf", "erf_inv", "is_finite", "not", "reciprocal", "square",
+]);
+const BINARY_OPS: ReadonlySet<string> = new Set<BinaryOp>([
+  "add", "sub", "mul", "div", "rem", "pow", "max", "min", "atan2", "nextafter", "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor", "shl", "shr",
+]);
+const REDUCE_OPS: ReadonlySet<string> = new Set<ReduceOp>(["sum", "max", "min", "prod"]);
+
+function unsafe(what: string): never {
+  throw new BackendError(`internal error: a kernel holds ${what}; jaxon refuses to generate code from it (please report this)`);
+}
+const int = (n: unknown, what: string) => {
+  if (typeof n !== "number" || !Number.isSafeInteger(n)) unsafe(`a non-integer ${what}`);
+};
+
+function checkExpr(e: Expr, inputs: number, seen: Set<Expr>): void {
+  if (seen.has(e)) return;
+  seen.add(e);
+  if (!isDType(e.dtype)) unsafe("an unknown dtype");
+  switch (e.kind) {
+    case "input":
+      int(e.input, "input index");
+      if (e.input < 0 || e.input >= inputs) unsafe("an input index out of range");
+      return;
+    case "const":
+      if (typeof e.value !== "number") unsafe("a constant that is not a number");
+      return;
+    case "index":
+      return int(e.axis, "axis");
+    case "unary":
+      if (!UNARY_OPS.has(e.op)) unsafe("an unknown unary op");
+      return checkExpr(e.arg, inputs, seen);
+    case "binary":
+      if (!BINARY_OPS.has(e.op)) unsafe("an unknown binary op");
+      checkExpr(e.lhs, inputs, seen);
+      return checkExpr(e.rhs, inputs, seen);
+    case "select":
+      checkExpr(e.which, inputs, seen);
+      for (const c of e.cases) checkExpr(c, inputs, seen);
+      return;
+    case "cast":
+      return checkExpr(e.arg, inputs, seen);
+    case "ipow":
+      int(e.exponent, "exponent");
+      return checkExpr(e.arg, inputs, seen);
+    default:
+      unsafe("an unknown expression kind");
+  }
+}
+
+/**
+ * Throws unless every number a renderer formats into source is one it may
+ * format: sizes, strides, offsets, axes and exponents are safe integers,
+ * constants are JS numbers, ops and dtypes are from jaxon's own tables. The
+ * last line of defence behind the parameter checks in `bind`: text renderers
+ * (JavaScript, WGSL) call it before they build source from a kernel.
+ */
+export function checkKernelNumbers(k: Kernel): void {
+  for (const d of k.loopShape) int(d, "loop size");
+  if (!isDType(k.dtype)) unsafe("an unknown dtype");
+  for (const inp of k.inputs) {
+    if (!isDType(inp.dtype)) unsafe("an unknown input dtype");
+    int(inp.view.offset, "offset");
+    for (const st of inp.view.strides) int(st, "stride");
+  }
+  const seen = new Set<Expr>();
+  checkExpr(k.expr, k.inputs.length, seen);
+  for (const o of k.more ?? []) {
+    if (!isDType(o.dtype)) unsafe("an unknown output dtype");
+    checkExpr(o.expr, k.inputs.length, seen);
+  }
+  if (k.reduce) {
+    if (!REDUCE_OPS.has(k.reduce.op)) unsafe("an unknown reduction");
+    int(k.reduce.axes, "reduction axis count");
+    if (k.reduce.epilogue) {
+      int(k.reduce.epilogue.accInput, "epilogue input");
+      checkKernelNumbers(k.reduce.epilogue.kernel);
+    }
+  }
 }

@@ -299,6 +299,7 @@ function bindCond(op: string, index: Value, fns: FlatFn[], operands: Value[], la
 }
 
 export const condP = definePrimitive<CondParams>("cond", {
+  params: { branches: "static" },
   abstractEval([index, ...ops], { branches }) {
     if (index.dtype !== "int32" || index.ndim !== 0) throw new DTypeError(`lax.cond: the branch index must be an int32 scalar, got ${index}`);
     if (ops.length !== branches[0].invars.length) throw new ShapeError(`lax.cond: ${ops.length} operands for branches taking ${branches[0].invars.length}`);
@@ -471,6 +472,7 @@ function splitWhile<T>(xs: T[], p: WhileParams): [T[], T[], T[]] {
 const any = (p: Value) => gt(reduceMax(convert(p, "int32"), [0]), 0);
 
 export const whileP = definePrimitive<WhileParams>("while", {
+  params: { cond: "static", body: "static", condNConsts: "int", bodyNConsts: "int" },
   abstractEval(avals, p) {
     return splitWhile(avals, p)[2];
   },
@@ -645,6 +647,7 @@ function splitScan<T>(xs: T[], p: ScanParams): [T[], T[], T[]] {
 const pick = <T>(xs: T[], mask: boolean[]) => xs.filter((_, i) => mask[i]);
 
 export const scanP = definePrimitive<ScanParams>("scan", {
+  params: { jaxpr: "static", length: "int", reverse: "bool", numConsts: "int", numCarry: "int" },
   abstractEval(avals, p) {
     const [, carry, xs] = splitScan(avals, p);
     xs.forEach((x) => {

@@ -53,6 +53,7 @@ function scanPairs(op: Exclude<CumOp, "sum">, x: Value, t: Value, axis: number):
 function defineCumulative(op: CumOp) {
   const name = `cum${op}`;
   const prim: Primitive<CumParams> = definePrimitive<CumParams>(name, {
+  params: { axis: "int", reverse: "bool" },
     abstractEval([x], { axis }) {
       if (axis < 0 || axis >= x.ndim) throw new ShapeError(`lax.${name}: axis ${axis} is out of range for shape ${fmtShape(x.shape)}`);
       return [x];

@@ -91,6 +91,7 @@ function shortContraction([lhs, rhs]: ShapedArray[], { dimensionNumbers: { contr
 }
 
 export const dotGeneralP: Primitive<DotParams> = definePrimitive<DotParams>("dot_general", {
+  params: { dimensionNumbers: "intRecord", preferredElementType: "dtype?" },
   abstractEval([lhs, rhs], { dimensionNumbers: dn, preferredElementType }) {
     if (lhs.dtype !== rhs.dtype) {
       throw new DTypeError(`lax.dotGeneral: operand dtypes ${lhs.dtype} and ${rhs.dtype} differ; convert one (np.matmul promotes for you)`);

@@ -7,6 +7,8 @@
  * expression, and one JVP term per operand; the helpers below derive abstract
  * eval, lowering, symbolic-zero handling and batching from those.
  */
+import type { ParamSchema } from "../static-args.js";
+import { describe } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { BinaryOp, Expr, UnaryOp } from "../backend/kernel.js";
@@ -33,7 +35,14 @@ export function weakScalar(x: number | boolean, like?: DType): Value {
 export function asValue(x: ArrayLike, like?: DType): Value {
   if (x instanceof ArrayMethods) return x as Value;
   if (typeof x === "number" || typeof x === "boolean") return weakScalar(x, like);
-  throw new DTypeError(`expected an array or a number, got ${typeof x}`);
+  throw new DTypeError(`expected an array or a number, got ${describe(x)}`);
+}
+
+/** The array operand `x` of lax function `op` (a JS number or boolean becomes a weak 0-d array); a typed error otherwise. */
+export function operandArg(op: string, x: unknown): Value {
+  if (x instanceof ArrayMethods) return x as Value;
+  if (typeof x === "number" || typeof x === "boolean") return weakScalar(x);
+  throw new DTypeError(`${op}: expected an array or a number, got ${describe(x)}; wrap JS arrays with np.array(...)`);
 }
 
 /** Converts numbers among the operands to the dtype of the first array operand. */
@@ -164,6 +173,8 @@ export function unbroadcast(ct: Value, aval: ShapedArray): Value {
 type JvpTerm = (g: Value, primals: Value[], out: Value, params: any) => MaybeZero; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 interface ElementwiseSpec<P extends Params> {
+  /** What each parameter holds (see `definePrimitive`). */
+  params: ParamSchema<P>;
   /** Which dtypes the operands may have. */
   dtypes: DTypeClass;
   /** The scalar expression. */
@@ -184,6 +195,7 @@ interface ElementwiseSpec<P extends Params> {
 
 function defineElementwise<P extends Params = Params>(name: string, spec: ElementwiseSpec<P>): Primitive<P> {
   const prim: Primitive<P> = definePrimitive<P>(name, {
+    params: spec.params,
     abstractEval(avals, params) {
       const d = checkSameDType(name, spec.checked ? spec.checked(avals) : avals, spec.dtypes);
       const shape = elementwiseShape(name, avals);
@@ -217,7 +229,7 @@ function defineElementwise<P extends Params = Params>(name: string, spec: Elemen
 const un = (op: UnaryOp) => ([x]: Expr[], _p: Params, d: DType) => unary(op, x, d);
 
 function defineUnary(name: string, dtypes: DTypeClass, jvp?: JvpTerm | null, op: UnaryOp = name as UnaryOp, extra: Partial<ElementwiseSpec<Params>> = {}) {
-  const prim = defineElementwise(name, { dtypes, scalar: un(op), jvp: jvp === undefined ? undefined : [jvp], ...extra });
+  const prim = defineElementwise(name, { dtypes, scalar: un(op), jvp: jvp === undefined ? undefined : [jvp], ...extra, params: {} });
   return [prim, (x: ArrayLike): Value => bind1(prim, [asValue(x, typeof x === "number" ? "float32" : undefined)], {})] as const;
 }
 
@@ -257,6 +269,7 @@ export const [notP, not] = defineUnary("not", "integral");
 
 /** lax.round: `"awayFromZero"` (lax's default) or `"toNearestEven"` (NumPy's). */
 export const roundP = defineElementwise<{ method: "awayFromZero" | "toNearestEven" }>("round", {
+  params: { method: ["awayFromZero", "toNearestEven"] },
   dtypes: "float",
   scalar: ([x], p) => (p.method === "toNearestEven" ? roundEvenExpr(x) : unary("round", x)),
 });
@@ -280,6 +293,7 @@ export function round(x: ArrayLike, method: "awayFromZero" | "toNearestEven" = "
 }
 
 export const integerPowP = defineElementwise<{ y: number }>("integer_pow", {
+  params: { y: "int" },
   dtypes: "numeric",
   scalar: ([x], p, d) => ({ kind: "ipow", arg: x, exponent: p.y, dtype: d }),
   jvp: [(g, [x], _y, p: { y: number }) => (p.y === 0 ? mul(g, 0) : mul(g, mul(integerPow(x, p.y - 1), p.y)))],
@@ -299,7 +313,7 @@ const bin = (op: BinaryOp) => ([x, y]: Expr[], _p: Params, d: DType) => binary(o
 type Undef = import("./primitive.js").UndefinedPrimal;
 
 function defineBinary(name: string, dtypes: DTypeClass, jvp?: (JvpTerm | null)[], op: BinaryOp = name as BinaryOp, extra: Partial<ElementwiseSpec<Params>> = {}) {
-  const prim = defineElementwise(name, { dtypes, scalar: bin(op), jvp, ...extra });
+  const prim = defineElementwise(name, { dtypes, scalar: bin(op), jvp, ...extra, params: {} });
   return [prim, (x: ArrayLike, y: ArrayLike): Value => bind1(prim, operands([x, y]), {})] as const;
 }
 
@@ -355,6 +369,7 @@ export const [xorP, xor] = defineBinary("xor", "integral");
 
 /** select_n(which, ...cases): `cases[which]` elementwise; `which` is bool (2 cases) or int32. */
 export const selectNP: Primitive<Params> = defineElementwise("select_n", {
+  params: {},
   dtypes: "any",
   checked: (avals) => avals.slice(1),
   scalar: ([which, ...cases], _p, d) => ({ kind: "select", which, cases, dtype: d }),
@@ -403,6 +418,7 @@ export function select(pred: ArrayLike, onTrue: ArrayLike, onFalse: ArrayLike): 
 
 /** clamp(lo, x, hi), with lo and hi scalars or x's shape. */
 export const clampP = defineElementwise("clamp", {
+  params: {},
   dtypes: "numeric",
   scalar: ([lo, x, hi], _p, d) => binary("min", binary("max", x, lo, d), hi, d),
   jvp: [
@@ -421,6 +437,7 @@ export function clamp(lo: ArrayLike, x: ArrayLike, hi: ArrayLike): Value {
 }
 
 export const convertP = defineElementwise<{ newDtype: DType; weakType: boolean }>("convert_element_type", {
+  params: { newDtype: "dtype", weakType: "bool" },
   dtypes: "any",
   scalar: ([x], p) => cast(x, p.newDtype),
   outDtype: (_d, p) => p.newDtype,

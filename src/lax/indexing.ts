@@ -73,6 +73,7 @@ function indexRoutineParams(operand: ShapedArray, indices: ShapedArray, { axis, 
 }
 
 export const gatherP: Primitive<IndexParams> = definePrimitive<IndexParams>("gather", {
+  params: { axis: "int", batchDims: "int" },
   abstractEval([operand, indices], params) {
     return [new ShapedArray(gatherShape("gather", operand, indices, params), operand.dtype, operand.weakType)];
   },
@@ -135,6 +136,7 @@ export function gather(operand: Value, indices: ArrayLike, options: IndexOptions
 // ---- scatter_add ------------------------------------------------------------------------
 
 export const scatterAddP: Primitive<IndexParams> = definePrimitive<IndexParams>("scatter_add", {
+  params: { axis: "int", batchDims: "int" },
   abstractEval([operand, indices, updates], params) {
     const expected = gatherShape("scatterAdd", operand, indices, params);
     if (!shapeEq(expected, updates.shape) || updates.dtype !== operand.dtype) {
@@ -187,6 +189,7 @@ function checkStarts(name: string, operand: ShapedArray, starts: ShapedArray[]) 
 
 type SliceParams = { sizes: number[] };
 export const dynamicSliceP: Primitive<SliceParams> = definePrimitive<SliceParams>("dynamic_slice", {
+  params: { sizes: "ints" },
   abstractEval([operand, ...starts], { sizes }) {
     checkStarts("dynamicSlice", operand, starts);
     if (sizes.length !== operand.ndim || sizes.some((s, i) => !Number.isInteger(s) || s < 0 || s > operand.shape[i])) {
@@ -247,6 +250,7 @@ export function dynamicSlice(operand: Value, starts: readonly ArrayLike[], sizes
 // ---- dynamic_update_slice ---------------------------------------------------------------
 
 export const dynamicUpdateSliceP: Primitive = definePrimitive("dynamic_update_slice", {
+  params: {},
   abstractEval([operand, update, ...starts]) {
     checkStarts("dynamicUpdateSlice", operand, starts);
     if (update.dtype !== operand.dtype || update.ndim !== operand.ndim || update.shape.some((n, i) => n > operand.shape[i])) {

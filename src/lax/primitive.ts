@@ -11,10 +11,14 @@ import { getBackend } from "../backend/device.js";
 import type { DType } from "../dtype.js";
 import { storageOf } from "../dtype.js";
 import { BackendError } from "../errors.js";
+import type { ParamSchema } from "../static-args.js";
+import { paramsChecker } from "../static-args.js";
 import type { MaybeZero, Params, PrimitiveRules, Value } from "../trace/core.js";
 import { bind, Primitive, ShapedArray, UndefinedPrimal, Zero } from "../trace/core.js";
 
-export interface PrimitiveDefinition<P extends Params> extends Omit<PrimitiveRules<P>, "impl"> {
+export interface PrimitiveDefinition<P extends Params> extends Omit<PrimitiveRules<P>, "impl" | "checkParams"> {
+  /** What each parameter holds; `bind` checks params against it before anything else sees them. */
+  params: ParamSchema<P>;
   /** How a device runs the primitive on concrete inputs of these types. */
   lower(avals: ShapedArray[], params: P, outAvals: ShapedArray[]): Lowering;
   /** For elementwise primitives: the scalar expression, which fusion inlines into its consumers. */
@@ -78,7 +82,7 @@ export function definePrimitive<P extends Params = Params>(name: string, def: Pr
     markCommitted(args, outs);
     return outs;
   };
-  const prim = new Primitive<P>(name, { ...def, impl, evaluate });
+  const prim = new Primitive<P>(name, { ...def, impl, evaluate, checkParams: paramsChecker(name, def.params) });
   if (primitives.has(name)) throw new Error(`primitive ${name} defined twice`);
   primitives.set(name, { prim: prim as unknown as Primitive, def });
   return prim;

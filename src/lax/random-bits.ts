@@ -16,6 +16,7 @@ const describe = (avals: readonly { dtype: string; shape: readonly number[] }[])
   avals.map((a, i) => `${names[i]}: ${a.dtype}${fmtShape(a.shape)}`).join(", ");
 
 export const threefry2x32P: Primitive = definePrimitive("threefry2x32", {
+  params: {},
   abstractEval(avals) {
     if (avals.length !== 4 || avals.some((a) => a.dtype !== "uint32")) {
       throw new DTypeError(`lax.threefry2x32: needs four uint32 operands (k0, k1, x0, x1), got ${describe(avals)}`);

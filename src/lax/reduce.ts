@@ -48,6 +48,7 @@ function batchAxes(fn: (x: Value, axes: number[]) => Value) {
 
 function defineReduce(name: string, op: ReduceOp, jvp: (x: Value, t: Value, out: Value, axes: number[]) => Value, transpose?: boolean) {
   const prim: Primitive<AxesParams> = definePrimitive<AxesParams>(name, {
+  params: { axes: "ints" },
     abstractEval([x], { axes }) {
       checkAxes(name, x, axes);
       // an empty max/min is ∓inf for floats; integers have no such identity
@@ -135,6 +136,7 @@ export const reduceProd = reducer(reduceProdP);
 type ArgParams = { axis: number; indexDtype: DType };
 function defineArg(name: string, op: "max" | "min") {
   const prim: Primitive<ArgParams> = definePrimitive<ArgParams>(name, {
+  params: { axis: "int", indexDtype: "dtype" },
     abstractEval([x], { axis, indexDtype }) {
       checkAxes(name, x, [axis]);
       if (x.shape[axis] === 0) throw new ShapeError(`lax.${name}: axis ${axis} of shape ${fmtShape(x.shape)} is empty; there is no ${op}`);

@@ -10,11 +10,12 @@ import { load } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
 import { checkDType } from "../dtype.js";
 import { ShapeError } from "../errors.js";
+import { describe, intArg, intsArg, shapeArg } from "../static-args.js";
 import { contiguousStrides, fmtShape, normalizeAxis, sizeOf } from "../shape.js";
 import type { MaybeZero, Primitive, Value } from "../trace/core.js";
 import type { AffineIndexMap } from "./primitive.js";
 import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero } from "./primitive.js";
-import { asValue, instantiate, select, sub, zerosOf } from "./elementwise.js";
+import { asValue, instantiate, operandArg, select, sub, zerosOf } from "./elementwise.js";
 import { reduceSum } from "./reduce.js";
 
 const range = (n: number, start = 0) => Array.from({ length: n }, (_, i) => i + start);
@@ -61,6 +62,7 @@ export function moveAxis(x: Value, from: number, to: number): Value {
 
 type BroadcastParams = { shape: number[]; broadcastDimensions: number[] };
 export const broadcastInDimP = definePrimitive<BroadcastParams>("broadcast_in_dim", {
+  params: { shape: "ints", broadcastDimensions: "ints" },
   abstractEval([x], { shape, broadcastDimensions: bd }) {
     const ok =
       bd.length === x.ndim &&
@@ -95,6 +97,10 @@ export const broadcastInDimP = definePrimitive<BroadcastParams>("broadcast_in_di
  * lax.broadcastInDim(np.array([1, 2]), [3, 2], [1]); // [[1, 2], [1, 2], [1, 2]]
  */
 export function broadcastInDim(x: Value, shape: readonly number[], broadcastDimensions: readonly number[]): Value {
+  const op = "lax.broadcastInDim";
+  x = operandArg(op, x);
+  shape = shapeArg(op, shape);
+  broadcastDimensions = intsArg(op, "broadcastDimensions", broadcastDimensions);
   if (x.ndim === shape.length && x.shape.every((d, i) => d === shape[i])) return x;
   return bind1(broadcastInDimP, [x], { shape: [...shape], broadcastDimensions: [...broadcastDimensions] });
 }
@@ -102,6 +108,7 @@ export function broadcastInDim(x: Value, shape: readonly number[], broadcastDime
 // ---- reshape, squeeze, expand_dims ---------------------------------------------------------
 
 export const reshapeP = definePrimitive<{ newSizes: number[] }>("reshape", {
+  params: { newSizes: "ints" },
   abstractEval([x], { newSizes }) {
     if (sizeOf(newSizes) !== x.size || newSizes.some((d) => !Number.isInteger(d) || d < 0)) {
       throw new ShapeError(`lax.reshape: cannot reshape an array of shape ${fmtShape(x.shape)} (size ${x.size}) into ${fmtShape(newSizes)}`);
@@ -120,11 +127,14 @@ export const reshapeP = definePrimitive<{ newSizes: number[] }>("reshape", {
  * lax.reshape(np.arange(6), [2, 3]);
  */
 export function reshape(x: Value, newSizes: readonly number[]): Value {
+  x = operandArg("lax.reshape", x);
+  newSizes = shapeArg("lax.reshape", newSizes, "newSizes");
   if (x.ndim === newSizes.length && x.shape.every((d, i) => d === newSizes[i])) return x;
   return bind1(reshapeP, [x], { newSizes: [...newSizes] });
 }
 
 export const squeezeP = definePrimitive<{ dimensions: number[] }>("squeeze", {
+  params: { dimensions: "ints" },
   abstractEval([x], { dimensions }) {
     for (const d of dimensions) {
       if (d < 0 || d >= x.ndim || x.shape[d] !== 1) {
@@ -145,11 +155,13 @@ export const squeezeP = definePrimitive<{ dimensions: number[] }>("squeeze", {
  * lax.squeeze(np.zeros([1, 3, 1]), [0, 2]).shape; // [3]
  */
 export function squeeze(x: Value, dimensions: readonly number[]): Value {
-  const dims = dimensions.map((d) => normalizeAxis("lax.squeeze", d, x.ndim));
+  x = operandArg("lax.squeeze", x);
+  const dims = intsArg("lax.squeeze", "dimensions", dimensions).map((d) => normalizeAxis("lax.squeeze", d, x.ndim));
   return dims.length ? bind1(squeezeP, [x], { dimensions: dims }) : x;
 }
 
 export const expandDimsP = definePrimitive<{ dimensions: number[] }>("expand_dims", {
+  params: { dimensions: "ints" },
   abstractEval([x], { dimensions }) {
     const ndim = x.ndim + dimensions.length;
     const shape: number[] = [];
@@ -171,6 +183,8 @@ export const expandDimsP = definePrimitive<{ dimensions: number[] }>("expand_dim
  * lax.expandDims(np.zeros([3]), [0]).shape; // [1, 3]
  */
 export function expandDims(x: Value, dimensions: readonly number[]): Value {
+  x = operandArg("lax.expandDims", x);
+  dimensions = intsArg("lax.expandDims", "dimensions", dimensions);
   const ndim = x.ndim + dimensions.length;
   const dims = dimensions.map((d) => normalizeAxis("lax.expandDims", d, ndim)).sort((a, b) => a - b);
   return dims.length ? bind1(expandDimsP, [x], { dimensions: dims }) : x;
@@ -179,6 +193,7 @@ export function expandDims(x: Value, dimensions: readonly number[]): Value {
 // ---- transpose, rev ---------------------------------------------------------------------
 
 export const transposeP = definePrimitive<{ permutation: number[] }>("transpose", {
+  params: { permutation: "ints" },
   abstractEval([x], { permutation: p }) {
     if (p.length !== x.ndim || [...p].sort((a, b) => a - b).some((v, i) => v !== i)) {
       throw new ShapeError(`lax.transpose: ${JSON.stringify(p)} is not a permutation of the axes of shape ${fmtShape(x.shape)}`);
@@ -207,11 +222,14 @@ export const transposeP = definePrimitive<{ permutation: number[] }>("transpose"
  * lax.transpose(np.zeros([2, 3]), [1, 0]).shape; // [3, 2]
  */
 export function transpose(x: Value, permutation: readonly number[]): Value {
+  x = operandArg("lax.transpose", x);
+  permutation = intsArg("lax.transpose", "permutation", permutation);
   if (permutation.every((p, i) => p === i) && permutation.length === x.ndim) return x;
   return bind1(transposeP, [x], { permutation: [...permutation] });
 }
 
 export const revP = definePrimitive<{ dimensions: number[] }>("rev", {
+  params: { dimensions: "ints" },
   abstractEval([x], { dimensions }) {
     for (const d of dimensions) if (d < 0 || d >= x.ndim) throw new ShapeError(`lax.rev: axis ${d} out of range for shape ${fmtShape(x.shape)}`);
     return [x];
@@ -230,7 +248,8 @@ export const revP = definePrimitive<{ dimensions: number[] }>("rev", {
  * lax.rev(np.array([1, 2, 3]), [0]); // [3, 2, 1]
  */
 export function rev(x: Value, dimensions: readonly number[]): Value {
-  const dims = dimensions.map((d) => normalizeAxis("lax.rev", d, x.ndim));
+  x = operandArg("lax.rev", x);
+  const dims = intsArg("lax.rev", "dimensions", dimensions).map((d) => normalizeAxis("lax.rev", d, x.ndim));
   return dims.length ? bind1(revP, [x], { dimensions: dims }) : x;
 }
 
@@ -238,6 +257,7 @@ export function rev(x: Value, dimensions: readonly number[]): Value {
 
 type SliceParams = { startIndices: number[]; limitIndices: number[]; strides: number[] };
 export const sliceP = definePrimitive<SliceParams>("slice", {
+  params: { startIndices: "ints", limitIndices: "ints", strides: "ints" },
   abstractEval([x], { startIndices: st, limitIndices: lim, strides }) {
     const bad = st.length !== x.ndim || lim.length !== x.ndim || strides.length !== x.ndim ||
       st.some((s, i) => !(Number.isInteger(s) && s >= 0 && s <= lim[i] && lim[i] <= x.shape[i] && strides[i] >= 1));
@@ -276,12 +296,17 @@ export const sliceP = definePrimitive<SliceParams>("slice", {
  * lax.slice(np.arange(10), [1], [7], [2]); // [1, 3, 5]
  */
 export function slice(x: Value, startIndices: readonly number[], limitIndices: readonly number[], strides?: readonly number[]): Value {
-  return bind1(sliceP, [x], { startIndices: [...startIndices], limitIndices: [...limitIndices], strides: strides ? [...strides] : startIndices.map(() => 1) });
+  const op = "lax.slice";
+  x = operandArg(op, x);
+  const start = intsArg(op, "startIndices", startIndices);
+  const limit = intsArg(op, "limitIndices", limitIndices);
+  return bind1(sliceP, [x], { startIndices: start, limitIndices: limit, strides: strides === undefined ? start.map(() => 1) : intsArg(op, "strides", strides) });
 }
 
 /** [low, high, interior] padding per axis; low/high may be negative (cropping). */
 export type PadConfig = [number, number, number][];
 export const padP: Primitive<{ config: PadConfig }> = definePrimitive<{ config: PadConfig }>("pad", {
+  params: { config: "intTable" },
   abstractEval([x, v], { config }) {
     if (v.ndim !== 0 || v.dtype !== x.dtype || config.length !== x.ndim || config.some(([, , int]) => int < 0)) {
       throw new ShapeError(
@@ -328,10 +353,19 @@ export const padP: Primitive<{ config: PadConfig }> = definePrimitive<{ config: 
  * lax.pad(np.array([1, 2]), 0, [[1, 1, 1]]); // [0, 1, 0, 2, 0]
  */
 export function pad(x: Value, paddingValue: Value | number, config: PadConfig): Value {
-  return bind1(padP, [x, asValue(paddingValue, x.dtype)], { config: config.map((c) => [...c] as [number, number, number]) });
+  const op = "lax.pad";
+  x = operandArg(op, x);
+  if (!globalThis.Array.isArray(config)) throw new ShapeError(`${op}: config must be a JS array of [low, high, interior] triples, got ${describe(config)}`);
+  const triples = config.map((c, i) => {
+    const t = intsArg(op, `config[${i}]`, c);
+    if (t.length !== 3) throw new ShapeError(`${op}: config[${i}] must be [low, high, interior], got ${t.length} numbers`);
+    return t as [number, number, number];
+  });
+  return bind1(padP, [x, asValue(paddingValue, x.dtype)], { config: triples });
 }
 
 export const concatenateP: Primitive<{ dimension: number }> = definePrimitive<{ dimension: number }>("concatenate", {
+  params: { dimension: "int" },
   abstractEval(avals, { dimension: d }) {
     const first = avals[0];
     const ok = avals.length > 0 && d >= 0 && d < first.ndim &&
@@ -377,6 +411,8 @@ export const concatenateP: Primitive<{ dimension: number }> = definePrimitive<{ 
  * lax.concatenate([np.zeros([2, 1]), np.ones([2, 2])], 1).shape; // [2, 3]
  */
 export function concatenate(operands: Value[], dimension: number): Value {
+  if (!globalThis.Array.isArray(operands)) throw new ShapeError(`lax.concatenate: operands must be a JS array of arrays, got ${describe(operands)}`);
+  operands = operands.map((o) => operandArg("lax.concatenate", o));
   if (operands.length === 0) throw new ShapeError("lax.concatenate: needs at least one operand");
   const d = normalizeAxis("lax.concatenate", dimension, operands[0].ndim);
   return operands.length === 1 ? operands[0] : bind1(concatenateP, operands, { dimension: d });
@@ -385,6 +421,7 @@ export function concatenate(operands: Value[], dimension: number): Value {
 // ---- iota -------------------------------------------------------------------------------
 
 export const iotaP = definePrimitive<{ dtype: DType; shape: number[]; dimension: number }>("iota", {
+  params: { dtype: "dtype", shape: "ints", dimension: "int" },
   abstractEval(_a, { dtype, shape, dimension }) {
     if (dimension < 0 || dimension >= shape.length) throw new ShapeError(`lax.iota: dimension ${dimension} out of range for shape ${fmtShape(shape)}`);
     return [new ShapedArray(shape, dtype)];
@@ -406,8 +443,8 @@ export const iotaP = definePrimitive<{ dtype: DType; shape: number[]; dimension:
  * lax.iota("int32", 4); // [0, 1, 2, 3]
  */
 export function iota(dtype: DType, shape: number | readonly number[], dimension = 0): Value {
-  const s = typeof shape === "number" ? [shape] : [...shape];
-  return bind1(iotaP, [], { dtype: checkDType(dtype, "lax.iota"), shape: s, dimension });
+  const d = checkDType(dtype, "lax.iota");
+  return bind1(iotaP, [], { dtype: d, shape: shapeArg("lax.iota", shape), dimension: intArg("lax.iota", "dimension", dimension) });
 }
 
 

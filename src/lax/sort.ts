@@ -41,6 +41,7 @@ function takeAlongAxis(x: Value, indices: Value, dimension: number): Value {
 }
 
 export const sortP: Primitive<SortParams> = definePrimitive<SortParams>("sort", {
+  params: { dimension: "int", numKeys: "int" },
   abstractEval(avals, { dimension, numKeys }) {
     checkSort(avals, dimension, numKeys);
     return avals.map((a) => new ShapedArray(a.shape, a.dtype, a.weakType));

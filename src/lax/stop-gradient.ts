@@ -3,6 +3,7 @@ import type { Value } from "../trace/core.js";
 import { bind1, definePrimitive, Zero } from "./primitive.js";
 
 export const stopGradientP = definePrimitive("stop_gradient", {
+  params: {},
   abstractEval: ([x]) => [x],
   lower: () => ({ kind: "alias", input: 0 }),
   fusion: { kind: "reshape" },

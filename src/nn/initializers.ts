@@ -28,14 +28,14 @@ function floatDType(op: string, dtype: unknown): DType {
  * @example
  * nn.initializers.zeros(random.key(0), [2, 3]); // 2×3 zeros
  */
-export const zeros: Initializer = (_key, shape, dtype = "float32") => np.zeros(checkShape("nn.initializers.zeros", [...shape]), { dtype: checkDType(dtype, "nn.initializers.zeros") });
+export const zeros: Initializer = (_key, shape, dtype = "float32") => np.zeros(checkShape("nn.initializers.zeros", shape), { dtype: checkDType(dtype, "nn.initializers.zeros") });
 
 /**
  * Ones (the key is ignored).
  * @example
  * nn.initializers.ones(random.key(0), [3]); // [1, 1, 1]
  */
-export const ones: Initializer = (_key, shape, dtype = "float32") => np.ones(checkShape("nn.initializers.ones", [...shape]), { dtype: checkDType(dtype, "nn.initializers.ones") });
+export const ones: Initializer = (_key, shape, dtype = "float32") => np.ones(checkShape("nn.initializers.ones", shape), { dtype: checkDType(dtype, "nn.initializers.ones") });
 
 /**
  * An initializer that fills with `value`.
@@ -43,7 +43,7 @@ export const ones: Initializer = (_key, shape, dtype = "float32") => np.ones(che
  * nn.initializers.constant(0.1)(random.key(0), [2]); // [0.1, 0.1]
  */
 export function constant(value: number): Initializer {
-  return (_key, shape, dtype = "float32") => np.full(checkShape("nn.initializers.constant", [...shape]), value, { dtype: checkDType(dtype, "nn.initializers.constant") });
+  return (_key, shape, dtype = "float32") => np.full(checkShape("nn.initializers.constant", shape), value, { dtype: checkDType(dtype, "nn.initializers.constant") });
 }
 
 /**
@@ -103,7 +103,7 @@ export interface FanOptions {
  */
 export function computeFans(shape: readonly number[], { inAxis = -2, outAxis = -1, batchAxis = [] }: FanOptions = {}): [number, number] {
   const op = "nn.initializers.computeFans";
-  const s = checkShape(op, [...shape]);
+  const s = checkShape(op, shape);
   if (s.length < 1) return [1, 1];
   if (s.length === 1) return [s[0], s[0]];
   if (s.length === 2) return [s[0], s[1]];
@@ -144,7 +144,7 @@ export function varianceScaling(scale: number, mode: FanMode, distribution: Vari
   }
   return (key, shape, dtype = "float32") => {
     const d = floatDType(op, dtype);
-    const s = checkShape(op, [...shape]);
+    const s = checkShape(op, shape);
     const [fanIn, fanOut] = computeFans(s, fanOptions);
     const denominator = mode === "fanIn" ? fanIn : mode === "fanOut" ? fanOut : (fanIn + fanOut) / 2;
     const variance = scale / denominator;

@@ -13,6 +13,8 @@ import { gather } from "../lax/indexing.js";
 import { Array as JArray } from "../array.js";
 import { broadcastShapes, fmtShape, normalizeAxes, normalizeAxis } from "../shape.js";
 import type { Value } from "../trace/core.js";
+import { describe, intArg, shapeArg } from "../static-args.js";
+export { describe, intArg, shapeArg };
 
 export type { ArrayLike, Axis, DType, Value };
 
@@ -32,14 +34,6 @@ export function typeOf(x: ArrayLike): { dtype: DType; weakType: boolean } {
   throw new DTypeError(`expected an array, a number or a boolean, got ${describe(x)}`);
 }
 
-/** A short, safe description of an unexpected argument for error messages (never the raw user string). */
-export function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (Array.isArray(x)) return `a JS array of length ${x.length}`;
-  if (typeof x === "string") return `the string ${JSON.stringify(x.slice(0, 20))}${x.length > 20 ? "…" : ""}`;
-  if (typeof x === "object") return `an object (${(x as object).constructor?.name ?? "Object"})`;
-  return typeof x;
-}
 
 function checkArrayLike(op: string, x: unknown): asserts x is ArrayLike {
   if (!(x instanceof ArrayMethods) && typeof x !== "number" && typeof x !== "boolean") {
@@ -154,20 +148,7 @@ export function keepDims(x: Value, inShape: readonly number[], axes: number[]): 
   return lax.reshape(x, shape);
 }
 
-/** Validates a shape argument given as a number or a list. */
-export function shapeArg(op: string, shape: number | readonly number[]): number[] {
-  const s = typeof shape === "number" ? [shape] : shape;
-  if (!Array.isArray(s) || !s.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ShapeError(`${op}: a shape must be a non-negative integer or a list of them, got ${describe(shape)}${Array.isArray(s) ? ` [${s.slice(0, 8).join(", ")}]` : ""}`);
-  }
-  return [...s];
-}
 
-/** Checks an integer-valued JS number argument. */
-export function intArg(op: string, name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v)) throw new ShapeError(`${op}: ${name} must be an integer, got ${typeof v === "number" ? v : describe(v)}`);
-  return v;
-}
 
 export const isValue = (x: unknown): x is Value => x instanceof ArrayMethods;
 

@@ -26,7 +26,7 @@ const TWO_32 = 4294967296;
 
 /** Validates a shape argument (a user value: never trusted). */
 export function shapeArg(op: string, shape: ShapeLike): number[] {
-  return typeof shape === "number" ? checkShape(op, [shape]) : checkShape(op, [...shape]);
+  return checkShape(op, shape);
 }
 
 /** Checks that `key` is one raw key, uint32 of shape [2]; batches of keys go through vmap. */

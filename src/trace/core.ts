@@ -12,6 +12,7 @@
 import type { DType } from "../dtype.js";
 import { shortName } from "../dtype.js";
 import { ConcretizationError, TracerLeakError } from "../errors.js";
+import { checkShapeNumbers } from "../static-args.js";
 import type { Shape } from "../shape.js";
 import { sizeOf, shapeEq } from "../shape.js";
 import { ArrayMethods } from "../array-methods.js";
@@ -25,6 +26,8 @@ export class ShapedArray {
     readonly dtype: DType,
     readonly weakType = false,
   ) {
+    // every array type passes here: no shape with a non-integer, negative or absurd size can exist
+    checkShapeNumbers("array shape", shape);
     this.shape = Object.freeze([...shape]);
   }
   get ndim() {
@@ -86,6 +89,8 @@ export class UndefinedPrimal {
 }
 
 export interface PrimitiveRules<P extends Params> {
+  /** Throws a typed error unless every parameter is what the primitive declares (set by definePrimitive). */
+  checkParams?(params: P): void;
   /** Shapes and dtypes of the outputs; throws ShapeError/DTypeError on bad input. */
   abstractEval(avals: ShapedArray[], params: P): ShapedArray[];
   /** Concrete evaluation of Arrays on their device. */
@@ -176,6 +181,8 @@ export function inScope<T>(trace: Trace, fn: () => T): T {
 
 /** Applies a primitive to values under the current trace. */
 export function bind(prim: Primitive, args: Value[], params: Params = {}): Value[] {
+  // before any trace, cache key or message sees them: params reach generated code
+  prim.rules.checkParams?.(params);
   const trace = current;
   // eager fast path: nothing to switch, nothing traced
   if (trace === evalTrace) return trace.process(prim, args, params);

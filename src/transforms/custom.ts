@@ -73,6 +73,7 @@ type JvpRule = (primals: Value[], tangents: Value[]) => [Value[], Value[]];
 type CustomJvpParams = { call: Call; jvp: JvpRule };
 
 export const customJvpCallP = definePrimitive<CustomJvpParams>("custom_jvp_call", {
+  params: { call: "static", jvp: "static" },
   abstractEval: (_a, { call }) => outAvalsOf(call),
   lower: () => {
     throw new Error("custom_jvp_call is evaluated through its jaxpr");
@@ -136,6 +137,7 @@ type CustomVjpParams = { call: Call; fwd: Fwd; bwd: Bwd };
 
 /** The linear part of a customVjp function: its transpose is the user's bwd. */
 export const customLinP = definePrimitive<{ bwd: Bwd; numRes: number; outAvals: ShapedArray[] }>("custom_lin", {
+  params: { bwd: "static", numRes: "int", outAvals: "static" },
   abstractEval: (_a, { outAvals }) => outAvals,
   lower: () => {
     throw new Error("custom_lin has no lowering");
@@ -166,6 +168,7 @@ export const customLinP = definePrimitive<{ bwd: Bwd; numRes: number; outAvals: 
 });
 
 export const customVjpCallP = definePrimitive<CustomVjpParams>("custom_vjp_call", {
+  params: { call: "static", fwd: "static", bwd: "static" },
   abstractEval: (_a, { call }) => outAvalsOf(call),
   lower: () => {
     throw new Error("custom_vjp_call is evaluated through its jaxpr");
@@ -240,6 +243,7 @@ export function customVjp<F extends Fn>(
 type RematParams = { call: Call };
 
 export const rematCallP = definePrimitive<RematParams>("checkpoint", {
+  params: { call: "static" },
   abstractEval: (_a, { call }) => outAvalsOf(call),
   lower: () => {
     throw new Error("checkpoint is evaluated through its jaxpr");
@@ -265,6 +269,7 @@ const rematTangent = (call: Call) => (...xs: Value[]) => {
   return jvpFlat((...p) => runCall(call, p), xs.slice(0, n), xs.slice(n))[1].map(instantiate);
 };
 export const rematJvpP = definePrimitive<RematParams>("checkpoint_jvp", {
+  params: { call: "static" },
   abstractEval: (_a, { call }) => outAvalsOf(call).map((a) => a.strong()),
   lower: () => {
     throw new Error("checkpoint_jvp is evaluated through its jaxpr");

@@ -33,6 +33,7 @@ function bindTraced(fn: (...xs: Value[]) => Value[], args: Value[], name: string
 }
 
 export const jitP = definePrimitive<JitParams>("jit", {
+  params: { jaxpr: "static", name: "string" },
   abstractEval: (_a, { jaxpr }) => jaxpr.outs.map((o) => o.aval),
   lower: () => {
     throw new Error("jit is evaluated through its jaxpr");

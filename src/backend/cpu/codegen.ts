@@ -9,7 +9,7 @@
 import type { DType, TypedArray } from "../../dtype.js";
 import { roundToFloat16 } from "../../dtype.js";
 import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../kernel.js";
-import { kernelKey, someNode } from "../kernel.js";
+import { checkKernelNumbers, kernelKey, someNode } from "../kernel.js";
 import { scalarMath } from "./scalar-math.js";
 
 const isF = (d: DType) => d === "float32" || d === "float64" || d === "float16";
@@ -302,6 +302,7 @@ export function compileKernel(kernel: Kernel): CompiledKernel {
   const key = kernelKey(kernel);
   let fn = cache.get(key);
   if (!fn) {
+    checkKernelNumbers(kernel);
     const src = renderKernel(kernel);
     const helpers = Object.keys(scalarMath);
     const factory = new Function("fround", "f16round", ...helpers, src) as (...h: unknown[]) => CompiledKernel;

@@ -17,6 +17,7 @@
 import type { DType } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../kernel.js";
+import { checkKernelNumbers } from "../kernel.js";
 import { float64Error } from "./buffers.js";
 import { grid, halvesPacked } from "./context.js";
 import { helperSource, NONFINITE_PRELUDE } from "./wgsl-math.js";
@@ -418,6 +419,7 @@ const compiled = new Map<string, CompiledKernel>();
 export function compileKernel(k: Kernel, key: string, round?: WeakSet<Expr>): CompiledKernel {
   let c = compiled.get(key);
   if (!c) {
+    checkKernelNumbers(k);
     c = k.reduce ? reduction(k, round) : elementwise(k, round);
     if (compiled.size > 8192) compiled.clear();
     compiled.set(key, c);
