@@ -9,7 +9,7 @@
  * the nearest half (ties to even). It is stored in a Float32Array on the CPU
  * (JavaScript has no half-precision array in Node 20) and computed in float32.
  */
-import { DTypeError } from "./errors.js";
+import { BackendError, DTypeError } from "./errors.js";
 
 export type DType = "float16" | "float32" | "float64" | "int32" | "uint32" | "bool";
 
@@ -41,8 +41,18 @@ export function checkDType(x: unknown, op: string): DType {
   return x;
 }
 
+/** A zeroed host buffer; a size the host cannot hold is a BackendError, never a crash or a raw RangeError. */
 export function allocate(dtype: DType, size: number): TypedArray {
-  return new storage[dtype](size);
+  try {
+    return new storage[dtype](size);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const bytes = size * storage[dtype].BYTES_PER_ELEMENT;
+    throw new BackendError(
+      `cannot allocate ${size} ${dtype} elements (${(bytes / 2 ** 30).toFixed(1)} GiB) in host memory (${e.message}); ` +
+        `use smaller arrays, or split the computation (lax.map, a loop over chunks)`,
+    );
+  }
 }
 
 export function storageOf(dtype: DType) {

@@ -13,6 +13,7 @@
  */
 import { DTypeError, ShapeError } from "./errors.js";
 import { isDType } from "./dtype.js";
+import { ArrayMethods } from "./array-methods.js";
 
 /**
  * The most elements one array may have. A shape past it is a ShapeError when
@@ -47,10 +48,24 @@ export function describe(x: unknown): string {
 
 /** An integer argument: a JS number that is a safe integer (no objects, strings, bigints, fractions, NaN, ±Infinity). */
 export function intArg(op: string, name: string, v: unknown): number {
+  if (v instanceof ArrayMethods) v = concreteInt(op, name, v);
   if (typeof v !== "number" || !Number.isSafeInteger(v)) {
     throw new ShapeError(`${op}: ${name} must be an integer (a JS number), got ${describe(v)}`);
   }
   return v === 0 ? 0 : v; // -0 is 0
+}
+
+/**
+ * A jaxon array where an integer is expected: a concrete 0-d integer array
+ * gives its value (NumPy's `operator.index`); a traced one throws jaxon's own
+ * ConcretizationError (from its valueOf), which names the fix (staticArgnums).
+ */
+function concreteInt(op: string, name: string, v: ArrayMethods): number {
+  const bad = () => new ShapeError(`${op}: ${name} must be an integer, got an array of dtype ${v.dtype} and shape [${v.shape.join(", ")}]`);
+  if (v.ndim !== 0) throw bad();
+  const n = Number(v); // a tracer throws its ConcretizationError here
+  if (!(v.dtype === "int32" || v.dtype === "uint32")) throw bad();
+  return n;
 }
 
 /** A non-negative integer argument (a size, a count). */

@@ -7,11 +7,12 @@
  */
 import type { DotParams as DotRoutineParams } from "../backend/device.js";
 import type { DType } from "../dtype.js";
-import { isFloat } from "../dtype.js";
+import { checkDType, isFloat } from "../dtype.js";
+import { describe, intsArg } from "../static-args.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, sizeOf } from "../shape.js";
 import type { Primitive, Value } from "../trace/core.js";
-import { addTangents, convert, mul } from "./elementwise.js";
+import { addTangents, convert, mul, operandArg } from "./elementwise.js";
 import type { AffineIndexMap } from "./primitive.js";
 import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero } from "./primitive.js";
 import { broadcastInDim, moveAxis, transpose } from "./shape.js";
@@ -23,6 +24,19 @@ export interface DotDimensionNumbers {
   batch: [number[], number[]];
 }
 type DotParams = { dimensionNumbers: DotDimensionNumbers; preferredElementType?: DType };
+
+/** `{ contracting: [lhs, rhs], batch: [lhs, rhs] }` from user code, checked and copied (params reach generated code). */
+function dimensionNumbersArg(op: string, dn: unknown): DotDimensionNumbers {
+  const pair = (v: unknown, name: string): [number[], number[]] => {
+    if (!Array.isArray(v) || v.length !== 2) throw new ShapeError(`${op}: dimensionNumbers.${name} must be [lhs axes, rhs axes], got ${describe(v)}`);
+    return [intsArg(op, `dimensionNumbers.${name}[0]`, v[0]), intsArg(op, `dimensionNumbers.${name}[1]`, v[1])];
+  };
+  if (typeof dn !== "object" || dn === null || Array.isArray(dn)) {
+    throw new ShapeError(`${op}: dimensionNumbers must be { contracting: [lhsAxes, rhsAxes], batch: [lhsAxes, rhsAxes] }, got ${describe(dn)}`);
+  }
+  const { contracting, batch } = dn as { contracting?: unknown; batch?: unknown };
+  return { contracting: pair(contracting, "contracting"), batch: batch === undefined ? [[], []] : pair(batch, "batch") };
+}
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const freeAxes = (ndim: number, ...used: number[][]) => range(ndim).filter((i) => !used.some((u) => u.includes(i)));
@@ -208,6 +222,11 @@ function outerProduct(lhs: Value, rhs: Value, lb: number[], rb: number[], prefer
  * lax.dotGeneral(a, b, { contracting: [[1], [0]], batch: [[], []] }); // shape [2, 4]
  */
 export function dotGeneral(lhs: Value, rhs: Value, dimensionNumbers: DotDimensionNumbers, preferredElementType?: DType): Value {
+  const op = "lax.dotGeneral";
+  lhs = operandArg(op, lhs);
+  rhs = operandArg(op, rhs);
+  if (preferredElementType !== undefined) preferredElementType = checkDType(preferredElementType, op);
+  dimensionNumbers = dimensionNumbersArg(op, dimensionNumbers);
   let { contracting: [lc, rc], batch: [lb, rb] } = dimensionNumbers;
   checkDims(lhs.aval, rhs.aval, dimensionNumbers);
   if (lc.length === 0 && lhs.dtype === rhs.dtype) return outerProduct(lhs, rhs, lb, rb, preferredElementType);

@@ -5,11 +5,13 @@
 import type { Lowering } from "../backend/device.js";
 import { load, type ReduceOp } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
+import { checkDType } from "../dtype.js";
+import { intArg, intsArg } from "../static-args.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, sizeOf } from "../shape.js";
 import type { Primitive, Value } from "../trace/core.js";
 import { bind1, definePrimitive, isZero, ShapedArray, Zero } from "./primitive.js";
-import { convert, div, eq, mul } from "./elementwise.js";
+import { convert, div, eq, mul, operandArg } from "./elementwise.js";
 import { broadcastInDim, reshape, transpose } from "./shape.js";
 import { cumulativeExclusiveProducts } from "./cumulative.js";
 
@@ -104,8 +106,12 @@ function productsOfOthers(x: Value, axes: number[]): Value {
   return transpose(back, inv);
 }
 
-const reducer = (prim: typeof reduceSumP) => (x: Value, axes: readonly number[]): Value =>
-  axes.length === 0 ? x : bind1(prim, [x], { axes: [...axes].sort((a, b) => a - b) });
+const reducer = (prim: typeof reduceSumP) => (x: Value, axes: readonly number[]): Value => {
+  const op = `lax.${prim.name}`;
+  x = operandArg(op, x);
+  const list = intsArg(op, "axes", axes);
+  return list.length === 0 ? x : bind1(prim, [x], { axes: list.sort((a, b) => a - b) });
+};
 /**
  * Sum over the given axes.
  * @example
@@ -163,11 +169,13 @@ export const argminP = defineArg("argmin", "min");
  * @example
  * lax.argmax(np.array([1, 9, 9]), 0); // 1
  */
-export const argmax = (x: Value, axis: number, indexDtype: DType = "int32") => bind1(argmaxP, [x], { axis, indexDtype });
+export const argmax = (x: Value, axis: number, indexDtype: DType = "int32") =>
+  bind1(argmaxP, [operandArg("lax.argmax", x)], { axis: intArg("lax.argmax", "axis", axis), indexDtype: checkDType(indexDtype, "lax.argmax") });
 /**
  * Index of the first minimum along `axis`, int32.
  * @example
  * lax.argmin(np.array([4, 1, 1]), 0); // 1
  */
-export const argmin = (x: Value, axis: number, indexDtype: DType = "int32") => bind1(argminP, [x], { axis, indexDtype });
+export const argmin = (x: Value, axis: number, indexDtype: DType = "int32") =>
+  bind1(argminP, [operandArg("lax.argmin", x)], { axis: intArg("lax.argmin", "axis", axis), indexDtype: checkDType(indexDtype, "lax.argmin") });
 

@@ -9,6 +9,7 @@ import { allocate, checkDType, isInt } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { fmtShape, sizeOf } from "../shape.js";
+import { MAX_ELEMENTS } from "../static-args.js";
 import type { ArrayLike, Value } from "./util.js";
 import { asValue, broadcastValue, cast, constant, describe, intArg, promote, range, shapeArg, typeOf } from "./util.js";
 
@@ -272,11 +273,18 @@ export function arange(...args: (number | DTypeOption)[]): Value {
   if (step === 0) throw new ShapeError(`${op}: step must not be zero`);
   const dtype = options.dtype !== undefined ? checkDType(options.dtype, op) : nums.every(Number.isInteger) ? "int32" : "float32";
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  return fromHost(
-    range(n).map((i) => start + i * step),
-    [n],
-    dtype,
-  );
+  if (n > MAX_ELEMENTS) throw new ShapeError(`${op}: (${start}, ${stop}, ${step}) has ${n} elements, more than jaxon's limit of 2^40 for one array`);
+  if (isInt(dtype) || dtype === "bool") {
+    // integers on the device: an iota kernel, scaled and shifted in the integer dtype (no host array at all)
+    const i = lax.iota(dtype === "bool" ? "int32" : dtype, [n]);
+    const v = step === 1 && start === 0 ? i : lax.add(lax.mul(i, lax.scalar(step, i.dtype)), lax.scalar(start, i.dtype));
+    return dtype === "bool" ? lax.ne(v, lax.scalar(0, "int32")) : v;
+  }
+  // floats as NumPy (and so jnp.arange) computes them: start + i·step in float64, then stored in the dtype;
+  // written straight into the result's own buffer
+  const data = allocate(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  return JArray.fromTyped(data, [n], dtype);
 }
 
 export interface LinspaceOptions extends DTypeOption {
@@ -293,13 +301,22 @@ export function linspace(start: number, stop: number, num = 50, options: Linspac
   if (typeof start !== "number" || typeof stop !== "number") throw new DTypeError(`${op}: start and stop must be JS numbers`);
   intArg(op, "num", num);
   if (num < 0) throw new ShapeError(`${op}: num must be non-negative, got ${num}`);
+  if (num > MAX_ELEMENTS) throw new ShapeError(`${op}: num ${num} is more than jaxon's limit of 2^40 elements for one array`);
   const endpoint = options.endpoint ?? true;
   const dtype = options.dtype === undefined ? "float32" : checkDType(options.dtype, op);
+  // as jnp.linspace, on the device: start·(1 − t) + stop·t with t = i / div, then stop itself when endpoint
+  const ct: DType = dtype === "float64" ? "float64" : "float32";
   const div = endpoint ? num - 1 : num;
-  const step = div > 0 ? (stop - start) / div : 0;
-  const vals = range(num).map((i) => start + i * step);
-  if (endpoint && num > 1) vals[num - 1] = stop;
-  return fromHost(isInt(dtype) ? vals.map(Math.floor) : vals, [num], dtype);
+  let out: Value;
+  if (num === 0) out = lax.iota(ct, [0]);
+  else if (div <= 0) out = lax.broadcastInDim(lax.scalar(start, ct), [1], []);
+  else {
+    const t = lax.div(lax.iota(ct, [div]), lax.scalar(div, ct));
+    out = lax.add(lax.mul(lax.scalar(start, ct), lax.sub(lax.scalar(1, ct), t)), lax.mul(lax.scalar(stop, ct), t));
+    if (endpoint) out = lax.concatenate([out, lax.broadcastInDim(lax.scalar(stop, ct), [1], [])], 0);
+  }
+  if (isInt(dtype)) out = lax.floor(out);
+  return out.dtype === dtype ? out : lax.convert(out, dtype);
 }
 
 /**
@@ -314,9 +331,7 @@ export function eye(n: number, m?: number | null, k = 0, options: DTypeOption = 
   intArg(op, "k", k);
   if (n < 0 || cols < 0) throw new ShapeError(`${op}: sizes must be non-negative, got ${n}×${cols}`);
   const dtype = options.dtype === undefined ? "float32" : checkDType(options.dtype, op);
-  const vals = new globalThis.Array<number>(n * cols).fill(0);
-  for (let i = 0; i < n; i++) if (i + k >= 0 && i + k < cols) vals[i * cols + i + k] = 1;
-  return fromHost(vals, [n, cols], dtype);
+  return diagonalMask(op, n, cols, k, lax.eq, dtype);
 }
 
 /**
@@ -338,9 +353,22 @@ export function tri(n: number, m?: number | null, k = 0, options: DTypeOption = 
   intArg(op, "m", cols);
   intArg(op, "k", k);
   const dtype = options.dtype === undefined ? "float32" : checkDType(options.dtype, op);
-  const vals: number[] = [];
-  for (let i = 0; i < n; i++) for (let j = 0; j < cols; j++) vals.push(j <= i + k ? 1 : 0);
-  return fromHost(vals, [n, cols], dtype);
+  return diagonalMask(op, n, cols, k, lax.ge, dtype);
+}
+
+/**
+ * An n×m array that is 1 where `compare(i + k, j)` holds and 0 elsewhere,
+ * built on the device from two iotas (eye: equal; tri: greater or equal), so
+ * that no host array of n·m values is ever made.
+ */
+function diagonalMask(op: string, n: number, m: number, k: number, compare: (a: Value, b: Value) => Value, dtype: DType): Value {
+  if (n < 0 || m < 0) throw new ShapeError(`${op}: sizes must be non-negative, got ${n}×${m}`);
+  const shape = shapeArg(op, [n, m]);
+  const rows = lax.iota("int32", shape, 0);
+  // k beyond int32 puts the whole diagonal outside the array: clamp it to a value that does the same
+  const shift = Math.max(-(m + 1), Math.min(n + m + 1, k));
+  const mask = compare(shift === 0 ? rows : lax.add(rows, lax.scalar(shift, "int32")), lax.iota("int32", shape, 1));
+  return dtype === "bool" ? mask : lax.convert(mask, dtype);
 }
 
 export interface MeshgridOptions {

@@ -9,6 +9,7 @@ import { ShapeError, UnsupportedError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { fmtShape, sizeOf } from "../shape.js";
 import type { ArrayLike, Value } from "./util.js";
+import { intsArg } from "../static-args.js";
 import { asValue, axesOf, axisOf, broadcastAll, broadcastValue, cast, constant, describe, intArg, isValue, promote, range, shapeArg, takeStatic } from "./util.js";
 
 // ---- reshaping ------------------------------------------------------------------------
@@ -320,9 +321,11 @@ export function split(x: ArrayLike, indicesOrSections: number | readonly number[
     }
     return splitAt(v, range(k - 1, 1).map((i) => (i * n) / k), a);
   }
-  indicesOrSections.forEach((p) => intArg(op, "a split index", p));
-  return splitAt(v, [...indicesOrSections], a);
+  return splitAt(v, intsArg(op, "indices", indicesOrSections), a);
 }
+
+/** Sections beyond an axis's length that arraySplit still returns (as empty arrays). */
+const MAX_SECTIONS = 2 ** 16;
 
 /**
  * As {@link split}, but `sections` need not divide the axis: the first parts get one more element.
@@ -336,6 +339,11 @@ export function arraySplit(x: ArrayLike, indicesOrSections: number | readonly nu
   const k = intArg(op, "sections", indicesOrSections);
   if (k <= 0) throw new ShapeError(`${op}: sections must be positive, got ${k}`);
   const n = v.shape[a];
+  // every section is an Array in a JS list: past the axis length they are all empty, and a list of
+  // billions of them would exhaust the JS heap (an uncatchable abort), not make anything useful
+  if (k > Math.max(n, MAX_SECTIONS)) {
+    throw new ShapeError(`${op}: ${k} sections of an axis of length ${n} would return ${k} arrays, most of them empty; at most max(axis length, ${MAX_SECTIONS}) are allowed`);
+  }
   const base = Math.floor(n / k);
   const extra = n % k;
   const points: number[] = [];

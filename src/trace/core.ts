@@ -219,7 +219,7 @@ export abstract class Tracer extends ArrayMethods {
     );
   }
   [Symbol.toPrimitive](hint: string): never {
-    throw this.concretizationError(hint === "string" ? "Converting an array to a string" : "Using an array as a JS number (Number(x), x > 0, if (x))");
+    throw this.concretizationError(hint === "string" ? "Converting an array to a string" : "Using an array as a JS number (Number(x), x > 0, x + 1)");
   }
   override valueOf(): never {
     throw this.concretizationError("valueOf()");
