@@ -29,3 +29,10 @@ export class UnsupportedError extends JaxonError {}
 
 /** The device failed: a lost GPU, a shader that did not validate, a missing adapter. */
 export class BackendError extends JaxonError {}
+
+/**
+ * An argument of the wrong kind, where neither its shape nor its dtype is the
+ * problem: a function, an options object or a list was expected and something
+ * else came (`grad(3)`, `np.hstack(x)` with an array instead of a list).
+ */
+export class ArgumentError extends JaxonError {}

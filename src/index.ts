@@ -39,7 +39,7 @@ export type { Atom, Eqn } from "./trace/jaxpr.js";
 export { pipe, flow } from "fp-ts/lib/function.js";
 export * as numpy from "./numpy/index.js";
 export * as np from "./numpy/index.js";
-export * as lax from "./lax/index.js";
+export * as lax from "./lax/public.js";
 export * as tree from "./tree.js";
 export * as random from "./random/index.js";
 export * as nn from "./nn/index.js";

@@ -11,7 +11,7 @@
  * formatted or stored. `describe` names a bad value without calling any of
  * its methods.
  */
-import { DTypeError, ShapeError } from "./errors.js";
+import { ArgumentError, DTypeError, ShapeError } from "./errors.js";
 import { isDType } from "./dtype.js";
 import { ArrayMethods } from "./array-methods.js";
 
@@ -44,6 +44,27 @@ export function describe(x: unknown): string {
       if (Array.isArray(x)) return `a JS array of length ${x.length}`;
       return "an object";
   }
+}
+
+/** A function argument (the function a transformation or control flow takes, a callback). */
+export function functionArg<F>(op: string, name: string, f: F): F {
+  if (typeof f !== "function") throw new ArgumentError(`${op}: ${name} must be a function, got ${describe(f)}`);
+  return f;
+}
+
+/** An options argument: undefined (all defaults) or a plain object. */
+export function optionsArg<T extends object>(op: string, options: T | undefined): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new ArgumentError(`${op}: options must be an object such as { axis: 0 }, got ${describe(options)}`);
+  }
+  return options;
+}
+
+/** A JS list argument (of arrays, of branches…), copied. */
+export function listArg<T>(op: string, name: string, v: unknown): T[] {
+  if (!Array.isArray(v)) throw new ArgumentError(`${op}: ${name} must be a JS array, got ${describe(v)}`);
+  return [...v] as T[];
 }
 
 /** An integer argument: a JS number that is a safe integer (no objects, strings, bigints, fractions, NaN, ±Infinity). */

@@ -26,6 +26,7 @@ import type { DType } from "../dtype.js";
 import { isFloat, promoteTypes } from "../dtype.js";
 import { BackendError, DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import { fmtShape, shapeEq } from "../shape.js";
+import { functionArg, listArg, optionsArg } from "../static-args.js";
 import type { MaybeZero, Value } from "../trace/core.js";
 import { bind, currentTrace, ShapedArray, UndefinedPrimal, Zero } from "../trace/core.js";
 import type { Atom } from "../trace/jaxpr.js";
@@ -412,6 +413,8 @@ const elementwiseHint = "; reduce it, or use np.where for elementwise choices";
  */
 export function cond<Ops extends unknown[], R>(pred: ArrayLike, trueFn: (...operands: Ops) => R, falseFn: (...operands: Ops) => R, ...operands: Ops): R {
   const op = "lax.cond";
+  functionArg(op, "trueFn", trueFn);
+  functionArg(op, "falseFn", falseFn);
   let p = scalarOperand(op, "the predicate", pred, elementwiseHint);
   if (p.dtype === "float32" || p.dtype === "float64") {
     throw new DTypeError(`${op}: the predicate must be bool or an integer, got ${p.dtype}; compare first, e.g. x.gt(0)`);
@@ -429,6 +432,8 @@ export function cond<Ops extends unknown[], R>(pred: ArrayLike, trueFn: (...oper
  */
 function switchBranches<Ops extends unknown[], R>(index: ArrayLike, branches: readonly ((...operands: Ops) => R)[], ...operands: Ops): R {
   const op = "lax.switch";
+  branches = listArg<(...operands: Ops) => R>(op, "branches", branches);
+  branches.forEach((b, k) => functionArg(op, `branches[${k}]`, b));
   if (branches.length === 0) throw new ShapeError(`${op}: needs at least one branch`);
   let i = scalarOperand(op, "the index", typeof index === "number" ? Math.trunc(index) : index, elementwiseHint);
   if (i.dtype !== "int32" && i.dtype !== "uint32") throw new DTypeError(`${op}: the index must be an integer, got ${i.dtype}; convert it with x.astype("int32")`);
@@ -585,6 +590,8 @@ export const whileP = definePrimitive<WhileParams>("while", {
  */
 export function whileLoop<T>(condFn: (carry: T) => ArrayLike, bodyFn: (carry: T) => T, init: T): T {
   const op = "lax.whileLoop";
+  functionArg(op, "condFn", condFn);
+  functionArg(op, "bodyFn", bodyFn);
   const [leaves, tree] = flattenArgs([init], op);
   const bodyFlat: FlatFn = (...xs) => {
     const [out, t] = flatten([bodyFn(rebuild<[T]>(tree, xs)[0])]);
@@ -604,6 +611,7 @@ export function whileLoop<T>(condFn: (carry: T) => ArrayLike, bodyFn: (carry: T)
  */
 export function foriLoop<T>(lower: ArrayLike, upper: ArrayLike, body: (i: Value, carry: T) => T, init: T): T {
   const op = "lax.foriLoop";
+  functionArg(op, "body", body);
   if (typeof lower === "number" && typeof upper === "number") {
     if (!Number.isInteger(lower) || !Number.isInteger(upper)) throw new DTypeError(`${op}: bounds must be integers, got ${lower} and ${upper}`);
     const length = Math.max(upper - lower, 0);
@@ -852,6 +860,8 @@ export interface ScanOptions {
  */
 export function scan<C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, options: ScanOptions = {}): [C, Y] {
   const op = "lax.scan";
+  functionArg(op, "f", f);
+  options = optionsArg(op, options);
   const [carryLeaves, carryTree] = flattenArgs([init], op);
   const [xLeaves, xTree] = flattenArgs([xs], `${op} xs`);
   let length = options.length;

@@ -4,10 +4,11 @@
  * their tangents from a log-depth (Hillis–Steele) scan over (value, tangent)
  * pairs written in lax ops, so every derivative order and vmap work.
  */
+import { describe } from "../static-args.js";
 import { ShapeError } from "../errors.js";
-import { fmtShape, sizeOf } from "../shape.js";
+import { fmtShape, normalizeAxis, sizeOf } from "../shape.js";
 import type { Primitive, Value } from "../trace/core.js";
-import { add, asValue, gt, lt, mul, select } from "./elementwise.js";
+import { add, asValue, gt, lt, mul, operandArg, select } from "./elementwise.js";
 import { bind1, definePrimitive, isZero, Zero } from "./primitive.js";
 import { pad, rev } from "./shape.js";
 
@@ -86,8 +87,10 @@ export const cummaxP = defineCumulative("max");
 export const cumminP = defineCumulative("min");
 
 const cumulative = (prim: typeof cumsumP) => (x: Value, axis = 0, reverse = false): Value => {
-  const a = axis < 0 ? axis + x.ndim : axis;
-  return bind1(prim, [x], { axis: a, reverse });
+  const op = `lax.${prim.name}`;
+  x = operandArg(op, x);
+  if (typeof reverse !== "boolean") throw new ShapeError(`${op}: reverse must be true or false, got ${describe(reverse)}`);
+  return bind1(prim, [x], { axis: normalizeAxis(op, axis, x.ndim), reverse });
 };
 /**
  * Running sum along `axis` (from the end when `reverse`).

@@ -14,7 +14,7 @@ import { ArrayMethods } from "../array-methods.js";
 import type { BinaryOp, Expr, UnaryOp } from "../backend/kernel.js";
 import { binary, cast, constant, load, unary } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
-import { isFloat, isInt, shortName } from "../dtype.js";
+import { checkDType, isFloat, isInt, shortName } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, shapeEq } from "../shape.js";
 import type { MaybeZero, Params, Primitive, PrimitiveRules, Value } from "../trace/core.js";
@@ -303,7 +303,7 @@ export const integerPowP = defineElementwise<{ y: number }>("integer_pow", {
  * lax.integerPow(np.array([2, 3]), 3); // [8, 27]
  */
 export function integerPow(x: ArrayLike, y: number): Value {
-  if (!Number.isInteger(y)) throw new DTypeError(`lax.integerPow: the exponent must be an integer, got ${y}; use lax.pow`);
+  if (typeof y !== "number" || !Number.isSafeInteger(y)) throw new DTypeError(`lax.integerPow: the exponent must be an integer, got ${describe(y)}; use lax.pow`);
   return bind1(integerPowP, [asValue(x, "float32")], { y });
 }
 
@@ -405,6 +405,7 @@ export const selectNP: Primitive<Params> = defineElementwise("select_n", {
  * lax.selectN(np.array([0, 2], { dtype: "int32" }), np.zeros([2]), np.ones([2]), np.full([2], 2)); // [0, 2]
  */
 export function selectN(which: ArrayLike, ...cases: ArrayLike[]): Value {
+  if (cases.length === 0) throw new ShapeError("lax.selectN: needs at least one case after `which`");
   const cs = operands(cases);
   return bind1(selectNP, [asValue(which, "bool"), ...cs], {});
 }
@@ -450,6 +451,8 @@ export const convertP = defineElementwise<{ newDtype: DType; weakType: boolean }
  * lax.convert(np.array([1.7, -1.7]), "int32"); // [1, -1]
  */
 export function convert(x: ArrayLike, newDtype: DType, weakType = false): Value {
+  newDtype = checkDType(newDtype, "lax.convert");
+  if (typeof weakType !== "boolean") throw new DTypeError(`lax.convert: weakType must be true or false, got ${describe(weakType)}`);
   const v = asValue(x, newDtype);
   if (v.dtype === newDtype && v.weakType === weakType) return v;
   return bind1(convertP, [v], { newDtype, weakType });

@@ -8,11 +8,12 @@
  * and dynamic_update_slice. Batching with batched indices or starts rewrites
  * the operation as gathers with one more batch axis.
  */
+import { listArg, shapeArg } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { fmtShape, normalizeAxis, shapeEq, sizeOf } from "../shape.js";
 import type { Primitive, Value } from "../trace/core.js";
-import { add, and, asValue, clamp, convert, ge, instantiate, lt, select, sub, zerosOf } from "./elementwise.js";
+import { add, and, asValue, clamp, convert, ge, instantiate, lt, operandArg, select, sub, zerosOf } from "./elementwise.js";
 import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero } from "./primitive.js";
 import { broadcastInDim, iota, moveAxis } from "./shape.js";
 
@@ -234,7 +235,7 @@ export const dynamicSliceP: Primitive<SliceParams> = definePrimitive<SliceParams
 });
 
 function startValues(name: string, starts: readonly ArrayLike[]): Value[] {
-  return starts.map((s) => indexArray(name, s));
+  return listArg<ArrayLike>(`lax.${name}`, "starts", starts).map((s) => indexArray(name, s));
 }
 
 /**
@@ -244,7 +245,8 @@ function startValues(name: string, starts: readonly ArrayLike[]): Value[] {
  * lax.dynamicSlice(np.arange(5), [np.array(3, { dtype: "int32" })], [2]); // [3, 4]
  */
 export function dynamicSlice(operand: Value, starts: readonly ArrayLike[], sizes: readonly number[]): Value {
-  return bind1(dynamicSliceP, [operand, ...startValues("dynamicSlice", starts)], { sizes: [...sizes] });
+  operand = operandArg("lax.dynamicSlice", operand);
+  return bind1(dynamicSliceP, [operand, ...startValues("dynamicSlice", starts)], { sizes: shapeArg("lax.dynamicSlice", sizes, "sizes") });
 }
 
 // ---- dynamic_update_slice ---------------------------------------------------------------
@@ -308,6 +310,7 @@ export const dynamicUpdateSliceP: Primitive = definePrimitive("dynamic_update_sl
  * lax.dynamicUpdateSlice(np.zeros([4]), np.ones([2]), [np.array(1, { dtype: "int32" })]); // [0, 1, 1, 0]
  */
 export function dynamicUpdateSlice(operand: Value, update: ArrayLike, starts: readonly ArrayLike[]): Value {
+  operand = operandArg("lax.dynamicUpdateSlice", operand);
   return bind1(dynamicUpdateSliceP, [operand, asValue(update, operand.dtype), ...startValues("dynamicUpdateSlice", starts)], {});
 }
 

@@ -4,6 +4,7 @@
  * (x0, x1) to two words of random bits, elementwise. Its outputs are bits,
  * not smooth functions of anything: their tangents are zero.
  */
+import { operandArg } from "./elementwise.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { fmtShape, shapeEq } from "../shape.js";
 import type { Primitive, Value } from "../trace/core.js";
@@ -49,7 +50,7 @@ export const threefry2x32P: Primitive = definePrimitive("threefry2x32", {
  * const [y0, y1] = lax.threefry2x32(k0, k1, iota0, iota1);
  */
 export function threefry2x32(k0: Value, k1: Value, x0: Value, x1: Value): [Value, Value] {
-  const operands = [k0, k1, x0, x1];
+  const operands = [k0, k1, x0, x1].map((o) => operandArg("lax.threefry2x32", o));
   if (operands.some((o) => o.dtype !== "uint32")) {
     throw new DTypeError(`lax.threefry2x32: needs four uint32 operands (k0, k1, x0, x1), got ${describe(operands)}; convert with lax.convert(x, "uint32")`);
   }

@@ -52,6 +52,9 @@ function linearJvp<P extends Record<string, unknown>>(fn: (t: Value, p: P) => Va
  * lax.moveAxis(np.zeros([2, 3, 4]), 0, 2).shape; // [3, 4, 2]
  */
 export function moveAxis(x: Value, from: number, to: number): Value {
+  x = operandArg("lax.moveAxis", x);
+  from = normalizeAxis("lax.moveAxis", from, x.ndim);
+  to = normalizeAxis("lax.moveAxis", to, x.ndim);
   if (from === to) return x;
   const perm = range(x.ndim).filter((i) => i !== from);
   perm.splice(to, 0, from);

@@ -9,6 +9,8 @@
 import { isFloat } from "../dtype.js";
 import { ShapeError, UnsupportedError } from "../errors.js";
 import { fmtShape, normalizeAxis, shapeEq, sizeOf } from "../shape.js";
+import { intArg, optionsArg } from "../static-args.js";
+import { operandArg } from "./elementwise.js";
 import type { Primitive, Value } from "../trace/core.js";
 import { bind } from "../trace/core.js";
 import { gatherP } from "./indexing.js";
@@ -89,9 +91,11 @@ export interface SortOptions {
  */
 export function sort(operand: Value, options?: SortOptions): Value;
 export function sort(operands: readonly Value[], options?: SortOptions): Value[];
-export function sort(operands: Value | readonly Value[], { dimension = -1, numKeys = 1 }: SortOptions = {}): Value | Value[] {
+export function sort(operands: Value | readonly Value[], options: SortOptions = {}): Value | Value[] {
+  const { dimension = -1, numKeys = 1 } = optionsArg("lax.sort", options);
   if (!globalThis.Array.isArray(operands)) return sort([operands as Value], { dimension, numKeys })[0];
-  const xs = operands as readonly Value[];
+  const xs = (operands as readonly Value[]).map((x) => operandArg("lax.sort", x));
+  intArg("lax.sort", "numKeys", numKeys);
   if (xs.length === 0) throw new ShapeError("lax.sort: needs at least one operand");
   const ndim = xs[0].ndim;
   const d = ndim === 0 ? 0 : normalizeAxis("lax.sort", dimension, ndim);
@@ -106,6 +110,7 @@ export function sort(operands: Value | readonly Value[], { dimension = -1, numKe
  * lax.argsort(np.array([3, 1, 2])); // [1, 2, 0]
  */
 export function argsort(x: Value, dimension = -1): Value {
+  x = operandArg("lax.argsort", x);
   if (x.ndim === 0) throw new ShapeError("lax.argsort: cannot sort a 0-d array; it needs at least one axis");
   const d = normalizeAxis("lax.argsort", dimension, x.ndim);
   return sort([x, iota("int32", x.shape, d)], { dimension: d, numKeys: 1 })[1];

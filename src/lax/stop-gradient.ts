@@ -1,4 +1,5 @@
 /** stop_gradient: the identity whose derivative is zero. */
+import { operandArg } from "./elementwise.js";
 import type { Value } from "../trace/core.js";
 import { bind1, definePrimitive, Zero } from "./primitive.js";
 
@@ -20,5 +21,5 @@ export const stopGradientP = definePrimitive("stop_gradient", {
  * grad((x) => stopGradient(x).mul(x))(np.array(3)); // 3, not 6
  */
 export function stopGradient(x: Value): Value {
-  return bind1(stopGradientP, [x], {});
+  return bind1(stopGradientP, [operandArg("stopGradient", x)], {});
 }

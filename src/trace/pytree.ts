@@ -22,7 +22,8 @@
  * recursive walk over module-level functions, with no closures.
  */
 import { ArrayMethods } from "../array-methods.js";
-import { JaxonError } from "../errors.js";
+import { ArgumentError, JaxonError } from "../errors.js";
+import { describe, functionArg } from "../static-args.js";
 
 /** Two structures that should match do not (tree.map, unflatten, vmap's axes, …). */
 export class TreeStructureError extends JaxonError {}
@@ -203,7 +204,18 @@ function isContainer(x: unknown): boolean {
   return typeof x === "object" && x !== null && !(x instanceof ArrayMethods) && (Array.isArray(x) || x instanceof Map || isPlainObject(x));
 }
 
-function walk(x: unknown, out: unknown[], isLeaf: ((x: unknown) => boolean) | undefined): TreeDef {
+/**
+ * How deep containers may nest. A tree that refers to itself (`a.self = a`)
+ * would otherwise recurse until the JS stack overflows; real pytrees are a
+ * few levels deep.
+ */
+const MAX_DEPTH = 1000;
+function tooDeep(): never {
+  throw new TreeStructureError(`a pytree nests more than ${MAX_DEPTH} containers deep: it probably contains itself (a cycle); pass a tree without cycles`);
+}
+
+function walk(x: unknown, out: unknown[], isLeaf: ((x: unknown) => boolean) | undefined, depth = 0): TreeDef {
+  if (depth > MAX_DEPTH) tooDeep();
   if (isLeaf !== undefined && isLeaf(x)) {
     out.push(x);
     return LEAF;
@@ -222,7 +234,7 @@ function walk(x: unknown, out: unknown[], isLeaf: ((x: unknown) => boolean) | un
     const n = x.length;
     if (n === 0) return EMPTY_ARRAY;
     const children = new Array<TreeDef>(n);
-    for (let i = 0; i < n; i++) children[i] = walk(x[i], out, isLeaf);
+    for (let i = 0; i < n; i++) children[i] = walk(x[i], out, isLeaf, depth + 1);
     return new TreeDef("array", children);
   }
   if (x instanceof Map) {
@@ -230,7 +242,7 @@ function walk(x: unknown, out: unknown[], isLeaf: ((x: unknown) => boolean) | un
     const keys: unknown[] = [];
     for (const [k, v] of x) {
       keys.push(k);
-      children.push(walk(v, out, isLeaf));
+      children.push(walk(v, out, isLeaf, depth + 1));
     }
     return new TreeDef("map", children, keys);
   }
@@ -238,7 +250,7 @@ function walk(x: unknown, out: unknown[], isLeaf: ((x: unknown) => boolean) | un
     const keys = Object.keys(x);
     const n = keys.length;
     const children = new Array<TreeDef>(n);
-    for (let i = 0; i < n; i++) children[i] = walk((x as Record<string, unknown>)[keys[i]], out, isLeaf);
+    for (let i = 0; i < n; i++) children[i] = walk((x as Record<string, unknown>)[keys[i]], out, isLeaf, depth + 1);
     return new TreeDef("object", children, keys);
   }
   out.push(x);
@@ -251,6 +263,7 @@ function walk(x: unknown, out: unknown[], isLeaf: ((x: unknown) => boolean) | un
  * leaf whatever it is (as JAX's `is_leaf`).
  */
 export function flatten<T = unknown>(tree: unknown, isLeaf?: (x: unknown) => boolean): [T[], TreeDef] {
+  if (isLeaf !== undefined) functionArg("tree.flatten", "isLeaf", isLeaf);
   const out: unknown[] = [];
   const def = walk(tree, out, isLeaf);
   return [out as T[], def];
@@ -289,6 +302,8 @@ function build(d: TreeDef, leaves: readonly unknown[], pos: { i: number }): unkn
  * Containers are new; leaves are used as they are.
  */
 export function unflatten<T = unknown>(def: TreeDef, leaves: readonly T[]): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (!(def instanceof TreeDef)) throw new ArgumentError(`tree.unflatten: the structure must be a TreeDef (from tree.flatten or tree.structure), got ${describe(def)}`);
+  if (!Array.isArray(leaves)) throw new ArgumentError(`tree.unflatten: leaves must be a JS array, got ${describe(leaves)}`);
   if (leaves.length !== def.numLeaves) {
     throw new TreeStructureError(`unflatten: the structure ${def} has ${def.numLeaves} leaves, but ${leaves.length} were given`);
   }
@@ -315,6 +330,7 @@ export function structure(tree: unknown): TreeDef {
  * different structure from `tree`.
  */
 export function treeMap(fn: (...leaves: any[]) => unknown, tree: unknown, ...rest: unknown[]): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+  functionArg("tree.map", "fn", fn);
   const first: unknown[] = [];
   const def = walk(tree, first, undefined);
   const n = first.length;
@@ -344,23 +360,24 @@ export function treeMap(fn: (...leaves: any[]) => unknown, tree: unknown, ...res
 }
 
 /** Counts the leaves of a tree without building its structure. */
-function countLeaves(x: unknown): number {
+function countLeaves(x: unknown, depth = 0): number {
+  if (depth > MAX_DEPTH) tooDeep();
   if (typeof x !== "object") return x === undefined ? 0 : 1;
   if (x === null) return 0;
   if (x instanceof ArrayMethods) return 1;
   if (Array.isArray(x)) {
     let n = 0;
-    for (let i = 0; i < x.length; i++) n += countLeaves(x[i]);
+    for (let i = 0; i < x.length; i++) n += countLeaves(x[i], depth + 1);
     return n;
   }
   if (x instanceof Map) {
     let n = 0;
-    for (const v of x.values()) n += countLeaves(v);
+    for (const v of x.values()) n += countLeaves(v, depth + 1);
     return n;
   }
   if (isPlainObject(x)) {
     let n = 0;
-    for (const k of Object.keys(x)) n += countLeaves((x as Record<string, unknown>)[k]);
+    for (const k of Object.keys(x)) n += countLeaves((x as Record<string, unknown>)[k], depth + 1);
     return n;
   }
   return 1;
@@ -378,7 +395,8 @@ function pathKey(path: string, k: string): string {
   return IDENT.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`;
 }
 
-function broadcastWalk(p: unknown, f: unknown, path: string, out: unknown[]): void {
+function broadcastWalk(p: unknown, f: unknown, path: string, out: unknown[], depth = 0): void {
+  if (depth > MAX_DEPTH) tooDeep();
   if (!isContainer(p)) {
     for (let n = countLeaves(f); n > 0; n--) out.push(p);
     return;
@@ -386,14 +404,14 @@ function broadcastWalk(p: unknown, f: unknown, path: string, out: unknown[]): vo
   if (Array.isArray(p)) {
     if (!Array.isArray(f)) prefixMismatch(p, f, path, "the prefix has an array where the tree has none");
     if (f.length !== p.length) prefixMismatch(p, f, path, `the prefix's array has ${p.length} entries, the tree's ${f.length}`);
-    for (let i = 0; i < p.length; i++) broadcastWalk(p[i], f[i], `${path}[${i}]`, out);
+    for (let i = 0; i < p.length; i++) broadcastWalk(p[i], f[i], `${path}[${i}]`, out, depth + 1);
   } else if (p instanceof Map) {
     if (!(f instanceof Map)) prefixMismatch(p, f, path, "the prefix has a Map where the tree has none");
     if (f.size !== p.size) prefixMismatch(p, f, path, `the prefix's Map has ${p.size} entries, the tree's ${f.size}`);
     // in the tree's key order, which is its leaf order
     for (const [k, v] of f) {
       if (!p.has(k)) prefixMismatch(p, f, path, `the prefix's Map has no key ${showMapKey(k)}`);
-      broadcastWalk(p.get(k), v, `${path}.get(${showMapKey(k)})`, out);
+      broadcastWalk(p.get(k), v, `${path}.get(${showMapKey(k)})`, out, depth + 1);
     }
   } else {
     if (!isContainer(f) || Array.isArray(f) || f instanceof Map) {
@@ -407,7 +425,7 @@ function broadcastWalk(p: unknown, f: unknown, path: string, out: unknown[]): vo
       prefixMismatch(p, f, path, `the prefix has keys ${JSON.stringify(pk)} where the tree has ${JSON.stringify(fk)}`);
     }
     // in the tree's key order, which is its leaf order
-    for (let i = 0; i < fk.length; i++) broadcastWalk(po[fk[i]], fo[fk[i]], pathKey(path, fk[i]), out);
+    for (let i = 0; i < fk.length; i++) broadcastWalk(po[fk[i]], fo[fk[i]], pathKey(path, fk[i]), out, depth + 1);
   }
 }
 

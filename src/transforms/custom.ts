@@ -5,6 +5,7 @@
  * them), with rules that call the user's functions. They live here, not in
  * src/lax, because their rules are themselves transformations.
  */
+import { functionArg, optionsArg } from "../static-args.js";
 import { Array } from "../array.js";
 import { UnsupportedError } from "../errors.js";
 import { instantiate, isZero, moveAxis, reduceSum } from "../lax/index.js";
@@ -114,6 +115,8 @@ export const customJvpCallP = definePrimitive<CustomJvpParams>("custom_jvp_call"
  * const safeLog = customJvp((x) => np.log(x), ([x], [t]) => [np.log(x), t.div(x)]);
  */
 export function customJvp<F extends Fn>(f: F, rule: (primals: Parameters<F>, tangents: Parameters<F>) => [ReturnType<F>, ReturnType<F>]): F {
+  functionArg("customJvp", "f", f);
+  functionArg("customJvp", "the jvp rule", rule);
   return ((...args: Parameters<F>) => {
     const [leaves, inTree] = flattenArgs(args, "customJvp");
     const { flat, box } = flatten1(f, inTree, "customJvp output");
@@ -218,6 +221,9 @@ export function customVjp<F extends Fn>(
   fwd: (...args: Parameters<F>) => [ReturnType<F>, unknown],
   bwd: (residuals: any, cotangent: ReturnType<F>) => unknown[], // eslint-disable-line @typescript-eslint/no-explicit-any
 ): F {
+  functionArg("customVjp", "f", f);
+  functionArg("customVjp", "fwd", fwd);
+  functionArg("customVjp", "bwd", bwd);
   return ((...args: Parameters<F>) => {
     const [leaves, inTree] = flattenArgs(args, "customVjp");
     const { flat, box } = flatten1(f, inTree, "customVjp output");
@@ -296,6 +302,7 @@ export const rematJvpP = definePrimitive<RematParams>("checkpoint_jvp", {
  * const g = grad((x) => checkpoint((y) => np.sin(np.sin(y)))(x))(np.array(1));
  */
 export function checkpoint<F extends Fn>(f: F): F {
+  functionArg("checkpoint", "f", f);
   return ((...args: Parameters<F>) => {
     const [leaves, inTree] = flattenArgs(args, "checkpoint");
     const { flat, box } = flatten1(f, inTree, "checkpoint output");

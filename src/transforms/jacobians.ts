@@ -5,6 +5,7 @@
  * has shape [...O, ...I]; for pytrees, the output's structure holds the
  * input's structure (as JAX).
  */
+import { functionArg, optionsArg } from "../static-args.js";
 import { convert, eq, iota, moveAxis, reshape } from "../lax/index.js";
 import type { DType } from "../dtype.js";
 import { isFloat } from "../dtype.js";
@@ -54,6 +55,8 @@ function assemble(blocks: Value[][], outTree: TreeDef, inTree: TreeDef, singleAr
  * jacfwd((x) => x.mul(x))(np.array([1, 2])); // [[2, 0], [0, 4]]
  */
 export function jacfwd<F extends Fn>(f: F, options: JacobianOptions = {}) {
+  functionArg("jacfwd", "f", f);
+  options = optionsArg("jacfwd", options);
   return (...args: Parameters<F>): any => { // eslint-disable-line @typescript-eslint/no-explicit-any
     const argnums = normalizeArgnums("jacfwd", options.argnums, args.length);
     const { g, diffArgs } = restrict(f, args, argnums);
@@ -82,6 +85,8 @@ export function jacfwd<F extends Fn>(f: F, options: JacobianOptions = {}) {
  * jacrev((x) => x.mul(x))(np.array([1, 2])); // [[2, 0], [0, 4]]
  */
 export function jacrev<F extends Fn>(f: F, options: JacobianOptions = {}) {
+  functionArg("jacrev", "f", f);
+  options = optionsArg("jacrev", options);
   return (...args: Parameters<F>): any => { // eslint-disable-line @typescript-eslint/no-explicit-any
     const argnums = normalizeArgnums("jacrev", options.argnums, args.length);
     const { g, diffArgs } = restrict(f, args, argnums);
@@ -109,5 +114,6 @@ export function jacrev<F extends Fn>(f: F, options: JacobianOptions = {}) {
  * hessian((x) => x.mul(x).mul(x).sum())(np.array([1, 2])); // [[6, 0], [0, 12]]
  */
 export function hessian<F extends Fn>(f: F, options: JacobianOptions = {}) {
+  functionArg("hessian", "f", f);
   return jacfwd(jacrev(f, options), options);
 }

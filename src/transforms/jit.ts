@@ -4,6 +4,7 @@
  * transpose and batching rules, grad(jit(f)), vmap(jit(f)) and jit(grad(f))
  * all work without retracing the user's function.
  */
+import { functionArg, optionsArg } from "../static-args.js";
 import { Array } from "../array.js";
 import { instantiate, isZero } from "../lax/index.js";
 import { definePrimitive, deviceOf } from "../lax/primitive.js";
@@ -83,6 +84,8 @@ export interface Jitted<F extends Fn> {
 }
 
 export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
+  functionArg("jit", "f", f);
+  options = optionsArg("jit", options);
   const statics = new Set(options.staticArgnums ?? []);
   const cache = new Map<string, { jaxpr: Jaxpr; consts: Value[]; outTree: TreeDef }>();
   const name = f.name || "fn";

@@ -4,6 +4,7 @@
  * a primitive whose tangents are all zero is applied to the primals alone,
  * and its outputs leave this trace as plain values.
  */
+import { functionArg, listArg } from "../static-args.js";
 import type { MaybeZero, Params, Primitive, Value } from "../trace/core.js";
 import { currentTrace, inScope, ShapedArray, Trace, Tracer, Zero } from "../trace/core.js";
 import { bind } from "../trace/core.js";
@@ -70,6 +71,9 @@ export function jvpFlat(
  * const [y, dy] = jvp((x) => np.sin(x), [np.array(0)], [np.array(1)]); // y = 0, dy = cos(0) = 1
  */
 export function jvp<F extends (...args: any[]) => any>(f: F, primals: readonly unknown[], tangents: readonly unknown[]): [ReturnType<F>, ReturnType<F>] { // eslint-disable-line @typescript-eslint/no-explicit-any
+  functionArg("jvp", "f", f);
+  primals = listArg("jvp", "primals", primals);
+  tangents = listArg("jvp", "tangents", tangents);
   const [p, tree] = flattenArgs(primals, "jvp primals");
   const [t, ttree] = flattenArgs(tangents, "jvp tangents");
   if (!tree.equals(ttree)) throw new ShapeError(`jvp: primals ${tree} and tangents ${ttree} must have the same structure`);

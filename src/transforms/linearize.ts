@@ -8,6 +8,7 @@
  * rule, in reverse order, with symbolic zeros) gives the VJP. Every rule is
  * written with `bind`, so all of this nests: grad(grad(f)) just works.
  */
+import { functionArg, optionsArg } from "../static-args.js";
 import type { MaybeZero, Value } from "../trace/core.js";
 import { bind, currentTrace, inScope, type ShapedArray, UndefinedPrimal, Zero } from "../trace/core.js";
 import type { ClosedJaxpr, Jaxpr } from "../trace/jaxpr.js";
@@ -125,6 +126,7 @@ type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-
  * const [dx] = pullback(np.array(1)); // 6
  */
 export function vjp<F extends Fn>(f: F, ...primals: Parameters<F>): [ReturnType<F>, (ct: unknown) => Parameters<F>] {
+  functionArg("vjp", "f", f);
   const [out, pullback] = vjpWithAux(f, primals, false, "vjp");
   return [out as ReturnType<F>, pullback as (ct: unknown) => Parameters<F>];
 }
@@ -195,6 +197,8 @@ export interface GradOptions {
  * const [v, g] = valueAndGrad((x) => x.mul(x).sum())(np.array([1, 2])); // v = 5, g = [2, 4]
  */
 export function valueAndGrad<F extends Fn, const O extends GradOptions = {}>(f: F, options: O = {} as O) {
+  functionArg("valueAndGrad", "f", f);
+  options = optionsArg("valueAndGrad", options);
   return (...args: Lifted<Parameters<F>>): [O["hasAux"] extends true ? [ValueOf<F, O>, AuxOf<F>] : ValueOf<F, O>, GradOf<F, O>] => {
     const op = "grad";
     const argnums = normalizeArgnums(op, options.argnums, args.length);
@@ -230,6 +234,7 @@ export function valueAndGrad<F extends Fn, const O extends GradOptions = {}>(f: 
  * grad((x) => np.sin(x))(np.array(0)); // Array(1, dtype=float32)
  */
 export function grad<F extends Fn, const O extends GradOptions = {}>(f: F, options: O = {} as O) {
+  functionArg("grad", "f", f);
   const vg = valueAndGrad<F, O>(f, options);
   return (...args: Lifted<Parameters<F>>): O["hasAux"] extends true ? [GradOf<F, O>, AuxOf<F>] : GradOf<F, O> => {
     const [v, g] = vg(...args);
@@ -245,6 +250,7 @@ export function grad<F extends Fn, const O extends GradOptions = {}>(f: F, optio
  * fJvp(np.array(2)); // 2 · cos(0) = 2
  */
 export function linearize<F extends Fn>(f: F, ...primals: Parameters<F>): [ReturnType<F>, (...tangents: Parameters<F>) => ReturnType<F>] {
+  functionArg("linearize", "f", f);
   const [leaves, inTree] = flattenArgs(primals, "linearize");
   let outTree: TreeDef | undefined;
   const flatF = (...xs: Value[]) => {

@@ -1,4 +1,5 @@
 /** makeJaxpr: the jaxpr of a function at given argument types, for reading what a transformation did. */
+import { functionArg } from "../static-args.js";
 import type { Value } from "../trace/core.js";
 import { currentTrace, inScope } from "../trace/core.js";
 import type { ClosedJaxpr } from "../trace/jaxpr.js";
@@ -16,6 +17,7 @@ type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-
  * // "{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[3] = mul b 2.0 in (c) }"
  */
 export function makeJaxpr<F extends Fn>(f: F): (...args: Parameters<F>) => ClosedJaxpr {
+  functionArg("makeJaxpr", "f", f);
   return (...args) => {
     const [leaves, tree] = flattenArgs(args, "makeJaxpr");
     const trace = new StagingTrace(currentTrace(), "makeJaxpr");

@@ -3,6 +3,7 @@
  * null for a value that is the same across the batch) and applies each
  * primitive's batching rule. The function is traced once, for the whole batch.
  */
+import { functionArg, optionsArg } from "../static-args.js";
 import type { Params, Primitive, Value } from "../trace/core.js";
 import { bind, currentTrace, inScope, ShapedArray, Trace, Tracer } from "../trace/core.js";
 import { broadcastInDim, moveAxis } from "../lax/index.js";
@@ -89,6 +90,8 @@ type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-
  * const dots = vmap((a, b) => a.dot(b))(np.ones([8, 3]), np.ones([8, 3])); // shape [8]
  */
 export function vmap<F extends Fn>(f: F, options: VmapOptions = {}): (...args: Parameters<F>) => ReturnType<F> {
+  functionArg("vmap", "f", f);
+  options = optionsArg("vmap", options);
   return (...args: Parameters<F>) => {
     const inAxes = options.inAxes ?? 0;
     const axesPerArg = typeof inAxes === "number" || inAxes === null ? args.map(() => inAxes) : [...inAxes];
