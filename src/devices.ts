@@ -3,6 +3,7 @@
  * arrays between them. The CPU backend is always there; WebGPU joins when
  * `init()` finds an adapter.
  */
+import { describe } from "./static-args.js";
 import { Array } from "./array.js";
 import type { DeviceName } from "./backend/device.js";
 import { getBackend, registerBackend, setDefaultBackend } from "./backend/device.js";
@@ -66,7 +67,7 @@ export function defaultDevice(name?: DeviceName): DeviceName {
   if (name !== undefined) {
     if (!available.has(name)) {
       const why = name === "webgpu" ? ` (${webgpuMissing})` : "";
-      throw new BackendError(`defaultDevice: the ${String(name)} device is not available${why}; call init() and check what it returns`);
+      throw new BackendError(`defaultDevice: the ${describe(name)} device is not available${why}; call init() and check what it returns`);
     }
     current = name;
     setDefaultBackend(name);
@@ -110,7 +111,7 @@ function commit(x: Array): Array {
 export async function devicePutAsync(x: Value, device: DeviceName): Promise<Array> {
   if (!(x instanceof Array)) throw new BackendError("devicePutAsync: needs a concrete array, not a traced value");
   if (x.device === device) return commit(x);
-  if (!available.has(device)) throw new BackendError(`devicePutAsync: the ${device} device is not available; call init() and check what it returns`);
+  if (!available.has(device)) throw new BackendError(`devicePutAsync: the ${describe(device)} device is not available; call init() and check what it returns`);
   const target = getBackend(device);
   return commit(new Array(x.aval, target.upload(await x.data(), x.dtype), target));
 }
@@ -123,7 +124,7 @@ export async function devicePutAsync(x: Value, device: DeviceName): Promise<Arra
  * const { liveBuffers, liveBytes, pooledBytes } = memoryStats("cpu");
  */
 export function memoryStats(device: DeviceName = current): { liveBuffers: number; liveBytes: number; pooledBytes: number } {
-  if (!available.has(device)) throw new BackendError(`memoryStats: the ${String(device)} device is not available`);
+  if (!available.has(device)) throw new BackendError(`memoryStats: the ${describe(device)} device is not available`);
   if (device === "webgpu") return webgpuStats!();
   return cpuMemoryStats();
 }

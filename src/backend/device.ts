@@ -2,6 +2,8 @@
  * What a device does for jaxon: hold buffers, read them back, and run
  * lowered primitives (kernels, buffer aliases and named routines).
  */
+import { describe } from "../static-args.js";
+import { BackendError } from "../errors.js";
 import type { DType, TypedArray } from "../dtype.js";
 import type { Kernel } from "./kernel.js";
 
@@ -76,7 +78,7 @@ export function registerBackend(b: Backend) {
 
 export function getBackend(name?: DeviceName): Backend {
   const b = backends.get(name ?? defaultName);
-  if (!b) throw new Error(`no backend named ${String(name)}`);
+  if (!b) throw new BackendError(`no backend named ${describe(name)}`);
   return b;
 }
 

@@ -26,7 +26,7 @@ import type { DType } from "../dtype.js";
 import { isFloat, promoteTypes } from "../dtype.js";
 import { BackendError, DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import { fmtShape, shapeEq } from "../shape.js";
-import { functionArg, listArg, optionsArg } from "../static-args.js";
+import { describe, functionArg, listArg, optionsArg } from "../static-args.js";
 import type { MaybeZero, Value } from "../trace/core.js";
 import { bind, currentTrace, ShapedArray, UndefinedPrimal, Zero } from "../trace/core.js";
 import type { Atom } from "../trace/jaxpr.js";
@@ -876,7 +876,7 @@ export function scan<C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opt
     }
   }
   if (length === undefined) throw new ShapeError(`${op}: xs has no arrays to scan over; give the number of steps with { length }`);
-  if (!Number.isInteger(length) || length < 0) throw new ShapeError(`${op}: length must be a non-negative integer, got ${length}`);
+  if (!Number.isInteger(length) || length < 0) throw new ShapeError(`${op}: length must be a non-negative integer, got ${describe(length)}`);
   let yTree: TreeDef | undefined;
   const nK = carryLeaves.length;
   const body: FlatFn = (...ins) => {

@@ -10,9 +10,9 @@ import type { Expr } from "../backend/kernel.js";
 import { getBackend } from "../backend/device.js";
 import type { DType } from "../dtype.js";
 import { storageOf } from "../dtype.js";
-import { BackendError } from "../errors.js";
+import { BackendError, DTypeError } from "../errors.js";
 import type { ParamSchema } from "../static-args.js";
-import { paramsChecker } from "../static-args.js";
+import { describe, paramsChecker } from "../static-args.js";
 import type { MaybeZero, Params, PrimitiveRules, Value } from "../trace/core.js";
 import { bind, Primitive, ShapedArray, UndefinedPrimal, Zero } from "../trace/core.js";
 
@@ -200,6 +200,8 @@ export function onDevice(a: Array, backend: ReturnType<typeof getBackend>): Arra
 
 /** A concrete 0-d constant (weakly typed when it comes from a JS number). */
 export function scalar(value: number, dtype: DType, weakType = false): Array {
+  // a JS number only: an object's valueOf would run inside the typed-array store below
+  if (typeof value !== "number") throw new DTypeError(`expected a JS number for a ${dtype} constant, got ${describe(value)}`);
   const data = new (storageOf(dtype))(1);
   data[0] = value;
   const a = Array.fromTyped(data, [], dtype, weakType);

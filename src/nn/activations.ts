@@ -5,6 +5,7 @@
  * logsumexp, logSigmoid) never exponentiate a large positive number, so
  * inputs of ±1e4 give finite values and finite gradients.
  */
+import { describe, intsArg } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
@@ -32,7 +33,7 @@ export function asFloat(op: string, x: ArrayLike): Value {
 
 /** Validates an axis argument (a user value) against a rank; returns it non-negative. */
 function axisArg(op: string, axis: number, ndim: number): number {
-  if (!Number.isInteger(axis)) throw new ShapeError(`${op}: axis must be an integer, got ${String(axis)}`);
+  if (!Number.isInteger(axis)) throw new ShapeError(`${op}: axis must be an integer, got ${describe(axis)}`);
   return normalizeAxis(op, axis, ndim);
 }
 
@@ -41,9 +42,9 @@ export type Axes = number | readonly number[] | null | undefined;
 
 function axesArg(op: string, axis: Axes, ndim: number): number[] {
   if (axis === null || axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
-  const list = typeof axis === "number" ? [axis] : [...axis];
+  const list = intsArg(op, "axis", axis, true);
   const out = list.map((a) => axisArg(op, a, ndim));
-  if (new Set(out).size !== out.length) throw new ShapeError(`${op}: repeated axis in [${list.join(", ")}]`);
+  if (new Set(out).size !== out.length) throw new ShapeError(`${op}: repeated axis in [${out.join(", ")}]`);
   return out;
 }
 
@@ -329,7 +330,7 @@ export interface OneHotOptions {
 export function oneHot(x: ArrayLike, numClasses: number, { dtype = "float32", axis = -1 }: OneHotOptions = {}): Value {
   const op = "nn.oneHot";
   if (!Number.isInteger(numClasses) || numClasses < 0) {
-    throw new ShapeError(`${op}: numClasses must be a non-negative integer, got ${String(numClasses)}`);
+    throw new ShapeError(`${op}: numClasses must be a non-negative integer, got ${describe(numClasses)}`);
   }
   const d = checkDType(dtype, op);
   const v = toValue(op, x);

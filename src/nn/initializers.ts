@@ -5,6 +5,7 @@
  * JAX does: for a 2-D shape fan_in = shape[0] and fan_out = shape[1]; for
  * more dimensions the leading ones are a receptive field (a convolution kernel).
  */
+import { describe, intsArg } from "../static-args.js";
 import type { DType } from "../dtype.js";
 import { checkDType, isFloat } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
@@ -108,8 +109,8 @@ export function computeFans(shape: readonly number[], { inAxis = -2, outAxis = -
   if (s.length === 1) return [s[0], s[0]];
   if (s.length === 2) return [s[0], s[1]];
   const axes = (a: number | readonly number[]) =>
-    (typeof a === "number" ? [a] : [...a]).map((i) => {
-      if (!Number.isInteger(i) || i < -s.length || i >= s.length) throw new ShapeError(`${op}: axis ${String(i)} is out of range for shape [${s.join(", ")}]`);
+    intsArg(op, "axis", a, true).map((i) => {
+      if (!Number.isInteger(i) || i < -s.length || i >= s.length) throw new ShapeError(`${op}: axis ${describe(i)} is out of range for shape [${s.join(", ")}]`);
       return i < 0 ? i + s.length : i;
     });
   const prod = (ax: number[]) => ax.reduce((p, i) => p * s[i], 1);
@@ -137,7 +138,7 @@ export type VarianceDistribution = "truncatedNormal" | "normal" | "uniform";
  */
 export function varianceScaling(scale: number, mode: FanMode, distribution: VarianceDistribution, fanOptions: FanOptions = {}): Initializer {
   const op = "nn.initializers.varianceScaling";
-  if (!(scale > 0)) throw new ShapeError(`${op}: scale must be positive, got ${String(scale)}`);
+  if (!(scale > 0)) throw new ShapeError(`${op}: scale must be positive, got ${describe(scale)}`);
   if (mode !== "fanIn" && mode !== "fanOut" && mode !== "fanAvg") throw new ShapeError(`${op}: mode must be "fanIn", "fanOut" or "fanAvg"`);
   if (distribution !== "truncatedNormal" && distribution !== "normal" && distribution !== "uniform") {
     throw new ShapeError(`${op}: distribution must be "truncatedNormal", "normal" or "uniform"`);

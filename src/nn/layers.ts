@@ -15,6 +15,7 @@
  * DROPPING a unit (as PyTorch, Keras and Flax do); stax's takes the
  * probability of keeping one.
  */
+import { describe } from "../static-args.js";
 import { ShapeError, UnsupportedError } from "../errors.js";
 import * as np from "../numpy/index.js";
 import * as random from "../random/index.js";
@@ -106,7 +107,7 @@ export interface DenseParams {
  * const y = layer.apply(params, np.ones([4, 5]));                  // shape [4, 3]
  */
 export function Dense(outDim: number, { wInit = glorotNormal(), bInit = normal(), dtype = "float32" }: DenseOptions = {}): Layer<DenseParams> {
-  if (!Number.isInteger(outDim) || outDim < 1) throw new ShapeError(`nn.Dense: the output size must be a positive integer, got ${String(outDim)}`);
+  if (!Number.isInteger(outDim) || outDim < 1) throw new ShapeError(`nn.Dense: the output size must be a positive integer, got ${describe(outDim)}`);
   return {
     init(key, inputShape) {
       const shape = arrayShape("nn.Dense", inputShape);
@@ -228,7 +229,7 @@ export const Flatten: Layer<[]> = {
  * drop.apply([], x, { training: true, key: random.key(0) });       // about half zeros, the rest 2
  */
 export function Dropout(rate: number): Layer<[]> {
-  if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) throw new ShapeError(`nn.Dropout: rate must be a probability in [0, 1], got ${String(rate)}`);
+  if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) throw new ShapeError(`nn.Dropout: rate must be a probability in [0, 1], got ${describe(rate)}`);
   return {
     init: (_key, inputShape) => [inputShape, []],
     apply(_params, x, { key, training = false } = {}) {
@@ -314,7 +315,7 @@ export function parallel(...layers: AnyLayer[]): Layer<unknown[], Value[], Value
  * const net = nn.serial(nn.fanOut(2), nn.parallel(nn.Dense(3), nn.Identity), nn.FanInConcat());
  */
 export function fanOut(n: number): Layer<[], Value, Value[]> {
-  if (!Number.isInteger(n) || n < 1) throw new ShapeError(`nn.fanOut: n must be a positive integer, got ${String(n)}`);
+  if (!Number.isInteger(n) || n < 1) throw new ShapeError(`nn.fanOut: n must be a positive integer, got ${describe(n)}`);
   return {
     init: (_key, inputShape) => [Array.from({ length: n }, () => inputShape), []],
     apply: (_params, x) => Array.from({ length: n }, () => x),
@@ -350,7 +351,7 @@ export function FanInConcat(axis = -1): Layer<[], Value[], Value> {
       if (shapes.length === 0) throw new ShapeError("nn.FanInConcat: needs at least one input");
       const rank = shapes[0].length;
       const a = axis < 0 ? axis + rank : axis;
-      if (!Number.isInteger(a) || a < 0 || a >= rank) throw new ShapeError(`nn.FanInConcat: axis ${String(axis)} is out of range for rank ${rank}`);
+      if (!Number.isInteger(a) || a < 0 || a >= rank) throw new ShapeError(`nn.FanInConcat: axis ${describe(axis)} is out of range for rank ${rank}`);
       const size = shapes.some((s) => s[a] < 0) ? -1 : shapes.reduce((p, s) => p + s[a], 0);
       const out = [...shapes[0]];
       out[a] = size;

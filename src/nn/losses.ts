@@ -4,6 +4,7 @@
  * per-example losses). The ones on logits are computed from `logSoftmax` /
  * `logSigmoid`, so that large logits never overflow.
  */
+import { describe } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import * as np from "../numpy/index.js";
@@ -114,7 +115,7 @@ export interface HuberOptions extends LossOptions {
  */
 export function huber(pred: ArrayLike, target: ArrayLike, { delta = 1, reduction }: HuberOptions = {}): Value {
   const op = "nn.huber";
-  if (!(delta > 0)) throw new ShapeError(`${op}: delta must be positive, got ${String(delta)}`);
+  if (!(delta > 0)) throw new ShapeError(`${op}: delta must be positive, got ${describe(delta)}`);
   const absErr = np.abs(np.subtract(asFloat(op, pred), target));
   const quadratic = np.minimum(absErr, delta);
   const linear = np.subtract(absErr, quadratic);

@@ -70,6 +70,8 @@ function parseNested(op: string, root: readonly ArrayInput[]): Parsed {
   // the shape comes from the first element at each depth
   let probe: unknown = root;
   while (JSArray.isArray(probe) || isTyped(probe)) {
+    // NumPy's limit; past it the list almost surely contains itself
+    if (shape.length === MAX_NDIM) throw new ShapeError(`${op}: nested lists deeper than ${MAX_NDIM} levels (does a list contain itself?)`);
     shape.push((probe as Indexable<unknown>).length);
     if ((probe as Indexable<unknown>).length === 0) break;
     probe = (probe as Indexable<unknown>)[0];
@@ -118,11 +120,15 @@ function parseNested(op: string, root: readonly ArrayInput[]): Parsed {
   return { shape, flat, allBool: allBool && flat.length > 0 };
 }
 
-function containsValue(v: unknown): boolean {
+function containsValue(v: unknown, depth = 0): boolean {
   if (v instanceof ArrayMethods) return true;
-  if (JSArray.isArray(v)) return v.some(containsValue);
+  if (depth > MAX_NDIM) throw new ShapeError(`np.array: nested lists deeper than ${MAX_NDIM} levels (does a list contain itself?)`);
+  if (JSArray.isArray(v)) return v.some((x) => containsValue(x, depth + 1));
   return false;
 }
+
+/** The most axes an array made from nested lists may have (NumPy's limit too). */
+const MAX_NDIM = 64;
 
 /**
  * Creates an array from a number, a boolean, nested JS arrays, a TypedArray,

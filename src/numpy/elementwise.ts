@@ -10,7 +10,7 @@ import * as lax from "../lax/index.js";
 import { fullLike } from "./creation.js";
 import { customJvp } from "../transforms/custom.js";
 import type { ArrayLike, DType, Value } from "./util.js";
-import { asValue, binaryOperands, broadcastForLax, cast, constant, promote, toInexact } from "./util.js";
+import { asValue, binaryOperands, intArg, broadcastForLax, cast, constant, promote, toInexact } from "./util.js";
 
 const noBool = (op: string) => (d: DType) => {
   if (d === "bool") {
@@ -362,7 +362,7 @@ export const fix = trunc;
  */
 export function round(x: ArrayLike, decimals = 0): Value {
   const op = "np.round";
-  if (!Number.isInteger(decimals)) throw new DTypeError(`${op}: decimals must be an integer, got ${decimals}`);
+  intArg(op, "decimals", decimals);
   const v = asValue(x, op);
   if (!isFloat(v.dtype)) {
     if (decimals >= 0) return v;

@@ -3,6 +3,7 @@
  * rules, dot, vdot, inner, outer, tensordot, einsum) on lax.dotGeneral, and
  * norms and pairwise distances.
  */
+import { intsArg } from "../static-args.js";
 import { ShapeError, UnsupportedError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { dotGeneral } from "../lax/dot.js";
@@ -161,7 +162,7 @@ export function tensordot(a: ArrayLike, b: ArrayLike, axes: number | readonly [n
     ax = range(axes, x.ndim - axes);
     ay = range(axes);
   } else if (Array.isArray(axes) && axes.length === 2) {
-    const list = (v: number | readonly number[]) => (typeof v === "number" ? [v] : [...v]);
+    const list = (v: number | readonly number[]) => intsArg(op, "axes", v, true);
     ax = list(axes[0]).map((v) => axesOf(op, v, x.ndim)[0]);
     ay = list(axes[1]).map((v) => axesOf(op, v, y.ndim)[0]);
     if (ax.length !== ay.length) throw new ShapeError(`${op}: got ${ax.length} axes for the first operand and ${ay.length} for the second`);
@@ -343,7 +344,7 @@ export function einsum(spec: string, ...operands: ArrayLike[]): Value {
  */
 export function euclideanNorm(x: ArrayLike, axes: readonly number[], keepdims = false): Value {
   const v = toInexact("np.norm", x);
-  return safeSqrt(sum(lax.square(v), [...axes], { keepdims }));
+  return safeSqrt(sum(lax.square(v), intsArg("np.norm", "axes", axes, true), { keepdims }));
 }
 
 export type NormOrder = number | "fro" | "nuc";
@@ -369,7 +370,7 @@ export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | reado
     if (v.ndim !== 1 && v.ndim !== 2) throw new ShapeError(`${op}: an ord needs a 1-D or 2-D array or explicit axes, got shape ${fmtShape(v.shape)}`);
     axes = range(v.ndim);
   } else {
-    axes = (typeof axis === "number" ? [axis] : [...axis]).map((a) => axesOf(op, a, v.ndim)[0]);
+    axes = intsArg(op, "axis", axis, true).map((a) => axesOf(op, a, v.ndim)[0]);
     if (new Set(axes).size !== axes.length) throw new ShapeError(`${op}: repeated axis ${JSON.stringify(axis)}`);
   }
   const finish = (r: Value) => (keepdims ? r : npReshape(r, v.shape.filter((_, i) => !axes.includes(i))));
@@ -395,7 +396,7 @@ export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | reado
       return finish((ord === Infinity ? max : min)(rowSums, r, { keepdims: true }));
     }
     if (ord === 2 || ord === -2 || ord === "nuc") {
-      throw new UnsupportedError(`${op}: matrix norm ord=${String(ord)} needs singular values, which jaxon does not compute; use "fro", 1 or Infinity`);
+      throw new UnsupportedError(`${op}: matrix norm ord=${describe(ord)} needs singular values, which jaxon does not compute; use "fro", 1 or Infinity`);
     }
     throw new ShapeError(`${op}: invalid order ${describe(ord)} for a matrix norm; use "fro", 1, -1, Infinity or -Infinity`);
   }

@@ -9,7 +9,7 @@ import { ShapeError, UnsupportedError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { fmtShape, sizeOf } from "../shape.js";
 import type { ArrayLike, Value } from "./util.js";
-import { intsArg } from "../static-args.js";
+import { intsArg, listArg } from "../static-args.js";
 import { asValue, axesOf, axisOf, broadcastAll, broadcastValue, cast, constant, describe, intArg, isValue, promote, range, shapeArg, takeStatic } from "./util.js";
 
 // ---- reshaping ------------------------------------------------------------------------
@@ -90,8 +90,8 @@ export const permuteDims = transpose;
 export function moveaxis(x: ArrayLike, source: number | readonly number[], destination: number | readonly number[]): Value {
   const op = "np.moveaxis";
   const v = asValue(x, op);
-  const src = (typeof source === "number" ? [source] : [...source]).map((a) => axisOf(op, a, v.ndim));
-  const dst = (typeof destination === "number" ? [destination] : [...destination]).map((a) => axisOf(op, a, v.ndim));
+  const src = intsArg(op, "source", source, true).map((a) => axisOf(op, a, v.ndim));
+  const dst = intsArg(op, "destination", destination, true).map((a) => axisOf(op, a, v.ndim));
   if (src.length !== dst.length) throw new ShapeError(`${op}: source and destination need the same number of axes, got ${src.length} and ${dst.length}`);
   if (new Set(src).size !== src.length || new Set(dst).size !== dst.length) throw new ShapeError(`${op}: repeated axis in source or destination`);
   const perm = range(v.ndim).filter((i) => !src.includes(i));
@@ -122,7 +122,7 @@ export function swapaxes(x: ArrayLike, axis1: number, axis2: number): Value {
 export function expandDims(x: ArrayLike, axis: number | readonly number[]): Value {
   const op = "np.expandDims";
   const v = asValue(x, op);
-  const list = typeof axis === "number" ? [axis] : [...axis];
+  const list = intsArg(op, "axis", axis, true);
   const axes = axesOf(op, list, v.ndim + list.length);
   return lax.expandDims(v, axes);
 }
@@ -253,7 +253,7 @@ export function stack(xs: readonly ArrayLike[], axis = 0): Value {
  * @example np.hstack([np.ones([2]), np.zeros([3])]); // shape [5]
  */
 export function hstack(xs: readonly ArrayLike[]): Value {
-  const vs = xs.map(atleast1d);
+  const vs = listArg<ArrayLike>("np.hstack", "xs", xs).map(atleast1d);
   return concatenate(vs, vs[0]?.ndim === 1 ? 0 : 1);
 }
 
@@ -262,7 +262,7 @@ export function hstack(xs: readonly ArrayLike[]): Value {
  * @example np.vstack([np.ones([3]), np.zeros([3])]); // shape [2, 3]
  */
 export function vstack(xs: readonly ArrayLike[]): Value {
-  return concatenate(xs.map(atleast2d), 0);
+  return concatenate(listArg<ArrayLike>("np.vstack", "xs", xs).map(atleast2d), 0);
 }
 
 /**
@@ -270,7 +270,7 @@ export function vstack(xs: readonly ArrayLike[]): Value {
  * @example np.dstack([np.ones([2]), np.zeros([2])]); // shape [1, 2, 2]
  */
 export function dstack(xs: readonly ArrayLike[]): Value {
-  return concatenate(xs.map(atleast3d), 2);
+  return concatenate(listArg<ArrayLike>("np.dstack", "xs", xs).map(atleast3d), 2);
 }
 
 /**
@@ -279,7 +279,7 @@ export function dstack(xs: readonly ArrayLike[]): Value {
  */
 export function columnStack(xs: readonly ArrayLike[]): Value {
   return concatenate(
-    xs.map((x) => {
+    listArg<ArrayLike>("np.columnStack", "xs", xs).map((x) => {
       const v = asValue(x, "np.columnStack");
       return v.ndim < 2 ? lax.reshape(v, [v.size, 1]) : v;
     }),
@@ -387,6 +387,7 @@ export function repeat(x: ArrayLike, repeats: number | readonly number[], axis?:
   }
   const a = axisOf(op, axis, v.ndim);
   const n = v.shape[a];
+  if (typeof repeats !== "number") repeats = intsArg(op, "repeats", repeats);
   if (typeof repeats === "number") {
     const r = intArg(op, "repeats", repeats);
     if (r < 0) throw new ShapeError(`${op}: repeats must be non-negative, got ${r}`);
@@ -440,7 +441,7 @@ export function roll(x: ArrayLike, shift: number | readonly number[], axis?: num
     if (typeof shift !== "number") throw new ShapeError(`${op}: a list of shifts needs a list of axes`);
     return lax.reshape(roll(lax.reshape(v, [v.size]), shift, 0), v.shape);
   }
-  const axes = (typeof axis === "number" ? [axis] : [...axis]).map((a) => axisOf(op, a, v.ndim));
+  const axes = intsArg(op, "axis", axis, true).map((a) => axisOf(op, a, v.ndim));
   const shifts = typeof shift === "number" ? axes.map(() => shift) : [...shift];
   if (shifts.length !== axes.length) throw new ShapeError(`${op}: got ${shifts.length} shifts for ${axes.length} axes`);
   let out = v;

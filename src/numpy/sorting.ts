@@ -5,7 +5,7 @@ import { ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { argsort as laxArgsort, sort as laxSort } from "../lax/sort.js";
 import type { ArrayLike, Value } from "./util.js";
-import { asValue, axisOf } from "./util.js";
+import { asValue, axisOf, describe } from "./util.js";
 
 export interface SortOptions {
   /** Largest first (default false). Equal elements keep their order in argsort. */
@@ -15,7 +15,7 @@ export interface SortOptions {
 function prepare(op: string, x: ArrayLike, axis: number | null): [Value, number] {
   let v = asValue(x, op);
   if (axis === null) return [lax.reshape(v, [v.size]), 0];
-  if (v.ndim === 0) throw new ShapeError(`${op}: cannot sort a 0-d array along axis ${axis}; pass axis null to sort it as a 1-element array`);
+  if (v.ndim === 0) throw new ShapeError(`${op}: cannot sort a 0-d array along axis ${describe(axis)}; pass axis null to sort it as a 1-element array`);
   v = v as Value;
   return [v, axisOf(op, axis, v.ndim)];
 }

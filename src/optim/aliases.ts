@@ -3,6 +3,7 @@
  * builds it (so the states have optax's layout: a list with one state per
  * link of the chain). Every learning rate may be a number or a schedule.
  */
+import { optionsArg } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
 import type { ScalarOrSchedule } from "./schedules.js";
 import type {
@@ -29,7 +30,8 @@ export interface SgdOptions {
  * const [updates, next] = opt.update({ w: np.array([1, 1]) }, state);
  * const newParams = optim.applyUpdates(params, updates); // { w: [0.9, 1.9] }
  */
-export function sgd(learningRate: ScalarOrSchedule, { momentum, nesterov = false }: SgdOptions = {}): GradientTransformation<[TraceState | EmptyState, LrState]> {
+export function sgd(learningRate: ScalarOrSchedule, options: SgdOptions = {}): GradientTransformation<[TraceState | EmptyState, LrState]> {
+  const { momentum, nesterov = false } = optionsArg("optim.sgd", options);
   return chain(momentum !== undefined ? trace({ decay: momentum, nesterov }) : identity(), scaleByLearningRate(learningRate));
 }
 
@@ -72,7 +74,8 @@ export interface AdamWOptions extends AdamOptions {
  * const params = { w: np.ones([3]) };
  * const [updates] = opt.update({ w: np.ones([3]) }, opt.init(params), params);
  */
-export function adamw(learningRate: ScalarOrSchedule, { weightDecay = 1e-4, mask, ...adamOptions }: AdamWOptions = {}): GradientTransformation<[ScaleByAdamState, EmptyState, LrState]> {
+export function adamw(learningRate: ScalarOrSchedule, options: AdamWOptions = {}): GradientTransformation<[ScaleByAdamState, EmptyState, LrState]> {
+  const { weightDecay = 1e-4, mask, ...adamOptions } = optionsArg("optim.adamw", options);
   return chain(scaleByAdam(adamOptions), addDecayedWeights(weightDecay, { mask }), scaleByLearningRate(learningRate));
 }
 
@@ -99,8 +102,9 @@ export interface RmspropOptions {
  */
 export function rmsprop(
   learningRate: ScalarOrSchedule,
-  { decay = 0.9, eps = 1e-8, initialScale = 0, centered = false, momentum, nesterov = false }: RmspropOptions = {},
+  options: RmspropOptions = {},
 ): GradientTransformation<[ScaleByRmsState | ScaleByStddevState, LrState, TraceState | EmptyState]> {
+  const { decay = 0.9, eps = 1e-8, initialScale = 0, centered = false, momentum, nesterov = false } = optionsArg("optim.rmsprop", options);
   return chain(
     centered ? scaleByStddev({ decay, eps, initialScale }) : scaleByRms({ decay, eps, initialScale }),
     scaleByLearningRate(learningRate),

@@ -5,6 +5,7 @@
  * written in np ops, so it works on a traced count; it also takes a plain
  * JS number, for looking at its values.
  */
+import { describe, functionArg, listArg, optionsArg } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import { ShapeError } from "../errors.js";
@@ -24,7 +25,7 @@ function countOf(count: ArrayLike): Value {
 }
 
 function finite(op: string, what: string, v: number) {
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new ShapeError(`${op}: ${what} must be a finite number, got ${String(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new ShapeError(`${op}: ${what} must be a finite number, got ${describe(v)}`);
 }
 
 /**
@@ -56,11 +57,12 @@ export interface ExponentialDecayOptions {
  */
 export function exponentialDecay(initValue: number, transitionSteps: number, decayRate: number, options: ExponentialDecayOptions = {}): Schedule {
   const op = "optim.exponentialDecay";
-  const { transitionBegin = 0, staircase = false, endValue } = options;
+  const { transitionBegin = 0, staircase = false, endValue } = optionsArg(op, options);
   finite(op, "initValue", initValue);
   finite(op, "decayRate", decayRate);
+  finite(op, "transitionSteps", transitionSteps);
   if (!(transitionSteps > 0) || decayRate === 0) return constantSchedule(initValue);
-  if (!Number.isInteger(transitionBegin) || transitionBegin < 0) throw new ShapeError(`${op}: transitionBegin must be a non-negative integer, got ${String(transitionBegin)}`);
+  if (!Number.isInteger(transitionBegin) || transitionBegin < 0) throw new ShapeError(`${op}: transitionBegin must be a non-negative integer, got ${describe(transitionBegin)}`);
   return (count) => {
     const decreased = np.subtract(countOf(count), transitionBegin);
     let p = np.divide(decreased, transitionSteps);
@@ -83,7 +85,7 @@ export function exponentialDecay(initValue: number, transitionSteps: number, dec
 export function cosineDecaySchedule(initValue: number, decaySteps: number, alpha = 0, exponent = 1): Schedule {
   const op = "optim.cosineDecaySchedule";
   finite(op, "initValue", initValue);
-  if (!(decaySteps > 0)) throw new ShapeError(`${op}: decaySteps must be positive, got ${String(decaySteps)}`);
+  if (!(decaySteps > 0)) throw new ShapeError(`${op}: decaySteps must be positive, got ${describe(decaySteps)}`);
   return (count) => {
     const t = np.minimum(countOf(count), decaySteps);
     const cosine = np.multiply(0.5, np.add(1, np.cos(np.divide(np.multiply(t, Math.PI), decaySteps))));
@@ -102,6 +104,9 @@ export function polynomialSchedule(initValue: number, endValue: number, power: n
   const op = "optim.polynomialSchedule";
   finite(op, "initValue", initValue);
   finite(op, "endValue", endValue);
+  finite(op, "power", power);
+  finite(op, "transitionSteps", transitionSteps);
+  finite(op, "transitionBegin", transitionBegin);
   if (!(transitionSteps > 0)) return constantSchedule(initValue);
   return (count) => {
     const t = np.clip(np.subtract(countOf(count), transitionBegin), 0, transitionSteps);
@@ -131,6 +136,9 @@ export function linearSchedule(initValue: number, endValue: number, transitionSt
  */
 export function joinSchedules(schedules: readonly Schedule[], boundaries: readonly number[]): Schedule {
   const op = "optim.joinSchedules";
+  schedules = listArg<Schedule>(op, "schedules", schedules);
+  boundaries = listArg<number>(op, "boundaries", boundaries);
+  schedules.forEach((f, i) => functionArg(op, `schedules[${i}]`, f));
   if (schedules.length === 0) throw new ShapeError(`${op}: needs at least one schedule`);
   if (boundaries.length !== schedules.length - 1) throw new ShapeError(`${op}: ${schedules.length} schedules need ${schedules.length - 1} boundaries, got ${boundaries.length}`);
   boundaries.forEach((b) => finite(op, "a boundary", b));
@@ -155,6 +163,8 @@ export function joinSchedules(schedules: readonly Schedule[], boundaries: readon
  * lr(110); // 0
  */
 export function warmupCosineDecaySchedule(initValue: number, peakValue: number, warmupSteps: number, decaySteps: number, endValue = 0, exponent = 1): Schedule {
+  const op = "optim.warmupCosineDecaySchedule";
+  for (const [what, v] of Object.entries({ initValue, peakValue, warmupSteps, decaySteps, endValue, exponent })) finite(op, what, v);
   const alpha = peakValue === 0 ? 0 : endValue / peakValue;
   return joinSchedules(
     [linearSchedule(initValue, peakValue, warmupSteps), cosineDecaySchedule(peakValue, decaySteps - warmupSteps, alpha, exponent)],

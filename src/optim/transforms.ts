@@ -5,6 +5,8 @@
  * int32 0-d array), so a whole training step, optimizer included, can be
  * jitted and vmapped. Optimizers (`adam`, `sgd`, ...) are chains of these.
  */
+import { optionsArg } from "../static-args.js";
+import { describe } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import { ShapeError, UnsupportedError } from "../errors.js";
@@ -78,7 +80,7 @@ function biasCorrection(moments: unknown, decay: number, count: Value): unknown 
 }
 
 function checkNumber(op: string, what: string, v: unknown, lo = -Infinity) {
-  if (typeof v !== "number" || !Number.isFinite(v) || v < lo) throw new ShapeError(`${op}: ${what} must be a finite number${lo > -Infinity ? ` ≥ ${lo}` : ""}, got ${String(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v) || v < lo) throw new ShapeError(`${op}: ${what} must be a finite number${lo > -Infinity ? ` ≥ ${lo}` : ""}, got ${describe(v)}`);
 }
 
 // ---- combinators ---------------------------------------------------------------------------
@@ -165,7 +167,8 @@ export interface ScaleByLearningRateOptions {
  * @example
  * const t = optim.scaleByLearningRate(0.1); // updates * -0.1
  */
-export function scaleByLearningRate(learningRate: ScalarOrSchedule, { flipSign = true }: ScaleByLearningRateOptions = {}): GradientTransformation<EmptyState | ScaleByScheduleState> {
+export function scaleByLearningRate(learningRate: ScalarOrSchedule, options: ScaleByLearningRateOptions = {}): GradientTransformation<EmptyState | ScaleByScheduleState> {
+  const { flipSign = true } = optionsArg("optim.scaleByLearningRate", options);
   const m = flipSign ? -1 : 1;
   if (typeof learningRate === "function") return scaleBySchedule((count) => np.multiply(m, learningRate(count)));
   if (typeof learningRate === "number") return scale(m * learningRate);
@@ -192,7 +195,8 @@ export interface TraceOptions {
  * @example
  * const t = optim.trace({ decay: 0.9, nesterov: true });
  */
-export function trace({ decay = 0.9, nesterov = false }: TraceOptions = {}): GradientTransformation<TraceState> {
+export function trace(options: TraceOptions = {}): GradientTransformation<TraceState> {
+  const { decay = 0.9, nesterov = false } = optionsArg("optim.trace", options);
   checkNumber("optim.trace", "decay", decay);
   return {
     init: (params) => ({ trace: zerosLikeTree(params) }),
@@ -230,7 +234,8 @@ export interface ScaleByAdamOptions {
  * @example
  * const opt = optim.chain(optim.scaleByAdam({ b1: 0.8 }), optim.scale(-1e-3));
  */
-export function scaleByAdam({ b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 }: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
+export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = optionsArg("optim.scaleByAdam", options);
   const op = "optim.scaleByAdam";
   checkNumber(op, "b1", b1, 0);
   checkNumber(op, "b2", b2, 0);
@@ -269,7 +274,8 @@ export interface ScaleByRmsOptions {
  * @example
  * const t = optim.scaleByRms({ decay: 0.99 });
  */
-export function scaleByRms({ decay = 0.9, eps = 1e-8, initialScale = 0 }: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> {
+export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> {
+  const { decay = 0.9, eps = 1e-8, initialScale = 0 } = optionsArg("optim.scaleByRms", options);
   return {
     init: (params) => ({ nu: treeMap((p: unknown) => np.fullLike(leaf(p), initialScale), params) }),
     update(updates, state) {
@@ -291,7 +297,8 @@ export interface ScaleByStddevState {
  * @example
  * const t = optim.scaleByStddev({ decay: 0.9 });
  */
-export function scaleByStddev({ decay = 0.9, eps = 1e-8, initialScale = 0 }: ScaleByRmsOptions = {}): GradientTransformation<ScaleByStddevState> {
+export function scaleByStddev(options: ScaleByRmsOptions = {}): GradientTransformation<ScaleByStddevState> {
+  const { decay = 0.9, eps = 1e-8, initialScale = 0 } = optionsArg("optim.scaleByStddev", options);
   return {
     init: (params) => ({ mu: zerosLikeTree(params), nu: treeMap((p: unknown) => np.fullLike(leaf(p), initialScale), params) }),
     update(updates, state) {
@@ -320,7 +327,8 @@ export interface ScaleByRssOptions {
  * @example
  * const t = optim.scaleByRss({ initialAccumulatorValue: 0.1 });
  */
-export function scaleByRss({ initialAccumulatorValue = 0.1, eps = 1e-7 }: ScaleByRssOptions = {}): GradientTransformation<ScaleByRssState> {
+export function scaleByRss(options: ScaleByRssOptions = {}): GradientTransformation<ScaleByRssState> {
+  const { initialAccumulatorValue = 0.1, eps = 1e-7 } = optionsArg("optim.scaleByRss", options);
   return {
     init: (params) => ({ sumOfSquares: treeMap((p: unknown) => np.fullLike(leaf(p), initialAccumulatorValue), params) }),
     update(updates, state) {
@@ -350,7 +358,8 @@ export interface AddDecayedWeightsOptions {
  * @example
  * const opt = optim.chain(optim.addDecayedWeights(1e-4), optim.scale(-0.1));
  */
-export function addDecayedWeights(weightDecay: ArrayLike = 0, { mask }: AddDecayedWeightsOptions = {}): GradientTransformation<EmptyState> {
+export function addDecayedWeights(weightDecay: ArrayLike = 0, options: AddDecayedWeightsOptions = {}): GradientTransformation<EmptyState> {
+  const { mask } = optionsArg("optim.addDecayedWeights", options);
   if (typeof weightDecay === "number") checkNumber("optim.addDecayedWeights", "weightDecay", weightDecay);
   return {
     init: () => ({}),

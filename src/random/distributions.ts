@@ -8,6 +8,7 @@
  * `a * b + c` into an FMA (uniform on other ranges, normal's erfinv) or
  * has its own log, some samples differ in the last bit or two.
  */
+import { describe } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
@@ -187,7 +188,7 @@ const INT_RANGE: Record<string, [number, number]> = { int32: [-2147483648, 21474
 function intBound(op: string, what: string, x: ArrayLike, dtype: DType, shape: readonly number[]): [Value, Value | boolean] {
   const [lo, hi] = INT_RANGE[dtype];
   if (typeof x === "number") {
-    if (!Number.isFinite(x)) throw new DTypeError(`${op}: ${what} must be a finite number, got ${x}`);
+    if (!Number.isFinite(x)) throw new DTypeError(`${op}: ${what} must be a finite number, got ${describe(x)}`);
     const n = Math.trunc(x);
     return [scalar(Math.min(Math.max(n, lo), hi), dtype), n > hi];
   }
@@ -267,7 +268,7 @@ export function permutation(key: Key, x: number | Value, { axis = 0, independent
   const op = "random.permutation";
   checkKey(op, key);
   if (typeof x === "number") {
-    if (!Number.isInteger(x) || x < 0) throw new ShapeError(`${op}: n must be a non-negative integer, got ${x}`);
+    if (!Number.isInteger(x) || x < 0) throw new ShapeError(`${op}: n must be a non-negative integer, got ${describe(x)}`);
     return shuffle(key, iota("int32", x), 0);
   }
   const v = asArg(op, "x", x);
@@ -334,7 +335,7 @@ export function choice(key: Key, a: number | Value, { shape = [], replace = true
   let arr: Value | null = null;
   let ax = 0;
   if (typeof a === "number") {
-    if (!Number.isInteger(a) || a < 0) throw new ShapeError(`${op}: a must be a non-negative integer or an array, got ${a}`);
+    if (!Number.isInteger(a) || a < 0) throw new ShapeError(`${op}: a must be a non-negative integer or an array, got ${describe(a)}`);
     n = a;
   } else {
     arr = asArg(op, "a", a);

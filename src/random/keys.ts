@@ -14,6 +14,7 @@ import { ArrayMethods } from "../array-methods.js";
 import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import { concatenate, convert, iota, reshape, scalar, slice, threefry2x32, xor } from "../lax/index.js";
 import { checkShape, fmtShape, sizeOf } from "../shape.js";
+import { describe, sizeArg } from "../static-args.js";
 import type { Value } from "../trace/core.js";
 
 /** A raw PRNG key: a uint32 array of shape [2] (JAX's `PRNGKey` format). */
@@ -78,7 +79,7 @@ function stackWords(a: Value, b: Value): Value {
 
 /** A JS integer as a uint32 word, wrapping as NumPy's uint32 conversion does for 32-bit values. */
 function wordOf(op: string, what: string, n: number): number {
-  if (!Number.isSafeInteger(n)) throw new DTypeError(`${op}: ${what} must be an integer, got ${n}`);
+  if (!Number.isSafeInteger(n)) throw new DTypeError(`${op}: ${what} must be an integer, got ${describe(n)}`);
   return ((n % TWO_32) + TWO_32) % TWO_32;
 }
 
@@ -125,7 +126,7 @@ export function splitArray(key: Key, num: ShapeLike = 2): Value {
  * const [k1, k2] = random.split(random.key(0));
  */
 export function split(key: Key, num = 2): Key[] {
-  if (!Number.isInteger(num) || num < 0) throw new ShapeError(`random.split: num must be a non-negative integer, got ${num}`);
+  sizeArg("random.split", "num", num);
   const keys = splitArray(key, [num]);
   return Array.from({ length: num }, (_, i) => reshape(slice(keys, [i, 0], [i + 1, 2]), [2]));
 }

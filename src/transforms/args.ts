@@ -1,4 +1,5 @@
 /** Turning user arguments (pytrees of arrays and numbers) into the flat values transformations work on. */
+import { intsArg } from "../static-args.js";
 import { ArrayMethods } from "../array-methods.js";
 import { isFloat } from "../dtype.js";
 import { DTypeError, UnsupportedError } from "../errors.js";
@@ -29,7 +30,7 @@ export function rebuild<T = unknown>(tree: TreeDef, leaves: readonly unknown[]):
 }
 
 export function normalizeArgnums(op: string, argnums: number | readonly number[] | undefined, nargs: number): number[] {
-  const list = argnums === undefined ? [0] : typeof argnums === "number" ? [argnums] : [...argnums];
+  const list = argnums === undefined ? [0] : intsArg(op, "argnums", argnums, true);
   return list.map((a) => {
     if (!Number.isInteger(a) || a < -nargs || a >= nargs) {
       throw new UnsupportedError(`${op}: argnums ${a} is out of range for a call with ${nargs} argument${nargs === 1 ? "" : "s"}`);
