@@ -12,8 +12,11 @@ import { memoryStats as cpuMemoryStats } from "./backend/cpu/memory.js";
 import { cpuCompileCount } from "./backend/cpu/codegen.js";
 import { wasmCompileCount } from "./backend/cpu/wasm/index.js";
 import { jitStats } from "./transforms/jit.js";
-import { BackendError } from "./errors.js";
+import { ArgumentError, BackendError } from "./errors.js";
 import type { Value } from "./trace/core.js";
+import { Tracer } from "./trace/core.js";
+import { flatten, treeMap, unflatten } from "./trace/pytree.js";
+import { allocate } from "./dtype.js";
 
 let current: DeviceName = "cpu";
 const available = new Set<DeviceName>(["cpu"]);
@@ -76,44 +79,72 @@ export function defaultDevice(name?: DeviceName): DeviceName {
 }
 
 /**
- * Copies an array to a device (a no-op when it is already there) and commits
- * it there, as JAX's `device_put`: computations on it run on that device, and
- * uncommitted arrays (made by creation functions, or constants) follow it.
- * From a GPU to the CPU the copy has to wait for the GPU — use
+ * Puts every array of a pytree on a device, as JAX's `device_put`. With a
+ * device: each array is copied there (a no-op where it already is) and
+ * committed, so computations on it run there and uncommitted arrays follow
+ * it. Without one: arrays stay where they are, uncommitted, and JS numbers
+ * and booleans become arrays on the default device (weakly typed numbers, as
+ * JAX's). From a GPU to the CPU the copy has to wait for the GPU — use
  * `devicePutAsync` — unless the array was made from host values and is small
  * (jaxon keeps those values).
  * @example
  * const y = devicePut(np.ones([3]), "cpu");
+ * const params = devicePut({ w: np.zeros([2]), b: 0 }); // b becomes an array
  */
-export function devicePut(x: Value, device: DeviceName): Array {
-  if (!(x instanceof Array)) throw new BackendError("devicePut: needs a concrete array, not a traced value");
-  if (x.device === device) return commit(x);
-  if (!available.has(device)) throw new BackendError(`devicePut: the ${device} device is not available; call init() and check what it returns`);
-  const values = x.backend.syncReadable ? x.dataSync() : x.hostData;
-  if (!values) {
-    throw new BackendError(`devicePut: copying from ${x.device} to ${device} waits for the GPU; use \`await devicePutAsync(x, "${device}")\``);
-  }
-  const target = getBackend(device);
-  return commit(new Array(x.aval, target.upload(values, x.dtype), target));
+export function devicePut(x: Value | number | boolean, device?: DeviceName): Array;
+export function devicePut<T>(x: T, device?: DeviceName): T;
+export function devicePut(x: unknown, device?: DeviceName): unknown {
+  const target = targetDevice("devicePut", device);
+  return treeMap((leaf: unknown) => putLeaf("devicePut", leaf, target, (a) => {
+    const values = a.backend.syncReadable ? a.dataSync() : a.hostData;
+    if (!values) {
+      throw new BackendError(`devicePut: copying from ${a.device} to ${target} waits for the GPU; use \`await devicePutAsync(x, "${target}")\``);
+    }
+    return values;
+  }), x);
 }
+
+/**
+ * As `devicePut`, waiting for the GPU when data comes from one.
+ * @example
+ * const y = await devicePutAsync(np.ones([3]), "cpu");
+ */
+export async function devicePutAsync(x: Value | number | boolean, device?: DeviceName): Promise<Array>;
+export async function devicePutAsync<T>(x: T, device?: DeviceName): Promise<T>;
+export async function devicePutAsync(x: unknown, device?: DeviceName): Promise<unknown> {
+  const target = targetDevice("devicePutAsync", device);
+  const [leaves, def] = flatten(x);
+  // read every leaf that must move first, then place them all
+  const values = await Promise.all(leaves.map((l) => (l instanceof Array && device !== undefined && l.device !== target ? l.data() : undefined)));
+  return unflatten(def, leaves.map((l, i) => putLeaf("devicePutAsync", l, target, () => values[i]!, device === undefined)));
+}
+
+function targetDevice(op: string, device: DeviceName | undefined): DeviceName {
+  if (device === undefined) return current;
+  if (!available.has(device)) throw new BackendError(`${op}: the ${describe(device)} device is not available; call init() and check what it returns`);
+  return device;
+}
+
+/** One leaf of devicePut: an array moved and committed (or left alone without a device), a JS number made an array. */
+function putLeaf(op: string, leaf: unknown, target: DeviceName, values: (a: Array) => ArrayLikeData, noDevice = false): unknown {
+  if (typeof leaf === "number" || typeof leaf === "boolean") {
+    const dtype = typeof leaf === "boolean" ? "bool" : Number.isInteger(leaf) ? "int32" : "float32";
+    const data = allocate(dtype, 1);
+    data[0] = typeof leaf === "boolean" ? (leaf ? 1 : 0) : leaf;
+    return Array.fromTyped(data, [], dtype, typeof leaf === "number", getBackend(target));
+  }
+  if (leaf instanceof Tracer) throw new BackendError(`${op}: needs concrete arrays, not a traced value (${leaf.aval}); place arrays before the transformation`);
+  if (!(leaf instanceof Array)) throw new ArgumentError(`${op}: a leaf of the tree is ${describe(leaf)}; only arrays, numbers and booleans can be put on a device`);
+  if (noDevice || leaf.device === target) return noDevice ? leaf : commit(leaf);
+  const backend = getBackend(target);
+  return commit(new Array(leaf.aval, backend.upload(values(leaf), leaf.dtype), backend));
+}
+type ArrayLikeData = ReturnType<Array["dataSync"]>;
 
 /** devicePut's result is committed to its device: computations on it stay there, and uncommitted arrays follow it. */
 function commit(x: Array): Array {
   x.committed = true;
   return x;
-}
-
-/**
- * Copies an array to a device, waiting for the GPU when the data comes from one.
- * @example
- * const y = await devicePutAsync(np.ones([3]), "cpu");
- */
-export async function devicePutAsync(x: Value, device: DeviceName): Promise<Array> {
-  if (!(x instanceof Array)) throw new BackendError("devicePutAsync: needs a concrete array, not a traced value");
-  if (x.device === device) return commit(x);
-  if (!available.has(device)) throw new BackendError(`devicePutAsync: the ${describe(device)} device is not available; call init() and check what it returns`);
-  const target = getBackend(device);
-  return commit(new Array(x.aval, target.upload(await x.data(), x.dtype), target));
 }
 
 /**

@@ -493,7 +493,8 @@ export const whileP = definePrimitive<WhileParams>("while", {
       const pred = runCompiled(p.cond, [...cc, ...carry]);
       temps.own(pred);
       if (!pred[0].backend.syncReadable) {
-        throw new BackendError(
+        // not a device failure: something jaxon does not do there (yet)
+        throw new UnsupportedError(
           `lax.whileLoop: the ${pred[0].backend.name} device cannot hand the loop condition to the host synchronously; ` +
             `use lax.foriLoop or lax.scan with a static trip count (they run on the device), or run the loop on the cpu with devicePut`,
         );

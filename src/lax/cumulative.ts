@@ -117,9 +117,10 @@ export const cummax = cumulative(cummaxP);
  */
 export const cummin = cumulative(cumminP);
 
-/** Π_{j≠i} x_j along `axis`, exact when some x_j are zero (prefix × suffix products).
- * @example
- * lax.cumulativeExclusiveProducts(np.array([2, 0, 3]), 0); // [0, 6, 0]
+/**
+ * Π_{j≠i} x_j along `axis`, exact when some x_j are zero (prefix × suffix
+ * products): for [2, 0, 3], [0, 6, 0]. Internal (reduce_prod's gradient), not
+ * part of the public lax namespace.
  */
 export function cumulativeExclusiveProducts(x: Value, axis: number): Value {
   const before = shiftRight(cumprod(x, axis), axis, 1, 1);
