@@ -280,17 +280,15 @@ export function arange(...args: (number | DTypeOption)[]): Value {
   const dtype = options.dtype !== undefined ? checkDType(options.dtype, op) : nums.every(Number.isInteger) ? "int32" : "float32";
   const n = Math.max(0, Math.ceil((stop - start) / step));
   if (n > MAX_ELEMENTS) throw new ShapeError(`${op}: (${start}, ${stop}, ${step}) has ${n} elements, more than jaxon's limit of 2^40 for one array`);
-  if (isInt(dtype) || dtype === "bool") {
-    // integers on the device: an iota kernel, scaled and shifted in the integer dtype (no host array at all)
-    const i = lax.iota(dtype === "bool" ? "int32" : dtype, [n]);
-    const v = step === 1 && start === 0 ? i : lax.add(lax.mul(i, lax.scalar(step, i.dtype)), lax.scalar(start, i.dtype));
-    return dtype === "bool" ? lax.ne(v, lax.scalar(0, "int32")) : v;
+  // as jnp.arange, on the device: start + step·iota in the dtype (float16 works in float32)
+  if (dtype === "bool") return lax.ne(arange(start, stop, step, { dtype: "int32" }), lax.scalar(0, "int32"));
+  if (nums.length < 3) {
+    const i = lax.iota(dtype, [n]);
+    return start === 0 ? i : lax.add(lax.scalar(start, dtype), i);
   }
-  // floats as NumPy (and so jnp.arange) computes them: start + i·step in float64, then stored in the dtype;
-  // written straight into the result's own buffer
-  const data = allocate(dtype, n);
-  for (let i = 0; i < n; i++) data[i] = start + i * step;
-  return JArray.fromTyped(data, [n], dtype);
+  const working: DType = dtype === "float16" ? "float32" : dtype;
+  const out = lax.add(lax.scalar(start, working), lax.mul(lax.scalar(step, working), lax.iota(working, [n])));
+  return working === dtype ? out : lax.convert(out, dtype);
 }
 
 export interface LinspaceOptions extends DTypeOption {
@@ -372,7 +370,7 @@ function diagonalMask(op: string, n: number, m: number, k: number, compare: (a: 
   const shape = shapeArg(op, [n, m]);
   const rows = lax.iota("int32", shape, 0);
   // k beyond int32 puts the whole diagonal outside the array: clamp it to a value that does the same
-  const shift = Math.max(-(m + 1), Math.min(n + m + 1, k));
+  const shift = Math.max(-n, Math.min(m, k));
   const mask = compare(shift === 0 ? rows : lax.add(rows, lax.scalar(shift, "int32")), lax.iota("int32", shape, 1));
   return dtype === "bool" ? mask : lax.convert(mask, dtype);
 }
