@@ -3,7 +3,7 @@
  * arrays between them. The CPU backend is always there; WebGPU joins when
  * `init()` finds an adapter.
  */
-import { describe } from "./static-args.js";
+import { describe, optionsArg } from "./static-args.js";
 import { Array } from "./array.js";
 import type { DeviceName } from "./backend/device.js";
 import { getBackend, registerBackend, setDefaultBackend } from "./backend/device.js";
@@ -39,6 +39,7 @@ export interface InitOptions {
  * const devices = await init({ quiet: true, cpuOnly: true }); // ["cpu"]
  */
 export async function init(options: InitOptions = {}): Promise<DeviceName[]> {
+  options = optionsArg("init", options);
   if (options.cpuOnly && !probed) return ["cpu"];
   probed ??= (async () => {
     const { probeWebGPU } = await import("./backend/webgpu/adapter.js");

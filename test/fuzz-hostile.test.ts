@@ -82,6 +82,25 @@ for (const [ns, mod] of Object.entries(namespaces)) {
   }
 }
 
+/**
+ * Array methods too, called on a valid array (x.reshape(evil), x.get(evil),
+ * x.at(evil).set(…)): `at` returns an updater whose methods are called in turn.
+ */
+const methodNames = Object.getOwnPropertyNames(Object.getPrototypeOf(Object.getPrototypeOf(np.ones([1])))).filter(
+  (k) => k !== "constructor" && typeof Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Object.getPrototypeOf(np.ones([1]))), k)?.value === "function",
+);
+for (const m of methodNames) {
+  publicFunctions.push([
+    `Array.${m}`,
+    (...args: unknown[]) => {
+      const x = validValues[0] as Record<string, (...a: unknown[]) => unknown>;
+      const out = x[m](...args);
+      if (m === "at") for (const u of ["set", "add", "mul", "min", "max", "get"]) (out as Record<string, (...a: unknown[]) => unknown>)[u]?.(...args);
+      return out;
+    },
+  ]);
+}
+
 /** Calls f and, when it returns a function (a transformation) or a promise, that too; returns the first raw error. */
 async function callOnce(f: (...args: unknown[]) => unknown, args: unknown[]): Promise<unknown> {
   try {
