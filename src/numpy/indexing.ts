@@ -145,6 +145,7 @@ function maskValues(op: string, mask: Value): globalThis.ArrayLike<number> {
  * arrays: the coordinates of its trues in row-major order, as NumPy's nonzero.
  */
 function maskIndices(op: string, mask: Value, shape: readonly number[], axis: number): Value[] {
+  const data = maskValues(op, mask);
   const k = mask.ndim;
   const covered = shape.slice(axis, axis + k);
   if (covered.length !== k || mask.shape.some((n, i) => n !== covered[i])) {
@@ -153,7 +154,6 @@ function maskIndices(op: string, mask: Value, shape: readonly number[], axis: nu
         `(axes ${axis}..${axis + k - 1} of ${fmtShape(shape)})`,
     );
   }
-  const data = maskValues(op, mask);
   const strides = contiguousStrides(mask.shape);
   const trues: number[] = [];
   for (let e = 0; e < data.length; e++) if (data[e]) trues.push(e);
@@ -211,7 +211,8 @@ function buildPlan(op: string, shape: readonly number[], itemsIn: readonly Index
     if (it === null) return ":";
     // x.at(n) on an axis of size n updates nothing, as JAX drops it: an index array of one out-of-range entry says so
     if (mode === "at" && typeof it === "number" && Number.isInteger(it) && (it < -cur[axis] || it >= cur[axis])) {
-      return JArray.fromTyped(Int32Array.of(it < 0 ? -1 : cur[axis]), [], "int32") as IndexItem;
+      // (n, not a negative number, which would count from the end)
+      return JArray.fromTyped(Int32Array.of(cur[axis]), [], "int32") as IndexItem;
     }
     return it;
   });
