@@ -151,7 +151,7 @@ export interface GatherOptions extends IndexOptions {
 }
 
 /** JAX's fill value for out-of-range gathers: NaN, INT_MIN, UINT_MAX or true. */
-export function defaultFillValue(dtype: ShapedArray["dtype"]): number {
+function defaultFillValue(dtype: ShapedArray["dtype"]): number {
   if (isFloat(dtype)) return NaN;
   if (dtype === "bool") return 1;
   return dtype === "uint32" ? 0xffffffff : -0x80000000;
