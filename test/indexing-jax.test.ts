@@ -86,6 +86,29 @@ describe(`indexing against JAX ${fixture.jax}`, () => {
   }
 });
 
+describe("vmap of grad and jit of vmap of grad match a loop of eager gradients", () => {
+  // the at() cases with gradients JAX gives: repeated, negative and dropped indices; every combine
+  const atCases = fixture.cases.filter((c) => c.kind === "at" && c.gradU);
+  for (const c of atCases) {
+    it(c.name, () => {
+      const f = operation(c);
+      const { x, u, rest } = inputs(c);
+      const w = tensorArray(c.w!);
+      const loss = (x: Value, u: Value, ...r: Value[]) => weightedSum(f(x, u, ...r), w);
+      const dLoss = grad(loss, { argnums: [0, 1] });
+      const x2 = np.subtract(np.multiply(x, 0.5), 2);
+      const u2 = np.add(np.multiply(u!, -1.5), 0.25);
+      const loop = [dLoss(x, u!, ...rest), dLoss(x2, u2, ...rest)];
+      const batched = vmap((x: Value, u: Value) => dLoss(x, u, ...rest));
+      for (const run of [batched, jit(batched)]) {
+        const [gx, gu] = run(np.stack([x, x2]), np.stack([u!, u2])) as Value[];
+        expectClose(gx, [...values(loop[0][0]), ...values(loop[1][0])], 0);
+        expectClose(gu, [...values(loop[0][1]), ...values(loop[1][1])], 0);
+      }
+    });
+  }
+});
+
 describe("boolean masks under transformations", () => {
   const x = np.array([[1, 2, 3], [4, 5, 6]]);
   const mask = np.array([[true, false, true], [false, false, true]]);
