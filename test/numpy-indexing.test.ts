@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import "../src/backend/cpu/index.js";
 import { DTypeError, ShapeError, UnsupportedError } from "../src/errors.js";
 import * as np from "../src/numpy/index.js";
+import { grad } from "../src/index.js";
+import type { Value } from "../src/index.js";
 
 // x[i, j] = 10 i + j, shape [3, 4]
 const X = () => np.array([[0, 1, 2, 3], [10, 11, 12, 13], [20, 21, 22, 23]]);
@@ -135,6 +137,17 @@ describe("x.at", () => {
     expect(np.zeros([3]).at(idx([0, 0, 1])).set(np.array([1, 2, 3])).arraySync()).toEqual([2, 3, 0]);
     expect(np.zeros([3]).at(idx([3, -4, 1])).set(5).arraySync()).toEqual([0, 5, 0]);
     expect(np.zeros([3]).at(3).set(5).arraySync()).toEqual([0, 0, 0]);
+    // an empty axis has no index in range: nothing changes, as in JAX
+    expect(np.zeros([0]).at(idx([0, -1])).set(1).shape).toEqual([0]);
+    expect(np.zeros([0, 3]).at(idx([1])).add(1).shape).toEqual([0, 3]);
+    expect(() => np.take(np.zeros([0]), idx([0]))).toThrow(ShapeError);
+  });
+  it("on an empty axis every update is dropped, and so is its gradient", () => {
+    const i = idx([0, 2]);
+    for (const op of ["set", "add", "mul", "min", "max"] as const) {
+      const g = grad((u: Value) => np.sum(np.zeros([0, 2]).at(i)[op](u)))(np.ones([2, 2])) as Value;
+      expect(g.arraySync()).toEqual([[0, 0], [0, 0]]);
+    }
   });
   it("update shapes must broadcast to the region", () => {
     expect(() => np.zeros([3]).at([0, 2]).set(np.array([1, 2, 3]))).toThrow(ShapeError);

@@ -45,7 +45,7 @@ const avalOf = (x: { aval: ShapedArray }) => x.aval;
 // ---- gather ---------------------------------------------------------------------------
 
 /** Checks a gather (or the gather that a scatter_add transposes) and returns its output shape. */
-function gatherShape(name: string, operand: ShapedArray, indices: ShapedArray, { axis, batchDims }: IndexParams): number[] {
+function gatherShape(name: string, operand: ShapedArray, indices: ShapedArray, { axis, batchDims }: IndexParams, dropping = false): number[] {
   const where = `operand ${operand}, indices ${indices}, axis ${axis}, batchDims ${batchDims}`;
   if (indices.dtype !== "int32") {
     throw new DTypeError(`lax.${name}: indices must be int32, got ${indices.dtype} (${where}); convert them with lax.convert(indices, "int32")`);
@@ -64,7 +64,8 @@ function gatherShape(name: string, operand: ShapedArray, indices: ShapedArray, {
       );
     }
   }
-  if (operand.shape[axis] === 0 && indices.size > 0) {
+  // (a scatter that drops out-of-range indices may have none in range: it changes nothing, as JAX's)
+  if (operand.shape[axis] === 0 && indices.size > 0 && !dropping) {
     throw new ShapeError(`lax.${name}: cannot index axis ${axis} of shape ${fmtShape(operand.shape)}: it is empty (${where})`);
   }
   return [...operand.shape.slice(0, axis), ...indices.shape.slice(batchDims), ...operand.shape.slice(axis + 1)];
@@ -201,7 +202,7 @@ function checkScatter(name: string, operand: ShapedArray, indices: ShapedArray, 
   if (params.mode !== "clip" && params.mode !== "drop") {
     throw new ShapeError(`lax.${name}: mode must be "drop" or "clip", got ${JSON.stringify(params.mode)}`);
   }
-  const expected = gatherShape(name, operand, indices, params);
+  const expected = gatherShape(name, operand, indices, params, params.mode === "drop");
   if (!shapeEq(expected, updates.shape) || updates.dtype !== operand.dtype) {
     throw new ShapeError(
       `lax.${name}: updates ${updates} must have the operand's dtype and the shape ${fmtShape(expected)} that gathering ` +
@@ -229,7 +230,14 @@ function updatesInBounds(operand: ShapedArray, indices: Value, updates: ShapedAr
 const maskOr = (mask: Value | null, x: Value, fallback: Value) => (mask === null ? x : select(mask, x, fallback));
 
 /** The gather that reads, for each update, the operand position it goes to (clamped when out of range). */
-const gatherAt = (x: Value, indices: Value, { axis, batchDims }: ScatterParams) => bind1(gatherP, [x, indices], { axis, batchDims });
+function gatherAt(x: Value, indices: Value, { axis, batchDims }: ScatterParams): Value {
+  if (x.shape[axis] === 0) {
+    // nothing to read: every index is out of range, and every use of this gather masks those out
+    const shape = [...x.shape.slice(0, axis), ...indices.shape.slice(batchDims), ...x.shape.slice(axis + 1)];
+    return fullOf(shape, 0, x.dtype);
+  }
+  return bind1(gatherP, [x, indices], { axis, batchDims });
+}
 
 /** A full array of one value in an aval's shape and dtype. */
 const fullOf = (shape: readonly number[], value: number, dtype: ShapedArray["dtype"]) => broadcastInDim(scalar(value, dtype), shape, []);
