@@ -1,6 +1,6 @@
 /**
- * gather, scatter_add, dynamic_slice, dynamic_update_slice: values against
- * hand-written loops (clamping included), jvp against finite differences,
+ * gather, the scatters, dynamic_slice, dynamic_update_slice: values against
+ * hand-written loops (clamping, dropping and starts from the end included), jvp against finite differences,
  * vjp against jvp (dot-product test), vmap against a loop over the batch for
  * every combination of batched operand / indices / starts, and typed errors.
  */
@@ -199,6 +199,67 @@ describe("scatterAdd", () => {
   });
   it("bad updates get a ShapeError naming lax.scatterAdd", () => {
     expect(() => lax.scatterAdd(randArr([3, 2], 1), ints([2], 1, 0, 3), randArr([3, 2], 1), { axis: 0 })).toThrow(/lax\.scatterAdd/);
+  });
+});
+
+// ---- scatter, scatter_mul, scatter_min, scatter_max -----------------------------------------
+
+describe("scatter family", () => {
+  const kinds = { set: lax.scatter, mul: lax.scatterMul, min: lax.scatterMin, max: lax.scatterMax } as const;
+  const combine = {
+    set: (_a: number, b: number) => b,
+    mul: (a: number, b: number) => a * b,
+    min: (a: number, b: number) => Math.min(a, b),
+    max: (a: number, b: number) => Math.max(a, b),
+  };
+  /** A loop: each in-range update combined into its position in index order; out-of-range ones skipped. */
+  function refScatter(kind: keyof typeof kinds, x: Array, idx: Array, upd: Array, axis: number, bd: number): number[] {
+    const out = values(x);
+    const uv = values(upd);
+    for (const [o, s] of gatherMap([...x.shape], values(idx), [...idx.shape], axis, bd, true)) out[s] = combine[kind](out[s], uv[o]);
+    return out;
+  }
+  const configs = [
+    { name: "axis 0, repeated and out-of-range indices", x: [4, 3], i: [7], axis: 0, bd: 0 },
+    { name: "axis 1, 2-d indices", x: [2, 5, 2], i: [2, 3], axis: 1, bd: 0 },
+    { name: "batchDims 1", x: [2, 3, 4], i: [2, 5], axis: 2, bd: 1 },
+  ];
+  for (const kind of ["set", "mul", "min", "max"] as const) {
+    for (const c of configs) {
+      const uShape = [...c.x.slice(0, c.axis), ...c.i.slice(c.bd), ...c.x.slice(c.axis + 1)];
+      const idx = ints(c.i, 9, -2, c.x[c.axis] + 2);
+      const f = (x: Value, u: Value) => kinds[kind](x, idx, u, { axis: c.axis, batchDims: c.bd });
+      it(`${kind}, ${c.name}: values match a loop, jvp/vjp, vmap`, () => {
+        expect(new Set(values(idx)).size).toBeLessThan(idx.size); // some repeat
+        const x = randArr(c.x, 2);
+        const u = randArr(uShape, 3);
+        expectClose(f(x, u), refScatter(kind, x, idx, u, c.axis, c.bd), 1e-15);
+        // random floats never tie, so min/max are differentiable there
+        checkDerivatives(f, [c.x, uShape]);
+        const g = (x: Value, i: Value, u: Value) => kinds[kind](x, i, u, { axis: c.axis, batchDims: c.bd });
+        const examples = [0, 1].map((b) => [randArr(c.x, 60 + b), ints(c.i, 70 + b, -2, c.x[c.axis] + 2), randArr(uShape, 80 + b)]);
+        for (const inAxes of [[0, null, null], [null, 0, null], [null, null, 1], [1, 0, 0]]) checkVmap(g, examples, inAxes);
+      });
+    }
+  }
+  it("mode clip clamps out-of-range indices instead", () => {
+    const x = arr([1, 1, 1]);
+    const idx = arr([-4, 9, 1], "int32");
+    expectClose(lax.scatterMul(x, idx, arr([2, 3, 5]), { axis: 0, mode: "clip" }), [2, 5, 3]);
+    expectClose(lax.scatterAdd(x, idx, arr([2, 3, 5]), { axis: 0, mode: "clip" }), [3, 6, 4]);
+    expectClose(lax.scatterAdd(x, idx, arr([2, 3, 5]), { axis: 0 }), [1, 6, 1]);
+  });
+  it("gather modes: clip's gradient lands on the clamped position, promise_in_bounds' and fill's are zero there", () => {
+    const x = randArr([4], 1);
+    const idx = arr([5, -1, 1], "int32");
+    const w = arr([1, 10, 100]);
+    const gradOf = (mode: "clip" | "promise_in_bounds" | "fill") =>
+      grad((y: Value) => lax.reduceSum(lax.mul(lax.gather(y, idx, { axis: 0, mode }), w), [0]))(x) as Value;
+    expectClose(gradOf("clip"), [10, 100, 0, 1]);
+    expectClose(gradOf("promise_in_bounds"), [0, 100, 0, 0]);
+    expectClose(gradOf("fill"), [0, 100, 0, 0]);
+    expect(values(lax.gather(x, idx, { axis: 0, mode: "fill" })).map(Number.isNaN)).toEqual([true, true, false]);
+    expect(values(lax.gather(x, idx, { axis: 0, mode: "fill", fillValue: 7 }))[0]).toBe(7);
   });
 });
 

@@ -197,7 +197,7 @@ export type ScatterMode = "clip" | "drop";
 type ScatterParams = IndexParams & { mode: ScatterMode };
 type ScatterCombine = "set" | "add" | "mul" | "min" | "max";
 
-/** The shape of the updates a scatter at `indices` takes: gather's output shape. */
+/** Checks a scatter's mode, and that its updates have the operand's dtype and gather's output shape at `indices`. */
 function checkScatter(name: string, operand: ShapedArray, indices: ShapedArray, updates: ShapedArray, params: ScatterParams): void {
   if (params.mode !== "clip" && params.mode !== "drop") {
     throw new ShapeError(`lax.${name}: mode must be "drop" or "clip", got ${JSON.stringify(params.mode)}`);
@@ -355,25 +355,23 @@ export const scatterMulP: Primitive<ScatterParams> = defineScatter("scatter_mul"
  * value (the operand's and the in-range updates') equal to the result, as
  * JAX's scatter extremal jvp splits ties.
  */
-function extremalJvp(): ScatterJvp {
-  return ([operand, indices, updates], [to, , tu], params, out) => {
-    const dtype = operand.dtype;
-    const inBounds = updatesInBounds(operand.aval, indices, updates.aval, params);
-    const wins = maskOr(inBounds, eq(updates, gatherAt(out, indices, params)), fullOf(updates.shape, 0, "bool"));
-    const kept = eq(operand, out);
-    const one = (shape: readonly number[]) => fullOf(shape, 1, dtype);
-    const zero = (shape: readonly number[]) => fullOf(shape, 0, dtype);
-    const count = add(
-      bind1(scatterAddP, [zero(operand.shape), indices, select(wins, one(updates.shape), zero(updates.shape))], params),
-      select(kept, one(operand.shape), zero(operand.shape)),
-    );
-    const fromUpdates = bind1(scatterAddP, [zero(operand.shape), indices, select(wins, instantiate(tu), zero(updates.shape))], params);
-    // a NaN result matches nothing, so the count may be 0 there
-    return div(add(select(kept, instantiate(to), zero(operand.shape)), fromUpdates), max(count, 1));
-  };
-}
-export const scatterMinP: Primitive<ScatterParams> = defineScatter("scatter_min", "scatterMin", "min", { jvp: extremalJvp() });
-export const scatterMaxP: Primitive<ScatterParams> = defineScatter("scatter_max", "scatterMax", "max", { jvp: extremalJvp() });
+const extremalJvp: ScatterJvp = ([operand, indices, updates], [to, , tu], params, out) => {
+  const dtype = operand.dtype;
+  const inBounds = updatesInBounds(operand.aval, indices, updates.aval, params);
+  const wins = maskOr(inBounds, eq(updates, gatherAt(out, indices, params)), fullOf(updates.shape, 0, "bool"));
+  const kept = eq(operand, out);
+  const one = (shape: readonly number[]) => fullOf(shape, 1, dtype);
+  const zero = (shape: readonly number[]) => fullOf(shape, 0, dtype);
+  const count = add(
+    bind1(scatterAddP, [zero(operand.shape), indices, select(wins, one(updates.shape), zero(updates.shape))], params),
+    select(kept, one(operand.shape), zero(operand.shape)),
+  );
+  const fromUpdates = bind1(scatterAddP, [zero(operand.shape), indices, select(wins, instantiate(tu), zero(updates.shape))], params);
+  // a NaN result matches nothing, so the count may be 0 there
+  return div(add(select(kept, instantiate(to), zero(operand.shape)), fromUpdates), max(count, 1));
+};
+export const scatterMinP: Primitive<ScatterParams> = defineScatter("scatter_min", "scatterMin", "min", { jvp: extremalJvp });
+export const scatterMaxP: Primitive<ScatterParams> = defineScatter("scatter_max", "scatterMax", "max", { jvp: extremalJvp });
 
 export interface ScatterOptions extends IndexOptions {
   /** Out-of-range indices: "drop" ignores their updates (JAX's default), "clip" clamps them onto the axis. */
