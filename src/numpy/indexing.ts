@@ -18,7 +18,7 @@ import { Array as JArray } from "../array.js";
 import { isFloat } from "../dtype.js";
 import { BackendError, ConcretizationError, DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import * as lax from "../lax/index.js";
-import { gather, scatterAdd } from "../lax/indexing.js";
+import { gather } from "../lax/indexing.js";
 import { broadcastShapes, contiguousStrides, fmtShape, sizeOf } from "../shape.js";
 import { Tracer } from "../trace/core.js";
 import { array } from "./creation.js";

@@ -444,7 +444,7 @@ const argreduce: CpuRoutine = ([x], _inTypes, [outType], params) => {
   return [out];
 };
 
-// ---- gather / scatter_add -------------------------------------------------------------
+// ---- gather / scatter ----------------------------------------------------------------
 
 type IndexParams = { B: number; P: number; N: number; Q: number; I: number };
 

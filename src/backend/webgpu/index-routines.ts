@@ -64,10 +64,10 @@ function maxBindings(): number {
 
 const WORD = 4;
 
-// ---- gather / scatter_add -------------------------------------------------------------
+// ---- gather / scatter ----------------------------------------------------------------
 //
 // The operand is viewed as [B, P, N, Q] and the indices as [B, I]: gather's
-// output is [B, P, I, Q], scatter_add's is the operand's shape.
+// output is [B, P, I, Q], a scatter's is the operand's shape.
 
 type IndexParams = { B: number; P: number; N: number; Q: number; I: number };
 
