@@ -342,8 +342,8 @@ function runForward(plan: Plan, x: Value): Value {
  * negative steps reverse), `":"` keeps an axis, `"..."` fills, `null` adds an
  * axis, integer arrays gather (several are broadcast together, as NumPy;
  * out-of-range entries are clamped, as JAX's x[idx]), and a boolean mask over
- * k axes selects its trues (NumPy's x[mask]: the mask must be concrete, so
- * not under jit, vmap or grad, where np.where is the way).
+ * k axes selects its trues (NumPy's x[mask]: the mask must be concrete, not
+ * traced by jit or vmap, where np.where is the way; grad leaves comparisons concrete).
  * @example
  * const x = np.arange(12).reshape([3, 4]);
  * np.getItem(x, [1]);              // row 1: [4, 5, 6, 7]
