@@ -131,10 +131,15 @@ export abstract class ArrayMethods {
   /**
    * NumPy indexing: a number drops an axis, `[start, stop?, step?]` slices
    * (negatives count from the end), `":"` keeps an axis, `"..."` fills, `null`
-   * adds an axis, an integer Array gathers. `x.get(":", 0)` is `x[:, 0]`.
+   * adds an axis, an integer Array gathers (out-of-range entries clamp, as
+   * JAX's), a boolean Array selects its trues (outside jit/vmap only: the
+   * result's shape depends on its values). `x.get(":", 0)` is `x[:, 0]`.
    * @example np.arange(6).reshape([2, 3]).get(1, [0, 2]) // Array([3, 4], dtype=float32)
    */
   get(...index: IndexItem[]): this { return call("getItem", this, index); }
-  /** Functional updates, as JAX's `x.at[...]`: `x.at(0).set(5)` returns a new array. */
+  /**
+   * Functional updates, as JAX's `x.at[...]`: `x.at(0).set(5)` returns a new array.
+   * Repeated indices combine every update; out-of-range ones are dropped.
+   */
   at(...index: IndexItem[]): AtUpdater<this> { return call("at", this, index); }
 }

@@ -139,11 +139,12 @@ export function checkShapeNumbers(op: string, s: readonly unknown[], name = "sha
  * checks them before the primitive sees them:
  * - "int" / "ints" / "intTable": safe integers, a flat list, nested lists;
  *   "intRecord": a plain object of nested lists (dot_general's dimension numbers);
- * - "bool", "dtype" ("dtype?": or undefined), and a list of allowed strings;
+ * - "bool", "dtype" ("dtype?": or undefined), and a list of allowed strings
+ *   (undefined in the list: the parameter may be left out);
  * - "static": a value jaxon made itself (a jaxpr, a callback, avals), never
  *   taken from user code, so not inspected.
  */
-export type ParamKind = "int" | "ints" | "intTable" | "intRecord" | "bool" | "dtype" | "dtype?" | "string" | "static" | readonly string[];
+export type ParamKind = "int" | "ints" | "intTable" | "intRecord" | "bool" | "dtype" | "dtype?" | "string" | "static" | readonly (string | undefined)[];
 export type ParamSchema<P> = { readonly [K in keyof P]-?: ParamKind };
 
 function checkTable(op: string, name: string, v: unknown, depth: number): void {
@@ -181,7 +182,7 @@ export function paramsChecker<P>(prim: string, schema: ParamSchema<P>): (params:
         if (!isDType(v) && !(kind === "dtype?" && v === undefined)) throw new DTypeError(`${op}: ${name} must be a dtype name, got ${describe(v)}`);
       } else if (kind === "string") {
         if (typeof v !== "string") throw new ShapeError(`${op}: ${name} must be a string, got ${describe(v)}`);
-      } else if (kind !== "static" && (typeof v !== "string" || !kind.includes(v))) {
+      } else if (kind !== "static" && !((typeof v === "string" || v === undefined) && kind.includes(v))) {
         throw new ShapeError(`${op}: ${name} must be one of ${kind.map((k) => JSON.stringify(k)).join(", ")}, got ${describe(v)}`);
       }
     }

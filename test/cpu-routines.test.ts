@@ -347,7 +347,7 @@ describe("argreduce", () => {
   });
 });
 
-describe("gather and scatter_add", () => {
+describe("gather and scatter", () => {
   const clamp = (i: number, n: number) => Math.min(Math.max(i, 0), n - 1);
   function gatherRef(x: ArrayLike<number>, idx: ArrayLike<number>, B: number, P: number, N: number, Q: number, I: number) {
     const out: number[] = [];
@@ -355,19 +355,32 @@ describe("gather and scatter_add", () => {
       out.push(x[((b * P + p) * N + clamp(idx[b * I + i], N)) * Q + q]);
     return out;
   }
-  function scatterRef(x: TypedArray, idx: ArrayLike<number>, u: ArrayLike<number>, B: number, P: number, N: number, Q: number, I: number) {
+  type Combine = "set" | "add" | "mul" | "min" | "max";
+  /** Each update combined into its position in index order; out-of-range ones dropped or clamped. */
+  function scatterRef(combine: Combine, drop: boolean, x: TypedArray, idx: ArrayLike<number>, u: ArrayLike<number>, B: number, P: number, N: number, Q: number, I: number) {
     const out = x.slice();
     const bool = x instanceof Uint8Array;
-    for (let b = 0; b < B; b++) for (let p = 0; p < P; p++) for (let i = 0; i < I; i++) for (let q = 0; q < Q; q++) {
-      const at = ((b * P + p) * N + clamp(idx[b * I + i], N)) * Q + q;
-      const v = u[((b * P + p) * I + i) * Q + q];
-      out[at] = bool ? (out[at] || v ? 1 : 0) : out[at] + v;
+    const ints = x instanceof Int32Array || x instanceof Uint32Array;
+    const f = (a: number, v: number): number => {
+      if (combine === "set") return v;
+      if (bool) return combine === "add" || combine === "max" ? a | v : a & v;
+      if (combine === "add") return a + v;
+      if (combine === "mul") return ints ? Math.imul(a, v) : a * v;
+      return combine === "min" ? Math.min(a, v) : Math.max(a, v);
+    };
+    for (let b = 0; b < B; b++) for (let p = 0; p < P; p++) for (let i = 0; i < I; i++) {
+      const k = idx[b * I + i];
+      if (drop && (k < 0 || k >= N)) continue;
+      for (let q = 0; q < Q; q++) {
+        const at = ((b * P + p) * N + clamp(k, N)) * Q + q;
+        out[at] = f(out[at], u[((b * P + p) * I + i) * Q + q]);
+      }
     }
     return out;
   }
   const cases: [number, number, number, number, number][] = [[1, 1, 5, 1, 7], [2, 3, 4, 5, 6], [3, 1, 6, 40, 4], [1, 2, 1, 3, 3], [2, 2, 3, 0, 4], [2, 2, 3, 2, 0]];
   for (const [B, P, N, Q, I] of cases) {
-    it(`B=${B} P=${P} N=${N} Q=${Q} I=${I}, out-of-range indices clamp`, () => {
+    it(`B=${B} P=${P} N=${N} Q=${Q} I=${I}: gather clamps; scatters combine repeats and drop or clamp out-of-range indices`, () => {
       const params = { B, P, N, Q, I };
       for (const [dtype, idxType] of [["float32", "int32"], ["int32", "uint32"], ["float64", "int32"], ["bool", "int32"], ["uint32", "uint32"]] as const) {
         const lo = idxType === "uint32" ? 0 : -3;
@@ -380,18 +393,26 @@ describe("gather and scatter_add", () => {
         const [g] = run("gather", [x, idx], [ty([B, P, N, Q], dtype), ty([B, I], idxType)], [ty([B, P, I, Q], dtype)], params);
         expectSame(g, gatherRef(x, idx, B, P, N, Q, I));
         const u = typed(dtype, random(B * P * I * Q, 22, ...range));
-        const [s] = run("scatter_add", [x, idx, u], [ty([B, P, N, Q], dtype), ty([B, I], idxType), ty([B, P, I, Q], dtype)], [ty([B, P, N, Q], dtype)], params);
-        const expected = scatterRef(x, idx, u, B, P, N, Q, I);
-        if (dtype === "float64") expectClose(s, expected, 1e-14);
-        else if (dtype === "float32") expectClose(s, expected, 1e-6);
-        else expectSame(s, expected);
+        for (const combine of ["set", "add", "mul", "min", "max"] as const) {
+          for (const drop of [true, false]) {
+            const inTypes = [ty([B, P, N, Q], dtype), ty([B, I], idxType), ty([B, P, I, Q], dtype)];
+            const [s] = run("scatter", [x, idx, u], inTypes, [ty([B, P, N, Q], dtype)], { ...params, combine, drop });
+            // the reference stores into a typed array too, so int32 results wrap and float32 ones round as the routine's
+            const expected = scatterRef(combine, drop, x, idx, u, B, P, N, Q, I);
+            if (dtype === "float64" || dtype === "float32") expectClose(s, expected, 0);
+            else expectSame(s, expected);
+          }
+        }
       }
     });
   }
-  it("accumulates repeated indices and wraps int32", () => {
+  it("accumulates repeated indices and wraps int32; drops out-of-range ones", () => {
     const x = new Int32Array([2147483647, 0, 0]);
-    const [s] = run("scatter_add", [x, new Int32Array([0, 0, 2, 9]), new Int32Array([1, 1, 5, 6])], [ty([3], "int32"), ty([4], "int32"), ty([4], "int32")], [ty([3], "int32")], { B: 1, P: 1, N: 3, Q: 1, I: 4 });
-    expectSame(s, [-2147483647, 0, 11]);
+    const types = [ty([3], "int32"), ty([4], "int32"), ty([4], "int32")];
+    const [s] = run("scatter", [x, new Int32Array([0, 0, 2, 9]), new Int32Array([1, 1, 5, 6])], types, [ty([3], "int32")], { B: 1, P: 1, N: 3, Q: 1, I: 4, combine: "add", drop: true });
+    expectSame(s, [-2147483647, 0, 5]);
+    const [c] = run("scatter", [x, new Int32Array([0, 0, 2, 9]), new Int32Array([1, 1, 5, 6])], types, [ty([3], "int32")], { B: 1, P: 1, N: 3, Q: 1, I: 4, combine: "add", drop: false });
+    expectSame(c, [-2147483647, 0, 11]);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * gather, scatter_add, dynamic_slice, dynamic_update_slice: values against
- * hand-written loops (clamping included), jvp against finite differences,
+ * gather, the scatters, dynamic_slice, dynamic_update_slice: values against
+ * hand-written loops (clamping, dropping and starts from the end included), jvp against finite differences,
  * vjp against jvp (dot-product test), vmap against a loop over the batch for
  * every combination of batched operand / indices / starts, and typed errors.
  */
@@ -26,15 +26,19 @@ function unravel(flat: number, shape: readonly number[]): number[] {
 }
 const ravel = (idx: number[], shape: readonly number[]) => idx.reduce((f, v, i) => f * shape[i] + v, 0);
 const clampTo = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+/** A dynamic start as JAX takes it: a negative one counts from the end, then the window is clamped inside. */
+const startAt = (s: number, dim: number, window: number) => clampTo(s < 0 ? s + dim : s, 0, dim - window);
 
 /** For each element of gather's output: [flat output index, flat operand index]. */
-function gatherMap(xShape: number[], iv: number[], iShape: number[], axis: number, bd: number): [number, number][] {
+/** Out-of-range indices clamp (gather), or their pairs are left out (scatters drop them). */
+function gatherMap(xShape: number[], iv: number[], iShape: number[], axis: number, bd: number, drop = false): [number, number][] {
   const outShape = [...xShape.slice(0, axis), ...iShape.slice(bd), ...xShape.slice(axis + 1)];
   const k = iShape.length - bd;
   const pairs: [number, number][] = [];
   for (let o = 0; o < sizeOf(outShape); o++) {
     const oi = unravel(o, outShape);
     const idx = iv[ravel([...oi.slice(0, bd), ...oi.slice(axis, axis + k)], iShape)];
+    if (drop && (idx < 0 || idx >= xShape[axis])) continue;
     const src = [...oi.slice(0, axis), clampTo(idx, 0, xShape[axis] - 1), ...oi.slice(axis + k)];
     pairs.push([o, ravel(src, xShape)]);
   }
@@ -47,18 +51,18 @@ function refGather(x: Array, idx: Array, axis: number, bd: number): number[] {
 function refScatterAdd(x: Array, idx: Array, upd: Array, axis: number, bd: number): number[] {
   const out = values(x);
   const uv = values(upd);
-  for (const [o, s] of gatherMap([...x.shape], values(idx), [...idx.shape], axis, bd)) out[s] += uv[o];
+  for (const [o, s] of gatherMap([...x.shape], values(idx), [...idx.shape], axis, bd, true)) out[s] += uv[o];
   return out;
 }
 function refDynamicSlice(x: Array, starts: number[], sizes: number[]): number[] {
   const xv = values(x);
-  const st = starts.map((s, d) => clampTo(s, 0, x.shape[d] - sizes[d]));
+  const st = starts.map((s, d) => startAt(s, x.shape[d], sizes[d]));
   return globalThis.Array.from({ length: sizeOf(sizes) }, (_, o) => xv[ravel(unravel(o, sizes).map((v, d) => v + st[d]), x.shape)]);
 }
 function refDynamicUpdateSlice(x: Array, u: Array, starts: number[]): number[] {
   const out = values(x);
   const uv = values(u);
-  const st = starts.map((s, d) => clampTo(s, 0, x.shape[d] - u.shape[d]));
+  const st = starts.map((s, d) => startAt(s, x.shape[d], u.shape[d]));
   for (let k = 0; k < u.size; k++) out[ravel(unravel(k, u.shape).map((v, d) => v + st[d]), x.shape)] = uv[k];
   return out;
 }
@@ -170,7 +174,7 @@ describe("scatterAdd", () => {
   ];
   for (const c of configs) {
     const uShape = [...c.x.slice(0, c.axis), ...c.i.slice(c.bd), ...c.x.slice(c.axis + 1)];
-    const idx = ints(c.i, 9, -1, c.x[c.axis] + 1);
+    const idx = ints(c.i, 9, -1, c.x[c.axis] + 1); // some out of range: dropped
     const f = (x: Value, u: Value) => lax.scatterAdd(x, idx, u, { axis: c.axis, batchDims: c.bd });
     it(`${c.name}: values match a loop`, () => {
       const x = randArr(c.x, 2);
@@ -180,7 +184,7 @@ describe("scatterAdd", () => {
     it(`${c.name}: jvp and vjp`, () => checkDerivatives(f, [c.x, uShape]));
     it(`${c.name}: vmap over every subset of operand, indices, updates`, () => {
       const g = (x: Value, i: Value, u: Value) => lax.scatterAdd(x, i, u, { axis: c.axis, batchDims: c.bd });
-      const examples = [0, 1].map((b) => [randArr(c.x, 60 + b), ints(c.i, 70 + b, 0, c.x[c.axis]), randArr(uShape, 80 + b)]);
+      const examples = [0, 1].map((b) => [randArr(c.x, 60 + b), ints(c.i, 70 + b, -2, c.x[c.axis] + 2), randArr(uShape, 80 + b)]);
       for (const inAxes of [[0, null, null], [null, 0, null], [null, null, 1], [1, 0, 0], [0, c.i.length, null], [null, 1, uShape.length]]) {
         checkVmap(g, examples, inAxes);
       }
@@ -198,6 +202,67 @@ describe("scatterAdd", () => {
   });
 });
 
+// ---- scatter, scatter_mul, scatter_min, scatter_max -----------------------------------------
+
+describe("scatter family", () => {
+  const kinds = { set: lax.scatter, mul: lax.scatterMul, min: lax.scatterMin, max: lax.scatterMax } as const;
+  const combine = {
+    set: (_a: number, b: number) => b,
+    mul: (a: number, b: number) => a * b,
+    min: (a: number, b: number) => Math.min(a, b),
+    max: (a: number, b: number) => Math.max(a, b),
+  };
+  /** A loop: each in-range update combined into its position in index order; out-of-range ones skipped. */
+  function refScatter(kind: keyof typeof kinds, x: Array, idx: Array, upd: Array, axis: number, bd: number): number[] {
+    const out = values(x);
+    const uv = values(upd);
+    for (const [o, s] of gatherMap([...x.shape], values(idx), [...idx.shape], axis, bd, true)) out[s] = combine[kind](out[s], uv[o]);
+    return out;
+  }
+  const configs = [
+    { name: "axis 0, repeated and out-of-range indices", x: [4, 3], i: [7], axis: 0, bd: 0 },
+    { name: "axis 1, 2-d indices", x: [2, 5, 2], i: [2, 3], axis: 1, bd: 0 },
+    { name: "batchDims 1", x: [2, 3, 4], i: [2, 5], axis: 2, bd: 1 },
+  ];
+  for (const kind of ["set", "mul", "min", "max"] as const) {
+    for (const c of configs) {
+      const uShape = [...c.x.slice(0, c.axis), ...c.i.slice(c.bd), ...c.x.slice(c.axis + 1)];
+      const idx = ints(c.i, 9, -2, c.x[c.axis] + 2);
+      const f = (x: Value, u: Value) => kinds[kind](x, idx, u, { axis: c.axis, batchDims: c.bd });
+      it(`${kind}, ${c.name}: values match a loop, jvp/vjp, vmap`, () => {
+        expect(new Set(values(idx)).size).toBeLessThan(idx.size); // some repeat
+        const x = randArr(c.x, 2);
+        const u = randArr(uShape, 3);
+        expectClose(f(x, u), refScatter(kind, x, idx, u, c.axis, c.bd), 1e-15);
+        // random floats never tie, so min/max are differentiable there
+        checkDerivatives(f, [c.x, uShape]);
+        const g = (x: Value, i: Value, u: Value) => kinds[kind](x, i, u, { axis: c.axis, batchDims: c.bd });
+        const examples = [0, 1].map((b) => [randArr(c.x, 60 + b), ints(c.i, 70 + b, -2, c.x[c.axis] + 2), randArr(uShape, 80 + b)]);
+        for (const inAxes of [[0, null, null], [null, 0, null], [null, null, 1], [1, 0, 0]]) checkVmap(g, examples, inAxes);
+      });
+    }
+  }
+  it("mode clip clamps out-of-range indices instead", () => {
+    const x = arr([1, 1, 1]);
+    const idx = arr([-4, 9, 1], "int32");
+    expectClose(lax.scatterMul(x, idx, arr([2, 3, 5]), { axis: 0, mode: "clip" }), [2, 5, 3]);
+    expectClose(lax.scatterAdd(x, idx, arr([2, 3, 5]), { axis: 0, mode: "clip" }), [3, 6, 4]);
+    expectClose(lax.scatterAdd(x, idx, arr([2, 3, 5]), { axis: 0 }), [1, 6, 1]);
+  });
+  it("gather modes: clip's gradient lands on the clamped position, promise_in_bounds' and fill's are zero there", () => {
+    const x = randArr([4], 1);
+    const idx = arr([5, -1, 1], "int32");
+    const w = arr([1, 10, 100]);
+    const gradOf = (mode: "clip" | "promise_in_bounds" | "fill") =>
+      grad((y: Value) => lax.reduceSum(lax.mul(lax.gather(y, idx, { axis: 0, mode }), w), [0]))(x) as Value;
+    expectClose(gradOf("clip"), [10, 100, 0, 1]);
+    expectClose(gradOf("promise_in_bounds"), [0, 100, 0, 0]);
+    expectClose(gradOf("fill"), [0, 100, 0, 0]);
+    expect(values(lax.gather(x, idx, { axis: 0, mode: "fill" })).map(Number.isNaN)).toEqual([true, true, false]);
+    expect(values(lax.gather(x, idx, { axis: 0, mode: "fill", fillValue: 7 }))[0]).toBe(7);
+  });
+});
+
 // ---- dynamic_slice -------------------------------------------------------------------------
 
 describe("dynamicSlice", () => {
@@ -205,10 +270,11 @@ describe("dynamicSlice", () => {
   const sizes = [2, 3, 3];
   const startSets = [
     [1, 0, 0],
-    [4, -2, 1], // clamped to [3, 0, 0]
+    [4, -2, 1], // -2 counts from the end: [4, 2, 1], clamped to [3, 1, 0]
+    [-9, -4, -1], // [-4, 0, 2], clamped to [0, 0, 0]
     [0, 1, 0],
   ];
-  it("values match a loop, starts clamped into range", () => {
+  it("values match a loop, negative starts from the end, starts clamped into range", () => {
     const x = randArr(xShape, 4);
     for (const st of startSets) expectClose(lax.dynamicSlice(x, st.map(i32), sizes), refDynamicSlice(x, st, sizes), 0);
     expectClose(lax.dynamicSlice(x, [2, 1, 0], [0, 2, 1]), []);
@@ -236,7 +302,7 @@ describe("dynamicSlice", () => {
     const g = (s: Value) => grad((y: Value) => lax.reduceSum(lax.square(lax.dynamicSlice(y, [s], [3])), [0]))(x) as Value;
     const out = values(vmap(g)(starts) as Value);
     [0, 2, 5, -1].forEach((s, b) => {
-      const c = clampTo(s, 0, 3);
+      const c = startAt(s, 6, 3);
       const expected = values(x).map((v, k) => (k >= c && k < c + 3 ? 2 * v : 0));
       closeTo(out.slice(b * 6, b * 6 + 6), expected, 1e-12);
     });
@@ -256,7 +322,8 @@ describe("dynamicUpdateSlice", () => {
   const uShape = [2, 3];
   const startSets = [
     [1, 2],
-    [3, -1], // clamped to [2, 0]
+    [3, -1], // -1 counts from the end: [3, 4], clamped to [2, 2]
+    [-3, -9], // [1, -4], clamped to [1, 0]
     [0, 4], // clamped to [0, 2]
   ];
   it("values match a loop, starts clamped so that the update fits", () => {

@@ -295,7 +295,8 @@ describe("comparisons, logic, where", () => {
 });
 
 describe("error types", () => {
-  it("unsupported mask indexing is typed", () => {
-    expect(() => np.array([1, 2]).get(np.array([true, false]))).toThrow(UnsupportedError);
+  it("a 0-d boolean index is typed (1-d masks select, see numpy-indexing)", () => {
+    expect(np.array([1, 2]).get(np.array([true, false])).arraySync()).toEqual([1]);
+    expect(() => np.array([1, 2]).get(np.array(true))).toThrow(UnsupportedError);
   });
 });

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import "../src/backend/cpu/index.js";
 import { DTypeError, ShapeError, UnsupportedError } from "../src/errors.js";
 import * as np from "../src/numpy/index.js";
+import { grad } from "../src/index.js";
+import type { Value } from "../src/index.js";
 
 // x[i, j] = 10 i + j, shape [3, 4]
 const X = () => np.array([[0, 1, 2, 3], [10, 11, 12, 13], [20, 21, 22, 23]]);
@@ -87,9 +89,11 @@ describe("x.get: integer arrays", () => {
   it("0-d integer arrays index like numbers", () => {
     expect(X().get(np.array(2, { dtype: "int32" })).arraySync()).toEqual([20, 21, 22, 23]);
   });
-  it("refuses masks and float indices", () => {
-    expect(() => X().get(np.array([true, false, true]))).toThrow(UnsupportedError);
-    expect(() => X().get(np.array([true, false, true]))).toThrow(/np\.where/);
+  it("boolean masks select their trues; float indices are refused", () => {
+    expect(X().get(np.array([true, false, true])).arraySync()).toEqual([[0, 1, 2, 3], [20, 21, 22, 23]]);
+    expect(X().get(X().gt(12)).arraySync()).toEqual([13, 20, 21, 22, 23]);
+    expect(() => X().get(np.array([true, false]))).toThrow(/boolean mask of shape \(2,\) must match/);
+    expect(() => X().get(np.array(true))).toThrow(UnsupportedError);
     expect(() => X().get(np.array([0, 1]))).toThrow(DTypeError);
   });
 });
@@ -121,7 +125,7 @@ describe("x.at", () => {
     expect(b.dtype).toBe("bool");
     expect(b.arraySync()).toEqual([false, true]);
   });
-  it("integer arrays: add accumulates repeats, set stores", () => {
+  it("integer arrays: repeats combine every update, set keeps the last; out-of-range ones are dropped", () => {
     expect(np.zeros([4]).at(idx([0, 2, 0])).add(1).arraySync()).toEqual([2, 0, 1, 0]);
     expect(np.zeros([4]).at(idx([0, 2, 0])).add(np.array([1, 2, 3])).arraySync()).toEqual([4, 0, 2, 0]);
     expect(np.zeros([4]).at(idx([3, -1, 1])).set(np.array([5, 5, 6])).arraySync()).toEqual([0, 6, 0, 5]);
@@ -129,7 +133,21 @@ describe("x.at", () => {
     expect(np.zeros([2, 3]).at(idx([0, 1]), idx([2, 0])).set(7).arraySync()).toEqual([[0, 0, 7], [7, 0, 0]]);
     expect(np.ones([3]).at(idx([2, 0])).mul(np.array([5, 3])).arraySync()).toEqual([3, 1, 5]);
     expect(np.array([1, 5, 3]).at(idx([0, 1])).max(4).arraySync()).toEqual([4, 5, 3]);
-    expect(() => np.ones([3]).at(idx([1, 1])).mul(2)).toThrow(UnsupportedError);
+    expect(np.ones([3]).at(idx([1, 1])).mul(2).arraySync()).toEqual([1, 4, 1]);
+    expect(np.zeros([3]).at(idx([0, 0, 1])).set(np.array([1, 2, 3])).arraySync()).toEqual([2, 3, 0]);
+    expect(np.zeros([3]).at(idx([3, -4, 1])).set(5).arraySync()).toEqual([0, 5, 0]);
+    expect(np.zeros([3]).at(3).set(5).arraySync()).toEqual([0, 0, 0]);
+    // an empty axis has no index in range: nothing changes, as in JAX
+    expect(np.zeros([0]).at(idx([0, -1])).set(1).shape).toEqual([0]);
+    expect(np.zeros([0, 3]).at(idx([1])).add(1).shape).toEqual([0, 3]);
+    expect(() => np.take(np.zeros([0]), idx([0]))).toThrow(ShapeError);
+  });
+  it("on an empty axis every update is dropped, and so is its gradient", () => {
+    const i = idx([0, 2]);
+    for (const op of ["set", "add", "mul", "min", "max"] as const) {
+      const g = grad((u: Value) => np.sum(np.zeros([0, 2]).at(i)[op](u)))(np.ones([2, 2])) as Value;
+      expect(g.arraySync()).toEqual([[0, 0], [0, 0]]);
+    }
   });
   it("update shapes must broadcast to the region", () => {
     expect(() => np.zeros([3]).at([0, 2]).set(np.array([1, 2, 3]))).toThrow(ShapeError);
@@ -147,7 +165,10 @@ describe("take and takeAlongAxis", () => {
     // many scattered static indices take the gather path
     const perm = [3, 0, 2, 1, 3, 0, 2, 1, 3, 0, 2, 1];
     expect(np.take(np.array([0, 1, 2, 3]), perm).arraySync()).toEqual(perm);
-    expect(() => np.take(X(), [4], 1)).toThrow(ShapeError);
+    // out of range: JAX's fill value (int32's minimum; NaN for floats)
+    expect(np.take(X().astype("int32"), [4], 1).arraySync()).toEqual([[-2147483648], [-2147483648], [-2147483648]]);
+    expect(np.take(np.array([1.5, 2.5]), [0, -3]).arraySync()).toEqual([1.5, NaN]);
+    expect(np.take(np.array([1.5, 2.5]), [0, -3], null, { mode: "clip" }).arraySync()).toEqual([1.5, 1.5]);
   });
   it("takeAlongAxis", () => {
     const x = np.array([[10, 30, 20], [60, 40, 50]]);

@@ -1,5 +1,5 @@
 /**
- * The WebGPU indexing routines (gather, scatter_add, pad, concatenate,
+ * The WebGPU indexing routines (gather, the scatters, pad, concatenate,
  * dynamic_slice, dynamic_update_slice) and the PRNG's threefry2x32, through
  * the public API, against the CPU backend. These are data movement and
  * integer arithmetic (scatter_add's float sums run in the CPU's order), so
@@ -11,6 +11,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Array, DType, Value } from "../src/index.js";
 import { onBothDevices, onCpu, probeWebGPU } from "./device-helpers.js";
 import { rand } from "./helpers.js";
+import type { Tensor } from "./indexing-fixture.js";
+import { fixture, numbers, operation, restArgs, weightedSum } from "./indexing-fixture.js";
+import { BackendError } from "../src/errors.js";
 import { defaultDevice, devicePut, devicePutAsync, grad, jit, lax, np, random, vmap } from "../src/index.js";
 
 const hasGpu = await probeWebGPU("webgpu-indexing.test.ts");
@@ -122,11 +125,12 @@ describe.skipIf(!hasGpu)("webgpu gather", () => {
 // ---- scatter_add ------------------------------------------------------------------------
 
 describe.skipIf(!hasGpu)("webgpu scatter_add", () => {
-  it.each(DTYPES)("lax.scatterAdd accumulates duplicate and clamped indices (%s)", async (dtype) => {
+  it.each(DTYPES)("lax.scatterAdd accumulates duplicates and drops (or, with mode clip, clamps) out-of-range indices (%s)", async (dtype) => {
     const x = await both(sample(4 * 5 * 3, dtype, 2), [4, 5, 3], dtype);
     const idx = await i32([1, 1, -4, 4, 1, 9, 0]);
     const upd = await both(sample(4 * 7 * 3, dtype, 4), [4, 7, 3], dtype);
     await check((a, i, u) => lax.scatterAdd(a, i, u, { axis: 1 }), x, idx, upd);
+    await check((a, i, u) => lax.scatterAdd(a, i, u, { axis: 1, mode: "clip" }), x, idx, upd);
     const bidx = await i32([0, 0, 2, 1, 4, 4, 3, -2, 3, 3, 3, 3], [4, 3]);
     const bupd = await both(sample(4 * 3 * 3, dtype, 6), [4, 3, 3], dtype);
     await check((a, i, u) => lax.scatterAdd(a, i, u, { axis: 1, batchDims: 1 }), x, bidx, bupd);
@@ -162,6 +166,117 @@ describe.skipIf(!hasGpu)("webgpu scatter_add", () => {
     await check((a, i, ww) => grad(loss)(a, i, ww), x, idx, w);
     await check((a, i, ww) => jit((p: Value, q: Value, r: Value) => grad(loss)(p, q, r))(a, i, ww), x, idx, w);
     await check((a, i, ww) => a.at(i).add(ww), x, idx, w);
+  });
+});
+
+// ---- scatter, scatter_mul, scatter_min, scatter_max ---------------------------------------
+
+describe.skipIf(!hasGpu)("webgpu scatters: set, mul, min, max", () => {
+  const kinds = { set: lax.scatter, mul: lax.scatterMul, min: lax.scatterMin, max: lax.scatterMax } as const;
+
+  /** A JS loop: every in-range update combined in index order (the reference for both devices). */
+  function loop(kind: keyof typeof kinds, dtype: DType, x: number[], idx: number[], upd: number[], n: number, q: number): number[] {
+    const out = x.slice();
+    const wrap = (v: number) => (dtype === "int32" ? v | 0 : dtype === "float32" ? Math.fround(v) : v);
+    idx.forEach((k, i) => {
+      if (k < 0 || k >= n) return;
+      for (let j = 0; j < q; j++) {
+        const a = out[k * q + j];
+        const b = upd[i * q + j];
+        const bool = dtype === "bool";
+        out[k * q + j] =
+          kind === "set" ? b
+          : kind === "mul" ? (bool ? a & b : dtype === "int32" ? Math.imul(a, b) : wrap(a * b))
+          : kind === "min" ? (bool ? a & b : a !== a || a < b ? a : b)
+          : bool ? a | b : a !== a || a > b ? a : b;
+      }
+    });
+    return out;
+  }
+
+  for (const kind of ["set", "mul", "min", "max"] as const) {
+    it.each(DTYPES)(`lax.scatter ${kind}: repeated indices combine in order, out-of-range ones drop (%s)`, async (dtype) => {
+      const xd = sample(5 * 2, dtype, 40);
+      const iv = [1, 1, -1, 4, 1, 5, 0, 4];
+      const ud = sample(8 * 2, dtype, 41);
+      const x = await both(xd, [5, 2], dtype);
+      const upd = await both(ud, [8, 2], dtype);
+      const g = await check((a, i, u) => kinds[kind](a, i, u, { axis: 0 }), x, await i32(iv), upd);
+      expect(globalThis.Array.from(await (g as Array).data(), Number)).toEqual(loop(kind, dtype, xd, iv, ud, 5, 2));
+      // clip mode and batch axes take the same routine
+      await check((a, i, u) => kinds[kind](a, i, u, { axis: 0, mode: "clip" }), x, await i32(iv), upd);
+      const bx = await both(sample(2 * 4 * 3, dtype, 42), [2, 4, 3], dtype);
+      const bu = await both(sample(2 * 5 * 3, dtype, 43), [2, 5, 3], dtype);
+      await check((a, i, u) => kinds[kind](a, i, u, { axis: 1, batchDims: 1 }), bx, await i32([3, 3, 0, 7, -1, 2, 2, 2, 1, 0], [2, 5]), bu);
+    });
+  }
+
+  it("float32 min/max propagate NaN from either side, and products round as the CPU's", async () => {
+    const x = await both([NaN, 1, 2, 3e38], [4], "float32");
+    const u = await both([0, NaN, 5, -1, 10, 3e38], [6], "float32");
+    const idx = await i32([0, 1, 2, 2, 3, 3]);
+    for (const kind of ["min", "max", "mul"] as const) await check((a, i, w) => kinds[kind](a, i, w, { axis: 0 }), x, idx, u);
+    const g = await check((a, i, w) => lax.scatterMax(a, i, w, { axis: 0 }), x, idx, u);
+    expect(globalThis.Array.from(await (g as Array).data())).toEqual([NaN, NaN, 5, Math.fround(3e38)]);
+  });
+
+  it("x.at(...).mul/min/max/set with repeats and out-of-range indices, eager, jit and their gradients", async () => {
+    const x = await both(sample(6 * 3, "float32", 44), [6, 3], "float32");
+    const u = await both(sample(5 * 3, "float32", 45), [5, 3], "float32");
+    const idx = await i32([2, -1, 2, 6, 0]);
+    for (const kind of ["set", "add", "mul", "min", "max"] as const) {
+      await check((a, i, w) => a.at(i)[kind](w), x, idx, u);
+      await check((a, i, w) => jit((p: Value, q: Value, r: Value) => p.at(q)[kind](r))(a, i, w), x, idx, u);
+    }
+    // the gradients are scatters and gathers of the same indices; set's and add's are pure data movement
+    for (const kind of ["set", "add"] as const) {
+      const loss = (a: Value, i: Value, w: Value) => np.sum(a.at(i)[kind](w).mul(a));
+      await check((a, i, w) => grad(loss, { argnums: [0, 2] })(a, i, w)[1], x, idx, u);
+    }
+  });
+});
+
+// ---- the JAX fixtures on WebGPU -------------------------------------------------------------
+
+describe.skipIf(!hasGpu)("webgpu: the JAX indexing fixtures", () => {
+  for (const c of fixture.cases) {
+    it(`${c.name}: eager and jit equal the CPU bit for bit and JAX's values; gradients as jax.grad`, async () => {
+      const f = operation(c);
+      const pair = async (t: Tensor) => both(numbers(t), t.shape, t.dtype);
+      const x = await pair(c.x);
+      const u = c.u ? await pair(c.u) : null;
+      const rest = await Promise.all(onCpu(() => restArgs(c)).map(async (r) => both(globalThis.Array.from(r.dataSync(), Number), [...r.shape], "int32")));
+      const args = u ? [x, u, ...rest] : [x, ...rest];
+      const call = (...a: Value[]) => (u ? f(a[0], a[1], ...a.slice(2)) : f(a[0], null, ...a.slice(1)));
+      const g = await check(call, ...args);
+      const want = numbers(c.expected);
+      const got = globalThis.Array.from(await (g as Array).data(), Number);
+      got.forEach((v, k) => {
+        const e = want[k];
+        if (!(Number.isNaN(e) ? Number.isNaN(v) : Math.abs(v - e) <= 2e-7 * Math.max(1, Math.abs(e)))) expect.fail(`element ${k}: ${v} vs JAX ${e}`);
+      });
+      await check((...a: Value[]) => jit(call)(...a), ...args);
+      if (c.gradX) {
+        const w = await pair(c.w!);
+        const loss = (xv: Value, wv: Value, ...r: Value[]) => weightedSum(u ? f(xv, r[0], ...r.slice(1)) : f(xv, null, ...r), wv);
+        const gx = grad(loss)(x.g, w.g, ...args.slice(1).map((p) => p.g)) as Value;
+        expect((gx as Array).device).toBe("webgpu");
+        const gv = globalThis.Array.from(await (gx as Array).data(), Number);
+        const gw = numbers(c.gradX);
+        gv.forEach((v, k) => {
+          if (Math.abs(v - gw[k]) > 1e-5 * Math.max(1, Math.abs(gw[k]))) expect.fail(`gradient element ${k}: ${v} vs jax.grad ${gw[k]}`);
+        });
+      }
+    });
+  }
+
+  it("a mask computed on the GPU cannot be read synchronously: a BackendError names devicePutAsync", async () => {
+    const x = await both(sample(6, "float32", 50), [2, 3], "float32");
+    const mask = x.g.gt(0);
+    expect(() => x.g.get(mask)).toThrow(BackendError);
+    expect(() => x.g.get(mask)).toThrow(/devicePutAsync\(mask, "cpu"\)/);
+    const host = await devicePutAsync(mask, "cpu");
+    await expectSame(x.g.get(host), onCpu(() => x.c.get(x.c.gt(0))));
   });
 });
 
@@ -250,22 +365,23 @@ describe.skipIf(!hasGpu)("webgpu concatenate", () => {
 describe.skipIf(!hasGpu)("webgpu dynamic_slice and dynamic_update_slice", () => {
   const starts: [number, number][] = [[0, 0], [1, 2], [-3, 1], [9, -1], [2, 99], [-100, 100]];
 
-  it.each(DTYPES)("lax.dynamicSlice clamps out-of-range starts (%s)", async (dtype) => {
+  it.each(DTYPES)("lax.dynamicSlice: negative starts count from the end, then starts are clamped (%s)", async (dtype) => {
     const data = sample(5 * 6, dtype, 30);
     const x = await both(data, [5, 6], dtype);
     for (const [s0, s1] of starts) {
       const a = await i32([s0], []);
       const b = await i32([s1], []);
       const g = await check((v, p, q) => lax.dynamicSlice(v, [p, q], [3, 4]), x, a, b);
-      const c0 = Math.min(Math.max(s0, 0), 2);
-      const c1 = Math.min(Math.max(s1, 0), 2);
+      // as JAX: -3 on an axis of 5 is 2; what is still out of range clamps
+      const c0 = Math.min(Math.max(s0 < 0 ? s0 + 5 : s0, 0), 2);
+      const c1 = Math.min(Math.max(s1 < 0 ? s1 + 6 : s1, 0), 2);
       const want: number[] = [];
       for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) want.push(data[(c0 + i) * 6 + c1 + j]);
       expect(globalThis.Array.from(await (g as Array).data(), Number)).toEqual(want);
     }
   });
 
-  it.each(DTYPES)("lax.dynamicUpdateSlice clamps out-of-range starts (%s)", async (dtype) => {
+  it.each(DTYPES)("lax.dynamicUpdateSlice with negative and out-of-range starts (%s)", async (dtype) => {
     const x = await both(sample(5 * 6, dtype, 31), [5, 6], dtype);
     const u = await both(sample(2 * 4, dtype, 32), [2, 4], dtype);
     for (const [s0, s1] of starts) {

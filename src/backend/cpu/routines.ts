@@ -444,7 +444,7 @@ const argreduce: CpuRoutine = ([x], _inTypes, [outType], params) => {
   return [out];
 };
 
-// ---- gather / scatter_add -------------------------------------------------------------
+// ---- gather / scatter ----------------------------------------------------------------
 
 type IndexParams = { B: number; P: number; N: number; Q: number; I: number };
 
@@ -469,24 +469,49 @@ const gather: CpuRoutine = ([operand, indices], _inTypes, [outType], params) => 
   return [out];
 };
 
-const scatter_add: CpuRoutine = ([operand, indices, updates], _inTypes, [outType], params) => {
-  const { B, P, N, Q, I } = params as IndexParams;
+type ScatterParams = IndexParams & { combine: "set" | "add" | "mul" | "min" | "max"; drop: boolean };
+
+/** How one update combines with what is stored, per dtype (bools: or/and; int32: wrapping products). */
+function scatterCombine(combine: ScatterParams["combine"], dtype: string): (a: number, b: number) => number {
+  const bool = dtype === "bool";
+  switch (combine) {
+    case "set":
+      return (_a, b) => b;
+    case "add":
+      return bool ? (a, b) => a | b : (a, b) => a + b;
+    case "mul":
+      return bool ? (a, b) => a & b : dtype === "int32" || dtype === "uint32" ? Math.imul : (a, b) => a * b;
+    // NaN wins either way, as XLA's min/max propagate it (a !== a: a is NaN)
+    case "min":
+      return bool ? (a, b) => a & b : (a, b) => (a !== a || a < b ? a : b);
+    case "max":
+      return bool ? (a, b) => a | b : (a, b) => (a !== a || a > b ? a : b);
+  }
+}
+
+/**
+ * Writes the updates into a copy of the operand in index order, combining
+ * repeated positions; an out-of-range index is dropped or clamped. Typed-array
+ * stores wrap int32/uint32 results and round float32 ones after each update.
+ */
+const scatter: CpuRoutine = ([operand, indices, updates], _inTypes, [outType], params) => {
+  const { B, P, N, Q, I, combine, drop } = params as ScatterParams;
   const out = allocateOut(outType);
   out.set(operand);
   if (N === 0) return [out];
   const hi = N - 1;
-  const bool = outType.dtype === "bool";
+  const f = scatterCombine(combine, outType.dtype);
   for (let b = 0; b < B; b++) {
     for (let p = 0; p < P; p++) {
       const dst = (b * P + p) * N * Q;
       const src = (b * P + p) * I * Q;
       for (let i = 0; i < I; i++) {
         const raw = indices[b * I + i];
+        if (drop && (raw < 0 || raw > hi)) continue;
         const d = dst + (raw < 0 ? 0 : raw > hi ? hi : raw) * Q;
         const s = src + i * Q;
-        // typed-array stores wrap int32/uint32 sums and round float32 ones
-        if (bool) for (let q = 0; q < Q; q++) out[d + q] |= updates[s + q];
-        else for (let q = 0; q < Q; q++) out[d + q] += updates[s + q];
+        if (combine === "add" && outType.dtype !== "bool") for (let q = 0; q < Q; q++) out[d + q] += updates[s + q];
+        else for (let q = 0; q < Q; q++) out[d + q] = f(out[d + q], updates[s + q]);
       }
     }
   }
@@ -633,7 +658,7 @@ export const cpuRoutines: Record<string, CpuRoutine> = {
   cumulative,
   argreduce,
   gather,
-  scatter_add,
+  scatter,
   pad,
   concatenate,
   dynamic_slice,

@@ -1,9 +1,10 @@
 /**
- * The WebGPU routines that move data by index — gather, scatter_add, pad,
+ * The WebGPU routines that move data by index — gather, the scatters, pad,
  * concatenate, dynamic_slice, dynamic_update_slice — and the PRNG's block
  * cipher, threefry2x32. Their semantics are the CPU's (`../cpu/routines.ts`):
- * gather/scatter indices and dynamic start indices are clamped the same way,
- * scatter_add adds duplicates in index order (bools: or), and threefry runs
+ * gather indices and dynamic start indices are clamped the same way,
+ * scatters combine duplicates in index order (bools: or/and) and drop or
+ * clamp out-of-range indices as asked, and threefry runs
  * the same 20 rounds, so results are bit-identical to the CPU backend.
  *
  * Shapes and constants are baked into each shader; per-call data (indices,
@@ -63,10 +64,10 @@ function maxBindings(): number {
 
 const WORD = 4;
 
-// ---- gather / scatter_add -------------------------------------------------------------
+// ---- gather / scatter ----------------------------------------------------------------
 //
 // The operand is viewed as [B, P, N, Q] and the indices as [B, I]: gather's
-// output is [B, P, I, Q], scatter_add's is the operand's shape.
+// output is [B, P, I, Q], a scatter's is the operand's shape.
 
 type IndexParams = { B: number; P: number; N: number; Q: number; I: number };
 
@@ -88,28 +89,52 @@ const gather: GpuRoutine = ([operand, indices], _inTypes, [outType], params) => 
   return [out];
 };
 
+type ScatterParams = IndexParams & { combine: "set" | "add" | "mul" | "min" | "max"; drop: boolean };
+
+/** WGSL: is the f32 `v` a NaN (by its bits: the comparison v != v may be folded away). */
+const isNan = (v: string) => `((bitcast<u32>(${v}) & 0x7fffffffu) > 0x7f800000u)`;
+
+/** The WGSL expression that combines the stored `acc` with the update `u`, as the CPU's scatterCombine. */
+function combineExpr(combine: ScatterParams["combine"], dtype: DType): string {
+  const bool = dtype === "bool";
+  const float = dtype === "float32";
+  switch (combine) {
+    case "set":
+      return "u";
+    case "add":
+      return bool ? "acc | u" : "acc + u";
+    case "mul":
+      return bool ? "acc & u" : "acc * u";
+    case "min":
+      return bool ? "acc & u" : float ? `select(u, acc, ${isNan("acc")} || acc < u)` : "min(acc, u)";
+    case "max":
+      return bool ? "acc | u" : float ? `select(u, acc, ${isNan("acc")} || acc > u)` : "max(acc, u)";
+  }
+}
+
 /**
- * One thread per output element, adding the updates whose (clamped) index
- * lands on it in increasing index order: the CPU's order of float32
- * roundings, deterministic without float atomics. The cost is I index
- * comparisons per output element, which suits the gradients of gathers
- * over moderate index counts.
+ * One thread per output element, combining the updates whose index lands
+ * on it in increasing index order: the CPU's order of float32 roundings (and
+ * its last-wins for set), deterministic without atomics. An out-of-range
+ * index never equals a position, so dropping needs no test; clipping clamps
+ * first. The cost is I index comparisons per output element, which suits
+ * the gradients of gathers over moderate index counts.
  */
-const scatter_add: GpuRoutine = ([operand, indices, updates], _inTypes, [outType], params) => {
-  const { B, P, N, Q, I } = params as IndexParams;
+const scatter: GpuRoutine = ([operand, indices, updates], _inTypes, [outType], params) => {
+  const { B, P, N, Q, I, combine, drop } = params as ScatterParams;
   const n = sizeOf(outType.shape);
   const out = alloc(outType.dtype, n);
   if (n === 0) return [out];
   const t = valueType(outType.dtype);
-  const combine = outType.dtype === "bool" ? "acc | us[u]" : "acc + us[u]";
+  const index = drop ? "ix[ib + i]" : `clamp(ix[ib + i], 0, ${N - 1})`;
   const body = `${unflatten("o", [B, P, N, Q], (k) => ["b", "p", "m", "q"][k])}
   var acc = xs[o];
   let ib = b * ${I};
   let ub = (b * ${P} + p) * ${I * Q} + q;
   for (var i = 0; i < ${I}; i++) {
-    if (clamp(ix[ib + i], 0, ${N - 1}) == m) {
-      let u = ub + i * ${Q};
-      acc = ${combine};
+    if (${index} == m) {
+      let u = us[ub + i * ${Q}];
+      acc = ${combineExpr(combine, outType.dtype)};
     }
   }
   out[o] = acc;`;
@@ -328,4 +353,4 @@ const threefry2x32: GpuRoutine = (inputs, inTypes, outTypes) => {
   return [y0, y1];
 };
 
-defineRoutines({ gather, scatter_add, pad, concatenate, dynamic_slice, dynamic_update_slice, threefry2x32 });
+defineRoutines({ gather, scatter, pad, concatenate, dynamic_slice, dynamic_update_slice, threefry2x32 });
