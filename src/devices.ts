@@ -86,6 +86,7 @@ export function defaultDevice(name?: DeviceName): DeviceName {
  */
 export function devicePut(x: Value, device: DeviceName): Array {
   if (!(x instanceof Array)) throw new BackendError("devicePut: needs a concrete array, not a traced value");
+  x.assertAlive("devicePut");
   if (x.device === device) return commit(x);
   if (!available.has(device)) throw new BackendError(`devicePut: the ${device} device is not available; call init() and check what it returns`);
   const values = x.backend.syncReadable ? x.dataSync() : x.hostData;
@@ -109,6 +110,7 @@ function commit(x: Array): Array {
  */
 export async function devicePutAsync(x: Value, device: DeviceName): Promise<Array> {
   if (!(x instanceof Array)) throw new BackendError("devicePutAsync: needs a concrete array, not a traced value");
+  x.assertAlive("devicePutAsync");
   if (x.device === device) return commit(x);
   if (!available.has(device)) throw new BackendError(`devicePutAsync: the ${device} device is not available; call init() and check what it returns`);
   const target = getBackend(device);
