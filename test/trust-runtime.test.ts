@@ -108,6 +108,7 @@ describe("jit static arguments are keyed by value or identity", () => {
     expect(() => f(x, new Float32Array(2))).toThrow(/a Float32Array/);
     // a tracer (grad's) passed as static
     expect(() => grad((y: Value) => f(x, y).sum())(f32([3]))).toThrow(UnsupportedError);
+    expect(() => grad((y: Value) => f(x, y).sum())(f32([3]))).toThrow(/static argument 1 is a traced value \(f32\[1\]\)/);
     const cyclic: unknown[] = [];
     cyclic.push(cyclic);
     expect(() => f(x, cyclic)).toThrow(/contains itself/);

@@ -263,7 +263,8 @@ function valueKey(v: unknown, argnum: number, name: string, seen: object[], at: 
   if (v === null) return "N";
   const o = v as object;
   if (o instanceof ArrayMethods || ArrayBuffer.isView(o)) {
-    const what = o instanceof ArrayMethods ? `an array (${(o as ArrayMethods & { aval: unknown }).aval})` : `a ${o.constructor.name}`;
+    const aval = (o as ArrayMethods & { aval?: unknown }).aval;
+    const what = o instanceof Array ? `an array (${aval})` : o instanceof ArrayMethods ? `a traced value (${aval}) of an enclosing transformation` : `a ${o.constructor.name}`;
     throw new UnsupportedError(
       `jit(${name}): static argument ${argnum}${at ? ` (at ${at})` : ""} is ${what}, ` +
         `which cannot be a static value (it has no value to compare, like JAX's non-hashable static arguments); ` +
