@@ -202,6 +202,15 @@ describe("bounded caches", () => {
   const saved = { maxTraces: jitConfig.maxTraces, maxEagerSignatures: jitConfig.maxEagerSignatures };
   afterEach(() => Object.assign(jitConfig, saved));
 
+  it("the bounds are positive integers (or Infinity); anything else is a typed error", () => {
+    for (const bad of [0, -1, 1.5, NaN]) {
+      expect(() => (jitConfig.maxTraces = bad)).toThrow(/jitConfig\.maxTraces must be a positive integer/);
+      expect(() => (jitConfig.maxEagerSignatures = bad)).toThrow(UnsupportedError);
+    }
+    jitConfig.maxTraces = Infinity;
+    expect(jitConfig.maxTraces).toBe(Infinity);
+  });
+
   it("a jitted function keeps at most jitConfig.maxTraces traces, least recently used out", () => {
     jitConfig.maxTraces = 3;
     const f = jit((x: Value) => x.add(1));

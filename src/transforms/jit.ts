@@ -137,9 +137,8 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
       // a trace that closed over values of an enclosing transformation is only valid for this call
       if (consts.every((c) => c instanceof Array)) {
         cache.set(key, entry);
-        const max = Math.max(1, jitConfig.maxTraces);
         for (const old of cache.keys()) {
-          if (cache.size <= max) break;
+          if (cache.size <= maxTraces) break;
           cache.delete(old);
         }
       }
@@ -166,6 +165,15 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
   return jitted;
 }
 
+let maxTraces = 256;
+
+function cacheBound(name: string, n: number): number {
+  if (!(Number.isInteger(n) && n >= 1) && n !== Infinity) {
+    throw new UnsupportedError(`jitConfig.${name} must be a positive integer (or Infinity for no bound), got ${String(n)}`);
+  }
+  return n;
+}
+
 /** Counts of jit activity across all jitted functions, for tests and for users chasing recompilation. */
 export const jitStats = { traces: 0 };
 
@@ -174,13 +182,6 @@ export const jitStats = { traces: 0 };
  * trace of a jitted function with its reason. `jitConfig.fusion = false` runs
  * every primitive of a jitted function as its own kernel (to measure what
  * fusion saves, or to rule it out when chasing a wrong number).
- * @example
- * import { jit, jitConfig, np } from "jaxon";
- * jitConfig.fusion = false;
- * const f = jit((x) => np.exp(np.sin(x).mul(2).add(1)));
- * console.log(f.lower(np.ones([8])).kernels); // => 4
- * jitConfig.fusion = true;
- * console.log(f.lower(np.ones([8])).kernels); // => 1
  *
  * The caches are bounded, least recently used first out, so that a program
  * that calls with ever new shapes or static values (a fresh Map, a closure
@@ -189,15 +190,27 @@ export const jitStats = { traces: 0 };
  * (default 2048) bounds, per primitive, the signatures (input types and
  * parameters) that eager dispatch keeps checked and lowered. An evicted entry
  * is only retraced (or re-lowered) when it is used again.
+ * @example
+ * import { jit, jitConfig, np } from "jaxon";
+ * jitConfig.fusion = false;
+ * const f = jit((x) => np.exp(np.sin(x).mul(2).add(1)));
+ * console.log(f.lower(np.ones([8])).kernels); // => 4
+ * jitConfig.fusion = true;
+ * console.log(f.lower(np.ones([8])).kernels); // => 1
  */
 export const jitConfig = {
   logCompiles: typeof process !== "undefined" && process.env?.JAXON_LOG_COMPILES === "1",
-  maxTraces: 256,
+  get maxTraces(): number {
+    return maxTraces;
+  },
+  set maxTraces(n: number) {
+    maxTraces = cacheBound("maxTraces", n);
+  },
   get maxEagerSignatures(): number {
     return cacheConfig.maxEagerSignatures;
   },
   set maxEagerSignatures(n: number) {
-    cacheConfig.maxEagerSignatures = n;
+    cacheConfig.maxEagerSignatures = cacheBound("maxEagerSignatures", n);
   },
   get fusion(): boolean {
     return planConfig.fusion;
