@@ -76,8 +76,8 @@ export class Array extends ArrayMethods {
     if (this.#disposed) {
       throw new BackendError(
         `${op}: an array of shape ${fmtShape(this.shape)} and dtype ${this.dtype} was disposed, and is used after dispose(); its buffer is gone ` +
-          `(and may hold another array's values now). Dispose an array only after its last use, or keep a copy ` +
-          `(x.mul(1) or np.array(x)) before disposing`,
+          `(and may hold another array's values now). Dispose an array only after its last use; note that what an ` +
+          `identity operation returns (np.array(x), a reshape to the same shape) is the same array, disposed with it`,
       );
     }
   }
