@@ -62,13 +62,29 @@ export class Array extends ArrayMethods {
     return this.backend.name;
   }
 
-  private checkAlive(op: string) {
-    if (this.#disposed) throw new BackendError(`${op}: this array was disposed; its buffer is gone`);
+  /** Whether `dispose()` freed this array's buffer (a disposed array can no longer be read or computed with). */
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  /**
+   * Internal: throws if the array was disposed. Its buffer went back to the
+   * pool and may already hold another array's values, so every use (an
+   * operand, a transformation's input, a read) must stop here.
+   */
+  assertAlive(op: string): void {
+    if (this.#disposed) {
+      throw new BackendError(
+        `${op}: an array of shape ${fmtShape(this.shape)} and dtype ${this.dtype} was disposed, and is used after dispose(); its buffer is gone ` +
+          `(and may hold another array's values now). Dispose an array only after its last use; note that what an ` +
+          `identity operation returns (np.array(x), a reshape to the same shape) is the same array, disposed with it`,
+      );
+    }
   }
 
   /** A copy of the data as a TypedArray (Float32Array for float32, Uint8Array for bool, ...). */
   async data(): Promise<TypedArray> {
-    this.checkAlive("data()");
+    this.assertAlive("data()");
     return this.backend.read(this.buffer, this.dtype, this.size);
   }
   async array(): Promise<NestedNumbers> {
@@ -78,7 +94,7 @@ export class Array extends ArrayMethods {
     return scalarOf(await this.data(), this.shape, "item()");
   }
   dataSync(): TypedArray {
-    this.checkAlive("dataSync()");
+    this.assertAlive("dataSync()");
     if (!this.backend.syncReadable) {
       throw new BackendError(`dataSync(): the ${this.backend.name} device cannot be read synchronously; use \`await x.data()\``);
     }
@@ -118,6 +134,8 @@ export class Array extends ArrayMethods {
 
   /** NumPy-like text: `Array([[1, 2], [3, 4]], dtype=float32)`. */
   override toString(): string {
+    // printing must not throw: a disposed array still says what it was
+    if (this.#disposed) return `Array(disposed, shape=${fmtShape(this.shape)}, dtype=${this.dtype})`;
     if (!this.backend.syncReadable) return `Array(shape=${fmtShape(this.shape)}, dtype=${this.dtype}, device=${this.device})`;
     const body = format(this.dataSync(), this.shape, this.dtype);
     return `Array(${body}, dtype=${this.dtype}${this.weakType ? ", weak_type=True" : ""})`;

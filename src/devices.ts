@@ -136,6 +136,7 @@ function putLeaf(op: string, leaf: unknown, target: DeviceName, values: (a: Arra
   }
   if (leaf instanceof Tracer) throw new BackendError(`${op}: needs concrete arrays, not a traced value (${leaf.aval}); place arrays before the transformation`);
   if (!(leaf instanceof Array)) throw new ArgumentError(`${op}: a leaf of the tree is ${describe(leaf)}; only arrays, numbers and booleans can be put on a device`);
+  leaf.assertAlive(op);
   if (noDevice || leaf.device === target) return noDevice ? leaf : commit(leaf);
   const backend = getBackend(target);
   return commit(new Array(leaf.aval, backend.upload(values(leaf), leaf.dtype), backend));

@@ -102,7 +102,8 @@ export function exprKey(e: Expr): string {
     case "input":
       return `$${e.input}`;
     case "const":
-      return `${e.value}:${e.dtype}`;
+      // String(-0) is "0": without the sign, x / -0 would reuse the kernel compiled for x / 0
+      return `${Object.is(e.value, -0) ? "-0" : e.value}:${e.dtype}`;
     case "index":
       return `#${e.axis}:${e.dtype}`;
     case "unary":

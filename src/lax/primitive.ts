@@ -57,13 +57,16 @@ export function definePrimitive<P extends Params = Params>(name: string, def: Pr
   const impl: PrimitiveRules<P>["impl"] = def.impl ?? ((args, params, outAvals) => runLowered(def.lower(args.map((a) => a.aval), params, outAvals), args, outAvals));
   // eager evaluation looks the output types and the lowering up by (input types, params):
   // each signature is checked, lowered and compiled once, then dispatch is a map lookup
-  const signatures = new Map<string, { outAvals: ShapedArray[]; lowering: Lowering }>();
+  const signatures = new SignatureCache<{ outAvals: ShapedArray[]; lowering: Lowering }>();
+  signatureCaches.push(signatures);
   const evaluate = (args: Array[], params: P): Array[] => {
+    // a disposed operand's buffer may already hold another array's values
+    for (const a of args) a.assertAlive(name);
     // primitives with their own impl (jit, control flow) hold jaxprs in their params: no key to build
     if (def.impl) return markCommitted(args, def.impl(args, params, def.abstractEval(args.map((a) => a.aval), params)));
     let key = "";
     for (const a of args) key += a.aval.key + ";";
-    key += JSON.stringify(params);
+    key += paramsKey(params);
     let sig = signatures.get(key);
     if (!sig) {
       const outAvals = def.abstractEval(
@@ -71,7 +74,6 @@ export function definePrimitive<P extends Params = Params>(name: string, def: Pr
         params,
       );
       sig = { outAvals, lowering: def.lower(args.map((a) => a.aval), params, outAvals) };
-      if (signatures.size > 4096) signatures.clear();
       signatures.set(key, sig);
     }
     const target = deviceOf(args);
@@ -86,6 +88,93 @@ export function definePrimitive<P extends Params = Params>(name: string, def: Pr
   if (primitives.has(name)) throw new Error(`primitive ${name} defined twice`);
   primitives.set(name, { prim: prim as unknown as Primitive, def });
   return prim;
+}
+
+/** Bounds of the dispatch caches; `jitConfig.maxEagerSignatures` reads and sets this one (see its doc). */
+export const cacheConfig = { maxEagerSignatures: 2048 };
+
+/**
+ * A map bounded by `cacheConfig.maxEagerSignatures` that drops the least
+ * recently used entries, in two generations: new entries go to the young
+ * map; when it is half full it becomes the old one and the previous old one
+ * is dropped; a hit in the old map moves the entry back to the young one.
+ * An approximate LRU that costs one map lookup on the hot path (a hit in
+ * the young map), where an exact LRU would reinsert on every call.
+ */
+class SignatureCache<V> {
+  private young = new Map<string, V>();
+  private old = new Map<string, V>();
+  get(key: string): V | undefined {
+    const v = this.young.get(key);
+    if (v !== undefined) return v;
+    const o = this.old.get(key);
+    if (o !== undefined) this.set(key, o);
+    return o;
+  }
+  set(key: string, v: V) {
+    this.young.set(key, v);
+    if (this.young.size >= Math.max(1, Math.floor(cacheConfig.maxEagerSignatures / 2))) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+  }
+  get size(): number {
+    return this.young.size + this.old.size;
+  }
+}
+
+const signatureCaches: SignatureCache<unknown>[] = [];
+
+/** How many eager signatures all primitives hold now (for tests of the bound). */
+export function eagerSignatureCount(): number {
+  let n = 0;
+  for (const c of signatureCaches) n += c.size;
+  return n;
+}
+
+/**
+ * A cache key for a primitive's parameters. Not JSON.stringify: it writes
+ * NaN and ±Infinity as `null`, so a parameter of NaN would find the lowering
+ * made for Infinity. Numbers are written as `Object.is` tells them apart.
+ */
+function paramsKey(v: unknown): string {
+  switch (typeof v) {
+    case "number":
+      return Object.is(v, -0) ? "-0" : String(v);
+    case "string":
+      return JSON.stringify(v);
+    case "boolean":
+      return v ? "T" : "F";
+    case "undefined":
+      return "U";
+    case "bigint":
+      return `${v}n`;
+    case "object": {
+      if (v === null) return "N";
+      if (globalThis.Array.isArray(v)) {
+        let s = "[";
+        for (let i = 0; i < v.length; i++) s += (i ? "," : "") + paramsKey(v[i]);
+        return s + "]";
+      }
+      if (ArrayBuffer.isView(v)) return `${v.constructor.name}${paramsKey(globalThis.Array.from(v as unknown as ArrayLike<number>))}`;
+      let s = "{";
+      for (const k in v) s += JSON.stringify(k) + ":" + paramsKey((v as Record<string, unknown>)[k]) + ",";
+      return s + "}";
+    }
+    default:
+      // functions and symbols have no place in a lowered primitive's parameters; keep them apart by identity
+      return identityKey(v as object);
+  }
+}
+
+let nextIdentity = 0;
+const objectIds = new WeakMap<object, number>();
+const symbolIds = new Map<unknown, number>();
+function identityKey(v: unknown): string {
+  const ids = (typeof v === "function" ? objectIds : symbolIds) as Map<unknown, number>;
+  let id = ids.get(v);
+  if (id === undefined) ids.set(v, (id = nextIdentity++));
+  return `&${id}`;
 }
 
 /** Elements up to which a computation on host-known values runs on the host (see `runOnHost`). */

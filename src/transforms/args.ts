@@ -13,7 +13,13 @@ export type Lifted<A extends readonly unknown[]> = { [K in keyof A]: A[K] extend
 
 /** A leaf as a value: arrays stay, JS numbers become weakly typed float32 scalars (as `np.array(3)`). */
 export function leafToValue(x: unknown, what: string): Value {
+  if (x instanceof Array) {
+    // a disposed array's buffer may already hold another array's values
+    x.assertAlive(what);
+    return x;
+  }
   if (x instanceof ArrayMethods) return x as Value;
+  if (isThenable(x)) throw refusePromise(x, what);
   if (typeof x === "number") return scalar(x, "float32", true);
   if (typeof x === "boolean") return scalar(x ? 1 : 0, "bool", true);
   throw new UnsupportedError(`${what}: expected arrays or numbers as leaves, got ${x === null ? "null" : typeof x}`);
@@ -23,6 +29,28 @@ export function leafToValue(x: unknown, what: string): Value {
 export function flattenArgs(args: readonly unknown[], what: string): [Value[], TreeDef] {
   const [leaves, tree] = flatten(args);
   return [leaves.map((l) => leafToValue(l, what)), tree];
+}
+
+export function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as { then?: unknown }).then === "function";
+}
+
+/**
+ * The error for a function that returned a promise (an async function) to a
+ * transformation, which traces synchronously. The promise gets a handler
+ * first: its body goes on after the trace has closed, fails on the dead
+ * tracers, and an unhandled rejection would end a Node process.
+ */
+export function refusePromise(p: PromiseLike<unknown>, what: string): UnsupportedError {
+  try {
+    p.then(undefined, () => {});
+  } catch {
+    // a thenable whose `then` throws: nothing is pending, nothing to handle
+  }
+  return new UnsupportedError(
+    `${what}: the function returned a Promise (is it async?); transformations trace a function synchronously, ` +
+      `so it must compute its result without await: make it a plain function, and await the results (x.data()) outside it`,
+  );
 }
 
 export function rebuild<T = unknown>(tree: TreeDef, leaves: readonly unknown[]): T {

@@ -21,6 +21,10 @@ import { vmap } from "./vmap.js";
 import { planConfig, planFor, runJaxpr } from "../backend/execute.js";
 import { kernelCount } from "../backend/fuse.js";
 import { callJaxprOf } from "../trace/simplify.js";
+import { ArrayMethods } from "../array-methods.js";
+import { UnsupportedError } from "../errors.js";
+import { cacheConfig } from "../lax/primitive.js";
+import { isThenable, refusePromise } from "./args.js";
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 type JitParams = { jaxpr: Jaxpr; name: string };
@@ -81,12 +85,16 @@ export interface Jitted<F extends Fn> {
   lower(...args: Lifted<Parameters<F>>): { jaxpr: Jaxpr; kernels: number; text: string };
   /** How many times this function was traced (once per new signature). */
   readonly traces: number;
+  /** How many traces its cache holds now (at most `jitConfig.maxTraces`). */
+  readonly cacheSize: number;
 }
 
 export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
   functionArg("jit", "f", f);
   options = optionsArg("jit", options);
   const statics = new Set(options.staticArgnums ?? []);
+  // insertion order is recency order: a hit moves its entry to the end, and the
+  // first entry is the least recently used one, evicted past jitConfig.maxTraces
   const cache = new Map<string, { jaxpr: Jaxpr; consts: Value[]; outTree: TreeDef }>();
   const name = f.name || "fn";
   let traces = 0;
@@ -95,13 +103,20 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
   const lookup = (args: unknown[]) => {
     const dynamic = args.filter((_, i) => !statics.has(i));
     const [leaves, inTree] = flattenArgs(dynamic, "jit");
+    // every part is self-delimiting (a tree key is bracketed with JSON-quoted
+    // object keys, aval keys end in "]" or "]~", static keys are bracketed), so
+    // two different calls can never build the same string
     const signature = leaves.map((l) => l.aval.key).join(",");
-    const staticPart = statics.size ? staticKey(args.filter((_, i) => statics.has(i))) : "[]";
+    const staticPart = statics.size ? staticKey(args, statics, name) : "";
     const key = `${inTree.key}|${signature}|${staticPart}`;
     let entry = cache.get(key);
+    if (entry && key !== lastKey) {
+      cache.delete(key);
+      cache.set(key, entry);
+    }
     if (!entry) {
       if (jitConfig.logCompiles) {
-        const reason = lastKey === undefined ? "first call" : `new signature (${signature}${staticPart !== "[]" ? `; static ${staticPart}` : ""})`;
+        const reason = lastKey === undefined ? "first call" : `new signature (${signature}${staticPart ? `; static ${staticPart}` : ""})`;
         console.log(`jaxon: tracing jit(${name}) for ${reason}`);
       }
       let outTree: TreeDef | undefined;
@@ -110,7 +125,11 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
           const dyn = rebuild<unknown[]>(inTree, xs);
           let k = 0;
           const full = args.map((a, i) => (statics.has(i) ? a : dyn[k++]));
-          const [outLeaves, t] = flatten(f(...full));
+          const out = f(...full);
+          // an async function returns before its body has finished with the tracers:
+          // refuse it here, and keep its promise from rejecting unhandled later
+          if (isThenable(out)) throw refusePromise(out, `jit(${name})`);
+          const [outLeaves, t] = flatten(out);
           outTree = t;
           return flattenArgs(outLeaves, "jit output")[0];
         },
@@ -120,7 +139,13 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
       );
       entry = { jaxpr, consts, outTree: outTree! };
       // a trace that closed over values of an enclosing transformation is only valid for this call
-      if (consts.every((c) => c instanceof Array)) cache.set(key, entry);
+      if (consts.every((c) => c instanceof Array)) {
+        cache.set(key, entry);
+        for (const old of cache.keys()) {
+          if (cache.size <= maxTraces) break;
+          cache.delete(old);
+        }
+      }
       traces++;
       jitStats.traces++;
     }
@@ -140,7 +165,17 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
     return { jaxpr: entry.jaxpr, kernels: kernelCount(plan), text: String(plan.jaxpr) };
   };
   Object.defineProperty(jitted, "traces", { get: () => traces });
+  Object.defineProperty(jitted, "cacheSize", { get: () => cache.size });
   return jitted;
+}
+
+let maxTraces = 256;
+
+function cacheBound(name: string, n: number): number {
+  if (!(Number.isInteger(n) && n >= 1) && n !== Infinity) {
+    throw new UnsupportedError(`jitConfig.${name} must be a positive integer (or Infinity for no bound), got ${String(n)}`);
+  }
+  return n;
 }
 
 /** Counts of jit activity across all jitted functions, for tests and for users chasing recompilation. */
@@ -151,6 +186,14 @@ export const jitStats = { traces: 0 };
  * trace of a jitted function with its reason. `jitConfig.fusion = false` runs
  * every primitive of a jitted function as its own kernel (to measure what
  * fusion saves, or to rule it out when chasing a wrong number).
+ *
+ * The caches are bounded, least recently used first out, so that a program
+ * that calls with ever new shapes or static values (a fresh Map, a closure
+ * per call) does not grow without limit. `jitConfig.maxTraces` (default 256)
+ * bounds the traces each jitted function keeps; `jitConfig.maxEagerSignatures`
+ * (default 2048) bounds, per primitive, the signatures (input types and
+ * parameters) that eager dispatch keeps checked and lowered. An evicted entry
+ * is only retraced (or re-lowered) when it is used again.
  * @example
  * import { jit, jitConfig, np } from "jaxon";
  * jitConfig.fusion = false;
@@ -161,6 +204,18 @@ export const jitStats = { traces: 0 };
  */
 export const jitConfig = {
   logCompiles: typeof process !== "undefined" && process.env?.JAXON_LOG_COMPILES === "1",
+  get maxTraces(): number {
+    return maxTraces;
+  },
+  set maxTraces(n: number) {
+    maxTraces = cacheBound("maxTraces", n);
+  },
+  get maxEagerSignatures(): number {
+    return cacheConfig.maxEagerSignatures;
+  },
+  set maxEagerSignatures(n: number) {
+    cacheConfig.maxEagerSignatures = cacheBound("maxEagerSignatures", n);
+  },
   get fusion(): boolean {
     return planConfig.fusion;
   },
@@ -169,6 +224,86 @@ export const jitConfig = {
   },
 };
 
-function staticKey(values: unknown[]): string {
-  return JSON.stringify(values, (_k, v) => (typeof v === "function" ? `fn:${v.name}` : v));
+/**
+ * The cache key of the static arguments. Like JAX, which hashes static
+ * arguments: primitives and plain data (arrays, plain objects) by value,
+ * everything else (functions, Maps, class instances) by identity, through an
+ * id a WeakMap assigns (so a key never keeps its object alive, and two
+ * functions with one name never share a trace). Numbers compare as
+ * `Object.is`: NaN is one value, and -0 is not 0 (JAX lets -0.0 hit a trace
+ * made for 0.0 and returns the other sign's answer; a second trace is cheaper
+ * than a wrong number). An array or tracer has no value to key by: it is an
+ * error, as JAX's "Non-hashable static arguments are not supported".
+ */
+function staticKey(args: readonly unknown[], statics: ReadonlySet<number>, name: string): string {
+  let s = "";
+  for (const i of statics) {
+    if (i >= args.length) continue; // as JAX, a static position past the call's arguments is ignored
+    s += `${i}=${valueKey(args[i], i, name, [], "")};`;
+  }
+  return `(${s})`;
+}
+
+let nextIdentity = 0;
+const objectIds = new WeakMap<object, number>();
+const symbolIds = new Map<symbol, number>();
+
+function identity(o: object): string {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = nextIdentity++));
+  return `&${id}`;
+}
+
+/** `seen` holds the containers being keyed (to refuse cycles); `at` is where `v` lies in the argument, for errors. */
+function valueKey(v: unknown, argnum: number, name: string, seen: object[], at: string): string {
+  switch (typeof v) {
+    case "number":
+      return Object.is(v, -0) ? "#-0" : `#${v}`;
+    case "string":
+      return JSON.stringify(v);
+    case "boolean":
+      return v ? "T" : "F";
+    case "undefined":
+      return "U";
+    case "bigint":
+      return `${v}n`;
+    case "symbol": {
+      const registered = Symbol.keyFor(v);
+      if (registered !== undefined) return `@for${JSON.stringify(registered)}`;
+      let id = symbolIds.get(v);
+      if (id === undefined) symbolIds.set(v, (id = nextIdentity++));
+      return `@${id}`;
+    }
+    case "function":
+      return identity(v);
+  }
+  if (v === null) return "N";
+  const o = v as object;
+  if (o instanceof ArrayMethods || ArrayBuffer.isView(o)) {
+    const aval = (o as ArrayMethods & { aval?: unknown }).aval;
+    const what = o instanceof Array ? `an array (${aval})` : o instanceof ArrayMethods ? `a traced value (${aval}) of an enclosing transformation` : `a ${o.constructor.name}`;
+    throw new UnsupportedError(
+      `jit(${name}): static argument ${argnum}${at ? ` (at ${at})` : ""} is ${what}, ` +
+        `which cannot be a static value (it has no value to compare, like JAX's non-hashable static arguments); ` +
+        `pass it as a traced argument (leave ${argnum} out of staticArgnums), or pass plain numbers instead`,
+    );
+  }
+  if (seen.includes(o)) {
+    throw new UnsupportedError(`jit(${name}): static argument ${argnum} contains itself (a cycle); pass a value without cycles`);
+  }
+  const proto = Object.getPrototypeOf(o);
+  if (globalThis.Array.isArray(o)) {
+    seen.push(o);
+    const parts = o.map((x, j) => valueKey(x, argnum, name, seen, `${at}[${j}]`));
+    seen.pop();
+    return `[${parts.join(",")}]`;
+  }
+  if (proto === Object.prototype || proto === null) {
+    seen.push(o);
+    const keys = Object.keys(o).sort();
+    const parts = keys.map((k) => `${JSON.stringify(k)}:${valueKey((o as Record<string, unknown>)[k], argnum, name, seen, `${at}[${JSON.stringify(k)}]`)}`);
+    seen.pop();
+    return `{${parts.join(",")}}`;
+  }
+  return identity(o);
 }

@@ -15,16 +15,22 @@
  * itself: Arrays that alias a buffer share the view object, so they die
  * together).
  *
- * Why there is a pool limit. V8 does not see this memory: a view is a small
- * object, and the megabytes behind it are invisible to the collector. A
- * FinalizationRegistry callback also runs only after a full collection AND
- * only when the event loop turns, so a synchronous loop that never disposes
- * would grow the pool without bound. So the pool stops growing at
- * `poolLimit` bytes (256 MiB unless set with `setPoolLimit`); past it, new
- * buffers are ordinary TypedArrays that V8 accounts for and frees by itself,
- * and WebAssembly kernels copy such operands in and out of a scratch block.
- * Memory stays bounded and results stay correct; only speed degrades, until
- * collected views return their blocks and new buffers come from the pool again.
+ * Why the pool is bounded, and by what. V8 does not see this memory: a view
+ * is a small object, and the megabytes behind it are invisible to the
+ * collector. A FinalizationRegistry callback also runs only after a
+ * collection AND only when the event loop turns, so a synchronous loop that
+ * never disposes would fill the pool with dead blocks without bound. So the
+ * pool admits new blocks only while its live bytes (live arrays, and dead
+ * ones not yet found) stay under a target that scales with the working set,
+ * as Go's collector paces itself: after each collection the pool's live
+ * bytes are what is really live, and the target becomes three times that
+ * (dead bytes may reach twice the live ones), never under a 4 MiB floor, and
+ * never over `poolLimit` (`setPoolLimit`). Past the target, new buffers are
+ * ordinary TypedArrays, which V8 sees, accounts for and frees by itself (and
+ * WebAssembly kernels copy such operands in and out of a scratch block):
+ * memory stays proportional to what is live and results stay correct; only
+ * speed degrades, until a collection returns the dead blocks. The engine is
+ * never asked for more (no V8 flags, no `gc()`): this runs in any browser.
  */
 import type { DType, TypedArray } from "../../dtype.js";
 import { allocate, storageOf } from "../../dtype.js";
@@ -74,6 +80,13 @@ let top = 64;
 const freeLists = new Map<number, number[]>();
 let poolLimit = 256 * 1024 * 1024;
 
+/** The pool's live bytes under which blocks are always admitted: a small program never waits for a collection. */
+let targetFloor = 4 * 1024 * 1024;
+/** Dead bytes the pool may hold per live byte before new buffers leave it (Go's GOGC, as a ratio). */
+const DEAD_PER_LIVE = 2;
+/** The bound on the pool's live bytes, set after each collection from what survived it. */
+let target = targetFloor;
+
 let liveBuffers = 0;
 let liveBytes = 0;
 let pooledBytes = 0;
@@ -84,7 +97,43 @@ const registry =
     ? null
     : new FinalizationRegistry<Block>((b) => {
         if (b.live) freeBlock(b);
+        afterCollection();
       });
+
+/**
+ * A collection happened (a block or the sentinel was found dead): once the
+ * event loop has run the rest of its finalizers, what the pool still holds
+ * is live, and the target follows it, down as well as up.
+ */
+let retargetPending = false;
+function afterCollection() {
+  if (retargetPending || typeof setTimeout === "undefined") return;
+  retargetPending = true;
+  const t = setTimeout(() => {
+    retargetPending = false;
+    target = Math.max(targetFloor, (1 + DEAD_PER_LIVE) * liveBytes);
+  }, 0) as unknown as { unref?: () => void };
+  t.unref?.(); // never keeps a Node process alive
+}
+
+/**
+ * A working set that grows without deaths gives no finalizer to learn from:
+ * when the pool turns a buffer away, an empty object is watched, whose
+ * finalizer says that the next collection happened.
+ */
+let sentinelArmed = false;
+const sentinel =
+  typeof FinalizationRegistry === "undefined"
+    ? null
+    : new FinalizationRegistry<null>(() => {
+        sentinelArmed = false;
+        afterCollection();
+      });
+function watchNextCollection() {
+  if (sentinelArmed || !sentinel) return;
+  sentinelArmed = true;
+  sentinel.register({}, null);
+}
 
 /** The block size for a request: a multiple of 16, at most 25% above it. */
 export function sizeClass(bytes: number): number {
@@ -160,7 +209,10 @@ export function alloc(dtype: DType, size: number, zero = true): TypedArray {
   if (bytes < SMALL_BUFFER_BYTES || !memory) return allocate(dtype, size);
   const blockSize = sizeClass(bytes);
   // the bound is on live pool bytes: blocks recycled from scratch must not grow it either
-  if (liveBytes + blockSize > poolLimit) return allocPlain(dtype, size);
+  if (liveBytes + blockSize > poolTarget()) {
+    watchNextCollection();
+    return allocPlain(dtype, size);
+  }
   const ptr = takeBlock(blockSize, Math.min(poolLimit, maxPages * PAGE));
   if (ptr < 0) return allocPlain(dtype, size);
   const view = new Ctor(buffer as ArrayBuffer, ptr, size) as TypedArray;
@@ -173,7 +225,7 @@ export function alloc(dtype: DType, size: number, zero = true): TypedArray {
   return view;
 }
 
-/** Past the pool limit: an ordinary TypedArray, which V8 frees by itself (kernels copy it through scratch). */
+/** Past the pool's target: an ordinary TypedArray, which V8 frees by itself (kernels copy it through scratch). */
 function allocPlain(dtype: DType, size: number): TypedArray {
   return allocate(dtype, size);
 }
@@ -241,7 +293,24 @@ export function memoryStats(): { liveBuffers: number; liveBytes: number; pooledB
   return { liveBuffers, liveBytes, pooledBytes };
 }
 
-/** How many bytes the pool may hold before new buffers become plain TypedArrays (see the header). */
+/** The pool's current target: live bytes past which new buffers become plain TypedArrays (see the header). */
+export function poolTarget(): number {
+  return Math.min(poolLimit, Math.max(targetFloor, target));
+}
+
+/**
+ * Sets the target's floor (4 MiB by default), returning the previous one: a
+ * program that keeps a large working set in synchronous code (and so gives
+ * the finalizers no turn to measure it) may raise it, at the cost of that
+ * much memory for dead blocks.
+ */
+export function setPoolFloor(bytes: number): number {
+  const prev = targetFloor;
+  targetFloor = Math.max(0, bytes);
+  return prev;
+}
+
+/** The most bytes the pool may hold whatever the working set, before new buffers become plain TypedArrays (see the header). */
 export function setPoolLimit(bytes: number): void {
   poolLimit = Math.max(0, bytes);
 }

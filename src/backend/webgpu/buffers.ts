@@ -16,8 +16,15 @@
  * V8 context where `gc()` and `FinalizationRegistry#cleanupSome` exist
  * (two V8 flags set at `init()`); when the live bytes pass a bound, it collects
  * and returns the dead buffers to the pool at once, synchronously. The bound
- * then doubles past what is really live, so a program that needs more memory
- * pays a collection only each time its footprint doubles. Browsers have
+ * is paced as Go's collector paces itself: after a collection it is three
+ * times what survived (dead bytes may reach twice the live ones), never
+ * under a 4 MiB floor, so device memory stays proportional to the working
+ * set and a program that needs more pays a collection only each time its
+ * footprint triples. What a collection costs is the JS heap's size, not the
+ * device's: where collections would take over a quarter of the time between
+ * them (a small working set, large arrays made fast), the bound is
+ * stretched, up to 32 times (as Go bounds its collector's share of the CPU),
+ * and relaxed again when they become cheap. Browsers have
  * neither hook: there the registry's callbacks run whenever the page yields,
  * which every real training loop does (`await` of a readback, or a frame).
  */
@@ -53,9 +60,13 @@ let pooledBytes = 0;
 /** Pooled bytes past which released slots are destroyed instead of kept. */
 const POOL_CAP = 512 * 1024 * 1024;
 
-/** The bound on live bytes that triggers a synchronous collection (Node only). */
-const GC_FLOOR = 128 * 1024 * 1024;
+/** The bound on live bytes that triggers a synchronous collection (Node only): see the header. */
+const GC_FLOOR = 4 * 1024 * 1024;
+const DEAD_PER_LIVE = 2;
 let gcBound = GC_FLOOR;
+/** How much the bound is stretched so that collections take at most a quarter of the time (1 to 32). */
+let gcStretch = 1;
+let lastCollectEnd = 0;
 
 type Registry = FinalizationRegistry<Slot> & { cleanupSome?: () => void };
 let registry: Registry = new FinalizationRegistry<Slot>((slot) => returnSlot(slot));
@@ -109,8 +120,14 @@ function returnSlot(slot: Slot) {
 export function allocBytes(bytes: number): GpuBuffer {
   const size = sizeClass(bytes);
   if (collect && liveBytes + size > gcBound) {
+    const start = performance.now();
     collect();
-    gcBound = Math.max(GC_FLOOR, 2 * (liveBytes + size));
+    const end = performance.now();
+    const share = (end - start) / Math.max(end - lastCollectEnd, 1e-3);
+    if (share > 0.25) gcStretch = Math.min(32, gcStretch * 2);
+    else if (share < 0.05) gcStretch = Math.max(1, gcStretch / 2);
+    lastCollectEnd = end;
+    gcBound = gcStretch * Math.max(GC_FLOOR, (1 + DEAD_PER_LIVE) * (liveBytes + size));
   }
   let slot = freeSlots.get(size)?.pop();
   if (slot) pooledBytes -= size;

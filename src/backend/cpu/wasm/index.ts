@@ -197,22 +197,28 @@ export function runWasmKernel(kernel: Kernel, out: TypedArray, inputs: TypedArra
   }
   ptrs.push(begin, rowEnd);
   if (!copies) {
-    const rows = rowEnd - begin;
-    if (rows >= 2 && rows * entry.inner >= threadMinWork && threadsReady()) {
-      // rows [begin, mid) here, [mid, end) on the worker: each row is computed as it would be on one thread
-      const mid = begin + (rows >> 1);
-      const mod = entry.module;
-      mod.poolId ??= registerModule(mod.module);
-      const theirs = ptrs.slice();
-      theirs[theirs.length - 2] = mid;
-      const ours = ptrs.slice();
-      ours[ours.length - 1] = mid;
-      if (runSplit(mod.poolId, "run", theirs, () => entry.run(...ours))) return true;
-    }
-    entry.run(...ptrs);
+    launch(entry, ptrs);
     return true;
   }
   return runWithCopies(entry, ptrs, out, inputs, begin > 0 || rowEnd < entry.rows);
+}
+
+/** Runs a kernel whose operands all lie in the shared memory: split across the threads when it is large enough. */
+function launch(entry: Compiled, ptrs: number[]) {
+  const begin = ptrs[ptrs.length - 2];
+  const rows = ptrs[ptrs.length - 1] - begin;
+  if (rows >= 2 && rows * entry.inner >= threadMinWork && threadsReady()) {
+    // rows [begin, mid) here, [mid, end) on the worker: each row is computed as it would be on one thread
+    const mid = begin + (rows >> 1);
+    const mod = entry.module;
+    mod.poolId ??= registerModule(mod.module);
+    const theirs = ptrs.slice();
+    theirs[theirs.length - 2] = mid;
+    const ours = ptrs.slice();
+    ours[ours.length - 1] = mid;
+    if (runSplit(mod.poolId, "run", theirs, () => entry.run(...ours))) return;
+  }
+  entry.run(...ptrs);
 }
 
 /** Elements (rows × row length) from which a kernel is split across the two threads. */
@@ -241,7 +247,8 @@ function runWithCopies(entry: Compiled, ptrs: number[], out: TypedArray, inputs:
   // a partial range computed in scratch must not overwrite the rest of `out` with garbage
   if (ok && outside) ok = (ptrs[1] = place(out, partial)) >= 0;
   if (ok) {
-    entry.run(...ptrs);
+    // the scratch copies lie in the shared memory too: a large kernel still uses both threads
+    launch(entry, ptrs);
     if (outside) new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(memoryView(Uint8Array, ptrs[1], out.byteLength));
   }
   for (let i = 0; i < scratch.length; i += 2) freeScratch(scratch[i], scratch[i + 1]);
