@@ -384,11 +384,14 @@ export interface ScatterOptions extends IndexOptions {
 }
 
 function scatterWith(prim: Primitive<ScatterParams>, name: string) {
-  return (operand: Value, indices: ArrayLike, updates: ArrayLike, options: ScatterOptions): Value =>
-    bind1(prim, [operand, indexArray(name, indices), asValue(updates, operand.dtype)], {
+  return (operand: Value, indices: ArrayLike, updates: ArrayLike, options: ScatterOptions): Value => {
+    operand = operandArg(`lax.${name}`, operand);
+    options = optionsArg(`lax.${name}`, options);
+    return bind1(prim, [operand, indexArray(name, indices), asValue(updates, operand.dtype)], {
       ...indexParams(name, operand, options),
       mode: options.mode ?? "drop",
     });
+  };
 }
 
 /**
@@ -589,6 +592,7 @@ export const dynamicUpdateSliceP: Primitive = definePrimitive("dynamic_update_sl
  * lax.dynamicUpdateSlice(np.zeros([4]), np.ones([2]), [-1]);                               // [0, 0, 1, 1]
  */
 export function dynamicUpdateSlice(operand: Value, update: ArrayLike, starts: readonly ArrayLike[]): Value {
+  operand = operandArg("lax.dynamicUpdateSlice", operand);
   return updateSliceAt(operand, asValue(update, operand.dtype), fromEnd("dynamicUpdateSlice", operand, starts));
 }
 

@@ -12,6 +12,7 @@
  * reshape, ...) to put it back into the array's shape, so every update is
  * built from differentiable lax primitives.
  */
+import { optionsArg } from "../static-args.js";
 import type { AtUpdater, IndexItem } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import { Array as JArray } from "../array.js";
@@ -436,6 +437,7 @@ export function take(
   options: { mode?: "fill" | "clip"; fillValue?: number | boolean } = {},
 ): Value {
   const op = "np.take";
+  options = optionsArg(op, options);
   const mode = options.mode ?? "fill";
   if (mode !== "fill" && mode !== "clip") throw new ShapeError(`${op}: mode must be "fill" or "clip", got ${describe(mode)}`);
   let v = asValue(x, op);
