@@ -25,6 +25,20 @@ import { bits, checkKey, shapeArg, split, threefryWords } from "./keys.js";
 
 // ---- helpers ----------------------------------------------------------------------------
 
+/**
+ * The options argument, where a dtype string alone stands for `{ dtype }`
+ * (`random.normal(key, [3], "float64")`, as JAX takes dtype positionally):
+ * ignoring it would silently sample float32.
+ */
+function opts<O extends { dtype?: DType }>(op: string, o: O | DType | undefined): O {
+  if (o === undefined) return {} as O;
+  if (typeof o === "string") return { dtype: checkDType(o, op) } as O;
+  if (typeof o !== "object" || o === null || o instanceof ArrayMethods || globalThis.Array.isArray(o)) {
+    throw new DTypeError(`${op}: expected a dtype string or an options object such as { dtype: "float64" } here, got ${o === null ? "null" : typeof o}`);
+  }
+  return o;
+}
+
 function floatDType(op: string, dtype: unknown): DType {
   const d = checkDType(dtype, op);
   if (!isFloat(d)) throw new DTypeError(`${op}: dtype must be a floating-point dtype (float16, float32 or float64), got ${d}`);
@@ -95,8 +109,9 @@ export interface UniformOptions {
  * @example
  * random.uniform(key, [3], { minval: -1, maxval: 1 });
  */
-export function uniform(key: Key, shape: ShapeLike = [], { dtype = "float32", minval = 0, maxval = 1 }: UniformOptions = {}): Value {
+export function uniform(key: Key, shape: ShapeLike = [], options: UniformOptions | DType = {}): Value {
   const op = "random.uniform";
+  const { dtype = "float32", minval = 0, maxval = 1 } = opts(op, options);
   const d = floatDType(op, dtype);
   const s = shapeArg(op, shape);
   const lo = param(op, "minval", minval, d, s);
@@ -116,7 +131,8 @@ export interface FloatOptions {
  * @example
  * const w = random.normal(key, [784, 10]).mul(0.01);
  */
-export function normal(key: Key, shape: ShapeLike = [], { dtype = "float32" }: FloatOptions = {}): Value {
+export function normal(key: Key, shape: ShapeLike = [], options: FloatOptions | DType = {}): Value {
+  const { dtype = "float32" } = opts("random.normal", options);
   const d = floatDType("random.normal", dtype);
   const u = uniform(key, shape, { dtype: d, minval: aboveMinusOne(d), maxval: 1 });
   return mul(scalar(Math.SQRT2, d), erfInvXla(u));
@@ -132,7 +148,8 @@ export interface TruncatedNormalOptions extends FloatOptions {
  * `random.truncated_normal`), by inverting the CDF on the uniform range
  * between erf(lower/√2) and erf(upper/√2).
  */
-export function truncatedNormal(key: Key, lower: ArrayLike, upper: ArrayLike, { shape, dtype = "float32" }: TruncatedNormalOptions = {}): Value {
+export function truncatedNormal(key: Key, lower: ArrayLike, upper: ArrayLike, options: TruncatedNormalOptions | DType = {}): Value {
+  const { shape, dtype = "float32" } = opts("random.truncatedNormal", options);
   const op = "random.truncatedNormal";
   const d = floatDType(op, dtype);
   const lowerV = asArg(op, "lower", lower);
@@ -150,13 +167,15 @@ export function truncatedNormal(key: Key, lower: ArrayLike, upper: ArrayLike, { 
 }
 
 /** Standard Gumbel samples (JAX's `random.gumbel`): `-log(-log(u))`, u uniform in [tiny, 1). */
-export function gumbel(key: Key, shape: ShapeLike = [], { dtype = "float32" }: FloatOptions = {}): Value {
+export function gumbel(key: Key, shape: ShapeLike = [], options: FloatOptions | DType = {}): Value {
+  const { dtype = "float32" } = opts("random.gumbel", options);
   const d = floatDType("random.gumbel", dtype);
   return neg(log(neg(log(uniform(key, shape, { dtype: d, minval: tiny(d), maxval: 1 })))));
 }
 
 /** Exponential samples with rate 1 (JAX's `random.exponential`): `-log1p(-u)`. */
-export function exponential(key: Key, shape: ShapeLike = [], { dtype = "float32" }: FloatOptions = {}): Value {
+export function exponential(key: Key, shape: ShapeLike = [], options: FloatOptions | DType = {}): Value {
+  const { dtype = "float32" } = opts("random.exponential", options);
   const d = floatDType("random.exponential", dtype);
   return neg(log1p(neg(uniform(key, shape, { dtype: d }))));
 }
@@ -209,7 +228,8 @@ function intBound(op: string, what: string, x: ArrayLike, dtype: DType, shape: r
  * @example
  * random.randint(key, [5], 0, 10);
  */
-export function randint(key: Key, shape: ShapeLike, minval: ArrayLike, maxval: ArrayLike, { dtype = "int32" }: IntOptions = {}): Value {
+export function randint(key: Key, shape: ShapeLike, minval: ArrayLike, maxval: ArrayLike, options: IntOptions | DType = {}): Value {
+  const { dtype = "int32" } = opts("random.randint", options);
   const op = "random.randint";
   const d = checkDType(dtype, op);
   if (!isInt(d)) throw new DTypeError(`${op}: dtype must be an integer dtype (int32 or uint32), got ${d}`);
