@@ -336,7 +336,11 @@ export function scaleByRss({ initialAccumulatorValue = 0.1, eps = 1e-7 }: ScaleB
 
 // ---- weight decay and clipping ----------------------------------------------------------
 
-/** A mask: a tree of booleans with the params' structure, or a function of the params that makes one. */
+/**
+ * A mask: a tree with the params' structure whose leaves are booleans (the
+ * whole leaf) or bool arrays broadcasting to the leaf (elementwise), or a
+ * function of the params that makes one (as optax).
+ */
 export type Mask = unknown | ((params: unknown) => unknown);
 
 export interface AddDecayedWeightsOptions {
@@ -364,7 +368,19 @@ export function addDecayedWeights(weightDecay: ArrayLike = 0, { mask }: AddDecay
       };
       if (mask === undefined) return [treeMap(decay, updates, params), state];
       const m = typeof mask === "function" ? (mask as (p: unknown) => unknown)(params) : mask;
-      return [treeMap((g: unknown, p: unknown, on: unknown) => (on ? decay(g, p) : g), updates, params, m), state];
+      const masked = (g: unknown, p: unknown, on: unknown) => {
+        if (on instanceof ArrayMethods) {
+          // an array mask is elementwise (nonzero = decay); reading it as one truth value would
+          // decay everything (an Array object is always truthy)
+          const cond = on.dtype === "bool" ? (on as Value) : np.notEqual(on as Value, 0);
+          return np.where(cond, decay(g, p), leaf(g));
+        }
+        if (typeof on !== "boolean" && typeof on !== "number") {
+          throw new UnsupportedError(`optim.addDecayedWeights: the mask's leaves must be booleans or bool arrays, got ${on === null ? "null" : typeof on}`);
+        }
+        return on ? decay(g, p) : g;
+      };
+      return [treeMap(masked, updates, params, m), state];
     },
   };
 }

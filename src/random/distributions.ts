@@ -15,7 +15,7 @@ import { checkDType, isFloat, isInt } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import {
   add, and, argmax, argsort, broadcastInDim, clamp, convert, cumsum, div, erf, gather, gt, iota, le, log, log1p, lt, max, mul, neg,
-  min, nextafter, reduceSum, rem, reshape, scalar, select, slice, sort, stopGradient, sub, xor,
+  min, nextafter, reduceSum, rem, reshape, scalar, select, slice, sort, stopGradient, sub, transpose, xor,
 } from "../lax/index.js";
 import { broadcastShapes, fmtShape, normalizeAxis, shapeEq, sizeOf } from "../shape.js";
 import type { Value } from "../trace/core.js";
@@ -302,6 +302,12 @@ export interface CategoricalOptions {
   axis?: number;
   /** The result shape; its trailing axes must broadcast with the logits' batch shape (default: that batch shape). */
   shape?: ShapeLike;
+  /**
+   * Sample with replacement (default true). Without replacement (JAX's
+   * Gumbel top-k), the leading axes of `shape` (before the batch shape) hold
+   * at most as many samples as there are categories.
+   */
+  replace?: boolean;
 }
 
 /**
@@ -311,7 +317,7 @@ export interface CategoricalOptions {
  * random.categorical(key, logits);              // int32, logits.shape without the last axis
  * random.categorical(key, logits1d, { shape: [100] });
  */
-export function categorical(key: Key, logits: Value, { axis = -1, shape }: CategoricalOptions = {}): Value {
+export function categorical(key: Key, logits: Value, { axis = -1, shape, replace = true }: CategoricalOptions = {}): Value {
   const op = "random.categorical";
   const lg = asArg(op, "logits", logits);
   if (!isFloat(lg.dtype)) throw new DTypeError(`${op}: logits must be floats, got ${lg.dtype}`);
@@ -323,11 +329,41 @@ export function categorical(key: Key, logits: Value, { axis = -1, shape }: Categ
     throw new ShapeError(`${op}: shape ${fmtShape(s)} must broadcast with the logits' batch shape ${fmtShape(batchShape)} (logits ${fmtShape(lg.shape)} without axis ${a})`);
   }
   const prefix = s.slice(0, s.length - batchShape.length);
+  if (typeof replace !== "boolean") throw new DTypeError(`${op}: replace must be a boolean, got ${typeof replace}`);
+  if (!replace) return categoricalWithoutReplacement(key, lg, a, s, prefix, batchShape);
   const logitsShape = [...s.slice(s.length - batchShape.length)];
   logitsShape.splice(a, 0, lg.shape[a]);
   const noiseShape = [...prefix, ...logitsShape];
   const noise = gumbel(key, noiseShape, { dtype: lg.dtype });
   return argmax(add(noise, fit(op, "logits", lg, noiseShape)), prefix.length + a);
+}
+
+/**
+ * JAX's sampling without replacement: one Gumbel draw per logit, then the
+ * top k = prod(prefix) categories of each batch row, in decreasing order
+ * (ties to the lower index, as lax.top_k), laid out as `shape`.
+ */
+function categoricalWithoutReplacement(key: Key, lg: Value, a: number, s: number[], prefix: number[], batchShape: number[]): Value {
+  const op = "random.categorical";
+  const n = lg.shape[a];
+  const k = sizeOf(prefix);
+  if (k > n) {
+    throw new ShapeError(
+      `${op}: cannot draw ${k} samples without replacement (shape ${fmtShape(s)}) from ${n} categories (logits ${fmtShape(lg.shape)}, axis ${a}); ` +
+        `draw at most ${n}, or pass replace: true`,
+    );
+  }
+  if (!shapeEq(s.slice(prefix.length), batchShape)) {
+    throw new ShapeError(`${op}: without replacement, shape ${fmtShape(s)} must end with the logits' batch shape ${fmtShape(batchShape)} exactly (no broadcasting)`);
+  }
+  const noisy = add(lg, gumbel(key, lg.shape, { dtype: lg.dtype }));
+  const last = lg.ndim - 1;
+  const moved = transpose(noisy, [...lg.shape.map((_, i) => i).filter((i) => i !== a), a]); // [...batch, n]
+  // a stable ascending sort of -x is a descending one with ties in index order
+  const order = argsort(neg(moved), last);
+  const top = slice(order, order.shape.map(() => 0), [...batchShape, k]); // [...batch, k]
+  const kFirst = transpose(top, [last, ...batchShape.map((_, i) => i)]); // [k, ...batch]
+  return reshape(kFirst, s);
 }
 
 export interface ChoiceOptions {
