@@ -66,9 +66,12 @@ export function relu(x: ArrayLike): Value {
  * nn.relu6(np.array([-1, 3, 8])); // [0, 3, 6]
  */
 export function relu6(x: ArrayLike): Value {
-  // as JAX (minimum(maximum(x, 0), 6.0)): the float bound makes an integer input float32
-  const v = asFloat("nn.relu6", x);
-  return np.where(np.lessEqual(v, 0), np.zerosLike(v), np.where(np.greaterEqual(v, 6), np.fullLike(v, 6), v));
+  // as JAX (minimum(maximum(x, 0), 6.0)): the weak float bound makes an integer input a weakly
+  // typed float32, as int32 + 6.0 is
+  const v0 = toValue("nn.relu6", x);
+  const v = isFloat(v0.dtype) ? v0 : np.astype(v0, "float32");
+  const out = np.where(np.lessEqual(v, 0), np.zerosLike(v), np.where(np.greaterEqual(v, 6), np.fullLike(v, 6), v));
+  return isFloat(v0.dtype) ? out : lax.convert(out, "float32", true);
 }
 
 /**

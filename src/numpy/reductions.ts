@@ -29,7 +29,10 @@ function finish(out: Value, x: Value, axes: number[], opts: ReduceOptions | unde
   return opts?.keepdims ? keepDims(out, x.shape, axes) : out;
 }
 
-const accumulate = (op: string, x: Value, dtype?: DType): Value => (dtype ? cast(x, checkDType(dtype, op)) : x.dtype === "bool" ? cast(x, "int32") : x);
+/** As JAX: a reduction's result is strongly typed even when its input is weak (a JS number passed to jit). */
+const strong = (x: Value): Value => (x.weakType ? cast(x, x.dtype) : x);
+
+const accumulate = (op: string, x: Value, dtype?: DType): Value => (dtype ? cast(x, checkDType(dtype, op)) : x.dtype === "bool" ? cast(x, "int32") : strong(x));
 
 /**
  * Sum over axes.
@@ -59,7 +62,7 @@ export function prod(x: ArrayLike, axis?: Axis, options?: SumOptions | DType): V
  * @example np.mean(np.array([1, 2, 3, 4])); // 2.5
  */
 export function mean(x: ArrayLike, axis?: Axis, options?: ReduceOptions): Value {
-  const v = toInexact("np.mean", x);
+  const v = strong(toInexact("np.mean", x));
   const axes = axesOf("np.mean", axis, v.ndim);
   const n = sizeOf(axes.map((a) => v.shape[a]));
   return finish(lax.div(lax.reduceSum(v, axes), n), v, axes, options);
@@ -68,7 +71,7 @@ export function mean(x: ArrayLike, axis?: Axis, options?: ReduceOptions): Value 
 function extreme(name: string, fn: (x: Value, axes: number[]) => Value) {
   return (x: ArrayLike, axis?: Axis, options?: ReduceOptions): Value => {
     const op = `np.${name}`;
-    const v = asValue(x, op);
+    const v = strong(asValue(x, op));
     const axes = axesOf(op, axis, v.ndim);
     if (axes.some((a) => v.shape[a] === 0)) {
       throw new ShapeError(
@@ -101,7 +104,7 @@ export const amin = min;
  */
 export function var_(x: ArrayLike, axis?: Axis, options?: VarOptions): Value {
   const op = "np.var";
-  const v = toInexact(op, x);
+  const v = strong(toInexact(op, x));
   const axes = axesOf(op, axis, v.ndim);
   const n = sizeOf(axes.map((a) => v.shape[a]));
   const m = lax.div(lax.reduceSum(v, axes), n);
