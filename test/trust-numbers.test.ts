@@ -124,6 +124,20 @@ describe("result dtypes and weak types, as JAX", () => {
     both("square bool", (x) => np.square(x), [np.array([true, false])], J.square_bool);
   });
 
+  it("a JS integer passed to jit is a weak int32 (a fraction a weak float32)", () => {
+    const id = jit((x: Value) => x);
+    const r = id(5) as Value;
+    expect([r.dtype, r.weakType]).toEqual([J.jit_int_arg.dtype, J.jit_int_arg.weak]);
+    expect(r.itemSync()).toBe(J.jit_int_arg.value);
+    const h = id(2.5) as Value;
+    expect([h.dtype, h.weakType]).toEqual(["float32", true]);
+    // weak: it takes the other operand's dtype, as in JAX
+    expect((jit((x: Value, y: Value) => np.add(x, y))(5, np.array([1.5])) as Value).dtype).toBe("float32");
+    expect((jit((x: Value) => np.multiply(x, x))(7) as Value).itemSync()).toBe(49);
+    // JAX: jit(grad(f))(5) raises (grad needs a float input); so does jaxon, with a typed error
+    expect(() => jit(grad((x: Value) => np.multiply(x, x)))(5)).toThrow(DTypeError);
+  });
+
   it("reductions of weakly typed values are strongly typed", () => {
     const fns: Record<string, (x: Value) => Value> = {
       sum: (x) => np.sum(x), prod: (x) => np.prod(x), max: (x) => np.max(x), min: (x) => np.min(x), mean: (x) => np.mean(x),

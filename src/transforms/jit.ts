@@ -90,7 +90,8 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
 
   const lookup = (args: unknown[]) => {
     const dynamic = args.filter((_, i) => !statics.has(i));
-    const [leaves, inTree] = flattenArgs(dynamic, "jit");
+    // a JS integer is a weak int32, as JAX's jit(f)(5)
+    const [leaves, inTree] = flattenArgs(dynamic, "jit", true);
     const signature = leaves.map((l) => l.aval.key).join(",");
     const staticPart = statics.size ? staticKey(args.filter((_, i) => statics.has(i))) : "[]";
     const key = `${inTree.key}|${signature}|${staticPart}`;
