@@ -163,7 +163,11 @@ function containsValue(v: unknown): boolean {
 /**
  * Creates an array from a number, a boolean, nested JS arrays, a TypedArray,
  * or an existing array (returned as is, or converted when `dtype` is given).
- * JS numbers give float32 (not weakly typed), booleans give bool.
+ * JS numbers give float32 (not weakly typed), booleans give bool. This
+ * differs from JAX on purpose (`jnp.array(5)` is a weak int32, `jnp.array([1, 2])`
+ * int32): JS cannot tell `2.0` from `2`, so following JAX would make
+ * `np.array([1.0, 2.0])` int32. Pass a dtype (`np.array(5, "int32")`) for ints.
+ * Values outside an integer dtype's range raise DTypeError (JAX: OverflowError).
  * @example
  * np.array([[1, 2], [3, 4]]);              // float32, shape [2, 2]
  * np.array([1, 2, 3], { dtype: "int32" }); // int32
@@ -223,7 +227,9 @@ export function asarray(values: ArrayInput, options: DTypeArg = {}): Value {
 
 /**
  * An array of `shape` filled with `fillValue`. A JS number gives float32, a
- * boolean bool, an array its own dtype, unless `dtype` is given.
+ * boolean bool, an array its own dtype, unless `dtype` is given (an options
+ * object or the dtype string itself). As `np.array`, and unlike JAX's weak
+ * int32 for `jnp.full([2], 7)`, because JS cannot tell 7 from 7.0.
  * @example np.full([2, 3], 7); // 2×3 float32 sevens
  */
 export function full(shape: number | readonly number[], fillValue: ArrayLike, options: DTypeArg = {}): Value {
