@@ -291,6 +291,14 @@ describe("plain-JS conveniences are honoured, not ignored", () => {
       expect(up.w.arraySync()).toEqual([1, 2]);
       expect(up.b.arraySync()).toEqual([0]);
     }
+    // a prefix mask (optax): one boolean for a whole subtree, a bool array for one leaf
+    const nested = { enc: { w: np.array([2, 4]), b: np.array([6]) }, dec: np.array([8, 10]) };
+    const zeros = tree.map((x: Value) => np.zerosLike(x), nested);
+    const o = optim.addDecayedWeights(0.5, { mask: { enc: false, dec: np.array([false, true]) } });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const [up] = o.update(zeros, o.init(nested), nested) as any;
+    expect([up.enc.w.arraySync(), up.enc.b.arraySync(), up.dec.arraySync()]).toEqual([[0, 0], [0], [0, 5]]);
+    expect(() => optim.addDecayedWeights(0.5, { mask: { enc: "yes", dec: true } }).update(zeros, {}, nested)).toThrow(/mask/);
   });
 
   it("lax cumulative ops reject a bad axis with a ShapeError", () => {

@@ -11,7 +11,7 @@ import { ShapeError, UnsupportedError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import * as np from "../numpy/index.js";
 import type { Value } from "../trace/core.js";
-import { leaves, treeMap } from "../trace/pytree.js";
+import { broadcastPrefix, flatten, leaves, treeMap, unflatten } from "../trace/pytree.js";
 import type { ScalarOrSchedule } from "./schedules.js";
 
 /** An optimizer state: a pytree of arrays. */
@@ -380,7 +380,13 @@ export function addDecayedWeights(weightDecay: ArrayLike = 0, { mask }: AddDecay
         }
         return on ? decay(g, p) : g;
       };
-      return [treeMap(masked, updates, params, m), state];
+      // the mask may be a prefix of the params' tree (optax: `{ w: true, b: false }` over
+      // { w: {...}, b: {...} }): one mask value per leaf, in the params' leaf order
+      const [pLeaves, pDef] = flatten(params);
+      const [uLeaves, uDef] = flatten(updates);
+      if (uDef.key !== pDef.key) return [treeMap(masked, updates, params, m), state]; // treeMap names the mismatch
+      const mLeaves = broadcastPrefix<unknown>(m, params);
+      return [unflatten(uDef, uLeaves.map((g, i) => masked(g, pLeaves[i], mLeaves[i]))), state];
     },
   };
 }
