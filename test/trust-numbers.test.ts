@@ -390,4 +390,19 @@ describe("on WebGPU (elementwise edge values)", () => {
     for (const c of J.var) await check(`var ddof=${c.ddof}`, np.var(gpu(J.var_x), null, { ddof: c.ddof }), c.var);
     for (const c of J.softmax) await check(`softmax(${c.x})`, jit((v: Value) => nn.softmax(v))(gpu(c.x)) as Value, c.softmax);
   });
+
+  it("cummax's tie-splitting gradient and fmax's tie rule under jit", async (ctx) => {
+    if (!hasGpu) ctx.skip();
+    const w = gpu(J.cum_w);
+    const loss = (v: Value) => np.sum(np.multiply(lax.cummax(v), w));
+    await check("grad cummax", jit(grad(loss))(gpu(J.cummax.x)) as Value, J.cummax.grad);
+    const fm = jit(grad((a: Value, b: Value) => np.sum(np.fmax(a, b)), { argnums: [0, 1] }));
+    // the NaN pairs stay on the CPU: fmax finds NaN by x != x, which WGSL compilers may fold to
+    // false (WGSL special values are the webgpu-nan work); here the ties and the plain cases
+    const cases = J.fmax_grad.filter((c: { x: Enc[] }) => !c.x.includes("nan"));
+    const pairs = cases.map((c: { x: Enc }) => dec(c.x) as number[]);
+    const [ga, gb] = fm(gpu(pairs.map((p: number[]) => p[0])), gpu(pairs.map((p: number[]) => p[1]))) as Value[];
+    await check("grad fmax a", ga, { value: cases.map((c: { grad: Enc[] }) => c.grad[0]), dtype: "float32" });
+    await check("grad fmax b", gb, { value: cases.map((c: { grad: Enc[] }) => c.grad[1]), dtype: "float32" });
+  });
 });
