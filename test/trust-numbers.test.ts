@@ -78,6 +78,8 @@ describe("edge values, as JAX", () => {
   it("floorDivide by zero: ±inf / NaN for floats, XLA's values for ints", () => {
     both("floorDivide float", (x, y) => np.floorDivide(x, y), [f32(J.floor_divide_float.x), f32(J.floor_divide_float.y)], J.floor_divide_float.out);
     both("floorDivide int", (x, y) => np.floorDivide(x, y), [i32(J.floor_divide_int.x), i32(J.floor_divide_int.y)], J.floor_divide_int.out);
+    const u32 = (v: number[]) => np.array(v, { dtype: "uint32" });
+    both("floorDivide uint32", (x, y) => np.floorDivide(x, y), [u32(J.floor_divide_uint.x), u32(J.floor_divide_uint.y)], J.floor_divide_uint.out);
   });
 
   it("fmod and remainder of ints by zero give 0; fmod of floats by zero NaN", () => {
@@ -386,6 +388,8 @@ describe("on WebGPU (elementwise edge values)", () => {
     await check("power", np.power(gpu(J.power.x), gpu(J.power.y)), J.power.out);
     await check("power int", np.power(gpu(J.power_int.x, "int32"), gpu(J.power_int.y, "int32")), J.power_int.out);
     await check("floorDivide float", np.floorDivide(gpu(J.floor_divide_float.x), gpu(J.floor_divide_float.y)), J.floor_divide_float.out);
+    await check("floorDivide int", np.floorDivide(gpu(J.floor_divide_int.x, "int32"), gpu(J.floor_divide_int.y, "int32")), J.floor_divide_int.out);
+    await check("remainder int", np.remainder(gpu(J.remainder_int.x, "int32"), gpu(J.remainder_int.y, "int32")), J.remainder_int.out);
     await check("fmod int", np.fmod(gpu(J.fmod_int.x, "int32"), gpu(J.fmod_int.y, "int32")), J.fmod_int.out);
     for (const c of J.var) await check(`var ddof=${c.ddof}`, np.var(gpu(J.var_x), null, { ddof: c.ddof }), c.var);
     for (const c of J.softmax) await check(`softmax(${c.x})`, jit((v: Value) => nn.softmax(v))(gpu(c.x)) as Value, c.softmax);

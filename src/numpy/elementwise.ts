@@ -78,9 +78,15 @@ function floatDivmod(a: Value, b: Value): [Value, Value] {
 export function floorDivide(x: ArrayLike, y: ArrayLike): Value {
   const [a, b] = binaryOperands("np.floorDivide", x, y, boolToInt);
   if (isFloat(a.dtype)) return floatDivmod(a, b)[0];
-  if (a.dtype === "uint32") return lax.div(a, b);
-  const q = lax.div(a, b);
-  const fix = lax.and(lax.ne(lax.sign(a), lax.sign(b)), lax.ne(lax.rem(a, b), 0));
+  // a zero divisor gets XLA's integer semantics spelled out (x / 0 = -1, i.e. all ones, and
+  // x % 0 = x), so both devices give JAX's answer (1 // 0 = -2, 0 // 0 = -1) whatever their own
+  // division by zero does
+  const zero = lax.eq(b, 0);
+  const safe = lax.select(zero, constant(1, b.dtype, b.weakType), b);
+  const q = lax.select(zero, constant(a.dtype === "uint32" ? 4294967295 : -1, a.dtype, a.weakType), lax.div(a, safe));
+  if (a.dtype === "uint32") return q;
+  const r = lax.select(zero, a, lax.rem(a, safe));
+  const fix = lax.and(lax.ne(lax.sign(a), lax.sign(b)), lax.ne(r, 0));
   return lax.select(fix, lax.sub(q, 1), q);
 }
 
