@@ -193,6 +193,18 @@ describe("derivative conventions, as JAX", () => {
     }
   });
 
+  it("cummax's tie-splitting along axis 1 of a 2-D array, odd and even lengths, both directions", () => {
+    const c = J.cummax_2d;
+    for (const n of [6, 7]) {
+      for (const rev of [false, true]) {
+        const x = lax.slice(f32(c.x), [0, 0], [3, n]);
+        const w = lax.slice(f32(c.w), [0, 0], [3, n]);
+        const loss = (v: Value) => np.sum(np.multiply(lax.cummax(v, 1, rev), w));
+        both(`grad cummax axis 1, n=${n}, reverse=${rev}`, (v) => grad(loss)(v) as Value, [x], c.grad[`${n}_${rev ? 1 : 0}`]);
+      }
+    }
+  });
+
   it("clamp passes the gradient to x only strictly inside the bounds; clip splits at the bounds", () => {
     for (const c of J.clamp_grad) {
       const f = (lo: Value, x: Value, hi: Value) => lax.clamp(lo, x, hi);
