@@ -1,16 +1,19 @@
 /**
  * Cumulative reductions along an axis: cumsum, cumprod, cummax, cummin.
- * cumsum is linear (its transpose is the reversed cumsum). The others get
- * their tangents from a log-depth (Hillis–Steele) scan over (value, tangent)
- * pairs written in lax ops, so every derivative order and vmap work.
+ * cumsum is linear (its transpose is the reversed cumsum). cumprod gets its
+ * tangent from a log-depth (Hillis–Steele) scan over (value, tangent) pairs;
+ * cummax/cummin from the same pairwise tree as JAX's associative_scan, since
+ * at ties each max splits the tangent in half and so the tree decides the
+ * result (JAX: grad of sum(cummax([1, 3, 3, 2, 3])) is [1, 2.25, 1.25, 0, 0.5]).
+ * All written in lax ops, so every derivative order and vmap work.
  */
 import { describe } from "../static-args.js";
 import { ShapeError } from "../errors.js";
 import { fmtShape, normalizeAxis, sizeOf } from "../shape.js";
 import type { Primitive, Value } from "../trace/core.js";
-import { add, asValue, gt, lt, mul, operandArg, select } from "./elementwise.js";
+import { add, asValue, eq, gt, lt, max, min, mul, operandArg, select } from "./elementwise.js";
 import { bind1, definePrimitive, isZero, Zero } from "./primitive.js";
-import { pad, rev } from "./shape.js";
+import { concatenate, pad, rev, slice } from "./shape.js";
 
 type CumParams = { axis: number; reverse: boolean };
 type CumOp = "sum" | "prod" | "max" | "min";
@@ -51,6 +54,58 @@ function scanPairs(op: Exclude<CumOp, "sum">, x: Value, t: Value, axis: number):
   return tv;
 }
 
+/** x[start:stop:stride] along `axis` (stop may be negative, counting from the end). */
+function sliceAxis(x: Value, axis: number, start: number, stop: number, stride = 1): Value {
+  const n = x.shape[axis];
+  const end = stop < 0 ? n + stop : Math.min(stop, n);
+  return slice(
+    x,
+    x.shape.map((_, i) => (i === axis ? start : 0)),
+    x.shape.map((d, i) => (i === axis ? Math.max(start, end) : d)),
+    x.shape.map((_, i) => (i === axis ? stride : 1)),
+  );
+}
+
+/** Interleaves a (even positions) and b (odd positions) along `axis`: a has as many or one more elements. */
+function interleave(a: Value, b: Value, axis: number): Value {
+  const na = a.shape[axis];
+  const nb = b.shape[axis];
+  const cfg = (lo: number, hi: number) => a.shape.map((_, i): [number, number, number] => (i === axis ? [lo, hi, 1] : [0, 0, 0]));
+  // zero padding added to the other operand's elements is exact (x + 0 = x, also for ±inf and NaN)
+  return add(pad(a, 0, cfg(0, nb === na ? 1 : 0)), pad(b, 0, cfg(1, nb === na ? 0 : 1)));
+}
+
+/**
+ * max/min over (value, tangent) pairs with JAX's tangent rule: where both
+ * sides equal the result, each gets half the tangent (lax.max's jvp).
+ */
+function tieCombine(op: "max" | "min") {
+  return ([a, ta]: [Value, Value], [b, tb]: [Value, Value]): [Value, Value] => {
+    const z = op === "max" ? max(a, b) : min(a, b);
+    const weight = (u: Value, w: Value) => select(eq(u, z), select(eq(w, z), asValue(0.5, ta.dtype), asValue(1, ta.dtype)), asValue(0, ta.dtype));
+    return [z, add(mul(ta, weight(a, b)), mul(tb, weight(b, a)))];
+  };
+}
+
+/** JAX's associative_scan (the odd/even recursion) over (value, tangent) pairs; returns the tangents. */
+function associativeScanPairs(op: "max" | "min", x: Value, t: Value, axis: number): Value {
+  const combine = tieCombine(op);
+  const scan = (elems: [Value, Value]): [Value, Value] => {
+    const n = elems[0].shape[axis];
+    if (n < 2) return elems;
+    const reduced = combine(
+      elems.map((e) => sliceAxis(e, axis, 0, -1, 2)) as [Value, Value],
+      elems.map((e) => sliceAxis(e, axis, 1, n, 2)) as [Value, Value],
+    );
+    const odd = scan(reduced);
+    const rest = elems.map((e) => sliceAxis(e, axis, 2, n, 2)) as [Value, Value];
+    let even = combine(n % 2 === 0 ? (odd.map((e) => sliceAxis(e, axis, 0, -1)) as [Value, Value]) : odd, rest);
+    even = even.map((e, i) => concatenate([sliceAxis(elems[i], axis, 0, 1), e], axis)) as [Value, Value];
+    return [interleave(even[0], odd[0], axis), interleave(even[1], odd[1], axis)];
+  };
+  return scan([x, t])[1];
+}
+
 function defineCumulative(op: CumOp) {
   const name = `cum${op}`;
   const prim: Primitive<CumParams> = definePrimitive<CumParams>(name, {
@@ -69,7 +124,8 @@ function defineCumulative(op: CumOp) {
       if (isZero(t)) return [[out], [new Zero(out.aval.strong())]];
       if (op === "sum") return [[out], [bind1(prim, [t], params)]];
       const { axis, reverse } = params;
-      const tangent = reverse ? rev(scanPairs(op, rev(x, [axis]), rev(t, [axis]), axis), [axis]) : scanPairs(op, x, t, axis);
+      const pairs = (xs: Value, ts: Value) => (op === "prod" ? scanPairs(op, xs, ts, axis) : associativeScanPairs(op, xs, ts, axis));
+      const tangent = reverse ? rev(pairs(rev(x, [axis]), rev(t, [axis])), [axis]) : pairs(x, t);
       return [[out], [tangent]];
     },
     transpose:

@@ -340,7 +340,9 @@ export const [remP, rem] = defineBinary("rem", "numeric", [
   (g, [x, y]) => neg(mul(g, mul(sign(div(x, y)), floor(abs(div(x, y)))))),
 ]);
 export const [powP, pow] = defineBinary("pow", "numeric", [
-  (g, [x, y]) => mul(g, select(eq(y, 0), zerosOf(y.aval), mul(y, pow(x, sub(y, 1))))),
+  // as JAX: a float exponent gives y·x^(y-1) as is (NaN at x = 0, y = 0: 0·0^-1); only an
+  // integer exponent zeroes the y = 0 case
+  (g, [x, y]) => mul(g, isFloat(y.dtype) ? mul(y, pow(x, sub(y, 1))) : select(eq(y, 0), zerosOf(y.aval), mul(y, pow(x, sub(y, 1))))),
   (g, [x], out) => mul(g, mul(select(eq(x, 0), zerosOf(x.aval), log(x)), out)),
 ]);
 // max/min split the gradient evenly at ties, as JAX
@@ -424,7 +426,8 @@ export const clampP = defineElementwise("clamp", {
   scalar: ([lo, x, hi], _p, d) => binary("min", binary("max", x, lo, d), hi, d),
   jvp: [
     (g, [lo, x, hi]) => select(and(gt(lo, x), lt(lo, hi)), g, zerosOf(g.aval)),
-    (g, [lo, x, hi]) => select(and(ge(x, lo), le(x, hi)), g, zerosOf(g.aval)),
+    // strictly inside, as JAX: at x = lo or x = hi no argument gets the gradient
+    (g, [lo, x, hi]) => select(and(gt(x, lo), lt(x, hi)), g, zerosOf(g.aval)),
     (g, [, x, hi]) => select(lt(hi, x), g, zerosOf(g.aval)),
   ],
 });

@@ -67,8 +67,12 @@ export function relu(x: ArrayLike): Value {
  * nn.relu6(np.array([-1, 3, 8])); // [0, 3, 6]
  */
 export function relu6(x: ArrayLike): Value {
-  const v = toValue("nn.relu6", x);
-  return np.where(np.lessEqual(v, 0), np.zerosLike(v), np.where(np.greaterEqual(v, 6), np.fullLike(v, 6), v));
+  // as JAX (minimum(maximum(x, 0), 6.0)): the weak float bound makes an integer input a weakly
+  // typed float32, as int32 + 6.0 is
+  const v0 = toValue("nn.relu6", x);
+  const v = isFloat(v0.dtype) ? v0 : np.astype(v0, "float32");
+  const out = np.where(np.lessEqual(v, 0), np.zerosLike(v), np.where(np.greaterEqual(v, 6), np.fullLike(v, 6), v));
+  return isFloat(v0.dtype) ? out : lax.convert(out, "float32", true);
 }
 
 /**
@@ -218,7 +222,8 @@ export function leakyRelu(x: ArrayLike, negativeSlope: ArrayLike = 0.01): Value 
  * nn.hardTanh(np.array([-3, 0.5, 3])); // [-1, 0.5, 1]
  */
 export function hardTanh(x: ArrayLike): Value {
-  const v = asFloat("nn.hardTanh", x);
+  // as JAX (where(x > 1, 1, where(x < -1, -1, x))): integer bounds, so an integer input stays integer
+  const v = toValue("nn.hardTanh", x);
   return np.where(np.greater(v, 1), np.onesLike(v), np.where(np.less(v, -1), np.fullLike(v, -1), v));
 }
 
@@ -235,8 +240,16 @@ export function hardSigmoid(x: ArrayLike): Value {
 
 /** The max over `axes` (keepdims), with non-finite maxima replaced by 0 and no gradient: the stabilizing shift. */
 function stableShift(v: Value, axes: number[]): Value {
-  const m = np.max(v, axes, { keepdims: true });
+  const m = maxOrNegInf(v, axes);
   return stopGradient(np.where(np.isfinite(m), m, np.zerosLike(m)));
+}
+
+/** The max over `axes` (keepdims) with JAX's `initial=-inf`: an empty axis gives -inf, not an error. */
+function maxOrNegInf(v: Value, axes: number[]): Value {
+  if (axes.some((a) => v.shape[a] === 0)) {
+    return np.full(v.shape.map((d, i) => (axes.includes(i) ? 1 : d)), -Infinity, { dtype: v.dtype });
+  }
+  return np.max(v, axes, { keepdims: true });
 }
 
 export interface LogsumexpOptions {
@@ -272,7 +285,9 @@ export function softmax(x: ArrayLike, axis: Axes = -1): Value {
   const op = "nn.softmax";
   const v = asFloat(op, x);
   const axes = axesArg(op, axis, v.ndim);
-  const unnormalized = np.exp(np.subtract(v, stableShift(v, axes)));
+  // as JAX, the shift is the max itself (not made finite as in logsumexp): an infinite input
+  // gives NaN (inf - inf), a row of -inf NaN
+  const unnormalized = np.exp(np.subtract(v, stopGradient(maxOrNegInf(v, axes))));
   return np.divide(unnormalized, np.sum(unnormalized, axes, { keepdims: true }));
 }
 
@@ -286,7 +301,8 @@ export function logSoftmax(x: ArrayLike, axis: Axes = -1): Value {
   const op = "nn.logSoftmax";
   const v = asFloat(op, x);
   const axes = axesArg(op, axis, v.ndim);
-  const shifted = np.subtract(v, stableShift(v, axes));
+  // the raw max, as JAX: +inf anywhere gives NaN throughout
+  const shifted = np.subtract(v, stopGradient(maxOrNegInf(v, axes)));
   return np.subtract(shifted, np.log(np.sum(np.exp(shifted), axes, { keepdims: true })));
 }
 
@@ -327,7 +343,9 @@ export interface OneHotOptions {
  * @example
  * nn.oneHot(np.array([0, 2], { dtype: "int32" }), 3); // [[1, 0, 0], [0, 0, 1]]
  */
-export function oneHot(x: ArrayLike, numClasses: number, { dtype = "float32", axis = -1 }: OneHotOptions = {}): Value {
+export function oneHot(x: ArrayLike, numClasses: number, options: OneHotOptions | DType = {}): Value {
+  // a dtype string alone is taken as { dtype } (JAX's positional dtype), not ignored
+  const { dtype = "float32", axis = -1 } = typeof options === "string" ? { dtype: options } : options;
   const op = "nn.oneHot";
   if (!Number.isInteger(numClasses) || numClasses < 0) {
     throw new ShapeError(`${op}: numClasses must be a non-negative integer, got ${describe(numClasses)}`);

@@ -20,6 +20,43 @@ export interface DTypeOption {
   dtype?: DType;
 }
 
+/**
+ * Where a `{ dtype }` object is accepted, a dtype string alone is too
+ * (`np.zeros([2, 3], "int32")`), as JAX takes `dtype` positionally: ignoring
+ * it silently would give float32 where the caller asked for something else.
+ */
+export type DTypeArg = DTypeOption | DType;
+
+/** The options object of a `DTypeArg` (a dtype string becomes `{ dtype }`); anything else is a typed error. */
+export function dtypeOptions<O extends DTypeOption>(op: string, options: O | DType | undefined): O {
+  if (options === undefined) return {} as O;
+  if (typeof options === "string") return { dtype: checkDType(options, op) } as O;
+  if (typeof options !== "object" || options === null || options instanceof ArrayMethods || JSArray.isArray(options)) {
+    throw new DTypeError(`${op}: expected a dtype string or an options object such as { dtype: "int32" } here, got ${describe(options)}`);
+  }
+  return options;
+}
+
+const INT_RANGE: Partial<Record<DType, [number, number]>> = { int32: [-2147483648, 2147483647], uint32: [0, 4294967295] };
+
+/**
+ * JS numbers that an integer dtype cannot hold: JAX raises OverflowError
+ * (`jnp.array(2**31, dtype=jnp.int32)`) rather than wrapping around.
+ */
+function checkIntRange(op: string, values: Indexable<number>, dtype: DType): void {
+  const r = INT_RANGE[dtype];
+  if (!r) return;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < r[0] || v > r[1]) {
+      throw new DTypeError(
+        `${op}: the value ${v} (element ${i}) is out of range for ${dtype} [${r[0]}, ${r[1]}]; ` +
+          `pass { dtype: "float32" } (or "float64" on the CPU), or bring the value into range first`,
+      );
+    }
+  }
+}
+
 const JSArray = globalThis.Array;
 
 /** Host data → an Array, converting each number as a store into `dtype` would (bool: nonzero). */
@@ -133,14 +170,19 @@ const MAX_NDIM = 64;
 /**
  * Creates an array from a number, a boolean, nested JS arrays, a TypedArray,
  * or an existing array (returned as is, or converted when `dtype` is given).
- * JS numbers give float32 (not weakly typed), booleans give bool.
+ * JS numbers give float32 (not weakly typed), booleans give bool. This
+ * differs from JAX on purpose (`jnp.array(5)` is a weak int32, `jnp.array([1, 2])`
+ * int32): JS cannot tell `2.0` from `2`, so following JAX would make
+ * `np.array([1.0, 2.0])` int32. Pass a dtype (`np.array(5, "int32")`) for ints.
+ * Values outside an integer dtype's range raise DTypeError (JAX: OverflowError).
  * @example
  * np.array([[1, 2], [3, 4]]);              // float32, shape [2, 2]
  * np.array([1, 2, 3], { dtype: "int32" }); // int32
  * np.array(new Int32Array([1, 2]));        // int32
  */
-export function array(values: ArrayInput, options: DTypeOption = {}): Value {
+export function array(values: ArrayInput, options: DTypeArg = {}): Value {
   const op = "np.array";
+  options = dtypeOptions(op, options);
   const dtype = options.dtype === undefined ? undefined : checkDType(options.dtype, op);
   if (values instanceof ArrayMethods) {
     const v = values as Value;
@@ -148,6 +190,7 @@ export function array(values: ArrayInput, options: DTypeOption = {}): Value {
   }
   if (typeof values === "number" || typeof values === "boolean") {
     const d = dtype ?? (typeof values === "boolean" ? "bool" : "float32");
+    if (typeof values === "number") checkIntRange(op, [values], d);
     return fromHost([typeof values === "boolean" ? (values ? 1 : 0) : values], [], d);
   }
   if (isTyped(values)) {
@@ -157,6 +200,7 @@ export function array(values: ArrayInput, options: DTypeOption = {}): Value {
   if (JSArray.isArray(values)) {
     if (containsValue(values)) return stackNested(op, values, dtype);
     const { shape, flat, allBool } = parseNested(op, values);
+    if (dtype) checkIntRange(op, flat, dtype);
     return fromHost(flat, shape, dtype ?? (allBool ? "bool" : "float32"));
   }
   throw new DTypeError(`${op}: cannot make an array from ${describe(values)}; pass numbers, booleans, nested lists, a TypedArray or an array`);
@@ -184,23 +228,27 @@ function stackNested(op: string, values: readonly ArrayInput[], dtype: DType | u
  * As `np.array` (arrays are immutable, so nothing is ever copied needlessly).
  * @example np.asarray([1, 2, 3]);
  */
-export function asarray(values: ArrayInput, options: DTypeOption = {}): Value {
+export function asarray(values: ArrayInput, options: DTypeArg = {}): Value {
   return array(values, options);
 }
 
 /**
  * An array of `shape` filled with `fillValue`. A JS number gives float32, a
- * boolean bool, an array its own dtype, unless `dtype` is given.
+ * boolean bool, an array its own dtype, unless `dtype` is given (an options
+ * object or the dtype string itself). As `np.array`, and unlike JAX's weak
+ * int32 for `jnp.full([2], 7)`, because JS cannot tell 7 from 7.0.
  * @example np.full([2, 3], 7); // 2×3 float32 sevens
  */
-export function full(shape: number | readonly number[], fillValue: ArrayLike, options: DTypeOption = {}): Value {
+export function full(shape: number | readonly number[], fillValue: ArrayLike, options: DTypeArg = {}): Value {
   const op = "np.full";
+  options = dtypeOptions(op, options);
   const s = shapeArg(op, shape);
   const dtype = options.dtype === undefined ? undefined : checkDType(options.dtype, op);
   let v: Value;
   if (fillValue instanceof ArrayMethods) v = cast(fillValue as Value, dtype ?? fillValue.dtype);
   else {
     typeOf(fillValue); // validates
+    if (typeof fillValue === "number" && dtype) checkIntRange(op, [fillValue], dtype);
     v = constant(fillValue, dtype ?? (typeof fillValue === "boolean" ? "bool" : "float32"));
   }
   return broadcastValue(op, v, s);
@@ -210,7 +258,7 @@ export function full(shape: number | readonly number[], fillValue: ArrayLike, op
  * An array of zeros (float32 unless `dtype` is given).
  * @example np.zeros([2, 3]); np.zeros(4, { dtype: "int32" });
  */
-export function zeros(shape: number | readonly number[], options: DTypeOption = {}): Value {
+export function zeros(shape: number | readonly number[], options: DTypeArg = {}): Value {
   return full(shape, 0, options);
 }
 
@@ -218,7 +266,7 @@ export function zeros(shape: number | readonly number[], options: DTypeOption = 
  * An array of ones (float32 unless `dtype` is given).
  * @example np.ones([2, 2]);
  */
-export function ones(shape: number | readonly number[], options: DTypeOption = {}): Value {
+export function ones(shape: number | readonly number[], options: DTypeArg = {}): Value {
   return full(shape, 1, options);
 }
 
@@ -226,7 +274,7 @@ export function ones(shape: number | readonly number[], options: DTypeOption = {
  * As `np.zeros`: jaxon arrays are immutable, so there is nothing to gain from uninitialized memory.
  * @example np.empty([3]);
  */
-export function empty(shape: number | readonly number[], options: DTypeOption = {}): Value {
+export function empty(shape: number | readonly number[], options: DTypeArg = {}): Value {
   return zeros(shape, options);
 }
 
@@ -234,7 +282,8 @@ export function empty(shape: number | readonly number[], options: DTypeOption = 
  * An array of `x`'s shape (and dtype, unless given) filled with `fillValue`.
  * @example np.fullLike(np.zeros([2]), 5); // [5, 5]
  */
-export function fullLike(x: ArrayLike, fillValue: ArrayLike, options: DTypeOption = {}): Value {
+export function fullLike(x: ArrayLike, fillValue: ArrayLike, options: DTypeArg = {}): Value {
+  options = dtypeOptions("np.fullLike", options);
   const v = asValue(x, "np.fullLike");
   const dtype = options.dtype === undefined ? v.dtype : checkDType(options.dtype, "np.fullLike");
   const f = fillValue instanceof ArrayMethods ? cast(fillValue as Value, dtype) : constant(fillValue, dtype);
@@ -245,7 +294,7 @@ export function fullLike(x: ArrayLike, fillValue: ArrayLike, options: DTypeOptio
  * Zeros of `x`'s shape and dtype.
  * @example np.zerosLike(np.ones([2, 2]));
  */
-export function zerosLike(x: ArrayLike, options: DTypeOption = {}): Value {
+export function zerosLike(x: ArrayLike, options: DTypeArg = {}): Value {
   return fullLike(x, 0, options);
 }
 
@@ -253,7 +302,7 @@ export function zerosLike(x: ArrayLike, options: DTypeOption = {}): Value {
  * Ones of `x`'s shape and dtype.
  * @example np.onesLike(np.zeros([3], { dtype: "int32" })); // int32 ones
  */
-export function onesLike(x: ArrayLike, options: DTypeOption = {}): Value {
+export function onesLike(x: ArrayLike, options: DTypeArg = {}): Value {
   return fullLike(x, 1, options);
 }
 
@@ -267,12 +316,13 @@ export function onesLike(x: ArrayLike, options: DTypeOption = {}): Value {
  * np.arange(0, 1, 0.25);   // float32 [0, 0.25, 0.5, 0.75]
  * np.arange(3, { dtype: "float32" });
  */
-export function arange(...args: (number | DTypeOption)[]): Value {
+export function arange(...args: (number | DTypeArg)[]): Value {
   const op = "np.arange";
   let options: DTypeOption = {};
-  if (args.length && typeof args[args.length - 1] === "object" && args[args.length - 1] !== null) options = args.pop() as DTypeOption;
+  const last = args[args.length - 1];
+  if (args.length && ((typeof last === "object" && last !== null) || typeof last === "string")) options = dtypeOptions(op, args.pop() as DTypeArg);
   if (args.length < 1 || args.length > 3 || args.some((a) => typeof a !== "number" || !Number.isFinite(a))) {
-    throw new ShapeError(`${op}: takes (stop), (start, stop) or (start, stop, step) as finite JS numbers, then an optional { dtype }`);
+    throw new ShapeError(`${op}: takes (stop), (start, stop) or (start, stop, step) as finite JS numbers, then an optional dtype or { dtype }`);
   }
   const nums = args as number[];
   const [start, stop, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
@@ -300,8 +350,9 @@ export interface LinspaceOptions extends DTypeOption {
  * `num` evenly spaced samples from `start` to `stop` (inclusive unless `endpoint: false`).
  * @example np.linspace(0, 1, 5); // [0, 0.25, 0.5, 0.75, 1]
  */
-export function linspace(start: number, stop: number, num = 50, options: LinspaceOptions = {}): Value {
+export function linspace(start: number, stop: number, num = 50, options: LinspaceOptions | DType = {}): Value {
   const op = "np.linspace";
+  options = dtypeOptions(op, options);
   if (typeof start !== "number" || typeof stop !== "number") throw new DTypeError(`${op}: start and stop must be JS numbers`);
   intArg(op, "num", num);
   if (num < 0) throw new ShapeError(`${op}: num must be non-negative, got ${num}`);
@@ -327,8 +378,9 @@ export function linspace(start: number, stop: number, num = 50, options: Linspac
  * A 2-D array with ones on the `k`-th diagonal (k > 0 above the main one) and zeros elsewhere.
  * @example np.eye(3); np.eye(2, 3, 1);
  */
-export function eye(n: number, m?: number | null, k = 0, options: DTypeOption = {}): Value {
+export function eye(n: number, m?: number | null, k = 0, options: DTypeArg = {}): Value {
   const op = "np.eye";
+  options = dtypeOptions(op, options);
   intArg(op, "n", n);
   const cols = m ?? n;
   intArg(op, "m", cols);
@@ -342,7 +394,7 @@ export function eye(n: number, m?: number | null, k = 0, options: DTypeOption = 
  * The n×n identity matrix.
  * @example np.identity(3);
  */
-export function identity(n: number, options: DTypeOption = {}): Value {
+export function identity(n: number, options: DTypeArg = {}): Value {
   return eye(n, n, 0, options);
 }
 
@@ -350,8 +402,9 @@ export function identity(n: number, options: DTypeOption = {}): Value {
  * A lower-triangular matrix of ones: `tri[i, j] = j <= i + k`.
  * @example np.tri(3); // [[1,0,0],[1,1,0],[1,1,1]]
  */
-export function tri(n: number, m?: number | null, k = 0, options: DTypeOption = {}): Value {
+export function tri(n: number, m?: number | null, k = 0, options: DTypeArg = {}): Value {
   const op = "np.tri";
+  options = dtypeOptions(op, options);
   const cols = m ?? n;
   intArg(op, "n", n);
   intArg(op, "m", cols);

@@ -1,6 +1,7 @@
 /**
  * dtype helpers: JAX's result types, and the dtype names as constants.
  */
+import { DTypeError } from "../errors.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
 import { checkDType, dtypes, isDType, isFloat, isInt, promoteTypes as promoteLattice } from "../dtype.js";
@@ -29,7 +30,8 @@ export const bool = "bool" as const;
  * np.resultType(np.zeros([2]), "float64"); // "float64"
  */
 export function resultType(...args: (ArrayLike | DType)[]): DType {
-  if (args.length === 0) return "float32";
+  // as JAX (ValueError "at least one array or dtype is required"): there is no type of nothing
+  if (args.length === 0) throw new DTypeError("np.resultType: at least one array, number or dtype is required, got no arguments");
   return promoteLattice(
     ...args.map((a) => (typeof a === "string" ? { dtype: checkDType(a, "np.resultType"), weakType: false } : typeOf(a as ArrayLike))),
   ).dtype;

@@ -63,7 +63,8 @@ export const trueDivide = divide;
 /** Float floor division and modulo together, as JAX computes them (exact for representable quotients). */
 function floatDivmod(a: Value, b: Value): [Value, Value] {
   let mod = lax.rem(a, b);
-  let div = lax.div(lax.sub(a, mod), b);
+  // as JAX (CPython's float_divmod): a zero divisor divides x itself, so 1 // 0 = inf, not NaN
+  let div = lax.div(lax.select(lax.eq(b, 0), a, lax.sub(a, mod)), b);
   const fix = lax.and(lax.ne(mod, 0), lax.ne(lax.sign(b), lax.sign(mod)));
   mod = lax.select(fix, lax.add(mod, b), mod);
   div = lax.select(fix, lax.sub(div, 1), div);
@@ -77,9 +78,15 @@ function floatDivmod(a: Value, b: Value): [Value, Value] {
 export function floorDivide(x: ArrayLike, y: ArrayLike): Value {
   const [a, b] = binaryOperands("np.floorDivide", x, y, boolToInt);
   if (isFloat(a.dtype)) return floatDivmod(a, b)[0];
-  if (a.dtype === "uint32") return lax.div(a, b);
-  const q = lax.div(a, b);
-  const fix = lax.and(lax.ne(lax.sign(a), lax.sign(b)), lax.ne(lax.rem(a, b), 0));
+  // a zero divisor gets XLA's integer semantics spelled out (x / 0 = -1, i.e. all ones, and
+  // x % 0 = x), so both devices give JAX's answer (1 // 0 = -2, 0 // 0 = -1) whatever their own
+  // division by zero does
+  const zero = lax.eq(b, 0);
+  const safe = lax.select(zero, constant(1, b.dtype, b.weakType), b);
+  const q = lax.select(zero, constant(a.dtype === "uint32" ? 4294967295 : -1, a.dtype, a.weakType), lax.div(a, safe));
+  if (a.dtype === "uint32") return q;
+  const r = lax.select(zero, a, lax.rem(a, safe));
+  const fix = lax.and(lax.ne(lax.sign(a), lax.sign(b)), lax.ne(r, 0));
   return lax.select(fix, lax.sub(q, 1), q);
 }
 
@@ -104,7 +111,10 @@ export const remainder = mod;
  */
 export function fmod(x: ArrayLike, y: ArrayLike): Value {
   const [a, b] = binaryOperands("np.fmod", x, y, boolToInt);
-  return lax.rem(a, b);
+  if (isFloat(a.dtype)) return lax.rem(a, b);
+  // integers: JAX gives 0 for a zero divisor (the devices' own x % 0 differ), so the divisor is made safe
+  const zero = lax.eq(b, 0);
+  return lax.select(zero, constant(0, a.dtype, a.weakType), lax.rem(a, lax.select(zero, constant(1, b.dtype, b.weakType), b)));
 }
 
 /**
@@ -122,6 +132,22 @@ export function power(x: ArrayLike, y: ArrayLike): Value {
     return lax.integerPow(a, y);
   }
   const [a, b] = binaryOperands(op, x, y, boolToInt);
+  if (isFloat(a.dtype)) {
+    // C's pow (and so JAX): 1 ** y = 1 even for y = NaN, and (-1) ** ±inf = 1; JS's Math.pow and
+    // exp2(y·log2 x) give NaN there
+    const one = lax.or(lax.and(lax.eq(a, 1), lax.ne(b, b)), lax.and(lax.eq(lax.abs(a), 1), lax.eq(lax.abs(b), Infinity)));
+    return lax.select(one, constant(1, a.dtype, a.weakType), lax.pow(a, b));
+  }
+  if (a.dtype === "int32") {
+    // a negative integer exponent: x ** -n is 1/x^n truncated, so 0 unless |x| = 1 (JAX: 2 ** -1 = 0,
+    // 1 ** -1 = 1, (-1) ** -1 = -1); the device's integer pow only knows n >= 0
+    const neg = lax.lt(b, 0);
+    const odd = lax.ne(lax.rem(b, 2), 0);
+    const inv = lax.select(
+      lax.eq(a, 1), constant(1, a.dtype), lax.select(lax.eq(a, -1), lax.select(odd, constant(-1, a.dtype), constant(1, a.dtype)), constant(0, a.dtype)),
+    );
+    return lax.select(neg, cast(inv, a.dtype, a.weakType), lax.pow(a, lax.select(neg, constant(0, b.dtype, b.weakType), b)));
+  }
   return lax.pow(a, b);
 }
 /** Alias of {@link power}. @example np.pow(2, 0.5); */
@@ -152,7 +178,8 @@ export function minimum(x: ArrayLike, y: ArrayLike): Value {
 export function fmax(x: ArrayLike, y: ArrayLike): Value {
   const [a, b] = binaryOperands("np.fmax", x, y);
   if (!isFloat(a.dtype)) return lax.max(a, b);
-  return lax.select(lax.ne(b, b), a, lax.select(lax.ne(a, a), b, lax.max(a, b)));
+  // JAX's where(x > y | isnan(y), x, y): at a tie the whole gradient goes to y (not split as in maximum)
+  return lax.select(lax.or(lax.gt(a, b), lax.ne(b, b)), a, b);
 }
 
 /**
@@ -162,7 +189,8 @@ export function fmax(x: ArrayLike, y: ArrayLike): Value {
 export function fmin(x: ArrayLike, y: ArrayLike): Value {
   const [a, b] = binaryOperands("np.fmin", x, y);
   if (!isFloat(a.dtype)) return lax.min(a, b);
-  return lax.select(lax.ne(b, b), a, lax.select(lax.ne(a, a), b, lax.min(a, b)));
+  // JAX's where(x < y | isnan(y), x, y): at a tie the whole gradient goes to y
+  return lax.select(lax.or(lax.lt(a, b), lax.ne(b, b)), a, b);
 }
 
 /**
@@ -204,11 +232,13 @@ function logaddexpValue(a: Value, b: Value): Value {
   return lax.select(lax.ne(delta, delta), lax.add(a, b), lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta))))));
 }
 // as JAX: the derivative is the softmax weights σ(a − b), σ(b − a), exact at ties (0.5 each),
-// where differentiating through max and |·| would cancel to 0
+// where differentiating through max and |·| would cancel to 0. JAX replaces +inf by 0 in a, b and
+// the result first, so logaddexp(inf, inf) has the derivatives (1, 1) rather than exp(inf - inf) = NaN
+const noPosInf = (v: Value) => lax.select(lax.eq(v, Infinity), 0, v);
 const logaddexpWithJvp = customJvp(logaddexpValue, ([a, b]: [Value, Value], [ta, tb]: [Value, Value]) => {
   const out = logaddexpValue(a, b);
-  const wa = lax.exp(lax.sub(a, out));
-  const wb = lax.exp(lax.sub(b, out));
+  const wa = lax.exp(lax.sub(noPosInf(a), noPosInf(out)));
+  const wb = lax.exp(lax.sub(noPosInf(b), noPosInf(out)));
   return [out, lax.add(lax.mul(ta, wa), lax.mul(tb, wb))];
 });
 
@@ -258,7 +288,8 @@ export function sign(x: ArrayLike): Value {
  */
 export function square(x: ArrayLike): Value {
   const v = asValue(x, "np.square");
-  return v.dtype === "bool" ? v : lax.square(v);
+  // as JAX: a bool squares as int32 (True * True = 1), not as a logical and
+  return v.dtype === "bool" ? lax.square(cast(v, "int32")) : lax.square(v);
 }
 
 /**
@@ -378,11 +409,12 @@ export function round(x: ArrayLike, decimals = 0): Value {
 export const around = round;
 
 /**
- * Rounds to the nearest integer, halves to even.
+ * Rounds to the nearest integer, halves to even; ints and bools give float32, as JAX.
  * @example np.rint(np.array([0.5, 1.5])); // [0, 2]
  */
 export function rint(x: ArrayLike): Value {
-  return round(x, 0);
+  // as JAX: the result is always inexact (ints and bools give float32), unlike round
+  return round(toInexact("np.rint", x), 0);
 }
 
 /**

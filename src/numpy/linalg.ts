@@ -4,7 +4,7 @@
  * norms and pairwise distances.
  */
 import { intsArg } from "../static-args.js";
-import { ShapeError, UnsupportedError } from "../errors.js";
+import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { dotGeneral } from "../lax/dot.js";
 import { broadcastShapes, fmtShape } from "../shape.js";
@@ -342,9 +342,22 @@ export function einsum(spec: string, ...operands: ArrayLike[]): Value {
  * function so that a custom derivative (finite at 0) can wrap it.
  * @example np.euclideanNorm(np.array([3, 4]), [0]); // 5
  */
-export function euclideanNorm(x: ArrayLike, axes: readonly number[], keepdims = false): Value {
+export function euclideanNorm(x: ArrayLike, axes: readonly number[], keepdims = false, safeGradAtZero = true): Value {
   const v = toInexact("np.norm", x);
-  return safeSqrt(sum(lax.square(v), intsArg("np.norm", "axes", axes, true), { keepdims }));
+  const s = sum(lax.square(v), intsArg("np.norm", "axes", axes, true), { keepdims });
+  return safeGradAtZero ? safeSqrt(s) : lax.sqrt(s);
+}
+
+export interface NormOptions {
+  /** Keep the reduced axes with size 1 (default false). */
+  keepdims?: boolean;
+  /**
+   * The gradient of the 2-norm / Frobenius norm at x = 0 (default true: 0).
+   * jaxon deliberately differs from JAX here: JAX's gradient at 0 is NaN
+   * (0/0), which poisons a whole training step; jaxon gives the subgradient 0.
+   * Pass `false` for JAX's NaN.
+   */
+  safeGradAtZero?: boolean;
 }
 
 export type NormOrder = number | "fro" | "nuc";
@@ -355,18 +368,23 @@ export type NormOrder = number | "fro" | "nuc";
  * -Infinity, 0 (count of nonzeros), any p. Matrix orders (two axes): "fro"
  * (default), 1, -1, Infinity, -Infinity (2, -2 and "nuc" need an SVD, which
  * jaxon lacks).
+ *
+ * Differs from JAX on purpose: the gradient of the 2-norm (and "fro") at
+ * x = 0 is 0 here, NaN in JAX; `{ safeGradAtZero: false }` gives JAX's NaN.
  * @example
  * np.norm(np.array([3, 4]));          // 5
  * np.norm(np.array([3, -4]), 1);      // 7
  * np.norm(np.array([[1, 2], [3, 4]]), null, 1); // row norms
  */
-export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | readonly number[] | null, options: { keepdims?: boolean } = {}): Value {
+export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | readonly number[] | null, options: NormOptions = {}): Value {
   const op = "np.norm";
   const v = toInexact(op, x);
   const keepdims = options.keepdims ?? false;
+  const safe = options.safeGradAtZero ?? true;
+  if (typeof safe !== "boolean") throw new DTypeError(`${op}: safeGradAtZero must be a boolean, got ${describe(safe)}`);
   let axes: number[];
   if (axis === undefined || axis === null) {
-    if (ord === undefined || ord === null) return euclideanNorm(v, range(v.ndim), keepdims);
+    if (ord === undefined || ord === null) return euclideanNorm(v, range(v.ndim), keepdims, safe);
     if (v.ndim !== 1 && v.ndim !== 2) throw new ShapeError(`${op}: an ord needs a 1-D or 2-D array or explicit axes, got shape ${fmtShape(v.shape)}`);
     axes = range(v.ndim);
   } else {
@@ -376,7 +394,7 @@ export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | reado
   const finish = (r: Value) => (keepdims ? r : npReshape(r, v.shape.filter((_, i) => !axes.includes(i))));
   if (axes.length === 1) {
     const a = axes[0];
-    if (ord === undefined || ord === null || ord === 2) return euclideanNorm(v, axes, keepdims);
+    if (ord === undefined || ord === null || ord === 2) return euclideanNorm(v, axes, keepdims, safe);
     if (typeof ord !== "number") throw new ShapeError(`${op}: invalid order ${describe(ord)} for a vector norm; use a number`);
     if (ord === Infinity) return max(abs(v), a, { keepdims });
     if (ord === -Infinity) return min(abs(v), a, { keepdims });
@@ -386,7 +404,7 @@ export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | reado
   }
   if (axes.length === 2) {
     const [r, c] = axes;
-    if (ord === undefined || ord === null || ord === "fro") return euclideanNorm(v, axes, keepdims);
+    if (ord === undefined || ord === null || ord === "fro") return euclideanNorm(v, axes, keepdims, safe);
     if (ord === 1 || ord === -1) {
       const colSums = sum(abs(v), r, { keepdims: true });
       return finish((ord === 1 ? max : min)(colSums, c, { keepdims: true }));

@@ -9,8 +9,8 @@ import { isFloat } from "../dtype.js";
 import { ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { fmtShape, sizeOf } from "../shape.js";
-import { full } from "./creation.js";
-import { abs, isinf, isnan, logicalAnd, subtract, where } from "./elementwise.js";
+import { dtypeOptions, full } from "./creation.js";
+import { abs, isinf, isnan, logicalAnd, logicalOr, subtract, where } from "./elementwise.js";
 import type { ArrayLike, Axis, DType, Value } from "./util.js";
 import { asValue, axesOf, axisOf, binaryOperands, cast, keepDims, toInexact } from "./util.js";
 import { checkDType } from "../dtype.js";
@@ -21,7 +21,7 @@ export interface SumOptions extends ReduceOptions {
   dtype?: DType;
 }
 export interface VarOptions extends ReduceOptions {
-  /** Delta degrees of freedom: the divisor is N - ddof (default 0). */
+  /** Delta degrees of freedom: the divisor is N - ddof (default 0); N - ddof <= 0 gives NaN, as JAX. */
   ddof?: number;
 }
 
@@ -29,14 +29,18 @@ function finish(out: Value, x: Value, axes: number[], opts: ReduceOptions | unde
   return opts?.keepdims ? keepDims(out, x.shape, axes) : out;
 }
 
-const accumulate = (op: string, x: Value, dtype?: DType): Value => (dtype ? cast(x, checkDType(dtype, op)) : x.dtype === "bool" ? cast(x, "int32") : x);
+/** As JAX: a reduction's result is strongly typed even when its input is weak (a JS number passed to jit). */
+const strong = (x: Value): Value => (x.weakType ? cast(x, x.dtype) : x);
+
+const accumulate = (op: string, x: Value, dtype?: DType): Value => (dtype ? cast(x, checkDType(dtype, op)) : x.dtype === "bool" ? cast(x, "int32") : strong(x));
 
 /**
  * Sum over axes.
  * @example np.sum(np.array([[1, 2], [3, 4]])); // 10
  * np.sum(np.array([[1, 2], [3, 4]]), 0); // [4, 6]
  */
-export function sum(x: ArrayLike, axis?: Axis, options?: SumOptions): Value {
+export function sum(x: ArrayLike, axis?: Axis, options?: SumOptions | DType): Value {
+  options = dtypeOptions("np.sum", options);
   const v = accumulate("np.sum", asValue(x, "np.sum"), options?.dtype);
   const axes = axesOf("np.sum", axis, v.ndim);
   return finish(lax.reduceSum(v, axes), v, axes, options);
@@ -46,7 +50,8 @@ export function sum(x: ArrayLike, axis?: Axis, options?: SumOptions): Value {
  * Product over axes.
  * @example np.prod(np.array([1, 2, 3, 4])); // 24
  */
-export function prod(x: ArrayLike, axis?: Axis, options?: SumOptions): Value {
+export function prod(x: ArrayLike, axis?: Axis, options?: SumOptions | DType): Value {
+  options = dtypeOptions("np.prod", options);
   const v = accumulate("np.prod", asValue(x, "np.prod"), options?.dtype);
   const axes = axesOf("np.prod", axis, v.ndim);
   return finish(lax.reduceProd(v, axes), v, axes, options);
@@ -57,7 +62,7 @@ export function prod(x: ArrayLike, axis?: Axis, options?: SumOptions): Value {
  * @example np.mean(np.array([1, 2, 3, 4])); // 2.5
  */
 export function mean(x: ArrayLike, axis?: Axis, options?: ReduceOptions): Value {
-  const v = toInexact("np.mean", x);
+  const v = strong(toInexact("np.mean", x));
   const axes = axesOf("np.mean", axis, v.ndim);
   const n = sizeOf(axes.map((a) => v.shape[a]));
   return finish(lax.div(lax.reduceSum(v, axes), n), v, axes, options);
@@ -66,7 +71,7 @@ export function mean(x: ArrayLike, axis?: Axis, options?: ReduceOptions): Value 
 function extreme(name: string, fn: (x: Value, axes: number[]) => Value) {
   return (x: ArrayLike, axis?: Axis, options?: ReduceOptions): Value => {
     const op = `np.${name}`;
-    const v = asValue(x, op);
+    const v = strong(asValue(x, op));
     const axes = axesOf(op, axis, v.ndim);
     if (axes.some((a) => v.shape[a] === 0)) {
       throw new ShapeError(
@@ -99,14 +104,16 @@ export const amin = min;
  */
 export function var_(x: ArrayLike, axis?: Axis, options?: VarOptions): Value {
   const op = "np.var";
-  const v = toInexact(op, x);
+  const v = strong(toInexact(op, x));
   const axes = axesOf(op, axis, v.ndim);
   const n = sizeOf(axes.map((a) => v.shape[a]));
   const m = lax.div(lax.reduceSum(v, axes), n);
   const centered = lax.sub(v, lax.broadcastInDim(m, v.shape, v.shape.map((_, i) => i).filter((i) => !axes.includes(i))));
   const ss = lax.reduceSum(lax.square(centered), axes);
   const ddof = options?.ddof ?? 0;
-  return finish(lax.div(ss, Math.max(n - ddof, 0)), v, axes, options);
+  // as JAX: N - ddof <= 0 gives NaN (no estimate), not ±inf or a negative variance
+  const out = n - ddof > 0 ? lax.div(ss, n - ddof) : lax.add(lax.mul(ss, 0), NaN);
+  return finish(out, v, axes, options);
 }
 export { var_ as var };
 
@@ -183,8 +190,9 @@ export function countNonzero(x: ArrayLike, axis?: Axis, options?: ReduceOptions)
 }
 
 function cumulative(name: string, fn: (x: Value, axis: number) => Value) {
-  return (x: ArrayLike, axis?: number | null, options?: { dtype?: DType }): Value => {
+  return (x: ArrayLike, axis?: number | null, options?: { dtype?: DType } | DType): Value => {
     const op = `np.${name}`;
+    options = dtypeOptions(op, options);
     let v = accumulate(op, asValue(x, op), options?.dtype);
     if (axis === undefined || axis === null) {
       v = lax.reshape(v, [v.size]);
@@ -224,8 +232,9 @@ export function isclose(a: ArrayLike, b: ArrayLike, options: IsCloseOptions = {}
   const atol = options.atol ?? 1e-8;
   const diff = abs(subtract(x, y));
   const finiteClose = lax.le(diff, lax.add(lax.mul(abs(y), rtol), atol));
-  const bothInf = logicalAnd(isinf(x), isinf(y));
-  let out = where(bothInf, lax.eq(x, y), finiteClose);
+  // as JAX: where either side is infinite, only equality counts (|1 - inf| <= rtol·inf would say 1 ≈ inf)
+  const anyInf = logicalOr(isinf(x), isinf(y));
+  let out = where(anyInf, lax.eq(x, y), finiteClose);
   if (options.equalNan) out = lax.or(out, logicalAnd(isnan(x), isnan(y)));
   return out;
 }
@@ -238,16 +247,26 @@ export function allclose(a: ArrayLike, b: ArrayLike, options: IsCloseOptions = {
   return all(isclose(a, b, options));
 }
 
+export interface ArrayEqualOptions {
+  /** Whether NaN equals NaN (default false), as JAX's `equal_nan`. */
+  equalNan?: boolean;
+  /** The same as `equalNan` (either spelling is honoured). */
+  equalNaN?: boolean;
+}
+
 /**
  * Whether two arrays have the same shape and elements, as a bool 0-d array.
  * @example np.arrayEqual(np.array([1, 2]), np.array([1, 2])); // true
  */
-export function arrayEqual(a: ArrayLike, b: ArrayLike): Value {
+export function arrayEqual(a: ArrayLike, b: ArrayLike, options: ArrayEqualOptions = {}): Value {
   const x = asValue(a, "np.arrayEqual");
   const y = asValue(b, "np.arrayEqual");
   if (x.ndim !== y.ndim || x.shape.some((d, i) => d !== y.shape[i])) return full([], false);
   const [p, q] = binaryOperands("np.arrayEqual", x, y);
-  return all(lax.eq(p, q));
+  const eq = lax.eq(p, q);
+  // JAX's equal_nan: NaN equals NaN (only floats have NaNs)
+  const equalNan = options.equalNan ?? options.equalNaN ?? false;
+  return all(equalNan && isFloat(p.dtype) ? lax.or(eq, lax.and(lax.ne(p, p), lax.ne(q, q))) : eq);
 }
 
 /**

@@ -13,7 +13,7 @@ import { ShapeError, UnsupportedError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import * as np from "../numpy/index.js";
 import type { Value } from "../trace/core.js";
-import { leaves, treeMap } from "../trace/pytree.js";
+import { broadcastPrefix, flatten, leaves, treeMap, unflatten } from "../trace/pytree.js";
 import type { ScalarOrSchedule } from "./schedules.js";
 
 /** An optimizer state: a pytree of arrays. */
@@ -344,7 +344,11 @@ export function scaleByRss(options: ScaleByRssOptions = {}): GradientTransformat
 
 // ---- weight decay and clipping ----------------------------------------------------------
 
-/** A mask: a tree of booleans with the params' structure, or a function of the params that makes one. */
+/**
+ * A mask: a tree with the params' structure whose leaves are booleans (the
+ * whole leaf) or bool arrays broadcasting to the leaf (elementwise), or a
+ * function of the params that makes one (as optax).
+ */
 export type Mask = unknown | ((params: unknown) => unknown);
 
 export interface AddDecayedWeightsOptions {
@@ -373,7 +377,25 @@ export function addDecayedWeights(weightDecay: ArrayLike = 0, options: AddDecaye
       };
       if (mask === undefined) return [treeMap(decay, updates, params), state];
       const m = typeof mask === "function" ? (mask as (p: unknown) => unknown)(params) : mask;
-      return [treeMap((g: unknown, p: unknown, on: unknown) => (on ? decay(g, p) : g), updates, params, m), state];
+      const masked = (g: unknown, p: unknown, on: unknown) => {
+        if (on instanceof ArrayMethods) {
+          // an array mask is elementwise (nonzero = decay); reading it as one truth value would
+          // decay everything (an Array object is always truthy)
+          const cond = on.dtype === "bool" ? (on as Value) : np.notEqual(on as Value, 0);
+          return np.where(cond, decay(g, p), leaf(g));
+        }
+        if (typeof on !== "boolean" && typeof on !== "number") {
+          throw new UnsupportedError(`optim.addDecayedWeights: the mask's leaves must be booleans or bool arrays, got ${on === null ? "null" : typeof on}`);
+        }
+        return on ? decay(g, p) : g;
+      };
+      // the mask may be a prefix of the params' tree (optax: `{ w: true, b: false }` over
+      // { w: {...}, b: {...} }): one mask value per leaf, in the params' leaf order
+      const [pLeaves, pDef] = flatten(params);
+      const [uLeaves, uDef] = flatten(updates);
+      if (uDef.key !== pDef.key) return [treeMap(masked, updates, params, m), state]; // treeMap names the mismatch
+      const mLeaves = broadcastPrefix<unknown>(m, params);
+      return [unflatten(uDef, uLeaves.map((g, i) => masked(g, pLeaves[i], mLeaves[i]))), state];
     },
   };
 }

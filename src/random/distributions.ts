@@ -16,7 +16,7 @@ import { checkDType, isFloat, isInt } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import {
   add, and, argmax, argsort, broadcastInDim, clamp, convert, cumsum, div, erf, gather, gt, iota, le, log, log1p, lt, max, mul, neg,
-  min, nextafter, reduceSum, rem, reshape, scalar, select, slice, sort, stopGradient, sub, xor,
+  min, nextafter, reduceSum, rem, reshape, scalar, select, slice, sort, stopGradient, sub, transpose, xor,
 } from "../lax/index.js";
 import { broadcastShapes, fmtShape, normalizeAxis, shapeEq, sizeOf } from "../shape.js";
 import type { Value } from "../trace/core.js";
@@ -25,6 +25,20 @@ import type { Key, ShapeLike } from "./keys.js";
 import { bits, checkKey, shapeArg, split, threefryWords } from "./keys.js";
 
 // ---- helpers ----------------------------------------------------------------------------
+
+/**
+ * The options argument, where a dtype string alone stands for `{ dtype }`
+ * (`random.normal(key, [3], "float64")`, as JAX takes dtype positionally):
+ * ignoring it would silently sample float32.
+ */
+function opts<O extends { dtype?: DType }>(op: string, o: O | DType | undefined): O {
+  if (o === undefined) return {} as O;
+  if (typeof o === "string") return { dtype: checkDType(o, op) } as O;
+  if (typeof o !== "object" || o === null || o instanceof ArrayMethods || globalThis.Array.isArray(o)) {
+    throw new DTypeError(`${op}: expected a dtype string or an options object such as { dtype: "float64" } here, got ${o === null ? "null" : typeof o}`);
+  }
+  return o;
+}
 
 function floatDType(op: string, dtype: unknown): DType {
   const d = checkDType(dtype, op);
@@ -96,8 +110,9 @@ export interface UniformOptions {
  * @example
  * random.uniform(key, [3], { minval: -1, maxval: 1 });
  */
-export function uniform(key: Key, shape: ShapeLike = [], { dtype = "float32", minval = 0, maxval = 1 }: UniformOptions = {}): Value {
+export function uniform(key: Key, shape: ShapeLike = [], options: UniformOptions | DType = {}): Value {
   const op = "random.uniform";
+  const { dtype = "float32", minval = 0, maxval = 1 } = opts(op, options);
   const d = floatDType(op, dtype);
   const s = shapeArg(op, shape);
   const lo = param(op, "minval", minval, d, s);
@@ -117,7 +132,8 @@ export interface FloatOptions {
  * @example
  * const w = random.normal(key, [784, 10]).mul(0.01);
  */
-export function normal(key: Key, shape: ShapeLike = [], { dtype = "float32" }: FloatOptions = {}): Value {
+export function normal(key: Key, shape: ShapeLike = [], options: FloatOptions | DType = {}): Value {
+  const { dtype = "float32" } = opts("random.normal", options);
   const d = floatDType("random.normal", dtype);
   const u = uniform(key, shape, { dtype: d, minval: aboveMinusOne(d), maxval: 1 });
   return mul(scalar(Math.SQRT2, d), erfInvXla(u));
@@ -133,7 +149,8 @@ export interface TruncatedNormalOptions extends FloatOptions {
  * `random.truncated_normal`), by inverting the CDF on the uniform range
  * between erf(lower/√2) and erf(upper/√2).
  */
-export function truncatedNormal(key: Key, lower: ArrayLike, upper: ArrayLike, { shape, dtype = "float32" }: TruncatedNormalOptions = {}): Value {
+export function truncatedNormal(key: Key, lower: ArrayLike, upper: ArrayLike, options: TruncatedNormalOptions | DType = {}): Value {
+  const { shape, dtype = "float32" } = opts("random.truncatedNormal", options);
   const op = "random.truncatedNormal";
   const d = floatDType(op, dtype);
   const lowerV = asArg(op, "lower", lower);
@@ -151,13 +168,15 @@ export function truncatedNormal(key: Key, lower: ArrayLike, upper: ArrayLike, { 
 }
 
 /** Standard Gumbel samples (JAX's `random.gumbel`): `-log(-log(u))`, u uniform in [tiny, 1). */
-export function gumbel(key: Key, shape: ShapeLike = [], { dtype = "float32" }: FloatOptions = {}): Value {
+export function gumbel(key: Key, shape: ShapeLike = [], options: FloatOptions | DType = {}): Value {
+  const { dtype = "float32" } = opts("random.gumbel", options);
   const d = floatDType("random.gumbel", dtype);
   return neg(log(neg(log(uniform(key, shape, { dtype: d, minval: tiny(d), maxval: 1 })))));
 }
 
 /** Exponential samples with rate 1 (JAX's `random.exponential`): `-log1p(-u)`. */
-export function exponential(key: Key, shape: ShapeLike = [], { dtype = "float32" }: FloatOptions = {}): Value {
+export function exponential(key: Key, shape: ShapeLike = [], options: FloatOptions | DType = {}): Value {
+  const { dtype = "float32" } = opts("random.exponential", options);
   const d = floatDType("random.exponential", dtype);
   return neg(log1p(neg(uniform(key, shape, { dtype: d }))));
 }
@@ -210,7 +229,8 @@ function intBound(op: string, what: string, x: ArrayLike, dtype: DType, shape: r
  * @example
  * random.randint(key, [5], 0, 10);
  */
-export function randint(key: Key, shape: ShapeLike, minval: ArrayLike, maxval: ArrayLike, { dtype = "int32" }: IntOptions = {}): Value {
+export function randint(key: Key, shape: ShapeLike, minval: ArrayLike, maxval: ArrayLike, options: IntOptions | DType = {}): Value {
+  const { dtype = "int32" } = opts("random.randint", options);
   const op = "random.randint";
   const d = checkDType(dtype, op);
   if (!isInt(d)) throw new DTypeError(`${op}: dtype must be an integer dtype (int32 or uint32), got ${d}`);
@@ -283,6 +303,12 @@ export interface CategoricalOptions {
   axis?: number;
   /** The result shape; its trailing axes must broadcast with the logits' batch shape (default: that batch shape). */
   shape?: ShapeLike;
+  /**
+   * Sample with replacement (default true). Without replacement (JAX's
+   * Gumbel top-k), the leading axes of `shape` (before the batch shape) hold
+   * at most as many samples as there are categories.
+   */
+  replace?: boolean;
 }
 
 /**
@@ -292,7 +318,7 @@ export interface CategoricalOptions {
  * random.categorical(key, logits);              // int32, logits.shape without the last axis
  * random.categorical(key, logits1d, { shape: [100] });
  */
-export function categorical(key: Key, logits: Value, { axis = -1, shape }: CategoricalOptions = {}): Value {
+export function categorical(key: Key, logits: Value, { axis = -1, shape, replace = true }: CategoricalOptions = {}): Value {
   const op = "random.categorical";
   const lg = asArg(op, "logits", logits);
   if (!isFloat(lg.dtype)) throw new DTypeError(`${op}: logits must be floats, got ${lg.dtype}`);
@@ -304,11 +330,41 @@ export function categorical(key: Key, logits: Value, { axis = -1, shape }: Categ
     throw new ShapeError(`${op}: shape ${fmtShape(s)} must broadcast with the logits' batch shape ${fmtShape(batchShape)} (logits ${fmtShape(lg.shape)} without axis ${a})`);
   }
   const prefix = s.slice(0, s.length - batchShape.length);
+  if (typeof replace !== "boolean") throw new DTypeError(`${op}: replace must be a boolean, got ${typeof replace}`);
+  if (!replace) return categoricalWithoutReplacement(key, lg, a, s, prefix, batchShape);
   const logitsShape = [...s.slice(s.length - batchShape.length)];
   logitsShape.splice(a, 0, lg.shape[a]);
   const noiseShape = [...prefix, ...logitsShape];
   const noise = gumbel(key, noiseShape, { dtype: lg.dtype });
   return argmax(add(noise, fit(op, "logits", lg, noiseShape)), prefix.length + a);
+}
+
+/**
+ * JAX's sampling without replacement: one Gumbel draw per logit, then the
+ * top k = prod(prefix) categories of each batch row, in decreasing order
+ * (ties to the lower index, as lax.top_k), laid out as `shape`.
+ */
+function categoricalWithoutReplacement(key: Key, lg: Value, a: number, s: number[], prefix: number[], batchShape: number[]): Value {
+  const op = "random.categorical";
+  const n = lg.shape[a];
+  const k = sizeOf(prefix);
+  if (k > n) {
+    throw new ShapeError(
+      `${op}: cannot draw ${k} samples without replacement (shape ${fmtShape(s)}) from ${n} categories (logits ${fmtShape(lg.shape)}, axis ${a}); ` +
+        `draw at most ${n}, or pass replace: true`,
+    );
+  }
+  if (!shapeEq(s.slice(prefix.length), batchShape)) {
+    throw new ShapeError(`${op}: without replacement, shape ${fmtShape(s)} must end with the logits' batch shape ${fmtShape(batchShape)} exactly (no broadcasting)`);
+  }
+  const noisy = add(lg, gumbel(key, lg.shape, { dtype: lg.dtype }));
+  const last = lg.ndim - 1;
+  const moved = transpose(noisy, [...lg.shape.map((_, i) => i).filter((i) => i !== a), a]); // [...batch, n]
+  // a stable ascending sort of -x is a descending one with ties in index order
+  const order = argsort(neg(moved), last);
+  const top = slice(order, order.shape.map(() => 0), [...batchShape, k]); // [...batch, k]
+  const kFirst = transpose(top, [last, ...batchShape.map((_, i) => i)]); // [k, ...batch]
+  return reshape(kFirst, s);
 }
 
 export interface ChoiceOptions {

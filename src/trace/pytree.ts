@@ -284,7 +284,14 @@ function build(d: TreeDef, leaves: readonly unknown[], pos: { i: number }): unkn
     case "object": {
       const o: Record<string, unknown> = {};
       const c = d.children;
-      for (let i = 0; i < c.length; i++) o[d.keys[i] as string] = build(c[i], leaves, pos);
+      for (let i = 0; i < c.length; i++) {
+        const k = d.keys[i] as string;
+        const v = build(c[i], leaves, pos);
+        // an own "__proto__" key (JSON.parse('{"__proto__": 1}') makes one) must stay a key:
+        // assigning it would set the prototype instead and drop the leaf
+        if (k === "__proto__") Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+        else o[k] = v;
+      }
       return o;
     }
     case "map": {

@@ -11,8 +11,13 @@ import { flatten, unflatten, type TreeDef } from "../trace/pytree.js";
 /** A function's parameters, where JS numbers are accepted in place of arrays (as JAX takes Python scalars). */
 export type Lifted<A extends readonly unknown[]> = { [K in keyof A]: A[K] extends ArrayMethods ? A[K] | number : A[K] };
 
-/** A leaf as a value: arrays stay, JS numbers become weakly typed float32 scalars (as `np.array(3)`). */
-export function leafToValue(x: unknown, what: string): Value {
+/**
+ * A leaf as a value: arrays stay, JS numbers become weakly typed float32
+ * scalars, or with `jsInts` integers in int32's range weakly typed int32 ones
+ * (jit: as JAX traces a Python int as a weak int32; the differentiating
+ * transforms keep float32, since JS cannot tell 3 from 3.0).
+ */
+export function leafToValue(x: unknown, what: string, jsInts = false): Value {
   if (x instanceof Array) {
     // a disposed array's buffer may already hold another array's values
     x.assertAlive(what);
@@ -20,15 +25,18 @@ export function leafToValue(x: unknown, what: string): Value {
   }
   if (x instanceof ArrayMethods) return x as Value;
   if (isThenable(x)) throw refusePromise(x, what);
-  if (typeof x === "number") return scalar(x, "float32", true);
+  if (typeof x === "number") {
+    if (jsInts && Number.isInteger(x) && x >= -2147483648 && x <= 2147483647) return scalar(x, "int32", true);
+    return scalar(x, "float32", true);
+  }
   if (typeof x === "boolean") return scalar(x ? 1 : 0, "bool", true);
   throw new UnsupportedError(`${what}: expected arrays or numbers as leaves, got ${x === null ? "null" : typeof x}`);
 }
 
 /** Flattens a list of arguments into values, with the tree to rebuild them. */
-export function flattenArgs(args: readonly unknown[], what: string): [Value[], TreeDef] {
+export function flattenArgs(args: readonly unknown[], what: string, jsInts = false): [Value[], TreeDef] {
   const [leaves, tree] = flatten(args);
-  return [leaves.map((l) => leafToValue(l, what)), tree];
+  return [leaves.map((l) => leafToValue(l, what, jsInts)), tree];
 }
 
 export function isThenable(x: unknown): x is PromiseLike<unknown> {

@@ -102,7 +102,8 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
 
   const lookup = (args: unknown[]) => {
     const dynamic = args.filter((_, i) => !statics.has(i));
-    const [leaves, inTree] = flattenArgs(dynamic, "jit");
+    // a JS integer is a weak int32, as JAX's jit(f)(5)
+    const [leaves, inTree] = flattenArgs(dynamic, "jit", true);
     // every part is self-delimiting (a tree key is bracketed with JSON-quoted
     // object keys, aval keys end in "]" or "]~", static keys are bracketed), so
     // two different calls can never build the same string

@@ -138,6 +138,16 @@ export function vmap<F extends Fn>(f: F, options: VmapOptions = {}): (...args: P
     const results = outLeaves.map((o, i) => {
       let ax = outAxesLeaves[i];
       const rank = (trace.owns(o) ? (o as BatchTracer).val.ndim : o.ndim + 1);
+      // checked before use: a string, a fraction or an axis past the rank would otherwise reach
+      // moveAxis as nonsense (or be ignored) instead of naming the mistake
+      if (ax !== null && (typeof ax !== "number" || !Number.isInteger(ax) || ax < -rank || ax >= rank)) {
+        const shown = typeof ax === "number" ? String(ax) : ax === undefined ? "undefined" : `a ${typeof ax}`;
+        const shape = trace.owns(o) ? (o as BatchTracer).val.shape.filter((_, k) => k !== (o as BatchTracer).batchDim) : o.shape;
+        throw new ShapeError(
+          `vmap: outAxes ${shown} for output leaf ${i} (shape ${fmtShape(shape)} per example, rank ${rank} with the batch axis) ` +
+            `must be null or an integer in [${-rank}, ${rank - 1}]`,
+        );
+      }
       if (ax !== null && ax < 0) ax += rank;
       return trace.unpack(o, ax, `output leaf ${i}`);
     });
