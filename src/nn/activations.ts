@@ -5,7 +5,7 @@
  * logsumexp, logSigmoid) never exponentiate a large positive number, so
  * inputs of ±1e4 give finite values and finite gradients.
  */
-import { describe, intsArg } from "../static-args.js";
+import { optionsArg, describe, intsArg } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
@@ -143,7 +143,8 @@ export interface GeluOptions {
  * nn.gelu(np.array([1]));                          // [0.841192]
  * nn.gelu(np.array([1]), { approximate: false });  // [0.8413447]
  */
-export function gelu(x: ArrayLike, { approximate = true }: GeluOptions = {}): Value {
+export function gelu(x: ArrayLike, options: GeluOptions = {}): Value {
+  const { approximate = true } = optionsArg("nn.gelu", options);
   const v = asFloat("nn.gelu", x);
   if (approximate) {
     const inner = np.multiply(np.add(v, np.multiply(0.044715, lax.integerPow(v, 3))), Math.sqrt(2 / Math.PI));
@@ -265,7 +266,8 @@ export interface LogsumexpOptions {
  * nn.logsumexp(np.array([1e4, 1e4])); // 10000.693
  * nn.logsumexp(np.array([[0, 0], [1, 1]]), 1, { keepdims: true }); // [[0.6931472], [1.6931472]]
  */
-export function logsumexp(x: ArrayLike, axis?: Axes, { keepdims = false }: LogsumexpOptions = {}): Value {
+export function logsumexp(x: ArrayLike, axis?: Axes, options: LogsumexpOptions = {}): Value {
+  const { keepdims = false } = optionsArg("nn.logsumexp", options);
   const op = "nn.logsumexp";
   const v = asFloat(op, x);
   const axes = axesArg(op, axis, v.ndim);
@@ -320,7 +322,8 @@ export interface StandardizeOptions {
  * @example
  * nn.standardize(np.array([1, 2, 3])); // ≈ [-1.2247, 0, 1.2247]
  */
-export function standardize(x: ArrayLike, axis: Axes = -1, { eps = 1e-5, mean, variance }: StandardizeOptions = {}): Value {
+export function standardize(x: ArrayLike, axis: Axes = -1, options: StandardizeOptions = {}): Value {
+  const { eps = 1e-5, mean, variance } = optionsArg("nn.standardize", options);
   const op = "nn.standardize";
   const v = asFloat(op, x);
   const axes = axesArg(op, axis, v.ndim);

@@ -5,7 +5,7 @@
  * JAX does: for a 2-D shape fan_in = shape[0] and fan_out = shape[1]; for
  * more dimensions the leading ones are a receptive field (a convolution kernel).
  */
-import { describe, intsArg } from "../static-args.js";
+import { optionsArg, describe, intsArg } from "../static-args.js";
 import type { DType } from "../dtype.js";
 import { checkDType, isFloat } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
@@ -102,7 +102,8 @@ export interface FanOptions {
  * nn.initializers.computeFans([784, 100]); // [784, 100]
  * nn.initializers.computeFans([3, 3, 16, 32]); // [144, 288]
  */
-export function computeFans(shape: readonly number[], { inAxis = -2, outAxis = -1, batchAxis = [] }: FanOptions = {}): [number, number] {
+export function computeFans(shape: readonly number[], options: FanOptions = {}): [number, number] {
+  const { inAxis = -2, outAxis = -1, batchAxis = [] } = optionsArg("nn.computeFans", options);
   const op = "nn.initializers.computeFans";
   const s = checkShape(op, shape);
   if (s.length < 1) return [1, 1];

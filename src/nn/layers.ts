@@ -15,7 +15,7 @@
  * DROPPING a unit (as PyTorch, Keras and Flax do); stax's takes the
  * probability of keeping one.
  */
-import { describe } from "../static-args.js";
+import { optionsArg, describe } from "../static-args.js";
 import { ShapeError, UnsupportedError } from "../errors.js";
 import * as np from "../numpy/index.js";
 import * as random from "../random/index.js";
@@ -106,7 +106,8 @@ export interface DenseParams {
  * const [outShape, params] = layer.init(random.key(0), [-1, 5]); // outShape [-1, 3]
  * const y = layer.apply(params, np.ones([4, 5]));                  // shape [4, 3]
  */
-export function Dense(outDim: number, { wInit = glorotNormal(), bInit = normal(), dtype = "float32" }: DenseOptions = {}): Layer<DenseParams> {
+export function Dense(outDim: number, options: DenseOptions = {}): Layer<DenseParams> {
+  const { wInit = glorotNormal(), bInit = normal(), dtype = "float32" } = optionsArg("nn.Dense", options);
   if (!Number.isInteger(outDim) || outDim < 1) throw new ShapeError(`nn.Dense: the output size must be a positive integer, got ${describe(outDim)}`);
   return {
     init(key, inputShape) {

@@ -4,7 +4,7 @@
  * per-example losses). The ones on logits are computed from `logSoftmax` /
  * `logSigmoid`, so that large logits never overflow.
  */
-import { describe } from "../static-args.js";
+import { optionsArg, describe } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import * as np from "../numpy/index.js";
@@ -45,7 +45,8 @@ function sameShape(op: string, a: Value, b: Value, what: string) {
  * nn.mse(np.array([1, 2]), np.array([0, 0]));                      // 2.5
  * nn.mse(np.array([1, 2]), np.array([0, 0]), { reduction: "sum" }); // 5
  */
-export function mse(pred: ArrayLike, target: ArrayLike, { reduction }: LossOptions = {}): Value {
+export function mse(pred: ArrayLike, target: ArrayLike, options: LossOptions = {}): Value {
+  const { reduction } = optionsArg("nn.mse", options);
   const op = "nn.mse";
   return reduce(op, np.square(np.subtract(asFloat(op, pred), target)), reduction);
 }
@@ -57,7 +58,8 @@ export function mse(pred: ArrayLike, target: ArrayLike, { reduction }: LossOptio
  * @example
  * nn.softmaxCrossEntropy(np.array([[0, 0]]), np.array([[1, 0]])); // log 2
  */
-export function softmaxCrossEntropy(logits: ArrayLike, labels: ArrayLike, { reduction }: LossOptions = {}): Value {
+export function softmaxCrossEntropy(logits: ArrayLike, labels: ArrayLike, options: LossOptions = {}): Value {
+  const { reduction } = optionsArg("nn.softmaxCrossEntropy", options);
   const op = "nn.softmaxCrossEntropy";
   const l = asFloat(op, logits);
   const y = toValue(op, labels);
@@ -72,7 +74,8 @@ export function softmaxCrossEntropy(logits: ArrayLike, labels: ArrayLike, { redu
  * @example
  * nn.softmaxCrossEntropyWithIntegerLabels(np.array([[0, 0]]), np.array([1], { dtype: "int32" })); // log 2
  */
-export function softmaxCrossEntropyWithIntegerLabels(logits: ArrayLike, labels: ArrayLike, { reduction }: LossOptions = {}): Value {
+export function softmaxCrossEntropyWithIntegerLabels(logits: ArrayLike, labels: ArrayLike, options: LossOptions = {}): Value {
+  const { reduction } = optionsArg("nn.softmaxCrossEntropyWithIntegerLabels", options);
   const op = "nn.softmaxCrossEntropyWithIntegerLabels";
   const l = asFloat(op, logits);
   const y = toValue(op, labels);
@@ -91,7 +94,8 @@ export function softmaxCrossEntropyWithIntegerLabels(logits: ArrayLike, labels: 
  * @example
  * nn.binaryCrossEntropyWithLogits(np.array([0]), np.array([1])); // log 2
  */
-export function binaryCrossEntropyWithLogits(logits: ArrayLike, labels: ArrayLike, { reduction }: LossOptions = {}): Value {
+export function binaryCrossEntropyWithLogits(logits: ArrayLike, labels: ArrayLike, options: LossOptions = {}): Value {
+  const { reduction } = optionsArg("nn.binaryCrossEntropyWithLogits", options);
   const op = "nn.binaryCrossEntropyWithLogits";
   const l = asFloat(op, logits);
   let y = toValue(op, labels);
@@ -113,7 +117,8 @@ export interface HuberOptions extends LossOptions {
  * @example
  * nn.huber(np.array([0.5, 3]), np.array([0, 0]), { reduction: "none" }); // [0.125, 2.5]
  */
-export function huber(pred: ArrayLike, target: ArrayLike, { delta = 1, reduction }: HuberOptions = {}): Value {
+export function huber(pred: ArrayLike, target: ArrayLike, options: HuberOptions = {}): Value {
+  const { delta = 1, reduction } = optionsArg("nn.huber", options);
   const op = "nn.huber";
   if (!(delta > 0)) throw new ShapeError(`${op}: delta must be positive, got ${describe(delta)}`);
   const absErr = np.abs(np.subtract(asFloat(op, pred), target));

@@ -4,6 +4,7 @@
  * equal-dtype primitives. Float-only functions promote ints and bools to
  * float32, as `jnp.sin(int32)` does.
  */
+import { optionsArg } from "../static-args.js";
 import { isFloat, isInt } from "../dtype.js";
 import { DTypeError } from "../errors.js";
 import * as lax from "../lax/index.js";
@@ -503,6 +504,7 @@ export interface NanToNumOptions {
  * @example np.nanToNum(np.array([NaN, Infinity])); // [0, 3.4028235e38]
  */
 export function nanToNum(x: ArrayLike, options: NanToNumOptions = {}): Value {
+  options = optionsArg("np.nanToNum", options);
   const v = asValue(x, "np.nanToNum");
   if (!isFloat(v.dtype)) return v;
   const big = v.dtype === "float32" ? 3.4028234663852886e38 : Number.MAX_VALUE;

@@ -3,7 +3,7 @@
  * rules, dot, vdot, inner, outer, tensordot, einsum) on lax.dotGeneral, and
  * norms and pairwise distances.
  */
-import { intsArg } from "../static-args.js";
+import { optionsArg, intsArg } from "../static-args.js";
 import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { dotGeneral } from "../lax/dot.js";
@@ -377,6 +377,7 @@ export type NormOrder = number | "fro" | "nuc";
  * np.norm(np.array([[1, 2], [3, 4]]), null, 1); // row norms
  */
 export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | readonly number[] | null, options: NormOptions = {}): Value {
+  options = optionsArg("np.norm", options);
   const op = "np.norm";
   const v = toInexact(op, x);
   const keepdims = options.keepdims ?? false;

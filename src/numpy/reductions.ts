@@ -4,6 +4,7 @@
  * products. Bools sum and multiply as int32; means and variances of integers
  * are float32.
  */
+import { optionsArg } from "../static-args.js";
 import type { ReduceOptions } from "../array-methods.js";
 import { isFloat } from "../dtype.js";
 import { ShapeError } from "../errors.js";
@@ -225,6 +226,7 @@ export interface IsCloseOptions {
  * @example np.isclose(np.array([1, 2]), np.array([1.000001, 2.1])); // [true, false]
  */
 export function isclose(a: ArrayLike, b: ArrayLike, options: IsCloseOptions = {}): Value {
+  options = optionsArg("np.isclose", options);
   const op = "np.isclose";
   let [x, y] = binaryOperands(op, a, b);
   if (!isFloat(x.dtype)) [x, y] = [cast(x, "float32", x.weakType), cast(y, "float32", y.weakType)];
@@ -244,6 +246,7 @@ export function isclose(a: ArrayLike, b: ArrayLike, options: IsCloseOptions = {}
  * @example np.allclose(np.array([1, 2]), np.array([1, 2])); // true
  */
 export function allclose(a: ArrayLike, b: ArrayLike, options: IsCloseOptions = {}): Value {
+  options = optionsArg("np.allclose", options);
   return all(isclose(a, b, options));
 }
 
@@ -259,6 +262,7 @@ export interface ArrayEqualOptions {
  * @example np.arrayEqual(np.array([1, 2]), np.array([1, 2])); // true
  */
 export function arrayEqual(a: ArrayLike, b: ArrayLike, options: ArrayEqualOptions = {}): Value {
+  options = optionsArg("np.arrayEqual", options);
   const x = asValue(a, "np.arrayEqual");
   const y = asValue(b, "np.arrayEqual");
   if (x.ndim !== y.ndim || x.shape.some((d, i) => d !== y.shape[i])) return full([], false);

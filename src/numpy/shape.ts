@@ -9,7 +9,7 @@ import { ShapeError, UnsupportedError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { fmtShape, sizeOf } from "../shape.js";
 import type { ArrayLike, Value } from "./util.js";
-import { intsArg, listArg } from "../static-args.js";
+import { optionsArg, intsArg, listArg } from "../static-args.js";
 import { asValue, axesOf, axisOf, broadcastAll, broadcastValue, cast, constant, describe, intArg, isValue, promote, range, shapeArg, takeStatic } from "./util.js";
 
 // ---- reshaping ------------------------------------------------------------------------
@@ -499,6 +499,7 @@ function padWidths(op: string, padWidth: PadWidth, ndim: number): [number, numbe
  * np.pad(np.array([1, 2, 3]), [2, 0], { mode: "reflect" }); // [3, 2, 1, 2, 3]
  */
 export function pad(x: ArrayLike, padWidth: PadWidth, options: PadOptions = {}): Value {
+  options = optionsArg("np.pad", options);
   const op = "np.pad";
   const v = asValue(x, op);
   const widths = padWidths(op, padWidth, v.ndim);

@@ -1,6 +1,7 @@
 /**
  * Sorting along an axis (stable; NaNs last), on lax.sort.
  */
+import { optionsArg } from "../static-args.js";
 import { ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { argsort as laxArgsort, sort as laxSort } from "../lax/sort.js";
@@ -25,6 +26,7 @@ function prepare(op: string, x: ArrayLike, axis: number | null): [Value, number]
  * @example np.sort(np.array([3, 1, 2])); // [1, 2, 3]
  */
 export function sort(x: ArrayLike, axis: number | null = -1, options: SortOptions = {}): Value {
+  options = optionsArg("np.sort", options);
   const [v, a] = prepare("np.sort", x, axis);
   const out = laxSort(v, { dimension: a });
   return options.descending ? lax.rev(out, [a]) : out;
@@ -35,6 +37,7 @@ export function sort(x: ArrayLike, axis: number | null = -1, options: SortOption
  * @example np.argsort(np.array([3, 1, 2])); // [1, 2, 0]
  */
 export function argsort(x: ArrayLike, axis: number | null = -1, options: SortOptions = {}): Value {
+  options = optionsArg("np.argsort", options);
   const [v, a] = prepare("np.argsort", x, axis);
   if (!options.descending) return laxArgsort(v, a);
   // stable descending: sort the reversed array, then map positions back

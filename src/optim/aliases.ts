@@ -56,6 +56,7 @@ export interface AdamOptions {
  * const [updates] = opt.update({ w: np.ones([3]) }, state); // { w: [-1e-3, -1e-3, -1e-3] }
  */
 export function adam(learningRate: ScalarOrSchedule, options: AdamOptions = {}): GradientTransformation<[ScaleByAdamState, LrState]> {
+  options = optionsArg("optim.adam", options);
   return chain(scaleByAdam(options), scaleByLearningRate(learningRate));
 }
 
@@ -125,5 +126,6 @@ export interface AdagradOptions {
  * const opt = optim.adagrad(0.1);
  */
 export function adagrad(learningRate: ScalarOrSchedule, options: AdagradOptions = {}): GradientTransformation<[ScaleByRssState, LrState]> {
+  options = optionsArg("optim.adagrad", options);
   return chain(scaleByRss(options), scaleByLearningRate(learningRate));
 }

@@ -8,7 +8,7 @@
  * `a * b + c` into an FMA (uniform on other ranges, normal's erfinv) or
  * has its own log, some samples differ in the last bit or two.
  */
-import { describe } from "../static-args.js";
+import { optionsArg, describe } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
@@ -284,7 +284,8 @@ export interface PermutationOptions {
  * random.permutation(key, 10);      // int32 [10]
  * random.permutation(key, x);       // rows of x, shuffled
  */
-export function permutation(key: Key, x: number | Value, { axis = 0, independent = false }: PermutationOptions = {}): Value {
+export function permutation(key: Key, x: number | Value, options: PermutationOptions = {}): Value {
+  const { axis = 0, independent = false } = optionsArg("random.permutation", options);
   const op = "random.permutation";
   checkKey(op, key);
   if (typeof x === "number") {
@@ -318,7 +319,8 @@ export interface CategoricalOptions {
  * random.categorical(key, logits);              // int32, logits.shape without the last axis
  * random.categorical(key, logits1d, { shape: [100] });
  */
-export function categorical(key: Key, logits: Value, { axis = -1, shape, replace = true }: CategoricalOptions = {}): Value {
+export function categorical(key: Key, logits: Value, options: CategoricalOptions = {}): Value {
+  const { axis = -1, shape, replace = true } = optionsArg("random.categorical", options);
   const op = "random.categorical";
   const lg = asArg(op, "logits", logits);
   if (!isFloat(lg.dtype)) throw new DTypeError(`${op}: logits must be floats, got ${lg.dtype}`);
@@ -383,7 +385,8 @@ export interface ChoiceOptions {
  * `axis` (JAX's `random.choice`), with or without replacement, optionally
  * weighted by `p`.
  */
-export function choice(key: Key, a: number | Value, { shape = [], replace = true, p, axis = 0 }: ChoiceOptions = {}): Value {
+export function choice(key: Key, a: number | Value, options: ChoiceOptions = {}): Value {
+  const { shape = [], replace = true, p, axis = 0 } = optionsArg("random.choice", options);
   const op = "random.choice";
   checkKey(op, key);
   const s = shapeArg(op, shape);
