@@ -348,8 +348,8 @@ export interface OneHotOptions {
  */
 export function oneHot(x: ArrayLike, numClasses: number, options: OneHotOptions | DType = {}): Value {
   // a dtype string alone is taken as { dtype } (JAX's positional dtype), not ignored
-  const { dtype = "float32", axis = -1 } = typeof options === "string" ? { dtype: options } : options;
   const op = "nn.oneHot";
+  const { dtype = "float32", axis = -1 } = typeof options === "string" ? { dtype: options } : optionsArg(op, options);
   if (!Number.isInteger(numClasses) || numClasses < 0) {
     throw new ShapeError(`${op}: numClasses must be a non-negative integer, got ${describe(numClasses)}`);
   }

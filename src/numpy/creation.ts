@@ -11,7 +11,7 @@ import * as lax from "../lax/index.js";
 import { fmtShape, sizeOf } from "../shape.js";
 import { MAX_ELEMENTS } from "../static-args.js";
 import type { ArrayLike, Value } from "./util.js";
-import { asValue, broadcastValue, cast, constant, describe, intArg, promote, range, shapeArg, typeOf } from "./util.js";
+import { asValue, broadcastValue, cast, constant, describe, dtypeOptions, intArg, promote, range, shapeArg, typeOf } from "./util.js";
 
 /** What `np.array` accepts: numbers, booleans, nested JS arrays of them (or of arrays), TypedArrays, arrays. */
 export type ArrayInput = number | boolean | ArrayMethods | TypedArray | Int8Array | Int16Array | Uint16Array | Uint8ClampedArray | readonly ArrayInput[];
@@ -27,15 +27,6 @@ export interface DTypeOption {
  */
 export type DTypeArg = DTypeOption | DType;
 
-/** The options object of a `DTypeArg` (a dtype string becomes `{ dtype }`); anything else is a typed error. */
-export function dtypeOptions<O extends DTypeOption>(op: string, options: O | DType | undefined): O {
-  if (options === undefined) return {} as O;
-  if (typeof options === "string") return { dtype: checkDType(options, op) } as O;
-  if (typeof options !== "object" || options === null || options instanceof ArrayMethods || JSArray.isArray(options)) {
-    throw new DTypeError(`${op}: expected a dtype string or an options object such as { dtype: "int32" } here, got ${describe(options)}`);
-  }
-  return options;
-}
 
 const INT_RANGE: Partial<Record<DType, [number, number]>> = { int32: [-2147483648, 2147483647], uint32: [0, 4294967295] };
 

@@ -6,7 +6,7 @@
 import type { ArrayLike, Axis } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
-import { isFloat, promoteTypes } from "../dtype.js";
+import { checkDType, isFloat, promoteTypes } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { gather } from "../lax/indexing.js";
@@ -181,4 +181,14 @@ export function takeStatic(x: Value, idx: readonly number[], axis: number): Valu
     return lax.broadcastInDim(one, shape, range(x.ndim));
   });
   return parts.length === 1 ? parts[0] : lax.concatenate(parts, axis);
+}
+
+/** The options object of a `DTypeArg` (a dtype string becomes `{ dtype }`); anything else is a typed error. */
+export function dtypeOptions<O extends { dtype?: DType }>(op: string, options: O | DType | undefined): O {
+  if (options === undefined) return {} as O;
+  if (typeof options === "string") return { dtype: checkDType(options, op) } as O;
+  if (typeof options !== "object" || options === null || options instanceof ArrayMethods || Array.isArray(options)) {
+    throw new DTypeError(`${op}: expected a dtype string or an options object such as { dtype: "int32" } here, got ${describe(options)}`);
+  }
+  return options;
 }

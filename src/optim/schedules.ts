@@ -85,6 +85,9 @@ export function exponentialDecay(initValue: number, transitionSteps: number, dec
 export function cosineDecaySchedule(initValue: number, decaySteps: number, alpha = 0, exponent = 1): Schedule {
   const op = "optim.cosineDecaySchedule";
   finite(op, "initValue", initValue);
+  finite(op, "decaySteps", decaySteps);
+  finite(op, "alpha", alpha);
+  finite(op, "exponent", exponent);
   if (!(decaySteps > 0)) throw new ShapeError(`${op}: decaySteps must be positive, got ${describe(decaySteps)}`);
   return (count) => {
     const t = np.minimum(countOf(count), decaySteps);
@@ -208,7 +211,7 @@ export function warmupConstantSchedule(initValue: number, peakValue: number, war
 export function piecewiseConstantSchedule(initValue: number, boundariesAndScales: Readonly<Record<number, number>> = {}): Schedule {
   const op = "optim.piecewiseConstantSchedule";
   finite(op, "initValue", initValue);
-  const entries = Object.entries(boundariesAndScales)
+  const entries = Object.entries(optionsArg(op, boundariesAndScales))
     .map(([b, s]) => [Number(b), s] as const)
     .sort((a, b) => a[0] - b[0]);
   entries.forEach(([b, s]) => {
