@@ -63,7 +63,8 @@ export const trueDivide = divide;
 /** Float floor division and modulo together, as JAX computes them (exact for representable quotients). */
 function floatDivmod(a: Value, b: Value): [Value, Value] {
   let mod = lax.rem(a, b);
-  let div = lax.div(lax.sub(a, mod), b);
+  // as JAX (CPython's float_divmod): x // 0 divides x itself (±inf), not x - NaN
+  let div = lax.div(lax.select(lax.eq(b, 0), a, lax.sub(a, mod)), b);
   const fix = lax.and(lax.ne(mod, 0), lax.ne(lax.sign(b), lax.sign(mod)));
   mod = lax.select(fix, lax.add(mod, b), mod);
   div = lax.select(fix, lax.sub(div, 1), div);

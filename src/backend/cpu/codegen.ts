@@ -104,7 +104,7 @@ function renderBinary(op: BinaryOp, a: string, b: string, argDtype: DType, dtype
     case "rem":
       return f ? `(${a} % ${b})` : wrap(`irem(${a}, ${b})`, dtype);
     case "pow":
-      return f ? `Math.pow(${a}, ${b})` : wrap(`ipowInt(${a}, ${b})`, dtype);
+      return f ? `powC(${a}, ${b})` : wrap(`ipowInt(${a}, ${b})`, dtype);
     case "max":
       return f ? `Math.max(${a}, ${b})` : `(${a} > ${b} ? ${a} : ${b})`;
     case "min":

@@ -156,7 +156,7 @@ class Emitter {
         case "neg":
           return `-${a}`;
         case "sign":
-          return `sign(${a})`;
+          return this.call("j_sign", a);
         case "floor":
         case "ceil":
         case "abs":
@@ -166,19 +166,22 @@ class Emitter {
         case "sin":
         case "cos":
         case "tan":
-        case "atan":
-        case "sinh":
-        case "cosh":
         case "asinh":
         case "acosh":
         case "atanh":
         case "sqrt":
           return `${op}(${a})`;
+        case "atan":
+          return this.call("j_atan", a);
+        case "sinh":
+          return this.call("j_sinh", a);
+        case "cosh":
+          return this.call("j_cosh", a);
         case "asin":
           // through atan2: some drivers' asin/acos are far less accurate than their atan
-          return `atan2(${a}, sqrt((1.0 - ${a}) * (1.0 + ${a})))`;
+          return this.call("j_atan2", a, `sqrt((1.0 - ${a}) * (1.0 + ${a}))`);
         case "acos":
-          return `atan2(sqrt((1.0 - ${a}) * (1.0 + ${a})), ${a})`;
+          return this.call("j_atan2", `sqrt((1.0 - ${a}) * (1.0 + ${a}))`, a);
         case "round":
           return this.call("j_round", a);
         case "log1p":
@@ -200,7 +203,7 @@ class Emitter {
         case "is_finite":
           return this.call("j_isfinite", a);
         case "not":
-          return `(${a} == 0.0)`;
+          return `!${this.call("j_truthy", a)}`;
         case "reciprocal":
           return `(1.0 / ${a})`;
         case "square":
@@ -243,7 +246,7 @@ class Emitter {
       case "div":
         return f ? `(${a} / ${b})` : this.call(argDtype === "uint32" ? "j_idiv_u32" : "j_idiv_i32", a, b);
       case "rem":
-        return f ? `(${a} % ${b})` : this.call(argDtype === "uint32" ? "j_irem_u32" : "j_irem_i32", a, b);
+        return f ? this.call("j_frem", a, b) : this.call(argDtype === "uint32" ? "j_irem_u32" : "j_irem_i32", a, b);
       case "pow":
         if (f) return this.call("j_pow", a, b);
         return this.call(argDtype === "uint32" ? "j_ipow_u32" : "j_ipow_i32", a, argDtype === "uint32" ? `i32(${b})` : b);
@@ -252,21 +255,22 @@ class Emitter {
       case "min":
         return f ? this.call("j_fmin", a, b) : bool ? `(${a} && ${b})` : `min(${a}, ${b})`;
       case "atan2":
-        return `atan2(${a}, ${b})`;
+        return this.call("j_atan2", a, b);
       case "nextafter":
         return this.call("j_nextafter", a, b);
+      // floats through helpers that test NaN on the bits (wgsl-math.ts); WGSL orders no bools
       case "eq":
-        return `(${a} == ${b})`;
+        return f ? this.call("j_eq", a, b) : `(${a} == ${b})`;
       case "ne":
-        return `(${a} != ${b})`;
+        return f ? `!${this.call("j_eq", a, b)}` : `(${a} != ${b})`;
       case "lt":
-        return `(${a} < ${b})`;
+        return f ? this.call("j_lt", a, b) : bool ? `(!${a} && ${b})` : `(${a} < ${b})`;
       case "le":
-        return `(${a} <= ${b})`;
+        return f ? this.call("j_le", a, b) : bool ? `(!${a} || ${b})` : `(${a} <= ${b})`;
       case "gt":
-        return `(${a} > ${b})`;
+        return f ? this.call("j_lt", b, a) : bool ? `(${a} && !${b})` : `(${a} > ${b})`;
       case "ge":
-        return `(${a} >= ${b})`;
+        return f ? this.call("j_le", b, a) : bool ? `(${a} || !${b})` : `(${a} >= ${b})`;
       case "and":
         return bool ? `(${a} && ${b})` : `(${a} & ${b})`;
       case "or":
@@ -283,7 +287,7 @@ class Emitter {
 
 function castFrom(a: string, from: DType, to: DType, em: Emitter): string {
   if (from === to) return a;
-  if (to === "bool") return from === "float32" ? `(${a} != 0.0)` : from === "int32" ? `(${a} != 0)` : `(${a} != 0u)`;
+  if (to === "bool") return from === "float32" ? em.call("j_truthy", a) : from === "int32" ? `(${a} != 0)` : `(${a} != 0u)`;
   if (from === "bool") return `select(${literal(0, to)}, ${literal(1, to)}, ${a})`;
   if (to === "float32") return `f32(${a})`;
   if (from === "float32") return em.call(to === "int32" ? "j_to_i32" : "j_to_u32", a);
@@ -466,6 +470,9 @@ function reduction(k: Kernel, round?: WeakSet<Expr>): CompiledKernel {
   const args = Array.from({ length: nd }, (_, a) => `i${a}`).join(", ");
   const outName = (a: number) => `i${a}`;
   const redName = (a: number) => `i${nd - axes + a}`;
+  // over an empty extent the loops below never run, but their index arithmetic must still compile
+  // (WGSL rejects `% 0`): split by ones instead, and the result is the identity
+  const redSplit = R === 0 ? redDims.map(() => 1) : redDims;
   const value = asAcc(`point(${args})`, d);
   const acc = storageType(d);
   // an epilogue applies to each final result (in the last pass only), its inputs bound after the kernel's
@@ -487,7 +494,7 @@ ${threadMain(gx)}
   ${unflatten("o", outDims, outName)}
   var acc: ${acc} = ${identity(op, d)};
   for (var r = 0; r < ${R}; r++) {
-    ${unflatten("r", redDims, redName)}
+    ${unflatten("r", redSplit, redName)}
     acc = ${combine(op, d, "acc", value, helpers)};
   }
   out[o] = ${store("acc", "o")};
@@ -514,7 +521,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let r1 = min(${R}, (c + 1) * ${chunkLen});
   var acc: ${acc} = ${identity(op, d)};
   for (var r = c * ${chunkLen} + i32(lid); r < r1; r += ${WORKGROUP}) {
-    ${unflatten("r", redDims, redName)}
+    ${unflatten("r", redSplit, redName)}
     acc = ${combine(op, d, "acc", value, helpers)};
   }
   part[lid] = acc;

@@ -5,9 +5,15 @@
  * both devices give the same answers. A kernel includes only what it calls.
  *
  * NaN and infinity tests look at the bits: WGSL lets a compiler assume that
- * floats are finite, so `x != x` may be folded away. NaN and infinity values
- * are made at run time, `bitcast<f32>(bits | j_zero)` with `j_zero` a private
- * variable (always 0): WGSL rejects a constant expression that is not finite.
+ * floats are finite, so `x != x` may be folded away (Mesa's lavapipe folds it
+ * to false), `sign(NaN)` may be 0 and `x != 0.0` false for NaN. So every rule
+ * about a special value (NaN, ±∞, the sign of a zero) is written here once, on
+ * the bits: a float comparison only ever sees operands already known not to
+ * be NaN, and signs are set with integer operations, never by `-x` or a
+ * selection between zeros that a compiler may treat as equal. NaN and
+ * infinity values are made at run time, `bitcast<f32>(bits | j_zero)` with
+ * `j_zero` a private variable (always 0): WGSL rejects a constant expression
+ * that is not finite.
  */
 
 /** Declares `j_zero`; every kernel includes it. */
@@ -16,6 +22,116 @@ export const NONFINITE_PRELUDE = "var<private> j_zero: u32;";
 const helpers: Record<string, { deps?: string[]; src: string }> = {
   j_isnan: { src: `fn j_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }` },
   j_isfinite: { src: `fn j_isfinite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }` },
+  j_isinf: { src: `fn j_isinf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }` },
+  // comparisons: false when either side is NaN (≠: true), whatever the compiler assumes
+  j_eq: { deps: ["j_isnan"], src: `fn j_eq(a: f32, b: f32) -> bool { if (j_isnan(a) || j_isnan(b)) { return false; } return a == b; }` },
+  j_lt: { deps: ["j_isnan"], src: `fn j_lt(a: f32, b: f32) -> bool { if (j_isnan(a) || j_isnan(b)) { return false; } return a < b; }` },
+  j_le: { deps: ["j_isnan"], src: `fn j_le(a: f32, b: f32) -> bool { if (j_isnan(a) || j_isnan(b)) { return false; } return a <= b; }` },
+  // truthiness (astype(bool), where's condition): anything but ±0, NaN included
+  j_truthy: { src: `fn j_truthy(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) != 0u; }` },
+  // x's magnitude with y's sign
+  j_copysign: { src: `fn j_copysign(x: f32, y: f32) -> f32 { return bitcast<f32>((bitcast<u32>(x) & 0x7fffffffu) | (bitcast<u32>(y) & 0x80000000u)); }` },
+  j_sign: {
+    // ±0 and NaN are their own sign; otherwise ±1 with x's sign bit
+    src: `fn j_sign(x: f32) -> f32 {
+  let b = bitcast<u32>(x);
+  let m = b & 0x7fffffffu;
+  if (m == 0u || m > 0x7f800000u) { return x; }
+  return bitcast<f32>((b & 0x80000000u) | 0x3f800000u);
+}`,
+  },
+  j_frem: {
+    // C's fmod, exact (WGSL's % is x - y·trunc(x/y): NaN for y = ±∞, and inexact when x/y rounds):
+    // |x| less the largest |y|·2^k ≤ it, repeatedly; each subtraction is exact (Sterbenz), at most one
+    // per binade between |x| and |y|. The result has x's sign, zero included.
+    src: `fn j_frem(x: f32, y: f32) -> f32 {
+  let ax = bitcast<u32>(x) & 0x7fffffffu;
+  let ay = bitcast<u32>(y) & 0x7fffffffu;
+  if (ax >= 0x7f800000u || ay > 0x7f800000u || ay == 0u) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  if (ay == 0x7f800000u || ax < ay) { return x; }
+  var r = bitcast<f32>(ax);
+  let m = bitcast<f32>(ay);
+  for (var i = 0; i < 300 && r >= m; i++) {
+    let k = frexp(r).exp - frexp(m).exp;
+    var t = ldexp(m, k);
+    if (t > r) { t = ldexp(m, k - 1); }
+    r = r - t;
+  }
+  return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(x) & 0x80000000u));
+}`,
+  },
+  j_atan: {
+    // lavapipe's atan is 4e-6 off near 1. Reduced to |t| ≤ tan(π/8) by atan(a) = π/4 + atan((a-1)/(a+1))
+    // and π/2 - atan(1/a), then t + t³·P(t²), P a least-squares fit to (atan(t)/t - 1)/t² made for this
+    // file with numpy (relative error 1.7e-7 in float32); the sign is set on the bits (atan(-0) = -0)
+    src: `fn j_atan(x: f32) -> f32 {
+  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
+  var t = a;
+  var base = 0.0;
+  if (a > 2.41421356) { t = -1.0 / a; base = 1.5707963267949; } else if (a > 0.41421356) { t = (a - 1.0) / (a + 1.0); base = 0.785398163397448; }
+  let z = t * t;
+  let p = -0.33333331 + z * (0.19999637 + z * (-0.14266311 + z * (0.10763725 + z * -0.065068103)));
+  let r = base + (t + t * z * p);
+  return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(x) & 0x80000000u));
+}`,
+  },
+  j_atan2: {
+    // C's atan2 for zeros and infinities of either sign; elsewhere from j_atan of a ratio ≤ 1
+    deps: ["j_isnan", "j_atan"],
+    src: `fn j_atan2(y: f32, x: f32) -> f32 {
+  if (j_isnan(x) || j_isnan(y)) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  let ay = bitcast<u32>(y) & 0x7fffffffu;
+  let ax = bitcast<u32>(x) & 0x7fffffffu;
+  let xneg = (bitcast<u32>(x) & 0x80000000u) != 0u;
+  var r: f32;
+  if (ay == 0u) {
+    r = select(0.0, 3.14159265358979, xneg);
+  } else if (ax == 0u) {
+    r = 1.5707963267949;
+  } else if (ay == 0x7f800000u) {
+    if (ax == 0x7f800000u) { r = select(0.785398163397448, 2.35619449019234, xneg); } else { r = 1.5707963267949; }
+  } else if (ax == 0x7f800000u) {
+    r = select(0.0, 3.14159265358979, xneg);
+  } else {
+    let fy = bitcast<f32>(ay);
+    let fx = bitcast<f32>(ax);
+    if (ay <= ax) { r = j_atan(fy / fx); } else { r = 1.5707963267949 - j_atan(fx / fy); }
+    if (xneg) { r = 3.14159265358979 - r; }
+  }
+  return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(y) & 0x80000000u));
+}`,
+  },
+  j_sinh: {
+    // from expm1 below 9 (no cancellation near 0; sinh(-0) = -0); e^(|x|/2)/2 · e^(|x|/2) above,
+    // finite up to where sinh itself overflows (e^|x| overflows from 88.72, sinh only from 89.42)
+    deps: ["j_isnan", "j_expm1"],
+    src: `fn j_sinh(x: f32) -> f32 {
+  if (j_isnan(x)) { return x; }
+  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
+  var r: f32;
+  if (a > 9.0) {
+    let h = exp(0.5 * a);
+    r = (0.5 * h) * h;
+  } else {
+    let u = j_expm1(a);
+    r = 0.5 * (u + u / (u + 1.0));
+  }
+  return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(x) & 0x80000000u));
+}`,
+  },
+  j_cosh: {
+    deps: ["j_isnan"],
+    src: `fn j_cosh(x: f32) -> f32 {
+  if (j_isnan(x)) { return x; }
+  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
+  if (a > 9.0) {
+    let h = exp(0.5 * a);
+    return (0.5 * h) * h;
+  }
+  let e = exp(a);
+  return 0.5 * (e + 1.0 / e);
+}`,
+  },
   j_fmax: {
     deps: ["j_isnan"],
     src: `fn j_fmax(a: f32, b: f32) -> f32 { if (j_isnan(a)) { return a; } if (j_isnan(b)) { return b; } return max(a, b); }`,
@@ -58,7 +174,7 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   j_expm1: {
     deps: ["j_isfinite"],
     src: `fn j_expm1(x: f32) -> f32 {
-  if (abs(x) < 1e-5) { return x + 0.5 * x * x; }
+  if (abs(x) < 1e-5) { return x * (1.0 + 0.5 * x); } // keeps -0's sign
   let u = exp(x);
   if (!j_isfinite(u)) { return u; }
   let d = u - 1.0;
@@ -139,18 +255,35 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
 }`,
   },
   j_pow: {
+    // C's pow: x^±0 = 1 and 1^y = 1 (NaN included), (-1)^±∞ = 1, a negative finite base with a
+    // non-integer exponent is NaN, ±0 and ±∞ bases by the exponent's sign, odd integer exponents
+    // keep the base's sign (-0 and -∞ included); elsewhere exp2(y·log2|x|)
     deps: ["j_isnan"],
     src: `fn j_pow(x: f32, y: f32) -> f32 {
-  if (y == 0.0 || x == 1.0) { return 1.0; }
+  let bx = bitcast<u32>(x);
+  let ax = bx & 0x7fffffffu;
+  let ay = bitcast<u32>(y) & 0x7fffffffu;
+  if (ay == 0u || bx == 0x3f800000u) { return 1.0; }
   if (j_isnan(x) || j_isnan(y)) { return bitcast<f32>(0x7fc00000u | j_zero); }
-  let ax = abs(x);
+  let yinf = ay == 0x7f800000u;
+  let yint = yinf || y == trunc(y);
+  // |y| ≥ 2^24 is an even integer; ±∞ counts as even
+  let yodd = !yinf && yint && ay < 0x4b800000u && (0.5 * y) != trunc(0.5 * y);
+  let xneg = (bx & 0x80000000u) != 0u;
+  if (xneg && !yint && ax != 0u && ax != 0x7f800000u) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  let ypos = (bitcast<u32>(y) & 0x80000000u) == 0u;
   var r: f32;
-  if (ax == 0.0) { r = select(0.0, bitcast<f32>(0x7f800000u | j_zero), y < 0.0); } else { r = exp2(y * log2(ax)); }
-  if (x < 0.0) {
-    if (y != trunc(y)) { return bitcast<f32>(0x7fc00000u | j_zero); }
-    let half = y * 0.5;
-    if (half != trunc(half)) { r = -r; }
+  if (ax == 0u) {
+    r = select(bitcast<f32>(0x7f800000u | j_zero), 0.0, ypos);
+  } else if (ax == 0x7f800000u) {
+    r = select(0.0, bitcast<f32>(0x7f800000u | j_zero), ypos);
+  } else if (yinf) {
+    if (ax == 0x3f800000u) { return 1.0; }
+    r = select(0.0, bitcast<f32>(0x7f800000u | j_zero), (ax > 0x3f800000u) == ypos);
+  } else {
+    r = exp2(y * log2(bitcast<f32>(ax)));
   }
+  if (xneg && yodd) { r = bitcast<f32>(bitcast<u32>(r) | 0x80000000u); }
   return r;
 }`,
   },
