@@ -7,7 +7,7 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 /** erf to ~1e-15: Taylor series near 0, a continued fraction for erfc in the tails. */
 export function erf(x: number): number {
-  if (Number.isNaN(x)) return NaN;
+  if (Number.isNaN(x) || x === 0) return x; // erf(-0) = -0
   const ax = Math.abs(x);
   if (ax < 2.5) {
     // Σ (-1)^n x^(2n+1) / (n! (2n+1)); terms shrink after n ≈ x², alternating

@@ -162,17 +162,21 @@ class Emitter {
         case "abs":
         case "exp":
         case "exp2":
-        case "log":
         case "sin":
         case "cos":
         case "tan":
-        case "asinh":
-        case "acosh":
-        case "atanh":
         case "sqrt":
           return `${op}(${a})`;
         case "atan":
           return this.call("j_atan", a);
+        case "log":
+          return this.call("j_log", a);
+        case "asinh":
+          return this.call("j_asinh", a);
+        case "acosh":
+          return this.call("j_acosh", a);
+        case "atanh":
+          return this.call("j_atanh", a);
         case "sinh":
           return this.call("j_sinh", a);
         case "cosh":
@@ -480,7 +484,12 @@ function reduction(k: Kernel, round?: WeakSet<Expr>): CompiledKernel {
   const epiParts = epi ? epilogueSource(epi.kernel, epi.accInput, 1 + k.inputs.length) : null;
   const epiSource = epiParts ? `${epiParts.bindings}\n${epiParts.fn}` : "";
   if (epiParts) for (const h of epiParts.helpers) helpers.add(h);
-  const store = (v: string, o: string) => (epi ? `epi(${v}, ${o})` : v);
+  // a float sum starts from +0, so it is never -0 (JAX: the sum of -0s is +0); but a compiler that may
+  // ignore zeros' signs folds `0.0 + x` to x, so the final sum's sign of zero is cleared on its bits
+  const positiveZero = op === "sum" && d === "float32";
+  if (positiveZero) helpers.add("j_pos0");
+  const final = (v: string) => (positiveZero ? `j_pos0(${v})` : v);
+  const store = (v: string, o: string) => (epi ? `epi(${final(v)}, ${o})` : final(v));
 
   if (outSize >= MANY_OUTPUTS || R <= 64) {
     const [gx, gy] = grid(Math.ceil(outSize / WORKGROUP));

@@ -30,6 +30,7 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   // truthiness (astype(bool), where's condition): anything but ±0, NaN included
   j_truthy: { src: `fn j_truthy(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) != 0u; }` },
   // x's magnitude with y's sign
+  j_pos0: { src: `fn j_pos0(x: f32) -> f32 { let b = bitcast<u32>(x); return bitcast<f32>(select(b, 0u, b == 0x80000000u)); }` },
   j_copysign: { src: `fn j_copysign(x: f32, y: f32) -> f32 { return bitcast<f32>((bitcast<u32>(x) & 0x7fffffffu) | (bitcast<u32>(y) & 0x80000000u)); }` },
   j_sign: {
     // ±0 and NaN are their own sign; otherwise ±1 with x's sign bit
@@ -44,6 +45,7 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
     // C's fmod, exact (WGSL's % is x - y·trunc(x/y): NaN for y = ±∞, and inexact when x/y rounds):
     // |x| less the largest |y|·2^k ≤ it, repeatedly; each subtraction is exact (Sterbenz), at most one
     // per binade between |x| and |y|. The result has x's sign, zero included.
+    deps: ["j_copysign"],
     src: `fn j_frem(x: f32, y: f32) -> f32 {
   let ax = bitcast<u32>(x) & 0x7fffffffu;
   let ay = bitcast<u32>(y) & 0x7fffffffu;
@@ -57,13 +59,14 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
     if (t > r) { t = ldexp(m, k - 1); }
     r = r - t;
   }
-  return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(x) & 0x80000000u));
+  return j_copysign(r, x);
 }`,
   },
   j_atan: {
     // lavapipe's atan is 4e-6 off near 1. Reduced to |t| ≤ tan(π/8) by atan(a) = π/4 + atan((a-1)/(a+1))
     // and π/2 - atan(1/a), then t + t³·P(t²), P a least-squares fit to (atan(t)/t - 1)/t² made for this
     // file with numpy (relative error 1.7e-7 in float32); the sign is set on the bits (atan(-0) = -0)
+    deps: ["j_copysign"],
     src: `fn j_atan(x: f32) -> f32 {
   let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
   var t = a;
@@ -72,12 +75,12 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   let z = t * t;
   let p = -0.33333331 + z * (0.19999637 + z * (-0.14266311 + z * (0.10763725 + z * -0.065068103)));
   let r = base + (t + t * z * p);
-  return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(x) & 0x80000000u));
+  return j_copysign(r, x);
 }`,
   },
   j_atan2: {
     // C's atan2 for zeros and infinities of either sign; elsewhere from j_atan of a ratio ≤ 1
-    deps: ["j_isnan", "j_atan"],
+    deps: ["j_copysign", "j_isnan", "j_atan"],
     src: `fn j_atan2(y: f32, x: f32) -> f32 {
   if (j_isnan(x) || j_isnan(y)) { return bitcast<f32>(0x7fc00000u | j_zero); }
   let ay = bitcast<u32>(y) & 0x7fffffffu;
@@ -98,13 +101,13 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
     if (ay <= ax) { r = j_atan(fy / fx); } else { r = 1.5707963267949 - j_atan(fx / fy); }
     if (xneg) { r = 3.14159265358979 - r; }
   }
-  return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(y) & 0x80000000u));
+  return j_copysign(r, y);
 }`,
   },
   j_sinh: {
     // from expm1 below 9 (no cancellation near 0; sinh(-0) = -0); e^(|x|/2)/2 · e^(|x|/2) above,
     // finite up to where sinh itself overflows (e^|x| overflows from 88.72, sinh only from 89.42)
-    deps: ["j_isnan", "j_expm1"],
+    deps: ["j_copysign", "j_isnan", "j_expm1"],
     src: `fn j_sinh(x: f32) -> f32 {
   if (j_isnan(x)) { return x; }
   let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
@@ -116,7 +119,7 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
     let u = j_expm1(a);
     r = 0.5 * (u + u / (u + 1.0));
   }
-  return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(x) & 0x80000000u));
+  return j_copysign(r, x);
 }`,
   },
   j_cosh: {
@@ -130,6 +133,29 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   }
   let e = exp(a);
   return 0.5 * (e + 1.0 / e);
+}`,
+  },
+  j_asinh: {
+    // odd, so on |x| with x's sign put back (asinh(-0) = -0): log1p(a + a²/(1 + √(1 + a²))) has no
+    // cancellation near 0; past 2^12, a² ≫ 1 and asinh(a) = log(2a), taken as log(a) + ln 2 (2a may overflow)
+    deps: ["j_copysign", "j_isnan", "j_log1p"],
+    src: `fn j_asinh(x: f32) -> f32 {
+  if (j_isnan(x)) { return x; }
+  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
+  var r: f32;
+  if (a > 4096.0) { r = log(a) + 0.693147180559945; } else { r = j_log1p(a + a * a / (1.0 + sqrt(1.0 + a * a))); }
+  return j_copysign(r, x);
+}`,
+  },
+  j_atanh: {
+    // odd: ½·log1p(2a/(1 - a)) on |x| (no cancellation near 0), then x's sign; ±1 → ±∞, |x| > 1 → NaN
+    deps: ["j_copysign", "j_isnan", "j_log1p"],
+    src: `fn j_atanh(x: f32) -> f32 {
+  if (j_isnan(x)) { return x; }
+  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
+  if (a > 1.0) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  let r = 0.5 * j_log1p(2.0 * a / (1.0 - a));
+  return j_copysign(r, x);
 }`,
   },
   j_fmax: {
@@ -162,29 +188,63 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
     src: `fn j_round(x: f32) -> f32 { let t = trunc(x); if (abs(x - t) >= 0.5) { return t + sign(x); } return t; }`,
   },
   j_log1p: {
-    // log(u)·x/(u−1) with u = 1+x cancels the rounding of u (Goldberg's trick)
+    // Drivers' log is accurate only relatively far from 1 (lavapipe's is 2e-8 off in absolute terms, so
+    // log1p(1e-6) was 6% off through it). Near 0 (1 + x in [√½, √2]): log1p(x) = 2·atanh(s), s = x/(2 + x),
+    // |s| < 0.172, by its odd series to s¹¹ (truncation < 1e-9); farther out log(1 + x) scaled by
+    // x / ((1 + x) - 1), which cancels the rounding of 1 + x (Goldberg).
+    deps: ["j_isnan"],
     src: `fn j_log1p(x: f32) -> f32 {
+  if (j_isnan(x) || bitcast<u32>(x) == 0x7f800000u) { return x; }
+  if (x > -0.29289322 && x < 0.41421356) {
+    let s = x / (2.0 + x);
+    let z = s * s;
+    return 2.0 * s + 2.0 * s * z * (0.33333333 + z * (0.2 + z * (0.14285714 + z * (0.11111111 + z * 0.09090909))));
+  }
   let u = 1.0 + x;
-  if (u == 1.0) { return x; }
-  let d = u - 1.0;
-  if (d == x) { return log(u); }
-  return log(u) * (x / d);
+  return log(u) * (x / (u - 1.0));
 }`,
   },
+  j_log: {
+    // near 1 as log1p of x - 1 (exact there), where the driver's log is least accurate
+    deps: ["j_log1p"],
+    src: `fn j_log(x: f32) -> f32 { if (x > 0.70710678 && x < 1.41421356) { return j_log1p(x - 1.0); } return log(x); }`,
+  },
   j_expm1: {
-    deps: ["j_isfinite"],
+    // Taylor series to x⁸ for |x| < 0.35 (truncation < 1e-9; keeps -0), exp(x) - 1 beyond, where
+    // the cancellation costs at most a factor 3.4 of exp's own error
+    deps: ["j_isnan"],
     src: `fn j_expm1(x: f32) -> f32 {
-  if (abs(x) < 1e-5) { return x * (1.0 + 0.5 * x); } // keeps -0's sign
-  let u = exp(x);
-  if (!j_isfinite(u)) { return u; }
-  let d = u - 1.0;
-  if (d == -1.0) { return -1.0; }
-  return d * (x / log(u));
+  if (j_isnan(x)) { return x; }
+  if (abs(x) < 0.35) {
+    return x * (1.0 + x * (0.5 + x * (0.16666667 + x * (0.041666668 + x * (0.0083333333 + x * (0.0013888889 +
+      x * (0.00019841270 + x * 0.000024801587)))))));
+  }
+  return exp(x) - 1.0;
+}`,
+  },
+  j_acosh: {
+    // log1p(t + √(2t + t²)) with t = x - 1 (exact near 1, where log(x + √(x² - 1)) loses digits);
+    // past 2^12, log(x) + ln 2; below 1, NaN
+    deps: ["j_isnan", "j_log1p"],
+    src: `fn j_acosh(x: f32) -> f32 {
+  if (j_isnan(x)) { return x; }
+  if (x < 1.0) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  if (x > 4096.0) { return log(x) + 0.693147180559945; }
+  let t = x - 1.0;
+  return j_log1p(t + sqrt(2.0 * t + t * t));
 }`,
   },
   j_tanh: {
-    // some drivers overflow exp inside tanh for large |x|
-    src: `fn j_tanh(x: f32) -> f32 { if (abs(x) > 15.0) { return sign(x); } return tanh(x); }`,
+    // u/(u + 2) with u = expm1(2|x|), then x's sign: accurate near 0 (lavapipe's tanh is 3e-8 off there in
+    // absolute terms) and keeps -0; ±1 past 15, where some drivers' exp overflows inside tanh
+    deps: ["j_isnan", "j_expm1", "j_copysign"],
+    src: `fn j_tanh(x: f32) -> f32 {
+  if (j_isnan(x)) { return x; }
+  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
+  var r = 1.0;
+  if (a <= 15.0) { let u = j_expm1(2.0 * a); r = u / (u + 2.0); }
+  return j_copysign(r, x);
+}`,
   },
   j_cbrt: {
     deps: ["j_isfinite"],
@@ -198,6 +258,7 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   j_erf: {
     // Taylor series near 0; Numerical Recipes' erfc (relative error < 1.2e-7) beyond
     src: `fn j_erf(x: f32) -> f32 {
+  if ((bitcast<u32>(x) & 0x7fffffffu) == 0u) { return x; } // erf(-0) = -0
   let z = abs(x);
   if (z < 1.0) {
     let x2 = x * x;
