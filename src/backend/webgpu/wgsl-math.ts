@@ -158,13 +158,29 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   return j_copysign(r, x);
 }`,
   },
+  // max/min as JAX's: NaN propagates, +0 is the larger zero (WGSL's max may return either zero);
+  // two zeros combine on their bits: the max is -0 only if both are, the min if either is
   j_fmax: {
     deps: ["j_isnan"],
-    src: `fn j_fmax(a: f32, b: f32) -> f32 { if (j_isnan(a)) { return a; } if (j_isnan(b)) { return b; } return max(a, b); }`,
+    src: `fn j_fmax(a: f32, b: f32) -> f32 {
+  if (j_isnan(a)) { return a; }
+  if (j_isnan(b)) { return b; }
+  let ba = bitcast<u32>(a);
+  let bb = bitcast<u32>(b);
+  if (((ba | bb) & 0x7fffffffu) == 0u) { return bitcast<f32>(ba & bb); }
+  return max(a, b);
+}`,
   },
   j_fmin: {
     deps: ["j_isnan"],
-    src: `fn j_fmin(a: f32, b: f32) -> f32 { if (j_isnan(a)) { return a; } if (j_isnan(b)) { return b; } return min(a, b); }`,
+    src: `fn j_fmin(a: f32, b: f32) -> f32 {
+  if (j_isnan(a)) { return a; }
+  if (j_isnan(b)) { return b; }
+  let ba = bitcast<u32>(a);
+  let bb = bitcast<u32>(b);
+  if (((ba | bb) & 0x7fffffffu) == 0u) { return bitcast<f32>(ba | bb); }
+  return min(a, b);
+}`,
   },
   j_f16: {
     // the float16 nearest to x, ties to even, as an f32 (cpu: dtype.ts roundToFloat16): x scaled by
