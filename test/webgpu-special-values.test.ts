@@ -95,6 +95,10 @@ const functions: Record<string, (...xs: Value[]) => Value> = {
   mod: (x, y) => np.mod(x, y),
   floorDivide: (x, y) => np.floorDivide(x, y),
   power: (x, y) => np.power(x, y),
+  powerInt0: (x) => np.power(x, 0),
+  powerInt3: (x) => np.power(x, 3),
+  powerIntMinus1: (x) => np.power(x, -1),
+  powerIntMinus2: (x) => np.power(x, -2),
   arctan2: (x, y) => np.arctan2(x, y),
   logaddexp: (x, y) => np.logaddexp(x, y),
   sinh: (x) => np.sinh(x),
@@ -142,7 +146,7 @@ const functions: Record<string, (...xs: Value[]) => Value> = {
 /** Cases whose finite results are exact in float32 (no transcendental function in between). */
 const exact = new Set([
   "sign", "nanToNum", "fmax", "fmin", "maximum", "minimum", "fmod", "mod", "floorDivide", "where", "abs", "negative", "floor", "round",
-  "square", "trunc", "ceil", "astypeInt32", "astypeUint32", "add", "multiply", "divide", "clip", "nextafter", "reciprocal",
+  "powerInt0", "powerInt3", "powerIntMinus1", "powerIntMinus2", "square", "trunc", "ceil", "astypeInt32", "astypeUint32", "add", "multiply", "divide", "clip", "nextafter", "reciprocal",
 ]);
 
 /** Why `got` is not JAX's `want`, or null when it is. */
