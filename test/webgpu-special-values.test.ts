@@ -324,5 +324,33 @@ describe.skipIf(!hasGpu)("webgpu: ordinary values of the helper functions match 
   }
 });
 
+/**
+ * float16 is computed in float32 and rounded to halves (half.ts), through
+ * the same helpers: the fixture's operands as halves give the CPU's answers
+ * (which compute in float64 and round to halves) on WebGPU too, special
+ * values exactly, finite values to a half's rounding.
+ */
+describe.skipIf(!hasGpu)("webgpu float16: special values as the CPU gives them", () => {
+  for (const c of fixture.cases) {
+    it(c.name, async () => {
+      const values = c.args.map((a) => a.map(decode));
+      const pairs = values.map((v) => onBothDevices(v, [v.length], "float16"));
+      const fn = functions[c.name];
+      const want = await onCpuAsync(() => fn(...pairs.map((p) => p.c)));
+      const wantData = await (want as Array).data();
+      for (const [mode, f] of [["eager", fn], ["jit", jit(fn)]] as const) {
+        const got = f(...pairs.map((p) => p.g)) as Array;
+        expect(got.dtype, `${mode} dtype`).toBe((want as Array).dtype);
+        const errors: string[] = [];
+        (await got.data()).forEach((g, i) => {
+          const why = mismatch(Number(g), Number(wantData[i]), exact.has(c.name) ? 0 : 2e-3);
+          if (why) errors.push(`[${i}] ${why}`);
+        });
+        if (errors.length) expect.fail(`webgpu float16 ${mode} ${c.name}: ${errors.join("; ")}`);
+      }
+    });
+  }
+});
+
 suite("cpu");
 describe.skipIf(!hasGpu)("webgpu", () => suite("webgpu"));

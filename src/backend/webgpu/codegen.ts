@@ -131,6 +131,8 @@ class Emitter {
       case "unary":
         return this.bind(this.unary(e.op, this.expr(e.arg), e.arg.dtype, e.dtype), e.dtype);
       case "binary":
+        // a float16 nextafter (computed in f32, half.ts) steps by a half's spacing, not a single's
+        if (e.op === "nextafter" && this.round?.has(e)) return this.bind(this.call("j_nextafter16", this.expr(e.lhs), this.expr(e.rhs)), e.dtype);
         return this.bind(this.binary(e.op, this.expr(e.lhs), this.expr(e.rhs), e.lhs.dtype), e.dtype);
       case "cast":
         return this.bind(castFrom(this.expr(e.arg), e.arg.dtype, e.dtype, this), e.dtype);

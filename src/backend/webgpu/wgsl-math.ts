@@ -375,6 +375,26 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   return bitcast<f32>(b - 1);
 }`,
   },
+  j_nextafter16: {
+    // the next float16 after x toward y, on halves held in f32 (as cpu/scalar-math nextAfter16): halves
+    // are spaced 2^(e-10) in [2^e, 2^(e+1)), 2^-24 below 2^-14; a step toward zero from a power of two
+    // lands in the finer binade below; past 65504 is ∞. Each step is exact in f32.
+    deps: ["j_isnan", "j_copysign"],
+    src: `fn j_nextafter16(x: f32, y: f32) -> f32 {
+  if (j_isnan(x) || j_isnan(y)) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  if (x == y) { return y; }
+  if (x == 0.0) { return select(-5.9604645e-8, 5.9604645e-8, y > 0.0); }
+  let m = abs(x);
+  if ((bitcast<u32>(m)) == 0x7f800000u) { return j_copysign(65504.0, x); }
+  let away = (y > x) == (x > 0.0);
+  let e = max(frexp(m).exp - 1, -14);
+  var ulp = ldexp(1.0, e - 10);
+  if (!away && m == ldexp(1.0, e) && e > -14) { ulp = ldexp(1.0, e - 11); }
+  var r = select(m - ulp, m + ulp, away);
+  if (r > 65504.0) { r = bitcast<f32>(0x7f800000u | j_zero); }
+  return j_copysign(r, x);
+}`,
+  },
   j_to_i32: {
     deps: ["j_isnan"],
     // truncation, NaN to 0, saturating (as XLA converts)
