@@ -7,10 +7,12 @@
  * values match exactly where the operation is exact (remainders, quotients,
  * selections) and to a few float32 ulps otherwise.
  *
- * Also: comparisons and max/min of bool arrays, reductions of special values
- * (short, and long enough for WebGPU's workgroup trees and two-pass
- * reductions), and reductions over a zero-length axis (the identity; the
- * mean is NaN).
+ * Each case runs as given and tiled to a few thousand elements (other
+ * kernels: WebAssembly on the CPU). Also: comparisons and max/min of bool
+ * arrays, reductions of special values (short, and long enough for WebGPU's
+ * workgroup trees and two-pass reductions), reductions over a zero-length
+ * axis (the identity; the mean is NaN), the same cases as float16 on WebGPU
+ * against the CPU, and the accuracy of the WGSL helpers on ordinary values.
  *
  * The CPU cases always run; the WebGPU ones are skipped with a printed reason
  * when there is no adapter, unless JAXON_REQUIRE_WEBGPU is set.
