@@ -63,6 +63,7 @@ const fixture = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures/spec
   cases: Case[];
   boolCases: BoolCase[];
   specialReductions: SpecialReduction[];
+  scanCases: Case[];
   emptyReductions: EmptyReduction[];
 };
 
@@ -246,6 +247,17 @@ function suite(device: Device) {
         const [x] = operands([values], [[c.n]], "float32", device);
         // sums and means of many elements round differently by order; their special results are exact
         await runBoth(device, reductions[c.name], [x], (mode, out) => check(`${device} ${mode} ${c.name}`, out, c.out, c.dtype, 1e-5, []));
+      });
+    }
+  });
+
+  describe(`${device}: cumulative max, min and sum of NaN and ±0`, () => {
+    const scans: Record<string, (x: Value) => Value> = { cummax: (x) => lax.cummax(x), cummin: (x) => lax.cummin(x), cumsum: (x) => lax.cumsum(x) };
+    for (const c of fixture.scanCases) {
+      it(`${c.name} of ${c.out.length}`, async () => {
+        const values = c.args.map((a) => a.map(decode));
+        const args = operands(values, values.map((v) => [v.length]), "float32", device);
+        await runBoth(device, scans[c.name], args, (mode, out) => check(`${device} ${mode} ${c.name}`, out, c.out, c.dtype, 1e-6));
       });
     }
   });
