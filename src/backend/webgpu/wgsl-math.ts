@@ -1,15 +1,18 @@
 /**
  * WGSL functions for the scalar operations WGSL lacks or leaves unspecified
  * (NaN propagation, log1p, erf, integer division by zero, saturating
- * casts), with the semantics of the CPU backend (`cpu/scalar-math.ts`), so
- * both devices give the same answers. A kernel includes only what it calls.
+ * casts), with the semantics of the CPU backend (`cpu/scalar-math.ts`) and
+ * JAX, so both devices give the same answers. Some replace a WGSL builtin
+ * whose accuracy drivers leave loose where it matters (log near 1, tanh,
+ * atan, sinh, asinh…: lavapipe's are 1e-4 to 6% off near 0 or 1); each says
+ * why. A kernel includes only what it calls.
  *
  * NaN and infinity tests look at the bits: WGSL lets a compiler assume that
  * floats are finite, so `x != x` may be folded away (Mesa's lavapipe folds it
  * to false), `sign(NaN)` may be 0 and `x != 0.0` false for NaN. So every rule
  * about a special value (NaN, ±∞, the sign of a zero) is written here once, on
  * the bits: a float comparison only ever sees operands already known not to
- * be NaN, and signs are set with integer operations, never by `-x` or a
+ * be NaN, and the helpers set signs with integer operations, never by a
  * selection between zeros that a compiler may treat as equal. NaN and
  * infinity values are made at run time, `bitcast<f32>(bits | j_zero)` with
  * `j_zero` a private variable (always 0): WGSL rejects a constant expression
@@ -22,7 +25,6 @@ export const NONFINITE_PRELUDE = "var<private> j_zero: u32;";
 const helpers: Record<string, { deps?: string[]; src: string }> = {
   j_isnan: { src: `fn j_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }` },
   j_isfinite: { src: `fn j_isfinite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }` },
-  j_isinf: { src: `fn j_isinf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }` },
   // comparisons: false when either side is NaN (≠: true), whatever the compiler assumes
   j_eq: { deps: ["j_isnan"], src: `fn j_eq(a: f32, b: f32) -> bool { if (j_isnan(a) || j_isnan(b)) { return false; } return a == b; }` },
   j_lt: { deps: ["j_isnan"], src: `fn j_lt(a: f32, b: f32) -> bool { if (j_isnan(a) || j_isnan(b)) { return false; } return a < b; }` },
@@ -273,8 +275,9 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   },
   j_erf: {
     // Taylor series near 0; Numerical Recipes' erfc (relative error < 1.2e-7) beyond
+    deps: ["j_isnan"],
     src: `fn j_erf(x: f32) -> f32 {
-  if ((bitcast<u32>(x) & 0x7fffffffu) == 0u) { return x; } // erf(-0) = -0
+  if (j_isnan(x) || (bitcast<u32>(x) & 0x7fffffffu) == 0u) { return x; } // erf(-0) = -0
   let z = abs(x);
   if (z < 1.0) {
     let x2 = x * x;
@@ -294,9 +297,9 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   },
   j_erfinv: {
     // Giles' single-precision approximation, then one Newton step on j_erf
-    deps: ["j_erf"],
+    deps: ["j_erf", "j_isnan"],
     src: `fn j_erfinv(y: f32) -> f32 {
-  if (abs(y) > 1.0) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  if (j_isnan(y) || abs(y) > 1.0) { return bitcast<f32>(0x7fc00000u | j_zero); }
   if (y == 1.0) { return bitcast<f32>(0x7f800000u | j_zero); }
   if (y == -1.0) { return bitcast<f32>(0xff800000u | j_zero); }
   if (y == 0.0) { return y; }
@@ -406,8 +409,9 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
 }`,
   },
   j_to_u32: {
+    deps: ["j_isnan"],
     src: `fn j_to_u32(x: f32) -> u32 {
-  if (!(x > 0.0)) { return 0u; }
+  if (j_isnan(x) || x <= 0.0) { return 0u; }
   if (x >= 4294967296.0) { return 0xffffffffu; }
   return u32(x);
 }`,
