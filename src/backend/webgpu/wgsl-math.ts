@@ -31,8 +31,9 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   j_le: { deps: ["j_isnan"], src: `fn j_le(a: f32, b: f32) -> bool { if (j_isnan(a) || j_isnan(b)) { return false; } return a <= b; }` },
   // truthiness (astype(bool), where's condition): anything but ±0, NaN included
   j_truthy: { src: `fn j_truthy(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) != 0u; }` },
-  // x's magnitude with y's sign
+  // -0 as +0, anything else as itself (a float sum's result: sums start from +0)
   j_pos0: { src: `fn j_pos0(x: f32) -> f32 { let b = bitcast<u32>(x); return bitcast<f32>(select(b, 0u, b == 0x80000000u)); }` },
+  // x's magnitude with y's sign
   j_copysign: { src: `fn j_copysign(x: f32, y: f32) -> f32 { return bitcast<f32>((bitcast<u32>(x) & 0x7fffffffu) | (bitcast<u32>(y) & 0x80000000u)); }` },
   j_sign: {
     // ±0 and NaN are their own sign; otherwise ±1 with x's sign bit
@@ -125,6 +126,7 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
 }`,
   },
   j_cosh: {
+    // (e + 1/e)/2 below 9 (no cancellation: a sum); above, as j_sinh, finite until cosh itself overflows
     deps: ["j_isnan"],
     src: `fn j_cosh(x: f32) -> f32 {
   if (j_isnan(x)) { return x; }
