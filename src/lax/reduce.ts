@@ -53,11 +53,8 @@ function defineReduce(name: string, op: ReduceOp, jvp: (x: Value, t: Value, out:
   params: { axes: "ints" },
     abstractEval([x], { axes }) {
       checkAxes(name, x, axes);
-      // an empty max/min is ∓inf for floats; integers have no such identity
-      const isExtreme = op === "max" || op === "min";
-      if (isExtreme && axes.some((a) => x.shape[a] === 0) && x.dtype !== "float32" && x.dtype !== "float64") {
-        throw new ShapeError(`lax.${name}: cannot reduce an empty axis of an integer array (shape ${fmtShape(x.shape)}); there is no identity`);
-      }
+      // an empty axis reduces to the identity, as in JAX: ∓inf for floats, the dtype's least/greatest
+      // integer, false/true for bools (np.max refuses empty axes itself, as NumPy)
       return [new ShapedArray(kept(x.ndim, axes).map((i) => x.shape[i]), x.dtype, x.weakType)];
     },
     lower: ([x], { axes }, [out]) => reduceLowering(op, x, axes, out),

@@ -104,7 +104,7 @@ function renderBinary(op: BinaryOp, a: string, b: string, argDtype: DType, dtype
     case "rem":
       return f ? `(${a} % ${b})` : wrap(`irem(${a}, ${b})`, dtype);
     case "pow":
-      return f ? `Math.pow(${a}, ${b})` : wrap(`ipowInt(${a}, ${b})`, dtype);
+      return f ? `powC(${a}, ${b})` : wrap(`ipowInt(${a}, ${b})`, dtype);
     case "max":
       return f ? `Math.max(${a}, ${b})` : `(${a} > ${b} ? ${a} : ${b})`;
     case "min":
@@ -206,11 +206,12 @@ function renderCombine(op: ReduceOp, acc: string, v: string, dtype: DType): stri
       return isF(dtype) ? `${acc} += ${v};` : `${acc} = ${wrap(`${acc} + ${v}`, dtype)};`;
     case "prod":
       return isF(dtype) ? `${acc} *= ${v};` : `${acc} = ${wrap(`Math.imul(${acc}, ${v})`, dtype)};`;
-    // NaN propagates as in NumPy: once acc is NaN, no comparison replaces it
+    // NaN propagates as in NumPy: once acc is NaN, no comparison replaces it; floats by Math.max/min,
+    // which also order the zeros as JAX (+0 is the larger)
     case "max":
-      return `{ const v = ${v}; if (v > ${acc} || v !== v) ${acc} = v; }`;
+      return isF(dtype) ? `${acc} = Math.max(${acc}, ${v});` : `{ const v = ${v}; if (v > ${acc}) ${acc} = v; }`;
     case "min":
-      return `{ const v = ${v}; if (v < ${acc} || v !== v) ${acc} = v; }`;
+      return isF(dtype) ? `${acc} = Math.min(${acc}, ${v});` : `{ const v = ${v}; if (v < ${acc}) ${acc} = v; }`;
   }
 }
 

@@ -394,7 +394,8 @@ const cumulative: CpuRoutine = ([x], _inTypes, [outType], params) => {
   for (let a = 0; a < outer; a++) {
     for (let c = 0; c < inner; c++) {
       let idx = a * n * inner + c + (reverse ? (n - 1) * inner : 0);
-      let acc = x[idx];
+      // a sum runs from +0, as JAX's (a running sum of -0s is +0)
+      let acc = op === "sum" ? x[idx] + 0 : x[idx];
       out[idx] = acc;
       // continue from the stored value, so each partial result has the dtype's precision/wrapping
       acc = out[idx];

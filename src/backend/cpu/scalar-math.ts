@@ -7,7 +7,7 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 /** erf to ~1e-15: Taylor series near 0, a continued fraction for erfc in the tails. */
 export function erf(x: number): number {
-  if (Number.isNaN(x)) return NaN;
+  if (Number.isNaN(x) || x === 0) return x; // erf(-0) = -0
   const ax = Math.abs(x);
   if (ax < 2.5) {
     // Σ (-1)^n x^(2n+1) / (n! (2n+1)); terms shrink after n ≈ x², alternating
@@ -69,9 +69,18 @@ export function erfInv(y: number): number {
   return x;
 }
 
-/** Rounds half away from zero (lax.round's default, AWAY_FROM_ZERO). */
+/** Rounds half away from zero (lax.round's default, AWAY_FROM_ZERO); -0 stays -0. */
 export function roundAway(x: number): number {
-  return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
+  return x < 0 || Object.is(x, -0) ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
+}
+
+/**
+ * x^y as C's pow (XLA's): JavaScript's Math.pow differs only in giving NaN
+ * for 1^NaN, 1^±∞ and (-1)^±∞, which C defines as 1.
+ */
+export function powC(x: number, y: number): number {
+  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
+  return Math.pow(x, y);
 }
 
 /** Rounds half to even (NumPy's round, lax.round with TO_NEAREST_EVEN). */
@@ -175,4 +184,4 @@ export function nextAfter16(x: number, y: number): number {
   return x > 0 ? v : -v;
 }
 
-export const scalarMath = { erf, erfInv, roundAway, roundEven, nextAfter64, nextAfter32, nextAfter16, toInt32, toUint32, ipow, ipowInt, idiv, irem };
+export const scalarMath = { erf, erfInv, roundAway, roundEven, powC, nextAfter64, nextAfter32, nextAfter16, toInt32, toUint32, ipow, ipowInt, idiv, irem };

@@ -132,6 +132,8 @@ class Emitter {
       case "unary":
         return this.bind(this.unary(e.op, this.expr(e.arg), e.arg.dtype, e.dtype), e.dtype);
       case "binary":
+        // a float16 nextafter (computed in f32, half.ts) steps by a half's spacing, not a single's
+        if (e.op === "nextafter" && this.round?.has(e)) return this.bind(this.call("j_nextafter16", this.expr(e.lhs), this.expr(e.rhs)), e.dtype);
         return this.bind(this.binary(e.op, this.expr(e.lhs), this.expr(e.rhs), e.lhs.dtype), e.dtype);
       case "cast":
         return this.bind(castFrom(this.expr(e.arg), e.arg.dtype, e.dtype, this), e.dtype);
@@ -157,29 +159,36 @@ class Emitter {
         case "neg":
           return `-${a}`;
         case "sign":
-          return `sign(${a})`;
+          return this.call("j_sign", a);
         case "floor":
         case "ceil":
         case "abs":
         case "exp":
         case "exp2":
-        case "log":
         case "sin":
         case "cos":
         case "tan":
-        case "atan":
-        case "sinh":
-        case "cosh":
-        case "asinh":
-        case "acosh":
-        case "atanh":
         case "sqrt":
           return `${op}(${a})`;
+        case "atan":
+          return this.call("j_atan", a);
+        case "log":
+          return this.call("j_log", a);
+        case "asinh":
+          return this.call("j_asinh", a);
+        case "acosh":
+          return this.call("j_acosh", a);
+        case "atanh":
+          return this.call("j_atanh", a);
+        case "sinh":
+          return this.call("j_sinh", a);
+        case "cosh":
+          return this.call("j_cosh", a);
         case "asin":
           // through atan2: some drivers' asin/acos are far less accurate than their atan
-          return `atan2(${a}, sqrt((1.0 - ${a}) * (1.0 + ${a})))`;
+          return this.call("j_atan2", a, `sqrt((1.0 - ${a}) * (1.0 + ${a}))`);
         case "acos":
-          return `atan2(sqrt((1.0 - ${a}) * (1.0 + ${a})), ${a})`;
+          return this.call("j_atan2", `sqrt((1.0 - ${a}) * (1.0 + ${a}))`, a);
         case "round":
           return this.call("j_round", a);
         case "log1p":
@@ -201,7 +210,7 @@ class Emitter {
         case "is_finite":
           return this.call("j_isfinite", a);
         case "not":
-          return `(${a} == 0.0)`;
+          return `!${this.call("j_truthy", a)}`;
         case "reciprocal":
           return `(1.0 / ${a})`;
         case "square":
@@ -244,7 +253,7 @@ class Emitter {
       case "div":
         return f ? `(${a} / ${b})` : this.call(argDtype === "uint32" ? "j_idiv_u32" : "j_idiv_i32", a, b);
       case "rem":
-        return f ? `(${a} % ${b})` : this.call(argDtype === "uint32" ? "j_irem_u32" : "j_irem_i32", a, b);
+        return f ? this.call("j_frem", a, b) : this.call(argDtype === "uint32" ? "j_irem_u32" : "j_irem_i32", a, b);
       case "pow":
         if (f) return this.call("j_pow", a, b);
         return this.call(argDtype === "uint32" ? "j_ipow_u32" : "j_ipow_i32", a, argDtype === "uint32" ? `i32(${b})` : b);
@@ -253,21 +262,22 @@ class Emitter {
       case "min":
         return f ? this.call("j_fmin", a, b) : bool ? `(${a} && ${b})` : `min(${a}, ${b})`;
       case "atan2":
-        return `atan2(${a}, ${b})`;
+        return this.call("j_atan2", a, b);
       case "nextafter":
         return this.call("j_nextafter", a, b);
+      // floats through helpers that test NaN on the bits (wgsl-math.ts); WGSL orders no bools
       case "eq":
-        return `(${a} == ${b})`;
+        return f ? this.call("j_eq", a, b) : `(${a} == ${b})`;
       case "ne":
-        return `(${a} != ${b})`;
+        return f ? `!${this.call("j_eq", a, b)}` : `(${a} != ${b})`;
       case "lt":
-        return `(${a} < ${b})`;
+        return f ? this.call("j_lt", a, b) : bool ? `(!${a} && ${b})` : `(${a} < ${b})`;
       case "le":
-        return `(${a} <= ${b})`;
+        return f ? this.call("j_le", a, b) : bool ? `(!${a} || ${b})` : `(${a} <= ${b})`;
       case "gt":
-        return `(${a} > ${b})`;
+        return f ? this.call("j_lt", b, a) : bool ? `(${a} && !${b})` : `(${a} > ${b})`;
       case "ge":
-        return `(${a} >= ${b})`;
+        return f ? this.call("j_le", b, a) : bool ? `(${a} || !${b})` : `(${a} >= ${b})`;
       case "and":
         return bool ? `(${a} && ${b})` : `(${a} & ${b})`;
       case "or":
@@ -284,7 +294,7 @@ class Emitter {
 
 function castFrom(a: string, from: DType, to: DType, em: Emitter): string {
   if (from === to) return a;
-  if (to === "bool") return from === "float32" ? `(${a} != 0.0)` : from === "int32" ? `(${a} != 0)` : `(${a} != 0u)`;
+  if (to === "bool") return from === "float32" ? em.call("j_truthy", a) : from === "int32" ? `(${a} != 0)` : `(${a} != 0u)`;
   if (from === "bool") return `select(${literal(0, to)}, ${literal(1, to)}, ${a})`;
   if (to === "float32") return `f32(${a})`;
   if (from === "float32") return em.call(to === "int32" ? "j_to_i32" : "j_to_u32", a);
@@ -468,6 +478,9 @@ function reduction(k: Kernel, round?: WeakSet<Expr>): CompiledKernel {
   const args = Array.from({ length: nd }, (_, a) => `i${a}`).join(", ");
   const outName = (a: number) => `i${a}`;
   const redName = (a: number) => `i${nd - axes + a}`;
+  // over an empty extent the loops below never run, but their index arithmetic must still compile
+  // (WGSL rejects `% 0`): split by ones instead, and the result is the identity
+  const redSplit = R === 0 ? redDims.map(() => 1) : redDims;
   const value = asAcc(`point(${args})`, d);
   const acc = storageType(d);
   // an epilogue applies to each final result (in the last pass only), its inputs bound after the kernel's
@@ -475,7 +488,12 @@ function reduction(k: Kernel, round?: WeakSet<Expr>): CompiledKernel {
   const epiParts = epi ? epilogueSource(epi.kernel, epi.accInput, 1 + k.inputs.length) : null;
   const epiSource = epiParts ? `${epiParts.bindings}\n${epiParts.fn}` : "";
   if (epiParts) for (const h of epiParts.helpers) helpers.add(h);
-  const store = (v: string, o: string) => (epi ? `epi(${v}, ${o})` : v);
+  // a float sum starts from +0, so it is never -0 (JAX: the sum of -0s is +0); but a compiler that may
+  // ignore zeros' signs folds `0.0 + x` to x, so the final sum's sign of zero is cleared on its bits
+  const positiveZero = op === "sum" && d === "float32";
+  if (positiveZero) helpers.add("j_pos0");
+  const final = (v: string) => (positiveZero ? `j_pos0(${v})` : v);
+  const store = (v: string, o: string) => (epi ? `epi(${final(v)}, ${o})` : final(v));
 
   if (outSize >= MANY_OUTPUTS || R <= 64) {
     const [gx, gy] = grid(Math.ceil(outSize / WORKGROUP));
@@ -489,7 +507,7 @@ ${threadMain(gx)}
   ${unflatten("o", outDims, outName)}
   var acc: ${acc} = ${identity(op, d)};
   for (var r = 0; r < ${R}; r++) {
-    ${unflatten("r", redDims, redName)}
+    ${unflatten("r", redSplit, redName)}
     acc = ${combine(op, d, "acc", value, helpers)};
   }
   out[o] = ${store("acc", "o")};
@@ -516,7 +534,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let r1 = min(${R}, (c + 1) * ${chunkLen});
   var acc: ${acc} = ${identity(op, d)};
   for (var r = c * ${chunkLen} + i32(lid); r < r1; r += ${WORKGROUP}) {
-    ${unflatten("r", redDims, redName)}
+    ${unflatten("r", redSplit, redName)}
     acc = ${combine(op, d, "acc", value, helpers)};
   }
   part[lid] = acc;

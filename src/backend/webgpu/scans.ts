@@ -29,6 +29,7 @@ import { storageType, WORKGROUP } from "./codegen.js";
 import { dispatch, grid } from "./context.js";
 import type { GpuRoutine } from "./routines.js";
 import { defineRoutines } from "./routines.js";
+import { helperSource } from "./wgsl-math.js";
 
 type Axis = { outer: number; n: number; inner: number };
 
@@ -64,7 +65,6 @@ fn at(c: u32, s: u32) -> u32 {
 }`;
 }
 
-const IS_NAN = "fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }";
 
 /** The thread's column (one per thread) or workgroup's column (one per workgroup). */
 const MAIN = `@compute @workgroup_size(${WORKGROUP})
@@ -94,19 +94,18 @@ type CumOp = "sum" | "prod" | "max" | "min";
 function combiner(op: CumOp, dtype: DType): string {
   const t = storageType(dtype);
   const head = `fn comb(a: ${t}, b: ${t}) -> ${t}`;
-  if (dtype === "bool") return `${head} { return a ${op === "sum" || op === "max" ? "|" : "&"} b; }`;
-  if (op === "sum") return `${head} { return a + b; }`;
-  if (op === "prod") return `${head} { return a * b; }`;
-  if (dtype !== "float32") return `${head} { return ${op}(a, b); }`;
-  const [wins, zeros] = op === "max" ? [">", "&"] : ["<", "|"];
-  return `${IS_NAN}
-${head} {
-  if (is_nan(a)) { return a; }
-  if (is_nan(b)) { return b; }
-  if (a ${wins} b) { return a; }
-  if (b ${wins} a) { return b; }
-  return bitcast<f32>(bitcast<u32>(a) ${zeros} bitcast<u32>(b));
-}`;
+  // \`start\` begins a run: a float sum from +0, as JAX's (a running sum of -0s is +0), the zero's
+  // sign cleared on the bits since a compiler may fold 0.0 + x to x
+  const start = op === "sum" && dtype === "float32" ? `${helperSource(["j_pos0"])}\nfn start(v: f32) -> f32 { return j_pos0(v); }` : `fn start(v: ${t}) -> ${t} { return v; }`;
+  const withStart = (src: string) => `${start}\n${src}`;
+  if (dtype === "bool") return withStart(`${head} { return a ${op === "sum" || op === "max" ? "|" : "&"} b; }`);
+  if (op === "sum") return withStart(`${head} { return a + b; }`);
+  if (op === "prod") return withStart(`${head} { return a * b; }`);
+  if (dtype !== "float32") return withStart(`${head} { return ${op}(a, b); }`);
+  // the elementwise max/min's rules (NaN propagates, +0 is the larger zero), written once in wgsl-math
+  const fn = op === "max" ? "j_fmax" : "j_fmin";
+  return withStart(`${helperSource([fn])}
+${head} { return ${fn}(a, b); }`);
 }
 
 /** One thread per column, in order along the axis (the CPU's roundings). */
@@ -116,7 +115,7 @@ function cumulativeByThread(op: CumOp, dtype: DType): string {
 ${combiner(op, dtype)}
 ${MAIN} {
   ${THREAD_COLUMN}
-  var acc = x[at(c, 0u)];
+  var acc = start(x[at(c, 0u)]);
   out[at(c, 0u)] = acc;
   for (var s = 1u; s < n(); s++) {
     let o = at(c, s);
@@ -141,7 +140,7 @@ ${MAIN} {
   let first = lid * seg();
   let last = min(first + seg(), n());
   if (first < last) {
-    var acc = x[at(c, first)];
+    var acc = start(x[at(c, first)]);
     for (var s = first + 1u; s < last; s++) { acc = comb(acc, x[at(c, s)]); }
     totals[lid] = acc;
   }
@@ -156,7 +155,7 @@ ${MAIN} {
   }
   workgroupBarrier();
   if (first < last) {
-    var acc = x[at(c, first)];
+    var acc = start(x[at(c, first)]);
     if (lid > 0u) { acc = comb(totals[lid - 1u], acc); }
     out[at(c, first)] = acc;
     for (var s = first + 1u; s < last; s++) {
@@ -191,10 +190,10 @@ function better(op: "max" | "min", dtype: DType): string {
   const cmp = op === "max" ? ">" : "<";
   const head = `fn better(v: ${t}, i: u32, bv: ${t}, bi: u32) -> bool`;
   if (dtype !== "float32") return `${head} { return v ${cmp} bv || (v == bv && i < bi); }`;
-  return `${IS_NAN}
+  return `${helperSource(["j_isnan"])}
 ${head} {
-  let vn = is_nan(v);
-  let bn = is_nan(bv);
+  let vn = j_isnan(v);
+  let bn = j_isnan(bv);
   if (vn || bn) { return vn && (!bn || i < bi); }
   return v ${cmp} bv || (v == bv && i < bi);
 }`;

@@ -1,13 +1,22 @@
 /**
  * WGSL functions for the scalar operations WGSL lacks or leaves unspecified
  * (NaN propagation, log1p, erf, integer division by zero, saturating
- * casts), with the semantics of the CPU backend (`cpu/scalar-math.ts`), so
- * both devices give the same answers. A kernel includes only what it calls.
+ * casts), with the semantics of the CPU backend (`cpu/scalar-math.ts`) and
+ * JAX, so both devices give the same answers. Some replace a WGSL builtin
+ * whose accuracy drivers leave loose where it matters (log near 1, tanh,
+ * atan, sinh, asinh…: lavapipe's are 1e-4 to 6% off near 0 or 1); each says
+ * why. A kernel includes only what it calls.
  *
  * NaN and infinity tests look at the bits: WGSL lets a compiler assume that
- * floats are finite, so `x != x` may be folded away. NaN and infinity values
- * are made at run time, `bitcast<f32>(bits | j_zero)` with `j_zero` a private
- * variable (always 0): WGSL rejects a constant expression that is not finite.
+ * floats are finite, so `x != x` may be folded away (Mesa's lavapipe folds it
+ * to false), `sign(NaN)` may be 0 and `x != 0.0` false for NaN. So every rule
+ * about a special value (NaN, ±∞, the sign of a zero) is written here once, on
+ * the bits: a float comparison only ever sees operands already known not to
+ * be NaN, and the helpers set signs with integer operations, never by a
+ * selection between zeros that a compiler may treat as equal. NaN and
+ * infinity values are made at run time, `bitcast<f32>(bits | j_zero)` with
+ * `j_zero` a private variable (always 0): WGSL rejects a constant expression
+ * that is not finite.
  */
 
 /** Declares `j_zero`; every kernel includes it. */
@@ -16,13 +25,166 @@ export const NONFINITE_PRELUDE = "var<private> j_zero: u32;";
 const helpers: Record<string, { deps?: string[]; src: string }> = {
   j_isnan: { src: `fn j_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }` },
   j_isfinite: { src: `fn j_isfinite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }` },
+  // comparisons: false when either side is NaN (≠: true), whatever the compiler assumes
+  j_eq: { deps: ["j_isnan"], src: `fn j_eq(a: f32, b: f32) -> bool { if (j_isnan(a) || j_isnan(b)) { return false; } return a == b; }` },
+  j_lt: { deps: ["j_isnan"], src: `fn j_lt(a: f32, b: f32) -> bool { if (j_isnan(a) || j_isnan(b)) { return false; } return a < b; }` },
+  j_le: { deps: ["j_isnan"], src: `fn j_le(a: f32, b: f32) -> bool { if (j_isnan(a) || j_isnan(b)) { return false; } return a <= b; }` },
+  // truthiness (astype(bool), where's condition): anything but ±0, NaN included
+  j_truthy: { src: `fn j_truthy(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) != 0u; }` },
+  // -0 as +0, anything else as itself (a float sum's result: sums start from +0)
+  j_pos0: { src: `fn j_pos0(x: f32) -> f32 { let b = bitcast<u32>(x); return bitcast<f32>(select(b, 0u, b == 0x80000000u)); }` },
+  // x's magnitude with y's sign
+  j_copysign: { src: `fn j_copysign(x: f32, y: f32) -> f32 { return bitcast<f32>((bitcast<u32>(x) & 0x7fffffffu) | (bitcast<u32>(y) & 0x80000000u)); }` },
+  j_sign: {
+    // ±0 and NaN are their own sign; otherwise ±1 with x's sign bit
+    src: `fn j_sign(x: f32) -> f32 {
+  let b = bitcast<u32>(x);
+  let m = b & 0x7fffffffu;
+  if (m == 0u || m > 0x7f800000u) { return x; }
+  return bitcast<f32>((b & 0x80000000u) | 0x3f800000u);
+}`,
+  },
+  j_frem: {
+    // C's fmod, exact (WGSL's % is x - y·trunc(x/y): NaN for y = ±∞, and inexact when x/y rounds):
+    // |x| less the largest |y|·2^k ≤ it, repeatedly; each subtraction is exact (Sterbenz), at most one
+    // per binade between |x| and |y|. The result has x's sign, zero included.
+    deps: ["j_copysign"],
+    src: `fn j_frem(x: f32, y: f32) -> f32 {
+  let ax = bitcast<u32>(x) & 0x7fffffffu;
+  let ay = bitcast<u32>(y) & 0x7fffffffu;
+  if (ax >= 0x7f800000u || ay > 0x7f800000u || ay == 0u) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  if (ay == 0x7f800000u || ax < ay) { return x; }
+  var r = bitcast<f32>(ax);
+  let m = bitcast<f32>(ay);
+  for (var i = 0; i < 300 && r >= m; i++) {
+    let k = frexp(r).exp - frexp(m).exp;
+    var t = ldexp(m, k);
+    if (t > r) { t = ldexp(m, k - 1); }
+    r = r - t;
+  }
+  return j_copysign(r, x);
+}`,
+  },
+  j_atan: {
+    // lavapipe's atan is 4e-6 off near 1. Reduced to |t| ≤ tan(π/8) by atan(a) = π/4 + atan((a-1)/(a+1))
+    // and π/2 - atan(1/a), then t + t³·P(t²), P a least-squares fit to (atan(t)/t - 1)/t² made for this
+    // file with numpy (relative error 1.7e-7 in float32); the sign is set on the bits (atan(-0) = -0)
+    deps: ["j_copysign"],
+    src: `fn j_atan(x: f32) -> f32 {
+  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
+  var t = a;
+  var base = 0.0;
+  if (a > 2.41421356) { t = -1.0 / a; base = 1.5707963267949; } else if (a > 0.41421356) { t = (a - 1.0) / (a + 1.0); base = 0.785398163397448; }
+  let z = t * t;
+  let p = -0.33333331 + z * (0.19999637 + z * (-0.14266311 + z * (0.10763725 + z * -0.065068103)));
+  let r = base + (t + t * z * p);
+  return j_copysign(r, x);
+}`,
+  },
+  j_atan2: {
+    // C's atan2 for zeros and infinities of either sign; elsewhere from j_atan of a ratio ≤ 1
+    deps: ["j_copysign", "j_isnan", "j_atan"],
+    src: `fn j_atan2(y: f32, x: f32) -> f32 {
+  if (j_isnan(x) || j_isnan(y)) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  let ay = bitcast<u32>(y) & 0x7fffffffu;
+  let ax = bitcast<u32>(x) & 0x7fffffffu;
+  let xneg = (bitcast<u32>(x) & 0x80000000u) != 0u;
+  var r: f32;
+  if (ay == 0u) {
+    r = select(0.0, 3.14159265358979, xneg);
+  } else if (ax == 0u) {
+    r = 1.5707963267949;
+  } else if (ay == 0x7f800000u) {
+    if (ax == 0x7f800000u) { r = select(0.785398163397448, 2.35619449019234, xneg); } else { r = 1.5707963267949; }
+  } else if (ax == 0x7f800000u) {
+    r = select(0.0, 3.14159265358979, xneg);
+  } else {
+    let fy = bitcast<f32>(ay);
+    let fx = bitcast<f32>(ax);
+    if (ay <= ax) { r = j_atan(fy / fx); } else { r = 1.5707963267949 - j_atan(fx / fy); }
+    if (xneg) { r = 3.14159265358979 - r; }
+  }
+  return j_copysign(r, y);
+}`,
+  },
+  j_sinh: {
+    // from expm1 below 9 (no cancellation near 0; sinh(-0) = -0); e^(|x|/2)/2 · e^(|x|/2) above,
+    // finite up to where sinh itself overflows (e^|x| overflows from 88.72, sinh only from 89.42)
+    deps: ["j_copysign", "j_isnan", "j_expm1"],
+    src: `fn j_sinh(x: f32) -> f32 {
+  if (j_isnan(x)) { return x; }
+  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
+  var r: f32;
+  if (a > 9.0) {
+    let h = exp(0.5 * a);
+    r = (0.5 * h) * h;
+  } else {
+    let u = j_expm1(a);
+    r = 0.5 * (u + u / (u + 1.0));
+  }
+  return j_copysign(r, x);
+}`,
+  },
+  j_cosh: {
+    // (e + 1/e)/2 below 9 (no cancellation: a sum); above, as j_sinh, finite until cosh itself overflows
+    deps: ["j_isnan"],
+    src: `fn j_cosh(x: f32) -> f32 {
+  if (j_isnan(x)) { return x; }
+  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
+  if (a > 9.0) {
+    let h = exp(0.5 * a);
+    return (0.5 * h) * h;
+  }
+  let e = exp(a);
+  return 0.5 * (e + 1.0 / e);
+}`,
+  },
+  j_asinh: {
+    // odd, so on |x| with x's sign put back (asinh(-0) = -0): log1p(a + a²/(1 + √(1 + a²))) has no
+    // cancellation near 0; past 2^12, a² ≫ 1 and asinh(a) = log(2a), taken as log(a) + ln 2 (2a may overflow)
+    deps: ["j_copysign", "j_isnan", "j_log1p"],
+    src: `fn j_asinh(x: f32) -> f32 {
+  if (j_isnan(x)) { return x; }
+  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
+  var r: f32;
+  if (a > 4096.0) { r = log(a) + 0.693147180559945; } else { r = j_log1p(a + a * a / (1.0 + sqrt(1.0 + a * a))); }
+  return j_copysign(r, x);
+}`,
+  },
+  j_atanh: {
+    // odd: ½·log1p(2a/(1 - a)) on |x| (no cancellation near 0), then x's sign; ±1 → ±∞, |x| > 1 → NaN
+    deps: ["j_copysign", "j_isnan", "j_log1p"],
+    src: `fn j_atanh(x: f32) -> f32 {
+  if (j_isnan(x)) { return x; }
+  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
+  if (a > 1.0) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  let r = 0.5 * j_log1p(2.0 * a / (1.0 - a));
+  return j_copysign(r, x);
+}`,
+  },
+  // max/min as JAX's: NaN propagates, +0 is the larger zero (WGSL's max may return either zero);
+  // two zeros combine on their bits: the max is -0 only if both are, the min if either is
   j_fmax: {
     deps: ["j_isnan"],
-    src: `fn j_fmax(a: f32, b: f32) -> f32 { if (j_isnan(a)) { return a; } if (j_isnan(b)) { return b; } return max(a, b); }`,
+    src: `fn j_fmax(a: f32, b: f32) -> f32 {
+  if (j_isnan(a)) { return a; }
+  if (j_isnan(b)) { return b; }
+  let ba = bitcast<u32>(a);
+  let bb = bitcast<u32>(b);
+  if (((ba | bb) & 0x7fffffffu) == 0u) { return bitcast<f32>(ba & bb); }
+  return max(a, b);
+}`,
   },
   j_fmin: {
     deps: ["j_isnan"],
-    src: `fn j_fmin(a: f32, b: f32) -> f32 { if (j_isnan(a)) { return a; } if (j_isnan(b)) { return b; } return min(a, b); }`,
+    src: `fn j_fmin(a: f32, b: f32) -> f32 {
+  if (j_isnan(a)) { return a; }
+  if (j_isnan(b)) { return b; }
+  let ba = bitcast<u32>(a);
+  let bb = bitcast<u32>(b);
+  if (((ba | bb) & 0x7fffffffu) == 0u) { return bitcast<f32>(ba | bb); }
+  return min(a, b);
+}`,
   },
   j_f16: {
     // the float16 nearest to x, ties to even, as an f32 (cpu: dtype.ts roundToFloat16): x scaled by
@@ -46,29 +208,63 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
     src: `fn j_round(x: f32) -> f32 { let t = trunc(x); if (abs(x - t) >= 0.5) { return t + sign(x); } return t; }`,
   },
   j_log1p: {
-    // log(u)·x/(u−1) with u = 1+x cancels the rounding of u (Goldberg's trick)
+    // Drivers' log is accurate only relatively far from 1 (lavapipe's is 2e-8 off in absolute terms, so
+    // log1p(1e-6) was 6% off through it). Near 0 (1 + x in [√½, √2]): log1p(x) = 2·atanh(s), s = x/(2 + x),
+    // |s| < 0.172, by its odd series to s¹¹ (truncation < 1e-9); farther out log(1 + x) scaled by
+    // x / ((1 + x) - 1), which cancels the rounding of 1 + x (Goldberg).
+    deps: ["j_isnan"],
     src: `fn j_log1p(x: f32) -> f32 {
+  if (j_isnan(x) || bitcast<u32>(x) == 0x7f800000u) { return x; }
+  if (x > -0.29289322 && x < 0.41421356) {
+    let s = x / (2.0 + x);
+    let z = s * s;
+    return 2.0 * s + 2.0 * s * z * (0.33333333 + z * (0.2 + z * (0.14285714 + z * (0.11111111 + z * 0.09090909))));
+  }
   let u = 1.0 + x;
-  if (u == 1.0) { return x; }
-  let d = u - 1.0;
-  if (d == x) { return log(u); }
-  return log(u) * (x / d);
+  return log(u) * (x / (u - 1.0));
 }`,
   },
+  j_log: {
+    // near 1 as log1p of x - 1 (exact there), where the driver's log is least accurate
+    deps: ["j_log1p"],
+    src: `fn j_log(x: f32) -> f32 { if (x > 0.70710678 && x < 1.41421356) { return j_log1p(x - 1.0); } return log(x); }`,
+  },
   j_expm1: {
-    deps: ["j_isfinite"],
+    // Taylor series to x⁸ for |x| < 0.35 (truncation < 1e-9; keeps -0), exp(x) - 1 beyond, where
+    // the cancellation costs at most a factor 3.4 of exp's own error
+    deps: ["j_isnan"],
     src: `fn j_expm1(x: f32) -> f32 {
-  if (abs(x) < 1e-5) { return x + 0.5 * x * x; }
-  let u = exp(x);
-  if (!j_isfinite(u)) { return u; }
-  let d = u - 1.0;
-  if (d == -1.0) { return -1.0; }
-  return d * (x / log(u));
+  if (j_isnan(x)) { return x; }
+  if (abs(x) < 0.35) {
+    return x * (1.0 + x * (0.5 + x * (0.16666667 + x * (0.041666668 + x * (0.0083333333 + x * (0.0013888889 +
+      x * (0.00019841270 + x * 0.000024801587)))))));
+  }
+  return exp(x) - 1.0;
+}`,
+  },
+  j_acosh: {
+    // log1p(t + √(2t + t²)) with t = x - 1 (exact near 1, where log(x + √(x² - 1)) loses digits);
+    // past 2^12, log(x) + ln 2; below 1, NaN
+    deps: ["j_isnan", "j_log1p"],
+    src: `fn j_acosh(x: f32) -> f32 {
+  if (j_isnan(x)) { return x; }
+  if (x < 1.0) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  if (x > 4096.0) { return log(x) + 0.693147180559945; }
+  let t = x - 1.0;
+  return j_log1p(t + sqrt(2.0 * t + t * t));
 }`,
   },
   j_tanh: {
-    // some drivers overflow exp inside tanh for large |x|
-    src: `fn j_tanh(x: f32) -> f32 { if (abs(x) > 15.0) { return sign(x); } return tanh(x); }`,
+    // u/(u + 2) with u = expm1(2|x|), then x's sign: accurate near 0 (lavapipe's tanh is 3e-8 off there in
+    // absolute terms) and keeps -0; ±1 past 15, where some drivers' exp overflows inside tanh
+    deps: ["j_isnan", "j_expm1", "j_copysign"],
+    src: `fn j_tanh(x: f32) -> f32 {
+  if (j_isnan(x)) { return x; }
+  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
+  var r = 1.0;
+  if (a <= 15.0) { let u = j_expm1(2.0 * a); r = u / (u + 2.0); }
+  return j_copysign(r, x);
+}`,
   },
   j_cbrt: {
     deps: ["j_isfinite"],
@@ -81,7 +277,9 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   },
   j_erf: {
     // Taylor series near 0; Numerical Recipes' erfc (relative error < 1.2e-7) beyond
+    deps: ["j_isnan"],
     src: `fn j_erf(x: f32) -> f32 {
+  if (j_isnan(x) || (bitcast<u32>(x) & 0x7fffffffu) == 0u) { return x; } // erf(-0) = -0
   let z = abs(x);
   if (z < 1.0) {
     let x2 = x * x;
@@ -101,9 +299,9 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   },
   j_erfinv: {
     // Giles' single-precision approximation, then one Newton step on j_erf
-    deps: ["j_erf"],
+    deps: ["j_erf", "j_isnan"],
     src: `fn j_erfinv(y: f32) -> f32 {
-  if (abs(y) > 1.0) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  if (j_isnan(y) || abs(y) > 1.0) { return bitcast<f32>(0x7fc00000u | j_zero); }
   if (y == 1.0) { return bitcast<f32>(0x7f800000u | j_zero); }
   if (y == -1.0) { return bitcast<f32>(0xff800000u | j_zero); }
   if (y == 0.0) { return y; }
@@ -139,18 +337,35 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
 }`,
   },
   j_pow: {
+    // C's pow: x^±0 = 1 and 1^y = 1 (NaN included), (-1)^±∞ = 1, a negative finite base with a
+    // non-integer exponent is NaN, ±0 and ±∞ bases by the exponent's sign, odd integer exponents
+    // keep the base's sign (-0 and -∞ included); elsewhere exp2(y·log2|x|)
     deps: ["j_isnan"],
     src: `fn j_pow(x: f32, y: f32) -> f32 {
-  if (y == 0.0 || x == 1.0) { return 1.0; }
+  let bx = bitcast<u32>(x);
+  let ax = bx & 0x7fffffffu;
+  let ay = bitcast<u32>(y) & 0x7fffffffu;
+  if (ay == 0u || bx == 0x3f800000u) { return 1.0; }
   if (j_isnan(x) || j_isnan(y)) { return bitcast<f32>(0x7fc00000u | j_zero); }
-  let ax = abs(x);
+  let yinf = ay == 0x7f800000u;
+  let yint = yinf || y == trunc(y);
+  // |y| ≥ 2^24 is an even integer; ±∞ counts as even
+  let yodd = !yinf && yint && ay < 0x4b800000u && (0.5 * y) != trunc(0.5 * y);
+  let xneg = (bx & 0x80000000u) != 0u;
+  if (xneg && !yint && ax != 0u && ax != 0x7f800000u) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  let ypos = (bitcast<u32>(y) & 0x80000000u) == 0u;
   var r: f32;
-  if (ax == 0.0) { r = select(0.0, bitcast<f32>(0x7f800000u | j_zero), y < 0.0); } else { r = exp2(y * log2(ax)); }
-  if (x < 0.0) {
-    if (y != trunc(y)) { return bitcast<f32>(0x7fc00000u | j_zero); }
-    let half = y * 0.5;
-    if (half != trunc(half)) { r = -r; }
+  if (ax == 0u) {
+    r = select(bitcast<f32>(0x7f800000u | j_zero), 0.0, ypos);
+  } else if (ax == 0x7f800000u) {
+    r = select(0.0, bitcast<f32>(0x7f800000u | j_zero), ypos);
+  } else if (yinf) {
+    if (ax == 0x3f800000u) { return 1.0; }
+    r = select(0.0, bitcast<f32>(0x7f800000u | j_zero), (ax > 0x3f800000u) == ypos);
+  } else {
+    r = exp2(y * log2(bitcast<f32>(ax)));
   }
+  if (xneg && yodd) { r = bitcast<f32>(bitcast<u32>(r) | 0x80000000u); }
   return r;
 }`,
   },
@@ -165,6 +380,26 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   return bitcast<f32>(b - 1);
 }`,
   },
+  j_nextafter16: {
+    // the next float16 after x toward y, on halves held in f32 (as cpu/scalar-math nextAfter16): halves
+    // are spaced 2^(e-10) in [2^e, 2^(e+1)), 2^-24 below 2^-14; a step toward zero from a power of two
+    // lands in the finer binade below; past 65504 is ∞. Each step is exact in f32.
+    deps: ["j_isnan", "j_copysign"],
+    src: `fn j_nextafter16(x: f32, y: f32) -> f32 {
+  if (j_isnan(x) || j_isnan(y)) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  if (x == y) { return y; }
+  if (x == 0.0) { return select(-5.9604645e-8, 5.9604645e-8, y > 0.0); }
+  let m = abs(x);
+  if ((bitcast<u32>(m)) == 0x7f800000u) { return j_copysign(65504.0, x); }
+  let away = (y > x) == (x > 0.0);
+  let e = max(frexp(m).exp - 1, -14);
+  var ulp = ldexp(1.0, e - 10);
+  if (!away && m == ldexp(1.0, e) && e > -14) { ulp = ldexp(1.0, e - 11); }
+  var r = select(m - ulp, m + ulp, away);
+  if (r > 65504.0) { r = bitcast<f32>(0x7f800000u | j_zero); }
+  return j_copysign(r, x);
+}`,
+  },
   j_to_i32: {
     deps: ["j_isnan"],
     // truncation, NaN to 0, saturating (as XLA converts)
@@ -176,8 +411,9 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
 }`,
   },
   j_to_u32: {
+    deps: ["j_isnan"],
     src: `fn j_to_u32(x: f32) -> u32 {
-  if (!(x > 0.0)) { return 0u; }
+  if (j_isnan(x) || x <= 0.0) { return 0u; }
   if (x >= 4294967296.0) { return 0xffffffffu; }
   return u32(x);
 }`,
