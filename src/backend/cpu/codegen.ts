@@ -292,6 +292,8 @@ export function renderKernel(kernel: Kernel): string {
 }
 
 const cache = new Map<string, CompiledKernel>();
+/** Compiled kernel functions kept by key, oldest dropped first. */
+const MAX_CACHED_KERNELS = 4096;
 const byObject = new WeakMap<Kernel, CompiledKernel>();
 let compiles = 0;
 
@@ -308,6 +310,9 @@ export function compileKernel(kernel: Kernel): CompiledKernel {
     const helpers = Object.keys(scalarMath);
     const factory = new Function("fround", "f16round", ...helpers, src) as (...h: unknown[]) => CompiledKernel;
     fn = factory(Math.fround, roundToFloat16, ...helpers.map((h) => scalarMath[h as keyof typeof scalarMath]));
+    // bounded: a program that keeps making new shapes must not keep every function it ever
+    // compiled (kernels still in use stay reachable through byObject)
+    if (cache.size >= MAX_CACHED_KERNELS) cache.delete(cache.keys().next().value!);
     cache.set(key, fn);
     compiles++;
   }
