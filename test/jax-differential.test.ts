@@ -362,6 +362,24 @@ for (const device of devices) {
 }
 
 describe("the fixtures and the deviation list", () => {
+  it("the comparison can fail: NaN, infinities, signed zeros, dtype, weak type, shape and tolerance", () => {
+    const want = (data: Enc[], dtype = "float32", weak = false, shape = [data.length]): EncOut => ({ dtype, shape, data, weak });
+    const got = (data: number[], dtype = "float32", weak = false, shape = [data.length]): Got => ({ dtype, shape, data, weak });
+    const primal = { weak: true, zeroSign: true };
+    expect(mismatch(got([NaN, Infinity, -0]), want(["nan", "inf", "-0"]), "exact", primal)).toBeNull();
+    expect(mismatch(got([1]), want(["nan"]), "transc", primal)).toMatch(/element 0/);
+    expect(mismatch(got([NaN]), want([1]), "transc", primal)).toMatch(/element 0/);
+    expect(mismatch(got([3.4e38]), want(["inf"]), "transc", primal)).toMatch(/element 0/);
+    expect(mismatch(got([0]), want(["-0"]), "transc", primal)).toMatch(/-0/);
+    expect(mismatch(got([0]), want(["-0"]), "transc", { weak: false, zeroSign: false })).toBeNull();
+    expect(mismatch(got([1 + 2e-5]), want([1]), "f32", primal)).toMatch(/element 0/);
+    expect(mismatch(got([1 + 5e-6]), want([1]), "f32", primal)).toBeNull();
+    expect(mismatch(got([1 + 2e-7]), want([1]), "exact", primal)).toMatch(/element 0/);
+    expect(mismatch(got([1], "int32"), want([1]), "exact", primal)).toMatch(/dtype/);
+    expect(mismatch(got([1], "float32", true), want([1]), "exact", primal)).toMatch(/weak_type/);
+    expect(mismatch(got([1, 2], "float32", false, [2, 1]), want([1, 2]), "exact", primal)).toMatch(/shape/);
+  });
+
   it("every listed deviation names a check this suite runs", () => {
     if (WRITE) return;
     const ranAll = devices.length === 2;
