@@ -4,7 +4,7 @@
  * case a jaxon function, its arguments, and JAX's values, dtypes, weak types
  * and shapes, with grad/jvp/vjp/vmap for the differentiable ones. Every case
  * runs here eager and under jit, with its derivatives, on the CPU and on
- * WebGPU (every case is float32, int32, uint32 or bool, so all run on both).
+ * WebGPU (the float64 cases, recorded with jax_enable_x64, on the CPU only).
  *
  * Known deviations are listed in test/fixtures/jax/deviations.json (check key
  * → owner and reason). A listed check must STILL deviate (so a fix forces its
@@ -15,7 +15,8 @@
  * Comparison: ints and bools exactly; floats with NaN == NaN, infinities
  * exactly, the sign of a zero checked on primal values (JAX distinguishes
  * -0 there), and a tolerance by case class: "exact", "f32" (rtol 1e-5,
- * atol 1e-6) or "transc" (transcendental functions: rtol 1e-4, atol 1e-5);
+ * atol 1e-6) or "transc" (transcendental functions: rtol 1e-4, atol 1e-5), and
+ * for the float64 cases (CPU only) "f64" (rtol 1e-12) or "f64transc" (rtol 1e-10);
  * derivatives use at least "f32" and leave the sign of zero unchecked.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -69,7 +70,8 @@ interface Case {
   id: string;
   ts: string;
   template: unknown[];
-  tol: "exact" | "f32" | "transc";
+  tol: keyof typeof TOL;
+  x64?: boolean; // float64: recorded with jax_enable_x64, run on the CPU only (WebGPU has no float64)
   note?: string;
   inputs: EncInput[];
   error?: string;
@@ -163,7 +165,7 @@ function call(c: Case, inputs: readonly unknown[]): Value | Value[] {
 
 // ------------------------------------------------------------------ comparing
 
-const TOL = { exact: [0, 0], f32: [1e-5, 1e-6], transc: [1e-4, 1e-5] } as const;
+const TOL = { exact: [0, 0], f32: [1e-5, 1e-6], transc: [1e-4, 1e-5], f64: [1e-12, 1e-14], f64transc: [1e-10, 1e-13] } as const;
 
 interface Got {
   dtype: string;
@@ -251,6 +253,10 @@ async function runCase(c: Case, device: "cpu" | "webgpu"): Promise<Map<Check, st
     await Promise.all(pending);
     return results;
   }
+  if (c.x64 && device !== "cpu") {
+    counts.cpuOnly++;
+    return results;
+  }
   if ("json" in c) {
     // not an array: the same answer on every device, compared once
     if (device === "cpu") attempt("value", async () => {
@@ -323,7 +329,7 @@ async function runCase(c: Case, device: "cpu" | "webgpu"): Promise<Map<Check, st
 const hasGpu = await probeWebGPU("jax-differential.test.ts");
 const devices: ("cpu" | "webgpu")[] = hasGpu ? ["cpu", "webgpu"] : ["cpu"];
 const keyOf = (id: string, check: Check, device: string) => `${id} ${check}@${device}`;
-const counts = { cases: fixture.cases.length, checks: 0, passes: 0, deviations: 0, unexpected: 0 };
+const counts = { cases: fixture.cases.length, checks: 0, passes: 0, deviations: 0, unexpected: 0, cpuOnly: 0 };
 const observed: Record<string, string> = {}; // every failing check of this run, for JAXDIFF_WRITE
 const seenKeys = new Set<string>();
 
@@ -407,7 +413,8 @@ describe("the fixtures and the deviation list", () => {
 afterAll(() => {
   console.log(
     `jax-differential (JAX ${fixture.jax}; ${devices.join(" + ")}): ${counts.cases} cases, ${counts.checks} checks: ` +
-      `${counts.passes} match JAX, ${counts.deviations} listed deviations, ${counts.unexpected} unexpected`,
+      `${counts.passes} match JAX, ${counts.deviations} listed deviations, ${counts.unexpected} unexpected` +
+      (counts.cpuOnly ? `; ${counts.cpuOnly} float64 cases skipped on WebGPU, which has no float64` : ""),
   );
   if (!WRITE) return;
   const next: Record<string, Deviation> = {};
