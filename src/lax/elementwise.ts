@@ -255,7 +255,8 @@ export const [sinhP, sinh] = defineUnary("sinh", "float", (g, [x]) => mul(g, cos
 export const [coshP, cosh] = defineUnary("cosh", "float", (g, [x]) => mul(g, sinh(x)));
 export const [tanhP, tanh] = defineUnary("tanh", "float", (g, _, y) => mul(g, sub(1, square(y))));
 export const [asinhP, asinh] = defineUnary("asinh", "float", (g, [x]) => mul(g, rsqrt(add(square(x), 1))));
-export const [acoshP, acosh] = defineUnary("acosh", "float", (g, [x]) => mul(g, rsqrt(mul(sub(x, 1), add(x, 1)))));
+// x² − 1 as JAX writes it (the domain is x ≥ 1): at x = −1 it is +0, so the derivative is +inf as JAX's
+export const [acoshP, acosh] = defineUnary("acosh", "float", (g, [x]) => mul(g, rsqrt(sub(square(x), 1))));
 export const [atanhP, atanh] = defineUnary("atanh", "float", (g, [x]) => div(g, sub(1, square(x))));
 export const [logisticP, logistic] = defineUnary("logistic", "float", (g, _, y) => mul(g, mul(y, sub(1, y))));
 export const [sqrtP, sqrt] = defineUnary("sqrt", "float", (g, _, y) => div(g, mul(y, 2)));

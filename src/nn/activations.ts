@@ -57,8 +57,9 @@ function axesArg(op: string, axis: Axes, ndim: number): number[] {
  */
 export function relu(x: ArrayLike): Value {
   const v = toValue("nn.relu", x);
-  // a select, not max(x, 0): max splits the gradient at a tie, JAX's relu gives 0 there
-  return np.where(np.lessEqual(v, 0), np.zerosLike(v), v);
+  // a select, not max(x, 0): max splits the gradient at a tie, JAX's relu gives 0 there; and
+  // as JAX's custom jvp (g where x > 0), a NaN passes through with a zero gradient
+  return np.where(np.lessEqual(v, 0), np.zerosLike(v), np.where(np.greater(v, 0), v, lax.stopGradient(v)));
 }
 
 /**
@@ -71,7 +72,9 @@ export function relu6(x: ArrayLike): Value {
   // typed float32, as int32 + 6.0 is
   const v0 = toValue("nn.relu6", x);
   const v = isFloat(v0.dtype) ? v0 : np.astype(v0, "float32");
-  const out = np.where(np.lessEqual(v, 0), np.zerosLike(v), np.where(np.greaterEqual(v, 6), np.fullLike(v, 6), v));
+  // the gradient is 1 strictly inside (0, 6) and 0 elsewhere, NaN included (JAX's custom jvp)
+  const inside = np.where(np.greater(v, 0), v, lax.stopGradient(v));
+  const out = np.where(np.lessEqual(v, 0), np.zerosLike(v), np.where(np.greaterEqual(v, 6), np.fullLike(v, 6), inside));
   return isFloat(v0.dtype) ? out : lax.convert(out, "float32", true);
 }
 
@@ -190,9 +193,8 @@ export function elu(x: ArrayLike, alpha: ArrayLike = 1): Value {
  */
 export function celu(x: ArrayLike, alpha = 1): Value {
   const v = asFloat("nn.celu", x);
-  const pos = np.greater(v, 0);
-  const safe = np.where(pos, np.zerosLike(v), v);
-  return np.where(pos, v, np.multiply(alpha, np.expm1(np.divide(safe, alpha))));
+  // JAX's formula: max(x, 0) + α·expm1(min(x, 0)/α), so celu(-0) is +0 as JAX's is
+  return np.add(np.maximum(v, 0), np.multiply(alpha, np.expm1(np.divide(np.minimum(v, 0), alpha))));
 }
 
 /**
