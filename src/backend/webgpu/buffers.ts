@@ -22,8 +22,8 @@
  * which every real training loop does (`await` of a readback, or a frame).
  */
 import type { DType, TypedArray } from "../../dtype.js";
-import { DTypeError } from "../../errors.js";
-import { checkErrors, copyEncoder, device, flush, halvesPacked, touch, usedByPending } from "./context.js";
+import { BackendError, DTypeError } from "../../errors.js";
+import { checkErrors, copyEncoder, device, flush, formatBytes, halvesPacked, limit, settleScope, touch, usedByPending } from "./context.js";
 
 export interface Slot {
   readonly buffer: GPUBuffer;
@@ -38,12 +38,22 @@ export interface Slot {
 export class GpuBuffer {
   /** Owners that must release it before its slot is free. */
   refs = 1;
-  constructor(readonly slot: Slot) {}
+  /** Unique per allocation (a slot is reused; this is not): device errors are pinned on it (context.ts). */
+  readonly serial = nextSerial++;
+  /**
+   * `bytes`: what was asked for (the slot may be larger: its size class),
+   * what a kernel may read and what a binding must cover.
+   */
+  constructor(
+    readonly slot: Slot,
+    readonly bytes: number = slot.bytes,
+  ) {}
   get buffer(): GPUBuffer {
     return this.slot.buffer;
   }
 }
 
+let nextSerial = 1;
 const MIN_BYTES = 16;
 let nextSlotId = 1;
 const freeSlots = new Map<number, Slot[]>();
@@ -87,9 +97,29 @@ export async function installCollector(): Promise<void> {
   }
 }
 
+/**
+ * The pool's size class: the next power of two, or (where that would pass
+ * the device's maxBufferSize) the size itself rounded to whole 256 bytes.
+ */
 function sizeClass(bytes: number): number {
-  return Math.max(MIN_BYTES, 2 ** Math.ceil(Math.log2(Math.max(bytes, 1))));
+  const cls = Math.max(MIN_BYTES, 2 ** Math.ceil(Math.log2(Math.max(bytes, 1))));
+  return cls <= maxBufferSize() ? cls : Math.ceil(bytes / 256) * 256;
 }
+
+function maxBufferSize(): number {
+  return limit("maxBufferSize");
+}
+
+/**
+ * Buffers created since the last synchronous collection. A loop that never
+ * awaits and makes small arrays never reaches the byte bound, yet every new
+ * GPUBuffer (and each bind group made for it) is a native object that Node
+ * frees only when the event loop turns: thousands of them crash Dawn's
+ * descriptor allocation. A collection after that many pool misses returns
+ * the dead arrays' buffers, so the loop reuses them (and their bind groups).
+ */
+let madeSinceCollect = 0;
+const MISSES_BEFORE_COLLECT = 2048;
 
 function returnSlot(slot: Slot) {
   liveBuffers--;
@@ -106,24 +136,46 @@ function returnSlot(slot: Slot) {
 }
 
 /** A storage buffer of at least `bytes` bytes, from the pool when one is free. */
-export function allocBytes(bytes: number): GpuBuffer {
+export function allocBytes(bytes: number, what?: () => string): GpuBuffer {
+  const max = maxBufferSize();
+  if (!(bytes <= max)) {
+    // before anything is made: WebGPU would hand back an invalid buffer and say so asynchronously
+    throw new BackendError(
+      `webgpu: ${what ? what() : "an array"} needs ${formatBytes(bytes)}, more than this device's maxBufferSize ` +
+        `(${formatBytes(max)}); use smaller arrays, or run it on the CPU (devicePut(x, "cpu"), defaultDevice("cpu"))`,
+    );
+  }
   const size = sizeClass(bytes);
-  if (collect && liveBytes + size > gcBound) {
+  if (collect && (liveBytes + size > gcBound || madeSinceCollect >= MISSES_BEFORE_COLLECT)) {
     collect();
+    madeSinceCollect = 0;
     gcBound = Math.max(GC_FLOOR, 2 * (liveBytes + size));
   }
   let slot = freeSlots.get(size)?.pop();
+  const fresh = !slot;
   if (slot) pooledBytes -= size;
   else {
-    const buffer = device().createBuffer({
+    const dev = device();
+    dev.pushErrorScope("out-of-memory");
+    const buffer = dev.createBuffer({
       size,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
     slot = { buffer, id: nextSlotId++, bytes: size, lastUse: 0 };
+    madeSinceCollect++;
   }
   liveBuffers++;
   liveBytes += size;
-  const b = new GpuBuffer(slot);
+  const b = new GpuBuffer(slot, bytes);
+  if (fresh) {
+    // a new buffer: the device says asynchronously whether it had the memory
+    const made = slot.bytes;
+    settleScope(
+      device().popErrorScope(),
+      (message) => new BackendError(`webgpu: out of device memory allocating ${formatBytes(made)} for ${what ? what() : "an array"}: ${message}`),
+      b.serial,
+    );
+  }
   registry.register(b, slot, b);
   return b;
 }
@@ -141,8 +193,9 @@ export function float64Error(op: string): DTypeError {
   );
 }
 
-export function alloc(dtype: DType, size: number): GpuBuffer {
-  return allocBytes(size * gpuItemSize(dtype));
+/** `what` names the array for an error (its shape and the operation), made only when one is thrown. */
+export function alloc(dtype: DType, size: number, what?: () => string): GpuBuffer {
+  return allocBytes(size * gpuItemSize(dtype), what ?? (() => `a ${dtype} array of ${size} elements`));
 }
 
 export function retain(b: GpuBuffer): void {
@@ -189,7 +242,7 @@ export async function read(b: GpuBuffer, dtype: DType, size: number): Promise<Ty
     await staging.mapAsync(GPUMapMode.READ, 0, cls);
     const raw = staging.getMappedRange(0, cls).slice(0, exact);
     staging.unmap();
-    await checkErrors();
+    await checkErrors(b);
     return hostArray(raw, dtype);
   } finally {
     if (staging.mapState === "unmapped") {
