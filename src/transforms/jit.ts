@@ -18,6 +18,8 @@ import { jvpFlat } from "./jvp.js";
 import { transposeJaxpr } from "./linearize.js";
 import { vmap } from "./vmap.js";
 import { planConfig, planFor, runJaxpr } from "../backend/execute.js";
+import { cacheConfig } from "../backend/cache-config.js";
+import { BackendError } from "../errors.js";
 import { kernelCount } from "../backend/fuse.js";
 import { callJaxprOf } from "../trace/simplify.js";
 
@@ -147,6 +149,8 @@ export const jitStats = { traces: 0 };
  * trace of a jitted function with its reason. `jitConfig.fusion = false` runs
  * every primitive of a jitted function as its own kernel (to measure what
  * fusion saves, or to rule it out when chasing a wrong number).
+ * `jitConfig.maxPipelines` bounds the compiled WebGPU pipelines kept (256 by
+ * default; least recently used evicted first).
  * @example
  * import { jit, jitConfig, np } from "jaxon";
  * jitConfig.fusion = false;
@@ -162,6 +166,17 @@ export const jitConfig = {
   },
   set fusion(on: boolean) {
     planConfig.fusion = on;
+  },
+  /**
+   * Compiled WebGPU pipelines kept, least recently used evicted first
+   * (default 256; each holds device memory, about 0.7 MB on lavapipe).
+   */
+  get maxPipelines(): number {
+    return cacheConfig.maxPipelines;
+  },
+  set maxPipelines(n: number) {
+    if (!Number.isInteger(n) || n < 1) throw new BackendError(`jitConfig.maxPipelines: must be a positive integer, got ${String(n)}; e.g. jitConfig.maxPipelines = 256`);
+    cacheConfig.maxPipelines = n;
   },
 };
 
