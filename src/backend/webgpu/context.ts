@@ -22,6 +22,7 @@
  */
 import { BackendError } from "../../errors.js";
 import { cacheConfig } from "../cache-config.js";
+import { LruCache } from "../lru.js";
 import type { GpuBuffer } from "./buffers.js";
 
 /** Bytes `[offset, offset + size)` of a buffer, bound instead of the whole buffer. */
@@ -68,8 +69,7 @@ interface Compiled {
  * holds device memory (about 0.7 MB on lavapipe), and a program that sees a
  * new shape every step would otherwise keep them all.
  */
-const pipelines = new Map<string, Compiled>();
-let lastPipeline: Compiled | null = null;
+const pipelines = new LruCache<string, Compiled>(() => cacheConfig.maxPipelines);
 let pipelinesMade = 0;
 /** Bind groups cached per kernel before its cache starts over (destroyed buffers' groups go with it). */
 const MAX_GROUPS_PER_KERNEL = 256;
@@ -94,7 +94,6 @@ export function setDevice(device: GPUDevice | null): void {
   pass = null;
   pendingDispatches = 0;
   pipelines.clear();
-  lastPipeline = null;
 }
 
 /** Compiled pipelines held now, and made since the device was set (cache bound tests, stats). */
@@ -103,8 +102,7 @@ export function pipelineCacheStats(): { size: number; made: number; max: number 
 }
 
 function maxPipelines(): number {
-  const n = cacheConfig.maxPipelines;
-  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : 1;
+  return Math.max(1, Math.floor(cacheConfig.maxPipelines) || 1);
 }
 
 /** The device limit `name` (WebGPU's default where the device does not report it). */
@@ -352,18 +350,8 @@ function errorFor(serial: number): BackendError | undefined {
  */
 function pipelineFor(wgsl: string, serial: number): Compiled {
   let p = pipelines.get(wgsl);
-  if (p) {
-    if (p !== lastPipeline) {
-      // most recently used moves last; a loop re-running one kernel pays nothing
-      pipelines.delete(wgsl);
-      pipelines.set(wgsl, p);
-      lastPipeline = p;
-    }
-  } else {
+  if (!p) {
     const dev = device();
-    // the least recently used go first; their pipelines and bind groups are freed when collected
-    const max = maxPipelines();
-    while (pipelines.size >= max) pipelines.delete(pipelines.keys().next().value!);
     dev.pushErrorScope("validation");
     // a kernel that declares f16 storage needs the extension enabled, first thing in the module
     const module = dev.createShaderModule({ code: /\bf16\b/.test(wgsl) ? `enable f16;\n${wgsl}` : wgsl });
@@ -371,8 +359,8 @@ function pipelineFor(wgsl: string, serial: number): Compiled {
     // a kernel's source is ours: a failure is a bug in jaxon, reported with the source; the first output that needed it fails
     settleScope(dev.popErrorScope(), (message) => new BackendError(`webgpu: a kernel failed to compile: ${message}\n--- WGSL ---\n${wgsl}`), serial);
     p = { pipeline, layout: pipeline.getBindGroupLayout(0), groups: new Map() };
+    // the least recently used go first; their pipelines and bind groups are freed when collected
     pipelines.set(wgsl, p);
-    lastPipeline = p;
     pipelinesMade++;
   }
   return p;
