@@ -136,6 +136,34 @@ function returnSlot(slot: Slot) {
 }
 
 /** A storage buffer of at least `bytes` bytes, from the pool when one is free. */
+/**
+ * Allocations since the event loop last turned. Past NO_YIELD of them the
+ * program is a loop that never awaits: there no finalizer runs and Node
+ * releases no native object, so every array's buffer would be a new
+ * GPUBuffer with new bind groups, and Dawn's descriptor pools run out (a
+ * segfault after a few thousand training steps). There a collection returns
+ * the dead arrays' buffers every COLLECT_CALLS jitted calls, at the end of a
+ * call, and the loop takes them back in a fixed order (`collectDead`), so
+ * that each step binds the same buffers as a step before it and finds its
+ * bind groups cached; outside jit, every COLLECT_ALLOCS allocations.
+ */
+let allocsWithoutYield = 0;
+let allocsSinceCollect = 0;
+let callsSinceCollect = 0;
+const NO_YIELD = 2048;
+const COLLECT_CALLS = 32;
+const COLLECT_ALLOCS = 8192;
+
+function countAlloc(): void {
+  if (allocsWithoutYield++ === 0) queueMicrotask(() => (allocsWithoutYield = 0));
+  if (allocsWithoutYield >= NO_YIELD && ++allocsSinceCollect >= COLLECT_ALLOCS) collectDead();
+}
+
+/** The end of a jitted call (see `allocsWithoutYield`). */
+export function callBoundary(): void {
+  if (collect && allocsWithoutYield >= NO_YIELD && ++callsSinceCollect >= COLLECT_CALLS) collectDead();
+}
+
 export function allocBytes(bytes: number, what?: () => string): GpuBuffer {
   const max = maxBufferSize();
   if (!(bytes <= max)) {
@@ -146,6 +174,7 @@ export function allocBytes(bytes: number, what?: () => string): GpuBuffer {
     );
   }
   const size = sizeClass(bytes);
+  if (collect) countAlloc();
   if (collect && (liveBytes + size > gcBound || madeSinceCollect >= MISSES_BEFORE_COLLECT)) {
     collect();
     madeSinceCollect = 0;
@@ -178,6 +207,22 @@ export function allocBytes(bytes: number, what?: () => string): GpuBuffer {
   }
   registry.register(b, slot, b);
   return b;
+}
+
+/**
+ * Collects now (where the synchronous hooks exist) and returns the dead
+ * arrays' buffers to the pool; false where it cannot.
+ */
+export function collectDead(): boolean {
+  if (!collect) return false;
+  collect();
+  madeSinceCollect = 0;
+  allocsSinceCollect = 0;
+  callsSinceCollect = 0;
+  // in id order (the lowest handed out first), whatever order the collector found them in: a loop
+  // then takes the same buffers in the same order after each collection and finds its bind groups cached
+  for (const list of freeSlots.values()) list.sort((a, b) => b.id - a.id);
+  return true;
 }
 
 /** Bytes per element on the GPU: bool is stored as u32 (WGSL has no 1-byte storage). */

@@ -11,7 +11,7 @@ import type { Kernel } from "../kernel.js";
 import { kernelKey } from "../kernel.js";
 import { BackendError } from "../../errors.js";
 import type { GpuBuffer } from "./buffers.js";
-import { alloc, float64Error, gpuItemSize, read, release, retain, upload } from "./buffers.js";
+import { alloc, callBoundary, float64Error, gpuItemSize, read, release, retain, upload } from "./buffers.js";
 import { compileKernel } from "./codegen.js";
 import type { BindRange } from "./context.js";
 import { callDone, copy, device, dispatch, formatBytes, limit } from "./context.js";
@@ -38,7 +38,10 @@ export const webgpuBackend: Backend<GpuBuffer> = {
   syncReadable: false,
   multiOutputKernels: true,
   epilogues: true,
-  callDone: () => callDone(),
+  callDone: () => {
+    callDone();
+    callBoundary();
+  },
   get maxKernelInputs() {
     // one binding is the output
     return device().limits.maxStorageBuffersPerShaderStage - 1;
