@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BackendError, devicePut, jit, jitConfig, memoryStats, np, type Array, type Value } from "../src/index.js";
-import { limit, pipelineCacheStats } from "../src/backend/webgpu/context.js";
+import { copy, dispatch, limit, pipelineCacheStats } from "../src/backend/webgpu/context.js";
+import { alloc, read, release, upload } from "../src/backend/webgpu/buffers.js";
 import { LruCache } from "../src/backend/lru.js";
 import { probeWebGPU } from "./device-helpers.js";
 
@@ -81,6 +82,25 @@ describe.skipIf(!hasGpu)("what cannot fit throws a BackendError before allocatin
     const a = np.ones([6000, 6000]);
     expect(() => a.matmul(a)).toThrow(BackendError);
     expect(() => a.matmul(a)).toThrow(/dot of float32\[6000, 6000\].*maxStorageBufferBindingSize/);
+  });
+});
+
+describe.skipIf(!hasGpu)("device errors land on the operation that caused them", () => {
+  it("a kernel that fails to compile: reading its output (or a copy of it) throws; an unrelated read does not", async () => {
+    const out = alloc("float32", 4);
+    const copied = alloc("float32", 4);
+    const unrelated = upload(new Float32Array([1, 2, 3, 4]), "float32");
+    // WGSL the device rejects (an undeclared name), as a bug in a generated kernel would be
+    const wgsl = `@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(1) fn main() { out[0] = no_such_value; }`;
+    dispatch({ wgsl, buffers: [out], workgroups: [1] });
+    copy(out, 0, copied, 0, 16);
+    expect([...(await read(unrelated, "float32", 4))]).toEqual([1, 2, 3, 4]);
+    await expect(read(out, "float32", 4)).rejects.toThrow(BackendError);
+    await expect(read(out, "float32", 4)).rejects.toThrow(/failed to compile[\s\S]*no_such_value/);
+    await expect(read(copied, "float32", 4)).rejects.toThrow(BackendError);
+    expect([...(await read(unrelated, "float32", 4))]).toEqual([1, 2, 3, 4]);
+    for (const b of [out, copied, unrelated]) release(b);
   });
 });
 

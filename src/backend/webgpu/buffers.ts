@@ -281,13 +281,17 @@ export async function read(b: GpuBuffer, dtype: DType, size: number): Promise<Ty
   retain(b);
   touch(b);
   if (bytes > 0) copyEncoder().copyBufferToBuffer(b.buffer, 0, staging, 0, bytes);
-  flush();
+  const submitted = flush();
   release(b);
   try {
     await staging.mapAsync(GPUMapMode.READ, 0, cls);
     const raw = staging.getMappedRange(0, cls).slice(0, exact);
     staging.unmap();
     await checkErrors(b);
+    // the copy went in a submission rejected for another operation's bad kernel: `b` itself is fine
+    // (checkErrors found nothing against it), so the copy is made again, alone
+    const rejected = submitted ? await submitted : null;
+    if (rejected) return await read(b, dtype, size);
     return hostArray(raw, dtype);
   } finally {
     if (staging.mapState === "unmapped") {

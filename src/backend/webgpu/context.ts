@@ -255,18 +255,42 @@ export function callDone(): void {
 }
 
 /** Submits the pending commands. */
-export function flush(): void {
-  if (!encoder) return;
+export function flush(): Promise<BackendError | null> | null {
+  if (!encoder) return null;
   if (pass) pass.end();
   const afterSubmit = profiler?.resolve(encoder);
+  const dev = device();
+  // a command buffer that uses an invalid pipeline or buffer is dropped whole: every value written
+  // in it is wrong, not only the failing operation's; they are marked so that their reads throw
+  dev.pushErrorScope("validation");
   const commands = encoder.finish();
   encoder = null;
   pass = null;
   pendingDispatches = 0;
   generation++;
-  device().queue.submit([commands]);
+  dev.queue.submit([commands]);
+  const written = writtenSerials;
+  writtenSerials = [];
+  const result = dev.popErrorScope().then(
+    (err) => {
+      if (!err) return null;
+      const cause = pendingError ?? [...failed.values()].pop();
+      const e = new BackendError(
+        `webgpu: the device rejected a submission of recorded kernels (${err.message.split("\n")[0]}); ` +
+          `the values it computed are unusable${cause ? `. The first failure: ${cause.message}` : ""}`,
+      );
+      for (const sn of written) if (!failed.has(sn)) failed.set(sn, e);
+      return e;
+    },
+    () => null,
+  );
+  validationChecks.push(result.then(() => undefined));
   afterSubmit?.();
+  return result;
 }
+
+/** Allocations written by the commands being recorded (marked failed if their submission is rejected). */
+let writtenSerials: number[] = [];
 
 // ---- device errors, on the operation that caused them ----------------------------------
 //
@@ -315,6 +339,7 @@ export function settleScope(scope: Promise<GPUError | null>, make: (message: str
 }
 
 function recordLineage(outs: readonly GpuBuffer[], ins: readonly GpuBuffer[]): void {
+  for (const o of outs) writtenSerials.push(o.serial);
   if (unsettled === 0 && failed.size === 0) {
     if (lineage.size > 0) lineage.clear();
     lineageComplete = true;
