@@ -94,6 +94,7 @@ export function setDevice(device: GPUDevice | null): void {
   pass = null;
   pendingDispatches = 0;
   pipelines.clear();
+  limitsRead = null;
 }
 
 /** Compiled pipelines held now, and made since the device was set (cache bound tests, stats). */
@@ -105,9 +106,22 @@ function maxPipelines(): number {
   return Math.max(1, Math.floor(cacheConfig.maxPipelines) || 1);
 }
 
-/** The device limit `name` (WebGPU's default where the device does not report it). */
-export function limit(name: "maxStorageBufferBindingSize" | "maxBufferSize" | "maxComputeWorkgroupsPerDimension" | "minStorageBufferOffsetAlignment"): number {
-  return device().limits[name];
+type LimitName = "maxStorageBufferBindingSize" | "maxBufferSize" | "maxComputeWorkgroupsPerDimension" | "minStorageBufferOffsetAlignment";
+/** Read once per device: every dispatch checks them, and each read of `device.limits` crosses into native code. */
+let limitsRead: Record<LimitName, number> | null = null;
+
+/** The device's limit `name`, as granted at creation. */
+export function limit(name: LimitName): number {
+  if (!limitsRead) {
+    const l = device().limits;
+    limitsRead = {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      minStorageBufferOffsetAlignment: l.minStorageBufferOffsetAlignment,
+    };
+  }
+  return limitsRead[name];
 }
 
 /** Whether float16 arrays are stored as 2-byte halves (the device has `shader-f16`); else as f32 holding halves. */
