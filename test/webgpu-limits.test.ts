@@ -10,10 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BackendError, devicePut, jit, jitConfig, memoryStats, np, type Array, type Value } from "../src/index.js";
-import { copy, dispatch, limit, pipelineCacheStats } from "../src/backend/webgpu/context.js";
+import { copy, dispatch, limit, lowerBindingLimitForTests, pipelineCacheStats } from "../src/backend/webgpu/context.js";
 import { alloc, read, release, upload } from "../src/backend/webgpu/buffers.js";
 import { LruCache } from "../src/backend/lru.js";
-import { probeWebGPU } from "./device-helpers.js";
+import { onBothDevices, probeWebGPU } from "./device-helpers.js";
 
 const hasGpu = await probeWebGPU("webgpu-limits.test.ts");
 
@@ -59,6 +59,44 @@ describe.skipIf(!hasGpu)("arrays larger than one binding", () => {
     expect(await (f(x) as Array).item()).toBe(2 * n);
     expect(await (np.max(x.mul(-1)) as Array).item()).toBe(-1);
   }, 60_000);
+});
+
+describe.skipIf(!hasGpu)("chunked kernels of every shape, with the binding limit lowered to 4 KiB (1,024 float32)", () => {
+  const values = (n: number) => globalThis.Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 3 + (i % 7));
+  const cases: [string, number[], (x: Value) => Value | Value[]][] = [
+    ["elementwise", [5000], (x) => x.mul(2).add(1)],
+    ["a transposed input added to itself", [60, 70], (x) => x.transpose().add(x.transpose().mul(0.5))],
+    ["a flipped input (negative strides)", [60, 70], (x) => np.flip(x, 1).sub(x)],
+    ["a broadcast row", [60, 70], (x) => x.mul(x.get(0, ":"))],
+    ["an iota in a jitted kernel", [5000], (x) => jit((v: Value) => v.add(np.arange(5000).reshape([5000])))(x) as Value],
+    ["full sum", [5000], (x) => x.sum()],
+    ["sum over axis 0", [60, 70], (x) => x.sum(0)],
+    ["sum over axis 1", [60, 70], (x) => x.sum(1)],
+    ["max over axis 0 of a long column", [3000, 3], (x) => x.max(0)],
+    ["min of a 3-d array over two axes", [4, 30, 50], (x) => np.min(x, [1, 2])],
+    ["a jitted reduction with an epilogue", [60, 70], (x) => jit((v: Value) => np.tanh(v.sum(1).mul(0.01)).mul(2))(x) as Value],
+    ["a jitted mean over everything", [40, 130], (x) => jit((v: Value) => v.square().mean())(x) as Value],
+    ["a jitted kernel with two outputs", [5000], (x) => jit((v: Value) => [v.mul(2), v.add(1)])(x) as Value[]],
+  ];
+  afterAll(() => lowerBindingLimitForTests(null));
+  for (const [name, shape, f] of cases) {
+    it(`${name} ${JSON.stringify(shape)} matches the CPU`, async () => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const { c, g } = onBothDevices(values(n), shape);
+      const want = [f(c)].flat().map((a) => (a as Array).dataSync());
+      lowerBindingLimitForTests(4096);
+      try {
+        const got = await Promise.all([f(g)].flat().map((a) => (a as Array).data()));
+        expect(got.length).toBe(want.length);
+        got.forEach((d, k) => {
+          expect(d.length).toBe(want[k].length);
+          for (let i = 0; i < d.length; i++) expect(d[i], `${name} output ${k} [${i}]`).toBeCloseTo(want[k][i], 2);
+        });
+      } finally {
+        lowerBindingLimitForTests(null);
+      }
+    });
+  }
 });
 
 describe.skipIf(!hasGpu)("what cannot fit throws a BackendError before allocating", () => {

@@ -36,6 +36,8 @@ const REQUESTED_LIMITS = [
   "maxComputeInvocationsPerWorkgroup",
   "maxComputeWorkgroupSizeX",
   "maxBindingsPerBindGroup",
+  // (an alignment is better when smaller: chunks of large arrays bind sub-ranges at these offsets)
+  "minStorageBufferOffsetAlignment",
 ] as const;
 
 /**

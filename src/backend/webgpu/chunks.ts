@@ -30,9 +30,9 @@ export interface Chunk {
   inRanges: (BindRange | undefined)[];
   /** Rows: the output elements it writes start here (each output's own offset is this × its item size). */
   outStart: number;
-  /** Its output elements (rows plans), or every output's partial (partials plans). */
+  /** Its output elements (rows plans); partials plans: every output's partial, or (output axes fixed) one. */
   outSize: number;
-  /** Partials plans: its row in the [chunks, outputs] partials. */
+  /** Partials plans: where its partials start in the [perOutput, outputs] partials, in elements. */
   partial: number;
 }
 
@@ -71,15 +71,21 @@ export function planChunks(k: Kernel, inBytes: readonly number[], lim: Limits, w
     );
   const outSize = sizeOf(dims.slice(0, nOut));
 
-  // Candidates, in order: rows along an output axis `j` (the axes before it fixed per chunk: "rows"), then
-  // ranges of a reduced axis `j` with every output axis whole (the reduced axes before it fixed: "partials").
-  // The first whose chunks fit every binding, in at most MAX_CHUNKS chunks, is taken.
-  let best: { j: number; keep: number; rows: number; count: number } | null = null;
-  for (let j = 0; j < nd && !best; j++) {
-    const keep = j < nOut ? 0 : nOut;
+  // Candidates, in order: rows along an output axis `j` (the axes before it fixed per chunk: "rows"); then
+  // ranges of a reduced axis `j` with every output axis whole (the reduced axes before it fixed), each chunk
+  // a partial of every output; then the same with the output axes fixed too, each chunk a partial of one
+  // output. The first whose chunks fit every binding, in at most MAX_CHUNKS chunks, is taken.
+  const candidates: { j: number; keep: number }[] = [];
+  for (let j = 0; j < nOut; j++) candidates.push({ j, keep: 0 });
+  for (let j = nOut; j < nd; j++) candidates.push({ j, keep: nOut });
+  if (nOut > 0) for (let j = nOut; j < nd; j++) candidates.push({ j, keep: 0 });
+  let best: { j: number; keep: number; rows: number } | null = null;
+  for (const { j, keep } of candidates) {
+    const rowsPlan = j < nOut;
     let most = dims[j];
-    if (j < nOut) most = Math.min(most, Math.floor(lim.maxBinding / (outItem * sizeOf(dims.slice(j + 1, nOut)))));
-    else if (outSize * outItem > lim.maxBinding) continue;
+    const innerOutJ = sizeOf(dims.slice(j + 1, nOut));
+    if (rowsPlan) most = Math.min(most, Math.floor(lim.maxBinding / (outItem * innerOutJ)));
+    else if (keep > 0 && outSize * outItem > lim.maxBinding) continue;
     k.inputs.forEach((inp, i) => {
       if (whole[i]) return;
       const item = lim.itemSize(inp.dtype);
@@ -91,10 +97,24 @@ export function planChunks(k: Kernel, inBytes: readonly number[], lim: Limits, w
       else if (s[j] !== 0) most = Math.min(most, 1 + Math.floor(room / Math.abs(s[j])));
     });
     if (most < 1) continue;
-    // whole multiples of 256 rows keep the chunks' offsets aligned alike (one pipeline for all but the last)
-    const rows = most < dims[j] && most >= 256 ? most - (most % 256) : most;
+    let rows = most;
+    if (rowsPlan) {
+      // each chunk's output must start at an aligned byte offset: rows in whole steps, and whole rows of axis j
+      // aligned too when the axes before j are fixed
+      let step = 1;
+      for (const d of outTypes) step = lcm(step, lim.align / gcd(innerOutJ * lim.itemSize(d), lim.align));
+      if (rows < dims[j]) rows -= rows % step;
+      if (rows < 1) continue;
+      if (j > 0 && outTypes.some((d) => (dims[j] * innerOutJ * lim.itemSize(d)) % lim.align !== 0)) continue;
+      // whole multiples of 256 rows keep the chunks' offsets aligned alike (one pipeline for all but the last)
+      const even = lcm(step, 256);
+      if (rows < dims[j] && rows >= even) rows -= rows % even;
+    } else if (rows < dims[j] && rows >= 256) rows -= rows % 256;
     const count = sizeOf(dims.slice(keep, j)) * Math.ceil(dims[j] / rows);
-    if (count <= MAX_CHUNKS) best = { j, keep, rows, count };
+    if (count <= MAX_CHUNKS) {
+      best = { j, keep, rows };
+      break;
+    }
   }
   if (!best) throw fail(`no way to cut it into at most ${MAX_CHUNKS} chunks that each fit was found`);
   const { j, keep, rows } = best;
@@ -103,6 +123,7 @@ export function planChunks(k: Kernel, inBytes: readonly number[], lim: Limits, w
   const prefix = sizeOf(fixed);
   const perRow = Math.ceil(dims[j] / rows);
   const innerOut = partials ? 1 : sizeOf(dims.slice(j + 1, nOut));
+  const perOutput = sizeOf(dims.slice(nOut, j)) * perRow;
 
   const chunks: Chunk[] = [];
   const idx = new Array<number>(j).fill(0); // the fixed axes' indices (keep ≤ a < j)
@@ -147,17 +168,35 @@ export function planChunks(k: Kernel, inBytes: readonly number[], lim: Limits, w
         ...(k.reduce ? { reduce: { op: k.reduce.op, axes: partials ? nd - j : k.reduce.axes } } : {}),
       };
       let outStart = 0;
+      let partial = 0;
       if (!partials) {
         for (let a = 0; a < j; a++) outStart = outStart * dims[a] + idx[a];
         outStart = (outStart * dims[j] + r0) * innerOut;
         for (const d of outTypes) {
           if ((outStart * lim.itemSize(d)) % lim.align !== 0) throw fail("its output's chunks would not start at aligned offsets");
         }
+      } else {
+        // partials are [perOutput, outputs]: row q holds every output's q-th partial
+        let q = 0;
+        for (let a = nOut; a < j; a++) q = q * dims[a] + idx[a];
+        q = q * perRow + r0 / rows;
+        let o = 0;
+        if (keep === 0) for (let a = 0; a < nOut; a++) o = o * dims[a] + idx[a];
+        partial = q * outSize + o;
       }
-      chunks.push({ kernel, inRanges, outStart, outSize: partials ? outSize : len * innerOut, partial: chunks.length });
+      chunks.push({ kernel, inRanges, outStart, outSize: partials ? (keep === 0 ? 1 : outSize) : len * innerOut, partial });
     }
   }
-  return partials ? { kind: "partials", chunks, outputs: outSize, perOutput: chunks.length } : { kind: "rows", chunks };
+  return partials ? { kind: "partials", chunks, outputs: outSize, perOutput } : { kind: "rows", chunks };
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+function lcm(a: number, b: number): number {
+  return (a / gcd(a, b)) * b;
 }
 
 /**

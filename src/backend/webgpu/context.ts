@@ -110,8 +110,24 @@ type LimitName = "maxStorageBufferBindingSize" | "maxBufferSize" | "maxComputeWo
 /** Read once per device: every dispatch checks them, and each read of `device.limits` crosses into native code. */
 let limitsRead: Record<LimitName, number> | null = null;
 
+let bindingLimitForTests: number | null = null;
+/**
+ * Lowers the binding limit jaxon plans for (never raises it), so that tests
+ * exercise the chunked paths with small arrays; null restores the device's.
+ */
+export function lowerBindingLimitForTests(bytes: number | null): void {
+  bindingLimitForTests = bytes;
+}
+
 /** The device's limit `name`, as granted at creation. */
 export function limit(name: LimitName): number {
+  if (name === "maxStorageBufferBindingSize" && bindingLimitForTests !== null) {
+    return Math.min(bindingLimitForTests, limitOf(name));
+  }
+  return limitOf(name);
+}
+
+function limitOf(name: LimitName): number {
   if (!limitsRead) {
     const l = device().limits;
     limitsRead = {

@@ -239,9 +239,9 @@ function runChunked(kernel: Kernel, inputs: GpuBuffer[], outs: GpuBuffer[], what
   const partials = alloc(kernel.dtype, plan.outputs * plan.perOutput);
   for (const c of plan.chunks) {
     // its own buffer, copied into place: copies need 4-byte offsets, bindings far coarser ones
-    const part = alloc(kernel.dtype, plan.outputs);
-    runWhole(c.kernel, own.map((buf, i) => ({ buf, range: c.inRanges[i] })), [{ buf: part }], plan.outputs);
-    copy(part, 0, partials, c.partial * plan.outputs * item, plan.outputs * item);
+    const part = alloc(kernel.dtype, c.outSize);
+    runWhole(c.kernel, own.map((buf, i) => ({ buf, range: c.inRanges[i] })), [{ buf: part }], c.outSize);
+    copy(part, 0, partials, c.partial * item, c.outSize * item);
     release(part);
   }
   const combine: Kernel = {
