@@ -5,7 +5,7 @@
  * killing the test runner). Usage: no-await-steps.ts <eager|jit> <steps>.
  * Prints `loss <before> <after>` and exits 0.
  */
-import { defaultDevice, grad, init, jit, np, random, type Array, type Value } from "../../src/index.js";
+import { defaultDevice, devicePut, grad, init, jit, np, random, type Array, type Value } from "../../src/index.js";
 
 const mode = process.argv[2];
 const steps = Number(process.argv[3]);
@@ -20,10 +20,12 @@ if (!devices.includes("webgpu")) {
 }
 defaultDevice("webgpu");
 const [k1, k2] = random.split(random.key(0), 2);
-const xs = random.normal(k1, [32, 8]);
+// committed to the device: small arrays jaxon knows on the host would otherwise be computed there
+const onGpu = (x: Value) => devicePut(x, "webgpu");
+const xs = onGpu(random.normal(k1, [32, 8]));
 const ys = np.sin(xs.sum(1, { keepdims: true }));
 type Params = [Value, Value, Value, Value];
-let p: Params = [random.normal(k2, [8, 16]).mul(0.3), np.zeros([16]), np.zeros([16, 1]), np.zeros([1])];
+let p: Params = [onGpu(random.normal(k2, [8, 16]).mul(0.3)), onGpu(np.zeros([16])), onGpu(np.zeros([16, 1])), onGpu(np.zeros([1]))];
 const loss = (q: Params) => np.tanh(xs.matmul(q[0]).add(q[1])).matmul(q[2]).add(q[3]).sub(ys).square().mean();
 const sgd = (q: Params) => {
   const g = grad(loss)(q) as Params;

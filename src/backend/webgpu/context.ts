@@ -71,8 +71,13 @@ interface Compiled {
  */
 const pipelines = new LruCache<string, Compiled>(() => cacheConfig.maxPipelines);
 let pipelinesMade = 0;
-/** Bind groups cached per kernel before its cache starts over (destroyed buffers' groups go with it). */
-const MAX_GROUPS_PER_KERNEL = 256;
+/**
+ * Bind groups cached per kernel before its cache starts over (destroyed
+ * buffers' groups go with it). Large: an eager loop that never awaits cycles
+ * each kernel through many combinations of pooled buffers, and one made again
+ * after a clear is a native object Node cannot free until the loop yields.
+ */
+const MAX_GROUPS_PER_KERNEL = 4096;
 
 /** Most dispatches recorded before a submit: bounds a command buffer in a loop that never awaits. */
 const MAX_PENDING_DISPATCHES = 512;
