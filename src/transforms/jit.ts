@@ -4,7 +4,7 @@
  * transpose and batching rules, grad(jit(f)), vmap(jit(f)) and jit(grad(f))
  * all work without retracing the user's function.
  */
-import { functionArg, optionsArg } from "../static-args.js";
+import { describe, functionArg, optionsArg } from "../static-args.js";
 import { Array } from "../array.js";
 import { instantiate, isZero } from "../lax/index.js";
 import { definePrimitive, deviceOf } from "../lax/primitive.js";
@@ -19,6 +19,8 @@ import { jvpFlat } from "./jvp.js";
 import { transposeJaxpr } from "./linearize.js";
 import { vmap } from "./vmap.js";
 import { planConfig, planFor, runJaxpr } from "../backend/execute.js";
+import { cacheConfig as deviceCacheConfig } from "../backend/cache-config.js";
+import { BackendError } from "../errors.js";
 import { kernelCount } from "../backend/fuse.js";
 import { callJaxprOf } from "../trace/simplify.js";
 import { ArrayMethods } from "../array-methods.js";
@@ -195,6 +197,9 @@ export const jitStats = { traces: 0 };
  * (default 2048) bounds, per primitive, the signatures (input types and
  * parameters) that eager dispatch keeps checked and lowered. An evicted entry
  * is only retraced (or re-lowered) when it is used again.
+ *
+ * `jitConfig.maxPipelines` bounds the compiled WebGPU pipelines kept (256 by
+ * default; least recently used evicted first).
  * @example
  * import { jit, jitConfig, np } from "jaxon";
  * jitConfig.fusion = false;
@@ -222,6 +227,17 @@ export const jitConfig = {
   },
   set fusion(on: boolean) {
     planConfig.fusion = on;
+  },
+  /**
+   * Compiled WebGPU pipelines kept, least recently used evicted first
+   * (default 256; each holds device memory, about 0.7 MB on lavapipe).
+   */
+  get maxPipelines(): number {
+    return deviceCacheConfig.maxPipelines;
+  },
+  set maxPipelines(n: number) {
+    if (!Number.isInteger(n) || n < 1) throw new BackendError(`jitConfig.maxPipelines: must be a positive integer, got ${describe(n)}; e.g. jitConfig.maxPipelines = 256`);
+    deviceCacheConfig.maxPipelines = n;
   },
 };
 

@@ -26,6 +26,84 @@ async function findGpu(): Promise<{ gpu: GPU } | { reason: string }> {
   }
 }
 
+/** The limits jaxon raises to the adapter's own values (every other one stays at WebGPU's default). */
+const REQUESTED_LIMITS = [
+  "maxStorageBuffersPerShaderStage",
+  "maxStorageBufferBindingSize",
+  "maxBufferSize",
+  "maxComputeWorkgroupsPerDimension",
+  "maxComputeWorkgroupStorageSize",
+  "maxComputeInvocationsPerWorkgroup",
+  "maxComputeWorkgroupSizeX",
+  "maxBindingsPerBindGroup",
+  // (an alignment is better when smaller: chunks of large arrays bind sub-ranges at these offsets)
+  "minStorageBufferOffsetAlignment",
+] as const;
+
+/**
+ * Runs `start` with the process's stderr (fd 2) pointed at /dev/null, in Node
+ * on Linux. Dawn prints warnings from native code straight to fd 2 while it
+ * enumerates adapters (on lavapipe: "maxDynamicUniformBuffersPerPipelineLayout
+ * artificially reduced…"), which no `create()` option, toggle or requested
+ * limit avoids; they are about Dawn's internals, not the user's program. The
+ * printing happens synchronously inside the `requestAdapter()` call (checked:
+ * once per instance, before the call returns its promise), so the swap lasts
+ * only that synchronous call and no JavaScript of the user's runs while fd 2
+ * is redirected. Anything unexpected (no /proc, fd 2 a socket, a descriptor
+ * other than 2 handed back) leaves stderr as it was and lets the warning
+ * through. JAXON_DAWN_WARNINGS=1 keeps them.
+ */
+function quietly<T>(start: () => T): T {
+  const proc = typeof process !== "undefined" ? process : undefined;
+  if (!proc?.versions?.node || proc.platform !== "linux" || proc.env?.JAXON_DAWN_WARNINGS === "1") return start();
+  const fs = nodeFs();
+  // descriptors are handed out lowest first: the swap relies on 0 and 1 being taken
+  if (!fs || !isOpen(fs, 0) || !isOpen(fs, 1) || !isOpen(fs, 2)) return start();
+  let saved = -1;
+  try {
+    // a second descriptor for whatever fd 2 is (a terminal, a pipe, a file: appended to)
+    saved = fs.openSync("/proc/self/fd/2", "a");
+  } catch {
+    return start();
+  }
+  let swapped = false;
+  try {
+    fs.closeSync(2);
+    const nul = fs.openSync("/dev/null", "w"); // the lowest free descriptor: 2
+    swapped = nul === 2;
+    if (!swapped) fs.closeSync(nul);
+  } catch {
+    // fall through to the restore below
+  }
+  try {
+    return start();
+  } finally {
+    try {
+      if (swapped) fs.closeSync(2);
+      if (swapped || !isOpen(fs, 2)) fs.openSync(`/proc/self/fd/${saved}`, "a"); // back on descriptor 2
+    } finally {
+      fs.closeSync(saved);
+    }
+  }
+}
+
+type NodeFs = { openSync(path: string, flags: string): number; closeSync(fd: number): void; fstatSync(fd: number): unknown };
+
+function isOpen(fs: NodeFs, fd: number): boolean {
+  try {
+    fs.fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** node:fs, synchronously, where `process.getBuiltinModule` exists (Node ≥ 20.16); else null (warnings stay). */
+function nodeFs(): NodeFs | null {
+  const get = (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  return typeof get === "function" ? (get("node:fs") as NodeFs) : null;
+}
+
 let exitHookInstalled = false;
 /**
  * The GPU object and adapter stay referenced for the device's life: in Node,
@@ -39,7 +117,7 @@ export async function probeWebGPU(): Promise<Probe> {
   if ("reason" in found) return { ok: false, reason: found.reason };
   let adapter: GPUAdapter | null;
   try {
-    adapter = await found.gpu.requestAdapter({ powerPreference: "high-performance" });
+    adapter = await quietly(() => found.gpu.requestAdapter({ powerPreference: "high-performance" }));
   } catch (e) {
     return { ok: false, reason: `requestAdapter failed: ${(e as Error).message}` };
   }
@@ -50,13 +128,14 @@ export async function probeWebGPU(): Promise<Probe> {
       reason: "no WebGPU adapter (no GPU driver; on Linux without a GPU install Mesa's lavapipe ≥ 24: mesa-vulkan-drivers)",
     };
   }
-  // more storage buffers per kernel than the default 8 (fused kernels read many inputs) and the largest buffers
-  const want = (name: keyof GPUSupportedLimits) => adapter!.limits[name] as number;
-  const requiredLimits: Record<string, number> = {
-    maxStorageBuffersPerShaderStage: want("maxStorageBuffersPerShaderStage"),
-    maxStorageBufferBindingSize: want("maxStorageBufferBindingSize"),
-    maxBufferSize: want("maxBufferSize"),
-  };
+  // the adapter's own limits, not WebGPU's defaults: fused kernels read many inputs, large arrays need
+  // the largest buffers and bindings, long kernels the largest grids. What a kernel may use is then
+  // checked against `device.limits` before anything is allocated or dispatched (context.ts, buffers.ts).
+  const requiredLimits: Record<string, number> = {};
+  for (const name of REQUESTED_LIMITS) {
+    const v = (adapter.limits as unknown as Record<string, number | undefined>)[name];
+    if (typeof v === "number") requiredLimits[name] = v;
+  }
   let device: GPUDevice;
   try {
     // timestamps for device-time profiling (context.ts) and 2-byte float16 storage (half.ts), where the adapter has them

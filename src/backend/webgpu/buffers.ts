@@ -29,8 +29,8 @@
  * which every real training loop does (`await` of a readback, or a frame).
  */
 import type { DType, TypedArray } from "../../dtype.js";
-import { DTypeError } from "../../errors.js";
-import { checkErrors, copyEncoder, device, flush, halvesPacked, touch, usedByPending } from "./context.js";
+import { BackendError, DTypeError } from "../../errors.js";
+import { checkErrors, copyEncoder, device, flush, formatBytes, halvesPacked, limit, settleScope, touch, usedByPending } from "./context.js";
 
 export interface Slot {
   readonly buffer: GPUBuffer;
@@ -45,12 +45,22 @@ export interface Slot {
 export class GpuBuffer {
   /** Owners that must release it before its slot is free. */
   refs = 1;
-  constructor(readonly slot: Slot) {}
+  /** Unique per allocation (a slot is reused; this is not): device errors are pinned on it (context.ts). */
+  readonly serial = nextSerial++;
+  /**
+   * `bytes`: what was asked for (the slot may be larger: its size class),
+   * what a kernel may read and what a binding must cover.
+   */
+  constructor(
+    readonly slot: Slot,
+    readonly bytes: number = slot.bytes,
+  ) {}
   get buffer(): GPUBuffer {
     return this.slot.buffer;
   }
 }
 
+let nextSerial = 1;
 const MIN_BYTES = 16;
 let nextSlotId = 1;
 const freeSlots = new Map<number, Slot[]>();
@@ -98,9 +108,29 @@ export async function installCollector(): Promise<void> {
   }
 }
 
+/**
+ * The pool's size class: the next power of two, or (where that would pass
+ * the device's maxBufferSize) the size itself rounded to whole 256 bytes.
+ */
 function sizeClass(bytes: number): number {
-  return Math.max(MIN_BYTES, 2 ** Math.ceil(Math.log2(Math.max(bytes, 1))));
+  const cls = Math.max(MIN_BYTES, 2 ** Math.ceil(Math.log2(Math.max(bytes, 1))));
+  return cls <= maxBufferSize() ? cls : Math.ceil(bytes / 256) * 256;
 }
+
+function maxBufferSize(): number {
+  return limit("maxBufferSize");
+}
+
+/**
+ * Buffers created since the last synchronous collection. A loop that never
+ * awaits and makes small arrays never reaches the byte bound, yet every new
+ * GPUBuffer (and each bind group made for it) is a native object that Node
+ * frees only when the event loop turns: thousands of them crash Dawn's
+ * descriptor allocation. A collection after that many pool misses returns
+ * the dead arrays' buffers, so the loop reuses them (and their bind groups).
+ */
+let madeSinceCollect = 0;
+const MISSES_BEFORE_COLLECT = 2048;
 
 function returnSlot(slot: Slot) {
   liveBuffers--;
@@ -116,13 +146,56 @@ function returnSlot(slot: Slot) {
   list.push(slot);
 }
 
+/**
+ * Allocations since the event loop last turned. Past NO_YIELD of them the
+ * program is a loop that never awaits: there no finalizer runs and Node
+ * releases no native object, so every array's buffer would be a new
+ * GPUBuffer with new bind groups, and Dawn's descriptor pools run out (a
+ * segfault after a few thousand training steps). There a collection returns
+ * the dead arrays' buffers every COLLECT_CALLS jitted calls, at the end of a
+ * call, and the loop takes them back in a fixed order (`collectDead`), so
+ * that each step binds the same buffers as a step before it and finds its
+ * bind groups cached; outside jit, every COLLECT_ALLOCS allocations (often:
+ * eager ops have no call boundary, so the buffers each op gets repeat only
+ * when few are in rotation; measured: about 2 new bind groups per step of a
+ * small MLP, against 11 with 8,192).
+ */
+let allocsWithoutYield = 0;
+let allocsSinceCollect = 0;
+let callsSinceCollect = 0;
+const NO_YIELD = 2048;
+const COLLECT_CALLS = 32;
+const COLLECT_ALLOCS = 256;
+
+function countAlloc(): void {
+  if (allocsWithoutYield++ === 0) queueMicrotask(() => (allocsWithoutYield = 0));
+  if (allocsWithoutYield >= NO_YIELD && ++allocsSinceCollect >= COLLECT_ALLOCS) collectDead();
+}
+
+/** The end of a jitted call (see `allocsWithoutYield`). */
+export function callBoundary(): void {
+  // jitted loops collect at call boundaries only: one in the middle of a step would shift its buffers
+  allocsSinceCollect = 0;
+  if (collect && allocsWithoutYield >= NO_YIELD && ++callsSinceCollect >= COLLECT_CALLS) collectDead();
+}
+
 /** A storage buffer of at least `bytes` bytes, from the pool when one is free. */
-export function allocBytes(bytes: number): GpuBuffer {
+export function allocBytes(bytes: number, what?: () => string): GpuBuffer {
+  const max = maxBufferSize();
+  if (!(bytes <= max)) {
+    // before anything is made: WebGPU would hand back an invalid buffer and say so asynchronously
+    throw new BackendError(
+      `webgpu: ${what ? what() : "an array"} needs ${formatBytes(bytes)}, more than this device's maxBufferSize ` +
+        `(${formatBytes(max)}); use smaller arrays, or run it on the CPU (devicePut(x, "cpu"), defaultDevice("cpu"))`,
+    );
+  }
   const size = sizeClass(bytes);
-  if (collect && liveBytes + size > gcBound) {
+  if (collect) countAlloc();
+  if (collect && (liveBytes + size > gcBound || madeSinceCollect >= MISSES_BEFORE_COLLECT)) {
     const start = performance.now();
-    collect();
+    collectDead();
     const end = performance.now();
+    // collections that would take more than a quarter of the time stretch the bound (up to 32×)
     const share = (end - start) / Math.max(end - lastCollectEnd, 1e-3);
     if (share > 0.25) gcStretch = Math.min(32, gcStretch * 2);
     else if (share < 0.05) gcStretch = Math.max(1, gcStretch / 2);
@@ -130,19 +203,48 @@ export function allocBytes(bytes: number): GpuBuffer {
     gcBound = gcStretch * Math.max(GC_FLOOR, (1 + DEAD_PER_LIVE) * (liveBytes + size));
   }
   let slot = freeSlots.get(size)?.pop();
+  const fresh = !slot;
   if (slot) pooledBytes -= size;
   else {
-    const buffer = device().createBuffer({
+    const dev = device();
+    dev.pushErrorScope("out-of-memory");
+    const buffer = dev.createBuffer({
       size,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
     slot = { buffer, id: nextSlotId++, bytes: size, lastUse: 0 };
+    madeSinceCollect++;
   }
   liveBuffers++;
   liveBytes += size;
-  const b = new GpuBuffer(slot);
+  const b = new GpuBuffer(slot, bytes);
+  if (fresh) {
+    // a new buffer: the device says asynchronously whether it had the memory
+    const made = slot.bytes;
+    settleScope(
+      device().popErrorScope(),
+      (message) => new BackendError(`webgpu: out of device memory allocating ${formatBytes(made)} for ${what ? what() : "an array"}: ${message}`),
+      b.serial,
+    );
+  }
   registry.register(b, slot, b);
   return b;
+}
+
+/**
+ * Collects now (where the synchronous hooks exist) and returns the dead
+ * arrays' buffers to the pool; false where it cannot.
+ */
+export function collectDead(): boolean {
+  if (!collect) return false;
+  collect();
+  madeSinceCollect = 0;
+  allocsSinceCollect = 0;
+  callsSinceCollect = 0;
+  // in id order (the lowest handed out first), whatever order the collector found them in: a loop
+  // then takes the same buffers in the same order after each collection and finds its bind groups cached
+  for (const list of freeSlots.values()) list.sort((a, b) => b.id - a.id);
+  return true;
 }
 
 /** Bytes per element on the GPU: bool is stored as u32 (WGSL has no 1-byte storage). */
@@ -158,8 +260,9 @@ export function float64Error(op: string): DTypeError {
   );
 }
 
-export function alloc(dtype: DType, size: number): GpuBuffer {
-  return allocBytes(size * gpuItemSize(dtype));
+/** `what` names the array for an error (its shape and the operation), made only when one is thrown. */
+export function alloc(dtype: DType, size: number, what?: () => string): GpuBuffer {
+  return allocBytes(size * gpuItemSize(dtype), what ?? (() => `a ${dtype} array of ${size} elements`));
 }
 
 export function retain(b: GpuBuffer): void {
@@ -200,13 +303,17 @@ export async function read(b: GpuBuffer, dtype: DType, size: number): Promise<Ty
   retain(b);
   touch(b);
   if (bytes > 0) copyEncoder().copyBufferToBuffer(b.buffer, 0, staging, 0, bytes);
-  flush();
+  const submitted = flush();
   release(b);
   try {
     await staging.mapAsync(GPUMapMode.READ, 0, cls);
     const raw = staging.getMappedRange(0, cls).slice(0, exact);
     staging.unmap();
-    await checkErrors();
+    await checkErrors(b);
+    // the copy went in a submission rejected for another operation's bad kernel: `b` itself is fine
+    // (checkErrors found nothing against it), so the copy is made again, alone
+    const rejected = submitted ? await submitted : null;
+    if (rejected) return await read(b, dtype, size);
     return hostArray(raw, dtype);
   } finally {
     if (staging.mapState === "unmapped") {

@@ -11,9 +11,11 @@ import type { Kernel } from "../kernel.js";
 import { kernelKey } from "../kernel.js";
 import { BackendError } from "../../errors.js";
 import type { GpuBuffer } from "./buffers.js";
-import { alloc, float64Error, read, release, retain, upload } from "./buffers.js";
+import { alloc, callBoundary, float64Error, gpuItemSize, read, release, retain, upload } from "./buffers.js";
 import { compileKernel } from "./codegen.js";
-import { device, dispatch, flush } from "./context.js";
+import type { BindRange } from "./context.js";
+import { callDone, copy, device, dispatch, formatBytes, limit } from "./context.js";
+import { needsChunks, planChunks } from "./chunks.js";
 import { webgpuRoutines } from "./routines.js";
 import { halfAsSingle, hasHalf, packHalves, singleTypes, widenHalves } from "./half.js";
 import "./matmul.js";
@@ -36,7 +38,10 @@ export const webgpuBackend: Backend<GpuBuffer> = {
   syncReadable: false,
   multiOutputKernels: true,
   epilogues: true,
-  callDone: () => flush(),
+  callDone: () => {
+    callDone();
+    callBoundary();
+  },
   get maxKernelInputs() {
     // one binding is the output
     return device().limits.maxStorageBuffersPerShaderStage - 1;
@@ -58,6 +63,7 @@ export const webgpuBackend: Backend<GpuBuffer> = {
       case "routine": {
         const routine = webgpuRoutines[lowering.routine];
         if (!routine) throw new BackendError(`webgpu backend: no routine ${lowering.routine}`);
+        checkRoutineSize(lowering.routine, inputs, inTypes, outTypes);
         if (!hasHalf(inTypes) && !hasHalf(outTypes)) {
           const outs = routine(inputs, inTypes, outTypes, lowering.params);
           for (const o of outs) if (inputs.includes(o)) retain(o);
@@ -83,19 +89,38 @@ export const webgpuBackend: Backend<GpuBuffer> = {
   },
 };
 
-/** A fused kernel's passes; a kernel with siblings (`more`, one pass) writes all its outputs at once. */
-function runKernel(kernel: Kernel, inputs: GpuBuffer[], outTypes: BufferType[]): GpuBuffer[] {
-  const size = sizeOf(outTypes[0].shape);
-  const outs = outTypes.map((t) => alloc(t.dtype, size));
-  if (size === 0) return outs;
-  const [out, ...more] = outs;
-  // a float16 reduction sums in f32 into a temporary, rounded and packed into `out` at the end
-  const halfReduce = kernel.reduce !== undefined && kernel.dtype === "float16";
+/**
+ * Routines bind their operands whole and cannot be split into chunks yet:
+ * one over an array larger than a binding is refused here, before anything
+ * is allocated or recorded, naming the routine, the shapes and the limit.
+ */
+function checkRoutineSize(name: string, inputs: GpuBuffer[], inTypes: BufferType[], outTypes: BufferType[]): void {
+  const maxBinding = limit("maxStorageBufferBindingSize");
+  const outBytes = outTypes.map((t) => (t.dtype === "float64" ? 0 : sizeOf(t.shape) * gpuItemSize(t.dtype)));
+  if (inputs.every((b) => b.bytes <= maxBinding) && outBytes.every((b) => b <= maxBinding)) return;
+  const ops = [...inTypes.map((t) => `${t.dtype}${shapeText(t.shape)}`)].join(", ");
+  const res = outTypes.map((t) => `${t.dtype}${shapeText(t.shape)}`).join(", ");
+  throw new BackendError(
+    `webgpu: ${name} of ${ops} → ${res}: an operand or result is larger than this device's maxStorageBufferBindingSize ` +
+      `(${formatBytes(maxBinding)}), and ${name} cannot be split into chunks on webgpu yet; ` +
+      `use smaller arrays (e.g. split the batch), or run it on the CPU (devicePut(x, "cpu"))`,
+  );
+}
+
+/** A buffer and the range of it a dispatch binds (undefined: all of it). */
+interface Bound {
+  buf: GpuBuffer;
+  range?: BindRange;
+}
+
+function compiledFor(kernel: Kernel): ReturnType<typeof compileKernel> {
   let compiled = byKernelObject.get(kernel);
   if (!compiled) {
     // the key is the float16 kernel's own: its f32 rewrite must not share a float32 kernel's WGSL
     const key = kernelKey(kernel);
     if (!seenKernels.has(key)) {
+      // a count of distinct kernels, not a cache: forgetting old keys only recounts them
+      if (seenKernels.size >= 65536) seenKernels.clear();
       seenKernels.add(key);
       kernelCount++;
     }
@@ -103,22 +128,139 @@ function runKernel(kernel: Kernel, inputs: GpuBuffer[], outTypes: BufferType[]):
     compiled = half ? compileKernel(half.kernel, key, half.round) : compileKernel(kernel, key);
     byKernelObject.set(kernel, compiled);
   }
+  return compiled;
+}
+
+const shapeText = (shape: readonly number[]) => `[${shape.join(", ")}]`;
+
+/** A fused kernel's passes; a kernel with siblings (`more`, one pass) writes all its outputs at once. */
+function runKernel(kernel: Kernel, inputs: GpuBuffer[], outTypes: BufferType[]): GpuBuffer[] {
+  const size = sizeOf(outTypes[0].shape);
+  const what = () => `a kernel over ${shapeText(kernel.loopShape)} (${outTypes.map((t) => `${t.dtype}${shapeText(t.shape)}`).join(", ")})`;
+  const outs = outTypes.map((t) => alloc(t.dtype, size, () => `the output ${t.dtype}${shapeText(t.shape)} of ${what()}`));
+  if (size === 0) return outs;
+  const maxBinding = limit("maxStorageBufferBindingSize");
+  const own = inputs.slice(0, kernel.inputs.length);
+  if (needsChunks(kernel, own.map((b) => b.bytes), outs.map((o) => o.bytes), maxBinding)) {
+    try {
+      runChunked(kernel, inputs, outs, what);
+    } catch (e) {
+      for (const o of outs) release(o);
+      throw e;
+    }
+    return outs;
+  }
+  runWhole(kernel, inputs.map((buf) => ({ buf })), outs.map((buf) => ({ buf })), size);
+  return outs;
+}
+
+/** Records a kernel's passes with the given bindings; the outputs' values go into `outs`. */
+function runWhole(kernel: Kernel, inputs: Bound[], outs: Bound[], size: number): void {
+  const [out, ...more] = outs;
+  // a float16 reduction sums in f32 into a temporary, rounded and packed into `out` at the end
+  const halfReduce = kernel.reduce !== undefined && kernel.dtype === "float16";
+  const compiled = compiledFor(kernel);
   // a reduction's epilogue reads the inputs after the kernel's own, in its last pass
   const own = inputs.slice(0, kernel.inputs.length);
   const epilogueInputs = inputs.slice(kernel.inputs.length);
   let src = own;
   compiled.passes.forEach((pass, i) => {
     const last = i === compiled.passes.length - 1;
-    const target = last && !halfReduce ? out : alloc(halfReduce ? "float32" : kernel.dtype, last ? size : pass.partials!);
-    dispatch({ wgsl: pass.wgsl, buffers: [target, ...(last ? more : []), ...src, ...(last ? epilogueInputs : [])], workgroups: pass.workgroups });
+    const target: Bound = last && !halfReduce ? out : { buf: alloc(halfReduce ? "float32" : kernel.dtype, last ? size : pass.partials!) };
+    const bound = [target, ...(last ? more : []), ...src, ...(last ? epilogueInputs : [])];
+    dispatch({
+      wgsl: pass.wgsl,
+      buffers: bound.map((b) => b.buf),
+      ranges: bound.some((b) => b.range) ? bound.map((b) => b.range) : undefined,
+      workgroups: pass.workgroups,
+      outputs: last ? outs.length : 1,
+    });
     // partials are released once recorded: the queue runs the next pass before any reuse
-    if (src !== own) for (const b of src) release(b);
+    if (src !== own) for (const b of src) release(b.buf);
     src = [target];
   });
   if (halfReduce) {
-    // its f32 sum (or product…), rounded once, as the CPU does
-    release(out);
-    outs[0] = packHalves(src[0], size);
+    // its f32 sum (or product…), rounded once, as the CPU does; packed into a new buffer, then copied into `out`
+    const packed = packHalves(src[0].buf, size);
+    copy(packed, 0, out.buf, out.range?.offset ?? 0, Math.ceil((size * gpuItemSize("float16")) / 4) * 4);
+    release(packed);
   }
-  return outs;
+}
+
+/**
+ * A kernel over arrays larger than one binding, in chunks (chunks.ts). The
+ * outputs are allocated whole; each chunk binds its part of them.
+ */
+function runChunked(kernel: Kernel, inputs: GpuBuffer[], outs: GpuBuffer[], what: () => string): void {
+  const types = [kernel.dtype, ...kernel.inputs.map((i) => i.dtype), ...(kernel.more ?? []).map((m) => m.dtype)];
+  if (types.includes("float16")) {
+    throw new BackendError(`webgpu: ${what()} is larger than one binding (maxStorageBufferBindingSize ${formatBytes(limit("maxStorageBufferBindingSize"))}) and float16 kernels cannot be split into chunks yet; use float32, smaller arrays, or the CPU (devicePut(x, "cpu"))`);
+  }
+  const epi = kernel.reduce?.epilogue;
+  if (epi) {
+    // the reduction in chunks, then its epilogue over the whole result (itself in chunks if need be)
+    const { epilogue: _, ...reduce } = kernel.reduce!;
+    const bare: Kernel = { ...kernel, reduce };
+    const outSize = sizeOf(epi.kernel.loopShape);
+    const acc = runKernel(bare, inputs.slice(0, kernel.inputs.length), [{ dtype: kernel.dtype, shape: [outSize] }])[0];
+    const rest = inputs.slice(kernel.inputs.length);
+    const epiInputs = epi.kernel.inputs.map((_inp, i) => (i === epi.accInput ? acc : rest.shift()!));
+    const contiguous = rowMajor(epi.kernel.loopShape);
+    const standalone: Kernel = {
+      ...epi.kernel,
+      inputs: epi.kernel.inputs.map((inp, i) => (i === epi.accInput ? { dtype: kernel.dtype, view: { strides: contiguous, offset: 0 } } : inp)),
+    };
+    const [result] = runKernel(standalone, epiInputs, [{ dtype: standalone.dtype, shape: epi.kernel.loopShape }]);
+    release(acc);
+    copy(result, 0, outs[0], 0, Math.ceil(outs[0].bytes / 4) * 4);
+    release(result);
+    return;
+  }
+  const own = inputs.slice(0, kernel.inputs.length);
+  const plan = planChunks(
+    kernel,
+    own.map((b) => b.bytes),
+    { maxBinding: limit("maxStorageBufferBindingSize"), align: limit("minStorageBufferOffsetAlignment"), itemSize: gpuItemSize },
+    what,
+  );
+  if (plan.kind === "rows") {
+    const outDtypes = [kernel.dtype, ...(kernel.more ?? []).map((m) => m.dtype)];
+    for (const c of plan.chunks) {
+      const outBound = outs.map((buf, m) => {
+        const item = gpuItemSize(outDtypes[m]);
+        return { buf, range: { offset: c.outStart * item, size: Math.ceil((c.outSize * item) / 4) * 4 } };
+      });
+      runWhole(c.kernel, own.map((buf, i) => ({ buf, range: c.inRanges[i] })), outBound, c.outSize);
+    }
+    return;
+  }
+  // each chunk reduces part of every output's extent into a row of partials; one reduction over them finishes
+  const item = gpuItemSize(kernel.dtype);
+  const partials = alloc(kernel.dtype, plan.outputs * plan.perOutput);
+  for (const c of plan.chunks) {
+    // its own buffer, copied into place: copies need 4-byte offsets, bindings far coarser ones
+    const part = alloc(kernel.dtype, c.outSize);
+    runWhole(c.kernel, own.map((buf, i) => ({ buf, range: c.inRanges[i] })), [{ buf: part }], c.outSize);
+    copy(part, 0, partials, c.partial * item, c.outSize * item);
+    release(part);
+  }
+  const combine: Kernel = {
+    loopShape: [plan.outputs, plan.perOutput],
+    inputs: [{ dtype: kernel.dtype, view: { strides: [1, plan.outputs], offset: 0 } }],
+    expr: { kind: "input", input: 0, dtype: kernel.dtype },
+    reduce: { op: kernel.reduce!.op, axes: 1 },
+    dtype: kernel.dtype,
+  };
+  runWhole(combine, [{ buf: partials }], [{ buf: outs[0] }], plan.outputs);
+  release(partials);
+}
+
+function rowMajor(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let a = shape.length - 1; a >= 0; a--) {
+    strides[a] = s;
+    s *= shape[a];
+  }
+  return strides;
 }
