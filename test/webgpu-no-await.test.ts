@@ -28,7 +28,8 @@ function runSteps(mode: "eager" | "jit", steps: number): Promise<{ code: number 
 
 describe.skipIf(!hasGpu)("20,000 steps with no await", () => {
   for (const mode of ["jit", "eager"] as const) {
-    it(`${mode}: a small MLP trains to the end and the process exits 0`, async () => {
+    // concurrently: each loop is its own child process, and together they are most of the file's time
+    it.concurrent(`${mode}: a small MLP trains to the end and the process exits 0`, async () => {
       const r = await runSteps(mode, 20000);
       // (Dawn's adapter warnings reach a child's stderr when it is a socket, as here: see adapter.ts `quietly`)
       const err = r.err

@@ -4,6 +4,7 @@
  * soon as their last consumer has run, so a jitted call's temporaries never
  * wait for the garbage collector.
  */
+import { BackendError } from "../errors.js";
 import { Array } from "../array.js";
 import type { Backend } from "./device.js";
 import { allocate } from "../dtype.js";
@@ -67,7 +68,7 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
       const outs = [step.out, ...(step.more ?? [])];
       const bufs = backend.run(
         { kind: "kernel", kernel: step.kernel },
-        step.inputs.map((v) => env.get(v)!.buffer),
+        step.inputs.map((v) => bufferOn(env.get(v)!, backend)),
         step.inputs.map((v) => v.aval),
         outs.map((v) => v.aval),
       );
@@ -82,7 +83,7 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
         lowering = { ...base, params: { ...base.params, epilogue: { kernel: step.epilogue, accInput: step.accInput } } };
         loweredSteps.set(step, lowering);
       }
-      env.set(step.out, runLowered(lowering, ins, [step.out.aval])[0]);
+      env.set(step.out, runLowered(lowering, ins, [step.out.aval], backend)[0]);
     } else {
       const { eqn } = step;
       const ins = eqn.inputs.map(read);
@@ -94,7 +95,9 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
         lowering = def && !def.impl ? def.lower(ins.map((x) => x.aval), eqn.params, outAvals) : null;
         loweredSteps.set(step, lowering);
       }
-      const outs = lowering ? runLowered(lowering, ins, outAvals) : eqn.prim.rules.impl(ins, eqn.params, outAvals);
+      // on the plan's device, always: a step with no operands (an iota) would otherwise run on the
+      // default device, and the next step would read another device's buffer as its own
+      const outs = lowering ? runLowered(lowering, ins, outAvals, backend) : eqn.prim.rules.impl(ins, eqn.params, outAvals);
       eqn.outs.forEach((v, k) => env.set(v, outs[k]));
     }
     // buffers are reference-counted by the backend, so disposing an alias keeps the shared buffer alive
@@ -108,6 +111,14 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
   for (const m of moved) if (!outs.includes(m)) m.dispose();
   backend.callDone?.();
   return outs;
+}
+
+/** An operand's buffer, which must be on the plan's device: reading another device's buffer gives garbage, never an error. */
+function bufferOn(a: Array, backend: Backend) {
+  if (a.backend !== backend) {
+    throw new BackendError(`internal error: a ${a.aval} operand is on ${a.backend.name} in a plan that runs on ${backend.name} (please report this)`);
+  }
+  return a.buffer;
 }
 
 function freshLiteral(a: Literal, backend: Backend): Array {
