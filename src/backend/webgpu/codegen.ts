@@ -165,11 +165,13 @@ class Emitter {
         case "abs":
         case "exp":
         case "exp2":
+        case "sqrt":
+          return `${op}(${a})`;
         case "sin":
         case "cos":
         case "tan":
-        case "sqrt":
-          return `${op}(${a})`;
+          // exact reduction of large arguments (the builtins do none: sin(3.4e38) came out 1)
+          return this.call(`j_${op}`, a);
         case "atan":
           return this.call("j_atan", a);
         case "log":

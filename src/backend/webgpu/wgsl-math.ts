@@ -107,6 +107,93 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   return j_copysign(r, y);
 }`,
   },
+  j_mul32: {
+    // the full 64-bit product of two u32 as (low, high), through 16-bit halves (WGSL has no 64-bit integers)
+    src: `fn j_mul32(a: u32, b: u32) -> vec2<u32> {
+  let al = a & 0xffffu; let ah = a >> 16u; let bl = b & 0xffffu; let bh = b >> 16u;
+  let ll = al * bl; let lh = al * bh; let hl = ah * bl; let hh = ah * bh;
+  let mid = (ll >> 16u) + (lh & 0xffffu) + (hl & 0xffffu);
+  let lo = (ll & 0xffffu) | (mid << 16u);
+  let hi = hh + (lh >> 16u) + (hl >> 16u) + (mid >> 16u);
+  return vec2<u32>(lo, hi);
+}`,
+  },
+  j_trig_reduce: {
+    // Exact argument reduction of a finite |x| ≥ π/4 (given as its bits ax) modulo π/2, for sin/cos/tan:
+    // WGSL's builtins (lavapipe's at least) do no exact reduction, so sin(3.4e38) came out 1, not -0.244.
+    // Payne–Hanek: |x| = m·2^e with m a 24-bit integer; |x|·2/π mod 4 is m times a 128-bit window of
+    // the bits of 2/π, starting at word i0 (the words before it only add multiples of 4), as a 152-bit
+    // integer P with sh fraction bits. Returns (quadrant k in 0..3, r = (|x|·2/π − k)·π/2 in [−π/4, π/4]).
+    // The 7 words of 2/π below are floor(2^224·2/π), computed with Python's decimal module at 120
+    // digits (π from Machin's formula), 0xa2f9836e… as the bits after the binary point.
+    deps: ["j_mul32"],
+    src: `fn j_trig_reduce(ax: u32) -> vec2<f32> {
+  var w = array<u32, 7>(0xa2f9836eu, 0x4e441529u, 0xfc2757d1u, 0xf534ddc0u, 0xdb629599u, 0x3c439041u, 0xfe5163abu);
+  let m = (ax & 0x7fffffu) | 0x800000u;
+  let e = i32(ax >> 23u) - 150;
+  var i0 = 0;
+  if (e >= 34) { i0 = (e - 2) / 32; }
+  let sh = u32(128 - (e - 32 * i0));
+  var p = array<u32, 6>(0u, 0u, 0u, 0u, 0u, 0u);
+  var carry = 0u;
+  for (var j = 0; j < 4; j++) {
+    let t = j_mul32(m, w[i0 + 3 - j]);
+    let s = t.x + carry;
+    p[j] = s;
+    carry = t.y + select(0u, 1u, s < t.x);
+  }
+  p[4] = carry;
+  // the 32 bits of P from bit position pos up (pos ≥ 0)
+  var bits: array<u32, 3>;
+  for (var k = 0; k < 3; k++) {
+    let pos = sh - 64u + 32u * u32(k);
+    let wi = pos / 32u; let b = pos % 32u;
+    var v = p[wi];
+    if (b != 0u) { v = (p[wi] >> b) | (p[wi + 1u] << (32u - b)); }
+    bits[k] = v;
+  }
+  var q = bits[2] & 3u;
+  var hi = bits[1]; var lo = bits[0];
+  var sgn = 1.0;
+  if (hi >= 0x80000000u) {
+    // fraction ≥ 1/2: round to the next quadrant, r = −(1 − fraction)
+    q = (q + 1u) & 3u;
+    hi = ~hi; lo = ~lo;
+    lo = lo + 1u;
+    if (lo == 0u) { hi = hi + 1u; }
+    sgn = -1.0;
+  }
+  let fh = f32(hi) * 2.3283064365386963e-10;
+  let fl = f32(lo) * 5.421010862427522e-20;
+  let f = fh + fl;
+  let r = f * 1.5707963705062866 + f * -4.371139000186241e-8;
+  return vec2<f32>(f32(q), sgn * r);
+}`,
+  },
+  j_sincos_q: {
+    // sin (which = 0), cos (1) or tan (2) of a float32 with the CPU's answers for every finite x:
+    // builtins below π/4, exact reduction (j_trig_reduce) above; NaN for NaN and ±∞; sin/tan keep a zero's sign
+    deps: ["j_trig_reduce"],
+    src: `fn j_sincos_q(x: f32, which: u32) -> f32 {
+  let b = bitcast<u32>(x);
+  let ax = b & 0x7fffffffu;
+  if (ax >= 0x7f800000u) { return bitcast<f32>(0x7fc00000u | j_zero); }
+  if (ax < 0x39800000u) { if (which == 1u) { return 1.0; } return x; } // |x| < 2^-12: x (or 1) exactly
+  var q = 0u;
+  var r = bitcast<f32>(ax);
+  if (ax >= 0x3f490fdbu) { let t = j_trig_reduce(ax); q = u32(t.x); r = t.y; }
+  let s = sin(r); let c = cos(r);
+  var v: f32;
+  if (which == 0u) { v = select(select(s, c, q == 1u), select(-s, -c, q == 3u), q >= 2u); }
+  else if (which == 1u) { v = select(select(c, -s, q == 1u), select(-c, s, q == 3u), q >= 2u); }
+  else { v = select(s / c, -c / s, (q & 1u) == 1u); }
+  if (which != 1u && b >= 0x80000000u) { v = -v; }
+  return v;
+}`,
+  },
+  j_sin: { deps: ["j_sincos_q"], src: `fn j_sin(x: f32) -> f32 { return j_sincos_q(x, 0u); }` },
+  j_cos: { deps: ["j_sincos_q"], src: `fn j_cos(x: f32) -> f32 { return j_sincos_q(x, 1u); }` },
+  j_tan: { deps: ["j_sincos_q"], src: `fn j_tan(x: f32) -> f32 { return j_sincos_q(x, 2u); }` },
   j_sinh: {
     // from expm1 below 9 (no cancellation near 0; sinh(-0) = -0); e^(|x|/2)/2 · e^(|x|/2) above,
     // finite up to where sinh itself overflows (e^|x| overflows from 88.72, sinh only from 89.42)
