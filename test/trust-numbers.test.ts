@@ -395,7 +395,7 @@ describe("on WebGPU (elementwise edge values)", () => {
   }
 
   it("isclose, power, floorDivide, fmod, var, softmax as on the CPU and in JAX", async (ctx) => {
-    if (!hasGpu) ctx.skip();
+    ctx.skip(!hasGpu, "no WebGPU adapter: init() found none (probeWebGPU printed why); the CPU cases of this file still ran");
     await check("isclose", np.isclose(gpu(J.isclose.a), gpu(J.isclose.b)), J.isclose.out);
     await check("power", np.power(gpu(J.power.x), gpu(J.power.y)), J.power.out);
     await check("power int", np.power(gpu(J.power_int.x, "int32"), gpu(J.power_int.y, "int32")), J.power_int.out);
@@ -408,7 +408,7 @@ describe("on WebGPU (elementwise edge values)", () => {
   });
 
   it("cummax's tie-splitting gradient and fmax's tie rule under jit", async (ctx) => {
-    if (!hasGpu) ctx.skip();
+    ctx.skip(!hasGpu, "no WebGPU adapter: init() found none (probeWebGPU printed why); the CPU cases of this file still ran");
     const w = gpu(J.cum_w);
     const loss = (v: Value) => np.sum(np.multiply(lax.cummax(v), w));
     await check("grad cummax", jit(grad(loss))(gpu(J.cummax.x)) as Value, J.cummax.grad);
