@@ -9,6 +9,7 @@ import * as vm from "node:vm";
 import {
   Array,
   BackendError,
+  compileStats,
   devicePut,
   devicePutAsync,
   grad,
@@ -199,7 +200,7 @@ describe("use after dispose", () => {
 });
 
 describe("bounded caches", () => {
-  const saved = { maxTraces: jitConfig.maxTraces, maxEagerSignatures: jitConfig.maxEagerSignatures };
+  const saved = { maxTraces: jitConfig.maxTraces, maxEagerSignatures: jitConfig.maxEagerSignatures, maxCpuKernels: jitConfig.maxCpuKernels };
   afterEach(() => Object.assign(jitConfig, saved));
 
   it("the bounds are positive integers (or Infinity); anything else is a typed error", () => {
@@ -226,6 +227,25 @@ describe("bounded caches", () => {
     f(np.ones([2])); // evicted: traced again, with the right answer
     expect(f.traces).toBe(5);
     expect(read(f(np.ones([2])))).toEqual([2, 2]);
+  });
+
+  it("the CPU keeps at most jitConfig.maxCpuKernels compiled kernels (JavaScript and WebAssembly), least recently used out", () => {
+    expect(() => (jitConfig.maxCpuKernels = 0)).toThrow(BackendError);
+    jitConfig.maxCpuKernels = 4;
+    // a fresh jitted function per call: its kernels are new objects, so only the by-key caches can hit;
+    // each constant makes another kernel; 8 elements take the JavaScript path, 4096 WebAssembly
+    const run = (n: number, c: number) => read(jit((x: Value) => np.sin(x).mul(3).add(c))(np.ones([n])));
+    const expected = (n: number, c: number) => new globalThis.Array(n).fill(Math.fround(Math.fround(Math.fround(Math.sin(1)) * 3) + c));
+    const constants = [0.25, 0.5, 0.75, 1.25, 1.5, 1.75];
+    for (const [n, count] of [[8, () => compileStats().jsKernels], [4096, () => compileStats().wasmKernels]] as const) {
+      for (const c of constants) run(n, c);
+      const before = count();
+      run(n, constants[5]); // the most recent: still compiled
+      expect(count()).toBe(before);
+      const again = run(n, constants[0]); // five kernels ago, past the bound of 4: compiled again, with the right answer
+      expect(count()).toBe(before + 1);
+      expect(again).toEqual(expected(n, constants[0]));
+    }
   });
 
   it("5,000 distinct shapes (jit and eager) stay within the bounds, and the heap stops growing", () => {

@@ -10,4 +10,10 @@ export const cacheConfig = {
    * distinct shapes than this in turn recompiles the ones evicted.
    */
   maxPipelines: 256,
+  /**
+   * Compiled CPU kernels kept by kernel key (JavaScript functions and
+   * WebAssembly entries), least recently used evicted first. A kernel a live
+   * jitted function still holds keeps its compiled form whatever this says.
+   */
+  maxCpuKernels: 4096,
 };

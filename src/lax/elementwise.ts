@@ -275,15 +275,16 @@ export const roundP = defineElementwise<{ method: "awayFromZero" | "toNearestEve
   scalar: ([x], p) => (p.method === "toNearestEven" ? roundEvenExpr(x) : unary("round", x)),
 });
 function roundEvenExpr(x: Expr): Expr {
-  // round half away from zero, then step back towards x on a tie that landed on an odd number
+  // round half away from zero; a tie that landed on an odd number takes the neighbour towards
+  // zero instead, which is x truncated: floor for x ≥ 0, ceil for x < 0. Truncation keeps x's
+  // sign (-0.5 → -0, as NumPy), where arithmetic on the rounded value would give +0 and a
+  // select on "result == 0" may be folded by a shader compiler that ignores signed zeros.
   const r = unary("round", x);
   const half = binary("eq", unary("abs", binary("sub", x, unary("floor", x))), constant(0.5, x.dtype), "bool");
   const odd = binary("ne", binary("rem", r, constant(2, x.dtype)), constant(0, x.dtype), "bool");
   const tie = binary("and", half, odd, "bool");
-  const stepped = binary("sub", r, binary("mul", constant(2, x.dtype), binary("sub", r, x)));
-  // a tie that rounds to zero keeps x's sign (-0.5 → -0), as NumPy
-  const signed: Expr = { kind: "select", which: binary("eq", stepped, constant(0, x.dtype), "bool"), cases: [stepped, binary("mul", x, constant(0, x.dtype))], dtype: x.dtype };
-  return { kind: "select", which: tie, cases: [r, signed], dtype: x.dtype };
+  const truncated: Expr = { kind: "select", which: binary("lt", x, constant(0, x.dtype), "bool"), cases: [unary("floor", x), unary("ceil", x)], dtype: x.dtype };
+  return { kind: "select", which: tie, cases: [r, truncated], dtype: x.dtype };
 }
 /**
  * @example

@@ -199,7 +199,8 @@ export const jitStats = { traces: 0 };
  * is only retraced (or re-lowered) when it is used again.
  *
  * `jitConfig.maxPipelines` bounds the compiled WebGPU pipelines kept (256 by
- * default; least recently used evicted first).
+ * default; least recently used evicted first), and `jitConfig.maxCpuKernels`
+ * the compiled CPU kernels (4096).
  * @example
  * import { jit, jitConfig, np } from "jaxon";
  * jitConfig.fusion = false;
@@ -238,6 +239,18 @@ export const jitConfig = {
   set maxPipelines(n: number) {
     if (!Number.isInteger(n) || n < 1) throw new BackendError(`jitConfig.maxPipelines: must be a positive integer, got ${describe(n)}; e.g. jitConfig.maxPipelines = 256`);
     deviceCacheConfig.maxPipelines = n;
+  },
+  /**
+   * Compiled CPU kernels kept (JavaScript functions and WebAssembly modules),
+   * least recently used evicted first (default 4096). A kernel a live jitted
+   * function holds stays compiled whatever this says.
+   */
+  get maxCpuKernels(): number {
+    return deviceCacheConfig.maxCpuKernels;
+  },
+  set maxCpuKernels(n: number) {
+    if (!Number.isInteger(n) || n < 1) throw new BackendError(`jitConfig.maxCpuKernels: must be a positive integer, got ${describe(n)}; e.g. jitConfig.maxCpuKernels = 4096`);
+    deviceCacheConfig.maxCpuKernels = n;
   },
 };
 

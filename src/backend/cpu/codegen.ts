@@ -11,6 +11,8 @@ import { roundToFloat16 } from "../../dtype.js";
 import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../kernel.js";
 import { checkKernelNumbers, kernelKey, someNode } from "../kernel.js";
 import { scalarMath } from "./scalar-math.js";
+import { LruCache } from "../lru.js";
+import { cacheConfig } from "../cache-config.js";
 
 const isF = (d: DType) => d === "float32" || d === "float64" || d === "float16";
 
@@ -291,9 +293,8 @@ export function renderKernel(kernel: Kernel): string {
   return `return function kernel(out, ${names.join(", ")}) {\n${lines.map((l) => "  " + l).join("\n")}\n};`;
 }
 
-const cache = new Map<string, CompiledKernel>();
-/** Compiled kernel functions kept by key, oldest dropped first. */
-const MAX_CACHED_KERNELS = 4096;
+/** Compiled kernel functions kept by key, least recently used dropped first (jitConfig.maxCpuKernels). */
+const cache = new LruCache<string, CompiledKernel>(() => cacheConfig.maxCpuKernels);
 const byObject = new WeakMap<Kernel, CompiledKernel>();
 let compiles = 0;
 
@@ -312,7 +313,6 @@ export function compileKernel(kernel: Kernel): CompiledKernel {
     fn = factory(Math.fround, roundToFloat16, ...helpers.map((h) => scalarMath[h as keyof typeof scalarMath]));
     // bounded: a program that keeps making new shapes must not keep every function it ever
     // compiled (kernels still in use stay reachable through byObject)
-    if (cache.size >= MAX_CACHED_KERNELS) cache.delete(cache.keys().next().value!);
     cache.set(key, fn);
     compiles++;
   }

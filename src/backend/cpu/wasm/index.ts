@@ -15,6 +15,8 @@ import type { TypedArray } from "../../../dtype.js";
 import type { Kernel } from "../../kernel.js";
 import { kernelKey } from "../../kernel.js";
 import { allocScratch, freeScratch, memoryView, pointerOf, wasmMemory } from "../memory.js";
+import { LruCache } from "../../lru.js";
+import { cacheConfig } from "../../cache-config.js";
 import type { WasmPlan } from "./compiler.js";
 import { buildModule, exprCost, planKernel } from "./compiler.js";
 import { simdSupported } from "./emitter.js";
@@ -35,7 +37,7 @@ interface Compiled {
   module: ModuleRec;
   /** Elements per row (the innermost loop's length). */
   inner: number;
-  /** Pointer to the kernel's i32 parameters in the shared memory (kept for the life of the process). */
+  /** Pointer to the kernel's i32 parameters in the shared memory (freed when this entry is collected). */
   params: number;
   rows: number;
   nInputs: number;
@@ -46,8 +48,12 @@ type Entry = Compiled | null | "pending";
 
 let enabled = detectSupport();
 const byKernel = new WeakMap<Kernel, Entry>();
-const byKey = new Map<string, Entry>();
-const modules = new Map<string, ModuleRec | "pending" | null>();
+// Both bounded (jitConfig.maxCpuKernels): a program that keeps making new shapes must not keep
+// every module it compiled. An evicted entry stays usable by the kernels that hold it (byKernel);
+// its parameter block in the shared memory is freed when the last of them is collected.
+const byKey = new LruCache<string, Entry>(() => cacheConfig.maxCpuKernels);
+const modules = new LruCache<string, ModuleRec | "pending" | null>(() => cacheConfig.maxCpuKernels);
+const paramBlocks = new FinalizationRegistry<{ ptr: number; bytes: number }>(({ ptr, bytes }) => freeScratch(ptr, bytes));
 let compiles = 0;
 
 function detectSupport(): boolean {
@@ -126,6 +132,7 @@ function entryFor(kernel: Kernel): Entry {
         else {
           memoryView(Int32Array, params, plan.params.length).set(plan.params);
           entry = { run: mod.run, module: mod, inner: plan.params[0], params, rows: plan.rows, nInputs: plan.innerStride.length };
+          paramBlocks.register(entry, { ptr: params, bytes: plan.params.length * 4 });
         }
       }
     }
