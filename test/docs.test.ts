@@ -5,7 +5,7 @@
  *
  * Each block starts on the CPU, as a fresh program would before `init()`.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { transform } from "esbuild";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -79,10 +79,29 @@ it("finds the docs pages", () => {
 // pages without a ```ts block (the home page's hero, the tutorials' index) have nothing to run
 const withBlocks = pages.filter((page) => blocks(readFileSync(join(docsDir, page), "utf8")).length > 0);
 
+/**
+ * DOCS_WRITE=1 rewrites a block's `// =>` comments with what it printed, when
+ * it printed as many lines as it has comments (for a deliberate change of
+ * output, e.g. a printing format; read the diff before committing it).
+ */
+const rewrite = process.env.DOCS_WRITE === "1";
+
 describe.each(withBlocks)("docs/%s", (page) => {
   const md = readFileSync(join(docsDir, page), "utf8");
   it.each(blocks(md).map((b) => [b.line, b] as const))("block at line %i runs and prints what it says", async (_line, b) => {
     const printed = await run(b.code);
-    expect(printed).toEqual(b.expected);
+    if (rewrite && printed.length === b.expected.length && printed.some((p, i) => p !== b.expected[i])) rewriteBlock(page, b, printed);
+    else expect(printed).toEqual(b.expected);
   });
 });
+
+function rewriteBlock(page: string, b: Block, printed: string[]): void {
+  const path = join(docsDir, page);
+  const lines = readFileSync(path, "utf8").split("\n");
+  let k = 0;
+  for (let i = b.line; k < printed.length && i < lines.length && !lines[i].startsWith("```"); i++) {
+    const m = /^(\s*)\/\/ =>/.exec(lines[i]);
+    if (m) lines[i] = `${m[1]}// => ${printed[k++]}`.trimEnd();
+  }
+  writeFileSync(path, lines.join("\n"));
+}

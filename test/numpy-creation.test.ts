@@ -5,10 +5,12 @@ import * as np from "../src/numpy/index.js";
 import { expectClose } from "./helpers.js";
 
 describe("np.array", () => {
-  it("makes float32 from numbers (not weak), bool from booleans", () => {
+  it("makes float32 from numbers (a lone number weakly typed, as jnp.array(3.0)), bool from booleans", () => {
     const a = np.array(3);
     expect(a.dtype).toBe("float32");
-    expect(a.weakType).toBe(false);
+    expect(a.weakType).toBe(true);
+    expect(np.array([3]).weakType).toBe(false);
+    expect(np.array(3, "float32").weakType).toBe(false);
     expect(a.shape).toEqual([]);
     expect(a.arraySync()).toBe(3);
     expect(np.array(3, { dtype: "int32" }).dtype).toBe("int32");

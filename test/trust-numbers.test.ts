@@ -153,6 +153,40 @@ describe("result dtypes and weak types, as JAX", () => {
     }
   });
 
+  it("created scalars and fills are weakly typed as in JAX; a dtype or a list makes them strong; gradients keep their primal's weak type", () => {
+    const W = J.weak_creation;
+    const w = np.array(2.5);
+    const cases: [string, () => Value][] = [
+      ["array_scalar", () => np.array(2.5)],
+      ["asarray_scalar", () => np.asarray(2.5)],
+      ["array_of_weak", () => np.array(w)],
+      ["array_dtype", () => np.array(2.5, "float32")],
+      ["array_list", () => np.array([1.5, 2.5])],
+      ["array_bool", () => np.array(true)],
+      ["full_float", () => np.full([2], 1.5)],
+      ["full_dtype", () => np.full([2], 1.5, "float32")],
+      ["full_of_weak", () => np.full([2], w)],
+      ["ones_like_scalar", () => np.onesLike(2.5)],
+      ["zeros_like_weak", () => np.zerosLike(w)],
+      ["zeros_like_strong", () => np.zerosLike(np.ones([2]))],
+      ["full_like_dtype", () => np.fullLike(w, 3, "float32")],
+      ["weak_plus_f16", () => np.add(w, np.ones([2], "float16"))],
+      ["grad_weak", () => grad((x: Value) => x.mul(x))(w)],
+      ["grad_strong", () => grad((x: Value) => x.mul(x))(np.array(1, "float32"))],
+    ];
+    for (const [name, make] of cases) expectRes(make(), W[name], name);
+    // under jit too: the weak type is part of the traced value's type
+    expectRes(jit((x: Value) => grad((q: Value) => q.mul(q))(x))(w) as Value, W.grad_weak, "jit(grad) weak");
+  });
+
+  it("a jitted gradient-descent loop on a weakly typed parameter traces once, as JAX's", () => {
+    const step = jit((p: Value) => p.sub(grad((q: Value) => q.sub(3).square())(p).mul(0.1)));
+    let p: Value = np.array(0);
+    for (let i = 0; i < 5; i++) p = step(p) as Value;
+    expect(step.traces).toBe(J.weak_loop.traces);
+    expectRes(p, J.weak_loop.final, "final parameter");
+  });
+
   it("resultType() with no argument raises a DTypeError (JAX: ValueError)", () => {
     expect(J.result_type_empty).toMatch(/^ValueError/);
     expect(() => np.resultType()).toThrow(DTypeError);

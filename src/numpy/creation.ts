@@ -51,12 +51,12 @@ function checkIntRange(op: string, values: Indexable<number>, dtype: DType): voi
 const JSArray = globalThis.Array;
 
 /** Host data → an Array, converting each number as a store into `dtype` would (bool: nonzero). */
-function fromHost(values: Indexable<number> | number[], shape: readonly number[], dtype: DType): JArray {
+function fromHost(values: Indexable<number> | number[], shape: readonly number[], dtype: DType, weakType = false): JArray {
   const data = allocate(dtype, values.length);
   if (dtype === "bool") for (let i = 0; i < values.length; i++) data[i] = values[i] ? 1 : 0;
   else if (isInt(dtype)) for (let i = 0; i < values.length; i++) data[i] = Number.isNaN(values[i]) ? 0 : Math.trunc(values[i]);
   else data.set(values as Indexable<number>);
-  return JArray.fromTyped(data, shape, dtype);
+  return JArray.fromTyped(data, shape, dtype, weakType);
 }
 type Indexable<T> = { readonly length: number; readonly [i: number]: T };
 
@@ -161,10 +161,13 @@ const MAX_NDIM = 64;
 /**
  * Creates an array from a number, a boolean, nested JS arrays, a TypedArray,
  * or an existing array (returned as is, or converted when `dtype` is given).
- * JS numbers give float32 (not weakly typed), booleans give bool. This
- * differs from JAX on purpose (`jnp.array(5)` is a weak int32, `jnp.array([1, 2])`
- * int32): JS cannot tell `2.0` from `2`, so following JAX would make
- * `np.array([1.0, 2.0])` int32. Pass a dtype (`np.array(5, "int32")`) for ints.
+ * JS numbers give float32, booleans give bool. A single JS number without a
+ * dtype gives a weakly typed float32, as `jnp.array(2.5)` (it then takes the
+ * dtype of the arrays it meets: `np.array(2).add(halfs)` stays float16), and an
+ * array keeps its weak type; a list or a given dtype is strongly typed. Unlike
+ * JAX (`jnp.array(5)` is a weak int32, `jnp.array([1, 2])` int32), numbers are
+ * never int32 unasked: JS cannot tell `2.0` from `2`, so following JAX would
+ * make `np.array([1.0, 2.0])` int32. Pass a dtype (`np.array(5, "int32")`) for ints.
  * Values outside an integer dtype's range raise DTypeError (JAX: OverflowError).
  * @example
  * np.array([[1, 2], [3, 4]]);              // float32, shape [2, 2]
@@ -177,12 +180,12 @@ export function array(values: ArrayInput, options: DTypeArg = {}): Value {
   const dtype = options.dtype === undefined ? undefined : checkDType(options.dtype, op);
   if (values instanceof ArrayMethods) {
     const v = values as Value;
-    return dtype ? cast(v, dtype) : v.weakType ? cast(v, v.dtype) : v;
+    return dtype ? cast(v, dtype) : v;
   }
   if (typeof values === "number" || typeof values === "boolean") {
     const d = dtype ?? (typeof values === "boolean" ? "bool" : "float32");
     if (typeof values === "number") checkIntRange(op, [values], d);
-    return fromHost([typeof values === "boolean" ? (values ? 1 : 0) : values], [], d);
+    return fromHost([typeof values === "boolean" ? (values ? 1 : 0) : values], [], d, !dtype && typeof values === "number");
   }
   if (isTyped(values)) {
     const d = dtype ?? typedDType(op, values);
@@ -224,10 +227,11 @@ export function asarray(values: ArrayInput, options: DTypeArg = {}): Value {
 }
 
 /**
- * An array of `shape` filled with `fillValue`. A JS number gives float32, a
- * boolean bool, an array its own dtype, unless `dtype` is given (an options
- * object or the dtype string itself). As `np.array`, and unlike JAX's weak
- * int32 for `jnp.full([2], 7)`, because JS cannot tell 7 from 7.0.
+ * An array of `shape` filled with `fillValue`. A JS number gives a weakly
+ * typed float32 (as `jnp.full([2], 1.5)`), a boolean bool, an array its own
+ * dtype and weak type, unless `dtype` is given (an options object or the dtype
+ * string itself). As `np.array`, and unlike JAX's weak int32 for
+ * `jnp.full([2], 7)`, because JS cannot tell 7 from 7.0.
  * @example np.full([2, 3], 7); // 2×3 float32 sevens
  */
 export function full(shape: number | readonly number[], fillValue: ArrayLike, options: DTypeArg = {}): Value {
@@ -236,11 +240,11 @@ export function full(shape: number | readonly number[], fillValue: ArrayLike, op
   const s = shapeArg(op, shape);
   const dtype = options.dtype === undefined ? undefined : checkDType(options.dtype, op);
   let v: Value;
-  if (fillValue instanceof ArrayMethods) v = cast(fillValue as Value, dtype ?? fillValue.dtype);
+  if (fillValue instanceof ArrayMethods) v = dtype ? cast(fillValue as Value, dtype) : (fillValue as Value);
   else {
     typeOf(fillValue); // validates
     if (typeof fillValue === "number" && dtype) checkIntRange(op, [fillValue], dtype);
-    v = constant(fillValue, dtype ?? (typeof fillValue === "boolean" ? "bool" : "float32"));
+    v = constant(fillValue, dtype ?? (typeof fillValue === "boolean" ? "bool" : "float32"), !dtype && typeof fillValue === "number");
   }
   return broadcastValue(op, v, s);
 }
@@ -250,7 +254,13 @@ export function full(shape: number | readonly number[], fillValue: ArrayLike, op
  * @example np.zeros([2, 3]); np.zeros(4, { dtype: "int32" });
  */
 export function zeros(shape: number | readonly number[], options: DTypeArg = {}): Value {
-  return full(shape, 0, options);
+  return full(shape, 0, defaultFloat32("np.zeros", options));
+}
+
+/** As jnp.zeros/ones: without a dtype the result is a strongly typed float32 (np.full of a JS number is weak). */
+function defaultFloat32(op: string, options: DTypeArg): DTypeOption {
+  const o = dtypeOptions(op, options);
+  return o.dtype === undefined ? { ...o, dtype: "float32" } : o;
 }
 
 /**
@@ -258,7 +268,7 @@ export function zeros(shape: number | readonly number[], options: DTypeArg = {})
  * @example np.ones([2, 2]);
  */
 export function ones(shape: number | readonly number[], options: DTypeArg = {}): Value {
-  return full(shape, 1, options);
+  return full(shape, 1, defaultFloat32("np.ones", options));
 }
 
 /**
@@ -277,7 +287,9 @@ export function fullLike(x: ArrayLike, fillValue: ArrayLike, options: DTypeArg =
   options = dtypeOptions("np.fullLike", options);
   const v = asValue(x, "np.fullLike");
   const dtype = options.dtype === undefined ? v.dtype : checkDType(options.dtype, "np.fullLike");
-  const f = fillValue instanceof ArrayMethods ? cast(fillValue as Value, dtype) : constant(fillValue, dtype);
+  // as jnp.full_like: without a dtype the result keeps x's weak type (zerosLike(2.5) is weak)
+  const weak = options.dtype === undefined && v.weakType;
+  const f = fillValue instanceof ArrayMethods ? cast(fillValue as Value, dtype, weak) : constant(fillValue, dtype, weak);
   return broadcastValue("np.fullLike", f, v.shape);
 }
 

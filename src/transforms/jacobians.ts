@@ -72,7 +72,8 @@ export function jacfwd<F extends Fn>(f: F, options: JacobianOptions = {}) {
         return flattenArgs(flatten(tOut)[0], "jacfwd output")[0];
       };
       const pushed = vmap(push)(reshape(basis(x.shape, x.dtype), [x.size, x.size])) as Value[];
-      return pushed.map((o, j) => placeLikePrimals([reshape(moveAxis(o, 0, o.ndim - 1), [...outLeaves[j].shape, ...x.shape])], [x])[0]);
+      // as JAX's jacfwd: the columns come from a strongly typed basis, so the Jacobian is strong whatever x's weak type
+      return pushed.map((o, j) => placeLikePrimals([reshape(moveAxis(o, 0, o.ndim - 1), [...outLeaves[j].shape, ...x.shape])], [x], { weakType: false })[0]);
     });
     const blocks = outLeaves.map((_, j) => inLeaves.map((_, i) => columns[i][j]));
     return assemble(blocks, outTree, inTree, typeof options.argnums === "number" || options.argnums === undefined);

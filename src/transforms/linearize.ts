@@ -222,7 +222,8 @@ export function valueAndGrad<F extends Fn, const O extends GradOptions = {}>(f: 
     if (!isFloat(value.dtype)) {
       throw new DTypeError(`grad: the function's output has dtype ${value.dtype}; grad needs a float output`);
     }
-    const grads = pullback(scalar(1, value.dtype));
+    // the seed has the output's type, weak type included, so that a weak input's gradient comes out weak as in JAX
+    const grads = pullback(scalar(1, value.dtype, value.weakType));
     const result = typeof options.argnums === "number" || options.argnums === undefined ? grads[0] : grads;
     return [(options.hasAux ? [value, aux] : value) as never, result as GradOf<F, O>];
   };
