@@ -422,7 +422,8 @@ export function histogram2d(
   const [nx, ny] = [sides[0].n + 1, sides[1].n + 1];
   const clampTo = (i: Value, m: number) => lax.clamp(lax.scalar(0, "int32"), i, lax.scalar(m - 1, "int32"));
   const flatIdx = lax.add(lax.mul(clampTo(sides[0].idx, nx), ny), clampTo(sides[1].idx, ny));
-  const w = hasWeights ? vals[2] : full([N], 1, { dtype: xv.dtype });
+  // without weights the counts are integers, as JAX's (bincount)
+  const w = hasWeights ? vals[2] : full([N], 1, { dtype: options.density ? xv.dtype : "int32" });
   if (w.ndim !== 1 || w.shape[0] !== N) throw new ShapeError(`${op}: weights must be 1-d with one weight per point (${N}), got shape [${w.shape.join(", ")}]`);
   const hist = lax.slice(lax.reshape(at(zeros([nx * ny], { dtype: w.dtype }), [flatIdx]).add(w), [nx, ny]), [1, 1], [nx - 1, ny - 1]);
   let out = hist;
