@@ -24,6 +24,10 @@ export type { QuantileMethod, QuantileOptions, AverageOptions, CovOptions, Bins,
 export * from "./nan-functions.js";
 export * from "./sets.js";
 export * from "./searching.js";
+export * from "./polynomials.js";
+export * from "./construction.js";
+export * from "./windows.js";
+export * from "./elementwise-extra.js";
 // one-argument np.where (nonzero) shadows the elementwise three-argument form, which it calls
 export { where } from "./searching.js";
 
