@@ -365,7 +365,7 @@ export function insert(arr: ArrayLike, obj: number | readonly number[] | ArrayLi
  * `jnp.delete`: an index, a list of indices, or a boolean mask (static or concrete).
  * @example np.delete(np.array([1, 2, 3, 4]), [0, 2]); // [2, 4]
  */
-export function deleteAt(arr: ArrayLike, obj: number | readonly number[] | ArrayLike, axis: number | null = null): Value {
+function deleteAt(arr: ArrayLike, obj: number | readonly number[] | ArrayLike, axis: number | null = null): Value {
   const op = "np.delete";
   let a = asValue(arr, op);
   if (axis === null || axis === undefined) {

@@ -87,7 +87,9 @@ export function frexp(x: ArrayLike): [Value, Value] {
   const special = lax.or(lax.or(lax.eq(v, fill(0, v)), lax.ne(v, v)), lax.eq(a, fill(Infinity, v)));
   const safe = lax.select(special, fill(1, v), a);
   let e = lax.add(lax.floor(lax.div(lax.log(safe), Math.LN2)), 1);
-  let m = lax.div(v, pow2(e));
+  // divided in two steps: 2**e alone overflows float32 for the largest numbers
+  const half = lax.floor(lax.mul(e, 0.5));
+  let m = lax.div(lax.div(v, lax.exp2(half)), lax.exp2(lax.sub(e, half)));
   // log2 may be off by one near powers of two: renormalize exactly (scaling by 2 is exact)
   for (let i = 0; i < 2; i++) {
     const big = lax.ge(lax.abs(m), fill(1, v));
@@ -170,16 +172,19 @@ export function fabs(x: ArrayLike): Value {
 }
 
 /**
- * The greatest common divisor of integers (Euclid's algorithm in a while loop), as `jnp.gcd`.
+ * The greatest common divisor of integers (Euclid's algorithm), as `jnp.gcd`.
  * @example np.gcd(np.array([12, 18], { dtype: "int32" }), 8); // [4, 2]
  */
 export function gcd(x1: ArrayLike, x2: ArrayLike): Value {
   const op = "np.gcd";
   const [a, b] = broadcastAll(op, promote(op, [x1, x2]));
   if (!isInt(a.dtype)) throw new DTypeError(`${op}: the arguments must be integers, got ${a.dtype}`);
-  const [g] = lax.whileLoop(
-    ([, y]: Value[]) => red.any(lax.ne(y, fill(0, y))),
-    ([x, y]: Value[]) => {
+  // Euclid's algorithm needs at most 46 steps below 2**32 (consecutive Fibonacci numbers are the worst case),
+  // and a step at y = 0 changes nothing: a static trip count runs on every device, as JAX's while loop would
+  const [g] = lax.foriLoop(
+    0,
+    48,
+    (_i: Value, [x, y]: Value[]) => {
       const nz = lax.ne(y, fill(0, y));
       const p = lax.select(nz, y, x);
       const q = lax.select(nz, lax.rem(x, lax.select(nz, y, fill(1, y))), fill(0, y));
