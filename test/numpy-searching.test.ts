@@ -84,6 +84,23 @@ const table: Record<string, Entry> = {
   "intersect1d/size": (a, b) => np.intersect1d(a, b, { size: 4 }),
   "intersect1d/size-fill": (a, b) => np.intersect1d(a, b, { size: 4, fillValue: 0 }),
   "intersect1d/assume-unique": concrete((a, b) => np.intersect1d(a, b, { assumeUnique: true })),
+  uniqueAll: concrete((a) => {
+    const r = np.uniqueAll(a);
+    return [r.values, r.indices, r.inverseIndices, r.counts];
+  }),
+  "uniqueAll/size": (a) => {
+    const r = np.uniqueAll(a, { size: 7, fillValue: -1 });
+    return [r.values, r.indices, r.inverseIndices, r.counts];
+  },
+  uniqueCounts: concrete((a) => {
+    const r = np.uniqueCounts(a);
+    return [r.values, r.counts];
+  }),
+  uniqueInverse: concrete((a) => {
+    const r = np.uniqueInverse(a);
+    return [r.values, r.inverseIndices];
+  }),
+  uniqueValues: concrete((a) => np.uniqueValues(a)),
 };
 for (const k of [0, 2, -1]) {
   table[`partition/${k}`] = (a) => np.partition(a, k);

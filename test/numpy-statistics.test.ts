@@ -52,6 +52,14 @@ Object.assign(stats, {
   "histogram2d/count": (x: Value, y: Value) => np.histogram2d(x, y, 3),
   "histogram2d/bins-pair-density": (x: Value, y: Value) => np.histogram2d(x, y, [2, 4], { range: [[-3, 3], [-3, 3]], density: true }),
   "histogram2d/weights": (x: Value, y: Value, w: Value) => np.histogram2d(x, y, 2, { weights: w }),
+  "histogramdd/3d": (a: Value) => {
+    const [h, edges] = np.histogramdd(a, [2, 3, 2]);
+    return [h, ...edges];
+  },
+  "histogramdd/range-weights-density": (a: Value, w: Value) => {
+    const [h, edges] = np.histogramdd(a, 2, { range: [[-3, 3], null], weights: w, density: true });
+    return [h, ...edges];
+  },
   "bincount/plain": { fn: (x: Value) => np.bincount(x), concrete: true },
   "bincount/weights-minlength": { fn: (x: Value, w: Value) => np.bincount(x, w, 10), concrete: true },
   "bincount/length-negative": (x: Value) => np.bincount(x, null, 0, { length: 3 }),

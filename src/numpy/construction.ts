@@ -12,12 +12,14 @@ import { isFloat, isInt } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { vmap } from "../transforms/vmap.js";
 import { describe, functionArg, intArg, listArg, optionsArg, shapeArg } from "../static-args.js";
-import { sizeOf } from "../shape.js";
+import { broadcastShapes as broadcastShapeList, sizeOf } from "../shape.js";
 import { linspace, zeros } from "./creation.js";
 import { concreteValues } from "./concrete.js";
 import * as ew from "./elementwise.js";
 import { divmod } from "./elementwise-extra.js";
 import { at } from "./indexing.js";
+import * as red from "./reductions.js";
+import { nonzero } from "./searching.js";
 import { broadcastArrays, concatenate, flip, moveaxis, split, transpose } from "./shape.js";
 import type { ArrayLike, DType, Value } from "./util.js";
 import { asValue, axisOf, broadcastValue, cast, isValue, promote, range, takeStatic } from "./util.js";
@@ -565,3 +567,100 @@ export function emptyLike(prototype: ArrayLike, options: { dtype?: DType; shape?
   return zeros(options.shape === undefined ? v.shape : shapeArg(op, options.shape), { dtype: options.dtype ?? v.dtype });
 }
 
+
+/**
+ * Open-mesh index arrays from 1-d sequences, one per argument, shaped to broadcast together, as `jnp.ix_`.
+ * @example const [r, c] = np.ix_(np.array([0, 2], { dtype: "int32" }), np.array([1, 3], { dtype: "int32" })); // shapes [2, 1], [1, 2]
+ */
+export function ix_(...args: ArrayLike[]): Value[] {
+  const op = "np.ix_";
+  const n = args.length;
+  return args.map((a, i) => {
+    const v = asValue(a, op);
+    if (v.ndim !== 1) throw new ShapeError(`${op}: arguments must be 1-d, got shape [${v.shape.join(", ")}]`);
+    if (v.dtype === "bool") throw new ArgumentError(`${op}: boolean arguments are not supported (as in JAX); pass np.nonzero(mask)[0]`);
+    const shape = range(n).map((j) => (j === i ? v.shape[0] : 1));
+    return v.size === 0 ? zeros(shape, { dtype: INT }) : lax.broadcastInDim(v, shape, [i]);
+  });
+}
+
+/**
+ * `filt` without its leading ("f") and/or trailing ("b") zeros along the axes (all by default), as `jnp.trim_zeros`; needs concrete values.
+ * @example np.trimZeros(np.array([0, 0, 1, 2, 0])); // [1, 2]
+ */
+export function trimZeros(filt: ArrayLike, trim = "fb", axis: number | readonly number[] | null = null): Value {
+  const op = "np.trimZeros";
+  const v = asValue(filt, op);
+  const data = concreteValues(op, "filt", v, "Its values decide the result's shape; slice with static bounds instead.");
+  const axes = axis === null ? range(v.ndim) : (typeof axis === "number" ? [axis] : [...axis]).map((a) => axisOf(op, a, v.ndim));
+  const front = trim.toLowerCase().includes("f");
+  const back = trim.toLowerCase().includes("b");
+  if (!axes.length || (!front && !back)) return v;
+  const strides = v.shape.map((_, i) => v.shape.slice(i + 1).reduce((p, q) => p * q, 1));
+  const start = v.shape.map(() => 0);
+  const stop = [...v.shape];
+  for (const ax of axes) {
+    const any = new Array<boolean>(v.shape[ax]).fill(false);
+    for (let f = 0; f < data.length; f++) if (data[f] !== 0) any[Math.floor(f / strides[ax]) % v.shape[ax]] = true;
+    const first = any.indexOf(true);
+    if (first < 0) {
+      start[ax] = 0;
+      stop[ax] = 0;
+      continue;
+    }
+    if (front) start[ax] = first;
+    if (back) stop[ax] = any.lastIndexOf(true) + 1;
+  }
+  return lax.slice(v, start, stop);
+}
+
+/**
+ * `a` with `v` written at flat indices `ind` (the last write wins), as `jnp.put(..., inplace=False)`;
+ * out-of-range indices are clipped to the ends (`mode` "clip", the default) or wrapped ("wrap").
+ * @example np.put(np.zeros([2, 2]), np.array([0, 3], { dtype: "int32" }), np.array([5, 6])); // [[5, 0], [0, 6]]
+ */
+export function put(a: ArrayLike, ind: ArrayLike, v: ArrayLike, options: { mode?: "clip" | "wrap" } = {}): Value {
+  const op = "np.put";
+  options = optionsArg(op, options);
+  const arr = asValue(a, op);
+  const flat = lax.reshape(arr, [arr.size]);
+  let idx = asValue(ind, op);
+  if (!isInt(idx.dtype)) throw new DTypeError(`${op}: ind must be integers, got ${idx.dtype}`);
+  idx = lax.reshape(cast(idx, INT), [idx.size]);
+  const mode = options.mode ?? "clip";
+  if (mode === "clip") idx = ew.clip(idx, 0, arr.size - 1);
+  else if (mode === "wrap") idx = ew.mod(idx, arr.size);
+  else throw new ArgumentError(`${op}: mode must be "clip" or "wrap", got ${describe(mode)}`);
+  let vals = asValue(v, op);
+  vals = lax.reshape(vals, [vals.size]);
+  // values repeat cyclically over the indices, as NumPy's put
+  if (vals.size !== idx.size) vals = takeStatic(vals, range(idx.size).map((i) => i % Math.max(1, vals.size)), 0);
+  return lax.reshape(at(flat, [idx]).set(vals), arr.shape);
+}
+
+/**
+ * The (row, column) indices where `maskFunc(ones([n, n]), k)` is nonzero (e.g. np.triu), as `jnp.mask_indices`.
+ * @example np.maskIndices(3, np.triu, 1); // [[0, 0, 1], [1, 2, 2]]
+ */
+export function maskIndices(n: number, maskFunc: (a: Value, k: number) => Value, k = 0, options: { size?: number | null } = {}): [Value, Value] {
+  const op = "np.maskIndices";
+  functionArg(op, "maskFunc", maskFunc);
+  const N = intArg(op, "n", n);
+  const [i, j] = nonzero(maskFunc(lax.broadcastInDim(lax.scalar(1, "float32"), [N, N], []), k), { size: options.size });
+  return [i, j];
+}
+
+/**
+ * Whether the arrays are shape-consistent (broadcastable) and equal everywhere, as a bool 0-d array, as `jnp.array_equiv`.
+ * @example np.arrayEquiv(np.array([1, 2]), np.array([[1, 2], [1, 2]])); // true
+ */
+export function arrayEquiv(a1: ArrayLike, a2: ArrayLike): Value {
+  const op = "np.arrayEquiv";
+  const [x, y] = [asValue(a1, op), asValue(a2, op)];
+  try {
+    broadcastShapeList(op, x.shape, y.shape);
+  } catch {
+    return lax.broadcastInDim(lax.scalar(0, "bool"), [], []);
+  }
+  return red.all(ew.equal(x, y));
+}

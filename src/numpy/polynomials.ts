@@ -237,3 +237,45 @@ export function trapezoid(y: ArrayLike, x: ArrayLike | null = null, dx: ArrayLik
   return lax.mul(lax.reduceSum(terms, [terms.ndim - 1]), 0.5);
 }
 
+
+/**
+ * The quotient and remainder of polynomial division `u / v`, as `jnp.polydiv` (by synthetic division, unrolled).
+ * @example const [q, r] = np.polydiv(np.array([1, -3, 2]), np.array([1, -1])); // [1, -2], [0, 0, 0]
+ */
+export function polydiv(u: ArrayLike, v: ArrayLike): [Value, Value] {
+  const op = "np.polydiv";
+  let [uv, vv] = promoteInexact(op, [u, v]);
+  const m = lengthOf(op, uv) - 1;
+  const n = lengthOf(op, vv) - 1;
+  if (n < 0) throw new ShapeError(`${op}: the divisor must have at least one coefficient`);
+  const scale = lax.div(1, lax.reshape(lax.slice(vv, [0], [1]), []));
+  const qs: Value[] = [];
+  for (let k = 0; k <= m - n; k++) {
+    const d = lax.mul(scale, lax.reshape(lax.slice(uv, [k], [k + 1]), []));
+    qs.push(lax.reshape(d, [1]));
+    // u[k : k+n+1] -= d·v
+    const update = lax.pad(lax.mul(lax.neg(vv), d), lax.scalar(0, vv.dtype), [[k, m - n - k, 0]]);
+    uv = lax.add(uv, update);
+  }
+  const q = qs.length ? lax.concatenate(qs, 0) : zeros([1], { dtype: uv.dtype });
+  return [q, uv];
+}
+
+/**
+ * The coefficients of the monic polynomial with the given roots (1-d), as `jnp.poly`.
+ * @example np.poly(np.array([1, 2])); // [1, -3, 2]
+ */
+export function poly(seqOfZeros: ArrayLike): Value {
+  const op = "np.poly";
+  let z = promoteInexact(op, [seqOfZeros])[0];
+  if (z.ndim === 0) z = lax.reshape(z, [1]);
+  if (z.ndim !== 1) throw new ShapeError(`${op}: needs 1-d roots (the eigenvalue form for square matrices waits for np.linalg.eigvals), got shape [${z.shape.join(", ")}]`);
+  const n = z.shape[0];
+  if (n === 0) return lax.broadcastInDim(lax.scalar(1, z.dtype), [], []);
+  let a: Value = lax.broadcastInDim(lax.scalar(1, z.dtype), [1], []);
+  for (let k = 0; k < n; k++) {
+    const factor = lax.concatenate([lax.broadcastInDim(lax.scalar(1, z.dtype), [1], []), lax.neg(lax.slice(z, [k], [k + 1]))], 0);
+    a = convolve(a, factor, "full");
+  }
+  return a;
+}

@@ -355,3 +355,52 @@ export function intersect1d(ar1: ArrayLike, ar2: ArrayLike, options: SetSizeOpti
   return [values, i1, i2];
 }
 
+
+/** The array-API results of unique: distinct values, first indices, the inverse (in x's shape) and counts. */
+export interface UniqueAllResult {
+  values: Value;
+  indices: Value;
+  inverseIndices: Value;
+  counts: Value;
+}
+
+const arrayApiUnique = (op: string, x: ArrayLike, options: SetSizeOptions, flags: UniqueOptions): Value[] => {
+  options = optionsArg(op, options);
+  const out = unique(x, { ...flags, equalNan: false, size: options.size, fillValue: options.fillValue });
+  return globalThis.Array.isArray(out) ? out : [out];
+};
+
+/**
+ * The array API's unique_all: `{ values, indices, inverseIndices, counts }` (NaNs distinct), as `jnp.unique_all`.
+ * @example np.uniqueAll(np.array([2, 1, 2])).counts; // [1, 2]
+ */
+export function uniqueAll(x: ArrayLike, options: SetSizeOptions = {}): UniqueAllResult {
+  const [values, indices, inverseIndices, counts] = arrayApiUnique("np.uniqueAll", x, options, { returnIndex: true, returnInverse: true, returnCounts: true });
+  return { values, indices, inverseIndices, counts };
+}
+
+/**
+ * The array API's unique_counts: `{ values, counts }`, as `jnp.unique_counts`.
+ * @example np.uniqueCounts(np.array([2, 1, 2])).values; // [1, 2]
+ */
+export function uniqueCounts(x: ArrayLike, options: SetSizeOptions = {}): { values: Value; counts: Value } {
+  const [values, counts] = arrayApiUnique("np.uniqueCounts", x, options, { returnCounts: true });
+  return { values, counts };
+}
+
+/**
+ * The array API's unique_inverse: `{ values, inverseIndices }` (the inverse in x's shape), as `jnp.unique_inverse`.
+ * @example np.uniqueInverse(np.array([2, 1, 2])).inverseIndices; // [1, 0, 1]
+ */
+export function uniqueInverse(x: ArrayLike, options: SetSizeOptions = {}): { values: Value; inverseIndices: Value } {
+  const [values, inverseIndices] = arrayApiUnique("np.uniqueInverse", x, options, { returnInverse: true });
+  return { values, inverseIndices };
+}
+
+/**
+ * The array API's unique_values (NaNs distinct), as `jnp.unique_values`.
+ * @example np.uniqueValues(np.array([2, 1, 2])); // [1, 2]
+ */
+export function uniqueValues(x: ArrayLike, options: SetSizeOptions = {}): Value {
+  return arrayApiUnique("np.uniqueValues", x, options, {})[0];
+}

@@ -18,7 +18,7 @@ import { at } from "./indexing.js";
 import { dot } from "./linalg.js";
 import { searchsorted } from "./searching.js";
 import type { ArrayLike, Axis, DType, Value } from "./util.js";
-import { asValue, axesOf, broadcastValue, cast, promoteInexact, range, toInexact } from "./util.js";
+import { asValue, axesOf, broadcastValue, cast, promote, promoteInexact, range, toInexact } from "./util.js";
 
 /** As JAX: statistics of a weak input (a JS number under jit) are strongly typed. */
 const strong = (x: Value): Value => (x.weakType ? cast(x, x.dtype) : x);
@@ -389,52 +389,82 @@ export function histogram(a: ArrayLike, bins: Bins = 10, options: HistogramOptio
   return [counts, edges];
 }
 
+/** Options of {@link histogramdd} (and {@link histogram2d}). */
+export interface HistogramddOptions {
+  /** [min, max] per dimension (null: the data's). */
+  range?: readonly (readonly [ArrayLike, ArrayLike] | null)[] | null;
+  /** A weight per point (default: integer counts). */
+  weights?: ArrayLike | null;
+  /** Normalize to a probability density. */
+  density?: boolean;
+}
+
+/**
+ * A D-dimensional histogram of N points (`sample` is [N, D]): `[counts, edges per dimension]`,
+ * as `jnp.histogramdd`; `bins` is one spec for every dimension or one per dimension.
+ * @example
+ * const [h, edges] = np.histogramdd(np.array([[0, 0], [1, 0], [1, 1]]), 2); // h: [[1, 0], [1, 1]]
+ */
+export function histogramdd(sample: ArrayLike, bins: Bins | readonly Bins[] = 10, options: HistogramddOptions = {}): [Value, Value[]] {
+  return histogramNd("np.histogramdd", sample, bins, options);
+}
+
+function histogramNd(op: string, sample: ArrayLike, bins: Bins | readonly Bins[], options: HistogramddOptions): [Value, Value[]] {
+  options = optionsArg(op, options);
+  const hasWeights = options.weights !== undefined && options.weights !== null;
+  const vals = promoteInexact(op, hasWeights ? [sample, options.weights as ArrayLike] : [sample]);
+  const s = vals[0];
+  if (s.ndim !== 2) throw new ShapeError(`${op}: sample must be [N, D], got shape [${s.shape.join(", ")}]`);
+  const [N, D] = s.shape;
+  if (options.range && options.range.length !== D) throw new ShapeError(`${op}: range must have one entry per dimension (${D}), got ${options.range.length}`);
+  const perAxis: Bins[] = globalThis.Array.isArray(bins) ? [...(bins as readonly Bins[])] : range(D).map(() => bins as Bins);
+  if (perAxis.length !== D) throw new ShapeError(`${op}: bins must be one spec or one per dimension (${D}), got ${perAxis.length}`);
+  const sides = range(D).map((d) => {
+    const col = lax.reshape(lax.slice(s, [0, d], [N, d + 1]), [N]);
+    const edges = histogramBinEdges(col, perAxis[d], { range: options.range ? options.range[d] : null });
+    const n = edges.shape[0];
+    const lastEdge = lax.broadcastInDim(lax.reshape(lax.slice(edges, [n - 1], [n]), []), [N], []);
+    let idx = searchsorted(edges, col, "right");
+    // the last bin is closed on the right
+    idx = lax.select(lax.eq(col, lastEdge), lax.sub(idx, 1), idx);
+    return { edges, idx, n: n + 1 };
+  });
+  const clampTo = (i: Value, m: number) => lax.clamp(lax.scalar(0, "int32"), i, lax.scalar(m - 1, "int32"));
+  let flatIdx: Value = lax.broadcastInDim(lax.scalar(0, "int32"), [N], []);
+  for (const side of sides) flatIdx = lax.add(lax.mul(flatIdx, side.n), clampTo(side.idx, side.n));
+  // without weights the counts are integers, as JAX's (bincount)
+  const w = hasWeights ? vals[1] : full([N], 1, { dtype: options.density ? s.dtype : "int32" });
+  if (w.ndim !== 1 || w.shape[0] !== N) throw new ShapeError(`${op}: weights must be 1-d with one weight per point (${N}), got shape [${w.shape.join(", ")}]`);
+  const total = sides.reduce((p, side) => p * side.n, 1);
+  const shape = sides.map((side) => side.n);
+  let out = lax.slice(lax.reshape(at(zeros([total], { dtype: w.dtype }), [flatIdx]).add(w), shape), shape.map(() => 1), shape.map((m) => m - 1));
+  if (options.density) {
+    out = lax.div(out, lax.reduceSum(out, range(D)));
+    sides.forEach((side, d) => {
+      const m = side.n - 1;
+      const widths = lax.sub(lax.slice(side.edges, [1], [m]), lax.slice(side.edges, [0], [m - 1]));
+      out = lax.div(out, lax.broadcastInDim(widths, out.shape, [d]));
+    });
+  }
+  return [out, sides.map((side) => side.edges)];
+}
+
 /**
  * A 2-d histogram of points (x[i], y[i]): `[counts, xEdges, yEdges]`, as
  * `jnp.histogram2d`; `bins` is one spec for both axes or `[xBins, yBins]`.
  * @example
  * const [h, xe, ye] = np.histogram2d(np.array([0, 1, 1]), np.array([0, 0, 1]), 2); // h: [[1, 0], [1, 1]]
  */
-export function histogram2d(
-  x: ArrayLike,
-  y: ArrayLike,
-  bins: Bins | readonly [Bins, Bins] = 10,
-  options: { range?: readonly [readonly [ArrayLike, ArrayLike] | null, readonly [ArrayLike, ArrayLike] | null] | null; weights?: ArrayLike | null; density?: boolean } = {},
-): [Value, Value, Value] {
+export function histogram2d(x: ArrayLike, y: ArrayLike, bins: Bins | readonly [Bins, Bins] = 10, options: HistogramddOptions = {}): [Value, Value, Value] {
   const op = "np.histogram2d";
-  options = optionsArg(op, options);
-  const hasWeights = options.weights !== undefined && options.weights !== null;
-  const vals = promoteInexact(op, hasWeights ? [x, y, options.weights as ArrayLike] : [x, y]);
-  const [xv, yv] = vals;
+  const [xv, yv] = promote(op, [x, y]);
   if (xv.ndim !== 1 || yv.ndim !== 1 || xv.shape[0] !== yv.shape[0]) {
     throw new ShapeError(`${op}: x and y must be 1-d of one length, got shapes [${xv.shape.join(", ")}] and [${yv.shape.join(", ")}]`);
   }
-  const N = xv.shape[0];
-  const perAxis: [Bins, Bins] = globalThis.Array.isArray(bins) && bins.length === 2 ? [bins[0], bins[1]] : [bins as Bins, bins as Bins];
-  const sides = [xv, yv].map((s, d) => {
-    const edges = histogramBinEdges(s, perAxis[d], { range: options.range ? options.range[d] : null });
-    const n = edges.shape[0];
-    const lastEdge = lax.broadcastInDim(lax.reshape(lax.slice(edges, [n - 1], [n]), []), [N], []);
-    let idx = searchsorted(edges, s, "right");
-    idx = lax.select(lax.eq(s, lastEdge), lax.sub(idx, 1), idx);
-    return { edges, idx, n };
-  });
-  const [nx, ny] = [sides[0].n + 1, sides[1].n + 1];
-  const clampTo = (i: Value, m: number) => lax.clamp(lax.scalar(0, "int32"), i, lax.scalar(m - 1, "int32"));
-  const flatIdx = lax.add(lax.mul(clampTo(sides[0].idx, nx), ny), clampTo(sides[1].idx, ny));
-  // without weights the counts are integers, as JAX's (bincount)
-  const w = hasWeights ? vals[2] : full([N], 1, { dtype: options.density ? xv.dtype : "int32" });
-  if (w.ndim !== 1 || w.shape[0] !== N) throw new ShapeError(`${op}: weights must be 1-d with one weight per point (${N}), got shape [${w.shape.join(", ")}]`);
-  const hist = lax.slice(lax.reshape(at(zeros([nx * ny], { dtype: w.dtype }), [flatIdx]).add(w), [nx, ny]), [1, 1], [nx - 1, ny - 1]);
-  let out = hist;
-  if (options.density) {
-    const wx = lax.sub(lax.slice(sides[0].edges, [1], [nx - 1]), lax.slice(sides[0].edges, [0], [nx - 2]));
-    const wy = lax.sub(lax.slice(sides[1].edges, [1], [ny - 1]), lax.slice(sides[1].edges, [0], [ny - 2]));
-    out = lax.div(out, lax.reduceSum(out, [0, 1]));
-    out = lax.div(out, lax.broadcastInDim(wx, out.shape, [0]));
-    out = lax.div(out, lax.broadcastInDim(wy, out.shape, [1]));
-  }
-  return [out, sides[0].edges, sides[1].edges];
+  const perAxis = globalThis.Array.isArray(bins) && bins.length === 2 ? bins : [bins as Bins, bins as Bins];
+  const sample = lax.concatenate([lax.reshape(xv, [xv.shape[0], 1]), lax.reshape(yv, [yv.shape[0], 1])], 1);
+  const [h, edges] = histogramNd(op, sample, perAxis, options);
+  return [h, edges[0], edges[1]];
 }
 
 /**
