@@ -21,6 +21,13 @@ for (const m of methods) {
   stats[`nanquantile/${m}/axis1`] = (a, q) => np.nanquantile(a, q, 1, { method: m });
 }
 Object.assign(stats, {
+  "quantile/inverted_cdf/all": (a: Value, q: Value) => np.quantile(a, q, null, { method: "inverted_cdf" }),
+  "quantile/inverted_cdf/weights": (a: Value, q: Value, w: Value) => np.quantile(a, q, 1, { method: "inverted_cdf", weights: w }),
+  "quantile/inverted_cdf/axis-weights-keepdims": (a: Value, q: Value, w: Value) => np.quantile(a, q, 1, { method: "inverted_cdf", weights: w, keepdims: true }),
+  "quantile/inverted_cdf/bad-weight": (a: Value, w: Value) => np.quantile(a, 0.5, 0, { method: "inverted_cdf", weights: w }),
+  "quantile/inverted_cdf/nan": (a: Value, q: Value) => np.quantile(a, q, 1, { method: "inverted_cdf" }),
+  "nanquantile/inverted_cdf/weights": (a: Value, q: Value, w: Value) => np.nanquantile(a, q, 1, { method: "inverted_cdf", weights: w }),
+  "percentile/inverted_cdf/weights": (a: Value, w: Value) => np.percentile(a, 40, 1, { method: "inverted_cdf", weights: w }),
   "quantile/scalar-q/axis0-keepdims": (a: Value) => np.quantile(a, 0.3, 0, { keepdims: true }),
   "quantile/axes01-keepdims": (a: Value, q: Value) => np.quantile(np.reshape(a, [3, 5, 1]), q, [0, 1], { keepdims: true }),
   "quantile/nan": (a: Value) => np.quantile(a, 0.5, 1),
@@ -113,6 +120,8 @@ describe("errors, as JAX's", () => {
   it("quantile checks method and q", () => {
     expect(() => np.quantile(np.array([1, 2]), 0.5, null, { method: "cubic" as never })).toThrow(ArgumentError);
     expect(() => np.quantile(np.array([1, 2]), np.ones([2, 2]))).toThrow(ShapeError);
+    // as JAX: only inverted_cdf takes weights
+    expect(() => np.quantile(np.array([1, 2]), 0.5, null, { weights: np.array([1, 1]) })).toThrow(ArgumentError);
   });
   it("average with weights of another shape needs an axis", () => {
     expect(() => np.average(np.ones([2, 3]), null, { weights: np.ones([3]) })).toThrow(ShapeError);

@@ -26,14 +26,16 @@ const strong = (x: Value): Value => (x.weakType ? cast(x, x.dtype) : x);
 // ---- quantiles ------------------------------------------------------------------------
 
 /** The interpolation between the two order statistics around a quantile's position (JAX's `method`). */
-export type QuantileMethod = "linear" | "lower" | "higher" | "midpoint" | "nearest";
-const METHODS: readonly QuantileMethod[] = ["linear", "lower", "higher", "midpoint", "nearest"];
+export type QuantileMethod = "linear" | "lower" | "higher" | "midpoint" | "nearest" | "inverted_cdf";
+const METHODS: readonly QuantileMethod[] = ["linear", "lower", "higher", "midpoint", "nearest", "inverted_cdf"];
 
 export interface QuantileOptions {
   /** How to pick between the order statistics around the position (default "linear"). */
   method?: QuantileMethod;
   /** Keep the reduced axes as size 1, after q's axis (default false). */
   keepdims?: boolean;
+  /** Weights of a's elements (a's shape, or the reduced axes' shape); only with method "inverted_cdf", as JAX. */
+  weights?: ArrayLike | null;
 }
 
 /**
@@ -49,7 +51,13 @@ export function quantileImpl(op: string, a: ArrayLike, q: ArrayLike, axis: Axis,
   if (!METHODS.includes(method)) {
     throw new ArgumentError(`${op}: method must be one of ${METHODS.map((m) => JSON.stringify(m)).join(", ")}, got ${JSON.stringify(method)}`);
   }
-  const v = strong(toInexact(op, a));
+  const hasWeights = options.weights !== undefined && options.weights !== null;
+  if (hasWeights && method !== "inverted_cdf") throw new ArgumentError(`${op}: weights need method "inverted_cdf" (as in JAX), got ${JSON.stringify(method)}`);
+  let v: Value;
+  let wv: Value | null = null;
+  if (hasWeights) {
+    [v, wv] = promoteInexact(op, [a, options.weights as ArrayLike]).map(strong);
+  } else v = strong(toInexact(op, a));
   const qv = cast(asValue(q, op), v.dtype);
   if (qv.ndim > 1) throw new ShapeError(`${op}: q must be a number or a 1-d array, got shape [${qv.shape.join(", ")}]`);
   const axes = axesOf(op, axis, v.ndim);
@@ -59,8 +67,20 @@ export function quantileImpl(op: string, a: ArrayLike, q: ArrayLike, axis: Axis,
   const k = qv.ndim === 0 ? 1 : qv.shape[0];
   const last = batch.length;
   let x = lax.reshape(lax.transpose(v, [...kept, ...axes]), [...batch, n]);
+  if (wv) {
+    if (wv.shape.length !== v.shape.length || wv.shape.some((d, i) => d !== v.shape[i])) {
+      const along = axes.map((i) => v.shape[i]);
+      if (axis === undefined || axis === null || wv.ndim !== along.length || wv.shape.some((d, i) => d !== along[i])) {
+        throw new ShapeError(`${op}: weights of shape [${wv.shape.join(", ")}] must have a's shape [${v.shape.join(", ")}] or the reduced axes' [${along.join(", ")}]`);
+      }
+      wv = lax.broadcastInDim(wv, v.shape, axes);
+    }
+    wv = lax.reshape(lax.transpose(wv, [...kept, ...axes]), [...batch, n]);
+  }
   let result: Value;
-  if (n === 0) {
+  if (n > 0 && method === "inverted_cdf") {
+    result = invertedCdf(x, wv, qv, batch, k, ignoreNan);
+  } else if (n === 0) {
     result = full([...batch, k], NaN, { dtype: v.dtype });
   } else {
     const nan = lax.ne(x, x);
@@ -100,6 +120,8 @@ export function quantileImpl(op: string, a: ArrayLike, q: ArrayLike, axis: Axis,
       case "midpoint":
         result = lax.mul(lax.add(low, high), 0.5);
         break;
+      default:
+        throw new ArgumentError(`${op}: unknown method ${JSON.stringify(method)}`);
     }
   }
   // q's axis first, as JAX
@@ -107,6 +129,43 @@ export function quantileImpl(op: string, a: ArrayLike, q: ArrayLike, axis: Axis,
   if (qv.ndim === 0) result = lax.reshape(result, batch);
   if (options.keepdims) result = lax.reshape(result, [...qv.shape, ...v.shape.map((d, i) => (axes.includes(i) ? 1 : d))]);
   return result;
+}
+
+/**
+ * JAX's "inverted_cdf" quantile of the [...batch, n] slices `x` (weights `w`,
+ * default 1): the first sorted element whose cumulative weight reaches q of
+ * the total. Negative or NaN weights, or NaN data (all-NaN slices when
+ * ignoring NaNs), make the result NaN. Returns [...batch, k].
+ */
+function invertedCdf(x: Value, w: Value | null, q: Value, batch: number[], k: number, ignoreNan: boolean): Value {
+  const last = batch.length;
+  const n = x.shape[last];
+  const dtype = x.dtype;
+  const nanX = lax.ne(x, x);
+  if (!ignoreNan) {
+    const anyNan = lax.broadcastInDim(lax.reduceMax(nanX, [last]), x.shape, range(last));
+    x = lax.select(anyNan, lax.broadcastInDim(lax.scalar(NaN, dtype), x.shape, []), x);
+  }
+  const weights = w ?? lax.broadcastInDim(lax.scalar(1, dtype), x.shape, []);
+  const [s, ws] = lax.sort([x, weights], { dimension: last, numKeys: 1 }) as [Value, Value];
+  const zero = lax.broadcastInDim(lax.scalar(0, dtype), x.shape, []);
+  const bad = lax.or(lax.lt(ws, zero), lax.ne(ws, ws));
+  const nanData = lax.ne(s, s);
+  const clean = lax.select(lax.or(bad, nanData), zero, ws);
+  const cum = lax.cumsum(clean, last);
+  const total = lax.reshape(lax.slice(cum, cum.shape.map((d, i) => (i === last ? n - 1 : 0)), cum.shape), batch);
+  const target = lax.mul(lax.broadcastInDim(lax.reshape(q, [k]), [...batch, k], [last]), lax.broadcastInDim(total, [...batch, k], range(last)));
+  // how many cumulative weights fall short of each target
+  const shape3 = [...batch, k, n];
+  const less = lax.lt(lax.broadcastInDim(cum, shape3, [...range(last), last + 1]), lax.broadcastInDim(target, shape3, range(last + 1)));
+  let idx = lax.reduceSum(cast(less, "int32"), [last + 1]);
+  const valid = ignoreNan ? lax.reduceSum(cast(lax.not(nanData), "int32"), [last]) : lax.broadcastInDim(lax.scalar(n, "int32"), batch, []);
+  const limit = lax.broadcastInDim(lax.sub(valid, 1), [...batch, k], range(last));
+  idx = lax.max(lax.min(idx, limit), lax.broadcastInDim(lax.scalar(0, "int32"), idx.shape, []));
+  const picked = lax.gather(s, idx, { axis: last, batchDims: last, mode: "promise_in_bounds" });
+  const anyBad = lax.reduceMax(bad, [last]);
+  const forceNan = ignoreNan ? lax.or(anyBad, lax.eq(valid, lax.broadcastInDim(lax.scalar(0, "int32"), batch, []))) : lax.or(anyBad, lax.reduceMax(nanData, [last]));
+  return lax.select(lax.broadcastInDim(forceNan, picked.shape, range(last)), lax.broadcastInDim(lax.scalar(NaN, dtype), picked.shape, []), picked);
 }
 
 /**
