@@ -6,14 +6,13 @@
  * processing. Static arguments (positions, shapes, counts) are JS values, as
  * JAX requires them concrete.
  */
-import { Array as JArray } from "../array.js";
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import { isFloat, isInt } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { vmap } from "../transforms/vmap.js";
 import { describe, functionArg, intArg, listArg, optionsArg, shapeArg } from "../static-args.js";
 import { broadcastShapes as broadcastShapeList, sizeOf } from "../shape.js";
-import { linspace, zeros } from "./creation.js";
+import { array, linspace, zeros } from "./creation.js";
 import { concreteValues } from "./concrete.js";
 import * as ew from "./elementwise.js";
 import { divmod } from "./elementwise-extra.js";
@@ -115,7 +114,7 @@ function pairsWhere(n: number, m: number, keep: (i: number, j: number) => boolea
   const rows: number[] = [];
   const cols: number[] = [];
   for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) if (keep(i, j)) (rows.push(i), cols.push(j));
-  return [JArray.fromTyped(Int32Array.from(rows), [rows.length], INT), JArray.fromTyped(Int32Array.from(cols), [cols.length], INT)];
+  return [array(Int32Array.from(rows)), array(Int32Array.from(cols))];
 }
 
 /**
@@ -663,4 +662,28 @@ export function arrayEquiv(a1: ArrayLike, a2: ArrayLike): Value {
     return lax.broadcastInDim(lax.scalar(0, "bool"), [], []);
   }
   return red.all(ew.equal(x, y));
+}
+
+/**
+ * `arr` with the positions where `mask` is true filled with `vals` in order
+ * (repeated cyclically), as `jnp.place(..., inplace=False)`: traceable, since
+ * the positions are gathered with a static size.
+ * @example np.place(np.array([1, 2, 3, 4]), np.array([true, false, true, false]), np.array([9, 8])); // [9, 2, 8, 4]
+ */
+export function place(arr: ArrayLike, mask: ArrayLike, vals: ArrayLike): Value {
+  const op = "np.place";
+  const a = asValue(arr, op);
+  const m = asValue(mask, op);
+  if (m.shape.length !== a.shape.length || m.shape.some((d, i) => d !== a.shape[i])) {
+    throw new ShapeError(`${op}: mask must have arr's shape [${a.shape.join(", ")}], got [${m.shape.join(", ")}]`);
+  }
+  const n = a.size;
+  const flatMask = lax.reshape(m.dtype === "bool" ? m : lax.ne(m, lax.broadcastInDim(lax.scalar(0, m.dtype), m.shape, [])), [n]);
+  // positions past the mask's trues point outside the array, where the scatter drops them
+  const [positions] = nonzero(flatMask, { size: n, fillValue: n });
+  let v = cast(asValue(vals, op), a.dtype, a.weakType);
+  v = lax.reshape(v, [v.size]);
+  if (v.size === 0) return a;
+  const tiled = takeStatic(v, range(n).map((i) => i % v.size), 0);
+  return lax.reshape(at(lax.reshape(a, [n]), [positions]).set(tiled), a.shape);
 }

@@ -5,7 +5,6 @@
  * a convolution is a gather of sliding windows and a dot, which keeps it
  * differentiable and batchable with no new primitive.
  */
-import { Array as JArray } from "../array.js";
 import { ArgumentError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { intArg } from "../static-args.js";
@@ -43,7 +42,7 @@ function slidingDot(op: string, x: Value, kernel: Value, lo: number, hi: number)
   if (len <= 0) throw new ShapeError(`${op}: the result would be empty (inputs of lengths ${x.shape[0]} and ${m})`);
   const idx = new Int32Array(len * m);
   for (let k = 0; k < len; k++) for (let j = 0; j < m; j++) idx[k * m + j] = k + j;
-  const windows = lax.gather(xp, JArray.fromTyped(idx, [len, m], "int32"), { axis: 0, mode: "promise_in_bounds" });
+  const windows = lax.gather(xp, lax.reshape(array(idx), [len, m]), { axis: 0, mode: "promise_in_bounds" });
   return lax.dotGeneral(windows, kernel, { contracting: [[1], [0]], batch: [[], []] });
 }
 
