@@ -19,6 +19,8 @@ import { ConcretizationError } from "../src/errors.js";
 type Enc = number | "nan" | "inf" | "-inf" | "-0";
 export interface EncArray {
   dtype: string;
+  /** JAX's weak_type of an output (absent: strong). */
+  weak?: boolean;
   shape: number[];
   data: Enc[];
 }
@@ -57,6 +59,7 @@ function closeEnough(got: number, want: number, tol: number): boolean {
 /** Compares an output with a fixture array: dtype, shape and values (floats within `tol`, others exactly). */
 export async function expectMatches(what: string, got: Value, want: EncArray, tol = 2e-5): Promise<void> {
   expect(got.dtype, `${what}: dtype`).toBe(want.dtype);
+  expect(got.weakType, `${what}: weak type`).toBe(!!want.weak);
   expect(got.shape, `${what}: shape`).toEqual(want.shape);
   const data = globalThis.Array.from(await (got as Array).data());
   const exact = !want.dtype.startsWith("float");
