@@ -278,3 +278,63 @@ export function poly(seqOfZeros: ArrayLike): Value {
   }
   return a;
 }
+
+export interface PolyfitOptions {
+  /** Weights of the points (1-d, one per point), applied to the residuals as JAX's `w`. */
+  w?: ArrayLike | null;
+}
+
+/**
+ * The least-squares polynomial of degree `deg` through (x, y) (y 1-d, or 2-d
+ * with one fit per column), highest power first, as `jnp.polyfit`. JAX
+ * solves the column-scaled Vandermonde system with lstsq; here, waiting for
+ * np.linalg.lstsq, a modified Gram–Schmidt QR of the same scaled system
+ * (full-rank fits agree to rounding; `full` and `cov` are not offered).
+ * @example np.polyfit(np.array([0, 1, 2, 3]), np.array([1, 3, 5, 7]), 1); // [2, 1]
+ */
+export function polyfit(x: ArrayLike, y: ArrayLike, deg: number, options: PolyfitOptions = {}): Value {
+  const op = "np.polyfit";
+  const d = intArg(op, "deg", deg);
+  if (d < 0) throw new ShapeError(`${op}: deg must be non-negative, got ${d}`);
+  const hasW = options?.w !== undefined && options?.w !== null;
+  const vals = promoteInexact(op, hasW ? [x, y, options.w as ArrayLike] : [x, y]);
+  const [xv, yv0] = vals;
+  if (xv.ndim !== 1 || xv.shape[0] === 0) throw new ShapeError(`${op}: x must be a non-empty 1-d array, got shape [${xv.shape.join(", ")}]`);
+  if (yv0.ndim < 1 || yv0.ndim > 2 || yv0.shape[0] !== xv.shape[0]) throw new ShapeError(`${op}: y must be 1-d or 2-d with x's length ${xv.shape[0]}, got shape [${yv0.shape.join(", ")}]`);
+  const N = xv.shape[0];
+  const M = d + 1;
+  let lhs = vander(xv, M);
+  let rhs = yv0;
+  if (hasW) {
+    const wv = vals[2];
+    if (wv.ndim !== 1 || wv.shape[0] !== N) throw new ShapeError(`${op}: w must be 1-d with one weight per point (${N}), got shape [${wv.shape.join(", ")}]`);
+    lhs = lax.mul(lhs, lax.broadcastInDim(wv, lhs.shape, [0]));
+    rhs = lax.mul(rhs, lax.broadcastInDim(wv, rhs.shape, [0]));
+  }
+  // as JAX: columns scaled to unit norm before solving, and the solution scaled back
+  const scale = lax.sqrt(lax.reduceSum(lax.square(lhs), [0]));
+  lhs = lax.div(lhs, lax.broadcastInDim(scale, lhs.shape, [1]));
+  const col = (j: number) => lax.reshape(lax.slice(lhs, [0, j], [N, j + 1]), [N]);
+  const dotN = (a: Value, b: Value) => lax.reduceSum(lax.mul(a, b), [0]);
+  const q: Value[] = [];
+  const r: Value[][] = range(M).map(() => []);
+  for (let j = 0; j < M; j++) {
+    let v = col(j);
+    for (let i = 0; i < j; i++) {
+      r[i][j] = dotN(q[i], v);
+      v = lax.sub(v, lax.mul(q[i], r[i][j]));
+    }
+    r[j][j] = lax.sqrt(dotN(v, v));
+    q.push(lax.div(v, r[j][j]));
+  }
+  // Qᵀy, one entry (or row, for 2-d y) per column
+  const qty = q.map((qi) => (rhs.ndim === 1 ? dotN(qi, rhs) : lax.reduceSum(lax.mul(lax.broadcastInDim(qi, rhs.shape, [0]), rhs), [0])));
+  const c: Value[] = new Array(M);
+  for (let j = M - 1; j >= 0; j--) {
+    let acc = qty[j];
+    for (let i = j + 1; i < M; i++) acc = lax.sub(acc, lax.mul(c[i], r[j][i]));
+    c[j] = lax.div(acc, r[j][j]);
+  }
+  const coeffs = lax.concatenate(c.map((cj) => lax.reshape(cj, [1, ...cj.shape])), 0);
+  return lax.div(coeffs, rhs.ndim === 1 ? scale : lax.broadcastInDim(scale, coeffs.shape, [0]));
+}
