@@ -84,10 +84,14 @@ export function quantileImpl(op: string, a: ArrayLike, q: ArrayLike, axis: Axis,
     result = full([...batch, k], NaN, { dtype: v.dtype });
   } else {
     const nan = lax.ne(x, x);
+    const nanConst = lax.broadcastInDim(lax.scalar(NaN, v.dtype), x.shape, []);
     if (!ignoreNan) {
       // one NaN makes the whole slice's quantiles NaN
       const anyNan = lax.reduceMax(nan, [last]);
-      x = lax.select(lax.broadcastInDim(anyNan, x.shape, range(last)), lax.broadcastInDim(lax.scalar(NaN, v.dtype), x.shape, []), x);
+      x = lax.select(lax.broadcastInDim(anyNan, x.shape, range(last)), nanConst, x);
+    } else {
+      // as JAX: NaNs become constants, so no gradient reaches them (an all-NaN slice picks one)
+      x = lax.select(nan, nanConst, x);
     }
     const s = lax.sort(x, { dimension: last });
     const qk = lax.broadcastInDim(lax.reshape(qv, [k]), [...batch, k], [last]);
@@ -142,10 +146,9 @@ function invertedCdf(x: Value, w: Value | null, q: Value, batch: number[], k: nu
   const n = x.shape[last];
   const dtype = x.dtype;
   const nanX = lax.ne(x, x);
-  if (!ignoreNan) {
-    const anyNan = lax.broadcastInDim(lax.reduceMax(nanX, [last]), x.shape, range(last));
-    x = lax.select(anyNan, lax.broadcastInDim(lax.scalar(NaN, dtype), x.shape, []), x);
-  }
+  const nanConst = lax.broadcastInDim(lax.scalar(NaN, dtype), x.shape, []);
+  // as JAX: NaN entries (or, not ignoring NaNs, whole slices with one) become constants
+  x = lax.select(ignoreNan ? nanX : lax.broadcastInDim(lax.reduceMax(nanX, [last]), x.shape, range(last)), nanConst, x);
   const weights = w ?? lax.broadcastInDim(lax.scalar(1, dtype), x.shape, []);
   const [s, ws] = lax.sort([x, weights], { dimension: last, numKeys: 1 }) as [Value, Value];
   const zero = lax.broadcastInDim(lax.scalar(0, dtype), x.shape, []);
