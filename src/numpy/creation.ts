@@ -434,6 +434,10 @@ function diagonalMask(op: string, n: number, m: number, k: number, compare: (a: 
 export interface MeshgridOptions {
   /** "xy" (default, Cartesian: the first two output axes swapped) or "ij" (matrix). */
   indexing?: "xy" | "ij";
+  /** Return arrays that only broadcast to the grid (size 1 on every other axis), as JAX's sparse=True. */
+  sparse?: boolean;
+  /** Accepted for NumPy compatibility: jaxon's arrays are immutable, so copies and views are the same. */
+  copy?: boolean;
 }
 
 /**
@@ -443,6 +447,7 @@ export interface MeshgridOptions {
  * @example
  * const [X, Y] = np.meshgrid(np.arange(3), np.arange(2)); // both shape [2, 3]
  * const [I, J] = np.meshgrid(np.arange(3), np.arange(2), { indexing: "ij" }); // both [3, 2]
+ * const [xs, ys] = np.meshgrid(np.arange(3), np.arange(2), { sparse: true }); // [1, 3] and [2, 1]
  */
 export function meshgrid(...args: (ArrayLike | MeshgridOptions)[]): Value[] {
   const op = "np.meshgrid";
@@ -462,5 +467,6 @@ export function meshgrid(...args: (ArrayLike | MeshgridOptions)[]): Value[] {
     axisOfInput[0] = 1;
     axisOfInput[1] = 0;
   }
+  if (options.sparse) return xs.map((x, i) => lax.reshape(x, shape.map((d, k) => (k === axisOfInput[i] ? d : 1))));
   return xs.map((x, i) => lax.broadcastInDim(x, shape, [axisOfInput[i]]));
 }

@@ -19,6 +19,18 @@ export * from "./shape.js";
 export * from "./indexing.js";
 export * from "./linalg.js";
 export * from "./sorting.js";
+export { quantile, percentile, median, average, cov, corrcoef, histogramBinEdges, histogram, histogram2d, histogramdd, bincount } from "./statistics.js";
+export type { QuantileMethod, QuantileOptions, AverageOptions, CovOptions, Bins, HistogramOptions, HistogramddOptions } from "./statistics.js";
+export * from "./nan-functions.js";
+export * from "./sets.js";
+export * from "./searching.js";
+export * from "./polynomials.js";
+export * from "./construction.js";
+export * from "./windows.js";
+export * from "./elementwise-extra.js";
+export * from "./vectorize.js";
+// one-argument np.where (nonzero) shadows the elementwise three-argument form, which it calls
+export { where } from "./searching.js";
 
 registerArrayMethods({
   add: ew.add,
