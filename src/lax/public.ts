@@ -195,3 +195,4 @@ export {
   xorP,
 } from "./index.js";
 export { isFiniteFn as isFinite } from "./index.js";
+export * as linalg from "./linalg-public.js";
