@@ -188,15 +188,26 @@ function luDiagAndParity(x: Value): [Value, Value] {
 }
 
 /**
- * Determinants through an LU factorization (product of U's diagonal, signed
- * by the pivots' parity).
+ * Determinants, as JAX computes them: closed forms for 2×2 and 3×3 (exact
+ * zeros and finite gradients at singular matrices), sign·exp(logabsdet)
+ * from an LU factorization otherwise.
  * @example np.linalg.det(np.array([[1, 2], [3, 4]])); // -2
  */
 export function det(a: ArrayLike): Value {
   const x = matrixArg("np.linalg.det", a, true);
-  if (x.shape[x.ndim - 1] === 0) return lax.broadcastInDim(lax.convert(1, x.dtype), x.shape.slice(0, -2), []);
-  const [diag, parity] = luDiagAndParity(x);
-  return lax.mul(parity, lax.reduceProd(diag, [diag.ndim - 1]));
+  const n = x.shape[x.ndim - 1];
+  const lead = x.shape.slice(0, -2);
+  if (n === 0) return lax.broadcastInDim(lax.convert(1, x.dtype), lead, []);
+  const at = (i: number, j: number) => lax.reshape(lax.slice(x, [...lead.map(() => 0), i, j], [...lead, i + 1, j + 1]), lead);
+  if (n === 1) return at(0, 0);
+  if (n === 2) return lax.sub(lax.mul(at(0, 0), at(1, 1)), lax.mul(at(0, 1), at(1, 0)));
+  if (n === 3) {
+    const t = (i: number, j: number, k: number) => lax.mul(lax.mul(at(0, i), at(1, j)), at(2, k));
+    const plus = lax.add(lax.add(t(0, 1, 2), t(1, 2, 0)), t(2, 0, 1));
+    return lax.sub(lax.sub(lax.sub(plus, t(2, 1, 0)), t(0, 2, 1)), t(1, 0, 2));
+  }
+  const [s, logdet] = slogdet(x);
+  return lax.mul(s, lax.exp(logdet));
 }
 
 /**
