@@ -284,6 +284,12 @@ const eigh: LinalgRoutine = ([x], _in, [vType, wType], params) => {
         a[j * n + i] = e;
       }
     }
+    if (!a.every(Number.isFinite)) {
+      // as JAX (LAPACK): a NaN or inf anywhere makes every output NaN, never a plausible-looking answer
+      vOut.fill(NaN, o, o + n * n);
+      wOut.fill(NaN, b * n, (b + 1) * n);
+      continue;
+    }
     jacobiEigh(a, n, v);
     for (let i = 0; i < n; i++) order[i] = i;
     // NaNs (from a non-finite input) last, as a sort puts them
@@ -407,8 +413,7 @@ export function jacobiSvdTall(a: Float64Array, m: number, n: number, uCols: numb
     for (let i = 0; i < m; i++) u[i * uCols + c] = w[i * n + src] * inv;
     for (let i = 0; i < n; i++) vs[i * n + c] = v[i * n + src];
   });
-  if (s.every((x) => Number.isFinite(x))) orthonormalize(u, m, uCols);
-  else u.fill(NaN);
+  orthonormalize(u, m, uCols);
   return { s, u, v: vs };
 }
 
@@ -424,6 +429,15 @@ const svd: LinalgRoutine = ([x], _in, outTypes, params) => {
   for (let b = 0; b < batch; b++) {
     const o = b * m * n;
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[tall ? i * n + j : j * m + i] = x[o + i * n + j];
+    if (!a.every(Number.isFinite)) {
+      // as JAX: a NaN or inf anywhere makes every output NaN
+      outs[0].fill(NaN, b * k, (b + 1) * k);
+      if (computeUv) {
+        outs[1].fill(NaN, b * m * (tall ? uCols : m), (b + 1) * m * (tall ? uCols : m));
+        outs[2].fill(NaN, b * (tall ? n : uCols) * n, (b + 1) * (tall ? n : uCols) * n);
+      }
+      continue;
+    }
     const r = jacobiSvdTall(a, rows, cols, uCols);
     outs[0].set(r.s, b * k);
     if (!computeUv) continue;

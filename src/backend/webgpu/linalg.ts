@@ -34,6 +34,7 @@ function header(bindings: [name: string, type: string, write: boolean][], params
   return `${decl}
 ${getters}
 fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn isfinite_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) < 0x7f800000u; }
 fn nan_() -> f32 { return bitcast<f32>(p_nanBits()); }
 @compute @workgroup_size(${GROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -256,6 +257,14 @@ const EIGH = `${header([["V", "f32", true], ["w", "f32", true], ["A", "f32", tru
       A[o + j * n + i] = e;
     }
   }
+  // as JAX: a NaN or inf anywhere makes every output NaN
+  var finite = true;
+  for (var i = 0u; i < n * n; i++) { if (!isfinite_(A[o + i])) { finite = false; } }
+  if (!finite) {
+    for (var i = 0u; i < n * n; i++) { V[o + i] = nan_(); }
+    for (var i = 0u; i < n; i++) { w[b * n + i] = nan_(); }
+    return;
+  }
   for (var i = 0u; i < n * n; i++) { V[o + i] = select(0.0, 1.0, i % (n + 1u) == 0u); }
   for (var sweep = 0u; sweep < 40u; sweep++) {
     var off = 0.0;
@@ -357,6 +366,17 @@ const SVD = `${header([["S", "f32", true], ["UO", "f32", true], ["VT", "f32", tr
       if (c < cols) { e = select(x[xo + c * n + i], x[xo + i * n + c], tall); }
       U[uo + i * uc + c] = e;
     }
+  }
+  var finite = true;
+  for (var i = 0u; i < m * n; i++) { if (!isfinite_(x[xo + i])) { finite = false; } }
+  if (!finite) {
+    // as JAX: a NaN or inf anywhere makes every output NaN
+    for (var i = 0u; i < cols; i++) { S[b * cols + i] = nan_(); }
+    let uSize = select(m * m, m * uc, tall);
+    let vtSize = select(uc * n, n * n, tall);
+    for (var i = 0u; i < uSize; i++) { UO[b * uSize + i] = nan_(); }
+    for (var i = 0u; i < vtSize; i++) { VT[b * vtSize + i] = nan_(); }
+    return;
   }
   for (var i = 0u; i < cols * cols; i++) { V[vo + i] = select(0.0, 1.0, i % (cols + 1u) == 0u); }
   for (var sweep = 0u; sweep < 40u; sweep++) {
