@@ -364,3 +364,53 @@ describe("transformations compose", () => {
     expect(values(dv).some((v) => !Number.isFinite(v))).toBe(true);
   });
 });
+
+describe("lax.customLinearSolve (implicit differentiation, as JAX's custom_linear_solve)", () => {
+  const b0 = () => rnd([3], 120);
+  const A0 = () => lax.add(rnd([3, 3], 121), lax.mul(arr(eye(3)), 3));
+  // the solver itself is opaque to differentiation: its derivative must come from matvec alone
+  const opaque = (A: Value) => (_mv: (x: Value) => Value, b: Value) => lax.stopGradient(nl.solve(A, b));
+  const viaCustom = (A: Value, b: Value, transpose = true) =>
+    lax.customLinearSolve((x) => np.matmul(A, x), b, opaque(A), transpose ? { transposeSolve: (_vm, c) => lax.stopGradient(nl.solve(nl.matrixTranspose(A), c)) } : {});
+  it("solves the system", () => {
+    const x = values(viaCustom(A0(), b0()));
+    values(nl.solve(A0(), b0())).forEach((v, i) => expect(Math.abs(v - x[i])).toBeLessThan(1e-13));
+  });
+  it("jvp in the matrix and in b matches np.linalg.solve's and finite differences, though the solver is stop-gradient", () => {
+    const dA = rnd([3, 3], 122);
+    const db = rnd([3], 123);
+    const [, t] = jvp((A: Value, b: Value) => viaCustom(A, b), [A0(), b0()], [dA, db]) as [Value, Value];
+    const [, ref] = jvp((A: Value, b: Value) => nl.solve(A, b), [A0(), b0()], [dA, db]) as [Value, Value];
+    values(ref).forEach((v, i) => expect(Math.abs(v - values(t)[i])).toBeLessThan(1e-12));
+    const eps = 1e-6;
+    const f = (e: number) => values(nl.solve(lax.add(A0(), lax.mul(dA, e)), lax.add(b0(), lax.mul(db, e))));
+    f(eps).forEach((v, i) => expect(Math.abs((v - f(-eps)[i]) / (2 * eps) - values(t)[i])).toBeLessThan(1e-6));
+  });
+  it("grad through transposeSolve (and symmetric) matches grad through np.linalg.solve; without it, a typed error", () => {
+    const loss = (f: (A: Value, b: Value) => Value) => (A: Value, b: Value) => np.sum(np.square(f(A, b)));
+    const [gA, gb] = grad(loss(viaCustom), { argnums: [0, 1] })(A0(), b0()) as Value[];
+    const [rA, rb] = grad(loss(nl.solve), { argnums: [0, 1] })(A0(), b0()) as Value[];
+    values(rA).forEach((v, i) => expect(Math.abs(v - values(gA)[i])).toBeLessThan(1e-12));
+    values(rb).forEach((v, i) => expect(Math.abs(v - values(gb)[i])).toBeLessThan(1e-12));
+    const S = spd(3, 124);
+    const symSolve = (A: Value, b: Value) => lax.customLinearSolve((x) => np.matmul(A, x), b, opaque(A), { symmetric: true });
+    const gs = grad(loss(symSolve), { argnums: 1 })(S, b0()) as Value;
+    const rs = grad(loss(nl.solve), { argnums: 1 })(S, b0()) as Value;
+    values(rs).forEach((v, i) => expect(Math.abs(v - values(gs)[i])).toBeLessThan(1e-12));
+    expect(() => grad(loss((A, b) => viaCustom(A, b, false)), { argnums: 1 })(A0(), b0())).toThrow(/transposeSolve/);
+  });
+  it("vmap over b and over the matrix matches a loop; jit and jit∘grad match eager", () => {
+    const As = lax.add(rnd([4, 3, 3], 125), lax.mul(lax.broadcastInDim(arr(eye(3)), [4, 3, 3], [1, 2]), 3));
+    const bs = rnd([4, 3], 126);
+    const out = values(vmap((A: Value, b: Value) => viaCustom(A, b))(As, bs) as Value);
+    const loop = [0, 1, 2, 3].flatMap((i) => values(nl.solve(lax.reshape(lax.slice(As, [i, 0, 0], [i + 1, 3, 3]), [3, 3]), lax.reshape(lax.slice(bs, [i, 0], [i + 1, 3]), [3]))));
+    out.forEach((v, i) => expect(Math.abs(v - loop[i])).toBeLessThan(1e-12));
+    const shared = values(vmap((b: Value) => viaCustom(A0(), b))(bs) as Value);
+    const loop2 = [0, 1, 2, 3].flatMap((i) => values(nl.solve(A0(), lax.reshape(lax.slice(bs, [i, 0], [i + 1, 3]), [3]))));
+    shared.forEach((v, i) => expect(Math.abs(v - loop2[i])).toBeLessThan(1e-12));
+    expect(values(jit(viaCustom)(A0(), b0()) as Value)).toEqual(values(viaCustom(A0(), b0())));
+    const g = (A: Value, b: Value) => np.sum(np.square(viaCustom(A, b)));
+    const ge = values(grad(g)(A0(), b0()) as Value);
+    values(jit(grad(g))(A0(), b0()) as Value).forEach((v, i) => expect(Math.abs(v - ge[i])).toBeLessThan(1e-12));
+  });
+});

@@ -196,3 +196,4 @@ export {
 } from "./index.js";
 export { isFiniteFn as isFinite } from "./index.js";
 export * as linalg from "./linalg-public.js";
+export { customLinearSolve, customLinearSolveP } from "./index.js";
