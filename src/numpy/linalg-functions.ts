@@ -8,6 +8,8 @@
 import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import * as la from "../lax/linalg.js";
+import { customLinearSolve } from "../lax/linalg-solve.js";
+import { currentTrace, EvalTrace } from "../trace/core.js";
 import { fmtShape } from "../shape.js";
 import { optionsArg } from "../static-args.js";
 import type { ArrayLike, Value } from "./util.js";
@@ -128,24 +130,33 @@ export function eigvalsh(a: ArrayLike, UPLO: "L" | "U" = "L"): Value {
 
 // ---- solving ------------------------------------------------------------------------------------
 
-/** Solves with an LU factorization: P·a = L·U, so x = U⁻¹ L⁻¹ P b (b: [..., m, n]). */
-function luSolve(lu: Value, perm: Value, b: Value): Value {
-  const m = lu.shape[lu.ndim - 1];
-  const batch = lu.shape.slice(0, -2);
-  // P·b as a product with a one-hot matrix: linear in b, so gradients flow to it
-  const P = lax.convert(
-    lax.eq(lax.broadcastInDim(perm, [...batch, m, m], range(batch.length + 1)), lax.broadcastInDim(lax.iota("int32", [m, m], 1), [...batch, m, m], [batch.length, batch.length + 1])),
-    lu.dtype,
-  );
-  const pb = la.bmm(P, b);
-  const y = la.triangularSolve(lu, pb, { leftSide: true, lower: true, unitDiagonal: true });
-  return la.triangularSolve(lu, y, { leftSide: true, lower: false });
+/** The one-hot matrix of a permutation: P·b puts b's rows in `perm`'s order (linear in b, so gradients flow through it). */
+function permutationMatrix(perm: Value, dtype: Value["dtype"]): Value {
+  const m = perm.shape[perm.ndim - 1];
+  const batch = perm.shape.slice(0, -1);
+  const rows = lax.broadcastInDim(perm, [...batch, m, m], range(batch.length + 1));
+  const cols = lax.broadcastInDim(lax.iota("int32", [m, m], 1), [...batch, m, m], [batch.length, batch.length + 1]);
+  return lax.convert(lax.eq(rows, cols), dtype);
+}
+
+/** Solves with an LU factorization: P·a = L·U, so x = U⁻¹ L⁻¹ P b (b: [..., m, n]); `transpose` solves aᵀ·x = b = Uᵀ Lᵀ P x. */
+function luSolve(lu: Value, perm: Value, b: Value, transpose = false): Value {
+  const P = permutationMatrix(perm, lu.dtype);
+  if (!transpose) {
+    const y = la.triangularSolve(lu, la.bmm(P, b), { leftSide: true, lower: true, unitDiagonal: true });
+    return la.triangularSolve(lu, y, { leftSide: true, lower: false });
+  }
+  const z = la.triangularSolve(lu, b, { leftSide: true, lower: false, transposeA: true });
+  const w = la.triangularSolve(lu, z, { leftSide: true, lower: true, unitDiagonal: true, transposeA: true });
+  return la.bmm(la.mT(P), w);
 }
 
 /**
  * Solves a·x = b for square a. b is a vector ([..., m]) when 1-D, else a
  * matrix ([..., m, n]); leading axes broadcast. A singular a gives inf/NaN
- * (what JAX gives), never an error.
+ * (what JAX gives), never an error. As in JAX, one LU factorization serves
+ * the solve and its derivatives, which are implicit (lax.customLinearSolve):
+ * grad solves with aᵀ instead of differentiating the factorization.
  * @example np.linalg.solve(np.array([[3, 1], [1, 2]]), np.array([9, 8])); // [2, 3]
  */
 export function solve(a: ArrayLike, b: ArrayLike): Value {
@@ -161,8 +172,12 @@ export function solve(a: ArrayLike, b: ArrayLike): Value {
   const batch = broadcastShapes(op, x.shape.slice(0, -2), y.shape.slice(0, -2));
   x = broadcastValue(op, x, [...batch, m, m]);
   y = broadcastValue(op, y, [...batch, ...y.shape.slice(-2)]);
-  const [lu, , perm] = la.lu(x);
-  const out = luSolve(lu, perm, y);
+  // as JAX: one LU of a, outside differentiation; the solution's derivatives are implicit
+  // (customLinearSolve: A·ẋ = ḃ - Ȧ·x forward, Aᵀ solves backward), so grad never differentiates the factorization
+  const [lu, , perm] = la.lu(lax.stopGradient(x));
+  const a0 = x;
+  // with no transformation active nothing can differentiate the result: skip staging the implicit rules (4× faster eagerly)
+  const out = currentTrace() instanceof EvalTrace ? luSolve(lu, perm, y) : customLinearSolve((v) => la.bmm(a0, v), y, (_mv, c) => luSolve(lu, perm, c), { transposeSolve: (_vm, c) => luSolve(lu, perm, c, true) });
   return vec ? lax.reshape(out, out.shape.slice(0, -1)) : out;
 }
 
