@@ -133,6 +133,14 @@ describe.skipIf(!hasGpu)("WebGPU == CPU (float32)", () => {
     const total = (x: Value) => np.sum(f(x));
     await expectSame(grad(total)(a.g) as Value, onCpu(() => grad(total)(a.c) as Value), 1e-4, "grad slogdet");
     await expectSame(jit(grad(total))(a.g) as Value, onCpu(() => grad(total)(a.c) as Value), 1e-4, "jit grad slogdet");
+    // solve's implicit derivatives (lax.customLinearSolve) on the device, eagerly and jitted
+    const rhs = data([5, 4, 1], 10);
+    const sq = (x: Value, y: Value) => np.sum(np.square(nl.solve(x, y)));
+    const [ga, gb] = grad(sq, { argnums: [0, 1] })(a.g, rhs.g) as Value[];
+    const [ca, cb] = onCpu(() => grad(sq, { argnums: [0, 1] })(a.c, rhs.c) as Value[]);
+    await expectSame(ga, ca, 1e-4, "grad solve a");
+    await expectSame(gb, cb, 1e-4, "grad solve b");
+    await expectSame((jit(grad(sq)) as (x: Value, y: Value) => Value)(a.g, rhs.g), ca, 1e-4, "jit grad solve");
     const eigSum = (x: Value) => np.sum(np.multiply(nl.eigvalsh(lax.add(x, nl.matrixTranspose(x))), lax.convert(lax.iota("int32", [4]), "float32")));
     await expectSame(grad(eigSum)(a.g) as Value, onCpu(() => grad(eigSum)(a.c) as Value), 1e-3, "grad eigvalsh");
   });
