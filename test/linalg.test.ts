@@ -414,3 +414,43 @@ describe("lax.customLinearSolve (implicit differentiation, as JAX's custom_linea
     values(jit(grad(g))(A0(), b0()) as Value).forEach((v, i) => expect(Math.abs(v - ge[i])).toBeLessThan(1e-12));
   });
 });
+
+describe("lax.customRoot (implicit function theorem, as JAX's custom_root)", () => {
+  // √a as the root of x² - a by Newton's method; the loop is never differentiated
+  const newton = (f: (x: Value) => Value, x0: Value) => lax.foriLoop(0, 30, (_i: Value, x: Value) => lax.stopGradient(lax.sub(x, lax.div(f(x), lax.mul(x, 2)))), x0) as Value;
+  const scalarSolve = (g: (v: Value) => Value, y: Value) => lax.div(y, g(arr(1)));
+  const sqrtRoot = (a: Value) => lax.customRoot((x) => lax.sub(lax.mul(x, x), a), arr(1), newton, scalarSolve);
+  it("finds the root, and its derivative 1/(2√a) although the solver is stop-gradient", () => {
+    expect(Math.abs(values(sqrtRoot(arr(2)))[0] - Math.SQRT2)).toBeLessThan(1e-14);
+    const g = values(grad(sqrtRoot)(arr(2)) as Value)[0];
+    expect(Math.abs(g - 1 / (2 * Math.SQRT2))).toBeLessThan(1e-14);
+    const [, t] = jvp(sqrtRoot, [arr(3)], [arr(1)]) as [Value, Value];
+    expect(Math.abs(values(t)[0] - 1 / (2 * Math.sqrt(3)))).toBeLessThan(1e-14);
+  });
+  it("a vector root (A·x = b) differentiates as np.linalg.solve, in A and b, forward and reverse", () => {
+    const A0 = lax.add(rnd([3, 3], 130), lax.mul(arr(eye(3)), 3));
+    const b0 = rnd([3], 131);
+    const root = (A: Value, b: Value) =>
+      lax.customRoot((x) => lax.sub(np.matmul(A, x), b), lax.mul(b, 0), (_f, _x0) => lax.stopGradient(nl.solve(A, b)), (_g, y) => nl.solve(A, y));
+    const dA = rnd([3, 3], 132);
+    const db = rnd([3], 133);
+    const [x, t] = jvp(root, [A0, b0], [dA, db]) as [Value, Value];
+    const [xr, tr_] = jvp((A: Value, b: Value) => nl.solve(A, b), [A0, b0], [dA, db]) as [Value, Value];
+    values(xr).forEach((v, i) => expect(Math.abs(v - values(x)[i])).toBeLessThan(1e-13));
+    values(tr_).forEach((v, i) => expect(Math.abs(v - values(t)[i])).toBeLessThan(1e-12));
+    const loss = (f: (A: Value, b: Value) => Value) => (A: Value, b: Value) => np.sum(np.square(f(A, b)));
+    const g = grad(loss(root), { argnums: [0, 1] })(A0, b0) as Value[];
+    const r = grad(loss(nl.solve), { argnums: [0, 1] })(A0, b0) as Value[];
+    g.forEach((gi, k) => values(r[k]).forEach((v, i) => expect(Math.abs(v - values(gi)[i])).toBeLessThan(1e-12)));
+  });
+  it("vmap(grad) and grad(vmap) match a loop; jit and jit∘grad match eager", () => {
+    const as = arr([2, 3, 5, 7]);
+    const batched = values(vmap(grad(sqrtRoot))(as) as Value);
+    [2, 3, 5, 7].forEach((a, i) => expect(Math.abs(batched[i] - 1 / (2 * Math.sqrt(a)))).toBeLessThan(1e-14));
+    expect(values(vmap(sqrtRoot)(as) as Value).map((v, i) => Math.abs(v - Math.sqrt([2, 3, 5, 7][i]))).every((e) => e < 1e-14)).toBe(true);
+    expect(values(jit(sqrtRoot)(arr(2)) as Value)).toEqual(values(sqrtRoot(arr(2))));
+    expect(values(jit(grad(sqrtRoot))(arr(2)) as Value)).toEqual(values(grad(sqrtRoot)(arr(2)) as Value));
+    const outer = values(grad((a: Value) => np.sum(vmap(sqrtRoot)(a) as Value))(as) as Value);
+    [2, 3, 5, 7].forEach((a, i) => expect(Math.abs(outer[i] - 1 / (2 * Math.sqrt(a)))).toBeLessThan(1e-14));
+  });
+});

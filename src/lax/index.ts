@@ -14,4 +14,4 @@ export * from "./sort.js";
 export * from "./random-bits.js";
 export * from "./control-flow.js";
 export * as linalg from "./linalg-public.js";
-export { customLinearSolve, customLinearSolveP } from "./linalg-solve.js";
+export { customLinearSolve, customLinearSolveP, customRoot, customRootP } from "./linalg-solve.js";

@@ -184,3 +184,113 @@ export function customLinearSolve(matvec: (x: Value) => Value, b: Value, solve: 
   const p = { matvec: mv, vecmat: vm, solve: sv, transposeSolve: ts };
   return rebind(p, [...mvC, ...vmC, ...sC, ...tsC, b]);
 }
+
+// ---- custom_root -------------------------------------------------------------------------------
+
+type RootParams = {
+  /** f(x) = 0 is the equation; its constants (the parameters) come first among the inputs. */
+  f: Staged;
+  /** x0 ↦ the root found by the user's solver; its constants follow f's. */
+  solve: Staged;
+  /** (x, y) ↦ tangentSolve(the derivative of f at x, y); its constants follow solve's. */
+  linearSolve: Staged;
+  call: Jaxpr;
+};
+
+function rootParts(args: Value[], p: Omit<RootParams, "call">) {
+  const nf = p.f.numConsts;
+  const ns = p.solve.numConsts;
+  return { f: args.slice(0, nf), s: args.slice(nf, nf + ns), ls: args.slice(nf + ns, -1), x0: args[args.length - 1] };
+}
+
+function bindRoot(p: Omit<RootParams, "call">, inputs: Value[]): Value {
+  const call = traceFlat((...xs) => {
+    const parts = rootParts(xs, p);
+    return [run(p.solve, parts.s, parts.x0)];
+  }, inputs.map((x) => x.aval), "custom_root", currentTrace()).jaxpr;
+  return bind(customRootP as unknown as Primitive, inputs, { ...p, call })[0];
+}
+
+export const customRootP: Primitive<RootParams> = definePrimitive<RootParams>("custom_root", {
+  params: { f: "static", solve: "static", linearSolve: "static", call: "static" },
+  abstractEval: (avals) => [avals[avals.length - 1].strong()],
+  lower: () => {
+    throw new Error("custom_root is evaluated through its jaxprs");
+  },
+  impl(args, p) {
+    const parts = rootParts(args as Value[], p);
+    return [run(p.solve, parts.s, parts.x0)] as never;
+  },
+  jvp(primals, tangents, p) {
+    // implicit function theorem: f(θ, x*(θ)) = 0 ⇒ ∂ₓf · ẋ* = -∂θf · θ̇, solved by the user's tangentSolve;
+    // the solver itself (and the initial guess) is never differentiated
+    const x = bind(customRootP as unknown as Primitive, primals, p)[0];
+    const parts = rootParts(primals, p);
+    const thetaDots = tangents.slice(0, parts.f.length);
+    if (thetaDots.every((t) => isZero(t))) return [[x], [new Zero(x.aval.strong())]];
+    const [, [rhs]] = jvpFlat((...c) => [run(p.f, c, x)], parts.f, thetaDots, "custom_root jvp");
+    if (isZero(rhs)) return [[x], [new Zero(x.aval.strong())]];
+    const z = evalJaxpr(p.linearSolve.jaxpr, [], [...parts.ls, x, rhs])[0];
+    return [[x], [neg(z)]];
+  },
+  batch(args, dims, p) {
+    // every input batched on axis 0 (unbatched constants broadcast), every function vmapped
+    const i0 = dims.findIndex((d) => d !== null);
+    const size = args[i0].shape[dims[i0]!];
+    const front = args.map((a, i) => (dims[i] === null ? broadcastInDim(a, [size, ...a.shape], a.shape.map((_, k) => k + 1)) : moveAxis(a, dims[i]!, 0)));
+    const parts = rootParts(front, p);
+    const xAval = parts.x0.aval;
+    const batched = (s: Staged, consts: Value[], arity: number): Staged => {
+      const g = (...xs: Value[]) => vmap((...ys: Value[]) => evalJaxpr(s.jaxpr, [], ys)[0], { inAxes: 0 })(...xs) as Value;
+      const avals = [...consts.map((c) => c.aval), ...globalThis.Array.from({ length: arity }, () => xAval)];
+      return { jaxpr: traceFlat((...xs) => [g(...xs)], avals, "vmap of custom_root", currentTrace()).jaxpr, numConsts: consts.length };
+    };
+    const q = { f: batched(p.f, parts.f, 1), solve: batched(p.solve, parts.s, 1), linearSolve: batched(p.linearSolve, parts.ls, 2) };
+    return [[bindRoot(q, front)], [0]];
+  },
+});
+
+callJaxprOf.set("custom_root", (p) => (p as RootParams).call);
+
+/**
+ * Finds a root of f with a solver of your own and differentiates it
+ * implicitly, as JAX's `lax.custom_root`: `solve(f, initialGuess)` returns x
+ * with f(x) = 0; derivatives with respect to the arrays f closes over come
+ * from the implicit function theorem (∂ₓf·ẋ = -∂θf·θ̇), solved by
+ * `tangentSolve(g, y)`, which must return z with g(z) = y for the linear map
+ * g (the derivative of f at the root). The solver's iterations are never
+ * differentiated. `initialGuess` is one array.
+ * @example
+ * // √a as the root of x² - a, by Newton's method
+ * const a = np.array(2);
+ * const newton = (f, x0) => lax.foriLoop(0, 20, (_i, x) => x.sub(f(x).div(x.mul(2))), x0);
+ * lax.customRoot((x) => x.mul(x).sub(a), np.array(1), newton, (g, y) => y.div(g(np.array(1)))); // 1.41421
+ */
+export function customRoot(
+  f: (x: Value) => Value,
+  initialGuess: Value,
+  solve: (f: (x: Value) => Value, x0: Value) => Value,
+  tangentSolve: (g: (v: Value) => Value, y: Value) => Value,
+): Value {
+  const op = "lax.customRoot";
+  functionArg(op, "f", f);
+  functionArg(op, "solve", solve);
+  functionArg(op, "tangentSolve", tangentSolve);
+  const x0 = operandArg(op, initialGuess);
+  const aval = x0.aval.strong();
+  const [fs, fC] = stageOne(op, "f", f, aval);
+  // the solver sees f as a plain function; its own closure (f's constants included) becomes its constants
+  const [ss, sC] = stageOne(op, "solve", (x) => solve(f, x), aval);
+  // tangentSolve applied to f's derivative at x, traced as a function of (x, y) so that what it closes over is explicit too
+  const { jaxpr: lsJaxpr, consts: lsC } = traceFlat(
+    (x, y) => {
+      const g = (v: Value) => instantiate(jvpFlat((z) => [f(z)], [x], [operandArg(op, v)], "customRoot tangent")[1][0]);
+      return [operandArg(`${op}: tangentSolve`, tangentSolve(g, y))];
+    },
+    [aval, aval],
+    `${op} tangentSolve`,
+    currentTrace(),
+  );
+  const p = { f: fs, solve: ss, linearSolve: { jaxpr: lsJaxpr, numConsts: lsC.length } };
+  return bindRoot(p, [...fC, ...sC, ...lsC, x0]);
+}

@@ -196,4 +196,4 @@ export {
 } from "./index.js";
 export { isFiniteFn as isFinite } from "./index.js";
 export * as linalg from "./linalg-public.js";
-export { customLinearSolve, customLinearSolveP } from "./index.js";
+export { customLinearSolve, customLinearSolveP, customRoot, customRootP } from "./index.js";
