@@ -1,4 +1,7 @@
 /**
+ * Implicit differentiation, as JAX's lax.custom_linear_solve and
+ * lax.custom_root (the latter at the end of this file).
+ *
  * custom_linear_solve: x = solve(matvec, b) for a linear map `matvec`, with
  * the derivatives of the solution taken implicitly, as JAX's
  * `lax.custom_linear_solve`: differentiation never goes through the solver's
