@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import "../src/backend/cpu/index.js";
-import { DTypeError, ShapeError, UnsupportedError } from "../src/errors.js";
+import { DTypeError, ShapeError } from "../src/errors.js";
 import * as np from "../src/numpy/index.js";
 import type { Value } from "../src/trace/core.js";
 import { expectClose as closeFlat, rand } from "./helpers.js";
@@ -181,7 +181,11 @@ describe("norm and cdist", () => {
     expectClose(np.norm(np.ones([2, 3, 4])), [Math.sqrt(24)]);
     expectClose(np.norm(np.ones([2, 3, 4]), null, [1, 2]), [Math.sqrt(12), Math.sqrt(12)]);
     expect(np.norm(m, 1, null, { keepdims: true }).shape).toEqual([1, 1]);
-    expect(() => np.norm(m, 2)).toThrow(UnsupportedError);
+    // the singular values of m are √(15 ± √125): 2 is the largest, -2 the smallest, "nuc" their sum
+    expectClose(np.norm(m, 2), [Math.sqrt(15 + Math.sqrt(125))], 1e-6);
+    expectClose(np.norm(m, -2), [Math.sqrt(15 - Math.sqrt(125))], 1e-6);
+    expectClose(np.norm(m, "nuc"), [Math.sqrt(15 + Math.sqrt(125)) + Math.sqrt(15 - Math.sqrt(125))], 1e-6);
+    expect(() => np.norm(m, 3)).toThrow(ShapeError);
     expect(() => np.norm(np.ones([2, 2, 2]), 1)).toThrow(ShapeError);
     expect(() => np.norm(np.ones([3]), "fro")).toThrow(ShapeError);
   });

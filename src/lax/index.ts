@@ -13,3 +13,5 @@ export * from "./indexing.js";
 export * from "./sort.js";
 export * from "./random-bits.js";
 export * from "./control-flow.js";
+export * as linalg from "./linalg-public.js";
+export { customLinearSolve, customLinearSolveP, customRoot, customRootP } from "./linalg-solve.js";

@@ -195,3 +195,5 @@ export {
   xorP,
 } from "./index.js";
 export { isFiniteFn as isFinite } from "./index.js";
+export * as linalg from "./linalg-public.js";
+export { customLinearSolve, customLinearSolveP, customRoot, customRootP } from "./index.js";

@@ -4,7 +4,7 @@
  * norms and pairwise distances.
  */
 import { optionsArg, intsArg } from "../static-args.js";
-import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
+import { DTypeError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { dotGeneral } from "../lax/dot.js";
 import { broadcastShapes, fmtShape } from "../shape.js";
@@ -14,6 +14,7 @@ import { diagonal, reshape as npReshape } from "./shape.js";
 import type { ArrayLike, Value } from "./util.js";
 import { asValue, axesOf, broadcastValue, cast, describe, promote, range, toInexact } from "./util.js";
 import { customJvp } from "../transforms/custom.js";
+import * as fns from "./linalg-functions.js";
 
 /**
  * √s whose derivative is 0 where s = 0 instead of ∞: norms and distances are
@@ -360,14 +361,14 @@ export interface NormOptions {
   safeGradAtZero?: boolean;
 }
 
-export type NormOrder = number | "fro" | "nuc";
+export type NormOrder = number | "fro" | "f" | "nuc";
 
 /**
  * Vector or matrix norm. With no `ord` and no `axis`: the 2-norm of the
  * flattened array. Vector orders (one axis): 2 (default), 1, Infinity,
  * -Infinity, 0 (count of nonzeros), any p. Matrix orders (two axes): "fro"
- * (default), 1, -1, Infinity, -Infinity (2, -2 and "nuc" need an SVD, which
- * jaxon lacks).
+ * (or "f", the default), 1, -1, Infinity, -Infinity, and by the SVD 2 (the
+ * largest singular value), -2 (the smallest) and "nuc" (their sum).
  *
  * Differs from JAX on purpose: the gradient of the 2-norm (and "fro") at
  * x = 0 is 0 here, NaN in JAX; `{ safeGradAtZero: false }` gives JAX's NaN.
@@ -405,7 +406,7 @@ export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | reado
   }
   if (axes.length === 2) {
     const [r, c] = axes;
-    if (ord === undefined || ord === null || ord === "fro") return euclideanNorm(v, axes, keepdims, safe);
+    if (ord === undefined || ord === null || ord === "fro" || ord === "f") return euclideanNorm(v, axes, keepdims, safe);
     if (ord === 1 || ord === -1) {
       const colSums = sum(abs(v), r, { keepdims: true });
       return finish((ord === 1 ? max : min)(colSums, c, { keepdims: true }));
@@ -414,10 +415,8 @@ export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | reado
       const rowSums = sum(abs(v), c, { keepdims: true });
       return finish((ord === Infinity ? max : min)(rowSums, r, { keepdims: true }));
     }
-    if (ord === 2 || ord === -2 || ord === "nuc") {
-      throw new UnsupportedError(`${op}: matrix norm ord=${describe(ord)} needs singular values, which jaxon does not compute; use "fro", 1 or Infinity`);
-    }
-    throw new ShapeError(`${op}: invalid order ${describe(ord)} for a matrix norm; use "fro", 1, -1, Infinity or -Infinity`);
+    if (ord === 2 || ord === -2 || ord === "nuc") return fns.singularValueNorm(v, ord, r, c, keepdims);
+    throw new ShapeError(`${op}: invalid order ${describe(ord)} for a matrix norm; use "fro", "nuc", 1, -1, 2, -2, Infinity or -Infinity`);
   }
   throw new ShapeError(`${op}: norms are over 1 or 2 axes, got ${axes.length}`);
 }
@@ -455,5 +454,42 @@ export function cdist(a: ArrayLike, b: ArrayLike): Value {
   return safeSqrt(sqdist(a, b));
 }
 
-/** `np.linalg`, as in JAX: the norm lives here too. @example np.linalg.norm(np.array([3, 4])); // 5 */
-export const linalg = { norm, matmul, cdist };
+/**
+ * `np.linalg`, as in JAX: decompositions, solvers, norms and small products
+ * (see ./linalg-functions.ts), with `norm`, `matmul`, `outer` and `cdist`.
+ * @example
+ * np.linalg.norm(np.array([3, 4])); // 5
+ * np.linalg.solve(np.array([[3, 1], [1, 2]]), np.array([9, 8])); // [2, 3]
+ */
+export const linalg = {
+  norm,
+  matmul,
+  outer,
+  cdist,
+  tensordot,
+  cholesky: fns.cholesky,
+  qr: fns.qr,
+  svd: fns.svd,
+  svdvals: fns.svdvals,
+  eigh: fns.eigh,
+  eigvalsh: fns.eigvalsh,
+  solve: fns.solve,
+  inv: fns.inv,
+  det: fns.det,
+  slogdet: fns.slogdet,
+  lstsq: fns.lstsq,
+  pinv: fns.pinv,
+  matrixPower: fns.matrixPower,
+  matrixRank: fns.matrixRank,
+  multiDot: fns.multiDot,
+  cond: fns.cond,
+  vectorNorm: fns.vectorNorm,
+  matrixNorm: fns.matrixNorm,
+  cross: fns.cross,
+  trace: fns.trace,
+  diagonal: fns.diagonal,
+  matrixTranspose: fns.matrixTranspose,
+  vecdot: fns.vecdot,
+  tensorinv: fns.tensorinv,
+  tensorsolve: fns.tensorsolve,
+};

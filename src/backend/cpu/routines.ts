@@ -11,6 +11,7 @@ import { contiguousStrides as rowMajorStrides, sizeOf } from "../../shape.js";
 import type { BufferType, DotParams } from "../device.js";
 import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
 import { alloc, release } from "./memory.js";
+import { cpuLinalgRoutines } from "./linalg.js";
 
 export type CpuRoutine = (
   inputs: TypedArray[],
@@ -665,4 +666,5 @@ export const cpuRoutines: Record<string, CpuRoutine> = {
   dynamic_slice,
   dynamic_update_slice,
   threefry2x32,
+  ...cpuLinalgRoutines,
 };

@@ -22,6 +22,7 @@ import "./matmul.js";
 import "./sort.js";
 import "./scans.js";
 import "./index-routines.js";
+import "./linalg.js";
 
 let kernelCount = 0;
 const seenKernels = new Set<string>();

@@ -1,0 +1,468 @@
+/**
+ * The CPU's linear-algebra routines (src/lax/linalg.ts lowers to them): one
+ * call factors a whole batch of matrices, each row-major in the last two axes.
+ * Every routine copies a matrix into a Float64Array, works in double
+ * precision whatever the storage dtype (float32 results are then rounded
+ * once, on store), and writes fresh outputs. Plain loops over small dense
+ * matrices: O(n³) per matrix, unblocked (fine to a few hundred; a blocked
+ * Wasm version for large ones is future work).
+ */
+import type { TypedArray } from "../../dtype.js";
+import { allocate } from "../../dtype.js";
+import { sizeOf } from "../../shape.js";
+import type { BufferType } from "../device.js";
+
+type LinalgRoutine = (inputs: TypedArray[], inTypes: BufferType[], outTypes: BufferType[], params: Record<string, unknown>) => TypedArray[];
+
+const allocateOut = (t: BufferType) => allocate(t.dtype, sizeOf(t.shape));
+
+/** Cholesky of the lower triangle: L with L·Lᵀ = A; NaNs everywhere for a matrix that is not positive definite (as JAX). */
+export function choleskyInPlace(a: Float64Array, n: number): boolean {
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j];
+    for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
+    if (!(d > 0)) return false;
+    const ljj = Math.sqrt(d);
+    a[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j];
+      for (let k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
+      a[i * n + j] = s / ljj;
+    }
+    for (let c = j + 1; c < n; c++) a[j * n + c] = 0;
+  }
+  return true;
+}
+
+const cholesky: LinalgRoutine = ([x], _in, [outType], params) => {
+  const { batch, n } = params as { batch: number; n: number };
+  const out = allocateOut(outType);
+  const a = new Float64Array(n * n);
+  for (let b = 0; b < batch; b++) {
+    const o = b * n * n;
+    for (let i = 0; i < n * n; i++) a[i] = x[o + i];
+    if (choleskyInPlace(a, n)) for (let i = 0; i < n * n; i++) out[o + i] = a[i];
+    else for (let i = 0; i < n * n; i++) out[o + i] = NaN;
+  }
+  return [out];
+};
+
+/**
+ * op(A)·X = B (left) or X·op(A) = B (right) for a triangular A (m×m; only
+ * its triangle is read), B of m×n (left) or n×m (right). Every case reduces
+ * to substitution with a matrix T (= op(A) or op(A)ᵀ) that is lower or upper
+ * triangular, applied to each right-hand-side vector.
+ */
+const triangularSolve: LinalgRoutine = ([A, B], _in, [outType], params) => {
+  const { batch, m, n, leftSide, lower, transposeA, unitDiagonal } = params as {
+    batch: number; m: number; n: number; leftSide: boolean; lower: boolean; transposeA: boolean; unitDiagonal: boolean;
+  };
+  const out = allocateOut(outType);
+  // T = op(A) for the left side; op(A)ᵀ for the right (x·op(A) = b ⇔ op(A)ᵀ·xᵀ = bᵀ)
+  const transposeT = leftSide ? transposeA : !transposeA;
+  const tLower = transposeT ? !lower : lower;
+  const a = new Float64Array(m * m);
+  const v = new Float64Array(m);
+  for (let bi = 0; bi < batch; bi++) {
+    const ao = bi * m * m;
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) a[i * m + j] = transposeT ? A[ao + j * m + i] : A[ao + i * m + j];
+    const bo = bi * m * n;
+    for (let r = 0; r < n; r++) {
+      // the r-th right-hand side: column r of B (left) or row r of B (right)
+      const at = (i: number) => (leftSide ? bo + i * n + r : bo + r * m + i);
+      for (let i = 0; i < m; i++) v[i] = B[at(i)];
+      if (tLower) {
+        for (let i = 0; i < m; i++) {
+          let s = v[i];
+          for (let k = 0; k < i; k++) s -= a[i * m + k] * v[k];
+          v[i] = unitDiagonal ? s : s / a[i * m + i];
+        }
+      } else {
+        for (let i = m - 1; i >= 0; i--) {
+          let s = v[i];
+          for (let k = i + 1; k < m; k++) s -= a[i * m + k] * v[k];
+          v[i] = unitDiagonal ? s : s / a[i * m + i];
+        }
+      }
+      for (let i = 0; i < m; i++) out[at(i)] = v[i];
+    }
+  }
+  return [out];
+};
+
+/** LU with partial pivoting (LAPACK getrf's choice: the first largest |pivot|); fills `pivots` (k) and `perm` (m). */
+export function luInPlace(a: Float64Array, m: number, n: number, pivots: Int32Array | number[], perm: Int32Array | number[]): void {
+  const k = Math.min(m, n);
+  for (let i = 0; i < m; i++) perm[i] = i;
+  for (let j = 0; j < k; j++) {
+    let p = j;
+    let best = Math.abs(a[j * n + j]);
+    for (let i = j + 1; i < m; i++) {
+      const v = Math.abs(a[i * n + j]);
+      if (v > best) {
+        best = v;
+        p = i;
+      }
+    }
+    pivots[j] = p;
+    if (p !== j) {
+      for (let c = 0; c < n; c++) {
+        const t = a[j * n + c];
+        a[j * n + c] = a[p * n + c];
+        a[p * n + c] = t;
+      }
+      const t = perm[j];
+      perm[j] = perm[p];
+      perm[p] = t;
+    }
+    const d = a[j * n + j];
+    // a zero pivot (a singular matrix) leaves its column as is, as LAPACK: no division, no NaN
+    if (d !== 0) for (let i = j + 1; i < m; i++) a[i * n + j] /= d;
+    for (let i = j + 1; i < m; i++) {
+      const l = a[i * n + j];
+      if (l === 0) continue;
+      for (let c = j + 1; c < n; c++) a[i * n + c] -= l * a[j * n + c];
+    }
+  }
+}
+
+const lu: LinalgRoutine = ([x], _in, outTypes, params) => {
+  const { batch, m, n } = params as { batch: number; m: number; n: number };
+  const [out, piv, perm] = outTypes.map(allocateOut);
+  const k = Math.min(m, n);
+  const a = new Float64Array(m * n);
+  const p = new Int32Array(k);
+  const q = new Int32Array(m);
+  for (let b = 0; b < batch; b++) {
+    const o = b * m * n;
+    for (let i = 0; i < m * n; i++) a[i] = x[o + i];
+    luInPlace(a, m, n, p, q);
+    for (let i = 0; i < m * n; i++) out[o + i] = a[i];
+    piv.set(p, b * k);
+    perm.set(q, b * m);
+  }
+  return [out, piv, perm];
+};
+
+/**
+ * Householder QR of an m×n matrix, LAPACK's convention (geqrf + orgqr):
+ * reflector j maps column j below the diagonal to β·e_j with
+ * β = -sign(α)·‖x‖ (α the diagonal entry, sign(0) = +), and is the identity
+ * (τ = 0) where the column below the diagonal is already zero.
+ * Writes R (rows × n) and Q (m × cols) for rows = cols = m (full) or min(m, n).
+ */
+export function householderQr(a: Float64Array, m: number, n: number, cols: number, q: Float64Array): void {
+  const k = Math.min(m, n);
+  const taus = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    const alpha = a[j * n + j];
+    let xnorm = 0;
+    for (let i = j + 1; i < m; i++) xnorm = Math.hypot(xnorm, a[i * n + j]);
+    if (xnorm === 0) {
+      taus[j] = 0;
+      continue;
+    }
+    const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, xnorm);
+    taus[j] = (beta - alpha) / beta;
+    const scale = 1 / (alpha - beta);
+    for (let i = j + 1; i < m; i++) a[i * n + j] *= scale; // v below the implicit 1
+    a[j * n + j] = beta;
+    // apply H = I - τ v vᵀ to the remaining columns
+    for (let c = j + 1; c < n; c++) {
+      let s = a[j * n + c];
+      for (let i = j + 1; i < m; i++) s += a[i * n + j] * a[i * n + c];
+      s *= taus[j];
+      a[j * n + c] -= s;
+      for (let i = j + 1; i < m; i++) a[i * n + c] -= s * a[i * n + j];
+    }
+  }
+  // Q = H_0 ⋯ H_{k-1} applied to the first `cols` columns of the identity, last reflector first
+  q.fill(0);
+  for (let i = 0; i < Math.min(m, cols); i++) q[i * cols + i] = 1;
+  for (let j = k - 1; j >= 0; j--) {
+    const tau = taus[j];
+    if (tau === 0) continue;
+    for (let c = 0; c < cols; c++) {
+      let s = q[j * cols + c];
+      for (let i = j + 1; i < m; i++) s += a[i * n + j] * q[i * cols + c];
+      s *= tau;
+      q[j * cols + c] -= s;
+      for (let i = j + 1; i < m; i++) q[i * cols + c] -= s * a[i * n + j];
+    }
+  }
+}
+
+const qr: LinalgRoutine = ([x], _in, [qType, rType], params) => {
+  const { batch, m, n, fullMatrices } = params as { batch: number; m: number; n: number; fullMatrices: boolean };
+  const qOut = allocateOut(qType);
+  const rOut = allocateOut(rType);
+  const cols = fullMatrices ? m : Math.min(m, n);
+  const a = new Float64Array(m * n);
+  const q = new Float64Array(m * cols);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < m * n; i++) a[i] = x[b * m * n + i];
+    householderQr(a, m, n, cols, q);
+    qOut.set(q, b * m * cols);
+    const ro = b * cols * n;
+    for (let i = 0; i < cols; i++) for (let j = 0; j < n; j++) rOut[ro + i * n + j] = j >= i && i < m ? a[i * n + j] : 0;
+  }
+  return [qOut, rOut];
+};
+
+/**
+ * Cyclic Jacobi eigenvalue iteration on a symmetric n×n matrix (both
+ * triangles filled): rotations zero one off-diagonal pair at a time until
+ * the off-diagonal part is negligible. Slow for large n, but accurate to
+ * the last bits for small ones (relative accuracy of the eigenvalues).
+ * On return `a`'s diagonal holds the eigenvalues and `v` (row-major)
+ * the eigenvectors in its columns.
+ */
+export function jacobiEigh(a: Float64Array, n: number, v: Float64Array): void {
+  v.fill(0);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const e = a[i * n + j] * a[i * n + j];
+        total += e;
+        if (i !== j) off += e;
+      }
+    }
+    if (!(off > 1e-32 * total) || !Number.isFinite(total)) break;
+    for (let p = 0; p < n - 1; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q];
+        if (apq === 0) continue;
+        const app = a[p * n + p];
+        const aqq = a[q * n + q];
+        const theta = (aqq - app) / (2 * apq);
+        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        // A ← Jᵀ A J with J the rotation in the (p, q) plane
+        for (let k = 0; k < n; k++) {
+          const akp = a[k * n + p];
+          const akq = a[k * n + q];
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k];
+          const aqk = a[q * n + k];
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+        a[p * n + q] = 0;
+        a[q * n + p] = 0;
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p];
+          const vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+}
+
+const eigh: LinalgRoutine = ([x], _in, [vType, wType], params) => {
+  const { batch, n, lower, sortEigenvalues } = params as { batch: number; n: number; lower: boolean; sortEigenvalues: boolean };
+  const vOut = allocateOut(vType);
+  const wOut = allocateOut(wType);
+  const a = new Float64Array(n * n);
+  const v = new Float64Array(n * n);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let b = 0; b < batch; b++) {
+    const o = b * n * n;
+    // the matrix is the chosen triangle mirrored
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        const e = lower ? x[o + i * n + j] : x[o + j * n + i];
+        a[i * n + j] = e;
+        a[j * n + i] = e;
+      }
+    }
+    if (!a.every(Number.isFinite)) {
+      // as JAX (LAPACK): a NaN or inf anywhere makes every output NaN, never a plausible-looking answer
+      vOut.fill(NaN, o, o + n * n);
+      wOut.fill(NaN, b * n, (b + 1) * n);
+      continue;
+    }
+    jacobiEigh(a, n, v);
+    for (let i = 0; i < n; i++) order[i] = i;
+    // NaNs (from a non-finite input) last, as a sort puts them
+    if (sortEigenvalues) order.sort((i, j) => a[i * n + i] - a[j * n + j] || (Number.isNaN(a[i * n + i]) ? 1 : 0) - (Number.isNaN(a[j * n + j]) ? 1 : 0));
+    for (let c = 0; c < n; c++) {
+      const src = order[c];
+      wOut[b * n + c] = a[src * n + src];
+      for (let r = 0; r < n; r++) vOut[o + r * n + c] = v[r * n + src];
+    }
+  }
+  return [vOut, wOut];
+};
+
+/**
+ * Makes the columns of `u` (rows × cols, row-major) orthonormal, in order,
+ * keeping the first `keep` columns' directions: each column is
+ * orthogonalized against the previous ones twice (Gram–Schmidt with
+ * re-orthogonalization); a column that vanishes (a zero singular value, or
+ * a column beyond the data) is replaced by the unit vector e_i whose
+ * remainder is largest.
+ */
+function orthonormalize(u: Float64Array, rows: number, cols: number): void {
+  const col = new Float64Array(rows);
+  for (let c = 0; c < cols; c++) {
+    for (let i = 0; i < rows; i++) col[i] = u[i * cols + c];
+    let norm0 = 0;
+    for (let i = 0; i < rows; i++) norm0 = Math.hypot(norm0, col[i]);
+    const project = () => {
+      for (let pass = 0; pass < 2; pass++) {
+        for (let d = 0; d < c; d++) {
+          let s = 0;
+          for (let i = 0; i < rows; i++) s += u[i * cols + d] * col[i];
+          for (let i = 0; i < rows; i++) col[i] -= s * u[i * cols + d];
+        }
+      }
+      let nrm = 0;
+      for (let i = 0; i < rows; i++) nrm = Math.hypot(nrm, col[i]);
+      return nrm;
+    };
+    let nrm = norm0 > 0 ? project() : 0;
+    if (!(nrm > 0.5 * norm0) || norm0 === 0) {
+      // a fresh direction: the unit vector least covered by the columns so far
+      let bestI = 0;
+      let best = -1;
+      for (let i = 0; i < rows; i++) {
+        let covered = 0;
+        for (let d = 0; d < c; d++) covered += u[i * cols + d] * u[i * cols + d];
+        if (1 - covered > best) {
+          best = 1 - covered;
+          bestI = i;
+        }
+      }
+      col.fill(0);
+      col[bestI] = 1;
+      nrm = project();
+    }
+    for (let i = 0; i < rows; i++) u[i * cols + c] = col[i] / nrm;
+  }
+}
+
+/**
+ * One-sided Jacobi SVD (Hestenes) of a tall m×n matrix (m ≥ n): plane
+ * rotations from the right make the columns of A·V mutually orthogonal;
+ * their norms are the singular values. Accurate (high relative accuracy),
+ * O(n²·m) per sweep. Returns s (descending), U (m × uCols, orthonormal, completed
+ * beyond the rank) and V (n × n) row-major.
+ */
+export function jacobiSvdTall(a: Float64Array, m: number, n: number, uCols: number): { s: Float64Array; u: Float64Array; v: Float64Array } {
+  const w = a; // columns rotate in place
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let rotated = false;
+    for (let p = 0; p < n - 1; p++) {
+      for (let q = p + 1; q < n; q++) {
+        let alpha = 0;
+        let beta = 0;
+        let gamma = 0;
+        for (let i = 0; i < m; i++) {
+          const x = w[i * n + p];
+          const y = w[i * n + q];
+          alpha += x * x;
+          beta += y * y;
+          gamma += x * y;
+        }
+        if (!(Math.abs(gamma) > 1e-15 * Math.sqrt(alpha * beta)) || gamma === 0) continue;
+        rotated = true;
+        const zeta = (beta - alpha) / (2 * gamma);
+        const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const c = 1 / Math.sqrt(1 + t * t);
+        const s = c * t;
+        for (let i = 0; i < m; i++) {
+          const x = w[i * n + p];
+          const y = w[i * n + q];
+          w[i * n + p] = c * x - s * y;
+          w[i * n + q] = s * x + c * y;
+        }
+        for (let i = 0; i < n; i++) {
+          const x = v[i * n + p];
+          const y = v[i * n + q];
+          v[i * n + p] = c * x - s * y;
+          v[i * n + q] = s * x + c * y;
+        }
+      }
+    }
+    if (!rotated) break;
+  }
+  const norms = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let i = 0; i < m; i++) s = Math.hypot(s, w[i * n + j]);
+    norms[j] = s;
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => norms[j] - norms[i] || (Number.isNaN(norms[i]) ? 1 : 0) - (Number.isNaN(norms[j]) ? 1 : 0));
+  const s = new Float64Array(n);
+  const u = new Float64Array(m * uCols);
+  const vs = new Float64Array(n * n);
+  order.forEach((src, c) => {
+    s[c] = norms[src];
+    const inv = norms[src] > 0 ? 1 / norms[src] : 0;
+    for (let i = 0; i < m; i++) u[i * uCols + c] = w[i * n + src] * inv;
+    for (let i = 0; i < n; i++) vs[i * n + c] = v[i * n + src];
+  });
+  orthonormalize(u, m, uCols);
+  return { s, u, v: vs };
+}
+
+const svd: LinalgRoutine = ([x], _in, outTypes, params) => {
+  const { batch, m, n, fullMatrices, computeUv } = params as { batch: number; m: number; n: number; fullMatrices: boolean; computeUv: boolean };
+  const outs = outTypes.map(allocateOut);
+  const k = Math.min(m, n);
+  const tall = m >= n;
+  // a wide matrix is done as its transpose: Aᵀ = V·S·Uᵀ
+  const [rows, cols] = tall ? [m, n] : [n, m];
+  const uCols = fullMatrices ? rows : k;
+  const a = new Float64Array(m * n);
+  for (let b = 0; b < batch; b++) {
+    const o = b * m * n;
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[tall ? i * n + j : j * m + i] = x[o + i * n + j];
+    if (!a.every(Number.isFinite)) {
+      // as JAX: a NaN or inf anywhere makes every output NaN
+      outs[0].fill(NaN, b * k, (b + 1) * k);
+      if (computeUv) {
+        outs[1].fill(NaN, b * m * (tall ? uCols : m), (b + 1) * m * (tall ? uCols : m));
+        outs[2].fill(NaN, b * (tall ? n : uCols) * n, (b + 1) * (tall ? n : uCols) * n);
+      }
+      continue;
+    }
+    const r = jacobiSvdTall(a, rows, cols, uCols);
+    outs[0].set(r.s, b * k);
+    if (!computeUv) continue;
+    const [uOut, vtOut] = [outs[1], outs[2]];
+    if (tall) {
+      // U = r.u (m × uCols); Vᵀ = r.vᵀ (n × n, k = n)
+      uOut.set(r.u, b * m * uCols);
+      const vo = b * n * n;
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) vtOut[vo + i * n + j] = r.v[j * n + i];
+    } else {
+      // U = r.v (m × m, k = m); Vᵀ = r.uᵀ (uCols × n)
+      uOut.set(r.v, b * m * m);
+      const vo = b * uCols * n;
+      for (let i = 0; i < uCols; i++) for (let j = 0; j < n; j++) vtOut[vo + i * n + j] = r.u[j * uCols + i];
+    }
+  }
+  return outs;
+};
+
+/** The routines by the names src/lax/linalg.ts lowers to. */
+export const cpuLinalgRoutines: Record<string, LinalgRoutine> = {
+  linalg_cholesky: cholesky,
+  linalg_triangular_solve: triangularSolve,
+  linalg_lu: lu,
+  linalg_qr: qr,
+  linalg_eigh: eigh,
+  linalg_svd: svd,
+};

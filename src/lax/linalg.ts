@@ -1,0 +1,558 @@
+/**
+ * lax.linalg: the matrix factorizations as primitives (cholesky,
+ * triangular_solve, lu, qr, eigh, svd), each with JAX's rules. Every one
+ * works on the last two axes; leading axes are a batch that the device
+ * routine runs in one call, so batching a factorization only moves the
+ * batch axis to the front. The jvp rules are JAX's, written with bind (and
+ * therefore differentiable again); triangular_solve is linear in its
+ * right-hand side and has the transpose rule for it.
+ *
+ * Devices: the CPU routines (src/backend/cpu/linalg.ts) compute in float64
+ * whatever the storage dtype; the WebGPU kernels (src/backend/webgpu/linalg.ts)
+ * run one invocation per matrix in f32.
+ */
+import { DTypeError, ShapeError } from "../errors.js";
+import { fmtShape, sizeOf } from "../shape.js";
+import { optionsArg } from "../static-args.js";
+import type { DType } from "../dtype.js";
+import type { MaybeZero, Params, Primitive, Value } from "../trace/core.js";
+import { bind } from "../trace/core.js";
+import { dotGeneral } from "./dot.js";
+import { add, convert, div, eq, ge, integerPow, mul, neg, operandArg, select, sub } from "./elementwise.js";
+import { bind1, definePrimitive, isZero, scalar, ShapedArray, Zero } from "./primitive.js";
+import { broadcastInDim, concatenate, iota, moveAxis, slice, transpose } from "./shape.js";
+import { reduceSum } from "./reduce.js";
+
+const range = (n: number, from = 0) => globalThis.Array.from({ length: n }, (_, i) => from + i);
+
+// ---- helpers on stacks of matrices (all written with bind, so they differentiate and batch) ----
+
+/** Swaps the last two axes. */
+export function mT(x: Value): Value {
+  const n = x.ndim;
+  return transpose(x, [...range(n - 2), n - 1, n - 2]);
+}
+
+/** Batched matrix product over equal leading axes: [..., m, k] @ [..., k, n]. */
+export function bmm(a: Value, b: Value): Value {
+  const nb = a.ndim - 2;
+  return dotGeneral(a, b, { contracting: [[nb + 1], [nb]], batch: [range(nb), range(nb)] });
+}
+
+/** A boolean [m, n] mask broadcast to `shape` (…, m, n): true where col - row compares to k as `keep` says. */
+function triMask(shape: readonly number[], k: number, lowerPart: boolean): Value {
+  const m = shape[shape.length - 2];
+  const n = shape[shape.length - 1];
+  const rows = iota("int32", [m, n], 0);
+  const cols = iota("int32", [m, n], 1);
+  // lower part with offset k: col <= row + k; upper part: col >= row + k
+  const mask = lowerPart ? ge(add(rows, k), cols) : ge(cols, add(rows, k));
+  return broadcastInDim(mask, shape, [shape.length - 2, shape.length - 1]);
+}
+
+function zerosLike(x: Value): Value {
+  return broadcastInDim(scalar(0, x.dtype), x.shape, []);
+}
+
+/** The lower triangle of the last two axes (below the k-th diagonal included), zeros elsewhere. */
+export function tril(x: Value, k = 0): Value {
+  return select(triMask(x.shape, k, true), x, zerosLike(x));
+}
+
+/** The upper triangle of the last two axes (from the k-th diagonal), zeros elsewhere. */
+export function triu(x: Value, k = 0): Value {
+  return select(triMask(x.shape, k, false), x, zerosLike(x));
+}
+
+/** An n×n identity broadcast to [...batch, n, n]. */
+function eyeLike(batch: readonly number[], n: number, dtype: DType, cols = n): Value {
+  const e = convert(eq(iota("int32", [n, cols], 0), iota("int32", [n, cols], 1)), dtype);
+  return broadcastInDim(e, [...batch, n, cols], [batch.length, batch.length + 1]);
+}
+
+/** (x + xᵀ) / 2: JAX's `symmetrize`, which makes the factorizations' derivatives well defined. */
+export function symmetrize(x: Value): Value {
+  return div(add(x, mT(x)), 2);
+}
+
+/** The diagonal of the last two axes: [..., m, n] → [..., min(m, n)]. */
+function diag(x: Value): Value {
+  const m = x.shape[x.ndim - 2];
+  const n = x.shape[x.ndim - 1];
+  const k = Math.min(m, n);
+  const sq = slice(x, [...x.shape.slice(0, -2).map(() => 0), 0, 0], [...x.shape.slice(0, -2), k, k]);
+  return reduceSum(mul(sq, eyeLike(x.shape.slice(0, -2), k, x.dtype)), [x.ndim - 1]);
+}
+
+/** A vector [..., k] on the diagonal of a [..., k, k] matrix. */
+function diagMatrix(v: Value): Value {
+  const k = v.shape[v.ndim - 1];
+  const batch = v.shape.slice(0, -1);
+  const col = broadcastInDim(v, [...batch, k, k], [...range(batch.length), batch.length + 1]);
+  return mul(col, eyeLike(batch, k, v.dtype));
+}
+
+/** A row vector [..., k] as [..., 1, k] (to scale columns by broadcasting). */
+const asRow = (v: Value, rows: number) => broadcastInDim(v, [...v.shape.slice(0, -1), rows, v.shape[v.ndim - 1]], [...range(v.ndim - 1), v.ndim]);
+/** A vector [..., k] as a column [..., k, cols]. */
+const asCol = (v: Value, cols: number) => broadcastInDim(v, [...v.shape, cols], range(v.ndim));
+
+// ---- checks shared by the primitives ------------------------------------------------------
+
+function checkFloat(op: string, a: { dtype: DType; shape: readonly number[] }) {
+  if (a.dtype !== "float32" && a.dtype !== "float64") {
+    throw new DTypeError(`${op}: needs a float32 or float64 matrix, got ${a.dtype}${fmtShape(a.shape)}; convert it first (x.astype("float32"))`);
+  }
+}
+
+function checkMatrix(op: string, a: { dtype: DType; shape: readonly number[] }, square: boolean) {
+  checkFloat(op, a);
+  const s = a.shape;
+  if (s.length < 2) throw new ShapeError(`${op}: needs a matrix or a stack of matrices (at least 2 axes), got shape ${fmtShape(s)}`);
+  if (square && s[s.length - 1] !== s[s.length - 2]) {
+    throw new ShapeError(`${op}: needs square matrices in the last two axes, got shape ${fmtShape(s)}`);
+  }
+}
+
+/** Batching a one-operand factorization: the batch axis goes to the front, where the routine's batch is. */
+function batchFront<P extends Params>(prim: Primitive<P>, args: Value[], dims: (number | null)[], params: P): [Value[], (number | null)[]] {
+  const outs = bind(prim as unknown as Primitive, [moveAxis(args[0], dims[0]!, 0)], params as never);
+  return [outs, outs.map(() => 0)];
+}
+
+const batchOf = (shape: readonly number[]) => sizeOf(shape.slice(0, -2));
+
+// ---- cholesky ---------------------------------------------------------------------------
+
+type NoParams = Record<string, never>;
+
+export const choleskyP: Primitive<NoParams> = definePrimitive<NoParams>("cholesky", {
+  params: {},
+  abstractEval([a]) {
+    checkMatrix("lax.linalg.cholesky", a, true);
+    return [new ShapedArray(a.shape, a.dtype)];
+  },
+  lower([a]) {
+    return { kind: "routine", routine: "linalg_cholesky", params: { batch: batchOf(a.shape), n: a.shape[a.ndim - 1] } };
+  },
+  jvp([x], [t]) {
+    // Murray 2016 (arXiv:1602.07527): dL = L·Φ(L⁻¹ dA L⁻ᵀ), Φ the lower triangle with the diagonal halved
+    const L = bind1(choleskyP, [x], {});
+    if (isZero(t)) return [[L], [new Zero(L.aval.strong())]];
+    const tmp = triangularSolve(L, t, { leftSide: false, lower: true, transposeA: true });
+    const inner = triangularSolve(L, tmp, { leftSide: true, lower: true });
+    const n = x.shape[x.ndim - 1];
+    const phi = div(tril(inner), add(eyeLike(x.shape.slice(0, -2), n, x.dtype), 1));
+    return [[L], [bmm(L, phi)]];
+  },
+  batch: (args, dims, params) => batchFront(choleskyP, args, dims, params),
+});
+
+export interface CholeskyOptions {
+  /** Use (x + xᵀ)/2 instead of x (default true, as JAX): the factorization reads one triangle, and the derivative assumes symmetry. */
+  symmetrizeInput?: boolean;
+}
+
+/**
+ * The Cholesky factor L (lower triangular, L·Lᵀ = x) of symmetric positive
+ * definite matrices in the last two axes. A matrix that is not positive
+ * definite gives a matrix of NaNs, as JAX.
+ * @example
+ * lax.linalg.cholesky(np.array([[4, 2], [2, 5]])); // [[2, 0], [1, 2]]
+ */
+export function cholesky(x: Value, options: CholeskyOptions = {}): Value {
+  const { symmetrizeInput = true } = optionsArg("lax.linalg.cholesky", options);
+  x = operandArg("lax.linalg.cholesky", x);
+  checkMatrix("lax.linalg.cholesky", x, true);
+  return tril(bind1(choleskyP, [symmetrizeInput ? symmetrize(x) : x], {}));
+}
+
+// ---- triangular_solve -----------------------------------------------------------------------
+
+type TriangularSolveParams = { leftSide: boolean; lower: boolean; transposeA: boolean; unitDiagonal: boolean };
+
+function checkTriangular(a: { dtype: DType; shape: readonly number[] }, b: { dtype: DType; shape: readonly number[] }, leftSide: boolean) {
+  const op = "lax.linalg.triangularSolve";
+  checkMatrix(op, a, true);
+  checkMatrix(op, b, false);
+  if (a.dtype !== b.dtype) throw new DTypeError(`${op}: a and b need one dtype, got ${a.dtype} and ${b.dtype}`);
+  const m = a.shape[a.shape.length - 1];
+  const bs = b.shape;
+  const along = leftSide ? bs[bs.length - 2] : bs[bs.length - 1];
+  if (along !== m) {
+    throw new ShapeError(
+      `${op}: a of shape ${fmtShape(a.shape)} does not fit b of shape ${fmtShape(bs)}: with leftSide=${leftSide} b's ${leftSide ? "second-to-last" : "last"} axis must be ${m}`,
+    );
+  }
+  if (a.shape.length !== bs.length || a.shape.slice(0, -2).some((n, i) => n !== bs[i])) {
+    throw new ShapeError(`${op}: a and b need the same leading (batch) axes, got shapes ${fmtShape(a.shape)} and ${fmtShape(bs)}`);
+  }
+}
+
+export const triangularSolveP: Primitive<TriangularSolveParams> = definePrimitive<TriangularSolveParams>("triangular_solve", {
+  params: { leftSide: "bool", lower: "bool", transposeA: "bool", unitDiagonal: "bool" },
+  abstractEval([a, b], { leftSide }) {
+    checkTriangular(a, b, leftSide);
+    return [new ShapedArray(b.shape, b.dtype)];
+  },
+  lower([a, b], params) {
+    const m = a.shape[a.ndim - 1];
+    const rhs = params.leftSide ? b.shape[b.ndim - 1] : b.shape[b.ndim - 2];
+    return { kind: "routine", routine: "linalg_triangular_solve", params: { batch: batchOf(a.shape), m, n: rhs, ...params } };
+  },
+  jvp([a, b], [ta, tb], params) {
+    const x = bind1(triangularSolveP, [a, b], params);
+    let t: MaybeZero = new Zero(x.aval.strong());
+    if (!isZero(tb)) t = bind1(triangularSolveP, [a, tb], params);
+    if (!isZero(ta)) {
+      // JAX's rule: d(op(A)⁻¹B) = -op(A)⁻¹ op(dA) X (left side), -X op(dA) op(A)⁻¹ (right side), dA restricted to the triangle read
+      const { leftSide, lower, transposeA, unitDiagonal } = params;
+      const k = unitDiagonal ? 1 : 0;
+      let g = lower ? tril(ta, -k) : triu(ta, k);
+      g = neg(g);
+      if (transposeA) g = mT(g);
+      const solve = (rhs: Value) => bind1(triangularSolveP, [a, rhs], params);
+      const m = b.shape[b.ndim - 2];
+      const n = b.shape[b.ndim - 1];
+      let ga: Value;
+      if (leftSide) ga = m > n ? solve(bmm(g, x)) : bmm(solve(g), x);
+      else ga = m < n ? solve(bmm(x, g)) : bmm(x, solve(g));
+      t = isZero(t) ? ga : add(t, ga);
+    }
+    return [[x], [t]];
+  },
+  transpose([ct], [a, b], params) {
+    // linear in b only: the cotangent of op(A)⁻¹ B is op(A)⁻ᵀ ct
+    const aAval = (a as { aval: ShapedArray }).aval;
+    if (isZero(ct)) return [new Zero(aAval), new Zero((b as { aval: ShapedArray }).aval)];
+    return [new Zero(aAval), bind1(triangularSolveP, [a as Value, ct], { ...params, transposeA: !params.transposeA })];
+  },
+  batch([a, b], [da, db], params) {
+    const size = da !== null ? a.shape[da] : b.shape[db!];
+    const front = (v: Value, d: number | null) => (d === null ? broadcastInDim(v, [size, ...v.shape], range(v.ndim, 1)) : moveAxis(v, d, 0));
+    return [[bind1(triangularSolveP, [front(a, da), front(b, db)], params)], [0]];
+  },
+});
+
+export interface TriangularSolveOptions {
+  /** Solve op(a)·x = b (true) or x·op(a) = b (false, the default as in JAX). */
+  leftSide?: boolean;
+  /** Read a's lower triangle (true) or its upper triangle (false, the default). */
+  lower?: boolean;
+  /** op(a) = aᵀ (default false: op(a) = a). */
+  transposeA?: boolean;
+  /** For real matrices the conjugate is a itself; accepted for JAX's signature. */
+  conjugateA?: boolean;
+  /** Assume a's diagonal is all ones without reading it (default false). */
+  unitDiagonal?: boolean;
+}
+
+/**
+ * Solves a triangular system: op(a)·x = b with `leftSide`, x·op(a) = b
+ * without, where a is lower or upper triangular (only that triangle is
+ * read). Leading axes of a and b are a batch (b's broadcast to a's). A zero
+ * on the diagonal gives inf/NaN, as JAX.
+ * @example
+ * const a = np.array([[2, 0], [1, 4]]);
+ * lax.linalg.triangularSolve(a, np.array([[2], [9]]), { leftSide: true, lower: true }); // [[1], [2]]
+ */
+export function triangularSolve(a: Value, b: Value, options: TriangularSolveOptions = {}): Value {
+  const op = "lax.linalg.triangularSolve";
+  const { leftSide = false, lower = false, transposeA = false, conjugateA = false, unitDiagonal = false } = optionsArg(op, options);
+  for (const [k, v] of Object.entries({ leftSide, lower, transposeA, conjugateA, unitDiagonal })) {
+    if (typeof v !== "boolean") throw new DTypeError(`${op}: ${k} must be true or false, got ${String(v)}`);
+  }
+  a = operandArg(op, a);
+  b = operandArg(op, b);
+  checkMatrix(op, a, true);
+  checkMatrix(op, b, false);
+  // b's batch axes broadcast against a's, as JAX's wrapper does
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  if (batchB.length < batchA.length || batchB.some((n, i) => n !== batchA[i])) {
+    if (batchB.length <= batchA.length && batchB.every((n, i) => n === batchA[batchA.length - batchB.length + i])) {
+      b = broadcastInDim(b, [...batchA, ...b.shape.slice(-2)], range(b.ndim, batchA.length - batchB.length));
+    }
+  }
+  return bind1(triangularSolveP, [a, b], { leftSide, lower, transposeA, unitDiagonal });
+}
+
+// ---- lu -------------------------------------------------------------------------------------
+
+export const luP: Primitive<NoParams> = definePrimitive<NoParams>("lu", {
+  params: {},
+  abstractEval([a]) {
+    checkMatrix("lax.linalg.lu", a, false);
+    const s = a.shape;
+    const m = s[s.length - 2];
+    const k = Math.min(m, s[s.length - 1]);
+    const batch = s.slice(0, -2);
+    return [new ShapedArray(s, a.dtype), new ShapedArray([...batch, k], "int32"), new ShapedArray([...batch, m], "int32")];
+  },
+  lower([a]) {
+    return { kind: "routine", routine: "linalg_lu", params: { batch: batchOf(a.shape), m: a.shape[a.ndim - 2], n: a.shape[a.ndim - 1] } };
+  },
+  jvp([a], [t]) {
+    const [lu, pivots, perm] = bind(luP as unknown as Primitive, [a], {});
+    const zeros = [new Zero(pivots.aval.strong()), new Zero(perm.aval.strong())];
+    if (isZero(t)) return [[lu, pivots, perm], [new Zero(lu.aval.strong()), ...zeros]];
+    // de Hoog, Anderssen & Lukas: with P·A = L·U, L⁻¹·P·dA·U⁻¹ = X gives dL = L·tril(X, -1), dU = triu(X)·U
+    const s = a.shape;
+    const batch = s.slice(0, -2);
+    const m = s[s.length - 2];
+    const n = s[s.length - 1];
+    const k = Math.min(m, n);
+    const dtype = a.dtype;
+    // the rows of dA in the pivoted order, as a product with a one-hot permutation matrix (linear in dA)
+    const P = convert(eq(broadcastInDim(perm, [...batch, m, m], range(batch.length + 1)), broadcastInDim(iota("int32", [m, m], 1), [...batch, m, m], [batch.length, batch.length + 1])), dtype);
+    const x = bmm(P, t);
+    const zero = (shape: number[]) => broadcastInDim(scalar(0, dtype), shape, []);
+    const lower = tril(slice(lu, [...batch.map(() => 0), 0, 0], [...batch, m, k]), -1);
+    let l = m > k ? concatenate([lower, zero([...batch, m, m - k])], batch.length + 1) : lower;
+    l = add(l, eyeLike(batch, m, dtype));
+    let u = triu(slice(lu, [...batch.map(() => 0), 0, 0], [...batch, k, n]));
+    if (n > k) {
+      const bottom = concatenate([zero([...batch, n - k, k]), eyeLike(batch, n - k, dtype)], batch.length + 1);
+      u = concatenate([u, bottom], batch.length);
+    }
+    const la = triangularSolve(l, x, { leftSide: true, lower: true, unitDiagonal: true });
+    const lau = triangularSolve(u, la, { leftSide: false, lower: false });
+    const luDot = add(bmm(l, tril(lau, -1)), bmm(triu(lau), u));
+    return [[lu, pivots, perm], [luDot, ...zeros]];
+  },
+  batch: (args, dims, params) => batchFront(luP, args, dims, params),
+});
+
+/**
+ * LU decomposition with partial pivoting of the last two axes:
+ * `[lu, pivots, permutation]` with P·a = L·U, L unit lower triangular (below
+ * lu's diagonal), U upper triangular (lu's diagonal and above), `pivots[i]`
+ * the row swapped with row i at step i, and `permutation` the rows of a in
+ * the order of P·a (int32). A singular matrix factors without error (a zero
+ * on U's diagonal), as in JAX.
+ * @example
+ * const [lu, pivots, perm] = lax.linalg.lu(np.array([[1, 2], [3, 4]]));
+ * // lu [[3, 4], [0.3333, 0.6667]], pivots [1, 1], perm [1, 0]
+ */
+export function lu(x: Value): [Value, Value, Value] {
+  x = operandArg("lax.linalg.lu", x);
+  checkMatrix("lax.linalg.lu", x, false);
+  const [a, p, q] = bind(luP as unknown as Primitive, [x], {});
+  return [a, p, q];
+}
+
+// ---- qr ---------------------------------------------------------------------------------------
+
+type QrParams = { fullMatrices: boolean };
+
+export const qrP: Primitive<QrParams> = definePrimitive<QrParams>("qr", {
+  params: { fullMatrices: "bool" },
+  abstractEval([a], { fullMatrices }) {
+    checkMatrix("lax.linalg.qr", a, false);
+    const s = a.shape;
+    const m = s[s.length - 2];
+    const n = s[s.length - 1];
+    const c = fullMatrices ? m : Math.min(m, n);
+    const batch = s.slice(0, -2);
+    return [new ShapedArray([...batch, m, c], a.dtype), new ShapedArray([...batch, c, n], a.dtype)];
+  },
+  lower([a], { fullMatrices }) {
+    return { kind: "routine", routine: "linalg_qr", params: { batch: batchOf(a.shape), m: a.shape[a.ndim - 2], n: a.shape[a.ndim - 1], fullMatrices } };
+  },
+  jvp([x], [dx], { fullMatrices }) {
+    const m = x.shape[x.ndim - 2];
+    const n = x.shape[x.ndim - 1];
+    const [q, r] = bind(qrP as unknown as Primitive, [x], { fullMatrices });
+    if (isZero(dx)) return [[q, r], [new Zero(q.aval.strong()), new Zero(r.aval.strong())]];
+    if (m < n || (fullMatrices && m !== n)) {
+      throw new ShapeError(
+        `lax.linalg.qr: the derivative exists here only for m ≥ n and reduced factors (as in JAX), got shape ${fmtShape(x.shape)} with fullMatrices=${fullMatrices}; ` +
+          "use fullMatrices: false (np.linalg.qr's mode \"reduced\") on a tall or square matrix",
+      );
+    }
+    // J. Townsend's derivation (as JAX): dQ = Q(dΩ - QᵀdX R⁻¹) + dX R⁻¹, dR = (QᵀdX R⁻¹ - dΩ) R
+    const dxRinv = triangularSolve(r, dx, { leftSide: false, lower: false });
+    const qtDxRinv = bmm(mT(q), dxRinv);
+    const low = tril(qtDxRinv, -1);
+    const dOmega = sub(low, mT(low));
+    const dq = add(bmm(q, sub(dOmega, qtDxRinv)), dxRinv);
+    const dr = bmm(sub(qtDxRinv, dOmega), r);
+    return [[q, r], [dq, dr]];
+  },
+  batch: (args, dims, params) => batchFront(qrP, args, dims, params),
+});
+
+export interface QrOptions {
+  /** Q of m×m and R of m×n (true), or Q of m×k and R of k×n with k = min(m, n) (false, the default in lax). */
+  fullMatrices?: boolean;
+}
+
+/**
+ * QR decomposition of the last two axes by Householder reflections (LAPACK's
+ * sign convention: R's diagonal may be negative): `[q, r]` with q·r = x,
+ * q orthonormal columns, r upper triangular.
+ * @example
+ * const [q, r] = lax.linalg.qr(np.array([[3, 1], [4, 2]]));
+ * // q [[-0.6, -0.8], [-0.8, 0.6]], r [[-5, -2.2], [0, 0.4]]
+ */
+export function qr(x: Value, options: QrOptions = {}): [Value, Value] {
+  const { fullMatrices = false } = optionsArg("lax.linalg.qr", options);
+  if (typeof fullMatrices !== "boolean") throw new DTypeError(`lax.linalg.qr: fullMatrices must be true or false, got ${String(fullMatrices)}`);
+  x = operandArg("lax.linalg.qr", x);
+  checkMatrix("lax.linalg.qr", x, false);
+  const [q, r] = bind(qrP as unknown as Primitive, [x], { fullMatrices });
+  return [q, r];
+}
+
+// ---- eigh -------------------------------------------------------------------------------------
+
+type EighParams = { lower: boolean; sortEigenvalues: boolean };
+
+export const eighP: Primitive<EighParams> = definePrimitive<EighParams>("eigh", {
+  params: { lower: "bool", sortEigenvalues: "bool" },
+  abstractEval([a]) {
+    checkMatrix("lax.linalg.eigh", a, true);
+    return [new ShapedArray(a.shape, a.dtype), new ShapedArray(a.shape.slice(0, -1), a.dtype)];
+  },
+  lower([a], params) {
+    return { kind: "routine", routine: "linalg_eigh", params: { batch: batchOf(a.shape), n: a.shape[a.ndim - 1], ...params } };
+  },
+  jvp([a], [t], params) {
+    // as JAX, the primal is the decomposition of the symmetrized input
+    const [v, w] = bind(eighP as unknown as Primitive, [symmetrize(a)], params);
+    if (isZero(t)) return [[v, w], [new Zero(v.aval.strong()), new Zero(w.aval.strong())]];
+    const n = a.shape[a.ndim - 1];
+    const batch = a.shape.slice(0, -2);
+    // F[i, j] = 1/(w_j - w_i) off the diagonal, 0 on it. Equal eigenvalues give inf (JAX's documented caveat:
+    // eigenvectors of a repeated eigenvalue are not unique, so their derivative is undefined)
+    const eye = eyeLike(batch, n, a.dtype);
+    const wRow = asRow(w, n);
+    const wCol = asCol(w, n);
+    const F = sub(integerPow(sub(add(eye, wRow), wCol), -1), eye);
+    const vtAv = bmm(bmm(mT(v), t), v);
+    const dv = bmm(v, mul(F, vtAv));
+    const dw = diag(vtAv);
+    return [[v, w], [dv, dw]];
+  },
+  batch: (args, dims, params) => batchFront(eighP, args, dims, params),
+});
+
+export interface EighOptions {
+  /** Read the lower triangle (true, the default) or the upper one. */
+  lower?: boolean;
+  /** Use (x + xᵀ)/2 (default true, as JAX). */
+  symmetrizeInput?: boolean;
+  /** Eigenvalues in ascending order (default true). */
+  sortEigenvalues?: boolean;
+}
+
+/**
+ * Eigendecomposition of symmetric matrices in the last two axes:
+ * `[v, w]` with x·v = v·diag(w), eigenvectors in v's columns. The
+ * derivative of v is undefined (inf/NaN) where eigenvalues repeat, as in JAX.
+ * @example
+ * const [v, w] = lax.linalg.eigh(np.array([[2, 1], [1, 2]])); // w [1, 3]
+ */
+export function eigh(x: Value, options: EighOptions = {}): [Value, Value] {
+  const op = "lax.linalg.eigh";
+  const { lower = true, symmetrizeInput = true, sortEigenvalues = true } = optionsArg(op, options);
+  for (const [k, v] of Object.entries({ lower, symmetrizeInput, sortEigenvalues })) {
+    if (typeof v !== "boolean") throw new DTypeError(`${op}: ${k} must be true or false, got ${String(v)}`);
+  }
+  x = operandArg(op, x);
+  checkMatrix(op, x, true);
+  const [v, w] = bind(eighP as unknown as Primitive, [symmetrizeInput ? symmetrize(x) : x], { lower, sortEigenvalues });
+  return [v, w];
+}
+
+// ---- svd ----------------------------------------------------------------------------------------
+
+type SvdParams = { fullMatrices: boolean; computeUv: boolean };
+
+export const svdP: Primitive<SvdParams> = definePrimitive<SvdParams>("svd", {
+  params: { fullMatrices: "bool", computeUv: "bool" },
+  abstractEval([a], { fullMatrices, computeUv }) {
+    checkMatrix("lax.linalg.svd", a, false);
+    const s = a.shape;
+    const m = s[s.length - 2];
+    const n = s[s.length - 1];
+    const k = Math.min(m, n);
+    const batch = s.slice(0, -2);
+    const sv = new ShapedArray([...batch, k], a.dtype);
+    if (!computeUv) return [sv];
+    return [sv, new ShapedArray([...batch, m, fullMatrices ? m : k], a.dtype), new ShapedArray([...batch, fullMatrices ? n : k, n], a.dtype)];
+  },
+  lower([a], params) {
+    return { kind: "routine", routine: "linalg_svd", params: { batch: batchOf(a.shape), m: a.shape[a.ndim - 2], n: a.shape[a.ndim - 1], ...params } };
+  },
+  jvp([a], [dA], { fullMatrices, computeUv }) {
+    const [s, U, Vt] = bind(svdP as unknown as Primitive, [a], { fullMatrices: false, computeUv: true });
+    const m = a.shape[a.ndim - 2];
+    const n = a.shape[a.ndim - 1];
+    const k = Math.min(m, n);
+    const primalsOut = computeUv ? (fullMatrices ? bind(svdP as unknown as Primitive, [a], { fullMatrices, computeUv }) : [s, U, Vt]) : [s];
+    if (isZero(dA)) return [primalsOut, primalsOut.map((p) => new Zero(p.aval.strong()))];
+    if (computeUv && fullMatrices && m !== n) {
+      throw new ShapeError(
+        `lax.linalg.svd: the derivative of full U and Vᵀ of a non-square matrix is not implemented (as in JAX), shape ${fmtShape(a.shape)}; ` +
+          "use fullMatrices: false",
+      );
+    }
+    const batch = a.shape.slice(0, -2);
+    const V = mT(Vt);
+    const dS = bmm(bmm(mT(U), dA), V);
+    const ds = diag(dS);
+    if (!computeUv) return [[s], [ds]];
+    // F[i, j] = 1/(s_j² - s_i²) off the diagonal: undefined (inf) for repeated singular values, as JAX documents
+    const sRow = asRow(s, k);
+    const sCol = mT(sRow);
+    const eye = eyeLike(batch, k, a.dtype);
+    const diffs = mul(add(sRow, sCol), sub(sRow, sCol));
+    const F = sub(div(1, add(diffs, eye)), eye);
+    const dSS = mul(sRow, dS);
+    const SdS = mul(sCol, dS);
+    let dU = bmm(U, mul(F, add(dSS, mT(dSS))));
+    let dV = bmm(V, mul(F, add(SdS, mT(SdS))));
+    if (m > n) {
+      const dAV = bmm(dA, V);
+      dU = add(dU, div(sub(dAV, bmm(U, bmm(mT(U), dAV))), asRow(s, m)));
+    }
+    if (n > m) {
+      const dAtU = bmm(mT(dA), U);
+      dV = add(dV, div(sub(dAtU, bmm(V, bmm(Vt, dAtU))), asRow(s, n)));
+    }
+    return [primalsOut, [ds, dU, mT(dV)]];
+  },
+  batch: (args, dims, params) => batchFront(svdP, args, dims, params),
+});
+
+export interface SvdOptions {
+  /** U of m×m and Vᵀ of n×n (true, the default as in JAX), or m×k and k×n with k = min(m, n). */
+  fullMatrices?: boolean;
+  /** Return `[u, s, vt]` (true, the default) or only the singular values. */
+  computeUv?: boolean;
+}
+
+/**
+ * Singular value decomposition of the last two axes: `[u, s, vt]` with
+ * u·diag(s)·vt = x and s descending and non-negative, or `s` alone with
+ * `computeUv: false`. The derivative of u and vt is undefined (inf/NaN)
+ * where singular values repeat, as in JAX; that of s is always defined.
+ * @example
+ * const [u, s, vt] = lax.linalg.svd(np.array([[3, 0], [0, -4]])); // s [4, 3]
+ * lax.linalg.svd(np.array([[3, 0], [0, -4]]), { computeUv: false }); // [4, 3]
+ */
+export function svd(x: Value, options: SvdOptions & { computeUv: false }): Value;
+export function svd(x: Value, options?: SvdOptions): [Value, Value, Value];
+export function svd(x: Value, options: SvdOptions = {}): Value | [Value, Value, Value] {
+  const op = "lax.linalg.svd";
+  const { fullMatrices = true, computeUv = true } = optionsArg(op, options);
+  for (const [k, v] of Object.entries({ fullMatrices, computeUv })) {
+    if (typeof v !== "boolean") throw new DTypeError(`${op}: ${k} must be true or false, got ${String(v)}`);
+  }
+  x = operandArg(op, x);
+  checkMatrix(op, x, false);
+  const outs = bind(svdP as unknown as Primitive, [x], { fullMatrices, computeUv });
+  if (!computeUv) return outs[0];
+  return [outs[1], outs[0], outs[2]];
+}
