@@ -10,11 +10,11 @@
  * The algorithms are float32 ones (the WebGPU and WebAssembly kernels
  * compute in float32; polynomial coefficients are fitted for it): they use
  * only ops every backend renders natively (arithmetic, comparisons, select,
- * abs, sign, floor, sqrt, exp, log, log1p, expm1, atan2), never bit
+ * abs, floor, sqrt, exp, log, log1p, expm1, atan2, copysign), never bit
  * manipulation, and they pass NaN through by an explicit test, because WGSL
- * lets a compiler assume that builtins never see NaN. Odd functions put the
- * sign back as `r · sign(x)` (r ≥ 0): exact, and it keeps f(−0) = −0, which
- * a select on `x < 0` would not.
+ * lets a compiler assume that builtins never see NaN. Odd functions compute
+ * on |x| and put the sign back with `copysign`, which keeps f(−0) = −0 (a
+ * select on `x < 0` would not).
  */
 import type { DType } from "../dtype.js";
 import type { Expr, UnaryOp } from "./kernel.js";
@@ -67,8 +67,8 @@ class B {
   }
   /** r, except NaN where x is NaN (`x ≠ x` is the one test every renderer keeps for NaN). */
   nanPass = (x: Expr, r: Expr) => this.sel(binary("ne", x, x, "bool"), x, r);
-  /** r ≥ 0 with x's sign: r·sign(x) (sign(±0) = ±0, so f(−0) = −0 for an odd f with f(0) = 0). */
-  withSign = (r: Expr, x: Expr) => this.mul(r, this.sign(x));
+  /** r ≥ 0 with x's sign bit (so f(−0) = −0 for an odd f with f(0) = 0). */
+  withSign = (r: Expr, x: Expr) => binary("copysign", r, x, this.d);
 }
 
 // ---- the decompositions -------------------------------------------------------------------

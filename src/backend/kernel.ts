@@ -29,7 +29,7 @@ export type UnaryOp =
   | "sin" | "cos" | "tan" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "tanh" | "asinh" | "acosh" | "atanh"
   | "logistic" | "sqrt" | "rsqrt" | "cbrt" | "erf" | "erf_inv" | "is_finite" | "not" | "reciprocal" | "square";
 export type BinaryOp =
-  | "add" | "sub" | "mul" | "div" | "rem" | "pow" | "max" | "min" | "atan2" | "nextafter"
+  | "add" | "sub" | "mul" | "div" | "rem" | "pow" | "max" | "min" | "atan2" | "nextafter" | "copysign"
   | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or" | "xor" | "shl" | "shr";
 export type ReduceOp = "sum" | "max" | "min" | "prod";
 
@@ -149,7 +149,7 @@ const UNARY_OP_RECORD: Record<UnaryOp, true> = {
   reciprocal: true, square: true,
 };
 const BINARY_OP_RECORD: Record<BinaryOp, true> = {
-  add: true, sub: true, mul: true, div: true, rem: true, pow: true, max: true, min: true, atan2: true, nextafter: true,
+  add: true, sub: true, mul: true, div: true, rem: true, pow: true, max: true, min: true, atan2: true, nextafter: true, copysign: true,
   eq: true, ne: true, lt: true, le: true, gt: true, ge: true, and: true, or: true, xor: true, shl: true, shr: true,
 };
 const REDUCE_OP_RECORD: Record<ReduceOp, true> = { sum: true, max: true, min: true, prod: true };

@@ -104,6 +104,7 @@ export const JS_BINARY: Record<BinaryOp, JsBinary> = {
   max: (a, b, t) => (isF(t.arg) ? `Math.max(${a}, ${b})` : `(${a} > ${b} ? ${a} : ${b})`),
   min: (a, b, t) => (isF(t.arg) ? `Math.min(${a}, ${b})` : `(${a} < ${b} ? ${a} : ${b})`),
   atan2: (a, b) => `Math.atan2(${a}, ${b})`,
+  copysign: (a, b) => `copySign(${a}, ${b})`,
   nextafter: (a, b, t) => `${t.arg === "float32" ? "nextAfter32" : t.arg === "float16" ? "nextAfter16" : "nextAfter64"}(${a}, ${b})`,
   eq: compare("==="),
   ne: compare("!=="),

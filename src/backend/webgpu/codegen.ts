@@ -248,6 +248,7 @@ export const WGSL_BINARY: Record<BinaryOp, WgslBinary> = {
   min: (a, b, c) => (isF(c.arg) ? c.em.call("j_fmin", a, b) : c.arg === "bool" ? `(${a} && ${b})` : `min(${a}, ${b})`),
   atan2: (a, b, c) => c.em.call("j_atan2", castFrom(a, c.arg, "float32", c.em), castFrom(b, c.arg, "float32", c.em)),
   nextafter: (a, b, c) => c.em.call("j_nextafter", a, b),
+  copysign: (a, b, c) => c.em.call("j_copysign", a, b),
   eq: order((a, b, em) => em.call("j_eq", a, b), (a, b) => `(${a} == ${b})`, "=="),
   ne: order((a, b, em) => `!${em.call("j_eq", a, b)}`, (a, b) => `(${a} != ${b})`, "!="),
   lt: order((a, b, em) => em.call("j_lt", a, b), (a, b) => `(!${a} && ${b})`, "<"),

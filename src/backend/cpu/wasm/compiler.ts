@@ -157,25 +157,29 @@ export const WASM_UNARY: UnaryTable<VecUnary | null> = {
   square: DECOMPOSE,
 };
 
-/** Float32 binary ops: the SIMD instruction and the result type. */
-export const WASM_BINARY: Record<BinaryOp, { op: S; out: "float32" | "bool" } | null> = {
-  add: { op: S.f32x4_add, out: "float32" },
-  sub: { op: S.f32x4_sub, out: "float32" },
-  mul: { op: S.f32x4_mul, out: "float32" },
-  div: { op: S.f32x4_div, out: "float32" },
+const simd = (op: S, out: "float32" | "bool") => ({ out, emit: (v: V, a: Local, b: Local) => v.bin(op, a, b) });
+
+/** Float32 binary ops: the result type and the code. */
+export const WASM_BINARY: Record<BinaryOp, { out: "float32" | "bool"; emit: (v: V, a: Local, b: Local) => Local } | null> = {
+  add: simd(S.f32x4_add, "float32"),
+  sub: simd(S.f32x4_sub, "float32"),
+  mul: simd(S.f32x4_mul, "float32"),
+  div: simd(S.f32x4_div, "float32"),
   // NaN-propagating, +0 above −0: Math.max/Math.min exactly
-  max: { op: S.f32x4_max, out: "float32" },
-  min: { op: S.f32x4_min, out: "float32" },
-  eq: { op: S.f32x4_eq, out: "bool" },
-  ne: { op: S.f32x4_ne, out: "bool" },
-  lt: { op: S.f32x4_lt, out: "bool" },
-  le: { op: S.f32x4_le, out: "bool" },
-  gt: { op: S.f32x4_gt, out: "bool" },
-  ge: { op: S.f32x4_ge, out: "bool" },
+  max: simd(S.f32x4_max, "float32"),
+  min: simd(S.f32x4_min, "float32"),
+  eq: simd(S.f32x4_eq, "bool"),
+  ne: simd(S.f32x4_ne, "bool"),
+  lt: simd(S.f32x4_lt, "bool"),
+  le: simd(S.f32x4_le, "bool"),
+  gt: simd(S.f32x4_gt, "bool"),
+  ge: simd(S.f32x4_ge, "bool"),
   rem: null,
   pow: null,
   atan2: null,
   nextafter: null,
+  // a's magnitude, b's sign bit
+  copysign: { out: "float32", emit: (v, a, b) => v.or(v.abs(a), v.signOf(b)) },
   and: null,
   or: null,
   xor: null,
@@ -200,6 +204,7 @@ export const WASM_BOOL_BINARY: Record<BinaryOp, ((v: V, a: Local, b: Local) => L
   min: null,
   atan2: null,
   nextafter: null,
+  copysign: null,
   lt: null,
   le: null,
   gt: null,
@@ -662,7 +667,7 @@ class KernelEmitter {
         } else {
           const row = WASM_BINARY[e.op];
           if (!row) throw new Error(`wasm kernels: no vector form of ${e.op}`);
-          out = v.bin(row.op, a, b);
+          out = row.emit(v, a, b);
         }
         break;
       }
