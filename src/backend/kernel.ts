@@ -11,9 +11,11 @@
  *
  * Adding a scalar op: add it to `UnaryOp`/`BinaryOp` and to its `*_OPS`
  * record below, then give it one row in each renderer's table
- * (`JS_UNARY`/`JS_BINARY` in cpu/codegen.ts, `WASM_UNARY`/`WASM_BINARY` in
- * cpu/wasm/compiler.ts, `WGSL_UNARY`/`WGSL_BINARY` in webgpu/codegen.ts);
- * the tables are exhaustive records, so a missing row is a compile error. A
+ * (`JS_UNARY`/`JS_BINARY` in cpu/codegen.ts, `WASM_UNARY`/`WASM_BINARY`/
+ * `WASM_BOOL_BINARY` in cpu/wasm/compiler.ts, where `null` sends the kernel
+ * to the JavaScript path, `WGSL_UNARY`/`WGSL_BINARY` in webgpu/codegen.ts;
+ * reductions: `JS_COMBINE`, `WGSL_COMBINE`); the tables are exhaustive
+ * records, so a missing row is a compile error. A
  * composite op (a special function) is instead written once, as one row of
  * `DECOMPOSITIONS` in composites.ts over simpler ops, and a table that has
  * no native form of it says `DECOMPOSE`.

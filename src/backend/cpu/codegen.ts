@@ -235,19 +235,17 @@ export function reduceInit(op: ReduceOp, dtype: DType): number {
   }
 }
 
+/** How each reduction folds a value into its accumulator (a statement). */
+const JS_COMBINE: Record<ReduceOp, (acc: string, v: string, dtype: DType) => string> = {
+  sum: (acc, v, d) => (isF(d) ? `${acc} += ${v};` : `${acc} = ${wrap(`${acc} + ${v}`, d)};`),
+  prod: (acc, v, d) => (isF(d) ? `${acc} *= ${v};` : `${acc} = ${wrap(`Math.imul(${acc}, ${v})`, d)};`),
+  // NaN propagates as in NumPy: once acc is NaN, no comparison replaces it; floats by Math.max/min,
+  // which also order the zeros as JAX (+0 is the larger)
+  max: (acc, v, d) => (isF(d) ? `${acc} = Math.max(${acc}, ${v});` : `{ const v = ${v}; if (v > ${acc}) ${acc} = v; }`),
+  min: (acc, v, d) => (isF(d) ? `${acc} = Math.min(${acc}, ${v});` : `{ const v = ${v}; if (v < ${acc}) ${acc} = v; }`),
+};
 function renderCombine(op: ReduceOp, acc: string, v: string, dtype: DType): string {
-  switch (op) {
-    case "sum":
-      return isF(dtype) ? `${acc} += ${v};` : `${acc} = ${wrap(`${acc} + ${v}`, dtype)};`;
-    case "prod":
-      return isF(dtype) ? `${acc} *= ${v};` : `${acc} = ${wrap(`Math.imul(${acc}, ${v})`, dtype)};`;
-    // NaN propagates as in NumPy: once acc is NaN, no comparison replaces it; floats by Math.max/min,
-    // which also order the zeros as JAX (+0 is the larger)
-    case "max":
-      return isF(dtype) ? `${acc} = Math.max(${acc}, ${v});` : `{ const v = ${v}; if (v > ${acc}) ${acc} = v; }`;
-    case "min":
-      return isF(dtype) ? `${acc} = Math.min(${acc}, ${v});` : `{ const v = ${v}; if (v < ${acc}) ${acc} = v; }`;
-  }
+  return JS_COMBINE[op](acc, v, dtype);
 }
 
 /**

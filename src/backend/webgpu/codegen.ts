@@ -373,21 +373,21 @@ function identity(op: ReduceOp, d: DType): string {
       return max ? "0u" : "1u";
   }
 }
+/** Float max/min through helpers that propagate NaN and order the zeros (wgsl-math.ts). */
+const extremum = (fn: "j_fmax" | "j_fmin", builtin: string) => (d: DType, a: string, b: string, helpers: Set<string>) => {
+  if (d !== "float32") return `${builtin}(${a}, ${b})`;
+  helpers.add(fn);
+  return `${fn}(${a}, ${b})`;
+};
+/** How each reduction combines two values (bools are u32 0/1 there: or = max, and = min). */
+const WGSL_COMBINE: Record<ReduceOp, (d: DType, a: string, b: string, helpers: Set<string>) => string> = {
+  sum: (d, a, b) => (d === "bool" ? `max(${a}, ${b})` : `(${a} + ${b})`),
+  prod: (d, a, b) => (d === "bool" ? `min(${a}, ${b})` : `(${a} * ${b})`),
+  max: extremum("j_fmax", "max"),
+  min: extremum("j_fmin", "min"),
+};
 function combine(op: ReduceOp, d: DType, a: string, b: string, helpers: Set<string>): string {
-  if (d === "bool") return op === "sum" || op === "max" ? `max(${a}, ${b})` : `min(${a}, ${b})`;
-  switch (op) {
-    case "sum":
-      return `(${a} + ${b})`;
-    case "prod":
-      return `(${a} * ${b})`;
-    default:
-      if (d === "float32") {
-        const fn = op === "max" ? "j_fmax" : "j_fmin";
-        helpers.add(fn);
-        return `${fn}(${a}, ${b})`;
-      }
-      return `${op}(${a}, ${b})`;
-  }
+  return WGSL_COMBINE[op](d, a, b, helpers);
 }
 const asAcc = (v: string, d: DType) => (d === "bool" ? `select(0u, 1u, ${v})` : v);
 

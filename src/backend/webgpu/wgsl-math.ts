@@ -1,13 +1,13 @@
 /**
  * WGSL functions for the scalar operations WGSL lacks or leaves unspecified
- * (NaN propagation, log1p, erf, integer division by zero, saturating
- * casts), with the semantics of the CPU backend (`cpu/scalar-math.ts`) and
- * JAX, so both devices give the same answers (the special functions WGSL
- * lacks, erf, tanh, asinh…, are not here: they are the shared
- * decompositions of ../composites.ts). Some replace a WGSL builtin
- * whose accuracy drivers leave loose where it matters (log near 1, tanh,
- * atan, sinh, asinh…: lavapipe's are 1e-4 to 6% off near 0 or 1); each says
- * why. A kernel includes only what it calls.
+ * (NaN propagation, log1p, integer division by zero, saturating casts),
+ * with the semantics of the CPU backend (`cpu/scalar-math.ts`) and JAX, so
+ * both devices give the same answers. The special functions WGSL lacks (erf,
+ * tanh, asinh…) are not here: they are the shared decompositions of
+ * ../composites.ts. Some helpers replace a WGSL builtin whose accuracy
+ * drivers leave loose where it matters (log near 1, log1p, expm1, atan:
+ * lavapipe's are 1e-4 to 6% off near 0 or 1); each says why. A kernel
+ * includes only what it calls.
  *
  * NaN and infinity tests look at the bits: WGSL lets a compiler assume that
  * floats are finite, so `x != x` may be folded away (Mesa's lavapipe folds it
