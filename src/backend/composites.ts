@@ -56,7 +56,6 @@ class B {
   log = (a: Expr) => this.un("log", a);
   log1p = (a: Expr) => this.un("log1p", a);
   sqrt = (a: Expr) => this.un("sqrt", a);
-  sign = (a: Expr) => this.un("sign", a);
   /** `t` where `cond` holds, else `f`. */
   sel = (cond: Expr, t: Expr, f: Expr): Expr => ({ kind: "select", which: cond, cases: [f, t], dtype: this.d });
   /** Horner: coeffs[0]·x^(n−1) + … + coeffs[n−1]. */

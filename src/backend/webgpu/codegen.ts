@@ -16,7 +16,7 @@
  */
 import type { DType } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
-import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../kernel.js";
+import type { BinaryOp, Expr, Kernel, ReduceOp } from "../kernel.js";
 import { checkKernelNumbers } from "../kernel.js";
 import type { UnaryTable } from "../composites.js";
 import { DECOMPOSE, expandNode } from "../composites.js";
