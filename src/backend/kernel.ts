@@ -8,6 +8,17 @@
  * an offset), which is how broadcasting (stride 0), transposes (permuted
  * strides), reversal (negative strides) and slices (offsets) become index
  * arithmetic instead of copies.
+ *
+ * Adding a scalar op: add it to `UnaryOp`/`BinaryOp` and to its `*_OPS`
+ * record below, then give it one row in each renderer's table
+ * (`JS_UNARY`/`JS_BINARY` in cpu/codegen.ts, `WASM_UNARY`/`WASM_BINARY`/
+ * `WASM_BOOL_BINARY` in cpu/wasm/compiler.ts, where `null` sends the kernel
+ * to the JavaScript path, `WGSL_UNARY`/`WGSL_BINARY` in webgpu/codegen.ts;
+ * reductions: `JS_COMBINE`, `WGSL_COMBINE`); the tables are exhaustive
+ * records, so a missing row is a compile error. A
+ * composite op (a special function) is instead written once, as one row of
+ * `DECOMPOSITIONS` in composites.ts over simpler ops, and a table that has
+ * no native form of it says `DECOMPOSE`.
  */
 import { BackendError } from "../errors.js";
 import { isDType } from "../dtype.js";
@@ -20,7 +31,7 @@ export type UnaryOp =
   | "sin" | "cos" | "tan" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "tanh" | "asinh" | "acosh" | "atanh"
   | "logistic" | "sqrt" | "rsqrt" | "cbrt" | "erf" | "erf_inv" | "is_finite" | "not" | "reciprocal" | "square";
 export type BinaryOp =
-  | "add" | "sub" | "mul" | "div" | "rem" | "pow" | "max" | "min" | "atan2" | "nextafter"
+  | "add" | "sub" | "mul" | "div" | "rem" | "pow" | "max" | "min" | "atan2" | "nextafter" | "copysign"
   | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or" | "xor" | "shl" | "shr";
 export type ReduceOp = "sum" | "max" | "min" | "prod";
 
@@ -132,14 +143,25 @@ export function kernelKey(k: Kernel): string {
 
 // ---- the numbers a renderer may paste into source -------------------------------------------
 
-const UNARY_OPS: ReadonlySet<string> = new Set<UnaryOp>([
-  "neg", "sign", "floor", "ceil", "round", "abs", "exp", "exp2", "log", "log1p", "expm1", "sin", "cos", "tan", "asin", "acos", "atan",
-  "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "logistic", "sqrt", "rsqrt", "cbrt", "erf", "erf_inv", "is_finite", "not", "reciprocal", "square",
-]);
-const BINARY_OPS: ReadonlySet<string> = new Set<BinaryOp>([
-  "add", "sub", "mul", "div", "rem", "pow", "max", "min", "atan2", "nextafter", "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor", "shl", "shr",
-]);
-const REDUCE_OPS: ReadonlySet<string> = new Set<ReduceOp>(["sum", "max", "min", "prod"]);
+// records, not lists: a new op left out of them is a compile error
+const UNARY_OP_RECORD: Record<UnaryOp, true> = {
+  neg: true, sign: true, floor: true, ceil: true, round: true, abs: true, exp: true, exp2: true, log: true, log1p: true, expm1: true,
+  sin: true, cos: true, tan: true, asin: true, acos: true, atan: true, sinh: true, cosh: true, tanh: true, asinh: true, acosh: true,
+  atanh: true, logistic: true, sqrt: true, rsqrt: true, cbrt: true, erf: true, erf_inv: true, is_finite: true, not: true,
+  reciprocal: true, square: true,
+};
+const BINARY_OP_RECORD: Record<BinaryOp, true> = {
+  add: true, sub: true, mul: true, div: true, rem: true, pow: true, max: true, min: true, atan2: true, nextafter: true, copysign: true,
+  eq: true, ne: true, lt: true, le: true, gt: true, ge: true, and: true, or: true, xor: true, shl: true, shr: true,
+};
+const REDUCE_OP_RECORD: Record<ReduceOp, true> = { sum: true, max: true, min: true, prod: true };
+/** Every unary op, in one list (tests walk it to check that each renderer has each op). */
+export const UNARY_OPS = Object.keys(UNARY_OP_RECORD) as UnaryOp[];
+/** Every binary op. */
+export const BINARY_OPS = Object.keys(BINARY_OP_RECORD) as BinaryOp[];
+const isUnaryOp = (op: unknown) => typeof op === "string" && Object.hasOwn(UNARY_OP_RECORD, op);
+const isBinaryOp = (op: unknown) => typeof op === "string" && Object.hasOwn(BINARY_OP_RECORD, op);
+const isReduceOp = (op: unknown) => typeof op === "string" && Object.hasOwn(REDUCE_OP_RECORD, op);
 
 function unsafe(what: string): never {
   throw new BackendError(`internal error: a kernel holds ${what}; jaxon refuses to generate code from it (please report this)`);
@@ -163,10 +185,10 @@ function checkExpr(e: Expr, inputs: number, seen: Set<Expr>): void {
     case "index":
       return int(e.axis, "axis");
     case "unary":
-      if (!UNARY_OPS.has(e.op)) unsafe("an unknown unary op");
+      if (!isUnaryOp(e.op)) unsafe("an unknown unary op");
       return checkExpr(e.arg, inputs, seen);
     case "binary":
-      if (!BINARY_OPS.has(e.op)) unsafe("an unknown binary op");
+      if (!isBinaryOp(e.op)) unsafe("an unknown binary op");
       checkExpr(e.lhs, inputs, seen);
       return checkExpr(e.rhs, inputs, seen);
     case "select":
@@ -205,7 +227,7 @@ export function checkKernelNumbers(k: Kernel): void {
     checkExpr(o.expr, k.inputs.length, seen);
   }
   if (k.reduce) {
-    if (!REDUCE_OPS.has(k.reduce.op)) unsafe("an unknown reduction");
+    if (!isReduceOp(k.reduce.op)) unsafe("an unknown reduction");
     int(k.reduce.axes, "reduction axis count");
     if (k.reduce.epilogue) {
       int(k.reduce.epilogue.accInput, "epilogue input");

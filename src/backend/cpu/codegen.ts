@@ -9,7 +9,9 @@
 import type { DType, TypedArray } from "../../dtype.js";
 import { roundToFloat16 } from "../../dtype.js";
 import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../kernel.js";
-import { checkKernelNumbers, kernelKey, someNode } from "../kernel.js";
+import { checkKernelNumbers, kernelKey, load, someNode, UNARY_OPS } from "../kernel.js";
+import type { CompositeOp, UnaryTable } from "../composites.js";
+import { DECOMPOSE, decompose } from "../composites.js";
 import { scalarMath } from "./scalar-math.js";
 import { LruCache } from "../lru.js";
 import { cacheConfig } from "../cache-config.js";
@@ -32,112 +34,137 @@ function wrap(code: string, dtype: DType): string {
   }
 }
 
-const unaryFloat: Record<UnaryOp, (a: string) => string> = {
-  neg: (a) => `(-${a})`,
-  sign: (a) => `Math.sign(${a})`,
-  floor: (a) => `Math.floor(${a})`,
-  ceil: (a) => `Math.ceil(${a})`,
-  round: (a) => `roundAway(${a})`,
-  abs: (a) => `Math.abs(${a})`,
-  exp: (a) => `Math.exp(${a})`,
+/** What a row sees besides its operands' source: the operand dtype and the result dtype. */
+interface Types {
+  arg: DType;
+  out: DType;
+}
+type JsUnary = (a: string, t: Types) => string;
+type JsBinary = (a: string, b: string, t: Types) => string;
+
+/** A float function: on integer operands too, JavaScript numbers hold them exactly. */
+const fn = (name: string): JsUnary => (a) => `${name}(${a})`;
+/** Integer operands round to themselves. */
+const rounding = (name: string): JsUnary => (a, t) => (isF(t.arg) ? `${name}(${a})` : a);
+
+/**
+ * The JavaScript renderer's unary ops. JavaScript computes in float64, so
+ * `Math`'s functions (and scalar-math's float64 erf) are more accurate than
+ * any float32 decomposition: they stay native. The one composite rendered
+ * from composites.ts is `logistic`, as a generated float64 helper (see
+ * `compositeHelpers`).
+ */
+export const JS_UNARY: UnaryTable<JsUnary> = {
+  neg: (a, t) => (isF(t.arg) ? `(-${a})` : wrap(`-${a}`, t.out)),
+  sign: fn("Math.sign"),
+  floor: rounding("Math.floor"),
+  ceil: rounding("Math.ceil"),
+  round: rounding("roundAway"),
+  abs: (a, t) => (isF(t.arg) ? `Math.abs(${a})` : wrap(`Math.abs(${a})`, t.out)),
+  exp: fn("Math.exp"),
   exp2: (a) => `Math.pow(2, ${a})`,
-  log: (a) => `Math.log(${a})`,
-  log1p: (a) => `Math.log1p(${a})`,
-  expm1: (a) => `Math.expm1(${a})`,
-  sin: (a) => `Math.sin(${a})`,
-  cos: (a) => `Math.cos(${a})`,
-  tan: (a) => `Math.tan(${a})`,
-  asin: (a) => `Math.asin(${a})`,
-  acos: (a) => `Math.acos(${a})`,
-  atan: (a) => `Math.atan(${a})`,
-  sinh: (a) => `Math.sinh(${a})`,
-  cosh: (a) => `Math.cosh(${a})`,
-  tanh: (a) => `Math.tanh(${a})`,
-  asinh: (a) => `Math.asinh(${a})`,
-  acosh: (a) => `Math.acosh(${a})`,
-  atanh: (a) => `Math.atanh(${a})`,
-  logistic: (a) => `(1 / (1 + Math.exp(-${a})))`,
-  sqrt: (a) => `Math.sqrt(${a})`,
+  log: fn("Math.log"),
+  log1p: fn("Math.log1p"),
+  expm1: fn("Math.expm1"),
+  sin: fn("Math.sin"),
+  cos: fn("Math.cos"),
+  tan: fn("Math.tan"),
+  asin: fn("Math.asin"),
+  acos: fn("Math.acos"),
+  atan: fn("Math.atan"),
+  sinh: fn("Math.sinh"),
+  cosh: fn("Math.cosh"),
+  tanh: fn("Math.tanh"),
+  asinh: fn("Math.asinh"),
+  acosh: fn("Math.acosh"),
+  atanh: fn("Math.atanh"),
+  logistic: DECOMPOSE,
+  sqrt: fn("Math.sqrt"),
   rsqrt: (a) => `(1 / Math.sqrt(${a}))`,
-  cbrt: (a) => `Math.cbrt(${a})`,
-  erf: (a) => `erf(${a})`,
-  erf_inv: (a) => `erfInv(${a})`,
-  is_finite: (a) => `(Number.isFinite(${a}) ? 1 : 0)`,
-  not: (a) => `(${a} ? 0 : 1)`,
+  cbrt: fn("Math.cbrt"),
+  erf: fn("erf"),
+  erf_inv: fn("erfInv"),
+  is_finite: (a, t) => (isF(t.arg) ? `(Number.isFinite(${a}) ? 1 : 0)` : "1"),
+  not: (a, t) => (isF(t.arg) ? `(${a} ? 0 : 1)` : t.arg === "bool" ? `(${a} ^ 1)` : wrap(`~${a}`, t.out)),
   reciprocal: (a) => `(1 / ${a})`,
-  square: (a) => `(${a} * ${a})`,
+  square: (a, t) => (isF(t.arg) ? `(${a} * ${a})` : wrap(`Math.imul(${a}, ${a})`, t.out)),
 };
 
-function renderUnary(op: UnaryOp, a: string, argDtype: DType, dtype: DType): string {
-  if (isF(argDtype)) return unaryFloat[op](a);
-  switch (op) {
-    case "neg":
-      return wrap(`-${a}`, dtype);
-    case "abs":
-      return wrap(`Math.abs(${a})`, dtype);
-    case "sign":
-      return `Math.sign(${a})`;
-    case "not":
-      return argDtype === "bool" ? `(${a} ^ 1)` : wrap(`~${a}`, dtype);
-    case "square":
-      return wrap(`Math.imul(${a}, ${a})`, dtype);
-    case "floor":
-    case "ceil":
-    case "round":
-      return a;
-    case "is_finite":
-      return "1";
-    default:
-      return unaryFloat[op](a);
-  }
+/** Float operands as themselves, integers wrapped into their dtype. */
+const arith = (op: string): JsBinary => (a, b, t) => (isF(t.arg) ? `(${a} ${op} ${b})` : wrap(`${a} ${op} ${b}`, t.out));
+const compare = (op: string): JsBinary => (a, b) => `(${a} ${op} ${b} ? 1 : 0)`;
+const bits = (op: string): JsBinary => (a, b, t) => wrap(`${a} ${op} ${b}`, t.out);
+
+/** The JavaScript renderer's binary ops. */
+export const JS_BINARY: Record<BinaryOp, JsBinary> = {
+  add: arith("+"),
+  sub: arith("-"),
+  mul: (a, b, t) => (isF(t.arg) ? `(${a} * ${b})` : t.out === "bool" ? `(${a} & ${b})` : wrap(`Math.imul(${a}, ${b})`, t.out)),
+  div: (a, b, t) => (isF(t.arg) ? `(${a} / ${b})` : wrap(`idiv(${a}, ${b})`, t.out)),
+  rem: (a, b, t) => (isF(t.arg) ? `(${a} % ${b})` : wrap(`irem(${a}, ${b})`, t.out)),
+  pow: (a, b, t) => (isF(t.arg) ? `powC(${a}, ${b})` : wrap(`ipowInt(${a}, ${b})`, t.out)),
+  max: (a, b, t) => (isF(t.arg) ? `Math.max(${a}, ${b})` : `(${a} > ${b} ? ${a} : ${b})`),
+  min: (a, b, t) => (isF(t.arg) ? `Math.min(${a}, ${b})` : `(${a} < ${b} ? ${a} : ${b})`),
+  atan2: (a, b) => `Math.atan2(${a}, ${b})`,
+  copysign: (a, b) => `copySign(${a}, ${b})`,
+  nextafter: (a, b, t) => `${t.arg === "float32" ? "nextAfter32" : t.arg === "float16" ? "nextAfter16" : "nextAfter64"}(${a}, ${b})`,
+  eq: compare("==="),
+  ne: compare("!=="),
+  lt: compare("<"),
+  le: compare("<="),
+  gt: compare(">"),
+  ge: compare(">="),
+  and: bits("&"),
+  or: bits("|"),
+  xor: bits("^"),
+  shl: bits("<<"),
+  shr: (a, b, t) => (t.out === "uint32" ? `(${a} >>> ${b})` : `(${a} >> ${b})`),
+};
+
+/** The name of the generated helper that computes a composite op (its decomposition, in float64). */
+const compositeName = (op: CompositeOp) => `composite_${op}`;
+
+/**
+ * The composite ops this renderer decomposes, each compiled once into a
+ * float64 function of one argument: the decomposition's steps are not each
+ * rounded to float32 (the caller rounds the result once, as for a `Math`
+ * function), and its shared subexpressions are computed once.
+ */
+const compositeHelpers: Record<string, (x: number) => number> = {};
+for (const op of UNARY_OPS) {
+  const row = JS_UNARY[op];
+  if (row !== DECOMPOSE) continue;
+  const composite = op as CompositeOp;
+  const body = renderStatements(decompose(composite, load(0, "float64"), "float64", "float64"));
+  const helpers = Object.keys(scalarMath);
+  const make = new Function(...helpers, `return function ${compositeName(composite)}(x) {\n${body}\n};`) as (...h: unknown[]) => (x: number) => number;
+  compositeHelpers[compositeName(composite)] = make(...helpers.map((h) => scalarMath[h as keyof typeof scalarMath]));
 }
 
-function renderBinary(op: BinaryOp, a: string, b: string, argDtype: DType, dtype: DType): string {
-  const f = isF(argDtype);
-  switch (op) {
-    case "add":
-      return f ? `(${a} + ${b})` : wrap(`${a} + ${b}`, dtype);
-    case "sub":
-      return f ? `(${a} - ${b})` : wrap(`${a} - ${b}`, dtype);
-    case "mul":
-      return f ? `(${a} * ${b})` : dtype === "bool" ? `(${a} & ${b})` : wrap(`Math.imul(${a}, ${b})`, dtype);
-    case "div":
-      return f ? `(${a} / ${b})` : wrap(`idiv(${a}, ${b})`, dtype);
-    case "rem":
-      return f ? `(${a} % ${b})` : wrap(`irem(${a}, ${b})`, dtype);
-    case "pow":
-      return f ? `powC(${a}, ${b})` : wrap(`ipowInt(${a}, ${b})`, dtype);
-    case "max":
-      return f ? `Math.max(${a}, ${b})` : `(${a} > ${b} ? ${a} : ${b})`;
-    case "min":
-      return f ? `Math.min(${a}, ${b})` : `(${a} < ${b} ? ${a} : ${b})`;
-    case "atan2":
-      return `Math.atan2(${a}, ${b})`;
-    case "nextafter":
-      return argDtype === "float32" ? `nextAfter32(${a}, ${b})` : argDtype === "float16" ? `nextAfter16(${a}, ${b})` : `nextAfter64(${a}, ${b})`;
-    case "eq":
-      return `(${a} === ${b} ? 1 : 0)`;
-    case "ne":
-      return `(${a} !== ${b} ? 1 : 0)`;
-    case "lt":
-      return `(${a} < ${b} ? 1 : 0)`;
-    case "le":
-      return `(${a} <= ${b} ? 1 : 0)`;
-    case "gt":
-      return `(${a} > ${b} ? 1 : 0)`;
-    case "ge":
-      return `(${a} >= ${b} ? 1 : 0)`;
-    case "and":
-      return wrap(`${a} & ${b}`, dtype);
-    case "or":
-      return wrap(`${a} | ${b}`, dtype);
-    case "xor":
-      return wrap(`${a} ^ ${b}`, dtype);
-    case "shl":
-      return wrap(`${a} << ${b}`, dtype);
-    case "shr":
-      return dtype === "uint32" ? `(${a} >>> ${b})` : `(${a} >> ${b})`;
-  }
+/** A float64 expression over `x` (input 0) as statements, one `const` per shared node, ending in `return`. */
+function renderStatements(root: Expr): string {
+  const names = new Map<Expr, string>();
+  const lines: string[] = [];
+  const go = (e: Expr): string => {
+    if (e.kind === "input") return "x";
+    if (e.kind === "const") return literal(e.value, e.dtype);
+    const known = names.get(e);
+    if (known) return known;
+    const code = renderNode(e, go, () => {
+      throw new Error("composites: index expressions are not supported");
+    });
+    const name = `t${names.size}`;
+    names.set(e, name);
+    lines.push(`  const ${name} = ${code};`);
+    return name;
+  };
+  const result = go(root);
+  return `${lines.join("\n")}\n  return ${result};`;
+}
+
+function renderUnary(op: UnaryOp, a: string, argDtype: DType, dtype: DType): string {
+  const row = JS_UNARY[op];
+  return row === DECOMPOSE ? `${compositeName(op as CompositeOp)}(${a})` : row(a, { arg: argDtype, out: dtype });
 }
 
 function renderCast(a: string, from: DType, to: DType): string {
@@ -159,24 +186,32 @@ function literal(value: number, dtype: DType): string {
 /** Renders an expression; `loads[i]` is the source of input i at the loop point. */
 function renderExpr(e: Expr, loads: string[], indexVar: (axis: number) => string, root = true): string {
   const r = (x: Expr) => renderExpr(x, loads, indexVar, false);
+  if (e.kind === "input") return loads[e.input];
+  const code = renderNode(e, r, indexVar);
   // float32 intermediates are rounded so that a fused chain gives what op-by-op evaluation gives
   // (the store rounds the root); float16 everywhere, since its Float32Array store does not
-  const round = (code: string, dtype: DType) => (dtype === "float32" && !root ? `fround(${code})` : dtype === "float16" ? `f16round(${code})` : code);
+  const rounds = e.kind === "unary" || e.kind === "binary" || e.kind === "ipow";
+  if (!rounds) return code;
+  return e.dtype === "float32" && !root ? `fround(${code})` : e.dtype === "float16" ? `f16round(${code})` : code;
+}
+
+/** One node's source, its operands rendered by `r`; float results unrounded. */
+function renderNode(e: Expr, r: (x: Expr) => string, indexVar: (axis: number) => string): string {
   switch (e.kind) {
     case "input":
-      return loads[e.input];
+      throw new Error("renderNode: inputs are the caller's");
     case "const":
       return literal(e.value, e.dtype);
     case "index":
       return indexVar(e.axis);
     case "unary":
-      return round(renderUnary(e.op, r(e.arg), e.arg.dtype, e.dtype), e.dtype);
+      return renderUnary(e.op, r(e.arg), e.arg.dtype, e.dtype);
     case "binary":
-      return round(renderBinary(e.op, r(e.lhs), r(e.rhs), e.lhs.dtype, e.dtype), e.dtype);
+      return JS_BINARY[e.op](r(e.lhs), r(e.rhs), { arg: e.lhs.dtype, out: e.dtype });
     case "cast":
       return renderCast(r(e.arg), e.arg.dtype, e.dtype);
     case "ipow":
-      return round(isF(e.dtype) ? `ipow(${r(e.arg)}, ${e.exponent})` : wrap(`ipowInt(${r(e.arg)}, ${e.exponent})`, e.dtype), e.dtype);
+      return isF(e.dtype) ? `ipow(${r(e.arg)}, ${e.exponent})` : wrap(`ipowInt(${r(e.arg)}, ${e.exponent})`, e.dtype);
     case "select": {
       const w = r(e.which);
       if (e.cases.length === 2) return `(${w} ? ${r(e.cases[1])} : ${r(e.cases[0])})`;
@@ -202,19 +237,17 @@ export function reduceInit(op: ReduceOp, dtype: DType): number {
   }
 }
 
+/** How each reduction folds a value into its accumulator (a statement). */
+const JS_COMBINE: Record<ReduceOp, (acc: string, v: string, dtype: DType) => string> = {
+  sum: (acc, v, d) => (isF(d) ? `${acc} += ${v};` : `${acc} = ${wrap(`${acc} + ${v}`, d)};`),
+  prod: (acc, v, d) => (isF(d) ? `${acc} *= ${v};` : `${acc} = ${wrap(`Math.imul(${acc}, ${v})`, d)};`),
+  // NaN propagates as in NumPy: once acc is NaN, no comparison replaces it; floats by Math.max/min,
+  // which also order the zeros as JAX (+0 is the larger)
+  max: (acc, v, d) => (isF(d) ? `${acc} = Math.max(${acc}, ${v});` : `{ const v = ${v}; if (v > ${acc}) ${acc} = v; }`),
+  min: (acc, v, d) => (isF(d) ? `${acc} = Math.min(${acc}, ${v});` : `{ const v = ${v}; if (v < ${acc}) ${acc} = v; }`),
+};
 function renderCombine(op: ReduceOp, acc: string, v: string, dtype: DType): string {
-  switch (op) {
-    case "sum":
-      return isF(dtype) ? `${acc} += ${v};` : `${acc} = ${wrap(`${acc} + ${v}`, dtype)};`;
-    case "prod":
-      return isF(dtype) ? `${acc} *= ${v};` : `${acc} = ${wrap(`Math.imul(${acc}, ${v})`, dtype)};`;
-    // NaN propagates as in NumPy: once acc is NaN, no comparison replaces it; floats by Math.max/min,
-    // which also order the zeros as JAX (+0 is the larger)
-    case "max":
-      return isF(dtype) ? `${acc} = Math.max(${acc}, ${v});` : `{ const v = ${v}; if (v > ${acc}) ${acc} = v; }`;
-    case "min":
-      return isF(dtype) ? `${acc} = Math.min(${acc}, ${v});` : `{ const v = ${v}; if (v < ${acc}) ${acc} = v; }`;
-  }
+  return JS_COMBINE[op](acc, v, dtype);
 }
 
 /**
@@ -308,9 +341,10 @@ export function compileKernel(kernel: Kernel): CompiledKernel {
   if (!fn) {
     checkKernelNumbers(kernel);
     const src = renderKernel(kernel);
-    const helpers = Object.keys(scalarMath);
-    const factory = new Function("fround", "f16round", ...helpers, src) as (...h: unknown[]) => CompiledKernel;
-    fn = factory(Math.fround, roundToFloat16, ...helpers.map((h) => scalarMath[h as keyof typeof scalarMath]));
+    const helpers = { ...scalarMath, ...compositeHelpers };
+    const names = Object.keys(helpers);
+    const factory = new Function("fround", "f16round", ...names, src) as (...h: unknown[]) => CompiledKernel;
+    fn = factory(Math.fround, roundToFloat16, ...names.map((h) => helpers[h as keyof typeof helpers]));
     // bounded: a program that keeps making new shapes must not keep every function it ever
     // compiled (kernels still in use stay reachable through byObject)
     cache.set(key, fn);

@@ -119,6 +119,12 @@ export function nextAfter32(x: number, y: number): number {
   return f32[0];
 }
 
+/** |x| with the sign bit of y (C's copysign; y's sign bit is read even when y is NaN or −0). */
+export function copySign(x: number, y: number): number {
+  f64[0] = y;
+  return u64[0] < 0n ? -Math.abs(x) : Math.abs(x);
+}
+
 /** float → int32 as XLA converts: truncation, NaN to 0, saturating at the ends. */
 export function toInt32(x: number): number {
   if (Number.isNaN(x)) return 0;
@@ -184,4 +190,4 @@ export function nextAfter16(x: number, y: number): number {
   return x > 0 ? v : -v;
 }
 
-export const scalarMath = { erf, erfInv, roundAway, roundEven, powC, nextAfter64, nextAfter32, nextAfter16, toInt32, toUint32, ipow, ipowInt, idiv, irem };
+export const scalarMath = { erf, erfInv, copySign, roundAway, roundEven, powC, nextAfter64, nextAfter32, nextAfter16, toInt32, toUint32, ipow, ipowInt, idiv, irem };

@@ -16,8 +16,10 @@
  */
 import type { DType } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
-import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../kernel.js";
+import type { BinaryOp, Expr, Kernel, ReduceOp } from "../kernel.js";
 import { checkKernelNumbers } from "../kernel.js";
+import type { UnaryTable } from "../composites.js";
+import { DECOMPOSE, expandNode } from "../composites.js";
 import { float64Error } from "./buffers.js";
 import { grid, halvesPacked } from "./context.js";
 import { helperSource, NONFINITE_PRELUDE } from "./wgsl-math.js";
@@ -129,12 +131,16 @@ class Emitter {
         return literal(e.value, e.dtype);
       case "index":
         return this.bind(castFrom(this.index(e.axis), "int32", e.dtype, this), e.dtype);
-      case "unary":
-        return this.bind(this.unary(e.op, this.expr(e.arg), e.arg.dtype, e.dtype), e.dtype);
+      case "unary": {
+        const row = WGSL_UNARY[e.op];
+        // a composite's steps are f32 values, not float16 ones: only the result (this node) is rounded
+        if (row === DECOMPOSE) return this.value(expandNode(e));
+        return this.bind(row(this.expr(e.arg), { arg: e.arg.dtype, out: e.dtype, em: this }), e.dtype);
+      }
       case "binary":
         // a float16 nextafter (computed in f32, half.ts) steps by a half's spacing, not a single's
         if (e.op === "nextafter" && this.round?.has(e)) return this.bind(this.call("j_nextafter16", this.expr(e.lhs), this.expr(e.rhs)), e.dtype);
-        return this.bind(this.binary(e.op, this.expr(e.lhs), this.expr(e.rhs), e.lhs.dtype), e.dtype);
+        return this.bind(WGSL_BINARY[e.op](this.expr(e.lhs), this.expr(e.rhs), { arg: e.lhs.dtype, out: e.dtype, em: this }), e.dtype);
       case "cast":
         return this.bind(castFrom(this.expr(e.arg), e.arg.dtype, e.dtype, this), e.dtype);
       case "ipow": {
@@ -153,146 +159,108 @@ class Emitter {
     }
   }
 
-  private unary(op: UnaryOp, a: string, argDtype: DType, dtype: DType): string {
-    if (isF(argDtype)) {
-      switch (op) {
-        case "neg":
-          return `-${a}`;
-        case "sign":
-          return this.call("j_sign", a);
-        case "floor":
-        case "ceil":
-        case "abs":
-        case "exp":
-        case "exp2":
-        case "sqrt":
-          return `${op}(${a})`;
-        case "sin":
-        case "cos":
-        case "tan":
-          // exact reduction of large arguments (the builtins do none: sin(3.4e38) came out 1)
-          return this.call(`j_${op}`, a);
-        case "atan":
-          return this.call("j_atan", a);
-        case "log":
-          return this.call("j_log", a);
-        case "asinh":
-          return this.call("j_asinh", a);
-        case "acosh":
-          return this.call("j_acosh", a);
-        case "atanh":
-          return this.call("j_atanh", a);
-        case "sinh":
-          return this.call("j_sinh", a);
-        case "cosh":
-          return this.call("j_cosh", a);
-        case "asin":
-          // through atan2: some drivers' asin/acos are far less accurate than their atan
-          return this.call("j_atan2", a, `sqrt((1.0 - ${a}) * (1.0 + ${a}))`);
-        case "acos":
-          return this.call("j_atan2", `sqrt((1.0 - ${a}) * (1.0 + ${a}))`, a);
-        case "round":
-          return this.call("j_round", a);
-        case "log1p":
-          return this.call("j_log1p", a);
-        case "expm1":
-          return this.call("j_expm1", a);
-        case "tanh":
-          return this.call("j_tanh", a);
-        case "logistic":
-          return `(1.0 / (1.0 + exp(-${a})))`;
-        case "rsqrt":
-          return `inverseSqrt(${a})`;
-        case "cbrt":
-          return this.call("j_cbrt", a);
-        case "erf":
-          return this.call("j_erf", a);
-        case "erf_inv":
-          return this.call("j_erfinv", a);
-        case "is_finite":
-          return this.call("j_isfinite", a);
-        case "not":
-          return `!${this.call("j_truthy", a)}`;
-        case "reciprocal":
-          return `(1.0 / ${a})`;
-        case "square":
-          return `(${a} * ${a})`;
-      }
-    }
-    switch (op) {
-      case "neg":
-        return argDtype === "uint32" ? `(0u - ${a})` : `-${a}`;
-      case "abs":
-        return argDtype === "uint32" ? a : `abs(${a})`;
-      case "sign":
-        return argDtype === "uint32" ? `select(0u, 1u, ${a} > 0u)` : `sign(${a})`;
-      case "not":
-        return argDtype === "bool" ? `!${a}` : `~${a}`;
-      case "square":
-        return `(${a} * ${a})`;
-      case "floor":
-      case "ceil":
-      case "round":
-        return a;
-      case "is_finite":
-        return "true";
-      default:
-        // a float function of an integer: compute in f32
-        return this.unary(op, castFrom(a, argDtype, "float32", this), "float32", dtype);
-    }
-  }
-
-  private binary(op: BinaryOp, a: string, b: string, argDtype: DType): string {
-    const f = isF(argDtype);
-    const bool = argDtype === "bool";
-    switch (op) {
-      case "add":
-        return bool ? `(${a} || ${b})` : `(${a} + ${b})`;
-      case "sub":
-        return bool ? `(${a} != ${b})` : `(${a} - ${b})`;
-      case "mul":
-        return bool ? `(${a} && ${b})` : `(${a} * ${b})`;
-      case "div":
-        return f ? `(${a} / ${b})` : this.call(argDtype === "uint32" ? "j_idiv_u32" : "j_idiv_i32", a, b);
-      case "rem":
-        return f ? this.call("j_frem", a, b) : this.call(argDtype === "uint32" ? "j_irem_u32" : "j_irem_i32", a, b);
-      case "pow":
-        if (f) return this.call("j_pow", a, b);
-        return this.call(argDtype === "uint32" ? "j_ipow_u32" : "j_ipow_i32", a, argDtype === "uint32" ? `i32(${b})` : b);
-      case "max":
-        return f ? this.call("j_fmax", a, b) : bool ? `(${a} || ${b})` : `max(${a}, ${b})`;
-      case "min":
-        return f ? this.call("j_fmin", a, b) : bool ? `(${a} && ${b})` : `min(${a}, ${b})`;
-      case "atan2":
-        return this.call("j_atan2", a, b);
-      case "nextafter":
-        return this.call("j_nextafter", a, b);
-      // floats through helpers that test NaN on the bits (wgsl-math.ts); WGSL orders no bools
-      case "eq":
-        return f ? this.call("j_eq", a, b) : `(${a} == ${b})`;
-      case "ne":
-        return f ? `!${this.call("j_eq", a, b)}` : `(${a} != ${b})`;
-      case "lt":
-        return f ? this.call("j_lt", a, b) : bool ? `(!${a} && ${b})` : `(${a} < ${b})`;
-      case "le":
-        return f ? this.call("j_le", a, b) : bool ? `(!${a} || ${b})` : `(${a} <= ${b})`;
-      case "gt":
-        return f ? this.call("j_lt", b, a) : bool ? `(${a} && !${b})` : `(${a} > ${b})`;
-      case "ge":
-        return f ? this.call("j_le", b, a) : bool ? `(${a} || !${b})` : `(${a} >= ${b})`;
-      case "and":
-        return bool ? `(${a} && ${b})` : `(${a} & ${b})`;
-      case "or":
-        return bool ? `(${a} || ${b})` : `(${a} | ${b})`;
-      case "xor":
-        return bool ? `(${a} != ${b})` : `(${a} ^ ${b})`;
-      case "shl":
-        return `(${a} << (u32(${b}) & 31u))`;
-      case "shr":
-        return `(${a} >> (u32(${b}) & 31u))`;
-    }
-  }
 }
+
+/** What a row sees besides its operands' source: their dtype, the result's, and the emitter (for helper calls). */
+interface Ctx {
+  arg: DType;
+  out: DType;
+  em: Emitter;
+}
+type WgslUnary = (a: string, c: Ctx) => string;
+type WgslBinary = (a: string, b: string, c: Ctx) => string;
+
+/** A float function; an integer operand is converted to f32 first. */
+const float =
+  (f: (a: string, em: Emitter) => string): WgslUnary =>
+  (a, c) =>
+    f(castFrom(a, c.arg, "float32", c.em), c.em);
+const builtin = (name: string) => float((a) => `${name}(${a})`);
+const helper = (name: string) => float((a, em) => em.call(name, a));
+/** Integer operands round to themselves. */
+const rounding = (f: (a: string, em: Emitter) => string): WgslUnary => (a, c) => (isF(c.arg) ? f(a, c.em) : a);
+
+/**
+ * The WGSL renderer's unary ops: builtins where WGSL's are exact enough,
+ * wgsl-math.ts helpers where they are not (or leave special values
+ * unspecified), the shared decompositions (composites.ts) for the special
+ * functions WGSL lacks.
+ */
+export const WGSL_UNARY: UnaryTable<WgslUnary> = {
+  neg: (a, c) => (c.arg === "uint32" ? `(0u - ${a})` : `-${a}`),
+  sign: (a, c) => (isF(c.arg) ? c.em.call("j_sign", a) : c.arg === "uint32" ? `select(0u, 1u, ${a} > 0u)` : `sign(${a})`),
+  floor: rounding((a) => `floor(${a})`),
+  ceil: rounding((a) => `ceil(${a})`),
+  round: rounding((a, em) => em.call("j_round", a)),
+  abs: (a, c) => (c.arg === "uint32" ? a : `abs(${a})`),
+  exp: builtin("exp"),
+  exp2: builtin("exp2"),
+  log: helper("j_log"),
+  log1p: helper("j_log1p"),
+  expm1: helper("j_expm1"),
+  // exact reduction of large arguments (the builtins do none: sin(3.4e38) came out 1)
+  sin: helper("j_sin"),
+  cos: helper("j_cos"),
+  tan: helper("j_tan"),
+  asin: DECOMPOSE,
+  acos: DECOMPOSE,
+  atan: helper("j_atan"),
+  sinh: DECOMPOSE,
+  cosh: DECOMPOSE,
+  tanh: DECOMPOSE,
+  asinh: DECOMPOSE,
+  acosh: DECOMPOSE,
+  atanh: DECOMPOSE,
+  logistic: DECOMPOSE,
+  sqrt: builtin("sqrt"),
+  rsqrt: builtin("inverseSqrt"),
+  cbrt: DECOMPOSE,
+  erf: DECOMPOSE,
+  erf_inv: DECOMPOSE,
+  is_finite: (a, c) => (isF(c.arg) ? c.em.call("j_isfinite", a) : "true"),
+  not: (a, c) => (isF(c.arg) ? `!${c.em.call("j_truthy", a)}` : c.arg === "bool" ? `!${a}` : `~${a}`),
+  reciprocal: float((a) => `(1.0 / ${a})`),
+  square: (a) => `(${a} * ${a})`,
+};
+
+/** A float op through a helper, an integer one by `int`. */
+const byType =
+  (f: (a: string, b: string, em: Emitter) => string, i32: string, u32: string): WgslBinary =>
+  (a, b, c) =>
+    isF(c.arg) ? f(a, b, c.em) : c.em.call(c.arg === "uint32" ? u32 : i32, a, b);
+/** Bools by `bool`, numbers by `op`. */
+const infix = (op: string, bool: string): WgslBinary => (a, b, c) => (c.arg === "bool" ? `(${a} ${bool} ${b})` : `(${a} ${op} ${b})`);
+// floats compare through helpers that test NaN on the bits (wgsl-math.ts); WGSL orders no bools
+const order =
+  (float: (a: string, b: string, em: Emitter) => string, bool: (a: string, b: string) => string, op: string): WgslBinary =>
+  (a, b, c) =>
+    isF(c.arg) ? float(a, b, c.em) : c.arg === "bool" ? bool(a, b) : `(${a} ${op} ${b})`;
+
+/** The WGSL renderer's binary ops. */
+export const WGSL_BINARY: Record<BinaryOp, WgslBinary> = {
+  add: infix("+", "||"),
+  sub: infix("-", "!="),
+  mul: infix("*", "&&"),
+  div: byType((a, b) => `(${a} / ${b})`, "j_idiv_i32", "j_idiv_u32"),
+  rem: byType((a, b, em) => em.call("j_frem", a, b), "j_irem_i32", "j_irem_u32"),
+  pow: (a, b, c) => (isF(c.arg) ? c.em.call("j_pow", a, b) : c.arg === "uint32" ? c.em.call("j_ipow_u32", a, `i32(${b})`) : c.em.call("j_ipow_i32", a, b)),
+  max: (a, b, c) => (isF(c.arg) ? c.em.call("j_fmax", a, b) : c.arg === "bool" ? `(${a} || ${b})` : `max(${a}, ${b})`),
+  min: (a, b, c) => (isF(c.arg) ? c.em.call("j_fmin", a, b) : c.arg === "bool" ? `(${a} && ${b})` : `min(${a}, ${b})`),
+  atan2: (a, b, c) => c.em.call("j_atan2", castFrom(a, c.arg, "float32", c.em), castFrom(b, c.arg, "float32", c.em)),
+  nextafter: (a, b, c) => c.em.call("j_nextafter", a, b),
+  copysign: (a, b, c) => c.em.call("j_copysign", a, b),
+  eq: order((a, b, em) => em.call("j_eq", a, b), (a, b) => `(${a} == ${b})`, "=="),
+  ne: order((a, b, em) => `!${em.call("j_eq", a, b)}`, (a, b) => `(${a} != ${b})`, "!="),
+  lt: order((a, b, em) => em.call("j_lt", a, b), (a, b) => `(!${a} && ${b})`, "<"),
+  le: order((a, b, em) => em.call("j_le", a, b), (a, b) => `(!${a} || ${b})`, "<="),
+  gt: order((a, b, em) => em.call("j_lt", b, a), (a, b) => `(${a} && !${b})`, ">"),
+  ge: order((a, b, em) => em.call("j_le", b, a), (a, b) => `(${a} || !${b})`, ">="),
+  and: infix("&", "&&"),
+  or: infix("|", "||"),
+  xor: infix("^", "!="),
+  shl: (a, b) => `(${a} << (u32(${b}) & 31u))`,
+  shr: (a, b) => `(${a} >> (u32(${b}) & 31u))`,
+};
 
 function castFrom(a: string, from: DType, to: DType, em: Emitter): string {
   if (from === to) return a;
@@ -405,21 +373,21 @@ function identity(op: ReduceOp, d: DType): string {
       return max ? "0u" : "1u";
   }
 }
+/** Float max/min through helpers that propagate NaN and order the zeros (wgsl-math.ts). */
+const extremum = (fn: "j_fmax" | "j_fmin", builtin: string) => (d: DType, a: string, b: string, helpers: Set<string>) => {
+  if (d !== "float32") return `${builtin}(${a}, ${b})`;
+  helpers.add(fn);
+  return `${fn}(${a}, ${b})`;
+};
+/** How each reduction combines two values (bools are u32 0/1 there: or = max, and = min). */
+const WGSL_COMBINE: Record<ReduceOp, (d: DType, a: string, b: string, helpers: Set<string>) => string> = {
+  sum: (d, a, b) => (d === "bool" ? `max(${a}, ${b})` : `(${a} + ${b})`),
+  prod: (d, a, b) => (d === "bool" ? `min(${a}, ${b})` : `(${a} * ${b})`),
+  max: extremum("j_fmax", "max"),
+  min: extremum("j_fmin", "min"),
+};
 function combine(op: ReduceOp, d: DType, a: string, b: string, helpers: Set<string>): string {
-  if (d === "bool") return op === "sum" || op === "max" ? `max(${a}, ${b})` : `min(${a}, ${b})`;
-  switch (op) {
-    case "sum":
-      return `(${a} + ${b})`;
-    case "prod":
-      return `(${a} * ${b})`;
-    default:
-      if (d === "float32") {
-        const fn = op === "max" ? "j_fmax" : "j_fmin";
-        helpers.add(fn);
-        return `${fn}(${a}, ${b})`;
-      }
-      return `${op}(${a}, ${b})`;
-  }
+  return WGSL_COMBINE[op](d, a, b, helpers);
 }
 const asAcc = (v: string, d: DType) => (d === "bool" ? `select(0u, 1u, ${v})` : v);
 

@@ -1,11 +1,13 @@
 /**
  * WGSL functions for the scalar operations WGSL lacks or leaves unspecified
- * (NaN propagation, log1p, erf, integer division by zero, saturating
- * casts), with the semantics of the CPU backend (`cpu/scalar-math.ts`) and
- * JAX, so both devices give the same answers. Some replace a WGSL builtin
- * whose accuracy drivers leave loose where it matters (log near 1, tanh,
- * atan, sinh, asinh…: lavapipe's are 1e-4 to 6% off near 0 or 1); each says
- * why. A kernel includes only what it calls.
+ * (NaN propagation, log1p, integer division by zero, saturating casts),
+ * with the semantics of the CPU backend (`cpu/scalar-math.ts`) and JAX, so
+ * both devices give the same answers. The special functions WGSL lacks (erf,
+ * tanh, asinh…) are not here: they are the shared decompositions of
+ * ../composites.ts. Some helpers replace a WGSL builtin whose accuracy
+ * drivers leave loose where it matters (log near 1, log1p, expm1, atan:
+ * lavapipe's are 1e-4 to 6% off near 0 or 1); each says why. A kernel
+ * includes only what it calls.
  *
  * NaN and infinity tests look at the bits: WGSL lets a compiler assume that
  * floats are finite, so `x != x` may be folded away (Mesa's lavapipe folds it
@@ -194,61 +196,6 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   j_sin: { deps: ["j_sincos_q"], src: `fn j_sin(x: f32) -> f32 { return j_sincos_q(x, 0u); }` },
   j_cos: { deps: ["j_sincos_q"], src: `fn j_cos(x: f32) -> f32 { return j_sincos_q(x, 1u); }` },
   j_tan: { deps: ["j_sincos_q"], src: `fn j_tan(x: f32) -> f32 { return j_sincos_q(x, 2u); }` },
-  j_sinh: {
-    // from expm1 below 9 (no cancellation near 0; sinh(-0) = -0); e^(|x|/2)/2 · e^(|x|/2) above,
-    // finite up to where sinh itself overflows (e^|x| overflows from 88.72, sinh only from 89.42)
-    deps: ["j_copysign", "j_isnan", "j_expm1"],
-    src: `fn j_sinh(x: f32) -> f32 {
-  if (j_isnan(x)) { return x; }
-  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
-  var r: f32;
-  if (a > 9.0) {
-    let h = exp(0.5 * a);
-    r = (0.5 * h) * h;
-  } else {
-    let u = j_expm1(a);
-    r = 0.5 * (u + u / (u + 1.0));
-  }
-  return j_copysign(r, x);
-}`,
-  },
-  j_cosh: {
-    // (e + 1/e)/2 below 9 (no cancellation: a sum); above, as j_sinh, finite until cosh itself overflows
-    deps: ["j_isnan"],
-    src: `fn j_cosh(x: f32) -> f32 {
-  if (j_isnan(x)) { return x; }
-  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
-  if (a > 9.0) {
-    let h = exp(0.5 * a);
-    return (0.5 * h) * h;
-  }
-  let e = exp(a);
-  return 0.5 * (e + 1.0 / e);
-}`,
-  },
-  j_asinh: {
-    // odd, so on |x| with x's sign put back (asinh(-0) = -0): log1p(a + a²/(1 + √(1 + a²))) has no
-    // cancellation near 0; past 2^12, a² ≫ 1 and asinh(a) = log(2a), taken as log(a) + ln 2 (2a may overflow)
-    deps: ["j_copysign", "j_isnan", "j_log1p"],
-    src: `fn j_asinh(x: f32) -> f32 {
-  if (j_isnan(x)) { return x; }
-  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
-  var r: f32;
-  if (a > 4096.0) { r = log(a) + 0.693147180559945; } else { r = j_log1p(a + a * a / (1.0 + sqrt(1.0 + a * a))); }
-  return j_copysign(r, x);
-}`,
-  },
-  j_atanh: {
-    // odd: ½·log1p(2a/(1 - a)) on |x| (no cancellation near 0), then x's sign; ±1 → ±∞, |x| > 1 → NaN
-    deps: ["j_copysign", "j_isnan", "j_log1p"],
-    src: `fn j_atanh(x: f32) -> f32 {
-  if (j_isnan(x)) { return x; }
-  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
-  if (a > 1.0) { return bitcast<f32>(0x7fc00000u | j_zero); }
-  let r = 0.5 * j_log1p(2.0 * a / (1.0 - a));
-  return j_copysign(r, x);
-}`,
-  },
   // max/min as JAX's: NaN propagates, +0 is the larger zero (WGSL's max may return either zero);
   // two zeros combine on their bits: the max is -0 only if both are, the min if either is
   j_fmax: {
@@ -327,100 +274,6 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
       x * (0.00019841270 + x * 0.000024801587)))))));
   }
   return exp(x) - 1.0;
-}`,
-  },
-  j_acosh: {
-    // log1p(t + √(2t + t²)) with t = x - 1 (exact near 1, where log(x + √(x² - 1)) loses digits);
-    // past 2^12, log(x) + ln 2; below 1, NaN
-    deps: ["j_isnan", "j_log1p"],
-    src: `fn j_acosh(x: f32) -> f32 {
-  if (j_isnan(x)) { return x; }
-  if (x < 1.0) { return bitcast<f32>(0x7fc00000u | j_zero); }
-  if (x > 4096.0) { return log(x) + 0.693147180559945; }
-  let t = x - 1.0;
-  return j_log1p(t + sqrt(2.0 * t + t * t));
-}`,
-  },
-  j_tanh: {
-    // u/(u + 2) with u = expm1(2|x|), then x's sign: accurate near 0 (lavapipe's tanh is 3e-8 off there in
-    // absolute terms) and keeps -0; ±1 past 15, where some drivers' exp overflows inside tanh
-    deps: ["j_isnan", "j_expm1", "j_copysign"],
-    src: `fn j_tanh(x: f32) -> f32 {
-  if (j_isnan(x)) { return x; }
-  let a = bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu);
-  var r = 1.0;
-  if (a <= 15.0) { let u = j_expm1(2.0 * a); r = u / (u + 2.0); }
-  return j_copysign(r, x);
-}`,
-  },
-  j_cbrt: {
-    deps: ["j_isfinite"],
-    src: `fn j_cbrt(x: f32) -> f32 {
-  if (x == 0.0 || !j_isfinite(x)) { return x; }
-  var y = sign(x) * exp2(log2(abs(x)) / 3.0);
-  y = y - (y * y * y - x) / (3.0 * y * y);
-  return y;
-}`,
-  },
-  j_erf: {
-    // Taylor series near 0; Numerical Recipes' erfc (relative error < 1.2e-7) beyond
-    deps: ["j_isnan"],
-    src: `fn j_erf(x: f32) -> f32 {
-  if (j_isnan(x) || (bitcast<u32>(x) & 0x7fffffffu) == 0u) { return x; } // erf(-0) = -0
-  let z = abs(x);
-  if (z < 1.0) {
-    let x2 = x * x;
-    var term = x;
-    var sum = x;
-    for (var n = 1; n < 14; n++) {
-      term = term * (-x2 / f32(n));
-      sum = sum + term / f32(2 * n + 1);
-    }
-    return 1.1283791670955126 * sum;
-  }
-  let t = 1.0 / (1.0 + 0.5 * z);
-  let erfc = t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-  return sign(x) * (1.0 - erfc);
-}`,
-  },
-  j_erfinv: {
-    // Giles' single-precision approximation, then one Newton step on j_erf
-    deps: ["j_erf", "j_isnan"],
-    src: `fn j_erfinv(y: f32) -> f32 {
-  if (j_isnan(y) || abs(y) > 1.0) { return bitcast<f32>(0x7fc00000u | j_zero); }
-  if (y == 1.0) { return bitcast<f32>(0x7f800000u | j_zero); }
-  if (y == -1.0) { return bitcast<f32>(0xff800000u | j_zero); }
-  if (y == 0.0) { return y; }
-  var w = -log((1.0 - y) * (1.0 + y));
-  var p: f32;
-  if (w < 5.0) {
-    w = w - 2.5;
-    p = 2.81022636e-08;
-    p = 3.43273939e-07 + p * w;
-    p = -3.5233877e-06 + p * w;
-    p = -4.39150654e-06 + p * w;
-    p = 0.00021858087 + p * w;
-    p = -0.00125372503 + p * w;
-    p = -0.00417768164 + p * w;
-    p = 0.246640727 + p * w;
-    p = 1.50140941 + p * w;
-  } else {
-    w = sqrt(w) - 3.0;
-    p = -0.000200214257;
-    p = 0.000100950558 + p * w;
-    p = 0.00134934322 + p * w;
-    p = -0.00367342844 + p * w;
-    p = 0.00573950773 + p * w;
-    p = -0.0076224613 + p * w;
-    p = 0.00943887047 + p * w;
-    p = 1.00167406 + p * w;
-    p = 2.83297682 + p * w;
-  }
-  var x = p * y;
-  let slope = 1.1283791670955126 * exp(-x * x);
-  if (slope > 0.0) { x = x - (j_erf(x) - y) / slope; }
-  return x;
 }`,
   },
   j_pow: {

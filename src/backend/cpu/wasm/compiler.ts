@@ -18,12 +18,14 @@
  * row (constants, broadcast operands, anything computed from them) are
  * computed once per row.
  */
-import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../../kernel.js";
+import type { BinaryOp, Expr, Kernel, ReduceOp } from "../../kernel.js";
 import { exprKey, someNode } from "../../kernel.js";
+import type { UnaryTable } from "../../composites.js";
+import { DECOMPOSE, expandNode, lowerComposites } from "../../composites.js";
 import { collapse } from "../codegen.js";
 import type { Local } from "./emitter.js";
 import { FunctionBuilder, ModuleBuilder, Op, S, T } from "./emitter.js";
-import { TRIG_FAST_LIMIT, V, verf, vexp, vexp2, vexpm1, vlog, vlog1p, vlogistic, vsincos, vtanh } from "./vmath.js";
+import { TRIG_FAST_LIMIT, V, vexp, vexp2, vexpm1, vlog, vlog1p, vsincos } from "./vmath.js";
 
 /**
  * Vectors per step of the main loop, their code interleaved for
@@ -36,11 +38,6 @@ export function setUnroll(u: number) {
   unrollSetting = u;
 }
 
-// rough vector-op counts of the long functions
-const OP_COST: Partial<Record<UnaryOp, number>> = {
-  exp: 30, exp2: 30, expm1: 40, log: 40, log1p: 50, logistic: 40, tanh: 50, erf: 80, sin: 70, cos: 70,
-};
-
 /** A rough count of the vector ops an expression compiles to. */
 export function exprCost(e: Expr, seen = new Set<Expr>()): number {
   if (seen.has(e)) return 0;
@@ -50,8 +47,11 @@ export function exprCost(e: Expr, seen = new Set<Expr>()): number {
     case "const":
     case "index":
       return 1;
-    case "unary":
-      return (OP_COST[e.op] ?? 2) + exprCost(e.arg, seen);
+    case "unary": {
+      const row = WASM_UNARY[e.op];
+      if (row === DECOMPOSE) return exprCost(expandNode(e), seen);
+      return (row?.cost ?? 2) + exprCost(e.arg, seen);
+    }
     case "cast":
       return 1 + exprCost(e.arg, seen);
     case "ipow":
@@ -95,13 +95,123 @@ export interface WasmPlan {
 /** Elements per row when a long reduction-free innermost axis is cut into rows (a multiple of 4). */
 export const ROW_CHUNK = 4096;
 
-const FLOAT_UNARY = new Set<UnaryOp>([
-  "neg", "abs", "sqrt", "floor", "ceil", "round", "sign", "exp", "exp2", "log", "log1p", "expm1",
-  "sin", "cos", "tanh", "logistic", "erf", "rsqrt", "reciprocal", "square",
-]);
-const FLOAT_BINARY = new Set<BinaryOp>(["add", "sub", "mul", "div", "max", "min"]);
-const COMPARE = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge"]);
-const BOOL_BINARY = new Set<BinaryOp>(["and", "or", "xor", "eq", "ne"]);
+/** A vector form: its operand and result types (float32 lanes or bool masks), its rough cost in vector ops, its code. */
+interface VecUnary {
+  arg: "float32" | "bool";
+  out: "float32" | "bool";
+  cost: number;
+  emit: (v: V, x: Local, k: KernelEmitter) => Local;
+}
+const f32op = (emit: (v: V, x: Local) => Local, cost = 2): VecUnary => ({ arg: "float32", out: "float32", cost, emit });
+
+/**
+ * The WebAssembly renderer's unary ops over float32 lanes: SIMD instructions,
+ * vmath.ts's vector functions (exp, log, expm1, log1p, sin, cos), the shared
+ * decompositions (composites.ts) for logistic, tanh, erf and the trivial
+ * composites. `null`: no vector form, the kernel stays on the JavaScript path
+ * (whose float64 `Math` functions are more accurate than the float32
+ * decompositions: tan, the inverse trigonometric and hyperbolic functions,
+ * cbrt, erf_inv).
+ */
+export const WASM_UNARY: UnaryTable<VecUnary | null> = {
+  neg: f32op((v, x) => v.un(S.f32x4_neg, x)),
+  abs: f32op((v, x) => v.abs(x)),
+  sqrt: f32op((v, x) => v.un(S.f32x4_sqrt, x)),
+  floor: f32op((v, x) => v.un(S.f32x4_floor, x)),
+  ceil: f32op((v, x) => v.un(S.f32x4_ceil, x)),
+  round: f32op((v, x) => {
+    // half away from zero: trunc, then one more step away when the dropped part is ≥ ½ (exact)
+    const t = v.un(S.f32x4_trunc, x);
+    const away = v.bin(S.f32x4_ge, v.abs(v.sub(x, t)), v.f(0.5));
+    return v.select(away, v.add(t, v.or(v.f(1), v.signOf(x))), t);
+  }, 6),
+  sign: f32op((v, x) => {
+    const nonzero = v.and(v.ne(x, v.f(0)), v.eq(x, x));
+    return v.select(nonzero, v.or(v.f(1), v.signOf(x)), x);
+  }, 5),
+  exp: f32op(vexp, 30),
+  exp2: f32op(vexp2, 30),
+  expm1: f32op(vexpm1, 40),
+  log: f32op(vlog, 40),
+  log1p: f32op(vlog1p, 50),
+  sin: { arg: "float32", out: "float32", cost: 70, emit: (v, x, k) => k.trig(x, "sin") },
+  cos: { arg: "float32", out: "float32", cost: 70, emit: (v, x, k) => k.trig(x, "cos") },
+  tan: null,
+  asin: null,
+  acos: null,
+  atan: null,
+  sinh: null,
+  cosh: null,
+  tanh: DECOMPOSE,
+  asinh: null,
+  acosh: null,
+  atanh: null,
+  logistic: DECOMPOSE,
+  rsqrt: DECOMPOSE,
+  cbrt: null,
+  erf: DECOMPOSE,
+  erf_inv: null,
+  is_finite: { arg: "float32", out: "bool", cost: 2, emit: (v, x) => v.lt(v.abs(x), v.f(Infinity)) },
+  not: { arg: "bool", out: "bool", cost: 1, emit: (v, x) => v.un(S.v128_not, x) },
+  reciprocal: DECOMPOSE,
+  square: DECOMPOSE,
+};
+
+const simd = (op: S, out: "float32" | "bool") => ({ out, emit: (v: V, a: Local, b: Local) => v.bin(op, a, b) });
+
+/** Float32 binary ops: the result type and the code. */
+export const WASM_BINARY: Record<BinaryOp, { out: "float32" | "bool"; emit: (v: V, a: Local, b: Local) => Local } | null> = {
+  add: simd(S.f32x4_add, "float32"),
+  sub: simd(S.f32x4_sub, "float32"),
+  mul: simd(S.f32x4_mul, "float32"),
+  div: simd(S.f32x4_div, "float32"),
+  // NaN-propagating, +0 above −0: Math.max/Math.min exactly
+  max: simd(S.f32x4_max, "float32"),
+  min: simd(S.f32x4_min, "float32"),
+  eq: simd(S.f32x4_eq, "bool"),
+  ne: simd(S.f32x4_ne, "bool"),
+  lt: simd(S.f32x4_lt, "bool"),
+  le: simd(S.f32x4_le, "bool"),
+  gt: simd(S.f32x4_gt, "bool"),
+  ge: simd(S.f32x4_ge, "bool"),
+  rem: null,
+  pow: null,
+  atan2: null,
+  nextafter: null,
+  // a's magnitude, b's sign bit
+  copysign: { out: "float32", emit: (v, a, b) => v.or(v.abs(a), v.signOf(b)) },
+  and: null,
+  or: null,
+  xor: null,
+  shl: null,
+  shr: null,
+};
+
+/** Binary ops on bool masks (all-ones / all-zeros lanes). */
+export const WASM_BOOL_BINARY: Record<BinaryOp, ((v: V, a: Local, b: Local) => Local) | null> = {
+  and: (v, a, b) => v.and(a, b),
+  or: (v, a, b) => v.or(a, b),
+  xor: (v, a, b) => v.xor(a, b),
+  ne: (v, a, b) => v.xor(a, b),
+  eq: (v, a, b) => v.un(S.v128_not, v.xor(a, b)),
+  add: null,
+  sub: null,
+  mul: null,
+  div: null,
+  rem: null,
+  pow: null,
+  max: null,
+  min: null,
+  atan2: null,
+  nextafter: null,
+  copysign: null,
+  lt: null,
+  le: null,
+  gt: null,
+  ge: null,
+  shl: null,
+  shr: null,
+};
 
 /** Whether every node of `e` has a vector form (float32 values, bool masks). */
 export function exprSupported(e: Expr): boolean {
@@ -112,17 +222,17 @@ export function exprSupported(e: Expr): boolean {
       return e.dtype === "float32" || e.dtype === "bool";
     case "index":
       return false;
-    case "unary":
-      if (e.op === "is_finite") return e.arg.dtype === "float32" && exprSupported(e.arg);
-      if (e.op === "not") return e.dtype === "bool" && e.arg.dtype === "bool" && exprSupported(e.arg);
-      return e.dtype === "float32" && e.arg.dtype === "float32" && FLOAT_UNARY.has(e.op) && exprSupported(e.arg);
+    case "unary": {
+      // composites are lowered (lowerComposites) before this is asked
+      const row = WASM_UNARY[e.op];
+      if (row === null || row === DECOMPOSE) return false;
+      return e.dtype === row.out && e.arg.dtype === row.arg && exprSupported(e.arg);
+    }
     case "binary": {
       const ok = exprSupported(e.lhs) && exprSupported(e.rhs) && e.lhs.dtype === e.rhs.dtype;
       if (!ok) return false;
-      if (e.lhs.dtype === "float32") {
-        return e.dtype === "float32" ? FLOAT_BINARY.has(e.op) : e.dtype === "bool" && COMPARE.has(e.op);
-      }
-      return e.lhs.dtype === "bool" && e.dtype === "bool" && BOOL_BINARY.has(e.op);
+      if (e.lhs.dtype === "float32") return WASM_BINARY[e.op]?.out === e.dtype;
+      return e.lhs.dtype === "bool" && e.dtype === "bool" && WASM_BOOL_BINARY[e.op] !== null;
     }
     case "select":
       return (
@@ -147,8 +257,10 @@ export function exprSupported(e: Expr): boolean {
 export function planKernel(kernel: Kernel): WasmPlan | null {
   if (kernel.dtype !== "float32" || kernel.expr.dtype !== "float32") return null;
   if (kernel.inputs.some((i) => i.dtype !== "float32")) return null;
-  if (!exprSupported(kernel.expr)) return null;
-  const k = collapse(kernel);
+  // the composite ops this renderer decomposes, replaced by their expressions over the ops it has
+  const expr = lowerComposites(kernel.expr, WASM_UNARY);
+  if (!exprSupported(expr)) return null;
+  const k = { ...collapse(kernel), expr };
   let shape = [...k.loopShape];
   let strides = k.inputs.map((i) => [...i.view.strides]);
   // a reduction whose axes all had length 1: a row of one element, so that init ⊕ value is as on the JavaScript path
@@ -540,12 +652,25 @@ class KernelEmitter {
         break;
       case "index":
         throw new Error("wasm kernels: index expressions are not supported");
-      case "unary":
-        out = this.unary(e.op, r(e.arg));
+      case "unary": {
+        const row = WASM_UNARY[e.op];
+        if (row === null || row === DECOMPOSE) throw new Error(`wasm kernels: no vector form of ${e.op}`);
+        out = row.emit(v, r(e.arg), this);
         break;
-      case "binary":
-        out = this.binary(e.op, r(e.lhs), r(e.rhs), e.lhs.dtype === "bool");
+      }
+      case "binary": {
+        const [a, b] = [r(e.lhs), r(e.rhs)];
+        if (e.lhs.dtype === "bool") {
+          const row = WASM_BOOL_BINARY[e.op];
+          if (!row) throw new Error(`wasm kernels: no vector form of bool ${e.op}`);
+          out = row(v, a, b);
+        } else {
+          const row = WASM_BINARY[e.op];
+          if (!row) throw new Error(`wasm kernels: no vector form of ${e.op}`);
+          out = row.emit(v, a, b);
+        }
         break;
+      }
       case "select":
         out = v.select(r(e.which), r(e.cases[1]), r(e.cases[0]));
         break;
@@ -562,107 +687,17 @@ class KernelEmitter {
     return out;
   }
 
-  private unary(op: UnaryOp, x: Local): Local {
-    const v = this.v;
-    switch (op) {
-      case "neg":
-        return v.un(S.f32x4_neg, x);
-      case "abs":
-        return v.abs(x);
-      case "sqrt":
-        return v.un(S.f32x4_sqrt, x);
-      case "floor":
-        return v.un(S.f32x4_floor, x);
-      case "ceil":
-        return v.un(S.f32x4_ceil, x);
-      case "round": {
-        // half away from zero: trunc, then one more step away when the dropped part is ≥ ½ (exact)
-        const t = v.un(S.f32x4_trunc, x);
-        const away = v.bin(S.f32x4_ge, v.abs(v.sub(x, t)), v.f(0.5));
-        return v.select(away, v.add(t, v.or(v.f(1), v.signOf(x))), t);
-      }
-      case "sign": {
-        const nonzero = v.and(v.ne(x, v.f(0)), v.eq(x, x));
-        return v.select(nonzero, v.or(v.f(1), v.signOf(x)), x);
-      }
-      case "exp":
-        return vexp(v, x);
-      case "exp2":
-        return vexp2(v, x);
-      case "expm1":
-        return vexpm1(v, x);
-      case "log":
-        return vlog(v, x);
-      case "log1p":
-        return vlog1p(v, x);
-      case "tanh":
-        return vtanh(v, x);
-      case "logistic":
-        return vlogistic(v, x);
-      case "erf":
-        return verf(v, x);
-      case "sin":
-      case "cos": {
-        const { value, slow } = vsincos(v, x, op);
-        if (this.careful) {
-          this.fb.get(slow).simd(S.v128_any_true).op(Op.if, 0x40);
-          this.fb.get(x).get(value).call(this.fixups[op]!).set(value).op(Op.end);
-        } else {
-          this.fb.get(this.trigFlag!).get(slow).simd(S.v128_or).set(this.trigFlag!);
-          this.fb.mark();
-        }
-        return value;
-      }
-      case "rsqrt":
-        return v.div(v.f(1), v.un(S.f32x4_sqrt, x));
-      case "reciprocal":
-        return v.div(v.f(1), x);
-      case "square":
-        return v.mul(x, x);
-      case "is_finite":
-        return v.lt(v.abs(x), v.f(Infinity));
-      case "not":
-        return v.un(S.v128_not, x);
-      default:
-        throw new Error(`wasm kernels: no vector form of ${op}`);
+  /** sin or cos of x: the fast vector form, and in a careful row the host's float64 result for lanes beyond its range. */
+  trig(x: Local, op: "sin" | "cos"): Local {
+    const { value, slow } = vsincos(this.v, x, op);
+    if (this.careful) {
+      this.fb.get(slow).simd(S.v128_any_true).op(Op.if, 0x40);
+      this.fb.get(x).get(value).call(this.fixups[op]!).set(value).op(Op.end);
+    } else {
+      this.fb.get(this.trigFlag!).get(slow).simd(S.v128_or).set(this.trigFlag!);
+      this.fb.mark();
     }
-  }
-
-  private binary(op: BinaryOp, a: Local, b: Local, bools: boolean): Local {
-    const v = this.v;
-    if (bools) {
-      switch (op) {
-        case "and":
-          return v.and(a, b);
-        case "or":
-          return v.or(a, b);
-        case "xor":
-        case "ne":
-          return v.xor(a, b);
-        case "eq":
-          return v.un(S.v128_not, v.xor(a, b));
-        default:
-          throw new Error(`wasm kernels: no vector form of bool ${op}`);
-      }
-    }
-    const table: Partial<Record<BinaryOp, S>> = {
-      add: S.f32x4_add,
-      sub: S.f32x4_sub,
-      mul: S.f32x4_mul,
-      div: S.f32x4_div,
-      // NaN-propagating, +0 above −0: Math.max/Math.min exactly
-      max: S.f32x4_max,
-      min: S.f32x4_min,
-      eq: S.f32x4_eq,
-      ne: S.f32x4_ne,
-      lt: S.f32x4_lt,
-      le: S.f32x4_le,
-      gt: S.f32x4_gt,
-      ge: S.f32x4_ge,
-    };
-    const code = table[op];
-    if (code === undefined) throw new Error(`wasm kernels: no vector form of ${op}`);
-    return v.bin(code, a, b);
+    return value;
   }
 
   /** x^n by the same float64 squarings as the JavaScript path (scalar-math ipow), so results agree bit for bit. */

@@ -11,8 +11,9 @@
  * Max error in float32 ulps against float64, over every 64th float32 bit
  * pattern (67M arguments, both signs, every binade, denormals included) and
  * the special values of test/cpu-wasm.test.ts:
- *   exp 0.96 · exp2 0.98 · log 0.80 · sin 0.92 · cos 0.90 · tanh 1.28 ·
- *   logistic 1.88 · erf 1.34 · expm1 1.39 · log1p 1.44
+ *   exp 0.96 · exp2 0.98 · log 0.80 · sin 0.92 · cos 0.90 · expm1 1.39 · log1p 1.44
+ * (logistic, tanh and erf are the shared decompositions of ../../composites.ts
+ * over these; test/cpu-wasm.test.ts bounds them too.)
  * sin and cos hold this over the whole float32 range: lanes with |x| ≤ 1e6
  * are reduced in float64 here, larger ones are recomputed by the host's
  * float64 Math.sin/Math.cos (a rare, per-row slow path).
@@ -175,34 +176,6 @@ export function vexpm1(v: V, x: Local): Local {
   return v.select(v.eq(x, v.f(0)), x, res);
 }
 
-/**
- * 1 / (1 + e^-x), as e^x / (1 + e^x) for x < 0 so that tiny results keep their
- * precision; the rounding error of d = 1 + e is recovered exactly (Fast2Sum)
- * and divided out, leaving the error of e and of one division.
- */
-export function vlogistic(v: V, x: Local): Local {
-  const e = vexp(v, v.un(S.f32x4_neg, v.abs(x)));
-  const num = v.select(v.lt(x, v.f(0)), e, v.f(1));
-  const d = v.add(v.f(1), e);
-  const err = v.add(v.sub(v.f(1), d), e);
-  const q = v.div(num, d);
-  return v.sub(q, v.mul(q, v.div(err, d)));
-}
-
-// Cephes tanhf on |x| < 0.625
-const TANH_P = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1];
-
-/** tanh: an odd polynomial near 0, 1 − 2/(e^(2|x|) + 1) beyond; the sign is put back at the end. */
-export function vtanh(v: V, x: Local): Local {
-  const ax = v.abs(x);
-  const z = v.mul(ax, ax);
-  const small = v.add(v.mul(v.mul(v.poly(z, TANH_P), z), ax), ax);
-  const e = vexp(v, v.add(ax, ax));
-  const large = v.sub(v.f(1), v.div(v.f(2), v.add(e, v.f(1))));
-  const res = v.select(v.lt(ax, v.f(0.625)), small, large);
-  return v.or(res, v.signOf(x));
-}
-
 // ---- log family ---------------------------------------------------------------
 
 // Cephes logf: log(1 + m) = m − m²/2 + m³·P(m) on m ∈ [√½ − 1, √2 − 1]
@@ -305,38 +278,3 @@ export function vsincos(v: V, x: Local, which: "sin" | "cos"): { value: Local; s
   const slow = v.gt(ax, v.f(TRIG_FAST_LIMIT));
   return { value: res, slow };
 }
-
-// ---- erf --------------------------------------------------------------------------
-
-// erf(x) = x + x·P(x²) on |x| ≤ 1 (Lawson fit, absolute error of P 1.2e-9); the
-// leading x is added last so that the polynomial's rounding is scaled by |P| ≤ 0.16
-const ERF_P = [7.889168630120791e-5, -0.000802085710678635, 0.005189537298207786, -0.026854445752889144, 0.11283600209594005, -0.3761262714004748, 0.12837916591516715];
-// erfc(x) = e^(−x²)/x · Q(1/x²) on [1, 2) (relative error 3e-8), R(1/x²) on [2, 4) (8e-8)
-const ERFC_Q = [0.023683862122580973, -0.14077556889983522, 0.3731425080663827, -0.5876641409254449, 0.6247128084448541, -0.49609632336341714, 0.34092810131679946, -0.27417764175634185, 0.5638299854557868];
-const ERFC_R = [-0.8793650635051169, 1.1255139734601, -0.7359367446314956, 0.3970057394127293, -0.28091009069852824, 0.5641672028777361];
-
-/**
- * erf: a polynomial below 1; 1 − erfc above, with e^(−x²) computed from the
- * exact split x² = h + l (h from the top 12 bits of x) as e^(−h)·e^(−l), so
- * that rounding x² does not cost accuracy; exactly ±1 beyond 4.
- */
-export function verf(v: V, x: Local): Local {
-  const ax = v.abs(x);
-  const z = v.mul(ax, ax);
-  const small = v.add(v.mul(v.poly(z, ERF_P), ax), ax);
-  const xh = v.and(ax, v.i(0xfffff000 | 0));
-  const xl = v.sub(ax, xh);
-  const h = v.mul(xh, xh);
-  const l = v.mul(xl, v.add(ax, xh));
-  // |l| < 2^-7 here: e^(−l) to 2^-30 by four Taylor terms
-  const el = v.add(v.mul(v.poly(l, [-1 / 6, 0.5, -1]), l), v.f(1));
-  const ex = v.mul(vexp(v, v.un(S.f32x4_neg, h)), el);
-  const y = v.div(v.f(1), z);
-  const q = v.select(v.lt(ax, v.f(2)), v.poly(y, ERFC_Q), v.poly(y, ERFC_R));
-  const erfc = v.div(v.mul(ex, q), ax);
-  let res = v.select(v.lt(ax, v.f(1)), small, v.sub(v.f(1), erfc));
-  res = v.select(v.gt(ax, v.f(4)), v.f(1), res);
-  res = v.select(v.ne(x, x), x, res);
-  return v.or(res, v.signOf(x));
-}
-
