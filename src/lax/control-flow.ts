@@ -28,19 +28,21 @@ import { BackendError, DTypeError, ShapeError, UnsupportedError } from "../error
 import { fmtShape, shapeEq } from "../shape.js";
 import { describe, functionArg, listArg, optionsArg } from "../static-args.js";
 import type { MaybeZero, Value } from "../trace/core.js";
-import { bind, currentTrace, ShapedArray, UndefinedPrimal, Zero } from "../trace/core.js";
+import { bind, currentTrace, evalTrace, ShapedArray, UndefinedPrimal, Zero } from "../trace/core.js";
 import type { Atom } from "../trace/jaxpr.js";
 import { evalJaxpr, Jaxpr, Literal, Var } from "../trace/jaxpr.js";
 import { flatten, type TreeDef } from "../trace/pytree.js";
+import { mergeLists, orMasks, partitionList, pick, splitList } from "../trace/lists.js";
+import { type JaxprMemo, maskKey, memoOnJaxpr, type PartialJaxpr, partialEvalJaxpr, residualValues } from "../trace/partial-eval.js";
 import { dce } from "../trace/simplify.js";
 import { traceFlat } from "../trace/staging.js";
 import { executePlan, planFor } from "../backend/execute.js";
 import { flattenArgs, rebuild } from "../transforms/args.js";
-import { jvpFlat } from "../transforms/jvp.js";
+import { jvpFlat, jvpJaxpr } from "../transforms/jvp.js";
 import { transposeJaxpr } from "../transforms/linearize.js";
 import { vmap } from "../transforms/vmap.js";
 import { add, asValue, clamp, convert, gt, instantiate, lt, ne, select, selectN, zerosOf } from "./elementwise.js";
-import { definePrimitive, deviceOf, isUndefined, isZero, scalar } from "./primitive.js";
+import { definePrimitive, deviceOf, isUndefined, isZero, runLowered, scalar } from "./primitive.js";
 import { reduceMax } from "./reduce.js";
 import { broadcastInDim, concatenate, moveAxis, reshape, slice } from "./shape.js";
 
@@ -55,7 +57,6 @@ const evalFlat =
     evalJaxpr(jaxpr, [], xs);
 const avalsOf = (xs: readonly { aval: ShapedArray }[]) => xs.map((x) => x.aval);
 const types = (avals: readonly ShapedArray[]) => `(${avals.map(String).join(", ")})`;
-const orMasks = (a: boolean[], b: boolean[]) => a.map((x, i) => x || b[i]);
 
 /**
  * Traces a flat function under the current trace; `consts` are the jaxpr's
@@ -299,6 +300,71 @@ function bindCond(op: string, index: Value, fns: FlatFn[], operands: Value[], la
   return bind(condP, [index, ...consts, ...operands], { branches });
 }
 
+const condJvpCache: JaxprMemo<{ branches: Jaxpr[]; outNonzero: boolean[] }> = new WeakMap();
+
+/**
+ * The branches of a cond's JVP: operands, then their nonzero tangents →
+ * outputs, then their nonzero tangents. An output has a tangent if it does in
+ * any branch (the others give zeros). Cached on the first branch, which is
+ * made for one cond only.
+ */
+function condJvpBranches(branches: Jaxpr[], nonzeros: boolean[]) {
+  return memoOnJaxpr(condJvpCache, branches[0], maskKey(nonzeros), () => {
+    const outNonzero = branches
+      .map((b) => dependents(b, nonzeros))
+      .reduce(orMasks)
+      .map((m, j) => m && isFloat(branches[0].outs[j].aval.dtype));
+    const jvps = branches.map((b) => jvpJaxpr(b, nonzeros, outNonzero));
+    if (jvps.some((j) => j.outNonzero.some((nz, i) => nz !== outNonzero[i]))) throw new Error("lax.cond jvp: a branch's tangent is nonzero outside the union");
+    return { branches: jvps.map((j) => j.jaxpr), outNonzero };
+  });
+}
+
+interface CondPartial {
+  outUnknown: boolean[];
+  /** Index, known consts, known operands → known outputs, every branch's residuals (zeros in the branches that do not make them). */
+  known: Jaxpr[];
+  knownConsts: Value[];
+  /** Index, every branch's residuals, unknown operands → unknown outputs. */
+  unknown: Jaxpr[];
+}
+const condPartialCache: JaxprMemo<CondPartial> = new WeakMap();
+
+/**
+ * The split of a cond with a known index, as JAX's `_cond_partial_eval`: an
+ * output is unknown if it is in any branch; each branch splits the same way,
+ * and since only one runs, the residuals of all branches are laid side by
+ * side (each branch fills its own, zeros elsewhere).
+ */
+function condPartial(branches: Jaxpr[], opsUnknown: boolean[]): CondPartial {
+  return memoOnJaxpr(condPartialCache, branches[0], maskKey(opsUnknown), () => {
+    const outUnknown = branches.map((b) => partialEvalJaxpr(b, opsUnknown).outUnknown).reduce(orMasks);
+    const pes = branches.map((b) => partialEvalJaxpr(b, opsUnknown, outUnknown, false));
+    const resAvals = pes.map((pe) => pe.known.outs.slice(pe.known.outs.length - pe.residualSources.length).map((o) => o.aval));
+    const allRes = resAvals.flat();
+    const knownConsts = pes.flatMap((pe) => pe.knownConsts);
+    const [knownOpVars, unknownOpVars] = partitionList(opsUnknown, branches[0].invars);
+    const known = pes.map((pe, k) => {
+      const fn: FlatFn = (...xs) => {
+        const [consts, kops] = splitList(xs, [knownConsts.length]);
+        const mine = splitList(consts, pes.slice(0, k).map((q) => q.knownConsts.length))[k].slice(0, pe.knownConsts.length);
+        const [outs, res] = splitList(evalJaxpr(pe.known, [], [...mine, ...kops]), [outUnknown.filter((u) => !u).length]);
+        return [...outs, ...resAvals.flatMap((avals, j) => (j === k ? res : avals.map((a) => zerosOf(a))))];
+      };
+      return traceFlat(fn, [...knownConsts.map((c) => c.aval), ...knownOpVars.map((v) => v.aval)], "lax.cond (known part)", evalTrace).jaxpr;
+    });
+    const unknown = pes.map((pe, k) => {
+      const fn: FlatFn = (...xs) => {
+        const [res, uops] = splitList(xs, [allRes.length]);
+        const mine = splitList(res, resAvals.slice(0, k).map((a) => a.length))[k].slice(0, resAvals[k].length);
+        return evalJaxpr(pe.unknown, [], [...mine, ...uops]);
+      };
+      return traceFlat(fn, [...allRes, ...unknownOpVars.map((v) => v.aval)], "lax.cond (unknown part)", evalTrace).jaxpr;
+    });
+    return { outUnknown, known, knownConsts, unknown };
+  });
+}
+
 export const condP = definePrimitive<CondParams>("cond", {
   params: { branches: "static" },
   abstractEval([index, ...ops], { branches }) {
@@ -316,30 +382,36 @@ export const condP = definePrimitive<CondParams>("cond", {
     // a GPU cannot hand the index to the host synchronously: every branch runs there and a select keeps one
     if (!index.backend.syncReadable) return selectBranches(index, ops, branches);
     const i = Math.min(Math.max(index.dataSync()[0], 0), branches.length - 1);
-    return runCompiled(branches[i], ops);
+    // an operand handed back as it is gets an alias of its own: a jitted plan releases the
+    // cond's outputs after their last use, which must not dispose the operand under its owner
+    return runCompiled(branches[i], ops).map((o) => (ops.includes(o) ? runLowered({ kind: "alias", input: 0 }, [o], [o.aval])[0] : o));
   },
   jvp(primals, tangents, params) {
-    const outs = bind(condP, primals, params);
     const [index, ...ops] = primals;
     const ts = tangents.slice(1);
-    const mask = ts.map((t, i) => !isZero(t) && isFloat(ops[i].dtype));
-    const outMask = params.branches
-      .map((b) => dependents(b, mask))
-      .reduce(orMasks)
-      .map((m, j) => m && isFloat(outs[j].dtype));
-    const zeros = () => outs.map((o) => new Zero(o.aval.strong()));
-    if (!outMask.some(Boolean)) return [outs, zeros()];
-    // the tangent branches take the primal operands and the nonzero tangents
-    const fns = params.branches.map((b): FlatFn => (...xs) => {
-      const t = xs.slice(ops.length);
-      let k = 0;
-      const full = ops.map((o, i) => (mask[i] ? t[k++] : new Zero(o.aval.strong())));
-      const [, to] = jvpFlat(evalFlat(b), xs.slice(0, ops.length), full);
-      return to.filter((_, j) => outMask[j]).map(instantiate);
-    });
-    const touts = bindCond("lax.cond (jvp)", index, fns, [...ops, ...(ts.filter((_, i) => mask[i]) as Value[])]);
-    let k = 0;
-    return [outs, outs.map((o, j) => (outMask[j] ? touts[k++] : new Zero(o.aval.strong())))];
+    const nonzeros = ts.map((t, i) => !isZero(t) && isFloat(ops[i].dtype));
+    if (!nonzeros.some(Boolean)) {
+      const outs = bind(condP, primals, params);
+      return [outs, outs.map((o) => new Zero(o.aval.strong()))];
+    }
+    // one cond computes the primal and tangent outputs; partialEval splits it under linearize
+    const { branches, outNonzero } = condJvpBranches(params.branches, nonzeros);
+    const outs = bind(condP, [index, ...ops, ...(pick(ts, nonzeros) as Value[])], { branches });
+    const [primalsOut, nonzeroTangents] = splitList(outs, [params.branches[0].outs.length]);
+    const zeros = partitionList(outNonzero, primalsOut)[0].map((o) => new Zero(o.aval.strong()));
+    return [primalsOut, mergeLists<MaybeZero>(outNonzero, zeros, nonzeroTangents)];
+  },
+  partialEval(args, unknown, params, stage): Value[] {
+    // an unknown index: nothing can be chosen now
+    if (unknown[0]) return stage(condP, args, params);
+    const [index, ...ops] = args;
+    const opsUnknown = unknown.slice(1);
+    const split = condPartial(params.branches, opsUnknown);
+    const [knownOps, unknownOps] = partitionList(opsUnknown, ops);
+    const knownOuts: Value[] = bind(condP, [index, ...split.knownConsts, ...knownOps], { branches: split.known });
+    const [outs, residuals] = splitList(knownOuts, [split.outUnknown.filter((u) => !u).length]);
+    const staged = stage(condP, [index, ...residuals, ...unknownOps], { branches: split.unknown });
+    return mergeLists(split.outUnknown, outs, staged);
   },
   transpose(cts, [index, ...ops], { branches }) {
     if (isUndefined(index)) throw new Error("cond is not linear in its branch index");
@@ -476,6 +548,48 @@ function splitWhile<T>(xs: T[], p: WhileParams): [T[], T[], T[]] {
 /** Whether any element of a bool vector is true, as a bool scalar. */
 const any = (p: Value) => gt(reduceMax(convert(p, "int32"), [0]), 0);
 
+const whileJvpCache: JaxprMemo<WhileParams> = new WeakMap();
+
+/** The params of a whileLoop's JVP: the body carries the nonzero tangents after the primals; the predicate ignores them. */
+function whileJvp(p: WhileParams, bodyNonzero: boolean[], carryNonzero: boolean[]): WhileParams {
+  return memoOnJaxpr(whileJvpCache, p.body, maskKey(bodyNonzero) + "|" + maskKey(carryNonzero), () => {
+    const jj = jvpJaxpr(p.body, [...bodyNonzero, ...carryNonzero], carryNonzero);
+    const nB = p.bodyNConsts;
+    const nK = carryNonzero.length;
+    const nBT = bodyNonzero.filter(Boolean).length;
+    const [pb, pk, tb, tk] = splitList(jj.jaxpr.invars, [nB, nK, nBT]);
+    const body = new Jaxpr([], [...pb, ...tb, ...pk, ...tk], jj.jaxpr.eqns, jj.jaxpr.outs);
+    const cond = new Jaxpr([], [...p.cond.invars, ...tk.map((v) => new Var(v.aval))], p.cond.eqns, p.cond.outs);
+    return { cond, body, condNConsts: p.condNConsts, bodyNConsts: nB + nBT };
+  });
+}
+
+const whilePartialCache: JaxprMemo<{ carryUnknown: boolean[]; known: WhileParams } | null> = new WeakMap();
+
+/** The loop over the known carries (null when the predicate or every carry is unknown). */
+function whilePartial(p: WhileParams, unknown: boolean[]) {
+  return memoOnJaxpr(whilePartialCache, p.body, maskKey(unknown), () => {
+    const [ccU, bcU, carryU0] = splitWhile(unknown, p);
+    // a carry is unknown if it starts so or its new value depends on an unknown one (to a fixed point)
+    let carryUnknown = carryU0;
+    let pe: PartialJaxpr;
+    for (;;) {
+      pe = partialEvalJaxpr(p.body, [...bcU, ...carryUnknown], carryUnknown);
+      const next = orMasks(carryUnknown, pe.outUnknown);
+      if (next.every((u, i) => u === carryUnknown[i])) break;
+      carryUnknown = next;
+    }
+    if (carryUnknown.every(Boolean)) return null;
+    const condPe = partialEvalJaxpr(p.cond, [...ccU, ...carryUnknown]);
+    if (condPe.outUnknown[0] || pe.knownConsts.length || condPe.knownConsts.length) return null;
+    // the known halves, without their residuals (the unknown carries come from the whole loop, staged)
+    const numKnown = carryUnknown.filter((u) => !u).length;
+    const body = dce(new Jaxpr([], pe.known.invars, pe.known.eqns, pe.known.outs.slice(0, numKnown)));
+    const cond = dce(new Jaxpr([], condPe.known.invars, condPe.known.eqns, condPe.known.outs.slice(0, 1)));
+    return { carryUnknown, known: { cond, body, condNConsts: ccU.filter((u) => !u).length, bodyNConsts: bcU.filter((u) => !u).length } };
+  });
+}
+
 export const whileP = definePrimitive<WhileParams>("while", {
   params: { cond: "static", body: "static", condNConsts: "int", bodyNConsts: "int" },
   abstractEval(avals, p) {
@@ -509,39 +623,33 @@ export const whileP = definePrimitive<WhileParams>("while", {
     }
   },
   jvp(primals, tangents, p) {
-    const outs = bind(whileP, primals, p);
     const [cc, bc, carry] = splitWhile(primals, p);
     const [, bcT, carryT] = splitWhile(tangents, p);
-    const bcMask = bcT.map((t, i) => !isZero(t) && isFloat(bc[i].dtype));
-    const init = carryT.map((t, i) => !isZero(t) && isFloat(carry[i].dtype));
-    const { carry: mask } = carryFixedPoint(p.body, bcMask, init, [], (i) => isFloat(carry[i].dtype));
-    if (!mask.some(Boolean)) return [outs, outs.map((o) => new Zero(o.aval.strong()))];
-    const nK = carry.length;
-    const nBT = bcMask.filter(Boolean).length;
-    // the tangent loop carries the primal values with the tangents (its trip count depends on them)
-    const condFn: FlatFn = (...xs) => evalJaxpr(p.cond, [], xs.slice(0, cc.length + nK));
-    const bodyFn: FlatFn = (...xs) => {
-      const b = xs.slice(0, bc.length);
-      const bt = xs.slice(bc.length, bc.length + nBT);
-      const k = xs.slice(bc.length + nBT, bc.length + nBT + nK);
-      const kt = xs.slice(bc.length + nBT + nK);
-      let i = 0;
-      let j = 0;
-      const tin = [...b.map((v, n) => (bcMask[n] ? bt[i++] : new Zero(v.aval.strong()))), ...k.map((v, n) => (mask[n] ? kt[j++] : new Zero(v.aval.strong())))];
-      const [po, to] = jvpFlat(evalFlat(p.body), [...b, ...k], tin);
-      return [...po, ...to.filter((_, n) => mask[n]).map(instantiate)];
-    };
-    const both = bindWhile(
-      "lax.whileLoop (jvp)",
-      condFn,
-      bodyFn,
-      cc,
-      [...bc, ...(bcT.filter((_, i) => bcMask[i]) as Value[])],
-      [...carry, ...carryT.filter((_, i) => mask[i]).map(instantiate)],
-    );
-    const touts = both.slice(nK);
-    let k = 0;
-    return [outs, outs.map((o, i) => (mask[i] ? touts[k++] : new Zero(o.aval.strong())))];
+    const bodyNonzero = bcT.map((t, i) => !isZero(t) && isFloat(bc[i].dtype));
+    const carryFloat = carry.map((c) => isFloat(c.dtype));
+    const carryNZ0 = carryT.map((t, i) => !isZero(t) && carryFloat[i]);
+    const carryNonzero = carryFixedPoint(p.body, bodyNonzero, carryNZ0, [], (i) => carryFloat[i]).carry;
+    if (!carryNonzero.some(Boolean)) {
+      const outs = bind(whileP, primals, p);
+      return [outs, outs.map((o) => new Zero(o.aval.strong()))];
+    }
+    // one loop carries the primal values with the tangents (its trip count depends on them)
+    const jvpLoop = whileJvp(p, bodyNonzero, carryNonzero);
+    const outs = bind(whileP, [...cc, ...bc, ...(pick(bcT, bodyNonzero) as Value[]), ...carry, ...pick(carryT, carryNonzero).map(instantiate)], jvpLoop);
+    const [primalsOut, nonzeroTangents] = splitList(outs, [carry.length]);
+    const zeros = partitionList(carryNonzero, primalsOut)[0].map((o) => new Zero(o.aval.strong()));
+    return [primalsOut, mergeLists<MaybeZero>(carryNonzero, zeros, nonzeroTangents)];
+  },
+  partialEval(args, unknown, p, stage): Value[] {
+    // forward only, as JAX's `_while_partial_eval`: when the predicate and some carries
+    // are known, a loop over those carries runs now; the unknown ones come from the whole loop, staged
+    const split = whilePartial(p, unknown);
+    if (!split) return stage(whileP, args, p);
+    const [cc, bc, carry] = splitWhile(args, p);
+    const [ccU, bcU] = splitWhile(unknown, p);
+    const knownOuts = bind(whileP, [...partitionList(ccU, cc)[0], ...partitionList(bcU, bc)[0], ...partitionList(split.carryUnknown, carry)[0]], split.known);
+    const all = stage(whileP, args, p);
+    return mergeLists(split.carryUnknown, knownOuts, pick(all, split.carryUnknown));
   },
   transpose() {
     throw new UnsupportedError(
@@ -652,8 +760,81 @@ function splitScan<T>(xs: T[], p: ScanParams): [T[], T[], T[]] {
   return [xs.slice(0, a), xs.slice(a, b), xs.slice(b)];
 }
 
-/** Picks the entries of `xs` where `mask` is true. */
-const pick = <T>(xs: T[], mask: boolean[]) => xs.filter((_, i) => mask[i]);
+
+const scanJvpCache: JaxprMemo<{ body: Jaxpr; carryNonzero: boolean[]; yNonzero: boolean[]; inNonzero: boolean[] }> = new WeakMap();
+
+/**
+ * The body of a scan's JVP, in scan layout: consts, their tangents, carries,
+ * their tangents, xs, their tangents. A carry has a tangent if its initial
+ * value does or its new value depends on one (a fixed point); an integer carry never.
+ */
+function scanJvpBody(p: ScanParams, primals: Value[], nonzeros: boolean[]) {
+  const carryFloat = splitScan(primals, p)[1].map((c) => isFloat(c.dtype));
+  return memoOnJaxpr(scanJvpCache, p.jaxpr, maskKey(nonzeros) + maskKey(carryFloat), () => {
+    const [constNZ, carryNZ0, xNZ] = splitScan(nonzeros, p);
+    const carryNonzero = carryFixedPoint(p.jaxpr, constNZ, carryNZ0, xNZ, (i) => carryFloat[i]).carry;
+    const inNonzero = [...constNZ, ...carryNonzero, ...xNZ];
+    const nK = p.numCarry;
+    const nY = p.jaxpr.outs.length - nK;
+    const jj = jvpJaxpr(p.jaxpr, inNonzero, [...carryNonzero, ...new globalThis.Array<boolean>(nY).fill(false)]);
+    const [, carryOutNZ, yNonzero] = splitList(jj.outNonzero, [0, nK]);
+    if (carryOutNZ.some((nz, i) => nz !== carryNonzero[i])) throw new Error("lax.scan jvp: a carry's tangent is nonzero outside its fixed point");
+    const nC = p.numConsts;
+    const nX = p.jaxpr.invars.length - nC - nK;
+    const [pc, pk, px, tc, tk, tx] = splitList(jj.jaxpr.invars, [nC, nK, nX, pick(constNZ, constNZ).length, pick(carryNonzero, carryNonzero).length]);
+    const [ok, oy, otk, oty] = splitList(jj.jaxpr.outs, [nK, nY, pick(carryNonzero, carryNonzero).length]);
+    const body = new Jaxpr([], [...pc, ...tc, ...pk, ...tk, ...px, ...tx], jj.jaxpr.eqns, [...ok, ...otk, ...oy, ...oty]);
+    return { body, carryNonzero, yNonzero, inNonzero };
+  });
+}
+
+interface ScanPartial {
+  carryUnknown: boolean[];
+  yUnknown: boolean[];
+  pe: PartialJaxpr;
+  /** The unknown scan's body: unknown consts, const residuals, unknown carries, unknown xs, xs residuals. */
+  body: Jaxpr;
+  /** Per residual: a const of the unknown scan (else one of its xs). */
+  constResidual: boolean[];
+  numUnknownConsts: number;
+}
+const scanPartialCache: JaxprMemo<ScanPartial> = new WeakMap();
+
+/**
+ * The split of a scan body into its known and unknown parts, as JAX's
+ * `_scan_partial_eval`: a carry is unknown if its initial value is or its
+ * new value depends on an unknown (a fixed point); the known body also
+ * returns, as extra ys, the residuals that the unknown body reads at each step.
+ */
+function scanPartial(p: ScanParams, unknown: boolean[]): ScanPartial {
+  return memoOnJaxpr(scanPartialCache, p.jaxpr, maskKey(unknown), () => {
+    const [constU, carryU0, xU] = splitScan(unknown, p);
+    const nK = p.numCarry;
+    const nY = p.jaxpr.outs.length - nK;
+    const nC = p.numConsts;
+    // a carry changes every step: it is a residual only as a stacked copy
+    const forwardable = [...constU.map(() => true), ...carryU0.map(() => false), ...xU.map(() => true)];
+    // the fixed point is over the split itself, not syntactic dependence: a nested call
+    // (cond, jit) with an unknown input may still have known outputs
+    let carryUnknown = carryU0;
+    let pe: PartialJaxpr;
+    for (;;) {
+      pe = partialEvalJaxpr(p.jaxpr, [...constU, ...carryUnknown, ...xU], [...carryUnknown, ...new globalThis.Array<boolean>(nY).fill(false)], forwardable);
+      const next = orMasks(carryUnknown, pe.outUnknown.slice(0, nK));
+      if (next.every((u, i) => u === carryUnknown[i])) break;
+      carryUnknown = next;
+    }
+    const yUnknown = pe.outUnknown.slice(nK);
+    const numRes = pe.residualSources.length;
+    const [resVars, rest] = splitList(pe.unknown.invars, [numRes]);
+    const numUnknownConsts = constU.filter(Boolean).length;
+    const [constVars, carryVars, xVars] = splitList(rest, [numUnknownConsts, carryUnknown.filter(Boolean).length]);
+    const constResidual = pe.residualSources.map((s) => s !== null && s < nC);
+    const [xsResVars, constResVars] = partitionList(constResidual, resVars);
+    const body = new Jaxpr([], [...constVars, ...constResVars, ...carryVars, ...xVars, ...xsResVars], pe.unknown.eqns, pe.unknown.outs);
+    return { carryUnknown, yUnknown, pe, body, constResidual, numUnknownConsts };
+  });
+}
 
 export const scanP = definePrimitive<ScanParams>("scan", {
   params: { jaxpr: "static", length: "int", reverse: "bool", numConsts: "int", numCarry: "int" },
@@ -695,47 +876,61 @@ export const scanP = definePrimitive<ScanParams>("scan", {
     return [...carry, ...stacked];
   },
   jvp(primals, tangents, p) {
-    const outs = bind(scanP, primals, p);
+    const nonzeros = tangents.map((t, i) => !isZero(t) && isFloat(primals[i].dtype));
+    if (!nonzeros.some(Boolean)) {
+      const outs = bind(scanP, primals, p);
+      return [outs, outs.map((o) => new Zero(o.aval.strong()))];
+    }
+    // one scan carries the primal and tangent values together; under linearize,
+    // the partialEval rule splits it into a primal scan (run now) and a linear one
+    const { body, carryNonzero, yNonzero, inNonzero } = scanJvpBody(p, primals, nonzeros);
     const [consts, carry, xs] = splitScan(primals, p);
-    const nz = tangents.map((t, i) => !isZero(t) && isFloat(primals[i].dtype));
-    const [cMask, kInit, xMask] = splitScan(nz, p);
+    const [constTs, carryTs, xTs] = splitScan(tangents, p);
+    const [constNZ, , xNZ] = splitScan(inNonzero, p);
     const nK = p.numCarry;
-    const fp = carryFixedPoint(p.jaxpr, cMask, kInit, xMask, (i) => isFloat(carry[i].dtype));
-    const kMask = fp.carry;
-    const yMask = fp.outs.slice(nK).map((d, j) => d && isFloat(p.jaxpr.outs[nK + j].aval.dtype));
-    const zeros = () => outs.map((o) => new Zero(o.aval.strong()));
-    if (!kMask.some(Boolean) && !yMask.some(Boolean)) return [outs, zeros()];
-    const [cT, kT, xT] = splitScan(tangents, p);
-    const nC = consts.length;
-    const nCT = cMask.filter(Boolean).length;
-    const nKT = kMask.filter(Boolean).length;
-    const nX = xs.length;
-    // the tangent scan recomputes the primal carries alongside the tangents
-    const body: FlatFn = (...ins) => {
-      let o = 0;
-      const take = (n: number) => ins.slice(o, (o += n));
-      const [cp, ct, kp, kt, xp, xt] = [take(nC), take(nCT), take(nK), take(nKT), take(nX), take(ins.length)];
-      const fill = (vals: Value[], mask: boolean[], ts: Value[]) => {
-        let k = 0;
-        return vals.map((v, i) => (mask[i] ? ts[k++] : new Zero(v.aval.strong())));
-      };
-      const [po, to] = jvpFlat(evalFlat(p.jaxpr), [...cp, ...kp, ...xp], [...fill(cp, cMask, ct), ...fill(kp, kMask, kt), ...fill(xp, xMask, xt)]);
-      return [...po.slice(0, nK), ...pick(to.slice(0, nK), kMask).map(instantiate), ...pick(to.slice(nK), yMask).map(instantiate)];
-    };
-    const res = bindScan(
-      "lax.scan (jvp)",
-      body,
-      [...consts, ...(pick(cT, cMask) as Value[])],
-      [...carry, ...pick(kT, kMask).map(instantiate)],
-      [...xs, ...(pick(xT, xMask) as Value[])],
-      p.length,
-      p.reverse,
+    const nKT = carryNonzero.filter(Boolean).length;
+    const outs = bind(
+      scanP,
+      [...consts, ...(pick(constTs, constNZ) as Value[]), ...carry, ...pick(carryTs, carryNonzero).map(instantiate), ...xs, ...(pick(xTs, xNZ) as Value[])],
+      { jaxpr: body, length: p.length, reverse: p.reverse, numConsts: consts.length + pick(constTs, constNZ).length, numCarry: nK + nKT },
     );
-    const kOut = res.slice(nK, nK + nKT);
-    const yOut = res.slice(nK + nKT);
-    let a = 0;
-    let b = 0;
-    return [outs, [...outs.slice(0, nK).map((o, i) => (kMask[i] ? kOut[a++] : new Zero(o.aval.strong()))), ...outs.slice(nK).map((o, j) => (yMask[j] ? yOut[b++] : new Zero(o.aval.strong())))]];
+    const [carryOut, carryTOut, ys, yTs] = splitList(outs, [nK, nKT, p.jaxpr.outs.length - nK]);
+    const zeros = (vals: Value[], mask: boolean[]) => partitionList(mask, vals)[0].map((v) => new Zero(v.aval.strong()));
+    return [
+      [...carryOut, ...ys],
+      [...mergeLists<MaybeZero>(carryNonzero, zeros(carryOut, carryNonzero), carryTOut), ...mergeLists<MaybeZero>(yNonzero, zeros(ys, yNonzero), yTs)],
+    ];
+  },
+  partialEval(args, unknown, p, stage): Value[] {
+    const { carryUnknown, yUnknown, pe, body, constResidual, numUnknownConsts } = scanPartial(p, unknown);
+    const [consts, carry, xs] = splitScan(args, p);
+    const [constU, , xU] = splitScan(unknown, p);
+    const [knownConsts, unknownConsts] = partitionList(constU, consts);
+    const [knownCarry, unknownCarry] = partitionList(carryUnknown, carry);
+    const [knownXs, unknownXs] = partitionList(xU, xs);
+    const numKnownYs = yUnknown.filter((u) => !u).length;
+    // the known scan: known carries and ys, and the residuals stacked as extra ys
+    const knownOuts: Value[] = pe.known.outs.length
+      ? bind(scanP, [...pe.knownConsts, ...knownConsts, ...knownCarry, ...knownXs], {
+          jaxpr: pe.known,
+          length: p.length,
+          reverse: p.reverse,
+          numConsts: pe.knownConsts.length + knownConsts.length,
+          numCarry: knownCarry.length,
+        })
+      : [];
+    const [carryOut, ys, stacked] = splitList(knownOuts, [knownCarry.length, numKnownYs]);
+    // a residual that is a known const stays a const; the others (a known xs, or stacked) are xs
+    const [xsRes, constRes] = partitionList(constResidual, residualValues(pe, args, stacked));
+    const staged = stage(scanP, [...unknownConsts, ...constRes, ...unknownCarry, ...unknownXs, ...xsRes], {
+      jaxpr: body,
+      length: p.length,
+      reverse: p.reverse,
+      numConsts: numUnknownConsts + constRes.length,
+      numCarry: unknownCarry.length,
+    });
+    const [carryStaged, ysStaged] = splitList(staged, [unknownCarry.length]);
+    return [...mergeLists(carryUnknown, carryOut, carryStaged), ...mergeLists(yUnknown, ys, ysStaged)];
   },
   transpose(cts, args, p) {
     const { jaxpr, length, reverse } = p;

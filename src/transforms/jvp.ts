@@ -6,7 +6,12 @@
  */
 import { functionArg, listArg } from "../static-args.js";
 import type { MaybeZero, Params, Primitive, Value } from "../trace/core.js";
-import { currentTrace, inScope, ShapedArray, Trace, Tracer, Zero } from "../trace/core.js";
+import { currentTrace, evalTrace, inScope, ShapedArray, Trace, Tracer, Zero } from "../trace/core.js";
+import type { Jaxpr } from "../trace/jaxpr.js";
+import { mergeLists, partitionList, pick, splitList } from "../trace/lists.js";
+import { type JaxprMemo, maskKey, memoOnJaxpr } from "../trace/partial-eval.js";
+import { traceFlat } from "../trace/staging.js";
+import { jaxprAsFun } from "./flat.js";
 import { bind } from "../trace/core.js";
 import { instantiate, isZero } from "../lax/index.js";
 import { flattenArgs, placeLikePrimals, rebuild } from "./args.js";
@@ -62,6 +67,46 @@ export function jvpFlat(
   const outs = inScope(trace, () => f(...primals.map((p, i) => (isZero(tangents[i]) ? p : new JVPTracer(trace, p, tangents[i])))));
   const unpacked = outs.map((o) => trace.unpack(o));
   return [unpacked.map((u) => u[0]), unpacked.map((u) => u[1])];
+}
+
+/** A jaxpr's JVP as a jaxpr, and which of its output tangents are not symbolically zero. */
+export interface JvpJaxpr {
+  /** `[...primals, ...nonzero tangents]` → `[...primal outputs, ...nonzero output tangents]`. */
+  jaxpr: Jaxpr;
+  outNonzero: boolean[];
+}
+
+const jvpCache: JaxprMemo<JvpJaxpr> = new WeakMap();
+
+/**
+ * The JVP of a jaxpr (constants as leading inputs), traced once per jaxpr and
+ * mask: `nonzeros[i]` says whether input i has a tangent; `instantiateOuts[i]`
+ * forces output i's tangent to exist (zeros) even where it is symbolically
+ * zero (a loop's carry). Call-like primitives bind this jaxpr, so that the
+ * primal and tangent computations are one call that partial evaluation can split.
+ */
+export function jvpJaxpr(jaxpr: Jaxpr, nonzeros: readonly boolean[], instantiateOuts: boolean | readonly boolean[] = false): JvpJaxpr {
+  const inst = typeof instantiateOuts === "boolean" ? jaxpr.outs.map(() => instantiateOuts) : [...instantiateOuts];
+  return memoOnJaxpr(jvpCache, jaxpr, `${maskKey(nonzeros)}|${maskKey(inst)}`, () => {
+    const n = jaxpr.invars.length;
+    let outNonzero: boolean[] = [];
+    const primalAvals = jaxpr.invars.map((v) => v.aval);
+    const tangentAvals = pick(primalAvals, nonzeros).map((a) => a.strong());
+    const traced = traceFlat(
+      (...xs) => {
+        const [primals, ts] = splitList(xs, [n]);
+        const tangents = mergeLists<MaybeZero>(nonzeros, partitionList(nonzeros, primals)[0].map((p) => new Zero(p.aval.strong())), ts);
+        const [po, to] = jvpFlat(jaxprAsFun(jaxpr), primals, tangents);
+        outNonzero = to.map((t, i) => inst[i] || !isZero(t));
+        return [...po, ...pick(to, outNonzero).map(instantiate)];
+      },
+      [...primalAvals, ...tangentAvals],
+      "jvp",
+      evalTrace,
+    );
+    if (traced.consts.length) throw new Error("jvpJaxpr: the JVP of a closed jaxpr captured constants");
+    return { jaxpr: traced.jaxpr, outNonzero };
+  });
 }
 
 /**
