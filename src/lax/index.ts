@@ -12,4 +12,4 @@ export * from "./stop-gradient.js";
 export * from "./indexing.js";
 export * from "./sort.js";
 export * from "./random-bits.js";
-export * from "./control-flow.js";
+export * from "./control-flow/index.js";
