@@ -16,10 +16,7 @@ export type FlatFn = (...xs: Value[]) => Value[];
 /**
  * A jaxpr as a flat function: binds its equations under the current trace,
  * so the result can itself be transformed (jvp of a jit's jaxpr, vmap of a
- * loop body).
- * @example
- * const f = jaxprAsFun(makeJaxpr((x) => np.sin(x))(np.array(1)).jaxpr);
- * f(np.array(0)); // [Array(0)]
+ * loop body). Internal: users call makeJaxpr and jit instead.
  */
 export const jaxprAsFun =
   (jaxpr: Jaxpr, consts: readonly Value[] = []): FlatFn =>

@@ -191,23 +191,17 @@ export const condP = definePrimitive<CondParams>("cond", {
   },
   transpose(cts, [index, ...ops], { branches }) {
     if (isUndefined(index)) throw new Error("cond is not linear in its branch index");
-    const undef = ops.map(isUndefined);
-    const known = ops.filter((_, i) => !undef[i]) as Value[];
-    const ctMask = cts.map((c) => !isZero(c));
+    const linear = ops.map(isUndefined);
+    const [known, undefinedOps] = partitionList(linear, ops) as [Value[], UndefinedPrimal[]];
+    const ctGiven = cts.map((c) => !isZero(c));
     const fns = branches.map((b): FlatFn => (...xs) => {
-      const kn = xs.slice(0, known.length);
-      const c = xs.slice(known.length);
-      let k = 0;
-      let m = 0;
-      const args = ops.map((_, i) => (undef[i] ? new UndefinedPrimal(b.invars[i].aval) : kn[k++]));
-      const outCts = cts.map((_, j) => (ctMask[j] ? c[m++] : new Zero(b.outs[j].aval)));
-      return transposeJaxpr(b, [], args, outCts)
-        .filter((_, i) => undef[i])
-        .map(instantiate);
+      const [knownOps, givenCts] = splitList(xs, [known.length]);
+      const args = mergeLists<Value | UndefinedPrimal>(linear, knownOps, undefinedOps);
+      const outCts = mergeLists<MaybeZero>(ctGiven, partitionList(ctGiven, b.outs)[0].map((o) => new Zero(o.aval)), givenCts);
+      return pick(transposeJaxpr(b, [], args, outCts), linear).map(instantiate);
     });
-    const ctsIn = bindCond("lax.cond (transpose)", index, fns, [...known, ...(cts.filter((_, j) => ctMask[j]) as Value[])]);
-    let k = 0;
-    return [new Zero(index.aval), ...ops.map((o, i) => (undef[i] ? ctsIn[k++] : new Zero(o.aval)))];
+    const ctsIn = bindCond("lax.cond (transpose)", index, fns, [...known, ...(pick(cts, ctGiven) as Value[])]);
+    return [new Zero(index.aval), ...mergeLists<MaybeZero>(linear, known.map((o) => new Zero(o.aval)), ctsIn)];
   },
   batch([index, ...ops], [indexDim, ...dims], { branches }) {
     const size = batchSize([index, ...ops], [indexDim, ...dims]);

@@ -221,91 +221,62 @@ export const scanP = definePrimitive<ScanParams>("scan", {
     const { jaxpr, length, reverse } = p;
     const undef = args.map(isUndefined);
     const [consts, carry, xs] = splitScan(args, p);
-    const [cU, kInitU, xU] = splitScan(undef, p);
+    const [constLinear, carryInitLinear, xsLinear] = splitScan(undef, p);
     const nK = p.numCarry;
     // a carry is linear if its input is, or if its new value depends on a linear input
-    const kU = carryFixedPoint(jaxpr, cU, kInitU, xU).carry;
-    const kConsts = consts.filter((_, i) => !cU[i]) as Value[];
-    const kInit = carry.filter((_, i) => !kU[i]) as Value[];
-    const kXs = xs.filter((_, i) => !xU[i]) as Value[];
-    const invAval = (i: number) => jaxpr.invars[i].aval;
-    const nC = consts.length;
+    const carryLinear = carryFixedPoint(jaxpr, constLinear, carryInitLinear, xsLinear).carry;
+    const bodyLinear = [...constLinear, ...carryLinear, ...xsLinear];
+    const knownConsts = partitionList(constLinear, consts)[0] as Value[];
+    const knownInit = partitionList(carryLinear, carry)[0] as Value[];
+    const knownXs = partitionList(xsLinear, xs)[0] as Value[];
+    const undefinedIns = partitionList(bodyLinear, jaxpr.invars)[1].map((v) => new UndefinedPrimal(v.aval));
     /** The body's inputs with the known ones filled in and the linear ones undefined. */
-    const assemble = <U>(kc: Value[], kk: Value[], kx: Value[], unknown: (i: number) => U): (Value | U)[] => {
-      let a = 0;
-      let b = 0;
-      let c = 0;
-      return [
-        ...cU.map((u, i) => (u ? unknown(i) : kc[a++])),
-        ...kU.map((u, i) => (u ? unknown(nC + i) : kk[b++])),
-        ...xU.map((u, i) => (u ? unknown(nC + nK + i) : kx[c++])),
-      ];
+    const assemble = <U>(known: (Value | U)[], linear: U[]) => {
+      const [kc, kk, kx] = splitList(known, [knownConsts.length, knownInit.length]);
+      const [lc, lk, lx] = splitList(linear, [pick(constLinear, constLinear).length, pick(carryLinear, carryLinear).length]);
+      return [...mergeLists(constLinear, kc, lc), ...mergeLists(carryLinear, kk, lk), ...mergeLists(xsLinear, kx, lx)];
     };
-    // 1. forward: the known carries the linear part reads, at the start of every step (the residuals)
-    const needed = residualInputs(jaxpr, [...cU, ...kU, ...xU]).slice(nC, nC + nK);
-    const kNeeded = needed.filter((_, i) => !kU[i]);
+    // 1. forward: the known carries the linear part reads, at the start of every step (the residuals);
+    // none after partial evaluation, whose linear scan has only linear carries
+    const needed = splitScan(residualInputs(jaxpr, bodyLinear), p)[1];
+    const knownNeeded = partitionList(carryLinear, needed)[0];
     let res: Value[] = [];
-    if (kNeeded.some(Boolean)) {
+    if (knownNeeded.some(Boolean)) {
       const fwd: FlatFn = (...ins) => {
-        const kc = ins.slice(0, kConsts.length);
-        const kk = ins.slice(kConsts.length, kConsts.length + kInit.length);
-        const kx = ins.slice(kConsts.length + kInit.length);
-        const outs = evalKnown(jaxpr, assemble(kc, kk, kx, () => undefined));
-        const next = outs.slice(0, nK).filter((_, i) => !kU[i]);
+        const outs = evalKnown(jaxpr, assemble<undefined>(ins, undefinedIns.map(() => undefined)));
+        const next = partitionList(carryLinear, outs.slice(0, nK))[0];
         if (next.some((v) => v === undefined)) throw new Error("lax.scan transpose: a known carry depends on a linear input");
-        return [...(next as Value[]), ...pick(kk, kNeeded)];
+        const knownCarry = splitList(ins, [knownConsts.length, knownInit.length])[1];
+        return [...(next as Value[]), ...pick(knownCarry, knownNeeded)];
       };
-      res = bindScan("lax.scan (transpose, forward)", fwd, kConsts, kInit, kXs, length, reverse).slice(kInit.length);
+      res = bindScan("lax.scan (transpose, forward)", fwd, knownConsts, knownInit, knownXs, length, reverse).slice(knownInit.length);
     }
     // 2. backward: the transposed body, scanned the other way, accumulating the constants' cotangents
-    const kCts = cts.slice(0, nK);
-    const yCts = cts.slice(nK);
-    const yMask = yCts.map((c) => !isZero(c));
-    const ctCarry = pick(kCts, kU).map(instantiate);
-    const accInit = pick(consts, cU).map((c) => zerosOf(c.aval.strong()));
-    const nKU = ctCarry.length;
-    const nCU = accInit.length;
+    const [carryCts, yCts] = splitList(cts, [nK]);
+    const yGiven = yCts.map((c) => !isZero(c));
+    const ctCarry = pick(carryCts, carryLinear).map(instantiate);
+    const accInit = pick(consts, constLinear).map((c) => zerosOf(c.aval.strong()));
+    const [carryOutAvals, yOutAvals] = splitList(jaxpr.outs.map((o) => o.aval), [nK]);
     const back: FlatFn = (...ins) => {
-      let o = 0;
-      const take = (n: number) => ins.slice(o, (o += n));
-      const [kc, ctk, acc, r, kx, cy] = [take(kConsts.length), take(nKU), take(nCU), take(res.length), take(kXs.length), take(ins.length)];
+      const [kc, ctk, acc, r, kx, cy] = splitList(ins, [knownConsts.length, ctCarry.length, accInit.length, res.length, knownXs.length]);
       // known carries the linear part does not read get a placeholder (dead code after tracing)
-      let n = 0;
-      const kk = kInit.map((v, i) => (kNeeded[i] ? r[n++] : zerosOf(v.aval)));
-      const bodyArgs = assemble(kc, kk, kx, (i) => new UndefinedPrimal(invAval(i)));
-      let a = 0;
-      let b = 0;
-      const outCts: MaybeZero[] = [
-        ...kU.map((u, i) => (u ? ctk[a++] : new Zero(jaxpr.outs[i].aval))),
-        ...yMask.map((m, j) => (m ? cy[b++] : new Zero(jaxpr.outs[nK + j].aval))),
+      const [unread] = partitionList(knownNeeded, knownInit);
+      const kk = mergeLists(knownNeeded, unread.map((v) => zerosOf(v.aval)), r);
+      const bodyArgs = assemble<UndefinedPrimal>([...kc, ...kk, ...kx], undefinedIns);
+      const outCts = [
+        ...mergeLists<MaybeZero>(carryLinear, partitionList(carryLinear, carryOutAvals)[0].map((a) => new Zero(a)), ctk),
+        ...mergeLists<MaybeZero>(yGiven, partitionList(yGiven, yOutAvals)[0].map((a) => new Zero(a)), cy),
       ];
-      const ctIn = transposeJaxpr(jaxpr, [], bodyArgs, outCts);
-      const [cC, kC, xC] = splitScan(ctIn, p);
-      const newAcc = pick(cC, cU).map((c, i) => (isZero(c) ? acc[i] : add(acc[i], c)));
-      return [...pick(kC, kU).map(instantiate), ...newAcc, ...pick(xC, xU).map(instantiate)];
+      const [cC, kC, xC] = splitScan(transposeJaxpr(jaxpr, [], bodyArgs, outCts), p);
+      const newAcc = pick(cC, constLinear).map((c, i) => (isZero(c) ? acc[i] : add(acc[i], c)));
+      return [...pick(kC, carryLinear).map(instantiate), ...newAcc, ...pick(xC, xsLinear).map(instantiate)];
     };
-    const outs = bindScan(
-      "lax.scan (transpose)",
-      back,
-      kConsts,
-      [...ctCarry, ...accInit],
-      [...res, ...kXs, ...(pick(yCts, yMask) as Value[])],
-      length,
-      !reverse,
-    );
-    const kCt = outs.slice(0, nKU);
-    const cCt = outs.slice(nKU, nKU + nCU);
-    const xCt = outs.slice(nKU + nCU);
+    const outs = bindScan("lax.scan (transpose)", back, knownConsts, [...ctCarry, ...accInit], [...res, ...knownXs, ...(pick(yCts, yGiven) as Value[])], length, !reverse);
+    const [carryCt, constCt, xsCt] = splitList(outs, [ctCarry.length, accInit.length]);
     // a carry made linear only by the body has a known (zero) input, which gets no cotangent
-    const spread = (vals: (Value | UndefinedPrimal)[], linear: boolean[], cts: Value[], wanted: boolean[]) => {
-      let k = 0;
-      return vals.map((v, i) => {
-        if (!linear[i]) return new Zero(v.aval);
-        const ct = cts[k++];
-        return wanted[i] ? ct : new Zero(v.aval);
-      });
-    };
-    return [...spread(consts, cU, cCt, cU), ...spread(carry, kU, kCt, kInitU), ...spread(xs, xU, xCt, xU)];
+    const zerosFor = (vals: (Value | UndefinedPrimal)[], linear: boolean[]) => partitionList(linear, vals)[0].map((v) => new Zero(v.aval));
+    const carryIn = mergeLists<MaybeZero>(carryLinear, zerosFor(carry, carryLinear), carryCt).map((c, i) => (carryInitLinear[i] ? c : new Zero(carry[i].aval)));
+    return [...mergeLists<MaybeZero>(constLinear, zerosFor(consts, constLinear), constCt), ...carryIn, ...mergeLists<MaybeZero>(xsLinear, zerosFor(xs, xsLinear), xsCt)];
   },
   batch(args, dims, p) {
     const size = batchSize(args, dims);
