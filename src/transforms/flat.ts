@@ -9,6 +9,8 @@
 import type { Value } from "../trace/core.js";
 import type { Jaxpr } from "../trace/jaxpr.js";
 import { evalJaxpr } from "../trace/jaxpr.js";
+import { flatten, type TreeDef } from "../trace/pytree.js";
+import { flattenArgs, rebuild } from "./args.js";
 
 /** A function of flat values: what traces, rules and primitives call. */
 export type FlatFn = (...xs: Value[]) => Value[];
@@ -22,3 +24,23 @@ export const jaxprAsFun =
   (jaxpr: Jaxpr, consts: readonly Value[] = []): FlatFn =>
   (...xs) =>
     evalJaxpr(jaxpr, consts as Value[], xs);
+
+/**
+ * A user function of pytrees (called with the arguments `inTree` describes)
+ * as a flat function. The output's structure is known only once it has run:
+ * `outTree()` returns it then. `what` names the output in errors (a leaf
+ * that is not an array or a number).
+ */
+export function flattenFun(f: (...args: never[]) => unknown, inTree: TreeDef, what: string): { flat: FlatFn; outTree: () => TreeDef } {
+  let tree: TreeDef | undefined;
+  const flat: FlatFn = (...xs) => {
+    const [leaves, t] = flatten(f(...rebuild<never[]>(inTree, xs)));
+    tree = t;
+    return flattenArgs(leaves, what)[0];
+  };
+  const outTree = () => {
+    if (!tree) throw new Error(`flattenFun: ${what}: the function has not run yet`);
+    return tree;
+  };
+  return { flat, outTree };
+}

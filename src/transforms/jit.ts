@@ -11,11 +11,11 @@ import { definePrimitive, deviceOf, isUndefined } from "../lax/primitive.js";
 import type { MaybeZero, Value } from "../trace/core.js";
 import { bind, currentTrace, evalTrace, Zero } from "../trace/core.js";
 import type { Jaxpr } from "../trace/jaxpr.js";
-import { evalJaxpr } from "../trace/jaxpr.js";
-import { flatten, type TreeDef } from "../trace/pytree.js";
+import { type TreeDef } from "../trace/pytree.js";
 import { traceFlat } from "../trace/staging.js";
 import { flattenArgs, rebuild, type Lifted } from "./args.js";
 import { jvpJaxpr } from "./jvp.js";
+import { flattenFun, jaxprAsFun } from "./flat.js";
 import { transposedJaxpr } from "./linearize.js";
 import { mergeLists, partitionList, pick, splitList } from "../trace/lists.js";
 import { partialEvalJaxpr, residualValues } from "../trace/partial-eval.js";
@@ -33,7 +33,7 @@ import { isThenable, refusePromise } from "./args.js";
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 type JitParams = { jaxpr: Jaxpr; name: string };
 
-const run = (p: JitParams, inputs: Value[]) => evalJaxpr(p.jaxpr, [], inputs);
+const run = (p: JitParams, inputs: Value[]) => jaxprAsFun(p.jaxpr)(...inputs);
 
 /** Traces a flat function at the types of `args` and binds it as a jit call. */
 function bindTraced(fn: (...xs: Value[]) => Value[], args: Value[], name: string): Value[] {
@@ -146,25 +146,17 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
         const reason = lastKey === undefined ? "first call" : `new signature (${signature}${staticPart ? `; static ${staticPart}` : ""})`;
         console.log(`jaxon: tracing jit(${name}) for ${reason}`);
       }
-      let outTree: TreeDef | undefined;
-      const { jaxpr, consts } = traceFlat(
-        (...xs) => {
-          const dyn = rebuild<unknown[]>(inTree, xs);
-          let k = 0;
-          const full = args.map((a, i) => (statics.has(i) ? a : dyn[k++]));
-          const out = f(...full);
-          // an async function returns before its body has finished with the tracers:
-          // refuse it here, and keep its promise from rejecting unhandled later
-          if (isThenable(out)) throw refusePromise(out, `jit(${name})`);
-          const [outLeaves, t] = flatten(out);
-          outTree = t;
-          return flattenArgs(outLeaves, "jit output")[0];
-        },
-        leaves.map((l) => l.aval),
-        `jit(${name})`,
-        evalTrace,
-      );
-      entry = { jaxpr, consts, outTree: outTree! };
+      const isStatic = args.map((_, i) => statics.has(i));
+      const withStatics = (...dynamic: unknown[]) => {
+        const out = f(...mergeLists(isStatic, dynamic, pick(args, isStatic)));
+        // an async function returns before its body has finished with the tracers:
+        // refuse it here, and keep its promise from rejecting unhandled later
+        if (isThenable(out)) throw refusePromise(out, `jit(${name})`);
+        return out;
+      };
+      const { flat, outTree } = flattenFun(withStatics, inTree, "jit output");
+      const { jaxpr, consts } = traceFlat(flat, leaves.map((l) => l.aval), `jit(${name})`, evalTrace);
+      entry = { jaxpr, consts, outTree: outTree() };
       // a trace that closed over values of an enclosing transformation is only valid for this call
       if (consts.every((c) => c instanceof Array)) {
         cache.set(key, entry);

@@ -11,11 +11,10 @@ import type { Jaxpr } from "../trace/jaxpr.js";
 import { mergeLists, partitionList, pick, splitList } from "../trace/lists.js";
 import { type JaxprMemo, maskKey, memoOnJaxpr } from "../trace/partial-eval.js";
 import { traceFlat } from "../trace/staging.js";
-import { jaxprAsFun } from "./flat.js";
+import { flattenFun, jaxprAsFun } from "./flat.js";
 import { bind } from "../trace/core.js";
 import { instantiate, isZero } from "../lax/index.js";
 import { flattenArgs, placeLikePrimals, rebuild } from "./args.js";
-import { flatten } from "../trace/pytree.js";
 import { ShapeError } from "../errors.js";
 import { fmtShape } from "../shape.js";
 
@@ -127,13 +126,8 @@ export function jvp<F extends (...args: any[]) => any>(f: F, primals: readonly u
       throw new ShapeError(`jvp: tangent ${i} has ${t[i].aval} (shape ${fmtShape(t[i].shape)}) but its primal has ${x.aval}; they must match`);
     }
   });
-  let outTree: import("../trace/pytree.js").TreeDef | undefined;
-  const flatF = (...xs: Value[]) => {
-    const [leaves, ot] = flatten(f(...rebuild<unknown[]>(tree, xs)));
-    outTree = ot;
-    return flattenArgs(leaves, "jvp output")[0];
-  };
-  const [po, to] = jvpFlat(flatF, p, t);
+  const { flat, outTree } = flattenFun(f, tree, "jvp output");
+  const [po, to] = jvpFlat(flat, p, t);
   // an output tangent lives with the output (itself computed from the primals, or placed like them)
-  return [rebuild(outTree!, po), rebuild(outTree!, placeLikePrimals(to.map(instantiate), po))];
+  return [rebuild(outTree(), po), rebuild(outTree(), placeLikePrimals(to.map(instantiate), po))];
 }

@@ -14,6 +14,7 @@ import { bind, currentTrace, evalTrace, inScope, type ShapedArray, UndefinedPrim
 import { mergeLists, partitionList, pick, splitList } from "../trace/lists.js";
 import { type JaxprMemo, maskKey, memoOnJaxpr } from "../trace/partial-eval.js";
 import { traceFlat } from "../trace/staging.js";
+import { flattenFun } from "./flat.js";
 import type { ClosedJaxpr, Jaxpr } from "../trace/jaxpr.js";
 import { evalJaxpr, Literal, Var } from "../trace/jaxpr.js";
 import { StagingTrace } from "../trace/staging.js";
@@ -292,17 +293,12 @@ export function grad<F extends Fn, const O extends GradOptions = {}>(f: F, optio
 export function linearize<F extends Fn>(f: F, ...primals: Parameters<F>): [ReturnType<F>, (...tangents: Parameters<F>) => ReturnType<F>] {
   functionArg("linearize", "f", f);
   const [leaves, inTree] = flattenArgs(primals, "linearize");
-  let outTree: TreeDef | undefined;
-  const flatF = (...xs: Value[]) => {
-    const [outLeaves, t] = flatten(f(...rebuild<unknown[]>(inTree, xs)));
-    outTree = t;
-    return flattenArgs(outLeaves, "linearize output")[0];
-  };
-  const [outs, linear] = linearizeFlat(flatF, leaves, "linearize");
+  const { flat, outTree } = flattenFun(f, inTree, "linearize output");
+  const [outs, linear] = linearizeFlat(flat, leaves, "linearize");
   const fJvp = (...tangents: unknown[]) => {
     const [t] = flattenArgs(tangents, "linearize tangents");
     const used = t.filter((_, i) => linear.hasTangent[i]);
-    return rebuild(outTree!, evalJaxpr(linear.jaxpr.jaxpr, linear.jaxpr.consts, used));
+    return rebuild(outTree(), evalJaxpr(linear.jaxpr.jaxpr, linear.jaxpr.consts, used));
   };
-  return [rebuild(outTree!, outs), fJvp as (...tangents: Parameters<F>) => ReturnType<F>];
+  return [rebuild(outTree(), outs), fJvp as (...tangents: Parameters<F>) => ReturnType<F>];
 }

@@ -13,7 +13,6 @@ import { functionArg, listArg } from "../../static-args.js";
 import type { MaybeZero, Value } from "../../trace/core.js";
 import { bind, evalTrace, ShapedArray, UndefinedPrimal, Zero } from "../../trace/core.js";
 import { evalJaxpr, Jaxpr, Var } from "../../trace/jaxpr.js";
-import { flatten, type TreeDef } from "../../trace/pytree.js";
 import { mergeLists, orMasks, partitionList, pick, splitList } from "../../trace/lists.js";
 import { type JaxprMemo, maskKey, memoOnJaxpr, partialEvalJaxpr } from "../../trace/partial-eval.js";
 import { traceFlat } from "../../trace/staging.js";
@@ -21,7 +20,7 @@ import { flattenArgs, rebuild } from "../../transforms/args.js";
 import { jvpJaxpr } from "../../transforms/jvp.js";
 import { transposeJaxpr } from "../../transforms/linearize.js";
 import { vmap } from "../../transforms/vmap.js";
-import { type FlatFn, jaxprAsFun } from "../../transforms/flat.js";
+import { type FlatFn, flattenFun, jaxprAsFun } from "../../transforms/flat.js";
 import { clamp, convert, gt, instantiate, ne, select, selectN, zerosOf } from "../elementwise.js";
 import { definePrimitive, isUndefined, isZero, runLowered, scalar } from "../primitive.js";
 import { broadcastInDim, moveAxis, slice } from "../shape.js";
@@ -218,24 +217,17 @@ export const condP = definePrimitive<CondParams>("cond", {
   },
 });
 
-function flatBranch(fn: (...args: never[]) => unknown, inTree: TreeDef, trees: TreeDef[], k: number, op: string): FlatFn {
-  return (...xs) => {
-    const [leaves, t] = flatten(fn(...rebuild<never[]>(inTree, xs)));
-    trees[k] = t;
-    return flattenArgs(leaves, `${op} output`)[0];
-  };
-}
-
 function runBranches<R>(op: string, index: Value, fns: readonly ((...args: never[]) => R)[], operands: unknown[], labels: string[]): R {
   const [leaves, inTree] = flattenArgs(operands, op);
-  const trees: TreeDef[] = [];
-  const flat = fns.map((fn, k) => flatBranch(fn, inTree, trees, k, op));
+  const flattened = fns.map((fn) => flattenFun(fn, inTree, `${op} output`));
+  const flat = flattened.map((f) => f.flat);
+  const trees = () => flattened.map((f) => f.outTree());
   const sameStructure = () =>
-    trees.forEach((t, k) => {
+    trees().forEach((t, k, trees) => {
       if (!t.equals(trees[0])) throw new ShapeError(`${op}: the branches must return the same structure, but ${labels[0]} returns ${trees[0]} and ${labels[k]} returns ${t}`);
     });
   const outs = bindCond(op, index, flat, leaves, labels, sameStructure);
-  return rebuild<R>(trees[0], outs);
+  return rebuild<R>(trees()[0], outs);
 }
 
 /**

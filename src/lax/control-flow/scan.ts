@@ -40,10 +40,9 @@ function bindScan(op: string, body: FlatFn, consts: Value[], init: Value[], xs: 
   });
 }
 
+/** A scan's inputs (or anything laid out like them): consts, carry, xs. */
 function splitScan<T>(xs: T[], p: ScanParams): [T[], T[], T[]] {
-  const a = p.numConsts;
-  const b = a + p.numCarry;
-  return [xs.slice(0, a), xs.slice(a, b), xs.slice(b)];
+  return splitList(xs, [p.numConsts, p.numCarry]) as [T[], T[], T[]];
 }
 
 const scanJvpCache: JaxprMemo<{ body: Jaxpr; carryNonzero: boolean[]; yNonzero: boolean[]; inNonzero: boolean[] }> = new WeakMap();

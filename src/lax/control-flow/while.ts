@@ -49,10 +49,9 @@ function bindWhile(op: string, condFn: FlatFn, bodyFn: FlatFn, condConsts: Value
   });
 }
 
+/** A while's inputs (or anything laid out like them): the predicate's consts, the body's consts, the carry. */
 function splitWhile<T>(xs: T[], p: WhileParams): [T[], T[], T[]] {
-  const a = p.condNConsts;
-  const b = a + p.bodyNConsts;
-  return [xs.slice(0, a), xs.slice(a, b), xs.slice(b)];
+  return splitList(xs, [p.condNConsts, p.bodyNConsts]) as [T[], T[], T[]];
 }
 
 /** Whether any element of a bool vector is true, as a bool scalar. */
@@ -187,9 +186,7 @@ export const whileP = definePrimitive<WhileParams>("while", {
     const predOf = vmapFlat(jaxprAsFun(p.cond), size, [...ccDims, ...carryAx], [0]);
     const condFn: FlatFn = (...xs) => [any(predOf(...xs)[0])];
     const bodyFn: FlatFn = (...xs) => {
-      const c = xs.slice(0, cc.length);
-      const b = xs.slice(cc.length, cc.length + bc.length);
-      const k = xs.slice(cc.length + bc.length);
+      const [c, b, k] = splitList(xs, [cc.length, bc.length]);
       const [running] = predOf(...c, ...k);
       // finished examples keep their carry
       return bodyB(...b, ...k).map((n, i) => select(broadcastInDim(running, n.shape, [0]), n, k[i]));
