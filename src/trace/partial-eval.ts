@@ -19,6 +19,12 @@
  * half (the primal outputs and the residuals) as one jit call now and stages
  * the unknown half (linear in the tangents) as another jit call, whose
  * transpose is again a jit call.
+ *
+ * The custom rules need no rule of their own: customJvp's jvp is the user's
+ * rule, bound primitive by primitive; customVjp's jvp runs the user's fwd (all
+ * known) and stages only `custom_lin`; checkpoint's jvp binds the call on the
+ * primals (known, run now) and stages `checkpoint_jvp` whole, whose transpose
+ * recomputes the forward pass — which is what rematerialization means.
  */
 import type { Value } from "./core.js";
 import { evalTrace, inScope } from "./core.js";
