@@ -6,7 +6,7 @@
  * finite differences and with paths that do not use the rules (the function
  * without jit, the loop unrolled).
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import "../src/backend/cpu/index.js";
 import "../src/numpy/index.js";
 import * as lax from "../src/lax/index.js";
@@ -19,7 +19,13 @@ import { makeJaxpr } from "../src/transforms/make-jaxpr.js";
 import { partialEvalJaxpr } from "../src/trace/partial-eval.js";
 import { mergeLists, partitionList, splitList } from "../src/trace/lists.js";
 import type { Array } from "../src/array.js";
-import { arr, expectClose, finiteDiff, randArr, values } from "./helpers.js";
+import { arr, expectClose, finiteDiff, randArr, rand, values } from "./helpers.js";
+import { onBothDevices, onCpu, probeWebGPU } from "./device-helpers.js";
+import { defaultDevice } from "../src/index.js";
+
+const hasGpu = await probeWebGPU("partial-eval.test.ts");
+// float64 everywhere but in the WebGPU block, which makes WebGPU the default for its own tests
+if (hasGpu) defaultDevice("cpu");
 
 const sumAll = (x: Value) => lax.reduceSum(x, x.shape.map((_, i) => i));
 /** How often `name` is applied anywhere in a printed jaxpr, nested jaxprs included. */
@@ -214,5 +220,27 @@ describe("cond and whileLoop", () => {
     // the loop counter is known: the predicate does not wait for the tangents
     const top = topLevel(fJvp as (t: Value) => Value, x);
     expect(top.eqns.filter((e) => e.prim.name === "while").length).toBe(1);
+  });
+});
+
+describe.skipIf(!hasGpu)("on WebGPU, as on the CPU", () => {
+  beforeEach(() => void defaultDevice("webgpu"));
+  afterEach(() => void defaultDevice("cpu"));
+  const close = async (g: Value, c: Value) => {
+    const [gv, cv] = [[...(await g.data())], [...(await c.data())]];
+    expect(gv.length).toBe(cv.length);
+    gv.forEach((v, i) => expect(Math.abs(v - cv[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(cv[i]))));
+  };
+  it("grad of jit (the known call and the transposed call on the device)", async () => {
+    const { c, g } = onBothDevices(rand(8, 21), [8]);
+    const jf = jit(f);
+    await close(grad(jf)(g) as Value, onCpu(() => grad(jf)(c) as Value));
+  });
+  it("grad of scan (the primal scan's stacked residuals, the linear scan)", async () => {
+    const body = (c: Value, xi: Value): [Value, Value] => [lax.tanh(lax.add(lax.mul(c, xi), lax.sin(xi))), c];
+    const loss = (x: Value) => sumAll(lax.scan(body, lax.reduceSum(x, [0]), x)[0] as Value);
+    const { c, g } = onBothDevices(rand(6, 22), [6]);
+    await close(grad(loss)(g) as Value, onCpu(() => grad(loss)(c) as Value));
+    await close(jit(grad(loss))(g) as Value, onCpu(() => grad(loss)(c) as Value));
   });
 });
