@@ -178,6 +178,19 @@ describe("grad of scan", () => {
     expectClose(gr, grad(unrolled)(x) as Value, 1e-13);
     expectClose(jit(grad(g))(x) as Value, gr, 1e-13);
   });
+  it("a residual computed from consts only is computed once, not stacked per step", () => {
+    const xs = randArr([5, 3], 13);
+    const loss = (w: Value) => sumAll(lax.scan((c: Value, xi: Value) => [lax.tanh(lax.add(c.matmul(lax.mul(w, 2)), xi)), null], lax.reduceSum(w, [0]), xs)[0] as Value);
+    const w = randArr([3, 3], 14);
+    const top = topLevel(grad(loss), w);
+    const scans = top.eqns.filter((e) => e.prim.name === "scan");
+    expect(scans.length).toBe(2);
+    // mul w 2 is a const of the backward scan, computed once before the loops; no [5,3,3] stack
+    expect(scans[0].outs.some((v) => v.aval.shape.join() === "5,3,3")).toBe(false);
+    expect(scans[1].params.numConsts).toBe(1);
+    expect(scans[1].inputs[0].aval.shape).toEqual([3, 3]);
+    expectClose(grad(loss)(w) as Value, fdGrad(loss as (x: Array) => Value, w), 1e-6);
+  });
   it("a scan over a jitted body and a cond inside a scan: the backward scan recomputes nothing", () => {
     const jb = jit((c: Value, xi: Value) => body(c, xi));
     const gj = (x: Value) => sumAll(lax.scan((c: Value, xi: Value) => jb(c, xi) as [Value, Value], arr(1), x)[1] as Value);

@@ -13,6 +13,7 @@ import type { MaybeZero, Value } from "../../trace/core.js";
 import { bind, ShapedArray, UndefinedPrimal, Zero } from "../../trace/core.js";
 import { Jaxpr } from "../../trace/jaxpr.js";
 import { flatten, type TreeDef } from "../../trace/pytree.js";
+import { dce } from "../../trace/simplify.js";
 import { mergeLists, orMasks, partitionList, pick, splitList } from "../../trace/lists.js";
 import { type JaxprMemo, maskKey, memoOnJaxpr, type PartialJaxpr, partialEvalJaxpr, residualValues } from "../../trace/partial-eval.js";
 import { flattenArgs, rebuild } from "../../transforms/args.js";
@@ -24,7 +25,7 @@ import { add, instantiate, zerosOf } from "../elementwise.js";
 import { definePrimitive, isUndefined, isZero, scalar } from "../primitive.js";
 import { concatenate, moveAxis, reshape, slice } from "../shape.js";
 
-import { Temporaries, type Axis, avalsOf, batchSize, carryFixedPoint, evalKnown, residualInputs, runCompiled, toFront, traceLoopBody, vmapFlat } from "./shared.js";
+import { Temporaries, type Axis, avalsOf, batchSize, carryFixedPoint, dependents, evalKnown, residualInputs, runCompiled, toFront, traceLoopBody, vmapFlat } from "./shared.js";
 
 type ScanParams = { jaxpr: Jaxpr; length: number; reverse: boolean; numConsts: number; numCarry: number };
 
@@ -76,6 +77,12 @@ interface ScanPartial {
   carryUnknown: boolean[];
   yUnknown: boolean[];
   pe: PartialJaxpr;
+  /** The known scan's body: pe.known without the loop-invariant residuals. */
+  knownBody: Jaxpr;
+  /** Known consts → the residuals that do not change from step to step, computed once before the loop. */
+  hoist: Jaxpr;
+  /** Per computed residual: computed by `hoist` (else stacked by the known scan). */
+  computedInvariant: boolean[];
   /** The unknown scan's body: unknown consts, const residuals, unknown carries, unknown xs, xs residuals. */
   body: Jaxpr;
   /** Per residual: a const of the unknown scan (else one of its xs). */
@@ -109,14 +116,26 @@ function scanPartial(p: ScanParams, unknown: boolean[]): ScanPartial {
       carryUnknown = next;
     }
     const yUnknown = pe.outUnknown.slice(nK);
+    // residuals that depend on the consts only are the same at every step: computed once and
+    // passed as consts, instead of stacked `length` times (JAX hoists them the same way)
+    const numConstIns = pe.knownConsts.length + constU.filter((u) => !u).length;
+    const numComputed = pe.residualSources.filter((r) => r === null).length;
+    const numPlainOuts = pe.known.outs.length - numComputed;
+    const variant = dependents(pe.known, pe.known.invars.map((_, i) => i >= numConstIns));
+    const computedInvariant = variant.slice(numPlainOuts).map((v) => !v);
+    const [plainOuts, computedOuts] = splitList(pe.known.outs, [numPlainOuts]);
+    const [stackedOuts, invariantOuts] = partitionList(computedInvariant, computedOuts);
+    const hoist = dce(new Jaxpr([], pe.known.invars.slice(0, numConstIns), pe.known.eqns, invariantOuts));
+    const knownBody = dce(new Jaxpr([], pe.known.invars, pe.known.eqns, [...plainOuts, ...stackedOuts]));
     const numRes = pe.residualSources.length;
     const [resVars, rest] = splitList(pe.unknown.invars, [numRes]);
     const numUnknownConsts = constU.filter(Boolean).length;
     const [constVars, carryVars, xVars] = splitList(rest, [numUnknownConsts, carryUnknown.filter(Boolean).length]);
-    const constResidual = pe.residualSources.map((s) => s !== null && s < nC);
+    let c = 0;
+    const constResidual = pe.residualSources.map((s) => (s === null ? computedInvariant[c++] : s < nC));
     const [xsResVars, constResVars] = partitionList(constResidual, resVars);
     const body = new Jaxpr([], [...constVars, ...constResVars, ...carryVars, ...xVars, ...xsResVars], pe.unknown.eqns, pe.unknown.outs);
-    return { carryUnknown, yUnknown, pe, body, constResidual, numUnknownConsts };
+    return { carryUnknown, yUnknown, pe, knownBody, hoist, computedInvariant, body, constResidual, numUnknownConsts };
   });
 }
 
@@ -186,17 +205,19 @@ export const scanP = definePrimitive<ScanParams>("scan", {
     ];
   },
   partialEval(args, unknown, p, stage): Value[] {
-    const { carryUnknown, yUnknown, pe, body, constResidual, numUnknownConsts } = scanPartial(p, unknown);
+    const { carryUnknown, yUnknown, pe, knownBody, hoist, computedInvariant, body, constResidual, numUnknownConsts } = scanPartial(p, unknown);
     const [consts, carry, xs] = splitScan(args, p);
     const [constU, , xU] = splitScan(unknown, p);
     const [knownConsts, unknownConsts] = partitionList(constU, consts);
     const [knownCarry, unknownCarry] = partitionList(carryUnknown, carry);
     const [knownXs, unknownXs] = partitionList(xU, xs);
     const numKnownYs = yUnknown.filter((u) => !u).length;
-    // the known scan: known carries and ys, and the residuals stacked as extra ys
-    const knownOuts: Value[] = pe.known.outs.length
+    // the loop-invariant residuals, once; then the known scan: known carries and ys, and the
+    // other residuals stacked as extra ys
+    const hoisted = hoist.outs.length ? jaxprAsFun(hoist)(...pe.knownConsts, ...knownConsts) : [];
+    const knownOuts: Value[] = knownBody.outs.length
       ? bind(scanP, [...pe.knownConsts, ...knownConsts, ...knownCarry, ...knownXs], {
-          jaxpr: pe.known,
+          jaxpr: knownBody,
           length: p.length,
           reverse: p.reverse,
           numConsts: pe.knownConsts.length + knownConsts.length,
@@ -205,7 +226,8 @@ export const scanP = definePrimitive<ScanParams>("scan", {
       : [];
     const [carryOut, ys, stacked] = splitList(knownOuts, [knownCarry.length, numKnownYs]);
     // a residual that is a known const stays a const; the others (a known xs, or stacked) are xs
-    const [xsRes, constRes] = partitionList(constResidual, residualValues(pe, args, stacked));
+    const computed = mergeLists(computedInvariant, stacked, hoisted);
+    const [xsRes, constRes] = partitionList(constResidual, residualValues(pe, args, computed));
     const staged = stage(scanP, [...unknownConsts, ...constRes, ...unknownCarry, ...unknownXs, ...xsRes], {
       jaxpr: body,
       length: p.length,
