@@ -10,7 +10,12 @@ import { describe, expect, it } from "vitest";
 import * as jaxon from "../src/index.js";
 
 const root = join(import.meta.dirname, "..", "src");
-const files = ["nn", "optim", "lax", "transforms", "numpy", "random"].flatMap((dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith(".ts")).map((f) => `${dir}/${f}`));
+// recursive: a family split into a folder (lax/control-flow/) keeps its examples run
+const files = ["nn", "optim", "lax", "transforms", "numpy", "random"].flatMap((dir) =>
+  readdirSync(join(root, dir), { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => `${dir}/${f}`),
+);
 
 /** The @example blocks of a file's doc comments, with the line each starts on. */
 function examples(source: string): { line: number; code: string }[] {

@@ -12,6 +12,6 @@ export * from "./stop-gradient.js";
 export * from "./indexing.js";
 export * from "./sort.js";
 export * from "./random-bits.js";
-export * from "./control-flow.js";
+export * from "./control-flow/index.js";
 export * as linalg from "./linalg-public.js";
 export { customLinearSolve, customLinearSolveP, customRoot, customRootP } from "./linalg-solve.js";

@@ -103,7 +103,18 @@ export interface PrimitiveRules<P extends Params> {
   transpose?(cts: MaybeZero[], args: (Value | UndefinedPrimal)[], params: P): MaybeZero[];
   /** Batching rule: `dims[i]` is the batch axis of args[i] or null; returns outputs and their batch axes. */
   batch(args: Value[], dims: (number | null)[], params: P): [Value[], (number | null)[]];
+  /**
+   * Partial evaluation of an application some of whose inputs are known now and the others
+   * (`unknown[i]`) only later (linearize, partialEvalJaxpr): computes what it can now with
+   * `bind` (the parent trace is current) and records the rest with `stage`. Call-like
+   * primitives have one (see src/trace/partial-eval.ts); without it, an equation with any
+   * unknown input is staged whole.
+   */
+  partialEval?(args: Value[], unknown: boolean[], params: P, stage: StageFn): Value[];
 }
+
+/** Records an equation in a partial-evaluation trace; returns its (unknown) outputs. */
+export type StageFn = (prim: Primitive, args: Value[], params: Params) => Value[];
 
 // ---- traces -----------------------------------------------------------------
 

@@ -6,7 +6,9 @@
  * With `forwardKnown`, a primitive none of whose inputs are this trace's
  * tracers is not recorded but evaluated by the parent trace: this is partial
  * evaluation, which linearize uses to split "known" primal work (done now)
- * from "unknown" tangent work (staged as the linear jaxpr).
+ * from "unknown" tangent work (staged as the linear jaxpr). A primitive with
+ * both kinds of inputs is staged whole, unless it has a `partialEval` rule
+ * (jit, scan, cond, while): then its known part runs now too (see partial-eval.ts).
  */
 import { Array } from "../array.js";
 import type { Params, Primitive, Value } from "./core.js";
@@ -47,7 +49,18 @@ export class StagingTrace extends Trace {
   }
 
   process(prim: Primitive, args: Value[], params: Params): Value[] {
-    if (this.forwardKnown && !args.some((a) => this.owns(a))) return bind(prim, args, params);
+    if (this.forwardKnown) {
+      const unknown = args.map((a) => this.owns(a));
+      if (!unknown.some(Boolean)) return bind(prim, args, params);
+      // a call-like primitive splits itself: its known part runs now, the rest is staged
+      const rule = prim.rules.partialEval;
+      if (rule && !unknown.every(Boolean)) return rule(args, unknown, params, (p, xs, ps) => this.stage(p, xs, ps));
+    }
+    return this.stage(prim, args, params);
+  }
+
+  /** Records one equation; its outputs are new tracers of this trace. */
+  stage(prim: Primitive, args: Value[], params: Params): Value[] {
     const outAvals = prim.rules.abstractEval(
       args.map((a) => a.aval),
       params,

@@ -5,7 +5,7 @@
  * them), with rules that call the user's functions. They live here, not in
  * src/lax, because their rules are themselves transformations.
  */
-import { functionArg, optionsArg } from "../static-args.js";
+import { functionArg } from "../static-args.js";
 import { Array } from "../array.js";
 import { UnsupportedError } from "../errors.js";
 import { instantiate, isZero, moveAxis, reduceSum } from "../lax/index.js";
@@ -13,7 +13,6 @@ import { definePrimitive } from "../lax/primitive.js";
 import type { MaybeZero, Value } from "../trace/core.js";
 import { bind, currentTrace, ShapedArray, Zero } from "../trace/core.js";
 import type { Jaxpr } from "../trace/jaxpr.js";
-import { evalJaxpr } from "../trace/jaxpr.js";
 import { flatten, type TreeDef } from "../trace/pytree.js";
 import { traceFlat } from "../trace/staging.js";
 import { flattenArgs, rebuild } from "./args.js";
@@ -21,16 +20,16 @@ import { jvpFlat } from "./jvp.js";
 import { backwardPass, linearizeFlat } from "./linearize.js";
 import { vmap } from "./vmap.js";
 import { callJaxprOf } from "../trace/simplify.js";
+import { type FlatFn, flattenFun, jaxprAsFun } from "./flat.js";
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
-type FlatFn = (...xs: Value[]) => Value[];
 
 /** A traced function: the jaxpr, how many leading inputs are its constants, and its output types. */
 interface Call {
   jaxpr: Jaxpr;
   numConsts: number;
 }
-const runCall = (call: Call, inputs: Value[]) => evalJaxpr(call.jaxpr, [], inputs);
+const runCall = (call: Call, inputs: Value[]) => jaxprAsFun(call.jaxpr)(...inputs);
 const outAvalsOf = (call: Call) => call.jaxpr.outs.map((o) => o.aval);
 
 /** Traces a flat function at the types of `args`; returns the call and the inputs to bind (constants first). */
@@ -50,17 +49,6 @@ function batchByVmap(fn: FlatFn) {
     const outs = vmapFlat(fn, dims)(...args);
     return [outs, outs.map(() => 0)];
   };
-}
-
-/** Wraps a user function of pytrees as a flat function, remembering the output structure. */
-function flatten1(f: Fn, inTree: TreeDef, what: string) {
-  const box: { outTree?: TreeDef } = {};
-  const flat: FlatFn = (...xs) => {
-    const [leaves, t] = flatten(f(...rebuild<unknown[]>(inTree, xs)));
-    box.outTree = t;
-    return flattenArgs(leaves, what)[0];
-  };
-  return { flat, box };
 }
 
 // when executing (not transforming), these calls are just their jaxprs: let jit inline and fuse them
@@ -119,7 +107,7 @@ export function customJvp<F extends Fn>(f: F, rule: (primals: Parameters<F>, tan
   functionArg("customJvp", "the jvp rule", rule);
   return ((...args: Parameters<F>) => {
     const [leaves, inTree] = flattenArgs(args, "customJvp");
-    const { flat, box } = flatten1(f, inTree, "customJvp output");
+    const { flat, outTree } = flattenFun(f, inTree, "customJvp output");
     const [call, inputs] = stage(flat, leaves, "customJvp");
     const jvpRule: JvpRule = (p, t) => {
       const [out, tout] = rule(rebuild(inTree, p), rebuild(inTree, t));
@@ -128,7 +116,7 @@ export function customJvp<F extends Fn>(f: F, rule: (primals: Parameters<F>, tan
       return [outs, touts];
     };
     const outs = bind(customJvpCallP, inputs, { call, jvp: jvpRule });
-    return rebuild(box.outTree!, outs);
+    return rebuild(outTree(), outs);
   }) as F;
 }
 
@@ -226,7 +214,7 @@ export function customVjp<F extends Fn>(
   functionArg("customVjp", "bwd", bwd);
   return ((...args: Parameters<F>) => {
     const [leaves, inTree] = flattenArgs(args, "customVjp");
-    const { flat, box } = flatten1(f, inTree, "customVjp output");
+    const { flat, outTree } = flattenFun(f, inTree, "customVjp output");
     const [call, inputs] = stage(flat, leaves, "customVjp");
     let resTree: TreeDef | undefined;
     const flatFwd: Fwd = (p) => {
@@ -236,11 +224,11 @@ export function customVjp<F extends Fn>(
       return [flattenArgs(flatten(out)[0], "customVjp fwd output")[0], flattenArgs(resLeaves, "customVjp residuals")[0]];
     };
     const flatBwd: Bwd = (res, cts) => {
-      const grads = bwd(rebuild(resTree!, res), rebuild(box.outTree!, cts));
+      const grads = bwd(rebuild(resTree!, res), rebuild(outTree(), cts));
       return flattenArgs(flatten(grads)[0], "customVjp bwd output")[0];
     };
     const outs = bind(customVjpCallP, inputs, { call, fwd: flatFwd, bwd: flatBwd });
-    return rebuild(box.outTree!, outs);
+    return rebuild(outTree(), outs);
   }) as F;
 }
 
@@ -305,9 +293,9 @@ export function checkpoint<F extends Fn>(f: F): F {
   functionArg("checkpoint", "f", f);
   return ((...args: Parameters<F>) => {
     const [leaves, inTree] = flattenArgs(args, "checkpoint");
-    const { flat, box } = flatten1(f, inTree, "checkpoint output");
+    const { flat, outTree } = flattenFun(f, inTree, "checkpoint output");
     const [call, inputs] = stage(flat, leaves, "checkpoint");
     const outs = bind(rematCallP, inputs, { call });
-    return rebuild(box.outTree!, outs);
+    return rebuild(outTree(), outs);
   }) as F;
 }

@@ -6,17 +6,19 @@
  */
 import { describe, functionArg, optionsArg } from "../static-args.js";
 import { Array } from "../array.js";
-import { instantiate, isZero } from "../lax/index.js";
-import { definePrimitive, deviceOf } from "../lax/primitive.js";
-import type { Value } from "../trace/core.js";
+import { isZero } from "../lax/index.js";
+import { definePrimitive, deviceOf, isUndefined } from "../lax/primitive.js";
+import type { MaybeZero, Value } from "../trace/core.js";
 import { bind, currentTrace, evalTrace, Zero } from "../trace/core.js";
 import type { Jaxpr } from "../trace/jaxpr.js";
-import { evalJaxpr } from "../trace/jaxpr.js";
-import { flatten, type TreeDef } from "../trace/pytree.js";
+import { type TreeDef } from "../trace/pytree.js";
 import { traceFlat } from "../trace/staging.js";
 import { flattenArgs, rebuild, type Lifted } from "./args.js";
-import { jvpFlat } from "./jvp.js";
-import { transposeJaxpr } from "./linearize.js";
+import { jvpJaxpr } from "./jvp.js";
+import { flattenFun, jaxprAsFun } from "./flat.js";
+import { transposedJaxpr } from "./linearize.js";
+import { mergeLists, partitionList, pick, splitList } from "../trace/lists.js";
+import { partialEvalJaxpr, residualValues } from "../trace/partial-eval.js";
 import { vmap } from "./vmap.js";
 import { planConfig, planFor, runJaxpr } from "../backend/execute.js";
 import { cacheConfig as deviceCacheConfig } from "../backend/cache-config.js";
@@ -31,7 +33,7 @@ import { isThenable, refusePromise } from "./args.js";
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 type JitParams = { jaxpr: Jaxpr; name: string };
 
-const run = (p: JitParams, inputs: Value[]) => evalJaxpr(p.jaxpr, [], inputs);
+const run = (p: JitParams, inputs: Value[]) => jaxprAsFun(p.jaxpr)(...inputs);
 
 /** Traces a flat function at the types of `args` and binds it as a jit call. */
 function bindTraced(fn: (...xs: Value[]) => Value[], args: Value[], name: string): Value[] {
@@ -48,19 +50,41 @@ export const jitP = definePrimitive<JitParams>("jit", {
   // eager calls run the fused plan: simplified, partitioned into kernels, compiled once per jaxpr
   impl: (args, params) => runJaxpr(params.jaxpr, args),
   jvp(primals, tangents, params) {
-    // the primal call stays as it is (partial evaluation computes it now); the tangent
-    // call recomputes what it needs from the primals, so it is a jit of its own
-    const outs = bind(jitP, primals, params);
-    if (tangents.every(isZero)) return [outs, outs.map((o) => new Zero(o.aval.strong()))];
-    const n = primals.length;
-    const touts = bindTraced(
-      (...xs) => jvpFlat((...p) => run(params, p), xs.slice(0, n), xs.slice(n))[1].map(instantiate),
-      [...primals, ...tangents.map(instantiate)],
-      `jvp(${params.name})`,
-    );
-    return [outs, touts];
+    const nonzeros = tangents.map((t) => !isZero(t));
+    if (!nonzeros.some(Boolean)) {
+      const outs = bind(jitP, primals, params);
+      return [outs, outs.map((o) => new Zero(o.aval.strong()))];
+    }
+    // one call computes the primal and tangent outputs; under linearize, the
+    // partialEval rule below splits it into the known call (run now) and the linear one
+    const { jaxpr, outNonzero } = jvpJaxpr(params.jaxpr, nonzeros);
+    const outs = bind(jitP, [...primals, ...(pick(tangents, nonzeros) as Value[])], { jaxpr, name: `jvp(${params.name})` });
+    const [primalsOut, nonzeroTangents] = splitList(outs, [params.jaxpr.outs.length]);
+    const zeros = partitionList(outNonzero, primalsOut)[0].map((o) => new Zero(o.aval.strong()));
+    return [primalsOut, mergeLists<MaybeZero>(outNonzero, zeros, nonzeroTangents)];
   },
-  transpose: (cts, args, params) => transposeJaxpr(params.jaxpr, [], args, cts),
+  partialEval(args, unknown, params, stage): Value[] {
+    const pe = partialEvalJaxpr(params.jaxpr, unknown);
+    const [knownArgs, unknownArgs] = partitionList(unknown, args);
+    const numKnownOuts = pe.outUnknown.filter((u) => !u).length;
+    const knownOuts: Value[] = pe.known.outs.length ? bind(jitP, [...pe.knownConsts, ...knownArgs], { jaxpr: pe.known, name: params.name }) : [];
+    const [outs, computed] = splitList(knownOuts, [numKnownOuts]);
+    const residuals = residualValues(pe, args, computed);
+    const staged: Value[] = pe.unknown.outs.length ? stage(jitP, [...residuals, ...unknownArgs], { jaxpr: pe.unknown, name: params.name }) : [];
+    return mergeLists(pe.outUnknown, outs, staged);
+  },
+  transpose(cts, args, params): MaybeZero[] {
+    // the backward pass is a jit call of its own: one fused plan, compiled once per jaxpr
+    const linear = args.map(isUndefined);
+    const ctsGiven = cts.map((c) => !isZero(c));
+    const { jaxpr, ctNonzero } = transposedJaxpr(params.jaxpr, linear, ctsGiven);
+    const [known, undefinedArgs] = partitionList(linear, args);
+    const ctOuts: Value[] = jaxpr.outs.length
+      ? bind(jitP, [...(known as Value[]), ...(pick(cts, ctsGiven) as Value[])], { jaxpr, name: `transpose(${params.name})` })
+      : [];
+    const ctsIn: MaybeZero[] = mergeLists<MaybeZero>(ctNonzero, partitionList(ctNonzero, undefinedArgs)[0].map((u) => new Zero(u.aval)), ctOuts);
+    return mergeLists<MaybeZero>(linear, known.map((k) => new Zero(k.aval)), ctsIn);
+  },
   batch(args, dims, params) {
     const outs = bindTraced((...xs) => vmap((...ys: Value[]) => run(params, ys), { inAxes: dims })(...xs) as Value[], args, `vmap(${params.name})`);
     return [outs, outs.map(() => 0)];
@@ -122,25 +146,17 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
         const reason = lastKey === undefined ? "first call" : `new signature (${signature}${staticPart ? `; static ${staticPart}` : ""})`;
         console.log(`jaxon: tracing jit(${name}) for ${reason}`);
       }
-      let outTree: TreeDef | undefined;
-      const { jaxpr, consts } = traceFlat(
-        (...xs) => {
-          const dyn = rebuild<unknown[]>(inTree, xs);
-          let k = 0;
-          const full = args.map((a, i) => (statics.has(i) ? a : dyn[k++]));
-          const out = f(...full);
-          // an async function returns before its body has finished with the tracers:
-          // refuse it here, and keep its promise from rejecting unhandled later
-          if (isThenable(out)) throw refusePromise(out, `jit(${name})`);
-          const [outLeaves, t] = flatten(out);
-          outTree = t;
-          return flattenArgs(outLeaves, "jit output")[0];
-        },
-        leaves.map((l) => l.aval),
-        `jit(${name})`,
-        evalTrace,
-      );
-      entry = { jaxpr, consts, outTree: outTree! };
+      const isStatic = args.map((_, i) => statics.has(i));
+      const withStatics = (...dynamic: unknown[]) => {
+        const out = f(...mergeLists(isStatic, dynamic, pick(args, isStatic)));
+        // an async function returns before its body has finished with the tracers:
+        // refuse it here, and keep its promise from rejecting unhandled later
+        if (isThenable(out)) throw refusePromise(out, `jit(${name})`);
+        return out;
+      };
+      const { flat, outTree } = flattenFun(withStatics, inTree, "jit output");
+      const { jaxpr, consts } = traceFlat(flat, leaves.map((l) => l.aval), `jit(${name})`, evalTrace);
+      entry = { jaxpr, consts, outTree: outTree() };
       // a trace that closed over values of an enclosing transformation is only valid for this call
       if (consts.every((c) => c instanceof Array)) {
         cache.set(key, entry);

@@ -6,11 +6,15 @@
  */
 import { functionArg, listArg } from "../static-args.js";
 import type { MaybeZero, Params, Primitive, Value } from "../trace/core.js";
-import { currentTrace, inScope, ShapedArray, Trace, Tracer, Zero } from "../trace/core.js";
+import { currentTrace, evalTrace, inScope, ShapedArray, Trace, Tracer, Zero } from "../trace/core.js";
+import type { Jaxpr } from "../trace/jaxpr.js";
+import { mergeLists, partitionList, pick, splitList } from "../trace/lists.js";
+import { type JaxprMemo, maskKey, memoOnJaxpr } from "../trace/partial-eval.js";
+import { traceFlat } from "../trace/staging.js";
+import { flattenFun, jaxprAsFun } from "./flat.js";
 import { bind } from "../trace/core.js";
 import { instantiate, isZero } from "../lax/index.js";
 import { flattenArgs, placeLikePrimals, rebuild } from "./args.js";
-import { flatten } from "../trace/pytree.js";
 import { ShapeError } from "../errors.js";
 import { fmtShape } from "../shape.js";
 
@@ -64,6 +68,46 @@ export function jvpFlat(
   return [unpacked.map((u) => u[0]), unpacked.map((u) => u[1])];
 }
 
+/** A jaxpr's JVP as a jaxpr, and which of its output tangents are not symbolically zero. */
+export interface JvpJaxpr {
+  /** `[...primals, ...nonzero tangents]` → `[...primal outputs, ...nonzero output tangents]`. */
+  jaxpr: Jaxpr;
+  outNonzero: boolean[];
+}
+
+const jvpCache: JaxprMemo<JvpJaxpr> = new WeakMap();
+
+/**
+ * The JVP of a jaxpr (constants as leading inputs), traced once per jaxpr and
+ * mask: `nonzeros[i]` says whether input i has a tangent; `instantiateOuts[i]`
+ * forces output i's tangent to exist (zeros) even where it is symbolically
+ * zero (a loop's carry). Call-like primitives bind this jaxpr, so that the
+ * primal and tangent computations are one call that partial evaluation can split.
+ */
+export function jvpJaxpr(jaxpr: Jaxpr, nonzeros: readonly boolean[], instantiateOuts: boolean | readonly boolean[] = false): JvpJaxpr {
+  const inst = typeof instantiateOuts === "boolean" ? jaxpr.outs.map(() => instantiateOuts) : [...instantiateOuts];
+  return memoOnJaxpr(jvpCache, jaxpr, `${maskKey(nonzeros)}|${maskKey(inst)}`, () => {
+    const n = jaxpr.invars.length;
+    let outNonzero: boolean[] = [];
+    const primalAvals = jaxpr.invars.map((v) => v.aval);
+    const tangentAvals = pick(primalAvals, nonzeros).map((a) => a.strong());
+    const traced = traceFlat(
+      (...xs) => {
+        const [primals, ts] = splitList(xs, [n]);
+        const tangents = mergeLists<MaybeZero>(nonzeros, partitionList(nonzeros, primals)[0].map((p) => new Zero(p.aval.strong())), ts);
+        const [po, to] = jvpFlat(jaxprAsFun(jaxpr), primals, tangents);
+        outNonzero = to.map((t, i) => inst[i] || !isZero(t));
+        return [...po, ...pick(to, outNonzero).map(instantiate)];
+      },
+      [...primalAvals, ...tangentAvals],
+      "jvp",
+      evalTrace,
+    );
+    if (traced.consts.length) throw new Error("jvpJaxpr: the JVP of a closed jaxpr captured constants");
+    return { jaxpr: traced.jaxpr, outNonzero };
+  });
+}
+
 /**
  * Forward-mode derivative: evaluates `f` at `primals` and its directional
  * derivative along `tangents`, in one pass.
@@ -82,13 +126,8 @@ export function jvp<F extends (...args: any[]) => any>(f: F, primals: readonly u
       throw new ShapeError(`jvp: tangent ${i} has ${t[i].aval} (shape ${fmtShape(t[i].shape)}) but its primal has ${x.aval}; they must match`);
     }
   });
-  let outTree: import("../trace/pytree.js").TreeDef | undefined;
-  const flatF = (...xs: Value[]) => {
-    const [leaves, ot] = flatten(f(...rebuild<unknown[]>(tree, xs)));
-    outTree = ot;
-    return flattenArgs(leaves, "jvp output")[0];
-  };
-  const [po, to] = jvpFlat(flatF, p, t);
+  const { flat, outTree } = flattenFun(f, tree, "jvp output");
+  const [po, to] = jvpFlat(flat, p, t);
   // an output tangent lives with the output (itself computed from the primals, or placed like them)
-  return [rebuild(outTree!, po), rebuild(outTree!, placeLikePrimals(to.map(instantiate), po))];
+  return [rebuild(outTree(), po), rebuild(outTree(), placeLikePrimals(to.map(instantiate), po))];
 }

@@ -10,7 +10,11 @@
  */
 import { functionArg, optionsArg } from "../static-args.js";
 import type { MaybeZero, Value } from "../trace/core.js";
-import { bind, currentTrace, inScope, type ShapedArray, UndefinedPrimal, Zero } from "../trace/core.js";
+import { bind, currentTrace, evalTrace, inScope, type ShapedArray, UndefinedPrimal, Zero } from "../trace/core.js";
+import { mergeLists, partitionList, pick, splitList } from "../trace/lists.js";
+import { type JaxprMemo, maskKey, memoOnJaxpr } from "../trace/partial-eval.js";
+import { traceFlat } from "../trace/staging.js";
+import { flattenFun } from "./flat.js";
 import type { ClosedJaxpr, Jaxpr } from "../trace/jaxpr.js";
 import { evalJaxpr, Literal, Var } from "../trace/jaxpr.js";
 import { StagingTrace } from "../trace/staging.js";
@@ -112,6 +116,43 @@ export function transposeJaxpr(jaxpr: Jaxpr, consts: Value[], args: (Value | Und
     });
   }
   return jaxpr.invars.map((v, i) => (args[i] instanceof UndefinedPrimal ? cts.get(v) ?? new Zero(v.aval) : new Zero(v.aval)));
+}
+
+/** A transposed jaxpr and which of its cotangents are not symbolically zero. */
+export interface TransposedJaxpr {
+  /** `[...known inputs, ...nonzero output cotangents]` → nonzero cotangents of the linear inputs. */
+  jaxpr: Jaxpr;
+  ctNonzero: boolean[];
+}
+
+const transposeCache: JaxprMemo<TransposedJaxpr> = new WeakMap();
+
+/**
+ * The transpose of a jaxpr (constants as leading inputs) that is linear in
+ * the inputs marked `linear`, traced into a jaxpr once per jaxpr and masks,
+ * so that a call primitive's backward pass is a call too (jit's runs fused,
+ * as one compiled plan). `ctNonzero` marks the output cotangents given.
+ */
+export function transposedJaxpr(jaxpr: Jaxpr, linear: readonly boolean[], ctsGiven: readonly boolean[]): TransposedJaxpr {
+  return memoOnJaxpr(transposeCache, jaxpr, `${maskKey(linear)}|${maskKey(ctsGiven)}`, () => {
+    const [knownVars, linearVars] = partitionList(linear, jaxpr.invars);
+    let ctNonzero: boolean[] = [];
+    const traced = traceFlat(
+      (...xs) => {
+        const [known, cts] = splitList(xs, [knownVars.length]);
+        const args = mergeLists<Value | UndefinedPrimal>(linear, known, linearVars.map((v) => new UndefinedPrimal(v.aval)));
+        const outCts = mergeLists<MaybeZero>(ctsGiven, partitionList(ctsGiven, jaxpr.outs)[0].map((o) => new Zero(o.aval.strong())), cts);
+        const ctsIn = pick(transposeJaxpr(jaxpr, [], args, outCts), linear);
+        ctNonzero = ctsIn.map((c) => !isZero(c));
+        return pick(ctsIn, ctNonzero) as Value[];
+      },
+      [...knownVars.map((v) => v.aval), ...pick(jaxpr.outs, ctsGiven).map((o) => o.aval.strong())],
+      "transpose",
+      evalTrace,
+    );
+    if (traced.consts.length) throw new Error("transposedJaxpr: the transpose of a closed jaxpr captured constants");
+    return { jaxpr: traced.jaxpr, ctNonzero };
+  });
 }
 
 // ---- the user-facing functions ---------------------------------------------------------------
@@ -253,17 +294,12 @@ export function grad<F extends Fn, const O extends GradOptions = {}>(f: F, optio
 export function linearize<F extends Fn>(f: F, ...primals: Parameters<F>): [ReturnType<F>, (...tangents: Parameters<F>) => ReturnType<F>] {
   functionArg("linearize", "f", f);
   const [leaves, inTree] = flattenArgs(primals, "linearize");
-  let outTree: TreeDef | undefined;
-  const flatF = (...xs: Value[]) => {
-    const [outLeaves, t] = flatten(f(...rebuild<unknown[]>(inTree, xs)));
-    outTree = t;
-    return flattenArgs(outLeaves, "linearize output")[0];
-  };
-  const [outs, linear] = linearizeFlat(flatF, leaves, "linearize");
+  const { flat, outTree } = flattenFun(f, inTree, "linearize output");
+  const [outs, linear] = linearizeFlat(flat, leaves, "linearize");
   const fJvp = (...tangents: unknown[]) => {
     const [t] = flattenArgs(tangents, "linearize tangents");
     const used = t.filter((_, i) => linear.hasTangent[i]);
-    return rebuild(outTree!, evalJaxpr(linear.jaxpr.jaxpr, linear.jaxpr.consts, used));
+    return rebuild(outTree(), evalJaxpr(linear.jaxpr.jaxpr, linear.jaxpr.consts, used));
   };
-  return [rebuild(outTree!, outs), fJvp as (...tangents: Parameters<F>) => ReturnType<F>];
+  return [rebuild(outTree(), outs), fJvp as (...tangents: Parameters<F>) => ReturnType<F>];
 }

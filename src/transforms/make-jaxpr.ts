@@ -4,8 +4,8 @@ import type { Value } from "../trace/core.js";
 import { currentTrace, inScope } from "../trace/core.js";
 import type { ClosedJaxpr } from "../trace/jaxpr.js";
 import { StagingTrace } from "../trace/staging.js";
-import { flatten } from "../trace/pytree.js";
-import { flattenArgs, rebuild } from "./args.js";
+import { flattenArgs } from "./args.js";
+import { flattenFun } from "./flat.js";
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -24,8 +24,7 @@ export function makeJaxpr<F extends Fn>(f: F): (...args: Parameters<F>) => Close
     let outs: Value[] = [];
     inScope(trace, () => {
       const ins = leaves.map((x) => trace.newArg(x.aval));
-      const [outLeaves] = flatten(f(...rebuild<unknown[]>(tree, ins)));
-      outs = flattenArgs(outLeaves, "makeJaxpr output")[0];
+      outs = flattenFun(f, tree, "makeJaxpr output").flat(...ins);
     });
     return trace.build(outs);
   };
