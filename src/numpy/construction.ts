@@ -110,13 +110,38 @@ export function fromfunction(fn: (...indices: Value[]) => Value, shape: readonly
 }
 
 /** The (row, column) pairs of a 2-d boolean pattern, computed on the host (the shape is static). */
-function pairsWhere(n: number, m: number, keep: (i: number, j: number) => boolean): [Value, Value] {
-  const rows: number[] = [];
-  const cols: number[] = [];
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) if (keep(i, j)) (rows.push(i), cols.push(j));
-  return [array(Int32Array.from(rows)), array(Int32Array.from(cols))];
+/** Σ clamp(i + c, lo, hi) over i in [0, n), in closed form (n may be huge: nothing is iterated). */
+function sumClamped(n: number, c: number, lo: number, hi: number): number {
+  const seg = (a: number, b: number) => Math.max(0, Math.min(n, b) - Math.max(0, a));
+  const below = seg(0, lo - c); // i + c ≤ lo
+  const above = seg(hi - c, n); // i + c ≥ hi
+  const a = Math.max(0, lo - c);
+  const mid = seg(a, hi - c); // lo < i + c < hi: an arithmetic series from a + c
+  return below * lo + above * hi + mid * (a + c) + (mid * (mid - 1)) / 2;
 }
 
+/** The most index pairs triuIndices/trilIndices build (int32 indices, built on the host). */
+const MAX_PAIRS = 2 ** 31 - 1;
+
+/**
+ * The (row, col) pairs of an n×m matrix whose column lies in [first(i), last(i)) for row i, as
+ * int32 arrays. The count is known in closed form first, so a size no host can hold is a typed
+ * error at once, and only rows with entries are visited.
+ */
+function trianglePairs(op: string, n: number, m: number, count: number, rows: [number, number], cols: (i: number) => [number, number]): [Value, Value] {
+  if (n < 0 || m < 0) throw new ShapeError(`${op}: n and m must be non-negative, got n = ${n}, m = ${m}`);
+  if (count > MAX_PAIRS) {
+    throw new ShapeError(`${op}: an ${n}×${m} triangle has ${count} index pairs, more than int32 index arrays built on the host can hold (${MAX_PAIRS}); use a smaller n or m`);
+  }
+  const r = new Int32Array(count);
+  const c = new Int32Array(count);
+  let o = 0;
+  for (let i = rows[0]; i < rows[1]; i++) {
+    const [a, b] = cols(i);
+    for (let j = a; j < b; j++) (r[o] = i), (c[o++] = j);
+  }
+  return [array(r), array(c)];
+}
 /**
  * The indices of the upper triangle (from diagonal `k`) of an n×m matrix, as `[rows, cols]`, as `jnp.triu_indices`.
  * @example np.triuIndices(3); // [[0, 0, 0, 1, 1, 2], [0, 1, 2, 1, 2, 2]]
@@ -125,7 +150,10 @@ export function triuIndices(n: number, k = 0, m: number | null = null): [Value, 
   const op = "np.triuIndices";
   const N = intArg(op, "n", n);
   const K = intArg(op, "k", k);
-  return pairsWhere(N, m === null ? N : intArg(op, "m", m), (i, j) => j - i >= K);
+  const M = m === null ? N : intArg(op, "m", m);
+  // row i keeps columns j ≥ i + k: rows with some are those with i + k < m
+  const count = N * M - sumClamped(N, K, 0, M);
+  return trianglePairs(op, N, M, count, [0, Math.max(0, Math.min(N, M - K))], (i) => [Math.max(0, i + K), M]);
 }
 
 /**
@@ -136,7 +164,10 @@ export function trilIndices(n: number, k = 0, m: number | null = null): [Value, 
   const op = "np.trilIndices";
   const N = intArg(op, "n", n);
   const K = intArg(op, "k", k);
-  return pairsWhere(N, m === null ? N : intArg(op, "m", m), (i, j) => j - i <= K);
+  const M = m === null ? N : intArg(op, "m", m);
+  // row i keeps columns j ≤ i + k: rows with some are those with i + k ≥ 0
+  const count = sumClamped(N, K + 1, 0, M);
+  return trianglePairs(op, N, M, count, [Math.max(0, -K), M > 0 ? N : 0], (i) => [0, Math.min(M, i + K + 1)]);
 }
 
 const shape2d = (op: string, arr: ArrayLike) => {
