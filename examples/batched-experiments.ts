@@ -7,7 +7,7 @@
  * same losses; the example prints both times and the speedup, and plots the
  * final loss against the learning rate (and every run's loss curve).
  */
-import { jit, lax, nn, np, optim, random, valueAndGrad, vmap, type Value } from "../src/index.js";
+import { jit, lax, nn, np, optim, random, valueAndGrad, vmap, type Value } from "jaxon-ts";
 import { type ExampleOptions, type ExampleResult, formatMs, formatNumber, logger, outputDir, reportFiles, savePlot, since, thin, type TopLevelSpec } from "./plot.js";
 
 type SgdState = ReturnType<ReturnType<typeof optim.sgd>["init"]>;

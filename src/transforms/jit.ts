@@ -201,7 +201,7 @@ export const jitStats = { traces: 0 };
  * `jitConfig.maxPipelines` bounds the compiled WebGPU pipelines kept (256 by
  * default; least recently used evicted first).
  * @example
- * import { jit, jitConfig, np } from "jaxon";
+ * import { jit, jitConfig, np } from "jaxon-ts";
  * jitConfig.fusion = false;
  * const f = jit((x) => np.exp(np.sin(x).mul(2).add(1)));
  * console.log(f.lower(np.ones([8])).kernels); // => 4

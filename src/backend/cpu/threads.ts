@@ -23,6 +23,7 @@
  * runs on the calling thread, silently.
  */
 import { wasmMemory } from "./memory.js";
+import { importNodeBuiltin, nodeBuiltin } from "../../host/node.js";
 
 // control words
 const JOB = 0; // sequence number of the last job posted
@@ -154,12 +155,7 @@ export function threadsReady(): boolean {
 }
 
 function builtinWorkerThreads(): WorkerThreads | null {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
-  try {
-    return (proc?.getBuiltinModule?.("node:worker_threads") as WorkerThreads | undefined) ?? null;
-  } catch {
-    return null;
-  }
+  return nodeBuiltin<WorkerThreads>("node:worker_threads");
 }
 
 /** Starts the pool (if enabled) and resolves when the worker is ready: true, or false if it can't run. */
@@ -169,10 +165,8 @@ export function startThreads(): Promise<boolean> {
   if (starting) return starting;
   starting = (async () => {
     try {
-      if (!workerThreads) {
-        const name = "node:worker_threads";
-        workerThreads = builtinWorkerThreads() ?? ((await import(/* @vite-ignore */ name)) as WorkerThreads);
-      }
+      workerThreads ??= await importNodeBuiltin<WorkerThreads>("node:worker_threads");
+      if (!workerThreads) throw new Error("no worker_threads");
       if (!threadsEnabled()) return false;
       if (pool && !pool.dead) return await waitReady(pool); // started meanwhile by threadsReady
       const p = spawn(workerThreads);
