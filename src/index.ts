@@ -25,7 +25,7 @@ export { customJvp, customVjp, checkpoint } from "./transforms/custom.js";
 export { stopGradient } from "./lax/stop-gradient.js";
 export { init, defaultDevice, devicePut, devicePutAsync, memoryStats, compileStats } from "./devices.js";
 // types that public signatures use, so that user code (and the API reference) can name them
-export type { InitOptions } from "./devices.js";
+export type { InitOptions, InitResult } from "./devices.js";
 export type { DeviceName } from "./backend/device.js";
 export type { Shape } from "./shape.js";
 export type { AtUpdater, Axis } from "./array-methods.js";
