@@ -121,3 +121,15 @@ describe("init()", () => {
     expect(run(body("{ allowSoftwareAdapter: true }"), { JAXON_GC_HOOKS: "0" }).out).toEqual({ atInit: false, afterGpu: false, y: 2 });
   });
 });
+
+describe("the CPU worker pool's size", () => {
+  it("JAXON_CPU_THREADS=1 keeps every job on the main thread; the default follows os.availableParallelism()", () => {
+    const body = `import { threadsEnabled } from "./src/backend/cpu/threads.js";
+      import os from "node:os";
+      console.log(JSON.stringify({ enabled: threadsEnabled(), cores: os.availableParallelism() }));`;
+    const one = run(body, { JAXON_CPU_THREADS: "1" }).out;
+    expect(one.enabled).toBe(false);
+    const dflt = run(body).out;
+    expect(dflt.enabled).toBe((dflt.cores as number) >= 2);
+  });
+});

@@ -1,6 +1,7 @@
 /**
  * A pool of one worker thread for the CPU backend's WebAssembly kernels: with
- * the main thread, two threads for two cores. The worker shares the one
+ * the main thread, two threads for two cores (none on a one-core machine:
+ * `defaultThreads`). The worker shares the one
  * `WebAssembly.Memory` (memory.ts) and runs a compiled kernel's export over
  * its share of the rows while the main thread runs the rest.
  *
@@ -106,7 +107,23 @@ interface Pool {
   dead: boolean;
 }
 
-let wanted: 1 | 2 = 2;
+/**
+ * The default: two threads where the machine has two cores or more
+ * (`os.availableParallelism()`), one where it has one (a worker there only
+ * takes turns with the main thread). The pool has one worker at most, so more
+ * cores still mean two threads. JAXON_CPU_THREADS=1 or 2 overrides it;
+ * `setThreads` changes it at run time.
+ */
+function defaultThreads(): 1 | 2 {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.JAXON_CPU_THREADS;
+  if (env === "1" || env === "2") return Number(env) as 1 | 2;
+  const os = nodeBuiltin<{ availableParallelism?: () => number; cpus(): unknown[] }>("node:os");
+  if (!os) return 2;
+  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  return cores >= 2 ? 2 : 1;
+}
+
+let wanted: 1 | 2 = defaultThreads();
 /** false once anything about threads failed (or this environment has none). */
 let possible = detectPossible();
 let pool: Pool | null = null;
