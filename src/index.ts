@@ -44,3 +44,4 @@ export * as tree from "./tree.js";
 export * as random from "./random/index.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+export * as io from "./io/index.js";
