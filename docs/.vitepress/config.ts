@@ -18,8 +18,19 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
   const path = fileURLToPath(new URL("../api/typedoc-sidebar.json", import.meta.url));
   if (!existsSync(path)) return [{ text: "(run npm run docs:api to generate)" }];
   const groups = JSON.parse(readFileSync(path, "utf8")) as DefaultTheme.SidebarItem[];
+  // the package root's functions share one page (/api/); the sidebar points at each of them, the
+  // transformations first, since that page is long
+  const at = (names: string[]) => names.map((name) => ({ text: name, link: `/api/#${name.toLowerCase()}` }));
+  const root: DefaultTheme.SidebarItem[] = [
+    {
+      text: "Transformations",
+      collapsed: false,
+      items: at(["grad", "valueAndGrad", "jvp", "vjp", "linearize", "vmap", "jit", "jacfwd", "jacrev", "hessian", "makeJaxpr", "customJvp", "customVjp", "checkpoint", "stopGradient"]),
+    },
+    { text: "Devices", collapsed: false, items: at(["init", "defaultDevice", "devicePut", "devicePutAsync", "memoryStats", "compileStats"]) },
+  ];
   // the groups (namespaces, classes) open; what is inside them stays folded
-  return groups.map((group) => ({ ...group, collapsed: false }));
+  return [...root, ...groups.map((group) => ({ ...group, collapsed: false }))];
 }
 
 const tutorials: [slug: string, title: string][] = [
