@@ -37,6 +37,15 @@ export type { TreeKind } from "./trace/pytree.js";
 export type { Atom, Eqn } from "./trace/jaxpr.js";
 /** fp-ts's `pipe` and `flow`: transformations compose by position, `pipe(loss, grad, jit)`. */
 export { pipe, flow } from "fp-ts/lib/function.js";
+// The types of the namespaces' values, at the root too: a user's exported `const opt = optim.adam(…)`
+// needs a name for its type in the user's own .d.ts (TypeScript cannot name a type through the
+// bundled declaration file's namespaces: TS4023); in code, `optim.GradientTransformation` reads the same.
+export type {
+  GradientTransformation, OptState, EmptyState, StatesOf, ScaleByScheduleState, TraceState, ScaleByAdamState, ScaleByRmsState,
+  ScaleByStddevState, ScaleByRssState, Mask, Schedule, ScalarOrSchedule,
+} from "./optim/index.js";
+export type { Layer, AnyLayer, LayerShape, DenseParams, Initializer } from "./nn/index.js";
+export type { Key } from "./random/index.js";
 export * as numpy from "./numpy/index.js";
 export * as np from "./numpy/index.js";
 export * as lax from "./lax/public.js";

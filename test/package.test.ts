@@ -126,16 +126,20 @@ console.log(JSON.stringify({ devices: [...d], device: d.device, reason: d.reason
     expect(JSON.parse(node(["cjs.cjs"]))).toEqual([2, 4]);
   });
 
-  it("type-checks a user's file with tsc --strict (no skipLibCheck), and catches a type error in another", () => {
+  it("type-checks a user's file with tsc --strict (no skipLibCheck), emits its declarations, and catches a type error in another", () => {
     writeFileSync(
       join(project, "user.ts"),
-      `import { grad, jit, np, init, type Value, type InitResult, type DeviceName } from "${pkg.name}";
+      `import { grad, jit, nn, np, init, optim, random, type Value, type InitResult, type DeviceName } from "${pkg.name}";
 const loss = (w: Value): Value => w.mul(w).sum();
 const step = jit((w: Value) => w.sub(grad(loss)(w).mul(0.1)));
 const devices: InitResult = await init({ allowSoftwareAdapter: false, verbose: false });
 const device: DeviceName = devices.device;
 const w: Value = step(np.ones([3]));
 console.log(device, w.shape, await np.ones([2]).data());
+// a user's module exports what it builds: its .d.ts must name these types (TS4023 otherwise)
+export const opt = optim.chain(optim.clipByGlobalNorm(1), optim.adam(1e-3));
+export const net = nn.serial(nn.Dense(4), nn.Relu, nn.Dense(1));
+export const state = opt.init(net.init(random.key(0), [-1, 2])[1]);
 `,
     );
     writeFileSync(join(project, "bad.ts"), `import { np } from "${pkg.name}";\nconst shape: string = np.ones([2]).shape;\nconsole.log(shape);\n`);
@@ -149,7 +153,9 @@ console.log(device, w.shape, await np.ones([2]).data());
         // a Node user's types (console, Symbol.dispose), from this repository
         typeRoots: [join(root, "node_modules", "@types")],
         types: ["node"],
-        noEmit: true,
+        declaration: true,
+        emitDeclarationOnly: true,
+        outDir: "types-out",
         skipLibCheck: false,
       },
       files: [file],
@@ -157,6 +163,7 @@ console.log(device, w.shape, await np.ones([2]).data());
     const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
     writeFileSync(join(project, "tsconfig.json"), JSON.stringify(tsconfig("user.ts")));
     node([tsc, "-p", "."]);
+    expect(readFileSync(join(project, "types-out", "user.d.ts"), "utf8")).toMatch(/export declare const opt: import\("jaxon-ts"\)\.GradientTransformation</);
     writeFileSync(join(project, "tsconfig.json"), JSON.stringify(tsconfig("bad.ts")));
     let err = "";
     try {
