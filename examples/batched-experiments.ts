@@ -7,8 +7,8 @@
  * same losses; the example prints both times and the speedup, and plots the
  * final loss against the learning rate (and every run's loss curve).
  */
-import { jit, lax, nn, np, optim, random, valueAndGrad, vmap, type Value } from "../src/index.js";
-import { type ExampleOptions, type ExampleResult, formatMs, formatNumber, logger, outputDir, reportFiles, savePlot, since, thin, type TopLevelSpec } from "./plot.js";
+import { jit, lax, nn, np, optim, random, valueAndGrad, vmap, type Value } from "jaxon-ts";
+import { type ExampleOptions, type ExampleResult, formatMs, formatNumber, logger, outputDir, progress, reportFiles, savePlot, since, thin, type TopLevelSpec } from "./plot.js";
 
 type SgdState = ReturnType<ReturnType<typeof optim.sgd>["init"]>;
 
@@ -78,7 +78,14 @@ export async function run(options: ExampleOptions = {}): Promise<BatchedExperime
   single(lrs.get(0)).final.dataSync();
   const loopFirstMs = since(t0);
   t0 = performance.now();
-  const loopLosses = learningRates.map((_, i) => single(lrs.get(i)).final.itemSync());
+  // the longest part of the run: a bar on a terminal (progress() draws none elsewhere)
+  const bar = progress("sequential", nRuns, options.quiet);
+  const loopLosses = learningRates.map((_, i) => {
+    const l = single(lrs.get(i)).final.itemSync();
+    bar.update(i + 1, l);
+    return l;
+  });
+  bar.stop();
   const loopMs = since(t0);
   log(`  sequential: ${formatMs(loopMs)} for ${nRuns} calls of the jitted run (first call, with tracing and compiling: ${formatMs(loopFirstMs)})`);
   log(`  speedup of vmap: ${(loopMs / vmappedMs).toFixed(1)}×`);

@@ -12,7 +12,7 @@
  * translation, so for the map it is aligned to the true (equirectangular)
  * map by an orthogonal Procrustes fit.
  */
-import { jit, np, optim, random, valueAndGrad, type Value } from "../src/index.js";
+import { jit, np, optim, random, valueAndGrad, type Value } from "jaxon-ts";
 import {
   type ExampleOptions,
   type ExampleResult,

@@ -5,7 +5,7 @@
  * |dy/dx| < 0.1. The plot shows the curve, the tangent at the start and the
  * steps of each run.
  */
-import { grad, jit, np, type Value } from "../src/index.js";
+import { grad, jit, np, type Value } from "jaxon-ts";
 import { type ExampleOptions, type ExampleResult, formatNumber, logger, outputDir, reportFiles, savePlot, type TopLevelSpec } from "./plot.js";
 
 export interface GradientDescentRun {

@@ -5,8 +5,7 @@
  * for 2000 jitted steps. Prints w and b before and after; plots the data and
  * the fitted line.
  */
-import { jit, nn, optim, random, valueAndGrad, type Value } from "../src/index.js";
-import type { DenseParams } from "../src/nn/index.js";
+import { jit, nn, optim, random, valueAndGrad, type Value } from "jaxon-ts";
 import { type ExampleOptions, type ExampleResult, formatMs, formatNumber, logger, outputDir, reportFiles, savePlot, since, thin } from "./plot.js";
 
 export interface LinearRegressionResult extends ExampleResult {
@@ -35,7 +34,7 @@ const trainStep = jit((params: Params, state: State, x: Value, y: Value) => {
 
 /** The weight and bias of the one Dense layer, as numbers. */
 function wb(params: Params): { w: number; b: number } {
-  const dense = params[0] as DenseParams;
+  const dense = params[0] as nn.DenseParams;
   return { w: dense.w.reshape([]).itemSync(), b: dense.b.reshape([]).itemSync() };
 }
 

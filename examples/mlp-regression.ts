@@ -12,10 +12,7 @@
  * 100 × 100 grid over [−10, 10]² next to the true function (the data cover
  * roughly [−6, 6]²: outside, the nets extrapolate).
  */
-import { jit, nn, np, optim, random, valueAndGrad, type Value } from "../src/index.js";
-import type { Layer } from "../src/nn/index.js";
-import type { GradientTransformation, OptState } from "../src/optim/index.js";
-import type { Key } from "../src/random/index.js";
+import { jit, nn, np, optim, random, valueAndGrad, type Value } from "jaxon-ts";
 import {
   type ExampleOptions,
   type ExampleResult,
@@ -32,7 +29,7 @@ import {
 } from "./plot.js";
 
 type Params = unknown[];
-type Net = Layer<Params>;
+type Net = nn.Layer<Params>;
 
 export interface MlpRun {
   name: string;
@@ -59,14 +56,14 @@ function train(
   label: string,
   net: Net,
   params: Params,
-  opt: GradientTransformation<OptState>,
+  opt: optim.GradientTransformation<optim.OptState>,
   data: { x: Value; y: Value },
   steps: number,
   log: (...args: unknown[]) => void,
   quiet: boolean,
 ): { params: Params; losses: number[]; ms: number } {
   const loss = sumOfSquares(net);
-  const step = jit((p: Params, s: OptState, x: Value, y: Value) => {
+  const step = jit((p: Params, s: optim.OptState, x: Value, y: Value) => {
     const [l, grads] = valueAndGrad(loss)(p, x, y);
     const [updates, next] = opt.update(grads, s, p);
     return { params: optim.applyUpdates(p, updates), state: next, loss: l };
@@ -101,7 +98,7 @@ export async function run(options: ExampleOptions = {}): Promise<MlpRegressionRe
   const log = logger(options.quiet);
   const quiet = options.quiet ?? false;
   const steps = options.steps ?? 1000;
-  const [kx, kNoise, kSmall, kDeep] = random.split(random.key(0), 4) as Key[];
+  const [kx, kNoise, kSmall, kDeep] = random.split(random.key(0), 4) as random.Key[];
   const x = random.normal(kx, [nPoints, 2]).mul(3.14);
   const y = np.sin(x.get(":", 0)).add(np.cos(x.get(":", 1))).add(random.normal(kNoise, [nPoints]).mul(0.1)).reshape([nPoints, 1]);
   const data = { x, y };
@@ -112,7 +109,7 @@ export async function run(options: ExampleOptions = {}): Promise<MlpRegressionRe
   const deep = nn.serial(nn.Dense(64), nn.Tanh, nn.Dense(64), nn.Tanh, nn.Dense(1));
   const [, deepInit] = deep.init(kDeep, [-1, 2]);
 
-  const phases: { name: string; label: string; net: Net; init: Params; opt: GradientTransformation<OptState>; steps: number }[] = [
+  const phases: { name: string; label: string; net: Net; init: Params; opt: optim.GradientTransformation<optim.OptState>; steps: number }[] = [
     { name: "2→50→1, SGD lr 1e-4", label: "sgd ", net: small, init: smallInit, opt: optim.sgd(1e-4), steps },
     { name: "2→50→1, Adam lr 1e-3", label: "adam", net: small, init: smallInit, opt: optim.adam(1e-3), steps },
     { name: "2→64→64→1, Adam lr 1e-3", label: "deep", net: deep, init: deepInit, opt: optim.adam(1e-3), steps: 2 * steps },

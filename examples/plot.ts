@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
-import { SingleBar } from "cli-progress";
+import { MultiBar } from "cli-progress";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 
@@ -102,7 +102,9 @@ export interface Progress {
 export function progress(label: string, total: number, quiet = false): Progress {
   if (quiet) return { update() {}, log() {}, stop() {} };
   if (!process.stdout.isTTY) return { update() {}, log: (line) => console.log(line), stop() {} };
-  const bar = new SingleBar({
+  // a MultiBar, for its log(): it prints lines above the bar and redraws the bar itself, with no
+  // cursor saving and restoring (which garbled a fresh or cleared terminal while lines printed)
+  const bars = new MultiBar({
     format: `${label} [{bar}] {value}/{total} | loss {loss} | {duration_formatted}, eta {eta_formatted}`,
     barCompleteChar: "█",
     barIncompleteChar: "░",
@@ -111,20 +113,16 @@ export function progress(label: string, total: number, quiet = false): Progress 
     clearOnComplete: true,
     etaBuffer: 100,
   });
-  bar.start(total, 0, { loss: "—" });
-  let step = 0;
+  const bar = bars.create(total, 0, { loss: "—" });
   return {
     update(s, loss) {
-      step = s;
       bar.update(s, loss === undefined ? {} : { loss: formatNumber(loss) });
     },
     log(line) {
-      // clear the bar's line, print, and let the next update draw the bar again below
-      process.stdout.write(`\r\x1b[2K${line}\n`);
-      bar.update(step);
+      bars.log(`${line}\n`);
     },
     stop() {
-      bar.stop();
+      bars.stop();
     },
   };
 }

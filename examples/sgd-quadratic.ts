@@ -3,7 +3,7 @@
  * Each step is x ← x − 0.01 (2x − 3) = 0.98 x + 0.03, so after n steps
  * x = 1.5 (1 − 0.98ⁿ): it converges to the minimum at 3/2.
  */
-import { grad, jit, np, optim, type Value } from "../src/index.js";
+import { grad, jit, np, optim, type Value } from "jaxon-ts";
 import { type ExampleOptions, type ExampleResult, formatMs, logger, outputDir, reportFiles, savePlot, since } from "./plot.js";
 
 export interface SgdQuadraticResult extends ExampleResult {

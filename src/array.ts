@@ -136,7 +136,10 @@ export class Array extends ArrayMethods {
   override toString(): string {
     // printing must not throw: a disposed array still says what it was
     if (this.#disposed) return `Array(disposed, shape=${fmtShape(this.shape)}, dtype=${this.dtype})`;
-    if (!this.backend.syncReadable) return `Array(shape=${fmtShape(this.shape)}, dtype=${this.dtype}, device=${this.device})`;
+    // a GPU's values come back asynchronously: say how to read them rather than print nothing
+    if (!this.backend.syncReadable) {
+      return `Array(shape=${fmtShape(this.shape)}, dtype=${this.dtype}, device=${this.device}; values: await x.data(), await x.array(), or String(await devicePutAsync(x, "cpu")))`;
+    }
     const body = format(this.dataSync(), this.shape, this.dtype);
     return `Array(${body}, dtype=${this.dtype}${this.weakType ? ", weak_type=True" : ""})`;
   }
@@ -176,15 +179,23 @@ function formatNumber(v: number, dtype: DType): string {
   return String(v);
 }
 
+/** As NumPy's print options: an array of more elements prints summarized, EDGE_ITEMS at each end of every long axis. */
+const SUMMARY_THRESHOLD = 1000;
+const EDGE_ITEMS = 3;
+
 function format(data: TypedArray, shape: readonly number[], dtype: DType): string {
   if (shape.length === 0) return formatNumber(data[0], dtype);
-  const strs = JSArray.prototype.map.call(data, (v: number) => formatNumber(v, dtype)) as string[];
+  const summarize = data.length > SUMMARY_THRESHOLD;
+  /** The indices printed along an axis of length n; null is the `...` between the ends. */
+  const indices = (n: number): (number | null)[] => {
+    if (!summarize || n <= 2 * EDGE_ITEMS) return JSArray.from({ length: n }, (_, i) => i);
+    return [...JSArray.from({ length: EDGE_ITEMS }, (_, i) => i), null, ...JSArray.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i)];
+  };
   const rec = (dim: number, offset: number): string => {
     const n = shape[dim];
-    if (dim === shape.length - 1) return `[${strs.slice(offset, offset + n).join(", ")}]`;
+    if (dim === shape.length - 1) return `[${indices(n).map((i) => (i === null ? "..." : formatNumber(data[offset + i], dtype))).join(", ")}]`;
     const inner = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
-    const parts: string[] = [];
-    for (let i = 0; i < n; i++) parts.push(rec(dim + 1, offset + i * inner));
+    const parts = indices(n).map((i) => (i === null ? "..." : rec(dim + 1, offset + i * inner)));
     return `[${parts.join(",\n" + " ".repeat(dim + 7))}]`;
   };
   return rec(0, 0);

@@ -20,46 +20,115 @@ import { allocate } from "./dtype.js";
 
 let current: DeviceName = "cpu";
 const available = new Set<DeviceName>(["cpu"]);
-let probed: Promise<DeviceName[]> | null = null;
+/** What the one WebGPU probe found. */
+type Found = { ok: true; adapterName: string; software: boolean } | { ok: false; reason: string };
+let probed: Promise<Found> | null = null;
 /** Why WebGPU is not available (after init), for messages. */
 let webgpuMissing = "init() has not been called";
+/** A software adapter was found and left alone: a later `init({ allowSoftwareAdapter: true })` may still pick it. */
+let softwareDeclined = false;
 
 export interface InitOptions {
-  /** Skip the one line that says which device is the default and why. */
+  /**
+   * Let a software WebGPU adapter (Mesa's lavapipe, SwiftShader, any adapter
+   * that says `isFallbackAdapter`) become the default device. Off by
+   * default: such an adapter runs shaders on the CPU, many times slower than
+   * jaxon's own CPU backend. The device is made either way, so
+   * `defaultDevice("webgpu")` or `devicePut(x, "webgpu")` still use it.
+   */
+  allowSoftwareAdapter?: boolean;
+  /** Print one line saying which device is the default and why (also: the environment variable JAXON_VERBOSE=1). */
+  verbose?: boolean;
+  /** Print nothing: the default since init() prints only when `verbose`; kept so that older calls still type-check. */
   quiet?: boolean;
   /** Do not probe WebGPU: stay on the CPU. */
   cpuOnly?: boolean;
+  /**
+   * In Node, jaxon sets two V8 flags (`--expose-gc`,
+   * `--harmony-weak-refs-with-cleanup-some`) when the first array goes to
+   * WebGPU, so that loops that never await still run in bounded device
+   * memory (see the memory guide). `false` (or JAXON_GC_HOOKS=0) leaves V8's
+   * flags alone; device memory is then returned when the event loop turns.
+   * Browsers have no such hooks; nothing of it is in the browser build.
+   */
+  gcHooks?: boolean;
 }
 
+/** What `init()` returns: the available devices, and which one it made the default and why. */
+export type InitResult = DeviceName[] & {
+  /** The default device after this call. */
+  readonly device: DeviceName;
+  /** Why that one: the adapter found, or why WebGPU was not used. */
+  readonly reason: string;
+};
+
 /**
- * Probes the available backends and returns their names. After it the
- * default device is `webgpu` when an adapter was found, else `cpu`; one line
- * says which and why. Calling it again returns the first answer.
+ * Probes the available backends and returns their names, with the device it
+ * made the default and why (`.device`, `.reason`). WebGPU becomes the default
+ * on a hardware adapter; a software one (lavapipe, SwiftShader) only with
+ * `allowSoftwareAdapter: true`, though it is listed and
+ * `defaultDevice("webgpu")` uses it. Prints nothing unless `verbose` (or
+ * JAXON_VERBOSE=1). The probe runs once; a later call reuses it, and may
+ * still turn to a software adapter that an earlier call left alone.
  * @example
- * const devices = await init({ quiet: true, cpuOnly: true }); // ["cpu"]
+ * const devices = await init({ cpuOnly: true }); // ["cpu"]
+ * devices.device; // "cpu"
+ * devices.reason; // "init({ cpuOnly: true })"
  */
-export async function init(options: InitOptions = {}): Promise<DeviceName[]> {
+export async function init(options: InitOptions = {}): Promise<InitResult> {
   options = optionsArg("init", options);
-  if (options.cpuOnly && !probed) return ["cpu"];
-  probed ??= (async () => {
+  const verbose = options.verbose === true || envFlag("JAXON_VERBOSE");
+  if (options.cpuOnly && !probed) return report(result("cpu", "init({ cpuOnly: true })"), verbose);
+  probed ??= (async (): Promise<Found> => {
     const { probeWebGPU } = await import("./backend/webgpu/adapter.js");
-    const probe = await probeWebGPU();
-    if (probe.ok) {
-      const { webgpuBackend, webgpuCompileCount } = await import("./backend/webgpu/index.js");
-      const { gpuMemoryStats } = await import("./backend/webgpu/buffers.js");
-      webgpuStats = gpuMemoryStats;
-      webgpuKernels = webgpuCompileCount;
-      registerBackend(webgpuBackend);
-      available.add("webgpu");
-      defaultDevice("webgpu");
-      if (!options.quiet) console.info(`jaxon: default device webgpu (${probe.adapterName})`);
-    } else {
+    const probe = await probeWebGPU({ gcHooks: options.gcHooks !== false });
+    if (!probe.ok) {
       webgpuMissing = probe.reason;
-      if (!options.quiet) console.info(`jaxon: default device cpu: ${probe.reason}`);
+      return probe;
     }
-    return [...available];
+    const { webgpuBackend, webgpuCompileCount } = await import("./backend/webgpu/index.js");
+    const { gpuMemoryStats } = await import("./backend/webgpu/buffers.js");
+    webgpuStats = gpuMemoryStats;
+    webgpuKernels = webgpuCompileCount;
+    registerBackend(webgpuBackend);
+    available.add("webgpu");
+    return { ok: true, adapterName: probe.adapterName, software: probe.software };
   })();
-  return probed;
+  const first = !settled;
+  const found = await probed;
+  settled = true;
+  if (!found.ok) return report(result(current, `no WebGPU: ${found.reason}`), verbose);
+  if (found.software && !options.allowSoftwareAdapter) {
+    if (first) softwareDeclined = true;
+    const why =
+      `the WebGPU adapter is a software one (${found.adapterName}), slower than jaxon's own CPU backend; ` +
+      `init({ allowSoftwareAdapter: true }) or defaultDevice("webgpu") uses it anyway`;
+    return report(result(current, current === "webgpu" ? `webgpu, chosen before: ${found.adapterName}` : why), verbose);
+  }
+  // a later call switches only where an earlier one declined the software adapter, never over a user's choice
+  if (first || softwareDeclined) {
+    softwareDeclined = false;
+    defaultDevice("webgpu");
+  }
+  const what = found.software ? `software adapter ${found.adapterName} (allowSoftwareAdapter)` : `adapter ${found.adapterName}`;
+  return report(result(current, current === "webgpu" ? `WebGPU ${what}` : `${current}, chosen before; WebGPU ${what} is available`), verbose);
+}
+/** Whether one init() has finished its probe (the first decides the default device). */
+let settled = false;
+
+function result(device: DeviceName, reason: string): InitResult {
+  return Object.assign([...available], { device, reason });
+}
+
+function report(r: InitResult, verbose: boolean): InitResult {
+  if (verbose) console.info(`jaxon: default device ${r.device}: ${r.reason}`);
+  return r;
+}
+
+function envFlag(name: string): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const v = env?.[name];
+  return v !== undefined && v !== "" && v !== "0" && v !== "false";
 }
 
 /**

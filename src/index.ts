@@ -25,18 +25,27 @@ export { customJvp, customVjp, checkpoint } from "./transforms/custom.js";
 export { stopGradient } from "./lax/stop-gradient.js";
 export { init, defaultDevice, devicePut, devicePutAsync, memoryStats, compileStats } from "./devices.js";
 // types that public signatures use, so that user code (and the API reference) can name them
-export type { InitOptions } from "./devices.js";
+export type { InitOptions, InitResult } from "./devices.js";
 export type { DeviceName } from "./backend/device.js";
 export type { Shape } from "./shape.js";
 export type { AtUpdater, Axis } from "./array-methods.js";
 export type { InAxes } from "./transforms/vmap.js";
-export type { JacobianOptions } from "./transforms/jacobians.js";
+export type { JacobianOptions, JacobianOf } from "./transforms/jacobians.js";
 export type { GradOf } from "./transforms/linearize.js";
 export type { Lifted } from "./transforms/args.js";
 export type { TreeKind } from "./trace/pytree.js";
 export type { Atom, Eqn } from "./trace/jaxpr.js";
 /** fp-ts's `pipe` and `flow`: transformations compose by position, `pipe(loss, grad, jit)`. */
 export { pipe, flow } from "fp-ts/lib/function.js";
+// The types of the namespaces' values, at the root too: a user's exported `const opt = optim.adam(…)`
+// needs a name for its type in the user's own .d.ts (TypeScript cannot name a type through the
+// bundled declaration file's namespaces: TS4023); in code, `optim.GradientTransformation` reads the same.
+export type {
+  GradientTransformation, OptState, EmptyState, StatesOf, ScaleByScheduleState, TraceState, ScaleByAdamState, ScaleByRmsState,
+  ScaleByStddevState, ScaleByRssState, Mask, Schedule, ScalarOrSchedule,
+} from "./optim/index.js";
+export type { Layer, AnyLayer, LayerShape, DenseParams, Initializer } from "./nn/index.js";
+export type { Key } from "./random/index.js";
 export * as numpy from "./numpy/index.js";
 export * as np from "./numpy/index.js";
 export * as lax from "./lax/public.js";
@@ -44,3 +53,4 @@ export * as tree from "./tree.js";
 export * as random from "./random/index.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+export * as io from "./io/index.js";

@@ -11,7 +11,7 @@
  * Map children come in insertion order too.
  *
  * @example
- * import { tree } from "jaxon";
+ * import { tree } from "jaxon-ts";
  * tree.map((x: number) => x * 2, { a: 1, b: [2, 3] }); // { a: 2, b: [4, 6] }
  */
 import {
@@ -29,7 +29,7 @@ import {
  * returns a tree of that structure with the results. The first tree fixes the
  * structure; a tree with another structure throws a TreeStructureError naming both.
  * @example
- * import { tree } from "jaxon";
+ * import { tree } from "jaxon-ts";
  * tree.map((x: number) => x * 2, { a: 1, b: [2, 3] }); // { a: 2, b: [4, 6] }
  * tree.map((p: number, g: number) => p - 0.1 * g, { w: 1, b: 2 }, { w: 10, b: 20 }); // { w: 0, b: 0 }
  */
@@ -39,7 +39,7 @@ export const map = treeMap;
  * The leaves of a tree (depth first, object keys in insertion order) and its
  * structure. `isLeaf`, when given, can stop the walk at any node (as JAX's `is_leaf`).
  * @example
- * import { tree } from "jaxon";
+ * import { tree } from "jaxon-ts";
  * const [leaves, def] = tree.flatten({ a: 1, b: [2, 3], c: null });
  * leaves; // [1, 2, 3]
  * String(def); // "PyTreeDef({a: *, b: [*, *], c: null})"
@@ -50,7 +50,7 @@ export const flatten = flattenTree;
  * Rebuilds a tree from a structure and as many leaves as it has
  * (a TreeStructureError otherwise).
  * @example
- * import { tree } from "jaxon";
+ * import { tree } from "jaxon-ts";
  * const [leaves, def] = tree.flatten({ a: 1, b: [2, 3] });
  * tree.unflatten(def, leaves.map((x) => (x as number) + 1)); // { a: 2, b: [3, 4] }
  */
@@ -59,7 +59,7 @@ export const unflatten = unflattenTree;
 /**
  * The leaves of a tree, depth first; empty nodes (`null`, `undefined`) have none.
  * @example
- * import { tree } from "jaxon";
+ * import { tree } from "jaxon-ts";
  * tree.leaves([1, { x: 2 }, null]); // [1, 2]
  */
 export const leaves = treeLeaves;
@@ -68,7 +68,7 @@ export const leaves = treeLeaves;
  * The structure of a tree: a TreeDef, comparable with `equals`, printable, and
  * usable as a cache key (`.key`).
  * @example
- * import { tree } from "jaxon";
+ * import { tree } from "jaxon-ts";
  * tree.structure({ a: 1 }).equals(tree.structure({ a: 5 })); // true
  * tree.structure([1, 2]).equals(tree.structure({ 0: 1, 1: 2 })); // false
  * String(tree.structure({ a: 1, b: [2, 3] })); // "PyTreeDef({a: *, b: [*, *]})"

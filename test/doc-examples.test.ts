@@ -41,7 +41,7 @@ const prelude = "const { np, nn, optim, random, grad, jit, vmap, tree, lax, valu
   "const y = np.ones([2, 4, 5]), m = np.ones([3, 3]);\n";
 
 async function run(code: string) {
-  const body = code.replace(/^import\s+\{([^}]*)\}\s+from\s+"jaxon";?$/gm, (_m, names: string) =>
+  const body = code.replace(/^import\s+\{([^}]*)\}\s+from\s+"jaxon-ts";?$/gm, (_m, names: string) =>
     `const {${names.replace(/\btype\s+\w+\s*,?/g, "").replace(/\bas\b/g, ":")}} = jaxon;`,
   );
   const usesImport = body !== code;

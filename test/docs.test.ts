@@ -47,8 +47,8 @@ function blocks(md: string): Block[] {
 }
 
 async function run(code: string): Promise<string[]> {
-  // imports from "jaxon" become the package under test (type-only names dropped); types are stripped by esbuild
-  const body = code.replace(/^import\s+\{([^}]*)\}\s+from\s+"jaxon";?$/gm, (_m, names: string) =>
+  // imports from "jaxon-ts" become the package under test (type-only names dropped); types are stripped by esbuild
+  const body = code.replace(/^import\s+\{([^}]*)\}\s+from\s+"jaxon-ts";?$/gm, (_m, names: string) =>
     `const {${names.replace(/\btype\s+\w+\s*,?/g, "").replace(/\bas\b/g, ":")}} = jaxon;`,
   );
   const js = (await transform(body, { loader: "ts", format: "esm" })).code;

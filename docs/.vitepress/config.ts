@@ -18,8 +18,19 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
   const path = fileURLToPath(new URL("../api/typedoc-sidebar.json", import.meta.url));
   if (!existsSync(path)) return [{ text: "(run npm run docs:api to generate)" }];
   const groups = JSON.parse(readFileSync(path, "utf8")) as DefaultTheme.SidebarItem[];
+  // the package root's functions share one page (/api/); the sidebar points at each of them, the
+  // transformations first, since that page is long
+  const at = (names: string[]) => names.map((name) => ({ text: name, link: `/api/#${name.toLowerCase()}` }));
+  const root: DefaultTheme.SidebarItem[] = [
+    {
+      text: "Transformations",
+      collapsed: false,
+      items: at(["grad", "valueAndGrad", "jvp", "vjp", "linearize", "vmap", "jit", "jacfwd", "jacrev", "hessian", "makeJaxpr", "customJvp", "customVjp", "checkpoint", "stopGradient"]),
+    },
+    { text: "Devices", collapsed: false, items: at(["init", "defaultDevice", "devicePut", "devicePutAsync", "memoryStats", "compileStats"]) },
+  ];
   // the groups (namespaces, classes) open; what is inside them stays folded
-  return groups.map((group) => ({ ...group, collapsed: false }));
+  return [...root, ...groups.map((group) => ({ ...group, collapsed: false }))];
 }
 
 const tutorials: [slug: string, title: string][] = [
@@ -74,9 +85,6 @@ const guide: DefaultTheme.SidebarItem[] = [
   { text: "API reference", link: "/api/" },
 ];
 
-/** The module that stands in for Node's built-ins in the browser bundle (see `plugins` below). */
-const nodeOnlyStub = "\0jaxon-node-only-stub";
-
 export default defineConfig({
   title: "jaxon",
   description: "JAX for TypeScript: grad, vmap and jit over arrays, on the CPU and WebGPU",
@@ -111,18 +119,14 @@ export default defineConfig({
   vite: {
     plugins: [
       {
-        // jaxon's WebGPU backend imports `node:v8` and `node:vm` only when it runs in Node (to
-        // collect garbage synchronously), behind a check and a try. The browser bundle gets an
-        // empty module for them instead of Vite's warning that it externalized them; the
-        // server-side render, which never runs jaxon, keeps the real ones.
-        name: "jaxon-node-only-imports",
+        // what the package's browser build does (tsup.config.ts): src/host/node.ts, the one module
+        // that reaches Node's built-ins and the `webgpu` package, becomes src/host/browser.ts in
+        // the browser bundle; the server-side render, which never runs jaxon, keeps it
+        name: "jaxon-browser-host",
         enforce: "pre",
-        resolveId(id, _importer, options) {
-          if (!options?.ssr && (id === "node:v8" || id === "node:vm")) return nodeOnlyStub;
-          return null;
-        },
-        load(id) {
-          return id === nodeOnlyStub ? "export default {};" : null;
+        resolveId(id, importer, options) {
+          if (options?.ssr || !importer || !/[\\/]host[\\/]node\.js$/.test(id)) return null;
+          return fileURLToPath(new URL("../../src/host/browser.ts", import.meta.url));
         },
       },
     ],

@@ -2,7 +2,7 @@
  * nn: activations, initializers, stax-style layers and losses, all written
  * in np/lax so that they compose with grad, vmap and jit.
  * @example
- * import { nn, np, random, grad, type Array } from "jaxon";
+ * import { nn, np, random, grad, type Array } from "jaxon-ts";
  * const net = nn.serial(nn.Dense(16), nn.Relu, nn.Dense(1));
  * const [, params] = net.init(random.key(0), [-1, 3]);
  * const loss = (p: typeof params, x: Array, y: Array) => nn.mse(net.apply(p, x), y);

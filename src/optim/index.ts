@@ -4,7 +4,7 @@
  * [updates, state] }`; `applyUpdates(params, updates)` adds the updates.
  * States are pytrees of arrays, so a whole training step can be jitted.
  * @example
- * import { grad, jit, np, optim, type Array } from "jaxon";
+ * import { grad, jit, np, optim, type Array } from "jaxon-ts";
  * const loss = (p: { w: Array }) => p.w.square().sum();
  * const opt = optim.adam(0.1);
  * let params = { w: np.array([1, -2]) };

@@ -14,7 +14,7 @@ import type { Value } from "../trace/core.js";
 import { flatten, type TreeDef } from "../trace/pytree.js";
 import { checkDifferentiable, flattenArgs, normalizeArgnums, placeLikePrimals, rebuild } from "./args.js";
 import { jvp } from "./jvp.js";
-import { vjp } from "./linearize.js";
+import { vjp, type GradOf } from "./linearize.js";
 import { vmap } from "./vmap.js";
 import { zerosOf } from "../lax/elementwise.js";
 
@@ -22,6 +22,23 @@ type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-
 export interface JacobianOptions {
   argnums?: number | readonly number[];
 }
+
+/**
+ * The Jacobian's type: the output's structure with each of its arrays
+ * replaced by the differentiated input's structure (as `grad` types it: that
+ * argument's, or a tuple of them for an array `argnums`). For `f(x: Value):
+ * Value` it is `Value`; for a function returning `{ a: Value, b: Value }` of
+ * two argnums, `{ a: [Value, Value], b: [Value, Value] }`. An untyped `f`
+ * (returning `any`) gives `any`.
+ */
+export type JacobianOf<F extends Fn, O extends JacobianOptions> = 0 extends 1 & ReturnType<F> ? any : ReplaceLeaves<ReturnType<F>, GradOf<F, O>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type ReplaceLeaves<T, L> = T extends Value | number
+  ? L
+  : T extends readonly unknown[]
+    ? { -readonly [K in keyof T]: ReplaceLeaves<T[K], L> }
+    : T extends object
+      ? { [K in keyof T]: ReplaceLeaves<T[K], L> }
+      : L;
 
 /** The identity basis for a leaf: [size, ...shape], row i a one-hot at flat position i. */
 function basis(shape: readonly number[], dtype: DType): Value {
@@ -54,10 +71,10 @@ function assemble(blocks: Value[][], outTree: TreeDef, inTree: TreeDef, singleAr
  * @example
  * jacfwd((x) => x.mul(x))(np.array([1, 2])); // [[2, 0], [0, 4]]
  */
-export function jacfwd<F extends Fn>(f: F, options: JacobianOptions = {}) {
+export function jacfwd<F extends Fn, const O extends JacobianOptions = {}>(f: F, options: O = {} as O): (...args: Parameters<F>) => JacobianOf<F, O> {
   functionArg("jacfwd", "f", f);
   options = optionsArg("jacfwd", options);
-  return (...args: Parameters<F>): any => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return (...args: Parameters<F>): JacobianOf<F, O> => {
     const argnums = normalizeArgnums("jacfwd", options.argnums, args.length);
     const { g, diffArgs } = restrict(f, args, argnums);
     const [inLeaves, inTree] = flattenArgs(diffArgs, "jacfwd");
@@ -76,7 +93,7 @@ export function jacfwd<F extends Fn>(f: F, options: JacobianOptions = {}) {
       return pushed.map((o, j) => placeLikePrimals([reshape(moveAxis(o, 0, o.ndim - 1), [...outLeaves[j].shape, ...x.shape])], [x], { weakType: false })[0]);
     });
     const blocks = outLeaves.map((_, j) => inLeaves.map((_, i) => columns[i][j]));
-    return assemble(blocks, outTree, inTree, typeof options.argnums === "number" || options.argnums === undefined);
+    return assemble(blocks, outTree, inTree, typeof options.argnums === "number" || options.argnums === undefined) as JacobianOf<F, O>;
   };
 }
 
@@ -85,10 +102,10 @@ export function jacfwd<F extends Fn>(f: F, options: JacobianOptions = {}) {
  * @example
  * jacrev((x) => x.mul(x))(np.array([1, 2])); // [[2, 0], [0, 4]]
  */
-export function jacrev<F extends Fn>(f: F, options: JacobianOptions = {}) {
+export function jacrev<F extends Fn, const O extends JacobianOptions = {}>(f: F, options: O = {} as O): (...args: Parameters<F>) => JacobianOf<F, O> {
   functionArg("jacrev", "f", f);
   options = optionsArg("jacrev", options);
-  return (...args: Parameters<F>): any => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return (...args: Parameters<F>): JacobianOf<F, O> => {
     const argnums = normalizeArgnums("jacrev", options.argnums, args.length);
     const { g, diffArgs } = restrict(f, args, argnums);
     const [inLeaves, inTree] = flattenArgs(diffArgs, "jacrev");
@@ -105,7 +122,7 @@ export function jacrev<F extends Fn>(f: F, options: JacobianOptions = {}) {
       const pulled = vmap(pull)(reshape(basis(o.shape, o.dtype), [o.size, o.size])) as Value[];
       return pulled.map((gIn, i) => placeLikePrimals([reshape(gIn, [...o.shape, ...inLeaves[i].shape])], [inLeaves[i]])[0]);
     });
-    return assemble(rows, outTree, inTree, typeof options.argnums === "number" || options.argnums === undefined);
+    return assemble(rows, outTree, inTree, typeof options.argnums === "number" || options.argnums === undefined) as JacobianOf<F, O>;
   };
 }
 
@@ -114,7 +131,7 @@ export function jacrev<F extends Fn>(f: F, options: JacobianOptions = {}) {
  * @example
  * hessian((x) => x.mul(x).mul(x).sum())(np.array([1, 2])); // [[6, 0], [0, 12]]
  */
-export function hessian<F extends Fn>(f: F, options: JacobianOptions = {}) {
+export function hessian<F extends Fn, const O extends JacobianOptions = {}>(f: F, options: O = {} as O): (...args: Parameters<F>) => JacobianOf<(...args: Parameters<F>) => JacobianOf<F, O>, O> {
   functionArg("hessian", "f", f);
   return jacfwd(jacrev(f, options), options);
 }

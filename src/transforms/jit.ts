@@ -218,7 +218,7 @@ export const jitStats = { traces: 0 };
  * default; least recently used evicted first), and `jitConfig.maxCpuKernels`
  * the compiled CPU kernels (4096).
  * @example
- * import { jit, jitConfig, np } from "jaxon";
+ * import { jit, jitConfig, np } from "jaxon-ts";
  * jitConfig.fusion = false;
  * const f = jit((x) => np.exp(np.sin(x).mul(2).add(1)));
  * console.log(f.lower(np.ones([8])).kernels); // => 4

@@ -1,6 +1,7 @@
 /**
  * A pool of one worker thread for the CPU backend's WebAssembly kernels: with
- * the main thread, two threads for two cores. The worker shares the one
+ * the main thread, two threads for two cores (none on a one-core machine:
+ * `defaultThreads`). The worker shares the one
  * `WebAssembly.Memory` (memory.ts) and runs a compiled kernel's export over
  * its share of the rows while the main thread runs the rest.
  *
@@ -23,6 +24,7 @@
  * runs on the calling thread, silently.
  */
 import { wasmMemory } from "./memory.js";
+import { importNodeBuiltin, nodeBuiltin } from "../../host/node.js";
 
 // control words
 const JOB = 0; // sequence number of the last job posted
@@ -105,7 +107,23 @@ interface Pool {
   dead: boolean;
 }
 
-let wanted: 1 | 2 = 2;
+/**
+ * The default: two threads where the machine has two cores or more
+ * (`os.availableParallelism()`), one where it has one (a worker there only
+ * takes turns with the main thread). The pool has one worker at most, so more
+ * cores still mean two threads. JAXON_CPU_THREADS=1 or 2 overrides it;
+ * `setThreads` changes it at run time.
+ */
+function defaultThreads(): 1 | 2 {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.JAXON_CPU_THREADS;
+  if (env === "1" || env === "2") return Number(env) as 1 | 2;
+  const os = nodeBuiltin<{ availableParallelism?: () => number; cpus(): unknown[] }>("node:os");
+  if (!os) return 2;
+  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  return cores >= 2 ? 2 : 1;
+}
+
+let wanted: 1 | 2 = defaultThreads();
 /** false once anything about threads failed (or this environment has none). */
 let possible = detectPossible();
 let pool: Pool | null = null;
@@ -154,12 +172,7 @@ export function threadsReady(): boolean {
 }
 
 function builtinWorkerThreads(): WorkerThreads | null {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
-  try {
-    return (proc?.getBuiltinModule?.("node:worker_threads") as WorkerThreads | undefined) ?? null;
-  } catch {
-    return null;
-  }
+  return nodeBuiltin<WorkerThreads>("node:worker_threads");
 }
 
 /** Starts the pool (if enabled) and resolves when the worker is ready: true, or false if it can't run. */
@@ -169,10 +182,8 @@ export function startThreads(): Promise<boolean> {
   if (starting) return starting;
   starting = (async () => {
     try {
-      if (!workerThreads) {
-        const name = "node:worker_threads";
-        workerThreads = builtinWorkerThreads() ?? ((await import(/* @vite-ignore */ name)) as WorkerThreads);
-      }
+      workerThreads ??= await importNodeBuiltin<WorkerThreads>("node:worker_threads");
+      if (!workerThreads) throw new Error("no worker_threads");
       if (!threadsEnabled()) return false;
       if (pool && !pool.dead) return await waitReady(pool); // started meanwhile by threadsReady
       const p = spawn(workerThreads);

@@ -6,19 +6,19 @@
  * otherwise (DESIGN.md §5).
  */
 import { BackendError } from "../../errors.js";
-import { installCollector, resetPool } from "./buffers.js";
+import { prepareCollector, resetPool } from "./buffers.js";
 import { setDevice } from "./context.js";
+import { importWebGPUPackage, nodeBuiltin, nodeHost } from "../../host/node.js";
 
-export type Probe = { ok: true; device: GPUDevice; adapterName: string } | { ok: false; reason: string };
+/** `software`: the adapter runs shaders on the CPU (lavapipe, SwiftShader), by its own word or by its name. */
+export type Probe = { ok: true; device: GPUDevice; adapterName: string; software: boolean } | { ok: false; reason: string };
 
 async function findGpu(): Promise<{ gpu: GPU } | { reason: string }> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return { gpu: nav.gpu };
-  if (typeof process === "undefined" || !process.versions?.node) return { reason: "this browser has no navigator.gpu" };
+  if (!nodeHost || typeof process === "undefined" || !process.versions?.node) return { reason: "this browser has no navigator.gpu" };
   try {
-    // a variable specifier: bundlers for the browser must not try to resolve this Node-only package
-    const name = "webgpu";
-    const mod = (await import(/* @vite-ignore */ name)) as { create(flags: string[]): GPU; globals: object };
+    const mod = await importWebGPUPackage();
     Object.assign(globalThis, mod.globals);
     return { gpu: mod.create([]) };
   } catch (e) {
@@ -100,8 +100,7 @@ function isOpen(fs: NodeFs, fd: number): boolean {
 
 /** node:fs, synchronously, where `process.getBuiltinModule` exists (Node ≥ 20.16); else null (warnings stay). */
 function nodeFs(): NodeFs | null {
-  const get = (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
-  return typeof get === "function" ? (get("node:fs") as NodeFs) : null;
+  return nodeBuiltin<NodeFs>("node:fs");
 }
 
 let exitHookInstalled = false;
@@ -112,7 +111,9 @@ let exitHookInstalled = false;
  */
 const keepAlive: unknown[] = [];
 
-export async function probeWebGPU(): Promise<Probe> {
+/** `gcHooks: false` keeps V8's flags as they are (see buffers.ts). */
+export async function probeWebGPU(options: { gcHooks?: boolean } = {}): Promise<Probe> {
+  const gcHooks = options.gcHooks !== false;
   const found = await findGpu();
   if ("reason" in found) return { ok: false, reason: found.reason };
   let adapter: GPUAdapter | null;
@@ -144,7 +145,7 @@ export async function probeWebGPU(): Promise<Probe> {
   } catch (e) {
     return { ok: false, reason: `requestDevice failed: ${(e as Error).message}` };
   }
-  await installCollector();
+  await prepareCollector(gcHooks);
   resetPool();
   setDevice(device);
   device.addEventListener("uncapturederror", (ev) => {
@@ -164,7 +165,22 @@ export async function probeWebGPU(): Promise<Probe> {
       }
     });
   }
-  const info = (adapter as { info?: { vendor?: string; architecture?: string; description?: string } }).info;
+  const info = (adapter as { info?: AdapterInfo }).info;
   const adapterName = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(" ") || "unknown adapter";
-  return { ok: true, device, adapterName };
+  return { ok: true, device, adapterName, software: isSoftwareAdapter(adapter) };
+}
+
+type AdapterInfo = { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+
+/**
+ * A software adapter: one that says so (`isFallbackAdapter`, on the adapter
+ * in older implementations, on its info in newer ones), or one whose info
+ * names a CPU rasterizer (Mesa's lavapipe/llvmpipe, SwiftShader), which not
+ * every implementation flags.
+ */
+export function isSoftwareAdapter(adapter: { isFallbackAdapter?: boolean; info?: AdapterInfo }): boolean {
+  if (adapter.isFallbackAdapter === true || adapter.info?.isFallbackAdapter === true) return true;
+  const info = adapter.info;
+  const text = [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(" ");
+  return /lavapipe|llvmpipe|swiftshader|\bsoftware\b/i.test(text);
 }

@@ -14,7 +14,8 @@
  * callback runs only when the event loop turns — never inside a synchronous
  * training loop. In Node, jaxon therefore makes its own registry in a fresh
  * V8 context where `gc()` and `FinalizationRegistry#cleanupSome` exist
- * (two V8 flags set at `init()`); when the live bytes pass a bound, it collects
+ * (two V8 flags, set at the first GPU buffer; `init({ gcHooks: false })` opts
+ * out); when the live bytes pass a bound, it collects
  * and returns the dead buffers to the pool at once, synchronously. The bound
  * is paced as Go's collector paces itself: after a collection it is three
  * times what survived (dead bytes may reach twice the live ones), never
@@ -30,6 +31,7 @@
  */
 import type { DType, TypedArray } from "../../dtype.js";
 import { BackendError, DTypeError } from "../../errors.js";
+import { type DrainableRegistry, loadGcHooks, makeGcHooks, nodeHost } from "../../host/node.js";
 import { checkErrors, copyEncoder, device, flush, formatBytes, halvesPacked, limit, settleScope, touch, usedByPending } from "./context.js";
 
 export interface Slot {
@@ -78,34 +80,43 @@ let gcBound = GC_FLOOR;
 let gcStretch = 1;
 let lastCollectEnd = 0;
 
-type Registry = FinalizationRegistry<Slot> & { cleanupSome?: () => void };
-let registry: Registry = new FinalizationRegistry<Slot>((slot) => returnSlot(slot));
+let registry: DrainableRegistry<Slot> = new FinalizationRegistry<Slot>((slot) => returnSlot(slot));
 let collect: (() => void) | null = null;
 
+/** Whether `prepareCollector` loaded the hooks (Node, not opted out), and whether they were installed since. */
+let hooksLoaded = false;
+let hooksTried = false;
+
 /**
- * Installs the synchronous collection hooks where the engine allows it (Node).
- * Called by `init()` before any buffer exists.
+ * Loads what the synchronous collection hooks need (Node only; see the
+ * header), without setting any V8 flag yet: that waits for the first GPU
+ * buffer (`installCollector`), so a program that never puts an array on
+ * WebGPU keeps its V8 flags as they were. `enabled: false` (`init({ gcHooks:
+ * false })`, or JAXON_GC_HOOKS=0) leaves V8 alone for good: device memory is
+ * then returned only when the event loop turns.
  */
-export async function installCollector(): Promise<void> {
-  if (collect || typeof process === "undefined" || !process.versions?.node) return;
-  try {
-    const v8 = await import("node:v8");
-    const vm = await import("node:vm");
-    v8.setFlagsFromString("--expose-gc");
-    v8.setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
-    const context = vm.createContext({});
-    const gc = vm.runInContext("gc", context) as () => void;
-    const make = vm.runInContext("(cb) => new FinalizationRegistry(cb)", context) as (cb: (s: Slot) => void) => Registry;
-    const r = make((slot) => returnSlot(slot));
-    if (typeof gc !== "function" || typeof r.cleanupSome !== "function") return;
-    registry = r;
-    collect = () => {
-      gc();
-      r.cleanupSome!();
-    };
-  } catch {
-    // an engine without these flags: the registry's callbacks still run when the loop yields
+export async function prepareCollector(enabled: boolean): Promise<void> {
+  if (hooksLoaded || hooksTried || !nodeHost) return;
+  if (!enabled || (typeof process !== "undefined" && process.env?.JAXON_GC_HOOKS === "0")) {
+    hooksTried = true;
+    return;
   }
+  hooksLoaded = await loadGcHooks();
+}
+
+/** Installs the synchronous collection hooks (src/host/node.ts), once, at the first GPU buffer. */
+function installCollector(): void {
+  hooksTried = true;
+  if (!hooksLoaded) return;
+  const hooks = makeGcHooks<Slot>((slot) => returnSlot(slot));
+  if (!hooks) return; // an engine without these flags: the registry's callbacks still run when the loop yields
+  registry = hooks.registry;
+  collect = hooks.collect;
+}
+
+/** Whether the synchronous collection hooks are installed (they are after the first GPU buffer, in Node, unless opted out). */
+export function collectorInstalled(): boolean {
+  return collect !== null;
 }
 
 /**
@@ -190,6 +201,7 @@ export function allocBytes(bytes: number, what?: () => string): GpuBuffer {
     );
   }
   const size = sizeClass(bytes);
+  if (!hooksTried) installCollector();
   if (collect) countAlloc();
   if (collect && (liveBytes + size > gcBound || madeSinceCollect >= MISSES_BEFORE_COLLECT)) {
     const start = performance.now();

@@ -1,0 +1,40 @@
+/**
+ * The types a user writes against: `Value` in annotations, and the Jacobians
+ * typed from the function they differentiate (not `any`). The type
+ * assertions are checked by `tsc --noEmit -p .` (this file is in the
+ * project), the values at run time against derivatives worked by hand.
+ */
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { hessian, jacfwd, jacrev, np, type JacobianOf, type Value } from "../src/index.js";
+
+const cube = (x: Value): Value => x.mul(x).mul(x).sum();
+const square = (x: Value): Value => x.mul(x);
+
+describe("Jacobian types", () => {
+  it("jacfwd, jacrev of an array function are arrays; hessian of a scalar one too", async () => {
+    const jf = jacfwd(square)(np.array([1, 2]));
+    const jr = jacrev(square)(np.array([1, 2]));
+    const h = hessian(cube)(np.array([1, 2]));
+    expectTypeOf(jf).toEqualTypeOf<Value>();
+    expectTypeOf(jr).toEqualTypeOf<Value>();
+    expectTypeOf(h).toEqualTypeOf<Value>();
+    // d(x²)/dx = diag(2x); the Hessian of Σx³ is diag(6x)
+    expect(await jf.array()).toEqual([[2, 0], [0, 4]]);
+    expect(await jr.array()).toEqual([[2, 0], [0, 4]]);
+    expect(await h.array()).toEqual([[6, 0], [0, 12]]);
+    // @ts-expect-error a Jacobian is an array here, not a number
+    const n: number = jacrev(square)(np.array([1, 2]));
+    void n;
+  });
+
+  it("follow the output's structure and the argnums", async () => {
+    const f = (x: Value, y: Value) => ({ sum: x.add(y), prod: x.mul(y) });
+    const j = jacrev(f, { argnums: [0, 1] })(np.array([2]), np.array([3]));
+    expectTypeOf(j).toEqualTypeOf<{ sum: [Value, Value]; prod: [Value, Value] }>();
+    expectTypeOf<JacobianOf<typeof f, { argnums: 1 }>>().toEqualTypeOf<{ sum: Value; prod: Value }>();
+    // d(xy)/dx = y, d(xy)/dy = x
+    expect(await j.prod[0].array()).toEqual([[3]]);
+    expect(await j.prod[1].array()).toEqual([[2]]);
+    expect(await j.sum[1].array()).toEqual([[1]]);
+  });
+});
