@@ -89,6 +89,12 @@ function concreteInt(op: string, name: string, v: ArrayMethods): number {
   return n;
 }
 
+/** A real-number argument: a JS number (NaN and ±Infinity included; no objects, strings or bigints). */
+export function numberArg(op: string, name: string, v: unknown): number {
+  if (typeof v !== "number") throw new ArgumentError(`${op}: ${name} must be a JS number, got ${describe(v)}`);
+  return v;
+}
+
 /** A non-negative integer argument (a size, a count). */
 export function sizeArg(op: string, name: string, v: unknown): number {
   const n = intArg(op, name, v);

@@ -10,7 +10,7 @@ import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import { isFloat, isInt } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { vmap } from "../transforms/vmap.js";
-import { describe, functionArg, intArg, listArg, optionsArg, shapeArg } from "../static-args.js";
+import { describe, functionArg, intArg, intsArg, listArg, numberArg, optionsArg, shapeArg } from "../static-args.js";
 import { broadcastShapes as broadcastShapeList, sizeOf } from "../shape.js";
 import { array, linspace, zeros } from "./creation.js";
 import { concreteValues } from "./concrete.js";
@@ -57,6 +57,8 @@ export function logspace(start: number, stop: number, num = 50, options: Logspac
 export function geomspace(start: number, stop: number, num = 50, options: { endpoint?: boolean; dtype?: DType } = {}): Value {
   const op = "np.geomspace";
   options = optionsArg(op, options);
+  numberArg(op, "start", start);
+  numberArg(op, "stop", stop);
   const sign = Math.sign(start);
   const dtype = options.dtype ?? "float32";
   const compute = isFloat(dtype) ? dtype : "float32";
@@ -480,17 +482,19 @@ export type BlockList = ArrayLike | readonly BlockList[];
  */
 export function block(arrays: BlockList): Value {
   const op = "np.block";
-  const walk = (xs: BlockList): [Value, number] => {
+  const walk = (xs: BlockList, level: number): [Value, number] => {
     if (!globalThis.Array.isArray(xs)) return [asValue(xs as ArrayLike, op), 1];
     if (xs.length === 0) throw new ShapeError(`${op}: empty lists are not allowed`);
-    const parts = xs.map(walk);
+    // a cyclic list would recurse for ever: no array has more than 64 axes, so no real block is deeper
+    if (level > 64) throw new ShapeError(`${op}: the lists are nested more than 64 deep (a list that contains itself?)`);
+    const parts = xs.map((x) => walk(x, level + 1));
     const depth = parts[0][1];
     if (parts.some(([, d]) => d !== depth)) throw new ShapeError(`${op}: the lists are nested to different depths`);
     const rank = Math.max(depth, ...parts.map(([v]) => v.ndim));
     const vs = parts.map(([v]) => (v.ndim < rank ? lax.reshape(v, [...Array(rank - v.ndim).fill(1), ...v.shape]) : v));
     return [concatenate(vs, -depth), depth + 1];
   };
-  return walk(arrays)[0];
+  return walk(arrays, 0)[0];
 }
 
 function splitAlong(op: string, x: ArrayLike, minNdim: number, axis: (nd: number) => number, sections: number | readonly number[]): Value[] {
@@ -621,8 +625,9 @@ export function ix_(...args: ArrayLike[]): Value[] {
 export function trimZeros(filt: ArrayLike, trim = "fb", axis: number | readonly number[] | null = null): Value {
   const op = "np.trimZeros";
   const v = asValue(filt, op);
+  if (typeof trim !== "string") throw new ArgumentError(`${op}: trim must be "f", "b" or "fb", got ${describe(trim)}`);
+  const axes = axis === null ? range(v.ndim) : intsArg(op, "axis", axis, true).map((a) => axisOf(op, a, v.ndim));
   const data = concreteValues(op, "filt", v, "Its values decide the result's shape; slice with static bounds instead.");
-  const axes = axis === null ? range(v.ndim) : (typeof axis === "number" ? [axis] : [...axis]).map((a) => axisOf(op, a, v.ndim));
   const front = trim.toLowerCase().includes("f");
   const back = trim.toLowerCase().includes("b");
   if (!axes.length || (!front && !back)) return v;

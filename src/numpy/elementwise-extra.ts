@@ -11,7 +11,7 @@ import { checkDType, isFloat, isInt } from "../dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { broadcastShapes as broadcastShapeList } from "../shape.js";
-import { optionsArg, shapeArg } from "../static-args.js";
+import { describe, optionsArg, shapeArg } from "../static-args.js";
 import { zeros } from "./creation.js";
 import * as ew from "./elementwise.js";
 import { matmul } from "./linalg.js";
@@ -337,6 +337,9 @@ export type DTypeKind = "bool" | "signed integer" | "unsigned integer" | "integr
  */
 export function isdtype(dtype: DType, kind: DTypeKind | DType | readonly (DTypeKind | DType)[]): boolean {
   const d = checkDType(dtype, "np.isdtype");
+  if (typeof kind !== "string" && !globalThis.Array.isArray(kind)) {
+    throw new DTypeError(`np.isdtype: kind must be a dtype, a kind name ("bool", "integral", "real floating", "numeric"…) or a list of them, got ${describe(kind)}`);
+  }
   const kinds = typeof kind === "string" ? [kind] : [...kind];
   return kinds.some((k) => {
     switch (k) {

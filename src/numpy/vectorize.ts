@@ -6,11 +6,11 @@
  */
 import { ArgumentError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
-import { functionArg, optionsArg } from "../static-args.js";
+import { describe, functionArg, intsArg, optionsArg } from "../static-args.js";
 import { broadcastShapes } from "../shape.js";
 import { vmap } from "../transforms/vmap.js";
 import type { ArrayLike, Value } from "./util.js";
-import { asValue, axisOf, broadcastValue, range } from "./util.js";
+import { asValue, axisOf, broadcastValue, isValue, range } from "./util.js";
 
 /** The core dimension names of each input and output of a signature such as "(m,n),(n)->(m)". */
 function parseSignature(op: string, signature: string): { inputs: string[][]; outputs: string[][] } {
@@ -101,8 +101,9 @@ export function applyOverAxes(func: (a: Value, axis: number) => Value, a: ArrayL
   const op = "np.applyOverAxes";
   functionArg(op, "func", func);
   let v = asValue(a, op);
-  for (const axis of typeof axes === "number" ? [axes] : axes) {
+  for (const axis of intsArg(op, "axes", axes, true)) {
     const b = func(v, axis);
+    if (!isValue(b)) throw new ArgumentError(`${op}: func must return an array, got ${describe(b)}`);
     if (b.ndim === v.ndim) v = b;
     else if (b.ndim === v.ndim - 1) v = lax.expandDims(b, [axisOf(op, axis, v.ndim)]);
     else throw new ShapeError(`${op}: func must keep the number of axes or remove one, got shape [${b.shape.join(", ")}] from [${v.shape.join(", ")}]`);
