@@ -34,13 +34,13 @@ import { evalJaxpr, Jaxpr, Literal, Var } from "../trace/jaxpr.js";
 import { flatten, type TreeDef } from "../trace/pytree.js";
 import { dce } from "../trace/simplify.js";
 import { traceFlat } from "../trace/staging.js";
-import { executePlan, planFor } from "../backend/execute.js";
+import { deviceOf, executePlan, planFor } from "../runtime/index.js";
 import { flattenArgs, rebuild } from "../transforms/args.js";
 import { jvpFlat } from "../transforms/jvp.js";
 import { transposeJaxpr } from "../transforms/linearize.js";
 import { vmap } from "../transforms/vmap.js";
 import { add, asValue, clamp, convert, gt, instantiate, lt, ne, select, selectN, zerosOf } from "./elementwise.js";
-import { definePrimitive, deviceOf, isUndefined, isZero, scalar } from "./primitive.js";
+import { definePrimitive, isUndefined, isZero, scalar } from "./primitive.js";
 import { reduceMax } from "./reduce.js";
 import { broadcastInDim, concatenate, moveAxis, reshape, slice } from "./shape.js";
 
@@ -309,9 +309,6 @@ export const condP = definePrimitive<CondParams>("cond", {
       return new ShapedArray(o.aval.shape, o.aval.dtype, weak);
     });
   },
-  lower: () => {
-    throw new Error("cond is evaluated through its branches' jaxprs");
-  },
   impl([index, ...ops], { branches }) {
     // a GPU cannot hand the index to the host synchronously: every branch runs there and a select keeps one
     if (!index.backend.syncReadable) return selectBranches(index, ops, branches);
@@ -480,9 +477,6 @@ export const whileP = definePrimitive<WhileParams>("while", {
   params: { cond: "static", body: "static", condNConsts: "int", bodyNConsts: "int" },
   abstractEval(avals, p) {
     return splitWhile(avals, p)[2];
-  },
-  lower: () => {
-    throw new Error("while is evaluated through its jaxprs");
   },
   impl(args, p) {
     const [cc, bc, init] = splitWhile(args, p);
@@ -664,9 +658,6 @@ export const scanP = definePrimitive<ScanParams>("scan", {
     });
     const ys = p.jaxpr.outs.slice(p.numCarry).map((o) => new ShapedArray([p.length, ...o.aval.shape], o.aval.dtype, o.aval.weakType));
     return [...carry, ...ys];
-  },
-  lower: () => {
-    throw new Error("scan is evaluated through its body's jaxpr");
   },
   impl(args, p) {
     const [consts, init, xs] = splitScan(args, p);

@@ -4,7 +4,7 @@ import { ArrayMethods } from "../array-methods.js";
 import { isFloat } from "../dtype.js";
 import { DTypeError, UnsupportedError } from "../errors.js";
 import { Array } from "../array.js";
-import { onDevice, scalar } from "../lax/primitive.js";
+import { scalar } from "../lax/primitive.js";
 import type { Value } from "../trace/core.js";
 import { flatten, unflatten, type TreeDef } from "../trace/pytree.js";
 
@@ -85,18 +85,5 @@ export function checkDifferentiable(op: string, v: Value, where: string) {
   }
 }
 
-/**
- * Derivatives live where their primals live: a tangent or cotangent that came
- * out uncommitted (computed only from constants, e.g. the gradient of a mean)
- * is placed on the device of its committed primal and committed there, as
- * JAX does; otherwise it would land on the default device, away from the data.
- */
-export function placeLikePrimals(derivs: Value[], primals: readonly Value[]): Value[] {
-  return derivs.map((d, i) => {
-    const p = primals[i];
-    if (!(d instanceof Array) || !(p instanceof Array) || !p.committed || d.committed) return d;
-    const placed = d.backend === p.backend ? d : onDevice(d, p.backend);
-    placed.committed = true;
-    return placed;
-  });
-}
+/** Derivatives live where their primals live: a placement rule, so it is the runtime's (see `placeLikePrimals` there). */
+export { placeLikePrimals } from "../runtime/index.js";
