@@ -8,12 +8,14 @@
 import { installRuntime, ShapedArray } from "../trace/core.js";
 import { evaluate } from "./dispatch.js";
 import { constant, knownScalar, literalOn } from "./placement.js";
+import { runJaxpr } from "./execute.js";
 
 installRuntime({
   evaluate,
   constant: (value: number, aval: ShapedArray) => constant(value, aval),
   literal: (lit) => literalOn(lit),
   knownScalar,
+  runJaxpr,
 });
 
 export { cacheConfig, eagerSignatureCount } from "./dispatch.js";

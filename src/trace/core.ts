@@ -185,6 +185,12 @@ export interface Runtime {
   literal(lit: { readonly value: number; readonly aval: ShapedArray }): Array;
   /** The value of a 0-d array if it is known without waiting for a device, else undefined. */
   knownScalar(x: Array): number | undefined;
+  /**
+   * Runs a closed-over jaxpr on concrete arrays as jit runs it (simplified,
+   * fused, compiled once per jaxpr, temporaries released): how the
+   * implementations of control-flow primitives run their bodies.
+   */
+  runJaxpr(jaxpr: import("./jaxpr.js").Jaxpr, args: Array[]): Array[];
 }
 
 let runtime: Runtime | undefined;
