@@ -81,8 +81,9 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
       if (!lowering) {
         const def = definitionOf(step.eqn.prim);
         const base = def.lower?.(step.eqn.inputs.map((x) => x.aval), step.eqn.params, [step.eqn.outs[0].aval]);
-        if (base?.kind !== "routine") throw new Error("fusion: an epilogue needs the primitive's routine");
-        lowering = { ...base, params: { ...base.params, epilogue: { kernel: step.epilogue, accInput: step.accInput } } };
+        if (base?.kind !== "routine" || base.routine !== "dot") throw new Error("fusion: an epilogue needs the matmul routine");
+        const withEpilogue: Lowering = { ...base, params: { ...base.params, epilogue: { kernel: step.epilogue, accInput: step.accInput } } };
+        lowering = withEpilogue;
         loweredSteps.set(step, lowering);
       }
       env.set(step.out, runLowered(lowering, ins, [step.out.aval], backend)[0]);
