@@ -5,7 +5,18 @@
  * that keeps the module graph free of cycles: numpy → lax → trace → here).
  */
 import type { DType, TypedArray } from "./dtype.js";
-import type { ShapedArray } from "./trace/core.js";
+
+/**
+ * What the methods need of an abstract value. `ShapedArray` (trace/core.ts)
+ * is one; naming it structurally keeps this file below the trace layer.
+ */
+export interface AbstractValue {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly weakType: boolean;
+  readonly ndim: number;
+  readonly size: number;
+}
 
 /** Anything an operation accepts as an array: an Array, a Tracer, or a JS number/boolean (weakly typed). */
 export type ArrayLike = ArrayMethods | number | boolean;
@@ -40,7 +51,7 @@ export interface AtUpdater<T> {
 }
 
 export abstract class ArrayMethods {
-  abstract get aval(): ShapedArray;
+  abstract get aval(): AbstractValue;
   get shape(): readonly number[] {
     return this.aval.shape;
   }

@@ -10,37 +10,29 @@ import { roundFloat16Array } from "./dtype.js";
 import { BackendError, ShapeError } from "./errors.js";
 import { fmtShape } from "./shape.js";
 import { ShapedArray } from "./trace/core.js";
+import type { Origin } from "./runtime/placement.js";
+import { COMPUTED, hostOrigin } from "./runtime/placement.js";
+// wherever arrays exist, the runtime that runs primitives on them is installed (see `Runtime` in trace/core.ts)
+import "./runtime/index.js";
 
 const JSArray = globalThis.Array; // `Array` below is jaxon's
 
-/** Elements up to which an array made from host data on a GPU keeps its host copy (`hostData`). */
-const HOST_COPY_LIMIT = 65536;
+declare module "./trace/core.js" {
+  // tells the trace machinery what its concrete values are (see `Concrete` there)
+  interface ConcreteTypes {
+    array: Array;
+  }
+}
 
 export class Array extends ArrayMethods {
   #disposed = false;
-  /** Internal: an array shared by many computations (a jaxpr literal) that dispose() leaves alone. */
-  persistent = false;
   /**
-   * Internal: for a constant jaxon made itself (a JS number operand, a
-   * literal, zeros broadcast by a transformation), the value of every
-   * element, kept on the host so the constant can join an operation on
-   * another device without a readback.
+   * Internal: where the array came from (computed, committed to its device,
+   * a constant jaxon made, or host data it keeps), which decides how it may
+   * move between devices. `src/runtime/placement.ts` reads and sets it; see
+   * `Origin` there.
    */
-  hostScalar: number | undefined = undefined;
-  /**
-   * Committed to its device (JAX's sense): placed there by `devicePut`, or
-   * computed from a committed array. An uncommitted array (made by a creation
-   * function, a literal, a constant a transformation builds) follows the
-   * committed data it meets onto that data's device; committed arrays on two
-   * devices never mix silently.
-   */
-  committed = false;
-  /**
-   * Internal: the host values of a small array made from host data on a device
-   * that cannot be read synchronously, so that, uncommitted, it can still
-   * follow data to the CPU without a readback.
-   */
-  hostData: TypedArray | undefined = undefined;
+  origin: Origin = COMPUTED;
   constructor(
     readonly aval: ShapedArray,
     /** The device buffer; its type is the backend's own. */
@@ -54,8 +46,13 @@ export class Array extends ArrayMethods {
   static fromTyped(data: TypedArray, shape: readonly number[], dtype: DType, weakType = false, backend = getBackend()): Array {
     if (dtype === "float16") roundFloat16Array(data as Float32Array);
     const a = new Array(new ShapedArray(shape, dtype, weakType), backend.upload(data, dtype), backend);
-    if (!backend.syncReadable && data.length <= HOST_COPY_LIMIT) a.hostData = data.slice();
+    a.origin = hostOrigin(data, backend);
     return a;
+  }
+
+  /** Whether the array is committed to its device (placed by `devicePut`, or computed from such an array): computations on it run there. */
+  get committed(): boolean {
+    return this.origin.kind === "committed";
   }
 
   get device(): string {
@@ -109,7 +106,8 @@ export class Array extends ArrayMethods {
 
   /** Frees the device buffer now. Optional: garbage collection does it too. */
   dispose(): void {
-    if (this.#disposed || this.persistent) return;
+    // a shared constant (a jaxpr literal's array) belongs to every evaluation of its jaxpr
+    if (this.#disposed || (this.origin.kind === "constant" && this.origin.shared)) return;
     this.#disposed = true;
     this.backend.dispose(this.buffer);
   }

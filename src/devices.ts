@@ -5,6 +5,7 @@
  */
 import { describe, optionsArg } from "./static-args.js";
 import { Array } from "./array.js";
+import { commit, hostValues } from "./runtime/index.js";
 import type { DeviceName } from "./backend/device.js";
 import { getBackend, registerBackend, setDefaultBackend } from "./backend/device.js";
 import "./backend/cpu/index.js";
@@ -166,7 +167,7 @@ export function devicePut<T>(x: T, device?: DeviceName): T;
 export function devicePut(x: unknown, device?: DeviceName): unknown {
   const target = targetDevice("devicePut", device);
   return treeMap((leaf: unknown) => putLeaf("devicePut", leaf, target, (a) => {
-    const values = a.backend.syncReadable ? a.dataSync() : a.hostData;
+    const values = hostValues(a);
     if (!values) {
       throw new BackendError(`devicePut: copying from ${a.device} to ${target} waits for the GPU; use \`await devicePutAsync(x, "${target}")\``);
     }
@@ -212,11 +213,6 @@ function putLeaf(op: string, leaf: unknown, target: DeviceName, values: (a: Arra
 }
 type ArrayLikeData = ReturnType<Array["dataSync"]>;
 
-/** devicePut's result is committed to its device: computations on it stay there, and uncommitted arrays follow it. */
-function commit(x: Array): Array {
-  x.committed = true;
-  return x;
-}
 
 /**
  * Live and pooled device memory. On the CPU: the blocks of the shared

@@ -23,6 +23,7 @@ import {
 } from "../src/backend/cpu/matmul-wasm.js";
 import { alloc, inMemory, setPoolFloor } from "../src/backend/cpu/memory.js";
 import { cpuRoutines } from "../src/backend/cpu/routines.js";
+import type { DotParams } from "../src/backend/device.js";
 import { setThreads, startThreads, threadedJobCount } from "../src/backend/cpu/threads.js";
 
 function random(len: number, seed: number): number[] {
@@ -158,7 +159,7 @@ describe("WebAssembly matmul, routing", () => {
     const rhs = new Float32Array(2 * 50 * 30);
     lhs.set(random(lhs.length, 1));
     rhs.set(random(rhs.length, 2));
-    const run = () => cpuRoutines.dot([lhs, rhs], [t([4000]), t([3000])], [t([2, 40, 30])], params as unknown as Record<string, unknown>)[0];
+    const run = () => cpuRoutines.dot([lhs, rhs], [t([4000]), t([3000])], [t([2, 40, 30])], params as unknown as DotParams)[0];
     expect(wasmMatmulEligible(40, 30, 50)).toBe(true);
     const viaWasm = run();
     expect(inMemory(viaWasm)).toBe(true);

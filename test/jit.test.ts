@@ -86,7 +86,7 @@ describe("jit", () => {
     expect(f.lower(x, b).kernels).toBe(1);
   });
   it("a plan for a device with a binding limit keeps every kernel under it, with the same numbers", async () => {
-    const { planFor, executePlan } = await import("../src/backend/execute.js");
+    const { planFor, executePlan } = await import("../src/runtime/execute.js");
     const xs = Array.from({ length: 12 }, (_, i) => randArr([5], 40 + i));
     const f = jit((...vs: Value[]) => sum(vs.reduce((acc, v) => lax.add(acc, lax.mul(lax.sin(v), v)))));
     const { jaxpr } = f.lower(...xs);

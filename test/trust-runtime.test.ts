@@ -20,7 +20,7 @@ import {
   vmap,
   type Value,
 } from "../src/index.js";
-import { eagerSignatureCount } from "../src/lax/primitive.js";
+import { eagerSignatureCount } from "../src/runtime/index.js";
 
 const f32 = (xs: number[]) => np.array(xs);
 const read = (v: unknown) => globalThis.Array.from((v as Array).dataSync());

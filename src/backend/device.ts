@@ -18,7 +18,63 @@ export type DeviceName = "cpu" | "webgpu";
 export type Lowering =
   | { kind: "kernel"; kernel: Kernel }
   | { kind: "alias"; input: number }
-  | { kind: "routine"; routine: string; params: Record<string, unknown> };
+  | RoutineCall;
+
+/**
+ * The routines every backend implements, each with its parameters as
+ * `src/lax` lowers them. This is a contract: a backend's table is a
+ * `RoutineTable`, so a routine missing on one device, or parameters that do
+ * not match, is a compile error rather than a failure at run time.
+ */
+export interface Routines {
+  dot: DotParams;
+  /** Sorts `outer` rows of `n` elements by the first `numKeys` inputs (lexicographically); the other inputs follow. */
+  sort: { numKeys: number; outer: number; n: number };
+  /** A cumulative sum/product/max/min along the middle axis of [outer, n, inner]. */
+  cumulative: { op: "sum" | "prod" | "max" | "min"; outer: number; n: number; inner: number; reverse: boolean };
+  /** The index of the first max/min along the middle axis of [outer, n, inner]. */
+  argreduce: { op: "max" | "min"; outer: number; n: number; inner: number };
+  gather: IndexParams;
+  scatter: IndexParams & { combine: "set" | "add" | "mul" | "min" | "max"; drop: boolean };
+  /** Low, high and interior padding per axis, with the padding value as the second input. */
+  pad: { lo: readonly number[]; hi: readonly number[]; interior: readonly number[] };
+  concatenate: { axis: number };
+  /** A box of `sizes` at the (clamped) starts given as scalar inputs. */
+  dynamic_slice: { sizes: readonly number[] };
+  dynamic_update_slice: Record<string, never>;
+  threefry2x32: Record<string, never>;
+  /** Linear algebra over `batch` matrices (src/lax/linalg.ts; src/backend/{cpu,webgpu}/linalg.ts). */
+  linalg_cholesky: { batch: number; n: number };
+  linalg_triangular_solve: { batch: number; m: number; n: number; leftSide: boolean; lower: boolean; transposeA: boolean; unitDiagonal: boolean };
+  linalg_lu: { batch: number; m: number; n: number };
+  linalg_qr: { batch: number; m: number; n: number; fullMatrices: boolean };
+  linalg_eigh: { batch: number; n: number; lower: boolean; sortEigenvalues: boolean };
+  linalg_svd: { batch: number; m: number; n: number; fullMatrices: boolean; computeUv: boolean };
+}
+export type RoutineName = keyof Routines;
+
+/**
+ * Gather/scatter along one axis, as [B batch, P before, N indexed, Q after]
+ * operand blocks and I indices per batch (see src/lax/indexing.ts).
+ */
+export type IndexParams = { B: number; P: number; N: number; Q: number; I: number };
+
+/** A routine with its own parameters: a union over `Routines`, so `params` is checked against `routine`. */
+export type RoutineCall = { [K in RoutineName]: { kind: "routine"; routine: K; params: Routines[K] } }[RoutineName];
+
+/** One routine on a backend whose buffers are `Buf`. */
+export type RoutineImpl<Buf, P> = (inputs: Buf[], inTypes: BufferType[], outTypes: BufferType[], params: P) => Buf[];
+
+/** A backend's routines: every routine of the contract, with its parameters' type. */
+export type RoutineTable<Buf> = { [K in RoutineName]: RoutineImpl<Buf, Routines[K]> };
+
+/** Calls the routine a lowering names from a backend's table (TypeScript cannot pair a union's key and params by itself). */
+export function callRoutine<Buf>(table: RoutineTable<Buf>, call: RoutineCall, inputs: Buf[], inTypes: BufferType[], outTypes: BufferType[]): Buf[] {
+  const routine = table[call.routine] as RoutineImpl<Buf, Routines[RoutineName]> | undefined;
+  // a lowering made outside the type system (a JS caller) can still name nothing
+  if (!routine) throw new BackendError(`no routine ${describe(call.routine)} on this device`);
+  return routine(inputs, inTypes, outTypes, call.params);
+}
 
 /**
  * The `dot` routine's parameters, as src/lax/dot.ts lowers dot_general for

@@ -141,7 +141,8 @@ export const dotGeneralP: Primitive<DotParams> = definePrimitive<DotParams>("dot
       } satisfies DotRoutineParams,
     };
   },
-  fusion: { kind: "contract", terms: shortContraction },
+  // the matmul routine takes an elementwise consumer as its epilogue (bias, activation)
+  fusion: { kind: "contract", terms: shortContraction, epilogue: true },
   jvp([lhs, rhs], [tl, tr], params) {
     const out = bind1(dotGeneralP, [lhs, rhs], params);
     const dn = params.dimensionNumbers;

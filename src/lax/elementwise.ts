@@ -17,7 +17,7 @@ import type { DType } from "../dtype.js";
 import { checkDType, isFloat, isInt, shortName } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, shapeEq } from "../shape.js";
-import type { MaybeZero, Params, Primitive, PrimitiveRules, Value } from "../trace/core.js";
+import type { MaybeZero, Params, Primitive, PrimitiveRules, SimplifyFacts, Value } from "../trace/core.js";
 import { bind } from "../trace/core.js";
 import { bind1, definePrimitive, isUndefined, isZero, scalar, ShapedArray, Zero } from "./primitive.js";
 import { broadcastInDim, moveAxis } from "./shape.js";
@@ -191,6 +191,8 @@ interface ElementwiseSpec<P extends Params> {
   abstractEval?: (avals: ShapedArray[], params: P, standard: ShapedArray) => ShapedArray;
   /** A whole jvp rule, for a primitive whose tangent is not a sum of per-operand terms. */
   jvpRule?: PrimitiveRules<P>["jvp"];
+  /** Identities simplification may apply (see `SimplifyFacts`). */
+  simplify?: SimplifyFacts;
 }
 
 function defineElementwise<P extends Params = Params>(name: string, spec: ElementwiseSpec<P>): Primitive<P> {
@@ -204,6 +206,7 @@ function defineElementwise<P extends Params = Params>(name: string, spec: Elemen
       return [spec.abstractEval ? spec.abstractEval(avals, params, standard) : standard];
     },
     scalar: (args, params, _avals, out) => spec.scalar(args, params, out.dtype),
+    simplify: spec.simplify,
     lower: (avals, params, [out]) => elementwiseLowering((args) => spec.scalar(args, params, out.dtype), avals, out),
     jvp: spec.jvpRule ?? ((primals, tangents, params) => {
       const out = bind1(prim, primals, params);
@@ -233,7 +236,7 @@ function defineUnary(name: string, dtypes: DTypeClass, jvp?: JvpTerm | null, op:
   return [prim, (x: ArrayLike): Value => bind1(prim, [asValue(x, typeof x === "number" ? "float32" : undefined)], {})] as const;
 }
 
-export const [negP, neg] = defineUnary("neg", "numeric", (g) => neg(g), "neg", { transpose: (ct) => [neg(ct)] });
+export const [negP, neg] = defineUnary("neg", "numeric", (g) => neg(g), "neg", { transpose: (ct) => [neg(ct)], simplify: { involution: true } });
 export const [signP, sign] = defineUnary("sign", "numeric");
 export const [floorP, floor] = defineUnary("floor", "float");
 export const [ceilP, ceil] = defineUnary("ceil", "float");
@@ -323,15 +326,19 @@ const ctFor = (args: (Value | Undef)[], ...cts: (() => Value)[]): MaybeZero[] =>
   args.map((a, i) => (isUndefined(a) ? unbroadcast(cts[i](), a.aval) : new Zero((a as Value).aval)));
 
 export const [addP, add] = defineBinary("add", "numeric", [(g) => g, (g) => g], "add", {
+  simplify: { leftIdentity: 0, rightIdentity: 0 },
   transpose: (ct, args) => ctFor(args, () => ct, () => ct),
 });
 export const [subP, sub] = defineBinary("sub", "numeric", [(g) => g, (g) => neg(g)], "sub", {
+  simplify: { rightIdentity: 0 },
   transpose: (ct, args) => ctFor(args, () => ct, () => neg(ct)),
 });
 export const [mulP, mul] = defineBinary("mul", "any", [(g, [, y]) => mul(g, y), (g, [x]) => mul(x, g)], "mul", {
+  simplify: { leftIdentity: 1, rightIdentity: 1 },
   transpose: (ct, [x, y]) => ctFor([x, y], () => mul(ct, y as Value), () => mul(x as Value, ct)),
 });
 export const [divP, div] = defineBinary("div", "numeric", [(g, [, y]) => div(g, y), (g, [, y], out) => neg(mul(g, div(out, y)))], "div", {
+  simplify: { rightIdentity: 1 },
   transpose: (ct, [x, y]) => {
     if (isUndefined(y)) throw new Error("div is linear only in its numerator");
     return ctFor([x, y], () => div(ct, y as Value), () => ct);
@@ -447,6 +454,7 @@ export const convertP = defineElementwise<{ newDtype: DType; weakType: boolean }
   dtypes: "any",
   scalar: ([x], p) => cast(x, p.newDtype),
   outDtype: (_d, p) => p.newDtype,
+  simplify: { identityOnSameType: true },
   jvp: [(g, _x, out) => (isFloat(out.dtype) && isFloat(g.dtype) ? convert(g, out.dtype) : new Zero(out.aval.strong()))],
   transpose: (ct, [x]) => [convert(ct, (x as Undef).aval.dtype)],
   abstractEval: ([x], p) => new ShapedArray(x.shape, p.newDtype, p.weakType),

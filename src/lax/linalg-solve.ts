@@ -23,7 +23,6 @@ import { bind, currentTrace, ShapedArray, Zero } from "../trace/core.js";
 import type { Jaxpr } from "../trace/jaxpr.js";
 import { evalJaxpr } from "../trace/jaxpr.js";
 import { traceFlat } from "../trace/staging.js";
-import { callJaxprOf } from "../trace/simplify.js";
 import { jvpFlat } from "../transforms/jvp.js";
 import { vmap } from "../transforms/vmap.js";
 import { vjp } from "../transforms/linearize.js";
@@ -81,9 +80,7 @@ function rebind(p: Omit<LinearSolveParams, "call">, inputs: Value[]): Value {
 export const customLinearSolveP: Primitive<LinearSolveParams> = definePrimitive<LinearSolveParams>("custom_linear_solve", {
   params: { matvec: "static", vecmat: "static", solve: "static", transposeSolve: "static", call: "static" },
   abstractEval: (avals) => [avals[avals.length - 1].strong()],
-  lower: () => {
-    throw new Error("custom_linear_solve is evaluated through its jaxprs");
-  },
+  callJaxpr: (p) => p.call,
   impl(args, p) {
     const { s, b } = split(args as Value[], p);
     return [run(p.solve, s, b)] as never;
@@ -139,7 +136,6 @@ export const customLinearSolveP: Primitive<LinearSolveParams> = definePrimitive<
   },
 });
 
-callJaxprOf.set("custom_linear_solve", (p) => (p as LinearSolveParams).call);
 
 export interface CustomLinearSolveOptions {
   /** Solves Aᵀ·y = c given `vecmat` (y ↦ Aᵀ·y); needed for reverse mode unless `symmetric`. */
@@ -217,9 +213,7 @@ function bindRoot(p: Omit<RootParams, "call">, inputs: Value[]): Value {
 export const customRootP: Primitive<RootParams> = definePrimitive<RootParams>("custom_root", {
   params: { f: "static", solve: "static", linearSolve: "static", call: "static" },
   abstractEval: (avals) => [avals[avals.length - 1].strong()],
-  lower: () => {
-    throw new Error("custom_root is evaluated through its jaxprs");
-  },
+  callJaxpr: (p) => p.call,
   impl(args, p) {
     const parts = rootParts(args as Value[], p);
     return [run(p.solve, parts.s, parts.x0)] as never;
@@ -253,7 +247,6 @@ export const customRootP: Primitive<RootParams> = definePrimitive<RootParams>("c
   },
 });
 
-callJaxprOf.set("custom_root", (p) => (p as RootParams).call);
 
 /**
  * Finds a root of f with a solver of your own and differentiates it

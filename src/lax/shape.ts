@@ -66,6 +66,7 @@ export function moveAxis(x: Value, from: number, to: number): Value {
 type BroadcastParams = { shape: number[]; broadcastDimensions: number[] };
 export const broadcastInDimP = definePrimitive<BroadcastParams>("broadcast_in_dim", {
   params: { shape: "ints", broadcastDimensions: "ints" },
+  simplify: { identityOnSameType: true, preservesConstant: true },
   abstractEval([x], { shape, broadcastDimensions: bd }) {
     const ok =
       bd.length === x.ndim &&
@@ -112,6 +113,7 @@ export function broadcastInDim(x: Value, shape: readonly number[], broadcastDime
 
 export const reshapeP = definePrimitive<{ newSizes: number[] }>("reshape", {
   params: { newSizes: "ints" },
+  simplify: { identityOnSameType: true, preservesConstant: true },
   abstractEval([x], { newSizes }) {
     if (sizeOf(newSizes) !== x.size || newSizes.some((d) => !Number.isInteger(d) || d < 0)) {
       throw new ShapeError(`lax.reshape: cannot reshape an array of shape ${fmtShape(x.shape)} (size ${x.size}) into ${fmtShape(newSizes)}`);
@@ -138,6 +140,7 @@ export function reshape(x: Value, newSizes: readonly number[]): Value {
 
 export const squeezeP = definePrimitive<{ dimensions: number[] }>("squeeze", {
   params: { dimensions: "ints" },
+  simplify: { preservesConstant: true },
   abstractEval([x], { dimensions }) {
     for (const d of dimensions) {
       if (d < 0 || d >= x.ndim || x.shape[d] !== 1) {
@@ -165,6 +168,7 @@ export function squeeze(x: Value, dimensions: readonly number[]): Value {
 
 export const expandDimsP = definePrimitive<{ dimensions: number[] }>("expand_dims", {
   params: { dimensions: "ints" },
+  simplify: { preservesConstant: true },
   abstractEval([x], { dimensions }) {
     const ndim = x.ndim + dimensions.length;
     const shape: number[] = [];

@@ -7,6 +7,7 @@
 import { Array as JArray } from "../array.js";
 import { BackendError, ConcretizationError } from "../errors.js";
 import { Tracer } from "../trace/core.js";
+import { hostValues } from "../runtime/index.js";
 import type { Value } from "./util.js";
 
 /**
@@ -22,7 +23,8 @@ export function concreteValues(op: string, name: string, x: Value, fix: string):
   }
   const a = x as JArray;
   if (a.backend.syncReadable) return a.dataSync();
-  if (a.hostData) return a.hostData;
+  const host = hostValues(a);
+  if (host) return host;
   throw new BackendError(
     `${op}: ${name} ${a.aval} is on ${a.device}, which cannot be read synchronously, and the shape of the result depends on ` +
       `its values; ${fix}, or bring it to the host first with devicePutAsync(x, "cpu")`,

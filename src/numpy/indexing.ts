@@ -16,6 +16,7 @@ import { optionsArg } from "../static-args.js";
 import type { AtUpdater, IndexItem } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import { Array as JArray } from "../array.js";
+import { hostValues } from "../runtime/index.js";
 import { isFloat } from "../dtype.js";
 import { BackendError, ConcretizationError, DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import * as lax from "../lax/index.js";
@@ -133,8 +134,8 @@ function maskValues(op: string, mask: Value): globalThis.ArrayLike<number> {
     );
   }
   const a = mask as JArray;
-  if (a.backend.syncReadable) return a.dataSync();
-  if (a.hostData) return a.hostData;
+  const values = hostValues(a);
+  if (values) return values;
   throw new BackendError(
     `${op}: the boolean mask ${mask.aval} is on ${a.device}, which cannot be read synchronously, and the result's shape is its ` +
       `number of trues; bring it to the host first: x.get(await devicePutAsync(mask, "cpu"))`,

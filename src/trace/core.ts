@@ -16,7 +16,19 @@ import { checkShapeNumbers } from "../static-args.js";
 import type { Shape } from "../shape.js";
 import { sizeOf, shapeEq } from "../shape.js";
 import { ArrayMethods } from "../array-methods.js";
-import type { Array } from "../array.js";
+
+/**
+ * The concrete array type, as the runtime declares it (`src/array.ts` adds
+ * `array: Array` to this interface by declaration merging). The trace
+ * machinery moves concrete values around without knowing what they are or
+ * where they live, so it names their type without importing it: the layering
+ * (docs/architecture.md) keeps `trace/` free of devices and of `Array`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface ConcreteTypes {}
+/** A concrete array: jaxon's `Array` once the runtime is loaded. */
+export type Concrete = ConcreteTypes extends { array: infer A } ? A : never;
+type Array = Concrete;
 
 /** The abstract value of an array: what tracing knows (shape, dtype, weak type), never the data. */
 export class ShapedArray {
@@ -69,6 +81,12 @@ export class Primitive<P extends Params = Params> {
   constructor(
     readonly name: string,
     readonly rules: PrimitiveRules<P>,
+    /**
+     * The rest of the primitive's definition (how it runs, its fusion role),
+     * written in `src/lax` in terms of the kernel IR, which this layer does
+     * not know: `definitionOf` in lax/primitive.ts gives it its type.
+     */
+    readonly definition: unknown = undefined,
   ) {}
   toString() {
     return this.name;
@@ -93,10 +111,14 @@ export interface PrimitiveRules<P extends Params> {
   checkParams?(params: P): void;
   /** Shapes and dtypes of the outputs; throws ShapeError/DTypeError on bad input. */
   abstractEval(avals: ShapedArray[], params: P): ShapedArray[];
-  /** Concrete evaluation of Arrays on their device. */
-  impl(args: Array[], params: P, outAvals: ShapedArray[]): Array[];
-  /** Eager evaluation with the abstract eval done once per signature (set by definePrimitive). */
-  evaluate?(args: Array[], params: P): Array[];
+  /**
+   * For call-like primitives (jit, checkpoint, custom rules): the jaxpr the
+   * primitive evaluates, with the equation's inputs as its inputs, so that
+   * simplification can inline it (and a plan can run it fused).
+   */
+  callJaxpr?(params: P): import("./jaxpr.js").Jaxpr;
+  /** Facts simplification uses instead of the primitive's name (see `SimplifyFacts`). */
+  simplify?: SimplifyFacts;
   /** Forward-mode rule, written with bind so that it composes with every trace. */
   jvp(primals: Value[], tangents: MaybeZero[], params: P): [Value[], MaybeZero[]];
   /** Transpose rule (linear primitives only): cotangents of the inputs that are UndefinedPrimal. */
@@ -115,6 +137,28 @@ export interface PrimitiveRules<P extends Params> {
 
 /** Records an equation in a partial-evaluation trace; returns its (unknown) outputs. */
 export type StageFn = (prim: Primitive, args: Value[], params: Params) => Value[];
+
+/**
+ * What simplification may assume about a primitive. Each fact is a rewrite
+ * that keeps the value and its type (the rewrite is checked against the
+ * output's type before it is applied).
+ */
+export interface SimplifyFacts {
+  /** `op(x, c) = x` for the literal c (mul 1, add 0, sub 0, div 1). */
+  rightIdentity?: number;
+  /** `op(c, x) = x` for the literal c (mul 1, add 0). */
+  leftIdentity?: number;
+  /** `op(x) = x` when the output has x's type (a convert, reshape or broadcast to the same type). */
+  identityOnSameType?: boolean;
+  /** `op(op(x)) = x` (neg). */
+  involution?: boolean;
+  /**
+   * Whether the output of a one-operand application is still one value in
+   * every element when the operand is (broadcasts, reshapes): a constant keeps
+   * its host value through it, so it can still follow data to any device.
+   */
+  preservesConstant?: boolean;
+}
 
 // ---- traces -----------------------------------------------------------------
 
@@ -137,20 +181,52 @@ export abstract class Trace {
   }
 }
 
-/** The bottom of every chain: applies primitives to concrete Arrays. */
+/**
+ * What the trace machinery asks of the runtime (`src/runtime`), which
+ * installs itself when it loads: running a primitive on concrete arrays, and
+ * the concrete arrays that constants stand for. This is how `trace/` stays
+ * ignorant of devices: it hands concrete work over through this interface.
+ */
+export interface Runtime {
+  /** Runs a primitive eagerly on concrete arrays (dispatch, placement, the kernel). */
+  evaluate(prim: Primitive, args: Array[], params: Params): Array[];
+  /** A constant array of one value in every element (a JS number, a literal). */
+  constant(value: number, aval: ShapedArray): Array;
+  /** The concrete array a jaxpr literal stands for, shared by every evaluation (never disposed). */
+  literal(lit: { readonly value: number; readonly aval: ShapedArray }): Array;
+  /** The value of a 0-d array if it is known without waiting for a device, else undefined. */
+  knownScalar(x: Array): number | undefined;
+  /**
+   * Runs a closed-over jaxpr on concrete arrays as jit runs it (simplified,
+   * fused, compiled once per jaxpr, temporaries released): how the
+   * implementations of control-flow primitives run their bodies.
+   */
+  runJaxpr(jaxpr: import("./jaxpr.js").Jaxpr, args: Array[]): Array[];
+  /** A new array on `x`'s buffer (so that freeing one never frees what the other still holds). */
+  alias(x: Array): Array;
+}
+
+let runtime: Runtime | undefined;
+
+/** Called once by `src/runtime` when it loads. */
+export function installRuntime(r: Runtime): void {
+  runtime = r;
+}
+
+/** The installed runtime; loading `jaxon` (or any module that makes arrays) installs it. */
+export function theRuntime(): Runtime {
+  if (!runtime) throw new Error("jaxon: no runtime is loaded; import from the package entry (src/index.ts), not from src/trace alone");
+  return runtime;
+}
+
+/** The bottom of every chain: applies primitives to concrete Arrays, through the runtime. */
 export class EvalTrace extends Trace {
   constructor() {
     super(null, "eager evaluation");
   }
   process(prim: Primitive, args: Value[], params: Params): Value[] {
     for (const a of args) if (a instanceof Tracer) throw leakError(a, prim);
-    const concrete = args as Array[];
-    if (prim.rules.evaluate) return prim.rules.evaluate(concrete, params);
-    const outAvals = prim.rules.abstractEval(
-      concrete.map((a) => a.aval),
-      params,
-    );
-    return prim.rules.impl(concrete, params, outAvals);
+    return (runtime ?? theRuntime()).evaluate(prim, args as Array[], params);
   }
 }
 

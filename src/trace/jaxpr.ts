@@ -3,12 +3,8 @@
  * jaxpr with its constants), a type checker, an evaluator, and a printer in
  * JAX's text form: `{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[3] = mul b 2.0 in (c) }`.
  */
-import { Array } from "../array.js";
-import type { Backend } from "../backend/device.js";
-import { getBackend } from "../backend/device.js";
-import { allocate } from "../dtype.js";
-import type { Params, Primitive, Value } from "./core.js";
-import { bind, ShapedArray } from "./core.js";
+import type { Concrete, Params, Primitive, Value } from "./core.js";
+import { bind, ShapedArray, theRuntime } from "./core.js";
 
 export class Var {
   constructor(readonly aval: ShapedArray) {}
@@ -16,32 +12,13 @@ export class Var {
 
 /** A scalar constant written into the jaxpr (JS numbers and 0-d constants). */
 export class Literal {
-  #array: Array | undefined;
   constructor(
     readonly value: number,
     readonly aval: ShapedArray,
   ) {}
-  #onDevice: Map<Backend, Array> | undefined;
-  /** The literal as a concrete array on the CPU (made once; constant folding reads it). */
-  get array(): Array {
-    if (!this.#array) this.#array = this.make(getBackend("cpu"));
-    return this.#array;
-  }
-  /** The literal as a concrete array on `backend` (made once per device). */
-  arrayOn(backend: Backend): Array {
-    if (backend.name === "cpu") return this.array;
-    this.#onDevice ??= new Map();
-    let a = this.#onDevice.get(backend);
-    if (!a) this.#onDevice.set(backend, (a = this.make(backend)));
-    return a;
-  }
-  private make(backend: Backend): Array {
-    const data = allocate(this.aval.dtype, 1);
-    data[0] = this.value;
-    const a = Array.fromTyped(data, [], this.aval.dtype, this.aval.weakType, backend);
-    a.persistent = true; // shared by every evaluation of the jaxpr: never freed
-    a.hostScalar = data[0];
-    return a;
+  /** The literal as a concrete array (the runtime makes it once and shares it; constant folding reads it). */
+  get array(): Concrete {
+    return theRuntime().literal(this);
   }
 }
 

@@ -5,21 +5,18 @@
  * subexpression elimination and dead-code elimination. Each pass is a
  * rewrite to a new jaxpr; nothing is mutated.
  */
-import type { Value } from "./core.js";
-import { bind, withTrace, evalTrace } from "./core.js";
+import type { Concrete, Value } from "./core.js";
+import { bind, withTrace, evalTrace, theRuntime } from "./core.js";
 import type { Atom, Eqn } from "./jaxpr.js";
 import { ClosedJaxpr, Jaxpr, Literal, Var } from "./jaxpr.js";
-
-/** Primitives that only evaluate a jaxpr held in their params (jit, checkpoint, ...) register it here for inlining. */
-export const callJaxprOf = new Map<string, (params: Record<string, unknown>) => Jaxpr>();
 
 export function simplify(jaxpr: Jaxpr): Jaxpr {
   return dce(cse(foldAndRewrite(inline(jaxpr))));
 }
 
-/** Substitutes each call of a registered call primitive by the equations of its jaxpr. */
+/** Substitutes each call of a call-like primitive (its definition's `callJaxpr`) by the equations of its jaxpr. */
 export function inline(jaxpr: Jaxpr): Jaxpr {
-  if (!jaxpr.eqns.some((e) => callJaxprOf.has(e.prim.name))) return jaxpr;
+  if (!jaxpr.eqns.some((e) => e.prim.rules.callJaxpr)) return jaxpr;
   const sub = new Map<Var, Atom>();
   const read = (a: Atom): Atom => (a instanceof Var ? sub.get(a) ?? a : a);
   const eqns: Eqn[] = [];
@@ -29,7 +26,7 @@ export function inline(jaxpr: Jaxpr): Jaxpr {
     const r = (a: Atom): Atom => (a instanceof Var ? local.get(a) ?? a : a);
     for (const e of j.eqns) {
       const inputs = e.inputs.map(r);
-      const getCall = callJaxprOf.get(e.prim.name);
+      const getCall = e.prim.rules.callJaxpr;
       if (getCall) {
         const outs = emit(getCall(e.params), inputs);
         e.outs.forEach((v, i) => local.set(v, outs[i]));
@@ -61,20 +58,18 @@ function foldAndRewrite(jaxpr: Jaxpr): Jaxpr {
       sub.set(out, a);
     };
     const [x, y] = e.inputs;
-    const name = e.prim.name;
+    const facts = e.prim.rules.simplify;
     if (e.outs.length === 1) {
-      if (name === "mul" && isLit(y, 1) && sameType(x, out)) { replace(x); continue; }
-      if (name === "mul" && isLit(x, 1) && sameType(y, out)) { replace(y); continue; }
-      if ((name === "add" || name === "sub") && isLit(y, 0) && sameType(x, out)) { replace(x); continue; }
-      if (name === "add" && isLit(x, 0) && sameType(y, out)) { replace(y); continue; }
-      if (name === "div" && isLit(y, 1) && sameType(x, out)) { replace(x); continue; }
-      if ((name === "convert_element_type" || name === "reshape" || name === "broadcast_in_dim") && sameType(x, out) && x.aval.weakType === out.aval.weakType) { replace(x); continue; }
-      if (name === "neg" && x instanceof Var && producer.get(x)?.prim.name === "neg") { replace(producer.get(x)!.inputs[0]); continue; }
-      if (out.aval.ndim === 0 && e.inputs.length > 0 && e.inputs.every((a) => a instanceof Literal) && e.outs.length === 1 && !callJaxprOf.has(name)) {
-        // constant folding of scalar arithmetic, evaluated eagerly on the CPU
+      if (facts) {
+        if (facts.rightIdentity !== undefined && isLit(y, facts.rightIdentity) && sameType(x, out)) { replace(x); continue; }
+        if (facts.leftIdentity !== undefined && isLit(x, facts.leftIdentity) && sameType(y, out)) { replace(y); continue; }
+        if (facts.identityOnSameType && sameType(x, out) && x.aval.weakType === out.aval.weakType) { replace(x); continue; }
+        if (facts.involution && x instanceof Var && producer.get(x)?.prim === e.prim) { replace(producer.get(x)!.inputs[0]); continue; }
+      }
+      if (out.aval.ndim === 0 && e.inputs.length > 0 && e.inputs.every((a) => a instanceof Literal) && !e.prim.rules.callJaxpr) {
+        // constant folding of scalar arithmetic, evaluated eagerly (on the CPU: literals' arrays live there)
         const [v] = withTrace(evalTrace, () => bind(e.prim, e.inputs.map((a) => (a as Literal).array as Value), e.params));
-        const data = (v as { dataSync(): ArrayLike<number> }).dataSync();
-        replace(new Literal(data[0], out.aval));
+        replace(new Literal(theRuntime().knownScalar(v as Concrete)!, out.aval));
         continue;
       }
     }

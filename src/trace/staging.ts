@@ -10,9 +10,8 @@
  * both kinds of inputs is staged whole, unless it has a `partialEval` rule
  * (jit, scan, cond, while): then its known part runs now too (see partial-eval.ts).
  */
-import { Array } from "../array.js";
 import type { Params, Primitive, Value } from "./core.js";
-import { bind, inScope, ShapedArray, Trace, Tracer } from "./core.js";
+import { bind, inScope, ShapedArray, theRuntime, Trace, Tracer } from "./core.js";
 import type { Atom } from "./jaxpr.js";
 import { ClosedJaxpr, Jaxpr, Literal, Var } from "./jaxpr.js";
 
@@ -74,9 +73,9 @@ export class StagingTrace extends Trace {
   /** The jaxpr atom standing for a value: its variable, a literal, or a new constvar. */
   atomOf(x: Value): Atom {
     if (x instanceof StagingTracer && x.trace === this) return x.variable;
-    if (x instanceof Array && x.ndim === 0) {
-      // a scalar whose value is known without a readback is written into the jaxpr (a kernel constant, not a buffer)
-      const known = x.backend.syncReadable ? x.dataSync()[0] : (x.hostScalar ?? x.hostData?.[0]);
+    if (!(x instanceof Tracer) && x.ndim === 0) {
+      // a scalar whose value is known without waiting for a device is written into the jaxpr (a kernel constant, not a buffer)
+      const known = theRuntime().knownScalar(x);
       if (known !== undefined) return new Literal(Number(known), x.aval);
     }
     let v = this.constvars.get(x);

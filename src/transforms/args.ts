@@ -4,8 +4,9 @@ import { ArrayMethods } from "../array-methods.js";
 import { isFloat } from "../dtype.js";
 import { DTypeError, UnsupportedError } from "../errors.js";
 import { Array } from "../array.js";
-import { onDevice, scalar } from "../lax/primitive.js";
+import { scalar } from "../lax/primitive.js";
 import { convert } from "../lax/elementwise.js";
+import { placeLikePrimals as placeOnPrimalsDevice } from "../runtime/index.js";
 import type { Value } from "../trace/core.js";
 import { flatten, unflatten, type TreeDef } from "../trace/pytree.js";
 
@@ -87,21 +88,15 @@ export function checkDifferentiable(op: string, v: Value, where: string) {
 }
 
 /**
- * Derivatives live where their primals live: a tangent or cotangent that came
- * out uncommitted (computed only from constants, e.g. the gradient of a mean)
- * is placed on the device of its committed primal and committed there, as
- * JAX does; otherwise it would land on the default device, away from the data.
- * And they have their primal's type, weak type included (as JAX's
- * `grad(f)(2.5)`): the update `p - lr * g` of a weakly typed parameter stays
- * weak, so a jitted training loop keeps one trace.
+ * Derivatives live where their primals live (a placement rule: the runtime's
+ * `placeLikePrimals`), and they have their primal's type, weak type included
+ * (as JAX's `grad(f)(2.5)`): the update `p - lr * g` of a weakly typed
+ * parameter stays weak, so a jitted training loop keeps one trace.
  */
 export function placeLikePrimals(derivs: Value[], primals: readonly Value[], options: { weakType?: boolean } = {}): Value[] {
-  return derivs.map((d, i) => {
+  const typed = derivs.map((d, i) => {
     const p = primals[i];
-    if ((options.weakType ?? true) && p.weakType && !d.weakType && d.dtype === p.dtype) d = convert(d, d.dtype, true);
-    if (!(d instanceof Array) || !(p instanceof Array) || !p.committed || d.committed) return d;
-    const placed = d.backend === p.backend ? d : onDevice(d, p.backend);
-    placed.committed = true;
-    return placed;
+    return (options.weakType ?? true) && p.weakType && !d.weakType && d.dtype === p.dtype ? convert(d, d.dtype, true) : d;
   });
+  return placeOnPrimalsDevice(typed, primals);
 }

@@ -19,7 +19,6 @@ import { flattenArgs, rebuild } from "./args.js";
 import { jvpFlat } from "./jvp.js";
 import { backwardPass, linearizeFlat } from "./linearize.js";
 import { vmap } from "./vmap.js";
-import { callJaxprOf } from "../trace/simplify.js";
 import { type FlatFn, flattenFun, jaxprAsFun } from "./flat.js";
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -52,9 +51,6 @@ function batchByVmap(fn: FlatFn) {
 }
 
 // when executing (not transforming), these calls are just their jaxprs: let jit inline and fuse them
-callJaxprOf.set("custom_jvp_call", (p) => (p as CustomJvpParams).call.jaxpr);
-callJaxprOf.set("custom_vjp_call", (p) => (p as CustomVjpParams).call.jaxpr);
-callJaxprOf.set("checkpoint", (p) => (p as RematParams).call.jaxpr);
 
 // ---- customJvp ---------------------------------------------------------------------------
 
@@ -64,9 +60,7 @@ type CustomJvpParams = { call: Call; jvp: JvpRule };
 export const customJvpCallP = definePrimitive<CustomJvpParams>("custom_jvp_call", {
   params: { call: "static", jvp: "static" },
   abstractEval: (_a, { call }) => outAvalsOf(call),
-  lower: () => {
-    throw new Error("custom_jvp_call is evaluated through its jaxpr");
-  },
+  callJaxpr: (p) => p.call.jaxpr,
   impl: (args, { call }) => runCall(call, args) as Array[],
   jvp(primals, tangents, { call, jvp }) {
     const args = primals.slice(call.numConsts);
@@ -130,9 +124,6 @@ type CustomVjpParams = { call: Call; fwd: Fwd; bwd: Bwd };
 export const customLinP = definePrimitive<{ bwd: Bwd; numRes: number; outAvals: ShapedArray[] }>("custom_lin", {
   params: { bwd: "static", numRes: "int", outAvals: "static" },
   abstractEval: (_a, { outAvals }) => outAvals,
-  lower: () => {
-    throw new Error("custom_lin has no lowering");
-  },
   impl: () => {
     throw new UnsupportedError("forward-mode differentiation (jvp, jacfwd) of a customVjp function is not supported; define it with customJvp instead");
   },
@@ -161,9 +152,7 @@ export const customLinP = definePrimitive<{ bwd: Bwd; numRes: number; outAvals: 
 export const customVjpCallP = definePrimitive<CustomVjpParams>("custom_vjp_call", {
   params: { call: "static", fwd: "static", bwd: "static" },
   abstractEval: (_a, { call }) => outAvalsOf(call),
-  lower: () => {
-    throw new Error("custom_vjp_call is evaluated through its jaxpr");
-  },
+  callJaxpr: (p) => p.call.jaxpr,
   impl: (args, { call }) => runCall(call, args) as Array[],
   jvp(primals, tangents, { call, fwd, bwd }) {
     const args = primals.slice(call.numConsts);
@@ -239,9 +228,7 @@ type RematParams = { call: Call };
 export const rematCallP = definePrimitive<RematParams>("checkpoint", {
   params: { call: "static" },
   abstractEval: (_a, { call }) => outAvalsOf(call),
-  lower: () => {
-    throw new Error("checkpoint is evaluated through its jaxpr");
-  },
+  callJaxpr: (p) => p.call.jaxpr,
   impl: (args, { call }) => runCall(call, args) as Array[],
   jvp(primals, tangents, { call }) {
     const outs = bind(rematCallP, primals, { call });
@@ -265,9 +252,6 @@ const rematTangent = (call: Call) => (...xs: Value[]) => {
 export const rematJvpP = definePrimitive<RematParams>("checkpoint_jvp", {
   params: { call: "static" },
   abstractEval: (_a, { call }) => outAvalsOf(call).map((a) => a.strong()),
-  lower: () => {
-    throw new Error("checkpoint_jvp is evaluated through its jaxpr");
-  },
   impl: (args, { call }) => rematTangent(call)(...args) as Array[],
   jvp(primals, tangents, { call }) {
     const [outs, touts] = jvpFlat(rematTangent(call), primals, tangents);

@@ -6,8 +6,8 @@
  */
 import { describe, functionArg, optionsArg } from "../static-args.js";
 import { Array } from "../array.js";
-import { isZero } from "../lax/index.js";
-import { definePrimitive, deviceOf, isUndefined } from "../lax/primitive.js";
+import { instantiate, isZero } from "../lax/index.js";
+import { definePrimitive, isUndefined } from "../lax/primitive.js";
 import type { MaybeZero, Value } from "../trace/core.js";
 import { bind, currentTrace, evalTrace, Zero } from "../trace/core.js";
 import type { Jaxpr } from "../trace/jaxpr.js";
@@ -20,14 +20,10 @@ import { transposedJaxpr } from "./linearize.js";
 import { mergeLists, partitionList, pick, splitList } from "../trace/lists.js";
 import { partialEvalJaxpr, residualValues } from "../trace/partial-eval.js";
 import { vmap } from "./vmap.js";
-import { planConfig, planFor, runJaxpr } from "../backend/execute.js";
-import { cacheConfig as deviceCacheConfig } from "../backend/cache-config.js";
+import { cacheConfig, deviceCacheConfig, deviceOf, kernelCount, planConfig, planFor, runJaxpr } from "../runtime/index.js";
 import { BackendError } from "../errors.js";
-import { kernelCount } from "../backend/fuse.js";
-import { callJaxprOf } from "../trace/simplify.js";
 import { ArrayMethods } from "../array-methods.js";
 import { UnsupportedError } from "../errors.js";
-import { cacheConfig } from "../lax/primitive.js";
 import { isThenable, refusePromise } from "./args.js";
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -44,9 +40,7 @@ function bindTraced(fn: (...xs: Value[]) => Value[], args: Value[], name: string
 export const jitP = definePrimitive<JitParams>("jit", {
   params: { jaxpr: "static", name: "string" },
   abstractEval: (_a, { jaxpr }) => jaxpr.outs.map((o) => o.aval),
-  lower: () => {
-    throw new Error("jit is evaluated through its jaxpr");
-  },
+  callJaxpr: (p) => p.jaxpr,
   // eager calls run the fused plan: simplified, partitioned into kernels, compiled once per jaxpr
   impl: (args, params) => runJaxpr(params.jaxpr, args),
   jvp(primals, tangents, params) {
@@ -91,7 +85,6 @@ export const jitP = definePrimitive<JitParams>("jit", {
   },
 });
 
-callJaxprOf.set("jit", (p) => (p as JitParams).jaxpr);
 
 export interface JitOptions {
   /** Positions of arguments that are static: compared by value, part of the cache key, never traced. */

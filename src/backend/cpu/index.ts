@@ -6,7 +6,7 @@ import type { DType, TypedArray } from "../../dtype.js";
 import { roundFloat16Array } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { Backend, BufferType, Lowering } from "../device.js";
-import { registerBackend } from "../device.js";
+import { callRoutine, registerBackend } from "../device.js";
 import { compileKernel } from "./codegen.js";
 import { alloc, release, retain } from "./memory.js";
 import { cpuRoutines } from "./routines.js";
@@ -36,9 +36,7 @@ export const cpuBackend: Backend<TypedArray> = {
         return roundHalves([out], outTypes);
       }
       case "routine": {
-        const routine = cpuRoutines[lowering.routine];
-        if (!routine) throw new Error(`cpu backend: no routine ${lowering.routine}`);
-        const outs = routine(inputs, inTypes, outTypes, lowering.params);
+        const outs = callRoutine(cpuRoutines, lowering, inputs, inTypes, outTypes);
         for (const o of outs) if (inputs.includes(o)) retain(o);
         return roundHalves(outs, outTypes);
       }

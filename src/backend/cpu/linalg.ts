@@ -458,7 +458,7 @@ const svd: LinalgRoutine = ([x], _in, outTypes, params) => {
 };
 
 /** The routines by the names src/lax/linalg.ts lowers to. */
-export const cpuLinalgRoutines: Record<string, LinalgRoutine> = {
+export const cpuLinalgRoutines = {
   linalg_cholesky: cholesky,
   linalg_triangular_solve: triangularSolve,
   linalg_lu: lu,

@@ -8,17 +8,13 @@
 import type { TypedArray } from "../../dtype.js";
 import { allocate, isFloat } from "../../dtype.js";
 import { contiguousStrides as rowMajorStrides, sizeOf } from "../../shape.js";
-import type { BufferType, DotParams } from "../device.js";
+import type { BufferType, DotParams, RoutineImpl, RoutineTable } from "../device.js";
 import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
 import { alloc, release } from "./memory.js";
 import { cpuLinalgRoutines } from "./linalg.js";
 
-export type CpuRoutine = (
-  inputs: TypedArray[],
-  inTypes: BufferType[],
-  outTypes: BufferType[],
-  params: Record<string, unknown>,
-) => TypedArray[];
+/** A CPU routine (parameters as the contract `Routines` in backend/device.ts declares them). */
+export type CpuRoutine = RoutineImpl<TypedArray, Record<string, unknown>>;
 
 const allocateOut = (t: BufferType) => allocate(t.dtype, sizeOf(t.shape));
 
@@ -654,7 +650,8 @@ const threefry2x32: CpuRoutine = ([k0s, k1s, x0s, x1s], _inTypes, outTypes) => {
   return [y0, y1];
 };
 
-export const cpuRoutines: Record<string, CpuRoutine> = {
+/** Every routine of the contract (a missing one is a compile error). */
+export const cpuRoutines: RoutineTable<TypedArray> = {
   dot,
   sort,
   cumulative,

@@ -20,7 +20,7 @@ import { alloc, release } from "./buffers.js";
 import { threadMain, unflatten, WORKGROUP } from "./codegen.js";
 import { copy, device, dispatch, grid } from "./context.js";
 import type { GpuRoutine } from "./routines.js";
-import { defineRoutines } from "./routines.js";
+import type { RoutineFamily } from "./routines.js";
 
 /** A binding as the shader declares it; binding numbers follow array order, as `dispatch` binds. */
 type Binding = { name: string; type: string; write?: boolean };
@@ -353,4 +353,4 @@ const threefry2x32: GpuRoutine = (inputs, inTypes, outTypes) => {
   return [y0, y1];
 };
 
-defineRoutines({ gather, scatter, pad, concatenate, dynamic_slice, dynamic_update_slice, threefry2x32 });
+export const indexRoutines = { gather, scatter, pad, concatenate, dynamic_slice, dynamic_update_slice, threefry2x32 } satisfies RoutineFamily;

@@ -6,7 +6,8 @@
  */
 import type { DType, TypedArray } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
-import type { Backend, BufferType, Lowering } from "../device.js";
+import type { Backend, BufferType, Lowering, RoutineTable } from "../device.js";
+import { callRoutine } from "../device.js";
 import type { Kernel } from "../kernel.js";
 import { kernelKey } from "../kernel.js";
 import { BackendError } from "../../errors.js";
@@ -16,13 +17,15 @@ import { compileKernel } from "./codegen.js";
 import type { BindRange } from "./context.js";
 import { callDone, copy, device, dispatch, formatBytes, limit } from "./context.js";
 import { needsChunks, planChunks } from "./chunks.js";
-import { webgpuRoutines } from "./routines.js";
 import { halfAsSingle, hasHalf, packHalves, singleTypes, widenHalves } from "./half.js";
-import "./matmul.js";
-import "./sort.js";
-import "./scans.js";
-import "./index-routines.js";
-import "./linalg.js";
+import { matmulRoutines } from "./matmul.js";
+import { sortRoutines } from "./sort.js";
+import { scanRoutines } from "./scans.js";
+import { indexRoutines } from "./index-routines.js";
+import { linalgRoutines } from "./linalg.js";
+
+/** Every routine of the contract (backend/device.ts `Routines`): one the families lack is a compile error here. */
+const webgpuRoutines: RoutineTable<GpuBuffer> = { ...matmulRoutines, ...sortRoutines, ...scanRoutines, ...indexRoutines, ...linalgRoutines };
 
 let kernelCount = 0;
 const seenKernels = new Set<string>();
@@ -62,17 +65,15 @@ export const webgpuBackend: Backend<GpuBuffer> = {
       case "kernel":
         return runKernel(lowering.kernel, inputs, outTypes);
       case "routine": {
-        const routine = webgpuRoutines[lowering.routine];
-        if (!routine) throw new BackendError(`webgpu backend: no routine ${lowering.routine}`);
         checkRoutineSize(lowering.routine, inputs, inTypes, outTypes);
         if (!hasHalf(inTypes) && !hasHalf(outTypes)) {
-          const outs = routine(inputs, inTypes, outTypes, lowering.params);
+          const outs = callRoutine(webgpuRoutines, lowering, inputs, inTypes, outTypes);
           for (const o of outs) if (inputs.includes(o)) retain(o);
           return outs;
         }
         // routines see float16 as float32: halves widened before, results rounded and packed after
         const wide = inputs.map((b, i) => (inTypes[i].dtype === "float16" ? widenHalves(b, sizeOf(inTypes[i].shape)) : b));
-        const outs = routine(wide, singleTypes(inTypes), singleTypes(outTypes), lowering.params);
+        const outs = callRoutine(webgpuRoutines, lowering, wide, singleTypes(inTypes), singleTypes(outTypes));
         const result = outs.map((o, i) => {
           const size = sizeOf(outTypes[i].shape);
           if (outTypes[i].dtype === "float16") {

@@ -18,8 +18,7 @@
 import type { GpuBuffer } from "./buffers.js";
 import { alloc, release, upload } from "./buffers.js";
 import { dispatch, grid } from "./context.js";
-import type { GpuRoutine } from "./routines.js";
-import { defineRoutines } from "./routines.js";
+import type { GpuRoutine, RoutineFamily } from "./routines.js";
 
 const GROUP = 64;
 const NAN_BITS = 0x7fc00000;
@@ -508,11 +507,12 @@ const svd: GpuRoutine = ([x], _in, outTypes, params) => {
   return [s, uOut, vtOut];
 };
 
-defineRoutines({
+/** The linear-algebra family of WebGPU's routine table (webgpu/index.ts). */
+export const linalgRoutines = {
   linalg_cholesky: cholesky,
   linalg_triangular_solve: triangularSolve,
   linalg_lu: lu,
   linalg_qr: qr,
   linalg_eigh: eigh,
   linalg_svd: svd,
-});
+} satisfies RoutineFamily;

@@ -32,7 +32,7 @@ import { kernelKey } from "../kernel.js";
 import { helperSource, NONFINITE_PRELUDE } from "./wgsl-math.js";
 import { dispatch, grid } from "./context.js";
 import type { GpuRoutine } from "./routines.js";
-import { defineRoutines, memoSource } from "./routines.js";
+import { memoSource, type RoutineFamily } from "./routines.js";
 
 /** The routine's parameters, as `src/lax/dot.ts` gives them, with the offsets resolved. */
 interface DotShape {
@@ -304,4 +304,4 @@ const dot: GpuRoutine = ([lhs, rhs, ...epilogueInputs], [lhsType, rhsType], [out
   return [out];
 };
 
-defineRoutines({ dot });
+export const matmulRoutines = { dot } satisfies RoutineFamily;

@@ -5,22 +5,18 @@
  * (`cpu/routines.ts`). Each records its dispatches on the pending encoder
  * and returns new buffers; inputs are never written.
  */
-import type { BufferType } from "../device.js";
+import type { RoutineImpl, RoutineTable } from "../device.js";
 import type { GpuBuffer } from "./buffers.js";
 
-export type GpuRoutine = (
-  inputs: GpuBuffer[],
-  inTypes: BufferType[],
-  outTypes: BufferType[],
-  params: Record<string, unknown>,
-) => GpuBuffer[];
+/** A WebGPU routine (parameters as the contract `Routines` in backend/device.ts declares them). */
+export type GpuRoutine = RoutineImpl<GpuBuffer, Record<string, unknown>>;
 
-export const webgpuRoutines: Record<string, GpuRoutine> = {};
-
-/** Registers routines (each family's file calls this once). */
-export function defineRoutines(rs: Record<string, GpuRoutine>): void {
-  Object.assign(webgpuRoutines, rs);
-}
+/**
+ * Some routines of the contract, as one family's file exports them;
+ * webgpu/index.ts joins the families into a whole `RoutineTable`, where a
+ * routine no family provides is a compile error.
+ */
+export type RoutineFamily = Partial<RoutineTable<GpuBuffer>>;
 
 const sources = new Map<string, unknown>();
 

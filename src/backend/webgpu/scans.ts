@@ -28,7 +28,7 @@ import { alloc, release, upload } from "./buffers.js";
 import { storageType, WORKGROUP } from "./codegen.js";
 import { dispatch, grid } from "./context.js";
 import type { GpuRoutine } from "./routines.js";
-import { defineRoutines } from "./routines.js";
+import type { RoutineFamily } from "./routines.js";
 import { helperSource } from "./wgsl-math.js";
 
 type Axis = { outer: number; n: number; inner: number };
@@ -254,4 +254,4 @@ const argreduce: GpuRoutine = ([x], inTypes, [outType], params) => {
   return [out];
 };
 
-defineRoutines({ cumulative, argreduce });
+export const scanRoutines = { cumulative, argreduce } satisfies RoutineFamily;

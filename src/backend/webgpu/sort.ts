@@ -37,7 +37,7 @@ import { alloc, release, upload } from "./buffers.js";
 import { storageType, WORKGROUP } from "./codegen.js";
 import { dispatch, grid } from "./context.js";
 import type { GpuRoutine } from "./routines.js";
-import { defineRoutines } from "./routines.js";
+import type { RoutineFamily } from "./routines.js";
 
 /** Elements sorted by one workgroup in workgroup memory (4 per thread; keys and positions are 8 KiB). */
 const CHUNK = 1024;
@@ -274,4 +274,4 @@ const sort: GpuRoutine = (inputs, inTypes, outTypes, params) => {
   return outs;
 };
 
-defineRoutines({ sort });
+export const sortRoutines = { sort } satisfies RoutineFamily;

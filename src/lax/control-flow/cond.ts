@@ -11,7 +11,7 @@ import { DTypeError, ShapeError } from "../../errors.js";
 import { shapeEq } from "../../shape.js";
 import { functionArg, listArg } from "../../static-args.js";
 import type { MaybeZero, Value } from "../../trace/core.js";
-import { bind, evalTrace, ShapedArray, UndefinedPrimal, Zero } from "../../trace/core.js";
+import { bind, evalTrace, ShapedArray, theRuntime, UndefinedPrimal, Zero } from "../../trace/core.js";
 import { evalJaxpr, Jaxpr, Var } from "../../trace/jaxpr.js";
 import { mergeLists, orMasks, partitionList, pick, splitList } from "../../trace/lists.js";
 import { type JaxprMemo, maskKey, memoOnJaxpr, partialEvalJaxpr } from "../../trace/partial-eval.js";
@@ -22,7 +22,7 @@ import { transposeJaxpr } from "../../transforms/linearize.js";
 import { vmap } from "../../transforms/vmap.js";
 import { type FlatFn, flattenFun, jaxprAsFun } from "../../transforms/flat.js";
 import { clamp, convert, gt, instantiate, ne, select, selectN, zerosOf } from "../elementwise.js";
-import { definePrimitive, isUndefined, isZero, runLowered, scalar } from "../primitive.js";
+import { definePrimitive, isUndefined, isZero, scalar } from "../primitive.js";
 import { broadcastInDim, moveAxis, slice } from "../shape.js";
 
 import { avalsOf, batchSize, dependents, runCompiled, scalarOperand, elementwiseHint, selectBranches, trace, types, vmapFlat } from "./shared.js";
@@ -150,16 +150,13 @@ export const condP = definePrimitive<CondParams>("cond", {
       return new ShapedArray(o.aval.shape, o.aval.dtype, weak);
     });
   },
-  lower: () => {
-    throw new Error("cond is evaluated through its branches' jaxprs");
-  },
   impl([index, ...ops], { branches }) {
     // a GPU cannot hand the index to the host synchronously: every branch runs there and a select keeps one
     if (!index.backend.syncReadable) return selectBranches(index, ops, branches);
     const i = Math.min(Math.max(index.dataSync()[0], 0), branches.length - 1);
     // an operand handed back as it is gets an alias of its own: a jitted plan releases the
     // cond's outputs after their last use, which must not dispose the operand under its owner
-    return runCompiled(branches[i], ops).map((o) => (ops.includes(o) ? runLowered({ kind: "alias", input: 0 }, [o], [o.aval])[0] : o));
+    return runCompiled(branches[i], ops).map((o) => (ops.includes(o) ? theRuntime().alias(o) : o));
   },
   jvp(primals, tangents, params) {
     const [index, ...ops] = primals;

@@ -5,7 +5,7 @@
  * scans; transpose scans the transposed body the other way (with a forward
  * scan first only when the linear part reads known carries).
  */
-import type { Array } from "../../array.js";
+import type { Concrete as Array } from "../../trace/core.js";
 import { isFloat } from "../../dtype.js";
 import { ShapeError } from "../../errors.js";
 import { describe, functionArg, optionsArg } from "../../static-args.js";
@@ -148,9 +148,6 @@ export const scanP = definePrimitive<ScanParams>("scan", {
     });
     const ys = p.jaxpr.outs.slice(p.numCarry).map((o) => new ShapedArray([p.length, ...o.aval.shape], o.aval.dtype, o.aval.weakType));
     return [...carry, ...ys];
-  },
-  lower: () => {
-    throw new Error("scan is evaluated through its body's jaxpr");
   },
   impl(args, p) {
     const [consts, init, xs] = splitScan(args, p);

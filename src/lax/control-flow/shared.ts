@@ -3,22 +3,20 @@
  * running one compiled, the loop temporaries, dependence masks and fixed
  * points over carries, and the batching helpers.
  */
-import type { Array } from "../../array.js";
 import type { ArrayLike } from "../../array-methods.js";
 import type { DType } from "../../dtype.js";
 import { DTypeError, ShapeError } from "../../errors.js";
 import { fmtShape, shapeEq } from "../../shape.js";
-import type { Value } from "../../trace/core.js";
-import { bind, currentTrace, ShapedArray } from "../../trace/core.js";
+import type { Concrete as Array, Value } from "../../trace/core.js";
+import { bind, currentTrace, ShapedArray, theRuntime } from "../../trace/core.js";
 import type { Atom } from "../../trace/jaxpr.js";
 import { Jaxpr, Literal, Var } from "../../trace/jaxpr.js";
 import { dce } from "../../trace/simplify.js";
 import { traceFlat } from "../../trace/staging.js";
-import { executePlan, planFor } from "../../backend/execute.js";
 import { vmap } from "../../transforms/vmap.js";
 import { type FlatFn } from "../../transforms/flat.js";
 import { add, asValue, clamp, convert, selectN } from "../elementwise.js";
-import { deviceOf, scalar } from "../primitive.js";
+import { scalar } from "../primitive.js";
 import { broadcastInDim, moveAxis, slice } from "../shape.js";
 
 export type Axis = number | null;
@@ -42,11 +40,7 @@ export function trace(fn: FlatFn, avals: ShapedArray[], name: string) {
  * is handed out as a new array: the literal's own array is shared by every run.
  */
 export function runCompiled(jaxpr: Jaxpr, args: Array[]): Array[] {
-  const plan = planFor(jaxpr, deviceOf(args));
-  return executePlan(plan, args).map((o, i) => {
-    const a = plan.jaxpr.outs[i];
-    return a instanceof Literal ? scalar(a.value, a.aval.dtype, a.aval.weakType) : o;
-  });
+  return theRuntime().runJaxpr(jaxpr, args);
 }
 
 /**

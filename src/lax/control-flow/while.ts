@@ -104,9 +104,6 @@ export const whileP = definePrimitive<WhileParams>("while", {
   abstractEval(avals, p) {
     return splitWhile(avals, p)[2];
   },
-  lower: () => {
-    throw new Error("while is evaluated through its jaxprs");
-  },
   impl(args, p) {
     const [cc, bc, init] = splitWhile(args, p);
     const temps = new Temporaries(args);

@@ -1,19 +1,20 @@
 /**
- * Runs a fusion plan: fused kernels on the inputs' device, other primitives
- * through their own implementation. Intermediate buffers are released as
- * soon as their last consumer has run, so a jitted call's temporaries never
- * wait for the garbage collector.
+ * Execution of kernel plans: one lowered primitive (`runLowered`, what eager
+ * dispatch runs) or a jaxpr's fusion plan (fused kernels on the inputs'
+ * device, other primitives through their own implementation). Intermediate
+ * buffers are released as soon as their last consumer has run, so a jitted
+ * call's temporaries never wait for the garbage collector.
  */
 import { BackendError } from "../errors.js";
 import { Array } from "../array.js";
-import type { Backend } from "./device.js";
-import { allocate } from "../dtype.js";
+import type { Backend, Lowering } from "../backend/device.js";
 import { Literal, type Atom, type Jaxpr, type Var } from "../trace/jaxpr.js";
+import type { ShapedArray } from "../trace/core.js";
 import type { Plan } from "./fuse.js";
 import { planJaxpr } from "./fuse.js";
 import { simplify } from "../trace/simplify.js";
-import { deviceOf, onDevice, primitives, runLowered } from "../lax/primitive.js";
-import type { Lowering } from "./device.js";
+import { definitionOf } from "../lax/primitive.js";
+import { constant, deviceOf, literalOn, onDevice } from "./placement.js";
 
 /** Plans by (fusion on or off, the device's input cap and multi-output support), then by jaxpr. */
 const plans = new Map<string, WeakMap<Jaxpr, Plan>>();
@@ -47,9 +48,17 @@ export function planFor(jaxpr: Jaxpr, device: Pick<Backend, "maxKernelInputs" | 
   return plan;
 }
 
-/** Runs a jaxpr on concrete arrays through its plan for their device. */
+/**
+ * Runs a jaxpr on concrete arrays through its plan for their device. A
+ * literal output (of the simplified jaxpr) is handed out as a new array: the
+ * literal's own array is shared by every run, and the caller may free what it gets.
+ */
 export function runJaxpr(jaxpr: Jaxpr, args: Array[]): Array[] {
-  return executePlan(planFor(jaxpr, deviceOf(args)), args);
+  const plan = planFor(jaxpr, deviceOf(args));
+  return executePlan(plan, args).map((o, i) => {
+    const a = plan.jaxpr.outs[i];
+    return a instanceof Literal ? constant(a.value, a.aval, deviceOf(args)) : o;
+  });
 }
 
 export function executePlan(plan: Plan, args: Array[]): Array[] {
@@ -62,7 +71,7 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
     if (a !== args[i]) moved.push(a);
     env.set(v, a);
   });
-  const read = (a: Atom): Array => (a instanceof Literal ? a.arrayOn(backend) : env.get(a)!);
+  const read = (a: Atom): Array => (a instanceof Literal ? literalOn(a, backend) : env.get(a)!);
   plan.steps.forEach((step, i) => {
     if (step.kind === "kernel") {
       const outs = [step.out, ...(step.more ?? [])];
@@ -78,9 +87,11 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
       const ins = [...step.eqn.inputs.map(read), ...step.inputs.map((v) => env.get(v)!)];
       let lowering = loweredSteps.get(step);
       if (!lowering) {
-        const base = primitives.get("dot_general")!.def.lower(step.eqn.inputs.map((x) => x.aval), step.eqn.params, [step.eqn.outs[0].aval]);
-        if (base.kind !== "routine") throw new Error("fusion: a dot epilogue needs the matmul routine");
-        lowering = { ...base, params: { ...base.params, epilogue: { kernel: step.epilogue, accInput: step.accInput } } };
+        const def = definitionOf(step.eqn.prim);
+        const base = def.lower?.(step.eqn.inputs.map((x) => x.aval), step.eqn.params, [step.eqn.outs[0].aval]);
+        if (base?.kind !== "routine" || base.routine !== "dot") throw new Error("fusion: an epilogue needs the matmul routine");
+        const withEpilogue: Lowering = { ...base, params: { ...base.params, epilogue: { kernel: step.epilogue, accInput: step.accInput } } };
+        lowering = withEpilogue;
         loweredSteps.set(step, lowering);
       }
       env.set(step.out, runLowered(lowering, ins, [step.out.aval], backend)[0]);
@@ -91,13 +102,13 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
       // a routine's lowering depends only on the plan: build it on the first call
       let lowering = loweredSteps.get(step);
       if (lowering === undefined) {
-        const def = primitives.get(eqn.prim.name)?.def;
-        lowering = def && !def.impl ? def.lower(ins.map((x) => x.aval), eqn.params, outAvals) : null;
+        const def = definitionOf(eqn.prim);
+        lowering = def.lower ? def.lower(ins.map((x) => x.aval), eqn.params, outAvals) : null;
         loweredSteps.set(step, lowering);
       }
       // on the plan's device, always: a step with no operands (an iota) would otherwise run on the
       // default device, and the next step would read another device's buffer as its own
-      const outs = lowering ? runLowered(lowering, ins, outAvals, backend) : eqn.prim.rules.impl(ins, eqn.params, outAvals);
+      const outs = lowering ? runLowered(lowering, ins, outAvals, backend) : definitionOf(eqn.prim).impl!(ins, eqn.params, outAvals);
       eqn.outs.forEach((v, k) => env.set(v, outs[k]));
     }
     // buffers are reference-counted by the backend, so disposing an alias keeps the shared buffer alive
@@ -122,11 +133,24 @@ function bufferOn(a: Array, backend: Backend) {
 }
 
 function freshLiteral(a: Literal, backend: Backend): Array {
-  const data = allocate(a.aval.dtype, 1);
-  data[0] = a.value;
-  const out = Array.fromTyped(data, [], a.aval.dtype, a.aval.weakType, backend);
-  out.hostScalar = data[0];
-  return out;
+  return constant(a.value, a.aval, backend);
 }
 
-
+/** Runs a lowering on `backend` (the inputs' device unless told); operands elsewhere follow it; outputs are new Arrays on it. */
+export function runLowered(lowering: Lowering, args: Array[], outAvals: ShapedArray[], backend = deviceOf(args)): Array[] {
+  const moved: Array[] = [];
+  const ins = args.map((a) => {
+    if (a.backend === backend) return a;
+    const m = onDevice(a, backend);
+    moved.push(m);
+    return m;
+  });
+  const bufs = backend.run(
+    lowering,
+    ins.map((a) => a.buffer),
+    ins.map((a) => a.aval),
+    outAvals,
+  );
+  for (const m of moved) m.dispose();
+  return bufs.map((b, i) => new Array(outAvals[i], b, backend));
+}

@@ -14,13 +14,13 @@
  * consumer of a matmul or reduction runs as its epilogue.
  */
 import type { PrimitiveDefinition } from "../lax/primitive.js";
-import { primitives } from "../lax/primitive.js";
+import { definitionOf } from "../lax/primitive.js";
 import { contiguousStrides } from "../shape.js";
 import type { ShapedArray } from "../trace/core.js";
 import type { Atom, Eqn, Jaxpr } from "../trace/jaxpr.js";
 import { Literal, Var } from "../trace/jaxpr.js";
-import type { Expr, Kernel, View } from "./kernel.js";
-import { binary, cast, constant, load, someNode } from "./kernel.js";
+import type { Expr, Kernel, View } from "../backend/kernel.js";
+import { binary, cast, constant, load, someNode } from "../backend/kernel.js";
 
 export type Step =
   /** A fused kernel computing `out` (and `more`, the kernel's further outputs) from the buffers of `inputs`. */
@@ -75,11 +75,11 @@ function compose(outer: Extract<IndexMap, { kind: "affine" }>, inner: { coeffs: 
   return { kind: "affine", coeffs, offset };
 }
 
-const defOf = (e: Eqn): PrimitiveDefinition<Record<string, unknown>> | undefined => primitives.get(e.prim.name)?.def;
+const defOf = (e: Eqn): PrimitiveDefinition<Record<string, unknown>> => definitionOf(e.prim);
 type Role = "elementwise" | "view" | "reshape" | "reduce" | "contract" | "opaque";
 function roleOf(e: Eqn): Role {
   const def = defOf(e);
-  if (!def || e.outs.length !== 1) return "opaque";
+  if (e.outs.length !== 1) return "opaque";
   if (def.scalar) return "elementwise";
   if (def.fusion?.kind === "contract") return termsOf(e) ? "contract" : "opaque";
   if (def.fusion) return def.fusion.kind;
@@ -229,7 +229,9 @@ function foldEpilogues(steps: Step[], jaxpr: Jaxpr, maxInputs: number): Step[] {
   steps.forEach((s, i) => stepOutputs(s).forEach((v) => producedAt.set(v, i)));
   const out: (Step | null)[] = [...steps];
   steps.forEach((a, i) => {
-    const isDot = a.kind === "eqn" && a.eqn.prim.name === "dot_general";
+    // a routine that takes an epilogue says so in its fusion role (the matmul does)
+    const fusion = a.kind === "eqn" ? defOf(a.eqn).fusion : undefined;
+    const isDot = fusion?.kind === "contract" && fusion.epilogue === true;
     const isReduce = a.kind === "kernel" && a.kernel.reduce !== undefined && !a.kernel.reduce.epilogue && !a.more;
     if (!isDot && !isReduce) return;
     const product = isDot ? (a as Extract<Step, { kind: "eqn" }>).eqn.outs[0] : (a as Extract<Step, { kind: "kernel" }>).out;
@@ -244,7 +246,7 @@ function foldEpilogues(steps: Step[], jaxpr: Jaxpr, maxInputs: number): Step[] {
     if (accIdx.length !== 1 || !isIdentityView(k.kernel.inputs[accIdx[0]].view, k.kernel.loopShape)) return;
     if (!isFloat32Only(k.kernel)) return;
     const rest = k.inputs.filter((v) => v !== product);
-    const own = a.kind === "kernel" ? a.inputs.length : 2;
+    const own = a.kind === "kernel" ? a.inputs.length : a.eqn.inputs.length;
     if (!rest.every((v) => (producedAt.get(v) ?? -1) < i) || rest.length + own > maxInputs) return;
     const epilogue = { kernel: k.kernel, accInput: accIdx[0] };
     if (a.kind === "kernel") {

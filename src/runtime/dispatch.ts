@@ -1,0 +1,145 @@
+/**
+ * Eager dispatch: a primitive applied to concrete arrays outside any
+ * transformation. Output types and the lowering are looked up by (input
+ * types, params): each signature is checked, lowered and compiled once, then
+ * dispatch is a map lookup. Where it runs, and what the results remember of
+ * their operands, is placement's decision (placement.ts).
+ */
+import type { Array } from "../array.js";
+import type { PrimitiveDefinition } from "../lax/primitive.js";
+import { definitionOf } from "../lax/primitive.js";
+import type { Lowering } from "../backend/device.js";
+import { getBackend } from "../backend/device.js";
+import type { Params, Primitive } from "../trace/core.js";
+import { ShapedArray } from "../trace/core.js";
+import { deviceOf, fromHostResults, hostComputable, onHost, settleOrigins } from "./placement.js";
+import { runLowered } from "./execute.js";
+
+/** Bounds of the dispatch caches; `jitConfig.maxEagerSignatures` reads and sets this one (see its doc). */
+export const cacheConfig = { maxEagerSignatures: 2048 };
+
+/**
+ * A map bounded by `cacheConfig.maxEagerSignatures` that drops the least
+ * recently used entries, in two generations: new entries go to the young
+ * map; when it is half full it becomes the old one and the previous old one
+ * is dropped; a hit in the old map moves the entry back to the young one.
+ * An approximate LRU that costs one map lookup on the hot path (a hit in
+ * the young map), where an exact LRU would reinsert on every call.
+ */
+class SignatureCache<V> {
+  private young = new Map<string, V>();
+  private old = new Map<string, V>();
+  get(key: string): V | undefined {
+    const v = this.young.get(key);
+    if (v !== undefined) return v;
+    const o = this.old.get(key);
+    if (o !== undefined) this.set(key, o);
+    return o;
+  }
+  set(key: string, v: V) {
+    this.young.set(key, v);
+    if (this.young.size >= Math.max(1, Math.floor(cacheConfig.maxEagerSignatures / 2))) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+  }
+  get size(): number {
+    return this.young.size + this.old.size;
+  }
+}
+
+/** A primitive's eager dispatcher: its definition and its signature cache. */
+interface Dispatcher {
+  name: string;
+  def: PrimitiveDefinition<Params>;
+  signatures: SignatureCache<{ outAvals: ShapedArray[]; lowering: Lowering }>;
+  preservesConstant: boolean;
+}
+const dispatchers = new Map<Primitive, Dispatcher>();
+
+/** How many eager signatures all primitives hold now (for tests of the bound). */
+export function eagerSignatureCount(): number {
+  let n = 0;
+  for (const d of dispatchers.values()) n += d.signatures.size;
+  return n;
+}
+
+/** Runs a primitive on concrete arrays. */
+export function evaluate(prim: Primitive, args: Array[], params: Params): Array[] {
+  let d = dispatchers.get(prim);
+  if (!d) {
+    const def = definitionOf(prim);
+    d = { name: prim.name, def, signatures: new SignatureCache(), preservesConstant: def.simplify?.preservesConstant ?? false };
+    dispatchers.set(prim, d);
+  }
+  // a disposed operand's buffer may already hold another array's values
+  for (const a of args) a.assertAlive(d.name);
+  const { def } = d;
+  // primitives with their own impl (jit, control flow) hold jaxprs in their params: no key to build
+  if (def.impl) return settleOrigins(args, def.impl(args, params, def.abstractEval(args.map((a) => a.aval), params)));
+  let key = "";
+  for (const a of args) key += a.aval.key + ";";
+  key += paramsKey(params);
+  let sig = d.signatures.get(key);
+  if (!sig) {
+    const avals = args.map((a) => a.aval);
+    const outAvals = def.abstractEval(avals, params);
+    sig = { outAvals, lowering: def.lower(avals, params, outAvals) };
+    d.signatures.set(key, sig);
+  }
+  const target = deviceOf(args);
+  let outs: Array[];
+  if (hostComputable(args, sig.outAvals, target)) {
+    const ins = onHost(args);
+    outs = fromHostResults(runLowered(sig.lowering, ins, sig.outAvals, getBackend("cpu")), target);
+    for (const a of ins) a.dispose();
+  } else {
+    outs = runLowered(sig.lowering, args, sig.outAvals, target);
+  }
+  return settleOrigins(args, outs, d.preservesConstant);
+}
+
+/**
+ * A cache key for a primitive's parameters. Not JSON.stringify: it writes
+ * NaN and ±Infinity as `null`, so a parameter of NaN would find the lowering
+ * made for Infinity. Numbers are written as `Object.is` tells them apart.
+ */
+function paramsKey(v: unknown): string {
+  switch (typeof v) {
+    case "number":
+      return Object.is(v, -0) ? "-0" : String(v);
+    case "string":
+      return JSON.stringify(v);
+    case "boolean":
+      return v ? "T" : "F";
+    case "undefined":
+      return "U";
+    case "bigint":
+      return `${v}n`;
+    case "object": {
+      if (v === null) return "N";
+      if (globalThis.Array.isArray(v)) {
+        let s = "[";
+        for (let i = 0; i < v.length; i++) s += (i ? "," : "") + paramsKey(v[i]);
+        return s + "]";
+      }
+      if (ArrayBuffer.isView(v)) return `${v.constructor.name}${paramsKey(globalThis.Array.from(v as unknown as ArrayLike<number>))}`;
+      let s = "{";
+      for (const k in v) s += JSON.stringify(k) + ":" + paramsKey((v as Record<string, unknown>)[k]) + ",";
+      return s + "}";
+    }
+    default:
+      // functions and symbols have no place in a lowered primitive's parameters; keep them apart by identity
+      return identityKey(v as object);
+  }
+}
+
+let nextIdentity = 0;
+const objectIds = new WeakMap<object, number>();
+const symbolIds = new Map<unknown, number>();
+function identityKey(v: unknown): string {
+  const ids = (typeof v === "function" ? objectIds : symbolIds) as Map<unknown, number>;
+  let id = ids.get(v);
+  if (id === undefined) ids.set(v, (id = nextIdentity++));
+  return `&${id}`;
+}
