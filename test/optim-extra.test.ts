@@ -1,7 +1,7 @@
 /**
  * The optim additions against optax (test/fixtures/optim/extra.json, from
  * test/fixtures/optim/gen.py): lion, lamb, adabelief, novograd, noisySgd
- * (same key, same noise), maskedTransform, multiTransform, applyIfFinite
+ * (same key, same noise), adafactor (plain and factored), maskedTransform, multiTransform, applyIfFinite
  * (with NaN gradients), multiSteps, ema/emaParams, lookahead, and the tree
  * reductions. Each optimizer runs a few steps from the same params with
  * params-dependent gradients and must follow optax's trajectory; the same
@@ -63,6 +63,8 @@ const optimizers: Record<string, { opt: () => optim.GradientTransformation<unkno
   multiTransform: { opt: () => optim.multiTransform({ a: optim.adam(0.1), s: optim.sgd(0.2, { momentum: 0.9 }) }, { w: "a", b: "s" }) },
   applyIfFinite: { opt: () => optim.applyIfFinite(optim.adam(0.1), 2), factor: (i) => (i === 1 || i === 2 ? NaN : 1) },
   multiSteps_adam_3: { opt: () => optim.multiSteps(optim.adam(0.1), 3) },
+  adafactor: { opt: () => optim.adafactor() },
+  adafactor_factored_lr_momentum_wd: { opt: () => optim.adafactor({ learningRate: 0.1, minDimSizeToFactor: 2, momentum: 0.9, weightDecayRate: 0.01, clippingThreshold: 0.5 }) },
   multiSteps_sum_2: { opt: () => optim.multiSteps(optim.sgd(0.1), 2, { useGradMean: false }) },
 };
 

@@ -40,3 +40,5 @@ export {
   treeSum, treeMax, treeNorm, scaleByLion, lion, scaleByBelief, adabelief, scaleByTrustRatio, lamb, scaleByNovograd, novograd, addNoise, noisySgd,
   ema, emaParams, lookahead, maskedTransform, multiTransform, applyIfFinite, multiSteps, MultiSteps,
 } from "./extra.js";
+export type { FactoredState, ScaleByFactoredRmsOptions, AdafactorOptions } from "./adafactor.js";
+export { scaleByFactoredRms, clipByBlockRms, scaleByParamBlockRms, adafactor } from "./adafactor.js";
