@@ -11,8 +11,9 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { jit, np, optim, random, type Array, type Value } from "../src/index.js";
+import { devicePut, jit, np, optim, random, type Array, type Value } from "../src/index.js";
 import type { DType } from "../src/dtype.js";
+import { probeWebGPU } from "./device-helpers.js";
 import { arr, expectClose, values } from "./helpers.js";
 
 type Enc = number | "nan" | "inf" | "-inf";
@@ -36,8 +37,8 @@ const decTree = (t: EncTree): Params => ({ b: dec(t.b), w: dec(t.w) });
 const grads = fixture.grads.map(decTree);
 
 /** The fixture's gradient at step i: 0.3 params + grads[i mod n] (times `factor`, NaN for the applyIfFinite case). */
-function gradAt(p: Params, i: number, factor = 1): Params {
-  const g = grads[i % grads.length];
+function gradAt(p: Params, i: number, factor = 1, gs: Params[] = grads): Params {
+  const g = gs[i % gs.length];
   return { b: np.multiply(np.add(np.multiply(0.3, p.b), g.b), factor), w: np.multiply(np.add(np.multiply(0.3, p.w), g.w), factor) };
 }
 
@@ -174,4 +175,29 @@ describe("tree reductions against optax.tree", () => {
       expectClose(jit(() => f())(), fixture.trees[id].data.map(num), 1e-6);
     });
   }
+});
+
+describe("optimizers on WebGPU", () => {
+  it("lion, lamb, novograd, adabelief and factored adafactor follow optax with params on WebGPU", async () => {
+    if (!(await probeWebGPU("optim-extra.test.ts"))) return;
+    const gpu = (t: Params): Params => ({ b: devicePut(t.b, "webgpu"), w: devicePut(t.w, "webgpu") });
+    const gpuGrads = grads.map(gpu);
+    for (const id of ["lion", "lamb", "novograd", "adabelief", "adafactor_factored_lr_momentum_wd"]) {
+      const opt = optimizers[id].opt();
+      let p = gpu(decTree(fixture.params0));
+      let s = opt.init(p);
+      for (const [i, want] of fixture.cases[id].entries()) {
+        const [u, s2] = opt.update(gradAt(p, i, 1, gpuGrads), s, p);
+        p = optim.applyUpdates(p, u);
+        s = s2;
+        expect((p.w as { device?: string }).device, id).toBe("webgpu");
+        for (const k of ["w", "b"] as const) {
+          const got = globalThis.Array.from(await p[k].data(), Number);
+          want[k].data.map(num).forEach((v, j) => {
+            if (!(Math.abs(got[j] - v) <= 2e-5 * Math.max(1, Math.abs(v)))) expect.fail(`${id} step ${i + 1} ${k}[${j}] on WebGPU: got ${got[j]}, optax ${v}`);
+          });
+        }
+      }
+    }
+  });
 });
