@@ -76,7 +76,7 @@ describe("nn extras against JAX/optax on the CPU", () => {
       const args = c.args.map(dec);
       const out = f(...args);
       expect(out.shape).toEqual(c.out.shape);
-      expect(out.dtype).toBe(c.out.dtype === "float32" ? "float32" : c.out.dtype);
+      expect(out.dtype).toBe(c.out.dtype);
       expectClose(out, c.out.data.map(num), 2e-6);
       expectClose(jit(f)(...args), c.out.data.map(num), 2e-6);
       if (c.grad) {

@@ -43,7 +43,7 @@ export function glu(x: ArrayLike, axis = -1): Value {
 /**
  * Mish: `x * tanh(softplus(x))`.
  * @example
- * nn.mish(np.array([0, 1])); // [0, 0.8650984]
+ * nn.mish(np.array([0, 1])); // [0, 0.8650985]
  */
 export function mish(x: ArrayLike): Value {
   const v = asFloat("nn.mish", x);
