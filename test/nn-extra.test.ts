@@ -5,7 +5,7 @@
  * where/algorithm/mean options, oneHot's options, the optax losses, and the
  * orthogonal / deltaOrthogonal / fanGeoAvg initializers (same key, same
  * samples up to rounding). Each function: values and the gradient of
- * sum(f(x)) on the CPU, the same under jit, and the values on WebGPU.
+ * sum(f(x)) on the CPU, the same under jit, and both again on WebGPU.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -127,19 +127,24 @@ describe("initializers against JAX (same key)", () => {
 });
 
 describe("nn extras on WebGPU", () => {
-  it("the same values as JAX", async () => {
+  it("the same values and gradients as JAX", async () => {
     if (!(await probeWebGPU("nn-extra.test.ts"))) return;
     for (const id of ids) {
       const c = fixture.cases[id];
       const args = c.args.map((a) => devicePut(dec(a), "webgpu"));
-      const out = table[id](...args);
-      expect((out as { device?: string }).device, id).toBe("webgpu");
-      const got = globalThis.Array.from(await out.data(), Number);
-      const want = c.out.data.map(num);
-      got.forEach((v, i) => {
-        const ok = (Number.isNaN(v) && Number.isNaN(want[i])) || v === want[i] || Math.abs(v - want[i]) <= 1e-5 * Math.max(1, Math.abs(want[i]));
-        if (!ok) expect.fail(`${id}[${i}]: got ${v}, expected ${want[i]}`);
-      });
+      const f = table[id];
+      const checks: [string, Value, EncArray][] = [["value", f(...args), c.out]];
+      if (c.grad) checks.push(["gradient", grad((x: Value, ...rest: Value[]) => np.sum(f(x, ...rest)))(args[0], ...args.slice(1)), c.grad]);
+      for (const [what, out, ref] of checks) {
+        expect((out as { device?: string }).device, `${id} ${what}`).toBe("webgpu");
+        const got = globalThis.Array.from(await out.data(), Number);
+        const want = ref.data.map(num);
+        expect(got.length, `${id} ${what}`).toBe(want.length);
+        got.forEach((v, i) => {
+          const ok = (Number.isNaN(v) && Number.isNaN(want[i])) || v === want[i] || Math.abs(v - want[i]) <= 1e-5 * Math.max(1, Math.abs(want[i]));
+          if (!ok) expect.fail(`${id} ${what}[${i}] on WebGPU: got ${v}, expected ${want[i]}`);
+        });
+      }
     }
   });
 });
