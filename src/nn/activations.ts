@@ -317,6 +317,13 @@ export interface StandardizeOptions {
   mean?: ArrayLike;
   /** A precomputed variance; default: the variance over `axis`. */
   variance?: ArrayLike;
+  /** Which elements the mean and variance are taken over (bool, broadcasting against x); default all. */
+  where?: ArrayLike;
+  /**
+   * How the variance is computed: "fast" (default, as JAX) `mean(x²) - mean²`
+   * clipped at 0, or "stable", the two-pass `mean((x - mean)²)`.
+   */
+  algorithm?: "fast" | "stable";
 }
 
 /**
@@ -325,13 +332,19 @@ export interface StandardizeOptions {
  * nn.standardize(np.array([1, 2, 3])); // ≈ [-1.2247, 0, 1.2247]
  */
 export function standardize(x: ArrayLike, axis: Axes = -1, options: StandardizeOptions = {}): Value {
-  const { eps = 1e-5, mean, variance } = optionsArg("nn.standardize", options);
+  const { eps = 1e-5, mean, variance, where, algorithm = "fast" } = optionsArg("nn.standardize", options);
   const op = "nn.standardize";
   const v = asFloat(op, x);
   const axes = axesArg(op, axis, v.ndim);
-  const mu = mean ?? np.mean(v, axes, { keepdims: true });
+  // a masked mean: Σ where·x / Σ where (JAX's jnp.mean(..., where=)); elements outside still get standardized
+  const w = where === undefined ? undefined : np.broadcastTo(np.astype(toValue(op, where), v.dtype), v.shape);
+  const meanOver = (t: Value) =>
+    w === undefined ? np.mean(t, axes, { keepdims: true }) : np.divide(np.sum(np.multiply(t, w), axes, { keepdims: true }), np.sum(w, axes, { keepdims: true }));
+  const mu = mean ?? meanOver(v);
   const centered = np.subtract(v, mu);
-  const sigma2 = variance ?? np.mean(np.square(centered), axes, { keepdims: true });
+  if (algorithm !== "fast" && algorithm !== "stable") throw new ShapeError(`${op}: algorithm must be "fast" or "stable", got ${describe(algorithm)}`);
+  // "fast" can come out slightly negative by cancellation; JAX clips it at 0 before the rsqrt
+  const sigma2 = variance ?? (algorithm === "stable" ? meanOver(np.square(centered)) : np.maximum(np.subtract(meanOver(np.square(v)), np.square(mu)), 0));
   return np.multiply(centered, lax.rsqrt(np.add(sigma2, eps)));
 }
 

@@ -22,3 +22,7 @@ export {
 export type { Layer, AnyLayer, LayerShape, ApplyOptions, DenseOptions, DenseParams } from "./layers.js";
 export { mse, softmaxCrossEntropy, softmaxCrossEntropyWithIntegerLabels, binaryCrossEntropyWithLogits, huber } from "./losses.js";
 export type { Reduction, LossOptions, HuberOptions } from "./losses.js";
+export { identity, glu, mish, hardSilu, hardSwish, squareplus, log1mexp, logmeanexp, sparsePlus, sparseSigmoid } from "./activations-extra.js";
+export type { LogmeanexpOptions } from "./activations-extra.js";
+export { sigmoidBinaryCrossEntropy, l2Loss, huberLoss, cosineSimilarity, cosineDistance, klDivergence } from "./losses-extra.js";
+export type { CosineOptions, KlDivergenceOptions } from "./losses-extra.js";

@@ -124,13 +124,13 @@ export function computeFans(shape: readonly number[], options: FanOptions = {}):
 }
 
 /** How variance scaling counts units: fan-in, fan-out, or their average. */
-export type FanMode = "fanIn" | "fanOut" | "fanAvg";
+export type FanMode = "fanIn" | "fanOut" | "fanAvg" | "fanGeoAvg";
 /** The distribution variance scaling draws from. */
 export type VarianceDistribution = "truncatedNormal" | "normal" | "uniform";
 
 /**
  * JAX's `variance_scaling`: samples with variance `scale / n`, where n is the
- * fan-in, the fan-out or their average; from a normal truncated at ±2
+ * fan-in, the fan-out, their average or their geometric average ("fanGeoAvg"); from a normal truncated at ±2
  * standard deviations (rescaled so that the variance is exact), a normal, or
  * a uniform on ±√(3 · variance).
  * @example
@@ -140,7 +140,9 @@ export type VarianceDistribution = "truncatedNormal" | "normal" | "uniform";
 export function varianceScaling(scale: number, mode: FanMode, distribution: VarianceDistribution, fanOptions: FanOptions = {}): Initializer {
   const op = "nn.initializers.varianceScaling";
   if (!(scale > 0)) throw new ShapeError(`${op}: scale must be positive, got ${describe(scale)}`);
-  if (mode !== "fanIn" && mode !== "fanOut" && mode !== "fanAvg") throw new ShapeError(`${op}: mode must be "fanIn", "fanOut" or "fanAvg"`);
+  if (mode !== "fanIn" && mode !== "fanOut" && mode !== "fanAvg" && mode !== "fanGeoAvg") {
+    throw new ShapeError(`${op}: mode must be "fanIn", "fanOut", "fanAvg" or "fanGeoAvg", got ${describe(mode)}`);
+  }
   if (distribution !== "truncatedNormal" && distribution !== "normal" && distribution !== "uniform") {
     throw new ShapeError(`${op}: distribution must be "truncatedNormal", "normal" or "uniform"`);
   }
@@ -148,7 +150,7 @@ export function varianceScaling(scale: number, mode: FanMode, distribution: Vari
     const d = floatDType(op, dtype);
     const s = checkShape(op, shape);
     const [fanIn, fanOut] = computeFans(s, fanOptions);
-    const denominator = mode === "fanIn" ? fanIn : mode === "fanOut" ? fanOut : (fanIn + fanOut) / 2;
+    const denominator = mode === "fanIn" ? fanIn : mode === "fanOut" ? fanOut : mode === "fanAvg" ? (fanIn + fanOut) / 2 : Math.sqrt(fanIn * fanOut);
     const variance = scale / denominator;
     if (distribution === "truncatedNormal") {
       // the standard deviation of a standard normal truncated to (-2, 2)
@@ -221,3 +223,5 @@ export const kaimingUniform = heUniform;
  * const w = nn.initializers.kaimingNormal()(random.key(0), [4, 4]);
  */
 export const kaimingNormal = heNormal;
+
+export { orthogonal, deltaOrthogonal } from "./initializers-extra.js";

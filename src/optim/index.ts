@@ -31,3 +31,14 @@ export {
   constantSchedule, exponentialDecay, cosineDecaySchedule, polynomialSchedule, linearSchedule, joinSchedules,
   warmupCosineDecaySchedule, warmupExponentialDecaySchedule, warmupConstantSchedule, piecewiseConstantSchedule,
 } from "./schedules.js";
+export type {
+  ScaleByLionState, ScaleByLionOptions, LionOptions, ScaleByBeliefState, ScaleByBeliefOptions, LambOptions, ScaleByNovogradState, NovogradOptions,
+  AddNoiseState, AddNoiseOptions, EmaState, EmaOptions, LookaheadState, LookaheadParams, LookaheadOptions, MaskedState, MultiTransformState,
+  ApplyIfFiniteState, MultiStepsState, MultiStepsOptions, TreeNormOptions,
+} from "./extra.js";
+export {
+  treeSum, treeMax, treeNorm, scaleByLion, lion, scaleByBelief, adabelief, scaleByTrustRatio, lamb, scaleByNovograd, novograd, addNoise, noisySgd,
+  ema, emaParams, lookahead, maskedTransform, multiTransform, applyIfFinite, multiSteps, MultiSteps,
+} from "./extra.js";
+export type { FactoredState, ScaleByFactoredRmsOptions, AdafactorOptions } from "./adafactor.js";
+export { scaleByFactoredRms, clipByBlockRms, scaleByParamBlockRms, adafactor } from "./adafactor.js";

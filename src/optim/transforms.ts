@@ -49,25 +49,25 @@ export function safeIncrement(count: Value): Value {
 }
 
 /** A leaf as a value (a JS number in a params tree becomes a float32 scalar). */
-function leaf(x: unknown): Value {
+export function leaf(x: unknown): Value {
   if (x instanceof ArrayMethods) return x as Value;
   if (typeof x === "number") return np.array(x, { dtype: "float32" });
   throw new UnsupportedError(`optim: expected arrays or numbers as the leaves of params and updates, got ${x === null ? "null" : typeof x}`);
 }
 
 /** `x * s` in x's dtype (a step size never changes the dtype of an update, as in optax). */
-function scaleLeaf(x: Value, s: ArrayLike): Value {
+export function scaleLeaf(x: Value, s: ArrayLike): Value {
   const v = typeof s === "number" ? s : np.astype(s as Value, x.dtype);
   return np.multiply(x, v);
 }
 
 /** Zeros like every leaf of a tree. */
-function zerosLikeTree(tree: unknown): unknown {
+export function zerosLikeTree(tree: unknown): unknown {
   return treeMap((p: unknown) => np.zerosLike(leaf(p)), tree);
 }
 
 /** `(1 - decay) * g^order + decay * moment`, leafwise (optax's `update_moment`). */
-function updateMoment(updates: unknown, moments: unknown, decay: number, order: 1 | 2): unknown {
+export function updateMoment(updates: unknown, moments: unknown, decay: number, order: 1 | 2): unknown {
   return treeMap((g: unknown, t: Value) => {
     const gv = leaf(g);
     return np.add(np.multiply(1 - decay, order === 1 ? gv : np.square(gv)), np.multiply(decay, t));
@@ -75,11 +75,11 @@ function updateMoment(updates: unknown, moments: unknown, decay: number, order: 
 }
 
 /** `moment / (1 - decay^count)`, leafwise, in the moment's dtype (optax's `bias_correction`). */
-function biasCorrection(moments: unknown, decay: number, count: Value): unknown {
+export function biasCorrection(moments: unknown, decay: number, count: Value): unknown {
   return treeMap((t: Value) => np.divide(t, np.subtract(1, np.power(decay, np.astype(count, t.dtype)))), moments);
 }
 
-function checkNumber(op: string, what: string, v: unknown, lo = -Infinity) {
+export function checkNumber(op: string, what: string, v: unknown, lo = -Infinity) {
   if (typeof v !== "number" || !Number.isFinite(v) || v < lo) throw new ShapeError(`${op}: ${what} must be a finite number${lo > -Infinity ? ` ≥ ${lo}` : ""}, got ${describe(v)}`);
 }
 
