@@ -4,7 +4,7 @@
  */
 import { ArrayMethods, type NestedNumbers } from "./array-methods.js";
 import type { Backend } from "./backend/device.js";
-import { getBackend } from "./backend/device.js";
+import { defaultBackendFor, getBackend } from "./backend/device.js";
 import type { DType, TypedArray } from "./dtype.js";
 import { roundFloat16Array } from "./dtype.js";
 import { BackendError, ShapeError } from "./errors.js";
@@ -43,7 +43,7 @@ export class Array extends ArrayMethods {
   }
 
   /** Wraps host data (already of the right dtype and length; float16 values are rounded to half precision in place) as an Array on a device. */
-  static fromTyped(data: TypedArray, shape: readonly number[], dtype: DType, weakType = false, backend = getBackend()): Array {
+  static fromTyped(data: TypedArray, shape: readonly number[], dtype: DType, weakType = false, backend = defaultBackendFor(dtype)): Array {
     if (dtype === "float16") roundFloat16Array(data as Float32Array);
     const a = new Array(new ShapedArray(shape, dtype, weakType), backend.upload(data, dtype), backend);
     a.origin = hostOrigin(data, backend);

@@ -5,7 +5,7 @@
  * GPU buffer as CPU memory and returned NaNs, silently (and the reverse).
  */
 import { describe, expect, it } from "vitest";
-import { defaultDevice, devicePut, jit, lax, np } from "../src/index.js";
+import { defaultDevice, devicePut, grad, jit, lax, np } from "../src/index.js";
 import type { Value } from "../src/index.js";
 import { probeWebGPU } from "./device-helpers.js";
 
@@ -43,4 +43,26 @@ describe.skipIf(!hasGpu)("jitted plans run on their inputs' device", () => {
       }
     });
   }
+});
+
+describe.skipIf(!hasGpu)("float64 with WebGPU the default", () => {
+  it("new float64 data lands on the CPU (WebGPU has no 64-bit floats), and eager, grad and jit run there in float64", async () => {
+    defaultDevice("webgpu");
+    try {
+      const x = np.array([0.1, 2, -3], "float64");
+      expect([x.dtype, (x as unknown as { device: string }).device]).toEqual(["float64", "cpu"]);
+      // float64 references computed in plain JS (float32 would round 0.1 + 1)
+      expect([...(await np.add(x, 1).data())]).toEqual([0.1 + 1, 3, -2]);
+      const g = grad((v: Value) => v.square().sum())(x) as Value;
+      expect([g.dtype, [...(await g.data())]]).toEqual(["float64", [0.2, 4, -6]]);
+      const s = jit((v: Value) => np.sin(v).mul(2))(x) as Value;
+      expect([...(await s.data())]).toEqual([0.1, 2, -3].map((v) => 2 * Math.sin(v)));
+      const z = np.zeros([2], "float64");
+      expect((z as unknown as { device: string }).device).toBe("cpu");
+      // float32 data still goes to the default device
+      expect((np.array([1, 2]) as unknown as { device: string }).device).toBe("webgpu");
+    } finally {
+      defaultDevice("cpu");
+    }
+  });
 });

@@ -138,6 +138,17 @@ export function getBackend(name?: DeviceName): Backend {
   return b;
 }
 
+/**
+ * Where new data of `dtype` goes when no device is named: the default device,
+ * unless it cannot hold the dtype (float64 on WebGPU, which has no 64-bit
+ * floats), then the CPU. So `np.array(xs, "float64")` works whatever the
+ * default, and computations on it run on the CPU (it is not committed there).
+ */
+export function defaultBackendFor(dtype: DType): Backend {
+  const b = getBackend();
+  return dtype === "float64" && b.name === "webgpu" ? getBackend("cpu") : b;
+}
+
 export function setDefaultBackend(name: DeviceName) {
   defaultName = name;
 }

@@ -11,7 +11,7 @@
  */
 import { Array } from "../array.js";
 import type { Backend } from "../backend/device.js";
-import { getBackend } from "../backend/device.js";
+import { defaultBackendFor, getBackend } from "../backend/device.js";
 import type { TypedArray } from "../dtype.js";
 import { storageOf } from "../dtype.js";
 import { BackendError } from "../errors.js";
@@ -53,12 +53,12 @@ export function hostOrigin(data: TypedArray, backend: Backend): Origin {
 }
 
 /** A new Array on `backend` holding `data` (of the right dtype and length). */
-export function fromHost(data: TypedArray, aval: ShapedArray, backend: Backend = getBackend()): Array {
+export function fromHost(data: TypedArray, aval: ShapedArray, backend: Backend = defaultBackendFor(aval.dtype)): Array {
   return Array.fromTyped(data, aval.shape, aval.dtype, aval.weakType, backend);
 }
 
 /** A constant array: `value` in every element, on `backend` (the default device). */
-export function constant(value: number, aval: ShapedArray, backend: Backend = getBackend(), shared = false): Array {
+export function constant(value: number, aval: ShapedArray, backend: Backend = defaultBackendFor(aval.dtype), shared = false): Array {
   const data = new (storageOf(aval.dtype))(aval.size);
   data.fill(value);
   const a = fromHost(data, aval, backend);
