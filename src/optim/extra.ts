@@ -10,7 +10,7 @@
  */
 import { optionsArg, describe } from "../static-args.js";
 import { ArrayMethods } from "../array-methods.js";
-import { ShapeError, UnsupportedError } from "../errors.js";
+import { ArgumentError, ShapeError, UnsupportedError } from "../errors.js";
 import * as np from "../numpy/index.js";
 import * as random from "../random/index.js";
 import type { Key } from "../random/index.js";
@@ -548,6 +548,14 @@ export interface MultiTransformState {
  */
 export function multiTransform(transforms: Record<string, GradientTransformation<unknown>>, paramLabels: unknown): GradientTransformation<MultiTransformState> {
   const op = "optim.multiTransform";
+  if (transforms === null || typeof transforms !== "object" || globalThis.Array.isArray(transforms)) {
+    throw new ArgumentError(`${op}: transforms must be an object of gradient transformations by label (e.g. { adam: optim.adam(1e-3), frozen: optim.setToZero() }), got ${describe(transforms)}`);
+  }
+  for (const [label, t] of Object.entries(transforms)) {
+    if (t === null || typeof t !== "object" || typeof t.init !== "function" || typeof t.update !== "function") {
+      throw new ArgumentError(`${op}: transforms.${label} must be a gradient transformation (an object with init and update), got ${describe(t)}`);
+    }
+  }
   const labelsOf = (tree: unknown): string[] => {
     const ls = broadcastPrefix<unknown>(resolveTree(paramLabels, tree), tree);
     return ls.map((l) => {
