@@ -108,3 +108,155 @@ describe("random distributions: JAX's samples for the same key", () => {
     matches(random.gamma(K(13), 2.5, [6], "float64"), "gamma_f64", { maxUlps: 8 });
   });
 });
+
+// ---- moments over 10,000 samples (fixed keys), against the distributions' formulas ----------
+
+const N = 10000;
+function moments(x: Value): [number, number] {
+  const g = got(x);
+  const m = g.reduce((a, b) => a + b, 0) / g.length;
+  const v = g.reduce((a, b) => a + (b - m) ** 2, 0) / (g.length - 1);
+  return [m, v];
+}
+/**
+ * The sample mean within 5 standard errors of `mean`, and the sample
+ * variance within `relTol` of `variance` (about 4 standard errors of a
+ * variance for the distribution's kurtosis; null skips it).
+ */
+function hasMoments(x: Value, mean: number, variance: number, relTol: number | null = 0.08) {
+  const [m, v] = moments(x);
+  expect(Math.abs(m - mean), `mean ${m} vs ${mean}`).toBeLessThan(5 * Math.sqrt(variance / x.size));
+  if (relTol !== null) expect(Math.abs(v / variance - 1), `variance ${v} vs ${variance}`).toBeLessThan(relTol);
+}
+const G = (x: number): number => {
+  // Lanczos (g = 7) for the few Gamma values the formulas need
+  const p = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (x < 0.5) return Math.PI / (Math.sin(Math.PI * x) * G(1 - x));
+  x -= 1;
+  let a = p[0];
+  const t = x + 7.5;
+  for (let i = 1; i < 9; i++) a += p[i] / (x + i);
+  return Math.sqrt(2 * Math.PI) * t ** (x + 0.5) * Math.exp(-t) * a;
+};
+
+describe("random distributions: moments over 10,000 samples", () => {
+  it("uniform and normal transforms", () => {
+    hasMoments(random.laplace(K(100), [N]), 0, 2, 0.09);
+    hasMoments(random.logistic(K(101), [N]), 0, Math.PI ** 2 / 3);
+    const s2 = 0.25;
+    hasMoments(random.lognormal(K(102), 0.5, [N]), Math.exp(s2 / 2), (Math.exp(s2) - 1) * Math.exp(s2), 0.12);
+    hasMoments(random.rademacher(K(103), [N]), 0, 1, 0.01);
+    hasMoments(random.pareto(K(104), 10, [N]), 10 / 9, 10 / (81 * 8), 0.17);
+    hasMoments(random.rayleigh(K(105), 2, [N]), 2 * Math.sqrt(Math.PI / 2), ((4 - Math.PI) / 2) * 4);
+    hasMoments(random.weibullMin(K(106), 1.5, 2, [N]), 1.5 * G(1.5), 2.25 * (G(2) - G(1.5) ** 2));
+    hasMoments(random.geometric(K(107), 0.3, [N]), 1 / 0.3, 0.7 / 0.09, 0.12);
+    hasMoments(random.triangular(K(108), 0, 1, 3, [N]), 4 / 3, 7 / 18);
+    hasMoments(random.maxwell(K(109), [N]), 2 * Math.sqrt(2 / Math.PI), (3 * Math.PI - 8) / Math.PI);
+    hasMoments(random.doubleSidedMaxwell(K(110), 1, 2, [N]), 1, 12);
+    // cauchy has no moments: half of it lies in (-1, 1), a quarter above 1
+    const cy = got(random.cauchy(K(111), [N]));
+    expect(Math.abs(cy.filter((v) => Math.abs(v) < 1).length / N - 0.5)).toBeLessThan(0.025);
+    expect(Math.abs(cy.filter((v) => v > 1).length / N - 0.25)).toBeLessThan(0.022);
+  });
+  it("gamma family", () => {
+    hasMoments(random.gamma(K(120), 2.5, [N]), 2.5, 2.5, 0.09);
+    hasMoments(random.gamma(K(121), 0.3, [N]), 0.3, 0.3, 0.19);
+    hasMoments(np.exp(random.loggamma(K(122), 0.5, [N])), 0.5, 0.5, 0.16);
+    hasMoments(random.beta(K(123), 2, 3, [N]), 0.4, 0.04);
+    hasMoments(random.chisquare(K(124), 3, [N]), 3, 6, 0.1);
+    hasMoments(random.f(K(125), 5, 10, [N]), 1.25, (2 * 100 * 13) / (5 * 64 * 6), null);
+    hasMoments(random.t(K(126), 10, [N]), 0, 1.25);
+    hasMoments(random.generalizedNormal(K(127), 1.5, [N]), 0, G(3 / 1.5) / G(1 / 1.5));
+    const dir = random.dirichlet(K(128), np.array([1, 2, 3]), [N]);
+    expect(dir.shape).toEqual([N, 3]);
+    const dm = got(np.mean(dir, 0));
+    [1 / 6, 2 / 6, 3 / 6].forEach((m, i) => expect(Math.abs(dm[i] - m)).toBeLessThan(0.01));
+    const rowSums = got(np.sum(dir, 1));
+    expect(Math.max(...rowSums.map((s) => Math.abs(s - 1)))).toBeLessThan(1e-5);
+  });
+  it("ball: inside the unit ball, E|x|^2 = d / (d + 2)", () => {
+    const b = random.ball(K(130), 3, 2, [N]);
+    const r2 = got(np.sum(np.square(b), 1));
+    expect(Math.max(...r2)).toBeLessThanOrEqual(1 + 1e-6);
+    expect(Math.abs(r2.reduce((a, c) => a + c, 0) / N - 0.6)).toBeLessThan(0.01);
+  });
+  it("multivariateNormal: the sample covariance is cov", () => {
+    const cov = [[2, 0.5], [0.5, 1]];
+    const x = random.multivariateNormal(K(131), np.array([1, -1]), np.array(cov), { shape: [N] });
+    const c = np.cov(np.transpose(x));
+    const cs = got(c);
+    [2, 0.5, 0.5, 1].forEach((v, i) => expect(Math.abs(cs[i] - v)).toBeLessThan(0.08));
+    const m = got(np.mean(x, 0));
+    expect(Math.abs(m[0] - 1)).toBeLessThan(0.07);
+    expect(Math.abs(m[1] + 1)).toBeLessThan(0.05);
+  });
+  it("orthogonal: Q^T Q = I", () => {
+    const q = random.orthogonal(K(132), 4, [3]);
+    expect(q.shape).toEqual([3, 4, 4]);
+    const eye = got(np.matmul(np.swapaxes(q, -1, -2), q));
+    const want = Array.from({ length: 48 }, (_, i) => (Math.floor(i / 4) % 4 === i % 4 ? 1 : 0));
+    expect(Math.max(...eye.map((v, i) => Math.abs(v - want[i])))).toBeLessThan(1e-5);
+  });
+});
+
+// ---- dtypes, shapes, jit, vmap -------------------------------------------------------------
+
+describe("random distributions: dtypes, shapes, jit and vmap", () => {
+  it("dtypes and default shapes", () => {
+    expect(random.rademacher(K(0), [3]).dtype).toBe("int32");
+    expect(random.geometric(K(0), 0.5, [3]).dtype).toBe("int32");
+    expect(random.gamma(K(0), np.array([1, 2, 3])).shape).toEqual([3]);
+    expect(random.beta(K(0), np.array([[1], [2]]), np.array([1, 2, 3])).shape).toEqual([2, 3]);
+    expect(random.doubleSidedMaxwell(K(0), np.array([0, 1]), 1, [4]).shape).toEqual([4, 2]);
+    expect(random.orthogonal(K(0), 3, [], { m: 2 }).shape).toEqual([3, 2]);
+    for (const d of ["float32", "float64"] as const) {
+      expect(random.laplace(K(0), [2], d).dtype).toBe(d);
+      expect(random.gamma(K(0), 2, [2], d).dtype).toBe(d);
+      expect(random.t(K(0), 3, [2], { dtype: d }).dtype).toBe(d);
+    }
+  });
+  it("errors name the operation and the fix", () => {
+    expect(() => random.laplace(K(0), [2], "int32")).toThrow(/random.laplace: dtype must be a floating-point/);
+    expect(() => random.gamma(K(0), np.array([1, 2, 3]), [2])).toThrow(/random.gamma: shapes \(2,\) and \(3,\)/);
+    expect(() => random.dirichlet(K(0), np.array(2))).toThrow(/random.dirichlet: alpha needs at least one axis/);
+    expect(() => random.multivariateNormal(K(0), np.zeros([2]), np.eye(3))).toThrow(/cov must have shape/);
+    expect(() => random.geometric(K(0), 0.5, [2], "float32")).toThrow(/dtype must be an integer/);
+  });
+  it("clone and wrapKeyData return the key; keyData round-trips", () => {
+    const k = random.key(7);
+    expect(got(random.clone(k))).toEqual(got(k));
+    expect(got(random.wrapKeyData(random.keyData(k)))).toEqual([0, 7]);
+    expect(got(random.gamma(random.clone(k), 2, [3]))).toEqual(got(random.gamma(k, 2, [3])));
+    expect(() => random.wrapKeyData(np.array([1, 2, 3], "uint32"))).toThrow(/shape \(2,\)/);
+  });
+  const samplers: Record<string, (k: Value) => Value> = {
+    laplace: (k) => random.laplace(k, [3]),
+    geometric: (k) => random.geometric(k, 0.4, [3]),
+    doubleSidedMaxwell: (k) => random.doubleSidedMaxwell(k, 0, 1, [3]),
+    gamma: (k) => random.gamma(k, np.array([0.4, 1, 3])),
+    beta: (k) => random.beta(k, 2, 3, [3]),
+    dirichlet: (k) => random.dirichlet(k, np.array([1, 2, 3])),
+    t: (k) => random.t(k, 4, [3]),
+    ball: (k) => random.ball(k, 3, 1.5, [2]),
+    multivariateNormal: (k) => random.multivariateNormal(k, np.zeros([2]), np.array([[2, 0.5], [0.5, 1]])),
+    orthogonal: (k) => random.orthogonal(k, 3),
+  };
+  it("jit gives the eager samples", () => {
+    for (const [name, fn] of Object.entries(samplers)) {
+      const eager = got(fn(K(3)));
+      const jitted = got(jit(fn)(K(3)) as Value);
+      expect(jitted.length, name).toBe(eager.length);
+      jitted.forEach((v, i) => expect(Math.abs(v - eager[i]), name).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(eager[i]))));
+    }
+  });
+  it("vmap over keys gives the loop's samples", () => {
+    const keys = random.splitArray(K(4), 3);
+    const ks = random.split(K(4), 3);
+    for (const [name, fn] of Object.entries(samplers)) {
+      const batched = got(vmap(fn)(keys) as Value);
+      const loop = ks.flatMap((k) => got(fn(k)));
+      expect(batched.length, name).toBe(loop.length);
+      batched.forEach((v, i) => expect(Math.abs(v - loop[i]), name).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(loop[i]))));
+    }
+  });
+});

@@ -363,8 +363,8 @@ export function dirichlet(key: Key, alpha: ArrayLike, shape?: ShapeLike, options
   if (av.ndim < 1) throw new ShapeError(`${op}: alpha needs at least one axis (the categories), got a 0-d array`);
   const batch = av.shape.slice(0, -1);
   const k = av.shape[av.ndim - 1];
-  const s = shape === undefined ? batch : resultShape(op, shape, batch.length ? reshape(av, [...batch, 1]).astype("float32") as Value : 0);
-  if (shape !== undefined && !shapeEq(broadcastShapes(op, s, batch), s)) {
+  const s = shape === undefined ? batch : shapeArg(op, shape);
+  if (!shapeEq(broadcastShapes(op, s, batch), s)) {
     throw new ShapeError(`${op}: alpha's batch shape ${fmtShape(batch)} does not broadcast to the requested shape ${fmtShape(s)}`);
   }
   const full = [...s, k];
