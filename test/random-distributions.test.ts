@@ -22,8 +22,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import "../src/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { defaultDevice } from "../src/index.js";
+import { probeWebGPU } from "./device-helpers.js";
 import * as np from "../src/numpy/index.js";
 import * as random from "../src/random/index.js";
 import { jit } from "../src/transforms/jit.js";
@@ -48,11 +49,11 @@ function ulps(a: number, b: number, dtype: string): number {
 }
 
 /** Same dtype and shape as JAX's, and every sample within `maxUlps` (0: bit-identical) or `absTol`. */
-function matches(x: Value, name: string, { maxUlps = 0, absTol }: { maxUlps?: number; absTol?: number } = {}) {
+function matches(x: Value, name: string, { maxUlps = 0, absTol }: { maxUlps?: number; absTol?: number } = {}, values?: number[]) {
   const want = J[name];
   expect(x.dtype, name).toBe(want.dtype);
   expect(x.shape, name).toEqual(want.shape);
-  const g = got(x);
+  const g = values ?? got(x);
   if (absTol !== undefined) {
     const worst = Math.max(...g.map((v, i) => Math.abs(v - want.data[i])));
     expect(worst, `${name}: largest difference`).toBeLessThanOrEqual(absTol);
@@ -62,51 +63,76 @@ function matches(x: Value, name: string, { maxUlps = 0, absTol }: { maxUlps?: nu
   }
 }
 
-describe("random distributions: JAX's samples for the same key", () => {
-  it("integer samplers are bit-identical: rademacher, geometric", () => {
-    matches(random.rademacher(K(5), [12]), "rademacher");
-    matches(random.rademacher(K(5), [4], "float32"), "rademacher_f32");
-    matches(random.geometric(K(9), 0.3, [12]), "geometric");
+type Tol = { maxUlps?: number; absTol?: number };
+/** [fixture name, sampler, tolerance on the CPU]; float32 unless the name says f64. */
+const CASES: [string, () => Value, Tol][] = [
+  // integers from uniform bits: bit-identical
+  ["rademacher", () => random.rademacher(K(5), [12]), {}],
+  ["rademacher_f32", () => random.rademacher(K(5), [4], "float32"), {}],
+  ["geometric", () => random.geometric(K(9), 0.3, [12]), {}],
+  // transforms of one uniform draw
+  ["laplace", () => random.laplace(K(1), [8]), { maxUlps: 1 }],
+  ["logistic", () => random.logistic(K(2), [8]), { maxUlps: 1 }],
+  ["cauchy", () => random.cauchy(K(3), [8]), { maxUlps: 2 }],
+  ["pareto", () => random.pareto(K(6), 3, [8]), { maxUlps: 2 }],
+  ["rayleigh", () => random.rayleigh(K(7), 2, [8]), { maxUlps: 2 }],
+  ["weibull_min", () => random.weibullMin(K(8), 1.5, 2, [8]), { maxUlps: 2 }],
+  ["triangular", () => random.triangular(K(10), 0, 1, 3, [8]), { maxUlps: 2 }],
+  // transforms of normal draws
+  ["lognormal", () => random.lognormal(K(4), 0.5, [8]), { maxUlps: 4 }],
+  ["maxwell", () => random.maxwell(K(11), [8]), { maxUlps: 4 }],
+  ["double_sided_maxwell", () => random.doubleSidedMaxwell(K(12), 1, 2, [8]), { maxUlps: 4 }],
+  // gamma: Marsaglia–Tsang with JAX's loops and key splitting
+  ["gamma_2_5", () => random.gamma(K(13), 2.5, [8]), { maxUlps: 4 }],
+  ["gamma_0_3", () => random.gamma(K(14), 0.3, [8]), { maxUlps: 8 }],
+  ["gamma_arr", () => random.gamma(K(15), np.array([[0.5, 1, 4], [10, 0.1, 2]])), { maxUlps: 8 }],
+  ["loggamma_0_01", () => random.loggamma(K(16), 0.01, [6]), { maxUlps: 4 }],
+  // built on gamma
+  ["beta", () => random.beta(K(17), 2, 3, [8]), { maxUlps: 8 }],
+  ["dirichlet", () => random.dirichlet(K(18), np.array([1, 2, 3]), [2]), { maxUlps: 8 }],
+  ["chisquare", () => random.chisquare(K(19), 3, [8]), { maxUlps: 8 }],
+  ["f", () => random.f(K(20), 5, 10, [8]), { maxUlps: 12 }],
+  ["t", () => random.t(K(21), 4, [8]), { maxUlps: 8 }],
+  ["generalized_normal", () => random.generalizedNormal(K(22), 1.5, [8]), { maxUlps: 8 }],
+  ["ball", () => random.ball(K(23), 3, 2, [4]), { maxUlps: 8 }],
+  // a Cholesky or QR whose rounding differs from LAPACK's
+  ["multivariate_normal", () => random.multivariateNormal(K(24), np.array([1, -1]), np.array([[2, 0.5], [0.5, 1]]), { shape: [4] }), { absTol: 1e-5 }],
+  ["orthogonal_3", () => random.orthogonal(K(25), 3), { absTol: 1e-5 }],
+  ["orthogonal_2x3", () => random.orthogonal(K(26), 2, [], { m: 3 }), { absTol: 1e-5 }],
+  // float64 (JAX with x64)
+  ["laplace_f64", () => random.laplace(K(1), [6], "float64"), { maxUlps: 2 }],
+  ["gamma_f64", () => random.gamma(K(13), 2.5, [6], "float64"), { maxUlps: 8 }],
+];
+
+describe("random distributions: JAX's samples for the same key (CPU)", () => {
+  it("the fixture has every case and no other", () => {
+    expect(CASES.map(([n]) => n).sort()).toEqual(Object.keys(J).sort());
   });
-  it("transforms of one uniform draw: laplace, logistic, cauchy, pareto, rayleigh, weibullMin, triangular", () => {
-    matches(random.laplace(K(1), [8]), "laplace", { maxUlps: 1 });
-    matches(random.logistic(K(2), [8]), "logistic", { maxUlps: 1 });
-    matches(random.cauchy(K(3), [8]), "cauchy", { maxUlps: 2 });
-    matches(random.pareto(K(6), 3, [8]), "pareto", { maxUlps: 2 });
-    matches(random.rayleigh(K(7), 2, [8]), "rayleigh", { maxUlps: 2 });
-    matches(random.weibullMin(K(8), 1.5, 2, [8]), "weibull_min", { maxUlps: 2 });
-    matches(random.triangular(K(10), 0, 1, 3, [8]), "triangular", { maxUlps: 2 });
+  for (const [name, fn, tol] of CASES) it(name, () => matches(fn(), name, tol));
+});
+
+describe("random distributions: JAX's samples for the same key (WebGPU)", () => {
+  let gpu = false;
+  beforeAll(async () => {
+    gpu = await probeWebGPU("random-distributions.test.ts");
   });
-  it("transforms of normal draws: lognormal, maxwell, doubleSidedMaxwell", () => {
-    matches(random.lognormal(K(4), 0.5, [8]), "lognormal", { maxUlps: 4 });
-    matches(random.maxwell(K(11), [8]), "maxwell", { maxUlps: 4 });
-    matches(random.doubleSidedMaxwell(K(12), 1, 2, [8]), "double_sided_maxwell", { maxUlps: 4 });
-  });
-  it("gamma (Marsaglia–Tsang with JAX's loops and key splitting), loggamma", () => {
-    matches(random.gamma(K(13), 2.5, [8]), "gamma_2_5", { maxUlps: 4 });
-    matches(random.gamma(K(14), 0.3, [8]), "gamma_0_3", { maxUlps: 8 });
-    matches(random.gamma(K(15), np.array([[0.5, 1, 4], [10, 0.1, 2]])), "gamma_arr", { maxUlps: 8 });
-    matches(random.loggamma(K(16), 0.01, [6]), "loggamma_0_01", { maxUlps: 4 });
-  });
-  it("built on gamma: beta, dirichlet, chisquare, f, t, generalizedNormal, ball", () => {
-    matches(random.beta(K(17), 2, 3, [8]), "beta", { maxUlps: 8 });
-    matches(random.dirichlet(K(18), np.array([1, 2, 3]), [2]), "dirichlet", { maxUlps: 8 });
-    matches(random.chisquare(K(19), 3, [8]), "chisquare", { maxUlps: 8 });
-    matches(random.f(K(20), 5, 10, [8]), "f", { maxUlps: 12 });
-    matches(random.t(K(21), 4, [8]), "t", { maxUlps: 8 });
-    matches(random.generalizedNormal(K(22), 1.5, [8]), "generalized_normal", { maxUlps: 8 });
-    matches(random.ball(K(23), 3, 2, [4]), "ball", { maxUlps: 8 });
-  });
-  it("linear algebra: multivariateNormal (Cholesky), orthogonal (QR)", () => {
-    const cov = np.array([[2, 0.5], [0.5, 1]]);
-    matches(random.multivariateNormal(K(24), np.array([1, -1]), cov, { shape: [4] }), "multivariate_normal", { absTol: 1e-5 });
-    matches(random.orthogonal(K(25), 3), "orthogonal_3", { absTol: 1e-5 });
-    matches(random.orthogonal(K(26), 2, [], { m: 3 }), "orthogonal_2x3", { absTol: 1e-5 });
-  });
-  it("float64", () => {
-    matches(random.laplace(K(1), [6], "float64"), "laplace_f64", { maxUlps: 2 });
-    matches(random.gamma(K(13), 2.5, [6], "float64"), "gamma_f64", { maxUlps: 8 });
-  });
+  // the same tolerances as on the CPU: jaxon's WGSL log/exp/tan/pow keep the samples as close
+  // (gamma's rejection loops run on the CPU: WebGPU cannot read a loop condition synchronously)
+  for (const [name, fn, tol] of CASES) {
+    if (name.endsWith("f64")) continue; // WebGPU has no float64
+    it(name, async () => {
+      if (!gpu) return;
+      defaultDevice("webgpu");
+      try {
+        const x = fn();
+        expect((x as unknown as { device: string }).device, name).toBe("webgpu");
+        const values = Array.from((await x.data()) as ArrayLike<number>);
+        matches(x, name, tol, values);
+      } finally {
+        defaultDevice("cpu");
+      }
+    });
+  }
 });
 
 // ---- moments over 10,000 samples (fixed keys), against the distributions' formulas ----------

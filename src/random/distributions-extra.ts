@@ -16,6 +16,9 @@
  * last-bit difference could change an acceptance; the fixtures show none.
  */
 import type { ArrayLike } from "../array-methods.js";
+import { Array } from "../array.js";
+import type { DeviceName } from "../backend/device.js";
+import { devicePut } from "../devices.js";
 import type { DType } from "../dtype.js";
 import { checkDType, isFloat, isInt } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
@@ -293,6 +296,11 @@ function gammaOne(key: Value, alpha: Value, logSpace: boolean): Value {
   return mul(mul(dd, V), b);
 }
 
+/** The device of a concrete array that cannot be read synchronously (WebGPU), else undefined. */
+function asyncDevice(x: Value): DeviceName | undefined {
+  return x instanceof Array && !x.backend.syncReadable ? (x.device as DeviceName) : undefined;
+}
+
 function gammaImpl(op: string, key: Key, a: ArrayLike, shape: ShapeLike | undefined, options: FloatOptions | DType | undefined, logSpace: boolean): Value {
   const d = floatOf(op, options);
   const k = checkKey(op, key);
@@ -301,6 +309,10 @@ function gammaImpl(op: string, key: Key, a: ArrayLike, shape: ShapeLike | undefi
   if (alpha.ndim === 0 && s.length > 0) alpha = broadcastInDim(alpha, s, []);
   const n = sizeOf(s);
   if (n === 0) return alpha;
+  // The rejection loops read their condition on the host, which WebGPU cannot do synchronously:
+  // concrete keys and parameters there are sampled on the CPU (same samples) and put back.
+  const device = asyncDevice(k) ?? asyncDevice(alpha);
+  if (device !== undefined) return devicePut(gammaImpl(op, devicePut(k, "cpu"), devicePut(alpha, "cpu"), s, d, logSpace), device);
   // one key per element, as JAX: split(key, size), in row-major order
   const keys = splitArray(k, [n]);
   const flat = reshape(alpha, [n]);
