@@ -548,7 +548,8 @@ export function orthogonal(key: Key, n: number, shape: ShapeLike = [], options: 
  * The key itself (JAX's `random.clone`): JAX clones keys for its
  * key-reuse checker; jaxon has none, so this is the identity.
  * @example
- * const k2 = random.clone(k);
+ * const k = random.key(0);
+ * const k2 = random.clone(k); // the same key: same samples
  */
 export function clone(key: Key): Key {
   return checkKey("random.clone", key);
