@@ -5,7 +5,8 @@
  *
  * Same algorithm on the same bits as JAX, so compared sample by sample
  * (measured on these fixtures: the largest distance in float32 ulps).
- * - bit-identical: rademacher, geometric (integers from uniform bits);
+ * - bit-identical: rademacher, geometric, poisson (integers; poisson's
+ *   rejection branch decides with an lgamma written as XLA's Lanczos);
  *   laplace, logistic, weibullMin, triangular, lognormal, loggamma,
  *   chisquare here too, and laplace and gamma in float64.
  * - 1 ulp: cauchy, pareto, rayleigh, maxwell, doubleSidedMaxwell, ball;
@@ -70,6 +71,10 @@ const CASES: [string, () => Value, Tol][] = [
   ["rademacher", () => random.rademacher(K(5), [12]), {}],
   ["rademacher_f32", () => random.rademacher(K(5), [4], "float32"), {}],
   ["geometric", () => random.geometric(K(9), 0.3, [12]), {}],
+  // poisson: Knuth below rate 10, transformed rejection above (with XLA's Lanczos lgamma)
+  ["poisson_3", () => random.poisson(K(27), 3, [12]), {}],
+  ["poisson_mixed", () => random.poisson(K(28), np.array([0, 0.5, 4, 9.9, 10, 25, 100, 1000])), {}],
+  ["poisson_50", () => random.poisson(K(29), 50, [12]), {}],
   // transforms of one uniform draw
   ["laplace", () => random.laplace(K(1), [8]), { maxUlps: 1 }],
   ["logistic", () => random.logistic(K(2), [8]), { maxUlps: 1 }],
@@ -176,6 +181,8 @@ describe("random distributions: moments over 10,000 samples", () => {
     hasMoments(random.rayleigh(K(105), 2, [N]), 2 * Math.sqrt(Math.PI / 2), ((4 - Math.PI) / 2) * 4);
     hasMoments(random.weibullMin(K(106), 1.5, 2, [N]), 1.5 * G(1.5), 2.25 * (G(2) - G(1.5) ** 2));
     hasMoments(random.geometric(K(107), 0.3, [N]), 1 / 0.3, 0.7 / 0.09, 0.12);
+    hasMoments(random.poisson(K(112), 3, [N]), 3, 3, 0.09);
+    hasMoments(random.poisson(K(113), 50, [N]), 50, 50);
     hasMoments(random.triangular(K(108), 0, 1, 3, [N]), 4 / 3, 7 / 18);
     hasMoments(random.maxwell(K(109), [N]), 2 * Math.sqrt(2 / Math.PI), (3 * Math.PI - 8) / Math.PI);
     hasMoments(random.doubleSidedMaxwell(K(110), 1, 2, [N]), 1, 12);
@@ -231,6 +238,8 @@ describe("random distributions: dtypes, shapes, jit and vmap", () => {
   it("dtypes and default shapes", () => {
     expect(random.rademacher(K(0), [3]).dtype).toBe("int32");
     expect(random.geometric(K(0), 0.5, [3]).dtype).toBe("int32");
+    expect(random.poisson(K(0), 2, [3]).dtype).toBe("int32");
+    expect(random.poisson(K(0), np.array([1, 2])).shape).toEqual([2]);
     expect(random.gamma(K(0), np.array([1, 2, 3])).shape).toEqual([3]);
     expect(random.beta(K(0), np.array([[1], [2]]), np.array([1, 2, 3])).shape).toEqual([2, 3]);
     expect(random.doubleSidedMaxwell(K(0), np.array([0, 1]), 1, [4]).shape).toEqual([4, 2]);
@@ -258,6 +267,7 @@ describe("random distributions: dtypes, shapes, jit and vmap", () => {
   const samplers: Record<string, (k: Value) => Value> = {
     laplace: (k) => random.laplace(k, [3]),
     geometric: (k) => random.geometric(k, 0.4, [3]),
+    poisson: (k) => random.poisson(k, np.array([2, 30, 0])),
     doubleSidedMaxwell: (k) => random.doubleSidedMaxwell(k, 0, 1, [3]),
     gamma: (k) => random.gamma(k, np.array([0.4, 1, 3])),
     beta: (k) => random.beta(k, 2, 3, [3]),

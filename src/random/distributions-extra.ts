@@ -16,9 +16,6 @@
  * last-bit difference could change an acceptance; the fixtures show none.
  */
 import type { ArrayLike } from "../array-methods.js";
-import { Array } from "../array.js";
-import type { DeviceName } from "../backend/device.js";
-import { devicePut } from "../devices.js";
 import type { DType } from "../dtype.js";
 import { checkDType, isFloat, isInt } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
@@ -37,6 +34,7 @@ import type { FloatOptions, IntOptions } from "./distributions.js";
 import { asArg, bernoulli, exponential, fit, floatDType, normal, opts, param, tiny, uniform } from "./distributions.js";
 import type { Key, ShapeLike } from "./keys.js";
 import { checkKey, shapeArg, split, splitArray } from "./keys.js";
+import { asyncDevice, onCpuAndBack } from "./poisson.js";
 
 // ---- helpers ----------------------------------------------------------------------------
 
@@ -296,11 +294,6 @@ function gammaOne(key: Value, alpha: Value, logSpace: boolean): Value {
   return mul(mul(dd, V), b);
 }
 
-/** The device of a concrete array that cannot be read synchronously (WebGPU), else undefined. */
-function asyncDevice(x: Value): DeviceName | undefined {
-  return x instanceof Array && !x.backend.syncReadable ? (x.device as DeviceName) : undefined;
-}
-
 function gammaImpl(op: string, key: Key, a: ArrayLike, shape: ShapeLike | undefined, options: FloatOptions | DType | undefined, logSpace: boolean): Value {
   const d = floatOf(op, options);
   const k = checkKey(op, key);
@@ -312,7 +305,7 @@ function gammaImpl(op: string, key: Key, a: ArrayLike, shape: ShapeLike | undefi
   // The rejection loops read their condition on the host, which WebGPU cannot do synchronously:
   // concrete keys and parameters there are sampled on the CPU (same samples) and put back.
   const device = asyncDevice(k) ?? asyncDevice(alpha);
-  if (device !== undefined) return devicePut(gammaImpl(op, devicePut(k, "cpu"), devicePut(alpha, "cpu"), s, d, logSpace), device);
+  if (device !== undefined) return onCpuAndBack(device, [k, alpha], (kk, al) => gammaImpl(op, kk, al, s, d, logSpace));
   // one key per element, as JAX: split(key, size), in row-major order
   const keys = splitArray(k, [n]);
   const flat = reshape(alpha, [n]);

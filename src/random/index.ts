@@ -25,3 +25,4 @@ export {
   gamma, loggamma, beta, dirichlet, chisquare, f, t, generalizedNormal, ball, multivariateNormal, orthogonal, clone, wrapKeyData,
 } from "./distributions-extra.js";
 export type { MultivariateNormalOptions, OrthogonalOptions } from "./distributions-extra.js";
+export { poisson } from "./poisson.js";
