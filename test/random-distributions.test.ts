@@ -5,8 +5,9 @@
  *
  * Same algorithm on the same bits as JAX, so compared sample by sample
  * (measured on these fixtures: the largest distance in float32 ulps).
- * - bit-identical: rademacher, geometric, poisson (integers; poisson's
- *   rejection branch decides with an lgamma written as XLA's Lanczos);
+ * - bit-identical: rademacher, geometric, poisson, binomial, multinomial
+ *   (whole numbers; poisson's rejection branch decides with an lgamma
+ *   written as XLA's Lanczos);
  *   laplace, logistic, weibullMin, triangular, lognormal, loggamma,
  *   chisquare here too, and laplace and gamma in float64.
  * - 1 ulp: cauchy, pareto, rayleigh, maxwell, doubleSidedMaxwell, ball;
@@ -75,6 +76,11 @@ const CASES: [string, () => Value, Tol][] = [
   ["poisson_3", () => random.poisson(K(27), 3, [12]), {}],
   ["poisson_mixed", () => random.poisson(K(28), np.array([0, 0.5, 4, 9.9, 10, 25, 100, 1000])), {}],
   ["poisson_50", () => random.poisson(K(29), 50, [12]), {}],
+  // binomial: inversion for n·min(p, 1-p) <= 10, BTRS above; multinomial: a chain of binomials
+  ["binomial_small", () => random.binomial(K(30), 10, 0.3, [12]), {}],
+  ["binomial_mixed", () => random.binomial(K(31), np.array([5, 20, 50, 100, 1000, 30, 0, 7]), np.array([0.5, 0.3, 0.7, 0.05, 0.4, 0.9, 0.5, 1])), {}],
+  ["multinomial", () => random.multinomial(K(32), 100, np.array([0.2, 0.3, 0.5])), {}],
+  ["multinomial_batch", () => random.multinomial(K(33), np.array([10, 1000]), np.array([[0.1, 0.6, 0.3], [0.25, 0.25, 0.5]])), {}],
   // transforms of one uniform draw
   ["laplace", () => random.laplace(K(1), [8]), { maxUlps: 1 }],
   ["logistic", () => random.logistic(K(2), [8]), { maxUlps: 1 }],
@@ -183,6 +189,12 @@ describe("random distributions: moments over 10,000 samples", () => {
     hasMoments(random.geometric(K(107), 0.3, [N]), 1 / 0.3, 0.7 / 0.09, 0.12);
     hasMoments(random.poisson(K(112), 3, [N]), 3, 3, 0.09);
     hasMoments(random.poisson(K(113), 50, [N]), 50, 50);
+    hasMoments(random.binomial(K(114), 20, 0.3, [N]), 6, 4.2);
+    hasMoments(random.binomial(K(115), 1000, 0.4, [N]), 400, 240);
+    const mn = random.multinomial(K(116), 50, np.array([0.2, 0.3, 0.5]), [N, 3]);
+    expect(Math.max(...got(np.sum(mn, 1)).map((v) => Math.abs(v - 50)))).toBe(0);
+    const mm = got(np.mean(mn, 0));
+    [10, 15, 25].forEach((m, i) => expect(Math.abs(mm[i] - m)).toBeLessThan(5 * Math.sqrt((50 * (m / 50) * (1 - m / 50)) / N)));
     hasMoments(random.triangular(K(108), 0, 1, 3, [N]), 4 / 3, 7 / 18);
     hasMoments(random.maxwell(K(109), [N]), 2 * Math.sqrt(2 / Math.PI), (3 * Math.PI - 8) / Math.PI);
     hasMoments(random.doubleSidedMaxwell(K(110), 1, 2, [N]), 1, 12);
@@ -268,6 +280,8 @@ describe("random distributions: dtypes, shapes, jit and vmap", () => {
     laplace: (k) => random.laplace(k, [3]),
     geometric: (k) => random.geometric(k, 0.4, [3]),
     poisson: (k) => random.poisson(k, np.array([2, 30, 0])),
+    binomial: (k) => random.binomial(k, np.array([5, 100, 1000]), 0.3),
+    multinomial: (k) => random.multinomial(k, 20, np.array([0.2, 0.8])),
     doubleSidedMaxwell: (k) => random.doubleSidedMaxwell(k, 0, 1, [3]),
     gamma: (k) => random.gamma(k, np.array([0.4, 1, 3])),
     beta: (k) => random.beta(k, 2, 3, [3]),

@@ -26,3 +26,4 @@ export {
 } from "./distributions-extra.js";
 export type { MultivariateNormalOptions, OrthogonalOptions } from "./distributions-extra.js";
 export { poisson } from "./poisson.js";
+export { binomial, multinomial } from "./binomial.js";
