@@ -31,7 +31,7 @@ import { bits, checkKey, shapeArg, split, threefryWords } from "./keys.js";
  * (`random.normal(key, [3], "float64")`, as JAX takes dtype positionally):
  * ignoring it would silently sample float32.
  */
-function opts<O extends { dtype?: DType }>(op: string, o: O | DType | undefined): O {
+export function opts<O extends { dtype?: DType }>(op: string, o: O | DType | undefined): O {
   if (o === undefined) return {} as O;
   if (typeof o === "string") return { dtype: checkDType(o, op) } as O;
   if (typeof o !== "object" || o === null || o instanceof ArrayMethods || globalThis.Array.isArray(o)) {
@@ -40,26 +40,26 @@ function opts<O extends { dtype?: DType }>(op: string, o: O | DType | undefined)
   return o;
 }
 
-function floatDType(op: string, dtype: unknown): DType {
+export function floatDType(op: string, dtype: unknown): DType {
   const d = checkDType(dtype, op);
   if (!isFloat(d)) throw new DTypeError(`${op}: dtype must be a floating-point dtype (float16, float32 or float64), got ${d}`);
   return d;
 }
 
-function asArg(op: string, what: string, x: ArrayLike): Value {
+export function asArg(op: string, what: string, x: ArrayLike): Value {
   if (x instanceof ArrayMethods) return x as Value;
   if (typeof x === "number") return scalar(x, Number.isInteger(x) ? "int32" : "float32", true);
   throw new DTypeError(`${op}: ${what} must be a number or an array, got ${typeof x}`);
 }
 
 /** A parameter as `dtype`, shaped to broadcast against `shape` in lax ops: 0-d, or exactly `shape`. */
-function param(op: string, what: string, x: ArrayLike, dtype: DType, shape: readonly number[]): Value {
+export function param(op: string, what: string, x: ArrayLike, dtype: DType, shape: readonly number[]): Value {
   const v = typeof x === "number" ? scalar(x, dtype) : convert(asArg(op, what, x), dtype);
   return fit(op, what, v, shape);
 }
 
 /** NumPy-broadcasts `x` to `shape` (0-d stays 0-d); it must not grow `shape`. */
-function fit(op: string, what: string, x: Value, shape: readonly number[]): Value {
+export function fit(op: string, what: string, x: Value, shape: readonly number[]): Value {
   if (x.ndim === 0 || shapeEq(x.shape, shape)) return x;
   const out = broadcastShapes(op, shape, x.shape);
   if (!shapeEq(out, shape)) {
@@ -90,7 +90,7 @@ function unitFloats(op: string, key: Key, shape: readonly number[], dtype: DType
 }
 
 /** The smallest positive normal number of a float dtype (finfo.tiny). */
-const tiny = (dtype: DType) => (dtype === "float16" ? 2 ** -14 : dtype === "float32" ? 2 ** -126 : 2 ** -1022);
+export const tiny = (dtype: DType) => (dtype === "float16" ? 2 ** -14 : dtype === "float32" ? 2 ** -126 : 2 ** -1022);
 /** nextafter(-1, 0): the uniform lower bound that keeps erfinv finite. */
 const aboveMinusOne = (dtype: DType) => (dtype === "float16" ? -1 + 2 ** -11 : dtype === "float32" ? -1 + 2 ** -24 : -1 + 2 ** -53);
 

@@ -20,3 +20,10 @@ export {
 export type {
   UniformOptions, FloatOptions, TruncatedNormalOptions, IntOptions, PermutationOptions, CategoricalOptions, ChoiceOptions,
 } from "./distributions.js";
+export {
+  laplace, logistic, cauchy, lognormal, rademacher, pareto, rayleigh, weibullMin, geometric, triangular, maxwell, doubleSidedMaxwell,
+  gamma, loggamma, beta, dirichlet, chisquare, f, t, generalizedNormal, ball, multivariateNormal, orthogonal, clone, wrapKeyData,
+} from "./distributions-extra.js";
+export type { MultivariateNormalOptions, OrthogonalOptions } from "./distributions-extra.js";
+export { poisson } from "./poisson.js";
+export { binomial, multinomial } from "./binomial.js";
