@@ -25,7 +25,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { defaultDevice } from "../src/index.js";
+import { defaultDevice, grad, jvp, UnsupportedError } from "../src/index.js";
 import { probeWebGPU } from "./device-helpers.js";
 import * as np from "../src/numpy/index.js";
 import * as random from "../src/random/index.js";
@@ -308,5 +308,25 @@ describe("random distributions: dtypes, shapes, jit and vmap", () => {
       expect(batched.length, name).toBe(loop.length);
       batched.forEach((v, i) => expect(Math.abs(v - loop[i]), name).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(loop[i]))));
     }
+  });
+});
+
+describe("no silent derivative of the gamma family with respect to its shape parameter", () => {
+  it("jvp and grad through gamma, loggamma, beta and dirichlet in a are a typed UnsupportedError; in other inputs they work", () => {
+    const k = random.key(0);
+    const samplers: [string, (a: Value) => Value][] = [
+      ["gamma", (a) => random.gamma(k, a, [3])],
+      ["loggamma", (a) => random.loggamma(k, a, [3])],
+      ["beta", (a) => random.beta(k, a, 2, [3])],
+      ["dirichlet", (a) => random.dirichlet(k, np.stack([a, a]), [3])],
+    ];
+    for (const [name, f] of samplers) {
+      expect(() => jvp(f, [np.array(2.5)], [np.array(1)]), name).toThrow(UnsupportedError);
+      expect(() => grad((a: Value) => f(a).sum())(np.array(2.5)), name).toThrow(UnsupportedError);
+    }
+    // a derivative that does not pass through a is still fine: d/dx sum(x · gamma) = sum(gamma)
+    const g = random.gamma(k, 2.5, [3]);
+    const dx = grad((x: Value) => g.mul(x).sum())(np.array(1)) as Value;
+    expect(dx.itemSync()).toBeCloseTo([...g.dataSync()].reduce((s, v) => s + v, 0), 5);
   });
 });

@@ -18,7 +18,7 @@
 import type { ArrayLike } from "../array-methods.js";
 import type { DType } from "../dtype.js";
 import { checkDType, isFloat, isInt } from "../dtype.js";
-import { DTypeError, ShapeError } from "../errors.js";
+import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import {
   abs, add, and, broadcastInDim, convert, div, eq, exp, floor, ge, le, log, log1p, lt, max, mul, neg, or, pow, reduceMax, reduceSum, reshape,
   scalar, select, sign, sqrt, sub, tan, transpose, whileLoop,
@@ -30,6 +30,7 @@ import { broadcastShapes, fmtShape, shapeEq, sizeOf } from "../shape.js";
 import { sizeArg } from "../static-args.js";
 import type { Value } from "../trace/core.js";
 import { vmap } from "../transforms/vmap.js";
+import { customJvp } from "../transforms/custom.js";
 import type { FloatOptions, IntOptions } from "./distributions.js";
 import { asArg, bernoulli, exponential, fit, floatDType, normal, opts, param, tiny, uniform } from "./distributions.js";
 import type { Key, ShapeLike } from "./keys.js";
@@ -294,11 +295,28 @@ function gammaOne(key: Value, alpha: Value, logSpace: boolean): Value {
   return mul(mul(dd, V), b);
 }
 
+/**
+ * `a` itself, refusing to be differentiated: jvp through the rejection loops
+ * would give the derivative of one accepted draw, not JAX's implicit
+ * reparameterization gradient (which needs the incomplete gamma function), a
+ * silent wrong number; grad already fails at the loops.
+ */
+const noDerivative = (op: string, a: Value): Value =>
+  customJvp(
+    (x: Value) => x,
+    () => {
+      throw new UnsupportedError(
+        `${op}: no derivative with respect to a yet (JAX differentiates gamma samples implicitly through the incomplete gamma function, ` +
+          `which jaxon does not have); wrap a in lax.stopGradient if it needs none`,
+      );
+    },
+  )(a) as Value;
+
 function gammaImpl(op: string, key: Key, a: ArrayLike, shape: ShapeLike | undefined, options: FloatOptions | DType | undefined, logSpace: boolean): Value {
   const d = floatOf(op, options);
   const k = checkKey(op, key);
   const s = resultShape(op, shape, a);
-  let alpha = param(op, "a", a, d, s);
+  let alpha = noDerivative(op, param(op, "a", a, d, s));
   if (alpha.ndim === 0 && s.length > 0) alpha = broadcastInDim(alpha, s, []);
   const n = sizeOf(s);
   if (n === 0) return alpha;
