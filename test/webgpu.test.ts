@@ -340,9 +340,11 @@ describe.skipIf(!hasGpu)("kernels with more inputs than the device binds", () =>
 });
 
 describe.skipIf(!hasGpu)("device rules and errors", () => {
-  it("float64 on webgpu is a DTypeError that says to use the CPU", () => {
-    expect(() => np.zeros([2], { dtype: "float64" })).toThrow(DTypeError);
-    expect(() => np.zeros([2], { dtype: "float64" })).toThrow(/use the CPU|devicePut\(x, "cpu"\)/);
+  it("float64 data made with WebGPU the default lands on the CPU; put on WebGPU explicitly it is a DTypeError that says to use the CPU", () => {
+    const z = np.zeros([2], { dtype: "float64" }) as Array;
+    expect(z.device).toBe("cpu");
+    expect(() => devicePut(z, "webgpu")).toThrow(DTypeError);
+    expect(() => devicePut(z, "webgpu")).toThrow(/use the CPU|devicePut\(x, "cpu"\)/);
   });
   it("synchronous reads and copies from the GPU name the async form", async () => {
     const a = (devicePut(np.ones([3]), "webgpu") as Array).mul(2) as Array; // computed on the GPU: no host copy

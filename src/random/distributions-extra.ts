@@ -27,7 +27,7 @@ import { cholesky, qr } from "../numpy/linalg-functions.js";
 import { einsum } from "../numpy/linalg.js";
 import { diagonal } from "../numpy/shape.js";
 import { broadcastShapes, fmtShape, shapeEq, sizeOf } from "../shape.js";
-import { sizeArg } from "../static-args.js";
+import { describe, sizeArg } from "../static-args.js";
 import type { Value } from "../trace/core.js";
 import { vmap } from "../transforms/vmap.js";
 import { customJvp } from "../transforms/custom.js";
@@ -458,7 +458,7 @@ export function t(key: Key, df: ArrayLike, shape?: ShapeLike, options?: FloatOpt
 export function generalizedNormal(key: Key, p: number, shape: ShapeLike = [], options?: FloatOptions | DType): Value {
   const op = "random.generalizedNormal";
   const d = floatOf(op, options);
-  if (typeof p !== "number" || !(p > 0)) throw new DTypeError(`${op}: p must be a positive number, got ${String(p)}`);
+  if (typeof p !== "number" || !(p > 0)) throw new DTypeError(`${op}: p must be a positive number, got ${describe(p)}`);
   const s = shapeArg(op, shape);
   const [k1, k2] = split(checkKey(op, key));
   const g = gamma(k1, 1 / p, s, d);
@@ -477,7 +477,7 @@ export function ball(key: Key, d: number, p = 2, shape: ShapeLike = [], options?
   const op = "random.ball";
   const dt = floatOf(op, options);
   sizeArg(op, "d", d);
-  if (typeof p !== "number" || !(p > 0)) throw new DTypeError(`${op}: p must be a positive number, got ${String(p)}`);
+  if (typeof p !== "number" || !(p > 0)) throw new DTypeError(`${op}: p must be a positive number, got ${describe(p)}`);
   const s = shapeArg(op, shape);
   const [k1, k2] = split(checkKey(op, key));
   const g = generalizedNormal(k1, p, [...s, d], dt);

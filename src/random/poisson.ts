@@ -7,10 +7,9 @@
  */
 import type { ArrayLike } from "../array-methods.js";
 import { Array } from "../array.js";
-import type { DeviceName } from "../backend/device.js";
 import type { DType } from "../dtype.js";
 import { checkDType, isInt } from "../dtype.js";
-import { defaultDevice, devicePut } from "../devices.js";
+import { viaCpu } from "../runtime/index.js";
 import { DTypeError } from "../errors.js";
 import {
   abs, add, and, broadcastInDim, convert, div, floor, ge, gt, le, log, log1p, lt, mul, ne, neg, not, or, reduceMax, scalar, select, sqrt, sub,
@@ -92,8 +91,8 @@ function rejection(key: Key, lam: Value, shape: number[], dtype: DType): Value {
 }
 
 /** The device of a concrete array that cannot be read synchronously (WebGPU), else undefined. */
-export function asyncDevice(x: Value): DeviceName | undefined {
-  return x instanceof Array && !x.backend.syncReadable ? (x.device as DeviceName) : undefined;
+export function asyncDevice(x: Value): string | undefined {
+  return x instanceof Array && !x.backend.syncReadable ? x.device : undefined;
 }
 
 /**
@@ -137,15 +136,6 @@ const eq0 = (l: Value) => le(abs(l), f32(0));
  * and puts the result back on `device`: for samplers whose loops read their
  * condition on the host, which WebGPU cannot do synchronously.
  */
-export function onCpuAndBack(device: DeviceName, args: Value[], f: (...xs: Value[]) => Value): Value {
-  const before = defaultDevice();
-  const moved = args.map((a) => devicePut(a, "cpu"));
-  defaultDevice("cpu");
-  let out: Value;
-  try {
-    out = f(...moved);
-  } finally {
-    defaultDevice(before);
-  }
-  return devicePut(out, device);
+export function onCpuAndBack(device: string, args: Value[], f: (...xs: Value[]) => Value): Value {
+  return viaCpu("random", device as Parameters<typeof viaCpu>[1], args, f);
 }

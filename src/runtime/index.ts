@@ -20,7 +20,7 @@ installRuntime({
 });
 
 export { cacheConfig, eagerSignatureCount } from "./dispatch.js";
-export { commit, constantValue, deviceOf, fromHost, hostValues, onDevice, placeLikePrimals, type Origin } from "./placement.js";
+export { commit, constantValue, deviceOf, fromHost, hostValues, onDevice, placeLikePrimals, viaCpu, type Origin } from "./placement.js";
 export { planConfig, planFor, runJaxpr, executePlan } from "./execute.js";
 export { kernelCount } from "./fuse.js";
 export { cacheConfig as deviceCacheConfig } from "../backend/cache-config.js";

@@ -11,7 +11,7 @@
  */
 import { Array } from "../array.js";
 import type { Backend } from "../backend/device.js";
-import { defaultBackendFor, getBackend } from "../backend/device.js";
+import { defaultBackendFor, getBackend, setDefaultBackend, type DeviceName } from "../backend/device.js";
 import type { TypedArray } from "../dtype.js";
 import { storageOf } from "../dtype.js";
 import { BackendError } from "../errors.js";
@@ -213,4 +213,34 @@ export function literalOn(lit: { readonly value: number; readonly aval: ShapedAr
   let a = byDevice.get(backend);
   if (!a) byDevice.set(backend, (a = constant(lit.value, lit.aval, backend, true)));
   return a;
+}
+
+/**
+ * Runs `f` on CPU copies of `args`, with the CPU as the default device
+ * meanwhile, and puts its result back on `device`, committed there: for
+ * samplers whose loops read their condition on the host, which a GPU cannot
+ * give synchronously. The arguments' values must be known on the host (a
+ * key or parameter made from host data); otherwise a typed error names the
+ * async way.
+ */
+export function viaCpu(op: string, device: DeviceName, args: Value[], f: (...xs: Value[]) => Value): Value {
+  const cpu = getBackend("cpu");
+  const moved = args.map((a) => {
+    if (!(a instanceof Array)) return a;
+    const values = hostValues(a);
+    if (!values) {
+      throw new BackendError(`${op}: its loops run on the CPU, and ${a.aval} is on ${a.device}, which cannot be read synchronously; bring it over first with \`await devicePutAsync(x, "cpu")\``);
+    }
+    return commit(fromHost(values, a.aval, cpu));
+  });
+  const before = getBackend().name;
+  setDefaultBackend("cpu");
+  let out: Value;
+  try {
+    out = f(...moved);
+  } finally {
+    setDefaultBackend(before);
+  }
+  if (!(out instanceof Array)) return out;
+  return commit(fromHost(out.dataSync(), out.aval, getBackend(device)));
 }
