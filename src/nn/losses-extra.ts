@@ -12,20 +12,7 @@ import { isFloat } from "../dtype.js";
 import * as np from "../numpy/index.js";
 import type { Value } from "../trace/core.js";
 import { asFloat, toValue, type Axes } from "./activations.js";
-import { binaryCrossEntropyWithLogits, huber, type HuberOptions, type LossOptions, type Reduction } from "./losses.js";
-
-function reduce(op: string, losses: Value, reduction: Reduction | undefined): Value {
-  switch (reduction ?? "mean") {
-    case "mean":
-      return np.mean(losses);
-    case "sum":
-      return np.sum(losses);
-    case "none":
-      return losses;
-    default:
-      throw new ShapeError(`${op}: reduction must be "mean", "sum" or "none", got ${JSON.stringify(String(reduction)).slice(0, 40)}`);
-  }
-}
+import { binaryCrossEntropyWithLogits, huber, reduce, type HuberOptions, type LossOptions } from "./losses.js";
 
 /** A float input, refusing integer ones (optax's check_subdtype(…, floating)): an integer probability is a mistake. */
 function floatInput(op: string, what: string, x: ArrayLike): Value {

@@ -20,7 +20,8 @@ export interface LossOptions {
   reduction?: Reduction;
 }
 
-function reduce(op: string, losses: Value, reduction: Reduction | undefined): Value {
+/** A loss per example reduced as `reduction` says (shared by every loss of nn). */
+export function reduce(op: string, losses: Value, reduction: Reduction | undefined): Value {
   switch (reduction ?? "mean") {
     case "mean":
       return np.mean(losses);

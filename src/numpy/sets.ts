@@ -241,21 +241,7 @@ export function setxor1d(ar1: ArrayLike, ar2: ArrayLike, options: SetSizeOptions
     return rowsOf(aux, nonzero(keep)[0]);
   }
   // sized: the distinct values of each, concatenated, sorted with the padding last
-  let arr: Value;
-  let valid: Value;
-  if (options.assumeUnique) {
-    arr = lax.concatenate([a, b], 0);
-    valid = full([arr.size], true, { dtype: "bool" });
-  } else {
-    const [ua, na] = uniqueCounted(a);
-    const [ub, nb] = uniqueCounted(b);
-    arr = lax.concatenate([ua, ub], 0);
-    const i = lax.iota(INT, arr.size);
-    // ua's padding sits between the two runs of distinct values
-    const inA = lax.lt(i, lax.broadcastInDim(na, [arr.size], []));
-    const inB = lax.and(lax.ge(i, iconst(ua.size, [arr.size])), lax.lt(lax.sub(i, ua.size), lax.broadcastInDim(nb, [arr.size], [])));
-    valid = lax.or(inA, inB);
-  }
+  const [arr, valid] = distinctOfBoth(a, b, options.assumeUnique ?? false);
   const m = arr.size;
   if (m === 0) return zeros([size], { dtype: arr.dtype });
   const [, aux, validSorted] = lax.sort([cast(lax.not(valid), INT), arr, valid], { dimension: 0, numKeys: 2 }) as Value[];
@@ -284,6 +270,25 @@ function uniqueCounted(a: Value): [Value, Value] {
 }
 
 /**
+ * For the sized set operations: a and b's values side by side (each made
+ * distinct with its padding unless `assumeUnique`) and which of them are real
+ * values, not padding. ua's padding sits between the two runs of distinct values.
+ */
+function distinctOfBoth(a: Value, b: Value, assumeUnique: boolean): [Value, Value] {
+  if (assumeUnique) {
+    const arr = lax.concatenate([a, b], 0);
+    return [arr, full([arr.size], true, { dtype: "bool" })];
+  }
+  const [ua, na] = uniqueCounted(a);
+  const [ub, nb] = uniqueCounted(b);
+  const arr = lax.concatenate([ua, ub], 0);
+  const i = lax.iota(INT, arr.size);
+  const inA = lax.lt(i, lax.broadcastInDim(na, [arr.size], []));
+  const inB = lax.and(lax.ge(i, iconst(ua.size, [arr.size])), lax.lt(lax.sub(i, ua.size), lax.broadcastInDim(nb, [arr.size], [])));
+  return [arr, lax.or(inA, inB)];
+}
+
+/**
  * The sorted values in both arrays, as `jnp.intersect1d`; with
  * `returnIndices`, also the indices of their first occurrences in each:
  * `[values, indices1, indices2]`.
@@ -300,20 +305,7 @@ export function intersect1d(ar1: ArrayLike, ar2: ArrayLike, options: SetSizeOpti
   if (size !== null) {
     if (options.returnIndices) throw new ArgumentError(`${op}: returnIndices with a static size is not supported yet; call it on concrete arrays without size`);
     // the distinct values of each (padding marked invalid), sorted together: equal neighbours are the intersection
-    let arr: Value;
-    let valid: Value;
-    if (options.assumeUnique) {
-      arr = lax.concatenate([a, b], 0);
-      valid = full([arr.size], true, { dtype: "bool" });
-    } else {
-      const [ua, na] = uniqueCounted(a);
-      const [ub, nb] = uniqueCounted(b);
-      arr = lax.concatenate([ua, ub], 0);
-      const i = lax.iota(INT, arr.size);
-      const inA = lax.lt(i, lax.broadcastInDim(na, [arr.size], []));
-      const inB = lax.and(lax.ge(i, iconst(ua.size, [arr.size])), lax.lt(lax.sub(i, ua.size), lax.broadcastInDim(nb, [arr.size], [])));
-      valid = lax.or(inA, inB);
-    }
+    const [arr, valid] = distinctOfBoth(a, b, options.assumeUnique ?? false);
     const m = arr.size;
     if (m === 0) return zeros([size], { dtype: arr.dtype });
     const [, aux, validSorted] = lax.sort([cast(lax.not(valid), INT), arr, valid], { dimension: 0, numKeys: 2 }) as Value[];
