@@ -50,7 +50,25 @@ export interface Routines {
   linalg_qr: { batch: number; m: number; n: number; fullMatrices: boolean };
   linalg_eigh: { batch: number; n: number; lower: boolean; sortEigenvalues: boolean };
   linalg_svd: { batch: number; m: number; n: number; fullMatrices: boolean; computeUv: boolean };
+  /** Windowed selections (src/lax/windowed.ts; cpu/windowed.ts, webgpu/windowed.ts): inputs (tangent or source, operand). */
+  select_and_gather_add: WindowSelectParams;
+  select_and_scatter_add: WindowSelectParams;
 }
+
+/**
+ * A selection over VALID windows of an operand of `inShape` (window
+ * `window`, `strides`, `dilation`; `outShape` windows): each window selects
+ * its first element, replaced in row-major window order by a later one
+ * wherever `selected >= candidate` ("max"; `<=` for "min") is false.
+ */
+export type WindowSelectParams = {
+  op: "max" | "min";
+  inShape: readonly number[];
+  outShape: readonly number[];
+  window: readonly number[];
+  strides: readonly number[];
+  dilation: readonly number[];
+};
 export type RoutineName = keyof Routines;
 
 /**

@@ -6,6 +6,8 @@ export * from "./elementwise.js";
 export * from "./shape.js";
 export * from "./reduce.js";
 export * from "./cumulative.js";
+export { reduceWindow, padtypeToPads, cumlogsumexp, reduceWindowSumP, reduceWindowMaxP, reduceWindowMinP, selectAndGatherAddP, selectAndScatterAddP } from "./windowed.js";
+export type { Padding, ReduceWindowOptions, WindowParams, SelectionParams } from "./windowed.js";
 export { primitives, isZero, isUndefined, scalar } from "./primitive.js";
 export * from "./dot.js";
 export * from "./stop-gradient.js";

@@ -197,3 +197,8 @@ export {
 export { isFiniteFn as isFinite } from "./index.js";
 export * as linalg from "./linalg-public.js";
 export { customLinearSolve, customLinearSolveP, customRoot, customRootP } from "./index.js";
+export {
+  reduceWindow, padtypeToPads, cumlogsumexp,
+  reduceWindowSumP, reduceWindowMaxP, reduceWindowMinP, selectAndGatherAddP, selectAndScatterAddP,
+} from "./windowed.js";
+export type { Padding, ReduceWindowOptions } from "./windowed.js";

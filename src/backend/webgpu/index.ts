@@ -21,11 +21,12 @@ import { halfAsSingle, hasHalf, packHalves, singleTypes, widenHalves } from "./h
 import { matmulRoutines } from "./matmul.js";
 import { sortRoutines } from "./sort.js";
 import { scanRoutines } from "./scans.js";
+import { windowedRoutines } from "./windowed.js";
 import { indexRoutines } from "./index-routines.js";
 import { linalgRoutines } from "./linalg.js";
 
 /** Every routine of the contract (backend/device.ts `Routines`): one the families lack is a compile error here. */
-const webgpuRoutines: RoutineTable<GpuBuffer> = { ...matmulRoutines, ...sortRoutines, ...scanRoutines, ...indexRoutines, ...linalgRoutines };
+const webgpuRoutines: RoutineTable<GpuBuffer> = { ...matmulRoutines, ...sortRoutines, ...scanRoutines, ...indexRoutines, ...linalgRoutines, ...windowedRoutines };
 
 let kernelCount = 0;
 const seenKernels = new Set<string>();

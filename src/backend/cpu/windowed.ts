@@ -1,0 +1,73 @@
+/**
+ * The CPU's windowed selections (src/lax/windowed.ts): select_and_gather_add
+ * (the tangent at each window's selected element) and select_and_scatter_add
+ * (each window's source value added at its selected element). A window
+ * selects its first element, replaced in row-major window order by a later
+ * one wherever `selected >= candidate` (max; `<=` for min) is false, as
+ * XLA's SelectAndScatter with JAX's `ge`/`le`. Windows lie inside the
+ * operand (the lax layer pads first).
+ */
+import type { TypedArray } from "../../dtype.js";
+import { allocate } from "../../dtype.js";
+import { contiguousStrides, sizeOf } from "../../shape.js";
+import type { RoutineTable, WindowSelectParams } from "../device.js";
+
+/** For each window (in row-major order) the flat operand index of its selected element. */
+export function selectedIndices(x: TypedArray, p: WindowSelectParams): Int32Array {
+  const { inShape, outShape, window, strides, dilation } = p;
+  const nd = inShape.length;
+  const inStrides = contiguousStrides(inShape);
+  const K = sizeOf(window);
+  // each window offset's flat distance from the window's first element
+  const offsets = new Int32Array(K);
+  for (let k = 0; k < K; k++) {
+    let rest = k;
+    let off = 0;
+    for (let j = nd - 1; j >= 0; j--) {
+      off += (rest % window[j]) * dilation[j] * inStrides[j];
+      rest = Math.floor(rest / window[j]);
+    }
+    offsets[k] = off;
+  }
+  const n = sizeOf(outShape);
+  const out = new Int32Array(n);
+  const o = new Array<number>(nd).fill(0);
+  const isMax = p.op === "max";
+  for (let i = 0; i < n; i++) {
+    let base = 0;
+    for (let j = 0; j < nd; j++) base += o[j] * strides[j] * inStrides[j];
+    let best = base;
+    let bv = x[base];
+    for (let k = 1; k < K; k++) {
+      const at = base + offsets[k];
+      const v = x[at];
+      if (!(isMax ? bv >= v : bv <= v)) {
+        best = at;
+        bv = v;
+      }
+    }
+    out[i] = best;
+    for (let j = nd - 1; j >= 0; j--) {
+      if (++o[j] < outShape[j]) break;
+      o[j] = 0;
+    }
+  }
+  return out;
+}
+
+const select_and_gather_add: RoutineTable<TypedArray>["select_and_gather_add"] = ([t, x], _inTypes, [outType], p) => {
+  const idx = selectedIndices(x, p);
+  const out = allocate(outType.dtype, sizeOf(outType.shape));
+  for (let i = 0; i < idx.length; i++) out[i] = t[idx[i]];
+  return [out];
+};
+
+const select_and_scatter_add: RoutineTable<TypedArray>["select_and_scatter_add"] = ([s, x], _inTypes, [outType], p) => {
+  const idx = selectedIndices(x, p);
+  const out = allocate(outType.dtype, sizeOf(outType.shape));
+  for (let i = 0; i < idx.length; i++) out[idx[i]] += s[i];
+  return [out];
+};
+
+/** The windowed routines of the contract. */
+export const cpuWindowedRoutines = { select_and_gather_add, select_and_scatter_add };

@@ -1,0 +1,423 @@
+/**
+ * Windowed reductions: reduce_window_sum, reduce_window_max, reduce_window_min
+ * (JAX's monoid primitives), select_and_gather_add (the tangent of a max/min
+ * window: the tangent at each window's selected element) and
+ * select_and_scatter_add (its transpose: max-pool's gradient), and the public
+ * `reduceWindow`, `padtypeToPads` and `cumlogsumexp`.
+ *
+ * One departure from JAX's primitives: here they take VALID windows over an
+ * undilated operand (window dimensions, strides and window dilation only).
+ * `reduceWindow` first pads the operand with the init value (`lax.pad`, whose
+ * interior padding is the base dilation), as XLA's ReduceWindow does, and
+ * the pad's own rules give the gradient through the padding. So every
+ * window lies inside its operand, and a window reduction is one kernel of
+ * the kernel IR: a loop over [output..., window...] whose input view is
+ * affine (out·stride + offset·dilation), with the window axes reduced, on
+ * both devices and through the kernel caches. The selections are routines
+ * (`select_and_gather_add`, `select_and_scatter_add` in backend/device.ts).
+ *
+ * Window order: a selection keeps the first element of a window (in
+ * row-major order over the window) and replaces it with a later one only
+ * where `selected >= candidate` (max; `<=` for min) is false, as XLA's
+ * SelectAndScatter with JAX's `ge`/`le`: of tied maxima the first wins and
+ * gets the whole gradient.
+ */
+import type { Lowering } from "../backend/device.js";
+import { load, type ReduceOp } from "../backend/kernel.js";
+import type { DType } from "../dtype.js";
+import { isFloat } from "../dtype.js";
+import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
+import { contiguousStrides, fmtShape, normalizeAxis, sizeOf } from "../shape.js";
+import { describe, functionArg, intsArg, optionsArg } from "../static-args.js";
+import type { Primitive, Value } from "../trace/core.js";
+import { ArrayMethods } from "../array-methods.js";
+import { vmap } from "../transforms/vmap.js";
+import { add, asValue, exp, isFiniteFn, log, max, min, operandArg, select, sub, weakScalar } from "./elementwise.js";
+import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero } from "./primitive.js";
+import { broadcastInDim, moveAxis, pad, reshape, slice } from "./shape.js";
+import { stopGradient } from "./stop-gradient.js";
+
+/** A VALID window over an undilated operand: what the window primitives take. */
+export type WindowParams = { windowDimensions: number[]; windowStrides: number[]; windowDilation: number[] };
+const WINDOW_SCHEMA = { windowDimensions: "ints", windowStrides: "ints", windowDilation: "ints" } as const;
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** The window's extent along each axis: (k - 1)·d + 1. */
+const extents = (p: WindowParams) => p.windowDimensions.map((k, j) => (k - 1) * p.windowDilation[j] + 1);
+
+/** The output shape of VALID windows over `shape`, after checking the parameters. */
+function windowedShape(name: string, shape: readonly number[], p: WindowParams): number[] {
+  const nd = shape.length;
+  const { windowDimensions: w, windowStrides: s, windowDilation: d } = p;
+  if (w.length !== nd || s.length !== nd || d.length !== nd) {
+    throw new ShapeError(
+      `lax.${name}: an operand of shape ${fmtShape(shape)} needs ${nd} window dimensions, strides and dilations, ` +
+        `got ${w.length}, ${s.length} and ${d.length}`,
+    );
+  }
+  if (w.some((k) => k < 1) || s.some((k) => k < 1) || d.some((k) => k < 1)) {
+    throw new ShapeError(
+      `lax.${name}: window dimensions ${fmtShape(w)}, strides ${fmtShape(s)} and dilations ${fmtShape(d)} must all be positive`,
+    );
+  }
+  const ext = extents(p);
+  return shape.map((n, j) => (n < ext[j] ? 0 : Math.floor((n - ext[j]) / s[j]) + 1));
+}
+
+/** The reduction kernel: loop [output..., window...], the input read at out·stride + offset·dilation, window axes reduced. */
+function windowLowering(op: ReduceOp, x: ShapedArray, p: WindowParams, out: ShapedArray): Lowering {
+  const st = contiguousStrides(x.shape);
+  return {
+    kind: "kernel",
+    kernel: {
+      loopShape: [...out.shape, ...p.windowDimensions],
+      inputs: [{ dtype: x.dtype, view: { strides: [...st.map((v, j) => v * p.windowStrides[j]), ...st.map((v, j) => v * p.windowDilation[j])], offset: 0 } }],
+      expr: load(0, x.dtype),
+      reduce: { op, axes: x.ndim },
+      dtype: out.dtype,
+    },
+  };
+}
+
+/** Inserts a window dimension of size 1 (stride 1, dilation 1) at axis `b`: the batching rules' window. */
+function withBatchAxis(p: WindowParams, b: number): WindowParams {
+  const ins = (xs: number[]) => [...xs.slice(0, b), 1, ...xs.slice(b)];
+  return { windowDimensions: ins(p.windowDimensions), windowStrides: ins(p.windowStrides), windowDilation: ins(p.windowDilation) };
+}
+
+/** The operand of a batching rule with its batch axis at the front (broadcast there when unbatched). */
+function toFront(x: Value, b: number | null, size: number): Value {
+  return b === null ? broadcastInDim(x, [size, ...x.shape], range(x.ndim).map((i) => i + 1)) : moveAxis(x, b, 0);
+}
+
+/**
+ * The transpose of a window sum (`reduce_window_sum`): each input element
+ * gets the sum of the cotangents of the windows that hold it. The cotangent,
+ * spread out by the strides (interior padding) and padded by the window's
+ * extent, summed over stride-1 windows of the same dilation: a window of
+ * ones is its own reflection.
+ */
+function windowSumTranspose(ct: Value, inShape: readonly number[], p: WindowParams): Value {
+  if (sizeOf(ct.shape) === 0) {
+    const z = weakScalar(0, ct.dtype);
+    return broadcastInDim(asValue(z, ct.dtype), inShape, []);
+  }
+  const ext = extents(p);
+  const config = inShape.map((n, j): [number, number, number] => {
+    const o = ct.shape[j];
+    return [ext[j] - 1, n - (o - 1) * p.windowStrides[j] - 1, p.windowStrides[j] - 1];
+  });
+  const padded = pad(ct, asValue(0, ct.dtype), config);
+  return bind1(reduceWindowSumP, [padded], { ...p, windowStrides: inShape.map(() => 1) });
+}
+
+function defineWindowReduce(name: string, op: "sum" | "max" | "min"): Primitive<WindowParams> {
+  const prim: Primitive<WindowParams> = definePrimitive<WindowParams>(name, {
+    params: WINDOW_SCHEMA,
+    abstractEval([x], p) {
+      if (op === "sum" && x.dtype === "bool") throw new DTypeError(`lax.${name}: a window sum needs a numeric operand, got bool`);
+      return [new ShapedArray(windowedShape(name, x.shape, p), x.dtype, x.weakType)];
+    },
+    lower: ([x], p, [out]) => windowLowering(op, x, p, out),
+    jvp([x], [t], p) {
+      const out = bind1(prim, [x], p);
+      if (isZero(t)) return [[out], [new Zero(out.aval.strong())]];
+      if (op === "sum") return [[out], [bind1(prim, [t], p)]];
+      return [[out], [bind1(selectAndGatherAddP, [t, x], { ...p, selectPrim: op === "max" ? "ge" : "le" })]];
+    },
+    transpose:
+      op === "sum"
+        ? ([ct], [x], p) => [isZero(ct) ? new Zero((x as { aval: ShapedArray }).aval) : windowSumTranspose(ct, (x as { aval: ShapedArray }).aval.shape, p)]
+        : undefined,
+    batch: ([x], [b], p) => [[bind1(prim, [x], withBatchAxis(p, b!))], [b]],
+  });
+  return prim;
+}
+
+/** Sums over windows (VALID, undilated operand; see `reduceWindow` for the general form). */
+export const reduceWindowSumP = defineWindowReduce("reduce_window_sum", "sum");
+/** Maxima over windows. */
+export const reduceWindowMaxP = defineWindowReduce("reduce_window_max", "max");
+/** Minima over windows. */
+export const reduceWindowMinP = defineWindowReduce("reduce_window_min", "min");
+
+// ---- select_and_gather_add / select_and_scatter_add ------------------------------------------
+
+function checkSelectionTypes(name: string, tangent: ShapedArray, operand: ShapedArray, tangentShape: readonly number[]) {
+  if (!isFloat(tangent.dtype)) throw new DTypeError(`lax.${name}: the ${name.includes("gather") ? "tangent" : "source"} must be a float array, got ${tangent.dtype}`);
+  if (tangent.shape.length !== tangentShape.length || tangent.shape.some((n, i) => n !== tangentShape[i])) {
+    throw new ShapeError(
+      `lax.${name}: the ${name.includes("gather") ? "tangent" : "source"} has shape ${fmtShape(tangent.shape)}, ` +
+        `but the operand ${fmtShape(operand.shape)} and window need ${fmtShape(tangentShape)}`,
+    );
+  }
+}
+
+/** A selection's window and comparison: "ge" selects a window's (first) maximum, "le" its (first) minimum. */
+export type SelectionParams = WindowParams & { selectPrim: "ge" | "le" };
+const SELECTION_SCHEMA = { ...WINDOW_SCHEMA, selectPrim: ["ge", "le"] } as const;
+
+const routineParams = (p: SelectionParams, operand: ShapedArray, outShape: readonly number[]) => ({
+  op: p.selectPrim === "ge" ? ("max" as const) : ("min" as const),
+  inShape: [...operand.shape],
+  outShape: [...outShape],
+  window: [...p.windowDimensions],
+  strides: [...p.windowStrides],
+  dilation: [...p.windowDilation],
+});
+
+function defineSelection(kind: "gather" | "scatter"): Primitive<SelectionParams> {
+  const name = `select_and_${kind}_add`;
+  const prim: Primitive<SelectionParams> = definePrimitive<SelectionParams>(name, {
+    params: SELECTION_SCHEMA,
+    abstractEval([t, x], p) {
+      const out = windowedShape(name, x.shape, p);
+      checkSelectionTypes(name, t, x, kind === "gather" ? x.shape : out);
+      return [new ShapedArray(kind === "gather" ? out : [...x.shape], t.dtype, t.weakType)];
+    },
+    lower: ([, x], p) => {
+      const out = windowedShape(name, x.shape, p);
+      return kind === "gather"
+        ? { kind: "routine", routine: "select_and_gather_add", params: routineParams(p, x, out) }
+        : { kind: "routine", routine: "select_and_scatter_add", params: routineParams(p, x, out) };
+    },
+    // linear in the tangent (source); the operand only decides where
+    jvp([t, x], [dt], p) {
+      const out = bind1(prim, [t, x], p);
+      return [[out], [isZero(dt) ? new Zero(out.aval.strong()) : bind1(prim, [dt, x], p)]];
+    },
+    transpose([ct], [t, x], p) {
+      if (isUndefined(x)) throw new Error(`${name} is linear in its first operand only`);
+      const tAval = (t as { aval: ShapedArray }).aval;
+      if (isZero(ct)) return [new Zero(tAval), new Zero(x.aval)];
+      return [bind1(kind === "gather" ? selectAndScatterAddP : selectAndGatherAddP, [ct, x], p), new Zero(x.aval)];
+    },
+    batch([t, x], [bt, bx], p) {
+      const size = bt !== null ? t.shape[bt] : x.shape[bx!];
+      return [[bind1(prim, [toFront(t, bt, size), toFront(x, bx, size)], { ...withBatchAxis(p, 0), selectPrim: p.selectPrim })], [0]];
+    },
+  });
+  return prim;
+}
+
+/**
+ * JAX's `select_and_gather_add(tangents, operand)`: for each window of the
+ * operand, the tangent at its selected element (reduce_window_max's jvp with
+ * "ge", min's with "le"). Linear in the tangents.
+ */
+export const selectAndGatherAddP = defineSelection("gather");
+/**
+ * JAX's `select_and_scatter_add(source, operand)`: each window's source
+ * value added at the window's selected element of the operand (max-pool's
+ * gradient). Linear in the source.
+ */
+export const selectAndScatterAddP = defineSelection("scatter");
+
+// ---- the public functions ------------------------------------------------------------------
+
+/** A padding: "VALID", "SAME", "SAME_LOWER" (any case), or one [low, high] pair per axis. */
+export type Padding = string | readonly (readonly [number, number])[];
+
+/**
+ * JAX's `lax.padtype_to_pads`: the [low, high] padding per axis that a
+ * padding name means for windows of `windowShape` moved by `windowStrides`
+ * over `inShape`. "VALID" is no padding; "SAME" pads so that the output has
+ * ceil(n / stride) elements, the odd one at the end; "SAME_LOWER" puts it at
+ * the start.
+ * @example
+ * lax.padtypeToPads([5, 6], [3, 3], [2, 1], "SAME"); // [[1, 1], [1, 1]]
+ */
+export function padtypeToPads(inShape: readonly number[], windowShape: readonly number[], windowStrides: readonly number[], padding: string): [number, number][] {
+  const op = "lax.padtypeToPads";
+  const n = intsArg(op, "inShape", inShape);
+  const w = intsArg(op, "windowShape", windowShape);
+  const s = intsArg(op, "windowStrides", windowStrides);
+  if (typeof padding !== "string") throw new ArgumentError(`${op}: padding must be "VALID", "SAME" or "SAME_LOWER", got ${describe(padding)}`);
+  const kind = padding.toUpperCase();
+  if (kind !== "VALID" && kind !== "SAME" && kind !== "SAME_LOWER") {
+    throw new ArgumentError(`${op}: padding must be "VALID", "SAME" or "SAME_LOWER", got ${describe(padding)}`);
+  }
+  if (w.length !== n.length || s.length !== n.length) {
+    throw new ShapeError(`${op}: inShape ${fmtShape(n)}, windowShape ${fmtShape(w)} and windowStrides ${fmtShape(s)} need one entry per axis`);
+  }
+  if (s.some((v) => v < 1)) throw new ShapeError(`${op}: window strides ${fmtShape(s)} must be positive`);
+  if (kind === "VALID") return n.map(() => [0, 0]);
+  return n.map((d, j) => {
+    const out = Math.ceil(d / s[j]);
+    const total = Math.max((out - 1) * s[j] + w[j] - d, 0);
+    const half = Math.floor(total / 2);
+    return kind === "SAME" ? [half, total - half] : [total - half, half];
+  });
+}
+
+function paddingArg(op: string, padding: unknown, shape: readonly number[], dilatedWindow: number[], strides: number[]): [number, number][] {
+  if (typeof padding === "string") return padtypeToPads(shape, dilatedWindow, strides, padding);
+  if (!Array.isArray(padding)) throw new ArgumentError(`${op}: padding must be "VALID", "SAME", "SAME_LOWER" or a JS array of [low, high] pairs, got ${describe(padding)}`);
+  if (padding.length !== shape.length) throw new ShapeError(`${op}: padding needs one [low, high] pair per axis of ${fmtShape(shape)}, got ${padding.length}`);
+  return padding.map((pair, i) => {
+    const lh = intsArg(op, `padding[${i}]`, pair);
+    if (lh.length !== 2) throw new ShapeError(`${op}: padding[${i}] must be a [low, high] pair, got ${lh.length} numbers`);
+    return lh as [number, number];
+  });
+}
+
+/** The identity of max (min) in `dtype`: what JAX's reduce_window_max (min) needs as its init value. */
+function extremeIdentity(op: "max" | "min", dtype: DType): number {
+  if (isFloat(dtype)) return op === "max" ? -Infinity : Infinity;
+  switch (dtype) {
+    case "int32":
+      return op === "max" ? -(2 ** 31) : 2 ** 31 - 1;
+    case "uint32":
+      return op === "max" ? 0 : 2 ** 32 - 1;
+    case "bool":
+      return op === "max" ? 0 : 1;
+    default:
+      // the narrower integer types: ±inf saturate to the type's extremes when converted
+      return op === "max" ? -Infinity : Infinity;
+  }
+}
+
+export interface ReduceWindowOptions {
+  /** Dilation of the operand (default all 1): holes of the init value between its elements. */
+  baseDilation?: readonly number[];
+  /** Dilation of the window (default all 1): the gaps between the elements a window reads. */
+  windowDilation?: readonly number[];
+}
+
+/**
+ * Reduces windows of `operand` with `computation`, as JAX's
+ * `lax.reduce_window`: windows of `windowDimensions` moved by
+ * `windowStrides` (default all 1) over the operand padded by `padding`
+ * ("VALID", "SAME", "SAME_LOWER" or [low, high] pairs; the padding holds
+ * `initValue`), with optional base and window dilation. `lax.add`, `lax.max`
+ * and `lax.min` are the monoid primitives `reduce_window_sum`/`_max`/`_min`
+ * (one fused kernel; their gradients are JAX's: a window sum's transpose and
+ * max-pool's select-and-scatter-add, where the first of tied maxima gets the
+ * gradient); any other function of two scalars folds the window's elements
+ * into `initValue` in order (differentiable too).
+ * @example
+ * const x = np.arange(10, "float32");
+ * lax.reduceWindow(x, 0, lax.add, [3], [2]);                 // [3, 9, 15, 21]
+ * lax.reduceWindow(x, -Infinity, lax.max, [2], [1], "SAME"); // [1, 2, ..., 9, 9]
+ * lax.reduceWindow(x, 1, lax.mul, [2]);                      // [0, 2, 6, ..., 72]
+ */
+export function reduceWindow(
+  operand: Value,
+  initValue: Value | number,
+  computation: (a: Value, b: Value) => Value,
+  windowDimensions: readonly number[],
+  windowStrides?: readonly number[],
+  padding: Padding = "VALID",
+  options: ReduceWindowOptions = {},
+): Value {
+  const op = "lax.reduceWindow";
+  const x = operandArg(op, operand);
+  functionArg(op, "computation", computation);
+  const { baseDilation, windowDilation } = optionsArg(op, options);
+  const nd = x.ndim;
+  const ints = (name: string, v: unknown, dflt: number[]) => {
+    if (v === undefined || v === null) return dflt;
+    const list = intsArg(op, name, v);
+    if (list.length !== nd) throw new ShapeError(`${op}: ${name} needs one entry per axis of the operand ${fmtShape(x.shape)}, got ${list.length}`);
+    if (list.some((k) => k < 1)) throw new ShapeError(`${op}: ${name} ${fmtShape(list)} must be positive`);
+    return list;
+  };
+  const ones = x.shape.map(() => 1);
+  const window = ints("windowDimensions", windowDimensions, []);
+  if (windowDimensions === undefined) throw new ShapeError(`${op}: windowDimensions is required`);
+  const strides = ints("windowStrides", windowStrides, ones);
+  const bd = ints("baseDilation", baseDilation, ones);
+  const wd = ints("windowDilation", windowDilation, ones);
+  const pads = paddingArg(op, padding, x.shape, window.map((k, j) => (k - 1) * wd[j] + 1), strides);
+
+  let init: Value;
+  if (typeof initValue === "number") init = asValue(initValue, x.dtype);
+  else if (initValue instanceof ArrayMethods) {
+    init = initValue as Value;
+    if (init.ndim !== 0) throw new ShapeError(`${op}: initValue must be a scalar, got shape ${fmtShape(init.shape)}`);
+    if (init.dtype !== x.dtype) throw new DTypeError(`${op}: initValue has dtype ${init.dtype} but the operand ${x.dtype}; they must match`);
+  } else throw new DTypeError(`${op}: initValue must be a number or a 0-d array, got ${describe(initValue)}`);
+
+  const padded = pads.some(([lo, hi]) => lo !== 0 || hi !== 0) || bd.some((d) => d !== 1)
+    ? pad(x, init, pads.map(([lo, hi], j): [number, number, number] => [lo, hi, bd[j] - 1]))
+    : x;
+  const params: WindowParams = { windowDimensions: window, windowStrides: strides, windowDilation: wd };
+  if (nd === 0) return computation(init, x);
+
+  const monoid = computation === add ? "sum" : computation === max ? "max" : computation === min ? "min" : null;
+  if (monoid !== null && !(monoid === "sum" && x.dtype === "bool")) {
+    const prim = monoid === "sum" ? reduceWindowSumP : monoid === "max" ? reduceWindowMaxP : reduceWindowMinP;
+    const out = bind1(prim, [padded], params);
+    const identity = monoid === "sum" ? 0 : extremeIdentity(monoid, x.dtype);
+    // JAX's monoid primitives start from the identity; another init value joins once more, as XLA's fold does
+    if (typeof initValue === "number" && (initValue === identity || (monoid === "sum" && initValue === 0))) return out;
+    return computation(out, broadcastInDim(init, out.shape, []));
+  }
+  return genericWindowFold(op, padded, init, computation, params);
+}
+
+/**
+ * A user's computation folded over the window: out = f(...f(f(init, x[w0]), x[w1])..., x[wK-1]),
+ * each step on the strided slice of one window offset, the scalar function mapped with vmap.
+ */
+function genericWindowFold(op: string, x: Value, init: Value, f: (a: Value, b: Value) => Value, p: WindowParams): Value {
+  const outShape = windowedShape("reduceWindow", x.shape, p);
+  const n = sizeOf(outShape);
+  const mapped = vmap((a: Value, b: Value) => {
+    const r = f(a, b);
+    if (!(r instanceof ArrayMethods) || (r as Value).ndim !== 0 || (r as Value).dtype !== x.dtype) {
+      throw new DTypeError(`${op}: computation must return one scalar of the operand's dtype ${x.dtype}, got ${describe(r)}`);
+    }
+    return r;
+  });
+  let acc = broadcastInDim(init, [n], []);
+  const offsets = range(sizeOf(p.windowDimensions));
+  for (const k of offsets) {
+    // the window offset k in row-major order
+    let rest = k;
+    const w = new Array<number>(x.ndim);
+    for (let j = x.ndim - 1; j >= 0; j--) {
+      w[j] = rest % p.windowDimensions[j];
+      rest = Math.floor(rest / p.windowDimensions[j]);
+    }
+    const start = w.map((v, j) => v * p.windowDilation[j]);
+    const limit = start.map((s, j) => (outShape[j] === 0 ? s : s + (outShape[j] - 1) * p.windowStrides[j] + 1));
+    const part = reshape(slice(x, start, limit, p.windowStrides), [n]);
+    acc = n === 0 ? acc : mapped(acc, part);
+  }
+  return reshape(acc, outShape);
+}
+
+// ---- cumlogsumexp --------------------------------------------------------------------------
+
+/** log(exp(a) + exp(b)), stable, with the derivative exp(a)/(exp(a)+exp(b)) (halves at ties) and ±inf handled. */
+function logaddexp(a: Value, b: Value): Value {
+  const m = stopGradient(max(a, b));
+  const safe = select(isFiniteFn(m), m, asValue(0, m.dtype));
+  return add(safe, log(add(exp(sub(a, safe)), exp(sub(b, safe)))));
+}
+
+/**
+ * log(cumsum(exp(x))) along `axis`, computed stably (JAX's
+ * `lax.cumlogsumexp`), from the end when `reverse`.
+ * @example
+ * lax.cumlogsumexp(np.array([0, 0, 0])); // [0, 0.693, 1.099]
+ */
+export function cumlogsumexp(operand: Value, axis = 0, reverse = false): Value {
+  const op = "lax.cumlogsumexp";
+  let x = operandArg(op, operand);
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: needs a float operand, got ${x.dtype}`);
+  if (typeof reverse !== "boolean") throw new ArgumentError(`${op}: reverse must be true or false, got ${describe(reverse)}`);
+  if (typeof axis !== "number") throw new ShapeError(`${op}: axis must be an integer, got ${describe(axis)}`);
+  const ax = normalizeAxis(op, axis, x.ndim);
+  const n = x.shape[ax];
+  const cfg = (lo: number, hi: number) => x.shape.map((_, i): [number, number, number] => (i === ax ? [lo, hi, 0] : [0, 0, 0]));
+  // Hillis–Steele: after the step of shift s each element holds the log-sum-exp of the 2s before it
+  for (let s = 1; s < n; s *= 2) {
+    const shifted = reverse ? pad(x, asValue(-Infinity, x.dtype), cfg(-s, s)) : pad(x, asValue(-Infinity, x.dtype), cfg(s, -s));
+    x = logaddexp(shifted, x);
+  }
+  return x;
+}
+
