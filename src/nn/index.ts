@@ -26,3 +26,5 @@ export { identity, glu, mish, hardSilu, hardSwish, squareplus, log1mexp, logmean
 export type { LogmeanexpOptions } from "./activations-extra.js";
 export { sigmoidBinaryCrossEntropy, l2Loss, huberLoss, cosineSimilarity, cosineDistance, klDivergence } from "./losses-extra.js";
 export type { CosineOptions, KlDivergenceOptions } from "./losses-extra.js";
+export { maxPool, minPool, avgPool, MaxPool, AvgPool, SumPool, GlobalAvgPool } from "./pooling.js";
+export type { PoolOptions, AvgPoolOptions, PoolLayerOptions } from "./pooling.js";
