@@ -7,6 +7,7 @@ import * as lax from "../src/lax/index.js";
 import type { Value } from "../src/trace/core.js";
 import type { Array } from "../src/array.js";
 import { arr, rand } from "./helpers.js";
+import { bind1 } from "../src/lax/primitive.js";
 
 type Domain = [number, number];
 export const range = (n: number) => globalThis.Array.from({ length: n }, (_, i) => i);
@@ -111,6 +112,17 @@ export function primitiveCases(F: "float16" | "float32" | "float64"): Case[] {
   { prims: ["dot_general"], fn: (x, y) => lax.dotGeneral(x, y, { contracting: [[2], [1]], batch: [[0], [0]] }), shapes: [[2, 3, 4], [2, 4, 2]] },
   { prims: ["dot_general"], fn: (x, y) => lax.dotGeneral(x, y, { contracting: [[0, 2], [2, 0]], batch: [[], []] }), shapes: [[2, 3, 4], [4, 5, 2]] },
   { prims: ["stop_gradient"], fn: (x) => lax.mul(x, lax.stopGradient(x)), shapes: [[3]], noFiniteDiff: true },
+  // windowed reductions (src/lax/windowed.ts)
+  { prims: ["reduce_window_sum"], fn: (x) => lax.reduceWindow(x, 0, lax.add, [2, 3], [2, 1], "SAME", { windowDilation: [1, 2] }), shapes: [[5, 4]] },
+  { prims: ["reduce_window_max"], fn: (x) => lax.reduceWindow(x, -Infinity, lax.max, [3, 2], [1, 2], [[1, 0], [0, 1]], { baseDilation: [1, 2] }), shapes: [[4, 3]] },
+  { prims: ["reduce_window_min"], fn: (x) => lax.reduceWindow(x, Infinity, lax.min, [2, 2], [2, 1], "SAME"), shapes: [[5, 3]] },
+  ...(["ge", "le"] as const).flatMap((selectPrim): Case[] => {
+    const p = { windowDimensions: [2, 3], windowStrides: [2, 1], windowDilation: [1, 1], selectPrim };
+    return [
+      { prims: ["select_and_gather_add"], fn: (t, x) => bind1(lax.selectAndGatherAddP, [t, x], p), shapes: [[5, 4], [5, 4]] },
+      { prims: ["select_and_scatter_add"], fn: (s, x) => bind1(lax.selectAndScatterAddP, [s, x], p), shapes: [[2, 2], [5, 4]] },
+    ];
+  }),
   ];
 }
 
