@@ -27,6 +27,8 @@ interface Tensor {
 }
 type Pads = string | [number, number][];
 interface WindowCase {
+  /** Absent where the init value is the computation's identity. */
+  init?: Enc;
   op: "sum" | "max" | "min" | "mul";
   window: number[];
   strides: number[] | null;
@@ -54,6 +56,7 @@ const dec = (v: Enc) => (v === "nan" ? NaN : v === "inf" ? Infinity : v === "-in
 const toArray = (t: Tensor, dtype: "float32" | "float64" = "float32") => arr(t.data.map(dec), dtype, t.shape);
 const COMP = { sum: lax.add, max: lax.max, min: lax.min, mul: lax.mul } as const;
 const INIT = { sum: 0, max: -Infinity, min: Infinity, mul: 1 } as const;
+const initOf = (c: WindowCase) => (c.init === undefined ? INIT[c.op] : dec(c.init));
 
 function expectTensor(got: Value, want: Tensor, tol = 1e-5) {
   expect(got.shape).toEqual(want.shape);
@@ -61,13 +64,13 @@ function expectTensor(got: Value, want: Tensor, tol = 1e-5) {
 }
 
 const windowFn = (c: WindowCase) => (x: Value) =>
-  lax.reduceWindow(x, INIT[c.op], COMP[c.op], c.window, c.strides ?? undefined, c.padding, {
+  lax.reduceWindow(x, initOf(c), COMP[c.op], c.window, c.strides ?? undefined, c.padding, {
     baseDilation: c.baseDilation ?? undefined,
     windowDilation: c.windowDilation ?? undefined,
   });
 
 const label = (c: WindowCase) =>
-  `${c.op} x${JSON.stringify(c.x.shape)} w${JSON.stringify(c.window)} s${JSON.stringify(c.strides)} ${JSON.stringify(c.padding)}` +
+  `${c.op}${initOf(c) !== INIT[c.op] ? ` init ${initOf(c)}` : ""} x${JSON.stringify(c.x.shape)} w${JSON.stringify(c.window)} s${JSON.stringify(c.strides)} ${JSON.stringify(c.padding)}` +
   `${c.baseDilation ? ` bd${JSON.stringify(c.baseDilation)}` : ""}${c.windowDilation ? ` wd${JSON.stringify(c.windowDilation)}` : ""}`;
 
 describe("lax.reduceWindow against JAX", () => {
@@ -186,7 +189,7 @@ describe("vmap and jit", () => {
     ["sum grad", (x) => grad((v: Value) => np.sum(np.sin(lax.reduceWindow(v, 0, lax.add, [3, 2], [2, 2], "SAME"))))(x)],
     ["generic", (x) => lax.reduceWindow(x, 1, lax.mul, [2, 2], [1, 1])],
   ];
-  const xs = arr(randArr([3, 5, 6], 11, 0, 4).dataSync().map((v) => Math.round(v)), "float32", [3, 5, 6]);
+  const xs = arr([...randArr([3, 5, 6], 11, 0, 4).dataSync()].map((v) => Math.round(v)), "float32", [3, 5, 6]);
 
   it.each(fs)("vmap(%s) equals a loop, on axis 0 and 1", (_n, f) => {
     const loop = np.stack([0, 1, 2].map((i) => f(np.take(xs, i, 0))));

@@ -290,7 +290,8 @@ export interface ReduceWindowOptions {
  * `lax.reduce_window`: windows of `windowDimensions` moved by
  * `windowStrides` (default all 1) over the operand padded by `padding`
  * ("VALID", "SAME", "SAME_LOWER" or [low, high] pairs; the padding holds
- * `initValue`), with optional base and window dilation. `lax.add`, `lax.max`
+ * nothing: a window's padding and base-dilation holes are skipped, as XLA's),
+ * with optional base and window dilation. `lax.add`, `lax.max`
  * and `lax.min` are the monoid primitives `reduce_window_sum`/`_max`/`_min`
  * (one fused kernel; their gradients are JAX's: a window sum's transpose and
  * max-pool's select-and-scatter-add, where the first of tied maxima gets the
@@ -339,29 +340,31 @@ export function reduceWindow(
     if (init.dtype !== x.dtype) throw new DTypeError(`${op}: initValue has dtype ${init.dtype} but the operand ${x.dtype}; they must match`);
   } else throw new DTypeError(`${op}: initValue must be a number or a 0-d array, got ${describe(initValue)}`);
 
-  const padded = pads.some(([lo, hi]) => lo !== 0 || hi !== 0) || bd.some((d) => d !== 1)
-    ? pad(x, init, pads.map(([lo, hi], j): [number, number, number] => [lo, hi, bd[j] - 1]))
-    : x;
   const params: WindowParams = { windowDimensions: window, windowStrides: strides, windowDilation: wd };
   if (nd === 0) return computation(init, x);
+  // XLA's windows skip the padding and the holes of base dilation: padded with the monoid's
+  // identity they add nothing, and a generic computation skips them by a mask
+  const needsPad = pads.some(([lo, hi]) => lo !== 0 || hi !== 0) || bd.some((d) => d !== 1);
+  const config = pads.map(([lo, hi], j): [number, number, number] => [lo, hi, bd[j] - 1]);
 
   const monoid = computation === add ? "sum" : computation === max ? "max" : computation === min ? "min" : null;
   if (monoid !== null && !(monoid === "sum" && x.dtype === "bool")) {
     const prim = monoid === "sum" ? reduceWindowSumP : monoid === "max" ? reduceWindowMaxP : reduceWindowMinP;
-    const out = bind1(prim, [padded], params);
     const identity = monoid === "sum" ? 0 : extremeIdentity(monoid, x.dtype);
-    // JAX's monoid primitives start from the identity; another init value joins once more, as XLA's fold does
-    if (typeof initValue === "number" && (initValue === identity || (monoid === "sum" && initValue === 0))) return out;
+    const out = bind1(prim, [needsPad ? pad(x, asValue(identity, x.dtype), config) : x], params);
+    // JAX's monoid primitives start from the identity; another init value joins once, as XLA's fold does
+    if (typeof initValue === "number" && initValue === identity) return out;
     return computation(out, broadcastInDim(init, out.shape, []));
   }
-  return genericWindowFold(op, padded, init, computation, params);
+  const valid = needsPad ? pad(broadcastInDim(asValue(true, "bool"), x.shape, []), asValue(false, "bool"), config) : null;
+  return genericWindowFold(op, needsPad ? pad(x, init, config) : x, valid, init, computation, params);
 }
 
 /**
  * A user's computation folded over the window: out = f(...f(f(init, x[w0]), x[w1])..., x[wK-1]),
  * each step on the strided slice of one window offset, the scalar function mapped with vmap.
  */
-function genericWindowFold(op: string, x: Value, init: Value, f: (a: Value, b: Value) => Value, p: WindowParams): Value {
+function genericWindowFold(op: string, x: Value, valid: Value | null, init: Value, f: (a: Value, b: Value) => Value, p: WindowParams): Value {
   const outShape = windowedShape("reduceWindow", x.shape, p);
   const n = sizeOf(outShape);
   const mapped = vmap((a: Value, b: Value) => {
@@ -384,7 +387,9 @@ function genericWindowFold(op: string, x: Value, init: Value, f: (a: Value, b: V
     const start = w.map((v, j) => v * p.windowDilation[j]);
     const limit = start.map((s, j) => (outShape[j] === 0 ? s : s + (outShape[j] - 1) * p.windowStrides[j] + 1));
     const part = reshape(slice(x, start, limit, p.windowStrides), [n]);
-    acc = n === 0 ? acc : mapped(acc, part);
+    if (n === 0) continue;
+    const next = mapped(acc, part);
+    acc = valid === null ? next : select(reshape(slice(valid, start, limit, p.windowStrides), [n]), next, acc);
   }
   return reshape(acc, outShape);
 }
