@@ -34,6 +34,13 @@ function u32(n: unknown): string {
   return `${n}u`;
 }
 
+/** A checked size as a WGSL i32 literal (coordinates may go negative before the range test). */
+function i32(n: unknown): string {
+  const lit = u32(n);
+  if ((n as number) >= 2 ** 31) throw new BackendError("internal error: a window selection holds a size past the i32 range (please report this)");
+  return `${lit.slice(0, -1)}i`;
+}
+
 const MAIN = `@compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = (wid.y * groups.x + wid.x) * ${WORKGROUP}u + lid;`;
@@ -116,10 +123,10 @@ ${MAIN}
     const perAxis: string[] = [];
     for (let j = nd - 1; j >= 0; j--) {
       perAxis.push(`    let w${j} = i32(r % ${u32(p.window[j])}); r = r / ${u32(p.window[j])};
-    let d${j} = i${j} - w${j} * ${u32(p.dilation[j]).replace("u", "")};`);
+    let d${j} = i${j} - w${j} * ${i32(p.dilation[j])};`);
     }
-    const checks = Array.from({ length: nd }, (_, j) => `d${j} >= 0 && d${j} % ${u32(p.strides[j]).replace("u", "")} == 0 && d${j} / ${u32(p.strides[j]).replace("u", "")} < ${u32(p.outShape[j]).replace("u", "")}`);
-    const flat = Array.from({ length: nd }, (_, j) => `u32(d${j} / ${u32(p.strides[j]).replace("u", "")}) * ${u32(contiguousStrides(p.outShape)[j])}`);
+    const checks = Array.from({ length: nd }, (_, j) => `d${j} >= 0 && d${j} % ${i32(p.strides[j])} == 0 && d${j} / ${i32(p.strides[j])} < ${i32(p.outShape[j])}`);
+    const flat = Array.from({ length: nd }, (_, j) => `u32(d${j} / ${i32(p.strides[j])}) * ${u32(contiguousStrides(p.outShape)[j])}`);
     return `@group(0) @binding(0) var<storage, read_write> out: array<${ss}>;
 @group(0) @binding(1) var<storage, read> src: array<${ss}>;
 @group(0) @binding(2) var<storage, read> sel: array<u32>;
