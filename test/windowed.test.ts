@@ -203,6 +203,14 @@ describe("vmap and jit", () => {
     expectClose(jit(f)(x), f(x), 1e-6);
   });
 
+  it("jit fuses an elementwise producer into the window reduction (one kernel)", () => {
+    const x = randArr([2, 6, 6, 3], 12, -1, 1, "float32");
+    const f = (v: Value) => nn.maxPool(np.tanh(v.mul(2)), [2, 2], { strides: [2, 2] });
+    const jf = jit(f) as unknown as ((v: Value) => Value) & { lower(v: Value): { kernels: number } };
+    expect(jf.lower(x).kernels).toBe(1);
+    expectClose(jf(x), f(x), 1e-6);
+  });
+
   it("vmap of a jvp with an unbatched operand (select_and_gather_add with one batched argument)", () => {
     const x = arr([[3, 1, 4], [1, 5, 9], [2, 6, 5]], "float32");
     const f = (v: Value) => lax.reduceWindow(v, -Infinity, lax.max, [2, 2], [1, 1]);

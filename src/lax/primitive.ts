@@ -54,7 +54,17 @@ export type FusionRole<P> =
   | { kind: "view"; map(inAval: ShapedArray, params: P, outAval: ShapedArray): AffineIndexMap }
   /** Same elements in the same (row-major) order: reshape, squeeze-like identities. */
   | { kind: "reshape" }
-  | { kind: "reduce"; op: "sum" | "max" | "min" | "prod"; axes(params: P): number[] }
+  | {
+      kind: "reduce";
+      op: "sum" | "max" | "min" | "prod";
+      axes(params: P): number[];
+      /**
+       * A windowed reduction (reduce_window_*): the loop over [output..., window...] and the
+       * affine map from it to the input's index; the loop axes past the output's are reduced.
+       * Without it the loop is [kept axes..., `axes`...].
+       */
+      window?(inAval: ShapedArray, params: P, outAval: ShapedArray): { loopShape: number[]; map: AffineIndexMap };
+    }
   /**
    * A contraction short enough to write out: out = Σ_t lhs[maps_t[0](out)] · rhs[maps_t[1](out)],
    * one term per contracted coordinate, which fusion inlines like an elementwise op

@@ -33,7 +33,7 @@ import type { Primitive, Value } from "../trace/core.js";
 import { ArrayMethods } from "../array-methods.js";
 import { vmap } from "../transforms/vmap.js";
 import { add, asValue, exp, isFiniteFn, log, max, min, operandArg, select, sub, weakScalar } from "./elementwise.js";
-import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero } from "./primitive.js";
+import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero, type AffineIndexMap } from "./primitive.js";
 import { broadcastInDim, moveAxis, pad, reshape, slice } from "./shape.js";
 import { stopGradient } from "./stop-gradient.js";
 
@@ -63,6 +63,18 @@ function windowedShape(name: string, shape: readonly number[], p: WindowParams):
   }
   const ext = extents(p);
   return shape.map((n, j) => (n < ext[j] ? 0 : Math.floor((n - ext[j]) / s[j]) + 1));
+}
+
+/** The loop [output..., window...] and its map to the input: in_j = o_j·stride_j + w_j·dilation_j. */
+function windowLoop(x: ShapedArray, p: WindowParams, out: ShapedArray): { loopShape: number[]; map: AffineIndexMap } {
+  const nd = x.ndim;
+  return {
+    loopShape: [...out.shape, ...p.windowDimensions],
+    map: {
+      coeffs: range(nd).map((j) => [...range(nd).map((k) => (k === j ? p.windowStrides[j] : 0)), ...range(nd).map((k) => (k === j ? p.windowDilation[j] : 0))]),
+      offset: range(nd).map(() => 0),
+    },
+  };
 }
 
 /** The reduction kernel: loop [output..., window...], the input read at out·stride + offset·dilation, window axes reduced. */
@@ -120,6 +132,8 @@ function defineWindowReduce(name: string, op: "sum" | "max" | "min"): Primitive<
       return [new ShapedArray(windowedShape(name, x.shape, p), x.dtype, x.weakType)];
     },
     lower: ([x], p, [out]) => windowLowering(op, x, p, out),
+    // under jit an elementwise producer (an activation, a scale) is read through the window, in one kernel
+    fusion: { kind: "reduce", op, axes: () => [], window: (x, p, out) => windowLoop(x, p, out) },
     jvp([x], [t], p) {
       const out = bind1(prim, [x], p);
       if (isZero(t)) return [[out], [new Zero(out.aval.strong())]];

@@ -452,6 +452,19 @@ function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialize
   if (role === "reduce") {
     const x = root.inputs[0];
     const fusion = defOf(root)!.fusion as Extract<NonNullable<PrimitiveDefinition<Record<string, unknown>>["fusion"]>, { kind: "reduce" }>;
+    if (fusion.window) {
+      // a windowed reduction: the producer's expression read through the window's affine map
+      const w = fusion.window(x.aval, root.params, out.aval);
+      loopRank = w.loopShape.length;
+      const expr = exprOf(x, { kind: "affine", coeffs: w.map.coeffs, offset: w.map.offset });
+      checkInputs();
+      return {
+        kind: "kernel",
+        out,
+        inputs,
+        kernel: { loopShape: w.loopShape, inputs: views, expr, reduce: { op: fusion.op, axes: loopRank - out.aval.ndim }, dtype: out.aval.dtype },
+      };
+    }
     const axes = fusion.axes(root.params);
     const kept = x.aval.shape.map((_, i) => i).filter((i) => !axes.includes(i));
     const order = [...kept, ...axes];
