@@ -116,6 +116,7 @@ export function primitiveCases(F: "float16" | "float32" | "float64"): Case[] {
   { prims: ["reduce_window_sum"], fn: (x) => lax.reduceWindow(x, 0, lax.add, [2, 3], [2, 1], "SAME", { windowDilation: [1, 2] }), shapes: [[5, 4]] },
   { prims: ["reduce_window_max"], fn: (x) => lax.reduceWindow(x, -Infinity, lax.max, [3, 2], [1, 2], [[1, 0], [0, 1]], { baseDilation: [1, 2] }), shapes: [[4, 3]] },
   { prims: ["reduce_window_min"], fn: (x) => lax.reduceWindow(x, Infinity, lax.min, [2, 2], [2, 1], "SAME"), shapes: [[5, 3]] },
+  { prims: ["reduce_window"], fn: (x) => lax.reduceWindow(x, 0.5, lax.mul, [2, 2], [1, 2], "SAME", { baseDilation: [2, 1] }), shapes: [[3, 4]], domains: [[0.5, 1.5]] },
   ...(["ge", "le"] as const).flatMap((selectPrim): Case[] => {
     const p = { windowDimensions: [2, 3], windowStrides: [2, 1], windowDilation: [1, 1], selectPrim };
     return [

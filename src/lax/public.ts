@@ -199,6 +199,6 @@ export * as linalg from "./linalg-public.js";
 export { customLinearSolve, customLinearSolveP, customRoot, customRootP } from "./index.js";
 export {
   reduceWindow, padtypeToPads, cumlogsumexp,
-  reduceWindowSumP, reduceWindowMaxP, reduceWindowMinP, selectAndGatherAddP, selectAndScatterAddP,
+  reduceWindowP, reduceWindowSumP, reduceWindowMaxP, reduceWindowMinP, selectAndGatherAddP, selectAndScatterAddP,
 } from "./windowed.js";
 export type { Padding, ReduceWindowOptions } from "./windowed.js";

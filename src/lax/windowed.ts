@@ -5,11 +5,17 @@
  * select_and_scatter_add (its transpose: max-pool's gradient), and the public
  * `reduceWindow`, `padtypeToPads` and `cumlogsumexp`.
  *
- * One departure from JAX's primitives: here they take VALID windows over an
+ * A user's computation is JAX's generic `reduce_window` primitive, holding
+ * the computation's jaxpr and, for its rules and for jit to inline, the fold
+ * it stands for in lax ops (one strided slice per window offset).
+ *
+ * One departure from JAX's monoid primitives: they take VALID windows over an
  * undilated operand (window dimensions, strides and window dilation only).
- * `reduceWindow` first pads the operand with the init value (`lax.pad`, whose
- * interior padding is the base dilation), as XLA's ReduceWindow does, and
- * the pad's own rules give the gradient through the padding. So every
+ * `reduceWindow` first pads the operand with the monoid's identity
+ * (`lax.pad`, whose interior padding is the base dilation; XLA's windows skip
+ * padding and holes, which the identity leaves unchanged; an init value that
+ * is not the identity joins each window's result once), and the pad's own
+ * rules give the gradient through the padding. So every
  * window lies inside its operand, and a window reduction is one kernel of
  * the kernel IR: a loop over [output..., window...] whose input view is
  * affine (out·stride + offset·dilation), with the window axes reduced, on
@@ -30,6 +36,11 @@ import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, normalizeAxis, sizeOf } from "../shape.js";
 import { describe, functionArg, intsArg, optionsArg } from "../static-args.js";
 import type { Primitive, Value } from "../trace/core.js";
+import { bind, currentTrace } from "../trace/core.js";
+import type { Jaxpr } from "../trace/jaxpr.js";
+import { evalJaxpr } from "../trace/jaxpr.js";
+import { traceFlat } from "../trace/staging.js";
+import { jvpFlat } from "../transforms/jvp.js";
 import { ArrayMethods } from "../array-methods.js";
 import { vmap } from "../transforms/vmap.js";
 import { add, asValue, exp, isFiniteFn, log, max, min, operandArg, select, sub, weakScalar } from "./elementwise.js";
@@ -370,42 +381,103 @@ export function reduceWindow(
     if (typeof initValue === "number" && initValue === identity) return out;
     return computation(out, broadcastInDim(init, out.shape, []));
   }
-  const valid = needsPad ? pad(broadcastInDim(asValue(true, "bool"), x.shape, []), asValue(false, "bool"), config) : null;
-  return genericWindowFold(op, needsPad ? pad(x, init, config) : x, valid, init, computation, params);
+  return genericReduceWindow(op, x, init, computation, { ...params, padding: pads, baseDilation: bd });
 }
 
+// ---- the generic reduce_window: a user's computation, as a jaxpr ----------------------------
+
+/** JAX's generic `reduce_window` parameters: the computation's jaxpr (its constants first, then two scalars) and the whole window. */
+export type GenericWindowParams = WindowParams & {
+  jaxpr: Jaxpr;
+  numConsts: number;
+  padding: [number, number][];
+  baseDilation: number[];
+  /** The whole primitive as one jaxpr of its inputs (operand, init, constants), for jit to inline and the rules to transform. */
+  call: Jaxpr;
+};
+
+/** The shape of the operand after base dilation and padding. */
+const paddedShape = (shape: readonly number[], p: { padding: [number, number][]; baseDilation: number[] }) =>
+  shape.map((n, j) => (n === 0 ? 0 : (n - 1) * p.baseDilation[j] + 1) + p.padding[j][0] + p.padding[j][1]);
+
 /**
- * A user's computation folded over the window: out = f(...f(f(init, x[w0]), x[w1])..., x[wK-1]),
- * each step on the strided slice of one window offset, the scalar function mapped with vmap.
+ * The fold of the computation over each window, in lax ops: the operand padded (its padding and
+ * base-dilation holes masked out, as XLA skips them), then one strided slice per window offset
+ * folded in row-major order into the init value, the scalar computation mapped with vmap.
  */
-function genericWindowFold(op: string, x: Value, valid: Value | null, init: Value, f: (a: Value, b: Value) => Value, p: WindowParams): Value {
-  const outShape = windowedShape("reduceWindow", x.shape, p);
+function foldWindows(x: Value, init: Value, consts: Value[], p: Omit<GenericWindowParams, "call">): Value {
+  const f = (a: Value, b: Value) => evalJaxpr(p.jaxpr, [], [...consts, a, b])[0];
+  const config = p.padding.map(([lo, hi], j): [number, number, number] => [lo, hi, p.baseDilation[j] - 1]);
+  const needsPad = config.some(([lo, hi, i]) => lo !== 0 || hi !== 0 || i !== 0);
+  const valid = needsPad ? pad(broadcastInDim(asValue(true, "bool"), x.shape, []), asValue(false, "bool"), config) : null;
+  const padded = needsPad ? pad(x, init, config) : x;
+  const outShape = windowedShape("reduce_window", padded.shape, p);
   const n = sizeOf(outShape);
-  const mapped = vmap((a: Value, b: Value) => {
-    const r = f(a, b);
-    if (!(r instanceof ArrayMethods) || (r as Value).ndim !== 0 || (r as Value).dtype !== x.dtype) {
-      throw new DTypeError(`${op}: computation must return one scalar of the operand's dtype ${x.dtype}, got ${describe(r)}`);
-    }
-    return r;
-  });
+  const mapped = vmap(f);
   let acc = broadcastInDim(init, [n], []);
-  const offsets = range(sizeOf(p.windowDimensions));
-  for (const k of offsets) {
+  if (n === 0) return reshape(acc, outShape);
+  for (let k = 0; k < sizeOf(p.windowDimensions); k++) {
     // the window offset k in row-major order
     let rest = k;
-    const w = new Array<number>(x.ndim);
+    const start = new Array<number>(x.ndim);
     for (let j = x.ndim - 1; j >= 0; j--) {
-      w[j] = rest % p.windowDimensions[j];
+      start[j] = (rest % p.windowDimensions[j]) * p.windowDilation[j];
       rest = Math.floor(rest / p.windowDimensions[j]);
     }
-    const start = w.map((v, j) => v * p.windowDilation[j]);
-    const limit = start.map((s, j) => (outShape[j] === 0 ? s : s + (outShape[j] - 1) * p.windowStrides[j] + 1));
-    const part = reshape(slice(x, start, limit, p.windowStrides), [n]);
-    if (n === 0) continue;
-    const next = mapped(acc, part);
-    acc = valid === null ? next : select(reshape(slice(valid, start, limit, p.windowStrides), [n]), next, acc);
+    const limit = start.map((s, j) => s + (outShape[j] - 1) * p.windowStrides[j] + 1);
+    const part = (v: Value) => reshape(slice(v, start, limit, p.windowStrides), [n]);
+    const next = mapped(acc, part(padded));
+    acc = valid === null ? next : select(part(valid), next, acc);
   }
   return reshape(acc, outShape);
+}
+
+const runCall = (p: GenericWindowParams) => (...xs: Value[]) => evalJaxpr(p.call, [], xs);
+
+/**
+ * JAX's generic `reduce_window(operand, init, *consts)`: a user's computation of two scalars
+ * folded over each window (its padding and base-dilation holes skipped). Its rules are those of
+ * the fold it stands for (`call`): the jvp, as JAX's, and also a transpose of that jvp, so
+ * reverse mode works where JAX's has none; batching maps the fold.
+ */
+export const reduceWindowP: Primitive<GenericWindowParams> = definePrimitive<GenericWindowParams>("reduce_window", {
+  params: { ...WINDOW_SCHEMA, jaxpr: "static", numConsts: "int", padding: "intTable", baseDilation: "ints", call: "static" },
+  abstractEval([x, init], p) {
+    if (init.ndim !== 0 || init.dtype !== x.dtype) {
+      throw new DTypeError(`lax.reduce_window: the init value must be a scalar of the operand's dtype ${x.dtype}, got ${init.dtype}${fmtShape(init.shape)}`);
+    }
+    if (p.padding.length !== x.ndim || p.baseDilation.length !== x.ndim || p.baseDilation.some((d) => d < 1)) {
+      throw new ShapeError(`lax.reduce_window: padding and base dilation need one entry per axis of ${fmtShape(x.shape)} (dilations positive)`);
+    }
+    return [new ShapedArray(windowedShape("reduce_window", paddedShape(x.shape, p), p), x.dtype, x.weakType)];
+  },
+  callJaxpr: (p) => p.call,
+  impl: (args, p) => runCall(p)(...(args as Value[])) as never,
+  jvp: (primals, tangents, p) => jvpFlat(runCall(p), primals, tangents, "reduce_window jvp"),
+  batch(args, dims, p) {
+    const out = vmap((...xs: Value[]) => runCall(p)(...xs)[0], { inAxes: dims })(...args) as Value;
+    return [[out], [0]];
+  },
+});
+
+function genericReduceWindow(op: string, x: Value, init: Value, computation: (a: Value, b: Value) => Value, w: Omit<GenericWindowParams, "jaxpr" | "numConsts" | "call">): Value {
+  const scalarAval = new ShapedArray([], x.dtype);
+  const { jaxpr, consts } = traceFlat(
+    (a, b) => {
+      const r = computation(a, b);
+      if (!(r instanceof ArrayMethods) || (r as Value).ndim !== 0 || (r as Value).dtype !== x.dtype) {
+        throw new DTypeError(`${op}: computation must return one scalar of the operand's dtype ${x.dtype}, got ${r instanceof ArrayMethods ? `${(r as Value).dtype}${fmtShape((r as Value).shape)}` : describe(r)}`);
+      }
+      return [r as Value];
+    },
+    [scalarAval, scalarAval],
+    `${op} computation`,
+    currentTrace(),
+  );
+  const p = { ...w, jaxpr, numConsts: consts.length };
+  const inputs = [x, init, ...consts];
+  const call = traceFlat((xx, ii, ...cs) => [foldWindows(xx, ii, cs, p)], inputs.map((v) => v.aval), "reduce_window", currentTrace()).jaxpr;
+  return bind(reduceWindowP as unknown as Primitive, inputs, { ...p, call })[0];
 }
 
 // ---- cumlogsumexp --------------------------------------------------------------------------
