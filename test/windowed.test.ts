@@ -278,6 +278,11 @@ describe("errors", () => {
     expect(() => nn.maxPool(x, [2, 2])).toThrow(ShapeError);
     expect(() => nn.MaxPool([2, 2]).init(random.key(0), [-1, 4, 4])).toThrow(ShapeError);
     expect(() => nn.avgPool(np.ones([1, 4, 4, 1]), [2, 2], { countIncludePad: "yes" as unknown as boolean })).toThrow(ArgumentError);
+    expect(() => nn.avgPool(np.ones([1, 4, 4, 1], "int32"), [2, 2])).toThrow(DTypeError);
+    expect(() => nn.MaxPool([2, 2], { padding: [[0, 1]] })).toThrow(ShapeError);
+    expect(() => nn.MaxPool([2, 2], { padding: 3 as unknown as string })).toThrow(ArgumentError);
+    expect(() => nn.MaxPool([2, 2], { strides: [1] }).init(random.key(0), [-1, 4, 4, 1])).toThrow(ShapeError);
+    expect(() => nn.maxPool(np.ones([1, 4, 4, 1]), [2, 2], { padding: [[0, 1], [1]] as unknown as [number, number][] })).toThrow(ShapeError);
   });
 
   it("empty windows and empty outputs", () => {

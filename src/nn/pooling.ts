@@ -5,7 +5,8 @@
  * all on `lax.reduceWindow`, so that max-pool's gradient is JAX's
  * select-and-scatter-add and avg-pool's the transpose of a window sum.
  */
-import { ArgumentError, ShapeError } from "../errors.js";
+import { isFloat } from "../dtype.js";
+import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import { describe, intsArg, optionsArg } from "../static-args.js";
 import type { Value } from "../trace/core.js";
 import { add, div, max, min, operandArg } from "../lax/elementwise.js";
@@ -37,16 +38,7 @@ function geometry(op: string, x: Value, windowShape: unknown, options: PoolOptio
   if (st.length !== window.length) throw new ShapeError(`${op}: strides needs ${window.length} entries, one per window axis, got ${st.length}`);
   if (window.some((k) => k < 1) || st.some((k) => k < 1)) throw new ShapeError(`${op}: windowShape and strides must be positive, got ${JSON.stringify(window)} and ${JSON.stringify(st)}`);
   const spatial = axes.map((a) => x.shape[a]);
-  let pads: [number, number][];
-  if (typeof padding === "string") pads = padtypeToPads(spatial, window, st, padding);
-  else if (Array.isArray(padding)) {
-    if (padding.length !== window.length) throw new ShapeError(`${op}: padding needs ${window.length} [low, high] pairs, one per window axis, got ${padding.length}`);
-    pads = padding.map((pr, i) => {
-      const lh = intsArg(op, `padding[${i}]`, pr);
-      if (lh.length !== 2) throw new ShapeError(`${op}: padding[${i}] must be a [low, high] pair`);
-      return lh as [number, number];
-    });
-  } else throw new ArgumentError(`${op}: padding must be "VALID", "SAME", "SAME_LOWER" or [low, high] pairs, got ${describe(padding)}`);
+  const pads = padsOf(op, paddingArg(op, padding, window.length), spatial, window, st);
   const full = (fill: number, per: number[]) => x.shape.map((_, i) => (axes.includes(i) ? per[axes.indexOf(i)] : fill));
   return {
     window: full(1, window),
@@ -54,6 +46,27 @@ function geometry(op: string, x: Value, windowShape: unknown, options: PoolOptio
     padding: x.shape.map((_, i): [number, number] => (axes.includes(i) ? pads[axes.indexOf(i)] : [0, 0])),
     spatialWindow: window,
   };
+}
+
+/** A padding option checked: a padding name, or one [low, high] pair of integers per window axis. */
+function paddingArg(op: string, padding: unknown, n: number): string | [number, number][] {
+  if (typeof padding === "string") return padding;
+  if (!Array.isArray(padding)) throw new ArgumentError(`${op}: padding must be "VALID", "SAME", "SAME_LOWER" or [low, high] pairs, got ${describe(padding)}`);
+  if (padding.length !== n) throw new ShapeError(`${op}: padding needs ${n} [low, high] pairs, one per window axis, got ${padding.length}`);
+  return padding.map((pr, i) => {
+    const lh = intsArg(op, `padding[${i}]`, pr);
+    if (lh.length !== 2) throw new ShapeError(`${op}: padding[${i}] must be a [low, high] pair, got ${lh.length} numbers`);
+    return lh as [number, number];
+  });
+}
+
+const padsOf = (op: string, padding: string | [number, number][], spatial: number[], window: number[], strides: number[]): [number, number][] =>
+  typeof padding === "string" ? padtypeToPads(spatial, window, strides, padding) : padding;
+
+/** avg-pooling divides: a float input only, as flax's (whose float init value refuses integer inputs). */
+function floatInput(op: string, x: Value): Value {
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: needs a float input, got ${x.dtype}; convert it first (x.astype("float32"))`);
+  return x;
 }
 
 /** flax's layout: the window axes are those before the last (features), after the batch axes. */
@@ -107,7 +120,7 @@ function windowCounts(x: Value, g: ReturnType<typeof geometry>, axes: number[]):
  */
 export function avgPool(inputs: Value, windowShape: readonly number[], options?: AvgPoolOptions): Value {
   const op = "nn.avgPool";
-  const x = operandArg(op, inputs);
+  const x = floatInput(op, operandArg(op, inputs));
   const { countIncludePad = true } = optionsArg(op, options);
   if (typeof countIncludePad !== "boolean") throw new ArgumentError(`${op}: countIncludePad must be true or false, got ${describe(countIncludePad)}`);
   const axes = flaxAxes(op, x, windowShape);
@@ -142,11 +155,11 @@ function specAxes(op: string, spec: string | undefined, ndim: number, windowRank
 
 function outShapeOf(op: string, shape: readonly number[], windowShape: readonly number[], options: PoolLayerOptions): number[] {
   const axes = specAxes(op, options.spec, shape.length, windowShape.length);
-  const st = options.strides ?? windowShape.map(() => 1);
-  const padding = options.padding ?? "VALID";
+  const st = options.strides === undefined ? windowShape.map(() => 1) : intsArg(op, "strides", options.strides);
+  if (st.length !== windowShape.length || st.some((k) => k < 1)) throw new ShapeError(`${op}: strides need ${windowShape.length} positive entries, got ${JSON.stringify(st)}`);
   const spatial = axes.map((a) => shape[a]);
   if (spatial.some((d) => d < 0)) throw new ShapeError(`${op}: the window axes need known sizes, got [${shape.join(", ")}]`);
-  const pads = typeof padding === "string" ? padtypeToPads(spatial, windowShape, st, padding) : padding.map((p) => [p[0], p[1]]);
+  const pads = padsOf(op, paddingArg(op, options.padding ?? "VALID", windowShape.length), spatial, [...windowShape], st);
   const out = [...shape];
   axes.forEach((a, j) => {
     const n = spatial[j] + pads[j][0] + pads[j][1];
@@ -167,6 +180,7 @@ function poolLayer(op: string, windowShape: readonly number[], options: PoolLaye
   const window = intsArg(op, "windowShape", windowShape);
   if (window.some((k) => k < 1)) throw new ShapeError(`${op}: windowShape must be positive, got ${JSON.stringify(window)}`);
   if (opts.strides !== undefined) intsArg(op, "strides", opts.strides);
+  if (opts.padding !== undefined) paddingArg(op, opts.padding, window.length);
   return {
     init: (_key, inputShape) => [outShapeOf(op, arrayShape(op, inputShape), window, opts), []],
     apply(_params, x) {
@@ -209,6 +223,7 @@ export function SumPool(windowShape: readonly number[], options?: PoolLayerOptio
  */
 export function AvgPool(windowShape: readonly number[], options?: PoolLayerOptions): Layer<[]> {
   return poolLayer("nn.AvgPool", windowShape, options, (x, w, s, p, axes) => {
+    floatInput("nn.AvgPool", x);
     const sums = reduceWindow(x, 0, add, w, s, p);
     const ones = np.ones(x.shape.map((n, i) => (axes.includes(i) ? n : 1)), x.dtype);
     const counts = reduceWindow(ones, 0, add, w, s, p);
@@ -239,6 +254,7 @@ export function GlobalAvgPool(options?: { spec?: string }): Layer<[]> {
     apply(_params, x) {
       x = operandArg(op, x);
       const axes = axesOf(x.ndim);
+      floatInput(op, x);
       const n = axes.reduce((p, a) => p * x.shape[a], 1);
       return div(reduceSum(x, axes), n);
     },
