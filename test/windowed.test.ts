@@ -220,6 +220,19 @@ describe("vmap and jit", () => {
     expectClose(batched, loop, 1e-6);
   });
 
+  it("vmap over the init value, and a computation that closes over a traced value", () => {
+    const x = arr([1, 3, 2, 5, 4], "float32");
+    const inits = arr([0, 2.5, 4.5], "float32");
+    for (const comp of [lax.max, (a: Value, b: Value) => lax.max(a, b)]) {
+      const f = (i: Value) => lax.reduceWindow(x, i, comp, [2], [1], "SAME");
+      expectClose(vmap(f)(inits), np.stack([0, 1, 2].map((k) => f(np.take(inits, k, 0)))), 0);
+    }
+    // d/ds of Σ windows of (a·s + b): the computation's constant s is an input of the primitive
+    const g = grad((s: Value) => np.sum(lax.reduceWindow(x, 0, (a: Value, b: Value) => lax.add(a, lax.mul(b, s)), [2], [1])));
+    // windows [1,3], [3,2], [2,5], [5,4]: Σ = 25
+    expectClose(g(arr(2, "float32")), [25], 1e-6);
+  });
+
   it("select_and_scatter_add by hand: 1-D windows with a stride, and its transpose", () => {
     const x = arr([1, 3, 2, 2, 5, 0, 5], "float32");
     const src = arr([10, 20, 30], "float32");
