@@ -47,6 +47,7 @@ interface WindowCase {
 }
 const fixture = JSON.parse(readFileSync(new URL("./fixtures/windowed/cases.json", import.meta.url), "utf8")) as {
   reduceWindow: WindowCase[];
+  tuples: { window: number[]; strides: number[]; padding: Pads; x: Tensor; idx: Tensor; out: Tensor[]; t: Tensor; tout: Tensor }[];
   cumlogsumexp: { axis: number; reverse: boolean; x: Tensor; out: Tensor; ct: Tensor; grad: Tensor }[];
   pools: { fn: "maxPool" | "minPool" | "avgPool"; window: number[]; strides: number[]; padding: Pads; countIncludePad: boolean | null; x: Tensor; out: Tensor; ct: Tensor; grad: Tensor }[];
   pads: { inShape: number[]; window: number[]; strides: number[]; padding: string; pads: [number, number][] }[];
@@ -105,6 +106,35 @@ describe("lax.reduceWindow against JAX", () => {
     const g = grad((v: Value) => np.sum(lax.reduceWindow(v, -Infinity, lax.max, [2, 2], [1, 1])))(x);
     // each 2x2 window's first element takes its 1: (0,0), (0,1), (1,0), (1,1)
     expect(values(g)).toEqual([1, 1, 0, 1, 1, 0, 0, 0, 0]);
+  });
+});
+
+describe("lax.reduceWindow over several operands against JAX", () => {
+  // argmax pooling: each window's maximum and the index where it is, as a pair fold
+  const pick = ([av, ai]: Value[], [bv, bi]: Value[]) => {
+    const takeA = lax.ge(av, bv);
+    return [lax.select(takeA, av, bv), lax.select(takeA, ai, bi)];
+  };
+  it.each(fixture.tuples.map((c) => [`x${JSON.stringify(c.x.shape)} w${JSON.stringify(c.window)} ${JSON.stringify(c.padding)}`, c] as const))("%s", (_n, c) => {
+    const idx = toArray(c.idx);
+    const f = (v: Value) => lax.reduceWindow([v, idx], [-Infinity, -1], pick, c.window, c.strides, c.padding);
+    const x = toArray(c.x);
+    const outs = f(x);
+    expect(outs.length).toBe(2);
+    outs.forEach((o, i) => expectTensor(o, c.out[i], 0));
+    const [, touts] = jvp((v: Value) => f(v)[0], [x], [toArray(c.t)]);
+    expectTensor(touts as Value, c.tout, 1e-6);
+    expectClose(jit(f)(x)[1], outs[1], 0);
+    const xs = np.stack([x, np.flip(x)]);
+    expectClose(vmap((v: Value) => f(v)[1])(xs), np.stack([f(x)[1], f(np.flip(x))[1]]), 0);
+  });
+
+  it("refuses mismatched operands and init values", () => {
+    const x = np.ones([3], "float32");
+    expect(() => lax.reduceWindow([x, x], [0], pick, [2])).toThrow(ShapeError);
+    expect(() => lax.reduceWindow([x, np.ones([4], "float32")], [0, 0], pick, [2])).toThrow(ShapeError);
+    expect(() => lax.reduceWindow([x, x], 0 as unknown as number[], pick, [2])).toThrow(ShapeError);
+    expect(() => lax.reduceWindow([x, x], [0, 0], (a: Value[]) => [a[0]], [2])).toThrow(DTypeError);
   });
 });
 

@@ -321,12 +321,17 @@ export interface ReduceWindowOptions {
  * (one fused kernel; their gradients are JAX's: a window sum's transpose and
  * max-pool's select-and-scatter-add, where the first of tied maxima gets the
  * gradient); any other function of two scalars folds the window's elements
- * into `initValue` in order (differentiable too).
+ * into `initValue` in order (differentiable too). Several operands of one
+ * shape (JAX's tuples) go as a JS array with one init value each, and the
+ * computation then maps two JS arrays of scalars to one.
  * @example
  * const x = np.arange(10, "float32");
  * lax.reduceWindow(x, 0, lax.add, [3], [2]);                 // [3, 9, 15, 21]
  * lax.reduceWindow(x, -Infinity, lax.max, [2], [1], "SAME"); // [1, 2, ..., 9, 9]
  * lax.reduceWindow(x, 1, lax.mul, [2]);                      // [0, 2, 6, ..., 72]
+ * // argmax pooling: each window's maximum and where it is
+ * const pick = ([av, ai]: Array[], [bv, bi]: Array[]) => [lax.select(lax.ge(av, bv), av, bv), lax.select(lax.ge(av, bv), ai, bi)];
+ * lax.reduceWindow([x, np.arange(10, "float32")], [-Infinity, -1], pick, [3], [3]); // [[2, 5, 8], [2, 5, 8]]
  */
 export function reduceWindow(
   operand: Value,
@@ -334,12 +339,42 @@ export function reduceWindow(
   computation: (a: Value, b: Value) => Value,
   windowDimensions: readonly number[],
   windowStrides?: readonly number[],
+  padding?: Padding,
+  options?: ReduceWindowOptions,
+): Value;
+export function reduceWindow(
+  operand: Value[],
+  initValue: (Value | number)[],
+  computation: (a: Value[], b: Value[]) => Value[],
+  windowDimensions: readonly number[],
+  windowStrides?: readonly number[],
+  padding?: Padding,
+  options?: ReduceWindowOptions,
+): Value[];
+export function reduceWindow(
+  operand: Value | Value[],
+  initValue: Value | number | (Value | number)[],
+  computation: ((a: Value, b: Value) => Value) | ((a: Value[], b: Value[]) => Value[]),
+  windowDimensions: readonly number[],
+  windowStrides?: readonly number[],
   padding: Padding = "VALID",
   options: ReduceWindowOptions = {},
-): Value {
+): Value | Value[] {
   const op = "lax.reduceWindow";
-  const x = operandArg(op, operand);
   functionArg(op, "computation", computation);
+  // several operands (JAX's tuples of operands): JS arrays of operands and of init values, one each
+  const many = Array.isArray(operand);
+  if (many !== Array.isArray(initValue)) {
+    throw new ShapeError(`${op}: operand and initValue must both be arrays or both be JS arrays of them (one init value per operand)`);
+  }
+  const xs = many ? (operand as unknown[]).map((o, i) => operandArg(`${op}: operand[${i}]`, o)) : [operandArg(op, operand)];
+  const rawInits: unknown[] = many ? [...(initValue as unknown[])] : [initValue];
+  if (xs.length === 0) throw new ShapeError(`${op}: needs at least one operand`);
+  if (rawInits.length !== xs.length) throw new ShapeError(`${op}: ${xs.length} operands need ${xs.length} init values, got ${rawInits.length}`);
+  const x = xs[0];
+  if (xs.some((o) => o.ndim !== x.ndim || o.shape.some((n, j) => n !== x.shape[j]))) {
+    throw new ShapeError(`${op}: the operands must have one shape, got ${xs.map((o) => fmtShape(o.shape)).join(", ")}`);
+  }
   const { baseDilation, windowDilation } = optionsArg(op, options);
   const nd = x.ndim;
   const ints = (name: string, v: unknown, dflt: number[]) => {
@@ -350,49 +385,57 @@ export function reduceWindow(
     return list;
   };
   const ones = x.shape.map(() => 1);
-  const window = ints("windowDimensions", windowDimensions, []);
   if (windowDimensions === undefined) throw new ShapeError(`${op}: windowDimensions is required`);
+  const window = ints("windowDimensions", windowDimensions, []);
   const strides = ints("windowStrides", windowStrides, ones);
   const bd = ints("baseDilation", baseDilation, ones);
   const wd = ints("windowDilation", windowDilation, ones);
   const pads = paddingArg(op, padding, x.shape, window.map((k, j) => (k - 1) * wd[j] + 1), strides);
 
-  let init: Value;
-  if (typeof initValue === "number") init = asValue(initValue, x.dtype);
-  else if (initValue instanceof ArrayMethods) {
-    init = initValue as Value;
-    if (init.ndim !== 0) throw new ShapeError(`${op}: initValue must be a scalar, got shape ${fmtShape(init.shape)}`);
-    if (init.dtype !== x.dtype) throw new DTypeError(`${op}: initValue has dtype ${init.dtype} but the operand ${x.dtype}; they must match`);
-  } else throw new DTypeError(`${op}: initValue must be a number or a 0-d array, got ${describe(initValue)}`);
+  const inits = rawInits.map((iv, i): Value => {
+    const o = xs[i];
+    if (typeof iv === "number") return asValue(iv, o.dtype);
+    if (!(iv instanceof ArrayMethods)) throw new DTypeError(`${op}: initValue must be a number or a 0-d array, got ${describe(iv)}`);
+    const v = iv as Value;
+    if (v.ndim !== 0) throw new ShapeError(`${op}: initValue must be a scalar, got shape ${fmtShape(v.shape)}`);
+    if (v.dtype !== o.dtype) throw new DTypeError(`${op}: initValue has dtype ${v.dtype} but the operand ${o.dtype}; they must match`);
+    return v;
+  });
 
   const params: WindowParams = { windowDimensions: window, windowStrides: strides, windowDilation: wd };
-  if (nd === 0) return computation(init, x);
+  const w = { ...params, padding: pads, baseDilation: bd };
+  if (many) return genericReduceWindow(op, xs, inits, (a, b) => (computation as (a: Value[], b: Value[]) => Value[])(a, b), w);
+  const init = inits[0];
+  const single = computation as (a: Value, b: Value) => Value;
+  if (nd === 0) return single(init, x);
   // XLA's windows skip the padding and the holes of base dilation: padded with the monoid's
   // identity they add nothing, and a generic computation skips them by a mask
   const needsPad = pads.some(([lo, hi]) => lo !== 0 || hi !== 0) || bd.some((d) => d !== 1);
   const config = pads.map(([lo, hi], j): [number, number, number] => [lo, hi, bd[j] - 1]);
 
-  const monoid = computation === add ? "sum" : computation === max ? "max" : computation === min ? "min" : null;
+  const monoid = single === add ? "sum" : single === max ? "max" : single === min ? "min" : null;
   if (monoid !== null && !(monoid === "sum" && x.dtype === "bool")) {
     const prim = monoid === "sum" ? reduceWindowSumP : monoid === "max" ? reduceWindowMaxP : reduceWindowMinP;
     const identity = monoid === "sum" ? 0 : extremeIdentity(monoid, x.dtype);
     const out = bind1(prim, [needsPad ? pad(x, asValue(identity, x.dtype), config) : x], params);
     // JAX's monoid primitives start from the identity; another init value joins once, as XLA's fold does
     if (typeof initValue === "number" && initValue === identity) return out;
-    return computation(out, broadcastInDim(init, out.shape, []));
+    return single(out, broadcastInDim(init, out.shape, []));
   }
-  return genericReduceWindow(op, x, init, computation, { ...params, padding: pads, baseDilation: bd });
+  return genericReduceWindow(op, [x], [init], (a, b) => [single(a[0], b[0])], w)[0];
 }
 
 // ---- the generic reduce_window: a user's computation, as a jaxpr ----------------------------
 
-/** JAX's generic `reduce_window` parameters: the computation's jaxpr (its constants first, then two scalars) and the whole window. */
+/** JAX's generic `reduce_window` parameters: the computation's jaxpr (its constants, then the left and right values of each operand) and the whole window. */
 export type GenericWindowParams = WindowParams & {
   jaxpr: Jaxpr;
   numConsts: number;
+  /** How many operands (and init values, and outputs). */
+  numOperands: number;
   padding: [number, number][];
   baseDilation: number[];
-  /** The whole primitive as one jaxpr of its inputs (operand, init, constants), for jit to inline and the rules to transform. */
+  /** The whole primitive as one jaxpr of its inputs (operands, inits, constants), for jit to inline and the rules to transform. */
   call: Jaxpr;
 };
 
@@ -401,21 +444,22 @@ const paddedShape = (shape: readonly number[], p: { padding: [number, number][];
   shape.map((n, j) => (n === 0 ? 0 : (n - 1) * p.baseDilation[j] + 1) + p.padding[j][0] + p.padding[j][1]);
 
 /**
- * The fold of the computation over each window, in lax ops: the operand padded (its padding and
- * base-dilation holes masked out, as XLA skips them), then one strided slice per window offset
- * folded in row-major order into the init value, the scalar computation mapped with vmap.
+ * The fold of the computation over each window, in lax ops: the operands padded (their padding
+ * and base-dilation holes masked out, as XLA skips them), then one strided slice per window
+ * offset folded in row-major order into the init values, the scalar computation mapped with vmap.
  */
-function foldWindows(x: Value, init: Value, consts: Value[], p: Omit<GenericWindowParams, "call">): Value {
-  const f = (a: Value, b: Value) => evalJaxpr(p.jaxpr, [], [...consts, a, b])[0];
+function foldWindows(xs: Value[], inits: Value[], consts: Value[], p: Omit<GenericWindowParams, "call">): Value[] {
+  const f = (...ab: Value[]) => evalJaxpr(p.jaxpr, [], [...consts, ...ab]);
+  const x = xs[0];
   const config = p.padding.map(([lo, hi], j): [number, number, number] => [lo, hi, p.baseDilation[j] - 1]);
   const needsPad = config.some(([lo, hi, i]) => lo !== 0 || hi !== 0 || i !== 0);
   const valid = needsPad ? pad(broadcastInDim(asValue(true, "bool"), x.shape, []), asValue(false, "bool"), config) : null;
-  const padded = needsPad ? pad(x, init, config) : x;
-  const outShape = windowedShape("reduce_window", padded.shape, p);
+  const padded = needsPad ? xs.map((v, i) => pad(v, inits[i], config)) : xs;
+  const outShape = windowedShape("reduce_window", padded[0].shape, p);
   const n = sizeOf(outShape);
-  const mapped = vmap(f);
-  let acc = broadcastInDim(init, [n], []);
-  if (n === 0) return reshape(acc, outShape);
+  const mapped = vmap(f) as (...ab: Value[]) => Value[];
+  let acc = inits.map((i) => broadcastInDim(i, [n], []));
+  if (n === 0) return acc.map((a) => reshape(a, outShape));
   for (let k = 0; k < sizeOf(p.windowDimensions); k++) {
     // the window offset k in row-major order
     let rest = k;
@@ -426,58 +470,80 @@ function foldWindows(x: Value, init: Value, consts: Value[], p: Omit<GenericWind
     }
     const limit = start.map((s, j) => s + (outShape[j] - 1) * p.windowStrides[j] + 1);
     const part = (v: Value) => reshape(slice(v, start, limit, p.windowStrides), [n]);
-    const next = mapped(acc, part(padded));
-    acc = valid === null ? next : select(part(valid), next, acc);
+    const next = mapped(...acc, ...padded.map(part));
+    const keep = valid === null ? null : part(valid);
+    acc = next.map((v, i) => (keep === null ? v : select(keep, v, acc[i])));
   }
-  return reshape(acc, outShape);
+  return acc.map((a) => reshape(a, outShape));
 }
 
 const runCall = (p: GenericWindowParams) => (...xs: Value[]) => evalJaxpr(p.call, [], xs);
 
 /**
- * JAX's generic `reduce_window(operand, init, *consts)`: a user's computation of two scalars
- * folded over each window (its padding and base-dilation holes skipped). Its rules are those of
- * the fold it stands for (`call`): the jvp, as JAX's, and also a transpose of that jvp, so
- * reverse mode works where JAX's has none; batching maps the fold.
+ * JAX's generic `reduce_window(*operands, *inits, *consts)`: a user's computation of two
+ * scalars (or of two tuples of scalars, one per operand) folded over each window (its padding
+ * and base-dilation holes skipped). Its rules are those of the fold it stands for (`call`): the
+ * jvp, as JAX's, and also a transpose of that jvp, so reverse mode works where JAX's has none;
+ * batching maps the fold.
  */
 export const reduceWindowP: Primitive<GenericWindowParams> = definePrimitive<GenericWindowParams>("reduce_window", {
-  params: { ...WINDOW_SCHEMA, jaxpr: "static", numConsts: "int", padding: "intTable", baseDilation: "ints", call: "static" },
-  abstractEval([x, init], p) {
-    if (init.ndim !== 0 || init.dtype !== x.dtype) {
-      throw new DTypeError(`lax.reduce_window: the init value must be a scalar of the operand's dtype ${x.dtype}, got ${init.dtype}${fmtShape(init.shape)}`);
+  params: { ...WINDOW_SCHEMA, jaxpr: "static", numConsts: "int", numOperands: "int", padding: "intTable", baseDilation: "ints", call: "static" },
+  abstractEval(avals, p) {
+    const k = p.numOperands;
+    const x = avals[0];
+    if (k < 1 || avals.length !== 2 * k + p.numConsts) throw new ShapeError(`lax.reduce_window: expected ${k} operands, ${k} init values and ${p.numConsts} constants, got ${avals.length} inputs`);
+    for (let i = 0; i < k; i++) {
+      const o = avals[i];
+      const init = avals[k + i];
+      if (o.ndim !== x.ndim || o.shape.some((n, j) => n !== x.shape[j])) throw new ShapeError(`lax.reduce_window: the operands must have one shape, got ${fmtShape(x.shape)} and ${fmtShape(o.shape)}`);
+      if (init.ndim !== 0 || init.dtype !== o.dtype) {
+        throw new DTypeError(`lax.reduce_window: init value ${i} must be a scalar of its operand's dtype ${o.dtype}, got ${init.dtype}${fmtShape(init.shape)}`);
+      }
     }
     if (p.padding.length !== x.ndim || p.baseDilation.length !== x.ndim || p.baseDilation.some((d) => d < 1)) {
       throw new ShapeError(`lax.reduce_window: padding and base dilation need one entry per axis of ${fmtShape(x.shape)} (dilations positive)`);
     }
-    return [new ShapedArray(windowedShape("reduce_window", paddedShape(x.shape, p), p), x.dtype, x.weakType)];
+    const shape = windowedShape("reduce_window", paddedShape(x.shape, p), p);
+    return avals.slice(0, k).map((o) => new ShapedArray(shape, o.dtype, o.weakType));
   },
   callJaxpr: (p) => p.call,
   impl: (args, p) => runCall(p)(...(args as Value[])) as never,
   jvp: (primals, tangents, p) => jvpFlat(runCall(p), primals, tangents, "reduce_window jvp"),
   batch(args, dims, p) {
-    const out = vmap((...xs: Value[]) => runCall(p)(...xs)[0], { inAxes: dims })(...args) as Value;
-    return [[out], [0]];
+    const outs = vmap((...xs: Value[]) => runCall(p)(...xs), { inAxes: dims })(...args) as Value[];
+    return [outs, outs.map(() => 0)];
   },
 });
 
-function genericReduceWindow(op: string, x: Value, init: Value, computation: (a: Value, b: Value) => Value, w: Omit<GenericWindowParams, "jaxpr" | "numConsts" | "call">): Value {
-  const scalarAval = new ShapedArray([], x.dtype);
+function genericReduceWindow(
+  op: string,
+  xs: Value[],
+  inits: Value[],
+  computation: (a: Value[], b: Value[]) => Value[],
+  w: Omit<GenericWindowParams, "jaxpr" | "numConsts" | "numOperands" | "call">,
+): Value[] {
+  const k = xs.length;
+  const scalars = xs.map((x) => new ShapedArray([], x.dtype));
   const { jaxpr, consts } = traceFlat(
-    (a, b) => {
-      const r = computation(a, b);
-      if (!(r instanceof ArrayMethods) || (r as Value).ndim !== 0 || (r as Value).dtype !== x.dtype) {
-        throw new DTypeError(`${op}: computation must return one scalar of the operand's dtype ${x.dtype}, got ${r instanceof ArrayMethods ? `${(r as Value).dtype}${fmtShape((r as Value).shape)}` : describe(r)}`);
-      }
-      return [r as Value];
+    (...ab) => {
+      const r: unknown = computation(ab.slice(0, k), ab.slice(k));
+      const list = k === 1 && !Array.isArray(r) ? [r] : r;
+      if (!Array.isArray(list) || list.length !== k) throw new DTypeError(`${op}: computation must return ${k === 1 ? "one scalar" : `a JS array of ${k} scalars`}, got ${describe(r)}`);
+      return list.map((v, i) => {
+        if (!(v instanceof ArrayMethods) || (v as Value).ndim !== 0 || (v as Value).dtype !== xs[i].dtype) {
+          throw new DTypeError(`${op}: computation must return scalars of the operands' dtypes (${xs.map((x) => x.dtype).join(", ")}), got ${v instanceof ArrayMethods ? `${(v as Value).dtype}${fmtShape((v as Value).shape)}` : describe(v)}`);
+        }
+        return v as Value;
+      });
     },
-    [scalarAval, scalarAval],
+    [...scalars, ...scalars],
     `${op} computation`,
     currentTrace(),
   );
-  const p = { ...w, jaxpr, numConsts: consts.length };
-  const inputs = [x, init, ...consts];
-  const call = traceFlat((xx, ii, ...cs) => [foldWindows(xx, ii, cs, p)], inputs.map((v) => v.aval), "reduce_window", currentTrace()).jaxpr;
-  return bind(reduceWindowP as unknown as Primitive, inputs, { ...p, call })[0];
+  const p = { ...w, jaxpr, numConsts: consts.length, numOperands: k };
+  const inputs = [...xs, ...inits, ...consts];
+  const call = traceFlat((...ins) => foldWindows(ins.slice(0, k), ins.slice(k, 2 * k), ins.slice(2 * k), p), inputs.map((v) => v.aval), "reduce_window", currentTrace()).jaxpr;
+  return bind(reduceWindowP as unknown as Primitive, inputs, { ...p, call });
 }
 
 // ---- cumlogsumexp --------------------------------------------------------------------------
