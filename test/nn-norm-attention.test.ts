@@ -38,7 +38,7 @@ const fx = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)),
   };
 };
 const num = (v: Enc) => (v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : typeof v === "boolean" ? Number(v) : v);
-const dec = (e: EncArray): Array => (e.dtype === "bool" ? np.array(e.data as boolean[]).reshape(e.shape) : arr(e.data.map(num), e.dtype as DType, e.shape));
+const dec = (e: EncArray): Array => (e.dtype === "bool" ? (np.array(e.data as boolean[]).reshape(e.shape) as Array) : arr(e.data.map(num), e.dtype as DType, e.shape));
 const nums = (e: EncArray) => e.data.map(num);
 const isEnc = (v: unknown): v is EncArray => typeof v === "object" && v !== null && "data" in v;
 
@@ -55,7 +55,7 @@ function attOptions(c: AttCase): nn.DotProductAttentionOptions {
 const attention = (c: AttCase, q: Value, k: Value, v: Value, bias?: Value): Value => {
   const o = attOptions(c);
   const r = nn.dotProductAttention(q, k, v, bias === undefined ? o : { ...o, bias });
-  return Array.isArray(r) ? r[0] : r;
+  return globalThis.Array.isArray(r) ? r[0] : r;
 };
 
 describe("nn.dotProductAttention against jax.nn.dot_product_attention", () => {
@@ -150,7 +150,7 @@ function layerRun(id: string, c: LayerCase) {
   const mask = c.mask ? dec(c.mask as EncArray) : undefined;
   return (params: unknown, x: Value): Value => {
     if (state) return nn.applyWithState(layer, params, state, x)[0] as Value;
-    return layer.apply(params, kv ? [x, kv] : x, { training: true, mask }) as Value;
+    return layer.apply(params, kv ? [x, kv] : x, { training: true, mask } as nn.ApplyOptions) as Value;
   };
 }
 
@@ -338,7 +338,7 @@ describe("on WebGPU", () => {
       const c = fx.attention[id];
       const gOpts = Object.fromEntries(Object.entries(attOptions(c)).map(([k, v]) => [k, v && typeof v === "object" && "shape" in v ? devicePut(v as Array, "webgpu") : v]));
       const r = nn.dotProductAttention(gpu(c.q), gpu(c.k), gpu(c.v), gOpts as nn.DotProductAttentionOptions);
-      await check(`attention ${id}`, Array.isArray(r) ? r[0] : r, nums(c.out), 1e-4);
+      await check(`attention ${id}`, globalThis.Array.isArray(r) ? r[0] : r, nums(c.out), 1e-4);
     }
     for (const id of ["LayerNorm", "GroupNorm_g3", "BatchNorm_train"]) {
       const c = fx.layers[id];
@@ -348,7 +348,7 @@ describe("on WebGPU", () => {
     const { params, loss, t } = transformer();
     const onGpu = params.map(function put(x: unknown): unknown {
       if (x && typeof x === "object" && "shape" in (x as object)) return devicePut(x as Array, "webgpu");
-      if (Array.isArray(x)) return x.map(put);
+      if (globalThis.Array.isArray(x)) return x.map(put);
       return Object.fromEntries(Object.entries(x as object).map(([k, v]) => [k, put(v)]));
     });
     const g = grad(loss)(onGpu) as any[];
