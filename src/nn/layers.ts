@@ -11,6 +11,13 @@
  * of `optim` update them leaf by leaf. Shapes may use -1 for the batch
  * dimension, as stax does.
  *
+ * Layers with state besides params (BatchNorm's running statistics) also
+ * have `initWithState` and `applyWithState`; call them through
+ * `nn.initWithState(layer, key, shape) → [shape, params, state]` and
+ * `nn.applyWithState(layer, params, state, x, options) → [y, newState]`,
+ * which work for every layer (a stateless layer's state is `[]`; `serial`
+ * and `parallel` hold a list with their layers' states).
+ *
  * One difference from stax: `Dropout(rate)` takes the probability of
  * DROPPING a unit (as PyTorch, Keras and Flax do); stax's takes the
  * probability of keeping one.
