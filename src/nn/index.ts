@@ -28,3 +28,13 @@ export { sigmoidBinaryCrossEntropy, l2Loss, huberLoss, cosineSimilarity, cosineD
 export type { CosineOptions, KlDivergenceOptions } from "./losses-extra.js";
 export { maxPool, minPool, avgPool, MaxPool, AvgPool, SumPool, GlobalAvgPool } from "./pooling.js";
 export type { PoolOptions, AvgPoolOptions, PoolLayerOptions } from "./pooling.js";
+// normalization, attention, Embed, state (issue #15)
+export { initWithState, applyWithState } from "./layers.js";
+export { LayerNorm, RMSNorm, GroupNorm, BatchNorm } from "./normalization.js";
+export type { NormParams, NormOptions, LayerNormOptions, GroupNormOptions, BatchNormOptions, BatchNormState } from "./normalization.js";
+export { dotProductAttention, sinusoidalPositionalEncoding } from "./attention.js";
+export type { DotProductAttentionOptions, SinusoidalOptions } from "./attention.js";
+export { MultiHeadAttention, PositionalEncoding } from "./attention-layers.js";
+export type { MultiHeadAttentionParams, MultiHeadAttentionOptions, ProjectionParams, AttentionApplyOptions, PositionalEncodingOptions } from "./attention-layers.js";
+export { Embed } from "./embedding.js";
+export type { EmbedParams, EmbedOptions, EmbedLayer } from "./embedding.js";

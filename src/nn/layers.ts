@@ -11,6 +11,13 @@
  * of `optim` update them leaf by leaf. Shapes may use -1 for the batch
  * dimension, as stax does.
  *
+ * Layers with state besides params (BatchNorm's running statistics) also
+ * have `initWithState` and `applyWithState`; call them through
+ * `nn.initWithState(layer, key, shape) → [shape, params, state]` and
+ * `nn.applyWithState(layer, params, state, x, options) → [y, newState]`,
+ * which work for every layer (a stateless layer's state is `[]`; `serial`
+ * and `parallel` hold a list with their layers' states).
+ *
  * One difference from stax: `Dropout(rate)` takes the probability of
  * DROPPING a unit (as PyTorch, Keras and Flax do); stax's takes the
  * probability of keeping one.
@@ -46,6 +53,17 @@ export interface Layer<P = unknown, In = Value, Out = Value> {
   init(key: Key, inputShape: LayerShape): [LayerShape, P];
   /** The layer's output for `x` (pure: the same params, x and key give the same result). */
   apply(params: P, x: In, options?: ApplyOptions): Out;
+  /**
+   * Layers with state (BatchNorm's running statistics) and combinators only:
+   * `init` plus the initial state, a pytree. Call it through `nn.initWithState`,
+   * which works for every layer (a stateless layer's state is `[]`).
+   */
+  initWithState?(key: Key, inputShape: LayerShape): [LayerShape, P, unknown];
+  /**
+   * Layers with state and combinators only: `apply` that takes the state and
+   * returns `[output, newState]`. Call it through `nn.applyWithState`.
+   */
+  applyWithState?(params: P, state: unknown, x: In, options?: ApplyOptions): [Out, unknown];
 }
 
 /** Any layer, for the combinators (they do not care about its types). */
@@ -258,6 +276,36 @@ export function Dropout(rate: number): Layer<[]> {
  */
 export function serial<In = Value, Out = Value>(...layers: AnyLayer[]): Layer<unknown[], In, Out> {
   return {
+    initWithState(key, inputShape) {
+      const keys = random.split(key, layers.length);
+      const params: unknown[] = [];
+      const states: unknown[] = [];
+      let shape = inputShape;
+      layers.forEach((layer, i) => {
+        const [out, p, s] = initWithState(layer, keys[i], shape);
+        shape = out;
+        params.push(p);
+        states.push(s);
+      });
+      return [shape, params, states];
+    },
+    applyWithState(params, state, x, options = {}) {
+      if (!Array.isArray(params) || params.length !== layers.length) {
+        throw new ShapeError(`nn.serial: expected params for ${layers.length} layers (a JS array), got ${Array.isArray(params) ? `${params.length}` : typeof params}`);
+      }
+      if (!Array.isArray(state) || state.length !== layers.length) {
+        throw new ShapeError(`nn.serial: expected a state for each of ${layers.length} layers (a JS array, from nn.initWithState), got ${Array.isArray(state) ? `${state.length}` : typeof state}`);
+      }
+      const keys = splitKey(options.key, layers.length);
+      let y: unknown = x;
+      const states: unknown[] = [];
+      layers.forEach((layer, i) => {
+        const [out, s] = applyWithState(layer, params[i], state[i], y as never, { ...options, key: keys[i] });
+        y = out;
+        states.push(s);
+      });
+      return [y as Out, states];
+    },
     init(key, inputShape) {
       const keys = random.split(key, layers.length);
       const params: unknown[] = [];
@@ -293,6 +341,24 @@ export function serial<In = Value, Out = Value>(...layers: AnyLayer[]): Layer<un
  */
 export function parallel(...layers: AnyLayer[]): Layer<unknown[], Value[], Value[]> {
   return {
+    initWithState(key, inputShape) {
+      const shapes = shapeList("nn.parallel", inputShape);
+      if (shapes.length !== layers.length) throw new ShapeError(`nn.parallel: ${layers.length} layers need ${layers.length} input shapes, got ${shapes.length}`);
+      const keys = random.split(key, layers.length);
+      const outs = layers.map((layer, i) => initWithState(layer, keys[i], shapes[i]));
+      return [outs.map((o) => o[0]), outs.map((o) => o[1]), outs.map((o) => o[2])];
+    },
+    applyWithState(params, state, xs, options = {}) {
+      if (!Array.isArray(xs) || xs.length !== layers.length) {
+        throw new ShapeError(`nn.parallel: ${layers.length} layers need a list of ${layers.length} inputs, got ${Array.isArray(xs) ? xs.length : typeof xs}`);
+      }
+      if (!Array.isArray(state) || state.length !== layers.length) {
+        throw new ShapeError(`nn.parallel: expected a state for each of ${layers.length} layers (a JS array, from nn.initWithState), got ${Array.isArray(state) ? `${state.length}` : typeof state}`);
+      }
+      const keys = splitKey(options.key, layers.length);
+      const outs = layers.map((layer, i) => applyWithState(layer, params[i], state[i], xs[i] as never, { ...options, key: keys[i] }));
+      return [outs.map((o) => o[0] as Value), outs.map((o) => o[1])];
+    },
     init(key, inputShape) {
       const shapes = shapeList("nn.parallel", inputShape);
       if (shapes.length !== layers.length) throw new ShapeError(`nn.parallel: ${layers.length} layers need ${layers.length} input shapes, got ${shapes.length}`);
@@ -363,4 +429,52 @@ export function FanInConcat(axis = -1): Layer<[], Value[], Value> {
       return np.concatenate(xs, axis);
     },
   };
+}
+
+// ---- state (BatchNorm's running statistics) -------------------------------------------------
+
+function checkLayer(op: string, layer: unknown): AnyLayer {
+  if (typeof layer !== "object" || layer === null || typeof (layer as AnyLayer).init !== "function" || typeof (layer as AnyLayer).apply !== "function") {
+    throw new ShapeError(`${op}: expected a layer (an object with init and apply, such as nn.Dense(3) or nn.serial(...)), got ${describe(layer)}`);
+  }
+  return layer as AnyLayer;
+}
+
+/**
+ * A layer's output shape, params and initial state. Layers with state
+ * (BatchNorm) keep it apart from their params: the params are what `grad`
+ * differentiates and the optimizer updates, the state is what `apply` in
+ * training mode updates (running statistics). Every layer has a state: a
+ * stateless one's is `[]`, a combinator's the list of its layers' states.
+ * Params are the same as `layer.init(key, inputShape)` gives.
+ * @example
+ * const net = nn.serial(nn.Dense(4), nn.BatchNorm(), nn.Relu);
+ * const [outShape, params, state] = nn.initWithState(net, random.key(0), [-1, 3]);
+ * const [y, newState] = nn.applyWithState(net, params, state, np.ones([8, 3]), { training: true });
+ */
+export function initWithState<P, In, Out>(layer: Layer<P, In, Out>, key: Key, inputShape: LayerShape): [LayerShape, P, unknown] {
+  const l = checkLayer("nn.initWithState", layer) as unknown as Layer<P, In, Out>;
+  if (typeof l.initWithState === "function") return l.initWithState(key, inputShape);
+  const [shape, params] = l.init(key, inputShape);
+  return [shape, params, []];
+}
+
+/**
+ * Applies a layer with its state and returns `[output, newState]`. In
+ * training mode (`{ training: true }`) BatchNorm normalizes with the batch's
+ * statistics and returns updated running statistics; otherwise it normalizes
+ * with the running statistics and returns the state unchanged. For a
+ * stateless layer this is `[layer.apply(params, x, options), state]`. Under
+ * `grad`, return the new state as auxiliary output (`{ hasAux: true }`).
+ * @example
+ * const bn = nn.BatchNorm();
+ * const [, params, state] = nn.initWithState(bn, random.key(0), [-1, 2]);
+ * const x = np.array([[1, 2], [3, 6]]);
+ * const [y, stats] = nn.applyWithState(bn, params, state, x, { training: true }); // stats.mean ≈ [0.02, 0.04]
+ * const [yEval] = nn.applyWithState(bn, params, stats, x);                        // normalized with the running stats
+ */
+export function applyWithState<P, In, Out>(layer: Layer<P, In, Out>, params: P, state: unknown, x: In, options: ApplyOptions = {}): [Out, unknown] {
+  const l = checkLayer("nn.applyWithState", layer) as unknown as Layer<P, In, Out>;
+  if (typeof l.applyWithState === "function") return l.applyWithState(params, state, x, options);
+  return [l.apply(params, x, options), state];
 }
