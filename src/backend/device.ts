@@ -50,7 +50,36 @@ export interface Routines {
   linalg_qr: { batch: number; m: number; n: number; fullMatrices: boolean };
   linalg_eigh: { batch: number; n: number; lower: boolean; sortEigenvalues: boolean };
   linalg_svd: { batch: number; m: number; n: number; fullMatrices: boolean; computeUv: boolean };
+  /** conv_general_dilated (src/lax/convolution.ts; src/backend/{cpu,webgpu}/conv.ts). */
+  conv: ConvParams;
 }
+
+/**
+ * The `conv` routine: out[n, o, y] = Σ_{i, k} lhs[b, g·I + i, x] · rhs[o, i, k],
+ * with each operand read through strides given in canonical order (lhs and
+ * out: batch, feature, spatial...; rhs: out feature, in feature, spatial...).
+ * I = inFeatures / featureGroups; o's feature group is g = o / (O / featureGroups);
+ * its batch group is h = o / (O / batchGroups) and b = h · (batch / batchGroups) + n.
+ * x_d = (y_d · strides_d + k_d · rhsDilation_d − padLo_d) / lhsDilation_d,
+ * skipped unless it divides exactly and lies inside the input.
+ */
+export type ConvParams = {
+  batch: number;
+  inFeatures: number;
+  outFeatures: number;
+  inSpatial: readonly number[];
+  kernelSpatial: readonly number[];
+  outSpatial: readonly number[];
+  strides: readonly number[];
+  padLo: readonly number[];
+  lhsDilation: readonly number[];
+  rhsDilation: readonly number[];
+  featureGroups: number;
+  batchGroups: number;
+  lhsStrides: readonly number[];
+  rhsStrides: readonly number[];
+  outStrides: readonly number[];
+};
 export type RoutineName = keyof Routines;
 
 /**
