@@ -65,7 +65,7 @@ function expectNear(actual: Value, expected: number[], tol: number, what: string
   const scale = Math.max(1, ...expected.map(Math.abs));
   let err = 0;
   for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i] - expected[i]));
-  expect(err / scale, what).toBeLessThan(tol);
+  expect(err / scale, what).toBeLessThanOrEqual(tol);
 }
 
 describe("convGeneralDilated against JAX", () => {

@@ -26,3 +26,5 @@ export { identity, glu, mish, hardSilu, hardSwish, squareplus, log1mexp, logmean
 export type { LogmeanexpOptions } from "./activations-extra.js";
 export { sigmoidBinaryCrossEntropy, l2Loss, huberLoss, cosineSimilarity, cosineDistance, klDivergence } from "./losses-extra.js";
 export type { CosineOptions, KlDivergenceOptions } from "./losses-extra.js";
+export { Conv, ConvTranspose } from "./conv-layers.js";
+export type { ConvOptions, ConvParams, ConvTransposeLayerOptions } from "./conv-layers.js";
