@@ -160,7 +160,8 @@ function convGemm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: Co
         for (let k = 0; k < kN; k++, dst += I) {
           const off = table[t0 + k];
           if (off < 0) patch.fill(0, dst, dst + I);
-          else if (ls1 === 1) patch.set(lhs.subarray(lb + off, lb + off + I), dst);
+          else if (ls1 === 1 && I >= 64) patch.set(lhs.subarray(lb + off, lb + off + I), dst);
+          else if (ls1 === 1) for (let i = 0, a = lb + off; i < I; i++) patch[dst + i] = lhs[a + i];
           else for (let i = 0; i < I; i++) patch[dst + i] = lhs[lb + off + i * ls1];
         }
       }
