@@ -53,6 +53,8 @@ export interface Routines {
   /** Windowed selections (src/lax/windowed.ts; cpu/windowed.ts, webgpu/windowed.ts): inputs (tangent or source, operand). */
   select_and_gather_add: WindowSelectParams;
   select_and_scatter_add: WindowSelectParams;
+  /** conv_general_dilated (src/lax/convolution.ts; src/backend/{cpu,webgpu}/conv.ts). */
+  conv: ConvParams;
 }
 
 /**
@@ -68,6 +70,33 @@ export type WindowSelectParams = {
   window: readonly number[];
   strides: readonly number[];
   dilation: readonly number[];
+};
+
+/**
+ * The `conv` routine: out[n, o, y] = Σ_{i, k} lhs[b, g·I + i, x] · rhs[o, i, k],
+ * with each operand read through strides given in canonical order (lhs and
+ * out: batch, feature, spatial...; rhs: out feature, in feature, spatial...).
+ * I = inFeatures / featureGroups; o's feature group is g = o / (O / featureGroups);
+ * its batch group is h = o / (O / batchGroups) and b = h · (batch / batchGroups) + n.
+ * x_d = (y_d · strides_d + k_d · rhsDilation_d − padLo_d) / lhsDilation_d,
+ * skipped unless it divides exactly and lies inside the input.
+ */
+export type ConvParams = {
+  batch: number;
+  inFeatures: number;
+  outFeatures: number;
+  inSpatial: readonly number[];
+  kernelSpatial: readonly number[];
+  outSpatial: readonly number[];
+  strides: readonly number[];
+  padLo: readonly number[];
+  lhsDilation: readonly number[];
+  rhsDilation: readonly number[];
+  featureGroups: number;
+  batchGroups: number;
+  lhsStrides: readonly number[];
+  rhsStrides: readonly number[];
+  outStrides: readonly number[];
 };
 export type RoutineName = keyof Routines;
 

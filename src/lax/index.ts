@@ -17,3 +17,5 @@ export * from "./random-bits.js";
 export * from "./control-flow/index.js";
 export * as linalg from "./linalg-public.js";
 export { customLinearSolve, customLinearSolveP, customRoot, customRootP } from "./linalg-solve.js";
+export { conv, convDimensionNumbers, convGeneralDilated, convGeneralDilatedP, convTranspose, convWithGeneralPadding } from "./convolution.js";
+export type { ConvDimensionNumbers, ConvGeneralDilatedOptions, ConvTransposeOptions } from "./convolution.js";

@@ -196,6 +196,8 @@ export {
 } from "./index.js";
 export { isFiniteFn as isFinite } from "./index.js";
 export * as linalg from "./linalg-public.js";
+export { conv, convDimensionNumbers, convGeneralDilated, convGeneralDilatedP, convTranspose, convWithGeneralPadding } from "./convolution.js";
+export type { ConvDimensionNumbers, ConvGeneralDilatedOptions, ConvTransposeOptions } from "./convolution.js";
 export { customLinearSolve, customLinearSolveP, customRoot, customRootP } from "./index.js";
 export {
   reduceWindow, padtypeToPads, cumlogsumexp,

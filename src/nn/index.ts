@@ -38,3 +38,5 @@ export { MultiHeadAttention, PositionalEncoding } from "./attention-layers.js";
 export type { MultiHeadAttentionParams, MultiHeadAttentionOptions, ProjectionParams, AttentionApplyOptions, PositionalEncodingOptions } from "./attention-layers.js";
 export { Embed } from "./embedding.js";
 export type { EmbedParams, EmbedOptions, EmbedLayer } from "./embedding.js";
+export { Conv, ConvTranspose } from "./conv-layers.js";
+export type { ConvOptions, ConvParams, ConvTransposeLayerOptions } from "./conv-layers.js";

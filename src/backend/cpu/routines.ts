@@ -13,6 +13,7 @@ import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
 import { alloc, release } from "./memory.js";
 import { cpuLinalgRoutines } from "./linalg.js";
 import { cpuWindowedRoutines } from "./windowed.js";
+import { conv } from "./conv.js";
 
 /** A CPU routine (parameters as the contract `Routines` in backend/device.ts declares them). */
 export type CpuRoutine = RoutineImpl<TypedArray, Record<string, unknown>>;
@@ -666,4 +667,5 @@ export const cpuRoutines: RoutineTable<TypedArray> = {
   threefry2x32,
   ...cpuLinalgRoutines,
   ...cpuWindowedRoutines,
+  conv,
 };

@@ -1,0 +1,235 @@
+/**
+ * The CPU's convolution routine (`conv` in backend/device.ts).
+ *
+ * - Generic path: any dimension count, strides, padding, lhs/rhs dilation,
+ *   feature and batch groups, any layout (operands read through strides). The
+ *   (output position, kernel position) → input offset table is computed once
+ *   per call, so the inner loop is a dot product over the group's channels.
+ * - Fast path (float32, no groups, no lhs dilation, big enough): implicit GEMM.
+ *   The kernel is packed once as a [K = window · I, O] matrix; output rows
+ *   (batch, position) go in tiles whose patches (at most PATCH_BYTES) are
+ *   gathered from the input and multiplied by the WebAssembly SIMD matmul
+ *   (matmul-wasm.ts, multithreaded when big). No im2col matrix bigger than a
+ *   tile ever exists.
+ */
+import type { TypedArray } from "../../dtype.js";
+import { sizeOf } from "../../shape.js";
+import type { ConvParams } from "../device.js";
+import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
+import { alloc, release } from "./memory.js";
+import type { CpuRoutine } from "./routines.js";
+
+/** The most bytes one tile of gathered patches takes. */
+const PATCH_BYTES = 1 << 19;
+
+/** Row-major multi-index of `flat` over `dims`. */
+function unravel(flat: number, dims: readonly number[], into: number[]): void {
+  for (let d = dims.length - 1; d >= 0; d--) {
+    into[d] = flat % dims[d];
+    flat = Math.floor(flat / dims[d]);
+  }
+}
+
+/**
+ * For each output position y and kernel position k: the offset of the input
+ * element they read (Σ x_d · lhsStride_d), or -1 where it falls in padding or
+ * between dilated input elements.
+ */
+function offsetTable(p: ConvParams): Int32Array {
+  const ns = p.inSpatial.length;
+  const outN = sizeOf(p.outSpatial);
+  const kN = sizeOf(p.kernelSpatial);
+  const table = new Int32Array(outN * kN);
+  const y = new Array<number>(ns).fill(0);
+  const k = new Array<number>(ns).fill(0);
+  for (let yi = 0; yi < outN; yi++) {
+    unravel(yi, p.outSpatial, y);
+    for (let ki = 0; ki < kN; ki++) {
+      unravel(ki, p.kernelSpatial, k);
+      let off = 0;
+      for (let d = 0; d < ns; d++) {
+        const pos = y[d] * p.strides[d] + k[d] * p.rhsDilation[d] - p.padLo[d];
+        const ld = p.lhsDilation[d];
+        if (pos < 0 || pos % ld !== 0) {
+          off = -1;
+          break;
+        }
+        const x = pos / ld;
+        if (x >= p.inSpatial[d]) {
+          off = -1;
+          break;
+        }
+        off += x * p.lhsStrides[2 + d];
+      }
+      table[yi * kN + ki] = off;
+    }
+  }
+  return table;
+}
+
+/** Σ idx_d · strides[2 + d] for every position of `dims` (row-major). */
+function spatialOffsets(dims: readonly number[], strides: readonly number[]): Int32Array {
+  const n = sizeOf(dims);
+  const res = new Int32Array(n);
+  const idx = new Array<number>(dims.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    unravel(i, dims, idx);
+    let off = 0;
+    for (let d = 0; d < dims.length; d++) off += idx[d] * strides[2 + d];
+    res[i] = off;
+  }
+  return res;
+}
+
+function convGeneric(lhs: TypedArray, rhs: TypedArray, out: TypedArray, p: ConvParams): void {
+  const O = p.outFeatures;
+  const I = p.inFeatures / p.featureGroups;
+  const outB = p.batch / p.batchGroups;
+  const oPerG = O / p.featureGroups;
+  const oPerB = O / p.batchGroups;
+  const outN = sizeOf(p.outSpatial);
+  const kN = sizeOf(p.kernelSpatial);
+  const table = offsetTable(p);
+  const rOff = spatialOffsets(p.kernelSpatial, p.rhsStrides);
+  const oOff = spatialOffsets(p.outSpatial, p.outStrides);
+  const [ls0, ls1] = p.lhsStrides;
+  const [rs0, rs1] = p.rhsStrides;
+  const [os0, os1] = p.outStrides;
+  for (let n = 0; n < outB; n++) {
+    for (let o = 0; o < O; o++) {
+      const g = Math.floor(o / oPerG);
+      const h = Math.floor(o / oPerB);
+      const lbase = (h * outB + n) * ls0 + g * I * ls1;
+      const rbase = o * rs0;
+      const obase = n * os0 + o * os1;
+      for (let y = 0; y < outN; y++) {
+        let acc = 0;
+        const t0 = y * kN;
+        for (let k = 0; k < kN; k++) {
+          const off = table[t0 + k];
+          if (off < 0) continue;
+          const la = lbase + off;
+          const ra = rbase + rOff[k];
+          for (let i = 0; i < I; i++) acc += lhs[la + i * ls1] * rhs[ra + i * rs1];
+        }
+        out[obase + oOff[y]] = acc;
+      }
+    }
+  }
+}
+
+/** The implicit-GEMM path; false (having written nothing) when it does not apply. */
+function convGemm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: ConvParams): boolean {
+  const O = p.outFeatures;
+  const I = p.inFeatures;
+  const kN = sizeOf(p.kernelSpatial);
+  const outN = sizeOf(p.outSpatial);
+  const K = kN * I;
+  const M = p.batch * outN;
+  if (!wasmMatmulEligible(M, O, K)) return false;
+  const [ls0, ls1] = p.lhsStrides;
+  const [rs0, rs1] = p.rhsStrides;
+  const [os0, os1] = p.outStrides;
+  const rOff = spatialOffsets(p.kernelSpatial, p.rhsStrides);
+  const oOff = spatialOffsets(p.outSpatial, p.outStrides);
+  const table = offsetTable(p);
+  // the kernel as a [K, O] matrix, K ordered (kernel position, input feature)
+  const w = alloc("float32", K * O, false) as Float32Array;
+  const tileRows = Math.max(8, Math.min(M, Math.floor(PATCH_BYTES / 4 / K)));
+  const patch = alloc("float32", tileRows * K, false) as Float32Array;
+  // the output rows (batch, position) are contiguous [M, O] in NHWC-like layouts: written in place
+  let direct = os1 === 1 && os0 === outN * O;
+  for (let y = 0; direct && y < outN; y++) if (oOff[y] !== y * O) direct = false;
+  const tile = direct ? null : (alloc("float32", tileRows * O, false) as Float32Array);
+  try {
+    for (let k = 0; k < kN; k++)
+      for (let i = 0; i < I; i++) {
+        const src = rOff[k] + i * rs1;
+        const dst = (k * I + i) * O;
+        for (let o = 0; o < O; o++) w[dst + o] = rhs[src + o * rs0];
+      }
+    for (let m0 = 0; m0 < M; m0 += tileRows) {
+      const mt = Math.min(tileRows, M - m0);
+      for (let r = 0; r < mt; r++) {
+        const row = m0 + r;
+        const n = Math.floor(row / outN);
+        const y = row - n * outN;
+        const lb = n * ls0;
+        const t0 = y * kN;
+        let dst = r * K;
+        for (let k = 0; k < kN; k++, dst += I) {
+          const off = table[t0 + k];
+          if (off < 0) patch.fill(0, dst, dst + I);
+          else if (ls1 === 1 && I >= 64) patch.set(lhs.subarray(lb + off, lb + off + I), dst);
+          else if (ls1 === 1) for (let i = 0, a = lb + off; i < I; i++) patch[dst + i] = lhs[a + i];
+          else for (let i = 0; i < I; i++) patch[dst + i] = lhs[lb + off + i * ls1];
+        }
+      }
+      const target = tile ?? out.subarray(m0 * O, (m0 + mt) * O);
+      const ok = matmulWasm(patch, w, target, { batch: 1, m: mt, n: O, k: K, lhsStrides: [0, K, 1], rhsStrides: [0, O, 1], lhsOffset: 0, rhsOffset: 0 });
+      if (!ok) {
+        if (m0 === 0) return false;
+        throw new Error("conv: the WebAssembly matmul stopped part way"); // cannot happen once it ran
+      }
+      if (tile) {
+        for (let r = 0; r < mt; r++) {
+          const row = m0 + r;
+          const n = Math.floor(row / outN);
+          const base = n * os0 + oOff[row - n * outN];
+          for (let o = 0; o < O; o++) out[base + o * os1] = tile[r * O + o];
+        }
+      }
+    }
+    return true;
+  } finally {
+    release(w);
+    release(patch);
+    if (tile) release(tile);
+  }
+}
+
+/** Depthwise (one input feature per group, no batch groups): its own loop, one output feature at a time. */
+function convDepthwise(lhs: TypedArray, rhs: TypedArray, out: TypedArray, p: ConvParams): void {
+  const O = p.outFeatures;
+  const mult = O / p.featureGroups;
+  const outN = sizeOf(p.outSpatial);
+  const kN = sizeOf(p.kernelSpatial);
+  const table = offsetTable(p);
+  const rOff = spatialOffsets(p.kernelSpatial, p.rhsStrides);
+  const oOff = spatialOffsets(p.outSpatial, p.outStrides);
+  const [ls0, ls1] = p.lhsStrides;
+  const [rs0] = p.rhsStrides;
+  const [os0, os1] = p.outStrides;
+  const wk = new Float64Array(kN);
+  for (let o = 0; o < O; o++) {
+    const g = Math.floor(o / mult);
+    for (let k = 0; k < kN; k++) wk[k] = rhs[o * rs0 + rOff[k]];
+    for (let n = 0; n < p.batch; n++) {
+      const lbase = n * ls0 + g * ls1;
+      const obase = n * os0 + o * os1;
+      for (let y = 0; y < outN; y++) {
+        let acc = 0;
+        const t0 = y * kN;
+        for (let k = 0; k < kN; k++) {
+          const off = table[t0 + k];
+          if (off >= 0) acc += lhs[lbase + off] * wk[k];
+        }
+        out[obase + oOff[y]] = acc;
+      }
+    }
+  }
+}
+
+export const conv: CpuRoutine = ([lhs, rhs], _inTypes, [outType], params) => {
+  const p = params as ConvParams;
+  const size = sizeOf(outType.shape);
+  const out = alloc(outType.dtype, size, true);
+  if (size === 0 || p.inFeatures === 0 || sizeOf(p.kernelSpatial) === 0) return [out];
+  const plain = p.featureGroups === 1 && p.batchGroups === 1 && p.lhsDilation.every((d) => d === 1);
+  if (plain && outType.dtype === "float32" && lhs instanceof Float32Array && rhs instanceof Float32Array && out instanceof Float32Array) {
+    if (convGemm(lhs, rhs, out, p)) return [out];
+  }
+  if (p.batchGroups === 1 && p.featureGroups > 1 && p.inFeatures === p.featureGroups) convDepthwise(lhs, rhs, out, p);
+  else convGeneric(lhs, rhs, out, p);
+  return [out];
+};
