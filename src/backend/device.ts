@@ -50,6 +50,12 @@ export interface Routines {
   linalg_qr: { batch: number; m: number; n: number; fullMatrices: boolean };
   linalg_eigh: { batch: number; n: number; lower: boolean; sortEigenvalues: boolean };
   linalg_svd: { batch: number; m: number; n: number; fullMatrices: boolean; computeUv: boolean };
+  /**
+   * FFTs over the last `lengths.length` complex axes of `batch` arrays, complex values as
+   * interleaved (re, im) float pairs (src/lax/fft.ts; src/backend/{cpu,webgpu}/fft.ts):
+   * FFT/IFFT pairs → pairs, RFFT real → half-spectrum pairs, IRFFT half-spectrum pairs → real.
+   */
+  fft: { fftType: "FFT" | "IFFT" | "RFFT" | "IRFFT"; batch: number; lengths: readonly number[] };
 }
 export type RoutineName = keyof Routines;
 

@@ -12,6 +12,7 @@ import type { BufferType, DotParams, RoutineImpl, RoutineTable } from "../device
 import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
 import { alloc, release } from "./memory.js";
 import { cpuLinalgRoutines } from "./linalg.js";
+import { cpuFftRoutines } from "./fft.js";
 
 /** A CPU routine (parameters as the contract `Routines` in backend/device.ts declares them). */
 export type CpuRoutine = RoutineImpl<TypedArray, Record<string, unknown>>;
@@ -664,4 +665,5 @@ export const cpuRoutines: RoutineTable<TypedArray> = {
   dynamic_update_slice,
   threefry2x32,
   ...cpuLinalgRoutines,
+  ...cpuFftRoutines,
 };

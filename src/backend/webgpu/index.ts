@@ -23,9 +23,10 @@ import { sortRoutines } from "./sort.js";
 import { scanRoutines } from "./scans.js";
 import { indexRoutines } from "./index-routines.js";
 import { linalgRoutines } from "./linalg.js";
+import { fftRoutines } from "./fft.js";
 
 /** Every routine of the contract (backend/device.ts `Routines`): one the families lack is a compile error here. */
-const webgpuRoutines: RoutineTable<GpuBuffer> = { ...matmulRoutines, ...sortRoutines, ...scanRoutines, ...indexRoutines, ...linalgRoutines };
+const webgpuRoutines: RoutineTable<GpuBuffer> = { ...matmulRoutines, ...sortRoutines, ...scanRoutines, ...indexRoutines, ...linalgRoutines, ...fftRoutines };
 
 let kernelCount = 0;
 const seenKernels = new Set<string>();
