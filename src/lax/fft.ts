@@ -30,7 +30,7 @@ import { fmtShape, sizeOf } from "../shape.js";
 import { describe } from "../static-args.js";
 import type { Primitive, Value } from "../trace/core.js";
 import { add, convert, eq, mul, operandArg, sub } from "./elementwise.js";
-import { bind1, definePrimitive, isZero, ShapedArray, Zero } from "./primitive.js";
+import { bind1, definePrimitive, isZero, scalar, ShapedArray, Zero } from "./primitive.js";
 import { broadcastInDim, iota, moveAxis, pad, reshape, slice } from "./shape.js";
 
 export type FftType = "FFT" | "IFFT" | "RFFT" | "IRFFT";
@@ -127,7 +127,7 @@ function irfftWeights(shape: readonly number[], axis: number, last: number, N: n
   let edge = convert(eq(i, 0), dtype);
   if (last % 2 === 0 && K > 1) edge = add(edge, convert(eq(i, K - 1), dtype));
   // 2/N - edge/N
-  const w = sub(broadcastInDim(convert(operandArg("lax.fft", 2 / N), dtype), [K], []), mul(edge, 1 / N));
+  const w = sub(broadcastInDim(scalar(2 / N, dtype), [K], []), mul(edge, scalar(1 / N, dtype)));
   return broadcastInDim(w, shape, [axis]);
 }
 
