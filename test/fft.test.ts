@@ -280,3 +280,34 @@ describe("np.fft helpers against JAX", () => {
     expect(() => np.fft.fftshift(m, 2)).toThrow(ShapeError);
   });
 });
+
+describe("hostile arguments to the pair functions (public once complex dtypes exist)", () => {
+  it("give a typed error or a value, and call none of the caller's methods", () => {
+    let touched = 0;
+    const trap = { valueOf: () => { touched++; return 3; }, toString: () => { touched++; return "3"; } };
+    const proxy = new Proxy({}, { get: () => { touched++; return () => 3; } });
+    const evil: unknown[] = [trap, proxy, NaN, Infinity, -1, 2 ** 40, 1.5, "2", Symbol("s"), [trap], [1, trap], { length: 2 }, null, undefined, [[2]], -0];
+    const pairs = arr(rand(12, 1), "float32", [3, 2, 2]);
+    const fns = Object.entries(F).filter(([k, v]) => typeof v === "function" && k.endsWith("Pairs")) as [string, (...a: unknown[]) => unknown][];
+    expect(fns.length).toBe(14);
+    let calls = 0;
+    for (const [name, f] of fns) {
+      for (let pos = 0; pos < 4; pos++) {
+        for (const e of evil) {
+          const args: unknown[] = [pairs, undefined, undefined, undefined];
+          args[pos] = e;
+          calls++;
+          try {
+            f(...args);
+          } catch (err) {
+            if (!(err instanceof Error) || !["ShapeError", "DTypeError", "ArgumentError", "UnsupportedError"].includes(err.name)) {
+              throw new Error(`${name} with argument ${pos} hostile: raw ${String(err)}`);
+            }
+          }
+        }
+      }
+    }
+    expect(calls).toBe(14 * 4 * evil.length);
+    expect(touched).toBe(0);
+  });
+});

@@ -16,7 +16,7 @@ import { isDType } from "../dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import { fftPairsRaw, type FftType } from "../lax/fft.js";
 import * as lax from "../lax/index.js";
-import { array } from "./creation.js";
+import { MAX_ELEMENTS } from "../static-args.js";
 import { roll } from "./shape.js";
 import type { ArrayLike, Value } from "./util.js";
 import { asValue, cast, describe, intArg, toInexact } from "./util.js";
@@ -240,7 +240,7 @@ interface FreqOptions {
   dtype?: DType;
 }
 
-function freqs(op: string, n: unknown, d: unknown, options: unknown, ks: (n: number) => number[]): Value {
+function freqs(op: string, n: unknown, d: unknown, options: unknown, half: boolean): Value {
   const len = intArg(op, "n", n);
   if (typeof d !== "number") throw new DTypeError(`${op}: d must be a JS number (the sample spacing), got ${describe(d)}`);
   if (options !== undefined && (typeof options !== "object" || options === null || globalThis.Array.isArray(options))) {
@@ -248,12 +248,15 @@ function freqs(op: string, n: unknown, d: unknown, options: unknown, ks: (n: num
   }
   const dtype = (options as FreqOptions | undefined)?.dtype ?? "float32";
   if (!isDType(dtype)) throw new DTypeError(`${op}: dtype must be a dtype name, got ${describe(dtype)}`);
-  // computed in the dtype's float (float64 as float64, else float32) as JAX does, then cast
+  const m = Math.max(0, len);
+  const count = half ? Math.floor(m / 2) + 1 : m;
+  if (count > MAX_ELEMENTS) throw new ShapeError(`${op}: n ${len} gives more than jaxon's limit of 2^40 elements for one array`);
+  // k / (d·n) computed in the dtype's float (float64 as float64, else float32) as JAX does, then cast
   const work: DType = dtype === "float64" ? "float64" : "float32";
-  const round = work === "float32" ? Math.fround : (v: number) => v;
-  const denom = round(d * len);
-  const values = ks(Math.max(0, len)).map((k) => round(round(k) / denom));
-  const out = lax.reshape(array(values, { dtype: work }), [values.length]);
+  const i = lax.iota("int32", [count], 0);
+  // fftfreq: i for i < ⌈n/2⌉, then i − n
+  const k = half ? i : lax.select(lax.lt(i, Math.ceil(m / 2)), i, lax.sub(i, m));
+  const out = lax.div(lax.convert(k, work), lax.scalar(d * len, work));
   return dtype === work ? out : lax.convert(out, dtype);
 }
 
@@ -264,7 +267,7 @@ function freqs(op: string, n: unknown, d: unknown, options: unknown, ks: (n: num
  * np.fft.fftfreq(5, 0.1); // [0, 2, 4, -4, -2]
  */
 export function fftfreq(n: number, d = 1, options?: FreqOptions): Value {
-  return freqs("np.fft.fftfreq", n, d, options, (m) => range(m).map((i) => ((i + Math.floor(m / 2)) % m) - Math.floor(m / 2)));
+  return freqs("np.fft.fftfreq", n, d, options, false);
 }
 
 /**
@@ -274,7 +277,7 @@ export function fftfreq(n: number, d = 1, options?: FreqOptions): Value {
  * np.fft.rfftfreq(5, 0.1); // [0, 2, 4]
  */
 export function rfftfreq(n: number, d = 1, options?: FreqOptions): Value {
-  return freqs("np.fft.rfftfreq", n, d, options, (m) => range(Math.floor(m / 2) + 1));
+  return freqs("np.fft.rfftfreq", n, d, options, true);
 }
 
 function shiftAxes(op: string, x: Value, axes: unknown): number[] {
