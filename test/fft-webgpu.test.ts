@@ -136,3 +136,19 @@ describe.skipIf(!hasGpu)("gradient through rfft → |·|² → irfft on WebGPU a
     expect(relErr(await host(got), g.grad)).toBeLessThan(2e-5);
   });
 });
+
+describe.skipIf(!hasGpu)("Bluestein on WebGPU (prime factors above 64) equals the CPU", () => {
+  it.each([
+    ["FFT over [67, 3] (strided: inner 3)", "FFT", [67, 3], [2, 67, 3, 2]],
+    ["IFFT over [5, 131]", "IFFT", [5, 131], [5, 131, 2]],
+    ["RFFT of 2·71", "RFFT", [142], [3, 142]],
+    ["IRFFT of 2·89 + 1", "IRFFT", [179], [2, 90, 2]],
+    ["FFT of the prime 65537", "FFT", [65537], [65537, 2]],
+  ] as [string, FftType, number[], number[]][])("%s", async (_name, type, lengths, shape) => {
+    const x = onBothDevices(rand(shape.reduce((a, b) => a * b, 1), 5), shape);
+    const g = fftPairsRaw(x.g, type, lengths);
+    expect((g as JArray).device).toBe("webgpu");
+    const e = relErr(await host(g), await host(onCpu(() => fftPairsRaw(x.c, type, lengths))));
+    expect(e).toBeLessThan(2e-6 * Math.log2(Math.max(...lengths)));
+  });
+});

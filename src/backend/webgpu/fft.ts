@@ -8,9 +8,13 @@
  * natural order: pass p (Ns the product of the earlier radices) reads
  * x[j + r·n/p], twiddles by W_{Ns·p}^{r·(j mod Ns)}, does a p-point DFT and
  * writes y[(j − j mod Ns)·p + j mod Ns + q·Ns]. Radix 4 and 2 have their own
- * kernels (one thread per butterfly); any other prime factor p runs the
- * general kernel (one thread per output, a p-term sum), so a length with a
- * large prime factor is a direct DFT over that factor: O(n·p), exact twiddles.
+ * kernels (one thread per butterfly); any other prime factor p up to 64
+ * runs the general kernel (one thread per output, a p-term sum). A length
+ * with a larger prime factor goes through Bluestein's chirp-z algorithm: the
+ * chirp product, a forward and an inverse power-of-two transform of length
+ * m ≥ 2n − 1 (the same passes) around a pointwise product with the chirp
+ * filter's spectrum, and the chirp product back (5 kinds of dispatch, the
+ * chirp and the filter's spectrum computed once in float64 on the host).
  *
  * Twiddles come from a table of cos/sin(2πj/n) computed on the host in
  * float64 and rounded to f32 once (WGSL's sin/cos may be far less accurate),
@@ -24,7 +28,7 @@
  * on the CPU). Normalization (1/N for IFFT, IRFFT) is folded into the last
  * pass.
  */
-import { fftFactors } from "../cpu/fft.js";
+import { dft, fftFactors } from "../cpu/fft.js";
 import type { Routines } from "../device.js";
 import type { GpuBuffer } from "./buffers.js";
 import { alloc, release, upload } from "./buffers.js";
@@ -204,6 +208,119 @@ function twiddles(n: number): GpuBuffer {
   return buf;
 }
 
+// ---- Bluestein, for lengths with a large prime factor ---------------------------------------------
+
+/** A length whose largest prime factor is above this goes through Bluestein rather than a direct pass over that factor. */
+const BLUESTEIN_ABOVE = 64;
+
+/**
+ * x_j·w_j (w_j = e^{-πi·j²/n}; x conjugated first for an inverse) into
+ * contiguous rows of m, zero-padded: one thread per (line, j < m).
+ */
+const CHIRP_IN = `${header(["x", "w"], ["n", "inner", "m", "inverse"])}
+  let n = p_n();
+  let inner = p_inner();
+  let m = p_m();
+  let line = t / m;
+  let j = t % m;
+  if (j >= n) { out[2u * t] = 0.0; out[2u * t + 1u] = 0.0; return; }
+  let a = 2u * ((line / inner) * n * inner + line % inner + j * inner);
+  let sg = select(1.0, -1.0, p_inverse() != 0u);
+  let v = vec2<f32>(x[a], sg * x[a + 1u]);
+  let c = vec2<f32>(w[2u * j], w[2u * j + 1u]);
+  out[2u * t] = v.x * c.x - v.y * c.y;
+  out[2u * t + 1u] = v.x * c.y + v.y * c.x;
+}`;
+
+/** The pointwise product with the chirp filter's spectrum (already divided by m). */
+const MUL_FILTER = `${header(["x", "b"], ["m"])}
+  let k = t % p_m();
+  let v = vec2<f32>(x[2u * t], x[2u * t + 1u]);
+  let c = vec2<f32>(b[2u * k], b[2u * k + 1u]);
+  out[2u * t] = v.x * c.x - v.y * c.y;
+  out[2u * t + 1u] = v.x * c.y + v.y * c.x;
+}`;
+
+/** X_k = w_k·y_k (conjugated back for an inverse), scaled, into the [outer, n, inner] layout: one thread per (line, k < n). */
+const CHIRP_OUT = `${header(["x", "w"], ["n", "inner", "m", "inverse", "scale"])}
+  let n = p_n();
+  let inner = p_inner();
+  let line = t / n;
+  let k = t % n;
+  let a = 2u * (line * p_m() + k);
+  let v = vec2<f32>(x[a], x[a + 1u]);
+  let c = vec2<f32>(w[2u * k], w[2u * k + 1u]);
+  let sg = select(1.0, -1.0, p_inverse() != 0u);
+  let s = bitcast<f32>(p_scale());
+  let o = 2u * ((line / inner) * n * inner + line % inner + k * inner);
+  out[o] = (v.x * c.x - v.y * c.y) * s;
+  out[o + 1u] = sg * (v.x * c.y + v.y * c.x) * s;
+}`;
+
+const chirps = new WeakMap<GPUDevice, Map<number, { m: number; w: GpuBuffer; b: GpuBuffer }>>();
+
+/** The chirp w_j = e^{-πi·j²/n} and the filter's spectrum FFT_m(conj w, circular)/m, computed in float64 on the host, kept per device and length. */
+function bluesteinTables(n: number): { m: number; w: GpuBuffer; b: GpuBuffer } {
+  const dev = device();
+  let byLength = chirps.get(dev);
+  if (!byLength) chirps.set(dev, (byLength = new Map()));
+  const have = byLength.get(n);
+  if (have) return have;
+  let m = 1;
+  while (m < 2 * n - 1) m *= 2;
+  const w = new Float32Array(2 * n);
+  const br = new Float64Array(m);
+  const bi = new Float64Array(m);
+  for (let j = 0; j < n; j++) {
+    // j² mod 2n keeps the angle exact
+    const e = Number((BigInt(j) * BigInt(j)) % BigInt(2 * n));
+    const a = (Math.PI * e) / n;
+    const c = Math.cos(a), s = Math.sin(a);
+    w[2 * j] = c;
+    w[2 * j + 1] = -s;
+    br[j] = c;
+    bi[j] = s;
+    if (j > 0) {
+      br[m - j] = c;
+      bi[m - j] = s;
+    }
+  }
+  dft(br, bi, false);
+  const b = new Float32Array(2 * m);
+  for (let k = 0; k < m; k++) {
+    b[2 * k] = br[k] / m;
+    b[2 * k + 1] = bi[k] / m;
+  }
+  const entry = { m, w: upload(w, "float32"), b: upload(b, "float32") };
+  if (byLength.size >= MAX_TABLES) {
+    const [oldest, old] = byLength.entries().next().value!;
+    byLength.delete(oldest);
+    release(old.w);
+    release(old.b);
+  }
+  byLength.set(n, entry);
+  return entry;
+}
+
+/** Bluestein's chirp-z transform along the middle axis of [outer, n, inner]: a circular convolution of power-of-two length m ≥ 2n − 1. */
+function bluestein(x: GpuBuffer, outer: number, n: number, inner: number, inverse: boolean, scale: number): GpuBuffer {
+  const lines = outer * inner;
+  const { m, w, b } = bluesteinTables(n);
+  const a = alloc("float32", 2 * lines * m);
+  run(CHIRP_IN, a, [x, w], lines * m, [n, inner, m, inverse ? 1 : 0], "fft bluestein chirp");
+  const A = alongAxis(a, lines, m, 1, false, 1);
+  release(a);
+  const P = alloc("float32", 2 * lines * m);
+  run(MUL_FILTER, P, [A, b], lines * m, [m], "fft bluestein filter");
+  release(A);
+  const y = alongAxis(P, lines, m, 1, true, 1);
+  release(P);
+  const out = alloc("float32", 2 * lines * n);
+  run(CHIRP_OUT, out, [y, w], lines * n, [n, inner, m, inverse ? 1 : 0, f32Bits(scale)], "fft bluestein output");
+  release(y);
+  return out;
+}
+
 /** Radices for the passes: 4s, a 2, then the other prime factors (any size: the general kernel). */
 function radices(n: number): number[] {
   if (n === 1) return [1];
@@ -217,6 +334,7 @@ function radices(n: number): number[] {
 function alongAxis(x: GpuBuffer, outer: number, n: number, inner: number, inverse: boolean, scale: number): GpuBuffer {
   const lines = outer * inner;
   const factors = radices(n);
+  if (factors[factors.length - 1] > BLUESTEIN_ABOVE) return bluestein(x, outer, n, inner, inverse, scale);
   const tw = twiddles(n);
   let src = x;
   let ns = 1;
