@@ -152,3 +152,17 @@ describe.skipIf(!hasGpu)("Bluestein on WebGPU (prime factors above 64) equals th
     expect(e).toBeLessThan(2e-6 * Math.log2(Math.max(...lengths)));
   });
 });
+
+describe.skipIf(!hasGpu)("empty batches on WebGPU", () => {
+  it("give empty results of the right shape", async () => {
+    for (const [type, lengths, shape, out] of [
+      ["FFT", [4], [0, 4, 2], [0, 4, 2]],
+      ["RFFT", [4], [0, 4], [0, 3, 2]],
+      ["IRFFT", [4], [2, 0, 3, 2], [2, 0, 4]],
+    ] as [FftType, number[], number[], number[]][]) {
+      const g = fftPairsRaw(onBothDevices([], shape).g, type, lengths);
+      expect(g.shape).toEqual(out);
+      expect((await g.data()).length).toBe(0);
+    }
+  });
+});

@@ -311,3 +311,27 @@ describe("hostile arguments to the pair functions (public once complex dtypes ex
     expect(touched).toBe(0);
   });
 });
+
+describe("np.fft pair functions under jit and vmap", () => {
+  const x = arr(rand(4 * 5 * 6 * 2, 3), "float32", [4, 5, 6, 2]);
+  const r = arr(rand(4 * 5 * 6, 4), "float32", [4, 5, 6]);
+  const fns: [string, (v: Value) => Value, Value][] = [
+    ["fftn over axes [-1, -2] with s", (v) => F.fftnPairs(v, [8, 3], [-1, -2], "ortho"), x],
+    ["ifft2 over axes [1, 0]", (v) => F.ifft2Pairs(v, null, [1, 0]), x],
+    ["rfftn over axes [-1, -2]", (v) => F.rfftnPairs(v, null, [-1, -2], "forward"), r],
+    ["irfft along axis 0 with n", (v) => F.irfftPairs(v, 7, 0), x],
+    ["hfft", (v) => F.hfftPairs(v, 9), x],
+    ["ihfft along axis 1", (v) => F.ihfftPairs(v, null, 1), r],
+  ];
+  it.each(fns)("%s: jit equals eager, vmap equals a loop", (_n, f, v) => {
+    expect(relErr(values(jit(f)(v) as Value), values(f(v)))).toBe(0);
+    const per = values(f(lax.slice(v, v.shape.map(() => 0), [1, ...v.shape.slice(1)]).reshape(v.shape.slice(1)) as Value));
+    const batched = vmap(f)(v) as Value;
+    expect(relErr(values(batched).slice(0, per.length), per)).toBeLessThan(1e-6);
+  });
+  it("empty batches give empty results on the CPU", () => {
+    expect(fftPairsRaw(arr([], "float32", [0, 4, 2]), "FFT", [4]).shape).toEqual([0, 4, 2]);
+    expect(fftPairsRaw(arr([], "float32", [0, 4]), "RFFT", [4]).shape).toEqual([0, 3, 2]);
+    expect(fftPairsRaw(arr([], "float32", [2, 0, 3, 2]), "IRFFT", [4]).shape).toEqual([2, 0, 4]);
+  });
+});
