@@ -112,6 +112,12 @@ describe("float64 against a direct DFT", () => {
     const Y = fftPairsRaw(arr(x, "float64", [n, 2]), "IFFT", [n]);
     expect(relErr(values(Y), naiveDft(x, 1).map((v) => v / n))).toBeLessThan(1e-12);
   });
+  it.each([2, 4, 6, 10, 64, 194, 1000, 1022])("RFFT of n = %i (the half-length split step) within 1e-12 of a direct DFT", (n) => {
+    const x = rand(n, n + 1);
+    const X = values(fftPairsRaw(arr(x, "float64", [n]), "RFFT", [n]));
+    const full = naiveDft(x.flatMap((v) => [v, 0]), -1).slice(0, 2 * (Math.floor(n / 2) + 1));
+    expect(relErr(X, full)).toBeLessThan(1e-12);
+  });
   it("RFFT/IRFFT round trips (even and odd n, several axes) in float64", () => {
     for (const shape of [[7], [8], [3, 5], [4, 6], [2, 3, 5], [3, 4, 9]]) {
       const x = arr(rand(shape.reduce((a, b) => a * b, 1), 3), "float64", shape);

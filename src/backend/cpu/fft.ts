@@ -14,7 +14,8 @@
  *
  * A multi-dimensional transform runs the 1-D transform along each axis in
  * turn over every line of the whole batch; RFFT transforms the last axis
- * first and keeps its nk//2+1 bins, IRFFT runs the inverse over the other
+ * first and keeps its nk//2+1 bins (an even length as one complex DFT of
+ * half the length and a split step), IRFFT runs the inverse over the other
  * axes first and then the last axis from its Hermitian extension, keeping
  * the real part (so the imaginary parts of the zero and Nyquist bins are
  * ignored, as pocketfft's and XLA's c2r do).
@@ -268,6 +269,53 @@ export function dft(xr: Float64Array, xi: Float64Array, inverse: boolean): void 
   }
 }
 
+const halfTables = new Map<number, [Float64Array, Float64Array]>();
+/** cos and sin of 2πk/n for k ≤ n/2 (the split step of a real FFT of even length n). */
+function halfTwiddles(n: number): [Float64Array, Float64Array] {
+  let t = halfTables.get(n);
+  if (!t) {
+    const c = new Float64Array(n / 2 + 1);
+    const s = new Float64Array(n / 2 + 1);
+    for (let k = 0; k <= n / 2; k++) {
+      c[k] = Math.cos((2 * Math.PI * k) / n);
+      s[k] = Math.sin((2 * Math.PI * k) / n);
+    }
+    if (halfTables.size >= MAX_PLANS) halfTables.delete(halfTables.keys().next().value!);
+    halfTables.set(n, (t = [c, s]));
+  }
+  return t;
+}
+
+/**
+ * The first n/2+1 bins of the DFT of n real samples x[o..o+n) (n even) into
+ * (hr, hi) at `at`, through one complex DFT of length h = n/2: z_j = x_2j +
+ * i·x_2j+1, then X_k = E_k + e^{-2πik/n}·O_k with E_k = (Z_k + conj Z_{h−k})/2
+ * and O_k = (Z_k − conj Z_{h−k})/(2i). `zr`, `zi` are scratch of length ≥ h.
+ */
+function realLine(x: TypedArray, o: number, n: number, hr: Float64Array, hi: Float64Array, at: number, zr: Float64Array, zi: Float64Array): void {
+  const h = n / 2;
+  const ar = zr.subarray(0, h);
+  const ai = zi.subarray(0, h);
+  for (let j = 0; j < h; j++) {
+    ar[j] = x[o + 2 * j];
+    ai[j] = x[o + 2 * j + 1];
+  }
+  dft(ar, ai, false);
+  const [c, s] = halfTwiddles(n);
+  for (let k = 0; k <= h; k++) {
+    const a = k % h;
+    const b = (h - k) % h;
+    const pr = ar[a], pi = ai[a];
+    const qr = ar[b], qi = -ai[b];
+    const er = (pr + qr) / 2, ei = (pi + qi) / 2;
+    // (P − Q)/(2i) = ((pi − qi)/2, −(pr − qr)/2)
+    const or = (pi - qi) / 2, oi = -(pr - qr) / 2;
+    // e^{-iθ}·O = (c·or + s·oi, c·oi − s·or)
+    hr[at + k] = er + c[k] * or + s[k] * oi;
+    hi[at + k] = ei + c[k] * oi - s[k] * or;
+  }
+}
+
 /** The DFT along the middle axis of [outer, n, inner] complex arrays (re, im), in place. */
 function alongAxis(re: Float64Array, im: Float64Array, outer: number, n: number, inner: number, inverse: boolean): void {
   if (n <= 1) return;
@@ -336,6 +384,10 @@ export function fftRoutine([x]: TypedArray[], _inTypes: BufferType[], [outType]:
     const lr = new Float64Array(last);
     const li = new Float64Array(last);
     for (let r = 0; r < rows; r++) {
+      if (last % 2 === 0 && last >= 4) {
+        realLine(x, r * last, last, hr, hi, r * K, lr, li);
+        continue;
+      }
       for (let t = 0; t < last; t++) lr[t] = x[r * last + t];
       li.fill(0);
       dft(lr, li, false);
