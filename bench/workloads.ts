@@ -6,6 +6,7 @@
 import * as D from "./data.js";
 import type { Adapter, Budget, Callable, Readback, Row, Trainer } from "./harness.js";
 import { timeCalls, timeTraining } from "./harness.js";
+import { FFT_CASES } from "./fft.js";
 
 export type Outcome = Pick<Row, "status" | "value" | "msPerUnit" | "samples" | "firstMs" | "note" | "error">;
 
@@ -40,7 +41,7 @@ function asArray(r: Readback): ArrayLike<number> {
   return typeof r === "number" ? [r] : r;
 }
 
-async function callCase(
+export async function callCase(
   prepare: () => Callable | null | undefined,
   check: (r: Readback) => string | null,
   toValue: (msPerCall: number) => number,
@@ -219,6 +220,7 @@ export const CASES: Case[] = [
         b,
       ),
   },
+  ...FFT_CASES,
 ];
 
 /** Whether the unit's figure grows with speed (throughputs) or shrinks (times). */

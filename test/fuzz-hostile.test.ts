@@ -81,6 +81,8 @@ for (const [ns, mod] of Object.entries(namespaces)) {
     if (typeof v === "function" && !/^[A-Z]/.test(name)) publicFunctions.push([`${ns}.${name}`, v as (...args: unknown[]) => unknown]);
   }
 }
+// np.fft's functions live in a namespace object
+for (const [name, v] of Object.entries(np.fft)) if (typeof v === "function") publicFunctions.push([`np.fft.${name}`, v as (...args: unknown[]) => unknown]);
 
 /**
  * Array methods too, called on a valid array (x.reshape(evil), x.get(evil),

@@ -4,6 +4,7 @@
  * float64; the WebGPU tests run the same cases on both devices in float32.
  */
 import * as lax from "../src/lax/index.js";
+import { fftPairsRaw } from "../src/lax/fft.js";
 import type { Value } from "../src/trace/core.js";
 import type { Array } from "../src/array.js";
 import { arr, rand } from "./helpers.js";
@@ -124,8 +125,17 @@ export function primitiveCases(F: "float16" | "float32" | "float64"): Case[] {
       { prims: ["select_and_scatter_add"], fn: (s, x) => bind1(lax.selectAndScatterAddP, [s, x], p), shapes: [[2, 2], [5, 4]] },
     ];
   }),
+  // the FFT takes float32/float64 only (as JAX's), so no float16 case
+  ...(F === "float16" ? [] : fftCases),
   ];
 }
+
+/** The fft primitive on float pairs: a complex FFT (Bluestein length), an IFFT over 2 axes, an RFFT→IRFFT chain of odd length. */
+const fftCases: Case[] = [
+  { prims: ["fft"], fn: (x) => fftPairsRaw(x, "FFT", [37]), shapes: [[2, 37, 2]] },
+  { prims: ["fft"], fn: (x) => fftPairsRaw(x, "IFFT", [3, 4]), shapes: [[3, 4, 2]] },
+  { prims: ["fft"], fn: (x) => fftPairsRaw(lax.mul(fftPairsRaw(x, "RFFT", [2, 9]), 0.5), "IRFFT", [2, 9]), shapes: [[3, 2, 9]] },
+];
 
 /** The case's inputs: deterministic random values in each input's domain. */
 export function sample(c: Case, seed: number, F: "float32" | "float64" = "float64"): Array[] {

@@ -55,6 +55,12 @@ export interface Routines {
   select_and_scatter_add: WindowSelectParams;
   /** conv_general_dilated (src/lax/convolution.ts; src/backend/{cpu,webgpu}/conv.ts). */
   conv: ConvParams;
+  /**
+   * FFTs over the last `lengths.length` complex axes of `batch` arrays, complex values as
+   * interleaved (re, im) float pairs (src/lax/fft.ts; src/backend/{cpu,webgpu}/fft.ts):
+   * FFT/IFFT pairs → pairs, RFFT real → half-spectrum pairs, IRFFT half-spectrum pairs → real.
+   */
+  fft: { fftType: "FFT" | "IFFT" | "RFFT" | "IRFFT"; batch: number; lengths: readonly number[] };
 }
 
 /**

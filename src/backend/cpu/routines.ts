@@ -14,6 +14,7 @@ import { alloc, release } from "./memory.js";
 import { cpuLinalgRoutines } from "./linalg.js";
 import { cpuWindowedRoutines } from "./windowed.js";
 import { conv } from "./conv.js";
+import { cpuFftRoutines } from "./fft.js";
 
 /** A CPU routine (parameters as the contract `Routines` in backend/device.ts declares them). */
 export type CpuRoutine = RoutineImpl<TypedArray, Record<string, unknown>>;
@@ -668,4 +669,5 @@ export const cpuRoutines: RoutineTable<TypedArray> = {
   ...cpuLinalgRoutines,
   ...cpuWindowedRoutines,
   conv,
+  ...cpuFftRoutines,
 };

@@ -24,10 +24,11 @@ import { scanRoutines } from "./scans.js";
 import { windowedRoutines } from "./windowed.js";
 import { indexRoutines } from "./index-routines.js";
 import { linalgRoutines } from "./linalg.js";
+import { fftRoutines } from "./fft.js";
 import { convRoutines } from "./conv.js";
 
 /** Every routine of the contract (backend/device.ts `Routines`): one the families lack is a compile error here. */
-const webgpuRoutines: RoutineTable<GpuBuffer> = { ...matmulRoutines, ...sortRoutines, ...scanRoutines, ...indexRoutines, ...linalgRoutines, ...windowedRoutines, ...convRoutines };
+const webgpuRoutines: RoutineTable<GpuBuffer> = { ...matmulRoutines, ...sortRoutines, ...scanRoutines, ...indexRoutines, ...linalgRoutines, ...windowedRoutines, ...convRoutines, ...fftRoutines };
 
 let kernelCount = 0;
 const seenKernels = new Set<string>();
