@@ -15,3 +15,4 @@ export * from "./random-bits.js";
 export * from "./control-flow/index.js";
 export * as linalg from "./linalg-public.js";
 export { customLinearSolve, customLinearSolveP, customRoot, customRootP } from "./linalg-solve.js";
+export * from "./special.js";
