@@ -127,13 +127,20 @@ const BERNOULLI_OVER_FACT = BERNOULLI.map((v, j) => v / factorial(2 * j + 2));
 /**
  * ζ(s, q) = Σ_k (q + k)^−s by Euler–Maclaurin: nine terms summed directly,
  * the rest as an integral, half a term and twelve Bernoulli corrections.
- * s = 1 or a non-positive integer q is +inf; s < 1 or a negative non-integer q is NaN.
+ * s = 1 or a non-positive integer q is +inf; s < 1, or a negative q with a non-integer s, is NaN.
  */
 function zetaExpr(b: S, s: Expr, q: Expr): Expr {
   const N = 9;
   const ns = b.neg(s);
   let sum = b.c(0);
-  for (let k = 0; k < N; k++) sum = b.add(sum, b.pow(b.add(q, b.c(k)), ns));
+  // (q + k)^−s; a negative q + k only with an integer s (else NaN below): |q + k|^−s · (−1)^s
+  const sOdd = b.sub(s, b.mul(b.c(2), b.floor(b.mul(s, b.c(0.5)))));
+  const negSign = b.sub(b.c(1), b.mul(b.c(2), sOdd));
+  for (let k = 0; k < N; k++) {
+    const base = b.add(q, b.c(k));
+    const p = b.pow(b.abs(base), ns);
+    sum = b.add(sum, b.sel(b.lt(base, b.c(0)), b.mul(negSign, p), p));
+  }
   const w = b.add(q, b.c(N));
   const wPow = b.pow(w, ns);
   sum = b.add(sum, b.div(b.mul(wPow, w), b.sub(s, b.c(1))));
@@ -147,7 +154,7 @@ function zetaExpr(b: S, s: Expr, q: Expr): Expr {
     poch = b.mul(poch, b.mul(b.add(s, b.c(2 * j + 1)), b.add(s, b.c(2 * j + 2))));
     wf = b.div(wf, w2);
   }
-  const nan = b.or(b.lt(s, b.c(1)), b.and(b.lt(q, b.c(0)), binary("ne", b.floor(q), q, "bool")));
+  const nan = b.or(b.lt(s, b.c(1)), b.and(b.lt(q, b.c(0)), binary("ne", b.floor(s), s, "bool")));
   const inf = b.or(b.eq(s, b.c(1)), b.and(b.le(q, b.c(0)), b.isInt(q)));
   return b.sel(nan, b.c(NaN), b.sel(inf, b.c(Infinity), sum));
 }
@@ -182,22 +189,22 @@ function igammacFraction(b: S, a: Expr, x: Expr): Expr {
   return b.div(igammaFactor(b, a, x), f);
 }
 
-/** P(a, x): 0 at x = 0, 1 at x = inf, NaN for x < 0 or a ≤ 0. */
+/** P(a, x): 0 at x = 0, 1 at x = inf or a = 0, NaN for x < 0 or a < 0. */
 function igammaExpr(b: S, a: Expr, x: Expr): Expr {
   const useFraction = b.and(b.gt(x, b.c(1)), b.gt(x, a));
   const finiteX = b.sel(b.isInf(x), b.c(2), x);
   const r = b.sel(useFraction, b.sub(b.c(1), igammacFraction(b, a, finiteX)), igammaSeries(b, a, finiteX));
-  const nan = b.or(b.lt(x, b.c(0)), b.le(a, b.c(0)));
-  return b.sel(nan, b.c(NaN), b.sel(b.eq(x, b.c(0)), b.c(0), b.sel(b.isInf(x), b.c(1), r)));
+  const nan = b.or(b.lt(x, b.c(0)), b.lt(a, b.c(0)));
+  return b.sel(nan, b.c(NaN), b.sel(b.eq(x, b.c(0)), b.c(0), b.sel(b.or(b.isInf(x), b.eq(a, b.c(0))), b.c(1), r)));
 }
 
-/** Q(a, x) = 1 − P(a, x): 1 at x = 0, 0 at x = inf, NaN for x < 0 or a ≤ 0. */
+/** Q(a, x) = 1 − P(a, x): 1 at x = 0, 0 at x = inf or a = 0, NaN for x < 0 or a < 0. */
 function igammacExpr(b: S, a: Expr, x: Expr): Expr {
   const useSeries = b.or(b.lt(x, b.c(1)), b.lt(x, a));
   const finiteX = b.sel(b.isInf(x), b.c(2), x);
   const r = b.sel(useSeries, b.sub(b.c(1), igammaSeries(b, a, finiteX)), igammacFraction(b, a, finiteX));
-  const nan = b.or(b.lt(x, b.c(0)), b.le(a, b.c(0)));
-  return b.sel(nan, b.c(NaN), b.sel(b.eq(x, b.c(0)), b.c(1), b.sel(b.isInf(x), b.c(0), r)));
+  const nan = b.or(b.lt(x, b.c(0)), b.lt(a, b.c(0)));
+  return b.sel(nan, b.c(NaN), b.sel(b.eq(x, b.c(0)), b.c(1), b.sel(b.or(b.isInf(x), b.eq(a, b.c(0))), b.c(0), r)));
 }
 
 // ---- incomplete beta -----------------------------------------------------------------------
