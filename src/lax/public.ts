@@ -197,3 +197,7 @@ export {
 export { isFiniteFn as isFinite } from "./index.js";
 export * as linalg from "./linalg-public.js";
 export { customLinearSolve, customLinearSolveP, customRoot, customRootP } from "./index.js";
+export {
+  besselI0e, besselI0eP, besselI1e, besselI1eP, betainc, digamma, digammaP, erfc, erfcP, igamma, igammaP, igammac, igammacP, lgamma, lgammaP,
+  polygamma, regularizedIncompleteBetaP, zeta, zetaP,
+} from "./special.js";

@@ -343,7 +343,7 @@ export const igammacP = defineElementwise("igammac", {
   ],
 });
 const betaincGradAB = (): never =>
-  unsupported("lax.regularizedIncompleteBeta: the derivative with respect to a or b is not implemented (as in JAX); differentiate with respect to x");
+  unsupported("lax.betainc: the derivative with respect to a or b is not implemented (as in JAX); differentiate with respect to x");
 export const regularizedIncompleteBetaP = defineElementwise("regularized_incomplete_beta", {
   params: {},
   dtypes: "float",
@@ -457,10 +457,10 @@ export function igammac(a: ArrayLike, x: ArrayLike): Value {
 /**
  * The regularized incomplete beta function I_x(a, b).
  * @example
- * lax.regularizedIncompleteBeta(np.array([2]), np.array([3]), np.array([0.5])); // [0.6875]
+ * lax.betainc(np.array([2]), np.array([3]), np.array([0.5])); // [0.6875]
  */
-export function regularizedIncompleteBeta(a: ArrayLike, b: ArrayLike, x: ArrayLike): Value {
-  return bind1(regularizedIncompleteBetaP, floatArgs("regularizedIncompleteBeta", [a, b, x]), {});
+export function betainc(a: ArrayLike, b: ArrayLike, x: ArrayLike): Value {
+  return bind1(regularizedIncompleteBetaP, floatArgs("betainc", [a, b, x]), {});
 }
 /**
  * The complementary error function 1 − erf(x), without cancellation for large x.

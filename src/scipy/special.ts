@@ -13,10 +13,12 @@ import * as np from "../numpy/index.js";
 import { promoteInexact } from "../numpy/util.js";
 import { floats } from "./util.js";
 import type { Value } from "../trace/core.js";
+import { customJvp } from "../transforms/custom.js";
 
 type Axes = number | readonly number[] | null | undefined;
 
 const zerosLike = (x: Value) => np.zerosLike(x);
+const full = (like: Value, v: number) => np.full(like.shape, v, { dtype: like.dtype });
 
 /**
  * The error function.
@@ -75,10 +77,13 @@ export function gammaln(x: ArrayLike): Value {
 export function gammasgn(x: ArrayLike): Value {
   const [v] = floats("scipy.special.gammasgn", x);
   const fl = lax.floor(v);
-  const odd = np.notEqual(np.remainder(fl, 2), 0);
-  const neg = np.where(odd, -1, 1);
-  const pole = np.logicalAnd(np.lessEqual(v, 0), np.equal(fl, v));
-  return np.astype(np.where(pole, NaN, np.where(np.greater(v, 0), 1, neg)), v.dtype);
+  const one = np.onesLike(v);
+  // below 0: −1 on (−1, 0), (−3, −2), …, where floor(x) is odd
+  const below = np.where(np.notEqual(np.remainder(fl, 2), 0), lax.neg(one), one);
+  const pole = np.logicalAnd(np.less(v, 0), np.equal(fl, v));
+  // ±0: the sign of the zero (Γ(±0) = ±inf)
+  const r = np.where(np.equal(v, 0), np.copysign(one, v), np.where(np.greater(v, 0), one, below));
+  return np.where(np.logicalOr(pole, np.isnan(v)), full(v, NaN), r);
 }
 /**
  * The gamma function Γ(x).
@@ -159,8 +164,26 @@ export function beta(a: ArrayLike, b: ArrayLike): Value {
  */
 export function betainc(a: ArrayLike, b: ArrayLike, x: ArrayLike): Value {
   const [av, bv, xv] = floats("scipy.special.betainc", a, b, x);
-  return lax.regularizedIncompleteBeta(av, bv, xv);
+  return lax.betainc(av, bv, xv);
 }
+// x·log(y) and x·log1p(y), 0 where x = 0, with JAX's derivative rules (defined there too): d/dx = log(y), d/dy = x/y
+const xlogyPlain = (xv: Value, yv: Value): Value => {
+  const zero = np.equal(xv, 0);
+  return np.where(zero, zerosLike(np.multiply(xv, yv)), lax.mul(xv, lax.log(np.where(zero, np.onesLike(yv), yv))));
+};
+const xlogyImpl: (x: Value, y: Value) => Value = customJvp(
+  xlogyPlain,
+  ([xv, yv], [dx, dy]): [Value, Value] => [xlogyPlain(xv, yv), lax.add(lax.mul(dx, lax.log(yv)), lax.div(lax.mul(dy, xv), yv))],
+);
+const xlog1pyPlain = (xv: Value, yv: Value): Value => {
+  const zero = np.equal(xv, 0);
+  return np.where(zero, zerosLike(np.multiply(xv, yv)), lax.mul(xv, lax.log1p(np.where(zero, np.zerosLike(yv), yv))));
+};
+const xlog1pyImpl: (x: Value, y: Value) => Value = customJvp(
+  xlog1pyPlain,
+  ([xv, yv], [dx, dy]): [Value, Value] => [xlog1pyPlain(xv, yv), lax.add(lax.mul(dx, lax.log1p(yv)), lax.div(lax.mul(dy, xv), lax.add(yv, 1)))],
+);
+
 /**
  * x·log(y), 0 where x = 0 (even where y = 0).
  * @example
@@ -168,8 +191,7 @@ export function betainc(a: ArrayLike, b: ArrayLike, x: ArrayLike): Value {
  */
 export function xlogy(x: ArrayLike, y: ArrayLike): Value {
   const [xv, yv] = floats("scipy.special.xlogy", x, y);
-  const zero = np.equal(xv, 0);
-  return np.where(zero, zerosLike(np.multiply(xv, yv)), lax.mul(xv, lax.log(np.where(zero, np.onesLike(yv), yv))));
+  return xlogyImpl(xv, yv);
 }
 /**
  * x·log(1 + y), 0 where x = 0 (even where y = −1).
@@ -178,8 +200,7 @@ export function xlogy(x: ArrayLike, y: ArrayLike): Value {
  */
 export function xlog1py(x: ArrayLike, y: ArrayLike): Value {
   const [xv, yv] = floats("scipy.special.xlog1py", x, y);
-  const zero = np.equal(xv, 0);
-  return np.where(zero, zerosLike(np.multiply(xv, yv)), lax.mul(xv, lax.log1p(np.where(zero, np.zerosLike(yv), yv))));
+  return xlog1pyImpl(xv, yv);
 }
 /**
  * The elementwise entropy −x·log(x): 0 at 0, −inf below 0.
@@ -188,9 +209,8 @@ export function xlog1py(x: ArrayLike, y: ArrayLike): Value {
  */
 export function entr(x: ArrayLike): Value {
   const [v] = floats("scipy.special.entr", x);
-  const pos = np.greater(v, 0);
-  const safe = np.where(pos, v, np.onesLike(v));
-  return np.where(np.less(v, 0), np.full(v.shape, -Infinity, { dtype: v.dtype }), np.where(pos, lax.neg(lax.mul(safe, lax.log(safe))), zerosLike(v)));
+  const r = lax.neg(xlogy(v, v));
+  return np.where(np.less(v, 0), full(r, -Infinity), r);
 }
 /**
  * The relative entropy p·log(p/q): 0 where p = 0 and q ≥ 0, inf where either is negative.
@@ -366,18 +386,18 @@ export function logsumexp(a: ArrayLike, axis: Axes = null, options: LogsumexpOpt
   return returnSign ? [out, sign] : out;
 }
 /**
- * Softmax over `axis` (default the last).
+ * Softmax over `axis` (default: all axes, as JAX's scipy version).
  * @example
  * scipy.special.softmax(np.array([0, 0])); // [0.5, 0.5]
  */
-export function softmax(x: ArrayLike, axis: Axes = -1): Value {
+export function softmax(x: ArrayLike, axis: Axes = null): Value {
   return nn.softmax(floats("scipy.special.softmax", x)[0], axis);
 }
 /**
- * Log-softmax over `axis` (default the last).
+ * Log-softmax over `axis` (default: all axes, as JAX's scipy version).
  * @example
  * scipy.special.logSoftmax(np.array([0, 0])); // [-0.6931472, -0.6931472]
  */
-export function logSoftmax(x: ArrayLike, axis: Axes = -1): Value {
+export function logSoftmax(x: ArrayLike, axis: Axes = null): Value {
   return nn.logSoftmax(floats("scipy.special.logSoftmax", x)[0], axis);
 }

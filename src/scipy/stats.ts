@@ -56,7 +56,8 @@ export const norm = {
   },
   isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     const [qv, l, s] = floats("scipy.stats.norm.isf", q, loc, scale);
-    return lax.add(lax.mul(lax.neg(sp.ndtri(qv)), s), l);
+    // 0 − ndtri(q), not −ndtri(q): the median is +0, as JAX's
+    return lax.add(lax.mul(lax.sub(0, sp.ndtri(qv)), s), l);
   },
 };
 
@@ -125,7 +126,7 @@ export const logistic = {
   },
   isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     const [qv, l, s] = floats("scipy.stats.logistic.isf", q, loc, scale);
-    return lax.add(lax.mul(lax.neg(sp.logit(qv)), s), l);
+    return lax.add(lax.mul(lax.sub(0, sp.logit(qv)), s), l);
   },
 };
 
@@ -173,30 +174,32 @@ export const cauchy = {
  */
 export const expon = {
   logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
-    const [z, s] = standardize("scipy.stats.expon.logpdf", x, loc, scale);
-    return orConst(np.greaterEqual(z, 0), lax.sub(lax.neg(z), lax.log(s)), -Infinity);
+    const [xv, l, s] = floats("scipy.stats.expon.logpdf", x, loc, scale);
+    const r = lax.neg(lax.add(lax.div(lax.sub(xv, l), s), lax.log(s)));
+    return np.where(np.less(xv, l), full(r, -Infinity), r);
   },
   pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     return lax.exp(expon.logpdf(x, loc, scale));
   },
   cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
-    const [z] = standardize("scipy.stats.expon.cdf", x, loc, scale);
-    return orConst(np.greaterEqual(z, 0), lax.neg(lax.expm1(lax.neg(z))), 0);
+    const [xv, l, s] = floats("scipy.stats.expon.cdf", x, loc, scale);
+    const r = lax.neg(lax.expm1(lax.div(lax.sub(l, xv), s)));
+    return np.where(np.less(xv, l), np.zerosLike(r), r);
   },
   logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
-    return lax.log(expon.cdf(x, loc, scale));
+    return lax.log1p(lax.neg(expon.sf(x, loc, scale)));
   },
   sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
-    const [z] = standardize("scipy.stats.expon.sf", x, loc, scale);
-    return orConst(np.greaterEqual(z, 0), lax.exp(lax.neg(z)), 1);
+    return lax.exp(expon.logsf(x, loc, scale));
   },
   logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
-    const [z] = standardize("scipy.stats.expon.logsf", x, loc, scale);
-    return orConst(np.greaterEqual(z, 0), lax.neg(z), 0);
+    const [xv, l, s] = floats("scipy.stats.expon.logsf", x, loc, scale);
+    const r = lax.div(lax.sub(l, xv), s);
+    return np.where(np.less(xv, l), np.zerosLike(r), r);
   },
   ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     const [qv, l, s] = floats("scipy.stats.expon.ppf", q, loc, scale);
-    return lax.add(lax.mul(lax.neg(lax.log1p(lax.neg(qv))), s), l);
+    return outsideUnit(qv, lax.sub(l, lax.mul(s, lax.log1p(lax.neg(qv)))));
   },
 };
 
@@ -208,22 +211,32 @@ export const expon = {
 export const uniform = {
   logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     const [xv, l, s] = floats("scipy.stats.uniform.logpdf", x, loc, scale);
-    const inside = np.logicalAnd(np.greaterEqual(xv, l), np.lessEqual(xv, lax.add(l, s)));
-    return orConst(inside, np.multiply(lax.neg(lax.log(s)), np.onesLike(xv)), -Infinity);
+    const r = np.multiply(lax.neg(lax.log(s)), np.onesLike(xv));
+    const outside = np.logicalOr(np.greater(xv, lax.add(l, s)), np.less(xv, l));
+    return np.where(outside, full(r, -Infinity), r);
   },
   pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     return lax.exp(uniform.logpdf(x, loc, scale));
   },
   cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
-    const [z] = standardize("scipy.stats.uniform.cdf", x, loc, scale);
-    return np.clip(z, 0, 1);
+    const [xv, l, s] = floats("scipy.stats.uniform.cdf", x, loc, scale);
+    const hi = lax.add(l, s);
+    const z = lax.div(lax.sub(xv, l), s);
+    const inside = np.logicalAnd(np.greaterEqual(xv, l), np.lessEqual(xv, hi));
+    // as np.select: the first condition that holds, 0 where none does (NaN)
+    return np.where(np.less(xv, l), np.zerosLike(z), np.where(np.greater(xv, hi), np.onesLike(z), np.where(inside, z, np.zerosLike(z))));
   },
   ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     const [qv, l, s] = floats("scipy.stats.uniform.ppf", q, loc, scale);
-    const inside = np.logicalAnd(np.greaterEqual(qv, 0), np.lessEqual(qv, 1));
-    return orConst(inside, np.add(lax.mul(qv, s), l), NaN);
+    return outsideUnit(qv, lax.add(l, lax.mul(s, qv)));
   },
 };
+
+/** `r`, NaN where q is NaN or outside [0, 1]. */
+function outsideUnit(q: Value, r: Value): Value {
+  const bad = np.logicalOr(np.isnan(q), np.logicalOr(np.less(q, 0), np.greater(q, 1)));
+  return np.where(bad, full(r, NaN), r);
+}
 
 // ---- continuous, shape parameters -------------------------------------------------------------
 
@@ -304,14 +317,14 @@ export const beta = {
   },
   cdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     const [xv, av, bv, l, s] = floats("scipy.stats.beta.cdf", x, a, b, loc, scale);
-    return lax.regularizedIncompleteBeta(av, bv, np.clip(lax.div(lax.sub(xv, l), s), 0, 1));
+    return lax.betainc(av, bv, np.clip(lax.div(lax.sub(xv, l), s), 0, 1));
   },
   logcdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     return lax.log(beta.cdf(x, a, b, loc, scale));
   },
   sf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     const [xv, av, bv, l, s] = floats("scipy.stats.beta.sf", x, a, b, loc, scale);
-    return lax.regularizedIncompleteBeta(bv, av, np.clip(lax.sub(1, lax.div(lax.sub(xv, l), s)), 0, 1));
+    return lax.betainc(bv, av, np.clip(lax.sub(1, lax.div(lax.sub(xv, l), s)), 0, 1));
   },
   logsf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     return lax.log(beta.sf(x, a, b, loc, scale));
@@ -359,23 +372,24 @@ export const bernoulli = {
   logpmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0): Value {
     const [kv, pv, l] = floats("scipy.stats.bernoulli.logpmf", k, p, loc);
     const x = lax.sub(kv, l);
-    const r = np.where(np.equal(x, 1), lax.log(pv), lax.log1p(lax.neg(pv)));
-    return orConst(np.logicalOr(np.equal(x, 0), np.equal(x, 1)), np.multiply(r, np.onesLike(x)), -Infinity);
+    const r = lax.add(sp.xlogy(x, pv), sp.xlog1py(lax.sub(1, x), lax.neg(pv)));
+    return np.where(np.logicalOr(np.less(x, 0), np.greater(x, 1)), full(r, -Infinity), r);
   },
   pmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0): Value {
     return lax.exp(bernoulli.logpmf(k, p, loc));
   },
   cdf(k: ArrayLike, p: ArrayLike): Value {
     const [kv, pv] = floats("scipy.stats.bernoulli.cdf", k, p);
-    const ones = np.onesLike(np.multiply(kv, pv));
-    const r = np.where(np.less(kv, 0), np.zerosLike(ones), np.where(np.less(kv, 1), np.multiply(lax.sub(1, pv), ones), ones));
-    return orConst(np.logicalAnd(np.greaterEqual(pv, 0), np.lessEqual(pv, 1)), r, NaN);
+    const bad = np.logicalOr(np.logicalOr(np.isnan(kv), np.isnan(pv)), np.logicalOr(np.less(pv, 0), np.greater(pv, 1)));
+    const one = np.onesLike(kv);
+    const r = np.where(np.less(kv, 0), np.zerosLike(kv), np.where(np.less(kv, 1), lax.sub(one, pv), one));
+    return np.where(bad, full(r, NaN), r);
   },
   ppf(q: ArrayLike, p: ArrayLike): Value {
     const [qv, pv] = floats("scipy.stats.bernoulli.ppf", q, p);
-    const r = np.where(np.lessEqual(qv, lax.sub(1, pv)), np.zerosLike(np.multiply(qv, pv)), np.onesLike(np.multiply(qv, pv)));
-    const valid = np.logicalAnd(np.logicalAnd(np.greaterEqual(qv, 0), np.lessEqual(qv, 1)), np.logicalAnd(np.greaterEqual(pv, 0), np.lessEqual(pv, 1)));
-    return orConst(valid, r, NaN);
+    const bad = np.logicalOr(np.logicalOr(np.isnan(qv), np.isnan(pv)), np.logicalOr(np.logicalOr(np.less(pv, 0), np.greater(pv, 1)), np.logicalOr(np.less(qv, 0), np.greater(qv, 1))));
+    const r = np.where(np.lessEqual(qv, lax.sub(1, pv)), np.zerosLike(qv), np.onesLike(qv));
+    return np.where(bad, full(r, NaN), r);
   },
 };
 
