@@ -81,6 +81,14 @@ for (const [ns, mod] of Object.entries(namespaces)) {
     if (typeof v === "function" && !/^[A-Z]/.test(name)) publicFunctions.push([`${ns}.${name}`, v as (...args: unknown[]) => unknown]);
   }
 }
+// scipy's modules (and its stats distributions) are objects of functions: walked to any depth
+const walkScipy = (path: string, o: object): void => {
+  for (const [name, v] of Object.entries(o)) {
+    if (typeof v === "function" && !/^[A-Z]/.test(name)) publicFunctions.push([`${path}.${name}`, v as (...args: unknown[]) => unknown]);
+    else if (v && typeof v === "object") walkScipy(`${path}.${name}`, v);
+  }
+};
+walkScipy("scipy", J.scipy);
 
 /**
  * Array methods too, called on a valid array (x.reshape(evil), x.get(evil),

@@ -4,3 +4,4 @@
  */
 export * as special from "./special.js";
 export * as stats from "./stats.js";
+export * as optimize from "./optimize.js";
