@@ -5,7 +5,7 @@
  * functions) and NumPy. Integer and bool inputs become float32, as in JAX.
  */
 import type { ArrayLike } from "../array-methods.js";
-import { optionsArg } from "../static-args.js";
+import { describe, optionsArg } from "../static-args.js";
 import { ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import * as nn from "../nn/index.js";
@@ -252,14 +252,16 @@ export function factorial(n: ArrayLike): Value {
 /**
  * The log of the multivariate gamma function of dimension `d` (a static integer).
  * @example
- * scipy.special.multigammaln(np.array([2, 3]), 2); // [0.5723649, 1.9586798]
+ * scipy.special.multigammaln(np.array([2, 3]), 2); // [0.45158327, 1.5501956]
  */
 export function multigammaln(a: ArrayLike, d: number): Value {
-  if (typeof d !== "number" || !Number.isInteger(d) || d < 1) throw new ShapeError("scipy.special.multigammaln: d must be a positive integer");
-  const [v] = floats("scipy.special.multigammaln", a);
-  let acc: Value = lax.lgamma(v);
-  for (let j = 1; j < d; j++) acc = lax.add(acc, lax.lgamma(lax.sub(v, j / 2)));
-  return lax.add(acc, (d * (d - 1)) / 4 * Math.log(Math.PI));
+  const op = "scipy.special.multigammaln";
+  if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > 2 ** 20) throw new ShapeError(`${op}: d must be an integer from 1 to 2^20, got ${describe(d)}`);
+  const [v] = floats(op, a);
+  // Σ_j lgamma(a − j/2) over a trailing axis of the d terms
+  const halves = np.multiply(np.arange(d, { dtype: v.dtype }), 0.5);
+  const terms = lax.lgamma(np.subtract(np.expandDims(v, -1), halves));
+  return np.add(np.sum(terms, -1), (d * (d - 1)) / 4 * Math.log(Math.PI));
 }
 /**
  * The Pochhammer symbol (z)_m = Γ(z + m)/Γ(z).

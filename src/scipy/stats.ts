@@ -64,7 +64,7 @@ export const norm = {
 /**
  * Student's t distribution with `df` degrees of freedom.
  * @example
- * scipy.stats.t.logpdf(np.array([0, 1]), 3); // [-1.0007474, -1.5760156]
+ * scipy.stats.t.logpdf(np.array([0, 1]), 3); // [-1.0008887, -1.5762529]
  */
 export const t = {
   logpdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
