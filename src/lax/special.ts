@@ -60,9 +60,9 @@ class S {
   isInf = (x: Expr) => this.eq(this.abs(x), this.c(Infinity));
   /** Whether x is an integer (false for ±inf and NaN). */
   isInt = (x: Expr) => this.and(this.eq(this.floor(x), x), unary("is_finite", x, "bool"));
-  /** Steps of an unrolled loop: enough for float32, more for float64. */
+  /** Steps of an unrolled loop: enough for float32, more for float64, fewer for float16 (smaller shaders). */
   get steps(): number {
-    return this.d === "float64" ? 100 : 64;
+    return this.d === "float64" ? 100 : this.d === "float16" ? 24 : 64;
   }
 }
 
