@@ -222,9 +222,11 @@ function positiveInt(op: string, name: string, v: unknown): number {
  * Minimizes a scalar function of one vector, as `jax.scipy.optimize.minimize`
  * (only `method: "BFGS"`). `fun(x, ...args)` must return a 0-d float.
  * @example
- * const rosen = (x: Array) => np.sum(np.add(np.multiply(100, np.square(np.subtract(x.slice(1), np.square(x.slice(0, -1))))), np.square(np.subtract(1, x.slice(0, -1)))));
- * const r = scipy.optimize.minimize(rosen, np.array([-1.2, 1]), { method: "BFGS" });
- * r.x; // ≈ [1, 1]
+ * // a quadratic bowl with its minimum at [1, -2]
+ * const f = (x: Array) => np.sum(np.square(np.subtract(x, np.array([1, -2]))));
+ * const r = scipy.optimize.minimize(f, np.zeros([2]), { method: "BFGS" });
+ * r.x; // [1, -2]
+ * r.success; // true
  */
 export function minimize(fun: (x: Value, ...args: Value[]) => Value, x0: ArrayLike, options: MinimizeOptions): OptimizeResults {
   const op = "scipy.optimize.minimize";
