@@ -16,3 +16,4 @@ export * from "./control-flow/index.js";
 export * as linalg from "./linalg-public.js";
 export { customLinearSolve, customLinearSolveP, customRoot, customRootP } from "./linalg-solve.js";
 export * from "./special.js";
+export * from "./in-dim.js";

@@ -201,3 +201,4 @@ export {
   besselI0e, besselI0eP, besselI1e, besselI1eP, betainc, digamma, digammaP, erfc, erfcP, igamma, igammaP, igammac, igammacP, lgamma, lgammaP,
   polygamma, regularizedIncompleteBetaP, zeta, zetaP,
 } from "./special.js";
+export { broadcast, collapse, dynamicSliceInDim, dynamicUpdateSliceInDim, indexInDim, sliceInDim } from "./in-dim.js";
