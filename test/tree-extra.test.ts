@@ -1,6 +1,8 @@
 /** tree.reduce, tree.all and the key-path functions, against tree.leaves/tree.map and JAX's documented behaviour. */
 import { describe, expect, it } from "vitest";
-import { np, tree, TreeStructureError, ArgumentError } from "../src/index.js";
+import { np, tree, ArgumentError } from "../src/index.js";
+
+const { TreeStructureError } = tree;
 
 const t = { a: 1, b: [2, { c: 3 }], d: null, e: new Map<unknown, unknown>([["k", 4], [7, [5]]]) };
 
