@@ -55,3 +55,4 @@ export * as random from "./random/index.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as io from "./io/index.js";
+export * as scipy from "./scipy/index.js";

@@ -23,6 +23,8 @@ import {
   TreeStructureError,
   unflatten as unflattenTree,
 } from "./trace/pytree.js";
+import { ArrayMethods } from "./array-methods.js";
+import { functionArg } from "./static-args.js";
 
 /**
  * Applies `fn` to the leaves of one or more trees of the same structure and
@@ -76,3 +78,92 @@ export const leaves = treeLeaves;
 export const structure = treeStructure;
 
 export { TreeDef, TreeStructureError };
+
+// ---- reductions and key paths -------------------------------------------------------------
+
+/** A key path: the keys (object and Map keys) and indices (JS arrays) from the root to a leaf. */
+export type KeyPath = readonly unknown[];
+
+/**
+ * Folds `fn` over the leaves, left to right, starting from `initializer`
+ * (from the first leaf when it is left out, as JAX's `tree.reduce`).
+ * @example
+ * import { tree } from "jaxon-ts";
+ * tree.reduce((a: number, b: number) => a + b, { a: 1, b: [2, 3] }); // 6
+ * tree.reduce((a: number, b: number) => Math.max(a, b), [4, 7], 10); // 10
+ */
+export function reduce<T, A = T>(fn: (acc: A, leaf: T) => A, tree: unknown, ...initializer: [] | [A]): A {
+  functionArg("tree.reduce", "fn", fn);
+  const ls = treeLeaves(tree) as T[];
+  if (initializer.length === 0) {
+    if (ls.length === 0) throw new TreeStructureError("tree.reduce: the tree has no leaves and no initializer was given");
+    return ls.slice(1).reduce((a, b) => fn(a, b), ls[0] as unknown as A);
+  }
+  return ls.reduce((a, b) => fn(a, b), initializer[0] as A);
+}
+
+/**
+ * Whether every leaf is truthy, as JAX's `tree.all` (a leaf that is an
+ * Array counts as true when all its elements are: it is read back, so call
+ * it on concrete values).
+ * @example
+ * import { tree } from "jaxon-ts";
+ * tree.all({ a: true, b: [1, 2] }); // true
+ * tree.all([true, 0]); // false
+ */
+export function all(tree: unknown): boolean {
+  return treeLeaves(tree).every((l) => {
+    if (l instanceof ArrayMethods) return (Array.from((l as unknown as { dataSync(): ArrayLike<number> }).dataSync()) as number[]).every((v) => v !== 0);
+    return Boolean(typeof l === "object" && l !== null ? true : l);
+  });
+}
+
+/** The key path of every leaf of a structure, in leaf order. */
+function pathsOf(def: TreeDef): KeyPath[] {
+  const out: KeyPath[] = [];
+  const go = (d: TreeDef, path: unknown[]) => {
+    if (d.kind === "leaf") out.push(path);
+    else if (d.kind === "array") d.children.forEach((c, i) => go(c, [...path, i]));
+    else if (d.kind === "object" || d.kind === "map") d.children.forEach((c, i) => go(c, [...path, d.keys[i]]));
+  };
+  go(def, []);
+  return out;
+}
+
+/**
+ * The leaves with their key paths, as JAX's `tree.flatten_with_path`:
+ * `[[path, leaf], …]` and the structure.
+ * @example
+ * import { tree } from "jaxon-ts";
+ * const [pairs] = tree.flattenWithPath({ a: 1, b: [2, 3] });
+ * pairs; // [[["a"], 1], [["b", 0], 2], [["b", 1], 3]]
+ */
+export function flattenWithPath<T = unknown>(tree: unknown, isLeaf?: (x: unknown) => boolean): [[KeyPath, T][], TreeDef] {
+  const [ls, def] = flattenTree<T>(tree, isLeaf);
+  const paths = pathsOf(def);
+  return [ls.map((l, i) => [paths[i], l]), def];
+}
+
+/**
+ * The leaves with their key paths, as JAX's `tree.leaves_with_path`.
+ * @example
+ * import { tree } from "jaxon-ts";
+ * tree.leavesWithPath([1, { x: 2 }]); // [[[0], 1], [[1, "x"], 2]]
+ */
+export function leavesWithPath<T = unknown>(tree: unknown, isLeaf?: (x: unknown) => boolean): [KeyPath, T][] {
+  return flattenWithPath<T>(tree, isLeaf)[0];
+}
+
+/**
+ * `tree.map` whose `fn` also receives each leaf's key path first, as JAX's `tree.map_with_path`.
+ * @example
+ * import { tree } from "jaxon-ts";
+ * tree.mapWithPath((path: KeyPath, x: number) => (path[0] === "w" ? x * 2 : x), { w: 1, b: 2 }); // { w: 2, b: 2 }
+ */
+export function mapWithPath(fn: (path: KeyPath, ...leaves: any[]) => unknown, tree: unknown, ...rest: unknown[]): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+  functionArg("tree.mapWithPath", "fn", fn);
+  const paths = pathsOf(treeStructure(tree));
+  let i = 0;
+  // tree.map checks the other trees' structures; its calls follow the first tree's leaf order, as the paths do
+  return treeMap((...leaves: unknown[]) => fn(paths[i++], ...leaves), tree, ...rest);
+}

@@ -11,7 +11,7 @@ import * as jaxon from "../src/index.js";
 
 const root = join(import.meta.dirname, "..", "src");
 // recursive: a family split into a folder (lax/control-flow/) keeps its examples run
-const files = ["nn", "optim", "lax", "transforms", "numpy", "random"].flatMap((dir) =>
+const files = ["nn", "optim", "lax", "transforms", "numpy", "random", "scipy"].flatMap((dir) =>
   readdirSync(join(root, dir), { recursive: true, encoding: "utf8" })
     .filter((f) => f.endsWith(".ts"))
     .map((f) => `${dir}/${f}`),
@@ -35,7 +35,7 @@ function examples(source: string): { line: number; code: string }[] {
   return out;
 }
 
-const prelude = "const { np, nn, optim, random, grad, jit, vmap, tree, lax, valueAndGrad, jvp, vjp, linearize, jacfwd, jacrev, hessian, makeJaxpr, customJvp, customVjp, checkpoint, stopGradient } = jaxon;\nconst a = np.ones([2, 3]), b = np.ones([3, 4]), x = np.array([3, 1, 2]), v = np.array([1, 2, 3]), key = random.key(0);\n" +
+const prelude = "const { np, nn, optim, random, scipy, grad, jit, vmap, tree, lax, valueAndGrad, jvp, vjp, linearize, jacfwd, jacrev, hessian, makeJaxpr, customJvp, customVjp, checkpoint, stopGradient } = jaxon;\nconst a = np.ones([2, 3]), b = np.ones([3, 4]), x = np.array([3, 1, 2]), v = np.array([1, 2, 3]), key = random.key(0);\n" +
   "const i = np.array(1, { dtype: \"int32\" }), idx = np.array([2, 0], { dtype: \"int32\" }), keys = np.array([3, 1, 2]), values = np.array([30, 10, 20]);\n" +
   "const k0 = np.array(0, { dtype: \"uint32\" }), k1 = np.array(42, { dtype: \"uint32\" }), iota0 = lax.iota(\"uint32\", 4), iota1 = lax.iota(\"uint32\", 4), logits = np.array([[0, 1, 2], [2, 1, 0]]), logits1d = np.array([0, 1, 2]);\n" +
   "const y = np.ones([2, 4, 5]), m = np.ones([3, 3]);\n";

@@ -83,6 +83,14 @@ for (const [ns, mod] of Object.entries(namespaces)) {
 }
 // np.fft's functions live in a namespace object
 for (const [name, v] of Object.entries(np.fft)) if (typeof v === "function") publicFunctions.push([`np.fft.${name}`, v as (...args: unknown[]) => unknown]);
+// scipy's modules (and its stats distributions) are objects of functions: walked to any depth
+const walkScipy = (path: string, o: object): void => {
+  for (const [name, v] of Object.entries(o)) {
+    if (typeof v === "function" && !/^[A-Z]/.test(name)) publicFunctions.push([`${path}.${name}`, v as (...args: unknown[]) => unknown]);
+    else if (v && typeof v === "object") walkScipy(`${path}.${name}`, v);
+  }
+};
+walkScipy("scipy", J.scipy);
 
 /**
  * Array methods too, called on a valid array (x.reshape(evil), x.get(evil),
@@ -225,7 +233,7 @@ describe("the public lax namespace", () => {
   it("is every lax function except the internal helpers named here", async () => {
     const internal = await import("../src/lax/index.js");
     // shared machinery of the library's own modules: they do not check their arguments as public functions do
-    const helpers = ["addTangents", "asValue", "batchElementwise", "cumulativeExclusiveProducts", "dtypeName", "instantiate", "isUndefined", "isZero", "operandArg", "primitives", "scalar", "unbroadcast", "viewOf", "weakScalar", "zerosOf", "isFiniteFn"];
+    const helpers = ["addTangents", "asValue", "batchElementwise", "cumulativeExclusiveProducts", "dtypeName", "instantiate", "isUndefined", "isZero", "operandArg", "primitives", "scalar", "unbroadcast", "viewOf", "weakScalar", "zerosOf", "isFiniteFn", "defineElementwise", "operands"];
     const expected = Object.keys(internal).filter((k) => !helpers.includes(k));
     expect(Object.keys(lax).filter((k) => k !== "isFinite").sort()).toEqual(expected.sort());
     expect(lax.isFinite).toBe(internal.isFiniteFn);

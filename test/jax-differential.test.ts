@@ -40,6 +40,7 @@ import {
   nn,
   np,
   random,
+  scipy,
   vjp,
   vmap,
   type Value,
@@ -131,7 +132,7 @@ function toInput(e: EncInput, device: "cpu" | "webgpu"): Value | number {
   return toArray(e as EncArray, device);
 }
 
-const namespaces: Record<string, unknown> = { np, lax, nn, random };
+const namespaces: Record<string, unknown> = { np, lax, nn, random, scipy };
 
 function resolve(path: string): (...args: unknown[]) => unknown {
   let at: unknown = namespaces;
@@ -399,12 +400,22 @@ describe("the fixtures and the deviation list", () => {
     expect(stale, "deviations.json lists checks that no longer exist").toEqual([]);
   });
 
-  it("the cases cover every function jaxon exports in np, lax, nn and random (or say why not)", () => {
+  it("the cases cover every function jaxon exports in np, lax, nn, random and scipy (or say why not)", () => {
     const exported: string[] = [];
     for (const [ns, mod] of Object.entries(namespaces)) {
       for (const [name, v] of Object.entries(mod as object)) {
         if (typeof v === "function" && !/^[A-Z]/.test(name)) exported.push(`${ns}.${name}`);
         else if (v && typeof v === "object" && (name === "linalg" || name === "fft")) for (const [n, f] of Object.entries(v)) if (typeof f === "function") exported.push(`${ns}.${name}.${n}`);
+        // scipy's modules and its stats distributions are objects of functions, walked to any depth
+        else if (v && typeof v === "object" && ns === "scipy") {
+          const walk = (path: string, o: object): void => {
+            for (const [n, f] of Object.entries(o)) {
+              if (typeof f === "function" && !/^[A-Z]/.test(n)) exported.push(`${path}.${n}`);
+              else if (f && typeof f === "object") walk(`${path}.${n}`, f);
+            }
+          };
+          walk(`${ns}.${name}`, v);
+        }
       }
     }
     const covered = new Set(fixture.cases.map((c) => c.ts));

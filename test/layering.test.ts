@@ -25,7 +25,7 @@ function layerOf(file: string): Layer {
   if (file === "index.ts" || file === "devices.ts") return "api";
   const top = file.split("/")[0];
   if (top === "trace" || top === "backend" || top === "lax" || top === "transforms") return top;
-  if (["numpy", "random", "nn", "optim", "io"].includes(top)) return "libraries";
+  if (["numpy", "random", "nn", "optim", "io", "scipy"].includes(top)) return "libraries";
   throw new Error(`layering: ${file} belongs to no layer; add it to docs/architecture.md and to layerOf`);
 }
 

@@ -127,6 +127,16 @@ export function primitiveCases(F: "float16" | "float32" | "float64"): Case[] {
   }),
   // the FFT takes float32/float64 only (as JAX's), so no float16 case
   ...(F === "float16" ? [] : fftCases),
+  // special functions (src/lax/special.ts); shape parameters held constant: their derivatives are UnsupportedError, as in JAX
+  un("lgamma", lax.lgamma, [0.3, 5]),
+  un("digamma", lax.digamma, [0.3, 5]),
+  un("erfc", lax.erfc, [-2.5, 2.5]),
+  un("bessel_i0e", lax.besselI0e, [0.2, 4]),
+  un("bessel_i1e", lax.besselI1e, [0.2, 4]),
+  { prims: ["zeta"], fn: (q) => lax.zeta(lax.convert(3, F), q), shapes: [[2, 3]], domains: [[0.5, 4]] },
+  { prims: ["igamma"], fn: (x) => lax.igamma(lax.convert(2, F), x), shapes: [[2, 3]], domains: [[0.3, 5]] },
+  { prims: ["igammac"], fn: (x) => lax.igammac(lax.convert(2.5, F), x), shapes: [[2, 3]], domains: [[0.3, 5]] },
+  { prims: ["regularized_incomplete_beta"], fn: (x) => lax.betainc(lax.convert(1.5, F), lax.convert(2.5, F), x), shapes: [[2, 3]], domains: [[0.1, 0.9]] },
   ];
 }
 

@@ -46,14 +46,14 @@ export function operandArg(op: string, x: unknown): Value {
 }
 
 /** Converts numbers among the operands to the dtype of the first array operand. */
-function operands(xs: ArrayLike[]): Value[] {
+export function operands(xs: ArrayLike[]): Value[] {
   const first = xs.find((x) => x instanceof ArrayMethods) as Value | undefined;
   return xs.map((x) => asValue(x, first?.dtype));
 }
 
 // ---- dtype classes ----------------------------------------------------------------
 
-type DTypeClass = "float" | "numeric" | "signed" | "integral" | "any";
+export type DTypeClass = "float" | "numeric" | "signed" | "integral" | "any";
 const classOk: Record<DTypeClass, (d: DType) => boolean> = {
   float: isFloat,
   numeric: (d) => d !== "bool",
@@ -170,9 +170,9 @@ export function unbroadcast(ct: Value, aval: ShapedArray): Value {
   return reduceSum(ct, ct.shape.map((_, i) => i));
 }
 
-type JvpTerm = (g: Value, primals: Value[], out: Value, params: any) => MaybeZero; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type JvpTerm = (g: Value, primals: Value[], out: Value, params: any) => MaybeZero; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-interface ElementwiseSpec<P extends Params> {
+export interface ElementwiseSpec<P extends Params> {
   /** What each parameter holds (see `definePrimitive`). */
   params: ParamSchema<P>;
   /** Which dtypes the operands may have. */
@@ -195,7 +195,7 @@ interface ElementwiseSpec<P extends Params> {
   simplify?: SimplifyFacts;
 }
 
-function defineElementwise<P extends Params = Params>(name: string, spec: ElementwiseSpec<P>): Primitive<P> {
+export function defineElementwise<P extends Params = Params>(name: string, spec: ElementwiseSpec<P>): Primitive<P> {
   const prim: Primitive<P> = definePrimitive<P>(name, {
     params: spec.params,
     abstractEval(avals, params) {

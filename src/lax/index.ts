@@ -19,3 +19,5 @@ export * as linalg from "./linalg-public.js";
 export { customLinearSolve, customLinearSolveP, customRoot, customRootP } from "./linalg-solve.js";
 export { conv, convDimensionNumbers, convGeneralDilated, convGeneralDilatedP, convTranspose, convWithGeneralPadding } from "./convolution.js";
 export type { ConvDimensionNumbers, ConvGeneralDilatedOptions, ConvTransposeOptions } from "./convolution.js";
+export * from "./special.js";
+export * from "./in-dim.js";
