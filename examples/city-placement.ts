@@ -164,7 +164,7 @@ export async function run(options: ExampleOptions = {}): Promise<CityPlacementRe
         mark: { type: "line", color: "#4c78a8" },
         encoding: {
           x: { field: "step", type: "quantitative", title: "step" },
-          y: { field: "loss", type: "quantitative", title: "loss (log scale)", scale: { type: "log" }, axis: { format: ".0e" } },
+          y: { field: "loss", type: "quantitative", title: "loss (log scale)", scale: { type: "log" }, axis: { format: ".0e", values: decades(losses), grid: true } },
         },
       },
       dir,
@@ -178,6 +178,15 @@ export async function run(options: ExampleOptions = {}): Promise<CityPlacementRe
 }
 
 type Point = [number, number];
+
+/** The powers of ten spanned by the positive finite values (the ticks of a log axis). */
+function decades(values: number[]): number[] {
+  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+  if (positive.length === 0) return [];
+  const lo = Math.floor(Math.log10(Math.min(...positive)));
+  const hi = Math.ceil(Math.log10(Math.max(...positive)));
+  return Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i));
+}
 
 function toPairs(flat: ArrayLike<number>): Point[] {
   return Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]] as Point);
