@@ -88,3 +88,4 @@ registerArrayMethods({
   getItem: idx.getItem,
   at: idx.at,
 });
+export { save, savez, load } from "./save-load.js";
