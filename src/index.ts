@@ -45,6 +45,7 @@ export type {
   ScaleByStddevState, ScaleByRssState, Mask, Schedule, ScalarOrSchedule,
 } from "./optim/index.js";
 export type { Layer, AnyLayer, LayerShape, DenseParams, Initializer } from "./nn/index.js";
+export type { ParamsOf, ParamsOfLayers, SerialLayer } from "./nn/index.js";
 export type { Key } from "./random/index.js";
 export * as numpy from "./numpy/index.js";
 export * as np from "./numpy/index.js";

@@ -138,3 +138,10 @@ describe("np.save / np.savez / np.load (files in Node, bytes anywhere)", () => {
     await expect(np.load(new Uint8Array([1, 2, 3]))).rejects.toBeInstanceOf(ArgumentError);
   });
 });
+
+describe("np.load of a missing file", () => {
+  it("is a typed error naming the file", async () => {
+    await expect(np.load("/nonexistent/jaxon/x.npy")).rejects.toThrow(/np\.load: cannot read "\/nonexistent\/jaxon\/x\.npy" \(ENOENT\)/);
+    await expect(np.load("/nonexistent/jaxon/x.npy")).rejects.toBeInstanceOf(ArgumentError);
+  });
+});

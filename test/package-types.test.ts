@@ -5,7 +5,7 @@
  * project), the values at run time against derivatives worked by hand.
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { hessian, jacfwd, jacrev, np, type JacobianOf, type Value } from "../src/index.js";
+import { hessian, jacfwd, jacrev, nn, np, random, type DenseParams, type JacobianOf, type Value } from "../src/index.js";
 
 const cube = (x: Value): Value => x.mul(x).mul(x).sum();
 const square = (x: Value): Value => x.mul(x);
@@ -36,5 +36,23 @@ describe("Jacobian types", () => {
     expect(await j.prod[0].array()).toEqual([[3]]);
     expect(await j.prod[1].array()).toEqual([[2]]);
     expect(await j.sum[1].array()).toEqual([[1]]);
+  });
+});
+
+describe("nn.serial's params", () => {
+  it("are a tuple of each layer's params, not unknown[]; params typed unknown[] (as before) still apply", async () => {
+    const net = nn.serial(nn.Dense(3), nn.Relu, nn.Dense(1));
+    const [, params] = net.init(random.key(0), [-1, 2]);
+    expectTypeOf(params[0]).toEqualTypeOf<DenseParams>();
+    expectTypeOf(params[2]).toEqualTypeOf<DenseParams>();
+    expect(params[0].w.shape).toEqual([2, 3]);
+    expect(params[2].b.shape).toEqual([1]);
+    // @ts-expect-error a serial of three layers has three params, not four
+    void params[3];
+    // @ts-expect-error the first layer's params are a Dense layer's, with no field "kernel"
+    void params[0].kernel;
+    const loose: unknown[] = params;
+    expect(net.apply(loose, np.ones([4, 2])).shape).toEqual([4, 1]);
+    expect(net.apply(params, np.ones([4, 2])).shape).toEqual([4, 1]);
   });
 });

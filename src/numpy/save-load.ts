@@ -24,6 +24,17 @@ function fs(op: string): Fs {
   return mod;
 }
 
+/** Runs a file-system call, turning its error (no such file, no permission, ...) into a typed one naming the file. */
+function onFile<T>(op: string, name: string, what: string, call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    const raw = e instanceof Error ? (e as { code?: unknown }).code : undefined;
+    const code = typeof raw === "string" ? raw : "an error";
+    throw new ArgumentError(`${op}: cannot ${what} ${JSON.stringify(name.slice(0, 200))} (${code}); check the path and its permissions`);
+  }
+}
+
 function fileName(op: string, file: unknown): string {
   if (typeof file !== "string" || file === "") throw new ArgumentError(`${op}: file must be a non-empty path (a string), got ${typeof file === "string" ? "an empty string" : typeof file}`);
   return file;
@@ -41,7 +52,9 @@ function fileName(op: string, file: unknown): string {
 export async function save(file: string, arr: Value | number): Promise<void> {
   const name = fileName("np.save", file);
   const bytes = await saveNpy(arr);
-  fs("np.save").writeFileSync(name.endsWith(".npy") ? name : `${name}.npy`, bytes);
+  const path = name.endsWith(".npy") ? name : `${name}.npy`;
+  const mod = fs("np.save");
+  onFile("np.save", path, "write", () => mod.writeFileSync(path, bytes));
 }
 
 /**
@@ -56,7 +69,9 @@ export async function save(file: string, arr: Value | number): Promise<void> {
 export async function savez(file: string, arrays: Record<string, Value | number>): Promise<void> {
   const name = fileName("np.savez", file);
   const bytes = await saveNpz(arrays);
-  fs("np.savez").writeFileSync(name.endsWith(".npz") ? name : `${name}.npz`, bytes);
+  const path = name.endsWith(".npz") ? name : `${name}.npz`;
+  const mod = fs("np.savez");
+  onFile("np.savez", path, "write", () => mod.writeFileSync(path, bytes));
 }
 
 /**
@@ -71,7 +86,11 @@ export async function savez(file: string, arrays: Record<string, Value | number>
  */
 export async function load(file: string | ArrayBuffer | ArrayBufferView): Promise<Array | Record<string, Array>> {
   let bytes: ArrayBuffer | ArrayBufferView;
-  if (typeof file === "string") bytes = fs("np.load").readFileSync(fileName("np.load", file));
+  if (typeof file === "string") {
+    const name = fileName("np.load", file);
+    const mod = fs("np.load");
+    bytes = onFile("np.load", name, "read", () => mod.readFileSync(name));
+  }
   else if (file instanceof ArrayBuffer || ArrayBuffer.isView(file)) bytes = file;
   else throw new ArgumentError(`np.load: file must be a path (a string) or the file's bytes (an ArrayBuffer or Uint8Array), got ${file === null ? "null" : typeof file}`);
   const b = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
