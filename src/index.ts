@@ -31,7 +31,7 @@ export type { Shape } from "./shape.js";
 export type { AtUpdater, Axis } from "./array-methods.js";
 export type { InAxes } from "./transforms/vmap.js";
 export type { JacobianOptions, JacobianOf } from "./transforms/jacobians.js";
-export type { GradOf } from "./transforms/linearize.js";
+export type { GradOf, ScalarOutput } from "./transforms/linearize.js";
 export type { Lifted } from "./transforms/args.js";
 export type { TreeKind } from "./trace/pytree.js";
 export type { Atom, Eqn } from "./trace/jaxpr.js";
