@@ -110,31 +110,50 @@ export async function run(options: ExampleOptions = {}): Promise<BatchedExperime
 }
 
 function finalLossSpec(learningRates: number[], finalLosses: number[], steps: number): TopLevelSpec {
-  const finite = finalLosses.filter(Number.isFinite);
-  const top = Math.max(...finite) * 2; // where diverged runs are drawn
-  const rows = learningRates.map((lr, i) => {
-    const ok = Number.isFinite(finalLosses[i]) && finalLosses[i] < 1e3;
-    return { lr, loss: ok ? finalLosses[i] : top, status: ok ? "final loss" : "diverged (NaN/inf)" };
-  });
+  const ok = (l: number) => Number.isFinite(l) && l < 1e3;
+  const rows = learningRates.map((lr, i) => ({ lr, loss: ok(finalLosses[i]) ? finalLosses[i] : null, status: ok(finalLosses[i]) ? "final loss" : "diverged (NaN/inf)" }));
+  // the axes span the data: the learning rates tried, and the final losses of the runs that finished;
+  // a diverged run has no loss to draw, so it is a red band at its learning rate, over the whole height
+  const x = {
+    field: "lr",
+    type: "quantitative" as const,
+    title: "learning rate (log scale)",
+    scale: { type: "log" as const, domain: [Math.min(...learningRates), Math.max(...learningRates)], nice: false },
+  };
+  const finite = finalLosses.filter(ok);
+  const y = {
+    field: "loss",
+    type: "quantitative" as const,
+    title: "final MSE (log scale)",
+    scale: { type: "log" as const, domain: [Math.min(...finite) / 1.25, Math.max(...finite) * 1.25], nice: false },
+  };
+  const color = {
+    field: "status",
+    type: "nominal" as const,
+    title: null,
+    scale: { domain: ["final loss", "diverged (NaN/inf)"], range: ["#4c78a8", "#e45756"] },
+    legend: { orient: "bottom-left" as const },
+  };
   return {
-    title: { text: `Final loss after ${steps} SGD steps vs learning rate`, subtitle: `${learningRates.length} runs trained at once with jit(vmap(train))` },
+    title: { text: `Final loss after ${steps} SGD steps vs learning rate`, subtitle: `${learningRates.length} runs trained at once with jit(vmap(train)); red: runs whose loss became NaN or infinite` },
     width: 480,
     height: 300,
     data: { values: rows },
     layer: [
       {
-        transform: [{ filter: "datum.status === 'final loss'" }],
-        mark: { type: "line", color: "#4c78a8" },
-        encoding: { x: { field: "lr", type: "quantitative" }, y: { field: "loss", type: "quantitative" } },
+        transform: [{ filter: "datum.status !== 'final loss'" }],
+        mark: { type: "rule", strokeWidth: 3, opacity: 0.45 },
+        encoding: { x, color },
       },
       {
+        transform: [{ filter: "datum.status === 'final loss'" }],
+        mark: { type: "line", color: "#4c78a8" },
+        encoding: { x, y },
+      },
+      {
+        transform: [{ filter: "datum.status === 'final loss'" }],
         mark: { type: "point", filled: true, size: 50 },
-        encoding: {
-          x: { field: "lr", type: "quantitative", title: "learning rate (log scale)", scale: { type: "log" } },
-          y: { field: "loss", type: "quantitative", title: "final MSE (log scale)", scale: { type: "log" } },
-          color: { field: "status", type: "nominal", title: null, scale: { domain: ["final loss", "diverged (NaN/inf)"], range: ["#4c78a8", "#e45756"] }, legend: { orient: "bottom-left" } },
-          shape: { field: "status", type: "nominal", scale: { domain: ["final loss", "diverged (NaN/inf)"], range: ["circle", "cross"] }, title: null },
-        },
+        encoding: { x, y, color },
       },
     ],
   };
@@ -151,8 +170,8 @@ function curvesSpec(learningRates: number[], curves: number[][]): TopLevelSpec {
     data: { values: rows },
     mark: { type: "line", strokeWidth: 1.2 },
     encoding: {
-      x: { field: "step", type: "quantitative", title: "step" },
-      y: { field: "loss", type: "quantitative", title: "MSE (log scale)", scale: { type: "log" } },
+      x: { field: "step", type: "quantitative", title: "step", scale: { domain: [0, Math.max(...rows.map((r) => r.step))], nice: false } },
+      y: { field: "loss", type: "quantitative", title: "MSE (log scale)", scale: { type: "log", domain: [Math.min(...rows.map((r) => r.loss)) / 1.25, Math.max(...rows.map((r) => r.loss)) * 1.25], nice: false } },
       color: { field: "lr", type: "quantitative", title: "learning rate", scale: { type: "log", scheme: "viridis" } },
       detail: { field: "lr", type: "nominal" },
     },

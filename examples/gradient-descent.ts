@@ -115,11 +115,12 @@ function plotSpec(runs: GradientDescentRun[]): TopLevelSpec {
             tooltip: [{ field: "step" }, { field: "x" }],
           },
         },
-        {
-          data: { values: points.filter((p) => p.step < 6) },
-          mark: { type: "text", dy: -9, fontSize: 10, color: "#e45756" },
-          encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, text: { field: "step", type: "quantitative" } },
-        },
+        // the step numbers: above their point, or below it where the label before would touch it
+        ...(["above", "below"] as const).map((side) => ({
+          data: { values: labelSides(points.filter((p) => p.step < 6)).filter((p) => p.side === side) },
+          mark: { type: "text" as const, dy: side === "above" ? -9 : 15, fontSize: 10, color: "#e45756" },
+          encoding: { x: { field: "x", type: "quantitative" as const }, y: { field: "y", type: "quantitative" as const }, text: { field: "step", type: "quantitative" as const } },
+        })),
       ],
     };
   });
@@ -127,4 +128,20 @@ function plotSpec(runs: GradientDescentRun[]): TopLevelSpec {
     title: { text: "Gradient descent on y = x² from x = −4", subtitle: "blue: the curve, dashed: the tangent at the start, red: the steps (numbered)" },
     hconcat: panels,
   } as TopLevelSpec;
+}
+
+/**
+ * Which side of its point each step's number goes: above, unless the number
+ * before it sits within 4% of the panel's width, then the other side.
+ */
+function labelSides<P extends { x: number }>(points: P[]): (P & { side: "above" | "below" })[] {
+  const xs = points.map((p) => p.x);
+  const span = Math.max(...xs) - Math.min(...xs) || 1;
+  const out: (P & { side: "above" | "below" })[] = [];
+  for (const p of points) {
+    const prev = out.at(-1);
+    const close = prev !== undefined && Math.abs(prev.x - p.x) < 0.04 * Math.max(span, 8);
+    out.push({ ...p, side: close && prev.side === "above" ? "below" : "above" });
+  }
+  return out;
 }

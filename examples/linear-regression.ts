@@ -21,7 +21,8 @@ const trueB = 1;
 const lr = 0.01;
 
 const model = nn.serial(nn.Dense(1));
-type Params = unknown[];
+/** The params of the model, as its init gives them: `[DenseParams]`. */
+type Params = ReturnType<typeof model.init>[1];
 const loss = (params: Params, x: Value, y: Value) => nn.mse(model.apply(params, x), y);
 const opt = optim.sgd(lr);
 type State = ReturnType<typeof opt.init>;
@@ -34,7 +35,7 @@ const trainStep = jit((params: Params, state: State, x: Value, y: Value) => {
 
 /** The weight and bias of the one Dense layer, as numbers. */
 function wb(params: Params): { w: number; b: number } {
-  const dense = params[0] as nn.DenseParams;
+  const dense = params[0];
   return { w: dense.w.reshape([]).itemSync(), b: dense.b.reshape([]).itemSync() };
 }
 

@@ -135,15 +135,23 @@ export async function run(options: ExampleOptions = {}): Promise<MlpRegressionRe
 }
 
 function lossSpec(runs: MlpRun[]): TopLevelSpec {
+  // SGD's loss spikes in its first steps (to about 10⁵, from about 10³): the view stops at twice the
+  // largest starting loss, and the spike runs off the top (clipped) rather than squashing the curves
+  const top = 2 * Math.max(...runs.map((r) => r.losses[0]).filter(Number.isFinite));
+  const bottom = Math.min(...runs.flatMap((r) => r.losses).filter((l) => l > 0 && Number.isFinite(l))) / 1.25;
+  const peak = Math.max(...runs.flatMap((r) => r.losses).filter(Number.isFinite));
   return {
-    title: { text: "MLP regression: training loss", subtitle: "sum of squares over 1000 points (log scale)" },
+    title: {
+      text: "MLP regression: training loss",
+      subtitle: peak > top ? `sum of squares over 1000 points (log scale); SGD's first steps reach ${peak.toExponential(1)}, above the view` : "sum of squares over 1000 points (log scale)",
+    },
     width: 520,
     height: 300,
     data: { values: runs.flatMap((r) => thin(r.losses.map((loss, step) => ({ step, loss, run: r.name })))) },
-    mark: { type: "line", strokeWidth: 1.5 },
+    mark: { type: "line", strokeWidth: 1.5, clip: true },
     encoding: {
-      x: { field: "step", type: "quantitative", title: "step" },
-      y: { field: "loss", type: "quantitative", title: "loss", scale: { type: "log" } },
+      x: { field: "step", type: "quantitative", title: "step", scale: { domain: [0, Math.max(...runs.map((r) => r.losses.length - 1))], nice: false } },
+      y: { field: "loss", type: "quantitative", title: "loss (log scale)", scale: { type: "log", domain: [bottom, top], nice: false } },
       color: { field: "run", type: "nominal", title: null, sort: runs.map((r) => r.name), legend: { orient: "top-right", labelLimit: 300 } },
     },
   };

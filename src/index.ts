@@ -31,7 +31,7 @@ export type { Shape } from "./shape.js";
 export type { AtUpdater, Axis } from "./array-methods.js";
 export type { InAxes } from "./transforms/vmap.js";
 export type { JacobianOptions, JacobianOf } from "./transforms/jacobians.js";
-export type { GradOf } from "./transforms/linearize.js";
+export type { GradOf, ScalarOutput } from "./transforms/linearize.js";
 export type { Lifted } from "./transforms/args.js";
 export type { TreeKind } from "./trace/pytree.js";
 export type { Atom, Eqn } from "./trace/jaxpr.js";
@@ -46,6 +46,7 @@ export type {
 } from "./optim/index.js";
 export type { Layer, AnyLayer, LayerShape, DenseParams, Initializer } from "./nn/index.js";
 export type { NormParams, BatchNormState, EmbedParams, EmbedLayer, MultiHeadAttentionParams, ProjectionParams } from "./nn/index.js";
+export type { ParamsOf, ParamsOfLayers, SerialLayer } from "./nn/index.js";
 export type { Key } from "./random/index.js";
 export * as numpy from "./numpy/index.js";
 export * as np from "./numpy/index.js";

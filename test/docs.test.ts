@@ -3,8 +3,11 @@
  * API reference in docs/api/) runs, and every `// => text` comment must match
  * what the block printed at that point (so the docs never rot).
  *
- * Each block starts on the CPU, as a fresh program would before `init()`.
+ * Each block starts on the CPU, as a fresh program would before `init()`. A
+ * block marked ```ts continued goes on from the block before it (a
+ * tutorial's steps): it runs after that block's code, in one program.
  */
+import * as nodeFs from "node:fs";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { transform } from "esbuild";
@@ -29,27 +32,36 @@ interface Block {
   code: string;
   expected: string[];
   line: number;
+  /** The code and outputs of the blocks this one continues (```ts continued), run first; empty otherwise. */
+  before: { code: string; expected: string[] };
 }
 
 function blocks(md: string): Block[] {
   const out: Block[] = [];
-  // ```ts, also with VitePress's line highlights or a title after the language (```ts{2} or ```ts [title])
-  const re = /^```(?:ts|typescript)(?:[ {][^\n]*)?\n([\s\S]*?)^```/gm;
+  // ```ts, also with VitePress's line highlights or a title after the language (```ts{2} or ```ts [title]);
+  // a block whose info string says `continued` goes on from the block before it (a tutorial's steps,
+  // each beside its PyTorch original): it runs after that block's code (and its chain), in one program
+  const re = /^```(?:ts|typescript)((?:[ {][^\n]*)?)\n([\s\S]*?)^```/gm;
   for (let m = re.exec(md); m; m = re.exec(md)) {
-    const code = m[1];
+    const code = m[2];
     const expected = code
       .split("\n")
       .filter((l) => l.trimStart().startsWith("// =>"))
       .map((l) => l.trimStart().slice(5).replace(/^ /, ""));
-    out.push({ code, expected, line: md.slice(0, m.index).split("\n").length });
+    const prev = out.at(-1);
+    const before = /\bcontinued\b/.test(m[1]) && prev
+      ? { code: `${prev.before.code}\n${prev.code}`, expected: [...prev.before.expected, ...prev.expected] }
+      : { code: "", expected: [] };
+    out.push({ code, expected, line: md.slice(0, m.index).split("\n").length, before });
   }
   return out;
 }
 
 async function run(code: string): Promise<string[]> {
   // imports from "jaxon-ts" become the package under test (type-only names dropped); types are stripped by esbuild
-  const body = code.replace(/^import\s+\{([^}]*)\}\s+from\s+"jaxon-ts";?$/gm, (_m, names: string) =>
-    `const {${names.replace(/\btype\s+\w+\s*,?/g, "").replace(/\bas\b/g, ":")}} = jaxon;`,
+  // (and from "node:fs", for a tutorial that reads a file as its original does)
+  const body = code.replace(/^import\s+\{([^}]*)\}\s+from\s+"(jaxon-ts|node:fs)";?$/gm, (_m, names: string, from: string) =>
+    `const {${names.replace(/\btype\s+\w+\s*,?/g, "").replace(/\bas\b/g, ":")}} = ${from === "node:fs" ? "nodeFs" : "jaxon"};`,
   );
   const js = (await transform(body, { loader: "ts", format: "esm" })).code;
   const printed: string[] = [];
@@ -60,8 +72,8 @@ async function run(code: string): Promise<string[]> {
   const original = globalThis.console.log;
   globalThis.console.log = log;
   try {
-    const fn = new Function("jaxon", "console", `return (async () => {\n${js}\n})();`);
-    await fn(jaxon, { ...globalThis.console, log });
+    const fn = new Function("jaxon", "nodeFs", "console", `return (async () => {\n${js}\n})();`);
+    await fn(jaxon, nodeFs, { ...globalThis.console, log });
   } finally {
     globalThis.console.log = original;
   }
@@ -89,7 +101,10 @@ const rewrite = process.env.DOCS_WRITE === "1";
 describe.each(withBlocks)("docs/%s", (page) => {
   const md = readFileSync(join(docsDir, page), "utf8");
   it.each(blocks(md).map((b) => [b.line, b] as const))("block at line %i runs and prints what it says", async (_line, b) => {
-    const printed = await run(b.code);
+    const all = await run(`${b.before.code}\n${b.code}`);
+    // what the blocks it continues print is checked at those blocks
+    const printed = all.slice(Math.min(all.length, b.before.expected.length));
+    if (b.before.expected.length > 0) expect(all.slice(0, b.before.expected.length)).toEqual(b.before.expected);
     if (rewrite && printed.length === b.expected.length && printed.some((p, i) => p !== b.expected[i])) rewriteBlock(page, b, printed);
     else expect(printed).toEqual(b.expected);
   });

@@ -104,6 +104,23 @@ describe("examples", () => {
     const r = await run(o);
     expectPlots(r.files, o.outDir, ["loss", "map"]);
     expectDecreasing(r.losses, 2);
+    // the tutorial's matrix (examples/data/distances.npy, written by numpy): float64, symmetric, and in
+    // the cities' order: within 30 km of the haversine distances of the map's coordinates
+    const { io } = await import("../src/index.js");
+    const { readFileSync } = await import("node:fs");
+    const { distancesPath } = await import("../examples/city-placement.js");
+    const d = io.loadNpy(readFileSync(distancesPath));
+    expect(d.dtype).toBe("float64");
+    expect(d.shape).toEqual([36, 36]);
+    const km = d.arraySync() as number[][];
+    cities.forEach(([, la1, lo1], i) =>
+      cities.forEach(([, la2, lo2], j) => {
+        expect(km[i][j]).toBe(km[j][i]);
+        expect(Math.abs(km[i][j] - haversineKm(la1, lo1, la2, lo2))).toBeLessThan(30);
+      }),
+    );
+    // the tutorial's normalization: the distances' Frobenius norm is the unit
+    expect(r.scaleKm).toBeCloseTo(Math.hypot(...km.flat()), 6);
   });
 
   it("batched-experiments: vmap over 32 learning rates agrees with a loop", async () => {

@@ -11,8 +11,11 @@
  * run: no method of theirs is called (so no caller value can reach generated
  * code) and the code in the strings never executes.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as J from "../src/index.js";
 import { probeWebGPU } from "./device-helpers.js";
 
@@ -140,6 +143,16 @@ const describeArg = (a: unknown) => {
   if (a instanceof J.Array) return `Array(${a.shape.join("x")}, ${a.dtype})`;
   return typeof a === "string" ? JSON.stringify(a) : typeof a === "object" ? JSON.stringify(a) : String(a);
 };
+
+// np.save and np.savez write files named by their (here hostile) first argument: the run works in a
+// folder of its own, removed afterwards, so that nothing lands in the checkout
+const startDir = process.cwd();
+const scratchDir = mkdtempSync(join(tmpdir(), "jaxon-fuzz-"));
+beforeAll(() => process.chdir(scratchDir));
+afterAll(() => {
+  process.chdir(startDir);
+  rmSync(scratchDir, { recursive: true, force: true });
+});
 
 describe("hostile input to every public function", () => {
   it("enumerates the public surface", () => {

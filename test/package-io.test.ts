@@ -4,9 +4,10 @@
  * thing; safetensors against a file written from the format's specification
  * in Python; round trips of a parameter pytree; typed errors on bad bytes.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ArgumentError, DTypeError, io, np, type Array } from "../src/index.js";
 
 const dir = join(import.meta.dirname, "fixtures", "io");
@@ -102,5 +103,45 @@ describe("safetensors", () => {
     bytes.set(new TextEncoder().encode(text), 8);
     expect(() => io.loadSafetensors(bytes)).toThrow(/byte range/);
     expect(() => io.loadSafetensors(new Uint8Array(4))).toThrow(ArgumentError);
+  });
+});
+
+describe("np.save / np.savez / np.load (files in Node, bytes anywhere)", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "jaxon-np-save-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it("np.load reads the files NumPy wrote, by path: .npy as an array, .npz as arrays by name", async () => {
+    expectMatches((await np.load(join(dir, "f64.npy"))) as Array, expected.f64!);
+    expectMatches((await np.load(join(dir, "fortran.npy"))) as Array, expected.fortran!);
+    const { w, cube } = (await np.load(join(dir, "compressed.npz"))) as Record<string, Array>;
+    expectMatches(w!, expected.f32!);
+    expectMatches(cube!, expected.cube!);
+    // and from the bytes, as a browser has them
+    expectMatches((await np.load(file("i32.npy").buffer)) as Array, expected.i32!);
+  });
+
+  it("np.save writes what np.save writes (appending .npy), np.savez an archive np.load reads back", async () => {
+    const x = io.loadNpy(file("f32.npy"));
+    await np.save(join(tmp, "x"), x);
+    expect(new Uint8Array(readFileSync(join(tmp, "x.npy")))).toEqual(file("f32.npy"));
+    await np.savez(join(tmp, "params.npz"), { w: np.arange(4).reshape([2, 2]), b: np.array([0.5, -1], { dtype: "float64" }) });
+    const back = (await np.load(join(tmp, "params.npz"))) as Record<string, Array>;
+    expect(Object.keys(back)).toEqual(["w", "b"]);
+    expect(await back.w!.array()).toEqual([[0, 1], [2, 3]]);
+    expect(back.b!.dtype).toBe("float64");
+  });
+
+  it("refuses bad arguments with typed errors", async () => {
+    await expect(np.load(42 as never)).rejects.toBeInstanceOf(ArgumentError);
+    await expect(np.load("")).rejects.toBeInstanceOf(ArgumentError);
+    await expect(np.save(null as never, np.ones([2]))).rejects.toBeInstanceOf(ArgumentError);
+    await expect(np.load(new Uint8Array([1, 2, 3]))).rejects.toBeInstanceOf(ArgumentError);
+  });
+});
+
+describe("np.load of a missing file", () => {
+  it("is a typed error naming the file", async () => {
+    await expect(np.load("/nonexistent/jaxon/x.npy")).rejects.toThrow(/np\.load: cannot read "\/nonexistent\/jaxon\/x\.npy" \(ENOENT\)/);
+    await expect(np.load("/nonexistent/jaxon/x.npy")).rejects.toBeInstanceOf(ArgumentError);
   });
 });

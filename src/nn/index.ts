@@ -20,6 +20,7 @@ export {
   serial, parallel, fanOut, FanInSum, FanInConcat,
 } from "./layers.js";
 export type { Layer, AnyLayer, LayerShape, ApplyOptions, DenseOptions, DenseParams } from "./layers.js";
+export type { ParamsOf, ParamsOfLayers, SerialLayer } from "./layers.js";
 export { mse, softmaxCrossEntropy, softmaxCrossEntropyWithIntegerLabels, binaryCrossEntropyWithLogits, huber } from "./losses.js";
 export type { Reduction, LossOptions, HuberOptions } from "./losses.js";
 export { identity, glu, mish, hardSilu, hardSwish, squareplus, log1mexp, logmeanexp, sparsePlus, sparseSigmoid } from "./activations-extra.js";

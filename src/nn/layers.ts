@@ -69,6 +69,23 @@ export interface Layer<P = unknown, In = Value, Out = Value> {
 /** Any layer, for the combinators (they do not care about its types). */
 export type AnyLayer = Layer<unknown, never, unknown>;
 
+/** The type of a layer's params. */
+export type ParamsOf<L> = L extends Layer<infer P, never, unknown> ? P : unknown;
+
+/**
+ * The params of layers one after another, as `nn.serial` keeps them: a
+ * tuple with each layer's params (`nn.serial(nn.Dense(2), nn.Relu)` has
+ * `[DenseParams, EmptyParams]`-like params, not `unknown[]`).
+ */
+export type ParamsOfLayers<L extends readonly unknown[]> = { -readonly [K in keyof L]: ParamsOf<L[K]> };
+
+/**
+ * What `nn.serial` returns: its `init` gives the params typed as a tuple
+ * (`ParamsOfLayers`), and its `apply` takes them, or params typed `unknown[]`
+ * as earlier versions gave them (code that annotated them so still compiles).
+ */
+export type SerialLayer<P extends unknown[]> = Layer<P> & { apply(params: unknown[], x: Value, options?: ApplyOptions): Value };
+
 /** Validates that a layer shape is one array's shape. */
 function arrayShape(op: string, shape: LayerShape): number[] {
   if (!Array.isArray(shape) || shape.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < -1)) {
@@ -274,6 +291,9 @@ export function Dropout(rate: number): Layer<[]> {
  * const [outShape, params] = net.init(random.key(0), [-1, 3]); // outShape [-1, 1]
  * const y = net.apply(params, np.ones([8, 3]));                 // shape [8, 1]
  */
+export function serial<const L extends readonly AnyLayer[]>(...layers: L): SerialLayer<ParamsOfLayers<L>>;
+/** With explicit input and output types (`nn.serial<In, Out>(...)`): the params are then `unknown[]`. */
+export function serial<In = Value, Out = Value>(...layers: AnyLayer[]): Layer<unknown[], In, Out>;
 export function serial<In = Value, Out = Value>(...layers: AnyLayer[]): Layer<unknown[], In, Out> {
   return {
     initWithState(key, inputShape) {

@@ -89,3 +89,4 @@ registerArrayMethods({
   getItem: idx.getItem,
   at: idx.at,
 });
+export { save, savez, load } from "./save-load.js";

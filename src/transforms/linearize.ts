@@ -224,6 +224,18 @@ type GradsOf<F extends Fn, A extends readonly number[]> = { -readonly [K in keyo
 type ValueOf<F extends Fn, O extends GradOptions> = O["hasAux"] extends true ? (ReturnType<F> extends readonly [infer V, unknown] ? V : Value) : ReturnType<F>;
 type AuxOf<F extends Fn> = ReturnType<F> extends readonly [unknown, infer A] ? A : unknown;
 
+/**
+ * What `grad` and `valueAndGrad` ask of `f`'s declared return type: a scalar
+ * (`Value` or a number; `[scalar, aux]` with `hasAux`). A function declared
+ * to return something else (a list, an object of arrays) is a compile-time
+ * error naming the fix; an untyped (`any`) result is checked at run time.
+ */
+export type ScalarOutput<F extends Fn, O extends GradOptions> = (
+  O["hasAux"] extends true ? (ReturnType<F> extends readonly [Value | number, unknown] ? true : false) : ReturnType<F> extends Value | number ? true : false
+) extends false
+  ? { "grad needs f to return a scalar Value (a 0-d array; with hasAux, [scalar, aux]): reduce it with .sum() or .mean(), or use vjp or jacrev": never }
+  : unknown;
+
 export interface GradOptions {
   /** Which positional argument(s) to differentiate with respect to (default 0). */
   argnums?: number | readonly number[];
@@ -237,7 +249,7 @@ export interface GradOptions {
  * @example
  * const [v, g] = valueAndGrad((x) => x.mul(x).sum())(np.array([1, 2])); // v = 5, g = [2, 4]
  */
-export function valueAndGrad<F extends Fn, const O extends GradOptions = {}>(f: F, options: O = {} as O) {
+export function valueAndGrad<F extends Fn, const O extends GradOptions = {}>(f: F & ScalarOutput<F, O>, options: O = {} as O) {
   functionArg("valueAndGrad", "f", f);
   options = optionsArg("valueAndGrad", options);
   return (...args: Lifted<Parameters<F>>): [O["hasAux"] extends true ? [ValueOf<F, O>, AuxOf<F>] : ValueOf<F, O>, GradOf<F, O>] => {
@@ -275,7 +287,7 @@ export function valueAndGrad<F extends Fn, const O extends GradOptions = {}>(f: 
  * @example
  * grad((x) => np.sin(x))(np.array(0)); // Array(1, dtype=float32)
  */
-export function grad<F extends Fn, const O extends GradOptions = {}>(f: F, options: O = {} as O) {
+export function grad<F extends Fn, const O extends GradOptions = {}>(f: F & ScalarOutput<F, O>, options: O = {} as O) {
   functionArg("grad", "f", f);
   const vg = valueAndGrad<F, O>(f, options);
   return (...args: Lifted<Parameters<F>>): O["hasAux"] extends true ? [GradOf<F, O>, AuxOf<F>] : GradOf<F, O> => {
