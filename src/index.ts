@@ -54,3 +54,6 @@ export * as random from "./random/index.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as io from "./io/index.js";
+// StableHLO export (issue 18)
+export { exportStableHLO, PartitionSpec } from "./transforms/export.js";
+export type { Exported, ExportMetadata, ExportOptions, ExportedLeaf, Shardings, TreeJson } from "./transforms/export.js";

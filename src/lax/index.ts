@@ -15,3 +15,5 @@ export * from "./random-bits.js";
 export * from "./control-flow/index.js";
 export * as linalg from "./linalg-public.js";
 export { customLinearSolve, customLinearSolveP, customRoot, customRootP } from "./linalg-solve.js";
+// StableHLO lowerings of the elementwise primitives (a side-effect import: they attach to the definitions)
+import "./elementwise-stablehlo.js";
