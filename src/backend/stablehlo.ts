@@ -81,8 +81,8 @@ function checkKey(k: string): string {
   return k;
 }
 
-function ints(xs: readonly number[]): string {
-  return checkDims("integer attributes", xs).join(", ");
+function ints(xs: readonly number[], sep = ", "): string {
+  return checkDims("integer attributes", xs).join(sep);
 }
 
 /** Bit-exact hexadecimal text of host data (little-endian), as MLIR's dense attributes take it. */
@@ -124,14 +124,14 @@ export const attr = {
    */
   gspmd: (tile: readonly number[], replicate: number, meshDims: readonly number[], perm: readonly number[]) => {
     const dims = replicate > 1 ? [...tile, replicate] : tile;
-    const transposed = perm.some((p, i) => p !== i) ? `T(${ints(perm)})` : "";
-    return new HloAttr(`"{devices=[${ints(dims)}]<=[${ints(meshDims)}]${transposed}${replicate > 1 ? " last_tile_dim_replicate" : ""}}"`);
+    const transposed = perm.some((p, i) => p !== i) ? `T(${ints(perm, ",")})` : "";
+    return new HloAttr(`"{devices=[${ints(dims, ",")}]<=[${ints(meshDims, ",")}]${transposed}${replicate > 1 ? " last_tile_dim_replicate" : ""}}"`);
   },
   /** A GSPMD sharding string, `"{devices=[4,1]<=[4]}"` or `"{replicated}"`, from checked numbers. */
   sharding: (tile: readonly number[] | null, lastTileReplicated = false) => {
     if (tile === null) return new HloAttr(`"{replicated}"`);
     const n = checkDims("mesh sizes", tile).reduce((a, b) => a * b, 1);
-    return new HloAttr(`"{devices=[${ints(tile)}]<=[${ints([n])}]${lastTileReplicated ? " last_tile_dim_replicate" : ""}}"`);
+    return new HloAttr(`"{devices=[${ints(tile, ",")}]<=[${ints([n])}]${lastTileReplicated ? " last_tile_dim_replicate" : ""}}"`);
   },
 };
 

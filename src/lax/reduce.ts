@@ -187,7 +187,8 @@ for (const [prim, op] of [[reduceSumP, "sum"], [reduceMaxP, "max"], [reduceMinP,
     return reduceHlo(ctx, [x], [init], axes, ([a], [b]) => [ctx.b.op1(combinerOf(op, x.dtype), [a, b], a.type)]);
   });
 }
-// JAX's argmax/argmin reducer: a NaN wins, and of equal values the first index
+// the argmax/argmin reducer, symmetric in its two sides (XLA may combine partial
+// results in any order): a NaN wins, and of equal values (NaNs included) the first index
 for (const [prim, dir] of [[argmaxP, "GT"], [argminP, "LT"]] as const) {
   lowersToStablehlo(prim, (ctx, [x], { axis }) => {
     const index = ctx.b.op1("stablehlo.iota", [], hloType(x.shape, "int32"), { iota_dimension: attr.int(axis) });
@@ -195,9 +196,11 @@ for (const [prim, dir] of [[argmaxP, "GT"], [argminP, "LT"]] as const) {
     return reduceHlo(ctx, [x, index], inits, [axis], ([av, ai], [bv, bi]) => {
       const or = (p: HloValue, q: HloValue) => ctx.b.op1("stablehlo.or", [p, q], p.type);
       const and = (p: HloValue, q: HloValue) => ctx.b.op1("stablehlo.and", [p, q], p.type);
-      const pickB = or(compare(ctx, dir, bv, av), compare(ctx, "NE", bv, bv));
-      const pickBIndex = or(pickB, and(compare(ctx, "EQ", bv, av), compare(ctx, "LT", bi, ai)));
-      return [hloSelect(ctx, pickB, bv, av), hloSelect(ctx, pickBIndex, bi, ai)];
+      const not = (p: HloValue) => ctx.b.op1("stablehlo.not", [p], p.type);
+      const [aNaN, bNaN] = [compare(ctx, "NE", av, av), compare(ctx, "NE", bv, bv)];
+      const tie = or(compare(ctx, "EQ", av, bv), and(aNaN, bNaN));
+      const pickB = or(or(and(bNaN, not(aNaN)), compare(ctx, dir, bv, av)), and(tie, compare(ctx, "LT", bi, ai)));
+      return [hloSelect(ctx, pickB, bv, av), hloSelect(ctx, pickB, bi, ai)];
     }).slice(1);
   });
 }
