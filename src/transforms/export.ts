@@ -279,7 +279,7 @@ function lowerModule(
       } else {
         throw new UnsupportedError(
           `exportStableHLO: the primitive ${eqn.prim.name} has no StableHLO lowering yet; ` +
-            `export a function that avoids it (the lowered primitives are listed in docs/guide/stablehlo.md)`,
+            `export a function that avoids it (the lowered primitives are listed in docs/guide/scaling-out.md)`,
         );
       }
       eqn.outs.forEach((v, i) => {
