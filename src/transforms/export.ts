@@ -38,6 +38,7 @@ type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-
  * (not split). Axes past the entries are not split; mesh axes no entry names
  * replicate the array.
  * @example
+ * import { PartitionSpec } from "jaxon-ts";
  * new PartitionSpec("data", null); // rows split over the mesh axis "data"
  */
 export class PartitionSpec {
@@ -111,6 +112,7 @@ export interface Exported {
  * inputs and outputs carry `mhlo.sharding` annotations for XLA's SPMD
  * partitioner.
  * @example
+ * import { exportStableHLO, np } from "jaxon-ts";
  * const exported = exportStableHLO((x) => np.sin(x).mul(2))(np.zeros([3]));
  * exported.text.includes('"stablehlo.sine"'); // true
  */
