@@ -74,12 +74,10 @@ describe("exportStableHLO round trip through XLA (committed fixtures)", () => {
  * or be added here (the test below fails otherwise).
  */
 const UNSUPPORTED: Record<string, string> = {
-  cholesky: "jaxon's linalg routines have no portable StableHLO form here: JAX lowers them to LAPACK/cuSOLVER custom_calls, which are not portable",
-  triangular_solve: "as cholesky (stablehlo.triangular_solve exists but is not wired yet)",
-  lu: "as cholesky: a LAPACK custom_call in JAX",
-  qr: "as cholesky: a LAPACK custom_call in JAX",
-  eigh: "as cholesky: a LAPACK custom_call in JAX",
-  svd: "as cholesky: a LAPACK custom_call in JAX",
+  lu: "no StableHLO op: JAX lowers it to a LAPACK/cuSOLVER custom_call, which is not portable",
+  qr: "as lu: a LAPACK/cuSOLVER custom_call in JAX (not portable)",
+  eigh: "as lu: a LAPACK/cuSOLVER custom_call in JAX (not portable)",
+  svd: "as lu: a LAPACK/cuSOLVER custom_call in JAX (not portable)",
   checkpoint_jvp: "the tangent of checkpoint under forward mode (jvp, jacfwd), whose function is a closure traced at run time: not lowered yet (grad of checkpoint lowers)",
   custom_lin: "appears only inside linearize's staged tangent jaxprs, never in a traced forward function",
 };
@@ -96,9 +94,9 @@ describe("exportStableHLO coverage and hygiene", () => {
   });
 
   it("an unsupported primitive is an UnsupportedError naming it", () => {
-    const spd = np.array([[2, 1], [1, 2]]);
-    expect(() => exportStableHLO((a: Value) => lax.linalg.cholesky(a))(spd)).toThrow(UnsupportedError);
-    expect(() => exportStableHLO((a: Value) => lax.linalg.cholesky(a))(spd)).toThrow(/cholesky/);
+    const m = np.array([[2, 1], [1, 2]]);
+    expect(() => exportStableHLO((a: Value) => lax.linalg.qr(a))(m)).toThrow(UnsupportedError);
+    expect(() => exportStableHLO((a: Value) => lax.linalg.qr(a))(m)).toThrow(/the primitive qr has no StableHLO lowering/);
   });
 
   it("the text is well formed: balanced brackets, every SSA value defined once and before its uses in its function", () => {
