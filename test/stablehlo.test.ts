@@ -139,4 +139,34 @@ describe("exportStableHLO coverage and hygiene", () => {
     const e2 = exportStableHLO(f, { shardings: { mesh: { a: 2, b: 2 }, inputs: [new PartitionSpec("b", null)] } })(x);
     expect(e2.text).toContain('"{devices=[2,1,2]<=[2,2]T(1,0) last_tile_dim_replicate}"');
   });
+
+  it("fuzz: hostile axis names, odd shapes and dtypes give typed errors or text made only of the exporter's own tokens", () => {
+    const hostile = ['"', "}", '"} @x', "\n}\nfunc.func", "%v0", "#stablehlo<x>", "a\u0000b", "toString", "__proto__", "constructor", "<=[4]", ""];
+    const quoted = /"([^"]*)"/g;
+    const allowed = /^((stablehlo|chlo|func)\.[a-z_]+|0x[0-9A-F]*|\{replicated\}|\{devices=\[[0-9,]+\]<=\[[0-9,]+\](T\([0-9,]+\))?( last_tile_dim_replicate)?\})$/;
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    let exported = 0;
+    for (let k = 0; k < 60; k++) {
+      const name = hostile[rand(hostile.length)];
+      const other = hostile[rand(hostile.length)];
+      const rows = [0, 1, 4, 8][rand(4)];
+      const dtype = (["float32", "int32", "bool", "uint32"] as const)[rand(4)];
+      const x = np.zeros([rows, 2], { dtype });
+      const size = [1, 2, 4, 3][rand(4)];
+      const spec = rand(2) ? new PartitionSpec(rand(2) ? name : other, null) : null;
+      try {
+        const e = exportStableHLO((v: Value) => [v, np.sum(lax.convert(v, "float32"), 0)], {
+          shardings: { mesh: { [name]: size }, inputs: [spec], outputs: rand(2) ? [new PartitionSpec(name, null), null] : null },
+        })(x);
+        exported++;
+        for (const m of e.text.matchAll(quoted)) expect(m[1], `quoted text ${JSON.stringify(m[1])}`).toMatch(allowed);
+        // (the others, "%v0" or "<=[4]", are also the exporter's own tokens)
+        for (const h of ['"} @x', "\n}\nfunc.func", "#stablehlo<x>", "a\u0000b"]) expect(e.text.includes(h), h).toBe(false);
+      } catch (err) {
+        expect(err instanceof ShapeError || err instanceof UnsupportedError, String(err)).toBe(true);
+      }
+    }
+    expect(exported).toBeGreaterThan(10);
+  });
 });
