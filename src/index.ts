@@ -57,3 +57,6 @@ export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as io from "./io/index.js";
 export * as scipy from "./scipy/index.js";
+// StableHLO export (issue 18)
+export { exportStableHLO, PartitionSpec } from "./transforms/export.js";
+export type { Exported, ExportMetadata, ExportOptions, ExportedLeaf, Shardings, TreeJson } from "./transforms/export.js";

@@ -12,7 +12,9 @@ import { ShapeError } from "../errors.js";
 import { fmtShape, normalizeAxis, sizeOf } from "../shape.js";
 import type { Primitive, Value } from "../trace/core.js";
 import { add, asValue, eq, gt, lt, max, min, mul, operandArg, select } from "./elementwise.js";
-import { bind1, definePrimitive, isZero, Zero } from "./primitive.js";
+import { bind1, definePrimitive, isZero, lowersToStablehlo, Zero } from "./primitive.js";
+import { attr } from "../backend/stablehlo.js";
+import { combinerOf, full, identityOf } from "./stablehlo-ops.js";
 import { concatenate, pad, rev, slice } from "./shape.js";
 
 type CumParams = { axis: number; reverse: boolean };
@@ -184,3 +186,19 @@ export function cumulativeExclusiveProducts(x: Value, axis: number): Value {
   return mul(before, after);
 }
 
+
+// ---- StableHLO lowerings (exportStableHLO) ---------------------------------------------------
+
+// a window over the whole axis, padded on the side the scan comes from with the identity
+for (const [prim, op] of [[cumsumP, "sum"], [cumprodP, "prod"], [cummaxP, "max"], [cumminP, "min"]] as const) {
+  lowersToStablehlo(prim, (ctx, [x], { axis, reverse }) => {
+    const n = x.shape[axis];
+    const scalarType = { shape: [], dtype: x.dtype };
+    const body = ctx.b.region([scalarType, scalarType], ([a, b]) => [ctx.b.op1(combinerOf(op, x.dtype), [a, b], scalarType)]);
+    const init = full(ctx, identityOf(op, x.dtype), [], x.dtype);
+    return ctx.b.op("stablehlo.reduce_window", [x, init], [x.type], {
+      window_dimensions: attr.i64s(x.shape.map((d, i) => (i === axis ? n : 1))),
+      padding: attr.pairs(x.shape.map((_, i): [number, number] => (i !== axis || n === 0 ? [0, 0] : reverse ? [0, n - 1] : [n - 1, 0]))),
+    }, [body]);
+  });
+}

@@ -14,7 +14,8 @@ import { contiguousStrides, fmtShape, sizeOf } from "../shape.js";
 import type { Primitive, Value } from "../trace/core.js";
 import { addTangents, convert, mul, operandArg } from "./elementwise.js";
 import type { AffineIndexMap } from "./primitive.js";
-import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero } from "./primitive.js";
+import { bind1, definePrimitive, isUndefined, isZero, lowersToStablehlo, ShapedArray, Zero } from "./primitive.js";
+import { attr } from "../backend/stablehlo.js";
 import { broadcastInDim, moveAxis, transpose } from "./shape.js";
 
 export interface DotDimensionNumbers {
@@ -249,3 +250,16 @@ export function dotGeneral(lhs: Value, rhs: Value, dimensionNumbers: DotDimensio
     ...(preferredElementType ? { preferredElementType } : {}),
   });
 }
+
+// ---- StableHLO lowering (exportStableHLO) ----------------------------------------------------
+
+lowersToStablehlo(dotGeneralP, (ctx, [lhs, rhs], { dimensionNumbers: { contracting: [lc, rc], batch: [lb, rb] } }, _a, [o]) => [
+  ctx.b.op1("stablehlo.dot_general", [lhs, rhs], { shape: o.shape, dtype: o.dtype }, {
+    dot_dimension_numbers: attr.struct("dot", {
+      lhs_batching_dimensions: lb,
+      rhs_batching_dimensions: rb,
+      lhs_contracting_dimensions: lc,
+      rhs_contracting_dimensions: rc,
+    }),
+  }),
+]);

@@ -23,7 +23,9 @@ import { isFloat } from "../dtype.js";
 import type { MaybeZero } from "../trace/core.js";
 import { add, and, asValue, clamp, convert, div, eq, ge, instantiate, lt, max, mul, operandArg, select, sub, zerosOf } from "./elementwise.js";
 import type { PrimitiveDefinition } from "./primitive.js";
-import { bind1, definePrimitive, isUndefined, isZero, scalar, ShapedArray, Zero } from "./primitive.js";
+import { bind1, definePrimitive, isUndefined, isZero, lowersToStablehlo, scalar, ShapedArray, Zero } from "./primitive.js";
+import { attr } from "../backend/stablehlo.js";
+import { full } from "./stablehlo-ops.js";
 import { broadcastInDim, iota, moveAxis, reshape } from "./shape.js";
 
 const range = (n: number, start = 0) => Array.from({ length: n }, (_, i) => i + start);
@@ -596,3 +598,69 @@ export function dynamicUpdateSlice(operand: Value, update: ArrayLike, starts: re
   return updateSliceAt(operand, asValue(update, operand.dtype), fromEnd("dynamicUpdateSlice", operand, starts));
 }
 
+
+// ---- StableHLO lowerings (exportStableHLO) ---------------------------------------------------
+//
+// jaxon's gather/scatter index one axis with scalar indices after `batchDims`
+// shared leading axes: StableHLO's dimension numbers with an implicit
+// trailing index vector, the shared axes as operand/indices batching dims.
+
+function indexDims(operand: ShapedArray, indices: ShapedArray, { axis, batchDims }: IndexParams) {
+  const k = indices.ndim - batchDims;
+  const outNdim = operand.ndim - 1 + k;
+  return {
+    window: range(outNdim).filter((d) => (d >= batchDims && d < axis) || d >= axis + k),
+    batching: range(batchDims),
+  };
+}
+
+lowersToStablehlo(gatherP, (ctx, [operand, indices], params, [oa, ia], [o]) => {
+  const { window, batching } = indexDims(oa, ia, params);
+  return [
+    ctx.b.op1("stablehlo.gather", [operand, indices], { shape: o.shape, dtype: o.dtype }, {
+      dimension_numbers: attr.struct("gather", {
+        offset_dims: window,
+        collapsed_slice_dims: [params.axis],
+        operand_batching_dims: batching,
+        start_indices_batching_dims: batching,
+        start_index_map: [params.axis],
+        index_vector_dim: ia.ndim,
+      }),
+      slice_sizes: attr.i64s(oa.shape.map((d, i) => (i === params.axis || i < params.batchDims ? 1 : d))),
+      indices_are_sorted: attr.bool(false),
+    }),
+  ];
+});
+
+for (const [prim, combine] of [[scatterP, null], [scatterAddP, "stablehlo.add"], [scatterMulP, "stablehlo.multiply"], [scatterMinP, "stablehlo.minimum"], [scatterMaxP, "stablehlo.maximum"]] as const) {
+  lowersToStablehlo(prim, (ctx, [operand, indices, updates], params, [oa, ia], [o]) => {
+    const { window, batching } = indexDims(oa, ia, params);
+    // "clip" clamps the indices onto the axis; "drop" is XLA's own out-of-bounds rule
+    if (params.mode === "clip") {
+      const hi = full(ctx, Math.max(oa.shape[params.axis] - 1, 0), [], "int32");
+      indices = ctx.b.op1("stablehlo.clamp", [full(ctx, 0, [], "int32"), indices, hi], indices.type);
+    }
+    const s = { shape: [], dtype: o.dtype };
+    const logic = o.dtype === "bool" ? { "stablehlo.add": "stablehlo.or", "stablehlo.multiply": "stablehlo.and", "stablehlo.maximum": "stablehlo.or", "stablehlo.minimum": "stablehlo.and" } : null;
+    const body = ctx.b.region([s, s], ([a, b]) => [combine === null ? b : ctx.b.op1(logic ? logic[combine] : combine, [a, b], s)]);
+    return ctx.b.op("stablehlo.scatter", [operand, indices, updates], [{ shape: o.shape, dtype: o.dtype }], {
+      scatter_dimension_numbers: attr.struct("scatter", {
+        update_window_dims: window,
+        inserted_window_dims: [params.axis],
+        input_batching_dims: batching,
+        scatter_indices_batching_dims: batching,
+        scatter_dims_to_operand_dims: [params.axis],
+        index_vector_dim: ia.ndim,
+      }),
+      indices_are_sorted: attr.bool(false),
+      unique_indices: attr.bool(false),
+    }, [body]);
+  });
+}
+
+lowersToStablehlo(dynamicSliceP, (ctx, [x, ...starts], { sizes }, _a, [o]) => [
+  ctx.b.op1("stablehlo.dynamic_slice", [x, ...starts], { shape: o.shape, dtype: o.dtype }, { slice_sizes: attr.i64s(sizes) }),
+]);
+lowersToStablehlo(dynamicUpdateSliceP, (ctx, [x, update, ...starts], _p, _a, [o]) => [
+  ctx.b.op1("stablehlo.dynamic_update_slice", [x, update, ...starts], { shape: o.shape, dtype: o.dtype }),
+]);

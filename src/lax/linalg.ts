@@ -19,7 +19,8 @@ import type { MaybeZero, Params, Primitive, Value } from "../trace/core.js";
 import { bind } from "../trace/core.js";
 import { dotGeneral } from "./dot.js";
 import { add, convert, div, eq, ge, integerPow, mul, neg, operandArg, select, sub } from "./elementwise.js";
-import { bind1, definePrimitive, isZero, scalar, ShapedArray, Zero } from "./primitive.js";
+import { bind1, definePrimitive, isZero, lowersToStablehlo, scalar, ShapedArray, Zero } from "./primitive.js";
+import { attr } from "../backend/stablehlo.js";
 import { broadcastInDim, concatenate, iota, moveAxis, slice, transpose } from "./shape.js";
 import { reduceSum } from "./reduce.js";
 
@@ -556,3 +557,19 @@ export function svd(x: Value, options: SvdOptions = {}): Value | [Value, Value, 
   if (!computeUv) return outs[0];
   return [outs[1], outs[0], outs[2]];
 }
+
+// ---- StableHLO lowerings (exportStableHLO) ---------------------------------------------------
+//
+// cholesky and triangular_solve are StableHLO ops (XLA expands them on every
+// device); lu, qr, eigh and svd are not: JAX lowers them to LAPACK/cuSOLVER
+// custom calls, which are not portable, so they stay unsupported. (A matrix
+// that is not positive definite gives XLA's result there, not jaxon's NaNs.)
+lowersToStablehlo(choleskyP, (ctx, [a]) => [ctx.b.op1("stablehlo.cholesky", [a], a.type, { lower: attr.bool(true) })]);
+lowersToStablehlo(triangularSolveP, (ctx, [a, b], p) => [
+  ctx.b.op1("stablehlo.triangular_solve", [a, b], b.type, {
+    left_side: attr.bool(p.leftSide),
+    lower: attr.bool(p.lower),
+    unit_diagonal: attr.bool(p.unitDiagonal),
+    transpose_a: attr.enumOf("transpose", p.transposeA ? "TRANSPOSE" : "NO_TRANSPOSE"),
+  }),
+]);

@@ -10,6 +10,8 @@
  */
 import type { Lowering } from "../backend/device.js";
 import type { Expr } from "../backend/kernel.js";
+import type { HloBuilder, HloValue } from "../backend/stablehlo.js";
+import type { Jaxpr } from "../trace/jaxpr.js";
 import type { DType } from "../dtype.js";
 import { DTypeError } from "../errors.js";
 import type { ParamSchema } from "../static-args.js";
@@ -24,6 +26,33 @@ interface DefinitionBase<P extends Params> extends PrimitiveRules<P> {
   scalar?(args: Expr[], params: P, avals: ShapedArray[], outAval: ShapedArray): Expr;
   /** How fusion sees the primitive, beyond `scalar`: an index remapping, a reshape, a reduction or a contraction. */
   fusion?: FusionRole<P>;
+  /**
+   * How the primitive lowers to StableHLO (exportStableHLO): ops emitted with
+   * `ctx.b` on the lowered operands; returns the lowered outputs. Without one,
+   * a call-like primitive (`callJaxpr`) is inlined and any other is an
+   * UnsupportedError naming it. Most lax families attach theirs with
+   * `lowersToStablehlo` at the end of their file.
+   */
+  stablehlo?: StablehloRule<P>;
+}
+
+/** A primitive's StableHLO lowering (see `DefinitionBase.stablehlo`). */
+export type StablehloRule<P extends Params = Params> = (ctx: StablehloContext, args: HloValue[], params: P, avals: ShapedArray[], outAvals: ShapedArray[]) => HloValue[];
+
+/** What a StableHLO lowering may use: the builder, and the lowering of inner jaxprs. */
+export interface StablehloContext {
+  b: HloBuilder;
+  /** Lowers a jaxpr's equations in place (its invars bound to `args`); returns its outputs. */
+  inline(jaxpr: Jaxpr, args: HloValue[]): HloValue[];
+  /** Lowers a jaxpr as a private function (once per jaxpr) and emits a `func.call` of it. */
+  call(jaxpr: Jaxpr, args: HloValue[]): HloValue[];
+}
+
+/** Attaches a StableHLO lowering to a primitive's definition (next to where the primitive is defined). */
+export function lowersToStablehlo<P extends Params>(prim: Primitive<P>, rule: StablehloRule<P>): void {
+  const def = prim.definition as PrimitiveDefinition<P>;
+  if (def.stablehlo) throw new Error(`primitive ${prim.name} has two StableHLO lowerings`);
+  def.stablehlo = rule;
 }
 
 /**

@@ -9,7 +9,9 @@ import { DTypeError, ShapeError } from "../errors.js";
 import { fmtShape, shapeEq } from "../shape.js";
 import type { Primitive, Value } from "../trace/core.js";
 import { bind } from "../trace/core.js";
-import { definePrimitive, ShapedArray, Zero } from "./primitive.js";
+import { definePrimitive, lowersToStablehlo, ShapedArray, Zero } from "./primitive.js";
+import type { HloValue } from "../backend/stablehlo.js";
+import { full } from "./stablehlo-ops.js";
 import { broadcastInDim, moveAxis } from "./shape.js";
 
 const names = ["k0", "k1", "x0", "x1"];
@@ -60,3 +62,28 @@ export function threefry2x32(k0: Value, k1: Value, x0: Value, x1: Value): [Value
   const [y0, y1] = bind(threefry2x32P, full, {});
   return [y0, y1];
 }
+
+// ---- StableHLO lowering (exportStableHLO) ----------------------------------------------------
+
+// Threefry-2x32 written out in uint32 adds, xors and rotations (JAX's rounds and
+// key schedule), so the exported random stream is bit-identical to jaxon's and JAX's
+lowersToStablehlo(threefry2x32P, (ctx, [k0, k1, x0, x1]) => {
+  const t = x0.type;
+  const c = (v: number) => full(ctx, v, t.shape, "uint32");
+  const op = (name: string, a: HloValue, b: HloValue) => ctx.b.op1(name, [a, b], t);
+  const add = (a: HloValue, b: HloValue) => op("stablehlo.add", a, b);
+  const xor = (a: HloValue, b: HloValue) => op("stablehlo.xor", a, b);
+  const rotl = (v: HloValue, d: number) => op("stablehlo.or", op("stablehlo.shift_left", v, c(d)), op("stablehlo.shift_right_logical", v, c(32 - d)));
+  const ks = [k0, k1, xor(xor(k0, k1), c(0x1bd11bda))];
+  const rotations = [[13, 15, 26, 6], [17, 29, 16, 24]];
+  let [v0, v1] = [add(x0, ks[0]), add(x1, ks[1])];
+  for (let i = 0; i < 5; i++) {
+    for (const r of rotations[i % 2]) {
+      v0 = add(v0, v1);
+      v1 = xor(v0, rotl(v1, r));
+    }
+    v0 = add(v0, ks[(i + 1) % 3]);
+    v1 = add(add(v1, ks[(i + 2) % 3]), c(i + 1));
+  }
+  return [v0, v1];
+});

@@ -10,7 +10,9 @@ import { intArg, intsArg } from "../static-args.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, sizeOf } from "../shape.js";
 import type { Primitive, Value } from "../trace/core.js";
-import { bind1, definePrimitive, isZero, ShapedArray, Zero } from "./primitive.js";
+import { bind1, definePrimitive, isZero, lowersToStablehlo, ShapedArray, Zero } from "./primitive.js";
+import { attr, type HloValue } from "../backend/stablehlo.js";
+import { combinerOf, compare, full, hloType, identityOf, reduce as reduceHlo, select as hloSelect } from "./stablehlo-ops.js";
 import { convert, div, eq, mul, operandArg } from "./elementwise.js";
 import { broadcastInDim, reshape, transpose } from "./shape.js";
 import { cumulativeExclusiveProducts } from "./cumulative.js";
@@ -176,3 +178,29 @@ export const argmax = (x: Value, axis: number, indexDtype: DType = "int32") =>
 export const argmin = (x: Value, axis: number, indexDtype: DType = "int32") =>
   bind1(argminP, [operandArg("lax.argmin", x)], { axis: intArg("lax.argmin", "axis", axis), indexDtype: checkDType(indexDtype, "lax.argmin") });
 
+
+// ---- StableHLO lowerings (exportStableHLO) ---------------------------------------------------
+
+for (const [prim, op] of [[reduceSumP, "sum"], [reduceMaxP, "max"], [reduceMinP, "min"], [reduceProdP, "prod"]] as const) {
+  lowersToStablehlo(prim, (ctx, [x], { axes }) => {
+    const init = full(ctx, identityOf(op, x.dtype), [], x.dtype);
+    return reduceHlo(ctx, [x], [init], axes, ([a], [b]) => [ctx.b.op1(combinerOf(op, x.dtype), [a, b], a.type)]);
+  });
+}
+// the argmax/argmin reducer, symmetric in its two sides (XLA may combine partial
+// results in any order): a NaN wins, and of equal values (NaNs included) the first index
+for (const [prim, dir] of [[argmaxP, "GT"], [argminP, "LT"]] as const) {
+  lowersToStablehlo(prim, (ctx, [x], { axis }) => {
+    const index = ctx.b.op1("stablehlo.iota", [], hloType(x.shape, "int32"), { iota_dimension: attr.int(axis) });
+    const inits = [full(ctx, identityOf(dir === "GT" ? "max" : "min", x.dtype), [], x.dtype), full(ctx, 0, [], "int32")];
+    return reduceHlo(ctx, [x, index], inits, [axis], ([av, ai], [bv, bi]) => {
+      const or = (p: HloValue, q: HloValue) => ctx.b.op1("stablehlo.or", [p, q], p.type);
+      const and = (p: HloValue, q: HloValue) => ctx.b.op1("stablehlo.and", [p, q], p.type);
+      const not = (p: HloValue) => ctx.b.op1("stablehlo.not", [p], p.type);
+      const [aNaN, bNaN] = [compare(ctx, "NE", av, av), compare(ctx, "NE", bv, bv)];
+      const tie = or(compare(ctx, "EQ", av, bv), and(aNaN, bNaN));
+      const pickB = or(or(and(bNaN, not(aNaN)), compare(ctx, dir, bv, av)), and(tie, compare(ctx, "LT", bi, ai)));
+      return [hloSelect(ctx, pickB, bv, av), hloSelect(ctx, pickB, bi, ai)];
+    }).slice(1);
+  });
+}

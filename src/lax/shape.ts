@@ -14,7 +14,8 @@ import { describe, intArg, intsArg, shapeArg } from "../static-args.js";
 import { contiguousStrides, fmtShape, normalizeAxis, sizeOf } from "../shape.js";
 import type { MaybeZero, Primitive, Value } from "../trace/core.js";
 import type { AffineIndexMap } from "./primitive.js";
-import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero } from "./primitive.js";
+import { bind1, definePrimitive, isUndefined, isZero, lowersToStablehlo, ShapedArray, Zero } from "./primitive.js";
+import { attr } from "../backend/stablehlo.js";
 import { asValue, instantiate, operandArg, select, sub, zerosOf } from "./elementwise.js";
 import { reduceSum } from "./reduce.js";
 
@@ -455,3 +456,25 @@ export function iota(dtype: DType, shape: number | readonly number[], dimension 
 }
 
 
+
+// ---- StableHLO lowerings (exportStableHLO) ---------------------------------------------------
+
+const hloOut = (o: ShapedArray) => ({ shape: o.shape, dtype: o.dtype });
+lowersToStablehlo(broadcastInDimP, (ctx, [x], p, _a, [o]) => [ctx.b.op1("stablehlo.broadcast_in_dim", [x], hloOut(o), { broadcast_dimensions: attr.i64s(p.broadcastDimensions) })]);
+for (const prim of [reshapeP, squeezeP, expandDimsP] as Primitive<Record<string, unknown>>[]) {
+  lowersToStablehlo(prim, (ctx, [x], _p, _a, [o]) => [ctx.b.op1("stablehlo.reshape", [x], hloOut(o))]);
+}
+lowersToStablehlo(transposeP, (ctx, [x], p, _a, [o]) => [ctx.b.op1("stablehlo.transpose", [x], hloOut(o), { permutation: attr.i64s(p.permutation) })]);
+lowersToStablehlo(revP, (ctx, [x], p, _a, [o]) => [ctx.b.op1("stablehlo.reverse", [x], hloOut(o), { dimensions: attr.i64s(p.dimensions) })]);
+lowersToStablehlo(sliceP, (ctx, [x], p, _a, [o]) => [
+  ctx.b.op1("stablehlo.slice", [x], hloOut(o), { start_indices: attr.i64s(p.startIndices), limit_indices: attr.i64s(p.limitIndices), strides: attr.i64s(p.strides) }),
+]);
+lowersToStablehlo(padP, (ctx, [x, v], { config }, _a, [o]) => [
+  ctx.b.op1("stablehlo.pad", [x, v], hloOut(o), {
+    edge_padding_low: attr.i64s(config.map((c) => c[0])),
+    edge_padding_high: attr.i64s(config.map((c) => c[1])),
+    interior_padding: attr.i64s(config.map((c) => c[2])),
+  }),
+]);
+lowersToStablehlo(concatenateP, (ctx, xs, p, _a, [o]) => [ctx.b.op1("stablehlo.concatenate", xs, hloOut(o), { dimension: attr.int(p.dimension) })]);
+lowersToStablehlo(iotaP, (ctx, _x, p, _a, [o]) => [ctx.b.op1("stablehlo.iota", [], hloOut(o), { iota_dimension: attr.int(p.dimension) })]);

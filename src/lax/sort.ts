@@ -14,7 +14,9 @@ import { operandArg } from "./elementwise.js";
 import type { Primitive, Value } from "../trace/core.js";
 import { bind } from "../trace/core.js";
 import { gatherP } from "./indexing.js";
-import { bind1, definePrimitive, isZero, ShapedArray, Zero } from "./primitive.js";
+import { bind1, definePrimitive, isZero, lowersToStablehlo, ShapedArray, Zero } from "./primitive.js";
+import { attr, type HloValue } from "../backend/stablehlo.js";
+import { compare } from "./stablehlo-ops.js";
 import { broadcastInDim, iota, moveAxis } from "./shape.js";
 
 type SortParams = { dimension: number; numKeys: number };
@@ -115,3 +117,21 @@ export function argsort(x: Value, dimension = -1): Value {
   const d = normalizeAxis("lax.argsort", dimension, x.ndim);
   return sort([x, iota("int32", x.shape, d)], { dimension: d, numKeys: 1 })[1];
 }
+
+// ---- StableHLO lowering (exportStableHLO) ----------------------------------------------------
+
+// a stable sort whose comparator orders the keys lexicographically; floats in
+// the total order (-0 before +0, NaN last), as JAX's comparator does
+lowersToStablehlo(sortP, (ctx, operands, { dimension, numKeys }) => {
+  const scalars = operands.flatMap((o) => [{ shape: [], dtype: o.dtype }, { shape: [], dtype: o.dtype }]);
+  const comparator = ctx.b.region(scalars, (args) => {
+    let lt: HloValue | null = null;
+    for (let k = numKeys - 1; k >= 0; k--) {
+      const [a, b] = [args[2 * k], args[2 * k + 1]];
+      const less = compare(ctx, "LT", a, b, true);
+      lt = lt === null ? less : ctx.b.op1("stablehlo.or", [less, ctx.b.op1("stablehlo.and", [compare(ctx, "EQ", a, b, true), lt], less.type)], less.type);
+    }
+    return [lt!];
+  });
+  return ctx.b.op("stablehlo.sort", operands, operands.map((o) => o.type), { dimension: attr.int(dimension), is_stable: attr.bool(true) }, [comparator]);
+});

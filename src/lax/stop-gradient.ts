@@ -1,7 +1,7 @@
 /** stop_gradient: the identity whose derivative is zero. */
 import { operandArg } from "./elementwise.js";
 import type { Value } from "../trace/core.js";
-import { bind1, definePrimitive, Zero } from "./primitive.js";
+import { bind1, definePrimitive, lowersToStablehlo, Zero } from "./primitive.js";
 
 export const stopGradientP = definePrimitive("stop_gradient", {
   params: {},
@@ -23,3 +23,6 @@ export const stopGradientP = definePrimitive("stop_gradient", {
 export function stopGradient(x: Value): Value {
   return bind1(stopGradientP, [operandArg("stopGradient", x)], {});
 }
+
+// the value passes through (the gradient was cut when the jaxpr was traced)
+lowersToStablehlo(stopGradientP, (_ctx, [x]) => [x]);

@@ -14,6 +14,11 @@ export function simplify(jaxpr: Jaxpr): Jaxpr {
   return dce(cse(foldAndRewrite(inline(jaxpr))));
 }
 
+/** `simplify` without inlining: nested calls stay calls (exportStableHLO keeps a nested jit as a function). */
+export function simplifyKeepingCalls(jaxpr: Jaxpr): Jaxpr {
+  return dce(cse(foldAndRewrite(jaxpr)));
+}
+
 /** Substitutes each call of a call-like primitive (its definition's `callJaxpr`) by the equations of its jaxpr. */
 export function inline(jaxpr: Jaxpr): Jaxpr {
   if (!jaxpr.eqns.some((e) => e.prim.rules.callJaxpr)) return jaxpr;

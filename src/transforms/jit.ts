@@ -41,6 +41,8 @@ export const jitP = definePrimitive<JitParams>("jit", {
   params: { jaxpr: "static", name: "string" },
   abstractEval: (_a, { jaxpr }) => jaxpr.outs.map((o) => o.aval),
   callJaxpr: (p) => p.jaxpr,
+  // exported as a private function and a func.call of it
+  stablehlo: (ctx, args, p) => ctx.call(p.jaxpr, args),
   // eager calls run the fused plan: simplified, partitioned into kernels, compiled once per jaxpr
   impl: (args, params) => runJaxpr(params.jaxpr, args),
   jvp(primals, tangents, params) {

@@ -22,7 +22,8 @@ import { transposeJaxpr } from "../../transforms/linearize.js";
 import { vmap } from "../../transforms/vmap.js";
 import { type FlatFn, flattenFun, jaxprAsFun } from "../../transforms/flat.js";
 import { clamp, convert, gt, instantiate, ne, select, selectN, zerosOf } from "../elementwise.js";
-import { definePrimitive, isUndefined, isZero, scalar } from "../primitive.js";
+import { definePrimitive, isUndefined, isZero, lowersToStablehlo, scalar } from "../primitive.js";
+import { full } from "../stablehlo-ops.js";
 import { broadcastInDim, moveAxis, slice } from "../shape.js";
 
 import { avalsOf, batchSize, dependents, runCompiled, scalarOperand, elementwiseHint, selectBranches, trace, types, vmapFlat } from "./shared.js";
@@ -267,3 +268,13 @@ function switchBranches<Ops extends unknown[], R>(index: ArrayLike, branches: re
   return runBranches(op, idx, branches as unknown as ((...args: never[]) => R)[], operands, branches.map((_, k) => `branch ${k}`));
 }
 export { switchBranches as switch };
+
+// ---- StableHLO lowering (exportStableHLO) ----------------------------------------------------
+
+// stablehlo.case, after clamping the index as lax.cond does (case itself sends any out-of-range index to the last branch)
+lowersToStablehlo(condP, (ctx, [index, ...ops], { branches }, _a, outs) => {
+  const hi = full(ctx, branches.length - 1, [], "int32");
+  const i = ctx.b.op1("stablehlo.clamp", [full(ctx, 0, [], "int32"), index, hi], index.type);
+  const regions = branches.map((br) => ctx.b.region([], () => ctx.inline(br, ops)));
+  return ctx.b.op("stablehlo.case", [i], outs.map((o) => ({ shape: o.shape, dtype: o.dtype })), {}, regions);
+});

@@ -22,7 +22,9 @@ import { transposeJaxpr } from "../../transforms/linearize.js";
 import { vmap } from "../../transforms/vmap.js";
 import { type FlatFn, jaxprAsFun } from "../../transforms/flat.js";
 import { add, instantiate, zerosOf } from "../elementwise.js";
-import { definePrimitive, isUndefined, isZero, scalar } from "../primitive.js";
+import { definePrimitive, isUndefined, isZero, lowersToStablehlo, scalar } from "../primitive.js";
+import { attr } from "../../backend/stablehlo.js";
+import { compare, full } from "../stablehlo-ops.js";
 import { concatenate, moveAxis, reshape, slice } from "../shape.js";
 
 import { Temporaries, type Axis, avalsOf, batchSize, carryFixedPoint, dependents, evalKnown, residualInputs, runCompiled, toFront, traceLoopBody, vmapFlat } from "./shared.js";
@@ -363,3 +365,37 @@ export function scan<C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opt
   const outs = bindScan(op, body, [], carryLeaves, xLeaves, length, options.reverse ?? false);
   return [rebuild<[C]>(carryTree, outs.slice(0, nK))[0], rebuild<Y>(yTree!, outs.slice(nK))];
 }
+
+// ---- StableHLO lowering (exportStableHLO) ----------------------------------------------------
+
+// a stablehlo.while over (step, carry, ys): step t reads row t of each xs (the
+// last row first when reversed) with a dynamic slice and writes row t of each
+// ys with a dynamic update slice; the constants and xs are used from outside
+lowersToStablehlo(scanP, (ctx, args, p, _a, outAvals) => {
+  const [consts, init, xs] = splitScan(args, p);
+  const i32 = { shape: [], dtype: "int32" as const };
+  const ysTypes = outAvals.slice(p.numCarry).map((o) => ({ shape: o.shape, dtype: o.dtype }));
+  const ys0 = ysTypes.map((t) => full(ctx, 0, t.shape, t.dtype));
+  const start = [full(ctx, 0, [], "int32"), ...init, ...ys0];
+  const types = start.map((v) => v.type);
+  const cond = ctx.b.region(types, ([t]) => [compare(ctx, "LT", t, full(ctx, p.length, [], "int32"))]);
+  const body = ctx.b.region(types, ([t, ...rest]) => {
+    const [carry, ys] = splitList(rest, [p.numCarry]);
+    const row = p.reverse ? ctx.b.op1("stablehlo.subtract", [full(ctx, p.length - 1, [], "int32"), t], i32) : t;
+    const zero = full(ctx, 0, [], "int32");
+    const x = xs.map((v) => {
+      const piece = ctx.b.op1("stablehlo.dynamic_slice", [v, row, ...v.shape.slice(1).map(() => zero)], { shape: [1, ...v.shape.slice(1)], dtype: v.dtype }, {
+        slice_sizes: attr.i64s([1, ...v.shape.slice(1)]),
+      });
+      return ctx.b.op1("stablehlo.reshape", [piece], { shape: v.shape.slice(1), dtype: v.dtype });
+    });
+    const outs = ctx.inline(p.jaxpr, [...consts, ...carry, ...x]);
+    const [next, y] = splitList(outs, [p.numCarry]);
+    const written = y.map((v, j) => {
+      const piece = ctx.b.op1("stablehlo.reshape", [v], { shape: [1, ...v.shape], dtype: v.dtype });
+      return ctx.b.op1("stablehlo.dynamic_update_slice", [ys[j], piece, row, ...v.shape.map(() => zero)], ys[j].type);
+    });
+    return [ctx.b.op1("stablehlo.add", [t, full(ctx, 1, [], "int32")], i32), ...next, ...written];
+  });
+  return ctx.b.op("stablehlo.while", start, types, {}, [cond, body]).slice(1);
+});

@@ -21,7 +21,7 @@ import { jvpJaxpr } from "../../transforms/jvp.js";
 import { vmap } from "../../transforms/vmap.js";
 import { type FlatFn, jaxprAsFun } from "../../transforms/flat.js";
 import { add, convert, gt, instantiate, lt, select } from "../elementwise.js";
-import { definePrimitive, isZero, scalar } from "../primitive.js";
+import { definePrimitive, isZero, lowersToStablehlo, scalar } from "../primitive.js";
 import { reduceMax } from "../reduce.js";
 import { broadcastInDim, slice } from "../shape.js";
 
@@ -241,3 +241,14 @@ export function foriLoop<T>(lower: ArrayLike, upper: ArrayLike, body: (i: Value,
   );
   return out;
 }
+
+// ---- StableHLO lowering (exportStableHLO) ----------------------------------------------------
+
+// stablehlo.while over the carry; the constants are used from the enclosing function
+lowersToStablehlo(whileP, (ctx, args, p) => {
+  const [cc, bc, init] = splitWhile(args, p);
+  const types = init.map((v) => v.type);
+  const cond = ctx.b.region(types, (carry) => ctx.inline(p.cond, [...cc, ...carry]));
+  const body = ctx.b.region(types, (carry) => ctx.inline(p.body, [...bc, ...carry]));
+  return ctx.b.op("stablehlo.while", init, types, {}, [cond, body]);
+});

@@ -1,0 +1,146 @@
+/**
+ * Helpers the lax families' StableHLO lowerings share: typed constants,
+ * broadcasting of 0-d operands, comparisons and selects, reductions with a
+ * body. They know StableHLO's ops, never a primitive.
+ */
+import { attr, type HloType, type HloValue } from "../backend/stablehlo.js";
+import type { DType } from "../dtype.js";
+import { isFloat } from "../dtype.js";
+import type { StablehloContext, StablehloRule } from "./primitive.js";
+
+export const hloType = (shape: readonly number[], dtype: DType): HloType => ({ shape, dtype });
+
+/** The little-endian bytes of `values` as `dtype` (bool: one byte each). */
+export function bytesOf(values: ArrayLike<number>, dtype: DType): Uint8Array {
+  const n = values.length;
+  switch (dtype as string) {
+    case "float32":
+      return new Uint8Array(Float32Array.from(values).buffer);
+    case "float64":
+      return new Uint8Array(Float64Array.from(values).buffer);
+    case "int32":
+      return new Uint8Array(Int32Array.from(values).buffer);
+    case "uint32":
+      return new Uint8Array(Uint32Array.from(values).buffer);
+    case "int16":
+      return new Uint8Array(Int16Array.from(values).buffer);
+    case "uint16":
+      return new Uint8Array(Uint16Array.from(values).buffer);
+    case "int8":
+      return new Uint8Array(Int8Array.from(values).buffer);
+    case "uint8":
+      return Uint8Array.from(values);
+    case "bool": {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) out[i] = values[i] ? 1 : 0;
+      return out;
+    }
+    case "float16": {
+      // through float32, rounding to nearest even on the 16-bit grid
+      const f = new Float32Array(1);
+      const u = new Uint32Array(f.buffer);
+      const out = new Uint16Array(n);
+      for (let i = 0; i < n; i++) {
+        f[0] = values[i];
+        out[i] = f32BitsToF16(u[0]);
+      }
+      return new Uint8Array(out.buffer);
+    }
+  }
+  throw new Error("stablehlo: no byte encoding for this dtype");
+}
+
+function f32BitsToF16(x: number): number {
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    const m = (mant | 0x800000) >>> (1 - e);
+    const rounded = m + 0xfff + ((m >>> 13) & 1);
+    return sign | (rounded >>> 13);
+  }
+  let h = sign | (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++;
+  e = 0;
+  return h;
+}
+
+/** A constant of one value in every element. */
+export function full(ctx: StablehloContext, value: number, shape: readonly number[], dtype: DType): HloValue {
+  const s = ctx.b.constant(bytesOf([value], dtype), hloType([], dtype));
+  return shape.length === 0 ? s : broadcast(ctx, s, shape);
+}
+
+/** A 0-d value broadcast to `shape` (a value of that shape already is returned as it is). */
+export function broadcast(ctx: StablehloContext, x: HloValue, shape: readonly number[]): HloValue {
+  if (x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i])) return x;
+  const dims = x.shape.length === 0 ? [] : x.shape.map((_, i) => i + shape.length - x.shape.length);
+  return ctx.b.op1("stablehlo.broadcast_in_dim", [x], hloType(shape, x.dtype), { broadcast_dimensions: attr.i64s(dims) });
+}
+
+export type Direction = "EQ" | "NE" | "LT" | "LE" | "GT" | "GE";
+
+/** `compare` with the comparison type of the dtype (FLOAT, SIGNED, UNSIGNED; TOTALORDER on request). */
+export function compare(ctx: StablehloContext, dir: Direction, a: HloValue, b: HloValue, total = false): HloValue {
+  const d = a.dtype;
+  const kind = isFloat(d) ? (total ? "TOTALORDER" : "FLOAT") : d === "bool" || (d as string).startsWith("uint") ? "UNSIGNED" : "SIGNED";
+  return ctx.b.op1("stablehlo.compare", [a, b], hloType(a.shape, "bool"), {
+    comparison_direction: attr.enumOf("comparison_direction", dir),
+    compare_type: attr.enumOf("comparison_type", kind),
+  });
+}
+
+export function select(ctx: StablehloContext, pred: HloValue, onTrue: HloValue, onFalse: HloValue): HloValue {
+  return ctx.b.op1("stablehlo.select", [pred, onTrue, onFalse], onTrue.type);
+}
+
+/** A binary op on two values of one type. */
+export const binop = (ctx: StablehloContext, name: string, a: HloValue, b: HloValue) => ctx.b.op1(name, [a, b], a.type);
+
+/** A rule that applies one op to the (broadcast) operands, with the output's type. */
+export function elementwiseOp(name: string): StablehloRule {
+  return (ctx, args, _p, _a, [out]) => [ctx.b.op1(name, args.map((x) => broadcast(ctx, x, out.shape)), hloType(out.shape, out.dtype))];
+}
+
+/** `stablehlo.reduce` of several operands over `dims` with a body combining (accumulators, values). */
+export function reduce(
+  ctx: StablehloContext,
+  operands: HloValue[],
+  inits: HloValue[],
+  dims: readonly number[],
+  body: (acc: HloValue[], x: HloValue[]) => HloValue[],
+): HloValue[] {
+  const scalarTypes = operands.map((o) => hloType([], o.dtype));
+  const region = ctx.b.region([...scalarTypes, ...scalarTypes], (args) => body(args.slice(0, operands.length), args.slice(operands.length)));
+  const outShape = operands[0].shape.filter((_, i) => !dims.includes(i));
+  return ctx.b.op(
+    "stablehlo.reduce",
+    [...operands, ...inits],
+    operands.map((o) => hloType(outShape, o.dtype)),
+    { dimensions: attr.i64s(dims) },
+    [region],
+  );
+}
+
+/** The identity of a reduction in a dtype: 0, 1, or the lowest/highest value. */
+export function identityOf(op: "sum" | "prod" | "max" | "min", dtype: DType): number {
+  if (op === "sum") return 0;
+  if (op === "prod") return 1;
+  const hi = op === "min";
+  if (isFloat(dtype)) return hi ? Infinity : -Infinity;
+  if (dtype === "bool") return hi ? 1 : 0;
+  const bits = { int8: 8, int16: 16, int32: 32, uint8: 8, uint16: 16, uint32: 32 }[dtype as string] ?? 32;
+  if ((dtype as string).startsWith("uint")) return hi ? 2 ** bits - 1 : 0;
+  return hi ? 2 ** (bits - 1) - 1 : -(2 ** (bits - 1));
+}
+
+/** The op that combines two values for a reduction (bool max/min are or/and, bool sum is or). */
+export function combinerOf(op: "sum" | "prod" | "max" | "min", dtype: DType): string {
+  if (dtype === "bool") return op === "max" || op === "sum" ? "stablehlo.or" : "stablehlo.and";
+  return { sum: "stablehlo.add", prod: "stablehlo.multiply", max: "stablehlo.maximum", min: "stablehlo.minimum" }[op];
+}
