@@ -376,28 +376,16 @@ export function nestComplex(pairs: ArrayLike<number>, shape: readonly number[]):
 }
 
 // ---- text --------------------------------------------------------------------
+//
+// NumPy's FloatingFormat (precision 8, floatmode "maxprec", no suppression)
+// for each part of a complex array: the real parts share one format, the
+// imaginary parts (always signed) another, and `…+…j` joins them.
 
-/** A float as NumPy prints it inside an array: `2.`, `0.5`, `1.e+10`, `nan`, `inf`. */
-function npFloat(v: number, dtype: ComplexDType): string {
-  if (Number.isNaN(v)) return "nan";
-  if (v === Infinity) return "inf";
-  if (v === -Infinity) return "-inf";
-  // the shortest text that reads back as the same float of the part's width (NumPy's default)
-  let s = String(dtype === "complex64" ? shortestFloat32(v) : v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e16 || a < 1e-4)) {
-    // exponent form: NumPy writes mantissa "1.5e+20", and "1.e+20" for a whole mantissa
-    const [m, e] = Number(s).toExponential().split("e");
-    const exp = Number(e);
-    const mant = m.includes(".") ? m : `${m}.`;
-    return `${mant}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
-  }
-  if (s.includes("e")) s = v.toFixed(20).replace(/0+$/, "");
-  return s.includes(".") ? s : `${s}.`;
-}
+const MAX_PRECISION = 8;
 
-/** The shortest decimal that reads back as the same float32. */
-function shortestFloat32(v: number): number {
+/** The shortest decimal digits that read back as the same float of the width (float32 for complex64). */
+function shortest(v: number, width: "float32" | "float64"): number {
+  if (width === "float64") return v;
   const f = Math.fround(v);
   for (let p = 1; p <= 9; p++) {
     const t = Number(f.toPrecision(p));
@@ -406,19 +394,140 @@ function shortestFloat32(v: number): number {
   return f;
 }
 
-/**
- * One complex number as NumPy's repr writes it (`str` of a numpy scalar):
- * `2+3j`, `-1.5-0.5j`, `nan+infj` — and, with `inArray`, as an element of a
- * printed array: `2.+3.j`.
- */
-export function formatComplex(re: number, im: number, dtype: ComplexDType, inArray = true): string {
-  const r = inArray ? npFloat(re, dtype) : npScalar(re, dtype);
-  const negIm = im < 0 || Object.is(im, -0);
-  const i = inArray ? npFloat(Math.abs(im), dtype) : npScalar(Math.abs(im), dtype);
-  return `${r}${negIm ? "-" : "+"}${i}j`;
+/** Digits of |v| without exponent: "123.25", at most MAX_PRECISION fraction digits, unique (shortest) otherwise. */
+function positionalDigits(v: number, width: "float32" | "float64"): [string, string] {
+  const a = Math.abs(shortest(v, width));
+  let s = a.toFixed(20); // exact enough for the cut below
+  // the shortest text, if it fits the precision; otherwise rounded to it and trimmed
+  const short = String(a);
+  if (!short.includes("e")) {
+    const frac = short.split(".")[1] ?? "";
+    if (frac.length <= MAX_PRECISION) s = short;
+    else s = a.toFixed(MAX_PRECISION).replace(/0+$/, "");
+  } else {
+    s = a.toFixed(MAX_PRECISION).replace(/0+$/, "");
+    if (a >= 1e21) s = BigInt(Math.round(a)).toString() + ".";
+  }
+  const [i, f = ""] = s.split(".");
+  return [i, f];
 }
 
-function npScalar(v: number, dtype: ComplexDType): string {
-  const s = npFloat(v, dtype);
-  return s.endsWith(".") ? s.slice(0, -1) : s.replace(".e", "e");
+/** Digits of |v| in scientific form: mantissa integer digit, fraction digits (≤ MAX_PRECISION, shortest otherwise), exponent. */
+function scientificDigits(v: number, width: "float32" | "float64"): [string, string, number] {
+  const a = Math.abs(shortest(v, width));
+  let [m, e] = a.toExponential().split("e");
+  let frac = m.split(".")[1] ?? "";
+  if (frac.length > MAX_PRECISION) {
+    [m, e] = a.toExponential(MAX_PRECISION).split("e");
+    frac = (m.split(".")[1] ?? "").replace(/0+$/, "");
+  }
+  return [m.split(".")[0], frac, Number(e)];
+}
+
+interface PartFormat {
+  exp: boolean;
+  padLeft: number;
+  padRight: number;
+  precision: number; // exp mode: the common number of mantissa fraction digits
+  expSize: number;
+}
+
+function fillFormat(values: ArrayLike<number>, width: "float32" | "float64", signed: boolean): PartFormat {
+  const finite: number[] = [];
+  let nonFinite = false;
+  let negInf = false;
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    if (Number.isFinite(v)) finite.push(width === "float32" ? Math.fround(v) : v);
+    else {
+      nonFinite = true;
+      if (v === -Infinity) negInf = true;
+    }
+  }
+  const nz = finite.filter((v) => v !== 0).map(Math.abs);
+  let exp = false;
+  if (nz.length) {
+    const max = Math.max(...nz);
+    const min = Math.min(...nz);
+    exp = max >= (width === "float32" ? 1e6 : 1e8) || min < 1e-4 || max / min > 1000;
+  }
+  const sign = (v: number) => (v < 0 || Object.is(v, -0) ? "-" : signed ? "+" : "");
+  const f: PartFormat = { exp, padLeft: 0, padRight: 0, precision: 0, expSize: -1 };
+  if (finite.length && exp) {
+    const parts = finite.map((v) => [sign(v) + scientificDigits(v, width)[0], scientificDigits(v, width)[1], scientificDigits(v, width)[2]] as const);
+    f.precision = Math.max(...parts.map((p) => p[1].length));
+    f.expSize = Math.max(...parts.map((p) => Math.max(2, String(Math.abs(p[2])).length)));
+    f.padLeft = Math.max(...parts.map((p) => p[0].length));
+    f.padRight = f.expSize + 2 + f.precision;
+  } else if (finite.length) {
+    const parts = finite.map((v) => positionalDigits(v, width));
+    f.padLeft = Math.max(...finite.map((v, k) => sign(v).length + parts[k][0].length));
+    f.padRight = Math.max(...parts.map((p) => p[1].length));
+  }
+  if (nonFinite) {
+    const offset = f.padRight + 1;
+    f.padLeft = Math.max(f.padLeft, 3 - offset, 3 + (signed || negInf ? 1 : 0) - offset);
+  }
+  return f;
+}
+
+function formatPart(v: number, f: PartFormat, width: "float32" | "float64", signed: boolean): string {
+  if (!Number.isFinite(v)) {
+    const ret = Number.isNaN(v) ? (signed ? "+nan" : "nan") : (v < 0 ? "-" : signed ? "+" : "") + "inf";
+    return " ".repeat(Math.max(0, f.padLeft + f.padRight + 1 - ret.length)) + ret;
+  }
+  const sign = v < 0 || Object.is(v, -0) ? "-" : signed ? "+" : "";
+  if (f.exp) {
+    const [i, frac, e] = scientificDigits(v, width);
+    const head = (sign + i).padStart(f.padLeft, " ");
+    return `${head}.${frac.padEnd(f.precision, "0")}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(f.expSize, "0")}`;
+  }
+  const [i, frac] = positionalDigits(v, width);
+  return `${(sign + i).padStart(f.padLeft, " ")}.${frac.padEnd(f.padRight, " ")}`;
+}
+
+/**
+ * The elements of a complex array as NumPy prints them (`np.array2string`,
+ * which JAX's repr uses): every real part in one shared format, every
+ * imaginary part signed in another, padded to common widths: `2.+3.j`,
+ * `-1.5+0.5j`, `1.e+20-2.5e-07j`, `nan+1.j`.
+ */
+export function formatComplexElements(pairs: ArrayLike<number>, dtype: ComplexDType): string[] {
+  const width = complexPartOf(dtype);
+  const n = pairs.length >> 1;
+  const re = new Float64Array(n);
+  const im = new Float64Array(n);
+  for (let k = 0; k < n; k++) (re[k] = pairs[2 * k]), (im[k] = pairs[2 * k + 1]);
+  const fr = fillFormat(re, width, false);
+  const fi = fillFormat(im, width, true);
+  const out: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const i = formatPart(im[k], fi, width, true);
+    const sp = i.trimEnd().length;
+    out.push(formatPart(re[k], fr, width, false) + i.slice(0, sp) + "j" + " ".repeat(i.length - sp));
+  }
+  return out;
+}
+
+/** One complex number as an element of a printed array of one element: `2.+3.j`. */
+export function formatComplex(re: number, im: number, dtype: ComplexDType): string {
+  return formatComplexElements([re, im], dtype)[0];
+}
+
+/**
+ * A complex array's text as JAX's repr body: `[2.+3.j, 4.-5.j]`, nested
+ * lists for more dimensions (the same layout as real arrays' `toString`).
+ */
+export function formatComplexArray(pairs: ArrayLike<number>, shape: readonly number[], dtype: ComplexDType): string {
+  const items = formatComplexElements(pairs, dtype);
+  if (shape.length === 0) return items[0];
+  const rec = (dim: number, offset: number): string => {
+    const n = shape[dim];
+    const inner = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    if (dim === shape.length - 1) return `[${items.slice(offset, offset + n).join(", ")}]`;
+    const parts: string[] = [];
+    for (let i = 0; i < n; i++) parts.push(rec(dim + 1, offset + i * inner));
+    return `[${parts.join(",\n" + " ".repeat(dim + 7))}]`;
+  };
+  return rec(0, 0);
 }

@@ -14,6 +14,7 @@ import {
   complexPartOf,
   flattenComplex,
   formatComplex,
+  formatComplexArray,
   isComplexDType,
   nestComplex,
   promoteTypes,
@@ -124,5 +125,13 @@ describe("complex text as NumPy prints it (fixtures from np.array2string and rep
   });
   it("negative zero imaginary parts keep their sign", () => {
     expect(formatComplex(0, -0, "complex64")).toBe("0.-0.j");
+  });
+});
+
+describe("complex arrays as JAX's repr prints them (shared formats and padding; fixtures from repr(jnp.array))", () => {
+  const cases: { shape: number[]; pairs: (number | string)[]; dtype: "complex64" | "complex128"; repr: string }[] = fixture("arrays.json");
+  it.each(cases.map((c) => [c.repr, c] as const))("%s", (_, c) => {
+    const body = c.repr.replace(/^Array\(/, "").replace(/,\s*dtype=complex(64|128)\)$/, "");
+    expect(formatComplexArray(c.pairs.map(num), c.shape, c.dtype)).toBe(body);
   });
 });
