@@ -135,3 +135,49 @@ describe("complex arrays as JAX's repr prints them (shared formats and padding; 
     expect(formatComplexArray(c.pairs.map(num), c.shape, c.dtype)).toBe(body);
   });
 });
+
+describe("complex scalar math (src/backend/cpu/complex-math.ts) against XLA's complex128", async () => {
+  const m = await import("../src/backend/cpu/complex-math.js");
+  const data = fixture("math.json");
+  const nums = (xs: (number | string)[]) => xs.map(num);
+  type Unary = (a: number, b: number) => number | [number, number];
+  const unary: Record<string, Unary> = {
+    exp: m.cexp, log: m.clog, sqrt: m.csqrt, sin: m.csin, cos: m.ccos, tan: m.ctan, sinh: m.csinh, cosh: m.ccosh,
+    tanh: m.ctanh, expm1: m.cexpm1, log1p: m.clog1p, abs: m.cabs, angle: m.cangle, sign: m.csign,
+    square: m.csquare, reciprocal: m.creciprocal, neg: m.cneg, conj: m.cconj,
+  };
+  const binary: Record<string, (a: number, b: number, c: number, d: number) => [number, number]> = {
+    add: m.cadd, sub: m.csub, mul: m.cmul, div: m.cdiv, pow: m.cpow,
+  };
+  const close = (got: number, want: number) =>
+    Number.isNaN(want) ? Number.isNaN(got) : got === want || Math.abs(got - want) <= 1e-12 * Math.max(1, Math.abs(want));
+  const pairOf = (r: number | [number, number]): [number, number] => (typeof r === "number" ? [r, 0] : r);
+  it("covers every op the fixture has", () => {
+    expect(Object.keys(unary).sort()).toEqual(Object.keys(data.unary).sort());
+    expect(Object.keys(binary).sort()).toEqual(Object.keys(data.binary).sort());
+  });
+  it.each(Object.keys(unary))("%s on finite values", (name) => {
+    const x = nums(data.finite);
+    const want = nums(data.unary[name].finite);
+    for (let k = 0; k < x.length; k += 2) {
+      const [r, i] = pairOf(unary[name](x[k], x[k + 1]));
+      expect([close(r, want[k]), close(i, want[k + 1])], `${name}(${x[k]}+${x[k + 1]}j) = ${r}+${i}j, XLA ${want[k]}+${want[k + 1]}j`).toEqual([true, true]);
+    }
+  });
+  it.each(Object.keys(unary))("%s on special values (±0, ±inf, nan in each part; the sign of a zero result is not compared)", (name) => {
+    const x = nums(data.special);
+    const want = nums(data.unary[name].special);
+    for (let k = 0; k < x.length; k += 2) {
+      const [r, i] = pairOf(unary[name](x[k], x[k + 1]));
+      expect([close(r, want[k]), close(i, want[k + 1])], `${name}(${x[k]}+${x[k + 1]}j) = ${r}+${i}j, XLA ${want[k]}+${want[k + 1]}j`).toEqual([true, true]);
+    }
+  });
+  it.each(Object.keys(binary))("%s on finite values", (name) => {
+    const [x, y] = data.binaryArgs.map(nums);
+    const want = nums(data.binary[name]);
+    for (let k = 0; k < x.length; k += 2) {
+      const [r, i] = binary[name](x[k], x[k + 1], y[k], y[k + 1]);
+      expect([close(r, want[k]), close(i, want[k + 1])], `${name}(${x[k]}+${x[k + 1]}j, ${y[k]}+${y[k + 1]}j) = ${r}+${i}j, XLA ${want[k]}+${want[k + 1]}j`).toEqual([true, true]);
+    }
+  });
+});
