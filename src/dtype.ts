@@ -9,7 +9,7 @@
  * the nearest half (ties to even). It is stored in a Float32Array on the CPU
  * (JavaScript has no half-precision array in Node 20) and computed in float32.
  */
-import { BackendError, DTypeError } from "./errors.js";
+import { BackendError, DTypeError, ShapeError } from "./errors.js";
 
 export type DType = "float16" | "float32" | "float64" | "int32" | "uint32" | "bool";
 
@@ -167,4 +167,367 @@ export function roundToFloat16(x: number): number {
 export function roundFloat16Array(a: Float32Array): Float32Array {
   for (let i = 0; i < a.length; i++) a[i] = roundToFloat16(a[i]);
   return a;
+}
+
+// ---- complex numbers: the dtypes, their lattice, literals and text -----------
+//
+// The foundation of issue #14's complex part. complex64 and complex128 are not
+// yet members of `DType` (no kernel computes on them yet), so nothing here
+// changes what existing code accepts; these are the pieces the wiring builds on:
+// JAX's promotion lattice extended with complex, the literal form jaxon reads
+// from JS, the interleaved (re, im) storage layout, and NumPy's text.
+
+/** The complex dtypes: complex64 is a pair of float32 (re, im), complex128 a pair of float64. */
+export type ComplexDType = "complex64" | "complex128";
+/** Every dtype, real or complex. */
+export type AnyDType = DType | ComplexDType;
+
+export const complexDtypes: readonly ComplexDType[] = ["complex64", "complex128"];
+
+export function isComplexDType(x: unknown): x is ComplexDType {
+  return x === "complex64" || x === "complex128";
+}
+
+/** The float dtype of each part: complex64 → float32, complex128 → float64. */
+export function complexPartOf(dtype: ComplexDType): "float32" | "float64" {
+  return dtype === "complex64" ? "float32" : "float64";
+}
+
+/** The complex dtype whose parts hold this real dtype (float64 → complex128, anything else → complex64, as JAX). */
+export function complexOf(dtype: DType): ComplexDType {
+  return dtype === "float64" ? "complex128" : "complex64";
+}
+
+/** Short names in jaxpr printing, as JAX: c64[3], c128[]. */
+export const complexShortName: Record<ComplexDType, string> = { complex64: "c64", complex128: "c128" };
+
+/** A complex storage buffer: interleaved (re, im) float pairs, 2·size floats. */
+export type ComplexStorage = Float32Array | Float64Array;
+
+/** A zeroed interleaved buffer for `size` complex elements; too large is a BackendError as `allocate`. */
+export function allocateComplex(dtype: ComplexDType, size: number): ComplexStorage {
+  return allocate(complexPartOf(dtype), 2 * size) as ComplexStorage;
+}
+
+// The lattice: JAX's, with the weak kinds i*, f*, c* (a Python int, float or
+// complex), and x64 off for integers only (int32 ⊔ uint32 is int64 in JAX,
+// canonicalized to int32), as `promoteTypes` does for the real dtypes.
+type CNode = AnyDType | "i*" | "f*" | "c*" | "i64";
+const cup: Record<CNode, CNode[]> = {
+  bool: ["i*"],
+  "i*": ["uint32", "int32"],
+  uint32: ["i64"],
+  int32: ["i64"],
+  i64: ["f*"],
+  "f*": ["float16", "c*"],
+  float16: ["float32"],
+  float32: ["float64", "complex64"],
+  float64: ["complex128"],
+  "c*": ["complex64"],
+  complex64: ["complex128"],
+  complex128: [],
+};
+const cAncestors = new Map<CNode, Set<CNode>>(
+  (Object.keys(cup) as CNode[]).map((n) => {
+    const seen = new Set<CNode>([n]);
+    const stack = [n];
+    while (stack.length) for (const m of cup[stack.pop()!]) if (!seen.has(m)) seen.add(m), stack.push(m);
+    return [n, seen];
+  }),
+);
+
+function cJoin(a: CNode, b: CNode): CNode {
+  const ua = cAncestors.get(a)!;
+  const ub = cAncestors.get(b)!;
+  const common = [...ua].filter((n) => ub.has(n));
+  return common.find((c) => common.every((d) => cAncestors.get(c)!.has(d)))!;
+}
+
+function cNodeOf(dtype: AnyDType, weak: boolean): CNode {
+  if (!weak) return dtype;
+  if (isComplexDType(dtype)) return "c*";
+  if (isFloat(dtype)) return "f*";
+  if (isInt(dtype)) return "i*";
+  return "bool";
+}
+
+/**
+ * `promoteTypes` over every dtype, complex included: the dtype and weakness
+ * of combining the given (dtype, weak) pairs. A weak complex (a JS complex
+ * literal) meeting complex64 or float32 stays complex64; float64 meeting
+ * complex64 is complex128, as JAX.
+ */
+export function promoteTypesAny(...types: { dtype: AnyDType; weakType: boolean }[]): { dtype: AnyDType; weakType: boolean } {
+  if (types.length === 0) throw new DTypeError("promoteTypesAny: needs at least one dtype");
+  for (const t of types) {
+    if (!isDType(t.dtype) && !isComplexDType(t.dtype)) throw new DTypeError(`promoteTypesAny: unknown dtype (a ${typeof t.dtype}); use one of ${[...dtypes, ...complexDtypes].join(", ")}`);
+  }
+  let node = cNodeOf(types[0].dtype, types[0].weakType);
+  for (let i = 1; i < types.length; i++) node = cJoin(node, cNodeOf(types[i].dtype, types[i].weakType));
+  switch (node) {
+    case "i*":
+      return { dtype: "int32", weakType: true };
+    case "f*":
+      return { dtype: "float32", weakType: true };
+    case "c*":
+      return { dtype: "complex64", weakType: true };
+    case "i64":
+      return { dtype: "int32", weakType: false };
+    default:
+      return { dtype: node, weakType: false };
+  }
+}
+
+// ---- literals -----------------------------------------------------------------
+
+/**
+ * A complex number as jaxon reads and writes it: a plain frozen `{re, im}`
+ * object. `np.complex(re, im)` makes one; inside nested lists, any plain
+ * object whose own data properties `re` and `im` are JS numbers is one.
+ */
+export interface Complex {
+  readonly re: number;
+  readonly im: number;
+}
+
+/** A nested list of numbers and complex literals. */
+export type NestedComplex = number | Complex | readonly NestedComplex[];
+
+/** A complex literal: `complex(2, 3)` is 2+3j. Both parts must be JS numbers. */
+export function complex(re: number, im = 0): Complex {
+  if (typeof re !== "number" || typeof im !== "number") {
+    throw new DTypeError(`complex: re and im must be JS numbers, got a ${typeof re} and a ${typeof im}; write complex(2, 3) for 2+3j`);
+  }
+  return Object.freeze({ re, im });
+}
+
+/**
+ * Reads a complex literal without running any of the value's code: only own
+ * data properties `re` and `im` holding JS numbers count (a getter, a proxy's
+ * trap or a string is never called or converted). Returns null for anything else.
+ */
+export function asComplexLiteral(x: unknown): Complex | null {
+  if (typeof x !== "object" || x === null || Array.isArray(x)) return null;
+  if (Object.getPrototypeOf(x) !== Object.prototype && Object.getPrototypeOf(x) !== null) return null; // plain objects only
+  const re = Object.getOwnPropertyDescriptor(x, "re");
+  const im = Object.getOwnPropertyDescriptor(x, "im");
+  if (!re || !im || !("value" in re) || !("value" in im)) return null;
+  if (typeof re.value !== "number" || typeof im.value !== "number") return null;
+  return { re: re.value, im: im.value };
+}
+
+/**
+ * Flattens a nested list of numbers (imag 0) and complex literals into
+ * interleaved (re, im) pairs in row-major order, with its shape. Ragged lists
+ * are a ShapeError, anything else a DTypeError naming where it was, as `op`.
+ */
+export function flattenComplex(op: string, value: unknown): { pairs: Float64Array; shape: number[] } {
+  const shape: number[] = [];
+  let probe: unknown = value;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    if (shape.length > 64) throw new ShapeError(`${op}: the nested list is more than 64 levels deep`);
+    probe = probe.length > 0 ? probe[0] : undefined;
+    if (shape[shape.length - 1] === 0) break;
+  }
+  const size = shape.reduce((a, b) => a * b, 1);
+  const pairs = new Float64Array(2 * size);
+  let k = 0;
+  const visit = (v: unknown, dim: number, where: string): void => {
+    if (dim < shape.length) {
+      if (!Array.isArray(v) || v.length !== shape[dim]) {
+        throw new ShapeError(
+          `${op}: the nested list is ragged at ${where || "the top"}: expected a list of length ${shape[dim]}, got ${Array.isArray(v) ? `a list of length ${v.length}` : `a ${typeof v}`}`,
+        );
+      }
+      for (let i = 0; i < v.length; i++) visit(v[i], dim + 1, `${where}[${i}]`);
+      return;
+    }
+    if (typeof v === "number") {
+      pairs[k++] = v;
+      pairs[k++] = 0;
+      return;
+    }
+    const c = asComplexLiteral(v);
+    if (c === null) {
+      throw new DTypeError(
+        `${op}: element ${where || "(the scalar)"} is ${Array.isArray(v) ? "a list (the nested list is ragged)" : `a ${v === null ? "null" : typeof v}`}; ` +
+          `write complex values as {re, im} objects or np.complex(re, im), real values as JS numbers`,
+      );
+    }
+    pairs[k++] = c.re;
+    pairs[k++] = c.im;
+  };
+  visit(value, 0, "");
+  return { pairs, shape };
+}
+
+/** Nested `{re, im}` objects from interleaved pairs (what `array()` of a complex array gives). */
+export function nestComplex(pairs: ArrayLike<number>, shape: readonly number[]): Complex | Complex[] {
+  const at = (i: number): Complex => Object.freeze({ re: pairs[2 * i], im: pairs[2 * i + 1] });
+  if (shape.length === 0) return at(0);
+  const build = (dim: number, offset: number): Complex[] => {
+    const inner = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    const out = [];
+    for (let i = 0; i < shape[dim]; i++) out.push(dim === shape.length - 1 ? at(offset + i) : build(dim + 1, offset + i * inner));
+    return out as Complex[];
+  };
+  return build(0, 0);
+}
+
+// ---- text --------------------------------------------------------------------
+//
+// NumPy's FloatingFormat (precision 8, floatmode "maxprec", no suppression)
+// for each part of a complex array: the real parts share one format, the
+// imaginary parts (always signed) another, and `…+…j` joins them.
+
+const MAX_PRECISION = 8;
+
+/** The shortest decimal digits that read back as the same float of the width (float32 for complex64). */
+function shortest(v: number, width: "float32" | "float64"): number {
+  if (width === "float64") return v;
+  const f = Math.fround(v);
+  for (let p = 1; p <= 9; p++) {
+    const t = Number(f.toPrecision(p));
+    if (Math.fround(t) === f) return t;
+  }
+  return f;
+}
+
+/** Digits of |v| without exponent: "123.25", at most MAX_PRECISION fraction digits, unique (shortest) otherwise. */
+function positionalDigits(v: number, width: "float32" | "float64"): [string, string] {
+  const a = Math.abs(shortest(v, width));
+  let s = a.toFixed(20); // exact enough for the cut below
+  // the shortest text, if it fits the precision; otherwise rounded to it and trimmed
+  const short = String(a);
+  if (!short.includes("e")) {
+    const frac = short.split(".")[1] ?? "";
+    if (frac.length <= MAX_PRECISION) s = short;
+    else s = a.toFixed(MAX_PRECISION).replace(/0+$/, "");
+  } else {
+    s = a.toFixed(MAX_PRECISION).replace(/0+$/, "");
+    if (a >= 1e21) s = BigInt(Math.round(a)).toString() + ".";
+  }
+  const [i, f = ""] = s.split(".");
+  return [i, f];
+}
+
+/** Digits of |v| in scientific form: mantissa integer digit, fraction digits (≤ MAX_PRECISION, shortest otherwise), exponent. */
+function scientificDigits(v: number, width: "float32" | "float64"): [string, string, number] {
+  const a = Math.abs(shortest(v, width));
+  let [m, e] = a.toExponential().split("e");
+  let frac = m.split(".")[1] ?? "";
+  if (frac.length > MAX_PRECISION) {
+    [m, e] = a.toExponential(MAX_PRECISION).split("e");
+    frac = (m.split(".")[1] ?? "").replace(/0+$/, "");
+  }
+  return [m.split(".")[0], frac, Number(e)];
+}
+
+interface PartFormat {
+  exp: boolean;
+  padLeft: number;
+  padRight: number;
+  precision: number; // exp mode: the common number of mantissa fraction digits
+  expSize: number;
+}
+
+function fillFormat(values: ArrayLike<number>, width: "float32" | "float64", signed: boolean): PartFormat {
+  const finite: number[] = [];
+  let nonFinite = false;
+  let negInf = false;
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    if (Number.isFinite(v)) finite.push(width === "float32" ? Math.fround(v) : v);
+    else {
+      nonFinite = true;
+      if (v === -Infinity) negInf = true;
+    }
+  }
+  const nz = finite.filter((v) => v !== 0).map(Math.abs);
+  let exp = false;
+  if (nz.length) {
+    const max = Math.max(...nz);
+    const min = Math.min(...nz);
+    exp = max >= (width === "float32" ? 1e6 : 1e8) || min < 1e-4 || max / min > 1000;
+  }
+  const sign = (v: number) => (v < 0 || Object.is(v, -0) ? "-" : signed ? "+" : "");
+  const f: PartFormat = { exp, padLeft: 0, padRight: 0, precision: 0, expSize: -1 };
+  if (finite.length && exp) {
+    const parts = finite.map((v) => [sign(v) + scientificDigits(v, width)[0], scientificDigits(v, width)[1], scientificDigits(v, width)[2]] as const);
+    f.precision = Math.max(...parts.map((p) => p[1].length));
+    f.expSize = Math.max(...parts.map((p) => Math.max(2, String(Math.abs(p[2])).length)));
+    f.padLeft = Math.max(...parts.map((p) => p[0].length));
+    f.padRight = f.expSize + 2 + f.precision;
+  } else if (finite.length) {
+    const parts = finite.map((v) => positionalDigits(v, width));
+    f.padLeft = Math.max(...finite.map((v, k) => sign(v).length + parts[k][0].length));
+    f.padRight = Math.max(...parts.map((p) => p[1].length));
+  }
+  if (nonFinite) {
+    const offset = f.padRight + 1;
+    f.padLeft = Math.max(f.padLeft, 3 - offset, 3 + (signed || negInf ? 1 : 0) - offset);
+  }
+  return f;
+}
+
+function formatPart(v: number, f: PartFormat, width: "float32" | "float64", signed: boolean): string {
+  if (!Number.isFinite(v)) {
+    const ret = Number.isNaN(v) ? (signed ? "+nan" : "nan") : (v < 0 ? "-" : signed ? "+" : "") + "inf";
+    return " ".repeat(Math.max(0, f.padLeft + f.padRight + 1 - ret.length)) + ret;
+  }
+  const sign = v < 0 || Object.is(v, -0) ? "-" : signed ? "+" : "";
+  if (f.exp) {
+    const [i, frac, e] = scientificDigits(v, width);
+    const head = (sign + i).padStart(f.padLeft, " ");
+    return `${head}.${frac.padEnd(f.precision, "0")}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(f.expSize, "0")}`;
+  }
+  const [i, frac] = positionalDigits(v, width);
+  return `${(sign + i).padStart(f.padLeft, " ")}.${frac.padEnd(f.padRight, " ")}`;
+}
+
+/**
+ * The elements of a complex array as NumPy prints them (`np.array2string`,
+ * which JAX's repr uses): every real part in one shared format, every
+ * imaginary part signed in another, padded to common widths: `2.+3.j`,
+ * `-1.5+0.5j`, `1.e+20-2.5e-07j`, `nan+1.j`.
+ */
+export function formatComplexElements(pairs: ArrayLike<number>, dtype: ComplexDType): string[] {
+  const width = complexPartOf(dtype);
+  const n = pairs.length >> 1;
+  const re = new Float64Array(n);
+  const im = new Float64Array(n);
+  for (let k = 0; k < n; k++) (re[k] = pairs[2 * k]), (im[k] = pairs[2 * k + 1]);
+  const fr = fillFormat(re, width, false);
+  const fi = fillFormat(im, width, true);
+  const out: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const i = formatPart(im[k], fi, width, true);
+    const sp = i.trimEnd().length;
+    out.push(formatPart(re[k], fr, width, false) + i.slice(0, sp) + "j" + " ".repeat(i.length - sp));
+  }
+  return out;
+}
+
+/** One complex number as an element of a printed array of one element: `2.+3.j`. */
+export function formatComplex(re: number, im: number, dtype: ComplexDType): string {
+  return formatComplexElements([re, im], dtype)[0];
+}
+
+/**
+ * A complex array's text as JAX's repr body: `[2.+3.j, 4.-5.j]`, nested
+ * lists for more dimensions (the same layout as real arrays' `toString`).
+ */
+export function formatComplexArray(pairs: ArrayLike<number>, shape: readonly number[], dtype: ComplexDType): string {
+  const items = formatComplexElements(pairs, dtype);
+  if (shape.length === 0) return items[0];
+  const rec = (dim: number, offset: number): string => {
+    const n = shape[dim];
+    const inner = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    if (dim === shape.length - 1) return `[${items.slice(offset, offset + n).join(", ")}]`;
+    const parts: string[] = [];
+    for (let i = 0; i < n; i++) parts.push(rec(dim + 1, offset + i * inner));
+    return `[${parts.join(",\n" + " ".repeat(dim + 7))}]`;
+  };
+  return rec(0, 0);
 }
