@@ -18,7 +18,7 @@
  */
 import type { DType } from "../dtype.js";
 import type { Expr, UnaryOp } from "./kernel.js";
-import { binary, cast, constant, unary } from "./kernel.js";
+import { binary, cast, constant, ExprBuilder, unary } from "./kernel.js";
 
 /** The ops that have a decomposition here. */
 export type CompositeOp =
@@ -38,32 +38,7 @@ export type UnaryTable<R> = { readonly [K in UnaryOp]: R | (K extends CompositeO
 // ---- expression building ------------------------------------------------------------------
 
 /** Builders over one float dtype, so that the rows below read as formulas. */
-class B {
-  constructor(readonly d: DType) {}
-  c = (v: number): Expr => constant(v, this.d);
-  add = (a: Expr, b: Expr) => binary("add", a, b, this.d);
-  sub = (a: Expr, b: Expr) => binary("sub", a, b, this.d);
-  mul = (a: Expr, b: Expr) => binary("mul", a, b, this.d);
-  div = (a: Expr, b: Expr) => binary("div", a, b, this.d);
-  min = (a: Expr, b: Expr) => binary("min", a, b, this.d);
-  lt = (a: Expr, b: Expr) => binary("lt", a, b, "bool");
-  gt = (a: Expr, b: Expr) => binary("gt", a, b, "bool");
-  eq = (a: Expr, b: Expr) => binary("eq", a, b, "bool");
-  un = (op: UnaryOp, a: Expr) => unary(op, a, this.d);
-  abs = (a: Expr) => this.un("abs", a);
-  neg = (a: Expr) => this.un("neg", a);
-  exp = (a: Expr) => this.un("exp", a);
-  log = (a: Expr) => this.un("log", a);
-  log1p = (a: Expr) => this.un("log1p", a);
-  sqrt = (a: Expr) => this.un("sqrt", a);
-  /** `t` where `cond` holds, else `f`. */
-  sel = (cond: Expr, t: Expr, f: Expr): Expr => ({ kind: "select", which: cond, cases: [f, t], dtype: this.d });
-  /** Horner: coeffs[0]·x^(n−1) + … + coeffs[n−1]. */
-  poly(x: Expr, coeffs: readonly number[]): Expr {
-    let acc = this.c(coeffs[0]);
-    for (let k = 1; k < coeffs.length; k++) acc = this.add(this.mul(acc, x), this.c(coeffs[k]));
-    return acc;
-  }
+class B extends ExprBuilder {
   /** r, except NaN where x is NaN (`x ≠ x` is the one test every renderer keeps for NaN). */
   nanPass = (x: Expr, r: Expr) => this.sel(binary("ne", x, x, "bool"), x, r);
   /** r ≥ 0 with x's sign bit (so f(−0) = −0 for an odd f with f(0) = 0). */

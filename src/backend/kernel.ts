@@ -235,3 +235,40 @@ export function checkKernelNumbers(k: Kernel): void {
     }
   }
 }
+
+/**
+ * Builders of scalar expressions over one float dtype, so that decompositions
+ * (backend/composites.ts) and the special functions (lax/special.ts) read as formulas.
+ */
+export class ExprBuilder {
+  constructor(readonly d: DType) {}
+  c = (v: number): Expr => constant(v, this.d);
+  bin = (op: BinaryOp, a: Expr, b: Expr) => binary(op, a, b, this.d);
+  add = (a: Expr, b: Expr) => this.bin("add", a, b);
+  sub = (a: Expr, b: Expr) => this.bin("sub", a, b);
+  mul = (a: Expr, b: Expr) => this.bin("mul", a, b);
+  div = (a: Expr, b: Expr) => this.bin("div", a, b);
+  min = (a: Expr, b: Expr) => this.bin("min", a, b);
+  lt = (a: Expr, b: Expr) => binary("lt", a, b, "bool");
+  le = (a: Expr, b: Expr) => binary("le", a, b, "bool");
+  gt = (a: Expr, b: Expr) => binary("gt", a, b, "bool");
+  eq = (a: Expr, b: Expr) => binary("eq", a, b, "bool");
+  and = (a: Expr, b: Expr) => binary("and", a, b, "bool");
+  or = (a: Expr, b: Expr) => binary("or", a, b, "bool");
+  un = (op: UnaryOp, a: Expr) => unary(op, a, this.d);
+  abs = (a: Expr) => this.un("abs", a);
+  neg = (a: Expr) => this.un("neg", a);
+  exp = (a: Expr) => this.un("exp", a);
+  log = (a: Expr) => this.un("log", a);
+  log1p = (a: Expr) => this.un("log1p", a);
+  sqrt = (a: Expr) => this.un("sqrt", a);
+  floor = (a: Expr) => this.un("floor", a);
+  /** `t` where `cond` holds, else `f`. */
+  sel = (cond: Expr, t: Expr, f: Expr): Expr => ({ kind: "select", which: cond, cases: [f, t], dtype: this.d });
+  /** Horner: coeffs[0]·x^(n−1) + … + coeffs[n−1]. */
+  poly(x: Expr, coeffs: readonly number[]): Expr {
+    let acc = this.c(coeffs[0]);
+    for (let i = 1; i < coeffs.length; i++) acc = this.add(this.mul(acc, x), this.c(coeffs[i]));
+    return acc;
+  }
+}

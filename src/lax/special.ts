@@ -19,7 +19,7 @@
 import type { ArrayLike } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { Expr, BinaryOp, UnaryOp } from "../backend/kernel.js";
-import { binary, constant, unary } from "../backend/kernel.js";
+import { binary, ExprBuilder, unary } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
 import { DTypeError, UnsupportedError } from "../errors.js";
 import { describe } from "../static-args.js";
@@ -32,30 +32,8 @@ import { bind1 } from "./primitive.js";
 // ---- expression building -------------------------------------------------------------------
 
 /** Expression builders over one float dtype. */
-class S {
-  constructor(readonly d: DType) {}
-  c = (v: number): Expr => constant(v, this.d);
-  bin = (op: BinaryOp, a: Expr, b: Expr) => binary(op, a, b, this.d);
-  add = (a: Expr, b: Expr) => this.bin("add", a, b);
-  sub = (a: Expr, b: Expr) => this.bin("sub", a, b);
-  mul = (a: Expr, b: Expr) => this.bin("mul", a, b);
-  div = (a: Expr, b: Expr) => this.bin("div", a, b);
+class S extends ExprBuilder {
   pow = (a: Expr, b: Expr) => this.bin("pow", a, b);
-  lt = (a: Expr, b: Expr) => binary("lt", a, b, "bool");
-  le = (a: Expr, b: Expr) => binary("le", a, b, "bool");
-  gt = (a: Expr, b: Expr) => binary("gt", a, b, "bool");
-  eq = (a: Expr, b: Expr) => binary("eq", a, b, "bool");
-  and = (a: Expr, b: Expr) => binary("and", a, b, "bool");
-  or = (a: Expr, b: Expr) => binary("or", a, b, "bool");
-  un = (op: UnaryOp, a: Expr) => unary(op, a, this.d);
-  abs = (a: Expr) => this.un("abs", a);
-  neg = (a: Expr) => this.un("neg", a);
-  exp = (a: Expr) => this.un("exp", a);
-  log = (a: Expr) => this.un("log", a);
-  log1p = (a: Expr) => this.un("log1p", a);
-  floor = (a: Expr) => this.un("floor", a);
-  /** `t` where `cond` holds, else `f`. */
-  sel = (cond: Expr, t: Expr, f: Expr): Expr => ({ kind: "select", which: cond, cases: [f, t], dtype: this.d });
   isNan = (x: Expr) => binary("ne", x, x, "bool");
   isInf = (x: Expr) => this.eq(this.abs(x), this.c(Infinity));
   /** Whether x is an integer (false for ±inf and NaN). */
