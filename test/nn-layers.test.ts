@@ -233,6 +233,9 @@ describe("initializers", () => {
     expect(nn.initializers.computeFans([7])).toEqual([7, 7]);
     expect(nn.initializers.computeFans([784, 100])).toEqual([784, 100]);
     expect(nn.initializers.computeFans([3, 3, 16, 32])).toEqual([144, 288]);
+    // axes other than the default on a 2-d shape (an Embed table: out_axis=0), values from jax._src.nn.initializers._compute_fans
+    expect(nn.initializers.computeFans([5, 7], { inAxis: -1, outAxis: -2 })).toEqual([7, 5]);
+    expect(nn.initializers.computeFans([4, 6], { inAxis: 0, outAxis: 1 })).toEqual([4, 6]);
     const w = nn.initializers.heNormal()(key, [3, 3, 16, 32]);
     expect(w.shape).toEqual([3, 3, 16, 32]);
   });

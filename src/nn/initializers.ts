@@ -108,7 +108,6 @@ export function computeFans(shape: readonly number[], options: FanOptions = {}):
   const s = checkShape(op, shape);
   if (s.length < 1) return [1, 1];
   if (s.length === 1) return [s[0], s[0]];
-  if (s.length === 2) return [s[0], s[1]];
   const axes = (a: number | readonly number[]) =>
     intsArg(op, "axis", a, true).map((i) => {
       if (!Number.isInteger(i) || i < -s.length || i >= s.length) throw new ShapeError(`${op}: axis ${describe(i)} is out of range for shape [${s.join(", ")}]`);
