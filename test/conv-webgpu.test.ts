@@ -6,48 +6,12 @@
  * Without an adapter the file is skipped with the reason printed, unless
  * JAXON_REQUIRE_WEBGPU is set.
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { grad, jit, lax, np, vmap, type Value } from "../src/index.js";
+import { grad, jit, np, vmap, type Value } from "../src/index.js";
 import { onBothDevices, onCpu, probeWebGPU } from "./device-helpers.js";
+import { convOf, fixture } from "./conv-fixture.js";
 
 const hasGpu = await probeWebGPU("conv-webgpu.test.ts");
-
-type Case = {
-  name: string;
-  kind: "general" | "transpose";
-  lhsShape: number[];
-  rhsShape: number[];
-  windowStrides?: number[];
-  strides?: number[];
-  padding: string | number[][];
-  lhsDilation?: number[] | null;
-  rhsDilation?: number[] | null;
-  dimensionNumbers?: [string, string, string] | null;
-  featureGroupCount?: number;
-  batchGroupCount?: number;
-  transposeKernel?: boolean;
-  lhs: number[];
-  rhs: number[];
-  cot: number[];
-  outShape: number[];
-};
-const fixture = JSON.parse(readFileSync(new URL("./fixtures/conv/conv.json", import.meta.url), "utf8")) as { cases: Case[] };
-
-function convOf(c: Case): (l: Value, r: Value) => Value {
-  if (c.kind === "transpose") {
-    return (l, r) =>
-      lax.convTranspose(l, r, c.strides!, c.padding, { rhsDilation: c.rhsDilation ?? undefined, dimensionNumbers: c.dimensionNumbers ?? undefined, transposeKernel: c.transposeKernel });
-  }
-  return (l, r) =>
-    lax.convGeneralDilated(l, r, c.windowStrides!, c.padding, {
-      lhsDilation: c.lhsDilation ?? undefined,
-      rhsDilation: c.rhsDilation ?? undefined,
-      dimensionNumbers: c.dimensionNumbers ?? undefined,
-      featureGroupCount: c.featureGroupCount,
-      batchGroupCount: c.batchGroupCount,
-    });
-}
 
 const read = async (x: Value) => Array.from(await x.data(), Number);
 

@@ -7,57 +7,11 @@
  * both) against a loop; jit against eager; typed errors; nn.Conv layers and a
  * small CNN whose SGD losses match the same model in JAX.
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { grad, jit, lax, nn, np, random, vmap, type Value } from "../src/index.js";
 import { DTypeError, ShapeError } from "../src/errors.js";
 import { arr, finiteDiff, rand, randArr, values } from "./helpers.js";
-
-type Case = {
-  name: string;
-  kind: "general" | "transpose";
-  lhsShape: number[];
-  rhsShape: number[];
-  windowStrides?: number[];
-  strides?: number[];
-  padding: string | number[][];
-  lhsDilation?: number[] | null;
-  rhsDilation?: number[] | null;
-  dimensionNumbers?: [string, string, string] | null;
-  featureGroupCount?: number;
-  batchGroupCount?: number;
-  transposeKernel?: boolean;
-  lhs: number[];
-  rhs: number[];
-  cot: number[];
-  outShape: number[];
-  out: number[];
-  gradLhs: number[];
-  gradRhs: number[];
-};
-const fixture = JSON.parse(readFileSync(new URL("./fixtures/conv/conv.json", import.meta.url), "utf8")) as {
-  cases: Case[];
-  cnn: { x: number[]; labels: number[]; params: Record<string, { w: number[]; b: number[] }>; lr: number; losses: number[] };
-};
-
-function convOf(c: Case): (l: Value, r: Value) => Value {
-  if (c.kind === "transpose") {
-    return (l, r) =>
-      lax.convTranspose(l, r, c.strides!, c.padding, {
-        rhsDilation: c.rhsDilation ?? undefined,
-        dimensionNumbers: c.dimensionNumbers ?? undefined,
-        transposeKernel: c.transposeKernel,
-      });
-  }
-  return (l, r) =>
-    lax.convGeneralDilated(l, r, c.windowStrides!, c.padding, {
-      lhsDilation: c.lhsDilation ?? undefined,
-      rhsDilation: c.rhsDilation ?? undefined,
-      dimensionNumbers: c.dimensionNumbers ?? undefined,
-      featureGroupCount: c.featureGroupCount,
-      batchGroupCount: c.batchGroupCount,
-    });
-}
+import { convOf, fixture } from "./conv-fixture.js";
 
 function expectNear(actual: Value, expected: number[], tol: number, what: string) {
   const a = values(actual);
