@@ -78,25 +78,7 @@ const UNSUPPORTED: Record<string, string> = {
   qr: "as lu: a LAPACK/cuSOLVER custom_call in JAX (not portable)",
   eigh: "as lu: a LAPACK/cuSOLVER custom_call in JAX (not portable)",
   svd: "as lu: a LAPACK/cuSOLVER custom_call in JAX (not portable)",
-  checkpoint_jvp: "the tangent of checkpoint under forward mode (jvp, jacfwd), whose function is a closure traced at run time: not lowered yet (grad of checkpoint lowers)",
   custom_lin: "appears only inside linearize's staged tangent jaxprs, never in a traced forward function",
-  // primitives that landed in the same session as the exporter (stop 21); their lowerings are the next step of issue 18
-  fft: "not lowered yet: stablehlo.fft takes complex tensors, and jaxon's fft primitive works on float pairs until complex dtypes land",
-  conv_general_dilated: "not lowered yet: maps onto stablehlo.convolution (dimension numbers, groups, dilations); landed with the exporter",
-  reduce_window_sum: "not lowered yet: stablehlo.reduce_window with an add body; landed with the exporter",
-  reduce_window_max: "not lowered yet: stablehlo.reduce_window with a max body; landed with the exporter",
-  reduce_window_min: "not lowered yet: stablehlo.reduce_window with a min body; landed with the exporter",
-  select_and_gather_add: "not lowered yet: JAX lowers it to a reduce_window over packed (value, tangent) pairs; landed with the exporter",
-  select_and_scatter_add: "not lowered yet: stablehlo.select_and_scatter; landed with the exporter",
-  lgamma: "not lowered yet: chlo.lgamma; landed with the exporter",
-  digamma: "not lowered yet: chlo.digamma; landed with the exporter",
-  zeta: "not lowered yet: chlo.zeta; landed with the exporter",
-  igamma: "not lowered yet: JAX expands it to XLA's series in HLO; landed with the exporter",
-  igammac: "not lowered yet: as igamma; landed with the exporter",
-  regularized_incomplete_beta: "not lowered yet: JAX expands it to XLA's continued fraction in HLO; landed with the exporter",
-  erfc: "not lowered yet: chlo.erfc; landed with the exporter",
-  bessel_i0e: "not lowered yet: chlo.bessel_i0e; landed with the exporter",
-  bessel_i1e: "not lowered yet: chlo.bessel_i1e; landed with the exporter",
 };
 
 describe("exportStableHLO coverage and hygiene", () => {

@@ -112,6 +112,21 @@ export const attr = {
       .join(", ");
     return new HloAttr(`#stablehlo.${checkKey(kind)}<${body}>`);
   },
+  /**
+   * Convolution dimension numbers, `#stablehlo.conv<[b, 0, 1, f]x[0, 1, i, o]->[b, 0, 1, f]>`,
+   * from index tuples: [batch, feature, spatial...] of lhs and out, [out feature, in feature, spatial...] of rhs.
+   */
+  conv: (lhs: readonly number[], rhs: readonly number[], out: readonly number[]) => {
+    const layout = (spec: readonly number[], first: string, second: string) => {
+      const letters = new globalThis.Array<string>(spec.length).fill("");
+      checkDims("dimension numbers", spec).forEach((axis, k) => {
+        if (axis < 0 || axis >= spec.length || letters[axis] !== "") throw new Error("stablehlo builder: bad dimension numbers");
+        letters[axis] = k === 0 ? first : k === 1 ? second : String(k - 2);
+      });
+      return `[${letters.join(", ")}]`;
+    };
+    return new HloAttr(`#stablehlo.conv<${layout(lhs, "b", "f")}x${layout(rhs, "o", "i")}->${layout(out, "b", "f")}>`);
+  },
   /** `dense<[[0, 0], [2, 0]]> : tensor<2x2xi64>` (padding pairs). */
   pairs: (rows: readonly (readonly [number, number])[]) =>
     new HloAttr(`dense<[${rows.map((r) => `[${ints(r)}]`).join(", ")}]> : tensor<${rows.length}x2xi64>`),

@@ -18,6 +18,8 @@ import type { Primitive, Value } from "../trace/core.js";
 import { addTangents, asValue, convert, operandArg } from "./elementwise.js";
 import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero } from "./primitive.js";
 import { broadcastInDim, reshape, rev, transpose } from "./shape.js";
+import { attr, type HloValue } from "../backend/stablehlo.js";
+import { lowersToStablehlo } from "./primitive.js";
 
 /** Dimension numbers as index tuples (JAX's ConvDimensionNumbers): [batch, feature, spatial...] of lhs and out, [out feature, in feature, spatial...] of rhs. */
 export interface ConvDimensionNumbers {
@@ -628,3 +630,23 @@ export function convTranspose(lhs: Value, rhs: Value, strides: number[], padding
     preferredElementType: o.preferredElementType,
   });
 }
+
+// ---- StableHLO lowering (exportStableHLO) ----------------------------------------------------
+
+// `stablehlo.convolution` takes the same parameters; a preferred element type
+// converts the operands first (the result then has that type, as jaxon's)
+lowersToStablehlo(convGeneralDilatedP, (ctx, [lhs, rhs], p, _a, [out]) => {
+  const as = (v: HloValue) => (v.dtype === out.dtype ? v : ctx.b.op1("stablehlo.convert", [v], { shape: v.shape, dtype: out.dtype }));
+  const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
+  return [
+    ctx.b.op1("stablehlo.convolution", [as(lhs), as(rhs)], { shape: out.shape, dtype: out.dtype }, {
+      window_strides: attr.i64s(p.windowStrides),
+      padding: attr.pairs(p.padding.map(([lo, hi]): [number, number] => [lo, hi])),
+      lhs_dilation: attr.i64s(p.lhsDilation),
+      rhs_dilation: attr.i64s(p.rhsDilation),
+      dimension_numbers: attr.conv(lhsSpec, rhsSpec, outSpec),
+      feature_group_count: attr.int(p.featureGroupCount),
+      batch_group_count: attr.int(p.batchGroupCount),
+    }),
+  ];
+});

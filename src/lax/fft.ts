@@ -25,12 +25,14 @@
  * (Stockham passes).
  */
 import type { DType } from "../dtype.js";
+import { complexOf } from "../dtype.js";
+import { attr, type HloValue } from "../backend/stablehlo.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { fmtShape, sizeOf } from "../shape.js";
 import { describe } from "../static-args.js";
 import type { Primitive, Value } from "../trace/core.js";
 import { add, convert, eq, mul, operandArg, sub } from "./elementwise.js";
-import { bind1, definePrimitive, isZero, scalar, ShapedArray, Zero } from "./primitive.js";
+import { bind1, definePrimitive, isZero, lowersToStablehlo, scalar, ShapedArray, Zero, type StablehloContext } from "./primitive.js";
 import { broadcastInDim, iota, moveAxis, pad, reshape, slice } from "./shape.js";
 
 export type FftType = "FFT" | "IFFT" | "RFFT" | "IRFFT";
@@ -141,3 +143,43 @@ export function fftPairsRaw(x: Value, fftType: FftType, fftLengths: readonly num
   return bind1(fftP, [x], { fftType, fftLengths: [...fftLengths] });
 }
 
+
+// ---- StableHLO lowering (exportStableHLO) ----------------------------------------------------
+//
+// `stablehlo.fft` works on complex tensors: the float pairs become a complex
+// tensor in the module (`stablehlo.complex` of the two halves) and the
+// complex result float pairs again (`stablehlo.real`/`imag`, concatenated).
+
+/** Float pairs [..., 2] as one complex tensor [...] of the matching precision. */
+function pairsToComplex(ctx: StablehloContext, x: HloValue): HloValue {
+  const shape = x.shape.slice(0, -1);
+  const part = (k: number) => {
+    const s = ctx.b.op1("stablehlo.slice", [x], { shape: [...shape, 1], dtype: x.dtype }, {
+      start_indices: attr.i64s(x.shape.map((_, i) => (i === shape.length ? k : 0))),
+      limit_indices: attr.i64s(x.shape.map((d, i) => (i === shape.length ? k + 1 : d))),
+      strides: attr.i64s(x.shape.map(() => 1)),
+    });
+    return ctx.b.op1("stablehlo.reshape", [s], { shape, dtype: x.dtype });
+  };
+  return ctx.b.op1("stablehlo.complex", [part(0), part(1)], { shape, dtype: complexOf(x.dtype) as string as DType });
+}
+
+/** A complex tensor [...] as float pairs [..., 2] of `dtype`. */
+function complexToPairs(ctx: StablehloContext, z: HloValue, dtype: DType): HloValue {
+  const halves = ["stablehlo.real", "stablehlo.imag"].map((op) => {
+    const part = ctx.b.op1(op, [z], { shape: z.shape, dtype });
+    return ctx.b.op1("stablehlo.reshape", [part], { shape: [...z.shape, 1], dtype });
+  });
+  return ctx.b.op1("stablehlo.concatenate", halves, { shape: [...z.shape, 2], dtype }, { dimension: attr.int(z.shape.length) });
+}
+
+lowersToStablehlo(fftP, (ctx, [x], { fftType, fftLengths }, _a, [out]) => {
+  const input = fftType === "RFFT" ? x : pairsToComplex(ctx, x);
+  const complexOut = fftType !== "IRFFT";
+  const shape = complexOut ? out.shape.slice(0, -1) : out.shape;
+  const result = ctx.b.op1("stablehlo.fft", [input], { shape, dtype: complexOut ? (complexOf(out.dtype) as string as DType) : out.dtype }, {
+    fft_type: attr.enumOf("fft_type", fftType),
+    fft_length: attr.i64s(fftLengths),
+  });
+  return [complexOut ? complexToPairs(ctx, result, out.dtype) : result];
+});

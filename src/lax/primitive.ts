@@ -46,6 +46,8 @@ export interface StablehloContext {
   inline(jaxpr: Jaxpr, args: HloValue[]): HloValue[];
   /** Lowers a jaxpr as a private function (once per jaxpr) and emits a `func.call` of it. */
   call(jaxpr: Jaxpr, args: HloValue[]): HloValue[];
+  /** Traces `fn` at `avals` (the equation's input types) and lowers it in place, its closed-over constants embedded. */
+  traced(fn: (...xs: Value[]) => Value[], avals: ShapedArray[], args: HloValue[]): HloValue[];
 }
 
 /** Attaches a StableHLO lowering to a primitive's definition (next to where the primitive is defined). */

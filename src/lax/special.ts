@@ -19,7 +19,7 @@
 import type { ArrayLike } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { Expr, BinaryOp, UnaryOp } from "../backend/kernel.js";
-import { binary, ExprBuilder, unary } from "../backend/kernel.js";
+import { binary, ExprBuilder, load, unary } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
 import { DTypeError, UnsupportedError } from "../errors.js";
 import { describe } from "../static-args.js";
@@ -27,7 +27,8 @@ import type { Value } from "../trace/core.js";
 import {
   add, asValue, defineElementwise, div, eq, exp, floor, log, log1p, mul, neg, operands, select, sign, sub, zerosOf,
 } from "./elementwise.js";
-import { bind1 } from "./primitive.js";
+import { bind1, lowersToStablehlo } from "./primitive.js";
+import { elementwiseOp, scalarExpr } from "./stablehlo-ops.js";
 
 // ---- expression building -------------------------------------------------------------------
 
@@ -463,4 +464,25 @@ export function besselI0e(x: ArrayLike): Value {
  */
 export function besselI1e(x: ArrayLike): Value {
   return bind1(besselI1eP, [floatArg("besselI1e", x)], {});
+}
+
+// ---- StableHLO lowerings (exportStableHLO) ---------------------------------------------------
+//
+// As JAX lowers them (checked with jax.export): lgamma, digamma, erfc, zeta
+// and bessel_i1e are chlo ops that XLA expands; JAX itself expands igamma,
+// igammac, betainc and bessel_i0e into elementwise math, and so does jaxon:
+// the same scalar expression its kernels run, written out as StableHLO ops.
+
+for (const [prim, name] of [[lgammaP, "chlo.lgamma"], [digammaP, "chlo.digamma"], [erfcP, "chlo.erfc"], [zetaP, "chlo.zeta"], [besselI1eP, "chlo.bessel_i1e"]] as const) {
+  lowersToStablehlo(prim, elementwiseOp(name));
+}
+for (const [prim, expr] of [
+  [igammaP, (b: S, [a, x]: Expr[]) => igammaExpr(b, a, x)],
+  [igammacP, (b: S, [a, x]: Expr[]) => igammacExpr(b, a, x)],
+  [regularizedIncompleteBetaP, (b: S, [a, bb, x]: Expr[]) => betaincExpr(b, a, bb, x)],
+  [besselI0eP, (b: S, [x]: Expr[]) => besselIe(b, 0, x)],
+] as const) {
+  lowersToStablehlo(prim, (ctx, args, _p, _a, [out]) => [
+    scalarExpr(ctx, expr(fdt(out.dtype), args.map((_, i) => load(i, out.dtype))), args, out.shape),
+  ]);
 }

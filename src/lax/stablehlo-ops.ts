@@ -6,6 +6,7 @@
 import { attr, type HloType, type HloValue } from "../backend/stablehlo.js";
 import type { DType } from "../dtype.js";
 import { isFloat } from "../dtype.js";
+import type { BinaryOp, Expr, UnaryOp } from "../backend/kernel.js";
 import type { StablehloContext, StablehloRule } from "./primitive.js";
 
 export const hloType = (shape: readonly number[], dtype: DType): HloType => ({ shape, dtype });
@@ -143,4 +144,122 @@ export function identityOf(op: "sum" | "prod" | "max" | "min", dtype: DType): nu
 export function combinerOf(op: "sum" | "prod" | "max" | "min", dtype: DType): string {
   if (dtype === "bool") return op === "max" || op === "sum" ? "stablehlo.or" : "stablehlo.and";
   return { sum: "stablehlo.add", prod: "stablehlo.multiply", max: "stablehlo.maximum", min: "stablehlo.minimum" }[op];
+}
+
+// ---- scalar expressions of the kernel IR, as elementwise StableHLO ----------------------------
+
+const UNARY_OPS: Partial<Record<UnaryOp, string>> = {
+  neg: "stablehlo.negate", sign: "stablehlo.sign", floor: "stablehlo.floor", ceil: "stablehlo.ceil", round: "stablehlo.round_nearest_afz",
+  abs: "stablehlo.abs", exp: "stablehlo.exponential", log: "stablehlo.log", log1p: "stablehlo.log_plus_one", expm1: "stablehlo.exponential_minus_one",
+  sin: "stablehlo.sine", cos: "stablehlo.cosine", tan: "stablehlo.tan", asin: "chlo.asin", acos: "chlo.acos", atan: "chlo.atan", sinh: "chlo.sinh",
+  cosh: "chlo.cosh", tanh: "stablehlo.tanh", asinh: "chlo.asinh", acosh: "chlo.acosh", atanh: "chlo.atanh", logistic: "stablehlo.logistic",
+  sqrt: "stablehlo.sqrt", rsqrt: "stablehlo.rsqrt", cbrt: "stablehlo.cbrt", erf: "chlo.erf", erf_inv: "chlo.erf_inv", not: "stablehlo.not",
+};
+const BINARY_OPS: Partial<Record<BinaryOp, string>> = {
+  add: "stablehlo.add", sub: "stablehlo.subtract", mul: "stablehlo.multiply", div: "stablehlo.divide", rem: "stablehlo.remainder",
+  pow: "stablehlo.power", max: "stablehlo.maximum", min: "stablehlo.minimum", atan2: "stablehlo.atan2", nextafter: "chlo.next_after",
+  and: "stablehlo.and", or: "stablehlo.or", xor: "stablehlo.xor", shl: "stablehlo.shift_left",
+};
+const COMPARISONS: Partial<Record<BinaryOp, Direction>> = { eq: "EQ", ne: "NE", lt: "LT", le: "LE", gt: "GT", ge: "GE" };
+
+/**
+ * A scalar expression of the kernel IR (what an elementwise primitive's
+ * `scalar` rule builds) written out as elementwise StableHLO ops over
+ * `shape`, its inputs bound to `args` (0-d ones broadcast). Shared
+ * subexpressions are emitted once. This is how a primitive whose math jaxon
+ * spells as one expression (the incomplete gamma and beta functions, as JAX
+ * too expands them) lowers the same algorithm that jaxon's kernels run.
+ */
+export function scalarExpr(ctx: StablehloContext, expr: Expr, args: readonly HloValue[], shape: readonly number[]): HloValue {
+  const done = new Map<Expr, HloValue>();
+  const consts = new Map<string, HloValue>();
+  const ins = args.map((a) => broadcast(ctx, a, shape));
+  const t = (dtype: DType) => hloType(shape, dtype);
+  const emit = (e: Expr): HloValue => {
+    let v = done.get(e);
+    if (v) return v;
+    v = emitNode(e);
+    done.set(e, v);
+    return v;
+  };
+  const emitNode = (e: Expr): HloValue => {
+    switch (e.kind) {
+      case "input":
+        if (!ins[e.input]) throw new Error("stablehlo: a scalar expression reads a missing input");
+        return ins[e.input];
+      case "const": {
+        const key = `${e.dtype}:${Object.is(e.value, -0) ? "-0" : e.value}`;
+        let c = consts.get(key);
+        if (!c) consts.set(key, (c = full(ctx, e.value, shape, e.dtype)));
+        return c;
+      }
+      case "cast": {
+        const x = emit(e.arg);
+        if (x.dtype === e.dtype) return x;
+        if (e.dtype === "bool") return compare(ctx, "NE", x, full(ctx, 0, shape, x.dtype));
+        return ctx.b.op1("stablehlo.convert", [x], t(e.dtype));
+      }
+      case "ipow":
+        return integerPower(ctx, emit(e.arg), e.exponent);
+      case "select": {
+        const which = emit(e.which);
+        const cases = e.cases.map(emit);
+        if (which.dtype === "bool") return select(ctx, which, cases[1], cases[0]);
+        let r = cases[0];
+        for (let i = 1; i < cases.length; i++) r = select(ctx, compare(ctx, "GE", which, full(ctx, i, shape, which.dtype)), cases[i], r);
+        return r;
+      }
+      case "unary": {
+        const x = emit(e.arg);
+        const name = UNARY_OPS[e.op];
+        if (name) return ctx.b.op1(name, [x], t(e.dtype));
+        switch (e.op) {
+          case "exp2":
+            return ctx.b.op1("stablehlo.exponential", [binop(ctx, "stablehlo.multiply", x, full(ctx, Math.LN2, shape, x.dtype))], x.type);
+          case "reciprocal":
+            return binop(ctx, "stablehlo.divide", full(ctx, 1, shape, x.dtype), x);
+          case "square":
+            return binop(ctx, "stablehlo.multiply", x, x);
+          case "is_finite":
+            return ctx.b.op1("stablehlo.is_finite", [x], t("bool"));
+        }
+        throw new Error(`stablehlo: no lowering of the scalar op ${e.op}`);
+      }
+      case "binary": {
+        const a = emit(e.lhs);
+        const b = emit(e.rhs);
+        const dir = COMPARISONS[e.op];
+        if (dir) return compare(ctx, dir, a, b);
+        const name = BINARY_OPS[e.op];
+        if (name) return ctx.b.op1(name, [a, b], t(e.dtype));
+        if (e.op === "shr") return ctx.b.op1((a.dtype as string).startsWith("uint") ? "stablehlo.shift_right_logical" : "stablehlo.shift_right_arithmetic", [a, b], a.type);
+        if (e.op === "copysign") {
+          // |a| with the sign of b (its sign bit: -0 counts as negative)
+          const mag = ctx.b.op1("stablehlo.abs", [a], a.type);
+          const zero = full(ctx, 0, shape, b.dtype);
+          const negative = ctx.b.op1("stablehlo.or", [compare(ctx, "LT", b, zero), compare(ctx, "LT", binop(ctx, "stablehlo.divide", full(ctx, 1, shape, b.dtype), b), zero)], t("bool"));
+          return select(ctx, negative, ctx.b.op1("stablehlo.negate", [mag], a.type), mag);
+        }
+        throw new Error(`stablehlo: no lowering of the scalar op ${e.op}`);
+      }
+      case "index":
+        throw new Error("stablehlo: a scalar expression with a loop index is not elementwise");
+    }
+  };
+  return emit(expr);
+}
+
+/** x^y by repeated squaring (y an integer; a negative y is the reciprocal), as JAX's integer_pow. */
+export function integerPower(ctx: StablehloContext, x: HloValue, y: number): HloValue {
+  let n = Math.abs(y);
+  let acc: HloValue | null = null;
+  let sq = x;
+  while (n > 0) {
+    if (n & 1) acc = acc === null ? sq : binop(ctx, "stablehlo.multiply", acc, sq);
+    n = Math.floor(n / 2);
+    if (n > 0) sq = binop(ctx, "stablehlo.multiply", sq, sq);
+  }
+  const one = () => full(ctx, 1, x.shape, x.dtype);
+  if (acc === null) return one();
+  return y < 0 ? binop(ctx, "stablehlo.divide", one(), acc) : acc;
 }

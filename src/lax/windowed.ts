@@ -47,6 +47,9 @@ import { add, asValue, exp, isFiniteFn, log, max, min, operandArg, select, sub, 
 import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero, type AffineIndexMap } from "./primitive.js";
 import { broadcastInDim, moveAxis, pad, reshape, slice } from "./shape.js";
 import { stopGradient } from "./stop-gradient.js";
+import { attr, type HloValue } from "../backend/stablehlo.js";
+import { lowersToStablehlo, type StablehloContext } from "./primitive.js";
+import { combinerOf, compare as compareHlo, full, hloType, identityOf, select as selectHlo } from "./stablehlo-ops.js";
 
 /** A VALID window over an undilated operand: what the window primitives take. */
 export type WindowParams = { windowDimensions: number[]; windowStrides: number[]; windowDilation: number[] };
@@ -578,3 +581,70 @@ export function cumlogsumexp(operand: Value, axis = 0, reverse = false): Value {
   return x;
 }
 
+
+// ---- StableHLO lowerings (exportStableHLO) ---------------------------------------------------
+//
+// The monoids are `stablehlo.reduce_window` with an add/max/min body and the
+// identity as the init value (their windows are VALID over an undilated
+// operand, so no padding or base dilation). The selections reduce windows of
+// (value, flat index[, tangent]) tuples, keeping the element that wins by
+// value and, of tied values, the one with the lower index: the first of a
+// window in row-major order, whatever order XLA combines in, as jaxon's
+// selections (and XLA's SelectAndScatter with JAX's ge/le) pick it. The
+// gather's tangent comes out of that reduction; the scatter adds each
+// window's source value at its winner's index (a scatter into the flattened
+// operand), which also covers window dilation, which StableHLO's own
+// select_and_scatter lacks.
+
+const windowAttrs = (p: WindowParams) => ({
+  window_dimensions: attr.i64s(p.windowDimensions),
+  window_strides: attr.i64s(p.windowStrides),
+  window_dilations: attr.i64s(p.windowDilation),
+});
+
+for (const [prim, op] of [[reduceWindowSumP, "sum"], [reduceWindowMaxP, "max"], [reduceWindowMinP, "min"]] as const) {
+  lowersToStablehlo(prim, (ctx, [x], p, _a, [out]) => {
+    const s = hloType([], x.dtype);
+    const body = ctx.b.region([s, s], ([a, b]) => [ctx.b.op1(combinerOf(op, x.dtype), [a, b], s)]);
+    return ctx.b.op("stablehlo.reduce_window", [x, full(ctx, identityOf(op, x.dtype), [], x.dtype)], [hloType(out.shape, out.dtype)], windowAttrs(p), [body]);
+  });
+}
+
+/** Reduces windows of (operand, its flat index, ...more) to each window's selected element and what rides with it. */
+function selectWindows(ctx: StablehloContext, x: HloValue, more: HloValue[], p: SelectionParams, outShape: readonly number[]): HloValue[] {
+  const n = x.shape.reduce((a, b) => a * b, 1);
+  const flat = ctx.b.op1("stablehlo.iota", [], hloType([n], "int32"), { iota_dimension: attr.int(0) });
+  const index = ctx.b.op1("stablehlo.reshape", [flat], hloType(x.shape, "int32"));
+  const operands = [x, index, ...more];
+  const scalars = operands.map((o) => hloType([], o.dtype));
+  const k = operands.length;
+  const body = ctx.b.region([...scalars, ...scalars], (args) => {
+    const a = args.slice(0, k);
+    const b = args.slice(k);
+    const better = compareHlo(ctx, p.selectPrim === "ge" ? "GT" : "LT", a[0], b[0]);
+    const tie = ctx.b.op1("stablehlo.and", [compareHlo(ctx, "EQ", a[0], b[0]), compareHlo(ctx, "LT", a[1], b[1])], better.type);
+    const pickA = ctx.b.op1("stablehlo.or", [better, tie], better.type);
+    return a.map((ai, i) => selectHlo(ctx, pickA, ai, b[i]));
+  });
+  const inits = [
+    full(ctx, identityOf(p.selectPrim === "ge" ? "max" : "min", x.dtype), [], x.dtype),
+    full(ctx, 2 ** 31 - 1, [], "int32"),
+    ...more.map((m) => full(ctx, 0, [], m.dtype)),
+  ];
+  return ctx.b.op("stablehlo.reduce_window", [...operands, ...inits], operands.map((o) => hloType(outShape, o.dtype)), windowAttrs(p), [body]);
+}
+
+lowersToStablehlo(selectAndGatherAddP, (ctx, [t, x], p, _a, [out]) => [selectWindows(ctx, x, [t], p, out.shape)[2]]);
+
+lowersToStablehlo(selectAndScatterAddP, (ctx, [source, x], p, _a, [out]) => {
+  const index = selectWindows(ctx, x, [], p, source.shape)[1];
+  const n = x.shape.reduce((a, b) => a * b, 1);
+  const s = hloType([], source.dtype);
+  const body = ctx.b.region([s, s], ([a, b]) => [ctx.b.op1("stablehlo.add", [a, b], s)]);
+  const sum = ctx.b.op("stablehlo.scatter", [full(ctx, 0, [n], source.dtype), index, source], [hloType([n], source.dtype)], {
+    scatter_dimension_numbers: attr.struct("scatter", { inserted_window_dims: [0], scatter_dims_to_operand_dims: [0], index_vector_dim: index.shape.length }),
+    indices_are_sorted: attr.bool(false),
+    unique_indices: attr.bool(false),
+  }, [body])[0];
+  return [ctx.b.op1("stablehlo.reshape", [sum], hloType(out.shape, out.dtype))];
+});

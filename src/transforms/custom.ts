@@ -265,6 +265,8 @@ export const rematJvpP = definePrimitive<RematParams>("checkpoint_jvp", {
     return [...primals.map((p) => new Zero(p.aval)), ...ctsIn];
   },
   batch: (args, dims, { call }) => batchByVmap(rematTangent(call))(args, dims),
+  // exportStableHLO: the tangent computation, traced at the equation's types and inlined
+  stablehlo: (ctx, args, { call }, avals) => ctx.traced(rematTangent(call), avals, args),
 });
 
 /**

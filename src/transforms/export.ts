@@ -263,6 +263,10 @@ function lowerModule(
       }
       return b.call(fn.name, args, fn.outTypes);
     },
+    traced(fn, avals, args) {
+      const { jaxpr: j, consts: cs } = traceFlat(fn, avals, "exportStableHLO", evalTrace);
+      return lowerEqns(simplifyKeepingCalls(j), [...cs.map(constant), ...args]);
+    },
   };
 
   function lowerEqns(j: Jaxpr, args: HloValue[]): HloValue[] {
@@ -295,6 +299,15 @@ function lowerModule(
     return j.outs.map(read);
   }
 
+  /** A value the function closes over, embedded as a constant. */
+  function constant(c: Value): HloValue {
+    if (!(c instanceof Array)) throw new UnsupportedError("exportStableHLO: the function closes over a traced value of an enclosing transformation");
+    if (!c.backend.syncReadable) {
+      throw new UnsupportedError(`exportStableHLO: a constant the function closes over lives on ${c.backend.name}; move it to the cpu with devicePut first`);
+    }
+    return b.constant(bytesOf(c.dataSync() as ArrayLike<number>, c.dtype), { shape: c.shape, dtype: c.dtype });
+  }
+
   function literal(l: Literal): HloValue {
     return full(ctx, l.value, [], l.aval.dtype);
   }
@@ -312,13 +325,7 @@ function lowerModule(
     "public",
     argTypes,
     (xs) => {
-      const constValues = consts.map((c) => {
-        if (!(c instanceof Array)) throw new UnsupportedError("exportStableHLO: the function closes over a traced value of an enclosing transformation");
-        if (!c.backend.syncReadable) {
-          throw new UnsupportedError(`exportStableHLO: a constant the function closes over lives on ${c.backend.name}; move it to the cpu with devicePut first`);
-        }
-        return b.constant(bytesOf(c.dataSync() as ArrayLike<number>, c.dtype), { shape: c.shape, dtype: c.dtype });
-      });
+      const constValues = consts.map(constant);
       return lowerEqns(simplified, [...constValues, ...xs]);
     },
     argTypes.map((t, i) => shardAttr(inSpecs[i], t.shape)),
