@@ -19,7 +19,7 @@ export { vmap } from "./transforms/vmap.js";
 export type { VmapOptions } from "./transforms/vmap.js";
 export { makeJaxpr } from "./transforms/make-jaxpr.js";
 export { jit, jitStats, jitConfig } from "./transforms/jit.js";
-export type { Jitted, JitOptions } from "./transforms/jit.js";
+export type { Jitted, JitOptions, Lowered, Compiled } from "./transforms/jit.js";
 export { jacfwd, jacrev, hessian } from "./transforms/jacobians.js";
 export { customJvp, customVjp, checkpoint } from "./transforms/custom.js";
 export { stopGradient } from "./lax/stop-gradient.js";

@@ -12,7 +12,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { exportStableHLO, io, lax, np, PartitionSpec, tree, UnsupportedError, ShapeError } from "../src/index.js";
+import { exportStableHLO, io, jit, lax, np, PartitionSpec, tree, UnsupportedError, ShapeError } from "../src/index.js";
 import type { Value } from "../src/index.js";
 import { primitives } from "../src/lax/primitive.js";
 import { cases, w4Inputs, w4Sharded, w4Step } from "./fixtures/stablehlo/cases.js";
@@ -167,5 +167,28 @@ describe("exportStableHLO coverage and hygiene", () => {
       }
     }
     expect(exported).toBeGreaterThan(10);
+  });
+
+  it("jit(f).lower(...args): asText() is the exported module, compile() runs that signature and refuses others", async () => {
+    for (const name of ["unary", "control-flow", "w4-step"]) {
+      const c = cases.find((k) => k.name === name)!;
+      const args = c.args();
+      const lowered = jit(c.fn).lower(...args);
+      expect(lowered.asText()).toBe(read(`${name}.mlir`).toString());
+      expect(JSON.parse(JSON.stringify(lowered.exported().metadata))).toEqual(JSON.parse(read(`${name}.json`).toString()));
+      const compiled = lowered.compile();
+      expect(compiled.asText()).toBe(lowered.asText());
+      const ours = tree.leaves(compiled(...args)) as Value[];
+      const xla = await io.loadNpz(read(`${name}.outputs.npz`));
+      for (let i = 0; i < ours.length; i++) {
+        await expectClose(ours[i], xla[String(i)], !["float32", "float64"].includes(ours[i].dtype), `${name} compiled output ${i}`);
+      }
+    }
+    const f = jit((x: Value, n: number) => x.mul(n), { staticArgnums: [1] });
+    const compiled = f.lower(np.ones([3]), 2).compile();
+    expect(Array.from(await compiled(np.ones([3]), 2).data() as Float32Array)).toEqual([2, 2, 2]);
+    expect(() => compiled(np.ones([4]), 2)).toThrow(ShapeError);
+    expect(() => compiled(np.ones([3]), 3)).toThrow(ShapeError);
+    expect(() => compiled(np.ones([3], { dtype: "int32" }), 2)).toThrow(/compiled for arguments \(f32\[3\]/);
   });
 });

@@ -129,30 +129,48 @@ export function exportStableHLO<F extends Fn>(f: F, options: ExportOptions = {})
     };
     const { flat, outTree: getOutTree } = flattenFun(checked, inTree, "exportStableHLO output");
     const { jaxpr, consts } = traceFlat(flat, leaves.map((l) => l.aval), "exportStableHLO", evalTrace);
-    const outTree = getOutTree();
-    const numPartitions = mesh ? Object.values(mesh).reduce((a, b) => a * b, 1) : 1;
-    const inSpecs = mesh ? specsFor(options.shardings!.inputs, args, leaves.length, "inputs") : leaves.map(() => null);
-    const outAvals = jaxpr.outs.map((o) => o.aval);
-    const outSpecs = mesh ? specsFor(options.shardings!.outputs, null, outAvals.length, "outputs", outTree) : outAvals.map(() => null);
-    const describeLeaf = (shape: readonly number[], dtype: DType, spec: PartitionSpec | null): ExportedLeaf => {
-      const tile = mesh && spec ? gspmd(mesh, spec, shape) : null;
-      return { shape: [...shape], dtype, sharding: tile ? tile.text.slice(1, -1) : "{replicated}", spec: spec ? [...spec.axes] : null };
-    };
-    const inputs = leaves.map((l, i) => describeLeaf(l.shape, l.dtype, inSpecs[i]));
-    const outputs = outAvals.map((a, i) => describeLeaf(a.shape, a.dtype, outSpecs[i]));
-    const text = lowerModule(jaxpr, consts, mesh, inSpecs, outSpecs, numPartitions);
-    const metadata: ExportMetadata = {
-      format: "jaxon-stablehlo",
-      version: 1,
-      inputs,
-      outputs,
-      inTree: treeJson(inTree),
-      outTree: treeJson(outTree),
-      mesh: mesh ? { ...mesh } : null,
-      numPartitions,
-    };
-    return { text, metadata, metadataJson: () => JSON.stringify(metadata, null, 2), inTree, outTree };
+    return exportTraced(jaxpr, consts, leaves, inTree, getOutTree(), mesh, options.shardings, args);
   };
+}
+
+/**
+ * The `Exported` of a traced function: its jaxpr (the closed-over constants
+ * as its leading inputs, `consts`), the argument leaves and the trees (what
+ * `jit(f).lower(...)` holds; the shardings only for `exportStableHLO`).
+ * @internal
+ */
+export function exportTraced(
+  jaxpr: Jaxpr,
+  consts: Value[],
+  leaves: readonly { shape: readonly number[]; dtype: DType }[],
+  inTree: TreeDef,
+  outTree: TreeDef,
+  mesh: Record<string, number> | null = null,
+  shardings?: Shardings,
+  args: unknown[] = [],
+): Exported {
+  const numPartitions = mesh ? Object.values(mesh).reduce((a, b) => a * b, 1) : 1;
+  const inSpecs = mesh ? specsFor(shardings!.inputs, args, leaves.length, "inputs") : leaves.map(() => null);
+  const outAvals = jaxpr.outs.map((o) => o.aval);
+  const outSpecs = mesh ? specsFor(shardings!.outputs, null, outAvals.length, "outputs", outTree) : outAvals.map(() => null);
+  const describeLeaf = (shape: readonly number[], dtype: DType, spec: PartitionSpec | null): ExportedLeaf => {
+    const tile = mesh && spec ? gspmd(mesh, spec, shape) : null;
+    return { shape: [...shape], dtype, sharding: tile ? tile.text.slice(1, -1) : "{replicated}", spec: spec ? [...spec.axes] : null };
+  };
+  const inputs = leaves.map((l, i) => describeLeaf(l.shape, l.dtype, inSpecs[i]));
+  const outputs = outAvals.map((a, i) => describeLeaf(a.shape, a.dtype, outSpecs[i]));
+  const text = lowerModule(jaxpr, consts, mesh, inSpecs, outSpecs, numPartitions);
+  const metadata: ExportMetadata = {
+    format: "jaxon-stablehlo",
+    version: 1,
+    inputs,
+    outputs,
+    inTree: treeJson(inTree),
+    outTree: treeJson(outTree),
+    mesh: mesh ? { ...mesh } : null,
+    numPartitions,
+  };
+  return { text, metadata, metadataJson: () => JSON.stringify(metadata, null, 2), inTree, outTree };
 }
 
 function treeJson(t: TreeDef): TreeJson {

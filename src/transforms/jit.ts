@@ -21,7 +21,8 @@ import { mergeLists, partitionList, pick, splitList } from "../trace/lists.js";
 import { partialEvalJaxpr, residualValues } from "../trace/partial-eval.js";
 import { vmap } from "./vmap.js";
 import { cacheConfig, deviceCacheConfig, deviceOf, kernelCount, planConfig, planFor, runJaxpr } from "../runtime/index.js";
-import { BackendError } from "../errors.js";
+import { BackendError, ShapeError } from "../errors.js";
+import { exportTraced, type Exported } from "./export.js";
 import { ArrayMethods } from "../array-methods.js";
 import { UnsupportedError } from "../errors.js";
 import { isThenable, refusePromise } from "./args.js";
@@ -102,12 +103,53 @@ export interface JitOptions {
  */
 export interface Jitted<F extends Fn> {
   (...args: Lifted<Parameters<F>>): ReturnType<F>;
-  /** The traced jaxpr and the fused plan for these arguments (traced if new), for inspection. */
-  lower(...args: Lifted<Parameters<F>>): { jaxpr: Jaxpr; kernels: number; text: string };
+  /**
+   * The function lowered for these arguments' types (traced if new), as JAX's
+   * `jit(f).lower(*args)`: `asText()` is its StableHLO module, `compile()` the
+   * function for that signature; also jaxon's own traced jaxpr and fused plan.
+   */
+  lower(...args: Lifted<Parameters<F>>): Lowered<F>;
   /** How many times this function was traced (once per new signature). */
   readonly traces: number;
   /** How many traces its cache holds now (at most `jitConfig.maxTraces`). */
   readonly cacheSize: number;
+}
+
+/**
+ * A jitted function lowered for one signature (JAX's `Lowered`): the
+ * StableHLO module XLA and the other ML compilers take, and jaxon's own
+ * traced jaxpr and fused plan.
+ * @example
+ * import { jit, np } from "jaxon-ts";
+ * const lowered = jit((x) => np.sin(x).mul(2)).lower(np.ones([3]));
+ * lowered.asText().includes('"stablehlo.sine"'); // true
+ * lowered.compile()(np.ones([3])); // [1.682942, 1.682942, 1.682942]
+ */
+export interface Lowered<F extends Fn> {
+  /** The traced jaxpr. */
+  jaxpr: Jaxpr;
+  /** How many kernels jaxon's fused plan launches on the arguments' device. */
+  kernels: number;
+  /** jaxon's fused plan, as text (the simplified jaxpr it runs). */
+  text: string;
+  /** The StableHLO module (MLIR text) of the function at these types, as JAX's `Lowered.as_text()`: what `exportStableHLO(f)(...args).text` gives. */
+  asText(): string;
+  /** The module with its metadata (input and output shapes, dtypes, trees), as `exportStableHLO` returns it. */
+  exported(): Exported;
+  /**
+   * The function for this signature, as JAX's `Lowered.compile()`. jaxon
+   * compiles lazily: the plan is made here, each kernel is compiled on the
+   * first call that runs it and kept; a call with other types, structure or
+   * static values is a ShapeError (as JAX's Compiled refuses them).
+   */
+  compile(): Compiled<F>;
+}
+
+/** A jitted function fixed to one signature (JAX's `Compiled`). */
+export interface Compiled<F extends Fn> {
+  (...args: Lifted<Parameters<F>>): ReturnType<F>;
+  /** The StableHLO module of the function at this signature. */
+  asText(): string;
 }
 
 export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
@@ -164,7 +206,7 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
       jitStats.traces++;
     }
     lastKey = key;
-    return { entry, leaves };
+    return { entry, leaves, inTree, key, signature };
   };
 
   const jitted = ((...args: unknown[]) => {
@@ -173,10 +215,33 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
     return rebuild(entry.outTree, outs) as ReturnType<F>;
   }) as Jitted<F>;
   jitted.lower = (...args: unknown[]) => {
-    const { entry, leaves } = lookup(args);
+    const { entry, leaves, inTree, key, signature } = lookup(args);
     const concrete = [...entry.consts, ...leaves].filter((v): v is Array => v instanceof Array);
     const plan = planFor(entry.jaxpr, deviceOf(concrete));
-    return { jaxpr: entry.jaxpr, kernels: kernelCount(plan), text: String(plan.jaxpr) };
+    let exported: Exported | undefined;
+    const exportedOnce = () => (exported ??= exportTraced(entry.jaxpr, entry.consts, leaves, inTree, entry.outTree));
+    const lowered: Lowered<F> = {
+      jaxpr: entry.jaxpr,
+      kernels: kernelCount(plan),
+      text: String(plan.jaxpr),
+      asText: () => exportedOnce().text,
+      exported: exportedOnce,
+      compile() {
+        const compiled = ((...xs: unknown[]) => {
+          const got = lookup(xs);
+          if (got.key !== key) {
+            throw new ShapeError(
+              `jit(${name}).lower(...).compile(): compiled for arguments (${signature}) but called with (${got.signature}); ` +
+                `lower and compile again for these types, or call the jitted function itself`,
+            );
+          }
+          return jitted(...(xs as Lifted<Parameters<F>>));
+        }) as Compiled<F>;
+        compiled.asText = lowered.asText;
+        return compiled;
+      },
+    };
+    return lowered;
   };
   Object.defineProperty(jitted, "traces", { get: () => traces });
   Object.defineProperty(jitted, "cacheSize", { get: () => cache.size });
