@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { exportStableHLO, io, jit, lax, np, PartitionSpec, tree, UnsupportedError, ShapeError } from "../src/index.js";
 import type { Value } from "../src/index.js";
 import { primitives } from "../src/lax/primitive.js";
-import { cases, w4Inputs, w4Sharded, w4Step } from "./fixtures/stablehlo/cases.js";
+import { cases, W5, w4Inputs, w4Sharded, w4Step, w5Inputs, w5Step } from "./fixtures/stablehlo/cases.js";
 
 const dir = join(__dirname, "fixtures/stablehlo/cases");
 const read = (f: string) => readFileSync(join(dir, f));
@@ -51,6 +51,22 @@ describe("exportStableHLO round trip through XLA (committed fixtures)", () => {
       }
     });
   }
+
+  it("the W5 city-placement step (the tutorial's distances, float64), 300 steps in XLA, follows jaxon's trajectory", async () => {
+    let [x, state, d] = w5Inputs();
+    const step = jit(w5Step);
+    let loss: Value = np.array(0);
+    for (let k = 0; k < W5.steps; k++) ({ x, state, loss } = step(x, state, d) as { x: typeof x; state: typeof state; loss: Value });
+    expect(x.dtype).toBe("float64");
+    const xla = await io.loadNpz(read("w5-city-step.300steps.npz"));
+    expect(xla["0"].dtype).toBe("float64");
+    // float64 on both sides: far tighter than float32's tolerance
+    const [ours, theirs] = [await x.data(), await xla["0"].data()] as Float64Array[];
+    for (let i = 0; i < ours.length; i++) expect(Math.abs(ours[i] - theirs[i]), `position ${i}`).toBeLessThan(1e-9);
+    expect(Math.abs(loss.itemSync() - xla["1"].itemSync())).toBeLessThan(1e-12);
+    // and the steps did something: the loss fell
+    expect(xla["1"].itemSync()).toBeLessThan((await io.loadNpz(read("w5-city-step.outputs.npz")))["1"].itemSync() / 2);
+  });
 
   it("the W4 step, 4-way data parallel in XLA for 10 steps, gives jaxon's unsharded parameters and loss", async () => {
     let [p, o, x, y] = w4Inputs();

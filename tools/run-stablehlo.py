@@ -37,6 +37,8 @@ def load(text, metadata, hlo_path=None):
     from jax._src.lib import xla_client
     from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+    # the module's types decide: float64/int64 inputs stay 64-bit
+    jax.config.update("jax_enable_x64", True)
     backend = get_backend()
     n = int(metadata.get("numPartitions", 1))
     devices = backend.devices()[:n]
