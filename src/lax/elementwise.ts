@@ -19,7 +19,8 @@ import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, shapeEq } from "../shape.js";
 import type { MaybeZero, Params, Primitive, PrimitiveRules, SimplifyFacts, Value } from "../trace/core.js";
 import { bind } from "../trace/core.js";
-import { bind1, definePrimitive, isUndefined, isZero, scalar, ShapedArray, Zero } from "./primitive.js";
+import { bind1, definePrimitive, isUndefined, isZero, scalar, ShapedArray, Zero, type StablehloRule } from "./primitive.js";
+import { binop, broadcast, compare, compareRule, elementwiseOp as hloOp, full, hloType, integerPower, logicOr, select as hloSelect } from "./stablehlo-ops.js";
 import { broadcastInDim, moveAxis } from "./shape.js";
 import { reduceSum } from "./reduce.js";
 
@@ -193,6 +194,8 @@ export interface ElementwiseSpec<P extends Params> {
   jvpRule?: PrimitiveRules<P>["jvp"];
   /** Identities simplification may apply (see `SimplifyFacts`). */
   simplify?: SimplifyFacts;
+  /** The StableHLO lowering (exportStableHLO), as JAX lowers the primitive. */
+  stablehlo?: StablehloRule<P>;
 }
 
 export function defineElementwise<P extends Params = Params>(name: string, spec: ElementwiseSpec<P>): Primitive<P> {
@@ -207,6 +210,7 @@ export function defineElementwise<P extends Params = Params>(name: string, spec:
     },
     scalar: (args, params, _avals, out) => spec.scalar(args, params, out.dtype),
     simplify: spec.simplify,
+    stablehlo: spec.stablehlo,
     lower: (avals, params, [out]) => elementwiseLowering((args) => spec.scalar(args, params, out.dtype), avals, out),
     jvp: spec.jvpRule ?? ((primals, tangents, params) => {
       const out = bind1(prim, primals, params);
@@ -236,46 +240,49 @@ function defineUnary(name: string, dtypes: DTypeClass, jvp?: JvpTerm | null, op:
   return [prim, (x: ArrayLike): Value => bind1(prim, [asValue(x, typeof x === "number" ? "float32" : undefined)], {})] as const;
 }
 
-export const [negP, neg] = defineUnary("neg", "numeric", (g) => neg(g), "neg", { transpose: (ct) => [neg(ct)], simplify: { involution: true } });
-export const [signP, sign] = defineUnary("sign", "numeric");
-export const [floorP, floor] = defineUnary("floor", "float");
-export const [ceilP, ceil] = defineUnary("ceil", "float");
-export const [isFiniteP, isFiniteFn] = defineUnary("is_finite", "float", undefined, "is_finite", { outDtype: () => "bool" });
+export const [negP, neg] = defineUnary("neg", "numeric", (g) => neg(g), "neg", { transpose: (ct) => [neg(ct)], simplify: { involution: true }, stablehlo: hloOp("stablehlo.negate") });
+// StableHLO: an unsigned sign is x != 0 (stablehlo.sign is for signed types)
+export const [signP, sign] = defineUnary("sign", "numeric", undefined, "sign", { stablehlo: (ctx, [x]) => [x.dtype.startsWith("uint") ? ctx.b.op1("stablehlo.convert", [compare(ctx, "NE", x, full(ctx, 0, x.shape, x.dtype))], x.type) : ctx.b.op1("stablehlo.sign", [x], x.type)] });
+export const [floorP, floor] = defineUnary("floor", "float", undefined, "floor", { stablehlo: hloOp("stablehlo.floor") });
+export const [ceilP, ceil] = defineUnary("ceil", "float", undefined, "ceil", { stablehlo: hloOp("stablehlo.ceil") });
+export const [isFiniteP, isFiniteFn] = defineUnary("is_finite", "float", undefined, "is_finite", { outDtype: () => "bool", stablehlo: hloOp("stablehlo.is_finite") });
 // as JAX: the derivative of |x| at 0 is taken from the right (grad(abs)(0) = 1)
-export const [absP, abs] = defineUnary("abs", "signed", (g, [x]) => select(ge(x, 0), g, neg(g)));
-export const [expP, exp] = defineUnary("exp", "float", (g, _, y) => mul(g, y));
-export const [exp2P, exp2] = defineUnary("exp2", "float", (g, _, y) => mul(g, mul(y, Math.LN2)));
-export const [logP, log] = defineUnary("log", "float", (g, [x]) => div(g, x));
-export const [log1pP, log1p] = defineUnary("log1p", "float", (g, [x]) => div(g, add(x, 1)));
-export const [expm1P, expm1] = defineUnary("expm1", "float", (g, _, y) => mul(g, add(y, 1)));
-export const [sinP, sin] = defineUnary("sin", "float", (g, [x]) => mul(g, cos(x)));
-export const [cosP, cos] = defineUnary("cos", "float", (g, [x]) => neg(mul(g, sin(x))));
-export const [tanP, tan] = defineUnary("tan", "float", (g, _, y) => mul(g, add(1, square(y))));
-export const [asinP, asin] = defineUnary("asin", "float", (g, [x]) => mul(g, rsqrt(sub(1, square(x)))));
-export const [acosP, acos] = defineUnary("acos", "float", (g, [x]) => neg(mul(g, rsqrt(sub(1, square(x))))));
-export const [atanP, atan] = defineUnary("atan", "float", (g, [x]) => div(g, add(1, square(x))));
-export const [sinhP, sinh] = defineUnary("sinh", "float", (g, [x]) => mul(g, cosh(x)));
-export const [coshP, cosh] = defineUnary("cosh", "float", (g, [x]) => mul(g, sinh(x)));
-export const [tanhP, tanh] = defineUnary("tanh", "float", (g, _, y) => mul(g, sub(1, square(y))));
-export const [asinhP, asinh] = defineUnary("asinh", "float", (g, [x]) => mul(g, rsqrt(add(square(x), 1))));
+export const [absP, abs] = defineUnary("abs", "signed", (g, [x]) => select(ge(x, 0), g, neg(g)), "abs", { stablehlo: hloOp("stablehlo.abs") });
+export const [expP, exp] = defineUnary("exp", "float", (g, _, y) => mul(g, y), "exp", { stablehlo: hloOp("stablehlo.exponential") });
+// StableHLO: exp(x·ln 2), as JAX lowers exp2
+export const [exp2P, exp2] = defineUnary("exp2", "float", (g, _, y) => mul(g, mul(y, Math.LN2)), "exp2", { stablehlo: (ctx, [x]) => [ctx.b.op1("stablehlo.exponential", [binop(ctx, "stablehlo.multiply", x, full(ctx, Math.LN2, x.shape, x.dtype))], x.type)] });
+export const [logP, log] = defineUnary("log", "float", (g, [x]) => div(g, x), "log", { stablehlo: hloOp("stablehlo.log") });
+export const [log1pP, log1p] = defineUnary("log1p", "float", (g, [x]) => div(g, add(x, 1)), "log1p", { stablehlo: hloOp("stablehlo.log_plus_one") });
+export const [expm1P, expm1] = defineUnary("expm1", "float", (g, _, y) => mul(g, add(y, 1)), "expm1", { stablehlo: hloOp("stablehlo.exponential_minus_one") });
+export const [sinP, sin] = defineUnary("sin", "float", (g, [x]) => mul(g, cos(x)), "sin", { stablehlo: hloOp("stablehlo.sine") });
+export const [cosP, cos] = defineUnary("cos", "float", (g, [x]) => neg(mul(g, sin(x))), "cos", { stablehlo: hloOp("stablehlo.cosine") });
+export const [tanP, tan] = defineUnary("tan", "float", (g, _, y) => mul(g, add(1, square(y))), "tan", { stablehlo: hloOp("stablehlo.tan") });
+export const [asinP, asin] = defineUnary("asin", "float", (g, [x]) => mul(g, rsqrt(sub(1, square(x)))), "asin", { stablehlo: hloOp("chlo.asin") });
+export const [acosP, acos] = defineUnary("acos", "float", (g, [x]) => neg(mul(g, rsqrt(sub(1, square(x))))), "acos", { stablehlo: hloOp("chlo.acos") });
+export const [atanP, atan] = defineUnary("atan", "float", (g, [x]) => div(g, add(1, square(x))), "atan", { stablehlo: hloOp("chlo.atan") });
+export const [sinhP, sinh] = defineUnary("sinh", "float", (g, [x]) => mul(g, cosh(x)), "sinh", { stablehlo: hloOp("chlo.sinh") });
+export const [coshP, cosh] = defineUnary("cosh", "float", (g, [x]) => mul(g, sinh(x)), "cosh", { stablehlo: hloOp("chlo.cosh") });
+export const [tanhP, tanh] = defineUnary("tanh", "float", (g, _, y) => mul(g, sub(1, square(y))), "tanh", { stablehlo: hloOp("stablehlo.tanh") });
+export const [asinhP, asinh] = defineUnary("asinh", "float", (g, [x]) => mul(g, rsqrt(add(square(x), 1))), "asinh", { stablehlo: hloOp("chlo.asinh") });
 // x² − 1 as JAX writes it (the domain is x ≥ 1): at x = −1 it is +0, so the derivative is +inf as JAX's
-export const [acoshP, acosh] = defineUnary("acosh", "float", (g, [x]) => mul(g, rsqrt(sub(square(x), 1))));
-export const [atanhP, atanh] = defineUnary("atanh", "float", (g, [x]) => div(g, sub(1, square(x))));
-export const [logisticP, logistic] = defineUnary("logistic", "float", (g, _, y) => mul(g, mul(y, sub(1, y))));
-export const [sqrtP, sqrt] = defineUnary("sqrt", "float", (g, _, y) => div(g, mul(y, 2)));
-export const [rsqrtP, rsqrt] = defineUnary("rsqrt", "float", (g, [x], y) => mul(g, mul(div(y, x), -0.5)));
-export const [cbrtP, cbrt] = defineUnary("cbrt", "float", (g, _, y) => mul(g, div(1 / 3, square(y))));
-export const [squareP, square] = defineUnary("square", "numeric", (g, [x]) => mul(g, mul(x, 2)));
-export const [reciprocalP, reciprocal] = defineUnary("reciprocal", "float", (g, _, y) => neg(mul(g, square(y))));
-export const [erfP, erf] = defineUnary("erf", "float", (g, [x]) => mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI))));
-export const [erfInvP, erfInv] = defineUnary("erf_inv", "float", (g, _, y) => mul(g, mul(exp(square(y)), Math.sqrt(Math.PI) / 2)));
-export const [notP, not] = defineUnary("not", "integral");
+export const [acoshP, acosh] = defineUnary("acosh", "float", (g, [x]) => mul(g, rsqrt(sub(square(x), 1))), "acosh", { stablehlo: hloOp("chlo.acosh") });
+export const [atanhP, atanh] = defineUnary("atanh", "float", (g, [x]) => div(g, sub(1, square(x))), "atanh", { stablehlo: hloOp("chlo.atanh") });
+export const [logisticP, logistic] = defineUnary("logistic", "float", (g, _, y) => mul(g, mul(y, sub(1, y))), "logistic", { stablehlo: hloOp("stablehlo.logistic") });
+export const [sqrtP, sqrt] = defineUnary("sqrt", "float", (g, _, y) => div(g, mul(y, 2)), "sqrt", { stablehlo: hloOp("stablehlo.sqrt") });
+export const [rsqrtP, rsqrt] = defineUnary("rsqrt", "float", (g, [x], y) => mul(g, mul(div(y, x), -0.5)), "rsqrt", { stablehlo: hloOp("stablehlo.rsqrt") });
+export const [cbrtP, cbrt] = defineUnary("cbrt", "float", (g, _, y) => mul(g, div(1 / 3, square(y))), "cbrt", { stablehlo: hloOp("stablehlo.cbrt") });
+export const [squareP, square] = defineUnary("square", "numeric", (g, [x]) => mul(g, mul(x, 2)), "square", { stablehlo: (ctx, [x]) => [binop(ctx, x.dtype === "bool" ? "stablehlo.and" : "stablehlo.multiply", x, x)] });
+export const [reciprocalP, reciprocal] = defineUnary("reciprocal", "float", (g, _, y) => neg(mul(g, square(y))), "reciprocal", { stablehlo: (ctx, [x]) => [binop(ctx, "stablehlo.divide", full(ctx, 1, x.shape, x.dtype), x)] });
+export const [erfP, erf] = defineUnary("erf", "float", (g, [x]) => mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI))), "erf", { stablehlo: hloOp("chlo.erf") });
+export const [erfInvP, erfInv] = defineUnary("erf_inv", "float", (g, _, y) => mul(g, mul(exp(square(y)), Math.sqrt(Math.PI) / 2)), "erf_inv", { stablehlo: hloOp("chlo.erf_inv") });
+export const [notP, not] = defineUnary("not", "integral", undefined, "not", { stablehlo: hloOp("stablehlo.not") });
 
 /** lax.round: `"awayFromZero"` (lax's default) or `"toNearestEven"` (NumPy's). */
 export const roundP = defineElementwise<{ method: "awayFromZero" | "toNearestEven" }>("round", {
   params: { method: ["awayFromZero", "toNearestEven"] },
   dtypes: "float",
   scalar: ([x], p) => (p.method === "toNearestEven" ? roundEvenExpr(x) : unary("round", x)),
+  stablehlo: (ctx, [x], p) => [ctx.b.op1(p.method === "toNearestEven" ? "stablehlo.round_nearest_even" : "stablehlo.round_nearest_afz", [x], x.type)],
 });
 function roundEvenExpr(x: Expr): Expr {
   // round half away from zero; a tie that landed on an odd number takes the neighbour towards
@@ -302,6 +309,8 @@ export const integerPowP = defineElementwise<{ y: number }>("integer_pow", {
   dtypes: "numeric",
   scalar: ([x], p, d) => ({ kind: "ipow", arg: x, exponent: p.y, dtype: d }),
   jvp: [(g, [x], _y, p: { y: number }) => (p.y === 0 ? mul(g, 0) : mul(g, mul(integerPow(x, p.y - 1), p.y)))],
+  // x^y by repeated squaring (a negative y is the reciprocal), as JAX's integer_pow
+  stablehlo: (ctx, [x], p) => [integerPower(ctx, x, p.y)],
 });
 /**
  * @example
@@ -326,18 +335,22 @@ const ctFor = (args: (Value | Undef)[], ...cts: (() => Value)[]): MaybeZero[] =>
   args.map((a, i) => (isUndefined(a) ? unbroadcast(cts[i](), a.aval) : new Zero((a as Value).aval)));
 
 export const [addP, add] = defineBinary("add", "numeric", [(g) => g, (g) => g], "add", {
+  stablehlo: hloOp("stablehlo.add"),
   simplify: { leftIdentity: 0, rightIdentity: 0 },
   transpose: (ct, args) => ctFor(args, () => ct, () => ct),
 });
 export const [subP, sub] = defineBinary("sub", "numeric", [(g) => g, (g) => neg(g)], "sub", {
+  stablehlo: hloOp("stablehlo.subtract"),
   simplify: { rightIdentity: 0 },
   transpose: (ct, args) => ctFor(args, () => ct, () => neg(ct)),
 });
 export const [mulP, mul] = defineBinary("mul", "any", [(g, [, y]) => mul(g, y), (g, [x]) => mul(x, g)], "mul", {
+  stablehlo: logicOr("stablehlo.multiply", "stablehlo.and"),
   simplify: { leftIdentity: 1, rightIdentity: 1 },
   transpose: (ct, [x, y]) => ctFor([x, y], () => mul(ct, y as Value), () => mul(x as Value, ct)),
 });
 export const [divP, div] = defineBinary("div", "numeric", [(g, [, y]) => div(g, y), (g, [, y], out) => neg(mul(g, div(out, y)))], "div", {
+  stablehlo: hloOp("stablehlo.divide"),
   simplify: { rightIdentity: 1 },
   transpose: (ct, [x, y]) => {
     if (isUndefined(y)) throw new Error("div is linear only in its numerator");
@@ -347,34 +360,34 @@ export const [divP, div] = defineBinary("div", "numeric", [(g, [, y]) => div(g, 
 export const [remP, rem] = defineBinary("rem", "numeric", [
   (g) => g,
   (g, [x, y]) => neg(mul(g, mul(sign(div(x, y)), floor(abs(div(x, y)))))),
-]);
+], "rem", { stablehlo: hloOp("stablehlo.remainder") });
 export const [powP, pow] = defineBinary("pow", "numeric", [
   // as JAX: a float exponent gives y·x^(y-1) as is (NaN at x = 0, y = 0: 0·0^-1); only an
   // integer exponent zeroes the y = 0 case
   (g, [x, y]) => mul(g, isFloat(y.dtype) ? mul(y, pow(x, sub(y, 1))) : select(eq(y, 0), zerosOf(y.aval), mul(y, pow(x, sub(y, 1))))),
   (g, [x], out) => mul(g, mul(select(eq(x, 0), zerosOf(x.aval), log(x)), out)),
-]);
+], "pow", { stablehlo: hloOp("stablehlo.power") });
 // max/min split the gradient evenly at ties, as JAX
 const tieSplit = (winner: (a: Value, b: Value) => Value) => (g: Value, a: Value, b: Value) =>
   mul(g, add(convert(winner(a, b), g.dtype), mul(convert(eq(a, b), g.dtype), 0.5)));
-export const [maxP, max] = defineBinary("max", "any", [(g, [x, y]) => tieSplit(gt)(g, x, y), (g, [x, y]) => tieSplit(gt)(g, y, x)]);
-export const [minP, min] = defineBinary("min", "any", [(g, [x, y]) => tieSplit(lt)(g, x, y), (g, [x, y]) => tieSplit(lt)(g, y, x)]);
+export const [maxP, max] = defineBinary("max", "any", [(g, [x, y]) => tieSplit(gt)(g, x, y), (g, [x, y]) => tieSplit(gt)(g, y, x)], "max", { stablehlo: logicOr("stablehlo.maximum", "stablehlo.or") });
+export const [minP, min] = defineBinary("min", "any", [(g, [x, y]) => tieSplit(lt)(g, x, y), (g, [x, y]) => tieSplit(lt)(g, y, x)], "min", { stablehlo: logicOr("stablehlo.minimum", "stablehlo.and") });
 export const [atan2P, atan2] = defineBinary("atan2", "float", [
   (g, [x, y]) => mul(g, div(y, add(square(x), square(y)))),
   (g, [x, y]) => neg(mul(g, div(x, add(square(x), square(y))))),
-]);
-export const [nextafterP, nextafter] = defineBinary("nextafter", "float");
+], "atan2", { stablehlo: hloOp("stablehlo.atan2") });
+export const [nextafterP, nextafter] = defineBinary("nextafter", "float", undefined, "nextafter", { stablehlo: hloOp("chlo.next_after") });
 
-const cmp = (name: string) => defineBinary(name, "any", undefined, name as BinaryOp, { outDtype: () => "bool" });
+const cmp = (name: string) => defineBinary(name, "any", undefined, name as BinaryOp, { outDtype: () => "bool", stablehlo: compareRule(name) });
 export const [eqP, eq] = cmp("eq");
 export const [neP, ne] = cmp("ne");
 export const [ltP, lt] = cmp("lt");
 export const [leP, le] = cmp("le");
 export const [gtP, gt] = cmp("gt");
 export const [geP, ge] = cmp("ge");
-export const [andP, and] = defineBinary("and", "integral");
-export const [orP, or] = defineBinary("or", "integral");
-export const [xorP, xor] = defineBinary("xor", "integral");
+export const [andP, and] = defineBinary("and", "integral", undefined, "and", { stablehlo: hloOp("stablehlo.and") });
+export const [orP, or] = defineBinary("or", "integral", undefined, "or", { stablehlo: hloOp("stablehlo.or") });
+export const [xorP, xor] = defineBinary("xor", "integral", undefined, "xor", { stablehlo: hloOp("stablehlo.xor") });
 
 // ---- select_n, clamp, convert_element_type -------------------------------------------------
 
@@ -384,6 +397,15 @@ export const selectNP: Primitive<Params> = defineElementwise("select_n", {
   dtypes: "any",
   checked: (avals) => avals.slice(1),
   scalar: ([which, ...cases], _p, d) => ({ kind: "select", which, cases, dtype: d }),
+  stablehlo: (ctx, [which, ...cases], _p, _a, [out]) => {
+    const cs = cases.map((c) => broadcast(ctx, c, out.shape));
+    const w = broadcast(ctx, which, out.shape);
+    if (w.dtype === "bool") return [hloSelect(ctx, w, cs[1], cs[0])];
+    // cases[which]: the last case whose index `which` reaches (JAX clamps the selector the same way)
+    let r = cs[0];
+    for (let i = 1; i < cs.length; i++) r = hloSelect(ctx, compare(ctx, "GE", w, full(ctx, i, out.shape, "int32")), cs[i], r);
+    return [r];
+  },
   abstractEval([which, ...cases], _p, standard) {
     if (which.dtype !== "bool" && which.dtype !== "int32") {
       throw new DTypeError(`lax.selectN: the selector must be bool or int32, got ${which.dtype}`);
@@ -433,6 +455,9 @@ export const clampP = defineElementwise("clamp", {
   params: {},
   dtypes: "numeric",
   scalar: ([lo, x, hi], _p, d) => binary("min", binary("max", x, lo, d), hi, d),
+  stablehlo: (ctx, [lo, x, hi], _p, _a, [out]) => [
+    ctx.b.op1("stablehlo.clamp", [broadcast(ctx, lo, out.shape), broadcast(ctx, x, out.shape), broadcast(ctx, hi, out.shape)], hloType(out.shape, out.dtype)),
+  ],
   jvp: [
     (g, [lo, x, hi]) => select(and(gt(lo, x), lt(lo, hi)), g, zerosOf(g.aval)),
     // strictly inside, as JAX: at x = lo or x = hi no argument gets the gradient
@@ -453,6 +478,12 @@ export const convertP = defineElementwise<{ newDtype: DType; weakType: boolean }
   params: { newDtype: "dtype", weakType: "bool" },
   dtypes: "any",
   scalar: ([x], p) => cast(x, p.newDtype),
+  // to bool: x != 0, as JAX
+  stablehlo: (ctx, [x], _p, _a, [out]) => {
+    if (out.dtype === "bool" && x.dtype !== "bool") return [compare(ctx, "NE", x, full(ctx, 0, x.shape, x.dtype))];
+    if (out.dtype === x.dtype) return [x];
+    return [ctx.b.op1("stablehlo.convert", [x], hloType(out.shape, out.dtype))];
+  },
   outDtype: (_d, p) => p.newDtype,
   simplify: { identityOnSameType: true },
   jvp: [(g, _x, out) => (isFloat(out.dtype) && isFloat(g.dtype) ? convert(g, out.dtype) : new Zero(out.aval.strong()))],

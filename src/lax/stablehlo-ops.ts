@@ -263,3 +263,20 @@ export function integerPower(ctx: StablehloContext, x: HloValue, y: number): Hlo
   if (acc === null) return one();
   return y < 0 ? binop(ctx, "stablehlo.divide", one(), acc) : acc;
 }
+
+/** An arithmetic op that is logic on bools (mul is and, max is or, min is and), on the broadcast operands. */
+export function logicOr(arith: string, logic: string): StablehloRule {
+  return (ctx, args, _p, _a, [out]) => {
+    const [a, b] = args.map((x) => broadcast(ctx, x, out.shape));
+    return [binop(ctx, out.dtype === "bool" ? logic : arith, a, b)];
+  };
+}
+
+/** A comparison primitive (`eq`, `lt`, ...) as `stablehlo.compare` of the broadcast operands. */
+export function compareRule(name: string): StablehloRule {
+  const dir = name.toUpperCase() as Direction;
+  return (ctx, args, _p, _a, [out]) => {
+    const [a, b] = args.map((x) => broadcast(ctx, x, out.shape));
+    return [compare(ctx, dir, a, b)];
+  };
+}
