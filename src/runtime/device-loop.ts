@@ -1,0 +1,114 @@
+/**
+ * A while loop on a device that cannot be read synchronously (WebGPU), run
+ * without waiting for it. The loop is a job on the device's stream
+ * (backend/webgpu/stream.ts): the predicate is computed on the device into a
+ * flag, the guarded step (`DeviceWhile.step`: where the flag is false it
+ * passes the carry through unchanged) is recorded in chunks of iterations,
+ * and after each chunk the flag is read back asynchronously. Chunks grow
+ * geometrically (1, 2, 4, … up to `deviceLoopConfig.maxChunk`), and one chunk
+ * is always recorded ahead of the flag being waited for, so the device never
+ * idles for a readback. Iterations past the end change nothing (the step is
+ * exact where the flag is false), so the result is the CPU's.
+ *
+ * The results are handed out at once, as every result on such a device is:
+ * buffers that the job fills (a copy of the final carry) when the flag turns
+ * false. Work made after the loop — consumers, `await x.data()` — is recorded
+ * after it by the stream.
+ */
+import { Array } from "../array.js";
+import type { DeviceWhile } from "../trace/core.js";
+import { deviceOf, onDevice } from "./placement.js";
+import { runJaxpr, runLowered } from "./execute.js";
+
+/**
+ * Iterations in a device loop's first chunk, and the most in one chunk
+ * (chunks double in between). A larger `maxChunk` reads the flag back less
+ * often and runs up to twice that many guarded iterations past the end.
+ */
+export const deviceLoopConfig = { firstChunk: 1, maxChunk: 64 };
+
+/** Runs `loop` on its operands' device as a job there; null where that device reads synchronously (the host loops). */
+export function deviceWhile(loop: DeviceWhile, args: Array[]): Array[] | null {
+  const backend = deviceOf(args);
+  const stream = backend.stream;
+  if (backend.syncReadable || !stream) return null;
+  // the job's own references to its operands, on the loop's device, held until it is done
+  const ins = args.map((a) => {
+    const m = onDevice(a, backend);
+    return m === a ? runLowered({ kind: "alias", input: 0 }, [a], [a.aval], backend)[0] : m;
+  });
+  const nc = loop.condNConsts;
+  const nb = loop.bodyNConsts;
+  const cc = ins.slice(0, nc);
+  const bc = ins.slice(nc, nc + nb);
+  const init = ins.slice(nc + nb);
+  const outs = init.map((c) => new Array(c.aval, stream.alloc(c.aval), backend));
+  /** Arrays the job made and still holds (never its operands, which `done` releases). */
+  const owned = new Set<Array>();
+  const keep = (xs: Array[]) => {
+    for (const x of xs) if (!ins.includes(x)) owned.add(x);
+  };
+  const drop = (xs: Array[], live: Array[]) => {
+    for (const x of xs) {
+      if (owned.has(x) && !live.includes(x)) {
+        owned.delete(x);
+        x.dispose();
+      }
+    }
+  };
+  let flag: Array | undefined;
+  let carry = init;
+  /** Records `k` guarded iterations. */
+  const advance = (k: number) => {
+    for (let i = 0; i < k; i++) {
+      const next = runJaxpr(loop.step, [...(loop.stepConsts as Array[]), ...cc, ...bc, flag!, ...carry]);
+      keep(next);
+      drop([flag!, ...carry], next);
+      [flag, ...carry] = next;
+    }
+  };
+  const readFlag = (): Promise<boolean> => {
+    const f = flag!;
+    const r = f.backend.read(f.buffer, "bool", 1).then((v) => v[0] !== 0);
+    // a read left behind when the loop is done still settles; nobody waits for it
+    r.catch(() => {});
+    return r;
+  };
+  stream.spawn(
+    async (enter) => {
+      try {
+        let chunk = Math.max(1, Math.floor(deviceLoopConfig.firstChunk));
+        const nextChunk = () => (chunk = Math.max(1, Math.min(chunk * 2, Math.floor(deviceLoopConfig.maxChunk))));
+        const reads: Promise<boolean>[] = [];
+        enter(() => {
+          const f = runJaxpr(loop.cond, [...cc, ...init]);
+          keep(f);
+          flag = f[0];
+          advance(chunk);
+          reads.push(readFlag());
+        });
+        for (;;) {
+          // one chunk ahead of the flag waited for
+          enter(() => {
+            advance(nextChunk());
+            reads.push(readFlag());
+          });
+          if (!(await reads.shift()!)) break;
+        }
+        enter(() => {
+          carry.forEach((c, i) => stream.copy(c.buffer, outs[i].buffer, c.aval));
+          drop([...owned], []);
+        });
+      } catch (e) {
+        enter(() => {
+          for (const o of outs) stream.fail(o.buffer, e instanceof Error ? e : new Error("a loop on the device failed"));
+          drop([...owned], []);
+        });
+      }
+    },
+    () => {
+      for (const a of ins) a.dispose();
+    },
+  );
+  return outs;
+}
