@@ -33,10 +33,17 @@ export function deviceWhile(loop: DeviceWhile, args: Array[]): Array[] | null {
   const stream = backend.stream;
   if (backend.syncReadable || !stream) return null;
   // the job's own references to its operands, on the loop's device, held until it is done
-  const ins = args.map((a) => {
-    const m = onDevice(a, backend);
-    return m === a ? runLowered({ kind: "alias", input: 0 }, [a], [a.aval], backend)[0] : m;
-  });
+  const ins: Array[] = [];
+  try {
+    for (const a of args) {
+      const m = onDevice(a, backend);
+      ins.push(m === a ? runLowered({ kind: "alias", input: 0 }, [a], [a.aval], backend)[0] : m);
+    }
+  } catch (e) {
+    // an operand committed to another device: nothing has started
+    for (const m of ins) m.dispose();
+    throw e;
+  }
   const nc = loop.condNConsts;
   const nb = loop.bodyNConsts;
   const cc = ins.slice(0, nc);
