@@ -16,7 +16,7 @@
  * device-helpers.ts), unless JAXON_REQUIRE_WEBGPU is set.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Array, BackendError, grad, jit, jvp, lax, np, UnsupportedError, vmap, type Value } from "../src/index.js";
+import { Array, BackendError, grad, jit, jvp, lax, np, scipy, UnsupportedError, vmap, type Value } from "../src/index.js";
 import { getBackend } from "../src/backend/device.js";
 import { readCount } from "../src/backend/webgpu/buffers.js";
 import { streamStats } from "../src/backend/webgpu/stream.js";
@@ -220,6 +220,24 @@ describe.skipIf(!hasGpu)("whileLoop on WebGPU gives the CPU's answers", () => {
       );
     const [, [k]] = await sameOnBoth((n) => jit(withCond)(n), () => [int(27)]);
     expect(k).toBe(111);
+  });
+  it("scipy.optimize.minimize (BFGS: a line search's loops inside the iteration's loop), eager and jitted", async () => {
+    const target = [1, -2, 0.5];
+    // a bowl with a quartic wall, its minimum at `target`
+    const fun = (x: Value) => {
+      const d = x.sub(np.array(target));
+      return d.square().mul(np.array([1, 4, 9])).sum().add(d.square().square().sum().mul(0.1));
+    };
+    const solve = (x0: Value) => {
+      const r = scipy.optimize.minimize(fun, x0, { method: "BFGS", options: { gtol: 1e-3 } });
+      return [r.x, r.nit, r.success, r.fun] as Out;
+    };
+    for (const g of [solve, (x0: Value) => jit(solve)(x0)]) {
+      const [x, [nit], [ok]] = await sameOnBoth(g, () => [np.array([-1.2, 1, 0.5])], 1e-4);
+      expect(ok).toBe(1);
+      expect(nit).toBeGreaterThan(2);
+      x.forEach((v, i) => expect(v).toBeCloseTo(target[i], 3));
+    }
   });
   it("forward mode (jvp) through a loop on the device; reverse mode stays the typed error", async () => {
     const grow = (x: Value) => lax.whileLoop((c: Value) => c.lt(10), (c: Value) => c.mul(c).add(0.5), x);
