@@ -211,6 +211,16 @@ describe.skipIf(!hasGpu)("whileLoop on WebGPU gives the CPU's answers", () => {
       for (let i = 0; i < 6; i++) for (let j = 0; j < i; j++) want += j;
       expect(acc).toBe(want);
     }
+    // an inner loop that would never end on the finished carry (x = 0: k < 10/x forever): the
+    // guarded iterations past the end must not run it — directly in the body, or inside a jitted call
+    const innerCount = (x: Value) =>
+      lax.whileLoop(([k]: Pair) => k.mul(x).lt(10), ([k, n]: Pair) => [k.add(1), n.add(1)] as Pair, [np.array(0), int(0)] as Pair)[1];
+    for (const inner of [innerCount, jit(innerCount)]) {
+      const outer = (x0: Value) =>
+        lax.whileLoop(([x]: Pair) => x.gt(0), ([x, acc]: Pair) => [x.sub(1), acc.add(inner(x))] as Pair, [x0, int(0)] as Pair);
+      const [[x], [acc]] = await sameOnBoth((x0) => jit(outer)(x0), () => [np.array(3)]);
+      expect([x, acc]).toEqual([0, 4 + 5 + 10]);
+    }
     // Collatz written with lax.cond instead of where
     const withCond = (n: Value) =>
       lax.whileLoop(

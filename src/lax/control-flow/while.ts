@@ -109,9 +109,10 @@ const boolScalar = new ShapedArray([], "bool");
  * itself: (cond consts, body consts, flag, carry) → (flag ∧ cond(carry'),
  * carry') with carry' = flag ? body(carry) : carry. Where the flag is false
  * the carry passes through bit for bit, so iterations past the end are
- * exact. Loops directly in the body get the flag in their predicate too, so
- * that a finished carry (on which the body was never meant to run) cannot
- * keep an inner loop going.
+ * exact. Loops in the body (directly or in calls: not inside a scan's or a
+ * cond's bodies) get the flag in their predicate too, so that a finished
+ * carry (on which the body was never meant to run) cannot keep an inner loop
+ * going.
  */
 function deviceLoopOf(p: WhileParams): DeviceWhile {
   let byBody = deviceLoops.get(p.cond);
@@ -137,14 +138,18 @@ function deviceLoopOf(p: WhileParams): DeviceWhile {
   return loop;
 }
 
-/** Evaluates a loop body with `flag` conjoined to the predicate of every while loop directly in it. */
+/** Evaluates a loop body with `flag` conjoined to the predicate of every while loop in it (directly, or inside calls it makes). */
 function evalGuarded(body: Jaxpr, flag: Value, args: Value[]): Value[] {
   const env = new Map<Var, Value>();
   const read = (a: Atom): Value => (a instanceof Literal ? a.array : env.get(a)!);
   body.invars.forEach((v, i) => env.set(v, args[i]));
   for (const eqn of body.eqns) {
     let outs: Value[];
-    if (eqn.prim === whileP) {
+    const call = eqn.prim.rules.callJaxpr;
+    if (call) {
+      // a call (jit, checkpoint, custom rules) is inlined, as plans inline it, so that loops inside it are guarded too
+      outs = evalGuarded(call(eqn.params), flag, eqn.inputs.map(read));
+    } else if (eqn.prim === whileP) {
       const q = eqn.params as WhileParams;
       const g = guardedCond(q.cond);
       outs = bind(whileP, [...g.consts, flag, ...eqn.inputs.map(read)], { ...q, cond: g.jaxpr, condNConsts: g.consts.length + 1 + q.condNConsts });
