@@ -19,6 +19,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { Array, BackendError, grad, jit, jvp, lax, np, scipy, UnsupportedError, vmap, type Value } from "../src/index.js";
 import { getBackend } from "../src/backend/device.js";
 import { readCount } from "../src/backend/webgpu/buffers.js";
+import { lowerBindingLimitForTests } from "../src/backend/webgpu/context.js";
 import { streamStats } from "../src/backend/webgpu/stream.js";
 import { deviceLoopConfig } from "../src/runtime/index.js";
 import { onCpu, probeWebGPU } from "./device-helpers.js";
@@ -321,6 +322,23 @@ describe.skipIf(!hasGpu)("a loop on the device does not wait for it", () => {
     for (let k = 0; k < 200; k++) x = step(x);
     expect(streamStats().inFlight).toBe(1);
     expect(await (x as Array).item()).toBe(600);
+    expect(streamStats().inFlight).toBe(0);
+  });
+  it("a loop that fails on the device makes reads of its results throw, and work after it still runs", async () => {
+    const x = np.linspace(0, 1, 2048) as Array;
+    await x.data();
+    // sort cannot be split into chunks: over one binding it is a BackendError, thrown while the loop runs
+    lowerBindingLimitForTests(4096);
+    let r: Array;
+    try {
+      r = lax.whileLoop(([, k]: Pair) => k.lt(3), ([v, k]: Pair) => [np.sort(v.mul(-1)), k.add(1)] as Pair, [x, int(0)] as Pair)[0] as Array;
+    } finally {
+      lowerBindingLimitForTests(null);
+    }
+    const after = x.add(1) as Array;
+    await expect(r.data()).rejects.toThrow(BackendError);
+    await expect(r.data()).rejects.toThrow(/sort/);
+    expect((await after.data())[2047]).toBe(2);
     expect(streamStats().inFlight).toBe(0);
   });
   it("operands disposed while the loop runs, and loops issued back to back, keep their values", async () => {
