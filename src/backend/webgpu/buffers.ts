@@ -33,7 +33,7 @@ import type { DType, TypedArray } from "../../dtype.js";
 import { BackendError, DTypeError } from "../../errors.js";
 import { type DrainableRegistry, loadGcHooks, makeGcHooks, nodeHost } from "../../host/node.js";
 import { checkErrors, copyEncoder, device, flush, formatBytes, halvesPacked, limit, settleScope, touch, usedByPending } from "./context.js";
-import { record, releaseInOrder } from "./stream.js";
+import { record, releaseInOrder, releasesNow } from "./stream.js";
 
 export interface Slot {
   readonly buffer: GPUBuffer;
@@ -82,7 +82,7 @@ let gcStretch = 1;
 let lastCollectEnd = 0;
 
 /** A buffer the collector found dead: its last uses may still wait behind a loop on the device (stream.ts). */
-const collected = (slot: Slot) => releaseInOrder(false, () => returnSlot(slot));
+const collected = (slot: Slot) => (releasesNow(false) ? returnSlot(slot) : releaseInOrder(false, () => returnSlot(slot)));
 let registry: DrainableRegistry<Slot> = new FinalizationRegistry<Slot>(collected);
 let collect: (() => void) | null = null;
 
@@ -290,7 +290,8 @@ export function release(b: GpuBuffer): void {
     registry.unregister(b);
     // while recordings that may use it wait behind a loop on the device, it waits with them (stream.ts)
     const slot = b.slot;
-    releaseInOrder(true, () => returnSlot(slot));
+    if (releasesNow(true)) returnSlot(slot);
+    else releaseInOrder(true, () => returnSlot(slot));
   }
 }
 

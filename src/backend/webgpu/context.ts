@@ -26,7 +26,7 @@ import { BackendError } from "../../errors.js";
 import { cacheConfig } from "../cache-config.js";
 import { LruCache } from "../lru.js";
 import type { GpuBuffer } from "./buffers.js";
-import { record } from "./stream.js";
+import { record, recordsNow } from "./stream.js";
 
 /** Bytes `[offset, offset + size)` of a buffer, bound instead of the whole buffer. */
 export interface BindRange {
@@ -532,7 +532,8 @@ export function dispatch(d: Dispatch): void {
   if (x === 0 || y === 0 || z === 0) return;
   // checked now, so that the error is thrown where the operation was made; recorded in the stream's order (stream.ts)
   const ranges = checkLimits(d);
-  record(() => dispatchNow(d, ranges, x, y, z));
+  if (recordsNow()) dispatchNow(d, ranges, x, y, z);
+  else record(() => dispatchNow(d, ranges, x, y, z));
 }
 
 function dispatchNow(d: Dispatch, ranges: readonly (BindRange | undefined)[] | undefined, x: number, y: number, z: number): void {
@@ -557,7 +558,8 @@ function dispatchNow(d: Dispatch, ranges: readonly (BindRange | undefined)[] | u
 /** Records a buffer-to-buffer copy. */
 export function copy(src: GpuBuffer, srcOffset: number, dst: GpuBuffer, dstOffset: number, bytes: number): void {
   if (bytes === 0) return;
-  record(() => copyNow(src, srcOffset, dst, dstOffset, bytes));
+  if (recordsNow()) copyNow(src, srcOffset, dst, dstOffset, bytes);
+  else record(() => copyNow(src, srcOffset, dst, dstOffset, bytes));
 }
 
 function copyNow(src: GpuBuffer, srcOffset: number, dst: GpuBuffer, dstOffset: number, bytes: number): void {

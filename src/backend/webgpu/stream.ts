@@ -48,6 +48,16 @@ let current = root;
 let jobsInFlight = 0;
 const counts = { jobs: 0, deferred: 0 };
 
+/** Whether a recording made now runs at once (nothing waits behind a job): the hot path tests this before making a closure. */
+export function recordsNow(): boolean {
+  return current.idle;
+}
+
+/** Whether a released buffer may go back to the pool now (see `releaseInOrder`). */
+export function releasesNow(explicit: boolean): boolean {
+  return explicit ? current.idle : root.idle;
+}
+
 /** Records now when nothing is waiting, else after what waits (in order). */
 export function record(fn: () => void): void {
   const s = current;
@@ -74,7 +84,7 @@ export function anyPending(): boolean {
  * the current stream's order; the garbage collector's may come from anywhere.
  */
 export function releaseInOrder(explicit: boolean, give: () => void): void {
-  if (explicit ? current.idle : root.idle) give();
+  if (releasesNow(explicit)) give();
   else (explicit ? current : root).held.push(give);
 }
 
