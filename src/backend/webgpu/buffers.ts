@@ -82,7 +82,10 @@ let gcStretch = 1;
 let lastCollectEnd = 0;
 
 /** A buffer the collector found dead: its last uses may still wait behind a loop on the device (stream.ts). */
-const collected = (slot: Slot) => (releasesNow(false) ? returnSlot(slot) : releaseInOrder(false, () => returnSlot(slot)));
+const collected = (slot: Slot) => (releasesNow(false) ? returnSlot(slot) : holdSlot(false, slot));
+function holdSlot(explicit: boolean, slot: Slot): void {
+  releaseInOrder(explicit, () => returnSlot(slot));
+}
 let registry: DrainableRegistry<Slot> = new FinalizationRegistry<Slot>(collected);
 let collect: (() => void) | null = null;
 
@@ -289,9 +292,8 @@ export function release(b: GpuBuffer): void {
   if (--b.refs === 0) {
     registry.unregister(b);
     // while recordings that may use it wait behind a loop on the device, it waits with them (stream.ts)
-    const slot = b.slot;
-    if (releasesNow(true)) returnSlot(slot);
-    else releaseInOrder(true, () => returnSlot(slot));
+    if (releasesNow(true)) returnSlot(b.slot);
+    else holdSlot(true, b.slot);
   }
 }
 

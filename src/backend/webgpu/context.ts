@@ -533,7 +533,12 @@ export function dispatch(d: Dispatch): void {
   // checked now, so that the error is thrown where the operation was made; recorded in the stream's order (stream.ts)
   const ranges = checkLimits(d);
   if (recordsNow()) dispatchNow(d, ranges, x, y, z);
-  else record(() => dispatchNow(d, ranges, x, y, z));
+  else deferDispatch(d, ranges, x, y, z);
+}
+
+// the closures live in functions of their own: one in `dispatch` would cost every call a context object
+function deferDispatch(d: Dispatch, ranges: readonly (BindRange | undefined)[] | undefined, x: number, y: number, z: number): void {
+  record(() => dispatchNow(d, ranges, x, y, z));
 }
 
 function dispatchNow(d: Dispatch, ranges: readonly (BindRange | undefined)[] | undefined, x: number, y: number, z: number): void {
@@ -559,7 +564,11 @@ function dispatchNow(d: Dispatch, ranges: readonly (BindRange | undefined)[] | u
 export function copy(src: GpuBuffer, srcOffset: number, dst: GpuBuffer, dstOffset: number, bytes: number): void {
   if (bytes === 0) return;
   if (recordsNow()) copyNow(src, srcOffset, dst, dstOffset, bytes);
-  else record(() => copyNow(src, srcOffset, dst, dstOffset, bytes));
+  else deferCopy(src, srcOffset, dst, dstOffset, bytes);
+}
+
+function deferCopy(src: GpuBuffer, srcOffset: number, dst: GpuBuffer, dstOffset: number, bytes: number): void {
+  record(() => copyNow(src, srcOffset, dst, dstOffset, bytes));
 }
 
 function copyNow(src: GpuBuffer, srcOffset: number, dst: GpuBuffer, dstOffset: number, bytes: number): void {
