@@ -28,10 +28,11 @@ import { runJaxpr, runLowered } from "./execute.js";
 export const deviceLoopConfig = { firstChunk: 1, maxChunk: 64 };
 
 /** Runs `loop` on its operands' device as a job there; null where that device reads synchronously (the host loops). */
-export function deviceWhile(loop: DeviceWhile, args: Array[]): Array[] | null {
+export function deviceWhile(loopOf: () => DeviceWhile, args: Array[]): Array[] | null {
   const backend = deviceOf(args);
   const stream = backend.stream;
   if (backend.syncReadable || !stream) return null;
+  const loop = loopOf();
   // the job's own references to its operands, on the loop's device, held until it is done
   const ins: Array[] = [];
   try {
@@ -84,8 +85,10 @@ export function deviceWhile(loop: DeviceWhile, args: Array[]): Array[] | null {
   stream.spawn(
     async (enter) => {
       try {
-        let chunk = Math.max(1, Math.floor(deviceLoopConfig.firstChunk));
-        const nextChunk = () => (chunk = Math.max(1, Math.min(chunk * 2, Math.floor(deviceLoopConfig.maxChunk))));
+        // a setting that is not a positive number counts as 1 (a chunk of no iterations would never end)
+        const positive = (v: number) => Math.max(1, Math.floor(v) || 1);
+        let chunk = positive(deviceLoopConfig.firstChunk);
+        const nextChunk = () => (chunk = Math.min(chunk * 2, positive(deviceLoopConfig.maxChunk)));
         const reads: Promise<boolean>[] = [];
         enter(() => {
           const f = runJaxpr(loop.cond, [...cc, ...init]);

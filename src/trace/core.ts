@@ -209,9 +209,9 @@ export interface Runtime {
    * be read synchronously (WebGPU), without waiting for it: the results come
    * back at once, their values are written when the device finds the
    * predicate false. Null where the device reads synchronously (the caller
-   * loops on the host).
+   * loops on the host; `loop`, which traces the guarded step, is then not called).
    */
-  deviceWhile(loop: DeviceWhile, args: Array[]): Array[] | null;
+  deviceWhile(loop: () => DeviceWhile, args: Array[]): Array[] | null;
 }
 
 /**

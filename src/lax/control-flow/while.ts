@@ -180,7 +180,7 @@ export const whileP = definePrimitive<WhileParams>("while", {
   },
   impl(args, p) {
     // on a device that cannot be read synchronously the loop runs there, as a job (runtime/device-loop.ts)
-    const onDevice = theRuntime().deviceWhile(deviceLoopOf(p), args);
+    const onDevice = theRuntime().deviceWhile(() => deviceLoopOf(p), args);
     if (onDevice) return onDevice;
     const [cc, bc, init] = splitWhile(args, p);
     const temps = new Temporaries(args);
