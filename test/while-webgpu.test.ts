@@ -156,6 +156,13 @@ describe.skipIf(!hasGpu)("whileLoop on WebGPU gives the CPU's answers", () => {
     expect(s).toEqual(ns.map((n) => (n * (n - 1)) / 2 + 0));
     const [, k] = await sameOnBoth((n) => vmap(collatz)(n), () => [int([1, 27, 6, 97])]);
     expect(k).toEqual([1, 27, 6, 97].map(collatzJs));
+    // an unbatched predicate: every lane runs the same 4 steps
+    const squaring = (x: Value) => lax.whileLoop(([k]: Pair) => k.lt(4), ([k, u]: Pair) => [k.add(1), u.mul(u).mul(0.5)] as Pair, [int(0), x] as Pair);
+    const [, u] = await sameOnBoth((x) => jit(vmap(squaring))(x), () => [np.array([1, 1.5, 2, -0.5])]);
+    expect(u).toEqual([1, 1.5, 2, -0.5].map((v) => {
+      for (let j = 0; j < 4; j++) v = Math.fround(Math.fround(v * v) * 0.5);
+      return v;
+    }));
   });
   it("foriLoop with traced bounds, including an empty range", async () => {
     const f = (lo: Value, hi: Value, x: Value) => lax.foriLoop(lo, hi, (i: Value, acc: Value) => acc.mul(1.5).add(i), x);
