@@ -26,7 +26,7 @@ import { BackendError } from "../../errors.js";
 import { cacheConfig } from "../cache-config.js";
 import { LruCache } from "../lru.js";
 import type { GpuBuffer } from "./buffers.js";
-import { record, recordsNow } from "./stream.js";
+import { onDeferredError, record, recordsNow } from "./stream.js";
 
 /** Bytes `[offset, offset + size)` of a buffer, bound instead of the whole buffer. */
 export interface BindRange {
@@ -357,6 +357,9 @@ export function pinError(serial: number, error: BackendError): void {
 
 /** An error with no allocation to pin it on: thrown by the next read. */
 let pendingError: BackendError | null = null;
+onDeferredError((e) => {
+  pendingError ??= e instanceof BackendError ? e : new BackendError(`webgpu: recording work queued behind a loop on the device failed: ${e instanceof Error ? e.message : "unknown error"}`);
+});
 
 /**
  * Pops the error scope pushed for an operation and, if it reports an error,

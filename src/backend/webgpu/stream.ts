@@ -146,12 +146,27 @@ function whenIdle(s: Stream): Promise<void> {
   return s.idle ? Promise.resolve() : new Promise((resolve) => s.waiters.push(resolve));
 }
 
+/**
+ * Where a recording that throws when it finally runs reports (context.ts: the
+ * next read throws it): it runs after a loop, long after the call that made it returned.
+ */
+let reportError: (e: unknown) => void = () => {};
+export function onDeferredError(report: (e: unknown) => void): void {
+  reportError = report;
+}
+
 /** Runs a stream's queue in order until it is empty or a job it starts makes it wait again. */
 function drain(s: Stream): void {
   const prev = current;
   current = s;
   try {
-    while (!s.busy && s.queue.length > 0) s.queue.shift()!();
+    while (!s.busy && s.queue.length > 0) {
+      try {
+        s.queue.shift()!();
+      } catch (e) {
+        reportError(e);
+      }
+    }
   } finally {
     current = prev;
   }
