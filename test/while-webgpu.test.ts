@@ -229,6 +229,16 @@ describe.skipIf(!hasGpu)("whileLoop on WebGPU gives the CPU's answers", () => {
       const [[x], [acc]] = await sameOnBoth((x0) => jit(outer)(x0), () => [np.array(3)]);
       expect([x, acc]).toEqual([0, 4 + 5 + 10]);
     }
+    // the same loop inside a scan, out of the predicate guard's reach: the body then runs, where the
+    // flag is false, on the last carry it really ran on; a zero-trip loop never runs it
+    const scanned = (x: Value) =>
+      lax.scan((c: Value, sc: Value) => [c.add(innerCount(x.mul(sc))), null] as [Value, null], int(0), np.array([1, 2]))[0];
+    const viaScan = (x0: Value) =>
+      lax.whileLoop(([x]: Pair) => x.gt(0), ([x, acc]: Pair) => [x.sub(1), acc.add(scanned(x))] as Pair, [x0, int(0)] as Pair);
+    const [, [total]] = await sameOnBoth((x0) => jit(viaScan)(x0), () => [np.array(3)]);
+    expect(total).toBe(4 + 2 + (5 + 3) + (10 + 5));
+    const [[x0], [none]] = await sameOnBoth((x0) => viaScan(x0), () => [np.array(0)]);
+    expect([x0, none]).toEqual([0, 0]);
     // Collatz written with lax.cond instead of where
     const withCond = (n: Value) =>
       lax.whileLoop(

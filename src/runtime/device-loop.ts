@@ -8,7 +8,10 @@
  * geometrically (1, 2, 4, … up to `deviceLoopConfig.maxChunk`), and one chunk
  * is always recorded ahead of the flag being waited for, so the device never
  * idles for a readback. Iterations past the end change nothing (the step is
- * exact where the flag is false), so the result is the CPU's.
+ * exact where the flag is false), so the result is the CPU's. A step that
+ * carries `prev` (a body with loops inside a scan or a cond: see
+ * lax/control-flow/while.ts) waits for the first flag before its first step,
+ * so that its body only ever runs on carries the CPU's loop runs it on.
  *
  * The results are handed out at once, as every result on such a device is:
  * buffers that the job fills (a copy of the final carry) when the flag turns
@@ -65,14 +68,15 @@ export function deviceWhile(loopOf: () => DeviceWhile, args: Array[]): Array[] |
     }
   };
   let flag: Array | undefined;
-  let carry = init;
+  /** The step's state after the flag: the carry, after `prev` where the step carries it (both start as the initial carry). */
+  let state = loop.prevCarry ? [...init, ...init] : init;
   /** Records `k` guarded iterations. */
   const advance = (k: number) => {
     for (let i = 0; i < k; i++) {
-      const next = runJaxpr(loop.step, [...(loop.stepConsts as Array[]), ...cc, ...bc, flag!, ...carry]);
+      const next = runJaxpr(loop.step, [...(loop.stepConsts as Array[]), ...cc, ...bc, flag!, ...state]);
       keep(next);
-      drop([flag!, ...carry], next);
-      [flag, ...carry] = next;
+      drop([flag!, ...state], next);
+      [flag, ...state] = next;
     }
   };
   const readFlag = (): Promise<boolean> => {
@@ -94,10 +98,17 @@ export function deviceWhile(loopOf: () => DeviceWhile, args: Array[]): Array[] |
           const f = runJaxpr(loop.cond, [...cc, ...init]);
           keep(f);
           flag = f[0];
-          advance(chunk);
-          reads.push(readFlag());
         });
-        for (;;) {
+        // a step that carries `prev` runs its body on the initial carry until the flag is known:
+        // it must be a carry the body really runs on (the loop makes at least one trip)
+        const running = loop.prevCarry ? await enter(readFlag) : true;
+        if (running) {
+          enter(() => {
+            advance(chunk);
+            reads.push(readFlag());
+          });
+        }
+        for (; running; ) {
           // one chunk ahead of the flag waited for
           enter(() => {
             advance(nextChunk());
@@ -106,7 +117,7 @@ export function deviceWhile(loopOf: () => DeviceWhile, args: Array[]): Array[] |
           if (!(await reads.shift()!)) break;
         }
         enter(() => {
-          carry.forEach((c, i) => stream.copy(c.buffer, outs[i].buffer, c.aval));
+          state.slice(state.length - outs.length).forEach((c, i) => stream.copy(c.buffer, outs[i].buffer, c.aval));
           drop([...owned], []);
         });
       } catch (e) {

@@ -216,7 +216,7 @@ export interface Runtime {
 
 /**
  * A while loop as a device runs it: `cond` maps (its consts, the carry) to
- * the bool flag; `step` maps (step consts, cond consts, body consts, flag, carry) to the
+ * the bool flag; `step` maps (step consts, cond consts, body consts, flag, [prev,] carry) to the
  * next (flag, carry), guarded: where the flag is false it returns the carry
  * unchanged and the flag false, so iterations past the end change nothing.
  */
@@ -227,6 +227,13 @@ export interface DeviceWhile {
   readonly stepConsts: readonly Array[];
   readonly condNConsts: number;
   readonly bodyNConsts: number;
+  /**
+   * Whether `step` also carries `prev` (inputs and outputs between the flag
+   * and the carry): the last carry the body really ran on, where the body
+   * runs when the flag is false. The loop must then know the flag true
+   * before its first step (a zero-trip loop never runs its body).
+   */
+  readonly prevCarry: boolean;
 }
 
 let runtime: Runtime | undefined;

@@ -11,7 +11,7 @@ import { DTypeError, ShapeError, UnsupportedError } from "../../errors.js";
 import { functionArg } from "../../static-args.js";
 import type { Concrete, DeviceWhile, MaybeZero, Value } from "../../trace/core.js";
 import { bind, ShapedArray, theRuntime, Zero } from "../../trace/core.js";
-import { type Atom, Jaxpr, Literal, Var } from "../../trace/jaxpr.js";
+import { type Atom, ClosedJaxpr, Jaxpr, Literal, Var } from "../../trace/jaxpr.js";
 import { flatten } from "../../trace/pytree.js";
 import { mergeLists, orMasks, partitionList, pick, splitList } from "../../trace/lists.js";
 import { type JaxprMemo, maskKey, memoOnJaxpr, type PartialJaxpr, partialEvalJaxpr } from "../../trace/partial-eval.js";
@@ -109,10 +109,13 @@ const boolScalar = new ShapedArray([], "bool");
  * itself: (cond consts, body consts, flag, carry) → (flag ∧ cond(carry'),
  * carry') with carry' = flag ? body(carry) : carry. Where the flag is false
  * the carry passes through bit for bit, so iterations past the end are
- * exact. Loops in the body (directly or in calls: not inside a scan's or a
- * cond's bodies) get the flag in their predicate too, so that a finished
- * carry (on which the body was never meant to run) cannot keep an inner loop
- * going.
+ * exact. The body still runs there, and a loop inside it must not run on a
+ * finished carry (on which the body was never meant to run: it might never
+ * end). Loops in the body, directly or in calls, get the flag in their
+ * predicate. Where loops sit deeper (in a scan's or a cond's bodies), the
+ * step also carries `prev`, the last carry the body really ran on, and runs
+ * the body on it where the flag is false (`prevCarry`): then every run of
+ * the body repeats a real iteration.
  */
 function deviceLoopOf(p: WhileParams): DeviceWhile {
   let byBody = deviceLoops.get(p.cond);
@@ -124,18 +127,46 @@ function deviceLoopOf(p: WhileParams): DeviceWhile {
     const ccAvals = p.cond.invars.slice(0, nc).map((v) => v.aval);
     const bcAvals = p.body.invars.slice(0, nb).map((v) => v.aval);
     const carryAvals = p.body.invars.slice(nb).map((v) => v.aval);
+    const prevCarry = hasDeepLoop(p.body);
+    const nPrev = prevCarry ? carryAvals.length : 0;
     const stepFn: FlatFn = (...xs) => {
-      const [c, b, [flag], k] = splitList(xs, [nc, nb, 1]);
-      const next = evalGuarded(p.body, flag, [...b, ...k]);
-      const carry = next.map((n, i) => select(broadcastInDim(flag, n.shape, []), n, k[i]));
+      const [c, b, [flag], prev, k] = splitList(xs, [nc, nb, 1, nPrev]);
+      const where = (x: Value, y: Value) => select(broadcastInDim(flag, x.shape, []), x, y);
+      const input = prevCarry ? k.map((x, i) => where(x, prev[i])) : k;
+      const next = evalGuarded(p.body, flag, [...b, ...input]);
+      const carry = next.map((n, i) => where(n, k[i]));
       const [pred] = jaxprAsFun(p.cond)(...c, ...carry);
-      return [and(flag, pred), ...carry];
+      return [and(flag, pred), ...(prevCarry ? input : []), ...carry];
     };
-    const step = trace(stepFn, [...ccAvals, ...bcAvals, boolScalar, ...carryAvals], "lax.whileLoop on the device");
-    loop = { cond: p.cond, step: step.jaxpr, stepConsts: step.consts as Concrete[], condNConsts: nc, bodyNConsts: nb };
+    const avals = [...ccAvals, ...bcAvals, boolScalar, ...(prevCarry ? carryAvals : []), ...carryAvals];
+    const step = trace(stepFn, avals, "lax.whileLoop on the device");
+    loop = { cond: p.cond, step: step.jaxpr, stepConsts: step.consts as Concrete[], condNConsts: nc, bodyNConsts: nb, prevCarry };
     byBody.set(p.body, loop);
   }
   return loop;
+}
+
+/** Whether a while loop sits in `body` where `evalGuarded` cannot reach it: inside another primitive's jaxpr (scan, cond). */
+function hasDeepLoop(body: Jaxpr): boolean {
+  return body.eqns.some((eqn) => {
+    const call = eqn.prim.rules.callJaxpr;
+    if (call) return hasDeepLoop(call(eqn.params));
+    // a while's own body runs only where its (guarded) predicate holds
+    if (eqn.prim === whileP) return false;
+    return Object.values(eqn.params).some((v) => jaxprsIn(v).some(containsLoop));
+  });
+}
+
+function containsLoop(j: Jaxpr): boolean {
+  return j.eqns.some((eqn) => eqn.prim === whileP || Object.values(eqn.params).some((v) => jaxprsIn(v).some(containsLoop)));
+}
+
+/** The jaxprs a parameter holds (a jaxpr, a closed jaxpr, or a list of them). */
+function jaxprsIn(v: unknown): Jaxpr[] {
+  if (v instanceof Jaxpr) return [v];
+  if (v instanceof ClosedJaxpr) return [v.jaxpr];
+  if (globalThis.Array.isArray(v)) return v.flatMap(jaxprsIn);
+  return [];
 }
 
 /** Evaluates a loop body with `flag` conjoined to the predicate of every while loop in it (directly, or inside calls it makes). */
