@@ -171,6 +171,31 @@ export interface Backend<Buf = unknown> {
   /** Runs a lowered primitive; returns one buffer per output. */
   run(lowering: Lowering, inputs: Buf[], inTypes: BufferType[], outTypes: BufferType[]): Buf[];
   dispose(buf: Buf): void;
+  /** A device that runs asynchronously (WebGPU) orders work around loops it decides on its own (see `DeviceStream`). */
+  readonly stream?: DeviceStream<Buf>;
+}
+
+/**
+ * How a device that cannot be read synchronously runs a loop whose trip
+ * count it decides itself (`lax.whileLoop` on WebGPU): the loop is a job
+ * that records guarded iterations in chunks and reads its flag back
+ * asynchronously; work made after it is recorded after it.
+ */
+export interface DeviceStream<Buf> {
+  /**
+   * Starts `job` in order: now, or after work still waiting. Its synchronous
+   * sections run inside `enter` and record ahead of the work made after the
+   * job; the work made after it waits until the job's promise settles.
+   * `done` runs then, before that work: where the job releases its operands
+   * (their buffers wait for that work, which may still read them).
+   */
+  spawn(job: (enter: <T>(fn: () => T) => T) => Promise<void>, done: () => void): void;
+  /** A new buffer for a value the job writes later (a loop's result). */
+  alloc(type: BufferType): Buf;
+  /** Records a copy of a whole value from `src` into `dst` (same type). */
+  copy(src: Buf, dst: Buf, type: BufferType): void;
+  /** Makes reads of `buf` (and of values computed from it) throw `error`: a job that failed. */
+  fail(buf: Buf, error: Error): void;
 }
 
 export interface BufferType {

@@ -9,6 +9,7 @@ import { installRuntime, ShapedArray } from "../trace/core.js";
 import { evaluate } from "./dispatch.js";
 import { constant, knownScalar, literalOn } from "./placement.js";
 import { runJaxpr, runLowered } from "./execute.js";
+import { deviceWhile } from "./device-loop.js";
 
 installRuntime({
   evaluate,
@@ -17,10 +18,12 @@ installRuntime({
   knownScalar,
   runJaxpr,
   alias: (x) => runLowered({ kind: "alias", input: 0 }, [x], [x.aval])[0],
+  deviceWhile,
 });
 
 export { cacheConfig, eagerSignatureCount } from "./dispatch.js";
 export { commit, constantValue, deviceOf, fromHost, hostValues, onDevice, placeLikePrimals, viaCpu, type Origin } from "./placement.js";
 export { planConfig, planFor, runJaxpr, executePlan } from "./execute.js";
 export { kernelCount } from "./fuse.js";
+export { deviceLoopConfig } from "./device-loop.js";
 export { cacheConfig as deviceCacheConfig } from "../backend/cache-config.js";

@@ -204,6 +204,36 @@ export interface Runtime {
   runJaxpr(jaxpr: import("./jaxpr.js").Jaxpr, args: Array[]): Array[];
   /** A new array on `x`'s buffer (so that freeing one never frees what the other still holds). */
   alias(x: Array): Array;
+  /**
+   * Runs a while loop on the device of its operands when that device cannot
+   * be read synchronously (WebGPU), without waiting for it: the results come
+   * back at once, their values are written when the device finds the
+   * predicate false. Null where the device reads synchronously (the caller
+   * loops on the host; `loop`, which traces the guarded step, is then not called).
+   */
+  deviceWhile(loop: () => DeviceWhile, args: Array[]): Array[] | null;
+}
+
+/**
+ * A while loop as a device runs it: `cond` maps (its consts, the carry) to
+ * the bool flag; `step` maps (step consts, cond consts, body consts, flag, [prev,] carry) to the
+ * next (flag, carry), guarded: where the flag is false it returns the carry
+ * unchanged and the flag false, so iterations past the end change nothing.
+ */
+export interface DeviceWhile {
+  readonly cond: import("./jaxpr.js").Jaxpr;
+  readonly step: import("./jaxpr.js").Jaxpr;
+  /** The values of `step`'s leading inputs (constants its tracing captured), before the cond consts. */
+  readonly stepConsts: readonly Array[];
+  readonly condNConsts: number;
+  readonly bodyNConsts: number;
+  /**
+   * Whether `step` also carries `prev` (inputs and outputs between the flag
+   * and the carry): the last carry the body really ran on, where the body
+   * runs when the flag is false. The loop must then know the flag true
+   * before its first step (a zero-trip loop never runs its body).
+   */
+  readonly prevCarry: boolean;
 }
 
 let runtime: Runtime | undefined;

@@ -33,6 +33,7 @@ import type { DType, TypedArray } from "../../dtype.js";
 import { BackendError, DTypeError } from "../../errors.js";
 import { type DrainableRegistry, loadGcHooks, makeGcHooks, nodeHost } from "../../host/node.js";
 import { checkErrors, copyEncoder, device, flush, formatBytes, halvesPacked, limit, settleScope, touch, usedByPending } from "./context.js";
+import { record, releaseInOrder, releasesNow } from "./stream.js";
 
 export interface Slot {
   readonly buffer: GPUBuffer;
@@ -80,7 +81,12 @@ let gcBound = GC_FLOOR;
 let gcStretch = 1;
 let lastCollectEnd = 0;
 
-let registry: DrainableRegistry<Slot> = new FinalizationRegistry<Slot>((slot) => returnSlot(slot));
+/** A buffer the collector found dead: its last uses may still wait behind a loop on the device (stream.ts). */
+const collected = (slot: Slot) => (releasesNow(false) ? returnSlot(slot) : holdSlot(false, slot));
+function holdSlot(explicit: boolean, slot: Slot): void {
+  releaseInOrder(explicit, () => returnSlot(slot));
+}
+let registry: DrainableRegistry<Slot> = new FinalizationRegistry<Slot>(collected);
 let collect: (() => void) | null = null;
 
 /** Whether `prepareCollector` loaded the hooks (Node, not opted out), and whether they were installed since. */
@@ -108,7 +114,7 @@ export async function prepareCollector(enabled: boolean): Promise<void> {
 function installCollector(): void {
   hooksTried = true;
   if (!hooksLoaded) return;
-  const hooks = makeGcHooks<Slot>((slot) => returnSlot(slot));
+  const hooks = makeGcHooks<Slot>(collected);
   if (!hooks) return; // an engine without these flags: the registry's callbacks still run when the loop yields
   registry = hooks.registry;
   collect = hooks.collect;
@@ -285,7 +291,9 @@ export function release(b: GpuBuffer): void {
   if (b.refs <= 0) return;
   if (--b.refs === 0) {
     registry.unregister(b);
-    returnSlot(b.slot);
+    // while recordings that may use it wait behind a loop on the device, it waits with them (stream.ts)
+    if (releasesNow(true)) returnSlot(b.slot);
+    else holdSlot(true, b.slot);
   }
 }
 
@@ -313,10 +321,21 @@ export async function read(b: GpuBuffer, dtype: DType, size: number): Promise<Ty
     freeStaging.get(cls)?.pop() ?? device().createBuffer({ size: cls, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   // a temporary owner, so a dispose() while the copy is pending cannot recycle the source
   retain(b);
-  touch(b);
-  if (bytes > 0) copyEncoder().copyBufferToBuffer(b.buffer, 0, staging, 0, bytes);
-  const submitted = flush();
-  release(b);
+  reads++;
+  // the copy is recorded in the stream's order: after a loop on the device that is still running (stream.ts)
+  let submitted: Promise<BackendError | null> | null = null;
+  let recorded = false;
+  const copied = new Promise<void>((resolve) =>
+    record(() => {
+      touch(b);
+      if (bytes > 0) copyEncoder().copyBufferToBuffer(b.buffer, 0, staging, 0, bytes);
+      submitted = flush();
+      release(b);
+      recorded = true;
+      resolve();
+    }),
+  );
+  if (!recorded) await copied;
   try {
     await staging.mapAsync(GPUMapMode.READ, 0, cls);
     const raw = staging.getMappedRange(0, cls).slice(0, exact);
@@ -324,7 +343,7 @@ export async function read(b: GpuBuffer, dtype: DType, size: number): Promise<Ty
     await checkErrors(b);
     // the copy went in a submission rejected for another operation's bad kernel: `b` itself is fine
     // (checkErrors found nothing against it), so the copy is made again, alone
-    const rejected = submitted ? await submitted : null;
+    const rejected = submitted ? await (submitted as Promise<BackendError | null>) : null;
     if (rejected) return await read(b, dtype, size);
     return hostArray(raw, dtype);
   } finally {
@@ -351,6 +370,12 @@ function hostArray(raw: ArrayBuffer, dtype: DType): TypedArray {
     default:
       throw float64Error("read");
   }
+}
+
+let reads = 0;
+/** Readbacks to the host so far (every one asynchronous: `await x.data()`, a loop's flag): tests count them. */
+export function readCount(): number {
+  return reads;
 }
 
 /** Live and pooled device memory, as `memoryStats("webgpu")` reports it. */

@@ -18,12 +18,15 @@
  * one kernel can be handed to the next kernel at once — the GPU still reads
  * the old contents first. The one hazard is `queue.writeBuffer`, which runs
  * before the commands still pending in the encoder; an upload into a buffer
- * those commands use submits them first.
+ * those commands use submits them first. Dispatches and copies are recorded
+ * through `record` (stream.ts): at once, or, while a loop on the device is in
+ * flight, after it, in the order they were made.
  */
 import { BackendError } from "../../errors.js";
 import { cacheConfig } from "../cache-config.js";
 import { LruCache } from "../lru.js";
 import type { GpuBuffer } from "./buffers.js";
+import { onDeferredError, record, recordsNow } from "./stream.js";
 
 /** Bytes `[offset, offset + size)` of a buffer, bound instead of the whole buffer. */
 export interface BindRange {
@@ -347,8 +350,16 @@ const failed = new Map<number, BackendError>();
 const lineage = new Map<number, number[]>();
 const MAX_LINEAGE = 65536;
 let lineageComplete = true;
+/** Pins `error` on allocation `serial`: a read of it, or of a value computed from it, throws it (a loop that failed on the device). */
+export function pinError(serial: number, error: BackendError): void {
+  if (!failed.has(serial)) failed.set(serial, error);
+}
+
 /** An error with no allocation to pin it on: thrown by the next read. */
 let pendingError: BackendError | null = null;
+onDeferredError((e) => {
+  pendingError ??= e instanceof BackendError ? e : new BackendError(`webgpu: recording work queued behind a loop on the device failed: ${e instanceof Error ? e.message : "unknown error"}`);
+});
 
 /**
  * Pops the error scope pushed for an operation and, if it reports an error,
@@ -520,10 +531,21 @@ export async function checkErrors(b?: GpuBuffer): Promise<void> {
 }
 
 export function dispatch(d: Dispatch): void {
-  const { wgsl, buffers, workgroups } = d;
-  const [x, y = 1, z = 1] = workgroups;
+  const [x, y = 1, z = 1] = d.workgroups;
   if (x === 0 || y === 0 || z === 0) return;
+  // checked now, so that the error is thrown where the operation was made; recorded in the stream's order (stream.ts)
   const ranges = checkLimits(d);
+  if (recordsNow()) dispatchNow(d, ranges, x, y, z);
+  else deferDispatch(d, ranges, x, y, z);
+}
+
+// the closures live in functions of their own: one in `dispatch` would cost every call a context object
+function deferDispatch(d: Dispatch, ranges: readonly (BindRange | undefined)[] | undefined, x: number, y: number, z: number): void {
+  record(() => dispatchNow(d, ranges, x, y, z));
+}
+
+function dispatchNow(d: Dispatch, ranges: readonly (BindRange | undefined)[] | undefined, x: number, y: number, z: number): void {
+  const { wgsl, buffers } = d;
   const compiled = pipelineFor(wgsl, buffers[0].serial);
   const outputs = d.outputs ?? 1;
   recordLineage(buffers.slice(0, outputs), buffers.slice(outputs));
@@ -544,6 +566,15 @@ export function dispatch(d: Dispatch): void {
 /** Records a buffer-to-buffer copy. */
 export function copy(src: GpuBuffer, srcOffset: number, dst: GpuBuffer, dstOffset: number, bytes: number): void {
   if (bytes === 0) return;
+  if (recordsNow()) copyNow(src, srcOffset, dst, dstOffset, bytes);
+  else deferCopy(src, srcOffset, dst, dstOffset, bytes);
+}
+
+function deferCopy(src: GpuBuffer, srcOffset: number, dst: GpuBuffer, dstOffset: number, bytes: number): void {
+  record(() => copyNow(src, srcOffset, dst, dstOffset, bytes));
+}
+
+function copyNow(src: GpuBuffer, srcOffset: number, dst: GpuBuffer, dstOffset: number, bytes: number): void {
   recordLineage([dst], dst === src ? [src] : [src, dst]);
   touch(src, dst);
   copyEncoder().copyBufferToBuffer(src.buffer, srcOffset, dst.buffer, dstOffset, bytes);

@@ -15,7 +15,8 @@ import type { GpuBuffer } from "./buffers.js";
 import { alloc, callBoundary, float64Error, gpuItemSize, read, release, retain, upload } from "./buffers.js";
 import { compileKernel } from "./codegen.js";
 import type { BindRange } from "./context.js";
-import { callDone, copy, device, dispatch, formatBytes, limit } from "./context.js";
+import { callDone, copy, device, dispatch, formatBytes, limit, pinError } from "./context.js";
+import { spawn } from "./stream.js";
 import { needsChunks, planChunks } from "./chunks.js";
 import { halfAsSingle, hasHalf, packHalves, singleTypes, widenHalves } from "./half.js";
 import { matmulRoutines } from "./matmul.js";
@@ -59,6 +60,12 @@ export const webgpuBackend: Backend<GpuBuffer> = {
   },
   read: (buf: GpuBuffer, dtype: DType, size: number) => read(buf, dtype, size),
   dispose: (buf: GpuBuffer) => release(buf),
+  stream: {
+    spawn,
+    alloc: (t) => alloc(t.dtype, sizeOf(t.shape)),
+    copy: (src, dst, t) => copy(src, 0, dst, 0, Math.ceil((sizeOf(t.shape) * gpuItemSize(t.dtype)) / 4) * 4),
+    fail: (buf, error) => pinError(buf.serial, error instanceof BackendError ? error : new BackendError(`webgpu: a loop on the device failed: ${error.message}`)),
+  },
   run(lowering: Lowering, inputs: GpuBuffer[], inTypes: BufferType[], outTypes: BufferType[]): GpuBuffer[] {
     for (const t of [...inTypes, ...outTypes]) if (t.dtype === "float64") throw float64Error("webgpu");
     switch (lowering.kind) {

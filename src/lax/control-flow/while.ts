@@ -9,9 +9,9 @@ import type { ArrayLike } from "../../array-methods.js";
 import { isFloat, promoteTypes } from "../../dtype.js";
 import { DTypeError, ShapeError, UnsupportedError } from "../../errors.js";
 import { functionArg } from "../../static-args.js";
-import type { MaybeZero, Value } from "../../trace/core.js";
-import { bind, Zero } from "../../trace/core.js";
-import { Jaxpr, Var } from "../../trace/jaxpr.js";
+import type { Concrete, DeviceWhile, MaybeZero, Value } from "../../trace/core.js";
+import { bind, ShapedArray, theRuntime, Zero } from "../../trace/core.js";
+import { type Atom, ClosedJaxpr, Jaxpr, Literal, Var } from "../../trace/jaxpr.js";
 import { flatten } from "../../trace/pytree.js";
 import { mergeLists, orMasks, partitionList, pick, splitList } from "../../trace/lists.js";
 import { type JaxprMemo, maskKey, memoOnJaxpr, type PartialJaxpr, partialEvalJaxpr } from "../../trace/partial-eval.js";
@@ -20,7 +20,7 @@ import { flattenArgs, rebuild } from "../../transforms/args.js";
 import { jvpJaxpr } from "../../transforms/jvp.js";
 import { vmap } from "../../transforms/vmap.js";
 import { type FlatFn, jaxprAsFun } from "../../transforms/flat.js";
-import { add, convert, gt, instantiate, lt, select } from "../elementwise.js";
+import { add, and, convert, gt, instantiate, lt, select } from "../elementwise.js";
 import { definePrimitive, isZero, lowersToStablehlo, scalar } from "../primitive.js";
 import { reduceMax } from "../reduce.js";
 import { broadcastInDim, slice } from "../shape.js";
@@ -99,12 +99,120 @@ function whilePartial(p: WhileParams, unknown: boolean[]) {
   });
 }
 
+// ---- the loop as a device runs it (runtime/device-loop.ts) -----------------------------------
+
+const deviceLoops = new WeakMap<Jaxpr, WeakMap<Jaxpr, DeviceWhile>>();
+const boolScalar = new ShapedArray([], "bool");
+
+/**
+ * A while loop's guarded step for a device that decides the trip count
+ * itself: (cond consts, body consts, flag, carry) → (flag ∧ cond(carry'),
+ * carry') with carry' = flag ? body(carry) : carry. Where the flag is false
+ * the carry passes through bit for bit, so iterations past the end are
+ * exact. The body still runs there, and a loop inside it must not run on a
+ * finished carry (on which the body was never meant to run: it might never
+ * end). Loops in the body, directly or in calls, get the flag in their
+ * predicate. Where loops sit deeper (in a scan's or a cond's bodies), the
+ * step also carries `prev`, the last carry the body really ran on, and runs
+ * the body on it where the flag is false (`prevCarry`): then every run of
+ * the body repeats a real iteration.
+ */
+function deviceLoopOf(p: WhileParams): DeviceWhile {
+  let byBody = deviceLoops.get(p.cond);
+  if (!byBody) deviceLoops.set(p.cond, (byBody = new WeakMap()));
+  let loop = byBody.get(p.body);
+  if (!loop) {
+    const nc = p.condNConsts;
+    const nb = p.bodyNConsts;
+    const ccAvals = p.cond.invars.slice(0, nc).map((v) => v.aval);
+    const bcAvals = p.body.invars.slice(0, nb).map((v) => v.aval);
+    const carryAvals = p.body.invars.slice(nb).map((v) => v.aval);
+    const prevCarry = hasDeepLoop(p.body);
+    const nPrev = prevCarry ? carryAvals.length : 0;
+    const stepFn: FlatFn = (...xs) => {
+      const [c, b, [flag], prev, k] = splitList(xs, [nc, nb, 1, nPrev]);
+      const where = (x: Value, y: Value) => select(broadcastInDim(flag, x.shape, []), x, y);
+      const input = prevCarry ? k.map((x, i) => where(x, prev[i])) : k;
+      const next = evalGuarded(p.body, flag, [...b, ...input]);
+      const carry = next.map((n, i) => where(n, k[i]));
+      const [pred] = jaxprAsFun(p.cond)(...c, ...carry);
+      return [and(flag, pred), ...(prevCarry ? input : []), ...carry];
+    };
+    const avals = [...ccAvals, ...bcAvals, boolScalar, ...(prevCarry ? carryAvals : []), ...carryAvals];
+    const step = trace(stepFn, avals, "lax.whileLoop on the device");
+    loop = { cond: p.cond, step: step.jaxpr, stepConsts: step.consts as Concrete[], condNConsts: nc, bodyNConsts: nb, prevCarry };
+    byBody.set(p.body, loop);
+  }
+  return loop;
+}
+
+/** Whether a while loop sits in `body` where `evalGuarded` cannot reach it: inside another primitive's jaxpr (scan, cond). */
+function hasDeepLoop(body: Jaxpr): boolean {
+  return body.eqns.some((eqn) => {
+    const call = eqn.prim.rules.callJaxpr;
+    if (call) return hasDeepLoop(call(eqn.params));
+    // a while's own body runs only where its (guarded) predicate holds
+    if (eqn.prim === whileP) return false;
+    return Object.values(eqn.params).some((v) => jaxprsIn(v).some(containsLoop));
+  });
+}
+
+function containsLoop(j: Jaxpr): boolean {
+  return j.eqns.some((eqn) => eqn.prim === whileP || Object.values(eqn.params).some((v) => jaxprsIn(v).some(containsLoop)));
+}
+
+/** The jaxprs a parameter holds (a jaxpr, a closed jaxpr, or a list of them). */
+function jaxprsIn(v: unknown): Jaxpr[] {
+  if (v instanceof Jaxpr) return [v];
+  if (v instanceof ClosedJaxpr) return [v.jaxpr];
+  if (globalThis.Array.isArray(v)) return v.flatMap(jaxprsIn);
+  return [];
+}
+
+/** Evaluates a loop body with `flag` conjoined to the predicate of every while loop in it (directly, or inside calls it makes). */
+function evalGuarded(body: Jaxpr, flag: Value, args: Value[]): Value[] {
+  const env = new Map<Var, Value>();
+  const read = (a: Atom): Value => (a instanceof Literal ? a.array : env.get(a)!);
+  body.invars.forEach((v, i) => env.set(v, args[i]));
+  for (const eqn of body.eqns) {
+    let outs: Value[];
+    const call = eqn.prim.rules.callJaxpr;
+    if (call) {
+      // a call (jit, checkpoint, custom rules) is inlined, as plans inline it, so that loops inside it are guarded too
+      outs = evalGuarded(call(eqn.params), flag, eqn.inputs.map(read));
+    } else if (eqn.prim === whileP) {
+      const q = eqn.params as WhileParams;
+      const g = guardedCond(q.cond);
+      outs = bind(whileP, [...g.consts, flag, ...eqn.inputs.map(read)], { ...q, cond: g.jaxpr, condNConsts: g.consts.length + 1 + q.condNConsts });
+    } else {
+      outs = bind(eqn.prim, eqn.inputs.map(read), eqn.params);
+    }
+    eqn.outs.forEach((v, i) => env.set(v, outs[i]));
+  }
+  return body.outs.map(read);
+}
+
+const guardedConds = new WeakMap<Jaxpr, { jaxpr: Jaxpr; consts: Value[] }>();
+/** A predicate with a leading bool operand conjoined to it. */
+function guardedCond(cond: Jaxpr): { jaxpr: Jaxpr; consts: Value[] } {
+  let g = guardedConds.get(cond);
+  if (!g) {
+    const fn: FlatFn = (f, ...xs) => [and(f, jaxprAsFun(cond)(...xs)[0])];
+    g = trace(fn, [boolScalar, ...cond.invars.map((v) => v.aval)], "lax.whileLoop on the device");
+    guardedConds.set(cond, g);
+  }
+  return g;
+}
+
 export const whileP = definePrimitive<WhileParams>("while", {
   params: { cond: "static", body: "static", condNConsts: "int", bodyNConsts: "int" },
   abstractEval(avals, p) {
     return splitWhile(avals, p)[2];
   },
   impl(args, p) {
+    // on a device that cannot be read synchronously the loop runs there, as a job (runtime/device-loop.ts)
+    const onDevice = theRuntime().deviceWhile(() => deviceLoopOf(p), args);
+    if (onDevice) return onDevice;
     const [cc, bc, init] = splitWhile(args, p);
     const temps = new Temporaries(args);
     let carry = init;
@@ -113,10 +221,10 @@ export const whileP = definePrimitive<WhileParams>("while", {
       const pred = runCompiled(p.cond, [...cc, ...carry]);
       temps.own(pred);
       if (!pred[0].backend.syncReadable) {
-        // not a device failure: something jaxon does not do there (yet)
+        // a device without a stream to run the loop on (every device jaxon has either reads synchronously or has one)
         throw new UnsupportedError(
-          `lax.whileLoop: the ${pred[0].backend.name} device cannot hand the loop condition to the host synchronously; ` +
-            `use lax.foriLoop or lax.scan with a static trip count (they run on the device), or run the loop on the cpu with devicePut`,
+          `lax.whileLoop: the ${pred[0].backend.name} device can neither hand the loop condition to the host synchronously nor run the loop itself; ` +
+            `use lax.foriLoop or lax.scan with a static trip count, or run the loop on the cpu with devicePut`,
         );
       }
       const running = pred[0].dataSync()[0];
