@@ -97,9 +97,10 @@ export async function run(options: ExampleOptions = {}): Promise<CnnDigitsResult
 
   const net = makeNet();
   const [kInit, kShuffle] = random.split(random.key(0)) as random.Key[];
-  let [, params] = net.init(kInit, [-1, 8, 8, 1]);
+  const [, init] = net.init(kInit, [-1, 8, 8, 1]);
+  let params: Params = init;
   const opt = optim.adam(1e-3);
-  let state = opt.init(params);
+  let state: optim.OptState = opt.init(params);
   const step = makeStep(net, opt);
   const predict = jit((p: Params, x: Value) => np.argmax(net.apply(p, x), 1));
   const accuracyOf = (p: Params) => np.mean(np.equal(predict(p, test.x), test.y)).itemSync();
