@@ -7,6 +7,13 @@
  * from a small parameter buffer, so one pipeline per (dtype, grid width)
  * serves all shapes and the loops have no constant bounds for a driver to
  * unroll (lavapipe compiles unrolled loops slowly).
+ *
+ * Large float32 convolutions of one or two spatial dimensions without groups
+ * or lhs dilation (a CNN's layers and, at stride 1, their gradients) run as
+ * an implicit GEMM instead (`tiledShader`): output positions × output
+ * features, reduced over (window position, input feature), in 64 × 64 tiles
+ * of 256 threads that stage 16-deep slices of the input patches and of the
+ * kernel in workgroup memory, each thread accumulating a 4 × 4 block.
  */
 import { BackendError } from "../../errors.js";
 import { sizeOf } from "../../shape.js";
@@ -79,6 +86,159 @@ ${threadMain(gx)}
 }`;
 }
 
+/** Rows (output positions) and columns (output features) of a tile of the implicit GEMM, and its depth per step. */
+const TILE = 64;
+const KSTEP = 16;
+
+/**
+ * The implicit-GEMM kernel: C[m, o] = Σ_k A[m, k] · B[k, o] with m = (n, y, x)
+ * an output position, k = (ky, kx, i) a window position and input feature
+ * (i fastest), A[m, k] the input under the window (0 in the padding) and
+ * B[k, o] the kernel. Thread t stages A's rows 4·(t / 16) … + 3 and B's
+ * columns 4·(t / 16) … + 3 at depth t % 16 as one vec4 each, then computes
+ * rows 4·(t / 16) … and columns 4·(t % 16) … of the tile. Shape numbers come
+ * from the parameter buffer (see tiledParams).
+ */
+function tiledShader(gx: number): string {
+  return `@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read> lhs: array<f32>;
+@group(0) @binding(2) var<storage, read> rhs: array<f32>;
+@group(0) @binding(3) var<storage, read> prm: array<i32>;
+var<workgroup> As: array<vec4<f32>, ${KSTEP * (TILE / 4)}>;
+var<workgroup> Bs: array<vec4<f32>, ${KSTEP * (TILE / 4)}>;
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let M = prm[0]; let O = prm[1]; let K = prm[2]; let I = prm[3]; let KW = prm[4];
+  let OW = prm[5]; let OH = prm[6]; let H = prm[7]; let W = prm[8];
+  let sy = prm[9]; let sx = prm[10]; let dy = prm[11]; let dx = prm[12]; let py = prm[13]; let px = prm[14];
+  let ls0 = prm[15]; let ls1 = prm[16]; let lsy = prm[17]; let lsx = prm[18];
+  let rs0 = prm[19]; let rs1 = prm[20]; let rsy = prm[21]; let rsx = prm[22];
+  let os0 = prm[23]; let os1 = prm[24]; let osy = prm[25]; let osx = prm[26]; let tilesN = prm[27];
+  let g = i32(wid.y * ${gx}u + wid.x);
+  if (g >= prm[28]) { return; }
+  let i0 = (g / tilesN) * ${TILE};
+  let j0 = (g % tilesN) * ${TILE};
+  let t = i32(lid);
+  let kk = t % 16;
+  let q = t / 16;
+  // the 4 rows this thread stages and stores: their batch index and the window's top-left corner
+  var base: array<i32, 4>;
+  var y0: array<i32, 4>;
+  var x0: array<i32, 4>;
+  var obase: array<i32, 4>;
+  for (var r = 0; r < 4; r++) {
+    let m = i0 + q * 4 + r;
+    let ox = m % OW;
+    let rest = m / OW;
+    let oy = rest % OH;
+    let n = rest / OH;
+    base[r] = select(-1, n * ls0, m < M);
+    y0[r] = oy * sy - py;
+    x0[r] = ox * sx - px;
+    obase[r] = select(-1, n * os0 + oy * osy + ox * osx, m < M);
+  }
+  var c0 = vec4<f32>(0.0);
+  var c1 = vec4<f32>(0.0);
+  var c2 = vec4<f32>(0.0);
+  var c3 = vec4<f32>(0.0);
+  for (var k0 = 0; k0 < K; k0 += ${KSTEP}) {
+    let k = k0 + kk;
+    var a = vec4<f32>(0.0);
+    var b = vec4<f32>(0.0);
+    if (k < K) {
+      let i = k % I;
+      let w = k / I;
+      let kx = w % KW;
+      let ky = w / KW;
+      for (var r = 0; r < 4; r++) {
+        let iy = y0[r] + ky * dy;
+        let ix = x0[r] + kx * dx;
+        if (base[r] >= 0 && iy >= 0 && iy < H && ix >= 0 && ix < W) {
+          a[r] = lhs[base[r] + i * ls1 + iy * lsy + ix * lsx];
+        }
+        let o = j0 + q * 4 + r;
+        if (o < O) {
+          b[r] = rhs[o * rs0 + i * rs1 + ky * rsy + kx * rsx];
+        }
+      }
+    }
+    As[kk * ${TILE / 4} + q] = a;
+    Bs[kk * ${TILE / 4} + q] = b;
+    workgroupBarrier();
+    for (var j = 0; j < ${KSTEP}; j++) {
+      let av = As[j * ${TILE / 4} + q];
+      let bv = Bs[j * ${TILE / 4} + kk];
+      c0 = fma(vec4<f32>(av[0]), bv, c0);
+      c1 = fma(vec4<f32>(av[1]), bv, c1);
+      c2 = fma(vec4<f32>(av[2]), bv, c2);
+      c3 = fma(vec4<f32>(av[3]), bv, c3);
+    }
+    workgroupBarrier();
+  }
+  let col = j0 + kk * 4;
+  for (var r = 0; r < 4; r++) {
+    if (obase[r] < 0) { continue; }
+    var c = c0;
+    if (r == 1) { c = c1; } else if (r == 2) { c = c2; } else if (r == 3) { c = c3; }
+    for (var e = 0; e < 4; e++) {
+      if (col + e < O) { out[obase[r] + (col + e) * os1] = c[e]; }
+    }
+  }
+}`;
+}
+
+/** Whether the implicit-GEMM kernel serves `p` (and is worth it: at least 2^18 multiply-adds over a few tiles). */
+function tiledFits(p: ConvParams, dtypes: string[], total: number): boolean {
+  const ns = p.inSpatial.length;
+  if (ns < 1 || ns > 2 || dtypes.some((d) => d !== "float32")) return false;
+  if (p.featureGroups !== 1 || p.batchGroups !== 1 || p.lhsDilation.some((d) => d !== 1)) return false;
+  const K = p.inFeatures * sizeOf(p.kernelSpatial);
+  const M = total / p.outFeatures;
+  return M >= TILE && p.outFeatures >= 8 && K >= 8 && M * p.outFeatures * K >= 2 ** 18;
+}
+
+/** The tiled kernel's parameter words; a 1-d convolution is a 2-d one whose first spatial axis has size 1. */
+function tiledParams(p: ConvParams, total: number, tilesN: number, tiles: number): GpuBuffer {
+  const two = p.inSpatial.length === 2;
+  const at = (a: readonly number[], d: 0 | 1, one: number) => (two ? a[d] : d === 0 ? one : a[0]);
+  const O = p.outFeatures;
+  const words = [
+    total / O,
+    O,
+    p.inFeatures * sizeOf(p.kernelSpatial),
+    p.inFeatures,
+    at(p.kernelSpatial, 1, 1),
+    at(p.outSpatial, 1, 1),
+    at(p.outSpatial, 0, 1),
+    at(p.inSpatial, 0, 1),
+    at(p.inSpatial, 1, 1),
+    at(p.strides, 0, 1),
+    at(p.strides, 1, 1),
+    at(p.rhsDilation, 0, 1),
+    at(p.rhsDilation, 1, 1),
+    at(p.padLo, 0, 0),
+    at(p.padLo, 1, 0),
+    p.lhsStrides[0],
+    p.lhsStrides[1],
+    at(p.lhsStrides.slice(2), 0, 0),
+    at(p.lhsStrides.slice(2), 1, 0),
+    p.rhsStrides[0],
+    p.rhsStrides[1],
+    at(p.rhsStrides.slice(2), 0, 0),
+    at(p.rhsStrides.slice(2), 1, 0),
+    p.outStrides[0],
+    p.outStrides[1],
+    at(p.outStrides.slice(2), 0, 0),
+    at(p.outStrides.slice(2), 1, 0),
+    tilesN,
+    tiles,
+  ];
+  return upload(Int32Array.from(words), "int32");
+}
+
+/** Whether the implicit-GEMM kernel runs where it fits (`tiled: false`: the direct kernel always), and how often it ran; for the tests. */
+export const convKernel = { tiled: true as boolean, tiledRuns: 0 };
+
 function paramsBuffer(p: ConvParams, total: number): GpuBuffer {
   const O = p.outFeatures;
   const outB = p.batch / p.batchGroups;
@@ -117,12 +277,23 @@ function paramsBuffer(p: ConvParams, total: number): GpuBuffer {
 }
 
 export const convRoutines = {
-  conv([lhs, rhs], _inTypes, [outType], p) {
+  conv([lhs, rhs], inTypes, [outType], p) {
     if (p.inSpatial.length > MAX_SPATIAL) throw new BackendError(`webgpu: convolutions over more than ${MAX_SPATIAL} spatial dimensions run on the CPU only`);
     const total = sizeOf(outType.shape);
     if (total >= 2 ** 31) throw new BackendError(`webgpu: a convolution output of ${total} elements is too large for one dispatch`);
     const out = alloc(outType.dtype, total);
     if (total === 0) return [out];
+    if (convKernel.tiled && tiledFits(p, [inTypes[0].dtype, inTypes[1].dtype, outType.dtype], total)) {
+      const tilesN = Math.ceil(p.outFeatures / TILE);
+      const tiles = Math.ceil(total / p.outFeatures / TILE) * tilesN;
+      const [gx, gy] = grid(tiles);
+      const wgsl = memoSource(`conv-tiled:${gx}`, () => tiledShader(gx));
+      const prm = tiledParams(p, total, tilesN, tiles);
+      dispatch({ wgsl, buffers: [out, lhs, rhs, prm], workgroups: [gx, gy] });
+      release(prm);
+      convKernel.tiledRuns++;
+      return [out];
+    }
     const t = storageType(outType.dtype);
     const [gx, gy] = grid(Math.ceil(total / WORKGROUP));
     const wgsl = memoSource(`conv:${t}:${gx}`, () => shader(t, gx));
