@@ -89,6 +89,9 @@ ${threadMain(gx)}
 /** Rows (output positions) and columns (output features) of a tile of the implicit GEMM, and its depth per step. */
 const TILE = 64;
 const KSTEP = 16;
+/** Split-K: aim for this many workgroups when the tiles are fewer, each reducing at least MIN_CHUNK deep. */
+const SPLIT_TARGET = 128;
+const MIN_CHUNK = 256;
 
 /**
  * The implicit-GEMM kernel: C[m, o] = Σ_k A[m, k] · B[k, o] with m = (n, y, x)
@@ -114,8 +117,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let ls0 = prm[15]; let ls1 = prm[16]; let lsy = prm[17]; let lsx = prm[18];
   let rs0 = prm[19]; let rs1 = prm[20]; let rsy = prm[21]; let rsx = prm[22];
   let os0 = prm[23]; let os1 = prm[24]; let osy = prm[25]; let osx = prm[26]; let tilesN = prm[27];
-  let g = i32(wid.y * ${gx}u + wid.x);
-  if (g >= prm[28]) { return; }
+  let gg = i32(wid.y * ${gx}u + wid.x);
+  let tiles = prm[28];
+  let kChunk = prm[29];
+  if (gg >= tiles * prm[30]) { return; }
+  // split K: workgroup gg reduces depths [split · kChunk, (split + 1) · kChunk) of tile gg % tiles
+  let split = gg / tiles;
+  let g = gg % tiles;
+  let kBegin = split * kChunk;
+  let kEnd = min(K, kBegin + kChunk);
   let i0 = (g / tilesN) * ${TILE};
   let j0 = (g % tilesN) * ${TILE};
   let t = i32(lid);
@@ -141,11 +151,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var c1 = vec4<f32>(0.0);
   var c2 = vec4<f32>(0.0);
   var c3 = vec4<f32>(0.0);
-  for (var k0 = 0; k0 < K; k0 += ${KSTEP}) {
+  for (var k0 = kBegin; k0 < kEnd; k0 += ${KSTEP}) {
     let k = k0 + kk;
     var a = vec4<f32>(0.0);
     var b = vec4<f32>(0.0);
-    if (k < K) {
+    if (k < kEnd) {
       let i = k % I;
       let w = k / I;
       let kx = w % KW;
@@ -176,29 +186,59 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     workgroupBarrier();
   }
   let col = j0 + kk * 4;
+  let splits = prm[30];
   for (var r = 0; r < 4; r++) {
     if (obase[r] < 0) { continue; }
     var c = c0;
     if (r == 1) { c = c1; } else if (r == 2) { c = c2; } else if (r == 3) { c = c3; }
+    // one split: the output; several: their partial sums, [split, m, o] dense, for the second pass
+    let prow = (split * M + i0 + q * 4 + r) * O;
     for (var e = 0; e < 4; e++) {
-      if (col + e < O) { out[obase[r] + (col + e) * os1] = c[e]; }
+      if (col + e < O) {
+        if (splits == 1) { out[obase[r] + (col + e) * os1] = c[e]; } else { out[prow + col + e] = c[e]; }
+      }
     }
   }
 }`;
 }
 
-/** Whether the implicit-GEMM kernel serves `p` (and is worth it: at least 2^18 multiply-adds over a few tiles). */
+/** The second pass of a split-K convolution: each output is the sum of its splits' partial sums. */
+function splitSumShader(gx: number): string {
+  return `@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read> part: array<f32>;
+@group(0) @binding(2) var<storage, read> prm: array<i32>;
+@compute @workgroup_size(${WORKGROUP})
+${threadMain(gx)}
+  let M = prm[0]; let O = prm[1]; let OW = prm[5]; let OH = prm[6];
+  let os0 = prm[23]; let os1 = prm[24]; let osy = prm[25]; let osx = prm[26]; let splits = prm[30];
+  if (o >= M * O) { return; }
+  let m = o / O;
+  let f = o % O;
+  var acc = 0.0;
+  for (var s = 0; s < splits; s++) { acc += part[s * M * O + o]; }
+  let ox = m % OW;
+  let rest = m / OW;
+  out[(rest / OH) * os0 + (rest % OH) * osy + ox * osx + f * os1] = acc;
+}`;
+}
+
+/**
+ * Whether the implicit-GEMM kernel serves `p` and is worth it: at least 2^18
+ * multiply-adds, a tile's worth of output positions, and at least 32 output
+ * features (with fewer, most of a 64-wide tile's columns compute nothing; on
+ * lavapipe a 16-feature gradient ran slower tiled than direct).
+ */
 function tiledFits(p: ConvParams, dtypes: string[], total: number): boolean {
   const ns = p.inSpatial.length;
   if (ns < 1 || ns > 2 || dtypes.some((d) => d !== "float32")) return false;
   if (p.featureGroups !== 1 || p.batchGroups !== 1 || p.lhsDilation.some((d) => d !== 1)) return false;
   const K = p.inFeatures * sizeOf(p.kernelSpatial);
   const M = total / p.outFeatures;
-  return M >= TILE && p.outFeatures >= 8 && K >= 8 && M * p.outFeatures * K >= 2 ** 18;
+  return M >= TILE && p.outFeatures >= 32 && K >= 8 && M * p.outFeatures * K >= 2 ** 18;
 }
 
 /** The tiled kernel's parameter words; a 1-d convolution is a 2-d one whose first spatial axis has size 1. */
-function tiledParams(p: ConvParams, total: number, tilesN: number, tiles: number): GpuBuffer {
+function tiledParams(p: ConvParams, total: number, tilesN: number, tiles: number, kChunk: number, splits: number): GpuBuffer {
   const two = p.inSpatial.length === 2;
   const at = (a: readonly number[], d: 0 | 1, one: number) => (two ? a[d] : d === 0 ? one : a[0]);
   const O = p.outFeatures;
@@ -232,12 +272,14 @@ function tiledParams(p: ConvParams, total: number, tilesN: number, tiles: number
     at(p.outStrides.slice(2), 1, 0),
     tilesN,
     tiles,
+    kChunk,
+    splits,
   ];
   return upload(Int32Array.from(words), "int32");
 }
 
 /** Whether the implicit-GEMM kernel runs where it fits (`tiled: false`: the direct kernel always), and how often it ran; for the tests. */
-export const convKernel = { tiled: true as boolean, tiledRuns: 0 };
+export const convKernel = { tiled: true as boolean, tiledRuns: 0, splitRuns: 0 };
 
 function paramsBuffer(p: ConvParams, total: number): GpuBuffer {
   const O = p.outFeatures;
@@ -286,10 +328,26 @@ export const convRoutines = {
     if (convKernel.tiled && tiledFits(p, [inTypes[0].dtype, inTypes[1].dtype, outType.dtype], total)) {
       const tilesN = Math.ceil(p.outFeatures / TILE);
       const tiles = Math.ceil(total / p.outFeatures / TILE) * tilesN;
-      const [gx, gy] = grid(tiles);
+      // few tiles over a deep reduction (a kernel's gradient: K = batch × positions) leave most of the
+      // GPU idle: split the depth among up to SPLIT_TARGET workgroups, at least MIN_CHUNK deep each
+      const K = p.inFeatures * sizeOf(p.kernelSpatial);
+      const splits = tiles >= SPLIT_TARGET ? 1 : Math.max(1, Math.min(Math.ceil(SPLIT_TARGET / tiles), Math.floor(K / MIN_CHUNK)));
+      const kChunk = Math.ceil(K / splits / KSTEP) * KSTEP;
+      const used = Math.ceil(K / kChunk);
+      const M = total / p.outFeatures;
+      const prm = tiledParams(p, total, tilesN, tiles, kChunk, used);
+      const [gx, gy] = grid(tiles * used);
       const wgsl = memoSource(`conv-tiled:${gx}`, () => tiledShader(gx));
-      const prm = tiledParams(p, total, tilesN, tiles);
-      dispatch({ wgsl, buffers: [out, lhs, rhs, prm], workgroups: [gx, gy] });
+      if (used === 1) {
+        dispatch({ wgsl, buffers: [out, lhs, rhs, prm], workgroups: [gx, gy] });
+      } else {
+        const part = alloc("float32", used * M * p.outFeatures);
+        dispatch({ wgsl, buffers: [part, lhs, rhs, prm], workgroups: [gx, gy] });
+        const [sx, sy] = grid(Math.ceil(total / WORKGROUP));
+        dispatch({ wgsl: memoSource(`conv-split-sum:${sx}`, () => splitSumShader(sx)), buffers: [out, part, prm], workgroups: [sx, sy] });
+        release(part);
+        convKernel.splitRuns++;
+      }
       release(prm);
       convKernel.tiledRuns++;
       return [out];
