@@ -4,7 +4,7 @@
  * dilation) gives the CPU's answers, and the direct kernel's: values and the
  * gradients with respect to both operands (at stride 1 these are tiled
  * convolutions too), over layouts, strides, padding, kernel dilation, and
- * sizes that are and are not multiples of the 64 × 64 tile, and the
+ * sizes that are and are not multiples of the 64 × 64 and 32 × 128 tiles, and the
  * split-K path (a kernel gradient's few tiles over a deep reduction). Without an
  * adapter the file is skipped with the reason printed, unless
  * JAXON_REQUIRE_WEBGPU is set.
@@ -51,6 +51,7 @@ const CASES: Case[] = [
   { name: "NHWC 3x3 SAME, 8x16x16x16 -> 64 (whole tiles)", lhs: [8, 16, 16, 16], rhs: [3, 3, 16, 64], strides: [1, 1], padding: "SAME", dn: ["NHWC", "HWIO", "NHWC"], splitK: true },
   { name: "NCHW 5x5 VALID stride 2, 3x5x19x23 -> 40 (ragged tiles)", lhs: [3, 5, 19, 23], rhs: [40, 5, 5, 5], strides: [2, 2], padding: "VALID", dn: ["NCHW", "OIHW", "NCHW"] },
   { name: "NHWC 3x3 dilation 2, explicit padding, stride (1, 2), 4x12x13x7 -> 33", lhs: [4, 12, 13, 7], rhs: [3, 3, 7, 33], strides: [1, 2], padding: [[2, 1], [0, 3]], dilation: [2, 2], dn: ["NHWC", "HWIO", "NHWC"] },
+  { name: "NHWC 3x3 SAME, 5x11x9x6 -> 32 (32-wide, 128-tall tiles, ragged)", lhs: [5, 11, 9, 6], rhs: [3, 3, 6, 32], strides: [1, 1], padding: "SAME", dn: ["NHWC", "HWIO", "NHWC"] },
   { name: "1-d NHC width 5, SAME, 6x50x12 -> 40", lhs: [6, 50, 12], rhs: [5, 12, 40], strides: [1], padding: "SAME", dn: ["NHC", "HIO", "NHC"] },
 ];
 

@@ -97,18 +97,23 @@ const MIN_CHUNK = 256;
  * The implicit-GEMM kernel: C[m, o] = Σ_k A[m, k] · B[k, o] with m = (n, y, x)
  * an output position, k = (ky, kx, i) a window position and input feature
  * (i fastest), A[m, k] the input under the window (0 in the padding) and
- * B[k, o] the kernel. Thread t stages A's rows 4·(t / 16) … + 3 and B's
- * columns 4·(t / 16) … + 3 at depth t % 16 as one vec4 each, then computes
- * rows 4·(t / 16) … and columns 4·(t % 16) … of the tile. Shape numbers come
- * from the parameter buffer (see tiledParams).
+ * B[k, o] the kernel. A tile is `tn` output features (64, or 32 for narrow
+ * convolutions, which would leave half of a 64-wide tile idle) by
+ * 4 · 256 / (tn / 4) output positions; each of its 256 threads computes a
+ * 4 × 4 block. Per step of 16 depths the threads stage the tile's slices of
+ * A and B in workgroup memory, as vec4s of 4 rows (A) or 4 columns (B) at one
+ * depth (t % 16). Shape numbers come from the parameter buffer (see tiledParams).
  */
-function tiledShader(gx: number): string {
+function tiledShader(gx: number, tn: number): string {
+  const cg = tn / 4; // column groups of 4
+  const rg = 256 / cg; // row groups of 4
+  const sa = rg / 16; // A's vec4s per thread per step
   return `@group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> lhs: array<f32>;
 @group(0) @binding(2) var<storage, read> rhs: array<f32>;
 @group(0) @binding(3) var<storage, read> prm: array<i32>;
-var<workgroup> As: array<vec4<f32>, ${KSTEP * (TILE / 4)}>;
-var<workgroup> Bs: array<vec4<f32>, ${KSTEP * (TILE / 4)}>;
+var<workgroup> As: array<vec4<f32>, ${KSTEP * rg}>;
+var<workgroup> Bs: array<vec4<f32>, ${KSTEP * cg}>;
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let M = prm[0]; let O = prm[1]; let K = prm[2]; let I = prm[3]; let KW = prm[4];
@@ -120,64 +125,74 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let gg = i32(wid.y * ${gx}u + wid.x);
   let tiles = prm[28];
   let kChunk = prm[29];
-  if (gg >= tiles * prm[30]) { return; }
+  let splits = prm[30];
+  if (gg >= tiles * splits) { return; }
   // split K: workgroup gg reduces depths [split · kChunk, (split + 1) · kChunk) of tile gg % tiles
   let split = gg / tiles;
   let g = gg % tiles;
   let kBegin = split * kChunk;
   let kEnd = min(K, kBegin + kChunk);
-  let i0 = (g / tilesN) * ${TILE};
-  let j0 = (g % tilesN) * ${TILE};
+  let i0 = (g / tilesN) * ${4 * rg};
+  let j0 = (g % tilesN) * ${tn};
   let t = i32(lid);
   let kk = t % 16;
-  let q = t / 16;
-  // the 4 rows this thread stages and stores: their batch index and the window's top-left corner
-  var base: array<i32, 4>;
-  var y0: array<i32, 4>;
-  var x0: array<i32, 4>;
-  var obase: array<i32, 4>;
-  for (var r = 0; r < 4; r++) {
-    let m = i0 + q * 4 + r;
-    let ox = m % OW;
-    let rest = m / OW;
-    let oy = rest % OH;
-    let n = rest / OH;
-    base[r] = select(-1, n * ls0, m < M);
-    y0[r] = oy * sy - py;
-    x0[r] = ox * sx - px;
-    obase[r] = select(-1, n * os0 + oy * osy + ox * osx, m < M);
+  // the rows this thread stages: row group (t + 256 s) / 16; their batch offset (-1: past M) and window corner
+  var base: array<i32, ${4 * sa}>;
+  var y0: array<i32, ${4 * sa}>;
+  var x0: array<i32, ${4 * sa}>;
+  for (var s = 0; s < ${sa}; s++) {
+    for (var r = 0; r < 4; r++) {
+      let m = i0 + ((t + 256 * s) / 16) * 4 + r;
+      let ox = m % OW;
+      let rest = m / OW;
+      let oy = rest % OH;
+      base[s * 4 + r] = select(-1, (rest / OH) * ls0, m < M);
+      y0[s * 4 + r] = oy * sy - py;
+      x0[s * 4 + r] = ox * sx - px;
+    }
   }
+  // the columns it stages (threads t < ${16 * cg}): column group t / 16
+  let bq = t / 16;
+  let cx = t % ${cg};
+  let ry = t / ${cg};
   var c0 = vec4<f32>(0.0);
   var c1 = vec4<f32>(0.0);
   var c2 = vec4<f32>(0.0);
   var c3 = vec4<f32>(0.0);
   for (var k0 = kBegin; k0 < kEnd; k0 += ${KSTEP}) {
     let k = k0 + kk;
-    var a = vec4<f32>(0.0);
-    var b = vec4<f32>(0.0);
-    if (k < kEnd) {
-      let i = k % I;
-      let w = k / I;
-      let kx = w % KW;
-      let ky = w / KW;
-      for (var r = 0; r < 4; r++) {
-        let iy = y0[r] + ky * dy;
-        let ix = x0[r] + kx * dx;
-        if (base[r] >= 0 && iy >= 0 && iy < H && ix >= 0 && ix < W) {
-          a[r] = lhs[base[r] + i * ls1 + iy * lsy + ix * lsx];
-        }
-        let o = j0 + q * 4 + r;
-        if (o < O) {
-          b[r] = rhs[o * rs0 + i * rs1 + ky * rsy + kx * rsx];
+    let live = k < kEnd;
+    let i = k % I;
+    let w = k / I;
+    let kx = w % KW;
+    let ky = w / KW;
+    for (var s = 0; s < ${sa}; s++) {
+      var a = vec4<f32>(0.0);
+      if (live) {
+        for (var r = 0; r < 4; r++) {
+          let iy = y0[s * 4 + r] + ky * dy;
+          let ix = x0[s * 4 + r] + kx * dx;
+          if (base[s * 4 + r] >= 0 && iy >= 0 && iy < H && ix >= 0 && ix < W) {
+            a[r] = lhs[base[s * 4 + r] + i * ls1 + iy * lsy + ix * lsx];
+          }
         }
       }
+      As[kk * ${rg} + (t + 256 * s) / 16] = a;
     }
-    As[kk * ${TILE / 4} + q] = a;
-    Bs[kk * ${TILE / 4} + q] = b;
+    if (t < ${16 * cg}) {
+      var b = vec4<f32>(0.0);
+      if (live) {
+        for (var r = 0; r < 4; r++) {
+          let o = j0 + bq * 4 + r;
+          if (o < O) { b[r] = rhs[o * rs0 + i * rs1 + ky * rsy + kx * rsx]; }
+        }
+      }
+      Bs[kk * ${cg} + bq] = b;
+    }
     workgroupBarrier();
     for (var j = 0; j < ${KSTEP}; j++) {
-      let av = As[j * ${TILE / 4} + q];
-      let bv = Bs[j * ${TILE / 4} + kk];
+      let av = As[j * ${rg} + ry];
+      let bv = Bs[j * ${cg} + cx];
       c0 = fma(vec4<f32>(av[0]), bv, c0);
       c1 = fma(vec4<f32>(av[1]), bv, c1);
       c2 = fma(vec4<f32>(av[2]), bv, c2);
@@ -185,17 +200,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     workgroupBarrier();
   }
-  let col = j0 + kk * 4;
-  let splits = prm[30];
+  let col = j0 + cx * 4;
   for (var r = 0; r < 4; r++) {
-    if (obase[r] < 0) { continue; }
+    let m = i0 + ry * 4 + r;
+    if (m >= M) { continue; }
     var c = c0;
     if (r == 1) { c = c1; } else if (r == 2) { c = c2; } else if (r == 3) { c = c3; }
+    let ox = m % OW;
+    let rest = m / OW;
+    let obase = (rest / OH) * os0 + (rest % OH) * osy + ox * osx;
     // one split: the output; several: their partial sums, [split, m, o] dense, for the second pass
-    let prow = (split * M + i0 + q * 4 + r) * O;
+    let prow = (split * M + m) * O;
     for (var e = 0; e < 4; e++) {
       if (col + e < O) {
-        if (splits == 1) { out[obase[r] + (col + e) * os1] = c[e]; } else { out[prow + col + e] = c[e]; }
+        if (splits == 1) { out[obase + (col + e) * os1] = c[e]; } else { out[prow + col + e] = c[e]; }
       }
     }
   }
@@ -326,8 +344,11 @@ export const convRoutines = {
     const out = alloc(outType.dtype, total);
     if (total === 0) return [out];
     if (convKernel.tiled && tiledFits(p, [inTypes[0].dtype, inTypes[1].dtype, outType.dtype], total)) {
-      const tilesN = Math.ceil(p.outFeatures / TILE);
-      const tiles = Math.ceil(total / p.outFeatures / TILE) * tilesN;
+      // 32 features or fewer: tiles 32 wide (and 128 tall), else 64 × 64
+      const tn = p.outFeatures <= 32 ? 32 : TILE;
+      const tm = (4 * 256) / (tn / 4);
+      const tilesN = Math.ceil(p.outFeatures / tn);
+      const tiles = Math.ceil(total / p.outFeatures / tm) * tilesN;
       // few tiles over a deep reduction (a kernel's gradient: K = batch × positions) leave most of the
       // GPU idle: split the depth among up to SPLIT_TARGET workgroups, at least MIN_CHUNK deep each
       const K = p.inFeatures * sizeOf(p.kernelSpatial);
@@ -337,7 +358,7 @@ export const convRoutines = {
       const M = total / p.outFeatures;
       const prm = tiledParams(p, total, tilesN, tiles, kChunk, used);
       const [gx, gy] = grid(tiles * used);
-      const wgsl = memoSource(`conv-tiled:${gx}`, () => tiledShader(gx));
+      const wgsl = memoSource(`conv-tiled:${tn}:${gx}`, () => tiledShader(gx, tn));
       if (used === 1) {
         dispatch({ wgsl, buffers: [out, lhs, rhs, prm], workgroups: [gx, gy] });
       } else {
