@@ -12,8 +12,11 @@
  * or lhs dilation (a CNN's layers and, at stride 1, their gradients) run as
  * an implicit GEMM instead (`tiledShader`): output positions × output
  * features, reduced over (window position, input feature), in 64 × 64 tiles
- * of 256 threads that stage 16-deep slices of the input patches and of the
- * kernel in workgroup memory, each thread accumulating a 4 × 4 block.
+ * (32 features × 128 positions for narrow convolutions) of 256 threads that
+ * stage 16-deep slices of the input patches and of the kernel in workgroup
+ * memory, each thread accumulating a 4 × 4 block; where the tiles are few and
+ * the reduction deep (a kernel's gradient) the depth is split among
+ * workgroups and a second pass sums the parts.
  */
 import { BackendError } from "../../errors.js";
 import { sizeOf } from "../../shape.js";
@@ -243,8 +246,8 @@ ${threadMain(gx)}
 /**
  * Whether the implicit-GEMM kernel serves `p` and is worth it: at least 2^18
  * multiply-adds, a tile's worth of output positions, and at least 32 output
- * features (with fewer, most of a 64-wide tile's columns compute nothing; on
- * lavapipe a 16-feature gradient ran slower tiled than direct).
+ * features (with fewer, half or more of a 32-wide tile's columns compute
+ * nothing; on lavapipe, tiling W10's 16-feature input gradient gained nothing).
  */
 function tiledFits(p: ConvParams, dtypes: string[], total: number): boolean {
   const ns = p.inSpatial.length;
