@@ -8,6 +8,7 @@ import type { Adapter, Budget, Callable, Readback, Row, Trainer } from "./harnes
 import { timeCalls, timeTraining } from "./harness.js";
 import { FFT_CASES } from "./fft.js";
 import { WHILE_CASES } from "./while-loop.js";
+import { CONV_POOL_CASES } from "./convpool.js";
 
 export type Outcome = Pick<Row, "status" | "value" | "msPerUnit" | "samples" | "firstMs" | "note" | "error">;
 
@@ -223,6 +224,7 @@ export const CASES: Case[] = [
   },
   ...FFT_CASES,
   ...WHILE_CASES,
+  ...CONV_POOL_CASES,
 ];
 
 /** Whether the unit's figure grows with speed (throughputs) or shrinks (times). */

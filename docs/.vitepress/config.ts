@@ -40,6 +40,8 @@ const tutorials: [slug: string, title: string][] = [
   ["mlp-regression", "An MLP fitted to a surface"],
   ["city-placement", "Placing cities from distances"],
   ["batched-experiments", "32 experiments at once"],
+  ["cnn-digits", "A CNN classifier on digits"],
+  ["char-transformer", "A character-level transformer"],
 ];
 
 const guide: DefaultTheme.SidebarItem[] = [

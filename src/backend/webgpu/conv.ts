@@ -7,6 +7,16 @@
  * from a small parameter buffer, so one pipeline per (dtype, grid width)
  * serves all shapes and the loops have no constant bounds for a driver to
  * unroll (lavapipe compiles unrolled loops slowly).
+ *
+ * Large float32 convolutions of one or two spatial dimensions without groups
+ * or lhs dilation (a CNN's layers and, at stride 1, their gradients) run as
+ * an implicit GEMM instead (`tiledShader`): output positions × output
+ * features, reduced over (window position, input feature), in 64 × 64 tiles
+ * (32 features × 128 positions for narrow convolutions) of 256 threads that
+ * stage 16-deep slices of the input patches and of the kernel in workgroup
+ * memory, each thread accumulating a 4 × 4 block; where the tiles are few and
+ * the reduction deep (a kernel's gradient) the depth is split among
+ * workgroups and a second pass sums the parts.
  */
 import { BackendError } from "../../errors.js";
 import { sizeOf } from "../../shape.js";
@@ -79,6 +89,219 @@ ${threadMain(gx)}
 }`;
 }
 
+/** Rows (output positions) and columns (output features) of a tile of the implicit GEMM, and its depth per step. */
+const TILE = 64;
+const KSTEP = 16;
+/** Split-K: aim for this many workgroups when the tiles are fewer, each reducing at least MIN_CHUNK deep. */
+const SPLIT_TARGET = 128;
+const MIN_CHUNK = 256;
+
+/**
+ * The implicit-GEMM kernel: C[m, o] = Σ_k A[m, k] · B[k, o] with m = (n, y, x)
+ * an output position, k = (ky, kx, i) a window position and input feature
+ * (i fastest), A[m, k] the input under the window (0 in the padding) and
+ * B[k, o] the kernel. A tile is `tn` output features (64, or 32 for narrow
+ * convolutions, which would leave half of a 64-wide tile idle) by
+ * 4 · 256 / (tn / 4) output positions; each of its 256 threads computes a
+ * 4 × 4 block. Per step of 16 depths the threads stage the tile's slices of
+ * A and B in workgroup memory, as vec4s of 4 rows (A) or 4 columns (B) at one
+ * depth (t % 16). Shape numbers come from the parameter buffer (see tiledParams).
+ */
+function tiledShader(gx: number, tn: number): string {
+  const cg = tn / 4; // column groups of 4
+  const rg = 256 / cg; // row groups of 4
+  const sa = rg / 16; // A's vec4s per thread per step
+  return `@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read> lhs: array<f32>;
+@group(0) @binding(2) var<storage, read> rhs: array<f32>;
+@group(0) @binding(3) var<storage, read> prm: array<i32>;
+var<workgroup> As: array<vec4<f32>, ${KSTEP * rg}>;
+var<workgroup> Bs: array<vec4<f32>, ${KSTEP * cg}>;
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let M = prm[0]; let O = prm[1]; let K = prm[2]; let I = prm[3]; let KW = prm[4];
+  let OW = prm[5]; let OH = prm[6]; let H = prm[7]; let W = prm[8];
+  let sy = prm[9]; let sx = prm[10]; let dy = prm[11]; let dx = prm[12]; let py = prm[13]; let px = prm[14];
+  let ls0 = prm[15]; let ls1 = prm[16]; let lsy = prm[17]; let lsx = prm[18];
+  let rs0 = prm[19]; let rs1 = prm[20]; let rsy = prm[21]; let rsx = prm[22];
+  let os0 = prm[23]; let os1 = prm[24]; let osy = prm[25]; let osx = prm[26]; let tilesN = prm[27];
+  let gg = i32(wid.y * ${gx}u + wid.x);
+  let tiles = prm[28];
+  let kChunk = prm[29];
+  let splits = prm[30];
+  if (gg >= tiles * splits) { return; }
+  // split K: workgroup gg reduces depths [split · kChunk, (split + 1) · kChunk) of tile gg % tiles
+  let split = gg / tiles;
+  let g = gg % tiles;
+  let kBegin = split * kChunk;
+  let kEnd = min(K, kBegin + kChunk);
+  let i0 = (g / tilesN) * ${4 * rg};
+  let j0 = (g % tilesN) * ${tn};
+  let t = i32(lid);
+  let kk = t % 16;
+  // the rows this thread stages: row group (t + 256 s) / 16; their batch offset (-1: past M) and window corner
+  var base: array<i32, ${4 * sa}>;
+  var y0: array<i32, ${4 * sa}>;
+  var x0: array<i32, ${4 * sa}>;
+  for (var s = 0; s < ${sa}; s++) {
+    for (var r = 0; r < 4; r++) {
+      let m = i0 + ((t + 256 * s) / 16) * 4 + r;
+      let ox = m % OW;
+      let rest = m / OW;
+      let oy = rest % OH;
+      base[s * 4 + r] = select(-1, (rest / OH) * ls0, m < M);
+      y0[s * 4 + r] = oy * sy - py;
+      x0[s * 4 + r] = ox * sx - px;
+    }
+  }
+  // the columns it stages (threads t < ${16 * cg}): column group t / 16
+  let bq = t / 16;
+  let cx = t % ${cg};
+  let ry = t / ${cg};
+  var c0 = vec4<f32>(0.0);
+  var c1 = vec4<f32>(0.0);
+  var c2 = vec4<f32>(0.0);
+  var c3 = vec4<f32>(0.0);
+  for (var k0 = kBegin; k0 < kEnd; k0 += ${KSTEP}) {
+    let k = k0 + kk;
+    let live = k < kEnd;
+    let i = k % I;
+    let w = k / I;
+    let kx = w % KW;
+    let ky = w / KW;
+    for (var s = 0; s < ${sa}; s++) {
+      var a = vec4<f32>(0.0);
+      if (live) {
+        for (var r = 0; r < 4; r++) {
+          let iy = y0[s * 4 + r] + ky * dy;
+          let ix = x0[s * 4 + r] + kx * dx;
+          if (base[s * 4 + r] >= 0 && iy >= 0 && iy < H && ix >= 0 && ix < W) {
+            a[r] = lhs[base[s * 4 + r] + i * ls1 + iy * lsy + ix * lsx];
+          }
+        }
+      }
+      As[kk * ${rg} + (t + 256 * s) / 16] = a;
+    }
+    if (t < ${16 * cg}) {
+      var b = vec4<f32>(0.0);
+      if (live) {
+        for (var r = 0; r < 4; r++) {
+          let o = j0 + bq * 4 + r;
+          if (o < O) { b[r] = rhs[o * rs0 + i * rs1 + ky * rsy + kx * rsx]; }
+        }
+      }
+      Bs[kk * ${cg} + bq] = b;
+    }
+    workgroupBarrier();
+    for (var j = 0; j < ${KSTEP}; j++) {
+      let av = As[j * ${rg} + ry];
+      let bv = Bs[j * ${cg} + cx];
+      c0 = fma(vec4<f32>(av[0]), bv, c0);
+      c1 = fma(vec4<f32>(av[1]), bv, c1);
+      c2 = fma(vec4<f32>(av[2]), bv, c2);
+      c3 = fma(vec4<f32>(av[3]), bv, c3);
+    }
+    workgroupBarrier();
+  }
+  let col = j0 + cx * 4;
+  for (var r = 0; r < 4; r++) {
+    let m = i0 + ry * 4 + r;
+    if (m >= M) { continue; }
+    var c = c0;
+    if (r == 1) { c = c1; } else if (r == 2) { c = c2; } else if (r == 3) { c = c3; }
+    let ox = m % OW;
+    let rest = m / OW;
+    let obase = (rest / OH) * os0 + (rest % OH) * osy + ox * osx;
+    // one split: the output; several: their partial sums, [split, m, o] dense, for the second pass
+    let prow = (split * M + m) * O;
+    for (var e = 0; e < 4; e++) {
+      if (col + e < O) {
+        if (splits == 1) { out[obase + (col + e) * os1] = c[e]; } else { out[prow + col + e] = c[e]; }
+      }
+    }
+  }
+}`;
+}
+
+/** The second pass of a split-K convolution: each output is the sum of its splits' partial sums. */
+function splitSumShader(gx: number): string {
+  return `@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read> part: array<f32>;
+@group(0) @binding(2) var<storage, read> prm: array<i32>;
+@compute @workgroup_size(${WORKGROUP})
+${threadMain(gx)}
+  let M = prm[0]; let O = prm[1]; let OW = prm[5]; let OH = prm[6];
+  let os0 = prm[23]; let os1 = prm[24]; let osy = prm[25]; let osx = prm[26]; let splits = prm[30];
+  if (o >= M * O) { return; }
+  let m = o / O;
+  let f = o % O;
+  var acc = 0.0;
+  for (var s = 0; s < splits; s++) { acc += part[s * M * O + o]; }
+  let ox = m % OW;
+  let rest = m / OW;
+  out[(rest / OH) * os0 + (rest % OH) * osy + ox * osx + f * os1] = acc;
+}`;
+}
+
+/**
+ * Whether the implicit-GEMM kernel serves `p` and is worth it: at least 2^18
+ * multiply-adds, a tile's worth of output positions, and at least 32 output
+ * features (with fewer, half or more of a 32-wide tile's columns compute
+ * nothing; on lavapipe, tiling W10's 16-feature input gradient gained nothing).
+ */
+function tiledFits(p: ConvParams, dtypes: string[], total: number): boolean {
+  const ns = p.inSpatial.length;
+  if (ns < 1 || ns > 2 || dtypes.some((d) => d !== "float32")) return false;
+  if (p.featureGroups !== 1 || p.batchGroups !== 1 || p.lhsDilation.some((d) => d !== 1)) return false;
+  const K = p.inFeatures * sizeOf(p.kernelSpatial);
+  const M = total / p.outFeatures;
+  return M >= TILE && p.outFeatures >= 32 && K >= 8 && M * p.outFeatures * K >= 2 ** 18;
+}
+
+/** The tiled kernel's parameter words; a 1-d convolution is a 2-d one whose first spatial axis has size 1. */
+function tiledParams(p: ConvParams, total: number, tilesN: number, tiles: number, kChunk: number, splits: number): GpuBuffer {
+  const two = p.inSpatial.length === 2;
+  const at = (a: readonly number[], d: 0 | 1, one: number) => (two ? a[d] : d === 0 ? one : a[0]);
+  const O = p.outFeatures;
+  const words = [
+    total / O,
+    O,
+    p.inFeatures * sizeOf(p.kernelSpatial),
+    p.inFeatures,
+    at(p.kernelSpatial, 1, 1),
+    at(p.outSpatial, 1, 1),
+    at(p.outSpatial, 0, 1),
+    at(p.inSpatial, 0, 1),
+    at(p.inSpatial, 1, 1),
+    at(p.strides, 0, 1),
+    at(p.strides, 1, 1),
+    at(p.rhsDilation, 0, 1),
+    at(p.rhsDilation, 1, 1),
+    at(p.padLo, 0, 0),
+    at(p.padLo, 1, 0),
+    p.lhsStrides[0],
+    p.lhsStrides[1],
+    at(p.lhsStrides.slice(2), 0, 0),
+    at(p.lhsStrides.slice(2), 1, 0),
+    p.rhsStrides[0],
+    p.rhsStrides[1],
+    at(p.rhsStrides.slice(2), 0, 0),
+    at(p.rhsStrides.slice(2), 1, 0),
+    p.outStrides[0],
+    p.outStrides[1],
+    at(p.outStrides.slice(2), 0, 0),
+    at(p.outStrides.slice(2), 1, 0),
+    tilesN,
+    tiles,
+    kChunk,
+    splits,
+  ];
+  return upload(Int32Array.from(words), "int32");
+}
+
+/** Whether the implicit-GEMM kernel runs where it fits (`tiled: false`: the direct kernel always), and how often it ran; for the tests. */
+export const convKernel = { tiled: true as boolean, tiledRuns: 0, splitRuns: 0 };
+
 function paramsBuffer(p: ConvParams, total: number): GpuBuffer {
   const O = p.outFeatures;
   const outB = p.batch / p.batchGroups;
@@ -117,12 +340,42 @@ function paramsBuffer(p: ConvParams, total: number): GpuBuffer {
 }
 
 export const convRoutines = {
-  conv([lhs, rhs], _inTypes, [outType], p) {
+  conv([lhs, rhs], inTypes, [outType], p) {
     if (p.inSpatial.length > MAX_SPATIAL) throw new BackendError(`webgpu: convolutions over more than ${MAX_SPATIAL} spatial dimensions run on the CPU only`);
     const total = sizeOf(outType.shape);
     if (total >= 2 ** 31) throw new BackendError(`webgpu: a convolution output of ${total} elements is too large for one dispatch`);
     const out = alloc(outType.dtype, total);
     if (total === 0) return [out];
+    if (convKernel.tiled && tiledFits(p, [inTypes[0].dtype, inTypes[1].dtype, outType.dtype], total)) {
+      // 32 features or fewer: tiles 32 wide (and 128 tall), else 64 × 64
+      const tn = p.outFeatures <= 32 ? 32 : TILE;
+      const tm = (4 * 256) / (tn / 4);
+      const tilesN = Math.ceil(p.outFeatures / tn);
+      const tiles = Math.ceil(total / p.outFeatures / tm) * tilesN;
+      // few tiles over a deep reduction (a kernel's gradient: K = batch × positions) leave most of the
+      // GPU idle: split the depth among up to SPLIT_TARGET workgroups, at least MIN_CHUNK deep each
+      const K = p.inFeatures * sizeOf(p.kernelSpatial);
+      const splits = tiles >= SPLIT_TARGET ? 1 : Math.max(1, Math.min(Math.ceil(SPLIT_TARGET / tiles), Math.floor(K / MIN_CHUNK)));
+      const kChunk = Math.ceil(K / splits / KSTEP) * KSTEP;
+      const used = Math.ceil(K / kChunk);
+      const M = total / p.outFeatures;
+      const prm = tiledParams(p, total, tilesN, tiles, kChunk, used);
+      const [gx, gy] = grid(tiles * used);
+      const wgsl = memoSource(`conv-tiled:${tn}:${gx}`, () => tiledShader(gx, tn));
+      if (used === 1) {
+        dispatch({ wgsl, buffers: [out, lhs, rhs, prm], workgroups: [gx, gy] });
+      } else {
+        const part = alloc("float32", used * M * p.outFeatures);
+        dispatch({ wgsl, buffers: [part, lhs, rhs, prm], workgroups: [gx, gy] });
+        const [sx, sy] = grid(Math.ceil(total / WORKGROUP));
+        dispatch({ wgsl: memoSource(`conv-split-sum:${sx}`, () => splitSumShader(sx)), buffers: [out, part, prm], workgroups: [sx, sy] });
+        release(part);
+        convKernel.splitRuns++;
+      }
+      release(prm);
+      convKernel.tiledRuns++;
+      return [out];
+    }
     const t = storageType(outType.dtype);
     const [gx, gy] = grid(Math.ceil(total / WORKGROUP));
     const wgsl = memoSource(`conv:${t}:${gx}`, () => shader(t, gx));
