@@ -7,6 +7,7 @@ import * as D from "./data.js";
 import type { Adapter, Budget, Callable, Readback, Row, Trainer } from "./harness.js";
 import { timeCalls, timeTraining } from "./harness.js";
 import { FFT_CASES } from "./fft.js";
+import { SHAPE_CASES } from "./shapes.js";
 
 export type Outcome = Pick<Row, "status" | "value" | "msPerUnit" | "samples" | "firstMs" | "note" | "error">;
 
@@ -17,6 +18,12 @@ export interface Case {
   unit: string;
   /** Work relative to the workload's other cases (W2: n³), to skip a case whose time a smaller one predicts past the limit. */
   scale?: number;
+  /**
+   * The physical limit the case is measured against (limits.ts): the bytes it
+   * must move at the least (a fraction of the measured memory bandwidth), or
+   * the flops it must do (a fraction of the measured SIMD peak on the threads used).
+   */
+  limit?: { bytes: number } | { flops: number };
   /** Makes the shared inputs and references (untimed, before the case's time limit starts). */
   prepare(): void;
   run(a: Adapter, budget: Budget): Promise<Outcome>;
@@ -137,6 +144,7 @@ export const CASES: Case[] = [
     case: "1M f32",
     title: "exp(sin(x)*2+1), jitted where possible",
     unit: "ms",
+    limit: { bytes: 8 * D.W1_SIZE },
     prepare: w1Data,
     run: (a, b) =>
       callCase(
@@ -153,6 +161,7 @@ export const CASES: Case[] = [
       title: "matmul f32",
       unit: "GFLOP/s",
       scale: n ** 3,
+      limit: { flops: 2 * n ** 3 },
       prepare: () => w2Data.get(n)!(),
       run: (a, b) =>
         callCase(
@@ -163,6 +172,7 @@ export const CASES: Case[] = [
         ),
     }),
   ),
+  ...SHAPE_CASES.filter((c) => c.workload === "W2"),
   ...(["eager", "jit"] as const).map(
     (mode): Case => ({
       workload: "W3",
@@ -211,6 +221,7 @@ export const CASES: Case[] = [
     case: `${D.W6.batch}x${D.W6.features}`,
     title: "per-example grads of a linear model's squared error",
     unit: "ms",
+    limit: { bytes: 4 * (2 * D.W6.batch * D.W6.features + D.W6.batch + D.W6.features) },
     prepare: w6Data,
     run: (a, b) =>
       callCase(
@@ -220,6 +231,7 @@ export const CASES: Case[] = [
         b,
       ),
   },
+  ...SHAPE_CASES.filter((c) => c.workload !== "W2"),
   ...FFT_CASES,
 ];
 
