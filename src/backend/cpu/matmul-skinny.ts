@@ -23,8 +23,10 @@
  *   A times G splatted elements of B, into G·V accumulators (A's rows for a
  *   fixed k are contiguous, so every load is a whole vector of useful data).
  *
- * Any other layout (A strided both ways) goes to the blocked kernel, whose
- * packing is what makes strided operands cheap. float32 runs as WebAssembly
+ * Any other layout (A strided both ways, or the axpy layout with more than 4
+ * columns) goes to the blocked kernel, whose packing is what makes strided
+ * operands cheap. Big products with 4 columns or more split their rows
+ * between this thread and the worker (threads.ts). float32 runs as WebAssembly
  * SIMD; float64 and float16 (and float32 without WebAssembly) run the same
  * orientation in JavaScript, accumulating in float64.
  */
@@ -33,6 +35,7 @@ import type { Local } from "./wasm/emitter.js";
 import { FunctionBuilder, ModuleBuilder, Op, S, simdSupported, T } from "./wasm/emitter.js";
 import { alloc, allocScratch, freeScratch, inMemory, memoryView, wasmMemory } from "./memory.js";
 import { Asm, type DotArgs, wasmMatmulEnabled } from "./matmul-wasm.js";
+import { registerModule, runSplit, threadsReady } from "./threads.js";
 
 /** The small side of a skinny product: m or n at most this. */
 export const SKINNY_MAX = 16;
@@ -76,15 +79,17 @@ export function skinnyPlan(d: DotArgs): Oriented | null {
   if (Math.min(m, n) > SKINNY_MAX) return null;
   const [sb, sm, sk] = d.lhsStrides;
   const [rb, rk, rn] = d.rhsStrides;
-  const layout = (am: number, ak: number) => (ak === 1 ? "dot" : am === 1 ? "axpy" : null);
+  // axpy reads A once per group of 4 columns, walking k with A's row stride: past one group the
+  // blocked kernel (whose packing turns the strided walk into sequential reads) is faster
+  const layout = (am: number, ak: number, small: number) => (ak === 1 ? "dot" : am === 1 && small <= 4 ? "axpy" : null);
   // as given: A = lhs (rows i), B = rhs (columns j), n small
   const asIs = (): Oriented | null => {
-    const l = n <= SKINNY_MAX ? layout(sm, sk) : null;
+    const l = n <= SKINNY_MAX ? layout(sm, sk, n) : null;
     return l && { M: m, N: n, k, batch, a: 0, ao: d.lhsOffset, ab: sb, am: sm, ak: sk, bo: d.rhsOffset, bb: rb, bk: rk, bn: rn, cb: m * n, cm: n, cn: 1, layout: l };
   };
   // transposed: Cᵀ = Bᵀ·Aᵀ, A = rhsᵀ (rows j), B = lhsᵀ (columns i), m small
   const swapped = (): Oriented | null => {
-    const l = m <= SKINNY_MAX ? layout(rn, rk) : null;
+    const l = m <= SKINNY_MAX ? layout(rn, rk, m) : null;
     return l && { M: n, N: m, k, batch, a: 1, ao: d.rhsOffset, ab: rb, am: rn, ak: rk, bo: d.lhsOffset, bb: sb, bk: sk, bn: sm, cb: m * n, cm: 1, cn: n, layout: l };
   };
   // the small side as N when both layouts work; otherwise whichever works
@@ -259,6 +264,15 @@ function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<
 
 type Fn = (...args: number[]) => void;
 let kernels: Record<string, Fn> | null | undefined;
+/** The module's id in the thread pool. */
+let poolId = -1;
+
+/**
+ * Products at least this big (batch·m·n·k), with at least 4 columns, split their rows across
+ * threads: below, or with fewer columns (bound by memory, not arithmetic), the handoff and a
+ * worker descheduled by other processes cost more than a second core gains.
+ */
+export const SKINNY_THREAD_WORK = 1 << 21;
 
 function compile(): Record<string, Fn> | null {
   if (kernels !== undefined) return kernels;
@@ -268,6 +282,7 @@ function compile(): Record<string, Fn> | null {
   try {
     const module = new WebAssembly.Module(buildModule(mem));
     kernels = new WebAssembly.Instance(module, { env: { memory: mem.memory } }).exports as Record<string, Fn>;
+    poolId = registerModule(module);
   } catch {
     kernels = null;
   }
@@ -306,6 +321,7 @@ function skinnyWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, o: 
     const packed = packB ? take(N * k * 4) : -1;
     if (packB && packed < 0) return false;
     let packedFor = -1; // the batch element whose B is packed
+    const threaded = N >= 4 && o.batch * M * N * k >= SKINNY_THREAD_WORK && threadsReady();
     for (let b = 0; b < o.batch; b++) {
       const A = aPtr + 4 * (o.ao + b * o.ab);
       let B = bPtr + 4 * (o.bo + b * o.bb);
@@ -322,6 +338,13 @@ function skinnyWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, o: 
         bk = 1;
         bn = k;
       }
+      /** Rows [r0, r1) of a kernel whose row block is `align` rows: halves on two threads when the product is big. */
+      const rows = (name: string, args: (r0: number, r1: number) => number[], r0: number, r1: number, align: number) => {
+        const half = r0 + Math.floor((r1 - r0) / (2 * align)) * align;
+        const local = () => K[name](...args(r0, half));
+        if (threaded && half > r0 && runSplit(poolId, name, args(half, r1), local)) return;
+        K[name](...args(r0, r1));
+      };
       for (let j0 = 0; j0 < N; j0 += 4) {
         const G = Math.min(4, N - j0);
         const Bj = B + 4 * j0 * bn;
@@ -329,13 +352,13 @@ function skinnyWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, o: 
         if (layout === "dot") {
           const R = DOT_TILES[G].R;
           const full = M - (M % R);
-          if (full > 0) K[`dot${G}`](A, 4 * o.am, Bj, 4 * bn, Cj, 4 * o.cm, 4 * o.cn, 0, full, k);
+          if (full > 0) rows(`dot${G}`, (r0, r1) => [A, 4 * o.am, Bj, 4 * bn, Cj, 4 * o.cm, 4 * o.cn, r0, r1, k], 0, full, R);
           if (full < M) K[`dot${G}r1`](A, 4 * o.am, Bj, 4 * bn, Cj, 4 * o.cm, 4 * o.cn, full, M, k);
         } else {
           const V = AXPY_V[G];
           const full = M - (M % (4 * V));
           const quads = M - (M % 4);
-          if (full > 0) K[`axpy${G}`](A, 4 * o.ak, Bj, 4 * bk, 4 * bn, Cj, 4 * o.cm, 4 * o.cn, 0, full, k);
+          if (full > 0) rows(`axpy${G}`, (r0, r1) => [A, 4 * o.ak, Bj, 4 * bk, 4 * bn, Cj, 4 * o.cm, 4 * o.cn, r0, r1, k], 0, full, 4 * V);
           if (quads > full) K[`axpy${G}v1`](A, 4 * o.ak, Bj, 4 * bk, 4 * bn, Cj, 4 * o.cm, 4 * o.cn, full, quads, k);
           if (M > quads) K.scalar(A, 4 * o.am, 4 * o.ak, Bj, 4 * bk, 4 * bn, Cj, 4 * o.cm, 4 * o.cn, quads, M, 0, G, k);
         }
