@@ -1,6 +1,7 @@
 /**
  * Skinny products on the CPU: mat-vec, vec-mat and matmuls whose output has
- * one small side (m or n ≤ 16) and whose k is not tiny. The blocked kernel
+ * one small side (m or n ≤ 16) and whose k is not tiny, and outer products
+ * (k ≤ 4). The blocked kernel
  * (matmul-wasm.ts) packs both operands and computes 4×8 tiles: with n = 1,
  * 7/8 of every tile is padding, and the packing copies the whole matrix once
  * more. Here nothing is packed (but a small B, when its columns are not
@@ -22,6 +23,10 @@
  *   layer's weights). A block of 4·V rows walks down k: per step V vectors of
  *   A times G splatted elements of B, into G·V accumulators (A's rows for a
  *   fixed k are contiguous, so every load is a whole vector of useful data).
+ *
+ * - `outer`: k ≤ 4 (outer products, sums of a few): each row of C is
+ *   written once, a vector at a time, as B's rows scaled by A[i, p] (B's rows
+ *   contiguous: as given, or packed).
  *
  * Any other layout (A strided both ways, or the axpy layout with more than 4
  * columns) goes to the blocked kernel, whose packing is what makes strided
@@ -66,8 +71,11 @@ interface Oriented {
   ao: number; ab: number; am: number; ak: number;
   bo: number; bb: number; bk: number; bn: number;
   cb: number; cm: number; cn: number;
-  layout: "dot" | "axpy";
+  layout: "dot" | "axpy" | "outer";
 }
+
+/** k at most this is an outer product (or a sum of a few): C's rows are written once, as scaled sums of B's rows. */
+export const OUTER_MAX_K = 4;
 
 /**
  * The skinny plan of a product, or null when the blocked kernel should take it.
@@ -75,10 +83,15 @@ interface Oriented {
  */
 export function skinnyPlan(d: DotArgs): Oriented | null {
   const { batch, m, n, k } = d;
-  if (batch <= 0 || m <= 0 || n <= 0 || k < SKINNY_MIN_K || m * n * k <= SKINNY_MIN_WORK) return null;
-  if (Math.min(m, n) > SKINNY_MAX) return null;
   const [sb, sm, sk] = d.lhsStrides;
   const [rb, rk, rn] = d.rhsStrides;
+  if (batch <= 0 || m <= 0 || n <= 0 || k <= 0) return null;
+  if (k <= OUTER_MAX_K && m * n > SKINNY_MIN_WORK) {
+    // an outer product: bound by writing C, which the blocked kernel does a 4×8 tile at a time after packing
+    return { M: m, N: n, k, batch, a: 0, ao: d.lhsOffset, ab: sb, am: sm, ak: sk, bo: d.rhsOffset, bb: rb, bk: rk, bn: rn, cb: m * n, cm: n, cn: 1, layout: "outer" };
+  }
+  if (k < SKINNY_MIN_K || m * n * k <= SKINNY_MIN_WORK) return null;
+  if (Math.min(m, n) > SKINNY_MAX) return null;
   // axpy reads A once per group of 4 columns, walking k with A's row stride: past one group the
   // blocked kernel (whose packing turns the strided walk into sequential reads) is faster
   const layout = (am: number, ak: number, small: number) => (ak === 1 ? "dot" : am === 1 && small <= 4 ? "axpy" : null);
@@ -252,6 +265,53 @@ function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<
   }
   mb.exportFunc("scalar", mb.addFunc(scalar));
 
+  // outer_K(A, asm, ask, B, bsk, C, cm, n, i0, i1): C[i, :] = Σ_p A[i, p]·B[p, :] for rows i0..i1, B's
+  // rows and C's rows contiguous; strides in bytes
+  const outer = (K: number) => {
+    const fb = new FunctionBuilder([I, I, I, I, I, I, I, I, I, I], []);
+    const a = new Asm(fb);
+    const [A, asm, ask, B, bsk, C, cm, n, i0, i1] = fb.params;
+    const i = a.i32(), q = a.i32(), nv = a.i32(), nb = a.i32(), pa = a.i32(), c = a.i32();
+    const av = Array.from({ length: K }, () => fb.local(T.v128));
+    const acc = fb.local(T.v128);
+    const s = fb.local(T.f32);
+    a.set(nv, a.mul(a.and(n, ~3), 4));
+    a.set(nb, a.mul(n, 4));
+    a.for(i, i0, i1, 1, () => {
+      a.set(pa, a.add(A, a.mul(i, asm)));
+      for (let p = 0; p < K; p++) {
+        a.emit(a.add(pa, a.mul(p, ask)));
+        fb.simdMem(S.v128_load32_splat, 2, 0).set(av[p]);
+      }
+      a.set(c, a.add(C, a.mul(i, cm)));
+      a.set(q, 0);
+      a.whileLoop(a.ltU(q, nv), () => {
+        for (let p = 0; p < K; p++) {
+          a.emit(a.add(a.add(B, a.mul(p, bsk)), q));
+          fb.simdMem(S.v128_load, 2, 0).get(av[p]).simd(S.f32x4_mul);
+          if (p > 0) fb.simd(S.f32x4_add);
+        }
+        fb.set(acc);
+        a.emit(a.add(c, q));
+        fb.get(acc).simdMem(S.v128_store, 2, 0);
+        a.set(q, a.add(q, 16));
+      });
+      a.whileLoop(a.ltU(q, nb), () => {
+        for (let p = 0; p < K; p++) {
+          a.emit(a.add(a.add(B, a.mul(p, bsk)), q));
+          fb.mem(Op.f32_load, 2).get(av[p]).simd(S.f32x4_extract_lane, 0).op(0x94); // f32.mul
+          if (p > 0) fb.op(0x92); // f32.add
+        }
+        fb.set(s);
+        a.emit(a.add(c, q));
+        fb.get(s).mem(Op.f32_store, 2);
+        a.set(q, a.add(q, 4));
+      });
+    });
+    return mb.addFunc(fb);
+  };
+  for (let K = 1; K <= OUTER_MAX_K; K++) mb.exportFunc(`outer${K}`, outer(K));
+
   for (let G = 1; G <= 4; G++) {
     const { R, U } = DOT_TILES[G];
     mb.exportFunc(`dot${G}`, dot(R, G, U));
@@ -317,11 +377,12 @@ function skinnyWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, o: 
     if (aPtr < 0 || bPtr < 0 || cPtr < 0) return false;
     const { M, N, k, layout } = o;
     // dot reads B's columns contiguous along k: as given, or packed once per distinct B
-    const packB = layout === "dot" && o.bk !== 1;
+    // (outer reads B's rows contiguous along n: as given, or packed the same way)
+    const packB = layout === "dot" ? o.bk !== 1 : layout === "outer" && o.bn !== 1;
     const packed = packB ? take(N * k * 4) : -1;
     if (packB && packed < 0) return false;
     let packedFor = -1; // the batch element whose B is packed
-    const threaded = N >= 4 && o.batch * M * N * k >= SKINNY_THREAD_WORK && threadsReady();
+    const threaded = (layout === "outer" ? o.batch * M * N >= SKINNY_THREAD_WORK : N >= 4 && o.batch * M * N * k >= SKINNY_THREAD_WORK) && threadsReady();
     for (let b = 0; b < o.batch; b++) {
       const A = aPtr + 4 * (o.ao + b * o.ab);
       let B = bPtr + 4 * (o.bo + b * o.bb);
@@ -331,12 +392,12 @@ function skinnyWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, o: 
         const src = o.bo + b * o.bb;
         if (packedFor < 0 || o.bb !== 0) {
           const dst = memoryView(Float32Array, packed, N * k);
-          for (let j = 0; j < N; j++) for (let p = 0; p < k; p++) dst[j * k + p] = Barr[src + p * o.bk + j * o.bn];
+          if (layout === "outer") for (let p = 0; p < k; p++) for (let j = 0; j < N; j++) dst[p * N + j] = Barr[src + p * o.bk + j * o.bn];
+          else for (let j = 0; j < N; j++) for (let p = 0; p < k; p++) dst[j * k + p] = Barr[src + p * o.bk + j * o.bn];
           packedFor = b;
         }
         B = packed;
-        bk = 1;
-        bn = k;
+        [bk, bn] = layout === "outer" ? [N, 1] : [1, k];
       }
       /** Rows [r0, r1) of a kernel whose row block is `align` rows: halves on two threads when the product is big. */
       const rows = (name: string, args: (r0: number, r1: number) => number[], r0: number, r1: number, align: number) => {
@@ -345,6 +406,10 @@ function skinnyWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, o: 
         if (threaded && half > r0 && runSplit(poolId, name, args(half, r1), local)) return;
         K[name](...args(r0, r1));
       };
+      if (layout === "outer") {
+        rows(`outer${k}`, (r0, r1) => [A, 4 * o.am, 4 * o.ak, B, 4 * bk, C, 4 * o.cm, N, r0, r1], 0, M, 1);
+        continue;
+      }
       for (let j0 = 0; j0 < N; j0 += 4) {
         const G = Math.min(4, N - j0);
         const Bj = B + 4 * j0 * bn;
@@ -376,10 +441,24 @@ function skinnyJs(lhs: TypedArray, rhs: TypedArray, out: TypedArray, o: Oriented
   const [A, B] = o.a === 0 ? [lhs, rhs] : [rhs, lhs];
   const { M, N, k, am, ak, bk, bn, cm, cn } = o;
   const col = o.layout === "axpy" ? new Float64Array(M) : null;
+  const row = o.layout === "outer" ? new Float64Array(N) : null;
   for (let b = 0; b < o.batch; b++) {
     const a0 = o.ao + b * o.ab;
     const b0 = o.bo + b * o.bb;
     const c0 = b * o.cb;
+    if (row) {
+      // C's row i as a sum of B's rows scaled by A[i, p]
+      for (let i = 0; i < M; i++) {
+        row.fill(0);
+        for (let p = 0; p < k; p++) {
+          const av = A[a0 + i * am + p * ak];
+          const bp = b0 + p * bk;
+          for (let j = 0; j < N; j++) row[j] += av * B[bp + j * bn];
+        }
+        for (let j = 0; j < N; j++) out[c0 + i * cm + j * cn] = row[j];
+      }
+      continue;
+    }
     for (let j = 0; j < N; j++) {
       if (col) {
         // A's rows contiguous: walk k, adding a multiple of A's row p to the column
