@@ -1,10 +1,10 @@
 /**
  * The WebGPU `skinny` kernel (src/backend/webgpu/matmul.ts): float32 products
- * with 2 to 15 columns whose lhs rows are contiguous along k take it (counted),
- * and give the CPU's values within float32 rounding — n from 2 to 15, k not a
+ * with 1 to 15 columns whose lhs rows are contiguous along k take it (counted),
+ * and give the CPU's values within float32 rounding — n from 1 to 15, k not a
  * multiple of the threads per row, rows that do not fill the last workgroup,
- * batches, and a fused epilogue under jit. Mat-vec (n = 1), a transposed lhs
- * and wide products keep their kernels.
+ * batches, and a fused epilogue under jit. A transposed lhs and wide products
+ * keep their kernels.
  *
  * Without an adapter the file is skipped with the reason printed, unless
  * JAXON_REQUIRE_WEBGPU is set.
@@ -41,7 +41,7 @@ function counted<T>(f: () => T): { value: T; tiled: number; skinny: number; redu
 }
 
 describe.skipIf(!hasGpu)("WebGPU skinny matmul", () => {
-  for (const [m, k, n] of [[300, 67, 2], [300, 67, 3], [257, 131, 5], [130, 33, 15], [1000, 9, 4], [64, 1000, 7]]) {
+  for (const [m, k, n] of [[4096, 64, 1], [300, 67, 1], [300, 67, 2], [300, 67, 3], [257, 131, 5], [130, 33, 15], [1000, 9, 4], [64, 1000, 7]]) {
     it(`${m}×${k} · ${k}×${n}`, async () => {
       const x = onBothDevices(rand(m * k, m + k), [m, k]);
       const w = onBothDevices(rand(k * n, n), [k, n]);
@@ -76,12 +76,13 @@ describe.skipIf(!hasGpu)("WebGPU skinny matmul", () => {
     await expectClose(r.value, onCpu(() => f(x.c, w.c, b.c)), 40);
   });
 
-  it("mat-vec, a transposed lhs and wide products keep the reduce and tiled kernels", async () => {
+  it("a transposed lhs, few rows and wide products keep the reduce and tiled kernels", async () => {
     const x = onBothDevices(rand(300 * 67, 8), [300, 67]);
     const w1 = onBothDevices(rand(67, 9), [67, 1]);
     const w20 = onBothDevices(rand(67 * 20, 10), [67, 20]);
     const y = onBothDevices(rand(300 * 3, 11), [300, 3]);
-    expect(counted(() => np.matmul(x.g, w1.g)).reduce).toBe(1);
+    const few = onBothDevices(rand(40 * 67, 12), [40, 67]);
+    expect(counted(() => np.matmul(few.g, w1.g)).reduce).toBe(1);
     expect(counted(() => np.matmul(x.g, w20.g)).tiled).toBe(1);
     const dn = { contracting: [[0], [0]] as [number[], number[]], batch: [[], []] as [number[], number[]] };
     const r = counted(() => lax.dotGeneral(x.g, y.g, dn)); // xᵀ·y: lhs contiguous along m

@@ -15,10 +15,11 @@
  *   current step's arithmetic, so their latency hides behind it) and stores
  *   them as one vec4 into workgroup memory, from where each thread reads one
  *   vec4 of each operand per k and does 16 multiply-adds.
- * - `skinny`: float32 products with 2 to 15 columns and lhs rows contiguous
+ * - `skinny`: float32 products with 1 to 15 columns and lhs rows contiguous
  *   along k (X·W, W thin): a workgroup per block of rows, each row's threads
  *   splitting k and keeping all n column sums, so the lhs is read once.
- * - `reduce`: everything else — matrix-vector shapes (m or n small), k < 16,
+ * - `reduce`: everything else — vector-matrix shapes (m small), a transposed
+ *   lhs (Xᵀ·r), few rows, k < 16,
  *   and every integer or bool product. Each output is a dot product of length
  *   k split among T threads (T a power of two, from 1 to 256) that combine
  *   their partial sums as a tree in workgroup memory. T and the thread layout
@@ -288,7 +289,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 const SKINNY_MAX_N = 16;
 
 /**
- * float32 products with 2 to 15 columns (16 and up are tiled) whose lhs rows are contiguous along k
+ * float32 products with 1 to 15 columns (16 and up are tiled) whose lhs rows are contiguous along k
  * (X·W with a thin W): `reduce` would compute each column's dot product by
  * itself, reading every row of X once per column. Here one workgroup takes a
  * block of rows; the T threads of a row walk its k side by side (coalesced
@@ -297,12 +298,15 @@ const SKINNY_MAX_N = 16;
  * thread writes the row's n outputs.
  */
 function skinnyEligible(s: DotShape): boolean {
-  return s.n >= 2 && s.n <= SKINNY_MAX_N && s.lk === 1 && s.k >= 8 && s.batch * s.m >= 64;
+  return s.n <= SKINNY_MAX_N && s.lk === 1 && s.k >= 8 && s.batch * s.m >= 64;
 }
 
 function skinnySource(s: DotShape, epi?: string): { wgsl: string; workgroups: [number, number] } {
   const { batch, m, n, k, lb, lm, rb, rk, rn, lo, ro } = s;
-  const T = Math.min(32, pow2Floor(k / 4));
+  // threads per row: enough for ~16k threads in all (many rows need few; a long k with few rows, up to 32),
+  // at least 4 products each; a short tree also keeps the barriers few (on lavapipe, a CPU, they dominate:
+  // a 4096×64 mat-vec took 4 ms with 16 threads per row, 1.2 ms with 4)
+  const T = Math.max(1, Math.min(32, pow2Floor(16384 / (batch * m)), pow2Floor(k / 4)));
   const rows = WORKGROUP / T;
   const total = batch * m;
   const [gx, gy] = grid(Math.ceil(total / rows));
