@@ -127,6 +127,8 @@ for (const threads of [1, 2] as const) {
       // [batch, m, n, k]: n = 1, m = 1, k not a multiple of 4 or 8, edges of the row tiles, 16 columns
       [1, 4096, 1, 64], [1, 1, 4096, 64], [1, 301, 1, 67], [1, 1, 301, 67], [1, 303, 3, 61], [1, 5, 299, 73],
       [2, 257, 7, 33], [3, 11, 130, 29], [1, 130, 16, 33], [1, 16, 130, 33], [1, 1, 1, 17001], [1, 4, 2, 4099],
+      // past 1024 rows the axpy layout streams A's rows (k outer): G = 1..4, row counts not a multiple of 4
+      [1, 3, 5003, 41], [2, 1500, 2, 33], [1, 1, 1025, 20], [1, 4, 2047, 17],
     ];
     for (const [batch, m, n, k] of shapes) {
       it(`${batch}×${m}×${n}×${k}, all four storage orders, offsets`, () => {
@@ -164,6 +166,7 @@ for (const threads of [1, 2] as const) {
       compare(layout(1, 8192, 8, 64), 6);
       compare(layout(1, 8, 8192, 64, true, true), 7);
       compare(layout(1, 8190, 4, 130, true), 8);
+      compare(layout(1, 4, 8191, 70), 10); // streamed, split by rows
       compare(layout(1, 1024, 1024, 1), 9);
       if (threads === 2) expect(threadedJobCount()).toBeGreaterThan(splitBefore);
     });

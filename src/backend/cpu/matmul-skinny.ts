@@ -23,6 +23,8 @@
  *   layer's weights). A block of 4·V rows walks down k: per step V vectors of
  *   A times G splatted elements of B, into G·V accumulators (A's rows for a
  *   fixed k are contiguous, so every load is a whole vector of useful data).
+ *   With many rows, k goes in the outer loop instead (`stream`): A's rows are
+ *   read in order into G rows of sums that stay in the caches.
  *
  * - `outer`: k ≤ 4 (outer products, sums of a few): each row of C is
  *   written once, a vector at a time, as B's rows scaled by A[i, p] (B's rows
@@ -115,6 +117,12 @@ export function skinnyPlan(d: DotArgs): Oriented | null {
 const DOT_TILES: Record<number, { R: number; U: number }> = { 1: { R: 4, U: 2 }, 2: { R: 2, U: 2 }, 3: { R: 2, U: 1 }, 4: { R: 2, U: 1 } };
 /** axpy blocks: columns G, vectors of rows V (G·V accumulators, V A vectors, a splat, a product). */
 const AXPY_V: Record<number, number> = { 1: 4, 2: 3, 3: 2, 4: 2 };
+/**
+ * axpy with at least this many rows streams A's rows instead: a block of 4·V rows walking k reads
+ * 64 bytes per row of A, one page apart, and past a few thousand rows the TLB misses dominate
+ * (a 1×4096 · 4096×4096 vec-mat ran at 2.5 GB/s); walking k in the outer loop reads A in order.
+ */
+const STREAM_MIN_ROWS = 1024;
 
 function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder({ minPages: 0, maxPages: memory.maxPages, shared: memory.shared });
@@ -312,6 +320,55 @@ function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<
   };
   for (let K = 1; K <= OUTER_MAX_K; K++) mb.exportFunc(`outer${K}`, outer(K));
 
+  // stream_G(A, ask, B, bsk, bsn, Ct, M, i0, i1, k): Ct[g][i] += Σ_p A[p, i]·B[p, g] for i in i0..i1, k in
+  // the outer loop, so A's rows (contiguous, ask apart) are read in order; Ct is G rows of M floats
+  // (zeroed by the caller), in the caches while A streams past; offsets in elements, strides in bytes
+  const stream = (G: number) => {
+    const fb = new FunctionBuilder([I, I, I, I, I, I, I, I, I, I], []);
+    const a = new Asm(fb);
+    const [A, ask, B, bsk, bsn, Ct, M, i0, i1, k] = fb.params;
+    const p = a.i32(), pa = a.i32(), pb = a.i32(), q = a.i32(), qv = a.i32(), qe = a.i32();
+    const ct = Array.from({ length: G }, () => a.i32());
+    const bs = Array.from({ length: G }, () => fb.local(T.v128));
+    const av = fb.local(T.v128);
+    for (let g = 0; g < G; g++) a.set(ct[g], a.add(Ct, a.mul(a.mul(g, M), 4)));
+    a.set(qe, a.mul(i1, 4));
+    a.set(qv, a.add(a.mul(i0, 4), a.mul(a.and(a.sub(i1, i0), ~3), 4))); // end of the vector part
+    a.set(pa, A);
+    a.set(pb, B);
+    a.for(p, 0, k, 1, () => {
+      for (let g = 0; g < G; g++) {
+        a.emit(a.add(pb, a.mul(g, bsn)));
+        fb.simdMem(S.v128_load32_splat, 2, 0).set(bs[g]);
+      }
+      a.set(q, a.mul(i0, 4));
+      a.whileLoop(a.ltU(q, qv), () => {
+        a.emit(a.add(pa, q));
+        fb.simdMem(S.v128_load, 2, 0).set(av);
+        for (let g = 0; g < G; g++) {
+          a.emit(a.add(ct[g], q));
+          a.emit(a.add(ct[g], q));
+          fb.simdMem(S.v128_load, 2, 0).get(av).get(bs[g]).simd(S.f32x4_mul).simd(S.f32x4_add).simdMem(S.v128_store, 2, 0);
+        }
+        a.set(q, a.add(q, 16));
+      });
+      a.whileLoop(a.ltU(q, qe), () => {
+        for (let g = 0; g < G; g++) {
+          a.emit(a.add(ct[g], q));
+          a.emit(a.add(ct[g], q));
+          fb.mem(Op.f32_load, 2);
+          a.emit(a.add(pa, q));
+          fb.mem(Op.f32_load, 2).get(bs[g]).simd(S.f32x4_extract_lane, 0).op(0x94).op(0x92).mem(Op.f32_store, 2);
+        }
+        a.set(q, a.add(q, 4));
+      });
+      a.set(pa, a.add(pa, ask));
+      a.set(pb, a.add(pb, bsk));
+    });
+    return mb.addFunc(fb);
+  };
+  for (let G = 1; G <= 4; G++) mb.exportFunc(`stream${G}`, stream(G));
+
   for (let G = 1; G <= 4; G++) {
     const { R, U } = DOT_TILES[G];
     mb.exportFunc(`dot${G}`, dot(R, G, U));
@@ -419,6 +476,17 @@ function skinnyWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, o: 
           const full = M - (M % R);
           if (full > 0) rows(`dot${G}`, (r0, r1) => [A, 4 * o.am, Bj, 4 * bn, Cj, 4 * o.cm, 4 * o.cn, r0, r1, k], 0, full, R);
           if (full < M) K[`dot${G}r1`](A, 4 * o.am, Bj, 4 * bn, Cj, 4 * o.cm, 4 * o.cn, full, M, k);
+        } else if (M >= STREAM_MIN_ROWS) {
+          // k in the outer loop, into G rows of M sums, then out through C's strides
+          const ct = take(4 * G * M);
+          if (ct < 0) return false;
+          memoryView(Float32Array, ct, G * M).fill(0);
+          rows(`stream${G}`, (r0, r1) => [A, 4 * o.ak, Bj, 4 * bk, 4 * bn, ct, M, r0, r1, k], 0, M, 4);
+          const sums = memoryView(Float32Array, ct, G * M);
+          const dst = memoryView(Float32Array, Cj, 1 + (M - 1) * o.cm + (G - 1) * o.cn);
+          for (let g = 0; g < G; g++) for (let i = 0; i < M; i++) dst[i * o.cm + g * o.cn] = sums[g * M + i];
+          freeScratch(ct, 4 * G * M);
+          scratch.pop();
         } else {
           const V = AXPY_V[G];
           const full = M - (M % (4 * V));
