@@ -281,6 +281,31 @@ export function w6Reference({ w, x, y }: LinearData): Float64Array {
   return out;
 }
 
+// ---------------------------------------------------------------- W7: mat-vec
+
+export const W7 = { rows: 4096, features: 64 };
+
+export interface MatvecData {
+  x: Float32Array; // [rows, features]
+  w: Float32Array; // [features] (a [features, 1] column)
+}
+
+export function w7Data(): MatvecData {
+  const { rows, features } = W7;
+  return { x: randn(71, rows * features), w: randn(72, features).map((v) => v / 8) };
+}
+
+export function w7Reference({ x, w }: MatvecData): Float64Array {
+  const { rows, features: F } = W7;
+  const out = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let s = 0;
+    for (let f = 0; f < F; f++) s += x[i * F + f] * w[f];
+    out[i] = s;
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- checks
 
 /** null when |got − want| ≤ atol + rtol·|want| everywhere, else the first bad index. */

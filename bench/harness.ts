@@ -8,7 +8,7 @@
  * them the same way for everyone and checks every answer against float64.
  */
 
-import type { CityData, LinearData, MatmulInput, MlpData } from "./data.js";
+import type { CityData, LinearData, MatmulInput, MatvecData, MlpData } from "./data.js";
 
 export type Readback = ArrayLike<number> | number;
 
@@ -46,11 +46,16 @@ export interface Adapter {
   // The workloads (see workloads.ts for what each computes). Leave one out, or
   // return null, where the library has no way to express it.
   w1?(x: Float32Array): Callable;
-  w2?(m: MatmulInput): Callable;
+  /** `computed`: the operands are arrays the library computed (x·2·0.5) from the host data, not made from it directly. */
+  w2?(m: MatmulInput, options?: { computed?: boolean }): Callable;
   w3?(w: number, mode: "eager" | "jit"): Callable | null;
   w4?(d: MlpData): Trainer;
   w5?(d: CityData): Trainer;
   w6?(d: LinearData): Callable;
+  /** mat-vec X·w, w a [F, 1] column, read back synchronously where the library can. */
+  w7?(d: MatvecData): Callable;
+  /** The gradient of mean((X·w − y)²) with respect to w. */
+  w8?(d: LinearData): Callable;
 }
 
 /** Runtime info about a library, for results.json. */

@@ -19,7 +19,9 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Adapter, Budget, Row } from "./harness.js";
+import type { Limits } from "./limits.js";
 import { firstLine, SYNC_EVERY } from "./harness.js";
+import { bestLimits, measureLimits } from "./limits.js";
 import { jaxjs } from "./libs/jaxjs.js";
 import { jaxon } from "./libs/jaxon.js";
 import { tfjs } from "./libs/tfjs.js";
@@ -212,6 +214,8 @@ async function parent(args: string[]) {
 
   // inputs and references (cached on disk), made before any time limit runs
   for (const c of cases) c.prepare();
+  // the physical limits, before and after the runs (the best of the two: other processes only lower them)
+  const limitsBefore = quick ? null : measureLimits();
 
   const rows: Row[] = [];
   for (const target of targets) {
@@ -295,12 +299,48 @@ async function parent(args: string[]) {
     "WRONG: the answer differs from the float64 reference (not timed). FAILED: it threw (first line shown).",
     `TIMEOUT: over the ${budget.caseLimitMs / 1000} s limit per case. skipped: a smaller case predicts it past the limit. n/a: the library has no such feature.`,
   );
+  const limits = quick ? null : bestLimits(limitsBefore, measureLimits());
+  if (limits) out.push("", ...limitsBlock(rows, cases, limits));
   console.log("\n" + out.join("\n"));
 
   const file = path.join(here, "results.json");
-  const json = { date: new Date().toISOString(), node: process.versions.node, cpu, cores: os.availableParallelism(), args, budget, seconds, versions, rows };
+  const json = { date: new Date().toISOString(), node: process.versions.node, cpu, cores: os.availableParallelism(), args, budget, seconds, versions, limits, rows };
   writeFileSync(file, JSON.stringify(json, null, 2) + "\n");
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+}
+
+/**
+ * The "physical limits" block: the measured memory bandwidth and SIMD peak
+ * (limits.ts), then each CPU row of a case that declares its limit as a
+ * fraction of it: bytes moved at the least per second over the stream-copy
+ * bandwidth, or GFLOP/s over the one-thread peak times the cores.
+ */
+function limitsBlock(rows: Row[], cases: Case[], l: Limits): string[] {
+  const cores = os.availableParallelism();
+  const peak = l.simdGflops * cores;
+  const out = [
+    "physical limits (WebAssembly SIMD, the best of a measurement before and one after the runs above):",
+    `  memory bandwidth: ${l.copyGBs.toFixed(1)} GB/s stream copy (bytes read + written, 64 MiB buffers), ${l.readGBs.toFixed(1)} GB/s read-only, one thread`,
+    `  in-cache bandwidth: ${l.cacheCopyGBs.toFixed(1)} GB/s stream copy of 1 MiB into 1 MiB (the 1 MB cases' inputs stay in the caches between calls)`,
+    `  peak SIMD: ${l.simdGflops.toFixed(1)} GFLOP/s per thread (register-only, ${l.fma ? "relaxed_madd" : "f32x4 mul + add"}), ${peak.toFixed(1)} on ${cores} threads`,
+    "",
+    "  fraction of the limit (CPU rows; the least bytes a case must move, or its flops):",
+  ];
+  for (const r of rows) {
+    if (r.status !== "ok" || r.backend.startsWith("webgpu") || r.msPerUnit === undefined) continue;
+    const c = cases.find((c) => c.workload === r.workload && c.case === r.case);
+    if (!c?.limit) continue;
+    const name = `${r.workload} ${r.case} · ${r.library}/${r.backend}`.padEnd(40);
+    if ("bytes" in c.limit) {
+      const gbs = c.limit.bytes / (r.msPerUnit * 1e6);
+      const pct = (bw: number) => `${((100 * gbs) / bw).toFixed(0)}%`;
+      out.push(`  ${name} ${(c.limit.bytes / 1e6).toFixed(2)} MB in ${fmtMs(r.msPerUnit)} ms = ${gbs.toFixed(1)} GB/s: ${pct(l.copyGBs)} of memory, ${pct(l.cacheCopyGBs)} of in-cache bandwidth`);
+    } else {
+      const gf = c.limit.flops / (r.msPerUnit * 1e6);
+      out.push(`  ${name} ${gf.toFixed(1)} GFLOP/s: ${((100 * gf) / peak).toFixed(0)}% of the ${cores}-thread SIMD peak`);
+    }
+  }
+  return out;
 }
 
 const argv = process.argv.slice(2);

@@ -9,6 +9,7 @@ import { timeCalls, timeTraining } from "./harness.js";
 import { FFT_CASES } from "./fft.js";
 import { WHILE_CASES } from "./while-loop.js";
 import { CONV_POOL_CASES } from "./convpool.js";
+import { SHAPE_CASES } from "./shapes.js";
 
 export type Outcome = Pick<Row, "status" | "value" | "msPerUnit" | "samples" | "firstMs" | "note" | "error">;
 
@@ -19,6 +20,12 @@ export interface Case {
   unit: string;
   /** Work relative to the workload's other cases (W2: n³), to skip a case whose time a smaller one predicts past the limit. */
   scale?: number;
+  /**
+   * The physical limit the case is measured against (limits.ts): the bytes it
+   * must move at the least (a fraction of the measured memory bandwidth), or
+   * the flops it must do (a fraction of the measured SIMD peak on the threads used).
+   */
+  limit?: { bytes: number } | { flops: number };
   /** Makes the shared inputs and references (untimed, before the case's time limit starts). */
   prepare(): void;
   run(a: Adapter, budget: Budget): Promise<Outcome>;
@@ -139,6 +146,7 @@ export const CASES: Case[] = [
     case: "1M f32",
     title: "exp(sin(x)*2+1), jitted where possible",
     unit: "ms",
+    limit: { bytes: 8 * D.W1_SIZE },
     prepare: w1Data,
     run: (a, b) =>
       callCase(
@@ -155,6 +163,7 @@ export const CASES: Case[] = [
       title: "matmul f32",
       unit: "GFLOP/s",
       scale: n ** 3,
+      limit: { flops: 2 * n ** 3 },
       prepare: () => w2Data.get(n)!(),
       run: (a, b) =>
         callCase(
@@ -165,6 +174,7 @@ export const CASES: Case[] = [
         ),
     }),
   ),
+  ...SHAPE_CASES.filter((c) => c.workload === "W2"),
   ...(["eager", "jit"] as const).map(
     (mode): Case => ({
       workload: "W3",
@@ -213,6 +223,7 @@ export const CASES: Case[] = [
     case: `${D.W6.batch}x${D.W6.features}`,
     title: "per-example grads of a linear model's squared error",
     unit: "ms",
+    limit: { bytes: 4 * (2 * D.W6.batch * D.W6.features + D.W6.batch + D.W6.features) },
     prepare: w6Data,
     run: (a, b) =>
       callCase(
@@ -222,6 +233,7 @@ export const CASES: Case[] = [
         b,
       ),
   },
+  ...SHAPE_CASES.filter((c) => c.workload !== "W2"),
   ...FFT_CASES,
   ...WHILE_CASES,
   ...CONV_POOL_CASES,

@@ -8,8 +8,8 @@
  */
 import os from "node:os";
 import type { Array as JArray } from "@jax-js/jax";
-import type { CityData, LinearData, MatmulInput, MlpData } from "../data.js";
-import { W4, W5 } from "../data.js";
+import type { CityData, LinearData, MatmulInput, MatvecData, MlpData } from "../data.js";
+import { W4, W5, W7 } from "../data.js";
 import type { Adapter, Callable, Trainer } from "../harness.js";
 import { nodeNavigatorGpu } from "./node-webgpu.js";
 
@@ -53,10 +53,11 @@ export function jaxjs(backend: "cpu" | "wasm" | "webgpu"): Adapter {
       return { call: () => read(f(x.ref)), dispose: () => (x.dispose(), f.dispose()) };
     },
 
-    w2({ n, a: as, b: bs }: MatmulInput): Callable {
-      const a = f32(as, [n, n]);
-      const b = f32(bs, [n, n]);
-      return { call: () => read(np.matmul(a.ref, b.ref)), dispose: () => (a.dispose(), b.dispose()) };
+    w2({ n, a: as, b: bs }: MatmulInput, { computed = false } = {}): Callable {
+      const made = computed ? jax.jit((x: JArray) => x.mul(2).mul(0.5)) : null;
+      const a = made ? made(f32(as, [n, n])) : f32(as, [n, n]);
+      const b = made ? made(f32(bs, [n, n])) : f32(bs, [n, n]);
+      return { call: () => read(np.matmul(a.ref, b.ref)), dispose: () => (a.dispose(), b.dispose(), made?.dispose()) };
     },
 
     w3(w0: number, mode): Callable {
@@ -175,6 +176,26 @@ export function jaxjs(backend: "cpu" | "wasm" | "webgpu"): Adapter {
         call: () => read(pe(w.ref, x.ref, y.ref)),
         dispose: () => (w.dispose(), x.dispose(), y.dispose(), pe.dispose()),
       };
+    },
+
+    w7({ x: xs, w: ws }: MatvecData): Callable {
+      const f = jax.jit((x: JArray, w: JArray) => np.matmul(x, w));
+      const x = f32(xs, [W7.rows, W7.features]);
+      const w = f32(ws, [W7.features, 1]);
+      return {
+        // dataSync() disposes, as data() does; webgpu reads asynchronously
+        call: async () => (backend === "webgpu" ? read(f(x.ref, w.ref)) : (f(x.ref, w.ref).dataSync() as Float32Array)),
+        dispose: () => (x.dispose(), w.dispose(), f.dispose()),
+      };
+    },
+
+    w8({ w: ws, x: xs, y: ys }: LinearData): Callable {
+      const loss = (w: JArray, x: JArray, y: JArray) => np.mean(np.square(np.matmul(x, w).sub(y)));
+      const g = jax.jit(jax.grad(loss));
+      const w = f32(ws, [ws.length]);
+      const x = f32(xs, [ys.length, ws.length]);
+      const y = f32(ys, [ys.length]);
+      return { call: () => read(g(w.ref, x.ref, y.ref)), dispose: () => (w.dispose(), x.dispose(), y.dispose(), g.dispose()) };
     },
   };
 }

@@ -6,8 +6,8 @@
  * commands recorded and the device time per step, from timestamp queries).
  */
 import type { Value } from "../../src/index.js";
-import type { CityData, LinearData, MatmulInput, MlpData } from "../data.js";
-import { W4, W5 } from "../data.js";
+import type { CityData, LinearData, MatmulInput, MatvecData, MlpData } from "../data.js";
+import { W4, W5, W7 } from "../data.js";
 import type { Adapter, Callable, Trainer } from "../harness.js";
 
 type J = typeof import("../../src/index.js");
@@ -75,9 +75,11 @@ export function jaxon(backend: "cpu" | "webgpu" = "cpu", { fusion = true }: { fu
       return { call: () => read(f(x)), dispose: () => dispose(x) };
     },
 
-    w2({ n, a: as, b: bs }: MatmulInput): Callable {
-      const a = f32(as, [n, n]);
-      const b = f32(bs, [n, n]);
+    w2({ n, a: as, b: bs }: MatmulInput, { computed = false } = {}): Callable {
+      // computed: operands a jitted computation made (x·2·0.5 is x exactly), against arrays made from the host data
+      const made = computed ? jit((x: Value) => x.mul(2).mul(0.5)) : (x: Value) => x;
+      const a = made(f32(as, [n, n]));
+      const b = made(f32(bs, [n, n]));
       return { call: () => read(np.matmul(a, b)), dispose: () => dispose(a, b) };
     },
 
@@ -172,6 +174,28 @@ export function jaxon(backend: "cpu" | "webgpu" = "cpu", { fusion = true }: { fu
       const x = f32(xs, [ys.length, ws.length]);
       const y = f32(ys, [ys.length]);
       return { call: () => read(pe(w, x, y)), dispose: () => dispose(w, x, y) };
+    },
+
+    w7({ x: xs, w: ws }: MatvecData): Callable {
+      const f = jit((x: Value, w: Value) => np.matmul(x, w));
+      const x = f32(xs, [W7.rows, W7.features]);
+      const w = f32(ws, [W7.features, 1]);
+      const readSync = (y: Value) => {
+        const d = y.dataSync() as Float32Array;
+        dispose(y);
+        return d;
+      };
+      // a synchronous read where the device has one (the CPU)
+      return { call: async () => (backend === "cpu" ? readSync(f(x, w)) : read(f(x, w))), dispose: () => dispose(x, w) };
+    },
+
+    w8({ w: ws, x: xs, y: ys }: LinearData): Callable {
+      const loss = (w: Value, x: Value, y: Value) => np.mean(x.matmul(w).sub(y).square());
+      const g = jit(J.grad(loss));
+      const w = f32(ws, [ws.length]);
+      const x = f32(xs, [ys.length, ws.length]);
+      const y = f32(ys, [ys.length]);
+      return { call: () => read(g(w, x, y)), dispose: () => dispose(w, x, y) };
     },
   };
 }

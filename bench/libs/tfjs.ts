@@ -9,8 +9,8 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import type * as TF from "@tensorflow/tfjs-core";
-import type { CityData, LinearData, MatmulInput, MlpData } from "../data.js";
-import { W4, W5 } from "../data.js";
+import type { CityData, LinearData, MatmulInput, MatvecData, MlpData } from "../data.js";
+import { W4, W5, W7 } from "../data.js";
 import type { Adapter, Callable, Trainer } from "../harness.js";
 import { nodeNavigatorGpu } from "./node-webgpu.js";
 
@@ -69,9 +69,10 @@ export function tfjs(backend: "cpu" | "wasm" | "webgpu"): Adapter {
       return { call: () => read(f()), dispose: () => x.dispose() };
     },
 
-    w2({ n, a: as, b: bs }: MatmulInput): Callable {
-      const a = tf.tensor2d(as, [n, n], "float32");
-      const b = tf.tensor2d(bs, [n, n], "float32");
+    w2({ n, a: as, b: bs }: MatmulInput, { computed = false } = {}): Callable {
+      const made = (t: TF.Tensor2D) => (computed ? tf.tidy(() => tf.mul(tf.mul(t, 2), 0.5)) : t);
+      const a = made(tf.tensor2d(as, [n, n], "float32"));
+      const b = made(tf.tensor2d(bs, [n, n], "float32"));
       return { call: () => read(tf.matMul(a, b)), dispose: () => (a.dispose(), b.dispose()) };
     },
 
@@ -149,6 +150,30 @@ export function tfjs(backend: "cpu" | "wasm" | "webgpu"): Adapter {
       const y = tf.tensor2d(ys, [B, 1]);
       const f = () => tf.tidy(() => tf.mul(tf.mul(tf.sub(tf.matMul(x, w), y), 2), x));
       return { call: () => read(f()), dispose: () => tf.dispose([w, x, y]) };
+    },
+
+    w7({ x: xs, w: ws }: MatvecData): Callable {
+      const x = tf.tensor2d(xs, [W7.rows, W7.features]);
+      const w = tf.tensor2d(ws, [W7.features, 1]);
+      const readSync = (y: TF.Tensor) => {
+        const d = y.dataSync() as Float32Array;
+        y.dispose();
+        return d;
+      };
+      return {
+        call: async () => (backend === "webgpu" ? read(tf.matMul(x, w)) : readSync(tf.matMul(x, w))),
+        dispose: () => tf.dispose([x, w]),
+      };
+    },
+
+    w8({ w: ws, x: xs, y: ys }: LinearData): Callable {
+      const B = ys.length;
+      const F = ws.length;
+      const w = tf.tensor2d(ws, [F, 1]);
+      const x = tf.tensor2d(xs, [B, F]);
+      const y = tf.tensor2d(ys, [B, 1]);
+      const g = tf.grad((w: TF.Tensor) => tf.mean(tf.square(tf.sub(tf.matMul(x, w), y))));
+      return { call: () => read(g(w)), dispose: () => tf.dispose([w, x, y]) };
     },
   };
 }

@@ -15,9 +15,10 @@ import { tryWasmKernel } from "./wasm/index.js";
 export const cpuBackend: Backend<TypedArray> = {
   name: "cpu",
   syncReadable: true,
-  // buffers live in the shared WebAssembly memory (memory.ts): user data is copied in
+  // buffers live in the shared WebAssembly memory (memory.ts): user data is copied in (with headroom
+  // past the pool's target, so that a program's inputs are in the memory its kernels address)
   upload: (data: TypedArray, dtype: DType) => {
-    const buf = alloc(dtype, data.length, false);
+    const buf = alloc(dtype, data.length, false, true);
     buf.set(data);
     return buf;
   },

@@ -89,7 +89,7 @@ function detectRelaxed(): boolean {
 /** An i32 operand: a local, a constant, or code that pushes one value. */
 type E = Local | number | (() => void);
 
-class Asm {
+export class Asm {
   constructor(readonly fb: FunctionBuilder) {}
   emit(e: E): void {
     if (typeof e === "number") this.fb.i32(e);
@@ -555,6 +555,11 @@ export function setWasmMatmulEnabled(on: boolean): boolean {
   const prev = enabled;
   enabled = on;
   return prev;
+}
+
+/** Whether the WebAssembly matmul kernels are on (setWasmMatmulEnabled). */
+export function wasmMatmulEnabled(): boolean {
+  return enabled;
 }
 
 /** Products at most this big (m·n·k) stay on the JavaScript kernel: packing and the call cost more than they save. */

@@ -201,7 +201,18 @@ function putBack(ptr: number, size: number) {
  */
 const SMALL_BUFFER_BYTES = 1024;
 
-export function alloc(dtype: DType, size: number, zero = true): TypedArray {
+/**
+ * Bytes past the pool's target that user data (`upload`: np.array of host
+ * values, devicePut) may still take. A program's inputs arrive first, before
+ * any collection has measured the working set, and an input turned away
+ * stays an ordinary TypedArray for its whole life, copied into scratch by
+ * every WebAssembly kernel that reads it (a 1024² matmul's operands are
+ * 4 MiB each, the whole floor). Uploads are few and mostly long-lived; dead
+ * ones are bounded by this headroom until a collection finds them.
+ */
+const UPLOAD_HEADROOM = 64 * 1024 * 1024;
+
+export function alloc(dtype: DType, size: number, zero = true, upload = false): TypedArray {
   const Ctor = storageOf(dtype);
   const bytes = size * Ctor.BYTES_PER_ELEMENT;
   // small buffers (scalars, tiny vectors) stay ordinary TypedArrays: cheaper to make than a pool
@@ -209,7 +220,8 @@ export function alloc(dtype: DType, size: number, zero = true): TypedArray {
   if (bytes < SMALL_BUFFER_BYTES || !memory) return allocate(dtype, size);
   const blockSize = sizeClass(bytes);
   // the bound is on live pool bytes: blocks recycled from scratch must not grow it either
-  if (liveBytes + blockSize > poolTarget()) {
+  const bound = upload ? Math.min(poolLimit, poolTarget() + UPLOAD_HEADROOM) : poolTarget();
+  if (liveBytes + blockSize > bound) {
     watchNextCollection();
     return allocPlain(dtype, size);
   }

@@ -10,6 +10,7 @@ import { allocate, isFloat } from "../../dtype.js";
 import { contiguousStrides as rowMajorStrides, sizeOf } from "../../shape.js";
 import type { BufferType, DotParams, RoutineImpl, RoutineTable } from "../device.js";
 import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
+import { skinnyDot } from "./matmul-skinny.js";
 import { alloc, release } from "./memory.js";
 import { cpuLinalgRoutines } from "./linalg.js";
 import { cpuWindowedRoutines } from "./windowed.js";
@@ -239,6 +240,11 @@ const dot: CpuRoutine = ([lhs, rhs], inTypes, [outType], params) => {
   const ro = (params.rhsOffset as number | undefined) ?? 0;
   const mn = m * n;
   const dtype = outType.dtype;
+  if (isFloat(dtype) && batch > 0 && mn > 0) {
+    // mat-vec, vec-mat and other products with a small side (matmul-skinny.ts): no packing, no tiles of padding
+    const res = skinnyDot(lhs, rhs, { batch, m, n, k, lhsStrides: [lb, lm, lk], rhsStrides: [rb, rk, rn], lhsOffset: lo, rhsOffset: ro }, dtype);
+    if (res) return [res];
+  }
   if (dtype === "float32" && lhs instanceof Float32Array && rhs instanceof Float32Array && batch > 0 && wasmMatmulEligible(m, n, k)) {
     // WebAssembly SIMD (matmul-wasm.ts), split across threads when big; the kernels below are its fallback
     const res = alloc("float32", batch * mn, false) as Float32Array;

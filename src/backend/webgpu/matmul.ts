@@ -15,7 +15,11 @@
  *   current step's arithmetic, so their latency hides behind it) and stores
  *   them as one vec4 into workgroup memory, from where each thread reads one
  *   vec4 of each operand per k and does 16 multiply-adds.
- * - `reduce`: everything else — matrix-vector shapes (m or n small), k < 16,
+ * - `skinny`: float32 products with 1 to 15 columns and lhs rows contiguous
+ *   along k (X·W, W thin): a workgroup per block of rows, each row's threads
+ *   splitting k and keeping all n column sums, so the lhs is read once.
+ * - `reduce`: everything else — vector-matrix shapes (m small), a transposed
+ *   lhs (Xᵀ·r), few rows, k < 16,
  *   and every integer or bool product. Each output is a dot product of length
  *   k split among T threads (T a power of two, from 1 to 256) that combine
  *   their partial sums as a tree in workgroup memory. T and the thread layout
@@ -279,6 +283,79 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   return { wgsl, workgroups: [gx, gy] };
 }
 
+// ---- skinny float32 (mat-vec with a few columns) -----------------------------------------
+
+/** Most columns the skinny kernel keeps per thread (its workgroup memory is 256 × this many floats: 16 KiB). */
+const SKINNY_MAX_N = 16;
+
+/**
+ * float32 products with 1 to 15 columns (16 and up are tiled) whose lhs rows are contiguous along k
+ * (X·W with a thin W): `reduce` would compute each column's dot product by
+ * itself, reading every row of X once per column. Here one workgroup takes a
+ * block of rows; the T threads of a row walk its k side by side (coalesced
+ * reads of X), each keeping all n column sums, so X is read once; the sums
+ * of a row's threads combine as a tree in workgroup memory, and its first
+ * thread writes the row's n outputs.
+ */
+function skinnyEligible(s: DotShape): boolean {
+  return s.n <= SKINNY_MAX_N && s.lk === 1 && s.k >= 8 && s.batch * s.m >= 64;
+}
+
+function skinnySource(s: DotShape, epi?: string): { wgsl: string; workgroups: [number, number] } {
+  const { batch, m, n, k, lb, lm, rb, rk, rn, lo, ro } = s;
+  // threads per row: enough for ~16k threads in all (many rows need few; a long k with few rows, up to 32),
+  // at least 4 products each; a short tree also keeps the barriers few (on lavapipe, a CPU, they dominate:
+  // a 4096×64 mat-vec took 4 ms with 16 threads per row, 1.2 ms with 4)
+  const T = Math.max(1, Math.min(32, pow2Floor(16384 / (batch * m)), pow2Floor(k / 4)));
+  const rows = WORKGROUP / T;
+  const total = batch * m;
+  const [gx, gy] = grid(Math.ceil(total / rows));
+  // the column loops unrolled (n is at most 16), so the sums stay in registers
+  const cols = (f: (j: number) => string) => Array.from({ length: n }, (_, j) => f(j)).join("\n      ");
+  const tree: string[] = [];
+  for (let half = T / 2; half >= 1; half /= 2) {
+    tree.push(
+      `if (ks < ${half}) {\n      ${cols((j) => `red[t * ${n} + ${j}] = red[t * ${n} + ${j}] + red[(t + ${half}) * ${n} + ${j}];`)}\n  }`,
+      "workgroupBarrier();",
+    );
+  }
+  const store = (v: string) => (epi ? `epi(${v}, o)` : v);
+  const wgsl = `${declare("f32", "f32", "f32")}
+${epi ?? ""}
+var<workgroup> red: array<f32, ${WORKGROUP * n}>;
+
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let t = i32(lid);
+  let ks = t % ${T};
+  let row = i32(wid.y * ${gx}u + wid.x) * ${rows} + t / ${T};
+  let valid = row < ${total};
+  ${Array.from({ length: n }, (_, j) => `var s${j} = 0.0;`).join(" ")}
+  if (valid) {
+    let bi = row / ${m};
+    let i = row % ${m};
+    let la = ${lo} + bi * ${lb} + i * ${lm};
+    let ra = ${ro} + bi * ${rb};
+    for (var p = ks; p < ${k}; p += ${T}) {
+      let a = lhs[la + p];
+      let rp = ra + p * ${rk};
+      ${cols((j) => `s${j} = s${j} + a * rhs[rp + ${j * rn}];`)}
+    }
+  }
+  ${cols((j) => `red[t * ${n} + ${j}] = s${j};`)}
+  workgroupBarrier();
+  ${tree.join("\n  ")}
+  if (valid && ks == 0) {
+    let o0 = row * ${n};
+    ${cols((j) => `{ let o = o0 + ${j}; out[o] = ${store(`red[t * ${n} + ${j}]`)}; }`)}
+  }
+}`;
+  return { wgsl, workgroups: [gx, gy] };
+}
+
+/** How many products each kernel took (tests check that the skinny shapes take `skinny`). */
+export const gpuDotCounts = { tiled: 0, skinny: 0, reduce: 0 };
+
 // ---- the routine --------------------------------------------------------------------------
 
 const dot: GpuRoutine = ([lhs, rhs, ...epilogueInputs], [lhsType, rhsType], [outType], params) => {
@@ -292,13 +369,16 @@ const dot: GpuRoutine = ([lhs, rhs, ...epilogueInputs], [lhsType, rhsType], [out
   const allF32 = lhsType.dtype === "float32" && rhsType.dtype === "float32" && outType.dtype === "float32";
   // k = 0 goes to `reduce`, whose empty loop writes the zeros
   const tiled = allF32 && s.k >= TILED_MIN_K && s.m >= TILED_MIN && s.n >= TILED_MIN;
+  const kind = tiled ? "tiled" : allF32 && skinnyEligible(s) ? "skinny" : "reduce";
+  gpuDotCounts[kind]++;
   // an epilogue (planned only for float32 products and results) runs on each product before it is stored
   const ep = p.epilogue;
-  const key = `dot:${tiled}:${lhsType.dtype},${rhsType.dtype},${outType.dtype}:${Object.values(s).join(",")}${ep ? `|${ep.accInput}|${kernelKey(ep.kernel)}` : ""}`;
+  const key = `dot:${kind}:${lhsType.dtype},${rhsType.dtype},${outType.dtype}:${Object.values(s).join(",")}${ep ? `|${ep.accInput}|${kernelKey(ep.kernel)}` : ""}`;
   const { wgsl, workgroups } = memoSource(key, () => {
     const parts = ep ? epilogueSource(ep.kernel, ep.accInput, 3) : null;
     const epi = parts ? `${NONFINITE_PRELUDE}\n${parts.bindings}\n${helperSource(parts.helpers)}\n${parts.fn}` : undefined;
-    return tiled ? tiledSource(s, epi) : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype, epi);
+    if (kind === "tiled") return tiledSource(s, epi);
+    return kind === "skinny" ? skinnySource(s, epi) : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype, epi);
   });
   dispatch({ wgsl, buffers: [out, lhs, rhs, ...epilogueInputs], workgroups });
   return [out];
