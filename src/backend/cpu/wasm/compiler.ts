@@ -63,9 +63,10 @@ export function exprCost(e: Expr, seen = new Set<Expr>()): number {
   }
 }
 
-function unrollFor(e: Expr): number {
+function unrollFor(es: Expr[]): number {
   if (unrollSetting > 0) return unrollSetting;
-  return exprCost(e) <= 50 ? 4 : 3;
+  const seen = new Set<Expr>();
+  return es.reduce((c, e) => c + exprCost(e, seen), 0) <= 50 ? 4 : 3;
 }
 
 /** What varies between kernels that share one module, and the module's identity. */
@@ -77,6 +78,8 @@ export interface WasmPlan {
   /** Per input: the innermost stride, 0 (broadcast) or 1 (contiguous). */
   innerStride: (0 | 1)[];
   expr: Expr;
+  /** Every output's expression (`expr` first): a kernel with siblings (`Kernel.more`) stores each, sharing their common subexpressions. */
+  exprs: Expr[];
   reduce?: ReduceOp;
   /** i32 parameters: [inner length, outer dims…, then per input: offset, outer strides…] (in elements). */
   params: number[];
@@ -255,11 +258,15 @@ export function exprSupported(e: Expr): boolean {
 
 /** The plan for a kernel, or null when it stays on the JavaScript path. */
 export function planKernel(kernel: Kernel): WasmPlan | null {
-  if (kernel.dtype !== "float32" || kernel.expr.dtype !== "float32") return null;
+  const outs = [{ expr: kernel.expr, dtype: kernel.dtype }, ...(kernel.more ?? [])];
+  if (outs.some((o) => o.dtype !== "float32" || o.expr.dtype !== "float32")) return null;
   if (kernel.inputs.some((i) => i.dtype !== "float32")) return null;
+  if (kernel.more?.length && kernel.reduce) return null;
   // the composite ops this renderer decomposes, replaced by their expressions over the ops it has
-  const expr = lowerComposites(kernel.expr, WASM_UNARY);
-  if (!exprSupported(expr)) return null;
+  // (the emitter computes a subexpression the outputs share once: its values are memoized by key)
+  const exprs = outs.map((o) => lowerComposites(o.expr, WASM_UNARY));
+  if (!exprs.every(exprSupported)) return null;
+  const expr = exprs[0];
   const k = { ...collapse(kernel), expr };
   let shape = [...k.loopShape];
   let strides = k.inputs.map((i) => [...i.view.strides]);
@@ -293,8 +300,8 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
   const rows = outerDims.reduce((a, b) => a * b, 1);
   const reduce = k.reduce?.op;
-  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${reduce ?? ""}|${exprKey(k.expr)}`;
-  return { key, outerRank: n - 1, innerStride, expr: k.expr, reduce, params, rows, ragged };
+  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${reduce ?? ""}|${exprs.map((e) => exprKey(e)).join("&")}`;
+  return { key, outerRank: n - 1, innerStride, expr, exprs, reduce, params, rows, ragged };
 }
 
 /** Module bytes for a plan; its imports are `env.memory` and, for sin/cos, `math.sin`/`math.cos`. */
@@ -303,7 +310,7 @@ export function buildModule(plan: WasmPlan, memory: { maxPages: number; shared: 
   // sin/cos lanes beyond the fast reduction's range are recomputed by the host's float64 functions
   const trig: Partial<Record<"sin" | "cos", number>> = {};
   for (const op of ["sin", "cos"] as const) {
-    if (someNode(plan.expr, (e) => e.kind === "unary" && e.op === op)) trig[op] = mb.importFunc("math", op, [T.f64], [T.f64]);
+    if (plan.exprs.some((x) => someNode(x, (e) => e.kind === "unary" && e.op === op))) trig[op] = mb.importFunc("math", op, [T.f64], [T.f64]);
   }
   const fixups: Partial<Record<"sin" | "cos", number>> = {};
   for (const op of ["sin", "cos"] as const) {
@@ -318,7 +325,7 @@ export function buildModule(plan: WasmPlan, memory: { maxPages: number; shared: 
     fb.get(y);
     fixups[op] = mb.addFunc(fb);
   }
-  const fb = new FunctionBuilder([T.i32, T.i32, ...plan.innerStride.map(() => T.i32), T.i32, T.i32], []);
+  const fb = new FunctionBuilder([T.i32, ...plan.exprs.map(() => T.i32), ...plan.innerStride.map(() => T.i32), T.i32, T.i32], []);
   new KernelEmitter(fb, plan, fixups).emit();
   mb.exportFunc("run", mb.addFunc(fb));
   return mb.encode();
@@ -339,7 +346,7 @@ class KernelEmitter {
     private readonly fixups: Partial<Record<"sin" | "cos", number>>,
   ) {
     this.v = new V(fb);
-    this.unroll = unrollFor(plan.expr);
+    this.unroll = unrollFor(plan.exprs);
   }
 
   private key(e: Expr): string {
@@ -380,7 +387,10 @@ class KernelEmitter {
     const { fb, plan } = this;
     const m = plan.outerRank;
     const nIn = plan.innerStride.length;
-    const [pParams, pOut, ...rest] = fb.params;
+    const nOut = plan.exprs.length;
+    const [pParams, ...params] = fb.params;
+    const pOuts = params.slice(0, nOut);
+    const rest = params.slice(nOut);
     const pIn = rest.slice(0, nIn);
     const pBegin = rest[nIn];
     const pEnd = rest[nIn + 1];
@@ -433,7 +443,7 @@ class KernelEmitter {
       fb.get(len).i32(-4).op(Op.i32_and).i32(2).op(Op.i32_shl).set(vecEnd);
     };
     const rowStep = plan.reduce ? null : Lb;
-    const outPtr = i32();
+    const outPtrs = pOuts.map(() => i32());
     let lastLen: Local | null = null;
     let curLen: Local | null = null;
     if (plan.ragged) {
@@ -444,16 +454,20 @@ class KernelEmitter {
       fb.get(pParams).mem(Op.i32_load, 2, base).set(lastLen);
       fb.get(pParams).mem(Op.i32_load, 2, base + 4).set(origL);
       // output element of row `begin`: (begin / chunks) · original L + (its chunk) · L
-      fb.get(pOut);
-      fb.get(pBegin).get(D[m - 1]).op(Op.i32_div_u).get(origL).op(Op.i32_mul);
-      fb.get(c[m - 1]).get(L).op(Op.i32_mul).op(Op.i32_add);
-      fb.i32(2).op(Op.i32_shl).op(Op.i32_add).set(outPtr);
+      pOuts.forEach((pOut, w) => {
+        fb.get(pOut);
+        fb.get(pBegin).get(D[m - 1]).op(Op.i32_div_u).get(origL).op(Op.i32_mul);
+        fb.get(c[m - 1]).get(L).op(Op.i32_mul).op(Op.i32_add);
+        fb.i32(2).op(Op.i32_shl).op(Op.i32_add).set(outPtrs[w]);
+      });
     } else {
       setLength(L);
-      fb.get(pOut).get(pBegin);
-      if (rowStep) fb.get(rowStep).op(Op.i32_mul);
-      else fb.i32(2).op(Op.i32_shl);
-      fb.op(Op.i32_add).set(outPtr);
+      pOuts.forEach((pOut, w) => {
+        fb.get(pOut).get(pBegin);
+        if (rowStep) fb.get(rowStep).op(Op.i32_mul);
+        else fb.i32(2).op(Op.i32_shl);
+        fb.op(Op.i32_add).set(outPtrs[w]);
+      });
     }
     const row = i32();
     fb.get(pBegin).set(row);
@@ -472,19 +486,22 @@ class KernelEmitter {
     // the row: a fast pass, and where some sin/cos argument was beyond the fast
     // reduction's range, the row again with those lanes patched (outputs are fresh
     // buffers, never operands, so recomputing a row is harmless)
-    this.trigFlag = someNode(plan.expr, (e) => e.kind === "unary" && (e.op === "sin" || e.op === "cos")) ? fb.local(T.v128) : null;
-    this.emitRow(false, addr, ib, vecEnd, Lb, outPtr);
+    const trig = plan.exprs.some((x) => someNode(x, (e) => e.kind === "unary" && (e.op === "sin" || e.op === "cos")));
+    this.trigFlag = trig ? fb.local(T.v128) : null;
+    this.emitRow(false, addr, ib, vecEnd, Lb, outPtrs);
     if (this.trigFlag) {
       fb.get(this.trigFlag).simd(S.v128_any_true).op(Op.if, 0x40);
-      this.emitRow(true, addr, ib, vecEnd, Lb, outPtr);
+      this.emitRow(true, addr, ib, vecEnd, Lb, outPtrs);
       fb.op(Op.end);
     }
 
-    // next row: output, counters with carries, input addresses
-    fb.get(outPtr);
-    if (rowStep) fb.get(rowStep);
-    else fb.i32(4);
-    fb.op(Op.i32_add).set(outPtr);
+    // next row: outputs, counters with carries, input addresses
+    for (const outPtr of outPtrs) {
+      fb.get(outPtr);
+      if (rowStep) fb.get(rowStep);
+      else fb.i32(4);
+      fb.op(Op.i32_add).set(outPtr);
+    }
     fb.get(row).i32(1).op(Op.i32_add).set(row);
     if (m > 0) {
       fb.op(Op.block, 0x40);
@@ -500,7 +517,7 @@ class KernelEmitter {
     fb.op(Op.end, Op.end);
   }
 
-  private emitRow(careful: boolean, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtr: Local) {
+  private emitRow(careful: boolean, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtrs: Local[]) {
     const { fb, plan } = this;
     this.careful = careful;
     if (this.trigFlag && !careful) fb.get(this.v.i(0)).set(this.trigFlag);
@@ -510,10 +527,10 @@ class KernelEmitter {
       fb.get(addr[j]).simdMem(S.v128_load32_splat, 2).set(l);
       return l;
     };
-    this.hoistInvariants(plan.expr, rowMemo, loadInvariant);
+    for (const e of plan.exprs) this.hoistInvariants(e, rowMemo, loadInvariant);
     fb.i32(0).set(ib);
-    if (plan.reduce) this.emitReduceRow(plan.reduce, rowMemo, addr, ib, vecEnd, Lb, outPtr);
-    else this.emitMapRow(rowMemo, addr, ib, vecEnd, Lb, outPtr);
+    if (plan.reduce) this.emitReduceRow(plan.reduce, rowMemo, addr, ib, vecEnd, Lb, outPtrs[0]);
+    else this.emitMapRow(rowMemo, addr, ib, vecEnd, Lb, outPtrs);
   }
 
   /** Computes each maximal row-invariant subexpression once, before the row's loops. */
@@ -565,14 +582,23 @@ class KernelEmitter {
     }
   }
 
-  /** One row of an elementwise kernel. */
-  private emitMapRow(rowMemo: Map<string, Local>, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtr: Local) {
+  /** One row of an elementwise kernel (each output's value at the same point, their common subexpressions once). */
+  private emitMapRow(rowMemo: Map<string, Local>, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtrs: Local[]) {
     const { fb, plan } = this;
     this.rowLoops(ib, vecEnd, Lb, (tail, u) => {
-      const val = this.value(plan.expr, new Map(rowMemo), (j) => this.loadVariant(addr[j], ib, tail, u));
-      fb.get(outPtr).get(ib).op(Op.i32_add).get(val);
-      if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
-      else fb.simdMem(S.v128_store, 0, 16 * u);
+      const memo = new Map(rowMemo);
+      const loaded = new Map<number, Local>();
+      const load = (j: number) => {
+        let l = loaded.get(j);
+        if (!l) loaded.set(j, (l = this.loadVariant(addr[j], ib, tail, u)));
+        return l;
+      };
+      const vals = plan.exprs.map((e) => this.value(e, memo, load));
+      vals.forEach((val, w) => {
+        fb.get(outPtrs[w]).get(ib).op(Op.i32_add).get(val);
+        if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
+        else fb.simdMem(S.v128_store, 0, 16 * u);
+      });
     });
   }
 

@@ -12,7 +12,7 @@
  * background and the JavaScript path runs the kernel until it is ready.
  */
 import type { TypedArray } from "../../../dtype.js";
-import type { Kernel } from "../../kernel.js";
+import type { Expr, Kernel } from "../../kernel.js";
 import { kernelKey } from "../../kernel.js";
 import { allocScratch, freeScratch, memoryView, pointerOf, wasmMemory } from "../memory.js";
 import { LruCache } from "../../lru.js";
@@ -41,6 +41,8 @@ interface Compiled {
   params: number;
   rows: number;
   nInputs: number;
+  /** Outputs the module stores (1, or more for a kernel with siblings). */
+  nOutputs: number;
 }
 
 /** null: not eligible (or WebAssembly unusable); "pending": compiling in the background. */
@@ -131,7 +133,7 @@ function entryFor(kernel: Kernel): Entry {
         if (params < 0) entry = null;
         else {
           memoryView(Int32Array, params, plan.params.length).set(plan.params);
-          entry = { run: mod.run, module: mod, inner: plan.params[0], params, rows: plan.rows, nInputs: plan.innerStride.length };
+          entry = { run: mod.run, module: mod, inner: plan.params[0], params, rows: plan.rows, nInputs: plan.innerStride.length, nOutputs: plan.exprs.length };
           paramBlocks.register(entry, { ptr: params, bytes: plan.params.length * 4 });
         }
       }
@@ -170,13 +172,16 @@ export function setWasmMinSize(scale: number): number {
 const tooSmall = new WeakMap<Kernel, boolean>();
 
 /** The CPU backend's entry: runs a kernel as WebAssembly when that is eligible and worth it. */
-export function tryWasmKernel(kernel: Kernel, out: TypedArray, inputs: TypedArray[]): boolean {
+export function tryWasmKernel(kernel: Kernel, out: TypedArray | readonly TypedArray[], inputs: TypedArray[]): boolean {
   if (!enabled) return false;
   let small = tooSmall.get(kernel);
   if (small === undefined) {
     let size = 1;
     for (const d of kernel.loopShape) size *= d;
-    small = size < Math.min(1024, Math.max(16, Math.ceil(minSizeScale / exprCost(kernel.expr))));
+    const seen = new Set<Expr>();
+    let cost = exprCost(kernel.expr, seen);
+    for (const o of kernel.more ?? []) cost += exprCost(o.expr, seen);
+    small = size < Math.min(1024, Math.max(16, Math.ceil(minSizeScale / cost)));
     tooSmall.set(kernel, small);
   }
   return !small && runWasmKernel(kernel, out, inputs);
@@ -185,18 +190,26 @@ export function tryWasmKernel(kernel: Kernel, out: TypedArray, inputs: TypedArra
 /**
  * Runs a kernel as WebAssembly if it is eligible; returns false (having done
  * nothing) when the JavaScript path must run it instead. `begin` and `end`
- * select outer iterations (rows), so that the work can be split.
+ * select outer iterations (rows), so that the work can be split. `out` is
+ * the output, or for a kernel with siblings (`Kernel.more`) all of them in order.
  */
-export function runWasmKernel(kernel: Kernel, out: TypedArray, inputs: TypedArray[], begin = 0, end = Infinity): boolean {
+export function runWasmKernel(kernel: Kernel, out: TypedArray | readonly TypedArray[], inputs: TypedArray[], begin = 0, end = Infinity): boolean {
   if (!enabled) return false;
   const entry = entryFor(kernel);
   if (entry === null || entry === "pending") return false;
+  const outs = ArrayBuffer.isView(out) ? [out] : out;
+  if (outs.length !== entry.nOutputs) return false;
   const rowEnd = Math.min(end, entry.rows);
   if (begin >= rowEnd) return true;
   launches++;
   const n = entry.nInputs;
-  const ptrs: number[] = [entry.params, pointerOf(out)];
-  let copies = ptrs[1] < 0;
+  const ptrs: number[] = [entry.params];
+  let copies = false;
+  for (const o of outs) {
+    const p = pointerOf(o);
+    copies ||= p < 0;
+    ptrs.push(p);
+  }
   for (let j = 0; j < n; j++) {
     const p = pointerOf(inputs[j]);
     copies ||= p < 0;
@@ -207,7 +220,7 @@ export function runWasmKernel(kernel: Kernel, out: TypedArray, inputs: TypedArra
     launch(entry, ptrs);
     return true;
   }
-  return runWithCopies(entry, ptrs, out, inputs, begin > 0 || rowEnd < entry.rows);
+  return runWithCopies(entry, ptrs, outs, inputs, begin > 0 || rowEnd < entry.rows);
 }
 
 /** Runs a kernel whose operands all lie in the shared memory: split across the threads when it is large enough. */
@@ -237,7 +250,7 @@ export function setWasmThreadMinWork(n: number): number {
 }
 
 /** Operands outside the shared memory go through scratch blocks. */
-function runWithCopies(entry: Compiled, ptrs: number[], out: TypedArray, inputs: TypedArray[], partial: boolean): boolean {
+function runWithCopies(entry: Compiled, ptrs: number[], outs: readonly TypedArray[], inputs: TypedArray[], partial: boolean): boolean {
   const scratch: number[] = [];
   const place = (a: TypedArray, copyIn: boolean): number => {
     const ptr = allocScratch(a.byteLength);
@@ -247,16 +260,21 @@ function runWithCopies(entry: Compiled, ptrs: number[], out: TypedArray, inputs:
     return ptr;
   };
   let ok = true;
+  const first = 1 + outs.length;
   for (let j = 0; j < entry.nInputs && ok; j++) {
-    if (ptrs[2 + j] < 0) ok = (ptrs[2 + j] = place(inputs[j], true)) >= 0;
+    if (ptrs[first + j] < 0) ok = (ptrs[first + j] = place(inputs[j], true)) >= 0;
   }
-  const outside = ptrs[1] < 0;
+  const outside = outs.map((_, w) => ptrs[1 + w] < 0);
   // a partial range computed in scratch must not overwrite the rest of `out` with garbage
-  if (ok && outside) ok = (ptrs[1] = place(out, partial)) >= 0;
+  outs.forEach((out, w) => {
+    if (ok && outside[w]) ok = (ptrs[1 + w] = place(out, partial)) >= 0;
+  });
   if (ok) {
     // the scratch copies lie in the shared memory too: a large kernel still uses both threads
     launch(entry, ptrs);
-    if (outside) new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(memoryView(Uint8Array, ptrs[1], out.byteLength));
+    outs.forEach((out, w) => {
+      if (outside[w]) new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(memoryView(Uint8Array, ptrs[1 + w], out.byteLength));
+    });
   }
   for (let i = 0; i < scratch.length; i += 2) freeScratch(scratch[i], scratch[i + 1]);
   return ok;
