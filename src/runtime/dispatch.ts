@@ -79,7 +79,11 @@ export function evaluate(prim: Primitive, args: Array[], params: Params): Array[
   if (def.impl) return settleOrigins(args, def.impl(args, params, def.abstractEval(args.map((a) => a.aval), params)));
   let key = "";
   for (const a of args) key += a.aval.key + ";";
-  key += paramsKey(params);
+  // most elementwise primitives have no parameters: no key to write for them
+  for (const _ in params) {
+    key += paramsKey(params);
+    break;
+  }
   let sig = d.signatures.get(key);
   if (!sig) {
     const avals = args.map((a) => a.aval);

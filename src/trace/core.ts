@@ -31,6 +31,10 @@ export type Concrete = ConcreteTypes extends { array: infer A } ? A : never;
 type Array = Concrete;
 
 /** The abstract value of an array: what tracing knows (shape, dtype, weak type), never the data. */
+/** Shapes a ShapedArray has checked and frozen (safe to share: they cannot change). */
+const checkedShapes = new WeakSet<Shape>();
+const NO_AXES: Shape = Object.freeze([]);
+
 export class ShapedArray {
   readonly shape: Shape;
   constructor(
@@ -39,8 +43,14 @@ export class ShapedArray {
     readonly weakType = false,
   ) {
     // every array type passes here: no shape with a non-integer, negative or absurd size can exist
-    checkShapeNumbers("array shape", shape);
-    this.shape = Object.freeze([...shape]);
+    // (a shape another ShapedArray checked and froze is shared as it is: eager ops make many types)
+    if (shape.length === 0) this.shape = NO_AXES;
+    else if (checkedShapes.has(shape)) this.shape = shape;
+    else {
+      checkShapeNumbers("array shape", shape);
+      this.shape = Object.freeze([...shape]);
+      checkedShapes.add(this.shape);
+    }
   }
   get ndim() {
     return this.shape.length;
