@@ -205,9 +205,23 @@ export function placeLikePrimals(derivs: Value[], primals: readonly Value[]): Va
   });
 }
 
+/** Shared scalar constants by device, type and value (at most SCALAR_LITERALS per device, then started afresh). */
+const scalarLiterals = new Map<Backend, Map<string, Array>>();
+const SCALAR_LITERALS = 1024;
+function scalarLiteral(value: number, aval: ShapedArray, backend: Backend): Array {
+  let byKey = scalarLiterals.get(backend);
+  if (!byKey || byKey.size >= SCALAR_LITERALS) scalarLiterals.set(backend, (byKey = new Map()));
+  const key = aval.key + (Object.is(value, -0) ? "-0" : String(value));
+  let a = byKey.get(key);
+  if (!a) byKey.set(key, (a = constant(value, aval, backend, true)));
+  return a;
+}
+
 /** The arrays jaxpr literals stand for, one per literal and device, made once and shared (never disposed). */
 const literalArrays = new WeakMap<object, Map<Backend, Array>>();
 export function literalOn(lit: { readonly value: number; readonly aval: ShapedArray }, backend: Backend = getBackend("cpu")): Array {
+  // a scalar literal by its value and type: eager transformations trace a new jaxpr (new literals) per call
+  if (lit.aval.ndim === 0) return scalarLiteral(lit.value, lit.aval, backend);
   let byDevice = literalArrays.get(lit);
   if (!byDevice) literalArrays.set(lit, (byDevice = new Map()));
   let a = byDevice.get(backend);
