@@ -129,13 +129,24 @@ function paramsKey(v: unknown): string {
       }
       if (ArrayBuffer.isView(v)) return `${v.constructor.name}${paramsKey(globalThis.Array.from(v as unknown as ArrayLike<number>))}`;
       let s = "{";
-      for (const k in v) s += JSON.stringify(k) + ":" + paramsKey((v as Record<string, unknown>)[k]) + ",";
+      for (const k in v) s += quotedName(k) + ":" + paramsKey((v as Record<string, unknown>)[k]) + ",";
       return s + "}";
     }
     default:
       // functions and symbols have no place in a lowered primitive's parameters; keep them apart by identity
       return identityKey(v as object);
   }
+}
+
+/** A parameter's name as JSON writes it, kept (parameters have a few names, written on every eager call). */
+const quotedNames = new Map<string, string>();
+function quotedName(k: string): string {
+  let q = quotedNames.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (quotedNames.size < 4096) quotedNames.set(k, q);
+  }
+  return q;
 }
 
 let nextIdentity = 0;

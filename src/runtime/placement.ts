@@ -206,14 +206,25 @@ export function placeLikePrimals(derivs: Value[], primals: readonly Value[]): Va
 }
 
 /** Shared scalar constants by device, type and value (at most SCALAR_LITERALS per device, then started afresh). */
-const scalarLiterals = new Map<Backend, Map<string, Array>>();
+const scalarLiterals = new Map<Backend, Map<string, Map<number, Array>>>();
+let scalarLiteralCount = 0;
 const SCALAR_LITERALS = 1024;
 function scalarLiteral(value: number, aval: ShapedArray, backend: Backend): Array {
-  let byKey = scalarLiterals.get(backend);
-  if (!byKey || byKey.size >= SCALAR_LITERALS) scalarLiterals.set(backend, (byKey = new Map()));
-  const key = aval.key + (Object.is(value, -0) ? "-0" : String(value));
-  let a = byKey.get(key);
-  if (!a) byKey.set(key, (a = constant(value, aval, backend, true)));
+  if (scalarLiteralCount >= SCALAR_LITERALS) {
+    scalarLiterals.clear();
+    scalarLiteralCount = 0;
+  }
+  let byType = scalarLiterals.get(backend);
+  if (!byType) scalarLiterals.set(backend, (byType = new Map()));
+  // a Map's keys equate −0 with +0: −0 has a type entry of its own
+  const type = Object.is(value, -0) ? aval.key + "-0" : aval.key;
+  let byValue = byType.get(type);
+  if (!byValue) byType.set(type, (byValue = new Map()));
+  let a = byValue.get(value);
+  if (!a) {
+    byValue.set(value, (a = constant(value, aval, backend, true)));
+    scalarLiteralCount++;
+  }
   return a;
 }
 
