@@ -20,7 +20,7 @@ import { cacheConfig } from "../../cache-config.js";
 import type { WasmPlan } from "./compiler.js";
 import { buildModule, exprCost, planKernel } from "./compiler.js";
 import { simdSupported } from "./emitter.js";
-import { registerModule, runSplit, threadsReady } from "../threads.js";
+import { readyWorkers, registerModule, runSplitAll, threadsReady } from "../threads.js";
 
 type RunFn = (...ptrs: number[]) => void;
 
@@ -223,25 +223,39 @@ export function runWasmKernel(kernel: Kernel, out: TypedArray | readonly TypedAr
   return runWithCopies(entry, ptrs, outs, inputs, begin > 0 || rowEnd < entry.rows);
 }
 
-/** Runs a kernel whose operands all lie in the shared memory: split across the threads when it is large enough. */
+/**
+ * Runs a kernel whose operands all lie in the shared memory: split across the
+ * threads when it is large enough, into one share of rows per thread, as many
+ * threads as have `threadMinWork` elements each (at least two rows each).
+ */
 function launch(entry: Compiled, ptrs: number[]) {
   const begin = ptrs[ptrs.length - 2];
-  const rows = ptrs[ptrs.length - 1] - begin;
+  const end = ptrs[ptrs.length - 1];
+  const rows = end - begin;
   if (rows >= 2 && rows * entry.inner >= threadMinWork && threadsReady()) {
-    // rows [begin, mid) here, [mid, end) on the worker: each row is computed as it would be on one thread
-    const mid = begin + (rows >> 1);
-    const mod = entry.module;
-    mod.poolId ??= registerModule(mod.module);
-    const theirs = ptrs.slice();
-    theirs[theirs.length - 2] = mid;
-    const ours = ptrs.slice();
-    ours[ours.length - 1] = mid;
-    if (runSplit(mod.poolId, "run", theirs, () => entry.run(...ours))) return;
+    const threads = Math.min(1 + readyWorkers(), Math.floor(rows / 2) || 1, Math.max(2, Math.floor((rows * entry.inner) / threadMinWork)));
+    if (threads >= 2) {
+      // share t: rows [begin + ⌊t·rows/T⌋, begin + ⌊(t+1)·rows/T⌋); share 0 here, the others on the workers:
+      // each row is computed as it would be on one thread
+      const cut = (t: number) => begin + Math.floor((t * rows) / threads);
+      const mod = entry.module;
+      mod.poolId ??= registerModule(mod.module);
+      const parts: number[][] = [];
+      for (let t = 1; t < threads; t++) {
+        const theirs = ptrs.slice();
+        theirs[theirs.length - 2] = cut(t);
+        theirs[theirs.length - 1] = cut(t + 1);
+        parts.push(theirs);
+      }
+      const ours = ptrs.slice();
+      ours[ours.length - 1] = cut(1);
+      if (runSplitAll(mod.poolId, "run", parts, () => entry.run(...ours))) return;
+    }
   }
   entry.run(...ptrs);
 }
 
-/** Elements (rows × row length) from which a kernel is split across the two threads. */
+/** Elements (rows × row length) from which a kernel is split across threads (and per further thread). */
 let threadMinWork = 1 << 18;
 export function setWasmThreadMinWork(n: number): number {
   const prev = threadMinWork;
