@@ -176,3 +176,52 @@ describe("epilogues on the CPU", () => {
     expectNear(r.b, r.unfused, 1e-5);
   });
 });
+
+describe("column reductions as WebAssembly", () => {
+  it("sums, products, maxima and minima over a strided axis run as WebAssembly with the JavaScript path's numbers", async () => {
+    const { wasmEligible } = await import("../src/backend/cpu/wasm/index.js");
+    const cases: [string, number[], (x: Value, b: Value) => Value, number][] = [
+      ["a bias gradient Σ_rows over [1000, 50]", [1000, 50], (x) => x.sum(0), 0],
+      ["Σ over the middle axis of [4, 300, 7] (tail lanes only)", [4, 300, 7], (x) => x.sum(1), 0],
+      ["Σ (x·b)² with b broadcast along the kept axis, [200, 33]", [200, 33], (x, b) => x.mul(b.reshape([200, 1])).square().sum(0), 1e-6],
+      ["max over axis 0 of [97, 13]", [97, 13], (x) => x.max(0), 0],
+      ["min over axis 1 of [6, 40, 9]", [6, 40, 9], (x) => x.min(1), 0],
+      ["prod over axis 0 of [30, 17] of values near 1", [30, 17], (x) => x.mul(0.1).add(1).prod(0), 1e-6],
+      ["exp then Σ over axis 0 of [64, 64] (threads split it when large enough)", [64, 64], (x) => np.exp(x).sum(0), 1e-6],
+    ];
+    const prev = setWasmMinSize(1);
+    try {
+      for (const [label, shape, f, tol] of cases) {
+        const x = f32(shape, 91, 2);
+        const b = f32([shape[0]], 92);
+        const g = jit(f) as unknown as Jitted;
+        const { jaxpr } = g.lower(x, b);
+        const plan = planFor(jaxpr, cpuBackend);
+        const reductions = plan.steps.filter((s) => s.kind === "kernel" && s.kernel.reduce);
+        expect(reductions.length, label).toBe(1);
+        const k = (reductions[0] as Extract<(typeof plan.steps)[number], { kind: "kernel" }>).kernel;
+        expect(wasmEligible(k), label).toBe(true);
+        const launches = wasmLaunchCount();
+        const wasm = executePlan(plan, [x, b]).map((o) => globalThis.Array.from(o.dataSync()));
+        expect(wasmLaunchCount(), label).toBeGreaterThan(launches);
+        setWasmEnabled(false);
+        const js = executePlan(plan, [x, b]).map((o) => globalThis.Array.from(o.dataSync()));
+        setWasmEnabled(true);
+        if (tol === 0) expect(wasm, label).toEqual(js);
+        else expectNear(wasm, js, tol);
+      }
+    } finally {
+      setWasmMinSize(prev);
+    }
+  });
+  it("an empty reduced axis gives the reduction's identity", () => {
+    const x = np.zeros([0, 5], { dtype: "float32" }) as Array;
+    const prev = setWasmMinSize(1);
+    try {
+      expect(globalThis.Array.from((jit((v: Value) => v.sum(0))(x) as Array).dataSync())).toEqual([0, 0, 0, 0, 0]);
+      expect(globalThis.Array.from((jit((v: Value) => v.prod(0))(x) as Array).dataSync())).toEqual([1, 1, 1, 1, 1]);
+    } finally {
+      setWasmMinSize(prev);
+    }
+  });
+});

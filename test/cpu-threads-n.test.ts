@@ -66,12 +66,13 @@ describe("a pool of four threads", () => {
     freeScratch(ptr, N * 4);
   });
 
-  it("large elementwise (with siblings) and reduction kernels split across all threads write what one thread writes", async () => {
+  it("large elementwise (with siblings), reduction and column-reduction kernels split across all threads write what one thread writes", async () => {
     const n = 1 << 20;
     const x = np.array(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 4), { dtype: "float32" }) as Array;
     const f = jit((v: Value) => {
       const e = np.exp(v.mul(0.25));
-      return [e.add(v), e.mul(v), v.reshape([1024, 1024]).square().sum(1), np.tanh(v).sum()];
+      // the third a column reduction (256 rows of 16 lanes, each over 256 strided values)
+      return [e.add(v), e.mul(v), v.reshape([256, 256, 16]).sum(1), v.reshape([1024, 1024]).square().sum(1), np.tanh(v).sum()];
     });
     const run = () => (f(x) as unknown as Array[]).map((o) => globalThis.Array.from(o.dataSync()));
     setThreads(1);

@@ -93,6 +93,12 @@ export interface WasmPlan {
    * chunk's length and the original L.
    */
   ragged: boolean;
+  /**
+   * A reduction over a strided axis (`planColumns`): `innerStride` and the
+   * vector lanes are along the last kept axis; `params` ends with the reduced
+   * length and each input's stride along it.
+   */
+  columns?: boolean;
 }
 
 /** Elements per row when a long reduction-free innermost axis is cut into rows (a multiple of 4). */
@@ -280,7 +286,7 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   const innerStride: (0 | 1)[] = [];
   for (const s of strides) {
     const st = s[n - 1];
-    if (st !== 0 && st !== 1) return null;
+    if (st !== 0 && st !== 1) return k.reduce ? planColumns(k.reduce.op, exprs, shape, strides, k.inputs) : null;
     innerStride.push(st);
   }
   const L = shape[n - 1];
@@ -302,6 +308,34 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   const reduce = k.reduce?.op;
   const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${reduce ?? ""}|${exprs.map((e) => exprKey(e)).join("&")}`;
   return { key, outerRank: n - 1, innerStride, expr, exprs, reduce, params, rows, ragged };
+}
+
+/**
+ * A reduction over a strided innermost axis (a column sum: the gradient of a
+ * bias, a mean over a batch) whose last kept axis every input walks
+ * contiguously or not at all: the lanes run along that kept axis, four
+ * outputs at a time, each accumulating its reduced axis in order (so a sum's
+ * float64 accumulation is the JavaScript path's, bit for bit on the same
+ * values). A row is one stretch of the last kept axis; the outer kept axes
+ * count rows.
+ */
+function planColumns(op: ReduceOp, exprs: Expr[], shape: number[], strides: number[][], inputs: Kernel["inputs"]): WasmPlan | null {
+  const n = shape.length;
+  if (n < 2 || exprs.length !== 1) return null;
+  const innerStride: (0 | 1)[] = [];
+  for (const s of strides) {
+    const st = s[n - 2];
+    if (st !== 0 && st !== 1) return null;
+    innerStride.push(st);
+  }
+  const outerDims = shape.slice(0, n - 2);
+  const params = [shape[n - 2], ...outerDims];
+  inputs.forEach((inp, j) => params.push(inp.view.offset, ...strides[j].slice(0, n - 2)));
+  params.push(shape[n - 1], ...strides.map((s) => s[n - 1]));
+  if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
+  const rows = outerDims.reduce((a, b) => a * b, 1);
+  const key = `${n - 2}c|${innerStride.join("")}|${op}|${exprKey(exprs[0])}`;
+  return { key, outerRank: n - 2, innerStride, expr: exprs[0], exprs, reduce: op, params, rows, ragged: false, columns: true };
 }
 
 /** Module bytes for a plan; its imports are `env.memory` and, for sin/cos, `math.sin`/`math.cos`. */
@@ -442,7 +476,7 @@ class KernelEmitter {
       fb.get(len).i32(2).op(Op.i32_shl).set(Lb);
       fb.get(len).i32(-4).op(Op.i32_and).i32(2).op(Op.i32_shl).set(vecEnd);
     };
-    const rowStep = plan.reduce ? null : Lb;
+    const rowStep = plan.reduce && !plan.columns ? null : Lb;
     const outPtrs = pOuts.map(() => i32());
     let lastLen: Local | null = null;
     let curLen: Local | null = null;
@@ -472,6 +506,18 @@ class KernelEmitter {
     const row = i32();
     fb.get(pBegin).set(row);
     const ib = i32();
+    if (plan.columns) {
+      // the reduced length and each input's byte stride along it
+      const base = 4 * (1 + m + nIn * (1 + m));
+      const R = i32();
+      fb.get(pParams).mem(Op.i32_load, 2, base).set(R);
+      const rStride = pIn.map((_, j) => {
+        const st = i32();
+        fb.get(pParams).mem(Op.i32_load, 2, base + 4 * (1 + j)).i32(2).op(Op.i32_shl).set(st);
+        return st;
+      });
+      this.columns = { R, rStride, p: pIn.map(() => i32()), r: i32() };
+    }
 
     // block $done { if row >= end: break; loop $rows { … } }
     fb.op(Op.block, 0x40);
@@ -521,6 +567,11 @@ class KernelEmitter {
     const { fb, plan } = this;
     this.careful = careful;
     if (this.trigFlag && !careful) fb.get(this.v.i(0)).set(this.trigFlag);
+    if (this.columns) {
+      fb.i32(0).set(ib);
+      this.emitColumnRow(plan.reduce!, addr, ib, vecEnd, Lb, outPtrs[0]);
+      return;
+    }
     const rowMemo = new Map<string, Local>();
     const loadInvariant = (j: number) => {
       const l = fb.local(T.v128);
@@ -650,6 +701,67 @@ class KernelEmitter {
       fb.get(acc[0]).simd(S.f32x4_extract_lane, 2).get(acc[0]).simd(S.f32x4_extract_lane, 3).op(f32op).op(f32op);
     }
     fb.mem(Op.f32_store, 2);
+  }
+
+  /** The column plan's locals: reduced length, byte strides along it, running input addresses, the counter. */
+  private columns: { R: Local; rStride: Local[]; p: Local[]; r: Local } | null = null;
+
+  /**
+   * One row of a column reduction: per four outputs (then per single one,
+   * splatted), accumulators set to the reduction's identity, then the whole
+   * reduced axis read in order at each input's stride, then the results
+   * stored. Nothing is hoisted: every input may vary along the reduced axis.
+   */
+  private emitColumnRow(op: ReduceOp, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtr: Local) {
+    const { fb, plan, v } = this;
+    const { R, rStride, p, r } = this.columns!;
+    const wide = op === "sum" || op === "prod";
+    const init = op === "sum" ? 0 : op === "prod" ? 1 : op === "max" ? -Infinity : Infinity;
+    const highHalf = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+    for (const tail of [false, true]) {
+      fb.op(Op.block, 0x40, Op.loop, 0x40);
+      fb.get(ib).get(tail ? Lb : vecEnd).op(Op.i32_ge_u).br(Op.br_if, 1);
+      plan.innerStride.forEach((st, j) => {
+        fb.get(addr[j]);
+        if (st === 1) fb.get(ib).op(Op.i32_add);
+        fb.set(p[j]);
+      });
+      const accs = (wide ? [0, 1] : [0]).map(() => fb.local(T.v128));
+      for (const a of accs) fb.get(wide ? v.d(init) : v.f(init)).set(a);
+      fb.i32(0).set(r);
+      fb.op(Op.block, 0x40, Op.loop, 0x40);
+      fb.get(r).get(R).op(Op.i32_ge_u).br(Op.br_if, 1);
+      const val = this.value(plan.expr, new Map(), (j) => {
+        const l = fb.local(T.v128);
+        fb.get(p[j]);
+        if (tail || plan.innerStride[j] === 0) fb.simdMem(S.v128_load32_splat, 2);
+        else fb.simdMem(S.v128_load, 0, 0);
+        fb.set(l);
+        return l;
+      });
+      if (wide) {
+        const comb = op === "sum" ? S.f64x2_add : S.f64x2_mul;
+        fb.get(accs[0]).get(val).simd(S.f64x2_promote_low_f32x4).simd(comb).set(accs[0]);
+        fb.get(accs[1]).get(val).get(val).simd(S.i8x16_shuffle, ...highHalf).simd(S.f64x2_promote_low_f32x4).simd(comb).set(accs[1]);
+      } else {
+        fb.get(accs[0]).get(val).simd(op === "max" ? S.f32x4_max : S.f32x4_min).set(accs[0]);
+      }
+      p.forEach((pj, j) => fb.get(pj).get(rStride[j]).op(Op.i32_add).set(pj));
+      fb.get(r).i32(1).op(Op.i32_add).set(r);
+      fb.br(Op.br, 0).op(Op.end, Op.end);
+      // the four results as float32 lanes
+      let res = accs[0];
+      if (wide) {
+        const lo = v.un(S.f32x4_demote_f64x2_zero, accs[0]);
+        const hi = v.un(S.f32x4_demote_f64x2_zero, accs[1]);
+        res = v.shuffle(lo, hi, [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+      }
+      fb.get(outPtr).get(ib).op(Op.i32_add).get(res);
+      if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
+      else fb.simdMem(S.v128_store, 0, 0);
+      fb.get(ib).i32(tail ? 4 : 16).op(Op.i32_add).set(ib);
+      fb.br(Op.br, 0).op(Op.end, Op.end);
+    }
   }
 
   private loadVariant(a: Local, ib: Local, tail: boolean, u: number): Local {

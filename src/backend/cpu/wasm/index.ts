@@ -133,7 +133,9 @@ function entryFor(kernel: Kernel): Entry {
         if (params < 0) entry = null;
         else {
           memoryView(Int32Array, params, plan.params.length).set(plan.params);
-          entry = { run: mod.run, module: mod, inner: plan.params[0], params, rows: plan.rows, nInputs: plan.innerStride.length, nOutputs: plan.exprs.length };
+          // work per row: its length, times the reduced length for a column reduction (params end with R, then a stride per input)
+          const inner = plan.columns ? plan.params[0] * plan.params[plan.params.length - 1 - plan.innerStride.length] : plan.params[0];
+          entry = { run: mod.run, module: mod, inner, params, rows: plan.rows, nInputs: plan.innerStride.length, nOutputs: plan.exprs.length };
           paramBlocks.register(entry, { ptr: params, bytes: plan.params.length * 4 });
         }
       }
