@@ -110,6 +110,20 @@ describe("multi-output elementwise kernels on the CPU", () => {
       setWasmMinSize(prev);
     }
   });
+  it("float16 and float64 siblings round as the unmerged kernels do", () => {
+    for (const dtype of ["float16", "float64"] as const) {
+      const f = jit((x: Value, y: Value) => {
+        const a = x.mul(3.3).add(y);
+        return [a, a.mul(a).sub(x), np.exp(a.mul(0.1)).add(y)];
+      }) as unknown as Jitted;
+      const x = np.array(rand(40, 11), { dtype }).reshape([5, 8]) as Array;
+      const y = np.array(rand(8, 12), { dtype }) as Array;
+      const r = compare(f, [x, y]);
+      expect([r.before, r.after], dtype).toEqual([3, 1]);
+      expect(r.b, dtype).toEqual(r.a);
+      expect(r.b, dtype).toEqual(r.unfused);
+    }
+  });
   it("siblings of other dtypes (int32, bool) run on the JavaScript path as one kernel", () => {
     const f = jit((x: Value) => {
       const i = np.arange(6, { dtype: "int32" }).reshape([2, 3]) as Value;
