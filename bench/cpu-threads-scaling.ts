@@ -26,18 +26,22 @@ function time(f: () => J.Value, reps: number) {
   for (let i = 0; i < reps; i++) (f() as J.Array).dispose();
   return (performance.now() - t0) / reps;
 }
-console.log(`threads: 1 vs ${pool} (the pool's size here); ms/call, first quartile of 15 rounds`);
+// 1, 2, 4, … up to the pool's size (and the pool's size itself)
+const counts = [1];
+for (let t = 2; t < pool; t *= 2) counts.push(t);
+if (pool > 1) counts.push(pool);
+console.log(`threads: ${counts.join(", ")} (the pool's size here: ${pool}); ms/call, first quartile of 15 rounds, speed-up over 1 thread`);
 for (const [name, f] of cases) {
   f();
-  const one: number[] = [];
-  const all: number[] = [];
+  const times = counts.map(() => [] as number[]);
   for (let r = 0; r < 15; r++) {
-    setThreads(1);
-    one.push(time(f, 3));
-    setThreads(pool);
-    await startThreads();
-    all.push(time(f, 3));
+    for (let c = 0; c < counts.length; c++) {
+      setThreads(counts[c]);
+      await startThreads();
+      times[c].push(time(f, 3));
+    }
   }
-  const q = (xs: number[]) => [...xs].sort((p, s) => p - s)[3];
-  console.log(`  ${name.padEnd(42)} 1: ${q(one).toFixed(2).padStart(7)}   ${pool}: ${q(all).toFixed(2).padStart(7)}   speed-up ${(q(one) / q(all)).toFixed(2)}x`);
+  const q = times.map((xs) => [...xs].sort((p, s) => p - s)[3]);
+  console.log(`  ${name.padEnd(42)} ` + counts.map((t, c) => `${t}: ${q[c].toFixed(2).padStart(7)} ms (${(q[0] / q[c]).toFixed(2)}x)`).join("   "));
 }
+setThreads(pool);

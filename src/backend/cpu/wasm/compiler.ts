@@ -359,9 +359,38 @@ export function buildModule(plan: WasmPlan, memory: { maxPages: number; shared: 
     fb.get(y);
     fixups[op] = mb.addFunc(fb);
   }
-  const fb = new FunctionBuilder([T.i32, ...plan.exprs.map(() => T.i32), ...plan.innerStride.map(() => T.i32), T.i32, T.i32], []);
+  const nPtr = 1 + plan.exprs.length + plan.innerStride.length;
+  const fb = new FunctionBuilder([...Array.from({ length: nPtr }, () => T.i32), T.i32, T.i32], []);
   new KernelEmitter(fb, plan, fixups).emit();
-  mb.exportFunc("run", mb.addFunc(fb));
+  const run = mb.addFunc(fb);
+  mb.exportFunc("run", run);
+  // claim(params, outs…, ins…, counter, itemRows, begin, end): rows [begin, end) in items of itemRows,
+  // taken from the shared counter until none is left, so that a thread slowed down by other work
+  // does less of it (each row is computed as `run` computes it, whichever thread takes it)
+  const cb = new FunctionBuilder([...Array.from({ length: nPtr }, () => T.i32), T.i32, T.i32, T.i32, T.i32], []);
+  const ptrs = cb.params.slice(0, nPtr);
+  const [counter, itemRows, begin, end] = cb.params.slice(nPtr);
+  const r0 = cb.local(T.i32);
+  const r1 = cb.local(T.i32);
+  const claim = () => {
+    if (memory.shared) cb.get(counter).i32(1).op(0xfe, 0x1e, 2, 0); // i32.atomic.rmw.add: the old value
+    else {
+      cb.get(counter).mem(Op.i32_load, 2);
+      cb.get(counter).get(counter).mem(Op.i32_load, 2).i32(1).op(Op.i32_add).mem(Op.i32_store, 2);
+    }
+    cb.get(itemRows).op(Op.i32_mul).get(begin).op(Op.i32_add).set(r0);
+  };
+  claim();
+  cb.op(Op.block, 0x40, Op.loop, 0x40);
+  cb.get(r0).get(end).op(Op.i32_ge_u).br(Op.br_if, 1);
+  // r1 = min(r0 + itemRows, end)
+  cb.get(r0).get(itemRows).op(Op.i32_add).set(r1);
+  cb.get(r1).get(end).get(r1).get(end).op(Op.i32_lt_u).op(Op.select).set(r1);
+  for (const p of ptrs) cb.get(p);
+  cb.get(r0).get(r1).call(run);
+  claim();
+  cb.br(Op.br, 0).op(Op.end, Op.end);
+  mb.exportFunc("claim", mb.addFunc(cb));
   return mb.encode();
 }
 

@@ -27,6 +27,8 @@ type RunFn = (...ptrs: number[]) => void;
 /** A compiled module (shared by every kernel with its plan key) and its instance on this thread. */
 interface ModuleRec {
   run: RunFn;
+  /** The module's `claim`: rows in items from a shared counter (see `launch`). */
+  claim: RunFn;
   module: WebAssembly.Module;
   /** Its id in the thread pool, once registered there. */
   poolId?: number;
@@ -34,6 +36,7 @@ interface ModuleRec {
 
 interface Compiled {
   run: RunFn;
+  claim: RunFn;
   module: ModuleRec;
   /** Elements per row (the innermost loop's length). */
   inner: number;
@@ -87,7 +90,7 @@ export function wasmLaunchCount(): number {
 function instantiate(mod: WebAssembly.Module): ModuleRec {
   const mem = wasmMemory()!;
   const inst = new WebAssembly.Instance(mod, { env: { memory: mem.memory }, math: { sin: Math.sin, cos: Math.cos } });
-  return { run: inst.exports.run as RunFn, module: mod };
+  return { run: inst.exports.run as RunFn, claim: inst.exports.claim as RunFn, module: mod };
 }
 
 function moduleFor(plan: WasmPlan): ModuleRec | "pending" | null {
@@ -135,7 +138,7 @@ function entryFor(kernel: Kernel): Entry {
           memoryView(Int32Array, params, plan.params.length).set(plan.params);
           // work per row: its length, times the reduced length for a column reduction (params end with R, then a stride per input)
           const inner = plan.columns ? plan.params[0] * plan.params[plan.params.length - 1 - plan.innerStride.length] : plan.params[0];
-          entry = { run: mod.run, module: mod, inner, params, rows: plan.rows, nInputs: plan.innerStride.length, nOutputs: plan.exprs.length };
+          entry = { run: mod.run, claim: mod.claim, module: mod, inner, params, rows: plan.rows, nInputs: plan.innerStride.length, nOutputs: plan.exprs.length };
           paramBlocks.register(entry, { ptr: params, bytes: plan.params.length * 4 });
         }
       }
@@ -227,35 +230,39 @@ export function runWasmKernel(kernel: Kernel, out: TypedArray | readonly TypedAr
 
 /**
  * Runs a kernel whose operands all lie in the shared memory: split across the
- * threads when it is large enough, into one share of rows per thread, as many
- * threads as have `threadMinWork` elements each (at least two rows each).
+ * threads when it is large enough, as many threads as have `threadMinWork`
+ * elements each (each at least two rows). The threads take items of rows
+ * from a shared counter until none is left (the module's `claim`), so that a
+ * thread slowed down by other processes does less of the work; each row is
+ * computed as on one thread, so the results do not depend on the split.
  */
 function launch(entry: Compiled, ptrs: number[]) {
   const begin = ptrs[ptrs.length - 2];
   const end = ptrs[ptrs.length - 1];
   const rows = end - begin;
   if (rows >= 2 && rows * entry.inner >= threadMinWork && threadsReady()) {
-    const threads = Math.min(1 + readyWorkers(), Math.floor(rows / 2) || 1, Math.max(2, Math.floor((rows * entry.inner) / threadMinWork)));
-    if (threads >= 2) {
-      // share t: rows [begin + ⌊t·rows/T⌋, begin + ⌊(t+1)·rows/T⌋); share 0 here, the others on the workers:
-      // each row is computed as it would be on one thread
-      const cut = (t: number) => begin + Math.floor((t * rows) / threads);
+    const threads = Math.min(1 + readyWorkers(), Math.floor(rows / 2), Math.max(2, Math.floor((rows * entry.inner) / threadMinWork)));
+    const counter = threads >= 2 ? allocScratch(4) : -1;
+    if (counter >= 0) {
+      // about eight items per thread, none under ITEM_MIN_WORK elements
+      const itemRows = Math.min(rows, Math.max(1, Math.ceil(rows / (8 * threads)), Math.ceil(ITEM_MIN_WORK / Math.max(1, entry.inner))));
+      memoryView(Int32Array, counter, 1)[0] = 0;
+      const args = [...ptrs.slice(0, -2), counter, itemRows, begin, end];
       const mod = entry.module;
       mod.poolId ??= registerModule(mod.module);
-      const parts: number[][] = [];
-      for (let t = 1; t < threads; t++) {
-        const theirs = ptrs.slice();
-        theirs[theirs.length - 2] = cut(t);
-        theirs[theirs.length - 1] = cut(t + 1);
-        parts.push(theirs);
+      const parts = Array.from({ length: threads - 1 }, () => args);
+      try {
+        if (runSplitAll(mod.poolId, "claim", parts, () => entry.claim(...args))) return;
+      } finally {
+        freeScratch(counter, 4);
       }
-      const ours = ptrs.slice();
-      ours[ours.length - 1] = cut(1);
-      if (runSplitAll(mod.poolId, "run", parts, () => entry.run(...ours))) return;
     }
   }
   entry.run(...ptrs);
 }
+
+/** Elements of work below which an item of a split kernel is not cut smaller. */
+const ITEM_MIN_WORK = 1 << 14;
 
 /** Elements (rows × row length) from which a kernel is split across threads (and per further thread). */
 let threadMinWork = 1 << 18;
