@@ -48,12 +48,34 @@ class SignatureCache<V> {
   }
 }
 
-/** A primitive's eager dispatcher: its definition and its signature cache. */
+type Signature = { outAvals: ShapedArray[]; lowering: Lowering };
+
+/** A primitive's eager dispatcher: its definition, its signature cache and its most recent signatures. */
 interface Dispatcher {
   name: string;
   def: PrimitiveDefinition<Params>;
-  signatures: SignatureCache<{ outAvals: ShapedArray[]; lowering: Lowering }>;
+  signatures: SignatureCache<Signature>;
+  /**
+   * The last RECENT signatures used, newest first, found by comparing the
+   * operands' types field by field: a loop that calls a primitive on the
+   * same types again (the common case) builds no key string and hashes none.
+   */
+  recent: { avals: ShapedArray[]; params: string; sig: Signature }[];
   preservesConstant: boolean;
+}
+const RECENT = 4;
+
+/** Whether the operands have the types `avals` (the same objects, or equal dtype, weakness and shape). */
+function sameTypes(avals: readonly ShapedArray[], args: readonly Array[]): boolean {
+  if (avals.length !== args.length) return false;
+  for (let i = 0; i < avals.length; i++) {
+    const a = avals[i];
+    const b = args[i].aval;
+    if (a === b) continue;
+    if (a.dtype !== b.dtype || a.weakType !== b.weakType || a.shape.length !== b.shape.length) return false;
+    for (let k = 0; k < a.shape.length; k++) if (a.shape[k] !== b.shape[k]) return false;
+  }
+  return true;
 }
 const dispatchers = new Map<Primitive, Dispatcher>();
 
@@ -69,7 +91,7 @@ export function evaluate(prim: Primitive, args: Array[], params: Params): Array[
   let d = dispatchers.get(prim);
   if (!d) {
     const def = definitionOf(prim);
-    d = { name: prim.name, def, signatures: new SignatureCache(), preservesConstant: def.simplify?.preservesConstant ?? false };
+    d = { name: prim.name, def, signatures: new SignatureCache(), recent: [], preservesConstant: def.simplify?.preservesConstant ?? false };
     dispatchers.set(prim, d);
   }
   // a disposed operand's buffer may already hold another array's values
@@ -77,19 +99,38 @@ export function evaluate(prim: Primitive, args: Array[], params: Params): Array[
   const { def } = d;
   // primitives with their own impl (jit, control flow) hold jaxprs in their params: no key to build
   if (def.impl) return settleOrigins(args, def.impl(args, params, def.abstractEval(args.map((a) => a.aval), params)));
-  let key = "";
-  for (const a of args) key += a.aval.key + ";";
   // most elementwise primitives have no parameters: no key to write for them
+  let pk = "";
   for (const _ in params) {
-    key += paramsKey(params);
+    pk = paramsKey(params);
     break;
   }
-  let sig = d.signatures.get(key);
+  let sig: Signature | undefined;
+  const { recent } = d;
+  for (let i = 0; i < recent.length; i++) {
+    const r = recent[i];
+    if (r.params === pk && sameTypes(r.avals, args)) {
+      sig = r.sig;
+      if (i > 0) {
+        recent.splice(i, 1);
+        recent.unshift(r);
+      }
+      break;
+    }
+  }
   if (!sig) {
+    let key = "";
+    for (const a of args) key += a.aval.key + ";";
+    key += pk;
+    sig = d.signatures.get(key);
     const avals = args.map((a) => a.aval);
-    const outAvals = def.abstractEval(avals, params);
-    sig = { outAvals, lowering: def.lower(avals, params, outAvals) };
-    d.signatures.set(key, sig);
+    if (!sig) {
+      const outAvals = def.abstractEval(avals, params);
+      sig = { outAvals, lowering: def.lower(avals, params, outAvals) };
+      d.signatures.set(key, sig);
+    }
+    recent.unshift({ avals, params: pk, sig });
+    if (recent.length > RECENT) recent.pop();
   }
   const target = deviceOf(args);
   let outs: Array[];
