@@ -30,12 +30,13 @@ export interface ConcreteTypes {}
 export type Concrete = ConcreteTypes extends { array: infer A } ? A : never;
 type Array = Concrete;
 
-/** The abstract value of an array: what tracing knows (shape, dtype, weak type), never the data. */
 /** Shapes a ShapedArray has checked and frozen (safe to share: they cannot change). */
 const checkedShapes = new WeakSet<Shape>();
 const NO_AXES: Shape = Object.freeze([]);
 /** Each scalar type's key (strong, weak), made once. */
 const scalarKeys = new Map<DType, [string | undefined, string | undefined]>();
+
+/** The abstract value of an array: what tracing knows (shape, dtype, weak type), never the data. */
 
 export class ShapedArray {
   readonly shape: Shape;

@@ -42,7 +42,7 @@ export const cpuBackend: Backend<TypedArray> = {
         if (epi) {
           // the reduction over the kernel's own inputs, then its epilogue over the result and the rest
           const own = inputs.slice(0, kernel.inputs.length);
-          const [acc] = this.run({ kind: "kernel", kernel: withoutEpilogue(kernel) }, own, inTypes.slice(0, own.length), outTypes);
+          const [acc] = cpuBackend.run({ kind: "kernel", kernel: withoutEpilogue(kernel) }, own, inTypes.slice(0, own.length), outTypes);
           return withEpilogue(epi, acc, inputs.slice(own.length), outTypes);
         }
         const outs = outTypes.map((t) => alloc(t.dtype, sizeOf(t.shape), false));
@@ -53,7 +53,7 @@ export const cpuBackend: Backend<TypedArray> = {
         const epi = lowering.routine === "dot" ? lowering.params.epilogue : undefined;
         if (epi && lowering.routine === "dot") {
           // the matmul, then its epilogue over the product (and the inputs after lhs and rhs)
-          const [product] = this.run(plainDot(lowering), inputs.slice(0, 2), inTypes.slice(0, 2), outTypes);
+          const [product] = cpuBackend.run(plainDot(lowering), inputs.slice(0, 2), inTypes.slice(0, 2), outTypes);
           return withEpilogue(epi, product, inputs.slice(2), outTypes);
         }
         const outs = callRoutine(cpuRoutines, lowering, inputs, inTypes, outTypes);
