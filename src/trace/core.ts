@@ -37,7 +37,6 @@ const NO_AXES: Shape = Object.freeze([]);
 const scalarKeys = new Map<DType, [string | undefined, string | undefined]>();
 
 /** The abstract value of an array: what tracing knows (shape, dtype, weak type), never the data. */
-
 export class ShapedArray {
   readonly shape: Shape;
   constructor(
