@@ -48,6 +48,14 @@ describe("eager dispatch", () => {
       expect(Object.is(negZero[0], -0)).toBe(true);
       expect(Object.is(negZero[1], 0)).toBe(true);
     }
+    // a transposed product reads its scalar literal through the shared arrays: −0 and +0 stay apart
+    const w1 = np.array(1, { dtype: "float32" }) as Array;
+    const byNegZero = grad((w: Value) => w.mul(-0));
+    const byZero = grad((w: Value) => w.mul(0));
+    for (let i = 0; i < 2; i++) {
+      expect(Object.is((byZero(w1) as Array).dataSync()[0], 0)).toBe(true);
+      expect(Object.is((byNegZero(w1) as Array).dataSync()[0], -0)).toBe(true);
+    }
     // gradients trace new literals on every call: the values stay right call after call
     const g = grad((w: Value) => np.sin(np.power(w.add(1), 3)));
     const w = np.array(0.3, { dtype: "float32" }) as Array;
