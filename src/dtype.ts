@@ -102,7 +102,18 @@ const ancestorTable = new Map<Node, Set<Node>>(
   (Object.keys(up) as Node[]).map((n) => [n, ancestors(n)]),
 );
 
+/** join's results, kept: dtype promotion runs on every eager binary op. */
+const joinTable = new Map<Node, Map<Node, Node>>();
 function join(a: Node, b: Node): Node {
+  if (a === b) return a;
+  let row = joinTable.get(a);
+  if (!row) joinTable.set(a, (row = new Map()));
+  let r = row.get(b);
+  if (r === undefined) row.set(b, (r = joinUncached(a, b)));
+  return r;
+}
+
+function joinUncached(a: Node, b: Node): Node {
   const ua = ancestorTable.get(a)!;
   const ub = ancestorTable.get(b)!;
   // the least upper bound: the common ancestor that every other common ancestor is above

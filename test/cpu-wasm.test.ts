@@ -335,15 +335,22 @@ describe("reductions over the innermost axis", () => {
     const [w] = both(empty, [v]);
     expect(Array.from(w)).toEqual([-Infinity, -Infinity, -Infinity]);
   });
-  it("a reduction over an outer axis, or over two axes that do not merge, stays on the JavaScript path", () => {
+  it("a reduction over an outer axis runs as columns (lanes along the kept axis); over two axes that do not merge, on the JavaScript path", () => {
     const outer = kernel([4, 6], X, [{ strides: [1, 4], offset: 0 }], { op: "sum", axes: 1 });
-    expect(planKernel(outer)).toBeNull();
+    expect(planKernel(outer)?.columns).toBe(true);
+    for (const op of ["sum", "max", "min", "prod"] as const) {
+      const [w, j] = both(kernel([5, 6], X, [{ strides: [1, 5], offset: 0 }], { op, axes: 1 }), [vals]);
+      expect(Array.from(w), op).toEqual(Array.from(j));
+    }
+    // an empty reduced axis: the identity in every lane
+    const [w0] = both(kernel([5, 0], X, [{ strides: [1, 5], offset: 0 }], { op: "max", axes: 1 }), [vals]);
+    expect(Array.from(w0)).toEqual([-Infinity, -Infinity, -Infinity, -Infinity, -Infinity]);
     const twoAxes = kernel([3, 4, 5], X, [{ strides: [5, 15, 1], offset: 0 }], { op: "sum", axes: 2 });
     expect(planKernel(twoAxes)).toBeNull();
     // and the backend still computes it (JavaScript)
-    const out = cpuBackend.run({ kind: "kernel", kernel: outer }, [vals], [{ shape: [24], dtype: F }], [{ shape: [4], dtype: F }])[0];
-    const ref = allocate(F, 4);
-    compileKernel(outer)(ref, vals);
+    const out = cpuBackend.run({ kind: "kernel", kernel: twoAxes }, [vals], [{ shape: [60], dtype: F }], [{ shape: [3], dtype: F }])[0];
+    const ref = allocate(F, 3);
+    compileKernel(twoAxes)(ref, vals);
     expect(Array.from(out)).toEqual(Array.from(ref));
   });
 });

@@ -48,12 +48,34 @@ class SignatureCache<V> {
   }
 }
 
-/** A primitive's eager dispatcher: its definition and its signature cache. */
+type Signature = { outAvals: ShapedArray[]; lowering: Lowering };
+
+/** A primitive's eager dispatcher: its definition, its signature cache and its most recent signatures. */
 interface Dispatcher {
   name: string;
   def: PrimitiveDefinition<Params>;
-  signatures: SignatureCache<{ outAvals: ShapedArray[]; lowering: Lowering }>;
+  signatures: SignatureCache<Signature>;
+  /**
+   * The last RECENT signatures used, newest first, found by comparing the
+   * operands' types field by field: a loop that calls a primitive on the
+   * same types again (the common case) builds no key string and hashes none.
+   */
+  recent: { avals: ShapedArray[]; params: string; sig: Signature }[];
   preservesConstant: boolean;
+}
+const RECENT = 4;
+
+/** Whether the operands have the types `avals` (the same objects, or equal dtype, weakness and shape). */
+function sameTypes(avals: readonly ShapedArray[], args: readonly Array[]): boolean {
+  if (avals.length !== args.length) return false;
+  for (let i = 0; i < avals.length; i++) {
+    const a = avals[i];
+    const b = args[i].aval;
+    if (a === b) continue;
+    if (a.dtype !== b.dtype || a.weakType !== b.weakType || a.shape.length !== b.shape.length) return false;
+    for (let k = 0; k < a.shape.length; k++) if (a.shape[k] !== b.shape[k]) return false;
+  }
+  return true;
 }
 const dispatchers = new Map<Primitive, Dispatcher>();
 
@@ -69,7 +91,7 @@ export function evaluate(prim: Primitive, args: Array[], params: Params): Array[
   let d = dispatchers.get(prim);
   if (!d) {
     const def = definitionOf(prim);
-    d = { name: prim.name, def, signatures: new SignatureCache(), preservesConstant: def.simplify?.preservesConstant ?? false };
+    d = { name: prim.name, def, signatures: new SignatureCache(), recent: [], preservesConstant: def.simplify?.preservesConstant ?? false };
     dispatchers.set(prim, d);
   }
   // a disposed operand's buffer may already hold another array's values
@@ -77,15 +99,38 @@ export function evaluate(prim: Primitive, args: Array[], params: Params): Array[
   const { def } = d;
   // primitives with their own impl (jit, control flow) hold jaxprs in their params: no key to build
   if (def.impl) return settleOrigins(args, def.impl(args, params, def.abstractEval(args.map((a) => a.aval), params)));
-  let key = "";
-  for (const a of args) key += a.aval.key + ";";
-  key += paramsKey(params);
-  let sig = d.signatures.get(key);
+  // most elementwise primitives have no parameters: no key to write for them
+  let pk = "";
+  for (const _ in params) {
+    pk = paramsKey(params);
+    break;
+  }
+  let sig: Signature | undefined;
+  const { recent } = d;
+  for (let i = 0; i < recent.length; i++) {
+    const r = recent[i];
+    if (r.params === pk && sameTypes(r.avals, args)) {
+      sig = r.sig;
+      if (i > 0) {
+        recent.splice(i, 1);
+        recent.unshift(r);
+      }
+      break;
+    }
+  }
   if (!sig) {
+    let key = "";
+    for (const a of args) key += a.aval.key + ";";
+    key += pk;
+    sig = d.signatures.get(key);
     const avals = args.map((a) => a.aval);
-    const outAvals = def.abstractEval(avals, params);
-    sig = { outAvals, lowering: def.lower(avals, params, outAvals) };
-    d.signatures.set(key, sig);
+    if (!sig) {
+      const outAvals = def.abstractEval(avals, params);
+      sig = { outAvals, lowering: def.lower(avals, params, outAvals) };
+      d.signatures.set(key, sig);
+    }
+    recent.unshift({ avals, params: pk, sig });
+    if (recent.length > RECENT) recent.pop();
   }
   const target = deviceOf(args);
   let outs: Array[];
@@ -125,13 +170,24 @@ function paramsKey(v: unknown): string {
       }
       if (ArrayBuffer.isView(v)) return `${v.constructor.name}${paramsKey(globalThis.Array.from(v as unknown as ArrayLike<number>))}`;
       let s = "{";
-      for (const k in v) s += JSON.stringify(k) + ":" + paramsKey((v as Record<string, unknown>)[k]) + ",";
+      for (const k in v) s += quotedName(k) + ":" + paramsKey((v as Record<string, unknown>)[k]) + ",";
       return s + "}";
     }
     default:
       // functions and symbols have no place in a lowered primitive's parameters; keep them apart by identity
       return identityKey(v as object);
   }
+}
+
+/** A parameter's name as JSON writes it, kept (parameters have a few names, written on every eager call). */
+const quotedNames = new Map<string, string>();
+function quotedName(k: string): string {
+  let q = quotedNames.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (quotedNames.size < 4096) quotedNames.set(k, q);
+  }
+  return q;
 }
 
 let nextIdentity = 0;

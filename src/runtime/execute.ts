@@ -138,19 +138,23 @@ function freshLiteral(a: Literal, backend: Backend): Array {
 
 /** Runs a lowering on `backend` (the inputs' device unless told); operands elsewhere follow it; outputs are new Arrays on it. */
 export function runLowered(lowering: Lowering, args: Array[], outAvals: ShapedArray[], backend = deviceOf(args)): Array[] {
-  const moved: Array[] = [];
-  const ins = args.map((a) => {
-    if (a.backend === backend) return a;
-    const m = onDevice(a, backend);
-    moved.push(m);
-    return m;
-  });
-  const bufs = backend.run(
-    lowering,
-    ins.map((a) => a.buffer),
-    ins.map((a) => a.aval),
-    outAvals,
-  );
-  for (const m of moved) m.dispose();
-  return bufs.map((b, i) => new Array(outAvals[i], b, backend));
+  // one pass, no closures: eager dispatch runs this once per primitive
+  let moved: Array[] | null = null;
+  const n = args.length;
+  const bufs: unknown[] = new globalThis.Array(n);
+  const avals: ShapedArray[] = new globalThis.Array(n);
+  for (let i = 0; i < n; i++) {
+    let a = args[i];
+    if (a.backend !== backend) {
+      a = onDevice(a, backend);
+      (moved ??= []).push(a);
+    }
+    bufs[i] = a.buffer;
+    avals[i] = a.aval;
+  }
+  const outs = backend.run(lowering, bufs, avals, outAvals);
+  if (moved) for (const m of moved) m.dispose();
+  const res: Array[] = new globalThis.Array(outs.length);
+  for (let i = 0; i < outs.length; i++) res[i] = new Array(outAvals[i], outs[i], backend);
+  return res;
 }

@@ -205,9 +205,34 @@ export function placeLikePrimals(derivs: Value[], primals: readonly Value[]): Va
   });
 }
 
+/** Shared scalar constants by device, type and value (at most SCALAR_LITERALS per device, then started afresh). */
+const scalarLiterals = new Map<Backend, Map<string, Map<number, Array>>>();
+let scalarLiteralCount = 0;
+const SCALAR_LITERALS = 1024;
+function scalarLiteral(value: number, aval: ShapedArray, backend: Backend): Array {
+  if (scalarLiteralCount >= SCALAR_LITERALS) {
+    scalarLiterals.clear();
+    scalarLiteralCount = 0;
+  }
+  let byType = scalarLiterals.get(backend);
+  if (!byType) scalarLiterals.set(backend, (byType = new Map()));
+  // a Map's keys equate −0 with +0: −0 has a type entry of its own
+  const type = Object.is(value, -0) ? aval.key + "-0" : aval.key;
+  let byValue = byType.get(type);
+  if (!byValue) byType.set(type, (byValue = new Map()));
+  let a = byValue.get(value);
+  if (!a) {
+    byValue.set(value, (a = constant(value, aval, backend, true)));
+    scalarLiteralCount++;
+  }
+  return a;
+}
+
 /** The arrays jaxpr literals stand for, one per literal and device, made once and shared (never disposed). */
 const literalArrays = new WeakMap<object, Map<Backend, Array>>();
 export function literalOn(lit: { readonly value: number; readonly aval: ShapedArray }, backend: Backend = getBackend("cpu")): Array {
+  // a scalar literal by its value and type: eager transformations trace a new jaxpr (new literals) per call
+  if (lit.aval.ndim === 0) return scalarLiteral(lit.value, lit.aval, backend);
   let byDevice = literalArrays.get(lit);
   if (!byDevice) literalArrays.set(lit, (byDevice = new Map()));
   let a = byDevice.get(backend);

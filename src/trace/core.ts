@@ -30,6 +30,12 @@ export interface ConcreteTypes {}
 export type Concrete = ConcreteTypes extends { array: infer A } ? A : never;
 type Array = Concrete;
 
+/** Shapes a ShapedArray has checked and frozen (safe to share: they cannot change). */
+const checkedShapes = new WeakSet<Shape>();
+const NO_AXES: Shape = Object.freeze([]);
+/** Each scalar type's key (strong, weak), made once. */
+const scalarKeys = new Map<DType, [string | undefined, string | undefined]>();
+
 /** The abstract value of an array: what tracing knows (shape, dtype, weak type), never the data. */
 export class ShapedArray {
   readonly shape: Shape;
@@ -39,8 +45,14 @@ export class ShapedArray {
     readonly weakType = false,
   ) {
     // every array type passes here: no shape with a non-integer, negative or absurd size can exist
-    checkShapeNumbers("array shape", shape);
-    this.shape = Object.freeze([...shape]);
+    // (a shape another ShapedArray checked and froze is shared as it is: eager ops make many types)
+    if (shape.length === 0) this.shape = NO_AXES;
+    else if (checkedShapes.has(shape)) this.shape = shape;
+    else {
+      checkShapeNumbers("array shape", shape);
+      this.shape = Object.freeze([...shape]);
+      checkedShapes.add(this.shape);
+    }
   }
   get ndim() {
     return this.shape.length;
@@ -55,7 +67,20 @@ export class ShapedArray {
   #key: string | undefined;
   /** A string that identifies the type, weakness included (for caches). */
   get key(): string {
-    return (this.#key ??= `${this.toString()}${this.weakType ? "~" : ""}`);
+    if (this.#key !== undefined) return this.#key;
+    if (this.shape.length === 0) {
+      // scalars (most of an eager loop's values): one string per dtype and weakness, made once
+      const known = scalarKeys.get(this.dtype);
+      const k = known?.[this.weakType ? 1 : 0];
+      if (k !== undefined) return (this.#key = k);
+    }
+    const k = `${this.toString()}${this.weakType ? "~" : ""}`;
+    if (this.shape.length === 0) {
+      let pair = scalarKeys.get(this.dtype);
+      if (!pair) scalarKeys.set(this.dtype, (pair = [undefined, undefined]));
+      pair[this.weakType ? 1 : 0] = k;
+    }
+    return (this.#key = k);
   }
   equals(o: ShapedArray) {
     return this.dtype === o.dtype && this.weakType === o.weakType && shapeEq(this.shape, o.shape);

@@ -224,6 +224,57 @@ function renderNode(e: Expr, r: (x: Expr) => string, indexVar: (axis: number) =>
 
 const usesIndex = (e: Expr) => someNode(e, (n) => n.kind === "index");
 
+/**
+ * The values of a multi-output kernel's expressions at one loop point: every
+ * computed node that more than one parent (or output) holds (the same object:
+ * fusion's sibling merge inlines an output's expression into the next one) is
+ * a `const` computed once, rounded as an intermediate; the rest as in `renderExpr`.
+ */
+function renderOutputs(roots: Expr[], loads: string[], indexVar: (axis: number) => string): { lets: string[]; values: string[] } {
+  const refs = new Map<Expr, number>();
+  const count = (e: Expr) => {
+    const n = (refs.get(e) ?? 0) + 1;
+    refs.set(e, n);
+    if (n > 1) return;
+    switch (e.kind) {
+      case "unary":
+      case "cast":
+      case "ipow":
+        count(e.arg);
+        break;
+      case "binary":
+        count(e.lhs);
+        count(e.rhs);
+        break;
+      case "select":
+        count(e.which);
+        e.cases.forEach(count);
+        break;
+      default:
+        break;
+    }
+  };
+  roots.forEach(count);
+  const lets: string[] = [];
+  const names = new Map<Expr, string>();
+  const go = (e: Expr, root: boolean): string => {
+    if (e.kind === "input") return loads[e.input];
+    if (e.kind === "const" || e.kind === "index") return renderNode(e, (x) => go(x, false), indexVar);
+    const known = names.get(e);
+    if (known) return known;
+    const shared = (refs.get(e) ?? 0) > 1;
+    const code = renderNode(e, (x) => go(x, false), indexVar);
+    const rounds = e.kind === "unary" || e.kind === "binary" || e.kind === "ipow";
+    const value = !rounds ? code : e.dtype === "float32" && (!root || shared) ? `fround(${code})` : e.dtype === "float16" ? `f16round(${code})` : code;
+    if (!shared) return value;
+    const name = `s${names.size}`;
+    names.set(e, name);
+    lets.push(`const ${name} = ${value};`);
+    return name;
+  };
+  return { lets, values: roots.map((r) => go(r, true)) };
+}
+
 export function reduceInit(op: ReduceOp, dtype: DType): number {
   switch (op) {
     case "sum":
@@ -255,7 +306,7 @@ function renderCombine(op: ReduceOp, acc: string, v: string, dtype: DType): stri
  * elementwise op over same-shape arrays becomes one flat loop.
  */
 export function collapse(k: Kernel): Kernel {
-  if (usesIndex(k.expr)) return k;
+  if (usesIndex(k.expr) || (k.more ?? []).some((o) => usesIndex(o.expr))) return k;
   const shape = [...k.loopShape];
   const strides = k.inputs.map((i) => [...i.view.strides]);
   let reduceAxes = k.reduce?.axes ?? 0;
@@ -279,7 +330,8 @@ export function collapse(k: Kernel): Kernel {
   };
 }
 
-export type CompiledKernel = (out: TypedArray, ...inputs: TypedArray[]) => void;
+/** A compiled kernel: its output (for a kernel with siblings, each of its outputs in order), then its inputs. */
+export type CompiledKernel = (...buffers: TypedArray[]) => void;
 
 /** Generates the JavaScript source of a kernel's loop nest. */
 export function renderKernel(kernel: Kernel): string {
@@ -297,7 +349,9 @@ export function renderKernel(kernel: Kernel): string {
     if (axis >= outAxes) throw new Error("index expressions over reduced axes are not supported");
     return `i${axis}`;
   };
-  const body = renderExpr(k.expr, loads, index);
+  const more = k.more ?? [];
+  const outNames = ["out", ...more.map((_, w) => `out${w + 1}`)];
+  const body = more.length ? "" : renderExpr(k.expr, loads, index);
   lines.push("let o = 0;");
   let depth = 0;
   for (let d = 0; d < n; d++) {
@@ -319,11 +373,18 @@ export function renderKernel(kernel: Kernel): string {
     for (let d = n - 1; d >= outAxes; d--) lines.push(`${ind(--depth)}}`);
     lines.push(`${ind(depth)}out[o++] = acc;`);
     for (let d = outAxes - 1; d >= 0; d--) lines.push(`${ind(--depth)}}`);
+  } else if (more.length) {
+    // sibling outputs: their shared subexpressions (one output's value inside another's) computed once
+    const stmts = renderOutputs([k.expr, ...more.map((o) => o.expr)], loads, index);
+    for (const st of stmts.lets) lines.push(`${ind(depth)}${st}`);
+    stmts.values.forEach((v, w) => lines.push(`${ind(depth)}${outNames[w]}[o] = ${v};`));
+    lines.push(`${ind(depth)}o++;`);
+    for (let d = n - 1; d >= 0; d--) lines.push(`${ind(--depth)}}`);
   } else {
     lines.push(`${ind(depth)}out[o++] = ${body};`);
     for (let d = n - 1; d >= 0; d--) lines.push(`${ind(--depth)}}`);
   }
-  return `return function kernel(out, ${names.join(", ")}) {\n${lines.map((l) => "  " + l).join("\n")}\n};`;
+  return `return function kernel(${[...outNames, ...names].join(", ")}) {\n${lines.map((l) => "  " + l).join("\n")}\n};`;
 }
 
 /** Compiled kernel functions kept by key, least recently used dropped first (jitConfig.maxCpuKernels). */

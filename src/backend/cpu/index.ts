@@ -6,6 +6,8 @@ import type { DType, TypedArray } from "../../dtype.js";
 import { roundFloat16Array } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { Backend, BufferType, Lowering } from "../device.js";
+import type { Kernel } from "../kernel.js";
+import { someNode } from "../kernel.js";
 import { callRoutine, registerBackend } from "../device.js";
 import { compileKernel } from "./codegen.js";
 import { alloc, release, retain } from "./memory.js";
@@ -15,6 +17,10 @@ import { tryWasmKernel } from "./wasm/index.js";
 export const cpuBackend: Backend<TypedArray> = {
   name: "cpu",
   syncReadable: true,
+  // sibling elementwise kernels run as one loop storing each output; a matmul's or reduction's
+  // elementwise consumer runs on its result in the same step (`withEpilogue`)
+  multiOutputKernels: true,
+  epilogues: true,
   // buffers live in the shared WebAssembly memory (memory.ts): user data is copied in (with headroom
   // past the pool's target, so that a program's inputs are in the memory its kernels address)
   upload: (data: TypedArray, dtype: DType) => {
@@ -32,11 +38,25 @@ export const cpuBackend: Backend<TypedArray> = {
         retain(inputs[lowering.input]);
         return [inputs[lowering.input]];
       case "kernel": {
-        const out = alloc(outTypes[0].dtype, sizeOf(outTypes[0].shape), false);
-        if (out.length > 0 && !tryWasmKernel(lowering.kernel, out, inputs)) compileKernel(lowering.kernel)(out, ...inputs);
-        return roundHalves([out], outTypes);
+        const { kernel } = lowering;
+        const epi = kernel.reduce?.epilogue;
+        if (epi) {
+          // the reduction over the kernel's own inputs, then its epilogue over the result and the rest
+          const own = inputs.slice(0, kernel.inputs.length);
+          const [acc] = cpuBackend.run({ kind: "kernel", kernel: withoutEpilogue(kernel) }, own, inTypes.slice(0, own.length), outTypes);
+          return withEpilogue(epi, acc, inputs.slice(own.length), outTypes);
+        }
+        const outs = outTypes.map((t) => alloc(t.dtype, sizeOf(t.shape), false));
+        if (outs[0].length > 0 && !tryWasmKernel(kernel, outs, inputs)) compileKernel(kernel)(...outs, ...inputs);
+        return roundHalves(outs, outTypes);
       }
       case "routine": {
+        const epi = lowering.routine === "dot" ? lowering.params.epilogue : undefined;
+        if (epi && lowering.routine === "dot") {
+          // the matmul, then its epilogue over the product (and the inputs after lhs and rhs)
+          const [product] = cpuBackend.run(plainDot(lowering), inputs.slice(0, 2), inTypes.slice(0, 2), outTypes);
+          return withEpilogue(epi, product, inputs.slice(2), outTypes);
+        }
         const outs = callRoutine(cpuRoutines, lowering, inputs, inTypes, outTypes);
         for (const o of outs) if (inputs.includes(o)) retain(o);
         return roundHalves(outs, outTypes);
@@ -44,6 +64,48 @@ export const cpuBackend: Backend<TypedArray> = {
     }
   },
 };
+
+const plainKernels = new WeakMap<Kernel, Kernel>();
+/** A reduction kernel without its epilogue (one object per kernel, so that its compiled code is found again). */
+function withoutEpilogue(k: Kernel): Kernel {
+  let plain = plainKernels.get(k);
+  if (!plain) {
+    const { epilogue: _, ...reduce } = k.reduce!;
+    plainKernels.set(k, (plain = { ...k, reduce }));
+  }
+  return plain;
+}
+
+const plainDots = new WeakMap<Lowering, Lowering>();
+/** A dot lowering without its epilogue. */
+function plainDot(l: Extract<Lowering, { routine: "dot" }>): Lowering {
+  let plain = plainDots.get(l);
+  if (!plain) {
+    const { epilogue: _, ...params } = l.params;
+    plain = { kind: "routine", routine: "dot", params };
+    plainDots.set(l, plain);
+  }
+  return plain;
+}
+
+/**
+ * A fused epilogue (fuse.ts foldEpilogues) applied to a matmul's or
+ * reduction's float32 result `acc`, which it reads element for element:
+ * computed in place, so the result is stored once and read back while it is
+ * still in cache, in the same step (no second buffer, no plan step of its
+ * own). Not in place where the kernel may compute a row twice (the
+ * WebAssembly sin/cos fix-up pass): then into a new buffer.
+ */
+function withEpilogue(epi: { kernel: Kernel; accInput: number }, acc: TypedArray, rest: TypedArray[], outTypes: BufferType[]): TypedArray[] {
+  const { kernel, accInput } = epi;
+  const ins = [...rest.slice(0, accInput), acc, ...rest.slice(accInput)];
+  if (acc.length === 0) return [acc];
+  const twice = [kernel.expr, ...(kernel.more ?? []).map((o) => o.expr)].some((e) => someNode(e, (n) => n.kind === "unary" && (n.op === "sin" || n.op === "cos")));
+  const out = twice ? alloc(outTypes[0].dtype, sizeOf(outTypes[0].shape), false) : acc;
+  if (!tryWasmKernel(kernel, out, ins)) compileKernel(kernel)(out, ...ins);
+  if (out !== acc) release(acc);
+  return roundHalves([out], outTypes);
+}
 
 /**
  * float16 results are stored in Float32Arrays, whose stores round to float32

@@ -1,9 +1,10 @@
 /**
- * A pool of one worker thread for the CPU backend's WebAssembly kernels: with
- * the main thread, two threads for two cores (none on a one-core machine:
- * `defaultThreads`). The worker shares the one
+ * A pool of worker threads for the CPU backend's WebAssembly kernels: with
+ * the main thread, one thread per core (`defaultThreads`: none on a one-core
+ * machine, at most MAX_THREADS). Each worker shares the one
  * `WebAssembly.Memory` (memory.ts) and runs a compiled kernel's export over
- * its share of the rows while the main thread runs the rest.
+ * its share of the rows while the main thread runs the rest: `runSplit` hands
+ * one share to the first worker, `runSplitAll` one share to each worker.
  *
  * The worker is dumb on purpose: it instantiates the modules it is sent and
  * calls an export with i32 arguments. Everything a kernel needs (pointers,
@@ -97,33 +98,40 @@ interface WorkerThreads {
   MessageChannel: new () => { port1: { postMessage(m: unknown): void; close(): void; unref?(): void }; port2: unknown };
 }
 
-interface Pool {
+/** One worker: its control words and the port its modules go through. */
+interface Worker1 {
   worker: NodeWorker;
   ctl: Int32Array;
   post: (m: unknown) => void;
   closePort: () => void;
   seq: number;
-  /** The pool failed (the worker errored or exited): never use it again. */
+}
+interface Pool {
+  workers: Worker1[];
+  /** The pool failed (a worker errored or exited): never use it again. */
   dead: boolean;
 }
 
+/** The most threads (the main one and its workers) a pool runs. */
+export const MAX_THREADS = 16;
+
 /**
- * The default: two threads where the machine has two cores or more
- * (`os.availableParallelism()`), one where it has one (a worker there only
- * takes turns with the main thread). The pool has one worker at most, so more
- * cores still mean two threads. JAXON_CPU_THREADS=1 or 2 overrides it;
- * `setThreads` changes it at run time.
+ * The default: one thread per core (`os.availableParallelism()`, at most
+ * MAX_THREADS), one where the machine has one core (a worker there only
+ * takes turns with the main thread). JAXON_CPU_THREADS=n (1 … MAX_THREADS)
+ * overrides it; `setThreads` changes it at run time.
  */
-function defaultThreads(): 1 | 2 {
+function defaultThreads(): number {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.JAXON_CPU_THREADS;
-  if (env === "1" || env === "2") return Number(env) as 1 | 2;
+  const n = env === undefined || !/^\d+$/.test(env) ? NaN : Number(env);
+  if (n >= 1) return Math.min(n, MAX_THREADS);
   const os = nodeBuiltin<{ availableParallelism?: () => number; cpus(): unknown[] }>("node:os");
   if (!os) return 2;
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  return cores >= 2 ? 2 : 1;
+  return Math.max(1, Math.min(cores, MAX_THREADS));
 }
 
-let wanted: 1 | 2 = defaultThreads();
+let wanted = defaultThreads();
 /** false once anything about threads failed (or this environment has none). */
 let possible = detectPossible();
 let pool: Pool | null = null;
@@ -141,20 +149,30 @@ function detectPossible(): boolean {
   );
 }
 
-/** Whether jobs may be split across threads (the setting is 2 and this environment can; the pool may still be starting). */
+/** Whether jobs may be split across threads (the setting is 2 or more and this environment can; the pool may still be starting). */
 export function threadsEnabled(): boolean {
-  return wanted === 2 && possible;
+  return wanted >= 2 && possible;
 }
 
-/** 1: every job on the calling thread (stops the pool); 2: the main thread and one worker. */
-export function setThreads(n: 1 | 2): void {
-  wanted = n;
-  if (n === 1) stopThreads();
+/** The threads a split job runs on: the setting where threads are possible, else 1. */
+export function threadCount(): number {
+  return threadsEnabled() ? wanted : 1;
 }
 
-/** The worker is up and waiting; if not, and threads are enabled, starts it (it boots on its own) and returns false. */
+/**
+ * How many threads jobs use: 1, every job on the calling thread (stops the
+ * pool); n > 1, the main thread and n − 1 workers (a running pool of another
+ * size is stopped; the next big job starts one of this size).
+ */
+export function setThreads(n: number): void {
+  const next = Number.isSafeInteger(n) && n >= 1 ? Math.min(n, MAX_THREADS) : wanted;
+  if (next !== wanted) stopThreads();
+  wanted = next;
+}
+
+/** The workers are up and waiting; if not, and threads are enabled, starts them (they boot on their own) and returns false. */
 export function threadsReady(): boolean {
-  if (pool && !pool.dead) return Atomics.load(pool.ctl, READY) === 1;
+  if (pool && !pool.dead) return pool.workers.every((w) => Atomics.load(w.ctl, READY) === 1);
   if (threadsEnabled() && !starting) {
     // synchronously where Node can (≥ 20.16): a loop that only awaits promises never turns the event
     // loop, and a dynamic import (through a loader such as tsx's) would then never finish
@@ -200,6 +218,24 @@ export function startThreads(): Promise<boolean> {
 }
 
 function spawn(wt: WorkerThreads): Pool {
+  const p: Pool = { workers: [], dead: false };
+  const fail = () => {
+    if (p.dead) return;
+    // one worker gone: the others are stopped too (a split job needs them all)
+    if (pool === p) stopThreads();
+    p.dead = true;
+  };
+  try {
+    for (let i = 1; i < wanted; i++) p.workers.push(spawnOne(wt, fail));
+  } catch (err) {
+    p.dead = true;
+    stopWorkers(p);
+    throw err;
+  }
+  return p;
+}
+
+function spawnOne(wt: WorkerThreads, fail: () => void): Worker1 {
   const memory = wasmMemory()!.memory;
   const ctl = new Int32Array(new SharedArrayBuffer((ARGS + MAX_ARGS) * 4));
   const channel = new wt.MessageChannel();
@@ -210,47 +246,42 @@ function spawn(wt: WorkerThreads): Pool {
   });
   worker.unref();
   channel.port1.unref?.();
-  const p: Pool = {
-    worker,
-    ctl,
-    post: (m) => channel.port1.postMessage(m),
-    closePort: () => channel.port1.close(),
-    seq: 0,
-    dead: false,
-  };
-  const fail = () => {
-    p.dead = true;
-    if (pool === p) pool = null;
-  };
+  const w: Worker1 = { worker, ctl, post: (m) => channel.port1.postMessage(m), closePort: () => channel.port1.close(), seq: 0 };
   worker.on("error", () => {
-    fail();
     possible = false;
+    fail();
   });
   worker.on("exit", fail);
-  modules.forEach((m, id) => p.post({ id, module: m.module }));
-  return p;
+  modules.forEach((m, id) => w.post({ id, module: m.module }));
+  return w;
 }
 
 async function waitReady(p: Pool): Promise<boolean> {
   const t0 = Date.now();
-  while (!p.dead && Atomics.load(p.ctl, READY) !== 1) {
+  while (!p.dead && !p.workers.every((w) => Atomics.load(w.ctl, READY) === 1)) {
     if (Date.now() - t0 > 10_000) return false;
     await new Promise((r) => setTimeout(r, 1));
   }
   return !p.dead;
 }
 
-/** Stops the worker (a later big job starts a new one). */
+/** Stops the workers (a later big job starts new ones). */
 export function stopThreads(): void {
   const p = pool;
   pool = null;
   if (!p) return;
   p.dead = true;
-  Atomics.store(p.ctl, JOB, STOP);
-  Atomics.notify(p.ctl, JOB);
-  p.closePort();
-  // it ends by itself; terminate in case it is stuck
-  void p.worker.terminate().catch(() => {});
+  stopWorkers(p);
+}
+
+function stopWorkers(p: Pool) {
+  for (const w of p.workers) {
+    Atomics.store(w.ctl, JOB, STOP);
+    Atomics.notify(w.ctl, JOB);
+    w.closePort();
+    // it ends by itself; terminate in case it is stuck
+    void w.worker.terminate().catch(() => {});
+  }
 }
 
 /** Makes a compiled module available to the worker (now, or when it starts); returns its pool id. */
@@ -259,7 +290,7 @@ export function registerModule(module: WebAssembly.Module): number {
   modules.push({ module, exports: WebAssembly.Module.exports(module).map((e) => e.name) });
   if (pool && !pool.dead) {
     try {
-      pool.post({ id, module });
+      for (const w of pool.workers) w.post({ id, module });
     } catch {
       possible = false;
       stopThreads();
@@ -274,26 +305,49 @@ export function threadedJobCount(): number {
   return splitJobs;
 }
 
+/** The workers that split jobs may use now (0 when the pool is not running or not ready). */
+export function readyWorkers(): number {
+  const p = pool;
+  if (!p || p.dead || wanted < 2) return 0;
+  for (const w of p.workers) if (Atomics.load(w.ctl, READY) !== 1) return 0;
+  return p.workers.length;
+}
+
 /**
  * Runs export `exportName` of registered module `moduleId` with i32 `args` on
- * the worker while `local` runs on this thread, and returns when both are
- * done: true. Returns false without running anything when the pool is not
+ * the first worker while `local` runs on this thread, and returns when both
+ * are done: true. Returns false without running anything when the pool is not
  * ready (the caller runs the whole job itself). If the worker's part throws,
  * the pool is given up and this throws, so that no partial result is used.
  */
 export function runSplit(moduleId: number, exportName: string, args: readonly number[], local: () => void): boolean {
+  return runSplitAll(moduleId, exportName, [args], local);
+}
+
+/**
+ * Runs export `exportName` of registered module `moduleId` on workers 0 …
+ * parts.length − 1, worker i with i32 arguments `parts[i]` (at most
+ * `readyWorkers()` parts), while `local` runs on this thread; returns when
+ * all are done: true. False, having run nothing, when the pool cannot take
+ * them. A worker's failure gives the pool up and throws, after every part has finished.
+ */
+export function runSplitAll(moduleId: number, exportName: string, parts: readonly (readonly number[])[], local: () => void): boolean {
   const p = pool;
-  if (!p || p.dead || wanted !== 2 || Atomics.load(p.ctl, READY) !== 1) return false;
+  if (!p || parts.length === 0 || parts.length > readyWorkers()) return false;
   const exportIndex = modules[moduleId]?.exports.indexOf(exportName) ?? -1;
-  if (exportIndex < 0 || args.length > MAX_ARGS) return false;
-  const { ctl } = p;
-  ctl[MODULE] = moduleId;
-  ctl[EXPORT] = exportIndex;
-  ctl[NARGS] = args.length;
-  for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i];
-  const seq = (p.seq = (p.seq + 1) & 0x3fffffff);
-  Atomics.store(ctl, JOB, seq);
-  Atomics.notify(ctl, JOB);
+  if (exportIndex < 0 || parts.some((a) => a.length > MAX_ARGS)) return false;
+  const seqs = parts.map((args, i) => {
+    const w = p.workers[i];
+    const { ctl } = w;
+    ctl[MODULE] = moduleId;
+    ctl[EXPORT] = exportIndex;
+    ctl[NARGS] = args.length;
+    for (let k = 0; k < args.length; k++) ctl[ARGS + k] = args[k];
+    const seq = (w.seq = (w.seq + 1) & 0x3fffffff);
+    Atomics.store(ctl, JOB, seq);
+    Atomics.notify(ctl, JOB);
+    return seq;
+  });
   splitJobs++;
   let localError: unknown = null;
   try {
@@ -301,17 +355,22 @@ export function runSplit(moduleId: number, exportName: string, args: readonly nu
   } catch (e) {
     localError = e;
   }
-  // the worker writes into memory that the caller is about to read: wait for it even if ours threw
-  for (;;) {
-    const done = Atomics.load(ctl, DONE);
-    if (done === seq) break;
-    Atomics.wait(ctl, DONE, done, 1000);
-  }
+  // the workers write into memory that the caller is about to read: wait for them even if ours threw
+  let failed = false;
+  seqs.forEach((seq, i) => {
+    const { ctl } = p.workers[i];
+    for (;;) {
+      const done = Atomics.load(ctl, DONE);
+      if (done === seq) break;
+      Atomics.wait(ctl, DONE, done, 1000);
+    }
+    failed ||= ctl[STATUS] !== 0;
+  });
   if (localError) throw localError;
-  if (ctl[STATUS] !== 0) {
+  if (failed) {
     possible = false;
     stopThreads();
-    throw new Error("cpu backend: a kernel failed on the worker thread");
+    throw new Error("cpu backend: a kernel failed on a worker thread");
   }
   return true;
 }

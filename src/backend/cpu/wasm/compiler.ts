@@ -63,9 +63,10 @@ export function exprCost(e: Expr, seen = new Set<Expr>()): number {
   }
 }
 
-function unrollFor(e: Expr): number {
+function unrollFor(es: Expr[]): number {
   if (unrollSetting > 0) return unrollSetting;
-  return exprCost(e) <= 50 ? 4 : 3;
+  const seen = new Set<Expr>();
+  return es.reduce((c, e) => c + exprCost(e, seen), 0) <= 50 ? 4 : 3;
 }
 
 /** What varies between kernels that share one module, and the module's identity. */
@@ -77,6 +78,8 @@ export interface WasmPlan {
   /** Per input: the innermost stride, 0 (broadcast) or 1 (contiguous). */
   innerStride: (0 | 1)[];
   expr: Expr;
+  /** Every output's expression (`expr` first): a kernel with siblings (`Kernel.more`) stores each, sharing their common subexpressions. */
+  exprs: Expr[];
   reduce?: ReduceOp;
   /** i32 parameters: [inner length, outer dims…, then per input: offset, outer strides…] (in elements). */
   params: number[];
@@ -90,6 +93,12 @@ export interface WasmPlan {
    * chunk's length and the original L.
    */
   ragged: boolean;
+  /**
+   * A reduction over a strided axis (`planColumns`): `innerStride` and the
+   * vector lanes are along the last kept axis; `params` ends with the reduced
+   * length and each input's stride along it.
+   */
+  columns?: boolean;
 }
 
 /** Elements per row when a long reduction-free innermost axis is cut into rows (a multiple of 4). */
@@ -255,11 +264,15 @@ export function exprSupported(e: Expr): boolean {
 
 /** The plan for a kernel, or null when it stays on the JavaScript path. */
 export function planKernel(kernel: Kernel): WasmPlan | null {
-  if (kernel.dtype !== "float32" || kernel.expr.dtype !== "float32") return null;
+  const outs = [{ expr: kernel.expr, dtype: kernel.dtype }, ...(kernel.more ?? [])];
+  if (outs.some((o) => o.dtype !== "float32" || o.expr.dtype !== "float32")) return null;
   if (kernel.inputs.some((i) => i.dtype !== "float32")) return null;
+  if (kernel.more?.length && kernel.reduce) return null;
   // the composite ops this renderer decomposes, replaced by their expressions over the ops it has
-  const expr = lowerComposites(kernel.expr, WASM_UNARY);
-  if (!exprSupported(expr)) return null;
+  // (the emitter computes a subexpression the outputs share once: its values are memoized by key)
+  const exprs = outs.map((o) => lowerComposites(o.expr, WASM_UNARY));
+  if (!exprs.every(exprSupported)) return null;
+  const expr = exprs[0];
   const k = { ...collapse(kernel), expr };
   let shape = [...k.loopShape];
   let strides = k.inputs.map((i) => [...i.view.strides]);
@@ -273,7 +286,7 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   const innerStride: (0 | 1)[] = [];
   for (const s of strides) {
     const st = s[n - 1];
-    if (st !== 0 && st !== 1) return null;
+    if (st !== 0 && st !== 1) return k.reduce ? planColumns(k.reduce.op, exprs, shape, strides, k.inputs) : null;
     innerStride.push(st);
   }
   const L = shape[n - 1];
@@ -293,8 +306,36 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
   const rows = outerDims.reduce((a, b) => a * b, 1);
   const reduce = k.reduce?.op;
-  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${reduce ?? ""}|${exprKey(k.expr)}`;
-  return { key, outerRank: n - 1, innerStride, expr: k.expr, reduce, params, rows, ragged };
+  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${reduce ?? ""}|${exprs.map((e) => exprKey(e)).join("&")}`;
+  return { key, outerRank: n - 1, innerStride, expr, exprs, reduce, params, rows, ragged };
+}
+
+/**
+ * A reduction over a strided innermost axis (a column sum: the gradient of a
+ * bias, a mean over a batch) whose last kept axis every input walks
+ * contiguously or not at all: the lanes run along that kept axis, four
+ * outputs at a time, each accumulating its reduced axis in order (so a sum's
+ * float64 accumulation is the JavaScript path's, bit for bit on the same
+ * values). A row is one stretch of the last kept axis; the outer kept axes
+ * count rows.
+ */
+function planColumns(op: ReduceOp, exprs: Expr[], shape: number[], strides: number[][], inputs: Kernel["inputs"]): WasmPlan | null {
+  const n = shape.length;
+  if (n < 2 || exprs.length !== 1) return null;
+  const innerStride: (0 | 1)[] = [];
+  for (const s of strides) {
+    const st = s[n - 2];
+    if (st !== 0 && st !== 1) return null;
+    innerStride.push(st);
+  }
+  const outerDims = shape.slice(0, n - 2);
+  const params = [shape[n - 2], ...outerDims];
+  inputs.forEach((inp, j) => params.push(inp.view.offset, ...strides[j].slice(0, n - 2)));
+  params.push(shape[n - 1], ...strides.map((s) => s[n - 1]));
+  if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
+  const rows = outerDims.reduce((a, b) => a * b, 1);
+  const key = `${n - 2}c|${innerStride.join("")}|${op}|${exprKey(exprs[0])}`;
+  return { key, outerRank: n - 2, innerStride, expr: exprs[0], exprs, reduce: op, params, rows, ragged: false, columns: true };
 }
 
 /** Module bytes for a plan; its imports are `env.memory` and, for sin/cos, `math.sin`/`math.cos`. */
@@ -303,7 +344,7 @@ export function buildModule(plan: WasmPlan, memory: { maxPages: number; shared: 
   // sin/cos lanes beyond the fast reduction's range are recomputed by the host's float64 functions
   const trig: Partial<Record<"sin" | "cos", number>> = {};
   for (const op of ["sin", "cos"] as const) {
-    if (someNode(plan.expr, (e) => e.kind === "unary" && e.op === op)) trig[op] = mb.importFunc("math", op, [T.f64], [T.f64]);
+    if (plan.exprs.some((x) => someNode(x, (e) => e.kind === "unary" && e.op === op))) trig[op] = mb.importFunc("math", op, [T.f64], [T.f64]);
   }
   const fixups: Partial<Record<"sin" | "cos", number>> = {};
   for (const op of ["sin", "cos"] as const) {
@@ -318,9 +359,38 @@ export function buildModule(plan: WasmPlan, memory: { maxPages: number; shared: 
     fb.get(y);
     fixups[op] = mb.addFunc(fb);
   }
-  const fb = new FunctionBuilder([T.i32, T.i32, ...plan.innerStride.map(() => T.i32), T.i32, T.i32], []);
+  const nPtr = 1 + plan.exprs.length + plan.innerStride.length;
+  const fb = new FunctionBuilder([...Array.from({ length: nPtr }, () => T.i32), T.i32, T.i32], []);
   new KernelEmitter(fb, plan, fixups).emit();
-  mb.exportFunc("run", mb.addFunc(fb));
+  const run = mb.addFunc(fb);
+  mb.exportFunc("run", run);
+  // claim(params, outs…, ins…, counter, itemRows, begin, end): rows [begin, end) in items of itemRows,
+  // taken from the shared counter until none is left, so that a thread slowed down by other work
+  // does less of it (each row is computed as `run` computes it, whichever thread takes it)
+  const cb = new FunctionBuilder([...Array.from({ length: nPtr }, () => T.i32), T.i32, T.i32, T.i32, T.i32], []);
+  const ptrs = cb.params.slice(0, nPtr);
+  const [counter, itemRows, begin, end] = cb.params.slice(nPtr);
+  const r0 = cb.local(T.i32);
+  const r1 = cb.local(T.i32);
+  const claim = () => {
+    if (memory.shared) cb.get(counter).i32(1).op(0xfe, 0x1e, 2, 0); // i32.atomic.rmw.add: the old value
+    else {
+      cb.get(counter).mem(Op.i32_load, 2);
+      cb.get(counter).get(counter).mem(Op.i32_load, 2).i32(1).op(Op.i32_add).mem(Op.i32_store, 2);
+    }
+    cb.get(itemRows).op(Op.i32_mul).get(begin).op(Op.i32_add).set(r0);
+  };
+  claim();
+  cb.op(Op.block, 0x40, Op.loop, 0x40);
+  cb.get(r0).get(end).op(Op.i32_ge_u).br(Op.br_if, 1);
+  // r1 = min(r0 + itemRows, end)
+  cb.get(r0).get(itemRows).op(Op.i32_add).set(r1);
+  cb.get(r1).get(end).get(r1).get(end).op(Op.i32_lt_u).op(Op.select).set(r1);
+  for (const p of ptrs) cb.get(p);
+  cb.get(r0).get(r1).call(run);
+  claim();
+  cb.br(Op.br, 0).op(Op.end, Op.end);
+  mb.exportFunc("claim", mb.addFunc(cb));
   return mb.encode();
 }
 
@@ -339,7 +409,7 @@ class KernelEmitter {
     private readonly fixups: Partial<Record<"sin" | "cos", number>>,
   ) {
     this.v = new V(fb);
-    this.unroll = unrollFor(plan.expr);
+    this.unroll = unrollFor(plan.exprs);
   }
 
   private key(e: Expr): string {
@@ -380,7 +450,10 @@ class KernelEmitter {
     const { fb, plan } = this;
     const m = plan.outerRank;
     const nIn = plan.innerStride.length;
-    const [pParams, pOut, ...rest] = fb.params;
+    const nOut = plan.exprs.length;
+    const [pParams, ...params] = fb.params;
+    const pOuts = params.slice(0, nOut);
+    const rest = params.slice(nOut);
     const pIn = rest.slice(0, nIn);
     const pBegin = rest[nIn];
     const pEnd = rest[nIn + 1];
@@ -432,8 +505,8 @@ class KernelEmitter {
       fb.get(len).i32(2).op(Op.i32_shl).set(Lb);
       fb.get(len).i32(-4).op(Op.i32_and).i32(2).op(Op.i32_shl).set(vecEnd);
     };
-    const rowStep = plan.reduce ? null : Lb;
-    const outPtr = i32();
+    const rowStep = plan.reduce && !plan.columns ? null : Lb;
+    const outPtrs = pOuts.map(() => i32());
     let lastLen: Local | null = null;
     let curLen: Local | null = null;
     if (plan.ragged) {
@@ -444,20 +517,36 @@ class KernelEmitter {
       fb.get(pParams).mem(Op.i32_load, 2, base).set(lastLen);
       fb.get(pParams).mem(Op.i32_load, 2, base + 4).set(origL);
       // output element of row `begin`: (begin / chunks) · original L + (its chunk) · L
-      fb.get(pOut);
-      fb.get(pBegin).get(D[m - 1]).op(Op.i32_div_u).get(origL).op(Op.i32_mul);
-      fb.get(c[m - 1]).get(L).op(Op.i32_mul).op(Op.i32_add);
-      fb.i32(2).op(Op.i32_shl).op(Op.i32_add).set(outPtr);
+      pOuts.forEach((pOut, w) => {
+        fb.get(pOut);
+        fb.get(pBegin).get(D[m - 1]).op(Op.i32_div_u).get(origL).op(Op.i32_mul);
+        fb.get(c[m - 1]).get(L).op(Op.i32_mul).op(Op.i32_add);
+        fb.i32(2).op(Op.i32_shl).op(Op.i32_add).set(outPtrs[w]);
+      });
     } else {
       setLength(L);
-      fb.get(pOut).get(pBegin);
-      if (rowStep) fb.get(rowStep).op(Op.i32_mul);
-      else fb.i32(2).op(Op.i32_shl);
-      fb.op(Op.i32_add).set(outPtr);
+      pOuts.forEach((pOut, w) => {
+        fb.get(pOut).get(pBegin);
+        if (rowStep) fb.get(rowStep).op(Op.i32_mul);
+        else fb.i32(2).op(Op.i32_shl);
+        fb.op(Op.i32_add).set(outPtrs[w]);
+      });
     }
     const row = i32();
     fb.get(pBegin).set(row);
     const ib = i32();
+    if (plan.columns) {
+      // the reduced length and each input's byte stride along it
+      const base = 4 * (1 + m + nIn * (1 + m));
+      const R = i32();
+      fb.get(pParams).mem(Op.i32_load, 2, base).set(R);
+      const rStride = pIn.map((_, j) => {
+        const st = i32();
+        fb.get(pParams).mem(Op.i32_load, 2, base + 4 * (1 + j)).i32(2).op(Op.i32_shl).set(st);
+        return st;
+      });
+      this.columns = { R, rStride, p: pIn.map(() => i32()), r: i32() };
+    }
 
     // block $done { if row >= end: break; loop $rows { … } }
     fb.op(Op.block, 0x40);
@@ -472,19 +561,22 @@ class KernelEmitter {
     // the row: a fast pass, and where some sin/cos argument was beyond the fast
     // reduction's range, the row again with those lanes patched (outputs are fresh
     // buffers, never operands, so recomputing a row is harmless)
-    this.trigFlag = someNode(plan.expr, (e) => e.kind === "unary" && (e.op === "sin" || e.op === "cos")) ? fb.local(T.v128) : null;
-    this.emitRow(false, addr, ib, vecEnd, Lb, outPtr);
+    const trig = plan.exprs.some((x) => someNode(x, (e) => e.kind === "unary" && (e.op === "sin" || e.op === "cos")));
+    this.trigFlag = trig ? fb.local(T.v128) : null;
+    this.emitRow(false, addr, ib, vecEnd, Lb, outPtrs);
     if (this.trigFlag) {
       fb.get(this.trigFlag).simd(S.v128_any_true).op(Op.if, 0x40);
-      this.emitRow(true, addr, ib, vecEnd, Lb, outPtr);
+      this.emitRow(true, addr, ib, vecEnd, Lb, outPtrs);
       fb.op(Op.end);
     }
 
-    // next row: output, counters with carries, input addresses
-    fb.get(outPtr);
-    if (rowStep) fb.get(rowStep);
-    else fb.i32(4);
-    fb.op(Op.i32_add).set(outPtr);
+    // next row: outputs, counters with carries, input addresses
+    for (const outPtr of outPtrs) {
+      fb.get(outPtr);
+      if (rowStep) fb.get(rowStep);
+      else fb.i32(4);
+      fb.op(Op.i32_add).set(outPtr);
+    }
     fb.get(row).i32(1).op(Op.i32_add).set(row);
     if (m > 0) {
       fb.op(Op.block, 0x40);
@@ -500,20 +592,25 @@ class KernelEmitter {
     fb.op(Op.end, Op.end);
   }
 
-  private emitRow(careful: boolean, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtr: Local) {
+  private emitRow(careful: boolean, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtrs: Local[]) {
     const { fb, plan } = this;
     this.careful = careful;
     if (this.trigFlag && !careful) fb.get(this.v.i(0)).set(this.trigFlag);
+    if (this.columns) {
+      fb.i32(0).set(ib);
+      this.emitColumnRow(plan.reduce!, addr, ib, vecEnd, Lb, outPtrs[0]);
+      return;
+    }
     const rowMemo = new Map<string, Local>();
     const loadInvariant = (j: number) => {
       const l = fb.local(T.v128);
       fb.get(addr[j]).simdMem(S.v128_load32_splat, 2).set(l);
       return l;
     };
-    this.hoistInvariants(plan.expr, rowMemo, loadInvariant);
+    for (const e of plan.exprs) this.hoistInvariants(e, rowMemo, loadInvariant);
     fb.i32(0).set(ib);
-    if (plan.reduce) this.emitReduceRow(plan.reduce, rowMemo, addr, ib, vecEnd, Lb, outPtr);
-    else this.emitMapRow(rowMemo, addr, ib, vecEnd, Lb, outPtr);
+    if (plan.reduce) this.emitReduceRow(plan.reduce, rowMemo, addr, ib, vecEnd, Lb, outPtrs[0]);
+    else this.emitMapRow(rowMemo, addr, ib, vecEnd, Lb, outPtrs);
   }
 
   /** Computes each maximal row-invariant subexpression once, before the row's loops. */
@@ -565,14 +662,23 @@ class KernelEmitter {
     }
   }
 
-  /** One row of an elementwise kernel. */
-  private emitMapRow(rowMemo: Map<string, Local>, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtr: Local) {
+  /** One row of an elementwise kernel (each output's value at the same point, their common subexpressions once). */
+  private emitMapRow(rowMemo: Map<string, Local>, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtrs: Local[]) {
     const { fb, plan } = this;
     this.rowLoops(ib, vecEnd, Lb, (tail, u) => {
-      const val = this.value(plan.expr, new Map(rowMemo), (j) => this.loadVariant(addr[j], ib, tail, u));
-      fb.get(outPtr).get(ib).op(Op.i32_add).get(val);
-      if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
-      else fb.simdMem(S.v128_store, 0, 16 * u);
+      const memo = new Map(rowMemo);
+      const loaded = new Map<number, Local>();
+      const load = (j: number) => {
+        let l = loaded.get(j);
+        if (!l) loaded.set(j, (l = this.loadVariant(addr[j], ib, tail, u)));
+        return l;
+      };
+      const vals = plan.exprs.map((e) => this.value(e, memo, load));
+      vals.forEach((val, w) => {
+        fb.get(outPtrs[w]).get(ib).op(Op.i32_add).get(val);
+        if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
+        else fb.simdMem(S.v128_store, 0, 16 * u);
+      });
     });
   }
 
@@ -624,6 +730,67 @@ class KernelEmitter {
       fb.get(acc[0]).simd(S.f32x4_extract_lane, 2).get(acc[0]).simd(S.f32x4_extract_lane, 3).op(f32op).op(f32op);
     }
     fb.mem(Op.f32_store, 2);
+  }
+
+  /** The column plan's locals: reduced length, byte strides along it, running input addresses, the counter. */
+  private columns: { R: Local; rStride: Local[]; p: Local[]; r: Local } | null = null;
+
+  /**
+   * One row of a column reduction: per four outputs (then per single one,
+   * splatted), accumulators set to the reduction's identity, then the whole
+   * reduced axis read in order at each input's stride, then the results
+   * stored. Nothing is hoisted: every input may vary along the reduced axis.
+   */
+  private emitColumnRow(op: ReduceOp, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtr: Local) {
+    const { fb, plan, v } = this;
+    const { R, rStride, p, r } = this.columns!;
+    const wide = op === "sum" || op === "prod";
+    const init = op === "sum" ? 0 : op === "prod" ? 1 : op === "max" ? -Infinity : Infinity;
+    const highHalf = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+    for (const tail of [false, true]) {
+      fb.op(Op.block, 0x40, Op.loop, 0x40);
+      fb.get(ib).get(tail ? Lb : vecEnd).op(Op.i32_ge_u).br(Op.br_if, 1);
+      plan.innerStride.forEach((st, j) => {
+        fb.get(addr[j]);
+        if (st === 1) fb.get(ib).op(Op.i32_add);
+        fb.set(p[j]);
+      });
+      const accs = (wide ? [0, 1] : [0]).map(() => fb.local(T.v128));
+      for (const a of accs) fb.get(wide ? v.d(init) : v.f(init)).set(a);
+      fb.i32(0).set(r);
+      fb.op(Op.block, 0x40, Op.loop, 0x40);
+      fb.get(r).get(R).op(Op.i32_ge_u).br(Op.br_if, 1);
+      const val = this.value(plan.expr, new Map(), (j) => {
+        const l = fb.local(T.v128);
+        fb.get(p[j]);
+        if (tail || plan.innerStride[j] === 0) fb.simdMem(S.v128_load32_splat, 2);
+        else fb.simdMem(S.v128_load, 0, 0);
+        fb.set(l);
+        return l;
+      });
+      if (wide) {
+        const comb = op === "sum" ? S.f64x2_add : S.f64x2_mul;
+        fb.get(accs[0]).get(val).simd(S.f64x2_promote_low_f32x4).simd(comb).set(accs[0]);
+        fb.get(accs[1]).get(val).get(val).simd(S.i8x16_shuffle, ...highHalf).simd(S.f64x2_promote_low_f32x4).simd(comb).set(accs[1]);
+      } else {
+        fb.get(accs[0]).get(val).simd(op === "max" ? S.f32x4_max : S.f32x4_min).set(accs[0]);
+      }
+      p.forEach((pj, j) => fb.get(pj).get(rStride[j]).op(Op.i32_add).set(pj));
+      fb.get(r).i32(1).op(Op.i32_add).set(r);
+      fb.br(Op.br, 0).op(Op.end, Op.end);
+      // the four results as float32 lanes
+      let res = accs[0];
+      if (wide) {
+        const lo = v.un(S.f32x4_demote_f64x2_zero, accs[0]);
+        const hi = v.un(S.f32x4_demote_f64x2_zero, accs[1]);
+        res = v.shuffle(lo, hi, [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+      }
+      fb.get(outPtr).get(ib).op(Op.i32_add).get(res);
+      if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
+      else fb.simdMem(S.v128_store, 0, 0);
+      fb.get(ib).i32(tail ? 4 : 16).op(Op.i32_add).set(ib);
+      fb.br(Op.br, 0).op(Op.end, Op.end);
+    }
   }
 
   private loadVariant(a: Local, ib: Local, tail: boolean, u: number): Local {

@@ -12,7 +12,7 @@
  * background and the JavaScript path runs the kernel until it is ready.
  */
 import type { TypedArray } from "../../../dtype.js";
-import type { Kernel } from "../../kernel.js";
+import type { Expr, Kernel } from "../../kernel.js";
 import { kernelKey } from "../../kernel.js";
 import { allocScratch, freeScratch, memoryView, pointerOf, wasmMemory } from "../memory.js";
 import { LruCache } from "../../lru.js";
@@ -20,13 +20,15 @@ import { cacheConfig } from "../../cache-config.js";
 import type { WasmPlan } from "./compiler.js";
 import { buildModule, exprCost, planKernel } from "./compiler.js";
 import { simdSupported } from "./emitter.js";
-import { registerModule, runSplit, threadsReady } from "../threads.js";
+import { readyWorkers, registerModule, runSplitAll, threadsReady } from "../threads.js";
 
 type RunFn = (...ptrs: number[]) => void;
 
 /** A compiled module (shared by every kernel with its plan key) and its instance on this thread. */
 interface ModuleRec {
   run: RunFn;
+  /** The module's `claim`: rows in items from a shared counter (see `launch`). */
+  claim: RunFn;
   module: WebAssembly.Module;
   /** Its id in the thread pool, once registered there. */
   poolId?: number;
@@ -34,6 +36,7 @@ interface ModuleRec {
 
 interface Compiled {
   run: RunFn;
+  claim: RunFn;
   module: ModuleRec;
   /** Elements per row (the innermost loop's length). */
   inner: number;
@@ -41,6 +44,8 @@ interface Compiled {
   params: number;
   rows: number;
   nInputs: number;
+  /** Outputs the module stores (1, or more for a kernel with siblings). */
+  nOutputs: number;
 }
 
 /** null: not eligible (or WebAssembly unusable); "pending": compiling in the background. */
@@ -85,7 +90,7 @@ export function wasmLaunchCount(): number {
 function instantiate(mod: WebAssembly.Module): ModuleRec {
   const mem = wasmMemory()!;
   const inst = new WebAssembly.Instance(mod, { env: { memory: mem.memory }, math: { sin: Math.sin, cos: Math.cos } });
-  return { run: inst.exports.run as RunFn, module: mod };
+  return { run: inst.exports.run as RunFn, claim: inst.exports.claim as RunFn, module: mod };
 }
 
 function moduleFor(plan: WasmPlan): ModuleRec | "pending" | null {
@@ -131,7 +136,9 @@ function entryFor(kernel: Kernel): Entry {
         if (params < 0) entry = null;
         else {
           memoryView(Int32Array, params, plan.params.length).set(plan.params);
-          entry = { run: mod.run, module: mod, inner: plan.params[0], params, rows: plan.rows, nInputs: plan.innerStride.length };
+          // work per row: its length, times the reduced length for a column reduction (params end with R, then a stride per input)
+          const inner = plan.columns ? plan.params[0] * plan.params[plan.params.length - 1 - plan.innerStride.length] : plan.params[0];
+          entry = { run: mod.run, claim: mod.claim, module: mod, inner, params, rows: plan.rows, nInputs: plan.innerStride.length, nOutputs: plan.exprs.length };
           paramBlocks.register(entry, { ptr: params, bytes: plan.params.length * 4 });
         }
       }
@@ -170,13 +177,16 @@ export function setWasmMinSize(scale: number): number {
 const tooSmall = new WeakMap<Kernel, boolean>();
 
 /** The CPU backend's entry: runs a kernel as WebAssembly when that is eligible and worth it. */
-export function tryWasmKernel(kernel: Kernel, out: TypedArray, inputs: TypedArray[]): boolean {
+export function tryWasmKernel(kernel: Kernel, out: TypedArray | readonly TypedArray[], inputs: TypedArray[]): boolean {
   if (!enabled) return false;
   let small = tooSmall.get(kernel);
   if (small === undefined) {
     let size = 1;
     for (const d of kernel.loopShape) size *= d;
-    small = size < Math.min(1024, Math.max(16, Math.ceil(minSizeScale / exprCost(kernel.expr))));
+    const seen = new Set<Expr>();
+    let cost = exprCost(kernel.expr, seen);
+    for (const o of kernel.more ?? []) cost += exprCost(o.expr, seen);
+    small = size < Math.min(1024, Math.max(16, Math.ceil(minSizeScale / cost)));
     tooSmall.set(kernel, small);
   }
   return !small && runWasmKernel(kernel, out, inputs);
@@ -185,18 +195,26 @@ export function tryWasmKernel(kernel: Kernel, out: TypedArray, inputs: TypedArra
 /**
  * Runs a kernel as WebAssembly if it is eligible; returns false (having done
  * nothing) when the JavaScript path must run it instead. `begin` and `end`
- * select outer iterations (rows), so that the work can be split.
+ * select outer iterations (rows), so that the work can be split. `out` is
+ * the output, or for a kernel with siblings (`Kernel.more`) all of them in order.
  */
-export function runWasmKernel(kernel: Kernel, out: TypedArray, inputs: TypedArray[], begin = 0, end = Infinity): boolean {
+export function runWasmKernel(kernel: Kernel, out: TypedArray | readonly TypedArray[], inputs: TypedArray[], begin = 0, end = Infinity): boolean {
   if (!enabled) return false;
   const entry = entryFor(kernel);
   if (entry === null || entry === "pending") return false;
+  const outs = ArrayBuffer.isView(out) ? [out] : out;
+  if (outs.length !== entry.nOutputs) return false;
   const rowEnd = Math.min(end, entry.rows);
   if (begin >= rowEnd) return true;
   launches++;
   const n = entry.nInputs;
-  const ptrs: number[] = [entry.params, pointerOf(out)];
-  let copies = ptrs[1] < 0;
+  const ptrs: number[] = [entry.params];
+  let copies = false;
+  for (const o of outs) {
+    const p = pointerOf(o);
+    copies ||= p < 0;
+    ptrs.push(p);
+  }
   for (let j = 0; j < n; j++) {
     const p = pointerOf(inputs[j]);
     copies ||= p < 0;
@@ -207,28 +225,46 @@ export function runWasmKernel(kernel: Kernel, out: TypedArray, inputs: TypedArra
     launch(entry, ptrs);
     return true;
   }
-  return runWithCopies(entry, ptrs, out, inputs, begin > 0 || rowEnd < entry.rows);
+  return runWithCopies(entry, ptrs, outs, inputs, begin > 0 || rowEnd < entry.rows);
 }
 
-/** Runs a kernel whose operands all lie in the shared memory: split across the threads when it is large enough. */
+/**
+ * Runs a kernel whose operands all lie in the shared memory: split across the
+ * threads when it is large enough, as many threads as have `threadMinWork`
+ * elements each (each at least two rows). The threads take items of rows
+ * from a shared counter until none is left (the module's `claim`), so that a
+ * thread slowed down by other processes does less of the work; each row is
+ * computed as on one thread, so the results do not depend on the split.
+ */
 function launch(entry: Compiled, ptrs: number[]) {
   const begin = ptrs[ptrs.length - 2];
-  const rows = ptrs[ptrs.length - 1] - begin;
+  const end = ptrs[ptrs.length - 1];
+  const rows = end - begin;
   if (rows >= 2 && rows * entry.inner >= threadMinWork && threadsReady()) {
-    // rows [begin, mid) here, [mid, end) on the worker: each row is computed as it would be on one thread
-    const mid = begin + (rows >> 1);
-    const mod = entry.module;
-    mod.poolId ??= registerModule(mod.module);
-    const theirs = ptrs.slice();
-    theirs[theirs.length - 2] = mid;
-    const ours = ptrs.slice();
-    ours[ours.length - 1] = mid;
-    if (runSplit(mod.poolId, "run", theirs, () => entry.run(...ours))) return;
+    const threads = Math.min(1 + readyWorkers(), Math.floor(rows / 2), Math.max(2, Math.floor((rows * entry.inner) / threadMinWork)));
+    const counter = threads >= 2 ? allocScratch(4) : -1;
+    if (counter >= 0) {
+      // about eight items per thread, none under ITEM_MIN_WORK elements
+      const itemRows = Math.min(rows, Math.max(1, Math.ceil(rows / (8 * threads)), Math.ceil(ITEM_MIN_WORK / Math.max(1, entry.inner))));
+      memoryView(Int32Array, counter, 1)[0] = 0;
+      const args = [...ptrs.slice(0, -2), counter, itemRows, begin, end];
+      const mod = entry.module;
+      mod.poolId ??= registerModule(mod.module);
+      const parts = Array.from({ length: threads - 1 }, () => args);
+      try {
+        if (runSplitAll(mod.poolId, "claim", parts, () => entry.claim(...args))) return;
+      } finally {
+        freeScratch(counter, 4);
+      }
+    }
   }
   entry.run(...ptrs);
 }
 
-/** Elements (rows × row length) from which a kernel is split across the two threads. */
+/** Elements of work below which an item of a split kernel is not cut smaller. */
+const ITEM_MIN_WORK = 1 << 14;
+
+/** Elements (rows × row length) from which a kernel is split across threads (and per further thread). */
 let threadMinWork = 1 << 18;
 export function setWasmThreadMinWork(n: number): number {
   const prev = threadMinWork;
@@ -237,7 +273,7 @@ export function setWasmThreadMinWork(n: number): number {
 }
 
 /** Operands outside the shared memory go through scratch blocks. */
-function runWithCopies(entry: Compiled, ptrs: number[], out: TypedArray, inputs: TypedArray[], partial: boolean): boolean {
+function runWithCopies(entry: Compiled, ptrs: number[], outs: readonly TypedArray[], inputs: TypedArray[], partial: boolean): boolean {
   const scratch: number[] = [];
   const place = (a: TypedArray, copyIn: boolean): number => {
     const ptr = allocScratch(a.byteLength);
@@ -247,16 +283,21 @@ function runWithCopies(entry: Compiled, ptrs: number[], out: TypedArray, inputs:
     return ptr;
   };
   let ok = true;
+  const first = 1 + outs.length;
   for (let j = 0; j < entry.nInputs && ok; j++) {
-    if (ptrs[2 + j] < 0) ok = (ptrs[2 + j] = place(inputs[j], true)) >= 0;
+    if (ptrs[first + j] < 0) ok = (ptrs[first + j] = place(inputs[j], true)) >= 0;
   }
-  const outside = ptrs[1] < 0;
+  const outside = outs.map((_, w) => ptrs[1 + w] < 0);
   // a partial range computed in scratch must not overwrite the rest of `out` with garbage
-  if (ok && outside) ok = (ptrs[1] = place(out, partial)) >= 0;
+  outs.forEach((out, w) => {
+    if (ok && outside[w]) ok = (ptrs[1 + w] = place(out, partial)) >= 0;
+  });
   if (ok) {
     // the scratch copies lie in the shared memory too: a large kernel still uses both threads
     launch(entry, ptrs);
-    if (outside) new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(memoryView(Uint8Array, ptrs[1], out.byteLength));
+    outs.forEach((out, w) => {
+      if (outside[w]) new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(memoryView(Uint8Array, ptrs[1 + w], out.byteLength));
+    });
   }
   for (let i = 0; i < scratch.length; i += 2) freeScratch(scratch[i], scratch[i + 1]);
   return ok;
