@@ -114,6 +114,20 @@ describe("edge values, as JAX", () => {
   });
 });
 
+describe("−0 and +0 stay apart under jit", () => {
+  // IEEE: copysign(x, −0) is negative, copysign(x, +0) positive; the two
+  // literals are equal to ===, but jit must not merge equations over them
+  it("copysign by −0 and by +0 in one jitted function give opposite signs, as eagerly", () => {
+    const f = (v: Value) => [np.copysign(v, -0), np.copysign(v, 0)];
+    const x = np.array([1, 2]);
+    const eager = f(x).map((a) => flat(a.arraySync()));
+    const jitted = (jit(f)(x) as Value[]).map((a) => flat(a.arraySync()));
+    expect(eager).toEqual([[-1, -2], [1, 2]]);
+    expect(jitted).toEqual(eager);
+    expect(jit(f).lower(x).text).toContain("-0.0");
+  });
+});
+
 describe("result dtypes and weak types, as JAX", () => {
   it("relu6(int) is float32, hardTanh(int) stays int32", () => {
     both("relu6 int", (x) => nn.relu6(x), [i32([-1, 3, 8])], J.relu6_int);

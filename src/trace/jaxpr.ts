@@ -122,6 +122,7 @@ function formatLiteral(l: Literal): string {
   if (dtype === "float32" || dtype === "float64") {
     if (Number.isNaN(l.value)) return "nan";
     if (!Number.isFinite(l.value)) return l.value > 0 ? "inf" : "-inf";
+    if (Object.is(l.value, -0)) return "-0.0"; // toFixed drops the sign
     const v = dtype === "float32" ? Number(Math.fround(l.value).toPrecision(7)) : l.value;
     return Number.isInteger(v) ? v.toFixed(1) : String(v);
   }

@@ -84,11 +84,19 @@ function foldAndRewrite(jaxpr: Jaxpr): Jaxpr {
   return new Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, jaxpr.outs.map(read));
 }
 
+// −0 and +0 are equal to `===`, to template strings and to JSON, but not to
+// copysign, division or atan2: keys must tell them apart, or `copysign(x, -0)`
+// and `copysign(x, 0)` would merge into one equation.
+const NEGATIVE_ZERO = "\u0000-0";
+function numberKey(v: unknown): string {
+  return typeof v === "number" && Object.is(v, -0) ? "-0" : `${v}`;
+}
+
 /** Merges equations that apply the same primitive with the same params to the same inputs. */
 function cse(jaxpr: Jaxpr): Jaxpr {
   const ids = new Map<Var, number>();
   let nextId = 0;
-  const idOf = (a: Atom) => (a instanceof Literal ? `L${a.value}:${a.aval}` : `V${ids.get(a) ?? (ids.set(a, nextId++), ids.get(a))}`);
+  const idOf = (a: Atom) => (a instanceof Literal ? `L${numberKey(a.value)}:${a.aval}` : `V${ids.get(a) ?? (ids.set(a, nextId++), ids.get(a))}`);
   const sub = new Map<Var, Atom>();
   const read = (a: Atom): Atom => (a instanceof Var ? sub.get(a) ?? a : a);
   const seen = new Map<string, Eqn>();
@@ -111,7 +119,7 @@ function cse(jaxpr: Jaxpr): Jaxpr {
     try {
       params = JSON.stringify(e.params, (_k, v) => {
         if (v instanceof Jaxpr || v instanceof ClosedJaxpr || typeof v === "function") throw new Error("opaque");
-        return v;
+        return typeof v === "number" && Object.is(v, -0) ? NEGATIVE_ZERO : v;
       });
     } catch {
       return null; // params holding jaxprs or functions are compared by nothing: keep the equation
