@@ -35,22 +35,35 @@ const trueB = 4;
 /** The learning rates of the course's three animations; its script uses 5e-1. */
 export const learningRates = [1e-2, 6e-2, 5e-1];
 
-interface Params {
+export interface Params {
   a: Value;
   b: Value;
 }
 
 const loss = (p: Params, x: Value, y: Value) => np.mean(y.sub(p.a.mul(x).add(p.b)).square());
 
-/** One jitted Adam step for each learning rate (the optimizer is a closure of the step). */
-function makeStep(lr: number) {
+/**
+ * Fits ŷ = a·x + b to `(x, y)` from `start` with `steps` Adam steps at
+ * learning rate `lr`, each step one jitted function. Returns the final a and
+ * b and the loss before each step.
+ */
+export function fit(x: Value, y: Value, start: Params, lr: number, steps: number): { params: Params; losses: number[] } {
   const opt = optim.adam(lr);
-  const step = jit((p: Params, state: ReturnType<typeof opt.init>, x: Value, y: Value) => {
+  const step = jit((p: Params, state: ReturnType<typeof opt.init>) => {
     const [l, grads] = valueAndGrad(loss)(p, x, y);
     const [updates, next] = opt.update(grads, state, p);
     return { params: optim.applyUpdates(p, updates), state: next, loss: l };
   });
-  return { opt, step };
+  let params = start;
+  let state = opt.init(params);
+  const losses: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const out = step(params, state);
+    params = out.params;
+    state = out.state;
+    losses.push(out.loss.itemSync());
+  }
+  return { params, losses };
 }
 
 const scalar = (v: Value) => v.reshape([]).itemSync();
@@ -70,24 +83,15 @@ export async function run(options: ExampleOptions = {}): Promise<LinearRegressio
   const runs: LinearRegressionRun[] = [];
   const t0 = performance.now();
   for (const lr of learningRates) {
-    const { opt, step } = makeStep(lr);
-    let params = init;
-    let state = opt.init(params);
-    const losses: number[] = [];
-    for (let i = 0; i < steps; i++) {
-      const out = step(params, state, x, y);
-      params = out.params;
-      state = out.state;
-      losses.push(out.loss.itemSync());
-    }
+    const { params, losses } = fit(x, y, init, lr, steps);
     const after = { a: scalar(params.a), b: scalar(params.b) };
     runs.push({ lr, losses, after });
     log(`lr ${String(lr).padEnd(4)}  a = ${formatNumber(after.a)}, b = ${formatNumber(after.b)}, loss ${formatNumber(losses[0])} → ${formatNumber(losses[losses.length - 1])}`);
   }
   const ms = since(t0);
   const main = runs[runs.length - 1];
-  const fit = np.linalg.lstsq(np.concatenate([x, np.onesLike(x)], 1), y)[0];
-  const [lsA, lsB] = Array.from(fit.dataSync());
+  const lsFit = np.linalg.lstsq(np.concatenate([x, np.onesLike(x)], 1), y)[0];
+  const [lsA, lsB] = Array.from(lsFit.dataSync());
   const lsLoss = loss({ a: np.array([lsA]), b: np.array([lsB]) }, x, y).itemSync();
   log(`least squares: a = ${formatNumber(lsA)}, b = ${formatNumber(lsB)}, loss ${formatNumber(lsLoss)}   (true: a = ${trueA}, b = ${trueB})`);
   log(`${learningRates.length} × ${steps} steps in ${formatMs(ms)}`);
