@@ -69,15 +69,21 @@ describe("examples", () => {
     for (const i of [1, 10, 100, 250]) expect(r.xs[i]).toBeCloseTo(1.5 * (1 - 0.98 ** i), 5);
   });
 
-  it("linear-regression: the loss goes down and w, b move towards 2, 1", async () => {
-    const { run } = await import("../examples/linear-regression.js");
+  it("linear-regression: for each learning rate the loss goes down and a, b move towards 3, 4; lr 0.5 reaches least squares", async () => {
+    const { run, learningRates } = await import("../examples/linear-regression.js");
     const o = quick("linear-regression", 100);
     const r = await run(o);
     expectPlots(r.files, o.outDir, ["linear-regression", "loss"]);
-    expect(r.losses).toHaveLength(100);
-    expectDecreasing(r.losses, 2);
-    expect(Math.abs(r.after.w - 2)).toBeLessThan(Math.abs(r.before.w - 2));
-    expect(Math.abs(r.after.b - 1)).toBeLessThan(Math.abs(r.before.b - 1));
+    expect(r.runs.map((x) => x.lr)).toEqual(learningRates);
+    for (const x of r.runs) {
+      expect(x.losses).toHaveLength(100);
+      expectDecreasing(x.losses, 2);
+      expect(Math.abs(x.after.a - 3) + Math.abs(x.after.b - 4)).toBeLessThan(Math.abs(r.before.a - 3) + Math.abs(r.before.b - 4));
+    }
+    // the closed form the exercise mentions: Adam at lr 0.5 ends on the least-squares line
+    expect(r.main.lr).toBe(0.5);
+    expect(Math.abs(r.main.after.a - r.leastSquares.a)).toBeLessThan(0.05);
+    expect(Math.abs(r.main.after.b - r.leastSquares.b)).toBeLessThan(0.05);
   });
 
   it("mlp-regression: three runs, each loss finite and going down", async () => {
