@@ -60,3 +60,6 @@ export * as scipy from "./scipy/index.js";
 // StableHLO export (issue 18)
 export { exportStableHLO, PartitionSpec } from "./transforms/export.js";
 export type { Exported, ExportMetadata, ExportOptions, ExportedLeaf, Shardings, TreeJson } from "./transforms/export.js";
+// issue 16 (breadth): top-level helpers
+export { jacrev as jacobian } from "./transforms/jacobians.js";
+export { evalShape, ShapeDtypeStruct } from "./transforms/eval-shape.js";

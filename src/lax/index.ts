@@ -23,3 +23,7 @@ export * from "./special.js";
 export * from "./in-dim.js";
 // StableHLO lowerings of the elementwise primitives (a side-effect import: they attach to the definitions)
 import "./elementwise-stablehlo.js";
+// issue 16 (breadth): bit primitives and lax functions over existing primitives
+export * from "./bits.js";
+export { full, fullLike, dot, batchMatmul, sortKeyVal, topK, map, associativeScan, reduce } from "./breadth.js";
+export type { DotOptions } from "./breadth.js";

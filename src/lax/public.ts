@@ -209,3 +209,10 @@ export {
   polygamma, regularizedIncompleteBetaP, zeta, zetaP,
 } from "./special.js";
 export { broadcast, collapse, dynamicSliceInDim, dynamicUpdateSliceInDim, indexInDim, sliceInDim } from "./in-dim.js";
+// issue 16 (breadth)
+export {
+  shiftLeft, shiftLeftP, shiftRightLogical, shiftRightLogicalP, shiftRightArithmetic, shiftRightArithmeticP,
+  populationCount, populationCountP, clz, clzP,
+} from "./bits.js";
+export { full, fullLike, dot, batchMatmul, sortKeyVal, topK, map, associativeScan, reduce } from "./breadth.js";
+export type { DotOptions } from "./breadth.js";
