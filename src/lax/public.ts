@@ -216,3 +216,4 @@ export {
 } from "./bits.js";
 export { full, fullLike, dot, batchMatmul, sortKeyVal, topK, map, associativeScan, reduce } from "./breadth.js";
 export type { DotOptions } from "./breadth.js";
+export { igammaGradA } from "./special.js";
