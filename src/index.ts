@@ -63,3 +63,6 @@ export type { Exported, ExportMetadata, ExportOptions, ExportedLeaf, Shardings, 
 // issue 16 (breadth): top-level helpers
 export { jacrev as jacobian } from "./transforms/jacobians.js";
 export { evalShape, ShapeDtypeStruct } from "./transforms/eval-shape.js";
+export { pureCallback, pureCallbackP } from "./transforms/callback.js";
+export type { PureCallbackOptions, VmapMethod } from "./transforms/callback.js";
+export * as debug from "./transforms/debug.js";

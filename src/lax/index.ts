@@ -27,3 +27,4 @@ import "./elementwise-stablehlo.js";
 export * from "./bits.js";
 export { full, fullLike, dot, batchMatmul, sortKeyVal, topK, map, associativeScan, reduce } from "./breadth.js";
 export type { DotOptions } from "./breadth.js";
+export { optimizationBarrier, optimizationBarrierP } from "./barrier.js";

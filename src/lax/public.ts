@@ -217,3 +217,4 @@ export {
 export { full, fullLike, dot, batchMatmul, sortKeyVal, topK, map, associativeScan, reduce } from "./breadth.js";
 export type { DotOptions } from "./breadth.js";
 export { igammaGradA } from "./special.js";
+export { optimizationBarrier, optimizationBarrierP } from "./barrier.js";

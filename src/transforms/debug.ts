@@ -1,0 +1,137 @@
+/**
+ * `debug.callback` and `debug.print`, as JAX's `jax.debug`: a side effect
+ * that sees concrete values when the program runs, also inside jit (between
+ * kernels), vmap (once per example, as JAX's default) and grad (the primal
+ * values). The `debug_callback` primitive has no outputs and is marked
+ * effectful, so that dead-code elimination keeps it.
+ */
+import { Array } from "../array.js";
+import { getBackend } from "../backend/device.js";
+import type { TypedArray } from "../dtype.js";
+import { ArgumentError, UnsupportedError } from "../errors.js";
+import { definePrimitive } from "../lax/primitive.js";
+import { broadcastInDim, moveAxis } from "../lax/shape.js";
+import { describe, functionArg } from "../static-args.js";
+import type { Primitive } from "../trace/core.js";
+import { bind } from "../trace/core.js";
+import type { TreeDef } from "../trace/pytree.js";
+import { unflatten } from "../trace/pytree.js";
+import { flattenArgs } from "./args.js";
+
+interface DebugParams {
+  callback: (...args: unknown[]) => void;
+  inTree: TreeDef;
+  /** Leading axes every argument has from vmaps around the call: the callback runs once per index into them. */
+  batchDims: number;
+  [k: string]: unknown;
+}
+
+export const debugCallbackP: Primitive<DebugParams> = definePrimitive<DebugParams>("debug_callback", {
+  params: { callback: "static", inTree: "static", batchDims: "int" },
+  effectful: true,
+  abstractEval: () => [],
+  impl(args, { callback, inTree, batchDims }) {
+    for (const a of args) {
+      if (!a.backend.syncReadable) {
+        throw new UnsupportedError(
+          `debug.callback: an argument lives on ${a.backend.name}, which cannot be read synchronously while the program runs; ` +
+            "debug this computation on the CPU (devicePut its inputs to \"cpu\")",
+        );
+      }
+    }
+    const cpu = getBackend("cpu");
+    const lead = args.length ? args[0].shape.slice(0, batchDims) : [];
+    const count = lead.reduce((p, s) => p * s, 1);
+    const data = args.map((a) => a.dataSync() as TypedArray);
+    for (let b = 0; b < count; b++) {
+      const example = args.map((a, i) => {
+        const shape = a.shape.slice(batchDims);
+        const n = shape.reduce((p, s) => p * s, 1);
+        return Array.fromTyped(data[i].slice(b * n, (b + 1) * n) as TypedArray, shape, a.dtype, a.weakType, cpu);
+      });
+      callback(...(unflatten(inTree, example) as unknown[]));
+    }
+    return [];
+  },
+  jvp: (primals, _tangents, params) => {
+    bind(debugCallbackP as unknown as Primitive, primals, params);
+    return [[], []];
+  },
+  batch(args, dims, params) {
+    // every argument gets the batch axis in front (unbatched ones broadcast), one more leading axis to loop over
+    const i0 = dims.findIndex((d) => d !== null);
+    const size = args[i0].shape[dims[i0]!];
+    const lead = params.batchDims;
+    const moved = args.map((a, i) => {
+      if (dims[i] !== null) return moveAxis(a, dims[i]!, 0);
+      return broadcastInDim(a, [size, ...a.shape], a.shape.map((_, k) => k + 1));
+    });
+    // the new axis goes first: inner vmaps' axes stay after it, so examples run in nested order
+    bind(debugCallbackP as unknown as Primitive, moved, { ...params, batchDims: lead + 1 });
+    return [[], []];
+  },
+});
+
+/**
+ * Calls `callback(...args)` with concrete arrays when the program runs:
+ * eagerly, inside jit (between kernels, with the values of that run),
+ * inside vmap (once per example, in order) and inside grad (with the primal
+ * values). The arguments must live on the CPU while the program runs.
+ * @example
+ * jit((x) => { debug.callback((v) => console.log(v.arraySync()), x); return x.mul(2); })(np.array([1, 2])); // logs [1, 2]
+ */
+export function callback(cb: (...args: any[]) => void, ...args: unknown[]): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+  functionArg("debug.callback", "callback", cb);
+  const [leaves, inTree] = flattenArgs(args, "debug.callback");
+  bind(debugCallbackP as unknown as Primitive, leaves, { callback: cb as (...a: unknown[]) => void, inTree, batchDims: 0 });
+}
+
+/** Where debug.print writes (console.log by default); tests may replace it. */
+export const printer = { write: (line: string): void => console.log(line) };
+
+/** Python's str.format for `{}`, `{0}`, `{name}` (and `{{`, `}}`), with optional `:.Nf`/`:.Ne` precision on numbers. */
+function format(fmt: string, positional: unknown[], named: Record<string, unknown>): string {
+  let auto = 0;
+  return fmt.replace(/\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*|[0-9]*)(?::\.([0-9]+)([fe]))?\}/g, (m, key: string | undefined, digits?: string, kind?: string) => {
+    if (m === "{{") return "{";
+    if (m === "}}") return "}";
+    const v = key === undefined || key === "" ? positional[auto++] : /^[0-9]+$/.test(key) ? positional[Number(key)] : named[key];
+    return show(v, digits === undefined ? undefined : Number(digits), kind);
+  });
+}
+
+function show(v: unknown, digits?: number, kind?: string): string {
+  if (v instanceof Array) {
+    // as NumPy's str: nested brackets, elements separated by spaces
+    const fmtNum = (x: number) => (digits === undefined ? String(x) : kind === "e" ? x.toExponential(digits) : x.toFixed(digits));
+    const nested = v.arraySync() as unknown;
+    const walk = (x: unknown): string => (typeof x === "number" ? fmtNum(x) : `[${(x as unknown[]).map(walk).join(" ")}]`);
+    return walk(nested);
+  }
+  if (typeof v === "number") return digits === undefined ? String(v) : kind === "e" ? v.toExponential(digits) : v.toFixed(digits);
+  return typeof v === "string" ? v : describe(v);
+}
+
+/**
+ * Prints `fmt` with its placeholders filled by the values the program has
+ * when it runs (JAX's `jax.debug.print`): `{}` takes the next positional
+ * argument, `{0}` a given one, `{name}` the value of `name` in a final plain
+ * object of named arguments (`debug.print("{x}", { x })`); `{:.3f}` formats
+ * numbers. Works eagerly and under jit, vmap (once per example) and grad.
+ * @example
+ * jit((x) => { debug.print("x = {}", x); return x; })(np.array([1, 2])); // prints "x = [1 2]"
+ */
+export function print(fmt: string, ...args: unknown[]): void {
+  if (typeof fmt !== "string") throw new ArgumentError(`debug.print: fmt must be a string, got ${describe(fmt)}`);
+  const wantsNames = /\{[A-Za-z_]/.test(fmt);
+  const last = args[args.length - 1];
+  const isNamed = wantsNames && typeof last === "object" && last !== null && Object.getPrototypeOf(last) === Object.prototype;
+  const positional = isNamed ? args.slice(0, -1) : args;
+  const named = (isNamed ? last : {}) as Record<string, unknown>;
+  const names = Object.keys(named);
+  callback(
+    (pos: unknown[], nm: Record<string, unknown>) => printer.write(format(fmt, pos, nm)),
+    positional,
+    Object.fromEntries(names.map((k) => [k, named[k]])),
+  );
+}
