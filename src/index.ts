@@ -66,3 +66,4 @@ export { evalShape, ShapeDtypeStruct } from "./transforms/eval-shape.js";
 export { pureCallback, pureCallbackP } from "./transforms/callback.js";
 export type { PureCallbackOptions, VmapMethod } from "./transforms/callback.js";
 export * as debug from "./transforms/debug.js";
+export { effectsBarrier } from "./transforms/debug.js";

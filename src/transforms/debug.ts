@@ -3,12 +3,15 @@
  * that sees concrete values when the program runs, also inside jit (between
  * kernels), vmap (once per example, as JAX's default) and grad (the primal
  * values). The `debug_callback` primitive has no outputs and is marked
- * effectful, so that dead-code elimination keeps it.
+ * effectful, so that dead-code elimination keeps it. On a device that is read
+ * asynchronously (WebGPU) the values are copied when the program reaches the
+ * call and the callback runs once they arrive, in order; `effectsBarrier()`
+ * waits for those.
  */
 import { Array } from "../array.js";
 import { getBackend } from "../backend/device.js";
 import type { TypedArray } from "../dtype.js";
-import { ArgumentError, UnsupportedError } from "../errors.js";
+import { ArgumentError } from "../errors.js";
 import { definePrimitive } from "../lax/primitive.js";
 import { broadcastInDim, moveAxis } from "../lax/shape.js";
 import { describe, functionArg } from "../static-args.js";
@@ -17,6 +20,27 @@ import { bind } from "../trace/core.js";
 import type { TreeDef } from "../trace/pytree.js";
 import { unflatten } from "../trace/pytree.js";
 import { flattenArgs } from "./args.js";
+
+const settled: Promise<void> = Promise.resolve();
+/** The chain of debug callbacks waiting for asynchronous reads (settled when none is). */
+let pending: Promise<void> = settled;
+const failures: unknown[] = [];
+
+/**
+ * Waits until every debug callback so far has run (those waiting for a
+ * WebGPU read), as JAX's `jax.effects_barrier`; rethrows the first error a
+ * callback threw meanwhile.
+ * @example
+ * await effectsBarrier();
+ */
+export async function effectsBarrier(): Promise<void> {
+  const p = pending;
+  await p;
+  if (pending === p) pending = settled;
+  const e = failures.shift();
+  failures.length = 0;
+  if (e !== undefined) throw e;
+}
 
 interface DebugParams {
   callback: (...args: unknown[]) => void;
@@ -31,26 +55,36 @@ export const debugCallbackP: Primitive<DebugParams> = definePrimitive<DebugParam
   effectful: true,
   abstractEval: () => [],
   impl(args, { callback, inTree, batchDims }) {
-    for (const a of args) {
-      if (!a.backend.syncReadable) {
-        throw new UnsupportedError(
-          `debug.callback: an argument lives on ${a.backend.name}, which cannot be read synchronously while the program runs; ` +
-            "debug this computation on the CPU (devicePut its inputs to \"cpu\")",
-        );
-      }
-    }
     const cpu = getBackend("cpu");
     const lead = args.length ? args[0].shape.slice(0, batchDims) : [];
     const count = lead.reduce((p, s) => p * s, 1);
-    const data = args.map((a) => a.dataSync() as TypedArray);
-    for (let b = 0; b < count; b++) {
-      const example = args.map((a, i) => {
-        const shape = a.shape.slice(batchDims);
-        const n = shape.reduce((p, s) => p * s, 1);
-        return Array.fromTyped(data[i].slice(b * n, (b + 1) * n) as TypedArray, shape, a.dtype, a.weakType, cpu);
-      });
-      callback(...(unflatten(inTree, example) as unknown[]));
+    const run = (data: TypedArray[]) => {
+      for (let b = 0; b < count; b++) {
+        const example = args.map((a, i) => {
+          const shape = a.shape.slice(batchDims);
+          const n = shape.reduce((p, s) => p * s, 1);
+          return Array.fromTyped(data[i].slice(b * n, (b + 1) * n) as TypedArray, shape, a.dtype, a.weakType, cpu);
+        });
+        callback(...(unflatten(inTree, example) as unknown[]));
+      }
+    };
+    if (args.every((a) => a.backend.syncReadable) && pending === settled) {
+      run(args.map((a) => a.dataSync() as TypedArray));
+      return [];
     }
+    // a device read asynchronously (WebGPU): the copies are queued now, with this run's values, and the
+    // callback runs when they arrive, after the callbacks before it; effectsBarrier() waits for them all
+    const reads = Promise.all(args.map((a) => a.data()));
+    const mine: Promise<void> = pending.then(async () => {
+      try {
+        run(await reads);
+      } catch (e) {
+        failures.push(e);
+      }
+      // the chain is empty again: later callbacks on the CPU run at once
+      if (pending === mine) pending = settled;
+    });
+    pending = mine;
     return [];
   },
   jvp: (primals, _tangents, params) => {
@@ -76,7 +110,8 @@ export const debugCallbackP: Primitive<DebugParams> = definePrimitive<DebugParam
  * Calls `callback(...args)` with concrete arrays when the program runs:
  * eagerly, inside jit (between kernels, with the values of that run),
  * inside vmap (once per example, in order) and inside grad (with the primal
- * values). The arguments must live on the CPU while the program runs.
+ * values). On WebGPU it runs once the values have been read back (await
+ * `effectsBarrier()` to wait for it).
  * @example
  * jit((x) => { debug.callback((v) => console.log(v.arraySync()), x); return x.mul(2); })(np.array([1, 2])); // logs [1, 2]
  */
