@@ -12,11 +12,10 @@ import { checkDType, isFloat } from "../dtype.js";
 import { ArgumentError, ShapeError } from "../errors.js";
 import { fmtShape, normalizeAxis } from "../shape.js";
 import { describe, functionArg, intArg, intsArg, optionsArg, shapeArg } from "../static-args.js";
-import type { Primitive, Value } from "../trace/core.js";
+import type { Concrete, Primitive, Value } from "../trace/core.js";
 import { Tracer, theRuntime } from "../trace/core.js";
 import { flatten, unflatten } from "../trace/pytree.js";
 import type { TreeDef } from "../trace/pytree.js";
-import type { Array as ConcreteArray } from "../array.js";
 import { vmap } from "../transforms/vmap.js";
 import { scan } from "./control-flow/scan.js";
 import { trace } from "./control-flow/shared.js";
@@ -303,7 +302,7 @@ function monoidOf(computation: (a: Value, b: Value) => unknown, dtype: DType): M
 /** The value of a concrete 0-d init, if known now. */
 function knownInit(v: Value): number | undefined {
   if (v instanceof Tracer || v.ndim !== 0) return undefined;
-  return theRuntime().knownScalar(v as unknown as ConcreteArray);
+  return theRuntime().knownScalar(v as unknown as Concrete);
 }
 
 /**

@@ -9,7 +9,7 @@
  * customJvp or customVjp to give it a derivative).
  */
 import { Array } from "../array.js";
-import { getBackend } from "../backend/device.js";
+import { cpuArray } from "../runtime/host-arrays.js";
 import type { DType, TypedArray } from "../dtype.js";
 import { allocate, checkDType } from "../dtype.js";
 import { ArgumentError, ShapeError, UnsupportedError } from "../errors.js";
@@ -90,10 +90,9 @@ export const pureCallbackP: Primitive<CallbackParams> = definePrimitive<Callback
     if (!tree.equals(params.outTree)) {
       throw new ShapeError(`pureCallback: the callback returned a tree of structure ${tree.toString()}, declared ${params.outTree.toString()}`);
     }
-    const cpu = getBackend("cpu");
     return leaves.map((l, i) => {
       const aval = params.resultAvals[i];
-      return Array.fromTyped(hostData(l, aval, i), aval.shape, aval.dtype, false, cpu);
+      return cpuArray(hostData(l, aval, i), aval.shape, aval.dtype);
     });
   },
   jvp(primals, tangents, params) {
@@ -165,6 +164,7 @@ function resultAval(x: unknown, i: number): ShapedArray {
  * its results go unused. Not differentiable (JAX's error); vmap needs
  * `options.vmapMethod`.
  * @example
+ * import { jit, np, pureCallback, ShapeDtypeStruct } from "jaxon-ts";
  * const f = jit((x) => pureCallback((v) => v.dataSync().map(Math.sin), new ShapeDtypeStruct([3], "float32"), [x]));
  * f(np.array([0, 1, 2])); // [0, 0.84147096, 0.9092974]
  */

@@ -9,7 +9,7 @@
  * waits for those.
  */
 import { Array } from "../array.js";
-import { getBackend } from "../backend/device.js";
+import { cpuArray } from "../runtime/host-arrays.js";
 import type { TypedArray } from "../dtype.js";
 import { ArgumentError } from "../errors.js";
 import { definePrimitive } from "../lax/primitive.js";
@@ -31,6 +31,7 @@ const failures: unknown[] = [];
  * WebGPU read), as JAX's `jax.effects_barrier`; rethrows the first error a
  * callback threw meanwhile.
  * @example
+ * import { effectsBarrier } from "jaxon-ts";
  * await effectsBarrier();
  */
 export async function effectsBarrier(): Promise<void> {
@@ -55,7 +56,6 @@ export const debugCallbackP: Primitive<DebugParams> = definePrimitive<DebugParam
   effectful: true,
   abstractEval: () => [],
   impl(args, { callback, inTree, batchDims }) {
-    const cpu = getBackend("cpu");
     const lead = args.length ? args[0].shape.slice(0, batchDims) : [];
     const count = lead.reduce((p, s) => p * s, 1);
     const run = (data: TypedArray[]) => {
@@ -63,7 +63,7 @@ export const debugCallbackP: Primitive<DebugParams> = definePrimitive<DebugParam
         const example = args.map((a, i) => {
           const shape = a.shape.slice(batchDims);
           const n = shape.reduce((p, s) => p * s, 1);
-          return Array.fromTyped(data[i].slice(b * n, (b + 1) * n) as TypedArray, shape, a.dtype, a.weakType, cpu);
+          return cpuArray(data[i].slice(b * n, (b + 1) * n) as TypedArray, shape, a.dtype, a.weakType);
         });
         callback(...(unflatten(inTree, example) as unknown[]));
       }
@@ -113,6 +113,7 @@ export const debugCallbackP: Primitive<DebugParams> = definePrimitive<DebugParam
  * values). On WebGPU it runs once the values have been read back (await
  * `effectsBarrier()` to wait for it).
  * @example
+ * import { debug, jit, np } from "jaxon-ts";
  * jit((x) => { debug.callback((v) => console.log(v.arraySync()), x); return x.mul(2); })(np.array([1, 2])); // logs [1, 2]
  */
 export function callback(cb: (...args: any[]) => void, ...args: unknown[]): void { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -154,6 +155,7 @@ function show(v: unknown, digits?: number, kind?: string): string {
  * object of named arguments (`debug.print("{x}", { x })`); `{:.3f}` formats
  * numbers. Works eagerly and under jit, vmap (once per example) and grad.
  * @example
+ * import { debug, jit, np } from "jaxon-ts";
  * jit((x) => { debug.print("x = {}", x); return x; })(np.array([1, 2])); // prints "x = [1 2]"
  */
 export function print(fmt: string, ...args: unknown[]): void {

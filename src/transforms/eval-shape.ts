@@ -47,6 +47,7 @@ export class ShapeDtypeStruct {
  * ShapeDtypeStructs, found by tracing `f` once: no kernel of `f` runs.
  * Arguments may be arrays, numbers or ShapeDtypeStructs.
  * @example
+ * import { evalShape, np, ShapeDtypeStruct } from "jaxon-ts";
  * const out = evalShape((x) => np.matmul(x, x.T), new ShapeDtypeStruct([3, 4], "float32"));
  * out.shape; // [3, 3]
  */
