@@ -147,6 +147,17 @@ export function primitiveCases(F: "float16" | "float32" | "float64"): Case[] {
     domains: [[-1000, 1000], [-3, 40]],
     noGrad: true,
   })),
+  // rounding to 12 mantissa bits: its derivative is JAX's (the tangent rounded the same way), neither a finite difference nor
+  // exactly linear; test/fixtures/jax's lax.reducePrecision/bfloat16 case checks grad, jvp and vjp against JAX
+  { prims: ["reduce_precision"], fn: (x) => lax.reducePrecision(x, 8, 12), shapes: [[2, 3]], noGrad: true },
+  {
+    prims: ["optimization_barrier"],
+    fn: (x, y) => {
+      const [a, b] = lax.optimizationBarrier([lax.sin(x), y]);
+      return lax.mul(a, b);
+    },
+    shapes: [[2, 3], [2, 3]],
+  },
   {
     prims: ["population_count", "clz"],
     fn: (x) => lax.convert(lax.add(lax.populationCount(lax.convert(x, "int32")), lax.mul(lax.clz(lax.convert(x, "int32")), 100)), F),

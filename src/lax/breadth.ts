@@ -25,7 +25,8 @@ import * as E from "./elementwise.js";
 import { convert, operandArg } from "./elementwise.js";
 import { ShapedArray } from "./primitive.js";
 import { reduceMax, reduceMin, reduceProd, reduceSum } from "./reduce.js";
-import { broadcastInDim, concatenate, iota, moveAxis, pad, reshape, rev, slice, transpose } from "./shape.js";
+import { broadcastInDim, concatenate, iota, moveAxis, pad, reshape, rev, slice, squeeze, transpose } from "./shape.js";
+import { dynamicSliceInDim, dynamicUpdateSliceInDim } from "./in-dim.js";
 import { sort } from "./sort.js";
 
 // ---- full, fullLike ------------------------------------------------------------------------
@@ -368,4 +369,129 @@ export function reduce<T>(operands: T, initValues: T, computation: (a: T, b: T) 
   const initB = inits.map((v) => broadcastInDim(v, [m], []));
   const out = n === 0 ? initB : vmap((a: Value[], b: Value[]) => comp(a, b))(initB, cur.map((x) => reshape(x, [m])));
   return unflatten(tree, out.map((x) => reshape(x, keptShape))) as T;
+}
+
+// ---- small conveniences over one axis, ranks and bit reductions ----------------------------------
+
+/**
+ * `x` with leading axes of size 1 added up to `rank` (unchanged when it has that many), as `lax.broadcast_to_rank`.
+ * @example
+ * lax.broadcastToRank(np.array([1, 2]), 3).shape; // [1, 1, 2]
+ */
+export function broadcastToRank(x: ArrayLike, rank: number): Value {
+  const op = "lax.broadcastToRank";
+  const v = operandArg(op, x);
+  const r = intArg(op, "rank", rank);
+  if (r < v.ndim) throw new ShapeError(`${op}: rank ${r} is below the operand's ${v.ndim} dimensions (shape ${fmtShape(v.shape)})`);
+  if (r === v.ndim) return v;
+  return reshape(v, [...Array.from({ length: r - v.ndim }, () => 1), ...v.shape]);
+}
+
+/**
+ * An iota of `shape` counting along `dimension` (JAX's `broadcasted_iota`; lax.iota takes the same arguments).
+ * @example
+ * lax.broadcastedIota("int32", [2, 3], 1); // [[0, 1, 2], [0, 1, 2]]
+ */
+export function broadcastedIota(dtype: DType, shape: readonly number[], dimension: number): Value {
+  const op = "lax.broadcastedIota";
+  const s = shapeArg(op, shape);
+  return iota(checkDType(dtype, op), s, normalizeAxis(op, intArg(op, "dimension", dimension), s.length));
+}
+
+/**
+ * The slice at a traced or concrete `index` along `axis` (negative indices count from the end), keeping that
+ * axis with size 1 unless `keepdims` is false, as `lax.dynamic_index_in_dim`.
+ * @example
+ * lax.dynamicIndexInDim(np.array([[1, 2], [3, 4]]), np.array(1, { dtype: "int32" }), 0, false); // [3, 4]
+ */
+export function dynamicIndexInDim(operand: ArrayLike, index: ArrayLike, axis = 0, keepdims = true): Value {
+  const op = "lax.dynamicIndexInDim";
+  if (typeof keepdims !== "boolean") throw new ArgumentError(`${op}: keepdims must be true or false, got ${describe(keepdims)}`);
+  const x = operandArg(op, operand);
+  const ax = normalizeAxis(op, intArg(op, "axis", axis), x.ndim);
+  const out = dynamicSliceInDim(x, index, 1, ax);
+  return keepdims ? out : squeeze(out, [ax]);
+}
+
+/**
+ * `operand` with the slice at `index` along `axis` replaced by `update` (which has that axis with size 1, or
+ * lacks it), as `lax.dynamic_update_index_in_dim`.
+ * @example
+ * lax.dynamicUpdateIndexInDim(np.zeros([2, 2]), np.array([5, 6]), np.array(1, { dtype: "int32" }), 0); // [[0, 0], [5, 6]]
+ */
+export function dynamicUpdateIndexInDim(operand: ArrayLike, update: ArrayLike, index: ArrayLike, axis: number): Value {
+  const op = "lax.dynamicUpdateIndexInDim";
+  const x = operandArg(op, operand);
+  let u = operandArg(op, update);
+  const ax = normalizeAxis(op, intArg(op, "axis", axis), x.ndim);
+  if (u.ndim === x.ndim - 1) u = reshape(u, [...u.shape.slice(0, ax), 1, ...u.shape.slice(ax)]);
+  return dynamicUpdateSliceInDim(x, u, index, ax);
+}
+
+function bitReduce(name: string, combine: (a: Value, b: Value) => Value, boolReduce: (x: Value, axes: number[]) => Value) {
+  return (operand: ArrayLike, axes: readonly number[]): Value => {
+    const op = `lax.${name}`;
+    const x = operandArg(op, operand);
+    if (!(x.dtype === "bool" || x.dtype === "int32" || x.dtype === "uint32")) {
+      throw new ShapeError(`${op}: needs a bool or integer operand, got ${x.dtype}`);
+    }
+    const ax = intsArg(op, "axes", axes).map((a) => normalizeAxis(op, a, x.ndim));
+    if (x.dtype === "bool" && name !== "reduceXor") return boolReduce(x, ax);
+    const identity = name === "reduceAnd" ? (x.dtype === "bool" ? 1 : x.dtype === "int32" ? -1 : 4294967295) : 0;
+    return reduce(x, convert(identity, x.dtype), combine, ax);
+  };
+}
+/**
+ * Bitwise and (logical and of bools) over `axes`, as `lax.reduce_and`.
+ * @example
+ * lax.reduceAnd(np.array([[true, false], [true, true]]), [1]); // [false, true]
+ */
+export const reduceAnd = bitReduce("reduceAnd", E.and, (x, a) => reduceMin(x, a));
+/**
+ * Bitwise or (logical or of bools) over `axes`, as `lax.reduce_or`.
+ * @example
+ * lax.reduceOr(np.array([1, 2, 4], { dtype: "int32" }), [0]); // 7
+ */
+export const reduceOr = bitReduce("reduceOr", E.or, (x, a) => reduceMax(x, a));
+/**
+ * Bitwise exclusive or (parity of bools) over `axes`, as `lax.reduce_xor`.
+ * @example
+ * lax.reduceXor(np.array([[1, 2, 3], [4, 5, 7]], { dtype: "int32" }), [1]); // [0, 6]
+ */
+export const reduceXor = bitReduce("reduceXor", E.xor, (x) => x);
+
+/**
+ * Splits `operand` along `axis` into pieces of the given sizes (which add up to the axis's size), as `lax.split`.
+ * @example
+ * lax.split(np.arange(5), [2, 3]).map((p) => p.shape); // [[2], [3]]
+ */
+export function split(operand: ArrayLike, sizes: readonly number[], axis = 0): Value[] {
+  const op = "lax.split";
+  const x = operandArg(op, operand);
+  const ax = normalizeAxis(op, intArg(op, "axis", axis), x.ndim);
+  const ss = intsArg(op, "sizes", sizes);
+  if (ss.some((s) => s < 0) || ss.reduce((a, b) => a + b, 0) !== x.shape[ax]) {
+    throw new ShapeError(`${op}: sizes ${JSON.stringify(ss)} must be non-negative and add up to ${x.shape[ax]}, the size of axis ${ax} of shape ${fmtShape(x.shape)}`);
+  }
+  let start = 0;
+  return ss.map((s) => {
+    const piece = sliceAxis(x, ax, start, start + s);
+    start += s;
+    return piece;
+  });
+}
+
+/**
+ * `operand` repeated `reps[i]` times along each axis i (`reps` has one entry per axis), as `lax.tile`.
+ * @example
+ * lax.tile(np.array([[1, 2]]), [2, 3]).shape; // [2, 6]
+ */
+export function tile(operand: ArrayLike, reps: readonly number[]): Value {
+  const op = "lax.tile";
+  const x = operandArg(op, operand);
+  const r = intsArg(op, "reps", reps);
+  if (r.length !== x.ndim) throw new ShapeError(`${op}: reps needs one entry per axis (${x.ndim}), got ${r.length}`);
+  if (r.some((k) => k < 0)) throw new ShapeError(`${op}: reps must be non-negative, got ${JSON.stringify(r)}`);
+  const big = broadcastInDim(x, r.flatMap((k, i) => [k, x.shape[i]]), x.shape.map((_, i) => 2 * i + 1));
+  return reshape(big, x.shape.map((s, i) => s * r[i]));
 }

@@ -55,5 +55,6 @@ export function igammaGradAValue(a0: Value, x0: Value, lgamma: (v: Value) => Val
   const useFraction = and(gt(x, 1), gt(x, a));
   const r = select(useFraction, dFraction, dSeries);
   const nan = or(lt(xRaw, 0), lt(a, 0));
-  return select(nan, add(zero, NaN), select(or(eq(xRaw, 0), isInf(xRaw)), zero, r));
+  // as JAX's igamma_grad_a: 0 at x = 0, NaN at x = inf (and for negative arguments)
+  return select(or(nan, isInf(xRaw)), add(zero, NaN), select(eq(xRaw, 0), zero, r));
 }

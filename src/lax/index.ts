@@ -25,6 +25,10 @@ export * from "./in-dim.js";
 import "./elementwise-stablehlo.js";
 // issue 16 (breadth): bit primitives and lax functions over existing primitives
 export * from "./bits.js";
-export { full, fullLike, dot, batchMatmul, sortKeyVal, topK, map, associativeScan, reduce } from "./breadth.js";
+export {
+  full, fullLike, dot, batchMatmul, sortKeyVal, topK, map, associativeScan, reduce,
+  broadcastToRank, broadcastedIota, dynamicIndexInDim, dynamicUpdateIndexInDim, reduceAnd, reduceOr, reduceXor, split, tile,
+} from "./breadth.js";
 export type { DotOptions } from "./breadth.js";
 export { optimizationBarrier, optimizationBarrierP } from "./barrier.js";
+export { reducePrecision, reducePrecisionP } from "./reduce-precision.js";

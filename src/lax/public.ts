@@ -214,7 +214,12 @@ export {
   shiftLeft, shiftLeftP, shiftRightLogical, shiftRightLogicalP, shiftRightArithmetic, shiftRightArithmeticP,
   populationCount, populationCountP, clz, clzP,
 } from "./bits.js";
-export { full, fullLike, dot, batchMatmul, sortKeyVal, topK, map, associativeScan, reduce } from "./breadth.js";
+export {
+  full, fullLike, dot, batchMatmul, sortKeyVal, topK, map, associativeScan, reduce,
+  broadcastToRank, broadcastedIota, dynamicIndexInDim, dynamicUpdateIndexInDim, reduceAnd, reduceOr, reduceXor, split, tile,
+} from "./breadth.js";
 export type { DotOptions } from "./breadth.js";
 export { igammaGradA } from "./special.js";
 export { optimizationBarrier, optimizationBarrierP } from "./barrier.js";
+export { reducePrecision, reducePrecisionP } from "./reduce-precision.js";
+export { and as bitwiseAnd, or as bitwiseOr, xor as bitwiseXor, not as bitwiseNot } from "./index.js";

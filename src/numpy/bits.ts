@@ -15,7 +15,8 @@ import { matrixTranspose as linalgMatrixTranspose, vecdot as linalgVecdot } from
 import { moveaxis, stack } from "./shape.js";
 import type { ArrayLike, Value } from "./util.js";
 import { binaryOperands, broadcastAll, promote } from "./util.js";
-import { zerosLike } from "./creation.js";
+import { array, zerosLike } from "./creation.js";
+import type { ArrayInput } from "./creation.js";
 
 const integer = (op: string) => (d: DType) => {
   if (isFloat(d) || d === "bool") throw new DTypeError(`${op}: needs integer operands, got ${d}; convert with x.astype("int32")`);
@@ -124,4 +125,14 @@ export function cross(a: ArrayLike, b: ArrayLike, options: CrossOptions = {}): V
     ew.subtract(ew.multiply(a0, b1), ew.multiply(a1, b0)),
   ]);
   return moveaxis(stack(parts, 0), 0, intArg(op, "axisc", axisc));
+}
+
+/**
+ * A copy of `a` (an array, or anything np.array takes) with its values, as
+ * `jnp.copy`: an array of its own, which disposing `a` leaves alive.
+ * @example np.copy(np.array([1, 2])); // [1, 2]
+ */
+export function copy(a: ArrayInput): Value {
+  const v = array(a);
+  return v === a ? lax.optimizationBarrier(v) : v;
 }
