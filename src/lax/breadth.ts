@@ -383,6 +383,7 @@ export function broadcastToRank(x: ArrayLike, rank: number): Value {
   const v = operandArg(op, x);
   const r = intArg(op, "rank", rank);
   if (r < v.ndim) throw new ShapeError(`${op}: rank ${r} is below the operand's ${v.ndim} dimensions (shape ${fmtShape(v.shape)})`);
+  if (r > 64) throw new ShapeError(`${op}: rank ${r} is more dimensions than jaxon supports (64)`);
   if (r === v.ndim) return v;
   return reshape(v, [...Array.from({ length: r - v.ndim }, () => 1), ...v.shape]);
 }

@@ -32,3 +32,4 @@ export {
 export type { DotOptions } from "./breadth.js";
 export { optimizationBarrier, optimizationBarrierP } from "./barrier.js";
 export { reducePrecision, reducePrecisionP } from "./reduce-precision.js";
+export { and as bitwiseAnd, or as bitwiseOr, xor as bitwiseXor, not as bitwiseNot } from "./elementwise.js";
