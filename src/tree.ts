@@ -15,6 +15,7 @@
  * tree.map((x: number) => x * 2, { a: 1, b: [2, 3] }); // { a: 2, b: [4, 6] }
  */
 import {
+  broadcastPrefix,
   flatten as flattenTree,
   leaves as treeLeaves,
   structure as treeStructure,
@@ -234,4 +235,38 @@ export function transpose(outer: TreeDef, inner: TreeDef | null, pytree: unknown
   });
   const columns = Array.from({ length: innerDef.numLeaves }, (_, j) => unflattenTree(outer, perOuter.map((ls) => ls[j])));
   return unflattenTree(innerDef, columns);
+}
+
+/**
+ * Reduces the leaves of `tree` with an associative `operation`, pairing them
+ * in a balanced tree (logarithmic depth), as `jax.tree.reduce_associative`.
+ * An empty tree gives `options.identity`, which it then needs.
+ * @example
+ * import { tree } from "jaxon-ts";
+ * tree.reduceAssociative((a: number, b: number) => a + b, [1, [2, 3], { x: 4 }]); // 10
+ */
+export function reduceAssociative<T>(operation: (a: T, b: T) => T, tree: unknown, options: { identity?: T; isLeaf?: (x: unknown) => boolean } = {}): T {
+  const op = "tree.reduceAssociative";
+  functionArg(op, "operation", operation);
+  if (typeof options !== "object" || options === null) throw new TreeStructureError(`${op}: options must be an object, got ${describe(options)}`);
+  if (options.isLeaf !== undefined) functionArg(op, "options.isLeaf", options.isLeaf);
+  const [ls] = flattenTree<T>(tree, options.isLeaf);
+  const go = (lo: number, hi: number): T => (hi - lo === 1 ? ls[lo] : operation(go(lo, lo + Math.floor((hi - lo) / 2)), go(lo + Math.floor((hi - lo) / 2), hi)));
+  if (ls.length === 0) {
+    if (!("identity" in options)) throw new TreeStructureError(`${op}: the tree has no leaves; pass options.identity for an empty reduction`);
+    return options.identity as T;
+  }
+  return go(0, ls.length);
+}
+
+/**
+ * The leaves of `prefix` repeated into the structure of `full` (a leaf of
+ * the prefix stands for the whole subtree of `full` at its place), as
+ * `jax.tree.broadcast`.
+ * @example
+ * import { tree } from "jaxon-ts";
+ * tree.broadcast([1, 2, 3], [0, { a: 0, b: 0 }, [0, 0]]); // [1, { a: 2, b: 2 }, [3, 3]]
+ */
+export function broadcast(prefix: unknown, full: unknown): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return unflattenTree(treeStructure(full), broadcastPrefix(prefix, full));
 }

@@ -191,6 +191,12 @@ describe("evalShape, jacobian, tree.transpose", () => {
     expect(tree.transpose(outer, null, t)).toEqual(want);
     expect(tree.transpose(inner, outer, want)).toEqual(t);
     expect(() => tree.transpose(outer, inner, [{ a: 1, b: [2, 3] }])).toThrow(tree.TreeStructureError);
+    // tree.reduceAssociative pairs as JAX's _parallel_reduce (JAX 0.10.2 printed "((ab)(c(de)))"); tree.broadcast as jax.tree.broadcast
+    expect(tree.reduceAssociative((a: string, b: string) => `(${a}${b})`, ["a", "b", "c", "d", "e"])).toBe("((ab)(c(de)))");
+    expect(tree.reduceAssociative((a: number, b: number) => a + b, [1, [2, 3], [4, 5, 6]])).toBe(21);
+    expect(tree.reduceAssociative((a: number, b: number) => a + b, [], { identity: 0 })).toBe(0);
+    expect(() => tree.reduceAssociative((a: number, b: number) => a + b, [])).toThrow(tree.TreeStructureError);
+    expect(tree.broadcast([1, 2, 3], [0, { a: 0, b: 0 }, [0, 0]])).toEqual([1, { a: 2, b: 2 }, [3, 3]]);
     expect(() => tree.transpose(outer, inner, [{ a: 1, b: [2] }, { a: 1, b: [2, 3] }, { a: 1, b: [2, 3] }])).toThrow(tree.TreeStructureError);
   });
 });
