@@ -161,6 +161,20 @@ describe("lax.optimizationBarrier", () => {
   });
 });
 
+describe("StableHLO of the new primitives", () => {
+  it("shifts, bit counts and reduce_precision lower to their StableHLO ops", () => {
+    const f = (x: Value, s: Value, y: Value) => [
+      lax.shiftLeft(x, s), lax.shiftRightLogical(x, s), lax.shiftRightArithmetic(x, s), lax.populationCount(x), lax.clz(x),
+      lax.reducePrecision(y, 5, 10),
+    ];
+    const text = exportStableHLO(f)(np.array([1, -8], { dtype: "int32" }), np.array([1, 40], { dtype: "int32" }), np.array([1.5, 2])).text;
+    for (const op of ["shift_left", "shift_right_logical", "shift_right_arithmetic", "popcnt", "count_leading_zeros", "reduce_precision"]) {
+      expect(text).toContain(`stablehlo.${op}`);
+    }
+    expect(text).toMatch(/exponent_bits = 5 : i32, mantissa_bits = 10 : i32/);
+  });
+});
+
 describe("evalShape, jacobian, tree.transpose", () => {
   it("evalShape gives shapes, dtypes and weak types without running the function", () => {
     let calls = 0;
