@@ -5,8 +5,8 @@
  * debug.callback (eager, under jit with each run's values, vmap once per
  * example in order, grad with primal values), lax.optimizationBarrier (values
  * and derivatives through jit and vmap, the jaxpr, StableHLO), evalShape
- * (shapes and dtypes without running the function), jacobian and
- * tree.transpose; pure callbacks refused on WebGPU inputs with a typed error.
+ * (shapes and dtypes without running the function), linearTranspose, typeOf,
+ * jacobian, tree.transpose, tree.reduceAssociative and tree.broadcast; pure callbacks refused on WebGPU inputs with a typed error.
  */
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -24,6 +24,8 @@ import {
   jacobian,
   jacrev,
   jit,
+  linearTranspose,
+  typeOf,
   lax,
   makeJaxpr,
   np,
@@ -190,6 +192,17 @@ describe("evalShape, jacobian, tree.transpose", () => {
     expect(calls).toBe(0);
     expect(evalShape((x: Value) => x.sum(0), np.ones([2, 5])).shape).toEqual([5]);
     expect(() => new ShapeDtypeStruct([-1], "float32")).toThrow();
+  });
+  it("linearTranspose: JAX's values, and A·x transposes to Aᵀ·ct; typeOf gives the aval", () => {
+    // jax.linear_transpose(lambda x, y: 2*x + y.sum(), ones(3), ones(2))([1., 2., 3.]) printed ([2, 4, 6], [6, 6]) (JAX 0.10.2)
+    const t = linearTranspose((x: Value, y: Value) => x.mul(2).add(y.sum()), np.ones([3]), np.ones([2]));
+    expect(t(np.array([1, 2, 3])).map((v) => (v as Value).arraySync())).toEqual([[2, 4, 6], [6, 6]]);
+    const A = np.array([[1, 2, 3], [4, 5, 6]]);
+    const tA = linearTranspose((x: Value) => np.matmul(A, x), new ShapeDtypeStruct([3], "float32"));
+    const ct = np.array([1, -1]);
+    expect((tA(ct)[0] as Value).arraySync()).toEqual(np.matmul(A.T, ct).arraySync());
+    const ty = typeOf(np.ones([2, 3], { dtype: "int32" }));
+    expect([ty.shape, ty.dtype, ty.weakType, typeOf(2.5).weakType]).toEqual([[2, 3], "int32", false, true]);
   });
   it("jacobian is jacrev", () => {
     const f = (x: Value) => np.sin(x).mul(x.sum());

@@ -13,6 +13,8 @@ import { flatten, unflatten } from "../trace/pytree.js";
 import { StagingTrace } from "../trace/staging.js";
 import { flattenArgs } from "./args.js";
 import { flattenFun } from "./flat.js";
+import { vjp } from "./linearize.js";
+import { zerosOf } from "../lax/elementwise.js";
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -69,4 +71,39 @@ export function evalShape<F extends Fn>(f: F, ...args: unknown[]): any { // esli
   const structs = outs.map((o) => new ShapeDtypeStruct(o.shape, o.dtype, { weakType: o.aval.weakType }));
   trace.build(outs);
   return unflatten(fun.outTree(), structs);
+}
+
+/**
+ * The abstract value of `x`: its shape, dtype and weak type as a ShapedArray
+ * (JAX's `jax.typeof`; a JS number is a weakly typed float32 scalar).
+ * @example
+ * import { np, typeOf } from "jaxon-ts";
+ * String(typeOf(np.ones([2, 3]))); // "f32[2,3]"
+ */
+export function typeOf(x: unknown): ShapedArray {
+  if (x instanceof ShapeDtypeStruct) return new ShapedArray(x.shape, x.dtype, x.weakType);
+  return flattenArgs([x], "typeOf")[0][0].aval;
+}
+
+/**
+ * The transpose of a linear function `f` at arguments of the types of
+ * `primals` (arrays or ShapeDtypeStructs; their values are not used), as
+ * `jax.linear_transpose`: the returned function maps a cotangent of `f`'s
+ * output to the cotangents of its arguments, one per argument. `f` must be
+ * linear: jaxon transposes its derivative at zero, which for a non-linear
+ * function is not its transpose (JAX fails on one).
+ * @example
+ * import { linearTranspose, np } from "jaxon-ts";
+ * const t = linearTranspose((x, y) => x.mul(2).add(y.sum()), np.ones([3]), np.ones([2]));
+ * t(np.array([1, 2, 3])); // [[2, 4, 6], [6, 6]]
+ */
+export function linearTranspose<F extends Fn>(f: F, ...primals: unknown[]): (ct: unknown) => unknown[] {
+  functionArg("linearTranspose", "f", f);
+  const [rawLeaves, tree] = flatten(primals);
+  const avals = rawLeaves.map((l) => typeOf(l));
+  return (ct: unknown) => {
+    const zeros = avals.map((a) => zerosOf(new ShapedArray(a.shape, a.dtype, a.weakType)));
+    const [, pullback] = vjp(f, ...(unflatten(tree, zeros) as Parameters<F>));
+    return pullback(ct) as unknown[];
+  };
 }
