@@ -82,6 +82,9 @@ export function evalShape<F extends Fn>(f: F, ...args: unknown[]): any { // esli
  */
 export function typeOf(x: unknown): ShapedArray {
   if (x instanceof ShapeDtypeStruct) return new ShapedArray(x.shape, x.dtype, x.weakType);
+  if (!(x instanceof ArrayMethods) && typeof x !== "number" && typeof x !== "boolean") {
+    throw new ArgumentError(`typeOf: expected an array, a number or a ShapeDtypeStruct, got ${describe(x)}`);
+  }
   return flattenArgs([x], "typeOf")[0][0].aval;
 }
 
