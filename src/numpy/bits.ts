@@ -4,6 +4,7 @@
  * shift and population-count primitives, and the top-level array-API names
  * `matrixTranspose`, `vecdot` and NumPy's `cross` with `axisa`/`axisb`/`axisc`.
  */
+import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
 import { isFloat } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
@@ -135,4 +136,15 @@ export function cross(a: ArrayLike, b: ArrayLike, options: CrossOptions = {}): V
 export function copy(a: ArrayInput): Value {
   const v = array(a);
   return v === a ? lax.optimizationBarrier(v) : v;
+}
+
+/**
+ * Whether `y` can be iterated over, as `jnp.iterable`: arrays with at least
+ * one axis, JS arrays, TypedArrays, strings, Maps and Sets; not 0-d arrays or
+ * numbers.
+ * @example np.iterable(np.ones([3])); // true
+ */
+export function iterable(y: unknown): boolean {
+  if (y instanceof ArrayMethods) return (y as Value).ndim > 0;
+  return Array.isArray(y) || ArrayBuffer.isView(y) || typeof y === "string" || y instanceof Map || y instanceof Set;
 }

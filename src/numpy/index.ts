@@ -91,5 +91,5 @@ registerArrayMethods({
 });
 export { save, savez, load } from "./save-load.js";
 // issue 16 (breadth): shifts, bit count, array-API names
-export { leftShift, rightShift, bitwiseLeftShift, bitwiseRightShift, bitwiseCount, matrixTranspose, vecdot, cross, copy } from "./bits.js";
+export { leftShift, rightShift, bitwiseLeftShift, bitwiseRightShift, bitwiseCount, matrixTranspose, vecdot, cross, copy, iterable } from "./bits.js";
 export type { CrossOptions } from "./bits.js";
