@@ -60,3 +60,10 @@ export * as scipy from "./scipy/index.js";
 // StableHLO export (issue 18)
 export { exportStableHLO, PartitionSpec } from "./transforms/export.js";
 export type { Exported, ExportMetadata, ExportOptions, ExportedLeaf, Shardings, TreeJson } from "./transforms/export.js";
+// issue 16 (breadth): top-level helpers
+export { jacrev as jacobian } from "./transforms/jacobians.js";
+export { evalShape, ShapeDtypeStruct, typeOf, linearTranspose } from "./transforms/eval-shape.js";
+export { pureCallback, pureCallbackP } from "./transforms/callback.js";
+export type { PureCallbackOptions, VmapMethod } from "./transforms/callback.js";
+export * as debug from "./transforms/debug.js";
+export { effectsBarrier } from "./transforms/debug.js";

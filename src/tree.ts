@@ -15,6 +15,7 @@
  * tree.map((x: number) => x * 2, { a: 1, b: [2, 3] }); // { a: 2, b: [4, 6] }
  */
 import {
+  broadcastPrefix,
   flatten as flattenTree,
   leaves as treeLeaves,
   structure as treeStructure,
@@ -24,7 +25,7 @@ import {
   unflatten as unflattenTree,
 } from "./trace/pytree.js";
 import { ArrayMethods } from "./array-methods.js";
-import { functionArg } from "./static-args.js";
+import { describe, functionArg } from "./static-args.js";
 
 /**
  * Applies `fn` to the leaves of one or more trees of the same structure and
@@ -166,4 +167,106 @@ export function mapWithPath(fn: (path: KeyPath, ...leaves: any[]) => unknown, tr
   let i = 0;
   // tree.map checks the other trees' structures; its calls follow the first tree's leaf order, as the paths do
   return treeMap((...leaves: unknown[]) => fn(paths[i++], ...leaves), tree, ...rest);
+}
+
+// ---- transpose (issue 16) ----------------------------------------------------------------------
+
+/** The subtrees of `tree` at the leaves of the prefix structure `def`, in leaf order. */
+function subtreesUpTo(def: TreeDef, tree: unknown, out: unknown[]): void {
+  const fail = () => {
+    throw new TreeStructureError(`tree.transpose: the tree does not have the outer structure ${def.toString()}`);
+  };
+  switch (def.kind) {
+    case "leaf":
+      out.push(tree);
+      return;
+    case "none":
+      if (tree !== null && tree !== undefined) fail();
+      return;
+    case "array":
+      if (!Array.isArray(tree) || tree.length !== def.children.length) fail();
+      def.children.forEach((c, i) => subtreesUpTo(c, (tree as unknown[])[i], out));
+      return;
+    case "map":
+      if (!(tree instanceof Map) || tree.size !== def.children.length) fail();
+      def.children.forEach((c, i) => {
+        if (!(tree as Map<unknown, unknown>).has(def.keys[i])) fail();
+        subtreesUpTo(c, (tree as Map<unknown, unknown>).get(def.keys[i]), out);
+      });
+      return;
+    case "object":
+      if (typeof tree !== "object" || tree === null || Array.isArray(tree) || tree instanceof Map || tree instanceof ArrayMethods) fail();
+      def.children.forEach((c, i) => {
+        const k = def.keys[i] as string;
+        if (!Object.prototype.hasOwnProperty.call(tree, k)) fail();
+        subtreesUpTo(c, (tree as Record<string, unknown>)[k], out);
+      });
+      return;
+  }
+}
+
+/**
+ * Turns a tree of structure `outer` whose leaves are trees of structure
+ * `inner` into a tree of structure `inner` whose leaves are trees of
+ * structure `outer`, as `jax.tree.transpose`. `inner` may be null: it is the
+ * structure of the first outer leaf.
+ * @example
+ * import { tree } from "jaxon-ts";
+ * const t = [{ a: 1, b: 2 }, { a: 3, b: 4 }];
+ * tree.transpose(tree.structure([0, 0]), tree.structure({ a: 0, b: 0 }), t); // { a: [1, 3], b: [2, 4] }
+ */
+export function transpose(outer: TreeDef, inner: TreeDef | null, pytree: unknown): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const op = "tree.transpose";
+  if (!(outer instanceof TreeDef)) throw new TreeStructureError(`${op}: outer must be a TreeDef (from tree.structure), got ${describe(outer)}`);
+  if (inner !== null && inner !== undefined && !(inner instanceof TreeDef)) {
+    throw new TreeStructureError(`${op}: inner must be a TreeDef (from tree.structure) or null, got ${describe(inner)}`);
+  }
+  const subs: unknown[] = [];
+  subtreesUpTo(outer, pytree, subs);
+  let innerDef = inner ?? undefined;
+  if (innerDef === undefined) {
+    if (subs.length === 0) throw new TreeStructureError(`${op}: cannot infer the inner structure of a tree with no outer leaves; pass it`);
+    innerDef = treeStructure(subs[0]);
+  }
+  const perOuter = subs.map((s) => {
+    const [ls, d] = flattenTree(s);
+    if (!d.equals(innerDef!)) throw new TreeStructureError(`${op}: an outer leaf has structure ${d.toString()}, expected ${innerDef!.toString()}`);
+    return ls;
+  });
+  const columns = Array.from({ length: innerDef.numLeaves }, (_, j) => unflattenTree(outer, perOuter.map((ls) => ls[j])));
+  return unflattenTree(innerDef, columns);
+}
+
+/**
+ * Reduces the leaves of `tree` with an associative `operation`, pairing them
+ * in a balanced tree (logarithmic depth), as `jax.tree.reduce_associative`.
+ * An empty tree gives `options.identity`, which it then needs.
+ * @example
+ * import { tree } from "jaxon-ts";
+ * tree.reduceAssociative((a: number, b: number) => a + b, [1, [2, 3], { x: 4 }]); // 10
+ */
+export function reduceAssociative<T>(operation: (a: T, b: T) => T, tree: unknown, options: { identity?: T; isLeaf?: (x: unknown) => boolean } = {}): T {
+  const op = "tree.reduceAssociative";
+  functionArg(op, "operation", operation);
+  if (typeof options !== "object" || options === null) throw new TreeStructureError(`${op}: options must be an object, got ${describe(options)}`);
+  if (options.isLeaf !== undefined) functionArg(op, "options.isLeaf", options.isLeaf);
+  const [ls] = flattenTree<T>(tree, options.isLeaf);
+  const go = (lo: number, hi: number): T => (hi - lo === 1 ? ls[lo] : operation(go(lo, lo + Math.floor((hi - lo) / 2)), go(lo + Math.floor((hi - lo) / 2), hi)));
+  if (ls.length === 0) {
+    if (!("identity" in options)) throw new TreeStructureError(`${op}: the tree has no leaves; pass options.identity for an empty reduction`);
+    return options.identity as T;
+  }
+  return go(0, ls.length);
+}
+
+/**
+ * The leaves of `prefix` repeated into the structure of `full` (a leaf of
+ * the prefix stands for the whole subtree of `full` at its place), as
+ * `jax.tree.broadcast`.
+ * @example
+ * import { tree } from "jaxon-ts";
+ * tree.broadcast([1, 2, 3], [0, { a: 0, b: 0 }, [0, 0]]); // [1, { a: 2, b: 2 }, [3, 3]]
+ */
+export function broadcast(prefix: unknown, full: unknown): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return unflattenTree(treeStructure(full), broadcastPrefix(prefix, full));
 }

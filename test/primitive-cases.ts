@@ -137,6 +137,34 @@ export function primitiveCases(F: "float16" | "float32" | "float64"): Case[] {
   { prims: ["igamma"], fn: (x) => lax.igamma(lax.convert(2, F), x), shapes: [[2, 3]], domains: [[0.3, 5]] },
   { prims: ["igammac"], fn: (x) => lax.igammac(lax.convert(2.5, F), x), shapes: [[2, 3]], domains: [[0.3, 5]] },
   { prims: ["regularized_incomplete_beta"], fn: (x) => lax.betainc(lax.convert(1.5, F), lax.convert(2.5, F), x), shapes: [[2, 3]], domains: [[0.1, 0.9]] },
+  // issue 16 (breadth): igamma/igammac in both arguments (the a-derivative by the differentiated series/fraction), the bit primitives
+  { prims: ["igamma"], fn: (a, x) => lax.igamma(a, x), shapes: [[2, 3], [2, 3]], domains: [[0.5, 4], [0.3, 5]], tol: 1e-4 },
+  { prims: ["igammac"], fn: (a, x) => lax.igammac(a, x), shapes: [[2, 3], [2, 3]], domains: [[0.5, 4], [0.3, 5]], tol: 1e-4 },
+  ...(["shiftLeft", "shiftRightLogical", "shiftRightArithmetic"] as const).map((n): Case => ({
+    prims: [{ shiftLeft: "shift_left", shiftRightLogical: "shift_right_logical", shiftRightArithmetic: "shift_right_arithmetic" }[n], "convert_element_type"],
+    fn: (x, s) => lax.convert(lax[n](lax.convert(x, "int32"), lax.convert(s, "int32")), F),
+    shapes: [[6], [6]],
+    domains: [[-1000, 1000], [-3, 40]],
+    noGrad: true,
+  })),
+  // rounding to 12 mantissa bits: its derivative is JAX's (the tangent rounded the same way), neither a finite difference nor
+  // exactly linear; test/fixtures/jax's lax.reducePrecision/bfloat16 case checks grad, jvp and vjp against JAX
+  { prims: ["reduce_precision"], fn: (x) => lax.reducePrecision(x, 8, 12), shapes: [[2, 3]], noGrad: true },
+  {
+    prims: ["optimization_barrier"],
+    fn: (x, y) => {
+      const [a, b] = lax.optimizationBarrier([lax.sin(x), y]);
+      return lax.mul(a, b);
+    },
+    shapes: [[2, 3], [2, 3]],
+  },
+  {
+    prims: ["population_count", "clz"],
+    fn: (x) => lax.convert(lax.add(lax.populationCount(lax.convert(x, "int32")), lax.mul(lax.clz(lax.convert(x, "int32")), 100)), F),
+    shapes: [[6]],
+    domains: [[-100000, 100000]],
+    noGrad: true,
+  },
   ];
 }
 

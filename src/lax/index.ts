@@ -21,3 +21,13 @@ export { conv, convDimensionNumbers, convGeneralDilated, convGeneralDilatedP, co
 export type { ConvDimensionNumbers, ConvGeneralDilatedOptions, ConvTransposeOptions } from "./convolution.js";
 export * from "./special.js";
 export * from "./in-dim.js";
+// issue 16 (breadth): bit primitives and lax functions over existing primitives
+export * from "./bits.js";
+export {
+  full, fullLike, dot, batchMatmul, sortKeyVal, topK, map, associativeScan, reduce,
+  broadcastToRank, broadcastedIota, dynamicIndexInDim, dynamicUpdateIndexInDim, reduceAnd, reduceOr, reduceXor, split, tile,
+} from "./breadth.js";
+export type { DotOptions } from "./breadth.js";
+export { optimizationBarrier, optimizationBarrierP } from "./barrier.js";
+export { reducePrecision, reducePrecisionP } from "./reduce-precision.js";
+export { and as bitwiseAnd, or as bitwiseOr, xor as bitwiseXor, not as bitwiseNot } from "./elementwise.js";

@@ -209,3 +209,17 @@ export {
   polygamma, regularizedIncompleteBetaP, zeta, zetaP,
 } from "./special.js";
 export { broadcast, collapse, dynamicSliceInDim, dynamicUpdateSliceInDim, indexInDim, sliceInDim } from "./in-dim.js";
+// issue 16 (breadth)
+export {
+  shiftLeft, shiftLeftP, shiftRightLogical, shiftRightLogicalP, shiftRightArithmetic, shiftRightArithmeticP,
+  populationCount, populationCountP, clz, clzP,
+} from "./bits.js";
+export {
+  full, fullLike, dot, batchMatmul, sortKeyVal, topK, map, associativeScan, reduce,
+  broadcastToRank, broadcastedIota, dynamicIndexInDim, dynamicUpdateIndexInDim, reduceAnd, reduceOr, reduceXor, split, tile,
+} from "./breadth.js";
+export type { DotOptions } from "./breadth.js";
+export { igammaGradA } from "./special.js";
+export { optimizationBarrier, optimizationBarrierP } from "./barrier.js";
+export { reducePrecision, reducePrecisionP } from "./reduce-precision.js";
+export { and as bitwiseAnd, or as bitwiseOr, xor as bitwiseXor, not as bitwiseNot } from "./index.js";

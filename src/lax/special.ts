@@ -21,7 +21,7 @@ import { ArrayMethods } from "../array-methods.js";
 import type { Expr, BinaryOp, UnaryOp } from "../backend/kernel.js";
 import { binary, ExprBuilder, load, unary } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
-import { DTypeError, UnsupportedError } from "../errors.js";
+import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import { describe } from "../static-args.js";
 import type { Value } from "../trace/core.js";
 import {
@@ -29,6 +29,7 @@ import {
 } from "./elementwise.js";
 import { bind1, lowersToStablehlo } from "./primitive.js";
 import { elementwiseOp, scalarExpr } from "./stablehlo-ops.js";
+import { igammaGradAValue } from "./igamma-grad.js";
 
 // ---- expression building -------------------------------------------------------------------
 
@@ -308,7 +309,7 @@ export const igammaP = defineElementwise("igamma", {
   dtypes: "float",
   scalar: ([a, x], _p, d) => igammaExpr(fdt(d), a, x),
   jvp: [
-    () => unsupported("lax.igamma: the derivative with respect to a is not implemented in jaxon yet (JAX has igamma_grad_a); differentiate with respect to x"),
+    (g, [a, x]) => mul(g, igammaGradAValue(a, x, lgamma, digamma)),
     (g, [a, x]) => mul(g, igammaDx(a, x)),
   ],
 });
@@ -317,7 +318,7 @@ export const igammacP = defineElementwise("igammac", {
   dtypes: "float",
   scalar: ([a, x], _p, d) => igammacExpr(fdt(d), a, x),
   jvp: [
-    () => unsupported("lax.igammac: the derivative with respect to a is not implemented in jaxon yet (JAX has igamma_grad_a); differentiate with respect to x"),
+    (g, [a, x]) => neg(mul(g, igammaGradAValue(a, x, lgamma, digamma))),
     (g, [a, x]) => neg(mul(g, igammaDx(a, x))),
   ],
 });
@@ -432,6 +433,23 @@ export function igamma(a: ArrayLike, x: ArrayLike): Value {
  */
 export function igammac(a: ArrayLike, x: ArrayLike): Value {
   return bind1(igammacP, floatArgs("igammac", [a, x]), {});
+}
+/**
+ * The derivative of the regularized lower incomplete gamma function P(a, x)
+ * with respect to `a`, as JAX's `lax.igamma_grad_a` (what grad of
+ * lax.igamma in `a` computes).
+ * @example
+ * lax.igammaGradA(np.array([2]), np.array([1])); // [-0.27619603]
+ */
+export function igammaGradA(a: ArrayLike, x: ArrayLike): Value {
+  const [av, xv] = floatArgs("igammaGradA", [a, x]);
+  if (av.dtype !== xv.dtype || !(av.dtype === "float32" || av.dtype === "float64" || av.dtype === "float16")) {
+    throw new DTypeError(`lax.igammaGradA: needs a and x of one float dtype, got ${av.dtype} and ${xv.dtype}`);
+  }
+  if (av.ndim !== 0 && xv.ndim !== 0 && (av.ndim !== xv.ndim || av.shape.some((s, i) => s !== xv.shape[i]))) {
+    throw new ShapeError(`lax.igammaGradA: a and x must have one shape (or be scalars), got [${av.shape.join(", ")}] and [${xv.shape.join(", ")}]`);
+  }
+  return igammaGradAValue(av, xv, lgamma, digamma);
 }
 /**
  * The regularized incomplete beta function I_x(a, b).

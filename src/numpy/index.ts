@@ -90,3 +90,6 @@ registerArrayMethods({
   at: idx.at,
 });
 export { save, savez, load } from "./save-load.js";
+// issue 16 (breadth): shifts, bit count, array-API names
+export { leftShift, rightShift, bitwiseLeftShift, bitwiseRightShift, bitwiseCount, matrixTranspose, vecdot, cross, copy, iterable } from "./bits.js";
+export type { CrossOptions } from "./bits.js";

@@ -144,6 +144,8 @@ export interface PrimitiveRules<P extends Params> {
   callJaxpr?(params: P): import("./jaxpr.js").Jaxpr;
   /** Facts simplification uses instead of the primitive's name (see `SimplifyFacts`). */
   simplify?: SimplifyFacts;
+  /** Whether the primitive has an effect beyond its outputs (a debug callback): dead-code elimination keeps it. */
+  effectful?: boolean;
   /** Forward-mode rule, written with bind so that it composes with every trace. */
   jvp(primals: Value[], tangents: MaybeZero[], params: P): [Value[], MaybeZero[]];
   /** Transpose rule (linear primitives only): cotangents of the inputs that are UndefinedPrimal. */

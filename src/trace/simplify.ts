@@ -134,7 +134,7 @@ export function dce(jaxpr: Jaxpr): Jaxpr {
   const kept: Eqn[] = [];
   for (let k = jaxpr.eqns.length - 1; k >= 0; k--) {
     const e = jaxpr.eqns[k];
-    if (!e.outs.some((v) => live.has(v))) continue;
+    if (!e.outs.some((v) => live.has(v)) && !e.prim.rules.effectful) continue;
     kept.push(e);
     for (const a of e.inputs) if (a instanceof Var) live.add(a);
   }

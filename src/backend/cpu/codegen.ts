@@ -88,6 +88,9 @@ export const JS_UNARY: UnaryTable<JsUnary> = {
   not: (a, t) => (isF(t.arg) ? `(${a} ? 0 : 1)` : t.arg === "bool" ? `(${a} ^ 1)` : wrap(`~${a}`, t.out)),
   reciprocal: (a) => `(1 / ${a})`,
   square: (a, t) => (isF(t.arg) ? `(${a} * ${a})` : wrap(`Math.imul(${a}, ${a})`, t.out)),
+  // integer operands only (lax checks): the bits of an int32 or uint32 as they are stored
+  population_count: (a) => `popCount32(${a})`,
+  clz: (a) => `Math.clz32(${a})`,
 };
 
 /** Float operands as themselves, integers wrapped into their dtype. */

@@ -190,4 +190,12 @@ export function nextAfter16(x: number, y: number): number {
   return x > 0 ? v : -v;
 }
 
-export const scalarMath = { erf, erfInv, copySign, roundAway, roundEven, powC, nextAfter64, nextAfter32, nextAfter16, toInt32, toUint32, ipow, ipowInt, idiv, irem };
+/** The number of set bits of a 32-bit integer's two's-complement pattern. */
+export function popCount32(x: number): number {
+  let v = x >>> 0;
+  v = v - ((v >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+}
+
+export const scalarMath = { erf, erfInv, copySign, roundAway, roundEven, powC, nextAfter64, nextAfter32, nextAfter16, toInt32, toUint32, ipow, ipowInt, idiv, irem, popCount32 };

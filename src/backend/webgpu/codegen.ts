@@ -221,6 +221,9 @@ export const WGSL_UNARY: UnaryTable<WgslUnary> = {
   not: (a, c) => (isF(c.arg) ? `!${c.em.call("j_truthy", a)}` : c.arg === "bool" ? `!${a}` : `~${a}`),
   reciprocal: float((a) => `(1.0 / ${a})`),
   square: (a) => `(${a} * ${a})`,
+  // integer operands only (lax checks); the builtins keep i32 or u32
+  population_count: (a) => `countOneBits(${a})`,
+  clz: (a) => `countLeadingZeros(${a})`,
 };
 
 /** A float op through a helper, an integer one by `int`. */

@@ -164,6 +164,9 @@ export const WASM_UNARY: UnaryTable<VecUnary | null> = {
   not: { arg: "bool", out: "bool", cost: 1, emit: (v, x) => v.un(S.v128_not, x) },
   reciprocal: DECOMPOSE,
   square: DECOMPOSE,
+  // integer ops: the JavaScript path
+  population_count: null,
+  clz: null,
 };
 
 const simd = (op: S, out: "float32" | "bool") => ({ out, emit: (v: V, a: Local, b: Local) => v.bin(op, a, b) });
