@@ -7,6 +7,7 @@ import * as D from "./data.js";
 import type { Adapter, Budget, Callable, Readback, Row, Trainer } from "./harness.js";
 import { timeCalls, timeTraining } from "./harness.js";
 import { FFT_CASES } from "./fft.js";
+import { LINALG_CASES } from "./linalg.js";
 
 export type Outcome = Pick<Row, "status" | "value" | "msPerUnit" | "samples" | "firstMs" | "note" | "error">;
 
@@ -221,6 +222,7 @@ export const CASES: Case[] = [
       ),
   },
   ...FFT_CASES,
+  ...LINALG_CASES,
 ];
 
 /** Whether the unit's figure grows with speed (throughputs) or shrinks (times). */
