@@ -3,14 +3,16 @@
  * call factors a whole batch of matrices, each row-major in the last two axes.
  * Every routine copies a matrix into a Float64Array, works in double
  * precision whatever the storage dtype (float32 results are then rounded
- * once, on store), and writes fresh outputs. Plain loops over small dense
- * matrices: O(n³) per matrix, unblocked (fine to a few hundred; a blocked
- * Wasm version for large ones is future work).
+ * once, on store), and writes fresh outputs. Plain loops for small
+ * matrices; from BLOCKED_MIN_N on, LU and Cholesky are blocked
+ * (linalg-blocked.ts: trailing updates through the Wasm SIMD matmul, in
+ * float32 storage for float32 as LAPACK's sgetrf/spotrf).
  */
 import type { TypedArray } from "../../dtype.js";
 import { allocate } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { BufferType } from "../device.js";
+import { BLOCKED_MIN_N, choleskyBlocked, luBlocked } from "./linalg-blocked.js";
 
 type LinalgRoutine = (inputs: TypedArray[], inTypes: BufferType[], outTypes: BufferType[], params: Record<string, unknown>) => TypedArray[];
 
@@ -37,11 +39,13 @@ export function choleskyInPlace(a: Float64Array, n: number): boolean {
 const cholesky: LinalgRoutine = ([x], _in, [outType], params) => {
   const { batch, n } = params as { batch: number; n: number };
   const out = allocateOut(outType);
-  const a = new Float64Array(n * n);
+  // large matrices: blocked, in the storage's precision (linalg-blocked.ts)
+  const blocked = n >= BLOCKED_MIN_N;
+  const a = blocked && x instanceof Float32Array ? new Float32Array(n * n) : new Float64Array(n * n);
   for (let b = 0; b < batch; b++) {
     const o = b * n * n;
     for (let i = 0; i < n * n; i++) a[i] = x[o + i];
-    if (choleskyInPlace(a, n)) for (let i = 0; i < n * n; i++) out[o + i] = a[i];
+    if (blocked ? choleskyBlocked(a, n) : choleskyInPlace(a as Float64Array, n)) for (let i = 0; i < n * n; i++) out[o + i] = a[i];
     else for (let i = 0; i < n * n; i++) out[o + i] = NaN;
   }
   return [out];
@@ -62,30 +66,30 @@ const triangularSolve: LinalgRoutine = ([A, B], _in, [outType], params) => {
   const transposeT = leftSide ? transposeA : !transposeA;
   const tLower = transposeT ? !lower : lower;
   const a = new Float64Array(m * m);
-  const v = new Float64Array(m);
+  // the right-hand sides as the n columns of an m×n matrix: substitution works on its rows, contiguous
+  const x = new Float64Array(m * n);
   for (let bi = 0; bi < batch; bi++) {
     const ao = bi * m * m;
     for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) a[i * m + j] = transposeT ? A[ao + j * m + i] : A[ao + i * m + j];
     const bo = bi * m * n;
-    for (let r = 0; r < n; r++) {
-      // the r-th right-hand side: column r of B (left) or row r of B (right)
-      const at = (i: number) => (leftSide ? bo + i * n + r : bo + r * m + i);
-      for (let i = 0; i < m; i++) v[i] = B[at(i)];
-      if (tLower) {
-        for (let i = 0; i < m; i++) {
-          let s = v[i];
-          for (let k = 0; k < i; k++) s -= a[i * m + k] * v[k];
-          v[i] = unitDiagonal ? s : s / a[i * m + i];
-        }
-      } else {
-        for (let i = m - 1; i >= 0; i--) {
-          let s = v[i];
-          for (let k = i + 1; k < m; k++) s -= a[i * m + k] * v[k];
-          v[i] = unitDiagonal ? s : s / a[i * m + i];
-        }
+    if (leftSide) for (let i = 0; i < m * n; i++) x[i] = B[bo + i];
+    else for (let r = 0; r < n; r++) for (let i = 0; i < m; i++) x[i * n + r] = B[bo + r * m + i];
+    for (let s = 0; s < m; s++) {
+      const i = tLower ? s : m - 1 - s;
+      const xi = i * n;
+      const [k0, k1] = tLower ? [0, i] : [i + 1, m];
+      for (let k = k0; k < k1; k++) {
+        const t = a[i * m + k]; // no skipping t = 0: 0·inf and 0·NaN stay NaN, as substitution gave before
+        const xk = k * n;
+        for (let r = 0; r < n; r++) x[xi + r] -= t * x[xk + r];
       }
-      for (let i = 0; i < m; i++) out[at(i)] = v[i];
+      if (!unitDiagonal) {
+        const d = a[i * m + i];
+        for (let r = 0; r < n; r++) x[xi + r] /= d;
+      }
     }
+    if (leftSide) for (let i = 0; i < m * n; i++) out[bo + i] = x[i];
+    else for (let r = 0; r < n; r++) for (let i = 0; i < m; i++) out[bo + r * m + i] = x[i * n + r];
   }
   return [out];
 };
@@ -130,13 +134,15 @@ const lu: LinalgRoutine = ([x], _in, outTypes, params) => {
   const { batch, m, n } = params as { batch: number; m: number; n: number };
   const [out, piv, perm] = outTypes.map(allocateOut);
   const k = Math.min(m, n);
-  const a = new Float64Array(m * n);
+  const blocked = Math.min(m, n) >= BLOCKED_MIN_N;
+  const a = blocked && x instanceof Float32Array ? new Float32Array(m * n) : new Float64Array(m * n);
   const p = new Int32Array(k);
   const q = new Int32Array(m);
   for (let b = 0; b < batch; b++) {
     const o = b * m * n;
     for (let i = 0; i < m * n; i++) a[i] = x[o + i];
-    luInPlace(a, m, n, p, q);
+    if (blocked) luBlocked(a, m, n, p, q);
+    else luInPlace(a as Float64Array, m, n, p, q);
     for (let i = 0; i < m * n; i++) out[o + i] = a[i];
     piv.set(p, b * k);
     perm.set(q, b * m);

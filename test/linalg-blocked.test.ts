@@ -1,0 +1,189 @@
+/**
+ * The CPU's blocked LU and Cholesky (src/backend/cpu/linalg-blocked.ts: from
+ * BLOCKED_MIN_N on, trailing updates through the matrix product, Wasm SIMD in
+ * float32), through the public API, checked by identities computed here in
+ * float64 JS loops, independent of the code under test:
+ * - P·A = L·U (L unit lower with |L| ≤ 1, U upper) and L·Lᵀ = A, to ~1e-13
+ *   relative in float64 and to float32 rounding in float32, on square,
+ *   rectangular, sizes that are not a multiple of the panel width, and batched
+ *   inputs;
+ * - the same pivots as the unblocked factorization (a matrix of random
+ *   entries has no near-ties);
+ * - solve's backward error on an ill-conditioned (κ = 1e10) float64 system;
+ * - a singular matrix gives inf/NaN and a matrix that is not positive
+ *   definite gives NaN, as JAX, never a throw.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultDevice, lax, np, type Value } from "../src/index.js";
+import { BLOCKED_MIN_N, NB } from "../src/backend/cpu/linalg-blocked.js";
+import { luInPlace } from "../src/backend/cpu/linalg.js";
+import { arr, rand, values } from "./helpers.js";
+
+let previous: ReturnType<typeof defaultDevice>;
+beforeAll(() => {
+  previous = defaultDevice();
+  defaultDevice("cpu");
+});
+afterAll(() => void defaultDevice(previous));
+
+type F = "float32" | "float64";
+const rnd = (m: number, n: number, seed: number, dtype: F = "float64") => arr(rand(m * n, seed), dtype, [m, n]);
+
+/** max |(X·Y) − Z| / max(1, max |Z|) for row-major flat matrices. */
+function productError(x: ArrayLike<number>, y: ArrayLike<number>, z: ArrayLike<number>, m: number, k: number, n: number): number {
+  let worst = 0;
+  let scale = 1;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += x[i * k + p] * y[p * n + j];
+      const e = Math.abs(s - z[i * n + j]);
+      worst = Number.isNaN(e) ? Infinity : Math.max(worst, e);
+      scale = Math.max(scale, Math.abs(z[i * n + j]));
+    }
+  }
+  return worst / scale;
+}
+
+/** P·A = L·U for lax.linalg.lu's outputs on an m×n input; returns the relative error and the pivots. */
+function checkLu(a: Value, m: number, n: number): { err: number; pivots: number[] } {
+  const [lu, piv, perm] = lax.linalg.lu(a);
+  const f = values(lu);
+  const p = values(perm);
+  const av = values(a);
+  const k = Math.min(m, n);
+  const L = new Float64Array(m * k);
+  const U = new Float64Array(k * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < k; j++) {
+      if (j < i) {
+        L[i * k + j] = f[i * n + j];
+        expect(Math.abs(f[i * n + j])).toBeLessThanOrEqual(1);
+      } else if (j === i) L[i * k + j] = 1;
+    }
+  }
+  for (let i = 0; i < k; i++) for (let j = i; j < n; j++) U[i * n + j] = f[i * n + j];
+  const pa = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) pa[i * n + j] = av[p[i] * n + j];
+  return { err: productError(L, U, pa, m, k, n), pivots: values(piv) };
+}
+
+/** The unblocked factorization's pivots (luInPlace, float64), the reference for the blocked one's. */
+function unblockedPivots(a: Value, m: number, n: number): number[] {
+  const w = Float64Array.from(values(a));
+  const piv = new Int32Array(Math.min(m, n));
+  luInPlace(w, m, n, piv, new Int32Array(m));
+  return Array.from(piv);
+}
+
+describe("blocked LU (CPU)", () => {
+  it("takes the blocked path at the sizes tested", () => {
+    expect(BLOCKED_MIN_N).toBeLessThanOrEqual(130);
+    expect(200 % NB).not.toBe(0);
+  });
+
+  for (const [m, n] of [[200, 200], [130, 230], [230, 130]] as const) {
+    it(`P·A = L·U in float64 to 1e-13, ${m}×${n}, same pivots as unblocked`, () => {
+      const a = rnd(m, n, m * 7 + n);
+      const { err, pivots } = checkLu(a, m, n);
+      expect(err).toBeLessThan(1e-13);
+      expect(pivots).toEqual(unblockedPivots(a, m, n));
+    });
+  }
+
+  it("P·A = L·U in float32 within float32 rounding, 200×200", () => {
+    const a = rnd(200, 200, 11, "float32");
+    const { err } = checkLu(a, 200, 200);
+    expect(err).toBeLessThan(2e-5);
+    expect(err).toBeGreaterThan(0); // float32 storage: rounding is visible (the float64 path would be ~1e-16)
+  });
+
+  it("a batch of large matrices factors each as a single call does", () => {
+    const a = arr(rand(3 * 140 * 140, 5), "float64", [3, 140, 140]);
+    const [lu] = lax.linalg.lu(a);
+    const all = values(lu);
+    for (let b = 0; b < 3; b++) {
+      const one = lax.linalg.lu(lax.reshape(lax.slice(a, [b, 0, 0], [b + 1, 140, 140]), [140, 140]))[0];
+      expect(all.slice(b * 140 * 140, (b + 1) * 140 * 140)).toEqual(values(one));
+    }
+  });
+
+  it("solve: backward error ≤ 1e-14 on a κ = 1e10 float64 system (n = 160); float32 A·inv(A) ≈ I (n = 128)", () => {
+    const n = 160;
+    // A = H₁·diag(s)·H₂ with Householder reflectors H = I − 2vvᵀ/vᵀv and s from 1 to 1e-10
+    const house = (seed: number) => {
+      const v = rand(n, seed);
+      const vv = v.reduce((s, x) => s + x * x, 0);
+      return (i: number, j: number) => (i === j ? 1 : 0) - (2 * v[i] * v[j]) / vv;
+    };
+    const h1 = house(1);
+    const h2 = house(2);
+    const s = Array.from({ length: n }, (_, i) => 10 ** (-10 * i / (n - 1)));
+    const A = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      let t = 0;
+      for (let p = 0; p < n; p++) t += h1(i, p) * s[p] * h2(p, j);
+      A[i * n + j] = t;
+    }
+    const b = rand(n, 3);
+    const x = values(np.linalg.solve(arr(Array.from(A), "float64", [n, n]), arr(b, "float64", [n])));
+    let res = 0, aMax = 0, xMax = 0;
+    for (let i = 0; i < n; i++) {
+      let t = -b[i];
+      for (let j = 0; j < n; j++) t += A[i * n + j] * x[j];
+      res = Math.max(res, Math.abs(t));
+    }
+    for (const v of A) aMax = Math.max(aMax, Math.abs(v));
+    for (const v of x) xMax = Math.max(xMax, Math.abs(v));
+    expect(res / (n * aMax * xMax)).toBeLessThan(1e-14);
+
+    const m = 128;
+    const a32 = rand(m * m, 9).map((v, i) => v + (i % (m + 1) === 0 ? 4 : 0));
+    const inv = values(np.linalg.inv(arr(a32, "float32", [m, m])));
+    const eye = Array.from({ length: m * m }, (_, i) => (i % (m + 1) === 0 ? 1 : 0));
+    expect(productError(Float32Array.from(a32), inv, eye, m, m, m)).toBeLessThan(1e-4);
+  });
+
+  it("a singular matrix (a zero column) gives inf/NaN from solve, never a throw", () => {
+    const n = 128;
+    const a = rand(n * n, 4).map((v, i) => (i % n === 17 ? 0 : v));
+    const x = values(np.linalg.solve(arr(a, "float64", [n, n]), arr(rand(n, 6), "float64", [n])));
+    expect(x.some((v) => !Number.isFinite(v))).toBe(true);
+  });
+});
+
+describe("blocked Cholesky (CPU)", () => {
+  /** G·Gᵀ/n + I for a random G: symmetric positive definite. */
+  function spd(n: number, seed: number): number[] {
+    const g = rand(n * n, seed);
+    const out: number[] = new Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
+      let t = 0;
+      for (let k = 0; k < n; k++) t += g[i * n + k] * g[j * n + k];
+      out[i * n + j] = out[j * n + i] = t / n + (i === j ? 1 : 0);
+    }
+    return out;
+  }
+
+  for (const [n, dtype, tol] of [[200, "float64", 1e-14], [97, "float64", 1e-14], [200, "float32", 2e-6]] as const) {
+    it(`L·Lᵀ = A (${dtype}, ${n}×${n}) to ${tol}, L lower`, () => {
+      const a = spd(n, n);
+      const l = values(lax.linalg.cholesky(arr(a, dtype, [n, n])));
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) expect(l[i * n + j]).toBe(0);
+      const lt = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) lt[j * n + i] = l[i * n + j];
+      expect(productError(l, lt, dtype === "float32" ? Float32Array.from(a) : a, n, n, n)).toBeLessThan(tol);
+    });
+  }
+
+  it("a matrix that is not positive definite gives NaN in its triangle (as JAX); a batch keeps its good matrices", () => {
+    const n = 120;
+    const good = spd(n, 1);
+    const bad = good.map((v, i) => (i === 60 * n + 60 ? -5 : v));
+    const l = values(lax.linalg.cholesky(arr([...good, ...bad], "float64", [2, n, n])));
+    // NaN on and below the diagonal (the result is the lower triangle: zeros above, as JAX's tril)
+    const badL = l.slice(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(Number.isNaN(badL[i * n + j])).toBe(j <= i);
+    expect(l.slice(0, n * n).every(Number.isFinite)).toBe(true);
+  });
+});
