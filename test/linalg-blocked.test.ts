@@ -187,3 +187,38 @@ describe("blocked Cholesky (CPU)", () => {
     expect(l.slice(0, n * n).every(Number.isFinite)).toBe(true);
   });
 });
+
+describe("column-major QR and one-sided Jacobi SVD (CPU, float64)", () => {
+  const transpose = (x: ArrayLike<number>, r: number, c: number) => {
+    const t = new Float64Array(r * c);
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = x[i * c + j];
+    return t;
+  };
+  const eye = (n: number) => Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0));
+
+  for (const [m, n] of [[160, 110], [110, 160]] as const) {
+    it(`qr ${m}×${n} (complete): Q·R = A and Qᵀ·Q = I to 1e-13, R upper`, () => {
+      const a = rnd(m, n, m + 3 * n);
+      const [q, r] = np.linalg.qr(a, "complete");
+      const qv = values(q);
+      const rv = values(r);
+      for (let i = 0; i < m; i++) for (let j = 0; j < Math.min(i, n); j++) expect(rv[i * n + j]).toBe(0);
+      expect(productError(qv, rv, values(a), m, m, n)).toBeLessThan(1e-13);
+      expect(productError(transpose(qv, m, m), qv, eye(m), m, m, m)).toBeLessThan(1e-13);
+    });
+
+    it(`svd ${m}×${n} (reduced): U·S·Vᵀ = A, Uᵀ·U = I, Vᵀ·V = I to 1e-13, S descending`, () => {
+      const a = rnd(m, n, 7 * m + n);
+      const k = Math.min(m, n);
+      const [u, s, vt] = np.linalg.svd(a, { fullMatrices: false });
+      const uv = values(u);
+      const sv = values(s);
+      const vtv = values(vt);
+      for (let i = 1; i < k; i++) expect(sv[i]).toBeLessThanOrEqual(sv[i - 1]);
+      const us = uv.map((x, i) => x * sv[i % k]);
+      expect(productError(us, vtv, values(a), m, k, n)).toBeLessThan(1e-13);
+      expect(productError(transpose(uv, m, k), uv, eye(k), k, m, k)).toBeLessThan(1e-13);
+      expect(productError(vtv, transpose(vtv, k, n), eye(k), k, n, k)).toBeLessThan(1e-13);
+    });
+  }
+});

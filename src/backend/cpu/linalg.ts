@@ -155,45 +155,53 @@ const lu: LinalgRoutine = ([x], _in, outTypes, params) => {
  * reflector j maps column j below the diagonal to β·e_j with
  * β = -sign(α)·‖x‖ (α the diagonal entry, sign(0) = +), and is the identity
  * (τ = 0) where the column below the diagonal is already zero.
- * Writes R (rows × n) and Q (m × cols) for rows = cols = m (full) or min(m, n).
+ * Column-major (element (i, j) of `a` at a[j·m + i]), so that every reflector
+ * streams through contiguous columns. On return `a` holds R in its upper
+ * triangle, and `q` (column-major, m × cols) Q for cols = m (full) or min(m, n).
  */
 export function householderQr(a: Float64Array, m: number, n: number, cols: number, q: Float64Array): void {
   const k = Math.min(m, n);
   const taus = new Float64Array(k);
   for (let j = 0; j < k; j++) {
-    const alpha = a[j * n + j];
+    const cj = j * m;
+    const alpha = a[cj + j];
     let xnorm = 0;
-    for (let i = j + 1; i < m; i++) xnorm = Math.hypot(xnorm, a[i * n + j]);
+    for (let i = j + 1; i < m; i++) xnorm = Math.hypot(xnorm, a[cj + i]);
     if (xnorm === 0) {
       taus[j] = 0;
       continue;
     }
     const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, xnorm);
-    taus[j] = (beta - alpha) / beta;
+    const tau = (beta - alpha) / beta;
+    taus[j] = tau;
     const scale = 1 / (alpha - beta);
-    for (let i = j + 1; i < m; i++) a[i * n + j] *= scale; // v below the implicit 1
-    a[j * n + j] = beta;
+    for (let i = j + 1; i < m; i++) a[cj + i] *= scale; // v below the implicit 1
+    a[cj + j] = beta;
     // apply H = I - τ v vᵀ to the remaining columns
     for (let c = j + 1; c < n; c++) {
-      let s = a[j * n + c];
-      for (let i = j + 1; i < m; i++) s += a[i * n + j] * a[i * n + c];
-      s *= taus[j];
-      a[j * n + c] -= s;
-      for (let i = j + 1; i < m; i++) a[i * n + c] -= s * a[i * n + j];
+      const cc = c * m;
+      let s = a[cc + j];
+      for (let i = j + 1; i < m; i++) s += a[cj + i] * a[cc + i];
+      s *= tau;
+      a[cc + j] -= s;
+      for (let i = j + 1; i < m; i++) a[cc + i] -= s * a[cj + i];
     }
   }
-  // Q = H_0 ⋯ H_{k-1} applied to the first `cols` columns of the identity, last reflector first
+  // Q = H_0 ⋯ H_{k-1} applied to the first `cols` columns of the identity, last reflector first;
+  // columns c < j are still e_c when H_j comes (zero in rows ≥ j): H_j leaves them alone
   q.fill(0);
-  for (let i = 0; i < Math.min(m, cols); i++) q[i * cols + i] = 1;
+  for (let i = 0; i < Math.min(m, cols); i++) q[i * m + i] = 1;
   for (let j = k - 1; j >= 0; j--) {
     const tau = taus[j];
     if (tau === 0) continue;
-    for (let c = 0; c < cols; c++) {
-      let s = q[j * cols + c];
-      for (let i = j + 1; i < m; i++) s += a[i * n + j] * q[i * cols + c];
+    const cj = j * m;
+    for (let c = Math.min(j, cols); c < cols; c++) {
+      const cc = c * m;
+      let s = q[cc + j];
+      for (let i = j + 1; i < m; i++) s += a[cj + i] * q[cc + i];
       s *= tau;
-      q[j * cols + c] -= s;
-      for (let i = j + 1; i < m; i++) q[i * cols + c] -= s * a[i * n + j];
+      q[cc + j] -= s;
+      for (let i = j + 1; i < m; i++) q[cc + i] -= s * a[cj + i];
     }
   }
 }
@@ -206,11 +214,13 @@ const qr: LinalgRoutine = ([x], _in, [qType, rType], params) => {
   const a = new Float64Array(m * n);
   const q = new Float64Array(m * cols);
   for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < m * n; i++) a[i] = x[b * m * n + i];
+    const o = b * m * n;
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[j * m + i] = x[o + i * n + j];
     householderQr(a, m, n, cols, q);
-    qOut.set(q, b * m * cols);
+    const qo = b * m * cols;
+    for (let i = 0; i < m; i++) for (let c = 0; c < cols; c++) qOut[qo + i * cols + c] = q[c * m + i];
     const ro = b * cols * n;
-    for (let i = 0; i < cols; i++) for (let j = 0; j < n; j++) rOut[ro + i * n + j] = j >= i && i < m ? a[i * n + j] : 0;
+    for (let i = 0; i < cols; i++) for (let j = 0; j < n; j++) rOut[ro + i * n + j] = j >= i && i < m ? a[j * m + i] : 0;
   }
   return [qOut, rOut];
 };
@@ -357,47 +367,57 @@ function orthonormalize(u: Float64Array, rows: number, cols: number): void {
 }
 
 /**
- * One-sided Jacobi SVD (Hestenes) of a tall m×n matrix (m ≥ n): plane
- * rotations from the right make the columns of A·V mutually orthogonal;
- * their norms are the singular values. Accurate (high relative accuracy),
- * O(n²·m) per sweep. Returns s (descending), U (m × uCols, orthonormal, completed
- * beyond the rank) and V (n × n) row-major.
+ * One-sided Jacobi SVD (Hestenes) of a tall m×n matrix (m ≥ n), given
+ * column-major (element (i, j) at a[j·m + i], so that the rotations stream
+ * through contiguous columns): plane rotations from the right make the
+ * columns of A·V mutually orthogonal; their norms are the singular values.
+ * Accurate (high relative accuracy), O(n²·m) per sweep. Returns s
+ * (descending), U (m × uCols, orthonormal, completed beyond the rank) and
+ * V (n × n) row-major.
  */
 export function jacobiSvdTall(a: Float64Array, m: number, n: number, uCols: number): { s: Float64Array; u: Float64Array; v: Float64Array } {
   const w = a; // columns rotate in place
-  const v = new Float64Array(n * n);
+  const v = new Float64Array(n * n); // column-major too: column j at v[j·n]
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  // the squared column norms, recomputed each sweep and carried through each rotation exactly as
+  // it changes them (‖p‖² − t·γ, ‖q‖² + t·γ): one dot product per pair instead of three
+  const sq = new Float64Array(n);
   for (let sweep = 0; sweep < 60; sweep++) {
     let rotated = false;
+    for (let j = 0; j < n; j++) {
+      let t = 0;
+      for (let i = 0; i < m; i++) t += w[j * m + i] * w[j * m + i];
+      sq[j] = t;
+    }
     for (let p = 0; p < n - 1; p++) {
+      const cp = p * m;
       for (let q = p + 1; q < n; q++) {
-        let alpha = 0;
-        let beta = 0;
+        const cq = q * m;
+        const alpha = sq[p];
+        const beta = sq[q];
         let gamma = 0;
-        for (let i = 0; i < m; i++) {
-          const x = w[i * n + p];
-          const y = w[i * n + q];
-          alpha += x * x;
-          beta += y * y;
-          gamma += x * y;
-        }
+        for (let i = 0; i < m; i++) gamma += w[cp + i] * w[cq + i];
         if (!(Math.abs(gamma) > 1e-15 * Math.sqrt(alpha * beta)) || gamma === 0) continue;
         rotated = true;
         const zeta = (beta - alpha) / (2 * gamma);
         const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
         const c = 1 / Math.sqrt(1 + t * t);
         const s = c * t;
+        sq[p] = alpha - t * gamma;
+        sq[q] = beta + t * gamma;
         for (let i = 0; i < m; i++) {
-          const x = w[i * n + p];
-          const y = w[i * n + q];
-          w[i * n + p] = c * x - s * y;
-          w[i * n + q] = s * x + c * y;
+          const x = w[cp + i];
+          const y = w[cq + i];
+          w[cp + i] = c * x - s * y;
+          w[cq + i] = s * x + c * y;
         }
+        const vp = p * n;
+        const vq = q * n;
         for (let i = 0; i < n; i++) {
-          const x = v[i * n + p];
-          const y = v[i * n + q];
-          v[i * n + p] = c * x - s * y;
-          v[i * n + q] = s * x + c * y;
+          const x = v[vp + i];
+          const y = v[vq + i];
+          v[vp + i] = c * x - s * y;
+          v[vq + i] = s * x + c * y;
         }
       }
     }
@@ -405,9 +425,19 @@ export function jacobiSvdTall(a: Float64Array, m: number, n: number, uCols: numb
   }
   const norms = new Float64Array(n);
   for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let i = 0; i < m; i++) s = Math.hypot(s, w[i * n + j]);
-    norms[j] = s;
+    // scaled sum of squares (as hypot, without its cost per element)
+    let big = 0;
+    for (let i = 0; i < m; i++) big = Math.max(big, Math.abs(w[j * m + i]));
+    if (big === 0 || !Number.isFinite(big)) {
+      norms[j] = big === 0 ? 0 : Math.abs(big);
+      continue;
+    }
+    let ss = 0;
+    for (let i = 0; i < m; i++) {
+      const r = w[j * m + i] / big;
+      ss += r * r;
+    }
+    norms[j] = big * Math.sqrt(ss);
   }
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => norms[j] - norms[i] || (Number.isNaN(norms[i]) ? 1 : 0) - (Number.isNaN(norms[j]) ? 1 : 0));
   const s = new Float64Array(n);
@@ -416,8 +446,8 @@ export function jacobiSvdTall(a: Float64Array, m: number, n: number, uCols: numb
   order.forEach((src, c) => {
     s[c] = norms[src];
     const inv = norms[src] > 0 ? 1 / norms[src] : 0;
-    for (let i = 0; i < m; i++) u[i * uCols + c] = w[i * n + src] * inv;
-    for (let i = 0; i < n; i++) vs[i * n + c] = v[i * n + src];
+    for (let i = 0; i < m; i++) u[i * uCols + c] = w[src * m + i] * inv;
+    for (let i = 0; i < n; i++) vs[i * n + c] = v[src * n + i];
   });
   orthonormalize(u, m, uCols);
   return { s, u, v: vs };
@@ -434,7 +464,8 @@ const svd: LinalgRoutine = ([x], _in, outTypes, params) => {
   const a = new Float64Array(m * n);
   for (let b = 0; b < batch; b++) {
     const o = b * m * n;
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[tall ? i * n + j : j * m + i] = x[o + i * n + j];
+    // column-major rows×cols: the matrix (tall) or its transpose (wide)
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[tall ? j * m + i : i * n + j] = x[o + i * n + j];
     if (!a.every(Number.isFinite)) {
       // as JAX: a NaN or inf anywhere makes every output NaN
       outs[0].fill(NaN, b * k, (b + 1) * k);
