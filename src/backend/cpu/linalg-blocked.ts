@@ -20,8 +20,6 @@ export const NB = 32;
 /** Matrices at least this big take the blocked path. */
 export const BLOCKED_MIN_N = 96;
 
-let scratch = new Float32Array(0);
-
 /**
  * C[m×n] −= A[m×k]·B[k×n] on row-major views: element (i, j) of X is
  * x[xo + i·ldx + j]. C may share its buffer with A and B (disjoint regions).
@@ -34,8 +32,7 @@ export function gemmSub(
 ): void {
   if (m === 0 || n === 0 || k === 0) return;
   if (c instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array && wasmMatmulEligible(m, n, k)) {
-    if (scratch.length < m * n) scratch = new Float32Array(m * n);
-    const t = scratch.length === m * n ? scratch : scratch.subarray(0, m * n);
+    const t = new Float32Array(m * n); // per call: nothing the size of the largest matrix stays allocated
     const args = { batch: 1, m, n, k, lhsStrides: [0, lda, 1], rhsStrides: [0, ldb, 1], lhsOffset: ao, rhsOffset: bo };
     if (matmulWasm(a, b, t, args)) {
       for (let i = 0; i < m; i++) {
