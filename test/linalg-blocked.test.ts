@@ -14,7 +14,7 @@
  *   definite gives NaN, as JAX, never a throw.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultDevice, lax, np, type Value } from "../src/index.js";
+import { defaultDevice, jit, lax, np, vmap, type Value } from "../src/index.js";
 import { BLOCKED_MIN_N, NB } from "../src/backend/cpu/linalg-blocked.js";
 import { luInPlace } from "../src/backend/cpu/linalg.js";
 import { arr, rand, values } from "./helpers.js";
@@ -221,4 +221,24 @@ describe("column-major QR and one-sided Jacobi SVD (CPU, float64)", () => {
       expect(productError(vtv, transpose(vtv, k, n), eye(k), k, n, k)).toBeLessThan(1e-13);
     });
   }
+});
+
+describe("transformations over the blocked paths (CPU)", () => {
+  it("jit == eager for solve and cholesky at n = 120; vmap of cholesky and lu over 3 matrices == a loop", () => {
+    const n = 120;
+    const a = rnd(n, n, 77);
+    const spdA = lax.add(lax.dotGeneral(a, a, { contracting: [[1], [1]], batch: [[], []] }), lax.mul(arr(Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0)), "float64", [n, n]), n)) as Value;
+    const b = arr(rand(n, 78), "float64", [n]);
+    expect(values(jit((x: Value, y: Value) => np.linalg.solve(x, y))(a, b))).toEqual(values(np.linalg.solve(a, b)));
+    expect(values(jit((x: Value) => np.linalg.cholesky(x))(spdA))).toEqual(values(np.linalg.cholesky(spdA)));
+    const batch = arr(rand(3 * n * n, 79), "float64", [3, n, n]);
+    const spdB = lax.add(lax.dotGeneral(batch, batch, { contracting: [[2], [2]], batch: [[0], [0]] }), lax.mul(arr(Array.from({ length: 3 * n * n }, (_, i) => ((i % (n * n)) % (n + 1) === 0 ? 1 : 0)), "float64", [3, n, n]), n)) as Value;
+    const chol = values(vmap((x: Value) => lax.linalg.cholesky(x))(spdB));
+    const lus = values(vmap((x: Value) => lax.linalg.lu(x)[0])(batch));
+    for (let k = 0; k < 3; k++) {
+      const one = (x: Value) => lax.reshape(lax.slice(x, [k, 0, 0], [k + 1, n, n]), [n, n]);
+      expect(chol.slice(k * n * n, (k + 1) * n * n)).toEqual(values(lax.linalg.cholesky(one(spdB))));
+      expect(lus.slice(k * n * n, (k + 1) * n * n)).toEqual(values(lax.linalg.lu(one(batch))[0]));
+    }
+  });
 });
