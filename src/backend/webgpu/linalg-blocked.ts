@@ -8,21 +8,85 @@
  * - the off-panel solve: Cholesky's L21 = A21·L11⁻ᵀ with one thread per row,
  *   LU's U12 = L11⁻¹·A12 with one thread per column;
  * - the trailing update A22 −= L21·U12 (Cholesky: L21·L21ᵀ, lower half), a
- *   matrix-product kernel with one thread per element of A22: all the O(n³)
- *   work, spread over the device.
+ *   tiled matrix-product kernel (16×16 tiles, operands staged in workgroup
+ *   memory): all the O(n³) work, spread over the device.
  * The same algorithm, pivots and NaN conventions as the CPU's
  * (../cpu/linalg-blocked.ts), in f32. A batch of large matrices goes in the
  * same dispatches (thread indices run over the matrices too).
  */
 import type { GpuBuffer } from "./buffers.js";
-import { alloc, release } from "./buffers.js";
+import { alloc, release, upload } from "./buffers.js";
+import { dispatch } from "./context.js";
 // (the kernels are made on first use: this module and linalg.ts import each other)
 import { header, NAN_BITS, run } from "./linalg.js";
 
-/** Panel width. */
+/** Panel width (at most 32: the update kernel's tiles are 16×32). */
 export const GPU_NB = 32;
 /** Matrices at least this big take the blocked kernels. */
 export const GPU_BLOCKED_MIN_N = 64;
+
+// ---- the trailing update, a tiled product ----------------------------------------------------
+
+const TILE = 16;
+
+/**
+ * A22 −= A21·B12 for the panel k0..end of every matrix (workgroup z): a
+ * 16×16 tile of A22 per workgroup, A21's 16×kb rows and B12's kb×16 columns
+ * staged in workgroup memory, kb ≤ 32 multiply-adds per thread from there.
+ * `sym` = 1 is Cholesky's L21·L21ᵀ: B12 read transposed from L21, only the
+ * lower half written (tiles wholly above the diagonal skip their loads).
+ * The barrier sits in uniform control flow: no early return.
+ */
+const UPDATE = `@group(0) @binding(0) var<storage, read_write> X: array<f32>;
+@group(0) @binding(1) var<storage, read> prm: array<u32>;
+var<workgroup> ta: array<f32, ${TILE * 32}>;
+var<workgroup> tb: array<f32, ${TILE * 32}>;
+@compute @workgroup_size(${TILE}, ${TILE})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let m = prm[0];
+  let n = prm[1];
+  let k0 = prm[2];
+  let kb = prm[3];
+  let rows = prm[4];
+  let cols = prm[5];
+  let sym = prm[6];
+  let end = k0 + kb;
+  let o = wg.z * m * n;
+  let i0 = wg.y * ${TILE}u;
+  let j0 = wg.x * ${TILE}u;
+  let busy = sym == 0u || j0 <= i0 + ${TILE - 1}u;
+  let t = lid.y * ${TILE}u + lid.x;
+  if (busy) {
+    for (var e = t; e < ${TILE * 32}u; e += ${TILE * TILE}u) {
+      let r = e / 32u;
+      let p = e % 32u;
+      var va = 0.0;
+      if (i0 + r < rows && p < kb) { va = X[o + (end + i0 + r) * n + k0 + p]; }
+      ta[e] = va;
+      let q = e / ${TILE}u;
+      let c = e % ${TILE}u;
+      var vb = 0.0;
+      if (j0 + c < cols && q < kb) {
+        if (sym == 1u) { vb = X[o + (end + j0 + c) * n + k0 + q]; } else { vb = X[o + (k0 + q) * n + end + j0 + c]; }
+      }
+      tb[e] = vb;
+    }
+  }
+  workgroupBarrier();
+  let i = i0 + lid.y;
+  let j = j0 + lid.x;
+  if (busy && i < rows && j < cols && (sym == 0u || j <= i)) {
+    var s = 0.0;
+    for (var p = 0u; p < kb; p++) { s += ta[lid.y * 32u + p] * tb[p * ${TILE}u + lid.x]; }
+    X[o + (end + i) * n + end + j] -= s;
+  }
+}`;
+
+function update(x: GpuBuffer, batch: number, m: number, n: number, k0: number, kb: number, rows: number, cols: number, sym: boolean, what: string): void {
+  const prm = upload(Uint32Array.from([m, n, k0, kb, rows, cols, sym ? 1 : 0]), "uint32");
+  dispatch({ wgsl: UPDATE, buffers: [x, prm], workgroups: [Math.ceil(cols / TILE), Math.ceil(rows / TILE), batch], outputs: 1, what });
+  release(prm);
+}
 
 // ---- Cholesky ------------------------------------------------------------------------------
 
@@ -65,22 +129,6 @@ const CHOL_PANEL = (): string => `${header([["L", "f32", true]], ["n", "k0", "kb
   }
 }`;
 
-const CHOL_UPDATE = (): string => `${header([["L", "f32", true]], ["n", "k0", "kb", "rows", "nanBits"])}
-  let n = p_n();
-  let k0 = p_k0();
-  let kb = p_kb();
-  let rows = p_rows();
-  let end = k0 + kb;
-  let o = (b / (rows * rows)) * n * n;
-  let r = b % (rows * rows);
-  let i = end + r / rows;
-  let j = end + r % rows;
-  if (j > i) { return; }
-  var s = 0.0;
-  for (var p = 0u; p < kb; p++) { s += L[o + i * n + k0 + p] * L[o + j * n + k0 + p]; }
-  L[o + i * n + j] -= s;
-}`;
-
 const CHOL_FINAL = (): string => `${header([["L", "f32", true], ["bad", "i32", false]], ["n", "nanBits"])}
   let n = p_n();
   let e = b % (n * n);
@@ -97,7 +145,7 @@ export function choleskyBlockedGpu(x: GpuBuffer, out: GpuBuffer, batch: number, 
     const rows = n - k0 - kb;
     if (rows === 0) break;
     run(CHOL_PANEL(), [out], 1, batch * rows, [n, k0, kb, rows, NAN_BITS], "linalg cholesky (blocked) panel");
-    run(CHOL_UPDATE(), [out], 1, batch * rows * rows, [n, k0, kb, rows, NAN_BITS], "linalg cholesky (blocked) trailing update");
+    update(out, batch, n, n, k0, kb, rows, rows, true, "linalg cholesky (blocked) trailing update");
   }
   run(CHOL_FINAL(), [out, bad], 1, batch * n * n, [n, NAN_BITS], "linalg cholesky (blocked) finish");
   release(bad);
@@ -160,22 +208,6 @@ const LU_U12 = (): string => `${header([["LU", "f32", true]], ["m", "n", "k0", "
   }
 }`;
 
-const LU_UPDATE = (): string => `${header([["LU", "f32", true]], ["m", "n", "k0", "kb", "rows", "cols", "nanBits"])}
-  let n = p_n();
-  let k0 = p_k0();
-  let kb = p_kb();
-  let rows = p_rows();
-  let cols = p_cols();
-  let end = k0 + kb;
-  let o = (b / (rows * cols)) * p_m() * n;
-  let r = b % (rows * cols);
-  let i = end + r / cols;
-  let j = end + r % cols;
-  var s = 0.0;
-  for (var p = 0u; p < kb; p++) { s += LU[o + i * n + k0 + p] * LU[o + (k0 + p) * n + j]; }
-  LU[o + i * n + j] -= s;
-}`;
-
 /** LU with partial pivoting of `batch` m×n matrices, blocked (getrf's pivots, as the unblocked kernel). */
 export function luBlockedGpu(x: GpuBuffer, out: GpuBuffer, piv: GpuBuffer, perm: GpuBuffer, batch: number, m: number, n: number): void {
   const k = Math.min(m, n);
@@ -188,6 +220,6 @@ export function luBlockedGpu(x: GpuBuffer, out: GpuBuffer, piv: GpuBuffer, perm:
     run(LU_U12(), [out], 1, batch * cols, [m, n, k0, kb, cols, NAN_BITS], "linalg lu (blocked) U12");
     const rows = m - k0 - kb;
     if (rows === 0) continue;
-    run(LU_UPDATE(), [out], 1, batch * rows * cols, [m, n, k0, kb, rows, cols, NAN_BITS], "linalg lu (blocked) trailing update");
+    update(out, batch, m, n, k0, kb, rows, cols, false, "linalg lu (blocked) trailing update");
   }
 }
