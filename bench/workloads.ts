@@ -10,6 +10,7 @@ import { FFT_CASES } from "./fft.js";
 import { WHILE_CASES } from "./while-loop.js";
 import { CONV_POOL_CASES } from "./convpool.js";
 import { SHAPE_CASES } from "./shapes.js";
+import { LINALG_CASES } from "./linalg.js";
 
 export type Outcome = Pick<Row, "status" | "value" | "msPerUnit" | "samples" | "firstMs" | "note" | "error">;
 
@@ -237,6 +238,7 @@ export const CASES: Case[] = [
   ...FFT_CASES,
   ...WHILE_CASES,
   ...CONV_POOL_CASES,
+  ...LINALG_CASES,
 ];
 
 /** Whether the unit's figure grows with speed (throughputs) or shrinks (times). */

@@ -76,6 +76,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     items: [
       { text: "Devices and WebGPU", link: "/guide/devices-and-webgpu" },
       { text: "Memory", link: "/guide/memory" },
+      { text: "Linear algebra", link: "/guide/linear-algebra" },
       { text: "Sharp edges", link: "/guide/sharp-edges" },
       { text: "Layers: normalization and attention", link: "/guide/layers-normalization-attention" },
       { text: "Scaling out: from jaxon to XLA", link: "/guide/scaling-out" },

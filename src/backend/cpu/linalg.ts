@@ -3,14 +3,16 @@
  * call factors a whole batch of matrices, each row-major in the last two axes.
  * Every routine copies a matrix into a Float64Array, works in double
  * precision whatever the storage dtype (float32 results are then rounded
- * once, on store), and writes fresh outputs. Plain loops over small dense
- * matrices: O(n³) per matrix, unblocked (fine to a few hundred; a blocked
- * Wasm version for large ones is future work).
+ * once, on store), and writes fresh outputs. Plain loops for small
+ * matrices; from BLOCKED_MIN_N on, LU and Cholesky are blocked
+ * (linalg-blocked.ts: trailing updates through the Wasm SIMD matmul, in
+ * float32 storage for float32 as LAPACK's sgetrf/spotrf).
  */
 import type { TypedArray } from "../../dtype.js";
 import { allocate } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { BufferType } from "../device.js";
+import { BLOCKED_MIN_N, choleskyBlocked, luBlocked } from "./linalg-blocked.js";
 
 type LinalgRoutine = (inputs: TypedArray[], inTypes: BufferType[], outTypes: BufferType[], params: Record<string, unknown>) => TypedArray[];
 
@@ -37,11 +39,13 @@ export function choleskyInPlace(a: Float64Array, n: number): boolean {
 const cholesky: LinalgRoutine = ([x], _in, [outType], params) => {
   const { batch, n } = params as { batch: number; n: number };
   const out = allocateOut(outType);
-  const a = new Float64Array(n * n);
+  // large matrices: blocked, in the storage's precision (linalg-blocked.ts)
+  const blocked = n >= BLOCKED_MIN_N;
+  const a = blocked && x instanceof Float32Array ? new Float32Array(n * n) : new Float64Array(n * n);
   for (let b = 0; b < batch; b++) {
     const o = b * n * n;
     for (let i = 0; i < n * n; i++) a[i] = x[o + i];
-    if (choleskyInPlace(a, n)) for (let i = 0; i < n * n; i++) out[o + i] = a[i];
+    if (blocked ? choleskyBlocked(a, n) : choleskyInPlace(a as Float64Array, n)) for (let i = 0; i < n * n; i++) out[o + i] = a[i];
     else for (let i = 0; i < n * n; i++) out[o + i] = NaN;
   }
   return [out];
@@ -62,30 +66,30 @@ const triangularSolve: LinalgRoutine = ([A, B], _in, [outType], params) => {
   const transposeT = leftSide ? transposeA : !transposeA;
   const tLower = transposeT ? !lower : lower;
   const a = new Float64Array(m * m);
-  const v = new Float64Array(m);
+  // the right-hand sides as the n columns of an m×n matrix: substitution works on its rows, contiguous
+  const x = new Float64Array(m * n);
   for (let bi = 0; bi < batch; bi++) {
     const ao = bi * m * m;
     for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) a[i * m + j] = transposeT ? A[ao + j * m + i] : A[ao + i * m + j];
     const bo = bi * m * n;
-    for (let r = 0; r < n; r++) {
-      // the r-th right-hand side: column r of B (left) or row r of B (right)
-      const at = (i: number) => (leftSide ? bo + i * n + r : bo + r * m + i);
-      for (let i = 0; i < m; i++) v[i] = B[at(i)];
-      if (tLower) {
-        for (let i = 0; i < m; i++) {
-          let s = v[i];
-          for (let k = 0; k < i; k++) s -= a[i * m + k] * v[k];
-          v[i] = unitDiagonal ? s : s / a[i * m + i];
-        }
-      } else {
-        for (let i = m - 1; i >= 0; i--) {
-          let s = v[i];
-          for (let k = i + 1; k < m; k++) s -= a[i * m + k] * v[k];
-          v[i] = unitDiagonal ? s : s / a[i * m + i];
-        }
+    if (leftSide) for (let i = 0; i < m * n; i++) x[i] = B[bo + i];
+    else for (let r = 0; r < n; r++) for (let i = 0; i < m; i++) x[i * n + r] = B[bo + r * m + i];
+    for (let s = 0; s < m; s++) {
+      const i = tLower ? s : m - 1 - s;
+      const xi = i * n;
+      const [k0, k1] = tLower ? [0, i] : [i + 1, m];
+      for (let k = k0; k < k1; k++) {
+        const t = a[i * m + k]; // no skipping t = 0: 0·inf and 0·NaN stay NaN, as substitution gave before
+        const xk = k * n;
+        for (let r = 0; r < n; r++) x[xi + r] -= t * x[xk + r];
       }
-      for (let i = 0; i < m; i++) out[at(i)] = v[i];
+      if (!unitDiagonal) {
+        const d = a[i * m + i];
+        for (let r = 0; r < n; r++) x[xi + r] /= d;
+      }
     }
+    if (leftSide) for (let i = 0; i < m * n; i++) out[bo + i] = x[i];
+    else for (let r = 0; r < n; r++) for (let i = 0; i < m; i++) out[bo + r * m + i] = x[i * n + r];
   }
   return [out];
 };
@@ -130,13 +134,15 @@ const lu: LinalgRoutine = ([x], _in, outTypes, params) => {
   const { batch, m, n } = params as { batch: number; m: number; n: number };
   const [out, piv, perm] = outTypes.map(allocateOut);
   const k = Math.min(m, n);
-  const a = new Float64Array(m * n);
+  const blocked = Math.min(m, n) >= BLOCKED_MIN_N;
+  const a = blocked && x instanceof Float32Array ? new Float32Array(m * n) : new Float64Array(m * n);
   const p = new Int32Array(k);
   const q = new Int32Array(m);
   for (let b = 0; b < batch; b++) {
     const o = b * m * n;
     for (let i = 0; i < m * n; i++) a[i] = x[o + i];
-    luInPlace(a, m, n, p, q);
+    if (blocked) luBlocked(a, m, n, p, q);
+    else luInPlace(a as Float64Array, m, n, p, q);
     for (let i = 0; i < m * n; i++) out[o + i] = a[i];
     piv.set(p, b * k);
     perm.set(q, b * m);
@@ -149,45 +155,53 @@ const lu: LinalgRoutine = ([x], _in, outTypes, params) => {
  * reflector j maps column j below the diagonal to β·e_j with
  * β = -sign(α)·‖x‖ (α the diagonal entry, sign(0) = +), and is the identity
  * (τ = 0) where the column below the diagonal is already zero.
- * Writes R (rows × n) and Q (m × cols) for rows = cols = m (full) or min(m, n).
+ * Column-major (element (i, j) of `a` at a[j·m + i]), so that every reflector
+ * streams through contiguous columns. On return `a` holds R in its upper
+ * triangle, and `q` (column-major, m × cols) Q for cols = m (full) or min(m, n).
  */
 export function householderQr(a: Float64Array, m: number, n: number, cols: number, q: Float64Array): void {
   const k = Math.min(m, n);
   const taus = new Float64Array(k);
   for (let j = 0; j < k; j++) {
-    const alpha = a[j * n + j];
+    const cj = j * m;
+    const alpha = a[cj + j];
     let xnorm = 0;
-    for (let i = j + 1; i < m; i++) xnorm = Math.hypot(xnorm, a[i * n + j]);
+    for (let i = j + 1; i < m; i++) xnorm = Math.hypot(xnorm, a[cj + i]);
     if (xnorm === 0) {
       taus[j] = 0;
       continue;
     }
     const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, xnorm);
-    taus[j] = (beta - alpha) / beta;
+    const tau = (beta - alpha) / beta;
+    taus[j] = tau;
     const scale = 1 / (alpha - beta);
-    for (let i = j + 1; i < m; i++) a[i * n + j] *= scale; // v below the implicit 1
-    a[j * n + j] = beta;
+    for (let i = j + 1; i < m; i++) a[cj + i] *= scale; // v below the implicit 1
+    a[cj + j] = beta;
     // apply H = I - τ v vᵀ to the remaining columns
     for (let c = j + 1; c < n; c++) {
-      let s = a[j * n + c];
-      for (let i = j + 1; i < m; i++) s += a[i * n + j] * a[i * n + c];
-      s *= taus[j];
-      a[j * n + c] -= s;
-      for (let i = j + 1; i < m; i++) a[i * n + c] -= s * a[i * n + j];
+      const cc = c * m;
+      let s = a[cc + j];
+      for (let i = j + 1; i < m; i++) s += a[cj + i] * a[cc + i];
+      s *= tau;
+      a[cc + j] -= s;
+      for (let i = j + 1; i < m; i++) a[cc + i] -= s * a[cj + i];
     }
   }
-  // Q = H_0 ⋯ H_{k-1} applied to the first `cols` columns of the identity, last reflector first
+  // Q = H_0 ⋯ H_{k-1} applied to the first `cols` columns of the identity, last reflector first;
+  // columns c < j are still e_c when H_j comes (zero in rows ≥ j): H_j leaves them alone
   q.fill(0);
-  for (let i = 0; i < Math.min(m, cols); i++) q[i * cols + i] = 1;
+  for (let i = 0; i < Math.min(m, cols); i++) q[i * m + i] = 1;
   for (let j = k - 1; j >= 0; j--) {
     const tau = taus[j];
     if (tau === 0) continue;
-    for (let c = 0; c < cols; c++) {
-      let s = q[j * cols + c];
-      for (let i = j + 1; i < m; i++) s += a[i * n + j] * q[i * cols + c];
+    const cj = j * m;
+    for (let c = Math.min(j, cols); c < cols; c++) {
+      const cc = c * m;
+      let s = q[cc + j];
+      for (let i = j + 1; i < m; i++) s += a[cj + i] * q[cc + i];
       s *= tau;
-      q[j * cols + c] -= s;
-      for (let i = j + 1; i < m; i++) q[i * cols + c] -= s * a[i * n + j];
+      q[cc + j] -= s;
+      for (let i = j + 1; i < m; i++) q[cc + i] -= s * a[cj + i];
     }
   }
 }
@@ -200,11 +214,13 @@ const qr: LinalgRoutine = ([x], _in, [qType, rType], params) => {
   const a = new Float64Array(m * n);
   const q = new Float64Array(m * cols);
   for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < m * n; i++) a[i] = x[b * m * n + i];
+    const o = b * m * n;
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[j * m + i] = x[o + i * n + j];
     householderQr(a, m, n, cols, q);
-    qOut.set(q, b * m * cols);
+    const qo = b * m * cols;
+    for (let i = 0; i < m; i++) for (let c = 0; c < cols; c++) qOut[qo + i * cols + c] = q[c * m + i];
     const ro = b * cols * n;
-    for (let i = 0; i < cols; i++) for (let j = 0; j < n; j++) rOut[ro + i * n + j] = j >= i && i < m ? a[i * n + j] : 0;
+    for (let i = 0; i < cols; i++) for (let j = 0; j < n; j++) rOut[ro + i * n + j] = j >= i && i < m ? a[j * m + i] : 0;
   }
   return [qOut, rOut];
 };
@@ -351,47 +367,57 @@ function orthonormalize(u: Float64Array, rows: number, cols: number): void {
 }
 
 /**
- * One-sided Jacobi SVD (Hestenes) of a tall m×n matrix (m ≥ n): plane
- * rotations from the right make the columns of A·V mutually orthogonal;
- * their norms are the singular values. Accurate (high relative accuracy),
- * O(n²·m) per sweep. Returns s (descending), U (m × uCols, orthonormal, completed
- * beyond the rank) and V (n × n) row-major.
+ * One-sided Jacobi SVD (Hestenes) of a tall m×n matrix (m ≥ n), given
+ * column-major (element (i, j) at a[j·m + i], so that the rotations stream
+ * through contiguous columns): plane rotations from the right make the
+ * columns of A·V mutually orthogonal; their norms are the singular values.
+ * Accurate (high relative accuracy), O(n²·m) per sweep. Returns s
+ * (descending), U (m × uCols, orthonormal, completed beyond the rank) and
+ * V (n × n) row-major.
  */
 export function jacobiSvdTall(a: Float64Array, m: number, n: number, uCols: number): { s: Float64Array; u: Float64Array; v: Float64Array } {
   const w = a; // columns rotate in place
-  const v = new Float64Array(n * n);
+  const v = new Float64Array(n * n); // column-major too: column j at v[j·n]
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  // the squared column norms, recomputed each sweep and carried through each rotation exactly as
+  // it changes them (‖p‖² − t·γ, ‖q‖² + t·γ): one dot product per pair instead of three
+  const sq = new Float64Array(n);
   for (let sweep = 0; sweep < 60; sweep++) {
     let rotated = false;
+    for (let j = 0; j < n; j++) {
+      let t = 0;
+      for (let i = 0; i < m; i++) t += w[j * m + i] * w[j * m + i];
+      sq[j] = t;
+    }
     for (let p = 0; p < n - 1; p++) {
+      const cp = p * m;
       for (let q = p + 1; q < n; q++) {
-        let alpha = 0;
-        let beta = 0;
+        const cq = q * m;
+        const alpha = sq[p];
+        const beta = sq[q];
         let gamma = 0;
-        for (let i = 0; i < m; i++) {
-          const x = w[i * n + p];
-          const y = w[i * n + q];
-          alpha += x * x;
-          beta += y * y;
-          gamma += x * y;
-        }
+        for (let i = 0; i < m; i++) gamma += w[cp + i] * w[cq + i];
         if (!(Math.abs(gamma) > 1e-15 * Math.sqrt(alpha * beta)) || gamma === 0) continue;
         rotated = true;
         const zeta = (beta - alpha) / (2 * gamma);
         const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
         const c = 1 / Math.sqrt(1 + t * t);
         const s = c * t;
+        sq[p] = alpha - t * gamma;
+        sq[q] = beta + t * gamma;
         for (let i = 0; i < m; i++) {
-          const x = w[i * n + p];
-          const y = w[i * n + q];
-          w[i * n + p] = c * x - s * y;
-          w[i * n + q] = s * x + c * y;
+          const x = w[cp + i];
+          const y = w[cq + i];
+          w[cp + i] = c * x - s * y;
+          w[cq + i] = s * x + c * y;
         }
+        const vp = p * n;
+        const vq = q * n;
         for (let i = 0; i < n; i++) {
-          const x = v[i * n + p];
-          const y = v[i * n + q];
-          v[i * n + p] = c * x - s * y;
-          v[i * n + q] = s * x + c * y;
+          const x = v[vp + i];
+          const y = v[vq + i];
+          v[vp + i] = c * x - s * y;
+          v[vq + i] = s * x + c * y;
         }
       }
     }
@@ -399,9 +425,19 @@ export function jacobiSvdTall(a: Float64Array, m: number, n: number, uCols: numb
   }
   const norms = new Float64Array(n);
   for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let i = 0; i < m; i++) s = Math.hypot(s, w[i * n + j]);
-    norms[j] = s;
+    // scaled sum of squares (as hypot, without its cost per element)
+    let big = 0;
+    for (let i = 0; i < m; i++) big = Math.max(big, Math.abs(w[j * m + i]));
+    if (big === 0 || !Number.isFinite(big)) {
+      norms[j] = big === 0 ? 0 : Math.abs(big);
+      continue;
+    }
+    let ss = 0;
+    for (let i = 0; i < m; i++) {
+      const r = w[j * m + i] / big;
+      ss += r * r;
+    }
+    norms[j] = big * Math.sqrt(ss);
   }
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => norms[j] - norms[i] || (Number.isNaN(norms[i]) ? 1 : 0) - (Number.isNaN(norms[j]) ? 1 : 0));
   const s = new Float64Array(n);
@@ -410,8 +446,8 @@ export function jacobiSvdTall(a: Float64Array, m: number, n: number, uCols: numb
   order.forEach((src, c) => {
     s[c] = norms[src];
     const inv = norms[src] > 0 ? 1 / norms[src] : 0;
-    for (let i = 0; i < m; i++) u[i * uCols + c] = w[i * n + src] * inv;
-    for (let i = 0; i < n; i++) vs[i * n + c] = v[i * n + src];
+    for (let i = 0; i < m; i++) u[i * uCols + c] = w[src * m + i] * inv;
+    for (let i = 0; i < n; i++) vs[i * n + c] = v[src * n + i];
   });
   orthonormalize(u, m, uCols);
   return { s, u, v: vs };
@@ -428,7 +464,8 @@ const svd: LinalgRoutine = ([x], _in, outTypes, params) => {
   const a = new Float64Array(m * n);
   for (let b = 0; b < batch; b++) {
     const o = b * m * n;
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[tall ? i * n + j : j * m + i] = x[o + i * n + j];
+    // column-major rows×cols: the matrix (tall) or its transpose (wide)
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[tall ? j * m + i : i * n + j] = x[o + i * n + j];
     if (!a.every(Number.isFinite)) {
       // as JAX: a NaN or inf anywhere makes every output NaN
       outs[0].fill(NaN, b * k, (b + 1) * k);

@@ -8,8 +8,8 @@
  * side), in f32, in global memory. That suits the case these kernels are for,
  * a batch of small matrices (hundreds of 3×3 … 32×32 factorizations in one
  * dispatch); it works for any size but is slow for one large matrix, where
- * a single thread does all O(n³) work. Blocked right-looking factorizations
- * for large matrices are future work.
+ * a single thread does all O(n³) work: from GPU_BLOCKED_MIN_N on, Cholesky
+ * and LU are blocked and right-looking instead (linalg-blocked.ts).
  *
  * Shapes and flags come from a small u32 parameter buffer rather than being
  * baked into the WGSL, so each routine compiles one pipeline for every shape.
@@ -19,12 +19,13 @@ import type { GpuBuffer } from "./buffers.js";
 import { alloc, release, upload } from "./buffers.js";
 import { dispatch, grid } from "./context.js";
 import type { GpuRoutine, RoutineFamily } from "./routines.js";
+import { choleskyBlockedGpu, GPU_BLOCKED_MIN_N, luBlockedGpu } from "./linalg-blocked.js";
 
 const GROUP = 64;
-const NAN_BITS = 0x7fc00000;
+export const NAN_BITS = 0x7fc00000;
 
 /** Bindings in order (the first `outputs` are written); the parameter buffer comes last. */
-function header(bindings: [name: string, type: string, write: boolean][], params: readonly string[]): string {
+export function header(bindings: [name: string, type: string, write: boolean][], params: readonly string[]): string {
   const decl = [...bindings, ["prm", "u32", false] as [string, string, boolean]]
     .map(([name, type, write], i) => `@group(0) @binding(${i}) var<storage, ${write ? "read_write" : "read"}> ${name}: array<${type}>;`)
     .join("\n");
@@ -41,7 +42,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (b >= p_items()) { return; }`;
 }
 
-function run(wgsl: string, buffers: GpuBuffer[], outputs: number, items: number, values: number[], what: string): void {
+export function run(wgsl: string, buffers: GpuBuffer[], outputs: number, items: number, values: number[], what: string): void {
   const groups = Math.ceil(items / GROUP);
   const g = grid(groups);
   const prm = upload(Uint32Array.from([g[0] * GROUP, items, ...values.map((v) => v >>> 0)]), "uint32");
@@ -77,7 +78,8 @@ const CHOLESKY = `${header([["L", "f32", true], ["x", "f32", false]], ["n", "nan
 const cholesky: GpuRoutine = ([x], _in, [outType], params) => {
   const { batch, n } = params as { batch: number; n: number };
   const out = alloc(outType.dtype, batch * n * n);
-  run(CHOLESKY, [out, x], 1, batch, [n, NAN_BITS], "linalg cholesky");
+  if (n >= GPU_BLOCKED_MIN_N) choleskyBlockedGpu(x, out, batch, n);
+  else run(CHOLESKY, [out, x], 1, batch, [n, NAN_BITS], "linalg cholesky");
   return [out];
 };
 
@@ -176,7 +178,8 @@ const lu: GpuRoutine = ([x], _in, outTypes, params) => {
   const out = alloc(outTypes[0].dtype, batch * m * n);
   const piv = alloc("int32", Math.max(1, batch * k));
   const perm = alloc("int32", Math.max(1, batch * m));
-  run(LU, [out, piv, perm, x], 3, batch, [m, n, NAN_BITS], "linalg lu");
+  if (k >= GPU_BLOCKED_MIN_N) luBlockedGpu(x, out, piv, perm, batch, m, n);
+  else run(LU, [out, piv, perm, x], 3, batch, [m, n, NAN_BITS], "linalg lu");
   return [out, piv, perm];
 };
 
