@@ -21,5 +21,6 @@ export { conv, convDimensionNumbers, convGeneralDilated, convGeneralDilatedP, co
 export type { ConvDimensionNumbers, ConvGeneralDilatedOptions, ConvTransposeOptions } from "./convolution.js";
 export * from "./special.js";
 export * from "./in-dim.js";
+export { complex, real, imag, conj, complexToPairs, pairsToComplex, complexP, realP, imagP, conjP, complexToPairsP, pairsToComplexP } from "./complex.js";
 // StableHLO lowerings of the elementwise primitives (a side-effect import: they attach to the definitions)
 import "./elementwise-stablehlo.js";
