@@ -544,3 +544,44 @@ describe("complex128 elementwise math on the CPU against XLA's complex128 (finit
     }
   });
 });
+
+// ---- holomorphic derivatives (milestone 3) -----------------------------------------------------------
+
+import { jacfwd, jacrev } from "../src/index.js";
+const holo = fixture("holomorphic.json");
+
+describe("holomorphic derivatives (grad, valueAndGrad, jacfwd, jacrev with holomorphic: true) against JAX", () => {
+  const z = C(holo.z);
+  const f = (v: Value) => lax.add(lax.mul(lax.mul(v, v), lax.sin(v)), np.divide(lax.exp(lax.mul(v, 0.5)), lax.add(v, 3)));
+  it("grad and valueAndGrad of a holomorphic function: the complex derivative f'(z)", () => {
+    close(pairsOf(grad((v: Value) => np.sum(f(v)), { holomorphic: true })(z)), holo.grad, 1e-5);
+    const [value, g] = valueAndGrad((v: Value) => np.sum(f(v)), { holomorphic: true })(z);
+    close(pairsOf(value as Value), holo.valueAndGrad, 1e-5);
+    close(pairsOf(g as Value), holo.grad, 1e-5);
+  });
+  it("jacfwd and jacrev with holomorphic: true", () => {
+    close(pairsOf(jacfwd(f, { holomorphic: true })(z) as Value), holo.jacfwd, 1e-5);
+    close(pairsOf(jacrev(f, { holomorphic: true })(z) as Value), holo.jacrev, 1e-5);
+  });
+  it("jacrev of a real output of complex inputs, jacfwd of a complex output of real inputs (no holomorphic)", () => {
+    close(pairsOf(jacrev((v: Value) => lax.real(f(v)))(z) as Value), holo.jacrevReal, 1e-5);
+    const j = jacfwd((x: Value) => lax.complex(x, lax.mul(x, x)))(np.array([1, 2])) as Value;
+    expect(j.dtype).toBe("complex64");
+    close(pairsOf(j), holo.jacfwdRealIn, 1e-6);
+  });
+  it("JAX's errors: holomorphic with real inputs or outputs; jacfwd of complex inputs and jacrev of complex outputs without it", () => {
+    expect(() => grad((v: Value) => np.sum(v), { holomorphic: true })(np.array([1, 2]))).toThrow(/holomorphic: true needs inputs with a complex dtype/);
+    expect(() => grad((v: Value) => np.sum(lax.real(v)), { holomorphic: true })(z)).toThrow(/needs a complex output/);
+    expect(() => jacfwd(f)(z)).toThrow(/jacfwd needs real-valued inputs/);
+    expect(() => jacrev(f)(z)).toThrow(/jacrev needs real-valued outputs/);
+    expect(() => jacrev((v: Value) => lax.real(v), { holomorphic: true })(z)).toThrow(DTypeError);
+    expect(() => jacfwd(f, { holomorphic: true })(np.array([1, 2]))).toThrow(DTypeError);
+    expect(() => grad((v: Value) => np.sum(f(v)), { holomorphic: "yes" as never })(z)).toThrow(DTypeError);
+  });
+  it("holomorphic grad under jit and vmap equals eager", () => {
+    const g = grad((v: Value) => np.sum(f(v)), { holomorphic: true });
+    close(pairsOf(jit(g)(z) as Value), holo.grad, 1e-5);
+    const per = vmap(grad((v: Value) => f(v), { holomorphic: true }))(z) as Value;
+    close(pairsOf(per), holo.grad, 1e-5);
+  });
+});
