@@ -64,6 +64,10 @@ describe.skipIf(!hasGpu)("complex64 on WebGPU against the CPU and JAX", () => {
     close(await host(z1.g.astype("float32")), ops.toFloat);
     close(await host(x1.astype("complex64")), ops.fromFloat);
     close(await host(np.sum(z1.g)), ops.sum, 1e-5);
+    const cat = np.concatenate([z1.g, z2.g]);
+    expect((cat as JArray).device).toBe("webgpu");
+    close(await host(cat), [...ops.z1, ...ops.z2]);
+    close(await host(np.stack([z1.g, z2.g], 1)), await host(onCpu(() => np.stack([z1.c, z2.c], 1))));
   });
   it("an elementwise chain, jit, vmap and grad: WebGPU == CPU", async () => {
     close(await host(f(z1.g, z2.g)), await host(onCpu(() => f(z1.c, z2.c))));

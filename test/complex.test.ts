@@ -319,6 +319,17 @@ describe("complex arrays: arithmetic, parts, conversions (complex64 against JAX)
     expect(() => lax.pairsToComplex(np.ones([3, 2], { dtype: "int32" }))).toThrow(DTypeError);
     expect(() => lax.complexToPairs(np.ones([3]))).toThrow(DTypeError);
   });
+  it("concatenate and stack of complex arrays (the routine copies whole pairs), on the CPU", () => {
+    const a = lax.slice(z1, [0], [2]);
+    const b = lax.slice(z2, [1], [4]);
+    expect(pairsOf(np.concatenate([a, b]))).toEqual([...pairsOf(a), ...pairsOf(b)]);
+    const s = np.stack([a, lax.slice(z2, [0], [2])], 1);
+    expect(s.shape).toEqual([2, 2]);
+    expect(pairsOf(s)).toEqual([...pairsOf(a).slice(0, 2), ...ops.z2.slice(0, 2), ...pairsOf(a).slice(2, 4), ...ops.z2.slice(2, 4)].map(num));
+    const nested = np.array([a, a]);
+    expect(nested.dtype).toBe("complex64");
+    expect(pairsOf(nested)).toEqual([...pairsOf(a), ...pairsOf(a)]);
+  });
   it("sum of complex values (reduce_sum over the parts)", () => {
     close(pairsOf(np.sum(z1)), ops.sum);
   });
@@ -583,5 +594,29 @@ describe("holomorphic derivatives (grad, valueAndGrad, jacfwd, jacrev with holom
     close(pairsOf(jit(g)(z) as Value), holo.grad, 1e-5);
     const per = vmap(grad((v: Value) => f(v), { holomorphic: true }))(z) as Value;
     close(pairsOf(per), holo.grad, 1e-5);
+  });
+});
+
+describe("control flow over complex values (scan, cond, while) against JAX", () => {
+  const cf = fixture("control.json");
+  const z = C(cf.z);
+  const xs = np.multiply(lax.reshape(np.array([np.complex(1, 0), np.complex(0, 1), np.complex(2, -1)]), [3, 1]), np.ones([3, 2], "complex64"));
+  const fScan = (v: Value) => {
+    const [c] = lax.scan((carry: Value, x: Value) => [lax.add(lax.mul(carry, v), x), carry], lax.mul(v, 0), xs) as [Value, Value];
+    return np.sum(np.abs(c));
+  };
+  it("scan with a complex carry: value, grad, jit of grad", () => {
+    close(pairsOf(fScan(z)), [cf.scan], 1e-6);
+    close(pairsOf(grad(fScan)(z)), cf.gradScan, 1e-5);
+    close(pairsOf(jit(grad(fScan))(z) as Value), cf.gradScan, 1e-5);
+  });
+  it("cond with complex branches: grad", () => {
+    const f = (v: Value) => np.sum(np.abs(lax.cond(np.sum(np.abs(v)).gt(1), (a: Value) => lax.mul(a, a), (a: Value) => lax.conj(a), v) as Value));
+    close(pairsOf(grad(f)(z)), cf.gradCond, 1e-5);
+  });
+  it("while with a complex carry under vmap", () => {
+    const w = (v: Value) =>
+      np.abs((lax.whileLoop((s: Value[]) => np.abs(s[1]).lt(5), (s: Value[]) => [s[0].add(1), lax.mul(s[1], np.array(np.complex(1.1, 0.5)))], [np.array(0), v]) as Value[])[1]);
+    close(pairsOf(vmap(w)(z) as Value), cf.vmapWhile, 1e-5);
   });
 });
