@@ -620,3 +620,24 @@ describe("control flow over complex values (scan, cond, while) against JAX", () 
     close(pairsOf(vmap(w)(z) as Value), cf.vmapWhile, 1e-5);
   });
 });
+
+describe("exportStableHLO of complex code (real, imag, complex, conj and the pair views lower as JAX's)", () => {
+  const ex = fixture("export.json");
+  const f = (x: Value, p: Value) => {
+    const z = lax.complex(x, lax.mul(x, 2));
+    const w = lax.mul(lax.conj(z), lax.pairsToComplex(p));
+    const r = lax.add(lax.mul(w, lax.conj(x)), lax.mul(lax.exp(w), 0.5));
+    return [lax.complexToPairs(lax.div(r, lax.add(z, 3))), lax.imag(lax.sqrt(w)), np.abs(r)];
+  };
+  const x = np.array([0.5, -1.25, 2]);
+  const p = np.array([[1, 2], [-0.5, 0.25], [3, -1]]);
+  it("jaxon's values equal JAX's, and the module has the complex ops (XLA ran it to the same numbers through tools/run-stablehlo.py)", async () => {
+    const [a, b, c] = f(x, p);
+    close(pairsOf(a), ex.pairs, 2e-6);
+    close(pairsOf(b), ex.imagSqrt, 2e-6);
+    close(pairsOf(c), ex.abs, 2e-6);
+    const { exportStableHLO } = await import("../src/index.js");
+    const text = exportStableHLO(f)(x, p).text;
+    for (const op of ["stablehlo.complex", "stablehlo.real", "stablehlo.imag", "stablehlo.concatenate", "stablehlo.slice", "tensor<3xcomplex<f32>>"]) expect(text).toContain(op);
+  });
+});

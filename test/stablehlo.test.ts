@@ -97,13 +97,6 @@ const UNSUPPORTED: Record<string, string> = {
   erfc: "not lowered yet: chlo.erfc; landed with the exporter",
   bessel_i0e: "not lowered yet: chlo.bessel_i0e; landed with the exporter",
   bessel_i1e: "not lowered yet: chlo.bessel_i1e; landed with the exporter",
-  // complex values (issue 14): the builder has no complex tensor types yet
-  complex: "not lowered yet: stablehlo.complex needs complex tensor types in the builder (issue 14)",
-  real: "not lowered yet: stablehlo.real needs complex tensor types in the builder (issue 14)",
-  imag: "not lowered yet: stablehlo.imag needs complex tensor types in the builder (issue 14)",
-  conj: "not lowered yet: JAX lowers it to stablehlo.complex(real x, -imag x); needs complex tensor types in the builder (issue 14)",
-  complex_to_pairs: "not lowered yet: a bitcast of complex to float pairs (stablehlo.real/imag and concatenate); needs complex tensor types (issue 14)",
-  pairs_to_complex: "not lowered yet: stablehlo.complex of the pairs' slices; needs complex tensor types (issue 14)",
 };
 
 describe("exportStableHLO coverage and hygiene", () => {
