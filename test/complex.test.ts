@@ -641,3 +641,46 @@ describe("exportStableHLO of complex code (real, imag, complex, conj and the pai
     for (const op of ["stablehlo.complex", "stablehlo.real", "stablehlo.imag", "stablehlo.concatenate", "stablehlo.slice", "tensor<3xcomplex<f32>>"]) expect(text).toContain(op);
   });
 });
+
+describe("indexing and data movement of complex arrays (gather, scatter set/add, dynamic slices, pad, cumsum) against JAX", () => {
+  const ix = fixture("indexing.json");
+  const z = C(ix.z, "complex64", [3, 4]);
+  const idx = np.array([2, 0, 2], { dtype: "int32" });
+  const upd = np.array([np.complex(1, 1), np.complex(-2, 0.5), np.complex(3, -1), np.complex(0, 0.25)]);
+  const ones = lax.mul(np.ones([3, 4], "complex64"), np.array(np.complex(1, 2)));
+  const start = (i: number) => np.array(i, { dtype: "int32" });
+  const fIndex = (v: Value) => {
+    const a = v.get(idx);
+    const b = v.at(1).set(upd);
+    const c = v.at(idx).add(ones);
+    const d = lax.dynamicSlice(v, [start(1), start(1)], [2, 2]);
+    const e = lax.dynamicUpdateSlice(v, lax.mul(d, 2), [start(0), start(2)]);
+    const p = np.pad(v, 1, { constantValue: np.array(np.complex(0.5, -1)) });
+    const s = np.cumsum(v, 1);
+    const sq = (w: Value) => lax.mul(np.abs(w), np.abs(w));
+    return np.sum(
+      lax.add(
+        lax.add(lax.add(np.sum(sq(a)), np.sum(lax.real(lax.mul(b, c)))), lax.add(np.sum(lax.imag(e)), np.sum(np.abs(p)))),
+        np.sum(lax.real(lax.mul(s, lax.conj(s)))),
+      ),
+    );
+  };
+  it("each operation's values", () => {
+    close(pairsOf(z.get(idx)), ix.gather);
+    close(pairsOf(z.at(1).set(upd)), ix.set);
+    close(pairsOf(z.at(idx).add(ones)), ix.add, 4e-6);
+    close(pairsOf(lax.dynamicSlice(z, [start(1), start(1)], [2, 2])), ix.dynamicSlice);
+    close(pairsOf(lax.dynamicUpdateSlice(z, lax.mul(lax.dynamicSlice(z, [start(1), start(1)], [2, 2]), 2), [start(0), start(2)])), ix.dynamicUpdateSlice);
+    close(pairsOf(np.pad(z, 1, { constantValue: np.array(np.complex(0.5, -1)) })), ix.pad);
+    close(pairsOf(np.cumsum(z, 1)), ix.cumsum, 4e-6);
+  });
+  it("a real function through all of them: value, grad, jit(grad)", () => {
+    close(pairsOf(fIndex(z)), [ix.value], 4e-6);
+    close(pairsOf(grad(fIndex)(z)), ix.grad, 2e-5);
+    close(pairsOf(jit(grad(fIndex))(z) as Value), ix.grad, 2e-5);
+  });
+  it("scatter with mul/min/max and cumulative products stay unsupported on complex values (an UnsupportedError)", () => {
+    expect(() => z.at(idx).mul(ones)).toThrow(UnsupportedError);
+    expect(() => np.cumprod(z, 1)).toThrow(UnsupportedError);
+  });
+});

@@ -21,6 +21,7 @@ import { complexOf, complexPartOf, isComplexDType, isFloat } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, shapeEq } from "../shape.js";
 import type { MaybeZero, Primitive, Value } from "../trace/core.js";
+import { setComplexLanes } from "../trace/core.js";
 import { batchElementwise, convertP, instantiate, neg, operandArg, registerComplexParts, unbroadcast, zerosOf } from "./elementwise.js";
 import { bind1, definePrimitive, isUndefined, isZero, lowersToStablehlo, ShapedArray, Zero } from "./primitive.js";
 import { attr } from "../backend/stablehlo.js";
@@ -280,6 +281,16 @@ export function pairsToComplex(p: unknown): Value {
 }
 
 registerComplexParts(real, conj);
+
+// a `complexLanes` primitive (gather, scatter-set/add, dynamic slices, pad, cumsum) on complex operands is the same
+// primitive on their float pairs, batched over the pair axis: its batching rule does the work, and its jvp,
+// transpose and lowering are the real primitive's
+setComplexLanes((prim, args, params) => {
+  const dims = args.map((a) => (isComplexDType(a.dtype) ? a.ndim : null));
+  const pairs = args.map((a) => (isComplexDType(a.dtype) ? complexToPairs(a) : a));
+  const [outs, outDims] = prim.rules.batch(pairs, dims, params);
+  return outs.map((o, i) => pairsToComplex(moveAxis(o, outDims[i]!, o.ndim - 1)));
+});
 
 // ---- StableHLO (exportStableHLO): JAX's lowerings of real, imag, complex and conj; the pair views as reshapes and a concatenate/slices ----
 
