@@ -183,16 +183,49 @@ function literal(value: number, dtype: DType): string {
   return `(${String(v)})`;
 }
 
-/** Renders an expression; `loads[i]` is the source of input i at the loop point. */
-function renderExpr(e: Expr, loads: string[], indexVar: (axis: number) => string, root = true): string {
-  const r = (x: Expr) => renderExpr(x, loads, indexVar, false);
+/** Where an expression computes something more than once: names for its shared nodes, whose `const` lines go to `lines`. */
+interface SharedNames {
+  names: Map<Expr, string>;
+  uses: Map<Expr, number>;
+  lines: string[];
+}
+
+/** Counts the uses of each node of a DAG; the nodes used twice or more (not loads, constants or indices) get names. */
+function sharedNames(root: Expr, lines: string[]): SharedNames | undefined {
+  const uses = new Map<Expr, number>();
+  const visit = (e: Expr) => {
+    const n = (uses.get(e) ?? 0) + 1;
+    uses.set(e, n);
+    if (n > 1) return;
+    if (e.kind === "unary" || e.kind === "cast" || e.kind === "ipow") visit(e.arg);
+    else if (e.kind === "binary") (visit(e.lhs), visit(e.rhs));
+    else if (e.kind === "select") (visit(e.which), e.cases.forEach(visit));
+  };
+  visit(root);
+  let any = false;
+  for (const [e, n] of uses) if (n > 1 && e.kind !== "input" && e.kind !== "const" && e.kind !== "index") any = true;
+  return any ? { names: new Map(), uses, lines } : undefined;
+}
+
+/** Renders an expression; `loads[i]` is the source of input i at the loop point; shared nodes (if given) become `const`s. */
+function renderExpr(e: Expr, loads: string[], indexVar: (axis: number) => string, root = true, shared?: SharedNames): string {
+  const r = (x: Expr) => renderExpr(x, loads, indexVar, false, shared);
   if (e.kind === "input") return loads[e.input];
+  const hoist = shared !== undefined && !root && e.kind !== "const" && e.kind !== "index" && (shared.uses.get(e) ?? 0) > 1;
+  if (hoist) {
+    const known = shared.names.get(e);
+    if (known) return known;
+  }
   const code = renderNode(e, r, indexVar);
   // float32 intermediates are rounded so that a fused chain gives what op-by-op evaluation gives
   // (the store rounds the root); float16 everywhere, since its Float32Array store does not
   const rounds = e.kind === "unary" || e.kind === "binary" || e.kind === "ipow";
-  if (!rounds) return code;
-  return e.dtype === "float32" && !root ? `fround(${code})` : e.dtype === "float16" ? `f16round(${code})` : code;
+  const out = !rounds ? code : e.dtype === "float32" && !root ? `fround(${code})` : e.dtype === "float16" ? `f16round(${code})` : code;
+  if (!hoist) return out;
+  const name = `s${shared.names.size}`;
+  shared.names.set(e, name);
+  shared.lines.push(`const ${name} = ${out};`);
+  return name;
 }
 
 /** One node's source, its operands rendered by `r`; float results unrounded. */
@@ -297,7 +330,9 @@ export function renderKernel(kernel: Kernel): string {
     if (axis >= outAxes) throw new Error("index expressions over reduced axes are not supported");
     return `i${axis}`;
   };
-  const body = renderExpr(k.expr, loads, index);
+  // a node the expression reads more than once (a complex kernel's lanes share most of theirs) is computed once
+  const shared: string[] = [];
+  const body = renderExpr(k.expr, loads, index, true, sharedNames(k.expr, shared));
   lines.push("let o = 0;");
   let depth = 0;
   for (let d = 0; d < n; d++) {
@@ -314,12 +349,14 @@ export function renderKernel(kernel: Kernel): string {
   }
   if (k.reduce) {
     if (reduceAxes === 0) lines.push(`${ind(depth)}let acc = ${literal(reduceInit(k.reduce.op, k.dtype), k.dtype)};`);
+    for (const line of shared) lines.push(`${ind(depth)}${line}`);
     lines.push(`${ind(depth)}${renderCombine(k.reduce.op, "acc", body, k.dtype)}`);
     // close the reduction loops, then store
     for (let d = n - 1; d >= outAxes; d--) lines.push(`${ind(--depth)}}`);
     lines.push(`${ind(depth)}out[o++] = acc;`);
     for (let d = outAxes - 1; d >= 0; d--) lines.push(`${ind(--depth)}}`);
   } else {
+    for (const line of shared) lines.push(`${ind(depth)}${line}`);
     lines.push(`${ind(depth)}out[o++] = ${body};`);
     for (let d = n - 1; d >= 0; d--) lines.push(`${ind(--depth)}}`);
   }
