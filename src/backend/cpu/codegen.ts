@@ -188,6 +188,8 @@ interface SharedNames {
   names: Map<Expr, string>;
   uses: Map<Expr, number>;
   lines: string[];
+  /** Shared nodes invariant over the innermost loop go to `lines` before it, reading inputs through `loads` there. */
+  outer?: { invariant(e: Expr): boolean; loads: string[]; lines: string[] };
 }
 
 /** Counts the uses of each node of a DAG; the nodes used twice or more (not loads, constants or indices) get names. */
@@ -215,6 +217,11 @@ function renderExpr(e: Expr, loads: string[], indexVar: (axis: number) => string
   if (hoist) {
     const known = shared.names.get(e);
     if (known) return known;
+  }
+  // an invariant shared node, and everything under it, is rendered before the innermost loop
+  const outer = hoist && shared.outer?.invariant(e) ? shared.outer : undefined;
+  if (outer && loads !== outer.loads) {
+    return renderExpr(e, outer.loads, indexVar, false, { ...shared!, lines: outer.lines });
   }
   const code = renderNode(e, r, indexVar);
   // float32 intermediates are rounded so that a fused chain gives what op-by-op evaluation gives
@@ -332,13 +339,34 @@ export function renderKernel(kernel: Kernel): string {
   };
   // a node the expression reads more than once (a complex kernel's lanes share most of theirs) is computed once
   const shared: string[] = [];
-  const body = renderExpr(k.expr, loads, index, true, sharedNames(k.expr, shared));
+  const names0 = sharedNames(k.expr, shared);
+  // an elementwise kernel whose innermost axis only an index reads (a complex kernel's lane axis): the shared
+  // nodes that do not depend on that axis are computed once before its loop, not once per lane
+  const last = n - 1;
+  const hoisted: string[] = [];
+  if (names0 && !k.reduce && n >= 2 && k.inputs.every((inp) => inp.view.strides[last] === 0)) {
+    const variant = new Map<Expr, boolean>();
+    const varies = (e: Expr): boolean => {
+      let v = variant.get(e);
+      if (v !== undefined) return v;
+      if (e.kind === "index") v = e.axis === last;
+      else if (e.kind === "unary" || e.kind === "cast" || e.kind === "ipow") v = varies(e.arg);
+      else if (e.kind === "binary") v = varies(e.lhs) || varies(e.rhs);
+      else if (e.kind === "select") v = varies(e.which) || e.cases.some(varies);
+      else v = false;
+      variant.set(e, v);
+      return v;
+    };
+    names0.outer = { invariant: (e) => !varies(e), loads: k.inputs.map((inp, j) => `${names[j]}[${addr(j, last - 1)}]`), lines: hoisted };
+  }
+  const body = renderExpr(k.expr, loads, index, true, names0);
   lines.push("let o = 0;");
   let depth = 0;
   for (let d = 0; d < n; d++) {
     if (d === outAxes && k.reduce) {
       lines.push(`${ind(depth)}let acc = ${literal(reduceInit(k.reduce.op, k.dtype), k.dtype)};`);
     }
+    if (d === last) for (const line of hoisted) lines.push(`${ind(depth)}${line}`);
     lines.push(`${ind(depth)}for (let i${d} = 0; i${d} < ${k.loopShape[d]}; i${d}++) {`);
     depth++;
     k.inputs.forEach((inp, j) => {
