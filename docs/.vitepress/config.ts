@@ -78,6 +78,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: "Memory", link: "/guide/memory" },
       { text: "Linear algebra", link: "/guide/linear-algebra" },
       { text: "Sharp edges", link: "/guide/sharp-edges" },
+      { text: "Complex numbers", link: "/guide/complex-numbers" },
       { text: "Layers: normalization and attention", link: "/guide/layers-normalization-attention" },
       { text: "Scaling out: from jaxon to XLA", link: "/guide/scaling-out" },
     ],

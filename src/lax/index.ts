@@ -31,3 +31,4 @@ export type { DotOptions } from "./breadth.js";
 export { optimizationBarrier, optimizationBarrierP } from "./barrier.js";
 export { reducePrecision, reducePrecisionP } from "./reduce-precision.js";
 export { and as bitwiseAnd, or as bitwiseOr, xor as bitwiseXor, not as bitwiseNot } from "./elementwise.js";
+export { complex, real, imag, conj, complexToPairs, pairsToComplex, complexP, realP, imagP, conjP, complexToPairsP, pairsToComplexP } from "./complex.js";

@@ -223,3 +223,4 @@ export { igammaGradA } from "./special.js";
 export { optimizationBarrier, optimizationBarrierP } from "./barrier.js";
 export { reducePrecision, reducePrecisionP } from "./reduce-precision.js";
 export { and as bitwiseAnd, or as bitwiseOr, xor as bitwiseXor, not as bitwiseNot } from "./index.js";
+export { complex, real, imag, conj, complexToPairs, pairsToComplex, complexP, realP, imagP, conjP, complexToPairsP, pairsToComplexP } from "./complex.js";

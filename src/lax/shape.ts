@@ -31,6 +31,8 @@ export function viewOf(shape: readonly number[], map: AffineIndexMap, outRank: n
 /** A primitive that only rearranges elements: its index map gives both its eager kernel and its fusion. */
 function viewPrimitive<P extends Record<string, unknown>>(map: (x: ShapedArray, params: P, out: ShapedArray) => AffineIndexMap) {
   return {
+    // a view moves whole elements: a complex one moves both parts (src/backend/kernel-complex.ts)
+    complex: true,
     fusion: { kind: "view" as const, map },
     lower: ([x]: ShapedArray[], params: P, [out]: ShapedArray[]): Lowering => ({
       kind: "kernel",
@@ -113,6 +115,7 @@ export function broadcastInDim(x: Value, shape: readonly number[], broadcastDime
 // ---- reshape, squeeze, expand_dims ---------------------------------------------------------
 
 export const reshapeP = definePrimitive<{ newSizes: number[] }>("reshape", {
+  complex: true,
   params: { newSizes: "ints" },
   simplify: { identityOnSameType: true, preservesConstant: true },
   abstractEval([x], { newSizes }) {
@@ -140,6 +143,7 @@ export function reshape(x: Value, newSizes: readonly number[]): Value {
 }
 
 export const squeezeP = definePrimitive<{ dimensions: number[] }>("squeeze", {
+  complex: true,
   params: { dimensions: "ints" },
   simplify: { preservesConstant: true },
   abstractEval([x], { dimensions }) {
@@ -168,6 +172,7 @@ export function squeeze(x: Value, dimensions: readonly number[]): Value {
 }
 
 export const expandDimsP = definePrimitive<{ dimensions: number[] }>("expand_dims", {
+  complex: true,
   params: { dimensions: "ints" },
   simplify: { preservesConstant: true },
   abstractEval([x], { dimensions }) {
@@ -314,6 +319,8 @@ export function slice(x: Value, startIndices: readonly number[], limitIndices: r
 /** [low, high, interior] padding per axis; low/high may be negative (cropping). */
 export type PadConfig = [number, number, number][];
 export const padP: Primitive<{ config: PadConfig }> = definePrimitive<{ config: PadConfig }>("pad", {
+  // complex operands pad as their float pairs, the padding value's parts with them (PrimitiveRules.complexLanes)
+  complexLanes: true,
   params: { config: "intTable" },
   abstractEval([x, v], { config }) {
     if (v.ndim !== 0 || v.dtype !== x.dtype || config.length !== x.ndim || config.some(([, , int]) => int < 0)) {
@@ -374,6 +381,8 @@ export function pad(x: Value, paddingValue: Value | number, config: PadConfig): 
 
 export const concatenateP: Primitive<{ dimension: number }> = definePrimitive<{ dimension: number }>("concatenate", {
   params: { dimension: "int" },
+  // the routine copies boxes of the buffers' shapes: a complex array's [..., 2] pairs move whole
+  complex: true,
   abstractEval(avals, { dimension: d }) {
     const first = avals[0];
     const ok = avals.length > 0 && d >= 0 && d < first.ndim &&
