@@ -5,8 +5,8 @@
 import { ArrayMethods, type NestedNumbers } from "./array-methods.js";
 import type { Backend } from "./backend/device.js";
 import { defaultBackendFor, getBackend } from "./backend/device.js";
-import type { DType, TypedArray } from "./dtype.js";
-import { roundFloat16Array } from "./dtype.js";
+import type { Complex, DType, TypedArray } from "./dtype.js";
+import { formatComplexArray, isComplexDType, nestComplex, roundFloat16Array, storageDType, storageLength } from "./dtype.js";
 import { BackendError, ShapeError } from "./errors.js";
 import { fmtShape } from "./shape.js";
 import { ShapedArray } from "./trace/core.js";
@@ -42,10 +42,14 @@ export class Array extends ArrayMethods {
     super();
   }
 
-  /** Wraps host data (already of the right dtype and length; float16 values are rounded to half precision in place) as an Array on a device. */
+  /**
+   * Wraps host data (already of the right dtype and length; float16 values are rounded to half
+   * precision in place; a complex dtype's data is interleaved (re, im) floats, two per element)
+   * as an Array on a device.
+   */
   static fromTyped(data: TypedArray, shape: readonly number[], dtype: DType, weakType = false, backend = defaultBackendFor(dtype)): Array {
     if (dtype === "float16") roundFloat16Array(data as Float32Array);
-    const a = new Array(new ShapedArray(shape, dtype, weakType), backend.upload(data, dtype), backend);
+    const a = new Array(new ShapedArray(shape, dtype, weakType), backend.upload(data, storageDType(dtype)), backend);
     a.origin = hostOrigin(data, backend);
     return a;
   }
@@ -79,29 +83,35 @@ export class Array extends ArrayMethods {
     }
   }
 
-  /** A copy of the data as a TypedArray (Float32Array for float32, Uint8Array for bool, ...). */
+  /**
+   * A copy of the data as a TypedArray (Float32Array for float32, Uint8Array for bool, ...).
+   * A complex array gives its values as interleaved (re, im) pairs: a Float32Array of
+   * 2·size floats for complex64, a Float64Array for complex128.
+   */
   async data(): Promise<TypedArray> {
     this.assertAlive("data()");
-    return this.backend.read(this.buffer, this.dtype, this.size);
+    return this.backend.read(this.buffer, storageDType(this.dtype), storageLength(this.dtype, this.size));
   }
+  /** The values as nested JS lists (a complex array's elements are frozen `{re, im}` objects). */
   async array(): Promise<NestedNumbers> {
     return nest(await this.data(), this.shape, this.dtype);
   }
+  /** The one value of a size-1 array (a complex one's is a frozen `{re, im}` object). */
   async item(): Promise<number> {
-    return scalarOf(await this.data(), this.shape, "item()");
+    return scalarOf(await this.data(), this.shape, "item()", this.dtype);
   }
   dataSync(): TypedArray {
     this.assertAlive("dataSync()");
     if (!this.backend.syncReadable) {
       throw new BackendError(`dataSync(): the ${this.backend.name} device cannot be read synchronously; use \`await x.data()\``);
     }
-    return this.backend.readSync(this.buffer, this.dtype, this.size);
+    return this.backend.readSync(this.buffer, storageDType(this.dtype), storageLength(this.dtype, this.size));
   }
   arraySync(): NestedNumbers {
     return nest(this.dataSync(), this.shape, this.dtype);
   }
   itemSync(): number {
-    return scalarOf(this.dataSync(), this.shape, "itemSync()");
+    return scalarOf(this.dataSync(), this.shape, "itemSync()", this.dtype);
   }
 
   /** Frees the device buffer now. Optional: garbage collection does it too. */
@@ -138,7 +148,7 @@ export class Array extends ArrayMethods {
     if (!this.backend.syncReadable) {
       return `Array(shape=${fmtShape(this.shape)}, dtype=${this.dtype}, device=${this.device}; values: await x.data(), await x.array(), or String(await devicePutAsync(x, "cpu")))`;
     }
-    const body = format(this.dataSync(), this.shape, this.dtype);
+    const body = isComplexDType(this.dtype) ? formatComplexArray(this.dataSync(), this.shape, this.dtype) : format(this.dataSync(), this.shape, this.dtype);
     return `Array(${body}, dtype=${this.dtype}${this.weakType ? ", weak_type=True" : ""})`;
   }
   [Symbol.for("nodejs.util.inspect.custom")]() {
@@ -146,14 +156,17 @@ export class Array extends ArrayMethods {
   }
 }
 
-function scalarOf(data: TypedArray, shape: readonly number[], op: string): number {
-  if (data.length !== 1) {
+function scalarOf(data: TypedArray, shape: readonly number[], op: string, dtype: DType): number {
+  if (data.length !== storageLength(dtype, 1)) {
     throw new ShapeError(`${op} needs an array with one element, got shape ${fmtShape(shape)}; use data() or array() instead`);
   }
+  // a complex value is a {re, im} object; the method surface types item() as a number
+  if (isComplexDType(dtype)) return nestComplex(data, []) as Complex as unknown as number;
   return data[0];
 }
 
 function nest(data: TypedArray, shape: readonly number[], dtype: DType): NestedNumbers {
+  if (isComplexDType(dtype)) return nestComplex(data, shape) as unknown as NestedNumbers;
   const conv = dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
   if (shape.length === 0) return conv(data[0]);
   const build = (dim: number, offset: number, stride: number): NestedNumbers[] => {

@@ -17,7 +17,7 @@ import { ArgumentError, BackendError } from "./errors.js";
 import type { Value } from "./trace/core.js";
 import { Tracer } from "./trace/core.js";
 import { flatten, treeMap, unflatten } from "./trace/pytree.js";
-import { allocate } from "./dtype.js";
+import { allocate, storageDType } from "./dtype.js";
 
 let current: DeviceName = "cpu";
 const available = new Set<DeviceName>(["cpu"]);
@@ -209,7 +209,7 @@ function putLeaf(op: string, leaf: unknown, target: DeviceName, values: (a: Arra
   leaf.assertAlive(op);
   if (noDevice || leaf.device === target) return noDevice ? leaf : commit(leaf);
   const backend = getBackend(target);
-  return commit(new Array(leaf.aval, backend.upload(values(leaf), leaf.dtype), backend));
+  return commit(new Array(leaf.aval, backend.upload(values(leaf), storageDType(leaf.dtype)), backend));
 }
 type ArrayLikeData = ReturnType<Array["dataSync"]>;
 

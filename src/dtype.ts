@@ -11,8 +11,9 @@
  */
 import { BackendError, DTypeError, ShapeError } from "./errors.js";
 
-export type DType = "float16" | "float32" | "float64" | "int32" | "uint32" | "bool";
+export type DType = "float16" | "float32" | "float64" | "int32" | "uint32" | "bool" | "complex64" | "complex128";
 
+/** The real dtypes (the complex ones are `complexDtypes`). */
 export const dtypes: readonly DType[] = ["bool", "int32", "uint32", "float16", "float32", "float64"];
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array;
@@ -24,6 +25,9 @@ const storage = {
   int32: Int32Array,
   uint32: Uint32Array,
   bool: Uint8Array,
+  // complex values are interleaved (re, im) pairs: a buffer holds 2·size floats of its part dtype
+  complex64: Float32Array,
+  complex128: Float64Array,
 } as const;
 
 export function isDType(x: unknown): x is DType {
@@ -35,7 +39,7 @@ export function checkDType(x: unknown, op: string): DType {
   if (!isDType(x)) {
     throw new DTypeError(
       `${op}: unknown dtype ${typeof x === "string" ? JSON.stringify(x.slice(0, 40)) : typeof x}; ` +
-        `use one of ${dtypes.join(", ")}`,
+        `use one of ${dtypes.join(", ")}, complex64, complex128`,
     );
   }
   return x;
@@ -55,12 +59,22 @@ export function allocate(dtype: DType, size: number): TypedArray {
   }
 }
 
+/** The dtype of a buffer's elements: a complex array's buffer holds floats of its part dtype. */
+export function storageDType(dtype: DType): DType {
+  return dtype === "complex64" ? "float32" : dtype === "complex128" ? "float64" : dtype;
+}
+
+/** How many elements of `storageDType(dtype)` hold `size` elements of `dtype` (two per complex value). */
+export function storageLength(dtype: DType, size: number): number {
+  return isComplexDType(dtype) ? 2 * size : size;
+}
+
 export function storageOf(dtype: DType) {
   return storage[dtype];
 }
 
 export function itemSize(dtype: DType): number {
-  return storage[dtype].BYTES_PER_ELEMENT;
+  return storage[dtype].BYTES_PER_ELEMENT * (isComplexDType(dtype) ? 2 : 1);
 }
 
 export const isFloat = (d: DType) => d === "float32" || d === "float64" || d === "float16";
@@ -75,6 +89,8 @@ export const shortName: Record<DType, string> = {
   int32: "i32",
   uint32: "u32",
   bool: "bool",
+  complex64: "c64",
+  complex128: "c128",
 };
 
 // ---- promotion lattice ----------------------------------------------------
@@ -88,8 +104,10 @@ const up: Record<Node, Node[]> = {
   i64: ["f*"],
   "f*": ["float16"],
   float16: ["float32"],
-  float32: ["float64"],
-  float64: [],
+  float32: ["float64", "complex64"],
+  float64: ["complex128"],
+  complex64: ["complex128"],
+  complex128: [],
 };
 
 function ancestors(n: Node): Set<Node> {
@@ -119,6 +137,8 @@ function nodeOf(dtype: DType, weak: boolean): Node {
 
 /** The dtype and weakness of the result of combining the given (dtype, weak) pairs. */
 export function promoteTypes(...types: { dtype: DType; weakType: boolean }[]): { dtype: DType; weakType: boolean } {
+  // with a complex dtype among them, the lattice with complex (its weak kind c* included)
+  for (const t of types) if (isComplexDType(t.dtype)) return promoteTypesAny(...types);
   let node: Node = nodeOf(types[0].dtype, types[0].weakType);
   for (let i = 1; i < types.length; i++) node = join(node, nodeOf(types[i].dtype, types[i].weakType));
   switch (node) {
@@ -133,9 +153,9 @@ export function promoteTypes(...types: { dtype: DType; weakType: boolean }[]): {
   }
 }
 
-/** The dtype a float-only function (sin, exp, mean) computes in for this input. */
+/** The dtype a float-only function (sin, exp, mean) computes in for this input (a complex dtype stays complex). */
 export function floatOf(dtype: DType): DType {
-  return isFloat(dtype) ? dtype : "float32";
+  return isFloat(dtype) || isComplexDType(dtype) ? dtype : "float32";
 }
 
 // ---- half precision ---------------------------------------------------------
@@ -171,11 +191,12 @@ export function roundFloat16Array(a: Float32Array): Float32Array {
 
 // ---- complex numbers: the dtypes, their lattice, literals and text -----------
 //
-// The foundation of issue #14's complex part. complex64 and complex128 are not
-// yet members of `DType` (no kernel computes on them yet), so nothing here
-// changes what existing code accepts; these are the pieces the wiring builds on:
-// JAX's promotion lattice extended with complex, the literal form jaxon reads
-// from JS, the interleaved (re, im) storage layout, and NumPy's text.
+// complex64 and complex128 are members of `DType`: an array of either is stored
+// as interleaved (re, im) float pairs (float32 or float64), and kernels over
+// complex values are lowered to float lanes (src/backend/kernel-complex.ts).
+// Only primitives marked `complex: true` accept them (`bind` refuses the rest
+// with an UnsupportedError). Here: JAX's promotion lattice extended with
+// complex, the literal form jaxon reads from JS, the layout, and NumPy's text.
 
 /** The complex dtypes: complex64 is a pair of float32 (re, im), complex128 a pair of float64. */
 export type ComplexDType = "complex64" | "complex128";

@@ -181,3 +181,249 @@ describe("complex scalar math (src/backend/cpu/complex-math.ts) against XLA's co
     }
   });
 });
+
+// ---- complex arrays (the wiring): creation, readback, arithmetic, conversions, derivatives ----------
+
+import { grad, jit, jvp, lax, np, vjp, vmap, valueAndGrad, type Value } from "../src/index.js";
+import { Array as JArray } from "../src/array.js";
+import { UnsupportedError } from "../src/errors.js";
+import { rand } from "./helpers.js";
+
+const ops = fixture("ops.json");
+/** A complex array from interleaved pairs (fixture values may be "nan"/"inf" strings). */
+const C = (pairs: (number | string)[], dtype: "complex64" | "complex128" = "complex64", shape?: number[]) => {
+  const data = dtype === "complex64" ? new Float32Array(pairs.map(num)) : new Float64Array(pairs.map(num));
+  const a = np.array(data, { dtype }) as JArray;
+  return shape ? lax.reshape(a, shape) : a;
+};
+const pairsOf = (x: Value) => globalThis.Array.from((x as JArray).dataSync());
+/** Closeness of interleaved values (relative to max(1, |expected|)); NaN matches NaN, ±inf match exactly. */
+function close(got: number[], want: (number | string)[], tol = 2e-6) {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, i) => {
+    const w = num(want[i]);
+    if (Number.isNaN(w)) expect(g, `element ${i}`).toBeNaN();
+    else if (!Number.isFinite(w)) expect(g, `element ${i}`).toBe(w);
+    else expect(Math.abs(g - w), `element ${i}: ${g} vs ${w}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(w)));
+  });
+}
+
+describe("complex arrays: creation and readback", () => {
+  it("np.array of complex literals: {re, im} objects or np.complex; data() interleaved, array()/item() {re, im}", () => {
+    const z = np.array([np.complex(2, 3), { re: 4, im: -5 }]) as JArray;
+    expect(z.dtype).toBe("complex64");
+    expect(z.shape).toEqual([2]);
+    expect(z.dataSync()).toBeInstanceOf(Float32Array);
+    expect(pairsOf(z)).toEqual([2, 3, 4, -5]);
+    expect(z.arraySync()).toEqual([{ re: 2, im: 3 }, { re: 4, im: -5 }]);
+    expect((z.get(1) as JArray | undefined) === undefined).toBe(false);
+    const s = np.array(np.complex(1.5, -2)) as JArray;
+    expect(s.weakType).toBe(true); // a lone literal is weak, as jnp.array(1.5-2j)
+    expect(s.itemSync()).toEqual({ re: 1.5, im: -2 });
+    const nested = np.array([[1, np.complex(0, 1)], [np.complex(2, 2), 3]], { dtype: "complex128" }) as JArray;
+    expect(nested.dtype).toBe("complex128");
+    expect(nested.shape).toEqual([2, 2]);
+    expect(nested.dataSync()).toBeInstanceOf(Float64Array);
+    expect(pairsOf(nested)).toEqual([1, 0, 0, 1, 2, 2, 3, 0]);
+  });
+  it("np.array(typed pairs, {dtype: complex}) reads interleaved (re, im); real numbers with a complex dtype get im 0", async () => {
+    const z = np.array(new Float32Array([1, 2, 3, 4]), { dtype: "complex64" }) as JArray;
+    expect(z.shape).toEqual([2]);
+    expect(await z.array()).toEqual([{ re: 1, im: 2 }, { re: 3, im: 4 }]);
+    expect(Array.from(await z.data())).toEqual([1, 2, 3, 4]);
+    expect(pairsOf(np.array([1, 2], { dtype: "complex64" }))).toEqual([1, 0, 2, 0]);
+    expect(() => np.array(new Float32Array([1, 2, 3]), { dtype: "complex64" })).toThrow(ShapeError);
+    expect(() => np.array([np.complex(1, 2)], { dtype: "float32" })).toThrow(DTypeError);
+    expect(() => np.array([np.complex(1, 2), "x" as never])).toThrow(DTypeError);
+  });
+  it("np.zeros/ones/full with complex dtypes", () => {
+    expect(pairsOf(np.zeros([2], "complex64"))).toEqual([0, 0, 0, 0]);
+    const o = np.ones([2], { dtype: "complex128" }) as JArray;
+    expect(o.dtype).toBe("complex128");
+    expect(pairsOf(o)).toEqual([1, 0, 1, 0]);
+    expect(pairsOf(np.full([3], np.complex(1, -2)))).toEqual([1, -2, 1, -2, 1, -2]);
+    expect(pairsOf(np.full([2], 7, { dtype: "complex64" }))).toEqual([7, 0, 7, 0]);
+  });
+  it("prints as JAX's repr (fixture from repr of a jnp complex64 product)", () => {
+    const a = lax.slice(C(ops.z1), [0], [2]);
+    const b = lax.slice(C(ops.z2), [0], [2]);
+    expect(String(lax.mul(a, b))).toBe(ops.reprMul);
+    expect(String(np.zeros([2], "complex64"))).toBe("Array([0.+0.j, 0.+0.j], dtype=complex64)");
+  });
+  it("iscomplexobj, isrealobj, iscomplex, isreal (fixtures from jnp)", () => {
+    const z = np.array([np.complex(1, 0), np.complex(1, 2), np.complex(0, -0.5)]);
+    expect(np.iscomplexobj(z)).toBe(true);
+    expect(np.isrealobj(z)).toBe(false);
+    expect(np.iscomplexobj(np.ones([2]))).toBe(false);
+    expect(np.isrealobj(3)).toBe(true);
+    expect((np.iscomplex(z) as JArray).arraySync()).toEqual(ops.iscomplex);
+    expect((np.isreal(z) as JArray).arraySync()).toEqual(ops.isreal);
+    expect((np.iscomplex(np.ones([2])) as JArray).arraySync()).toEqual([false, false]);
+    expect((np.isreal(np.ones([2])) as JArray).arraySync()).toEqual([true, true]);
+  });
+});
+
+describe("complex arrays: arithmetic, parts, conversions (complex64 against JAX)", () => {
+  const z1 = C(ops.z1);
+  const z2 = C(ops.z2);
+  const x1 = np.array(ops.x1);
+  const x2 = np.array(ops.x2);
+  it("add, sub, mul, neg", () => {
+    close(pairsOf(lax.add(z1, z2)), ops.add);
+    close(pairsOf(lax.sub(z1, z2)), ops.sub);
+    close(pairsOf(lax.mul(z1, z2)), ops.mul);
+    close(pairsOf(lax.neg(z1)), ops.neg);
+    close(pairsOf(z1.mul(z2)), ops.mul);
+  });
+  it("promotion in binary ops: weak JS numbers keep complex64, float32 arrays promote to complex64", () => {
+    const a = z1.add(2.5);
+    expect(a.dtype).toBe("complex64");
+    close(pairsOf(a), ops.addScalar);
+    const m = np.multiply(z1, x1);
+    expect(m.dtype).toBe("complex64");
+    close(pairsOf(m), ops.mulReal);
+    expect(np.add(z1, np.ones([6], { dtype: "float64" })).dtype).toBe("complex128");
+    expect(np.add(np.ones([6], { dtype: "int32" }), z1).dtype).toBe("complex64");
+  });
+  it("lax.complex, real, imag, conj (complex and real operands)", () => {
+    close(pairsOf(lax.complex(x1, x2)), ops.complex);
+    close(pairsOf(lax.real(z1)), ops.real);
+    close(pairsOf(lax.imag(z1)), ops.imag);
+    close(pairsOf(lax.conj(z1)), ops.conj);
+    const cr = lax.conj(x1);
+    expect(cr.dtype).toBe("complex64");
+    close(pairsOf(cr), ops.conjReal);
+    expect(lax.real(C([1, 2], "complex128")).dtype).toBe("float64");
+    close(pairsOf(np.real(z1)), ops.real);
+    close(pairsOf(np.imag(z1)), ops.imag);
+    close(pairsOf(np.conjugate(z1)), ops.conj);
+    expect(np.real(x1)).toBe(x1);
+    expect(pairsOf(np.imag(x1))).toEqual(ops.x1.map(() => 0));
+  });
+  it("astype both ways (complex → real takes the real part, as jnp), complex64 ↔ complex128", () => {
+    close(pairsOf(z1.astype("float32")), ops.toFloat);
+    close(pairsOf(x1.astype("complex64")), ops.fromFloat);
+    const w = z1.astype("complex128");
+    expect(w.dtype).toBe("complex128");
+    expect(pairsOf(w)).toEqual(pairsOf(z1));
+    expect(pairsOf(w.astype("complex64"))).toEqual(pairsOf(z1));
+    expect(pairsOf(np.array([np.complex(2.7, 1)]).astype("int32"))).toEqual([2]);
+  });
+  it("the pair views alias the buffer: complexToPairs ∘ pairsToComplex is the identity", () => {
+    const p = lax.complexToPairs(z1);
+    expect(p.shape).toEqual([6, 2]);
+    expect(p.dtype).toBe("float32");
+    expect(pairsOf(p)).toEqual(pairsOf(z1));
+    expect(pairsOf(lax.pairsToComplex(p))).toEqual(pairsOf(z1));
+    expect(() => lax.pairsToComplex(np.ones([3, 3]))).toThrow(ShapeError);
+    expect(() => lax.pairsToComplex(np.ones([3, 2], { dtype: "int32" }))).toThrow(DTypeError);
+    expect(() => lax.complexToPairs(np.ones([3]))).toThrow(DTypeError);
+  });
+  it("sum of complex values (reduce_sum over the parts)", () => {
+    close(pairsOf(np.sum(z1)), ops.sum);
+  });
+});
+
+describe("complex128 arithmetic on the CPU against XLA's complex128 (finite grid and special values)", () => {
+  const data = fixture("math.json");
+  for (const [name, fn] of [["neg", lax.neg], ["conj", lax.conj]] as const) {
+    it(`${name}: finite and special values`, () => {
+      close(pairsOf(fn(C(data.finite, "complex128"))), data.unary[name].finite, 1e-15);
+      close(pairsOf(fn(C(data.special, "complex128"))), data.unary[name].special, 1e-15);
+    });
+  }
+  for (const [name, fn] of [["add", lax.add], ["sub", lax.sub], ["mul", lax.mul]] as const) {
+    it(name, () => close(pairsOf(fn(C(data.binaryArgs[0], "complex128"), C(data.binaryArgs[1], "complex128"))), data.binary[name], 1e-15));
+  }
+});
+
+describe("complex arrays: derivatives with JAX's conventions", () => {
+  const z1 = C(ops.z1);
+  const z2 = C(ops.z2);
+  const x1 = np.array(ops.x1);
+  it("grad(|z|²)(3+4j) = 6−8j, as JAX", () => {
+    const g = grad((z: Value) => lax.real(lax.mul(z, lax.conj(z))))(np.array(np.complex(3, 4)));
+    close(pairsOf(g), ops.gradAbs2Scalar);
+  });
+  it("grad of real-valued functions of complex (and real) inputs", () => {
+    close(pairsOf(grad((z: Value) => np.sum(lax.real(lax.mul(z, lax.conj(z)))))(z1)), ops.gradAbs2, 1e-5);
+    const f = (z: Value, w: Value) => np.sum(lax.sub(lax.real(lax.mul(lax.mul(z, z), w)), lax.mul(lax.imag(lax.mul(lax.conj(z), w)), 0.5)));
+    const [gz, gw] = grad(f, { argnums: [0, 1] })(z1, z2) as Value[];
+    close(pairsOf(gz), ops.gradMix[0], 1e-5);
+    close(pairsOf(gw), ops.gradMix[1], 1e-5);
+    const h = (z: Value, x: Value) => np.sum(lax.real(lax.mul(z, lax.complex(x, lax.mul(x, 2)))));
+    const [hz, hx] = grad(h, { argnums: [0, 1] })(z1, x1) as Value[];
+    close(pairsOf(hz), ops.gradComplexReal[0], 1e-5);
+    close(pairsOf(hx), ops.gradComplexReal[1], 1e-5);
+  });
+  const fC = (z: Value) => lax.add(lax.mul(lax.mul(z, z), z2), lax.mul(lax.conj(z), 1.5));
+  it("vjp and jvp of a complex-valued function", () => {
+    const [out, pull] = vjp(fC, z1);
+    close(pairsOf(out as Value), ops.vjpCplx.out, 1e-5);
+    close(pairsOf((pull(C(ops.vjpCplx.ct)) as Value[])[0]), ops.vjpCplx.grad, 1e-5);
+    const [p, t] = jvp(fC, [z1], [z2]);
+    close(pairsOf(p as Value), ops.jvpCplx.out, 1e-5);
+    close(pairsOf(t as Value), ops.jvpCplx.tangent, 1e-5);
+  });
+  it("the pair views transpose as real/imag do (vjp through stack(real, imag))", () => {
+    const [, pull] = vjp((z: Value) => np.multiply(lax.complexToPairs(z), np.array([1, 2])), z1);
+    close(pairsOf((pull(np.ones([6, 2])) as Value[])[0]), ops.vjpPairs);
+  });
+  it("grad of a complex output without holomorphic is a DTypeError, as JAX's TypeError", () => {
+    expect(() => grad((z: Value) => np.sum(lax.mul(z, z)))(z1)).toThrow(/real-valued output.*holomorphic/);
+    expect(() => grad((z: Value) => np.sum(lax.mul(z, z)))(z1)).toThrow(DTypeError);
+    expect(() => valueAndGrad((z: Value) => np.sum(z))(z1)).toThrow(DTypeError);
+  });
+  it("operations not defined on complex values yet are an UnsupportedError, never silent numbers", () => {
+    expect(() => lax.max(z1, z1)).toThrow(UnsupportedError);
+    expect(() => lax.iota("complex64", 3)).toThrow(UnsupportedError);
+  });
+});
+
+describe("complex arrays: finite differences in complex128, transposes by the dot-product identity, vmap, jit", () => {
+  const n = 5;
+  const mk = (seed: number) => C(rand(2 * n, seed), "complex128");
+  const z = mk(1);
+  const w = mk(2);
+  const x = np.array(rand(n, 3), { dtype: "float64" });
+  /** Re Σ a·b: the pairing under which JAX's vjp is the transpose of its jvp (no conjugation). */
+  const pairing = (a: Value, b: Value) => {
+    const p = pairsOf(a);
+    const q = pairsOf(b);
+    if (p.length === q.length && a.dtype.startsWith("complex")) {
+      let s = 0;
+      for (let i = 0; i < p.length; i += 2) s += p[i] * q[i] - p[i + 1] * q[i + 1];
+      return s;
+    }
+    return p.reduce((s, v, i) => s + v * q[i], 0);
+  };
+  const fns: [string, (z: Value) => Value][] = [
+    ["mul/add/sub/neg", (v) => lax.sub(lax.mul(lax.mul(v, v), w), lax.neg(lax.add(v, w)))],
+    ["conj", (v) => lax.mul(lax.conj(v), v)],
+    ["real/imag/complex", (v) => lax.complex(lax.mul(lax.real(v), lax.imag(v)), lax.add(lax.real(lax.mul(v, v)), x))],
+    ["pair views", (v) => lax.pairsToComplex(lax.mul(lax.complexToPairs(lax.mul(v, w)), lax.complexToPairs(v)))],
+    ["astype complex→real→complex", (v) => lax.mul(v.astype("float64").astype("complex128"), v)],
+    ["sum and broadcast", (v) => lax.mul(lax.broadcastInDim(np.sum(lax.mul(v, v)), [n], []), v)],
+  ];
+  for (const [name, f] of fns) {
+    it(`${name}: jvp matches central differences, vjp is its transpose, vmap = loop, jit = eager`, () => {
+      const t = mk(7);
+      const [, tan] = jvp(f, [z], [t]);
+      const h = 1e-6;
+      const fd = pairsOf(f(lax.add(z, lax.mul(t, h)))).map((v, i) => (v - pairsOf(f(lax.sub(z, lax.mul(t, h))))[i]) / (2 * h));
+      close(pairsOf(tan as Value), fd, 1e-6);
+      const ct = mk(11);
+      const [, pull] = vjp(f, z);
+      const back = (pull(ct) as Value[])[0];
+      expect(pairing(ct, tan as Value)).toBeCloseTo(pairing(back, t), 10);
+      // vmap over a leading axis against a loop of slices
+      const batch = lax.pairsToComplex(np.array(rand(3 * n * 2, 5)).astype("float64").reshape([3, n, 2]));
+      const vm = vmap(f)(batch) as Value;
+      for (let i = 0; i < 3; i++) {
+        const row = lax.reshape(lax.slice(batch, [i, 0], [i + 1, n]), [n]);
+        close(pairsOf(lax.reshape(lax.slice(vm, [i, 0], [i + 1, n]), [n])), pairsOf(f(row)), 1e-12);
+      }
+      close(pairsOf(jit(f)(z) as Value), pairsOf(f(z)), 1e-12);
+    });
+  }
+});

@@ -127,6 +127,8 @@ export function primitiveCases(F: "float16" | "float32" | "float64"): Case[] {
   }),
   // the FFT takes float32/float64 only (as JAX's), so no float16 case
   ...(F === "float16" ? [] : fftCases),
+  // complex values (src/lax/complex.ts): real functions of real inputs through complex arithmetic
+  ...(F === "float16" ? [] : complexCases),
   // special functions (src/lax/special.ts); shape parameters held constant: their derivatives are UnsupportedError, as in JAX
   un("lgamma", lax.lgamma, [0.3, 5]),
   un("digamma", lax.digamma, [0.3, 5]),
@@ -145,6 +147,31 @@ const fftCases: Case[] = [
   { prims: ["fft"], fn: (x) => fftPairsRaw(x, "FFT", [37]), shapes: [[2, 37, 2]] },
   { prims: ["fft"], fn: (x) => fftPairsRaw(x, "IFFT", [3, 4]), shapes: [[3, 4, 2]] },
   { prims: ["fft"], fn: (x) => fftPairsRaw(lax.mul(fftPairsRaw(x, "RFFT", [2, 9]), 0.5), "IRFFT", [2, 9]), shapes: [[3, 2, 9]] },
+];
+
+/**
+ * The complex primitives, each inside a real function of real inputs (so finite differences,
+ * vmap and jit check them in float64 and float32): complex arithmetic (add, sub, mul, neg on
+ * complex), conj of complex and of real operands, the parts, and the pair views.
+ */
+const complexCases: Case[] = [
+  {
+    prims: ["complex", "real", "imag", "conj"],
+    fn: (x, y) => {
+      const z = lax.complex(x, y);
+      const w = lax.mul(lax.add(z, lax.conj(lax.mul(z, z))), lax.sub(lax.neg(z), lax.conj(y)));
+      return lax.add(lax.real(w), lax.mul(lax.imag(w), 0.5));
+    },
+    shapes: [[3, 2], [3, 2]],
+  },
+  {
+    prims: ["complex_to_pairs", "pairs_to_complex"],
+    fn: (p) => {
+      const z = lax.pairsToComplex(p);
+      return lax.complexToPairs(lax.mul(z, lax.conj(lax.add(z, lax.pairsToComplex(lax.mul(p, p))))));
+    },
+    shapes: [[3, 2, 2]],
+  },
 ];
 
 /** The case's inputs: deterministic random values in each input's domain. */

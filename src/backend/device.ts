@@ -199,7 +199,7 @@ export function getBackend(name?: DeviceName): Backend {
  */
 export function defaultBackendFor(dtype: DType): Backend {
   const b = getBackend();
-  return dtype === "float64" && b.name === "webgpu" ? getBackend("cpu") : b;
+  return (dtype === "float64" || dtype === "complex128") && b.name === "webgpu" ? getBackend("cpu") : b;
 }
 
 export function setDefaultBackend(name: DeviceName) {

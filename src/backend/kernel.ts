@@ -21,7 +21,7 @@
  * no native form of it says `DECOMPOSE`.
  */
 import { BackendError } from "../errors.js";
-import { isDType } from "../dtype.js";
+import { isComplexDType, isDType } from "../dtype.js";
 import type { DType } from "../dtype.js";
 import type { Shape } from "../shape.js";
 
@@ -45,7 +45,12 @@ export type Expr =
   | { kind: "binary"; op: BinaryOp; lhs: Expr; rhs: Expr; dtype: DType }
   /** `cases[which]`, where `which` is bool or int32 (select_n). */
   | { kind: "select"; which: Expr; cases: Expr[]; dtype: DType }
-  | { kind: "cast"; arg: Expr; dtype: DType }
+  /**
+   * A conversion. Between real and complex dtypes (src/backend/kernel-complex.ts lowers these
+   * before any renderer sees them): real → complex is x + 0j, complex → real its real part;
+   * with `part: "im"`, real → complex is 0 + xj and complex → real its imaginary part.
+   */
+  | { kind: "cast"; arg: Expr; dtype: DType; part?: "im" }
   /** Integer power by repeated multiplication (integer_pow). */
   | { kind: "ipow"; arg: Expr; exponent: number; dtype: DType };
 
@@ -124,7 +129,7 @@ export function exprKey(e: Expr): string {
     case "select":
       return `sel:${e.dtype}(${exprKey(e.which)};${e.cases.map(exprKey).join(",")})`;
     case "cast":
-      return `cast:${e.dtype}(${exprKey(e.arg)})`;
+      return `cast:${e.dtype}${e.part === "im" ? "/im" : ""}(${exprKey(e.arg)})`;
     case "ipow":
       return `ipow${e.exponent}:${e.dtype}(${exprKey(e.arg)})`;
   }
@@ -174,6 +179,7 @@ function checkExpr(e: Expr, inputs: number, seen: Set<Expr>): void {
   if (seen.has(e)) return;
   seen.add(e);
   if (!isDType(e.dtype)) unsafe("an unknown dtype");
+  if (isComplexDType(e.dtype)) unsafe("a complex value not lowered to float pairs");
   switch (e.kind) {
     case "input":
       int(e.input, "input index");
@@ -214,9 +220,9 @@ function checkExpr(e: Expr, inputs: number, seen: Set<Expr>): void {
  */
 export function checkKernelNumbers(k: Kernel): void {
   for (const d of k.loopShape) int(d, "loop size");
-  if (!isDType(k.dtype)) unsafe("an unknown dtype");
+  if (!isDType(k.dtype) || isComplexDType(k.dtype)) unsafe("an unknown or complex dtype");
   for (const inp of k.inputs) {
-    if (!isDType(inp.dtype)) unsafe("an unknown input dtype");
+    if (!isDType(inp.dtype) || isComplexDType(inp.dtype)) unsafe("an unknown or complex input dtype");
     int(inp.view.offset, "offset");
     for (const st of inp.view.strides) int(st, "stride");
   }

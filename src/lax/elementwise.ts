@@ -14,7 +14,7 @@ import { ArrayMethods } from "../array-methods.js";
 import type { BinaryOp, Expr, UnaryOp } from "../backend/kernel.js";
 import { binary, cast, constant, load, unary } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
-import { checkDType, isFloat, isInt, shortName } from "../dtype.js";
+import { checkDType, isComplexDType, isFloat, isInt, shortName } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, shapeEq } from "../shape.js";
 import type { MaybeZero, Params, Primitive, PrimitiveRules, SimplifyFacts, Value } from "../trace/core.js";
@@ -51,6 +51,9 @@ export function operands(xs: ArrayLike[]): Value[] {
   const first = xs.find((x) => x instanceof ArrayMethods) as Value | undefined;
   return xs.map((x) => asValue(x, first?.dtype));
 }
+
+/** Floating or complex: the dtypes that have tangents. */
+const isInexact = (d: DType) => isFloat(d) || isComplexDType(d);
 
 // ---- dtype classes ----------------------------------------------------------------
 
@@ -196,11 +199,14 @@ export interface ElementwiseSpec<P extends Params> {
   simplify?: SimplifyFacts;
   /** The StableHLO lowering (exportStableHLO), as JAX lowers the primitive. */
   stablehlo?: StablehloRule<P>;
+  /** Whether the primitive is defined on complex operands (its scalar expression then is complex; see `PrimitiveRules.complex`). */
+  complex?: boolean;
 }
 
 export function defineElementwise<P extends Params = Params>(name: string, spec: ElementwiseSpec<P>): Primitive<P> {
   const prim: Primitive<P> = definePrimitive<P>(name, {
     params: spec.params,
+    complex: spec.complex,
     abstractEval(avals, params) {
       const d = checkSameDType(name, spec.checked ? spec.checked(avals) : avals, spec.dtypes);
       const shape = elementwiseShape(name, avals);
@@ -240,7 +246,7 @@ function defineUnary(name: string, dtypes: DTypeClass, jvp?: JvpTerm | null, op:
   return [prim, (x: ArrayLike): Value => bind1(prim, [asValue(x, typeof x === "number" ? "float32" : undefined)], {})] as const;
 }
 
-export const [negP, neg] = defineUnary("neg", "numeric", (g) => neg(g), "neg", { transpose: (ct) => [neg(ct)], simplify: { involution: true }, stablehlo: hloOp("stablehlo.negate") });
+export const [negP, neg] = defineUnary("neg", "numeric", (g) => neg(g), "neg", { transpose: (ct) => [neg(ct)], simplify: { involution: true }, stablehlo: hloOp("stablehlo.negate"), complex: true });
 // StableHLO: an unsigned sign is x != 0 (stablehlo.sign is for signed types)
 export const [signP, sign] = defineUnary("sign", "numeric", undefined, "sign", { stablehlo: (ctx, [x]) => [x.dtype.startsWith("uint") ? ctx.b.op1("stablehlo.convert", [compare(ctx, "NE", x, full(ctx, 0, x.shape, x.dtype))], x.type) : ctx.b.op1("stablehlo.sign", [x], x.type)] });
 export const [floorP, floor] = defineUnary("floor", "float", undefined, "floor", { stablehlo: hloOp("stablehlo.floor") });
@@ -338,16 +344,19 @@ export const [addP, add] = defineBinary("add", "numeric", [(g) => g, (g) => g], 
   stablehlo: hloOp("stablehlo.add"),
   simplify: { leftIdentity: 0, rightIdentity: 0 },
   transpose: (ct, args) => ctFor(args, () => ct, () => ct),
+  complex: true,
 });
 export const [subP, sub] = defineBinary("sub", "numeric", [(g) => g, (g) => neg(g)], "sub", {
   stablehlo: hloOp("stablehlo.subtract"),
   simplify: { rightIdentity: 0 },
   transpose: (ct, args) => ctFor(args, () => ct, () => neg(ct)),
+  complex: true,
 });
 export const [mulP, mul] = defineBinary("mul", "any", [(g, [, y]) => mul(g, y), (g, [x]) => mul(x, g)], "mul", {
   stablehlo: logicOr("stablehlo.multiply", "stablehlo.and"),
   simplify: { leftIdentity: 1, rightIdentity: 1 },
   transpose: (ct, [x, y]) => ctFor([x, y], () => mul(ct, y as Value), () => mul(x as Value, ct)),
+  complex: true,
 });
 export const [divP, div] = defineBinary("div", "numeric", [(g, [, y]) => div(g, y), (g, [, y], out) => neg(mul(g, div(out, y)))], "div", {
   stablehlo: hloOp("stablehlo.divide"),
@@ -394,6 +403,7 @@ export const [xorP, xor] = defineBinary("xor", "integral", undefined, "xor", { s
 /** select_n(which, ...cases): `cases[which]` elementwise; `which` is bool (2 cases) or int32. */
 export const selectNP: Primitive<Params> = defineElementwise("select_n", {
   params: {},
+  complex: true,
   dtypes: "any",
   checked: (avals) => avals.slice(1),
   scalar: ([which, ...cases], _p, d) => ({ kind: "select", which, cases, dtype: d }),
@@ -486,7 +496,9 @@ export const convertP = defineElementwise<{ newDtype: DType; weakType: boolean }
   },
   outDtype: (_d, p) => p.newDtype,
   simplify: { identityOnSameType: true },
-  jvp: [(g, _x, out) => (isFloat(out.dtype) && isFloat(g.dtype) ? convert(g, out.dtype) : new Zero(out.aval.strong()))],
+  // complex ↔ real: real → complex is x + 0j, complex → real the real part (as JAX), both linear
+  complex: true,
+  jvp: [(g, _x, out) => (isInexact(out.dtype) && isInexact(g.dtype) ? convert(g, out.dtype) : new Zero(out.aval.strong()))],
   transpose: (ct, [x]) => [convert(ct, (x as Undef).aval.dtype)],
   abstractEval: ([x], p) => new ShapedArray(x.shape, p.newDtype, p.weakType),
 });

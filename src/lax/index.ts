@@ -21,3 +21,4 @@ export { conv, convDimensionNumbers, convGeneralDilated, convGeneralDilatedP, co
 export type { ConvDimensionNumbers, ConvGeneralDilatedOptions, ConvTransposeOptions } from "./convolution.js";
 export * from "./special.js";
 export * from "./in-dim.js";
+export { complex, real, imag, conj, complexToPairs, pairsToComplex, complexP, realP, imagP, conjP, complexToPairsP, pairsToComplexP } from "./complex.js";

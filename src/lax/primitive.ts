@@ -17,7 +17,8 @@ import { DTypeError } from "../errors.js";
 import type { ParamSchema } from "../static-args.js";
 import { describe, paramsChecker } from "../static-args.js";
 import type { Concrete, MaybeZero, Params, PrimitiveRules, Value } from "../trace/core.js";
-import { bind, Primitive, ShapedArray, theRuntime, UndefinedPrimal, Zero } from "../trace/core.js";
+import { bind, complexUnsupported, Primitive, ShapedArray, theRuntime, UndefinedPrimal, Zero } from "../trace/core.js";
+import { isComplexDType } from "../dtype.js";
 
 interface DefinitionBase<P extends Params> extends PrimitiveRules<P> {
   /** What each parameter holds; `bind` checks params against it before anything else sees them. */
@@ -113,6 +114,15 @@ export type FusionRole<P> =
 export const primitives = new Map<string, { prim: Primitive; def: PrimitiveDefinition<any> }>(); // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function definePrimitive<P extends Params = Params>(name: string, def: PrimitiveDefinition<P>): Primitive<P> {
+  // a primitive not defined on complex values refuses to make one (a dtype parameter asking for complex)
+  if (!def.complex) {
+    const inner = def.abstractEval;
+    def.abstractEval = (avals: ShapedArray[], params: P) => {
+      const outs = inner(avals, params);
+      for (const o of outs) if (isComplexDType(o.dtype)) throw complexUnsupported(name, o);
+      return outs;
+    };
+  }
   const prim = new Primitive<P>(name, { ...def, checkParams: paramsChecker(name, def.params) }, def);
   if (primitives.has(name)) throw new Error(`primitive ${name} defined twice`);
   primitives.set(name, { prim: prim as unknown as Primitive, def });

@@ -209,3 +209,4 @@ export {
   polygamma, regularizedIncompleteBetaP, zeta, zetaP,
 } from "./special.js";
 export { broadcast, collapse, dynamicSliceInDim, dynamicUpdateSliceInDim, indexInDim, sliceInDim } from "./in-dim.js";
+export { complex, real, imag, conj, complexToPairs, pairsToComplex, complexP, realP, imagP, conjP, complexToPairsP, pairsToComplexP } from "./complex.js";

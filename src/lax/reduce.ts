@@ -53,6 +53,8 @@ function batchAxes(fn: (x: Value, axes: number[]) => Value) {
 function defineReduce(name: string, op: ReduceOp, jvp: (x: Value, t: Value, out: Value, axes: number[]) => Value, transpose?: boolean) {
   const prim: Primitive<AxesParams> = definePrimitive<AxesParams>(name, {
   params: { axes: "ints" },
+    // sums of complex values are sums of their parts (src/backend/kernel-complex.ts)
+    complex: op === "sum",
     abstractEval([x], { axes }) {
       checkAxes(name, x, axes);
       // an empty axis reduces to the identity, as in JAX: ∓inf for floats, the dtype's least/greatest

@@ -31,6 +31,8 @@ export function viewOf(shape: readonly number[], map: AffineIndexMap, outRank: n
 /** A primitive that only rearranges elements: its index map gives both its eager kernel and its fusion. */
 function viewPrimitive<P extends Record<string, unknown>>(map: (x: ShapedArray, params: P, out: ShapedArray) => AffineIndexMap) {
   return {
+    // a view moves whole elements: a complex one moves both parts (src/backend/kernel-complex.ts)
+    complex: true,
     fusion: { kind: "view" as const, map },
     lower: ([x]: ShapedArray[], params: P, [out]: ShapedArray[]): Lowering => ({
       kind: "kernel",
@@ -113,6 +115,7 @@ export function broadcastInDim(x: Value, shape: readonly number[], broadcastDime
 // ---- reshape, squeeze, expand_dims ---------------------------------------------------------
 
 export const reshapeP = definePrimitive<{ newSizes: number[] }>("reshape", {
+  complex: true,
   params: { newSizes: "ints" },
   simplify: { identityOnSameType: true, preservesConstant: true },
   abstractEval([x], { newSizes }) {
@@ -140,6 +143,7 @@ export function reshape(x: Value, newSizes: readonly number[]): Value {
 }
 
 export const squeezeP = definePrimitive<{ dimensions: number[] }>("squeeze", {
+  complex: true,
   params: { dimensions: "ints" },
   simplify: { preservesConstant: true },
   abstractEval([x], { dimensions }) {
@@ -168,6 +172,7 @@ export function squeeze(x: Value, dimensions: readonly number[]): Value {
 }
 
 export const expandDimsP = definePrimitive<{ dimensions: number[] }>("expand_dims", {
+  complex: true,
   params: { dimensions: "ints" },
   simplify: { preservesConstant: true },
   abstractEval([x], { dimensions }) {

@@ -4,6 +4,7 @@ import type { Value } from "../trace/core.js";
 import { bind1, definePrimitive, lowersToStablehlo, Zero } from "./primitive.js";
 
 export const stopGradientP = definePrimitive("stop_gradient", {
+  complex: true,
   params: {},
   abstractEval: ([x]) => [x],
   lower: () => ({ kind: "alias", input: 0 }),

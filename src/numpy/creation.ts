@@ -5,7 +5,8 @@
 import { ArrayMethods } from "../array-methods.js";
 import { Array as JArray } from "../array.js";
 import type { DType, TypedArray } from "../dtype.js";
-import { allocate, checkDType, isInt } from "../dtype.js";
+import type { Complex, ComplexDType } from "../dtype.js";
+import { allocate, allocateComplex, asComplexLiteral, checkDType, flattenComplex, isComplexDType, isInt } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { fmtShape, sizeOf } from "../shape.js";
@@ -14,7 +15,7 @@ import type { ArrayLike, Value } from "./util.js";
 import { asValue, broadcastValue, cast, constant, describe, dtypeOptions, intArg, promote, range, shapeArg, typeOf } from "./util.js";
 
 /** What `np.array` accepts: numbers, booleans, nested JS arrays of them (or of arrays), TypedArrays, arrays. */
-export type ArrayInput = number | boolean | ArrayMethods | TypedArray | Int8Array | Int16Array | Uint16Array | Uint8ClampedArray | readonly ArrayInput[];
+export type ArrayInput = number | boolean | Complex | ArrayMethods | TypedArray | Int8Array | Int16Array | Uint16Array | Uint8ClampedArray | readonly ArrayInput[];
 
 export interface DTypeOption {
   dtype?: DType;
@@ -169,8 +170,12 @@ const MAX_NDIM = 64;
  * never int32 unasked: JS cannot tell `2.0` from `2`, so following JAX would
  * make `np.array([1.0, 2.0])` int32. Pass a dtype (`np.array(5, "int32")`) for ints.
  * Values outside an integer dtype's range raise DTypeError (JAX: OverflowError).
+ * Complex values are written as `{re, im}` literals (`np.complex(re, im)` makes one)
+ * among the numbers: complex64 unless `dtype` says complex128; with a complex dtype a
+ * TypedArray holds interleaved (re, im) pairs (what `data()` of a complex array gives).
  * @example
  * np.array([[1, 2], [3, 4]]);              // float32, shape [2, 2]
+ * np.array([np.complex(2, 3), 4]);         // complex64: [2.+3.j, 4.+0.j]
  * np.array([1, 2, 3], { dtype: "int32" }); // int32
  * np.array(new Int32Array([1, 2]));        // int32
  */
@@ -182,6 +187,8 @@ export function array(values: ArrayInput, options: DTypeArg = {}): Value {
     const v = values as Value;
     return dtype ? cast(v, dtype) : v;
   }
+  const literal = asComplexLiteral(values);
+  if (literal || (dtype !== undefined && isComplexDType(dtype))) return complexFromHost(op, values, dtype, literal !== null);
   if (typeof values === "number" || typeof values === "boolean") {
     const d = dtype ?? (typeof values === "boolean" ? "bool" : "float32");
     if (typeof values === "number") checkIntRange(op, [values], d);
@@ -193,11 +200,46 @@ export function array(values: ArrayInput, options: DTypeArg = {}): Value {
   }
   if (JSArray.isArray(values)) {
     if (containsValue(values)) return stackNested(op, values, dtype);
+    if (containsComplexLiteral(values)) return complexFromHost(op, values, dtype, false);
     const { shape, flat, allBool } = parseNested(op, values);
     if (dtype) checkIntRange(op, flat, dtype);
     return fromHost(flat, shape, dtype ?? (allBool ? "bool" : "float32"));
   }
   throw new DTypeError(`${op}: cannot make an array from ${describe(values)}; pass numbers, booleans, nested lists, a TypedArray or an array`);
+}
+
+/** Whether a nested list holds a complex literal (`{re, im}`, `np.complex(re, im)`) anywhere. */
+function containsComplexLiteral(v: unknown, depth = 0): boolean {
+  if (depth > MAX_NDIM) return false; // parseNested reports the depth
+  if (JSArray.isArray(v)) return v.some((x) => containsComplexLiteral(x, depth + 1));
+  return asComplexLiteral(v) !== null;
+}
+
+/**
+ * np.array of complex data: a complex literal, nested lists of numbers and
+ * complex literals, or (with a complex dtype) a TypedArray of interleaved
+ * (re, im) pairs. A lone literal is weakly typed complex64, as `jnp.array(1+2j)`.
+ */
+function complexFromHost(op: string, values: unknown, dtype: DType | undefined, lone: boolean): Value {
+  if (dtype !== undefined && !isComplexDType(dtype)) {
+    throw new DTypeError(`${op}: the values hold complex numbers, but dtype ${dtype} is real; take the parts after (np.real(np.array(values)))`);
+  }
+  const d: ComplexDType = dtype ?? "complex64";
+  if (isTyped(values)) {
+    if (values.length % 2 !== 0 || values instanceof Uint8Array) {
+      throw new ShapeError(`${op}: a ${d} array from a TypedArray reads interleaved (re, im) pairs, so it needs an even number of floats; got ${values.length}${values instanceof Uint8Array ? " (a Uint8Array is bool)" : ""}`);
+    }
+    const data = allocateComplex(d, values.length / 2);
+    for (let i = 0; i < values.length; i++) data[i] = values[i];
+    return JArray.fromTyped(data, [values.length / 2], d);
+  }
+  if (values instanceof ArrayMethods || (typeof values !== "number" && !JSArray.isArray(values) && asComplexLiteral(values) === null)) {
+    throw new DTypeError(`${op}: cannot make a ${d} array from ${describe(values)}; pass complex literals ({re, im} or np.complex(re, im)), numbers, nested lists of them, or a TypedArray of (re, im) pairs`);
+  }
+  const { pairs, shape } = flattenComplex(op, values);
+  const data = allocateComplex(d, pairs.length / 2);
+  data.set(pairs);
+  return JArray.fromTyped(data, shape, d, lone && dtype === undefined);
 }
 
 /** np.array of a list that holds arrays (or tracers): stacks the elements. */
@@ -234,17 +276,21 @@ export function asarray(values: ArrayInput, options: DTypeArg = {}): Value {
  * `jnp.full([2], 7)`, because JS cannot tell 7 from 7.0.
  * @example np.full([2, 3], 7); // 2×3 float32 sevens
  */
-export function full(shape: number | readonly number[], fillValue: ArrayLike, options: DTypeArg = {}): Value {
+export function full(shape: number | readonly number[], fillValue: ArrayLike | Complex, options: DTypeArg = {}): Value {
   const op = "np.full";
   options = dtypeOptions(op, options);
   const s = shapeArg(op, shape);
   const dtype = options.dtype === undefined ? undefined : checkDType(options.dtype, op);
   let v: Value;
   if (fillValue instanceof ArrayMethods) v = dtype ? cast(fillValue as Value, dtype) : (fillValue as Value);
-  else {
-    typeOf(fillValue); // validates
-    if (typeof fillValue === "number" && dtype) checkIntRange(op, [fillValue], dtype);
-    v = constant(fillValue, dtype ?? (typeof fillValue === "boolean" ? "bool" : "float32"), !dtype && typeof fillValue === "number");
+  else if (asComplexLiteral(fillValue) !== null || (dtype !== undefined && isComplexDType(dtype) && typeof fillValue === "number")) {
+    v = array(fillValue as unknown as ArrayInput, dtype ?? {});
+    if (dtype === undefined) v = cast(v, v.dtype, true); // a lone literal is weak, as a lone JS number
+  } else {
+    typeOf(fillValue as ArrayLike); // validates
+    const fill = fillValue as number | boolean;
+    if (typeof fill === "number" && dtype) checkIntRange(op, [fill], dtype);
+    v = constant(fill, dtype ?? (typeof fill === "boolean" ? "bool" : "float32"), !dtype && typeof fill === "number");
   }
   return broadcastValue(op, v, s);
 }

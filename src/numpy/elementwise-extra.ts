@@ -7,7 +7,7 @@
  */
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
-import { checkDType, isFloat, isInt } from "../dtype.js";
+import { isComplexDType, checkDType, isFloat, isInt, floatOf } from "../dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { broadcastShapes as broadcastShapeList } from "../shape.js";
@@ -43,7 +43,7 @@ export function sinc(x: ArrayLike): Value {
  * @example np.heaviside(np.array([-1, 0, 2]), 0.5); // [0, 0.5, 1]
  */
 export function heaviside(x1: ArrayLike, x2: ArrayLike): Value {
-  const [a, b] = binaryOperands("np.heaviside", x1, x2, (d) => (isFloat(d) ? d : "float32"));
+  const [a, b] = binaryOperands("np.heaviside", x1, x2, floatOf);
   const [x, h] = broadcastAll("np.heaviside", [a, b]);
   return lax.select(lax.lt(x, fill(0, x)), fill(0, x), lax.select(lax.gt(x, fill(0, x)), fill(1, x), lax.select(lax.ne(x, x), x, h)));
 }
@@ -354,7 +354,7 @@ export function isdtype(dtype: DType, kind: DTypeKind | DType | readonly (DTypeK
       case "real floating":
         return isFloat(d);
       case "complex floating":
-        return false;
+        return d === "complex64" || d === "complex128";
       case "numeric":
         return d !== "bool";
       default:
@@ -364,12 +364,14 @@ export function isdtype(dtype: DType, kind: DTypeKind | DType | readonly (DTypeK
 }
 
 const SAFE: Record<DType, readonly DType[]> = {
-  bool: ["bool", "int32", "uint32", "float16", "float32", "float64"],
-  int32: ["int32", "float64"],
-  uint32: ["uint32", "float64"],
-  float16: ["float16", "float32", "float64"],
-  float32: ["float32", "float64"],
-  float64: ["float64"],
+  bool: ["bool", "int32", "uint32", "float16", "float32", "float64", "complex64", "complex128"],
+  int32: ["int32", "float64", "complex128"],
+  uint32: ["uint32", "float64", "complex128"],
+  float16: ["float16", "float32", "float64", "complex64", "complex128"],
+  float32: ["float32", "float64", "complex64", "complex128"],
+  float64: ["float64", "complex128"],
+  complex64: ["complex64", "complex128"],
+  complex128: ["complex128"],
 };
 
 /**
@@ -387,7 +389,7 @@ export function canCast(from: DType | ArrayLike, to: DType, casting: "no" | "equ
     case "safe":
       return SAFE[f].includes(t);
     case "same_kind":
-      return SAFE[f].includes(t) || (isFloat(f) && isFloat(t)) || (isInt(f) && isInt(t));
+      return SAFE[f].includes(t) || (isFloat(f) && isFloat(t)) || (isInt(f) && isInt(t)) || (isComplexDType(t) && (isFloat(f) || isComplexDType(f)));
     case "unsafe":
       return true;
   }

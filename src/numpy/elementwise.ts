@@ -5,7 +5,7 @@
  * float32, as `jnp.sin(int32)` does.
  */
 import { optionsArg } from "../static-args.js";
-import { isFloat, isInt } from "../dtype.js";
+import { isFloat, isInt, floatOf } from "../dtype.js";
 import { DTypeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { fullLike } from "./creation.js";
@@ -55,7 +55,7 @@ export function multiply(x: ArrayLike, y: ArrayLike): Value {
  * @example np.divide(np.array([1, 2], { dtype: "int32" }), 4); // float32 [0.25, 0.5]
  */
 export function divide(x: ArrayLike, y: ArrayLike): Value {
-  const [a, b] = binaryOperands("np.divide", x, y, (d) => (isFloat(d) ? d : "float32"));
+  const [a, b] = binaryOperands("np.divide", x, y, floatOf);
   return lax.div(a, b);
 }
 /** Alias of {@link divide}. @example np.trueDivide(1, 2); // 0.5 */
@@ -199,7 +199,7 @@ export function fmin(x: ArrayLike, y: ArrayLike): Value {
  * @example np.arctan2(1, -1); // 3π/4
  */
 export function arctan2(x1: ArrayLike, x2: ArrayLike): Value {
-  const [a, b] = binaryOperands("np.arctan2", x1, x2, (d) => (isFloat(d) ? d : "float32"));
+  const [a, b] = binaryOperands("np.arctan2", x1, x2, floatOf);
   return lax.atan2(a, b);
 }
 
@@ -208,7 +208,7 @@ export function arctan2(x1: ArrayLike, x2: ArrayLike): Value {
  * @example np.hypot(3, 4); // 5
  */
 export function hypot(x: ArrayLike, y: ArrayLike): Value {
-  let [a, b] = binaryOperands("np.hypot", x, y, (d) => (isFloat(d) ? d : "float32"));
+  let [a, b] = binaryOperands("np.hypot", x, y, floatOf);
   a = lax.abs(a);
   b = lax.abs(b);
   const inf = lax.or(lax.eq(a, Infinity), lax.eq(b, Infinity));
@@ -224,7 +224,7 @@ export function hypot(x: ArrayLike, y: ArrayLike): Value {
  * @example np.logaddexp(0, 0); // log 2
  */
 export function logaddexp(x: ArrayLike, y: ArrayLike): Value {
-  const [a, b] = binaryOperands("np.logaddexp", x, y, (d) => (isFloat(d) ? d : "float32"));
+  const [a, b] = binaryOperands("np.logaddexp", x, y, floatOf);
   return logaddexpWithJvp(a, b);
 }
 function logaddexpValue(a: Value, b: Value): Value {

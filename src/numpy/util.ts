@@ -6,7 +6,7 @@
 import type { ArrayLike, Axis } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
-import { checkDType, isFloat, promoteTypes } from "../dtype.js";
+import { checkDType, isFloat, promoteTypes, floatOf } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { gather } from "../lax/indexing.js";
@@ -82,7 +82,7 @@ export function promote(op: string, xs: ArrayLike[], to?: (d: DType) => DType): 
 
 /** Promotes and then makes a float dtype (int/bool → float32), keeping weakness: for sin, divide, mean. */
 export function promoteInexact(op: string, xs: ArrayLike[]): Value[] {
-  return promote(op, xs, (d) => (isFloat(d) ? d : "float32"));
+  return promote(op, xs, floatOf);
 }
 
 /** A value in a float dtype (int/bool → float32, weakness kept). */

@@ -7,7 +7,9 @@
  */
 import { BackendError } from "../errors.js";
 import { Array } from "../array.js";
-import type { Backend, Lowering } from "../backend/device.js";
+import type { Backend, BufferType, Lowering } from "../backend/device.js";
+import { pairKernel } from "../backend/kernel-complex.js";
+import { isComplexDType, storageDType } from "../dtype.js";
 import { Literal, type Atom, type Jaxpr, type Var } from "../trace/jaxpr.js";
 import type { ShapedArray } from "../trace/core.js";
 import type { Plan } from "./fuse.js";
@@ -75,7 +77,8 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
   plan.steps.forEach((step, i) => {
     if (step.kind === "kernel") {
       const outs = [step.out, ...(step.more ?? [])];
-      const bufs = backend.run(
+      const bufs = runOnDevice(
+        backend,
         { kind: "kernel", kernel: step.kernel },
         step.inputs.map((v) => bufferOn(env.get(v)!, backend)),
         step.inputs.map((v) => v.aval),
@@ -145,7 +148,8 @@ export function runLowered(lowering: Lowering, args: Array[], outAvals: ShapedAr
     moved.push(m);
     return m;
   });
-  const bufs = backend.run(
+  const bufs = runOnDevice(
+    backend,
     lowering,
     ins.map((a) => a.buffer),
     ins.map((a) => a.aval),
@@ -153,4 +157,28 @@ export function runLowered(lowering: Lowering, args: Array[], outAvals: ShapedAr
   );
   for (const m of moved) m.dispose();
   return bufs.map((b, i) => new Array(outAvals[i], b, backend));
+}
+
+/**
+ * What a device is given for an array type: a complex array's buffer is its
+ * interleaved float pairs, [...shape, 2] of its part dtype (backends know no complex dtype).
+ */
+export function bufferType(aval: ShapedArray): BufferType {
+  return isComplexDType(aval.dtype) ? { shape: [...aval.shape, 2], dtype: storageDType(aval.dtype) } : aval;
+}
+
+/**
+ * Runs a lowering on a device: a kernel with complex values runs as its real kernel over
+ * float pairs (src/backend/kernel-complex.ts), which reads each complex operand's buffer twice.
+ */
+function runOnDevice(backend: Backend, l: Lowering, bufs: unknown[], inAvals: ShapedArray[], outAvals: ShapedArray[]): unknown[] {
+  const outTypes = outAvals.map(bufferType);
+  const pk = l.kind === "kernel" ? pairKernel(l.kernel) : null;
+  if (!pk) return backend.run(l, bufs, inAvals.map(bufferType), outTypes);
+  return backend.run(
+    { kind: "kernel", kernel: pk.kernel },
+    pk.inputs.map((j) => bufs[j]),
+    pk.inputs.map((j) => bufferType(inAvals[j])),
+    outTypes,
+  );
 }

@@ -13,6 +13,7 @@
  * elementwise kernels share one multi-output launch and an elementwise
  * consumer of a matmul or reduction runs as its epilogue.
  */
+import { isComplexDType } from "../dtype.js";
 import type { PrimitiveDefinition } from "../lax/primitive.js";
 import { definitionOf } from "../lax/primitive.js";
 import { contiguousStrides } from "../shape.js";
@@ -80,6 +81,8 @@ type Role = "elementwise" | "view" | "reshape" | "reduce" | "contract" | "opaque
 function roleOf(e: Eqn): Role {
   const def = defOf(e);
   if (e.outs.length !== 1) return "opaque";
+  // complex values run one primitive per kernel for now (each lowered to float lanes by the runtime)
+  if (isComplexDType(e.outs[0].aval.dtype) || e.inputs.some((x) => isComplexDType(x.aval.dtype))) return "opaque";
   if (def.scalar) return "elementwise";
   if (def.fusion?.kind === "contract") return termsOf(e) ? "contract" : "opaque";
   if (def.fusion) return def.fusion.kind;

@@ -13,7 +13,7 @@ import { Array } from "../array.js";
 import type { Backend } from "../backend/device.js";
 import { defaultBackendFor, getBackend, setDefaultBackend, type DeviceName } from "../backend/device.js";
 import type { TypedArray } from "../dtype.js";
-import { storageOf } from "../dtype.js";
+import { storageDType, storageLength, storageOf } from "../dtype.js";
 import { BackendError } from "../errors.js";
 import type { ShapedArray, Value } from "../trace/core.js";
 
@@ -59,12 +59,19 @@ export function fromHost(data: TypedArray, aval: ShapedArray, backend: Backend =
 
 /** A constant array: `value` in every element, on `backend` (the default device). */
 export function constant(value: number, aval: ShapedArray, backend: Backend = defaultBackendFor(aval.dtype), shared = false): Array {
-  const data = new (storageOf(aval.dtype))(aval.size);
-  data.fill(value);
+  const data = constantData(value, aval.dtype, aval.size);
   const a = fromHost(data, aval, backend);
   // the stored value (rounded to the dtype), so that every copy uploads the same bits
   a.origin = { kind: "constant", value: data[0] ?? value, shared };
   return a;
+}
+
+/** Host data with `value` in every element (a complex dtype's: value + 0j, as interleaved pairs). */
+function constantData(value: number, dtype: ShapedArray["dtype"], size: number): TypedArray {
+  const data = new (storageOf(dtype))(storageLength(dtype, size));
+  if (data.length === size) return data.fill(value);
+  for (let i = 0; i < data.length; i += 2) data[i] = value;
+  return data;
 }
 
 /** The one value of every element of a constant, or undefined. */
@@ -76,13 +83,18 @@ export function constantValue(a: Array): number | undefined {
 export function hostValues(a: Array): TypedArray | undefined {
   const o = a.origin;
   if (o.kind === "host" || (o.kind === "committed" && o.data)) return o.data;
-  if (a.backend.syncReadable) return a.backend.readSync(a.buffer, a.dtype, a.size);
-  if (o.kind === "constant") return new (storageOf(a.dtype))(a.size).fill(o.value);
+  if (a.backend.syncReadable) return a.backend.readSync(a.buffer, storageDType(a.dtype), storageLength(a.dtype, a.size));
+  if (o.kind === "constant") return constantData(o.value, a.dtype, a.size);
   return undefined;
 }
 
 /** The value of a 0-d array if it is known without waiting for a device. */
 export function knownScalar(x: Array): number | undefined {
+  // a complex scalar is known as a number (a literal) only when its imaginary part is 0
+  if (storageLength(x.dtype, 1) === 2) {
+    const v = x.backend.syncReadable ? x.dataSync() : x.origin.kind === "constant" ? [x.origin.value, 0] : x.origin.kind === "host" || x.origin.kind === "committed" ? x.origin.data : undefined;
+    return v && v[1] === 0 ? v[0] : undefined;
+  }
   if (x.backend.syncReadable) return x.dataSync()[0];
   const o = x.origin;
   return o.kind === "constant" ? o.value : o.kind === "host" || o.kind === "committed" ? o.data?.[0] : undefined;
@@ -153,7 +165,7 @@ export function hostComputable(args: readonly Array[], outAvals: readonly Shaped
     const k = a.origin.kind;
     if ((k !== "constant" && k !== "host") || a.size > HOST_FOLD_LIMIT) return false;
   }
-  for (const o of outAvals) if (o.size > HOST_FOLD_LIMIT || o.dtype === "float64") return false;
+  for (const o of outAvals) if (o.size > HOST_FOLD_LIMIT || o.dtype === "float64" || o.dtype === "complex128") return false;
   return true;
 }
 
@@ -167,7 +179,7 @@ export function onHost(args: readonly Array[]): Array[] {
 export function fromHostResults(outs: Array[], target: Backend): Array[] {
   const cpu = getBackend("cpu");
   return outs.map((o) => {
-    const moved = fromHost(cpu.readSync(o.buffer, o.dtype, o.size), o.aval, target);
+    const moved = fromHost(cpu.readSync(o.buffer, storageDType(o.dtype), storageLength(o.dtype, o.size)), o.aval, target);
     o.dispose();
     return moved;
   });

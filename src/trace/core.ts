@@ -10,8 +10,8 @@
  * transformation that made it returns, so a tracer that escapes is caught.
  */
 import type { DType } from "../dtype.js";
-import { shortName } from "../dtype.js";
-import { ConcretizationError, TracerLeakError } from "../errors.js";
+import { isComplexDType, shortName } from "../dtype.js";
+import { ConcretizationError, TracerLeakError, UnsupportedError } from "../errors.js";
 import { checkShapeNumbers } from "../static-args.js";
 import type { Shape } from "../shape.js";
 import { sizeOf, shapeEq } from "../shape.js";
@@ -107,6 +107,12 @@ export class UndefinedPrimal {
 }
 
 export interface PrimitiveRules<P extends Params> {
+  /**
+   * Whether the primitive is defined on complex values (complex64, complex128). `bind` refuses
+   * complex operands, and abstract eval complex results, of any other primitive with an
+   * UnsupportedError, so partial complex support never gives silently wrong numbers.
+   */
+  complex?: boolean;
   /** Throws a typed error unless every parameter is what the primitive declares (set by definePrimitive). */
   checkParams?(params: P): void;
   /** Shapes and dtypes of the outputs; throws ShapeError/DTypeError on bad input. */
@@ -270,6 +276,7 @@ export function inScope<T>(trace: Trace, fn: () => T): T {
 export function bind(prim: Primitive, args: Value[], params: Params = {}): Value[] {
   // before any trace, cache key or message sees them: params reach generated code
   prim.rules.checkParams?.(params);
+  if (!prim.rules.complex) for (const a of args) if (isComplexDType(a.aval.dtype)) throw complexUnsupported(prim.name, a.aval);
   const trace = current;
   // eager fast path: nothing to switch, nothing traced
   if (trace === evalTrace) return trace.process(prim, args, params);
@@ -277,6 +284,14 @@ export function bind(prim: Primitive, args: Value[], params: Params = {}): Value
     if (a instanceof Tracer && !a.trace.alive) throw leakError(a, prim);
   }
   return withTrace(trace.parent ?? trace, () => trace.process(prim, args, params));
+}
+
+/** The error of a primitive not defined on complex values meeting one (see `PrimitiveRules.complex`). */
+export function complexUnsupported(name: string, aval: ShapedArray): UnsupportedError {
+  return new UnsupportedError(
+    `${name} does not support complex values yet (got ${aval}); take the parts first (lax.real, lax.imag, np.abs) ` +
+      `or see the "Complex numbers" guide for the operations defined on complex arrays`,
+  );
 }
 
 /** `bind` for single-output primitives. */

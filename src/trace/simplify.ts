@@ -74,8 +74,12 @@ function foldAndRewrite(jaxpr: Jaxpr): Jaxpr {
       if (out.aval.ndim === 0 && e.inputs.length > 0 && e.inputs.every((a) => a instanceof Literal) && !e.prim.rules.callJaxpr) {
         // constant folding of scalar arithmetic, evaluated eagerly (on the CPU: literals' arrays live there)
         const [v] = withTrace(evalTrace, () => bind(e.prim, e.inputs.map((a) => (a as Literal).array as Value), e.params));
-        replace(new Literal(theRuntime().knownScalar(v as Concrete)!, out.aval));
-        continue;
+        // a complex value with a nonzero imaginary part is no literal (a literal is one JS number)
+        const known = theRuntime().knownScalar(v as Concrete);
+        if (known !== undefined) {
+          replace(new Literal(known, out.aval));
+          continue;
+        }
       }
     }
     e.outs.forEach((v) => producer.set(v, e));

@@ -1,7 +1,7 @@
 /** Turning user arguments (pytrees of arrays and numbers) into the flat values transformations work on. */
 import { intsArg } from "../static-args.js";
 import { ArrayMethods } from "../array-methods.js";
-import { isFloat } from "../dtype.js";
+import { isComplexDType, isFloat } from "../dtype.js";
 import { DTypeError, UnsupportedError } from "../errors.js";
 import { Array } from "../array.js";
 import { scalar } from "../lax/primitive.js";
@@ -77,11 +77,20 @@ export function normalizeArgnums(op: string, argnums: number | readonly number[]
   });
 }
 
-/** Differentiation needs float inputs: an integer input gets this error. */
-export function checkDifferentiable(op: string, v: Value, where: string) {
-  if (!isFloat(v.dtype)) {
+/**
+ * Differentiation needs float or complex inputs: an integer input gets this error. With
+ * `holomorphic`, the inputs must be complex (JAX's rule for holomorphic derivatives).
+ */
+export function checkDifferentiable(op: string, v: Value, where: string, holomorphic = false) {
+  if (holomorphic && !isComplexDType(v.dtype)) {
     throw new DTypeError(
-      `${op}: ${where} has dtype ${v.dtype}, but only floating-point inputs can be differentiated; ` +
+      `${op} with holomorphic: true needs inputs with a complex dtype, but ${where} has dtype ${v.dtype}; ` +
+        `convert it with x.astype("complex64"), or drop holomorphic for real inputs`,
+    );
+  }
+  if (!isFloat(v.dtype) && !isComplexDType(v.dtype)) {
+    throw new DTypeError(
+      `${op}: ${where} has dtype ${v.dtype}, but only floating-point and complex inputs can be differentiated; ` +
         `convert it with x.astype("float32"), or leave it out of argnums`,
     );
   }

@@ -58,6 +58,7 @@ type JvpRule = (primals: Value[], tangents: Value[]) => [Value[], Value[]];
 type CustomJvpParams = { call: Call; jvp: JvpRule };
 
 export const customJvpCallP = definePrimitive<CustomJvpParams>("custom_jvp_call", {
+  complex: true,
   params: { call: "static", jvp: "static" },
   abstractEval: (_a, { call }) => outAvalsOf(call),
   callJaxpr: (p) => p.call.jaxpr,
@@ -122,6 +123,7 @@ type CustomVjpParams = { call: Call; fwd: Fwd; bwd: Bwd };
 
 /** The linear part of a customVjp function: its transpose is the user's bwd. */
 export const customLinP = definePrimitive<{ bwd: Bwd; numRes: number; outAvals: ShapedArray[] }>("custom_lin", {
+  complex: true,
   params: { bwd: "static", numRes: "int", outAvals: "static" },
   abstractEval: (_a, { outAvals }) => outAvals,
   impl: () => {
@@ -150,6 +152,7 @@ export const customLinP = definePrimitive<{ bwd: Bwd; numRes: number; outAvals: 
 });
 
 export const customVjpCallP = definePrimitive<CustomVjpParams>("custom_vjp_call", {
+  complex: true,
   params: { call: "static", fwd: "static", bwd: "static" },
   abstractEval: (_a, { call }) => outAvalsOf(call),
   callJaxpr: (p) => p.call.jaxpr,
@@ -226,6 +229,7 @@ export function customVjp<F extends Fn>(
 type RematParams = { call: Call };
 
 export const rematCallP = definePrimitive<RematParams>("checkpoint", {
+  complex: true,
   params: { call: "static" },
   abstractEval: (_a, { call }) => outAvalsOf(call),
   callJaxpr: (p) => p.call.jaxpr,
@@ -250,6 +254,7 @@ const rematTangent = (call: Call) => (...xs: Value[]) => {
   return jvpFlat((...p) => runCall(call, p), xs.slice(0, n), xs.slice(n))[1].map(instantiate);
 };
 export const rematJvpP = definePrimitive<RematParams>("checkpoint_jvp", {
+  complex: true,
   params: { call: "static" },
   abstractEval: (_a, { call }) => outAvalsOf(call).map((a) => a.strong()),
   impl: (args, { call }) => rematTangent(call)(...args) as Array[],

@@ -39,6 +39,7 @@ function bindTraced(fn: (...xs: Value[]) => Value[], args: Value[], name: string
 }
 
 export const jitP = definePrimitive<JitParams>("jit", {
+  complex: true,
   params: { jaxpr: "static", name: "string" },
   abstractEval: (_a, { jaxpr }) => jaxpr.outs.map((o) => o.aval),
   callJaxpr: (p) => p.jaxpr,

@@ -8,7 +8,7 @@
  * rule, in reverse order, with symbolic zeros) gives the VJP. Every rule is
  * written with `bind`, so all of this nests: grad(grad(f)) just works.
  */
-import { functionArg, optionsArg } from "../static-args.js";
+import { describe, functionArg, optionsArg } from "../static-args.js";
 import type { MaybeZero, Value } from "../trace/core.js";
 import { bind, currentTrace, evalTrace, inScope, type ShapedArray, UndefinedPrimal, Zero } from "../trace/core.js";
 import { mergeLists, partitionList, pick, splitList } from "../trace/lists.js";
@@ -19,7 +19,7 @@ import type { ClosedJaxpr, Jaxpr } from "../trace/jaxpr.js";
 import { evalJaxpr, Literal, Var } from "../trace/jaxpr.js";
 import { StagingTrace } from "../trace/staging.js";
 import { addTangents, instantiate, isZero, scalar } from "../lax/index.js";
-import { isFloat } from "../dtype.js";
+import { isComplexDType, isFloat } from "../dtype.js";
 import { JVPTrace, JVPTracer } from "./jvp.js";
 import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import { flatten, type TreeDef } from "../trace/pytree.js";
@@ -41,7 +41,7 @@ export interface Linearization {
 export function linearizeFlat(f: (...xs: Value[]) => Value[], primals: Value[], transform = "linearize"): [Value[], Linearization] {
   const staging = new StagingTrace(currentTrace(), transform, true);
   const jvpTrace = new JVPTrace(staging, transform);
-  const tangentsIn = primals.map((p) => (isFloat(p.dtype) ? staging.newArg(p.aval.strong()) : undefined));
+  const tangentsIn = primals.map((p) => (isFloat(p.dtype) || isComplexDType(p.dtype) ? staging.newArg(p.aval.strong()) : undefined));
   let primalsOut: Value[] = [];
   let tangentsOut: MaybeZero[] = [];
   inScope(staging, () =>
@@ -241,6 +241,11 @@ export interface GradOptions {
   argnums?: number | readonly number[];
   /** The function returns `[output, aux]`; aux is passed through undifferentiated. */
   hasAux?: boolean;
+  /**
+   * The function is holomorphic (complex inputs, complex output): the gradient is the
+   * complex derivative f'(z) (conjugated nowhere), as JAX's `holomorphic=True`.
+   */
+  holomorphic?: boolean;
 }
 
 /**
@@ -262,7 +267,9 @@ export function valueAndGrad<F extends Fn, const O extends GradOptions = {}>(f: 
       return f(...full);
     };
     const [diffLeaves] = flattenArgs(diffArgs, op);
-    diffLeaves.forEach((v, i) => checkDifferentiable(op, v, `input leaf ${i} of the differentiated arguments`));
+    const holomorphic = options.holomorphic ?? false;
+    if (typeof holomorphic !== "boolean") throw new DTypeError(`grad: holomorphic must be true or false, got ${describe(holomorphic)}`);
+    diffLeaves.forEach((v, i) => checkDifferentiable(op, v, `input leaf ${i} of the differentiated arguments`, holomorphic));
     const [out, pullback, aux] = vjpWithAux(g, diffArgs, options.hasAux ?? false, op);
     const value = out as Value;
     if (!(value && typeof value === "object" && "aval" in value) || value.ndim !== 0) {
@@ -272,7 +279,16 @@ export function valueAndGrad<F extends Fn, const O extends GradOptions = {}>(f: 
           `Reduce it (e.g. .sum() or .mean()), or use vjp or jacrev for non-scalar outputs`,
       );
     }
-    if (!isFloat(value.dtype)) {
+    if (holomorphic && !isComplexDType(value.dtype)) {
+      throw new DTypeError(`grad with holomorphic: true needs a complex output, but the function's output has dtype ${value.dtype}`);
+    }
+    if (!holomorphic && isComplexDType(value.dtype)) {
+      throw new DTypeError(
+        `grad needs a real-valued output (a float dtype), but the function's output has dtype ${value.dtype}; ` +
+          `pass { holomorphic: true } for a holomorphic function, take a real part (lax.real, np.abs), or use vjp for complex outputs`,
+      );
+    }
+    if (!isFloat(value.dtype) && !holomorphic) {
       throw new DTypeError(`grad: the function's output has dtype ${value.dtype}; grad needs a float output`);
     }
     // the seed has the output's type, weak type included, so that a weak input's gradient comes out weak as in JAX
