@@ -210,3 +210,6 @@ export {
 } from "./special.js";
 export { broadcast, collapse, dynamicSliceInDim, dynamicUpdateSliceInDim, indexInDim, sliceInDim } from "./in-dim.js";
 export { complex, real, imag, conj, complexToPairs, pairsToComplex, complexP, realP, imagP, conjP, complexToPairsP, pairsToComplexP } from "./complex.js";
+// the FFT on complex arrays (issue 14)
+export { fft, fftP } from "./fft.js";
+export type { FftType } from "./fft.js";

@@ -5,6 +5,7 @@
  */
 import { optionsArg, intsArg } from "../static-args.js";
 import { DTypeError, ShapeError } from "../errors.js";
+import { isComplexDType } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { dotGeneral } from "../lax/dot.js";
 import { broadcastShapes, fmtShape } from "../shape.js";
@@ -109,14 +110,16 @@ export function dot(a: ArrayLike, b: ArrayLike): Value {
 }
 
 /**
- * The dot product of the flattened arrays.
+ * The dot product of the flattened arrays, the first conjugated when complex (as NumPy).
  * @example np.vdot(np.array([[1, 2], [3, 4]]), np.array([[1, 1], [1, 1]])); // 10
  */
 export function vdot(a: ArrayLike, b: ArrayLike): Value {
   const op = "np.vdot";
   const [x, y] = promote(op, [a, b]);
   if (x.size !== y.size) throw new ShapeError(`${op}: the arrays have ${x.size} and ${y.size} elements (shapes ${fmtShape(x.shape)}, ${fmtShape(y.shape)}); they need as many`);
-  return dotGeneral(lax.reshape(x, [x.size]), lax.reshape(y, [y.size]), dims([[0], [0]]));
+  // as NumPy: the first argument is conjugated (complex ones)
+  const xc = isComplexDType(x.dtype) ? lax.conj(x) : x;
+  return dotGeneral(lax.reshape(xc, [x.size]), lax.reshape(y, [y.size]), dims([[0], [0]]));
 }
 
 /**
