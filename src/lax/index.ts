@@ -22,5 +22,5 @@ export type { ConvDimensionNumbers, ConvGeneralDilatedOptions, ConvTransposeOpti
 export * from "./special.js";
 export * from "./in-dim.js";
 export { complex, real, imag, conj, complexToPairs, pairsToComplex, complexP, realP, imagP, conjP, complexToPairsP, pairsToComplexP } from "./complex.js";
-export { fft } from "./fft.js";
+export { fft, fftP } from "./fft.js";
 export type { FftType } from "./fft.js";

@@ -357,7 +357,7 @@ export function ifftC(a: ArrayLike, n?: number | null, axis = -1, norm?: FftNorm
 /**
  * The FFT of real input, its n//2+1 non-negative frequencies (`jnp.fft.rfft`).
  * @example
- * np.fft.rfft(np.array([1, 2, 3, 4])); // Array([10.+0.j, -2.+2.j, -2.+0.j], dtype=complex64)
+ * np.fft.rfft(np.array([1, 2, 3, 4])); // ≈ Array([10.+0.j, -2.+2.j, -2.+0.j], dtype=complex64)
  */
 export function rfftC(a: ArrayLike, n?: number | null, axis = -1, norm?: FftNorm | null): Value {
   return out(rfftPairs(realIn("np.fft.rfft", a), n, axis, norm));
@@ -384,7 +384,7 @@ export function hfftC(a: ArrayLike, n?: number | null, axis = -1, norm?: FftNorm
  * The inverse of {@link hfftC} (`jnp.fft.ihfft`): real input, the n//2+1 bins
  * of its Hermitian spectrum.
  * @example
- * np.fft.ihfft(np.array([8, -2, 0, -2])); // Array([1.-0.j, 2.-0.j, 3.-0.j], dtype=complex64)
+ * np.fft.ihfft(np.array([8, -2, 0, -2])); // ≈ Array([1.+0.j, 2.+0.j, 3.+0.j], dtype=complex64)
  */
 export function ihfftC(a: ArrayLike, n?: number | null, axis = -1, norm?: FftNorm | null): Value {
   return out(ihfftPairs(realIn("np.fft.ihfft", a), n, axis, norm));
@@ -440,7 +440,7 @@ export function ifftnC(a: ArrayLike, s?: Sizes, axes?: Axes, norm?: FftNorm | nu
 /**
  * The n-D FFT of real input, the last transformed axis halved (`jnp.fft.rfftn`).
  * @example
- * np.fft.rfftn(np.ones([2, 4])); // Array([[8.+0.j, 0.+0.j, 0.+0.j], [0.+0.j, 0.+0.j, 0.+0.j]], dtype=complex64)
+ * np.fft.rfftn(np.ones([2, 4])); // ≈ Array([[8.+0.j, 0.+0.j, 0.+0.j], [0.+0.j, 0.+0.j, 0.+0.j]], dtype=complex64)
  */
 export function rfftnC(a: ArrayLike, s?: Sizes, axes?: Axes, norm?: FftNorm | null): Value {
   return out(rfftnPairs(realIn("np.fft.rfftn", a), s, axes, norm));
