@@ -14,6 +14,7 @@ const examples: Record<string, { about: string; load: () => Promise<Example> }> 
   "mlp-regression": { about: "an MLP fitted to sin(x0) + cos(x1): SGD, Adam, then a deeper net", load: () => import("./mlp-regression.js") },
   "city-placement": { about: "36 European cities placed in 2-D from their distances", load: () => import("./city-placement.js") },
   "batched-experiments": { about: "32 learning rates trained at once with vmap", load: () => import("./batched-experiments.js") },
+  "signal-filter": { about: "a low-pass filter's cutoff and gain tuned by gradient descent through np.fft", load: () => import("./signal-filter.js") },
 };
 
 function usage(): string {

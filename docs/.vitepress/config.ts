@@ -40,6 +40,7 @@ const tutorials: [slug: string, title: string][] = [
   ["mlp-regression", "An MLP fitted to a surface"],
   ["city-placement", "Placing cities from distances"],
   ["batched-experiments", "32 experiments at once"],
+  ["signal-filter", "Tuning a filter through the FFT"],
 ];
 
 const guide: DefaultTheme.SidebarItem[] = [
