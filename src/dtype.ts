@@ -78,6 +78,8 @@ export function itemSize(dtype: DType): number {
 }
 
 export const isFloat = (d: DType) => d === "float32" || d === "float64" || d === "float16";
+/** Floating or complex: the dtypes that have tangents (JAX's inexact types). */
+export const isInexact = (d: DType) => isFloat(d) || d === "complex64" || d === "complex128";
 export const isInt = (d: DType) => d === "int32" || d === "uint32";
 export const isSigned = (d: DType) => d !== "uint32" && d !== "bool";
 

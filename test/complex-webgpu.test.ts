@@ -16,9 +16,15 @@ import { onCpu, probeWebGPU } from "./device-helpers.js";
 const hasGpu = await probeWebGPU("complex-webgpu.test.ts");
 const ops = JSON.parse(readFileSync(new URL("./fixtures/complex/ops.json", import.meta.url), "utf8"));
 const host = async (v: Value) => Array.from(await (v as JArray).data());
-function close(got: number[], want: number[], tol = 3e-6) {
-  expect(got.length).toBe(want.length);
-  got.forEach((g, i) => expect(Math.abs(g - want[i]), `element ${i}: ${g} vs ${want[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(want[i]))));
+/** Closeness relative to max(1, |expected|); fixture values "nan"/"inf" as JSON strings; NaN matches NaN, ±inf exactly. */
+function close(got: number[], wanted: (number | string)[], tol = 3e-6) {
+  expect(got.length).toBe(wanted.length);
+  got.forEach((g, i) => {
+    const w = typeof wanted[i] === "number" ? (wanted[i] as number) : Number(String(wanted[i]).replace("inf", "Infinity"));
+    if (Number.isNaN(w)) expect(g, `element ${i}`).toBeNaN();
+    else if (!Number.isFinite(w)) expect(g, `element ${i}`).toBe(w);
+    else expect(Math.abs(g - w), `element ${i}: ${g} vs ${w}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(w)));
+  });
 }
 /** complex64 on both devices from interleaved pairs. */
 const both = (pairs: number[]) => {
@@ -58,6 +64,10 @@ describe.skipIf(!hasGpu)("complex64 on WebGPU against the CPU and JAX", () => {
     close(await host(z1.g.astype("float32")), ops.toFloat);
     close(await host(x1.astype("complex64")), ops.fromFloat);
     close(await host(np.sum(z1.g)), ops.sum, 1e-5);
+    const cat = np.concatenate([z1.g, z2.g]);
+    expect((cat as JArray).device).toBe("webgpu");
+    close(await host(cat), [...ops.z1, ...ops.z2]);
+    close(await host(np.stack([z1.g, z2.g], 1)), await host(onCpu(() => np.stack([z1.c, z2.c], 1))));
   });
   it("an elementwise chain, jit, vmap and grad: WebGPU == CPU", async () => {
     close(await host(f(z1.g, z2.g)), await host(onCpu(() => f(z1.c, z2.c))));
@@ -73,5 +83,35 @@ describe.skipIf(!hasGpu)("complex64 on WebGPU against the CPU and JAX", () => {
     const [out, pull] = vjp(fC, z1.g);
     close(await host(out as Value), ops.vjpCplx.out, 1e-5);
     close(await host((pull(devicePut(np.array(new Float32Array(ops.vjpCplx.ct), { dtype: "complex64" }), "webgpu")) as Value[])[0]), ops.vjpCplx.grad, 1e-5);
+  });
+});
+
+const ew = JSON.parse(readFileSync(new URL("./fixtures/complex/elementwise.json", import.meta.url), "utf8"));
+
+describe.skipIf(!hasGpu)("complex64 elementwise math on WebGPU (WGSL lanes) against jnp and the CPU", () => {
+  const g = both(ew.g);
+  const h = both(ew.h);
+  const unary: [string, (z: Value) => Value, number][] = [
+    ["exp", lax.exp, 4e-6], ["log", lax.log, 4e-6], ["sqrt", lax.sqrt, 4e-6], ["sin", lax.sin, 4e-6], ["cos", lax.cos, 4e-6], ["tan", lax.tan, 1e-5],
+    ["sinh", lax.sinh, 4e-6], ["cosh", lax.cosh, 4e-6], ["tanh", lax.tanh, 1e-5], ["expm1", lax.expm1, 4e-6], ["log1p", lax.log1p, 4e-6],
+    ["abs", np.abs, 4e-6], ["angle", (z) => np.angle(z), 4e-6], ["sign", lax.sign, 4e-6], ["square", lax.square, 4e-6], ["reciprocal", lax.reciprocal, 4e-6],
+  ];
+  for (const [name, fn, tol] of unary) {
+    it(`${name}: WebGPU against jnp and the CPU`, async () => {
+      const out = fn(g.g);
+      expect((out as JArray).device).toBe("webgpu");
+      const real = out.dtype === "float32";
+      const want = real ? (ew.unary[name] as (number | string)[]).filter((_, i) => i % 2 === 0) : (ew.unary[name] as (number | string)[]);
+      const got = await host(out);
+      close(got, want, tol);
+      close(got, await host(onCpu(() => fn(g.c))), tol);
+    });
+  }
+  it("div, pow, equal, and a fused jitted chain", async () => {
+    close(await host(np.divide(g.g, h.g)), ew.binary.div, 4e-6);
+    close(await host(np.power(g.g, h.g)), ew.binary.pow, 1e-4);
+    expect((await (np.equal(g.g, h.g) as JArray).array()) as boolean[]).toEqual((ew.binary.equal as number[]).filter((_, i) => i % 2 === 0).map(Boolean));
+    const f = (z: Value, w: Value) => lax.add(lax.mul(lax.exp(z), lax.conj(w)), lax.div(lax.sin(z), lax.add(w, 3)));
+    close(await host(jit(f)(g.g, h.g) as Value), await host(onCpu(() => f(g.c, h.c))), 1e-5);
   });
 });

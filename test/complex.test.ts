@@ -319,6 +319,17 @@ describe("complex arrays: arithmetic, parts, conversions (complex64 against JAX)
     expect(() => lax.pairsToComplex(np.ones([3, 2], { dtype: "int32" }))).toThrow(DTypeError);
     expect(() => lax.complexToPairs(np.ones([3]))).toThrow(DTypeError);
   });
+  it("concatenate and stack of complex arrays (the routine copies whole pairs), on the CPU", () => {
+    const a = lax.slice(z1, [0], [2]);
+    const b = lax.slice(z2, [1], [4]);
+    expect(pairsOf(np.concatenate([a, b]))).toEqual([...pairsOf(a), ...pairsOf(b)]);
+    const s = np.stack([a, lax.slice(z2, [0], [2])], 1);
+    expect(s.shape).toEqual([2, 2]);
+    expect(pairsOf(s)).toEqual([...pairsOf(a).slice(0, 2), ...ops.z2.slice(0, 2), ...pairsOf(a).slice(2, 4), ...ops.z2.slice(2, 4)].map(num));
+    const nested = np.array([a, a]);
+    expect(nested.dtype).toBe("complex64");
+    expect(pairsOf(nested)).toEqual([...pairsOf(a), ...pairsOf(a)]);
+  });
   it("sum of complex values (reduce_sum over the parts)", () => {
     close(pairsOf(np.sum(z1)), ops.sum);
   });
@@ -426,4 +437,186 @@ describe("complex arrays: finite differences in complex128, transposes by the do
       close(pairsOf(jit(f)(z) as Value), pairsOf(f(z)), 1e-12);
     });
   }
+});
+
+// ---- elementwise math on complex values (milestone 2) ---------------------------------------------
+
+import { DTypeError as DTE } from "../src/errors.js";
+const ew = fixture("elementwise.json");
+
+describe("complex elementwise math in complex64 against jnp (a grid of 35 values)", () => {
+  const g = C(ew.g);
+  const h = C(ew.h);
+  const unary: [string, (z: Value) => Value][] = [
+    ["exp", lax.exp], ["log", lax.log], ["sqrt", lax.sqrt], ["sin", lax.sin], ["cos", lax.cos], ["tan", lax.tan],
+    ["sinh", lax.sinh], ["cosh", lax.cosh], ["tanh", lax.tanh], ["expm1", lax.expm1], ["log1p", lax.log1p],
+    ["abs", np.abs], ["angle", (z) => np.angle(z)], ["sign", lax.sign], ["square", lax.square], ["reciprocal", lax.reciprocal], ["conj", lax.conj],
+  ];
+  for (const [name, fn] of unary) {
+    it(name, () => {
+      const out = fn(g);
+      const real = name === "abs" || name === "angle";
+      expect(out.dtype).toBe(real ? "float32" : "complex64");
+      const want = real ? (ew.unary[name] as number[]).filter((_, i) => i % 2 === 0) : ew.unary[name];
+      close(pairsOf(out), want, 4e-6);
+    });
+  }
+  it("div, pow, equal, notEqual (np, promoting)", () => {
+    close(pairsOf(np.divide(g, h)), ew.binary.div, 4e-6);
+    // float32 pow is exp(w · log z) with float32 roundings at each step: ~3e-5 relative at |z^w| ≈ 40
+    close(pairsOf(np.power(g, h)), ew.binary.pow, 1e-4);
+    const eq = (np.equal(g, h) as JArray).arraySync() as boolean[];
+    expect(eq.map(Number)).toEqual((ew.binary.equal as number[]).filter((_, i) => i % 2 === 0));
+    expect(((np.notEqual(g, g) as JArray).arraySync() as boolean[]).every((v) => !v)).toBe(true);
+  });
+  it("pow with a real exponent or a real base; integer_pow", () => {
+    close(pairsOf(np.power(g, np.array(1.5, { dtype: "float32" }))), ew.powRealExp, 2e-5);
+    close(pairsOf(np.power(np.array(2, { dtype: "float32" }), g)), ew.powRealBase, 4e-6);
+    close(pairsOf(lax.integerPow(g, 3)), ew.integerPow3, 4e-6);
+    close(pairsOf(lax.integerPow(g, -2)), ew.integerPowM2, 4e-6);
+  });
+  it("isnan, isinf, isfinite on complex values (either part), angle in degrees and of reals", () => {
+    const s = C(ew.special);
+    expect((np.isnan(s) as JArray).arraySync()).toEqual(ew.isnan);
+    expect((np.isinf(s) as JArray).arraySync()).toEqual(ew.isinf);
+    expect((np.isfinite(s) as JArray).arraySync()).toEqual(ew.isfinite);
+    close(pairsOf(np.angle(g, true)), ew.angleDeg, 4e-6);
+    close(pairsOf(np.angle(np.array([1, -2, 0]))), ew.angleReal);
+  });
+  it("grad through a chain of complex elementwise ops (abs, angle, exp, sin, div, sqrt, tanh, log1p, pow) matches jax.grad", () => {
+    const f = (z: Value) => {
+      const w = lax.sub(
+        lax.add(np.divide(lax.mul(lax.exp(lax.mul(z, 0.3)), lax.sin(z)), lax.add(z, 4)), lax.mul(lax.sqrt(lax.add(z, 5)), lax.tanh(lax.mul(z, 0.5)))),
+        lax.log1p(lax.mul(lax.mul(z, z), 0.1)),
+      );
+      return np.sum(lax.add(lax.add(np.abs(w), lax.mul(np.angle(w), 0.5)), lax.mul(lax.real(np.power(w, 2)), 0.1)));
+    };
+    close(pairsOf(grad(f)(g)), ew.gradChain, 2e-4);
+  });
+  it("a complex elementwise chain is one fused kernel under jit, and equals eager", () => {
+    const f = (z: Value, w: Value) => lax.add(lax.mul(lax.exp(z), lax.conj(w)), lax.div(lax.sin(z), lax.add(w, 3)));
+    const j = jit(f);
+    expect(j.lower(g, h).kernels).toBe(1);
+    close(pairsOf(j(g, h) as Value), pairsOf(f(g, h)), 1e-6);
+    const r = jit((z: Value) => np.sum(np.abs(lax.mul(z, z))));
+    expect(r.lower(g).kernels).toBe(1);
+  });
+  it("where JAX raises on complex values, a DTypeError; what is not supported yet, an UnsupportedError", () => {
+    expect(() => lax.lt(g, h)).toThrow(DTE);
+    expect(() => np.less(g, h)).toThrow(DTE);
+    expect(() => np.floor(g)).toThrow(DTE);
+    expect(() => lax.floor(g)).toThrow(DTE);
+    expect(() => lax.atan2(g, h)).toThrow(DTE);
+    expect(() => lax.isFinite(g)).toThrow(DTE);
+    expect(() => lax.erf(g)).toThrow(UnsupportedError);
+  });
+});
+
+describe("complex128 elementwise math on the CPU against XLA's complex128 (finite grid and special values)", () => {
+  const data = fixture("math.json");
+  const fns: [string, (z: Value) => Value][] = [
+    ["exp", lax.exp], ["log", lax.log], ["sqrt", lax.sqrt], ["sin", lax.sin], ["cos", lax.cos], ["tan", lax.tan],
+    ["sinh", lax.sinh], ["cosh", lax.cosh], ["tanh", lax.tanh], ["expm1", lax.expm1], ["log1p", lax.log1p],
+    ["abs", lax.abs], ["angle", (z) => np.angle(z)], ["sign", lax.sign], ["square", lax.square], ["reciprocal", lax.reciprocal],
+  ];
+  for (const [name, fn] of fns) {
+    it(`${name}: finite and special values`, () => {
+      for (const set of ["finite", "special"] as const) {
+        const out = fn(C(data[set], "complex128"));
+        const want = out.dtype === "float64" ? (data.unary[name][set] as (number | string)[]).filter((_, i) => i % 2 === 0) : data.unary[name][set];
+        close(pairsOf(out), want, 1e-13);
+      }
+    });
+  }
+  for (const [name, fn] of [["div", lax.div], ["pow", lax.pow]] as const) {
+    it(name, () => close(pairsOf(fn(C(data.binaryArgs[0], "complex128"), C(data.binaryArgs[1], "complex128"))), data.binary[name], 1e-12));
+  }
+  it("finite differences of every complex elementwise rule in complex128 (jvp), and vjp as its transpose", () => {
+    const z = C(rand(10, 3).map((v, i) => (i % 2 ? v : v + 1.5)), "complex128");
+    const t = C(rand(10, 9), "complex128");
+    const ct = C(rand(10, 13), "complex128");
+    const fs: ((v: Value) => Value)[] = [lax.exp, lax.log, lax.sqrt, lax.sin, lax.cos, lax.tan, lax.sinh, lax.cosh, lax.tanh, lax.expm1, lax.log1p,
+      lax.square, lax.reciprocal, (v) => lax.div(v, lax.add(v, 2)), (v) => lax.pow(v, lax.mul(v, 0.5)), (v) => lax.integerPow(v, 3),
+      (v) => lax.convert(np.abs(v), "complex128"), (v) => lax.mul(lax.sign(v), 1)];
+    for (const f of fs) {
+      const [, tan] = jvp(f, [z], [t]);
+      const hh = 1e-6;
+      const plus = pairsOf(f(lax.add(z, lax.mul(t, hh))));
+      const minus = pairsOf(f(lax.sub(z, lax.mul(t, hh))));
+      const fd = plus.map((v, i) => (v - minus[i]) / (2 * hh));
+      const got = pairsOf(tan as Value);
+      // sign's derivative is zero almost everywhere, as JAX's (its jvp is zero)
+      if (f === fs[fs.length - 1]) expect(got.every((v) => v === 0)).toBe(true);
+      else close(got, fd, 1e-5);
+      const [, pull] = vjp(f, z);
+      const back = (pull(ct) as Value[])[0];
+      const pr = (a: number[], b: number[]) => a.reduce((s, v, i) => s + (i % 2 ? -v * b[i] : v * b[i]), 0);
+      expect(pr(pairsOf(ct), got)).toBeCloseTo(pr(pairsOf(back), pairsOf(t)), 8);
+    }
+  });
+});
+
+// ---- holomorphic derivatives (milestone 3) -----------------------------------------------------------
+
+import { jacfwd, jacrev } from "../src/index.js";
+const holo = fixture("holomorphic.json");
+
+describe("holomorphic derivatives (grad, valueAndGrad, jacfwd, jacrev with holomorphic: true) against JAX", () => {
+  const z = C(holo.z);
+  const f = (v: Value) => lax.add(lax.mul(lax.mul(v, v), lax.sin(v)), np.divide(lax.exp(lax.mul(v, 0.5)), lax.add(v, 3)));
+  it("grad and valueAndGrad of a holomorphic function: the complex derivative f'(z)", () => {
+    close(pairsOf(grad((v: Value) => np.sum(f(v)), { holomorphic: true })(z)), holo.grad, 1e-5);
+    const [value, g] = valueAndGrad((v: Value) => np.sum(f(v)), { holomorphic: true })(z);
+    close(pairsOf(value as Value), holo.valueAndGrad, 1e-5);
+    close(pairsOf(g as Value), holo.grad, 1e-5);
+  });
+  it("jacfwd and jacrev with holomorphic: true", () => {
+    close(pairsOf(jacfwd(f, { holomorphic: true })(z) as Value), holo.jacfwd, 1e-5);
+    close(pairsOf(jacrev(f, { holomorphic: true })(z) as Value), holo.jacrev, 1e-5);
+  });
+  it("jacrev of a real output of complex inputs, jacfwd of a complex output of real inputs (no holomorphic)", () => {
+    close(pairsOf(jacrev((v: Value) => lax.real(f(v)))(z) as Value), holo.jacrevReal, 1e-5);
+    const j = jacfwd((x: Value) => lax.complex(x, lax.mul(x, x)))(np.array([1, 2])) as Value;
+    expect(j.dtype).toBe("complex64");
+    close(pairsOf(j), holo.jacfwdRealIn, 1e-6);
+  });
+  it("JAX's errors: holomorphic with real inputs or outputs; jacfwd of complex inputs and jacrev of complex outputs without it", () => {
+    expect(() => grad((v: Value) => np.sum(v), { holomorphic: true })(np.array([1, 2]))).toThrow(/holomorphic: true needs inputs with a complex dtype/);
+    expect(() => grad((v: Value) => np.sum(lax.real(v)), { holomorphic: true })(z)).toThrow(/needs a complex output/);
+    expect(() => jacfwd(f)(z)).toThrow(/jacfwd needs real-valued inputs/);
+    expect(() => jacrev(f)(z)).toThrow(/jacrev needs real-valued outputs/);
+    expect(() => jacrev((v: Value) => lax.real(v), { holomorphic: true })(z)).toThrow(DTypeError);
+    expect(() => jacfwd(f, { holomorphic: true })(np.array([1, 2]))).toThrow(DTypeError);
+    expect(() => grad((v: Value) => np.sum(f(v)), { holomorphic: "yes" as never })(z)).toThrow(DTypeError);
+  });
+  it("holomorphic grad under jit and vmap equals eager", () => {
+    const g = grad((v: Value) => np.sum(f(v)), { holomorphic: true });
+    close(pairsOf(jit(g)(z) as Value), holo.grad, 1e-5);
+    const per = vmap(grad((v: Value) => f(v), { holomorphic: true }))(z) as Value;
+    close(pairsOf(per), holo.grad, 1e-5);
+  });
+});
+
+describe("control flow over complex values (scan, cond, while) against JAX", () => {
+  const cf = fixture("control.json");
+  const z = C(cf.z);
+  const xs = np.multiply(lax.reshape(np.array([np.complex(1, 0), np.complex(0, 1), np.complex(2, -1)]), [3, 1]), np.ones([3, 2], "complex64"));
+  const fScan = (v: Value) => {
+    const [c] = lax.scan((carry: Value, x: Value) => [lax.add(lax.mul(carry, v), x), carry], lax.mul(v, 0), xs) as [Value, Value];
+    return np.sum(np.abs(c));
+  };
+  it("scan with a complex carry: value, grad, jit of grad", () => {
+    close(pairsOf(fScan(z)), [cf.scan], 1e-6);
+    close(pairsOf(grad(fScan)(z)), cf.gradScan, 1e-5);
+    close(pairsOf(jit(grad(fScan))(z) as Value), cf.gradScan, 1e-5);
+  });
+  it("cond with complex branches: grad", () => {
+    const f = (v: Value) => np.sum(np.abs(lax.cond(np.sum(np.abs(v)).gt(1), (a: Value) => lax.mul(a, a), (a: Value) => lax.conj(a), v) as Value));
+    close(pairsOf(grad(f)(z)), cf.gradCond, 1e-5);
+  });
+  it("while with a complex carry under vmap", () => {
+    const w = (v: Value) =>
+      np.abs((lax.whileLoop((s: Value[]) => np.abs(s[1]).lt(5), (s: Value[]) => [s[0].add(1), lax.mul(s[1], np.array(np.complex(1.1, 0.5)))], [np.array(0), v]) as Value[])[1]);
+    close(pairsOf(vmap(w)(z) as Value), cf.vmapWhile, 1e-5);
+  });
 });

@@ -246,7 +246,7 @@ describe("the public lax namespace", () => {
   it("is every lax function except the internal helpers named here", async () => {
     const internal = await import("../src/lax/index.js");
     // shared machinery of the library's own modules: they do not check their arguments as public functions do
-    const helpers = ["addTangents", "asValue", "batchElementwise", "cumulativeExclusiveProducts", "dtypeName", "instantiate", "isUndefined", "isZero", "operandArg", "primitives", "scalar", "unbroadcast", "viewOf", "weakScalar", "zerosOf", "isFiniteFn", "defineElementwise", "operands"];
+    const helpers = ["addTangents", "asValue", "batchElementwise", "cumulativeExclusiveProducts", "dtypeName", "instantiate", "isUndefined", "isZero", "operandArg", "primitives", "scalar", "unbroadcast", "viewOf", "weakScalar", "zerosOf", "isFiniteFn", "defineElementwise", "operands", "registerComplexParts"];
     const expected = Object.keys(internal).filter((k) => !helpers.includes(k));
     expect(Object.keys(lax).filter((k) => k !== "isFinite").sort()).toEqual(expected.sort());
     expect(lax.isFinite).toBe(internal.isFiniteFn);

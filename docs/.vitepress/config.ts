@@ -76,6 +76,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: "Devices and WebGPU", link: "/guide/devices-and-webgpu" },
       { text: "Memory", link: "/guide/memory" },
       { text: "Sharp edges", link: "/guide/sharp-edges" },
+      { text: "Complex numbers", link: "/guide/complex-numbers" },
       { text: "Layers: normalization and attention", link: "/guide/layers-normalization-attention" },
       { text: "Scaling out: from jaxon to XLA", link: "/guide/scaling-out" },
     ],

@@ -21,7 +21,7 @@ import { complexOf, complexPartOf, isComplexDType, isFloat } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, shapeEq } from "../shape.js";
 import type { MaybeZero, Primitive, Value } from "../trace/core.js";
-import { batchElementwise, convertP, instantiate, neg, operandArg, unbroadcast, zerosOf } from "./elementwise.js";
+import { batchElementwise, convertP, instantiate, neg, operandArg, registerComplexParts, unbroadcast, zerosOf } from "./elementwise.js";
 import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero } from "./primitive.js";
 import { broadcastInDim, moveAxis } from "./shape.js";
 
@@ -276,3 +276,5 @@ export function complexToPairs(z: unknown): Value {
 export function pairsToComplex(p: unknown): Value {
   return bind1(pairsToComplexP, [operandArg("lax.pairsToComplex", p)], {});
 }
+
+registerComplexParts(real, conj);

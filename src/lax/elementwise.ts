@@ -14,7 +14,7 @@ import { ArrayMethods } from "../array-methods.js";
 import type { BinaryOp, Expr, UnaryOp } from "../backend/kernel.js";
 import { binary, cast, constant, load, unary } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
-import { checkDType, isComplexDType, isFloat, isInt, shortName } from "../dtype.js";
+import { checkDType, complexPartOf, isComplexDType, isFloat, isInt, shortName } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, shapeEq } from "../shape.js";
 import type { MaybeZero, Params, Primitive, PrimitiveRules, SimplifyFacts, Value } from "../trace/core.js";
@@ -51,6 +51,16 @@ export function operands(xs: ArrayLike[]): Value[] {
   const first = xs.find((x) => x instanceof ArrayMethods) as Value | undefined;
   return xs.map((x) => asValue(x, first?.dtype));
 }
+
+/** The real part and the conjugate, for abs's complex jvp (lax/complex.ts registers them: it imports this file). */
+const complexParts: { real?: (x: Value) => Value; conj?: (x: Value) => Value } = {};
+export function registerComplexParts(real: (x: Value) => Value, conj: (x: Value) => Value): void {
+  complexParts.real = real;
+  complexParts.conj = conj;
+}
+const realPart = (x: Value) => complexParts.real!(x);
+const conjOf = (x: Value) => complexParts.conj!(x);
+const onesLike = (y: Value) => broadcastInDim(scalar(1, y.dtype, y.weakType), y.shape, []);
 
 /** Floating or complex: the dtypes that have tangents. */
 const isInexact = (d: DType) => isFloat(d) || isComplexDType(d);
@@ -91,7 +101,7 @@ function elementwiseShape(name: string, avals: ShapedArray[]): number[] {
   return [...shape];
 }
 
-function checkSameDType(name: string, avals: ShapedArray[], cls: DTypeClass): DType {
+function checkSameDType(name: string, avals: ShapedArray[], cls: DTypeClass, complexOk = false): DType {
   const d = avals[0].dtype;
   for (const a of avals) {
     if (a.dtype !== d) {
@@ -100,6 +110,11 @@ function checkSameDType(name: string, avals: ShapedArray[], cls: DTypeClass): DT
           `convert with x.astype(...) or use np.${name}, which promotes`,
       );
     }
+  }
+  if (isComplexDType(d)) {
+    // a primitive not defined on complex values: bind refuses it before this (UnsupportedError); a class that has no complex member, here
+    if (!complexOk || cls === "integral") throw new DTypeError(`lax.${name}: got ${d}, needs ${classWords[cls]}`);
+    return d;
   }
   if (!classOk[cls](d)) throw new DTypeError(`lax.${name}: got ${d}, needs ${classWords[cls]}`);
   return d;
@@ -201,14 +216,17 @@ export interface ElementwiseSpec<P extends Params> {
   stablehlo?: StablehloRule<P>;
   /** Whether the primitive is defined on complex operands (its scalar expression then is complex; see `PrimitiveRules.complex`). */
   complex?: boolean;
+  /** Not defined on complex values in JAX either: a complex operand is a DTypeError (see `PrimitiveRules.complexUndefined`). */
+  complexUndefined?: boolean;
 }
 
 export function defineElementwise<P extends Params = Params>(name: string, spec: ElementwiseSpec<P>): Primitive<P> {
   const prim: Primitive<P> = definePrimitive<P>(name, {
     params: spec.params,
     complex: spec.complex,
+    complexUndefined: spec.complexUndefined,
     abstractEval(avals, params) {
-      const d = checkSameDType(name, spec.checked ? spec.checked(avals) : avals, spec.dtypes);
+      const d = checkSameDType(name, spec.checked ? spec.checked(avals) : avals, spec.dtypes, spec.complex);
       const shape = elementwiseShape(name, avals);
       const outDtype = spec.outDtype ? spec.outDtype(d, params) : d;
       const standard = new ShapedArray(shape, outDtype, avals.every((a) => a.weakType));
@@ -248,37 +266,44 @@ function defineUnary(name: string, dtypes: DTypeClass, jvp?: JvpTerm | null, op:
 
 export const [negP, neg] = defineUnary("neg", "numeric", (g) => neg(g), "neg", { transpose: (ct) => [neg(ct)], simplify: { involution: true }, stablehlo: hloOp("stablehlo.negate"), complex: true });
 // StableHLO: an unsigned sign is x != 0 (stablehlo.sign is for signed types)
-export const [signP, sign] = defineUnary("sign", "numeric", undefined, "sign", { stablehlo: (ctx, [x]) => [x.dtype.startsWith("uint") ? ctx.b.op1("stablehlo.convert", [compare(ctx, "NE", x, full(ctx, 0, x.shape, x.dtype))], x.type) : ctx.b.op1("stablehlo.sign", [x], x.type)] });
-export const [floorP, floor] = defineUnary("floor", "float", undefined, "floor", { stablehlo: hloOp("stablehlo.floor") });
-export const [ceilP, ceil] = defineUnary("ceil", "float", undefined, "ceil", { stablehlo: hloOp("stablehlo.ceil") });
-export const [isFiniteP, isFiniteFn] = defineUnary("is_finite", "float", undefined, "is_finite", { outDtype: () => "bool", stablehlo: hloOp("stablehlo.is_finite") });
+export const [signP, sign] = defineUnary("sign", "numeric", undefined, "sign", { stablehlo: (ctx, [x]) => [x.dtype.startsWith("uint") ? ctx.b.op1("stablehlo.convert", [compare(ctx, "NE", x, full(ctx, 0, x.shape, x.dtype))], x.type) : ctx.b.op1("stablehlo.sign", [x], x.type)], complex: true });
+export const [floorP, floor] = defineUnary("floor", "float", undefined, "floor", { stablehlo: hloOp("stablehlo.floor"), complexUndefined: true });
+export const [ceilP, ceil] = defineUnary("ceil", "float", undefined, "ceil", { stablehlo: hloOp("stablehlo.ceil"), complexUndefined: true });
+export const [isFiniteP, isFiniteFn] = defineUnary("is_finite", "float", undefined, "is_finite", { outDtype: () => "bool", stablehlo: hloOp("stablehlo.is_finite"), complexUndefined: true });
 // as JAX: the derivative of |x| at 0 is taken from the right (grad(abs)(0) = 1)
-export const [absP, abs] = defineUnary("abs", "signed", (g, [x]) => select(ge(x, 0), g, neg(g)), "abs", { stablehlo: hloOp("stablehlo.abs") });
-export const [expP, exp] = defineUnary("exp", "float", (g, _, y) => mul(g, y), "exp", { stablehlo: hloOp("stablehlo.exponential") });
+// a complex operand has a real |z| (JAX's abs jvp: real(g · conj(z) / |z|), |z| = 0 taken as 1)
+export const [absP, abs] = defineUnary(
+  "abs",
+  "signed",
+  (g, [x], y) => (isComplexDType(x.dtype) ? realPart(mul(g, div(conjOf(x), convert(select(eq(y, 0), onesLike(y), y), x.dtype)))) : select(ge(x, 0), g, neg(g))),
+  "abs",
+  { complex: true, outDtype: (d) => (isComplexDType(d) ? complexPartOf(d) : d), stablehlo: hloOp("stablehlo.abs") },
+);
+export const [expP, exp] = defineUnary("exp", "float", (g, _, y) => mul(g, y), "exp", { stablehlo: hloOp("stablehlo.exponential"), complex: true });
 // StableHLO: exp(x·ln 2), as JAX lowers exp2
 export const [exp2P, exp2] = defineUnary("exp2", "float", (g, _, y) => mul(g, mul(y, Math.LN2)), "exp2", { stablehlo: (ctx, [x]) => [ctx.b.op1("stablehlo.exponential", [binop(ctx, "stablehlo.multiply", x, full(ctx, Math.LN2, x.shape, x.dtype))], x.type)] });
-export const [logP, log] = defineUnary("log", "float", (g, [x]) => div(g, x), "log", { stablehlo: hloOp("stablehlo.log") });
-export const [log1pP, log1p] = defineUnary("log1p", "float", (g, [x]) => div(g, add(x, 1)), "log1p", { stablehlo: hloOp("stablehlo.log_plus_one") });
-export const [expm1P, expm1] = defineUnary("expm1", "float", (g, _, y) => mul(g, add(y, 1)), "expm1", { stablehlo: hloOp("stablehlo.exponential_minus_one") });
-export const [sinP, sin] = defineUnary("sin", "float", (g, [x]) => mul(g, cos(x)), "sin", { stablehlo: hloOp("stablehlo.sine") });
-export const [cosP, cos] = defineUnary("cos", "float", (g, [x]) => neg(mul(g, sin(x))), "cos", { stablehlo: hloOp("stablehlo.cosine") });
-export const [tanP, tan] = defineUnary("tan", "float", (g, _, y) => mul(g, add(1, square(y))), "tan", { stablehlo: hloOp("stablehlo.tan") });
+export const [logP, log] = defineUnary("log", "float", (g, [x]) => div(g, x), "log", { stablehlo: hloOp("stablehlo.log"), complex: true });
+export const [log1pP, log1p] = defineUnary("log1p", "float", (g, [x]) => div(g, add(x, 1)), "log1p", { stablehlo: hloOp("stablehlo.log_plus_one"), complex: true });
+export const [expm1P, expm1] = defineUnary("expm1", "float", (g, _, y) => mul(g, add(y, 1)), "expm1", { stablehlo: hloOp("stablehlo.exponential_minus_one"), complex: true });
+export const [sinP, sin] = defineUnary("sin", "float", (g, [x]) => mul(g, cos(x)), "sin", { stablehlo: hloOp("stablehlo.sine"), complex: true });
+export const [cosP, cos] = defineUnary("cos", "float", (g, [x]) => neg(mul(g, sin(x))), "cos", { stablehlo: hloOp("stablehlo.cosine"), complex: true });
+export const [tanP, tan] = defineUnary("tan", "float", (g, _, y) => mul(g, add(1, square(y))), "tan", { stablehlo: hloOp("stablehlo.tan"), complex: true });
 export const [asinP, asin] = defineUnary("asin", "float", (g, [x]) => mul(g, rsqrt(sub(1, square(x)))), "asin", { stablehlo: hloOp("chlo.asin") });
 export const [acosP, acos] = defineUnary("acos", "float", (g, [x]) => neg(mul(g, rsqrt(sub(1, square(x))))), "acos", { stablehlo: hloOp("chlo.acos") });
 export const [atanP, atan] = defineUnary("atan", "float", (g, [x]) => div(g, add(1, square(x))), "atan", { stablehlo: hloOp("chlo.atan") });
-export const [sinhP, sinh] = defineUnary("sinh", "float", (g, [x]) => mul(g, cosh(x)), "sinh", { stablehlo: hloOp("chlo.sinh") });
-export const [coshP, cosh] = defineUnary("cosh", "float", (g, [x]) => mul(g, sinh(x)), "cosh", { stablehlo: hloOp("chlo.cosh") });
-export const [tanhP, tanh] = defineUnary("tanh", "float", (g, _, y) => mul(g, sub(1, square(y))), "tanh", { stablehlo: hloOp("stablehlo.tanh") });
+export const [sinhP, sinh] = defineUnary("sinh", "float", (g, [x]) => mul(g, cosh(x)), "sinh", { stablehlo: hloOp("chlo.sinh"), complex: true });
+export const [coshP, cosh] = defineUnary("cosh", "float", (g, [x]) => mul(g, sinh(x)), "cosh", { stablehlo: hloOp("chlo.cosh"), complex: true });
+export const [tanhP, tanh] = defineUnary("tanh", "float", (g, _, y) => mul(g, sub(1, square(y))), "tanh", { stablehlo: hloOp("stablehlo.tanh"), complex: true });
 export const [asinhP, asinh] = defineUnary("asinh", "float", (g, [x]) => mul(g, rsqrt(add(square(x), 1))), "asinh", { stablehlo: hloOp("chlo.asinh") });
 // x² − 1 as JAX writes it (the domain is x ≥ 1): at x = −1 it is +0, so the derivative is +inf as JAX's
 export const [acoshP, acosh] = defineUnary("acosh", "float", (g, [x]) => mul(g, rsqrt(sub(square(x), 1))), "acosh", { stablehlo: hloOp("chlo.acosh") });
 export const [atanhP, atanh] = defineUnary("atanh", "float", (g, [x]) => div(g, sub(1, square(x))), "atanh", { stablehlo: hloOp("chlo.atanh") });
 export const [logisticP, logistic] = defineUnary("logistic", "float", (g, _, y) => mul(g, mul(y, sub(1, y))), "logistic", { stablehlo: hloOp("stablehlo.logistic") });
-export const [sqrtP, sqrt] = defineUnary("sqrt", "float", (g, _, y) => div(g, mul(y, 2)), "sqrt", { stablehlo: hloOp("stablehlo.sqrt") });
+export const [sqrtP, sqrt] = defineUnary("sqrt", "float", (g, _, y) => div(g, mul(y, 2)), "sqrt", { stablehlo: hloOp("stablehlo.sqrt"), complex: true });
 export const [rsqrtP, rsqrt] = defineUnary("rsqrt", "float", (g, [x], y) => mul(g, mul(div(y, x), -0.5)), "rsqrt", { stablehlo: hloOp("stablehlo.rsqrt") });
 export const [cbrtP, cbrt] = defineUnary("cbrt", "float", (g, _, y) => mul(g, div(1 / 3, square(y))), "cbrt", { stablehlo: hloOp("stablehlo.cbrt") });
-export const [squareP, square] = defineUnary("square", "numeric", (g, [x]) => mul(g, mul(x, 2)), "square", { stablehlo: (ctx, [x]) => [binop(ctx, x.dtype === "bool" ? "stablehlo.and" : "stablehlo.multiply", x, x)] });
-export const [reciprocalP, reciprocal] = defineUnary("reciprocal", "float", (g, _, y) => neg(mul(g, square(y))), "reciprocal", { stablehlo: (ctx, [x]) => [binop(ctx, "stablehlo.divide", full(ctx, 1, x.shape, x.dtype), x)] });
+export const [squareP, square] = defineUnary("square", "numeric", (g, [x]) => mul(g, mul(x, 2)), "square", { stablehlo: (ctx, [x]) => [binop(ctx, x.dtype === "bool" ? "stablehlo.and" : "stablehlo.multiply", x, x)], complex: true });
+export const [reciprocalP, reciprocal] = defineUnary("reciprocal", "float", (g, _, y) => neg(mul(g, square(y))), "reciprocal", { stablehlo: (ctx, [x]) => [binop(ctx, "stablehlo.divide", full(ctx, 1, x.shape, x.dtype), x)], complex: true });
 export const [erfP, erf] = defineUnary("erf", "float", (g, [x]) => mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI))), "erf", { stablehlo: hloOp("chlo.erf") });
 export const [erfInvP, erfInv] = defineUnary("erf_inv", "float", (g, _, y) => mul(g, mul(exp(square(y)), Math.sqrt(Math.PI) / 2)), "erf_inv", { stablehlo: hloOp("chlo.erf_inv") });
 export const [notP, not] = defineUnary("not", "integral", undefined, "not", { stablehlo: hloOp("stablehlo.not") });
@@ -286,6 +311,7 @@ export const [notP, not] = defineUnary("not", "integral", undefined, "not", { st
 /** lax.round: `"awayFromZero"` (lax's default) or `"toNearestEven"` (NumPy's). */
 export const roundP = defineElementwise<{ method: "awayFromZero" | "toNearestEven" }>("round", {
   params: { method: ["awayFromZero", "toNearestEven"] },
+  complexUndefined: true,
   dtypes: "float",
   scalar: ([x], p) => (p.method === "toNearestEven" ? roundEvenExpr(x) : unary("round", x)),
   stablehlo: (ctx, [x], p) => [ctx.b.op1(p.method === "toNearestEven" ? "stablehlo.round_nearest_even" : "stablehlo.round_nearest_afz", [x], x.type)],
@@ -312,6 +338,7 @@ export function round(x: ArrayLike, method: "awayFromZero" | "toNearestEven" = "
 
 export const integerPowP = defineElementwise<{ y: number }>("integer_pow", {
   params: { y: "int" },
+  complex: true,
   dtypes: "numeric",
   scalar: ([x], p, d) => ({ kind: "ipow", arg: x, exponent: p.y, dtype: d }),
   jvp: [(g, [x], _y, p: { y: number }) => (p.y === 0 ? mul(g, 0) : mul(g, mul(integerPow(x, p.y - 1), p.y)))],
@@ -365,17 +392,18 @@ export const [divP, div] = defineBinary("div", "numeric", [(g, [, y]) => div(g, 
     if (isUndefined(y)) throw new Error("div is linear only in its numerator");
     return ctFor([x, y], () => div(ct, y as Value), () => ct);
   },
+  complex: true,
 });
 export const [remP, rem] = defineBinary("rem", "numeric", [
   (g) => g,
   (g, [x, y]) => neg(mul(g, mul(sign(div(x, y)), floor(abs(div(x, y)))))),
-], "rem", { stablehlo: hloOp("stablehlo.remainder") });
+], "rem", { stablehlo: hloOp("stablehlo.remainder"), complexUndefined: true });
 export const [powP, pow] = defineBinary("pow", "numeric", [
   // as JAX: a float exponent gives y·x^(y-1) as is (NaN at x = 0, y = 0: 0·0^-1); only an
   // integer exponent zeroes the y = 0 case
-  (g, [x, y]) => mul(g, isFloat(y.dtype) ? mul(y, pow(x, sub(y, 1))) : select(eq(y, 0), zerosOf(y.aval), mul(y, pow(x, sub(y, 1))))),
+  (g, [x, y]) => mul(g, isInexact(y.dtype) ? mul(y, pow(x, sub(y, 1))) : select(eq(y, 0), zerosOf(y.aval), mul(y, pow(x, sub(y, 1))))),
   (g, [x], out) => mul(g, mul(select(eq(x, 0), zerosOf(x.aval), log(x)), out)),
-], "pow", { stablehlo: hloOp("stablehlo.power") });
+], "pow", { stablehlo: hloOp("stablehlo.power"), complex: true });
 // max/min split the gradient evenly at ties, as JAX
 const tieSplit = (winner: (a: Value, b: Value) => Value) => (g: Value, a: Value, b: Value) =>
   mul(g, add(convert(winner(a, b), g.dtype), mul(convert(eq(a, b), g.dtype), 0.5)));
@@ -384,12 +412,13 @@ export const [minP, min] = defineBinary("min", "any", [(g, [x, y]) => tieSplit(l
 export const [atan2P, atan2] = defineBinary("atan2", "float", [
   (g, [x, y]) => mul(g, div(y, add(square(x), square(y)))),
   (g, [x, y]) => neg(mul(g, div(x, add(square(x), square(y))))),
-], "atan2", { stablehlo: hloOp("stablehlo.atan2") });
-export const [nextafterP, nextafter] = defineBinary("nextafter", "float", undefined, "nextafter", { stablehlo: hloOp("chlo.next_after") });
+], "atan2", { stablehlo: hloOp("stablehlo.atan2"), complexUndefined: true });
+export const [nextafterP, nextafter] = defineBinary("nextafter", "float", undefined, "nextafter", { stablehlo: hloOp("chlo.next_after"), complexUndefined: true });
 
-const cmp = (name: string) => defineBinary(name, "any", undefined, name as BinaryOp, { outDtype: () => "bool", stablehlo: compareRule(name) });
-export const [eqP, eq] = cmp("eq");
-export const [neP, ne] = cmp("ne");
+// ordering is not defined on complex values (JAX raises): a DTypeError
+const cmp = (name: string) => defineBinary(name, "any", undefined, name as BinaryOp, { outDtype: () => "bool", stablehlo: compareRule(name), complexUndefined: true });
+export const [eqP, eq] = defineBinary("eq", "any", undefined, "eq", { outDtype: () => "bool", stablehlo: compareRule("eq"), complex: true });
+export const [neP, ne] = defineBinary("ne", "any", undefined, "ne", { outDtype: () => "bool", stablehlo: compareRule("ne"), complex: true });
 export const [ltP, lt] = cmp("lt");
 export const [leP, le] = cmp("le");
 export const [gtP, gt] = cmp("gt");

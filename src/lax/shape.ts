@@ -379,6 +379,8 @@ export function pad(x: Value, paddingValue: Value | number, config: PadConfig): 
 
 export const concatenateP: Primitive<{ dimension: number }> = definePrimitive<{ dimension: number }>("concatenate", {
   params: { dimension: "int" },
+  // the routine copies boxes of the buffers' shapes: a complex array's [..., 2] pairs move whole
+  complex: true,
   abstractEval(avals, { dimension: d }) {
     const first = avals[0];
     const ok = avals.length > 0 && d >= 0 && d < first.ndim &&

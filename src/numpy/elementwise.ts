@@ -4,8 +4,8 @@
  * equal-dtype primitives. Float-only functions promote ints and bools to
  * float32, as `jnp.sin(int32)` does.
  */
-import { optionsArg } from "../static-args.js";
-import { isFloat, isInt, floatOf } from "../dtype.js";
+import { describe, optionsArg } from "../static-args.js";
+import { floatOf, isComplexDType, isFloat, isInt } from "../dtype.js";
 import { DTypeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { fullLike } from "./creation.js";
@@ -363,7 +363,7 @@ export const degrees = rad2deg;
  * @example np.floor(np.array([-1.5, 1.5])); // [-2, 1]
  */
 export function floor(x: ArrayLike): Value {
-  const v = asValue(x, "np.floor");
+  const v = noComplex("np.floor", asValue(x, "np.floor"));
   return isFloat(v.dtype) ? lax.floor(v) : v;
 }
 
@@ -372,7 +372,7 @@ export function floor(x: ArrayLike): Value {
  * @example np.ceil(np.array([-1.5, 1.5])); // [-1, 2]
  */
 export function ceil(x: ArrayLike): Value {
-  const v = asValue(x, "np.ceil");
+  const v = noComplex("np.ceil", asValue(x, "np.ceil"));
   return isFloat(v.dtype) ? lax.ceil(v) : v;
 }
 
@@ -381,7 +381,7 @@ export function ceil(x: ArrayLike): Value {
  * @example np.trunc(np.array([-1.7, 1.7])); // [-1, 1]
  */
 export function trunc(x: ArrayLike): Value {
-  const v = asValue(x, "np.trunc");
+  const v = noComplex("np.trunc", asValue(x, "np.trunc"));
   return isFloat(v.dtype) ? lax.select(lax.lt(v, 0), lax.ceil(v), lax.floor(v)) : v;
 }
 /** Alias of {@link trunc}. @example np.fix(-2.5); // -2 */
@@ -454,6 +454,7 @@ export function where(condition: ArrayLike, x: ArrayLike, y: ArrayLike): Value {
  */
 export function isnan(x: ArrayLike): Value {
   const v = asValue(x, "np.isnan");
+  if (isComplexDType(v.dtype)) return lax.or(isnan(lax.real(v)), isnan(lax.imag(v)));
   return isFloat(v.dtype) ? lax.ne(v, v) : fullLike(v, false, { dtype: "bool" });
 }
 
@@ -463,6 +464,7 @@ export function isnan(x: ArrayLike): Value {
  */
 export function isinf(x: ArrayLike): Value {
   const v = asValue(x, "np.isinf");
+  if (isComplexDType(v.dtype)) return lax.or(isinf(lax.real(v)), isinf(lax.imag(v)));
   return isFloat(v.dtype) ? lax.eq(lax.abs(v), Infinity) : fullLike(v, false, { dtype: "bool" });
 }
 
@@ -471,7 +473,7 @@ export function isinf(x: ArrayLike): Value {
  * @example np.isposinf(np.array([Infinity, -Infinity])); // [true, false]
  */
 export function isposinf(x: ArrayLike): Value {
-  const v = asValue(x, "np.isposinf");
+  const v = noComplex("np.isposinf", asValue(x, "np.isposinf"));
   return isFloat(v.dtype) ? lax.eq(v, Infinity) : fullLike(v, false, { dtype: "bool" });
 }
 
@@ -480,7 +482,7 @@ export function isposinf(x: ArrayLike): Value {
  * @example np.isneginf(np.array([Infinity, -Infinity])); // [false, true]
  */
 export function isneginf(x: ArrayLike): Value {
-  const v = asValue(x, "np.isneginf");
+  const v = noComplex("np.isneginf", asValue(x, "np.isneginf"));
   return isFloat(v.dtype) ? lax.eq(v, -Infinity) : fullLike(v, false, { dtype: "bool" });
 }
 
@@ -490,6 +492,7 @@ export function isneginf(x: ArrayLike): Value {
  */
 export function isfinite(x: ArrayLike): Value {
   const v = asValue(x, "np.isfinite");
+  if (isComplexDType(v.dtype)) return lax.and(isfinite(lax.real(v)), isfinite(lax.imag(v)));
   return isFloat(v.dtype) ? lax.isFiniteFn(v) : fullLike(v, true, { dtype: "bool" });
 }
 
@@ -506,6 +509,7 @@ export interface NanToNumOptions {
 export function nanToNum(x: ArrayLike, options: NanToNumOptions = {}): Value {
   options = optionsArg("np.nanToNum", options);
   const v = asValue(x, "np.nanToNum");
+  if (isComplexDType(v.dtype)) return lax.complex(nanToNum(lax.real(v), options), nanToNum(lax.imag(v), options));
   if (!isFloat(v.dtype)) return v;
   const big = v.dtype === "float32" ? 3.4028234663852886e38 : Number.MAX_VALUE;
   const like = (n: number) => constant(n, v.dtype, v.weakType);
@@ -590,3 +594,24 @@ export function bitwiseNot(x: ArrayLike): Value {
 }
 /** Alias of {@link bitwiseNot}. @example np.invert(np.array([true])); // [false] */
 export const invert = bitwiseNot;
+
+/** JAX raises TypeError for these on complex values: a DTypeError naming the function. */
+function noComplex(op: string, v: Value): Value {
+  if (isComplexDType(v.dtype)) throw new DTypeError(`${op}: not defined for complex values (got ${v.dtype}), as in JAX; apply it to the parts (np.real(x), np.imag(x))`);
+  return v;
+}
+
+/**
+ * The angle of a complex number, atan2(imag, real), in radians (degrees with `deg`), as `jnp.angle`;
+ * a real x gives 0 or π.
+ * @example
+ * np.angle(np.array([np.complex(0, 1), np.complex(-1, 0)])); // [1.5707964, 3.1415927]
+ */
+export function angle(z: ArrayLike, deg = false): Value {
+  if (typeof deg !== "boolean") throw new DTypeError(`np.angle: deg must be true or false, got ${describe(deg)}`);
+  const v = asValue(z, "np.angle");
+  const re = isComplexDType(v.dtype) ? lax.real(v) : toInexact("np.angle", v);
+  const im = isComplexDType(v.dtype) ? lax.imag(v) : lax.broadcastInDim(constant(0, re.dtype, re.weakType), re.shape, []);
+  const a = lax.atan2(im, re);
+  return deg ? lax.mul(a, constant(180 / Math.PI, a.dtype, true)) : a;
+}

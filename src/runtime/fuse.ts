@@ -14,6 +14,7 @@
  * consumer of a matmul or reduction runs as its epilogue.
  */
 import { isComplexDType } from "../dtype.js";
+import { hasComplex } from "../backend/kernel-complex.js";
 import type { PrimitiveDefinition } from "../lax/primitive.js";
 import { definitionOf } from "../lax/primitive.js";
 import { contiguousStrides } from "../shape.js";
@@ -81,8 +82,6 @@ type Role = "elementwise" | "view" | "reshape" | "reduce" | "contract" | "opaque
 function roleOf(e: Eqn): Role {
   const def = defOf(e);
   if (e.outs.length !== 1) return "opaque";
-  // complex values run one primitive per kernel for now (each lowered to float lanes by the runtime)
-  if (isComplexDType(e.outs[0].aval.dtype) || e.inputs.some((x) => isComplexDType(x.aval.dtype))) return "opaque";
   if (def.scalar) return "elementwise";
   if (def.fusion?.kind === "contract") return termsOf(e) ? "contract" : "opaque";
   if (def.fusion) return def.fusion.kind;
@@ -282,7 +281,8 @@ const MAX_SIBLINGS = 8;
  */
 function mergeSiblings(steps: Step[], maxInputs: number): Step[] {
   type KernelStep = Extract<Step, { kind: "kernel" }>;
-  const mergeable = (s: Step): s is KernelStep => s.kind === "kernel" && !s.kernel.reduce;
+  // a complex kernel stays single-output: its lanes (src/backend/kernel-complex.ts) are one output's
+  const mergeable = (s: Step): s is KernelStep => s.kind === "kernel" && !s.kernel.reduce && !hasComplex(s.kernel);
   const producedAt = new Map<Var, number>();
   steps.forEach((s, i) => stepOutputs(s).forEach((v) => producedAt.set(v, i)));
   const out: (Step | null)[] = [...steps];
@@ -415,7 +415,8 @@ function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialize
   };
   /** Too many buffers: the fused intermediate that reads the most of them (but not all) gets a buffer of its own. */
   const checkInputs = () => {
-    if (inputs.length <= maxInputs) return;
+    // a complex input is two buffers' worth of bindings once lowered to float lanes (its re and im lanes)
+    if (inputs.reduce((n, v) => n + (isComplexDType(v.aval.dtype) ? 2 : 1), 0) <= maxInputs) return;
     let best: Var | undefined;
     let most = 1;
     for (const [v, n] of loadsUnder) if (n > most && n < inputs.length) [best, most] = [v, n];

@@ -11,7 +11,7 @@
  */
 import type { DType } from "../dtype.js";
 import { isComplexDType, shortName } from "../dtype.js";
-import { ConcretizationError, TracerLeakError, UnsupportedError } from "../errors.js";
+import { ConcretizationError, DTypeError, TracerLeakError, UnsupportedError } from "../errors.js";
 import { checkShapeNumbers } from "../static-args.js";
 import type { Shape } from "../shape.js";
 import { sizeOf, shapeEq } from "../shape.js";
@@ -113,6 +113,8 @@ export interface PrimitiveRules<P extends Params> {
    * UnsupportedError, so partial complex support never gives silently wrong numbers.
    */
   complex?: boolean;
+  /** Not defined on complex values in JAX either (ordering, floor, ...): `bind` refuses them with a DTypeError rather than an UnsupportedError. */
+  complexUndefined?: boolean;
   /** Throws a typed error unless every parameter is what the primitive declares (set by definePrimitive). */
   checkParams?(params: P): void;
   /** Shapes and dtypes of the outputs; throws ShapeError/DTypeError on bad input. */
@@ -276,7 +278,7 @@ export function inScope<T>(trace: Trace, fn: () => T): T {
 export function bind(prim: Primitive, args: Value[], params: Params = {}): Value[] {
   // before any trace, cache key or message sees them: params reach generated code
   prim.rules.checkParams?.(params);
-  if (!prim.rules.complex) for (const a of args) if (isComplexDType(a.aval.dtype)) throw complexUnsupported(prim.name, a.aval);
+  if (!prim.rules.complex) for (const a of args) if (isComplexDType(a.aval.dtype)) throw complexUnsupported(prim.name, a.aval, prim.rules.complexUndefined);
   const trace = current;
   // eager fast path: nothing to switch, nothing traced
   if (trace === evalTrace) return trace.process(prim, args, params);
@@ -287,7 +289,10 @@ export function bind(prim: Primitive, args: Value[], params: Params = {}): Value
 }
 
 /** The error of a primitive not defined on complex values meeting one (see `PrimitiveRules.complex`). */
-export function complexUnsupported(name: string, aval: ShapedArray): UnsupportedError {
+export function complexUnsupported(name: string, aval: ShapedArray, undefinedInJax = false): UnsupportedError | DTypeError {
+  if (undefinedInJax) {
+    return new DTypeError(`${name} is not defined on complex values (got ${aval}), as in JAX; apply it to the parts (lax.real, lax.imag) or to np.abs(z)`);
+  }
   return new UnsupportedError(
     `${name} does not support complex values yet (got ${aval}); take the parts first (lax.real, lax.imag, np.abs) ` +
       `or see the "Complex numbers" guide for the operations defined on complex arrays`,

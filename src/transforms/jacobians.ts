@@ -5,10 +5,11 @@
  * has shape [...O, ...I]; for pytrees, the output's structure holds the
  * input's structure (as JAX).
  */
-import { functionArg, optionsArg } from "../static-args.js";
+import { describe, functionArg, optionsArg } from "../static-args.js";
+import { DTypeError } from "../errors.js";
 import { convert, eq, iota, moveAxis, reshape } from "../lax/index.js";
 import type { DType } from "../dtype.js";
-import { isFloat } from "../dtype.js";
+import { isComplexDType, isFloat } from "../dtype.js";
 import { sizeOf } from "../shape.js";
 import type { Value } from "../trace/core.js";
 import { flatten, type TreeDef } from "../trace/pytree.js";
@@ -21,6 +22,35 @@ import { zerosOf } from "../lax/elementwise.js";
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 export interface JacobianOptions {
   argnums?: number | readonly number[];
+  /**
+   * The function is holomorphic (complex inputs and outputs): the Jacobian is the complex
+   * derivative, as JAX's `holomorphic=True`. Without it, jacfwd takes real inputs only and
+   * jacrev real outputs only (JAX's rules).
+   */
+  holomorphic?: boolean;
+}
+
+/** JAX's dtype rules of jacfwd/jacrev, with and without `holomorphic`. */
+function checkJacobianDTypes(op: "jacfwd" | "jacrev", holomorphic: unknown, inputs: Value[] | null, outputs: Value[] | null): void {
+  if (holomorphic !== undefined && typeof holomorphic !== "boolean") throw new DTypeError(`${op}: holomorphic must be true or false, got ${describe(holomorphic)}`);
+  inputs?.forEach((v, i) => {
+    checkDifferentiable(op, v, `input leaf ${i}`, holomorphic === true);
+    if (op === "jacfwd" && !holomorphic && isComplexDType(v.dtype)) {
+      throw new DTypeError(
+        `jacfwd needs real-valued inputs, but input leaf ${i} has dtype ${v.dtype}; pass { holomorphic: true } for a holomorphic function, ` +
+          `or use jacrev or vjp for a non-holomorphic one`,
+      );
+    }
+  });
+  outputs?.forEach((o, j) => {
+    if (holomorphic && !isComplexDType(o.dtype)) throw new DTypeError(`${op} with holomorphic: true needs complex outputs, but output leaf ${j} has dtype ${o.dtype}`);
+    if (op === "jacrev" && !holomorphic && isComplexDType(o.dtype)) {
+      throw new DTypeError(
+        `jacrev needs real-valued outputs, but output leaf ${j} has dtype ${o.dtype}; pass { holomorphic: true } for a holomorphic function, ` +
+          `or use jacfwd or vjp for a non-holomorphic one`,
+      );
+    }
+  });
 }
 
 /**
@@ -43,7 +73,7 @@ type ReplaceLeaves<T, L> = T extends Value | number
 /** The identity basis for a leaf: [size, ...shape], row i a one-hot at flat position i. */
 function basis(shape: readonly number[], dtype: DType): Value {
   const n = sizeOf(shape);
-  const eye = convert(eq(iota("int32", [n, n], 0), iota("int32", [n, n], 1)), isFloat(dtype) ? dtype : "float32");
+  const eye = convert(eq(iota("int32", [n, n], 0), iota("int32", [n, n], 1)), isFloat(dtype) || isComplexDType(dtype) ? dtype : "float32");
   return reshape(eye, [n, ...shape]);
 }
 
@@ -78,9 +108,10 @@ export function jacfwd<F extends Fn, const O extends JacobianOptions = {}>(f: F,
     const argnums = normalizeArgnums("jacfwd", options.argnums, args.length);
     const { g, diffArgs } = restrict(f, args, argnums);
     const [inLeaves, inTree] = flattenArgs(diffArgs, "jacfwd");
-    inLeaves.forEach((v, i) => checkDifferentiable("jacfwd", v, `input leaf ${i}`));
+    checkJacobianDTypes("jacfwd", options.holomorphic, inLeaves, null);
     const [outAtPoint, outTree] = flatten(g(...diffArgs));
     const outLeaves = flattenArgs(outAtPoint, "jacfwd output")[0];
+    checkJacobianDTypes("jacfwd", options.holomorphic, null, outLeaves);
     // columns[i][j]: d out_j / d in_i with shape [...O_j, ...I_i]
     const columns = inLeaves.map((x, i) => {
       const push = (t: Value) => {
@@ -109,10 +140,11 @@ export function jacrev<F extends Fn, const O extends JacobianOptions = {}>(f: F,
     const argnums = normalizeArgnums("jacrev", options.argnums, args.length);
     const { g, diffArgs } = restrict(f, args, argnums);
     const [inLeaves, inTree] = flattenArgs(diffArgs, "jacrev");
-    inLeaves.forEach((v, i) => checkDifferentiable("jacrev", v, `input leaf ${i}`));
+    checkJacobianDTypes("jacrev", options.holomorphic, inLeaves, null);
     const [out, pullback] = vjp(g, ...diffArgs);
     const [outRaw, outTree] = flatten(out);
     const outLeaves = flattenArgs(outRaw, "jacrev output")[0];
+    checkJacobianDTypes("jacrev", options.holomorphic, null, outLeaves);
     const rows = outLeaves.map((o, j) => {
       const pull = (c: Value) => {
         const cts = outLeaves.map((p, k) => (k === j ? reshape(c, p.shape) : zerosOf(p.aval.strong())));

@@ -6,7 +6,7 @@
  * transposed branches; a batched index turns it into a select.
  */
 import type { ArrayLike } from "../../array-methods.js";
-import { isFloat, promoteTypes } from "../../dtype.js";
+import { isInexact, promoteTypes } from "../../dtype.js";
 import { DTypeError, ShapeError } from "../../errors.js";
 import { shapeEq } from "../../shape.js";
 import { functionArg, listArg } from "../../static-args.js";
@@ -89,7 +89,7 @@ function condJvpBranches(branches: Jaxpr[], nonzeros: boolean[]) {
     const outNonzero = branches
       .map((b) => dependents(b, nonzeros))
       .reduce(orMasks)
-      .map((m, j) => m && isFloat(branches[0].outs[j].aval.dtype));
+      .map((m, j) => m && isInexact(branches[0].outs[j].aval.dtype));
     const jvps = branches.map((b) => jvpJaxpr(b, nonzeros, outNonzero));
     if (jvps.some((j) => j.outNonzero.some((nz, i) => nz !== outNonzero[i]))) throw new Error("lax.cond jvp: a branch's tangent is nonzero outside the union");
     return { branches: jvps.map((j) => j.jaxpr), outNonzero };
@@ -142,6 +142,8 @@ function condPartial(branches: Jaxpr[], opsUnknown: boolean[]): CondPartial {
 }
 
 export const condP = definePrimitive<CondParams>("cond", {
+  // control flow: its body decides what complex values may do
+  complex: true,
   params: { branches: "static" },
   abstractEval([index, ...ops], { branches }) {
     if (index.dtype !== "int32" || index.ndim !== 0) throw new DTypeError(`lax.cond: the branch index must be an int32 scalar, got ${index}`);
@@ -162,7 +164,7 @@ export const condP = definePrimitive<CondParams>("cond", {
   jvp(primals, tangents, params) {
     const [index, ...ops] = primals;
     const ts = tangents.slice(1);
-    const nonzeros = ts.map((t, i) => !isZero(t) && isFloat(ops[i].dtype));
+    const nonzeros = ts.map((t, i) => !isZero(t) && isInexact(ops[i].dtype));
     if (!nonzeros.some(Boolean)) {
       const outs = bind(condP, primals, params);
       return [outs, outs.map((o) => new Zero(o.aval.strong()))];

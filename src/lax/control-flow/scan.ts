@@ -6,7 +6,7 @@
  * scan first only when the linear part reads known carries).
  */
 import type { Concrete as Array } from "../../trace/core.js";
-import { isFloat } from "../../dtype.js";
+import { isInexact } from "../../dtype.js";
 import { ShapeError } from "../../errors.js";
 import { describe, functionArg, optionsArg } from "../../static-args.js";
 import type { MaybeZero, Value } from "../../trace/core.js";
@@ -56,7 +56,7 @@ const scanJvpCache: JaxprMemo<{ body: Jaxpr; carryNonzero: boolean[]; yNonzero: 
  * value does or its new value depends on one (a fixed point); an integer carry never.
  */
 function scanJvpBody(p: ScanParams, primals: Value[], nonzeros: boolean[]) {
-  const carryFloat = splitScan(primals, p)[1].map((c) => isFloat(c.dtype));
+  const carryFloat = splitScan(primals, p)[1].map((c) => isInexact(c.dtype));
   return memoOnJaxpr(scanJvpCache, p.jaxpr, maskKey(nonzeros) + maskKey(carryFloat), () => {
     const [constNZ, carryNZ0, xNZ] = splitScan(nonzeros, p);
     const carryNonzero = carryFixedPoint(p.jaxpr, constNZ, carryNZ0, xNZ, (i) => carryFloat[i]).carry;
@@ -142,6 +142,8 @@ function scanPartial(p: ScanParams, unknown: boolean[]): ScanPartial {
 }
 
 export const scanP = definePrimitive<ScanParams>("scan", {
+  // control flow: its body decides what complex values may do
+  complex: true,
   params: { jaxpr: "static", length: "int", reverse: "bool", numConsts: "int", numCarry: "int" },
   abstractEval(avals, p) {
     const [, carry, xs] = splitScan(avals, p);
@@ -178,7 +180,7 @@ export const scanP = definePrimitive<ScanParams>("scan", {
     return [...carry, ...stacked];
   },
   jvp(primals, tangents, p) {
-    const nonzeros = tangents.map((t, i) => !isZero(t) && isFloat(primals[i].dtype));
+    const nonzeros = tangents.map((t, i) => !isZero(t) && isInexact(primals[i].dtype));
     if (!nonzeros.some(Boolean)) {
       const outs = bind(scanP, primals, p);
       return [outs, outs.map((o) => new Zero(o.aval.strong()))];

@@ -6,7 +6,7 @@
  * time); a batched predicate runs until every example is done.
  */
 import type { ArrayLike } from "../../array-methods.js";
-import { isFloat, promoteTypes } from "../../dtype.js";
+import { isInexact, promoteTypes } from "../../dtype.js";
 import { DTypeError, ShapeError, UnsupportedError } from "../../errors.js";
 import { functionArg } from "../../static-args.js";
 import type { MaybeZero, Value } from "../../trace/core.js";
@@ -100,6 +100,8 @@ function whilePartial(p: WhileParams, unknown: boolean[]) {
 }
 
 export const whileP = definePrimitive<WhileParams>("while", {
+  // control flow: its body decides what complex values may do
+  complex: true,
   params: { cond: "static", body: "static", condNConsts: "int", bodyNConsts: "int" },
   abstractEval(avals, p) {
     return splitWhile(avals, p)[2];
@@ -131,8 +133,8 @@ export const whileP = definePrimitive<WhileParams>("while", {
   jvp(primals, tangents, p) {
     const [cc, bc, carry] = splitWhile(primals, p);
     const [, bcT, carryT] = splitWhile(tangents, p);
-    const bodyNonzero = bcT.map((t, i) => !isZero(t) && isFloat(bc[i].dtype));
-    const carryFloat = carry.map((c) => isFloat(c.dtype));
+    const bodyNonzero = bcT.map((t, i) => !isZero(t) && isInexact(bc[i].dtype));
+    const carryFloat = carry.map((c) => isInexact(c.dtype));
     const carryNZ0 = carryT.map((t, i) => !isZero(t) && carryFloat[i]);
     const carryNonzero = carryFixedPoint(p.body, bodyNonzero, carryNZ0, [], (i) => carryFloat[i]).carry;
     if (!carryNonzero.some(Boolean)) {
