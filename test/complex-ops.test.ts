@@ -8,7 +8,7 @@
  * and the typed errors.
  */
 import { describe, expect, it } from "vitest";
-import { grad, jit, lax, np, vmap, type Value } from "../src/index.js";
+import { grad, jit, jvp, lax, np, vjp, vmap, type Value } from "../src/index.js";
 import { DTypeError } from "../src/errors.js";
 import { arr, rand, values } from "./helpers.js";
 import { callOf, fixture, makeInput, pairsOf, relErr, type Case } from "./complex-ops-cases.js";
@@ -97,6 +97,37 @@ describe("transformations compose", () => {
     const got = numbers(vmap(g)(ws) as Value);
     const loop = [...numbers(g(w)), ...numbers(g(np.multiply(w, 2)))];
     expect(relErr(got, loop)).toBeLessThan(1e-6);
+  });
+});
+
+describe("forward and reverse mode of the linear maps (complex128, CPU)", () => {
+  // each linear in its first argument: jvp's tangent is the map applied to the tangent,
+  // and vjp is its transpose (JAX's: no conjugate)
+  const linear: [string, (z: Value) => Value][] = [
+    ["fft", (z) => np.fft.fft(z, 7, 0, "ortho")],
+    ["ifftn", (z) => np.fft.ifftn(z)],
+    ["irfft", (z) => np.fft.irfft(z, 9)],
+    ["matmul", (z) => np.matmul(z, lax.pairsToComplex(arr(rand(4 * 3 * 2, 21), "float64", [4, 3, 2])))],
+    ["cumsum", (z) => np.cumsum(z, 1)],
+    ["mean", (z) => np.mean(z, 0)],
+  ];
+  const z = lax.pairsToComplex(arr(rand(5 * 4 * 2, 22), "float64", [5, 4, 2]));
+  const t = lax.pairsToComplex(arr(rand(5 * 4 * 2, 23), "float64", [5, 4, 2]));
+  // Re<a, b> over the reals: the dot product of the pairs
+  const reDot = (a: Value, b: Value) => values(pairsOf(a)).reduce((acc, v, i) => acc + v * values(pairsOf(b))[i], 0);
+  it.each(linear)("%s: jvp's tangent is the map of the tangent; vjp is its adjoint", (_, f) => {
+    const [y, ty] = jvp(f, [z], [t]) as [Value, Value];
+    expect(relErr(numbers(y), numbers(f(z)))).toBeLessThan(1e-14);
+    expect(relErr(numbers(ty), numbers(f(t)))).toBeLessThan(1e-14);
+    const u = lax.pairsToComplex(arr(rand(y.size * 2, 24), "float64", [...y.shape, 2]));
+    const uc = y.dtype === "float64" ? lax.real(u) : u;
+    const [, pull] = vjp(f, z);
+    // JAX's transpose of a complex-linear map conjugates nothing (ct = Aᵀ u), so Σ (A t)·u = Σ t·ct
+    // (bilinear, no conjugates), and in real dot products of the pairs Re<A t, conj u> = Re<t, conj ct>
+    const ct = (pull(uc) as Value[])[0];
+    const lhs = reDot(f(t), y.dtype === "float64" ? uc : lax.conj(uc));
+    const rhs = reDot(t, lax.conj(ct));
+    expect(Math.abs(lhs - rhs)).toBeLessThan(1e-10 * Math.max(1, Math.abs(lhs)));
   });
 });
 
