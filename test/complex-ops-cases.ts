@@ -48,7 +48,7 @@ export const pairsOf = (v: Value): Value => (v.dtype === "complex64" || v.dtype 
 
 type F = (...xs: Value[]) => Value;
 const abs2 = (z: Value) => np.sum(np.square(lax.complexToPairs(z)));
-const K = (c: Case) => c.kwargs as { n?: number; axis?: number; axes?: number[]; s?: number[]; norm?: "backward" | "ortho" | "forward"; keepdims?: boolean; ddof?: number; fftType?: FftType; fftLengths?: number[]; subscripts?: string };
+const K = (c: Case) => c.kwargs as { n?: number; axis?: number; axes?: number[]; s?: number[]; norm?: "backward" | "ortho" | "forward"; keepdims?: boolean; reverse?: boolean; ddof?: number; fftType?: FftType; fftLengths?: number[]; subscripts?: string };
 
 /** The jaxon function a case stands for (the gradient cases: a real function of its inputs). */
 export function callOf(c: Case): F {
@@ -85,6 +85,10 @@ export function callOf(c: Case): F {
     case "var": return (z) => np.var(z, k.axis, { ddof: k.ddof });
     case "std": return (z) => np.std(z, k.axis, { ddof: k.ddof });
     case "g.abs2Prod": return (z) => abs2(np.prod(z));
+    case "lax.reduceProd": return (z) => lax.reduceProd(z, k.axes!);
+    case "lax.cumsum": return (z) => lax.cumsum(z, k.axis, k.reverse);
+    case "lax.cumprod": return (z) => lax.cumprod(z, k.axis, k.reverse);
+    case "g.laxCumprodReverse": return (z) => abs2(lax.cumprod(z, 0, true));
     case "g.realCumprod": return (z) => np.sum(np.real(np.cumprod(z, 1)));
     case "g.imagMean": return (z) => np.sum(np.square(np.imag(np.mean(z, 0))));
     case "g.var": return (z) => np.sum(np.var(z, 1));

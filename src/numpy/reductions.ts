@@ -16,7 +16,7 @@ import { abs, isinf, isnan, logicalAnd, logicalOr, subtract, where } from "./ele
 import type { ArrayLike, Axis, DType, Value } from "./util.js";
 import { asValue, axesOf, axisOf, binaryOperands, cast, keepDims, toInexact } from "./util.js";
 import { checkDType } from "../dtype.js";
-import { complexCumprod, complexCumsum, complexMean, complexProd, complexVar, isComplexValue } from "./complex-reductions.js";
+import { complexMean, complexVar, isComplexValue } from "./complex-reductions.js";
 
 export type { ReduceOptions };
 export interface SumOptions extends ReduceOptions {
@@ -57,7 +57,6 @@ export function prod(x: ArrayLike, axis?: Axis, options?: SumOptions | DType): V
   options = dtypeOptions("np.prod", options);
   const v = accumulate("np.prod", asValue(x, "np.prod"), options?.dtype);
   const axes = axesOf("np.prod", axis, v.ndim);
-  if (isComplexValue(v)) return finish(complexProd(v, axes), v, axes, options);
   return finish(lax.reduceProd(v, axes), v, axes, options);
 }
 
@@ -213,12 +212,12 @@ function cumulative(name: string, fn: (x: Value, axis: number) => Value) {
  * Running sum along `axis` (of the flattened array when omitted).
  * @example np.cumsum(np.array([1, 2, 3])); // [1, 3, 6]
  */
-export const cumsum = cumulative("cumsum", (v, a) => (isComplexValue(v) ? complexCumsum(v, a) : lax.cumsum(v, a)));
+export const cumsum = cumulative("cumsum", (v, a) => lax.cumsum(v, a));
 /**
  * Running product along `axis` (of the flattened array when omitted).
  * @example np.cumprod(np.array([1, 2, 3])); // [1, 2, 6]
  */
-export const cumprod = cumulative("cumprod", (v, a) => (isComplexValue(v) ? complexCumprod(v, a) : lax.cumprod(v, a)));
+export const cumprod = cumulative("cumprod", (v, a) => lax.cumprod(v, a));
 
 export interface IsCloseOptions {
   rtol?: number;
