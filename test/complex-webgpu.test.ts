@@ -115,3 +115,24 @@ describe.skipIf(!hasGpu)("complex64 elementwise math on WebGPU (WGSL lanes) agai
     close(await host(jit(f)(g.g, h.g) as Value), await host(onCpu(() => f(g.c, h.c))), 1e-5);
   });
 });
+
+const ix = JSON.parse(readFileSync(new URL("./fixtures/complex/indexing.json", import.meta.url), "utf8"));
+
+describe.skipIf(!hasGpu)("complex64 indexing and data movement on WebGPU (through the float pairs) against jnp", () => {
+  it("gather, scatter set/add, dynamic slices, pad, cumsum", async () => {
+    const z = lax.reshape(both(ix.z).g, [3, 4]);
+    const idx = devicePut(np.array([2, 0, 2], { dtype: "int32" }), "webgpu");
+    const upd = np.array([np.complex(1, 1), np.complex(-2, 0.5), np.complex(3, -1), np.complex(0, 0.25)]);
+    const ones = lax.mul(np.ones([3, 4], "complex64"), np.array(np.complex(1, 2)));
+    const s = (i: number) => np.array(i, { dtype: "int32" });
+    const g = z.get(idx);
+    expect((g as JArray).device).toBe("webgpu");
+    close(await host(g), ix.gather);
+    close(await host(z.at(1).set(upd)), ix.set);
+    close(await host(z.at(idx).add(ones)), ix.add, 4e-6);
+    close(await host(lax.dynamicSlice(z, [s(1), s(1)], [2, 2])), ix.dynamicSlice);
+    close(await host(lax.dynamicUpdateSlice(z, lax.mul(lax.dynamicSlice(z, [s(1), s(1)], [2, 2]), 2), [s(0), s(2)])), ix.dynamicUpdateSlice);
+    close(await host(np.pad(z, 1, { constantValue: np.array(np.complex(0.5, -1)) })), ix.pad);
+    close(await host(np.cumsum(z, 1)), ix.cumsum, 4e-6);
+  });
+});

@@ -95,13 +95,6 @@ const UNSUPPORTED: Record<string, string> = {
   eigh: "as lu: a LAPACK/cuSOLVER custom_call in JAX (not portable)",
   svd: "as lu: a LAPACK/cuSOLVER custom_call in JAX (not portable)",
   custom_lin: "appears only inside linearize's staged tangent jaxprs, never in a traced forward function",
-  // complex values (issue 14): the builder has no complex tensor types yet
-  complex: "not lowered yet: stablehlo.complex needs complex tensor types in the builder (issue 14)",
-  real: "not lowered yet: stablehlo.real needs complex tensor types in the builder (issue 14)",
-  imag: "not lowered yet: stablehlo.imag needs complex tensor types in the builder (issue 14)",
-  conj: "not lowered yet: JAX lowers it to stablehlo.complex(real x, -imag x); needs complex tensor types in the builder (issue 14)",
-  complex_to_pairs: "not lowered yet: a bitcast of complex to float pairs (stablehlo.real/imag and concatenate); needs complex tensor types (issue 14)",
-  pairs_to_complex: "not lowered yet: stablehlo.complex of the pairs' slices; needs complex tensor types (issue 14)",
 };
 
 describe("exportStableHLO coverage and hygiene", () => {

@@ -21,8 +21,11 @@ import { complexOf, complexPartOf, isComplexDType, isFloat } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, shapeEq } from "../shape.js";
 import type { MaybeZero, Primitive, Value } from "../trace/core.js";
+import { setComplexLanes } from "../trace/core.js";
 import { batchElementwise, convertP, instantiate, neg, operandArg, registerComplexParts, unbroadcast, zerosOf } from "./elementwise.js";
-import { bind1, definePrimitive, isUndefined, isZero, ShapedArray, Zero } from "./primitive.js";
+import { bind1, definePrimitive, isUndefined, isZero, lowersToStablehlo, ShapedArray, Zero } from "./primitive.js";
+import { attr } from "../backend/stablehlo.js";
+import { broadcast, full, hloType } from "./stablehlo-ops.js";
 import { broadcastInDim, moveAxis } from "./shape.js";
 
 type NoParams = Record<string, never>;
@@ -278,3 +281,46 @@ export function pairsToComplex(p: unknown): Value {
 }
 
 registerComplexParts(real, conj);
+
+// a `complexLanes` primitive (gather, scatter-set/add, dynamic slices, pad, cumsum) on complex operands is the same
+// primitive on their float pairs, batched over the pair axis: its batching rule does the work, and its jvp,
+// transpose and lowering are the real primitive's
+setComplexLanes((prim, args, params) => {
+  const dims = args.map((a) => (isComplexDType(a.dtype) ? a.ndim : null));
+  const pairs = args.map((a) => (isComplexDType(a.dtype) ? complexToPairs(a) : a));
+  const [outs, outDims] = prim.rules.batch(pairs, dims, params);
+  return outs.map((o, i) => pairsToComplex(moveAxis(o, outDims[i]!, o.ndim - 1)));
+});
+
+// ---- StableHLO (exportStableHLO): JAX's lowerings of real, imag, complex and conj; the pair views as reshapes and a concatenate/slices ----
+
+const hlo = (o: ShapedArray) => hloType(o.shape, o.dtype);
+lowersToStablehlo(realP, (ctx, [x], _p, _a, [o]) => [ctx.b.op1("stablehlo.real", [x], hlo(o))]);
+lowersToStablehlo(imagP, (ctx, [x], _p, _a, [o]) => [ctx.b.op1("stablehlo.imag", [x], hlo(o))]);
+lowersToStablehlo(complexP, (ctx, [x, y], _p, _a, [o]) => [ctx.b.op1("stablehlo.complex", [broadcast(ctx, x, o.shape), broadcast(ctx, y, o.shape)], hlo(o))]);
+lowersToStablehlo(conjP, (ctx, [x], _p, [a], [o]) => {
+  const part = partOf(o.dtype);
+  if (!isComplexDType(a.dtype)) return [ctx.b.op1("stablehlo.complex", [x, full(ctx, 0, a.shape, a.dtype)], hlo(o))];
+  const re = ctx.b.op1("stablehlo.real", [x], hloType(a.shape, part));
+  const im = ctx.b.op1("stablehlo.negate", [ctx.b.op1("stablehlo.imag", [x], hloType(a.shape, part))], hloType(a.shape, part));
+  return [ctx.b.op1("stablehlo.complex", [re, im], hlo(o))];
+});
+lowersToStablehlo(complexToPairsP, (ctx, [z], _p, [a], [o]) => {
+  const col = hloType([...a.shape, 1], o.dtype);
+  const re = ctx.b.op1("stablehlo.reshape", [ctx.b.op1("stablehlo.real", [z], hloType(a.shape, o.dtype))], col);
+  const im = ctx.b.op1("stablehlo.reshape", [ctx.b.op1("stablehlo.imag", [z], hloType(a.shape, o.dtype))], col);
+  return [ctx.b.op1("stablehlo.concatenate", [re, im], hlo(o), { dimension: attr.int(a.ndim) })];
+});
+lowersToStablehlo(pairsToComplexP, (ctx, [p], _p, [a], [o]) => {
+  const lane = (k: number) => {
+    const start = a.shape.map((_, i) => (i === a.ndim - 1 ? k : 0));
+    const limit = a.shape.map((n, i) => (i === a.ndim - 1 ? k + 1 : n));
+    const s = ctx.b.op1("stablehlo.slice", [p], hloType([...a.shape.slice(0, -1), 1], a.dtype), {
+      start_indices: attr.i64s(start),
+      limit_indices: attr.i64s(limit),
+      strides: attr.i64s(a.shape.map(() => 1)),
+    });
+    return ctx.b.op1("stablehlo.reshape", [s], hloType(o.shape, a.dtype));
+  };
+  return [ctx.b.op1("stablehlo.complex", [lane(0), lane(1)], hlo(o))];
+});

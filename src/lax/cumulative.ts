@@ -114,6 +114,8 @@ function defineCumulative(op: CumOp) {
   const name = `cum${op}`;
   const prim: Primitive<CumParams> = definePrimitive<CumParams>(name, {
   params: { axis: "int", reverse: "bool" },
+    // a cumulative sum of complex values is the sums of its parts (PrimitiveRules.complexLanes)
+    complexLanes: op === "sum",
     abstractEval([x], { axis }) {
       if (axis < 0 || axis >= x.ndim) throw new ShapeError(`lax.${name}: axis ${axis} is out of range for shape ${fmtShape(x.shape)}`);
       return [x];

@@ -95,6 +95,8 @@ function indexRoutineParams(operand: ShapedArray, indices: ShapedArray, { axis, 
 type GatherParams = IndexParams & { mode?: "clip" | "promise_in_bounds" };
 
 export const gatherP: Primitive<GatherParams> = definePrimitive<GatherParams>("gather", {
+  // pure data movement: complex operands move as their float pairs (PrimitiveRules.complexLanes)
+  complexLanes: true,
   params: { axis: "int", batchDims: "int", mode: ["clip", "promise_in_bounds", undefined] },
   abstractEval([operand, indices], params) {
     return [new ShapedArray(gatherShape("gather", operand, indices, params), operand.dtype, operand.weakType)];
@@ -258,6 +260,8 @@ function defineScatter(
 ): Primitive<ScatterParams> {
   const prim: Primitive<ScatterParams> = definePrimitive<ScatterParams>(name, {
     params: { axis: "int", batchDims: "int", mode: ["clip", "drop"] },
+    // setting and adding act on each part alike (PrimitiveRules.complexLanes); mul, min, max do not
+    complexLanes: combine === "set" || combine === "add",
     abstractEval([operand, indices, updates], params) {
       checkScatter(apiName, operand, indices, updates, params);
       return [new ShapedArray(operand.shape, operand.dtype, operand.weakType && updates.weakType)];
@@ -444,6 +448,8 @@ function checkStarts(name: string, operand: ShapedArray, starts: ShapedArray[]) 
 
 type SliceParams = { sizes: number[] };
 export const dynamicSliceP: Primitive<SliceParams> = definePrimitive<SliceParams>("dynamic_slice", {
+  // pure data movement: complex operands move as their float pairs (PrimitiveRules.complexLanes)
+  complexLanes: true,
   params: { sizes: "ints" },
   abstractEval([operand, ...starts], { sizes }) {
     checkStarts("dynamicSlice", operand, starts);
@@ -534,6 +540,7 @@ export function dynamicSlice(operand: Value, starts: readonly ArrayLike[], sizes
 // ---- dynamic_update_slice ---------------------------------------------------------------
 
 export const dynamicUpdateSliceP: Primitive = definePrimitive("dynamic_update_slice", {
+  complexLanes: true,
   params: {},
   abstractEval([operand, update, ...starts]) {
     checkStarts("dynamicUpdateSlice", operand, starts);

@@ -319,6 +319,8 @@ export function slice(x: Value, startIndices: readonly number[], limitIndices: r
 /** [low, high, interior] padding per axis; low/high may be negative (cropping). */
 export type PadConfig = [number, number, number][];
 export const padP: Primitive<{ config: PadConfig }> = definePrimitive<{ config: PadConfig }>("pad", {
+  // complex operands pad as their float pairs, the padding value's parts with them (PrimitiveRules.complexLanes)
+  complexLanes: true,
   params: { config: "intTable" },
   abstractEval([x, v], { config }) {
     if (v.ndim !== 0 || v.dtype !== x.dtype || config.length !== x.ndim || config.some(([, , int]) => int < 0)) {

@@ -19,6 +19,13 @@ export function bytesOf(values: ArrayLike<number>, dtype: DType): Uint8Array {
       return new Uint8Array(Float32Array.from(values).buffer);
     case "float64":
       return new Uint8Array(Float64Array.from(values).buffer);
+    // a complex constant of real values (jaxpr literals are real): interleaved (re, 0) pairs
+    case "complex64":
+    case "complex128": {
+      const out = dtype === "complex64" ? new Float32Array(2 * n) : new Float64Array(2 * n);
+      for (let i = 0; i < n; i++) out[2 * i] = values[i];
+      return new Uint8Array(out.buffer);
+    }
     case "int32":
       return new Uint8Array(Int32Array.from(values).buffer);
     case "uint32":

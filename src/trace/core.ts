@@ -115,6 +115,12 @@ export interface PrimitiveRules<P extends Params> {
   complex?: boolean;
   /** Not defined on complex values in JAX either (ordering, floor, ...): `bind` refuses them with a DTypeError rather than an UnsupportedError. */
   complexUndefined?: boolean;
+  /**
+   * Data movement (and sums) that act on each part alike: `bind` applies it to complex operands as
+   * to their float pairs, batched over the pair axis (see `setComplexLanes`), so every rule of the
+   * real primitive serves.
+   */
+  complexLanes?: boolean;
   /** Throws a typed error unless every parameter is what the primitive declares (set by definePrimitive). */
   checkParams?(params: P): void;
   /** Shapes and dtypes of the outputs; throws ShapeError/DTypeError on bad input. */
@@ -278,7 +284,13 @@ export function inScope<T>(trace: Trace, fn: () => T): T {
 export function bind(prim: Primitive, args: Value[], params: Params = {}): Value[] {
   // before any trace, cache key or message sees them: params reach generated code
   prim.rules.checkParams?.(params);
-  if (!prim.rules.complex) for (const a of args) if (isComplexDType(a.aval.dtype)) throw complexUnsupported(prim.name, a.aval, prim.rules.complexUndefined);
+  if (!prim.rules.complex) {
+    for (const a of args) {
+      if (!isComplexDType(a.aval.dtype)) continue;
+      if (prim.rules.complexLanes && complexLanes) return complexLanes(prim, args, params);
+      throw complexUnsupported(prim.name, a.aval, prim.rules.complexUndefined);
+    }
+  }
   const trace = current;
   // eager fast path: nothing to switch, nothing traced
   if (trace === evalTrace) return trace.process(prim, args, params);
@@ -286,6 +298,12 @@ export function bind(prim: Primitive, args: Value[], params: Params = {}): Value
     if (a instanceof Tracer && !a.trace.alive) throw leakError(a, prim);
   }
   return withTrace(trace.parent ?? trace, () => trace.process(prim, args, params));
+}
+
+let complexLanes: ((prim: Primitive, args: Value[], params: Params) => Value[]) | null = null;
+/** Installs how a `complexLanes` primitive applies to complex operands (src/lax/complex.ts: through the float pairs). */
+export function setComplexLanes(fn: (prim: Primitive, args: Value[], params: Params) => Value[]): void {
+  complexLanes = fn;
 }
 
 /** The error of a primitive not defined on complex values meeting one (see `PrimitiveRules.complex`). */
