@@ -1,5 +1,5 @@
 /**
- * The complex versions of `lax.reduceProd`, `lax.cumsum` and `lax.cumprod`
+ * The complex versions of `lax.reduceProd` and `lax.cumprod`
  * (src/lax/complex-reduce.ts), which reduce.ts and cumulative.ts call for
  * complex operands. They are registered here when complex-reduce.ts loads
  * (src/lax/index.ts imports it) rather than imported by reduce.ts and
@@ -10,6 +10,5 @@ import type { Value } from "../trace/core.js";
 
 export const complexHooks: {
   reduceProd?: (x: Value, axes: readonly number[]) => Value;
-  cumsum?: (x: Value, axis: number, reverse: boolean, realCumsum: (x: Value, axis: number, reverse: boolean) => Value) => Value;
   cumprod?: (x: Value, axis: number, reverse: boolean) => Value;
 } = {};

@@ -1,12 +1,11 @@
 /**
- * `lax.reduceProd`, `lax.cumsum` and `lax.cumprod` on complex operands
+ * `lax.reduceProd` and `lax.cumprod` on complex operands
  * (issue 14), written with operations defined on complex values so that
  * every transformation composes and `grad` gives JAX's results:
  *
  * - reduceProd: a tree of complex multiplies (⌈log₂ n⌉ elementwise steps; a
  *   product is not linear in the (re, im) pairs, so it cannot be a real
  *   reduction of them);
- * - cumsum: the real running sum of the pairs (linear);
  * - cumprod: a Hillis–Steele scan of complex multiplies (⌈log₂ n⌉ steps).
  *
  * Slices and shifts go through the pairs (a slice's transpose is a pad of
@@ -59,11 +58,6 @@ export function complexReduceProd(v: Value, axes: readonly number[]): Value {
   return extra ? mul(out, extra) : out;
 }
 
-/** The running sum of a complex array along `axis` (valid): the real running sum of its pairs. */
-export function complexCumsum(v: Value, axis: number, reverse: boolean, realCumsum: (x: Value, axis: number, reverse: boolean) => Value): Value {
-  return pairsToComplex(realCumsum(complexToPairs(v), axis, reverse));
-}
-
 /** The running product of a complex array along `axis` (valid): a Hillis–Steele scan of complex multiplies. */
 export function complexCumprod(v: Value, axis: number, reverse: boolean): Value {
   const flip = (x: Value) => pairsToComplex(rev(complexToPairs(x), [axis]));
@@ -82,5 +76,4 @@ export function complexCumprod(v: Value, axis: number, reverse: boolean): Value 
 }
 
 complexHooks.reduceProd = complexReduceProd;
-complexHooks.cumsum = complexCumsum;
 complexHooks.cumprod = complexCumprod;

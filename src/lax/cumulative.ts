@@ -153,8 +153,7 @@ const cumulative = (prim: typeof cumsumP) => (x: Value, axis = 0, reverse = fals
   x = operandArg(op, x);
   if (typeof reverse !== "boolean") throw new ShapeError(`${op}: reverse must be true or false, got ${describe(reverse)}`);
   const ax = normalizeAxis(op, axis, x.ndim);
-  // complex operands (src/lax/complex-reduce.ts): sums on the pairs, products as a scan of complex multiplies
-  if (isComplexDType(x.dtype) && prim === cumsumP && complexHooks.cumsum) return complexHooks.cumsum(x, ax, reverse, (p, a, r) => bind1(cumsumP, [p], { axis: a, reverse: r }));
+  // complex products: a scan of complex multiplies (src/lax/complex-reduce.ts); complex sums run on the lanes (complexLanes)
   if (isComplexDType(x.dtype) && prim === cumprodP && complexHooks.cumprod) return complexHooks.cumprod(x, ax, reverse);
   return bind1(prim, [x], { axis: ax, reverse });
 };

@@ -24,5 +24,5 @@ export * from "./in-dim.js";
 export { complex, real, imag, conj, complexToPairs, pairsToComplex, complexP, realP, imagP, conjP, complexToPairsP, pairsToComplexP } from "./complex.js";
 export { fft, fftP } from "./fft.js";
 export type { FftType } from "./fft.js";
-// the complex lax.reduceProd/cumsum/cumprod register themselves for reduce.ts and cumulative.ts (see complex-hooks.ts)
+// the complex lax.reduceProd/cumprod register themselves for reduce.ts and cumulative.ts (see complex-hooks.ts)
 import "./complex-reduce.js";

@@ -1,8 +1,8 @@
 /**
  * Means and variances of complex arrays (issue 14), written with operations
  * defined on complex values, so every transformation composes and `grad`
- * gives JAX's results (np.prod, np.cumsum and np.cumprod take complex arrays
- * through lax.reduceProd, lax.cumsum and lax.cumprod: src/lax/complex-reduce.ts):
+ * gives JAX's results (np.prod and np.cumprod take complex arrays through
+ * lax.reduceProd and lax.cumprod, src/lax/complex-reduce.ts; np.cumsum through lax.cumsum):
  *
  * - mean: the sum (a complex sum is the sum of the parts) over the count, on the pairs;
  * - var: the mean of |x − mean|² (JAX's real(c·conj c)), a real result.
