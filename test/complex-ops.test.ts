@@ -37,6 +37,19 @@ describe("complex values against JAX (float32/complex64, CPU)", () => {
   });
 });
 
+describe("accuracy against JAX (float32/complex64, CPU): printed", () => {
+  it("the largest error relative to each result's scale, per family", () => {
+    const worst = new Map<string, number>();
+    for (const c of valueCases) {
+      const family = c.fn.startsWith("lax.") ? c.fn : ["sum", "mean", "prod", "cumsum", "cumprod", "var", "std"].includes(c.fn) ? "reductions" : c.fn.includes("fft") ? "np.fft" : "matmuls";
+      const err = relErr(numbers(callOf(c)(...c.inputs.map((i) => makeInput(i)))), c.out);
+      worst.set(family, Math.max(worst.get(family) ?? 0, err));
+    }
+    console.log([...worst].map(([f, e]) => `${f}: ${e.toExponential(1)}`).join(", "));
+    for (const e of worst.values()) expect(e).toBeLessThan(TOL);
+  });
+});
+
 describe("gradients against JAX's (complex64, CPU)", () => {
   it.each(gradCases.map((c) => [c.id, c] as const))("%s", (_, c: Case) => {
     const f = callOf(c);
