@@ -108,7 +108,7 @@ function core(name: string, fftType: FftType, a: unknown, sArg: unknown, axesArg
   if (s && given && s.length !== given.length) throw new ShapeError(`${op}: s (${s.length} lengths) and axes (${given.length} axes) differ in length`);
   if (s && !given && s.length > cnd) throw new ShapeError(`${op}: s has ${s.length} lengths for an array of ${cnd} axes`);
   let axes = given ? given.map((ax) => {
-    if (ax < -cnd || ax >= cnd) throw new ShapeError(`${op}: axis ${ax} is out of range for an array of ${cnd} axes${fftType === "RFFT" ? "" : " (float pairs: the last axis is the pair)"}`);
+    if (ax < -cnd || ax >= cnd) throw new ShapeError(`${op}: axis ${ax} is out of range for an array of ${cnd} axes`);
     return ax < 0 ? ax + cnd : ax;
   }) : s ? range(s.length, cnd - s.length) : range(cnd);
   if (new Set(axes).size !== axes.length) throw new ShapeError(`${op}: repeated axes are not supported, got axes ${describe(axesArg)}`);
@@ -146,7 +146,12 @@ function oneAxis(op: string, axis: unknown): number {
   if (globalThis.Array.isArray(axis)) throw new ShapeError(`${op}: takes one axis (use the n-dimensional version for several), got axis ${describe(axis)}`);
   return intArg(op, "axis", axis);
 }
-const oneLength = (op: string, n: unknown): number[] | null => (n === undefined || n === null ? null : [intArg(op, "n", n)]);
+function oneLength(op: string, n: unknown): number[] | null {
+  if (n === undefined || n === null) return null;
+  const len = intArg(op, "n", n);
+  if (len < 1) throw new ShapeError(`${op}: n (the transform length) must be at least 1, got ${describe(n)}`);
+  return [len];
+}
 
 /** The complex conjugate of float pairs. */
 function conjPairs(x: Value): Value {
@@ -179,7 +184,7 @@ export function hfftPairs(a: Value, n?: number | null, axis = -1, norm?: Norm): 
   const ax = oneAxis(op, axis);
   const len = oneLength(op, n);
   const cnd = x.ndim - 1;
-  if (ax < -cnd || ax >= cnd) throw new ShapeError(`${op}: axis ${ax} is out of range for an array of ${cnd} axes (float pairs: the last axis is the pair)`);
+  if (ax < -cnd || ax >= cnd) throw new ShapeError(`${op}: axis ${ax} is out of range for an array of ${cnd} axes`);
   const nn = len ? len[0] : (x.shape[ax < 0 ? ax + cnd : ax] - 1) * 2;
   return lax.mul(core("hfft", "IRFFT", conjPairs(x), len, [ax], norm), nn);
 }
