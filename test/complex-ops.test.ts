@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { grad, jit, jvp, lax, np, vjp, vmap, type Value } from "../src/index.js";
-import { DTypeError } from "../src/errors.js";
+import { DTypeError, UnsupportedError } from "../src/errors.js";
 import { arr, rand, values } from "./helpers.js";
 import { callOf, fixture, makeInput, pairsOf, relErr, type Case } from "./complex-ops-cases.js";
 
@@ -25,7 +25,7 @@ const TOL = 3e-6;
 describe("complex values against JAX (float32/complex64, CPU)", () => {
   it("the fixture has every kind of case", () => {
     expect(fixture.cases.length).toBeGreaterThanOrEqual(60);
-    for (const fn of ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn", "rfftn", "irfftn", "lax.fft", "sum", "mean", "prod", "cumsum", "cumprod", "var", "std", "lax.reduceProd", "lax.cumsum", "lax.cumprod", "matmul", "dot", "vdot", "inner", "outer", "tensordot", "einsum"]) {
+    for (const fn of ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn", "rfftn", "irfftn", "lax.fft", "sum", "mean", "prod", "cumsum", "cumprod", "var", "std", "lax.reduceProd", "lax.cumsum", "lax.cumprod", "matmul", "dot", "vdot", "inner", "outer", "tensordot", "einsum", "norm", "vecdot"]) {
       expect(valueCases.some((c) => c.fn === fn), fn).toBe(true);
     }
   });
@@ -41,7 +41,7 @@ describe("accuracy against JAX (float32/complex64, CPU): printed", () => {
   it("the largest error relative to each result's scale, per family", () => {
     const worst = new Map<string, number>();
     for (const c of valueCases) {
-      const family = c.fn.startsWith("lax.") ? c.fn : ["sum", "mean", "prod", "cumsum", "cumprod", "var", "std"].includes(c.fn) ? "reductions" : c.fn.includes("fft") ? "np.fft" : "matmuls";
+      const family = c.fn.startsWith("lax.") ? c.fn : ["sum", "mean", "prod", "cumsum", "cumprod", "var", "std"].includes(c.fn) ? "reductions" : c.fn.includes("fft") ? "np.fft" : c.fn === "norm" ? "norms" : "matmuls";
       const err = relErr(numbers(callOf(c)(...c.inputs.map((i) => makeInput(i)))), c.out);
       worst.set(family, Math.max(worst.get(family) ?? 0, err));
     }
@@ -173,6 +173,10 @@ describe("edge cases and typed errors", () => {
     expect(() => lax.fft(z, hostile as never, [4])).toThrow(/fftType/);
     expect(() => lax.fft(z, "FFT", hostile as never)).toThrow(/fftLengths/);
     expect(() => lax.fft(z, "FFT", [5])).toThrow(/lengths/);
+  });
+  it("np.linalg.norm of a complex matrix with ord 2, -2 or nuc is an UnsupportedError (no complex SVD yet)", () => {
+    const m = lax.pairsToComplex(arr(rand(18, 5), "float32", [3, 3, 2]));
+    for (const ord of [2, -2, "nuc"] as const) expect(() => np.linalg.norm(m, ord)).toThrow(UnsupportedError);
   });
   it("a complex dotGeneral with a real preferredElementType is a DTypeError", () => {
     expect(() => lax.dotGeneral(z, z, { contracting: [[0], [0]], batch: [[], []] }, "float32")).toThrow(DTypeError);

@@ -507,7 +507,9 @@ export function vecdot(a: ArrayLike, b: ArrayLike, axis = -1): Value {
   const shape = broadcastShapes(op, x.shape, y.shape);
   if (shape.length === 0) throw new ShapeError(`${op}: needs vectors (at least 1 axis), got shapes ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
   const ax = axisOf(op, axis, shape.length);
-  return sum(lax.mul(broadcastValue(op, x, shape), broadcastValue(op, y, shape)), ax);
+  // as JAX: the first argument is conjugated (complex ones)
+  const xc = x.dtype === "complex64" || x.dtype === "complex128" ? lax.conj(x) : x;
+  return sum(lax.mul(broadcastValue(op, xc, shape), broadcastValue(op, y, shape)), ax);
 }
 
 /**

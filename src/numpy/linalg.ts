@@ -4,7 +4,7 @@
  * norms and pairwise distances.
  */
 import { optionsArg, intsArg } from "../static-args.js";
-import { DTypeError, ShapeError } from "../errors.js";
+import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import { isComplexDType } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { dotGeneral } from "../lax/dot.js";
@@ -383,7 +383,10 @@ export type NormOrder = number | "fro" | "f" | "nuc";
 export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | readonly number[] | null, options: NormOptions = {}): Value {
   options = optionsArg("np.norm", options);
   const op = "np.norm";
-  const v = toInexact(op, x);
+  const given = toInexact(op, x);
+  // complex: every norm but the singular-value ones is that of |x| (JAX's: real results)
+  const complexIn = isComplexDType(given.dtype);
+  const v = complexIn ? abs(given) : given;
   const keepdims = options.keepdims ?? false;
   const safe = options.safeGradAtZero ?? true;
   if (typeof safe !== "boolean") throw new DTypeError(`${op}: safeGradAtZero must be a boolean, got ${describe(safe)}`);
@@ -418,7 +421,10 @@ export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | reado
       const rowSums = sum(abs(v), c, { keepdims: true });
       return finish((ord === Infinity ? max : min)(rowSums, r, { keepdims: true }));
     }
-    if (ord === 2 || ord === -2 || ord === "nuc") return fns.singularValueNorm(v, ord, r, c, keepdims);
+    if (ord === 2 || ord === -2 || ord === "nuc") {
+      if (complexIn) throw new UnsupportedError(`${op}: the ${describe(ord)} matrix norm of a complex matrix needs a complex SVD, which jaxon does not have yet; use "fro", 1 or Infinity, or the norm of the real and imaginary parts`);
+      return fns.singularValueNorm(v, ord, r, c, keepdims);
+    }
     throw new ShapeError(`${op}: invalid order ${describe(ord)} for a matrix norm; use "fro", "nuc", 1, -1, 2, -2, Infinity or -Infinity`);
   }
   throw new ShapeError(`${op}: norms are over 1 or 2 axes, got ${axes.length}`);
