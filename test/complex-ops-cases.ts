@@ -48,7 +48,7 @@ export const pairsOf = (v: Value): Value => (v.dtype === "complex64" || v.dtype 
 
 type F = (...xs: Value[]) => Value;
 const abs2 = (z: Value) => np.sum(np.square(lax.complexToPairs(z)));
-const K = (c: Case) => c.kwargs as { n?: number; axis?: number; axes?: number[]; s?: number[]; norm?: "backward" | "ortho" | "forward"; keepdims?: boolean; reverse?: boolean; ord?: number | string; ddof?: number; fftType?: FftType; fftLengths?: number[]; subscripts?: string };
+const K = (c: Case) => c.kwargs as { n?: number; axis?: number; axes?: number[]; s?: number[]; norm?: "backward" | "ortho" | "forward"; keepdims?: boolean; reverse?: boolean; ord?: number | string; mode?: string; ddof?: number; fftType?: FftType; fftLengths?: number[]; subscripts?: string };
 
 /** The jaxon function a case stands for (the gradient cases: a real function of its inputs). */
 export function callOf(c: Case): F {
@@ -103,6 +103,8 @@ export function callOf(c: Case): F {
     case "norm": return (z) => np.linalg.norm(z, k.ord === "inf" ? Infinity : (k.ord as number | undefined), k.axis);
     case "vecdot": return (a, b) => np.linalg.vecdot(a, b);
     case "g.norm": return (z) => np.linalg.norm(z);
+    case "correlate": return (a, v) => np.correlate(a, v, k.mode as "full");
+    case "cov": return (m) => np.cov(m);
     case "g.abs2Matmul": return (a, b) => abs2(np.matmul(a, b));
     case "g.realMatmulB": return (b, a) => np.sum(np.real(np.matmul(a, b)));
     case "g.imagVdot": return (a, b) => np.imag(np.vdot(a, b));
