@@ -178,6 +178,13 @@ describe("edge cases and typed errors", () => {
     const m = lax.pairsToComplex(arr(rand(18, 5), "float32", [3, 3, 2]));
     for (const ord of [2, -2, "nuc"] as const) expect(() => np.linalg.norm(m, ord)).toThrow(UnsupportedError);
   });
+  it("linear algebra without complex support refuses complex input (a DTypeError), never drops the imaginary parts", () => {
+    const m = lax.pairsToComplex(arr(rand(8, 6), "float32", [2, 2, 2]));
+    expect(() => np.linalg.solve(m, m)).toThrow(DTypeError);
+    expect(() => np.linalg.lstsq(m, m)).toThrow(DTypeError);
+    expect(() => np.linalg.tensorsolve(m, lax.pairsToComplex(arr(rand(4, 7), "float32", [2, 2])))).toThrow(DTypeError);
+    expect(() => np.linalg.cdist(m, m)).toThrow(DTypeError);
+  });
   it("a complex dotGeneral with a real preferredElementType is a DTypeError", () => {
     expect(() => lax.dotGeneral(z, z, { contracting: [[0], [0]], batch: [[], []] }, "float32")).toThrow(DTypeError);
     expect(lax.dotGeneral(z, z, { contracting: [[0], [0]], batch: [[], []] }, "complex64").dtype).toBe("complex64");

@@ -437,7 +437,8 @@ export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | reado
  */
 export function sqdist(a: ArrayLike, b: ArrayLike): Value {
   const op = "np.cdist";
-  const [x, y] = promote(op, [a, b], (d) => (d === "float64" ? d : "float32"));
+  const [x, y] = promote(op, [a, b], (d) => (d === "float64" || isComplexDType(d) ? d : "float32"));
+  if (isComplexDType(x.dtype)) throw new DTypeError(`${op}: needs real points, got ${x.dtype}; take the real and imaginary parts as coordinates (lax.complexToPairs) first`);
   if (x.ndim < 2 || y.ndim < 2) {
     throw new ShapeError(`${op}: needs arrays of points with at least 2 axes ([m, d] and [n, d]), got shapes ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
   }
