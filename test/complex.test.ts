@@ -686,3 +686,31 @@ describe("indexing and data movement of complex arrays (gather, scatter set/add,
     expect(np.cumprod(z, 1).dtype).toBe(z.dtype);
   });
 });
+
+describe("the CPU renderer's shared nodes (a const per node used twice, computed before the lane loop when lane-invariant)", () => {
+  it("a kernel with shared nodes invariant over an innermost axis read only by an index equals the same kernel written as a tree", async () => {
+    const { getBackend } = await import("../src/backend/device.js");
+    const K = await import("../src/backend/kernel.js");
+    const cpu = getBackend("cpu");
+    const build = (share: boolean) => {
+      const s0 = () => K.unary("sin", K.binary("mul", K.load(0, "float32"), K.constant(3, "float32")));
+      const s = s0();
+      const S = () => (share ? s : s0());
+      const sh0 = () => K.binary("add", K.binary("mul", S(), S()), K.binary("div", S(), K.binary("add", K.binary("mul", S(), S()), K.constant(2, "float32"))));
+      const sh = sh0();
+      const SH = () => (share ? sh : sh0());
+      const lane = K.cast({ kind: "index", axis: 1, dtype: "int32" }, "float32");
+      return { loopShape: [6, 3], inputs: [{ dtype: "float32" as const, view: { strides: [1, 0], offset: 0 } }], expr: K.binary("add", K.binary("mul", SH(), lane), K.binary("mul", SH(), SH())), dtype: "float32" as const };
+    };
+    const x = cpu.upload(new Float32Array(rand(6, 21)), "float32");
+    const t = { shape: [6], dtype: "float32" as const };
+    const o = { shape: [6, 3], dtype: "float32" as const };
+    const run = (share: boolean) => Array.from(cpu.readSync(cpu.run({ kind: "kernel", kernel: build(share) }, [x], [t], [o])[0], "float32", 18));
+    expect(run(true)).toEqual(run(false));
+    // the JavaScript source computes the shared nodes once, before the loop over the innermost axis
+    const { renderKernel } = await import("../src/backend/cpu/codegen.js");
+    const src = renderKernel(build(true));
+    expect(src.indexOf("const s0 =")).toBeGreaterThan(-1);
+    expect(src.indexOf("const s0 =")).toBeLessThan(src.indexOf("for (let i1"));
+  });
+});

@@ -183,16 +183,56 @@ function literal(value: number, dtype: DType): string {
   return `(${String(v)})`;
 }
 
-/** Renders an expression; `loads[i]` is the source of input i at the loop point. */
-function renderExpr(e: Expr, loads: string[], indexVar: (axis: number) => string, root = true): string {
-  const r = (x: Expr) => renderExpr(x, loads, indexVar, false);
+/** Where an expression computes something more than once: names for its shared nodes, whose `const` lines go to `lines`. */
+interface SharedNames {
+  names: Map<Expr, string>;
+  uses: Map<Expr, number>;
+  lines: string[];
+  /** Shared nodes invariant over the innermost loop go to `lines` before it, reading inputs through `loads` there. */
+  outer?: { invariant(e: Expr): boolean; loads: string[]; lines: string[] };
+}
+
+/** Counts the uses of each node of a DAG; the nodes used twice or more (not loads, constants or indices) get names. */
+function sharedNames(root: Expr, lines: string[]): SharedNames | undefined {
+  const uses = new Map<Expr, number>();
+  const visit = (e: Expr) => {
+    const n = (uses.get(e) ?? 0) + 1;
+    uses.set(e, n);
+    if (n > 1) return;
+    if (e.kind === "unary" || e.kind === "cast" || e.kind === "ipow") visit(e.arg);
+    else if (e.kind === "binary") (visit(e.lhs), visit(e.rhs));
+    else if (e.kind === "select") (visit(e.which), e.cases.forEach(visit));
+  };
+  visit(root);
+  let any = false;
+  for (const [e, n] of uses) if (n > 1 && e.kind !== "input" && e.kind !== "const" && e.kind !== "index") any = true;
+  return any ? { names: new Map(), uses, lines } : undefined;
+}
+
+/** Renders an expression; `loads[i]` is the source of input i at the loop point; shared nodes (if given) become `const`s. */
+function renderExpr(e: Expr, loads: string[], indexVar: (axis: number) => string, root = true, shared?: SharedNames): string {
+  const r = (x: Expr) => renderExpr(x, loads, indexVar, false, shared);
   if (e.kind === "input") return loads[e.input];
+  const hoist = shared !== undefined && !root && e.kind !== "const" && e.kind !== "index" && (shared.uses.get(e) ?? 0) > 1;
+  if (hoist) {
+    const known = shared.names.get(e);
+    if (known) return known;
+  }
+  // an invariant shared node, and everything under it, is rendered before the innermost loop
+  const outer = hoist && shared.outer?.invariant(e) ? shared.outer : undefined;
+  if (outer && loads !== outer.loads) {
+    return renderExpr(e, outer.loads, indexVar, false, { ...shared!, lines: outer.lines });
+  }
   const code = renderNode(e, r, indexVar);
   // float32 intermediates are rounded so that a fused chain gives what op-by-op evaluation gives
   // (the store rounds the root); float16 everywhere, since its Float32Array store does not
   const rounds = e.kind === "unary" || e.kind === "binary" || e.kind === "ipow";
-  if (!rounds) return code;
-  return e.dtype === "float32" && !root ? `fround(${code})` : e.dtype === "float16" ? `f16round(${code})` : code;
+  const out = !rounds ? code : e.dtype === "float32" && !root ? `fround(${code})` : e.dtype === "float16" ? `f16round(${code})` : code;
+  if (!hoist) return out;
+  const name = `s${shared.names.size}`;
+  shared.names.set(e, name);
+  shared.lines.push(`const ${name} = ${out};`);
+  return name;
 }
 
 /** One node's source, its operands rendered by `r`; float results unrounded. */
@@ -297,13 +337,36 @@ export function renderKernel(kernel: Kernel): string {
     if (axis >= outAxes) throw new Error("index expressions over reduced axes are not supported");
     return `i${axis}`;
   };
-  const body = renderExpr(k.expr, loads, index);
+  // a node the expression reads more than once (a complex kernel's lanes share most of theirs) is computed once
+  const shared: string[] = [];
+  const names0 = sharedNames(k.expr, shared);
+  // an elementwise kernel whose innermost axis only an index reads (a complex kernel's lane axis): the shared
+  // nodes that do not depend on that axis are computed once before its loop, not once per lane
+  const last = n - 1;
+  const hoisted: string[] = [];
+  if (names0 && !k.reduce && n >= 2 && k.inputs.every((inp) => inp.view.strides[last] === 0)) {
+    const variant = new Map<Expr, boolean>();
+    const varies = (e: Expr): boolean => {
+      let v = variant.get(e);
+      if (v !== undefined) return v;
+      if (e.kind === "index") v = e.axis === last;
+      else if (e.kind === "unary" || e.kind === "cast" || e.kind === "ipow") v = varies(e.arg);
+      else if (e.kind === "binary") v = varies(e.lhs) || varies(e.rhs);
+      else if (e.kind === "select") v = varies(e.which) || e.cases.some(varies);
+      else v = false;
+      variant.set(e, v);
+      return v;
+    };
+    names0.outer = { invariant: (e) => !varies(e), loads: k.inputs.map((inp, j) => `${names[j]}[${addr(j, last - 1)}]`), lines: hoisted };
+  }
+  const body = renderExpr(k.expr, loads, index, true, names0);
   lines.push("let o = 0;");
   let depth = 0;
   for (let d = 0; d < n; d++) {
     if (d === outAxes && k.reduce) {
       lines.push(`${ind(depth)}let acc = ${literal(reduceInit(k.reduce.op, k.dtype), k.dtype)};`);
     }
+    if (d === last) for (const line of hoisted) lines.push(`${ind(depth)}${line}`);
     lines.push(`${ind(depth)}for (let i${d} = 0; i${d} < ${k.loopShape[d]}; i${d}++) {`);
     depth++;
     k.inputs.forEach((inp, j) => {
@@ -314,12 +377,14 @@ export function renderKernel(kernel: Kernel): string {
   }
   if (k.reduce) {
     if (reduceAxes === 0) lines.push(`${ind(depth)}let acc = ${literal(reduceInit(k.reduce.op, k.dtype), k.dtype)};`);
+    for (const line of shared) lines.push(`${ind(depth)}${line}`);
     lines.push(`${ind(depth)}${renderCombine(k.reduce.op, "acc", body, k.dtype)}`);
     // close the reduction loops, then store
     for (let d = n - 1; d >= outAxes; d--) lines.push(`${ind(--depth)}}`);
     lines.push(`${ind(depth)}out[o++] = acc;`);
     for (let d = outAxes - 1; d >= 0; d--) lines.push(`${ind(--depth)}}`);
   } else {
+    for (const line of shared) lines.push(`${ind(depth)}${line}`);
     lines.push(`${ind(depth)}out[o++] = ${body};`);
     for (let d = n - 1; d >= 0; d--) lines.push(`${ind(--depth)}}`);
   }

@@ -118,9 +118,16 @@ class Emitter {
     return name;
   }
 
+  /** Each node's value by identity: a DAG (a complex kernel's lanes share most nodes) is walked once, not as a tree. */
+  private byNode = new Map<Expr, string>();
+
   expr(e: Expr): string {
+    const known = this.byNode.get(e);
+    if (known !== undefined) return known;
     const v = this.value(e);
-    return this.round?.has(e) ? this.bind(this.call("j_f16", v), e.dtype) : v;
+    const out = this.round?.has(e) ? this.bind(this.call("j_f16", v), e.dtype) : v;
+    this.byNode.set(e, out);
+    return out;
   }
 
   private value(e: Expr): string {
