@@ -144,6 +144,19 @@ describe("examples", () => {
     for (const c of r.curves.slice(0, 16)) expectDecreasing(c);
   });
 
+  it("signal-filter: tuning fc, g and τ through np.fft lowers the error well below the unfiltered signal's", async () => {
+    const { run } = await import("../examples/signal-filter.js");
+    const o = quick("signal-filter", 120);
+    const r = await run(o);
+    expectPlots(r.files, o.outDir, ["signal", "spectrum"]);
+    expect(r.losses).toHaveLength(121);
+    expectDecreasing(r.losses, 10);
+    // the tuned filter beats no filter by far, and its cutoff moves below the 40 Hz interference
+    expect(r.losses.at(-1)!).toBeLessThan(r.noisyLoss / 10);
+    expect(r.cutoff[1]).toBeLessThan(40);
+    expect(r.shift[1]).toBeGreaterThan(0);
+  });
+
   // `npm run example -- NAME` runs the dispatcher with tsx in plain Node, whose module resolution is
   // stricter than vitest's: this catches imports that only a bundler resolves.
   it("npm run example -- NAME: the dispatcher runs an example in Node and rejects unknown names", () => {

@@ -220,7 +220,7 @@ describe("abstract evaluation: typed errors", () => {
   });
   it("np.fft pair functions: bad n, axes, norm", () => {
     expect(() => F.fftPairs(x, 0)).toThrow(ShapeError);
-    expect(() => F.fftPairs(x, null, 1)).toThrow(/out of range.*pair/);
+    expect(() => F.fftPairs(x, null, 1)).toThrow(/axis 1 is out of range for an array of 1 axes/);
     expect(() => F.fftPairs(x, null, [0] as unknown as number)).toThrow(/one axis/);
     expect(() => F.fftPairs(x, null, -1, "sideways" as F.FftNorm)).toThrow(ArgumentError);
     expect(() => F.fft2Pairs(x)).toThrow(ShapeError);

@@ -16,6 +16,8 @@ import { bind1, definePrimitive, isZero, lowersToStablehlo, Zero } from "./primi
 import { attr } from "../backend/stablehlo.js";
 import { combinerOf, full, identityOf } from "./stablehlo-ops.js";
 import { concatenate, pad, rev, slice } from "./shape.js";
+import { isComplexDType } from "../dtype.js";
+import { complexHooks } from "./complex-hooks.js";
 
 type CumParams = { axis: number; reverse: boolean };
 type CumOp = "sum" | "prod" | "max" | "min";
@@ -150,7 +152,10 @@ const cumulative = (prim: typeof cumsumP) => (x: Value, axis = 0, reverse = fals
   const op = `lax.${prim.name}`;
   x = operandArg(op, x);
   if (typeof reverse !== "boolean") throw new ShapeError(`${op}: reverse must be true or false, got ${describe(reverse)}`);
-  return bind1(prim, [x], { axis: normalizeAxis(op, axis, x.ndim), reverse });
+  const ax = normalizeAxis(op, axis, x.ndim);
+  // complex products: a scan of complex multiplies (src/lax/complex-reduce.ts); complex sums run on the lanes (complexLanes)
+  if (isComplexDType(x.dtype) && prim === cumprodP && complexHooks.cumprod) return complexHooks.cumprod(x, ax, reverse);
+  return bind1(prim, [x], { axis: ax, reverse });
 };
 /**
  * Running sum along `axis` (from the end when `reverse`).

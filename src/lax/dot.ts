@@ -7,7 +7,8 @@
  */
 import type { DotParams as DotRoutineParams } from "../backend/device.js";
 import type { DType } from "../dtype.js";
-import { checkDType, isFloat } from "../dtype.js";
+import { checkDType, isComplexDType, isFloat } from "../dtype.js";
+import { complexDotGeneral } from "./complex-dot.js";
 import { describe, intsArg } from "../static-args.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, sizeOf } from "../shape.js";
@@ -230,6 +231,8 @@ export function dotGeneral(lhs: Value, rhs: Value, dimensionNumbers: DotDimensio
   if (preferredElementType !== undefined) preferredElementType = checkDType(preferredElementType, op);
   dimensionNumbers = dimensionNumbersArg(op, dimensionNumbers);
   let { contracting: [lc, rc], batch: [lb, rb] } = dimensionNumbers;
+  // complex operands: real matmuls on the parts (src/lax/complex-dot.ts)
+  if (isComplexDType(lhs.dtype) || isComplexDType(rhs.dtype)) return complexDotGeneral(lhs, rhs, dimensionNumbers, preferredElementType, dotGeneral);
   checkDims(lhs.aval, rhs.aval, dimensionNumbers);
   if (lc.length === 0 && lhs.dtype === rhs.dtype) return outerProduct(lhs, rhs, lb, rb, preferredElementType);
   // make each operand viewable as [batch, free, contract] without copies inside the routine

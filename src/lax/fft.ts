@@ -25,7 +25,8 @@
  * (Stockham passes).
  */
 import type { DType } from "../dtype.js";
-import { complexOf } from "../dtype.js";
+import { complexOf, isComplexDType } from "../dtype.js";
+import { complexToPairs as toPairs, pairsToComplex as fromPairs } from "./complex.js";
 import { attr, type HloValue } from "../backend/stablehlo.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { fmtShape, sizeOf } from "../shape.js";
@@ -183,3 +184,37 @@ lowersToStablehlo(fftP, (ctx, [x], { fftType, fftLengths }, _a, [out]) => {
   });
   return [complexOut ? complexToPairs(ctx, result, out.dtype) : result];
 });
+
+// ---- the public lax.fft on complex arrays ------------------------------------------------------
+
+/**
+ * JAX's `lax.fft`: an FFT, IFFT, RFFT or IRFFT over the last
+ * `fftLengths.length` (1 to 3) axes of `x`. FFT and IFFT take and give
+ * complex arrays; RFFT takes a real array and gives the n//2+1 non-negative
+ * frequencies of the last axis; IRFFT takes that half spectrum and gives
+ * real values of the lengths `fftLengths`. Real input to FFT, IFFT and IRFFT
+ * is promoted to complex (float64 → complex128, else complex64), integers
+ * to float32 for RFFT, as JAX. Unnormalized forward, inverse divided by the
+ * product of the lengths.
+ * @example
+ * lax.fft(np.array([1, 2, 3, 4]), "FFT", [4]); // Array([10.+0.j, -2.+2.j, -2.+0.j, -2.-2.j], dtype=complex64)
+ */
+export function fft(x: unknown, fftType: FftType, fftLengths: readonly number[]): Value {
+  const op = "lax.fft";
+  if (!FFT_TYPES.includes(fftType)) throw new DTypeError(`${op}: fftType must be "FFT", "IFFT", "RFFT" or "IRFFT", got ${describe(fftType)}`);
+  if (!Array.isArray(fftLengths) || !fftLengths.every((n) => Number.isSafeInteger(n))) {
+    throw new ShapeError(`${op}: fftLengths must be a JS array of 1 to 3 integers, got ${describe(fftLengths)}`);
+  }
+  let v = operandArg(op, x);
+  const inexact = (d: DType): DType => (d === "float64" || isComplexDType(d) ? d : "float32");
+  if (fftType === "RFFT") {
+    if (isComplexDType(v.dtype)) throw new DTypeError(`${op}: an RFFT needs real input, got ${v.aval}; take the real part first (lax.real) or use "FFT"`);
+    const d = inexact(v.dtype);
+    if (d !== v.dtype) v = convert(v, d);
+  } else if (!isComplexDType(v.dtype)) {
+    v = convert(v, complexOf(inexact(v.dtype)));
+  }
+  const pairs = fftType === "RFFT" ? v : toPairs(v);
+  const y = bind1(fftP, [pairs], { fftType, fftLengths: [...fftLengths] });
+  return fftType === "IRFFT" ? y : fromPairs(y);
+}

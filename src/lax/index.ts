@@ -32,3 +32,7 @@ export { optimizationBarrier, optimizationBarrierP } from "./barrier.js";
 export { reducePrecision, reducePrecisionP } from "./reduce-precision.js";
 export { and as bitwiseAnd, or as bitwiseOr, xor as bitwiseXor, not as bitwiseNot } from "./elementwise.js";
 export { complex, real, imag, conj, complexToPairs, pairsToComplex, complexP, realP, imagP, conjP, complexToPairsP, pairsToComplexP } from "./complex.js";
+export { fft, fftP } from "./fft.js";
+export type { FftType } from "./fft.js";
+// the complex lax.reduceProd/cumprod register themselves for reduce.ts and cumulative.ts (see complex-hooks.ts)
+import "./complex-reduce.js";

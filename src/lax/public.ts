@@ -224,3 +224,6 @@ export { optimizationBarrier, optimizationBarrierP } from "./barrier.js";
 export { reducePrecision, reducePrecisionP } from "./reduce-precision.js";
 export { and as bitwiseAnd, or as bitwiseOr, xor as bitwiseXor, not as bitwiseNot } from "./index.js";
 export { complex, real, imag, conj, complexToPairs, pairsToComplex, complexP, realP, imagP, conjP, complexToPairsP, pairsToComplexP } from "./complex.js";
+// the FFT on complex arrays (issue 14)
+export { fft, fftP } from "./fft.js";
+export type { FftType } from "./fft.js";

@@ -5,7 +5,8 @@
 import type { Lowering } from "../backend/device.js";
 import { load, type ReduceOp } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
-import { checkDType } from "../dtype.js";
+import { checkDType, isComplexDType } from "../dtype.js";
+import { complexHooks } from "./complex-hooks.js";
 import { intArg, intsArg } from "../static-args.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, sizeOf } from "../shape.js";
@@ -111,7 +112,14 @@ const reducer = (prim: typeof reduceSumP) => (x: Value, axes: readonly number[])
   const op = `lax.${prim.name}`;
   x = operandArg(op, x);
   const list = intsArg(op, "axes", axes);
-  return list.length === 0 ? x : bind1(prim, [x], { axes: list.sort((a, b) => a - b) });
+  if (list.length === 0) return x;
+  list.sort((a, b) => a - b);
+  // a complex product is a tree of complex multiplies (src/lax/complex-reduce.ts)
+  if (isComplexDType(x.dtype) && prim === reduceProdP && complexHooks.reduceProd) {
+    checkAxes(prim.name, x.aval, list);
+    return complexHooks.reduceProd(x, list);
+  }
+  return bind1(prim, [x], { axes: list });
 };
 /**
  * Sum over the given axes.

@@ -1,18 +1,17 @@
 /**
  * `np.fft`: NumPy's (JAX's) discrete Fourier transforms.
  *
- * Public now: `fftfreq`, `rfftfreq`, `fftshift`, `ifftshift`. The transforms
- * themselves take and return complex arrays, which jaxon does not have yet;
- * until it does they are written here on float pairs (a complex array
- * [..., n] is a float array [..., n, 2] of (re, im)) with all of JAX's
- * argument handling — `n`/`s`, `axis`/`axes` (over the complex axes, the pair
- * axis staying last), `norm` ("backward", "ortho", "forward"), the >3-axis
- * split of `fftn` — as `fftPairs`, `rfftPairs`, …, so that the complex
- * versions only convert with the pair views. All of them are the `fft`
- * primitive (src/lax/fft.ts), and so differentiate, batch and jit.
+ * The transforms are written on float pairs (a complex array [..., n] is a
+ * float array [..., n, 2] of (re, im)) with all of JAX's argument handling —
+ * `n`/`s`, `axis`/`axes` (over the complex axes, the pair axis staying last),
+ * `norm` ("backward", "ortho", "forward"), the >3-axis split of `fftn` — as
+ * `fftPairs`, `rfftPairs`, …; the public `np.fft.fft`, … take and return
+ * complex arrays and convert with the pair views (`lax.complexToPairs`,
+ * `lax.pairsToComplex`). All of them are the `fft` primitive
+ * (src/lax/fft.ts), and so differentiate, batch and jit.
  */
 import type { DType } from "../dtype.js";
-import { isDType } from "../dtype.js";
+import { complexOf, isComplexDType, isDType } from "../dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import { fftPairsRaw, type FftType } from "../lax/fft.js";
 import * as lax from "../lax/index.js";
@@ -109,7 +108,7 @@ function core(name: string, fftType: FftType, a: unknown, sArg: unknown, axesArg
   if (s && given && s.length !== given.length) throw new ShapeError(`${op}: s (${s.length} lengths) and axes (${given.length} axes) differ in length`);
   if (s && !given && s.length > cnd) throw new ShapeError(`${op}: s has ${s.length} lengths for an array of ${cnd} axes`);
   let axes = given ? given.map((ax) => {
-    if (ax < -cnd || ax >= cnd) throw new ShapeError(`${op}: axis ${ax} is out of range for an array of ${cnd} axes${fftType === "RFFT" ? "" : " (float pairs: the last axis is the pair)"}`);
+    if (ax < -cnd || ax >= cnd) throw new ShapeError(`${op}: axis ${ax} is out of range for an array of ${cnd} axes`);
     return ax < 0 ? ax + cnd : ax;
   }) : s ? range(s.length, cnd - s.length) : range(cnd);
   if (new Set(axes).size !== axes.length) throw new ShapeError(`${op}: repeated axes are not supported, got axes ${describe(axesArg)}`);
@@ -147,7 +146,12 @@ function oneAxis(op: string, axis: unknown): number {
   if (globalThis.Array.isArray(axis)) throw new ShapeError(`${op}: takes one axis (use the n-dimensional version for several), got axis ${describe(axis)}`);
   return intArg(op, "axis", axis);
 }
-const oneLength = (op: string, n: unknown): number[] | null => (n === undefined || n === null ? null : [intArg(op, "n", n)]);
+function oneLength(op: string, n: unknown): number[] | null {
+  if (n === undefined || n === null) return null;
+  const len = intArg(op, "n", n);
+  if (len < 1) throw new ShapeError(`${op}: n (the transform length) must be at least 1, got ${describe(n)}`);
+  return [len];
+}
 
 /** The complex conjugate of float pairs. */
 function conjPairs(x: Value): Value {
@@ -180,7 +184,7 @@ export function hfftPairs(a: Value, n?: number | null, axis = -1, norm?: Norm): 
   const ax = oneAxis(op, axis);
   const len = oneLength(op, n);
   const cnd = x.ndim - 1;
-  if (ax < -cnd || ax >= cnd) throw new ShapeError(`${op}: axis ${ax} is out of range for an array of ${cnd} axes (float pairs: the last axis is the pair)`);
+  if (ax < -cnd || ax >= cnd) throw new ShapeError(`${op}: axis ${ax} is out of range for an array of ${cnd} axes`);
   const nn = len ? len[0] : (x.shape[ax < 0 ? ax + cnd : ax] - 1) * 2;
   return lax.mul(core("hfft", "IRFFT", conjPairs(x), len, [ax], norm), nn);
 }
@@ -314,9 +318,157 @@ export function ifftshift(x: ArrayLike, axes?: number | readonly number[] | null
   return roll(v, ax.map((a) => -Math.floor(v.shape[a] / 2)), ax);
 }
 
+// ---- the public transforms on complex arrays ---------------------------------------------------
+//
+// Each converts through the pair views (lax.complexToPairs / lax.pairsToComplex,
+// primitives with JAX's transposes), so grad, jvp, vmap and jit compose and
+// the gradients are JAX's.
+
+/** A complex operand as float pairs: a real one promoted as NumPy does (integers → complex64, float64 → complex128). */
+function complexIn(op: string, a: unknown): Value {
+  const v = asValue(a as ArrayLike, op);
+  if (isComplexDType(v.dtype)) return lax.complexToPairs(v);
+  const f = floatArg(op, v);
+  return lax.complexToPairs(lax.convert(f, complexOf(f.dtype)));
+}
+
+/** A real operand (integers → float32): complex input is JAX's error. */
+function realIn(op: string, a: unknown): Value {
+  const v = asValue(a as ArrayLike, op);
+  if (isComplexDType(v.dtype)) throw new DTypeError(`${op}: needs real input, got ${v.dtype}${v.shape.length ? `[${v.shape.join(", ")}]` : "[]"}; take the real part first (np.real) or use the complex transform (np.fft.fft, fftn)`);
+  return floatArg(op, v);
+}
+
+const out = (y: Value): Value => lax.pairsToComplex(y);
+
 /**
- * `np.fft`: the FFT helpers (the transforms join when complex dtypes do).
+ * The 1-D discrete Fourier transform along `axis` (default the last), cut or
+ * zero-padded to `n`, as `jnp.fft.fft`; `norm` is "backward" (default),
+ * "ortho" or "forward". Real input is promoted to complex.
+ * @example
+ * np.fft.fft(np.array([1, 2, 3, 4])); // Array([10.+0.j, -2.+2.j, -2.+0.j, -2.-2.j], dtype=complex64)
+ */
+export function fftC(a: ArrayLike, n?: number | null, axis = -1, norm?: FftNorm | null): Value {
+  return out(fftPairs(complexIn("np.fft.fft", a), n, axis, norm));
+}
+/**
+ * The inverse of {@link fftC} (`jnp.fft.ifft`): divides by n under the default norm.
+ * @example
+ * np.fft.ifft(np.fft.fft(np.array([1, 2, 3, 4]))); // Array([1.+0.j, 2.+0.j, 3.+0.j, 4.+0.j], dtype=complex64)
+ */
+export function ifftC(a: ArrayLike, n?: number | null, axis = -1, norm?: FftNorm | null): Value {
+  return out(ifftPairs(complexIn("np.fft.ifft", a), n, axis, norm));
+}
+/**
+ * The FFT of real input, its n//2+1 non-negative frequencies (`jnp.fft.rfft`).
+ * @example
+ * np.fft.rfft(np.array([1, 2, 3, 4])); // ≈ Array([10.+0.j, -2.+2.j, -2.+0.j], dtype=complex64)
+ */
+export function rfftC(a: ArrayLike, n?: number | null, axis = -1, norm?: FftNorm | null): Value {
+  return out(rfftPairs(realIn("np.fft.rfft", a), n, axis, norm));
+}
+/**
+ * The inverse of {@link rfftC} (`jnp.fft.irfft`): a half spectrum to `n`
+ * (default 2(m−1)) real samples.
+ * @example
+ * np.fft.irfft(np.fft.rfft(np.array([1, 2, 3, 4]))); // [1, 2, 3, 4]
+ */
+export function irfftC(a: ArrayLike, n?: number | null, axis = -1, norm?: FftNorm | null): Value {
+  return irfftPairs(complexIn("np.fft.irfft", a), n, axis, norm);
+}
+/**
+ * The FFT of a Hermitian-symmetric signal given by its first half: real
+ * output of length `n` (default 2(m−1)), as `jnp.fft.hfft`.
+ * @example
+ * np.fft.hfft(np.array([1, 2, 3])); // [8, -2, 0, -2]
+ */
+export function hfftC(a: ArrayLike, n?: number | null, axis = -1, norm?: FftNorm | null): Value {
+  return hfftPairs(complexIn("np.fft.hfft", a), n, axis, norm);
+}
+/**
+ * The inverse of {@link hfftC} (`jnp.fft.ihfft`): real input, the n//2+1 bins
+ * of its Hermitian spectrum.
+ * @example
+ * np.fft.ihfft(np.array([8, -2, 0, -2])); // ≈ Array([1.+0.j, 2.+0.j, 3.+0.j], dtype=complex64)
+ */
+export function ihfftC(a: ArrayLike, n?: number | null, axis = -1, norm?: FftNorm | null): Value {
+  return out(ihfftPairs(realIn("np.fft.ihfft", a), n, axis, norm));
+}
+/**
+ * The 2-D FFT over `axes` (default the last two), each cut or padded to `s`, as `jnp.fft.fft2`.
+ * @example
+ * np.fft.fft2(np.array([[1, 2], [3, 4]])); // Array([[10.+0.j, -2.+0.j], [-4.+0.j, 0.+0.j]], dtype=complex64)
+ */
+export function fft2C(a: ArrayLike, s?: Sizes, axes: readonly number[] = [-2, -1], norm?: FftNorm | null): Value {
+  return out(fft2Pairs(complexIn("np.fft.fft2", a), s, axes, norm));
+}
+/**
+ * The inverse of {@link fft2C} (`jnp.fft.ifft2`).
+ * @example
+ * np.fft.ifft2(np.fft.fft2(np.array([[1, 2], [3, 4]]))); // Array([[1.+0.j, 2.+0.j], [3.+0.j, 4.+0.j]], dtype=complex64)
+ */
+export function ifft2C(a: ArrayLike, s?: Sizes, axes: readonly number[] = [-2, -1], norm?: FftNorm | null): Value {
+  return out(ifft2Pairs(complexIn("np.fft.ifft2", a), s, axes, norm));
+}
+/**
+ * The 2-D FFT of real input, the last axis halved (`jnp.fft.rfft2`).
+ * @example
+ * np.fft.rfft2(np.array([[1, 2], [3, 4]])); // Array([[10.+0.j, -2.+0.j], [-4.+0.j, 0.+0.j]], dtype=complex64)
+ */
+export function rfft2C(a: ArrayLike, s?: Sizes, axes: readonly number[] = [-2, -1], norm?: FftNorm | null): Value {
+  return out(rfft2Pairs(realIn("np.fft.rfft2", a), s, axes, norm));
+}
+/**
+ * The inverse of {@link rfft2C} (`jnp.fft.irfft2`): real output.
+ * @example
+ * np.fft.irfft2(np.fft.rfft2(np.array([[1, 2], [3, 4]]))); // [[1, 2], [3, 4]]
+ */
+export function irfft2C(a: ArrayLike, s?: Sizes, axes: readonly number[] = [-2, -1], norm?: FftNorm | null): Value {
+  return irfft2Pairs(complexIn("np.fft.irfft2", a), s, axes, norm);
+}
+/**
+ * The n-D FFT over `axes` (default all, or the last len(s)), as `jnp.fft.fftn`.
+ * @example
+ * np.fft.fftn(np.ones([2, 2])); // Array([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]], dtype=complex64)
+ */
+export function fftnC(a: ArrayLike, s?: Sizes, axes?: Axes, norm?: FftNorm | null): Value {
+  return out(fftnPairs(complexIn("np.fft.fftn", a), s, axes, norm));
+}
+/**
+ * The inverse of {@link fftnC} (`jnp.fft.ifftn`).
+ * @example
+ * np.fft.ifftn(np.fft.fftn(np.ones([2, 2]))); // Array([[1.+0.j, 1.+0.j], [1.+0.j, 1.+0.j]], dtype=complex64)
+ */
+export function ifftnC(a: ArrayLike, s?: Sizes, axes?: Axes, norm?: FftNorm | null): Value {
+  return out(ifftnPairs(complexIn("np.fft.ifftn", a), s, axes, norm));
+}
+/**
+ * The n-D FFT of real input, the last transformed axis halved (`jnp.fft.rfftn`).
+ * @example
+ * np.fft.rfftn(np.ones([2, 4])); // ≈ Array([[8.+0.j, 0.+0.j, 0.+0.j], [0.+0.j, 0.+0.j, 0.+0.j]], dtype=complex64)
+ */
+export function rfftnC(a: ArrayLike, s?: Sizes, axes?: Axes, norm?: FftNorm | null): Value {
+  return out(rfftnPairs(realIn("np.fft.rfftn", a), s, axes, norm));
+}
+/**
+ * The inverse of {@link rfftnC} (`jnp.fft.irfftn`): real output.
+ * @example
+ * np.fft.irfftn(np.fft.rfftn(np.ones([2, 4]))); // [[1, 1, 1, 1], [1, 1, 1, 1]]
+ */
+export function irfftnC(a: ArrayLike, s?: Sizes, axes?: Axes, norm?: FftNorm | null): Value {
+  return irfftnPairs(complexIn("np.fft.irfftn", a), s, axes, norm);
+}
+
+/**
+ * `np.fft`: NumPy's (JAX's) discrete Fourier transforms on complex arrays
+ * (`fft`, `ifft`, `rfft`, `irfft`, `hfft`, `ihfft`, `fft2`, `ifft2`, `rfft2`,
+ * `irfft2`, `fftn`, `ifftn`, `rfftn`, `irfftn`) and the helpers.
  * @example
  * np.fft.fftshift(np.fft.fftfreq(4)); // [-0.5, -0.25, 0, 0.25]
  */
-export const fft = { fftfreq, rfftfreq, fftshift, ifftshift };
+export const fft = {
+  fft: fftC, ifft: ifftC, rfft: rfftC, irfft: irfftC, hfft: hfftC, ihfft: ihfftC,
+  fft2: fft2C, ifft2: ifft2C, rfft2: rfft2C, irfft2: irfft2C,
+  fftn: fftnC, ifftn: ifftnC, rfftn: rfftnC, irfftn: irfftnC,
+  fftfreq, rfftfreq, fftshift, ifftshift,
+};

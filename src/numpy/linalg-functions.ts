@@ -21,6 +21,9 @@ import { any, max, min, prod, sum } from "./reductions.js";
 
 const finfoEps = (dtype: string) => (dtype === "float64" ? 2.220446049250313e-16 : 1.1920928955078125e-7);
 
+/** The working dtype of promoted operands: float64 stays, complex stays (so that matrixArg refuses it rather than a cast dropping the imaginary parts), anything else is float32. */
+const keepWidth = (d: string): "float32" | "float64" | "complex64" | "complex128" => (d === "float64" || d === "complex64" || d === "complex128" ? d : "float32");
+
 /** A float32/float64 operand with at least two axes (ints promote to float32, as JAX). */
 function matrixArg(op: string, x: ArrayLike, square = false): Value {
   const v = toInexact(op, x);
@@ -161,7 +164,7 @@ function luSolve(lu: Value, perm: Value, b: Value, transpose = false): Value {
  */
 export function solve(a: ArrayLike, b: ArrayLike): Value {
   const op = "np.linalg.solve";
-  let [x, y] = promote(op, [a, b], (d) => (d === "float64" ? d : "float32"));
+  let [x, y] = promote(op, [a, b], keepWidth);
   x = matrixArg(op, x, true);
   const m = x.shape[x.ndim - 1];
   const vec = y.ndim === 1;
@@ -252,7 +255,7 @@ export function slogdet(a: ArrayLike): [Value, Value] {
  */
 export function lstsq(a: ArrayLike, b: ArrayLike, rcond?: number | null): [Value, Value, Value, Value] {
   const op = "np.linalg.lstsq";
-  let [x, y] = promote(op, [a, b], (d) => (d === "float64" ? d : "float32"));
+  let [x, y] = promote(op, [a, b], keepWidth);
   x = matrixArg(op, x);
   if (x.ndim !== 2) throw new ShapeError(`${op}: a must be 2-D, got shape ${fmtShape(x.shape)}`);
   const vec = y.ndim === 1;
@@ -507,7 +510,9 @@ export function vecdot(a: ArrayLike, b: ArrayLike, axis = -1): Value {
   const shape = broadcastShapes(op, x.shape, y.shape);
   if (shape.length === 0) throw new ShapeError(`${op}: needs vectors (at least 1 axis), got shapes ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
   const ax = axisOf(op, axis, shape.length);
-  return sum(lax.mul(broadcastValue(op, x, shape), broadcastValue(op, y, shape)), ax);
+  // as JAX: the first argument is conjugated (complex ones)
+  const xc = x.dtype === "complex64" || x.dtype === "complex128" ? lax.conj(x) : x;
+  return sum(lax.mul(broadcastValue(op, xc, shape), broadcastValue(op, y, shape)), ax);
 }
 
 /**
@@ -531,7 +536,7 @@ export function tensorinv(a: ArrayLike, ind = 2): Value {
  */
 export function tensorsolve(a: ArrayLike, b: ArrayLike): Value {
   const op = "np.linalg.tensorsolve";
-  const [x, y] = promote(op, [a, b], (d) => (d === "float64" ? d : "float32"));
+  const [x, y] = promote(op, [a, b], keepWidth);
   const xShape = x.shape.slice(y.ndim);
   const rows = y.size;
   const cols = xShape.reduce((p, n) => p * n, 1);

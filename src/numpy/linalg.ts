@@ -4,7 +4,8 @@
  * norms and pairwise distances.
  */
 import { optionsArg, intsArg } from "../static-args.js";
-import { DTypeError, ShapeError } from "../errors.js";
+import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
+import { isComplexDType } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { dotGeneral } from "../lax/dot.js";
 import { broadcastShapes, fmtShape } from "../shape.js";
@@ -109,14 +110,16 @@ export function dot(a: ArrayLike, b: ArrayLike): Value {
 }
 
 /**
- * The dot product of the flattened arrays.
+ * The dot product of the flattened arrays, the first conjugated when complex (as NumPy).
  * @example np.vdot(np.array([[1, 2], [3, 4]]), np.array([[1, 1], [1, 1]])); // 10
  */
 export function vdot(a: ArrayLike, b: ArrayLike): Value {
   const op = "np.vdot";
   const [x, y] = promote(op, [a, b]);
   if (x.size !== y.size) throw new ShapeError(`${op}: the arrays have ${x.size} and ${y.size} elements (shapes ${fmtShape(x.shape)}, ${fmtShape(y.shape)}); they need as many`);
-  return dotGeneral(lax.reshape(x, [x.size]), lax.reshape(y, [y.size]), dims([[0], [0]]));
+  // as NumPy: the first argument is conjugated (complex ones)
+  const xc = isComplexDType(x.dtype) ? lax.conj(x) : x;
+  return dotGeneral(lax.reshape(xc, [x.size]), lax.reshape(y, [y.size]), dims([[0], [0]]));
 }
 
 /**
@@ -380,7 +383,10 @@ export type NormOrder = number | "fro" | "f" | "nuc";
 export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | readonly number[] | null, options: NormOptions = {}): Value {
   options = optionsArg("np.norm", options);
   const op = "np.norm";
-  const v = toInexact(op, x);
+  const given = toInexact(op, x);
+  // complex: every norm but the singular-value ones is that of |x| (JAX's: real results)
+  const complexIn = isComplexDType(given.dtype);
+  const v = complexIn ? abs(given) : given;
   const keepdims = options.keepdims ?? false;
   const safe = options.safeGradAtZero ?? true;
   if (typeof safe !== "boolean") throw new DTypeError(`${op}: safeGradAtZero must be a boolean, got ${describe(safe)}`);
@@ -415,7 +421,10 @@ export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | reado
       const rowSums = sum(abs(v), c, { keepdims: true });
       return finish((ord === Infinity ? max : min)(rowSums, r, { keepdims: true }));
     }
-    if (ord === 2 || ord === -2 || ord === "nuc") return fns.singularValueNorm(v, ord, r, c, keepdims);
+    if (ord === 2 || ord === -2 || ord === "nuc") {
+      if (complexIn) throw new UnsupportedError(`${op}: the ${describe(ord)} matrix norm of a complex matrix needs a complex SVD, which jaxon does not have yet; use "fro", 1 or Infinity, or the norm of the real and imaginary parts`);
+      return fns.singularValueNorm(v, ord, r, c, keepdims);
+    }
     throw new ShapeError(`${op}: invalid order ${describe(ord)} for a matrix norm; use "fro", "nuc", 1, -1, 2, -2, Infinity or -Infinity`);
   }
   throw new ShapeError(`${op}: norms are over 1 or 2 axes, got ${axes.length}`);
@@ -428,7 +437,8 @@ export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | reado
  */
 export function sqdist(a: ArrayLike, b: ArrayLike): Value {
   const op = "np.cdist";
-  const [x, y] = promote(op, [a, b], (d) => (d === "float64" ? d : "float32"));
+  const [x, y] = promote(op, [a, b], (d) => (d === "float64" || isComplexDType(d) ? d : "float32"));
+  if (isComplexDType(x.dtype)) throw new DTypeError(`${op}: needs real points, got ${x.dtype}; take the real and imaginary parts as coordinates (lax.complexToPairs) first`);
   if (x.ndim < 2 || y.ndim < 2) {
     throw new ShapeError(`${op}: needs arrays of points with at least 2 axes ([m, d] and [n, d]), got shapes ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
   }

@@ -78,7 +78,9 @@ export function convolve(a: ArrayLike, v: ArrayLike, mode: ConvolveMode = "full"
  * @example np.correlate(np.array([1, 2, 3]), np.array([0, 1, 0.5]), "full"); // [0.5, 2, 3.5, 3, 0]
  */
 export function correlate(a: ArrayLike, v: ArrayLike, mode: ConvolveMode = "valid"): Value {
-  return conv("np.correlate", a, v, mode, true);
+  // as JAX: complex v is conjugated
+  const vv = asValue(v, "np.correlate");
+  return conv("np.correlate", a, vv.dtype === "complex64" || vv.dtype === "complex128" ? lax.conj(vv) : vv, mode, true);
 }
 
 /**

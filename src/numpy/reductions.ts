@@ -16,6 +16,7 @@ import { abs, isinf, isnan, logicalAnd, logicalOr, subtract, where } from "./ele
 import type { ArrayLike, Axis, DType, Value } from "./util.js";
 import { asValue, axesOf, axisOf, binaryOperands, cast, keepDims, toInexact } from "./util.js";
 import { checkDType } from "../dtype.js";
+import { complexMean, complexVar, isComplexValue } from "./complex-reductions.js";
 
 export type { ReduceOptions };
 export interface SumOptions extends ReduceOptions {
@@ -66,6 +67,7 @@ export function prod(x: ArrayLike, axis?: Axis, options?: SumOptions | DType): V
 export function mean(x: ArrayLike, axis?: Axis, options?: ReduceOptions): Value {
   const v = strong(toInexact("np.mean", x));
   const axes = axesOf("np.mean", axis, v.ndim);
+  if (isComplexValue(v)) return finish(complexMean(v, axes), v, axes, options);
   const n = sizeOf(axes.map((a) => v.shape[a]));
   return finish(lax.div(lax.reduceSum(v, axes), n), v, axes, options);
 }
@@ -108,6 +110,8 @@ export function var_(x: ArrayLike, axis?: Axis, options?: VarOptions): Value {
   const op = "np.var";
   const v = strong(toInexact(op, x));
   const axes = axesOf(op, axis, v.ndim);
+  // complex: the mean of |x − mean|², real (as JAX)
+  if (isComplexValue(v)) return finish(complexVar(v, axes, options?.ddof ?? 0), v, axes, options);
   const n = sizeOf(axes.map((a) => v.shape[a]));
   const m = lax.div(lax.reduceSum(v, axes), n);
   const centered = lax.sub(v, lax.broadcastInDim(m, v.shape, v.shape.map((_, i) => i).filter((i) => !axes.includes(i))));

@@ -338,7 +338,9 @@ export function cov(m: ArrayLike, y?: ArrayLike | null, options: CovOptions = {}
   }
   const centered = lax.sub(X, lax.broadcastInDim(avg, X.shape, [0]));
   const weighted = w ? lax.mul(centered, lax.broadcastInDim(cast(w, centered.dtype), X.shape, [1])) : centered;
-  const c = lax.div(dot(centered, lax.transpose(weighted, [1, 0])), f);
+  // as JAX: the second factor is conjugated (complex data give a Hermitian covariance)
+  const second = weighted.dtype === "complex64" || weighted.dtype === "complex128" ? lax.conj(weighted) : weighted;
+  const c = lax.div(dot(centered, lax.transpose(second, [1, 0])), f);
   return vars === 1 ? lax.reshape(c, []) : c;
 }
 
