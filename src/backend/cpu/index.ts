@@ -11,6 +11,7 @@ import { compileKernel } from "./codegen.js";
 import { alloc, release, retain } from "./memory.js";
 import { cpuRoutines } from "./routines.js";
 import { tryWasmKernel } from "./wasm/index.js";
+import { tryWindowReduceKernel } from "./window-reduce.js";
 
 export const cpuBackend: Backend<TypedArray> = {
   name: "cpu",
@@ -33,7 +34,7 @@ export const cpuBackend: Backend<TypedArray> = {
         return [inputs[lowering.input]];
       case "kernel": {
         const out = alloc(outTypes[0].dtype, sizeOf(outTypes[0].shape), false);
-        if (out.length > 0 && !tryWasmKernel(lowering.kernel, out, inputs)) compileKernel(lowering.kernel)(out, ...inputs);
+        if (out.length > 0 && !tryWindowReduceKernel(lowering.kernel, out, inputs) && !tryWasmKernel(lowering.kernel, out, inputs)) compileKernel(lowering.kernel)(out, ...inputs);
         return roundHalves([out], outTypes);
       }
       case "routine": {
