@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { grad, jit, lax, np, type Value } from "../src/index.js";
-import { setWindowReduceFast, windowReduceStats } from "../src/backend/cpu/window-reduce.js";
+import { setWindowReduceFast, setWindowReduceWasm, windowReduceStats } from "../src/backend/cpu/window-reduce.js";
 import { arr, values } from "./helpers.js";
 
 /** Deterministic data with ties, ±0, ±inf and NaN sprinkled in (by `special`). */
@@ -109,10 +109,11 @@ function referenceGrad(xs: number[], c: Case, op: "max" | "min", ct: number[], o
 }
 
 describe("window max/min fast path (CPU)", () => {
+  for (const wasm of [true, false])
   for (const special of [false, true]) {
     for (const op of ["max", "min"] as const) {
       for (const c of CASES) {
-        it(`${op} ${special ? "with ±inf, ±0, NaN " : ""}${describeCase(c)}: as the generic kernel, eager and under jit`, () => {
+        it(`${wasm ? "wasm" : "js"} ${op} ${special ? "with ±inf, ±0, NaN " : ""}${describeCase(c)}: as the generic kernel, eager and under jit`, () => {
           const x = arr(data(c.shape.reduce((a, b) => a * b, 1), 7 + c.shape.length, special), "float32", c.shape);
           const prev = setWindowReduceFast(false);
           let generic: number[];
@@ -124,8 +125,15 @@ describe("window max/min fast path (CPU)", () => {
             setWindowReduceFast(prev);
           }
           const before = windowReduceStats.fast;
-          const fast = pool(x, c, op);
-          const fastJit = jit((v: Value) => pool(v, c, op))(x);
+          const prevWasm = setWindowReduceWasm(wasm);
+          let fast: Value;
+          let fastJit: Value;
+          try {
+            fast = pool(x, c, op);
+            fastJit = jit((v: Value) => pool(v, c, op))(x);
+          } finally {
+            setWindowReduceWasm(prevWasm);
+          }
           expectSame(values(fast), generic);
           expectSame(values(fastJit), genericJit);
           const run = c.shape[c.shape.length - 1];

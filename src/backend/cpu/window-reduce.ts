@@ -16,6 +16,133 @@
  */
 import type { TypedArray } from "../../dtype.js";
 import type { Kernel } from "../kernel.js";
+import { FunctionBuilder, ModuleBuilder, Op, S, simdSupported, T } from "./wasm/emitter.js";
+import { Asm } from "./matmul-wasm.js";
+import { allocScratch, freeScratch, memoryView, pointerOf, wasmMemory } from "./memory.js";
+
+// ---- WebAssembly SIMD (float32) ----------------------------------------------------------------
+
+type Fn = (x: number, o: number, offs: number, k: number, cv: number, cb: number, rows: number, rs: number) => void;
+
+/**
+ * fold_max / fold_min(X, O, OFFS, K, CV, CB, R, RS): for each of R rows (input at X + r·RS,
+ * output at O + r·CB), each output lane c (bytes, CB in all, CV of them in whole vectors) the
+ * max/min over the K window offsets at OFFS (bytes, i32) of X[offset + c]; f32x4.max/min and
+ * f32.max/min propagate NaN and order −0 below +0, as Math.max/Math.min.
+ */
+function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<ArrayBuffer> {
+  const mb = new ModuleBuilder({ minPages: 0, maxPages: memory.maxPages, shared: memory.shared });
+  const I = T.i32;
+  for (const [name, vop, sop] of [["fold_max", S.f32x4_max, Op.f32_max], ["fold_min", S.f32x4_min, Op.f32_min]] as const) {
+    const fb = new FunctionBuilder([I, I, I, I, I, I, I, I], []);
+    const a = new Asm(fb);
+    const [X, O, OFFS, K, CV, CB, R, RS] = fb.params;
+    const r = a.i32(), c = a.i32(), k = a.i32(), x0 = a.i32(), kb = a.i32();
+    const acc = fb.local(T.v128);
+    const s = fb.local(T.f32);
+    a.set(x0, a.add(X, a.load(OFFS)));
+    a.set(kb, a.mul(K, 4));
+    a.for(r, 0, R, 1, () => {
+      a.for(c, 0, CV, 16, () => {
+        a.emit(a.add(x0, c));
+        fb.simdMem(S.v128_load, 2).set(acc);
+        a.for(k, 4, kb, 4, () => {
+          fb.get(acc);
+          a.emit(a.add(a.add(X, a.load(a.add(OFFS, k))), c));
+          fb.simdMem(S.v128_load, 2).simd(vop).set(acc);
+        });
+        a.emit(a.add(O, c));
+        fb.get(acc).simdMem(S.v128_store, 2);
+      });
+      a.for(c, CV, CB, 4, () => {
+        a.emit(a.add(x0, c));
+        fb.mem(Op.f32_load, 2).set(s);
+        a.for(k, 4, kb, 4, () => {
+          fb.get(s);
+          a.emit(a.add(a.add(X, a.load(a.add(OFFS, k))), c));
+          fb.mem(Op.f32_load, 2).op(sop).set(s);
+        });
+        a.emit(a.add(O, c));
+        fb.get(s).mem(Op.f32_store, 2);
+      });
+      a.set(X, a.add(X, RS));
+      a.set(x0, a.add(x0, RS));
+      a.set(O, a.add(O, CB));
+    });
+    mb.exportFunc(name, mb.addFunc(fb));
+  }
+  return mb.encode();
+}
+
+let kernels: Record<string, Fn> | null | undefined;
+function compile(): Record<string, Fn> | null {
+  if (kernels !== undefined) return kernels;
+  kernels = null;
+  const mem = wasmMemory();
+  if (!mem || !simdSupported()) return null;
+  try {
+    kernels = new WebAssembly.Instance(new WebAssembly.Module(buildModule(mem)), { env: { memory: mem.memory } }).exports as Record<string, Fn>;
+  } catch {
+    kernels = null;
+  }
+  return kernels;
+}
+
+/** The float32 fold in WebAssembly: false (having done nothing) where it cannot run. */
+function foldWasm(x: Float32Array, out: Float32Array, isMax: boolean, shape: readonly number[], strides: readonly number[], offset: number, q: number, offs: Int32Array): boolean {
+  const fns = compile();
+  if (!fns) return false;
+  // operands outside the shared memory (past the pool's target) go through scratch copies
+  const scratch: [number, number][] = [];
+  const take = (bytes: number) => {
+    const p = allocScratch(bytes);
+    if (p >= 0) scratch.push([p, bytes]);
+    return p;
+  };
+  try {
+    let px = pointerOf(x);
+    if (px < 0) {
+      px = take(x.byteLength);
+      if (px < 0) return false;
+      memoryView(Float32Array, px, x.length).set(x);
+    }
+    const outPtr = pointerOf(out);
+    const po = outPtr >= 0 ? outPtr : take(out.byteLength);
+    const K = offs.length;
+    const ptr = take(K * 4);
+    if (po < 0 || ptr < 0) return false;
+    const view = memoryView(Int32Array, ptr, K);
+    for (let k = 0; k < K; k++) view[k] = offs[k] * 4;
+    const fn = isMax ? fns.fold_max : fns.fold_min;
+    const C = shape[q - 1];
+    const cb = C * 4;
+    const cv = (C & ~3) * 4;
+    // the wasm loop takes the output axis just outside the channels (rows); the odometer the others
+    const R = q >= 2 ? shape[q - 2] : 1;
+    const rs = q >= 2 ? strides[q - 2] * 4 : 0;
+    let outer = 1;
+    for (let j = 0; j < q - 2; j++) outer *= shape[j];
+    const idx = new Array<number>(Math.max(q - 2, 0)).fill(0);
+    let base = offset;
+    let ob = po;
+    for (let i = 0; i < outer; i++) {
+      fn(px + base * 4, ob, ptr, K, cv, cb, R, rs);
+      ob += R * cb;
+      for (let j = q - 3; j >= 0; j--) {
+        base += strides[j];
+        if (++idx[j] < shape[j]) break;
+        base -= idx[j] * strides[j];
+        idx[j] = 0;
+      }
+    }
+    if (outPtr < 0) out.set(memoryView(Float32Array, po, out.length));
+  } finally {
+    for (const [p, bytes] of scratch) freeScratch(p, bytes);
+  }
+  return true;
+}
+
+// ---- the fast path -----------------------------------------------------------------------------
 
 /** How many kernels took this path (tests check that the channels-last case does). */
 export const windowReduceStats = { fast: 0 };
@@ -25,6 +152,14 @@ let enabled = true;
 export function setWindowReduceFast(on: boolean): boolean {
   const prev = enabled;
   enabled = on;
+  return prev;
+}
+
+let wasmOn = true;
+/** Turns the WebAssembly fold on or off (off: the JavaScript fold; tests run both); returns the previous setting. */
+export function setWindowReduceWasm(on: boolean): boolean {
+  const prev = wasmOn;
+  wasmOn = on;
   return prev;
 }
 
@@ -70,6 +205,7 @@ export function tryWindowReduceKernel(kernel: Kernel, out: TypedArray, inputs: T
   for (let j = 0; j < q - 1; j++) rows *= shape[j];
   if (rows * C !== out.length) return false;
   windowReduceStats.fast++;
+  if (wasmOn && x instanceof Float32Array && foldWasm(x, out as Float32Array, red.op === "max", shape, strides, offset, q, offs)) return true;
   const idx = new Array<number>(Math.max(q - 1, 0)).fill(0);
   const xs = x as Float32Array;
   const o = out as Float32Array;
