@@ -8,8 +8,9 @@
  * input, ±inf and NaN inputs.
  */
 import { describe, expect, it } from "vitest";
-import { grad, jit, lax, np, type Value } from "../src/index.js";
+import { grad, jit, jvp, lax, np, type Value } from "../src/index.js";
 import { setWindowReduceFast, setWindowReduceWasm, windowReduceStats } from "../src/backend/cpu/window-reduce.js";
+import { setWindowSelectWasm, windowSelectStats } from "../src/backend/cpu/window-select.js";
 import { arr, values } from "./helpers.js";
 
 /** Deterministic data with ties, ±0, ±inf and NaN sprinkled in (by `special`). */
@@ -162,24 +163,39 @@ describe("window max/min fast path (CPU)", () => {
   });
 });
 
-describe("selection gradient (select_and_scatter_add) row by row", () => {
-  for (const special of [false, true]) {
-    for (const op of ["max", "min"] as const) {
-      for (const c of CASES) {
-        it(`${op} ${special ? "with ±inf, ±0, NaN " : ""}${describeCase(c)}: the gradient as an independent reference`, () => {
-          const n = c.shape.reduce((a, b) => a * b, 1);
-          const xs = data(n, 11 + c.shape.length, special);
-          const x = arr(xs, "float32", c.shape);
-          const out = pool(x, c, op);
-          const cts = data(out.size, 5, false).map((v, i) => v + i / 64);
-          const ct = arr(cts, "float32", [...out.shape]);
-          const want = referenceGrad(Float32Array.from(xs) as unknown as number[], c, op, Float32Array.from(cts) as unknown as number[], out.shape);
-          const g = grad((v: Value) => np.sum(np.multiply(pool(v, c, op), ct)))(x);
-          const gj = jit(grad((v: Value) => np.sum(np.multiply(pool(v, c, op), ct))))(x);
-          expectSame(values(g), globalThis.Array.from(Float32Array.from(want)));
-          expectSame(values(gj), values(g));
-        });
+describe("selection gradient (select_and_scatter_add): Wasm SIMD and row by row in JS", () => {
+  for (const wasm of [true, false])
+    for (const special of [false, true]) {
+      for (const op of ["max", "min"] as const) {
+        for (const c of CASES) {
+          it(`${wasm ? "wasm" : "js"} ${op} ${special ? "with ±inf, ±0, NaN " : ""}${describeCase(c)}: the gradient and jvp as an independent reference`, () => {
+            const n = c.shape.reduce((a, b) => a * b, 1);
+            const xs = data(n, 11 + c.shape.length, special);
+            const x = arr(xs, "float32", c.shape);
+            const out = pool(x, c, op);
+            const cts = data(out.size, 5, false).map((v, i) => v + i / 64);
+            const ct = arr(cts, "float32", [...out.shape]);
+            const want = referenceGrad(Float32Array.from(xs) as unknown as number[], c, op, Float32Array.from(cts) as unknown as number[], out.shape);
+            const f = (v: Value) => np.sum(np.multiply(pool(v, c, op), ct));
+            const prev = setWindowSelectWasm(wasm);
+            const before = windowSelectStats.wasm;
+            const ts = globalThis.Array.from({ length: n }, (_, i) => (i % 7) / 4);
+            let g: Value, gj: Value, tangentOut: number;
+            try {
+              g = grad(f)(x);
+              gj = jit(grad(f))(x);
+              // the jvp (select_and_gather_add): Σ over windows of ct · t at the selected element = Σ_p grad[p]·t[p]
+              tangentOut = values(jvp(f, [x], [arr(ts, "float32", c.shape)])[1])[0];
+            } finally {
+              setWindowSelectWasm(prev);
+            }
+            expectSame(values(g), globalThis.Array.from(Float32Array.from(want)));
+            expectSame(values(gj), values(g));
+            const taken = out.size > 0 && c.shape[c.shape.length - 1] >= 4 && c.window[c.window.length - 1] === 1;
+            expect(windowSelectStats.wasm > before).toBe(wasm && taken);
+            expect(tangentOut).toBeCloseTo(want.reduce((acc, w, i) => acc + w * ts[i], 0), 3);
+          });
+        }
       }
     }
-  }
 });

@@ -11,9 +11,12 @@ import type { TypedArray } from "../../dtype.js";
 import { allocate } from "../../dtype.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
 import type { RoutineTable, WindowSelectParams } from "../device.js";
+import { selectedIndicesWasm } from "./window-select.js";
 
 /** For each window (in row-major order) the flat operand index of its selected element. */
 export function selectedIndices(x: TypedArray, p: WindowSelectParams): Int32Array {
+  const fast = selectedIndicesWasm(x, p);
+  if (fast !== null) return fast;
   const { inShape, outShape, window, strides, dilation } = p;
   const nd = inShape.length;
   const inStrides = contiguousStrides(inShape);
