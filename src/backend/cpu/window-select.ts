@@ -8,6 +8,7 @@
  * window), replaced by a later candidate wherever `selected >= candidate`
  * (max; `<=` for min) is false, so NaN and −0 select as before.
  */
+import type { TypedArray } from "../../dtype.js";
 import type { WindowSelectParams } from "../device.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
 import { Asm } from "./matmul-wasm.js";
@@ -28,7 +29,7 @@ export function setWindowSelectWasm(on: boolean): boolean {
 /** The least run of channels worth the SIMD path. */
 const MIN_RUN = 4;
 
-type Fn = (x: number, idx: number, offs: number, k: number, c: number, cv: number, rows: number, rs: number, b0: number) => void;
+type Fn = (...args: number[]) => void;
 
 const F32_GE = 0x60;
 const F32_LE = 0x5f;
@@ -94,6 +95,28 @@ function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<
     });
     mb.exportFunc(name, mb.addFunc(fb));
   }
+  // scatter_add(OUT, IDX, SRC, N): OUT[IDX[i]] += SRC[i] in order; gather(OUT, IDX, SRC, N): OUT[i] = SRC[IDX[i]]
+  for (const name of ["scatter_add", "gather"] as const) {
+    const fb = new FunctionBuilder([I, I, I, I], []);
+    const a = new Asm(fb);
+    const [OUT, IDX, SRC, N] = fb.params;
+    const i = a.i32(), at = a.i32();
+    a.for(i, 0, a.mul(N, 4), 4, () => {
+      if (name === "scatter_add") {
+        a.set(at, a.add(OUT, a.mul(a.load(a.add(IDX, i)), 4)));
+        a.emit(at);
+        a.emit(at);
+        fb.mem(Op.f32_load, 2);
+        a.emit(a.add(SRC, i));
+        fb.mem(Op.f32_load, 2).op(0x92).mem(Op.f32_store, 2); // f32.add
+      } else {
+        a.emit(a.add(OUT, i));
+        a.emit(a.add(SRC, a.mul(a.load(a.add(IDX, i)), 4)));
+        fb.mem(Op.f32_load, 2).mem(Op.f32_store, 2);
+      }
+    });
+    mb.exportFunc(name, mb.addFunc(fb));
+  }
   return mb.encode();
 }
 
@@ -112,20 +135,21 @@ function compile(): Record<string, Fn> | null {
 }
 
 /**
- * For each window (in row-major order) the flat operand index of its selected element, by
- * WebAssembly SIMD; null (having done nothing) where the operand is not float32, its innermost
- * axis is windowed or short, or WebAssembly is missing.
+ * select_and_scatter_add (`kind` "scatter": `out` zeroed, each window's `src` value added at its
+ * selected element) or select_and_gather_add ("gather": `out[i]` the tangent `src` at window i's
+ * selected element) by WebAssembly SIMD; false (having done nothing) where the operand is not
+ * float32, its innermost axis is windowed or short, or WebAssembly is missing.
  */
-export function selectedIndicesWasm(x: unknown, p: WindowSelectParams): Int32Array | null {
-  if (!enabled || !(x instanceof Float32Array)) return null;
+export function selectionWasm(kind: "scatter" | "gather", src: TypedArray, x: TypedArray, p: WindowSelectParams, out: TypedArray): boolean {
+  if (!enabled || !(x instanceof Float32Array) || !(src instanceof Float32Array) || !(out instanceof Float32Array)) return false;
   const { inShape, outShape, window, strides, dilation } = p;
   const nd = inShape.length;
-  if (nd < 1 || window[nd - 1] !== 1 || strides[nd - 1] !== 1) return null;
+  if (nd < 1 || window[nd - 1] !== 1 || strides[nd - 1] !== 1) return false;
   const C = outShape[nd - 1];
   const n = sizeOf(outShape);
-  if (C < MIN_RUN || n === 0 || inShape[nd - 1] !== C) return null;
+  if (C < MIN_RUN || n === 0 || inShape[nd - 1] !== C) return false;
   const fns = compile();
-  if (!fns) return null;
+  if (!fns) return false;
   const inStrides = contiguousStrides(inShape);
   const K = sizeOf(window);
   const scratch: [number, number][] = [];
@@ -138,12 +162,21 @@ export function selectedIndicesWasm(x: unknown, p: WindowSelectParams): Int32Arr
     let px = pointerOf(x);
     if (px < 0) {
       px = take(x.byteLength);
-      if (px < 0) return null;
+      if (px < 0) return false;
       memoryView(Float32Array, px, x.length).set(x);
     }
     const pi = take(n * 4);
     const po = take(16 + K * 4);
-    if (pi < 0 || po < 0) return null;
+    let ps = pointerOf(src);
+    if (ps < 0) {
+      ps = take(src.byteLength);
+      if (ps < 0) return false;
+      memoryView(Float32Array, ps, src.length).set(src);
+    }
+    const outPtr = pointerOf(out);
+    const pout = outPtr >= 0 ? outPtr : take(out.byteLength);
+    if (pi < 0 || po < 0 || pout < 0) return false;
+    if (outPtr < 0 && kind === "scatter") memoryView(Float32Array, pout, out.length).fill(0);
     const offs = memoryView(Int32Array, po, 4 + K);
     for (let l = 0; l < 4; l++) offs[l] = l;
     for (let k = 0; k < K; k++) {
@@ -178,7 +211,10 @@ export function selectedIndicesWasm(x: unknown, p: WindowSelectParams): Int32Arr
         idx[j] = 0;
       }
     }
-    return memoryView(Int32Array, pi, n).slice();
+    if (kind === "scatter") fns.scatter_add(pout, pi, ps, n);
+    else fns.gather(pout, pi, ps, n);
+    if (outPtr < 0) out.set(memoryView(Float32Array, pout, out.length));
+    return true;
   } finally {
     for (const [ptr, bytes] of scratch) freeScratch(ptr, bytes);
   }

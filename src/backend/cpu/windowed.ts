@@ -8,15 +8,13 @@
  * operand (the lax layer pads first).
  */
 import type { TypedArray } from "../../dtype.js";
-import { allocate } from "../../dtype.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
 import type { RoutineTable, WindowSelectParams } from "../device.js";
-import { selectedIndicesWasm } from "./window-select.js";
+import { alloc } from "./memory.js";
+import { selectionWasm } from "./window-select.js";
 
 /** For each window (in row-major order) the flat operand index of its selected element. */
 export function selectedIndices(x: TypedArray, p: WindowSelectParams): Int32Array {
-  const fast = selectedIndicesWasm(x, p);
-  if (fast !== null) return fast;
   const { inShape, outShape, window, strides, dilation } = p;
   const nd = inShape.length;
   const inStrides = contiguousStrides(inShape);
@@ -89,15 +87,17 @@ export function selectedIndices(x: TypedArray, p: WindowSelectParams): Int32Arra
 }
 
 const select_and_gather_add: RoutineTable<TypedArray>["select_and_gather_add"] = ([t, x], _inTypes, [outType], p) => {
+  const out = alloc(outType.dtype, sizeOf(outType.shape), false);
+  if (selectionWasm("gather", t, x, p, out)) return [out];
   const idx = selectedIndices(x, p);
-  const out = allocate(outType.dtype, sizeOf(outType.shape));
   for (let i = 0; i < idx.length; i++) out[i] = t[idx[i]];
   return [out];
 };
 
 const select_and_scatter_add: RoutineTable<TypedArray>["select_and_scatter_add"] = ([s, x], _inTypes, [outType], p) => {
+  const out = alloc(outType.dtype, sizeOf(outType.shape), true);
+  if (selectionWasm("scatter", s, x, p, out)) return [out];
   const idx = selectedIndices(x, p);
-  const out = allocate(outType.dtype, sizeOf(outType.shape));
   for (let i = 0; i < idx.length; i++) out[idx[i]] += s[i];
   return [out];
 };
