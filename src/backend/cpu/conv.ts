@@ -16,7 +16,8 @@ import type { TypedArray } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { ConvParams } from "../device.js";
 import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
-import { alloc, release } from "./memory.js";
+import { alloc, pointerOf, release } from "./memory.js";
+import { patchGatherer } from "./conv-gather.js";
 import type { CpuRoutine } from "./routines.js";
 
 /** The most bytes one tile of gathered patches takes. */
@@ -141,6 +142,9 @@ function convGemm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: Co
   let direct = os1 === 1 && os0 === outN * O;
   for (let y = 0; direct && y < outN; y++) if (oOff[y] !== y * O) direct = false;
   const tile = direct ? null : (alloc("float32", tileRows * O, false) as Float32Array);
+  // features contiguous, input and patch in the shared memory: the tiles are gathered by WebAssembly
+  const patchPtr = pointerOf(patch);
+  const gatherer = ls1 === 1 && patchPtr >= 0 ? patchGatherer(pointerOf(lhs), ls0, I, outN, kN, table) : null;
   try {
     for (let k = 0; k < kN; k++)
       for (let i = 0; i < I; i++) {
@@ -150,7 +154,8 @@ function convGemm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: Co
       }
     for (let m0 = 0; m0 < M; m0 += tileRows) {
       const mt = Math.min(tileRows, M - m0);
-      for (let r = 0; r < mt; r++) {
+      if (gatherer) gatherer.gather(patchPtr, m0, mt);
+      else for (let r = 0; r < mt; r++) {
         const row = m0 + r;
         const n = Math.floor(row / outN);
         const y = row - n * outN;
@@ -182,6 +187,7 @@ function convGemm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: Co
     }
     return true;
   } finally {
+    gatherer?.free();
     release(w);
     release(patch);
     if (tile) release(tile);
