@@ -7,7 +7,7 @@
  * a third of a small-channel convolution's time.
  */
 import { Asm } from "./matmul-wasm.js";
-import { allocScratch, freeScratch, memoryView, wasmMemory } from "./memory.js";
+import { allocScratch, freeScratch, memoryView, pointerOf, wasmMemory } from "./memory.js";
 import { FunctionBuilder, ModuleBuilder, Op, S, simdSupported, T } from "./wasm/emitter.js";
 
 type Fn = (...args: number[]) => void;
@@ -94,31 +94,53 @@ export function setConvGatherWasm(on: boolean): boolean {
 /** How many tiles were gathered by WebAssembly (tests check the path is taken). */
 export const convGatherStats = { wasm: 0 };
 
-/** A gatherer of patch tiles in WebAssembly, holding the offset table in scratch; null where it cannot run (then the caller's loop does). */
+/** A gatherer of patch tiles in WebAssembly, its patch and offset table (and the input, when it lies elsewhere) in scratch. */
 export interface PatchGatherer {
-  /** Gathers rows m0..m0+mt into the patch at byte address `patchPtr`. */
-  gather(patchPtr: number, m0: number, mt: number): void;
+  /** The patch tile: `tileRows` rows of kN·I floats, in the shared memory. */
+  patch: Float32Array;
+  /** Gathers rows m0..m0+mt into the patch. */
+  gather(m0: number, mt: number): void;
   /** Frees the scratch. */
   free(): void;
 }
 
 /**
- * A gatherer for the input at byte address `xPtr` (features contiguous: `ls1` = 1), batch stride
- * `ls0` elements, `I` features, the (position, kernel position) offset table `table`.
+ * A gatherer for the input `lhs` (features contiguous: lhs stride 1 along them), batch stride
+ * `ls0` elements, `I` features, the (position, kernel position) offset table `table`; null where
+ * WebAssembly or the scratch space is missing (then the caller's loop gathers).
  */
-export function patchGatherer(xPtr: number, ls0: number, I: number, outN: number, kN: number, table: Int32Array): PatchGatherer | null {
-  if (!enabled || xPtr < 0) return null;
+export function patchGatherer(lhs: Float32Array, ls0: number, I: number, outN: number, kN: number, table: Int32Array, tileRows: number): PatchGatherer | null {
+  if (!enabled) return null;
   const fns = compile();
   if (!fns) return null;
-  const bytes = table.byteLength;
-  const tp = allocScratch(bytes);
-  if (tp < 0) return null;
+  const scratch: [number, number][] = [];
+  const take = (bytes: number) => {
+    const q = allocScratch(bytes);
+    if (q >= 0) scratch.push([q, bytes]);
+    return q;
+  };
+  const free = () => {
+    for (const [q, bytes] of scratch) freeScratch(q, bytes);
+    scratch.length = 0;
+  };
+  let xPtr = pointerOf(lhs);
+  if (xPtr < 0) {
+    xPtr = take(lhs.byteLength);
+    if (xPtr >= 0) memoryView(Float32Array, xPtr, lhs.length).set(lhs);
+  }
+  const tp = take(table.byteLength);
+  const pp = take(tileRows * kN * I * 4);
+  if (xPtr < 0 || tp < 0 || pp < 0) {
+    free();
+    return null;
+  }
   memoryView(Int32Array, tp, table.length).set(table);
   return {
-    gather(patchPtr, m0, mt) {
+    patch: memoryView(Float32Array, pp, tileRows * kN * I),
+    gather(m0, mt) {
       convGatherStats.wasm++;
-      fns.gather(patchPtr, xPtr, tp, m0, mt, outN, kN, I * 4, ls0 * 4);
+      fns.gather(pp, xPtr, tp, m0, mt, outN, kN, I * 4, ls0 * 4);
     },
-    free: () => freeScratch(tp, bytes),
+    free,
   };
 }

@@ -16,7 +16,7 @@ import type { TypedArray } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { ConvParams } from "../device.js";
 import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
-import { alloc, pointerOf, release } from "./memory.js";
+import { alloc, release } from "./memory.js";
 import { patchGatherer } from "./conv-gather.js";
 import type { CpuRoutine } from "./routines.js";
 
@@ -137,14 +137,13 @@ function convGemm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: Co
   // the kernel as a [K, O] matrix, K ordered (kernel position, input feature)
   const w = alloc("float32", K * O, false) as Float32Array;
   const tileRows = Math.max(8, Math.min(M, Math.floor(PATCH_BYTES / 4 / K)));
-  const patch = alloc("float32", tileRows * K, false) as Float32Array;
+  // features contiguous: the tiles are gathered by WebAssembly, into a patch in scratch
+  const gatherer = ls1 === 1 ? patchGatherer(lhs, ls0, I, outN, kN, table, tileRows) : null;
+  const patch = gatherer ? gatherer.patch : (alloc("float32", tileRows * K, false) as Float32Array);
   // the output rows (batch, position) are contiguous [M, O] in NHWC-like layouts: written in place
   let direct = os1 === 1 && os0 === outN * O;
   for (let y = 0; direct && y < outN; y++) if (oOff[y] !== y * O) direct = false;
   const tile = direct ? null : (alloc("float32", tileRows * O, false) as Float32Array);
-  // features contiguous, input and patch in the shared memory: the tiles are gathered by WebAssembly
-  const patchPtr = pointerOf(patch);
-  const gatherer = ls1 === 1 && patchPtr >= 0 ? patchGatherer(pointerOf(lhs), ls0, I, outN, kN, table) : null;
   try {
     for (let k = 0; k < kN; k++)
       for (let i = 0; i < I; i++) {
@@ -154,7 +153,7 @@ function convGemm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: Co
       }
     for (let m0 = 0; m0 < M; m0 += tileRows) {
       const mt = Math.min(tileRows, M - m0);
-      if (gatherer) gatherer.gather(patchPtr, m0, mt);
+      if (gatherer) gatherer.gather(m0, mt);
       else for (let r = 0; r < mt; r++) {
         const row = m0 + r;
         const n = Math.floor(row / outN);
@@ -187,9 +186,9 @@ function convGemm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: Co
     }
     return true;
   } finally {
-    gatherer?.free();
     release(w);
-    release(patch);
+    if (gatherer) gatherer.free();
+    else release(patch);
     if (tile) release(tile);
   }
 }
