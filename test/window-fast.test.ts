@@ -8,7 +8,7 @@
  * input, ±inf and NaN inputs.
  */
 import { describe, expect, it } from "vitest";
-import { grad, jit, jvp, lax, np, type Value } from "../src/index.js";
+import { grad, jit, jvp, lax, nn, np, type Value } from "../src/index.js";
 import { setWindowReduceFast, setWindowReduceWasm, windowReduceStats } from "../src/backend/cpu/window-reduce.js";
 import { setWindowSelectWasm, windowSelectStats } from "../src/backend/cpu/window-select.js";
 import { arr, values } from "./helpers.js";
@@ -161,6 +161,41 @@ describe("window max/min fast path (CPU)", () => {
     expectSame(values(f(x)), want);
     expectSame(values(pool(x, c, "max")), want64);
   });
+
+  // producers fused into the window kernel under jit: exact ones (relu, neg, abs, max/min with an
+  // exact constant, relu6's clamp) are applied first and folded by the fast path; others stay generic
+  const producers: [string, (v: Value) => Value, boolean][] = [
+    ["relu", (v) => nn.relu(v), true],
+    ["relu6", (v) => nn.relu6(v), true],
+    ["neg", (v) => np.negative(v), true],
+    ["abs", (v) => np.abs(v), true],
+    ["max with 0.5", (v) => np.maximum(v, 0.5), true],
+    ["min with 0.1 (arrives rounded to the dtype)", (v) => np.minimum(v, 0.1), true],
+    ["tanh", (v) => np.tanh(v), false],
+    ["scale", (v) => np.multiply(v, 3), false],
+  ];
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const [name, g, exact] of producers) {
+      for (const c of [CASES[0], CASES[1], CASES[3]]) {
+        it(`${dtype} ${name} fused before the pool ${describeCase(c)}: as the generic kernel`, () => {
+          const x = arr(data(c.shape.reduce((a, b) => a * b, 1), 9, true), dtype, c.shape);
+          const f = jit((v: Value) => pool(g(v), c, "max"));
+          const prev = setWindowReduceFast(false);
+          let want: number[];
+          try {
+            want = values(f(x));
+          } finally {
+            setWindowReduceFast(prev);
+          }
+          const before = windowReduceStats.fast;
+          expectSame(values(f(x)), want);
+          // a padded pool pads the producer's result: the pad stays between them, and the fold reads a plain load
+          const fused = windowReduceStats.fast > before;
+          expect(fused).toBe(exact || c.padding !== undefined);
+        });
+      }
+    }
+  }
 });
 
 describe("selection gradient (select_and_scatter_add): Wasm SIMD and row by row in JS", () => {

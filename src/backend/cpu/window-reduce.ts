@@ -15,7 +15,10 @@
  * the order of accumulation).
  */
 import type { TypedArray } from "../../dtype.js";
-import type { Kernel } from "../kernel.js";
+import type { Expr, Kernel } from "../kernel.js";
+import { compileKernel } from "./codegen.js";
+import { tryWasmKernel } from "./wasm/index.js";
+import { alloc, release } from "./memory.js";
 import { FunctionBuilder, ModuleBuilder, Op, S, simdSupported, T } from "./wasm/emitter.js";
 import { Asm } from "./matmul-wasm.js";
 import { allocScratch, freeScratch, memoryView, pointerOf, wasmMemory } from "./memory.js";
@@ -142,6 +145,49 @@ function foldWasm(x: Float32Array, out: Float32Array, isMax: boolean, shape: rea
   return true;
 }
 
+// ---- a fused producer ----------------------------------------------------------------------------
+
+/**
+ * Whether an expression over input 0 is exact whatever evaluates it (JS doubles rounded once, or
+ * float32 WebAssembly): loads of input 0, constants exact in the dtype, neg, abs, max, min, and
+ * selects by comparisons of such expressions. Such a producer
+ * (a relu before the pool) is applied to the whole input first, then folded as a plain load.
+ */
+function exactProducer(e: Expr): boolean {
+  switch (e.kind) {
+    case "input":
+      return e.input === 0;
+    case "const":
+      // a constant exact in the dtype (JS may embed it as a double)
+      return e.dtype === "float64" || (e.dtype === "float32" && (Number.isNaN(e.value) || Math.fround(e.value) === e.value));
+    case "unary":
+      return (e.op === "neg" || e.op === "abs") && e.dtype === e.arg.dtype && exactProducer(e.arg);
+    case "binary":
+      return (e.op === "max" || e.op === "min") && e.dtype === e.lhs.dtype && e.dtype === e.rhs.dtype && exactProducer(e.lhs) && exactProducer(e.rhs);
+    case "select":
+      return e.which.dtype === "bool" && exactCompare(e.which) && e.cases.every((c) => c.dtype === e.dtype && exactProducer(c));
+    default:
+      return false;
+  }
+}
+
+/** A comparison of two exact producers (a relu's `x > 0`). */
+function exactCompare(e: Expr): boolean {
+  if (e.kind !== "binary" || !["eq", "ne", "lt", "le", "gt", "ge"].includes(e.op)) return false;
+  return e.lhs.dtype === e.rhs.dtype && (e.lhs.dtype === "float32" || e.lhs.dtype === "float64") && exactProducer(e.lhs) && exactProducer(e.rhs);
+}
+
+/** The elementwise kernel applying a window kernel's producer to its whole input, one per window kernel. */
+const producers = new WeakMap<Kernel, Kernel>();
+function producerKernel(kernel: Kernel, n: number): Kernel {
+  let k = producers.get(kernel);
+  if (k === undefined || k.loopShape[0] !== n) {
+    k = { loopShape: [n], inputs: [{ dtype: kernel.inputs[0].dtype, view: { strides: [1], offset: 0 } }], expr: kernel.expr, dtype: kernel.dtype };
+    producers.set(kernel, k);
+  }
+  return k;
+}
+
 // ---- the fast path -----------------------------------------------------------------------------
 
 /** How many kernels took this path (tests check that the channels-last case does). */
@@ -175,8 +221,9 @@ export function tryWindowReduceKernel(kernel: Kernel, out: TypedArray, inputs: T
   if (!enabled || red === undefined || red.epilogue !== undefined || kernel.more !== undefined) return false;
   if (red.op !== "max" && red.op !== "min") return false;
   const e = kernel.expr;
-  if (inputs.length !== 1 || kernel.inputs.length !== 1 || e.kind !== "input" || e.input !== 0) return false;
-  if (e.dtype !== kernel.dtype || kernel.inputs[0].dtype !== kernel.dtype) return false;
+  if (inputs.length !== 1 || kernel.inputs.length !== 1 || e.dtype !== kernel.dtype || kernel.inputs[0].dtype !== kernel.dtype) return false;
+  const plain = e.kind === "input" && e.input === 0;
+  if (!plain && !exactProducer(e)) return false;
   const x = inputs[0];
   if (!(out instanceof Float32Array || out instanceof Float64Array) || x.constructor !== out.constructor) return false;
   const shape = kernel.loopShape;
@@ -205,11 +252,28 @@ export function tryWindowReduceKernel(kernel: Kernel, out: TypedArray, inputs: T
   for (let j = 0; j < q - 1; j++) rows *= shape[j];
   if (rows * C !== out.length) return false;
   windowReduceStats.fast++;
-  if (wasmOn && x instanceof Float32Array && foldWasm(x, out as Float32Array, red.op === "max", shape, strides, offset, q, offs)) return true;
+  if (!plain) {
+    // the producer over the whole input, then the fold of its result
+    const y = alloc(kernel.dtype, x.length, false);
+    try {
+      const pk = producerKernel(kernel, x.length);
+      if (!tryWasmKernel(pk, y, [x])) compileKernel(pk)(y, x);
+      fold(y, out, red.op === "max", shape, strides, offset, q, offs, rows, C, K);
+    } finally {
+      release(y);
+    }
+    return true;
+  }
+  fold(x, out, red.op === "max", shape, strides, offset, q, offs, rows, C, K);
+  return true;
+}
+
+/** The fold of the windows of `x` (the fast path's checks passed): WebAssembly for float32, else JavaScript. */
+function fold(x: TypedArray, out: TypedArray, isMax: boolean, shape: readonly number[], strides: readonly number[], offset: number, q: number, offs: Int32Array, rows: number, C: number, K: number): void {
+  if (wasmOn && x instanceof Float32Array && foldWasm(x, out as Float32Array, isMax, shape, strides, offset, q, offs)) return;
   const idx = new Array<number>(Math.max(q - 1, 0)).fill(0);
   const xs = x as Float32Array;
   const o = out as Float32Array;
-  const isMax = red.op === "max";
   let base = offset;
   for (let row = 0; row < rows; row++) {
     const ob = row * C;
@@ -234,5 +298,4 @@ export function tryWindowReduceKernel(kernel: Kernel, out: TypedArray, inputs: T
       idx[j] = 0;
     }
   }
-  return true;
 }
