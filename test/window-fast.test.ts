@@ -162,6 +162,25 @@ describe("window max/min fast path (CPU)", () => {
     expectSame(values(pool(x, c, "max")), want64);
   });
 
+  // plain reductions whose kept innermost axis is contiguous (np.max over a leading axis) have the same form
+  for (const [shape, axis] of [[[7, 12], 0], [[3, 5, 8], 1], [[6, 4, 9], [0, 1]], [[5, 6], 1]] as [number[], number | number[]][]) {
+    for (const op of ["max", "min"] as const) {
+      it(`np.${op} of ${JSON.stringify(shape)} over axis ${JSON.stringify(axis)} with ±inf, ±0, NaN: as the generic kernel`, () => {
+        const x = arr(data(shape.reduce((a, b) => a * b, 1), 13, true), "float32", shape);
+        const f = (v: Value) => (op === "max" ? np.max(v, axis) : np.min(v, axis));
+        const prev = setWindowReduceFast(false);
+        let want: number[];
+        try {
+          want = values(f(x));
+        } finally {
+          setWindowReduceFast(prev);
+        }
+        expectSame(values(f(x)), want);
+        expectSame(values(jit(f)(x)), want);
+      });
+    }
+  }
+
   // producers fused into the window kernel under jit: exact ones (relu, neg, abs, max/min with an
   // exact constant, relu6's clamp) are applied first and folded by the fast path; others stay generic
   const producers: [string, (v: Value) => Value, boolean][] = [
