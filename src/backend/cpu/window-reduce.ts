@@ -209,6 +209,9 @@ export function setWindowReduceWasm(on: boolean): boolean {
   return prev;
 }
 
+/** The most window offsets (a table of them is made per call): longer reductions stay generic. */
+const MAX_WINDOW = 4096;
+
 /** The least contiguous run (channels) worth the fast path. */
 const MIN_RUN = 4;
 
@@ -236,7 +239,7 @@ export function tryWindowReduceKernel(kernel: Kernel, out: TypedArray, inputs: T
   // the window offsets (row-major over the reduced axes) as flat input distances
   let K = 1;
   for (let j = q; j < shape.length; j++) K *= shape[j];
-  if (K < 1) return false;
+  if (K < 1 || K > MAX_WINDOW) return false;
   const offs = new Int32Array(K);
   for (let k = 0; k < K; k++) {
     let rest = k;

@@ -26,6 +26,9 @@ export function setWindowSelectWasm(on: boolean): boolean {
   return prev;
 }
 
+/** The most window offsets (a table of them is made per call): larger windows take the JS loop. */
+const MAX_WINDOW = 4096;
+
 /** The least run of channels worth the SIMD path. */
 const MIN_RUN = 4;
 
@@ -152,6 +155,7 @@ export function selectionWasm(kind: "scatter" | "gather", src: TypedArray, x: Ty
   if (!fns) return false;
   const inStrides = contiguousStrides(inShape);
   const K = sizeOf(window);
+  if (K > MAX_WINDOW) return false;
   const scratch: [number, number][] = [];
   const take = (bytes: number) => {
     const q = allocScratch(bytes);
