@@ -6,6 +6,10 @@
  * one wherever `selected >= candidate` (max; `<=` for min) is false, as
  * XLA's SelectAndScatter with JAX's `ge`/`le`. Windows lie inside the
  * operand (the lax layer pads first).
+ *
+ * float32 operands whose innermost axis is not windowed (channels last: NHWC
+ * pooling) select four channels at a time in WebAssembly SIMD
+ * (window-select.ts); the rest, row by row here.
  */
 import type { TypedArray } from "../../dtype.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
