@@ -17,6 +17,7 @@ import { sizeOf } from "../../shape.js";
 import type { ConvParams } from "../device.js";
 import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
 import { alloc, release } from "./memory.js";
+import { patchGatherer } from "./conv-gather.js";
 import type { CpuRoutine } from "./routines.js";
 
 /** The most bytes one tile of gathered patches takes. */
@@ -136,7 +137,9 @@ function convGemm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: Co
   // the kernel as a [K, O] matrix, K ordered (kernel position, input feature)
   const w = alloc("float32", K * O, false) as Float32Array;
   const tileRows = Math.max(8, Math.min(M, Math.floor(PATCH_BYTES / 4 / K)));
-  const patch = alloc("float32", tileRows * K, false) as Float32Array;
+  // features contiguous: the tiles are gathered by WebAssembly, into a patch in scratch
+  const gatherer = ls1 === 1 ? patchGatherer(lhs, ls0, I, outN, kN, table, tileRows) : null;
+  const patch = gatherer ? gatherer.patch : (alloc("float32", tileRows * K, false) as Float32Array);
   // the output rows (batch, position) are contiguous [M, O] in NHWC-like layouts: written in place
   let direct = os1 === 1 && os0 === outN * O;
   for (let y = 0; direct && y < outN; y++) if (oOff[y] !== y * O) direct = false;
@@ -150,7 +153,8 @@ function convGemm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: Co
       }
     for (let m0 = 0; m0 < M; m0 += tileRows) {
       const mt = Math.min(tileRows, M - m0);
-      for (let r = 0; r < mt; r++) {
+      if (gatherer) gatherer.gather(m0, mt);
+      else for (let r = 0; r < mt; r++) {
         const row = m0 + r;
         const n = Math.floor(row / outN);
         const y = row - n * outN;
@@ -183,7 +187,8 @@ function convGemm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: Co
     return true;
   } finally {
     release(w);
-    release(patch);
+    if (gatherer) gatherer.free();
+    else release(patch);
     if (tile) release(tile);
   }
 }

@@ -13,6 +13,7 @@ import { compileKernel } from "./codegen.js";
 import { alloc, release, retain } from "./memory.js";
 import { cpuRoutines } from "./routines.js";
 import { tryWasmKernel } from "./wasm/index.js";
+import { tryWindowReduceKernel } from "./window-reduce.js";
 
 export const cpuBackend: Backend<TypedArray> = {
   name: "cpu",
@@ -47,7 +48,9 @@ export const cpuBackend: Backend<TypedArray> = {
           return withEpilogue(epi, acc, inputs.slice(own.length), outTypes);
         }
         const outs = outTypes.map((t) => alloc(t.dtype, sizeOf(t.shape), false));
-        if (outs[0].length > 0 && !tryWasmKernel(kernel, outs, inputs)) compileKernel(kernel)(...outs, ...inputs);
+        // a single-output window max/min over contiguous channels has its own routine (window-reduce.ts)
+        const windowed = outs.length === 1 && tryWindowReduceKernel(kernel, outs[0], inputs);
+        if (outs[0].length > 0 && !windowed && !tryWasmKernel(kernel, outs, inputs)) compileKernel(kernel)(...outs, ...inputs);
         return roundHalves(outs, outTypes);
       }
       case "routine": {

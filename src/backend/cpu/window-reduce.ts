@@ -1,0 +1,304 @@
+/**
+ * A CPU fast path for window maxima and minima (reduce_window_max/min, see
+ * src/lax/windowed.ts): the kernel IR loop [output..., window...] with the
+ * window axes reduced, whose input is read unchanged (no fused producer),
+ * and whose innermost output axis is contiguous in the input (channels
+ * last, as NHWC pooling: that axis is not windowed). Instead of one short
+ * reduction per output element, each row of channels is folded window
+ * offset by window offset, C values at a time, in a tight loop over the
+ * typed arrays.
+ *
+ * Values are those of the generic kernel exactly: Math.max/Math.min, as the
+ * generic kernels use, are order-independent (NaN propagates, +0 above −0),
+ * so folding by window offset rather than by output element changes
+ * nothing. Sums are left to the generic kernel (their rounding depends on
+ * the order of accumulation).
+ */
+import type { TypedArray } from "../../dtype.js";
+import type { Expr, Kernel } from "../kernel.js";
+import { compileKernel } from "./codegen.js";
+import { tryWasmKernel } from "./wasm/index.js";
+import { alloc, release } from "./memory.js";
+import { FunctionBuilder, ModuleBuilder, Op, S, simdSupported, T } from "./wasm/emitter.js";
+import { Asm } from "./matmul-wasm.js";
+import { allocScratch, freeScratch, memoryView, pointerOf, wasmMemory } from "./memory.js";
+
+// ---- WebAssembly SIMD (float32) ----------------------------------------------------------------
+
+type Fn = (x: number, o: number, offs: number, k: number, cv: number, cb: number, rows: number, rs: number) => void;
+
+/**
+ * fold_max / fold_min(X, O, OFFS, K, CV, CB, R, RS): for each of R rows (input at X + r·RS,
+ * output at O + r·CB), each output lane c (bytes, CB in all, CV of them in whole vectors) the
+ * max/min over the K window offsets at OFFS (bytes, i32) of X[offset + c]; f32x4.max/min and
+ * f32.max/min propagate NaN and order −0 below +0, as Math.max/Math.min.
+ */
+function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<ArrayBuffer> {
+  const mb = new ModuleBuilder({ minPages: 0, maxPages: memory.maxPages, shared: memory.shared });
+  const I = T.i32;
+  for (const [name, vop, sop] of [["fold_max", S.f32x4_max, Op.f32_max], ["fold_min", S.f32x4_min, Op.f32_min]] as const) {
+    const fb = new FunctionBuilder([I, I, I, I, I, I, I, I], []);
+    const a = new Asm(fb);
+    const [X, O, OFFS, K, CV, CB, R, RS] = fb.params;
+    const r = a.i32(), c = a.i32(), k = a.i32(), x0 = a.i32(), kb = a.i32();
+    const acc = fb.local(T.v128);
+    const s = fb.local(T.f32);
+    a.set(x0, a.add(X, a.load(OFFS)));
+    a.set(kb, a.mul(K, 4));
+    a.for(r, 0, R, 1, () => {
+      a.for(c, 0, CV, 16, () => {
+        a.emit(a.add(x0, c));
+        fb.simdMem(S.v128_load, 2).set(acc);
+        a.for(k, 4, kb, 4, () => {
+          fb.get(acc);
+          a.emit(a.add(a.add(X, a.load(a.add(OFFS, k))), c));
+          fb.simdMem(S.v128_load, 2).simd(vop).set(acc);
+        });
+        a.emit(a.add(O, c));
+        fb.get(acc).simdMem(S.v128_store, 2);
+      });
+      a.for(c, CV, CB, 4, () => {
+        a.emit(a.add(x0, c));
+        fb.mem(Op.f32_load, 2).set(s);
+        a.for(k, 4, kb, 4, () => {
+          fb.get(s);
+          a.emit(a.add(a.add(X, a.load(a.add(OFFS, k))), c));
+          fb.mem(Op.f32_load, 2).op(sop).set(s);
+        });
+        a.emit(a.add(O, c));
+        fb.get(s).mem(Op.f32_store, 2);
+      });
+      a.set(X, a.add(X, RS));
+      a.set(x0, a.add(x0, RS));
+      a.set(O, a.add(O, CB));
+    });
+    mb.exportFunc(name, mb.addFunc(fb));
+  }
+  return mb.encode();
+}
+
+let kernels: Record<string, Fn> | null | undefined;
+function compile(): Record<string, Fn> | null {
+  if (kernels !== undefined) return kernels;
+  kernels = null;
+  const mem = wasmMemory();
+  if (!mem || !simdSupported()) return null;
+  try {
+    kernels = new WebAssembly.Instance(new WebAssembly.Module(buildModule(mem)), { env: { memory: mem.memory } }).exports as Record<string, Fn>;
+  } catch {
+    kernels = null;
+  }
+  return kernels;
+}
+
+/** The float32 fold in WebAssembly: false (having done nothing) where it cannot run. */
+function foldWasm(x: Float32Array, out: Float32Array, isMax: boolean, shape: readonly number[], strides: readonly number[], offset: number, q: number, offs: Int32Array): boolean {
+  const fns = compile();
+  if (!fns) return false;
+  // operands outside the shared memory (past the pool's target) go through scratch copies
+  const scratch: [number, number][] = [];
+  const take = (bytes: number) => {
+    const p = allocScratch(bytes);
+    if (p >= 0) scratch.push([p, bytes]);
+    return p;
+  };
+  try {
+    let px = pointerOf(x);
+    if (px < 0) {
+      px = take(x.byteLength);
+      if (px < 0) return false;
+      memoryView(Float32Array, px, x.length).set(x);
+    }
+    const outPtr = pointerOf(out);
+    const po = outPtr >= 0 ? outPtr : take(out.byteLength);
+    const K = offs.length;
+    const ptr = take(K * 4);
+    if (po < 0 || ptr < 0) return false;
+    const view = memoryView(Int32Array, ptr, K);
+    for (let k = 0; k < K; k++) view[k] = offs[k] * 4;
+    const fn = isMax ? fns.fold_max : fns.fold_min;
+    const C = shape[q - 1];
+    const cb = C * 4;
+    const cv = (C & ~3) * 4;
+    // the wasm loop takes the output axis just outside the channels (rows); the odometer the others
+    const R = q >= 2 ? shape[q - 2] : 1;
+    const rs = q >= 2 ? strides[q - 2] * 4 : 0;
+    let outer = 1;
+    for (let j = 0; j < q - 2; j++) outer *= shape[j];
+    const idx = new Array<number>(Math.max(q - 2, 0)).fill(0);
+    let base = offset;
+    let ob = po;
+    for (let i = 0; i < outer; i++) {
+      fn(px + base * 4, ob, ptr, K, cv, cb, R, rs);
+      ob += R * cb;
+      for (let j = q - 3; j >= 0; j--) {
+        base += strides[j];
+        if (++idx[j] < shape[j]) break;
+        base -= idx[j] * strides[j];
+        idx[j] = 0;
+      }
+    }
+    if (outPtr < 0) out.set(memoryView(Float32Array, po, out.length));
+  } finally {
+    for (const [p, bytes] of scratch) freeScratch(p, bytes);
+  }
+  return true;
+}
+
+// ---- a fused producer ----------------------------------------------------------------------------
+
+/**
+ * Whether an expression over input 0 is exact whatever evaluates it (JS doubles rounded once, or
+ * float32 WebAssembly): loads of input 0, constants exact in the dtype, neg, abs, max, min, and
+ * selects by comparisons of such expressions. Such a producer
+ * (a relu before the pool) is applied to the whole input first, then folded as a plain load.
+ */
+function exactProducer(e: Expr): boolean {
+  switch (e.kind) {
+    case "input":
+      return e.input === 0;
+    case "const":
+      // a constant exact in the dtype (JS may embed it as a double)
+      return e.dtype === "float64" || (e.dtype === "float32" && (Number.isNaN(e.value) || Math.fround(e.value) === e.value));
+    case "unary":
+      return (e.op === "neg" || e.op === "abs") && e.dtype === e.arg.dtype && exactProducer(e.arg);
+    case "binary":
+      return (e.op === "max" || e.op === "min") && e.dtype === e.lhs.dtype && e.dtype === e.rhs.dtype && exactProducer(e.lhs) && exactProducer(e.rhs);
+    case "select":
+      return e.which.dtype === "bool" && exactCompare(e.which) && e.cases.every((c) => c.dtype === e.dtype && exactProducer(c));
+    default:
+      return false;
+  }
+}
+
+/** A comparison of two exact producers (a relu's `x > 0`). */
+function exactCompare(e: Expr): boolean {
+  if (e.kind !== "binary" || !["eq", "ne", "lt", "le", "gt", "ge"].includes(e.op)) return false;
+  return e.lhs.dtype === e.rhs.dtype && (e.lhs.dtype === "float32" || e.lhs.dtype === "float64") && exactProducer(e.lhs) && exactProducer(e.rhs);
+}
+
+/** The elementwise kernel applying a window kernel's producer to its whole input, one per window kernel. */
+const producers = new WeakMap<Kernel, Kernel>();
+function producerKernel(kernel: Kernel, n: number): Kernel {
+  let k = producers.get(kernel);
+  if (k === undefined || k.loopShape[0] !== n) {
+    k = { loopShape: [n], inputs: [{ dtype: kernel.inputs[0].dtype, view: { strides: [1], offset: 0 } }], expr: kernel.expr, dtype: kernel.dtype };
+    producers.set(kernel, k);
+  }
+  return k;
+}
+
+// ---- the fast path -----------------------------------------------------------------------------
+
+/** How many kernels took this path (tests check that the channels-last case does). */
+export const windowReduceStats = { fast: 0 };
+
+let enabled = true;
+/** Turns the fast path on or off (tests compare it with the generic kernels); returns the previous setting. */
+export function setWindowReduceFast(on: boolean): boolean {
+  const prev = enabled;
+  enabled = on;
+  return prev;
+}
+
+let wasmOn = true;
+/** Turns the WebAssembly fold on or off (off: the JavaScript fold; tests run both); returns the previous setting. */
+export function setWindowReduceWasm(on: boolean): boolean {
+  const prev = wasmOn;
+  wasmOn = on;
+  return prev;
+}
+
+/** The most window offsets (a table of them is made per call): longer reductions stay generic. */
+const MAX_WINDOW = 4096;
+
+/** The least contiguous run (channels) worth the fast path. */
+const MIN_RUN = 4;
+
+/**
+ * Runs `kernel` by the fast path if it is a plain window max/min with a
+ * contiguous innermost output axis; returns false (having done nothing) otherwise.
+ */
+export function tryWindowReduceKernel(kernel: Kernel, out: TypedArray, inputs: TypedArray[]): boolean {
+  const red = kernel.reduce;
+  if (!enabled || red === undefined || red.epilogue !== undefined || kernel.more !== undefined) return false;
+  if (red.op !== "max" && red.op !== "min") return false;
+  const e = kernel.expr;
+  if (inputs.length !== 1 || kernel.inputs.length !== 1 || e.dtype !== kernel.dtype || kernel.inputs[0].dtype !== kernel.dtype) return false;
+  const plain = e.kind === "input" && e.input === 0;
+  if (!plain && !exactProducer(e)) return false;
+  const x = inputs[0];
+  if (!(out instanceof Float32Array || out instanceof Float64Array) || x.constructor !== out.constructor) return false;
+  const shape = kernel.loopShape;
+  const r = red.axes;
+  const q = shape.length - r;
+  if (r < 1 || q < 1) return false;
+  const { strides, offset } = kernel.inputs[0].view;
+  const C = shape[q - 1];
+  if (strides[q - 1] !== 1 || C < MIN_RUN) return false;
+  // the window offsets (row-major over the reduced axes) as flat input distances
+  let K = 1;
+  for (let j = q; j < shape.length; j++) K *= shape[j];
+  if (K < 1 || K > MAX_WINDOW) return false;
+  const offs = new Int32Array(K);
+  for (let k = 0; k < K; k++) {
+    let rest = k;
+    let off = 0;
+    for (let j = shape.length - 1; j >= q; j--) {
+      off += (rest % shape[j]) * strides[j];
+      rest = Math.floor(rest / shape[j]);
+    }
+    offs[k] = off;
+  }
+  // the rows: every output axis but the innermost
+  let rows = 1;
+  for (let j = 0; j < q - 1; j++) rows *= shape[j];
+  if (rows * C !== out.length) return false;
+  windowReduceStats.fast++;
+  if (!plain) {
+    // the producer over the whole input, then the fold of its result
+    const y = alloc(kernel.dtype, x.length, false);
+    try {
+      const pk = producerKernel(kernel, x.length);
+      if (!tryWasmKernel(pk, y, [x])) compileKernel(pk)(y, x);
+      fold(y, out, red.op === "max", shape, strides, offset, q, offs, rows, C, K);
+    } finally {
+      release(y);
+    }
+    return true;
+  }
+  fold(x, out, red.op === "max", shape, strides, offset, q, offs, rows, C, K);
+  return true;
+}
+
+/** The fold of the windows of `x` (the fast path's checks passed): WebAssembly for float32, else JavaScript. */
+function fold(x: TypedArray, out: TypedArray, isMax: boolean, shape: readonly number[], strides: readonly number[], offset: number, q: number, offs: Int32Array, rows: number, C: number, K: number): void {
+  if (wasmOn && x instanceof Float32Array && foldWasm(x, out as Float32Array, isMax, shape, strides, offset, q, offs)) return;
+  const idx = new Array<number>(Math.max(q - 1, 0)).fill(0);
+  const xs = x as Float32Array;
+  const o = out as Float32Array;
+  let base = offset;
+  for (let row = 0; row < rows; row++) {
+    const ob = row * C;
+    const b0 = base + offs[0];
+    for (let c = 0; c < C; c++) o[ob + c] = xs[b0 + c];
+    if (isMax) {
+      for (let k = 1; k < K; k++) {
+        const b = base + offs[k] - ob;
+        for (let i = ob, end = ob + C; i < end; i++) o[i] = Math.max(o[i], xs[b + i]);
+      }
+    } else {
+      for (let k = 1; k < K; k++) {
+        const b = base + offs[k] - ob;
+        for (let i = ob, end = ob + C; i < end; i++) o[i] = Math.min(o[i], xs[b + i]);
+      }
+    }
+    // the next row: odometer over the outer axes, the base following
+    for (let j = q - 2; j >= 0; j--) {
+      base += strides[j];
+      if (++idx[j] < shape[j]) break;
+      base -= idx[j] * strides[j];
+      idx[j] = 0;
+    }
+  }
+}
