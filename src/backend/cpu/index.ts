@@ -49,7 +49,7 @@ export const cpuBackend: Backend<TypedArray> = {
         }
         const outs = outTypes.map((t) => alloc(t.dtype, sizeOf(t.shape), false));
         // a single-output window max/min over contiguous channels has its own routine (window-reduce.ts)
-        const windowed = outs.length === 1 && tryWindowReduceKernel(kernel, outs[0], inputs);
+        const windowed = outs.length === 1 && outs[0].length > 0 && tryWindowReduceKernel(kernel, outs[0], inputs);
         if (outs[0].length > 0 && !windowed && !tryWasmKernel(kernel, outs, inputs)) compileKernel(kernel)(...outs, ...inputs);
         return roundHalves(outs, outTypes);
       }
