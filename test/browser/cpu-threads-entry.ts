@@ -29,20 +29,30 @@ async function measure(f: () => ReturnType<typeof matmul>, reps: number): Promis
   const h = hash((await first.data()) as Float32Array);
   const split = threadedJobCount() - split0;
   const worker = workerJobCount() - worker0;
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) await f().data();
-  return { hash: h, ms: (performance.now() - t0) / reps, split, worker };
+  // the median of `reps` runs, after two to warm up
+  const times: number[] = [];
+  for (let i = 0; i < reps + 2; i++) {
+    const t0 = performance.now();
+    await f().data();
+    if (i >= 2) times.push(performance.now() - t0);
+  }
+  times.sort((p, q) => p - q);
+  return { hash: h, ms: times[times.length >> 1]!, split, worker };
 }
+
+/** Timed runs per measurement: the page's `?reps=` (the test's JAXON_BROWSER_THREADS_REPS), else 5. */
+const repsParam = Number(new URLSearchParams((globalThis as { location?: { search: string } }).location?.search ?? "").get("reps"));
+const reps = Number.isSafeInteger(repsParam) && repsParam >= 1 ? repsParam : 5;
 
 async function main() {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const started = await startThreads();
   const threads = threadCount();
-  const ewT = await measure(elementwise, 5);
-  const mmT = await measure(matmul, 5);
+  const ewT = await measure(elementwise, reps);
+  const mmT = await measure(matmul, reps);
   setThreads(1);
-  const ew1 = await measure(elementwise, 5);
-  const mm1 = await measure(matmul, 5);
+  const ew1 = await measure(elementwise, reps);
+  const mm1 = await measure(matmul, reps);
   return { isolated, started, threads, hardwareConcurrency: navigator.hardwareConcurrency, ewT, mmT, ew1, mm1 };
 }
 
