@@ -115,6 +115,26 @@ w.onerror = (e) => { window.result = { error: "worker error: " + e.message }; };
     }
   }
 
+  for (const fault of ["trap", "spin"] as const) {
+    it(`cross-origin isolated: a kernel that ${fault === "trap" ? "traps" : "never returns"} on a worker throws, and threads are off after it`, async () => {
+      const page = await browser.newPage();
+      try {
+        await page.goto(`${base}/?isolated&fault=${fault}`);
+        await page.waitForFunction(() => (window as { result?: unknown }).result !== undefined, undefined, { timeout: 60_000 });
+        const r = (await page.evaluate(() => (window as { result?: unknown }).result)) as { error?: string; started: boolean; threw: string; ms: number; enabledAfter: boolean; splitAfter: boolean };
+        expect(r.error).toBeUndefined();
+        expect(r.started).toBe(true);
+        expect(r.threw).toMatch(fault === "trap" ? /failed on a worker thread/ : /did not finish .* in time/);
+        // the spin is bounded: given up after about 10 s
+        if (fault === "spin") expect(r.ms).toBeGreaterThan(9_000);
+        expect(r.enabledAfter).toBe(false);
+        expect(r.splitAfter).toBe(false);
+      } finally {
+        await page.close();
+      }
+    }, 90_000);
+  }
+
   let single: Result | null = null;
 
   it("without COOP/COEP: one thread, no error", async () => {

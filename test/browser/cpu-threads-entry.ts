@@ -5,6 +5,7 @@
  * results' bytes, the split-job and worker-job counters and timings.
  */
 import { np } from "../../src/index.js";
+import { runFault } from "./cpu-threads-faults.js";
 import { setThreads, startThreads, threadCount, threadedJobCount, workerJobCount } from "../../src/backend/cpu/threads.js";
 
 /** FNV-1a over the bytes of a Float32Array. */
@@ -57,7 +58,8 @@ async function main() {
 }
 
 const inWorker = typeof document === "undefined";
-main().then(
+const fault = new URLSearchParams((globalThis as { location?: { search: string } }).location?.search ?? "").get("fault");
+(fault === "trap" || fault === "spin" ? runFault(fault) : main()).then(
   (result) => (inWorker ? (self as unknown as Worker).postMessage({ result }) : ((window as unknown as { result: unknown }).result = result)),
   (e: unknown) => {
     const error = e instanceof Error ? `${e.name}: ${e.message}` : "non-Error thrown";
