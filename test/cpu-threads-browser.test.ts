@@ -43,6 +43,8 @@ interface Result {
   mmT: Timed;
   ew1: Timed;
   mm1: Timed;
+  /** Median round trip of an empty split job, µs (NaN without the pool). */
+  handoffUs: number;
 }
 
 /** Timed runs per measurement (median reported); more for the numbers in the guide. */
@@ -108,7 +110,7 @@ w.onerror = (e) => { window.result = { error: "worker error: " + e.message }; };
       expect(errors).toEqual([]);
       expect(result.error).toBeUndefined();
       // the numbers behind the guide's "CPU threads" section (stderr, so a run shows them)
-      console.error(`${path}: isolated ${result.isolated}, ${result.threads} threads (hardwareConcurrency ${result.hardwareConcurrency}); elementwise ${result.ewT.ms.toFixed(1)} ms vs ${result.ew1.ms.toFixed(1)} ms on one thread, matmul ${result.mmT.ms.toFixed(1)} ms vs ${result.mm1.ms.toFixed(1)} ms`);
+      console.error(`${path}: isolated ${result.isolated}, ${result.threads} threads (hardwareConcurrency ${result.hardwareConcurrency}); elementwise ${result.ewT.ms.toFixed(1)} ms vs ${result.ew1.ms.toFixed(1)} ms on one thread, matmul ${result.mmT.ms.toFixed(1)} ms vs ${result.mm1.ms.toFixed(1)} ms; empty split job ${result.handoffUs.toFixed(1)} µs`);
       return result;
     } finally {
       await page.close();
@@ -145,6 +147,8 @@ w.onerror = (e) => { window.result = { error: "worker error: " + e.message }; };
     for (const t of [r.ewT, r.mmT, r.ew1, r.mm1]) expect([t.split, t.worker]).toEqual([0, 0]);
     expect(r.ewT.hash).toBe(r.ew1.hash);
     expect(r.mmT.hash).toBe(r.mm1.hash);
+    // no pool, no split job
+    expect(r.handoffUs).toBeNaN();
     single = r;
   }, 120_000);
 
@@ -165,6 +169,7 @@ w.onerror = (e) => { window.result = { error: "worker error: " + e.message }; };
       expect(r.mmT.worker).toBeGreaterThan(0);
       // then setThreads(1): nothing split
       expect([r.ew1.split, r.ew1.worker, r.mm1.split, r.mm1.worker]).toEqual([0, 0, 0, 0]);
+      expect(r.handoffUs).toBeGreaterThan(0);
       expect(r.ewT.hash).toBe(r.ew1.hash);
       expect(r.mmT.hash).toBe(r.mm1.hash);
       // and the same bytes as the page without isolation (a fixed 64 MiB memory, never threads)

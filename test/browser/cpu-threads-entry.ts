@@ -5,7 +5,7 @@
  * results' bytes, the split-job and worker-job counters and timings.
  */
 import { np } from "../../src/index.js";
-import { runFault } from "./cpu-threads-faults.js";
+import { handoffMicros, runFault } from "./cpu-threads-faults.js";
 import { setThreads, startThreads, threadCount, threadedJobCount, workerJobCount } from "../../src/backend/cpu/threads.js";
 
 /** FNV-1a over the bytes of a Float32Array. */
@@ -51,10 +51,11 @@ async function main() {
   const threads = threadCount();
   const ewT = await measure(elementwise, reps);
   const mmT = await measure(matmul, reps);
+  const handoffUs = handoffMicros(4 * reps);
   setThreads(1);
   const ew1 = await measure(elementwise, reps);
   const mm1 = await measure(matmul, reps);
-  return { isolated, started, threads, hardwareConcurrency: navigator.hardwareConcurrency, ewT, mmT, ew1, mm1 };
+  return { isolated, started, threads, hardwareConcurrency: navigator.hardwareConcurrency, ewT, mmT, ew1, mm1, handoffUs };
 }
 
 const inWorker = typeof document === "undefined";

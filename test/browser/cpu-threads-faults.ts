@@ -8,7 +8,7 @@ import { FunctionBuilder, ModuleBuilder, Op } from "../../src/backend/cpu/wasm/e
 import { wasmMemory } from "../../src/backend/cpu/memory.js";
 import { registerModule, runSplit, startThreads, threadsEnabled } from "../../src/backend/cpu/threads.js";
 
-/** A module exporting trap() (unreachable) and spin() (a loop that never ends). */
+/** A module exporting trap() (unreachable), spin() (a loop that never ends) and nop(). */
 function faultModule(): WebAssembly.Module {
   const mem = wasmMemory()!;
   const mb = new ModuleBuilder({ minPages: 0, maxPages: mem.maxPages, shared: mem.shared });
@@ -18,6 +18,7 @@ function faultModule(): WebAssembly.Module {
   const spin = new FunctionBuilder([], []);
   spin.op(Op.loop, 0x40).br(Op.br, 0).op(Op.end);
   mb.exportFunc("spin", mb.addFunc(spin));
+  mb.exportFunc("nop", mb.addFunc(new FunctionBuilder([], [])));
   return new WebAssembly.Module(mb.encode());
 }
 
@@ -34,4 +35,21 @@ export async function runFault(fault: "trap" | "spin"): Promise<{ started: boole
   }
   const ms = performance.now() - t0;
   return { started, threw, ms, enabledAfter: threadsEnabled(), splitAfter: runSplit(id, "trap", [], () => {}) };
+}
+
+/**
+ * The round trip of a split job that does nothing on a worker and here (the
+ * handoff), in µs: the median over `batches` batches of 100 (a page's clock
+ * ticks in 5 µs or coarser); NaN when the pool cannot take it.
+ */
+export function handoffMicros(batches: number): number {
+  const id = registerModule(faultModule());
+  const times: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 100; i++) if (!runSplit(id, "nop", [], () => {})) return NaN;
+    times.push((performance.now() - t0) * 10);
+  }
+  times.sort((p, q) => p - q);
+  return times[times.length >> 1]!;
 }

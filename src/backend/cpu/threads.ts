@@ -108,13 +108,13 @@ port.close();
 
 /**
  * The browser's worker (a classic script from a Blob URL). Messages: first
- * `{ memory, ctl }`, then `{ id, module }` for each module, then `{ go: true }`
+ * `{ memory, ctl, spinMs }` (how long to spin for a job before sleeping), then `{ id, module }` for each module, then `{ go: true }`
  * once; modules registered later come as more `{ id, module }`. A module that
  * fails to instantiate becomes one whose every export throws, so the job that
  * uses it fails (STATUS 1) instead of never finishing.
  */
 const browserWorkerSource = `"use strict";
-let memory = null, ctl = null, imports = null, go = false, seen = 0;
+let memory = null, ctl = null, imports = null, go = false, seen = 0, spinMs = 0;
 const instances = new Map();
 function failing() { throw new Error("module failed to instantiate"); }
 self.onmessage = (e) => {
@@ -122,6 +122,7 @@ self.onmessage = (e) => {
   if (m.memory) {
     memory = m.memory;
     ctl = m.ctl;
+    spinMs = m.spinMs;
     imports = { env: { memory }, math: { sin: Math.sin, cos: Math.cos } };
     seen = Atomics.load(ctl, ${JOB});
   } else if (m.module) {
@@ -139,8 +140,10 @@ self.onmessage = (e) => {
 };
 function loop() {
   for (;;) {
-    const spinUntil = performance.now() + ${WORKER_SPIN_MS};
-    while (Atomics.load(ctl, ${JOB}) === seen && performance.now() < spinUntil);
+    if (spinMs > 0) {
+      const spinUntil = performance.now() + spinMs;
+      while (Atomics.load(ctl, ${JOB}) === seen && performance.now() < spinUntil);
+    }
     Atomics.wait(ctl, ${JOB}, seen);
     const job = Atomics.load(ctl, ${JOB});
     if (job === ${STOP}) { self.close(); return; }
@@ -407,7 +410,9 @@ function spawnBrowserOne(fail: () => void): Worker1 {
   worker.addEventListener("error", onError);
   worker.addEventListener("messageerror", onError);
   const w: Worker1 = { terminate: () => worker.terminate(), ctl, post: (m) => worker.postMessage(m), closePort: () => {}, seq: 0 };
-  w.post({ memory, ctl });
+  // a worker spins for the next job only where this thread blocks while it waits: a page's main thread
+  // spins itself, and two spinning threads on busy cores took 400–700 µs a round trip, a sleeping worker 3–5 µs
+  w.post({ memory, ctl, spinMs: canBlock() ? WORKER_SPIN_MS : 0 });
   modules.forEach((m, id) => w.post({ id, module: m.module }));
   w.post({ go: true });
   return w;
