@@ -108,8 +108,9 @@ port.close();
 
 /**
  * The browser's worker (a classic script from a Blob URL). Messages: first
- * `{ memory, ctl, spinMs }` (how long to spin for a job before sleeping), then `{ id, module }` for each module, then `{ go: true }`
- * once; modules registered later come as more `{ id, module }`. A module that
+ * `{ memory, ctl, spinMs }` (spinMs: how long to spin for a job before
+ * sleeping), then `{ id, module }` for each module, then `{ go: true }` once;
+ * modules registered later come as more `{ id, module }`. A module that
  * fails to instantiate becomes one whose every export throws, so the job that
  * uses it fails (STATUS 1) instead of never finishing.
  */
