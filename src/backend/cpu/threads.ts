@@ -20,9 +20,25 @@
  *
  * The pool starts on the first job big enough to want it, asynchronously:
  * jobs run on one thread until the worker says it is ready. The worker is
- * unref'd, so it never keeps the process alive. Where there is no
- * `worker_threads` (browsers), no shared memory, or anything fails, every job
- * runs on the calling thread, silently.
+ * unref'd, so it never keeps the process alive.
+ *
+ * In a browser page that is cross-origin isolated (`crossOriginIsolated`,
+ * so the memory is shared), the workers are Web Workers started from a Blob
+ * URL of a small classic script (`browserWorkerSource`: nothing for a bundler
+ * to resolve, so Vite, esbuild and webpack all pass it through). Modules and
+ * the memory go to each worker by `postMessage`; a browser worker cannot pull
+ * messages synchronously, so when a job names a module it has not received,
+ * it leaves its wait loop, lets the message event deliver the module, and
+ * re-enters the loop, which picks the pending job up. The main thread of a
+ * page may not block in Atomics.wait: there `runSplitAll` spins on
+ * Atomics.load for the workers' DONE words, bounded (a worker that has not
+ * answered long after the main thread's own share is given up: the pool is
+ * terminated and the job throws). jaxon running inside a Web Worker blocks
+ * in Atomics.wait as in Node. The size is `navigator.hardwareConcurrency`,
+ * or `globalThis.JAXON_CPU_THREADS` set before jaxon loads.
+ *
+ * Where there is no `worker_threads` and no isolation, no shared memory, or
+ * anything fails, every job runs on the calling thread, silently.
  */
 import { wasmMemory } from "./memory.js";
 import { importNodeBuiltin, nodeBuiltin } from "../../host/node.js";
@@ -35,6 +51,7 @@ const STATUS = 3; // 0 ok, 1 the last job threw
 const MODULE = 4; // pool id of the module
 const EXPORT = 5; // index of the export in WebAssembly.Module.exports(module)
 const NARGS = 6;
+const RAN = 7; // jobs this worker has run (for tests)
 const ARGS = 8;
 const MAX_ARGS = 24;
 const STOP = -1; // JOB value that ends the worker
@@ -82,11 +99,104 @@ for (;;) {
     status = 1;
   }
   Atomics.store(ctl, ${STATUS}, status);
+  Atomics.add(ctl, ${RAN}, 1);
   Atomics.store(ctl, ${DONE}, seen);
   Atomics.notify(ctl, ${DONE});
 }
 port.close();
 `;
+
+/**
+ * The browser's worker (a classic script from a Blob URL). Messages: first
+ * `{ memory, ctl, spinMs }` (spinMs: how long to spin for a job before
+ * sleeping), then `{ id, module }` for each module, then `{ go: true }` once;
+ * modules registered later come as more `{ id, module }`. A module that
+ * fails to instantiate becomes one whose every export throws, so the job that
+ * uses it fails (STATUS 1) instead of never finishing.
+ */
+const browserWorkerSource = `"use strict";
+let memory = null, ctl = null, imports = null, go = false, seen = 0, spinMs = 0;
+const instances = new Map();
+function failing() { throw new Error("module failed to instantiate"); }
+self.onmessage = (e) => {
+  const m = e.data;
+  if (m.memory) {
+    memory = m.memory;
+    ctl = m.ctl;
+    spinMs = m.spinMs;
+    imports = { env: { memory }, math: { sin: Math.sin, cos: Math.cos } };
+    seen = Atomics.load(ctl, ${JOB});
+  } else if (m.module) {
+    try {
+      const names = WebAssembly.Module.exports(m.module).map((x) => x.name);
+      instances.set(m.id, { exports: new WebAssembly.Instance(m.module, imports).exports, names });
+    } catch (err) {
+      instances.set(m.id, { exports: new Proxy({}, { get: () => failing }), names: [] });
+    }
+  } else if (m.go && !go) {
+    go = true;
+    Atomics.store(ctl, ${READY}, 1);
+  }
+  if (go) loop();
+};
+function loop() {
+  for (;;) {
+    if (spinMs > 0) {
+      const spinUntil = performance.now() + spinMs;
+      while (Atomics.load(ctl, ${JOB}) === seen && performance.now() < spinUntil);
+    }
+    Atomics.wait(ctl, ${JOB}, seen);
+    const job = Atomics.load(ctl, ${JOB});
+    if (job === ${STOP}) { self.close(); return; }
+    if (job === seen) continue;
+    // a module posted before this job but not received yet: take the message first
+    if (!instances.has(ctl[${MODULE}])) return;
+    seen = job;
+    let status = 0;
+    try {
+      const inst = instances.get(ctl[${MODULE}]);
+      const fn = inst.exports[inst.names[ctl[${EXPORT}]]];
+      const args = [];
+      for (let i = 0; i < ctl[${NARGS}]; i++) args.push(ctl[${ARGS} + i]);
+      fn(...args);
+    } catch (err) {
+      status = 1;
+    }
+    Atomics.store(ctl, ${STATUS}, status);
+    Atomics.add(ctl, ${RAN}, 1);
+    Atomics.store(ctl, ${DONE}, seen);
+    Atomics.notify(ctl, ${DONE});
+  }
+}
+`;
+
+/** The browser's `Worker`, as much of it as the pool uses. */
+interface WebWorker {
+  postMessage(m: unknown): void;
+  terminate(): void;
+  addEventListener(type: "error" | "messageerror", fn: () => void): void;
+}
+interface BrowserGlobals {
+  crossOriginIsolated?: boolean;
+  Worker?: new (url: string, opts?: object) => WebWorker;
+  Blob?: new (parts: string[], opts: object) => unknown;
+  URL?: { createObjectURL?(blob: unknown): string };
+  navigator?: { hardwareConcurrency?: number };
+  JAXON_CPU_THREADS?: unknown;
+}
+const browser = globalThis as BrowserGlobals;
+
+/** Web Workers can share this page's memory: it is cross-origin isolated and has Worker, Blob and object URLs. */
+function browserWorkersPossible(): boolean {
+  return (
+    browser.crossOriginIsolated === true &&
+    typeof browser.Worker === "function" &&
+    typeof browser.Blob === "function" &&
+    typeof browser.URL?.createObjectURL === "function"
+  );
+}
+
+let blobUrl: string | null = null;
 
 interface NodeWorker {
   unref(): void;
@@ -100,7 +210,8 @@ interface WorkerThreads {
 
 /** One worker: its control words and the port its modules go through. */
 interface Worker1 {
-  worker: NodeWorker;
+  /** Ends the worker at once (it also ends by itself on STOP). */
+  terminate: () => void;
   ctl: Int32Array;
   post: (m: unknown) => void;
   closePort: () => void;
@@ -125,8 +236,14 @@ function defaultThreads(): number {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.JAXON_CPU_THREADS;
   const n = env === undefined || !/^\d+$/.test(env) ? NaN : Number(env);
   if (n >= 1) return Math.min(n, MAX_THREADS);
+  // a browser page sets globalThis.JAXON_CPU_THREADS before it loads jaxon
+  const g = browser.JAXON_CPU_THREADS;
+  if (typeof g === "number" && Number.isSafeInteger(g) && g >= 1) return Math.min(g, MAX_THREADS);
   const os = nodeBuiltin<{ availableParallelism?: () => number; cpus(): unknown[] }>("node:os");
-  if (!os) return 2;
+  if (!os) {
+    const hc = browser.navigator?.hardwareConcurrency;
+    return typeof hc === "number" && Number.isSafeInteger(hc) && hc >= 1 ? Math.min(hc, MAX_THREADS) : 2;
+  }
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, Math.min(cores, MAX_THREADS));
 }
@@ -142,7 +259,7 @@ const modules: { module: WebAssembly.Module; exports: string[] }[] = [];
 function detectPossible(): boolean {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return (
-    typeof proc?.versions?.node === "string" &&
+    (typeof proc?.versions?.node === "string" || browserWorkersPossible()) &&
     typeof SharedArrayBuffer !== "undefined" &&
     typeof Atomics !== "undefined" &&
     wasmMemory()?.shared === true
@@ -174,6 +291,15 @@ export function setThreads(n: number): void {
 export function threadsReady(): boolean {
   if (pool && !pool.dead) return pool.workers.every((w) => Atomics.load(w.ctl, READY) === 1);
   if (threadsEnabled() && !starting) {
+    if (browserWorkersPossible()) {
+      // Web Workers start synchronously (they boot on their own)
+      try {
+        pool = spawn(null);
+      } catch {
+        possible = false;
+      }
+      return false;
+    }
     // synchronously where Node can (≥ 20.16): a loop that only awaits promises never turns the event
     // loop, and a dynamic import (through a loader such as tsx's) would then never finish
     const wt = workerThreads ?? builtinWorkerThreads();
@@ -198,6 +324,16 @@ export function startThreads(): Promise<boolean> {
   if (!threadsEnabled()) return Promise.resolve(false);
   if (pool && !pool.dead) return waitReady(pool);
   if (starting) return starting;
+  if (browserWorkersPossible()) {
+    try {
+      const p = spawn(null);
+      pool = p;
+      return waitReady(p);
+    } catch {
+      possible = false;
+      return Promise.resolve(false);
+    }
+  }
   starting = (async () => {
     try {
       workerThreads ??= await importNodeBuiltin<WorkerThreads>("node:worker_threads");
@@ -217,7 +353,8 @@ export function startThreads(): Promise<boolean> {
   return starting;
 }
 
-function spawn(wt: WorkerThreads): Pool {
+/** A pool of `wanted` − 1 workers: Node's worker_threads (`wt`), or Web Workers (null). */
+function spawn(wt: WorkerThreads | null): Pool {
   const p: Pool = { workers: [], dead: false };
   const fail = () => {
     if (p.dead) return;
@@ -226,7 +363,7 @@ function spawn(wt: WorkerThreads): Pool {
     p.dead = true;
   };
   try {
-    for (let i = 1; i < wanted; i++) p.workers.push(spawnOne(wt, fail));
+    for (let i = 1; i < wanted; i++) p.workers.push(wt ? spawnOne(wt, fail) : spawnBrowserOne(fail));
   } catch (err) {
     p.dead = true;
     stopWorkers(p);
@@ -246,13 +383,39 @@ function spawnOne(wt: WorkerThreads, fail: () => void): Worker1 {
   });
   worker.unref();
   channel.port1.unref?.();
-  const w: Worker1 = { worker, ctl, post: (m) => channel.port1.postMessage(m), closePort: () => channel.port1.close(), seq: 0 };
+  const w: Worker1 = {
+    terminate: () => void worker.terminate().catch(() => {}),
+    ctl,
+    post: (m) => channel.port1.postMessage(m),
+    closePort: () => channel.port1.close(),
+    seq: 0,
+  };
   worker.on("error", () => {
     possible = false;
     fail();
   });
   worker.on("exit", fail);
   modules.forEach((m, id) => w.post({ id, module: m.module }));
+  return w;
+}
+
+function spawnBrowserOne(fail: () => void): Worker1 {
+  const memory = wasmMemory()!.memory;
+  const ctl = new Int32Array(new SharedArrayBuffer((ARGS + MAX_ARGS) * 4));
+  blobUrl ??= browser.URL!.createObjectURL!(new browser.Blob!([browserWorkerSource], { type: "text/javascript" }));
+  const worker = new browser.Worker!(blobUrl, { name: "jaxon-cpu" });
+  const onError = () => {
+    possible = false;
+    fail();
+  };
+  worker.addEventListener("error", onError);
+  worker.addEventListener("messageerror", onError);
+  const w: Worker1 = { terminate: () => worker.terminate(), ctl, post: (m) => worker.postMessage(m), closePort: () => {}, seq: 0 };
+  // a worker spins for the next job only where this thread blocks while it waits: a page's main thread
+  // spins itself, and two spinning threads on busy cores took 400–700 µs a round trip, a sleeping worker 3–5 µs
+  w.post({ memory, ctl, spinMs: canBlock() ? WORKER_SPIN_MS : 0 });
+  modules.forEach((m, id) => w.post({ id, module: m.module }));
+  w.post({ go: true });
   return w;
 }
 
@@ -270,6 +433,7 @@ export function stopThreads(): void {
   const p = pool;
   pool = null;
   if (!p) return;
+  for (const w of p.workers) retiredWorkerJobs += Atomics.load(w.ctl, RAN);
   p.dead = true;
   stopWorkers(p);
 }
@@ -280,7 +444,7 @@ function stopWorkers(p: Pool) {
     Atomics.notify(w.ctl, JOB);
     w.closePort();
     // it ends by itself; terminate in case it is stuck
-    void w.worker.terminate().catch(() => {});
+    w.terminate();
   }
 }
 
@@ -304,6 +468,36 @@ let splitJobs = 0;
 export function threadedJobCount(): number {
   return splitJobs;
 }
+
+let retiredWorkerJobs = 0;
+/** How many jobs the workers have run, over every pool so far (for tests: more than 0 means a second thread computed). */
+export function workerJobCount(): number {
+  const p = pool;
+  let n = retiredWorkerJobs;
+  if (p && !p.dead) for (const w of p.workers) n += Atomics.load(w.ctl, RAN);
+  return n;
+}
+
+/**
+ * Whether this thread may block in Atomics.wait: Node's threads and Web
+ * Workers may, a browser page's main thread may not (it throws a TypeError
+ * even for a wait that would not block, which is how this tells).
+ */
+let blocking: boolean | null = null;
+function canBlock(): boolean {
+  if (blocking === null) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 0);
+      blocking = true;
+    } catch {
+      blocking = false;
+    }
+  }
+  return blocking;
+}
+
+/** How long the main thread of a page spins for a worker beyond its own share's time (then it gives the pool up). */
+const SPIN_LIMIT_MS = 10_000;
 
 /** The workers that split jobs may use now (0 when the pool is not running or not ready). */
 export function readyWorkers(): number {
@@ -350,6 +544,7 @@ export function runSplitAll(moduleId: number, exportName: string, parts: readonl
   });
   splitJobs++;
   let localError: unknown = null;
+  const t0 = performance.now();
   try {
     local();
   } catch (e) {
@@ -357,15 +552,28 @@ export function runSplitAll(moduleId: number, exportName: string, parts: readonl
   }
   // the workers write into memory that the caller is about to read: wait for them even if ours threw
   let failed = false;
+  let lost = false;
+  const block = canBlock();
+  // a page's main thread spins, bounded: a worker that never answers is terminated (it then writes nothing more)
+  const deadline = block ? Infinity : performance.now() + SPIN_LIMIT_MS + 10 * (performance.now() - t0);
   seqs.forEach((seq, i) => {
     const { ctl } = p.workers[i];
-    for (;;) {
+    for (let spins = 0; ; spins++) {
       const done = Atomics.load(ctl, DONE);
       if (done === seq) break;
-      Atomics.wait(ctl, DONE, done, 1000);
+      if (block) Atomics.wait(ctl, DONE, done, 1000);
+      else if ((spins & 1023) === 1023 && performance.now() > deadline) {
+        lost = true;
+        break;
+      }
     }
-    failed ||= ctl[STATUS] !== 0;
+    failed ||= lost || ctl[STATUS] !== 0;
   });
+  if (lost) {
+    possible = false;
+    stopThreads();
+    throw new Error("cpu backend: a worker thread did not finish its part of a kernel in time; threads are off from now on");
+  }
   if (localError) throw localError;
   if (failed) {
     possible = false;
