@@ -14,7 +14,7 @@ import { ArrayMethods } from "../array-methods.js";
 import type { BinaryOp, Expr, UnaryOp } from "../backend/kernel.js";
 import { binary, cast, constant, load, unary } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
-import { checkDType, complexPartOf, isComplexDType, isFloat, isInt, shortName } from "../dtype.js";
+import { asComplexLiteral, checkDType, complexPartOf, isComplexDType, isFloat, isInt, shortName } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, shapeEq } from "../shape.js";
 import type { MaybeZero, Params, Primitive, PrimitiveRules, SimplifyFacts, Value } from "../trace/core.js";
@@ -36,14 +36,25 @@ export function weakScalar(x: number | boolean, like?: DType): Value {
 export function asValue(x: ArrayLike, like?: DType): Value {
   if (x instanceof ArrayMethods) return x as Value;
   if (typeof x === "number" || typeof x === "boolean") return weakScalar(x, like);
-  throw new DTypeError(`expected an array or a number, got ${describe(x)}`);
+  const c = asComplexLiteral(x);
+  if (c !== null) return weakComplex(c.re, c.im, like);
+  throw new DTypeError(`expected an array, a number or a complex literal {re, im}, got ${describe(x)}`);
+}
+
+/** A complex literal as a weakly typed 0-d complex array: complex64, or `like` when that is complex (a Python complex in JAX). */
+export function weakComplex(re: number, im: number, like?: DType): Value {
+  const d = like !== undefined && isComplexDType(like) ? like : "complex64";
+  const p = complexPartOf(d);
+  return complexParts.make!(scalar(re, p, true), scalar(im, p, true));
 }
 
 /** The array operand `x` of lax function `op` (a JS number or boolean becomes a weak 0-d array); a typed error otherwise. */
 export function operandArg(op: string, x: unknown): Value {
   if (x instanceof ArrayMethods) return x as Value;
   if (typeof x === "number" || typeof x === "boolean") return weakScalar(x);
-  throw new DTypeError(`${op}: expected an array or a number, got ${describe(x)}; wrap JS arrays with np.array(...)`);
+  const c = asComplexLiteral(x);
+  if (c !== null) return weakComplex(c.re, c.im);
+  throw new DTypeError(`${op}: expected an array, a number or a complex literal {re, im}, got ${describe(x)}; wrap JS arrays with np.array(...)`);
 }
 
 /** Converts numbers among the operands to the dtype of the first array operand. */
@@ -53,10 +64,11 @@ export function operands(xs: ArrayLike[]): Value[] {
 }
 
 /** The real part and the conjugate, for abs's complex jvp (lax/complex.ts registers them: it imports this file). */
-const complexParts: { real?: (x: Value) => Value; conj?: (x: Value) => Value } = {};
-export function registerComplexParts(real: (x: Value) => Value, conj: (x: Value) => Value): void {
+const complexParts: { real?: (x: Value) => Value; conj?: (x: Value) => Value; make?: (re: Value, im: Value) => Value } = {};
+export function registerComplexParts(real: (x: Value) => Value, conj: (x: Value) => Value, make: (re: Value, im: Value) => Value): void {
   complexParts.real = real;
   complexParts.conj = conj;
+  complexParts.make = make;
 }
 const realPart = (x: Value) => complexParts.real!(x);
 const conjOf = (x: Value) => complexParts.conj!(x);
