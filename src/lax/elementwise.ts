@@ -300,19 +300,19 @@ export const [expm1P, expm1] = defineUnary("expm1", "float", (g, _, y) => mul(g,
 export const [sinP, sin] = defineUnary("sin", "float", (g, [x]) => mul(g, cos(x)), "sin", { complex: true, stablehlo: hloOp("stablehlo.sine") });
 export const [cosP, cos] = defineUnary("cos", "float", (g, [x]) => neg(mul(g, sin(x))), "cos", { complex: true, stablehlo: hloOp("stablehlo.cosine") });
 export const [tanP, tan] = defineUnary("tan", "float", (g, _, y) => mul(g, add(1, square(y))), "tan", { complex: true, stablehlo: hloOp("stablehlo.tan") });
-export const [asinP, asin] = defineUnary("asin", "float", (g, [x]) => mul(g, rsqrt(sub(1, square(x)))), "asin", { stablehlo: hloOp("chlo.asin") });
-export const [acosP, acos] = defineUnary("acos", "float", (g, [x]) => neg(mul(g, rsqrt(sub(1, square(x))))), "acos", { stablehlo: hloOp("chlo.acos") });
-export const [atanP, atan] = defineUnary("atan", "float", (g, [x]) => div(g, add(1, square(x))), "atan", { stablehlo: hloOp("chlo.atan") });
+export const [asinP, asin] = defineUnary("asin", "float", (g, [x]) => mul(g, rsqrt(sub(1, square(x)))), "asin", { complex: true, stablehlo: hloOp("chlo.asin") });
+export const [acosP, acos] = defineUnary("acos", "float", (g, [x]) => neg(mul(g, rsqrt(sub(1, square(x))))), "acos", { complex: true, stablehlo: hloOp("chlo.acos") });
+export const [atanP, atan] = defineUnary("atan", "float", (g, [x]) => div(g, add(1, square(x))), "atan", { complex: true, stablehlo: hloOp("chlo.atan") });
 export const [sinhP, sinh] = defineUnary("sinh", "float", (g, [x]) => mul(g, cosh(x)), "sinh", { complex: true, stablehlo: hloOp("chlo.sinh") });
 export const [coshP, cosh] = defineUnary("cosh", "float", (g, [x]) => mul(g, sinh(x)), "cosh", { complex: true, stablehlo: hloOp("chlo.cosh") });
 export const [tanhP, tanh] = defineUnary("tanh", "float", (g, _, y) => mul(g, sub(1, square(y))), "tanh", { complex: true, stablehlo: hloOp("stablehlo.tanh") });
-export const [asinhP, asinh] = defineUnary("asinh", "float", (g, [x]) => mul(g, rsqrt(add(square(x), 1))), "asinh", { stablehlo: hloOp("chlo.asinh") });
+export const [asinhP, asinh] = defineUnary("asinh", "float", (g, [x]) => mul(g, rsqrt(add(square(x), 1))), "asinh", { complex: true, stablehlo: hloOp("chlo.asinh") });
 // x² − 1 as JAX writes it (the domain is x ≥ 1): at x = −1 it is +0, so the derivative is +inf as JAX's
-export const [acoshP, acosh] = defineUnary("acosh", "float", (g, [x]) => mul(g, rsqrt(sub(square(x), 1))), "acosh", { stablehlo: hloOp("chlo.acosh") });
-export const [atanhP, atanh] = defineUnary("atanh", "float", (g, [x]) => div(g, sub(1, square(x))), "atanh", { stablehlo: hloOp("chlo.atanh") });
-export const [logisticP, logistic] = defineUnary("logistic", "float", (g, _, y) => mul(g, mul(y, sub(1, y))), "logistic", { stablehlo: hloOp("stablehlo.logistic") });
+export const [acoshP, acosh] = defineUnary("acosh", "float", (g, [x]) => mul(g, rsqrt(sub(square(x), 1))), "acosh", { complex: true, stablehlo: hloOp("chlo.acosh") });
+export const [atanhP, atanh] = defineUnary("atanh", "float", (g, [x]) => div(g, sub(1, square(x))), "atanh", { complex: true, stablehlo: hloOp("chlo.atanh") });
+export const [logisticP, logistic] = defineUnary("logistic", "float", (g, _, y) => mul(g, mul(y, sub(1, y))), "logistic", { complex: true, stablehlo: hloOp("stablehlo.logistic") });
 export const [sqrtP, sqrt] = defineUnary("sqrt", "float", (g, _, y) => div(g, mul(y, 2)), "sqrt", { complex: true, stablehlo: hloOp("stablehlo.sqrt") });
-export const [rsqrtP, rsqrt] = defineUnary("rsqrt", "float", (g, [x], y) => mul(g, mul(div(y, x), -0.5)), "rsqrt", { stablehlo: hloOp("stablehlo.rsqrt") });
+export const [rsqrtP, rsqrt] = defineUnary("rsqrt", "float", (g, [x], y) => mul(g, mul(div(y, x), -0.5)), "rsqrt", { complex: true, stablehlo: hloOp("stablehlo.rsqrt") });
 export const [cbrtP, cbrt] = defineUnary("cbrt", "float", (g, _, y) => mul(g, div(1 / 3, square(y))), "cbrt", { stablehlo: hloOp("stablehlo.cbrt") });
 export const [squareP, square] = defineUnary("square", "numeric", (g, [x]) => mul(g, mul(x, 2)), "square", { complex: true, stablehlo: (ctx, [x]) => [binop(ctx, x.dtype === "bool" ? "stablehlo.and" : "stablehlo.multiply", x, x)] });
 export const [reciprocalP, reciprocal] = defineUnary("reciprocal", "float", (g, _, y) => neg(mul(g, square(y))), "reciprocal", { complex: true, stablehlo: (ctx, [x]) => [binop(ctx, "stablehlo.divide", full(ctx, 1, x.shape, x.dtype), x)] });
