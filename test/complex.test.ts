@@ -386,7 +386,7 @@ describe("complex arrays: derivatives with JAX's conventions", () => {
     expect(() => valueAndGrad((z: Value) => np.sum(z))(z1)).toThrow(DTypeError);
   });
   it("operations not defined on complex values yet are an UnsupportedError, never silent numbers", () => {
-    expect(() => lax.max(z1, z1)).toThrow(UnsupportedError);
+    // (lax.max on complex values orders them lexicographically, as JAX: test/complex-gaps.test.ts)
     expect(() => lax.iota("complex64", 3)).toThrow(UnsupportedError);
   });
 });

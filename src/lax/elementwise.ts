@@ -23,6 +23,7 @@ import { bind1, definePrimitive, isUndefined, isZero, scalar, ShapedArray, Zero,
 import { binop, broadcast, compare, compareRule, elementwiseOp as hloOp, full, hloType, integerPower, logicOr, select as hloSelect } from "./stablehlo-ops.js";
 import { broadcastInDim, moveAxis } from "./shape.js";
 import { reduceSum } from "./reduce.js";
+import { complexHooks } from "./complex-hooks.js";
 
 // ---- operand conversion ---------------------------------------------------------
 
@@ -419,8 +420,28 @@ export const [powP, pow] = defineBinary("pow", "numeric", [
 // max/min split the gradient evenly at ties, as JAX
 const tieSplit = (winner: (a: Value, b: Value) => Value) => (g: Value, a: Value, b: Value) =>
   mul(g, add(convert(winner(a, b), g.dtype), mul(convert(eq(a, b), g.dtype), 0.5)));
-export const [maxP, max] = defineBinary("max", "any", [(g, [x, y]) => tieSplit(gt)(g, x, y), (g, [x, y]) => tieSplit(gt)(g, y, x)], "max", { stablehlo: logicOr("stablehlo.maximum", "stablehlo.or") });
-export const [minP, min] = defineBinary("min", "any", [(g, [x, y]) => tieSplit(lt)(g, x, y), (g, [x, y]) => tieSplit(lt)(g, y, x)], "min", { stablehlo: logicOr("stablehlo.minimum", "stablehlo.and") });
+export const [maxP] = defineBinary("max", "any", [(g, [x, y]) => tieSplit(gt)(g, x, y), (g, [x, y]) => tieSplit(gt)(g, y, x)], "max", { stablehlo: logicOr("stablehlo.maximum", "stablehlo.or") });
+export const [minP] = defineBinary("min", "any", [(g, [x, y]) => tieSplit(lt)(g, x, y), (g, [x, y]) => tieSplit(lt)(g, y, x)], "min", { stablehlo: logicOr("stablehlo.minimum", "stablehlo.and") });
+/**
+ * The elementwise maximum (NaN propagates); complex operands are ordered lexicographically on (re, im), as JAX.
+ * @example
+ * lax.max(np.array([1, 5]), np.array([3, 2])); // [3, 5]
+ */
+export function max(x: ArrayLike, y: ArrayLike): Value {
+  const [a, b] = operands([x, y]);
+  if ((isComplexDType(a.dtype) || isComplexDType(b.dtype)) && a.dtype === b.dtype && complexHooks.max) return complexHooks.max(a, b);
+  return bind1(maxP, [a, b], {});
+}
+/**
+ * The elementwise minimum (NaN propagates); complex operands are ordered lexicographically on (re, im), as JAX.
+ * @example
+ * lax.min(np.array([1, 5]), np.array([3, 2])); // [1, 2]
+ */
+export function min(x: ArrayLike, y: ArrayLike): Value {
+  const [a, b] = operands([x, y]);
+  if ((isComplexDType(a.dtype) || isComplexDType(b.dtype)) && a.dtype === b.dtype && complexHooks.min) return complexHooks.min(a, b);
+  return bind1(minP, [a, b], {});
+}
 export const [atan2P, atan2] = defineBinary("atan2", "float", [
   (g, [x, y]) => mul(g, div(y, add(square(x), square(y)))),
   (g, [x, y]) => neg(mul(g, div(x, add(square(x), square(y))))),
