@@ -43,7 +43,7 @@ export function asValue(x: ArrayLike, like?: DType): Value {
 }
 
 /** A complex literal as a weakly typed 0-d complex array: complex64, or `like` when that is complex (a Python complex in JAX). */
-export function weakComplex(re: number, im: number, like?: DType): Value {
+function weakComplex(re: number, im: number, like?: DType): Value {
   const d = like !== undefined && isComplexDType(like) ? like : "complex64";
   const p = complexPartOf(d);
   return complexParts.make!(scalar(re, p, true), scalar(im, p, true));
