@@ -99,6 +99,11 @@ export function callOf(c: Case): F {
     case "sort": return (z) => np.sort(z, k.axis ?? -1);
     case "lax.sort": return (z) => lax.sort(z) as Value;
     case "argsort": return (z) => np.argsort(z, -1);
+    case "less": return (a, b) => np.less(a, b);
+    case "lessEqual": return (a, b) => np.lessEqual(a, b);
+    case "greater": return (a, b) => np.greater(a, b);
+    case "greaterEqual": return (a, b) => np.greaterEqual(a, b);
+    case "less.lit": return (z) => np.less(z, L);
     case "g.maximum": return (z, w) => abs2(np.maximum(z, w));
     case "g.max": return (z) => abs2(np.max(z, 1));
     case "g.sort": return (z) => { const s = np.sort(z); return np.add(np.sum(np.multiply(np.real(s), np.arange(6))), np.sum(np.imag(s))); };

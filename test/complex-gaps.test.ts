@@ -14,7 +14,7 @@ import { arr, values } from "./helpers.js";
 import { callOf, elementErr, fixture, inputNumbers, makeInput, nums, pairsOf, type Case } from "./complex-gaps-cases.js";
 
 /** The families this build implements (each fixture case belongs to one). */
-const family = (c: Case) => (c.fn.startsWith("lit.") || c.fn.startsWith("g.lit") ? "literal" : /max|min|sort/.test(c.fn) ? "order" : "unary");
+const family = (c: Case) => (c.fn.startsWith("lit.") || c.fn.startsWith("g.lit") ? "literal" : /max|min|sort|less|greater/.test(c.fn) ? "order" : "unary");
 const DONE = new Set(["literal", "unary", "order"]);
 const cases = fixture.cases.filter((c) => DONE.has(family(c)));
 const valueCases = cases.filter((c) => !c.grad);

@@ -12,7 +12,7 @@ import { complexPartOf, isComplexDType, type ComplexDType } from "../dtype.js";
 import type { Value } from "../trace/core.js";
 import { complex, imag, real } from "./complex.js";
 import { complexHooks } from "./complex-hooks.js";
-import { and, eq, gt, lt, or, select } from "./elementwise.js";
+import { and, eq, ge, gt, le, lt, or, select } from "./elementwise.js";
 import { reduceMax, reduceMin } from "./reduce.js";
 import { scalar } from "./primitive.js";
 import { broadcastInDim } from "./shape.js";
@@ -28,6 +28,18 @@ function fit(x: Value, y: Value): [Value, Value] {
 function lexCompare(x: Value, y: Value, cmp: typeof gt): Value {
   const [xr, xi, yr, yi] = [real(x), imag(x), real(y), imag(y)];
   return or(cmp(xr, yr), and(eq(xr, yr), cmp(xi, yi)));
+}
+
+/**
+ * jnp.less/lessEqual/greater/greaterEqual of complex operands: the lexicographic order on
+ * (re, im), as JAX's jnp comparisons (lax.lt itself rejects complex values, as JAX's).
+ */
+export function complexOrderCompare(x: Value, y: Value, op: "lt" | "le" | "gt" | "ge"): Value {
+  const [a, b] = fit(x, y);
+  const [xr, xi, yr, yi] = [real(a), imag(a), real(b), imag(b)];
+  const strict = op === "lt" || op === "le" ? lt : gt;
+  const last = { lt, le, gt, ge }[op];
+  return or(strict(xr, yr), and(eq(xr, yr), last(xi, yi)));
 }
 
 /** lax.max of complex operands: the lexicographically larger (x at ties). */
