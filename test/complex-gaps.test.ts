@@ -8,7 +8,7 @@
  * differences on the parts; jit == eager; vmap against a loop; the errors JAX raises.
  */
 import { describe, expect, it } from "vitest";
-import { grad, jit, lax, np, vmap, type Value } from "../src/index.js";
+import { exportStableHLO, grad, jit, lax, np, vmap, type Value } from "../src/index.js";
 import { DTypeError } from "../src/errors.js";
 import { arr, values } from "./helpers.js";
 import { callOf, elementErr, fixture, inputNumbers, makeInput, nums, pairsOf, type Case } from "./complex-gaps-cases.js";
@@ -134,5 +134,16 @@ describe.skipIf(!DONE.has("order"))("complex gaps: what JAX rejects", () => {
     const f = { argmax: () => np.argmax(z), argmin: () => np.argmin(z), "lax.lt": () => lax.lt(z, z) }[name as "argmax"];
     expect(f).toBeDefined();
     expect(f).toThrow(DTypeError);
+  });
+});
+
+describe("complex gaps: StableHLO export", () => {
+  it("the unary functions lower to XLA's ops on complex tensors; the orderings to real compares on the parts", () => {
+    const z = np.array([np.complex(1, 2), np.complex(0, 5)]);
+    const text = exportStableHLO((v: Value) => lax.add(np.arcsin(v), lax.add(lax.rsqrt(v), np.sort(np.maximum(v, np.complex(0, 1))))))(z).text;
+    expect(text).toContain("@main(%v0: tensor<2xcomplex<f32>>) -> (tensor<2xcomplex<f32>>)");
+    expect(text).toContain('"chlo.asin"(%v0) : (tensor<2xcomplex<f32>>) -> tensor<2xcomplex<f32>>');
+    expect(text).toContain('"stablehlo.rsqrt"(%v0) : (tensor<2xcomplex<f32>>)');
+    expect(text).toContain('"stablehlo.sort"');
   });
 });
