@@ -106,6 +106,10 @@ export function callOf(c: Case): F {
     case "less.lit": return (z) => np.less(z, L);
     case "g.maximum": return (z, w) => abs2(np.maximum(z, w));
     case "g.max": return (z) => abs2(np.max(z, 1));
+    case "g.maxTies": return (z) => { const m = np.max(z); return np.add(np.multiply(np.real(m), 3), np.imag(m)); };
+    case "g.minTies": return (z) => { const m = np.min(z); return np.add(np.multiply(np.real(m), 3), np.imag(m)); };
+    case "g.maximumTies": return (z, w) => { const m = np.maximum(z, w); return np.sum(np.add(np.multiply(np.real(m), 3), np.multiply(np.imag(m), 5))); };
+    case "g.laxMinTies": return (w, z) => { const m = lax.min(w, z); return np.sum(np.add(np.multiply(np.real(m), 3), np.multiply(np.imag(m), 5))); };
     case "g.sort": return (z) => { const s = np.sort(z); return np.add(np.sum(np.multiply(np.real(s), np.arange(6))), np.sum(np.imag(s))); };
     default: throw new Error(`complex-gaps fixture: no jaxon call for ${c.fn}`);
   }

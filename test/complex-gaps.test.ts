@@ -80,7 +80,8 @@ describe("complex gaps: promotion of complex literals", () => {
 describe("complex gaps: gradients of complex128 code against finite differences on the parts", () => {
   // JAX's acosh derivative is rsqrt(z² − 1), which is −1/(√(z−1)·√(z+1)) where Re z < 0: jaxon gives JAX's
   // gradient (checked against the fixture above), so finite differences disagree there, in JAX as here
-  const fdCases = gradCases.filter((c) => c.fn !== "g.acosh");
+  // and at ties max/min are not differentiable: JAX splits the gradient evenly (checked against the fixture above)
+  const fdCases = gradCases.filter((c) => c.fn !== "g.acosh" && !c.fn.endsWith("Ties"));
   it("acosh's gradient is JAX's rsqrt(z² − 1): finite differences agree where Re z > 0", () => {
     const f = (v: Value) => np.sum(np.abs(np.arccosh(v)));
     const z = lax.pairsToComplex(arr([1.5, 0.3], "float64", [1, 2]));

@@ -12,8 +12,9 @@ import { complexPartOf, isComplexDType, type ComplexDType } from "../dtype.js";
 import type { Value } from "../trace/core.js";
 import { complex, imag, real } from "./complex.js";
 import { complexHooks } from "./complex-hooks.js";
-import { and, eq, ge, gt, le, lt, or, select } from "./elementwise.js";
-import { reduceMax, reduceMin } from "./reduce.js";
+import { add, and, convert, div, eq, ge, gt, isFiniteFn, le, lt, max, mul, or, select, sub } from "./elementwise.js";
+import { stopGradient } from "./stop-gradient.js";
+import { reduceMax, reduceMin, reduceSum } from "./reduce.js";
 import { scalar } from "./primitive.js";
 import { broadcastInDim } from "./shape.js";
 
@@ -45,13 +46,23 @@ export function complexOrderCompare(x: Value, y: Value, op: "lt" | "le" | "gt" |
 /** lax.max of complex operands: the lexicographically larger (x at ties). */
 export function complexMax(x: Value, y: Value): Value {
   const [a, b] = fit(x, y);
-  return select(lexCompare(b, a, gt), b, a);
+  return balanced(a, b, select(lexCompare(b, a, gt), b, a));
 }
 
 /** lax.min of complex operands: the lexicographically smaller (x at ties). */
 export function complexMin(x: Value, y: Value): Value {
   const [a, b] = fit(x, y);
-  return select(lexCompare(b, a, lt), b, a);
+  return balanced(a, b, select(lexCompare(b, a, lt), b, a));
+}
+
+/**
+ * At a tie (a == b, finite) a + (b − a)/2: the same value, with the tangent split evenly
+ * between the operands as JAX's max/min jvp does; `chosen` elsewhere.
+ */
+function balanced(a: Value, b: Value, chosen: Value): Value {
+  const finite = and(and(isFiniteFn(real(a)), isFiniteFn(imag(a))), and(isFiniteFn(real(b)), isFiniteFn(imag(b))));
+  const tie = and(eq(a, b), finite);
+  return select(tie, add(a, mul(sub(b, a), 0.5)), chosen);
 }
 
 /** reduce_max/reduce_min over `axes`: the extreme real part, then the extreme imaginary part among the elements that have it. */
@@ -60,11 +71,19 @@ function complexReduceExtreme(x: Value, axes: readonly number[], which: "max" | 
   const re = real(x);
   const im = imag(x);
   const keep = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
-  const mr = reduce(re, axes);
+  const p = complexPartOf(x.dtype as ComplexDType);
+  const mr = stopGradient(reduce(re, axes));
   const at = eq(re, broadcastInDim(mr, x.shape, keep));
-  const fill = broadcastInDim(scalar(which === "max" ? -Infinity : Infinity, complexPartOf(x.dtype as ComplexDType)), x.shape, []);
-  const mi = reduce(select(at, im, fill), axes);
-  return complex(mr, mi);
+  const fill = broadcastInDim(scalar(which === "max" ? -Infinity : Infinity, p), x.shape, []);
+  const mi = stopGradient(reduce(select(at, im, fill), axes));
+  // the value is (mr, mi); the tangent is that of the elements equal to it, split evenly among ties, as JAX's
+  // reduce_max jvp: (mr, mi) + Σ over those elements of (x − (mr, mi)) / count, where each x − (mr, mi) is exactly 0
+  const [mrB, miB] = [broadcastInDim(mr, x.shape, keep), broadcastInDim(mi, x.shape, keep)];
+  const loc = and(and(at, eq(im, miB)), and(isFiniteFn(mrB), isFiniteFn(miB)));
+  const count = reduceSum(convert(loc, p), axes);
+  const zero = broadcastInDim(scalar(0, p), x.shape, []);
+  const part = (v: Value, m: Value, mB: Value) => add(m, div(reduceSum(select(loc, sub(v, mB), zero), axes), max(count, 1)));
+  return complex(part(re, mr, mrB), part(im, mi, miB));
 }
 
 /**
