@@ -4,7 +4,7 @@
  * forwarding table is filled in by `src/numpy` when it loads (a late binding
  * that keeps the module graph free of cycles: numpy → lax → trace → here).
  */
-import type { DType, TypedArray } from "./dtype.js";
+import type { Complex, DType, TypedArray } from "./dtype.js";
 
 /**
  * What the methods need of an abstract value. `ShapedArray` (trace/core.ts)
@@ -18,8 +18,11 @@ export interface AbstractValue {
   readonly size: number;
 }
 
-/** Anything an operation accepts as an array: an Array, a Tracer, or a JS number/boolean (weakly typed). */
-export type ArrayLike = ArrayMethods | number | boolean;
+/**
+ * Anything an operation accepts as an array: an Array, a Tracer, a JS number/boolean, or a
+ * complex literal `{re, im}` (`np.complex(re, im)`); the literals are weakly typed, as JAX's Python scalars.
+ */
+export type ArrayLike = ArrayMethods | number | boolean | Complex;
 /** Nested JS numbers, as `array()` returns and `np.array` takes. */
 export type NestedNumbers = number | boolean | NestedNumbers[];
 export type Axis = number | readonly number[] | null | undefined;

@@ -51,6 +51,7 @@ function real(p: DType) {
     or: (x: Expr, y: Expr) => binary("or", x, y, "bool"),
     not: (x: Expr) => unary("not", x, "bool"),
     neg: un("neg"), abs: un("abs"), exp: un("exp"), expm1: un("expm1"), log: un("log"), log1p: un("log1p"), sqrt: un("sqrt"),
+    asinh: un("asinh"),
     sin: un("sin"), cos: un("cos"), tan: un("tan"), sinh: un("sinh"), cosh: un("cosh"), tanh: un("tanh"),
     finite: (x: Expr) => unary("is_finite", x, "bool"),
     isnan: (x: Expr) => binary("ne", x, x, "bool"),
@@ -153,6 +154,60 @@ function cpow(x: PairExpr, y: PairExpr, p: DType): PairExpr {
   return { re: r.sel(zeroBase, atZero(1), e.re), im: r.sel(zeroBase, atZero(0), e.im) };
 }
 
+/**
+ * √(1 − z) as conj(√(conj(1 − z))): equal off the cut; on it (b = ±0, a > 1) it is −i·√(a − 1),
+ * the side XLA's asin/acos take whatever the zero's sign (csqrt reads both zeros as +0).
+ */
+function sqrtOneMinus(a: Expr, b: Expr, p: DType): PairExpr {
+  const r = real(p);
+  const s = csqrt(r.sub(r.c(1), a), b, p);
+  return { re: s.re, im: r.neg(s.im) };
+}
+
+/** asin(a + bi) by Kahan's two square roots: re = atan2(a, Re(√(1−z)·√(1+z))), im = asinh(Im(conj(√(1−z))·√(1+z))); the signed zeros pick the side of a branch cut. */
+function casin(a: Expr, b: Expr, p: DType): PairExpr {
+  const r = real(p);
+  const s1 = sqrtOneMinus(a, b, p);
+  const s2 = csqrt(r.add(r.c(1), a), b, p);
+  return {
+    re: r.atan2(a, r.sub(r.mul(s1.re, s2.re), r.mul(s1.im, s2.im))),
+    im: r.asinh(r.sub(r.mul(s1.re, s2.im), r.mul(s1.im, s2.re))),
+  };
+}
+
+/** acos(a + bi) by Kahan: re = 2·atan2(Re √(1−z), Re √(1+z)), im = asinh(Im(conj(√(1+z))·√(1−z))). */
+function cacos(a: Expr, b: Expr, p: DType): PairExpr {
+  const r = real(p);
+  const s1 = sqrtOneMinus(a, b, p);
+  const s2 = csqrt(r.add(r.c(1), a), b, p);
+  return {
+    re: r.mul(r.c(2), r.atan2(s1.re, s2.re)),
+    im: r.asinh(r.sub(r.mul(s2.re, s1.im), r.mul(s2.im, s1.re))),
+  };
+}
+
+/** acosh(a + bi) by Kahan: re = asinh(Re(conj(√(z−1))·√(z+1))), im = 2·atan2(Im √(z−1), Re √(z+1)). */
+function cacosh(a: Expr, b: Expr, p: DType): PairExpr {
+  const r = real(p);
+  const s1 = csqrt(r.sub(a, r.c(1)), b, p);
+  const s2 = csqrt(r.add(a, r.c(1)), b, p);
+  return {
+    re: r.asinh(r.add(r.mul(s1.re, s2.re), r.mul(s1.im, s2.im))),
+    im: r.mul(r.c(2), r.atan2(s1.im, s2.re)),
+  };
+}
+
+/** atanh(a + bi): re = ¼·log1p(4a / ((1 − a)² + b²)), im = ½·atan2(2b, (1 − a)(1 + a) − b²). */
+function catanh(a: Expr, b: Expr, p: DType): PairExpr {
+  const r = real(p);
+  const oneMinus = r.sub(r.c(1), a);
+  const den = r.add(r.mul(oneMinus, oneMinus), r.mul(b, b));
+  return {
+    re: r.mul(r.c(0.25), r.log1p(r.div(r.mul(r.c(4), a), den))),
+    im: r.mul(r.c(0.5), r.atan2(r.mul(r.c(2), b), r.sub(r.mul(oneMinus, r.add(r.c(1), a)), r.mul(b, b)))),
+  };
+}
+
 /** A unary op on a complex operand (parts of dtype `p`); `out` is the result's dtype (complex, or real for abs). */
 export function complexUnary(op: UnaryOp, z: PairExpr, p: DType, _out: DType): PairExpr | Expr {
   const r = real(p);
@@ -196,6 +251,35 @@ export function complexUnary(op: UnaryOp, z: PairExpr, p: DType, _out: DType): P
       const s = r.sin(r.div(b, r.c(2)));
       const flat = r.eq(b, r.c(0));
       return { re: r.sel(flat, r.expm1(a), r.sub(r.mul(r.expm1(a), r.cos(b)), r.mul(r.c(2), r.mul(s, s)))), im: r.sel(flat, b, r.mul(r.exp(a), r.sin(b))) };
+    }
+    case "rsqrt": {
+      // polar, as XLA: |z|^(−1/2) · (cos θ − i sin θ) with θ = atan2(b, a) / 2 (a signed zero b picks the side of the cut)
+      const m = r.div(r.c(1), r.sqrt(r.hypot(a, b)));
+      const t = r.mul(r.c(0.5), r.atan2(b, a));
+      return { re: r.mul(m, r.cos(t)), im: r.neg(r.mul(m, r.sin(t))) };
+    }
+    case "logistic": {
+      // 1 / (1 + exp(−z))
+      const e = cexp(r.neg(a), r.neg(b), p);
+      return cdiv({ re: r.c(1), im: r.c(0) }, { re: r.add(r.c(1), e.re), im: e.im }, p);
+    }
+    case "asin":
+      return casin(a, b, p);
+    case "acos":
+      return cacos(a, b, p);
+    case "acosh":
+      return cacosh(a, b, p);
+    case "atanh":
+      return catanh(a, b, p);
+    case "asinh": {
+      // asinh z = −i · asin(i z)
+      const w = casin(r.neg(b), a, p);
+      return { re: w.im, im: r.neg(w.re) };
+    }
+    case "atan": {
+      // atan z = −i · atanh(i z)
+      const w = catanh(r.neg(b), a, p);
+      return { re: w.im, im: r.neg(w.re) };
     }
     case "log1p": {
       // ½·log1p(2a + a² + b²) keeps small arguments' digits; past where a² overflows, log |1 + z|

@@ -11,4 +11,10 @@ import type { Value } from "../trace/core.js";
 export const complexHooks: {
   reduceProd?: (x: Value, axes: readonly number[]) => Value;
   cumprod?: (x: Value, axis: number, reverse: boolean) => Value;
+  /** lexicographic order on (re, im), src/lax/complex-order.ts */
+  max?: (x: Value, y: Value) => Value;
+  min?: (x: Value, y: Value) => Value;
+  reduceMax?: (x: Value, axes: readonly number[]) => Value;
+  reduceMin?: (x: Value, axes: readonly number[]) => Value;
+  sort?: (xs: readonly Value[], dimension: number, numKeys: number, sort: (xs: Value[], dimension: number, numKeys: number) => Value[]) => Value[];
 } = {};

@@ -280,7 +280,7 @@ export function pairsToComplex(p: unknown): Value {
   return bind1(pairsToComplexP, [operandArg("lax.pairsToComplex", p)], {});
 }
 
-registerComplexParts(real, conj);
+registerComplexParts(real, conj, (re, im) => bind1(complexP, [re, im], {}));
 
 // a `complexLanes` primitive (gather, scatter-set/add, dynamic slices, pad, cumsum) on complex operands is the same
 // primitive on their float pairs, batched over the pair axis: its batching rule does the work, and its jvp,

@@ -14,7 +14,7 @@ import { ArrayMethods } from "../array-methods.js";
 import type { BinaryOp, Expr, UnaryOp } from "../backend/kernel.js";
 import { binary, cast, constant, load, unary } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
-import { checkDType, complexPartOf, isComplexDType, isFloat, isInt, shortName } from "../dtype.js";
+import { asComplexLiteral, checkDType, complexPartOf, isComplexDType, isFloat, isInt, shortName } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, shapeEq } from "../shape.js";
 import type { MaybeZero, Params, Primitive, PrimitiveRules, SimplifyFacts, Value } from "../trace/core.js";
@@ -23,6 +23,7 @@ import { bind1, definePrimitive, isUndefined, isZero, scalar, ShapedArray, Zero,
 import { binop, broadcast, compare, compareRule, elementwiseOp as hloOp, full, hloType, integerPower, logicOr, select as hloSelect } from "./stablehlo-ops.js";
 import { broadcastInDim, moveAxis } from "./shape.js";
 import { reduceSum } from "./reduce.js";
+import { complexHooks } from "./complex-hooks.js";
 
 // ---- operand conversion ---------------------------------------------------------
 
@@ -36,14 +37,25 @@ export function weakScalar(x: number | boolean, like?: DType): Value {
 export function asValue(x: ArrayLike, like?: DType): Value {
   if (x instanceof ArrayMethods) return x as Value;
   if (typeof x === "number" || typeof x === "boolean") return weakScalar(x, like);
-  throw new DTypeError(`expected an array or a number, got ${describe(x)}`);
+  const c = asComplexLiteral(x);
+  if (c !== null) return weakComplex(c.re, c.im, like);
+  throw new DTypeError(`expected an array, a number or a complex literal {re, im}, got ${describe(x)}`);
+}
+
+/** A complex literal as a weakly typed 0-d complex array: complex64, or `like` when that is complex (a Python complex in JAX). */
+function weakComplex(re: number, im: number, like?: DType): Value {
+  const d = like !== undefined && isComplexDType(like) ? like : "complex64";
+  const p = complexPartOf(d);
+  return complexParts.make!(scalar(re, p, true), scalar(im, p, true));
 }
 
 /** The array operand `x` of lax function `op` (a JS number or boolean becomes a weak 0-d array); a typed error otherwise. */
 export function operandArg(op: string, x: unknown): Value {
   if (x instanceof ArrayMethods) return x as Value;
   if (typeof x === "number" || typeof x === "boolean") return weakScalar(x);
-  throw new DTypeError(`${op}: expected an array or a number, got ${describe(x)}; wrap JS arrays with np.array(...)`);
+  const c = asComplexLiteral(x);
+  if (c !== null) return weakComplex(c.re, c.im);
+  throw new DTypeError(`${op}: expected an array, a number or a complex literal {re, im}, got ${describe(x)}; wrap JS arrays with np.array(...)`);
 }
 
 /** Converts numbers among the operands to the dtype of the first array operand. */
@@ -53,10 +65,11 @@ export function operands(xs: ArrayLike[]): Value[] {
 }
 
 /** The real part and the conjugate, for abs's complex jvp (lax/complex.ts registers them: it imports this file). */
-const complexParts: { real?: (x: Value) => Value; conj?: (x: Value) => Value } = {};
-export function registerComplexParts(real: (x: Value) => Value, conj: (x: Value) => Value): void {
+const complexParts: { real?: (x: Value) => Value; conj?: (x: Value) => Value; make?: (re: Value, im: Value) => Value } = {};
+export function registerComplexParts(real: (x: Value) => Value, conj: (x: Value) => Value, make: (re: Value, im: Value) => Value): void {
   complexParts.real = real;
   complexParts.conj = conj;
+  complexParts.make = make;
 }
 const realPart = (x: Value) => complexParts.real!(x);
 const conjOf = (x: Value) => complexParts.conj!(x);
@@ -288,19 +301,19 @@ export const [expm1P, expm1] = defineUnary("expm1", "float", (g, _, y) => mul(g,
 export const [sinP, sin] = defineUnary("sin", "float", (g, [x]) => mul(g, cos(x)), "sin", { complex: true, stablehlo: hloOp("stablehlo.sine") });
 export const [cosP, cos] = defineUnary("cos", "float", (g, [x]) => neg(mul(g, sin(x))), "cos", { complex: true, stablehlo: hloOp("stablehlo.cosine") });
 export const [tanP, tan] = defineUnary("tan", "float", (g, _, y) => mul(g, add(1, square(y))), "tan", { complex: true, stablehlo: hloOp("stablehlo.tan") });
-export const [asinP, asin] = defineUnary("asin", "float", (g, [x]) => mul(g, rsqrt(sub(1, square(x)))), "asin", { stablehlo: hloOp("chlo.asin") });
-export const [acosP, acos] = defineUnary("acos", "float", (g, [x]) => neg(mul(g, rsqrt(sub(1, square(x))))), "acos", { stablehlo: hloOp("chlo.acos") });
-export const [atanP, atan] = defineUnary("atan", "float", (g, [x]) => div(g, add(1, square(x))), "atan", { stablehlo: hloOp("chlo.atan") });
+export const [asinP, asin] = defineUnary("asin", "float", (g, [x]) => mul(g, rsqrt(sub(1, square(x)))), "asin", { complex: true, stablehlo: hloOp("chlo.asin") });
+export const [acosP, acos] = defineUnary("acos", "float", (g, [x]) => neg(mul(g, rsqrt(sub(1, square(x))))), "acos", { complex: true, stablehlo: hloOp("chlo.acos") });
+export const [atanP, atan] = defineUnary("atan", "float", (g, [x]) => div(g, add(1, square(x))), "atan", { complex: true, stablehlo: hloOp("chlo.atan") });
 export const [sinhP, sinh] = defineUnary("sinh", "float", (g, [x]) => mul(g, cosh(x)), "sinh", { complex: true, stablehlo: hloOp("chlo.sinh") });
 export const [coshP, cosh] = defineUnary("cosh", "float", (g, [x]) => mul(g, sinh(x)), "cosh", { complex: true, stablehlo: hloOp("chlo.cosh") });
 export const [tanhP, tanh] = defineUnary("tanh", "float", (g, _, y) => mul(g, sub(1, square(y))), "tanh", { complex: true, stablehlo: hloOp("stablehlo.tanh") });
-export const [asinhP, asinh] = defineUnary("asinh", "float", (g, [x]) => mul(g, rsqrt(add(square(x), 1))), "asinh", { stablehlo: hloOp("chlo.asinh") });
+export const [asinhP, asinh] = defineUnary("asinh", "float", (g, [x]) => mul(g, rsqrt(add(square(x), 1))), "asinh", { complex: true, stablehlo: hloOp("chlo.asinh") });
 // x² − 1 as JAX writes it (the domain is x ≥ 1): at x = −1 it is +0, so the derivative is +inf as JAX's
-export const [acoshP, acosh] = defineUnary("acosh", "float", (g, [x]) => mul(g, rsqrt(sub(square(x), 1))), "acosh", { stablehlo: hloOp("chlo.acosh") });
-export const [atanhP, atanh] = defineUnary("atanh", "float", (g, [x]) => div(g, sub(1, square(x))), "atanh", { stablehlo: hloOp("chlo.atanh") });
-export const [logisticP, logistic] = defineUnary("logistic", "float", (g, _, y) => mul(g, mul(y, sub(1, y))), "logistic", { stablehlo: hloOp("stablehlo.logistic") });
+export const [acoshP, acosh] = defineUnary("acosh", "float", (g, [x]) => mul(g, rsqrt(sub(square(x), 1))), "acosh", { complex: true, stablehlo: hloOp("chlo.acosh") });
+export const [atanhP, atanh] = defineUnary("atanh", "float", (g, [x]) => div(g, sub(1, square(x))), "atanh", { complex: true, stablehlo: hloOp("chlo.atanh") });
+export const [logisticP, logistic] = defineUnary("logistic", "float", (g, _, y) => mul(g, mul(y, sub(1, y))), "logistic", { complex: true, stablehlo: hloOp("stablehlo.logistic") });
 export const [sqrtP, sqrt] = defineUnary("sqrt", "float", (g, _, y) => div(g, mul(y, 2)), "sqrt", { complex: true, stablehlo: hloOp("stablehlo.sqrt") });
-export const [rsqrtP, rsqrt] = defineUnary("rsqrt", "float", (g, [x], y) => mul(g, mul(div(y, x), -0.5)), "rsqrt", { stablehlo: hloOp("stablehlo.rsqrt") });
+export const [rsqrtP, rsqrt] = defineUnary("rsqrt", "float", (g, [x], y) => mul(g, mul(div(y, x), -0.5)), "rsqrt", { complex: true, stablehlo: hloOp("stablehlo.rsqrt") });
 export const [cbrtP, cbrt] = defineUnary("cbrt", "float", (g, _, y) => mul(g, div(1 / 3, square(y))), "cbrt", { stablehlo: hloOp("stablehlo.cbrt") });
 export const [squareP, square] = defineUnary("square", "numeric", (g, [x]) => mul(g, mul(x, 2)), "square", { complex: true, stablehlo: (ctx, [x]) => [binop(ctx, x.dtype === "bool" ? "stablehlo.and" : "stablehlo.multiply", x, x)] });
 export const [reciprocalP, reciprocal] = defineUnary("reciprocal", "float", (g, _, y) => neg(mul(g, square(y))), "reciprocal", { complex: true, stablehlo: (ctx, [x]) => [binop(ctx, "stablehlo.divide", full(ctx, 1, x.shape, x.dtype), x)] });
@@ -407,8 +420,28 @@ export const [powP, pow] = defineBinary("pow", "numeric", [
 // max/min split the gradient evenly at ties, as JAX
 const tieSplit = (winner: (a: Value, b: Value) => Value) => (g: Value, a: Value, b: Value) =>
   mul(g, add(convert(winner(a, b), g.dtype), mul(convert(eq(a, b), g.dtype), 0.5)));
-export const [maxP, max] = defineBinary("max", "any", [(g, [x, y]) => tieSplit(gt)(g, x, y), (g, [x, y]) => tieSplit(gt)(g, y, x)], "max", { stablehlo: logicOr("stablehlo.maximum", "stablehlo.or") });
-export const [minP, min] = defineBinary("min", "any", [(g, [x, y]) => tieSplit(lt)(g, x, y), (g, [x, y]) => tieSplit(lt)(g, y, x)], "min", { stablehlo: logicOr("stablehlo.minimum", "stablehlo.and") });
+export const [maxP] = defineBinary("max", "any", [(g, [x, y]) => tieSplit(gt)(g, x, y), (g, [x, y]) => tieSplit(gt)(g, y, x)], "max", { stablehlo: logicOr("stablehlo.maximum", "stablehlo.or") });
+export const [minP] = defineBinary("min", "any", [(g, [x, y]) => tieSplit(lt)(g, x, y), (g, [x, y]) => tieSplit(lt)(g, y, x)], "min", { stablehlo: logicOr("stablehlo.minimum", "stablehlo.and") });
+/**
+ * The elementwise maximum (NaN propagates); complex operands are ordered lexicographically on (re, im), as JAX.
+ * @example
+ * lax.max(np.array([1, 5]), np.array([3, 2])); // [3, 5]
+ */
+export function max(x: ArrayLike, y: ArrayLike): Value {
+  const [a, b] = operands([x, y]);
+  if ((isComplexDType(a.dtype) || isComplexDType(b.dtype)) && a.dtype === b.dtype && complexHooks.max) return complexHooks.max(a, b);
+  return bind1(maxP, [a, b], {});
+}
+/**
+ * The elementwise minimum (NaN propagates); complex operands are ordered lexicographically on (re, im), as JAX.
+ * @example
+ * lax.min(np.array([1, 5]), np.array([3, 2])); // [1, 2]
+ */
+export function min(x: ArrayLike, y: ArrayLike): Value {
+  const [a, b] = operands([x, y]);
+  if ((isComplexDType(a.dtype) || isComplexDType(b.dtype)) && a.dtype === b.dtype && complexHooks.min) return complexHooks.min(a, b);
+  return bind1(minP, [a, b], {});
+}
 export const [atan2P, atan2] = defineBinary("atan2", "float", [
   (g, [x, y]) => mul(g, div(y, add(square(x), square(y)))),
   (g, [x, y]) => neg(mul(g, div(x, add(square(x), square(y))))),

@@ -36,3 +36,5 @@ export { fft, fftP } from "./fft.js";
 export type { FftType } from "./fft.js";
 // the complex lax.reduceProd/cumprod register themselves for reduce.ts and cumulative.ts (see complex-hooks.ts)
 import "./complex-reduce.js";
+// complex lax.max/min, reduceMax/reduceMin and sort (lexicographic on (re, im)) register themselves the same way
+import "./complex-order.js";

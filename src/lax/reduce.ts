@@ -119,6 +119,14 @@ const reducer = (prim: typeof reduceSumP) => (x: Value, axes: readonly number[])
     checkAxes(prim.name, x.aval, list);
     return complexHooks.reduceProd(x, list);
   }
+  // complex max/min: lexicographic on (re, im), as JAX (src/lax/complex-order.ts)
+  if (isComplexDType(x.dtype) && (prim === reduceMaxP || prim === reduceMinP)) {
+    const hook = prim === reduceMaxP ? complexHooks.reduceMax : complexHooks.reduceMin;
+    if (hook) {
+      checkAxes(prim.name, x.aval, list);
+      return hook(x, list);
+    }
+  }
   return bind1(prim, [x], { axes: list });
 };
 /**
@@ -152,6 +160,8 @@ type ArgParams = { axis: number; indexDtype: DType };
 function defineArg(name: string, op: "max" | "min") {
   const prim: Primitive<ArgParams> = definePrimitive<ArgParams>(name, {
   params: { axis: "int", indexDtype: "dtype" },
+    // JAX's argmax/argmin reject complex operands (a TypeError): a DTypeError
+    complexUndefined: true,
     abstractEval([x], { axis, indexDtype }) {
       checkAxes(name, x, [axis]);
       if (x.shape[axis] === 0) throw new ShapeError(`lax.${name}: axis ${axis} of shape ${fmtShape(x.shape)} is empty; there is no ${op}`);

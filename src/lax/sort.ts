@@ -6,11 +6,12 @@
  * front. The tangent of a sort is its permutation applied to the tangents,
  * found by sorting an iota along with the keys.
  */
-import { isFloat } from "../dtype.js";
+import { isComplexDType, isFloat } from "../dtype.js";
 import { ShapeError, UnsupportedError } from "../errors.js";
 import { fmtShape, normalizeAxis, shapeEq, sizeOf } from "../shape.js";
 import { intArg, optionsArg } from "../static-args.js";
 import { operandArg } from "./elementwise.js";
+import { complexHooks } from "./complex-hooks.js";
 import type { Primitive, Value } from "../trace/core.js";
 import { bind } from "../trace/core.js";
 import { gatherP } from "./indexing.js";
@@ -101,6 +102,10 @@ export function sort(operands: Value | readonly Value[], options: SortOptions = 
   if (xs.length === 0) throw new ShapeError("lax.sort: needs at least one operand");
   const ndim = xs[0].ndim;
   const d = ndim === 0 ? 0 : normalizeAxis("lax.sort", dimension, ndim);
+  // complex operands: lexicographic on (re, im), each complex key as two real keys (src/lax/complex-order.ts)
+  if (xs.some((x) => isComplexDType(x.dtype)) && complexHooks.sort) {
+    return complexHooks.sort(xs, d, intArg("lax.sort", "numKeys", numKeys), (parts: Value[], dim: number, keys: number) => sort(parts, { dimension: dim, numKeys: keys }));
+  }
   checkSort(xs, d, numKeys);
   const last = ndim - 1;
   const outs = bind(sortP as unknown as Primitive, xs.map((x) => moveAxis(x, d, last)), { dimension: last, numKeys });

@@ -8,6 +8,7 @@ import { describe, optionsArg } from "../static-args.js";
 import { floatOf, isComplexDType, isFloat, isInt } from "../dtype.js";
 import { DTypeError } from "../errors.js";
 import * as lax from "../lax/index.js";
+import { complexOrderCompare } from "../lax/complex-order.js";
 import { fullLike } from "./creation.js";
 import { customJvp } from "../transforms/custom.js";
 import type { ArrayLike, DType, Value } from "./util.js";
@@ -520,9 +521,11 @@ export function nanToNum(x: ArrayLike, options: NanToNumOptions = {}): Value {
 
 // ---- comparisons and logic -----------------------------------------------------------
 
-function comparison(name: string, fn: (a: Value, b: Value) => Value) {
+function comparison(name: string, fn: (a: Value, b: Value) => Value, order?: "lt" | "le" | "gt" | "ge") {
   return (x: ArrayLike, y: ArrayLike): Value => {
     const [a, b] = binaryOperands(`np.${name}`, x, y);
+    // complex values: lexicographic on (re, im), as jnp's comparisons
+    if (order && isComplexDType(a.dtype)) return complexOrderCompare(a, b, order);
     return fn(a, b);
   };
 }
@@ -531,14 +534,14 @@ function comparison(name: string, fn: (a: Value, b: Value) => Value) {
 export const equal = comparison("equal", lax.eq);
 /** `x != y` elementwise. @example np.notEqual(np.array([1, 2]), 2); // [true, false] */
 export const notEqual = comparison("notEqual", lax.ne);
-/** `x < y` elementwise. @example np.less(np.array([1, 2]), 2); // [true, false] */
-export const less = comparison("less", lax.lt);
+/** `x < y` elementwise (complex values: lexicographic on (re, im), as jnp). @example np.less(np.array([1, 2]), 2); // [true, false] */
+export const less = comparison("less", lax.lt, "lt");
 /** `x <= y` elementwise. @example np.lessEqual(np.array([1, 2]), 2); // [true, true] */
-export const lessEqual = comparison("lessEqual", lax.le);
+export const lessEqual = comparison("lessEqual", lax.le, "le");
 /** `x > y` elementwise. @example np.greater(np.array([1, 3]), 2); // [false, true] */
-export const greater = comparison("greater", lax.gt);
+export const greater = comparison("greater", lax.gt, "gt");
 /** `x >= y` elementwise. @example np.greaterEqual(np.array([1, 2]), 2); // [false, true] */
-export const greaterEqual = comparison("greaterEqual", lax.ge);
+export const greaterEqual = comparison("greaterEqual", lax.ge, "ge");
 
 function logical(name: string, fn: (a: Value, b: Value) => Value) {
   return (x: ArrayLike, y: ArrayLike): Value => {

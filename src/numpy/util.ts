@@ -6,7 +6,8 @@
 import type { ArrayLike, Axis } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
-import { checkDType, isFloat, promoteTypes, floatOf } from "../dtype.js";
+import { allocateComplex, asComplexLiteral, checkDType, isComplexDType, isFloat, promoteTypes, floatOf } from "../dtype.js";
+import type { Complex } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { gather } from "../lax/indexing.js";
@@ -31,22 +32,38 @@ export function typeOf(x: ArrayLike): { dtype: DType; weakType: boolean } {
     const int = Number.isInteger(x) && x >= INT32_MIN && x <= INT32_MAX;
     return { dtype: int ? "int32" : "float32", weakType: true };
   }
-  throw new DTypeError(`expected an array, a number or a boolean, got ${describe(x)}`);
+  // a complex literal is a weak complex, as a Python complex in JAX (weak + float32 → complex64, + float64 → complex128)
+  if (asComplexLiteral(x) !== null) return { dtype: "complex64", weakType: true };
+  throw new DTypeError(`expected an array, a number, a boolean or a complex literal {re, im}, got ${describe(x)}`);
 }
 
 
 function checkArrayLike(op: string, x: unknown): asserts x is ArrayLike {
-  if (!(x instanceof ArrayMethods) && typeof x !== "number" && typeof x !== "boolean") {
+  if (!(x instanceof ArrayMethods) && typeof x !== "number" && typeof x !== "boolean" && asComplexLiteral(x) === null) {
     throw new DTypeError(
-      `${op}: expected an array, a number or a boolean, got ${describe(x)}; ` + `wrap JS arrays with np.array(...) first`,
+      `${op}: expected an array, a number, a boolean or a complex literal {re, im}, got ${describe(x)}; ` + `wrap JS arrays with np.array(...) first`,
     );
   }
 }
 
-/** A 0-d constant of `dtype` holding the JS value `v` (booleans become 0/1). */
-export function constant(v: number | boolean, dtype: DType, weakType = false): Value {
+/** A 0-d constant of `dtype` holding the JS value `v` (booleans become 0/1; a complex literal needs a complex dtype). */
+export function constant(v: number | boolean | Complex, dtype: DType, weakType = false): Value {
+  if (typeof v === "object") return complexConstant(v, dtype, weakType);
   const n = typeof v === "boolean" ? (v ? 1 : 0) : dtype === "bool" ? (v !== 0 ? 1 : 0) : v;
   return lax.scalar(n, dtype, weakType);
+}
+
+/** A 0-d complex constant (the literal is read once, by `asComplexLiteral`: no getter or method of it runs). */
+function complexConstant(v: Complex, dtype: DType, weakType: boolean): Value {
+  const c = asComplexLiteral(v);
+  if (c === null) throw new DTypeError(`expected a complex literal {re, im}, got ${describe(v)}`);
+  if (!isComplexDType(dtype)) {
+    throw new DTypeError(`a complex value (${c.re}${c.im < 0 || Object.is(c.im, -0) ? "-" : "+"}${Math.abs(c.im)}j) cannot be a ${dtype} value; take its real part first, or use a complex dtype`);
+  }
+  const data = allocateComplex(dtype, 1);
+  data[0] = c.re;
+  data[1] = c.im;
+  return JArray.fromTyped(data, [], dtype, weakType) as Value;
 }
 
 /** An ArrayLike as a value, keeping its own type (a JS number becomes a weak 0-d array). */
