@@ -67,13 +67,13 @@ let loadedFrom: "bundle" | "src" | undefined;
  * their own jaxon code (fft, convpool, linalg, while-loop) call this, so that
  * they use the module instance the adapter initialized.
  */
-export function jaxonModule(src = loadedFrom === "src"): Promise<J> {
+export function jaxonModule(src = loadedFrom === "src", bundle?: string): Promise<J> {
   if (loaded) return loaded;
   loadedFrom = src ? "src" : "bundle";
   loaded = src
     ? import("./jaxon-entry.js")
     : (async () => {
-        let file = process.env[BUNDLE_ENV];
+        let file = bundle || process.env[BUNDLE_ENV];
         if (!file) {
           const built = (file = await buildJaxon());
           process.on("exit", () => removeBuild(built));
@@ -83,7 +83,15 @@ export function jaxonModule(src = loadedFrom === "src"): Promise<J> {
   return loaded;
 }
 
-export function jaxon(backend: "cpu" | "webgpu" = "cpu", { fusion = true, src = false }: { fusion?: boolean; src?: boolean } = {}): Adapter {
+/**
+ * `src`: load src/ through tsx (target jaxon/cpu-src); `bundle`: load this
+ * bundle (made from jaxon-entry.ts, e.g. of an older commit) instead of this
+ * tree's (target jaxon/cpu-before); `label` suffixes the backend's name.
+ */
+export function jaxon(
+  backend: "cpu" | "webgpu" = "cpu",
+  { fusion = true, src = false, bundle, label = src ? "-src" : "" }: { fusion?: boolean; src?: boolean; bundle?: string; label?: string } = {},
+): Adapter {
   let J!: J;
   let gpu: Gpu | undefined;
   let jit!: Jit;
@@ -124,9 +132,10 @@ export function jaxon(backend: "cpu" | "webgpu" = "cpu", { fusion = true, src = 
 
   return {
     library: "jaxon",
-    backend: (fusion ? backend : `${backend}-unfused`) + (src ? "-src" : ""),
+    backend: (fusion ? backend : `${backend}-unfused`) + label,
     async init() {
-      J = await jaxonModule(src);
+      if (bundle === "") throw new Error("no bundle given (--before=<path of a bundle built from bench/libs/jaxon-entry.ts>)");
+      J = await jaxonModule(src, bundle);
       J.jitConfig.fusion = fusion;
       if (backend === "webgpu") gpu = J.webgpuContext;
       jit = J.jit as unknown as Jit;
