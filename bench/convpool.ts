@@ -21,6 +21,7 @@
 import type { Adapter, Callable, Readback } from "./harness.js";
 import type { Case } from "./workloads.js";
 import { callCase } from "./workloads.js";
+import { jaxonModule } from "./libs/jaxon.js";
 
 // ---------------------------------------------------------------- data and references
 
@@ -165,7 +166,7 @@ async function prepare(a: Adapter, kind: Kind): Promise<Prepared | null> {
   const isConv = kind.startsWith("conv");
   const { N, H, W, C, O, K } = CV;
   if (a.library === "jaxon") {
-    const J = await import("../src/index.js");
+    const J = await jaxonModule();
     const device = a.backend.startsWith("webgpu") ? "webgpu" : "cpu";
     const put = (d: Float32Array, shape: number[]) => J.devicePut(J.np.array(d, { dtype: "float32" }).reshape(shape), device);
     let f: (...args: any[]) => any;

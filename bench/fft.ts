@@ -15,6 +15,7 @@
 import type { Adapter, Callable, Readback } from "./harness.js";
 import type { Case } from "./workloads.js";
 import { callCase } from "./workloads.js";
+import { jaxonModule } from "./libs/jaxon.js";
 
 export const FFT_N = 1 << 20;
 
@@ -79,8 +80,8 @@ async function prepare(a: Adapter): Promise<Prepared | null> {
   const d = fftInput();
   const n = FFT_N;
   if (a.library === "jaxon") {
-    const J = await import("../src/index.js");
-    const { fftPairs } = await import("../src/numpy/fft.js");
+    const J = await jaxonModule();
+    const { fftPairs } = J;
     const device = a.backend.startsWith("webgpu") ? "webgpu" : "cpu";
     const x = J.devicePut(J.np.array(d.pairs, { dtype: "float32" }).reshape([n, 2]), device);
     const f = J.jit((v: any) => fftPairs(v));

@@ -19,6 +19,7 @@ import * as D from "./data.js";
 import type { Adapter, Callable, Readback } from "./harness.js";
 import type { Case } from "./workloads.js";
 import { callCase } from "./workloads.js";
+import { jaxonModule } from "./libs/jaxon.js";
 
 type Kind = "solve" | "cholesky" | "svd" | "inv" | "qr";
 
@@ -200,7 +201,7 @@ async function prepare(a: Adapter, s: Spec): Promise<Callable | null> {
   const { n, batch } = s;
   const shape = batch === 1 ? [n, n] : [batch, n, n];
   if (a.library === "jaxon") {
-    const J = await import("../src/index.js");
+    const J = await jaxonModule();
     const np = J.np;
     const device = a.backend.startsWith("webgpu") ? "webgpu" : "cpu";
     const A = J.devicePut(np.array(d.a, { dtype: "float32" }).reshape(shape), device);

@@ -5,6 +5,11 @@
  * Filters: an argument starting with W picks workloads by id prefix ("W2",
  * "W3"); any other picks targets by substring of "library/backend" ("tfjs",
  * "jax-js/wasm", "jaxon"). `--quick` shortens every budget (smoke runs).
+ * jaxon is bundled first as the package build does (bench/libs/jaxon.ts);
+ * `--src` adds the target jaxon/cpu-src, jaxon loaded from src/ through tsx
+ * (as before), and `--before=<bundle>` the target jaxon/cpu-before, another
+ * bundle of bench/libs/jaxon-entry.ts (an older commit's), for before/after
+ * in one run.
  *
  * Each target runs in its own child process (this file with --child), driven
  * case by case: a case that overruns its time limit is killed and reported as
@@ -23,7 +28,7 @@ import type { Limits } from "./limits.js";
 import { firstLine, SYNC_EVERY } from "./harness.js";
 import { bestLimits, measureLimits } from "./limits.js";
 import { jaxjs } from "./libs/jaxjs.js";
-import { jaxon } from "./libs/jaxon.js";
+import { BUNDLE_ENV, buildJaxon, jaxon, removeBuild } from "./libs/jaxon.js";
 import { tfjs } from "./libs/tfjs.js";
 import type { Case, Outcome } from "./workloads.js";
 import { CASES, caseKey, higherIsBetter } from "./workloads.js";
@@ -37,6 +42,8 @@ import { CASES, caseKey, higherIsBetter } from "./workloads.js";
  */
 const TARGETS: Record<string, () => Adapter> = {
   "jaxon/cpu": () => jaxon("cpu"),
+  "jaxon/cpu-src": () => jaxon("cpu", { src: true }),
+  "jaxon/cpu-before": () => jaxon("cpu", { bundle: process.env.JAXON_BENCH_BEFORE ?? "", label: "-before" }),
   "jax-js/cpu": () => jaxjs("cpu"),
   "jax-js/wasm": () => jaxjs("wasm"),
   "tfjs/cpu": () => tfjs("cpu"),
@@ -204,13 +211,26 @@ async function parent(args: string[]) {
   const wFilters = filters.filter((f) => /^w\d/i.test(f)).map((f) => f.toUpperCase());
   const tFilters = filters.filter((f) => !/^w\d/i.test(f)).map((f) => f.toLowerCase());
   const cases = CASES.filter((c) => wFilters.length === 0 || wFilters.some((f) => c.workload.startsWith(f)));
-  const targets = Object.keys(TARGETS).filter((t) => tFilters.length === 0 || tFilters.some((f) => t.toLowerCase().includes(f)));
+  // jaxon/cpu-src (src/ through tsx, as the bench loaded jaxon before it bundled it) only with --src,
+  // jaxon/cpu-before (another bundle, e.g. an older commit's) only with --before=<its path>
+  const before = args.find((a) => a.startsWith("--before="))?.slice("--before=".length);
+  if (before) process.env.JAXON_BENCH_BEFORE = path.resolve(before);
+  const targets = Object.keys(TARGETS)
+    .filter((t) => !t.endsWith("-src") || args.includes("--src"))
+    .filter((t) => !t.endsWith("-before") || before)
+    .filter((t) => tFilters.length === 0 || tFilters.some((f) => t.toLowerCase().includes(f)));
   if (!cases.length || !targets.length) {
     console.error(`nothing matches ${filters.join(" ")}: workloads ${[...new Set(CASES.map((c) => c.workload))].join(" ")}; targets ${Object.keys(TARGETS).join(" ")}`);
     process.exit(2);
   }
   const log = (s: string) => process.stderr.write(s);
   const started = performance.now();
+
+  // jaxon as users get it: bundled once here (as the package build does), loaded by every child
+  if (targets.some((t) => t.startsWith("jaxon/")) && !process.env[BUNDLE_ENV]) {
+    const bundle = (process.env[BUNDLE_ENV] = await buildJaxon());
+    process.on("exit", () => removeBuild(bundle));
+  }
 
   // inputs and references (cached on disk), made before any time limit runs
   for (const c of cases) c.prepare();

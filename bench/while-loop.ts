@@ -13,6 +13,7 @@
 import type { Adapter, Callable, Readback } from "./harness.js";
 import type { Case } from "./workloads.js";
 import { callCase } from "./workloads.js";
+import { jaxonModule } from "./libs/jaxon.js";
 
 export const WHILE_N = 100_000;
 export const WHILE_STEPS = 1000;
@@ -39,7 +40,7 @@ function check(r: Readback): string | null {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 async function prepare(a: Adapter): Promise<Callable | null> {
   if (a.library !== "jaxon") return null;
-  const J = await import("../src/index.js");
+  const J = await jaxonModule();
   const device = a.backend.startsWith("webgpu") ? "webgpu" : "cpu";
   const x = J.devicePut(J.np.array(whileInput(), { dtype: "float32" }), device);
   const steps = J.devicePut(J.np.array(WHILE_STEPS, { dtype: "int32" }), device);

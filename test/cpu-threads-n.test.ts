@@ -8,8 +8,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import "../src/backend/cpu/index.js";
+import { setWasmThreadMinWork } from "../src/backend/cpu/wasm/index.js";
 import { FunctionBuilder, ModuleBuilder, Op, T } from "../src/backend/cpu/wasm/emitter.js";
 import { allocScratch, freeScratch, memoryView, wasmMemory } from "../src/backend/cpu/memory.js";
 import { MAX_THREADS, readyWorkers, registerModule, runSplitAll, setThreads, startThreads, threadCount, threadedJobCount } from "../src/backend/cpu/threads.js";
@@ -67,6 +68,9 @@ describe("a pool of four threads", () => {
   });
 
   it("large elementwise (with siblings), reduction and column-reduction kernels split across all threads write what one thread writes", async () => {
+    // the split's mechanics: every kernel below splits (the default threshold weighs the body's cost)
+    const prevMin = setWasmThreadMinWork(1 << 18);
+    onTestFinished(() => void setWasmThreadMinWork(prevMin));
     const n = 1 << 20;
     const x = np.array(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 4), { dtype: "float32" }) as Array;
     const f = jit((v: Value) => {

@@ -5,7 +5,7 @@
  * JavaScript path, fused kernels with broadcasts, offsets, reversed axes and
  * odd lengths, reductions, eligibility, and buffer reuse and accounting.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { jit, numpy as np } from "../src/index.js";
 import type { Array as JArray } from "../src/array.js";
 import { allocate } from "../src/dtype.js";
@@ -16,7 +16,7 @@ import { cpuBackend } from "../src/backend/cpu/index.js";
 import { alloc, getPoolLimit, inMemory, memoryStats, release, retain, setPoolLimit, sizeClass } from "../src/backend/cpu/memory.js";
 import { erf } from "../src/backend/cpu/scalar-math.js";
 import { planKernel } from "../src/backend/cpu/wasm/compiler.js";
-import { runWasmKernel, setWasmEnabled, wasmEnabled, wasmLaunchCount, wasmRows } from "../src/backend/cpu/wasm/index.js";
+import { runWasmKernel, setWasmEnabled, setWasmThreadMinWork, wasmEnabled, wasmLaunchCount, wasmRows } from "../src/backend/cpu/wasm/index.js";
 import { setThreads, startThreads, threadedJobCount } from "../src/backend/cpu/threads.js";
 import { TRIG_FAST_LIMIT } from "../src/backend/cpu/wasm/vmath.js";
 import type { Value } from "../src/trace/core.js";
@@ -491,6 +491,9 @@ describe("long rows and two threads", () => {
   });
 
   it("a large kernel runs on both threads, bit for bit as on one", async () => {
+    // the split's mechanics: every kernel below splits (the default threshold weighs the body's cost)
+    const prevMin = setWasmThreadMinWork(1 << 18);
+    onTestFinished(() => void setWasmThreadMinWork(prevMin));
     const n = 1 << 20;
     const x = input(n);
     const k = kernel([n], expW1);
@@ -520,5 +523,24 @@ describe("long rows and two threads", () => {
     expect(runWasmKernel(kr, r2, [x])).toBe(true);
     expect(threadedJobCount()).toBeGreaterThan(before2);
     expect(Array.from(r2)).toEqual(Array.from(r1));
+  });
+
+  it("splits by work weighted by the body's cost: a cheap 2^18-element kernel stays on one thread, a transcendental 2^20 one splits", async () => {
+    setThreads(2);
+    expect(await startThreads()).toBe(true);
+    // W6's shape: a product of two inputs over 4096 rows of 64 (was split at 2^18 elements, and waited on the worker)
+    const cheap = kernel([4096, 64], binary("mul", X, Y), [
+      { strides: [64, 1], offset: 0 },
+      { strides: [64, 1], offset: 0 },
+    ]);
+    const a = input(1 << 18);
+    const before = threadedJobCount();
+    expect(runWasmKernel(cheap, alloc(F, 1 << 18) as Float32Array, [a, a])).toBe(true);
+    expect(threadedJobCount()).toBe(before);
+    const n = 1 << 20;
+    const costly = kernel([n], expW1);
+    const before2 = threadedJobCount();
+    expect(runWasmKernel(costly, alloc(F, n) as Float32Array, [input(n)])).toBe(true);
+    expect(threadedJobCount()).toBeGreaterThan(before2);
   });
 });

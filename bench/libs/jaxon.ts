@@ -1,22 +1,97 @@
 /**
- * jaxon, this repository's library, loaded from src/ (no build needed), on
- * "cpu" or "webgpu". `{ fusion: false }` runs every primitive of a jitted
+ * jaxon, this repository's library, as users get it: src/ bundled by esbuild
+ * as the package build (tsup) does, on "cpu" or "webgpu". Not loaded from
+ * src/ through tsx: tsx forces esbuild's `keepNames`, which wraps every
+ * function jaxon makes and makes eager tracing about 3× slower than the
+ * built package. The bundle is made from jaxon-entry.ts (the public API plus
+ * the internals the bench reads, from one module instance) by the parent of
+ * the run (`buildJaxon`, path passed to the children in JAXON_BENCH_BUNDLE),
+ * or by the adapter itself when run alone. `{ src: true }` loads src/
+ * through tsx instead (the old way, target jaxon-src/*: `--src`). `{ fusion: false }` runs every primitive of a jitted
  * function as its own kernel: the same program unfused, to show what fusion
  * saves. Training steps report their kernels per step (and on WebGPU the
  * commands recorded and the device time per step, from timestamp queries).
  */
+import { build } from "esbuild";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Value } from "../../src/index.js";
 import type { CityData, LinearData, MatmulInput, MatvecData, MlpData } from "../data.js";
 import { W4, W5, W7 } from "../data.js";
 import type { Adapter, Callable, Trainer } from "../harness.js";
 
-type J = typeof import("../../src/index.js");
-type Gpu = typeof import("../../src/backend/webgpu/context.js");
+type J = typeof import("./jaxon-entry.js");
+type Gpu = J["webgpuContext"];
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Jit = <F extends Fn>(f: F) => F & { lower(...args: Parameters<F>): { kernels: number } };
 type Tree = Record<string, Value>;
 
-export function jaxon(backend: "cpu" | "webgpu" = "cpu", { fusion = true }: { fusion?: boolean } = {}): Adapter {
+/** Environment variable naming a bundle already built by `buildJaxon` (set by bench/run.ts for its children). */
+export const BUNDLE_ENV = "JAXON_BENCH_BUNDLE";
+
+/**
+ * Bundles jaxon-entry.ts as the package build does (ES module for Node,
+ * es2022, no `keepNames`, no source map; `webgpu` and `fp-ts` stay imports,
+ * as in tsup's build) into a fresh folder under the repository's ignored
+ * .scratch/bench/ (inside the tree, so that those imports resolve from its
+ * node_modules); returns the file's path. `removeBuild` deletes it.
+ */
+export async function buildJaxon(): Promise<string> {
+  const parent = fileURLToPath(new URL("../../.scratch/bench/", import.meta.url));
+  mkdirSync(parent, { recursive: true });
+  const out = join(mkdtempSync(join(parent, "jaxon-")), "jaxon.mjs");
+  await build({
+    entryPoints: [fileURLToPath(new URL("./jaxon-entry.ts", import.meta.url))],
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "es2022",
+    outfile: out,
+    external: ["webgpu", "fp-ts"],
+    logLevel: "warning",
+  });
+  return out;
+}
+
+/** Deletes a bundle `buildJaxon` made (its folder). */
+export function removeBuild(file: string): void {
+  rmSync(dirname(file), { recursive: true, force: true });
+}
+
+let loaded: Promise<J> | undefined;
+let loadedFrom: "bundle" | "src" | undefined;
+/**
+ * The jaxon module of this process: the bundle (built now unless
+ * JAXON_BENCH_BUNDLE names one), or with `src` src/ itself. Workloads with
+ * their own jaxon code (fft, convpool, linalg, while-loop) call this, so that
+ * they use the module instance the adapter initialized.
+ */
+export function jaxonModule(src = loadedFrom === "src", bundle?: string): Promise<J> {
+  if (loaded) return loaded;
+  loadedFrom = src ? "src" : "bundle";
+  loaded = src
+    ? import("./jaxon-entry.js")
+    : (async () => {
+        let file = bundle || process.env[BUNDLE_ENV];
+        if (!file) {
+          const built = (file = await buildJaxon());
+          process.on("exit", () => removeBuild(built));
+        }
+        return (await import(pathToFileURL(file).href)) as J;
+      })();
+  return loaded;
+}
+
+/**
+ * `src`: load src/ through tsx (target jaxon/cpu-src); `bundle`: load this
+ * bundle (made from jaxon-entry.ts, e.g. of an older commit) instead of this
+ * tree's (target jaxon/cpu-before); `label` suffixes the backend's name.
+ */
+export function jaxon(
+  backend: "cpu" | "webgpu" = "cpu",
+  { fusion = true, src = false, bundle, label = src ? "-src" : "" }: { fusion?: boolean; src?: boolean; bundle?: string; label?: string } = {},
+): Adapter {
   let J!: J;
   let gpu: Gpu | undefined;
   let jit!: Jit;
@@ -57,11 +132,12 @@ export function jaxon(backend: "cpu" | "webgpu" = "cpu", { fusion = true }: { fu
 
   return {
     library: "jaxon",
-    backend: fusion ? backend : `${backend}-unfused`,
+    backend: (fusion ? backend : `${backend}-unfused`) + label,
     async init() {
-      J = await import("../../src/index.js");
+      if (bundle === "") throw new Error("no bundle given (--before=<path of a bundle built from bench/libs/jaxon-entry.ts>)");
+      J = await jaxonModule(src, bundle);
       J.jitConfig.fusion = fusion;
-      if (backend === "webgpu") gpu = await import("../../src/backend/webgpu/context.js");
+      if (backend === "webgpu") gpu = J.webgpuContext;
       jit = J.jit as unknown as Jit;
       np = J.np;
       const devices: string[] = await J.init();

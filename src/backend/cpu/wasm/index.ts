@@ -40,6 +40,8 @@ interface Compiled {
   module: ModuleRec;
   /** Elements per row (the innermost loop's length). */
   inner: number;
+  /** Estimated cost of one element (`exprCost` of its expressions, shared parts once; at least 1). */
+  cost: number;
   /** Pointer to the kernel's i32 parameters in the shared memory (freed when this entry is collected). */
   params: number;
   rows: number;
@@ -138,7 +140,9 @@ function entryFor(kernel: Kernel): Entry {
           memoryView(Int32Array, params, plan.params.length).set(plan.params);
           // work per row: its length, times the reduced length for a column reduction (params end with R, then a stride per input)
           const inner = plan.columns ? plan.params[0] * plan.params[plan.params.length - 1 - plan.innerStride.length] : plan.params[0];
-          entry = { run: mod.run, claim: mod.claim, module: mod, inner, params, rows: plan.rows, nInputs: plan.innerStride.length, nOutputs: plan.exprs.length };
+          const seen = new Set<Expr>();
+          const cost = Math.max(1, plan.exprs.reduce((c, e) => c + exprCost(e, seen), 0));
+          entry = { run: mod.run, claim: mod.claim, module: mod, inner, cost, params, rows: plan.rows, nInputs: plan.innerStride.length, nOutputs: plan.exprs.length };
           paramBlocks.register(entry, { ptr: params, bytes: plan.params.length * 4 });
         }
       }
@@ -231,7 +235,9 @@ export function runWasmKernel(kernel: Kernel, out: TypedArray | readonly TypedAr
 /**
  * Runs a kernel whose operands all lie in the shared memory: split across the
  * threads when it is large enough, as many threads as have `threadMinWork`
- * elements each (each at least two rows). The threads take items of rows
+ * units of work each (each at least two rows); the work is the elements
+ * times their estimated cost (`exprCost`), so a transcendental body splits
+ * at fewer elements than a copy-like one. The threads take items of rows
  * from a shared counter until none is left (the module's `claim`), so that a
  * thread slowed down by other processes does less of the work; each row is
  * computed as on one thread, so the results do not depend on the split.
@@ -240,8 +246,9 @@ function launch(entry: Compiled, ptrs: number[]) {
   const begin = ptrs[ptrs.length - 2];
   const end = ptrs[ptrs.length - 1];
   const rows = end - begin;
-  if (rows >= 2 && rows * entry.inner >= threadMinWork && threadsReady()) {
-    const threads = Math.min(1 + readyWorkers(), Math.floor(rows / 2), Math.max(2, Math.floor((rows * entry.inner) / threadMinWork)));
+  const work = rows * entry.inner * entry.cost;
+  if (rows >= 2 && work >= threadMinWork && threadsReady()) {
+    const threads = Math.min(1 + readyWorkers(), Math.floor(rows / 2), Math.max(2, Math.floor(work / threadMinWork)));
     const counter = threads >= 2 ? allocScratch(4) : -1;
     if (counter >= 0) {
       // about eight items per thread, none under ITEM_MIN_WORK elements
@@ -264,8 +271,22 @@ function launch(entry: Compiled, ptrs: number[]) {
 /** Elements of work below which an item of a split kernel is not cut smaller. */
 const ITEM_MIN_WORK = 1 << 14;
 
-/** Elements (rows × row length) from which a kernel is split across threads (and per further thread). */
-let threadMinWork = 1 << 18;
+/**
+ * Work (elements × their `exprCost`) from which a kernel is split across
+ * threads (and per further thread). Measured with bench/split-threshold.ts
+ * (float32, rows of 64, split forced against off, 2 threads, on a 2-core
+ * machine other processes kept busy: load average 15): the split paid only
+ * for a transcendental body (exp(sin x)·2 + x, cost ≈ 104) from 2^20
+ * elements (0.77× the time; 1.6× slower at 2^18), was about even for x·2 + 1
+ * (cost 5, memory bound) at 2^20–2^22 (0.93–0.96×), and lost at every size
+ * up to 2^20 for the cheaper bodies (2–6× slower for 2^16–2^18 elements: the
+ * handoff to a worker costs 40 µs or more). The break-even lies between
+ * 3.4·10^7 and 1.1·10^8 units: 2^26 (exp(sin x) from 6.5·10^5 elements, exp
+ * from 2.2·10^6, a copy-like body from 1.3·10^7). Before, 2^18 elements
+ * whatever the body: W6's 262,144-element product of two inputs was split
+ * and waited on the worker.
+ */
+let threadMinWork = 1 << 26;
 export function setWasmThreadMinWork(n: number): number {
   const prev = threadMinWork;
   threadMinWork = n;
