@@ -14,6 +14,7 @@ import type { Params, Primitive, Value } from "./core.js";
 import { bind, inScope, ShapedArray, theRuntime, Trace, Tracer } from "./core.js";
 import type { Atom } from "./jaxpr.js";
 import { ClosedJaxpr, Jaxpr, Literal, Var } from "./jaxpr.js";
+import { currentNameStack } from "./name-stack.js";
 
 export class StagingTracer extends Tracer {
   constructor(
@@ -66,7 +67,8 @@ export class StagingTrace extends Trace {
     );
     const inputs = args.map((a) => this.atomOf(a));
     const outs = outAvals.map((a) => new Var(a));
-    this.eqns.push({ prim, inputs, params, outs });
+    const nameStack = currentNameStack();
+    this.eqns.push(nameStack ? { prim, inputs, params, outs, nameStack } : { prim, inputs, params, outs });
     return outs.map((v) => new StagingTracer(this, v));
   }
 

@@ -211,6 +211,8 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
   };
 
   const jitted = ((...args: unknown[]) => {
+    // inside disableJit(...): the function runs eagerly, op by op, as written
+    if (jitDisabled.depth > 0) return f(...args) as ReturnType<F>;
     const { entry, leaves } = lookup(args);
     const outs = bind(jitP, [...entry.consts, ...leaves], { jaxpr: entry.jaxpr, name });
     return rebuild(entry.outTree, outs) as ReturnType<F>;
@@ -250,6 +252,9 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
 }
 
 let maxTraces = 256;
+
+/** Internal: how many `disableJit` scopes are open (see transforms/helpers.ts). */
+export const jitDisabled = { depth: 0 };
 
 function cacheBound(name: string, n: number): number {
   if (!(Number.isInteger(n) && n >= 1) && n !== Infinity) {
