@@ -64,7 +64,7 @@ function readLeaves(op: string, tree: unknown): [unknown[], ReturnType<typeof fl
 /**
  * The values of every array in `tree`, as JAX's `jax.device_get` (which gives
  * numpy arrays): each array becomes its nested JS values, as `x.arraySync()`
- * (a 0-d array a plain number, a bool array booleans as 0/1, a complex one
+ * (a 0-d array a plain number, a bool array booleans, a complex one
  * `{re, im}` objects); other leaves are passed through and the tree keeps its
  * structure. Synchronous, so only for devices that read synchronously (the
  * CPU); on WebGPU use `deviceGetAsync`.
@@ -100,9 +100,8 @@ export async function deviceGetAsync<T>(tree: T): Promise<DeviceGot<T>> {
 
 /**
  * Runs `fn` with jit disabled, as JAX's `with jax.disable_jit():` block: every
- * jitted function called inside runs its Python... its JS body eagerly, op by
- * op, so that `console.log` shows values and value-dependent code works while
- * debugging. Returns what `fn` returns; if that is a promise, jit stays
+ * jitted function called inside runs its body eagerly, op by op, so that
+ * `console.log` shows values and value-dependent code works while debugging. Returns what `fn` returns; if that is a promise, jit stays
  * disabled until it settles. (Control-flow primitives such as `lax.scan` and
  * `lax.whileLoop` still trace their bodies, and `jit(f).lower(...)` still
  * traces.)
