@@ -101,8 +101,9 @@ export async function deviceGetAsync<T>(tree: T): Promise<DeviceGot<T>> {
 /**
  * Runs `fn` with jit disabled, as JAX's `with jax.disable_jit():` block: every
  * jitted function called inside runs its body eagerly, op by op, so that
- * `console.log` shows values and value-dependent code works while debugging. Returns what `fn` returns; if that is a promise, jit stays
- * disabled until it settles. (Control-flow primitives such as `lax.scan` and
+ * `console.log` shows values and value-dependent code works while debugging.
+ * Returns what `fn` returns; if that is a promise, jit stays disabled until
+ * it settles. (Control-flow primitives such as `lax.scan` and
  * `lax.whileLoop` still trace their bodies, and `jit(f).lower(...)` still
  * traces.)
  * @example
