@@ -17,20 +17,30 @@ import {
   ConcretizationError,
   ShapeError,
   blockUntilReady,
+  checkpoint,
+  clearCaches,
   closureConvert,
   customGradient,
   customVjp,
+  defaultBackend,
   defaultDevice,
+  deviceCount,
   deviceGet,
   deviceGetAsync,
   devicePut,
+  devices,
   disableJit,
   grad,
   jit,
+  localDeviceCount,
+  localDevices,
   makeJaxpr,
   namedCall,
   namedScope,
   np,
+  processCount,
+  processIndex,
+  remat,
   vjp,
   vmap,
   type Value,
@@ -248,6 +258,39 @@ describe("blockUntilReady and deviceGet", () => {
   });
 });
 
+describe("clearCaches, remat and the device queries", () => {
+  it("clearCaches makes every jitted function trace again, with the same values", () => {
+    const f = jit((x: Value) => x.mul(2));
+    const g = jit((x: Value) => x.add(1));
+    f(np.ones([2]));
+    g(np.ones([2]));
+    f(np.ones([2]));
+    expect([f.traces, g.traces]).toEqual([1, 1]);
+    clearCaches();
+    expect(f(np.ones([2])).arraySync()).toEqual([2, 2]);
+    expect(g(np.ones([2])).arraySync()).toEqual([2, 2]);
+    f(np.ones([2]));
+    expect([f.traces, g.traces]).toEqual([2, 2]);
+  });
+  it("remat is checkpoint (JAX's alias): the same values and gradients", () => {
+    const h = (x: Value) => np.sin(np.sin(x)).sum();
+    const x = np.array([0.3, 1.1]);
+    expect(grad(remat(h))(x).arraySync()).toEqual(grad(checkpoint(h))(x).arraySync());
+    expect(grad(remat(h))(x).arraySync()).toEqual(grad(h)(x).arraySync());
+  });
+  it("one device per backend, one process; bad arguments are typed errors", () => {
+    expect(devices()).toEqual([defaultDevice()]);
+    expect(devices("cpu")).toEqual(["cpu"]);
+    expect(localDevices()).toEqual([defaultDevice()]);
+    expect(localDevices(0, "cpu")).toEqual(["cpu"]);
+    expect([deviceCount(), localDeviceCount(), processCount(), processIndex()]).toEqual([1, 1, 1, 0]);
+    expect(defaultBackend()).toBe(defaultDevice());
+    expect(() => devices("tpu" as never)).toThrow(ArgumentError);
+    expect(() => localDevices(1)).toThrow(ArgumentError);
+    expect(() => deviceCount({} as never)).toThrow(ArgumentError);
+  });
+});
+
 describe("on WebGPU", async () => {
   const hasGpu = await probeWebGPU("helpers.test.ts");
   if (!hasGpu) {
@@ -262,6 +305,8 @@ describe("on WebGPU", async () => {
       const got = (await deviceGetAsync({ y })).y as number[];
       got.forEach((v, i) => expect(Math.abs(v - fx.sinScaled.grad[i])).toBeLessThan(1e-5));
       expect(() => deviceGet(y)).toThrow(BackendError);
+      expect(devices("webgpu")).toEqual(["webgpu"]);
+      expect(deviceCount("webgpu")).toBe(1);
     } finally {
       defaultDevice("cpu");
     }

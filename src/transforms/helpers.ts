@@ -18,7 +18,7 @@ import { StagingTrace } from "../trace/staging.js";
 import { flattenArgs, isThenable } from "./args.js";
 import { customVjp } from "./custom.js";
 import { flattenFun } from "./flat.js";
-import { jitDisabled } from "./jit.js";
+import { jitCaches, jitDisabled } from "./jit.js";
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -294,4 +294,22 @@ export function customGradient<F extends (...args: any[]) => [unknown, (g: any) 
     );
     return wrapped(...args);
   }) as (...args: Parameters<F>) => ReturnType<F>[0];
+}
+
+/**
+ * Clears the traces every jitted function keeps, as JAX's `jax.clear_caches`:
+ * the next call of each traces its function again (to pick up a change to
+ * something it closed over, or to free the memory of its constants). The
+ * compiled kernels stay: they are keyed by their content, so a retrace finds
+ * them again.
+ * @example
+ * import { clearCaches, jit, np } from "jaxon-ts";
+ * const f = jit((x) => x.mul(2));
+ * f(np.ones([2]));
+ * clearCaches();
+ * f(np.ones([2]));
+ * f.traces; // 2
+ */
+export function clearCaches(): void {
+  jitCaches.generation++;
 }
