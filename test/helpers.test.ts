@@ -16,6 +16,7 @@ import {
   BackendError,
   ConcretizationError,
   ShapeError,
+  UnsupportedError,
   blockUntilReady,
   checkpoint,
   clearCaches,
@@ -32,6 +33,7 @@ import {
   disableJit,
   grad,
   jit,
+  lax,
   localDeviceCount,
   localDevices,
   makeJaxpr,
@@ -288,6 +290,55 @@ describe("clearCaches, remat and the device queries", () => {
     expect(() => devices("tpu" as never)).toThrow(ArgumentError);
     expect(() => localDevices(1)).toThrow(ArgumentError);
     expect(() => deviceCount({} as never)).toThrow(ArgumentError);
+  });
+});
+
+describe("np.frombuffer, np.fromstring and np.sortComplex against JAX", () => {
+  const b = fx.buffers;
+  const bytes = (xs: number[]) => new Uint8Array(xs);
+  const pairsOf = (z: Value) => {
+    const d = z.dataSync();
+    return globalThis.Array.from({ length: d.length / 2 }, (_, i) => [d[2 * i], d[2 * i + 1]]);
+  };
+  it("frombuffer reads little-endian elements, with count and offset, from an ArrayBuffer or a view", () => {
+    expect(np.frombuffer(bytes(b.intBytes), { dtype: "int32" }).arraySync()).toEqual(b.int32);
+    expect(np.frombuffer(bytes(b.intBytes).buffer, { dtype: "int32", count: 2, offset: 4 }).arraySync()).toEqual(b.int32CountOffset);
+    expect(np.frombuffer(bytes(b.intBytes), { dtype: "uint32" }).arraySync()).toEqual(b.uint32);
+    const f = np.frombuffer(bytes(b.floatBytes));
+    expect(f.dtype).toBe("float32");
+    expect(globalThis.Array.from(f.dataSync())).toEqual(b.float32);
+    expect(Object.is(f.dataSync()[3], -0)).toBe(true);
+    expect(globalThis.Array.from(np.frombuffer(bytes(b.doubleBytes), { dtype: "float64" }).dataSync())).toEqual([0.1, -1e300]);
+    expect(np.frombuffer(bytes([0, 1, 2, 0]), { dtype: "bool" }).arraySync()).toEqual(b.bool);
+    const sub = new Uint8Array(b.intBytes).subarray(4, 12);
+    expect(np.frombuffer(sub, { dtype: "int32" }).arraySync()).toEqual(b.int32CountOffset);
+  });
+  it("fromstring parses separated numbers (spaces match any whitespace), with count", () => {
+    expect(np.fromstring("1, 2.5, -3, 1e3", { sep: "," }).arraySync()).toEqual(b.fromstringComma);
+    const ints = np.fromstring("4 5  6\n7", { sep: " ", dtype: "int32" });
+    expect([ints.dtype, ints.arraySync()]).toEqual(["int32", b.fromstringSpaceInt]);
+    expect(np.fromstring("1;2;3;4", { sep: ";", count: 2 }).arraySync()).toEqual(b.fromstringCount);
+  });
+  it("sortComplex sorts by real then imaginary part along the last axis, as complex64", () => {
+    const r = np.sortComplex(np.array([3, 1, 2], { dtype: "float32" }));
+    expect(r.dtype).toBe("complex64");
+    expect(pairsOf(r)).toEqual(b.sortComplexReal);
+    expect(np.sortComplex(np.array([3, 1, 2], { dtype: "int32" })).dtype).toBe(b.sortComplexRealDtype);
+    expect(pairsOf(np.sortComplex(lax.complex(np.array([1, 1, 0, -3, 1]), np.array([2, -1, 5, 0, -2]))))).toEqual(b.sortComplex);
+    expect(pairsOf(np.sortComplex(np.array([[3, -1], [0.5, 0.25]])))).toEqual(b.sortComplex2d);
+    expect(np.sortComplex(np.array([2, 1], { dtype: "float64" })).dtype).toBe("complex128");
+  });
+  it("bad input is a typed error", () => {
+    expect(() => np.frombuffer(bytes([1, 2, 3]), { dtype: "int32" })).toThrow(ArgumentError);
+    expect(() => np.frombuffer(bytes([1, 2, 3, 4]), { dtype: "int32", count: 2 })).toThrow(ArgumentError);
+    expect(() => np.frombuffer(bytes([1, 2, 3, 4]), { offset: 5 })).toThrow(ArgumentError);
+    expect(() => np.frombuffer(bytes([1, 2]), { dtype: "float16" })).toThrow(UnsupportedError);
+    expect(() => np.frombuffer([1, 2] as never)).toThrow(ArgumentError);
+    expect(() => np.fromstring("1,x", { sep: "," })).toThrow(ArgumentError);
+    expect(() => np.fromstring("1.5 2", { sep: " ", dtype: "int32" })).toThrow(ArgumentError);
+    expect(() => np.fromstring("1 2", {} as never)).toThrow(ArgumentError);
+    expect(() => np.fromstring("1 2", { sep: " ", count: 3 })).toThrow(ArgumentError);
+    expect(() => np.sortComplex(np.array(1))).toThrow(ArgumentError);
   });
 });
 
