@@ -12,6 +12,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  Array,
   ArgumentError,
   BackendError,
   ConcretizationError,
@@ -327,6 +328,10 @@ describe("np.frombuffer, np.fromstring and np.sortComplex against JAX", () => {
     expect(pairsOf(np.sortComplex(lax.complex(np.array([1, 1, 0, -3, 1]), np.array([2, -1, 5, 0, -2]))))).toEqual(b.sortComplex);
     expect(pairsOf(np.sortComplex(np.array([[3, -1], [0.5, 0.25]])))).toEqual(b.sortComplex2d);
     expect(np.sortComplex(np.array([2, 1], { dtype: "float64" })).dtype).toBe("complex128");
+    const rows = np.array([[3, -1, 2], [0.5, 0.25, -4]]);
+    const loop = [0, 1].map((i) => pairsOf(np.sortComplex(rows.get(i))));
+    expect(pairsOf(vmap(np.sortComplex)(rows))).toEqual(loop.flat());
+    expect(pairsOf(jit(np.sortComplex)(rows))).toEqual(pairsOf(np.sortComplex(rows)));
   });
   it("bad input is a typed error", () => {
     expect(() => np.frombuffer(bytes([1, 2, 3]), { dtype: "int32" })).toThrow(ArgumentError);
@@ -357,6 +362,9 @@ describe("on WebGPU", async () => {
       got.forEach((v, i) => expect(Math.abs(v - fx.sinScaled.grad[i])).toBeLessThan(1e-5));
       expect(() => deviceGet(y)).toThrow(BackendError);
       expect(devices("webgpu")).toEqual(["webgpu"]);
+      const z = np.sortComplex(devicePut(np.array([3, 1, -2]), "webgpu"));
+      expect((z as Array).device).toBe("webgpu");
+      expect(globalThis.Array.from(await z.data())).toEqual([-2, 0, 1, 0, 3, 0]);
       expect(deviceCount("webgpu")).toBe(1);
     } finally {
       defaultDevice("cpu");
