@@ -32,6 +32,7 @@ import {
   devicePut,
   devices,
   disableJit,
+  exportStableHLO,
   grad,
   jit,
   lax,
@@ -235,6 +236,15 @@ describe("namedScope and namedCall", () => {
     const x = np.array([0.1, -0.4]);
     expect(jit(named)(x).arraySync()).toEqual(dense(x).arraySync());
     expect(grad((v: Value) => named(v).sum())(x).arraySync()).toEqual(grad((v: Value) => dense(v).sum())(x).arraySync());
+  });
+  it("exportStableHLO writes each op's name stack as its location (escaped), JAX's `scope/op` form", () => {
+    const f = (x: Value) => namedScope('layer 1"q', () => namedScope("inner", () => np.sin(x))).mul(2);
+    const text = exportStableHLO(f)(np.ones([3])).text;
+    const lines = text.split("\n");
+    expect(lines.find((l) => l.includes('"stablehlo.sine"'))).toMatch(/ loc\("layer\\201\\22q\/inner\/sin"\)$/);
+    expect(lines.find((l) => l.includes('"stablehlo.multiply"'))).not.toContain("loc(");
+    // without scopes the text is as before
+    expect(exportStableHLO((x: Value) => np.sin(x))(np.ones([3])).text).not.toContain("loc(");
   });
   it("bad names are typed errors", () => {
     expect(() => namedScope("", () => 1)).toThrow(ArgumentError);

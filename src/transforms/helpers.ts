@@ -144,8 +144,10 @@ function checkName(op: string, name: unknown): string {
  * Runs `fn` inside a named scope, as JAX's `with jax.named_scope(name):`:
  * every equation staged meanwhile (under `jit`, `makeJaxpr`, ...) records the
  * scope's name in its name stack (`eqn.nameStack`, shown by
- * `jaxpr.prettyPrint({ nameStack: true })`). Scopes nest, joined with "/".
- * No value changes. Returns what `fn` returns.
+ * `jaxpr.prettyPrint({ nameStack: true })`), and `exportStableHLO` writes
+ * it, with the primitive's name, as each op's location (`loc("layer1/sin")`,
+ * as JAX's lowering does). Scopes nest, joined with "/". No value changes.
+ * Returns what `fn` returns.
  * @example
  * import { makeJaxpr, namedScope, np } from "jaxon-ts";
  * const j = makeJaxpr((x) => namedScope("layer1", () => np.sin(x)).mul(2))(np.ones([2]));
