@@ -330,3 +330,13 @@ export function processCount(): number {
 export function processIndex(): number {
   return 0;
 }
+
+/**
+ * The indices of the processes the computation spans, as JAX's `jax.process_indices`: [0].
+ * @example
+ * import { processIndices } from "jaxon-ts";
+ * processIndices(); // [0]
+ */
+export function processIndices(): number[] {
+  return [0];
+}

@@ -32,18 +32,21 @@ import {
   devicePut,
   devices,
   disableJit,
+  ensureCompileTimeEval,
   exportStableHLO,
   grad,
   jit,
   lax,
   localDeviceCount,
   localDevices,
+  logCompiles,
   makeJaxpr,
   namedCall,
   namedScope,
   np,
   processCount,
   processIndex,
+  processIndices,
   remat,
   vjp,
   vmap,
@@ -301,6 +304,46 @@ describe("clearCaches, remat and the device queries", () => {
     expect(() => devices("tpu" as never)).toThrow(ArgumentError);
     expect(() => localDevices(1)).toThrow(ArgumentError);
     expect(() => deviceCount({} as never)).toThrow(ArgumentError);
+  });
+});
+
+describe("ensureCompileTimeEval, logCompiles, processIndices", () => {
+  it("ensureCompileTimeEval computes work on known values while tracing; traced arguments are still staged", () => {
+    const f = jit((x: Value) => {
+      const n = ensureCompileTimeEval(() => np.arange(4).sum().itemSync());
+      return x.mul(n);
+    });
+    expect(f(np.array([1, 2])).arraySync()).toEqual([6, 12]);
+    // without the scope, the same read is of a traced value
+    expect(() => jit((x: Value) => x.mul(np.arange(4).sum().itemSync()))(np.array([1, 2]))).toThrow(ConcretizationError);
+    // the argument's work is staged even inside the scope
+    expect(() => jit((x: Value) => ensureCompileTimeEval(() => x.sum().itemSync()))(np.array([1, 2]))).toThrow(ConcretizationError);
+    const j = makeJaxpr((x: Value) => ensureCompileTimeEval(() => x.add(np.arange(3).mul(2))))(np.ones([3]));
+    expect(j.jaxpr.eqns.map((e) => e.prim.name)).toEqual(["add"]);
+    expect(j.consts.length + j.jaxpr.eqns[0].inputs.length).toBeGreaterThan(0);
+    // values agree with the staged form, also under grad and vmap
+    const g = (x: Value) => ensureCompileTimeEval(() => np.sin(x).mul(np.arange(3).add(1)).sum());
+    const x = np.array([0.1, 0.2, 0.3]);
+    close(jit(grad(g))(x), grad(g)(x).arraySync() as number[], 1e-6);
+    close(vmap(jit(g))(np.stack([x, x.mul(2)])), [g(x).itemSync(), g(x.mul(2)).itemSync()], 1e-6);
+    expect(() => ensureCompileTimeEval(1 as never)).toThrow(ArgumentError);
+  });
+  it("logCompiles prints each trace inside its scope only, and restores the setting", () => {
+    const logged: string[] = [];
+    const log = console.log;
+    console.log = (...xs: unknown[]) => void logged.push(xs.map(String).join(" "));
+    try {
+      const f = jit(function addOne(x: Value) {
+        return x.add(1);
+      });
+      logCompiles(() => f(np.ones([2])));
+      f(np.ones([3]));
+      expect(logged).toEqual(["jaxon: tracing jit(addOne) for first call"]);
+    } finally {
+      console.log = log;
+    }
+    expect(() => logCompiles(null as never)).toThrow(ArgumentError);
+    expect(processIndices()).toEqual([0]);
   });
 });
 

@@ -14,11 +14,11 @@ import { currentTrace, inScope, Tracer } from "../trace/core.js";
 import { evalJaxpr } from "../trace/jaxpr.js";
 import { withName } from "../trace/name-stack.js";
 import { flatten, unflatten } from "../trace/pytree.js";
-import { StagingTrace } from "../trace/staging.js";
+import { compileTimeEval, StagingTrace } from "../trace/staging.js";
 import { flattenArgs, isThenable } from "./args.js";
 import { customVjp } from "./custom.js";
 import { flattenFun } from "./flat.js";
-import { jitCaches, jitDisabled } from "./jit.js";
+import { jitCaches, jitConfig, jitDisabled } from "./jit.js";
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -116,21 +116,69 @@ export async function deviceGetAsync<T>(tree: T): Promise<DeviceGot<T>> {
  */
 export function disableJit<T>(fn: () => T): T {
   functionArg("disableJit", "fn", fn);
-  jitDisabled.depth++;
+  return scoped(fn, () => jitDisabled.depth++, () => jitDisabled.depth--);
+}
+
+/** Runs `fn` between `enter()` and `leave()`; when `fn` returns a promise, `leave` waits until it settles. */
+function scoped<T>(fn: () => T, enter: () => void, leave: () => void): T {
+  enter();
   let async = false;
   try {
     const out = fn();
     if (isThenable(out)) {
       async = true;
-      const settle = () => {
-        jitDisabled.depth--;
-      };
-      return Promise.resolve(out).finally(settle) as T;
+      return Promise.resolve(out).finally(leave) as T;
     }
     return out;
   } finally {
-    if (!async) jitDisabled.depth--;
+    if (!async) leave();
   }
+}
+
+/**
+ * Runs `fn` so that work on known values is done now even while tracing, as
+ * JAX's `with jax.ensure_compile_time_eval():`: inside a jitted function (or
+ * makeJaxpr, a scan body, ...) an operation none of whose inputs is a value
+ * of that trace (a constant, an array made inside, a closed-over array) is
+ * computed at trace time and its result is a concrete array that can be read
+ * (`itemSync()`) or branched on. Operations on the traced arguments are
+ * still staged. Returns what `fn` returns (a promise: the scope lasts until
+ * it settles).
+ * @example
+ * import { ensureCompileTimeEval, jit, np } from "jaxon-ts";
+ * const f = jit((x) => {
+ *   const n = ensureCompileTimeEval(() => np.arange(4).sum().itemSync()); // 6, known while tracing
+ *   return x.mul(n);
+ * });
+ * f(np.array([1, 2])).arraySync(); // [6, 12]
+ */
+export function ensureCompileTimeEval<T>(fn: () => T): T {
+  functionArg("ensureCompileTimeEval", "fn", fn);
+  return scoped(fn, () => compileTimeEval.depth++, () => compileTimeEval.depth--);
+}
+
+/**
+ * Runs `fn` with each trace of a jitted function printed with its reason, as
+ * JAX's `with jax.log_compiles():` (the scoped form of `jitConfig.logCompiles = true`).
+ * Returns what `fn` returns (a promise: logging lasts until it settles).
+ * @example
+ * import { jit, logCompiles, np } from "jaxon-ts";
+ * const f = jit((x) => x.add(1));
+ * logCompiles(() => f(np.ones([2]))); // prints "jaxon: tracing jit(fn) for first call"
+ */
+export function logCompiles<T>(fn: () => T): T {
+  functionArg("logCompiles", "fn", fn);
+  let before = false;
+  return scoped(
+    fn,
+    () => {
+      before = jitConfig.logCompiles;
+      jitConfig.logCompiles = true;
+    },
+    () => {
+      jitConfig.logCompiles = before;
+    },
+  );
 }
 
 function checkName(op: string, name: unknown): string {
