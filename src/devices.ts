@@ -242,3 +242,101 @@ let webgpuKernels: (() => number) | null = null;
 export function compileStats(): { traces: number; jsKernels: number; wasmKernels: number; wgslKernels: number } {
   return { traces: jitStats.traces, jsKernels: cpuCompileCount(), wasmKernels: wasmCompileCount(), wgslKernels: webgpuKernels?.() ?? 0 };
 }
+
+// ---- issue 16 (breadth2): JAX's device queries. jaxon has one device per backend and one process. ----
+
+function backendArg(op: string, backend: unknown): DeviceName {
+  if (backend === undefined) return current;
+  if (backend !== "cpu" && backend !== "webgpu") throw new ArgumentError(`${op}: backend must be "cpu" or "webgpu", got ${describe(backend)}`);
+  if (!available.has(backend)) {
+    const why = backend === "webgpu" ? ` (${webgpuMissing})` : "";
+    throw new BackendError(`${op}: the ${backend} backend is not available${why}; call init() and check what it returns`);
+  }
+  return backend;
+}
+
+/**
+ * The devices of a backend (default: the default device's), as JAX's
+ * `jax.devices`: jaxon has one device per backend, named by its backend.
+ * An unavailable backend is a BackendError (call `init()` first for WebGPU).
+ * @example
+ * import { devices } from "jaxon-ts";
+ * devices(); // ["cpu"]
+ * devices("cpu"); // ["cpu"]
+ */
+export function devices(backend?: DeviceName): DeviceName[] {
+  return [backendArg("devices", backend)];
+}
+
+/**
+ * The devices this process drives, as JAX's `jax.local_devices`: the same as
+ * `devices(backend)` (jaxon runs as one process; `processIndex` must be 0).
+ * @example
+ * import { localDevices } from "jaxon-ts";
+ * localDevices(); // ["cpu"]
+ */
+export function localDevices(processIndex?: number, backend?: DeviceName): DeviceName[] {
+  if (processIndex !== undefined && processIndex !== 0) throw new ArgumentError(`localDevices: processIndex must be 0 (jaxon runs as one process), got ${describe(processIndex)}`);
+  return [backendArg("localDevices", backend)];
+}
+
+/**
+ * How many devices a backend has (default: the default device's), as JAX's `jax.device_count`: 1.
+ * @example
+ * import { deviceCount } from "jaxon-ts";
+ * deviceCount(); // 1
+ */
+export function deviceCount(backend?: DeviceName): number {
+  return devices(backend).length;
+}
+
+/**
+ * How many devices this process drives, as JAX's `jax.local_device_count`: 1.
+ * @example
+ * import { localDeviceCount } from "jaxon-ts";
+ * localDeviceCount(); // 1
+ */
+export function localDeviceCount(backend?: DeviceName): number {
+  return [backendArg("localDeviceCount", backend)].length;
+}
+
+/**
+ * The backend new arrays go to, as JAX's `jax.default_backend`: "cpu", or
+ * "webgpu" once `init()` made it the default (the same as `defaultDevice()`).
+ * @example
+ * import { defaultBackend } from "jaxon-ts";
+ * defaultBackend(); // "cpu"
+ */
+export function defaultBackend(): DeviceName {
+  return current;
+}
+
+/**
+ * How many processes the computation spans, as JAX's `jax.process_count`: jaxon runs as one, so 1.
+ * @example
+ * import { processCount } from "jaxon-ts";
+ * processCount(); // 1
+ */
+export function processCount(): number {
+  return 1;
+}
+
+/**
+ * This process's index among `processCount()`, as JAX's `jax.process_index`: 0.
+ * @example
+ * import { processIndex } from "jaxon-ts";
+ * processIndex(); // 0
+ */
+export function processIndex(): number {
+  return 0;
+}
+
+/**
+ * The indices of the processes the computation spans, as JAX's `jax.process_indices`: [0].
+ * @example
+ * import { processIndices } from "jaxon-ts";
+ * processIndices(); // [0]
+ */
+export function processIndices(): number[] {
+  return [0];
+}

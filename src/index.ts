@@ -67,3 +67,8 @@ export { pureCallback, pureCallbackP } from "./transforms/callback.js";
 export type { PureCallbackOptions, VmapMethod } from "./transforms/callback.js";
 export * as debug from "./transforms/debug.js";
 export { effectsBarrier } from "./transforms/debug.js";
+// issue 16 (breadth2): blockUntilReady, deviceGet, disableJit, namedCall/namedScope, customGradient, closureConvert
+export { blockUntilReady, deviceGet, deviceGetAsync, disableJit, namedScope, namedCall, customGradient, closureConvert } from "./transforms/helpers.js";
+export { clearCaches, ensureCompileTimeEval, logCompiles } from "./transforms/helpers.js";
+export { checkpoint as remat } from "./transforms/custom.js";
+export { devices, localDevices, deviceCount, localDeviceCount, defaultBackend, processCount, processIndex, processIndices } from "./devices.js";

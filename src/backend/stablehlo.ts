@@ -165,6 +165,22 @@ export class HloBuilder {
   #funcs: string[] = [];
   #stack: Block[] = [];
   #funcCount = 0;
+  /** The location written after each op: the `namedScope` path of the equation being lowered. */
+  #loc: string | undefined;
+
+  /** Runs `fn` with `path` (a name stack and the primitive's name) as the location of the ops it emits; undefined keeps the current one. */
+  withLocation<T>(path: string | undefined, fn: () => T): T {
+    const old = this.#loc;
+    if (path !== undefined) this.#loc = path;
+    try {
+      return fn();
+    } finally {
+      this.#loc = old;
+    }
+  }
+  private locText(): string {
+    return this.#loc === undefined ? "" : ` loc("${escapeLocation(this.#loc)}")`;
+  }
 
   private fresh(type: HloType): HloValue {
     return new HloValue(`%v${this.#next++}`, type);
@@ -226,7 +242,7 @@ export class HloBuilder {
     const attrText = Object.keys(attrs).length ? ` {${Object.entries(attrs).map(([k, v]) => `${checkKey(k)} = ${v.text}`).join(", ")}}` : "";
     const regionText = regions.length ? ` (${regions.join(", ")})` : "";
     const type = `(${operands.map((o) => tensorType(o.type)).join(", ")}) -> ${resultTypes.length === 1 ? tensorType(resultTypes[0]) : `(${resultTypes.map(tensorType).join(", ")})`}`;
-    b.lines.push(`${b.indent}${lhs}"${name}"(${operands.map((o) => o.name).join(", ")})${regionText}${attrText} : ${type}`);
+    b.lines.push(`${b.indent}${lhs}"${name}"(${operands.map((o) => o.name).join(", ")})${regionText}${attrText} : ${type}${this.locText()}`);
     return uses;
   }
 
@@ -243,7 +259,7 @@ export class HloBuilder {
     const lhs = results.length === 0 ? "" : results.length === 1 ? `${results[0].name} = ` : `${results[0].name}:${results.length} = `;
     const uses = results.length > 1 ? results.map((r, i) => new HloValue(`${results[0].name}#${i}`, r.type)) : results;
     b.lines.push(
-      `${b.indent}${lhs}"func.call"(${args.map((a) => a.name).join(", ")}) {callee = ${callee}} : (${args.map((a) => tensorType(a.type)).join(", ")}) -> (${resultTypes.map(tensorType).join(", ")})`,
+      `${b.indent}${lhs}"func.call"(${args.map((a) => a.name).join(", ")}) {callee = ${callee}} : (${args.map((a) => tensorType(a.type)).join(", ")}) -> (${resultTypes.map(tensorType).join(", ")})${this.locText()}`,
     );
     return uses;
   }
@@ -289,4 +305,14 @@ const ATTR_NAME = /^(mhlo\.sharding|jax\.result_info)$/;
 function checkAttrName(k: string): string {
   if (!ATTR_NAME.test(k)) throw new Error("stablehlo builder: bad argument attribute");
   return k;
+}
+
+/** A location's text inside MLIR's quotes: letters, digits and `_ . / -` as they are, every other UTF-8 byte as `\XX`. */
+function escapeLocation(path: string): string {
+  let out = "";
+  for (const ch of path) {
+    if (/^[A-Za-z0-9_./-]$/.test(ch)) out += ch;
+    else for (const byte of new TextEncoder().encode(ch)) out += `\\${byte.toString(16).padStart(2, "0").toUpperCase()}`;
+  }
+  return out;
 }

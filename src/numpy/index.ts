@@ -94,3 +94,5 @@ export { save, savez, load } from "./save-load.js";
 // issue 16 (breadth): shifts, bit count, array-API names
 export { leftShift, rightShift, bitwiseLeftShift, bitwiseRightShift, bitwiseCount, matrixTranspose, vecdot, cross, copy, iterable } from "./bits.js";
 export type { CrossOptions } from "./bits.js";
+// issue 16 (breadth2): arrays from bytes and text, sortComplex
+export { frombuffer, fromstring, sortComplex } from "./buffers.js";

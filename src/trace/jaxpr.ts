@@ -29,6 +29,8 @@ export interface Eqn {
   inputs: Atom[];
   params: Params;
   outs: Var[];
+  /** The names of the `namedScope`/`namedCall` scopes it was staged in, joined with "/" (absent outside any). */
+  nameStack?: string;
 }
 
 export class Jaxpr {
@@ -40,6 +42,10 @@ export class Jaxpr {
   ) {}
   toString(): string {
     return printJaxpr(this);
+  }
+  /** The printed jaxpr; with `nameStack: true`, one equation a line, each followed by `# [its name stack]` (as JAX's `pretty_print(name_stack=True)`). */
+  prettyPrint(options: { nameStack?: boolean } = {}): string {
+    return printJaxpr(this, "", options?.nameStack === true);
   }
 }
 
@@ -57,6 +63,10 @@ export class ClosedJaxpr {
   }
   toString(): string {
     return printJaxpr(this.jaxpr);
+  }
+  /** The printed jaxpr; with `nameStack: true`, one equation a line, each followed by `# [its name stack]` (as JAX's `pretty_print(name_stack=True)`). */
+  prettyPrint(options: { nameStack?: boolean } = {}): string {
+    return printJaxpr(this.jaxpr, "", options?.nameStack === true);
   }
   [Symbol.for("nodejs.util.inspect.custom")]() {
     return this.toString();
@@ -139,7 +149,7 @@ function formatParam(v: unknown, name: (v: Var) => string): string {
   return String(v);
 }
 
-export function printJaxpr(jaxpr: Jaxpr, indent = ""): string {
+export function printJaxpr(jaxpr: Jaxpr, indent = "", nameStack = false): string {
   const name = varNamer();
   const decl = (v: Var) => `${name(v)}:${v.aval}`;
   const atom = (a: Atom) => (a instanceof Literal ? formatLiteral(a) : name(a));
@@ -150,12 +160,13 @@ export function printJaxpr(jaxpr: Jaxpr, indent = ""): string {
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${formatParam(v, name)}`);
     const lhs = e.outs.map(decl).join(" ");
-    return `${lhs} = ${e.prim.name}${params.length ? `[${params.join(" ")}]` : ""} ${e.inputs.map(atom).join(" ")}`.trimEnd();
+    const text = `${lhs} = ${e.prim.name}${params.length ? `[${params.join(" ")}]` : ""} ${e.inputs.map(atom).join(" ")}`.trimEnd();
+    return nameStack ? `${text} # [${e.nameStack ?? ""}]` : text;
   });
   const outs = `(${jaxpr.outs.map(atom).join(", ")})`;
   const head = `{ lambda ${consts}${consts ? " " : ""}; ${ins}. let`;
   const oneLine = `${head} ${eqns.join("; ")} in ${outs} }`;
-  if (oneLine.length <= 100 && !oneLine.includes("\n")) return oneLine;
+  if (!nameStack && oneLine.length <= 100 && !oneLine.includes("\n")) return oneLine;
   return `${head}\n${eqns.map((e) => `${indent}    ${e}`).join("\n")}\n${indent}  in ${outs} }`;
 }
 

@@ -14,6 +14,10 @@ import type { Params, Primitive, Value } from "./core.js";
 import { bind, inScope, ShapedArray, theRuntime, Trace, Tracer } from "./core.js";
 import type { Atom } from "./jaxpr.js";
 import { ClosedJaxpr, Jaxpr, Literal, Var } from "./jaxpr.js";
+import { currentNameStack } from "./name-stack.js";
+
+/** How many `ensureCompileTimeEval` scopes are open (src/transforms/helpers.ts). */
+export const compileTimeEval = { depth: 0 };
 
 export class StagingTracer extends Tracer {
   constructor(
@@ -48,12 +52,13 @@ export class StagingTrace extends Trace {
   }
 
   process(prim: Primitive, args: Value[], params: Params): Value[] {
-    if (this.forwardKnown) {
+    if (this.forwardKnown || compileTimeEval.depth > 0) {
       const unknown = args.map((a) => this.owns(a));
+      // (inside ensureCompileTimeEval too: work on values this trace does not own runs now, not staged)
       if (!unknown.some(Boolean)) return bind(prim, args, params);
       // a call-like primitive splits itself: its known part runs now, the rest is staged
       const rule = prim.rules.partialEval;
-      if (rule && !unknown.every(Boolean)) return rule(args, unknown, params, (p, xs, ps) => this.stage(p, xs, ps));
+      if (this.forwardKnown && rule && !unknown.every(Boolean)) return rule(args, unknown, params, (p, xs, ps) => this.stage(p, xs, ps));
     }
     return this.stage(prim, args, params);
   }
@@ -66,7 +71,8 @@ export class StagingTrace extends Trace {
     );
     const inputs = args.map((a) => this.atomOf(a));
     const outs = outAvals.map((a) => new Var(a));
-    this.eqns.push({ prim, inputs, params, outs });
+    const nameStack = currentNameStack();
+    this.eqns.push(nameStack ? { prim, inputs, params, outs, nameStack } : { prim, inputs, params, outs });
     return outs.map((v) => new StagingTracer(this, v));
   }
 

@@ -22,7 +22,7 @@ import { describe, functionArg, optionsArg } from "../static-args.js";
 import type { DType } from "../dtype.js";
 import type { Value } from "../trace/core.js";
 import { evalTrace } from "../trace/core.js";
-import type { Atom, Jaxpr, Var } from "../trace/jaxpr.js";
+import type { Atom, Eqn, Jaxpr, Var } from "../trace/jaxpr.js";
 import { Literal } from "../trace/jaxpr.js";
 import { broadcastPrefix, type TreeDef } from "../trace/pytree.js";
 import { simplifyKeepingCalls } from "../trace/simplify.js";
@@ -292,7 +292,10 @@ function lowerModule(
     const env = new Map<Var, HloValue>();
     j.invars.forEach((v, i) => env.set(v, args[i]));
     const read = (a: Atom): HloValue => (a instanceof Literal ? literal(a) : env.get(a)!);
-    for (const eqn of j.eqns) {
+    for (const eqn of j.eqns) b.withLocation(eqn.nameStack === undefined ? undefined : `${eqn.nameStack}/${eqn.prim.name}`, () => lowerEqn(eqn));
+    return j.outs.map(read);
+
+    function lowerEqn(eqn: Eqn) {
       const def = definitionOf(eqn.prim);
       const ins = eqn.inputs.map(read);
       let outs: HloValue[];
@@ -314,7 +317,6 @@ function lowerModule(
         env.set(v, o);
       });
     }
-    return j.outs.map(read);
   }
 
   /** A value the function closes over, embedded as a constant. */

@@ -163,8 +163,15 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
   const name = f.name || "fn";
   let traces = 0;
   let lastKey: string | undefined;
+  let generation = jitCaches.generation;
 
   const lookup = (args: unknown[]) => {
+    // clearCaches() since the last call: forget every trace
+    if (generation !== jitCaches.generation) {
+      cache.clear();
+      lastKey = undefined;
+      generation = jitCaches.generation;
+    }
     const dynamic = args.filter((_, i) => !statics.has(i));
     // a JS integer is a weak int32, as JAX's jit(f)(5)
     const [leaves, inTree] = flattenArgs(dynamic, "jit", true);
@@ -211,6 +218,8 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
   };
 
   const jitted = ((...args: unknown[]) => {
+    // inside disableJit(...): the function runs eagerly, op by op, as written
+    if (jitDisabled.depth > 0) return f(...args) as ReturnType<F>;
     const { entry, leaves } = lookup(args);
     const outs = bind(jitP, [...entry.consts, ...leaves], { jaxpr: entry.jaxpr, name });
     return rebuild(entry.outTree, outs) as ReturnType<F>;
@@ -250,6 +259,11 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
 }
 
 let maxTraces = 256;
+
+/** Internal: how many `disableJit` scopes are open (see transforms/helpers.ts). */
+export const jitDisabled = { depth: 0 };
+/** Internal: bumped by `clearCaches` (transforms/helpers.ts); each jitted function drops its traces when it sees a new generation. */
+export const jitCaches = { generation: 0 };
 
 function cacheBound(name: string, n: number): number {
   if (!(Number.isInteger(n) && n >= 1) && n !== Infinity) {
