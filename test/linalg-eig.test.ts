@@ -15,7 +15,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { Array, devicePut, grad, jit, lax, np, vmap, type Value } from "../src/index.js";
-import { DTypeError, ShapeError, UnsupportedError } from "../src/errors.js";
+import { DTypeError, JaxonError, ShapeError, UnsupportedError } from "../src/errors.js";
 import { onCpu, probeWebGPU } from "./device-helpers.js";
 
 const hasGpu = await probeWebGPU("linalg-eig.test.ts");
@@ -214,6 +214,35 @@ describe("lax.linalg.eig", () => {
       expect(() => lax.linalg.eig(np.ones([2, 2]), { computeLeftEigenvectors: 1 as unknown as boolean })).toThrow(DTypeError);
       const vecs = (a: Value) => np.sum(np.real(np.linalg.eig(a)[1]));
       expect(() => grad(vecs)(np.array([[1, 2], [3, 4]], { dtype: "float64" }))).toThrow(/eigenvalues alone/);
+    }));
+});
+
+describe("hostile arguments (np.linalg and lax.linalg are not walked by test/fuzz-hostile.test.ts)", () => {
+  it("typed errors only, no method of a caller's value called", () =>
+    onCpu(() => {
+      const touched: string[] = [];
+      const evil = { toString: () => (touched.push("toString"), "x"), valueOf: () => (touched.push("valueOf"), 1) };
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      const hostile: unknown[] = [undefined, null, "float32", Symbol("s"), NaN, [[]], [[1, 2], [3]], evil, cyclic, () => 1, { dtype: evil }, 2n];
+      const calls: [string, (a: unknown, b: unknown) => unknown][] = [
+        ["np.linalg.eig", (a) => np.linalg.eig(a as Value)],
+        ["np.linalg.eigvals", (a) => np.linalg.eigvals(a as Value)],
+        ["lax.linalg.eig", (a, b) => lax.linalg.eig(a as Value, b as object)],
+      ];
+      for (const [name, f] of calls) {
+        for (const h of hostile) {
+          for (const args of [[h, undefined], [np.eye(2), h]] as [unknown, unknown][]) {
+            if (args[1] !== undefined && name !== "lax.linalg.eig") continue;
+            try {
+              f(args[0], args[1]);
+            } catch (e) {
+              expect(e, `${name} with a hostile argument`).toBeInstanceOf(JaxonError);
+            }
+          }
+        }
+      }
+      expect(touched).toEqual([]);
     }));
 });
 
