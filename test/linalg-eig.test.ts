@@ -11,11 +11,12 @@
  *   the eigenvalue is simple);
  * - eigvals == eig's values, vmap == a loop, jit == eager;
  * - grad of sum |λ|² against JAX's and against central differences (float64);
+ * - jvp of (w, vl, vr) with enableEigvecDerivs against jax.jvp (float64);
  * - typed errors: bad dtypes and shapes, eigenvector derivatives, WebGPU input.
  */
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { Array, devicePut, grad, jit, lax, np, vmap, type Value } from "../src/index.js";
+import { Array, devicePut, grad, jit, jvp, lax, np, vmap, type Value } from "../src/index.js";
 import { DTypeError, JaxonError, ShapeError, UnsupportedError } from "../src/errors.js";
 import { onCpu, probeWebGPU } from "./device-helpers.js";
 
@@ -23,7 +24,8 @@ const hasGpu = await probeWebGPU("linalg-eig.test.ts");
 
 type Case = { name: string; dtype: "float32" | "float64"; x: unknown; shape: number[]; w: unknown; v: unknown };
 type GradCase = { name: string; x: unknown; shape: number[]; value: number; grad: unknown };
-const fixture = JSON.parse(readFileSync(new URL("./fixtures/linalg-eig/cases.json", import.meta.url), "utf8")) as { cases: Case[]; grads: GradCase[] };
+type JvpCase = { name: string; x: unknown; dx: unknown; shape: number[]; w: unknown; vl: unknown; vr: unknown; dw: unknown; dvl: unknown; dvr: unknown };
+const fixture = JSON.parse(readFileSync(new URL("./fixtures/linalg-eig/cases.json", import.meta.url), "utf8")) as { cases: Case[]; grads: GradCase[]; jvps: JvpCase[] };
 
 const flat = (x: unknown): number[] => (globalThis.Array.isArray(x) ? x.flatMap(flat) : [x as number]);
 type C = [number, number];
@@ -193,6 +195,35 @@ describe("lax.linalg.eig", () => {
         const fd = (f(input({ x: p, shape: g.shape }, "float64")).dataSync()[0] - f(input({ x: m, shape: g.shape }, "float64")).dataSync()[0]) / (2 * h);
         expect(Math.abs(gv - fd)).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd)));
       });
+    }));
+
+  it.each(fixture.jvps.map((c) => [c.name, c] as const))("jvp of w, vl and vr with enableEigvecDerivs vs jax.jvp (float64): %s", (_name, c) =>
+    onCpu(() => {
+      const f = (a: Value) => lax.linalg.eig(a, { computeLeftEigenvectors: true, enableEigvecDerivs: true });
+      const [outs, touts] = jvp(f, [input(c, "float64")], [input({ x: c.dx, shape: c.shape }, "float64")]) as unknown as [Value[], Value[]];
+      const n = c.shape[c.shape.length - 1];
+      const batch = flat(c.x).length / (n * n);
+      const [W, VL, VR, DW, DVL, DVR] = [...outs, ...touts].map((o) => toPairs(o.dataSync()));
+      const [jW, jVL, jVR, jDW, jDVL, jDVR] = [c.w, c.vl, c.vr, c.dw, c.dvl, c.dvr].map((e) => toPairs(flat(e)));
+      for (let b = 0; b < batch; b++) {
+        const { perm, err } = matchSets(W.slice(b * n, (b + 1) * n), jW.slice(b * n, (b + 1) * n));
+        expect(err).toBeLessThan(1e-10);
+        for (let j = 0; j < n; j++) {
+          const k = perm[j];
+          expect(cabs(csub(DW[b * n + j], jDW[b * n + k]))).toBeLessThan(1e-8);
+          // the vectors agree up to the sign LAPACK leaves on the (real) largest component; the tangents flip with them
+          for (const [V, jV, D, jD] of [[VR, jVR, DVR, jDVR], [VL, jVL, DVL, jDVL]] as C[][][]) {
+            const at = (M: C[], col: number, i: number) => M[b * n * n + i * n + col];
+            let big = 0;
+            for (let i = 0; i < n; i++) if (cabs(at(V, j, i)) > cabs(at(V, j, big))) big = i;
+            const sgn = Math.sign(at(V, j, big)[0] * at(jV, k, big)[0]);
+            for (let i = 0; i < n; i++) {
+              expect(cabs(csub(at(V, j, i), [sgn * at(jV, k, i)[0], sgn * at(jV, k, i)[1]]))).toBeLessThan(1e-10);
+              expect(cabs(csub(at(D, j, i), [sgn * at(jD, k, i)[0], sgn * at(jD, k, i)[1]]))).toBeLessThan(1e-8);
+            }
+          }
+        }
+      }
     }));
 
   it("a non-finite input gives NaNs; a 0×0 matrix gives empty outputs", () =>
