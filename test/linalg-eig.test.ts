@@ -226,11 +226,15 @@ describe("lax.linalg.eig", () => {
       }
     }));
 
-  it("a non-finite input gives NaNs; a 0×0 matrix gives empty outputs", () =>
+  it("a non-finite input gives NaNs; the zero matrix gives zeros and the identity; a 0×0 matrix gives empty outputs", () =>
     onCpu(() => {
       const [w, v] = np.linalg.eig(np.array([[1, NaN], [0, 2]]));
       expect(globalThis.Array.from(w.dataSync()).every(Number.isNaN)).toBe(true);
       expect(globalThis.Array.from(v.dataSync()).every(Number.isNaN)).toBe(true);
+      // the zero matrix: zeros and the identity, as LAPACK
+      const [wz, vz] = np.linalg.eig(np.zeros([3, 3], { dtype: "float64" }));
+      expect(globalThis.Array.from(wz.dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(globalThis.Array.from(vz.dataSync())).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0]);
       const [w0, v0] = np.linalg.eig(np.zeros([2, 0, 0]));
       expect(w0.shape).toEqual([2, 0]);
       expect(v0.shape).toEqual([2, 0, 0]);

@@ -89,6 +89,12 @@ function schurEigen(h: Float64Array, z: Float64Array, n: number, wr: Float64Arra
   };
   let norm = 0;
   for (let i = 0; i < n; i++) for (let j = Math.max(i - 1, 0); j < n; j++) norm += Math.abs(H(i, j));
+  if (norm === 0) {
+    // the zero matrix: every eigenvalue 0, eigenvectors the identity (z, untouched by the reduction)
+    wr.fill(0);
+    wi.fill(0);
+    return true;
+  }
   let hi = n - 1;
   let shiftSum = 0;
   let iter = 0;
@@ -246,7 +252,7 @@ function schurEigen(h: Float64Array, z: Float64Array, n: number, wr: Float64Arra
       }
     }
   }
-  if (!vectors || norm === 0) return true;
+  if (!vectors) return true;
 
   // back-substitution: the eigenvectors of the quasi-triangular T, stored in T's upper part
   for (let c = n - 1; c >= 0; c--) {
