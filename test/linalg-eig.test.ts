@@ -183,6 +183,9 @@ describe("lax.linalg.eig", () => {
       const x = input(g, "float64");
       expect(f(x).dataSync()[0]).toBeCloseTo(g.value, 10);
       const got = globalThis.Array.from(grad(f)(x).dataSync());
+      // jit of grad == grad; vmap of grad over the batch == the batched grad (one primitive call either way)
+      expect(globalThis.Array.from(jit(grad(f))(x).dataSync())).toEqual(got);
+      if (g.shape.length === 3) expect(globalThis.Array.from(vmap(grad(f))(x).dataSync())).toEqual(got);
       const want = flat(g.grad);
       const base = flat(g.x);
       const h = 1e-6;
