@@ -94,6 +94,7 @@ const UNSUPPORTED: Record<string, string> = {
   qr: "as lu: a LAPACK/cuSOLVER custom_call in JAX (not portable)",
   eigh: "as lu: a LAPACK/cuSOLVER custom_call in JAX (not portable)",
   svd: "as lu: a LAPACK/cuSOLVER custom_call in JAX (not portable)",
+  eig: "as lu: a LAPACK geev custom_call in JAX, CPU only (not portable)",
   custom_lin: "appears only inside linearize's staged tangent jaxprs, never in a traced forward function",
   pure_callback: "a host callback: JAX lowers it to a custom_call into its Python runtime, which an exported module cannot carry",
   debug_callback: "a host callback (debug.print/debug.callback): as pure_callback, a custom_call into the exporting runtime",

@@ -50,6 +50,8 @@ export interface Routines {
   linalg_qr: { batch: number; m: number; n: number; fullMatrices: boolean };
   linalg_eigh: { batch: number; n: number; lower: boolean; sortEigenvalues: boolean };
   linalg_svd: { batch: number; m: number; n: number; fullMatrices: boolean; computeUv: boolean };
+  /** General eigendecomposition, outputs [w, vl if left, vr if right] complex (CPU only, as JAX; WebGPU refuses). */
+  linalg_eig: { batch: number; n: number; left: boolean; right: boolean };
   /** Windowed selections (src/lax/windowed.ts; cpu/windowed.ts, webgpu/windowed.ts): inputs (tangent or source, operand). */
   select_and_gather_add: WindowSelectParams;
   select_and_scatter_add: WindowSelectParams;

@@ -4,4 +4,6 @@
  * stay internal.
  */
 export { cholesky, choleskyP, eigh, eighP, lu, luP, qr, qrP, svd, svdP, triangularSolve, triangularSolveP } from "./linalg.js";
+export { eig, eigP } from "./linalg-eig.js";
+export type { EigOptions } from "./linalg-eig.js";
 export type { CholeskyOptions, EighOptions, QrOptions, SvdOptions, TriangularSolveOptions } from "./linalg.js";

@@ -16,6 +16,7 @@ import type { ArrayLike, Value } from "./util.js";
 import { asValue, axesOf, broadcastValue, cast, describe, promote, range, toInexact } from "./util.js";
 import { customJvp } from "../transforms/custom.js";
 import * as fns from "./linalg-functions.js";
+import * as eigFns from "./linalg-eig.js";
 
 /**
  * √s whose derivative is 0 where s = 0 instead of ∞: norms and distances are
@@ -483,6 +484,8 @@ export const linalg = {
   svdvals: fns.svdvals,
   eigh: fns.eigh,
   eigvalsh: fns.eigvalsh,
+  eig: eigFns.eig,
+  eigvals: eigFns.eigvals,
   solve: fns.solve,
   inv: fns.inv,
   det: fns.det,

@@ -13,6 +13,7 @@ import { allocate } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { BufferType } from "../device.js";
 import { BLOCKED_MIN_N, choleskyBlocked, luBlocked } from "./linalg-blocked.js";
+import { eigRoutine } from "./linalg-eig.js";
 
 type LinalgRoutine = (inputs: TypedArray[], inTypes: BufferType[], outTypes: BufferType[], params: Record<string, unknown>) => TypedArray[];
 
@@ -502,4 +503,5 @@ export const cpuLinalgRoutines = {
   linalg_qr: qr,
   linalg_eigh: eigh,
   linalg_svd: svd,
+  linalg_eig: eigRoutine,
 };

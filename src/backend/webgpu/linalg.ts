@@ -15,6 +15,7 @@
  * baked into the WGSL, so each routine compiles one pipeline for every shape.
  * NaN tests look at the bits: WGSL lets a compiler assume that no float is NaN.
  */
+import { UnsupportedError } from "../../errors.js";
 import type { GpuBuffer } from "./buffers.js";
 import { alloc, release, upload } from "./buffers.js";
 import { dispatch, grid } from "./context.js";
@@ -510,6 +511,14 @@ const svd: GpuRoutine = ([x], _in, outTypes, params) => {
   return [s, uOut, vtOut];
 };
 
+/** eig is CPU-only, as JAX's (a LAPACK routine there): a typed refusal naming the fix. */
+const eigUnsupported: GpuRoutine = () => {
+  throw new UnsupportedError(
+    "lax.linalg.eig (np.linalg.eig, np.linalg.eigvals) is not available on WebGPU (JAX's eig is CPU-only too): run eig on the CPU, " +
+      "e.g. np.linalg.eig(devicePut(x, \"cpu\"))",
+  );
+};
+
 /** The linear-algebra family of WebGPU's routine table (webgpu/index.ts). */
 export const linalgRoutines = {
   linalg_cholesky: cholesky,
@@ -518,4 +527,5 @@ export const linalgRoutines = {
   linalg_qr: qr,
   linalg_eigh: eigh,
   linalg_svd: svd,
+  linalg_eig: eigUnsupported,
 } satisfies RoutineFamily;
