@@ -7,8 +7,9 @@
  * a third of a small-channel convolution's time.
  */
 import { Asm } from "./matmul-wasm.js";
-import { allocScratch, freeScratch, memoryView, pointerOf, wasmMemory } from "./memory.js";
-import { FunctionBuilder, ModuleBuilder, Op, S, simdSupported, T } from "./wasm/emitter.js";
+import { allocScratch, freeScratch, memoryView, pointerOf } from "./memory.js";
+import { FunctionBuilder, ModuleBuilder, Op, S, T } from "./wasm/emitter.js";
+import { lazySimdModule, type SimdMemoryInfo } from "./simd-module.js";
 
 type Fn = (...args: number[]) => void;
 
@@ -17,7 +18,7 @@ type Fn = (...args: number[]) => void;
  * PATCH + (r - M0)·KN·IB), row = (n, y) = divmod(row, OUTN), kernel position k's IB bytes copied
  * from X + n·LS0 + TABLE[y·KN + k]·4 (TABLE in elements, -1: zeros). IB a multiple of 4.
  */
-function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<ArrayBuffer> {
+function buildModule(memory: SimdMemoryInfo): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder({ minPages: 0, maxPages: memory.maxPages, shared: memory.shared });
   const I = T.i32;
   const fb = new FunctionBuilder([I, I, I, I, I, I, I, I, I], []);
@@ -69,19 +70,8 @@ function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<
   return mb.encode();
 }
 
-let kernels: Record<string, Fn> | null | undefined;
-function compile(): Record<string, Fn> | null {
-  if (kernels !== undefined) return kernels;
-  kernels = null;
-  const mem = wasmMemory();
-  if (!mem || !simdSupported()) return null;
-  try {
-    kernels = new WebAssembly.Instance(new WebAssembly.Module(buildModule(mem)), { env: { memory: mem.memory } }).exports as Record<string, Fn>;
-  } catch {
-    kernels = null;
-  }
-  return kernels;
-}
+/** The module's kernels, instantiated on first use (null: take the JavaScript path). */
+const compile = lazySimdModule<Record<string, Fn>>(buildModule);
 
 let enabled = true;
 /** Turns the WebAssembly gathering on or off (tests compare it with the JavaScript loop); returns the previous setting. */

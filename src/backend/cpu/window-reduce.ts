@@ -19,9 +19,10 @@ import type { Expr, Kernel } from "../kernel.js";
 import { compileKernel } from "./codegen.js";
 import { tryWasmKernel } from "./wasm/index.js";
 import { alloc, release } from "./memory.js";
-import { FunctionBuilder, ModuleBuilder, Op, S, simdSupported, T } from "./wasm/emitter.js";
+import { FunctionBuilder, ModuleBuilder, Op, S, T } from "./wasm/emitter.js";
 import { Asm } from "./matmul-wasm.js";
-import { allocScratch, freeScratch, memoryView, pointerOf, wasmMemory } from "./memory.js";
+import { allocScratch, freeScratch, memoryView, pointerOf } from "./memory.js";
+import { lazySimdModule, type SimdMemoryInfo } from "./simd-module.js";
 
 // ---- WebAssembly SIMD (float32) ----------------------------------------------------------------
 
@@ -33,7 +34,7 @@ type Fn = (x: number, o: number, offs: number, k: number, cv: number, cb: number
  * max/min over the K window offsets at OFFS (bytes, i32) of X[offset + c]; f32x4.max/min and
  * f32.max/min propagate NaN and order −0 below +0, as Math.max/Math.min.
  */
-function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<ArrayBuffer> {
+function buildModule(memory: SimdMemoryInfo): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder({ minPages: 0, maxPages: memory.maxPages, shared: memory.shared });
   const I = T.i32;
   for (const [name, vop, sop] of [["fold_max", S.f32x4_max, Op.f32_max], ["fold_min", S.f32x4_min, Op.f32_min]] as const) {
@@ -77,19 +78,8 @@ function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<
   return mb.encode();
 }
 
-let kernels: Record<string, Fn> | null | undefined;
-function compile(): Record<string, Fn> | null {
-  if (kernels !== undefined) return kernels;
-  kernels = null;
-  const mem = wasmMemory();
-  if (!mem || !simdSupported()) return null;
-  try {
-    kernels = new WebAssembly.Instance(new WebAssembly.Module(buildModule(mem)), { env: { memory: mem.memory } }).exports as Record<string, Fn>;
-  } catch {
-    kernels = null;
-  }
-  return kernels;
-}
+/** The module's kernels, instantiated on first use (null: take the JavaScript path). */
+const compile = lazySimdModule<Record<string, Fn>>(buildModule);
 
 /** The float32 fold in WebAssembly: false (having done nothing) where it cannot run. */
 function foldWasm(x: Float32Array, out: Float32Array, isMax: boolean, shape: readonly number[], strides: readonly number[], offset: number, q: number, offs: Int32Array): boolean {

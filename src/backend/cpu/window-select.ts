@@ -12,8 +12,9 @@ import type { TypedArray } from "../../dtype.js";
 import type { WindowSelectParams } from "../device.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
 import { Asm } from "./matmul-wasm.js";
-import { allocScratch, freeScratch, memoryView, pointerOf, wasmMemory } from "./memory.js";
-import { FunctionBuilder, ModuleBuilder, Op, S, simdSupported, T } from "./wasm/emitter.js";
+import { allocScratch, freeScratch, memoryView, pointerOf } from "./memory.js";
+import { FunctionBuilder, ModuleBuilder, Op, S, T } from "./wasm/emitter.js";
+import { lazySimdModule, type SimdMemoryInfo } from "./simd-module.js";
 
 /** How many selections took this path (tests check the channels-last case does). */
 export const windowSelectStats = { wasm: 0 };
@@ -43,7 +44,7 @@ const F32_LE = 0x5f;
  * the lane numbers 0..3 (i32x4), then the K window offsets (elements); the selected flat element
  * indices go to IDX, C per row.
  */
-function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<ArrayBuffer> {
+function buildModule(memory: SimdMemoryInfo): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder({ minPages: 0, maxPages: memory.maxPages, shared: memory.shared });
   const I = T.i32;
   for (const [name, vcmp, scmp] of [["select_max", S.f32x4_ge, F32_GE], ["select_min", S.f32x4_le, F32_LE]] as const) {
@@ -123,19 +124,8 @@ function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<
   return mb.encode();
 }
 
-let kernels: Record<string, Fn> | null | undefined;
-function compile(): Record<string, Fn> | null {
-  if (kernels !== undefined) return kernels;
-  kernels = null;
-  const mem = wasmMemory();
-  if (!mem || !simdSupported()) return null;
-  try {
-    kernels = new WebAssembly.Instance(new WebAssembly.Module(buildModule(mem)), { env: { memory: mem.memory } }).exports as Record<string, Fn>;
-  } catch {
-    kernels = null;
-  }
-  return kernels;
-}
+/** The module's kernels, instantiated on first use (null: take the JavaScript path). */
+const compile = lazySimdModule<Record<string, Fn>>(buildModule);
 
 /**
  * select_and_scatter_add (`kind` "scatter": `out` zeroed, each window's `src` value added at its
