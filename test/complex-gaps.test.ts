@@ -15,8 +15,7 @@ import { callOf, elementErr, fixture, inputNumbers, makeInput, nums, pairsOf, ty
 
 /** The families this build implements (each fixture case belongs to one). */
 const family = (c: Case) => (c.fn.startsWith("lit.") || c.fn.startsWith("g.lit") ? "literal" : /max|min|sort|less|greater/.test(c.fn) ? "order" : "unary");
-const DONE = new Set(["literal", "unary", "order"]);
-const cases = fixture.cases.filter((c) => DONE.has(family(c)));
+const cases = fixture.cases;
 const valueCases = cases.filter((c) => !c.grad);
 const gradCases = cases.filter((c) => c.grad);
 const TOL = 2e-5;
@@ -113,7 +112,7 @@ describe("complex gaps: gradients of complex128 code against finite differences 
   });
 });
 
-describe.skipIf(!DONE.has("order"))("complex gaps: vmap against a loop", () => {
+describe("complex gaps: vmap against a loop", () => {
   it("unary functions, max/min and sort", () => {
     const z = lax.pairsToComplex(arr(Array.from({ length: 24 }, (_, j) => Math.sin(j * 1.7) * 2), "float32", [3, 4, 2]));
     const fs: [string, (v: Value) => Value][] = [
@@ -129,7 +128,7 @@ describe.skipIf(!DONE.has("order"))("complex gaps: vmap against a loop", () => {
   });
 });
 
-describe.skipIf(!DONE.has("order"))("complex gaps: what JAX rejects", () => {
+describe("complex gaps: what JAX rejects", () => {
   const z = lax.pairsToComplex(arr([1, 2, 3, -1], "float32", [2, 2]));
   it.each(fixture.errors.map((e) => [e.fn, e] as const))("%s of complex is a DTypeError (JAX: TypeError)", (name) => {
     const f = { argmax: () => np.argmax(z), argmin: () => np.argmin(z), "lax.lt": () => lax.lt(z, z) }[name as "argmax"];
