@@ -18,7 +18,7 @@ import type { GpuBuffer } from "./buffers.js";
 import { alloc, release, upload } from "./buffers.js";
 import { dispatch } from "./context.js";
 // (the kernels are made on first use: this module and linalg.ts import each other)
-import { header, NAN_BITS, run } from "./linalg.js";
+import { header, luColumnsWgsl, NAN_BITS, run } from "./linalg.js";
 
 /** Panel width (at most 32: the update kernel's tiles are 16×32). */
 export const GPU_NB = 32;
@@ -167,32 +167,7 @@ const LU_PANEL = (): string => `${header([["LU", "f32", true], ["piv", "i32", tr
   let k0 = p_k0();
   let end = k0 + p_kb();
   let o = b * m * n;
-  for (var j = k0; j < end; j++) {
-    var p = j;
-    var best = abs(LU[o + j * n + j]);
-    for (var i = j + 1u; i < m; i++) {
-      let v = abs(LU[o + i * n + j]);
-      if (v > best) { best = v; p = i; }
-    }
-    piv[b * k + j] = i32(p);
-    if (p != j) {
-      for (var c = 0u; c < n; c++) {
-        let t = LU[o + j * n + c];
-        LU[o + j * n + c] = LU[o + p * n + c];
-        LU[o + p * n + c] = t;
-      }
-      let t = perm[b * m + j];
-      perm[b * m + j] = perm[b * m + p];
-      perm[b * m + p] = t;
-    }
-    let d = LU[o + j * n + j];
-    if (d != 0.0) { for (var i = j + 1u; i < m; i++) { LU[o + i * n + j] = LU[o + i * n + j] / d; } }
-    for (var i = j + 1u; i < m; i++) {
-      let l = LU[o + i * n + j];
-      for (var c = j + 1u; c < end; c++) { LU[o + i * n + c] -= l * LU[o + j * n + c]; }
-    }
-  }
-}`;
+${luColumnsWgsl("k0", "end", "end")}}`;
 
 const LU_U12 = (): string => `${header([["LU", "f32", true]], ["m", "n", "k0", "kb", "cols", "nanBits"])}
   let m = p_m();

@@ -139,14 +139,14 @@ const triangularSolve: GpuRoutine = ([a, b], _in, [outType], params) => {
 
 // ---- lu ----------------------------------------------------------------------------------------
 
-const LU = `${header([["LU", "f32", true], ["piv", "i32", true], ["perm", "i32", true], ["x", "f32", false]], ["m", "n", "nanBits"])}
-  let m = p_m();
-  let n = p_n();
-  let k = min(m, n);
-  let o = b * m * n;
-  for (var i = 0u; i < m * n; i++) { LU[o + i] = x[o + i]; }
-  for (var i = 0u; i < m; i++) { perm[b * m + i] = i32(i); }
-  for (var j = 0u; j < k; j++) {
+/**
+ * WGSL: partial-pivot LU of columns [from, to) of matrix `o` in `LU` (m×n,
+ * row-major), recording pivots in `piv` and the row permutation in `perm`;
+ * the rank-1 updates reach column `cols` (n for the whole factorization, the
+ * panel's end for the blocked one, whose trailing update is a separate kernel).
+ */
+export function luColumnsWgsl(from: string, to: string, cols: string): string {
+  return `  for (var j = ${from}; j < ${to}; j++) {
     var p = j;
     var best = abs(LU[o + j * n + j]);
     for (var i = j + 1u; i < m; i++) {
@@ -168,10 +168,20 @@ const LU = `${header([["LU", "f32", true], ["piv", "i32", true], ["perm", "i32",
     if (d != 0.0) { for (var i = j + 1u; i < m; i++) { LU[o + i * n + j] = LU[o + i * n + j] / d; } }
     for (var i = j + 1u; i < m; i++) {
       let l = LU[o + i * n + j];
-      for (var c = j + 1u; c < n; c++) { LU[o + i * n + c] -= l * LU[o + j * n + c]; }
+      for (var c = j + 1u; c < ${cols}; c++) { LU[o + i * n + c] -= l * LU[o + j * n + c]; }
     }
   }
-}`;
+`;
+}
+
+const LU = `${header([["LU", "f32", true], ["piv", "i32", true], ["perm", "i32", true], ["x", "f32", false]], ["m", "n", "nanBits"])}
+  let m = p_m();
+  let n = p_n();
+  let k = min(m, n);
+  let o = b * m * n;
+  for (var i = 0u; i < m * n; i++) { LU[o + i] = x[o + i]; }
+  for (var i = 0u; i < m; i++) { perm[b * m + i] = i32(i); }
+${luColumnsWgsl("0u", "k", "n")}}`;
 
 const lu: GpuRoutine = ([x], _in, outTypes, params) => {
   const { batch, m, n } = params as { batch: number; m: number; n: number };
