@@ -85,14 +85,6 @@ function diag(x: Value): Value {
   return reduceSum(mul(sq, eyeLike(x.shape.slice(0, -2), k, x.dtype)), [x.ndim - 1]);
 }
 
-/** A vector [..., k] on the diagonal of a [..., k, k] matrix. */
-function diagMatrix(v: Value): Value {
-  const k = v.shape[v.ndim - 1];
-  const batch = v.shape.slice(0, -1);
-  const col = broadcastInDim(v, [...batch, k, k], [...range(batch.length), batch.length + 1]);
-  return mul(col, eyeLike(batch, k, v.dtype));
-}
-
 /** A row vector [..., k] as [..., 1, k] (to scale columns by broadcasting). */
 const asRow = (v: Value, rows: number) => broadcastInDim(v, [...v.shape.slice(0, -1), rows, v.shape[v.ndim - 1]], [...range(v.ndim - 1), v.ndim]);
 /** A vector [..., k] as a column [..., k, cols]. */

@@ -62,6 +62,45 @@ export function gemmSub(
 }
 
 /**
+ * Partial-pivot LU (LAPACK getrf's choice: the first largest |pivot|) of
+ * columns [j0, j1) of the m×n row-major `a`: whole rows are swapped, `pivots`
+ * and `perm` record it, and the rank-1 updates reach column `cols` (n for an
+ * unblocked factorization, the panel's end for a blocked one). A zero pivot (a
+ * singular matrix) leaves its column as is, as LAPACK: no division, no NaN.
+ */
+export function luColumns(a: Work, m: number, n: number, j0: number, j1: number, cols: number, pivots: Int32Array | number[], perm: Int32Array | number[]): void {
+  for (let j = j0; j < j1; j++) {
+    let p = j;
+    let best = Math.abs(a[j * n + j]);
+    for (let i = j + 1; i < m; i++) {
+      const v = Math.abs(a[i * n + j]);
+      if (v > best) {
+        best = v;
+        p = i;
+      }
+    }
+    pivots[j] = p;
+    if (p !== j) {
+      for (let c = 0; c < n; c++) {
+        const t = a[j * n + c];
+        a[j * n + c] = a[p * n + c];
+        a[p * n + c] = t;
+      }
+      const t = perm[j];
+      perm[j] = perm[p];
+      perm[p] = t;
+    }
+    const d = a[j * n + j];
+    if (d !== 0) for (let i = j + 1; i < m; i++) a[i * n + j] /= d;
+    for (let i = j + 1; i < m; i++) {
+      const l = a[i * n + j];
+      if (l === 0) continue;
+      for (let c = j + 1; c < cols; c++) a[i * n + c] -= l * a[j * n + c];
+    }
+  }
+}
+
+/**
  * LU with partial pivoting of an m×n row-major matrix, in place (the same
  * factors, pivots and permutation as the unblocked luInPlace of linalg.ts:
  * LAPACK getrf's choice of the first largest |pivot|; a zero pivot leaves its
@@ -72,38 +111,9 @@ export function luBlocked(a: Work, m: number, n: number, pivots: Int32Array, per
   for (let i = 0; i < m; i++) perm[i] = i;
   for (let k0 = 0; k0 < kMax; k0 += NB) {
     const kb = Math.min(NB, kMax - k0);
-    // the panel: columns k0..k0+kb, rows k0..m, unblocked, swapping whole rows
-    for (let j = k0; j < k0 + kb; j++) {
-      let p = j;
-      let best = Math.abs(a[j * n + j]);
-      for (let i = j + 1; i < m; i++) {
-        const v = Math.abs(a[i * n + j]);
-        if (v > best) {
-          best = v;
-          p = i;
-        }
-      }
-      pivots[j] = p;
-      if (p !== j) {
-        for (let c = 0; c < n; c++) {
-          const t = a[j * n + c];
-          a[j * n + c] = a[p * n + c];
-          a[p * n + c] = t;
-        }
-        const t = perm[j];
-        perm[j] = perm[p];
-        perm[p] = t;
-      }
-      const d = a[j * n + j];
-      if (d !== 0) for (let i = j + 1; i < m; i++) a[i * n + j] /= d;
-      // update only the rest of the panel here; the columns right of it wait for the block update
-      const end = k0 + kb;
-      for (let i = j + 1; i < m; i++) {
-        const l = a[i * n + j];
-        if (l === 0) continue;
-        for (let c = j + 1; c < end; c++) a[i * n + c] -= l * a[j * n + c];
-      }
-    }
+    // the panel: columns k0..k0+kb, rows k0..m, unblocked, swapping whole rows; the rank-1 updates stop at the
+    // panel's end, the columns right of it wait for the block update
+    luColumns(a, m, n, k0, k0 + kb, k0 + kb, pivots, perm);
     const c0 = k0 + kb;
     if (c0 >= n) continue;
     // U12 = L11⁻¹·A12 (L11 unit lower, kb×kb): row by row, contiguous

@@ -12,7 +12,7 @@ import type { TypedArray } from "../../dtype.js";
 import { allocate } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { BufferType } from "../device.js";
-import { BLOCKED_MIN_N, choleskyBlocked, luBlocked } from "./linalg-blocked.js";
+import { BLOCKED_MIN_N, choleskyBlocked, luBlocked, luColumns } from "./linalg-blocked.js";
 import { eigRoutine } from "./linalg-eig.js";
 
 type LinalgRoutine = (inputs: TypedArray[], inTypes: BufferType[], outTypes: BufferType[], params: Record<string, unknown>) => TypedArray[];
@@ -99,36 +99,7 @@ const triangularSolve: LinalgRoutine = ([A, B], _in, [outType], params) => {
 export function luInPlace(a: Float64Array, m: number, n: number, pivots: Int32Array | number[], perm: Int32Array | number[]): void {
   const k = Math.min(m, n);
   for (let i = 0; i < m; i++) perm[i] = i;
-  for (let j = 0; j < k; j++) {
-    let p = j;
-    let best = Math.abs(a[j * n + j]);
-    for (let i = j + 1; i < m; i++) {
-      const v = Math.abs(a[i * n + j]);
-      if (v > best) {
-        best = v;
-        p = i;
-      }
-    }
-    pivots[j] = p;
-    if (p !== j) {
-      for (let c = 0; c < n; c++) {
-        const t = a[j * n + c];
-        a[j * n + c] = a[p * n + c];
-        a[p * n + c] = t;
-      }
-      const t = perm[j];
-      perm[j] = perm[p];
-      perm[p] = t;
-    }
-    const d = a[j * n + j];
-    // a zero pivot (a singular matrix) leaves its column as is, as LAPACK: no division, no NaN
-    if (d !== 0) for (let i = j + 1; i < m; i++) a[i * n + j] /= d;
-    for (let i = j + 1; i < m; i++) {
-      const l = a[i * n + j];
-      if (l === 0) continue;
-      for (let c = j + 1; c < n; c++) a[i * n + c] -= l * a[j * n + c];
-    }
-  }
+  luColumns(a, m, n, 0, k, n, pivots, perm);
 }
 
 const lu: LinalgRoutine = ([x], _in, outTypes, params) => {
