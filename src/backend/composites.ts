@@ -18,7 +18,7 @@
  */
 import type { DType } from "../dtype.js";
 import type { Expr, UnaryOp } from "./kernel.js";
-import { binary, cast, constant, ExprBuilder, unary } from "./kernel.js";
+import { binary, cast, ExprBuilder, unary } from "./kernel.js";
 
 /** The ops that have a decomposition here. */
 export type CompositeOp =

@@ -18,7 +18,7 @@
  */
 import type { ArrayLike } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
-import type { Expr, BinaryOp, UnaryOp } from "../backend/kernel.js";
+import type { Expr } from "../backend/kernel.js";
 import { binary, ExprBuilder, load, unary } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
 import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";

@@ -6,7 +6,7 @@
 import type { ArrayLike, Axis } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
-import { allocateComplex, asComplexLiteral, checkDType, isComplexDType, isFloat, promoteTypes, floatOf } from "../dtype.js";
+import { allocateComplex, asComplexLiteral, checkDType, isComplexDType, promoteTypes, floatOf } from "../dtype.js";
 import type { Complex } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";

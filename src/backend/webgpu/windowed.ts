@@ -20,7 +20,6 @@
 import { BackendError } from "../../errors.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
 import type { WindowSelectParams } from "../device.js";
-import type { GpuBuffer } from "./buffers.js";
 import { alloc, release } from "./buffers.js";
 import { storageType, WORKGROUP } from "./codegen.js";
 import { dispatch, grid } from "./context.js";
