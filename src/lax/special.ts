@@ -28,7 +28,7 @@ import {
   add, asValue, defineElementwise, div, eq, exp, floor, log, log1p, mul, neg, operands, select, sign, sub, zerosOf,
 } from "./elementwise.js";
 import { bind1, lowersToStablehlo } from "./primitive.js";
-import { elementwiseOp, scalarExpr } from "./stablehlo-ops.js";
+import { elementwiseOp, scalarExpr, unrolledLoop } from "./stablehlo-ops.js";
 import { igammaGradAValue } from "./igamma-grad.js";
 
 // ---- expression building -------------------------------------------------------------------
@@ -45,6 +45,9 @@ class S extends ExprBuilder {
     return this.d === "float64" ? 100 : this.d === "float16" ? 24 : 64;
   }
 }
+
+/** n, n − 1, …, 1: the steps of a loop evaluated from the inside out (see unrolledLoop: StableHLO writes it as a loop). */
+const down = (n: number) => globalThis.Array.from({ length: n }, (_, i) => n - i);
 
 // ---- Lanczos: lgamma and digamma ------------------------------------------------------------
 
@@ -153,8 +156,7 @@ function igammaFactor(b: S, a: Expr, x: Expr): Expr {
  * renderers expand shared subexpressions).
  */
 function igammaSeries(b: S, a: Expr, x: Expr): Expr {
-  let acc = b.c(1);
-  for (let n = b.steps; n >= 1; n--) acc = b.add(b.c(1), b.mul(b.div(x, b.add(a, b.c(n))), acc));
+  const acc = unrolledLoop(b, down(b.steps), b.c(1), (n, acc) => b.add(b.c(1), b.mul(b.div(x, b.add(a, n((k) => k))), acc)));
   return b.div(b.mul(acc, igammaFactor(b, a, x)), a);
 }
 
@@ -164,8 +166,9 @@ function igammaSeries(b: S, a: Expr, x: Expr): Expr {
  */
 function igammacFraction(b: S, a: Expr, x: Expr): Expr {
   const xa = b.sub(x, a);
-  let f = b.add(xa, b.c(2 * b.steps + 1));
-  for (let i = b.steps; i >= 1; i--) f = b.sub(b.add(xa, b.c(2 * i - 1)), b.div(b.mul(b.c(i), b.sub(b.c(i), a)), f));
+  const f = unrolledLoop(b, down(b.steps), b.add(xa, b.c(2 * b.steps + 1)), (i, f) =>
+    b.sub(b.add(xa, i((k) => 2 * k - 1)), b.div(b.mul(i((k) => k), b.sub(i((k) => k), a)), f)),
+  );
   return b.div(igammaFactor(b, a, x), f);
 }
 
@@ -209,13 +212,14 @@ function betaincExpr(s: S, a0: Expr, b0: Expr, x0: Expr): Expr {
   const logX = s.sel(flip, log1mX0, logX0);
   const log1mX = s.sel(flip, logX0, log1mX0);
   // d_2m = m(b − m)x / ((a + 2m − 1)(a + 2m)), d_2m+1 = −(a + m)(a + b + m)x / ((a + 2m)(a + 2m + 1))
-  const coeff = (k: number): Expr => {
-    const m = Math.floor(k / 2);
-    if (k % 2 === 0) return s.div(s.mul(s.mul(s.c(m), s.sub(b, s.c(m))), x), s.mul(s.add(a, s.c(2 * m - 1)), s.add(a, s.c(2 * m))));
-    return s.neg(s.div(s.mul(s.mul(s.add(a, s.c(m)), s.add(s.add(a, b), s.c(m))), x), s.mul(s.add(a, s.c(2 * m)), s.add(a, s.c(2 * m + 1)))));
-  };
-  let f = s.c(1);
-  for (let k = 2 * s.steps; k >= 1; k--) f = s.add(s.c(1), s.div(coeff(k), f));
+  // (m(f) is f(m) for the step's m; each loop step j does k = 2j, then k = 2j − 1)
+  type M = (f: (m: number) => number) => Expr;
+  const even = (m: M) => s.div(s.mul(s.mul(m((v) => v), s.sub(b, m((v) => v))), x), s.mul(s.add(a, m((v) => 2 * v - 1)), s.add(a, m((v) => 2 * v))));
+  const odd = (m: M) => s.neg(s.div(s.mul(s.mul(s.add(a, m((v) => v)), s.add(s.add(a, b), m((v) => v))), x), s.mul(s.add(a, m((v) => 2 * v)), s.add(a, m((v) => 2 * v + 1)))));
+  const f = unrolledLoop(s, down(s.steps), s.c(1), (j, f) => {
+    const f2 = s.add(s.c(1), s.div(even(j), f));
+    return s.add(s.c(1), s.div(odd((g) => j((v) => g(v - 1))), f2));
+  });
   const front = s.div(s.exp(s.sub(s.add(s.mul(a, logX), s.mul(b, log1mX)), lbetaExpr(s, a, b))), a);
   const r = s.div(front, f);
   const res = s.sel(flip, s.sub(s.c(1), r), r);
@@ -260,14 +264,12 @@ function besselIe(b: S, nu: 0 | 1, x: Expr): Expr {
   const ax = b.abs(x);
   const q = b.mul(b.c(0.25), b.mul(ax, ax));
   // Σ_k (x²/4)^k / (k! (k+ν)!), nested from the inside out (a linear expression)
-  let acc = b.c(1);
-  for (let k = 60; k >= 1; k--) acc = b.add(b.c(1), b.mul(b.div(q, b.c(k * (k + nu))), acc));
+  const acc = unrolledLoop(b, down(60), b.c(1), (k, acc) => b.add(b.c(1), b.mul(b.div(q, k((v) => v * (v + nu))), acc)));
   const lead = nu === 0 ? acc : b.mul(b.mul(b.c(0.5), ax), acc);
   const series = b.mul(lead, b.exp(b.neg(ax)));
   // e^−x I_ν(x) ~ 1/√(2πx) · Σ_k t_k, t_k = −t_(k−1)·(4ν² − (2k−1)²)/(8kx)
   const big = b.sel(b.lt(ax, b.c(20)), b.c(20), ax);
-  let asym = b.c(1);
-  for (let k = 25; k >= 1; k--) asym = b.add(b.c(1), b.mul(b.div(b.c(-(4 * nu * nu - (2 * k - 1) ** 2) / (8 * k)), big), asym));
+  let asym = unrolledLoop(b, down(25), b.c(1), (k, acc) => b.add(b.c(1), b.mul(b.div(k((v) => -(4 * nu * nu - (2 * v - 1) ** 2) / (8 * v)), big), acc)));
   asym = b.div(asym, b.un("sqrt", b.mul(b.c(2 * Math.PI), big)));
   const r = b.sel(b.lt(ax, b.c(20)), series, asym);
   return b.sel(b.isNan(x), x, nu === 0 ? r : binary("copysign", r, x, b.d));

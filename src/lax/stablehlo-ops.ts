@@ -169,6 +169,40 @@ const BINARY_OPS: Partial<Record<BinaryOp, string>> = {
 };
 const COMPARISONS: Partial<Record<BinaryOp, Direction>> = { eq: "EQ", ne: "NE", lt: "LT", le: "LE", gt: "GT", ge: "GE" };
 
+// ---- loops of scalar expressions ---------------------------------------------------------------
+
+/** A step of an expression loop: `at(f)` is f(k) for the step's loop value k (a constant when unrolled). */
+export type LoopStep = (at: (f: (k: number) => number) => Expr, acc: Expr) => Expr;
+interface ExprLoop {
+  ks: readonly number[];
+  init: Expr;
+  step: LoopStep;
+  dtype: DType;
+}
+/** The loops `unrolledLoop` built, by the expression node each one's result is. */
+const exprLoops = new WeakMap<Expr, ExprLoop>();
+/** Loops shorter than this stay unrolled in StableHLO too. */
+const MIN_LOOP = 8;
+
+/**
+ * `acc = step(k, acc)` for each k of `ks` in turn, from `init`: the unrolled
+ * expression, which the kernels (CPU, WebGPU, fusion) run as it is. The
+ * result also remembers the loop, so that `scalarExpr` writes it as one
+ * `stablehlo.while` over a table of each step's constants instead of
+ * `ks.length` copies of the step (the same operations on the same values,
+ * in the same order: the results are unchanged). A series or continued
+ * fraction of many terms is such a loop.
+ */
+export function unrolledLoop(b: { c(v: number): Expr; readonly d: DType }, ks: readonly number[], init: Expr, step: LoopStep): Expr {
+  let acc = init;
+  for (const k of ks) acc = step((f) => b.c(f(k)), acc);
+  if (ks.length >= MIN_LOOP) exprLoops.set(acc, { ks, init, step, dtype: b.d });
+  return acc;
+}
+
+const children = (e: Expr): Expr[] =>
+  e.kind === "unary" || e.kind === "cast" || e.kind === "ipow" ? [e.arg] : e.kind === "binary" ? [e.lhs, e.rhs] : e.kind === "select" ? [e.which, ...e.cases] : [];
+
 /**
  * A scalar expression of the kernel IR (what an elementwise primitive's
  * `scalar` rule builds) written out as elementwise StableHLO ops over
@@ -178,16 +212,64 @@ const COMPARISONS: Partial<Record<BinaryOp, Direction>> = { eq: "EQ", ne: "NE", 
  * too expands them) lowers the same algorithm that jaxon's kernels run.
  */
 export function scalarExpr(ctx: StablehloContext, expr: Expr, args: readonly HloValue[], shape: readonly number[]): HloValue {
-  const done = new Map<Expr, HloValue>();
-  const consts = new Map<string, HloValue>();
+  // (a loop's body has its own copies of these two, so that nothing it emits is used outside it)
+  let done = new Map<Expr, HloValue>();
+  let consts = new Map<string, HloValue>();
   const ins = args.map((a) => broadcast(ctx, a, shape));
   const t = (dtype: DType) => hloType(shape, dtype);
   const emit = (e: Expr): HloValue => {
     let v = done.get(e);
     if (v) return v;
-    v = emitNode(e);
+    const loop = exprLoops.get(e);
+    v = loop ? emitLoop(loop) : emitNode(e);
     done.set(e, v);
     return v;
+  };
+  /** A registered loop as stablehlo.while: the step's constants are tables indexed by the counter, what does not depend on the loop is emitted before it. */
+  const emitLoop = (loop: ExprLoop): HloValue => {
+    const init = emit(loop.init);
+    const acc: Expr = { kind: "input", input: -1, dtype: loop.dtype };
+    const tables = new Map<string, { values: number[]; node: Expr }>();
+    const body = loop.step((f) => {
+      const values = loop.ks.map(f);
+      const key = values.join(",");
+      let table = tables.get(key);
+      if (!table) tables.set(key, (table = { values, node: { kind: "input", input: -2 - tables.size, dtype: loop.dtype } }));
+      return table.node;
+    }, acc);
+    const inner = new Set<Expr>([acc, ...[...tables.values()].map((x) => x.node)]);
+    const depends = new Map<Expr, boolean>();
+    const dep = (x: Expr): boolean => {
+      let d = depends.get(x);
+      if (d === undefined) depends.set(x, (d = inner.has(x) || children(x).some(dep)));
+      return d;
+    };
+    const hoist = (x: Expr): void => {
+      if (!dep(x)) emit(x);
+      else if (!done.has(x)) children(x).forEach(hoist);
+    };
+    hoist(body);
+    const vectors = [...tables.values()].map(({ values, node }) => ({ node, v: ctx.b.constant(bytesOf(values, loop.dtype), hloType([values.length], loop.dtype)) }));
+    const i32 = hloType([], "int32");
+    const zero = ctx.b.constant(bytesOf([0], "int32"), i32);
+    const types = [i32, init.type];
+    const cond = ctx.b.region(types, ([k]) => [compare(ctx, "LT", k, ctx.b.constant(bytesOf([loop.ks.length], "int32"), i32))]);
+    const step = ctx.b.region(types, ([k, a]) => {
+      const [outerDone, outerConsts] = [done, consts];
+      done = new Map(done);
+      consts = new Map(consts);
+      try {
+        done.set(acc, a);
+        for (const { node, v } of vectors) {
+          const one = ctx.b.op1("stablehlo.dynamic_slice", [v, k], hloType([1], loop.dtype), { slice_sizes: attr.i64s([1]) });
+          done.set(node, broadcast(ctx, ctx.b.op1("stablehlo.reshape", [one], hloType([], loop.dtype)), shape));
+        }
+        return [binop(ctx, "stablehlo.add", k, ctx.b.constant(bytesOf([1], "int32"), i32)), emit(body)];
+      } finally {
+        [done, consts] = [outerDone, outerConsts];
+      }
+    });
+    return ctx.b.op("stablehlo.while", [zero, init], types, {}, [cond, step])[1];
   };
   const emitNode = (e: Expr): HloValue => {
     switch (e.kind) {
