@@ -57,7 +57,11 @@ class Emit {
       const v = this.#constants[i].get(key);
       if (v) return v;
     }
-    const v = full(this.ctx, value, shape, dtype);
+    // a splat: one element's bytes for the whole tensor (bool through uint8, as the builder's constants)
+    const v =
+      dtype === "bool" || shape.length === 0
+        ? full(this.ctx, value, shape, dtype)
+        : this.b.op1("stablehlo.constant", [], hloType(shape, dtype), { value: attr.dense(bytesOf([value], dtype), hloType(shape, dtype)) });
     this.#constants[this.#constants.length - 1].set(key, v);
     return v;
   }
@@ -69,10 +73,6 @@ class Emit {
     } finally {
       this.#constants.pop();
     }
-  }
-  /** An int32 constant vector. */
-  ints(values: readonly number[]): HloValue {
-    return this.b.constant(bytesOf(values, "int32"), hloType([values.length], "int32"));
   }
   /** 0-d operands broadcast to the other's shape. */
   private same(a: HloValue, b: HloValue): [HloValue, HloValue] {
@@ -221,6 +221,9 @@ function frame(ctx: StablehloContext, what: string, a: HloValue) {
   const [m, n] = s.slice(-2);
   const B = batch.reduce((x, y) => x * y, 1);
   const e = new Emit(ctx, a.dtype);
+  // the index constants every loop step uses, made once outside the loops
+  e.c(0, [], "int32");
+  e.c(1, [], "int32");
   return { e, batch, m, n, B, x: e.reshape(a, [B, m, n]) };
 }
 
@@ -340,12 +343,16 @@ export const qrStablehlo: Rule = (ctx, [a], params) => {
 
 // ---- Jacobi rotations ----------------------------------------------------------------------
 
-/** The pairs (p, q), p < q, in the cyclic order of the CPU's sweeps. */
-function pairs(n: number): [number[], number[]] {
-  const ps: number[] = [];
-  const qs: number[] = [];
-  for (let p = 0; p < n - 1; p++) for (let q = p + 1; q < n; q++) (ps.push(p), qs.push(q));
-  return [ps, qs];
+/** One sweep over the pairs (p, q), p < q, in the cyclic order of the CPU's sweeps (p outer, q inner): two nested loops. */
+function sweepPairs(e: Emit, n: number, init: HloValue[], body: (p: HloValue, q: HloValue, carry: HloValue[]) => HloValue[]): HloValue[] {
+  const one = e.c(1, [], "int32");
+  return e.fori(n - 1, init, (p, carry) =>
+    e.loop(
+      [e.add(p, one), ...carry],
+      ([q]) => e.cmp("LT", q, e.c(n, [], "int32")),
+      ([q, ...c]) => [e.add(q, one), ...body(p, q, c)],
+    ).slice(1),
+  );
 }
 
 /** Rotates columns p and q of [B, r, c] by (c, s) per batch: p ← c·p − s·q, q ← s·p + c·q. */
@@ -392,9 +399,6 @@ export const eighStablehlo: Rule = (ctx, [a], params) => {
   const finite = e.red(e.isFinite(sym), [1, 2], "stablehlo.and", 1);
   const tol = e.c(a.dtype === "float64" ? 1e-32 : (n * EPS32) ** 2);
   const offDiag = e.cmp("NE", r3, c3);
-  const [ps, qs] = pairs(n);
-  const pT = e.ints(ps);
-  const qT = e.ints(qs);
   const zero11 = e.c(0, [B, 1, 1]);
   const [, A, V] = e.loop(
     [e.c(0, [], "int32"), sym, eye(e, B, n, n)],
@@ -406,9 +410,7 @@ export const eighStablehlo: Rule = (ctx, [a], params) => {
       return e.and(e.cmp("LT", sweep, e.c(100, [], "int32")), more);
     },
     ([sweep, A0, V0]) => {
-      const [A1, V1] = e.fori(ps.length, [A0, V0], (k, [A, V]) => {
-        const p = e.reshape(e.dslice(pT, [k], [1]), []);
-        const q = e.reshape(e.dslice(qT, [k], [1]), []);
+      const [A1, V1] = sweepPairs(e, n, [A0, V0], (p, q, [A, V]) => {
         const at = (i: HloValue, j: HloValue) => e.reshape(e.dslice(A, [0, i, j], [B, 1, 1]), [B]);
         const apq = at(p, q);
         const skip = e.cmp("EQ", apq, e.c(0, [B]));
@@ -483,18 +485,13 @@ export const svdStablehlo: Rule = (ctx, [a], params) => {
   const w0 = tall ? x : e.transpose(x, [0, 2, 1]);
   const finite = e.red(e.isFinite(w0), [1, 2], "stablehlo.and", 1);
   const tol = e.c(a.dtype === "float64" ? 1e-15 : Math.max(rows, 1) * EPS32);
-  const [ps, qs] = pairs(cols);
-  const pT = e.ints(ps);
-  const qT = e.ints(qs);
   const yes = e.c(1, [], "bool");
   const [, , W, V] = e.loop(
     [e.c(0, [], "int32"), yes, w0, eye(e, B, cols, cols)],
     ([sweep, rotated]) => e.and(e.cmp("LT", sweep, e.c(60, [], "int32")), rotated),
     ([sweep, , W0, V0]) => {
       const sq0 = e.sum(e.mul(W0, W0), [1]);
-      const [W1, V1, , any] = e.fori(ps.length, [W0, V0, sq0, e.c(0, [], "bool")], (k, [W, V, sq, any]) => {
-        const p = e.reshape(e.dslice(pT, [k], [1]), []);
-        const q = e.reshape(e.dslice(qT, [k], [1]), []);
+      const [W1, V1, , any] = sweepPairs(e, cols, [W0, V0, sq0, e.c(0, [], "bool")], (p, q, [W, V, sq, any]) => {
         const alpha = entry(e, sq, p);
         const beta = entry(e, sq, q);
         const gamma = e.sum(e.mul(column(e, W, p), column(e, W, q)), [1]);
