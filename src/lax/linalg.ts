@@ -21,7 +21,7 @@ import { dotGeneral } from "./dot.js";
 import { add, convert, div, eq, ge, integerPow, mul, neg, operandArg, select, sub } from "./elementwise.js";
 import { bind1, definePrimitive, isZero, lowersToStablehlo, scalar, ShapedArray, Zero } from "./primitive.js";
 import { attr } from "../backend/stablehlo.js";
-import { eighStablehlo, luStablehlo, qrStablehlo, svdStablehlo } from "./stablehlo-linalg.js";
+import { choleskyStablehlo, eighStablehlo, luStablehlo, qrStablehlo, svdStablehlo } from "./stablehlo-linalg.js";
 import { broadcastInDim, concatenate, iota, moveAxis, slice, transpose } from "./shape.js";
 import { reduceSum } from "./reduce.js";
 
@@ -556,9 +556,8 @@ export function svd(x: Value, options: SvdOptions = {}): Value | [Value, Value, 
 // cholesky and triangular_solve are StableHLO ops (XLA expands them on every
 // device). lu, qr, eigh and svd are not (JAX lowers them to LAPACK/cuSOLVER
 // custom calls, which are not portable): they lower to jaxon's own algorithms
-// as stablehlo.while loops (src/lax/stablehlo-linalg.ts). (A matrix that is
-// not positive definite gives XLA's cholesky there, not jaxon's NaNs.)
-lowersToStablehlo(choleskyP, (ctx, [a]) => [ctx.b.op1("stablehlo.cholesky", [a], a.type, { lower: attr.bool(true) })]);
+// as stablehlo.while loops (src/lax/stablehlo-linalg.ts).
+lowersToStablehlo(choleskyP, choleskyStablehlo);
 lowersToStablehlo(triangularSolveP, (ctx, [a, b], p) => [
   ctx.b.op1("stablehlo.triangular_solve", [a, b], b.type, {
     left_side: attr.bool(p.leftSide),

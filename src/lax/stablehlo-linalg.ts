@@ -248,6 +248,27 @@ const perBatch = (e: Emit, v: HloValue, shape: readonly number[]) => e.bc(v, sha
 
 type Rule = (ctx: StablehloContext, args: HloValue[], params: Params, avals: ShapedArray[], outAvals: ShapedArray[]) => HloValue[];
 
+// ---- cholesky ----------------------------------------------------------------------------------
+
+/**
+ * stablehlo.cholesky (XLA expands it on every device), with jaxon's
+ * conventions on top: zeros above the diagonal (StableHLO leaves that
+ * triangle implementation-defined), and NaNs in the whole factor of a matrix
+ * that is not positive definite (a diagonal entry that is not > 0), as the
+ * CPU routine gives.
+ */
+export const choleskyStablehlo: Rule = (ctx, [a]) => {
+  const { e, batch, n, B, x } = frame(ctx, "lax.linalg.cholesky", a);
+  const l = ctx.b.op1("stablehlo.cholesky", [x], x.type, { lower: attr.bool(true) });
+  const r = e.iota([B, n, n], 1);
+  const c = e.iota([B, n, n], 2);
+  const diag = e.cmp("EQ", r, c);
+  const bad = e.and(diag, e.not(e.cmp("GT", l, e.c(0, [B, n, n]))));
+  const ok = e.not(e.red(bad, [1, 2], "stablehlo.or", 0));
+  const lower = e.sel(e.cmp("LE", c, r), l, e.c(0, [B, n, n]));
+  return [e.reshape(e.sel(e.bc(ok, [B, n, n], [0]), lower, e.c(NaN, [B, n, n])), [...batch, n, n])];
+};
+
 // ---- lu ----------------------------------------------------------------------------------------
 
 /** Partial-pivot LU, as luColumns (src/backend/cpu/linalg-blocked.ts): one loop step per column. */
