@@ -421,32 +421,36 @@ export const eighStablehlo: Rule = (ctx, [a], params) => {
   const tol = e.c(a.dtype === "float64" ? 1e-32 : (n * EPS32) ** 2);
   const offDiag = e.cmp("NE", r3, c3);
   const zero11 = e.c(0, [B, 1, 1]);
-  const [, A, V] = e.loop(
-    [e.c(0, [], "int32"), sym, eye(e, B, n, n)],
-    ([sweep, A]) => {
+  // A and V stacked as [A; V] (B, 2n, n): one column rotation turns both
+  const top = (AV: HloValue) => e.slice(AV, [0, 0, 0], [B, n, n]);
+  const [, AV] = e.loop(
+    [e.c(0, [], "int32"), e.concat([sym, eye(e, B, n, n)], 1)],
+    ([sweep, AV]) => {
+      const A = top(AV);
       const sq = e.mul(A, A);
       const total = e.sum(sq, [1, 2]);
       const off = e.sum(e.sel(offDiag, sq, e.c(0, [B, n, n])), [1, 2]);
       const more = e.red(e.cmp("GT", off, e.mul(tol, total)), [0], "stablehlo.or", 0);
       return e.and(e.cmp("LT", sweep, e.c(100, [], "int32")), more);
     },
-    ([sweep, A0, V0]) => {
-      const [A1, V1] = sweepPairs(e, n, [A0, V0], (p, q, [A, V]) => {
-        const at = (i: HloValue, j: HloValue) => e.reshape(e.dslice(A, [0, i, j], [B, 1, 1]), [B]);
+    ([sweep, AV0]) => {
+      const [AV1] = sweepPairs(e, n, [AV0], (p, q, [AV]) => {
+        const at = (i: HloValue, j: HloValue) => e.reshape(e.dslice(AV, [0, i, j], [B, 1, 1]), [B]);
         const apq = at(p, q);
         const skip = e.cmp("EQ", apq, e.c(0, [B]));
         const theta = e.div(e.sub(at(q, q), at(p, p)), e.mul(e.c(2, [B]), e.sel(skip, e.c(1, [B]), apq)));
         const t = e.sel(skip, e.c(0, [B]), tangent(e, theta));
         const c = e.div(e.c(1, [B]), e.sqrt(e.add(e.mul(t, t), e.c(1, [B]))));
         const s = e.mul(t, c);
-        // A ← Jᵀ A J, the (p, q) pair then exactly 0
-        let A2 = rotateRows(e, rotateColumns(e, A, p, q, c, s), p, q, c, s);
-        A2 = e.dupdate(e.dupdate(A2, zero11, [0, p, q]), zero11, [0, q, p]);
-        return [A2, rotateColumns(e, V, p, q, c, s)];
+        // A ← Jᵀ A J and V ← V J (the columns of [A; V], then A's rows), the (p, q) pair then exactly 0
+        const AV2 = rotateRows(e, rotateColumns(e, AV, p, q, c, s), p, q, c, s);
+        return [e.dupdate(e.dupdate(AV2, zero11, [0, p, q]), zero11, [0, q, p])];
       });
-      return [e.add(sweep, e.c(1, [], "int32")), A1, V1];
+      return [e.add(sweep, e.c(1, [], "int32")), AV1];
     },
   );
+  const A = top(AV);
+  const V = e.slice(AV, [0, n, 0], [B, 2 * n, n]);
   let w = e.sum(e.sel(offDiag, e.c(0, [B, n, n]), A), [2]);
   let v = V;
   if (sortEigenvalues) {
@@ -507,15 +511,19 @@ export const svdStablehlo: Rule = (ctx, [a], params) => {
   const finite = e.red(e.isFinite(w0), [1, 2], "stablehlo.and", 1);
   const tol = e.c(a.dtype === "float64" ? 1e-15 : Math.max(rows, 1) * EPS32);
   const yes = e.c(1, [], "bool");
-  const [, , W, V] = e.loop(
-    [e.c(0, [], "int32"), yes, w0, eye(e, B, cols, cols)],
+  // W and V stacked as [W; V] (B, rows + cols, cols): one column rotation turns both
+  const wPart = (WV: HloValue) => e.slice(WV, [0, 0, 0], [B, rows, cols]);
+  const wColumn = (WV: HloValue, j: HloValue) => e.reshape(e.dslice(WV, [0, 0, j], [B, rows, 1]), [B, rows]);
+  const [, , WV] = e.loop(
+    [e.c(0, [], "int32"), yes, e.concat([w0, eye(e, B, cols, cols)], 1)],
     ([sweep, rotated]) => e.and(e.cmp("LT", sweep, e.c(60, [], "int32")), rotated),
-    ([sweep, , W0, V0]) => {
+    ([sweep, , WV0]) => {
+      const W0 = wPart(WV0);
       const sq0 = e.sum(e.mul(W0, W0), [1]);
-      const [W1, V1, , any] = sweepPairs(e, cols, [W0, V0, sq0, e.c(0, [], "bool")], (p, q, [W, V, sq, any]) => {
+      const [WV1, , any] = sweepPairs(e, cols, [WV0, sq0, e.c(0, [], "bool")], (p, q, [WV, sq, any]) => {
         const alpha = entry(e, sq, p);
         const beta = entry(e, sq, q);
-        const gamma = e.sum(e.mul(column(e, W, p), column(e, W, q)), [1]);
+        const gamma = e.sum(e.mul(wColumn(WV, p), wColumn(WV, q)), [1]);
         const rotate = e.and(e.cmp("GT", e.abs(gamma), e.mul(tol, e.sqrt(e.mul(alpha, beta)))), e.cmp("NE", gamma, e.c(0, [B])));
         const zeta = e.div(e.sub(beta, alpha), e.mul(e.c(2, [B]), e.sel(rotate, gamma, e.c(1, [B]))));
         const t = e.sel(rotate, tangent(e, zeta), e.c(0, [B]));
@@ -524,11 +532,13 @@ export const svdStablehlo: Rule = (ctx, [a], params) => {
         const tg = e.mul(t, gamma);
         const sq1 = setEntry(e, setEntry(e, sq, e.sub(alpha, tg), p), e.add(beta, tg), q);
         const rotatedHere = e.red(rotate, [0], "stablehlo.or", 0);
-        return [rotateColumns(e, W, p, q, c, s), rotateColumns(e, V, p, q, c, s), sq1, e.or(any, rotatedHere)];
+        return [rotateColumns(e, WV, p, q, c, s), sq1, e.or(any, rotatedHere)];
       });
-      return [e.add(sweep, e.c(1, [], "int32")), any, W1, V1];
+      return [e.add(sweep, e.c(1, [], "int32")), any, WV1];
     },
   );
+  const W = wPart(WV);
+  const V = e.slice(WV, [0, rows, 0], [B, rows + cols, cols]);
   // the column norms, sorted descending with their columns (stable)
   const norms = e.norm(W, 1);
   const [s] = e.sortBy([norms], 1, true);
