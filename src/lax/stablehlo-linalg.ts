@@ -243,7 +243,7 @@ const entry = (e: Emit, x: HloValue, j: HloValue) => e.reshape(e.dslice(x, [0, j
 const setColumn = (e: Emit, x: HloValue, v: HloValue, j: HloValue) => e.dupdate(x, e.reshape(v, [x.shape[0], x.shape[1], 1]), [0, 0, j]);
 const setRow = (e: Emit, x: HloValue, v: HloValue, j: HloValue) => e.dupdate(x, e.reshape(v, [x.shape[0], 1, x.shape[2]]), [0, j, 0]);
 const setEntry = (e: Emit, x: HloValue, v: HloValue, j: HloValue) => e.dupdate(x, e.reshape(v, [x.shape[0], 1]), [0, j]);
-/** A [B] value as [B, ...shape] along axis 0 (rows: a [B, k] value along axes 0 and `at`). */
+/** A [B] value broadcast to `shape` ([B, ...]) along its axis 0. */
 const perBatch = (e: Emit, v: HloValue, shape: readonly number[]) => e.bc(v, shape, [0]);
 
 type Rule = (ctx: StablehloContext, args: HloValue[], params: Params, avals: ShapedArray[], outAvals: ShapedArray[]) => HloValue[];
@@ -297,6 +297,7 @@ export const luStablehlo: Rule = (ctx, [a]) => {
     const permJ = entry(e, perm0, j);
     const permP = e.sum(e.sel(isP2, perm0, e.c(0, [B, m], "int32")), [1]);
     const perm1 = e.sel(isJ2, e.bc(permP, [B, m], [0]), e.sel(isP2, e.bc(permJ, [B, m], [0]), perm0));
+    // (the pivot row is picked by a masked sum over the rows: exact, except that a -0 in it comes out as +0)
     // the multipliers below the pivot (a zero pivot divides nothing), then the rank-1 update of the rows below
     const d = entry(e, rowP, j);
     const below = e.cmp("GT", rows, e.bc(j, [B, m], []));
