@@ -405,6 +405,12 @@ function tangent(e: Emit, theta: HloValue): HloValue {
   return e.div(sign, e.add(e.abs(theta), e.sqrt(e.add(e.mul(theta, theta), e.c(1, [B])))));
 }
 
+/**
+ * float32's epsilon. The Jacobi loops stop where the CPU's float64 loops do
+ * in float64 (off-diagonal mass below 1e-32 of the total; column pairs
+ * orthogonal to 1e-15); in float32, where rounding leaves about ε·√n of
+ * noise, at off ≤ 16·n·ε² of the total (eigh) and |γ| ≤ 4·√m·ε·√(αβ) (svd).
+ */
 const EPS32 = 2 ** -23;
 
 // ---- eigh --------------------------------------------------------------------------------------
@@ -419,7 +425,7 @@ export const eighStablehlo: Rule = (ctx, [a], params) => {
   const xt = e.transpose(x, [0, 2, 1]);
   const sym = e.sel(e.cmp(lower ? "LE" : "GE", c3, r3), x, xt);
   const finite = e.red(e.isFinite(sym), [1, 2], "stablehlo.and", 1);
-  const tol = e.c(a.dtype === "float64" ? 1e-32 : (n * EPS32) ** 2);
+  const tol = e.c(a.dtype === "float64" ? 1e-32 : 16 * Math.max(n, 1) * EPS32 ** 2);
   const offDiag = e.cmp("NE", r3, c3);
   const zero11 = e.c(0, [B, 1, 1]);
   // A and V stacked as [A; V] (B, 2n, n): one column rotation turns both
@@ -510,7 +516,7 @@ export const svdStablehlo: Rule = (ctx, [a], params) => {
   const uCols = fullMatrices ? rows : k;
   const w0 = tall ? x : e.transpose(x, [0, 2, 1]);
   const finite = e.red(e.isFinite(w0), [1, 2], "stablehlo.and", 1);
-  const tol = e.c(a.dtype === "float64" ? 1e-15 : Math.max(rows, 1) * EPS32);
+  const tol = e.c(a.dtype === "float64" ? 1e-15 : 4 * Math.sqrt(Math.max(rows, 1)) * EPS32);
   const yes = e.c(1, [], "bool");
   // W and V stacked as [W; V] (B, rows + cols, cols): one column rotation turns both
   const wPart = (WV: HloValue) => e.slice(WV, [0, 0, 0], [B, rows, cols]);
