@@ -518,11 +518,11 @@ export const svdStablehlo: Rule = (ctx, [a], params) => {
   const finite = e.red(e.isFinite(w0), [1, 2], "stablehlo.and", 1);
   const tol = e.c(a.dtype === "float64" ? 1e-15 : 4 * Math.sqrt(Math.max(rows, 1)) * EPS32);
   const yes = e.c(1, [], "bool");
-  // W and V stacked as [W; V] (B, rows + cols, cols): one column rotation turns both
-  const wPart = (WV: HloValue) => e.slice(WV, [0, 0, 0], [B, rows, cols]);
+  // W and V stacked as [W; V] (B, rows + cols, cols): one column rotation turns both (W alone for the singular values only)
+  const wPart = (WV: HloValue) => (computeUv ? e.slice(WV, [0, 0, 0], [B, rows, cols]) : WV);
   const wColumn = (WV: HloValue, j: HloValue) => e.reshape(e.dslice(WV, [0, 0, j], [B, rows, 1]), [B, rows]);
   const [, , WV] = e.loop(
-    [e.c(0, [], "int32"), yes, e.concat([w0, eye(e, B, cols, cols)], 1)],
+    [e.c(0, [], "int32"), yes, computeUv ? e.concat([w0, eye(e, B, cols, cols)], 1) : w0],
     ([sweep, rotated]) => e.and(e.cmp("LT", sweep, e.c(60, [], "int32")), rotated),
     ([sweep, , WV0]) => {
       const W0 = wPart(WV0);
@@ -545,7 +545,6 @@ export const svdStablehlo: Rule = (ctx, [a], params) => {
     },
   );
   const W = wPart(WV);
-  const V = e.slice(WV, [0, rows, 0], [B, rows + cols, cols]);
   // the column norms, sorted descending with their columns (stable)
   const norms = e.norm(W, 1);
   const [s] = e.sortBy([norms], 1, true);
@@ -553,6 +552,7 @@ export const svdStablehlo: Rule = (ctx, [a], params) => {
   const guard = (v: HloValue) => e.sel(e.bc(finite, v.shape, [0]), v, nan(v.shape));
   const sOut = e.reshape(guard(s), [...batch, k]);
   if (!computeUv) return [sOut];
+  const V = e.slice(WV, [0, rows, 0], [B, rows + cols, cols]);
   const [, Ws] = e.sortBy([e.bc(norms, [B, rows, cols], [0, 2]), W], 2, true);
   const [, Vs] = e.sortBy([e.bc(norms, [B, cols, cols], [0, 2]), V], 2, true);
   const inv = e.sel(e.cmp("GT", s, e.c(0, [B, cols])), e.div(e.c(1, [B, cols]), s), e.c(0, [B, cols]));
