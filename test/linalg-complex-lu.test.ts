@@ -15,8 +15,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { grad, jit, lax, np, vmap, type Value } from "../src/index.js";
-import { DTypeError, ShapeError } from "../src/errors.js";
+import { exportStableHLO, grad, jit, lax, np, vmap, type Value } from "../src/index.js";
+import { DTypeError, ShapeError, UnsupportedError } from "../src/errors.js";
 
 type Z = { shape: number[]; z: unknown };
 type ValueCase = { kind: string; name: string; dtype: "complex64" | "complex128"; inputs: Z[]; out: unknown[]; flags?: Flags };
@@ -296,5 +296,24 @@ describe("complex LU family: errors", () => {
   });
   it("lstsq/pinv of complex matrices are refused with a typed error (they need a complex SVD)", () => {
     expect(() => np.linalg.pinv(rand([3, 3], "complex64"))).toThrow(DTypeError);
+  });
+});
+
+describe("complex LU family: StableHLO export", () => {
+  it("cholesky and triangular_solve of complex64 lower to the StableHLO ops (ADJOINT for transposeA + conjugateA, a conjugate first for conjugateA alone)", () => {
+    const a = rand([3, 3], "complex64");
+    const b = rand([3, 2], "complex64");
+    const text = exportStableHLO((x: Value, y: Value) => [
+      lax.linalg.cholesky(x, { symmetrizeInput: false }),
+      lax.linalg.triangularSolve(x, y, { leftSide: true, lower: true, transposeA: true, conjugateA: true }),
+      lax.linalg.triangularSolve(x, y, { leftSide: true, lower: true, conjugateA: true }),
+    ])(a, b).text;
+    expect(text).toContain("stablehlo.cholesky");
+    expect(text).toContain("complex<f32>");
+    expect(text).toContain("#stablehlo<transpose ADJOINT>");
+    expect(text).toMatch(/stablehlo\.negate[\s\S]*stablehlo\.complex[\s\S]*stablehlo\.triangular_solve[\s\S]*NO_TRANSPOSE/);
+  });
+  it("lu stays unsupported (a LAPACK custom_call in JAX), a typed error", () => {
+    expect(() => exportStableHLO((x: Value) => lax.linalg.lu(x)[0])(rand([3, 3], "complex64"))).toThrow(UnsupportedError);
   });
 });

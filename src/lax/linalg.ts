@@ -13,7 +13,7 @@
  */
 import { DTypeError, ShapeError } from "../errors.js";
 import { fmtShape, sizeOf } from "../shape.js";
-import { optionsArg } from "../static-args.js";
+import { describe, optionsArg } from "../static-args.js";
 import type { DType } from "../dtype.js";
 import type { MaybeZero, Params, Primitive, Value } from "../trace/core.js";
 import { bind } from "../trace/core.js";
@@ -261,7 +261,7 @@ export function triangularSolve(a: Value, b: Value, options: TriangularSolveOpti
   const op = "lax.linalg.triangularSolve";
   const { leftSide = false, lower = false, transposeA = false, conjugateA = false, unitDiagonal = false } = optionsArg(op, options);
   for (const [k, v] of Object.entries({ leftSide, lower, transposeA, conjugateA, unitDiagonal })) {
-    if (typeof v !== "boolean") throw new DTypeError(`${op}: ${k} must be true or false, got ${String(v)}`);
+    if (typeof v !== "boolean") throw new DTypeError(`${op}: ${k} must be true or false, got ${describe(v)}`);
   }
   a = operandArg(op, a);
   b = operandArg(op, b);
