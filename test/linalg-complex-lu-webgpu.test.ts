@@ -58,6 +58,9 @@ describe.skipIf(!hasGpu)("WebGPU == CPU (complex64)", () => {
     ["inv batch 16×(4×4)", [16, 4, 4], (x) => np.linalg.inv(x)],
     ["det 5×5", [5, 5], (x) => np.linalg.det(x)],
     ["slogdet batch 8×(5×5)", [8, 5, 5], (x) => np.linalg.slogdet(x)],
+    // past the real kernels' blocked threshold (64): the complex kernels still run one thread per matrix
+    ["lu 70×70", [70, 70], (x) => lax.linalg.lu(x)],
+    ["cholesky 70×70", [70, 70], (x) => lax.linalg.cholesky(hpd(x))],
   ];
   for (const [name, shape, f] of cases) {
     it(name, async () => {
