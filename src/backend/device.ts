@@ -45,7 +45,7 @@ export interface Routines {
   threefry2x32: Record<string, never>;
   /** Linear algebra over `batch` matrices (src/lax/linalg.ts; src/backend/{cpu,webgpu}/linalg.ts). */
   linalg_cholesky: { batch: number; n: number };
-  linalg_triangular_solve: { batch: number; m: number; n: number; leftSide: boolean; lower: boolean; transposeA: boolean; unitDiagonal: boolean };
+  linalg_triangular_solve: { batch: number; m: number; n: number; leftSide: boolean; lower: boolean; transposeA: boolean; conjugateA: boolean; unitDiagonal: boolean };
   linalg_lu: { batch: number; m: number; n: number };
   linalg_qr: { batch: number; m: number; n: number; fullMatrices: boolean };
   linalg_eigh: { batch: number; n: number; lower: boolean; sortEigenvalues: boolean };

@@ -79,6 +79,8 @@ function rebind(p: Omit<LinearSolveParams, "call">, inputs: Value[]): Value {
 
 export const customLinearSolveP: Primitive<LinearSolveParams> = definePrimitive<LinearSolveParams>("custom_linear_solve", {
   params: { matvec: "static", vecmat: "static", solve: "static", transposeSolve: "static", call: "static" },
+  // its rules are those of any linear map (the solve, matvec and their transposes carry the arithmetic), complex ones included
+  complex: true,
   abstractEval: (avals) => [avals[avals.length - 1].strong()],
   callJaxpr: (p) => p.call,
   impl(args, p) {

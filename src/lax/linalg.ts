@@ -13,7 +13,7 @@
  */
 import { DTypeError, ShapeError } from "../errors.js";
 import { fmtShape, sizeOf } from "../shape.js";
-import { optionsArg } from "../static-args.js";
+import { describe, optionsArg } from "../static-args.js";
 import type { DType } from "../dtype.js";
 import type { MaybeZero, Params, Primitive, Value } from "../trace/core.js";
 import { bind } from "../trace/core.js";
@@ -22,8 +22,11 @@ import { add, convert, div, eq, ge, integerPow, mul, neg, operandArg, select, su
 import { bind1, definePrimitive, isZero, lowersToStablehlo, scalar, ShapedArray, Zero } from "./primitive.js";
 import { attr } from "../backend/stablehlo.js";
 import { choleskyStablehlo, eighStablehlo, luStablehlo, qrStablehlo, svdStablehlo } from "./stablehlo-linalg.js";
+import { hloType } from "./stablehlo-ops.js";
 import { broadcastInDim, concatenate, iota, moveAxis, slice, transpose } from "./shape.js";
 import { reduceSum } from "./reduce.js";
+import { isComplexDType } from "../dtype.js";
+import { checkInexactMatrix, conjIfComplex, hermitianPart } from "./linalg-complex-lu.js";
 
 const range = (n: number, from = 0) => globalThis.Array.from({ length: n }, (_, i) => from + i);
 
@@ -122,18 +125,19 @@ type NoParams = Record<string, never>;
 
 export const choleskyP: Primitive<NoParams> = definePrimitive<NoParams>("cholesky", {
   params: {},
+  complex: true,
   abstractEval([a]) {
-    checkMatrix("lax.linalg.cholesky", a, true);
+    checkInexactMatrix("lax.linalg.cholesky", a, true);
     return [new ShapedArray(a.shape, a.dtype)];
   },
   lower([a]) {
     return { kind: "routine", routine: "linalg_cholesky", params: { batch: batchOf(a.shape), n: a.shape[a.ndim - 1] } };
   },
   jvp([x], [t]) {
-    // Murray 2016 (arXiv:1602.07527): dL = L·Φ(L⁻¹ dA L⁻ᵀ), Φ the lower triangle with the diagonal halved
+    // Murray 2016 (arXiv:1602.07527): dL = L·Φ(L⁻¹ dA L⁻ᴴ), Φ the lower triangle with the diagonal halved
     const L = bind1(choleskyP, [x], {});
     if (isZero(t)) return [[L], [new Zero(L.aval.strong())]];
-    const tmp = triangularSolve(L, t, { leftSide: false, lower: true, transposeA: true });
+    const tmp = triangularSolve(L, t, { leftSide: false, lower: true, transposeA: true, conjugateA: true });
     const inner = triangularSolve(L, tmp, { leftSide: true, lower: true });
     const n = x.shape[x.ndim - 1];
     const phi = div(tril(inner), add(eyeLike(x.shape.slice(0, -2), n, x.dtype), 1));
@@ -143,32 +147,32 @@ export const choleskyP: Primitive<NoParams> = definePrimitive<NoParams>("cholesk
 });
 
 export interface CholeskyOptions {
-  /** Use (x + xᵀ)/2 instead of x (default true, as JAX): the factorization reads one triangle, and the derivative assumes symmetry. */
+  /** Use (x + xᴴ)/2 instead of x (default true, as JAX): the factorization reads one triangle, and the derivative assumes symmetry. */
   symmetrizeInput?: boolean;
 }
 
 /**
- * The Cholesky factor L (lower triangular, L·Lᵀ = x) of symmetric positive
- * definite matrices in the last two axes. A matrix that is not positive
- * definite gives a matrix of NaNs, as JAX.
+ * The Cholesky factor L (lower triangular, L·Lᴴ = x) of symmetric (complex:
+ * Hermitian) positive definite matrices in the last two axes. A matrix that
+ * is not positive definite gives a matrix of NaNs, as JAX.
  * @example
  * lax.linalg.cholesky(np.array([[4, 2], [2, 5]])); // [[2, 0], [1, 2]]
  */
 export function cholesky(x: Value, options: CholeskyOptions = {}): Value {
   const { symmetrizeInput = true } = optionsArg("lax.linalg.cholesky", options);
   x = operandArg("lax.linalg.cholesky", x);
-  checkMatrix("lax.linalg.cholesky", x, true);
-  return tril(bind1(choleskyP, [symmetrizeInput ? symmetrize(x) : x], {}));
+  checkInexactMatrix("lax.linalg.cholesky", x, true);
+  return tril(bind1(choleskyP, [symmetrizeInput ? hermitianPart(x) : x], {}));
 }
 
 // ---- triangular_solve -----------------------------------------------------------------------
 
-type TriangularSolveParams = { leftSide: boolean; lower: boolean; transposeA: boolean; unitDiagonal: boolean };
+type TriangularSolveParams = { leftSide: boolean; lower: boolean; transposeA: boolean; conjugateA: boolean; unitDiagonal: boolean };
 
 function checkTriangular(a: { dtype: DType; shape: readonly number[] }, b: { dtype: DType; shape: readonly number[] }, leftSide: boolean) {
   const op = "lax.linalg.triangularSolve";
-  checkMatrix(op, a, true);
-  checkMatrix(op, b, false);
+  checkInexactMatrix(op, a, true);
+  checkInexactMatrix(op, b, false);
   if (a.dtype !== b.dtype) throw new DTypeError(`${op}: a and b need one dtype, got ${a.dtype} and ${b.dtype}`);
   const m = a.shape[a.shape.length - 1];
   const bs = b.shape;
@@ -184,7 +188,8 @@ function checkTriangular(a: { dtype: DType; shape: readonly number[] }, b: { dty
 }
 
 export const triangularSolveP: Primitive<TriangularSolveParams> = definePrimitive<TriangularSolveParams>("triangular_solve", {
-  params: { leftSide: "bool", lower: "bool", transposeA: "bool", unitDiagonal: "bool" },
+  params: { leftSide: "bool", lower: "bool", transposeA: "bool", conjugateA: "bool", unitDiagonal: "bool" },
+  complex: true,
   abstractEval([a, b], { leftSide }) {
     checkTriangular(a, b, leftSide);
     return [new ShapedArray(b.shape, b.dtype)];
@@ -200,11 +205,13 @@ export const triangularSolveP: Primitive<TriangularSolveParams> = definePrimitiv
     if (!isZero(tb)) t = bind1(triangularSolveP, [a, tb], params);
     if (!isZero(ta)) {
       // JAX's rule: d(op(A)⁻¹B) = -op(A)⁻¹ op(dA) X (left side), -X op(dA) op(A)⁻¹ (right side), dA restricted to the triangle read
-      const { leftSide, lower, transposeA, unitDiagonal } = params;
+      // (op transposes and conjugates as the params say)
+      const { leftSide, lower, transposeA, conjugateA, unitDiagonal } = params;
       const k = unitDiagonal ? 1 : 0;
       let g = lower ? tril(ta, -k) : triu(ta, k);
       g = neg(g);
       if (transposeA) g = mT(g);
+      if (conjugateA) g = conjIfComplex(g);
       const solve = (rhs: Value) => bind1(triangularSolveP, [a, rhs], params);
       const m = b.shape[b.ndim - 2];
       const n = b.shape[b.ndim - 1];
@@ -216,7 +223,7 @@ export const triangularSolveP: Primitive<TriangularSolveParams> = definePrimitiv
     return [[x], [t]];
   },
   transpose([ct], [a, b], params) {
-    // linear in b only: the cotangent of op(A)⁻¹ B is op(A)⁻ᵀ ct
+    // linear in b only: the cotangent of op(A)⁻¹ B is (op(A)ᵀ)⁻¹ ct, the linear transpose (conjugation unchanged, as JAX)
     const aAval = (a as { aval: ShapedArray }).aval;
     if (isZero(ct)) return [new Zero(aAval), new Zero((b as { aval: ShapedArray }).aval)];
     return [new Zero(aAval), bind1(triangularSolveP, [a as Value, ct], { ...params, transposeA: !params.transposeA })];
@@ -235,7 +242,7 @@ export interface TriangularSolveOptions {
   lower?: boolean;
   /** op(a) = aᵀ (default false: op(a) = a). */
   transposeA?: boolean;
-  /** For real matrices the conjugate is a itself; accepted for JAX's signature. */
+  /** op(a) conjugates a (default false); with `transposeA`, op(a) = aᴴ. Real matrices are their own conjugate. */
   conjugateA?: boolean;
   /** Assume a's diagonal is all ones without reading it (default false). */
   unitDiagonal?: boolean;
@@ -244,7 +251,8 @@ export interface TriangularSolveOptions {
 /**
  * Solves a triangular system: op(a)·x = b with `leftSide`, x·op(a) = b
  * without, where a is lower or upper triangular (only that triangle is
- * read). Leading axes of a and b are a batch (b's broadcast to a's). A zero
+ * read) and op(a) is a, aᵀ, conj(a) or aᴴ as `transposeA` and `conjugateA` say.
+ * Real or complex. Leading axes of a and b are a batch (b's broadcast to a's). A zero
  * on the diagonal gives inf/NaN, as JAX.
  * @example
  * const a = np.array([[2, 0], [1, 4]]);
@@ -254,12 +262,12 @@ export function triangularSolve(a: Value, b: Value, options: TriangularSolveOpti
   const op = "lax.linalg.triangularSolve";
   const { leftSide = false, lower = false, transposeA = false, conjugateA = false, unitDiagonal = false } = optionsArg(op, options);
   for (const [k, v] of Object.entries({ leftSide, lower, transposeA, conjugateA, unitDiagonal })) {
-    if (typeof v !== "boolean") throw new DTypeError(`${op}: ${k} must be true or false, got ${String(v)}`);
+    if (typeof v !== "boolean") throw new DTypeError(`${op}: ${k} must be true or false, got ${describe(v)}`);
   }
   a = operandArg(op, a);
   b = operandArg(op, b);
-  checkMatrix(op, a, true);
-  checkMatrix(op, b, false);
+  checkInexactMatrix(op, a, true);
+  checkInexactMatrix(op, b, false);
   // b's batch axes broadcast against a's, as JAX's wrapper does
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);
@@ -268,15 +276,17 @@ export function triangularSolve(a: Value, b: Value, options: TriangularSolveOpti
       b = broadcastInDim(b, [...batchA, ...b.shape.slice(-2)], range(b.ndim, batchA.length - batchB.length));
     }
   }
-  return bind1(triangularSolveP, [a, b], { leftSide, lower, transposeA, unitDiagonal });
+  // a real matrix is its own conjugate: one form of the equation for it
+  return bind1(triangularSolveP, [a, b], { leftSide, lower, transposeA, conjugateA: conjugateA && isComplexDType(a.dtype), unitDiagonal });
 }
 
 // ---- lu -------------------------------------------------------------------------------------
 
 export const luP: Primitive<NoParams> = definePrimitive<NoParams>("lu", {
   params: {},
+  complex: true,
   abstractEval([a]) {
-    checkMatrix("lax.linalg.lu", a, false);
+    checkInexactMatrix("lax.linalg.lu", a, false);
     const s = a.shape;
     const m = s[s.length - 2];
     const k = Math.min(m, s[s.length - 1]);
@@ -323,14 +333,15 @@ export const luP: Primitive<NoParams> = definePrimitive<NoParams>("lu", {
  * lu's diagonal), U upper triangular (lu's diagonal and above), `pivots[i]`
  * the row swapped with row i at step i, and `permutation` the rows of a in
  * the order of P·a (int32). A singular matrix factors without error (a zero
- * on U's diagonal), as in JAX.
+ * on U's diagonal), as in JAX. Complex matrices pivot on |re| + |im|, as
+ * LAPACK's zgetrf (which JAX's CPU calls).
  * @example
  * const [lu, pivots, perm] = lax.linalg.lu(np.array([[1, 2], [3, 4]]));
  * // lu [[3, 4], [0.3333, 0.6667]], pivots [1, 1], perm [1, 0]
  */
 export function lu(x: Value): [Value, Value, Value] {
   x = operandArg("lax.linalg.lu", x);
-  checkMatrix("lax.linalg.lu", x, false);
+  checkInexactMatrix("lax.linalg.lu", x, false);
   const [a, p, q] = bind(luP as unknown as Primitive, [x], {});
   return [a, p, q];
 }
@@ -558,14 +569,24 @@ export function svd(x: Value, options: SvdOptions = {}): Value | [Value, Value, 
 // custom calls, which are not portable): they lower to jaxon's own algorithms
 // as stablehlo.while loops (src/lax/stablehlo-linalg.ts).
 lowersToStablehlo(choleskyP, choleskyStablehlo);
-lowersToStablehlo(triangularSolveP, (ctx, [a, b], p) => [
-  ctx.b.op1("stablehlo.triangular_solve", [a, b], b.type, {
-    left_side: attr.bool(p.leftSide),
-    lower: attr.bool(p.lower),
-    unit_diagonal: attr.bool(p.unitDiagonal),
-    transpose_a: attr.enumOf("transpose", p.transposeA ? "TRANSPOSE" : "NO_TRANSPOSE"),
-  }),
-]);
+lowersToStablehlo(triangularSolveP, (ctx, [a, b], p, [aAval]) => {
+  // conjugateA (complex only): with transposeA it is the ADJOINT form; alone, a conjugate of a first, as JAX
+  let lhs = a;
+  if (p.conjugateA && !p.transposeA) {
+    const part = aAval.dtype === "complex64" ? "float32" : "float64";
+    const re = ctx.b.op1("stablehlo.real", [a], hloType(aAval.shape, part));
+    const im = ctx.b.op1("stablehlo.negate", [ctx.b.op1("stablehlo.imag", [a], hloType(aAval.shape, part))], hloType(aAval.shape, part));
+    lhs = ctx.b.op1("stablehlo.complex", [re, im], a.type);
+  }
+  return [
+    ctx.b.op1("stablehlo.triangular_solve", [lhs, b], b.type, {
+      left_side: attr.bool(p.leftSide),
+      lower: attr.bool(p.lower),
+      unit_diagonal: attr.bool(p.unitDiagonal),
+      transpose_a: attr.enumOf("transpose", p.transposeA ? (p.conjugateA ? "ADJOINT" : "TRANSPOSE") : "NO_TRANSPOSE"),
+    }),
+  ];
+});
 lowersToStablehlo(luP, luStablehlo);
 lowersToStablehlo(qrP, qrStablehlo);
 lowersToStablehlo(eighP, eighStablehlo);

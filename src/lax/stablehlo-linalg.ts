@@ -258,15 +258,24 @@ type Rule = (ctx: StablehloContext, args: HloValue[], params: Params, avals: Sha
  * CPU routine gives.
  */
 export const choleskyStablehlo: Rule = (ctx, [a]) => {
-  const { e, batch, n, B, x } = frame(ctx, "lax.linalg.cholesky", a);
-  const l = ctx.b.op1("stablehlo.cholesky", [x], x.type, { lower: attr.bool(true) });
+  // complex: the op factors in complex; the masks act on the real and imaginary parts alike, and
+  // positive definiteness is read from the diagonal's real part (the diagonal of L is real)
+  const part = a.dtype === "complex64" ? "float32" : a.dtype === "complex128" ? "float64" : null;
+  const real = part === null ? a : ctx.b.op1("stablehlo.real", [a], hloType(a.shape, part));
+  const { e, batch, n, B, x } = frame(ctx, "lax.linalg.cholesky", real);
+  const xa = part === null ? x : ctx.b.op1("stablehlo.reshape", [a], hloType([B, n, n], a.dtype));
+  const l = ctx.b.op1("stablehlo.cholesky", [xa], xa.type, { lower: attr.bool(true) });
+  const parts = part === null ? [l] : ["stablehlo.real", "stablehlo.imag"].map((op) => ctx.b.op1(op, [l], hloType([B, n, n], part)));
   const r = e.iota([B, n, n], 1);
   const c = e.iota([B, n, n], 2);
   const diag = e.cmp("EQ", r, c);
-  const bad = e.and(diag, e.not(e.cmp("GT", l, e.c(0, [B, n, n]))));
+  const bad = e.and(diag, e.not(e.cmp("GT", parts[0], e.c(0, [B, n, n]))));
   const ok = e.not(e.red(bad, [1, 2], "stablehlo.or", 0));
-  const lower = e.sel(e.cmp("LE", c, r), l, e.c(0, [B, n, n]));
-  return [e.reshape(e.sel(e.bc(ok, [B, n, n], [0]), lower, e.c(NaN, [B, n, n])), [...batch, n, n])];
+  const masked = parts.map((v) => {
+    const lower = e.sel(e.cmp("LE", c, r), v, e.c(0, [B, n, n]));
+    return e.reshape(e.sel(e.bc(ok, [B, n, n], [0]), lower, e.c(NaN, [B, n, n])), [...batch, n, n]);
+  });
+  return [part === null ? masked[0] : ctx.b.op1("stablehlo.complex", masked, a.type)];
 };
 
 // ---- lu ----------------------------------------------------------------------------------------

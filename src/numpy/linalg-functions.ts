@@ -15,6 +15,8 @@ import { optionsArg } from "../static-args.js";
 import type { ArrayLike, Value } from "./util.js";
 import { asValue, axisOf, broadcastValue, describe, promote, range, toInexact } from "./util.js";
 import { broadcastShapes } from "../shape.js";
+import { isComplexDType } from "../dtype.js";
+import { mH } from "../lax/linalg-complex-lu.js";
 import { matmul, norm, type NormOrder } from "./linalg.js";
 import { abs, log, sign } from "./elementwise.js";
 import { any, max, min, prod, sum } from "./reductions.js";
@@ -24,10 +26,10 @@ const finfoEps = (dtype: string) => (dtype === "float64" ? 2.220446049250313e-16
 /** The working dtype of promoted operands: float64 stays, complex stays (so that matrixArg refuses it rather than a cast dropping the imaginary parts), anything else is float32. */
 const keepWidth = (d: string): "float32" | "float64" | "complex64" | "complex128" => (d === "float64" || d === "complex64" || d === "complex128" ? d : "float32");
 
-/** A float32/float64 operand with at least two axes (ints promote to float32, as JAX). */
-function matrixArg(op: string, x: ArrayLike, square = false): Value {
+/** A float32/float64 operand (complex64/complex128 too with `complexOk`) with at least two axes (ints promote to float32, as JAX). */
+function matrixArg(op: string, x: ArrayLike, square = false, complexOk = false): Value {
   const v = toInexact(op, x);
-  if (v.dtype !== "float32" && v.dtype !== "float64") {
+  if (v.dtype !== "float32" && v.dtype !== "float64" && !(complexOk && isComplexDType(v.dtype))) {
     throw new DTypeError(`${op}: linear algebra needs float32 or float64, got ${v.dtype}${fmtShape(v.shape)}; convert with x.astype("float32")`);
   }
   if (v.ndim < 2) throw new ShapeError(`${op}: needs a matrix or a stack of matrices (at least 2 axes), got shape ${fmtShape(v.shape)}`);
@@ -53,16 +55,16 @@ function eye(batch: readonly number[], n: number, dtype: "float32" | "float64" |
 // ---- decompositions ---------------------------------------------------------------------------
 
 /**
- * Cholesky factor of symmetric positive definite matrices: L lower
- * triangular with L·Lᵀ = a (or U = Lᵀ with `upper`). Not positive definite:
- * NaNs, as JAX.
+ * Cholesky factor of symmetric (complex: Hermitian) positive definite
+ * matrices: L lower triangular with L·Lᴴ = a (or U = Lᴴ with `upper`). Not
+ * positive definite: NaNs, as JAX.
  * @example np.linalg.cholesky(np.array([[4, 2], [2, 5]])); // [[2, 0], [1, 2]]
  */
 export function cholesky(a: ArrayLike, options: { upper?: boolean; symmetrizeInput?: boolean } = {}): Value {
   const op = "np.linalg.cholesky";
   const { upper = false, symmetrizeInput = true } = optionsArg(op, options);
-  const L = la.cholesky(matrixArg(op, a, true), { symmetrizeInput });
-  return upper ? la.mT(L) : L;
+  const L = la.cholesky(matrixArg(op, a, true, true), { symmetrizeInput });
+  return upper ? mH(L) : L;
 }
 
 export type QrMode = "reduced" | "complete" | "r";
@@ -155,8 +157,8 @@ function luSolve(lu: Value, perm: Value, b: Value, transpose = false): Value {
 }
 
 /**
- * Solves a·x = b for square a. b is a vector ([..., m]) when 1-D, else a
- * matrix ([..., m, n]); leading axes broadcast. A singular a gives inf/NaN
+ * Solves a·x = b for square a, real or complex. b is a vector ([..., m]) when
+ * 1-D, else a matrix ([..., m, n]); leading axes broadcast. A singular a gives inf/NaN
  * (what JAX gives), never an error. As in JAX, one LU factorization serves
  * the solve and its derivatives, which are implicit (lax.customLinearSolve):
  * grad solves with aᵀ instead of differentiating the factorization.
@@ -165,7 +167,7 @@ function luSolve(lu: Value, perm: Value, b: Value, transpose = false): Value {
 export function solve(a: ArrayLike, b: ArrayLike): Value {
   const op = "np.linalg.solve";
   let [x, y] = promote(op, [a, b], keepWidth);
-  x = matrixArg(op, x, true);
+  x = matrixArg(op, x, true, true);
   const m = x.shape[x.ndim - 1];
   const vec = y.ndim === 1;
   if (vec) y = lax.reshape(y, [m === y.shape[0] ? m : y.shape[0], 1]);
@@ -185,12 +187,12 @@ export function solve(a: ArrayLike, b: ArrayLike): Value {
 }
 
 /**
- * The inverse of square matrices (leading axes are a batch). Singular:
- * inf/NaN, as JAX.
+ * The inverse of square matrices, real or complex (leading axes are a
+ * batch). Singular: inf/NaN, as JAX.
  * @example np.linalg.inv(np.array([[2, 0], [0, 4]])); // [[0.5, 0], [0, 0.25]]
  */
 export function inv(a: ArrayLike): Value {
-  const x = matrixArg("np.linalg.inv", a, true);
+  const x = matrixArg("np.linalg.inv", a, true, true);
   return solve(x, eye(x.shape.slice(0, -2), x.shape[x.ndim - 1], x.dtype));
 }
 
@@ -208,11 +210,11 @@ function luDiagAndParity(x: Value): [Value, Value] {
 /**
  * Determinants, as JAX computes them: closed forms for 2×2 and 3×3 (exact
  * zeros and finite gradients at singular matrices), sign·exp(logabsdet)
- * from an LU factorization otherwise.
+ * from an LU factorization otherwise. Real or complex.
  * @example np.linalg.det(np.array([[1, 2], [3, 4]])); // -2
  */
 export function det(a: ArrayLike): Value {
-  const x = matrixArg("np.linalg.det", a, true);
+  const x = matrixArg("np.linalg.det", a, true, true);
   const n = x.shape[x.ndim - 1];
   const lead = x.shape.slice(0, -2);
   if (n === 0) return lax.broadcastInDim(lax.convert(1, x.dtype), lead, []);
@@ -225,23 +227,27 @@ export function det(a: ArrayLike): Value {
     return lax.sub(lax.sub(lax.sub(plus, t(2, 1, 0)), t(0, 2, 1)), t(1, 0, 2));
   }
   const [s, logdet] = slogdet(x);
-  return lax.mul(s, lax.exp(logdet));
+  return lax.mul(s, lax.convert(lax.exp(logdet), x.dtype));
 }
 
 /**
  * [sign, logabsdet] of determinants, without overflow: sign 0 and
- * logabsdet -inf for a singular matrix, as JAX.
+ * logabsdet -inf for a singular matrix, as JAX. For complex matrices the
+ * sign is complex (of modulus 1) and logabsdet real, as JAX.
  * @example const [s, l] = np.linalg.slogdet(np.array([[1, 2], [3, 4]])); // -1, log 2
  */
 export function slogdet(a: ArrayLike): [Value, Value] {
-  const x = matrixArg("np.linalg.slogdet", a, true);
+  const x = matrixArg("np.linalg.slogdet", a, true, true);
   const [diag, parity] = luDiagAndParity(x);
   const last = diag.ndim - 1;
   const isZero = any(lax.eq(diag, 0), last);
-  const s = lax.mul(parity, prod(sign(diag), last));
-  const logdet = sum(log(abs(diag)), last);
+  const absDiag = abs(diag);
+  // complex: the product of diag/|diag| (as JAX, differentiable, where sign's derivative is zero)
+  const units = isComplexDType(x.dtype) ? lax.div(diag, lax.convert(absDiag, x.dtype)) : sign(diag);
+  const s = lax.mul(parity, prod(units, last));
+  const logdet = sum(log(absDiag), last);
   const zero = lax.broadcastInDim(lax.convert(0, x.dtype), s.shape, []);
-  const ninf = lax.broadcastInDim(lax.convert(-Infinity, x.dtype), s.shape, []);
+  const ninf = lax.broadcastInDim(lax.convert(-Infinity, logdet.dtype), s.shape, []);
   return [lax.select(isZero, zero, s), lax.select(isZero, ninf, logdet)];
 }
 

@@ -14,6 +14,7 @@ import { sizeOf } from "../../shape.js";
 import type { BufferType } from "../device.js";
 import { BLOCKED_MIN_N, choleskyBlocked, luBlocked, luColumns } from "./linalg-blocked.js";
 import { eigRoutine } from "./linalg-eig.js";
+import { cpuComplexLuRoutines } from "./linalg-complex-lu.js";
 
 type LinalgRoutine = (inputs: TypedArray[], inTypes: BufferType[], outTypes: BufferType[], params: Record<string, unknown>) => TypedArray[];
 
@@ -466,11 +467,20 @@ const svd: LinalgRoutine = ([x], _in, outTypes, params) => {
   return outs;
 };
 
+/**
+ * The complex routine (linalg-complex-lu.ts) for complex operands, the real one otherwise. Buffers
+ * reach routines as their storage (a complex array as float pairs, a trailing axis of 2), so a complex
+ * first operand is one of twice the elements its matrix parameters give.
+ */
+const complexOr = (c: LinalgRoutine, r: LinalgRoutine, elements: (p: Record<string, unknown>) => number): LinalgRoutine => (inputs, inTypes, outTypes, params) =>
+  (elements(params) > 0 && sizeOf(inTypes[0].shape) === 2 * elements(params) ? c : r)(inputs, inTypes, outTypes, params);
+type Dims = { batch: number; m: number; n: number };
+
 /** The routines by the names src/lax/linalg.ts lowers to. */
 export const cpuLinalgRoutines = {
-  linalg_cholesky: cholesky,
-  linalg_triangular_solve: triangularSolve,
-  linalg_lu: lu,
+  linalg_cholesky: complexOr(cpuComplexLuRoutines.cholesky, cholesky, (p) => (p as Dims).batch * (p as Dims).n ** 2),
+  linalg_triangular_solve: complexOr(cpuComplexLuRoutines.triangularSolve, triangularSolve, (p) => (p as Dims).batch * (p as Dims).m ** 2),
+  linalg_lu: complexOr(cpuComplexLuRoutines.lu, lu, (p) => (p as Dims).batch * (p as Dims).m * (p as Dims).n),
   linalg_qr: qr,
   linalg_eigh: eigh,
   linalg_svd: svd,

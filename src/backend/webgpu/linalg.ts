@@ -21,6 +21,8 @@ import { alloc, release, upload } from "./buffers.js";
 import { dispatch, grid } from "./context.js";
 import type { GpuRoutine, RoutineFamily } from "./routines.js";
 import { choleskyBlockedGpu, GPU_BLOCKED_MIN_N, luBlockedGpu } from "./linalg-blocked.js";
+import { gpuComplexLuRoutines } from "./linalg-complex-lu.js";
+import { sizeOf } from "../../shape.js";
 
 const GROUP = 64;
 export const NAN_BITS = 0x7fc00000;
@@ -529,11 +531,20 @@ const eigUnsupported: GpuRoutine = () => {
   );
 };
 
+/**
+ * The complex64 routine (linalg-complex-lu.ts) for complex operands, the real one otherwise: buffers reach
+ * routines as their storage (a complex array as f32 pairs), so a complex first operand has twice the
+ * elements its matrix parameters give.
+ */
+const complexOr = (c: GpuRoutine, r: GpuRoutine, elements: (p: Dims) => number): GpuRoutine => (inputs, inTypes, outTypes, params) =>
+  (elements(params as Dims) > 0 && sizeOf(inTypes[0].shape) === 2 * elements(params as Dims) ? c : r)(inputs, inTypes, outTypes, params);
+type Dims = { batch: number; m: number; n: number };
+
 /** The linear-algebra family of WebGPU's routine table (webgpu/index.ts). */
 export const linalgRoutines = {
-  linalg_cholesky: cholesky,
-  linalg_triangular_solve: triangularSolve,
-  linalg_lu: lu,
+  linalg_cholesky: complexOr(gpuComplexLuRoutines.cholesky, cholesky, (p) => p.batch * p.n ** 2),
+  linalg_triangular_solve: complexOr(gpuComplexLuRoutines.triangularSolve, triangularSolve, (p) => p.batch * p.m ** 2),
+  linalg_lu: complexOr(gpuComplexLuRoutines.lu, lu, (p) => p.batch * p.m * p.n),
   linalg_qr: qr,
   linalg_eigh: eigh,
   linalg_svd: svd,
