@@ -12,7 +12,7 @@ import { optionsArg, describe } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
-import { checkDType, isFloat, isInt } from "../dtype.js";
+import { checkDType, intInfo, isFloat, isInt } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import {
   add, and, argmax, argsort, broadcastInDim, clamp, convert, cumsum, div, erf, gather, gt, iota, le, log, log1p, lt, max, mul, neg,
@@ -197,15 +197,19 @@ export function bernoulli(key: Key, p: ArrayLike = 0.5, shape?: ShapeLike): Valu
 }
 
 export interface IntOptions {
-  /** int32 (default) or uint32. */
+  /** int32 (default), uint32, or an 8- or 16-bit integer dtype. */
   dtype?: DType;
 }
 
-const INT_RANGE: Record<string, [number, number]> = { int32: [-2147483648, 2147483647], uint32: [0, 4294967295] };
+/** [min, max] of an integer dtype (dtype.ts's INT_INFO). */
+const intRange = (d: DType): [number, number] => {
+  const info = intInfo(d)!;
+  return [info.min, info.max];
+};
 
 /** An integer bound as `dtype`, clipped to its range, and whether it lay above the range (NumPy's `_convert_and_clip_integer`). */
 function intBound(op: string, what: string, x: ArrayLike, dtype: DType, shape: readonly number[]): [Value, Value | boolean] {
-  const [lo, hi] = INT_RANGE[dtype];
+  const [lo, hi] = intRange(dtype);
   if (typeof x === "number") {
     if (!Number.isFinite(x)) throw new DTypeError(`${op}: ${what} must be a finite number, got ${describe(x)}`);
     const n = Math.trunc(x);
@@ -215,7 +219,7 @@ function intBound(op: string, what: string, x: ArrayLike, dtype: DType, shape: r
   if (v.dtype === "bool" || isFloat(v.dtype)) v = convert(v, "int32");
   let above: Value | boolean = false;
   if (v.dtype !== dtype) {
-    const [vlo, vhi] = INT_RANGE[v.dtype];
+    const [vlo, vhi] = intRange(v.dtype);
     if (vhi > hi) above = gt(v, scalar(hi, v.dtype));
     v = convert(clamp(scalar(Math.max(lo, vlo), v.dtype), v, scalar(Math.min(hi, vhi), v.dtype)), dtype);
   }
@@ -233,15 +237,18 @@ export function randint(key: Key, shape: ShapeLike, minval: ArrayLike, maxval: A
   const { dtype = "int32" } = opts("random.randint", options);
   const op = "random.randint";
   const d = checkDType(dtype, op);
-  if (!isInt(d)) throw new DTypeError(`${op}: dtype must be an integer dtype (int32 or uint32), got ${d}`);
+  if (!isInt(d)) throw new DTypeError(`${op}: dtype must be an integer dtype (int8, uint8, int16, uint16, int32 or uint32), got ${d}`);
   const s = shapeArg(op, shape);
   const [lo] = intBound(op, "minval", minval, d, s);
   const [hi, hiAbove] = intBound(op, "maxval", maxval, d, s);
   const [k1, k2] = split(checkKey(op, key));
-  const higherBits = bits(k1, s);
-  const lowerBits = bits(k2, s);
-  const one = scalar(1, "uint32");
-  let span = convert(sub(hi, lo), "uint32");
+  // as JAX: words of the dtype's width (the low bits of each 32-bit word, threefry's partitionable
+  // mode) and the span's arithmetic in the unsigned dtype of that width, wrapping there
+  const { bits: width, unsigned: u } = intInfo(d)!;
+  const higherBits = convert(bits(k1, s), u);
+  const lowerBits = convert(bits(k2, s), u);
+  const one = scalar(1, u);
+  let span = convert(sub(hi, lo), u);
   // an empty range always gives minval
   span = select(le(hi, lo), one, span);
   // maxval beyond the dtype: the span is one larger (wrapping to 0, i.e. all values, at the top)
@@ -249,8 +256,8 @@ export function randint(key: Key, shape: ShapeLike, minval: ArrayLike, maxval: A
     const grow = hiAbove === true ? gt(hi, lo) : and(hiAbove, gt(hi, lo));
     span = select(grow, add(span, one), span);
   }
-  // (higher * 2^32 + lower) mod span, without 64-bit words: 2^32 mod span = (2^16 mod span)^2 mod span
-  let multiplier = rem(scalar(65536, "uint32"), span);
+  // (higher * 2^w + lower) mod span, without 2w-bit words: 2^w mod span = (2^(w/2) mod span)^2 mod span
+  let multiplier = rem(scalar(2 ** (width / 2), u), span);
   multiplier = rem(mul(multiplier, multiplier), span);
   let offset = add(mul(rem(higherBits, span), multiplier), rem(lowerBits, span));
   offset = rem(offset, span);
