@@ -60,7 +60,9 @@ export const shiftRightLogicalP = defineShift("shift_right_logical", (x, s, d) =
 export const shiftRightArithmeticP = defineShift("shift_right_arithmetic", (x, s, d) => {
   // an amount past width - 1 shifts in the sign everywhere, which is a shift by width - 1
   const amount = binary("min", cast(cast(s, intInfo(s.dtype)?.unsigned ?? U), U), constant(widthOf(d) - 1, U), U);
-  return cast(binary("shr", cast(x, I), cast(amount, I), I), d);
+  // the bits read as signed at their own width (a uint8's 0xff is -1), then sign-extended to 32
+  const signed: DType = d === "uint8" ? "int8" : d === "uint16" ? "int16" : d;
+  return cast(binary("shr", cast(cast(x, signed), I), cast(amount, I), I), d);
 });
 
 function defineCount(name: "population_count" | "clz") {

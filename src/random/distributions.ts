@@ -238,17 +238,25 @@ export function randint(key: Key, shape: ShapeLike, minval: ArrayLike, maxval: A
   const op = "random.randint";
   const d = checkDType(dtype, op);
   if (!isInt(d)) throw new DTypeError(`${op}: dtype must be an integer dtype (int8, uint8, int16, uint16, int32 or uint32), got ${d}`);
+  const info = intInfo(d)!;
+  if (info.bits < 32) {
+    // as JAX: an 8- or 16-bit dtype is sampled as int32 (less bias) between the bounds clipped to
+    // [min, max + 1] of the dtype, then converted
+    const bound = (v: ArrayLike, hi: number): ArrayLike => {
+      if (typeof v === "number") return Number.isFinite(v) ? Math.min(Math.max(Math.trunc(v), info.min), hi) : v;
+      const a = convert(asArg(op, "a bound", v), "int32");
+      return clamp(scalar(info.min, "int32"), a, scalar(hi, "int32"));
+    };
+    return convert(randint(key, shape, bound(minval, info.max), bound(maxval, info.max + 1), "int32"), d);
+  }
   const s = shapeArg(op, shape);
   const [lo] = intBound(op, "minval", minval, d, s);
   const [hi, hiAbove] = intBound(op, "maxval", maxval, d, s);
   const [k1, k2] = split(checkKey(op, key));
-  // as JAX: words of the dtype's width (the low bits of each 32-bit word, threefry's partitionable
-  // mode) and the span's arithmetic in the unsigned dtype of that width, wrapping there
-  const { bits: width, unsigned: u } = intInfo(d)!;
-  const higherBits = convert(bits(k1, s), u);
-  const lowerBits = convert(bits(k2, s), u);
-  const one = scalar(1, u);
-  let span = convert(sub(hi, lo), u);
+  const higherBits = bits(k1, s);
+  const lowerBits = bits(k2, s);
+  const one = scalar(1, "uint32");
+  let span = convert(sub(hi, lo), "uint32");
   // an empty range always gives minval
   span = select(le(hi, lo), one, span);
   // maxval beyond the dtype: the span is one larger (wrapping to 0, i.e. all values, at the top)
@@ -256,8 +264,8 @@ export function randint(key: Key, shape: ShapeLike, minval: ArrayLike, maxval: A
     const grow = hiAbove === true ? gt(hi, lo) : and(hiAbove, gt(hi, lo));
     span = select(grow, add(span, one), span);
   }
-  // (higher * 2^w + lower) mod span, without 2w-bit words: 2^w mod span = (2^(w/2) mod span)^2 mod span
-  let multiplier = rem(scalar(2 ** (width / 2), u), span);
+  // (higher * 2^32 + lower) mod span, without 64-bit words: 2^32 mod span = (2^16 mod span)^2 mod span
+  let multiplier = rem(scalar(65536, "uint32"), span);
   multiplier = rem(mul(multiplier, multiplier), span);
   let offset = add(mul(rem(higherBits, span), multiplier), rem(lowerBits, span));
   offset = rem(offset, span);
