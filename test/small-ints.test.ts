@@ -11,6 +11,9 @@ import { exportStableHLO, grad, io, jit, jvp, lax, np, random, vmap, type Array 
 import { promoteTypes } from "../src/dtype.js";
 import { DTypeError } from "../src/errors.js";
 import { fixture, run, sameAs, toArray, type Case } from "./small-ints-cases.js";
+import { cases as stablehloCases } from "./fixtures/stablehlo/cases.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 const host = (v: Value) => {
   const a = v as JArray;
@@ -146,5 +149,16 @@ describe("small integers through the transformations", () => {
     const f = (a: Value, b: Value, c: Value) => [a.add(b.astype("int8")), c.astype("int16")];
     const { text } = exportStableHLO(f)(np.zeros([3], { dtype: "int8" }), np.zeros([3], { dtype: "uint8" }), np.zeros([3], { dtype: "uint16" }));
     for (const t of ["tensor<3xi8>", "tensor<3xui8>", "tensor<3xui16>", "tensor<3xi16>"]) expect(text).toContain(t);
+  });
+
+  it("XLA's outputs of the exported small-int module (test/fixtures/stablehlo, run by XLA) have jaxon's dtypes and values", async () => {
+    const c = stablehloCases.find((k) => k.name === "small-ints")!;
+    const xla = await io.loadNpz(readFileSync(join(import.meta.dirname, "fixtures/stablehlo/cases/small-ints.outputs.npz")));
+    const ours = c.fn(...c.args()) as Value[];
+    expect(Object.keys(xla).length).toBe(ours.length);
+    ours.forEach((o, i) => {
+      expect(xla[String(i)].dtype, `output ${i}`).toBe(o.dtype);
+      expect(xla[String(i)].arraySync(), `output ${i}`).toEqual((o as JArray).arraySync());
+    });
   });
 });
