@@ -1,11 +1,12 @@
 /**
  * Bit-level integer primitives, with XLA's semantics: `shift_left`,
  * `shift_right_logical`, `shift_right_arithmetic`, `population_count` and
- * `clz` on int32 and uint32.
+ * `clz` on the integer dtypes (8, 16 and 32 bits; an 8- or 16-bit value
+ * computes in a 32-bit lane and its bits are its low 8 or 16).
  *
- * A shift amount is read as unsigned: a negative amount or one of 32 or more
- * shifts every bit out (0 for the left and logical shifts, the sign for the
- * arithmetic one), where a machine shift would take the amount modulo 32.
+ * A shift amount is read as unsigned: a negative amount or one of the width
+ * or more shifts every bit out (0 for the left and logical shifts, the sign for
+ * the arithmetic one), where a machine shift would take the amount modulo 32.
  * The shifts are scalar expressions over the kernel's `shl`/`shr` ops with
  * that range check; the counts are the kernel ops `population_count`/`clz`.
  * All are integer-valued: their tangents are zero (float0 in JAX).

@@ -102,7 +102,7 @@ export const JS_UNARY: UnaryTable<JsUnary> = {
   not: (a, t) => (isF(t.arg) ? `(${a} ? 0 : 1)` : t.arg === "bool" ? `(${a} ^ 1)` : wrap(`~${a}`, t.out)),
   reciprocal: (a) => `(1 / ${a})`,
   square: (a, t) => (isF(t.arg) ? `(${a} * ${a})` : wrap(`Math.imul(${a}, ${a})`, t.out)),
-  // integer operands only (lax checks): the bits of an int32 or uint32 as they are stored
+  // integer operands only (lax checks): the bits of the integer as it is stored
   // (an 8- or 16-bit value's pattern is its low bits: masked, and clz counts within the width)
   population_count: (a, t) => (bitsOf(t.arg) < 32 ? `popCount32(${a} & ${2 ** bitsOf(t.arg) - 1})` : `popCount32(${a})`),
   clz: (a, t) => (bitsOf(t.arg) < 32 ? `(Math.clz32(${a} & ${2 ** bitsOf(t.arg) - 1}) - ${32 - bitsOf(t.arg)})` : `Math.clz32(${a})`),
