@@ -29,6 +29,7 @@ export interface Fixture {
   weak: { dtype: DType; int: DType; intWeak: boolean; float: DType; floatWeak: boolean }[];
   iinfo: Record<string, [number, number, number]>;
   randint: { dtype: DType; lo: number; hi: number; out: EncArray }[];
+  bits: Record<"uint8" | "uint16" | "uint32", EncArray>;
   cases: Case[];
 }
 

@@ -68,6 +68,13 @@ describe("small integer dtypes on the CPU against JAX", () => {
     }
   });
 
+  it("random.bits at each unsigned width is bit-identical to JAX's", () => {
+    for (const [d, want] of Object.entries(fixture.bits)) {
+      expect(sameAs(host(random.bits(random.key(3), [5], { dtype: d as "uint8" })), want), d).toBeNull();
+    }
+    expect(() => random.bits(random.key(3), [5], { dtype: "int8" as never })).toThrow(DTypeError);
+  });
+
   it("random.randint at each width is bit-identical to JAX's (threefry, partitionable)", () => {
     for (const r of fixture.randint) {
       const y = random.randint(random.key(0), [7], r.lo, r.hi, { dtype: r.dtype });
