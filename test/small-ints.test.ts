@@ -152,6 +152,20 @@ describe("small integers through the transformations", () => {
     expect((t as JArray).arraySync()).toEqual([0, 0]);
   });
 
+  it("grad through a uint8-indexed gather and a cast from int16 matches finite differences (float64)", () => {
+    const idx = np.array([2, 0, 2, 255 % 4], { dtype: "uint8" });
+    const scale = np.array([3, -2, 1, 7], { dtype: "int16" });
+    const f = (x: Value) => np.sum(np.sin(x.get(idx)).mul(scale.astype("float64")));
+    const x0 = [0.3, -1.2, 0.7, 2.1];
+    const x = np.array(x0, { dtype: "float64" });
+    const g = Array.from((grad(f)(x) as JArray).dataSync());
+    const h = 1e-6;
+    x0.forEach((_, i) => {
+      const shift = (d: number) => (f(np.array(x0.map((v, k) => (k === i ? v + d : v)), { dtype: "float64" })) as JArray).itemSync();
+      expect(Math.abs(g[i] - (shift(h) - shift(-h)) / (2 * h)), `d/dx${i}`).toBeLessThan(1e-8);
+    });
+  });
+
   it("exports to StableHLO with i8/ui8/i16/ui16 types", () => {
     const f = (a: Value, b: Value, c: Value) => [a.add(b.astype("int8")), c.astype("int16")];
     const { text } = exportStableHLO(f)(np.zeros([3], { dtype: "int8" }), np.zeros([3], { dtype: "uint8" }), np.zeros([3], { dtype: "uint16" }));
