@@ -3,7 +3,10 @@
  *
  * A JS number is "weakly typed": it takes the dtype of the array it meets
  * (`x.mul(2)` stays float32). The lattice is JAX's, restricted to the dtypes
- * jaxon has, with x64 off: int32 ⊔ uint32 is int64 in JAX, canonicalized to int32.
+ * jaxon has, with x64 off: int32 ⊔ uint32 is int64 in JAX, canonicalized to int32,
+ * and so is uint32 ⊔ int8 and uint32 ⊔ int16 (int64 in JAX with x64 on; jaxon
+ * has no 64-bit integers). The small integers sit below as in JAX: a weak int
+ * (a JS number) meets uint8 as uint8, uint8 ⊔ int8 is int16, uint16 ⊔ int8 int32.
  *
  * float16 is IEEE half precision in value: every float16 result is rounded to
  * the nearest half (ties to even). It is stored in a Float32Array on the CPU
@@ -11,17 +14,33 @@
  */
 import { BackendError, DTypeError, ShapeError } from "./errors.js";
 
-export type DType = "float16" | "float32" | "float64" | "int32" | "uint32" | "bool" | "complex64" | "complex128";
+export type DType =
+  | "float16"
+  | "float32"
+  | "float64"
+  | "int8"
+  | "uint8"
+  | "int16"
+  | "uint16"
+  | "int32"
+  | "uint32"
+  | "bool"
+  | "complex64"
+  | "complex128";
 
 /** The real dtypes (the complex ones are `complexDtypes`). */
-export const dtypes: readonly DType[] = ["bool", "int32", "uint32", "float16", "float32", "float64"];
+export const dtypes: readonly DType[] = ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "float16", "float32", "float64"];
 
-export type TypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array;
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array | Int8Array | Int16Array | Uint16Array;
 
 const storage = {
   float16: Float32Array,
   float32: Float32Array,
   float64: Float64Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
   int32: Int32Array,
   uint32: Uint32Array,
   bool: Uint8Array,
@@ -80,14 +99,71 @@ export function itemSize(dtype: DType): number {
 export const isFloat = (d: DType) => d === "float32" || d === "float64" || d === "float16";
 /** Floating or complex: the dtypes that have tangents (JAX's inexact types). */
 export const isInexact = (d: DType) => isFloat(d) || d === "complex64" || d === "complex128";
-export const isInt = (d: DType) => d === "int32" || d === "uint32";
-export const isSigned = (d: DType) => d !== "uint32" && d !== "bool";
+export const isInt = (d: DType): boolean => intInfo(d) !== undefined;
+export const isSigned = (d: DType) => d !== "uint32" && d !== "uint16" && d !== "uint8" && d !== "bool";
+
+/** An integer dtype. */
+export type IntDType = "int8" | "uint8" | "int16" | "uint16" | "int32" | "uint32";
+
+/**
+ * The integer dtypes' facts, one table: width in bits, signedness, range, and
+ * the unsigned dtype of the same width (whose values are the bit patterns).
+ * Every integer kernel computes in 32-bit lanes and wraps a result to its
+ * dtype's width (`wrapInt`).
+ */
+export const INT_INFO: Readonly<Record<IntDType, { bits: 8 | 16 | 32; signed: boolean; min: number; max: number; unsigned: IntDType }>> = {
+  int8: { bits: 8, signed: true, min: -128, max: 127, unsigned: "uint8" },
+  uint8: { bits: 8, signed: false, min: 0, max: 255, unsigned: "uint8" },
+  int16: { bits: 16, signed: true, min: -32768, max: 32767, unsigned: "uint16" },
+  uint16: { bits: 16, signed: false, min: 0, max: 65535, unsigned: "uint16" },
+  int32: { bits: 32, signed: true, min: -2147483648, max: 2147483647, unsigned: "uint32" },
+  uint32: { bits: 32, signed: false, min: 0, max: 4294967295, unsigned: "uint32" },
+};
+
+/** The integer facts of a dtype, or undefined for bool, floats and complex. */
+export function intInfo(d: DType): (typeof INT_INFO)[IntDType] | undefined {
+  return Object.prototype.hasOwnProperty.call(INT_INFO, d) ? INT_INFO[d as IntDType] : undefined;
+}
+
+/** The 8- and 16-bit integer dtypes (stored at their width on the CPU, one per 32-bit word on WebGPU). */
+export const isSmallInt = (d: DType): boolean => (intInfo(d)?.bits ?? 32) < 32;
+
+/** An integer wrapped (two's complement) into an integer dtype's range, as a store of the value would leave it. */
+export function wrapInt(x: number, d: IntDType): number {
+  switch (d) {
+    case "int8":
+      return (x << 24) >> 24;
+    case "uint8":
+      return x & 0xff;
+    case "int16":
+      return (x << 16) >> 16;
+    case "uint16":
+      return x & 0xffff;
+    case "int32":
+      return x | 0;
+    case "uint32":
+      return x >>> 0;
+  }
+}
+
+/** A float converted to an integer dtype as XLA's convert: truncation toward zero, NaN to 0, saturating at the ends. */
+export function floatToInt(x: number, d: IntDType): number {
+  if (Number.isNaN(x)) return 0;
+  const { min, max } = INT_INFO[d];
+  if (x >= max) return max;
+  if (x <= min) return min;
+  return Math.trunc(x) + 0;
+}
 
 /** Short names used in jaxpr printing, as JAX: f32[3], i32[], bool[2]. */
 export const shortName: Record<DType, string> = {
   float16: "f16",
   float32: "f32",
   float64: "f64",
+  int8: "i8",
+  uint8: "u8",
+  int16: "i16",
+  uint16: "u16",
   int32: "i32",
   uint32: "u32",
   bool: "bool",
@@ -100,7 +176,11 @@ export const shortName: Record<DType, string> = {
 type Node = DType | "i*" | "f*" | "i64";
 const up: Record<Node, Node[]> = {
   bool: ["i*"],
-  "i*": ["uint32", "int32"],
+  "i*": ["uint8", "int8"],
+  uint8: ["uint16", "int16"],
+  uint16: ["uint32", "int32"],
+  int8: ["int16"],
+  int16: ["int32"],
   uint32: ["i64"],
   int32: ["i64"],
   i64: ["f*"],
@@ -249,7 +329,11 @@ export function allocateComplex(dtype: ComplexDType, size: number): ComplexStora
 type CNode = AnyDType | "i*" | "f*" | "c*" | "i64";
 const cup: Record<CNode, CNode[]> = {
   bool: ["i*"],
-  "i*": ["uint32", "int32"],
+  "i*": ["uint8", "int8"],
+  uint8: ["uint16", "int16"],
+  uint16: ["uint32", "int32"],
+  int8: ["int16"],
+  int16: ["int32"],
   uint32: ["i64"],
   int32: ["i64"],
   i64: ["f*"],

@@ -12,7 +12,7 @@
  * its methods.
  */
 import { ArgumentError, DTypeError, ShapeError } from "./errors.js";
-import { isDType } from "./dtype.js";
+import { isDType, isInt } from "./dtype.js";
 import { ArrayMethods } from "./array-methods.js";
 
 /**
@@ -85,7 +85,7 @@ function concreteInt(op: string, name: string, v: ArrayMethods): number {
   const bad = () => new ShapeError(`${op}: ${name} must be an integer, got an array of dtype ${v.dtype} and shape [${v.shape.join(", ")}]`);
   if (v.ndim !== 0) throw bad();
   const n = Number(v); // a tracer throws its ConcretizationError here
-  if (!(v.dtype === "int32" || v.dtype === "uint32")) throw bad();
+  if (!isInt(v.dtype)) throw bad();
   return n;
 }
 

@@ -45,8 +45,13 @@ describe("np.array", () => {
     expect(np.array(new Float32Array([1])).dtype).toBe("float32");
     expect(np.array(new Int32Array([1])).dtype).toBe("int32");
     expect(np.array(new Uint32Array([1])).dtype).toBe("uint32");
-    expect(np.array(new Uint8Array([1, 0])).dtype).toBe("bool");
-    expect(() => np.array(new Uint8Array([1, 7]))).toThrow(DTypeError);
+    // as NumPy: each integer TypedArray is the dtype of its width (image data is uint8)
+    expect(np.array(new Uint8Array([1, 0])).dtype).toBe("uint8");
+    expect(np.array(new Uint8Array([1, 0]), { dtype: "bool" }).dtype).toBe("bool");
+    expect(np.array(new Uint8Array([1, 200])).arraySync()).toEqual([1, 200]);
+    expect(np.array(new Int8Array([-1])).dtype).toBe("int8");
+    expect(np.array(new Int16Array([-1])).dtype).toBe("int16");
+    expect(np.array(new Uint16Array([1])).dtype).toBe("uint16");
     expect(np.array(new Uint8Array([1, 7]), { dtype: "int32" }).arraySync()).toEqual([1, 7]);
   });
 

@@ -60,7 +60,8 @@ describe("promotion", () => {
     expect(np.resultType(true, true)).toBe("bool");
     expect(np.promoteTypes("int32", "uint32")).toBe("int32");
     expect(np.promoteTypes("bool", "float32")).toBe("float32");
-    expect(() => np.promoteTypes("int8" as never, "int32")).toThrow(DTypeError);
+    expect(() => np.promoteTypes("int64" as never, "int32")).toThrow(DTypeError);
+    expect(np.promoteTypes("int8", "uint8")).toBe("int16");
   });
 
   it("float-only functions promote ints to float32", () => {

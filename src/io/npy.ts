@@ -12,8 +12,28 @@ import type { Value } from "../trace/core.js";
 import { Tracer } from "../trace/core.js";
 
 /** NumPy's type string for each dtype jaxon stores (little-endian, as NumPy writes on every common machine). */
-const DESCR: Partial<Record<DType, string>> = { float32: "<f4", float64: "<f8", int32: "<i4", uint32: "<u4", bool: "|b1" };
-const FROM_DESCR: Record<string, DType> = { "<f4": "float32", "<f8": "float64", "<i4": "int32", "<u4": "uint32", "|b1": "bool" };
+const DESCR: Partial<Record<DType, string>> = {
+  float32: "<f4",
+  float64: "<f8",
+  int32: "<i4",
+  uint32: "<u4",
+  bool: "|b1",
+  int8: "|i1",
+  uint8: "|u1",
+  int16: "<i2",
+  uint16: "<u2",
+};
+const FROM_DESCR: Record<string, DType> = {
+  "<f4": "float32",
+  "<f8": "float64",
+  "<i4": "int32",
+  "<u4": "uint32",
+  "|b1": "bool",
+  "|i1": "int8",
+  "|u1": "uint8",
+  "<i2": "int16",
+  "<u2": "uint16",
+};
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -74,7 +94,7 @@ function asBytes(op: string, bytes: ArrayBuffer | ArrayBufferView): Uint8Array {
 
 /**
  * An array from `.npy` bytes (formats 1.0 to 3.0, C or Fortran order;
- * float32, float64, int32, uint32 and bool).
+ * float32, float64, int8, uint8, int16, uint16, int32, uint32 and bool).
  * @example
  * const x = io.loadNpy(await io.saveNpy(np.array([1, 2, 3])));
  * x.dtype; // "float32"

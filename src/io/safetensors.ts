@@ -11,9 +11,9 @@ import { ArgumentError, DTypeError } from "../errors.js";
 import type { Value } from "../trace/core.js";
 import { Tracer } from "../trace/core.js";
 
-const ST_DTYPE: Partial<Record<DType, string>> = { float32: "F32", float64: "F64", int32: "I32", uint32: "U32", bool: "BOOL" };
-const FROM_ST: Record<string, DType> = { F32: "float32", F64: "float64", I32: "int32", U32: "uint32", BOOL: "bool" };
-const ITEM: Record<string, number> = { F32: 4, F64: 8, I32: 4, U32: 4, BOOL: 1 };
+const ST_DTYPE: Partial<Record<DType, string>> = { float32: "F32", float64: "F64", int32: "I32", uint32: "U32", bool: "BOOL", int8: "I8", uint8: "U8", int16: "I16", uint16: "U16" };
+const FROM_ST: Record<string, DType> = { F32: "float32", F64: "float64", I32: "int32", U32: "uint32", BOOL: "bool", I8: "int8", U8: "uint8", I16: "int16", U16: "uint16" };
+const ITEM: Record<string, number> = { F32: 4, F64: 8, I32: 4, U32: 4, BOOL: 1, I8: 1, U8: 1, I16: 2, U16: 2 };
 
 /** The leaves of a tree of plain objects and JS arrays by their dotted paths. */
 function leavesByPath(tree: unknown, path: string, out: [string, Value][]): void {

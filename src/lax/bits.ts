@@ -1,11 +1,12 @@
 /**
  * Bit-level integer primitives, with XLA's semantics: `shift_left`,
  * `shift_right_logical`, `shift_right_arithmetic`, `population_count` and
- * `clz` on int32 and uint32.
+ * `clz` on the integer dtypes (8, 16 and 32 bits; an 8- or 16-bit value
+ * computes in a 32-bit lane and its bits are its low 8 or 16).
  *
- * A shift amount is read as unsigned: a negative amount or one of 32 or more
- * shifts every bit out (0 for the left and logical shifts, the sign for the
- * arithmetic one), where a machine shift would take the amount modulo 32.
+ * A shift amount is read as unsigned: a negative amount or one of the width
+ * or more shifts every bit out (0 for the left and logical shifts, the sign for
+ * the arithmetic one), where a machine shift would take the amount modulo 32.
  * The shifts are scalar expressions over the kernel's `shl`/`shr` ops with
  * that range check; the counts are the kernel ops `population_count`/`clz`.
  * All are integer-valued: their tangents are zero (float0 in JAX).
@@ -14,7 +15,7 @@ import type { ArrayLike } from "../array-methods.js";
 import type { Expr } from "../backend/kernel.js";
 import { binary, cast, constant, unary } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
-import { isInt } from "../dtype.js";
+import { intInfo, isInt } from "../dtype.js";
 import { DTypeError } from "../errors.js";
 import type { Value } from "../trace/core.js";
 import { defineElementwise, operandArg, operands } from "./elementwise.js";
@@ -25,14 +26,16 @@ import type { StablehloRule } from "./primitive.js";
 const U = "uint32" as const;
 const I = "int32" as const;
 
-/** The shift amount as unsigned is below 32. */
-const inRange = (s: Expr): Expr => binary("lt", cast(s, U), constant(32, U), "bool");
+/** The width of an integer dtype in bits. */
+const widthOf = (d: DType): number => intInfo(d)?.bits ?? 32;
+/** The shift amount as unsigned (its bit pattern, at its own width) is below the width of `d`. */
+const inRange = (s: Expr, d: DType): Expr => binary("lt", cast(cast(s, intInfo(s.dtype)?.unsigned ?? U), U), constant(widthOf(d), U), "bool");
 const sel = (which: Expr, onFalse: Expr, onTrue: Expr, dtype: DType): Expr => ({ kind: "select", which, cases: [onFalse, onTrue], dtype });
 
 function integerOnly(name: string) {
   return (avals: ShapedArray[], _p: unknown, standard: ShapedArray): ShapedArray => {
     if (!isInt(avals[0].dtype)) {
-      throw new DTypeError(`lax.${name}: got ${avals[0].dtype}, needs an integer dtype (int32, uint32); convert with x.astype("int32")`);
+      throw new DTypeError(`lax.${name}: got ${avals[0].dtype}, needs an integer dtype (int8, uint8, int16, uint16, int32, uint32); convert with x.astype("int32")`);
     }
     return standard;
   };
@@ -48,14 +51,19 @@ function defineShift(name: string, expr: (x: Expr, s: Expr, d: DType) => Expr) {
   });
 }
 
-export const shiftLeftP = defineShift("shift_left", (x, s, d) => sel(inRange(s), constant(0, d), binary("shl", x, s, d), d));
+// An 8- or 16-bit operand is shifted within its width: the left shift wraps to the width (the kernel
+// op's result dtype), the logical right shift reads the bit pattern (the unsigned dtype of the same
+// width, zero-extended), the arithmetic one the sign-extended value.
+export const shiftLeftP = defineShift("shift_left", (x, s, d) => sel(inRange(s, d), constant(0, d), binary("shl", x, s, d), d));
 export const shiftRightLogicalP = defineShift("shift_right_logical", (x, s, d) =>
-  sel(inRange(s), constant(0, d), cast(binary("shr", cast(x, U), cast(s, U), U), d), d),
+  sel(inRange(s, d), constant(0, d), cast(binary("shr", cast(cast(x, intInfo(d)?.unsigned ?? U), U), cast(s, U), U), d), d),
 );
 export const shiftRightArithmeticP = defineShift("shift_right_arithmetic", (x, s, d) => {
-  // an amount past 31 shifts in the sign everywhere, which is a shift by 31
-  const amount = binary("min", cast(s, U), constant(31, U), U);
-  return cast(binary("shr", cast(x, I), cast(amount, I), I), d);
+  // an amount past width - 1 shifts in the sign everywhere, which is a shift by width - 1
+  const amount = binary("min", cast(cast(s, intInfo(s.dtype)?.unsigned ?? U), U), constant(widthOf(d) - 1, U), U);
+  // the bits read as signed at their own width (a uint8's 0xff is -1), then sign-extended to 32
+  const signed: DType = d === "uint8" ? "int8" : d === "uint16" ? "int16" : d;
+  return cast(binary("shr", cast(cast(x, signed), I), cast(amount, I), I), d);
 });
 
 function defineCount(name: "population_count" | "clz") {

@@ -8,7 +8,7 @@
  */
 import type { ArrayLike } from "../array-methods.js";
 import type { DType } from "../dtype.js";
-import { checkDType, isFloat } from "../dtype.js";
+import { checkDType, intInfo, isFloat, isInt } from "../dtype.js";
 import { ArgumentError, ShapeError } from "../errors.js";
 import { fmtShape, normalizeAxis } from "../shape.js";
 import { describe, functionArg, intArg, intsArg, optionsArg, shapeArg } from "../static-args.js";
@@ -275,8 +275,8 @@ const sameTree = (a: TreeDef, b: TreeDef) => a.equals(b);
 // ---- reduce -------------------------------------------------------------------------------------
 
 type Monoid = { prim: Primitive; identity: (d: DType) => number; reducer: (x: Value, axes: number[]) => Value };
-const lowest = (d: DType) => (d === "int32" ? -2147483648 : d === "uint32" || d === "bool" ? 0 : -Infinity);
-const highest = (d: DType) => (d === "int32" ? 2147483647 : d === "uint32" ? 4294967295 : d === "bool" ? 1 : Infinity);
+const lowest = (d: DType) => intInfo(d)?.min ?? (d === "bool" ? 0 : -Infinity);
+const highest = (d: DType) => intInfo(d)?.max ?? (d === "bool" ? 1 : Infinity);
 const MONOIDS: Monoid[] = [
   { prim: E.addP, identity: () => 0, reducer: (x, a) => reduceSum(x, a) },
   { prim: E.mulP, identity: () => 1, reducer: (x, a) => reduceProd(x, a) },
@@ -433,7 +433,7 @@ function bitReduce(name: string, combine: (a: Value, b: Value) => Value, boolRed
   return (operand: ArrayLike, axes: readonly number[]): Value => {
     const op = `lax.${name}`;
     const x = operandArg(op, operand);
-    if (!(x.dtype === "bool" || x.dtype === "int32" || x.dtype === "uint32")) {
+    if (!(x.dtype === "bool" || isInt(x.dtype))) {
       throw new ShapeError(`${op}: needs a bool or integer operand, got ${x.dtype}`);
     }
     const ax = intsArg(op, "axes", axes).map((a) => normalizeAxis(op, a, x.ndim));

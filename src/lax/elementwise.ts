@@ -14,7 +14,7 @@ import { ArrayMethods } from "../array-methods.js";
 import type { BinaryOp, Expr, UnaryOp } from "../backend/kernel.js";
 import { binary, cast, constant, load, unary } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
-import { asComplexLiteral, checkDType, complexPartOf, isComplexDType, isFloat, isInt, shortName } from "../dtype.js";
+import { asComplexLiteral, checkDType, complexPartOf, intInfo, isComplexDType, isFloat, isInt, shortName } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, shapeEq } from "../shape.js";
 import type { MaybeZero, Params, Primitive, PrimitiveRules, SimplifyFacts, Value } from "../trace/core.js";
@@ -84,7 +84,7 @@ export type DTypeClass = "float" | "numeric" | "signed" | "integral" | "any";
 const classOk: Record<DTypeClass, (d: DType) => boolean> = {
   float: isFloat,
   numeric: (d) => d !== "bool",
-  signed: (d) => d !== "bool" && d !== "uint32",
+  signed: (d) => d !== "bool" && intInfo(d)?.signed !== false,
   integral: (d) => d === "bool" || isInt(d),
   any: () => true,
 };

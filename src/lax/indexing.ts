@@ -19,7 +19,7 @@ import type { ArrayLike } from "../array-methods.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { fmtShape, normalizeAxis, shapeEq, sizeOf } from "../shape.js";
 import type { Primitive, Value } from "../trace/core.js";
-import { isFloat } from "../dtype.js";
+import { intInfo, isFloat, isInt } from "../dtype.js";
 import type { MaybeZero } from "../trace/core.js";
 import { add, and, asValue, clamp, convert, div, eq, ge, instantiate, lt, max, mul, operandArg, select, sub, zerosOf } from "./elementwise.js";
 import type { PrimitiveDefinition } from "./primitive.js";
@@ -130,8 +130,10 @@ export const gatherP: Primitive<GatherParams> = definePrimitive<GatherParams>("g
 
 function indexArray(name: string, indices: ArrayLike): Value {
   const idx = asValue(indices, "int32");
-  if (idx.dtype === "uint32") return convert(idx, "int32");
-  if (idx.dtype !== "int32") throw new DTypeError(`lax.${name}: indices must be int32 or uint32, got ${idx.dtype}`);
+  if (idx.dtype === "int32") return idx;
+  // any integer dtype indexes, as in JAX (an 8- or 16-bit index widens exactly)
+  if (isInt(idx.dtype)) return convert(idx, "int32");
+  throw new DTypeError(`lax.${name}: indices must have an integer dtype (int8 … int32, uint8 … uint32), got ${idx.dtype}`);
   return idx;
 }
 
@@ -153,7 +155,7 @@ export interface GatherOptions extends IndexOptions {
    * x[idx]); "fill" gives `fillValue` there, as np.take does.
    */
   mode?: "clip" | "fill" | "promise_in_bounds";
-  /** The value "fill" gives; by default NaN for floats, the minimum of a signed type, the maximum of uint32, true for bool (JAX's). */
+  /** The value "fill" gives; by default NaN for floats, the minimum of a signed type, the maximum of an unsigned one, true for bool (JAX's). */
   fillValue?: number | boolean;
 }
 
@@ -161,7 +163,8 @@ export interface GatherOptions extends IndexOptions {
 function defaultFillValue(dtype: ShapedArray["dtype"]): number {
   if (isFloat(dtype)) return NaN;
   if (dtype === "bool") return 1;
-  return dtype === "uint32" ? 0xffffffff : -0x80000000;
+  const info = intInfo(dtype);
+  return info ? (info.signed ? info.min : info.max) : -0x80000000;
 }
 
 /**

@@ -31,7 +31,7 @@
 import type { Lowering } from "../backend/device.js";
 import { load, type ReduceOp } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
-import { isFloat } from "../dtype.js";
+import { intInfo, isFloat } from "../dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import { contiguousStrides, fmtShape, normalizeAxis, sizeOf } from "../shape.js";
 import { describe, functionArg, intsArg, optionsArg } from "../static-args.js";
@@ -294,15 +294,13 @@ function paddingArg(op: string, padding: unknown, shape: readonly number[], dila
 function extremeIdentity(op: "max" | "min", dtype: DType): number {
   if (isFloat(dtype)) return op === "max" ? -Infinity : Infinity;
   switch (dtype) {
-    case "int32":
-      return op === "max" ? -(2 ** 31) : 2 ** 31 - 1;
-    case "uint32":
-      return op === "max" ? 0 : 2 ** 32 - 1;
     case "bool":
       return op === "max" ? 0 : 1;
-    default:
-      // the narrower integer types: ±inf saturate to the type's extremes when converted
+    default: {
+      const info = intInfo(dtype);
+      if (info) return op === "max" ? info.min : info.max;
       return op === "max" ? -Infinity : Infinity;
+    }
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
-import { isFloat } from "../dtype.js";
+import { intInfo, isFloat } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { fmtShape } from "../shape.js";
@@ -43,7 +43,7 @@ export function leftShift(x: ArrayLike, y: ArrayLike): Value {
 export function rightShift(x: ArrayLike, y: ArrayLike): Value {
   const op = "np.rightShift";
   const [a, b] = binaryOperands(op, x, y, integer(op));
-  return a.dtype === "uint32" ? lax.shiftRightLogical(a, b) : lax.shiftRightArithmetic(a, b);
+  return intInfo(a.dtype)?.signed === false ? lax.shiftRightLogical(a, b) : lax.shiftRightArithmetic(a, b);
 }
 
 /** The array API's name for {@link leftShift}. @example np.bitwiseLeftShift(np.array([1], { dtype: "int32" }), 3); // [8] */
@@ -56,15 +56,14 @@ export function bitwiseRightShift(x: ArrayLike, y: ArrayLike): Value {
 }
 
 /**
- * The number of 1 bits of `|x|`, as `jnp.bitwise_count`. JAX returns uint8;
- * jaxon has no 8-bit dtypes yet and returns uint32 (the same values).
+ * The number of 1 bits of `|x|`, as uint8, as `jnp.bitwise_count`.
  * @example np.bitwiseCount(np.array([64, 31, -7], { dtype: "int32" })); // [1, 5, 3]
  */
 export function bitwiseCount(x: ArrayLike): Value {
   const op = "np.bitwiseCount";
   const [v] = promote(op, [x], integer(op));
-  const abs = v.dtype === "uint32" ? v : lax.abs(v);
-  return lax.convert(lax.populationCount(abs), "uint32");
+  const abs = intInfo(v.dtype)?.signed === false ? v : lax.abs(v);
+  return lax.convert(lax.populationCount(abs), "uint8");
 }
 
 /**

@@ -3,7 +3,7 @@
  * `np.sortComplex`: the cheap remainder of jax.numpy's names (issue 16).
  */
 import type { DType } from "../dtype.js";
-import { checkDType, isComplexDType } from "../dtype.js";
+import { checkDType, intInfo, isComplexDType } from "../dtype.js";
 import { ArgumentError, UnsupportedError } from "../errors.js";
 import { describe, optionsArg } from "../static-args.js";
 import type { Value } from "../trace/core.js";
@@ -22,6 +22,10 @@ const READERS: Partial<Record<DType, [number, (v: DataView, at: number) => numbe
   float64: [8, (v, at) => v.getFloat64(at, true)],
   int32: [4, (v, at) => v.getInt32(at, true)],
   uint32: [4, (v, at) => v.getUint32(at, true)],
+  int8: [1, (v, at) => v.getInt8(at)],
+  uint8: [1, (v, at) => v.getUint8(at)],
+  int16: [2, (v, at) => v.getInt16(at, true)],
+  uint16: [2, (v, at) => v.getUint16(at, true)],
   bool: [1, (v, at) => (v.getUint8(at) !== 0 ? 1 : 0)],
 };
 
@@ -37,7 +41,7 @@ function intArg(op: string, name: string, v: unknown, min: number): number {
  * `jnp.frombuffer`: `count` elements (-1: as many as the bytes after `offset`
  * hold, which must be a whole number of elements), starting `offset` bytes in.
  * `dtype` defaults to float32 (JAX's `float` with x64 off); float32, float64,
- * int32, uint32 and bool (nonzero bytes are true) are read.
+ * the integer dtypes and bool (nonzero bytes are true) are read.
  * @example
  * import { np } from "jaxon-ts";
  * const bytes = new Int32Array([7, 8, 9]).buffer;
@@ -52,7 +56,7 @@ export function frombuffer(buffer: ArrayBuffer | ArrayBufferView, options: { dty
   else throw new ArgumentError(`${op}: buffer must be an ArrayBuffer or a typed array / DataView, got ${describe(buffer)}`);
   const dtype = checkDType(options.dtype ?? "float32", op);
   const reader = READERS[dtype];
-  if (!reader) throw new UnsupportedError(`${op}: dtype ${dtype} is not read from bytes (float32, float64, int32, uint32 and bool are); read float32 and convert with .astype`);
+  if (!reader) throw new UnsupportedError(`${op}: dtype ${dtype} is not read from bytes (float32, float64, the integers and bool are); read float32 and convert with .astype`);
   const [size, read] = reader;
   const count = intArg(op, "count", options.count ?? -1, -1);
   const offset = intArg(op, "offset", options.offset ?? 0, 0);
@@ -95,7 +99,7 @@ export function fromstring(string: string, options: { sep: string; dtype?: DType
   const count = intArg(op, "count", options.count ?? -1, -1);
   const text = string.trim();
   const parts = text === "" ? [] : sep.trim() === "" ? text.split(/\s+/) : text.split(sep).map((p) => p.trim());
-  const isInt = dtype === "int32" || dtype === "uint32";
+  const isInt = intInfo(dtype) !== undefined;
   const numberRe = isInt ? /^[+-]?\d+$/ : /^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity|nan)$/i;
   const values: number[] = [];
   for (const p of parts) {

@@ -7,7 +7,7 @@
  * JAX requires them concrete.
  */
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
-import { isFloat, isInt } from "../dtype.js";
+import { intInfo, isFloat, isInt } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { vmap } from "../transforms/vmap.js";
 import { describe, functionArg, intArg, intsArg, listArg, numberArg, optionsArg, shapeArg } from "../static-args.js";
@@ -229,7 +229,7 @@ export function unravelIndex(indicesArg: ArrayLike, shape: number | readonly num
     rest = q;
   }
   const pos = lax.gt(rest, lax.broadcastInDim(lax.scalar(0, rest.dtype), rest.shape, []));
-  const neg = rest.dtype === "uint32" ? null : lax.lt(rest, lax.broadcastInDim(lax.scalar(-1, rest.dtype), rest.shape, []));
+  const neg = intInfo(rest.dtype)?.signed === false ? null : lax.lt(rest, lax.broadcastInDim(lax.scalar(-1, rest.dtype), rest.shape, []));
   return out.map((r, i) => {
     const hi = lax.broadcastInDim(lax.scalar(dims[i] - 1, r.dtype), r.shape, []);
     const lo = lax.broadcastInDim(lax.scalar(0, r.dtype), r.shape, []);

@@ -6,7 +6,7 @@ import { ArrayMethods } from "../array-methods.js";
 import { Array as JArray } from "../array.js";
 import type { DType, TypedArray } from "../dtype.js";
 import type { Complex, ComplexDType } from "../dtype.js";
-import { allocate, allocateComplex, asComplexLiteral, checkDType, flattenComplex, isComplexDType, isInt } from "../dtype.js";
+import { allocate, allocateComplex, asComplexLiteral, checkDType, flattenComplex, intInfo, isComplexDType, isInt } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { fmtShape, sizeOf } from "../shape.js";
@@ -29,15 +29,15 @@ export interface DTypeOption {
 export type DTypeArg = DTypeOption | DType;
 
 
-const INT_RANGE: Partial<Record<DType, [number, number]>> = { int32: [-2147483648, 2147483647], uint32: [0, 4294967295] };
 
 /**
  * JS numbers that an integer dtype cannot hold: JAX raises OverflowError
  * (`jnp.array(2**31, dtype=jnp.int32)`) rather than wrapping around.
  */
 function checkIntRange(op: string, values: Indexable<number>, dtype: DType): void {
-  const r = INT_RANGE[dtype];
-  if (!r) return;
+  const info = intInfo(dtype);
+  if (!info) return;
+  const r = [info.min, info.max];
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v < r[0] || v > r[1]) {
@@ -64,23 +64,17 @@ type Indexable<T> = { readonly length: number; readonly [i: number]: T };
 function typedDType(op: string, data: ArrayBufferView): DType {
   if (data instanceof Float32Array) return "float32";
   if (data instanceof Float64Array) return "float64";
-  if (data instanceof Int32Array || data instanceof Int16Array || data instanceof Int8Array || data instanceof Uint16Array || data instanceof Uint8ClampedArray) {
-    return "int32";
-  }
+  if (data instanceof Int32Array) return "int32";
   if (data instanceof Uint32Array) return "uint32";
-  if (data instanceof Uint8Array) {
-    // Uint8Array is jaxon's storage for bool; anything but 0/1 would be silently lost
-    for (let i = 0; i < data.length; i++) {
-      if (data[i] > 1) {
-        throw new DTypeError(
-          `${op}: a Uint8Array is read as bool, but element ${i} is ${data[i]}; ` +
-            `pass { dtype: "int32" } (or an Int32Array) to keep the values`,
-        );
-      }
-    }
-    return "bool";
-  }
-  throw new DTypeError(`${op}: unsupported TypedArray ${data.constructor.name}; use Float32Array, Float64Array, Int32Array, Uint32Array or Uint8Array (bool)`);
+  // each integer TypedArray is the dtype of its width, as a NumPy array of it is (image data: uint8);
+  // a bool array's data() is a Uint8Array too: np.array(b, { dtype: "bool" }) reads it back as bool
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return "uint8";
+  if (data instanceof Int8Array) return "int8";
+  if (data instanceof Int16Array) return "int16";
+  if (data instanceof Uint16Array) return "uint16";
+  throw new DTypeError(
+    `${op}: unsupported TypedArray (a ${describe(data)}); use Float32Array, Float64Array, Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array or Uint8Array`,
+  );
 }
 
 function isTyped(x: unknown): x is TypedArray {
@@ -178,6 +172,7 @@ const MAX_NDIM = 64;
  * np.array([np.complex(2, 3), 4]);         // complex64: [2.+3.j, 4.+0.j]
  * np.array([1, 2, 3], { dtype: "int32" }); // int32
  * np.array(new Int32Array([1, 2]));        // int32
+ * np.array(new Uint8Array([0, 128, 255])); // uint8 (image data)
  */
 export function array(values: ArrayInput, options: DTypeArg = {}): Value {
   const op = "np.array";
@@ -227,7 +222,7 @@ function complexFromHost(op: string, values: unknown, dtype: DType | undefined, 
   const d: ComplexDType = dtype ?? "complex64";
   if (isTyped(values)) {
     if (values.length % 2 !== 0 || values instanceof Uint8Array) {
-      throw new ShapeError(`${op}: a ${d} array from a TypedArray reads interleaved (re, im) pairs, so it needs an even number of floats; got ${values.length}${values instanceof Uint8Array ? " (a Uint8Array is bool)" : ""}`);
+      throw new ShapeError(`${op}: a ${d} array from a TypedArray reads interleaved (re, im) pairs, so it needs an even number of floats; got ${values.length}${values instanceof Uint8Array ? " (a Uint8Array holds uint8 values)" : ""}`);
     }
     const data = allocateComplex(d, values.length / 2);
     for (let i = 0; i < values.length; i++) data[i] = values[i];

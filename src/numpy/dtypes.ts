@@ -4,7 +4,7 @@
 import { DTypeError } from "../errors.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
-import { checkDType, dtypes, isDType, isFloat, isInt, promoteTypes as promoteLattice } from "../dtype.js";
+import { checkDType, dtypes, isDType, isFloat, isInt, isSigned, promoteTypes as promoteLattice } from "../dtype.js";
 import type { ArrayLike } from "./util.js";
 import { typeOf } from "./util.js";
 
@@ -19,6 +19,14 @@ export const float64 = "float64" as const;
 export const int32 = "int32" as const;
 /** @example np.ones([2], { dtype: np.uint32 }); */
 export const uint32 = "uint32" as const;
+/** @example np.zeros([2], { dtype: np.int8 }); */
+export const int8 = "int8" as const;
+/** @example np.array([0, 128, 255], { dtype: np.uint8 }); */
+export const uint8 = "uint8" as const;
+/** @example np.zeros([2], { dtype: np.int16 }); */
+export const int16 = "int16" as const;
+/** @example np.ones([2], { dtype: np.uint16 }); */
+export const uint16 = "uint16" as const;
 /** @example np.zeros([2], { dtype: np.bool }); */
 export const bool = "bool" as const;
 
@@ -57,9 +65,9 @@ export function issubdtype(dtype: DType, kind: "floating" | "integer" | "signedi
     case "integer":
       return isInt(d);
     case "signedinteger":
-      return d === "int32";
+      return isInt(d) && isSigned(d);
     case "unsignedinteger":
-      return d === "uint32";
+      return isInt(d) && !isSigned(d);
     case "number":
       return d !== "bool";
     default:

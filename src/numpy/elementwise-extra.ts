@@ -7,7 +7,7 @@
  */
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
-import { isComplexDType, checkDType, isFloat, isInt, floatOf } from "../dtype.js";
+import { isComplexDType, checkDType, intInfo, isFloat, isInt, isSigned, floatOf } from "../dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { broadcastShapes as broadcastShapeList } from "../shape.js";
@@ -320,11 +320,12 @@ export function finfo(dtype: DType | ArrayLike): FInfo {
 /**
  * Limits of an integer dtype (or an array's), as `jnp.iinfo`.
  * @example np.iinfo("int32").max; // 2147483647
+ * np.iinfo("uint8").max; // 255
  */
 export function iinfo(dtype: DType | ArrayLike): { dtype: DType; bits: number; min: number; max: number } {
   const d = typeof dtype === "string" ? checkDType(dtype, "np.iinfo") : asValue(dtype, "np.iinfo").dtype;
-  if (d === "int32") return { dtype: d, bits: 32, min: -(2 ** 31), max: 2 ** 31 - 1 };
-  if (d === "uint32") return { dtype: d, bits: 32, min: 0, max: 2 ** 32 - 1 };
+  const info = intInfo(d);
+  if (info) return { dtype: d, bits: info.bits, min: info.min, max: info.max };
   throw new DTypeError(`np.iinfo: needs an integer dtype, got ${d}; use np.finfo for floats`);
 }
 
@@ -346,9 +347,9 @@ export function isdtype(dtype: DType, kind: DTypeKind | DType | readonly (DTypeK
       case "bool":
         return d === "bool";
       case "signed integer":
-        return d === "int32";
+        return isInt(d) && isSigned(d);
       case "unsigned integer":
-        return d === "uint32";
+        return isInt(d) && !isSigned(d);
       case "integral":
         return isInt(d);
       case "real floating":
@@ -364,7 +365,11 @@ export function isdtype(dtype: DType, kind: DTypeKind | DType | readonly (DTypeK
 }
 
 const SAFE: Record<DType, readonly DType[]> = {
-  bool: ["bool", "int32", "uint32", "float16", "float32", "float64", "complex64", "complex128"],
+  bool: ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "float16", "float32", "float64", "complex64", "complex128"],
+  int8: ["int8", "int16", "int32", "float16", "float32", "float64", "complex64", "complex128"],
+  uint8: ["uint8", "int16", "uint16", "int32", "uint32", "float16", "float32", "float64", "complex64", "complex128"],
+  int16: ["int16", "int32", "float32", "float64", "complex64", "complex128"],
+  uint16: ["uint16", "int32", "uint32", "float32", "float64", "complex64", "complex128"],
   int32: ["int32", "float64", "complex128"],
   uint32: ["uint32", "float64", "complex128"],
   float16: ["float16", "float32", "float64", "complex64", "complex128"],

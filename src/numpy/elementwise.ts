@@ -5,7 +5,7 @@
  * float32, as `jnp.sin(int32)` does.
  */
 import { describe, optionsArg } from "../static-args.js";
-import { floatOf, isComplexDType, isFloat, isInt } from "../dtype.js";
+import { floatOf, intInfo, isComplexDType, isFloat, isInt } from "../dtype.js";
 import { DTypeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { complexOrderCompare } from "../lax/complex-order.js";
@@ -85,8 +85,9 @@ export function floorDivide(x: ArrayLike, y: ArrayLike): Value {
   // division by zero does
   const zero = lax.eq(b, 0);
   const safe = lax.select(zero, constant(1, b.dtype, b.weakType), b);
-  const q = lax.select(zero, constant(a.dtype === "uint32" ? 4294967295 : -1, a.dtype, a.weakType), lax.div(a, safe));
-  if (a.dtype === "uint32") return q;
+  const unsigned = intInfo(a.dtype)?.signed === false;
+  const q = lax.select(zero, constant(unsigned ? intInfo(a.dtype)!.max : -1, a.dtype, a.weakType), lax.div(a, safe));
+  if (unsigned) return q;
   const r = lax.select(zero, a, lax.rem(a, safe));
   const fix = lax.and(lax.ne(lax.sign(a), lax.sign(b)), lax.ne(r, 0));
   return lax.select(fix, lax.sub(q, 1), q);
@@ -270,7 +271,7 @@ export function positive(x: ArrayLike): Value {
  */
 export function abs(x: ArrayLike): Value {
   const v = asValue(x, "np.abs");
-  return v.dtype === "bool" || v.dtype === "uint32" ? v : lax.abs(v);
+  return v.dtype === "bool" || intInfo(v.dtype)?.signed === false ? v : lax.abs(v);
 }
 /** Alias of {@link abs}. @example np.absolute(-3); // 3 */
 export const absolute = abs;

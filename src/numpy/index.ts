@@ -96,3 +96,5 @@ export { leftShift, rightShift, bitwiseLeftShift, bitwiseRightShift, bitwiseCoun
 export type { CrossOptions } from "./bits.js";
 // issue 16 (breadth2): arrays from bytes and text, sortComplex
 export { frombuffer, fromstring, sortComplex } from "./buffers.js";
+export { packbits, unpackbits } from "./packbits.js";
+export type { PackbitsOptions, UnpackbitsOptions } from "./packbits.js";

@@ -1,12 +1,13 @@
 /**
  * Reductions over axes (`axis`: a number, a list, or null/undefined for all;
  * negatives count from the end), with `keepdims`, and cumulative sums and
- * products. Bools sum and multiply as int32; means and variances of integers
+ * products. Bools and 8- and 16-bit integers sum and multiply as int32 (uint32
+ * for the unsigned ones), as JAX; means and variances of integers
  * are float32.
  */
 import { optionsArg } from "../static-args.js";
 import type { ReduceOptions } from "../array-methods.js";
-import { isFloat } from "../dtype.js";
+import { isFloat, isInt } from "../dtype.js";
 import { ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { fmtShape, sizeOf } from "../shape.js";
@@ -35,7 +36,18 @@ function finish(out: Value, x: Value, axes: number[], opts: ReduceOptions | unde
 /** As JAX: a reduction's result is strongly typed even when its input is weak (a JS number passed to jit). */
 const strong = (x: Value): Value => (x.weakType ? cast(x, x.dtype) : x);
 
-const accumulate = (op: string, x: Value, dtype?: DType): Value => (dtype ? cast(x, checkDType(dtype, op)) : x.dtype === "bool" ? cast(x, "int32") : strong(x));
+/**
+ * The dtype a sum or product accumulates in, as JAX (`promote_integers`): bools and the signed
+ * 8- and 16-bit integers as int32, the unsigned ones as uint32.
+ */
+const accumulate = (op: string, x: Value, dtype?: DType): Value =>
+  dtype
+    ? cast(x, checkDType(dtype, op))
+    : x.dtype === "bool" || x.dtype === "int8" || x.dtype === "int16"
+      ? cast(x, "int32")
+      : x.dtype === "uint8" || x.dtype === "uint16"
+        ? cast(x, "uint32")
+        : strong(x);
 
 /**
  * Sum over axes.
@@ -199,7 +211,9 @@ function cumulative(name: string, fn: (x: Value, axis: number) => Value) {
   return (x: ArrayLike, axis?: number | null, options?: { dtype?: DType } | DType): Value => {
     const op = `np.${name}`;
     options = dtypeOptions(op, options);
-    let v = accumulate(op, asValue(x, op), options?.dtype);
+    // unlike sum, a running sum keeps an 8- or 16-bit integer's dtype (JAX's cumsum); bools count as int32
+    const x0 = asValue(x, op);
+    let v = options?.dtype === undefined && isInt(x0.dtype) ? strong(x0) : accumulate(op, x0, options?.dtype);
     if (axis === undefined || axis === null) {
       v = lax.reshape(v, [v.size]);
       axis = 0;

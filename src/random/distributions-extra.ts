@@ -179,7 +179,7 @@ export function geometric(key: Key, p: ArrayLike, shape?: ShapeLike, options: In
   const op = "random.geometric";
   const { dtype = "int32" } = opts(op, options);
   const d = checkDType(dtype, op);
-  if (!isInt(d)) throw new DTypeError(`${op}: dtype must be an integer dtype (int32 or uint32), got ${d}`);
+  if (!isInt(d)) throw new DTypeError(`${op}: dtype must be an integer dtype (int8, uint8, int16, uint16, int32 or uint32), got ${d}`);
   const s = resultShape(op, shape, p);
   const pv = asArg(op, "p", p);
   const pd = isFloat(pv.dtype) ? pv.dtype : "float32";

@@ -12,7 +12,7 @@ import { optionsArg, describe } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import type { DType } from "../dtype.js";
-import { checkDType, isFloat, isInt } from "../dtype.js";
+import { checkDType, intInfo, isFloat, isInt } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import {
   add, and, argmax, argsort, broadcastInDim, clamp, convert, cumsum, div, erf, gather, gt, iota, le, log, log1p, lt, max, mul, neg,
@@ -197,15 +197,19 @@ export function bernoulli(key: Key, p: ArrayLike = 0.5, shape?: ShapeLike): Valu
 }
 
 export interface IntOptions {
-  /** int32 (default) or uint32. */
+  /** int32 (default), uint32, or an 8- or 16-bit integer dtype. */
   dtype?: DType;
 }
 
-const INT_RANGE: Record<string, [number, number]> = { int32: [-2147483648, 2147483647], uint32: [0, 4294967295] };
+/** [min, max] of an integer dtype (dtype.ts's INT_INFO). */
+const intRange = (d: DType): [number, number] => {
+  const info = intInfo(d)!;
+  return [info.min, info.max];
+};
 
 /** An integer bound as `dtype`, clipped to its range, and whether it lay above the range (NumPy's `_convert_and_clip_integer`). */
 function intBound(op: string, what: string, x: ArrayLike, dtype: DType, shape: readonly number[]): [Value, Value | boolean] {
-  const [lo, hi] = INT_RANGE[dtype];
+  const [lo, hi] = intRange(dtype);
   if (typeof x === "number") {
     if (!Number.isFinite(x)) throw new DTypeError(`${op}: ${what} must be a finite number, got ${describe(x)}`);
     const n = Math.trunc(x);
@@ -215,7 +219,7 @@ function intBound(op: string, what: string, x: ArrayLike, dtype: DType, shape: r
   if (v.dtype === "bool" || isFloat(v.dtype)) v = convert(v, "int32");
   let above: Value | boolean = false;
   if (v.dtype !== dtype) {
-    const [vlo, vhi] = INT_RANGE[v.dtype];
+    const [vlo, vhi] = intRange(v.dtype);
     if (vhi > hi) above = gt(v, scalar(hi, v.dtype));
     v = convert(clamp(scalar(Math.max(lo, vlo), v.dtype), v, scalar(Math.min(hi, vhi), v.dtype)), dtype);
   }
@@ -233,7 +237,18 @@ export function randint(key: Key, shape: ShapeLike, minval: ArrayLike, maxval: A
   const { dtype = "int32" } = opts("random.randint", options);
   const op = "random.randint";
   const d = checkDType(dtype, op);
-  if (!isInt(d)) throw new DTypeError(`${op}: dtype must be an integer dtype (int32 or uint32), got ${d}`);
+  if (!isInt(d)) throw new DTypeError(`${op}: dtype must be an integer dtype (int8, uint8, int16, uint16, int32 or uint32), got ${d}`);
+  const info = intInfo(d)!;
+  if (info.bits < 32) {
+    // as JAX: an 8- or 16-bit dtype is sampled as int32 (less bias) between the bounds clipped to
+    // [min, max + 1] of the dtype, then converted
+    const bound = (v: ArrayLike, hi: number): ArrayLike => {
+      if (typeof v === "number") return Number.isFinite(v) ? Math.min(Math.max(Math.trunc(v), info.min), hi) : v;
+      const a = convert(asArg(op, "a bound", v), "int32");
+      return clamp(scalar(info.min, "int32"), a, scalar(hi, "int32"));
+    };
+    return convert(randint(key, shape, bound(minval, info.max), bound(maxval, info.max + 1), "int32"), d);
+  }
   const s = shapeArg(op, shape);
   const [lo] = intBound(op, "minval", minval, d, s);
   const [hi, hiAbove] = intBound(op, "maxval", maxval, d, s);

@@ -14,7 +14,7 @@ import { ArrayMethods } from "../array-methods.js";
 import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import { concatenate, convert, iota, reshape, scalar, slice, threefry2x32, xor } from "../lax/index.js";
 import { checkShape, fmtShape, sizeOf } from "../shape.js";
-import { describe, sizeArg } from "../static-args.js";
+import { describe, optionsArg, sizeArg } from "../static-args.js";
 import type { Value } from "../trace/core.js";
 
 /** A raw PRNG key: a uint32 array of shape [2] (JAX's `PRNGKey` format). */
@@ -142,10 +142,23 @@ export function foldIn(key: Key, data: ArrayLike): Key {
   return stackWords(a, b);
 }
 
-/** Uniform random uint32 words of `shape` (JAX's `random.bits` with its default dtype). */
-export function bits(key: Key, shape: ShapeLike = []): Value {
+/**
+ * Uniform random bits of `shape` as unsigned integers (JAX's `random.bits`):
+ * uint32 by default; uint8 and uint16 are the low bits of the same words, as
+ * JAX's partitionable threefry gives them.
+ * @example
+ * random.bits(random.key(0), [3]);                    // uint32 [3]
+ * random.bits(random.key(0), [3], { dtype: "uint8" }); // uint8 [3]
+ */
+export function bits(key: Key, shape: ShapeLike = [], options: { dtype?: "uint8" | "uint16" | "uint32" } | "uint8" | "uint16" | "uint32" = {}): Value {
+  // the dtype alone (as JAX takes it positionally) or in an options object
+  const { dtype = "uint32" } = typeof options === "string" ? { dtype: options } : optionsArg("random.bits", options);
+  if (dtype !== "uint8" && dtype !== "uint16" && dtype !== "uint32") {
+    throw new DTypeError(`random.bits: dtype must be "uint8", "uint16" or "uint32" (options { dtype }), got ${describe(dtype)}`);
+  }
   const [a, b] = threefryWords("random.bits", key, shapeArg("random.bits", shape));
-  return xor(a, b);
+  const words = xor(a, b);
+  return dtype === "uint32" ? words : convert(words, dtype);
 }
 
 /** The raw uint32 data of a key: keys are raw arrays already, so this is the key itself (for code ported from JAX). */

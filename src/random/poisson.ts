@@ -108,7 +108,7 @@ export function poisson(key: Key, lam: ArrayLike, shape?: ShapeLike, options: In
   const op = "random.poisson";
   const { dtype = "int32" } = opts(op, options);
   const d = checkDType(dtype, op);
-  if (!isInt(d)) throw new DTypeError(`${op}: dtype must be an integer dtype (int32 or uint32), got ${d}`);
+  if (!isInt(d)) throw new DTypeError(`${op}: dtype must be an integer dtype (int8, uint8, int16, uint16, int32 or uint32), got ${d}`);
   const k = checkKey(op, key);
   const lv = asArg(op, "lam", lam);
   const s = shape === undefined ? [...lv.shape] : shapeArg(op, shape);

@@ -7,7 +7,8 @@
  * ever reaches `new Function`.
  */
 import type { DType, TypedArray } from "../../dtype.js";
-import { roundToFloat16 } from "../../dtype.js";
+import type { IntDType } from "../../dtype.js";
+import { intInfo, roundToFloat16 } from "../../dtype.js";
 import type { BinaryOp, Expr, Kernel, ReduceOp, UnaryOp } from "../kernel.js";
 import { checkKernelNumbers, kernelKey, load, someNode, UNARY_OPS } from "../kernel.js";
 import type { CompositeOp, UnaryTable } from "../composites.js";
@@ -17,6 +18,10 @@ import { LruCache } from "../lru.js";
 import { cacheConfig } from "../cache-config.js";
 
 const isF = (d: DType) => d === "float32" || d === "float64" || d === "float16";
+/** The width of an integer dtype in bits (32 for anything else). */
+const bitsOf = (d: DType): number => intInfo(d)?.bits ?? 32;
+/** scalar-math's float → integer conversion (XLA's: truncation, NaN to 0, saturating) per integer dtype. */
+const FLOAT_TO_INT: Record<IntDType, string> = { int8: "toInt8", uint8: "toUint8", int16: "toInt16", uint16: "toUint16", int32: "toInt32", uint32: "toUint32" };
 
 /** Wraps an integer/float result into its dtype's range, as the stored value would be. */
 function wrap(code: string, dtype: DType): string {
@@ -25,6 +30,15 @@ function wrap(code: string, dtype: DType): string {
       return `((${code})|0)`;
     case "uint32":
       return `((${code})>>>0)`;
+    // the 8- and 16-bit integers compute in 32-bit lanes and wrap here (two's complement), as a store would
+    case "int8":
+      return `(((${code})<<24)>>24)`;
+    case "uint8":
+      return `((${code})&255)`;
+    case "int16":
+      return `(((${code})<<16)>>16)`;
+    case "uint16":
+      return `((${code})&65535)`;
     case "float32":
       return `fround(${code})`;
     case "float16":
@@ -88,9 +102,10 @@ export const JS_UNARY: UnaryTable<JsUnary> = {
   not: (a, t) => (isF(t.arg) ? `(${a} ? 0 : 1)` : t.arg === "bool" ? `(${a} ^ 1)` : wrap(`~${a}`, t.out)),
   reciprocal: (a) => `(1 / ${a})`,
   square: (a, t) => (isF(t.arg) ? `(${a} * ${a})` : wrap(`Math.imul(${a}, ${a})`, t.out)),
-  // integer operands only (lax checks): the bits of an int32 or uint32 as they are stored
-  population_count: (a) => `popCount32(${a})`,
-  clz: (a) => `Math.clz32(${a})`,
+  // integer operands only (lax checks): the bits of the integer as it is stored
+  // (an 8- or 16-bit value's pattern is its low bits: masked, and clz counts within the width)
+  population_count: (a, t) => (bitsOf(t.arg) < 32 ? `popCount32(${a} & ${2 ** bitsOf(t.arg) - 1})` : `popCount32(${a})`),
+  clz: (a, t) => (bitsOf(t.arg) < 32 ? `(Math.clz32(${a} & ${2 ** bitsOf(t.arg) - 1}) - ${32 - bitsOf(t.arg)})` : `Math.clz32(${a})`),
 };
 
 /** Float operands as themselves, integers wrapped into their dtype. */
@@ -173,8 +188,8 @@ function renderUnary(op: UnaryOp, a: string, argDtype: DType, dtype: DType): str
 function renderCast(a: string, from: DType, to: DType): string {
   if (to === "bool") return `(${a} !== 0 ? 1 : 0)`;
   if (isF(to)) return to === "float32" ? `fround(${a})` : to === "float16" ? `f16round(${a})` : a;
-  if (isF(from)) return to === "int32" ? `toInt32(${a})` : `toUint32(${a})`;
-  return to === "int32" ? `(${a} | 0)` : `(${a} >>> 0)`;
+  if (isF(from)) return `${FLOAT_TO_INT[to as IntDType]}(${a})`;
+  return wrap(a, to);
 }
 
 function literal(value: number, dtype: DType): string {
@@ -325,9 +340,9 @@ export function reduceInit(op: ReduceOp, dtype: DType): number {
     case "prod":
       return 1;
     case "max":
-      return dtype === "int32" ? -2147483648 : dtype === "uint32" || dtype === "bool" ? 0 : -Infinity;
+      return intInfo(dtype)?.min ?? (dtype === "bool" ? 0 : -Infinity);
     case "min":
-      return dtype === "int32" ? 2147483647 : dtype === "uint32" ? 4294967295 : dtype === "bool" ? 1 : Infinity;
+      return intInfo(dtype)?.max ?? (dtype === "bool" ? 1 : Infinity);
   }
 }
 

@@ -3,6 +3,7 @@
  * has no equivalent. All work in float64; float32 results are rounded on store.
  */
 
+import { floatToInt } from "../../dtype.js";
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 /** erf to ~1e-15: Taylor series near 0, a continued fraction for erfc in the tails. */
@@ -140,6 +141,12 @@ export function toUint32(x: number): number {
   return Math.trunc(x);
 }
 
+/** float → the 8- and 16-bit integers: truncation, NaN to 0, saturating at the ends (dtype.ts's floatToInt). */
+export const toInt8 = (x: number): number => floatToInt(x, "int8");
+export const toUint8 = (x: number): number => floatToInt(x, "uint8");
+export const toInt16 = (x: number): number => floatToInt(x, "int16");
+export const toUint16 = (x: number): number => floatToInt(x, "uint16");
+
 /** x^n for an integer n by repeated squaring (integer_pow). */
 export function ipow(x: number, n: number): number {
   let base = n < 0 ? 1 / x : x;
@@ -198,4 +205,4 @@ export function popCount32(x: number): number {
   return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 }
 
-export const scalarMath = { erf, erfInv, copySign, roundAway, roundEven, powC, nextAfter64, nextAfter32, nextAfter16, toInt32, toUint32, ipow, ipowInt, idiv, irem, popCount32 };
+export const scalarMath = { erf, erfInv, copySign, roundAway, roundEven, powC, nextAfter64, nextAfter32, nextAfter16, toInt32, toUint32, toInt8, toUint8, toInt16, toUint16, ipow, ipowInt, idiv, irem, popCount32 };

@@ -265,7 +265,7 @@ export function collectDead(): boolean {
   return true;
 }
 
-/** Bytes per element on the GPU: bool is stored as u32 (WGSL has no 1-byte storage). */
+/** Bytes per element on the GPU: bool and the 8- and 16-bit integers are stored one per 32-bit word (WGSL has no 1- or 2-byte storage; codegen.ts `storageType`). */
 export function gpuItemSize(dtype: DType): number {
   if (dtype === "float64") throw float64Error("an operation");
   return dtype === "float16" && halvesPacked() ? 2 : 4;
@@ -303,7 +303,14 @@ export function upload(data: TypedArray, dtype: DType): GpuBuffer {
   const out = alloc(dtype, data.length);
   // queue.writeBuffer runs before commands still being recorded: submit those first if they use this slot
   if (usedByPending(out)) flush();
-  const words = dtype === "bool" ? Uint32Array.from(data) : dtype === "float16" && halvesPacked() ? halfBits(data as Float32Array) : data;
+  const words =
+    dtype === "bool" || dtype === "uint8" || dtype === "uint16"
+      ? Uint32Array.from(data)
+      : dtype === "int8" || dtype === "int16"
+        ? Int32Array.from(data)
+        : dtype === "float16" && halvesPacked()
+          ? halfBits(data as Float32Array)
+          : data;
   if (words.byteLength > 0) device().queue.writeBuffer(out.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
   return out;
 }
@@ -367,6 +374,15 @@ function hostArray(raw: ArrayBuffer, dtype: DType): TypedArray {
       return new Uint32Array(raw);
     case "bool":
       return Uint8Array.from(new Uint32Array(raw), (v) => (v ? 1 : 0));
+    // one value per word on the device, narrowed to the host's array of the width
+    case "int8":
+      return Int8Array.from(new Int32Array(raw));
+    case "uint8":
+      return Uint8Array.from(new Uint32Array(raw));
+    case "int16":
+      return Int16Array.from(new Int32Array(raw));
+    case "uint16":
+      return Uint16Array.from(new Uint32Array(raw));
     default:
       throw float64Error("read");
   }

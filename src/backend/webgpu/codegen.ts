@@ -15,6 +15,7 @@
  * Only numbers and names made here go into the source.
  */
 import type { DType } from "../../dtype.js";
+import { intInfo, isSmallInt, wrapInt } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { BinaryOp, Expr, Kernel, ReduceOp } from "../kernel.js";
 import { checkKernelNumbers } from "../kernel.js";
@@ -46,7 +47,20 @@ export interface CompiledKernel {
   passes: { wgsl: string; workgroups: [number, number]; partials?: number }[];
 }
 
-/** The WGSL type of a dtype in storage (bool is stored as u32). */
+/**
+ * The WGSL type of a dtype in storage (bool is stored as u32).
+ *
+ * The 8- and 16-bit integers are stored one per 32-bit word, int8/int16 as
+ * i32 and uint8/uint16 as u32, each holding its value (sign-extended), and
+ * computed in those 32-bit lanes; a result is wrapped to its width where it
+ * is made (`wrapSmall`). WGSL has no 8- or 16-bit storage: packing 4 (or 2)
+ * values per word would make every store that shares a word a race between
+ * threads (or an atomic read-modify-write), and every routine (sort, scans,
+ * gathers, scatters, matmul, conv) would need its own unpacking; one value per
+ * word keeps each thread's store its own and lets every routine run on them
+ * as int32/uint32 (webgpu/index.ts). The cost is memory: 4 bytes per element
+ * on the device (the host's data is narrowed on readback, widened on upload).
+ */
 export function storageType(d: DType): string {
   switch (d) {
     case "float32":
@@ -54,8 +68,12 @@ export function storageType(d: DType): string {
     case "float16": // computed in f32 (half.ts); stored in 2 bytes where the device has shader-f16
       return halvesPacked() ? "f16" : "f32";
     case "int32":
+    case "int8":
+    case "int16":
       return "i32";
     case "uint32":
+    case "uint8":
+    case "uint16":
     case "bool":
       return "u32";
     default:
@@ -76,6 +94,12 @@ export function literal(value: number, dtype: DType): string {
       return value === -2147483648 ? "bitcast<i32>(0x80000000u)" : `i32(${value | 0})`;
     case "uint32":
       return `${value >>> 0}u`;
+    case "int8":
+    case "int16":
+      return `i32(${wrapInt(value, dtype)})`;
+    case "uint8":
+    case "uint16":
+      return `${wrapInt(value, dtype)}u`;
     default: {
       const f = Math.fround(value);
       // integers and short decimals read as themselves; anything else by its exact bits
@@ -88,6 +112,29 @@ export function literal(value: number, dtype: DType): string {
 }
 
 const isF = (d: DType) => d === "float32";
+/** Integers held in u32 lanes: uint32 and the unsigned 8- and 16-bit ones. */
+const isU = (d: DType) => intInfo(d)?.signed === false;
+/** Integers held in i32 lanes: int32 and the signed 8- and 16-bit ones. */
+const isI = (d: DType) => intInfo(d)?.signed === true;
+
+/**
+ * An 8- or 16-bit integer's 32-bit lane wrapped to its width (two's
+ * complement): what storing the value would keep. Other dtypes unchanged.
+ */
+export function wrapSmall(v: string, d: DType): string {
+  switch (d) {
+    case "int8":
+      return `((${v} << 24u) >> 24u)`;
+    case "int16":
+      return `((${v} << 16u) >> 16u)`;
+    case "uint8":
+      return `(${v} & 0xffu)`;
+    case "uint16":
+      return `(${v} & 0xffffu)`;
+    default:
+      return v;
+  }
+}
 
 /** Accumulates `let` statements and the helpers they call. */
 class Emitter {
@@ -131,6 +178,12 @@ class Emitter {
   }
 
   private value(e: Expr): string {
+    const v = this.unwrapped(e);
+    // an 8- or 16-bit integer computed in a 32-bit lane is wrapped to its width where it is made
+    return isSmallInt(e.dtype) && e.kind !== "input" && e.kind !== "const" && e.kind !== "select" ? this.bind(wrapSmall(v, e.dtype), e.dtype) : v;
+  }
+
+  private unwrapped(e: Expr): string {
     switch (e.kind) {
       case "input":
         return this.bind(this.load(e.input, e.dtype), e.dtype);
@@ -141,7 +194,7 @@ class Emitter {
       case "unary": {
         const row = WGSL_UNARY[e.op];
         // a composite's steps are f32 values, not float16 ones: only the result (this node) is rounded
-        if (row === DECOMPOSE) return this.value(expandNode(e));
+        if (row === DECOMPOSE) return this.unwrapped(expandNode(e));
         return this.bind(row(this.expr(e.arg), { arg: e.arg.dtype, out: e.dtype, em: this }), e.dtype);
       }
       case "binary":
@@ -151,7 +204,7 @@ class Emitter {
       case "cast":
         return this.bind(castFrom(this.expr(e.arg), e.arg.dtype, e.dtype, this), e.dtype);
       case "ipow": {
-        const fn = isF(e.dtype) ? "j_ipow_f32" : e.dtype === "uint32" ? "j_ipow_u32" : "j_ipow_i32";
+        const fn = isF(e.dtype) ? "j_ipow_f32" : isU(e.dtype) ? "j_ipow_u32" : "j_ipow_i32";
         return this.bind(this.call(fn, this.expr(e.arg), `${e.exponent | 0}`), e.dtype);
       }
       case "select": {
@@ -194,12 +247,12 @@ const rounding = (f: (a: string, em: Emitter) => string): WgslUnary => (a, c) =>
  * functions WGSL lacks.
  */
 export const WGSL_UNARY: UnaryTable<WgslUnary> = {
-  neg: (a, c) => (c.arg === "uint32" ? `(0u - ${a})` : `-${a}`),
-  sign: (a, c) => (isF(c.arg) ? c.em.call("j_sign", a) : c.arg === "uint32" ? `select(0u, 1u, ${a} > 0u)` : `sign(${a})`),
+  neg: (a, c) => (isU(c.arg) ? `(0u - ${a})` : `-${a}`),
+  sign: (a, c) => (isF(c.arg) ? c.em.call("j_sign", a) : isU(c.arg) ? `select(0u, 1u, ${a} > 0u)` : `sign(${a})`),
   floor: rounding((a) => `floor(${a})`),
   ceil: rounding((a) => `ceil(${a})`),
   round: rounding((a, em) => em.call("j_round", a)),
-  abs: (a, c) => (c.arg === "uint32" ? a : `abs(${a})`),
+  abs: (a, c) => (isU(c.arg) ? a : `abs(${a})`),
   exp: builtin("exp"),
   exp2: builtin("exp2"),
   log: helper("j_log"),
@@ -228,16 +281,20 @@ export const WGSL_UNARY: UnaryTable<WgslUnary> = {
   not: (a, c) => (isF(c.arg) ? `!${c.em.call("j_truthy", a)}` : c.arg === "bool" ? `!${a}` : `~${a}`),
   reciprocal: float((a) => `(1.0 / ${a})`),
   square: (a) => `(${a} * ${a})`,
-  // integer operands only (lax checks); the builtins keep i32 or u32
-  population_count: (a) => `countOneBits(${a})`,
-  clz: (a) => `countLeadingZeros(${a})`,
+  // integer operands only (lax checks); the builtins keep i32 or u32. An 8- or 16-bit value's
+  // pattern is its low bits: masked, and clz counts within the width
+  population_count: (a, c) => (isSmallInt(c.arg) ? `countOneBits(${a} & ${literal(2 ** intInfo(c.arg)!.bits - 1, isU(c.arg) ? "uint32" : "int32")})` : `countOneBits(${a})`),
+  clz: (a, c) =>
+    isSmallInt(c.arg)
+      ? `(countLeadingZeros(${a} & ${literal(2 ** intInfo(c.arg)!.bits - 1, isU(c.arg) ? "uint32" : "int32")}) - ${literal(32 - intInfo(c.arg)!.bits, isU(c.arg) ? "uint32" : "int32")})`
+      : `countLeadingZeros(${a})`,
 };
 
 /** A float op through a helper, an integer one by `int`. */
 const byType =
   (f: (a: string, b: string, em: Emitter) => string, i32: string, u32: string): WgslBinary =>
   (a, b, c) =>
-    isF(c.arg) ? f(a, b, c.em) : c.em.call(c.arg === "uint32" ? u32 : i32, a, b);
+    isF(c.arg) ? f(a, b, c.em) : c.em.call(isU(c.arg) ? u32 : i32, a, b);
 /** Bools by `bool`, numbers by `op`. */
 const infix = (op: string, bool: string): WgslBinary => (a, b, c) => (c.arg === "bool" ? `(${a} ${bool} ${b})` : `(${a} ${op} ${b})`);
 // floats compare through helpers that test NaN on the bits (wgsl-math.ts); WGSL orders no bools
@@ -253,7 +310,7 @@ export const WGSL_BINARY: Record<BinaryOp, WgslBinary> = {
   mul: infix("*", "&&"),
   div: byType((a, b) => `(${a} / ${b})`, "j_idiv_i32", "j_idiv_u32"),
   rem: byType((a, b, em) => em.call("j_frem", a, b), "j_irem_i32", "j_irem_u32"),
-  pow: (a, b, c) => (isF(c.arg) ? c.em.call("j_pow", a, b) : c.arg === "uint32" ? c.em.call("j_ipow_u32", a, `i32(${b})`) : c.em.call("j_ipow_i32", a, b)),
+  pow: (a, b, c) => (isF(c.arg) ? c.em.call("j_pow", a, b) : isU(c.arg) ? c.em.call("j_ipow_u32", a, `i32(${b})`) : c.em.call("j_ipow_i32", a, b)),
   max: (a, b, c) => (isF(c.arg) ? c.em.call("j_fmax", a, b) : c.arg === "bool" ? `(${a} || ${b})` : `max(${a}, ${b})`),
   min: (a, b, c) => (isF(c.arg) ? c.em.call("j_fmin", a, b) : c.arg === "bool" ? `(${a} && ${b})` : `min(${a}, ${b})`),
   atan2: (a, b, c) => c.em.call("j_atan2", castFrom(a, c.arg, "float32", c.em), castFrom(b, c.arg, "float32", c.em)),
@@ -274,11 +331,17 @@ export const WGSL_BINARY: Record<BinaryOp, WgslBinary> = {
 
 function castFrom(a: string, from: DType, to: DType, em: Emitter): string {
   if (from === to) return a;
-  if (to === "bool") return from === "float32" ? em.call("j_truthy", a) : from === "int32" ? `(${a} != 0)` : `(${a} != 0u)`;
+  if (to === "bool") return from === "float32" ? em.call("j_truthy", a) : isI(from) ? `(${a} != 0)` : `(${a} != 0u)`;
   if (from === "bool") return `select(${literal(0, to)}, ${literal(1, to)}, ${a})`;
   if (to === "float32") return `f32(${a})`;
-  if (from === "float32") return em.call(to === "int32" ? "j_to_i32" : "j_to_u32", a);
-  return `bitcast<${storageType(to)}>(${a})`;
+  if (from === "float32") {
+    // XLA's saturating conversion: to 32 bits (NaN to 0), then clamped to an 8- or 16-bit range
+    const info = intInfo(to)!;
+    if (info.bits === 32) return em.call(isI(to) ? "j_to_i32" : "j_to_u32", a);
+    return isI(to) ? `clamp(${em.call("j_to_i32", a)}, ${literal(info.min, "int32")}, ${literal(info.max, "int32")})` : `min(${em.call("j_to_u32", a)}, ${literal(info.max, "uint32")})`;
+  }
+  // integer to integer: the same bits (wrapped to a narrower width by the caller, Emitter.value)
+  return storageType(from) === storageType(to) ? a : `bitcast<${storageType(to)}>(${a})`;
 }
 
 function loadCode(input: number, dtype: DType, index: string, prefix = "in"): string {
@@ -287,6 +350,8 @@ function loadCode(input: number, dtype: DType, index: string, prefix = "in"): st
 
 function storeCode(v: string, dtype: DType): string {
   if (dtype === "float16") return `${storageType(dtype)}(${v})`; // a half already (j_f16): the conversion is exact
+  // a reduction's accumulator of an 8- or 16-bit integer runs in 32 bits: wrapped once, here
+  if (isSmallInt(dtype)) return wrapSmall(v, dtype);
   return dtype === "bool" ? `select(0u, 1u, ${v})` : v;
 }
 
@@ -372,6 +437,8 @@ function identity(op: ReduceOp, d: DType): string {
   if (op === "sum") return boolOp ? "0u" : literal(0, d);
   if (op === "prod") return boolOp ? "1u" : literal(1, d);
   const max = op === "max";
+  const info = intInfo(d);
+  if (info && info.bits < 32) return literal(max ? info.min : info.max, d);
   switch (d) {
     case "float32":
       return max ? "bitcast<f32>(0xff800000u | j_zero)" : "bitcast<f32>(0x7f800000u | j_zero)";

@@ -19,6 +19,7 @@ import { callDone, copy, device, dispatch, formatBytes, limit, pinError } from "
 import { spawn } from "./stream.js";
 import { needsChunks, planChunks } from "./chunks.js";
 import { halfAsSingle, hasHalf, packHalves, singleTypes, widenHalves } from "./half.js";
+import { hasSmallInt, wideIntTypes, wrapRoutineOutputs } from "./small-ints.js";
 import { matmulRoutines } from "./matmul.js";
 import { sortRoutines } from "./sort.js";
 import { scanRoutines } from "./scans.js";
@@ -76,14 +77,18 @@ export const webgpuBackend: Backend<GpuBuffer> = {
         return runKernel(lowering.kernel, inputs, outTypes);
       case "routine": {
         checkRoutineSize(lowering.routine, inputs, inTypes, outTypes);
+        // routines see the 8- and 16-bit integers as int32/uint32 (their storage), outputs wrapped after (small-ints.ts)
+        const small = hasSmallInt(inTypes) || hasSmallInt(outTypes);
         if (!hasHalf(inTypes) && !hasHalf(outTypes)) {
-          const outs = callRoutine(webgpuRoutines, lowering, inputs, inTypes, outTypes);
+          const outs = callRoutine(webgpuRoutines, lowering, inputs, small ? wideIntTypes(inTypes) : inTypes, small ? wideIntTypes(outTypes) : outTypes);
+          if (small) wrapRoutineOutputs(outs, outTypes, inputs, sizeOf);
           for (const o of outs) if (inputs.includes(o)) retain(o);
           return outs;
         }
         // routines see float16 as float32: halves widened before, results rounded and packed after
         const wide = inputs.map((b, i) => (inTypes[i].dtype === "float16" ? widenHalves(b, sizeOf(inTypes[i].shape)) : b));
-        const outs = callRoutine(webgpuRoutines, lowering, wide, singleTypes(inTypes), singleTypes(outTypes));
+        const outs = callRoutine(webgpuRoutines, lowering, wide, singleTypes(wideIntTypes(inTypes)), singleTypes(wideIntTypes(outTypes)));
+        if (small) wrapRoutineOutputs(outs, outTypes, wide, sizeOf);
         const result = outs.map((o, i) => {
           const size = sizeOf(outTypes[i].shape);
           if (outTypes[i].dtype === "float16") {
