@@ -5,6 +5,9 @@
  *   feature and batch groups, any layout (operands read through strides). The
  *   (output position, kernel position) → input offset table is computed once
  *   per call, so the inner loop is a dot product over the group's channels.
+ * - Direct path (float32, no groups, no lhs dilation, features contiguous in
+ *   the input and output rows contiguous, as NHWC): conv-direct.ts, a Wasm
+ *   SIMD kernel reading the input through the offset table, no patches.
  * - Fast path (float32, no groups, no lhs dilation, big enough): implicit GEMM.
  *   The kernel is packed once as a [K = window · I, O] matrix; output rows
  *   (batch, position) go in tiles whose patches (at most PATCH_BYTES) are
@@ -18,6 +21,7 @@ import type { ConvParams } from "../device.js";
 import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
 import { alloc, release } from "./memory.js";
 import { patchGatherer } from "./conv-gather.js";
+import { convDirect, convDirectEligible } from "./conv-direct.js";
 import type { CpuRoutine } from "./routines.js";
 
 /** The most bytes one tile of gathered patches takes. */
@@ -193,6 +197,25 @@ function convGemm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: Co
   }
 }
 
+/**
+ * The direct kernel (conv-direct.ts) where the input's features are contiguous and the output is
+ * [batch · positions, O] contiguous (NHWC-like); false (having written nothing) otherwise.
+ */
+function convChannelsLast(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: ConvParams): boolean {
+  const [ls0, ls1] = p.lhsStrides;
+  const [rs0, rs1] = p.rhsStrides;
+  const [os0, os1] = p.outStrides;
+  const O = p.outFeatures;
+  const outN = sizeOf(p.outSpatial);
+  if (ls1 !== 1 || os1 !== 1 || os0 !== outN * O) return false;
+  const oOff = spatialOffsets(p.outSpatial, p.outStrides);
+  for (let y = 0; y < outN; y++) if (oOff[y] !== y * O) return false;
+  const shape = { batch: p.batch, outN, O, I: p.inFeatures, kN: sizeOf(p.kernelSpatial), ls0 };
+  if (!convDirectEligible(shape)) return false;
+  const rOff = spatialOffsets(p.kernelSpatial, p.rhsStrides);
+  return convDirect(lhs, out, shape, offsetTable(p), (k, i, o) => rhs[rOff[k] + i * rs1 + o * rs0]);
+}
+
 /** Depthwise (one input feature per group, no batch groups): its own loop, one output feature at a time. */
 function convDepthwise(lhs: TypedArray, rhs: TypedArray, out: TypedArray, p: ConvParams): void {
   const O = p.outFeatures;
@@ -232,7 +255,7 @@ export const conv: CpuRoutine = ([lhs, rhs], _inTypes, [outType], params) => {
   if (size === 0 || p.inFeatures === 0 || sizeOf(p.kernelSpatial) === 0) return [out];
   const plain = p.featureGroups === 1 && p.batchGroups === 1 && p.lhsDilation.every((d) => d === 1);
   if (plain && outType.dtype === "float32" && lhs instanceof Float32Array && rhs instanceof Float32Array && out instanceof Float32Array) {
-    if (convGemm(lhs, rhs, out, p)) return [out];
+    if (convChannelsLast(lhs, rhs, out, p) || convGemm(lhs, rhs, out, p)) return [out];
   }
   if (p.batchGroups === 1 && p.featureGroups > 1 && p.inFeatures === p.featureGroups) convDepthwise(lhs, rhs, out, p);
   else convGeneric(lhs, rhs, out, p);
