@@ -37,6 +37,15 @@ const MR = 4;
 /** Vectors of the register tile (output features: NR = 4·NV). */
 const NV = 2;
 const NR = 4 * NV;
+/** Input features per step of the inner loop (the pointers advance once per step). */
+let U = 2;
+/** For benchmarks: the inner loop's unrolling (recompiles); returns the previous one. */
+export function setConvDirectUnroll(u: number): number {
+  const prev = U;
+  U = u;
+  compiled = undefined;
+  return prev;
+}
 
 /** The i32 parameters at `params` (pointers and strides in bytes). */
 const P = { m: 0, o: 1, ib: 2, kn: 3, outN: 4, x: 5, ls0: 6, w: 7, out: 8, table: 9, zero: 10, mb: 11 } as const;
@@ -107,19 +116,31 @@ function buildModule(memory: { maxPages: number; shared: boolean }, fma: boolean
             fb.op(Op.select).set(p[r]);
             a.set(tp[r], a.add(tp[r], 4));
           }
-          a.set(ib, 0);
-          a.whileLoop(a.ltU(ib, IB), () => {
-            for (let v = 0; v < NV; v++) fb.get(pb).simdMem(S.v128_load, 2, 16 * v).set(bv[v]);
+          /** One input feature at byte offset `o` from the p_r and `o`·NR from pb. */
+          const step = (o: number) => {
+            for (let v = 0; v < NV; v++) fb.get(pb).simdMem(S.v128_load, 2, o * NR + 16 * v).set(bv[v]);
             for (let r = 0; r < MR; r++) {
-              a.emit(a.add(p[r], ib));
-              fb.simdMem(S.v128_load32_splat, 2).set(av);
+              fb.get(p[r]).simdMem(S.v128_load32_splat, 2, o).set(av);
               for (let v = 0; v < NV; v++) {
                 if (fma) fb.get(av).get(bv[v]).get(acc[r][v]).simd(F32X4_RELAXED_MADD as S).set(acc[r][v]);
                 else fb.get(acc[r][v]).get(av).get(bv[v]).simd(S.f32x4_mul).simd(S.f32x4_add).set(acc[r][v]);
               }
             }
-            a.set(pb, a.add(pb, NR * 4));
-            a.set(ib, a.add(ib, 4));
+          };
+          const advance = (bytes: number) => {
+            for (let r = 0; r < MR; r++) a.set(p[r], a.add(p[r], bytes));
+            a.set(pb, a.add(pb, bytes * NR));
+          };
+          // features in steps of U (the pointers advanced once per U), then one at a time
+          a.set(ib, a.add(p[0], a.and(IB, -4 * U)));
+          a.whileLoop(a.ltU(p[0], ib), () => {
+            for (let u = 0; u < U; u++) step(4 * u);
+            advance(4 * U);
+          });
+          a.set(ib, a.add(ib, a.and(IB, 4 * U - 4)));
+          a.whileLoop(a.ltU(p[0], ib), () => {
+            step(0);
+            advance(4);
           });
         });
         a.set(c, a.add(a.add(OUT, a.mul(ir, ldc)), a.mul(jr, 4)));
