@@ -2,14 +2,15 @@
  * The direct channels-last convolution kernel (src/backend/cpu/conv-direct.ts)
  * against the generic kernel (src/backend/cpu/conv.ts, float64 sums; the
  * WebAssembly matmul and the direct kernel both turned off for it): on many
- * shapes (1-D, 2-D, 3-D; strides, kernel dilation, explicit, SAME and VALID
- * padding; feature counts that are not a multiple of 4 or 8; output rows not a
- * multiple of the register tile; NHWC input with a non-NHWC kernel layout),
+ * shapes (1-D, 2-D, 3-D; strides, kernel dilation, explicit, SAME, SAME_LOWER
+ * and VALID padding; feature counts that are not a multiple of 4 or 8, one
+ * feature; output rows not a multiple of the register tile; several layouts),
  * within float32 rounding of Σ|x·w| (the bound the generic kernel's double sum
- * and the kernel's float32 sum both meet); that the direct kernel was taken,
- * and not where it must not be (groups, NCHW input, input dilation, one
- * feature); one thread and two give the same bits; and the input gradient of
- * a stride-1 convolution goes through it too.
+ * and the kernel's float32 sum both meet); that the direct kernel was taken
+ * (NCHW and other layouts too: the input copied features-last, the output
+ * scattered), and not where it must not be (groups, input dilation); one
+ * thread and two give the same bits; and the input and kernel gradients go
+ * through it too.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grad, lax, np, type Value } from "../src/index.js";
@@ -55,12 +56,14 @@ const CASES: Case[] = [
   { x: [2, 4, 9, 8], w: [5, 3, 8, 8], strides: [1, 1], padding: [[1, 1], [1, 1]], dn: ["NHWC", "HWIO", "NHWC"], taken: true },
   // the kernel in another layout (read through its strides when packed)
   { x: [2, 9, 9, 10], w: [6, 10, 3, 3], strides: [1, 1], padding: "SAME", dn: ["NHWC", "OIHW", "NHWC"], taken: true },
-  // not taken: NCHW input, NCHW output, groups, input dilation, one input feature
-  { x: [2, 8, 10, 10], w: [8, 8, 3, 3], strides: [1, 1], padding: "SAME", dn: ["NCHW", "OIHW", "NCHW"], taken: false },
-  { x: [2, 10, 10, 20], w: [5, 5, 20, 6], strides: [1, 1], padding: "VALID", dn: ["NHWC", "HWIO", "NCHW"], taken: false },
+  // other layouts: the input copied features-last first, the output scattered from [M, O]; one input feature
+  { x: [2, 8, 10, 10], w: [8, 8, 3, 3], strides: [1, 1], padding: "SAME", dn: ["NCHW", "OIHW", "NCHW"], taken: true },
+  { x: [2, 10, 10, 20], w: [5, 5, 20, 6], strides: [1, 1], padding: "VALID", dn: ["NHWC", "HWIO", "NCHW"], taken: true },
+  { x: [3, 5, 11, 9], w: [5, 7, 3, 2], strides: [1, 2], padding: "SAME", dn: ["NCHW", "IOHW", "NHWC"], taken: true },
+  { x: [8, 20, 20, 1], w: [5, 5, 1, 6], strides: [1, 1], padding: "SAME", dn: ["NHWC", "HWIO", "NHWC"], taken: true },
+  // not taken: groups, input dilation
   { x: [2, 9, 9, 8], w: [3, 3, 4, 8], strides: [1, 1], padding: "SAME", featureGroupCount: 2, dn: ["NHWC", "HWIO", "NHWC"], taken: false },
   { x: [2, 6, 6, 8], w: [3, 3, 8, 8], strides: [1, 1], padding: [[1, 1], [1, 1]], lhsDilation: [2, 2], dn: ["NHWC", "HWIO", "NHWC"], taken: false },
-  { x: [8, 20, 20, 1], w: [5, 5, 1, 6], strides: [1, 1], padding: "SAME", dn: ["NHWC", "HWIO", "NHWC"], taken: false },
 ];
 
 function conv(c: Case, x: Value, w: Value): Value {
@@ -138,6 +141,22 @@ describe("direct convolution on one thread and on two", () => {
     else console.log("direct convolution threads: the worker pool could not start here; compared one thread with itself");
     expect(two.length).toBe(one.length);
     for (let i = 0; i < one.length; i++) if (!Object.is(one[i], two[i])) expect({ i, v: two[i] }).toEqual({ i, v: one[i] });
+  });
+});
+
+describe("the kernel gradient (a convolution whose features are the batch)", () => {
+  it("goes through the direct kernel (input copied features-last, output scattered) and matches the generic kernel's", () => {
+    const x = arr(data(8 * 14 * 14 * 6, 12), "float32", [8, 14, 14, 6]);
+    const w = arr(data(5 * 5 * 6 * 16, 13), "float32", [5, 5, 6, 16]);
+    const ct = arr(data(8 * 10 * 10 * 16, 14), "float32", [8, 10, 10, 16]);
+    const c: Case = { x: [8, 14, 14, 6], w: [5, 5, 6, 16], strides: [1, 1], padding: "VALID", dn: ["NHWC", "HWIO", "NHWC"], taken: true };
+    const f = (xv: Value, wv: Value, cv: Value) => grad((v: Value) => np.sum(np.multiply(conv(c, xv, v), cv)))(wv);
+    const want = generic(() => values(f(x, w, ct)));
+    const bound = generic(() => values(f(np.abs(x), np.abs(w), np.abs(ct))));
+    const before = convDirectStats.calls;
+    const got = values(f(x, w, ct));
+    expect(convDirectStats.calls - before).toBeGreaterThanOrEqual(1);
+    expectWithin(got, want, bound);
   });
 });
 

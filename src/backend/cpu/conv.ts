@@ -5,10 +5,12 @@
  *   feature and batch groups, any layout (operands read through strides). The
  *   (output position, kernel position) → input offset table is computed once
  *   per call, so the inner loop is a dot product over the group's channels.
- * - Direct path (float32, no groups, no lhs dilation, features contiguous in
- *   the input and output rows contiguous, as NHWC): conv-direct.ts, a Wasm
- *   SIMD kernel reading the input through the offset table, no patches.
- * - Fast path (float32, no groups, no lhs dilation, big enough): implicit GEMM.
+ * - Direct path (float32, no groups, no lhs dilation): conv-direct.ts, a Wasm
+ *   SIMD kernel reading a features-last input through the offset table, no
+ *   patches; other layouts are copied features-last first and the output
+ *   scattered from [batch · positions, O] (convChannelsLast).
+ * - Else (the direct kernel off or unavailable), float32, no groups, no lhs
+ *   dilation, big enough: implicit GEMM.
  *   The kernel is packed once as a [K = window · I, O] matrix; output rows
  *   (batch, position) go in tiles whose patches (at most PATCH_BYTES) are
  *   gathered from the input and multiplied by the WebAssembly SIMD matmul
@@ -198,22 +200,66 @@ function convGemm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: Co
 }
 
 /**
- * The direct kernel (conv-direct.ts) where the input's features are contiguous and the output is
- * [batch · positions, O] contiguous (NHWC-like); false (having written nothing) otherwise.
+ * The direct kernel (conv-direct.ts), for any layout: an input whose features are not contiguous
+ * (NCHW, or a kernel gradient's, whose "features" are the batch) is first copied features-last, and
+ * an output that is not [batch · positions, O] contiguous is computed into one and then scattered.
+ * Both copies are linear in the operands; the products dominate. False (having written nothing)
+ * where the kernel does not take the convolution.
  */
 function convChannelsLast(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: ConvParams): boolean {
-  const [ls0, ls1] = p.lhsStrides;
   const [rs0, rs1] = p.rhsStrides;
   const [os0, os1] = p.outStrides;
   const O = p.outFeatures;
+  const I = p.inFeatures;
   const outN = sizeOf(p.outSpatial);
-  if (ls1 !== 1 || os1 !== 1 || os0 !== outN * O) return false;
-  const oOff = spatialOffsets(p.outSpatial, p.outStrides);
-  for (let y = 0; y < outN; y++) if (oOff[y] !== y * O) return false;
-  const shape = { batch: p.batch, outN, O, I: p.inFeatures, kN: sizeOf(p.kernelSpatial), ls0 };
+  const inN = sizeOf(p.inSpatial);
+  const shape = { batch: p.batch, outN, O, I, kN: sizeOf(p.kernelSpatial), ls0: inN * I };
   if (!convDirectEligible(shape)) return false;
+  const oOff = spatialOffsets(p.outSpatial, p.outStrides);
+  let direct = os1 === 1 && os0 === outN * O;
+  for (let y = 0; direct && y < outN; y++) if (oOff[y] !== y * O) direct = false;
   const rOff = spatialOffsets(p.kernelSpatial, p.rhsStrides);
-  return convDirect(lhs, out, shape, offsetTable(p), (k, i, o) => rhs[rOff[k] + i * rs1 + o * rs0]);
+  const weight = (k: number, i: number, o: number) => rhs[rOff[k] + i * rs1 + o * rs0];
+  // the input features-last: [batch, positions..., I]
+  const [ls0, ls1] = p.lhsStrides;
+  const iOff = spatialOffsets(p.inSpatial, p.lhsStrides);
+  let x = lhs;
+  let q = p;
+  if (ls1 !== 1) {
+    x = alloc("float32", p.batch * inN * I, false) as Float32Array;
+    for (let n = 0, d = 0; n < p.batch; n++)
+      for (let s = 0; s < inN; s++) {
+        const src = n * ls0 + iOff[s];
+        for (let i = 0; i < I; i++, d++) x[d] = lhs[src + i * ls1];
+      }
+    q = { ...p, lhsStrides: [inN * I, 1, ...contiguousSpatial(p.inSpatial, I)] };
+  }
+  const target = direct ? out : (alloc("float32", p.batch * outN * O, false) as Float32Array);
+  try {
+    if (!convDirect(x, target, { ...shape, ls0: q.lhsStrides[0] }, offsetTable(q), weight)) return false;
+    if (!direct) {
+      for (let n = 0, r = 0; n < p.batch; n++)
+        for (let y = 0; y < outN; y++, r += O) {
+          const base = n * os0 + oOff[y];
+          for (let o = 0; o < O; o++) out[base + o * os1] = target[r + o];
+        }
+    }
+    return true;
+  } finally {
+    if (x !== lhs) release(x);
+    if (target !== out) release(target);
+  }
+}
+
+/** Row-major strides of `dims` positions holding `I` features each (the spatial strides of a features-last layout). */
+function contiguousSpatial(dims: readonly number[], I: number): number[] {
+  const st = new Array<number>(dims.length);
+  let s = I;
+  for (let d = dims.length - 1; d >= 0; d--) {
+    st[d] = s;
+    s *= dims[d];
+  }
+  return st;
 }
 
 /** Depthwise (one input feature per group, no batch groups): its own loop, one output feature at a time. */
