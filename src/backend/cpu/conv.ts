@@ -219,7 +219,6 @@ function convChannelsLast(lhs: Float32Array, rhs: Float32Array, out: Float32Arra
   let direct = os1 === 1 && os0 === outN * O;
   for (let y = 0; direct && y < outN; y++) if (oOff[y] !== y * O) direct = false;
   const rOff = spatialOffsets(p.kernelSpatial, p.rhsStrides);
-  const weight = (k: number, i: number, o: number) => rhs[rOff[k] + i * rs1 + o * rs0];
   // the input features-last: [batch, positions..., I]
   const [ls0, ls1] = p.lhsStrides;
   const iOff = spatialOffsets(p.inSpatial, p.lhsStrides);
@@ -227,16 +226,19 @@ function convChannelsLast(lhs: Float32Array, rhs: Float32Array, out: Float32Arra
   let q = p;
   if (ls1 !== 1) {
     x = alloc("float32", p.batch * inN * I, false) as Float32Array;
-    for (let n = 0, d = 0; n < p.batch; n++)
-      for (let s = 0; s < inN; s++) {
+    // positions outermost: at one position the batch × features block is a few cache lines either way
+    // (a kernel gradient's input is NHWC read as [C, positions, N])
+    for (let s = 0; s < inN; s++)
+      for (let n = 0; n < p.batch; n++) {
         const src = n * ls0 + iOff[s];
-        for (let i = 0; i < I; i++, d++) x[d] = lhs[src + i * ls1];
+        const d = (n * inN + s) * I;
+        for (let i = 0; i < I; i++) x[d + i] = lhs[src + i * ls1];
       }
     q = { ...p, lhsStrides: [inN * I, 1, ...contiguousSpatial(p.inSpatial, I)] };
   }
   const target = direct ? out : (alloc("float32", p.batch * outN * O, false) as Float32Array);
   try {
-    if (!convDirect(x, target, { ...shape, ls0: q.lhsStrides[0] }, offsetTable(q), weight)) return false;
+    if (!convDirect(x, target, { ...shape, ls0: q.lhsStrides[0] }, offsetTable(q), { data: rhs, offsets: rOff, inStride: rs1, outStride: rs0 })) return false;
     if (!direct) {
       for (let n = 0, r = 0; n < p.batch; n++)
         for (let y = 0; y < outN; y++, r += O) {
