@@ -9,6 +9,9 @@
  *   SIMD kernel reading a features-last input through the offset table, no
  *   patches; other layouts are copied features-last first and the output
  *   scattered from [batch · positions, O] (convChannelsLast).
+ * - Depthwise (one input feature per group): conv-depthwise.ts in WebAssembly
+ *   SIMD over the channels (float32, one output feature per group, features
+ *   last), else its own JavaScript loop (convDepthwise).
  * - Else (the direct kernel off or unavailable), float32, no groups, no lhs
  *   dilation, big enough: implicit GEMM.
  *   The kernel is packed once as a [K = window · I, O] matrix; output rows
@@ -24,6 +27,7 @@ import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
 import { alloc, release } from "./memory.js";
 import { patchGatherer } from "./conv-gather.js";
 import { convDirect, convDirectEligible } from "./conv-direct.js";
+import { convDepthwiseWasm } from "./conv-depthwise.js";
 import type { CpuRoutine } from "./routines.js";
 
 /** The most bytes one tile of gathered patches takes. */
@@ -264,6 +268,21 @@ function contiguousSpatial(dims: readonly number[], I: number): number[] {
   return st;
 }
 
+/** Depthwise with one output feature per group, features last in the input and the output: conv-depthwise.ts. */
+function depthwiseChannelsLast(lhs: Float32Array, rhs: TypedArray, out: Float32Array, p: ConvParams): boolean {
+  const C = p.outFeatures;
+  if (C !== p.featureGroups) return false;
+  const [ls0, ls1] = p.lhsStrides;
+  const [os0, os1] = p.outStrides;
+  const outN = sizeOf(p.outSpatial);
+  if (ls1 !== 1 || os1 !== 1 || os0 !== outN * C) return false;
+  const oOff = spatialOffsets(p.outSpatial, p.outStrides);
+  for (let y = 0; y < outN; y++) if (oOff[y] !== y * C) return false;
+  const kN = sizeOf(p.kernelSpatial);
+  const rOff = spatialOffsets(p.kernelSpatial, p.rhsStrides);
+  return convDepthwiseWasm(lhs, out, { batch: p.batch, outN, C, kN, ls0 }, offsetTable(p), { data: rhs, offsets: rOff, cStride: p.rhsStrides[0] });
+}
+
 /** Depthwise (one input feature per group, no batch groups): its own loop, one output feature at a time. */
 function convDepthwise(lhs: TypedArray, rhs: TypedArray, out: TypedArray, p: ConvParams): void {
   const O = p.outFeatures;
@@ -305,7 +324,9 @@ export const conv: CpuRoutine = ([lhs, rhs], _inTypes, [outType], params) => {
   if (plain && outType.dtype === "float32" && lhs instanceof Float32Array && rhs instanceof Float32Array && out instanceof Float32Array) {
     if (convChannelsLast(lhs, rhs, out, p) || convGemm(lhs, rhs, out, p)) return [out];
   }
-  if (p.batchGroups === 1 && p.featureGroups > 1 && p.inFeatures === p.featureGroups) convDepthwise(lhs, rhs, out, p);
+  const depthwise = p.batchGroups === 1 && p.featureGroups > 1 && p.inFeatures === p.featureGroups;
+  if (depthwise && lhs instanceof Float32Array && out instanceof Float32Array && depthwiseChannelsLast(lhs, rhs, out, p)) return [out];
+  if (depthwise) convDepthwise(lhs, rhs, out, p);
   else convGeneric(lhs, rhs, out, p);
   return [out];
 };
