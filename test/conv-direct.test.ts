@@ -14,7 +14,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grad, lax, np, type Value } from "../src/index.js";
-import { convDirectStats, setConvDirect, setConvDirectThreadMinWork } from "../src/backend/cpu/conv-direct.js";
+import { convDirectStats, setConvDirect, setConvDirectChunk, setConvDirectThreadMinWork } from "../src/backend/cpu/conv-direct.js";
 import { setWasmMatmulEnabled } from "../src/backend/cpu/matmul-wasm.js";
 import { setThreads, startThreads } from "../src/backend/cpu/threads.js";
 import { arr, values } from "./helpers.js";
@@ -157,6 +157,29 @@ describe("the kernel gradient (a convolution whose features are the batch)", () 
     const got = values(f(x, w, ct));
     expect(convDirectStats.calls - before).toBeGreaterThanOrEqual(1);
     expectWithin(got, want, bound);
+  });
+});
+
+describe("kernel positions in chunks", () => {
+  it("give the bits of one pass (the tiles are kept exactly between chunks)", () => {
+    // 100 kernel positions of 8 features: 64 per 16 KiB chunk; 1 per chunk at 256 bytes
+    const x = arr(data(8 * 14 * 14 * 6, 15), "float32", [8, 14, 14, 6]);
+    const w = arr(data(5 * 5 * 6 * 16, 16), "float32", [5, 5, 6, 16]);
+    const ct = arr(data(8 * 10 * 10 * 16, 17), "float32", [8, 10, 10, 16]);
+    const c: Case = { x: [8, 14, 14, 6], w: [5, 5, 6, 16], strides: [1, 1], padding: "VALID", dn: ["NHWC", "HWIO", "NHWC"], taken: true };
+    const f = () => values(grad((v: Value) => np.sum(np.multiply(conv(c, x, v), ct)))(w));
+    const prev = setConvDirectChunk(Infinity);
+    let one: number[];
+    try {
+      one = f();
+      setConvDirectChunk(256);
+      const many = f();
+      for (let i = 0; i < one.length; i++) if (!Object.is(one[i], many[i])) expect({ i, v: many[i] }).toEqual({ i, v: one[i] });
+    } finally {
+      setConvDirectChunk(prev);
+    }
+    const def = f();
+    for (let i = 0; i < one.length; i++) if (!Object.is(one[i], def[i])) expect({ i, v: def[i] }).toEqual({ i, v: one[i] });
   });
 });
 
