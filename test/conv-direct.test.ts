@@ -8,7 +8,7 @@
  * within float32 rounding of Σ|x·w| (the bound the generic kernel's double sum
  * and the kernel's float32 sum both meet); that the direct kernel was taken
  * (NCHW and other layouts too: the input copied features-last, the output
- * scattered), and not where it must not be (groups, input dilation); one
+ * scattered; input dilation), and not where it must not be (groups); one
  * thread and two give the same bits; and the input and kernel gradients go
  * through it too.
  */
@@ -61,9 +61,11 @@ const CASES: Case[] = [
   { x: [2, 10, 10, 20], w: [5, 5, 20, 6], strides: [1, 1], padding: "VALID", dn: ["NHWC", "HWIO", "NCHW"], taken: true },
   { x: [3, 5, 11, 9], w: [5, 7, 3, 2], strides: [1, 2], padding: "SAME", dn: ["NCHW", "IOHW", "NHWC"], taken: true },
   { x: [8, 20, 20, 1], w: [5, 5, 1, 6], strides: [1, 1], padding: "SAME", dn: ["NHWC", "HWIO", "NHWC"], taken: true },
-  // not taken: groups, input dilation
+  // input dilation (a strided convolution's input gradient): the holes are padding in the offset table
+  { x: [2, 6, 6, 8], w: [3, 3, 8, 8], strides: [1, 1], padding: [[1, 1], [1, 1]], lhsDilation: [2, 2], dn: ["NHWC", "HWIO", "NHWC"], taken: true },
+  { x: [3, 6, 5, 7], w: [2, 3, 6, 9], strides: [2, 1], padding: [[1, 2], [0, 1]], lhsDilation: [3, 2], dn: ["NCHW", "HWIO", "NHWC"], taken: true },
+  // not taken: groups
   { x: [2, 9, 9, 8], w: [3, 3, 4, 8], strides: [1, 1], padding: "SAME", featureGroupCount: 2, dn: ["NHWC", "HWIO", "NHWC"], taken: false },
-  { x: [2, 6, 6, 8], w: [3, 3, 8, 8], strides: [1, 1], padding: [[1, 1], [1, 1]], lhsDilation: [2, 2], dn: ["NHWC", "HWIO", "NHWC"], taken: false },
 ];
 
 function conv(c: Case, x: Value, w: Value): Value {
@@ -151,6 +153,22 @@ describe("the kernel gradient (a convolution whose features are the batch)", () 
     const ct = arr(data(8 * 10 * 10 * 16, 14), "float32", [8, 10, 10, 16]);
     const c: Case = { x: [8, 14, 14, 6], w: [5, 5, 6, 16], strides: [1, 1], padding: "VALID", dn: ["NHWC", "HWIO", "NHWC"], taken: true };
     const f = (xv: Value, wv: Value, cv: Value) => grad((v: Value) => np.sum(np.multiply(conv(c, xv, v), cv)))(wv);
+    const want = generic(() => values(f(x, w, ct)));
+    const bound = generic(() => values(f(np.abs(x), np.abs(w), np.abs(ct))));
+    const before = convDirectStats.calls;
+    const got = values(f(x, w, ct));
+    expect(convDirectStats.calls - before).toBeGreaterThanOrEqual(1);
+    expectWithin(got, want, bound);
+  });
+});
+
+describe("the input gradient of a stride-2 convolution (input dilation)", () => {
+  it("goes through the direct kernel and matches the generic kernel's", () => {
+    const c: Case = { x: [3, 11, 11, 8], w: [3, 3, 8, 12], strides: [2, 2], padding: "SAME", dn: ["NHWC", "HWIO", "NHWC"], taken: true };
+    const x = arr(data(3 * 11 * 11 * 8, 18), "float32", c.x);
+    const w = arr(data(3 * 3 * 8 * 12, 19), "float32", c.w);
+    const ct = arr(data(3 * 6 * 6 * 12, 20), "float32", [3, 6, 6, 12]);
+    const f = (xv: Value, wv: Value, cv: Value) => grad((v: Value) => np.sum(np.multiply(conv(c, v, wv), cv)))(xv);
     const want = generic(() => values(f(x, w, ct)));
     const bound = generic(() => values(f(np.abs(x), np.abs(w), np.abs(ct))));
     const before = convDirectStats.calls;

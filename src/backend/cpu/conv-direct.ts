@@ -1,11 +1,11 @@
 /**
  * A direct (implicit-GEMM) float32 convolution in WebAssembly SIMD, for the
  * channels-last case: input features contiguous (NHWC-like), output rows
- * (batch, position) contiguous [M, O], no groups and no input dilation
- * (conv.ts copies other layouts into this one: an NCHW input, a kernel
- * gradient's, whose features are the batch). It is the CPU's forward
- * convolution, its input gradient at stride 1 (a convolution too) and its
- * kernel gradient. Even one input feature (a first layer on grey images)
+ * (batch, position) contiguous [M, O], no groups (conv.ts copies other
+ * layouts into this one: an NCHW input, a kernel gradient's, whose features
+ * are the batch). It is the CPU's forward convolution, its input gradient (a
+ * convolution too; with input dilation where the forward was strided: the
+ * offset table marks the holes as padding) and its kernel gradient. Even one input feature (a first layer on grey images)
  * measured faster here than gathered patches through the matmul (4.7
  * against 2.5 GFLOP/s, 64×28×28×1 → 6, 5×5).
  *
@@ -46,9 +46,9 @@ const NR = 4 * NV;
 /** Input features per step of the inner loop (the pointers advance once per step). */
 let U = 2;
 /** For benchmarks: the inner loop's unrolling (recompiles); returns the previous one. */
-export function setConvDirectUnroll(u: number): number {
+export function setConvDirectUnroll(u: 1 | 2 | 4): number {
   const prev = U;
-  U = u;
+  U = u === 1 || u === 4 ? u : 2;
   compiled = undefined;
   return prev;
 }
@@ -295,7 +295,6 @@ export function setConvDirectThreadMinWork(work: number): number {
   threadMinWork = work;
   return prev;
 }
-
 
 /** The kernel as the direct convolution reads it: w(k, i, o) = data[offsets[k] + i · inStride + o · outStride]. */
 export interface KernelView {

@@ -5,7 +5,7 @@
  *   feature and batch groups, any layout (operands read through strides). The
  *   (output position, kernel position) → input offset table is computed once
  *   per call, so the inner loop is a dot product over the group's channels.
- * - Direct path (float32, no groups, no lhs dilation): conv-direct.ts, a Wasm
+ * - Direct path (float32, no groups; lhs dilation too): conv-direct.ts, a Wasm
  *   SIMD kernel reading a features-last input through the offset table, no
  *   patches; other layouts are copied features-last first and the output
  *   scattered from [batch · positions, O] (convChannelsLast).
@@ -320,9 +320,11 @@ export const conv: CpuRoutine = ([lhs, rhs], _inTypes, [outType], params) => {
   const size = sizeOf(outType.shape);
   const out = alloc(outType.dtype, size, true);
   if (size === 0 || p.inFeatures === 0 || sizeOf(p.kernelSpatial) === 0) return [out];
-  const plain = p.featureGroups === 1 && p.batchGroups === 1 && p.lhsDilation.every((d) => d === 1);
-  if (plain && outType.dtype === "float32" && lhs instanceof Float32Array && rhs instanceof Float32Array && out instanceof Float32Array) {
-    if (convChannelsLast(lhs, rhs, out, p) || convGemm(lhs, rhs, out, p)) return [out];
+  const ungrouped = p.featureGroups === 1 && p.batchGroups === 1;
+  const plain = ungrouped && p.lhsDilation.every((d) => d === 1);
+  if (ungrouped && outType.dtype === "float32" && lhs instanceof Float32Array && rhs instanceof Float32Array && out instanceof Float32Array) {
+    // input dilation (a strided convolution's input gradient) too: the offset table marks the holes as padding
+    if (convChannelsLast(lhs, rhs, out, p) || (plain && convGemm(lhs, rhs, out, p))) return [out];
   }
   const depthwise = p.batchGroups === 1 && p.featureGroups > 1 && p.inFeatures === p.featureGroups;
   if (depthwise && lhs instanceof Float32Array && out instanceof Float32Array && depthwiseChannelsLast(lhs, rhs, out, p)) return [out];
