@@ -43,12 +43,16 @@ const MR = 4;
 /** Vectors of the register tile (output features: NR = 4·NV). */
 const NV = 2;
 const NR = 4 * NV;
-/** Input features per step of the inner loop (the pointers advance once per step). */
-let U = 2;
+/**
+ * Input features per step of the inner loop (the pointers advance once per step). 1: measured in CPU
+ * time on one thread, 2 and 4 were 20–30% slower (64×32×32×32 → 64: 33 against 26 and 23 GFLOP/s; as in
+ * the matmul, each distinct load32_splat offset costs V8 a general register).
+ */
+let U = 1;
 /** For benchmarks: the inner loop's unrolling (recompiles); returns the previous one. */
 export function setConvDirectUnroll(u: 1 | 2 | 4): number {
   const prev = U;
-  U = u === 1 || u === 4 ? u : 2;
+  U = u === 2 || u === 4 ? u : 1;
   compiled = undefined;
   return prev;
 }
