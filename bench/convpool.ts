@@ -5,7 +5,9 @@
  * - W11: a 3×3 "SAME" convolution, stride 1, of a 32×32×32×16 batch to 32
  *   channels (a CNN layer's size), forward (GFLOP/s of its 2·N·H·W·O·C·9
  *   flops), and forward + both gradients of sum(conv(x, w) · ct), ct a fixed
- *   cotangent (three convolutions' flops); jaxon `lax.convGeneralDilated`
+ *   cotangent (three convolutions' flops); and forward of a bigger layer,
+ *   64×32×32×32 → 64 (issue 15's target: at least half of jaxon's own matmul
+ *   GFLOP/s, W2), checked at 4096 sampled outputs; jaxon `lax.convGeneralDilated`
  *   NHWC/HWIO (jitted), tfjs `tf.conv2d` (NHWC), jax-js
  *   `lax.convGeneralDilated` (NCHW/OIHW, the layout it has);
  * - W12: max-pool 2×2, stride 2, of a 32×64×64×16 batch, forward, and the
@@ -27,6 +29,11 @@ import { jaxonModule } from "./libs/jaxon.js";
 
 const CV = { N: 32, H: 32, W: 32, C: 16, O: 32, K: 3 };
 const CONV_FLOPS = 2 * CV.N * CV.H * CV.W * CV.O * CV.C * CV.K * CV.K;
+/** W11's bigger forward case. */
+const CVB = { N: 64, H: 32, W: 32, C: 32, O: 64, K: 3 };
+const BIG_FLOPS = 2 * CVB.N * CVB.H * CVB.W * CVB.O * CVB.C * CVB.K * CVB.K;
+/** Outputs of the bigger case checked against float64 (all of them would take the reference seconds). */
+const BIG_SAMPLES = 4096;
 const PL = { N: 32, H: 64, W: 64, C: 16, window: 2, stride: 2 };
 const PL_OUT = Math.floor((PL.H - PL.window) / PL.stride) + 1;
 
@@ -104,6 +111,39 @@ function conv(): ConvData {
   return (convData = { x, w, ct, y, dx, dw });
 }
 
+interface BigConvData {
+  x: Float32Array; // NHWC
+  w: Float32Array; // HWIO
+  /** Sampled output indices (NHWC, flat) and their float64 values. */
+  at: Int32Array;
+  y: Float64Array;
+}
+
+let bigData: BigConvData | undefined;
+function bigConv(): BigConvData {
+  if (bigData) return bigData;
+  const { N, H, W, C, O, K } = CVB;
+  const x = rand(N * H * W * C, 11), w = rand(K * K * C * O, 12);
+  const at = new Int32Array(BIG_SAMPLES), y = new Float64Array(BIG_SAMPLES);
+  const total = N * H * W * O;
+  const pad = (K - 1) / 2;
+  for (let s = 0; s < BIG_SAMPLES; s++) {
+    // spread over the whole output, the corners (padding) included
+    const q = s === 0 ? 0 : s === 1 ? total - 1 : Math.floor(((s * 2654435761) % 2 ** 32) / 2 ** 32 * total);
+    at[s] = q;
+    const o = q % O, v = Math.floor(q / O) % W, h = Math.floor(q / (O * W)) % H, n = Math.floor(q / (O * W * H));
+    let acc = 0;
+    for (let kh = 0; kh < K; kh++)
+      for (let kw = 0; kw < K; kw++) {
+        const ih = h + kh - pad, iw = v + kw - pad;
+        if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+        for (let c = 0; c < C; c++) acc += x[((n * H + ih) * W + iw) * C + c] * w[((kh * K + kw) * C + c) * O + o];
+      }
+    y[s] = acc;
+  }
+  return (bigData = { x, w, at, y });
+}
+
 interface PoolData {
   x: Float32Array; // NHWC
   ct: Float32Array; // NHWC, the output's shape
@@ -150,7 +190,7 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string, to
 
 type Layout = "nhwc" | "nchw";
 type Prepared = { callable: Callable; layout: Layout };
-type Kind = "conv-fwd" | "conv-grad" | "pool-fwd" | "pool-grad";
+type Kind = "conv-fwd" | "conv-fwd-big" | "conv-grad" | "pool-fwd" | "pool-grad";
 
 /** Reads each of `outs` back and concatenates them (the gradients: dx then dw). */
 async function readAll(outs: { data(): Promise<unknown> }[]): Promise<Float32Array> {
@@ -164,7 +204,11 @@ async function readAll(outs: { data(): Promise<unknown> }[]): Promise<Float32Arr
 /* eslint-disable @typescript-eslint/no-explicit-any */
 async function prepare(a: Adapter, kind: Kind): Promise<Prepared | null> {
   const isConv = kind.startsWith("conv");
-  const { N, H, W, C, O, K } = CV;
+  const big = kind === "conv-fwd-big";
+  const fwd = kind === "conv-fwd" || big;
+  const { N, H, W, C, O, K } = big ? CVB : CV;
+  /** The convolution's inputs (the bigger case has no cotangent: forward only). */
+  const convInputs = (): { x: Float32Array; w: Float32Array; ct: Float32Array | null } => (big ? { ...bigConv(), ct: null } : conv());
   if (a.library === "jaxon") {
     const J = await jaxonModule();
     const device = a.backend.startsWith("webgpu") ? "webgpu" : "cpu";
@@ -172,18 +216,18 @@ async function prepare(a: Adapter, kind: Kind): Promise<Prepared | null> {
     let f: (...args: any[]) => any;
     let args: any[];
     if (isConv) {
-      const d = conv();
+      const d = convInputs();
       const dn = { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] as [string, string, string] };
       const cv = (x: any, w: any) => J.lax.convGeneralDilated(x, w, [1, 1], "SAME", dn);
-      args = [put(d.x, [N, H, W, C]), put(d.w, [K, K, C, O]), put(d.ct, [N, H, W, O])];
-      f = kind === "conv-fwd" ? J.jit((x: any, w: any) => cv(x, w)) : J.jit(J.grad((x: any, w: any, ct: any) => J.np.sum(J.np.multiply(cv(x, w), ct)), { argnums: [0, 1] }));
+      args = [put(d.x, [N, H, W, C]), put(d.w, [K, K, C, O]), ...(d.ct ? [put(d.ct, [N, H, W, O])] : [])];
+      f = fwd ? J.jit((x: any, w: any) => cv(x, w)) : J.jit(J.grad((x: any, w: any, ct: any) => J.np.sum(J.np.multiply(cv(x, w), ct)), { argnums: [0, 1] }));
     } else {
       const d = pool();
       const mp = (x: any) => J.nn.maxPool(x, [PL.window, PL.window], { strides: [PL.stride, PL.stride] });
       args = [put(d.x, [PL.N, PL.H, PL.W, PL.C]), put(d.ct, [PL.N, PL_OUT, PL_OUT, PL.C])];
       f = kind === "pool-fwd" ? J.jit((x: any) => mp(x)) : J.jit(J.grad((x: any, ct: any) => J.np.sum(J.np.multiply(mp(x), ct))));
     }
-    const callArgs = kind === "conv-fwd" ? args.slice(0, 2) : kind === "pool-fwd" ? args.slice(0, 1) : args;
+    const callArgs = fwd ? args.slice(0, 2) : kind === "pool-fwd" ? args.slice(0, 1) : args;
     return {
       layout: "nhwc",
       callable: {
@@ -205,11 +249,16 @@ async function prepare(a: Adapter, kind: Kind): Promise<Prepared | null> {
     let run: () => any[];
     let held: any[];
     if (isConv) {
-      const d = conv();
-      const x = tf.tensor4d(d.x, [N, H, W, C]), w = tf.tensor4d(d.w, [K, K, C, O]), ct = tf.tensor4d(d.ct, [N, H, W, O]);
-      held = [x, w, ct];
-      const g = tf.grads((p: any, q: any) => tf.sum(tf.mul(tf.conv2d(p, q, 1, "same"), ct)));
-      run = kind === "conv-fwd" ? () => [tf.conv2d(x, w, 1, "same")] : () => g([x, w]);
+      const d = convInputs();
+      const x = tf.tensor4d(d.x, [N, H, W, C]), w = tf.tensor4d(d.w, [K, K, C, O]);
+      held = [x, w];
+      if (fwd) run = () => [tf.conv2d(x, w, 1, "same")];
+      else {
+        const ct = tf.tensor4d(d.ct, [N, H, W, O]);
+        held.push(ct);
+        const g = tf.grads((p: any, q: any) => tf.sum(tf.mul(tf.conv2d(p, q, 1, "same"), ct)));
+        run = () => g([x, w]);
+      }
     } else {
       const d = pool();
       const x = tf.tensor4d(d.x, [PL.N, PL.H, PL.W, PL.C]), ct = tf.tensor4d(d.ct, [PL.N, PL_OUT, PL_OUT, PL.C]);
@@ -239,16 +288,17 @@ async function prepare(a: Adapter, kind: Kind): Promise<Prepared | null> {
     let held: any[];
     let run: () => any[];
     if (isConv) {
-      const d = conv();
+      const d = convInputs();
       const x = np.array(nhwcToNchw(d.x, [N, H, W, C])).reshape([N, C, H, W]);
       const w = np.array(perm(d.w, [K, K, C, O], [3, 2, 0, 1])).reshape([O, C, K, K]);
-      const ct = np.array(nhwcToNchw(d.ct, [N, H, W, O])).reshape([N, O, H, W]);
-      held = [x, w, ct];
+      held = [x, w];
       const cv = (p: any, q: any) => jax.lax.convGeneralDilated(p, q, [1, 1], "SAME");
-      if (kind === "conv-fwd") {
+      if (fwd) {
         const f = jax.jit(cv);
         run = () => [f(x.ref, w.ref)];
       } else {
+        const ct = np.array(nhwcToNchw(d.ct!, [N, H, W, O])).reshape([N, O, H, W]);
+        held.push(ct);
         const g = jax.jit(jax.grad((p: any, q: any, c: any) => np.sum(np.multiply(cv(p, q), c)), { argnums: [0, 1] }));
         run = () => g(x.ref, w.ref, ct.ref);
       }
@@ -281,6 +331,12 @@ function check(kind: Kind, layout: Layout, r: Readback): string | null {
   const { N, H, W, C, O, K } = CV;
   const asNhwc = (a: ArrayLike<number>, nhwc: number[]) => (layout === "nchw" ? nchwToNhwc(a, [nhwc[0], nhwc[3], nhwc[1], nhwc[2]]) : a);
   if (kind === "conv-fwd") return close(asNhwc(r, [N, H, W, O]), conv().y, "y", 1e-5);
+  if (kind === "conv-fwd-big") {
+    const b = bigConv();
+    const y = asNhwc(r, [CVB.N, CVB.H, CVB.W, CVB.O]);
+    if (y.length !== CVB.N * CVB.H * CVB.W * CVB.O) return `y: expected ${CVB.N * CVB.H * CVB.W * CVB.O} numbers, got ${y.length}`;
+    return close(Array.from(b.at, (q) => y[q]), b.y, "y (sampled)", 1e-5);
+  }
   if (kind === "conv-grad") {
     const d = conv();
     if (r.length !== d.dx.length + d.dw.length) return `expected dx and dw (${d.dx.length + d.dw.length} numbers), got ${r.length}`;
@@ -300,7 +356,7 @@ function convPoolCase(workload: string, name: string, kind: Kind, title: string,
     case: name,
     title,
     unit,
-    prepare: () => void (kind.startsWith("conv") ? conv() : pool()),
+    prepare: () => void (kind === "conv-fwd-big" ? bigConv() : kind.startsWith("conv") ? conv() : pool()),
     run: async (a, b) => {
       const p = await prepare(a, kind);
       if (!p) return { status: "n/a" };
@@ -311,6 +367,7 @@ function convPoolCase(workload: string, name: string, kind: Kind, title: string,
 
 export const CONV_POOL_CASES: Case[] = [
   convPoolCase("W11", "fwd", "conv-fwd", "conv2d 3x3 SAME, 32x32x32x16 -> 32 (NHWC), readback", "GFLOP/s", (ms) => CONV_FLOPS / (ms * 1e6)),
+  convPoolCase("W11", "fwd 64x32x32x32->64", "conv-fwd-big", "conv2d 3x3 SAME, 64x32x32x32 -> 64 (NHWC), readback", "GFLOP/s", (ms) => BIG_FLOPS / (ms * 1e6)),
   convPoolCase("W11", "fwd+grad", "conv-grad", "conv2d forward + dx, dw (3 convolutions' flops), readback", "GFLOP/s", (ms) => (3 * CONV_FLOPS) / (ms * 1e6)),
   convPoolCase("W12", "fwd", "pool-fwd", "max-pool 2x2/2 of 32x64x64x16 (NHWC), readback", "ms", (ms) => ms),
   convPoolCase("W12", "fwd+grad", "pool-grad", "max-pool 2x2/2: gradient of sum(pool(x)·ct), readback", "ms", (ms) => ms),

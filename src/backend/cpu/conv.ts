@@ -5,7 +5,15 @@
  *   feature and batch groups, any layout (operands read through strides). The
  *   (output position, kernel position) → input offset table is computed once
  *   per call, so the inner loop is a dot product over the group's channels.
- * - Fast path (float32, no groups, no lhs dilation, big enough): implicit GEMM.
+ * - Direct path (float32, no groups; lhs dilation too): conv-direct.ts, a Wasm
+ *   SIMD kernel reading a features-last input through the offset table, no
+ *   patches; other layouts are copied features-last first and the output
+ *   scattered from [batch · positions, O] (convChannelsLast).
+ * - Depthwise (one input feature per group): conv-depthwise.ts in WebAssembly
+ *   SIMD over the channels (float32, one output feature per group, features
+ *   last), else its own JavaScript loop (convDepthwise).
+ * - Else (the direct kernel off or unavailable), float32, no groups, no lhs
+ *   dilation, big enough: implicit GEMM.
  *   The kernel is packed once as a [K = window · I, O] matrix; output rows
  *   (batch, position) go in tiles whose patches (at most PATCH_BYTES) are
  *   gathered from the input and multiplied by the WebAssembly SIMD matmul
@@ -18,6 +26,8 @@ import type { ConvParams } from "../device.js";
 import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
 import { alloc, release } from "./memory.js";
 import { patchGatherer } from "./conv-gather.js";
+import { convDirect, convDirectEligible } from "./conv-direct.js";
+import { convDepthwiseWasm } from "./conv-depthwise.js";
 import type { CpuRoutine } from "./routines.js";
 
 /** The most bytes one tile of gathered patches takes. */
@@ -193,6 +203,86 @@ function convGemm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: Co
   }
 }
 
+/**
+ * The direct kernel (conv-direct.ts), for any layout: an input whose features are not contiguous
+ * (NCHW, or a kernel gradient's, whose "features" are the batch) is first copied features-last, and
+ * an output that is not [batch · positions, O] contiguous is computed into one and then scattered.
+ * Both copies are linear in the operands; the products dominate. False (having written nothing)
+ * where the kernel does not take the convolution.
+ */
+function convChannelsLast(lhs: Float32Array, rhs: Float32Array, out: Float32Array, p: ConvParams): boolean {
+  const [rs0, rs1] = p.rhsStrides;
+  const [os0, os1] = p.outStrides;
+  const O = p.outFeatures;
+  const I = p.inFeatures;
+  const outN = sizeOf(p.outSpatial);
+  const inN = sizeOf(p.inSpatial);
+  const shape = { batch: p.batch, outN, O, I, kN: sizeOf(p.kernelSpatial), ls0: inN * I };
+  if (!convDirectEligible(shape)) return false;
+  const oOff = spatialOffsets(p.outSpatial, p.outStrides);
+  let direct = os1 === 1 && os0 === outN * O;
+  for (let y = 0; direct && y < outN; y++) if (oOff[y] !== y * O) direct = false;
+  const rOff = spatialOffsets(p.kernelSpatial, p.rhsStrides);
+  // the input features-last: [batch, positions..., I]
+  const [ls0, ls1] = p.lhsStrides;
+  const iOff = spatialOffsets(p.inSpatial, p.lhsStrides);
+  let x = lhs;
+  let q = p;
+  if (ls1 !== 1) {
+    x = alloc("float32", p.batch * inN * I, false) as Float32Array;
+    // positions outermost: at one position the batch × features block is a few cache lines either way
+    // (a kernel gradient's input is NHWC read as [C, positions, N])
+    for (let s = 0; s < inN; s++)
+      for (let n = 0; n < p.batch; n++) {
+        const src = n * ls0 + iOff[s];
+        const d = (n * inN + s) * I;
+        for (let i = 0; i < I; i++) x[d + i] = lhs[src + i * ls1];
+      }
+    q = { ...p, lhsStrides: [inN * I, 1, ...contiguousSpatial(p.inSpatial, I)] };
+  }
+  const target = direct ? out : (alloc("float32", p.batch * outN * O, false) as Float32Array);
+  try {
+    if (!convDirect(x, target, { ...shape, ls0: q.lhsStrides[0] }, offsetTable(q), { data: rhs, offsets: rOff, inStride: rs1, outStride: rs0 })) return false;
+    if (!direct) {
+      for (let n = 0, r = 0; n < p.batch; n++)
+        for (let y = 0; y < outN; y++, r += O) {
+          const base = n * os0 + oOff[y];
+          for (let o = 0; o < O; o++) out[base + o * os1] = target[r + o];
+        }
+    }
+    return true;
+  } finally {
+    if (x !== lhs) release(x);
+    if (target !== out) release(target);
+  }
+}
+
+/** Row-major strides of `dims` positions holding `I` features each (the spatial strides of a features-last layout). */
+function contiguousSpatial(dims: readonly number[], I: number): number[] {
+  const st = new Array<number>(dims.length);
+  let s = I;
+  for (let d = dims.length - 1; d >= 0; d--) {
+    st[d] = s;
+    s *= dims[d];
+  }
+  return st;
+}
+
+/** Depthwise with one output feature per group, features last in the input and the output: conv-depthwise.ts. */
+function depthwiseChannelsLast(lhs: Float32Array, rhs: TypedArray, out: Float32Array, p: ConvParams): boolean {
+  const C = p.outFeatures;
+  if (C !== p.featureGroups) return false;
+  const [ls0, ls1] = p.lhsStrides;
+  const [os0, os1] = p.outStrides;
+  const outN = sizeOf(p.outSpatial);
+  if (ls1 !== 1 || os1 !== 1 || os0 !== outN * C) return false;
+  const oOff = spatialOffsets(p.outSpatial, p.outStrides);
+  for (let y = 0; y < outN; y++) if (oOff[y] !== y * C) return false;
+  const kN = sizeOf(p.kernelSpatial);
+  const rOff = spatialOffsets(p.kernelSpatial, p.rhsStrides);
+  return convDepthwiseWasm(lhs, out, { batch: p.batch, outN, C, kN, ls0 }, offsetTable(p), { data: rhs, offsets: rOff, cStride: p.rhsStrides[0] });
+}
+
 /** Depthwise (one input feature per group, no batch groups): its own loop, one output feature at a time. */
 function convDepthwise(lhs: TypedArray, rhs: TypedArray, out: TypedArray, p: ConvParams): void {
   const O = p.outFeatures;
@@ -230,11 +320,15 @@ export const conv: CpuRoutine = ([lhs, rhs], _inTypes, [outType], params) => {
   const size = sizeOf(outType.shape);
   const out = alloc(outType.dtype, size, true);
   if (size === 0 || p.inFeatures === 0 || sizeOf(p.kernelSpatial) === 0) return [out];
-  const plain = p.featureGroups === 1 && p.batchGroups === 1 && p.lhsDilation.every((d) => d === 1);
-  if (plain && outType.dtype === "float32" && lhs instanceof Float32Array && rhs instanceof Float32Array && out instanceof Float32Array) {
-    if (convGemm(lhs, rhs, out, p)) return [out];
+  const ungrouped = p.featureGroups === 1 && p.batchGroups === 1;
+  const plain = ungrouped && p.lhsDilation.every((d) => d === 1);
+  if (ungrouped && outType.dtype === "float32" && lhs instanceof Float32Array && rhs instanceof Float32Array && out instanceof Float32Array) {
+    // input dilation (a strided convolution's input gradient) too: the offset table marks the holes as padding
+    if (convChannelsLast(lhs, rhs, out, p) || (plain && convGemm(lhs, rhs, out, p))) return [out];
   }
-  if (p.batchGroups === 1 && p.featureGroups > 1 && p.inFeatures === p.featureGroups) convDepthwise(lhs, rhs, out, p);
+  const depthwise = p.batchGroups === 1 && p.featureGroups > 1 && p.inFeatures === p.featureGroups;
+  if (depthwise && lhs instanceof Float32Array && out instanceof Float32Array && depthwiseChannelsLast(lhs, rhs, out, p)) return [out];
+  if (depthwise) convDepthwise(lhs, rhs, out, p);
   else convGeneric(lhs, rhs, out, p);
   return [out];
 };
