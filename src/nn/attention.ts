@@ -13,6 +13,7 @@ import type { DType } from "../dtype.js";
 import { checkDType, isFloat } from "../dtype.js";
 import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import { stopGradient } from "../lax/stop-gradient.js";
+import { fusedAttention } from "../lax/attention.js";
 import * as np from "../numpy/index.js";
 import type { Value } from "../trace/core.js";
 import { logsumexp, softmax, toValue } from "./activations.js";
@@ -137,10 +138,12 @@ export function dotProductAttention(query: ArrayLike, key: ArrayLike, value: Arr
 
   let combined: Value | undefined = m;
   const and = (x: Value) => (combined = combined === undefined ? x : np.logicalAnd(combined, x));
-  if (isCausal || window !== undefined) {
+  // the fused primitive (src/lax/attention.ts) takes causal masking as a flag, so it can skip masked key tiles
+  const fused = implementation === undefined && fusedAttentionFits(q.dtype, H, S);
+  if ((isCausal && !fused) || window !== undefined) {
     const tPos = np.reshape(iota(T), [T, 1]);
     const sPos = np.reshape(iota(S), [1, S]);
-    if (isCausal) and(np.reshape(np.greaterEqual(tPos, sPos), [1, 1, T, S]));
+    if (isCausal && !fused) and(np.reshape(np.greaterEqual(tPos, sPos), [1, 1, T, S]));
     if (window !== undefined) {
       const left = np.lessEqual(tPos, np.add(sPos, window[0]));
       const right = np.greaterEqual(tPos, np.subtract(sPos, window[1]));
@@ -155,6 +158,26 @@ export function dotProductAttention(query: ArrayLike, key: ArrayLike, value: Arr
       pad = pad === undefined ? kvMask : np.logicalAnd(pad, kvMask);
     }
     and(np.expandDims(pad as Value, 1));
+  }
+  if (fused) {
+    // float16 runs in float32, as the composition's logits and softmax do
+    const f32 = (x: Value) => np.astype(x, "float32");
+    const full4 = (x: Value) => f32(np.broadcastTo(x, full));
+    const [o, lse] = fusedAttention(f32(q), f32(k), f32(v), {
+      bias: b === undefined ? undefined : full4(b),
+      mask: combined === undefined ? undefined : full4(combined),
+      causal: isCausal,
+      scale: scale ?? 1 / Math.sqrt(H),
+    });
+    let encoded = np.astype(o, k.dtype);
+    if (qLen !== undefined) {
+      const keep = np.less(np.reshape(iota(T), [1, T]), np.reshape(qLen, [B, 1]));
+      encoded = np.multiply(encoded, np.astype(np.reshape(keep, [B, T, 1, 1]), encoded.dtype));
+    }
+    const out = np.reshape(encoded, outShape);
+    if (!returnResidual) return out;
+    const res = np.transpose(np.astype(lse, k.dtype), [0, 2, 1]); // [B, N, T] → [B, T, N]
+    return [out, stopGradient(np.reshape(res, outShape.slice(0, -1)))];
   }
   if (combined !== undefined) {
     // JAX's large negative: -0.7 × the dtype's largest finite value, capped at float32's
@@ -175,6 +198,16 @@ export function dotProductAttention(query: ArrayLike, key: ArrayLike, value: Arr
   if (!returnResidual) return out;
   const lse = np.transpose(np.astype(logsumexp(padded, -1), k.dtype), [0, 2, 1]); // [B, N, T] → [B, T, N]
   return [out, stopGradient(np.reshape(lse, outShape.slice(0, -1)))];
+}
+
+/**
+ * Whether the fused attention primitive takes these arguments (JAX's
+ * `implementation=None` choice): float32 or float16 (float64 keeps the
+ * composition, whose softmax JAX runs in float32), a head size of 1 to 256
+ * (the WebGPU kernel's registers) and at least one key.
+ */
+function fusedAttentionFits(dtype: DType, H: number, S: number): boolean {
+  return (dtype === "float32" || dtype === "float16") && H >= 1 && H <= 256 && S >= 1;
 }
 
 /** Options of `sinusoidalPositionalEncoding`. */
