@@ -18,8 +18,8 @@
  * A masked logit is JAX's large negative number rather than -inf, so a fully
  * masked row attends uniformly (as jax.nn.dot_product_attention does).
  *
- * Rules: the jvp recomputes the probabilities from `lse` (P = exp(s - lse))
- * and writes the tangent with dot_general and elementwise ops, which is linear
+ * Rules: the jvp recomputes the probabilities (a softmax of the masked
+ * logits) and writes the tangent with dot_general and elementwise ops, which is linear
  * in the tangents, so grad (linearize + transpose) gives the backward pass as
  * matmuls on every device and every derivative order works. Batching folds
  * the vmapped axis into B. StableHLO lowers the composition.
@@ -152,8 +152,11 @@ export const dotProductAttentionP: Primitive<AttentionParams> = definePrimitive<
     const dims = checkAttention(primals.map((a) => a.aval), params);
     const full = [dims.B, dims.N, dims.T, dims.S];
     const keep = keepMask(dims, params.causal, mask);
-    // the probabilities, recomputed from the saved log-sum-exp
-    const p = exp(sub(maskedLogits(q, k, bias, keep), broadcastInDim(lse, full, [0, 1, 2])));
+    // the probabilities, recomputed: not as exp(s - lse), since lse of a fully masked row
+    // (-0.7·f32max + log S) has lost its log S to rounding
+    const s = maskedLogits(q, k, bias, keep);
+    const e = exp(sub(s, broadcastInDim(reduceMax(s, [3]), full, [0, 1, 2])));
+    const p = div(e, broadcastInDim(reduceSum(e, [3]), full, [0, 1, 2]));
     // the logits' tangent (zero where masked)
     let ds: Value | undefined;
     if (!isZero(tq)) ds = plus(ds, logits(tq, k));
