@@ -105,7 +105,7 @@ describe("the primitive in float64", () => {
     const [o, lse] = fusedAttention(q, k, v, { bias: b, mask, causal: true, scale: 0.7 });
     return np.concatenate([np.ravel(o), np.ravel(lse)]);
   };
-  const xs = [x(shapes.q, 1), x(shapes.kv, 2), x(shapes.kv, 3), x(shapes.full, 4)];
+  const xs: [Value, Value, Value, Value] = [x(shapes.q, 1), x(shapes.kv, 2), x(shapes.kv, 3), x(shapes.full, 4)];
 
   it("jvp matches central finite differences", () => {
     const dirs = [x(shapes.q, 11), x(shapes.kv, 12), x(shapes.kv, 13), x(shapes.full, 14)];

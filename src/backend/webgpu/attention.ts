@@ -74,7 +74,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   let n = bn % N;
   let kvh = n / (N / K);
   let t = t0 + lid;
-  let active = t < T;
+  let live = t < T;
   var qr: array<f32, ${H}>;
   var acc: array<f32, ${H}>;
   let qBase = ((b * T + min(t, T - 1u)) * N + n) * H;
@@ -82,7 +82,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     qr[h] = q[qBase + h];
     acc[h] = 0.0;
   }
-  var m = -3.40282347e38;
+  var m = bitcast<f32>(0xff7fffffu); // the lowest finite f32
   var l = 0.0;
   let rowBase = (bn * T + min(t, T - 1u)) * S;
   ${causal && !hasMask ? `let send = min(S, t0 + ${ROWS}u);` : "let send = S;"}
@@ -95,7 +95,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     }
     workgroupBarrier();
     let jn = min(BK, send - j0);
-    if (active) {
+    if (live) {
       for (var jj = 0u; jj < jn; jj++) {
         let j = j0 + jj;
         var x = 0.0;
@@ -113,7 +113,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     }
     workgroupBarrier();
   }
-  if (active) {
+  if (live) {
     let inv = 1.0 / l;
     let oBase = ((b * T + t) * N + n) * H;
     for (var h = 0u; h < H; h++) { out[oBase + h] = acc[h] * inv; }
