@@ -11,6 +11,7 @@ import { WHILE_CASES } from "./while-loop.js";
 import { CONV_POOL_CASES } from "./convpool.js";
 import { SHAPE_CASES } from "./shapes.js";
 import { LINALG_CASES } from "./linalg.js";
+import { ATTENTION_CASES } from "./attention.js";
 
 export type Outcome = Pick<Row, "status" | "value" | "msPerUnit" | "samples" | "firstMs" | "note" | "error">;
 
@@ -239,6 +240,7 @@ export const CASES: Case[] = [
   ...WHILE_CASES,
   ...CONV_POOL_CASES,
   ...LINALG_CASES,
+  ...ATTENTION_CASES,
 ];
 
 /** Whether the unit's figure grows with speed (throughputs) or shrinks (times). */

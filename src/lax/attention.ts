@@ -18,10 +18,14 @@
  * A masked logit is JAX's large negative number rather than -inf, so a fully
  * masked row attends uniformly (as jax.nn.dot_product_attention does).
  *
- * Rules: the jvp recomputes the probabilities (a softmax of the masked
- * logits) and writes the tangent with dot_general and elementwise ops, which is linear
- * in the tangents, so grad (linearize + transpose) gives the backward pass as
- * matmuls on every device and every derivative order works. Batching folds
+ * Rules: the jvp computes the outputs through the composition (the
+ * probabilities, which the tangent needs, are then at hand, and the fused
+ * routine would only repeat the work) and writes the tangent with dot_general
+ * and elementwise ops, linear in the tangents, so grad (linearize +
+ * transpose) gives the backward pass as matmuls on every device and every
+ * derivative order works. The fused kernels therefore serve the forward pass
+ * outside differentiation (inference, sampling, evaluation); a fused backward
+ * kernel is not written yet. Batching folds
  * the vmapped axis into B. StableHLO lowers the composition.
  */
 import { fmtShape } from "../shape.js";
@@ -146,17 +150,21 @@ export const dotProductAttentionP: Primitive<AttentionParams> = definePrimitive<
     return { kind: "routine", routine: "attention", params: { B, T, N, S, K, H, ...params } };
   },
   jvp(primals, tangents, params) {
-    const [out, lse] = bind(dotProductAttentionP, primals, params);
     const [q, k, v, bias, mask] = unpack(primals, params);
     const [tq, tk, tv, tb] = unpack(tangents as Value[], params) as MaybeZero[];
     const dims = checkAttention(primals.map((a) => a.aval), params);
     const full = [dims.B, dims.N, dims.T, dims.S];
     const keep = keepMask(dims, params.causal, mask);
-    // the probabilities, recomputed: not as exp(s - lse), since lse of a fully masked row
-    // (-0.7·f32max + log S) has lost its log S to rounding
+    // the outputs through the composition: the backward pass needs the probabilities p, and
+    // with them at hand the fused routine would only compute out again. (Not p = exp(s - lse)
+    // either: the lse of a fully masked row, -0.7·f32max + log S, has lost its log S to rounding.)
     const s = maskedLogits(q, k, bias, keep);
-    const e = exp(sub(s, broadcastInDim(reduceMax(s, [3]), full, [0, 1, 2])));
-    const p = div(e, broadcastInDim(reduceSum(e, [3]), full, [0, 1, 2]));
+    const m = reduceMax(s, [3]);
+    const e = exp(sub(s, broadcastInDim(m, full, [0, 1, 2])));
+    const l = reduceSum(e, [3]);
+    const p = div(e, broadcastInDim(l, full, [0, 1, 2]));
+    const out = weighted(p, v);
+    const lse = add(m, log(l));
     // the logits' tangent (zero where masked)
     let ds: Value | undefined;
     if (!isZero(tq)) ds = plus(ds, logits(tq, k));

@@ -8,17 +8,24 @@
  * matmul. The [T, S] block per head lives only in a scratch buffer reused
  * across heads; nothing of it reaches the caller.
  *
- * Measured on this machine (bench/attention.ts, W15 shapes B 8, T = S 128,
- * 4 heads of 32): the two SIMD matmuls per head beat a one-pass online-softmax
- * loop in JavaScript by several times, since the loop's multiply-adds run as
- * scalar code; the softmax pass over the block costs about as much as the
- * matmuls, and the block (64 KiB per head) stays in the caches.
+ * With causal masking alone, each row's softmax stops at its own position
+ * (the later keys' probabilities are exactly 0).
+ *
+ * Measured on this machine (2 shared cores, W15's shapes B 8, T = S 128,
+ * 4 heads of 32, causal; `npx tsx` timing loops, the best of 30 calls):
+ * the routine takes about 9 ms, the jitted composition (matmul + fused
+ * softmax kernel + matmul) about 9–11 ms; a product per (batch, key head)
+ * instead of one per batch element took 16 ms (64 small products, each split
+ * across the thread pool), and operands outside the WebAssembly memory,
+ * copied by each product, 21 ms. A one-pass online-softmax loop in
+ * JavaScript (scalar multiply-adds) was not tried: the two SIMD products
+ * already run near the composition's speed.
  */
 import type { TypedArray } from "../../dtype.js";
 import { allocate } from "../../dtype.js";
 import type { AttentionRoutineParams, RoutineTable } from "../device.js";
 import { matmulWasm } from "./matmul-wasm.js";
-import { alloc, release } from "./memory.js";
+import { alloc, inMemory, release } from "./memory.js";
 
 /** JAX's large negative logit for masked positions (as src/lax/attention.ts). */
 const MASKED = -0.7 * 3.4028234663852886e38;
@@ -27,14 +34,14 @@ const MASKED = -0.7 * 3.4028234663852886e38;
 export const cpuAttentionStats = { calls: 0 };
 
 /** scores[g, t, j] = Σ_h q[b, t, n0 + g, h] · k[b, j, kvh, h], scores contiguous [G, T, S]. */
-function scoresJs(q: TypedArray, k: TypedArray, qOff: number, kOff: number, p: AttentionRoutineParams, G: number, scores: Float64Array | Float32Array): void {
+function scoresJs(q: TypedArray, k: TypedArray, qOff: number, kOff: number, p: AttentionRoutineParams, G: number, kvs: number, scores: Float64Array | Float32Array): void {
   const { T, S, N, K, H } = p;
   for (let g = 0; g < G; g++)
     for (let t = 0; t < T; t++) {
       const qi = qOff + t * N * H + g * H;
       const row = (g * T + t) * S;
       for (let j = 0; j < S; j++) {
-        const ki = kOff + j * K * H;
+        const ki = kOff + g * kvs + j * K * H;
         let acc = 0;
         for (let h = 0; h < H; h++) acc += q[qi + h] * k[ki + h];
         scores[row + j] = acc;
@@ -43,7 +50,7 @@ function scoresJs(q: TypedArray, k: TypedArray, qOff: number, kOff: number, p: A
 }
 
 /** out[b, t, n0 + g, :] = Σ_j P[g, t, j] · v[b, j, kvh, :]. */
-function weightedJs(P: Float64Array | Float32Array, v: TypedArray, out: TypedArray, outOff: number, vOff: number, p: AttentionRoutineParams, G: number, acc: Float64Array): void {
+function weightedJs(P: Float64Array | Float32Array, v: TypedArray, out: TypedArray, outOff: number, vOff: number, p: AttentionRoutineParams, G: number, kvs: number, acc: Float64Array): void {
   const { T, S, N, K, H } = p;
   for (let g = 0; g < G; g++)
     for (let t = 0; t < T; t++) {
@@ -52,7 +59,7 @@ function weightedJs(P: Float64Array | Float32Array, v: TypedArray, out: TypedArr
       for (let j = 0; j < S; j++) {
         const w = P[row + j];
         if (w === 0) continue;
-        const vi = vOff + j * K * H;
+        const vi = vOff + g * kvs + j * K * H;
         for (let h = 0; h < H; h++) acc[h] += w * v[vi + h];
       }
       const oi = outOff + t * N * H + g * H;
@@ -63,67 +70,103 @@ function weightedJs(P: Float64Array | Float32Array, v: TypedArray, out: TypedArr
 export const attention = (inputs: TypedArray[], p: AttentionRoutineParams, outDtype: "float32" | "float64"): TypedArray[] => {
   cpuAttentionStats.calls++;
   const { B, T, N, S, K, H, causal, hasBias, hasMask } = p;
-  const [q, k, v] = inputs;
+  const [q0, k0, v0] = inputs;
   const bias = hasBias ? inputs[3] : undefined;
   const mask = hasMask ? inputs[hasBias ? 4 : 3] : undefined;
   const out = allocate(outDtype, B * T * N * H);
   const lse = allocate(outDtype, B * N * T);
   if (B * T * N === 0) return [out, lse];
   const G = N / K;
-  const f32 = outDtype === "float32" && q instanceof Float32Array && k instanceof Float32Array && v instanceof Float32Array;
-  const scores = f32 ? (alloc("float32", G * T * S, false) as Float32Array) : new Float64Array(G * T * S);
-  const block = f32 ? (alloc("float32", G * T * H, false) as Float32Array) : null;
+  const plain = !causal && !bias && !mask;
+  const plainCausal = causal && !bias && !mask;
+  const f32 = outDtype === "float32" && q0 instanceof Float32Array && k0 instanceof Float32Array && v0 instanceof Float32Array;
+  // operands outside the WebAssembly memory are copied in once here, not by each product below
+  const copies: TypedArray[] = [];
+  const inWasm = (a: TypedArray): TypedArray => {
+    if (!f32 || inMemory(a)) return a;
+    const c = alloc("float32", a.length, false);
+    if (!inMemory(c)) {
+      release(c);
+      return a;
+    }
+    c.set(a);
+    copies.push(c);
+    return c;
+  };
+  const q = inWasm(q0), k = inWasm(k0), v = inWasm(v0);
+  // the query heads of one product: all N when each has its own key/value head (their key heads H
+  // apart), else the G heads sharing one key/value head (the same key head: stride 0)
+  const P = G === 1 ? N : G;
+  const kvs = G === 1 ? H : 0;
+  const scores = f32 ? (alloc("float32", P * T * S, false) as Float32Array) : new Float64Array(P * T * S);
+  const block = f32 ? (alloc("float32", P * T * H, false) as Float32Array) : null;
   const acc = new Float64Array(H);
   try {
     for (let b = 0; b < B; b++)
-      for (let kvh = 0; kvh < K; kvh++) {
-        const qOff = b * T * N * H + kvh * G * H;
+      for (let n0 = 0; n0 < N; n0 += P) {
+        const kvh = Math.floor(n0 / G);
+        const qOff = b * T * N * H + n0 * H;
         const kOff = b * S * K * H + kvh * H;
-        // scores [G, T, S]: batch over the group's query heads (lhs stride H), one key head (rhs stride 0)
+        // scores [P, T, S]: batch over the query heads (lhs stride H) and their key heads (rhs stride kvs)
         const viaWasm = f32 && S > 0 && H > 0 &&
           matmulWasm(q as Float32Array, k as Float32Array, scores as Float32Array, {
-            batch: G, m: T, n: S, k: H, lhsStrides: [H, N * H, 1], rhsStrides: [0, 1, K * H], lhsOffset: qOff, rhsOffset: kOff,
+            batch: P, m: T, n: S, k: H, lhsStrides: [H, N * H, 1], rhsStrides: [kvs, 1, K * H], lhsOffset: qOff, rhsOffset: kOff,
           });
         if (!viaWasm) {
           if (H === 0) scores.fill(0);
-          else scoresJs(q, k, qOff, kOff, p, G, scores);
+          else scoresJs(q, k, qOff, kOff, p, P, kvs, scores);
         }
         // the masked softmax of each row, in place, and its log-sum-exp
-        for (let g = 0; g < G; g++) {
-          const n = kvh * G + g;
+        for (let g = 0; g < P; g++) {
+          const n = n0 + g;
           for (let t = 0; t < T; t++) {
             const row = (g * T + t) * S;
             const bm = ((b * N + n) * T + t) * S;
+            // causal alone: the keys past t get exp(masked - m) = 0 exactly, so the row stops at t
+            const lim = plainCausal ? Math.min(S, t + 1) : S;
             let m = -Infinity;
-            for (let j = 0; j < S; j++) {
-              let x = scores[row + j];
-              if (bias) x += bias[bm + j];
-              if ((mask && mask[bm + j] <= 0) || (causal && j > t)) x = MASKED;
-              scores[row + j] = x;
-              // the stored (possibly float32-rounded) logit, which the exp below reads
-              x = scores[row + j];
-              if (x > m || x !== x) m = x;
+            if (plain || plainCausal) {
+              for (let j = 0; j < lim; j++) {
+                const x = scores[row + j];
+                if (x > m || x !== x) m = x;
+              }
+            } else {
+              for (let j = 0; j < S; j++) {
+                let x = scores[row + j];
+                if (bias) x += bias[bm + j];
+                if ((mask && mask[bm + j] <= 0) || (causal && j > t)) x = MASKED;
+                scores[row + j] = x;
+                // the stored (possibly float32-rounded) logit, which the exp below reads
+                x = scores[row + j];
+                if (x > m || x !== x) m = x;
+              }
             }
             let sum = 0;
-            for (let j = 0; j < S; j++) {
+            for (let j = 0; j < lim; j++) {
               const e = Math.exp(scores[row + j] - m);
               scores[row + j] = e;
               sum += e;
             }
             const inv = 1 / sum;
-            for (let j = 0; j < S; j++) scores[row + j] *= inv;
+            for (let j = 0; j < lim; j++) scores[row + j] *= inv;
+            if (lim < S) scores.fill(0, row + lim, row + S);
             lse[(b * N + n) * T + t] = m + Math.log(sum);
           }
         }
         const vOff = kOff;
         if (f32 && block && S > 0 && matmulWasm(scores as Float32Array, v as Float32Array, block, {
-          batch: G, m: T, n: H, k: S, lhsStrides: [T * S, S, 1], rhsStrides: [0, K * H, 1], lhsOffset: 0, rhsOffset: vOff,
+          batch: P, m: T, n: H, k: S, lhsStrides: [T * S, S, 1], rhsStrides: [kvs, K * H, 1], lhsOffset: 0, rhsOffset: vOff,
         })) {
-          for (let g = 0; g < G; g++)
-            for (let t = 0; t < T; t++) out.set(block.subarray((g * T + t) * H, (g * T + t + 1) * H), b * T * N * H + t * N * H + (kvh * G + g) * H);
-        } else weightedJs(scores, v, out, qOff, vOff, p, G, acc);
+          for (let g = 0; g < P; g++)
+            for (let t = 0; t < T; t++) {
+              const from = (g * T + t) * H;
+              const to = qOff + t * N * H + g * H;
+              for (let h = 0; h < H; h++) out[to + h] = block[from + h];
+            }
+        } else weightedJs(scores, v, out, qOff, vOff, p, P, kvs, acc);
       }
   } finally {
+    for (const c of copies) release(c);
     if (f32) {
       release(scores);
       if (block) release(block);
