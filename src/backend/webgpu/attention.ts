@@ -35,10 +35,13 @@ const STORAGE = 16384;
 /** How many times the routine ran (tests check that the fused path was taken). */
 export const webgpuAttentionStats = { calls: 0 };
 
-const PARAMS = ["B", "T", "N", "S", "K"] as const;
+const PARAMS = ["B", "T", "N", "S", "K", "H", "BK"] as const;
+
+/** Keys per tile: their keys and values fill at most 16 KiB of workgroup memory. */
+const tileKeys = (H: number) => Math.max(1, Math.min(64, Math.floor(STORAGE / (8 * H))));
 
 function shader(H: number, causal: boolean, hasBias: boolean, hasMask: boolean): string {
-  const BK = Math.max(1, Math.min(64, Math.floor(STORAGE / (8 * H))));
+  const BK = tileKeys(H);
   let binding = 5;
   const extra: string[] = [];
   if (hasBias) extra.push(`@group(0) @binding(${binding++}) var<storage, read> bias: array<f32>;`);
@@ -53,8 +56,7 @@ function shader(H: number, causal: boolean, hasBias: boolean, hasMask: boolean):
 ${extra.join("\n")}
 @group(0) @binding(${prmBinding}) var<storage, read> prm: array<u32>;
 ${PARAMS.map((name, i) => `fn p${name}() -> u32 { return prm[${i}]; }`).join("\n")}
-const H = ${H}u;
-const BK = ${BK}u;
+
 const MASKED = ${(-0.7 * 3.4028234663852886e38).toExponential(8)};
 var<workgroup> ks: array<f32, ${BK * H}>;
 var<workgroup> vs: array<f32, ${BK * H}>;
@@ -65,6 +67,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   let S = pS();
   let N = pN();
   let K = pK();
+  // the head size and tile length from the parameters, not constants: software Vulkan (lavapipe) unrolls
+  // constant-bound loops, which took its compiler about 17 s for this shader at H = 32
+  let H = pH();
+  let BK = pBK();
   let tiles = (T + ${ROWS - 1}u) / ${ROWS}u;
   let g = wid.y * groups.x + wid.x;
   if (g >= pB() * N * tiles) { return; }
@@ -133,7 +139,7 @@ function attention(inputs: GpuBuffer[], p: AttentionRoutineParams): GpuBuffer[] 
   if (B * T * N === 0) return [out, lse];
   if (S === 0 || H === 0) throw new UnsupportedError(`attention: the WebGPU fused kernel needs keys and a head size (S, H ≥ 1), got S = ${S}, H = ${H}; nn.dotProductAttention uses matmul + softmax + matmul there`);
   const wgsl = memoSource(`attention:${H}:${causal}:${hasBias}:${hasMask}`, () => shader(H, causal, hasBias, hasMask));
-  const prm = upload(Uint32Array.from([B, T, N, S, K]), "uint32");
+  const prm = upload(Uint32Array.from([B, T, N, S, K, H, tileKeys(H)]), "uint32");
   const groups = B * N * Math.ceil(T / ROWS);
   dispatch({ wgsl, buffers: [out, lse, ...inputs, prm], workgroups: grid(groups), outputs: 2, what: "attention" });
   release(prm);
