@@ -78,6 +78,12 @@ function checkBroadcast(name: string, v: Value, full: readonly number[]): void {
  * in float32, as JAX does; masked logits become a large negative number, so
  * a fully masked row attends uniformly. Returns an array of query's shape (or
  * `[out, logsumexp]` with `returnResidual`).
+ *
+ * With `implementation` left undefined, float32 and float16 inputs with a head
+ * size of 1 to 256 run as one fused primitive (src/lax/attention.ts: a
+ * flash-attention kernel on WebGPU, the [T, S] block per head kept in a
+ * scratch buffer on the CPU); `"xla"`, float64 and other head sizes take the
+ * composition matmul + softmax + matmul. Both give JAX's values.
  * @example
  * const q = random.normal(random.key(0), [2, 5, 4, 8]);   // B=2, T=5, N=4, H=8
  * const kv = random.normal(random.key(1), [2, 5, 2, 8]);  // K=2 key/value heads: grouped-query
