@@ -1,5 +1,6 @@
 /**
- * Workload W15: forward + backward of one causal self-attention block
+ * Workload W15: forward (inference, the output read back) and forward +
+ * backward of one causal self-attention block
  * (batch 8, sequence 128, model width 128, 4 heads of 32), each library in
  * its own idiom, every timed call ending in a readback of all gradients:
  *
@@ -37,6 +38,8 @@ interface AttData {
   ct: Float32Array; // [B, T, D]
   /** The gradients in readback order: dx, dWq, dWk, dWv, dWo. */
   grads: Float64Array[];
+  /** The block's output y [B, T, D]. */
+  y: Float64Array;
 }
 
 /** c[m, n] (+)= Σ_p a[m, p] b[p, n] with optional transposes, row-major, float64. */
@@ -63,6 +66,7 @@ function data(): AttData {
   const ct = rand(B * T * D, 16);
   const scale = 1 / Math.sqrt(HD);
   const grads = [new Float64Array(B * T * D), ...w.map(() => new Float64Array(D * D))];
+  const y = new Float64Array(B * T * D);
   for (let b = 0; b < B; b++) {
     const xb = x.subarray(b * T * D, (b + 1) * T * D);
     const cb = ct.subarray(b * T * D, (b + 1) * T * D);
@@ -87,6 +91,7 @@ function data(): AttData {
         }
       }
     // y = O·Wo; dWo += Oᵀ·ct; dO = ct·Woᵀ
+    y.set(mm(O, w[3], T, D, D), b * T * D);
     addTo(grads[4], mm(O, cb, D, T, D, true));
     const dO = mm(cb, w[3], T, D, D, false, true);
     const dQ = new Float64Array(T * D), dK = new Float64Array(T * D), dV = new Float64Array(T * D);
@@ -118,7 +123,7 @@ function data(): AttData {
       addTo(dX, mm(d, w[i], T, D, D, false, true));
     });
   }
-  return (attData = { x, w, ct, grads });
+  return (attData = { x, w, ct, grads, y });
 }
 
 /** Reads each of `outs` back and concatenates them. */
@@ -131,11 +136,14 @@ async function readAll(outs: { data(): Promise<unknown> }[]): Promise<Float32Arr
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-async function prepare(a: Adapter): Promise<Callable | null> {
+async function prepare(a: Adapter, forwardOnly: boolean, composition: boolean): Promise<Callable | null> {
   const { B, T, D, heads } = AT;
   const d = data();
+  // the composition rows are jaxon's own comparison: implementation "xla" (matmul + softmax + matmul)
+  if (composition && a.library !== "jaxon") return null;
   if (a.library === "jaxon") {
     const J = await jaxonModule();
+    const implementation = composition ? "xla" : undefined;
     const device = a.backend.startsWith("webgpu") ? "webgpu" : "cpu";
     const put = (v: Float32Array, shape: number[]) => J.devicePut(J.np.array(v, { dtype: "float32" }).reshape(shape), device);
     const x = put(d.x, [B, T, D]);
@@ -143,13 +151,16 @@ async function prepare(a: Adapter): Promise<Callable | null> {
     const ct = put(d.ct, [B, T, D]);
     const split = (y: any) => y.reshape([B, T, heads, HD]);
     const loss = (x: any, wq: any, wk: any, wv: any, wo: any, ct: any) => {
-      const o = J.nn.dotProductAttention(split(J.np.matmul(x, wq)), split(J.np.matmul(x, wk)), split(J.np.matmul(x, wv)), { isCausal: true });
+      const o = J.nn.dotProductAttention(split(J.np.matmul(x, wq)), split(J.np.matmul(x, wk)), split(J.np.matmul(x, wv)), { isCausal: true, implementation });
       return J.np.sum(J.np.multiply(J.np.matmul(o.reshape([B, T, D]), wo), ct));
     };
+    const block = (x: any, wq: any, wk: any, wv: any, wo: any) =>
+      J.np.matmul(J.nn.dotProductAttention(split(J.np.matmul(x, wq)), split(J.np.matmul(x, wk)), split(J.np.matmul(x, wv)), { isCausal: true, implementation }).reshape([B, T, D]), wo);
+    const fwd = J.jit(block);
     const g = J.jit(J.grad(loss, { argnums: [0, 1, 2, 3, 4] }));
     return {
       call: async () => {
-        const outs = g(x, ws[0], ws[1], ws[2], ws[3], ct) as any[];
+        const outs = (forwardOnly ? [fwd(x, ws[0], ws[1], ws[2], ws[3])] : g(x, ws[0], ws[1], ws[2], ws[3], ct)) as any[];
         const r = await readAll(outs);
         for (const o of outs) o.dispose?.();
         return r;
@@ -167,17 +178,18 @@ async function prepare(a: Adapter): Promise<Callable | null> {
     for (let t = 0; t < T; t++) for (let s = t + 1; s < T; s++) maskValues[t * T + s] = -1e9;
     const mask = tf.tensor2d(maskValues, [T, T]);
     const heads4 = (y: any) => tf.transpose(tf.reshape(y, [B, T, heads, HD]), [0, 2, 1, 3]); // [B, heads, T, HD]
-    const g = tf.grads((x: any, wq: any, wk: any, wv: any, wo: any) => {
+    const block = (x: any, wq: any, wk: any, wv: any, wo: any) => {
       const x2 = tf.reshape(x, [B * T, D]);
       const q = heads4(tf.matMul(x2, wq)), k = heads4(tf.matMul(x2, wk)), v = heads4(tf.matMul(x2, wv));
       const s = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(HD)), mask);
       const o = tf.matMul(tf.softmax(s), v); // [B, heads, T, HD]
       const o2 = tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [B * T, D]);
-      return tf.sum(tf.mul(tf.reshape(tf.matMul(o2, wo), [B, T, D]), ct));
-    });
+      return tf.reshape(tf.matMul(o2, wo), [B, T, D]);
+    };
+    const g = tf.grads((x: any, wq: any, wk: any, wv: any, wo: any) => tf.sum(tf.mul(block(x, wq, wk, wv, wo), ct)));
     return {
       call: async () => {
-        const outs = g([x, ...ws]);
+        const outs = forwardOnly ? [tf.tidy(() => block(x, ws[0], ws[1], ws[2], ws[3]))] : g([x, ...ws]);
         const r = await readAll(outs);
         for (const o of outs) o.dispose();
         return r;
@@ -198,9 +210,12 @@ async function prepare(a: Adapter): Promise<Callable | null> {
       const o = jax.nn.dotProductAttention(split(np.matmul(x.ref, wq)), split(np.matmul(x.ref, wk)), split(np.matmul(x, wv)), { isCausal: true });
       return np.sum(np.multiply(np.matmul(o.reshape([B, T, D]), wo), ct));
     };
+    const block = (x: any, wq: any, wk: any, wv: any, wo: any) =>
+      np.matmul(jax.nn.dotProductAttention(split(np.matmul(x.ref, wq)), split(np.matmul(x.ref, wk)), split(np.matmul(x, wv)), { isCausal: true }).reshape([B, T, D]), wo);
+    const fwd = jax.jit(block);
     const g = jax.jit(jax.grad(loss, { argnums: [0, 1, 2, 3, 4] }));
     return {
-      call: async () => readAll(g(x.ref, ...ws.map((w: any) => w.ref), ct.ref)),
+      call: async () => readAll(forwardOnly ? [fwd(x.ref, ...ws.map((w: any) => w.ref))] : g(x.ref, ...ws.map((w: any) => w.ref), ct.ref)),
       dispose: () => [x, ...ws, ct].forEach((t) => t.dispose()),
     };
   }
@@ -208,8 +223,16 @@ async function prepare(a: Adapter): Promise<Callable | null> {
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
-function check(r: Readback): string | null {
+function check(r: Readback, forwardOnly: boolean): string | null {
   if (typeof r === "number") return "expected an array, got a number";
+  if (forwardOnly) {
+    const y = data().y;
+    if (r.length !== y.length) return `expected y (${y.length} numbers), got ${r.length}`;
+    let scale = 0;
+    for (let j = 0; j < y.length; j++) scale = Math.max(scale, Math.abs(y[j]));
+    for (let j = 0; j < y.length; j++) if (!(Math.abs(r[j] - y[j]) <= 1e-4 * scale)) return `y[${j}]: got ${r[j]}, expected ${y[j]}`;
+    return null;
+  }
   const want = data().grads;
   const total = want.reduce((s, g) => s + g.length, 0);
   if (r.length !== total) return `expected dx, dWq, dWk, dWv, dWo (${total} numbers), got ${r.length}`;
@@ -227,17 +250,24 @@ function check(r: Readback): string | null {
   return null;
 }
 
-export const ATTENTION_CASES: Case[] = [
-  {
+function attentionCase(name: string, forwardOnly: boolean, title: string, composition = false): Case {
+  return {
     workload: "W15",
-    case: "fwd+grad",
-    title: "causal self-attention block B8 T128 d128 4 heads: forward + grads of x, Wq, Wk, Wv, Wo, readback",
+    case: name,
+    title,
     unit: "steps/s",
     prepare: () => void data(),
     run: async (a, b) => {
-      const c = await prepare(a);
+      const c = await prepare(a, forwardOnly, composition);
       if (!c) return { status: "n/a" };
-      return callCase(() => c, check, (ms) => 1000 / ms, b);
+      return callCase(() => c, (r) => check(r, forwardOnly), (ms) => 1000 / ms, b);
     },
-  },
+  };
+}
+
+export const ATTENTION_CASES: Case[] = [
+  attentionCase("fwd", true, "causal self-attention block B8 T128 d128 4 heads: forward (inference), y read back"),
+  attentionCase("fwd+grad", false, "causal self-attention block B8 T128 d128 4 heads: forward + grads of x, Wq, Wk, Wv, Wo, readback"),
+  attentionCase("fwd xla", true, "W15 fwd with jaxon's composition (implementation \"xla\"): what the fused primitive saves", true),
+  attentionCase("fwd+grad xla", false, "W15 fwd+grad with jaxon's composition (implementation \"xla\")", true),
 ];
