@@ -134,13 +134,6 @@ export function dotProductAttention(query: ArrayLike, key: ArrayLike, value: Arr
   const qLen = seqLengths("querySeqLengths", querySeqLengths, B);
   const kvLen = seqLengths("keyValueSeqLengths", keyValueSeqLengths, B);
 
-  // logits in promote(dtype, float32): [B, K, G, T, S] = q [B, K, G, T, H] @ k [B, K, 1, H, S]
-  const logitsDType: DType = q.dtype === "float64" ? "float64" : "float32";
-  const qg = np.transpose(np.reshape(np.astype(q, logitsDType), [B, T, K, G, H]), [0, 2, 3, 1, 4]);
-  const kt = np.reshape(np.transpose(np.astype(k, logitsDType), [0, 2, 3, 1]), [B, K, 1, H, S]);
-  let logits = np.reshape(np.matmul(qg, kt), [B, N, T, S]);
-  logits = np.multiply(logits, np.array(scale ?? 1 / Math.sqrt(H), { dtype: logitsDType }));
-  if (b !== undefined) logits = np.astype(np.add(logits, b), logitsDType);
 
   let combined: Value | undefined = m;
   const and = (x: Value) => (combined = combined === undefined ? x : np.logicalAnd(combined, x));
@@ -185,6 +178,13 @@ export function dotProductAttention(query: ArrayLike, key: ArrayLike, value: Arr
     const res = np.transpose(np.astype(lse, k.dtype), [0, 2, 1]); // [B, N, T] → [B, T, N]
     return [out, stopGradient(np.reshape(res, outShape.slice(0, -1)))];
   }
+  // logits in promote(dtype, float32): [B, K, G, T, S] = q [B, K, G, T, H] @ k [B, K, 1, H, S]
+  const logitsDType: DType = q.dtype === "float64" ? "float64" : "float32";
+  const qg = np.transpose(np.reshape(np.astype(q, logitsDType), [B, T, K, G, H]), [0, 2, 3, 1, 4]);
+  const kt = np.reshape(np.transpose(np.astype(k, logitsDType), [0, 2, 3, 1]), [B, K, 1, H, S]);
+  let logits = np.reshape(np.matmul(qg, kt), [B, N, T, S]);
+  logits = np.multiply(logits, np.array(scale ?? 1 / Math.sqrt(H), { dtype: logitsDType }));
+  if (b !== undefined) logits = np.astype(np.add(logits, b), logitsDType);
   if (combined !== undefined) {
     // JAX's large negative: -0.7 × the dtype's largest finite value, capped at float32's
     const largeNegative = -0.7 * 3.4028234663852886e38;
