@@ -1,12 +1,14 @@
 /**
  * The CPU's fused attention routine (the `attention` routine of
  * backend/device.ts; the primitive is src/lax/attention.ts). Per batch
- * element and key/value head, the G query heads that share it are one
- * batched product: scores [G, T, S] = q·kᵀ with the WebAssembly SIMD matmul
+ * element, P query heads are one batched product (all N heads when each has
+ * its own key/value head; else, per key/value head, the G = N / K heads that
+ * share it): scores [P, T, S] = q·kᵀ with the WebAssembly SIMD matmul
  * (float32; a JavaScript loop otherwise), the masked softmax of each row in
- * place (its log-sum-exp kept), then out [G, T, H] = P·v with the same
- * matmul. The [T, S] block per head lives only in a scratch buffer reused
- * across heads; nothing of it reaches the caller.
+ * place (its log-sum-exp kept), then out [P, T, H] = probabilities·v with the
+ * same matmul. The [P, T, S] block lives only in a scratch buffer reused
+ * across batch elements (256 KiB at W15's shapes); nothing of it reaches the
+ * caller, and the [B, N, T, S] array of the composition is never made.
  *
  * With causal masking alone, each row's softmax stops at its own position
  * (the later keys' probabilities are exactly 0).
