@@ -12,6 +12,7 @@ import { CONV_POOL_CASES } from "./convpool.js";
 import { SHAPE_CASES } from "./shapes.js";
 import { LINALG_CASES } from "./linalg.js";
 import { CNN_STEP_CASES } from "./cnn-step.js";
+import { ATTENTION_CASES } from "./attention.js";
 
 export type Outcome = Pick<Row, "status" | "value" | "msPerUnit" | "samples" | "firstMs" | "note" | "error">;
 
@@ -241,6 +242,7 @@ export const CASES: Case[] = [
   ...CONV_POOL_CASES,
   ...LINALG_CASES,
   ...CNN_STEP_CASES,
+  ...ATTENTION_CASES,
 ];
 
 /** Whether the unit's figure grows with speed (throughputs) or shrinks (times). */

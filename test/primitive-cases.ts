@@ -9,6 +9,7 @@ import type { Value } from "../src/trace/core.js";
 import type { Array } from "../src/array.js";
 import { arr, rand } from "./helpers.js";
 import { bind1 } from "../src/lax/primitive.js";
+import { fusedAttention } from "../src/lax/attention.js";
 
 type Domain = [number, number];
 export const range = (n: number) => globalThis.Array.from({ length: n }, (_, i) => i);
@@ -166,6 +167,19 @@ export function primitiveCases(F: "float16" | "float32" | "float64"): Case[] {
     shapes: [[6]],
     domains: [[-100000, 100000]],
     noGrad: true,
+  },
+  // fused attention (src/lax/attention.ts): grouped heads, a bias, a 0/1 mask from iotas, causal; out and lse flattened together
+  {
+    prims: ["dot_product_attention"],
+    fn: (q, k, v, b) => {
+      const W = F === "float16" ? "float32" : F;
+      const full = [2, 4, 3, 5];
+      const pattern = lax.add(lax.iota("int32", full, 3), lax.mul(lax.iota("int32", full, 2), lax.iota("int32", full, 1)));
+      const mask = lax.convert(lax.ne(lax.rem(pattern, lax.convert(3, "int32")), lax.convert(0, "int32")), W);
+      const [o, lse] = fusedAttention(lax.convert(q, W), lax.convert(k, W), lax.convert(v, W), { bias: lax.convert(b, W), mask, causal: true, scale: 0.7 });
+      return lax.convert(lax.concatenate([lax.reshape(o, [o.size]), lax.reshape(lse, [lse.size])], 0), F);
+    },
+    shapes: [[2, 3, 4, 3], [2, 5, 2, 3], [2, 5, 2, 3], [2, 4, 3, 5]],
   },
   ];
 }

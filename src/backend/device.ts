@@ -63,6 +63,12 @@ export interface Routines {
    * FFT/IFFT pairs → pairs, RFFT real → half-spectrum pairs, IRFFT half-spectrum pairs → real.
    */
   fft: { fftType: "FFT" | "IFFT" | "RFFT" | "IRFFT"; batch: number; lengths: readonly number[] };
+  /**
+   * Fused scaled dot-product attention (src/lax/attention.ts; src/backend/{cpu,webgpu}/attention.ts):
+   * inputs q [B, T, N, H] (already scaled), k, v [B, S, K, H], then bias and mask [B, N, T, S] when
+   * present; outputs out [B, T, N, H] and the rows' log-sum-exp [B, N, T].
+   */
+  attention: AttentionRoutineParams;
 }
 
 /**
@@ -106,6 +112,8 @@ export type ConvParams = {
   rhsStrides: readonly number[];
   outStrides: readonly number[];
 };
+/** The `attention` routine's parameters: the sizes, causal masking, which optional inputs follow. */
+export type AttentionRoutineParams = { B: number; T: number; N: number; S: number; K: number; H: number; causal: boolean; hasBias: boolean; hasMask: boolean };
 export type RoutineName = keyof Routines;
 
 /**

@@ -13,6 +13,7 @@ import type { DType } from "../dtype.js";
 import { checkDType, isFloat } from "../dtype.js";
 import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
 import { stopGradient } from "../lax/stop-gradient.js";
+import { fusedAttention } from "../lax/attention.js";
 import * as np from "../numpy/index.js";
 import type { Value } from "../trace/core.js";
 import { logsumexp, softmax, toValue } from "./activations.js";
@@ -77,6 +78,12 @@ function checkBroadcast(name: string, v: Value, full: readonly number[]): void {
  * in float32, as JAX does; masked logits become a large negative number, so
  * a fully masked row attends uniformly. Returns an array of query's shape (or
  * `[out, logsumexp]` with `returnResidual`).
+ *
+ * With `implementation` left undefined, float32 and float16 inputs with a head
+ * size of 1 to 256 run as one fused primitive (src/lax/attention.ts: a
+ * flash-attention kernel on WebGPU, the [T, S] block per head kept in a
+ * scratch buffer on the CPU); `"xla"`, float64 and other head sizes take the
+ * composition matmul + softmax + matmul. Both give JAX's values.
  * @example
  * const q = random.normal(random.key(0), [2, 5, 4, 8]);   // B=2, T=5, N=4, H=8
  * const kv = random.normal(random.key(1), [2, 5, 2, 8]);  // K=2 key/value heads: grouped-query
@@ -127,20 +134,15 @@ export function dotProductAttention(query: ArrayLike, key: ArrayLike, value: Arr
   const qLen = seqLengths("querySeqLengths", querySeqLengths, B);
   const kvLen = seqLengths("keyValueSeqLengths", keyValueSeqLengths, B);
 
-  // logits in promote(dtype, float32): [B, K, G, T, S] = q [B, K, G, T, H] @ k [B, K, 1, H, S]
-  const logitsDType: DType = q.dtype === "float64" ? "float64" : "float32";
-  const qg = np.transpose(np.reshape(np.astype(q, logitsDType), [B, T, K, G, H]), [0, 2, 3, 1, 4]);
-  const kt = np.reshape(np.transpose(np.astype(k, logitsDType), [0, 2, 3, 1]), [B, K, 1, H, S]);
-  let logits = np.reshape(np.matmul(qg, kt), [B, N, T, S]);
-  logits = np.multiply(logits, np.array(scale ?? 1 / Math.sqrt(H), { dtype: logitsDType }));
-  if (b !== undefined) logits = np.astype(np.add(logits, b), logitsDType);
 
   let combined: Value | undefined = m;
   const and = (x: Value) => (combined = combined === undefined ? x : np.logicalAnd(combined, x));
-  if (isCausal || window !== undefined) {
+  // the fused primitive (src/lax/attention.ts) takes causal masking as a flag, so it can skip masked key tiles
+  const fused = implementation === undefined && fusedAttentionFits(q.dtype, H, S);
+  if ((isCausal && !fused) || window !== undefined) {
     const tPos = np.reshape(iota(T), [T, 1]);
     const sPos = np.reshape(iota(S), [1, S]);
-    if (isCausal) and(np.reshape(np.greaterEqual(tPos, sPos), [1, 1, T, S]));
+    if (isCausal && !fused) and(np.reshape(np.greaterEqual(tPos, sPos), [1, 1, T, S]));
     if (window !== undefined) {
       const left = np.lessEqual(tPos, np.add(sPos, window[0]));
       const right = np.greaterEqual(tPos, np.subtract(sPos, window[1]));
@@ -156,6 +158,33 @@ export function dotProductAttention(query: ArrayLike, key: ArrayLike, value: Arr
     }
     and(np.expandDims(pad as Value, 1));
   }
+  if (fused) {
+    // float16 runs in float32, as the composition's logits and softmax do
+    const f32 = (x: Value) => np.astype(x, "float32");
+    const full4 = (x: Value) => f32(np.broadcastTo(x, full));
+    const [o, lse] = fusedAttention(f32(q), f32(k), f32(v), {
+      bias: b === undefined ? undefined : full4(b),
+      mask: combined === undefined ? undefined : full4(combined),
+      causal: isCausal,
+      scale: scale ?? 1 / Math.sqrt(H),
+    });
+    let encoded = np.astype(o, k.dtype);
+    if (qLen !== undefined) {
+      const keep = np.less(np.reshape(iota(T), [1, T]), np.reshape(qLen, [B, 1]));
+      encoded = np.multiply(encoded, np.astype(np.reshape(keep, [B, T, 1, 1]), encoded.dtype));
+    }
+    const out = np.reshape(encoded, outShape);
+    if (!returnResidual) return out;
+    const res = np.transpose(np.astype(lse, k.dtype), [0, 2, 1]); // [B, N, T] → [B, T, N]
+    return [out, stopGradient(np.reshape(res, outShape.slice(0, -1)))];
+  }
+  // logits in promote(dtype, float32): [B, K, G, T, S] = q [B, K, G, T, H] @ k [B, K, 1, H, S]
+  const logitsDType: DType = q.dtype === "float64" ? "float64" : "float32";
+  const qg = np.transpose(np.reshape(np.astype(q, logitsDType), [B, T, K, G, H]), [0, 2, 3, 1, 4]);
+  const kt = np.reshape(np.transpose(np.astype(k, logitsDType), [0, 2, 3, 1]), [B, K, 1, H, S]);
+  let logits = np.reshape(np.matmul(qg, kt), [B, N, T, S]);
+  logits = np.multiply(logits, np.array(scale ?? 1 / Math.sqrt(H), { dtype: logitsDType }));
+  if (b !== undefined) logits = np.astype(np.add(logits, b), logitsDType);
   if (combined !== undefined) {
     // JAX's large negative: -0.7 × the dtype's largest finite value, capped at float32's
     const largeNegative = -0.7 * 3.4028234663852886e38;
@@ -175,6 +204,16 @@ export function dotProductAttention(query: ArrayLike, key: ArrayLike, value: Arr
   if (!returnResidual) return out;
   const lse = np.transpose(np.astype(logsumexp(padded, -1), k.dtype), [0, 2, 1]); // [B, N, T] → [B, T, N]
   return [out, stopGradient(np.reshape(lse, outShape.slice(0, -1)))];
+}
+
+/**
+ * Whether the fused attention primitive takes these arguments (JAX's
+ * `implementation=None` choice): float32 or float16 (float64 keeps the
+ * composition, whose softmax JAX runs in float32), a head size of 1 to 256
+ * (the WebGPU kernel's registers) and at least one key.
+ */
+function fusedAttentionFits(dtype: DType, H: number, S: number): boolean {
+  return (dtype === "float32" || dtype === "float16") && H >= 1 && H <= 256 && S >= 1;
 }
 
 /** Options of `sinusoidalPositionalEncoding`. */

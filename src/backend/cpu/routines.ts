@@ -16,6 +16,7 @@ import { cpuLinalgRoutines } from "./linalg.js";
 import { cpuWindowedRoutines } from "./windowed.js";
 import { conv } from "./conv.js";
 import { cpuFftRoutines } from "./fft.js";
+import { cpuAttentionRoutines } from "./attention.js";
 
 /** A CPU routine (parameters as the contract `Routines` in backend/device.ts declares them). */
 export type CpuRoutine = RoutineImpl<TypedArray, Record<string, unknown>>;
@@ -676,4 +677,5 @@ export const cpuRoutines: RoutineTable<TypedArray> = {
   ...cpuWindowedRoutines,
   conv,
   ...cpuFftRoutines,
+  ...cpuAttentionRoutines,
 };

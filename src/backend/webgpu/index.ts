@@ -28,9 +28,10 @@ import { indexRoutines } from "./index-routines.js";
 import { linalgRoutines } from "./linalg.js";
 import { fftRoutines } from "./fft.js";
 import { convRoutines } from "./conv.js";
+import { attentionRoutines } from "./attention.js";
 
 /** Every routine of the contract (backend/device.ts `Routines`): one the families lack is a compile error here. */
-const webgpuRoutines: RoutineTable<GpuBuffer> = { ...matmulRoutines, ...sortRoutines, ...scanRoutines, ...indexRoutines, ...linalgRoutines, ...windowedRoutines, ...convRoutines, ...fftRoutines };
+const webgpuRoutines: RoutineTable<GpuBuffer> = { ...matmulRoutines, ...sortRoutines, ...scanRoutines, ...indexRoutines, ...linalgRoutines, ...windowedRoutines, ...convRoutines, ...fftRoutines, ...attentionRoutines };
 
 let kernelCount = 0;
 const seenKernels = new Set<string>();
