@@ -230,8 +230,8 @@ describe("singular and invalid inputs", () => {
     expect(() => nl.cross(arr([1, 2]), arr([3, 4]))).toThrow(/size 3/);
     // an integer matrix is promoted to float32, as JAX
     expect(nl.inv(arr([[2, 0], [0, 4]], "int32")).dtype).toBe("float32");
-    // the QR derivative is undefined for wide matrices, as in JAX
-    expect(() => jvp((x: Value) => L.qr(x)[1], [rnd([2, 3], 1)], [rnd([2, 3], 2)])).toThrow(/m ≥ n/);
+    // the derivative of the full Q of a tall matrix is not implemented (wide matrices: test/linalg-complex-spectral.test.ts)
+    expect(() => jvp((x: Value) => L.qr(x, { fullMatrices: true })[1], [rnd([3, 2], 1)], [rnd([3, 2], 2)])).toThrow(/fullMatrices/);
   });
 });
 

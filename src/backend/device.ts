@@ -52,6 +52,11 @@ export interface Routines {
   linalg_svd: { batch: number; m: number; n: number; fullMatrices: boolean; computeUv: boolean };
   /** General eigendecomposition, outputs [w, vl if left, vr if right] complex (CPU only, as JAX; WebGPU refuses). */
   linalg_eig: { batch: number; n: number; left: boolean; right: boolean };
+  /** Complex operands of qr, eigh, svd, eig (src/backend/{cpu,webgpu}/linalg-complex-spectral.ts): the real routines' params; complex values as (re, im) pairs. */
+  linalg_qr_complex: { batch: number; m: number; n: number; fullMatrices: boolean };
+  linalg_eigh_complex: { batch: number; n: number; lower: boolean; sortEigenvalues: boolean };
+  linalg_svd_complex: { batch: number; m: number; n: number; fullMatrices: boolean; computeUv: boolean };
+  linalg_eig_complex: { batch: number; n: number; left: boolean; right: boolean };
   /** Windowed selections (src/lax/windowed.ts; cpu/windowed.ts, webgpu/windowed.ts): inputs (tangent or source, operand). */
   select_and_gather_add: WindowSelectParams;
   select_and_scatter_add: WindowSelectParams;

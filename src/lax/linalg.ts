@@ -9,7 +9,10 @@
  *
  * Devices: the CPU routines (src/backend/cpu/linalg.ts) compute in float64
  * whatever the storage dtype; the WebGPU kernels (src/backend/webgpu/linalg.ts)
- * run one invocation per matrix in f32.
+ * run one invocation per matrix in f32. qr, eigh and svd also take complex64
+ * and complex128 matrices, as JAX (routines in
+ * src/backend/{cpu,webgpu}/linalg-complex-spectral.ts; complex128 on the CPU
+ * only, as every 64-bit dtype), with JAX's complex jvp rules.
  */
 import { DTypeError, ShapeError } from "../errors.js";
 import { fmtShape, sizeOf } from "../shape.js";
@@ -19,14 +22,16 @@ import type { MaybeZero, Params, Primitive, Value } from "../trace/core.js";
 import { bind } from "../trace/core.js";
 import { dotGeneral } from "./dot.js";
 import { add, convert, div, eq, ge, integerPow, mul, neg, operandArg, select, sub } from "./elementwise.js";
-import { bind1, definePrimitive, isZero, lowersToStablehlo, scalar, ShapedArray, Zero } from "./primitive.js";
+import { bind1, definePrimitive, definitionOf, isZero, lowersToStablehlo, scalar, ShapedArray, Zero } from "./primitive.js";
+import { complexPartOf } from "../dtype.js";
+import { conj, real } from "./complex.js";
 import { attr } from "../backend/stablehlo.js";
 import { choleskyStablehlo, eighStablehlo, luStablehlo, qrStablehlo, svdStablehlo } from "./stablehlo-linalg.js";
 import { hloType } from "./stablehlo-ops.js";
 import { broadcastInDim, concatenate, iota, moveAxis, slice, transpose } from "./shape.js";
 import { reduceSum } from "./reduce.js";
 import { isComplexDType } from "../dtype.js";
-import { checkInexactMatrix, conjIfComplex, hermitianPart } from "./linalg-complex-lu.js";
+import { checkInexactMatrix, conjIfComplex, hermitianPart, mH } from "./linalg-complex-lu.js";
 
 const range = (n: number, from = 0) => globalThis.Array.from({ length: n }, (_, i) => from + i);
 
@@ -96,20 +101,6 @@ const asCol = (v: Value, cols: number) => broadcastInDim(v, [...v.shape, cols], 
 
 // ---- checks shared by the primitives ------------------------------------------------------
 
-function checkFloat(op: string, a: { dtype: DType; shape: readonly number[] }) {
-  if (a.dtype !== "float32" && a.dtype !== "float64") {
-    throw new DTypeError(`${op}: needs a float32 or float64 matrix, got ${a.dtype}${fmtShape(a.shape)}; convert it first (x.astype("float32"))`);
-  }
-}
-
-function checkMatrix(op: string, a: { dtype: DType; shape: readonly number[] }, square: boolean) {
-  checkFloat(op, a);
-  const s = a.shape;
-  if (s.length < 2) throw new ShapeError(`${op}: needs a matrix or a stack of matrices (at least 2 axes), got shape ${fmtShape(s)}`);
-  if (square && s[s.length - 1] !== s[s.length - 2]) {
-    throw new ShapeError(`${op}: needs square matrices in the last two axes, got shape ${fmtShape(s)}`);
-  }
-}
 
 /** Batching a one-operand factorization: the batch axis goes to the front, where the routine's batch is. */
 function batchFront<P extends Params>(prim: Primitive<P>, args: Value[], dims: (number | null)[], params: P): [Value[], (number | null)[]] {
@@ -346,14 +337,49 @@ export function lu(x: Value): [Value, Value, Value] {
   return [a, p, q];
 }
 
+// ---- complex operands of qr, eigh, svd (the routines: src/backend/{cpu,webgpu}/linalg-complex-spectral.ts) ----
+
+const isCx = (d: DType) => d === "complex64" || d === "complex128";
+
+/** A real value as the complex dtype `dtype` (itself when `dtype` is real). */
+const asDtype = (x: Value, dtype: DType) => (x.dtype === dtype ? x : convert(x, dtype));
+
+/** x·r⁻¹ for upper triangular r (a right-side triangular solve; complex r too). */
+function solveUpperRight(r: Value, b: Value): Value {
+  return triangularSolve(r, b, { leftSide: false, lower: false });
+}
+
 // ---- qr ---------------------------------------------------------------------------------------
 
 type QrParams = { fullMatrices: boolean };
 
+/**
+ * JAX's _thin_qr_jvp for q (m×n), r (n×n), m ≥ n (J. Townsend's derivation):
+ * dQ = Q(dΩ − QᴴdX R⁻¹) + dX R⁻¹, dR = (QᴴdX R⁻¹ − dΩ) R, dΩ the skew part of
+ * QᴴdX R⁻¹'s strict lower triangle (plus, for complex input, its diagonal's
+ * imaginary part).
+ */
+function thinQrJvp(q: Value, r: Value, dx: Value): [Value, Value] {
+  const n = r.shape[r.ndim - 1];
+  const dxRinv = solveUpperRight(r, dx);
+  const qtDxRinv = bmm(mH(q), dxRinv);
+  const low = tril(qtDxRinv, -1);
+  let dOmega = sub(low, mH(low));
+  if (isCx(q.dtype)) {
+    const eye = eyeLike(q.shape.slice(0, -2), n, q.dtype);
+    dOmega = add(dOmega, mul(eye, sub(qtDxRinv, asDtype(real(qtDxRinv), q.dtype))));
+  }
+  const dq = add(bmm(q, sub(dOmega, qtDxRinv)), dxRinv);
+  const dr = bmm(sub(qtDxRinv, dOmega), r);
+  return [dq, dr];
+}
+
 export const qrP: Primitive<QrParams> = definePrimitive<QrParams>("qr", {
   params: { fullMatrices: "bool" },
+  // complex operands: complex Householder (Q unitary, R's diagonal real)
+  complex: true,
   abstractEval([a], { fullMatrices }) {
-    checkMatrix("lax.linalg.qr", a, false);
+    checkInexactMatrix("lax.linalg.qr", a, false);
     const s = a.shape;
     const m = s[s.length - 2];
     const n = s[s.length - 1];
@@ -362,27 +388,27 @@ export const qrP: Primitive<QrParams> = definePrimitive<QrParams>("qr", {
     return [new ShapedArray([...batch, m, c], a.dtype), new ShapedArray([...batch, c, n], a.dtype)];
   },
   lower([a], { fullMatrices }) {
-    return { kind: "routine", routine: "linalg_qr", params: { batch: batchOf(a.shape), m: a.shape[a.ndim - 2], n: a.shape[a.ndim - 1], fullMatrices } };
+    return { kind: "routine", routine: isCx(a.dtype) ? "linalg_qr_complex" : "linalg_qr", params: { batch: batchOf(a.shape), m: a.shape[a.ndim - 2], n: a.shape[a.ndim - 1], fullMatrices } };
   },
   jvp([x], [dx], { fullMatrices }) {
     const m = x.shape[x.ndim - 2];
     const n = x.shape[x.ndim - 1];
     const [q, r] = bind(qrP as unknown as Primitive, [x], { fullMatrices });
     if (isZero(dx)) return [[q, r], [new Zero(q.aval.strong()), new Zero(r.aval.strong())]];
-    if (m < n || (fullMatrices && m !== n)) {
+    if (fullMatrices && m > n) {
       throw new ShapeError(
-        `lax.linalg.qr: the derivative exists here only for m ≥ n and reduced factors (as in JAX), got shape ${fmtShape(x.shape)} with fullMatrices=${fullMatrices}; ` +
-          "use fullMatrices: false (np.linalg.qr's mode \"reduced\") on a tall or square matrix",
+        `lax.linalg.qr: the derivative of the full (m×m) Q of a tall matrix is not implemented, got shape ${fmtShape(x.shape)} with fullMatrices=true; ` +
+          "use fullMatrices: false (np.linalg.qr's mode \"reduced\"), whose Q spans the same columns the derivative needs",
       );
     }
-    // J. Townsend's derivation (as JAX): dQ = Q(dΩ - QᵀdX R⁻¹) + dX R⁻¹, dR = (QᵀdX R⁻¹ - dΩ) R
-    const dxRinv = triangularSolve(r, dx, { leftSide: false, lower: false });
-    const qtDxRinv = bmm(mT(q), dxRinv);
-    const low = tril(qtDxRinv, -1);
-    const dOmega = sub(low, mT(low));
-    const dq = add(bmm(q, sub(dOmega, qtDxRinv)), dxRinv);
-    const dr = bmm(sub(qtDxRinv, dOmega), r);
-    return [[q, r], [dq, dr]];
+    if (m >= n) return [[q, r], thinQrJvp(q, r, dx)];
+    // a wide matrix, as JAX: X = [X1 X2] = Q·[R1 R2], X1 = Q·R1 a square QR, and R2 = Qᴴ·X2 gives dR2 = dQᴴ·X2 + Qᴴ·dX2
+    const batch = x.shape.slice(0, -2);
+    const z = batch.map(() => 0);
+    const cols = (v: Value, from: number, to: number) => slice(v, [...z, 0, from], [...batch, v.shape[v.ndim - 2], to]);
+    const [dq, dr1] = thinQrJvp(q, cols(r, 0, m), cols(dx, 0, m));
+    const dr2 = add(bmm(mH(dq), cols(x, m, n)), bmm(mH(q), cols(dx, m, n)));
+    return [[q, r], [dq, concatenate([dr1, dr2], x.ndim - 1)]];
   },
   batch: (args, dims, params) => batchFront(qrP, args, dims, params),
 });
@@ -395,7 +421,8 @@ export interface QrOptions {
 /**
  * QR decomposition of the last two axes by Householder reflections (LAPACK's
  * sign convention: R's diagonal may be negative): `[q, r]` with q·r = x,
- * q orthonormal columns, r upper triangular.
+ * q orthonormal columns, r upper triangular. Complex input (as JAX): q has
+ * unitary columns (qᴴ·q = I) and r a real diagonal, as LAPACK's zgeqrf.
  * @example
  * const [q, r] = lax.linalg.qr(np.array([[3, 1], [4, 2]]));
  * // q [[-0.6, -0.8], [-0.8, 0.6]], r [[-5, -2.2], [0, 0.4]]
@@ -404,7 +431,7 @@ export function qr(x: Value, options: QrOptions = {}): [Value, Value] {
   const { fullMatrices = false } = optionsArg("lax.linalg.qr", options);
   if (typeof fullMatrices !== "boolean") throw new DTypeError(`lax.linalg.qr: fullMatrices must be true or false, got ${String(fullMatrices)}`);
   x = operandArg("lax.linalg.qr", x);
-  checkMatrix("lax.linalg.qr", x, false);
+  checkInexactMatrix("lax.linalg.qr", x, false);
   const [q, r] = bind(qrP as unknown as Primitive, [x], { fullMatrices });
   return [q, r];
 }
@@ -415,28 +442,31 @@ type EighParams = { lower: boolean; sortEigenvalues: boolean };
 
 export const eighP: Primitive<EighParams> = definePrimitive<EighParams>("eigh", {
   params: { lower: "bool", sortEigenvalues: "bool" },
+  // complex (Hermitian) operands: real eigenvalues, unitary eigenvectors
+  complex: true,
   abstractEval([a]) {
-    checkMatrix("lax.linalg.eigh", a, true);
-    return [new ShapedArray(a.shape, a.dtype), new ShapedArray(a.shape.slice(0, -1), a.dtype)];
+    checkInexactMatrix("lax.linalg.eigh", a, true);
+    const part = isCx(a.dtype) ? complexPartOf(a.dtype as "complex64") : a.dtype;
+    return [new ShapedArray(a.shape, a.dtype), new ShapedArray(a.shape.slice(0, -1), part)];
   },
   lower([a], params) {
-    return { kind: "routine", routine: "linalg_eigh", params: { batch: batchOf(a.shape), n: a.shape[a.ndim - 1], ...params } };
+    return { kind: "routine", routine: isCx(a.dtype) ? "linalg_eigh_complex" : "linalg_eigh", params: { batch: batchOf(a.shape), n: a.shape[a.ndim - 1], ...params } };
   },
   jvp([a], [t], params) {
-    // as JAX, the primal is the decomposition of the symmetrized input
-    const [v, w] = bind(eighP as unknown as Primitive, [symmetrize(a)], params);
+    // as JAX, the primal is the decomposition of the symmetrized (Hermitian) input
+    const [v, w] = bind(eighP as unknown as Primitive, [hermitianPart(a)], params);
     if (isZero(t)) return [[v, w], [new Zero(v.aval.strong()), new Zero(w.aval.strong())]];
     const n = a.shape[a.ndim - 1];
     const batch = a.shape.slice(0, -2);
     // F[i, j] = 1/(w_j - w_i) off the diagonal, 0 on it. Equal eigenvalues give inf (JAX's documented caveat:
     // eigenvectors of a repeated eigenvalue are not unique, so their derivative is undefined)
-    const eye = eyeLike(batch, n, a.dtype);
+    const eye = eyeLike(batch, n, w.dtype);
     const wRow = asRow(w, n);
     const wCol = asCol(w, n);
     const F = sub(integerPow(sub(add(eye, wRow), wCol), -1), eye);
-    const vtAv = bmm(bmm(mT(v), t), v);
-    const dv = bmm(v, mul(F, vtAv));
-    const dw = diag(vtAv);
+    const vtAv = bmm(bmm(mH(v), t), v);
+    const dv = bmm(v, mul(asDtype(F, a.dtype), vtAv));
+    const dw = isCx(a.dtype) ? real(diag(vtAv)) : diag(vtAv);
     return [[v, w], [dv, dw]];
   },
   batch: (args, dims, params) => batchFront(eighP, args, dims, params),
@@ -455,6 +485,9 @@ export interface EighOptions {
  * Eigendecomposition of symmetric matrices in the last two axes:
  * `[v, w]` with x·v = v·diag(w), eigenvectors in v's columns. The
  * derivative of v is undefined (inf/NaN) where eigenvalues repeat, as in JAX.
+ * Complex (Hermitian) input: w real (float32 for complex64), v unitary with
+ * each column's first component real and non-negative (LAPACK's phase up to
+ * a sign; eigenvectors are unique only up to a phase per column).
  * @example
  * const [v, w] = lax.linalg.eigh(np.array([[2, 1], [1, 2]])); // w [1, 3]
  */
@@ -465,8 +498,8 @@ export function eigh(x: Value, options: EighOptions = {}): [Value, Value] {
     if (typeof v !== "boolean") throw new DTypeError(`${op}: ${k} must be true or false, got ${String(v)}`);
   }
   x = operandArg(op, x);
-  checkMatrix(op, x, true);
-  const [v, w] = bind(eighP as unknown as Primitive, [symmetrizeInput ? symmetrize(x) : x], { lower, sortEigenvalues });
+  checkInexactMatrix(op, x, true);
+  const [v, w] = bind(eighP as unknown as Primitive, [symmetrizeInput ? hermitianPart(x) : x], { lower, sortEigenvalues });
   return [v, w];
 }
 
@@ -476,19 +509,21 @@ type SvdParams = { fullMatrices: boolean; computeUv: boolean };
 
 export const svdP: Primitive<SvdParams> = definePrimitive<SvdParams>("svd", {
   params: { fullMatrices: "bool", computeUv: "bool" },
+  // complex operands: real singular values, unitary U and Vᴴ
+  complex: true,
   abstractEval([a], { fullMatrices, computeUv }) {
-    checkMatrix("lax.linalg.svd", a, false);
+    checkInexactMatrix("lax.linalg.svd", a, false);
     const s = a.shape;
     const m = s[s.length - 2];
     const n = s[s.length - 1];
     const k = Math.min(m, n);
     const batch = s.slice(0, -2);
-    const sv = new ShapedArray([...batch, k], a.dtype);
+    const sv = new ShapedArray([...batch, k], isCx(a.dtype) ? complexPartOf(a.dtype as "complex64") : a.dtype);
     if (!computeUv) return [sv];
     return [sv, new ShapedArray([...batch, m, fullMatrices ? m : k], a.dtype), new ShapedArray([...batch, fullMatrices ? n : k, n], a.dtype)];
   },
   lower([a], params) {
-    return { kind: "routine", routine: "linalg_svd", params: { batch: batchOf(a.shape), m: a.shape[a.ndim - 2], n: a.shape[a.ndim - 1], ...params } };
+    return { kind: "routine", routine: isCx(a.dtype) ? "linalg_svd_complex" : "linalg_svd", params: { batch: batchOf(a.shape), m: a.shape[a.ndim - 2], n: a.shape[a.ndim - 1], ...params } };
   },
   jvp([a], [dA], { fullMatrices, computeUv }) {
     const [s, U, Vt] = bind(svdP as unknown as Primitive, [a], { fullMatrices: false, computeUv: true });
@@ -504,6 +539,7 @@ export const svdP: Primitive<SvdParams> = definePrimitive<SvdParams>("svd", {
       );
     }
     const batch = a.shape.slice(0, -2);
+    if (isCx(a.dtype)) return svdComplexJvp(a, dA, s, U, Vt, primalsOut, computeUv, batch);
     const V = mT(Vt);
     const dS = bmm(bmm(mT(U), dA), V);
     const ds = diag(dS);
@@ -531,6 +567,40 @@ export const svdP: Primitive<SvdParams> = definePrimitive<SvdParams>("svd", {
   batch: (args, dims, params) => batchFront(svdP, args, dims, params),
 });
 
+/** JAX's _svd_jvp_rule for a complex operand (Uᴴ, Vᴴ, the real part of dS's diagonal, the phase term dUdV_diag). */
+function svdComplexJvp(a: Value, dA: Value, s: Value, U: Value, Vt: Value, primalsOut: Value[], computeUv: boolean, batch: number[]): [Value[], Value[]] {
+  const m = a.shape[a.ndim - 2];
+  const n = a.shape[a.ndim - 1];
+  const k = Math.min(m, n);
+  const c = a.dtype;
+  const V = mH(Vt);
+  const Ut = mH(U);
+  const dS = bmm(bmm(Ut, dA), V);
+  const ds = real(diag(dS));
+  if (!computeUv) return [[s], [ds]];
+  const sRow = asRow(s, k);
+  const sCol = mT(sRow);
+  const eye = eyeLike(batch, k, s.dtype);
+  const F = asDtype(sub(div(1, add(mul(add(sRow, sCol), sub(sRow, sCol)), eye)), eye), c);
+  const dSS = mul(asDtype(sRow, c), dS);
+  const SdS = mul(asDtype(sCol, c), dS);
+  // 1/s on the diagonal (0 where s is 0), as JAX's s_inv_mat
+  const sZero = convert(eq(s, 0), s.dtype);
+  const sInvMat = mul(eye, asCol(sub(div(1, add(s, sZero)), sZero), k));
+  const dUdVdiag = mul(div(sub(dS, mH(dS)), 2), asDtype(sInvMat, c));
+  let dU = bmm(U, add(mul(F, add(dSS, mH(dSS))), dUdVdiag));
+  let dV = bmm(V, mul(F, add(SdS, mH(SdS))));
+  if (m > n) {
+    const dAV = bmm(dA, V);
+    dU = add(dU, div(sub(dAV, bmm(U, bmm(Ut, dAV))), asDtype(asRow(s, m), c)));
+  }
+  if (n > m) {
+    const dAHU = bmm(mH(dA), U);
+    dV = add(dV, div(sub(dAHU, bmm(V, bmm(Vt, dAHU))), asDtype(asRow(s, n), c)));
+  }
+  return [primalsOut, [ds, dU, mH(dV)]];
+}
+
 export interface SvdOptions {
   /** U of m×m and Vᵀ of n×n (true, the default as in JAX), or m×k and k×n with k = min(m, n). */
   fullMatrices?: boolean;
@@ -543,9 +613,11 @@ export interface SvdOptions {
  * u·diag(s)·vt = x and s descending and non-negative, or `s` alone with
  * `computeUv: false`. The derivative of u and vt is undefined (inf/NaN)
  * where singular values repeat, as in JAX; that of s is always defined.
+ * Complex input: s real (float32 for complex64), u and vt unitary.
  * @example
  * const [u, s, vt] = lax.linalg.svd(np.array([[3, 0], [0, -4]])); // s [4, 3]
  * lax.linalg.svd(np.array([[3, 0], [0, -4]]), { computeUv: false }); // [4, 3]
+ * lax.linalg.svd(lax.complex(np.array([[3, 0], [0, 0]]), np.array([[0, 0], [0, 4]])), { computeUv: false }); // [4, 3]
  */
 export function svd(x: Value, options: SvdOptions & { computeUv: false }): Value;
 export function svd(x: Value, options?: SvdOptions): [Value, Value, Value];
@@ -556,7 +628,7 @@ export function svd(x: Value, options: SvdOptions = {}): Value | [Value, Value, 
     if (typeof v !== "boolean") throw new DTypeError(`${op}: ${k} must be true or false, got ${String(v)}`);
   }
   x = operandArg(op, x);
-  checkMatrix(op, x, false);
+  checkInexactMatrix(op, x, false);
   const outs = bind(svdP as unknown as Primitive, [x], { fullMatrices, computeUv });
   if (!computeUv) return outs[0];
   return [outs[1], outs[0], outs[2]];

@@ -1,6 +1,6 @@
 /**
  * np.linalg.eig and np.linalg.eigvals: eigenvalues and eigenvectors of
- * general (nonsymmetric) real matrices, complex results, on the CPU as JAX's
+ * general (nonsymmetric) real or complex matrices, complex results, on the CPU as JAX's
  * (lax.linalg.eig; WebGPU refuses with an UnsupportedError).
  */
 import { DTypeError, ShapeError } from "../errors.js";
@@ -11,8 +11,8 @@ import { toInexact } from "./util.js";
 
 function squareArg(op: string, a: ArrayLike): Value {
   const v = toInexact(op, a);
-  if (v.dtype !== "float32" && v.dtype !== "float64") {
-    throw new DTypeError(`${op}: needs float32 or float64 matrices, got ${v.dtype}${fmtShape(v.shape)}; convert with x.astype("float32")`);
+  if (v.dtype !== "float32" && v.dtype !== "float64" && v.dtype !== "complex64" && v.dtype !== "complex128") {
+    throw new DTypeError(`${op}: needs float32, float64, complex64 or complex128 matrices, got ${v.dtype}${fmtShape(v.shape)}; convert with x.astype("float32")`);
   }
   if (v.ndim < 2 || v.shape[v.ndim - 1] !== v.shape[v.ndim - 2]) {
     throw new ShapeError(`${op}: needs square matrices in the last two axes (at least 2 axes), got shape ${fmtShape(v.shape)}`);
@@ -23,7 +23,7 @@ function squareArg(op: string, a: ArrayLike): Value {
 /**
  * Eigenvalues and right eigenvectors of general square matrices (the last
  * two axes): `[eigenvalues, eigenvectors]` as JAX's EigResult, complex64 for
- * float32 input (complex128 for float64), a·v = v·diag(w) with the vectors
+ * float32 or complex64 input (complex128 for float64 or complex128), a·v = v·diag(w) with the vectors
  * in columns, each of unit norm with its largest component real (LAPACK's
  * geev, as JAX). CPU only, as JAX. Only the eigenvalues are differentiable.
  * @example

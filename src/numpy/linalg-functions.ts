@@ -21,7 +21,7 @@ import { matmul, norm, type NormOrder } from "./linalg.js";
 import { abs, log, sign } from "./elementwise.js";
 import { any, max, min, prod, sum } from "./reductions.js";
 
-const finfoEps = (dtype: string) => (dtype === "float64" ? 2.220446049250313e-16 : 1.1920928955078125e-7);
+const finfoEps = (dtype: string) => (dtype === "float64" || dtype === "complex128" ? 2.220446049250313e-16 : 1.1920928955078125e-7);
 
 /** The working dtype of promoted operands: float64 stays, complex stays (so that matrixArg refuses it rather than a cast dropping the imaginary parts), anything else is float32. */
 const keepWidth = (d: string): "float32" | "float64" | "complex64" | "complex128" => (d === "float64" || d === "complex64" || d === "complex128" ? d : "float32");
@@ -37,6 +37,11 @@ function matrixArg(op: string, x: ArrayLike, square = false, complexOk = false):
     throw new ShapeError(`${op}: needs square matrices in the last two axes, got shape ${fmtShape(v.shape)}`);
   }
   return v;
+}
+
+/** As matrixArg, complex64/complex128 accepted too: the operand of the spectral decompositions (qr, svd, eigh) and what is built on them alone. */
+function spectralArg(op: string, x: ArrayLike, square = false): Value {
+  return matrixArg(op, x, square, true);
 }
 
 /** Swaps the last two axes. @example np.linalg.matrixTranspose(np.ones([2, 3, 4])).shape; // [2, 4, 3] */
@@ -72,6 +77,7 @@ export type QrMode = "reduced" | "complete" | "r";
 /**
  * QR decomposition: `mode` "reduced" (default) gives [q, r] with q m×k and
  * r k×n (k = min(m, n)), "complete" q m×m and r m×n, "r" only r.
+ * Complex input gives a unitary q (qᴴ·q = I) and r with a real diagonal.
  * @example
  * const [q, r] = np.linalg.qr(np.array([[3, 1], [4, 2]])); // q·r = a
  */
@@ -82,7 +88,7 @@ export function qr(a: ArrayLike, mode: QrMode = "reduced"): [Value, Value] | Val
   if (mode !== "reduced" && mode !== "complete" && mode !== "r") {
     throw new UnsupportedError(`${op}: mode must be "reduced", "complete" or "r", got ${describe(mode)} ("raw" is not supported)`);
   }
-  const [q, r] = la.qr(matrixArg(op, a), { fullMatrices: mode === "complete" });
+  const [q, r] = la.qr(spectralArg(op, a), { fullMatrices: mode === "complete" });
   return mode === "r" ? r : [q, r];
 }
 
@@ -96,6 +102,7 @@ export interface SvdOptions {
 /**
  * Singular value decomposition: [u, s, vh] with u·diag(s)·vh = a, s
  * descending; with `computeUv: false`, s alone. Leading axes are a batch.
+ * Complex input: s real, u and vh unitary (u·diag(s)·vh = a).
  * @example
  * const [u, s, vh] = np.linalg.svd(np.array([[3, 0], [0, -4]])); // s [4, 3]
  */
@@ -104,19 +111,19 @@ export function svd(a: ArrayLike, options?: SvdOptions): [Value, Value, Value];
 export function svd(a: ArrayLike, options: SvdOptions = {}): Value | [Value, Value, Value] {
   const op = "np.linalg.svd";
   const { fullMatrices = true, computeUv = true } = optionsArg(op, options);
-  const x = matrixArg(op, a);
+  const x = spectralArg(op, a);
   if (!computeUv) return la.svd(x, { computeUv: false, fullMatrices });
   return la.svd(x, { fullMatrices, computeUv: true });
 }
 
 /** The singular values, descending. @example np.linalg.svdvals(np.array([[3, 0], [0, -4]])); // [4, 3] */
 export function svdvals(a: ArrayLike): Value {
-  return la.svd(matrixArg("np.linalg.svdvals", a), { computeUv: false, fullMatrices: false });
+  return la.svd(spectralArg("np.linalg.svdvals", a), { computeUv: false, fullMatrices: false });
 }
 
 /**
- * Eigenvalues (ascending) and eigenvectors (columns) of symmetric matrices:
- * [w, v] with a·v = v·diag(w). `UPLO` "L" (default) or "U" names the
+ * Eigenvalues (ascending) and eigenvectors (columns) of symmetric (or
+ * complex Hermitian) matrices: [w, v] with a·v = v·diag(w), w real. `UPLO` "L" (default) or "U" names the
  * triangle read when `symmetrizeInput` is false.
  * @example const [w, v] = np.linalg.eigh(np.array([[2, 1], [1, 2]])); // w [1, 3]
  */
@@ -124,7 +131,7 @@ export function eigh(a: ArrayLike, UPLO: "L" | "U" = "L", options: { symmetrizeI
   const op = "np.linalg.eigh";
   if (UPLO !== "L" && UPLO !== "U") throw new ShapeError(`${op}: UPLO must be "L" or "U", got ${describe(UPLO)}`);
   const { symmetrizeInput = true } = optionsArg(op, options);
-  const [v, w] = la.eigh(matrixArg(op, a, true), { lower: UPLO === "L", symmetrizeInput });
+  const [v, w] = la.eigh(spectralArg(op, a, true), { lower: UPLO === "L", symmetrizeInput });
   return [w, v];
 }
 
@@ -262,7 +269,7 @@ export function slogdet(a: ArrayLike): [Value, Value] {
 export function lstsq(a: ArrayLike, b: ArrayLike, rcond?: number | null): [Value, Value, Value, Value] {
   const op = "np.linalg.lstsq";
   let [x, y] = promote(op, [a, b], keepWidth);
-  x = matrixArg(op, x);
+  x = spectralArg(op, x);
   if (x.ndim !== 2) throw new ShapeError(`${op}: a must be 2-D, got shape ${fmtShape(x.shape)}`);
   const vec = y.ndim === 1;
   if (vec) y = lax.reshape(y, [y.shape[0], 1]);
@@ -277,12 +284,13 @@ export function lstsq(a: ArrayLike, b: ArrayLike, rcond?: number | null): [Value
   const smax = lax.slice(s, [0], [Math.min(1, k)]);
   const mask = lax.ge(s, lax.broadcastInDim(lax.mul(lax.reshape(smax, []), cut), s.shape, []));
   const rank = lax.reduceSum(lax.convert(mask, "int32"), [0]);
-  const ones = lax.broadcastInDim(lax.convert(1, x.dtype), s.shape, []);
-  const sInv = lax.select(mask, lax.div(ones, lax.select(mask, s, ones)), lax.mul(ones, 0));
-  const uTb = matmul(la.mT(u), y);
-  let sol = matmul(la.mT(vt), lax.mul(lax.broadcastInDim(sInv, uTb.shape, [0]), uTb));
+  const ones = lax.broadcastInDim(lax.convert(1, s.dtype), s.shape, []);
+  const sInv = lax.convert(lax.select(mask, lax.div(ones, lax.select(mask, s, ones)), lax.mul(ones, 0)), x.dtype);
+  const uTb = matmul(mH(u), y);
+  let sol = matmul(mH(vt), lax.mul(lax.broadcastInDim(sInv, uTb.shape, [0]), uTb));
   const r = lax.sub(y, matmul(x, sol));
-  const resid = lax.reduceSum(lax.mul(r, r), [0]);
+  // |r|² per column: real even for complex a, as JAX's residuals
+  const resid = lax.reduceSum(isComplexDType(r.dtype) ? lax.real(lax.mul(r, lax.conj(r))) : lax.mul(r, r), [0]);
   if (vec) sol = lax.reshape(sol, [n]);
   return [sol, resid, rank, s];
 }
@@ -294,22 +302,20 @@ export function lstsq(a: ArrayLike, b: ArrayLike, rcond?: number | null): [Value
  */
 export function pinv(a: ArrayLike, rtol?: number | null): Value {
   const op = "np.linalg.pinv";
-  const x = matrixArg(op, a);
+  const x = spectralArg(op, a);
   const m = x.shape[x.ndim - 2];
   const n = x.shape[x.ndim - 1];
   if (m === 0 || n === 0) return lax.broadcastInDim(lax.convert(0, x.dtype), [...x.shape.slice(0, -2), n, m], []);
   const tol = rtol === undefined || rtol === null ? 10 * Math.max(m, n) * finfoEps(x.dtype) : rtol;
   if (typeof tol !== "number") throw new DTypeError(`${op}: rtol must be a number or null, got ${describe(rtol)}`);
   const [u, s, vt] = la.svd(x, { fullMatrices: false });
-  const k = s.shape[s.ndim - 1];
   const first = lax.slice(s, [...s.shape.slice(0, -1).map(() => 0), 0], [...s.shape.slice(0, -1), 1]);
   const cutoff = lax.broadcastInDim(lax.mul(first, tol), s.shape, range(s.ndim));
-  const inf = lax.broadcastInDim(lax.convert(Infinity, x.dtype), s.shape, []);
+  const inf = lax.broadcastInDim(lax.convert(Infinity, s.dtype), s.shape, []);
   const sSafe = lax.select(lax.gt(s, cutoff), s, inf);
-  const uT = la.mT(u); // [..., k, m]
-  const scaled = lax.div(uT, lax.broadcastInDim(sSafe, uT.shape, range(s.ndim)));
-  void k;
-  return matmul(la.mT(vt), scaled);
+  const uT = mH(u); // [..., k, m]
+  const scaled = lax.div(uT, lax.convert(lax.broadcastInDim(sSafe, uT.shape, range(s.ndim)), uT.dtype));
+  return matmul(mH(vt), scaled);
 }
 
 /**
@@ -379,7 +385,8 @@ export function multiDot(arrays: readonly ArrayLike[]): Value {
  */
 export function cond(x: ArrayLike, p?: NormOrder | null): Value {
   const op = "np.linalg.cond";
-  const v = matrixArg(op, x);
+  // the 2-norm condition numbers come from the singular values, which complex matrices have too
+  const v = p === undefined || p === null || p === 2 || p === -2 ? spectralArg(op, x) : matrixArg(op, x);
   let r: Value;
   if (p === undefined || p === null || p === 2 || p === -2) {
     const s = svdvals(v);

@@ -4,7 +4,7 @@
  * norms and pairwise distances.
  */
 import { optionsArg, intsArg } from "../static-args.js";
-import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
+import { DTypeError, ShapeError } from "../errors.js";
 import { isComplexDType } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { dotGeneral } from "../lax/dot.js";
@@ -423,8 +423,8 @@ export function norm(x: ArrayLike, ord?: NormOrder | null, axis?: number | reado
       return finish((ord === Infinity ? max : min)(rowSums, r, { keepdims: true }));
     }
     if (ord === 2 || ord === -2 || ord === "nuc") {
-      if (complexIn) throw new UnsupportedError(`${op}: the ${describe(ord)} matrix norm of a complex matrix needs a complex SVD, which jaxon does not have yet; use "fro", 1 or Infinity, or the norm of the real and imaginary parts`);
-      return fns.singularValueNorm(v, ord, r, c, keepdims);
+      // complex: the singular values of the matrix itself (real), not of |x|
+      return fns.singularValueNorm(given, ord, r, c, keepdims);
     }
     throw new ShapeError(`${op}: invalid order ${describe(ord)} for a matrix norm; use "fro", "nuc", 1, -1, 2, -2, Infinity or -Infinity`);
   }

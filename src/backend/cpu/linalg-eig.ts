@@ -1,6 +1,7 @@
 /**
  * The CPU's general (nonsymmetric) eigendecomposition, lax.linalg.eig's
  * routine: per matrix, in float64 whatever the storage dtype,
+ *   0. balancing as LAPACK's gebal (linalg-balance.ts), undone on the eigenvectors;
  *   1. reduction to upper Hessenberg form by Householder reflections, the
  *      orthogonal transform accumulated (A = Z·H·Zᵀ);
  *   2. Francis double-shift QR iterations on H down to the real quasi-upper
@@ -11,8 +12,9 @@
  *   4. LAPACK geev's normalization: unit 2-norm, the largest component real.
  * Left eigenvectors (vlᴴ·A = λ·vlᴴ) are the conjugated rows of V⁻¹ (a
  * complex Gauss-Jordan inverse), normalized alike. Eigenvalues come in the
- * order of T's diagonal, a complex pair with the positive imaginary part
- * first (as LAPACK). A non-finite input, or QR iterations that do not
+ * order LAPACK's dlahqr gives on the same Hessenberg matrix
+ * (linalg-eig-order.ts; the Schur form's values matched to it), a complex
+ * pair with the positive imaginary part first. A non-finite input, or QR iterations that do not
  * converge, give NaNs everywhere, never a plausible-looking answer.
  *
  * Complex outputs are interleaved (re, im) pairs in the part dtype's buffer.
@@ -21,6 +23,8 @@ import type { TypedArray } from "../../dtype.js";
 import { allocate, storageLength } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { BufferType } from "../device.js";
+import { balance, unbalance } from "./linalg-balance.js";
+import { lapackHessenbergEigenvalues } from "./linalg-eig-order.js";
 
 const EPS = 2 ** -52;
 
@@ -63,7 +67,7 @@ function hessenberg(h: Float64Array, z: Float64Array, n: number): void {
 }
 
 /** Complex division (a + bi)/(c + di), scaled against overflow. */
-function cdiv(a: number, b: number, c: number, d: number): [number, number] {
+export function cdiv(a: number, b: number, c: number, d: number): [number, number] {
   if (Math.abs(c) >= Math.abs(d)) {
     const r = d / c;
     const den = c + r * d;
@@ -359,7 +363,7 @@ function schurEigen(h: Float64Array, z: Float64Array, n: number, wr: Float64Arra
 }
 
 /** Complex n×n matrices as separate real and imaginary row-major planes. */
-type CMat = { re: Float64Array; im: Float64Array };
+export type CMat = { re: Float64Array; im: Float64Array };
 
 /** The complex eigenvectors (columns) from the real representation schurEigen leaves in z. */
 function complexVectors(z: Float64Array, wi: Float64Array, n: number): CMat {
@@ -385,7 +389,7 @@ function complexVectors(z: Float64Array, wi: Float64Array, n: number): CMat {
 }
 
 /** LAPACK geev's normalization of each column: unit 2-norm, then a phase that makes the largest component real. */
-function normalizeColumns(v: CMat, n: number): void {
+export function normalizeColumns(v: CMat, n: number): void {
   for (let j = 0; j < n; j++) {
     let nrm = 0;
     let big = -1;
@@ -415,7 +419,7 @@ function normalizeColumns(v: CMat, n: number): void {
 }
 
 /** The inverse of a complex matrix by Gauss-Jordan elimination with partial pivoting (NaNs when singular). */
-function complexInverse(v: CMat, n: number): CMat {
+export function complexInverse(v: CMat, n: number): CMat {
   const n2 = 2 * n;
   const are = new Float64Array(n * n2);
   const aim = new Float64Array(n * n2);
@@ -477,6 +481,40 @@ function complexInverse(v: CMat, n: number): CMat {
   return { re, im };
 }
 
+/** For each of LAPACK's eigenvalues (wr2, wi2) in order, the nearest unused one of (wr, wi). */
+function matchOrder(wr: Float64Array, wi: Float64Array, wr2: Float64Array, wi2: Float64Array, n: number): number[] {
+  const used = new Uint8Array(n);
+  const order: number[] = [];
+  for (let j = 0; j < n; j++) {
+    let best = -1;
+    let bd = Infinity;
+    for (let k = 0; k < n; k++) {
+      const d = Math.hypot(wr[k] - wr2[j], wi[k] - wi2[j]);
+      if (!used[k] && d < bd) {
+        bd = d;
+        best = k;
+      }
+    }
+    if (best < 0) return Array.from({ length: n }, (_, i) => i);
+    used[best] = 1;
+    order.push(best);
+  }
+  return order;
+}
+
+/** The columns of v in `order` (v itself without one). */
+function permuteColumns(v: CMat, n: number, order: number[] | null): CMat {
+  if (!order) return v;
+  const out: CMat = { re: new Float64Array(n * n), im: new Float64Array(n * n) };
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      out.re[i * n + j] = v.re[i * n + order[j]];
+      out.im[i * n + j] = v.im[i * n + order[j]];
+    }
+  }
+  return out;
+}
+
 /** The linalg_eig routine: outputs [w, vl?, vr?] (complex, interleaved), as lax.linalg.eig's abstract eval. */
 export function eigRoutine(inputs: TypedArray[], _in: BufferType[], outTypes: BufferType[], params: Record<string, unknown>): TypedArray[] {
   const [x] = inputs;
@@ -490,6 +528,10 @@ export function eigRoutine(inputs: TypedArray[], _in: BufferType[], outTypes: Bu
   const z = new Float64Array(n * n);
   const wr = new Float64Array(n);
   const wi = new Float64Array(n);
+  const zeros = new Float64Array(n * n);
+  const h2 = new Float64Array(n * n);
+  const wr2 = new Float64Array(n);
+  const wi2 = new Float64Array(n);
   const putMatrix = (out: TypedArray, b: number, m: CMat) => {
     const o = 2 * b * n * n;
     for (let i = 0; i < n * n; i++) {
@@ -501,9 +543,15 @@ export function eigRoutine(inputs: TypedArray[], _in: BufferType[], outTypes: Bu
     const o = b * n * n;
     for (let i = 0; i < n * n; i++) h[i] = x[o + i];
     let ok = h.every(Number.isFinite);
+    // LAPACK geev's balancing (permutations and powers-of-2 scaling), undone on the eigenvectors below
+    const bal = ok ? balance({ re: h, im: zeros }, n) : null;
+    let order: number[] | null = null;
     if (ok) {
       hessenberg(h, z, n);
+      h2.set(h);
       ok = schurEigen(h, z, n, wr, wi, left || right);
+      // the order of LAPACK's dlahqr on the same Hessenberg matrix; the values and vectors above follow it
+      if (ok && n > 1 && lapackHessenbergEigenvalues(h2, n, bal!.ilo, bal!.ihi, wr2, wi2)) order = matchOrder(wr, wi, wr2, wi2, n);
     }
     if (!ok) {
       // as JAX (LAPACK): a NaN or inf, or no convergence, makes every output NaN
@@ -513,11 +561,13 @@ export function eigRoutine(inputs: TypedArray[], _in: BufferType[], outTypes: Bu
       continue;
     }
     for (let i = 0; i < n; i++) {
-      wOut[2 * (b * n + i)] = wr[i];
-      wOut[2 * (b * n + i) + 1] = wi[i];
+      const k = order ? order[i] : i;
+      wOut[2 * (b * n + i)] = wr[k];
+      wOut[2 * (b * n + i) + 1] = wi[k];
     }
     if (!left && !right) continue;
-    const v = complexVectors(z, wi, n);
+    const v = permuteColumns(complexVectors(z, wi, n), n, order);
+    unbalance(v, n, n, bal!.ilo, bal!.ihi, bal!.scale);
     normalizeColumns(v, n);
     if (vrOut) putMatrix(vrOut, b, v);
     if (vlOut) {

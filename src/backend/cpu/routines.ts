@@ -13,6 +13,7 @@ import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
 import { skinnyDot } from "./matmul-skinny.js";
 import { alloc, release } from "./memory.js";
 import { cpuLinalgRoutines } from "./linalg.js";
+import { cpuComplexSpectralRoutines } from "./linalg-complex-spectral.js";
 import { cpuWindowedRoutines } from "./windowed.js";
 import { conv } from "./conv.js";
 import { cpuFftRoutines } from "./fft.js";
@@ -674,6 +675,7 @@ export const cpuRoutines: RoutineTable<TypedArray> = {
   dynamic_update_slice,
   threefry2x32,
   ...cpuLinalgRoutines,
+  ...cpuComplexSpectralRoutines,
   ...cpuWindowedRoutines,
   conv,
   ...cpuFftRoutines,

@@ -26,12 +26,13 @@ import { scanRoutines } from "./scans.js";
 import { windowedRoutines } from "./windowed.js";
 import { indexRoutines } from "./index-routines.js";
 import { linalgRoutines } from "./linalg.js";
+import { complexSpectralRoutines } from "./linalg-complex-spectral.js";
 import { fftRoutines } from "./fft.js";
 import { convRoutines } from "./conv.js";
 import { attentionRoutines } from "./attention.js";
 
 /** Every routine of the contract (backend/device.ts `Routines`): one the families lack is a compile error here. */
-const webgpuRoutines: RoutineTable<GpuBuffer> = { ...matmulRoutines, ...sortRoutines, ...scanRoutines, ...indexRoutines, ...linalgRoutines, ...windowedRoutines, ...convRoutines, ...fftRoutines, ...attentionRoutines };
+const webgpuRoutines: RoutineTable<GpuBuffer> = { ...matmulRoutines, ...sortRoutines, ...scanRoutines, ...indexRoutines, ...linalgRoutines, ...complexSpectralRoutines, ...windowedRoutines, ...convRoutines, ...fftRoutines, ...attentionRoutines };
 
 let kernelCount = 0;
 const seenKernels = new Set<string>();
