@@ -25,7 +25,7 @@ import { allocate, storageLength } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { BufferType } from "../device.js";
 import type { CMat } from "./linalg-eig.js";
-import { cdiv, complexInverse, normalizeColumns } from "./linalg-eig.js";
+import { cdiv, leftEigenvectors, normalizeColumns } from "./linalg-eig.js";
 import { balance, unbalance } from "./linalg-balance.js";
 
 type Routine = (inputs: TypedArray[], inTypes: BufferType[], outTypes: BufferType[], params: Record<string, unknown>) => TypedArray[];
@@ -939,16 +939,7 @@ const eig: Routine = ([x], _in, outTypes, params) => {
     if (!r.v) continue;
     if (vrOut) writeComplex(vrOut, b, n * n, r.v);
     if (vlOut) {
-      // the rows of V⁻¹ are left eigenvectors: u·A = λ·u, so vl = uᴴ
-      const inv = complexInverse(r.v, n);
-      const vl: CMat = { re: new Float64Array(n * n), im: new Float64Array(n * n) };
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < n; j++) {
-          vl.re[j * n + i] = inv.re[i * n + j];
-          vl.im[j * n + i] = -inv.im[i * n + j];
-        }
-      }
-      normalizeColumns(vl, n);
+      const vl = leftEigenvectors(r.v, n);
       writeComplex(vlOut, b, n * n, vl);
     }
   }

@@ -418,6 +418,20 @@ export function normalizeColumns(v: CMat, n: number): void {
   }
 }
 
+/** Left eigenvectors from the right ones: the rows of V⁻¹ satisfy u·A = λ·u, so vl = uᴴ, normalized as geev's. */
+export function leftEigenvectors(v: CMat, n: number): CMat {
+  const inv = complexInverse(v, n);
+  const vl: CMat = { re: new Float64Array(n * n), im: new Float64Array(n * n) };
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      vl.re[j * n + i] = inv.re[i * n + j];
+      vl.im[j * n + i] = -inv.im[i * n + j];
+    }
+  }
+  normalizeColumns(vl, n);
+  return vl;
+}
+
 /** The inverse of a complex matrix by Gauss-Jordan elimination with partial pivoting (NaNs when singular). */
 export function complexInverse(v: CMat, n: number): CMat {
   const n2 = 2 * n;
@@ -571,16 +585,7 @@ export function eigRoutine(inputs: TypedArray[], _in: BufferType[], outTypes: Bu
     normalizeColumns(v, n);
     if (vrOut) putMatrix(vrOut, b, v);
     if (vlOut) {
-      // the rows of V⁻¹ are left eigenvectors: u·A = λ·u, so vl = uᴴ
-      const inv = complexInverse(v, n);
-      const vl: CMat = { re: new Float64Array(n * n), im: new Float64Array(n * n) };
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < n; j++) {
-          vl.re[j * n + i] = inv.re[i * n + j];
-          vl.im[j * n + i] = -inv.im[i * n + j];
-        }
-      }
-      normalizeColumns(vl, n);
+      const vl = leftEigenvectors(v, n);
       putMatrix(vlOut, b, vl);
     }
   }
