@@ -19,7 +19,7 @@
  */
 import { ShapeError, UnsupportedError } from "../errors.js";
 import { intArg, listArg, optionsArg } from "../static-args.js";
-import type { MaybeZero, Primitive, Value } from "../trace/core.js";
+import type { MaybeZero, Params, Primitive, Value } from "../trace/core.js";
 import { bind } from "../trace/core.js";
 import { flatten, unflatten } from "../trace/pytree.js";
 import { fmtShape } from "../shape.js";
@@ -77,6 +77,15 @@ function singleAxis(op: string, names: readonly string[]): string {
     throw new UnsupportedError(`lax.${op}: works over one named axis, got ${JSON.stringify(names)}; nest the calls (one per axis) instead`);
   }
   return names[0];
+}
+
+/**
+ * Binds a collective on one operand after checking its shape rule: a vmap that binds the axis
+ * runs the batching rule at once, before any abstract evaluation would see a bad shape.
+ */
+function bindChecked<P extends Params>(prim: Primitive<P>, x: Value, params: P): Value {
+  prim.rules.abstractEval([x.aval], params);
+  return bind(prim as unknown as Primitive, [x], params)[0];
 }
 
 /** A lax function over a pytree of arrays: `fn` applied to each leaf. */
@@ -280,7 +289,7 @@ export function allGather<T>(x: T, axisName: string | readonly string[], options
   return overLeaves("allGather", x, (leaf) => {
     let axis = o.axis === undefined ? 0 : intArg("lax.allGather", "axis", o.axis);
     if (axis < 0) axis += tiled ? leaf.ndim : leaf.ndim + 1;
-    return bind(allGatherP as unknown as Primitive, [leaf], { axes: [name], axis, tiled, size })[0];
+    return bindChecked(allGatherP, leaf, { axes: [name], axis, tiled, size });
   });
 }
 
@@ -299,7 +308,7 @@ export function psumScatter<T>(x: T, axisName: string | readonly string[], optio
   return overLeaves("psumScatter", x, (leaf) => {
     let s = o.scatterDimension === undefined ? 0 : intArg("lax.psumScatter", "scatterDimension", o.scatterDimension);
     if (s < 0) s += leaf.ndim;
-    return bind(psumScatterP as unknown as Primitive, [leaf], { axes: [name], scatterDimension: s, tiled, size })[0];
+    return bindChecked(psumScatterP, leaf, { axes: [name], scatterDimension: s, tiled, size });
   });
 }
 
@@ -379,7 +388,7 @@ export function allToAll<T>(x: T, axisName: string | readonly string[], splitAxi
     let c = intArg("lax.allToAll", "concatAxis", concatAxis);
     if (s < 0) s += leaf.ndim;
     if (c < 0) c += leaf.ndim;
-    return bind(allToAllP as unknown as Primitive, [leaf], { axes: [name], splitAxis: s, concatAxis: c, tiled, size })[0];
+    return bindChecked(allToAllP, leaf, { axes: [name], splitAxis: s, concatAxis: c, tiled, size });
   });
 }
 
