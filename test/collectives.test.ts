@@ -9,9 +9,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Array, AxisNameError, grad, jit, lax, np, ShapeError, UnsupportedError, vmap } from "../src/index.js";
+import { Array, AxisNameError, exportStableHLO, grad, io, jit, lax, np, ShapeError, UnsupportedError, vmap } from "../src/index.js";
 import type { Value } from "../src/index.js";
-import { functions, jitted } from "./fixtures/collectives/functions.js";
+import { exportedCases, functions, jitted } from "./fixtures/collectives/functions.js";
 import { arr, expectClose, finiteDiff, randArr, values } from "./helpers.js";
 
 interface Enc { shape: number[]; dtype: string; data: number[] }
@@ -114,4 +114,21 @@ describe("typed errors", () => {
 
 it("the concrete result type of a collective is an Array", () => {
   expect(vmap((v: Value) => lax.psum(v, "i"), { axisName: "i" })(np.ones([2]))).toBeInstanceOf(Array);
+});
+
+describe("exportStableHLO of named vmaps: the collectives are batched away before lowering", () => {
+  for (const name of exportedCases) {
+    it(`${name}: the module has no collective, and XLA's outputs (generate.py ran it) equal jaxon's and JAX's`, async () => {
+      const c = fixture.cases[name];
+      const xs = c.inputs.map(input);
+      const text = exportStableHLO(functions[name])(...xs).text;
+      expect(text).toContain("func.func public @main");
+      expect(text).not.toMatch(/all_reduce|all_gather|all_to_all|collective_permute|reduce_scatter|psum|axis_index/);
+      const xla = await io.loadNpz(readFileSync(join(__dirname, `fixtures/collectives/stablehlo/${name}.outputs.npz`)));
+      const ours = functions[name](...xs);
+      expect(xla["0"].shape).toEqual(c.output.shape);
+      expectClose(xla["0"], ours, 1e-9);
+      expectClose(xla["0"], c.output.data, 1e-9);
+    });
+  }
 });
