@@ -8,11 +8,16 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { Array, AxisNameError, exportStableHLO, grad, io, jit, lax, np, ShapeError, UnsupportedError, vmap } from "../src/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Array, AxisNameError, defaultDevice, exportStableHLO, grad, io, jit, lax, np, ShapeError, UnsupportedError, vmap } from "../src/index.js";
 import type { Value } from "../src/index.js";
 import { exportedCases, functions, jitted } from "./fixtures/collectives/functions.js";
 import { arr, expectClose, finiteDiff, randArr, values } from "./helpers.js";
+import { onBothDevices, onCpuAsync, probeWebGPU } from "./device-helpers.js";
+
+const hasGpu = await probeWebGPU("collectives.test.ts");
+// the float64 tests run on the CPU; the WebGPU block below makes WebGPU the default for its own tests
+if (hasGpu) defaultDevice("cpu");
 
 interface Enc { shape: number[]; dtype: string; data: number[] }
 const fixture = JSON.parse(readFileSync(join(__dirname, "fixtures/collectives/collectives.json"), "utf8")) as {
@@ -129,6 +134,23 @@ describe("exportStableHLO of named vmaps: the collectives are batched away befor
       expect(xla["0"].shape).toEqual(c.output.shape);
       expectClose(xla["0"], ours, 1e-9);
       expectClose(xla["0"], c.output.data, 1e-9);
+    });
+  }
+});
+
+describe.skipIf(!hasGpu)("WebGPU equals the CPU (float32)", () => {
+  beforeAll(() => void defaultDevice("webgpu"));
+  afterAll(() => void defaultDevice("cpu"));
+  const f32 = (e: Enc) => onBothDevices(e.data, e.shape, "float32");
+  for (const name of ["batch_norm", "all_to_all_tiled", "ppermute", "psum_scatter", "grad_contrastive", "shard_map_2d"]) {
+    it(name, async () => {
+      const xs = fixture.cases[name].inputs.map(f32);
+      const g = jitted[name](...xs.map((x) => x.g)) as Array;
+      expect(g.device).toBe("webgpu");
+      const c = await onCpuAsync(() => functions[name](...xs.map((x) => x.c)));
+      const [gv, cv] = [globalThis.Array.from(await g.data(), Number), globalThis.Array.from(await c.data(), Number)];
+      expect(gv.length).toBe(cv.length);
+      gv.forEach((v, k) => expect(Math.abs(v - cv[k]), `element ${k}: webgpu ${v}, cpu ${cv[k]}`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(cv[k]))));
     });
   }
 });
