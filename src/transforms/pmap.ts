@@ -29,6 +29,7 @@ export interface PmapOptions {
  * axis named for collectives. On jaxon's single device the slices run as one
  * batch (a named vmap under jit), so any mapped size works.
  * @example
+ * import { lax, np, pmap } from "jaxon-ts";
  * const normalize = pmap((x) => x.div(lax.psum(x, "d")), { axisName: "d" });
  * normalize(np.array([1, 3])); // [0.25, 0.75]
  */

@@ -55,6 +55,7 @@ export class Mesh {
  * has one device: the mesh is logical (its positions run as one batch in
  * `shardMap`), so any shape is allowed.
  * @example
+ * import { makeMesh } from "jaxon-ts";
  * const mesh = makeMesh([4, 2], ["data", "model"]);
  * mesh.shape; // { data: 4, model: 2 }
  */
@@ -92,6 +93,7 @@ function specAxes(what: string, spec: unknown, mesh: Mesh, shape: readonly numbe
  * inside `f`, arrays are the local blocks and collectives over the mesh axis
  * names work across blocks. On jaxon's one device the blocks run as one batch.
  * @example
+ * import { lax, makeMesh, np, PartitionSpec, shardMap } from "jaxon-ts";
  * const mesh = makeMesh([2], ["data"]);
  * const center = shardMap((b) => b.sub(lax.pmean(b.mean(), "data")), {
  *   mesh, inSpecs: [new PartitionSpec("data")], outSpecs: new PartitionSpec("data"),
