@@ -164,7 +164,7 @@ export function vmap<F extends Fn>(f: F, options: VmapOptions = {}): (...args: P
   return (...args: Parameters<F>) => {
     // a vmap made by a batching rule over a named axis (see ruleFrame) carries that axis's name
     const inherited = axisName === undefined ? ruleFrame : null;
-    const inAxes = options.inAxes ?? 0;
+    const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
     const axesPerArg = typeof inAxes === "number" || inAxes === null ? args.map(() => inAxes) : [...inAxes];
     if (axesPerArg.length !== args.length) {
       throw new ShapeError(`vmap: inAxes has ${axesPerArg.length} entries but the function was called with ${args.length} arguments`);
