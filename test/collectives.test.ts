@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Array, AxisNameError, defaultDevice, exportStableHLO, grad, io, jit, lax, np, ShapeError, UnsupportedError, vmap } from "../src/index.js";
 import type { Value } from "../src/index.js";
-import { exportedCases, functions, jitted } from "./fixtures/collectives/functions.js";
+import { exportedCases, functions, jitted, psumSin } from "./fixtures/collectives/functions.js";
 import { arr, expectClose, finiteDiff, randArr, values } from "./helpers.js";
 import { onBothDevices, onCpuAsync, probeWebGPU } from "./device-helpers.js";
 
@@ -68,6 +68,21 @@ describe("named vmaps composed with other transformations", () => {
     const fd = finiteDiff(loss, x, dir)[0];
     const dot = values(g).reduce((s, v, k) => s + v * values(dir)[k], 0);
     expect(Math.abs(dot - fd)).toBeLessThan(1e-6);
+  });
+
+  it("vmap∘grad∘jit, vmap∘jit∘grad and jit∘vmap∘grad of a psum loss all give JAX's per-example gradients", () => {
+    const c = fixture.cases.vmap_grad_psum_sin;
+    const x = input(c.inputs[0]);
+    for (const f of [vmap(grad(jit(psumSin)), { axisName: "i" }), vmap(jit(grad(psumSin)), { axisName: "i" }), jit(vmap(grad(psumSin), { axisName: "i" }))]) {
+      expectClose(f(x) as Value, c.output.data, 1e-9);
+    }
+  });
+
+  it("a whileLoop body with a collective equals the loop written out", () => {
+    const x = randArr([3, 2], 5);
+    const w = vmap((v: Value) => lax.whileLoop((c: Value[]) => c[0].lt(3), (c: Value[]) => [c[0].add(1), c[1].add(lax.pmean(v, "i"))], [np.array(0), np.zerosLike(v)])[1], { axisName: "i" });
+    const mean = values(x.mean(0));
+    expectClose(w(x) as Value, [0, 1, 2].flatMap(() => mean.map((m) => 3 * m)), 1e-12);
   });
 
   it("jit of a function containing named vmaps, called at two batch sizes, retraces and keeps axisSize right", () => {
