@@ -23,7 +23,8 @@ import type { MaybeZero, Params, Primitive, Value } from "../trace/core.js";
 import { bind } from "../trace/core.js";
 import { flatten, unflatten } from "../trace/pytree.js";
 import { fmtShape } from "../shape.js";
-import { div, eq, mul, operandArg, select, zerosOf } from "./elementwise.js";
+import { convert, div, eq, mul, operandArg, select, zerosOf } from "./elementwise.js";
+import { isFloat } from "../dtype.js";
 import { broadcastInDim, concatenate, iota, moveAxis, reshape, slice, squeeze } from "./shape.js";
 import { reduceMax, reduceMin, reduceSum } from "./reduce.js";
 import { definePrimitive, isZero, ShapedArray, Zero } from "./primitive.js";
@@ -165,7 +166,8 @@ export const pmin: <T>(x: T, axisName: string | readonly string[]) => T = reduct
  */
 export function pmean<T>(x: T, axisName: string | readonly string[]): T {
   const n = axisSize(axisName);
-  return overLeaves("pmean", psum(x, axisName), (s) => div(s, n));
+  // a true mean, as JAX's `psum(x) / n`: integers and bools become float32
+  return overLeaves("pmean", psum(x, axisName), (s) => div(isFloat(s.dtype) ? s : convert(s, "float32"), n));
 }
 
 /**
