@@ -36,3 +36,9 @@ export class BackendError extends JaxonError {}
  * else came (`grad(3)`, `np.hstack(x)` with an array instead of a list).
  */
 export class ArgumentError extends JaxonError {}
+
+/**
+ * A collective (`lax.psum`, `lax.axisIndex`, …) named an axis that no enclosing
+ * `vmap`/`pmap`/`shardMap` binds (JAX's NameError "unbound axis name").
+ */
+export class AxisNameError extends JaxonError {}

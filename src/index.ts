@@ -17,6 +17,11 @@ export { grad, valueAndGrad, vjp, linearize } from "./transforms/linearize.js";
 export type { GradOptions } from "./transforms/linearize.js";
 export { vmap } from "./transforms/vmap.js";
 export type { VmapOptions } from "./transforms/vmap.js";
+// named axes (issue 16): pmap and shardMap run their mapped axes as named vmaps on jaxon's one device
+export { pmap } from "./transforms/pmap.js";
+export type { PmapOptions } from "./transforms/pmap.js";
+export { shardMap, makeMesh, Mesh } from "./transforms/shard-map.js";
+export type { ShardMapOptions } from "./transforms/shard-map.js";
 export { makeJaxpr } from "./transforms/make-jaxpr.js";
 export { jit, jitStats, jitConfig } from "./transforms/jit.js";
 export type { Jitted, JitOptions, Lowered, Compiled } from "./transforms/jit.js";

@@ -10,6 +10,7 @@ import type { Array } from "../src/array.js";
 import { arr, rand } from "./helpers.js";
 import { bind1 } from "../src/lax/primitive.js";
 import { fusedAttention } from "../src/lax/attention.js";
+import { vmap } from "../src/transforms/vmap.js";
 
 type Domain = [number, number];
 export const range = (n: number) => globalThis.Array.from({ length: n }, (_, i) => i);
@@ -181,6 +182,9 @@ export function primitiveCases(F: "float16" | "float32" | "float64"): Case[] {
     },
     shapes: [[2, 3, 4, 3], [2, 5, 2, 3], [2, 5, 2, 3], [2, 4, 3, 5]],
   },
+  // collectives over a named vmap axis (src/lax/parallel.ts; against JAX in test/collectives.test.ts): each inside
+  // vmap(f, { axisName: "i" }) over the first axis, so the rule tests differentiate and vmap the named vmap
+  ...collectiveCases(),
   ];
 }
 
@@ -225,3 +229,20 @@ export function sample(c: Case, seed: number, F: "float32" | "float64" = "float6
   });
 }
 
+
+/** The collectives, each inside a named vmap over the leading axis (size 4). */
+function collectiveCases(): Case[] {
+  const named = (f: (v: Value) => Value) => (x: Value) => vmap(f, { axisName: "i" })(x) as Value;
+  const one = (prim: string, f: (v: Value) => Value, shape: number[] = [4, 3]): Case => ({ prims: [prim], fn: named(f), shapes: [shape] });
+  return [
+    one("psum", (v) => lax.mul(lax.psum(v, "i"), lax.sin(v))),
+    one("pmax", (v) => lax.mul(lax.pmax(v, "i"), v)),
+    one("pmin", (v) => lax.mul(lax.pmin(v, "i"), v)),
+    one("axis_index", (v) => lax.mul(v, lax.convert(lax.axisIndex("i"), v.dtype))),
+    one("all_gather", (v) => lax.allGather(v, "i", { axis: 1 })),
+    one("reduce_scatter", (v) => lax.psumScatter(v, "i"), [4, 4, 3]),
+    one("all_to_all", (v) => lax.allToAll(v, "i", 0, 1), [4, 4, 3]),
+    one("ppermute", (v) => lax.ppermute(v, "i", [[0, 2], [2, 1], [1, 0]])),
+    one("pbroadcast", (v) => lax.mul(lax.pbroadcast(v, "i", 3), v)),
+  ];
+}

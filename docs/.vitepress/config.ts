@@ -82,6 +82,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: "Complex numbers", link: "/guide/complex-numbers" },
       { text: "Layers: normalization and attention", link: "/guide/layers-normalization-attention" },
       { text: "Scaling out: from jaxon to XLA", link: "/guide/scaling-out" },
+      { text: "Named axes and collectives", link: "/guide/named-axes" },
     ],
   },
   {

@@ -33,6 +33,8 @@ export { reducePrecision, reducePrecisionP } from "./reduce-precision.js";
 export { and as bitwiseAnd, or as bitwiseOr, xor as bitwiseXor, not as bitwiseNot } from "./elementwise.js";
 export { complex, real, imag, conj, complexToPairs, pairsToComplex, complexP, realP, imagP, conjP, complexToPairsP, pairsToComplexP } from "./complex.js";
 export { fft, fftP } from "./fft.js";
+// issue 16 (collectives over named axes): psum, pmean, allGather, ppermute, … under vmap(f, { axisName })
+export * from "./parallel.js";
 export type { FftType } from "./fft.js";
 // the complex lax.reduceProd/cumprod register themselves for reduce.ts and cumulative.ts (see complex-hooks.ts)
 import "./complex-reduce.js";

@@ -227,3 +227,8 @@ export { complex, real, imag, conj, complexToPairs, pairsToComplex, complexP, re
 // the FFT on complex arrays (issue 14)
 export { fft, fftP } from "./fft.js";
 export type { FftType } from "./fft.js";
+// collectives over named axes (issue 16)
+export {
+  psum, pmean, pmax, pmin, axisIndex, axisSize, allGather, allToAll, ppermute, pswapaxes, psumScatter, pshuffle, pbroadcast,
+  psumP, pmaxP, pminP, axisIndexP, allGatherP, allToAllP, ppermuteP, psumScatterP, pbroadcastP,
+} from "./parallel.js";

@@ -167,6 +167,14 @@ export interface PrimitiveRules<P extends Params> {
   /** Batching rule: `dims[i]` is the batch axis of args[i] or null; returns outputs and their batch axes. */
   batch(args: Value[], dims: (number | null)[], params: P): [Value[], (number | null)[]];
   /**
+   * Collectives (src/lax/parallel.ts): the names of the vmap axes the application works over.
+   * A vmap that binds one of them runs `batchNamed` instead of `batch`, even when no argument
+   * varies along its axis (`psum` of an unbatched value, `axisIndex`, which has no operand).
+   */
+  axisNames?(params: P): readonly string[];
+  /** The collective's work over the vmap axis `axis` (one of its `axisNames`): a reduction, gather or permutation along the batch axis. */
+  batchNamed?(args: Value[], dims: (number | null)[], params: P, axis: { readonly name: string; readonly size: number }): [Value[], (number | null)[]];
+  /**
    * Partial evaluation of an application some of whose inputs are known now and the others
    * (`unknown[i]`) only later (linearize, partialEvalJaxpr): computes what it can now with
    * `bind` (the parent trace is current) and records the rest with `stage`. Call-like

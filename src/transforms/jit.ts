@@ -20,6 +20,7 @@ import { transposedJaxpr } from "./linearize.js";
 import { mergeLists, partitionList, pick, splitList } from "../trace/lists.js";
 import { partialEvalJaxpr, residualValues } from "../trace/partial-eval.js";
 import { vmap } from "./vmap.js";
+import { axisEnvKey } from "../lax/parallel-env.js";
 import { cacheConfig, deviceCacheConfig, deviceOf, kernelCount, planConfig, planFor, runJaxpr } from "../runtime/index.js";
 import { BackendError, ShapeError } from "../errors.js";
 import { exportTraced, type Exported } from "./export.js";
@@ -180,7 +181,8 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
     // two different calls can never build the same string
     const signature = leaves.map((l) => l.aval.key).join(",");
     const staticPart = statics.size ? staticKey(args, statics, name) : "";
-    const key = `${inTree.key}|${signature}|${staticPart}`;
+    // the bound named axes too: axisSize is traced in as a number (collectives, issue 16)
+    const key = `${inTree.key}|${signature}|${staticPart}${axisEnvKey()}`;
     let entry = cache.get(key);
     if (entry && key !== lastKey) {
       cache.delete(key);

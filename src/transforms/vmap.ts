@@ -11,6 +11,9 @@ import { ShapeError } from "../errors.js";
 import { broadcastPrefix, flatten, type TreeDef } from "../trace/pytree.js";
 import { flattenArgs, rebuild } from "./args.js";
 import { fmtShape } from "../shape.js";
+import type { Jaxpr } from "../trace/jaxpr.js";
+import { axisNamesArg, withAxisFrame, type AxisFrame } from "../lax/parallel-env.js";
+import { intArg } from "../static-args.js";
 
 export class BatchTracer extends Tracer {
   #aval: ShapedArray | undefined;
@@ -35,12 +38,59 @@ export class BatchTracer extends Tracer {
   }
 }
 
+/**
+ * The named vmap axis whose batching rule is running (null: none, or an unnamed vmap). A rule that
+ * batches an inner jaxpr with `vmap` over the same batch axis (jit, control flow) gives that
+ * inner vmap this name, so that the collectives inside it find their axis.
+ */
+let ruleFrame: AxisFrame | null = null;
+
+function withRuleFrame<T>(frame: AxisFrame | null, fn: () => T): T {
+  const saved = ruleFrame;
+  ruleFrame = frame;
+  try {
+    return fn();
+  } finally {
+    ruleFrame = saved;
+  }
+}
+
+/** The axis names the collectives of a jaxpr (and of the jaxprs inside its equations' parameters) work over. */
+const namesUsed = new WeakMap<Jaxpr, Set<string>>();
+function jaxprAxisNames(j: Jaxpr): Set<string> {
+  let names = namesUsed.get(j);
+  if (names) return names;
+  names = new Set();
+  for (const e of j.eqns) {
+    for (const n of e.prim.rules.axisNames?.(e.params) ?? []) names.add(n);
+    for (const n of paramsAxisNames(e.params)) names.add(n);
+  }
+  namesUsed.set(j, names);
+  return names;
+}
+function paramsAxisNames(v: unknown, depth = 0): Set<string> {
+  const out = new Set<string>();
+  if (depth > 4 || v === null || typeof v !== "object") return out;
+  if (Array.isArray(v)) {
+    for (const x of v) for (const n of paramsAxisNames(x, depth + 1)) out.add(n);
+  } else if ("eqns" in v && "invars" in v) {
+    return jaxprAxisNames(v as Jaxpr);
+  } else if ("jaxpr" in v && "consts" in v) {
+    return paramsAxisNames((v as { jaxpr: unknown }).jaxpr, depth + 1);
+  } else if (Object.getPrototypeOf(v) === Object.prototype) {
+    for (const x of Object.values(v)) for (const n of paramsAxisNames(x, depth + 1)) out.add(n);
+  }
+  return out;
+}
+
 export class BatchTrace extends Trace {
   constructor(
     parent: Trace,
     readonly axisSize: number,
+    /** The axis name collectives use to work over this batch axis (vmap's `axisName`), if any. */
+    readonly axisName?: string,
   ) {
-    super(parent, "vmap");
+    super(parent, axisName === undefined ? "vmap" : `vmap(axisName=${JSON.stringify(axisName)})`);
   }
   process(prim: Primitive, args: Value[], params: Params): Value[] {
     const vals: Value[] = [];
@@ -54,8 +104,16 @@ export class BatchTrace extends Trace {
         dims.push(null);
       }
     }
-    if (dims.every((d) => d === null)) return bind(prim, vals, params);
-    const [outs, outDims] = prim.rules.batch(vals, dims, params);
+    const name = this.axisName;
+    const frame = name === undefined ? null : { name, size: this.axisSize };
+    if (frame && prim.rules.batchNamed && prim.rules.axisNames?.(params).includes(frame.name)) {
+      // a collective over this axis: it does its work even on values that do not vary along it
+      const [outs, outDims] = withRuleFrame(frame, () => prim.rules.batchNamed!(vals, dims, params, frame));
+      return outs.map((o, i) => (outDims[i] === null ? o : new BatchTracer(this, o, outDims[i]!)));
+    }
+    // a call (jit, control flow) whose jaxpr holds a collective over this axis is batched even when no argument varies
+    if (dims.every((d) => d === null) && !(frame && paramsAxisNames(params).has(frame.name))) return bind(prim, vals, params);
+    const [outs, outDims] = withRuleFrame(frame, () => prim.rules.batch(vals, dims, params));
     return outs.map((o, i) => (outDims[i] === null ? o : new BatchTracer(this, o, outDims[i]!)));
   }
   /** An output of the traced function as a value with the batch axis at `axis` (null: unbatched). */
@@ -79,6 +137,13 @@ export interface VmapOptions {
   inAxes?: InAxes;
   /** Batch axis of the outputs: a number, null, or a pytree prefix of the output. */
   outAxes?: number | null | readonly unknown[] | object;
+  /**
+   * Names the batch axis, as JAX's `axis_name`: inside `f`, the collectives of `lax` (`psum`,
+   * `pmean`, `allGather`, `axisIndex`, …) given this name work across the batch.
+   */
+  axisName?: string;
+  /** The batch size, as JAX's `axis_size`: needed only when no argument is mapped (every inAxes null). */
+  axisSize?: number;
 }
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -92,8 +157,14 @@ type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-
 export function vmap<F extends Fn>(f: F, options: VmapOptions = {}): (...args: Parameters<F>) => ReturnType<F> {
   functionArg("vmap", "f", f);
   options = optionsArg("vmap", options);
+  if (Array.isArray(options.axisName)) throw new ShapeError("vmap: axisName must be one string (nest vmaps to name several axes)");
+  const axisName = options.axisName === undefined ? undefined : axisNamesArg("vmap", options.axisName)[0];
+  const axisSizeOpt = options.axisSize === undefined ? undefined : intArg("vmap", "axisSize", options.axisSize);
+  if (axisSizeOpt !== undefined && axisSizeOpt < 0) throw new ShapeError(`vmap: axisSize must be non-negative, got ${axisSizeOpt}`);
   return (...args: Parameters<F>) => {
-    const inAxes = options.inAxes ?? 0;
+    // a vmap made by a batching rule over a named axis (see ruleFrame) carries that axis's name
+    const inherited = axisName === undefined ? ruleFrame : null;
+    const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
     const axesPerArg = typeof inAxes === "number" || inAxes === null ? args.map(() => inAxes) : [...inAxes];
     if (axesPerArg.length !== args.length) {
       throw new ShapeError(`vmap: inAxes has ${axesPerArg.length} entries but the function was called with ${args.length} arguments`);
@@ -122,18 +193,25 @@ export function vmap<F extends Fn>(f: F, options: VmapOptions = {}): (...args: P
       }
       return a;
     });
-    if (size === undefined) throw new ShapeError("vmap: no argument is mapped (all inAxes are null); map at least one");
-    const trace = new BatchTrace(currentTrace(), size);
+    if (size !== undefined && axisSizeOpt !== undefined && size !== axisSizeOpt) {
+      throw new ShapeError(`vmap: axisSize is ${axisSizeOpt} but argument ${leafArg[sizeFrom]} has size ${size} on its mapped axis`);
+    }
+    size ??= axisSizeOpt ?? inherited?.size;
+    if (size === undefined) throw new ShapeError("vmap: no argument is mapped (all inAxes are null); map at least one, or give axisSize");
+    const name = axisName ?? (inherited && inherited.size === size ? inherited.name : undefined);
+    const trace = new BatchTrace(currentTrace(), size, name);
+    const batchSize = size;
     let outTree: TreeDef | undefined;
     let outLeaves: Value[] = [];
     let outValue: unknown;
-    inScope(trace, () => {
+    const traceF = () => {
       const wrapped = leaves.map((x, i) => (axes[i] === null ? x : new BatchTracer(trace, x, axes[i]!)));
       outValue = f(...rebuild<unknown[]>(inTree, wrapped));
       const [ol, ot] = flatten(outValue);
       outTree = ot;
       outLeaves = flattenArgs(ol, "vmap output")[0];
-    });
+    };
+    inScope(trace, () => withRuleFrame(null, () => (name === undefined ? traceF() : withAxisFrame({ name, size: batchSize }, traceF))));
     const outAxesLeaves = broadcastPrefix<number | null>(options.outAxes === undefined ? 0 : options.outAxes, outValue);
     const results = outLeaves.map((o, i) => {
       let ax = outAxesLeaves[i];
