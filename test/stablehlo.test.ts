@@ -16,24 +16,10 @@ import { customVjp, exportStableHLO, grad, io, jit, jvp, lax, np, PartitionSpec,
 import type { Value } from "../src/index.js";
 import { primitives } from "../src/lax/primitive.js";
 import { cases, W5, w4Inputs, w4Sharded, w4Step, w5Inputs, w5Step } from "./fixtures/stablehlo/cases.js";
+import { expectCloseToXla as expectClose } from "./stablehlo-compare.js";
 
 const dir = join(__dirname, "fixtures/stablehlo/cases");
 const read = (f: string) => readFileSync(join(dir, f));
-
-async function expectClose(actual: Value, expected: Value, exact: boolean, what: string) {
-  expect(actual.shape, what).toEqual(expected.shape);
-  const a = Array.from((await actual.data()) as ArrayLike<number>, Number);
-  const e = Array.from((await expected.data()) as ArrayLike<number>, Number);
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(e[i])) {
-      expect(Number.isNaN(a[i]), `${what}[${i}]: NaN expected, got ${a[i]}`).toBe(true);
-    } else if (exact || !Number.isFinite(e[i])) {
-      expect(a[i], `${what}[${i}]`).toBe(e[i]);
-    } else {
-      expect(Math.abs(a[i] - e[i]), `${what}[${i}]: ${a[i]} vs XLA's ${e[i]}`).toBeLessThanOrEqual(2e-5 + 2e-4 * Math.abs(e[i]));
-    }
-  }
-}
 
 describe("exportStableHLO round trip through XLA (committed fixtures)", () => {
   for (const c of cases) {
