@@ -10,6 +10,7 @@ type Example = { run: (options?: ExampleOptions) => unknown };
 const examples: Record<string, { about: string; load: () => Promise<Example> }> = {
   "gradient-descent": { about: "y = x² from x = −4 with learning rates 0.1, 1.5 and 0.6", load: () => import("./gradient-descent.js") },
   "sgd-quadratic": { about: "optim.sgd on x² − 3x + 1, 500 steps", load: () => import("./sgd-quadratic.js") },
+  "polynomial-optim": { about: "PyTorch's optim example: a + bx + cx² + dx³ fitted to sin(x) with RMSprop, 2000 steps", load: () => import("./polynomial-optim.js") },
   "linear-regression": { about: "a line fitted to y = 3x + 4 + noise with Adam at three learning rates", load: () => import("./linear-regression.js") },
   "mlp-regression": { about: "an MLP fitted to sin(x0) + cos(x1): SGD, Adam, then a deeper net", load: () => import("./mlp-regression.js") },
   "city-placement": { about: "36 European cities placed in 2-D from their distances", load: () => import("./city-placement.js") },
