@@ -123,9 +123,9 @@ export async function run(options: ExampleOptions = {}): Promise<PolynomialOptim
         data: { values: curves },
         mark: { type: "line" },
         encoding: {
-          x: { field: "x", type: "quantitative", title: "x" },
+          x: { field: "x", type: "quantitative", title: "x", scale: { domain: [-Math.PI, Math.PI], nice: false } },
           y: { field: "y", type: "quantitative", title: "y" },
-          color: { field: "curve", type: "nominal", title: null, legend: { orient: "top-left" } },
+          color: { field: "curve", type: "nominal", title: null, legend: { orient: "top-left", labelLimit: 300 } },
         },
       },
       dir,
