@@ -13,6 +13,7 @@ const examples: Record<string, { about: string; load: () => Promise<Example> }> 
   "polynomial-optim": { about: "PyTorch's optim example: a + bx + cx² + dx³ fitted to sin(x) with RMSprop, 2000 steps", load: () => import("./polynomial-optim.js") },
   "linear-regression": { about: "a line fitted to y = 3x + 4 + noise with Adam at three learning rates", load: () => import("./linear-regression.js") },
   "mlp-regression": { about: "an MLP fitted to sin(x0) + cos(x1): SGD, Adam, then a deeper net", load: () => import("./mlp-regression.js") },
+  "two-layer-net": { about: "PyTorch's two-layer network (1000 → 100 → 10) on random data: gradient descent by hand, then Adam", load: () => import("./two-layer-net.js") },
   "city-placement": { about: "36 European cities placed in 2-D from their distances", load: () => import("./city-placement.js") },
   "batched-experiments": { about: "32 learning rates trained at once with vmap", load: () => import("./batched-experiments.js") },
   "char-transformer": { about: "a character-level GPT (2 blocks, 4 heads) on 20 KB of Shakespeare, AdamW, sampled text", load: () => import("./char-transformer.js") },
