@@ -5,7 +5,9 @@
  * weights and every step's loss; jaxon's example, started from those very
  * weights, must follow it.
  *
- * Regenerate: /work/venv/bin/python test/fixtures/examples/polynomial_optim_torch.py > test/fixtures/examples/polynomial_optim_torch.txt
+ * Regenerate (torch 2.13 CPU; the second also needs JAX):
+ *   /work/venv/bin/python test/fixtures/examples/polynomial_optim_torch.py > test/fixtures/examples/polynomial_optim_torch.txt
+ *   /work/venv/bin/python test/fixtures/examples/two_layer_net_torch.py > test/fixtures/examples/two_layer_net_torch.txt
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +15,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { np } from "jaxon-ts";
 import { fit, run } from "../examples/polynomial-optim.js";
+import { fitAdam, fitSgd, setup } from "../examples/two-layer-net.js";
 
 interface PolynomialFixture {
   torch: string;
@@ -90,5 +93,67 @@ describe("polynomial-optim beside PyTorch's optim example (Learning PyTorch with
     // torch's default init for Linear(3, 1): everything within ±1/√3
     for (const c of result.start) expect(Math.abs(c)).toBeLessThanOrEqual(1 / Math.sqrt(3));
     expect(result.files.map((f) => f.slice(out.length + 1)).sort()).toEqual(["loss.svg", "polynomial-optim.svg"]);
+  });
+});
+
+interface TwoLayerFixture {
+  torch: string;
+  start: { xSum: number; ySum: number; w1Sum: number; w1First: number[]; b1First: number[]; w2Sum: number; b2Sum: number };
+  sgd: number[];
+  adam: number[];
+}
+
+const twoLayer = JSON.parse(readFileSync(join(fixtures, "two_layer_net_torch.json"), "utf8")) as TwoLayerFixture;
+const twoLayerText = readFileSync(join(fixtures, "two_layer_net_torch.txt"), "utf8");
+
+describe("two-layer-net beside PyTorch's two-layer network (Learning PyTorch with Examples: nn, optim)", () => {
+  const sum = (v: { dataSync(): ArrayLike<number> }) => Array.from(v.dataSync()).reduce((s, a) => s + a, 0);
+  let start: ReturnType<typeof setup> | undefined;
+  const shared = () => (start ??= setup(0)); // drawn once (~1 s), used by the three checks below
+
+  it("the fixture holds both runs, 500 steps each, and the lines the script printed", () => {
+    expect(twoLayer.sgd).toHaveLength(500);
+    expect(twoLayer.adam).toHaveLength(500);
+    const fromJaxonStart = twoLayerText.slice(twoLayerText.indexOf("## from jaxon's start"));
+    const printed = [...fromJaxonStart.matchAll(/^(\d+) ([\d.e+-]+)$/gm)].map((m) => Number(m[2]));
+    const every100 = [99, 199, 299, 399, 499];
+    expect(printed).toEqual([...every100.map((t) => twoLayer.sgd[t]), ...every100.map((t) => twoLayer.adam[t])]);
+  });
+
+  it("jaxon's random.key(0) gives the data and weights JAX drew for torch", () => {
+    const { x, y, params } = shared();
+    const [l1, , l2] = params;
+    // the same random bits (jaxon's threefry is JAX's): the sums agree to float32 rounding
+    expect(Math.abs(sum(x) - twoLayer.start.xSum)).toBeLessThan(1e-3);
+    expect(Math.abs(sum(y) - twoLayer.start.ySum)).toBeLessThan(1e-4);
+    expect(Math.abs(sum(l1.w) - twoLayer.start.w1Sum)).toBeLessThan(1e-3);
+    expect(Math.abs(sum(l2.w) - twoLayer.start.w2Sum)).toBeLessThan(1e-4);
+    expect(Math.abs(sum(l2.b) - twoLayer.start.b2Sum)).toBeLessThan(1e-5);
+    // uniform(lo, hi) is u·(hi − lo) + lo: JAX rounds the product and the sum apart, and jaxon's
+    // one multiply-add can differ from that by an ulp of the product (|u·(hi − lo)| < 0.064, an ulp
+    // ≤ 3.8e-9); measured 5.2e-10 on these entries
+    const near = (got: ArrayLike<number>, want: number[]) => want.forEach((w, i) => expect(Math.abs(got[i] - w)).toBeLessThan(4e-9));
+    near(l1.w.dataSync(), twoLayer.start.w1First);
+    near(l1.b.dataSync(), twoLayer.start.b1First);
+  });
+
+  // 100 of the 500 steps each, to keep the test short (the full runs take ~5 s each here); over all
+  // 500 the measured largest relative differences are 1.2e-4 (by hand) and 1.8e-3 (Adam), while the
+  // loss falls from 733 to 1e-5: float32 rounding carried along, relative to a loss 8 orders smaller
+  it("gradient descent by hand: jaxon's losses are torch's for the first 100 steps", () => {
+    const { x, y, params } = shared();
+    const { losses } = fitSgd(x, y, params, 100);
+    // the first loss is the same float32 number (the same start, summed in another order)
+    expect(Math.abs(losses[0] - twoLayer.sgd[0]) / twoLayer.sgd[0]).toBeLessThan(1e-6);
+    // measured ≤ 3.7e-7 relative over these steps while the loss falls from 733 to 2.7
+    for (let t = 0; t < 100; t++) expect(Math.abs(losses[t] - twoLayer.sgd[t]) / twoLayer.sgd[t], `step ${t}`).toBeLessThan(2e-6);
+  });
+
+  it("Adam: jaxon's losses are torch.optim.Adam's for the first 100 steps", () => {
+    const { x, y, params } = shared();
+    const { losses } = fitAdam(x, y, params, 100);
+    // Adam divides by √v, so float32 differences in small gradient entries grow faster than in plain
+    // descent: measured ≤ 2.4e-5 relative over these steps (loss 733 → 68)
+    for (let t = 0; t < 100; t++) expect(Math.abs(losses[t] - twoLayer.adam[t]) / twoLayer.adam[t], `step ${t}`).toBeLessThan(1e-4);
   });
 });
