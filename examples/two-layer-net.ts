@@ -33,7 +33,8 @@ export const model = nn.serial(
   nn.Relu,
   nn.Dense(D_out, { wInit: torchUniform(H), bInit: torchUniform(H) }),
 );
-export type Params = nn.ParamsOf<typeof model>;
+/** The network's parameters, `[{ w, b }, [], { w, b }]`. */
+export type Params = ReturnType<typeof model.init>[1];
 
 /**
  * The data and the starting weights, all from `random.key(seed)`: x, y and
