@@ -8,6 +8,7 @@
  * Regenerate (torch 2.13 CPU; the second also needs JAX):
  *   /work/venv/bin/python test/fixtures/examples/polynomial_optim_torch.py > test/fixtures/examples/polynomial_optim_torch.txt
  *   /work/venv/bin/python test/fixtures/examples/two_layer_net_torch.py > test/fixtures/examples/two_layer_net_torch.txt
+ *   /work/venv/bin/python test/fixtures/examples/model_ensembling_torch.py > test/fixtures/examples/model_ensembling_torch.txt
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +17,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { np } from "jaxon-ts";
 import { fit, run } from "../examples/polynomial-optim.js";
 import { fitAdam, fitSgd, setup } from "../examples/two-layer-net.js";
+import * as ensembling from "../examples/model-ensembling.js";
 
 interface PolynomialFixture {
   torch: string;
@@ -155,5 +157,46 @@ describe("two-layer-net beside PyTorch's two-layer network (Learning PyTorch wit
     // Adam divides by √v, so float32 differences in small gradient entries grow faster than in plain
     // descent: measured ≤ 2.4e-5 relative over these steps (loss 733 → 68)
     for (let t = 0; t < 100; t++) expect(Math.abs(losses[t] - twoLayer.adam[t]) / twoLayer.adam[t], `step ${t}`).toBeLessThan(1e-4);
+  });
+});
+
+interface EnsemblingFixture {
+  minibatchSum: number;
+  eachFirstRows: number[][][];
+  sameFirstRows: number[][][];
+  eachSums: number[];
+  sameSums: number[];
+}
+
+const ens = JSON.parse(readFileSync(join(fixtures, "model_ensembling_torch.json"), "utf8")) as EnsemblingFixture;
+
+describe("model-ensembling beside PyTorch's Model ensembling (torch.func.stack_module_state + torch.vmap)", () => {
+  it("jaxon's vmap over the stacked models gives torch.vmap's predictions, from the same JAX-drawn start", () => {
+    const { minibatches, models } = ensembling.setup(0);
+    expect(Math.abs(Array.from(minibatches.dataSync()).reduce((a, v) => a + v, 0) - ens.minibatchSum)).toBeLessThan(1e-2);
+    const params = ensembling.stack(models);
+    const each = ensembling.predictEach(params, minibatches);
+    const same = ensembling.predictSame(params, minibatches.get(0));
+    expect(each.shape).toEqual([10, 64, 10]);
+    expect(same.shape).toEqual([10, 64, 10]);
+    // float32 dot products of length 784 and 128 summed in other orders, outputs ~0.1-0.5: measured
+    // differences are ~1e-7; the uniform weights may differ from JAX's by one rounding (≤ 3.8e-9)
+    for (const [got, rows, sums] of [[each, ens.eachFirstRows, ens.eachSums], [same, ens.sameFirstRows, ens.sameSums]] as const) {
+      const v = got.dataSync();
+      for (let m = 0; m < 10; m++) {
+        for (let r = 0; r < 4; r++) for (let c = 0; c < 10; c++) expect(Math.abs(v[m * 640 + r * 10 + c] - rows[m][r][c])).toBeLessThan(1e-5);
+        let total = 0;
+        for (let i = 0; i < 640; i++) total += v[m * 640 + i];
+        expect(Math.abs(total - sums[m])).toBeLessThan(1e-4);
+      }
+    }
+  });
+
+  it("the example's vmapped predictions equal its loop's, as the tutorial asserts", async () => {
+    const r = await ensembling.run({ quiet: true, steps: 1 });
+    // the same float32 arithmetic per model, batched: the tutorial's tolerance, and in fact far closer
+    expect(Boolean(np.allclose(r.each, r.eachLoop, { atol: 1e-3, rtol: 1e-5 }).itemSync())).toBe(true);
+    expect(Boolean(np.allclose(r.same, r.sameLoop, { atol: 1e-3, rtol: 1e-5 }).itemSync())).toBe(true);
+    expect(np.max(np.abs(r.each.sub(r.eachLoop))).itemSync()).toBeLessThan(1e-5);
   });
 });
