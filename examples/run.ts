@@ -10,9 +10,12 @@ type Example = { run: (options?: ExampleOptions) => unknown };
 const examples: Record<string, { about: string; load: () => Promise<Example> }> = {
   "gradient-descent": { about: "y = x² from x = −4 with learning rates 0.1, 1.5 and 0.6", load: () => import("./gradient-descent.js") },
   "sgd-quadratic": { about: "optim.sgd on x² − 3x + 1, 500 steps", load: () => import("./sgd-quadratic.js") },
+  "polynomial-optim": { about: "PyTorch's optim example: a + bx + cx² + dx³ fitted to sin(x) with RMSprop, 2000 steps", load: () => import("./polynomial-optim.js") },
   "linear-regression": { about: "a line fitted to y = 3x + 4 + noise with Adam at three learning rates", load: () => import("./linear-regression.js") },
   "mlp-regression": { about: "an MLP fitted to sin(x0) + cos(x1): SGD, Adam, then a deeper net", load: () => import("./mlp-regression.js") },
+  "two-layer-net": { about: "PyTorch's two-layer network (1000 → 100 → 10) on random data: gradient descent by hand, then Adam", load: () => import("./two-layer-net.js") },
   "city-placement": { about: "36 European cities placed in 2-D from their distances", load: () => import("./city-placement.js") },
+  "model-ensembling": { about: "PyTorch's Model ensembling: ten MLPs' predictions with vmap over stacked parameters, against a loop", load: () => import("./model-ensembling.js") },
   "batched-experiments": { about: "32 learning rates trained at once with vmap", load: () => import("./batched-experiments.js") },
   "char-transformer": { about: "a character-level GPT (2 blocks, 4 heads) on 20 KB of Shakespeare, AdamW, sampled text", load: () => import("./char-transformer.js") },
   "cnn-digits": { about: "a LeNet-style CNN on scikit-learn's 8×8 digits, Adam, test accuracy", load: () => import("./cnn-digits.js") },
