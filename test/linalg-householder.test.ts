@@ -18,7 +18,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { defaultDevice, jvp, lax, np, type Value } from "../src/index.js";
-import { spectralPaths } from "../src/backend/cpu/linalg.js";
+import { linalgPaths } from "../src/backend/cpu/linalg.js";
 import { arr, rand, values } from "./helpers.js";
 
 interface Enc {
@@ -47,13 +47,13 @@ function decode(e: Enc): number[] {
 }
 
 let previous: ReturnType<typeof defaultDevice>;
-const saved = { ...spectralPaths };
+const saved = { ...linalgPaths };
 beforeAll(() => {
   previous = defaultDevice();
   defaultDevice("cpu");
 });
 afterAll(() => void defaultDevice(previous));
-afterEach(() => void Object.assign(spectralPaths, saved));
+afterEach(() => void Object.assign(linalgPaths, saved));
 
 const maxAbs = (x: number[]) => x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 function maxDiff(a: number[], b: number[]): number {
@@ -197,7 +197,7 @@ describe("the new paths are taken, and agree with the small-matrix ones", () => 
     const g = arr(rand(40 * 32, 6), "float64", [40, 32]);
     const wNew = values(np.linalg.eigh(a)[0]);
     const sNew = values(np.linalg.svd(g, { computeUv: false }));
-    Object.assign(spectralPaths, { eighMinN: Infinity, svdMinK: Infinity });
+    Object.assign(linalgPaths, { eighMinN: Infinity, svdMinK: Infinity });
     const wOld = values(np.linalg.eigh(a)[0]);
     const sOld = values(np.linalg.svd(g, { computeUv: false }));
     expect(maxDiff(wNew, wOld)).toBeLessThan(1e-13);
@@ -209,7 +209,8 @@ describe("the new paths are taken, and agree with the small-matrix ones", () => 
   /** v·diag(c)·vᵀ for the columns of v (…×rows×cols): unchanged by the sign of each column. */
   const outer = (v: Value, cols: number): Value => {
     const c = arr(globalThis.Array.from({ length: cols }, (_, i) => 1 + i / cols), "float64", [cols]);
-    const vc = lax.mul(v, lax.broadcastInDim(c, (v as { shape: number[] }).shape, [(v as { shape: number[] }).shape.length - 1]));
+    const shape = [...v.shape];
+    const vc = lax.mul(v, lax.broadcastInDim(c, shape, [shape.length - 1]));
     return np.matmul(vc, np.linalg.matrixTranspose(v));
   };
   const fns: [string, (x: Value) => Value[], () => Value][] = [
@@ -219,13 +220,13 @@ describe("the new paths are taken, and agree with the small-matrix ones", () => 
   ];
   it.each(fns)("jvp of %s: the same tangents through both paths", (_n, f, input) => {
     const x = input();
-    const dir = arr(rand(x.shape.reduce((p, q) => p * q, 1), 99), "float64", x.shape);
+    const dir = arr(rand(x.shape.reduce((p, q) => p * q, 1), 99), "float64", [...x.shape]);
     const run = () => {
       const [p, t] = jvp((y: Value) => f(y), [x], [dir]) as unknown as [Value[], Value[]];
       return [p.map(values), t.map(values)];
     };
     const [pNew, tNew] = run();
-    Object.assign(spectralPaths, { eighMinN: Infinity, svdMinK: Infinity });
+    Object.assign(linalgPaths, { eighMinN: Infinity, svdMinK: Infinity });
     const [pOld, tOld] = run();
     pNew.forEach((p, i) => expect(maxDiff(p, pOld[i]) / Math.max(1, maxAbs(pOld[i]))).toBeLessThan(1e-11));
     tNew.forEach((t, i) => expect(maxDiff(t, tOld[i]) / Math.max(1, maxAbs(tOld[i]))).toBeLessThan(1e-9));

@@ -16,6 +16,7 @@ import { BLOCKED_MIN_N, choleskyBlocked, luBlocked, luColumns } from "./linalg-b
 import { eigRoutine } from "./linalg-eig.js";
 import { tridiagonalEigh } from "./linalg-tridiagonal.js";
 import { bidiagonalSvdTall } from "./linalg-bidiagonal.js";
+import { householderQrBlocked } from "./linalg-qr-blocked.js";
 import { cpuComplexLuRoutines } from "./linalg-complex-lu.js";
 
 type LinalgRoutine = (inputs: TypedArray[], inTypes: BufferType[], outTypes: BufferType[], params: Record<string, unknown>) => TypedArray[];
@@ -26,10 +27,12 @@ const allocateOut = (t: BufferType) => allocate(t.dtype, sizeOf(t.shape));
  * The sizes from which eigh, svd and qr leave the small-matrix algorithms:
  * eigh from n = eighMinN on reduces to tridiagonal form (linalg-tridiagonal.ts)
  * instead of cyclic Jacobi; svd from min(m, n) = svdMinK on bidiagonalizes
- * (linalg-bidiagonal.ts) instead of one-sided Jacobi. Mutable for the tests
- * and benchmarks that compare both paths (Infinity: always the small path).
+ * (linalg-bidiagonal.ts) instead of one-sided Jacobi; qr from min(m, n) =
+ * qrMinK on is blocked (linalg-qr-blocked.ts, the same factors). Mutable for
+ * the tests and benchmarks that compare both paths (Infinity: always the
+ * small path).
  */
-export const spectralPaths = { eighMinN: 32, svdMinK: 32 };
+export const linalgPaths = { eighMinN: 32, svdMinK: 32, qrMinK: 128 };
 
 /** Cholesky of the lower triangle: L with L·Lᵀ = A; NaNs everywhere for a matrix that is not positive definite (as JAX). */
 export function choleskyInPlace(a: Float64Array, n: number): boolean {
@@ -200,7 +203,8 @@ const qr: LinalgRoutine = ([x], _in, [qType, rType], params) => {
   for (let b = 0; b < batch; b++) {
     const o = b * m * n;
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[j * m + i] = x[o + i * n + j];
-    householderQr(a, m, n, cols, q);
+    if (Math.min(m, n) >= linalgPaths.qrMinK) householderQrBlocked(a, m, n, cols, q);
+    else householderQr(a, m, n, cols, q);
     const qo = b * m * cols;
     for (let i = 0; i < m; i++) for (let c = 0; c < cols; c++) qOut[qo + i * cols + c] = q[c * m + i];
     const ro = b * cols * n;
@@ -290,7 +294,7 @@ const eigh: LinalgRoutine = ([x], _in, [vType, wType], params) => {
       wOut.fill(NaN, b * n, (b + 1) * n);
       continue;
     }
-    if (n >= spectralPaths.eighMinN) {
+    if (n >= linalgPaths.eighMinN) {
       // Householder tridiagonalization + implicit QR: ascending eigenvalues, eigenvectors in v's columns
       const w = new Float64Array(n);
       tridiagonalEigh(a, n, w, v);
@@ -467,7 +471,7 @@ const svd: LinalgRoutine = ([x], _in, outTypes, params) => {
       }
       continue;
     }
-    if (k >= spectralPaths.svdMinK) {
+    if (k >= linalgPaths.svdMinK) {
       // Householder bidiagonalization + Golub–Kahan QR, on the row-major rows×cols matrix (A or Aᵀ)
       const t = new Float64Array(m * n);
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[tall ? i * n + j : j * m + i] = x[o + i * n + j];
