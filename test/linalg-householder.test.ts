@@ -218,6 +218,28 @@ describe("the new paths are taken, and agree with the small-matrix ones", () => 
     ["svd 40×32 (s, U·diag(c)·Uᵀ, V·diag(c)·Vᵀ)", (x) => { const [u, s, vt] = lax.linalg.svd(x, { fullMatrices: false }); return [s, outer(u, 32), outer(np.linalg.matrixTranspose(vt), 32)]; }, () => arr(rand(40 * 32, 8), "float64", [40, 32])],
     ["svd 2×32×36 batched, wide", (x) => { const [u, s, vt] = lax.linalg.svd(x, { fullMatrices: false }); return [s, outer(u, 32), outer(np.linalg.matrixTranspose(vt), 32)]; }, () => arr(rand(2 * 32 * 36, 9), "float64", [2, 32, 36])],
   ];
+  it.each([[130, 128, false], [128, 160, true]] as const)("qr %i×%i (fullMatrices %s), blocked: the unblocked factors, Q·R = A, QᵀQ = I", (m, n, fullMatrices) => {
+    const x = arr(rand(m * n, m + n), "float64", [m, n]);
+    const [qNew, rNew] = np.linalg.qr(x, fullMatrices ? "complete" : "reduced").map(values);
+    Object.assign(linalgPaths, { qrMinK: Infinity });
+    const [qOld, rOld] = np.linalg.qr(x, fullMatrices ? "complete" : "reduced").map(values);
+    expect(maxDiff(qNew, qOld)).toBeLessThan(1e-12);
+    expect(maxDiff(rNew, rOld)).toBeLessThan(1e-12);
+    expect(maxDiff(qNew, qOld) + maxDiff(rNew, rOld)).toBeGreaterThan(0); // the blocked path ran
+    const cols = fullMatrices ? m : Math.min(m, n);
+    const a = values(x);
+    let res = 0;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let t = 0;
+        for (let p = 0; p < cols; p++) t += qNew[i * cols + p] * rNew[p * n + j];
+        res = Math.max(res, Math.abs(t - a[i * n + j]));
+      }
+    }
+    expect(res).toBeLessThan(1e-12 * m);
+    expect(orthoErr(qNew, m, cols)).toBeLessThan(1e-12 * m);
+  });
+
   it.each(fns)("jvp of %s: the same tangents through both paths", (_n, f, input) => {
     const x = input();
     const dir = arr(rand(x.shape.reduce((p, q) => p * q, 1), 99), "float64", [...x.shape]);

@@ -37,7 +37,7 @@ function norm2(x: Float64Array, o: number, len: number): number {
  * superdiagonal, `ut` (uCols×m, row-major) holds the first uCols columns of
  * U as its rows, and `vt` (n×n) holds Vᵀ, with A = U·B·Vᵀ.
  */
-export function bidiagonalize(a: Float64Array, m: number, n: number, uCols: number, d: Float64Array, e: Float64Array, ut: Float64Array, vt: Float64Array): void {
+export function bidiagonalize(a: Float64Array, m: number, n: number, uCols: number, d: Float64Array, e: Float64Array, ut: Float64Array | null, vt: Float64Array | null): void {
   const vl = new Float64Array(n * m); // left reflector k at vl[k·m + k..]
   const tl = new Float64Array(n);
   const vr = new Float64Array(n * n); // right reflector k at vr[k·n + k+1..]
@@ -105,6 +105,7 @@ export function bidiagonalize(a: Float64Array, m: number, n: number, uCols: numb
       for (let c = k + 1; c < n; c++) a[ri + c] -= s * vr[ro + c];
     }
   }
+  if (!ut || !vt) return; // singular values only
   // U = H_0 ⋯ H_{n−1}·[I; 0] (m × uCols), last reflector first; its columns are ut's rows. Column c < k is still
   // e_c when H_k comes (H_k acts on rows ≥ k), so H_k touches columns ≥ k only.
   ut.fill(0);
@@ -139,7 +140,8 @@ export function bidiagonalize(a: Float64Array, m: number, n: number, uCols: numb
 }
 
 /** Rows p and q of x (each `len` long from row·len): p ← c·p + s·q, q ← c·q − s·p. */
-function rotateRows(x: Float64Array, len: number, p: number, q: number, c: number, s: number): void {
+function rotateRows(x: Float64Array | null, len: number, p: number, q: number, c: number, s: number): void {
+  if (!x) return; // singular values only
   const po = p * len;
   const qo = q * len;
   for (let j = 0; j < len; j++) {
@@ -154,10 +156,10 @@ function rotateRows(x: Float64Array, len: number, p: number, q: number, c: numbe
  * Implicit-shift QR on the upper bidiagonal (d, e) of order n, in place: on
  * return d holds the singular values (unordered, of either sign), every
  * rotation applied to the rows of ut (n rows of length m: U's columns) and vt
- * (n rows of length n: V's columns). Returns false if it did not converge
+ * (n rows of length n: V's columns), unless they are null. Returns false if it did not converge
  * within 40·n steps.
  */
-export function bidiagonalQr(d: Float64Array, e: Float64Array, n: number, ut: Float64Array, m: number, vt: Float64Array): boolean {
+export function bidiagonalQr(d: Float64Array, e: Float64Array, n: number, ut: Float64Array | null, m: number, vt: Float64Array | null): boolean {
   const eps = Number.EPSILON;
   let bnorm = 0;
   for (let i = 0; i < n; i++) bnorm = Math.max(bnorm, Math.abs(d[i]), i < n - 1 ? Math.abs(e[i]) : 0);
@@ -267,20 +269,22 @@ export function bidiagonalQr(d: Float64Array, e: Float64Array, n: number, ut: Fl
  * SVD of the tall m×n (m ≥ n) row-major `a` (overwritten): s (n, descending,
  * ≥ 0), ut (uCols×m: U's first uCols columns as rows, orthonormal) and vt
  * (n×n: Vᵀ), with A = U·diag(s)·Vᵀ. NaN everywhere if the iteration failed.
+ * Without `vectors`, ut and vt are empty and neither reflectors nor rotations
+ * are accumulated (about a third of the work for a square matrix).
  */
-export function bidiagonalSvdTall(a: Float64Array, m: number, n: number, uCols: number): { s: Float64Array; ut: Float64Array; vt: Float64Array } {
+export function bidiagonalSvdTall(a: Float64Array, m: number, n: number, uCols: number, vectors = true): { s: Float64Array; ut: Float64Array; vt: Float64Array } {
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(n - 1, 1));
-  const ut = new Float64Array(uCols * m);
-  const vt = new Float64Array(n * n);
+  const ut = new Float64Array(vectors ? uCols * m : 0);
+  const vt = new Float64Array(vectors ? n * n : 0);
   // scaled by a power of two (exact) to a largest entry near 1: the shifts square entries of B
   let big = 0;
   for (let i = 0; i < m * n; i++) big = Math.max(big, Math.abs(a[i]));
   const scale = big > 0 && Number.isFinite(big) ? 2 ** -Math.round(Math.log2(big)) : 1;
   if (scale !== 1) for (let i = 0; i < m * n; i++) a[i] *= scale;
-  bidiagonalize(a, m, n, uCols, d, e, ut, vt);
+  bidiagonalize(a, m, n, uCols, d, e, vectors ? ut : null, vectors ? vt : null);
   const s = new Float64Array(n);
-  if (!bidiagonalQr(d, e, n, ut, m, vt)) {
+  if (!bidiagonalQr(d, e, n, vectors ? ut : null, m, vectors ? vt : null)) {
     s.fill(NaN);
     ut.fill(NaN);
     vt.fill(NaN);
@@ -289,10 +293,14 @@ export function bidiagonalSvdTall(a: Float64Array, m: number, n: number, uCols: 
   for (let i = 0; i < n; i++) {
     if (d[i] < 0) {
       d[i] = -d[i];
-      for (let j = 0; j < n; j++) vt[i * n + j] = -vt[i * n + j];
+      if (vectors) for (let j = 0; j < n; j++) vt[i * n + j] = -vt[i * n + j];
     }
   }
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[j] - d[i]);
+  if (!vectors) {
+    order.forEach((src, c) => (s[c] = d[src] / scale));
+    return { s, ut, vt };
+  }
   const ut2 = new Float64Array(uCols * m);
   const vt2 = new Float64Array(n * n);
   order.forEach((src, c) => {

@@ -36,8 +36,18 @@ export function householderQrBlocked(a: Float64Array, m: number, n: number, cols
     for (let j = k0; j < end; j++) {
       const cj = j * m;
       const alpha = a[cj + j];
-      let xnorm = 0;
-      for (let i = j + 1; i < m; i++) xnorm = Math.hypot(xnorm, a[cj + i]);
+      // ‖a[j+1.., j]‖, scaled against overflow (one division per element, where hypot costs far more)
+      let big = 0;
+      for (let i = j + 1; i < m; i++) big = Math.max(big, Math.abs(a[cj + i]));
+      let xnorm = big;
+      if (big > 0 && Number.isFinite(big)) {
+        let ss = 0;
+        for (let i = j + 1; i < m; i++) {
+          const r = a[cj + i] / big;
+          ss += r * r;
+        }
+        xnorm = big * Math.sqrt(ss);
+      }
       if (xnorm === 0) {
         taus[j] = 0;
         continue;

@@ -475,7 +475,7 @@ const svd: LinalgRoutine = ([x], _in, outTypes, params) => {
       // Householder bidiagonalization + Golub–Kahan QR, on the row-major rows×cols matrix (A or Aᵀ)
       const t = new Float64Array(m * n);
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[tall ? i * n + j : j * m + i] = x[o + i * n + j];
-      const r = bidiagonalSvdTall(t, rows, cols, uCols);
+      const r = bidiagonalSvdTall(t, rows, cols, uCols, computeUv);
       outs[0].set(r.s, b * k);
       if (!computeUv) continue;
       const [uOut, vtOut] = [outs[1], outs[2]];
