@@ -28,11 +28,13 @@ const allocateOut = (t: BufferType) => allocate(t.dtype, sizeOf(t.shape));
  * eigh from n = eighMinN on reduces to tridiagonal form (linalg-tridiagonal.ts)
  * instead of cyclic Jacobi; svd from min(m, n) = svdMinK on bidiagonalizes
  * (linalg-bidiagonal.ts) instead of one-sided Jacobi; qr from min(m, n) =
- * qrMinK on is blocked (linalg-qr-blocked.ts, the same factors). Mutable for
+ * qrMinK on is blocked (linalg-qr-blocked.ts, the same factors; in float64
+ * JavaScript products it wins only from a few hundred on: bench/linalg-micro.ts
+ * measured 0.1× at 128, ~0.9× at 256, ~1.5× at 512). Mutable for
  * the tests and benchmarks that compare both paths (Infinity: always the
  * small path).
  */
-export const linalgPaths = { eighMinN: 32, svdMinK: 32, qrMinK: 128 };
+export const linalgPaths = { eighMinN: 32, svdMinK: 32, qrMinK: 384 };
 
 /** Cholesky of the lower triangle: L with L·Lᵀ = A; NaNs everywhere for a matrix that is not positive definite (as JAX). */
 export function choleskyInPlace(a: Float64Array, n: number): boolean {
