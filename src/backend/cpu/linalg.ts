@@ -14,11 +14,27 @@ import { sizeOf } from "../../shape.js";
 import type { BufferType } from "../device.js";
 import { BLOCKED_MIN_N, choleskyBlocked, luBlocked, luColumns } from "./linalg-blocked.js";
 import { eigRoutine } from "./linalg-eig.js";
+import { tridiagonalEigh } from "./linalg-tridiagonal.js";
+import { bidiagonalSvdTall } from "./linalg-bidiagonal.js";
+import { householderQrBlocked } from "./linalg-qr-blocked.js";
 import { cpuComplexLuRoutines } from "./linalg-complex-lu.js";
 
 type LinalgRoutine = (inputs: TypedArray[], inTypes: BufferType[], outTypes: BufferType[], params: Record<string, unknown>) => TypedArray[];
 
 const allocateOut = (t: BufferType) => allocate(t.dtype, sizeOf(t.shape));
+
+/**
+ * The sizes from which eigh, svd and qr leave the small-matrix algorithms:
+ * eigh from n = eighMinN on reduces to tridiagonal form (linalg-tridiagonal.ts)
+ * instead of cyclic Jacobi; svd from min(m, n) = svdMinK on bidiagonalizes
+ * (linalg-bidiagonal.ts) instead of one-sided Jacobi; qr from min(m, n) =
+ * qrMinK on is blocked (linalg-qr-blocked.ts, the same factors; in float64
+ * JavaScript products it wins only from a few hundred on: bench/linalg-micro.ts
+ * measured 0.1× at 128, ~0.9× at 256, ~1.5× at 512). Mutable for
+ * the tests and benchmarks that compare both paths (Infinity: always the
+ * small path).
+ */
+export const linalgPaths = { eighMinN: 32, svdMinK: 32, qrMinK: 384 };
 
 /** Cholesky of the lower triangle: L with L·Lᵀ = A; NaNs everywhere for a matrix that is not positive definite (as JAX). */
 export function choleskyInPlace(a: Float64Array, n: number): boolean {
@@ -189,7 +205,8 @@ const qr: LinalgRoutine = ([x], _in, [qType, rType], params) => {
   for (let b = 0; b < batch; b++) {
     const o = b * m * n;
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[j * m + i] = x[o + i * n + j];
-    householderQr(a, m, n, cols, q);
+    if (Math.min(m, n) >= linalgPaths.qrMinK) householderQrBlocked(a, m, n, cols, q);
+    else householderQr(a, m, n, cols, q);
     const qo = b * m * cols;
     for (let i = 0; i < m; i++) for (let c = 0; c < cols; c++) qOut[qo + i * cols + c] = q[c * m + i];
     const ro = b * cols * n;
@@ -277,6 +294,14 @@ const eigh: LinalgRoutine = ([x], _in, [vType, wType], params) => {
       // as JAX (LAPACK): a NaN or inf anywhere makes every output NaN, never a plausible-looking answer
       vOut.fill(NaN, o, o + n * n);
       wOut.fill(NaN, b * n, (b + 1) * n);
+      continue;
+    }
+    if (n >= linalgPaths.eighMinN) {
+      // Householder tridiagonalization + implicit QR: ascending eigenvalues, eigenvectors in v's columns
+      const w = new Float64Array(n);
+      tridiagonalEigh(a, n, w, v);
+      wOut.set(w, b * n);
+      for (let i = 0; i < n * n; i++) vOut[o + i] = v[i];
       continue;
     }
     jacobiEigh(a, n, v);
@@ -445,6 +470,27 @@ const svd: LinalgRoutine = ([x], _in, outTypes, params) => {
       if (computeUv) {
         outs[1].fill(NaN, b * m * (tall ? uCols : m), (b + 1) * m * (tall ? uCols : m));
         outs[2].fill(NaN, b * (tall ? n : uCols) * n, (b + 1) * (tall ? n : uCols) * n);
+      }
+      continue;
+    }
+    if (k >= linalgPaths.svdMinK) {
+      // Householder bidiagonalization + Golub–Kahan QR, on the row-major rows×cols matrix (A or Aᵀ)
+      const t = new Float64Array(m * n);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[tall ? i * n + j : j * m + i] = x[o + i * n + j];
+      const r = bidiagonalSvdTall(t, rows, cols, uCols, computeUv);
+      outs[0].set(r.s, b * k);
+      if (!computeUv) continue;
+      const [uOut, vtOut] = [outs[1], outs[2]];
+      if (tall) {
+        // U (m × uCols) from its columns r.ut; Vᵀ = r.vt
+        const uo = b * m * uCols;
+        for (let c = 0; c < uCols; c++) for (let i = 0; i < m; i++) uOut[uo + i * uCols + c] = r.ut[c * m + i];
+        vtOut.set(r.vt, b * n * n);
+      } else {
+        // Aᵀ = U'·S·V'ᵀ: U = V' = r.vtᵀ (m × m), Vᵀ = U'ᵀ = r.ut (uCols × n)
+        const uo = b * m * m;
+        for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) uOut[uo + i * m + j] = r.vt[j * m + i];
+        vtOut.set(r.ut, b * uCols * n);
       }
       continue;
     }
