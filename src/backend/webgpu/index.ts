@@ -19,7 +19,8 @@ import { callDone, copy, device, dispatch, formatBytes, limit, pinError } from "
 import { spawn } from "./stream.js";
 import { needsChunks, planChunks } from "./chunks.js";
 import { halfAsSingle, hasHalf, packHalves, singleTypes, widenHalves } from "./half.js";
-import { hasSmallInt, wideIntTypes, wrapRoutineOutputs } from "./small-ints.js";
+import { hasSmallInt, PACKED_MIN, readPacked, uploadPacked, wideIntTypes, wrapRoutineOutputs } from "./small-ints.js";
+import { isSmallInt } from "../../dtype.js";
 import { matmulRoutines } from "./matmul.js";
 import { sortRoutines } from "./sort.js";
 import { scanRoutines } from "./scans.js";
@@ -57,11 +58,11 @@ export const webgpuBackend: Backend<GpuBuffer> = {
     // one binding is the output
     return device().limits.maxStorageBuffersPerShaderStage - 1;
   },
-  upload: (data: TypedArray, dtype: DType) => upload(data, dtype),
+  upload: (data: TypedArray, dtype: DType) => (isSmallInt(dtype) && data.length >= PACKED_MIN ? uploadPacked(data, dtype) : upload(data, dtype)),
   readSync: () => {
     throw new BackendError("dataSync(): the webgpu device cannot be read synchronously; use `await x.data()`");
   },
-  read: (buf: GpuBuffer, dtype: DType, size: number) => read(buf, dtype, size),
+  read: (buf: GpuBuffer, dtype: DType, size: number) => (isSmallInt(dtype) && size >= PACKED_MIN ? readPacked(buf, dtype, size) : read(buf, dtype, size)),
   dispose: (buf: GpuBuffer) => release(buf),
   stream: {
     spawn,

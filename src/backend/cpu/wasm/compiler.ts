@@ -1,6 +1,8 @@
 /**
  * Kernel IR → WebAssembly. A kernel is eligible when it is float32 through
- * and through (bool only as comparison masks inside the expression), its
+ * and through (bool only as comparison masks inside the expression; an
+ * int8/uint8/int16/uint16 input only as the argument of a cast to float32,
+ * which reads it with narrow loads: the image-normalise path), its
  * collapsed innermost loop axis is contiguous (stride 1) or broadcast
  * (stride 0) for every input, every scalar op has a vector form here, and a
  * reduction, if any, runs over that innermost axis alone. Everything else
@@ -23,6 +25,8 @@ import { exprKey, someNode } from "../../kernel.js";
 import type { UnaryTable } from "../../composites.js";
 import { DECOMPOSE, expandNode, lowerComposites } from "../../composites.js";
 import { collapse } from "../codegen.js";
+import type { DType } from "../../../dtype.js";
+import { intInfo, isSmallInt } from "../../../dtype.js";
 import type { Local } from "./emitter.js";
 import { FunctionBuilder, ModuleBuilder, Op, S, T } from "./emitter.js";
 import { TRIG_FAST_LIMIT, V, vexp, vexp2, vexpm1, vlog, vlog1p, vsincos } from "./vmath.js";
@@ -77,6 +81,13 @@ export interface WasmPlan {
   outerRank: number;
   /** Per input: the innermost stride, 0 (broadcast) or 1 (contiguous). */
   innerStride: (0 | 1)[];
+  /**
+   * Per input: its dtype, float32 or an 8- or 16-bit integer. A small
+   * integer input is read with narrow loads (one or two bytes per element,
+   * sign- or zero-extended into i32 lanes) and converted to float32 as it is
+   * loaded: it is only ever the argument of a cast to float32 (`exprSupported`).
+   */
+  inputDtypes: DType[];
   expr: Expr;
   /** Every output's expression (`expr` first): a kernel with siblings (`Kernel.more`) stores each, sharing their common subexpressions. */
   exprs: Expr[];
@@ -225,7 +236,10 @@ export const WASM_BOOL_BINARY: Record<BinaryOp, ((v: V, a: Local, b: Local) => L
   shr: null,
 };
 
-/** Whether every node of `e` has a vector form (float32 values, bool masks). */
+/** An 8- or 16-bit integer read from memory straight into float32 lanes: `cast(input, float32)`. */
+export const isNarrowLoad = (e: Expr): boolean => e.kind === "cast" && e.dtype === "float32" && e.arg.kind === "input" && isSmallInt(e.arg.dtype);
+
+/** Whether every node of `e` has a vector form (float32 values, bool masks; small-integer inputs under a cast to float32). */
 export function exprSupported(e: Expr): boolean {
   switch (e.kind) {
     case "input":
@@ -256,6 +270,7 @@ export function exprSupported(e: Expr): boolean {
       );
     case "cast":
       return (
+        isNarrowLoad(e) ||
         ((e.arg.dtype === "bool" && e.dtype === "float32") ||
           (e.arg.dtype === "float32" && (e.dtype === "bool" || e.dtype === "float32"))) &&
         exprSupported(e.arg)
@@ -269,7 +284,9 @@ export function exprSupported(e: Expr): boolean {
 export function planKernel(kernel: Kernel): WasmPlan | null {
   const outs = [{ expr: kernel.expr, dtype: kernel.dtype }, ...(kernel.more ?? [])];
   if (outs.some((o) => o.dtype !== "float32" || o.expr.dtype !== "float32")) return null;
-  if (kernel.inputs.some((i) => i.dtype !== "float32")) return null;
+  if (kernel.inputs.some((i) => i.dtype !== "float32" && !isSmallInt(i.dtype))) return null;
+  const inputDtypes = kernel.inputs.map((i) => i.dtype);
+  const narrow = inputDtypes.some(isSmallInt);
   if (kernel.more?.length && kernel.reduce) return null;
   // the composite ops this renderer decomposes, replaced by their expressions over the ops it has
   // (the emitter computes a subexpression the outputs share once: its values are memoized by key)
@@ -289,7 +306,7 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   const innerStride: (0 | 1)[] = [];
   for (const s of strides) {
     const st = s[n - 1];
-    if (st !== 0 && st !== 1) return k.reduce ? planColumns(k.reduce.op, exprs, shape, strides, k.inputs) : null;
+    if (st !== 0 && st !== 1) return k.reduce && !narrow ? planColumns(k.reduce.op, exprs, shape, strides, k.inputs) : null;
     innerStride.push(st);
   }
   const L = shape[n - 1];
@@ -309,8 +326,8 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
   const rows = outerDims.reduce((a, b) => a * b, 1);
   const reduce = k.reduce?.op;
-  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${reduce ?? ""}|${exprs.map((e) => exprKey(e)).join("&")}`;
-  return { key, outerRank: n - 1, innerStride, expr, exprs, reduce, params, rows, ragged };
+  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${narrow ? inputDtypes.join(",") : ""}|${reduce ?? ""}|${exprs.map((e) => exprKey(e)).join("&")}`;
+  return { key, outerRank: n - 1, innerStride, inputDtypes, expr, exprs, reduce, params, rows, ragged };
 }
 
 /**
@@ -338,7 +355,8 @@ function planColumns(op: ReduceOp, exprs: Expr[], shape: number[], strides: numb
   if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
   const rows = outerDims.reduce((a, b) => a * b, 1);
   const key = `${n - 2}c|${innerStride.join("")}|${op}|${exprKey(exprs[0])}`;
-  return { key, outerRank: n - 2, innerStride, expr: exprs[0], exprs, reduce: op, params, rows, ragged: false, columns: true };
+  const inputDtypes = inputs.map((i) => i.dtype);
+  return { key, outerRank: n - 2, innerStride, inputDtypes, expr: exprs[0], exprs, reduce: op, params, rows, ragged: false, columns: true };
 }
 
 /** Module bytes for a plan; its imports are `env.memory` and, for sin/cos, `math.sin`/`math.cos`. */
@@ -477,13 +495,14 @@ class KernelEmitter {
     for (let j = 0; j < nIn; j++) {
       const base = 4 * (1 + m + j * (1 + m));
       const a = i32();
-      fb.get(pIn[j]).get(pParams).mem(Op.i32_load, 2, base).i32(2).op(Op.i32_shl).op(Op.i32_add).set(a);
+      const shift = this.elementShift(j);
+      fb.get(pIn[j]).get(pParams).mem(Op.i32_load, 2, base).i32(shift).op(Op.i32_shl).op(Op.i32_add).set(a);
       addr.push(a);
       stride.push([]);
       wrap.push([]);
       for (let k = 0; k < m; k++) {
         const s = i32();
-        fb.get(pParams).mem(Op.i32_load, 2, base + 4 * (1 + k)).i32(2).op(Op.i32_shl).set(s);
+        fb.get(pParams).mem(Op.i32_load, 2, base + 4 * (1 + k)).i32(shift).op(Op.i32_shl).set(s);
         const w = i32();
         fb.get(s).get(D[k]).op(Op.i32_mul).set(w);
         stride[j].push(s);
@@ -607,7 +626,10 @@ class KernelEmitter {
     const rowMemo = new Map<string, Local>();
     const loadInvariant = (j: number) => {
       const l = fb.local(T.v128);
-      fb.get(addr[j]).simdMem(S.v128_load32_splat, 2).set(l);
+      fb.get(addr[j]);
+      if (this.elementShift(j) < 2) this.narrowScalar(j);
+      else fb.simdMem(S.v128_load32_splat, 2);
+      fb.set(l);
       return l;
     };
     for (const e of plan.exprs) this.hoistInvariants(e, rowMemo, loadInvariant);
@@ -673,7 +695,7 @@ class KernelEmitter {
       const loaded = new Map<number, Local>();
       const load = (j: number) => {
         let l = loaded.get(j);
-        if (!l) loaded.set(j, (l = this.loadVariant(addr[j], ib, tail, u)));
+        if (!l) loaded.set(j, (l = this.loadVariant(j, addr[j], ib, tail, u)));
         return l;
       };
       const vals = plan.exprs.map((e) => this.value(e, memo, load));
@@ -701,7 +723,7 @@ class KernelEmitter {
     fb.op(Op.f64_const, ...f64Bytes(init)).set(tailAcc);
     const highHalf = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
     this.rowLoops(ib, vecEnd, Lb, (tail, u) => {
-      const val = this.value(plan.expr, new Map(rowMemo), (j) => this.loadVariant(addr[j], ib, tail, u));
+      const val = this.value(plan.expr, new Map(rowMemo), (j) => this.loadVariant(j, addr[j], ib, tail, u));
       const acc = accs[u];
       if (wide && tail) {
         fb.get(tailAcc).get(val).simd(S.f32x4_extract_lane, 0).op(Op.f64_promote_f32);
@@ -796,12 +818,46 @@ class KernelEmitter {
     }
   }
 
-  private loadVariant(a: Local, ib: Local, tail: boolean, u: number): Local {
-    const l = this.fb.local(T.v128);
-    this.fb.get(a).get(ib).op(Op.i32_add);
-    if (tail) this.fb.simdMem(S.v128_load32_splat, 2);
-    else this.fb.simdMem(S.v128_load, 0, 16 * u);
-    this.fb.set(l);
+  /** log2 of input j's element size in bytes: 2 for float32, 1 or 0 for a 16- or 8-bit integer. */
+  private elementShift(j: number): number {
+    const bits = intInfo(this.plan.inputDtypes[j])?.bits;
+    return bits === 8 ? 0 : bits === 16 ? 1 : 2;
+  }
+
+  /** The address on the stack → input j's one narrow element, sign- or zero-extended, as four float32 lanes. */
+  private narrowScalar(j: number) {
+    const signed = intInfo(this.plan.inputDtypes[j])!.signed;
+    const op = this.elementShift(j) === 0 ? (signed ? Op.i32_load8_s : Op.i32_load8_u) : signed ? Op.i32_load16_s : Op.i32_load16_u;
+    this.fb.mem(op, 0).simd(S.i32x4_splat).simd(S.f32x4_convert_i32x4_s);
+  }
+
+  /**
+   * Input j's four elements at row offset ib (bytes of float32 lanes: element ib / 4) or, in the
+   * tail, one element splatted, as float32 lanes. A small integer input is read narrow: four
+   * bytes (v128.load32_zero, widened twice) or four halves (v128.load16x4), then converted.
+   */
+  private loadVariant(j: number, a: Local, ib: Local, tail: boolean, u: number): Local {
+    const fb = this.fb;
+    const l = fb.local(T.v128);
+    const shift = this.elementShift(j);
+    fb.get(a).get(ib);
+    if (shift < 2) fb.i32(2 - shift).op(Op.i32_shr_u);
+    fb.op(Op.i32_add);
+    if (shift === 2) {
+      if (tail) fb.simdMem(S.v128_load32_splat, 2);
+      else fb.simdMem(S.v128_load, 0, 16 * u);
+    } else if (tail) this.narrowScalar(j);
+    else {
+      const signed = intInfo(this.plan.inputDtypes[j])!.signed;
+      if (shift === 1) fb.simdMem(signed ? S.v128_load16x4_s : S.v128_load16x4_u, 0, 8 * u);
+      else {
+        fb.simdMem(S.v128_load32_zero, 0, 4 * u);
+        fb.simd(signed ? S.i16x8_extend_low_i8x16_s : S.i16x8_extend_low_i8x16_u);
+        fb.simd(signed ? S.i32x4_extend_low_i16x8_s : S.i32x4_extend_low_i16x8_u);
+      }
+      fb.simd(S.f32x4_convert_i32x4_s);
+    }
+    fb.set(l);
     return l;
   }
 
@@ -845,7 +901,8 @@ class KernelEmitter {
         out = v.select(r(e.which), r(e.cases[1]), r(e.cases[0]));
         break;
       case "cast":
-        if (e.arg.dtype === e.dtype) out = r(e.arg);
+        // a small integer input is loaded as float32 lanes already (loadVariant)
+        if (e.arg.dtype === e.dtype || isNarrowLoad(e)) out = r(e.arg);
         else if (e.dtype === "bool") out = v.ne(r(e.arg), v.f(0));
         else out = v.and(r(e.arg), v.f(1));
         break;
