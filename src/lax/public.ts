@@ -232,3 +232,8 @@ export {
   psum, pmean, pmax, pmin, axisIndex, axisSize, allGather, allToAll, ppermute, pswapaxes, psumScatter, pshuffle, pbroadcast,
   psumP, pmaxP, pminP, axisIndexP, allGatherP, allToAllP, ppermuteP, psumScatterP, pbroadcastP,
 } from "./parallel.js";
+// issue 16 (JAX's lax names)
+export {
+  stack, unstack, empty, broadcastLike, broadcastShapes, convShapeTuple, convGeneralShapeTuple, convTransposeShapeTuple,
+  convGeneralPermutations, reduceWindowShapeTuple,
+} from "./shape-names.js";
