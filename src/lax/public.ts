@@ -237,3 +237,4 @@ export {
   stack, unstack, empty, broadcastLike, broadcastShapes, convShapeTuple, convGeneralShapeTuple, convTransposeShapeTuple,
   convGeneralPermutations, reduceWindowShapeTuple,
 } from "./shape-names.js";
+export { bitcastConvertType, bitcastConvertTypeP } from "./bitcast.js";
