@@ -238,3 +238,4 @@ export {
   convGeneralPermutations, reduceWindowShapeTuple,
 } from "./shape-names.js";
 export { bitcastConvertType, bitcastConvertTypeP } from "./bitcast.js";
+export { mulhi } from "./mulhi.js";
