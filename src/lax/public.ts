@@ -239,3 +239,6 @@ export {
 } from "./shape-names.js";
 export { bitcastConvertType, bitcastConvertTypeP } from "./bitcast.js";
 export { mulhi } from "./mulhi.js";
+export { scatterSub, indexTake } from "./index-names.js";
+export { approxMaxK, approxMinK } from "./approx-top-k.js";
+export type { ApproxTopKOptions } from "./approx-top-k.js";
