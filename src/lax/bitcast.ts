@@ -49,7 +49,9 @@ export const bitcastConvertTypeP = defineElementwise<{ newDtype: DType }>("bitca
   stablehlo: (ctx, [x], _p, _a, [out]) => [ctx.b.op1("stablehlo.bitcast_convert", [x], hloType(out.shape, out.dtype))],
 });
 
-const bitcastSame = (x: Value, d: DType): Value => bind1(bitcastConvertTypeP, [x], { newDtype: d });
+const bind = (x: Value, d: DType): Value => bind1(bitcastConvertTypeP, [x], { newDtype: d });
+/** Inside a split or join, a bitcast to the operand's own dtype is no step at all. */
+const bitcastSame = (x: Value, d: DType): Value => (x.dtype === d ? x : bind(x, d));
 
 /**
  * The bits of `operand` read as `newDtype` (JAX's `lax.bitcast_convert_type`).
@@ -75,7 +77,8 @@ export function bitcastConvertType(operand: ArrayLike, newDtype: DType): Value {
   const wt = WIDTH[to];
   if (wf === wt) {
     if (from === "float64" && to !== "float64") throw new UnsupportedError(`${op}: float64 has no 64-bit integer dtype to bitcast to in jaxon (got ${to})`);
-    return bitcastSame(x, to);
+    // bound even to its own dtype, as JAX does (the tangent is then zero, as JAX's)
+    return bind(x, to);
   }
   if (wf === 64 || wt === 64) {
     throw new UnsupportedError(`${op}: bitcasts between float64 and ${wf === 64 ? to : from} need 64-bit integer lanes, which jaxon does not have; bitcast float32 values instead`);
