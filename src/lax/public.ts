@@ -242,3 +242,5 @@ export { mulhi } from "./mulhi.js";
 export { scatterSub, indexTake } from "./index-names.js";
 export { approxMaxK, approxMinK } from "./approx-top-k.js";
 export type { ApproxTopKOptions } from "./approx-top-k.js";
+export { convGeneralDilatedPatches } from "./conv-patches.js";
+export type { ConvPatchesOptions } from "./conv-patches.js";
