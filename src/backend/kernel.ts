@@ -30,7 +30,7 @@ export type UnaryOp =
   | "neg" | "sign" | "floor" | "ceil" | "round" | "abs" | "exp" | "exp2" | "log" | "log1p" | "expm1"
   | "sin" | "cos" | "tan" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "tanh" | "asinh" | "acosh" | "atanh"
   | "logistic" | "sqrt" | "rsqrt" | "cbrt" | "erf" | "erf_inv" | "is_finite" | "not" | "reciprocal" | "square"
-  | "population_count" | "clz";
+  | "population_count" | "clz" | "bitcast";
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "rem" | "pow" | "max" | "min" | "atan2" | "nextafter" | "copysign"
   | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or" | "xor" | "shl" | "shr";
@@ -155,7 +155,7 @@ const UNARY_OP_RECORD: Record<UnaryOp, true> = {
   sin: true, cos: true, tan: true, asin: true, acos: true, atan: true, sinh: true, cosh: true, tanh: true, asinh: true, acosh: true,
   atanh: true, logistic: true, sqrt: true, rsqrt: true, cbrt: true, erf: true, erf_inv: true, is_finite: true, not: true,
   reciprocal: true, square: true,
-  population_count: true, clz: true,
+  population_count: true, clz: true, bitcast: true,
 };
 const BINARY_OP_RECORD: Record<BinaryOp, true> = {
   add: true, sub: true, mul: true, div: true, rem: true, pow: true, max: true, min: true, atan2: true, nextafter: true, copysign: true,

@@ -36,6 +36,13 @@ export { fft, fftP } from "./fft.js";
 // issue 16 (collectives over named axes): psum, pmean, allGather, ppermute, … under vmap(f, { axisName })
 export * from "./parallel.js";
 export type { FftType } from "./fft.js";
+// issue 16 (JAX's lax names): shape helpers, bitcasts, mulhi, index conveniences, approximate top-k, patches
+export * from "./shape-names.js";
+export * from "./bitcast.js";
+export * from "./mulhi.js";
+export * from "./index-names.js";
+export * from "./approx-top-k.js";
+export * from "./conv-patches.js";
 // the complex lax.reduceProd/cumprod register themselves for reduce.ts and cumulative.ts (see complex-hooks.ts)
 import "./complex-reduce.js";
 // complex lax.max/min, reduceMax/reduceMin and sort (lexicographic on (re, im)) register themselves the same way

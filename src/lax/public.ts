@@ -232,3 +232,15 @@ export {
   psum, pmean, pmax, pmin, axisIndex, axisSize, allGather, allToAll, ppermute, pswapaxes, psumScatter, pshuffle, pbroadcast,
   psumP, pmaxP, pminP, axisIndexP, allGatherP, allToAllP, ppermuteP, psumScatterP, pbroadcastP,
 } from "./parallel.js";
+// issue 16 (JAX's lax names)
+export {
+  stack, unstack, empty, broadcastLike, broadcastShapes, convShapeTuple, convGeneralShapeTuple, convTransposeShapeTuple,
+  convGeneralPermutations, reduceWindowShapeTuple,
+} from "./shape-names.js";
+export { bitcastConvertType, bitcastConvertTypeP } from "./bitcast.js";
+export { mulhi } from "./mulhi.js";
+export { scatterSub, indexTake } from "./index-names.js";
+export { approxMaxK, approxMinK } from "./approx-top-k.js";
+export type { ApproxTopKOptions } from "./approx-top-k.js";
+export { convGeneralDilatedPatches } from "./conv-patches.js";
+export type { ConvPatchesOptions } from "./conv-patches.js";

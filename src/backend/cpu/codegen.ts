@@ -106,6 +106,11 @@ export const JS_UNARY: UnaryTable<JsUnary> = {
   // (an 8- or 16-bit value's pattern is its low bits: masked, and clz counts within the width)
   population_count: (a, t) => (bitsOf(t.arg) < 32 ? `popCount32(${a} & ${2 ** bitsOf(t.arg) - 1})` : `popCount32(${a})`),
   clz: (a, t) => (bitsOf(t.arg) < 32 ? `(Math.clz32(${a} & ${2 ** bitsOf(t.arg) - 1}) - ${32 - bitsOf(t.arg)})` : `Math.clz32(${a})`),
+  // the same bits read as another dtype of one width (lax checks the widths; float64 only to itself)
+  bitcast: (a, t) => {
+    if (isF(t.out)) return isF(t.arg) ? a : t.out === "float16" ? `f16FromBits(${a})` : `f32FromBits(${a})`;
+    return wrap(isF(t.arg) ? (t.arg === "float16" ? `f16Bits(${a})` : `f32Bits(${a})`) : a, t.out);
+  },
 };
 
 /** Float operands as themselves, integers wrapped into their dtype. */

@@ -205,4 +205,44 @@ export function popCount32(x: number): number {
   return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 }
 
-export const scalarMath = { erf, erfInv, copySign, roundAway, roundEven, powC, nextAfter64, nextAfter32, nextAfter16, toInt32, toUint32, toInt8, toUint8, toInt16, toUint16, ipow, ipowInt, idiv, irem, popCount32 };
+
+const bitsF32 = new Float32Array(1);
+const bitsU32 = new Uint32Array(bitsF32.buffer);
+
+/** The IEEE single-precision bit pattern of x (as a uint32). */
+export function f32Bits(x: number): number {
+  bitsF32[0] = x;
+  return bitsU32[0];
+}
+/** The float32 whose bit pattern is the low 32 bits of u. */
+export function f32FromBits(u: number): number {
+  bitsU32[0] = u >>> 0;
+  return bitsF32[0];
+}
+/**
+ * The IEEE half-precision bit pattern of x (as a uint16); x is a half already
+ * (float16 values are kept rounded), so the conversion is exact. NaN is 0x7e00
+ * with x's sign.
+ */
+export function f16Bits(x: number): number {
+  const b = f32Bits(x);
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  const mant = b & 0x7fffff;
+  if (exp === 0xff) return sign | (mant === 0 ? 0x7c00 : 0x7e00);
+  const e = exp - 127;
+  if (e < -24) return sign; // zero (a half has nothing smaller than 2^-24)
+  if (e < -14) return sign | ((mant | 0x800000) >>> (-1 - e)); // subnormal: m·2^-24 with m < 1024
+  return sign | ((e + 15) << 10) | (mant >>> 13);
+}
+/** The half-precision number whose bit pattern is the low 16 bits of u. */
+export function f16FromBits(u: number): number {
+  const sign = u & 0x8000 ? -1 : 1;
+  const exp = (u >>> 10) & 0x1f;
+  const mant = u & 0x3ff;
+  if (exp === 0x1f) return mant === 0 ? sign * Infinity : NaN;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  return sign * (1024 + mant) * 2 ** (exp - 25);
+}
+
+export const scalarMath = { erf, erfInv, copySign, roundAway, roundEven, powC, nextAfter64, nextAfter32, nextAfter16, toInt32, toUint32, toInt8, toUint8, toInt16, toUint16, ipow, ipowInt, idiv, irem, popCount32, f32Bits, f32FromBits, f16Bits, f16FromBits };

@@ -288,7 +288,24 @@ export const WGSL_UNARY: UnaryTable<WgslUnary> = {
     isSmallInt(c.arg)
       ? `(countLeadingZeros(${a} & ${literal(2 ** intInfo(c.arg)!.bits - 1, isU(c.arg) ? "uint32" : "int32")}) - ${literal(32 - intInfo(c.arg)!.bits, isU(c.arg) ? "uint32" : "int32")})`
       : `countLeadingZeros(${a})`,
+  bitcast: (a, c) => wgslBitcast(a, c),
 };
+
+/**
+ * The same bits read as another dtype of one width. float16 values are f32 in
+ * registers here (half.ts), so a float operand or result next to a 16-bit
+ * integer is a half: its bits go through pack2x16float / unpack2x16float.
+ */
+function wgslBitcast(a: string, c: Ctx): string {
+  const small = (d: DType) => isSmallInt(d) && intInfo(d)!.bits === 16;
+  if (isF(c.arg) && small(c.out)) {
+    const bits = `(pack2x16float(vec2<f32>(f32(${a}), 0.0)) & 0xffffu)`;
+    return wrapSmall(isU(c.out) ? bits : `bitcast<i32>(${bits})`, c.out);
+  }
+  if (small(c.arg) && isF(c.out)) return `${valueType(c.out)}(unpack2x16float(bitcast<u32>(${a}) & 0xffffu).x)`;
+  if (isF(c.arg) === isF(c.out) && isU(c.arg) === isU(c.out)) return a;
+  return wrapSmall(`bitcast<${valueType(c.out)}>(${a})`, c.out);
+}
 
 /** A float op through a helper, an integer one by `int`. */
 const byType =

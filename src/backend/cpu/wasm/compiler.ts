@@ -178,6 +178,7 @@ export const WASM_UNARY: UnaryTable<VecUnary | null> = {
   // integer ops: the JavaScript path
   population_count: null,
   clz: null,
+  bitcast: null,
 };
 
 const simd = (op: S, out: "float32" | "bool") => ({ out, emit: (v: V, a: Local, b: Local) => v.bin(op, a, b) });
