@@ -241,7 +241,7 @@ function foldEpilogues(steps: Step[], jaxpr: Jaxpr, maxInputs: number): Step[] {
     const readers = steps.map((s, j) => [s, j] as const).filter(([s]) => stepInputs(s).includes(product));
     if (readers.length !== 1) return;
     const [k, j] = readers[0];
-    if (k.kind !== "kernel" || k.kernel.reduce || k.more || k.kernel.dtype !== "float32" || j < i) return;
+    if (k.kind !== "kernel" || k.kernel.reduce || k.more || k.kernel.dtype !== "float32" || j < i || out[j] !== k) return;
     // element for element in row-major order: the same shape, or a reshape of it (a matrix-vector product's [m, 1] read as [m])
     if (k.kernel.loopShape.reduce((a, b) => a * b, 1) !== product.aval.size) return;
     const accIdx = k.inputs.map((v, n) => (v === product ? n : -1)).filter((n) => n >= 0);
@@ -249,15 +249,17 @@ function foldEpilogues(steps: Step[], jaxpr: Jaxpr, maxInputs: number): Step[] {
     if (!isFloat32Only(k.kernel)) return;
     const rest = k.inputs.filter((v) => v !== product);
     const own = a.kind === "kernel" ? a.inputs.length : a.eqn.inputs.length;
-    if (!rest.every((v) => (producedAt.get(v) ?? -1) < i) || rest.length + own > maxInputs) return;
+    if (rest.length + own > maxInputs) return;
+    // the merged step runs where the matmul or reduction was when the epilogue's other inputs exist by then;
+    // else where the consumer was (nothing between the two reads the product: the consumer is its only reader)
+    const at = rest.every((v) => (producedAt.get(v) ?? -1) < i) ? i : j;
     const epilogue = { kernel: k.kernel, accInput: accIdx[0] };
-    if (a.kind === "kernel") {
-      out[i] = { kind: "kernel", out: k.out, inputs: [...a.inputs, ...rest], kernel: { ...a.kernel, reduce: { ...a.kernel.reduce!, epilogue }, dtype: k.kernel.dtype } };
-    } else if (a.kind === "eqn") {
-      out[i] = { kind: "dot", eqn: a.eqn, out: k.out, epilogue: k.kernel, accInput: accIdx[0], inputs: rest };
-    }
-    out[j] = null;
-    producedAt.set(k.out, i);
+    out[at] =
+      a.kind === "kernel"
+        ? { kind: "kernel", out: k.out, inputs: [...a.inputs, ...rest], kernel: { ...a.kernel, reduce: { ...a.kernel.reduce!, epilogue }, dtype: k.kernel.dtype } }
+        : { kind: "dot", eqn: (a as Extract<Step, { kind: "eqn" }>).eqn, out: k.out, epilogue: k.kernel, accInput: accIdx[0], inputs: rest };
+    out[at === i ? j : i] = null;
+    producedAt.set(k.out, at);
   });
   return out.filter((s): s is Step => s !== null);
 }
@@ -433,6 +435,8 @@ function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialize
         return def.scalar!(args, e.params, avals, a.aval);
       }
       case "view": {
+        // a view of a one-element value (a scalar's broadcast) reads its only element under any index map, a flat one included
+        if (e.inputs[0].aval.size === 1) return exprOf(e.inputs[0], zeroMap(e.inputs[0].aval.ndim));
         if (m.kind !== "affine") throw new NeedsBuffer(a);
         const inner = (def.fusion as Extract<NonNullable<typeof def.fusion>, { kind: "view" }>).map(avals[0], e.params, a.aval);
         return exprOf(e.inputs[0], compose(m, inner, loopRank));
@@ -450,6 +454,12 @@ function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialize
         throw new NeedsBuffer(a);
     }
   };
+  /** Every loop point to element 0 of a value of rank `rank`. */
+  const zeroMap = (rank: number): IndexMap => ({
+    kind: "affine",
+    coeffs: Array.from({ length: rank }, () => Array.from({ length: loopRank }, () => 0)),
+    offset: Array.from({ length: rank }, () => 0),
+  });
   const scalarMap = (m: IndexMap): IndexMap =>
     m.kind === "flat" ? { kind: "flat", strides: m.strides.map(() => 0), offset: 0 } : { kind: "affine", coeffs: [], offset: [] };
 
