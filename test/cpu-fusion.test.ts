@@ -18,6 +18,8 @@ import { Array } from "../src/array.js";
 import type { Value } from "../src/trace/core.js";
 import { jit, jitConfig } from "../src/transforms/jit.js";
 import { grad, valueAndGrad } from "../src/transforms/linearize.js";
+import { vmap } from "../src/transforms/vmap.js";
+import * as nn from "../src/nn/index.js";
 import { rand } from "./helpers.js";
 
 const f32 = (shape: number[], seed: number, scale = 1) =>
@@ -289,5 +291,53 @@ describe("scalars broadcast under any index map (bench W8)", () => {
     expect([r.before, r.after]).toEqual([4, 2]);
     expect(r.b).toEqual(r.a);
     expectNear(r.b, r.unfused, 1e-5);
+  });
+});
+
+describe("row-wise epilogues: a consumer reading a mat-vec's or a row reduction's result broadcast over the row (bench W6)", () => {
+  it("per-example gradients of (x·w − y)² under vmap are one step: the mat-vec, then each row's outputs", () => {
+    const [B, F] = [4096, 64];
+    const w = f32([F], 151, 0.125);
+    const x = f32([B, F], 152);
+    const y = f32([B], 153);
+    const pe = jit(vmap(grad((w: Value, x: Value, y: Value) => x.dot(w).sub(y).square()), { inAxes: [null, 0, 0] })) as unknown as Jitted;
+    const r = compare(pe, [w, x, y]);
+    expect([r.before, r.after, r.viaJit]).toEqual([2, 1, 1]);
+    expect(r.b).toEqual(r.a);
+    expectNear(r.b, r.unfused, 1e-6);
+    // 2(x_b·w − y_b)·x_b, example by example in float64
+    const [wd, xd, yd] = [w, x, y].map((a) => a.dataSync() as Float32Array);
+    const ref: number[] = [];
+    for (let b = 0; b < B; b++) {
+      let dot = 0;
+      for (let f = 0; f < F; f++) dot += xd[b * F + f] * wd[f];
+      for (let f = 0; f < F; f++) ref.push(2 * (dot - yd[b]) * xd[b * F + f]);
+    }
+    expectNear(r.b, [ref], 1e-4);
+  });
+  for (const [rows, cols] of [[300, 70], [3, 5000]]) {
+    it(`softmax over rows is two steps (max with exp(x − max), sum with the division): [${rows}, ${cols}]`, () => {
+      const f = jit((x: Value) => nn.softmax(x, -1)) as unknown as Jitted;
+      const x = f32([rows, cols], 161, 6);
+      const r = compare(f, [x]);
+      expect([r.before, r.after]).toEqual([4, 2]);
+      expect(r.b).toEqual(r.a);
+      expectNear(r.b, r.unfused, 1e-6);
+      const xd = x.dataSync() as Float32Array;
+      const ref: number[] = [];
+      for (let i = 0; i < rows; i++) {
+        const row = globalThis.Array.from(xd.subarray(i * cols, (i + 1) * cols));
+        const m = Math.max(...row);
+        const s = row.reduce((a, v) => a + Math.exp(v - m), 0);
+        ref.push(...row.map((v) => Math.exp(v - m) / s));
+      }
+      expectNear(r.b, [ref], 1e-5);
+    });
+  }
+  it("a consumer of a column reduction (the result broadcast along a leading axis) stays a kernel of its own", () => {
+    const f = jit((x: Value) => x.sub(x.sum(0))) as unknown as Jitted;
+    const r = compare(f, [f32([40, 30], 171)]);
+    expect([r.before, r.after]).toEqual([2, 2]);
+    expect(r.b).toEqual(r.a);
   });
 });
