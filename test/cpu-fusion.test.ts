@@ -334,6 +334,27 @@ describe("row-wise epilogues: a consumer reading a mat-vec's or a row reduction'
       expectNear(r.b, [ref], 1e-5);
     });
   }
+  it("a layer norm over rows is two steps (the mean with x − mean, the variance with the scaling)", () => {
+    const f = jit((x: Value) => {
+      const c = x.sub(x.mean(-1, { keepdims: true }));
+      return c.div(np.sqrt(c.square().mean(-1, { keepdims: true }).add(1e-5)));
+    }) as unknown as Jitted;
+    const [rows, cols] = [128, 96];
+    const x = f32([rows, cols], 181, 3);
+    const r = compare(f, [x]);
+    expect([r.before, r.after]).toEqual([4, 2]);
+    expect(r.b).toEqual(r.a);
+    expectNear(r.b, r.unfused, 1e-6);
+    const xd = x.dataSync() as Float32Array;
+    const ref: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      const row = globalThis.Array.from(xd.subarray(i * cols, (i + 1) * cols));
+      const m = row.reduce((a, v) => a + v, 0) / cols;
+      const v = row.reduce((a, u) => a + (u - m) ** 2, 0) / cols;
+      ref.push(...row.map((u) => (u - m) / Math.sqrt(v + 1e-5)));
+    }
+    expectNear(r.b, [ref], 1e-4);
+  });
   it("a consumer of a column reduction (the result broadcast along a leading axis) stays a kernel of its own", () => {
     const f = jit((x: Value) => x.sub(x.sum(0))) as unknown as Jitted;
     const r = compare(f, [f32([40, 30], 171)]);
