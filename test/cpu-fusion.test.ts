@@ -17,7 +17,9 @@ import * as np from "../src/numpy/index.js";
 import { Array } from "../src/array.js";
 import type { Value } from "../src/trace/core.js";
 import { jit, jitConfig } from "../src/transforms/jit.js";
-import { valueAndGrad } from "../src/transforms/linearize.js";
+import { grad, valueAndGrad } from "../src/transforms/linearize.js";
+import { vmap } from "../src/transforms/vmap.js";
+import * as nn from "../src/nn/index.js";
 import { rand } from "./helpers.js";
 
 const f32 = (shape: number[], seed: number, scale = 1) =>
@@ -242,5 +244,121 @@ describe("column reductions as WebAssembly", () => {
     } finally {
       setWasmMinSize(prev);
     }
+  });
+});
+
+describe("scalars broadcast under any index map (bench W8)", () => {
+  it("the gradient of mean((x·w − y)²) is two steps: x·w with its epilogue, then xᵀ·r", () => {
+    const [B, F] = [4096, 64];
+    const w = f32([F], 121, 0.125);
+    const x = f32([B, F], 122);
+    const y = f32([B], 123);
+    const g = jit(grad((w: Value, x: Value, y: Value) => np.mean(x.matmul(w).sub(y).square()))) as unknown as Jitted;
+    const r = compare(g, [w, x, y]);
+    // the 1/B of the mean is a broadcast scalar read through the reshape to [B, 1]: inlined, not a buffer of B copies
+    expect([r.before, r.after, r.viaJit]).toEqual([3, 2, 2]);
+    expect(r.b).toEqual(r.a);
+    expectNear(r.b, r.unfused, 1e-5);
+    // (2/B) xᵀ(x·w − y) in float64
+    const [wd, xd, yd] = [w, x, y].map((a) => a.dataSync() as Float32Array);
+    const ref = new Float64Array(F);
+    for (let b = 0; b < B; b++) {
+      let dot = 0;
+      for (let f = 0; f < F; f++) dot += xd[b * F + f] * wd[f];
+      for (let f = 0; f < F; f++) ref[f] += (2 / B) * (dot - yd[b]) * xd[b * F + f];
+    }
+    expectNear(r.b, [globalThis.Array.from(ref)], 1e-4);
+  });
+  it("a broadcast of a one-element value feeds a reshaped consumer without a buffer of its own", () => {
+    // s·x read as [n, 1] by a matmul: the broadcast of s ([1] or [], a literal or an input) is inlined under the reshape's flat map
+    for (const sShape of [[], [1]]) {
+      const f = jit((x: Value, s: Value, m: Value) => np.broadcastTo(s.mul(3), [50]).mul(x).add(0.5).reshape([1, 50]).matmul(m)) as unknown as Jitted;
+      const r = compare(f, [f32([50], 131), f32(sShape, 132), f32([50, 7], 133)]);
+      expect([r.before, r.after], `s of shape [${sShape}]`).toEqual([2, 2]);
+      expect(r.b).toEqual(r.a);
+      expectNear(r.b, r.unfused, 1e-5);
+    }
+  });
+  it("an epilogue whose other input is stored after the matmul runs where its consumer was", () => {
+    // u is stored (two readers) by a step after x·w: the product's epilogue waits for it
+    const f = jit((x: Value, w: Value, c: Value) => {
+      const p = x.matmul(w);
+      const u = np.sin(c).mul(2).add(np.exp(c));
+      return [np.tanh(p.add(u)), u.mul(u).sub(c)];
+    }) as unknown as Jitted;
+    const r = compare(f, [f32([40, 30], 141), f32([30, 20], 142), f32([20], 143)]);
+    // u's kernel (u·u − c its sibling), then x·w with tanh(· + u) as its epilogue; before, the epilogue was a kernel of its own
+    expect([r.before, r.after]).toEqual([4, 2]);
+    expect(r.b).toEqual(r.a);
+    expectNear(r.b, r.unfused, 1e-5);
+  });
+});
+
+describe("row-wise epilogues: a consumer reading a mat-vec's or a row reduction's result broadcast over the row (bench W6)", () => {
+  it("per-example gradients of (x·w − y)² under vmap are one step: the mat-vec, then each row's outputs", () => {
+    const [B, F] = [4096, 64];
+    const w = f32([F], 151, 0.125);
+    const x = f32([B, F], 152);
+    const y = f32([B], 153);
+    const pe = jit(vmap(grad((w: Value, x: Value, y: Value) => x.dot(w).sub(y).square()), { inAxes: [null, 0, 0] })) as unknown as Jitted;
+    const r = compare(pe, [w, x, y]);
+    expect([r.before, r.after, r.viaJit]).toEqual([2, 1, 1]);
+    expect(r.b).toEqual(r.a);
+    expectNear(r.b, r.unfused, 1e-6);
+    // 2(x_b·w − y_b)·x_b, example by example in float64
+    const [wd, xd, yd] = [w, x, y].map((a) => a.dataSync() as Float32Array);
+    const ref: number[] = [];
+    for (let b = 0; b < B; b++) {
+      let dot = 0;
+      for (let f = 0; f < F; f++) dot += xd[b * F + f] * wd[f];
+      for (let f = 0; f < F; f++) ref.push(2 * (dot - yd[b]) * xd[b * F + f]);
+    }
+    expectNear(r.b, [ref], 1e-4);
+  });
+  for (const [rows, cols] of [[300, 70], [3, 5000]]) {
+    it(`softmax over rows is two steps (max with exp(x − max), sum with the division): [${rows}, ${cols}]`, () => {
+      const f = jit((x: Value) => nn.softmax(x, -1)) as unknown as Jitted;
+      const x = f32([rows, cols], 161, 6);
+      const r = compare(f, [x]);
+      expect([r.before, r.after]).toEqual([4, 2]);
+      expect(r.b).toEqual(r.a);
+      expectNear(r.b, r.unfused, 1e-6);
+      const xd = x.dataSync() as Float32Array;
+      const ref: number[] = [];
+      for (let i = 0; i < rows; i++) {
+        const row = globalThis.Array.from(xd.subarray(i * cols, (i + 1) * cols));
+        const m = Math.max(...row);
+        const s = row.reduce((a, v) => a + Math.exp(v - m), 0);
+        ref.push(...row.map((v) => Math.exp(v - m) / s));
+      }
+      expectNear(r.b, [ref], 1e-5);
+    });
+  }
+  it("a layer norm over rows is two steps (the mean with x − mean, the variance with the scaling)", () => {
+    const f = jit((x: Value) => {
+      const c = x.sub(x.mean(-1, { keepdims: true }));
+      return c.div(np.sqrt(c.square().mean(-1, { keepdims: true }).add(1e-5)));
+    }) as unknown as Jitted;
+    const [rows, cols] = [128, 96];
+    const x = f32([rows, cols], 181, 3);
+    const r = compare(f, [x]);
+    expect([r.before, r.after]).toEqual([4, 2]);
+    expect(r.b).toEqual(r.a);
+    expectNear(r.b, r.unfused, 1e-6);
+    const xd = x.dataSync() as Float32Array;
+    const ref: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      const row = globalThis.Array.from(xd.subarray(i * cols, (i + 1) * cols));
+      const m = row.reduce((a, v) => a + v, 0) / cols;
+      const v = row.reduce((a, u) => a + (u - m) ** 2, 0) / cols;
+      ref.push(...row.map((u) => (u - m) / Math.sqrt(v + 1e-5)));
+    }
+    expectNear(r.b, [ref], 1e-4);
+  });
+  it("a consumer of a column reduction (the result broadcast along a leading axis) stays a kernel of its own", () => {
+    const f = jit((x: Value) => x.sub(x.sum(0))) as unknown as Jitted;
+    const r = compare(f, [f32([40, 30], 171)]);
+    expect([r.before, r.after]).toEqual([2, 2]);
+    expect(r.b).toEqual(r.a);
   });
 });

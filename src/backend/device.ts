@@ -164,8 +164,10 @@ export type DotParams = {
    * that consumed the product, over the product's shape; its input `accInput`
    * is the product itself (read element for element), its other inputs follow
    * lhs and rhs in the routine's inputs, and its result is the routine's output.
+   * `accShape` (backends with `broadcastEpilogues`): the product's shape where the
+   * epilogue's loop is larger, reading the product broadcast along its trailing axes.
    */
-  epilogue?: { kernel: Kernel; accInput: number };
+  epilogue?: { kernel: Kernel; accInput: number; accShape?: readonly number[] };
 };
 
 export interface Backend<Buf = unknown> {
@@ -178,6 +180,11 @@ export interface Backend<Buf = unknown> {
   callDone?(): void;
   /** Whether the backend's matmul and reductions take an elementwise epilogue (`DotParams.epilogue`, `Kernel.reduce.epilogue`); fusion then folds one in. */
   readonly epilogues?: boolean;
+  /**
+   * Whether an epilogue's loop may be larger than the result it reads (`accShape`): a mat-vec's or a row
+   * reduction's consumer that reads each result broadcast along trailing axes (a row's outputs from the row's sum).
+   */
+  readonly broadcastEpilogues?: boolean;
   /** Whether the backend runs kernels with several outputs (`Kernel.more`); fusion then merges sibling kernels. */
   readonly multiOutputKernels?: boolean;
   upload(data: TypedArray, dtype: DType): Buf;

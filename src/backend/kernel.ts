@@ -70,8 +70,10 @@ export interface Kernel {
    * `epilogue` (backends with `epilogues`): an elementwise kernel over the
    * reduction's output applied to each result before it is stored; its input
    * `accInput` is the result itself, its other inputs follow this kernel's.
+   * With `accShape` (the result's shape; backends with `broadcastEpilogues`) the
+   * epilogue's loop is larger: it reads the result broadcast along trailing axes.
    */
-  reduce?: { op: ReduceOp; axes: number; epilogue?: { kernel: Kernel; accInput: number } };
+  reduce?: { op: ReduceOp; axes: number; epilogue?: { kernel: Kernel; accInput: number; accShape?: Shape } };
   /** dtype of the output (the expression's, or the reduction's). */
   dtype: DType;
   /**

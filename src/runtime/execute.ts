@@ -35,16 +35,17 @@ export const planConfig = { fusion: true };
  * sibling kernels merged where it runs multi-output kernels, elementwise
  * consumers folded into matmuls where its matmul takes an epilogue.
  */
-export function planFor(jaxpr: Jaxpr, device: Pick<Backend, "maxKernelInputs" | "multiOutputKernels" | "epilogues"> = {}): Plan {
+export function planFor(jaxpr: Jaxpr, device: Pick<Backend, "maxKernelInputs" | "multiOutputKernels" | "epilogues" | "broadcastEpilogues"> = {}): Plan {
   const maxInputs = device.maxKernelInputs ?? Infinity;
   const siblings = planConfig.fusion && (device.multiOutputKernels ?? false);
   const epilogues = planConfig.fusion && (device.epilogues ?? false);
-  const kind = `${planConfig.fusion}:${maxInputs}:${siblings}:${epilogues}`;
+  const broadcastEpilogues = epilogues && (device.broadcastEpilogues ?? false);
+  const kind = `${planConfig.fusion}:${maxInputs}:${siblings}:${epilogues}:${broadcastEpilogues}`;
   let cache = plans.get(kind);
   if (!cache) plans.set(kind, (cache = new WeakMap()));
   let plan = cache.get(jaxpr);
   if (!plan) {
-    plan = planJaxpr(simplify(jaxpr), { fuse: planConfig.fusion, maxInputs, siblings, epilogues });
+    plan = planJaxpr(simplify(jaxpr), { fuse: planConfig.fusion, maxInputs, siblings, epilogues, broadcastEpilogues });
     cache.set(jaxpr, plan);
   }
   return plan;
@@ -93,7 +94,7 @@ export function executePlan(plan: Plan, args: Array[]): Array[] {
         const def = definitionOf(step.eqn.prim);
         const base = def.lower?.(step.eqn.inputs.map((x) => x.aval), step.eqn.params, [step.eqn.outs[0].aval]);
         if (base?.kind !== "routine" || base.routine !== "dot") throw new Error("fusion: an epilogue needs the matmul routine");
-        const withEpilogue: Lowering = { ...base, params: { ...base.params, epilogue: { kernel: step.epilogue, accInput: step.accInput } } };
+        const withEpilogue: Lowering = { ...base, params: { ...base.params, epilogue: { kernel: step.epilogue, accInput: step.accInput, ...(step.accShape ? { accShape: step.accShape } : {}) } } };
         lowering = withEpilogue;
         loweredSteps.set(step, lowering);
       }

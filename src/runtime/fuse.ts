@@ -11,7 +11,10 @@
  * A plan is made for a device's limits (`planFor` in execute.ts): kernels
  * stay under its binding limit, and where the backend supports them, sibling
  * elementwise kernels share one multi-output launch and an elementwise
- * consumer of a matmul or reduction runs as its epilogue.
+ * consumer of a matmul or reduction runs as its epilogue (on the CPU also one
+ * that reads the result broadcast over each row: a mat-vec's per-row outputs,
+ * softmax's exp(x − max)). A view of a one-element value (a scalar's
+ * broadcast) is inlined under any index map, a reshape's flat one included.
  */
 import { isComplexDType } from "../dtype.js";
 import { hasComplex } from "../backend/kernel-complex.js";
@@ -33,9 +36,11 @@ export type Step =
    * A matmul (`eqn`, a dot_general run as its routine) whose elementwise
    * consumer `epilogue` is computed as each product is stored: `out` is the
    * consumer's value; `inputs` are the consumer's inputs other than the
-   * product (its input `accInput`), which follow lhs and rhs.
+   * product (its input `accInput`), which follow lhs and rhs. With
+   * `accShape` (the product's shape) the consumer's loop is larger: it reads
+   * the product broadcast along trailing axes (a mat-vec's row outputs).
    */
-  | { kind: "dot"; eqn: Eqn; out: Var; epilogue: Kernel; accInput: number; inputs: Var[] };
+  | { kind: "dot"; eqn: Eqn; out: Var; epilogue: Kernel; accInput: number; inputs: Var[]; accShape?: readonly number[] };
 
 export interface Plan {
   jaxpr: Jaxpr;
@@ -118,7 +123,13 @@ class NeedsBuffer extends Error {
  */
 export function planJaxpr(
   jaxpr: Jaxpr,
-  { fuse = true, maxInputs = Infinity, siblings = false, epilogues = false }: { fuse?: boolean; maxInputs?: number; siblings?: boolean; epilogues?: boolean } = {},
+  {
+    fuse = true,
+    maxInputs = Infinity,
+    siblings = false,
+    epilogues = false,
+    broadcastEpilogues = false,
+  }: { fuse?: boolean; maxInputs?: number; siblings?: boolean; epilogues?: boolean; broadcastEpilogues?: boolean } = {},
 ): Plan {
   const producer = new Map<Var, Eqn>();
   const uses = new Map<Var, number>();
@@ -162,7 +173,7 @@ export function planJaxpr(
 
   for (;;) {
     try {
-      return { jaxpr, ...buildSteps(jaxpr, producer, materialized, maxInputs, siblings, epilogues) };
+      return { jaxpr, ...buildSteps(jaxpr, producer, materialized, maxInputs, siblings, epilogues, broadcastEpilogues) };
     } catch (err) {
       if (!(err instanceof NeedsBuffer)) throw err;
       materialized.add(err.v);
@@ -177,6 +188,7 @@ function buildSteps(
   maxInputs: number,
   siblings: boolean,
   epilogues: boolean,
+  broadcastEpilogues: boolean,
 ): Omit<Plan, "jaxpr"> {
   let steps: Step[] = [];
   for (const e of jaxpr.eqns) {
@@ -194,7 +206,7 @@ function buildSteps(
     }
     steps.push(buildKernel(e, role, producer, materialized, maxInputs));
   }
-  if (epilogues) steps = foldEpilogues(steps, jaxpr, maxInputs);
+  if (epilogues) steps = foldEpilogues(steps, jaxpr, maxInputs, broadcastEpilogues);
   if (siblings) steps = mergeSiblings(steps, maxInputs);
   // release each buffer after its last use (inputs and outputs are the caller's)
   const lastUse = new Map<Var, number>();
@@ -222,10 +234,13 @@ function stepOutputs(s: Step): Var[] {
  * Folds an elementwise kernel into the matmul or reduction before it (bias,
  * activation, residual; a mean's division, a loss's scale) when it is the
  * result's only reader, reads it element for element (row-major, any shape of the same size),
- * computes in float32 and needs nothing the earlier step's position lacks:
- * one launch, and the result never goes through memory.
+ * computes in float32: one launch, and the result never goes through memory.
+ * With `broadcast`, also a reader whose loop is larger and reads the result
+ * broadcast along its trailing axes (a mat-vec's or a row reduction's
+ * consumer over the rows: per-example gradients x·(2(x·w − y)), softmax's
+ * exp(x − max)); the backend then stores it into a buffer of its own.
  */
-function foldEpilogues(steps: Step[], jaxpr: Jaxpr, maxInputs: number): Step[] {
+function foldEpilogues(steps: Step[], jaxpr: Jaxpr, maxInputs: number, broadcast: boolean): Step[] {
   const outputs = new Set(jaxpr.outs.filter((a): a is Var => a instanceof Var));
   const producedAt = new Map<Var, number>();
   steps.forEach((s, i) => stepOutputs(s).forEach((v) => producedAt.set(v, i)));
@@ -241,23 +256,29 @@ function foldEpilogues(steps: Step[], jaxpr: Jaxpr, maxInputs: number): Step[] {
     const readers = steps.map((s, j) => [s, j] as const).filter(([s]) => stepInputs(s).includes(product));
     if (readers.length !== 1) return;
     const [k, j] = readers[0];
-    if (k.kind !== "kernel" || k.kernel.reduce || k.more || k.kernel.dtype !== "float32" || j < i) return;
-    // element for element in row-major order: the same shape, or a reshape of it (a matrix-vector product's [m, 1] read as [m])
-    if (k.kernel.loopShape.reduce((a, b) => a * b, 1) !== product.aval.size) return;
+    if (k.kind !== "kernel" || k.kernel.reduce || k.more || k.kernel.dtype !== "float32" || j < i || out[j] !== k) return;
+    // element for element in row-major order: the same shape, or a reshape of it (a matrix-vector product's [m, 1] read as [m]);
+    // or (broadcast) the result's elements along the leading loop axes, each repeated along the trailing ones
     const accIdx = k.inputs.map((v, n) => (v === product ? n : -1)).filter((n) => n >= 0);
-    if (accIdx.length !== 1 || !isIdentityView(k.kernel.inputs[accIdx[0]].view, k.kernel.loopShape)) return;
+    if (accIdx.length !== 1) return;
+    const accView = k.kernel.inputs[accIdx[0]].view;
+    const same = k.kernel.loopShape.reduce((a, b) => a * b, 1) === product.aval.size;
+    if (same ? !isIdentityView(accView, k.kernel.loopShape) : !broadcast || !isTrailingBroadcast(accView, k.kernel.loopShape, product.aval.size)) return;
     if (!isFloat32Only(k.kernel)) return;
     const rest = k.inputs.filter((v) => v !== product);
     const own = a.kind === "kernel" ? a.inputs.length : a.eqn.inputs.length;
-    if (!rest.every((v) => (producedAt.get(v) ?? -1) < i) || rest.length + own > maxInputs) return;
-    const epilogue = { kernel: k.kernel, accInput: accIdx[0] };
-    if (a.kind === "kernel") {
-      out[i] = { kind: "kernel", out: k.out, inputs: [...a.inputs, ...rest], kernel: { ...a.kernel, reduce: { ...a.kernel.reduce!, epilogue }, dtype: k.kernel.dtype } };
-    } else if (a.kind === "eqn") {
-      out[i] = { kind: "dot", eqn: a.eqn, out: k.out, epilogue: k.kernel, accInput: accIdx[0], inputs: rest };
-    }
-    out[j] = null;
-    producedAt.set(k.out, i);
+    if (rest.length + own > maxInputs) return;
+    // the merged step runs where the matmul or reduction was when the epilogue's other inputs exist by then;
+    // else where the consumer was (nothing between the two reads the product: the consumer is its only reader)
+    const at = rest.every((v) => (producedAt.get(v) ?? -1) < i) ? i : j;
+    const accShape = same ? {} : { accShape: product.aval.shape };
+    const epilogue = { kernel: k.kernel, accInput: accIdx[0], ...accShape };
+    out[at] =
+      a.kind === "kernel"
+        ? { kind: "kernel", out: k.out, inputs: [...a.inputs, ...rest], kernel: { ...a.kernel, reduce: { ...a.kernel.reduce!, epilogue }, dtype: k.kernel.dtype } }
+        : { kind: "dot", eqn: (a as Extract<Step, { kind: "eqn" }>).eqn, out: k.out, epilogue: k.kernel, accInput: accIdx[0], inputs: rest, ...accShape };
+    out[at === i ? j : i] = null;
+    producedAt.set(k.out, at);
   });
   return out.filter((s): s is Step => s !== null);
 }
@@ -306,6 +327,21 @@ function mergeSiblings(steps: Step[], maxInputs: number): Step[] {
     }
   }
   return out.filter((s): s is Step => s !== null);
+}
+
+/**
+ * Whether a view reads a buffer of `size` elements in row-major order along the leading loop axes whose sizes
+ * multiply to `size`, and repeats each element along the remaining (trailing) axes (stride 0): a broadcast of a
+ * row's result over the row.
+ */
+function isTrailingBroadcast(view: View, loopShape: readonly number[], size: number): boolean {
+  if (view.offset !== 0 || view.strides.length !== loopShape.length) return false;
+  let lead = 0;
+  for (let n = 1; lead < loopShape.length && n !== size; lead++) n *= loopShape[lead];
+  const prefix = loopShape.slice(0, lead);
+  if (prefix.reduce((a, b) => a * b, 1) !== size || lead === loopShape.length) return false;
+  const st = contiguousStrides(prefix);
+  return view.strides.every((s, k) => (k < lead ? s === st[k] || loopShape[k] === 1 : s === 0 || loopShape[k] === 1));
 }
 
 /** Whether a view reads element i of the loop from element i of its buffer (row-major, no offset). */
@@ -433,6 +469,8 @@ function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialize
         return def.scalar!(args, e.params, avals, a.aval);
       }
       case "view": {
+        // a view of a one-element value (a scalar's broadcast) reads its only element under any index map, a flat one included
+        if (e.inputs[0].aval.size === 1) return exprOf(e.inputs[0], zeroMap(e.inputs[0].aval.ndim));
         if (m.kind !== "affine") throw new NeedsBuffer(a);
         const inner = (def.fusion as Extract<NonNullable<typeof def.fusion>, { kind: "view" }>).map(avals[0], e.params, a.aval);
         return exprOf(e.inputs[0], compose(m, inner, loopRank));
@@ -450,6 +488,12 @@ function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialize
         throw new NeedsBuffer(a);
     }
   };
+  /** Every loop point to element 0 of a value of rank `rank`. */
+  const zeroMap = (rank: number): IndexMap => ({
+    kind: "affine",
+    coeffs: Array.from({ length: rank }, () => Array.from({ length: loopRank }, () => 0)),
+    offset: Array.from({ length: rank }, () => 0),
+  });
   const scalarMap = (m: IndexMap): IndexMap =>
     m.kind === "flat" ? { kind: "flat", strides: m.strides.map(() => 0), offset: 0 } : { kind: "affine", coeffs: [], offset: [] };
 

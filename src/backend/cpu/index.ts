@@ -22,6 +22,8 @@ export const cpuBackend: Backend<TypedArray> = {
   // elementwise consumer runs on its result in the same step (`withEpilogue`)
   multiOutputKernels: true,
   epilogues: true,
+  // ... also one that reads the result broadcast along trailing axes (a mat-vec's row outputs), into a buffer of its own
+  broadcastEpilogues: true,
   // buffers live in the shared WebAssembly memory (memory.ts): user data is copied in (with headroom
   // past the pool's target, so that a program's inputs are in the memory its kernels address)
   upload: (data: TypedArray, dtype: DType) => {
@@ -44,7 +46,8 @@ export const cpuBackend: Backend<TypedArray> = {
         if (epi) {
           // the reduction over the kernel's own inputs, then its epilogue over the result and the rest
           const own = inputs.slice(0, kernel.inputs.length);
-          const [acc] = cpuBackend.run({ kind: "kernel", kernel: withoutEpilogue(kernel) }, own, inTypes.slice(0, own.length), outTypes);
+          const accTypes = epi.accShape ? [{ shape: epi.accShape, dtype: outTypes[0].dtype }] : outTypes;
+          const [acc] = cpuBackend.run({ kind: "kernel", kernel: withoutEpilogue(kernel) }, own, inTypes.slice(0, own.length), accTypes);
           return withEpilogue(epi, acc, inputs.slice(own.length), outTypes);
         }
         const outs = outTypes.map((t) => alloc(t.dtype, sizeOf(t.shape), false));
@@ -57,7 +60,8 @@ export const cpuBackend: Backend<TypedArray> = {
         const epi = lowering.routine === "dot" ? lowering.params.epilogue : undefined;
         if (epi && lowering.routine === "dot") {
           // the matmul, then its epilogue over the product (and the inputs after lhs and rhs)
-          const [product] = cpuBackend.run(plainDot(lowering), inputs.slice(0, 2), inTypes.slice(0, 2), outTypes);
+          const accTypes = epi.accShape ? [{ shape: epi.accShape, dtype: outTypes[0].dtype }] : outTypes;
+          const [product] = cpuBackend.run(plainDot(lowering), inputs.slice(0, 2), inTypes.slice(0, 2), accTypes);
           return withEpilogue(epi, product, inputs.slice(2), outTypes);
         }
         const outs = callRoutine(cpuRoutines, lowering, inputs, inTypes, outTypes);
@@ -96,15 +100,17 @@ function plainDot(l: Extract<Lowering, { routine: "dot" }>): Lowering {
  * reduction's float32 result `acc`, which it reads element for element:
  * computed in place, so the result is stored once and read back while it is
  * still in cache, in the same step (no second buffer, no plan step of its
- * own). Not in place where the kernel may compute a row twice (the
+ * own). Not in place where it reads the result broadcast (`accShape`: its
+ * loop is larger) or where the kernel may compute a row twice (the
  * WebAssembly sin/cos fix-up pass): then into a new buffer.
  */
-function withEpilogue(epi: { kernel: Kernel; accInput: number }, acc: TypedArray, rest: TypedArray[], outTypes: BufferType[]): TypedArray[] {
+function withEpilogue(epi: { kernel: Kernel; accInput: number; accShape?: readonly number[] }, acc: TypedArray, rest: TypedArray[], outTypes: BufferType[]): TypedArray[] {
   const { kernel, accInput } = epi;
   const ins = [...rest.slice(0, accInput), acc, ...rest.slice(accInput)];
   if (acc.length === 0) return [acc];
   const twice = [kernel.expr, ...(kernel.more ?? []).map((o) => o.expr)].some((e) => someNode(e, (n) => n.kind === "unary" && (n.op === "sin" || n.op === "cos")));
-  const out = twice ? alloc(outTypes[0].dtype, sizeOf(outTypes[0].shape), false) : acc;
+  // an epilogue over a larger loop (a broadcast of the result) stores a new buffer too
+  const out = twice || epi.accShape ? alloc(outTypes[0].dtype, sizeOf(outTypes[0].shape), false) : acc;
   if (!tryWasmKernel(kernel, out, ins)) compileKernel(kernel)(out, ...ins);
   if (out !== acc) release(acc);
   return roundHalves([out], outTypes);
