@@ -149,5 +149,4 @@ function attention(inputs: GpuBuffer[], p: AttentionRoutineParams): GpuBuffer[] 
 /** The WebGPU `attention` routine. */
 export const attentionRoutines = {
   attention: (inputs, _inTypes, _outTypes, params) => attention(inputs, params),
-  attention_bwd: () => { throw new UnsupportedError("attention_bwd: not yet"); },
 } satisfies RoutineFamily;
