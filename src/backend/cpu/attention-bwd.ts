@@ -152,7 +152,14 @@ export const attentionBwd = (inputs: TypedArray[], p: AttentionRoutineParams, dt
                 const sh = shift[r], sca = scale[r], Dr = D[r];
                 const row = (g * bt + i) * bs;
                 const bm = r * S + s0;
-                for (let j = 0; j < bs; j++) {
+                // causal without a mask: the keys past t have p = 0 and ds = 0, no exp needed
+                const lim = causal && !hasMask ? Math.max(0, Math.min(bs, t - s0 + 1)) : bs;
+                if (lim < bs) {
+                  sc.fill(0, row + lim, row + bs);
+                  dp.fill(0, row + lim, row + bs);
+                  if (dbias) dbias.fill(0, bm + lim, bm + bs);
+                }
+                for (let j = 0; j < lim; j++) {
                   let x = sc[row + j];
                   let keep = true;
                   if (bias) x += bias[bm + j];
