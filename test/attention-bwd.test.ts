@@ -12,7 +12,7 @@
  * WebGPU == CPU: test/attention-bwd-webgpu.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { grad, jit, jvp, makeJaxpr, nn, np, vmap, type Value } from "../src/index.js";
+import { exportStableHLO, grad, jit, jvp, makeJaxpr, nn, np, vmap, type Value } from "../src/index.js";
 import { cpuAttentionBwdStats } from "../src/backend/cpu/attention-bwd.js";
 import { arr, rand, values } from "./helpers.js";
 import { configs, lossOf, maxRelErr, operands } from "./attention-bwd-helpers.js";
@@ -55,6 +55,13 @@ describe("fused attention backward: transformations", () => {
     const text = String(makeJaxpr(grad(loss, { argnums: [0, 1, 2, 3] }))(...args));
     expect(text).toContain("dot_product_attention_bwd");
     expect(text).not.toContain("exp");
+  });
+
+  it("grad exports to StableHLO (the backward primitive as its composition)", () => {
+    const text = exportStableHLO(grad(loss, { argnums: [0, 1, 2, 3] }))(...args).text;
+    expect(text).toContain("stablehlo.dot_general");
+    expect(text).toContain("stablehlo.exponential");
+    expect(text).not.toContain("dot_product_attention_bwd");
   });
 
   it("jit(grad) == grad, and the jitted plan runs the fused backward", () => {
