@@ -1,16 +1,21 @@
 /**
  * The CPU's fused attention backward pass (the `attention_bwd` routine of
  * backend/device.ts; the primitive dot_product_attention_bwd is in
- * src/lax/attention.ts), FlashAttention-2's: per batch element and group of
- * query heads (all N when each has its own key/value head, else the G = N / K
- * sharing one), over tiles of TILE queries × TILE keys,
+ * src/lax/attention.ts), FlashAttention-2's. q, k, v and dOut are copied
+ * head-major ([B·N, len, H], a key/value head repeated for each query head
+ * sharing it), so that every product runs over all (batch, head) pairs at
+ * once (in chunks whose tiles hold at most 2^20 elements); then over tiles of
+ * TILE queries × TILE keys,
  *
  *   s = q·kᵀ (+ bias, masked) and dp = dOut·vᵀ for the tile (two products),
  *   p = exp(s − lse), ds = keep ? p ∘ (dp − D) : 0 with D = Σ_h dOut·out − dLse,
  *   dv += pᵀ·dOut, dk += dsᵀ·q, dq += ds·k (three products), dbias = ds.
  *
- * Only a tile of p and ds ([heads, TILE, TILE], 256 KiB for 4 heads in
- * float32) exists at a time; the [B, N, T, S] probabilities are never made.
+ * Only tiles of p and ds exist at a time; the [B, N, T, S] probabilities are
+ * never made (except dbias, an output of that shape). At W15's shapes
+ * (B 8, T = S = 128, 4 heads of 32, causal) the routine took 13–15 ms (the
+ * best of 40 calls; the forward routine 9 ms) where one product per batch
+ * element and head group took 16–19 ms (2 shared, heavily loaded cores).
  * float32 products run on the WebAssembly SIMD matmul, float64 ones (and
  * float32 where WebAssembly is unavailable) on a JavaScript loop. With causal
  * masking and no mask, tiles wholly above the diagonal are skipped.
@@ -24,7 +29,7 @@ import type { TypedArray } from "../../dtype.js";
 import { allocate } from "../../dtype.js";
 import type { AttentionRoutineParams, RoutineTable } from "../device.js";
 import { matmulWasm } from "./matmul-wasm.js";
-import { alloc, inMemory, release } from "./memory.js";
+import { alloc, release } from "./memory.js";
 
 /** JAX's large negative logit for masked positions (as src/lax/attention.ts). */
 const MASKED = -0.7 * 3.4028234663852886e38;
@@ -68,27 +73,30 @@ export const attentionBwd = (inputs: TypedArray[], p: AttentionRoutineParams, dt
   if (B * T * N * S === 0) return results;
   const G = N / K;
   const f32 = dtype === "float32" && [inputs[0], inputs[1], inputs[2], dOut0].every((a) => a instanceof Float32Array);
-  // operands outside the WebAssembly memory are copied in once here, not by each product below
-  const copies: TypedArray[] = [];
-  const inWasm = (a: TypedArray): TypedArray => {
-    if (!f32 || inMemory(a)) return a;
-    const c = alloc("float32", a.length, false);
-    if (!inMemory(c)) {
-      release(c);
-      return a;
-    }
-    c.set(a);
-    copies.push(c);
-    return c;
+  const [q, k, v, dOut] = [inputs[0], inputs[1], inputs[2], dOut0];
+  // head-major copies [B·N, len, H] (k and v repeated over the G query heads sharing them), so that each
+  // tile's products run over all (batch, head) pairs at once with one batch stride
+  const BN = B * N;
+  const fillHeadMajor = (x: TypedArray, y: Buf, len: number, heads: number): void => {
+    for (let b = 0; b < B; b++)
+      for (let n = 0; n < N; n++) {
+        const src = heads === N ? n : Math.floor(n / G);
+        for (let t = 0; t < len; t++) {
+          const from = ((b * len + t) * heads + src) * H, to = ((b * N + n) * len + t) * H;
+          for (let h = 0; h < H; h++) y[to + h] = x[from + h];
+        }
+      }
   };
-  const [q, k, v, dOut] = [inputs[0], inputs[1], inputs[2], dOut0].map(inWasm);
-  const P = G === 1 ? N : G;
-  const kvs = G === 1 ? H : 0;
   const BT = Math.min(T, TILE), BS = Math.min(S, TILE);
+  // (batch, head) pairs per chunk: a chunk's tiles hold at most 2^20 elements
+  const CH = Math.max(1, Math.min(BN, Math.floor((1 << 20) / (BT * BS))));
   const scratch = (size: number): Buf => (f32 ? (alloc("float32", size, false) as Float32Array) : new Float64Array(size));
-  const sc = scratch(P * BT * BS); // logits, then p
-  const dp = scratch(P * BT * BS); // dp, then ds
-  const acc = scratch(P * Math.max(BT, BS) * H);
+  const temps: Buf[] = [];
+  const temp = (size: number): Buf => {
+    const t = scratch(size);
+    temps.push(t);
+    return t;
+  };
   const product = (lhs: TypedArray, rhs: TypedArray, dst: Buf, d: Product): void => {
     if (!(f32 && d.k > 0 && matmulWasm(lhs as Float32Array, rhs as Float32Array, dst as Float32Array, d))) {
       if (d.k === 0) dst.fill(0, 0, d.batch * d.m * d.n);
@@ -129,77 +137,92 @@ export const attentionBwd = (inputs: TypedArray[], p: AttentionRoutineParams, dt
         }
       }
   try {
+    const qh = temp(BN * T * H), kh = temp(BN * S * H), vh = temp(BN * S * H), dOh = temp(BN * T * H);
+    const sc = temp(CH * BT * BS); // logits, then p
+    const dp = temp(CH * BT * BS); // dp, then ds
+    const acc = temp(CH * Math.max(BT, BS) * H);
+    const dqh = temp(BN * T * H), dkh = temp(BN * S * H), dvh = temp(BN * S * H);
+    dqh.fill(0); dkh.fill(0); dvh.fill(0);
+    for (const [x, y, len, heads] of [[q, qh, T, N], [k, kh, S, K], [v, vh, S, K], [dOut, dOh, T, N]] as const) fillHeadMajor(x, y, len, heads);
+    for (let c0 = 0; c0 < BN; c0 += CH) {
+      const ch = Math.min(CH, BN - c0);
+      for (let t0 = 0; t0 < T; t0 += BT) {
+        const bt = Math.min(BT, T - t0);
+        for (let s0 = 0; s0 < S; s0 += BS) {
+          const bs = Math.min(BS, S - s0);
+          // causal alone: the keys past the tile's last query have p = 0 and ds = 0
+          if (causal && !hasMask && s0 > t0 + bt - 1) continue;
+          const qt = (c0 * T + t0) * H, ks = (c0 * S + s0) * H;
+          const tile = { batch: ch, m: bt, n: bs, k: H, lhsStrides: [T * H, H, 1] as [number, number, number], rhsStrides: [S * H, 1, H] as [number, number, number], lhsOffset: qt, rhsOffset: ks };
+          product(qh, kh, sc, tile);
+          product(dOh, vh, dp, tile);
+          for (let g = 0; g < ch; g++) {
+            const bn = c0 + g;
+            for (let i = 0; i < bt; i++) {
+              const t = t0 + i;
+              const r = bn * T + t;
+              const sh = shift[r], sca = scale[r], Dr = D[r];
+              const row = (g * bt + i) * bs;
+              const bm = r * S + s0;
+              // causal without a mask: the keys past t have p = 0 and ds = 0, no exp needed
+              const lim = causal && !hasMask ? Math.max(0, Math.min(bs, t - s0 + 1)) : bs;
+              if (lim < bs) {
+                sc.fill(0, row + lim, row + bs);
+                dp.fill(0, row + lim, row + bs);
+                if (dbias) dbias.fill(0, bm + lim, bm + bs);
+              }
+              for (let j = 0; j < lim; j++) {
+                let x = sc[row + j];
+                let keep = true;
+                if (bias) x += bias[bm + j];
+                if ((mask && !(mask[bm + j] > 0)) || (causal && s0 + j > t)) {
+                  x = MASKED;
+                  keep = false;
+                }
+                sc[row + j] = x;
+                const pr = Math.exp(sc[row + j] - sh) * sca;
+                sc[row + j] = pr;
+                const ds = keep ? pr * (dp[row + j] - Dr) : 0;
+                dp[row + j] = ds;
+                if (dbias) dbias[bm + j] = dp[row + j];
+              }
+            }
+          }
+          // dv[s] += Σ_t p[t, s]·dOut[t]; dk[s] += Σ_t ds[t, s]·q[t]
+          for (const [lhs, rhs, dst] of [[sc, dOh, dvh], [dp, qh, dkh]] as const) {
+            product(lhs, rhs, acc, { batch: ch, m: bs, n: H, k: bt, lhsStrides: [bt * bs, 1, bs], rhsStrides: [T * H, H, 1], lhsOffset: 0, rhsOffset: qt });
+            for (let g = 0; g < ch; g++) {
+              const to = ((c0 + g) * S + s0) * H, from = g * bs * H;
+              for (let e = 0; e < bs * H; e++) dst[to + e] += acc[from + e];
+            }
+          }
+          // dq[t] += Σ_s ds[t, s]·k[s]
+          product(dp, kh, acc, { batch: ch, m: bt, n: H, k: bs, lhsStrides: [bt * bs, bs, 1], rhsStrides: [S * H, H, 1], lhsOffset: 0, rhsOffset: ks });
+          for (let g = 0; g < ch; g++) {
+            const to = ((c0 + g) * T + t0) * H, from = g * bt * H;
+            for (let e = 0; e < bt * H; e++) dqh[to + e] += acc[from + e];
+          }
+        }
+      }
+    }
+    // back to [B, len, heads, H], the key/value gradients summed over the query heads sharing them
     for (let b = 0; b < B; b++)
-      for (let n0 = 0; n0 < N; n0 += P) {
-        const kvh = Math.floor(n0 / G);
-        const qOff = b * T * N * H + n0 * H;
-        const kOff = b * S * K * H + kvh * H;
-        for (let t0 = 0; t0 < T; t0 += BT) {
-          const bt = Math.min(BT, T - t0);
-          for (let s0 = 0; s0 < S; s0 += BS) {
-            const bs = Math.min(BS, S - s0);
-            // causal alone: the keys past the tile's last query have p = 0 and ds = 0
-            if (causal && !hasMask && s0 > t0 + bt - 1) continue;
-            const qt = qOff + t0 * N * H, ks = kOff + s0 * K * H;
-            const tile = { batch: P, m: bt, n: bs, k: H, lhsStrides: [H, N * H, 1] as [number, number, number], rhsStrides: [kvs, 1, K * H] as [number, number, number], lhsOffset: qt, rhsOffset: ks };
-            product(q, k, sc, tile);
-            product(dOut, v, dp, tile);
-            for (let g = 0; g < P; g++) {
-              const n = n0 + g;
-              for (let i = 0; i < bt; i++) {
-                const t = t0 + i;
-                const r = (b * N + n) * T + t;
-                const sh = shift[r], sca = scale[r], Dr = D[r];
-                const row = (g * bt + i) * bs;
-                const bm = r * S + s0;
-                // causal without a mask: the keys past t have p = 0 and ds = 0, no exp needed
-                const lim = causal && !hasMask ? Math.max(0, Math.min(bs, t - s0 + 1)) : bs;
-                if (lim < bs) {
-                  sc.fill(0, row + lim, row + bs);
-                  dp.fill(0, row + lim, row + bs);
-                  if (dbias) dbias.fill(0, bm + lim, bm + bs);
-                }
-                for (let j = 0; j < lim; j++) {
-                  let x = sc[row + j];
-                  let keep = true;
-                  if (bias) x += bias[bm + j];
-                  if ((mask && !(mask[bm + j] > 0)) || (causal && s0 + j > t)) {
-                    x = MASKED;
-                    keep = false;
-                  }
-                  sc[row + j] = x;
-                  const pr = Math.exp(sc[row + j] - sh) * sca;
-                  sc[row + j] = pr;
-                  const ds = keep ? pr * (dp[row + j] - Dr) : 0;
-                  dp[row + j] = ds;
-                  if (dbias) dbias[bm + j] = dp[row + j];
-                }
-              }
-            }
-            // dv[s] += Σ_t p[t, s]·dOut[t]; dk[s] += Σ_t ds[t, s]·q[t] (per query head, summed over a group)
-            for (const [lhs, rhs, dst] of [[sc, dOut, dv], [dp, q, dk]] as const) {
-              product(lhs, rhs, acc, { batch: P, m: bs, n: H, k: bt, lhsStrides: [bt * bs, 1, bs], rhsStrides: [H, N * H, 1], lhsOffset: 0, rhsOffset: qt });
-              for (let g = 0; g < P; g++) {
-                const kv = G === 1 ? n0 + g : kvh;
-                for (let j = 0; j < bs; j++) {
-                  const to = ((b * S + s0 + j) * K + kv) * H, from = (g * bs + j) * H;
-                  for (let h = 0; h < H; h++) dst[to + h] += acc[from + h];
-                }
-              }
-            }
-            // dq[t] += Σ_s ds[t, s]·k[s]
-            product(dp, k, acc, { batch: P, m: bt, n: H, k: bs, lhsStrides: [bt * bs, bs, 1], rhsStrides: [kvs, K * H, 1], lhsOffset: 0, rhsOffset: ks });
-            for (let g = 0; g < P; g++)
-              for (let i = 0; i < bt; i++) {
-                const to = qt + i * N * H + g * H, from = (g * bt + i) * H;
-                for (let h = 0; h < H; h++) dq[to + h] += acc[from + h];
-              }
+      for (let n = 0; n < N; n++) {
+        const kv = Math.floor(n / G);
+        for (let t = 0; t < T; t++) {
+          const to = ((b * T + t) * N + n) * H, from = ((b * N + n) * T + t) * H;
+          for (let h = 0; h < H; h++) dq[to + h] = dqh[from + h];
+        }
+        for (let j = 0; j < S; j++) {
+          const to = ((b * S + j) * K + kv) * H, from = ((b * N + n) * S + j) * H;
+          for (let h = 0; h < H; h++) {
+            dk[to + h] += dkh[from + h];
+            dv[to + h] += dvh[from + h];
           }
         }
       }
   } finally {
-    for (const c of copies) release(c);
-    if (f32) for (const s of [sc, dp, acc]) release(s);
+    if (f32) for (const t of temps) release(t);
   }
   return results;
 };
