@@ -171,7 +171,7 @@ export function primitiveCases(F: "float16" | "float32" | "float64"): Case[] {
   },
   // fused attention (src/lax/attention.ts): grouped heads, a bias, a 0/1 mask from iotas, causal; out and lse flattened together
   {
-    prims: ["dot_product_attention"],
+    prims: ["dot_product_attention", "dot_product_attention_jvp", "dot_product_attention_bwd"],
     fn: (q, k, v, b) => {
       const W = F === "float16" ? "float32" : F;
       const full = [2, 4, 3, 5];

@@ -74,6 +74,12 @@ export interface Routines {
    * present; outputs out [B, T, N, H] and the rows' log-sum-exp [B, N, T].
    */
   attention: AttentionRoutineParams;
+  /**
+   * The fused attention backward pass (dot_product_attention_bwd): inputs q, k, v, (bias), (mask),
+   * out, lse, dOut [B, T, N, H], dLse [B, N, T]; outputs dq, dk, dv and dbias when there is a bias.
+   * The probabilities are recomputed from lse tile by tile, never as a whole [T, S] matrix.
+   */
+  attention_bwd: AttentionRoutineParams;
 }
 
 /**

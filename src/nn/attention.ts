@@ -82,7 +82,9 @@ function checkBroadcast(name: string, v: Value, full: readonly number[]): void {
  * With `implementation` left undefined, float32 and float16 inputs with a head
  * size of 1 to 256 run as one fused primitive (src/lax/attention.ts: a
  * flash-attention kernel on WebGPU, the [T, S] block per head kept in a
- * scratch buffer on the CPU); `"xla"`, float64 and other head sizes take the
+ * scratch buffer on the CPU), and its gradient as one fused backward
+ * primitive (FlashAttention-2's: the probabilities recomputed tile by tile
+ * from the saved logsumexp); `"xla"`, float64 and other head sizes take the
  * composition matmul + softmax + matmul. Both give JAX's values.
  * @example
  * const q = random.normal(random.key(0), [2, 5, 4, 8]);   // B=2, T=5, N=4, H=8

@@ -18,6 +18,7 @@ import { cpuWindowedRoutines } from "./windowed.js";
 import { conv } from "./conv.js";
 import { cpuFftRoutines } from "./fft.js";
 import { cpuAttentionRoutines } from "./attention.js";
+import { cpuAttentionBwdRoutines } from "./attention-bwd.js";
 
 /** A CPU routine (parameters as the contract `Routines` in backend/device.ts declares them). */
 export type CpuRoutine = RoutineImpl<TypedArray, Record<string, unknown>>;
@@ -680,4 +681,5 @@ export const cpuRoutines: RoutineTable<TypedArray> = {
   conv,
   ...cpuFftRoutines,
   ...cpuAttentionRoutines,
+  ...cpuAttentionBwdRoutines,
 };

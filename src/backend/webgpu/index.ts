@@ -31,9 +31,10 @@ import { complexSpectralRoutines } from "./linalg-complex-spectral.js";
 import { fftRoutines } from "./fft.js";
 import { convRoutines } from "./conv.js";
 import { attentionRoutines } from "./attention.js";
+import { attentionBwdRoutines } from "./attention-bwd.js";
 
 /** Every routine of the contract (backend/device.ts `Routines`): one the families lack is a compile error here. */
-const webgpuRoutines: RoutineTable<GpuBuffer> = { ...matmulRoutines, ...sortRoutines, ...scanRoutines, ...indexRoutines, ...linalgRoutines, ...complexSpectralRoutines, ...windowedRoutines, ...convRoutines, ...fftRoutines, ...attentionRoutines };
+const webgpuRoutines: RoutineTable<GpuBuffer> = { ...matmulRoutines, ...sortRoutines, ...scanRoutines, ...indexRoutines, ...linalgRoutines, ...complexSpectralRoutines, ...windowedRoutines, ...convRoutines, ...fftRoutines, ...attentionRoutines, ...attentionBwdRoutines };
 
 let kernelCount = 0;
 const seenKernels = new Set<string>();
