@@ -7,11 +7,15 @@
  * is skipped with the reason printed, unless JAXON_REQUIRE_WEBGPU is set.
  */
 import { describe, expect, it } from "vitest";
+import { attentionPaths } from "../src/lax/attention.js";
 import { grad, type Value } from "../src/index.js";
 import { webgpuAttentionBwdStats } from "../src/backend/webgpu/attention-bwd.js";
 import { values } from "./helpers.js";
 import { onBothDevices, onCpu, probeWebGPU } from "./device-helpers.js";
 import { configs, lossOf, maxRelErr, operands } from "./attention-bwd-helpers.js";
+
+// these shapes are far below the size where grad switches to the fused backward (attentionPaths): run it at every size here
+attentionPaths.fusedBackwardMinProbabilities = 0;
 
 const hasGpu = await probeWebGPU("attention-bwd-webgpu.test.ts");
 

@@ -12,10 +12,14 @@
  * WebGPU == CPU: test/attention-bwd-webgpu.test.ts.
  */
 import { describe, expect, it } from "vitest";
+import { attentionPaths } from "../src/lax/attention.js";
 import { exportStableHLO, grad, jit, jvp, makeJaxpr, nn, np, vmap, type Value } from "../src/index.js";
 import { cpuAttentionBwdStats } from "../src/backend/cpu/attention-bwd.js";
 import { arr, rand, values } from "./helpers.js";
 import { configs, lossOf, maxRelErr, operands } from "./attention-bwd-helpers.js";
+
+// these shapes are far below the size where grad switches to the fused backward (attentionPaths): run it at every size here
+attentionPaths.fusedBackwardMinProbabilities = 0;
 
 describe("fused attention backward == the composition's gradient", () => {
   for (const dtype of ["float64", "float32"] as const) {
@@ -109,5 +113,22 @@ describe("fused attention backward: transformations", () => {
     expect(cpuAttentionBwdStats.calls - before).toBe(1);
     const want = grad(f("xla"), { argnums: [0, 1, 2] })(q, kv, np.multiply(kv, 0.5)) as Value[];
     got.forEach((g, i) => expect(maxRelErr(values(g), values(want[i]))).toBeLessThan(1e-5));
+  });
+
+  it("below attentionPaths' size, grad takes the composition's derivative (no fused backward), with the same gradient", () => {
+    const q = arr(rand(2 * 8 * 4 * 16, 1), "float64", [2, 8, 4, 16]);
+    const kv = arr(rand(2 * 8 * 2 * 16, 2), "float64", [2, 8, 2, 16]);
+    const f = (a: Value, b: Value, cc: Value) => np.sum(np.sin(nn.dotProductAttention(a, b, cc, { isCausal: true })));
+    const fused = grad(f, { argnums: [0, 1, 2] })(q, kv, kv) as Value[];
+    const saved = attentionPaths.fusedBackwardMinProbabilities;
+    attentionPaths.fusedBackwardMinProbabilities = 2 * 4 * 8 * 8 + 1; // one more than these probabilities
+    try {
+      const before = cpuAttentionBwdStats.calls;
+      const composed = grad(f, { argnums: [0, 1, 2] })(q, kv, kv) as Value[];
+      expect(cpuAttentionBwdStats.calls - before).toBe(0);
+      composed.forEach((g, i) => expect(maxRelErr(values(g), values(fused[i]))).toBeLessThan(1e-12));
+    } finally {
+      attentionPaths.fusedBackwardMinProbabilities = saved;
+    }
   });
 });
