@@ -54,10 +54,10 @@ describe(`scipy.stats additions equal JAX ${ref.jax}`, () => {
     const fn = resolve(c.fn);
     it(`${c.id}: values in float32 and float64`, () => {
       if (c.scipy64) {
-        // JAX's float64 betaln is accurate to about 1e-7; scipy's betabinom decides jaxon's float64 precision
+        // JAX's float64 betaln is accurate to about 1e-6 relative; scipy's betabinom decides jaxon's float64 precision
         expectClose(`${c.id} float64 vs scipy`, fn(...c.args.map((a) => toArray(a, "float64"))), c.scipy64.map(dec), 1e-9, 1e-13);
       }
-      const rtol64 = c.scipy64 ? 1e-6 : 1e-9;
+      const rtol64 = c.fn.startsWith("betabinom") ? 3e-6 : 1e-9;
       for (const [dtype, out, rtol, atol] of [["float32", c.out32, 2e-4, 2e-6], ["float64", c.out64, rtol64, 1e-13]] as const) {
         const y = fn(...c.args.map((a) => toArray(a, dtype)));
         expect(y.dtype).toBe(dtype);
@@ -78,7 +78,7 @@ describe(`scipy.stats additions equal JAX ${ref.jax}`, () => {
         const g = grad((...xs: Value[]) => np.sum(fn(...xs)), { argnums: argnum })(...args) as Value;
         expect(g.shape).toEqual(c.args[argnum].shape);
         const jaxGrad = c.grads64?.[j];
-        if (jaxGrad) expectClose(`${c.id} d/darg${argnum} vs JAX`, g, jaxGrad.map(dec), c.fn.startsWith("betabinom") ? 2e-6 : 1e-8, 1e-12);
+        if (jaxGrad) expectClose(`${c.id} d/darg${argnum} vs JAX`, g, jaxGrad.map(dec), c.fn.startsWith("betabinom") ? 1e-5 : 1e-8, 1e-12);
         else console.log(`${c.id}: d/darg${argnum} checked by finite differences only (JAX: ${c.jaxGradErrors?.[argnum]})`);
         // central differences, one element at a time
         const base = c.args[argnum].data.map(dec);
