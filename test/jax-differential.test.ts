@@ -405,7 +405,9 @@ describe("the fixtures and the deviation list", () => {
     for (const [ns, mod] of Object.entries(namespaces)) {
       for (const [name, v] of Object.entries(mod as object)) {
         if (typeof v === "function" && !/^[A-Z]/.test(name)) exported.push(`${ns}.${name}`);
-        else if (v && typeof v === "object" && (name === "linalg" || name === "fft")) for (const [n, f] of Object.entries(v)) if (typeof f === "function") exported.push(`${ns}.${name}.${n}`);
+        else if (v && typeof v === "object" && (name === "linalg" || name === "fft")) {
+          for (const [n, f] of Object.entries(v)) if (typeof f === "function") exported.push(`${ns}.${name}.${n}`);
+        }
         // scipy's modules and its stats distributions are objects of functions, walked to any depth
         else if (v && typeof v === "object" && ns === "scipy") {
           const walk = (path: string, o: object): void => {

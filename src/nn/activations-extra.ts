@@ -11,6 +11,7 @@ import { ShapeError } from "../errors.js";
 import * as np from "../numpy/index.js";
 import { normalizeAxis } from "../shape.js";
 import type { Value } from "../trace/core.js";
+import { customJvp } from "../transforms/custom.js";
 import { asFloat, hardSigmoid, logsumexp, sigmoid, softplus, toValue, type Axes } from "./activations.js";
 
 /**
@@ -81,15 +82,21 @@ export function squareplus(x: ArrayLike, b: ArrayLike = 4): Value {
 
 /**
  * `log(1 - exp(-x))` for x ≥ 0, accurate for small and large x: below
- * log 2 it is `log(-expm1(-x))`, above `log1p(-exp(-x))` (as JAX).
+ * log 2 it is `log(-expm1(-x))`, above `log1p(-exp(-x))` (as JAX). Its
+ * derivative is JAX's custom rule `1/expm1(x)`, finite down to tiny x
+ * (differentiating the formula instead gives NaN there).
  * @example
  * nn.log1mexp(np.array([1e-6, 1, 30])); // [-13.815511, -0.4586751, -9.357623e-14]
+ * grad((x) => nn.log1mexp(x))(1e-30); // 1e30, as 1/expm1(x)
  */
 export function log1mexp(x: ArrayLike): Value {
-  const v = asFloat("nn.log1mexp", x);
+  return log1mexpWithJvp(asFloat("nn.log1mexp", x));
+}
+function log1mexpValue(v: Value): Value {
   const small = np.less(v, Math.LN2);
   return np.where(small, np.log(np.negative(np.expm1(np.negative(v)))), np.log1p(np.negative(np.exp(np.negative(v)))));
 }
+const log1mexpWithJvp = customJvp(log1mexpValue, ([v]: [Value], [t]: [Value]) => [log1mexpValue(v), np.divide(t, np.expm1(v))]);
 
 export interface LogmeanexpOptions {
   /** Keep the reduced axes with size 1 (default false). */

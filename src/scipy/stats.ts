@@ -422,3 +422,6 @@ export const multivariate_normal = {
     return lax.exp(multivariate_normal.logpdf(x, mean, cov));
   },
 };
+export * from "./stats-extreme.js";
+export * from "./stats-discrete.js";
+export * from "./stats-shape.js";
