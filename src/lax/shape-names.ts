@@ -204,6 +204,20 @@ function unpermuted(shape: readonly number[], perm: readonly number[]): number[]
   return out;
 }
 
+/** Both operands' shapes checked and permuted to (batch/out-feature, feature, spatial...) by `dimensionNumbers`. */
+function laidOut(
+  op: string,
+  lhsShape: readonly number[],
+  rhsShape: readonly number[],
+  dimensionNumbers: readonly [string, string, string] | ConvDimensionNumbers,
+) {
+  const l = shapeArg(op, lhsShape, "lhsShape");
+  const r = shapeArg(op, rhsShape, "rhsShape");
+  const dn = specs(op, l.length, dimensionNumbers);
+  if (r.length !== l.length) throw new ShapeError(`${op}: lhsShape ${fmtShape(l)} and rhsShape ${fmtShape(r)} need one rank`);
+  return { lt: permuted(l, dn.lhsSpec), rt: permuted(r, dn.rhsSpec), dn };
+}
+
 /**
  * The output shape of `lax.convGeneralDilated` (without dilations) for
  * operands laid out by `dimensionNumbers` (layout strings, or lax's
@@ -218,13 +232,8 @@ export function convGeneralShapeTuple(
   padding: string | readonly (readonly number[])[],
   dimensionNumbers: readonly [string, string, string] | ConvDimensionNumbers,
 ): number[] {
-  const op = "lax.convGeneralShapeTuple";
-  const l = shapeArg(op, lhsShape, "lhsShape");
-  const r = shapeArg(op, rhsShape, "rhsShape");
-  const dn = specs(op, l.length, dimensionNumbers);
-  if (r.length !== l.length) throw new ShapeError(`${op}: lhsShape ${fmtShape(l)} and rhsShape ${fmtShape(r)} need one rank`);
-  const out = convShapeTuple(permuted(l, dn.lhsSpec), permuted(r, dn.rhsSpec), windowStrides, padding);
-  return unpermuted(out, dn.outSpec);
+  const { lt, rt, dn } = laidOut("lax.convGeneralShapeTuple", lhsShape, rhsShape, dimensionNumbers);
+  return unpermuted(convShapeTuple(lt, rt, windowStrides, padding), dn.outSpec);
 }
 
 /**
@@ -242,13 +251,8 @@ export function convTransposeShapeTuple(
   dimensionNumbers: readonly [string, string, string] | ConvDimensionNumbers,
 ): number[] {
   const op = "lax.convTransposeShapeTuple";
-  const l = shapeArg(op, lhsShape, "lhsShape");
-  const r = shapeArg(op, rhsShape, "rhsShape");
-  const dn = specs(op, l.length, dimensionNumbers);
-  if (r.length !== l.length) throw new ShapeError(`${op}: lhsShape ${fmtShape(l)} and rhsShape ${fmtShape(r)} need one rank`);
-  const lt = permuted(l, dn.lhsSpec);
-  const rt = permuted(r, dn.rhsSpec);
-  const ns = l.length - 2;
+  const { lt, rt, dn } = laidOut(op, lhsShape, rhsShape, dimensionNumbers);
+  const ns = lt.length - 2;
   const s = positive(op, "windowStrides", windowStrides, ns);
   let total: number[];
   if (typeof padding === "string") {

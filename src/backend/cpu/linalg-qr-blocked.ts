@@ -14,6 +14,7 @@
  * on transposes: X ← X·(I − V·T·Vᵀ)ᵀ for X = Aᵀ.
  */
 import { gemmSub } from "./linalg-blocked.js";
+import { householderReflector } from "./linalg-reflector.js";
 
 /** Panel width. */
 export const QR_NB = 32;
@@ -35,7 +36,6 @@ export function householderQrBlocked(a: Float64Array, m: number, n: number, cols
     // the panel, unblocked: reflectors reach the panel's own columns only
     for (let j = k0; j < end; j++) {
       const cj = j * m;
-      const alpha = a[cj + j];
       // ‖a[j+1.., j]‖, scaled against overflow (one division per element, where hypot costs far more)
       let big = 0;
       for (let i = j + 1; i < m; i++) big = Math.max(big, Math.abs(a[cj + i]));
@@ -48,16 +48,8 @@ export function householderQrBlocked(a: Float64Array, m: number, n: number, cols
         }
         xnorm = big * Math.sqrt(ss);
       }
-      if (xnorm === 0) {
-        taus[j] = 0;
-        continue;
-      }
-      const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, xnorm);
-      const tau = (beta - alpha) / beta;
-      taus[j] = tau;
-      const scale = 1 / (alpha - beta);
-      for (let i = j + 1; i < m; i++) a[cj + i] *= scale;
-      a[cj + j] = beta;
+      const tau = (taus[j] = householderReflector(a, cj, j, m, xnorm));
+      if (tau === 0) continue;
       for (let c = j + 1; c < end; c++) {
         const cc = c * m;
         let s = a[cc + j];

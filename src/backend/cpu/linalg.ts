@@ -17,6 +17,7 @@ import { eigRoutine } from "./linalg-eig.js";
 import { tridiagonalEigh } from "./linalg-tridiagonal.js";
 import { bidiagonalSvdTall } from "./linalg-bidiagonal.js";
 import { householderQrBlocked } from "./linalg-qr-blocked.js";
+import { householderReflector } from "./linalg-reflector.js";
 import { cpuComplexLuRoutines } from "./linalg-complex-lu.js";
 
 type LinalgRoutine = (inputs: TypedArray[], inTypes: BufferType[], outTypes: BufferType[], params: Record<string, unknown>) => TypedArray[];
@@ -153,19 +154,10 @@ export function householderQr(a: Float64Array, m: number, n: number, cols: numbe
   const taus = new Float64Array(k);
   for (let j = 0; j < k; j++) {
     const cj = j * m;
-    const alpha = a[cj + j];
     let xnorm = 0;
     for (let i = j + 1; i < m; i++) xnorm = Math.hypot(xnorm, a[cj + i]);
-    if (xnorm === 0) {
-      taus[j] = 0;
-      continue;
-    }
-    const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, xnorm);
-    const tau = (beta - alpha) / beta;
-    taus[j] = tau;
-    const scale = 1 / (alpha - beta);
-    for (let i = j + 1; i < m; i++) a[cj + i] *= scale; // v below the implicit 1
-    a[cj + j] = beta;
+    const tau = (taus[j] = householderReflector(a, cj, j, m, xnorm));
+    if (tau === 0) continue;
     // apply H = I - τ v vᵀ to the remaining columns
     for (let c = j + 1; c < n; c++) {
       const cc = c * m;

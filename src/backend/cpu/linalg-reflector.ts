@@ -1,0 +1,17 @@
+/** The Householder reflector the CPU's QR routines (unblocked and blocked) share. */
+
+/**
+ * Makes column j of `a` (column-major, m rows, the column at offset cj) a
+ * Householder reflector in place, as LAPACK's larfg: β on the diagonal and v
+ * below it (v's leading 1 implicit); returns τ of H = I − τ·v·vᵀ, 0 where
+ * there is nothing to reflect. `xnorm` = ‖a[j+1.., j]‖, computed by the caller.
+ */
+export function householderReflector(a: Float64Array, cj: number, j: number, m: number, xnorm: number): number {
+  if (xnorm === 0) return 0;
+  const alpha = a[cj + j];
+  const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, xnorm);
+  const scale = 1 / (alpha - beta);
+  for (let i = j + 1; i < m; i++) a[cj + i] *= scale;
+  a[cj + j] = beta;
+  return (beta - alpha) / beta;
+}
