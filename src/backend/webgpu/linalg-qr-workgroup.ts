@@ -1,0 +1,133 @@
+/**
+ * Householder QR on WebGPU with one workgroup (QR_THREADS invocations) per
+ * matrix, for matrices too large for linalg.ts's one-thread-per-matrix kernel
+ * (the qr routine there calls this from `gpuQrPaths.workgroupMinN` on).
+ *
+ * The same algorithm and signs as that kernel and the CPU's (LAPACK's
+ * dgeqrf/dorgqr conventions: β = −sign(α)·‖x‖, τ = (β − α)/β, v scaled so
+ * v₀ = 1, τ = 0 where the column below the diagonal is already zero), with
+ * the work of each step spread over the workgroup:
+ * - the norm of the column below the diagonal: each invocation sums a
+ *   strided share of the rows, then a tree reduction in workgroup memory;
+ * - scaling the reflector: one row per invocation;
+ * - applying it to the trailing columns, and later to Q's columns when Q is
+ *   formed backwards from the identity: one column per invocation (adjacent
+ *   invocations read adjacent addresses of the row-major matrix), each
+ *   computing its column's dot product with v and its update.
+ * Steps are separated by storage barriers (the matrix lives in global
+ * memory); every barrier is in uniform control flow, the work it separates
+ * is guarded by conditions instead. A batch takes one workgroup per matrix.
+ */
+import type { GpuBuffer } from "./buffers.js";
+import { upload, release } from "./buffers.js";
+import { dispatch, grid } from "./context.js";
+
+/** Invocations per workgroup (the WebGPU default limit, and a power of two for the reduction). */
+export const QR_THREADS = 256;
+
+/** Which path the WebGPU qr routine takes: the workgroup kernel from this max(m, n) on (Infinity: never). */
+export const gpuQrPaths = { workgroupMinN: 32 };
+
+/** How many times the workgroup kernel was dispatched (tests check that it ran). */
+export const qrWorkgroupStats = { dispatches: 0 };
+
+/** The label of its dispatch (errors name it). */
+export const QR_WORKGROUP_WHAT = "linalg qr (workgroup)";
+
+const T = QR_THREADS;
+
+const QR_WORKGROUP = `@group(0) @binding(0) var<storage, read_write> Q: array<f32>;
+@group(0) @binding(1) var<storage, read_write> R: array<f32>;
+@group(0) @binding(2) var<storage, read_write> W: array<f32>;
+@group(0) @binding(3) var<storage, read_write> tau: array<f32>;
+@group(0) @binding(4) var<storage, read> x: array<f32>;
+@group(0) @binding(5) var<storage, read> prm: array<u32>;
+var<workgroup> red: array<f32, ${T}>;
+@compute @workgroup_size(${T})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  // prm: groups per grid row, matrices, m, n, cols (Q's columns)
+  let b = wg.y * prm[0] + wg.x;
+  if (b >= prm[1]) { return; }
+  let m = prm[2];
+  let n = prm[3];
+  let cols = prm[4];
+  let k = min(m, n);
+  let o = b * m * n;
+  let to = b * k;
+  for (var i = lid; i < m * n; i += ${T}u) { W[o + i] = x[o + i]; }
+  storageBarrier();
+  for (var j = 0u; j < k; j++) {
+    // ss = Σ_{i>j} W[i,j]², a strided share per invocation, then a tree in workgroup memory
+    var part = 0.0;
+    for (var i = j + 1u + lid; i < m; i += ${T}u) { let e = W[o + i * n + j]; part += e * e; }
+    red[lid] = part;
+    workgroupBarrier();
+    for (var h = ${T / 2}u; h > 0u; h = h >> 1u) {
+      if (lid < h) { red[lid] += red[lid + h]; }
+      workgroupBarrier();
+    }
+    let ss = red[0];
+    let alpha = W[o + j * n + j];
+    let live = ss != 0.0;
+    let norm = sqrt(alpha * alpha + ss);
+    let beta = select(norm, -norm, alpha >= 0.0);
+    let t = select(0.0, (beta - alpha) / beta, live);
+    let scale = 1.0 / (alpha - beta);
+    // everyone has read red[0] and W[j,j] before they change
+    workgroupBarrier();
+    if (live) {
+      for (var i = j + 1u + lid; i < m; i += ${T}u) { W[o + i * n + j] *= scale; }
+      if (lid == 0u) { W[o + j * n + j] = beta; }
+    }
+    if (lid == 0u) { tau[to + j] = t; }
+    storageBarrier();
+    if (live) {
+      for (var c = j + 1u + lid; c < n; c += ${T}u) {
+        var s = W[o + j * n + c];
+        for (var i = j + 1u; i < m; i++) { s += W[o + i * n + j] * W[o + i * n + c]; }
+        s *= t;
+        W[o + j * n + c] -= s;
+        for (var i = j + 1u; i < m; i++) { W[o + i * n + c] -= s * W[o + i * n + j]; }
+      }
+    }
+    storageBarrier();
+  }
+  let qo = b * m * cols;
+  for (var e = lid; e < m * cols; e += ${T}u) { Q[qo + e] = select(0.0, 1.0, e / cols == e % cols); }
+  storageBarrier();
+  for (var jj = 0u; jj < k; jj++) {
+    let j = k - 1u - jj;
+    let t = tau[to + j];
+    if (t != 0.0) {
+      for (var c = lid; c < cols; c += ${T}u) {
+        var s = Q[qo + j * cols + c];
+        for (var i = j + 1u; i < m; i++) { s += W[o + i * n + j] * Q[qo + i * cols + c]; }
+        s *= t;
+        Q[qo + j * cols + c] -= s;
+        for (var i = j + 1u; i < m; i++) { Q[qo + i * cols + c] -= s * W[o + i * n + j]; }
+      }
+    }
+    storageBarrier();
+  }
+  let ro = b * cols * n;
+  for (var e = lid; e < cols * n; e += ${T}u) {
+    let i = e / n;
+    let c = e % n;
+    R[ro + e] = select(0.0, W[o + i * n + c], c >= i && i < m);
+  }
+}`;
+
+/**
+ * Q (m×cols), R (cols×n) of `batch` row-major m×n matrices in `x`, one
+ * workgroup each; `w` (batch·m·n) and `tau` (batch·min(m, n)) are scratch.
+ */
+export function qrWorkgroupGpu(
+  q: GpuBuffer, r: GpuBuffer, w: GpuBuffer, tau: GpuBuffer, x: GpuBuffer,
+  batch: number, m: number, n: number, cols: number,
+): void {
+  const g = grid(batch);
+  const prm = upload(Uint32Array.from([g[0], batch, m, n, cols]), "uint32");
+  dispatch({ wgsl: QR_WORKGROUP, buffers: [q, r, w, tau, x, prm], workgroups: g, outputs: 4, what: QR_WORKGROUP_WHAT });
+  release(prm);
+  qrWorkgroupStats.dispatches++;
+}
