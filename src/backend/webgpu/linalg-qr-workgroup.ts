@@ -42,7 +42,8 @@ const QR_WORKGROUP = `@group(0) @binding(0) var<storage, read_write> Q: array<f3
 @group(0) @binding(3) var<storage, read_write> tau: array<f32>;
 @group(0) @binding(4) var<storage, read> x: array<f32>;
 @group(0) @binding(5) var<storage, read> prm: array<u32>;
-var<workgroup> red: array<f32, ${T}>;
+var<workgroup> ssBuf: array<f32, 2>;
+var<workgroup> alphaBuf: array<f32, 2>;
 @compute @workgroup_size(${T})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   // prm: groups per grid row, matrices, m, n, cols (Q's columns)
@@ -56,42 +57,60 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let to = b * k;
   for (var i = lid; i < m * n; i += ${T}u) { W[o + i] = x[o + i]; }
   storageBarrier();
+  // column 0's α and Σ_{i>0} x_i², for step 0 (later the thread that updates column j + 1 leaves them)
+  if (lid == 0u && k > 0u) {
+    var ss0 = 0.0;
+    for (var i = 1u; i < m; i++) { let e = W[o + i * n]; ss0 += e * e; }
+    ssBuf[0] = ss0;
+    alphaBuf[0] = W[o];
+  }
+  workgroupBarrier();
+  // step j - 1's reflector, scaled in place during step j (step j - 1 still read it unscaled)
+  var prevLive = false;
+  var prevScale = 0.0;
+  var prevBeta = 0.0;
   for (var j = 0u; j < k; j++) {
-    // ss = Σ_{i>j} W[i,j]², a strided share per invocation, then a tree in workgroup memory
-    var part = 0.0;
-    for (var i = j + 1u + lid; i < m; i += ${T}u) { let e = W[o + i * n + j]; part += e * e; }
-    red[lid] = part;
-    workgroupBarrier();
-    for (var h = ${T / 2}u; h > 0u; h = h >> 1u) {
-      if (lid < h) { red[lid] += red[lid + h]; }
-      workgroupBarrier();
-    }
-    let ss = red[0];
-    let alpha = W[o + j * n + j];
+    let ss = ssBuf[j % 2u];
+    let alpha = alphaBuf[j % 2u];
     let live = ss != 0.0;
     let norm = sqrt(alpha * alpha + ss);
     let beta = select(norm, -norm, alpha >= 0.0);
     let t = select(0.0, (beta - alpha) / beta, live);
     let scale = 1.0 / (alpha - beta);
-    // everyone has read red[0] and W[j,j] before they change
-    workgroupBarrier();
-    if (live) {
-      for (var i = j + 1u + lid; i < m; i += ${T}u) { W[o + i * n + j] *= scale; }
-      if (lid == 0u) { W[o + j * n + j] = beta; }
-    }
     if (lid == 0u) { tau[to + j] = t; }
-    storageBarrier();
-    if (live) {
-      for (var c = j + 1u + lid; c < n; c += ${T}u) {
-        var s = W[o + j * n + c];
+    if (prevLive) {
+      for (var i = j + lid; i < m; i += ${T}u) { W[o + i * n + j - 1u] *= prevScale; }
+      if (lid == 0u) { W[o + (j - 1u) * n + j - 1u] = prevBeta; }
+    }
+    // H = I − t·v·vᵀ with v = (1, scale·W[j+1.., j]) on every trailing column, one column per invocation
+    for (var c = j + 1u + lid; c < n; c += ${T}u) {
+      if (live) {
+        var s = 0.0;
         for (var i = j + 1u; i < m; i++) { s += W[o + i * n + j] * W[o + i * n + c]; }
-        s *= t;
+        s = t * (W[o + j * n + c] + scale * s);
         W[o + j * n + c] -= s;
-        for (var i = j + 1u; i < m; i++) { W[o + i * n + c] -= s * W[o + i * n + j]; }
+        let sv = s * scale;
+        for (var i = j + 1u; i < m; i++) { W[o + i * n + c] -= sv * W[o + i * n + j]; }
+      }
+      if (c == j + 1u) {
+        // the next step's α and norm, from the column this invocation just finished
+        var sn = 0.0;
+        for (var i = c + 1u; i < m; i++) { let e = W[o + i * n + c]; sn += e * e; }
+        ssBuf[c % 2u] = sn;
+        alphaBuf[c % 2u] = W[o + c * n + c];
       }
     }
+    prevLive = live;
+    prevScale = scale;
+    prevBeta = beta;
     storageBarrier();
+    workgroupBarrier();
   }
+  if (prevLive) {
+    for (var i = k + lid; i < m; i += ${T}u) { W[o + i * n + k - 1u] *= prevScale; }
+    if (lid == 0u) { W[o + (k - 1u) * n + k - 1u] = prevBeta; }
+  }
+  storageBarrier();
   let qo = b * m * cols;
   for (var e = lid; e < m * cols; e += ${T}u) { Q[qo + e] = select(0.0, 1.0, e / cols == e % cols); }
   storageBarrier();
