@@ -7,22 +7,30 @@
  * dgeqrf/dorgqr conventions: β = −sign(α)·‖x‖, τ = (β − α)/β, v scaled so
  * v₀ = 1, τ = 0 where the column below the diagonal is already zero), with
  * the work of each step spread over the workgroup:
- * - the norm of the column below the diagonal: each invocation sums a
- *   strided share of the rows, then a tree reduction in workgroup memory;
- * - scaling the reflector: one row per invocation;
- * - applying it to the trailing columns, and later to Q's columns when Q is
- *   formed backwards from the identity: one column per invocation (adjacent
- *   invocations read adjacent addresses of the row-major matrix), each
- *   computing its column's dot product with v and its update.
- * Steps are separated by storage barriers (the matrix lives in global
- * memory); every barrier is in uniform control flow, the work it separates
- * is guarded by conditions instead. A batch takes one workgroup per matrix.
+ * - applying the reflector to the trailing columns, and later to Q's
+ *   columns when Q is formed backwards from the identity: one column per
+ *   invocation (adjacent invocations read adjacent addresses of the
+ *   row-major matrix), each computing its column's dot product with v and
+ *   its update; v's rows are first staged in workgroup memory (when m − 1 ≤
+ *   QR_STAGED_ROWS; read from the matrix otherwise);
+ * - the next reflector's norm and α: the invocation that updates column
+ *   j + 1 sums its squares below the diagonal as it finishes it and leaves
+ *   them in workgroup memory (double-buffered by step parity), so a step
+ *   needs no reduction tree: its critical path is one column's update,
+ *   O(m), either way;
+ * - scaling a reflector in place (one row per invocation) is done one step
+ *   later, while nothing reads that column (the update of step j reads v
+ *   unscaled and multiplies by 1/(α − β) itself).
+ * Steps are separated by barriers (the matrix lives in global memory), three
+ * per step; every barrier is in uniform control flow and the work it
+ * separates is guarded by conditions instead. A batch takes one workgroup
+ * per matrix.
  */
 import type { GpuBuffer } from "./buffers.js";
 import { upload, release } from "./buffers.js";
 import { dispatch, grid } from "./context.js";
 
-/** Invocations per workgroup (the WebGPU default limit, and a power of two for the reduction). */
+/** Invocations per workgroup (the WebGPU default limit). */
 export const QR_THREADS = 256;
 
 /** Which path the WebGPU qr routine takes: the workgroup kernel from this max(m, n) on (Infinity: never). */
@@ -35,6 +43,9 @@ export const qrWorkgroupStats = { dispatches: 0 };
 export const QR_WORKGROUP_WHAT = "linalg qr (workgroup)";
 
 const T = QR_THREADS;
+/** Rows of the reflector staged in workgroup memory (12 KiB of the 16 KiB WebGPU guarantees). */
+export const QR_STAGED_ROWS = 3072;
+const V_ROWS = QR_STAGED_ROWS;
 
 const QR_WORKGROUP = `@group(0) @binding(0) var<storage, read_write> Q: array<f32>;
 @group(0) @binding(1) var<storage, read_write> R: array<f32>;
@@ -44,6 +55,8 @@ const QR_WORKGROUP = `@group(0) @binding(0) var<storage, read_write> Q: array<f3
 @group(0) @binding(5) var<storage, read> prm: array<u32>;
 var<workgroup> ssBuf: array<f32, 2>;
 var<workgroup> alphaBuf: array<f32, 2>;
+// the reflector's rows below the diagonal, when they fit (m ≤ V_ROWS + 1)
+var<workgroup> vsh: array<f32, ${V_ROWS}>;
 @compute @workgroup_size(${T})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   // prm: groups per grid row, matrices, m, n, cols (Q's columns)
@@ -83,8 +96,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       if (lid == 0u) { W[o + (j - 1u) * n + j - 1u] = prevBeta; }
     }
     // H = I − t·v·vᵀ with v = (1, scale·W[j+1.., j]) on every trailing column, one column per invocation
+    let staged = m <= ${V_ROWS + 1}u;
+    if (staged) { for (var i = j + 1u + lid; i < m; i += ${T}u) { vsh[i - j - 1u] = W[o + i * n + j]; } }
+    workgroupBarrier();
     for (var c = j + 1u + lid; c < n; c += ${T}u) {
-      if (live) {
+      if (live && staged) {
+        var s = 0.0;
+        for (var i = j + 1u; i < m; i++) { s += vsh[i - j - 1u] * W[o + i * n + c]; }
+        s = t * (W[o + j * n + c] + scale * s);
+        W[o + j * n + c] -= s;
+        let sv = s * scale;
+        for (var i = j + 1u; i < m; i++) { W[o + i * n + c] -= sv * vsh[i - j - 1u]; }
+      } else if (live) {
         var s = 0.0;
         for (var i = j + 1u; i < m; i++) { s += W[o + i * n + j] * W[o + i * n + c]; }
         s = t * (W[o + j * n + c] + scale * s);
@@ -117,16 +140,28 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   for (var jj = 0u; jj < k; jj++) {
     let j = k - 1u - jj;
     let t = tau[to + j];
+    let staged = m <= ${V_ROWS + 1}u;
+    if (staged) { for (var i = j + 1u + lid; i < m; i += ${T}u) { vsh[i - j - 1u] = W[o + i * n + j]; } }
+    workgroupBarrier();
     if (t != 0.0) {
       for (var c = lid; c < cols; c += ${T}u) {
         var s = Q[qo + j * cols + c];
-        for (var i = j + 1u; i < m; i++) { s += W[o + i * n + j] * Q[qo + i * cols + c]; }
-        s *= t;
-        Q[qo + j * cols + c] -= s;
-        for (var i = j + 1u; i < m; i++) { Q[qo + i * cols + c] -= s * W[o + i * n + j]; }
+        if (staged) {
+          for (var i = j + 1u; i < m; i++) { s += vsh[i - j - 1u] * Q[qo + i * cols + c]; }
+          s *= t;
+          Q[qo + j * cols + c] -= s;
+          for (var i = j + 1u; i < m; i++) { Q[qo + i * cols + c] -= s * vsh[i - j - 1u]; }
+        } else {
+          for (var i = j + 1u; i < m; i++) { s += W[o + i * n + j] * Q[qo + i * cols + c]; }
+          s *= t;
+          Q[qo + j * cols + c] -= s;
+          for (var i = j + 1u; i < m; i++) { Q[qo + i * cols + c] -= s * W[o + i * n + j]; }
+        }
       }
     }
     storageBarrier();
+    // everyone is done with vsh before the next step stages its reflector
+    workgroupBarrier();
   }
   let ro = b * cols * n;
   for (var e = lid; e < cols * n; e += ${T}u) {
