@@ -11,7 +11,8 @@
  * a single thread does all O(n³) work: from GPU_BLOCKED_MIN_N on, Cholesky
  * and LU are blocked and right-looking instead (linalg-blocked.ts), and from
  * `gpuQrPaths.workgroupMinN` on QR takes one workgroup per matrix
- * (linalg-qr-workgroup.ts).
+ * (linalg-qr-workgroup.ts), and eigh from `gpuEighPaths.workgroupMinN` on
+ * (parallel Jacobi, linalg-eigh-workgroup.ts).
  *
  * Shapes and flags come from a small u32 parameter buffer rather than being
  * baked into the WGSL, so each routine compiles one pipeline for every shape.
@@ -25,6 +26,7 @@ import type { GpuRoutine, RoutineFamily } from "./routines.js";
 import { choleskyBlockedGpu, GPU_BLOCKED_MIN_N, luBlockedGpu } from "./linalg-blocked.js";
 import { gpuComplexLuRoutines } from "./linalg-complex-lu.js";
 import { gpuQrPaths, qrWorkgroupGpu } from "./linalg-qr-workgroup.js";
+import { eighWorkgroupGpu, gpuEighPaths } from "./linalg-eigh-workgroup.js";
 import { sizeOf } from "../../shape.js";
 
 const GROUP = 64;
@@ -354,6 +356,11 @@ const eigh: GpuRoutine = ([x], _in, [vType, wType], params) => {
   const { batch, n, lower, sortEigenvalues } = params as { batch: number; n: number; lower: boolean; sortEigenvalues: boolean };
   const v = alloc(vType.dtype, batch * n * n);
   const w = alloc(wType.dtype, batch * n);
+  // a large matrix: parallel Jacobi, one workgroup per matrix (linalg-eigh-workgroup.ts)
+  if (n >= gpuEighPaths.workgroupMinN) {
+    eighWorkgroupGpu(v, w, x, batch, n, lower, sortEigenvalues, NAN_BITS);
+    return [v, w];
+  }
   const work = alloc("float32", Math.max(1, batch * n * n));
   run(EIGH, [v, w, work, x], 3, batch, [n, flag(lower), flag(sortEigenvalues), NAN_BITS], "linalg eigh");
   release(work);
