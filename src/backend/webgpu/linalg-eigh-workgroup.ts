@@ -10,8 +10,10 @@
  * - the rotations: one pair per invocation, from A's entries (p, p), (q, q),
  *   (p, q) with the sequential kernel's formulas (t = sign(θ)/(|θ| + √(θ²+1)),
  *   θ = (a_qq − a_pp)/(2a_pq); the identity where a_pq = 0), kept in scratch;
- * - A ← JᵀA (rows p, q of every pair, one entry per invocation), then
- *   A ← AJ and V ← VJ (columns), with a_pq = a_qp = 0 written exactly;
+ * - A ← JᵀAJ in one pass by 2×2 blocks (rows of one pair, columns of
+ *   another: disjoint, one block per invocation), with a_pq = a_qp = 0
+ *   written exactly, and V ← VJ (one row of one pair per invocation);
+ *   two barriers per round;
  * - before each sweep, the off-diagonal and total sums of squares by a
  *   workgroup reduction; the sweep loop stops as the sequential one does,
  *   when off ≤ 1e-14·total (or after 40 sweeps).
@@ -131,22 +133,36 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         rot[2u * (ro + k) + 1u] = s;
       }
       storageBarrier();
-      // rows p, q of A
-      for (var e = lid; e < half * n; e += ${T}u) {
-        let k = e / n;
-        let col = e % n;
-        let pq = pairOf(r, k, N);
-        let s = rot[2u * (ro + k) + 1u];
-        if (pq.y < n && s != 0.0) {
-          let c = rot[2u * (ro + k)];
-          let apk = A[o + pq.x * n + col];
-          let aqk = A[o + pq.y * n + col];
-          A[o + pq.x * n + col] = c * apk - s * aqk;
-          A[o + pq.y * n + col] = s * apk + c * aqk;
-        }
+      // JᵀAJ by 2×2 blocks (rows of pair ka, columns of pair kb): disjoint, so one pass; and VJ
+      for (var e = lid; e < half * half; e += ${T}u) {
+        let ka = e / half;
+        let kb = e % half;
+        let ra = pairOf(r, ka, N);
+        let cb = pairOf(r, kb, N);
+        let c1 = rot[2u * (ro + ka)];
+        let s1 = rot[2u * (ro + ka) + 1u];
+        let c2 = rot[2u * (ro + kb)];
+        let s2 = rot[2u * (ro + kb) + 1u];
+        if (s1 == 0.0 && s2 == 0.0) { continue; }
+        // a dummy player (index n of an odd n) has rotation identity and no entries
+        let rq = ra.y < n;
+        let cq = cb.y < n;
+        let bpp = A[o + ra.x * n + cb.x];
+        let bpq = select(0.0, A[o + ra.x * n + min(cb.y, n - 1u)], cq);
+        let bqp = select(0.0, A[o + min(ra.y, n - 1u) * n + cb.x], rq);
+        let bqq = select(0.0, A[o + min(ra.y, n - 1u) * n + min(cb.y, n - 1u)], rq && cq);
+        // rows
+        let xpp = c1 * bpp - s1 * bqp;
+        let xpq = c1 * bpq - s1 * bqq;
+        let xqp = s1 * bpp + c1 * bqp;
+        let xqq = s1 * bpq + c1 * bqq;
+        // columns
+        let diag = ka == kb;
+        A[o + ra.x * n + cb.x] = c2 * xpp - s2 * xpq;
+        if (cq) { A[o + ra.x * n + cb.y] = select(s2 * xpp + c2 * xpq, 0.0, diag); }
+        if (rq) { A[o + ra.y * n + cb.x] = select(c2 * xqp - s2 * xqq, 0.0, diag); }
+        if (rq && cq) { A[o + ra.y * n + cb.y] = s2 * xqp + c2 * xqq; }
       }
-      storageBarrier();
-      // columns p, q of A and of the eigenvectors
       for (var e = lid; e < half * n; e += ${T}u) {
         let k = e / n;
         let row = e % n;
@@ -154,16 +170,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         let s = rot[2u * (ro + k) + 1u];
         if (pq.y < n && s != 0.0) {
           let c = rot[2u * (ro + k)];
-          let p = pq.x;
-          let q = pq.y;
-          let akp = A[o + row * n + p];
-          let akq = A[o + row * n + q];
-          A[o + row * n + p] = select(c * akp - s * akq, 0.0, row == q);
-          A[o + row * n + q] = select(s * akp + c * akq, 0.0, row == p);
-          let vkp = U[o + row * n + p];
-          let vkq = U[o + row * n + q];
-          U[o + row * n + p] = c * vkp - s * vkq;
-          U[o + row * n + q] = s * vkp + c * vkq;
+          let vkp = U[o + row * n + pq.x];
+          let vkq = U[o + row * n + pq.y];
+          U[o + row * n + pq.x] = c * vkp - s * vkq;
+          U[o + row * n + pq.y] = s * vkp + c * vkq;
         }
       }
       storageBarrier();
