@@ -11,6 +11,11 @@
  *   same device;
  * - a zero column (τ = 0) and a rank-deficient matrix;
  * - grad through qr on WebGPU against the CPU's grad.
+ * And the workgroup-parallel Jacobi eigh (linalg-eigh-workgroup.ts) for
+ * n = 32, 33, 64, 100 and batches: eigenvalues as the CPU's, eigenvectors as
+ * the CPU's up to sign (|⟨v_gpu, v_cpu⟩| = 1, distinct eigenvalues),
+ * A·V = V·diag(w) and VᵀV = I in float64 here, the lower/upper triangle, a
+ * NaN input, unsorted eigenvalues, and grad through eigh against the CPU's.
  * Each case checks that the workgroup kernel ran (its dispatch counter).
  *
  * Without an adapter the file is skipped with the reason printed, unless
@@ -19,12 +24,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { grad, lax, np, type Value } from "../src/index.js";
 import { gpuQrPaths, QR_STAGED_ROWS, qrWorkgroupStats } from "../src/backend/webgpu/linalg-qr-workgroup.js";
+import { eighWorkgroupStats, gpuEighPaths } from "../src/backend/webgpu/linalg-eigh-workgroup.js";
 import { onBothDevices, onCpu, probeWebGPU } from "./device-helpers.js";
 import { rand } from "./helpers.js";
 
 const hasGpu = await probeWebGPU("linalg-webgpu-workgroup.test.ts");
 const L = lax.linalg;
 const DEFAULT_MIN = gpuQrPaths.workgroupMinN;
+const DEFAULT_EIGH_MIN = gpuEighPaths.workgroupMinN;
 
 const read = async (x: Value) => Array.from(await x.data(), Number);
 
@@ -185,5 +192,137 @@ describe.skipIf(!hasGpu)("workgroup QR on WebGPU", () => {
       expect(ran).toBeGreaterThanOrEqual(1);
       await expectSame(gg, onCpu(() => grad(f(cq.c, cr.c))(a.c) as Value), 5e-4, `grad ${m}×${n}`);
     }
+  });
+});
+
+/** batch random symmetric n×n matrices (row-major). */
+function symmetric(batch: number, n: number, seed: number): number[] {
+  const g = rand(batch * n * n, seed);
+  for (let b = 0; b < batch; b++) for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) g[b * n * n + j * n + i] = g[b * n * n + i * n + j];
+  return g;
+}
+
+describe.skipIf(!hasGpu)("workgroup eigh on WebGPU", () => {
+  afterEach(() => {
+    gpuEighPaths.workgroupMinN = DEFAULT_EIGH_MIN;
+  });
+
+  const eighDispatches = async (f: () => Promise<unknown>) => {
+    const before = eighWorkgroupStats.dispatches;
+    await f();
+    return eighWorkgroupStats.dispatches - before;
+  };
+
+  for (const [name, batch, n] of [["32", 1, 32], ["33", 1, 33], ["64", 1, 64], ["100", 1, 100], ["batch 3 × 40", 3, 40]] as const) {
+    it(`eigh ${name}: eigenvalues == CPU, eigenvectors == CPU up to sign, A·V = V·diag(w), VᵀV = I`, async () => {
+      expect(DEFAULT_EIGH_MIN).toBe(32);
+      const vals = symmetric(batch, n, 3 * n + batch);
+      const shape = batch === 1 ? [n, n] : [batch, n, n];
+      const a = onBothDevices(vals, shape);
+      let out: Value[] = [];
+      const ran = await eighDispatches(async () => {
+        out = L.eigh(a.g);
+        await read(out[1]);
+      });
+      expect(ran).toBe(1);
+      const [vg, wg] = out;
+      const [vc, wc] = onCpu(() => L.eigh(a.c));
+      // (Jacobi in float32 against the CPU's float64-accumulated tridiagonal QR: a few ulps per sweep)
+      await expectSame(wg, wc, 5e-5, "w");
+      const V = await read(vg);
+      const C = await read(vc);
+      const w = await read(wg);
+      let sign = 0;
+      let resid = 0;
+      let orth = 0;
+      for (let b = 0; b < batch; b++) {
+        const o = b * n * n;
+        const scale = Math.max(...w.slice(b * n, (b + 1) * n).map(Math.abs));
+        for (let j = 0; j < n; j++) {
+          let dot = 0;
+          for (let i = 0; i < n; i++) dot += V[o + i * n + j] * C[o + i * n + j];
+          sign = Math.max(sign, Math.abs(Math.abs(dot) - 1));
+          for (let i = 0; i < n; i++) {
+            let s = 0;
+            for (let p = 0; p < n; p++) s += Math.fround(vals[o + i * n + p]) * V[o + p * n + j];
+            resid = Math.max(resid, Math.abs(s - w[b * n + j] * V[o + i * n + j]) / scale);
+          }
+          for (let k = 0; k < n; k++) {
+            let s = 0;
+            for (let p = 0; p < n; p++) s += V[o + p * n + j] * V[o + p * n + k];
+            orth = Math.max(orth, Math.abs(s - (j === k ? 1 : 0)));
+          }
+        }
+      }
+      expect(sign, "|<v_gpu, v_cpu>| − 1").toBeLessThan(1e-3);
+      expect(resid, "A·V − V·diag(w)").toBeLessThan(2e-5);
+      expect(orth, "VᵀV − I").toBeLessThan(2e-5);
+    });
+  }
+
+  it("eigh reads the triangle it is told (lower and upper); unsorted, the same eigenpairs in some order", async () => {
+    const n = 36;
+    // not symmetric: the triangle decides
+    const vals = rand(n * n, 77);
+    const a = onBothDevices(vals, [n, n]);
+    for (const lower of [true, false]) {
+      const sym = (i: number, j: number) => (lower === i >= j ? vals[i * n + j] : vals[j * n + i]);
+      const wc = await read(onCpu(() => L.eigh(a.c, { lower, symmetrizeInput: false })[1]));
+      for (const sortEigenvalues of [true, false]) {
+        let out: Value[] = [];
+        const ran = await eighDispatches(async () => {
+          out = L.eigh(a.g, { lower, symmetrizeInput: false, sortEigenvalues });
+          await read(out[1]);
+        });
+        expect(ran).toBe(1);
+        const w = await read(out[1]);
+        const V = await read(out[0]);
+        const what = `lower=${lower} sorted=${sortEigenvalues}`;
+        // the unsorted order is the algorithm's (Jacobi's diagonal, not the CPU's QR iteration): compare as sets
+        const ws = sortEigenvalues ? w : [...w].sort((x, y) => x - y);
+        const scale = Math.max(1, ...wc.map(Math.abs));
+        ws.forEach((v, i) => expect(Math.abs(v - wc[i]) / scale, `${what} w[${i}]`).toBeLessThan(5e-5));
+        if (sortEigenvalues) expect(w).toEqual(ws);
+        let resid = 0;
+        for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) {
+          let t = 0;
+          for (let p = 0; p < n; p++) t += Math.fround(sym(i, p)) * V[p * n + j];
+          resid = Math.max(resid, Math.abs(t - w[j] * V[i * n + j]) / scale);
+        }
+        expect(resid, `${what} A·V − V·diag(w)`).toBeLessThan(2e-5);
+      }
+    }
+  });
+
+  it("eigh of a 40×40 with a NaN: every output NaN, as the CPU", async () => {
+    const vals = symmetric(1, 40, 5);
+    vals[3 * 40 + 7] = NaN;
+    const a = onBothDevices(vals, [40, 40]);
+    const [vg, wg] = L.eigh(a.g);
+    const [vc, wc] = onCpu(() => L.eigh(a.c));
+    expect((await read(wg)).every(Number.isNaN)).toBe((await read(wc)).every(Number.isNaN));
+    expect((await read(vg)).every(Number.isNaN)).toBe((await read(vc)).every(Number.isNaN));
+    expect((await read(wg)).every(Number.isNaN)).toBe(true);
+  });
+
+  it("eigh equals the one-thread-per-matrix kernel (eigenvalues), and grad through eigh equals the CPU's (n = 34)", async () => {
+    const n = 34;
+    const a = onBothDevices(symmetric(1, n, 8), [n, n]);
+    const wNew = L.eigh(a.g)[1];
+    await read(wNew);
+    gpuEighPaths.workgroupMinN = Infinity;
+    const ran = await eighDispatches(async () => {
+      await expectSame(wNew, L.eigh(a.g)[1], 1e-5, "w new vs old");
+    });
+    expect(ran).toBe(0);
+    gpuEighPaths.workgroupMinN = DEFAULT_EIGH_MIN;
+    const c = onBothDevices(rand(n, 9), [n]);
+    // a function of the eigenvalues and of the eigenvectors' squares (sign-free)
+    const f = (cw: Value) => (x: Value) => {
+      const [v, w] = L.eigh(x);
+      return np.sum(w.mul(cw)).add(np.sum(v.mul(v).mul(cw)));
+    };
+    const gg = grad(f(c.g))(a.g) as Value;
+    await expectSame(gg, onCpu(() => grad(f(c.c))(a.c) as Value), 1e-3, "grad eigh");
   });
 });
