@@ -213,6 +213,17 @@ describe.skipIf(!hasGpu)("workgroup eigh on WebGPU", () => {
     return eighWorkgroupStats.dispatches - before;
   };
 
+  it("eigh of 31×31 takes the per-thread kernel, 32×32 the workgroup one", async () => {
+    expect(DEFAULT_EIGH_MIN).toBe(32);
+    for (const n of [31, 32]) {
+      const a = onBothDevices(symmetric(1, n, n), [n, n]);
+      const ran = await eighDispatches(async () => {
+        await read(L.eigh(a.g)[1]);
+      });
+      expect(ran, `n = ${n}`).toBe(n >= 32 ? 1 : 0);
+    }
+  });
+
   for (const [name, batch, n] of [["32", 1, 32], ["33", 1, 33], ["64", 1, 64], ["100", 1, 100], ["batch 3 × 40", 3, 40]] as const) {
     it(`eigh ${name}: eigenvalues == CPU, eigenvectors == CPU up to sign, A·V = V·diag(w), VᵀV = I`, async () => {
       expect(DEFAULT_EIGH_MIN).toBe(32);
