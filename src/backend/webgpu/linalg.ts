@@ -9,7 +9,10 @@
  * a batch of small matrices (hundreds of 3×3 … 32×32 factorizations in one
  * dispatch); it works for any size but is slow for one large matrix, where
  * a single thread does all O(n³) work: from GPU_BLOCKED_MIN_N on, Cholesky
- * and LU are blocked and right-looking instead (linalg-blocked.ts).
+ * and LU are blocked and right-looking instead (linalg-blocked.ts), and from
+ * `gpuQrPaths.workgroupMinN` on QR takes one workgroup per matrix
+ * (linalg-qr-workgroup.ts), and eigh from `gpuEighPaths.workgroupMinN` on
+ * (parallel Jacobi, linalg-eigh-workgroup.ts).
  *
  * Shapes and flags come from a small u32 parameter buffer rather than being
  * baked into the WGSL, so each routine compiles one pipeline for every shape.
@@ -22,6 +25,8 @@ import { dispatch, grid } from "./context.js";
 import type { GpuRoutine, RoutineFamily } from "./routines.js";
 import { choleskyBlockedGpu, GPU_BLOCKED_MIN_N, luBlockedGpu } from "./linalg-blocked.js";
 import { gpuComplexLuRoutines } from "./linalg-complex-lu.js";
+import { gpuQrPaths, qrWorkgroupGpu } from "./linalg-qr-workgroup.js";
+import { eighWorkgroupGpu, gpuEighPaths } from "./linalg-eigh-workgroup.js";
 import { sizeOf } from "../../shape.js";
 
 const GROUP = 64;
@@ -254,7 +259,9 @@ const qr: GpuRoutine = ([x], _in, [qType, rType], params) => {
   const r = alloc(rType.dtype, batch * cols * n);
   const w = alloc("float32", Math.max(1, batch * m * n));
   const tau = alloc("float32", Math.max(1, batch * k));
-  run(QR, [q, r, w, tau, x], 4, batch, [m, n, cols, NAN_BITS], "linalg qr");
+  // a large matrix: one workgroup per matrix (linalg-qr-workgroup.ts) rather than one thread
+  if (Math.max(m, n) >= gpuQrPaths.workgroupMinN) qrWorkgroupGpu(q, r, w, tau, x, batch, m, n, cols);
+  else run(QR, [q, r, w, tau, x], 4, batch, [m, n, cols, NAN_BITS], "linalg qr");
   release(w);
   release(tau);
   return [q, r];
@@ -349,6 +356,11 @@ const eigh: GpuRoutine = ([x], _in, [vType, wType], params) => {
   const { batch, n, lower, sortEigenvalues } = params as { batch: number; n: number; lower: boolean; sortEigenvalues: boolean };
   const v = alloc(vType.dtype, batch * n * n);
   const w = alloc(wType.dtype, batch * n);
+  // a large matrix: parallel Jacobi, one workgroup per matrix (linalg-eigh-workgroup.ts)
+  if (n >= gpuEighPaths.workgroupMinN) {
+    eighWorkgroupGpu(v, w, x, batch, n, lower, sortEigenvalues, NAN_BITS);
+    return [v, w];
+  }
   const work = alloc("float32", Math.max(1, batch * n * n));
   run(EIGH, [v, w, work, x], 3, batch, [n, flag(lower), flag(sortEigenvalues), NAN_BITS], "linalg eigh");
   release(work);
