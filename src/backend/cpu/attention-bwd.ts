@@ -17,7 +17,12 @@
  * best of 40 calls; the forward routine 9 ms) where one product per batch
  * element and head group took 16–19 ms (2 shared, heavily loaded cores).
  * float32 products run on the WebAssembly SIMD matmul, float64 ones (and
- * float32 where WebAssembly is unavailable) on a JavaScript loop. With causal
+ * float32 where WebAssembly is unavailable) on a JavaScript loop. In float32
+ * without bias or mask, p, ds and the dq/dk/dv accumulations run in
+ * WebAssembly SIMD too (attention-simd.ts; the temporaries live in the shared
+ * memory's scratch): 8× faster than the JavaScript tile loop on a 4 × 128 ×
+ * 128 causal tile (0.045 vs 0.35 ms), which brought jit(grad) at B 8, T 256,
+ * 4 heads of 32 from 145–210 ms to 41–54 ms (bench/attention-crossover.ts). With causal
  * masking and no mask, tiles wholly above the diagonal are skipped.
  *
  * A fully masked row (every logit JAX's large negative number) has an lse
