@@ -16,10 +16,19 @@ import { attentionPaths } from "../src/lax/attention.js";
 import { exportStableHLO, grad, jit, jvp, makeJaxpr, nn, np, vmap, type Value } from "../src/index.js";
 import { cpuAttentionBwdStats } from "../src/backend/cpu/attention-bwd.js";
 import { arr, rand, values } from "./helpers.js";
-import { configs, lossOf, maxRelErr, operands } from "./attention-bwd-helpers.js";
+import { configs as shared, lossOf, maxRelErr, operands, type Config } from "./attention-bwd-helpers.js";
 
 // these shapes are far below the size where grad switches to the fused backward (attentionPaths): run it at every size here
 attentionPaths.fusedBackwardMinProbabilities = 0;
+
+// float32 without bias or mask runs the tiles' elementwise work in WebAssembly SIMD (src/backend/cpu/attention-simd.ts),
+// 4 keys at a time: rows whose kept part or whole length is not a multiple of 4, past one tile, and causal with T < S
+const configs: Config[] = [
+  ...shared,
+  { name: "past one tile (T 133, S 131), no mask, odd head size", B: 2, T: 133, S: 131, N: 2, K: 2, H: 5 },
+  { name: "causal, T 9 < S 11, grouped, lse cotangent", B: 1, T: 9, S: 11, N: 2, K: 1, H: 3, causal: true, lseCot: true },
+  { name: "causal, one key (S 1)", B: 2, T: 3, S: 1, N: 1, K: 1, H: 2, causal: true },
+];
 
 describe("fused attention backward == the composition's gradient", () => {
   for (const dtype of ["float64", "float32"] as const) {
@@ -28,9 +37,11 @@ describe("fused attention backward == the composition's gradient", () => {
         const xs = operands(c, dtype);
         const args = [xs.q, xs.k, xs.v, ...(xs.bias ? [xs.bias] : [])] as [Value, Value, Value, Value?];
         const argnums = args.map((_, i) => i);
-        const before = cpuAttentionBwdStats.calls;
+        const before = cpuAttentionBwdStats.calls, simdBefore = cpuAttentionBwdStats.simd;
         const got = grad(lossOf(c, xs, true), { argnums })(...args) as Value[];
         expect(cpuAttentionBwdStats.calls - before, "the fused backward ran once").toBe(1);
+        const simd = dtype === "float32" && !c.bias && !c.mask;
+        expect(cpuAttentionBwdStats.simd - simdBefore, "the tiles ran in WebAssembly SIMD").toBe(simd ? 1 : 0);
         const want = grad(lossOf(c, xs, false), { argnums })(...args) as Value[];
         const tol = dtype === "float64" ? 1e-12 : 1e-5;
         got.forEach((g, i) => {

@@ -50,9 +50,12 @@ describe("fused attention against jax.nn.dot_product_attention", () => {
       it(`${c.name} (${impl ?? "fused"}): value and gradients`, () => {
         const f = attentionOf(c, impl);
         const args = [f32(c.q), f32(c.k), f32(c.v), ...(c.bias ? [f32(c.bias)] : [])];
-        const before = cpuAttentionStats.calls;
+        const before = cpuAttentionStats.calls, simdBefore = cpuAttentionStats.simd;
         const out = f(...(args as [Value, Value, Value, Value?]));
         expect(cpuAttentionStats.calls - before).toBe(impl === undefined ? 1 : 0);
+        // no bias and no mask: the softmax ran in WebAssembly SIMD (src/backend/cpu/attention-simd.ts)
+        const plain = !c.bias && !c.mask && !c.querySeqLengths && !c.keyValueSeqLengths;
+        expect(cpuAttentionStats.simd - simdBefore, "the SIMD softmax ran").toBe(impl === undefined && plain ? 1 : 0);
         expect(out.shape).toEqual(c.out.shape);
         expect(maxRelErr(values(out), c.out.values)).toBeLessThan(2e-6);
         const cot = np.array(c.cot, { dtype: "float32" }).reshape(c.out.shape);
@@ -62,6 +65,27 @@ describe("fused attention against jax.nn.dot_product_attention", () => {
       });
     }
   }
+});
+
+describe("the CPU routine's float32 SIMD softmax == its float64 JavaScript loop", () => {
+  // rows whose kept part or whole length is not a multiple of 4 (the kernel's last vector of a row is partial),
+  // causal with T ≠ S, one key, grouped- and multi-query heads
+  const shapes: [number, number, number, number, number, number][] = [
+    [2, 6, 6, 4, 2, 3], [1, 9, 11, 2, 1, 3], [2, 130, 131, 2, 2, 5], [1, 3, 1, 1, 1, 2], [2, 5, 7, 3, 1, 4], [1, 12, 9, 2, 2, 4],
+  ];
+  for (const [B, T, S, N, K, H] of shapes)
+    for (const isCausal of [false, true])
+      it(`B ${B}, T ${T}, S ${S}, ${N} heads / ${K} key heads of ${H}${isCausal ? ", causal" : ""}`, () => {
+        const q = rand(B * T * N * H, 1, -3, 3), k = rand(B * S * K * H, 2, -3, 3), v = rand(B * S * K * H, 3);
+        const run = (dtype: "float32" | "float64") =>
+          fusedAttention(arr(q, dtype, [B, T, N, H]), arr(k, dtype, [B, S, K, H]), arr(v, dtype, [B, S, K, H]), { causal: isCausal, scale: 1 });
+        const simdBefore = cpuAttentionStats.simd;
+        const [out32, lse32] = run("float32");
+        expect(cpuAttentionStats.simd - simdBefore, "the SIMD softmax ran").toBe(1);
+        const [out64, lse64] = run("float64");
+        expect(maxRelErr(values(out32), values(out64))).toBeLessThan(1e-5);
+        expect(maxRelErr(values(lse32), values(lse64))).toBeLessThan(1e-5);
+      });
 });
 
 describe("fused attention: transformations", () => {

@@ -217,12 +217,16 @@ export function attentionBwdComposition(args: Value[], params: AttentionParams):
  * Where the fused backward takes over: from this many probabilities (B·N·T·S)
  * the jvp binds the fused path, so grad never holds the [B, N, T, S] matrix;
  * below it the composition's derivative runs, whose batched matmuls share the
- * probabilities. Measured on the CPU (jit(grad) of causal attention, B 8,
- * 4 heads of 32; fused vs composition): T 128 32 vs 18 ms, T 256 91 vs 74,
- * T 320 113 vs 128, T 512 304 vs 1507. Tests set it to 0 to run the fused
- * path on small shapes.
+ * probabilities. Measured on the CPU with bench/attention-crossover.ts
+ * (jit(grad) of causal attention, float32, B 8, 4 heads of 32; fused vs
+ * composition, best of 11 alternating calls, 2 shared and loaded cores), with
+ * the routines' elementwise work in WebAssembly SIMD: T 80 11.3 vs 7.9 ms,
+ * T 96 10.0 vs 11.1, T 112 12.4 vs 14.5, T 128 15.2 vs 20.8, T 192 27.3 vs
+ * 81.9, T 256 41.2 vs 142.1; so from 3·2^17 (T ≈ 111 at these shapes). (With
+ * the tiles in JavaScript it was 3·2^20: T 128 32 vs 18 ms, T 320 113 vs 128.)
+ * Tests set it to 0 to run the fused path on small shapes.
  */
-export const attentionPaths = { fusedBackwardMinProbabilities: 3 << 20 };
+export const attentionPaths = { fusedBackwardMinProbabilities: 3 << 17 };
 
 /** How many operands q, k, v (bias, mask) are. */
 const primalCount = ({ hasBias, hasMask }: AttentionParams) => 3 + (hasBias ? 1 : 0) + (hasMask ? 1 : 0);

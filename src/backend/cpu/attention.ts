@@ -11,7 +11,9 @@
  * caller, and the [B, N, T, S] array of the composition is never made.
  *
  * With causal masking alone, each row's softmax stops at its own position
- * (the later keys' probabilities are exactly 0).
+ * (the later keys' probabilities are exactly 0). In float32 without bias or
+ * mask the softmax runs in WebAssembly SIMD (attention-simd.ts: vmath's exp,
+ * the row sums in float64 lanes) on scores in the shared memory's scratch.
  *
  * Measured on this machine (2 shared cores, W15's shapes B 8, T = S 128,
  * 4 heads of 32, causal; `npx tsx` timing loops, the best of 30 calls):
@@ -27,13 +29,14 @@ import type { TypedArray } from "../../dtype.js";
 import { allocate } from "../../dtype.js";
 import type { AttentionRoutineParams, RoutineTable } from "../device.js";
 import { matmulWasm } from "./matmul-wasm.js";
-import { alloc, inMemory, release } from "./memory.js";
+import { alloc, allocScratch, freeScratch, inMemory, memoryView, release } from "./memory.js";
+import { attentionSimd } from "./attention-simd.js";
 
 /** JAX's large negative logit for masked positions (as src/lax/attention.ts). */
 const MASKED = -0.7 * 3.4028234663852886e38;
 
 /** How many times the routine ran (tests check that the fused path was taken). */
-export const cpuAttentionStats = { calls: 0 };
+export const cpuAttentionStats = { calls: 0, simd: 0 };
 
 /** scores[g, t, j] = Σ_h q[b, t, n0 + g, h] · k[b, j, kvh, h], scores contiguous [G, T, S]. */
 function scoresJs(q: TypedArray, k: TypedArray, qOff: number, kOff: number, p: AttentionRoutineParams, G: number, kvs: number, scores: Float64Array | Float32Array): void {
@@ -100,7 +103,21 @@ export const attention = (inputs: TypedArray[], p: AttentionRoutineParams, outDt
   // apart), else the G heads sharing one key/value head (the same key head: stride 0)
   const P = G === 1 ? N : G;
   const kvs = G === 1 ? H : 0;
-  const scores = f32 ? (alloc("float32", P * T * S, false) as Float32Array) : new Float64Array(P * T * S);
+  // float32 without bias or mask: the softmax in WebAssembly SIMD (attention-simd.ts) on scores in the shared
+  // memory's scratch (4 floats of padding: a row's last vector may read past the block's end), each row's
+  // maximum and sum to `ms`
+  const simd = f32 && (plain || plainCausal) && S > 0 ? attentionSimd() : null;
+  const scratch: [number, number][] = [];
+  const take = (bytes: number): number => {
+    const ptr = simd ? allocScratch(bytes) : -1;
+    if (ptr >= 0) scratch.push([ptr, bytes]);
+    return ptr;
+  };
+  const scoresPtr = take((P * T * S + 4) * 4), msPtr = take(P * T * 16);
+  const wasm = simd && scoresPtr >= 0 && msPtr >= 0 ? simd : null;
+  if (wasm) cpuAttentionStats.simd++;
+  const scores = wasm ? memoryView(Float32Array, scoresPtr, P * T * S) : f32 ? (alloc("float32", P * T * S, false) as Float32Array) : new Float64Array(P * T * S);
+  const ms = wasm ? memoryView(Float64Array, msPtr, P * T * 2) : null;
   const block = f32 ? (alloc("float32", P * T * H, false) as Float32Array) : null;
   const acc = new Float64Array(H);
   try {
@@ -119,7 +136,14 @@ export const attention = (inputs: TypedArray[], p: AttentionRoutineParams, outDt
           else scoresJs(q, k, qOff, kOff, p, P, kvs, scores);
         }
         // the masked softmax of each row, in place, and its log-sum-exp
-        for (let g = 0; g < P; g++) {
+        if (wasm && ms) {
+          wasm.attn_softmax(scoresPtr, msPtr, P * T, S, T, causal ? 1 : 0);
+          for (let g = 0; g < P; g++)
+            for (let t = 0; t < T; t++) {
+              const r = g * T + t;
+              lse[(b * N + n0 + g) * T + t] = ms[2 * r] + Math.log(ms[2 * r + 1]);
+            }
+        } else for (let g = 0; g < P; g++) {
           const n = n0 + g;
           for (let t = 0; t < T; t++) {
             const row = (g * T + t) * S;
@@ -169,8 +193,9 @@ export const attention = (inputs: TypedArray[], p: AttentionRoutineParams, outDt
       }
   } finally {
     for (const c of copies) release(c);
+    for (const [ptr, bytes] of scratch) freeScratch(ptr, bytes);
     if (f32) {
-      release(scores);
+      if (!wasm) release(scores);
       if (block) release(block);
     }
   }
