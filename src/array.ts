@@ -14,6 +14,7 @@ import type { Origin } from "./runtime/placement.js";
 import { COMPUTED, hostOrigin } from "./runtime/placement.js";
 // wherever arrays exist, the runtime that runs primitives on them is installed (see `Runtime` in trace/core.ts)
 import "./runtime/index.js";
+import { hasPendingChecks, settleChecks } from "./runtime/debug-checks.js";
 
 const JSArray = globalThis.Array; // `Array` below is jaxon's
 
@@ -90,6 +91,13 @@ export class Array extends ArrayMethods {
    */
   async data(): Promise<TypedArray> {
     this.assertAlive("data()");
+    // debugNans/debugInfs on an asynchronously read device: a failed check is raised by the next read
+    if (hasPendingChecks()) {
+      const read = this.backend.read(this.buffer, storageDType(this.dtype), storageLength(this.dtype, this.size));
+      read.catch(() => undefined); // if the check throws first, this read's own failure is moot
+      await settleChecks();
+      return read;
+    }
     return this.backend.read(this.buffer, storageDType(this.dtype), storageLength(this.dtype, this.size));
   }
   /** The values as nested JS lists (a complex array's elements are frozen `{re, im}` objects). */

@@ -77,3 +77,6 @@ export { blockUntilReady, deviceGet, deviceGetAsync, disableJit, namedScope, nam
 export { clearCaches, ensureCompileTimeEval, logCompiles } from "./transforms/helpers.js";
 export { checkpoint as remat } from "./transforms/custom.js";
 export { devices, localDevices, deviceCount, localDeviceCount, defaultBackend, processCount, processIndex, processIndices } from "./devices.js";
+// issue 16 (top-level config): JAX's configuration scopes
+export { debugNans, debugInfs, defaultMatmulPrecision } from "./transforms/config.js";
+export type { MatmulPrecision } from "./transforms/config.js";

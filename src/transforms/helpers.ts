@@ -120,7 +120,7 @@ export function disableJit<T>(fn: () => T): T {
 }
 
 /** Runs `fn` between `enter()` and `leave()`; when `fn` returns a promise, `leave` waits until it settles. */
-function scoped<T>(fn: () => T, enter: () => void, leave: () => void): T {
+export function scoped<T>(fn: () => T, enter: () => void, leave: () => void): T {
   enter();
   let async = false;
   try {

@@ -4,6 +4,7 @@
  * transpose and batching rules, grad(jit(f)), vmap(jit(f)) and jit(grad(f))
  * all work without retracing the user's function.
  */
+import { debugChecks } from "../runtime/debug-checks.js";
 import { describe, functionArg, optionsArg } from "../static-args.js";
 import { Array } from "../array.js";
 import { instantiate, isZero } from "../lax/index.js";
@@ -303,6 +304,20 @@ export const jitStats = { traces: 0 };
  * console.log(f.lower(np.ones([8])).kernels); // => 1
  */
 export const jitConfig = {
+  /** Check every result for NaN, as JAX's `jax_debug_nans` (the scoped form is `debugNans`; see there). */
+  get debugNans(): boolean {
+    return debugChecks.nans;
+  },
+  set debugNans(on: boolean) {
+    debugChecks.nans = on === true;
+  },
+  /** Check every result for ±Infinity, as JAX's `jax_debug_infs` (the scoped form is `debugInfs`). */
+  get debugInfs(): boolean {
+    return debugChecks.infs;
+  },
+  set debugInfs(on: boolean) {
+    debugChecks.infs = on === true;
+  },
   logCompiles: typeof process !== "undefined" && process.env?.JAXON_LOG_COMPILES === "1",
   get maxTraces(): number {
     return maxTraces;
