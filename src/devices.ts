@@ -19,6 +19,9 @@ import { Tracer } from "./trace/core.js";
 import { flatten, treeMap, unflatten } from "./trace/pytree.js";
 import { allocate, storageDType } from "./dtype.js";
 
+/** jaxon's version, as JAX's `jax.__version__` (kept equal to package.json's by test/top-level-config.test.ts). */
+export const version = "0.1.0";
+
 let current: DeviceName = "cpu";
 const available = new Set<DeviceName>(["cpu"]);
 /** What the one WebGPU probe found. */
@@ -93,6 +96,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     webgpuKernels = webgpuCompileCount;
     registerBackend(webgpuBackend);
     available.add("webgpu");
+    webgpuAdapter = `${probe.adapterName}${probe.software ? " (software)" : ""}`;
     return { ok: true, adapterName: probe.adapterName, software: probe.software };
   })();
   const first = !settled;
@@ -114,6 +118,8 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   const what = found.software ? `software adapter ${found.adapterName} (allowSoftwareAdapter)` : `adapter ${found.adapterName}`;
   return report(result(current, current === "webgpu" ? `WebGPU ${what}` : `${current}, chosen before; WebGPU ${what} is available`), verbose);
 }
+/** The WebGPU adapter init() found, for printEnvironmentInfo. */
+let webgpuAdapter: string | null = null;
 /** Whether one init() has finished its probe (the first decides the default device). */
 let settled = false;
 
@@ -339,4 +345,68 @@ export function processIndex(): number {
  */
 export function processIndices(): number[] {
   return [0];
+}
+
+/**
+ * How many hosts (processes) the computation spans, as JAX's `jax.host_count`
+ * (the older name of `processCount`): 1.
+ * @example
+ * import { hostCount } from "jaxon-ts";
+ * hostCount(); // 1
+ */
+export function hostCount(): number {
+  return processCount();
+}
+
+/**
+ * This host's index, as JAX's `jax.host_id` (the older name of `processIndex`): 0.
+ * @example
+ * import { hostId } from "jaxon-ts";
+ * hostId(); // 0
+ */
+export function hostId(): number {
+  return processIndex();
+}
+
+/**
+ * The indices of the hosts, as JAX's `jax.host_ids` (the older name of `processIndices`): [0].
+ * @example
+ * import { hostIds } from "jaxon-ts";
+ * hostIds(); // [0]
+ */
+export function hostIds(): number[] {
+  return processIndices();
+}
+
+/**
+ * Prints what jaxon runs on, as JAX's `jax.print_environment_info()`: jaxon's
+ * version, the JavaScript runtime (Node's version and platform, or the
+ * browser's user agent), the backends available with the default one, the
+ * WebGPU adapter `init()` found (or why there is none), and the device and
+ * process counts. With `returnString: true` it returns the text instead of
+ * printing it (as JAX's `return_string=True`).
+ * @example
+ * import { printEnvironmentInfo } from "jaxon-ts";
+ * const info = printEnvironmentInfo(true);
+ * info.startsWith("jaxon:"); // true
+ */
+export function printEnvironmentInfo(returnString: true): string;
+export function printEnvironmentInfo(returnString?: false): undefined;
+export function printEnvironmentInfo(returnString = false): string | undefined {
+  if (typeof returnString !== "boolean") throw new ArgumentError(`printEnvironmentInfo: returnString must be true or false, got ${describe(returnString)}`);
+  const proc = (globalThis as { process?: { version?: string; platform?: string; arch?: string } }).process;
+  const nav = (globalThis as { navigator?: { userAgent?: string } }).navigator;
+  const js = proc?.version ? `Node ${proc.version} (${proc.platform ?? "?"} ${proc.arch ?? "?"})` : (nav?.userAgent ?? "unknown");
+  const lines = [
+    `jaxon:    ${version}`,
+    `runtime:  ${js}`,
+    `backends: ${[...available].join(", ")} (default: ${current})`,
+    `webgpu:   ${webgpuAdapter ?? `not available (${webgpuMissing})`}`,
+    `devices:  ${[...available].map((d) => `${d}: 1`).join(", ")}`,
+    `process_count: ${processCount()}`,
+  ];
+  const text = lines.join("\n");
+  if (returnString) return text;
+  console.log(text);
+  return undefined;
 }

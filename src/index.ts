@@ -78,5 +78,6 @@ export { clearCaches, ensureCompileTimeEval, logCompiles } from "./transforms/he
 export { checkpoint as remat } from "./transforms/custom.js";
 export { devices, localDevices, deviceCount, localDeviceCount, defaultBackend, processCount, processIndex, processIndices } from "./devices.js";
 // issue 16 (top-level config): JAX's configuration scopes
-export { debugNans, debugInfs, defaultMatmulPrecision } from "./transforms/config.js";
+export { debugNans, debugInfs, defaultMatmulPrecision, checkingLeaks, checkTracerLeaks, explainCacheMisses } from "./transforms/config.js";
 export type { MatmulPrecision } from "./transforms/config.js";
+export { hostCount, hostId, hostIds, printEnvironmentInfo, version } from "./devices.js";

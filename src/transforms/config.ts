@@ -11,6 +11,8 @@ import { ArgumentError } from "../errors.js";
 import { debugChecks, settleChecks } from "../runtime/debug-checks.js";
 import { describe, functionArg } from "../static-args.js";
 import { isThenable } from "./args.js";
+import { scoped } from "./helpers.js";
+import { jitConfig } from "./jit.js";
 
 /** Runs `fn` with `debugChecks[flag] = on`; a promise's scope ends when it settles, after the checks queued meanwhile have been looked at. */
 function checkScope<T>(op: string, flag: "nans" | "infs", onOrFn: boolean | (() => T), maybeFn?: () => T): T {
@@ -72,7 +74,11 @@ export function debugNans<T>(onOrFn: boolean | (() => T), fn?: () => T): T {
  * on everywhere.
  * @example
  * import { debugInfs, np } from "jaxon-ts";
- * debugInfs(true, () => np.array([1, 0]).div(np.array([0, 1]))); // throws FloatingPointError: the primitive `div` produced +Infinity …
+ * try {
+ *   debugInfs(true, () => np.array([1, 0]).div(np.array([0, 1])));
+ * } catch (e) {
+ *   String(e); // "FloatingPointError: debugInfs: the primitive `div` produced +Infinity in its output …"
+ * }
  */
 export function debugInfs<T>(on: boolean, fn: () => T): T;
 export function debugInfs<T>(fn: () => T): T;
@@ -101,4 +107,71 @@ export function defaultMatmulPrecision<T>(precision: MatmulPrecision, fn: () => 
   }
   functionArg("defaultMatmulPrecision", "fn", fn);
   return fn();
+}
+
+/**
+ * Runs `fn` with tracer-leak checking on, as JAX's `with jax.checking_leaks():`.
+ * jaxon always checks: a trace dies when its transformation returns, and a
+ * tracer of a dead trace used afterwards (stored in an outer variable, returned
+ * through a closure) is a `TracerLeakError` naming the transformation that made
+ * it. The scope exists so that code written for JAX runs unchanged; it
+ * returns what `fn` returns.
+ * @example
+ * import { checkingLeaks, jit, np, type Value } from "jaxon-ts";
+ * let leaked: Value | undefined;
+ * jit((x) => { leaked = x; return x; })(np.ones([2]));
+ * try {
+ *   checkingLeaks(() => np.sin(leaked!));
+ * } catch (e) {
+ *   String(e); // "TracerLeakError: sin: got a tracer of jit(…) …"
+ * }
+ */
+export function checkingLeaks<T>(fn: () => T): T {
+  functionArg("checkingLeaks", "fn", fn);
+  return fn();
+}
+
+/**
+ * Runs `fn` with tracer-leak checking on or off, as JAX's
+ * `with jax.check_tracer_leaks(True):` (the flag `jax_check_tracer_leaks`).
+ * jaxon checks always (see `checkingLeaks`): `false` is accepted and changes
+ * nothing, since an escaped tracer can never give a silently wrong value.
+ * @example
+ * import { checkTracerLeaks, np } from "jaxon-ts";
+ * checkTracerLeaks(true, () => np.ones([2]).mul(2)).arraySync(); // [2, 2]
+ */
+export function checkTracerLeaks<T>(on: boolean, fn: () => T): T {
+  if (typeof on !== "boolean") throw new ArgumentError(`checkTracerLeaks: the first argument must be true or false, got ${describe(on)}`);
+  functionArg("checkTracerLeaks", "fn", fn);
+  return fn();
+}
+
+/**
+ * Runs `fn` with each retrace of a jitted function explained, as JAX's
+ * `with jax.explain_cache_misses():` (the scoped form of
+ * `jitConfig.explainCacheMisses = true`): a call that misses the function's
+ * trace cache prints (console.warn) why, comparing with the call before it:
+ * the first call, a different argument tree, which argument leaves changed
+ * shape, dtype or weak type, which static arguments changed, the named axes
+ * bound around it, or `clearCaches()`. Returns what `fn` returns (a promise:
+ * the scope lasts until it settles).
+ * @example
+ * import { explainCacheMisses, jit, np } from "jaxon-ts";
+ * const f = jit((x) => x.mul(2));
+ * f(np.ones([2]));
+ * explainCacheMisses(() => f(np.ones([3]))); // warns: jaxon: jit(fn) traced again: argument leaf 0 changed from f32[2] to f32[3]
+ */
+export function explainCacheMisses<T>(fn: () => T): T {
+  functionArg("explainCacheMisses", "fn", fn);
+  let before = false;
+  return scoped(
+    fn,
+    () => {
+      before = jitConfig.explainCacheMisses;
+      jitConfig.explainCacheMisses = true;
+    },
+    () => {
+      jitConfig.explainCacheMisses = before;
+    },
+  );
 }
