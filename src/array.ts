@@ -25,6 +25,22 @@ declare module "./trace/core.js" {
   }
 }
 
+/** Reads started by `copyToHostAsync` and not yet taken by `data()`. */
+const hostCopies = new WeakMap<Array, Promise<TypedArray>>();
+
+/**
+ * Internal (copyToHostAsync in devices.ts): starts copying `a`'s values to
+ * the host now, so that the next `await a.data()` (or `array()`, `item()`)
+ * finds them on their way. Nothing to do where reads are synchronous.
+ */
+export function startHostCopy(a: Array): void {
+  a.assertAlive("copyToHostAsync");
+  if (a.backend.syncReadable || hostCopies.has(a)) return;
+  const read = a.backend.read(a.buffer, storageDType(a.dtype), storageLength(a.dtype, a.size));
+  read.catch(() => undefined); // taken by data() later, or never: no unhandled rejection meanwhile
+  hostCopies.set(a, read);
+}
+
 export class Array extends ArrayMethods {
   #disposed = false;
   /**
@@ -91,6 +107,13 @@ export class Array extends ArrayMethods {
    */
   async data(): Promise<TypedArray> {
     this.assertAlive("data()");
+    // a copy copyToHostAsync started: its read is this one
+    const started = hostCopies.get(this);
+    if (started) {
+      hostCopies.delete(this);
+      if (hasPendingChecks()) await settleChecks();
+      return started;
+    }
     // debugNans/debugInfs on an asynchronously read device: a failed check is raised by the next read
     if (hasPendingChecks()) {
       const read = this.backend.read(this.buffer, storageDType(this.dtype), storageLength(this.dtype, this.size));

@@ -4,7 +4,9 @@
  * `init()` finds an adapter.
  */
 import { describe, optionsArg } from "./static-args.js";
-import { Array } from "./array.js";
+import { Array, startHostCopy } from "./array.js";
+import { array as npArray, type ArrayInput } from "./numpy/creation.js";
+import { ShapeError } from "./errors.js";
 import { commit, hostValues } from "./runtime/index.js";
 import type { DeviceName } from "./backend/device.js";
 import { getBackend, registerBackend, setDefaultBackend } from "./backend/device.js";
@@ -409,4 +411,71 @@ export function printEnvironmentInfo(returnString = false): string | undefined {
   if (returnString) return text;
   console.log(text);
   return undefined;
+}
+
+/**
+ * Starts copying every array of `tree` to the host now, as JAX's
+ * `jax.copy_to_host_async`: a later `await x.data()` (or `array()`,
+ * `item()`, `deviceGetAsync`) of each finds its values already on the way
+ * instead of starting the copy then. Useful to overlap the transfer of
+ * results with other work on WebGPU; on the CPU (read synchronously) there is
+ * nothing to start. Non-array leaves are ignored; a traced value is an error.
+ * Returns nothing, as JAX's.
+ * @example
+ * import { copyToHostAsync, np } from "jaxon-ts";
+ * const y = np.arange(3).mul(2);
+ * copyToHostAsync(y); // the copy starts now
+ * // ... other work ...
+ * await y.array(); // [0, 2, 4]
+ */
+export function copyToHostAsync(tree: unknown): void {
+  const [leaves] = flatten(tree);
+  for (const l of leaves) {
+    if (l instanceof Tracer) throw new BackendError(`copyToHostAsync: needs concrete arrays, not a traced value (${l.aval}); copy the transformed function's result instead`);
+    if (l instanceof Array) startHostCopy(l);
+  }
+}
+
+/**
+ * Makes an array from a callback that gives the data of each device's shard,
+ * as JAX's `jax.make_array_from_callback(shape, sharding, data_callback)`.
+ * jaxon has one device per backend, so the callback is called once, with the
+ * index of the whole array: one `[start, stop]` pair per axis (JAX passes a
+ * tuple of slices). It returns the data: nested JS numbers, a TypedArray
+ * (flat, in row-major order), or an array. `sharding` is the device the
+ * array goes to (undefined: the default device); `dtype` as in `np.array`
+ * (float32 for JS numbers by default); given a device, the array is
+ * committed to it (as `devicePut`). A result of another shape is a ShapeError.
+ * @example
+ * import { makeArrayFromCallback } from "jaxon-ts";
+ * const x = makeArrayFromCallback([2, 3], undefined, (index) => {
+ *   // index: [[0, 2], [0, 3]]
+ *   return [[0, 1, 2], [3, 4, 5]];
+ * });
+ * x.arraySync(); // [[0, 1, 2], [3, 4, 5]]
+ */
+export function makeArrayFromCallback(
+  shape: readonly number[],
+  sharding: DeviceName | undefined,
+  dataCallback: (index: [number, number][]) => ArrayInput,
+  options: { dtype?: import("./dtype.js").DType } = {},
+): Array {
+  const op = "makeArrayFromCallback";
+  if (!globalThis.Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new ShapeError(`${op}: shape must be a list of non-negative integers, got ${describe(shape)}`);
+  }
+  if (typeof dataCallback !== "function") throw new ArgumentError(`${op}: dataCallback must be a function of the index, got ${describe(dataCallback)}`);
+  options = optionsArg(op, options);
+  const target = targetDevice(op, sharding);
+  const index = shape.map((d): [number, number] => [0, d]);
+  const data = dataCallback(index);
+  if (data instanceof Tracer) throw new BackendError(`${op}: the callback returned a traced value (${data.aval}); it must return concrete data`);
+  let x = npArray(data, options) as Array;
+  // a TypedArray is the flat data, row-major
+  if (ArrayBuffer.isView(data) && x.size === shape.reduce((a, b) => a * b, 1)) x = x.reshape([...shape]) as Array;
+  if (x.shape.length !== shape.length || x.shape.some((d, i) => d !== shape[i])) {
+    throw new ShapeError(`${op}: the callback's data has shape [${x.shape.join(", ")}] but the array's shape is [${shape.join(", ")}]; return the data of the index it is given`);
+  }
+  // a sharding given places (and commits) the array there, as JAX's
+  return sharding === undefined ? x : (devicePut(x, target) as Array);
 }

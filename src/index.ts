@@ -80,4 +80,4 @@ export { devices, localDevices, deviceCount, localDeviceCount, defaultBackend, p
 // issue 16 (top-level config): JAX's configuration scopes
 export { debugNans, debugInfs, defaultMatmulPrecision, checkingLeaks, checkTracerLeaks, explainCacheMisses } from "./transforms/config.js";
 export type { MatmulPrecision } from "./transforms/config.js";
-export { hostCount, hostId, hostIds, printEnvironmentInfo, version } from "./devices.js";
+export { hostCount, hostId, hostIds, printEnvironmentInfo, version, copyToHostAsync, makeArrayFromCallback } from "./devices.js";

@@ -5,10 +5,29 @@
  * and on WebGPU (where the failure is raised by the next read); they are off
  * by default and restored after the scope, also when it throws or when its
  * promise rejects. The values that pass the checks are the unchecked values.
+ * Also: explainCacheMisses (the reasons it prints for each retrace),
+ * checkingLeaks/checkTracerLeaks, defaultMatmulPrecision, hostCount/hostId/
+ * hostIds, printEnvironmentInfo, makeArrayFromCallback and copyToHostAsync
+ * (on both devices).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   ArgumentError,
+  ShapeError,
+  TracerLeakError,
+  checkTracerLeaks,
+  checkingLeaks,
+  clearCaches,
+  copyToHostAsync,
+  explainCacheMisses,
+  hostCount,
+  hostId,
+  hostIds,
+  makeArrayFromCallback,
+  printEnvironmentInfo,
+  processCount,
+  version,
   FloatingPointError,
   debugInfs,
   debugNans,
@@ -195,6 +214,159 @@ describe("defaultMatmulPrecision", () => {
       }
       expect(() => defaultMatmulPrecision("fp8" as "high", () => 1)).toThrow(ArgumentError);
     });
+  });
+});
+
+describe("explainCacheMisses", () => {
+  it("says why each retrace happened, comparing with the call before; nothing outside the scope", () => {
+    cpu(() => {
+      const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+      try {
+        const f = jit((x: Value, n: number) => x.mul(n), { staticArgnums: [1] });
+        f(np.ones([2]), 2);
+        f(np.ones([3]), 2); // a miss outside the scope: not explained
+        expect(warn).not.toHaveBeenCalled();
+        const msgs = () => warn.mock.calls.map((c) => String(c[0]));
+        explainCacheMisses(() => {
+          f(np.ones([3]), 2); // a hit: nothing
+          expect(warn).not.toHaveBeenCalled();
+          f(np.ones([2, 2]), 2);
+          f(np.ones([2, 2]), 3);
+          f(np.ones([2, 2], { dtype: "int32" }), 3);
+          f(5, 3);
+          clearCaches();
+          f(5, 3);
+        });
+        expect(msgs()).toEqual([
+          "jaxon: jit(fn) traced again: argument leaf 0 changed from f32[3] to f32[2,2]",
+          "jaxon: jit(fn) traced again: the static arguments changed from (1=#2;) to (1=#3;)",
+          "jaxon: jit(fn) traced again: argument leaf 0 changed from f32[2,2] to i32[2,2]",
+          "jaxon: jit(fn) traced again: argument leaf 0 changed from i32[2,2] to i32[] (weak)",
+          "jaxon: jit(fn) traced again: clearCaches() dropped its traces",
+        ]);
+        expect(jitConfig.explainCacheMisses).toBe(false);
+        f(np.ones([7]), 3);
+        expect(warn).toHaveBeenCalledTimes(5);
+        // a new tree structure, and a first call, say so
+        const g = jit((t: Record<string, Value>) => Object.values(t)[0].add(1));
+        explainCacheMisses(() => {
+          g({ a: np.ones([2]) });
+          g({ b: np.ones([2]) });
+        });
+        expect(msgs()[5]).toBe("jaxon: jit(fn) traced again: first call");
+        expect(msgs()[6]).toContain("the arguments' tree structure changed from");
+      } finally {
+        warn.mockRestore();
+      }
+    });
+  });
+});
+
+describe("checkingLeaks / checkTracerLeaks", () => {
+  it("a leaked tracer used inside is a TracerLeakError (jaxon checks always); values pass through", () => {
+    cpu(() => {
+      let leaked: Value | undefined;
+      jit((x: Value) => {
+        leaked = x;
+        return x;
+      })(np.ones([2]));
+      expect(() => checkingLeaks(() => np.sin(leaked!))).toThrow(TracerLeakError);
+      expect(() => checkTracerLeaks(true, () => np.sin(leaked!))).toThrow(TracerLeakError);
+      expect(checkTracerLeaks(false, () => np.ones([2]).mul(2).arraySync())).toEqual([2, 2]);
+      expect(checkingLeaks(() => 7)).toBe(7);
+      expect(() => checkTracerLeaks(1 as unknown as boolean, () => 1)).toThrow(ArgumentError);
+    });
+  });
+});
+
+describe("hosts, environment", () => {
+  it("hostCount / hostId / hostIds are processCount / processIndex / processIndices: one host", () => {
+    expect([hostCount(), hostId(), hostIds()]).toEqual([processCount(), 0, [0]]);
+    expect(hostCount()).toBe(1);
+  });
+  it("printEnvironmentInfo names the version (package.json's), the runtime and the backends; prints unless returnString", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    expect(version).toBe(pkg.version);
+    const text = printEnvironmentInfo(true);
+    expect(text.split("\n")[0]).toBe(`jaxon:    ${pkg.version}`);
+    expect(text).toContain(`Node ${process.version}`);
+    expect(text).toContain(`default: ${defaultDevice()}`);
+    expect(text).toContain(hasGpu ? "backends: cpu, webgpu" : "backends: cpu");
+    expect(text).toMatch(hasGpu ? /webgpu: {3}\S/ : /webgpu: {3}not available/);
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    try {
+      expect(printEnvironmentInfo()).toBeUndefined();
+      expect(log).toHaveBeenCalledWith(text);
+    } finally {
+      log.mockRestore();
+    }
+  });
+});
+
+describe("makeArrayFromCallback", () => {
+  it("calls back once with the whole array's index and makes the array (nested, flat TypedArray, dtype)", () => {
+    cpu(() => {
+      const seen: unknown[] = [];
+      const x = makeArrayFromCallback([2, 3], "cpu", (index) => {
+        seen.push(index);
+        // the values from the index itself: x[i, j] = 10 i + j
+        const [[r0, r1], [c0, c1]] = index;
+        const rows: number[][] = [];
+        for (let i = r0; i < r1; i++) {
+          const row: number[] = [];
+          for (let j = c0; j < c1; j++) row.push(10 * i + j);
+          rows.push(row);
+        }
+        return rows;
+      });
+      expect(seen).toEqual([
+        [
+          [0, 2],
+          [0, 3],
+        ],
+      ]);
+      expect(x.shape).toEqual([2, 3]);
+      expect(x.dtype).toBe("float32");
+      expect(x.arraySync()).toEqual([
+        [0, 1, 2],
+        [10, 11, 12],
+      ]);
+      expect(x.committed).toBe(true);
+      const y = makeArrayFromCallback([2, 2], undefined, () => new Int32Array([1, 2, 3, 4]));
+      expect([y.dtype, y.arraySync()]).toEqual([
+        "int32",
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ]);
+      expect(makeArrayFromCallback([], undefined, (i) => (expect(i).toEqual([]), 2.5), { dtype: "float64" }).dtype).toBe("float64");
+      expect(() => makeArrayFromCallback([3], undefined, () => [1, 2])).toThrow(ShapeError);
+      expect(() => makeArrayFromCallback([-1], undefined, () => [])).toThrow(ShapeError);
+      expect(() => makeArrayFromCallback([1], undefined, 3 as never)).toThrow(ArgumentError);
+    });
+  });
+});
+
+describe.skipIf(!hasGpu)("makeArrayFromCallback and copyToHostAsync on WebGPU", () => {
+  it("makes the array on the device asked for; a started copy gives the values the read would", async () => {
+    const x = makeArrayFromCallback([3], "webgpu", () => [1, 2, 3]);
+    expect(x.device).toBe("webgpu");
+    const y = x.mul(2).add(np.array(0.5)) as JArray;
+    copyToHostAsync({ y, n: 3 });
+    expect(Array.from(await y.data())).toEqual([2.5, 4.5, 6.5]);
+    // the started copy is taken once; a second read reads again
+    expect(await y.array()).toEqual([2.5, 4.5, 6.5]);
+    expect(() => copyToHostAsync(jit((v: Value) => (copyToHostAsync(v), v)) as never)).not.toThrow(); // a function leaf is ignored
+  });
+});
+
+describe("copyToHostAsync on the CPU", () => {
+  it("has nothing to start; reads give the values; traced values are refused", async () => {
+    const y = cpu(() => np.arange(3).mul(2)) as JArray;
+    copyToHostAsync([y]);
+    expect(await y.array()).toEqual([0, 2, 4]);
+    expect(() => cpu(() => jit((v: Value) => (copyToHostAsync(v), v))(np.ones([2])))).toThrow(/copyToHostAsync/);
   });
 });
 
