@@ -15,6 +15,7 @@ import { COMPUTED, hostOrigin } from "./runtime/placement.js";
 // wherever arrays exist, the runtime that runs primitives on them is installed (see `Runtime` in trace/core.ts)
 import "./runtime/index.js";
 import { hasPendingChecks, settleChecks } from "./runtime/debug-checks.js";
+import { guardTransfer } from "./runtime/transfer-guard.js";
 
 const JSArray = globalThis.Array; // `Array` below is jaxon's
 
@@ -65,6 +66,13 @@ export class Array extends ArrayMethods {
    * as an Array on a device.
    */
   static fromTyped(data: TypedArray, shape: readonly number[], dtype: DType, weakType = false, backend = defaultBackendFor(dtype)): Array {
+    // host data becoming a device array (a single value is embedded freely, as JAX's Python scalars)
+    if (!backend.syncReadable && data.length > storageLength(dtype, 1)) guardTransfer("hostToDevice", `host data of shape ${fmtShape(shape)} (${dtype}) uploaded to ${backend.name}`);
+    return Array.fromHostData(data, shape, dtype, weakType, backend);
+  }
+
+  /** Internal: `fromTyped` for jaxon's own uploads (constants, host-folded results), which no transfer guard sees. */
+  static fromHostData(data: TypedArray, shape: readonly number[], dtype: DType, weakType = false, backend = defaultBackendFor(dtype)): Array {
     if (dtype === "float16") roundFloat16Array(data as Float32Array);
     const a = new Array(new ShapedArray(shape, dtype, weakType), backend.upload(data, storageDType(dtype)), backend);
     a.origin = hostOrigin(data, backend);
@@ -107,6 +115,8 @@ export class Array extends ArrayMethods {
    */
   async data(): Promise<TypedArray> {
     this.assertAlive("data()");
+    // the CPU backend's arrays are in host memory: reading them moves nothing
+    if (!this.backend.syncReadable) guardTransfer("deviceToHost", `a read (data(), array(), item()) of an array of shape ${fmtShape(this.shape)} on ${this.device}`);
     // a copy copyToHostAsync started: its read is this one
     const started = hostCopies.get(this);
     if (started) {

@@ -8,6 +8,7 @@ import { Array, startHostCopy } from "./array.js";
 import { array as npArray, type ArrayInput } from "./numpy/creation.js";
 import { ShapeError } from "./errors.js";
 import { commit, hostValues } from "./runtime/index.js";
+import { explicitly } from "./runtime/transfer-guard.js";
 import type { DeviceName } from "./backend/device.js";
 import { getBackend, registerBackend, setDefaultBackend } from "./backend/device.js";
 import "./backend/cpu/index.js";
@@ -194,7 +195,7 @@ export async function devicePutAsync(x: unknown, device?: DeviceName): Promise<u
   const target = targetDevice("devicePutAsync", device);
   const [leaves, def] = flatten(x);
   // read every leaf that must move first, then place them all
-  const values = await Promise.all(leaves.map((l) => (l instanceof Array && device !== undefined && l.device !== target ? l.data() : undefined)));
+  const values = await Promise.all(explicitly(() => leaves.map((l) => (l instanceof Array && device !== undefined && l.device !== target ? l.data() : undefined))));
   return unflatten(def, leaves.map((l, i) => putLeaf("devicePutAsync", l, target, () => values[i]!, device === undefined)));
 }
 
@@ -470,7 +471,7 @@ export function makeArrayFromCallback(
   const index = shape.map((d): [number, number] => [0, d]);
   const data = dataCallback(index);
   if (data instanceof Tracer) throw new BackendError(`${op}: the callback returned a traced value (${data.aval}); it must return concrete data`);
-  let x = npArray(data, options) as Array;
+  let x = explicitly(() => npArray(data, options)) as Array;
   // a TypedArray is the flat data, row-major
   if (ArrayBuffer.isView(data) && x.size === shape.reduce((a, b) => a * b, 1)) x = x.reshape([...shape]) as Array;
   if (x.shape.length !== shape.length || x.shape.some((d, i) => d !== shape[i])) {

@@ -16,6 +16,13 @@ import {
   ArgumentError,
   ShapeError,
   TracerLeakError,
+  TransferGuardError,
+  deviceGetAsync,
+  devicePutAsync,
+  transferGuard,
+  transferGuardDeviceToDevice,
+  transferGuardDeviceToHost,
+  transferGuardHostToDevice,
   checkTracerLeaks,
   checkingLeaks,
   clearCaches,
@@ -427,5 +434,57 @@ describe.skipIf(!hasGpu)("debugNans / debugInfs on WebGPU", () => {
     got.forEach((g, i) => expect(Math.abs(g - want[i])).toBeLessThanOrEqual(1e-5 * Math.abs(want[i])));
     // off by default on WebGPU too
     expect(Number.isNaN((await (np.log(gpu([-1])) as JArray).data())[0])).toBe(true);
+  });
+});
+
+describe("transfer guards on the CPU (host memory: nothing to guard)", () => {
+  it("disallow lets CPU work and reads through; bad levels are typed errors", async () => {
+    const out = cpu(() => transferGuard("disallow", () => np.array([1, 2]).mul(3).arraySync()));
+    expect(out).toEqual([3, 6]);
+    expect(() => transferGuard("never" as "allow", () => 1)).toThrow(ArgumentError);
+  });
+});
+
+describe.skipIf(!hasGpu)("transfer guards on WebGPU", () => {
+  it("host to device: host data made a WebGPU array is refused under disallow, logged under log; devicePut passes; restored after", () => {
+    // the default device is WebGPU here
+    expect(() => transferGuardHostToDevice("disallow", () => np.array([1, 2, 3]))).toThrow(TransferGuardError);
+    expect(() => transferGuard("disallow", () => np.array([1, 2, 3]))).toThrow(/transferGuardHostToDevice: an implicit host-to-device transfer/);
+    // host data for an index (a gather's indices made from a JS array)
+    const g = devicePut(cpu(() => np.array([1, 2, 3])), "webgpu") as JArray;
+    expect(() => transferGuardHostToDevice("disallow", () => np.take(g, np.array([0, 2])))).toThrow(TransferGuardError);
+    // a single number is embedded freely, explicit puts pass
+    expect(() => transferGuardHostToDevice("disallow", () => g.mul(2).add(1))).not.toThrow();
+    expect(() => transferGuardHostToDevice("disallow", () => devicePut(cpu(() => np.array([4, 5])), "webgpu"))).not.toThrow();
+    expect(() => transferGuardHostToDevice("disallow", () => makeArrayFromCallback([2], "webgpu", () => [1, 2]))).not.toThrow();
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      transferGuardHostToDevice("log", () => np.array([1, 2]));
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toContain("host data of shape (2,)");
+    } finally {
+      warn.mockRestore();
+    }
+    // restored: allowed again, also after a throw
+    expect((np.array([1, 2]) as JArray).device).toBe("webgpu");
+  });
+
+  it("device to host: reads of a WebGPU array are refused; deviceGetAsync / devicePutAsync pass", async () => {
+    const g = devicePut(cpu(() => np.array([1, 2, 3])), "webgpu") as JArray;
+    await expect(transferGuardDeviceToHost("disallow", () => g.data())).rejects.toBeInstanceOf(TransferGuardError);
+    await expect(transferGuardDeviceToHost("disallow", async () => g.item())).rejects.toBeInstanceOf(TransferGuardError);
+    expect(await transferGuardDeviceToHost("disallow", () => deviceGetAsync(g))).toEqual([1, 2, 3]);
+    const back = (await transferGuard("disallow", () => devicePutAsync(g, "cpu"))) as JArray;
+    expect(back.arraySync()).toEqual([1, 2, 3]);
+    expect(await g.array()).toEqual([1, 2, 3]);
+  });
+
+  it("device to device: an uncommitted CPU array pulled into a WebGPU operation is refused; devicePut passes", async () => {
+    const c = cpu(() => np.array([1, 2, 3]).mul(1)) as JArray; // computed on the CPU, uncommitted
+    const g = (devicePut(cpu(() => np.array([1, 1, 1])), "webgpu") as JArray).mul(1) as JArray;
+    expect(() => transferGuardDeviceToDevice("disallow", () => g.add(c))).toThrow(TransferGuardError);
+    const ok = transferGuardDeviceToDevice("disallow", () => g.add(devicePut(c, "webgpu"))) as JArray;
+    expect(await ok.array()).toEqual([2, 3, 4]);
+    expect(await (g.add(c) as JArray).array()).toEqual([2, 3, 4]);
   });
 });

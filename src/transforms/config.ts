@@ -9,6 +9,9 @@
  */
 import { ArgumentError } from "../errors.js";
 import { debugChecks, settleChecks } from "../runtime/debug-checks.js";
+import { transferGuards, type TransferGuardLevel, type TransferKind } from "../runtime/transfer-guard.js";
+
+export type { TransferGuardLevel };
 import { describe, functionArg } from "../static-args.js";
 import { isThenable } from "./args.js";
 import { scoped } from "./helpers.js";
@@ -174,4 +177,81 @@ export function explainCacheMisses<T>(fn: () => T): T {
       jitConfig.explainCacheMisses = before;
     },
   );
+}
+
+const LEVELS = new Set<string>(["allow", "log", "disallow"]);
+
+function guardScope<T>(op: string, kinds: TransferKind[], level: TransferGuardLevel, fn: () => T): T {
+  if (typeof level !== "string" || !LEVELS.has(level)) throw new ArgumentError(`${op}: level must be "allow", "log" or "disallow", got ${describe(level)}`);
+  functionArg(op, "fn", fn);
+  let before: TransferGuardLevel[] = [];
+  return scoped(
+    fn,
+    () => {
+      before = kinds.map((k) => transferGuards[k]);
+      for (const k of kinds) transferGuards[k] = level;
+    },
+    () => kinds.forEach((k, i) => (transferGuards[k] = before[i])),
+  );
+}
+
+/**
+ * Runs `fn` with a level for every implicit transfer, as JAX's
+ * `with jax.transfer_guard("disallow"):` — host to device, device to host
+ * and device to device at once (see the three scopes of one kind each).
+ * `"allow"` (the default) lets them happen, `"log"` warns (console.warn) on
+ * each, `"disallow"` makes each a TransferGuardError naming the explicit
+ * form. Explicit transfers always pass: `devicePut`, `devicePutAsync`,
+ * `deviceGet`, `deviceGetAsync`, `makeArrayFromCallback`. jaxon's CPU
+ * backend keeps arrays in host memory, so only a device that is not the
+ * host (WebGPU) has transfers to guard; a single JS number is embedded
+ * freely (as JAX's Python scalars). Returns what `fn` returns (a promise:
+ * the scope lasts until it settles).
+ * @example
+ * import { devicePut, np, transferGuard } from "jaxon-ts";
+ * transferGuard("disallow", () => np.ones([2]).mul(3).arraySync()); // [3, 3]: nothing leaves the CPU
+ * // with WebGPU the default device: np.array([1, 2]) inside is a TransferGuardError,
+ * // devicePut(cpuArray, "webgpu") is not
+ */
+export function transferGuard<T>(level: TransferGuardLevel, fn: () => T): T {
+  return guardScope("transferGuard", ["hostToDevice", "deviceToHost", "deviceToDevice"], level, fn);
+}
+
+/**
+ * `transferGuard` for host-to-device transfers only, as JAX's
+ * `jax.transfer_guard_host_to_device`: host data (JS arrays, TypedArrays)
+ * becoming an array on WebGPU without `devicePut`, e.g. `np.array([1, 2])`
+ * with WebGPU the default device, or a TypedArray loaded there (`np.load`).
+ * @example
+ * import { np, transferGuardHostToDevice } from "jaxon-ts";
+ * transferGuardHostToDevice("log", () => np.array([1, 2]).sum()).itemSync(); // 3 (on the CPU: nothing logged)
+ */
+export function transferGuardHostToDevice<T>(level: TransferGuardLevel, fn: () => T): T {
+  return guardScope("transferGuardHostToDevice", ["hostToDevice"], level, fn);
+}
+
+/**
+ * `transferGuard` for device-to-host transfers only, as JAX's
+ * `jax.transfer_guard_device_to_host`: reading a WebGPU array's values with
+ * `await x.data()`, `x.array()` or `x.item()` (JAX counts `np.asarray(x)` and
+ * `x.item()` alike); `await deviceGetAsync(x)` is the explicit form.
+ * @example
+ * import { np, transferGuardDeviceToHost } from "jaxon-ts";
+ * await transferGuardDeviceToHost("disallow", () => np.arange(3).array()); // [0, 1, 2]: a CPU array is in host memory
+ */
+export function transferGuardDeviceToHost<T>(level: TransferGuardLevel, fn: () => T): T {
+  return guardScope("transferGuardDeviceToHost", ["deviceToHost"], level, fn);
+}
+
+/**
+ * `transferGuard` for device-to-device transfers only, as JAX's
+ * `jax.transfer_guard_device_to_device`: an uncommitted array copied to
+ * another device because an operation mixes a CPU array with a WebGPU one
+ * (`devicePut(x, device)` is the explicit form).
+ * @example
+ * import { np, transferGuardDeviceToDevice } from "jaxon-ts";
+ * transferGuardDeviceToDevice("disallow", () => np.ones([2]).add(1)).arraySync(); // [2, 2]
+ */
+export function transferGuardDeviceToDevice<T>(level: TransferGuardLevel, fn: () => T): T {
+  return guardScope("transferGuardDeviceToDevice", ["deviceToDevice"], level, fn);
 }
