@@ -14,6 +14,8 @@ import type { Origin } from "./runtime/placement.js";
 import { COMPUTED, hostOrigin } from "./runtime/placement.js";
 // wherever arrays exist, the runtime that runs primitives on them is installed (see `Runtime` in trace/core.ts)
 import "./runtime/index.js";
+import { hasPendingChecks, settleChecks } from "./runtime/debug-checks.js";
+import { guardTransfer } from "./runtime/transfer-guard.js";
 
 const JSArray = globalThis.Array; // `Array` below is jaxon's
 
@@ -22,6 +24,22 @@ declare module "./trace/core.js" {
   interface ConcreteTypes {
     array: Array;
   }
+}
+
+/** Reads started by `copyToHostAsync` and not yet taken by `data()`. */
+const hostCopies = new WeakMap<Array, Promise<TypedArray>>();
+
+/**
+ * Internal (copyToHostAsync in devices.ts): starts copying `a`'s values to
+ * the host now, so that the next `await a.data()` (or `array()`, `item()`)
+ * finds them on their way. Nothing to do where reads are synchronous.
+ */
+export function startHostCopy(a: Array): void {
+  a.assertAlive("copyToHostAsync");
+  if (a.backend.syncReadable || hostCopies.has(a)) return;
+  const read = a.backend.read(a.buffer, storageDType(a.dtype), storageLength(a.dtype, a.size));
+  read.catch(() => undefined); // taken by data() later, or never: no unhandled rejection meanwhile
+  hostCopies.set(a, read);
 }
 
 export class Array extends ArrayMethods {
@@ -48,6 +66,13 @@ export class Array extends ArrayMethods {
    * as an Array on a device.
    */
   static fromTyped(data: TypedArray, shape: readonly number[], dtype: DType, weakType = false, backend = defaultBackendFor(dtype)): Array {
+    // host data becoming a device array (a single value is embedded freely, as JAX's Python scalars)
+    if (!backend.syncReadable && data.length > storageLength(dtype, 1)) guardTransfer("hostToDevice", `host data of shape ${fmtShape(shape)} (${dtype}) uploaded to ${backend.name}`);
+    return Array.fromHostData(data, shape, dtype, weakType, backend);
+  }
+
+  /** Internal: `fromTyped` for jaxon's own uploads (constants, host-folded results), which no transfer guard sees. */
+  static fromHostData(data: TypedArray, shape: readonly number[], dtype: DType, weakType = false, backend = defaultBackendFor(dtype)): Array {
     if (dtype === "float16") roundFloat16Array(data as Float32Array);
     const a = new Array(new ShapedArray(shape, dtype, weakType), backend.upload(data, storageDType(dtype)), backend);
     a.origin = hostOrigin(data, backend);
@@ -90,6 +115,22 @@ export class Array extends ArrayMethods {
    */
   async data(): Promise<TypedArray> {
     this.assertAlive("data()");
+    // the CPU backend's arrays are in host memory: reading them moves nothing
+    if (!this.backend.syncReadable) guardTransfer("deviceToHost", `a read (data(), array(), item()) of an array of shape ${fmtShape(this.shape)} on ${this.device}`);
+    // a copy copyToHostAsync started: its read is this one
+    const started = hostCopies.get(this);
+    if (started) {
+      hostCopies.delete(this);
+      if (hasPendingChecks()) await settleChecks();
+      return started;
+    }
+    // debugNans/debugInfs on an asynchronously read device: a failed check is raised by the next read
+    if (hasPendingChecks()) {
+      const read = this.backend.read(this.buffer, storageDType(this.dtype), storageLength(this.dtype, this.size));
+      read.catch(() => undefined); // if the check throws first, this read's own failure is moot
+      await settleChecks();
+      return read;
+    }
     return this.backend.read(this.buffer, storageDType(this.dtype), storageLength(this.dtype, this.size));
   }
   /** The values as nested JS lists (a complex array's elements are frozen `{re, im}` objects). */

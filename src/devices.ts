@@ -4,8 +4,11 @@
  * `init()` finds an adapter.
  */
 import { describe, optionsArg } from "./static-args.js";
-import { Array } from "./array.js";
+import { Array, startHostCopy } from "./array.js";
+import { array as npArray, type ArrayInput } from "./numpy/creation.js";
+import { ShapeError } from "./errors.js";
 import { commit, hostValues } from "./runtime/index.js";
+import { explicitly } from "./runtime/transfer-guard.js";
 import type { DeviceName } from "./backend/device.js";
 import { getBackend, registerBackend, setDefaultBackend } from "./backend/device.js";
 import "./backend/cpu/index.js";
@@ -18,6 +21,9 @@ import type { Value } from "./trace/core.js";
 import { Tracer } from "./trace/core.js";
 import { flatten, treeMap, unflatten } from "./trace/pytree.js";
 import { allocate, storageDType } from "./dtype.js";
+
+/** jaxon's version, as JAX's `jax.__version__` (kept equal to package.json's by test/top-level-config.test.ts). */
+export const version = "0.1.0";
 
 let current: DeviceName = "cpu";
 const available = new Set<DeviceName>(["cpu"]);
@@ -93,6 +99,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     webgpuKernels = webgpuCompileCount;
     registerBackend(webgpuBackend);
     available.add("webgpu");
+    webgpuAdapter = `${probe.adapterName}${probe.software ? " (software)" : ""}`;
     return { ok: true, adapterName: probe.adapterName, software: probe.software };
   })();
   const first = !settled;
@@ -114,6 +121,8 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   const what = found.software ? `software adapter ${found.adapterName} (allowSoftwareAdapter)` : `adapter ${found.adapterName}`;
   return report(result(current, current === "webgpu" ? `WebGPU ${what}` : `${current}, chosen before; WebGPU ${what} is available`), verbose);
 }
+/** The WebGPU adapter init() found, for printEnvironmentInfo. */
+let webgpuAdapter: string | null = null;
 /** Whether one init() has finished its probe (the first decides the default device). */
 let settled = false;
 
@@ -186,7 +195,7 @@ export async function devicePutAsync(x: unknown, device?: DeviceName): Promise<u
   const target = targetDevice("devicePutAsync", device);
   const [leaves, def] = flatten(x);
   // read every leaf that must move first, then place them all
-  const values = await Promise.all(leaves.map((l) => (l instanceof Array && device !== undefined && l.device !== target ? l.data() : undefined)));
+  const values = await Promise.all(explicitly(() => leaves.map((l) => (l instanceof Array && device !== undefined && l.device !== target ? l.data() : undefined))));
   return unflatten(def, leaves.map((l, i) => putLeaf("devicePutAsync", l, target, () => values[i]!, device === undefined)));
 }
 
@@ -339,4 +348,135 @@ export function processIndex(): number {
  */
 export function processIndices(): number[] {
   return [0];
+}
+
+/**
+ * How many hosts (processes) the computation spans, as JAX's `jax.host_count`
+ * (the older name of `processCount`): 1.
+ * @example
+ * import { hostCount } from "jaxon-ts";
+ * hostCount(); // 1
+ */
+export function hostCount(): number {
+  return processCount();
+}
+
+/**
+ * This host's index, as JAX's `jax.host_id` (the older name of `processIndex`): 0.
+ * @example
+ * import { hostId } from "jaxon-ts";
+ * hostId(); // 0
+ */
+export function hostId(): number {
+  return processIndex();
+}
+
+/**
+ * The indices of the hosts, as JAX's `jax.host_ids` (the older name of `processIndices`): [0].
+ * @example
+ * import { hostIds } from "jaxon-ts";
+ * hostIds(); // [0]
+ */
+export function hostIds(): number[] {
+  return processIndices();
+}
+
+/**
+ * Prints what jaxon runs on, as JAX's `jax.print_environment_info()`: jaxon's
+ * version, the JavaScript runtime (Node's version and platform, or the
+ * browser's user agent), the backends available with the default one, the
+ * WebGPU adapter `init()` found (or why there is none), and the device and
+ * process counts. With `returnString: true` it returns the text instead of
+ * printing it (as JAX's `return_string=True`).
+ * @example
+ * import { printEnvironmentInfo } from "jaxon-ts";
+ * const info = printEnvironmentInfo(true);
+ * info.startsWith("jaxon:"); // true
+ */
+export function printEnvironmentInfo(returnString: true): string;
+export function printEnvironmentInfo(returnString?: false): undefined;
+export function printEnvironmentInfo(returnString = false): string | undefined {
+  if (typeof returnString !== "boolean") throw new ArgumentError(`printEnvironmentInfo: returnString must be true or false, got ${describe(returnString)}`);
+  const proc = (globalThis as { process?: { version?: string; platform?: string; arch?: string } }).process;
+  const nav = (globalThis as { navigator?: { userAgent?: string } }).navigator;
+  const js = proc?.version ? `Node ${proc.version} (${proc.platform ?? "?"} ${proc.arch ?? "?"})` : (nav?.userAgent ?? "unknown");
+  const lines = [
+    `jaxon:    ${version}`,
+    `runtime:  ${js}`,
+    `backends: ${[...available].join(", ")} (default: ${current})`,
+    `webgpu:   ${webgpuAdapter ?? `not available (${webgpuMissing})`}`,
+    `devices:  ${[...available].map((d) => `${d}: 1`).join(", ")}`,
+    `process_count: ${processCount()}`,
+  ];
+  const text = lines.join("\n");
+  if (returnString) return text;
+  console.log(text);
+  return undefined;
+}
+
+/**
+ * Starts copying every array of `tree` to the host now, as JAX's
+ * `jax.copy_to_host_async`: a later `await x.data()` (or `array()`,
+ * `item()`, `deviceGetAsync`) of each finds its values already on the way
+ * instead of starting the copy then. Useful to overlap the transfer of
+ * results with other work on WebGPU; on the CPU (read synchronously) there is
+ * nothing to start. Non-array leaves are ignored; a traced value is an error.
+ * Returns nothing, as JAX's.
+ * @example
+ * import { copyToHostAsync, np } from "jaxon-ts";
+ * const y = np.arange(3).mul(2);
+ * copyToHostAsync(y); // the copy starts now
+ * // ... other work ...
+ * await y.array(); // [0, 2, 4]
+ */
+export function copyToHostAsync(tree: unknown): void {
+  const [leaves] = flatten(tree);
+  for (const l of leaves) {
+    if (l instanceof Tracer) throw new BackendError(`copyToHostAsync: needs concrete arrays, not a traced value (${l.aval}); copy the transformed function's result instead`);
+    if (l instanceof Array) startHostCopy(l);
+  }
+}
+
+/**
+ * Makes an array from a callback that gives the data of each device's shard,
+ * as JAX's `jax.make_array_from_callback(shape, sharding, data_callback)`.
+ * jaxon has one device per backend, so the callback is called once, with the
+ * index of the whole array: one `[start, stop]` pair per axis (JAX passes a
+ * tuple of slices). It returns the data: nested JS numbers, a TypedArray
+ * (flat, in row-major order), or an array. `sharding` is the device the
+ * array goes to (undefined: the default device); `dtype` as in `np.array`
+ * (float32 for JS numbers by default); given a device, the array is
+ * committed to it (as `devicePut`). A result of another shape is a ShapeError.
+ * @example
+ * import { makeArrayFromCallback } from "jaxon-ts";
+ * const x = makeArrayFromCallback([2, 3], undefined, (index) => {
+ *   // index: [[0, 2], [0, 3]]
+ *   return [[0, 1, 2], [3, 4, 5]];
+ * });
+ * x.arraySync(); // [[0, 1, 2], [3, 4, 5]]
+ */
+export function makeArrayFromCallback(
+  shape: readonly number[],
+  sharding: DeviceName | undefined,
+  dataCallback: (index: [number, number][]) => ArrayInput,
+  options: { dtype?: import("./dtype.js").DType } = {},
+): Array {
+  const op = "makeArrayFromCallback";
+  if (!globalThis.Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new ShapeError(`${op}: shape must be a list of non-negative integers, got ${describe(shape)}`);
+  }
+  if (typeof dataCallback !== "function") throw new ArgumentError(`${op}: dataCallback must be a function of the index, got ${describe(dataCallback)}`);
+  options = optionsArg(op, options);
+  const target = targetDevice(op, sharding);
+  const index = shape.map((d): [number, number] => [0, d]);
+  const data = dataCallback(index);
+  if (data instanceof Tracer) throw new BackendError(`${op}: the callback returned a traced value (${data.aval}); it must return concrete data`);
+  let x = explicitly(() => npArray(data, options)) as Array;
+  // a TypedArray is the flat data, row-major
+  if (ArrayBuffer.isView(data) && x.size === shape.reduce((a, b) => a * b, 1)) x = x.reshape([...shape]) as Array;
+  if (x.shape.length !== shape.length || x.shape.some((d, i) => d !== shape[i])) {
+    throw new ShapeError(`${op}: the callback's data has shape [${x.shape.join(", ")}] but the array's shape is [${shape.join(", ")}]; return the data of the index it is given`);
+  }
+  // a sharding given places (and commits) the array there, as JAX's
+  return sharding === undefined ? x : (devicePut(x, target) as Array);
 }

@@ -42,3 +42,22 @@ export class ArgumentError extends JaxonError {}
  * `vmap`/`pmap`/`shardMap` binds (JAX's NameError "unbound axis name").
  */
 export class AxisNameError extends JaxonError {}
+
+/**
+ * A primitive produced a NaN (or an infinity) while `debugNans` (or
+ * `debugInfs`) was on, as JAX's `FloatingPointError` under `jax_debug_nans`.
+ * `primitive` names the primitive that produced it (inside a jitted function,
+ * the one found by running the function again op by op).
+ */
+export class FloatingPointError extends JaxonError {
+  constructor(
+    message: string,
+    /** The primitive whose output held the NaN or infinity. */
+    readonly primitive: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A transfer between the host and a device that a `transferGuard` scope disallows (JAX's transfer guard error). */
+export class TransferGuardError extends JaxonError {}

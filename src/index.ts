@@ -77,3 +77,8 @@ export { blockUntilReady, deviceGet, deviceGetAsync, disableJit, namedScope, nam
 export { clearCaches, ensureCompileTimeEval, logCompiles } from "./transforms/helpers.js";
 export { checkpoint as remat } from "./transforms/custom.js";
 export { devices, localDevices, deviceCount, localDeviceCount, defaultBackend, processCount, processIndex, processIndices } from "./devices.js";
+// issue 16 (top-level config): JAX's configuration scopes
+export { debugNans, debugInfs, defaultMatmulPrecision, checkingLeaks, checkTracerLeaks, explainCacheMisses } from "./transforms/config.js";
+export { transferGuard, transferGuardHostToDevice, transferGuardDeviceToHost, transferGuardDeviceToDevice } from "./transforms/config.js";
+export type { MatmulPrecision, TransferGuardLevel } from "./transforms/config.js";
+export { hostCount, hostId, hostIds, printEnvironmentInfo, version, copyToHostAsync, makeArrayFromCallback } from "./devices.js";

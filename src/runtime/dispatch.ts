@@ -14,6 +14,7 @@ import type { Params, Primitive } from "../trace/core.js";
 import { ShapedArray } from "../trace/core.js";
 import { deviceOf, fromHostResults, hostComputable, onHost, settleOrigins } from "./placement.js";
 import { runLowered } from "./execute.js";
+import { checkOutputs, debugChecks, evalOpByOp } from "./debug-checks.js";
 
 /** Bounds of the dispatch caches; `jitConfig.maxEagerSignatures` reads and sets this one (see its doc). */
 export const cacheConfig = { maxEagerSignatures: 2048 };
@@ -88,6 +89,23 @@ export function eagerSignatureCount(): number {
 
 /** Runs a primitive on concrete arrays. */
 export function evaluate(prim: Primitive, args: Array[], params: Params): Array[] {
+  if (debugChecks.nans || debugChecks.infs) return evaluateChecked(prim, args, params);
+  return evaluateUnchecked(prim, args, params);
+}
+
+/** `evaluate` under debugNans/debugInfs: the outputs are checked (debug-checks.ts). */
+function evaluateChecked(prim: Primitive, args: Array[], params: Params): Array[] {
+  const def = definitionOf(prim);
+  if (def.impl) {
+    const opByOp = evalOpByOp(def, args, params);
+    if (opByOp) return opByOp;
+  }
+  const outs = evaluateUnchecked(prim, args, params);
+  checkOutputs(prim, def, args, params, outs);
+  return outs;
+}
+
+function evaluateUnchecked(prim: Primitive, args: Array[], params: Params): Array[] {
   let d = dispatchers.get(prim);
   if (!d) {
     const def = definitionOf(prim);

@@ -9,6 +9,7 @@
  * small array made from host data) keeps those host values, so it can still
  * follow data to any device without a readback.
  */
+import { guardTransfer } from "./transfer-guard.js";
 import { Array } from "../array.js";
 import type { Backend } from "../backend/device.js";
 import { defaultBackendFor, getBackend, setDefaultBackend, type DeviceName } from "../backend/device.js";
@@ -54,7 +55,7 @@ export function hostOrigin(data: TypedArray, backend: Backend): Origin {
 
 /** A new Array on `backend` holding `data` (of the right dtype and length). */
 export function fromHost(data: TypedArray, aval: ShapedArray, backend: Backend = defaultBackendFor(aval.dtype)): Array {
-  return Array.fromTyped(data, aval.shape, aval.dtype, aval.weakType, backend);
+  return Array.fromHostData(data, aval.shape, aval.dtype, aval.weakType, backend);
 }
 
 /** A constant array: `value` in every element, on `backend` (the default device). */
@@ -149,6 +150,7 @@ export function onDevice(a: Array, backend: Backend): Array {
   if (!values) {
     throw new BackendError(`${where}; the ${a.backend.name} one would have to be read back first: \`await devicePutAsync(x, "${backend.name}")\``);
   }
+  guardTransfer("deviceToDevice", `${where}; the uncommitted ${a.backend.name} one is copied to ${backend.name}`);
   return fromHost(values, a.aval, backend);
 }
 

@@ -8,6 +8,7 @@
  * call and the callback runs once they arrive, in order; `effectsBarrier()`
  * waits for those.
  */
+import { explicitly } from "../runtime/transfer-guard.js";
 import { Array } from "../array.js";
 import { cpuArray } from "../runtime/host-arrays.js";
 import type { TypedArray } from "../dtype.js";
@@ -74,7 +75,7 @@ export const debugCallbackP: Primitive<DebugParams> = definePrimitive<DebugParam
     }
     // a device read asynchronously (WebGPU): the copies are queued now, with this run's values, and the
     // callback runs when they arrive, after the callbacks before it; effectsBarrier() waits for them all
-    const reads = Promise.all(args.map((a) => a.data()));
+    const reads = Promise.all(explicitly(() => args.map((a) => a.data())));
     const mine: Promise<void> = pending.then(async () => {
       try {
         run(await reads);

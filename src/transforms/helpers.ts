@@ -19,6 +19,7 @@ import { flattenArgs, isThenable } from "./args.js";
 import { customVjp } from "./custom.js";
 import { flattenFun } from "./flat.js";
 import { jitCaches, jitConfig, jitDisabled } from "./jit.js";
+import { explicitly } from "../runtime/transfer-guard.js";
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -42,7 +43,8 @@ export async function blockUntilReady<T>(tree: T): Promise<T> {
       );
     }
   }
-  await Promise.all(leaves.filter((l): l is Array => l instanceof Array).map((a) => a.data()));
+  // waiting is no transfer the user asked for: the transfer guards let these reads pass
+  await Promise.all(explicitly(() => leaves.filter((l): l is Array => l instanceof Array).map((a) => a.data())));
   return tree;
 }
 
@@ -94,7 +96,7 @@ export function deviceGet<T>(tree: T): DeviceGot<T> {
  */
 export async function deviceGetAsync<T>(tree: T): Promise<DeviceGot<T>> {
   const [leaves, def] = readLeaves("deviceGetAsync", tree);
-  const values = await Promise.all(leaves.map((l) => (l instanceof Array ? l.array() : l)));
+  const values = await Promise.all(explicitly(() => leaves.map((l) => (l instanceof Array ? l.array() : l))));
   return unflatten(def, values) as DeviceGot<T>;
 }
 
@@ -120,7 +122,7 @@ export function disableJit<T>(fn: () => T): T {
 }
 
 /** Runs `fn` between `enter()` and `leave()`; when `fn` returns a promise, `leave` waits until it settles. */
-function scoped<T>(fn: () => T, enter: () => void, leave: () => void): T {
+export function scoped<T>(fn: () => T, enter: () => void, leave: () => void): T {
   enter();
   let async = false;
   try {

@@ -4,6 +4,7 @@
  * transpose and batching rules, grad(jit(f)), vmap(jit(f)) and jit(grad(f))
  * all work without retracing the user's function.
  */
+import { debugChecks } from "../runtime/debug-checks.js";
 import { describe, functionArg, optionsArg } from "../static-args.js";
 import { Array } from "../array.js";
 import { instantiate, isZero } from "../lax/index.js";
@@ -165,12 +166,15 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
   let traces = 0;
   let lastKey: string | undefined;
   let generation = jitCaches.generation;
+  let lastCall: CallShape | undefined;
+  let cleared = false;
 
   const lookup = (args: unknown[]) => {
     // clearCaches() since the last call: forget every trace
     if (generation !== jitCaches.generation) {
       cache.clear();
       lastKey = undefined;
+      cleared = true;
       generation = jitCaches.generation;
     }
     const dynamic = args.filter((_, i) => !statics.has(i));
@@ -182,13 +186,18 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
     const signature = leaves.map((l) => l.aval.key).join(",");
     const staticPart = statics.size ? staticKey(args, statics, name) : "";
     // the bound named axes too: axisSize is traced in as a number (collectives, issue 16)
-    const key = `${inTree.key}|${signature}|${staticPart}${axisEnvKey()}`;
+    const axes = axisEnvKey();
+    const key = `${inTree.key}|${signature}|${staticPart}${axes}`;
     let entry = cache.get(key);
     if (entry && key !== lastKey) {
       cache.delete(key);
       cache.set(key, entry);
     }
     if (!entry) {
+      if (jitConfig.explainCacheMisses) {
+        const now = { tree: inTree.key, signature, statics: staticPart, axes };
+        console.warn(`jaxon: jit(${name}) traced again: ${explainMiss(lastCall, now, cleared)}`);
+      }
       if (jitConfig.logCompiles) {
         const reason = lastKey === undefined ? "first call" : `new signature (${signature}${staticPart ? `; static ${staticPart}` : ""})`;
         console.log(`jaxon: tracing jit(${name}) for ${reason}`);
@@ -216,6 +225,9 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
       jitStats.traces++;
     }
     lastKey = key;
+    // the parts of this call (strings made above anyway), for explainCacheMisses to compare with
+    lastCall = { tree: inTree.key, signature, statics: staticPart, axes };
+    cleared = false;
     return { entry, leaves, inTree, key, signature };
   };
 
@@ -258,6 +270,29 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
   Object.defineProperty(jitted, "traces", { get: () => traces });
   Object.defineProperty(jitted, "cacheSize", { get: () => cache.size });
   return jitted;
+}
+
+/** A call's parts as explainCacheMisses compares them. */
+type CallShape = { tree: string; signature: string; statics: string; axes: string };
+
+/** The leaf types of a signature (aval keys, `f32[3,4]` with `~` if weak, joined by commas). */
+const leafTypes = (signature: string) => (signature === "" ? [] : signature.split(/(?<=\]~?),/).map((k) => (k.endsWith("~") ? `${k.slice(0, -1)} (weak)` : k)));
+
+/** Why a call missed the trace cache, compared with the call before it (JAX's explain_cache_misses). */
+function explainMiss(prev: CallShape | undefined, now: CallShape, cleared: boolean): string {
+  if (cleared) return "clearCaches() dropped its traces";
+  if (!prev) return "first call";
+  const why: string[] = [];
+  if (prev.tree !== now.tree) why.push(`the arguments' tree structure changed from ${prev.tree} to ${now.tree}`);
+  else {
+    const [before, after] = [leafTypes(prev.signature), leafTypes(now.signature)];
+    after.forEach((l, i) => {
+      if (before[i] !== l) why.push(`argument leaf ${i} changed from ${before[i]} to ${l}`);
+    });
+  }
+  if (prev.statics !== now.statics) why.push(`the static arguments changed from ${prev.statics} to ${now.statics}`);
+  if (prev.axes !== now.axes) why.push(`the named axes bound around it changed from "${prev.axes}" to "${now.axes}"`);
+  return why.length ? why.join("; ") : "the trace for these types was evicted (jitConfig.maxTraces) or was never cached (it closed over values of an enclosing transformation)";
 }
 
 let maxTraces = 256;
@@ -303,6 +338,22 @@ export const jitStats = { traces: 0 };
  * console.log(f.lower(np.ones([8])).kernels); // => 1
  */
 export const jitConfig = {
+  /** Check every result for NaN, as JAX's `jax_debug_nans` (the scoped form is `debugNans`; see there). */
+  get debugNans(): boolean {
+    return debugChecks.nans;
+  },
+  set debugNans(on: boolean) {
+    debugChecks.nans = on === true;
+  },
+  /** Check every result for ±Infinity, as JAX's `jax_debug_infs` (the scoped form is `debugInfs`). */
+  get debugInfs(): boolean {
+    return debugChecks.infs;
+  },
+  set debugInfs(on: boolean) {
+    debugChecks.infs = on === true;
+  },
+  /** Print why each retrace of a jitted function happened, as JAX's `jax_explain_cache_misses` (the scoped form is `explainCacheMisses`). */
+  explainCacheMisses: false,
   logCompiles: typeof process !== "undefined" && process.env?.JAXON_LOG_COMPILES === "1",
   get maxTraces(): number {
     return maxTraces;

@@ -1,0 +1,257 @@
+/**
+ * JAX's configuration context managers as scope functions: `debugNans`,
+ * `debugInfs` (checks of every eager and jitted result), and
+ * `defaultMatmulPrecision` (accepted; jaxon has one precision). Each runs a
+ * function with the setting changed and restores it afterwards, even when
+ * the function throws; a function that returns a promise keeps the setting
+ * until the promise settles. The global switches are `jitConfig.debugNans`
+ * and `jitConfig.debugInfs` (JAX's `jax_debug_nans`, `jax_debug_infs`).
+ */
+import { ArgumentError } from "../errors.js";
+import { debugChecks, settleChecks } from "../runtime/debug-checks.js";
+import { transferGuards, type TransferGuardLevel, type TransferKind } from "../runtime/transfer-guard.js";
+
+export type { TransferGuardLevel };
+import { describe, functionArg } from "../static-args.js";
+import { isThenable } from "./args.js";
+import { scoped } from "./helpers.js";
+import { jitConfig } from "./jit.js";
+
+/** Runs `fn` with `debugChecks[flag] = on`; a promise's scope ends when it settles, after the checks queued meanwhile have been looked at. */
+function checkScope<T>(op: string, flag: "nans" | "infs", onOrFn: boolean | (() => T), maybeFn?: () => T): T {
+  const [on, fn] = typeof onOrFn === "function" ? [true, onOrFn] : [onOrFn, maybeFn];
+  if (typeof on !== "boolean") throw new ArgumentError(`${op}: the first argument must be true or false (or the function itself, meaning true), got ${describe(on)}`);
+  functionArg(op, "fn", fn);
+  const before = debugChecks[flag];
+  debugChecks[flag] = on;
+  let async = false;
+  try {
+    const out = fn!();
+    if (isThenable(out)) {
+      async = true;
+      return Promise.resolve(out)
+        .then(async (v) => {
+          await settleChecks();
+          return v;
+        })
+        .finally(() => {
+          debugChecks[flag] = before;
+        }) as T;
+    }
+    return out;
+  } finally {
+    if (!async) debugChecks[flag] = before;
+  }
+}
+
+/**
+ * Runs `fn` with NaN checks on (or off), as JAX's `with jax.debug_nans(True):`.
+ * While on, every primitive's result is checked: a NaN raises a
+ * `FloatingPointError` whose `primitive` names the primitive that produced
+ * it. A jitted function's result is checked as a whole, and when it holds a
+ * NaN the function is run again op by op to find the primitive (as JAX
+ * does); on a device that reads asynchronously (WebGPU) jitted functions run
+ * op by op while the check is on, and a failure is raised by the next
+ * asynchronous read of any array (`await x.data()`), or rejects the promise
+ * `fn` returned. Off by default; `jitConfig.debugNans = true` turns it on
+ * everywhere. `debugNans(fn)` means `debugNans(true, fn)`.
+ * @example
+ * import { debugNans, FloatingPointError, jit, np } from "jaxon-ts";
+ * const f = jit((x) => np.log(x).mul(2));
+ * try {
+ *   debugNans(true, () => f(np.array([1, -1])));
+ * } catch (e) {
+ *   (e as FloatingPointError).primitive; // "log"
+ * }
+ */
+export function debugNans<T>(on: boolean, fn: () => T): T;
+export function debugNans<T>(fn: () => T): T;
+export function debugNans<T>(onOrFn: boolean | (() => T), fn?: () => T): T {
+  return checkScope("debugNans", "nans", onOrFn, fn);
+}
+
+/**
+ * Runs `fn` with infinity checks on (or off), as JAX's
+ * `with jax.debug_infs(True):`: like `debugNans`, for +Infinity and
+ * -Infinity (NaN is `debugNans`'s). `jitConfig.debugInfs = true` turns it
+ * on everywhere.
+ * @example
+ * import { debugInfs, np } from "jaxon-ts";
+ * try {
+ *   debugInfs(true, () => np.array([1, 0]).div(np.array([0, 1])));
+ * } catch (e) {
+ *   String(e); // "FloatingPointError: debugInfs: the primitive `div` produced +Infinity in its output …"
+ * }
+ */
+export function debugInfs<T>(on: boolean, fn: () => T): T;
+export function debugInfs<T>(fn: () => T): T;
+export function debugInfs<T>(onOrFn: boolean | (() => T), fn?: () => T): T {
+  return checkScope("debugInfs", "infs", onOrFn, fn);
+}
+
+/** JAX's precision names for `defaultMatmulPrecision` (and `lax.Precision`'s). */
+export type MatmulPrecision = "default" | "high" | "highest" | "bfloat16" | "tensorfloat32" | "float32" | "DEFAULT" | "HIGH" | "HIGHEST";
+const PRECISIONS = new Set<string>(["default", "high", "highest", "bfloat16", "tensorfloat32", "float32", "DEFAULT", "HIGH", "HIGHEST"]);
+
+/**
+ * Runs `fn` with a default precision for matrix products and convolutions,
+ * as JAX's `with jax.default_matmul_precision("float32"):`. jaxon multiplies
+ * in the arrays' own dtype on every device (no bfloat16 or TensorFloat-32
+ * passes), which is JAX's "highest": every precision is accepted and has no
+ * effect, so that code written for JAX runs unchanged. An unknown name is an
+ * ArgumentError.
+ * @example
+ * import { defaultMatmulPrecision, np } from "jaxon-ts";
+ * defaultMatmulPrecision("highest", () => np.matmul(np.ones([2, 2]), np.ones([2, 2]))).arraySync(); // [[2, 2], [2, 2]]
+ */
+export function defaultMatmulPrecision<T>(precision: MatmulPrecision, fn: () => T): T {
+  if (typeof precision !== "string" || !PRECISIONS.has(precision)) {
+    throw new ArgumentError(`defaultMatmulPrecision: precision must be one of ${[...PRECISIONS].join(", ")}, got ${describe(precision)}`);
+  }
+  functionArg("defaultMatmulPrecision", "fn", fn);
+  return fn();
+}
+
+/**
+ * Runs `fn` with tracer-leak checking on, as JAX's `with jax.checking_leaks():`.
+ * jaxon always checks: a trace dies when its transformation returns, and a
+ * tracer of a dead trace used afterwards (stored in an outer variable, returned
+ * through a closure) is a `TracerLeakError` naming the transformation that made
+ * it. The scope exists so that code written for JAX runs unchanged; it
+ * returns what `fn` returns.
+ * @example
+ * import { checkingLeaks, jit, np, type Value } from "jaxon-ts";
+ * let leaked: Value | undefined;
+ * jit((x) => { leaked = x; return x; })(np.ones([2]));
+ * try {
+ *   checkingLeaks(() => np.sin(leaked!));
+ * } catch (e) {
+ *   String(e); // "TracerLeakError: sin: got a tracer of jit(…) …"
+ * }
+ */
+export function checkingLeaks<T>(fn: () => T): T {
+  functionArg("checkingLeaks", "fn", fn);
+  return fn();
+}
+
+/**
+ * Runs `fn` with tracer-leak checking on or off, as JAX's
+ * `with jax.check_tracer_leaks(True):` (the flag `jax_check_tracer_leaks`).
+ * jaxon checks always (see `checkingLeaks`): `false` is accepted and changes
+ * nothing, since an escaped tracer can never give a silently wrong value.
+ * @example
+ * import { checkTracerLeaks, np } from "jaxon-ts";
+ * checkTracerLeaks(true, () => np.ones([2]).mul(2)).arraySync(); // [2, 2]
+ */
+export function checkTracerLeaks<T>(on: boolean, fn: () => T): T {
+  if (typeof on !== "boolean") throw new ArgumentError(`checkTracerLeaks: the first argument must be true or false, got ${describe(on)}`);
+  functionArg("checkTracerLeaks", "fn", fn);
+  return fn();
+}
+
+/**
+ * Runs `fn` with each retrace of a jitted function explained, as JAX's
+ * `with jax.explain_cache_misses():` (the scoped form of
+ * `jitConfig.explainCacheMisses = true`): a call that misses the function's
+ * trace cache prints (console.warn) why, comparing with the call before it:
+ * the first call, a different argument tree, which argument leaves changed
+ * shape, dtype or weak type, which static arguments changed, the named axes
+ * bound around it, or `clearCaches()`. Returns what `fn` returns (a promise:
+ * the scope lasts until it settles).
+ * @example
+ * import { explainCacheMisses, jit, np } from "jaxon-ts";
+ * const f = jit((x) => x.mul(2));
+ * f(np.ones([2]));
+ * explainCacheMisses(() => f(np.ones([3]))); // warns: jaxon: jit(fn) traced again: argument leaf 0 changed from f32[2] to f32[3]
+ */
+export function explainCacheMisses<T>(fn: () => T): T {
+  functionArg("explainCacheMisses", "fn", fn);
+  let before = false;
+  return scoped(
+    fn,
+    () => {
+      before = jitConfig.explainCacheMisses;
+      jitConfig.explainCacheMisses = true;
+    },
+    () => {
+      jitConfig.explainCacheMisses = before;
+    },
+  );
+}
+
+const LEVELS = new Set<string>(["allow", "log", "disallow"]);
+
+function guardScope<T>(op: string, kinds: TransferKind[], level: TransferGuardLevel, fn: () => T): T {
+  if (typeof level !== "string" || !LEVELS.has(level)) throw new ArgumentError(`${op}: level must be "allow", "log" or "disallow", got ${describe(level)}`);
+  functionArg(op, "fn", fn);
+  let before: TransferGuardLevel[] = [];
+  return scoped(
+    fn,
+    () => {
+      before = kinds.map((k) => transferGuards[k]);
+      for (const k of kinds) transferGuards[k] = level;
+    },
+    () => kinds.forEach((k, i) => (transferGuards[k] = before[i])),
+  );
+}
+
+/**
+ * Runs `fn` with a level for every implicit transfer, as JAX's
+ * `with jax.transfer_guard("disallow"):` — host to device, device to host
+ * and device to device at once (see the three scopes of one kind each).
+ * `"allow"` (the default) lets them happen, `"log"` warns (console.warn) on
+ * each, `"disallow"` makes each a TransferGuardError naming the explicit
+ * form. Explicit transfers always pass: `devicePut`, `devicePutAsync`,
+ * `deviceGet`, `deviceGetAsync`, `makeArrayFromCallback`. jaxon's CPU
+ * backend keeps arrays in host memory, so only a device that is not the
+ * host (WebGPU) has transfers to guard; a single JS number is embedded
+ * freely (as JAX's Python scalars). Returns what `fn` returns (a promise:
+ * the scope lasts until it settles).
+ * @example
+ * import { devicePut, np, transferGuard } from "jaxon-ts";
+ * transferGuard("disallow", () => np.ones([2]).mul(3).arraySync()); // [3, 3]: nothing leaves the CPU
+ * // with WebGPU the default device: np.array([1, 2]) inside is a TransferGuardError,
+ * // devicePut(cpuArray, "webgpu") is not
+ */
+export function transferGuard<T>(level: TransferGuardLevel, fn: () => T): T {
+  return guardScope("transferGuard", ["hostToDevice", "deviceToHost", "deviceToDevice"], level, fn);
+}
+
+/**
+ * `transferGuard` for host-to-device transfers only, as JAX's
+ * `jax.transfer_guard_host_to_device`: host data (JS arrays, TypedArrays)
+ * becoming an array on WebGPU without `devicePut`, e.g. `np.array([1, 2])`
+ * with WebGPU the default device, or a TypedArray loaded there (`np.load`).
+ * @example
+ * import { np, transferGuardHostToDevice } from "jaxon-ts";
+ * transferGuardHostToDevice("log", () => np.array([1, 2]).sum()).itemSync(); // 3 (on the CPU: nothing logged)
+ */
+export function transferGuardHostToDevice<T>(level: TransferGuardLevel, fn: () => T): T {
+  return guardScope("transferGuardHostToDevice", ["hostToDevice"], level, fn);
+}
+
+/**
+ * `transferGuard` for device-to-host transfers only, as JAX's
+ * `jax.transfer_guard_device_to_host`: reading a WebGPU array's values with
+ * `await x.data()`, `x.array()` or `x.item()` (JAX counts `np.asarray(x)` and
+ * `x.item()` alike); `await deviceGetAsync(x)` is the explicit form.
+ * @example
+ * import { np, transferGuardDeviceToHost } from "jaxon-ts";
+ * await transferGuardDeviceToHost("disallow", () => np.arange(3).array()); // [0, 1, 2]: a CPU array is in host memory
+ */
+export function transferGuardDeviceToHost<T>(level: TransferGuardLevel, fn: () => T): T {
+  return guardScope("transferGuardDeviceToHost", ["deviceToHost"], level, fn);
+}
+
+/**
+ * `transferGuard` for device-to-device transfers only, as JAX's
+ * `jax.transfer_guard_device_to_device`: an uncommitted array copied to
+ * another device because an operation mixes a CPU array with a WebGPU one
+ * (`devicePut(x, device)` is the explicit form).
+ * @example
+ * import { np, transferGuardDeviceToDevice } from "jaxon-ts";
+ * transferGuardDeviceToDevice("disallow", () => np.ones([2]).add(1)).arraySync(); // [2, 2]
+ */
+export function transferGuardDeviceToDevice<T>(level: TransferGuardLevel, fn: () => T): T {
+  return guardScope("transferGuardDeviceToDevice", ["deviceToDevice"], level, fn);
+}
