@@ -20,7 +20,8 @@ import {
 } from "../lax/index.js";
 import { broadcastShapes, fmtShape, normalizeAxis, shapeEq, sizeOf } from "../shape.js";
 import type { Value } from "../trace/core.js";
-import { erfInvXla, mulAdd } from "./erf-inv.js";
+import { erfInvXla } from "./erf-inv.js";
+import { fma } from "./fma.js";
 import type { Key, ShapeLike } from "./keys.js";
 import { bits, checkKey, shapeArg, split, threefryWords } from "./keys.js";
 
@@ -75,9 +76,9 @@ export function fit(op: string, what: string, x: Value, shape: readonly number[]
 function unitFloats(op: string, key: Key, shape: readonly number[], dtype: DType): Value {
   const [a, b] = threefryWords(op, key, shape);
   if (dtype === "float16") {
-    // 10 mantissa bits: m * 2^-10 is a half exactly. (JAX draws halves from 16-bit words:
-    // the distribution is the same, the bits are not JAX's.)
-    return mul(convert(div(xor(a, b), 2 ** 22), "float16"), scalar(2 ** -10, "float16"));
+    // JAX's 16-bit words are the low halves of the 32-bit ones; their top 10 bits are the mantissa,
+    // and m * 2^-10 is a half exactly
+    return mul(convert(div(rem(xor(a, b), 2 ** 16), 2 ** 6), "float16"), scalar(2 ** -10, "float16"));
   }
   if (dtype === "float32") {
     // 23 mantissa bits m of the 32-bit word; 1.m - 1 = m * 2^-23 exactly
@@ -118,7 +119,11 @@ export function uniform(key: Key, shape: ShapeLike = [], options: UniformOptions
   const lo = param(op, "minval", minval, d, s);
   const hi = param(op, "maxval", maxval, d, s);
   const floats = unitFloats(op, key, s, d);
-  return max(lo, mulAdd(floats, sub(hi, lo), lo));
+  const range = sub(hi, lo);
+  // XLA contracts float32/float64 `floats * range + lo` into one fused multiply-add; float16 arithmetic
+  // it widens per op and rounds after each, so there the product is rounded first
+  const scaled = d === "float16" ? add(mul(floats, range), lo) : fma(floats, range, lo);
+  return max(lo, scaled);
 }
 
 export interface FloatOptions {
