@@ -158,3 +158,16 @@ describe("scipy.special.logNdtr on its branch boundaries", () => {
     }
   });
 });
+
+interface BoundCase { name: string; params: number[]; x: number; grad: number }
+
+describe("scipy.stats cdf/sf gradients exactly on the support's bounds are JAX's (clamp, not a split tie)", () => {
+  for (const c of fixtures.statsBounds as BoundCase[]) {
+    it(`${c.name}(${c.x}; ${c.params.join(", ")})`, () => {
+      const [dist, fn] = c.name.split(".");
+      const f = (scipy.stats as unknown as Record<string, Record<string, (...a: unknown[]) => Value>>)[dist][fn];
+      const g = grad((t: Value) => f(t, ...c.params))(np.array(c.x, { dtype: "float64" })).itemSync() as number;
+      expect(Math.abs(g - c.grad)).toBeLessThanOrEqual(1e-12);
+    });
+  }
+});
