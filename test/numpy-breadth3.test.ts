@@ -12,7 +12,7 @@ const fixtures = JSON.parse(readFileSync(join(__dirname, "fixtures/numpy3/jax.js
 interface RootsCase { p: number[]; dtype: DType; stripZeros: boolean; re: (number | null)[]; im: (number | null)[]; outDtype: string }
 
 type C = { re: number; im: number };
-const complexValues = (x: Value): C[] => (x.arraySync() as C[]).map((c) => ({ re: c.re ?? NaN, im: c.im ?? NaN }));
+const complexValues = (x: Value): C[] => (x.arraySync() as unknown as C[]).map((c) => ({ re: c.re ?? NaN, im: c.im ?? NaN }));
 /** The finite roots in a canonical order (eigenvalue order is LAPACK's business), the NaN roots counted. */
 const canonical = (cs: C[]) => {
   const finite = cs.filter((c) => !Number.isNaN(c.re)).sort((a, b) => a.re - b.re || a.im - b.im);
