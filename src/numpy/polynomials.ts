@@ -8,7 +8,11 @@
 import { ArgumentError, ShapeError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { intArg } from "../static-args.js";
-import { array, zeros } from "./creation.js";
+import { array, eye, zeros } from "./creation.js";
+import { concreteValues } from "./concrete.js";
+import { eigvals } from "./linalg-eig.js";
+import { take } from "./indexing.js";
+import { argsort } from "./sorting.js";
 import * as ew from "./elementwise.js";
 import { diff } from "./searching.js";
 import { moveaxis } from "./shape.js";
@@ -339,4 +343,65 @@ export function polyfit(x: ArrayLike, y: ArrayLike, deg: number, options: Polyfi
   }
   const coeffs = lax.concatenate(c.map((cj) => lax.reshape(cj, [1, ...cj.shape])), 0);
   return lax.div(coeffs, rhs.ndim === 1 ? scale : lax.broadcastInDim(scale, coeffs.shape, [0]));
+}
+
+export interface RootsOptions {
+  /**
+   * Drop the leading zero coefficients first, as NumPy (default true; needs concrete
+   * coefficients). With false, each leading zero gives a NaN root at the end instead, so
+   * that the result's size is known under jit, vmap and grad (JAX's `strip_zeros=False`).
+   */
+  stripZeros?: boolean;
+}
+
+/** The eigenvalues of the companion matrix of `p` (leading coefficient nonzero), as JAX. */
+function companionRoots(p: Value): Value {
+  const m = p.shape[0] - 1;
+  const top = lax.reshape(lax.neg(lax.div(lax.slice(p, [1], [m + 1]), lax.broadcastInDim(lax.slice(p, [0], [1]), [m], [0]))), [1, m]);
+  if (m === 1) return eigvals(top);
+  const below = lax.concatenate([eye(m - 1, null, 0, { dtype: p.dtype }), zeros([m - 1, 1], { dtype: p.dtype })], 1);
+  return eigvals(lax.concatenate([top, below], 0));
+}
+
+/**
+ * The roots of the polynomial with coefficients `p` (1-d, highest power first), as
+ * `jnp.roots`: the eigenvalues of its companion matrix, always complex (complex64 for
+ * float32 coefficients, complex128 for float64). CPU only (np.linalg.eigvals).
+ * @example
+ * np.roots(np.array([1, -3, 2])); // [2+0j, 1+0j]
+ * np.roots(np.array([0, 1, 2])); // [-2+0j]
+ * np.roots(np.array([0, 1, 2]), { stripZeros: false }); // [-2+0j, NaN+NaNj]
+ */
+export function roots(p: ArrayLike, options: RootsOptions = {}): Value {
+  const op = "np.roots";
+  const { stripZeros = true } = options;
+  let v = promoteInexact(op, [p])[0];
+  if (v.ndim === 0) v = lax.reshape(v, [1]);
+  if (v.ndim !== 1) throw new ShapeError(`${op}: the coefficients must be 1-d, got shape [${v.shape.join(", ")}]`);
+  const n = v.shape[0];
+  const complexDType = v.dtype === "float64" || v.dtype === "complex128" ? "complex128" : "complex64";
+  if (n < 2) return zeros([0], { dtype: complexDType });
+  if (stripZeros) {
+    const values = concreteValues(op, "p", v, "pass { stripZeros: false } (leading zeros then give NaN roots)");
+    let k = 0;
+    while (k < n && values[k] === 0) k++;
+    if (n - k < 2) return zeros([0], { dtype: complexDType });
+    return companionRoots(lax.slice(v, [k], [n]));
+  }
+  // k leading zeros (n when all are), traced: roll them to the end, sort the zero roots they make
+  // to the end (stably), and make the last k roots NaN
+  const isZero = lax.eq(v, lax.scalar(0, v.dtype));
+  const positions = lax.iota("int32", n);
+  const firstNonzero = lax.reduceMin(lax.select(isZero, lax.broadcastInDim(lax.scalar(n, "int32"), [n], []), positions), [0]);
+  const safe = lax.select(lax.broadcastInDim(lax.eq(firstNonzero, lax.scalar(n, "int32")), [n], []), lax.broadcastInDim(lax.scalar(1, v.dtype), [n], []), v);
+  const k = firstNonzero;
+  const rolledIndex = lax.rem(lax.add(positions, lax.broadcastInDim(k, [n], [])), lax.broadcastInDim(lax.scalar(n, "int32"), [n], []));
+  const rolled = take(safe, rolledIndex);
+  const r = companionRoots(rolled);
+  const order = argsort(lax.convert(lax.eq(r, lax.scalar(0, r.dtype)), "int32"), 0);
+  const sorted = take(r, order);
+  const kept = lax.lt(lax.iota("int32", n - 1), lax.broadcastInDim(lax.sub(lax.scalar(n - 1, "int32"), k), [n - 1], []));
+  const partDType = complexDType === "complex128" ? "float64" : "float32";
+  const nan = lax.complex(lax.scalar(NaN, partDType), lax.scalar(NaN, partDType));
+  return lax.select(kept, sorted, lax.broadcastInDim(nan, [n - 1], []));
 }

@@ -4,9 +4,11 @@
  * function, randint from two words of bits, permutation by rounds of sorting
  * on random keys, categorical by the Gumbel-max trick. Same key, same
  * samples as JAX (float32 by default; float64 as JAX with x64 on): bit for
- * bit for the integer samplers and uniform on [0, 1); where XLA fuses
- * `a * b + c` into an FMA (uniform on other ranges, normal's erfinv) or
- * has its own log, some samples differ in the last bit or two.
+ * bit for the integer samplers and uniform (on any range, float16/32/64: XLA's
+ * fused multiply-add is rebuilt exactly, src/random/fma.ts); normal's erfinv
+ * keeps plain multiply-adds (the exact fma would cost it 5x) and XLA has its
+ * own log1p and erf, so some normal and truncatedNormal samples differ in
+ * the last bit or two.
  */
 import { optionsArg, describe } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
@@ -20,7 +22,8 @@ import {
 } from "../lax/index.js";
 import { broadcastShapes, fmtShape, normalizeAxis, shapeEq, sizeOf } from "../shape.js";
 import type { Value } from "../trace/core.js";
-import { erfInvXla, mulAdd } from "./erf-inv.js";
+import { erfInvXla } from "./erf-inv.js";
+import { fma } from "./fma.js";
 import type { Key, ShapeLike } from "./keys.js";
 import { bits, checkKey, shapeArg, split, threefryWords } from "./keys.js";
 
@@ -75,9 +78,9 @@ export function fit(op: string, what: string, x: Value, shape: readonly number[]
 function unitFloats(op: string, key: Key, shape: readonly number[], dtype: DType): Value {
   const [a, b] = threefryWords(op, key, shape);
   if (dtype === "float16") {
-    // 10 mantissa bits: m * 2^-10 is a half exactly. (JAX draws halves from 16-bit words:
-    // the distribution is the same, the bits are not JAX's.)
-    return mul(convert(div(xor(a, b), 2 ** 22), "float16"), scalar(2 ** -10, "float16"));
+    // JAX's 16-bit words are the low halves of the 32-bit ones; their top 10 bits are the mantissa,
+    // and m * 2^-10 is a half exactly
+    return mul(convert(div(rem(xor(a, b), 2 ** 16), 2 ** 6), "float16"), scalar(2 ** -10, "float16"));
   }
   if (dtype === "float32") {
     // 23 mantissa bits m of the 32-bit word; 1.m - 1 = m * 2^-23 exactly
@@ -118,7 +121,26 @@ export function uniform(key: Key, shape: ShapeLike = [], options: UniformOptions
   const lo = param(op, "minval", minval, d, s);
   const hi = param(op, "maxval", maxval, d, s);
   const floats = unitFloats(op, key, s, d);
-  return max(lo, mulAdd(floats, sub(hi, lo), lo));
+  const range = sub(hi, lo);
+  // XLA contracts float32/float64 `floats * range + lo` into one fused multiply-add; float16 arithmetic
+  // it widens per op and rounds after each, so there the product is rounded first
+  const scaled = d === "float16" || productIsExact(minval, maxval, d) ? add(mul(floats, range), lo) : fma(floats, range, lo);
+  return max(lo, scaled);
+}
+
+/**
+ * Whether `floats * (maxval - minval) + minval` rounds once anyway, so that the fused multiply-add can
+ * be skipped: numeric bounds with minval 0 or a power-of-two range (normal's (−1, 1) is one in float32
+ * and float64), which make the product exact.
+ */
+function productIsExact(minval: ArrayLike, maxval: ArrayLike, dtype: DType): boolean {
+  if (typeof minval !== "number" || typeof maxval !== "number") return false;
+  const round = dtype === "float32" ? Math.fround : (v: number) => v;
+  const range = round(round(maxval) - round(minval));
+  if (round(minval) === 0) return true;
+  if (!(range > 0) || !Number.isFinite(range)) return false;
+  const e = Math.log2(range);
+  return Number.isInteger(e) && 2 ** e === range;
 }
 
 export interface FloatOptions {

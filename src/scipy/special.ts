@@ -332,12 +332,19 @@ export function ndtri(p: ArrayLike): Value {
  * scipy.special.logNdtr(np.array([0, -20])); // [-0.6931472, -203.91715]
  */
 export function logNdtr(x: ArrayLike): Value {
-  const [v] = floats("scipy.special.logNdtr", x);
+  return logNdtrImpl(floats("scipy.special.logNdtr", x)[0]);
+}
+// Each branch reads its input through np.where, never np.clip/np.minimum: those split the derivative in
+// half where x sits exactly on a boundary (−20/8 in float64, −10/5 in float32). The derivative is JAX's
+// rule, φ(x)/Φ(x) = exp(log φ(x) − log Φ(x)), the same on every branch.
+const logNdtrPlain = (v: Value): Value => {
   const upper = v.dtype === "float64" ? 8 : 5;
   const lower = v.dtype === "float64" ? -20 : -10;
-  const mid = np.clip(v, lower, upper);
-  const hi = np.maximum(v, upper);
-  const lo = np.minimum(v, lower);
+  const isHigh = np.greater(v, upper);
+  const isMiddle = np.logicalAnd(np.greater(v, lower), np.logicalNot(isHigh));
+  const hi = np.where(isHigh, v, full(v, upper));
+  const mid = np.where(isMiddle, v, zerosLike(v));
+  const lo = np.where(np.lessEqual(v, lower), v, full(v, lower));
   const high = lax.log1p(lax.neg(ndtr(lax.neg(hi))));
   const middle = lax.log(ndtr(mid));
   // log Φ(x) ~ −x²/2 − log(−x) − ½ log 2π + log(1 − 1/x² + 3/x⁴ − 15/x⁶)
@@ -345,8 +352,13 @@ export function logNdtr(x: ArrayLike): Value {
   const r = lax.reciprocal(x2);
   const series = lax.add(1, lax.mul(r, lax.add(-1, lax.mul(r, lax.add(3, lax.mul(r, -15))))));
   const asym = lax.add(lax.sub(lax.mul(x2, -0.5), lax.log(lax.neg(lo))), lax.sub(lax.log(series), 0.5 * Math.log(2 * Math.PI)));
-  return np.where(np.greater(v, upper), high, np.where(np.greater(v, lower), middle, asym));
-}
+  return np.where(isHigh, high, np.where(isMiddle, middle, asym));
+};
+const logNdtrImpl: (x: Value) => Value = customJvp(logNdtrPlain, ([v], [dv]): [Value, Value] => {
+  const out = logNdtrPlain(v);
+  const logPdf = lax.sub(lax.mul(lax.mul(v, v), -0.5), 0.5 * Math.log(2 * Math.PI));
+  return [out, lax.mul(dv, lax.exp(lax.sub(logPdf, out)))];
+});
 
 export interface LogsumexpOptions {
   /** Scale factors: log Σ b·e^a (broadcast against `a`). */

@@ -16,6 +16,10 @@ const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 const full = (like: Value, v: number) => np.full(like.shape, v, { dtype: like.dtype });
 /** `v` where `cond`, else the constant `c`. */
 const orConst = (cond: Value, v: Value, c: number) => np.where(cond, v, full(v, c));
+// JAX's lax.clamp, not np.maximum/np.clip: on the bound itself the derivative is 0 (clamp's rule),
+// where maximum/clip would hand half of it to each side
+const clampFrom0 = (z: Value) => lax.clamp(full(z, 0), z, full(z, Infinity));
+const clamp01 = (z: Value) => lax.clamp(full(z, 0), z, full(z, 1));
 /** (x − loc)/scale, with every operand promoted and broadcast. */
 function standardize(op: string, x: ArrayLike, loc: ArrayLike, scale: ArrayLike): [Value, Value] {
   const [xv, l, s] = floats(op, x, loc, scale);
@@ -257,14 +261,14 @@ export const gamma = {
   },
   cdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     const [xv, av, l, s] = floats("scipy.stats.gamma.cdf", x, a, loc, scale);
-    return lax.igamma(av, np.maximum(lax.div(lax.sub(xv, l), s), 0));
+    return lax.igamma(av, clampFrom0(lax.div(lax.sub(xv, l), s)));
   },
   logcdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     return lax.log(gamma.cdf(x, a, loc, scale));
   },
   sf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     const [xv, av, l, s] = floats("scipy.stats.gamma.sf", x, a, loc, scale);
-    return lax.igammac(av, np.maximum(lax.div(lax.sub(xv, l), s), 0));
+    return lax.igammac(av, clampFrom0(lax.div(lax.sub(xv, l), s)));
   },
   logsf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     return lax.log(gamma.sf(x, a, loc, scale));
@@ -317,14 +321,14 @@ export const beta = {
   },
   cdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     const [xv, av, bv, l, s] = floats("scipy.stats.beta.cdf", x, a, b, loc, scale);
-    return lax.betainc(av, bv, np.clip(lax.div(lax.sub(xv, l), s), 0, 1));
+    return lax.betainc(av, bv, clamp01(lax.div(lax.sub(xv, l), s)));
   },
   logcdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     return lax.log(beta.cdf(x, a, b, loc, scale));
   },
   sf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     const [xv, av, bv, l, s] = floats("scipy.stats.beta.sf", x, a, b, loc, scale);
-    return lax.betainc(bv, av, np.clip(lax.sub(1, lax.div(lax.sub(xv, l), s)), 0, 1));
+    return lax.betainc(bv, av, clamp01(lax.sub(1, lax.div(lax.sub(xv, l), s))));
   },
   logsf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Value {
     return lax.log(beta.sf(x, a, b, loc, scale));
