@@ -51,6 +51,9 @@ export const webgpuBackend: Backend<GpuBuffer> = {
   syncReadable: false,
   multiOutputKernels: true,
   epilogues: true,
+  // ... also one that reads the result broadcast over rows (`accShape`): the kernel stores each row's outputs
+  // from the row's result (codegen.ts broadcastStores; the matmul's kernels and the reductions alike)
+  broadcastEpilogues: true,
   callDone: () => {
     callDone();
     callBoundary();
@@ -222,14 +225,15 @@ function runChunked(kernel: Kernel, inputs: GpuBuffer[], outs: GpuBuffer[], what
     // the reduction in chunks, then its epilogue over the whole result (itself in chunks if need be)
     const { epilogue: _, ...reduce } = kernel.reduce!;
     const bare: Kernel = { ...kernel, reduce };
-    const outSize = sizeOf(epi.kernel.loopShape);
+    // (one that reads the result broadcast over rows, `accShape`, reads it through its own view: the result is row-major in that shape)
+    const outSize = sizeOf(epi.accShape ?? epi.kernel.loopShape);
     const acc = runKernel(bare, inputs.slice(0, kernel.inputs.length), [{ dtype: kernel.dtype, shape: [outSize] }])[0];
     const rest = inputs.slice(kernel.inputs.length);
     const epiInputs = epi.kernel.inputs.map((_inp, i) => (i === epi.accInput ? acc : rest.shift()!));
     const contiguous = rowMajor(epi.kernel.loopShape);
     const standalone: Kernel = {
       ...epi.kernel,
-      inputs: epi.kernel.inputs.map((inp, i) => (i === epi.accInput ? { dtype: kernel.dtype, view: { strides: contiguous, offset: 0 } } : inp)),
+      inputs: epi.kernel.inputs.map((inp, i) => (i !== epi.accInput ? inp : { dtype: kernel.dtype, view: epi.accShape ? inp.view : { strides: contiguous, offset: 0 } })),
     };
     const [result] = runKernel(standalone, epiInputs, [{ dtype: standalone.dtype, shape: epi.kernel.loopShape }]);
     release(acc);
