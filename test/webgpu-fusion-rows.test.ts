@@ -21,6 +21,7 @@ import { describe, expect, it } from "vitest";
 import { cpuBackend } from "../src/backend/cpu/index.js";
 import { webgpuBackend } from "../src/backend/webgpu/index.js";
 import { gpuDotCounts } from "../src/backend/webgpu/matmul.js";
+import { lowerBindingLimitForTests } from "../src/backend/webgpu/context.js";
 import { executePlan, planFor } from "../src/runtime/execute.js";
 import { kernelCount } from "../src/runtime/fuse.js";
 import type { Array } from "../src/array.js";
@@ -79,7 +80,7 @@ function expectNear(actual: number[], expected: number[], tol: number, what: str
   expect(actual.length, what).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
     const e = expected[i];
-    if (!(Math.abs(actual[i] - e) <= tol * Math.max(1, Math.abs(e)))) expect.fail(`${what}, element ${i}: ${actual[i]}, expected ${e}`);
+    if (!Object.is(actual[i], e) && !(Math.abs(actual[i] - e) <= tol * Math.max(1, Math.abs(e)))) expect.fail(`${what}, element ${i}: ${actual[i]}, expected ${e}`);
   }
 }
 
@@ -214,6 +215,37 @@ describe.skipIf(!hasGpu)("WebGPU row-wise epilogues", { timeout: 180_000 }, () =
       }
     }
     expectAll(r, ref, 1e-4);
+  });
+
+  it("with the binding limit lowered to 4 KiB: a row reduction in chunks, and a product whose rows' outputs pass the limit", async () => {
+    // softmax [60, 70]: the reduction in chunks, then its epilogue reading the result through its broadcast view (itself in chunks)
+    const f = jit((x: Value) => nn.softmax(x, -1)) as unknown as Jitted;
+    const x = data([60, 70], 201, 6);
+    // (a·b)[i, j] − u[i, j, q]: the product (1,600 bytes) fits, the 8,000-byte result does not: the product, then the epilogue in chunks
+    const g = jit((a: Value, b: Value, u: Value) => np.expandDims(np.matmul(a, b), -1).sub(u)) as unknown as Jitted;
+    const [m, k, n, t] = [20, 16, 20, 5];
+    const a = data([m, k], 202);
+    const b = data([k, n], 203);
+    const u = data([m, n, t], 204);
+    const ref: number[] = [];
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a.values[i * k + p] * b.values[p * n + j];
+        for (let q = 0; q < t; q++) ref.push(s - u.values[(i * n + j) * t + q]);
+      }
+    }
+    lowerBindingLimitForTests(4096);
+    try {
+      const rs = await compare(f, [x]);
+      expect([rs.before, rs.after]).toEqual([4, 2]);
+      expectAll(rs, softmaxRef(x.values, 60, 70), 1e-5);
+      const rm = await compare(g, [a, b, u]);
+      expect([rm.before, rm.after]).toEqual([2, 1]);
+      expectAll(rm, ref, 1e-4);
+    } finally {
+      lowerBindingLimitForTests(null);
+    }
   });
 
   it("a consumer of a column reduction (the result broadcast along a leading axis) stays a kernel of its own", async () => {

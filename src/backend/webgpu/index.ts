@@ -83,6 +83,21 @@ export const webgpuBackend: Backend<GpuBuffer> = {
       case "kernel":
         return runKernel(lowering.kernel, inputs, outTypes);
       case "routine": {
+        // a product whose broadcast epilogue's result is larger than one binding (its operands and the product may
+        // fit): the product, then the epilogue as a kernel of its own, which runs in chunks (routines cannot)
+        const epi = lowering.routine === "dot" ? lowering.params.epilogue : undefined;
+        if (lowering.routine === "dot" && epi?.accShape && outTypes.some((t) => sizeOf(t.shape) * gpuItemSize(t.dtype) > limit("maxStorageBufferBindingSize"))) {
+          const { epilogue: _, ...params } = lowering.params;
+          const [product] = webgpuBackend.run({ kind: "routine", routine: "dot", params }, inputs.slice(0, 2), inTypes.slice(0, 2), [{ dtype: outTypes[0].dtype, shape: epi.accShape }]);
+          const rest = inputs.slice(2);
+          // the epilogue reads the product through its own (broadcast) view of the product's row-major buffer
+          const epiInputs = epi.kernel.inputs.map((_inp, i) => (i === epi.accInput ? product : rest.shift()!));
+          try {
+            return runKernel(epi.kernel, epiInputs, outTypes);
+          } finally {
+            release(product);
+          }
+        }
         checkRoutineSize(lowering.routine, inputs, inTypes, outTypes);
         // routines see the 8- and 16-bit integers as int32/uint32 (their storage), outputs wrapped after (small-ints.ts)
         const small = hasSmallInt(inTypes) || hasSmallInt(outTypes);
