@@ -12,6 +12,12 @@
  *   tree; when the extent is very long it is cut into chunks reduced by
  *   separate workgroups into partials, and a second kernel combines those.
  *
+ * A reduction's epilogue (as the matmul's, matmul.ts) runs on each final
+ * result as it is stored; one that reads the result broadcast over a row
+ * (`accShape`: softmax's exp(x − max), a layer norm's x − mean) stores the
+ * row's outputs from it: the thread of a row loops over them, or the
+ * workgroup that reduced the row shares them out (`broadcastStores`).
+ *
  * Only numbers and names made here go into the source.
  */
 import type { DType } from "../../dtype.js";

@@ -26,6 +26,11 @@
  *   follow the larger operand's strides so its reads are coalesced: threads
  *   that share an output walk k side by side when the operand is contiguous
  *   along k; otherwise neighbouring threads take neighbouring outputs.
+ *
+ * Each kernel takes a float32 epilogue (the product's elementwise consumer,
+ * fused), also one that reads the product broadcast over a row of outputs
+ * (a mat-vec's per-example gradients x·(2(x·w − y))): the threads that
+ * summed a product store its row, side by side where there are several.
  */
 import type { DType } from "../../dtype.js";
 import type { DotParams } from "../device.js";
