@@ -7,9 +7,9 @@
  * "jax-js/wasm", "jaxon"). `--quick` shortens every budget (smoke runs).
  * jaxon is bundled first as the package build does (bench/libs/jaxon.ts);
  * `--src` adds the target jaxon/cpu-src, jaxon loaded from src/ through tsx
- * (as before), and `--before=<bundle>` the target jaxon/cpu-before, another
- * bundle of bench/libs/jaxon-entry.ts (an older commit's), for before/after
- * in one run.
+ * (as before), and `--before=<bundle>` the targets jaxon/cpu-before and
+ * jaxon/webgpu-before, another bundle of bench/libs/jaxon-entry.ts (an older
+ * commit's), for before/after in one run.
  *
  * Each target runs in its own child process (this file with --child), driven
  * case by case: a case that overruns its time limit is killed and reported as
@@ -50,6 +50,7 @@ const TARGETS: Record<string, () => Adapter> = {
   "tfjs/wasm": () => tfjs("wasm"),
   "jaxon/webgpu": () => jaxon("webgpu"),
   "jaxon/webgpu-unfused": () => jaxon("webgpu", { fusion: false }),
+  "jaxon/webgpu-before": () => jaxon("webgpu", { bundle: process.env.JAXON_BENCH_BEFORE ?? "", label: "-before" }),
   "jax-js/webgpu": () => jaxjs("webgpu"),
   "tfjs/webgpu": () => tfjs("webgpu"),
 };
@@ -212,7 +213,7 @@ async function parent(args: string[]) {
   const tFilters = filters.filter((f) => !/^w\d/i.test(f)).map((f) => f.toLowerCase());
   const cases = CASES.filter((c) => wFilters.length === 0 || wFilters.some((f) => c.workload.startsWith(f)));
   // jaxon/cpu-src (src/ through tsx, as the bench loaded jaxon before it bundled it) only with --src,
-  // jaxon/cpu-before (another bundle, e.g. an older commit's) only with --before=<its path>
+  // jaxon/cpu-before and jaxon/webgpu-before (another bundle, e.g. an older commit's) only with --before=<its path>
   const before = args.find((a) => a.startsWith("--before="))?.slice("--before=".length);
   if (before) process.env.JAXON_BENCH_BEFORE = path.resolve(before);
   const targets = Object.keys(TARGETS)

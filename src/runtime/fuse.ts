@@ -11,7 +11,7 @@
  * A plan is made for a device's limits (`planFor` in execute.ts): kernels
  * stay under its binding limit, and where the backend supports them, sibling
  * elementwise kernels share one multi-output launch and an elementwise
- * consumer of a matmul or reduction runs as its epilogue (on the CPU also one
+ * consumer of a matmul or reduction runs as its epilogue (on the CPU and WebGPU also one
  * that reads the result broadcast over each row: a mat-vec's per-row outputs,
  * softmax's exp(x − max)). A view of a one-element value (a scalar's
  * broadcast) is inlined under any index map, a reshape's flat one included.

@@ -12,6 +12,12 @@
  *   tree; when the extent is very long it is cut into chunks reduced by
  *   separate workgroups into partials, and a second kernel combines those.
  *
+ * A reduction's epilogue (as the matmul's, matmul.ts) runs on each final
+ * result as it is stored; one that reads the result broadcast over a row
+ * (`accShape`: softmax's exp(x − max), a layer norm's x − mean) stores the
+ * row's outputs from it: the thread of a row loops over them, or the
+ * workgroup that reduced the row shares them out (`broadcastStores`).
+ *
  * Only numbers and names made here go into the source.
  */
 import type { DType } from "../../dtype.js";
@@ -435,6 +441,38 @@ export function epilogueSource(k: Kernel, accInput: number, firstBinding: number
   return { bindings: decls.join("\n"), fn, helpers: em.helpers };
 }
 
+/**
+ * How many outputs an epilogue stores per result it reads: 1 where it reads
+ * the result element for element; a row's length where it reads the result
+ * broadcast along its trailing axes (`accShape`: a mat-vec's or a row
+ * reduction's consumer over the rows), whose row `o` is its flat outputs
+ * o·rep … o·rep + rep − 1 (fuse.ts checks that layout).
+ */
+export function epilogueRepeat(epi: { kernel: Kernel; accShape?: readonly number[] } | undefined): number {
+  if (!epi?.accShape) return 1;
+  const acc = sizeOf(epi.accShape);
+  const all = sizeOf(epi.kernel.loopShape);
+  if (acc === 0) return 1; // nothing to store
+  if (all % acc !== 0) throw new Error(`webgpu: an epilogue over [${epi.kernel.loopShape.join(", ")}] does not repeat a result of shape [${epi.accShape.join(", ")}] along whole rows`);
+  return all / acc;
+}
+
+/**
+ * The stores of a broadcast epilogue (`rep` > 1, `epilogueRepeat`) for
+ * results `acc` at result positions `o` (pairs): each one's row of `rep`
+ * outputs, `epi(acc, p)` at its own flat position p, the rows' outputs split
+ * among `lanes` threads, this one taking those from `lane` on (the results
+ * must then be the same values in each of them). One loop around all the
+ * pairs' stores: the epilogue's code is inlined once per pair, as an
+ * element-for-element epilogue's is (lavapipe compiled 16 loops of it, one
+ * per pair, 3× slower).
+ */
+export function broadcastStores(results: readonly (readonly [acc: string, o: string])[], rep: number, lane = "0", lanes = 1): string {
+  const lets = results.map(([acc, o], r) => `let e_v${r} = ${acc}; let e_b${r} = (${o}) * ${rep};`).join(" ");
+  const stores = results.map((_, r) => `out[e_b${r} + e_q] = epi(e_v${r}, e_b${r} + e_q);`).join(" ");
+  return `{ ${lets} for (var e_q = ${lane}; e_q < ${rep}; e_q += ${lanes}) { ${stores} } }`;
+}
+
 /** Statements that split the flat index `flat` over `dims`, naming axis k `name(k)`. */
 export function unflatten(flat: string, dims: readonly number[], name: (k: number) => string): string {
   if (dims.length === 0) return "";
@@ -558,6 +596,8 @@ function reduction(k: Kernel, round?: WeakSet<Expr>): CompiledKernel {
   if (positiveZero) helpers.add("j_pos0");
   const final = (v: string) => (positiveZero ? `j_pos0(${v})` : v);
   const store = (v: string, o: string) => (epi ? `epi(${final(v)}, ${o})` : final(v));
+  // an epilogue that reads each result broadcast over a row stores the row's `rep` outputs
+  const rep = epilogueRepeat(epi);
 
   if (outSize >= MANY_OUTPUTS || R <= 64) {
     const [gx, gy] = grid(Math.ceil(outSize / WORKGROUP));
@@ -574,7 +614,7 @@ ${threadMain(gx)}
     ${unflatten("r", redSplit, redName)}
     acc = ${combine(op, d, "acc", value, helpers)};
   }
-  out[o] = ${store("acc", "o")};
+  ${rep > 1 ? broadcastStores([[final("acc"), "o"]], rep) : `out[o] = ${store("acc", "o")};`}
 }`;
     return { passes: [{ wgsl: body.replace("__HELPERS__", helperSource(helpers)).replace("__EPILOGUE__", epiSource), workgroups: [gx, gy] }] };
   }
@@ -607,7 +647,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (lid < s) { part[lid] = ${tree}; }
     workgroupBarrier();
   }
-  if (lid == 0u) { out[g] = ${chunks === 1 ? store("part[0]", "o") : "part[0]"}; }
+  ${
+    chunks === 1 && rep > 1
+      ? // the whole row in this workgroup: its threads store the row's outputs side by side (part[0] is final after the last barrier)
+        broadcastStores([[final("part[0]"), "o"]], rep, "i32(lid)", WORKGROUP)
+      : `if (lid == 0u) { out[g] = ${chunks === 1 ? store("part[0]", "o") : "part[0]"}; }`
+  }
 }`;
   const first = { wgsl: body.replace("__HELPERS__", helperSource(helpers)).replace("__EPILOGUE__", chunks === 1 ? epiSource : ""), workgroups: [gx, gy] as [number, number] };
   if (chunks === 1) return { passes: [first] };

@@ -51,6 +51,9 @@ export const webgpuBackend: Backend<GpuBuffer> = {
   syncReadable: false,
   multiOutputKernels: true,
   epilogues: true,
+  // ... also one that reads the result broadcast over rows (`accShape`): the kernel stores each row's outputs
+  // from the row's result (codegen.ts broadcastStores; the matmul's kernels and the reductions alike)
+  broadcastEpilogues: true,
   callDone: () => {
     callDone();
     callBoundary();
@@ -80,6 +83,21 @@ export const webgpuBackend: Backend<GpuBuffer> = {
       case "kernel":
         return runKernel(lowering.kernel, inputs, outTypes);
       case "routine": {
+        // a product whose broadcast epilogue's result is larger than one binding (its operands and the product may
+        // fit): the product, then the epilogue as a kernel of its own, which runs in chunks (routines cannot)
+        const epi = lowering.routine === "dot" ? lowering.params.epilogue : undefined;
+        if (lowering.routine === "dot" && epi?.accShape && outTypes.some((t) => sizeOf(t.shape) * gpuItemSize(t.dtype) > limit("maxStorageBufferBindingSize"))) {
+          const { epilogue: _, ...params } = lowering.params;
+          const [product] = webgpuBackend.run({ kind: "routine", routine: "dot", params }, inputs.slice(0, 2), inTypes.slice(0, 2), [{ dtype: outTypes[0].dtype, shape: epi.accShape }]);
+          const rest = inputs.slice(2);
+          // the epilogue reads the product through its own (broadcast) view of the product's row-major buffer
+          const epiInputs = epi.kernel.inputs.map((_inp, i) => (i === epi.accInput ? product : rest.shift()!));
+          try {
+            return runKernel(epi.kernel, epiInputs, outTypes);
+          } finally {
+            release(product);
+          }
+        }
         checkRoutineSize(lowering.routine, inputs, inTypes, outTypes);
         // routines see the 8- and 16-bit integers as int32/uint32 (their storage), outputs wrapped after (small-ints.ts)
         const small = hasSmallInt(inTypes) || hasSmallInt(outTypes);
@@ -222,14 +240,15 @@ function runChunked(kernel: Kernel, inputs: GpuBuffer[], outs: GpuBuffer[], what
     // the reduction in chunks, then its epilogue over the whole result (itself in chunks if need be)
     const { epilogue: _, ...reduce } = kernel.reduce!;
     const bare: Kernel = { ...kernel, reduce };
-    const outSize = sizeOf(epi.kernel.loopShape);
+    // (one that reads the result broadcast over rows, `accShape`, reads it through its own view: the result is row-major in that shape)
+    const outSize = sizeOf(epi.accShape ?? epi.kernel.loopShape);
     const acc = runKernel(bare, inputs.slice(0, kernel.inputs.length), [{ dtype: kernel.dtype, shape: [outSize] }])[0];
     const rest = inputs.slice(kernel.inputs.length);
     const epiInputs = epi.kernel.inputs.map((_inp, i) => (i === epi.accInput ? acc : rest.shift()!));
     const contiguous = rowMajor(epi.kernel.loopShape);
     const standalone: Kernel = {
       ...epi.kernel,
-      inputs: epi.kernel.inputs.map((inp, i) => (i === epi.accInput ? { dtype: kernel.dtype, view: { strides: contiguous, offset: 0 } } : inp)),
+      inputs: epi.kernel.inputs.map((inp, i) => (i !== epi.accInput ? inp : { dtype: kernel.dtype, view: epi.accShape ? inp.view : { strides: contiguous, offset: 0 } })),
     };
     const [result] = runKernel(standalone, epiInputs, [{ dtype: standalone.dtype, shape: epi.kernel.loopShape }]);
     release(acc);

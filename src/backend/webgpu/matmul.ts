@@ -26,12 +26,17 @@
  *   follow the larger operand's strides so its reads are coalesced: threads
  *   that share an output walk k side by side when the operand is contiguous
  *   along k; otherwise neighbouring threads take neighbouring outputs.
+ *
+ * Each kernel takes a float32 epilogue (the product's elementwise consumer,
+ * fused), also one that reads the product broadcast over a row of outputs
+ * (a mat-vec's per-example gradients x·(2(x·w − y))): the threads that
+ * summed a product store its row, side by side where there are several.
  */
 import type { DType } from "../../dtype.js";
 import type { DotParams } from "../device.js";
 import type { GpuBuffer } from "./buffers.js";
 import { alloc } from "./buffers.js";
-import { epilogueSource, storageType, unflatten, WORKGROUP } from "./codegen.js";
+import { broadcastStores, epilogueRepeat, epilogueSource, storageType, unflatten, WORKGROUP } from "./codegen.js";
 import { kernelKey } from "../kernel.js";
 import { helperSource, NONFINITE_PRELUDE } from "./wgsl-math.js";
 import { dispatch, grid } from "./context.js";
@@ -78,7 +83,7 @@ const TILED_MIN = 16;
 /** Smallest k that takes the tiled kernel: below one K step, most of each step's multiply-adds would be padding. */
 const TILED_MIN_K = KSTEP;
 
-function tiledSource(s: DotShape, epi?: string): { wgsl: string; workgroups: [number, number] } {
+function tiledSource(s: DotShape, epi?: string, rep = 1): { wgsl: string; workgroups: [number, number] } {
   const { batch, m, n, k, lb, lm, lk, rb, rk, rn, lo, ro } = s;
   const tilesM = Math.ceil(m / TILE);
   const tilesN = Math.ceil(n / TILE);
@@ -102,7 +107,11 @@ function tiledSource(s: DotShape, epi?: string): { wgsl: string; workgroups: [nu
   const bVec = (krow: string) => `vec4<f32>(${[0, 1, 2, 3].map((c) => ldB(krow, `bCol + ${c}`)).join(", ")})`;
   const fmas = [0, 1, 2, 3].map((r) => `c${r} = fma(vec4<f32>(a[${r}]), b, c${r});`).join("\n      ");
   // with an epilogue, each product goes through it on its way out
-  const st = (idx: string, v: string) => (epi ? `out[${idx}] = epi(${v}, ${idx});` : `out[${idx}] = ${v};`);
+  // (one that reads each product broadcast over a row of `rep` outputs stores the whole row)
+  // (one that reads each product broadcast over a row of `rep` outputs stores the rows' outputs e_q, one loop around
+  // all 16 stores: the epilogue's code is inlined 16 times, not 16 loops of it, which lavapipe compiles far faster)
+  const at = (idx: string) => (rep > 1 ? `(${idx}) * ${rep} + e_q` : idx);
+  const st = (idx: string, v: string) => (epi ? `out[${at(idx)}] = epi(${v}, ${at(idx)});` : `out[${idx}] = ${v};`);
   const stores = [0, 1, 2, 3]
     .map((r) => {
       const row = `i0 + ty * 4 + ${r}`;
@@ -166,7 +175,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   let col = j0 + tx * 4;
   let oRow = bi * ${m * n} + (i0 + ty * 4) * ${n} + col;
+  ${rep > 1 ? `for (var e_q = 0; e_q < ${rep}; e_q++) {
   ${stores}
+  }` : stores}
 }`;
   return { wgsl, workgroups: [gx, gy] };
 }
@@ -233,7 +244,7 @@ function plan(s: DotShape): { T: number; kFast: boolean } {
   return { T: Math.max(1, Math.min(pow2Floor(32768 / outputs), byK, WORKGROUP / 8)), kFast };
 }
 
-function reduceSource(s: DotShape, lhsType: DType, rhsType: DType, outType: DType, epi?: string): { wgsl: string; workgroups: [number, number] } {
+function reduceSource(s: DotShape, lhsType: DType, rhsType: DType, outType: DType, epi?: string, rep = 1): { wgsl: string; workgroups: [number, number] } {
   const { batch, m, n, k, lb, lm, lk, rb, rk, rn, lo, ro } = s;
   const mode = modeOf(lhsType, rhsType, outType);
   const { T, kFast } = plan(s);
@@ -252,12 +263,17 @@ function reduceSource(s: DotShape, lhsType: DType, rhsType: DType, outType: DTyp
   for (let half = T / 2; half >= 1; half /= 2) {
     tree.push(`if (ks < ${half}) { red[t] = red[t] ${op} red[t + ${half * partner}]; }`, "workgroupBarrier();");
   }
+  // a broadcast epilogue (float products only): the T threads of an output store its row side by side,
+  // each reading the sum where the tree left it (red[ol·T] or red[ol]; final after the tree's last barrier)
+  const rowStores = (v: string) => broadcastStores([[v, "o"]], rep, "ks", T);
   const write = T > 1
     ? `red[t] = acc;
   workgroupBarrier();
   ${tree.join("\n  ")}
-  if (valid && ks == 0) { out[o] = ${epi ? "epi(red[t], o)" : finish("red[t]", outType, mode)}; }`
-    : `if (valid) { out[o] = ${epi ? "epi(acc, o)" : finish("acc", outType, mode)}; }`;
+  ${rep > 1 ? `if (valid) ${rowStores(`red[${kFast ? `ol * ${T}` : "ol"}]`)}` : `if (valid && ks == 0) { out[o] = ${epi ? "epi(red[t], o)" : finish("red[t]", outType, mode)}; }`}`
+    : rep > 1
+      ? `if (valid) ${rowStores("acc")}`
+      : `if (valid) { out[o] = ${epi ? "epi(acc, o)" : finish("acc", outType, mode)}; }`;
   const wgsl = `${declare(storageType(outType), storageType(lhsType), storageType(rhsType))}
 ${epi ?? ""}
 ${T > 1 ? `var<workgroup> red: array<${acc}, ${WORKGROUP}>;` : ""}
@@ -301,7 +317,7 @@ function skinnyEligible(s: DotShape): boolean {
   return s.n <= SKINNY_MAX_N && s.lk === 1 && s.k >= 8 && s.batch * s.m >= 64;
 }
 
-function skinnySource(s: DotShape, epi?: string): { wgsl: string; workgroups: [number, number] } {
+function skinnySource(s: DotShape, epi?: string, rep = 1): { wgsl: string; workgroups: [number, number] } {
   const { batch, m, n, k, lb, lm, rb, rk, rn, lo, ro } = s;
   // threads per row: enough for ~16k threads in all (many rows need few; a long k with few rows, up to 32),
   // at least 4 products each; a short tree also keeps the barriers few (on lavapipe, a CPU, they dominate:
@@ -345,9 +361,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   ${cols((j) => `red[t * ${n} + ${j}] = s${j};`)}
   workgroupBarrier();
   ${tree.join("\n  ")}
-  if (valid && ks == 0) {
+  ${
+    rep > 1
+      ? // a broadcast epilogue: the row's T threads store each product's row of outputs side by side, reading
+        // the sums where the tree left them (its first thread's slots, final after the last barrier)
+        `if (valid) {
+    let o0 = row * ${n};
+    let t0 = t - ks;
+    ${broadcastStores(Array.from({ length: n }, (_, j) => [`red[t0 * ${n} + ${j}]`, `o0 + ${j}`] as const), rep, "ks", T)}
+  }`
+      : `if (valid && ks == 0) {
     let o0 = row * ${n};
     ${cols((j) => `{ let o = o0 + ${j}; out[o] = ${store(`red[t * ${n} + ${j}]`)}; }`)}
+  }`
   }
 }`;
   return { wgsl, workgroups: [gx, gy] };
@@ -363,7 +389,10 @@ const dot: GpuRoutine = ([lhs, rhs, ...epilogueInputs], [lhsType, rhsType], [out
   const [lb, lm, lk] = p.lhsStrides;
   const [rb, rk, rn] = p.rhsStrides;
   const s: DotShape = { batch: p.batch, m: p.m, n: p.n, k: p.k, lb, lm, lk, rb, rk, rn, lo: p.lhsOffset ?? 0, ro: p.rhsOffset ?? 0 };
-  const size = s.batch * s.m * s.n;
+  // the result is the product's size, or (an epilogue reading the product broadcast over rows) the epilogue's
+  const ep = p.epilogue;
+  const rep = epilogueRepeat(ep);
+  const size = s.batch * s.m * s.n * rep;
   const out: GpuBuffer = alloc(outType.dtype, size);
   if (size === 0) return [out];
   const allF32 = lhsType.dtype === "float32" && rhsType.dtype === "float32" && outType.dtype === "float32";
@@ -372,13 +401,12 @@ const dot: GpuRoutine = ([lhs, rhs, ...epilogueInputs], [lhsType, rhsType], [out
   const kind = tiled ? "tiled" : allF32 && skinnyEligible(s) ? "skinny" : "reduce";
   gpuDotCounts[kind]++;
   // an epilogue (planned only for float32 products and results) runs on each product before it is stored
-  const ep = p.epilogue;
   const key = `dot:${kind}:${lhsType.dtype},${rhsType.dtype},${outType.dtype}:${Object.values(s).join(",")}${ep ? `|${ep.accInput}|${kernelKey(ep.kernel)}` : ""}`;
   const { wgsl, workgroups } = memoSource(key, () => {
     const parts = ep ? epilogueSource(ep.kernel, ep.accInput, 3) : null;
     const epi = parts ? `${NONFINITE_PRELUDE}\n${parts.bindings}\n${helperSource(parts.helpers)}\n${parts.fn}` : undefined;
-    if (kind === "tiled") return tiledSource(s, epi);
-    return kind === "skinny" ? skinnySource(s, epi) : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype, epi);
+    if (kind === "tiled") return tiledSource(s, epi, rep);
+    return kind === "skinny" ? skinnySource(s, epi, rep) : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype, epi, rep);
   });
   dispatch({ wgsl, buffers: [out, lhs, rhs, ...epilogueInputs], workgroups });
   return [out];
