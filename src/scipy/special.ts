@@ -403,3 +403,7 @@ export function softmax(x: ArrayLike, axis: Axes = null): Value {
 export function logSoftmax(x: ArrayLike, axis: Axes = null): Value {
   return nn.logSoftmax(floats("scipy.special.logSoftmax", x)[0], axis);
 }
+export * from "./comb.js";
+export * from "./boxcox.js";
+export * from "./loggamma.js";
+export * from "./bernoulli.js";
