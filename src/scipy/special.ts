@@ -407,3 +407,5 @@ export * from "./comb.js";
 export * from "./boxcox.js";
 export * from "./loggamma.js";
 export * from "./bernoulli.js";
+export * from "./erfcx.js";
+export * from "./dawsn.js";
