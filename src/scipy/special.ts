@@ -409,3 +409,5 @@ export * from "./loggamma.js";
 export * from "./bernoulli.js";
 export * from "./erfcx.js";
 export * from "./dawsn.js";
+export * from "./expint.js";
+export * from "./spence.js";
