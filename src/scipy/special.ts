@@ -411,3 +411,5 @@ export * from "./erfcx.js";
 export * from "./dawsn.js";
 export * from "./expint.js";
 export * from "./spence.js";
+export * from "./sici.js";
+export * from "./fresnel.js";
