@@ -413,3 +413,4 @@ export * from "./expint.js";
 export * from "./spence.js";
 export * from "./sici.js";
 export * from "./fresnel.js";
+export * from "./owens-t.js";
