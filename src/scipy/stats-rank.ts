@@ -13,7 +13,7 @@ const RANK_METHODS = ["average", "min", "max", "dense", "ordinal"] as const;
 export type RankMethod = (typeof RANK_METHODS)[number];
 
 /** Only "propagate" is computable inside a jitted function; JAX refuses the others alike. */
-export function checkNanPolicy(op: string, nanPolicy: unknown, allowOmit: boolean): void {
+function checkNanPolicy(op: string, nanPolicy: unknown, allowOmit: boolean): void {
   if (nanPolicy !== "propagate" && nanPolicy !== "omit" && nanPolicy !== "raise") {
     throw new ArgumentError(`${op}: nanPolicy must be "propagate", "omit" or "raise", got ${describe(nanPolicy)}`);
   }
