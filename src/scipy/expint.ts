@@ -43,7 +43,10 @@ function expnPlain(n: Value, x: Value): Value {
   // the special cases in JAX's order of precedence
   const zero = np.equal(x, 0);
   r = np.where(np.equal(n, 0), lax.div(lax.exp(lax.neg(x)), x), r);
-  r = np.where(np.logicalAnd(zero, np.greaterEqual(n, 2)), lax.reciprocal(lax.sub(nSafe, 1)), r);
+  // JAX gives 1/n at x = 0 for n ≥ 2 (SciPy: 1/(n − 1)); jaxon follows JAX
+  r = np.where(np.logicalAnd(zero, np.greaterEqual(n, 2)), lax.reciprocal(nSafe), r);
+  // and NaN at x = inf (for n ≠ 0)
+  r = whereConst(np.logicalOr(np.notEqual(x, Infinity), np.equal(n, 0)), r, NaN);
   r = whereConst(np.logicalNot(np.logicalAnd(zero, np.less(n, 2))), r, Infinity);
   r = whereConst(np.logicalNot(np.logicalOr(np.less(n, 0), np.less(x, 0))), r, NaN);
   return np.where(np.isnan(x), x, np.where(np.isnan(n), n, r));
@@ -57,7 +60,8 @@ const expnImpl: (n: Value, x: Value) => Value = customJvp(expnPlain, ([n, x], [,
 
 /**
  * The generalized exponential integral Eₙ(x) = ∫₁^∞ e^{−xt}/tⁿ dt for integer n ≥ 0 and x ≥ 0:
- * inf at x = 0 for n < 2, 1/(n − 1) there otherwise, NaN for n < 0 or x < 0. Differentiable in x.
+ * inf at x = 0 for n < 2 and, as JAX (not SciPy's 1/(n − 1)), 1/n there otherwise; NaN for n < 0, x < 0 and
+ * x = inf (n ≠ 0). Differentiable in x.
  * @example
  * scipy.special.expn(np.array([1, 2, 3]), 1); // [0.21938393, 0.14849551, 0.10969197]
  */
