@@ -415,3 +415,14 @@ export function softmax(x: ArrayLike, axis: Axes = null): Value {
 export function logSoftmax(x: ArrayLike, axis: Axes = null): Value {
   return nn.logSoftmax(floats("scipy.special.logSoftmax", x)[0], axis);
 }
+export * from "./comb.js";
+export * from "./boxcox.js";
+export * from "./loggamma.js";
+export * from "./bernoulli.js";
+export * from "./erfcx.js";
+export * from "./dawsn.js";
+export * from "./expint.js";
+export * from "./spence.js";
+export * from "./sici.js";
+export * from "./fresnel.js";
+export * from "./owens-t.js";

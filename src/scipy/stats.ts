@@ -429,3 +429,5 @@ export const multivariate_normal = {
 export * from "./stats-extreme.js";
 export * from "./stats-discrete.js";
 export * from "./stats-shape.js";
+export * from "./stats-rank.js";
+export * from "./stats-sem.js";

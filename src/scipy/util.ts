@@ -18,3 +18,17 @@ export function promoteFloat(op: string, ...xs: ArrayLike[]): Value[] {
 export function whereConst(cond: Value, v: Value, c: number): Value {
   return np.where(cond, v, np.full(v.shape, c, { dtype: v.dtype }));
 }
+
+/**
+ * e^{sign·x²} without the error of rounding x² first: x = hi + lo with hi on a coarse grid, so
+ * hi² is exact and e^{±x²} = e^{±hi²}·e^{±(2·hi·lo + lo²)} (relative error a few ulp, not x²·ulp).
+ */
+export function expSquare(x: Value, sign: 1 | -1): Value {
+  const grid = x.dtype === "float64" ? 2 ** 12 : 2 ** 6;
+  const hi = np.divide(np.round(np.multiply(x, grid)), grid);
+  const lo = np.subtract(x, hi);
+  const big = np.multiply(np.multiply(hi, hi), sign);
+  const small = np.multiply(np.multiply(lo, np.add(np.multiply(hi, 2), lo)), sign);
+  // ±inf: hi is infinite and lo NaN; the exponent is hi² alone
+  return np.multiply(np.exp(big), np.exp(np.where(np.isfinite(x), small, np.zerosLike(small))));
+}
