@@ -150,6 +150,16 @@ describe("scipy.special.logNdtr on its branch boundaries", () => {
       expect(Math.abs(g - fd)).toBeLessThanOrEqual(1e-5 * Math.abs(fd));
     }
   });
+  it("a NaN input stays NaN (the lowest branch takes what no other branch does)", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const x = np.array([NaN, -30, 0], { dtype });
+      for (const f of [scipy.special.logNdtr, scipy.stats.norm.logcdf, scipy.stats.norm.logsf]) {
+        const y = Array.from(f(x).dataSync() as ArrayLike<number>);
+        expect(Number.isNaN(y[0]), `${f.name}(NaN) in ${dtype}`).toBe(true);
+        expect(y.slice(1).every(Number.isFinite)).toBe(true);
+      }
+    }
+  });
   it("no NaN gradient far out on any branch", () => {
     for (const dtype of ["float32", "float64"] as const) {
       const x = np.array([-1e3, -40, 0, 40, 1e3], { dtype });

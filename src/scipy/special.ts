@@ -344,7 +344,8 @@ const logNdtrPlain = (v: Value): Value => {
   const isMiddle = np.logicalAnd(np.greater(v, lower), np.logicalNot(isHigh));
   const hi = np.where(isHigh, v, full(v, upper));
   const mid = np.where(isMiddle, v, zerosLike(v));
-  const lo = np.where(np.lessEqual(v, lower), v, full(v, lower));
+  // the last branch takes everything else, NaN included, so a NaN input stays NaN
+  const lo = np.where(np.logicalOr(isHigh, isMiddle), full(v, lower), v);
   const high = lax.log1p(lax.neg(ndtr(lax.neg(hi))));
   const middle = lax.log(ndtr(mid));
   // log Φ(x) ~ −x²/2 − log(−x) − ½ log 2π + log(1 − 1/x² + 3/x⁴ − 15/x⁶)
