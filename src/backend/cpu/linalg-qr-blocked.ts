@@ -14,7 +14,7 @@
  * on transposes: X ← X·(I − V·T·Vᵀ)ᵀ for X = Aᵀ.
  */
 import { gemmSub } from "./linalg-blocked.js";
-import { householderReflector } from "./linalg-reflector.js";
+import { applyReflector, householderReflector } from "./linalg-reflector.js";
 
 /** Panel width. */
 export const QR_NB = 32;
@@ -50,14 +50,7 @@ export function householderQrBlocked(a: Float64Array, m: number, n: number, cols
       }
       const tau = (taus[j] = householderReflector(a, cj, j, m, xnorm));
       if (tau === 0) continue;
-      for (let c = j + 1; c < end; c++) {
-        const cc = c * m;
-        let s = a[cc + j];
-        for (let i = j + 1; i < m; i++) s += a[cj + i] * a[cc + i];
-        s *= tau;
-        a[cc + j] -= s;
-        for (let i = j + 1; i < m; i++) a[cc + i] -= s * a[cj + i];
-      }
+      applyReflector(a, cj, j, m, tau, j + 1, end);
     }
     const t = formT(a, m, k0, kb, taus);
     panels.push({ k0, kb, t });

@@ -1,4 +1,4 @@
-/** The Householder reflector the CPU's QR routines (unblocked and blocked) share. */
+/** The Householder reflector the CPU's QR routines (unblocked and blocked) share: making one, and applying it. */
 
 /**
  * Makes column j of `a` (column-major, m rows, the column at offset cj) a
@@ -14,4 +14,19 @@ export function householderReflector(a: Float64Array, cj: number, j: number, m: 
   for (let i = j + 1; i < m; i++) a[cj + i] *= scale;
   a[cj + j] = beta;
   return (beta - alpha) / beta;
+}
+
+/**
+ * Applies H = I − τ·v·vᵀ (the reflector stored in column j at offset cj, as
+ * `householderReflector` left it) to columns c0 … c1 − 1 of `a`, rows j … m − 1.
+ */
+export function applyReflector(a: Float64Array, cj: number, j: number, m: number, tau: number, c0: number, c1: number): void {
+  for (let c = c0; c < c1; c++) {
+    const cc = c * m;
+    let s = a[cc + j];
+    for (let i = j + 1; i < m; i++) s += a[cj + i] * a[cc + i];
+    s *= tau;
+    a[cc + j] -= s;
+    for (let i = j + 1; i < m; i++) a[cc + i] -= s * a[cj + i];
+  }
 }

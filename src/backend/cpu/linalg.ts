@@ -17,7 +17,7 @@ import { eigRoutine } from "./linalg-eig.js";
 import { tridiagonalEigh } from "./linalg-tridiagonal.js";
 import { bidiagonalSvdTall } from "./linalg-bidiagonal.js";
 import { householderQrBlocked } from "./linalg-qr-blocked.js";
-import { householderReflector } from "./linalg-reflector.js";
+import { applyReflector, householderReflector } from "./linalg-reflector.js";
 import { cpuComplexLuRoutines } from "./linalg-complex-lu.js";
 
 type LinalgRoutine = (inputs: TypedArray[], inTypes: BufferType[], outTypes: BufferType[], params: Record<string, unknown>) => TypedArray[];
@@ -158,15 +158,7 @@ export function householderQr(a: Float64Array, m: number, n: number, cols: numbe
     for (let i = j + 1; i < m; i++) xnorm = Math.hypot(xnorm, a[cj + i]);
     const tau = (taus[j] = householderReflector(a, cj, j, m, xnorm));
     if (tau === 0) continue;
-    // apply H = I - τ v vᵀ to the remaining columns
-    for (let c = j + 1; c < n; c++) {
-      const cc = c * m;
-      let s = a[cc + j];
-      for (let i = j + 1; i < m; i++) s += a[cj + i] * a[cc + i];
-      s *= tau;
-      a[cc + j] -= s;
-      for (let i = j + 1; i < m; i++) a[cc + i] -= s * a[cj + i];
-    }
+    applyReflector(a, cj, j, m, tau, j + 1, n); // to the remaining columns
   }
   // Q = H_0 ⋯ H_{k-1} applied to the first `cols` columns of the identity, last reflector first;
   // columns c < j are still e_c when H_j comes (zero in rows ≥ j): H_j leaves them alone
