@@ -12,6 +12,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { expectCloseToReference as expectClose } from "./scipy-compare.js";
 import { DTypeError, ShapeError, grad, jit, nn, np, scipy, vmap, type Value } from "../src/index.js";
 
 type Enc = number | "nan" | "inf" | "-inf";
@@ -31,23 +32,6 @@ function resolve(name: string): Fn {
   return d[fname];
 }
 const toArray = (a: Arg, dtype: "float32" | "float64", data = a.data.map(dec)) => np.reshape(np.array(data, { dtype: a.kind === "int" ? "int32" : dtype }), a.shape);
-
-/** Index of the first element where `got` and `want` differ beyond rtol/atol (NaN = NaN, infinities exact), or -1. */
-function firstMismatch(got: ArrayLike<number>, want: number[], rtol: number, atol: number): number {
-  if (got.length !== want.length) return 0;
-  for (let i = 0; i < want.length; i++) {
-    const [g, w] = [got[i], want[i]];
-    if (Number.isNaN(w) || !Number.isFinite(w)) {
-      if (!Object.is(g, w) && !(Number.isNaN(g) && Number.isNaN(w))) return i;
-    } else if (!(Math.abs(g - w) <= atol + rtol * Math.abs(w))) return i;
-  }
-  return -1;
-}
-function expectClose(label: string, got: Value, want: number[], rtol: number, atol: number) {
-  const g = got.dataSync() as Float64Array;
-  const i = firstMismatch(g, want, rtol, atol);
-  expect(i, `${label}: element ${i}: jaxon ${g[i]}, reference ${want[i]} (rtol ${rtol}, atol ${atol})\n jaxon ${Array.from(g)}\n ref   ${want}`).toBe(-1);
-}
 
 describe(`scipy.stats additions equal JAX ${ref.jax}`, () => {
   for (const c of ref.cases) {

@@ -4,7 +4,7 @@ import * as lax from "../lax/index.js";
 import * as np from "../numpy/index.js";
 import type { Value } from "../trace/core.js";
 import { customJvp } from "../transforms/custom.js";
-import { floats } from "./util.js";
+import { complexContinuedFraction, floats } from "./util.js";
 
 const CUT = 1.6;
 
@@ -33,16 +33,7 @@ function series(x: Value, terms: number): [Value, Value] {
 function fraction(x: Value, depth: number): [Value, Value] {
   const t = lax.mul(lax.mul(x, x), Math.PI / 2);
   const im0 = lax.mul(t, -2);
-  let re: Value = np.full(x.shape, 4 * depth + 1, { dtype: x.dtype });
-  let im: Value = im0;
-  for (let j = depth; j >= 1; j--) {
-    // T ← (4(j−1)+1 − 2it) − (2j−1)(2j)/T
-    const scale = lax.div((2 * j - 1) * (2 * j), lax.add(lax.mul(re, re), lax.mul(im, im)));
-    const nre = lax.sub(4 * (j - 1) + 1, lax.mul(scale, re));
-    const nim = lax.add(im0, lax.mul(scale, im));
-    re = nre;
-    im = nim;
-  }
+  const [re, im] = complexContinuedFraction(im0, (j) => 4 * j + 1, (j) => (2 * j - 1) * (2 * j), depth);
   // e^{it}/T = (cos t + i sin t)·conj(T)/|T|²
   const m = lax.add(lax.mul(re, re), lax.mul(im, im));
   const c = lax.cos(t);

@@ -4,7 +4,7 @@ import * as lax from "../lax/index.js";
 import * as np from "../numpy/index.js";
 import type { Value } from "../trace/core.js";
 import { customJvp } from "../transforms/custom.js";
-import { floats, whereConst } from "./util.js";
+import { complexContinuedFraction, floats, whereConst } from "./util.js";
 
 const EULER_GAMMA = 0.5772156649015329;
 const CUT = 4;
@@ -27,16 +27,7 @@ function series(x: Value, terms: number): [Value, Value] {
 // x > 4: E₁(ix) = −Ci(x) + i(Si(x) − π/2), with E₁(z) = e^{−z}/(z+1 − 1²/(z+3 − 2²/(z+5 − …)))
 // evaluated bottom-up in real and imaginary parts
 function fraction(x: Value, depth: number): [Value, Value] {
-  let re: Value = np.full(x.shape, 2 * depth + 1, { dtype: x.dtype });
-  let im: Value = x;
-  for (let i = depth; i >= 1; i--) {
-    // t ← (2i − 1 + ix) − i²/t
-    const scale = lax.div(i * i, lax.add(lax.mul(re, re), lax.mul(im, im)));
-    const nre = lax.sub(2 * i - 1, lax.mul(scale, re));
-    const nim = lax.add(x, lax.mul(scale, im));
-    re = nre;
-    im = nim;
-  }
+  const [re, im] = complexContinuedFraction(x, (j) => 2 * j + 1, (j) => j * j, depth);
   // E₁ = (cos x − i·sin x)·conj(t)/|t|²
   const m = lax.add(lax.mul(re, re), lax.mul(im, im));
   const c = lax.cos(x);

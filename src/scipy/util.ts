@@ -1,5 +1,6 @@
 /** Operand handling shared by the scipy modules (internal). */
 import type { ArrayLike } from "../array-methods.js";
+import * as lax from "../lax/index.js";
 import * as np from "../numpy/index.js";
 import { broadcastForLax, promoteInexact } from "../numpy/util.js";
 import type { Value } from "../trace/core.js";
@@ -31,4 +32,20 @@ export function expSquare(x: Value, sign: 1 | -1): Value {
   const small = np.multiply(np.multiply(lo, np.add(np.multiply(hi, 2), lo)), sign);
   // ±inf: hi is infinite and lo NaN; the exponent is hi² alone
   return np.multiply(np.exp(big), np.exp(np.where(np.isfinite(x), small, np.zerosLike(small))));
+}
+
+/**
+ * The continued fraction T = (a(0) + ib) − n(1)/((a(1) + ib) − n(2)/(… − n(depth)/(a(depth) + ib))),
+ * real a(j) and n(j), evaluated bottom-up in real and imaginary parts: [Re T, Im T]
+ * (fresnel's and sici's tails, for large arguments).
+ */
+export function complexContinuedFraction(b: Value, a: (j: number) => number, n: (j: number) => number, depth: number): [Value, Value] {
+  let re: Value = np.full(b.shape, a(depth), { dtype: b.dtype });
+  let im: Value = b;
+  for (let j = depth; j >= 1; j--) {
+    // a(j−1) + ib − n(j)·conj(T)/|T|²
+    const scale = lax.div(n(j), lax.add(lax.mul(re, re), lax.mul(im, im)));
+    [re, im] = [lax.sub(a(j - 1), lax.mul(scale, re)), lax.add(b, lax.mul(scale, im))];
+  }
+  return [re, im];
 }
