@@ -12,8 +12,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { expectCloseToReference as expectClose } from "./scipy-compare.js";
-import { DTypeError, ShapeError, grad, jit, nn, np, scipy, vmap, type Value } from "../src/index.js";
+import { expectCloseToReference as expectClose, expectValuesClose } from "./scipy-compare.js";
+import { DTypeError, ShapeError, devicePut, grad, jit, nn, np, scipy, vmap, type Value } from "../src/index.js";
+import { probeWebGPU } from "./device-helpers.js";
+import type { Array as JaxonArray } from "../src/index.js";
 
 type Enc = number | "nan" | "inf" | "-inf";
 interface Arg { data: Enc[]; shape: number[]; kind: "float" | "int" }
@@ -78,6 +80,19 @@ describe(`scipy.stats additions equal JAX ${ref.jax}`, () => {
         if (nanInJax.some(Boolean)) console.log(`${c.id}: d/darg${argnum} is NaN in JAX at elements ${nanInJax.flatMap((b, i) => (b ? [i] : []))}: compared with JAX only there`);
         expectClose(`${c.id} d/darg${argnum} vs finite differences`, g, fd.map((v, i) => (nanInJax[i] ? NaN : v)), 2e-5, 1e-7);
       });
+    });
+  }
+});
+
+const hasGpu = await probeWebGPU("scipy-breadth2.test.ts");
+
+describe.skipIf(!hasGpu)(`on WebGPU: float32 values equal JAX ${ref.jax}`, () => {
+  for (const c of ref.cases) {
+    it(c.id, async () => {
+      const y = resolve(c.fn)(...c.args.map((a) => devicePut(toArray(a, "float32"), "webgpu")));
+      expect((y as JaxonArray).device).toBe("webgpu");
+      expect(y.shape).toEqual(c.out32.shape);
+      expectValuesClose(`${c.id} webgpu`, (await y.data()) as ArrayLike<number>, c.out32.data.map(dec), 2e-4, 2e-6);
     });
   }
 });

@@ -14,9 +14,14 @@ function firstMismatch(got: ArrayLike<number>, want: number[], rtol: number, ato
   return -1;
 }
 
-/** Asserts that `got` matches the reference values within rtol/atol, naming the first element that does not. */
+/** Asserts that `got` (read synchronously: a CPU array) matches the reference values within rtol/atol. */
 export function expectCloseToReference(label: string, got: Value, want: number[], rtol: number, atol: number) {
-  const g = Array.from(got.dataSync() as ArrayLike<number>);
+  expectValuesClose(label, got.dataSync() as ArrayLike<number>, want, rtol, atol);
+}
+
+/** Asserts that the values read back match the reference within rtol/atol, naming the first element that does not. */
+export function expectValuesClose(label: string, got: ArrayLike<number>, want: number[], rtol: number, atol: number) {
+  const g = Array.from(got);
   const i = firstMismatch(g, want, rtol, atol);
   expect(i, `${label}: element ${i}: jaxon ${g[i]}, reference ${want[i]} (rtol ${rtol}, atol ${atol})\n jaxon ${g}\n ref   ${want}`).toBe(-1);
 }

@@ -11,8 +11,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { expectCloseToReference as expectClose } from "./scipy-compare.js";
-import { ArgumentError, DTypeError, ShapeError, UnsupportedError, grad, jit, np, scipy, vmap, type Value } from "../src/index.js";
+import { expectCloseToReference as expectClose, expectValuesClose } from "./scipy-compare.js";
+import { ArgumentError, DTypeError, ShapeError, UnsupportedError, devicePut, grad, jit, np, scipy, vmap, type Value } from "../src/index.js";
+import { probeWebGPU } from "./device-helpers.js";
+import type { Array as JaxonArray } from "../src/index.js";
 
 type Enc = number | "nan" | "inf" | "-inf";
 interface Arg { data: Enc[]; shape: number[]; kind: "float" | "int" }
@@ -112,6 +114,22 @@ describe(`scipy.special and scipy.stats additions equal JAX ${ref.jax}`, () => {
         });
         expectClose(`${c.id} d/darg${argnum} vs finite differences`, g, fd, 1e-6, 1e-8);
       });
+    });
+  }
+});
+
+const hasGpu = await probeWebGPU("scipy-special2.test.ts");
+
+describe.skipIf(!hasGpu)(`on WebGPU: float32 values equal JAX ${ref.jax}`, () => {
+  for (const c of ref.cases) {
+    if (c.args.length === 0) continue; // bernoulli(n) takes no array: nothing to place on a device
+    const tol = TOL[baseName(c)] ?? { why: "" };
+    it(c.id, async () => {
+      const ys = outsOf(resolve(c)(...c.args.map((a) => devicePut(toArray(a, "float32"), "webgpu"))));
+      for (const [i, y] of ys.entries()) {
+        expect((y as JaxonArray).device).toBe("webgpu");
+        expectValuesClose(`${c.id} webgpu output ${i}`, (await y.data()) as ArrayLike<number>, c.out32[i].data.map(dec), tol.r32 ?? 2e-5, tol.a32 ?? 1e-7);
+      }
     });
   }
 });
