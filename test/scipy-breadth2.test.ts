@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectCloseToReference as expectClose, expectValuesClose } from "./scipy-compare.js";
-import { DTypeError, ShapeError, devicePut, grad, jit, nn, np, scipy, vmap, type Value } from "../src/index.js";
+import { DTypeError, ShapeError, defaultDevice, devicePut, grad, jit, nn, np, scipy, vmap, type Value } from "../src/index.js";
 import { probeWebGPU } from "./device-helpers.js";
 import type { Array as JaxonArray } from "../src/index.js";
 
@@ -85,6 +85,7 @@ describe(`scipy.stats additions equal JAX ${ref.jax}`, () => {
 });
 
 const hasGpu = await probeWebGPU("scipy-breadth2.test.ts");
+defaultDevice("cpu"); // init() made WebGPU the default: every other case here stays on the CPU (float64 among them)
 
 describe.skipIf(!hasGpu)(`on WebGPU: float32 values equal JAX ${ref.jax}`, () => {
   for (const c of ref.cases) {

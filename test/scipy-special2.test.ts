@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectCloseToReference as expectClose, expectValuesClose } from "./scipy-compare.js";
-import { ArgumentError, DTypeError, ShapeError, UnsupportedError, devicePut, grad, jit, np, scipy, vmap, type Value } from "../src/index.js";
+import { ArgumentError, DTypeError, ShapeError, UnsupportedError, defaultDevice, devicePut, grad, jit, np, scipy, vmap, type Value } from "../src/index.js";
 import { probeWebGPU } from "./device-helpers.js";
 import type { Array as JaxonArray } from "../src/index.js";
 
@@ -119,6 +119,7 @@ describe(`scipy.special and scipy.stats additions equal JAX ${ref.jax}`, () => {
 });
 
 const hasGpu = await probeWebGPU("scipy-special2.test.ts");
+defaultDevice("cpu"); // init() made WebGPU the default: every other case here stays on the CPU (float64 among them)
 
 describe.skipIf(!hasGpu)(`on WebGPU: float32 values equal JAX ${ref.jax}`, () => {
   for (const c of ref.cases) {
