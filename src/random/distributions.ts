@@ -24,6 +24,7 @@ import { broadcastShapes, fmtShape, normalizeAxis, shapeEq, sizeOf } from "../sh
 import type { Value } from "../trace/core.js";
 import { erfInvXla } from "./erf-inv.js";
 import { fma } from "./fma.js";
+import { xlaLog1p32, xlaLog32 } from "./xla-log.js";
 import type { Key, ShapeLike } from "./keys.js";
 import { bits, checkKey, shapeArg, split, threefryWords } from "./keys.js";
 
@@ -193,14 +194,18 @@ export function truncatedNormal(key: Key, lower: ArrayLike, upper: ArrayLike, op
 export function gumbel(key: Key, shape: ShapeLike = [], options: FloatOptions | DType = {}): Value {
   const { dtype = "float32" } = opts("random.gumbel", options);
   const d = floatDType("random.gumbel", dtype);
-  return neg(log(neg(log(uniform(key, shape, { dtype: d, minval: tiny(d), maxval: 1 })))));
+  const u = uniform(key, shape, { dtype: d, minval: tiny(d), maxval: 1 });
+  // float32: XLA's own log, so that the samples are JAX's bit for bit
+  const ln = d === "float32" ? xlaLog32 : log;
+  return neg(ln(neg(ln(u))));
 }
 
 /** Exponential samples with rate 1 (JAX's `random.exponential`): `-log1p(-u)`. */
 export function exponential(key: Key, shape: ShapeLike = [], options: FloatOptions | DType = {}): Value {
   const { dtype = "float32" } = opts("random.exponential", options);
   const d = floatDType("random.exponential", dtype);
-  return neg(log1p(neg(uniform(key, shape, { dtype: d }))));
+  // float32: XLA's own log1p, so that the samples are JAX's bit for bit
+  return neg((d === "float32" ? xlaLog1p32 : log1p)(neg(uniform(key, shape, { dtype: d }))));
 }
 
 // ---- discrete -----------------------------------------------------------------------------

@@ -11,8 +11,11 @@
  * bounds) are well defined.
  */
 import type { DType } from "../dtype.js";
-import { abs, add, convert, eq, gt, log1p, lt, max, mul, neg, scalar, select, sqrt, sub } from "../lax/index.js";
+import { abs, add, convert, eq, exp, gt, log1p, lt, max, mul, neg, scalar, select, sqrt, sub } from "../lax/index.js";
 import type { Value } from "../trace/core.js";
+import { customJvp } from "../transforms/custom.js";
+import { fma } from "./fma.js";
+import { xlaLog1p32 } from "./xla-log.js";
 
 // Giles' single-precision coefficients, highest power first (XLA's ErfInv32).
 const F32_W_LT_5 = [
@@ -60,16 +63,23 @@ function withEdges(x: Value, result: Value, dtype: DType): Value {
 /** sqrt(w) for the branch that uses it (w >= from); clamped below so that its unused gradient stays finite. */
 const sqrtFrom = (w: Value, from: number, dtype: DType) => sqrt(max(w, scalar(from, dtype)));
 
-function erfInv32(x: Value): Value {
+/** float32 as XLA's CPU backend: its own log1p, and each Horner step one fused multiply-add (bit for bit). */
+function erfInv32Value(x: Value): Value {
   const c = (v: number): Value => scalar(v, "float32");
-  const w = neg(log1p(neg(mul(x, x))));
+  const w = neg(xlaLog1p32(neg(mul(x, x))));
   const small = lt(w, c(5));
   const z = select(small, sub(w, c(2.5)), sub(sqrtFrom(w, 5, "float32"), c(3)));
   const coefficient = (i: number) => select(small, c(F32_W_LT_5[i]), c(F32_W_GE_5[i]));
   let p: Value = coefficient(0);
-  for (let i = 1; i < F32_W_LT_5.length; i++) p = mulAdd(p, z, coefficient(i));
+  for (let i = 1; i < F32_W_LT_5.length; i++) p = fma(p, z, coefficient(i));
   return withEdges(x, mul(p, x), "float32");
 }
+
+/** erfinv's derivative √π/2 · exp(erfinv(x)²), as the tangent of the bit-exact float32 polynomial. */
+const erfInv32: (x: Value) => Value = customJvp(erfInv32Value, ([x], [t]) => {
+  const y = erfInv32Value(x);
+  return [y, mul(t, mul(scalar(Math.sqrt(Math.PI) / 2, "float32"), exp(mul(y, y))))];
+});
 
 function erfInv64(x: Value): Value {
   const c = (v: number): Value => scalar(v, "float64");
