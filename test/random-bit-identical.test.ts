@@ -62,16 +62,19 @@ function jaxonBits(x: Value, dtype: Case["dtype"]): bigint[] {
   return Array.from(bytes as ArrayLike<number | bigint>, BigInt);
 }
 
-/** float32 values that are exact halves, to their half bit patterns. */
-function halfBits(f: Float32Array): Uint16Array {
-  const out = new Uint16Array(f.length);
-  const dv = new DataView(new ArrayBuffer(2));
-  f.forEach((v, i) => {
-    dv.setFloat16(0, v, true);
-    out[i] = dv.getUint16(0, true);
-  });
-  return out;
+/** The half bit pattern of a value that is a float16 exactly (finite, or ±inf, or NaN). */
+function halfBitsOf(v: number): number {
+  if (Number.isNaN(v)) return 0x7e00;
+  const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
+  const a = Math.abs(v);
+  if (a === Infinity) return sign | 0x7c00;
+  if (a < 2 ** -14) return sign | (a * 2 ** 24); // subnormal (or zero): the mantissa counts 2^-24
+  const e = Math.floor(Math.log2(a));
+  const exponent = a >= 2 ** (e + 1) ? e + 1 : a < 2 ** e ? e - 1 : e; // guard log2's rounding
+  return sign | ((exponent + 15) << 10) | ((a / 2 ** exponent - 1) * 1024);
 }
+
+const halfBits = (f: Float32Array): Uint16Array => Uint16Array.from(f, halfBitsOf);
 
 /** Distance in ulps between two same-sign-ordered bit patterns (sign-magnitude to a monotone integer). */
 function ulpDistance(a: bigint, b: bigint, dtype: Case["dtype"]): number {

@@ -24,6 +24,7 @@ import { broadcastShapes, fmtShape, normalizeAxis, shapeEq, sizeOf } from "../sh
 import type { Value } from "../trace/core.js";
 import { erfInvXla } from "./erf-inv.js";
 import { fma } from "./fma.js";
+import { xlaErf32 } from "./xla-erf.js";
 import { xlaLog1p32, xlaLog32 } from "./xla-log.js";
 import type { Key, ShapeLike } from "./keys.js";
 import { bits, checkKey, shapeArg, split, threefryWords } from "./keys.js";
@@ -182,8 +183,10 @@ export function truncatedNormal(key: Key, lower: ArrayLike, upper: ArrayLike, op
   const lo = param(op, "lower", lower, d, s);
   const hi = param(op, "upper", upper, d, s);
   const sqrt2 = scalar(Math.SQRT2, d);
-  const a = erf(div(lo, sqrt2));
-  const b = erf(div(hi, sqrt2));
+  // float32: XLA's own erf, so that the range, and with it every sample, is JAX's bit for bit
+  const erfOf = d === "float32" ? xlaErf32 : erf;
+  const a = erfOf(div(lo, sqrt2));
+  const b = erfOf(div(hi, sqrt2));
   const out = mul(sqrt2, erfInvXla(uniform(key, s, { dtype: d, minval: a, maxval: b })));
   // rounding (or u = a exactly) must not leave the open interval
   const inside = (bound: Value, toward: number) => fit(op, "bound", nextafter(stopGradient(bound), scalar(toward, d)), s);
