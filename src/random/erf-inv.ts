@@ -14,6 +14,7 @@ import type { DType } from "../dtype.js";
 import { abs, add, convert, eq, exp, gt, log1p, lt, max, mul, neg, scalar, select, sqrt, sub } from "../lax/index.js";
 import type { Value } from "../trace/core.js";
 import { customJvp } from "../transforms/custom.js";
+import { jit } from "../transforms/jit.js";
 import { fma } from "./fma.js";
 import { xlaLog1p32 } from "./xla-log.js";
 
@@ -75,9 +76,11 @@ function erfInv32Value(x: Value): Value {
   return withEdges(x, mul(p, x), "float32");
 }
 
-/** erfinv's derivative √π/2 · exp(erfinv(x)²), as the tangent of the bit-exact float32 polynomial. */
-const erfInv32: (x: Value) => Value = customJvp(erfInv32Value, ([x], [t]) => {
-  const y = erfInv32Value(x);
+const erfInv32Jitted = jit(erfInv32Value) as (x: Value) => Value;
+
+/** erfinv's derivative √π/2 · exp(erfinv(x)²), as the tangent of the bit-exact float32 polynomial (jitted: see xla-log.ts). */
+const erfInv32: (x: Value) => Value = customJvp(erfInv32Jitted, ([x], [t]) => {
+  const y = erfInv32Jitted(x);
   return [y, mul(t, mul(scalar(Math.sqrt(Math.PI) / 2, "float32"), exp(mul(y, y))))];
 });
 

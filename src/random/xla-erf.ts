@@ -9,6 +9,7 @@
 import { abs, exp, ge, mul, neg, scalar, select, div, lt } from "../lax/index.js";
 import type { Value } from "../trace/core.js";
 import { customJvp } from "../transforms/custom.js";
+import { jit } from "../transforms/jit.js";
 import { fma } from "./fma.js";
 import { f32Bits } from "./xla-log.js";
 
@@ -33,8 +34,10 @@ function erfValue(x: Value): Value {
   return select(ge(abs(x), k(0x407547cb)), sign, ratio);
 }
 
-/** XLA's float32 erf, bit for bit, with the derivative 2/√π·exp(−x²). */
-export const xlaErf32: (x: Value) => Value = customJvp(erfValue, ([x], [t]) => [
-  erfValue(x),
+const erfJitted = jit(erfValue) as (x: Value) => Value;
+
+/** XLA's float32 erf, bit for bit, with the derivative 2/√π·exp(−x²) (jitted as xla-log.ts's, for the same reasons). */
+export const xlaErf32: (x: Value) => Value = customJvp(erfJitted, ([x], [t]) => [
+  erfJitted(x),
   mul(t, mul(scalar(2 / Math.sqrt(Math.PI), "float32"), exp(neg(mul(x, x))))),
 ]);

@@ -12,13 +12,17 @@
  * IR, written as their bit patterns (exact by construction).
  *
  * Their tangents are the true derivatives 1/x and 1/(1 + x) (customJvp): the
- * bit manipulation would otherwise contribute none.
+ * bit manipulation would otherwise contribute none. Each runs jitted: one
+ * fused kernel rather than hundreds of eager ops, and on the device of its
+ * input (an eager customJvp body evaluates constant-only subexpressions, such
+ * as the fma's split of a coefficient, on the CPU, and the result followed them).
  */
 import {
   abs, add, and, bitcastConvertType, convert, div, eq, gt, lt, max, mul, neg, or, scalar, select, shiftRightLogical, sub,
 } from "../lax/index.js";
 import type { Value } from "../trace/core.js";
 import { customJvp } from "../transforms/custom.js";
+import { jit } from "../transforms/jit.js";
 import { fma } from "./fma.js";
 
 /** A float32 constant from its IEEE bit pattern. */
@@ -35,7 +39,7 @@ function logValue(x: Value): Value {
   const m = bitcastConvertType(or(and(bits, scalar(0x807fffff, "uint32")), scalar(0x3f000000, "uint32")), "float32");
   const below = lt(m, k(0x3f3504f3));
   const z = add(sub(m, c(1)), select(below, m, c(0)));
-  const e = sub(add(c(1), exponent), select(below, c(1), c(0)));
+  const e = sub(add(exponent, c(1)), select(below, c(1), c(0)));
   const z2 = mul(z, z);
   const z3 = mul(z2, z);
   let a = fma(z, k(0x3d9021bb), k(0xbdebd1b8));
@@ -71,7 +75,9 @@ function log1pValue(x: Value): Value {
 }
 
 /** XLA's float32 natural log, bit for bit, with the derivative 1/x. */
-export const xlaLog32: (x: Value) => Value = customJvp(logValue, ([x], [t]) => [logValue(x), div(t, x)]);
+const logJitted = jit(logValue) as (x: Value) => Value;
+export const xlaLog32: (x: Value) => Value = customJvp(logJitted, ([x], [t]) => [logJitted(x), div(t, x)]);
 
 /** XLA's float32 log1p, bit for bit, with the derivative 1/(1 + x). */
-export const xlaLog1p32: (x: Value) => Value = customJvp(log1pValue, ([x], [t]) => [log1pValue(x), div(t, add(x, c(1)))]);
+const log1pJitted = jit(log1pValue) as (x: Value) => Value;
+export const xlaLog1p32: (x: Value) => Value = customJvp(log1pJitted, ([x], [t]) => [log1pJitted(x), div(t, add(x, c(1)))]);
