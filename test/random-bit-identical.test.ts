@@ -139,8 +139,11 @@ describe("random: the same samples on WebGPU, within float32 rounding of the CPU
   // Three cases cover the kernels (erfinv with log1p, erf, log); each takes lavapipe long to compile.
   const onGpu = cases.filter((c) => ["normal_f32_0", "truncnorm_f32_2", "gumbel_f32"].includes(c.name));
   for (const c of onGpu) {
-    // truncatedNormal near a far bound: the inverse CDF magnifies erfinv's rounding (a few ulps of 4)
+    // truncatedNormal near a far bound: the inverse CDF magnifies erfinv's rounding (a few ulps of 4),
+    // and WGSL's division (2.5 ulps) moves erf(bound) by an ulp, shifting the whole range: about half
+    // the samples then differ in the last bits
     const relTol = c.sampler === "truncated_normal" ? 2e-5 : 4e-6;
+    const minShare = c.sampler === "truncated_normal" ? 0.5 : 0.99;
     it(`${c.name} on WebGPU`, { timeout: 180_000 }, async () => {
       if (!gpu) return;
       const cpu = Array.from(sample(c).dataSync() as Float32Array);
@@ -159,7 +162,7 @@ describe("random: the same samples on WebGPU, within float32 rounding of the CPU
         if (g === cpu[i]) same++;
       });
       console.log(`${c.name}: ${same}/${got.length} bit-identical on WebGPU`);
-      expect(same / got.length).toBeGreaterThan(0.9);
+      expect(same / got.length).toBeGreaterThan(minShare);
     });
   }
 });

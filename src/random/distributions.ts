@@ -5,10 +5,12 @@
  * on random keys, categorical by the Gumbel-max trick. Same key, same
  * samples as JAX (float32 by default; float64 as JAX with x64 on): bit for
  * bit for the integer samplers and uniform (on any range, float16/32/64: XLA's
- * fused multiply-add is rebuilt exactly, src/random/fma.ts); normal's erfinv
- * keeps plain multiply-adds (the exact fma would cost it 5x) and XLA has its
- * own log1p and erf, so some normal and truncatedNormal samples differ in
- * the last bit or two.
+ * fused multiply-add is rebuilt exactly, src/random/fma.ts); float32
+ * normal, truncatedNormal, gumbel and exponential too, through XLA's own
+ * log, log1p and erf and its fused multiply-adds (xla-log.ts, xla-erf.ts,
+ * erf-inv.ts), and float16 normal (computed in float32 as XLA does). float64
+ * normal, gumbel and exponential use lax's log/log1p: ~86-88% bit-identical,
+ * the rest within ~130 ulps (test/random-bit-identical.test.ts).
  */
 import { optionsArg, describe } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";

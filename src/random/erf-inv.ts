@@ -3,12 +3,11 @@
  * erfinv function": a polynomial in w = -log1p(-x²), one branch per range of
  * w), written with lax ops. `random.normal` uses it rather than the
  * `erf_inv` primitive (accurate, but another function) so that its samples
- * are JAX's: 96% of float32 normals bit for bit, the rest within a few ulps.
- * The differences: XLA contracts each Horner step `c + p * w` into one fused
- * multiply-add (lax has no fma yet, so the product is rounded first; `mulAdd`
- * is the one place to change when it has), and XLA's log1p is its own.
- * The polynomial is smooth, so gradients through it (truncatedNormal's
- * bounds) are well defined.
+ * are JAX's. float32 is bit for bit: LLVM contracts each Horner step
+ * `c + p * w` into one fused multiply-add (rebuilt exactly by fma.ts) and
+ * XLA's log1p is its own (xla-log.ts). float64 still rounds each product
+ * first (`mulAdd`) and uses lax's log1p, so some samples differ in the last
+ * bits. Gradients (truncatedNormal's bounds) use erfinv's derivative.
  */
 import type { DType } from "../dtype.js";
 import { abs, add, convert, eq, exp, gt, log1p, lt, max, mul, neg, scalar, select, sqrt, sub } from "../lax/index.js";
