@@ -15,12 +15,14 @@
  *
  *   XDG_RUNTIME_DIR=/tmp npx tsx bench/attention-bwd-webgpu.ts [T ...]     (default 128 256)
  *   BASELINE=<rev> REPS=7 npx tsx bench/attention-bwd-webgpu.ts 128
+ *   PROFILE=1 ...     (also the device time of each kernel, where the adapter has timestamp queries)
  */
 import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { init } from "../src/index.js";
 import { read, release, upload, type GpuBuffer } from "../src/backend/webgpu/buffers.js";
+import { deviceTimeByKernel, profileDeviceTime } from "../src/backend/webgpu/context.js";
 import { attentionRoutines } from "../src/backend/webgpu/attention.js";
 import { attentionBwdRoutines } from "../src/backend/webgpu/attention-bwd.js";
 import type { AttentionRoutineParams } from "../src/backend/device.js";
@@ -91,6 +93,11 @@ for (const T of Ts) {
         best[i] = Math.min(best[i], performance.now() - t0);
       }
     console.log(`${T}\t${causal}\t${best[0].toFixed(1)}\t${best[1].toFixed(1)}\t${(best[0] / best[1]).toFixed(2)}\t${diff.toExponential(2)}`);
+    if (process.env.PROFILE && profileDeviceTime(true, { perDispatch: true })) {
+      for (const r of routines) await call(r, inputs, p);
+      for (const k of await deviceTimeByKernel()) console.log(`\t${k.wgsl.split("\n")[0]}: ${k.ms.toFixed(1)} ms`);
+      profileDeviceTime(false);
+    }
     inputs.forEach(release);
   }
 }
