@@ -11,12 +11,13 @@
  * backward's within 1e-5 and the float64 composition's gradient
  * (softmax(q·kᵀ·scale + bias, masked)·v differentiated by jaxon's numpy
  * functions) within float32 rounding. Without an adapter the file is skipped
- * with the reason printed, unless JAXON_REQUIRE_WEBGPU is set.
+ * with the reason printed, unless JAXON_REQUIRE_WEBGPU is set. The tiled
+ * kernels are asked for (on a software adapter "auto" takes the plain ones).
  */
 import { describe, expect, it } from "vitest";
 import { attentionPaths } from "../src/lax/attention.js";
 import { grad, type Value } from "../src/index.js";
-import { attentionBwdTiles, webgpuAttentionBwdStats } from "../src/backend/webgpu/attention-bwd.js";
+import { attentionBwdTiles, webgpuAttentionBwdKernels, webgpuAttentionBwdStats } from "../src/backend/webgpu/attention-bwd.js";
 import { WEBGPU_ATTENTION_MAX_HEAD } from "../src/backend/webgpu/attention.js";
 import { values } from "./helpers.js";
 import { onBothDevices, onCpu, probeWebGPU } from "./device-helpers.js";
@@ -73,9 +74,12 @@ describe.skipIf(!hasGpu)("tiled fused attention backward on WebGPU == CPU fused 
         const a = [x64.q, x64.k, x64.v, ...(x64.bias ? [x64.bias] : [])] as [Value, Value, Value, Value?];
         return (grad(lossOf(c, x64, false), { argnums })(...a) as Value[]).map(values);
       });
-      const before = webgpuAttentionBwdStats.calls;
+      const before = { ...webgpuAttentionBwdStats };
+      webgpuAttentionBwdKernels.path = "tiled";
       const got = grad(lossOf(c, on("g"), true), { argnums })(...args("g")) as Value[];
-      expect(webgpuAttentionBwdStats.calls - before, "the WebGPU backward ran once").toBe(1);
+      webgpuAttentionBwdKernels.path = "auto";
+      expect(webgpuAttentionBwdStats.calls - before.calls, "the WebGPU backward ran once").toBe(1);
+      expect(webgpuAttentionBwdStats.tiled - before.tiled, "with the tiled kernels").toBe(1);
       for (let i = 0; i < got.length; i++) {
         const name = `grad ${["q", "k", "v", "bias"][i]}`;
         expect((got[i] as { device?: string }).device).toBe("webgpu");

@@ -31,23 +31,35 @@
  * query's position and a key block starts at its first key's position (the
  * skipped pairs are masked for all of its rows); with bias, the skipped part
  * of dbias is written as zeros.
+ *
+ * On a software adapter (lavapipe) the plain kernels of attention-bwd-plain.ts
+ * run instead (`webgpuAttentionBwdKernels.path`, "auto"): there the tiles'
+ * barriers cost more than the global reads they save.
  */
 import { UnsupportedError } from "../../errors.js";
 import type { AttentionRoutineParams } from "../device.js";
 import type { GpuBuffer } from "./buffers.js";
 import { alloc, release, upload } from "./buffers.js";
-import { dispatch, grid } from "./context.js";
+import { dispatch, grid, onSoftwareAdapter } from "./context.js";
 import type { RoutineFamily } from "./routines.js";
 import { memoSource } from "./routines.js";
 import { WEBGPU_ATTENTION_MAX_HEAD } from "./attention.js";
+import { PLAIN_THREADS, plainShader } from "./attention-bwd-plain.js";
 
 /** Threads of a workgroup: query rows of a dq block, key rows of a dk/dv block, rows of the statistics kernel. */
 const ROWS = 64;
 /** WebGPU's guaranteed maxComputeWorkgroupStorageSize, in bytes. */
 const WORKGROUP_BYTES = 16384;
 
-/** How many times the routine ran (tests check that the fused backward was taken). */
-export const webgpuAttentionBwdStats = { calls: 0 };
+/** How many times the routine ran, and with the tiled kernels (tests check that the fused backward was taken, and which). */
+export const webgpuAttentionBwdStats = { calls: 0, tiled: 0 };
+
+/**
+ * Which dq and dk/dv kernels run: "auto" (the plain ones on a software
+ * adapter, where they are faster, else the tiled ones), or either always
+ * (tests run both on every adapter, the benchmark compares them).
+ */
+export const webgpuAttentionBwdKernels: { path: "auto" | "tiled" | "plain" } = { path: "auto" };
 
 /**
  * Rows per tile: keys of the dq kernel (a key and a value row, 8·H bytes each)
@@ -73,7 +85,7 @@ function bindings(stage: Stage, hasBias: boolean, hasMask: boolean): { outputs: 
   return { outputs: ["dk", "dv"], inputs: ["q", "k", "v", ...optional, "dout", "stats"] };
 }
 
-function shader(stage: Stage, H: number, causal: boolean, hasBias: boolean, hasMask: boolean): string {
+function shader(stage: Stage, H: number, causal: boolean, hasBias: boolean, hasMask: boolean, tiled: boolean): string {
   const { outputs, inputs } = bindings(stage, hasBias, hasMask);
   const tiles = attentionBwdTiles(H);
   const decls = [
@@ -102,6 +114,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   // constant-bound loops, which makes its compiler slow (see attention.ts)
   let H = pH();
   let g = wid.y * groups.x + wid.x;`;
+  if (!tiled && stage !== "rows") return plainShader(stage, H, causal, hasBias, hasMask, head, maskLogit);
   const plainCausal = causal && !hasMask;
   if (stage === "rows") {
     // the logit of query row qb (into q) and key row kb (into k) at row r, key j, query t, masked
@@ -284,17 +297,22 @@ function attentionBwd(inputs: GpuBuffer[], p: AttentionRoutineParams): GpuBuffer
     if (B * N * T === 0 && B * S * K === 0) return results;
     throw new UnsupportedError(`attention_bwd: the WebGPU fused kernel needs keys and a head size (S, H ≥ 1), got S = ${S}, H = ${H}; nn.dotProductAttention uses matmul + softmax + matmul there`);
   }
+  const { path } = webgpuAttentionBwdKernels;
+  const tiled = path === "tiled" || (path === "auto" && !onSoftwareAdapter());
+  if (tiled) webgpuAttentionBwdStats.tiled++;
   const run = (stage: Stage, buffers: GpuBuffer[], outputs: number, groups: number) => {
     if (groups === 0) return;
-    const wgsl = memoSource(`attention_bwd_tiled:${stage}:${H}:${causal}:${hasBias}:${hasMask}`, () => shader(stage, H, causal, hasBias, hasMask));
+    const wgsl = memoSource(`attention_bwd:${stage}:${tiled ? "tiled" : "plain"}:${H}:${causal}:${hasBias}:${hasMask}`, () => shader(stage, H, causal, hasBias, hasMask, tiled));
     dispatch({ wgsl, buffers, workgroups: grid(groups), outputs, what: `attention_bwd ${stage}` });
   };
   const tiles = attentionBwdTiles(H);
   const prm = upload(Uint32Array.from([B, T, N, S, K, H, tiles.keys, tiles.queries]), "uint32");
   const stats = alloc("float32", 3 * B * N * T);
   run("rows", [stats, q, k, ...optional, out, lse, dOut, dLse, prm], 1, Math.ceil((B * N * T) / ROWS));
-  run("dq", [dq, ...(dbias ? [dbias] : []), q, k, v, ...optional, dOut, stats, prm], dbias ? 2 : 1, B * N * Math.ceil(T / ROWS));
-  run("dkv", [dk, dv, q, k, v, ...optional, dOut, stats, prm], 2, B * K * Math.ceil(S / ROWS));
+  // a tiled workgroup takes a block of ROWS rows of one (batch, head); a plain one any PLAIN_THREADS consecutive rows
+  const rowGroups = (blocks: number, rows: number) => (tiled ? blocks * Math.ceil(rows / ROWS) : Math.ceil((blocks * rows) / PLAIN_THREADS));
+  run("dq", [dq, ...(dbias ? [dbias] : []), q, k, v, ...optional, dOut, stats, prm], dbias ? 2 : 1, rowGroups(B * N, T));
+  run("dkv", [dk, dv, q, k, v, ...optional, dOut, stats, prm], 2, rowGroups(B * K, S));
   release(stats);
   release(prm);
   return results;
