@@ -199,26 +199,38 @@ interface DigitOptions {
 
 /** |v| in positional notation: [integer part, fraction part]. */
 function positional(a: number, width: Width, o: DigitOptions): [string, string] {
-  let d = o.unique ? shortestDecimal(a, width) : exactDecimal(a);
   const fraction = (x: Decimal) => Math.max(0, x.digits.length - x.point);
-  if (o.precision !== null && (!o.unique || fraction(d) > o.precision)) {
-    d = roundDigits(o.unique ? exactDecimal(a) : d, d.point + o.precision);
+  const exact = () => exactDecimal(a);
+  const toFraction = (digits: number) => {
+    const e = exact();
+    return roundDigits(e, e.point + digits);
+  };
+  let d: Decimal;
+  if (!o.unique) d = toFraction(o.precision ?? 0);
+  else {
+    d = shortestDecimal(a, width);
+    if (o.precision !== null && fraction(d) > o.precision) d = toFraction(o.precision);
+    // Dragon4's min_digits asks for more real digits of the value, not zeros
+    else if (fraction(d) < o.minDigits) d = toFraction(o.minDigits);
   }
   const int = d.point <= 0 ? "0" : d.digits.slice(0, d.point).padEnd(d.point, "0");
-  let frac = d.point < 0 ? "0".repeat(-d.point) + d.digits : d.digits.slice(Math.max(0, d.point));
-  if (d.digits === "") frac = "";
-  const wantZeros = !o.unique && o.trim === "k" ? (o.precision ?? 0) : o.minDigits;
+  const frac = d.digits === "" ? "" : d.point < 0 ? "0".repeat(-d.point) + d.digits : d.digits.slice(Math.max(0, d.point));
+  const wantZeros = o.unique ? o.minDigits : (o.precision ?? 0);
   return [int, frac.padEnd(wantZeros, "0")];
 }
 
 /** |v| in scientific notation: [mantissa integer digit, mantissa fraction, exponent]. */
 function scientific(a: number, width: Width, o: DigitOptions): [string, string, number] {
-  let d = o.unique ? shortestDecimal(a, width) : exactDecimal(a);
-  if (o.precision !== null && (!o.unique || d.digits.length - 1 > o.precision)) {
-    d = roundDigits(o.unique ? exactDecimal(a) : d, o.precision + 1);
+  const toDigits = (digits: number) => roundDigits(exactDecimal(a), digits + 1);
+  let d: Decimal;
+  if (!o.unique) d = toDigits(o.precision ?? 0);
+  else {
+    d = shortestDecimal(a, width);
+    if (o.precision !== null && d.digits.length - 1 > o.precision) d = toDigits(o.precision);
+    else if (d.digits.length - 1 < o.minDigits) d = toDigits(o.minDigits);
   }
-  if (d.digits === "") return ["0", "".padEnd(!o.unique && o.trim === "k" ? (o.precision ?? 0) : o.minDigits, "0"), 0];
-  const wantZeros = !o.unique && o.trim === "k" ? (o.precision ?? 0) : o.minDigits;
+  const wantZeros = o.unique ? o.minDigits : (o.precision ?? 0);
+  if (d.digits === "") return ["0", "".padEnd(wantZeros, "0"), 0];
   return [d.digits[0], d.digits.slice(1).padEnd(wantZeros, "0"), d.point - 1];
 }
 
