@@ -458,3 +458,9 @@ export function floatScalarText(v: number, width: Width): string {
   const [i, f, e] = scientific(a, width, unique);
   return `${sign}${i}${f ? "." + f : ""}e${expText(e, 2)}`;
 }
+
+/** A double in scientific notation with `precision` mantissa digits, rounded half to even on its exact value: [sign + digit, fraction, exponent]. */
+export function exactScientific(v: number, precision: number): [string, string, number] {
+  const [i, f, e] = scientific(Math.abs(v), "float64", { precision, unique: false, minDigits: 0, trim: "k" });
+  return [(hasSignBit(v) ? "-" : "") + i, f, e];
+}

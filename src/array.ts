@@ -6,6 +6,7 @@ import { ArrayMethods, type NestedNumbers } from "./array-methods.js";
 import type { Backend } from "./backend/device.js";
 import { defaultBackendFor, getBackend } from "./backend/device.js";
 import type { Complex, DType, TypedArray } from "./dtype.js";
+import { arrayReprText, currentPrintOptions, isDefaultOption, type PrintOptions } from "./array-text.js";
 import { formatComplexArray, isComplexDType, nestComplex, roundFloat16Array, storageDType, storageLength } from "./dtype.js";
 import { BackendError, ShapeError } from "./errors.js";
 import { fmtShape } from "./shape.js";
@@ -181,7 +182,11 @@ export class Array extends ArrayMethods {
     return this[Symbol.toPrimitive]("number") as number;
   }
 
-  /** NumPy-like text: `Array([[1, 2], [3, 4]], dtype=float32)`. */
+  /**
+   * NumPy-like text: `Array([[1, 2], [3, 4]], dtype=float32)`, compact (shortest digits, no padding),
+   * summarized with `...` past the `threshold` print option. Setting a layout print option
+   * (precision, suppress, sign, floatmode, linewidth) switches it to JAX's repr, `np.arrayRepr(x)`.
+   */
   override toString(): string {
     // printing must not throw: a disposed array still says what it was
     if (this.#disposed) return `Array(disposed, shape=${fmtShape(this.shape)}, dtype=${this.dtype})`;
@@ -189,7 +194,9 @@ export class Array extends ArrayMethods {
     if (!this.backend.syncReadable) {
       return `Array(shape=${fmtShape(this.shape)}, dtype=${this.dtype}, device=${this.device}; values: await x.data(), await x.array(), or String(await devicePutAsync(x, "cpu")))`;
     }
-    const body = isComplexDType(this.dtype) ? formatComplexArray(this.dataSync(), this.shape, this.dtype) : format(this.dataSync(), this.shape, this.dtype);
+    const options = currentPrintOptions();
+    if (LAYOUT_OPTIONS.some((k) => !isDefaultOption(k, options))) return arrayReprText(this.dataSync(), this.shape, this.dtype, this.weakType, options);
+    const body = isComplexDType(this.dtype) ? formatComplexArray(this.dataSync(), this.shape, this.dtype) : format(this.dataSync(), this.shape, this.dtype, options);
     return `Array(${body}, dtype=${this.dtype}${this.weakType ? ", weak_type=True" : ""})`;
   }
   [Symbol.for("nodejs.util.inspect.custom")]() {
@@ -222,30 +229,31 @@ function nest(data: TypedArray, shape: readonly number[], dtype: DType): NestedN
   return build(0, 0, data.length || shape.reduce((a, b) => a * b, 1));
 }
 
-function formatNumber(v: number, dtype: DType): string {
+/** The print options that ask for NumPy's layout: with any of them set, toString prints `np.arrayRepr`'s text. */
+const LAYOUT_OPTIONS: readonly (keyof PrintOptions)[] = ["precision", "suppress", "sign", "floatmode", "linewidth"];
+
+function formatNumber(v: number, dtype: DType, options: PrintOptions): string {
   if (dtype === "bool") return v ? "true" : "false";
-  if (Number.isNaN(v)) return "nan";
-  if (v === Infinity) return "inf";
-  if (v === -Infinity) return "-inf";
+  if (Number.isNaN(v)) return options.nanstr;
+  if (v === Infinity) return options.infstr;
+  if (v === -Infinity) return `-${options.infstr}`;
   if (dtype === "float32") return String(Number(Math.fround(v).toPrecision(7)));
   return String(v);
 }
 
-/** As NumPy's print options: an array of more elements prints summarized, EDGE_ITEMS at each end of every long axis. */
-const SUMMARY_THRESHOLD = 1000;
-const EDGE_ITEMS = 3;
-
-function format(data: TypedArray, shape: readonly number[], dtype: DType): string {
-  if (shape.length === 0) return formatNumber(data[0], dtype);
-  const summarize = data.length > SUMMARY_THRESHOLD;
+/** As NumPy's: an array of more than `threshold` elements prints summarized, `edgeitems` at each end of every long axis. */
+function format(data: TypedArray, shape: readonly number[], dtype: DType, options: PrintOptions): string {
+  const edge = options.edgeitems;
+  if (shape.length === 0) return formatNumber(data[0], dtype, options);
+  const summarize = data.length > options.threshold;
   /** The indices printed along an axis of length n; null is the `...` between the ends. */
   const indices = (n: number): (number | null)[] => {
-    if (!summarize || n <= 2 * EDGE_ITEMS) return JSArray.from({ length: n }, (_, i) => i);
-    return [...JSArray.from({ length: EDGE_ITEMS }, (_, i) => i), null, ...JSArray.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i)];
+    if (!summarize || n <= 2 * edge) return JSArray.from({ length: n }, (_, i) => i);
+    return [...JSArray.from({ length: edge }, (_, i) => i), null, ...JSArray.from({ length: edge }, (_, i) => n - edge + i)];
   };
   const rec = (dim: number, offset: number): string => {
     const n = shape[dim];
-    if (dim === shape.length - 1) return `[${indices(n).map((i) => (i === null ? "..." : formatNumber(data[offset + i], dtype))).join(", ")}]`;
+    if (dim === shape.length - 1) return `[${indices(n).map((i) => (i === null ? "..." : formatNumber(data[offset + i], dtype, options))).join(", ")}]`;
     const inner = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
     const parts = indices(n).map((i) => (i === null ? "..." : rec(dim + 1, offset + i * inner)));
     return `[${parts.join(",\n" + " ".repeat(dim + 7))}]`;

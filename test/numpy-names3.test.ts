@@ -111,3 +111,58 @@ describe("print options", () => {
     expect(String(np.arange(1001))).toBe("Array([0, 1, 2, ..., 998, 999, 1000], dtype=int32)");
   });
 });
+
+interface PathCase {
+  subscripts: string;
+  shapes: number[][];
+  optimize: string | boolean | number[][];
+  path: number[][];
+  summary: string[];
+  naive_flops: number;
+  optimized_flops: number;
+  contractions: { operands: number[]; einsum: string; remaining: string[] }[];
+}
+const pathCases = JSON.parse(readFileSync(join(fixtures, "einsum-path.json"), "utf8")) as PathCase[];
+
+describe("np.einsumPath matches jnp.einsum_path", () => {
+  for (const c of pathCases) {
+    it(`${c.subscripts} ${JSON.stringify(c.shapes)} optimize=${JSON.stringify(c.optimize)}`, () => {
+      const operands = c.shapes.map((s) => np.zeros(s));
+      const [path, info] = np.einsumPath(c.subscripts, ...operands, { optimize: c.optimize as np.EinsumPathOptimize });
+      expect(path).toEqual(c.path);
+      expect(String(info).split("\n")).toEqual(c.summary);
+      expect([info.naiveFlops, info.optimizedFlops]).toEqual([c.naive_flops, c.optimized_flops]);
+      expect(info.contractions.map((k) => ({ operands: k.operands, einsum: k.einsum, remaining: k.remaining }))).toEqual(c.contractions);
+    });
+  }
+
+  it("the path it gives computes the same einsum", () => {
+    const a = np.arange(6).reshape([2, 3]).astype("float32");
+    const b = np.arange(12).reshape([3, 4]).astype("float32");
+    const d = np.arange(8).reshape([4, 2]).astype("float32");
+    const [path] = np.einsumPath("ij,jk,kl->il", a, b, d, { optimize: "optimal" });
+    // contract in the path's order by hand
+    let ops: JArray[] = [a, b, d];
+    let subs = ["ij", "jk", "kl"];
+    for (const step of path) {
+      const sorted = [...step].sort((x, y) => y - x);
+      const taken = sorted.map((p) => ops[p]);
+      const names = sorted.map((p) => subs[p]);
+      ops = ops.filter((_, k) => !sorted.includes(k));
+      subs = subs.filter((_, k) => !sorted.includes(k));
+      const all = names.join("");
+      const out = [...new Set(all)].filter((l) => "il".includes(l) || subs.join("").includes(l)).join("");
+      ops.push(np.einsum(`${names.join(",")}->${out}`, ...taken) as JArray);
+      subs.push(out);
+    }
+    const got = np.einsum(`${subs[0]}->il`, ops[0]) as JArray;
+    expect(got.arraySync()).toEqual((np.einsum("ij,jk,kl->il", a, b, d) as JArray).arraySync());
+  });
+
+  it("refuses bad subscripts, shapes and paths with a typed error", () => {
+    expect(() => np.einsumPath("ij,jk", np.ones([2, 3]), np.ones([4, 5]))).toThrow(/letter "j" has size 3/);
+    expect(() => np.einsumPath("ij,jk", np.ones([2, 3]))).toThrow(ShapeError);
+    expect(() => np.einsumPath("ij,jk,kl", np.ones([2, 3]), np.ones([3, 4]), np.ones([4, 5]), { optimize: [[0, 7]] })).toThrow(/step 0/);
+    expect(() => np.einsumPath("i$", np.ones([2, 3]))).toThrow(/invalid subscripts/);
+  });
+});
