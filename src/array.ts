@@ -43,6 +43,43 @@ export function startHostCopy(a: Array): void {
   hostCopies.set(a, read);
 }
 
+/**
+ * Every Array made, weakly (for `liveArrays`): a WeakRef keeps nothing alive,
+ * and the dead ones are swept whenever the set has doubled since the last sweep,
+ * so the set stays within twice the number of live arrays.
+ */
+const liveRefs = new Set<WeakRef<Array>>();
+let sweepAt = 1024;
+
+function trackLive(a: Array): void {
+  liveRefs.add(new WeakRef(a));
+  if (liveRefs.size >= sweepAt) {
+    for (const r of liveRefs) if (r.deref() === undefined) liveRefs.delete(r);
+    sweepAt = Math.max(1024, 2 * liveRefs.size);
+  }
+}
+
+/**
+ * The arrays that are alive now: not disposed and not yet garbage-collected
+ * (an unreachable array stays listed until V8 collects it), in the order they
+ * were made, as JAX's `jax.live_arrays()`; `device` keeps those on one device.
+ * @example
+ * import { liveArrays, numpy as np } from "jaxon-ts";
+ * const x = np.ones([2, 3]);
+ * liveArrays().includes(x); // true
+ * x.dispose();
+ * liveArrays().includes(x); // false
+ */
+export function liveArrays(device?: string): Array[] {
+  const out: Array[] = [];
+  for (const r of liveRefs) {
+    const a = r.deref();
+    if (a === undefined) liveRefs.delete(r);
+    else if (!a.isDisposed && (device === undefined || a.device === device)) out.push(a);
+  }
+  return out;
+}
+
 export class Array extends ArrayMethods {
   #disposed = false;
   /**
@@ -59,6 +96,7 @@ export class Array extends ArrayMethods {
     readonly backend: Backend = getBackend(),
   ) {
     super();
+    trackLive(this);
   }
 
   /**

@@ -142,7 +142,7 @@ describe("np.einsumPath matches jnp.einsum_path", () => {
     const d = np.arange(8).reshape([4, 2]).astype("float32");
     const [path] = np.einsumPath("ij,jk,kl->il", a, b, d, { optimize: "optimal" });
     // contract in the path's order by hand
-    let ops: JArray[] = [a, b, d];
+    let ops = [a, b, d] as JArray[];
     let subs = ["ij", "jk", "kl"];
     for (const step of path) {
       const sorted = [...step].sort((x, y) => y - x);
