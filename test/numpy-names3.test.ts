@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Array as JArray, defaultDevice, np, ShapeError } from "../src/index.js";
-import type { DType } from "../src/index.js";
+import { Array as JArray, defaultDevice, grad, jit, liveArrays, np, ShapeError, tree } from "../src/index.js";
+import type { DType, Value } from "../src/index.js";
 
 defaultDevice("cpu");
 
@@ -164,5 +164,115 @@ describe("np.einsumPath matches jnp.einsum_path", () => {
     expect(() => np.einsumPath("ij,jk", np.ones([2, 3]))).toThrow(ShapeError);
     expect(() => np.einsumPath("ij,jk,kl", np.ones([2, 3]), np.ones([3, 4]), np.ones([4, 5]), { optimize: [[0, 7]] })).toThrow(/step 0/);
     expect(() => np.einsumPath("i$", np.ones([2, 3]))).toThrow(/invalid subscripts/);
+  });
+});
+
+const ufuncFixture = JSON.parse(readFileSync(join(fixtures, "frompyfunc.json"), "utf8")) as Record<string, unknown>;
+
+describe("np.frompyfunc matches jnp.frompyfunc", () => {
+  const body = (a: Value, b: Value) => a.mul(b).add(1);
+  const u = np.frompyfunc(body, 2, 1, { identity: 5 });
+  const v = np.frompyfunc(body, 2, 1);
+  const x = np.array([1, 2, 3]);
+  const m = np.arange(6).reshape([2, 3]).astype("float32").div(4);
+  const read = (a: unknown) => (a as JArray).arraySync();
+
+  it("calls, broadcasting its arguments", () => {
+    expect(read(u(x, 2))).toEqual(ufuncFixture.call);
+    expect(read(v(m, np.array([1, -1, 0.5])))).toEqual(ufuncFixture.call_broadcast);
+    const w = np.frompyfunc((a: Value) => [a.add(1), a.mul(2)], 1, 2);
+    expect((w(x) as Value[]).map(read)).toEqual(ufuncFixture.two_outputs);
+    expect({ nin: u.nin, nout: u.nout, nargs: u.nargs, identity: u.identity }).toEqual(ufuncFixture.attrs);
+  });
+
+  it("reduces from the identity, the initial value or the first element, along any axis", () => {
+    expect(read(u.reduce(x))).toEqual(ufuncFixture.reduce_identity);
+    expect(read(v.reduce(x))).toEqual(ufuncFixture.reduce_first);
+    expect(read(u.reduce(x, { initial: 2 }))).toEqual(ufuncFixture.reduce_initial);
+    expect(read(v.reduce(m))).toEqual(ufuncFixture.reduce_axis0);
+    expect(read(v.reduce(m, { axis: 1 }))).toEqual(ufuncFixture.reduce_axis1);
+    expect(read(v.reduce(m, { axis: null }))).toEqual(ufuncFixture.reduce_none);
+    expect(read(v.reduce(m, { axis: 1, keepdims: true }))).toEqual(ufuncFixture.reduce_keepdims);
+  });
+
+  it("accumulates and takes outer products", () => {
+    expect(read(v.accumulate(x))).toEqual(ufuncFixture.accumulate);
+    expect(read(v.accumulate(m, { axis: 1 }))).toEqual(ufuncFixture.accumulate_axis1);
+    expect(read(u.outer(x, np.array([1, 2])))).toEqual(ufuncFixture.outer);
+  });
+
+  it("works under jit and grad", () => {
+    expect(read(jit((a: Value) => v.reduce(a))(x))).toEqual(ufuncFixture.reduce_first);
+    // d/dx of ((x0·x1+1)·x2+1) at (1, 2, 3) = [x1·x2, x0·x2, x0·x1+1]
+    expect(read(grad((a: Value) => v.reduce(a) as Value)(x))).toEqual([6, 3, 3]);
+  });
+
+  it("refuses a wrong number of arguments and methods a ufunc of this arity lacks", () => {
+    expect(() => u(x)).toThrow(/takes 2 arguments/);
+    const w = np.frompyfunc((a: Value) => a.add(1), 1, 1);
+    expect(() => w.reduce(x)).toThrow(/two inputs and one output/);
+    expect(() => v.reduce(np.zeros([0]))).toThrow(/initial value or an identity/);
+  });
+});
+
+describe("np.fromiter", () => {
+  it("reads an iterable into a 1-d array, at most count items", () => {
+    function* squares() {
+      for (let i = 0; ; i++) yield i * i;
+    }
+    expect((np.fromiter(squares(), { dtype: "int32", count: 5 }) as JArray).arraySync()).toEqual([0, 1, 4, 9, 16]);
+    const s = np.fromiter(new Set([1.5, 2, 2, 3])) as JArray;
+    expect([s.dtype, s.arraySync()]).toEqual(["float32", [1.5, 2, 3]]);
+    expect((np.fromiter([true, false], { dtype: "bool" }) as JArray).arraySync()).toEqual([true, false]);
+  });
+
+  it("refuses too few items, non-numbers and non-iterables", () => {
+    expect(() => np.fromiter([1, 2], { count: 3 })).toThrow(/fewer than count=3/);
+    expect(() => np.fromiter(["a"] as never)).toThrow(/numbers or booleans/);
+    expect(() => np.fromiter(5 as never)).toThrow(/iterable/);
+  });
+});
+
+describe("liveArrays", () => {
+  it("lists the arrays alive now, not disposed ones, and filters by device", () => {
+    const a = np.ones([2, 3]) as JArray;
+    const b = np.zeros([4]) as JArray;
+    expect(liveArrays()).toContain(a);
+    expect(liveArrays("cpu")).toContain(b);
+    expect(liveArrays("webgpu")).not.toContain(b);
+    a.dispose();
+    expect(liveArrays()).not.toContain(a);
+    expect(liveArrays().every((x) => !x.isDisposed)).toBe(true);
+  });
+});
+
+describe("tree.static", () => {
+  it("is part of the structure, not a leaf, and comes back on unflatten", () => {
+    const op = { x: 1, y: 2, kind: tree.static("add") };
+    const [leaves, def] = tree.flatten(op);
+    expect(leaves).toEqual([1, 2]);
+    expect(String(def)).toBe('PyTreeDef({x: *, y: *, kind: static("add")})');
+    expect(tree.unflatten(def, [3, 4]).kind.value).toBe("add");
+    expect(tree.structure(op).equals(tree.structure({ x: 0, y: 0, kind: tree.static("add") }))).toBe(true);
+    expect(tree.structure(op).equals(tree.structure({ x: 0, y: 0, kind: tree.static("mul") }))).toBe(false);
+    expect(tree.structure(op).key).not.toBe(tree.structure({ x: 0, y: 0, kind: tree.static("mul") }).key);
+    expect(tree.map((l: number) => l * 10, op)).toEqual({ x: 10, y: 20, kind: op.kind });
+  });
+
+  it("jit compiles once per static value and grad passes it through", () => {
+    let traces = 0;
+    const f = jit((p: { x: Value; y: Value; kind: tree.Static<string> }) => {
+      traces++;
+      return p.kind.value === "add" ? p.x.add(p.y) : p.x.mul(p.y);
+    });
+    const x = np.array(3);
+    const y = np.array(4);
+    expect((f({ x, y, kind: tree.static("add") }) as JArray).itemSync()).toBe(7);
+    expect((f({ x, y, kind: tree.static("mul") }) as JArray).itemSync()).toBe(12);
+    expect((f({ x, y, kind: tree.static("add") }) as JArray).itemSync()).toBe(7);
+    expect(traces).toBe(2);
+    const g = grad((p: { x: Value; k: tree.Static<number> }) => p.x.mul(p.k.value).sum())({ x: np.array([1, 2]), k: tree.static(3) });
+    expect((g.x as JArray).arraySync()).toEqual([3, 3]);
+    expect(g.k.value).toBe(3);
   });
 });

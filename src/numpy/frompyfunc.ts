@@ -80,7 +80,7 @@ export function frompyfunc(f: (...args: Value[]) => Value | Value[], nin: number
   Object.defineProperties(ufunc, {
     nin: { value: nin },
     nout: { value: nout },
-    nargs: { value: nin + nout },
+    nargs: { value: nin }, // as JAX's ufunc (NumPy's counts the outputs too)
     identity: { value: identity },
   });
   ufunc.outer = (a, b) => {
