@@ -8,7 +8,7 @@ import { defaultBackendFor, getBackend } from "./backend/device.js";
 import type { Complex, DType, TypedArray } from "./dtype.js";
 import { arrayReprText, currentPrintOptions, isDefaultOption, type PrintOptions } from "./array-text.js";
 import { formatComplexArray, isComplexDType, nestComplex, roundFloat16Array, storageDType, storageLength } from "./dtype.js";
-import { BackendError, ShapeError } from "./errors.js";
+import { BackendError, ShapeError, UnsupportedError } from "./errors.js";
 import { fmtShape } from "./shape.js";
 import { ShapedArray } from "./trace/core.js";
 import type { Origin } from "./runtime/placement.js";
@@ -44,14 +44,18 @@ export function startHostCopy(a: Array): void {
 }
 
 /**
- * Every Array made, weakly (for `liveArrays`): a WeakRef keeps nothing alive,
- * and the dead ones are swept whenever the set has doubled since the last sweep,
- * so the set stays within twice the number of live arrays.
+ * The arrays made while tracking is on (for `liveArrays`), weakly: dead refs are
+ * swept whenever the set has doubled since the last sweep. Tracking is off by
+ * default because a WeakRef keeps its target alive until the current synchronous
+ * job ends (the spec's KeepDuringJob): always on, it would hold every array of a
+ * synchronous training loop, and its buffer, until the loop returns.
  */
 const liveRefs = new Set<WeakRef<Array>>();
 let sweepAt = 1024;
+let tracking = false;
 
 function trackLive(a: Array): void {
+  if (!tracking) return;
   liveRefs.add(new WeakRef(a));
   if (liveRefs.size >= sweepAt) {
     for (const r of liveRefs) if (r.deref() === undefined) liveRefs.delete(r);
@@ -60,25 +64,45 @@ function trackLive(a: Array): void {
 }
 
 /**
- * The arrays that are alive now: not disposed and not yet garbage-collected
- * (an unreachable array stays listed until V8 collects it), in the order they
- * were made, as JAX's `jax.live_arrays()`; `device` keeps those on one device.
+ * The arrays alive now (not disposed, not yet garbage-collected) among those
+ * made since `liveArrays.track()`, in the order they were made, as JAX's
+ * `jax.live_arrays()`; `device` keeps those on one device. Tracking is a
+ * debugging aid, off by default: each tracked array is held until the current
+ * synchronous job ends (a WeakRef's rule), so a long synchronous loop keeps its
+ * intermediates until it returns. `liveArrays.track(false)` stops it.
  * @example
  * import { liveArrays, numpy as np } from "jaxon-ts";
+ * liveArrays.track();
  * const x = np.ones([2, 3]);
  * liveArrays().includes(x); // true
  * x.dispose();
  * liveArrays().includes(x); // false
+ * liveArrays.track(false);
  */
-export function liveArrays(device?: string): Array[] {
-  const out: Array[] = [];
-  for (const r of liveRefs) {
-    const a = r.deref();
-    if (a === undefined) liveRefs.delete(r);
-    else if (!a.isDisposed && (device === undefined || a.device === device)) out.push(a);
-  }
-  return out;
-}
+export const liveArrays = Object.assign(
+  (device?: string): Array[] => {
+    if (!tracking) {
+      throw new UnsupportedError(
+        "liveArrays: arrays are tracked only after liveArrays.track() (tracking holds each array until the current synchronous job ends, " +
+          "so it is off by default); call liveArrays.track() before making the arrays you want to see",
+      );
+    }
+    const out: Array[] = [];
+    for (const r of liveRefs) {
+      const a = r.deref();
+      if (a === undefined) liveRefs.delete(r);
+      else if (!a.isDisposed && (device === undefined || a.device === device)) out.push(a);
+    }
+    return out;
+  },
+  {
+    /** Starts (or with `false` stops, forgetting what was tracked) tracking the arrays made from now on. */
+    track(on = true): void {
+      tracking = on;
+      if (!on) liveRefs.clear();
+    },
+  },
+);
 
 export class Array extends ArrayMethods {
   #disposed = false;

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Array as JArray, defaultDevice, grad, jit, liveArrays, np, ShapeError, tree } from "../src/index.js";
+import { Array as JArray, defaultDevice, grad, jit, liveArrays, np, ShapeError, tree, UnsupportedError } from "../src/index.js";
 import type { DType, Value } from "../src/index.js";
 
 defaultDevice("cpu");
@@ -234,7 +234,17 @@ describe("np.fromiter", () => {
 });
 
 describe("liveArrays", () => {
+  it("says how to start tracking when it is off", () => {
+    expect(() => liveArrays()).toThrow(/liveArrays.track\(\)/);
+  });
+
   it("lists the arrays alive now, not disposed ones, and filters by device", () => {
+    const untracked = np.zeros([1]) as JArray;
+    liveArrays.track();
+    const tracked = np.zeros([1]) as JArray;
+    // arrays made before tracking began are not seen; those made after are, in order
+    expect(liveArrays()).not.toContain(untracked);
+    expect(liveArrays().at(-1)).toBe(tracked);
     const a = np.ones([2, 3]) as JArray;
     const b = np.zeros([4]) as JArray;
     expect(liveArrays()).toContain(a);
@@ -243,6 +253,8 @@ describe("liveArrays", () => {
     a.dispose();
     expect(liveArrays()).not.toContain(a);
     expect(liveArrays().every((x) => !x.isDisposed)).toBe(true);
+    liveArrays.track(false);
+    expect(() => liveArrays()).toThrow(UnsupportedError);
   });
 });
 
