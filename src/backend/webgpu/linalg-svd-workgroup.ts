@@ -53,9 +53,9 @@ const SVD_WORKGROUP = `@group(0) @binding(0) var<storage, read_write> S: array<f
 @group(0) @binding(3) var<storage, read_write> work: array<f32>;
 @group(0) @binding(4) var<storage, read> x: array<f32>;
 @group(0) @binding(5) var<storage, read> prm: array<u32>;
-var<workgroup> sa: array<f32, ${T}>;
-var<workgroup> sb: array<f32, ${T}>;
-var<workgroup> sg: array<f32, ${T}>;
+var<workgroup> sa: array<f32, ${2 * T}>;
+var<workgroup> sb: array<f32, ${2 * T}>;
+var<workgroup> sg: array<f32, ${2 * T}>;
 var<workgroup> si: array<u32, ${T}>;
 var<workgroup> rotatedAny: atomic<u32>;
 var<workgroup> status: u32;
@@ -120,12 +120,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   if (uv) { for (var e = lid; e < cols * cols; e += ${T}u) { work[vo + e] = select(0.0, 1.0, e % (cols + 1u) == 0u); } }
   storageBarrier();
   let groups = ${T}u / P;
+  var converged = false;
   let lane = lid % P;
   for (var sweep = 0u; sweep < 40u; sweep++) {
     if (lid == 0u) { atomicStore(&rotatedAny, 0u); }
     workgroupBarrier();
     for (var r = 0u; r + 1u < N; r++) {
-      // the rotations of this round's pairs: (c, s) at work[ao + 2k], s = 0 for none
+      // pair k = base + lid / P of this round on P invocations: their dot products summed in workgroup
+      // memory, then each applies the rotation to its own rows of columns p and q of W (and V)
       for (var base = 0u; base < half; base += groups) {
         let k = base + lid / P;
         var alpha = 0.0;
@@ -133,79 +135,68 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         var gamma = 0.0;
         let pq = pairOf(r, min(k, half - 1u), N);
         let live = k < half && pq.y < cols;
+        let cp = wo + pq.x * rows;
+        let cq = wo + pq.y * rows;
         if (live) {
           for (var i = lane; i < rows; i += P) {
-            let xp = work[wo + pq.x * rows + i];
-            let xq = work[wo + pq.y * rows + i];
+            let xp = work[cp + i];
+            let xq = work[cq + i];
             alpha += xp * xp;
             beta += xq * xq;
             gamma += xp * xq;
           }
         }
-        sa[lid] = alpha;
-        sb[lid] = beta;
-        sg[lid] = gamma;
-        workgroupBarrier();
-        for (var h = P / 2u; h > 0u; h = h >> 1u) {
-          if (lane < h) {
-            sa[lid] += sa[lid + h];
-            sb[lid] += sb[lid + h];
-            sg[lid] += sg[lid + h];
+        // the partial sums in this round's half of the sums (the other half may still be read)
+        let slot = (r & 1u) * ${T}u + lid;
+        sa[slot] = alpha;
+        sb[slot] = beta;
+        sg[slot] = gamma;
+        // (one invocation per pair reads only what it wrote)
+        if (P > 1u) { workgroupBarrier(); }
+        // each of the pair's invocations adds its P partial sums, in one order: the same numbers
+        var al = 0.0;
+        var be = 0.0;
+        var ga = 0.0;
+        for (var j = slot - lane; j < slot - lane + P; j++) {
+          al += sa[j];
+          be += sb[j];
+          ga += sg[j];
+        }
+        if (live && abs(ga) > 1e-7 * sqrt(al * be) && ga != 0.0) {
+          let zeta = (be - al) / (2.0 * ga);
+          let t = select(-1.0, 1.0, zeta >= 0.0) / (abs(zeta) + sqrt(1.0 + zeta * zeta));
+          let c = 1.0 / sqrt(1.0 + t * t);
+          let s = c * t;
+          if (lane == 0u) { atomicStore(&rotatedAny, 1u); }
+          for (var i = lane; i < rows; i += P) {
+            let xp = work[cp + i];
+            let xq = work[cq + i];
+            work[cp + i] = c * xp - s * xq;
+            work[cq + i] = s * xp + c * xq;
           }
-          workgroupBarrier();
-        }
-        if (lane == 0u && k < half) {
-          var c = 1.0;
-          var s = 0.0;
-          let al = sa[lid];
-          let be = sb[lid];
-          let ga = sg[lid];
-          if (live && abs(ga) > 1e-7 * sqrt(al * be) && ga != 0.0) {
-            let zeta = (be - al) / (2.0 * ga);
-            let t = select(-1.0, 1.0, zeta >= 0.0) / (abs(zeta) + sqrt(1.0 + zeta * zeta));
-            c = 1.0 / sqrt(1.0 + t * t);
-            s = c * t;
-            atomicStore(&rotatedAny, 1u);
-          }
-          work[ao + 2u * k] = c;
-          work[ao + 2u * k + 1u] = s;
-        }
-        workgroupBarrier();
-      }
-      storageBarrier();
-      for (var e = lid; e < half * rows; e += ${T}u) {
-        let k = e / rows;
-        let i = e % rows;
-        let s = work[ao + 2u * k + 1u];
-        if (s != 0.0) {
-          let c = work[ao + 2u * k];
-          let pq = pairOf(r, k, N);
-          let xp = work[wo + pq.x * rows + i];
-          let xq = work[wo + pq.y * rows + i];
-          work[wo + pq.x * rows + i] = c * xp - s * xq;
-          work[wo + pq.y * rows + i] = s * xp + c * xq;
-        }
-      }
-      if (uv) {
-        for (var e = lid; e < half * cols; e += ${T}u) {
-          let k = e / cols;
-          let i = e % cols;
-          let s = work[ao + 2u * k + 1u];
-          if (s != 0.0) {
-            let c = work[ao + 2u * k];
-            let pq = pairOf(r, k, N);
-            let xp = work[vo + pq.x * cols + i];
-            let xq = work[vo + pq.y * cols + i];
-            work[vo + pq.x * cols + i] = c * xp - s * xq;
-            work[vo + pq.y * cols + i] = s * xp + c * xq;
+          if (uv) {
+            let vp = vo + pq.x * cols;
+            let vq = vo + pq.y * cols;
+            for (var i = lane; i < cols; i += P) {
+              let xp = work[vp + i];
+              let xq = work[vq + i];
+              work[vp + i] = c * xp - s * xq;
+              work[vq + i] = s * xp + c * xq;
+            }
           }
         }
+        // (more pairs than invocations: the next ones write this round's half too)
+        if (base + groups < half) { workgroupBarrier(); }
       }
+      // the next round pairs the columns differently
       storageBarrier();
     }
     workgroupBarrier();
     if (lid == 0u) { status = atomicLoad(&rotatedAny); }
-    if (workgroupUniformLoad(&status) == 0u) { break; }
+    if (workgroupUniformLoad(&status) == 0u) {
+      converged = true;
+      break;
+    }
   }
   // σ_j = |w_j| (scaled by the largest entry, against overflow and underflow) at work[ao + j]
   for (var j = lid; j < cols; j += ${T}u) {
@@ -258,6 +249,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   for (var c = 0u; c < uc; c++) {
     if (lid == 0u) { status = select(0u, 1u, c < cols && S[b * cols + min(c, cols - 1u)] > 0.0); }
     let has = workgroupUniformLoad(&status) == 1u;
+    // converged, every pair of W's columns has |γ| ≤ 1e-7·√(αβ): U's columns with σ > 0 are
+    // orthonormal to about that already (the sequential kernel orthogonalizes them again; its
+    // one thread can afford it)
+    if (has && converged) { continue; }
     var nrm = 0.0;
     for (var attempt = 0u; attempt < 2u; attempt++) {
       if (attempt == 0u && !has) { continue; }
@@ -303,11 +298,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       for (var i = lid; i < rows; i += ${T}u) { ss += work[uo + c * rows + i] * work[uo + c * rows + i]; }
       sa[lid] = ss;
       workgroupBarrier();
-      for (var h = ${T / 2}u; h > 0u; h = h >> 1u) {
-        if (lid < h) { sa[lid] += sa[lid + h]; }
-        workgroupBarrier();
+      // (one invocation adds them: a barrier costs more than ${T} additions)
+      if (lid == 0u) {
+        var total = 0.0;
+        for (var j = 0u; j < ${T}u; j++) { total += sa[j]; }
+        statusF = sqrt(total);
       }
-      if (lid == 0u) { statusF = sqrt(sa[0]); }
       nrm = workgroupUniformLoad(&statusF);
     }
     for (var i = lid; i < rows; i += ${T}u) { work[uo + c * rows + i] = work[uo + c * rows + i] / nrm; }
@@ -325,10 +321,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
 }`;
 
-/** The largest power of two P with P·pairs ≤ SVD_THREADS (at least 1): invocations per column pair's dot products. */
-export function invocationsPerPair(pairs: number): number {
+/**
+ * Rows each invocation takes at least when a column pair's dot products are split: below that
+ * the partial sums cost more than they save (on lavapipe, 32×32 and 64×64 ran fastest unsplit).
+ */
+export const SVD_ROWS_PER_INVOCATION = 64;
+
+/**
+ * Invocations per column pair's dot products: the largest power of two P with P·pairs ≤
+ * SVD_THREADS and rows/P ≥ SVD_ROWS_PER_INVOCATION (at least 1), so long columns (tall
+ * matrices) are split and short ones are not.
+ */
+export function invocationsPerPair(pairs: number, rows: number): number {
   let p = 1;
-  while (2 * p * Math.max(1, pairs) <= T) p *= 2;
+  while (2 * p * Math.max(1, pairs) <= T && rows / (2 * p) >= SVD_ROWS_PER_INVOCATION) p *= 2;
   return p;
 }
 
@@ -343,7 +349,7 @@ export function svdWorkgroupGpu(s: GpuBuffer, uOut: GpuBuffer, vtOut: GpuBuffer,
   const even = cols + (cols & 1);
   const work = alloc("float32", Math.max(1, batch * (rows * cols + cols * cols + rows * uCols + 2 * even + uCols)));
   const g = grid(batch);
-  const prm = upload(Uint32Array.from([g[0], batch, m, n, uCols, nanBits, invocationsPerPair(even / 2), computeUv ? 1 : 0]), "uint32");
+  const prm = upload(Uint32Array.from([g[0], batch, m, n, uCols, nanBits, invocationsPerPair(even / 2, rows), computeUv ? 1 : 0]), "uint32");
   dispatch({ wgsl: SVD_WORKGROUP, buffers: [s, uOut, vtOut, work, x, prm], workgroups: g, outputs: 4, what: "linalg svd (workgroup)" });
   release(prm);
   release(work);
