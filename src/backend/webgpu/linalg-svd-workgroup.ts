@@ -9,13 +9,15 @@
  * one-sided Jacobi (Hestenes), a sweep being N − 1 rounds (N = cols rounded
  * up to even) of the round-robin tournament, each round N/2 disjoint column
  * pairs (p, q), whose rotations touch disjoint columns and so run at once:
- * - α = |w_p|², β = |w_q|², γ = w_p·w_q for every pair, each pair's dot
- *   products split over P invocations (P the largest power of two with
- *   P·N/2 ≤ SVD_THREADS, chosen by the host) and summed in workgroup memory;
+ * - α = |w_p|², β = |w_q|², γ = w_p·w_q for every pair, on P invocations
+ *   per pair (invocationsPerPair: split only where the columns are long,
+ *   the partial sums added in workgroup memory by each of the P in one
+ *   order, so all P agree);
  * - the rotation of the sequential kernel (skipped where |γ| ≤ 1e-7·√(αβ)
- *   or γ = 0; ζ = (β − α)/(2γ), t = sign(ζ)/(|ζ| + √(1 + ζ²))), applied to
- *   W's columns p, q (and V's, when U and V are asked for), one row of one
- *   pair per invocation; two storage barriers per round;
+ *   or γ = 0; ζ = (β − α)/(2γ), t = sign(ζ)/(|ζ| + √(1 + ζ²))), applied by
+ *   the same P invocations to their own rows of W's columns p, q (and V's,
+ *   when U and V are asked for); one storage barrier per round (and one
+ *   workgroup barrier where P > 1);
  * - the sweeps stop as the sequential ones do: after a sweep without a
  *   rotation, or after 40.
  * Then σ_j = |w_j| (scaled, as the CPU's hypot-like norm), ranks for the
@@ -25,8 +27,11 @@
  * twice against the columns before it (classical, so that each pass is two
  * parallel steps; twice makes it as good as the modified one), and a column
  * that vanishes (σ = 0, or a full U's extra columns) replaced by the unit
- * vector least covered by the columns so far. Vectors equal the CPU's up to
- * the sign of each (u_j, v_j) pair where σ_j is separated.
+ * vector least covered by the columns so far. After sweeps that converged,
+ * the columns with σ > 0 are orthonormal to the stopping test's 1e-7 and
+ * are kept as they are (the sequential kernel re-orthogonalizes them too;
+ * on lavapipe that took as long as a few sweeps at 32×32). Vectors equal
+ * the CPU's up to the sign of each (u_j, v_j) pair where σ_j is separated.
  * As JAX (and linalg.ts): a NaN or inf anywhere makes every output NaN.
  * computeUv = false skips V and U's completion. Barriers sit in uniform
  * control flow; decisions read back by all invocations go through
