@@ -2,12 +2,13 @@
  * `raggedDot` and `raggedDotGeneral`: grouped matrix products, as JAX's
  * `lax.ragged_dot(_general)`. One axis of `lhs` (the ragged axis) is cut
  * into consecutive groups of `groupSizes[g]` entries; each group meets its own
- * slice of `rhs` (mode 1), or gives its own output (mode 2), or just bounds
- * the valid entries (mode 3). Written as JAX's reference implementation does:
+ * slice of `rhs` (mode 1), or gives its own output (mode 2), or the product
+ * is a plain batched one (mode 3, as JAX computes it). Written as JAX's reference implementation does:
  * a 0/1 mask of shape [g, ragged] from the group boundaries, multiplied into
  * `lhs`, then one `dotGeneral` that contracts (or keeps) the group axis. So
  * its jvp, transpose and batching are dotGeneral's and the mask's, and it
- * lowers wherever they do. Entries past the last group contribute nothing.
+ * lowers wherever they do. In modes 1 and 2 entries past the last group
+ * contribute nothing.
  */
 import type { ArrayLike } from "../array-methods.js";
 import type { DType } from "../dtype.js";
@@ -21,7 +22,6 @@ import type { DotDimensionNumbers } from "./dot.js";
 import { dotGeneral } from "./dot.js";
 import * as E from "./elementwise.js";
 import { convert, operandArg } from "./elementwise.js";
-import { reduceSum } from "./reduce.js";
 import { broadcastInDim, iota, moveAxis } from "./shape.js";
 
 /** JAX's `RaggedDotDimensionNumbers`: dotGeneral's axes, the lhs ragged axis and the rhs group axis (none in modes 2 and 3). */
@@ -80,7 +80,7 @@ function dnArg(op: string, dn: unknown): RaggedDotDimensionNumbers {
  * `[b…, m, k] · [g, b…, k, n] → [b…, m, n]`, row r of lhs meets rhs's group
  * of r. Mode 2 (ragged axis contracted): `→ [g, b…, m, n]`, one partial
  * product per group. Mode 3 (ragged axis a batch axis): `→ [b…, m, n]`,
- * zero past the last group. `groupSizes` is int, shape [g].
+ * dotGeneral's result (JAX computes the entries past the last group too). `groupSizes` is int, shape [g].
  * @example
  * const dn = { dotDimensionNumbers: { contracting: [[1], [1]], batch: [[], []] }, lhsRaggedDimensions: [0], rhsGroupDimensions: [0] };
  * lax.raggedDotGeneral(np.ones([3, 2]), np.ones([2, 2, 4]), np.array([1, 2], { dtype: "int32" }), dn).shape; // [3, 4]
@@ -128,9 +128,8 @@ export function raggedDotGeneral(
     return moveAxis(out, lb.length, 0);
   }
   if (lb.includes(ragged)) {
-    // mode 3: the groups only bound the batch entries that count (rows past the last group are zero)
-    const valid = E.mul(a, broadcastInDim(reduceSum(mask, [0]), a.shape, [ragged]));
-    return dotGeneral(valid, b, { contracting: [lc, rc], batch: [lb, rb] }, pet);
+    // mode 3: JAX (0.10.2, CPU) computes every batch entry, those past the last group too: a plain dotGeneral
+    return dotGeneral(a, b, { contracting: [lc, rc], batch: [lb, rb] }, pet);
   }
   throw new ShapeError(`${op}: a ragged free dimension (${ragged}) needs an rhs group dimension (rhsGroupDimensions: [axis])`);
 }

@@ -3,8 +3,9 @@
  * the contracting axes (JAX's `lax.scaled_dot`, for microscaled formats):
  * each scale entry covers a run of `K / Ks` consecutive contracting entries.
  * Written as a broadcast of the scales, two multiplies and one `dotGeneral`,
- * so it is differentiable here (JAX's is not yet). JAX's default result dtype
- * is bfloat16, which jaxon lacks: the default here is the operands' dtype.
+ * so it is differentiable here (JAX's is not yet). JAX rounds the scaled
+ * operands to bfloat16 and defaults to a bfloat16 result; jaxon has no
+ * bfloat16 and computes in the operands' dtype (JAX's values to bf16 rounding).
  */
 import type { DType } from "../dtype.js";
 import { ShapeError } from "../errors.js";
