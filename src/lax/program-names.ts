@@ -137,6 +137,7 @@ export function platformDependent<A extends unknown[], R>(branches: PlatformBran
  * every leaf, or a tree of them matching `x`. On jaxon's one device it is the
  * identity, after checking each spec has at most one entry per axis of its leaf.
  * @example
+ * import { lax, np, PartitionSpec } from "jaxon-ts";
  * lax.withShardingConstraint(np.ones([4, 2]), new PartitionSpec("data", null)); // the same array
  */
 export function withShardingConstraint<T>(x: T, shardings: PartitionSpec | null | unknown): T {
