@@ -269,12 +269,17 @@ describe("lax.randomGammaGrad, lax.scaledDot", () => {
 });
 
 describe("program-shaping names", () => {
-  it("dtype, shapeAsValue, tokens, composite", () => {
+  it("dtype, shapeAsValue, stage, tokens, composite", () => {
     expect(lax.dtype(np.ones([2], { dtype: "int8" }))).toBe(fx.dtype.int8);
     expect(lax.dtype("float32")).toBe(fx.dtype.name);
     const sv = lax.shapeAsValue([2, 3, 5]);
     expect(sv.dtype).toBe("int32");
     expect(values(sv)).toEqual(fx.shapeAsValue);
+    const staged = lax.stage(3);
+    expect(staged.shape).toEqual([]);
+    expect(values(staged)).toEqual([3]);
+    const x2 = arr([1, 2], "float64");
+    expect(lax.stage(x2)).toBe(x2);
     const t = lax.afterAll(lax.createToken(), lax.createToken());
     expect(t).toBeInstanceOf(lax.Token);
     expect(() => lax.afterAll(np.ones([2]) as never)).toThrow(ArgumentError);

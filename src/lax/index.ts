@@ -54,5 +54,5 @@ export * from "./rng-bit-generator.js";
 export * from "./scatter-apply.js";
 export * from "./conv-local.js";
 export * from "./random-gamma-grad.js";
-export { dtype, shapeAsValue, Token, createToken, afterAll, composite, platformDependent, withShardingConstraint, pcast } from "./program-names.js";
+export { dtype, shapeAsValue, stage, Token, createToken, afterAll, composite, platformDependent, withShardingConstraint, pcast } from "./program-names.js";
 export type { PlatformBranches } from "./program-names.js";

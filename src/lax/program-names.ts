@@ -2,7 +2,7 @@
  * JAX's lax names that shape a program rather than compute numbers, with
  * JAX's semantics on jaxon's single device: `dtype`, `shapeAsValue`,
  * tokens (`createToken`, `afterAll`), `composite`, `platformDependent`,
- * `withShardingConstraint` and `pcast`. None needs a primitive: each either
+ * `withShardingConstraint`, `pcast` and `stage`. None needs a primitive: each either
  * returns its input, calls a function, or builds a small constant.
  */
 import type { ArrayLike } from "../array-methods.js";
@@ -30,6 +30,17 @@ import { concatenate, iota, reshape } from "./shape.js";
 export function dtype(x: unknown): DType {
   if (typeof x === "string") return checkDType(x as DType, "lax.dtype");
   return operandArg("lax.dtype", x).dtype;
+}
+
+/**
+ * Lifts a value into the current trace (JAX's `lax.stage`): the identity,
+ * except that a JS number or nested list becomes an array (a tracer's
+ * constant under a transformation).
+ * @example
+ * lax.stage(3).shape; // []
+ */
+export function stage(x: ArrayLike): Value {
+  return operandArg("lax.stage", x);
 }
 
 /**
@@ -181,4 +192,3 @@ export function pcast<T>(x: T, axisName: string | string[], options: { to: "vary
   return x;
 }
 
-export type { ArrayLike };

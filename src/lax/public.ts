@@ -255,5 +255,5 @@ export { scatterApply } from "./scatter-apply.js";
 export type { ScatterApplyOptions } from "./scatter-apply.js";
 export { convGeneralDilatedLocal } from "./conv-local.js";
 export { randomGammaGrad } from "./random-gamma-grad.js";
-export { dtype, shapeAsValue, Token, createToken, afterAll, composite, platformDependent, withShardingConstraint, pcast } from "./program-names.js";
+export { dtype, shapeAsValue, stage, Token, createToken, afterAll, composite, platformDependent, withShardingConstraint, pcast } from "./program-names.js";
 export type { PlatformBranches } from "./program-names.js";
