@@ -28,11 +28,11 @@ function normalizedLegendre(order: Value, degree: Value, x: Value, nMax: number)
   let result: Value = np.zerosLike(x);
   for (let l = 0; l <= nMax; l++) {
     if (l > 0) diagonal = lax.mul(diagonal, lax.mul(y, -Math.sqrt(1 + 0.5 / l)));
-    const above = np.greater(order, l - 0.5); // l < m: P̄ₗᵐ = 0 below the diagonal
+    const above = np.greater(order, l + 0.5); // l < m: P̄ₗᵐ = 0 below the diagonal
     const onDiagonal = np.equal(order, l);
     // l > m: d₀ = √((4l² − 1)/(l² − m²)), d₁ = √((2l + 1)((l − 1)² − m²)/((2l − 3)(l² − m²)))
     const gap = np.where(np.logicalOr(above, onDiagonal), np.onesLike(x), lax.sub(l * l, m2));
-    const d0 = lax.sqrt(lax.div(4 * l * l - 1, gap));
+    const d0 = lax.sqrt(lax.div(Math.max(4 * l * l - 1, 0), gap));
     const d1sq = lax.div(lax.mul(lax.sub((l - 1) * (l - 1), m2), 2 * l + 1), lax.mul(gap, 2 * l - 3));
     const d1 = lax.sqrt(lax.max(d1sq, np.zerosLike(x))); // 0 at l = m + 1, where (l − 1)² = m²
     const recurred = lax.sub(lax.mul(lax.mul(d0, x), prev1), lax.mul(d1, prev2));
