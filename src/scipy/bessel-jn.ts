@@ -19,8 +19,8 @@ export interface BesselJnOptions {
  * Bessel functions of the first kind of integer orders 0 … v at real z: an array of shape [v + 1, ...z.shape],
  * as JAX's `bessel_jn(z, v=…, n_iter=…)`. Miller's backward recurrence f_{k} = 2(k + 1)/z·f_{k+1} − f_{k+2}
  * from k = nIter down to 0, normalized by J₀ + 2(J₂ + J₄ + …) = 1 (Zhang and Jin), so accurate while nIter is
- * well above |z|; z = 0 gives NaN, as in JAX. Built from elementwise operations, so grad, jvp, vmap and jit
- * differentiate and batch through it.
+ * well above |z|; z = 0 gives NaN, as in JAX. A scan over elementwise operations, so grad, jvp, vmap and jit
+ * differentiate and batch through it. v above nIter gives nIter + 1 orders, as JAX's slice does.
  * @example
  * scipy.special.besselJn(np.array([1, 2.5]), { v: 1 }); // [[0.7651977, -0.04838378], [0.44005059, 0.4970941]]
  */
@@ -31,19 +31,16 @@ export function besselJn(z: ArrayLike, options: BesselJnOptions): Value {
   if (!Number.isInteger(nIter) || nIter < 0) throw new ArgumentError(`${op}: nIter must be a non-negative integer, got ${nIter}; the default is 50`);
   const [x] = floats(op, z);
   if (isComplexDType(x.dtype)) throw new DTypeError(`${op}: z must be real, got ${x.dtype}; pass np.real(z) or a float array`);
-  // f starts at 0 and a tiny 1e-16 beyond the top order, so that the recurrence grows towards the low orders
-  let after: Value = np.zerosLike(x); // f_{k+2}
-  let next: Value = np.fullLike(x, 1e-16); // f_{k+1}
-  let evenSum: Value = np.zerosLike(x); // 2·Σ f_k over even k
-  const values: Value[] = new Array(nIter + 1);
-  for (let k = nIter; k >= 0; k--) {
-    const f = lax.sub(lax.div(lax.mul(next, 2 * (k + 1)), x), after);
-    if (k % 2 === 0) evenSum = lax.add(evenSum, lax.mul(f, 2));
-    values[k] = f;
-    [after, next] = [next, f];
-  }
+  // f starts at 0 and a tiny 1e-16 beyond the top order, so that the recurrence grows towards the low orders.
+  // A scan, not an unrolled loop: each fₖ uses the two before it, and inlining them would grow without bound.
+  const step = ([after, next, evenSum]: [Value, Value, Value], k: Value): [[Value, Value, Value], Value] => {
+    const f = lax.sub(lax.div(lax.mul(next, lax.mul(lax.add(k, 1), 2)), x), after);
+    const even = np.equal(np.remainder(k, 2), 0);
+    return [[next, f, np.where(even, lax.add(evenSum, lax.mul(f, 2)), evenSum)], f];
+  };
+  const init: [Value, Value, Value] = [np.zerosLike(x), np.fullLike(x, 1e-16), np.zerosLike(x)];
+  const [[, , evenSum], values] = lax.scan(step, init, np.arange(nIter + 1, { dtype: x.dtype }), { reverse: true });
   // the sum counted f₀ twice: J₀ + 2(J₂ + J₄ + …) = evenSum − f₀
-  const norm = lax.sub(evenSum, values[0]);
-  const orders = values.slice(0, v + 1).map((f) => lax.div(f, norm));
-  return np.stack(orders);
+  const norm = lax.sub(evenSum, values.get(0));
+  return np.divide(values.get([0, v + 1]), norm);
 }

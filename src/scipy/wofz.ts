@@ -36,25 +36,40 @@ function weidemanCoefficients(): number[] {
 }
 const COEFFICIENTS = weidemanCoefficients();
 
+// Complex arithmetic on [re, im] pairs of real arrays: the fused kernels then share each part, where complex
+// operations inlined into one another would copy their operands at every one of Horner's 32 steps.
+type Pair = [Value, Value];
+const mul = ([a, b]: Pair, [c, d]: Pair): Pair => [lax.sub(lax.mul(a, c), lax.mul(b, d)), lax.add(lax.mul(a, d), lax.mul(b, c))];
+const div = ([a, b]: Pair, [c, d]: Pair): Pair => {
+  const m = lax.add(lax.mul(c, c), lax.mul(d, d));
+  return [lax.div(lax.add(lax.mul(a, c), lax.mul(b, d)), m), lax.div(lax.sub(lax.mul(b, c), lax.mul(a, d)), m)];
+};
+
 // the upper half-plane: Im z ≥ 0
-function wofzUpper(z: Value): Value {
-  const re = lax.real(z);
-  const zero = np.zerosLike(re);
-  const l = lax.complex(np.fullLike(re, L), zero);
-  const iz = lax.complex(lax.neg(lax.imag(z)), re);
-  const denom = lax.sub(l, iz);
-  const big = lax.div(lax.add(l, iz), denom);
-  let p: Value = lax.complex(np.fullLike(re, COEFFICIENTS[0]), zero);
-  for (let j = 1; j < COEFFICIENTS.length; j++) p = lax.add(lax.mul(p, big), lax.complex(np.fullLike(re, COEFFICIENTS[j]), zero));
-  const invSqrtPi = lax.complex(np.fullLike(re, 1 / Math.sqrt(Math.PI)), zero);
-  return lax.add(lax.div(lax.mul(p, 2), lax.mul(denom, denom)), lax.div(invSqrtPi, denom));
+function wofzUpper([re, im]: Pair): Pair {
+  const denom: Pair = [lax.add(im, L), lax.neg(re)]; // L − iz
+  const big = div([lax.sub(L, im), re], denom); // (L + iz)/(L − iz)
+  let p: Pair = [np.fullLike(re, COEFFICIENTS[0]), np.zerosLike(re)];
+  for (let j = 1; j < COEFFICIENTS.length; j++) {
+    const [a, b] = mul(p, big);
+    p = [lax.add(a, COEFFICIENTS[j]), b];
+  }
+  const [a, b] = div(p, mul(denom, denom));
+  const [c, d] = div([np.fullLike(re, 1 / Math.sqrt(Math.PI)), np.zerosLike(re)], denom);
+  return [lax.add(lax.mul(a, 2), c), lax.add(lax.mul(b, 2), d)];
 }
 
 // the lower half-plane by the reflection w(z) = 2e^{−z²} − w(−z)
 function wofzPlain(z: Value): Value {
-  const upper = np.greaterEqual(lax.imag(z), 0);
-  const w = wofzUpper(np.where(upper, z, lax.neg(z)));
-  return np.where(upper, w, lax.sub(lax.mul(lax.exp(lax.neg(lax.mul(z, z))), 2), w));
+  const [re, im] = [lax.real(z), lax.imag(z)];
+  const upper = np.greaterEqual(im, 0);
+  const flip = (v: Value) => np.where(upper, v, lax.neg(v));
+  const [wr, wi] = wofzUpper([flip(re), flip(im)]);
+  // 2e^{−z²} = 2e^{y² − x²}·(cos(−2xy) + i sin(−2xy))
+  const scale = lax.mul(lax.exp(lax.sub(lax.mul(im, im), lax.mul(re, re))), 2);
+  const angle = lax.mul(lax.mul(re, im), -2);
+  const lower: Pair = [lax.sub(lax.mul(scale, lax.cos(angle)), wr), lax.sub(lax.mul(scale, lax.sin(angle)), wi)];
+  return lax.complex(np.where(upper, wr, lower[0]), np.where(upper, wi, lower[1]));
 }
 
 // w′(z) = −2z·w(z) + 2i/√π
