@@ -49,7 +49,7 @@ const hyp1f1Impl: (a: Value, b: Value, x: Value) => Value = customJvp(hyp1f1Plai
 /**
  * Kummer's confluent hypergeometric function ₁F₁(a; b; x) = Σₖ (a)ₖ/((b)ₖ·k!)·xᵏ for real a, b, x, as JAX's:
  * the Taylor series for |x| < 100 and the asymptotic series beyond (up to 250 terms each, so very large
- * parameters lose accuracy, in float32 sooner). JAX's conventions: 1 at a = 0 (SciPy: NaN for a = b = 0), eˣ at
+ * parameters lose accuracy, in float32 sooner). JAX's conventions: 1 at a = 0 (also a = b = 0, unlike SciPy), eˣ at
  * a = b, inf at b = 0. Differentiable in a, b and x (JAX's series for the parameter derivatives).
  * @example
  * scipy.special.hyp1f1(np.array([1, 2]), np.array([1, 3]), np.array([2, 0.5])); // [7.3890561, 1.4051149]
