@@ -35,7 +35,7 @@ const allocateOut = (t: BufferType) => allocate(t.dtype, sizeOf(t.shape));
  * the tests and benchmarks that compare both paths (Infinity: always the
  * small path).
  */
-export const linalgPaths = { eighMinN: 32, svdMinK: 32, qrMinK: 384 };
+export const linalgPaths = { eighMinN: 32, svdMinK: 32, qrMinK: 384, qrMinKFloat32: 128 };
 
 /** Cholesky of the lower triangle: L with L·Lᵀ = A; NaNs everywhere for a matrix that is not positive definite (as JAX). */
 export function choleskyInPlace(a: Float64Array, n: number): boolean {
@@ -184,13 +184,18 @@ const qr: LinalgRoutine = ([x], _in, [qType, rType], params) => {
   const qOut = allocateOut(qType);
   const rOut = allocateOut(rType);
   const cols = fullMatrices ? m : Math.min(m, n);
-  const a = new Float64Array(m * n);
-  const q = new Float64Array(m * cols);
+  // a float32 input from qrMinKFloat32 on: blocked in float32 storage, the products through the Wasm SIMD matmul
+  // (as sgeqrf); every other one in float64, blocked from qrMinK on
+  const isF32 = x instanceof Float32Array;
+  const blocked = Math.min(m, n) >= (isF32 ? linalgPaths.qrMinKFloat32 : linalgPaths.qrMinK);
+  const f32 = isF32 && blocked;
+  const a = f32 ? new Float32Array(m * n) : new Float64Array(m * n);
+  const q = f32 ? new Float32Array(m * cols) : new Float64Array(m * cols);
   for (let b = 0; b < batch; b++) {
     const o = b * m * n;
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[j * m + i] = x[o + i * n + j];
-    if (Math.min(m, n) >= linalgPaths.qrMinK) householderQrBlocked(a, m, n, cols, q);
-    else householderQr(a, m, n, cols, q);
+    if (blocked) householderQrBlocked(a, m, n, cols, q);
+    else householderQr(a as Float64Array, m, n, cols, q as Float64Array);
     const qo = b * m * cols;
     for (let i = 0; i < m; i++) for (let c = 0; c < cols; c++) qOut[qo + i * cols + c] = q[c * m + i];
     const ro = b * cols * n;
