@@ -20,7 +20,7 @@
  * in float64 (the old float32 route: unblocked below 384, blocked from it on)
  * against blocked in float32 storage with the Wasm SIMD products (the new
  * one), the three taking turns sample by sample in rounds (best of each over
- * ROUNDS rounds) so that a change in the machine's load hits all alike.
+ * ROUNDS rounds, env ROUNDS, default 5) so that a change in the machine's load hits all alike.
  */
 import type { BufferType } from "../src/backend/device.js";
 import { cpuLinalgRoutines, linalgPaths } from "../src/backend/cpu/linalg.js";
@@ -104,7 +104,7 @@ function qrFloat32(n: number, rounds: number): void {
 }
 
 if (qr32) {
-  const rounds = 5;
+  const rounds = Number(process.env.ROUNDS) || 5;
   console.log(`qr float32, reduced, n×n; best of ${rounds} alternating rounds (ms); speed-up of blocked f32 SIMD over each, and over the old route (f64, blocked from ${NEW.qrMinK})`);
   console.log("n     unblk f64  blk f64  blk f32 SIMD   /unblk   /blk64    /old   max|R64−R32|/max");
   for (const n of SIZES) qrFloat32(n, rounds);
@@ -123,7 +123,7 @@ for (const n of SIZES) {
       diff = Math.max(diff, Math.abs(o.out[i] - w.out[i]));
       scale = Math.max(scale, Math.abs(o.out[i]));
     }
-    const same = kind === "qr" && n < NEW.qrMinK ? " (both unblocked below qrMinK)" : "";
+    const same = kind === "qr" && n < NEW.qrMinKFloat32 ? " (both unblocked below qrMinKFloat32)" : "";
     console.log(`${kind.padEnd(5)} ${String(n).padEnd(5)} ${o.ms.toFixed(1).padStart(8)}  ${w.ms.toFixed(1).padStart(8)}  ${(o.ms / w.ms).toFixed(2).padStart(8)}×   ${(diff / (scale || 1)).toExponential(1)}${same}`);
   }
 }

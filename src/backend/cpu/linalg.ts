@@ -6,7 +6,8 @@
  * once, on store), and writes fresh outputs. Plain loops for small
  * matrices; from BLOCKED_MIN_N on, LU and Cholesky are blocked
  * (linalg-blocked.ts: trailing updates through the Wasm SIMD matmul, in
- * float32 storage for float32 as LAPACK's sgetrf/spotrf).
+ * float32 storage for float32 as LAPACK's sgetrf/spotrf), and so is QR from
+ * linalgPaths' sizes on (linalg-qr-blocked.ts; float32 as sgeqrf).
  */
 import type { TypedArray } from "../../dtype.js";
 import { allocate } from "../../dtype.js";
@@ -31,11 +32,15 @@ const allocateOut = (t: BufferType) => allocate(t.dtype, sizeOf(t.shape));
  * (linalg-bidiagonal.ts) instead of one-sided Jacobi; qr from min(m, n) =
  * qrMinK on is blocked (linalg-qr-blocked.ts, the same factors; in float64
  * JavaScript products it wins only from a few hundred on: bench/linalg-micro.ts
- * measured 0.1× at 128, ~0.9× at 256, ~1.5× at 512). Mutable for
- * the tests and benchmarks that compare both paths (Infinity: always the
- * small path).
+ * measured 0.1× at 128, ~0.9× at 256, ~1.5× at 512). A float32 input is
+ * blocked from qrMinKFloat32 on instead, in float32 storage with the Wasm SIMD
+ * products (as sgeqrf, JAX's float32 accuracy), which wins much sooner:
+ * `bench/linalg-micro.ts qr32` measured it against the unblocked float64 loops
+ * at 1.1× at 48, 1.4–1.6× at 64, ~2× at 96–128, 4–8× at 384 (ratios on a
+ * loaded machine). Mutable for the tests and benchmarks that compare the
+ * paths (Infinity: always the small path).
  */
-export const linalgPaths = { eighMinN: 32, svdMinK: 32, qrMinK: 384, qrMinKFloat32: 128 };
+export const linalgPaths = { eighMinN: 32, svdMinK: 32, qrMinK: 384, qrMinKFloat32: 64 };
 
 /** Cholesky of the lower triangle: L with L·Lᵀ = A; NaNs everywhere for a matrix that is not positive definite (as JAX). */
 export function choleskyInPlace(a: Float64Array, n: number): boolean {
