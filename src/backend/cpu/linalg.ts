@@ -36,11 +36,13 @@ const allocateOut = (t: BufferType) => allocate(t.dtype, sizeOf(t.shape));
  * blocked from qrMinKFloat32 on instead, in float32 storage with the Wasm SIMD
  * products (as sgeqrf, JAX's float32 accuracy), which wins much sooner:
  * `bench/linalg-micro.ts qr32` measured it against the unblocked float64 loops
- * at 1.1× at 48, 1.4–1.6× at 64, ~2× at 96–128, 4–8× at 384 (ratios on a
- * loaded machine). Mutable for the tests and benchmarks that compare the
- * paths (Infinity: always the small path).
+ * (ratios on a loaded machine): 1.0–1.1× at 48, 1.4–1.6× at 64 when warm but
+ * 0.84–0.97× in the benchmark's colder default mode, ~2× at 96–128 in both,
+ * 4–8× at 384–512. 96, as LU's and Cholesky's BLOCKED_MIN_N: a clear win
+ * from the first call on. Mutable for the tests and benchmarks that compare
+ * the paths (Infinity: always the small path).
  */
-export const linalgPaths = { eighMinN: 32, svdMinK: 32, qrMinK: 384, qrMinKFloat32: 64 };
+export const linalgPaths = { eighMinN: 32, svdMinK: 32, qrMinK: 384, qrMinKFloat32: 96 };
 
 /** Cholesky of the lower triangle: L with L·Lᵀ = A; NaNs everywhere for a matrix that is not positive definite (as JAX). */
 export function choleskyInPlace(a: Float64Array, n: number): boolean {
