@@ -14,7 +14,7 @@ import { alloc, release, retain } from "./memory.js";
 import { cpuRoutines } from "./routines.js";
 import { tryWasmKernel } from "./wasm/index.js";
 import { tryWindowReduceKernel } from "./window-reduce.js";
-import { dotRowsOnePass, reduceRowsOnePass } from "./row-epilogue.js";
+import { reduceRowsOnePass } from "./row-epilogue.js";
 
 export const cpuBackend: Backend<TypedArray> = {
   name: "cpu",
@@ -74,18 +74,6 @@ export const cpuBackend: Backend<TypedArray> = {
         if (epi && lowering.routine === "dot") {
           // the matmul, then its epilogue over the product (and the inputs after lhs and rhs)
           const accTypes = epi.accShape ? [{ shape: epi.accShape, dtype: outTypes[0].dtype }] : outTypes;
-          if (epi.accShape) {
-            // a broadcast epilogue: the product and the epilogue block by block over the rows (row-epilogue.ts)
-            const acc = alloc(accTypes[0].dtype, sizeOf(epi.accShape), false);
-            const out = alloc(outTypes[0].dtype, sizeOf(outTypes[0].shape), false);
-            const ins = epilogueInputs(epi.accInput, acc, inputs.slice(2));
-            if (dotRowsOnePass(lowering.params, inputs[0], inputs[1], inTypes.slice(0, 2), accTypes[0], acc, epi.kernel, out, ins)) {
-              release(acc);
-              return roundHalves([out], outTypes);
-            }
-            release(acc);
-            release(out);
-          }
           const [product] = cpuBackend.run(plainDot(lowering), inputs.slice(0, 2), inTypes.slice(0, 2), accTypes);
           return withEpilogue(epi, product, inputs.slice(2), outTypes);
         }

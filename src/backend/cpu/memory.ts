@@ -247,24 +247,25 @@ export function alloc(dtype: DType, size: number, zero = true, upload = false): 
 }
 
 /**
- * Past the target, a block that already lies in a free list may still be
- * taken: it costs no new memory, where an ordinary TypedArray costs a fresh
+ * Past the target, a buffer larger than the whole target (one that the pool
+ * could never admit before a collection raised the target: a 64 MiB output
+ * under the 4 MiB floor) may still take a block that already lies in a free
+ * list: it costs no new memory, where an ordinary TypedArray costs a fresh
  * allocation whose pages are touched for the first time, and a copy through
- * a scratch block for every WebAssembly kernel that writes it. A 64 MiB
- * output made on every call (the previous one disposed) thus reuses one
- * block, which the first call's scratch copy left in the free list.
+ * a scratch block for every WebAssembly kernel that writes it. Such an output
+ * made on every call (the previous one disposed) thus reuses one block, which
+ * the first call's scratch copy left in the free list.
  *
- * Such borrowed blocks are bounded by the target (by one block when none is
- * live): in a synchronous loop that never disposes, a borrowed block stays
- * live until a collection and the next output turned away grows the memory
- * by a scratch block, so unbounded borrowing would grow the memory at every
- * other call. With the bound, the growth stops at one target's worth (or one
- * block) of borrowed blocks.
+ * One such borrowed block at a time: in a synchronous loop that never
+ * disposes, a borrowed block stays live until a collection, and the next
+ * large output, turned away, grows the memory by a scratch block; unbounded
+ * borrowing would grow the memory at every other call. Smaller buffers keep
+ * the pacing above exactly.
  */
 function borrowable(blockSize: number): boolean {
+  if (borrowedBytes > 0 || blockSize <= poolTarget() || liveBytes + blockSize > poolLimit) return false;
   const list = freeLists.get(blockSize);
-  if (!list || list.length === 0 || liveBytes + blockSize > poolLimit) return false;
-  return borrowedBytes === 0 || borrowedBytes + blockSize <= poolTarget();
+  return list !== undefined && list.length > 0;
 }
 /** Live bytes of blocks taken past the target (`borrowable`). */
 let borrowedBytes = 0;

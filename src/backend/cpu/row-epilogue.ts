@@ -1,17 +1,21 @@
 /**
- * One pass over the rows for a broadcast epilogue (`accShape`: a mat-vec's
- * or a row reduction's elementwise consumer that reads the result repeated
- * along the row, as W6's x·(2(x·w − y)) or softmax's exp(x − max)).
+ * One pass over the rows for a broadcast epilogue (`accShape`: a row
+ * reduction's elementwise consumer that reads the result repeated along the
+ * row, as softmax's exp(x − max) or a layer norm's x − mean).
  *
- * Run as two launches, the product or reduction sweeps its whole input, then
- * the epilogue sweeps it again: when the input is larger than the caches
- * (W6's 4096×512 float32 x is 8 MiB) the second sweep reads it from memory a
- * second time. Here both run block by block: a few rows of the product or
- * reduction, then the epilogue over the same rows while those rows of the
- * input are still in cache. Each row is computed by the same code as in the
- * two launches (a WebAssembly kernel's rows do not depend on the range it is
- * called with; the mat-vec on a block of rows is the same routine on fewer
- * rows), so the results are bit for bit those of the two-pass plan.
+ * Run as two launches, the reduction sweeps its whole input, then the
+ * epilogue sweeps it again: when the input is larger than the caches the
+ * second sweep reads it from memory a second time. Here both run block by
+ * block: a few rows of the reduction, then the epilogue over the same rows
+ * while those rows of the input are still in cache. Each row is computed by
+ * the same code as in the two launches (a WebAssembly kernel's rows do not
+ * depend on the range it is called with), so the results are bit for bit
+ * those of the two launches.
+ *
+ * Not (yet) a mat-vec's epilogue (W6): the dot routine on a block of rows
+ * may take another kernel than on all of them (matmul-skinny.ts chooses by
+ * the product's size), whose sums are ordered differently; that needs a row
+ * range entry into the mat-vec kernel itself.
  *
  * Two launches remain where a block would not help or cannot be formed: a
  * small problem (it is in cache anyway), an operand outside the shared
@@ -20,11 +24,8 @@
  * result's elements.
  */
 import type { TypedArray } from "../../dtype.js";
-import type { BufferType, DotParams } from "../device.js";
 import type { Kernel } from "../kernel.js";
-import { callRoutine } from "../device.js";
-import { inMemory, release } from "./memory.js";
-import { cpuRoutines } from "./routines.js";
+import { inMemory } from "./memory.js";
 import { runWasmKernel, wasmRows } from "./wasm/index.js";
 
 /** Input elements per block: 32 KiB of float32, so that a block's rows stay in the first-level cache between the two loops. */
@@ -105,40 +106,4 @@ export function reduceRowsOnePass(reduce: Kernel, own: TypedArray[], acc: TypedA
   let size = 1;
   for (const d of reduce.loopShape) size *= d;
   return inBlocks(rows, size / rows, (r0, r1) => runWasmKernel(reduce, acc, own, r0, r1), epilogue, out, ins, acc.length);
-}
-
-/**
- * A dot (a mat-vec or another product with few columns) and its broadcast
- * epilogue in one pass: the routine runs on blocks of the lhs's rows (of the
- * batch where m is 1), each block's product copied into `acc`. False when
- * two launches must run.
- */
-export function dotRowsOnePass(
-  params: DotParams,
-  lhs: TypedArray,
-  rhs: TypedArray,
-  inTypes: BufferType[],
-  accType: BufferType,
-  acc: TypedArray,
-  epilogue: Kernel,
-  out: TypedArray,
-  ins: TypedArray[],
-): boolean {
-  const { batch, m, n, k, lhsStrides, rhsStrides } = params;
-  const lo = params.lhsOffset ?? 0;
-  const ro = params.rhsOffset ?? 0;
-  // blocks of the lhs's rows (one product) or of the batch (products of one row each)
-  const byRows = batch === 1;
-  if (!byRows && m !== 1) return false;
-  const rows = byRows ? m : batch;
-  const produce = (r0: number, r1: number): boolean => {
-    const part: DotParams = byRows
-      ? { batch: 1, m: r1 - r0, n, k, lhsStrides, rhsStrides, lhsOffset: lo + r0 * lhsStrides[1], rhsOffset: ro }
-      : { batch: r1 - r0, m: 1, n, k, lhsStrides, rhsStrides, lhsOffset: lo + r0 * lhsStrides[0], rhsOffset: ro + r0 * rhsStrides[0] };
-    const [res] = callRoutine(cpuRoutines, { kind: "routine", routine: "dot", params: part }, [lhs, rhs], inTypes, [{ shape: [r1 - r0, n], dtype: accType.dtype }]);
-    acc.set(res, r0 * n);
-    release(res);
-    return true;
-  };
-  return inBlocks(rows, k, produce, epilogue, out, ins, acc.length);
 }
