@@ -50,14 +50,15 @@ export const cpuBackend: Backend<TypedArray> = {
           const accTypes = epi.accShape ? [{ shape: epi.accShape, dtype: outTypes[0].dtype }] : outTypes;
           if (epi.accShape) {
             // a broadcast epilogue: the reduction and the epilogue block by block over the rows (row-epilogue.ts)
-            const acc = alloc(accTypes[0].dtype, sizeOf(epi.accShape), false);
+            // the accumulator in the shared memory even when small (the pool leaves buffers under 1 KiB outside it)
+            const accElements = sizeOf(epi.accShape);
+            const accBlock = alloc(accTypes[0].dtype, Math.max(accElements, 256), false);
+            const acc = accBlock.subarray(0, accElements);
             const out = alloc(outTypes[0].dtype, sizeOf(outTypes[0].shape), false);
             const ins = epilogueInputs(epi.accInput, acc, inputs.slice(own.length));
-            if (reduceRowsOnePass(withoutEpilogue(kernel), own, acc, epi.kernel, out, ins)) {
-              release(acc);
-              return roundHalves([out], outTypes);
-            }
-            release(acc);
+            const done = reduceRowsOnePass(withoutEpilogue(kernel), own, acc, epi.kernel, out, ins);
+            release(accBlock);
+            if (done) return roundHalves([out], outTypes);
             release(out);
           }
           const [acc] = cpuBackend.run({ kind: "kernel", kernel: withoutEpilogue(kernel) }, own, inTypes.slice(0, own.length), accTypes);
