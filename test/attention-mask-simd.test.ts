@@ -17,7 +17,7 @@ import { grad, type Value } from "../src/index.js";
 import { cpuAttentionStats } from "../src/backend/cpu/attention.js";
 import { cpuAttentionBwdStats } from "../src/backend/cpu/attention-bwd.js";
 import { attentionSimdSwitch } from "../src/backend/cpu/attention-simd.js";
-import { values } from "./helpers.js";
+import { arr, values } from "./helpers.js";
 import { composition, lossOf, maxRelErr, operands, type Config } from "./attention-bwd-helpers.js";
 
 // these shapes are far below the size where grad switches to the fused backward (attentionPaths): run it at every size here
@@ -120,5 +120,31 @@ describe("float64 with bias/mask keeps the JavaScript loops", () => {
     const want = runComposition(c);
     expect(maxRelErr(got.out, want.out)).toBeLessThan(1e-12);
     got.grads.forEach((g, i) => expect(maxRelErr(g, want.grads[i]), gradNames[i]).toBeLessThan(1e-12));
+  });
+});
+
+describe("mask entries other than 0 and 1: keep = mask > 0 on every path", () => {
+  it("NaN, negative and fractional mask entries (forward, float32 SIMD == JavaScript == float64 composition)", () => {
+    const c: Config = { name: "odd mask", B: 1, T: 5, S: 6, N: 2, K: 1, H: 5, bias: true };
+    const run = (dtype: "float32" | "float64", fused: boolean) => {
+      const xs = operands(c, dtype);
+      // every row of 6 keys: NaN and −2 and 0 masked, 0.5 and 1 and 1e-30 kept
+      const m = Array.from({ length: c.B * c.N * c.T * c.S }, (_, i) => [Number.NaN, -2, 0.5, 0, 1, 1e-30][(i + Math.floor(i / 6)) % 6]);
+      const mask = arr(m, dtype, [c.B, c.N, c.T, c.S]);
+      const o = { bias: xs.bias, mask, causal: false, scale: 0.5 };
+      return (fused ? fusedAttention(xs.q, xs.k, xs.v, o) : composition(xs.q, xs.k, xs.v, o)).map(values);
+    };
+    const before = cpuAttentionStats.simdBiasMask;
+    const [simdOut, simdLse] = run("float32", true);
+    expect(cpuAttentionStats.simdBiasMask - before).toBe(1);
+    attentionSimdSwitch.enabled = false;
+    const [jsOut, jsLse] = run("float32", true);
+    attentionSimdSwitch.enabled = true;
+    const [wantOut, wantLse] = run("float64", false);
+    for (const [name, out, lse] of [["JavaScript", jsOut, jsLse], ["composition", wantOut, wantLse]] as const) {
+      expect(maxRelErr(simdOut, out), `out vs ${name}`).toBeLessThan(1e-5);
+      expectElementwise(simdLse, lse, 1e-5, `lse vs ${name}`);
+    }
+    expect(simdOut.every(Number.isFinite)).toBe(true);
   });
 });
