@@ -21,7 +21,9 @@
  * p, ds and the dq/dk/dv accumulations run in WebAssembly SIMD too (a bias
  * or mask applied to the logits first by attn_mask_*, masked positions' ds
  * zeroed by attn_keep, fully masked rows' p set to their 1/S here, dbias
- * copied row by row from ds) (attention-simd.ts; the temporaries live in the shared
+ * copied row by row from ds; jit(grad) with a padding mask or an ALiBi bias
+ * at B 8, T 256, 4 heads of 32: 1.7–2.1× faster than the JavaScript tiles,
+ * bench/attention-mask.ts) (attention-simd.ts; the temporaries live in the shared
  * memory's scratch): 8× faster than the JavaScript tile loop on a 4 × 128 ×
  * 128 causal tile (0.045 vs 0.35 ms), which brought jit(grad) at B 8, T 256,
  * 4 heads of 32 from 145–210 ms to 41–54 ms (bench/attention-crossover.ts). With causal

@@ -16,7 +16,10 @@
  * float64 lanes) on scores in the shared memory's scratch; a bias or a mask
  * is applied to the scores first by attn_mask_* (the causal limit with them,
  * so that a fully masked row stays whole and attends uniformly, as in the
- * JavaScript loop below). float64 keeps the JavaScript loop.
+ * JavaScript loop below). float64 keeps the JavaScript loop. With a padding
+ * mask or an ALiBi bias at B 8, T = S 256, 4 heads of 32, the SIMD path ran
+ * the forward 1.7–2.7× faster than the JavaScript loop (ratios within one run
+ * of bench/attention-mask.ts on 2 loaded cores).
  *
  * Measured on this machine (2 shared cores, W15's shapes B 8, T = S 128,
  * 4 heads of 32, causal; `npx tsx` timing loops, the best of 30 calls):
