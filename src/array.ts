@@ -6,8 +6,9 @@ import { ArrayMethods, type NestedNumbers } from "./array-methods.js";
 import type { Backend } from "./backend/device.js";
 import { defaultBackendFor, getBackend } from "./backend/device.js";
 import type { Complex, DType, TypedArray } from "./dtype.js";
+import { arrayReprText, currentPrintOptions, isDefaultOption, type PrintOptions } from "./array-text.js";
 import { formatComplexArray, isComplexDType, nestComplex, roundFloat16Array, storageDType, storageLength } from "./dtype.js";
-import { BackendError, ShapeError } from "./errors.js";
+import { BackendError, ShapeError, UnsupportedError } from "./errors.js";
 import { fmtShape } from "./shape.js";
 import { ShapedArray } from "./trace/core.js";
 import type { Origin } from "./runtime/placement.js";
@@ -42,6 +43,67 @@ export function startHostCopy(a: Array): void {
   hostCopies.set(a, read);
 }
 
+/**
+ * The arrays made while tracking is on (for `liveArrays`), weakly: dead refs are
+ * swept whenever the set has doubled since the last sweep. Tracking is off by
+ * default because a WeakRef keeps its target alive until the current synchronous
+ * job ends (the spec's KeepDuringJob): always on, it would hold every array of a
+ * synchronous training loop, and its buffer, until the loop returns.
+ */
+const liveRefs = new Set<WeakRef<Array>>();
+let sweepAt = 1024;
+let tracking = false;
+
+function trackLive(a: Array): void {
+  if (!tracking) return;
+  liveRefs.add(new WeakRef(a));
+  if (liveRefs.size >= sweepAt) {
+    for (const r of liveRefs) if (r.deref() === undefined) liveRefs.delete(r);
+    sweepAt = Math.max(1024, 2 * liveRefs.size);
+  }
+}
+
+/**
+ * The arrays alive now (not disposed, not yet garbage-collected) among those
+ * made since `liveArrays.track()`, in the order they were made, as JAX's
+ * `jax.live_arrays()`; `device` keeps those on one device. Tracking is a
+ * debugging aid, off by default: each tracked array is held until the current
+ * synchronous job ends (a WeakRef's rule), so a long synchronous loop keeps its
+ * intermediates until it returns. `liveArrays.track(false)` stops it.
+ * @example
+ * import { liveArrays, numpy as np } from "jaxon-ts";
+ * liveArrays.track();
+ * const x = np.ones([2, 3]);
+ * liveArrays().includes(x); // true
+ * x.dispose();
+ * liveArrays().includes(x); // false
+ * liveArrays.track(false);
+ */
+export const liveArrays = Object.assign(
+  (device?: string): Array[] => {
+    if (!tracking) {
+      throw new UnsupportedError(
+        "liveArrays: arrays are tracked only after liveArrays.track() (tracking holds each array until the current synchronous job ends, " +
+          "so it is off by default); call liveArrays.track() before making the arrays you want to see",
+      );
+    }
+    const out: Array[] = [];
+    for (const r of liveRefs) {
+      const a = r.deref();
+      if (a === undefined) liveRefs.delete(r);
+      else if (!a.isDisposed && (device === undefined || a.device === device)) out.push(a);
+    }
+    return out;
+  },
+  {
+    /** Starts (or with `false` stops, forgetting what was tracked) tracking the arrays made from now on. */
+    track(on = true): void {
+      tracking = on;
+      if (!on) liveRefs.clear();
+    },
+  },
+);
+
 export class Array extends ArrayMethods {
   #disposed = false;
   /**
@@ -58,6 +120,7 @@ export class Array extends ArrayMethods {
     readonly backend: Backend = getBackend(),
   ) {
     super();
+    trackLive(this);
   }
 
   /**
@@ -181,7 +244,11 @@ export class Array extends ArrayMethods {
     return this[Symbol.toPrimitive]("number") as number;
   }
 
-  /** NumPy-like text: `Array([[1, 2], [3, 4]], dtype=float32)`. */
+  /**
+   * NumPy-like text: `Array([[1, 2], [3, 4]], dtype=float32)`, compact (shortest digits, no padding),
+   * summarized with `...` past the `threshold` print option. Setting a layout print option
+   * (precision, suppress, sign, floatmode, linewidth) switches it to JAX's repr, `np.arrayRepr(x)`.
+   */
   override toString(): string {
     // printing must not throw: a disposed array still says what it was
     if (this.#disposed) return `Array(disposed, shape=${fmtShape(this.shape)}, dtype=${this.dtype})`;
@@ -189,7 +256,9 @@ export class Array extends ArrayMethods {
     if (!this.backend.syncReadable) {
       return `Array(shape=${fmtShape(this.shape)}, dtype=${this.dtype}, device=${this.device}; values: await x.data(), await x.array(), or String(await devicePutAsync(x, "cpu")))`;
     }
-    const body = isComplexDType(this.dtype) ? formatComplexArray(this.dataSync(), this.shape, this.dtype) : format(this.dataSync(), this.shape, this.dtype);
+    const options = currentPrintOptions();
+    if (LAYOUT_OPTIONS.some((k) => !isDefaultOption(k, options))) return arrayReprText(this.dataSync(), this.shape, this.dtype, this.weakType, options);
+    const body = isComplexDType(this.dtype) ? formatComplexArray(this.dataSync(), this.shape, this.dtype) : format(this.dataSync(), this.shape, this.dtype, options);
     return `Array(${body}, dtype=${this.dtype}${this.weakType ? ", weak_type=True" : ""})`;
   }
   [Symbol.for("nodejs.util.inspect.custom")]() {
@@ -222,30 +291,31 @@ function nest(data: TypedArray, shape: readonly number[], dtype: DType): NestedN
   return build(0, 0, data.length || shape.reduce((a, b) => a * b, 1));
 }
 
-function formatNumber(v: number, dtype: DType): string {
+/** The print options that ask for NumPy's layout: with any of them set, toString prints `np.arrayRepr`'s text. */
+const LAYOUT_OPTIONS: readonly (keyof PrintOptions)[] = ["precision", "suppress", "sign", "floatmode", "linewidth"];
+
+function formatNumber(v: number, dtype: DType, options: PrintOptions): string {
   if (dtype === "bool") return v ? "true" : "false";
-  if (Number.isNaN(v)) return "nan";
-  if (v === Infinity) return "inf";
-  if (v === -Infinity) return "-inf";
+  if (Number.isNaN(v)) return options.nanstr;
+  if (v === Infinity) return options.infstr;
+  if (v === -Infinity) return `-${options.infstr}`;
   if (dtype === "float32") return String(Number(Math.fround(v).toPrecision(7)));
   return String(v);
 }
 
-/** As NumPy's print options: an array of more elements prints summarized, EDGE_ITEMS at each end of every long axis. */
-const SUMMARY_THRESHOLD = 1000;
-const EDGE_ITEMS = 3;
-
-function format(data: TypedArray, shape: readonly number[], dtype: DType): string {
-  if (shape.length === 0) return formatNumber(data[0], dtype);
-  const summarize = data.length > SUMMARY_THRESHOLD;
+/** As NumPy's: an array of more than `threshold` elements prints summarized, `edgeitems` at each end of every long axis. */
+function format(data: TypedArray, shape: readonly number[], dtype: DType, options: PrintOptions): string {
+  const edge = options.edgeitems;
+  if (shape.length === 0) return formatNumber(data[0], dtype, options);
+  const summarize = data.length > options.threshold;
   /** The indices printed along an axis of length n; null is the `...` between the ends. */
   const indices = (n: number): (number | null)[] => {
-    if (!summarize || n <= 2 * EDGE_ITEMS) return JSArray.from({ length: n }, (_, i) => i);
-    return [...JSArray.from({ length: EDGE_ITEMS }, (_, i) => i), null, ...JSArray.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i)];
+    if (!summarize || n <= 2 * edge) return JSArray.from({ length: n }, (_, i) => i);
+    return [...JSArray.from({ length: edge }, (_, i) => i), null, ...JSArray.from({ length: edge }, (_, i) => n - edge + i)];
   };
   const rec = (dim: number, offset: number): string => {
     const n = shape[dim];
-    if (dim === shape.length - 1) return `[${indices(n).map((i) => (i === null ? "..." : formatNumber(data[offset + i], dtype))).join(", ")}]`;
+    if (dim === shape.length - 1) return `[${indices(n).map((i) => (i === null ? "..." : formatNumber(data[offset + i], dtype, options))).join(", ")}]`;
     const inner = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
     const parts = indices(n).map((i) => (i === null ? "..." : rec(dim + 1, offset + i * inner)));
     return `[${parts.join(",\n" + " ".repeat(dim + 7))}]`;

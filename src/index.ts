@@ -5,7 +5,7 @@
 import "./backend/cpu/index.js";
 import "./numpy/index.js";
 
-export { Array } from "./array.js";
+export { Array, liveArrays } from "./array.js";
 export type { ArrayLike, NestedNumbers, IndexItem } from "./array-methods.js";
 export type { DType } from "./dtype.js";
 export * from "./errors.js";

@@ -18,6 +18,7 @@ import {
   broadcastPrefix,
   flatten as flattenTree,
   leaves as treeLeaves,
+  Static,
   structure as treeStructure,
   treeMap,
   TreeDef,
@@ -78,7 +79,30 @@ export const leaves = treeLeaves;
  */
 export const structure = treeStructure;
 
-export { TreeDef, TreeStructureError };
+export { TreeDef, TreeStructureError, Static };
+
+const structureOf = treeStructure;
+
+/**
+ * Marks a value static inside a pytree, as a field declared with JAX's
+ * `jax.tree.static()`: it is no leaf but part of the tree's structure, so
+ * `tree.flatten` leaves it out, `tree.unflatten` puts it back, transformations
+ * pass it through untouched, and `jit` compiles once per static value (two
+ * structures are equal when their static values are: primitives by value,
+ * objects by identity). Read it back with `.value`.
+ * @example
+ * import { tree } from "jaxon-ts";
+ * const op = { x: 1, y: 2, kind: tree.static("add") };
+ * const [leaves, def] = tree.flatten(op);
+ * leaves; // [1, 2]
+ * String(def); // 'PyTreeDef({x: *, y: *, kind: static("add")})'
+ * tree.unflatten(def, [3, 4]).kind.value; // "add"
+ * tree.structure(op).equals(tree.structure({ x: 0, y: 0, kind: tree.static("mul") })); // false
+ */
+function staticValue<T>(value: T): Static<T> {
+  return new Static(value);
+}
+export { staticValue as static };
 
 // ---- reductions and key paths -------------------------------------------------------------
 
@@ -182,6 +206,9 @@ function subtreesUpTo(def: TreeDef, tree: unknown, out: unknown[]): void {
       return;
     case "none":
       if (tree !== null && tree !== undefined) fail();
+      return;
+    case "static":
+      if (!(tree instanceof Static) || !structureOf(tree).equals(def)) fail();
       return;
     case "array":
       if (!Array.isArray(tree) || tree.length !== def.children.length) fail();

@@ -16,7 +16,7 @@ type Layer = "foundation" | "trace" | "backend" | "lax" | "runtime" | "transform
 
 /** Which layer a file (path relative to src/, with `/`) belongs to. */
 function layerOf(file: string): Layer {
-  if (["dtype.ts", "shape.ts", "errors.ts", "static-args.ts", "array-methods.ts"].includes(file)) return "foundation";
+  if (["dtype.ts", "shape.ts", "errors.ts", "static-args.ts", "array-methods.ts", "array-text.ts"].includes(file)) return "foundation";
   // the platform shims (Node's built-ins and Dawn, or the browser's): below everything, importing nothing of ours
   if (file.startsWith("host/")) return "foundation";
   if (file === "array.ts" || file.startsWith("runtime/")) return "runtime";

@@ -47,3 +47,12 @@ export * from "./conv-patches.js";
 import "./complex-reduce.js";
 // complex lax.max/min, reduceMax/reduceMin and sort (lexicographic on (re, im)) register themselves the same way
 import "./complex-order.js";
+// issue 16 (JAX's lax names, third set)
+export * from "./ragged-dot.js";
+export * from "./scaled-dot.js";
+export * from "./rng-bit-generator.js";
+export * from "./scatter-apply.js";
+export * from "./conv-local.js";
+export * from "./random-gamma-grad.js";
+export { dtype, shapeAsValue, stage, Token, createToken, afterAll, composite, platformDependent, withShardingConstraint, pcast } from "./program-names.js";
+export type { PlatformBranches } from "./program-names.js";

@@ -244,3 +244,16 @@ export { approxMaxK, approxMinK } from "./approx-top-k.js";
 export type { ApproxTopKOptions } from "./approx-top-k.js";
 export { convGeneralDilatedPatches } from "./conv-patches.js";
 export type { ConvPatchesOptions } from "./conv-patches.js";
+// issue 16 (JAX's lax names, third set): grouped and scaled products, XLA's bit generator, program-shaping names
+export { raggedDot, raggedDotGeneral } from "./ragged-dot.js";
+export type { RaggedDotDimensionNumbers, RaggedDotOptions } from "./ragged-dot.js";
+export { scaledDot } from "./scaled-dot.js";
+export type { ScaledDotOptions } from "./scaled-dot.js";
+export { rngBitGenerator, rngUniform } from "./rng-bit-generator.js";
+export type { RandomAlgorithm } from "./rng-bit-generator.js";
+export { scatterApply } from "./scatter-apply.js";
+export type { ScatterApplyOptions } from "./scatter-apply.js";
+export { convGeneralDilatedLocal } from "./conv-local.js";
+export { randomGammaGrad } from "./random-gamma-grad.js";
+export { dtype, shapeAsValue, stage, Token, createToken, afterAll, composite, platformDependent, withShardingConstraint, pcast } from "./program-names.js";
+export type { PlatformBranches } from "./program-names.js";

@@ -29,6 +29,10 @@ export * from "./construction.js";
 export * from "./windows.js";
 export * from "./elementwise-extra.js";
 export * from "./vectorize.js";
+export * from "./printing.js";
+export * from "./einsum-path.js";
+export * from "./fromiter.js";
+export * from "./frompyfunc.js";
 export { fft } from "./fft.js";
 export { complex, iscomplexobj, isrealobj, iscomplex, isreal, real, imag, conj, conjugate } from "./complex.js";
 // one-argument np.where (nonzero) shadows the elementwise three-argument form, which it calls

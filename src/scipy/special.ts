@@ -427,3 +427,8 @@ export * from "./spence.js";
 export * from "./sici.js";
 export * from "./fresnel.js";
 export * from "./owens-t.js";
+export * from "./hyp1f1.js";
+export * from "./hyp2f1.js";
+export * from "./bessel-jn.js";
+export * from "./sph-harm.js";
+export * from "./wofz.js";

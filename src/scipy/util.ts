@@ -49,3 +49,20 @@ export function complexContinuedFraction(b: Value, a: (j: number) => number, n: 
   }
   return [re, im];
 }
+
+/**
+ * Σ weight(k)·termₖ, term₁ = `first`, termₖ₊₁ = termₖ·ratio(k), k = 1, 2, … as JAX's hypergeometric while loops
+ * run it, elementwise: each element adds terms while |term|/|sum| exceeds the dtype's epsilon (a NaN ratio stops
+ * it) and at most `maxTerms` − 1 of them, and keeps its sum once it stops (an asymptotic series must not take the
+ * diverging tail). A scan with a fixed length, so it batches, jits and runs on both devices.
+ */
+export function convergedSeries(start: Value, first: Value, ratio: (k: Value) => Value, weight: ((k: Value) => Value) | null, maxTerms = 250): Value {
+  const eps = start.dtype === "float64" ? 2 ** -52 : 2 ** -23;
+  const [sum] = lax.foriLoop(1, maxTerms, (i: Value, [s, term, running]: [Value, Value, Value]): [Value, Value, Value] => {
+    const k = lax.convert(i, s.dtype);
+    const go = np.logicalAnd(running, np.greater(lax.div(lax.abs(term), lax.abs(s)), eps));
+    const added = lax.add(s, weight ? lax.mul(term, weight(k)) : term);
+    return [np.where(go, added, s), np.where(go, lax.mul(term, ratio(k)), term), go];
+  }, [start, first, np.onesLike(start).astype("bool")] as [Value, Value, Value]);
+  return sum;
+}

@@ -28,7 +28,29 @@ import { describe, functionArg } from "../static-args.js";
 /** Two structures that should match do not (tree.map, unflatten, vmap's axes, …). */
 export class TreeStructureError extends JaxonError {}
 
-export type TreeKind = "leaf" | "array" | "object" | "map" | "none";
+export type TreeKind = "leaf" | "array" | "object" | "map" | "none" | "static";
+
+/**
+ * A value marked static inside a pytree (`tree.static(v)`): not a leaf but
+ * part of the structure, as a field declared with JAX's `jax.tree.static()`.
+ * Transformations pass it through untouched and `jit` keys its cache on it;
+ * two structures are equal when their static values are (SameValueZero:
+ * primitives by value, objects by identity).
+ */
+export class Static<T = unknown> {
+  constructor(readonly value: T) {
+    Object.freeze(this);
+  }
+  toString(): string {
+    return `static(${showStatic(this.value)})`;
+  }
+}
+
+function showStatic(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "object" && v !== null) return `<${v.constructor?.name ?? "object"}>`;
+  return String(v);
+}
 
 /** The immutable description of a pytree's structure. */
 export class TreeDef {
@@ -95,12 +117,13 @@ function defsEqual(a: TreeDef, b: TreeDef): boolean {
   const ac = a.children;
   const bc = b.children;
   if (ac.length !== bc.length) return false;
-  if (a.kind === "object" || a.kind === "map") {
+  if (a.kind === "object" || a.kind === "map" || a.kind === "static") {
     const ak = a.keys;
     const bk = b.keys;
     for (let i = 0; i < ak.length; i++) {
-      const x = ak[i];
-      const y = bk[i];
+      // a static node compares the values it holds, not its wrappers
+      const x = a.kind === "static" ? (ak[i] as Static).value : ak[i];
+      const y = b.kind === "static" ? (bk[i] as Static).value : bk[i];
       // SameValueZero, as Map compares keys
       if (x !== y && !(x !== x && y !== y)) return false;
     }
@@ -125,6 +148,8 @@ function keyOf(d: TreeDef): string {
       for (let i = 0; i < d.children.length; i++) s += (i ? "," : "") + JSON.stringify(d.keys[i]) + ":" + d.children[i].key;
       return s + "}";
     }
+    case "static":
+      return `S(${mapKeyString((d.keys[0] as Static).value)})`;
     case "map": {
       let s = "M{";
       for (let i = 0; i < d.children.length; i++) s += (i ? "," : "") + mapKeyString(d.keys[i]) + ":" + d.children[i].key;
@@ -174,6 +199,8 @@ function show(d: TreeDef): string {
       return "*";
     case "none":
       return String(d.empty);
+    case "static":
+      return String(d.keys[0]);
     case "array":
       return `[${d.children.map(show).join(", ")}]`;
     case "object":
@@ -230,6 +257,7 @@ function walk(x: unknown, out: unknown[], isLeaf: ((x: unknown) => boolean) | un
     out.push(x);
     return LEAF;
   }
+  if (x instanceof Static) return new TreeDef("static", [], [x]);
   if (Array.isArray(x)) {
     const n = x.length;
     if (n === 0) return EMPTY_ARRAY;
@@ -275,6 +303,8 @@ function build(d: TreeDef, leaves: readonly unknown[], pos: { i: number }): unkn
       return leaves[pos.i++];
     case "none":
       return d.empty;
+    case "static":
+      return d.keys[0];
     case "array": {
       const c = d.children;
       const a = new Array<unknown>(c.length);

@@ -24,7 +24,7 @@ import type { Value } from "../trace/core.js";
 import { evalTrace } from "../trace/core.js";
 import type { Atom, Eqn, Jaxpr, Var } from "../trace/jaxpr.js";
 import { Literal } from "../trace/jaxpr.js";
-import { broadcastPrefix, type TreeDef } from "../trace/pytree.js";
+import { broadcastPrefix, Static, type TreeDef } from "../trace/pytree.js";
 import { simplifyKeepingCalls } from "../trace/simplify.js";
 import { traceFlat } from "../trace/staging.js";
 import { flattenArgs, isThenable, refusePromise } from "./args.js";
@@ -78,7 +78,8 @@ export interface ExportedLeaf {
 
 /** A tree structure as JSON: `{ kind: "leaf" }`, `{ kind: "array", children }`, `{ kind: "object", keys, children }`, `{ kind: "none" }`. */
 export interface TreeJson {
-  kind: "leaf" | "array" | "object" | "map" | "none";
+  kind: "leaf" | "array" | "object" | "map" | "none" | "static";
+  /** Object or Map keys; for a static node, the one value it holds. */
   keys?: unknown[];
   children?: TreeJson[];
 }
@@ -175,6 +176,7 @@ export function exportTraced(
 
 function treeJson(t: TreeDef): TreeJson {
   if (t.kind === "leaf" || t.kind === "none") return { kind: t.kind };
+  if (t.kind === "static") return { kind: t.kind, keys: [(t.keys[0] as Static).value] };
   const children = t.children.map(treeJson);
   return t.kind === "array" ? { kind: t.kind, children } : { kind: t.kind, keys: [...t.keys], children };
 }
@@ -220,6 +222,8 @@ function skeletonOf(t: TreeDef): unknown {
       return 0;
     case "none":
       return t.empty;
+    case "static":
+      return t.keys[0];
     case "array":
       return t.children.map(skeletonOf);
     case "map":

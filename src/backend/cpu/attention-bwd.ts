@@ -17,9 +17,13 @@
  * best of 40 calls; the forward routine 9 ms) where one product per batch
  * element and head group took 16–19 ms (2 shared, heavily loaded cores).
  * float32 products run on the WebAssembly SIMD matmul, float64 ones (and
- * float32 where WebAssembly is unavailable) on a JavaScript loop. In float32
- * without bias or mask, p, ds and the dq/dk/dv accumulations run in
- * WebAssembly SIMD too (attention-simd.ts; the temporaries live in the shared
+ * float32 where WebAssembly is unavailable) on a JavaScript loop. In float32,
+ * p, ds and the dq/dk/dv accumulations run in WebAssembly SIMD too (a bias
+ * or mask applied to the logits first by attn_mask_*, masked positions' ds
+ * zeroed by attn_keep, fully masked rows' p set to their 1/S here, dbias
+ * copied row by row from ds; jit(grad) with a padding mask or an ALiBi bias
+ * at B 8, T 256, 4 heads of 32: 1.7–2.1× faster than the JavaScript tiles,
+ * bench/attention-mask.ts) (attention-simd.ts; the temporaries live in the shared
  * memory's scratch): 8× faster than the JavaScript tile loop on a 4 × 128 ×
  * 128 causal tile (0.045 vs 0.35 ms), which brought jit(grad) at B 8, T 256,
  * 4 heads of 32 from 145–210 ms to 41–54 ms (bench/attention-crossover.ts). With causal
@@ -35,15 +39,18 @@ import { allocate } from "../../dtype.js";
 import type { AttentionRoutineParams, RoutineTable } from "../device.js";
 import { matmulWasm } from "./matmul-wasm.js";
 import { alloc, allocScratch, freeScratch, memoryView, pointerOf, release } from "./memory.js";
-import { attentionSimd } from "./attention-simd.js";
+import { attentionSimd, attentionSimdSwitch, maskKernelName } from "./attention-simd.js";
 
 /** JAX's large negative logit for masked positions (as src/lax/attention.ts). */
 const MASKED = -0.7 * 3.4028234663852886e38;
 /** Query and key positions per tile. */
 const TILE = 128;
 
-/** How many times the routine ran, and how many of those ran the tiles in WebAssembly SIMD (tests check the paths taken). */
-export const cpuAttentionBwdStats = { calls: 0, simd: 0 };
+/**
+ * How many times the routine ran, how many of those ran the tiles in WebAssembly SIMD, and how many of those
+ * had a bias or mask (tests check the paths taken).
+ */
+export const cpuAttentionBwdStats = { calls: 0, simd: 0, simdBiasMask: 0 };
 
 type Buf = Float32Array | Float64Array;
 interface Product { batch: number; m: number; n: number; k: number; lhsStrides: [number, number, number]; rhsStrides: [number, number, number]; lhsOffset: number; rhsOffset: number }
@@ -120,6 +127,8 @@ export const attentionBwd = (inputs: TypedArray[], p: AttentionRoutineParams, dt
   // per row (b, n, t): D, and the shift and scale with which p = exp(s − shift)·scale
   const rows = B * N * T;
   const D = new Float64Array(rows), shift = new Float64Array(rows), scale = new Float64Array(rows);
+  // the fully masked rows (their p = exp(s − shift)·scale with scale = 1/S, not 1)
+  const fullyMasked: number[] = [];
   for (let b = 0; b < B; b++)
     for (let n = 0; n < N; n++)
       for (let t = 0; t < T; t++) {
@@ -148,6 +157,7 @@ export const attentionBwd = (inputs: TypedArray[], p: AttentionRoutineParams, dt
           for (let j = 0; j < S; j++) l += Math.exp(xs[j] - m);
           shift[r] = m;
           scale[r] = 1 / l;
+          fullyMasked.push(r);
         }
       }
   try {
@@ -158,19 +168,31 @@ export const attentionBwd = (inputs: TypedArray[], p: AttentionRoutineParams, dt
     const acc = temp(CH * Math.max(BT, BS) * H);
     const dqh = temp(BN * T * H), dkh = temp(BN * S * H), dvh = temp(BN * S * H);
     dqh.fill(0); dkh.fill(0); dvh.fill(0);
-    // float32 without bias or mask: the tiles' elementwise work and the accumulations in WebAssembly SIMD
-    // (attention-simd.ts), with each row's shift and D as float32 in the shared memory
-    const simd = f32 && !hasBias && !hasMask ? attentionSimd() : null;
-    let shF: Buf | null = null, dF: Buf | null = null;
+    // float32: the tiles' elementwise work and the accumulations in WebAssembly SIMD (attention-simd.ts), with
+    // each row's shift and D as float32 in the shared memory, and the bias and mask copied there (the kernels
+    // read them in place), the tile's keep flags in `km`
+    const simd = f32 && attentionSimdSwitch.enabled ? attentionSimd() : null;
+    let shF: Buf | null = null, dF: Buf | null = null, biasF: Buf | null = null, maskF: Buf | null = null, km: Buf | null = null;
     if (simd) {
       shF = temp(rows);
       dF = temp(rows);
       shF.set(shift);
       dF.set(D);
+      if (bias) (biasF = temp(bias.length)).set(bias);
+      if (mask) {
+        (maskF = temp(mask.length)).set(mask);
+        km = temp(CH * BT * BS + 4);
+      }
     }
     const ptr = (x: Buf | null) => (x ? pointerOf(x) : -1);
-    const wasm = simd && [sc, dp, acc, dqh, dkh, dvh, shF, dF].every((x) => ptr(x) >= 0) ? simd : null;
-    if (wasm) cpuAttentionBwdStats.simd++;
+    const wasm = simd && [sc, dp, acc, dqh, dkh, dvh, shF, dF].every((x) => ptr(x) >= 0) && [biasF, maskF, km].every((x) => !x || ptr(x) >= 0) ? simd : null;
+    if (wasm) {
+      cpuAttentionBwdStats.simd++;
+      if (hasBias || hasMask) cpuAttentionBwdStats.simdBiasMask++;
+    }
+    const maskKernel = wasm && (hasBias || hasMask) ? wasm[maskKernelName(hasBias, hasMask, hasMask)] : null;
+    const isFull = new Uint8Array(fullyMasked.length ? rows : 0);
+    for (const r of fullyMasked) isFull[r] = 1;
     const accumulate = (dst: Buf, dstOffset: number, len: number, dstStride: number, ch: number) => {
       if (wasm) wasm.attn_acc(ptr(dst) + 4 * dstOffset, ptr(acc), ch, len, dstStride);
       else
@@ -192,8 +214,25 @@ export const attentionBwd = (inputs: TypedArray[], p: AttentionRoutineParams, dt
           const tile = { batch: ch, m: bt, n: bs, k: H, lhsStrides: [T * H, H, 1] as [number, number, number], rhsStrides: [S * H, 1, H] as [number, number, number], lhsOffset: qt, rhsOffset: ks };
           product(qh, kh, sc, tile);
           product(dOh, vh, dp, tile);
-          if (wasm) wasm.attn_pds(ptr(sc), ptr(dp), ptr(shF) + 4 * (c0 * T + t0), ptr(dF) + 4 * (c0 * T + t0), ch, bt, bs, 4 * T, causal ? t0 - s0 : bs);
-          else for (let g = 0; g < ch; g++) {
+          if (wasm) {
+            const r0 = c0 * T + t0;
+            if (maskKernel) {
+              const at = (x: Buf | null) => (x ? ptr(x) + 4 * (r0 * S + s0) : 0);
+              maskKernel(ptr(sc), at(biasF), at(maskF), ptr(km), ch, bt, bs, T * S, S, causal ? t0 - s0 : bs);
+            }
+            // causal without a mask: p and ds past the diagonal are 0 (no row is fully masked); with a mask
+            // every key's p is needed (a fully masked row's are all 1/S)
+            wasm.attn_pds(ptr(sc), ptr(dp), ptr(shF) + 4 * r0, ptr(dF) + 4 * r0, ch, bt, bs, 4 * T, causal && !hasMask ? t0 - s0 : bs);
+            if (km) wasm.attn_keep(ptr(dp), ptr(km), ch * bt * bs);
+            if (isFull.length || dbias)
+              for (let g = 0; g < ch; g++)
+                for (let i = 0; i < bt; i++) {
+                  const r = (c0 + g) * T + t0 + i, row = (g * bt + i) * bs;
+                  // exp(s − shift) was exp(MASKED − MASKED) = 1: times the row's scale
+                  if (isFull.length && isFull[r]) sc.fill(scale[r], row, row + bs);
+                  if (dbias) dbias.set(dp.subarray(row, row + bs), r * S + s0);
+                }
+          } else for (let g = 0; g < ch; g++) {
             const bn = c0 + g;
             for (let i = 0; i < bt; i++) {
               const t = t0 + i;

@@ -22,6 +22,21 @@
  *   float64 lanes, then e · (1/sum); m and the sum go to MS as two float64s
  *   per row (the caller's log-sum-exp m + log(sum)). Rows end as in attn_pds.
  *
+ * - `attn_mask_<b|m|bm|mk|bmk>(SC, BI, MK, KM, G, BT, BS, GS, RS, DIAG)`: the
+ *   bias and mask of a tile of G × BT rows of BS logits at SC (contiguous
+ *   [G, BT, BS]), in place, before the softmax (forward) or attn_pds
+ *   (backward): x = SC + BI[g·GS + i·RS + j] (variants with b), and
+ *   x = MASKED (JAX's large negative logit) unless MK[g·GS + i·RS + j] > 0
+ *   (variants with m; a NaN mask entry masks, as the composition's `mask > 0`)
+ *   and j ≤ i + DIAG (causal: DIAG = t0 − s0; none: DIAG ≥ BS). Variants with
+ *   k also write each position's keep flag (all ones or 0, an i32 lane) to KM,
+ *   laid out as SC: the backward ANDs ds with it (attn_keep), as the JavaScript
+ *   loop zeroes a masked position's ds. Whole vectors of 4, then single
+ *   floats: the bias and mask (strided views of [B, N, T, S]) are never read
+ *   past a row's end.
+ * - `attn_keep(DST, KM, N)`: DST[e] &= KM[e] for e < N rounded up to 4 (the
+ *   tiles' padding).
+ *
  * null (see simd-module.ts) where WebAssembly SIMD or its memory is missing:
  * attention-bwd.ts then keeps its JavaScript loops.
  */
@@ -35,6 +50,97 @@ export interface AttentionSimd {
   attn_softmax(sc: number, ms: number, rows: number, s: number, t0: number, causal: number): void;
   attn_pds(sc: number, dp: number, sh: number, dd: number, g: number, bt: number, bs: number, rs: number, diag: number): void;
   attn_acc(dst: number, src: number, g: number, len: number, ds: number): void;
+  attn_keep(dst: number, km: number, n: number): void;
+  attn_mask_b: MaskKernel;
+  attn_mask_m: MaskKernel;
+  attn_mask_bm: MaskKernel;
+  attn_mask_mk: MaskKernel;
+  attn_mask_bmk: MaskKernel;
+}
+
+/** attn_mask_*: (SC, BI, MK, KM, G, BT, BS, GS, RS, DIAG); see the file's comment. */
+type MaskKernel = (sc: number, bi: number, mk: number, km: number, g: number, bt: number, bs: number, gs: number, rs: number, diag: number) => void;
+
+/** The name of the bias/mask kernel for a bias, a mask, and whether the keep flags are written (backward with a mask). */
+export function maskKernelName(bias: boolean, mask: boolean, keep: boolean): "attn_mask_b" | "attn_mask_m" | "attn_mask_bm" | "attn_mask_mk" | "attn_mask_bmk" {
+  if (!bias && !mask) throw new Error("maskKernelName: no bias and no mask (the plain SIMD path needs no pre-pass)");
+  return `attn_mask_${bias ? "b" : ""}${mask ? "m" : ""}${mask && keep ? "k" : ""}` as ReturnType<typeof maskKernelName>;
+}
+
+/** JAX's large negative logit for masked positions (as src/lax/attention.ts), rounded to float32 as the tiles hold it. */
+const MASKED = Math.fround(-0.7 * 3.4028234663852886e38);
+
+/** attn_mask_* for one combination (see the file's comment). */
+function buildMaskKernel(mb: ModuleBuilder, bias: boolean, mask: boolean, keep: boolean): void {
+  const I = T.i32;
+  const fb = new FunctionBuilder([I, I, I, I, I, I, I, I, I, I], []);
+  const a = new Asm(fb);
+  const v = new V(fb);
+  const [SC, BI, MK, KM, G, BT, BS, GS, RS, DIAG] = fb.params;
+  const g = a.i32(), i = a.i32(), j = a.i32(), lim = a.i32(), ps = a.i32(), pk = a.i32(), rowG = a.i32(), row = a.i32(), kf = a.i32();
+  const iota = fb.local(T.v128), zero = fb.local(T.v128), masked = fb.local(T.v128), x = fb.local(T.v128), kv = fb.local(T.v128);
+  fb.simd(S.v128_const, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0).set(iota);
+  fb.simd(S.v128_const, ...new Array<number>(16).fill(0)).set(zero);
+  fb.get(v.f(MASKED)).set(masked);
+  // byte address of element j of the current row of a strided operand (bias or mask) at `base`
+  const at = (base: Local) => a.add(a.add(base, row), a.mul(j, 4));
+  a.set(ps, SC);
+  a.set(pk, KM);
+  a.set(rowG, 0);
+  a.for(g, 0, G, 1, () => {
+    a.set(row, rowG);
+    a.for(i, 0, BT, 1, () => {
+      // the causal limit: keys j < lim are kept
+      a.set(lim, a.add(a.add(i, DIAG), 1));
+      a.set(j, 0);
+      a.whileLoop(a.lt(a.add(j, 3), BS), () => {
+        fb.get(ps).simdMem(S.v128_load, 2).set(x);
+        if (bias) {
+          fb.get(x);
+          a.emit(at(BI));
+          fb.simdMem(S.v128_load, 2).simd(S.f32x4_add).set(x);
+        }
+        fb.get(iota);
+        a.emit(a.sub(lim, j));
+        fb.simd(S.i32x4_splat).simd(S.i32x4_lt_s).set(kv);
+        if (mask) {
+          fb.get(kv);
+          a.emit(at(MK));
+          fb.simdMem(S.v128_load, 2).get(zero).simd(S.f32x4_gt).simd(S.v128_and).set(kv);
+        }
+        fb.get(ps).get(x).get(masked).get(kv).simd(S.v128_bitselect).simdMem(S.v128_store, 2);
+        if (keep) {
+          fb.get(pk).get(kv).simdMem(S.v128_store, 2);
+          a.set(pk, a.add(pk, 16));
+        }
+        a.set(ps, a.add(ps, 16));
+        a.set(j, a.add(j, 4));
+      });
+      a.whileLoop(a.lt(j, BS), () => {
+        a.set(kf, a.lt(j, lim));
+        if (mask) {
+          fb.get(kf);
+          a.emit(at(MK));
+          fb.mem(Op.f32_load, 2).f32(0).op(Op.f32_gt).op(Op.i32_and).set(kf);
+        }
+        fb.get(ps).get(ps).mem(Op.f32_load, 2);
+        if (bias) {
+          a.emit(at(BI));
+          fb.mem(Op.f32_load, 2).op(F32_ADD);
+        }
+        fb.f32(MASKED).get(kf).op(Op.select).mem(Op.f32_store, 2);
+        if (keep) {
+          fb.get(pk).i32(0).get(kf).op(Op.i32_sub).mem(Op.i32_store, 2);
+          a.set(pk, a.add(pk, 4));
+        }
+        a.set(ps, a.add(ps, 4));
+        a.set(j, a.add(j, 1));
+      });
+      a.set(row, a.add(row, a.mul(RS, 4)));
+    });
+    a.set(rowG, a.add(rowG, a.mul(GS, 4)));
+  });
+  mb.exportFunc(maskKernelName(bias, mask, keep), mb.addFunc(fb));
 }
 
 function buildModule(memory: SimdMemoryInfo): Uint8Array<ArrayBuffer> {
@@ -259,6 +365,22 @@ function buildModule(memory: SimdMemoryInfo): Uint8Array<ArrayBuffer> {
     });
     mb.exportFunc("attn_softmax", mb.addFunc(fb));
   }
+  {
+    const fb = new FunctionBuilder([I, I, I], []);
+    const a = new Asm(fb);
+    const [DST, KM, N] = fb.params;
+    const e = a.i32();
+    a.for(e, 0, a.mul(N, 4), 16, () => {
+      a.emit(a.add(DST, e));
+      a.emit(a.add(DST, e));
+      fb.simdMem(S.v128_load, 2);
+      a.emit(a.add(KM, e));
+      fb.simdMem(S.v128_load, 2).simd(S.v128_and).simdMem(S.v128_store, 2);
+    });
+    mb.exportFunc("attn_keep", mb.addFunc(fb));
+  }
+  for (const [bias, mask, keep] of [[true, false, false], [false, true, false], [true, true, false], [false, true, true], [true, true, true]] as const)
+    buildMaskKernel(mb, bias, mask, keep);
   return mb.encode();
 }
 
@@ -271,6 +393,9 @@ const F64_DIV = 0xa3;
 
 /** f32.add (not among emitter.ts's named opcodes). */
 const F32_ADD = 0x92;
+
+/** Whether the attention routines may use these kernels (tests turn it off to run the JavaScript loops as a reference). */
+export const attentionSimdSwitch = { enabled: true };
 
 /** The kernels, instantiated on first use; null where they cannot run. */
 export const attentionSimd = lazySimdModule<AttentionSimd>(buildModule);

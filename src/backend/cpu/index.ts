@@ -14,6 +14,7 @@ import { alloc, release, retain } from "./memory.js";
 import { cpuRoutines } from "./routines.js";
 import { tryWasmKernel } from "./wasm/index.js";
 import { tryWindowReduceKernel } from "./window-reduce.js";
+import { reduceRowsOnePass } from "./row-epilogue.js";
 
 export const cpuBackend: Backend<TypedArray> = {
   name: "cpu",
@@ -47,6 +48,19 @@ export const cpuBackend: Backend<TypedArray> = {
           // the reduction over the kernel's own inputs, then its epilogue over the result and the rest
           const own = inputs.slice(0, kernel.inputs.length);
           const accTypes = epi.accShape ? [{ shape: epi.accShape, dtype: outTypes[0].dtype }] : outTypes;
+          if (epi.accShape) {
+            // a broadcast epilogue: the reduction and the epilogue block by block over the rows (row-epilogue.ts)
+            // the accumulator in the shared memory even when small (the pool leaves buffers under 1 KiB outside it)
+            const accElements = sizeOf(epi.accShape);
+            const accBlock = alloc(accTypes[0].dtype, Math.max(accElements, 256), false);
+            const acc = accBlock.subarray(0, accElements);
+            const out = alloc(outTypes[0].dtype, sizeOf(outTypes[0].shape), false);
+            const ins = epilogueInputs(epi.accInput, acc, inputs.slice(own.length));
+            const done = reduceRowsOnePass(withoutEpilogue(kernel), own, acc, epi.kernel, out, ins);
+            release(accBlock);
+            if (done) return roundHalves([out], outTypes);
+            release(out);
+          }
           const [acc] = cpuBackend.run({ kind: "kernel", kernel: withoutEpilogue(kernel) }, own, inTypes.slice(0, own.length), accTypes);
           return withEpilogue(epi, acc, inputs.slice(own.length), outTypes);
         }
@@ -106,7 +120,7 @@ function plainDot(l: Extract<Lowering, { routine: "dot" }>): Lowering {
  */
 function withEpilogue(epi: { kernel: Kernel; accInput: number; accShape?: readonly number[] }, acc: TypedArray, rest: TypedArray[], outTypes: BufferType[]): TypedArray[] {
   const { kernel, accInput } = epi;
-  const ins = [...rest.slice(0, accInput), acc, ...rest.slice(accInput)];
+  const ins = epilogueInputs(accInput, acc, rest);
   if (acc.length === 0) return [acc];
   const twice = [kernel.expr, ...(kernel.more ?? []).map((o) => o.expr)].some((e) => someNode(e, (n) => n.kind === "unary" && (n.op === "sin" || n.op === "cos")));
   // an epilogue over a larger loop (a broadcast of the result) stores a new buffer too
@@ -114,6 +128,11 @@ function withEpilogue(epi: { kernel: Kernel; accInput: number; accShape?: readon
   if (!tryWasmKernel(kernel, out, ins)) compileKernel(kernel)(out, ...ins);
   if (out !== acc) release(acc);
   return roundHalves([out], outTypes);
+}
+
+/** An epilogue's inputs: the accumulator at `accInput`, the step's other inputs around it. */
+function epilogueInputs(accInput: number, acc: TypedArray, rest: TypedArray[]): TypedArray[] {
+  return [...rest.slice(0, accInput), acc, ...rest.slice(accInput)];
 }
 
 /**

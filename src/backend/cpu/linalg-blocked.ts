@@ -23,14 +23,15 @@ export const BLOCKED_MIN_N = 96;
 /**
  * C[m×n] −= A[m×k]·B[k×n] on row-major views: element (i, j) of X is
  * x[xo + i·ldx + j]. C may share its buffer with A and B (disjoint regions).
+ * Returns whether the product was the Wasm SIMD kernel's (float32 only).
  */
 export function gemmSub(
   c: Work, co: number, ldc: number,
   a: Work, ao: number, lda: number,
   b: Work, bo: number, ldb: number,
   m: number, n: number, k: number,
-): void {
-  if (m === 0 || n === 0 || k === 0) return;
+): boolean {
+  if (m === 0 || n === 0 || k === 0) return false;
   if (c instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array && wasmMatmulEligible(m, n, k)) {
     const t = new Float32Array(m * n); // per call: nothing the size of the largest matrix stays allocated
     const args = { batch: 1, m, n, k, lhsStrides: [0, lda, 1], rhsStrides: [0, ldb, 1], lhsOffset: ao, rhsOffset: bo };
@@ -40,7 +41,7 @@ export function gemmSub(
         const s = i * n;
         for (let j = 0; j < n; j++) c[r + j] -= t[s + j];
       }
-      return;
+      return true;
     }
   }
   // i-p-j: a row of C and a row of B stream contiguously; four p at a time
@@ -59,6 +60,7 @@ export function gemmSub(
       for (let j = 0; j < n; j++) c[r + j] -= av * b[b0 + j];
     }
   }
+  return false;
 }
 
 /**

@@ -8,28 +8,40 @@
  * matrix. Q is formed the same way, panel by panel, last panel first.
  *
  * The same factors as householderQr (linalg.ts): the same reflectors, LAPACK's
- * sign convention, column-major (element (i, j) at a[j·m + i]) and float64,
- * with the products through gemmSub (linalg-blocked.ts). A column-major
- * matrix is the row-major view of its transpose, so every product is written
- * on transposes: X ← X·(I − V·T·Vᵀ)ᵀ for X = Aᵀ.
+ * sign convention, column-major (element (i, j) at a[j·m + i]), with the
+ * products through gemmSub (linalg-blocked.ts). A column-major matrix is the
+ * row-major view of its transpose, so every product is written on transposes:
+ * X ← X·(I − V·T·Vᵀ)ᵀ for X = Aᵀ.
+ *
+ * Float64 storage keeps float64's rounding (the products are JavaScript
+ * loops). Float32 storage (a float32 input) stays in float32 as LAPACK's
+ * sgeqrf does: A, Q, V and the products' W live in Float32Arrays, so the two
+ * products per panel that carry almost all the work go through the Wasm SIMD
+ * float32 matmul; the panels, T (nb×nb, kept in float64) and W·T are
+ * JavaScript loops over the float32 values.
  */
-import { gemmSub } from "./linalg-blocked.js";
+import { gemmSub, type Work } from "./linalg-blocked.js";
 import { applyReflector, householderReflector } from "./linalg-reflector.js";
 
 /** Panel width. */
 export const QR_NB = 32;
+
+/** How many of the blocked QR's products the Wasm SIMD kernel computed (float32 only): the tests' proof that it ran. */
+export const qrBlockedCounts = { simdProducts: 0 };
+
+const like = (a: Work, length: number): Work => (a instanceof Float32Array ? new Float32Array(length) : new Float64Array(length));
 
 /**
  * Householder QR of the column-major m×n `a`, blocked: as householderQr
  * (linalg.ts), `a` ends holding R in its upper triangle (and the reflectors
  * below), and `q` (column-major, m × cols) Q's first `cols` columns.
  */
-export function householderQrBlocked(a: Float64Array, m: number, n: number, cols: number, q: Float64Array): void {
+export function householderQrBlocked(a: Work, m: number, n: number, cols: number, q: Work): void {
   const k = Math.min(m, n);
   const taus = new Float64Array(k);
   const nb = QR_NB;
   const panels: { k0: number; kb: number; t: Float64Array }[] = [];
-  const w = new Float64Array(Math.max(n, cols) * nb);
+  const w = like(a, Math.max(n, cols) * nb);
   for (let k0 = 0; k0 < k; k0 += nb) {
     const kb = Math.min(nb, k - k0);
     const end = k0 + kb;
@@ -66,9 +78,9 @@ export function householderQrBlocked(a: Float64Array, m: number, n: number, cols
 }
 
 /** The panel's reflectors as V (explicit: unit diagonal, zeros above) in rows of length r = m − k0: V's columns, i.e. Vᵀ row-major. */
-function panelVt(a: Float64Array, m: number, k0: number, kb: number): Float64Array {
+function panelVt(a: Work, m: number, k0: number, kb: number): Work {
   const r = m - k0;
-  const vt = new Float64Array(kb * r);
+  const vt = like(a, kb * r);
   for (let j = 0; j < kb; j++) {
     const cj = (k0 + j) * m + k0;
     vt[j * r + j] = 1;
@@ -78,7 +90,7 @@ function panelVt(a: Float64Array, m: number, k0: number, kb: number): Float64Arr
 }
 
 /** T (kb×kb upper triangular, row-major) with H_{k0} ⋯ H_{k0+kb−1} = I − V·T·Vᵀ: T[:j, j] = −τ_j·T[:j, :j]·(V[:, :j]ᵀ·v_j). */
-function formT(a: Float64Array, m: number, k0: number, kb: number, taus: Float64Array): Float64Array {
+function formT(a: Work, m: number, k0: number, kb: number, taus: Float64Array): Float64Array {
   const vt = panelVt(a, m, k0, kb);
   const r = m - k0;
   const t = new Float64Array(kb * kb);
@@ -107,16 +119,16 @@ function formT(a: Float64Array, m: number, k0: number, kb: number, taus: Float64
  * to last), or H·X (forming Q: last to first). On transposes, where the rows are contiguous:
  * Xᵀ ← Xᵀ·H = Xᵀ − (Xᵀ·V)·T·Vᵀ (forward), Xᵀ ← Xᵀ·Hᵀ = Xᵀ − (Xᵀ·V)·Tᵀ·Vᵀ.
  */
-function applyBlock(a: Float64Array, m: number, k0: number, kb: number, t: Float64Array, c0: number, c1: number, forward: boolean, w: Float64Array, dst: Float64Array = a): void {
+function applyBlock(a: Work, m: number, k0: number, kb: number, t: Float64Array, c0: number, c1: number, forward: boolean, w: Work, dst: Work = a): void {
   const r = m - k0;
   const nc = c1 - c0;
   const vt = panelVt(a, m, k0, kb);
   // V row-major (r × kb)
-  const v = new Float64Array(r * kb);
+  const v = like(a, r * kb);
   for (let j = 0; j < kb; j++) for (let i = 0; i < r; i++) v[i * kb + j] = vt[j * r + i];
   // W = −Xᵀ·V (nc × kb): gemmSub subtracts from zero
   w.fill(0, 0, nc * kb);
-  gemmSub(w, 0, kb, dst, c0 * m + k0, m, v, 0, kb, nc, kb, r);
+  if (gemmSub(w, 0, kb, dst, c0 * m + k0, m, v, 0, kb, nc, kb, r)) qrBlockedCounts.simdProducts++;
   // W ← W·T (forward) or W·Tᵀ, row by row (T upper triangular)
   const row = new Float64Array(kb);
   for (let i = 0; i < nc; i++) {
@@ -131,5 +143,5 @@ function applyBlock(a: Float64Array, m: number, k0: number, kb: number, t: Float
   }
   // Xᵀ −= (−W)·Vᵀ: W negated, then gemmSub
   for (let i = 0; i < nc * kb; i++) w[i] = -w[i];
-  gemmSub(dst, c0 * m + k0, m, w, 0, kb, vt, 0, r, nc, r, kb);
+  if (gemmSub(dst, c0 * m + k0, m, w, 0, kb, vt, 0, r, nc, r, kb)) qrBlockedCounts.simdProducts++;
 }

@@ -6,7 +6,8 @@
  * once, on store), and writes fresh outputs. Plain loops for small
  * matrices; from BLOCKED_MIN_N on, LU and Cholesky are blocked
  * (linalg-blocked.ts: trailing updates through the Wasm SIMD matmul, in
- * float32 storage for float32 as LAPACK's sgetrf/spotrf).
+ * float32 storage for float32 as LAPACK's sgetrf/spotrf), and so is QR from
+ * linalgPaths' sizes on (linalg-qr-blocked.ts; float32 as sgeqrf).
  */
 import type { TypedArray } from "../../dtype.js";
 import { allocate } from "../../dtype.js";
@@ -31,11 +32,17 @@ const allocateOut = (t: BufferType) => allocate(t.dtype, sizeOf(t.shape));
  * (linalg-bidiagonal.ts) instead of one-sided Jacobi; qr from min(m, n) =
  * qrMinK on is blocked (linalg-qr-blocked.ts, the same factors; in float64
  * JavaScript products it wins only from a few hundred on: bench/linalg-micro.ts
- * measured 0.1× at 128, ~0.9× at 256, ~1.5× at 512). Mutable for
- * the tests and benchmarks that compare both paths (Infinity: always the
- * small path).
+ * measured 0.1× at 128, ~0.9× at 256, ~1.5× at 512). A float32 input is
+ * blocked from qrMinKFloat32 on instead, in float32 storage with the Wasm SIMD
+ * products (as sgeqrf, JAX's float32 accuracy), which wins much sooner:
+ * `bench/linalg-micro.ts qr32` measured it against the unblocked float64 loops
+ * (ratios on a loaded machine): 1.0–1.1× at 48, 1.4–1.6× at 64 when warm but
+ * 0.84–0.97× in the benchmark's colder default mode, ~2× at 96–128 in both,
+ * 4–8× at 384–512. 96, as LU's and Cholesky's BLOCKED_MIN_N: a clear win
+ * from the first call on. Mutable for the tests and benchmarks that compare
+ * the paths (Infinity: always the small path).
  */
-export const linalgPaths = { eighMinN: 32, svdMinK: 32, qrMinK: 384 };
+export const linalgPaths = { eighMinN: 32, svdMinK: 32, qrMinK: 384, qrMinKFloat32: 96 };
 
 /** Cholesky of the lower triangle: L with L·Lᵀ = A; NaNs everywhere for a matrix that is not positive definite (as JAX). */
 export function choleskyInPlace(a: Float64Array, n: number): boolean {
@@ -184,13 +191,18 @@ const qr: LinalgRoutine = ([x], _in, [qType, rType], params) => {
   const qOut = allocateOut(qType);
   const rOut = allocateOut(rType);
   const cols = fullMatrices ? m : Math.min(m, n);
-  const a = new Float64Array(m * n);
-  const q = new Float64Array(m * cols);
+  // a float32 input from qrMinKFloat32 on: blocked in float32 storage, the products through the Wasm SIMD matmul
+  // (as sgeqrf); every other one in float64, blocked from qrMinK on
+  const isF32 = x instanceof Float32Array;
+  const blocked = Math.min(m, n) >= (isF32 ? linalgPaths.qrMinKFloat32 : linalgPaths.qrMinK);
+  const f32 = isF32 && blocked;
+  const a = f32 ? new Float32Array(m * n) : new Float64Array(m * n);
+  const q = f32 ? new Float32Array(m * cols) : new Float64Array(m * cols);
   for (let b = 0; b < batch; b++) {
     const o = b * m * n;
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[j * m + i] = x[o + i * n + j];
-    if (Math.min(m, n) >= linalgPaths.qrMinK) householderQrBlocked(a, m, n, cols, q);
-    else householderQr(a, m, n, cols, q);
+    if (blocked) householderQrBlocked(a, m, n, cols, q);
+    else householderQr(a as Float64Array, m, n, cols, q as Float64Array);
     const qo = b * m * cols;
     for (let i = 0; i < m; i++) for (let c = 0; c < cols; c++) qOut[qo + i * cols + c] = q[c * m + i];
     const ro = b * cols * n;

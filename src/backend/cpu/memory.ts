@@ -26,7 +26,7 @@
  * bytes are what is really live, and the target becomes three times that
  * (dead bytes may reach twice the live ones), never under a 4 MiB floor, and
  * never over `poolLimit` (`setPoolLimit`). Past the target, new buffers are
- * ordinary TypedArrays, which V8 sees, accounts for and frees by itself (and
+ * (but for a block borrowed from a free list, `borrowable`) ordinary TypedArrays, which V8 sees, accounts for and frees by itself (and
  * WebAssembly kernels copy such operands in and out of a scratch block):
  * memory stays proportional to what is live and results stay correct; only
  * speed degrades, until a collection returns the dead blocks. The engine is
@@ -44,6 +44,8 @@ interface Block {
   /** Owners that must release before the block is free (aliases of one buffer each add one). */
   refs: number;
   live: boolean;
+  /** Taken from a free list past the target (`borrowable`). */
+  borrowed: boolean;
 }
 
 let memory: WebAssembly.Memory | null = null;
@@ -182,6 +184,7 @@ function takeBlock(size: number, limit: number): number {
 
 function freeBlock(b: Block) {
   b.live = false;
+  if (b.borrowed) borrowedBytes -= b.size;
   liveBuffers--;
   liveBytes -= b.size;
   putBack(b.ptr, b.size);
@@ -219,22 +222,57 @@ export function alloc(dtype: DType, size: number, zero = true, upload = false): 
   // block with its finalizer, freed by V8 itself, and too small for a WASM kernel to care about
   if (bytes < SMALL_BUFFER_BYTES || !memory) return allocate(dtype, size);
   const blockSize = sizeClass(bytes);
-  // the bound is on live pool bytes: blocks recycled from scratch must not grow it either
+  // the bound is on live pool bytes: blocks recycled from scratch must not grow it either (but
+  // a block already in a free list may be borrowed past it: `borrowable`)
   const bound = upload ? Math.min(poolLimit, poolTarget() + UPLOAD_HEADROOM) : poolTarget();
-  if (liveBytes + blockSize > bound) {
+  if (liveBytes + blockSize > bound && !borrowable(blockSize)) {
     watchNextCollection();
     return allocPlain(dtype, size);
   }
+  const borrowed = liveBytes + blockSize > bound;
   const ptr = takeBlock(blockSize, Math.min(poolLimit, maxPages * PAGE));
   if (ptr < 0) return allocPlain(dtype, size);
   const view = new Ctor(buffer as ArrayBuffer, ptr, size) as TypedArray;
   if (zero) view.fill(0);
-  const b: Block = { ptr, size: blockSize, refs: 1, live: true };
+  const b: Block = { ptr, size: blockSize, refs: 1, live: true, borrowed };
+  if (borrowed) {
+    borrows++;
+    borrowedBytes += blockSize;
+  }
   blocks.set(view, b);
   registry?.register(view, b, b);
   liveBuffers++;
   liveBytes += blockSize;
   return view;
+}
+
+/**
+ * Past the target, a buffer larger than the whole target (one that the pool
+ * could never admit before a collection raised the target: a 64 MiB output
+ * under the 4 MiB floor) may still take a block that already lies in a free
+ * list: it costs no new memory, where an ordinary TypedArray costs a fresh
+ * allocation whose pages are touched for the first time, and a copy through
+ * a scratch block for every WebAssembly kernel that writes it. Such an output
+ * made on every call (the previous one disposed) thus reuses one block, which
+ * the first call's scratch copy left in the free list.
+ *
+ * One such borrowed block at a time: in a synchronous loop that never
+ * disposes, a borrowed block stays live until a collection, and the next
+ * large output, turned away, grows the memory by a scratch block; unbounded
+ * borrowing would grow the memory at every other call. Smaller buffers keep
+ * the pacing above exactly.
+ */
+function borrowable(blockSize: number): boolean {
+  if (borrowedBytes > 0 || blockSize <= poolTarget() || liveBytes + blockSize > poolLimit) return false;
+  const list = freeLists.get(blockSize);
+  return list !== undefined && list.length > 0;
+}
+/** Live bytes of blocks taken past the target (`borrowable`). */
+let borrowedBytes = 0;
+let borrows = 0;
+/** Blocks taken from a free list past the pool's target, and the live bytes of those not yet freed (for tests). */
+export function poolBorrowStats(): { borrows: number; borrowedBytes: number } {
+  return { borrows, borrowedBytes };
 }
 
 /** Past the pool's target: an ordinary TypedArray, which V8 frees by itself (kernels copy it through scratch). */

@@ -147,7 +147,7 @@ export async function probeWebGPU(options: { gcHooks?: boolean } = {}): Promise<
   }
   await prepareCollector(gcHooks);
   resetPool();
-  setDevice(device);
+  setDevice(device, isSoftwareAdapter(adapter));
   device.addEventListener("uncapturederror", (ev) => {
     const err = (ev as GPUUncapturedErrorEvent).error;
     console.error(new BackendError(`webgpu: ${err.message}`).message);

@@ -93,8 +93,9 @@ const MAX_PENDING_DISPATCHES = 512;
  */
 const SUBMIT_AFTER = 64;
 
-export function setDevice(device: GPUDevice | null): void {
+export function setDevice(device: GPUDevice | null, software = false): void {
   gpuDevice = device;
+  softwareAdapter = device !== null && software;
   // read once: every allocation of a float16 buffer asks
   packedHalves = device?.features.has("shader-f16") ?? false;
   profiler = null;
@@ -103,6 +104,16 @@ export function setDevice(device: GPUDevice | null): void {
   pendingDispatches = 0;
   pipelines.clear();
   limitsRead = null;
+}
+
+let softwareAdapter = false;
+
+/**
+ * Whether the device runs shaders on the CPU (lavapipe, SwiftShader; adapter.ts
+ * decides): routines whose workgroup-memory version loses there choose a plain one.
+ */
+export function onSoftwareAdapter(): boolean {
+  return softwareAdapter;
 }
 
 /** Compiled pipelines held now, and made since the device was set (cache bound tests, stats). */

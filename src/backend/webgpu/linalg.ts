@@ -11,8 +11,10 @@
  * a single thread does all O(n³) work: from GPU_BLOCKED_MIN_N on, Cholesky
  * and LU are blocked and right-looking instead (linalg-blocked.ts), and from
  * `gpuQrPaths.workgroupMinN` on QR takes one workgroup per matrix
- * (linalg-qr-workgroup.ts), and eigh from `gpuEighPaths.workgroupMinN` on
- * (parallel Jacobi, linalg-eigh-workgroup.ts).
+ * (linalg-qr-workgroup.ts), eigh from `gpuEighPaths.workgroupMinN` on
+ * (parallel Jacobi, linalg-eigh-workgroup.ts), and svd from min(m, n) =
+ * `gpuSvdPaths.workgroupMinK` on (parallel one-sided Jacobi,
+ * linalg-svd-workgroup.ts).
  *
  * Shapes and flags come from a small u32 parameter buffer rather than being
  * baked into the WGSL, so each routine compiles one pipeline for every shape.
@@ -27,6 +29,7 @@ import { choleskyBlockedGpu, GPU_BLOCKED_MIN_N, luBlockedGpu } from "./linalg-bl
 import { gpuComplexLuRoutines } from "./linalg-complex-lu.js";
 import { gpuQrPaths, qrWorkgroupGpu } from "./linalg-qr-workgroup.js";
 import { eighWorkgroupGpu, gpuEighPaths } from "./linalg-eigh-workgroup.js";
+import { gpuSvdPaths, svdWorkgroupGpu } from "./linalg-svd-workgroup.js";
 import { sizeOf } from "../../shape.js";
 
 const GROUP = 64;
@@ -521,6 +524,14 @@ const svd: GpuRoutine = ([x], _in, outTypes, params) => {
   const s = alloc("float32", Math.max(1, batch * k));
   const uOut = alloc("float32", Math.max(1, batch * m * (fullMatrices ? m : k)));
   const vtOut = alloc("float32", Math.max(1, batch * (fullMatrices ? n : k) * n));
+  // a large matrix: parallel one-sided Jacobi, one workgroup per matrix (linalg-svd-workgroup.ts)
+  if (k >= gpuSvdPaths.workgroupMinK) {
+    svdWorkgroupGpu(s, uOut, vtOut, x, batch, m, n, uCols, computeUv, NAN_BITS);
+    if (computeUv) return [s, uOut, vtOut];
+    release(uOut);
+    release(vtOut);
+    return [s];
+  }
   const u = alloc("float32", Math.max(1, batch * rows * uCols));
   const v = alloc("float32", Math.max(1, batch * k * k));
   run(SVD, [s, uOut, vtOut, u, v, x], 5, batch, [m, n, uCols, NAN_BITS], "linalg svd");

@@ -1,0 +1,109 @@
+/**
+ * One pass over the rows for a broadcast epilogue (`accShape`: a row
+ * reduction's elementwise consumer that reads the result repeated along the
+ * row, as softmax's exp(x − max) or a layer norm's x − mean).
+ *
+ * Run as two launches, the reduction sweeps its whole input, then the
+ * epilogue sweeps it again: when the input is larger than the caches the
+ * second sweep reads it from memory a second time. Here both run block by
+ * block: a few rows of the reduction, then the epilogue over the same rows
+ * while those rows of the input are still in cache. Each row is computed by
+ * the same code as in the two launches (a WebAssembly kernel's rows do not
+ * depend on the range it is called with), so the results are bit for bit
+ * those of the two launches.
+ *
+ * Not (yet) a mat-vec's epilogue (W6): the dot routine on a block of rows
+ * may take another kernel than on all of them (matmul-skinny.ts chooses by
+ * the product's size), whose sums are ordered differently; that needs a row
+ * range entry into the mat-vec kernel itself.
+ *
+ * Two launches remain where a block would not help or cannot be formed: a
+ * small problem (it is in cache anyway), an operand outside the shared
+ * memory (each block would copy it whole), a kernel the WebAssembly path
+ * does not take, or rows of the epilogue that do not line up with the
+ * result's elements.
+ */
+import type { TypedArray } from "../../dtype.js";
+import type { Kernel } from "../kernel.js";
+import { inMemory } from "./memory.js";
+import { runWasmKernel, wasmRows } from "./wasm/index.js";
+
+/** Input elements per block: 32 KiB of float32, so that a block's rows stay in the first-level cache between the two loops. */
+let blockElements = 8192;
+/** Input elements from which the one-pass form is used (below this the whole input stays in cache between two launches). */
+let minElements = 1 << 16;
+
+/** Sets the block size and the size from which blocks are used (tests force the path on small inputs); returns the previous pair. */
+export function setRowBlocking(block: number, min: number): [number, number] {
+  const prev: [number, number] = [blockElements, minElements];
+  blockElements = Math.max(1, block);
+  minElements = Math.max(0, min);
+  return prev;
+}
+
+let onePass = 0;
+/** How many broadcast epilogues ran in one pass over the rows (for tests). */
+export function rowOnePassCount(): number {
+  return onePass;
+}
+
+let enabled = true;
+/** Turns the one-pass form on or off (tests and benchmarks compare it with two launches); returns the previous setting. */
+export function setRowOnePass(on: boolean): boolean {
+  const prev = enabled;
+  enabled = on;
+  return prev;
+}
+
+/**
+ * Computes `rows` result rows in blocks: `produce(r0, r1)` writes result
+ * elements [r0·perRow, r1·perRow) of `acc`, then the epilogue runs over its
+ * own rows for those elements. False (nothing done) when the epilogue's rows
+ * do not line up or it does not run as WebAssembly.
+ */
+function inBlocks(
+  rows: number,
+  inputPerRow: number,
+  produce: (r0: number, r1: number) => boolean,
+  epilogue: Kernel,
+  out: TypedArray,
+  ins: TypedArray[],
+  accElements: number,
+): boolean {
+  if (!enabled || rows < 2 || rows * inputPerRow < minElements) return false;
+  if (!inMemory(out) || !ins.every(inMemory)) return false;
+  const epiRows = wasmRows(epilogue);
+  // each result element owns a whole number of the epilogue's rows, in order (its loop is [...accShape, ...trailing])
+  if (epiRows <= 0 || epiRows % accElements !== 0) return false;
+  const epiPerRow = (epiRows / accElements) * (accElements / rows);
+  const step = Math.max(1, Math.floor(blockElements / Math.max(1, inputPerRow)));
+  for (let r0 = 0; r0 < rows; r0 += step) {
+    const r1 = Math.min(rows, r0 + step);
+    // the first block decides: a producer that cannot run in blocks leaves the whole job to two launches
+    if (!produce(r0, r1)) {
+      if (r0 === 0) return false;
+      throw new Error("internal error: a row block of a one-pass epilogue failed after the first (please report this)");
+    }
+    if (!runWasmKernel(epilogue, out, ins, r0 * epiPerRow, r1 * epiPerRow)) {
+      if (r0 === 0) return false;
+      throw new Error("internal error: a row block of a one-pass epilogue failed after the first (please report this)");
+    }
+  }
+  onePass++;
+  return true;
+}
+
+/**
+ * A reduction kernel (without its epilogue) and its broadcast epilogue in
+ * one pass: `acc` receives the reduction, `out` the epilogue, whose inputs
+ * are `ins` (the accumulator among them). False when two launches must run.
+ */
+export function reduceRowsOnePass(reduce: Kernel, own: TypedArray[], acc: TypedArray, epilogue: Kernel, out: TypedArray, ins: TypedArray[]): boolean {
+  if (!inMemory(acc) || !own.every(inMemory)) return false;
+  const rows = wasmRows(reduce);
+  // one result element per row of the reduction (a column plan computes several per row)
+  if (rows !== acc.length) return false;
+  let size = 1;
+  for (const d of reduce.loopShape) size *= d;
+  return inBlocks(rows, size / rows, (r0, r1) => runWasmKernel(reduce, acc, own, r0, r1), epilogue, out, ins, acc.length);
+}

@@ -1,0 +1,197 @@
+/**
+ * A broadcast epilogue (a row reduction's consumer that reads the result
+ * repeated along the row) runs in one pass over the rows on the
+ * CPU: blocks of rows of the reduction, each followed by the
+ * epilogue over the same rows (src/backend/cpu/row-epilogue.ts). Each case
+ * checks the plan's step count, that the one-pass path ran (its counter),
+ * that it gives bit for bit what the two launches give, and loops in float64.
+ *
+ * And the CPU pool (src/backend/cpu/memory.ts): past its target, a large
+ * output borrows a block already in a free list instead of becoming a fresh
+ * TypedArray, within the bound the pool documents.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+// the CPU backend registers itself when it loads
+import "../src/backend/cpu/index.js";
+import { setRowBlocking, setRowOnePass, rowOnePassCount } from "../src/backend/cpu/row-epilogue.js";
+import { alloc, allocScratch, freeScratch, inMemory, memoryStats, pointerOf, poolBorrowStats, poolTarget, release, setPoolFloor, sizeClass, wasmMemory } from "../src/backend/cpu/memory.js";
+import { setWasmEnabled } from "../src/backend/cpu/wasm/index.js";
+import * as np from "../src/numpy/index.js";
+import { Array } from "../src/array.js";
+import type { Value } from "../src/trace/core.js";
+import { jit } from "../src/transforms/jit.js";
+import * as nn from "../src/nn/index.js";
+import { rand } from "./helpers.js";
+
+const f32 = (shape: number[], seed: number, scale = 1) =>
+  np.array(Float32Array.from(rand(shape.reduce((a, b) => a * b, 1), seed).map((v) => v * scale)), { dtype: "float32" }).reshape(shape) as Array;
+
+type Jitted = ((...args: Value[]) => unknown) & { lower(...args: Value[]): { kernels: number } };
+
+/** The outputs with the one-pass form and with two launches, and how many one-pass runs the first call made. */
+function bothWays(f: Jitted, args: Array[]) {
+  const read = () => {
+    const out = f(...args);
+    return (globalThis.Array.isArray(out) ? out : [out]).map((o) => globalThis.Array.from((o as Array).dataSync()));
+  };
+  const before = rowOnePassCount();
+  const one = read();
+  const runs = rowOnePassCount() - before;
+  const prev = setRowOnePass(false);
+  let two: number[][];
+  try {
+    two = read();
+  } finally {
+    setRowOnePass(prev);
+  }
+  expect(rowOnePassCount() - before, "two launches ran as asked").toBe(runs);
+  return { one, two, runs, steps: f.lower(...args).kernels };
+}
+
+function expectNear(actual: number[], expected: number[], tol: number) {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((x, j) => {
+    if (!(Math.abs(x - expected[j]) <= tol * Math.max(1, Math.abs(expected[j])))) expect(x, `element ${j}`).toBe(expected[j]);
+  });
+}
+
+function softmaxRef(x: Array, rows: number, cols: number): number[] {
+  const xd = x.dataSync() as Float32Array;
+  const ref: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    const row = globalThis.Array.from(xd.subarray(i * cols, (i + 1) * cols));
+    const m = row.reduce((a, v) => Math.max(a, v), -Infinity);
+    const s = row.reduce((a, v) => a + Math.exp(v - m), 0);
+    ref.push(...row.map((v) => Math.exp(v - m) / s));
+  }
+  return ref;
+}
+
+afterEach(() => {
+  setRowBlocking(8192, 1 << 16);
+  setRowOnePass(true);
+  setWasmEnabled(true);
+});
+
+describe("the CPU pool lends a pooled block past its target instead of a fresh array", () => {
+  // first in this file: no block borrowed by another test may be live
+  it("a large buffer past the target borrows a free block of its class; one borrowed block at a time beyond the target; release returns it", () => {
+    const MiB = 1024 * 1024;
+    const elements = Math.ceil((2 * poolTarget() + 4 * MiB) / 4);
+    const cls = sizeClass(elements * 4);
+    const stats0 = poolBorrowStats();
+    expect(stats0.borrowedBytes).toBe(0);
+    // no free block of its class: past the target it is an ordinary TypedArray
+    const plain = alloc("float32", elements, false);
+    expect(inMemory(plain)).toBe(false);
+    expect(poolBorrowStats()).toEqual(stats0);
+    // a scratch block of that class freed (what a WebAssembly kernel's copy of an outside output leaves)
+    const s1 = allocScratch(cls);
+    expect(s1).toBeGreaterThan(0);
+    freeScratch(s1, cls);
+    const a = alloc("float32", elements, false);
+    expect(inMemory(a)).toBe(true);
+    expect(pointerOf(a)).toBe(s1);
+    expect(poolBorrowStats()).toEqual({ borrows: stats0.borrows + 1, borrowedBytes: stats0.borrowedBytes + cls });
+    // a second one while the first is live: its class is more than the target, so it is turned away even with a free block
+    const s2 = allocScratch(cls);
+    freeScratch(s2, cls);
+    const pages = wasmMemory()!.memory.buffer.byteLength;
+    const b = alloc("float32", elements, false);
+    expect(inMemory(b)).toBe(false);
+    expect(poolBorrowStats().borrows).toBe(stats0.borrows + 1);
+    // released, the block is in the free list again and the next large buffer takes it (no growth of the memory)
+    const pooled = memoryStats().pooledBytes;
+    release(a);
+    expect(memoryStats().pooledBytes).toBe(pooled + cls);
+    expect(poolBorrowStats().borrowedBytes).toBe(stats0.borrowedBytes);
+    const c = alloc("float32", elements, false);
+    expect(inMemory(c)).toBe(true);
+    expect([s1, s2]).toContain(pointerOf(c));
+    expect(wasmMemory()!.memory.buffer.byteLength).toBe(pages);
+    release(c);
+    expect(poolBorrowStats().borrowedBytes).toBe(stats0.borrowedBytes);
+  });
+
+  it("a jitted uint8 → float32 normalisation whose output is past the target: after the first call each output reuses one pooled block", () => {
+    const cols = 1024;
+    const rows = Math.ceil((2 * poolTarget()) / 4 / cols) + 8;
+    const host = new Uint8Array(rows * cols);
+    for (let i = 0; i < host.length; i++) host[i] = (i * 2654435761) >>> 24;
+    const x = np.array(host, { dtype: "uint8" }).reshape([rows, cols]) as Array;
+    const normalise = jit((x: Value) => x.astype("float32").sub(0.1307).div(0.3081)) as (x: Value) => Array;
+    const [c0, c1] = [Math.fround(0.1307), Math.fround(0.3081)];
+    let pages = 0;
+    const borrows0 = poolBorrowStats().borrows;
+    for (let call = 0; call < 4; call++) {
+      const y = normalise(x);
+      const d = y.dataSync() as Float32Array;
+      for (const i of [0, 1, 777, host.length - 1]) expect(d[i]).toBe(Math.fround(Math.fround(host[i] - c0) / c1));
+      if (call === 1) pages = wasmMemory()!.memory.buffer.byteLength;
+      if (call > 1) expect(wasmMemory()!.memory.buffer.byteLength).toBe(pages);
+      y.dispose();
+    }
+    // calls 2–4 borrowed (the first call's output was an ordinary array computed through a scratch block)
+    expect(poolBorrowStats().borrows - borrows0).toBeGreaterThanOrEqual(3);
+    // the input too, so that the pool's live bytes are back under its target for the tests after this one
+    x.dispose();
+  });
+});
+
+describe("one pass over the rows for a broadcast epilogue (CPU)", () => {
+  // blocks need every operand in the shared memory: a floor above these tests' working set, so that
+  // no output is turned away by a pool that no collection has measured yet (a synchronous test)
+  let floor = 0;
+  beforeAll(() => (floor = setPoolFloor(256 * 1024 * 1024)));
+  afterAll(() => setPoolFloor(floor));
+  // [2, 20000]: the epilogue's rows are cut into chunks of 4096 (a ragged WebAssembly plan), several per result element
+  for (const [rows, cols] of [[300, 70], [3, 5000], [2, 20000]]) {
+    it(`softmax over rows [${rows}, ${cols}]: two steps, each one pass (the second sweep, over exp(x − max), is inherent: the sum needs the whole row first)`, () => {
+      setRowBlocking(256, 0);
+      const f = jit((x: Value) => nn.softmax(x, -1)) as unknown as Jitted;
+      const x = f32([rows, cols], 31, 6);
+      const r = bothWays(f, [x]);
+      expect(r.steps).toBe(2);
+      expect(r.runs).toBe(2);
+      expect(r.one).toEqual(r.two);
+      expectNear(r.one[0], softmaxRef(x, rows, cols), 1e-5);
+    });
+  }
+
+  it("a layer norm over rows: two steps, each one pass", () => {
+    setRowBlocking(300, 0);
+    const f = jit((x: Value) => {
+      const c = x.sub(x.mean(-1, { keepdims: true }));
+      return c.div(np.sqrt(c.square().mean(-1, { keepdims: true }).add(1e-5)));
+    }) as unknown as Jitted;
+    const [rows, cols] = [129, 96];
+    const x = f32([rows, cols], 41, 3);
+    const r = bothWays(f, [x]);
+    expect([r.steps, r.runs]).toEqual([2, 2]);
+    expect(r.one).toEqual(r.two);
+    const xd = x.dataSync() as Float32Array;
+    const ref: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      const row = globalThis.Array.from(xd.subarray(i * cols, (i + 1) * cols));
+      const m = row.reduce((a, v) => a + v, 0) / cols;
+      const v = row.reduce((a, u) => a + (u - m) ** 2, 0) / cols;
+      ref.push(...row.map((u) => (u - m) / Math.sqrt(v + 1e-5)));
+    }
+    expectNear(r.one[0], ref, 1e-4);
+  });
+
+  it("two launches where blocks would not help or cannot run: a small input, and the JavaScript path", () => {
+    const f = jit((x: Value) => nn.softmax(x, -1)) as unknown as Jitted;
+    const x = f32([40, 50], 51, 4);
+    // 2,000 elements: under the 65,536 from which blocks are used
+    const small = bothWays(f, [x]);
+    expect([small.steps, small.runs]).toEqual([2, 0]);
+    expectNear(small.one[0], softmaxRef(x, 40, 50), 1e-5);
+    setRowBlocking(256, 0);
+    setWasmEnabled(false);
+    const js = bothWays(f, [x]);
+    expect(js.runs).toBe(0);
+    expect(js.one).toEqual(js.two);
+    expectNear(js.one[0], softmaxRef(x, 40, 50), 1e-5);
+  });
+});
