@@ -52,6 +52,8 @@ function countInputs(e: Expr): number {
       return Math.max(countInputs(e.lhs), countInputs(e.rhs));
     case "select":
       return Math.max(countInputs(e.which), ...e.cases.map(countInputs));
+    case "fma":
+      return Math.max(...e.args.map(countInputs));
   }
 }
 

@@ -263,9 +263,53 @@ export function lowerComposites<R>(e: Expr, table: UnaryTable<R>): Expr {
         r = which === n.which && cases.every((c, i) => c === n.cases[i]) ? n : { ...n, which, cases };
         break;
       }
+      case "fma": {
+        const args = n.args.map(go) as [Expr, Expr, Expr];
+        r = args.every((c, i) => c === n.args[i]) ? n : { ...n, args };
+        break;
+      }
     }
     memo.set(n, r);
     return r;
   };
   return go(e);
+}
+
+/**
+ * a·b + c rounded once, from ops of `f`'s dtype by error-free transformations (Dekker's product,
+ * Knuth's sums; each step an exact identity where every op rounds once): lax's fma for float64,
+ * and WebGPU's rendering of the fma node (WGSL's `fma` need not be fused).
+ */
+export function fmaByErrorFreeSums(f: ExprBuilder, a: Expr, b: Expr, c: Expr): Expr {
+  const twoSum = (x: Expr, y: Expr): [Expr, Expr] => {
+    const s = f.add(x, y);
+    const yy = f.sub(s, x);
+    return [s, f.add(f.sub(x, f.sub(s, yy)), f.sub(y, yy))];
+  };
+  // Veltkamp's split into halves (splitter 2^⌈p/2⌉ + 1 for p significant bits): products of halves are exact
+  const splitter = f.d === "float16" ? 2 ** 6 + 1 : f.d === "float32" ? 2 ** 12 + 1 : 2 ** 27 + 1;
+  const split = (x: Expr): [Expr, Expr] => {
+    const t = f.mul(x, f.c(splitter));
+    const hi = f.sub(t, f.sub(t, x));
+    return [hi, f.sub(x, hi)];
+  };
+  const p = f.mul(a, b);
+  const [ah, al] = split(a);
+  const [bh, bl] = split(b);
+  const e = f.add(f.add(f.add(f.sub(f.mul(ah, bh), p), f.mul(ah, bl)), f.mul(al, bh)), f.mul(al, bl));
+  // a·b + c = s + v + w exactly (p + c = s + t, t + e = v + w); r + z = s + v with r = RN(s + v)
+  const [s, t] = twoSum(p, c);
+  const [v, w] = twoSum(t, e);
+  const [r, z] = twoSum(s, v);
+  // r is a·b + c rounded unless s + v was halfway between r and its neighbour n = r + 2z and
+  // w pushes past the midpoint (w of z's sign); a z short of half the gap gives r + 2z ∈ {r, n}
+  // with (r + 2z) − r ≠ 2z
+  const zero = f.c(0);
+  const twoZ = f.add(z, z);
+  const n = f.add(r, twoZ);
+  const tie = f.and(binary("ne", z, zero, "bool"), f.eq(f.sub(n, r), twoZ));
+  const past = f.or(f.and(f.gt(z, zero), f.gt(w, zero)), f.and(f.lt(z, zero), f.lt(w, zero)));
+  const fused = f.sel(f.and(tie, past), n, r);
+  // where the product or a split overflows, e is not finite: the plain a·b + c
+  return f.sel(unary("is_finite", e, "bool"), fused, f.add(p, c));
 }

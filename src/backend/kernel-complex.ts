@@ -42,6 +42,8 @@ function exprHasComplex(e: Expr, seen: Set<Expr>): boolean {
       return exprHasComplex(e.lhs, seen) || exprHasComplex(e.rhs, seen);
     case "select":
       return exprHasComplex(e.which, seen) || e.cases.some((c) => exprHasComplex(c, seen));
+    case "fma":
+      return e.args.some((c) => exprHasComplex(c, seen));
     default:
       return false;
   }
@@ -131,6 +133,8 @@ function lower(k: Kernel): PairKernel {
           return { ...e, which: real(e.which), cases: e.cases.map(real) };
         case "ipow":
           return { ...e, arg: real(e.arg) };
+        case "fma":
+          return { ...e, args: e.args.map(real) as [Expr, Expr, Expr] };
       }
     }
     const p = storageDType(d);
@@ -164,6 +168,8 @@ function lower(k: Kernel): PairKernel {
       }
       case "ipow":
         return complexIntegerPow(pair(e.arg), e.exponent, p);
+      case "fma":
+        throw new Error("internal: fma is real only");
     }
   };
   const partDtype = storageDType(k.dtype);
@@ -182,6 +188,7 @@ function lower(k: Kernel): PairKernel {
     else if (e.kind === "unary" || e.kind === "cast" || e.kind === "ipow") mark(e.arg);
     else if (e.kind === "binary") (mark(e.lhs), mark(e.rhs));
     else if (e.kind === "select") (mark(e.which), e.cases.forEach(mark));
+    else if (e.kind === "fma") e.args.forEach(mark);
   };
   mark(expr);
   const renumber = new Map<number, number>();
@@ -205,6 +212,9 @@ function lower(k: Kernel): PairKernel {
         break;
       case "select":
         r = { ...e, which: rename(e.which), cases: e.cases.map(rename) };
+        break;
+      case "fma":
+        r = { ...e, args: e.args.map(rename) as [Expr, Expr, Expr] };
         break;
       default:
         r = e;

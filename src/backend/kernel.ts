@@ -53,7 +53,13 @@ export type Expr =
    */
   | { kind: "cast"; arg: Expr; dtype: DType; part?: "im" }
   /** Integer power by repeated multiplication (integer_pow). */
-  | { kind: "ipow"; arg: Expr; exponent: number; dtype: DType };
+  | { kind: "ipow"; arg: Expr; exponent: number; dtype: DType }
+  /**
+   * a·b + c rounded once (the fused multiply-add XLA contracts multiplies and adds into;
+   * lax/fma.ts): float16 and float32 only. The CPU renderers round it correctly; WGSL's
+   * `fma` need not be fused.
+   */
+  | { kind: "fma"; args: [Expr, Expr, Expr]; dtype: DType };
 
 /** An affine view of the loop space onto an input buffer: flat = offset + Σ i_k · strides[k]. */
 export interface View {
@@ -110,6 +116,8 @@ export function someNode(e: Expr, pred: (e: Expr) => boolean): boolean {
       return someNode(e.lhs, pred) || someNode(e.rhs, pred);
     case "select":
       return someNode(e.which, pred) || e.cases.some((c) => someNode(c, pred));
+    case "fma":
+      return e.args.some((c) => someNode(c, pred));
     default:
       return false;
   }
@@ -135,6 +143,8 @@ export function exprKey(e: Expr): string {
       return `cast:${e.dtype}${e.part === "im" ? "/im" : ""}(${exprKey(e.arg)})`;
     case "ipow":
       return `ipow${e.exponent}:${e.dtype}(${exprKey(e.arg)})`;
+    case "fma":
+      return `fma:${e.dtype}(${e.args.map(exprKey).join(",")})`;
   }
 }
 
@@ -210,6 +220,10 @@ function checkExpr(e: Expr, inputs: number, seen: Set<Expr>): void {
     case "ipow":
       int(e.exponent, "exponent");
       return checkExpr(e.arg, inputs, seen);
+    case "fma":
+      if (e.dtype !== "float32" && e.dtype !== "float16") unsafe("an fma that is not float32 or float16");
+      for (const c of e.args) checkExpr(c, inputs, seen);
+      return;
     default:
       unsafe("an unknown expression kind");
   }

@@ -201,7 +201,7 @@ export function unrolledLoop(b: { c(v: number): Expr; readonly d: DType }, ks: r
 }
 
 const children = (e: Expr): Expr[] =>
-  e.kind === "unary" || e.kind === "cast" || e.kind === "ipow" ? [e.arg] : e.kind === "binary" ? [e.lhs, e.rhs] : e.kind === "select" ? [e.which, ...e.cases] : [];
+  e.kind === "unary" || e.kind === "cast" || e.kind === "ipow" ? [e.arg] : e.kind === "binary" ? [e.lhs, e.rhs] : e.kind === "select" ? [e.which, ...e.cases] : e.kind === "fma" ? [...e.args] : [];
 
 /**
  * A scalar expression of the kernel IR (what an elementwise primitive's
@@ -290,6 +290,13 @@ export function scalarExpr(ctx: StablehloContext, expr: Expr, args: readonly Hlo
       }
       case "ipow":
         return integerPower(ctx, emit(e.arg), e.exponent);
+      case "fma": {
+        // StableHLO has no fused multiply-add: a multiply and an add, which XLA's CPU and GPU
+        // compilers contract into one fma (that contraction is what lax.fma reproduces); a
+        // compiler that does not contract them rounds twice
+        const [a, b, c] = e.args.map(emit);
+        return binop(ctx, "stablehlo.add", binop(ctx, "stablehlo.multiply", a, b), c);
+      }
       case "select": {
         const which = emit(e.which);
         const cases = e.cases.map(emit);

@@ -405,6 +405,8 @@ function renumberLoads(e: Expr, to: number[], inline: Expr[]): Expr {
       return { ...e, lhs: r(e.lhs), rhs: r(e.rhs) };
     case "select":
       return { ...e, which: r(e.which), cases: e.cases.map(r) };
+    case "fma":
+      return { ...e, args: e.args.map(r) as [Expr, Expr, Expr] };
   }
 }
 

@@ -225,6 +225,7 @@ function sharedNames(root: Expr, lines: string[]): SharedNames | undefined {
     if (e.kind === "unary" || e.kind === "cast" || e.kind === "ipow") visit(e.arg);
     else if (e.kind === "binary") (visit(e.lhs), visit(e.rhs));
     else if (e.kind === "select") (visit(e.which), e.cases.forEach(visit));
+    else if (e.kind === "fma") e.args.forEach(visit);
   };
   visit(root);
   let any = false;
@@ -282,6 +283,9 @@ function renderNode(e: Expr, r: (x: Expr) => string, indexVar: (axis: number) =>
       for (let i = e.cases.length - 2; i >= 0; i--) code = `(${w} === ${i} ? ${r(e.cases[i])} : ${code})`;
       return code;
     }
+    case "fma":
+      // rounded once to the dtype by the helper itself (scalar-math's fma32/fma16)
+      return `${e.dtype === "float16" ? "fma16" : "fma32"}(${e.args.map(r).join(", ")})`;
   }
 }
 
@@ -312,6 +316,9 @@ function renderOutputs(roots: Expr[], loads: string[], indexVar: (axis: number) 
       case "select":
         count(e.which);
         e.cases.forEach(count);
+        break;
+      case "fma":
+        e.args.forEach(count);
         break;
       default:
         break;
@@ -430,6 +437,7 @@ export function renderKernel(kernel: Kernel): string {
       else if (e.kind === "unary" || e.kind === "cast" || e.kind === "ipow") v = varies(e.arg);
       else if (e.kind === "binary") v = varies(e.lhs) || varies(e.rhs);
       else if (e.kind === "select") v = varies(e.which) || e.cases.some(varies);
+      else if (e.kind === "fma") v = e.args.some(varies);
       else v = false;
       variant.set(e, v);
       return v;

@@ -3,7 +3,7 @@
  * has no equivalent. All work in float64; float32 results are rounded on store.
  */
 
-import { floatToInt } from "../../dtype.js";
+import { floatToInt, roundToFloat16 } from "../../dtype.js";
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 /** erf to ~1e-15: Taylor series near 0, a continued fraction for erfc in the tails. */
@@ -245,4 +245,44 @@ export function f16FromBits(u: number): number {
   return sign * (1024 + mant) * 2 ** (exp - 25);
 }
 
-export const scalarMath = { erf, erfInv, copySign, roundAway, roundEven, powC, nextAfter64, nextAfter32, nextAfter16, toInt32, toUint32, toInt8, toUint8, toInt16, toUint16, ipow, ipowInt, idiv, irem, popCount32, f32Bits, f32FromBits, f16Bits, f16FromBits };
+/**
+ * float32 a·b + c rounded once (the float32 fma; fma16 likewise for float16): operands of at
+ * most 24 significant bits, so a·b is exact in float64. The float64 sum s = RN(a·b + c)
+ * rounds again when rounded to that dtype, and the two roundings differ from one only where s
+ * lands exactly halfway between two neighbours r and n of the dtype (a midpoint of the dtype is
+ * a float64, so a nearer float64 than s would lie between them otherwise) while s ≠ a·b + c:
+ * then the exact sum lies past the midpoint on the side of the error t = a·b + c − s (Knuth's
+ * two-sum, exact), and the result is the neighbour on that side. r + 2(s − r) is n exactly when
+ * s is that midpoint, and no value of the dtype otherwise (|s − r| is then under half the gap).
+ * (Where s is a value of the dtype it is the result: a midpoint is not one.) Not handled: a sum
+ * within a float64 ulp of the overflow threshold (it rounds to ±inf).
+ */
+export function fma32(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const r = Math.fround(s);
+  if (r === s) return r;
+  const bb = s - p;
+  const t = p - (s - bb) + (c - bb);
+  if (t === 0 || t !== t) return r;
+  const d = s - r;
+  const n = r + 2 * d;
+  if (Math.fround(n) !== n || n === r) return r;
+  return t > 0 === d > 0 ? n : r;
+}
+/** float16 a·b + c rounded once (the float16 fma), as `fma32` with float16's rounding. */
+export function fma16(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const r = roundToFloat16(s);
+  if (r === s) return r;
+  const bb = s - p;
+  const t = p - (s - bb) + (c - bb);
+  if (t === 0 || t !== t) return r;
+  const d = s - r;
+  const n = r + 2 * d;
+  if (roundToFloat16(n) !== n || n === r) return r;
+  return t > 0 === d > 0 ? n : r;
+}
+
+export const scalarMath = { fma32, fma16, erf, erfInv, copySign, roundAway, roundEven, powC, nextAfter64, nextAfter32, nextAfter16, toInt32, toUint32, toInt8, toUint8, toInt16, toUint16, ipow, ipowInt, idiv, irem, popCount32, f32Bits, f32FromBits, f16Bits, f16FromBits };

@@ -224,5 +224,7 @@ function rebaseIndex(e: Expr, keep: number, j: number, idx: readonly number[], r
       return { ...e, lhs: at(e.lhs), rhs: at(e.rhs) };
     case "select":
       return { ...e, which: at(e.which), cases: e.cases.map(at) };
+    case "fma":
+      return { ...e, args: e.args.map(at) as [Expr, Expr, Expr] };
   }
 }

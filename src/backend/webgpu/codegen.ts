@@ -24,9 +24,9 @@ import type { DType } from "../../dtype.js";
 import { intInfo, isSmallInt, wrapInt } from "../../dtype.js";
 import { sizeOf } from "../../shape.js";
 import type { BinaryOp, Expr, Kernel, ReduceOp } from "../kernel.js";
-import { checkKernelNumbers } from "../kernel.js";
+import { checkKernelNumbers, ExprBuilder } from "../kernel.js";
 import type { UnaryTable } from "../composites.js";
-import { DECOMPOSE, expandNode } from "../composites.js";
+import { DECOMPOSE, expandNode, fmaByErrorFreeSums } from "../composites.js";
 import { float64Error } from "./buffers.js";
 import { grid, halvesPacked } from "./context.js";
 import { helperSource, NONFINITE_PRELUDE } from "./wgsl-math.js";
@@ -222,6 +222,10 @@ class Emitter {
         for (let i = cases.length - 2; i >= 0; i--) code = `select(${code}, ${cases[i]}, ${w} == ${idx(i)})`;
         return this.bind(code, e.dtype);
       }
+      case "fma":
+        // WGSL's fma need not be fused (lavapipe's rounds a·b first): the error-free composition
+        // over f32 ops instead, one rounding where the compiler rounds each op once
+        return this.unwrapped(fmaByErrorFreeSums(new ExprBuilder(e.dtype), ...e.args));
     }
   }
 

@@ -64,6 +64,9 @@ export function halfAsSingle(k: Kernel): { kernel: Kernel; round: WeakSet<Expr> 
       case "select":
         out = { ...e, which: map(e.which), cases: e.cases.map(map), dtype: single(e.dtype) };
         break;
+      case "fma":
+        out = { ...e, args: e.args.map(map) as [Expr, Expr, Expr], dtype: single(e.dtype) };
+        break;
     }
     if (half) round.add(out);
     return out;

@@ -64,6 +64,8 @@ export function exprCost(e: Expr, seen = new Set<Expr>()): number {
       return 1 + exprCost(e.lhs, seen) + exprCost(e.rhs, seen);
     case "select":
       return 3 + exprCost(e.which, seen) + e.cases.reduce((a, c) => a + exprCost(c, seen), 0);
+    case "fma":
+      return 20 + e.args.reduce((a, c) => a + exprCost(c, seen), 0);
   }
 }
 
@@ -278,6 +280,9 @@ export function exprSupported(e: Expr): boolean {
       );
     case "ipow":
       return e.dtype === "float32" && e.arg.dtype === "float32" && Math.abs(e.exponent) <= 1 << 16 && exprSupported(e.arg);
+    case "fma":
+      // no vector form yet: the JavaScript path's correctly rounded fma32 runs it
+      return false;
   }
 }
 
@@ -462,6 +467,9 @@ class KernelEmitter {
         break;
       case "select":
         r = this.isVariant(e.which) || e.cases.some((c) => this.isVariant(c));
+        break;
+      case "fma":
+        r = e.args.some((c) => this.isVariant(c));
         break;
     }
     this.variant.set(e, r);
@@ -910,6 +918,8 @@ class KernelEmitter {
       case "ipow":
         out = this.ipow(r(e.arg), e.exponent);
         break;
+      case "fma":
+        throw new Error("wasm kernels: fma has no vector form (exprSupported keeps it on the JavaScript path)");
     }
     memo.set(key, out);
     return out;
