@@ -1,9 +1,12 @@
 /**
  * random.normal, truncatedNormal, gumbel and exponential against many samples
  * from JAX 0.10.2 on its CPU backend (test/fixtures/random-bits/generate.py
- * writes their IEEE bit patterns): float32 is bit-identical, because
- * src/random/xla-log.ts and erf-inv.ts compute what XLA's CPU backend emits
- * (its own log/log1p, LLVM's fused multiply-adds). Where a dtype is not yet
+ * writes their IEEE bit patterns): with `exact: true`, float32 is bit-identical,
+ * because src/random/xla-log.ts and erf-inv.ts compute what XLA's CPU backend
+ * emits (its own log/log1p, LLVM's fused multiply-adds). The default (`exact`
+ * off, ~3x faster on the CPU: lax's log/log1p/erf, plain multiply-adds) is
+ * pinned too: its measured share of identical samples and largest ulp
+ * distance (uniform is exact either way). Where a dtype is not yet
  * bit-identical, the test pins the measured share of identical samples and
  * the largest distance in ulps, so that a regression (or an improvement) shows.
  */
@@ -35,12 +38,12 @@ function bitsOf(bytes: Uint8Array, dtype: Case["dtype"]): bigint[] {
   return Array.from(new BigUint64Array(ab));
 }
 
-function sample(c: Case): Value {
+function sample(c: Case, exact = true): Value {
   const key = random.key(c.seed);
-  const o = { dtype: c.dtype };
+  const o = { dtype: c.dtype, exact };
   switch (c.sampler) {
     case "truncated_normal":
-      return random.truncatedNormal(key, c.lower!, c.upper!, { shape: c.shape, dtype: c.dtype });
+      return random.truncatedNormal(key, c.lower!, c.upper!, { shape: c.shape, dtype: c.dtype, exact });
     case "normal":
       return random.normal(key, c.shape, o);
     case "gumbel":
@@ -48,7 +51,7 @@ function sample(c: Case): Value {
     case "exponential":
       return random.exponential(key, c.shape, o);
     case "uniform":
-      return random.uniform(key, c.shape, o);
+      return random.uniform(key, c.shape, { dtype: c.dtype });
   }
 }
 
@@ -86,9 +89,9 @@ function ulpDistance(a: bigint, b: bigint, dtype: Case["dtype"]): number {
   return Number(d < 0n ? -d : d);
 }
 
-function compare(c: Case): { identical: number; maxUlps: number } {
+function compare(c: Case, exact = true): { identical: number; maxUlps: number } {
   const want = bitsOf(readFileSync(new URL(c.name + ".bin", dir)), c.dtype);
-  const x = sample(c);
+  const x = sample(c, exact);
   expect(x.shape).toEqual(c.shape);
   expect(x.dtype).toBe(c.dtype);
   const got = jaxonBits(x, c.dtype);
@@ -124,6 +127,32 @@ describe("random: bit-identical to JAX on many samples (CPU)", () => {
     it(`${c.name}: ${c.sampler} ${c.dtype} [${c.shape}]`, () => {
       const r = compare(c);
       expect(r).toEqual(NOT_YET[c.name] ?? { identical: 1, maxUlps: 0 });
+    });
+  }
+});
+
+/** The default path (`exact` off): measured share of identical samples and largest ulp distance per case, pinned. */
+const DEFAULT_PATH: Record<string, { identical: number; maxUlps: number }> = {
+  normal_f32_0: { identical: 0.9523, maxUlps: 3 },
+  normal_f32_1: { identical: 0.95485, maxUlps: 3 },
+  normal_f32_42: { identical: 0.9484, maxUlps: 3 },
+  normal_f32_2d: { identical: 0.9515951595159516, maxUlps: 3 },
+  truncnorm_f32_0: { identical: 0.9566, maxUlps: 3 },
+  truncnorm_f32_1: { identical: 0.9506, maxUlps: 3 },
+  // near a far bound the inverse CDF magnifies erf's last-bit difference over the whole range
+  truncnorm_f32_2: { identical: 0.4936, maxUlps: 226 },
+  truncnorm_f32_3: { identical: 0.9454, maxUlps: 2 },
+  // -log(-log u): lax's log differs from XLA's in the last bit, and the outer log magnifies it near u = 1/e
+  gumbel_f32: { identical: 0.81195, maxUlps: 513 },
+  exponential_f32: { identical: 0.9633, maxUlps: 1 },
+};
+
+describe("random: the default (fast) path, close to JAX (CPU)", () => {
+  beforeAll(() => defaultDevice("cpu"));
+  for (const c of cases) {
+    it(`${c.name}: ${c.sampler} ${c.dtype} without exact`, () => {
+      const r = compare(c, false);
+      expect(r).toEqual(DEFAULT_PATH[c.name] ?? NOT_YET[c.name] ?? { identical: 1, maxUlps: 0 });
     });
   }
 });

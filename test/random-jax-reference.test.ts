@@ -4,11 +4,13 @@
  * with jax_enable_x64), e.g. `jax.random.split(jax.random.PRNGKey(42), 3)`,
  * `jax.random.normal(PRNGKey(0), (1000,))`. Keys, bits, uniforms on the
  * default range, randint, permutation, bernoulli, categorical and choice are
- * bit-identical, uniform on any range too, and float32 normal, gumbel,
- * exponential and truncatedNormal (XLA's own log/log1p/erf and its fused
- * multiply-adds rebuilt: src/random/xla-log.ts, xla-erf.ts; many more samples
- * in random-bit-identical.test.ts). float64 normal still differs in the last
- * bits for some samples; that is checked for that.
+ * bit-identical, uniform on any range too, and with `exact: true` float32
+ * normal, gumbel, exponential and truncatedNormal (XLA's own log/log1p/erf and
+ * its fused multiply-adds rebuilt: src/random/xla-log.ts, xla-erf.ts; many more
+ * samples in random-bit-identical.test.ts). By default (`exact` off: ~3x
+ * faster on the CPU) they use lax's log/log1p/erf and plain multiply-adds, and
+ * a few samples differ in the last bits; float64 normal too either way. Those
+ * are checked for that.
  */
 import { describe, expect, it } from "vitest";
 import "../src/index.js";
@@ -164,10 +166,15 @@ describe("random: bit-identical to JAX", () => {
       absTol: 0,
     });
   });
-  it("normal: float32 bit-identical; float64 the same samples within a few ulps (XLA's float64 log1p and FMAs not rebuilt)", () => {
-    nearlySame(random.normal(K(0), [1000]), decode(jax.normal_0_1000_f32_base64, "float32"), { absTol: 0, exactShare: 1 });
-    same(random.normal(K(42), [3, 5]), jax.normal_42_3x5);
-    same(random.normal(K(1)), jax.normal_1_scalar);
+  it("normal (default): 95% bit-identical, the rest within a few ulps (XLA's FMAs and log1p in erfinv)", () => {
+    nearlySame(random.normal(K(0), [1000]), decode(jax.normal_0_1000_f32_base64, "float32"), { maxUlps: 4, exactShare: 0.94 });
+    nearlySame(random.normal(K(42), [3, 5]), flat(jax.normal_42_3x5), { maxUlps: 4, exactShare: 0.9 });
+  });
+  it("normal: float32 with exact bit-identical; float64 the same samples within a few ulps (XLA's float64 log1p and FMAs not rebuilt)", () => {
+    const exact = { exact: true };
+    nearlySame(random.normal(K(0), [1000], exact), decode(jax.normal_0_1000_f32_base64, "float32"), { absTol: 0, exactShare: 1 });
+    same(random.normal(K(42), [3, 5], exact), jax.normal_42_3x5);
+    same(random.normal(K(1), [], exact), jax.normal_1_scalar);
     nearlySame(random.normal(K(0), [200], { dtype: "float64" }), decode(jax.normal64_0_200_f64_base64, "float64"), {
       dtype: "float64",
       maxUlps: 4,
@@ -212,9 +219,18 @@ describe("random: bit-identical to JAX", () => {
     same(random.choice(K(16), 4, { shape: [3], replace: false, p }), jax.choice_16_p_noreplace);
     same(random.choice(K(17), lax.reshape(lax.iota("int32", 12), [4, 3]), { shape: [2] }), jax.choice_17_rows);
   });
-  it("gumbel, exponential, truncatedNormal (float32): bit-identical (XLA's log, log1p and erf rebuilt)", () => {
-    same(random.gumbel(K(11), [8]), jax.gumbel_11_8);
-    same(random.exponential(K(12), [6]), jax.exponential_12_6);
-    same(random.truncatedNormal(K(13), -1, 2, { shape: [6] }), jax.truncnorm_13_6);
+  it("gumbel, exponential, truncatedNormal (float32) with exact: bit-identical (XLA's log, log1p and erf rebuilt)", () => {
+    same(random.gumbel(K(11), [8], { exact: true }), jax.gumbel_11_8);
+    same(random.exponential(K(12), [6], { exact: true }), jax.exponential_12_6);
+    same(random.truncatedNormal(K(13), -1, 2, { shape: [6], exact: true }), jax.truncnorm_13_6);
+  });
+  it("gumbel, exponential, truncatedNormal (default): lax's log/erf differ from XLA's in the last bits", () => {
+    nearlySame(random.gumbel(K(11), [8]), jax.gumbel_11_8, { maxUlps: 2, exactShare: 0.5 });
+    nearlySame(random.exponential(K(12), [6]), jax.exponential_12_6, { maxUlps: 2, exactShare: 0.5 });
+    // erf and erf_inv differ from XLA's float32 polynomials, and the inverse-CDF method amplifies that near the bounds
+    nearlySame(random.truncatedNormal(K(13), -1, 2, { shape: [6] }), jax.truncnorm_13_6, { maxUlps: 16, exactShare: 0 });
+  });
+  it("exact must be a boolean", () => {
+    expect(() => random.normal(K(0), [2], { exact: 1 as unknown as boolean })).toThrow(/random\.normal: exact must be true or false/);
   });
 });

@@ -5,12 +5,16 @@
  * on random keys, categorical by the Gumbel-max trick. Same key, same
  * samples as JAX (float32 by default; float64 as JAX with x64 on): bit for
  * bit for the integer samplers and uniform (on any range, float16/32/64: XLA's
- * fused multiply-add is rebuilt exactly, src/random/fma.ts); float32
- * normal, truncatedNormal, gumbel and exponential too, through XLA's own
- * log, log1p and erf and its fused multiply-adds (xla-log.ts, xla-erf.ts,
- * erf-inv.ts), and float16 normal (computed in float32 as XLA does). float64
- * normal, gumbel and exponential use lax's log/log1p: ~86-88% bit-identical,
- * the rest within ~130 ulps (test/random-bit-identical.test.ts).
+ * fused multiply-add is lax's fma); with `exact: true`, float32 normal,
+ * truncatedNormal, gumbel and exponential too, through XLA's own log, log1p
+ * and erf and its fused multiply-adds (xla-log.ts, xla-erf.ts, erf-inv.ts),
+ * and float16 normal (computed in float32 as XLA does). That is off by
+ * default because it costs: XLA's log/erf rebuilt from lax ops make a jitted
+ * float32 normal ~3x slower on the CPU; the default (lax's log, log1p and erf,
+ * each Horner step a multiply and an add) gives most samples bit for bit and
+ * the rest within a few ulps. float64 normal, gumbel and exponential use lax's
+ * log/log1p either way: ~86-88% bit-identical, the rest within ~130 ulps
+ * (test/random-bit-identical.test.ts).
  */
 import { optionsArg, describe } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
@@ -152,20 +156,38 @@ export interface FloatOptions {
   dtype?: DType;
 }
 
-/**
- * Standard normal samples (JAX's `random.normal`): `sqrt(2) * erfinv(u)` for
- * u uniform in (-1, 1).
- * @example
- * const w = random.normal(key, [784, 10]).mul(0.01);
- */
-export function normal(key: Key, shape: ShapeLike = [], options: FloatOptions | DType = {}): Value {
-  const { dtype = "float32" } = opts("random.normal", options);
-  const d = floatDType("random.normal", dtype);
-  const u = uniform(key, shape, { dtype: d, minval: aboveMinusOne(d), maxval: 1 });
-  return mul(scalar(Math.SQRT2, d), erfInvXla(u));
+/** Options of the samplers built on log, log1p, erf or erfinv (normal, truncatedNormal, gumbel, exponential). */
+export interface ExactOptions extends FloatOptions {
+  /**
+   * Reproduce JAX's float32 (and float16 normal) samples bit for bit on the CPU, through XLA's
+   * own log, log1p, erf and fused multiply-adds. Default false: ~3x slower jitted on the CPU; without
+   * it most samples are JAX's bit for bit and the rest differ in the last bits.
+   */
+  exact?: boolean;
 }
 
-export interface TruncatedNormalOptions extends FloatOptions {
+function exactArg(op: string, exact: unknown): boolean {
+  if (exact === undefined) return false;
+  if (typeof exact !== "boolean") throw new DTypeError(`${op}: exact must be true or false, got ${describe(exact)}`);
+  return exact;
+}
+
+/**
+ * Standard normal samples (JAX's `random.normal`): `sqrt(2) * erfinv(u)` for
+ * u uniform in (-1, 1). `exact: true` gives JAX's float32 samples bit for bit (slower: see `ExactOptions`).
+ * @example
+ * const w = random.normal(key, [784, 10]).mul(0.01);
+ * const asJax = random.normal(key, [3], { exact: true }); // JAX's bits
+ */
+export function normal(key: Key, shape: ShapeLike = [], options: ExactOptions | DType = {}): Value {
+  const { dtype = "float32", exact } = opts("random.normal", options);
+  const d = floatDType("random.normal", dtype);
+  const ex = exactArg("random.normal", exact);
+  const u = uniform(key, shape, { dtype: d, minval: aboveMinusOne(d), maxval: 1 });
+  return mul(scalar(Math.SQRT2, d), erfInvXla(u, ex));
+}
+
+export interface TruncatedNormalOptions extends ExactOptions {
   /** The result shape (default: the broadcast shape of lower and upper). */
   shape?: ShapeLike;
 }
@@ -176,41 +198,44 @@ export interface TruncatedNormalOptions extends FloatOptions {
  * between erf(lower/√2) and erf(upper/√2).
  */
 export function truncatedNormal(key: Key, lower: ArrayLike, upper: ArrayLike, options: TruncatedNormalOptions | DType = {}): Value {
-  const { shape, dtype = "float32" } = opts("random.truncatedNormal", options);
+  const { shape, dtype = "float32", exact } = opts("random.truncatedNormal", options);
   const op = "random.truncatedNormal";
   const d = floatDType(op, dtype);
+  const ex = exactArg(op, exact);
   const lowerV = asArg(op, "lower", lower);
   const upperV = asArg(op, "upper", upper);
   const s = shape === undefined ? broadcastShapes(op, lowerV.shape, upperV.shape) : shapeArg(op, shape);
   const lo = param(op, "lower", lower, d, s);
   const hi = param(op, "upper", upper, d, s);
   const sqrt2 = scalar(Math.SQRT2, d);
-  // float32: XLA's own erf, so that the range, and with it every sample, is JAX's bit for bit
-  const erfOf = d === "float32" ? xlaErf32 : erf;
+  // exact float32: XLA's own erf, so that the range, and with it every sample, is JAX's bit for bit
+  const erfOf = ex && d === "float32" ? xlaErf32 : erf;
   const a = erfOf(div(lo, sqrt2));
   const b = erfOf(div(hi, sqrt2));
-  const out = mul(sqrt2, erfInvXla(uniform(key, s, { dtype: d, minval: a, maxval: b })));
+  const out = mul(sqrt2, erfInvXla(uniform(key, s, { dtype: d, minval: a, maxval: b }), ex));
   // rounding (or u = a exactly) must not leave the open interval
   const inside = (bound: Value, toward: number) => fit(op, "bound", nextafter(stopGradient(bound), scalar(toward, d)), s);
   return min(max(out, inside(lo, Infinity)), inside(hi, -Infinity));
 }
 
-/** Standard Gumbel samples (JAX's `random.gumbel`): `-log(-log(u))`, u uniform in [tiny, 1). */
-export function gumbel(key: Key, shape: ShapeLike = [], options: FloatOptions | DType = {}): Value {
-  const { dtype = "float32" } = opts("random.gumbel", options);
+/** Standard Gumbel samples (JAX's `random.gumbel`): `-log(-log(u))`, u uniform in [tiny, 1); `exact`: see `ExactOptions`. */
+export function gumbel(key: Key, shape: ShapeLike = [], options: ExactOptions | DType = {}): Value {
+  const { dtype = "float32", exact } = opts("random.gumbel", options);
   const d = floatDType("random.gumbel", dtype);
+  const ex = exactArg("random.gumbel", exact);
   const u = uniform(key, shape, { dtype: d, minval: tiny(d), maxval: 1 });
-  // float32: XLA's own log, so that the samples are JAX's bit for bit
-  const ln = d === "float32" ? xlaLog32 : log;
+  // exact float32: XLA's own log, so that the samples are JAX's bit for bit
+  const ln = ex && d === "float32" ? xlaLog32 : log;
   return neg(ln(neg(ln(u))));
 }
 
-/** Exponential samples with rate 1 (JAX's `random.exponential`): `-log1p(-u)`. */
-export function exponential(key: Key, shape: ShapeLike = [], options: FloatOptions | DType = {}): Value {
-  const { dtype = "float32" } = opts("random.exponential", options);
+/** Exponential samples with rate 1 (JAX's `random.exponential`): `-log1p(-u)`; `exact`: see `ExactOptions`. */
+export function exponential(key: Key, shape: ShapeLike = [], options: ExactOptions | DType = {}): Value {
+  const { dtype = "float32", exact } = opts("random.exponential", options);
   const d = floatDType("random.exponential", dtype);
-  // float32: XLA's own log1p, so that the samples are JAX's bit for bit
-  return neg((d === "float32" ? xlaLog1p32 : log1p)(neg(uniform(key, shape, { dtype: d }))));
+  const ex = exactArg("random.exponential", exact);
+  // exact float32: XLA's own log1p, so that the samples are JAX's bit for bit
+  return neg((ex && d === "float32" ? xlaLog1p32 : log1p)(neg(uniform(key, shape, { dtype: d }))));
 }
 
 // ---- discrete -----------------------------------------------------------------------------

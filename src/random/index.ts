@@ -18,7 +18,7 @@ export {
   uniform, normal, truncatedNormal, gumbel, exponential, bernoulli, randint, permutation, categorical, choice,
 } from "./distributions.js";
 export type {
-  UniformOptions, FloatOptions, TruncatedNormalOptions, IntOptions, PermutationOptions, CategoricalOptions, ChoiceOptions,
+  UniformOptions, FloatOptions, ExactOptions, TruncatedNormalOptions, IntOptions, PermutationOptions, CategoricalOptions, ChoiceOptions,
 } from "./distributions.js";
 export {
   laplace, logistic, cauchy, lognormal, rademacher, pareto, rayleigh, weibullMin, geometric, triangular, maxwell, doubleSidedMaxwell,
