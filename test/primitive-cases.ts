@@ -10,6 +10,7 @@ import type { Array } from "../src/array.js";
 import { arr, rand } from "./helpers.js";
 import { bind1 } from "../src/lax/primitive.js";
 import { fusedAttention } from "../src/lax/attention.js";
+import { fma } from "../src/lax/fma.js";
 import { vmap } from "../src/transforms/vmap.js";
 
 type Domain = [number, number];
@@ -133,6 +134,8 @@ export function primitiveCases(F: "float16" | "float32" | "float64"): Case[] {
   ...(F === "float16" ? [] : complexCases),
   // special functions (src/lax/special.ts); shape parameters held constant: their derivatives are UnsupportedError, as in JAX
   un("lgamma", lax.lgamma, [0.3, 5]),
+    // internal (random sampling's fused multiply-add): a·b + c rounded once; jvp da·b + a·db + dc
+    { prims: ["fma"], fn: (a: Value, b: Value, c: Value) => fma(a, b, c), shapes: [[2, 3], [2, 3], [2, 3]] },
   un("digamma", lax.digamma, [0.3, 5]),
   un("erfc", lax.erfc, [-2.5, 2.5]),
   un("bessel_i0e", lax.besselI0e, [0.2, 4]),
