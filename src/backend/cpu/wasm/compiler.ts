@@ -88,6 +88,13 @@ export interface WasmPlan {
    * loaded: it is only ever the argument of a cast to float32 (`exprSupported`).
    */
   inputDtypes: DType[];
+  /**
+   * Per output: its dtype, float32 or an 8- or 16-bit integer. A small
+   * integer output is `cast(float32 value, dtype)` (`isNarrowStore`): the
+   * lanes are converted as XLA converts (truncation, NaN to 0, saturating at
+   * the dtype's ends: scalar-math's toInt8 …) and stored one or two bytes each.
+   */
+  outDtypes: DType[];
   expr: Expr;
   /** Every output's expression (`expr` first): a kernel with siblings (`Kernel.more`) stores each, sharing their common subexpressions. */
   exprs: Expr[];
@@ -240,6 +247,15 @@ export const WASM_BOOL_BINARY: Record<BinaryOp, ((v: V, a: Local, b: Local) => L
 /** An 8- or 16-bit integer read from memory straight into float32 lanes: `cast(input, float32)`. */
 export const isNarrowLoad = (e: Expr): boolean => e.kind === "cast" && e.dtype === "float32" && e.arg.kind === "input" && isSmallInt(e.arg.dtype);
 
+/**
+ * A float32 value converted to an 8- or 16-bit integer as the kernel's output:
+ * `i32x4.trunc_sat_f32x4_s` (truncation, NaN to 0, saturating at the int32
+ * ends) and then the saturating narrows, which clamp to exactly the dtype's
+ * range, so that the lanes equal the JavaScript path's toInt8/toUint8/…
+ * (which saturate, as XLA's float → integer conversion does).
+ */
+export const isNarrowStore = (e: Expr): boolean => e.kind === "cast" && isSmallInt(e.dtype) && e.arg.dtype === "float32";
+
 /** Whether every node of `e` has a vector form (float32 values, bool masks; small-integer inputs under a cast to float32). */
 export function exprSupported(e: Expr): boolean {
   switch (e.kind) {
@@ -284,7 +300,11 @@ export function exprSupported(e: Expr): boolean {
 /** The plan for a kernel, or null when it stays on the JavaScript path. */
 export function planKernel(kernel: Kernel): WasmPlan | null {
   const outs = [{ expr: kernel.expr, dtype: kernel.dtype }, ...(kernel.more ?? [])];
-  if (outs.some((o) => o.dtype !== "float32" || o.expr.dtype !== "float32")) return null;
+  const narrowOut = (o: { expr: Expr; dtype: DType }) => o.dtype === o.expr.dtype && isNarrowStore(o.expr);
+  if (outs.some((o) => !narrowOut(o) && (o.dtype !== "float32" || o.expr.dtype !== "float32"))) return null;
+  const outDtypes = outs.map((o) => o.dtype);
+  const narrowStores = outDtypes.some(isSmallInt);
+  if (narrowStores && kernel.reduce) return null;
   if (kernel.inputs.some((i) => i.dtype !== "float32" && !isSmallInt(i.dtype))) return null;
   const inputDtypes = kernel.inputs.map((i) => i.dtype);
   const narrow = inputDtypes.some(isSmallInt);
@@ -292,7 +312,7 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   // the composite ops this renderer decomposes, replaced by their expressions over the ops it has
   // (the emitter computes a subexpression the outputs share once: its values are memoized by key)
   const exprs = outs.map((o) => lowerComposites(o.expr, WASM_UNARY));
-  if (!exprs.every(exprSupported)) return null;
+  if (!exprs.every((e) => exprSupported(isNarrowStore(e) ? (e as { arg: Expr }).arg : e))) return null;
   const expr = exprs[0];
   const k = { ...collapse(kernel), expr };
   let shape = [...k.loopShape];
@@ -327,8 +347,8 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
   const rows = outerDims.reduce((a, b) => a * b, 1);
   const reduce = k.reduce?.op;
-  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${narrow ? inputDtypes.join(",") : ""}|${reduce ?? ""}|${exprs.map((e) => exprKey(e)).join("&")}`;
-  return { key, outerRank: n - 1, innerStride, inputDtypes, expr, exprs, reduce, params, rows, ragged };
+  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${narrow ? inputDtypes.join(",") : ""}|${narrowStores ? outDtypes.join(",") : ""}|${reduce ?? ""}|${exprs.map((e) => exprKey(e)).join("&")}`;
+  return { key, outerRank: n - 1, innerStride, inputDtypes, outDtypes, expr, exprs, reduce, params, rows, ragged };
 }
 
 /**
@@ -357,7 +377,7 @@ function planColumns(op: ReduceOp, exprs: Expr[], shape: number[], strides: numb
   const rows = outerDims.reduce((a, b) => a * b, 1);
   const key = `${n - 2}c|${innerStride.join("")}|${op}|${exprKey(exprs[0])}`;
   const inputDtypes = inputs.map((i) => i.dtype);
-  return { key, outerRank: n - 2, innerStride, inputDtypes, expr: exprs[0], exprs, reduce: op, params, rows, ragged: false, columns: true };
+  return { key, outerRank: n - 2, innerStride, inputDtypes, outDtypes: ["float32"], expr: exprs[0], exprs, reduce: op, params, rows, ragged: false, columns: true };
 }
 
 /** Module bytes for a plan; its imports are `env.memory` and, for sin/cos, `math.sin`/`math.cos`. */
@@ -544,7 +564,7 @@ class KernelEmitter {
         fb.get(pOut);
         fb.get(pBegin).get(D[m - 1]).op(Op.i32_div_u).get(origL).op(Op.i32_mul);
         fb.get(c[m - 1]).get(L).op(Op.i32_mul).op(Op.i32_add);
-        fb.i32(2).op(Op.i32_shl).op(Op.i32_add).set(outPtrs[w]);
+        fb.i32(this.outShift(w)).op(Op.i32_shl).op(Op.i32_add).set(outPtrs[w]);
       });
     } else {
       setLength(L);
@@ -552,6 +572,8 @@ class KernelEmitter {
         fb.get(pOut).get(pBegin);
         if (rowStep) fb.get(rowStep).op(Op.i32_mul);
         else fb.i32(2).op(Op.i32_shl);
+        // Lb counts four bytes an element: a narrow output's rows are 1/4 or 1/2 of that
+        if (this.outShift(w) < 2) fb.i32(2 - this.outShift(w)).op(Op.i32_shr_u);
         fb.op(Op.i32_add).set(outPtrs[w]);
       });
     }
@@ -594,12 +616,14 @@ class KernelEmitter {
     }
 
     // next row: outputs, counters with carries, input addresses
-    for (const outPtr of outPtrs) {
+    outPtrs.forEach((outPtr, w) => {
       fb.get(outPtr);
-      if (rowStep) fb.get(rowStep);
-      else fb.i32(4);
+      if (rowStep) {
+        fb.get(rowStep);
+        if (this.outShift(w) < 2) fb.i32(2 - this.outShift(w)).op(Op.i32_shr_u);
+      } else fb.i32(4);
       fb.op(Op.i32_add).set(outPtr);
-    }
+    });
     fb.get(row).i32(1).op(Op.i32_add).set(row);
     if (m > 0) {
       fb.op(Op.block, 0x40);
@@ -701,9 +725,20 @@ class KernelEmitter {
       };
       const vals = plan.exprs.map((e) => this.value(e, memo, load));
       vals.forEach((val, w) => {
-        fb.get(outPtrs[w]).get(ib).op(Op.i32_add).get(val);
-        if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
-        else fb.simdMem(S.v128_store, 0, 16 * u);
+        const shift = this.outShift(w);
+        fb.get(outPtrs[w]).get(ib);
+        if (shift < 2) fb.i32(2 - shift).op(Op.i32_shr_u);
+        fb.op(Op.i32_add).get(val);
+        if (shift === 2) {
+          if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
+          else fb.simdMem(S.v128_store, 0, 16 * u);
+        } else if (tail) {
+          // the narrowed lanes lie packed in the low bytes: lane 0 is the low byte or half of the first word
+          fb.simd(S.i32x4_extract_lane, 0).mem(shift === 0 ? Op.i32_store8 : Op.i32_store16, 0);
+        } else {
+          // four bytes (v128.store32_lane) or four halves (v128.store64_lane), lane 0
+          fb.simdMem(shift === 0 ? S.v128_store32_lane : S.v128_store64_lane, 0, (4 << shift) * u).op(0);
+        }
       });
     });
   }
@@ -819,6 +854,12 @@ class KernelEmitter {
     }
   }
 
+  /** log2 of output w's element size in bytes: 2 for float32, 1 or 0 for a 16- or 8-bit integer. */
+  private outShift(w: number): number {
+    const bits = intInfo(this.plan.outDtypes[w])?.bits;
+    return bits === 8 ? 0 : bits === 16 ? 1 : 2;
+  }
+
   /** log2 of input j's element size in bytes: 2 for float32, 1 or 0 for a 16- or 8-bit integer. */
   private elementShift(j: number): number {
     const bits = intInfo(this.plan.inputDtypes[j])?.bits;
@@ -904,6 +945,7 @@ class KernelEmitter {
       case "cast":
         // a small integer input is loaded as float32 lanes already (loadVariant)
         if (e.arg.dtype === e.dtype || isNarrowLoad(e)) out = r(e.arg);
+        else if (isNarrowStore(e)) out = this.narrowLanes(r(e.arg), e.dtype);
         else if (e.dtype === "bool") out = v.ne(r(e.arg), v.f(0));
         else out = v.and(r(e.arg), v.f(1));
         break;
@@ -913,6 +955,22 @@ class KernelEmitter {
     }
     memo.set(key, out);
     return out;
+  }
+
+  /**
+   * Four float32 lanes converted to an 8- or 16-bit integer dtype, packed into
+   * the low 4 or 8 bytes: truncated to int32 with NaN to 0 and saturation, then
+   * narrowed by the saturating narrows. Each narrow clamps to its own range,
+   * and clamping to [-2^15, 2^15) and then to the 8-bit range is clamping to
+   * the 8-bit range, so the lanes equal scalar-math's toInt8/toUint8/toInt16/toUint16.
+   */
+  private narrowLanes(x: Local, d: DType): Local {
+    const v = this.v;
+    const { bits, signed } = intInfo(d)!;
+    const t = v.un(S.i32x4_trunc_sat_f32x4_s, x);
+    if (bits === 16) return v.bin(signed ? S.i16x8_narrow_i32x4_s : S.i16x8_narrow_i32x4_u, t, t);
+    const h = v.bin(S.i16x8_narrow_i32x4_s, t, t);
+    return v.bin(signed ? S.i8x16_narrow_i16x8_s : S.i8x16_narrow_i16x8_u, h, h);
   }
 
   /** sin or cos of x: the fast vector form, and in a careful row the host's float64 result for lanes beyond its range. */
