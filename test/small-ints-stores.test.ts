@@ -18,7 +18,7 @@ import { devicePut, jit, numpy as np } from "../src/index.js";
 import type { Array as JArray } from "../src/index.js";
 import type { DType, TypedArray } from "../src/dtype.js";
 import type { Expr, Kernel } from "../src/backend/kernel.js";
-import { binary, cast, constant, load } from "../src/backend/kernel.js";
+import { binary, cast, constant, load, unary } from "../src/backend/kernel.js";
 import { compileKernel } from "../src/backend/cpu/codegen.js";
 import { alloc, wasmMemory } from "../src/backend/cpu/memory.js";
 import { buildModule, planKernel } from "../src/backend/cpu/wasm/compiler.js";
@@ -59,6 +59,25 @@ const BIAS = Math.fround(0.25);
 function convertKernel(d: DType, shape: number[], view = { strides: contiguous(shape), offset: 0 }): Kernel {
   const expr: Expr = cast(binary("add", load(0, "float32"), constant(BIAS, "float32")), d);
   return { loopShape: shape, inputs: [{ dtype: "float32", view }], expr, dtype: d };
+}
+
+/** The value a number keeps when stored in the dtype (two's complement wrap-around), by hand. */
+function wrapTo(d: Small, v: number): number {
+  const bits = d.endsWith("8") ? 8 : 16;
+  const m = ((v % 2 ** bits) + 2 ** bits) % 2 ** bits;
+  return d.startsWith("u") || m < 2 ** (bits - 1) ? m : m - 2 ** bits;
+}
+/** not(−(x·y − x + 100) xor y) in d, each step wrapped as NumPy's fixed-width arithmetic does. */
+function ringRef(d: Small, x: number, y: number): number {
+  const t = wrapTo(d, wrapTo(d, wrapTo(d, x * y) - x) + 100);
+  return wrapTo(d, ~wrapTo(d, wrapTo(d, -t) ^ y));
+}
+/** The kernel of `ringRef` over two inputs of d. */
+function ringKernel(d: DType, shape: number[], views = [{ strides: contiguous(shape), offset: 0 }, { strides: contiguous(shape), offset: 0 }]): Kernel {
+  const [x, y] = [load(0, d), load(1, d)];
+  const t = binary("add", binary("sub", binary("mul", x, y), x), constant(100, d));
+  const expr = unary("not", binary("xor", unary("neg", t), y));
+  return { loopShape: shape, inputs: views.map((view) => ({ dtype: d, view })), expr, dtype: d };
 }
 
 /** Whether `bytes` holds the opcode sequence `seq` somewhere. */
@@ -105,11 +124,15 @@ describe("narrow stores of small integers in the CPU's WebAssembly kernels", () 
     }
   });
 
-  it("declines small-integer outputs it cannot store exactly: integer casts, integer arithmetic, reductions", () => {
+  it("declines small-integer outputs it cannot store exactly: integer casts, ops that do not commute with wrapping, reductions", () => {
     const v = { strides: [1], offset: 0 };
-    // int → int casts wrap (not saturate) and uint8 arithmetic wraps at every op: the JavaScript path keeps them
-    expect(planKernel({ loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: cast(load(0, "uint8"), "int8"), dtype: "int8" })).toBeNull();
-    expect(planKernel({ loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: binary("add", load(0, "uint8"), constant(200, "uint8")), dtype: "uint8" })).toBeNull();
+    const u8 = load(0, "uint8");
+    // an int → int cast of a wrapped sum, max of wrapped values, a shift: the JavaScript path keeps them
+    expect(planKernel({ loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: cast(u8, "int8"), dtype: "int8" })).toBeNull();
+    expect(planKernel({ loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: binary("max", binary("add", u8, u8), constant(3, "uint8")), dtype: "uint8" })).toBeNull();
+    expect(planKernel({ loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: binary("shr", u8, constant(1, "uint8")), dtype: "uint8" })).toBeNull();
+    // …while add/sub/mul/and/or/xor/neg/not are planned
+    expect(planKernel({ loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: binary("add", u8, constant(200, "uint8")), dtype: "uint8" })?.outDtypes).toEqual(["uint8"]);
     const red: Kernel = { loopShape: [4, 64], inputs: [{ dtype: "float32", view: { strides: [64, 1], offset: 0 } }], expr: cast(load(0, "float32"), "uint8"), dtype: "uint8", reduce: { op: "sum", axes: 1 } };
     expect(planKernel(red)).toBeNull();
   });
@@ -140,6 +163,58 @@ describe("narrow stores of small integers in the CPU's WebAssembly kernels", () 
       const [R, C] = c.shape.length === 2 ? c.shape : [1, c.shape[0]];
       for (let r = 0; r < R; r++) {
         for (let col = 0; col < C; col++) expected.push(convertRef(d, Math.fround(vs[c.at(c.shape.length === 2 ? [r, col] : [col])] + BIAS)));
+      }
+      expect(Array.from(out), `${d} ${c.shape} against a JS loop`).toEqual(expected);
+      expect(Array.from(out), `${d} ${c.shape} against the JavaScript kernel`).toEqual(Array.from(j));
+    }
+  });
+
+  it("integer arithmetic's module truncates with i8x16.shuffle (not the saturating narrows) and loads int32 lanes unconverted", () => {
+    const mem = wasmMemory()!;
+    for (const d of SMALL) {
+      const k = ringKernel(d, [4099]);
+      const bytes = buildModule(planKernel(k)!, mem);
+      expect(WebAssembly.validate(bytes), d).toBe(true);
+      const lowBytes = d.endsWith("8") ? [0, 4, 8, 12] : [0, 1, 4, 5, 8, 9, 12, 13];
+      // i8x16.shuffle (0xfd 0x0d) keeping each lane's low byte or half; i32x4.mul (0xfd 0xb5 0x01)
+      expect(hasOps(bytes, [0xfd, 0x0d, ...lowBytes]), d).toBe(true);
+      expect(hasOps(bytes, [0xfd, 0xb5, 0x01]), d).toBe(true);
+      expect(hasOps(bytes, [0xfd, 0x85, 0x01]) || hasOps(bytes, [0xfd, 0x86, 0x01]), d).toBe(false);
+      expect(hasOps(bytes, [0xfd, 0xfa, 0x01]), `${d}: no int → float conversion`).toBe(false);
+    }
+  });
+
+  it.each(SMALL)("%s: wrapping arithmetic (x·y − x + 100, negated, xor, not) at lengths 1…8195, offsets and broadcasts equals a JS loop and the JavaScript kernel", (d) => {
+    const cases: { shape: number[]; views: { strides: number[]; offset: number }[]; at: (r: number, c: number, C: number) => [number, number] }[] = [];
+    for (const L of [1, 3, 4, 5, 8, 9, 17, 1023, 8195]) cases.push({ shape: [L], views: [{ strides: [1], offset: 0 }, { strides: [1], offset: 0 }], at: (_, c) => [c, c] });
+    // x a [3, 13] window of a [4, 16] array from element 5; y one value per row (stride 0)
+    cases.push({ shape: [3, 13], views: [{ strides: [16, 1], offset: 5 }, { strides: [1, 0], offset: 1 }], at: (r, c) => [5 + 16 * r + c, 1 + r] });
+    // long rows cut into chunks
+    cases.push({ shape: [2, 9001], views: [{ strides: [9005, 1], offset: 3 }, { strides: [9001, 1], offset: 0 }], at: (r, c) => [3 + 9005 * r + c, 9001 * r + c] });
+    for (const c of cases) {
+      const size = c.shape.reduce((a, b) => a * b, 1);
+      const n = size + 9005 * 2;
+      const xs = alloc(d, n);
+      const ys = alloc(d, n);
+      for (let i = 0; i < n; i++) {
+        xs[i] = ((i * 40503 + 977) % 140000) - 70000;
+        ys[i] = ((i * 7919 + 13) % 140000) - 70000;
+      }
+      const k = ringKernel(d, c.shape, c.views);
+      const w = alloc(d, size + 8);
+      w.fill(5);
+      const out = w.subarray(0, size) as TypedArray;
+      expect(runWasmKernel(k, out, [xs, ys]), `${d} ${c.shape}`).toBe(true);
+      expect(Array.from(w.subarray(size)), `${d} ${c.shape}: bytes past the output`).toEqual(new Array(8).fill(5));
+      const j = alloc(d, size);
+      compileKernel(k)(j, xs, ys);
+      const [R, C] = c.shape.length === 2 ? c.shape : [1, c.shape[0]];
+      const expected: number[] = [];
+      for (let r = 0; r < R; r++) {
+        for (let col = 0; col < C; col++) {
+          const [ix, iy] = c.at(r, col, C);
+          expected.push(ringRef(d, xs[ix], ys[iy]));
+        }
       }
       expect(Array.from(out), `${d} ${c.shape} against a JS loop`).toEqual(expected);
       expect(Array.from(out), `${d} ${c.shape} against the JavaScript kernel`).toEqual(Array.from(j));
@@ -201,6 +276,37 @@ describe("narrow stores of small integers in the CPU's WebAssembly kernels", () 
   });
 });
 
+describe("jit: wrapping small-integer arithmetic runs as WebAssembly", () => {
+  it.each(SMALL)("%s: (x + y) · 3 − x on arrays and slices equals a JS loop and the JavaScript path", (d) => {
+    const f = jit((x: JArray, y: JArray) => x.add(y).mul(3).sub(x)) as (x: JArray, y: JArray) => JArray;
+    const prevMin = setWasmMinSize(1);
+    try {
+      cpu(() => {
+        for (const n of [17, 1023, 8195]) {
+          const xv = Array.from({ length: n }, (_, i) => wrapTo(d, ((i * 40503 + 5) % 140000) - 70000));
+          const yv = Array.from({ length: n }, (_, i) => wrapTo(d, ((i * 7919 + 1) % 140000) - 70000));
+          const x = np.array(xv, { dtype: d }) as JArray;
+          const y = np.array(yv, { dtype: d }) as JArray;
+          const ref = (a: number, b: number) => wrapTo(d, wrapTo(d, wrapTo(d, a + b) * 3) - a);
+          const before = wasmLaunchCount();
+          const got = f(x, y).dataSync();
+          expect(wasmLaunchCount(), `${d} n=${n} ran as WebAssembly`).toBeGreaterThan(before);
+          expect(got.constructor.name, d).toBe({ int8: "Int8Array", uint8: "Uint8Array", int16: "Int16Array", uint16: "Uint16Array" }[d]);
+          expect(Array.from(got), `${d} n=${n}`).toEqual(xv.map((a, i) => ref(a, yv[i])));
+          const sx = x.get([3, n - 1]) as JArray;
+          const sy = y.get([1, n - 3]) as JArray;
+          expect(Array.from(f(sx, sy).dataSync()), `${d} n=${n} slices`).toEqual(xv.slice(3, n - 1).map((a, i) => ref(a, yv[1 + i])));
+          setWasmEnabled(false);
+          expect(Array.from(f(x, y).dataSync()), `${d} n=${n}: the JavaScript path`).toEqual(Array.from(got));
+          setWasmEnabled(true);
+        }
+      });
+    } finally {
+      setWasmMinSize(prevMin);
+    }
+  });
+});
+
 describe.skipIf(!hasGpu)("small-integer outputs: WebGPU equals the CPU's narrow stores", () => {
   it.each(SMALL)("%s: conversion from float32 with edge cases, and a slice", async (d) => {
     const f = (x: JArray) => x.add(BIAS).astype(d) as JArray;
@@ -215,6 +321,11 @@ describe.skipIf(!hasGpu)("small-integer outputs: WebGPU equals the CPU's narrow 
       expect(Array.from(gpu), `${d} n=${n}`).toEqual(Array.from(onCpuResult));
       const gs = await (jit(f)(g.get([1, n - 2]) as JArray) as JArray).data();
       expect(Array.from(gs), `${d} n=${n} slice`).toEqual(Array.from(onCpuResult.slice(1, n - 2)));
+      // wrapping arithmetic in d
+      const h = (x: JArray) => x.mul(x).add(x) as JArray;
+      const ci = onCpu(() => np.array(vs.map((v) => wrapTo(d, Math.trunc(v))), { dtype: d }) as JArray);
+      const cpuRing = onCpu(() => jit(h)(ci) as JArray).dataSync();
+      expect(Array.from(await (jit(h)(devicePut(ci, "webgpu") as JArray) as JArray).data()), `${d} n=${n} wrapping arithmetic`).toEqual(Array.from(cpuRing));
     }
   });
 });

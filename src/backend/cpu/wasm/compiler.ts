@@ -73,6 +73,9 @@ function unrollFor(es: Expr[]): number {
   return es.reduce((c, e) => c + exprCost(e, seen), 0) <= 50 ? 4 : 3;
 }
 
+/** Input j's lanes: float32 (a small integer converted), or with `raw` a small integer's int32 lanes. */
+type LoadInput = (j: number, raw?: boolean) => Local;
+
 /** What varies between kernels that share one module, and the module's identity. */
 export interface WasmPlan {
   /** Identity of the module: kernels with equal keys share it. */
@@ -256,6 +259,33 @@ export const isNarrowLoad = (e: Expr): boolean => e.kind === "cast" && e.dtype =
  */
 export const isNarrowStore = (e: Expr): boolean => e.kind === "cast" && isSmallInt(e.dtype) && e.arg.dtype === "float32";
 
+/** The integer ops computed in int32 lanes for an 8- or 16-bit result: those that commute with wrapping mod 2^n. */
+const INT_RING_BINARY = { add: S.i32x4_add, sub: S.i32x4_sub, mul: S.i32x4_mul, and: S.v128_and, or: S.v128_or, xor: S.v128_xor } as const;
+
+/**
+ * Whether e is 8- or 16-bit integer arithmetic of dtype d that int32 lanes
+ * compute exactly up to the final wrap: inputs and constants of d under
+ * add/sub/mul/and/or/xor/neg/not. Those ops are ring operations mod 2^n, so
+ * wrapping once when storing (keeping each lane's low byte or half, an
+ * `i8x16.shuffle`: truncation, not the saturating narrows) gives what the
+ * JavaScript path's wrap after every op gives. Comparisons, min/max,
+ * division, shifts and integer casts do not commute with wrapping: those stay in JavaScript.
+ */
+export function intRing(e: Expr, d: DType): boolean {
+  if (e.dtype !== d) return false;
+  switch (e.kind) {
+    case "input":
+    case "const":
+      return true;
+    case "binary":
+      return e.op in INT_RING_BINARY && intRing(e.lhs, d) && intRing(e.rhs, d);
+    case "unary":
+      return (e.op === "neg" || e.op === "not") && intRing(e.arg, d);
+    default:
+      return false;
+  }
+}
+
 /** Whether every node of `e` has a vector form (float32 values, bool masks; small-integer inputs under a cast to float32). */
 export function exprSupported(e: Expr): boolean {
   switch (e.kind) {
@@ -300,7 +330,7 @@ export function exprSupported(e: Expr): boolean {
 /** The plan for a kernel, or null when it stays on the JavaScript path. */
 export function planKernel(kernel: Kernel): WasmPlan | null {
   const outs = [{ expr: kernel.expr, dtype: kernel.dtype }, ...(kernel.more ?? [])];
-  const narrowOut = (o: { expr: Expr; dtype: DType }) => o.dtype === o.expr.dtype && isNarrowStore(o.expr);
+  const narrowOut = (o: { expr: Expr; dtype: DType }) => isSmallInt(o.dtype) && o.dtype === o.expr.dtype && (isNarrowStore(o.expr) || intRing(o.expr, o.dtype));
   if (outs.some((o) => !narrowOut(o) && (o.dtype !== "float32" || o.expr.dtype !== "float32"))) return null;
   const outDtypes = outs.map((o) => o.dtype);
   const narrowStores = outDtypes.some(isSmallInt);
@@ -312,7 +342,7 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   // the composite ops this renderer decomposes, replaced by their expressions over the ops it has
   // (the emitter computes a subexpression the outputs share once: its values are memoized by key)
   const exprs = outs.map((o) => lowerComposites(o.expr, WASM_UNARY));
-  if (!exprs.every((e) => exprSupported(isNarrowStore(e) ? (e as { arg: Expr }).arg : e))) return null;
+  if (!exprs.every((e) => (isSmallInt(e.dtype) && intRing(e, e.dtype)) || exprSupported(isNarrowStore(e) ? (e as { arg: Expr }).arg : e))) return null;
   const expr = exprs[0];
   const k = { ...collapse(kernel), expr };
   let shape = [...k.loopShape];
@@ -649,10 +679,10 @@ class KernelEmitter {
       return;
     }
     const rowMemo = new Map<string, Local>();
-    const loadInvariant = (j: number) => {
+    const loadInvariant = (j: number, raw = false) => {
       const l = fb.local(T.v128);
       fb.get(addr[j]);
-      if (this.elementShift(j) < 2) this.narrowScalar(j);
+      if (this.elementShift(j) < 2) this.narrowScalar(j, raw);
       else fb.simdMem(S.v128_load32_splat, 2);
       fb.set(l);
       return l;
@@ -664,7 +694,7 @@ class KernelEmitter {
   }
 
   /** Computes each maximal row-invariant subexpression once, before the row's loops. */
-  private hoistInvariants(e: Expr, memo: Map<string, Local>, load: (j: number) => Local) {
+  private hoistInvariants(e: Expr, memo: Map<string, Local>, load: LoadInput) {
     if (!this.isVariant(e)) {
       if (e.kind !== "const" && !memo.has(this.key(e))) memo.set(this.key(e), this.value(e, memo, load));
       return;
@@ -717,13 +747,19 @@ class KernelEmitter {
     const { fb, plan } = this;
     this.rowLoops(ib, vecEnd, Lb, (tail, u) => {
       const memo = new Map(rowMemo);
+      // keyed by j, or −1 − j for a small-integer input's raw integer lanes
       const loaded = new Map<number, Local>();
-      const load = (j: number) => {
-        let l = loaded.get(j);
-        if (!l) loaded.set(j, (l = this.loadVariant(j, addr[j], ib, tail, u)));
+      const load = (j: number, raw = false) => {
+        let l = loaded.get(raw ? -1 - j : j);
+        if (!l) loaded.set(raw ? -1 - j : j, (l = this.loadVariant(j, addr[j], ib, tail, u, raw)));
         return l;
       };
-      const vals = plan.exprs.map((e) => this.value(e, memo, load));
+      const vals = plan.exprs.map((e, w) => {
+        const val = this.value(e, memo, load);
+        // integer arithmetic leaves int32 lanes: their low bytes or halves, packed, are the wrapped values
+        if (!isSmallInt(plan.outDtypes[w]) || isNarrowStore(e)) return val;
+        return this.v.shuffle(val, val, this.outShift(w) === 0 ? [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12] : [0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13]);
+      });
       vals.forEach((val, w) => {
         const shift = this.outShift(w);
         fb.get(outPtrs[w]).get(ib);
@@ -866,19 +902,21 @@ class KernelEmitter {
     return bits === 8 ? 0 : bits === 16 ? 1 : 2;
   }
 
-  /** The address on the stack → input j's one narrow element, sign- or zero-extended, as four float32 lanes. */
-  private narrowScalar(j: number) {
+  /** The address on the stack → input j's one narrow element, sign- or zero-extended, as four float32 lanes (raw: int32 lanes). */
+  private narrowScalar(j: number, raw = false) {
     const signed = intInfo(this.plan.inputDtypes[j])!.signed;
     const op = this.elementShift(j) === 0 ? (signed ? Op.i32_load8_s : Op.i32_load8_u) : signed ? Op.i32_load16_s : Op.i32_load16_u;
-    this.fb.mem(op, 0).simd(S.i32x4_splat).simd(S.f32x4_convert_i32x4_s);
+    this.fb.mem(op, 0).simd(S.i32x4_splat);
+    if (!raw) this.fb.simd(S.f32x4_convert_i32x4_s);
   }
 
   /**
    * Input j's four elements at row offset ib (bytes of float32 lanes: element ib / 4) or, in the
    * tail, one element splatted, as float32 lanes. A small integer input is read narrow: four
-   * bytes (v128.load32_zero, widened twice) or four halves (v128.load16x4), then converted.
+   * bytes (v128.load32_zero, widened twice) or four halves (v128.load16x4), then converted,
+   * or with `raw` left as int32 lanes for integer arithmetic (`intRing`).
    */
-  private loadVariant(j: number, a: Local, ib: Local, tail: boolean, u: number): Local {
+  private loadVariant(j: number, a: Local, ib: Local, tail: boolean, u: number, raw = false): Local {
     const fb = this.fb;
     const l = fb.local(T.v128);
     const shift = this.elementShift(j);
@@ -888,7 +926,7 @@ class KernelEmitter {
     if (shift === 2) {
       if (tail) fb.simdMem(S.v128_load32_splat, 2);
       else fb.simdMem(S.v128_load, 0, 16 * u);
-    } else if (tail) this.narrowScalar(j);
+    } else if (tail) this.narrowScalar(j, raw);
     else {
       const signed = intInfo(this.plan.inputDtypes[j])!.signed;
       if (shift === 1) fb.simdMem(signed ? S.v128_load16x4_s : S.v128_load16x4_u, 0, 8 * u);
@@ -897,14 +935,14 @@ class KernelEmitter {
         fb.simd(signed ? S.i16x8_extend_low_i8x16_s : S.i16x8_extend_low_i8x16_u);
         fb.simd(signed ? S.i32x4_extend_low_i16x8_s : S.i32x4_extend_low_i16x8_u);
       }
-      fb.simd(S.f32x4_convert_i32x4_s);
+      if (!raw) fb.simd(S.f32x4_convert_i32x4_s);
     }
     fb.set(l);
     return l;
   }
 
   /** The v128 local holding e: four float32 lanes, or four all-ones/all-zeros masks for bool. */
-  private value(e: Expr, memo: Map<string, Local>, load: (j: number) => Local): Local {
+  private value(e: Expr, memo: Map<string, Local>, load: LoadInput): Local {
     const key = this.key(e);
     const known = memo.get(key);
     if (known) return known;
@@ -913,14 +951,19 @@ class KernelEmitter {
     let out: Local;
     switch (e.kind) {
       case "input":
-        out = load(e.input);
+        // a small integer input reached here is an operand of integer arithmetic (intRing): int32 lanes
+        out = load(e.input, isSmallInt(e.dtype));
         break;
       case "const":
-        out = e.dtype === "bool" ? v.i(e.value ? -1 : 0) : v.f(e.value);
+        out = e.dtype === "bool" ? v.i(e.value ? -1 : 0) : isSmallInt(e.dtype) ? v.i(e.value) : v.f(e.value);
         break;
       case "index":
         throw new Error("wasm kernels: index expressions are not supported");
       case "unary": {
+        if (isSmallInt(e.dtype)) {
+          out = e.op === "neg" ? v.un(S.i32x4_neg, r(e.arg)) : v.un(S.v128_not, r(e.arg));
+          break;
+        }
         const row = WASM_UNARY[e.op];
         if (row === null || row === DECOMPOSE) throw new Error(`wasm kernels: no vector form of ${e.op}`);
         out = row.emit(v, r(e.arg), this);
@@ -928,7 +971,8 @@ class KernelEmitter {
       }
       case "binary": {
         const [a, b] = [r(e.lhs), r(e.rhs)];
-        if (e.lhs.dtype === "bool") {
+        if (isSmallInt(e.dtype)) out = v.bin(INT_RING_BINARY[e.op as keyof typeof INT_RING_BINARY], a, b);
+        else if (e.lhs.dtype === "bool") {
           const row = WASM_BOOL_BINARY[e.op];
           if (!row) throw new Error(`wasm kernels: no vector form of bool ${e.op}`);
           out = row(v, a, b);
@@ -943,8 +987,9 @@ class KernelEmitter {
         out = v.select(r(e.which), r(e.cases[1]), r(e.cases[0]));
         break;
       case "cast":
-        // a small integer input is loaded as float32 lanes already (loadVariant)
-        if (e.arg.dtype === e.dtype || isNarrowLoad(e)) out = r(e.arg);
+        // a small integer input under a cast to float32 is loaded as float32 lanes (loadVariant)
+        if (isNarrowLoad(e)) out = load((e.arg as { input: number }).input, false);
+        else if (e.arg.dtype === e.dtype) out = r(e.arg);
         else if (isNarrowStore(e)) out = this.narrowLanes(r(e.arg), e.dtype);
         else if (e.dtype === "bool") out = v.ne(r(e.arg), v.f(0));
         else out = v.and(r(e.arg), v.f(1));
