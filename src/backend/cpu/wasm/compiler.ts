@@ -2,7 +2,10 @@
  * Kernel IR → WebAssembly. A kernel is eligible when it is float32 through
  * and through (bool only as comparison masks inside the expression; an
  * int8/uint8/int16/uint16 input only as the argument of a cast to float32,
- * which reads it with narrow loads: the image-normalise path), its
+ * which reads it with narrow loads: the image-normalise path; an
+ * int8/uint8/int16/uint16 output either converted from float32, saturating as
+ * XLA converts (`isNarrowStore`), or computed by wrapping arithmetic
+ * (`intRing`), stored one or two bytes an element), its
  * collapsed innermost loop axis is contiguous (stride 1) or broadcast
  * (stride 0) for every input, every scalar op has a vector form here, and a
  * reduction, if any, runs over that innermost axis alone. Everything else
