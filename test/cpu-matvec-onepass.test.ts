@@ -11,7 +11,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 // the CPU backend registers itself when it loads
 import "../src/backend/cpu/index.js";
-import { rowOnePassCount, setRowBlocking, setRowOnePass } from "../src/backend/cpu/row-epilogue.js";
+import { rowOnePassCount, setMatVecBlocking, setRowBlocking, setRowOnePass } from "../src/backend/cpu/row-epilogue.js";
 import { DOT_ROW_ALIGN, skinnyCounts, skinnyDot, skinnyRowRange } from "../src/backend/cpu/matmul-skinny.js";
 import { alloc, inMemory, release, setPoolFloor } from "../src/backend/cpu/memory.js";
 import { setWasmEnabled } from "../src/backend/cpu/wasm/index.js";
@@ -68,10 +68,17 @@ function perExampleRef(w: Array, x: Array, y: Array, B: number, F: number): Floa
   return out;
 }
 
+/** Rows in a block of `block` input elements with rows of `k`: rounded up to the dot tiles' alignment. */
+const blockRows = (block: number, k: number) => Math.ceil(Math.max(1, Math.floor(block / k)) / DOT_ROW_ALIGN) * DOT_ROW_ALIGN;
+
 const perExample = () => jit(vmap(grad((w: Value, x: Value, y: Value) => (x as Array).dot(w).sub(y).square()), { inAxes: [null, 0, 0] })) as unknown as Jitted;
+
+const defaultMatVecBlock = setMatVecBlocking(1);
+setMatVecBlocking(defaultMatVecBlock);
 
 afterEach(() => {
   setRowBlocking(8192, 1 << 16);
+  setMatVecBlocking(defaultMatVecBlock);
   setRowOnePass(true);
   setWasmEnabled(true);
 });
@@ -154,22 +161,23 @@ describe("one pass over the rows for a mat-vec's broadcast epilogue (CPU)", () =
     const r = bothWays(perExample(), [w, x, y]);
     expect(r.steps).toBe(1);
     expect(r.runs).toBe(1);
-    // 8192 elements per block / 64 per row: 128 rows a block
-    expect(r.ranges).toBe(B / 128);
+    expect(r.ranges).toBe(Math.ceil(B / blockRows(defaultMatVecBlock, F)));
+    expect(r.ranges).toBeGreaterThan(1);
     expect(r.one).toEqual(r.two);
     expectNear(r.one, perExampleRef(w, x, y, B, F), 1e-4);
   });
 
-  // rows not a multiple of the block (nor of 4), k not a multiple of 4 or 16; blocks whose row count is rounded up to 4
-  for (const [B, F, block] of [[1001, 67, 5 * 67], [2050, 19, 1000], [601, 33, 64]]) {
+  // W6 in first-level blocks (32 of them); rows not a multiple of the block (nor of 4), k not a multiple of 4 or 16;
+  // blocks whose row count is rounded up to 4
+  for (const [B, F, block] of [[4096, 64, 8192], [1001, 67, 5 * 67], [2050, 19, 1000], [601, 33, 64]]) {
     it(`per-example gradients [${B}, ${F}] in blocks of ${block} elements: one pass, bit for bit two launches, float64 loops`, () => {
-      setRowBlocking(block, 0);
+      setRowBlocking(8192, 0);
+      setMatVecBlocking(block);
       const w = arr([F], 71), x = arr([B, F], 72), y = arr([B], 73);
       const r = bothWays(perExample(), [w, x, y]);
       expect(r.steps).toBe(1);
       expect(r.runs).toBe(1);
-      const step = Math.ceil(Math.max(1, Math.floor(block / F)) / DOT_ROW_ALIGN) * DOT_ROW_ALIGN;
-      expect(r.ranges).toBe(Math.ceil(B / step));
+      expect(r.ranges).toBe(Math.ceil(B / blockRows(block, F)));
       expect(r.one).toEqual(r.two);
       expectNear(r.one, perExampleRef(w, x, y, B, F), 1e-4);
     });
@@ -185,6 +193,7 @@ describe("one pass over the rows for a mat-vec's broadcast epilogue (CPU)", () =
     expect([small.steps, small.runs, small.ranges]).toEqual([1, 0, 0]);
     expectNear(small.one, ref, 1e-4);
     setRowBlocking(256, 0);
+    setMatVecBlocking(256);
     // [333, 33]·[33]: 10,989 products, under the skinny kernels' 16,384 (the dot routine's direct loop has no row ranges)
     const [w3, x3, y3] = [arr([33], 84), arr([333, 33], 85), arr([333], 86)];
     const direct = bothWays(f, [w3, x3, y3]);

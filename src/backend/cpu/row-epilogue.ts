@@ -45,6 +45,23 @@ export function setRowBlocking(block: number, min: number): [number, number] {
   return prev;
 }
 
+/**
+ * Input elements per block of a mat-vec: 512 KiB of float32 rows of X, so
+ * that a block and its output stay in the second-level cache (1 MiB a core on
+ * the machine measured). The first-level blocks of a reduction cost more here
+ * than they save: a mat-vec does little work per element (k multiply-adds a
+ * row), and each block pays two calls into WebAssembly (W6 [4096, 64]: 32
+ * blocks ran no faster than two launches, 2 blocks about 1.2× faster).
+ */
+let matVecBlockElements = 1 << 17;
+
+/** Sets the mat-vec's block size (tests force small blocks); returns the previous one. */
+export function setMatVecBlocking(block: number): number {
+  const prev = matVecBlockElements;
+  matVecBlockElements = Math.max(1, block);
+  return prev;
+}
+
 let onePass = 0;
 /** How many broadcast epilogues ran in one pass over the rows (for tests). */
 export function rowOnePassCount(): number {
@@ -73,6 +90,7 @@ function inBlocks(
   out: TypedArray,
   ins: TypedArray[],
   accElements: number,
+  block = blockElements,
   align = 1,
 ): boolean {
   if (!enabled || rows < 2 || rows * inputPerRow < minElements) return false;
@@ -82,7 +100,7 @@ function inBlocks(
   if (epiRows <= 0 || epiRows % accElements !== 0) return false;
   const epiPerRow = (epiRows / accElements) * (accElements / rows);
   // a block's first row at a multiple of `align` (the producer's row tiles meet where the whole call's do)
-  const step = Math.ceil(Math.max(1, Math.floor(blockElements / Math.max(1, inputPerRow))) / align) * align;
+  const step = Math.ceil(Math.max(1, Math.floor(block / Math.max(1, inputPerRow))) / align) * align;
   for (let r0 = 0; r0 < rows; r0 += step) {
     const r1 = Math.min(rows, r0 + step);
     // the first block decides: a producer that cannot run in blocks leaves the whole job to two launches
@@ -132,7 +150,7 @@ export function matVecRowsOnePass(lhs: TypedArray, rhs: TypedArray, params: DotP
     return true;
   };
   try {
-    return inBlocks(range.rows, range.inputPerRow, produce, epilogue, out, ins, acc.length, range.align);
+    return inBlocks(range.rows, range.inputPerRow, produce, epilogue, out, ins, acc.length, matVecBlockElements, range.align);
   } finally {
     range.release();
   }
