@@ -69,7 +69,7 @@ export const cpuBackend: Backend<TypedArray> = {
         if (epi && lowering.routine === "dot") {
           // the matmul, then its epilogue over the product (and the inputs after lhs and rhs)
           const accTypes = epi.accShape ? [{ shape: epi.accShape, dtype: outTypes[0].dtype }] : outTypes;
-          if (epi.accShape && inTypes[0].dtype === accTypes[0].dtype && inTypes[1].dtype === accTypes[0].dtype) {
+          if (epi.accShape && accTypes[0].dtype === "float32" && inTypes[0].dtype === "float32" && inTypes[1].dtype === "float32") {
             // a mat-vec's broadcast epilogue (W6): the product and the epilogue block by block over its rows (row-epilogue.ts)
             const [lhs, rhs] = inputs;
             const done = broadcastOnePass(epi, accTypes[0].dtype, inputs.slice(2), outTypes, (acc, out, ins) =>
