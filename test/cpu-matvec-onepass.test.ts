@@ -200,6 +200,15 @@ describe("one pass over the rows for a mat-vec's broadcast epilogue (CPU)", () =
     expect([direct.runs, direct.ranges]).toEqual([0, 0]);
     expect(direct.one).toEqual(direct.two);
     expectNear(direct.one, perExampleRef(w3, x3, y3, 333, 33), 1e-4);
+    // x stored [F, B] and mapped over its axis 1: A's rows strided (the axpy layout), no row ranges
+    const [Bt, Ft] = [2000, 40];
+    const [wt, xt, yt] = [arr([Ft], 87), arr([Ft, Bt], 88), arr([Bt], 89)];
+    const ft = jit(vmap(grad((w: Value, x: Value, y: Value) => (x as Array).dot(w).sub(y).square()), { inAxes: [null, 1, 0] })) as unknown as Jitted;
+    const strided = bothWays(ft, [wt, xt, yt]);
+    expect([strided.runs, strided.ranges]).toEqual([0, 0]);
+    expect(strided.one).toEqual(strided.two);
+    const xtRows = np.transpose(xt) as Array;
+    expectNear(strided.one, perExampleRef(wt, xtRows, yt, Bt, Ft), 1e-4);
     setWasmEnabled(false);
     const js = bothWays(f, [w, x, y]);
     expect([js.runs, js.ranges]).toEqual([0, 0]);
