@@ -4,7 +4,8 @@
  * rows (src/backend/cpu/row-epilogue.ts `matVecRowsOnePass`) and with two
  * launches, alternated call by call in one process (the machine may be
  * shared: read the ratio). Also [16384, 256], whose X (16 MiB) is past the
- * caches. Run: `npx tsx bench/matvec-onepass.ts`
+ * second-level cache (measured about even: it stays in a 32 MiB third-level
+ * one). Run: `npx tsx bench/matvec-onepass.ts`
  */
 import { grad, jit, numpy as np, vmap } from "../src/index.js";
 import type { Array as JArray, Value } from "../src/index.js";

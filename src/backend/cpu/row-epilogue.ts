@@ -51,7 +51,7 @@ export function setRowBlocking(block: number, min: number): [number, number] {
  * the machine measured). The first-level blocks of a reduction cost more here
  * than they save: a mat-vec does little work per element (k multiply-adds a
  * row), and each block pays two calls into WebAssembly (W6 [4096, 64]: 32
- * blocks ran no faster than two launches, 2 blocks about 1.2× faster).
+ * blocks ran no faster than two launches, 2 blocks 1.1–1.2× faster).
  */
 let matVecBlockElements = 1 << 17;
 
