@@ -61,3 +61,6 @@ export class FloatingPointError extends JaxonError {
 
 /** A transfer between the host and a device that a `transferGuard` scope disallows (JAX's transfer guard error). */
 export class TransferGuardError extends JaxonError {}
+
+/** Tracing or execution inside a `noTracing` / `noExecution` scope that forbids it (JAX raises a RuntimeError there). */
+export class ConfigScopeError extends JaxonError {}
