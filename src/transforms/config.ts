@@ -362,9 +362,10 @@ export function noTracing<T>(onOrFn: boolean | (() => T), maybeFn?: () => T): T 
  * `evalShape`) still works. `noExecution(fn)` means `noExecution(true, fn)`.
  * @example
  * import { makeJaxpr, noExecution, np } from "jaxon-ts";
- * const text = noExecution(() => String(makeJaxpr((x) => np.sin(x))(np.ones([2]))));
+ * const x = np.ones([2]); // made outside: filling an array is a computation too
+ * const text = noExecution(() => String(makeJaxpr((v) => np.sin(v))(x)));
  * text.includes("sin"); // true: tracing computes nothing
- * // noExecution(() => np.sin(np.ones([2]))) is a ConfigScopeError naming `sin`
+ * // noExecution(() => np.sin(x)) is a ConfigScopeError naming `sin`
  */
 export function noExecution<T>(on: boolean, fn: () => T): T;
 export function noExecution<T>(fn: () => T): T;
