@@ -1,6 +1,6 @@
 /**
  * The settings behind JAX's configuration scopes that change what a traced
- * function means (`numpyRankPromotion`, `numpyDtypePromotion`) or whether
+ * function means (`numpyRankPromotion`, `numpyDtypePromotion`, `threefryPartitionable`) or whether
  * tracing and execution may happen at all (`noTracing`, `noExecution`).
  * They live here, below numpy, dtype promotion, jit and the runtime, because
  * each of those reads them; the scopes that set them are in
@@ -21,12 +21,15 @@ export const configState = {
   noTracing: false,
   /** Nothing may be computed on concrete arrays, as JAX's `jax_no_execution`. */
   noExecution: false,
+  /** JAX's `jax_threefry_partitionable` (default true): false selects JAX's original split and random bits. */
+  threefryPartitionable: true,
 };
 
 /** The part of a jit cache key that the settings above add ("" with JAX's defaults, so keys stay as they were). */
 export function traceContextKey(): string {
-  const { rankPromotion, dtypePromotion } = configState;
+  const { rankPromotion, dtypePromotion, threefryPartitionable } = configState;
   let key = "";
+  if (!threefryPartitionable) key += "|threefry:original";
   if (rankPromotion !== "allow") key += `|rank:${rankPromotion}`;
   if (dtypePromotion !== "standard") key += `|dtypes:${dtypePromotion}`;
   return key;

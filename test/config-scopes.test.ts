@@ -5,7 +5,8 @@
  * where JAX 0.10.2 raises (fixtures: test/fixtures/config-scopes/generate.py)
  * and otherwise give JAX's dtypes and values; a jitted function is traced
  * again per setting; noTracing / noExecution refuse a retrace / any
- * computation; enableX64, softmaxCustomJvp and defaultPrngImpl accept what
+ * computation; threefryPartitionable(false) gives JAX's original random
+ * bits (split, bits of every width, the samplers, bit for bit); enableX64, softmaxCustomJvp and defaultPrngImpl accept what
  * jaxon implements and refuse the rest with a typed error. Every scope is
  * restored after `fn` returns, throws, or its promise settles.
  */
@@ -30,6 +31,7 @@ import {
   numpyRankPromotion,
   random,
   softmaxCustomJvp,
+  threefryPartitionable,
   type Value,
 } from "../src/index.js";
 
@@ -40,6 +42,7 @@ const fx = JSON.parse(readFileSync(new URL("./fixtures/config-scopes/config-scop
   dtype: Record<string, Outcome>;
   jit: Record<string, { raises?: string; values?: number[] }>;
   softmaxGrad: Record<"true" | "false", number[]>;
+  random: Record<string, { dtype: string; shape: number[]; values: number[] }>;
 };
 
 const x23 = np.array(fx.inputs.x23).reshape([2, 3]);
@@ -230,5 +233,48 @@ describe("enableX64, softmaxCustomJvp, defaultPrngImpl", () => {
     expect(defaultPrngImpl("threefry2x32", () => random.key(7).arraySync())).toEqual([0, 7]);
     expect(() => defaultPrngImpl("rbg", () => 1)).toThrow(UnsupportedError);
     expect(() => defaultPrngImpl("philox" as "rbg", () => 1)).toThrow(ArgumentError);
+  });
+});
+
+describe("threefryPartitionable (JAX fixtures, bit for bit)", () => {
+  const k7 = random.key(7);
+  const cases: Record<string, () => Value> = {
+    split2: () => random.splitArray(k7),
+    split5: () => random.splitArray(k7, 5),
+    split_shape: () => random.splitArray(k7, [2, 3]),
+    bits_u32_5: () => random.bits(random.key(0), [5]),
+    bits_u32_2x3: () => random.bits(k7, [2, 3]),
+    bits_u16_5: () => random.bits(k7, [5], "uint16"),
+    bits_u8_7: () => random.bits(k7, [7], "uint8"),
+    uniform_f32_6: () => random.uniform(k7, [6]),
+    uniform_f16_5: () => random.uniform(k7, [5], { dtype: "float16" }),
+    uniform_f64_5: () => random.uniform(k7, [5], { dtype: "float64" }),
+    normal_2x3: () => random.normal(k7, [2, 3]),
+    randint_5: () => random.randint(k7, [5], 0, 100),
+    permutation_8: () => random.permutation(k7, 8),
+    fold_in: () => random.foldIn(k7, 3),
+    split_then_uniform: () => random.uniform(random.split(k7)[1], [3]),
+  };
+  for (const [key, want] of Object.entries(fx.random)) {
+    const [name, on] = key.split("/") as [string, "true" | "false"];
+    it(`${name} with threefryPartitionable(${on})`, () => {
+      const got = threefryPartitionable(on === "true", cases[name]);
+      expect(got.shape).toEqual(want.shape);
+      const exact = want.dtype.startsWith("uint") || want.dtype.startsWith("int");
+      const values = Array.from(got.dataSync(), Number);
+      if (exact) expect(values).toEqual(want.values);
+      else want.values.forEach((v, i) => expect(values[i]).toBeCloseTo(v, want.dtype === "float16" ? 3 : 6));
+    });
+  }
+
+  it("a jitted sampler is traced again per setting; the default is restored afterwards", () => {
+    const f = jit((k: Value) => random.bits(k, [5]));
+    const now = fx.random["bits_u32_5/true"].values;
+    const old = fx.random["bits_u32_5/false"].values;
+    const k0 = random.key(0);
+    expect(Array.from(f(k0).dataSync())).toEqual(now);
+    expect(Array.from(threefryPartitionable(false, () => f(k0)).dataSync())).toEqual(old);
+    expect(Array.from(f(k0).dataSync())).toEqual(now);
+    expect(Array.from(threefryPartitionable(() => f(k0)).dataSync())).toEqual(now);
   });
 });

@@ -4,7 +4,10 @@
  * uint32 array of shape [2], and every derived key or block of bits is one
  * Threefry-2x32 application to a counter, the element's row-major index as a
  * 64-bit number split into (hi, lo) words. So `split`, `foldIn` and `bits`
- * give the very words JAX gives for the same key.
+ * give the very words JAX gives for the same key. Inside
+ * `threefryPartitionable(false, fn)` split and the bits are JAX's older
+ * scheme instead (`originalWords`): one hash of a counter sequence 0..n-1,
+ * split into halves, as JAX with `jax_threefry_partitionable=False`.
  *
  * Everything is lax, so keys may be traced: `jit`, `vmap` over a batch of
  * keys, and gradients of what is sampled all work.
@@ -12,7 +15,8 @@
 import type { ArrayLike } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
 import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
-import { concatenate, convert, iota, reshape, scalar, slice, threefry2x32, xor } from "../lax/index.js";
+import { broadcastInDim, concatenate, convert, div, iota, rem, reshape, scalar, slice, threefry2x32, xor } from "../lax/index.js";
+import { configState } from "../config-state.js";
 import { checkShape, fmtShape, sizeOf } from "../shape.js";
 import { describe, optionsArg, sizeArg } from "../static-args.js";
 import type { Value } from "../trace/core.js";
@@ -64,11 +68,54 @@ function counters(op: string, shape: readonly number[]): [Value, Value] {
   return [u32(0), reshape(iota("uint32", size), shape)];
 }
 
-/** Both Threefry output words for every element of `shape` (JAX's partitionable random bits, before combining). */
-export function threefryWords(op: string, key: Key, shape: readonly number[]): [Value, Value] {
+/**
+ * Two uint32 words for every element of `shape`, combined by the caller as
+ * JAX combines them for `bitWidth`-bit random values: `a ^ b` (its low
+ * `bitWidth` bits for 8 and 16), or `a << 32 | b` for 64. With JAX's
+ * partitionable threefry (the default) they are both Threefry output words
+ * of the element's counter; inside `threefryPartitionable(false, fn)` they
+ * are JAX's original bits (`originalWords`), given as (bits, 0) or, for 64
+ * bits, as (first half, second half) of the hashed sequence.
+ */
+export function threefryWords(op: string, key: Key, shape: readonly number[], bitWidth: 8 | 16 | 32 | 64 = 32): [Value, Value] {
   const [k0, k1] = keyWords(checkKey(op, key));
+  if (!configState.threefryPartitionable) return originalBits(op, k0, k1, shape, bitWidth);
   const [hi, lo] = counters(op, shape);
   return threefry2x32(k0, k1, hi, lo);
+}
+
+/**
+ * JAX's original `threefry_2x32(key, iota(n))`: the counters 0..n-1 (padded
+ * with a 0 to even length) split into a first and a second half, hashed as
+ * pairs, and the two output halves concatenated: n uint32 words, 1-D.
+ */
+function originalWords(op: string, k0: Value, k1: Value, n: number): Value {
+  if (n >= TWO_32) throw new UnsupportedError(`${op}: cannot draw ${n} words at once (at most 2^32 - 1); split the key and draw in parts`);
+  if (n === 0) return iota("uint32", 0);
+  const half = Math.ceil(n / 2);
+  const counts = n % 2 === 1 ? concatenate([iota("uint32", n), reshape(u32(0), [1])], 0) : iota("uint32", n);
+  const [a, b] = threefry2x32(k0, k1, slice(counts, [0], [half]), slice(counts, [half], [2 * half]));
+  const out = concatenate([a, b], 0);
+  return n % 2 === 1 ? slice(out, [0], [n]) : out;
+}
+
+/** JAX's `_threefry_random_bits_original`, as the word pair `threefryWords` returns. */
+function originalBits(op: string, k0: Value, k1: Value, shape: readonly number[], bitWidth: 8 | 16 | 32 | 64): [Value, Value] {
+  const size = sizeOf(shape);
+  const zeros = () => broadcastInDim(u32(0), [...shape], []);
+  if (bitWidth === 32) return [reshape(originalWords(op, k0, k1, size), [...shape]), zeros()];
+  if (bitWidth === 64) {
+    const words = originalWords(op, k0, k1, 2 * size);
+    return [reshape(slice(words, [0], [size]), [...shape]), reshape(slice(words, [size], [2 * size]), [...shape])];
+  }
+  // 8 and 16 bits: the words viewed as little-endian bytes (halves), the first `size` of them
+  const perWord = 32 / bitWidth;
+  const count = Math.ceil(size / perWord);
+  const words = broadcastInDim(originalWords(op, k0, k1, count), [count, perWord], [0]);
+  const scales = Uint32Array.from({ length: perWord }, (_, i) => 2 ** (bitWidth * i));
+  const divisors = broadcastInDim(concatenate([...scales].map((v) => reshape(u32(v), [1])), 0), [count, perWord], [1]);
+  const parts = rem(div(words, divisors), u32(2 ** bitWidth));
+  return [reshape(slice(reshape(parts, [count * perWord]), [0], [size]), [...shape]), zeros()];
 }
 
 /** Stacks two word arrays of one shape into keys: shape [...shape, 2]. */
@@ -114,6 +161,11 @@ export const PRNGKey = key;
  */
 export function splitArray(key: Key, num: ShapeLike = 2): Value {
   const shape = shapeArg("random.split", num);
+  if (!configState.threefryPartitionable) {
+    // JAX's original split: the words of counters 0..2n-1, read as n keys
+    const [k0, k1] = keyWords(checkKey("random.split", key));
+    return reshape(originalWords("random.split", k0, k1, 2 * sizeOf(shape)), [...shape, 2]);
+  }
   const [a, b] = threefryWords("random.split", key, shape);
   return stackWords(a, b);
 }
@@ -156,7 +208,7 @@ export function bits(key: Key, shape: ShapeLike = [], options: { dtype?: "uint8"
   if (dtype !== "uint8" && dtype !== "uint16" && dtype !== "uint32") {
     throw new DTypeError(`random.bits: dtype must be "uint8", "uint16" or "uint32" (options { dtype }), got ${describe(dtype)}`);
   }
-  const [a, b] = threefryWords("random.bits", key, shapeArg("random.bits", shape));
+  const [a, b] = threefryWords("random.bits", key, shapeArg("random.bits", shape), dtype === "uint8" ? 8 : dtype === "uint16" ? 16 : 32);
   const words = xor(a, b);
   return dtype === "uint32" ? words : convert(words, dtype);
 }

@@ -432,3 +432,26 @@ export function defaultPrngImpl<T>(impl: "threefry2x32" | "rbg" | "unsafe_rbg", 
   functionArg("defaultPrngImpl", "fn", fn);
   return fn();
 }
+
+/**
+ * Runs `fn` with JAX's partitionable Threefry random bits (true, jaxon's
+ * and JAX's default since 0.5) or its original scheme (false), as JAX's
+ * `with jax.threefry_partitionable(False):`. The scheme decides which bits a
+ * key gives: under false, `random.split`, `random.bits` and every sampler
+ * built on them (uniform, normal, randint, permutation, …) give the values
+ * JAX gives with `jax_threefry_partitionable=False`, for reproducing results
+ * drawn by older JAX versions. `random.foldIn` is the same in both. A
+ * jitted function is traced again under a different setting.
+ * `threefryPartitionable(fn)` means `threefryPartitionable(true, fn)`.
+ * @example
+ * import { random, threefryPartitionable } from "jaxon-ts";
+ * const old = threefryPartitionable(false, () => random.bits(random.key(0), [2]).arraySync());
+ * const now = random.bits(random.key(0), [2]).arraySync();
+ * old[0] !== now[0]; // true: the two schemes hash other counters
+ */
+export function threefryPartitionable<T>(on: boolean, fn: () => T): T;
+export function threefryPartitionable<T>(fn: () => T): T;
+export function threefryPartitionable<T>(onOrFn: boolean | (() => T), maybeFn?: () => T): T {
+  const [on, fn] = boolScopeArgs("threefryPartitionable", onOrFn, maybeFn);
+  return settingScope("threefryPartitionable", on, fn);
+}
