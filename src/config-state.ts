@@ -23,6 +23,8 @@ export const configState = {
   noExecution: false,
   /** JAX's `jax_threefry_partitionable` (default true): false selects JAX's original split and random bits. */
   threefryPartitionable: true,
+  /** JAX's `jax_debug_key_reuse`: a key consumed twice (split, drawn from) is a KeyReuseError. */
+  debugKeyReuse: false,
 };
 
 /** The part of a jit cache key that the settings above add ("" with JAX's defaults, so keys stay as they were). */

@@ -64,3 +64,6 @@ export class TransferGuardError extends JaxonError {}
 
 /** Tracing or execution inside a `noTracing` / `noExecution` scope that forbids it (JAX raises a RuntimeError there). */
 export class ConfigScopeError extends JaxonError {}
+
+/** A PRNG key consumed a second time (split, or drawn from) inside a `debugKeyReuse` scope, as JAX's KeyReuseError. */
+export class KeyReuseError extends JaxonError {}

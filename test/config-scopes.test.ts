@@ -15,6 +15,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   ArgumentError,
   ConfigScopeError,
+  KeyReuseError,
+  debugKeyReuse,
   DTypeError,
   ShapeError,
   UnsupportedError,
@@ -43,6 +45,7 @@ const fx = JSON.parse(readFileSync(new URL("./fixtures/config-scopes/config-scop
   jit: Record<string, { raises?: string; values?: number[] }>;
   softmaxGrad: Record<"true" | "false", number[]>;
   random: Record<string, { dtype: string; shape: number[]; values: number[] }>;
+  keyReuseRaises: Record<string, boolean>;
 };
 
 const x23 = np.array(fx.inputs.x23).reshape([2, 3]);
@@ -276,5 +279,58 @@ describe("threefryPartitionable (JAX fixtures, bit for bit)", () => {
     expect(Array.from(threefryPartitionable(false, () => f(k0)).dataSync())).toEqual(old);
     expect(Array.from(f(k0).dataSync())).toEqual(now);
     expect(Array.from(threefryPartitionable(() => f(k0)).dataSync())).toEqual(now);
+  });
+});
+
+describe("debugKeyReuse", () => {
+  const samplers: Record<string, (k: Value) => unknown> = {
+    split: (k) => random.split(k),
+    splitArray: (k) => random.splitArray(k, 3),
+    bits: (k) => random.bits(k, [3]),
+    uniform: (k) => random.uniform(k, [3]),
+    normal: (k) => random.normal(k, [3]),
+    randint: (k) => random.randint(k, [3], 0, 10),
+    bernoulli: (k) => random.bernoulli(k, 0.5, [3]),
+    permutation: (k) => random.permutation(k, 5),
+    categorical: (k) => random.categorical(k, np.array([0.1, 0.2, 0.7]).log()),
+    gamma: (k) => random.gamma(k, 2, [3]),
+    poisson: (k) => random.poisson(k, 3, [3]),
+    truncatedNormal: (k) => random.truncatedNormal(k, -1, 1, { shape: [3] }),
+    binomial: (k) => random.binomial(k, 10, 0.3, [3]),
+    multinomial: (k) => random.multinomial(k, 10, np.array([0.2, 0.3, 0.5])),
+    foldIn: (k) => random.foldIn(k, 1),
+    keyData: (k) => random.keyData(k),
+  };
+  it("the fixture covers every case here", () => expect(Object.keys(fx.keyReuseRaises).sort()).toEqual(Object.keys(samplers).sort()));
+  for (const [name, draw] of Object.entries(samplers)) {
+    const raises = fx.keyReuseRaises[name];
+    it(`${name}: the first use passes; a second use of the same key ${raises ? "is a KeyReuseError" : "passes"}, as in JAX`, () => {
+      const key = random.key(3);
+      debugKeyReuse(() => draw(key));
+      if (raises) expect(() => debugKeyReuse(() => draw(key))).toThrow(KeyReuseError);
+      else debugKeyReuse(() => draw(key));
+      // a new key from each split is fresh, and the check is off outside the scope
+      debugKeyReuse(() => random.split(random.key(4)).map((k) => draw(k)));
+      draw(key);
+    });
+  }
+
+  it("foldIn, keyData, clone and wrapKeyData do not consume; clone gives a key that may be used again", () => {
+    const key = random.key(5);
+    debugKeyReuse(() => {
+      random.foldIn(key, 1);
+      random.foldIn(key, 2);
+      random.keyData(key);
+      random.uniform(key);
+      expect(() => random.uniform(key)).toThrow(/already used.*split it first/);
+      const again = random.clone(key);
+      expect(Array.from(random.uniform(again).dataSync())).toEqual(Array.from(random.uniform(random.key(5)).dataSync()));
+    });
+  });
+
+  it("catches reuse of a traced key inside a jitted function", () => {
+    const f = jit((k: Value) => random.uniform(k, [2]).add(random.normal(k, [2])));
+    expect(() => debugKeyReuse(() => f(random.key(6)))).toThrow(KeyReuseError);
+    expect(f(random.key(6)).shape).toEqual([2]);
   });
 });

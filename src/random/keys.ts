@@ -14,7 +14,7 @@
  */
 import type { ArrayLike } from "../array-methods.js";
 import { ArrayMethods } from "../array-methods.js";
-import { DTypeError, ShapeError, UnsupportedError } from "../errors.js";
+import { DTypeError, KeyReuseError, ShapeError, UnsupportedError } from "../errors.js";
 import { broadcastInDim, concatenate, convert, div, iota, rem, reshape, scalar, slice, threefry2x32, xor } from "../lax/index.js";
 import { configState } from "../config-state.js";
 import { checkShape, fmtShape, sizeOf } from "../shape.js";
@@ -50,6 +50,53 @@ export function checkKey(op: string, key: unknown): Key {
   return k;
 }
 
+/** The keys consumed (split, or drawn from) while `debugKeyReuse` was on: held weakly, as a flag on the key. */
+const consumed = new WeakSet<object>();
+
+/**
+ * JAX's key-reuse check (`debugKeyReuse`): splitting a key or drawing bits
+ * from it consumes it, and consuming it again is a KeyReuseError. A key is
+ * an array object here: the same object (concrete, or a tracer inside one
+ * trace) used twice is caught; a key rebuilt from its data is a new key.
+ */
+function consumeKey(op: string, key: Key): void {
+  if (!configState.debugKeyReuse) return;
+  if (consumed.has(key)) {
+    throw new KeyReuseError(
+      `${op}: this PRNG key was already used (split, or drawn from) inside debugKeyReuse(); ` +
+        `split it first and use each new key once: const [k1, k2] = random.split(key)`,
+    );
+  }
+  consumed.add(key);
+}
+
+/**
+ * Runs a sampler's `body` as one use of `key`: the key is consumed once
+ * here, and the keys the body derives (inside loops, where they are
+ * tracers) are not checked again. For the samplers whose draws happen
+ * inside lax loops (poisson, binomial, multinomial), where the user's key
+ * object itself is never drawn from directly.
+ */
+export function oneUseOf<T>(op: string, key: Key, body: () => T): T {
+  if (!configState.debugKeyReuse) return body();
+  consumeKey(op, checkKey(op, key));
+  configState.debugKeyReuse = false;
+  try {
+    return body();
+  } finally {
+    configState.debugKeyReuse = true;
+  }
+}
+
+/**
+ * A key as a new, unconsumed key object (JAX's `random.clone` and
+ * `wrap_key_data` are fresh sources): under `debugKeyReuse` a copy, else the
+ * key itself, since only the check tells the two apart.
+ */
+export function freshKey(key: Key): Key {
+  return configState.debugKeyReuse ? xor(key, u32(0)) : key;
+}
+
 /** The two words of a key as 0-d arrays. */
 function keyWords(key: Key): [Value, Value] {
   return [reshape(slice(key, [0], [1]), []), reshape(slice(key, [1], [2]), [])];
@@ -79,6 +126,7 @@ function counters(op: string, shape: readonly number[]): [Value, Value] {
  */
 export function threefryWords(op: string, key: Key, shape: readonly number[], bitWidth: 8 | 16 | 32 | 64 = 32): [Value, Value] {
   const [k0, k1] = keyWords(checkKey(op, key));
+  consumeKey(op, key);
   if (!configState.threefryPartitionable) return originalBits(op, k0, k1, shape, bitWidth);
   const [hi, lo] = counters(op, shape);
   return threefry2x32(k0, k1, hi, lo);
@@ -162,6 +210,7 @@ export const PRNGKey = key;
 export function splitArray(key: Key, num: ShapeLike = 2): Value {
   const shape = shapeArg("random.split", num);
   if (!configState.threefryPartitionable) {
+    consumeKey("random.split", checkKey("random.split", key));
     // JAX's original split: the words of counters 0..2n-1, read as n keys
     const [k0, k1] = keyWords(checkKey("random.split", key));
     return reshape(originalWords("random.split", k0, k1, 2 * sizeOf(shape)), [...shape, 2]);

@@ -455,3 +455,30 @@ export function threefryPartitionable<T>(onOrFn: boolean | (() => T), maybeFn?: 
   const [on, fn] = boolScopeArgs("threefryPartitionable", onOrFn, maybeFn);
   return settingScope("threefryPartitionable", on, fn);
 }
+
+/**
+ * Runs `fn` with PRNG key reuse checking on (or off), as JAX's
+ * `with jax.debug_key_reuse(True):`. Splitting a key (`random.split`,
+ * `splitArray`) or drawing from it (`random.bits`, `uniform`, `normal`, every
+ * sampler) consumes it; consuming the same key again inside the scope is a
+ * KeyReuseError. `random.foldIn` and `random.keyData` do not consume, as in
+ * JAX. jaxon's keys are plain uint32 arrays, so a key is tracked by its
+ * array object: an eager key, or a traced key inside one jitted function;
+ * unlike JAX, calling a jitted function that consumes its key argument does
+ * not mark the caller's key consumed. `debugKeyReuse(fn)` means
+ * `debugKeyReuse(true, fn)`.
+ * @example
+ * import { debugKeyReuse, KeyReuseError, random } from "jaxon-ts";
+ * const key = random.key(0);
+ * try {
+ *   debugKeyReuse(() => [random.uniform(key), random.normal(key)]);
+ * } catch (e) {
+ *   e instanceof KeyReuseError; // true: key drawn from twice
+ * }
+ */
+export function debugKeyReuse<T>(on: boolean, fn: () => T): T;
+export function debugKeyReuse<T>(fn: () => T): T;
+export function debugKeyReuse<T>(onOrFn: boolean | (() => T), maybeFn?: () => T): T {
+  const [on, fn] = boolScopeArgs("debugKeyReuse", onOrFn, maybeFn);
+  return settingScope("debugKeyReuse", on, fn);
+}
