@@ -25,6 +25,8 @@ export const configState = {
   threefryPartitionable: true,
   /** JAX's `jax_debug_key_reuse`: a key consumed twice (split, drawn from) is a KeyReuseError. */
   debugKeyReuse: false,
+  /** JAX's `jax_allow_f16_reductions` (default true): false makes lax.reduceSum of float16 over a longer axis a DTypeError. */
+  allowF16Reductions: true,
 };
 
 /** The part of a jit cache key that the settings above add ("" with JAX's defaults, so keys stay as they were). */
@@ -32,6 +34,7 @@ export function traceContextKey(): string {
   const { rankPromotion, dtypePromotion, threefryPartitionable } = configState;
   let key = "";
   if (!threefryPartitionable) key += "|threefry:original";
+  if (!configState.allowF16Reductions) key += "|f16sums:no";
   if (rankPromotion !== "allow") key += `|rank:${rankPromotion}`;
   if (dtypePromotion !== "standard") key += `|dtypes:${dtypePromotion}`;
   return key;

@@ -16,6 +16,8 @@ import {
   ArgumentError,
   ConfigScopeError,
   KeyReuseError,
+  allowF16Reductions,
+  lax,
   debugKeyReuse,
   DTypeError,
   ShapeError,
@@ -46,6 +48,7 @@ const fx = JSON.parse(readFileSync(new URL("./fixtures/config-scopes/config-scop
   softmaxGrad: Record<"true" | "false", number[]>;
   random: Record<string, { dtype: string; shape: number[]; values: number[] }>;
   keyReuseRaises: Record<string, boolean>;
+  f16Reductions: Record<string, Outcome>;
 };
 
 const x23 = np.array(fx.inputs.x23).reshape([2, 3]);
@@ -332,5 +335,33 @@ describe("debugKeyReuse", () => {
     const f = jit((k: Value) => random.uniform(k, [2]).add(random.normal(k, [2])));
     expect(() => debugKeyReuse(() => f(random.key(6)))).toThrow(KeyReuseError);
     expect(f(random.key(6)).shape).toEqual([2]);
+  });
+});
+
+describe("allowF16Reductions (JAX fixtures)", () => {
+  const h23 = np.arange(6).reshape([2, 3]).div(3).add(0.25).astype("float16");
+  const cases: Record<string, () => Value> = {
+    np_sum: () => np.sum(h23),
+    np_sum_axis1: () => np.sum(h23, 1),
+    np_mean: () => np.mean(h23),
+    cumsum: () => np.cumsum(h23),
+    lax_reduce_sum_axis1: () => lax.reduceSum(h23, [1]),
+    lax_reduce_sum_size1: () => lax.reduceSum(h23.reshape([6, 1]), [1]),
+    lax_reduce_sum_f32: () => lax.reduceSum(h23.astype("float32"), [1]),
+    matmul: () => np.matmul(h23, h23.transpose()),
+    grad_broadcast: () => grad((v: Value) => v.add(h23).sum().astype("float32"))(h23.get(0)),
+  };
+  for (const [key, want] of Object.entries(fx.f16Reductions)) {
+    const [name, on] = key.split("/") as [string, "true" | "false"];
+    it(`${name} with allowF16Reductions(${on}) ${"raises" in want ? "raises a DTypeError" : "gives JAX's result"}`, () => {
+      expectLikeJax(() => allowF16Reductions(on === "true", cases[name]), want, DTypeError);
+    });
+  }
+
+  it("a jitted sum is traced again per setting", () => {
+    const f = jit((v: Value) => lax.reduceSum(v, [1]));
+    expect(f(h23).shape).toEqual([2]);
+    expect(() => allowF16Reductions(false, () => f(h23))).toThrow(/allowF16Reductions\(false\).*astype/);
+    expect(f(h23).shape).toEqual([2]);
   });
 });

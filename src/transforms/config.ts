@@ -482,3 +482,26 @@ export function debugKeyReuse<T>(onOrFn: boolean | (() => T), maybeFn?: () => T)
   const [on, fn] = boolScopeArgs("debugKeyReuse", onOrFn, maybeFn);
   return settingScope("debugKeyReuse", on, fn);
 }
+
+/**
+ * Runs `fn` with half-precision sums allowed (true, the default) or not, as
+ * JAX's `with jax.allow_f16_reductions(False):`. When not, `lax.reduceSum`
+ * of a float16 operand over an axis longer than 1 is a DTypeError, to find
+ * sums that lose precision; `np.sum`, `np.mean` and the other NumPy
+ * reductions accumulate in float32 and pass, as in JAX. A jitted function
+ * is traced again under a different setting.
+ * @example
+ * import { allowF16Reductions, DTypeError, lax, np } from "jaxon-ts";
+ * const h = np.ones([2, 3], { dtype: "float16" });
+ * allowF16Reductions(false, () => np.sum(h).dtype); // "float16"
+ * try {
+ *   allowF16Reductions(false, () => lax.reduceSum(h, [1]));
+ * } catch (e) {
+ *   e instanceof DTypeError; // true
+ * }
+ */
+export function allowF16Reductions<T>(on: boolean, fn: () => T): T {
+  if (typeof on !== "boolean") throw new ArgumentError(`allowF16Reductions: the first argument must be true or false, got ${describe(on)}`);
+  functionArg("allowF16Reductions", "fn", fn);
+  return settingScope("allowF16Reductions", on, fn);
+}
