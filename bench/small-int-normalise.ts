@@ -13,6 +13,12 @@
  * raised to 512 MiB so that outputs come from the pool and the kernel's own
  * time shows.
  *
+ * The uint8-output cases time kernels that store small integers narrow:
+ * image augmentation `clip(x.astype(float32) · 1.2 + 10, 0, 255).astype(uint8)`
+ * (narrow loads and narrow stores) and wrapping uint8 arithmetic `x · 3 + x`,
+ * with the WebAssembly kernels on and off (off: the JavaScript path, what a
+ * uint8 output took before narrow stores).
+ *
  * Run: `npx tsx bench/small-int-normalise.ts [reps-scale]`
  */
 import { jit, numpy as np } from "../src/index.js";
@@ -20,7 +26,10 @@ import type { Array as JArray } from "../src/index.js";
 import { setWasmEnabled, wasmLaunchCount } from "../src/backend/cpu/wasm/index.js";
 import { setPoolFloor } from "../src/backend/cpu/memory.js";
 
-const normalise = jit((x: JArray) => x.astype("float32").sub(0.1307).div(0.3081)) as (x: JArray) => JArray;
+type Fn = (x: JArray) => JArray;
+const normalise = jit((x: JArray) => x.astype("float32").sub(0.1307).div(0.3081)) as Fn;
+const augment = jit((x: JArray) => np.clip(x.astype("float32").mul(1.2).add(10), 0, 255).astype("uint8")) as Fn;
+const wrapArith = jit((x: JArray) => x.mul(3).add(x)) as Fn;
 const scale = Number(process.argv[2] ?? 1);
 
 function median(xs: number[]): number {
@@ -28,36 +37,40 @@ function median(xs: number[]): number {
   return s[s.length >> 1];
 }
 
-function timeOnce(x: JArray, wasm: boolean): number {
+function timeOnce(f: Fn, x: JArray, wasm: boolean): number {
   setWasmEnabled(wasm);
   const t0 = performance.now();
-  const y = normalise(x);
+  const y = f(x);
   const t = performance.now() - t0;
   y.dispose();
   return t;
 }
 
-const cases: [string, number[], number, number?][] = [
-  ["uint8 [64,28,28,1]", [64, 28, 28, 1], 200],
-  ["uint8 [4096,4096], default pool floor", [4096, 4096], 5],
-  ["uint8 [4096,4096], pool floor 512 MiB", [4096, 4096], 15, 512 * 1024 * 1024],
+const cases: [string, Fn, number[], number, number?][] = [
+  ["normalise uint8 [64,28,28,1]", normalise, [64, 28, 28, 1], 200],
+  ["normalise uint8 [4096,4096], default pool floor", normalise, [4096, 4096], 5],
+  ["normalise uint8 [4096,4096], pool floor 512 MiB", normalise, [4096, 4096], 15, 512 * 1024 * 1024],
+  ["augment → uint8 [64,28,28,1]", augment, [64, 28, 28, 1], 200],
+  ["augment → uint8 [4096,4096], pool floor 512 MiB", augment, [4096, 4096], 15, 512 * 1024 * 1024],
+  ["uint8 x·3 + x [64,28,28,1]", wrapArith, [64, 28, 28, 1], 200],
+  ["uint8 x·3 + x [4096,4096], pool floor 512 MiB", wrapArith, [4096, 4096], 15, 512 * 1024 * 1024],
 ];
-for (const [name, shape, reps, floor] of cases) {
+for (const [name, f, shape, reps, floor] of cases) {
   const prevFloor = floor === undefined ? undefined : setPoolFloor(floor);
   const n = shape.reduce((a, b) => a * b, 1);
   const host = new Uint8Array(n);
   for (let i = 0; i < n; i++) host[i] = (i * 2654435761) >>> 24;
   const x = np.array(host, { dtype: "uint8" }).reshape(shape) as JArray;
   for (let i = 0; i < 2; i++) {
-    timeOnce(x, true);
-    timeOnce(x, false);
+    timeOnce(f, x, true);
+    timeOnce(f, x, false);
   }
   const on: number[] = [];
   const off: number[] = [];
   const launches = wasmLaunchCount();
   for (let i = 0; i < Math.max(3, Math.round(reps * scale)); i++) {
-    on.push(timeOnce(x, true));
-    off.push(timeOnce(x, false));
+    on.push(timeOnce(f, x, true));
+    off.push(timeOnce(f, x, false));
   }
   const wasmRan = wasmLaunchCount() > launches;
   const [a, b] = [median(on), median(off)];

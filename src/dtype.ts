@@ -12,6 +12,7 @@
  * the nearest half (ties to even). It is stored in a Float32Array on the CPU
  * (JavaScript has no half-precision array in Node 20) and computed in float32.
  */
+import { configState } from "./config-state.js";
 import { BackendError, DTypeError, ShapeError } from "./errors.js";
 
 export type DType =
@@ -230,6 +231,7 @@ function nodeOf(dtype: DType, weak: boolean): Node {
 
 /** The dtype and weakness of the result of combining the given (dtype, weak) pairs. */
 export function promoteTypes(...types: { dtype: DType; weakType: boolean }[]): { dtype: DType; weakType: boolean } {
+  if (configState.dtypePromotion === "strict") checkStrictPromotion(types);
   // with a complex dtype among them, the lattice with complex (its weak kind c* included)
   for (const t of types) if (isComplexDType(t.dtype)) return promoteTypesAny(...types);
   let node: Node = nodeOf(types[0].dtype, types[0].weakType);
@@ -244,6 +246,35 @@ export function promoteTypes(...types: { dtype: DType; weakType: boolean }[]): {
     default:
       return { dtype: node, weakType: false };
   }
+}
+
+/** The kind of a dtype, in the order weak values may rise in JAX's strict lattice: int < float < complex (bool: none). */
+function strictKind(dtype: AnyDType): number {
+  if (isComplexDType(dtype)) return 3;
+  if (isFloat(dtype)) return 2;
+  return isInt(dtype) ? 1 : 0;
+}
+
+/**
+ * JAX's strict promotion lattice (`jax_numpy_dtype_promotion="strict"`,
+ * set by `numpyDtypePromotion`): strong dtypes never mix; a weak value (a JS
+ * number) joins a strong dtype of its own kind or a higher one (a weak int
+ * any int or float, a weak float any float or complex, a weak complex any
+ * complex), and weak values join each other. bool joins nothing but bool.
+ */
+function checkStrictPromotion(types: readonly { dtype: AnyDType; weakType: boolean }[]): void {
+  const strong = new Set(types.filter((t) => !t.weakType).map((t) => t.dtype));
+  const fail = () => {
+    const names = types.map((t) => (t.weakType ? `weak ${t.dtype}` : t.dtype)).join(", ");
+    return new DTypeError(
+      `type promotion of (${names}): no implicit promotion path with numpyDtypePromotion("strict"); ` +
+        `cast the operands to one dtype first (x.astype(dtype)), or use numpyDtypePromotion("standard")`,
+    );
+  };
+  if (strong.size > 1) throw fail();
+  if (strong.size === 0) return;
+  const target = strictKind([...strong][0]);
+  for (const t of types) if (t.weakType && (target === 0 || strictKind(t.dtype) > target)) throw fail();
 }
 
 /** The dtype a float-only function (sin, exp, mean) computes in for this input (a complex dtype stays complex). */
@@ -380,6 +411,7 @@ export function promoteTypesAny(...types: { dtype: AnyDType; weakType: boolean }
   for (const t of types) {
     if (!isDType(t.dtype) && !isComplexDType(t.dtype)) throw new DTypeError(`promoteTypesAny: unknown dtype (a ${typeof t.dtype}); use one of ${[...dtypes, ...complexDtypes].join(", ")}`);
   }
+  if (configState.dtypePromotion === "strict") checkStrictPromotion(types);
   let node = cNodeOf(types[0].dtype, types[0].weakType);
   for (let i = 1; i < types.length; i++) node = cJoin(node, cNodeOf(types[i].dtype, types[i].weakType));
   switch (node) {

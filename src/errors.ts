@@ -61,3 +61,9 @@ export class FloatingPointError extends JaxonError {
 
 /** A transfer between the host and a device that a `transferGuard` scope disallows (JAX's transfer guard error). */
 export class TransferGuardError extends JaxonError {}
+
+/** Tracing or execution inside a `noTracing` / `noExecution` scope that forbids it (JAX raises a RuntimeError there). */
+export class ConfigScopeError extends JaxonError {}
+
+/** A PRNG key consumed a second time (split, or drawn from) inside a `debugKeyReuse` scope, as JAX's KeyReuseError. */
+export class KeyReuseError extends JaxonError {}

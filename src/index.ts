@@ -81,4 +81,6 @@ export { devices, localDevices, deviceCount, localDeviceCount, defaultBackend, p
 export { debugNans, debugInfs, defaultMatmulPrecision, checkingLeaks, checkTracerLeaks, explainCacheMisses } from "./transforms/config.js";
 export { transferGuard, transferGuardHostToDevice, transferGuardDeviceToHost, transferGuardDeviceToDevice } from "./transforms/config.js";
 export type { MatmulPrecision, TransferGuardLevel } from "./transforms/config.js";
+export { numpyRankPromotion, numpyDtypePromotion, noTracing, noExecution, enableX64, softmaxCustomJvp, defaultPrngImpl, threefryPartitionable, debugKeyReuse, allowF16Reductions } from "./transforms/config.js";
+export type { RankPromotion, DTypePromotion } from "./transforms/config.js";
 export { hostCount, hostId, hostIds, printEnvironmentInfo, version, copyToHostAsync, makeArrayFromCallback } from "./devices.js";

@@ -2,6 +2,7 @@
  * Reductions: reduce_sum, reduce_max, reduce_min, reduce_prod (kernels with a
  * reduction over the innermost loop axes), and argmax/argmin (a routine).
  */
+import { configState } from "../config-state.js";
 import type { Lowering } from "../backend/device.js";
 import { load, type ReduceOp } from "../backend/kernel.js";
 import type { DType } from "../dtype.js";
@@ -51,6 +52,20 @@ function batchAxes(fn: (x: Value, axes: number[]) => Value) {
   };
 }
 
+/**
+ * JAX's `jax_allow_f16_reductions=False` (the scope `allowF16Reductions`):
+ * a half-precision sum over an axis longer than 1 is refused. Checked in the
+ * abstract eval (staged sums, transposes) and by `lax.reduceSum` itself,
+ * since an eager call whose signature is cached skips the abstract eval.
+ */
+function checkF16Sum(x: { dtype: string; shape: readonly number[] }, axes: readonly number[]): void {
+  if (x.dtype !== "float16" || configState.allowF16Reductions || axes.every((a) => x.shape[a] === 1)) return;
+  throw new DTypeError(
+    `lax.reduce_sum: summing the float16 operand f16[${x.shape.join(",")}] over axes [${axes.join(", ")}] is not allowed inside allowF16Reductions(false); ` +
+      `convert it to float32 first (x.astype("float32")), or use np.sum, which accumulates in float32`,
+  );
+}
+
 function defineReduce(name: string, op: ReduceOp, jvp: (x: Value, t: Value, out: Value, axes: number[]) => Value, transpose?: boolean) {
   const prim: Primitive<AxesParams> = definePrimitive<AxesParams>(name, {
   params: { axes: "ints" },
@@ -58,6 +73,7 @@ function defineReduce(name: string, op: ReduceOp, jvp: (x: Value, t: Value, out:
     complex: op === "sum",
     abstractEval([x], { axes }) {
       checkAxes(name, x, axes);
+      if (op === "sum") checkF16Sum(x, axes);
       // an empty axis reduces to the identity, as in JAX: ∓inf for floats, the dtype's least/greatest
       // integer, false/true for bools (np.max refuses empty axes itself, as NumPy)
       return [new ShapedArray(kept(x.ndim, axes).map((i) => x.shape[i]), x.dtype, x.weakType)];
@@ -114,6 +130,7 @@ const reducer = (prim: typeof reduceSumP) => (x: Value, axes: readonly number[])
   const list = intsArg(op, "axes", axes);
   if (list.length === 0) return x;
   list.sort((a, b) => a - b);
+  if (prim === reduceSumP) checkF16Sum(x, list);
   // a complex product is a tree of complex multiplies (src/lax/complex-reduce.ts)
   if (isComplexDType(x.dtype) && prim === reduceProdP && complexHooks.reduceProd) {
     checkAxes(prim.name, x.aval, list);

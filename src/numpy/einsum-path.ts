@@ -134,7 +134,7 @@ export function einsumPath(subscripts: string, ...rest: unknown[]): [number[][],
   if (typeof subscripts !== "string") throw new ShapeError(`${OP}: the first argument must be the subscripts string, got ${describe(subscripts)}`);
   const shapes = rest.map((x, i) => {
     if (typeof x === "number") return [];
-    const shape = (x as { shape?: unknown }).shape;
+    const shape = x !== null && typeof x === "object" ? (x as { shape?: unknown }).shape : undefined;
     if (!Array.isArray(shape)) throw new ShapeError(`${OP}: operand ${i} must be an array (anything with a shape), got ${describe(x)}`);
     return shape as number[];
   });

@@ -43,8 +43,9 @@ export function sinc(x: ArrayLike): Value {
  * @example np.heaviside(np.array([-1, 0, 2]), 0.5); // [0, 0.5, 1]
  */
 export function heaviside(x1: ArrayLike, x2: ArrayLike): Value {
-  const [a, b] = binaryOperands("np.heaviside", x1, x2, floatOf);
-  const [x, h] = broadcastAll("np.heaviside", [a, b]);
+  const [a, b] = promote("np.heaviside", [x1, x2], floatOf);
+  // jnp.heaviside broadcasts without the numpyRankPromotion check (measured: JAX 0.10.2)
+  const [x, h] = broadcastAll("np.heaviside", [a, b], false);
   return lax.select(lax.lt(x, fill(0, x)), fill(0, x), lax.select(lax.gt(x, fill(0, x)), fill(1, x), lax.select(lax.ne(x, x), x, h)));
 }
 

@@ -446,7 +446,8 @@ export function where(condition: ArrayLike, x: ArrayLike, y: ArrayLike): Value {
   const op = "np.where";
   const c = toBool(asValue(condition, op));
   const [a, b] = promote(op, [x, y]);
-  const [cc, aa, bb] = broadcastForLax(op, [c, a, b]);
+  // JAX's where broadcasts without the numpyRankPromotion check
+  const [cc, aa, bb] = broadcastForLax(op, [c, a, b], false);
   return lax.select(cc, aa, bb);
 }
 

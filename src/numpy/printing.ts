@@ -8,7 +8,7 @@ import { Array } from "../array.js";
 import type { PrintOptions } from "../array-text.js";
 import { arrayReprText, currentPrintOptions, floatScalarText, formatArrayText, mergePrintOptions, replacePrintOptions } from "../array-text.js";
 import { BackendError, ConcretizationError } from "../errors.js";
-import { describe } from "../static-args.js";
+import { describe, optionsArg } from "../static-args.js";
 import type { Value } from "../trace/core.js";
 import { array, type ArrayInput } from "./creation.js";
 
@@ -83,7 +83,8 @@ function concrete(op: string, x: ArrayInput): Array {
   return v;
 }
 
-function optionsFor(op: string, o: ArrayTextOptions): PrintOptions {
+function optionsFor(op: string, options: ArrayTextOptions | undefined): PrintOptions {
+  const o = optionsArg(op, options);
   return mergePrintOptions(op, currentPrintOptions(), { linewidth: o.maxLineWidth, precision: o.precision, suppress: o.suppressSmall });
 }
 

@@ -50,6 +50,17 @@ const accumulate = (op: string, x: Value, dtype?: DType): Value =>
         : strong(x);
 
 /**
+ * `lax.reduceSum`, accumulating float16 in float32 and rounding once at the
+ * end, as JAX's NumPy reductions do (`upcast_f16_for_computation`): so that
+ * they pass inside `allowF16Reductions(false)`, which refuses float16 sums.
+ */
+function sumOf(v: Value, axes: number[], keepF32 = false): Value {
+  if (v.dtype !== "float16" || axes.length === 0) return lax.reduceSum(v, axes);
+  const total = lax.reduceSum(lax.convert(v, "float32"), axes);
+  return keepF32 ? total : lax.convert(total, "float16");
+}
+
+/**
  * Sum over axes.
  * @example np.sum(np.array([[1, 2], [3, 4]])); // 10
  * np.sum(np.array([[1, 2], [3, 4]]), 0); // [4, 6]
@@ -58,7 +69,7 @@ export function sum(x: ArrayLike, axis?: Axis, options?: SumOptions | DType): Va
   options = dtypeOptions("np.sum", options);
   const v = accumulate("np.sum", asValue(x, "np.sum"), options?.dtype);
   const axes = axesOf("np.sum", axis, v.ndim);
-  return finish(lax.reduceSum(v, axes), v, axes, options);
+  return finish(sumOf(v, axes), v, axes, options);
 }
 
 /**
@@ -81,7 +92,9 @@ export function mean(x: ArrayLike, axis?: Axis, options?: ReduceOptions): Value 
   const axes = axesOf("np.mean", axis, v.ndim);
   if (isComplexValue(v)) return finish(complexMean(v, axes), v, axes, options);
   const n = sizeOf(axes.map((a) => v.shape[a]));
-  return finish(lax.div(lax.reduceSum(v, axes), n), v, axes, options);
+  // float16: the sum and the division in float32, rounded once (as JAX)
+  const m = v.dtype === "float16" && axes.length > 0 ? lax.convert(lax.div(sumOf(v, axes, true), n), "float16") : lax.div(lax.reduceSum(v, axes), n);
+  return finish(m, v, axes, options);
 }
 
 function extreme(name: string, fn: (x: Value, axes: number[]) => Value) {

@@ -13,6 +13,7 @@ import * as lax from "../lax/index.js";
 import { gather } from "../lax/indexing.js";
 import { Array as JArray } from "../array.js";
 import { broadcastShapes, fmtShape, normalizeAxes, normalizeAxis } from "../shape.js";
+import { configState } from "../config-state.js";
 import type { Value } from "../trace/core.js";
 import { describe, intArg, shapeArg } from "../static-args.js";
 export { describe, intArg, shapeArg };
@@ -124,17 +125,47 @@ export function broadcastValue(op: string, x: Value, shape: readonly number[]): 
   return lax.broadcastInDim(x, shape, range(x.ndim, lead));
 }
 
+const rankWarnings = new Set<string>();
+
+/**
+ * JAX's `jax_numpy_rank_promotion` check (set by `numpyRankPromotion`):
+ * operands of a NumPy ufunc whose ranks differ, not counting 0-d ones, are
+ * broadcast by adding leading axes, which "warn" reports (console.warn,
+ * once per operation and shapes) and "raise" refuses with a ShapeError.
+ */
+export function checkRankPromotion(op: string, shapes: readonly (readonly number[])[]): void {
+  const mode = configState.rankPromotion;
+  if (mode === "allow" || shapes.length < 2) return;
+  const ranks = new Set(shapes.filter((s) => s.length > 0).map((s) => s.length));
+  if (ranks.size < 2) return;
+  const shown = shapes.map(fmtShape).join(" and ");
+  if (mode === "raise") {
+    throw new ShapeError(
+      `${op}: operands of shapes ${shown} have different ranks, and numpyRankPromotion("raise") forbids implicit rank promotion; ` +
+        `add the leading axes explicitly (np.expandDims, x.reshape, np.broadcastTo), or use numpyRankPromotion("allow")`,
+    );
+  }
+  const message = `jaxon: ${op}: implicit rank promotion of shapes ${shown} (numpyRankPromotion("warn")); add the leading axes explicitly, or use numpyRankPromotion("allow")`;
+  if (rankWarnings.has(message)) return;
+  rankWarnings.add(message);
+  console.warn(message);
+}
+
 /**
  * Broadcasts values against each other for an elementwise lax op: shaped
  * operands get the common shape; 0-d operands stay 0-d (lax takes them as they are).
+ * `checkRanks: false` for the functions JAX broadcasts without the rank
+ * promotion check (`where`, as `jnp.broadcast_arrays`).
  */
-export function broadcastForLax(op: string, xs: Value[]): Value[] {
+export function broadcastForLax(op: string, xs: Value[], checkRanks = true): Value[] {
+  if (checkRanks) checkRankPromotion(op, xs.map((x) => x.shape));
   const shape = broadcastShapes(op, ...xs.map((x) => x.shape));
   return xs.map((x) => (x.ndim === 0 ? x : broadcastValue(op, x, shape)));
 }
 
-/** Broadcasts every value to the common shape (0-d ones included). */
-export function broadcastAll(op: string, xs: Value[]): Value[] {
+/** Broadcasts every value to the common shape (0-d ones included); `checkRanks` as in `broadcastForLax`. */
+export function broadcastAll(op: string, xs: Value[], checkRanks = true): Value[] {
+  if (checkRanks) checkRankPromotion(op, xs.map((x) => x.shape));
   const shape = broadcastShapes(op, ...xs.map((x) => x.shape));
   return xs.map((x) => broadcastValue(op, x, shape));
 }

@@ -19,7 +19,7 @@ import type { Value } from "../trace/core.js";
 import type { FloatOptions } from "./distributions.js";
 import { asArg, fit, floatDType, opts, uniform } from "./distributions.js";
 import type { Key, ShapeLike } from "./keys.js";
-import { checkKey, shapeArg, split } from "./keys.js";
+import { checkKey, oneUseOf, shapeArg, split } from "./keys.js";
 import { asyncDevice, onCpuAndBack } from "./poisson.js";
 
 function any(x: Value): Value {
@@ -140,6 +140,10 @@ function binomialImpl(key: Key, count: Value, prob: Value, shape: number[]): Val
  * random.binomial(random.key(0), 10, 0.3, [5]);
  */
 export function binomial(key: Key, n: ArrayLike, p: ArrayLike, shape?: ShapeLike, options?: FloatOptions | DType): Value {
+  return oneUseOf("random.binomial", key, () => binomialSampled(key, n, p, shape, options));
+}
+
+function binomialSampled(key: Key, n: ArrayLike, p: ArrayLike, shape?: ShapeLike, options?: FloatOptions | DType): Value {
   const op = "random.binomial";
   const k = checkKey(op, key);
   const nv = asArg(op, "n", n);
@@ -168,6 +172,10 @@ export function binomial(key: Key, n: ArrayLike, p: ArrayLike, shape?: ShapeLike
  * random.multinomial(random.key(0), 100, np.array([0.2, 0.3, 0.5])); // sums to 100
  */
 export function multinomial(key: Key, n: ArrayLike, p: ArrayLike, shape?: ShapeLike, options?: FloatOptions | DType): Value {
+  return oneUseOf("random.multinomial", key, () => multinomialSampled(key, n, p, shape, options));
+}
+
+function multinomialSampled(key: Key, n: ArrayLike, p: ArrayLike, shape?: ShapeLike, options?: FloatOptions | DType): Value {
   const op = "random.multinomial";
   const k = checkKey(op, key);
   const pv0 = asArg(op, "p", p);

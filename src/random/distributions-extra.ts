@@ -34,7 +34,7 @@ import { customJvp } from "../transforms/custom.js";
 import type { FloatOptions, IntOptions } from "./distributions.js";
 import { asArg, bernoulli, exponential, fit, floatDType, normal, opts, param, tiny, uniform } from "./distributions.js";
 import type { Key, ShapeLike } from "./keys.js";
-import { checkKey, shapeArg, split, splitArray } from "./keys.js";
+import { checkKey, freshKey, shapeArg, split, splitArray } from "./keys.js";
 import { asyncDevice, onCpuAndBack } from "./poisson.js";
 
 // ---- helpers ----------------------------------------------------------------------------
@@ -556,14 +556,14 @@ export function orthogonal(key: Key, n: number, shape: ShapeLike = [], options: 
 }
 
 /**
- * The key itself (JAX's `random.clone`): JAX clones keys for its
- * key-reuse checker; jaxon has none, so this is the identity.
+ * The same key, unconsumed (JAX's `random.clone`): inside `debugKeyReuse`
+ * a fresh copy that may be used once more, elsewhere the key itself.
  * @example
  * const k = random.key(0);
  * const k2 = random.clone(k); // the same key: same samples
  */
 export function clone(key: Key): Key {
-  return checkKey("random.clone", key);
+  return freshKey(checkKey("random.clone", key));
 }
 
 /**
@@ -574,6 +574,6 @@ export function clone(key: Key): Key {
  * const k = random.wrapKeyData(random.keyData(random.key(0)));
  */
 export function wrapKeyData(data: Value): Key {
-  return checkKey("random.wrapKeyData", data);
+  return freshKey(checkKey("random.wrapKeyData", data));
 }
 

@@ -84,7 +84,7 @@ export function fit(op: string, what: string, x: Value, shape: readonly number[]
 
 /** Floats in [0, 1) from the mantissa bits: JAX's `bitcast((bits >> (nbits - nmant)) | one) - 1`, computed exactly without a bitcast. */
 function unitFloats(op: string, key: Key, shape: readonly number[], dtype: DType): Value {
-  const [a, b] = threefryWords(op, key, shape);
+  const [a, b] = threefryWords(op, key, shape, dtype === "float16" ? 16 : dtype === "float32" ? 32 : 64);
   if (dtype === "float16") {
     // JAX's 16-bit words are the low halves of the 32-bit ones; their top 10 bits are the mantissa,
     // and m * 2^-10 is a half exactly

@@ -21,7 +21,7 @@ import type { Value } from "../trace/core.js";
 import type { IntOptions } from "./distributions.js";
 import { asArg, fit, opts, uniform } from "./distributions.js";
 import type { Key, ShapeLike } from "./keys.js";
-import { checkKey, shapeArg, split } from "./keys.js";
+import { checkKey, oneUseOf, shapeArg, split } from "./keys.js";
 
 const f32 = (v: number) => scalar(v, "float32");
 
@@ -105,6 +105,10 @@ export function asyncDevice(x: Value): string | undefined {
  * random.poisson(random.key(0), 3, [5]);
  */
 export function poisson(key: Key, lam: ArrayLike, shape?: ShapeLike, options: IntOptions | DType = {}): Value {
+  return oneUseOf("random.poisson", key, () => poissonSampled(key, lam, shape, options));
+}
+
+function poissonSampled(key: Key, lam: ArrayLike, shape?: ShapeLike, options: IntOptions | DType = {}): Value {
   const op = "random.poisson";
   const { dtype = "int32" } = opts(op, options);
   const d = checkDType(dtype, op);

@@ -5,6 +5,8 @@
  * dispatch is a map lookup. Where it runs, and what the results remember of
  * their operands, is placement's decision (placement.ts).
  */
+import { configState } from "../config-state.js";
+import { ConfigScopeError } from "../errors.js";
 import type { Array } from "../array.js";
 import type { PrimitiveDefinition } from "../lax/primitive.js";
 import { definitionOf } from "../lax/primitive.js";
@@ -89,6 +91,9 @@ export function eagerSignatureCount(): number {
 
 /** Runs a primitive on concrete arrays. */
 export function evaluate(prim: Primitive, args: Array[], params: Params): Array[] {
+  if (configState.noExecution) {
+    throw new ConfigScopeError(`${prim.name}: computing on concrete arrays inside noExecution(); trace instead (makeJaxpr, evalShape), or compute outside the scope`);
+  }
   if (debugChecks.nans || debugChecks.infs) return evaluateChecked(prim, args, params);
   return evaluateUnchecked(prim, args, params);
 }

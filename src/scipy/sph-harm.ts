@@ -1,4 +1,5 @@
 /** `sphHarmY`: the spherical harmonics Yₙᵐ(θ, φ), as JAX's `sph_harm_y`. */
+import { optionsArg } from "../static-args.js";
 import type { ArrayLike } from "../array-methods.js";
 import { ArgumentError } from "../errors.js";
 import { complexOf } from "../dtype.js";
@@ -58,7 +59,7 @@ export function sphHarmY(n: ArrayLike, m: ArrayLike, theta: ArrayLike, phi: Arra
   const op = "scipy.special.sphHarmY";
   const nv = asValue(n, op);
   const mv = asValue(m, op);
-  let nMax = options.nMax;
+  let nMax = optionsArg(op, options).nMax;
   if (nMax === undefined) {
     const ns = concreteValues(op, "n", nv, "pass the highest degree as a static option: sphHarmY(n, m, theta, phi, { nMax: 4 })");
     nMax = ns.length ? Math.max(...Array.from(ns)) : 0;

@@ -22,8 +22,9 @@ import { mergeLists, partitionList, pick, splitList } from "../trace/lists.js";
 import { partialEvalJaxpr, residualValues } from "../trace/partial-eval.js";
 import { vmap } from "./vmap.js";
 import { axisEnvKey } from "../lax/parallel-env.js";
+import { configState, traceContextKey } from "../config-state.js";
 import { cacheConfig, deviceCacheConfig, deviceOf, kernelCount, planConfig, planFor, runJaxpr } from "../runtime/index.js";
-import { BackendError, ShapeError } from "../errors.js";
+import { BackendError, ConfigScopeError, ShapeError } from "../errors.js";
 import { exportTraced, type Exported } from "./export.js";
 import { ArrayMethods } from "../array-methods.js";
 import { UnsupportedError } from "../errors.js";
@@ -186,16 +187,21 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
     const signature = leaves.map((l) => l.aval.key).join(",");
     const staticPart = statics.size ? staticKey(args, statics, name) : "";
     // the bound named axes too: axisSize is traced in as a number (collectives, issue 16)
+    // and the settings that change what the trace means (numpyRankPromotion, numpyDtypePromotion)
     const axes = axisEnvKey();
-    const key = `${inTree.key}|${signature}|${staticPart}${axes}`;
+    const context = traceContextKey();
+    const key = `${inTree.key}|${signature}|${staticPart}${axes}${context}`;
     let entry = cache.get(key);
     if (entry && key !== lastKey) {
       cache.delete(key);
       cache.set(key, entry);
     }
     if (!entry) {
+      if (configState.noTracing) {
+        throw new ConfigScopeError(`jit(${name}): the call (${signature}) would trace the function again, but noTracing() forbids tracing; call it once with these argument types before the scope`);
+      }
       if (jitConfig.explainCacheMisses) {
-        const now = { tree: inTree.key, signature, statics: staticPart, axes };
+        const now = { tree: inTree.key, signature, statics: staticPart, axes, context };
         console.warn(`jaxon: jit(${name}) traced again: ${explainMiss(lastCall, now, cleared)}`);
       }
       if (jitConfig.logCompiles) {
@@ -226,7 +232,7 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
     }
     lastKey = key;
     // the parts of this call (strings made above anyway), for explainCacheMisses to compare with
-    lastCall = { tree: inTree.key, signature, statics: staticPart, axes };
+    lastCall = { tree: inTree.key, signature, statics: staticPart, axes, context };
     cleared = false;
     return { entry, leaves, inTree, key, signature };
   };
@@ -273,7 +279,7 @@ export function jit<F extends Fn>(f: F, options: JitOptions = {}): Jitted<F> {
 }
 
 /** A call's parts as explainCacheMisses compares them. */
-type CallShape = { tree: string; signature: string; statics: string; axes: string };
+type CallShape = { tree: string; signature: string; statics: string; axes: string; context: string };
 
 /** The leaf types of a signature (aval keys, `f32[3,4]` with `~` if weak, joined by commas). */
 const leafTypes = (signature: string) => (signature === "" ? [] : signature.split(/(?<=\]~?),/).map((k) => (k.endsWith("~") ? `${k.slice(0, -1)} (weak)` : k)));
@@ -292,6 +298,7 @@ function explainMiss(prev: CallShape | undefined, now: CallShape, cleared: boole
   }
   if (prev.statics !== now.statics) why.push(`the static arguments changed from ${prev.statics} to ${now.statics}`);
   if (prev.axes !== now.axes) why.push(`the named axes bound around it changed from "${prev.axes}" to "${now.axes}"`);
+  if (prev.context !== now.context) why.push(`the promotion settings changed from "${prev.context || "default"}" to "${now.context || "default"}"`);
   return why.length ? why.join("; ") : "the trace for these types was evicted (jitConfig.maxTraces) or was never cached (it closed over values of an enclosing transformation)";
 }
 

@@ -14,7 +14,7 @@ import { alloc, release, retain } from "./memory.js";
 import { cpuRoutines } from "./routines.js";
 import { tryWasmKernel } from "./wasm/index.js";
 import { tryWindowReduceKernel } from "./window-reduce.js";
-import { reduceRowsOnePass } from "./row-epilogue.js";
+import { matVecRowsOnePass, reduceRowsOnePass } from "./row-epilogue.js";
 
 export const cpuBackend: Backend<TypedArray> = {
   name: "cpu",
@@ -50,16 +50,10 @@ export const cpuBackend: Backend<TypedArray> = {
           const accTypes = epi.accShape ? [{ shape: epi.accShape, dtype: outTypes[0].dtype }] : outTypes;
           if (epi.accShape) {
             // a broadcast epilogue: the reduction and the epilogue block by block over the rows (row-epilogue.ts)
-            // the accumulator in the shared memory even when small (the pool leaves buffers under 1 KiB outside it)
-            const accElements = sizeOf(epi.accShape);
-            const accBlock = alloc(accTypes[0].dtype, Math.max(accElements, 256), false);
-            const acc = accBlock.subarray(0, accElements);
-            const out = alloc(outTypes[0].dtype, sizeOf(outTypes[0].shape), false);
-            const ins = epilogueInputs(epi.accInput, acc, inputs.slice(own.length));
-            const done = reduceRowsOnePass(withoutEpilogue(kernel), own, acc, epi.kernel, out, ins);
-            release(accBlock);
-            if (done) return roundHalves([out], outTypes);
-            release(out);
+            const done = broadcastOnePass(epi, accTypes[0].dtype, inputs.slice(own.length), outTypes, (acc, out, ins) =>
+              reduceRowsOnePass(withoutEpilogue(kernel), own, acc, epi.kernel, out, ins),
+            );
+            if (done) return done;
           }
           const [acc] = cpuBackend.run({ kind: "kernel", kernel: withoutEpilogue(kernel) }, own, inTypes.slice(0, own.length), accTypes);
           return withEpilogue(epi, acc, inputs.slice(own.length), outTypes);
@@ -75,6 +69,14 @@ export const cpuBackend: Backend<TypedArray> = {
         if (epi && lowering.routine === "dot") {
           // the matmul, then its epilogue over the product (and the inputs after lhs and rhs)
           const accTypes = epi.accShape ? [{ shape: epi.accShape, dtype: outTypes[0].dtype }] : outTypes;
+          if (epi.accShape && accTypes[0].dtype === "float32" && inTypes[0].dtype === "float32" && inTypes[1].dtype === "float32") {
+            // a mat-vec's broadcast epilogue (W6): the product and the epilogue block by block over its rows (row-epilogue.ts)
+            const [lhs, rhs] = inputs;
+            const done = broadcastOnePass(epi, accTypes[0].dtype, inputs.slice(2), outTypes, (acc, out, ins) =>
+              matVecRowsOnePass(lhs, rhs, lowering.params, accTypes[0].dtype, acc, epi.kernel, out, ins),
+            );
+            if (done) return done;
+          }
           const [product] = cpuBackend.run(plainDot(lowering), inputs.slice(0, 2), inTypes.slice(0, 2), accTypes);
           return withEpilogue(epi, product, inputs.slice(2), outTypes);
         }
@@ -128,6 +130,31 @@ function withEpilogue(epi: { kernel: Kernel; accInput: number; accShape?: readon
   if (!tryWasmKernel(kernel, out, ins)) compileKernel(kernel)(out, ...ins);
   if (out !== acc) release(acc);
   return roundHalves([out], outTypes);
+}
+
+/**
+ * A broadcast epilogue in one pass over the rows (row-epilogue.ts): `onePass`
+ * fills the accumulator and the epilogue's output block by block. The
+ * accumulator lives in the shared memory even when small (the pool leaves
+ * buffers under 1 KiB outside it) and is freed after. Null, having done
+ * nothing visible, when two launches must run.
+ */
+function broadcastOnePass(
+  epi: { accInput: number; accShape?: readonly number[] },
+  accDtype: DType,
+  rest: TypedArray[],
+  outTypes: BufferType[],
+  onePass: (acc: TypedArray, out: TypedArray, ins: TypedArray[]) => boolean,
+): TypedArray[] | null {
+  const accElements = sizeOf(epi.accShape!);
+  const accBlock = alloc(accDtype, Math.max(accElements, 256), false);
+  const acc = accBlock.subarray(0, accElements);
+  const out = alloc(outTypes[0].dtype, sizeOf(outTypes[0].shape), false);
+  const done = onePass(acc, out, epilogueInputs(epi.accInput, acc, rest));
+  release(accBlock);
+  if (done) return roundHalves([out], outTypes);
+  release(out);
+  return null;
 }
 
 /** An epilogue's inputs: the accumulator at `accInput`, the step's other inputs around it. */

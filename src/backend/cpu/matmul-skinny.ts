@@ -60,7 +60,7 @@ export function setSkinnyEnabled(on: boolean): boolean {
 }
 
 /** How many products took each path (tests check that the fast path is taken). */
-export const skinnyCounts = { wasm: 0, js: 0 };
+export const skinnyCounts = { wasm: 0, js: 0, rowRanges: 0 };
 
 /** A product in the skinny orientation: C[i, j] = Σ_p A[i, p]·B[p, j], i < M (large), j < N (small); strides in elements. */
 interface Oriented {
@@ -406,6 +406,98 @@ function compile(): Record<string, Fn> | null {
   return kernels;
 }
 
+/** Row alignment of every dot tile (the R of DOT_TILES divides it): a row range starting at a multiple of it meets the tiles where the whole call does. */
+export const DOT_ROW_ALIGN = 4;
+
+/**
+ * Rows [r0, r1) of a dot layout's column group of G columns, of a product of
+ * M rows: rows below the last whole tile of R rows by the tiled kernel, the
+ * rest one at a time, as the whole product does. Which kernel computes a row
+ * (and so the order of its sums) depends on the row and M only, never on the
+ * range: with r0 (and r1, when below M) a multiple of DOT_ROW_ALIGN, the rows
+ * of a range are bit for bit those of the whole call. `tiled` runs the tiled
+ * kernel over an aligned range (the whole call may split it between threads).
+ */
+function dotRows(
+  K: Record<string, Fn>,
+  G: number,
+  M: number,
+  r0: number,
+  r1: number,
+  args: (r0: number, r1: number) => number[],
+  tiled: (name: string, args: (r0: number, r1: number) => number[], r0: number, r1: number, align: number) => void,
+): void {
+  const R = DOT_TILES[G].R;
+  const full = M - (M % R);
+  if (Math.min(r1, full) > r0) tiled(`dot${G}`, args, r0, Math.min(r1, full), R);
+  if (r1 > Math.max(r0, full)) K[`dot${G}r1`](...args(Math.max(r0, full), r1));
+}
+
+/** A skinny product's rows, to be computed a range at a time (`skinnyRowRange`). */
+export interface SkinnyRowRange {
+  /** C's rows (A's rows, m). */
+  rows: number;
+  /** Elements of C per row (n). */
+  perRow: number;
+  /** Elements of A read per row (k). */
+  inputPerRow: number;
+  /** Ranges must start at a multiple of this (and end at one, or at `rows`). */
+  align: number;
+  /** Computes C's rows [r0, r1). */
+  run(r0: number, r1: number): void;
+  /** Frees what the ranges share (a copy of B); call once, after the last range. */
+  release(): void;
+}
+
+/**
+ * A float32 mat-vec (the dot layout, C's rows those of A, one batch element,
+ * B contiguous along k) prepared to run a range of C's rows at a time: the
+ * one-pass broadcast epilogue (row-epilogue.ts) computes a block of rows,
+ * then its epilogue over them while the rows of A are in cache. Every row is
+ * computed by the kernel the whole product gives it (`dotRows`), so a
+ * block's rows equal the whole call's bit for bit. Null where the product
+ * does not take this path (another layout or orientation, a B that would be
+ * packed, A or C outside the shared memory, no WebAssembly): the caller runs
+ * the whole product.
+ */
+export function skinnyRowRange(lhs: TypedArray, rhs: TypedArray, out: TypedArray, d: DotArgs, dtype: DType): SkinnyRowRange | null {
+  const o = skinnyEnabled ? skinnyPlan(d) : null;
+  // C's rows contiguous and those of A; B's columns contiguous along k as given (the whole call would pack them)
+  if (!o || o.layout !== "dot" || o.a !== 0 || o.batch !== 1 || o.bk !== 1 || o.cn !== 1 || o.cm !== o.N) return null;
+  if (dtype !== "float32" || !(lhs instanceof Float32Array && rhs instanceof Float32Array && out instanceof Float32Array)) return null;
+  if (out.length !== o.M * o.N || !inMemory(lhs) || !inMemory(out) || !wasmMatmulEnabled()) return null;
+  const K = compile();
+  if (!K) return null;
+  // a small B (a vector under 1 KiB lives outside the shared memory) copied in once for all the ranges, as the whole call does
+  const copyB = inMemory(rhs) ? -1 : allocScratch(rhs.byteLength);
+  if (!inMemory(rhs) && copyB < 0) return null;
+  if (copyB >= 0) memoryView(Float32Array, copyB, rhs.length).set(rhs);
+  const A = lhs.byteOffset + 4 * o.ao;
+  const B = (copyB >= 0 ? copyB : rhs.byteOffset) + 4 * o.bo;
+  const C = out.byteOffset;
+  const { M, N, k } = o;
+  const direct = (name: string, args: (r0: number, r1: number) => number[], r0: number, r1: number) => K[name](...args(r0, r1));
+  return {
+    rows: M,
+    perRow: N,
+    inputPerRow: k,
+    align: DOT_ROW_ALIGN,
+    run(r0: number, r1: number) {
+      if (r0 % DOT_ROW_ALIGN !== 0 || (r1 < M && r1 % DOT_ROW_ALIGN !== 0)) throw new Error(`internal error: skinny row range [${r0}, ${r1}) not aligned to ${DOT_ROW_ALIGN} rows (please report this)`);
+      for (let j0 = 0; j0 < N; j0 += 4) {
+        const G = Math.min(4, N - j0);
+        const Bj = B + 4 * j0 * o.bn;
+        const Cj = C + 4 * j0;
+        dotRows(K, G, M, r0, r1, (a0, a1) => [A, 4 * o.am, Bj, 4 * o.bn, Cj, 4 * o.cm, 4, a0, a1, k], direct);
+      }
+      skinnyCounts.rowRanges++;
+    },
+    release() {
+      if (copyB >= 0) freeScratch(copyB, rhs.byteLength);
+    },
+  };
+}
+
 /**
  * out[b, i, j] = Σ_p lhs[b, i, p]·rhs[b, p, j] (float32, out contiguous) by the
  * skinny kernels; false, having done nothing, when WebAssembly is missing.
@@ -472,10 +564,7 @@ function skinnyWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, o: 
         const Bj = B + 4 * j0 * bn;
         const Cj = C + 4 * j0 * o.cn;
         if (layout === "dot") {
-          const R = DOT_TILES[G].R;
-          const full = M - (M % R);
-          if (full > 0) rows(`dot${G}`, (r0, r1) => [A, 4 * o.am, Bj, 4 * bn, Cj, 4 * o.cm, 4 * o.cn, r0, r1, k], 0, full, R);
-          if (full < M) K[`dot${G}r1`](A, 4 * o.am, Bj, 4 * bn, Cj, 4 * o.cm, 4 * o.cn, full, M, k);
+          dotRows(K, G, M, 0, M, (r0, r1) => [A, 4 * o.am, Bj, 4 * bn, Cj, 4 * o.cm, 4 * o.cn, r0, r1, k], rows);
         } else if (M >= STREAM_MIN_ROWS) {
           // k in the outer loop, into G rows of M sums, then out through C's strides
           const ct = take(4 * G * M);

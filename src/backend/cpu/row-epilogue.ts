@@ -12,10 +12,11 @@
  * depend on the range it is called with), so the results are bit for bit
  * those of the two launches.
  *
- * Not (yet) a mat-vec's epilogue (W6): the dot routine on a block of rows
- * may take another kernel than on all of them (matmul-skinny.ts chooses by
- * the product's size), whose sums are ordered differently; that needs a row
- * range entry into the mat-vec kernel itself.
+ * A mat-vec's epilogue (W6's x·(2(x·w − y))) runs the same way through the
+ * skinny kernel's row range entry (matmul-skinny.ts `skinnyRowRange`): the
+ * dot routine called on a block of rows would choose its kernel by the
+ * block's size, and sum in another order; the entry computes each row with
+ * the kernel the whole product gives it.
  *
  * Two launches remain where a block would not help or cannot be formed: a
  * small problem (it is in cache anyway), an operand outside the shared
@@ -27,6 +28,9 @@ import type { TypedArray } from "../../dtype.js";
 import type { Kernel } from "../kernel.js";
 import { inMemory } from "./memory.js";
 import { runWasmKernel, wasmRows } from "./wasm/index.js";
+import type { DType } from "../../dtype.js";
+import type { DotParams } from "../device.js";
+import { skinnyRowRange } from "./matmul-skinny.js";
 
 /** Input elements per block: 32 KiB of float32, so that a block's rows stay in the first-level cache between the two loops. */
 let blockElements = 8192;
@@ -38,6 +42,23 @@ export function setRowBlocking(block: number, min: number): [number, number] {
   const prev: [number, number] = [blockElements, minElements];
   blockElements = Math.max(1, block);
   minElements = Math.max(0, min);
+  return prev;
+}
+
+/**
+ * Input elements per block of a mat-vec: 512 KiB of float32 rows of X, so
+ * that a block and its output stay in the second-level cache (1 MiB a core on
+ * the machine measured). The first-level blocks of a reduction cost more here
+ * than they save: a mat-vec does little work per element (k multiply-adds a
+ * row), and each block pays two calls into WebAssembly (W6 [4096, 64]: 32
+ * blocks ran no faster than two launches, 2 blocks 1.1–1.2× faster).
+ */
+let matVecBlockElements = 1 << 17;
+
+/** Sets the mat-vec's block size (tests force small blocks); returns the previous one. */
+export function setMatVecBlocking(block: number): number {
+  const prev = matVecBlockElements;
+  matVecBlockElements = Math.max(1, block);
   return prev;
 }
 
@@ -69,6 +90,8 @@ function inBlocks(
   out: TypedArray,
   ins: TypedArray[],
   accElements: number,
+  block = blockElements,
+  align = 1,
 ): boolean {
   if (!enabled || rows < 2 || rows * inputPerRow < minElements) return false;
   if (!inMemory(out) || !ins.every(inMemory)) return false;
@@ -76,7 +99,8 @@ function inBlocks(
   // each result element owns a whole number of the epilogue's rows, in order (its loop is [...accShape, ...trailing])
   if (epiRows <= 0 || epiRows % accElements !== 0) return false;
   const epiPerRow = (epiRows / accElements) * (accElements / rows);
-  const step = Math.max(1, Math.floor(blockElements / Math.max(1, inputPerRow)));
+  // a block's first row at a multiple of `align` (the producer's row tiles meet where the whole call's do)
+  const step = Math.ceil(Math.max(1, Math.floor(block / Math.max(1, inputPerRow))) / align) * align;
   for (let r0 = 0; r0 < rows; r0 += step) {
     const r1 = Math.min(rows, r0 + step);
     // the first block decides: a producer that cannot run in blocks leaves the whole job to two launches
@@ -106,4 +130,28 @@ export function reduceRowsOnePass(reduce: Kernel, own: TypedArray[], acc: TypedA
   let size = 1;
   for (const d of reduce.loopShape) size *= d;
   return inBlocks(rows, size / rows, (r0, r1) => runWasmKernel(reduce, acc, own, r0, r1), epilogue, out, ins, acc.length);
+}
+
+/**
+ * A mat-vec (the dot routine's skinny kernel, float32) and its broadcast
+ * epilogue in one pass: `acc` receives the product [m, n], `out` the
+ * epilogue, whose inputs are `ins` (the accumulator among them). False,
+ * having done nothing, when two launches must run (another kernel, an
+ * operand outside the shared memory, a small product, the JavaScript path).
+ */
+export function matVecRowsOnePass(lhs: TypedArray, rhs: TypedArray, params: DotParams, dtype: DType, acc: TypedArray, epilogue: Kernel, out: TypedArray, ins: TypedArray[]): boolean {
+  if (!enabled) return false;
+  const { batch, m, n, k, lhsStrides, rhsStrides } = params;
+  const d = { batch, m, n, k, lhsStrides, rhsStrides, lhsOffset: params.lhsOffset ?? 0, rhsOffset: params.rhsOffset ?? 0 };
+  const range = skinnyRowRange(lhs, rhs, acc, d, dtype);
+  if (!range) return false;
+  const produce = (r0: number, r1: number) => {
+    range.run(r0, r1);
+    return true;
+  };
+  try {
+    return inBlocks(range.rows, range.inputPerRow, produce, epilogue, out, ins, acc.length, matVecBlockElements, range.align);
+  } finally {
+    range.release();
+  }
 }

@@ -2,7 +2,10 @@
  * Kernel IR → WebAssembly. A kernel is eligible when it is float32 through
  * and through (bool only as comparison masks inside the expression; an
  * int8/uint8/int16/uint16 input only as the argument of a cast to float32,
- * which reads it with narrow loads: the image-normalise path), its
+ * which reads it with narrow loads: the image-normalise path; an
+ * int8/uint8/int16/uint16 output either converted from float32, saturating as
+ * XLA converts (`isNarrowStore`), or computed by wrapping arithmetic
+ * (`intRing`), stored one or two bytes an element), its
  * collapsed innermost loop axis is contiguous (stride 1) or broadcast
  * (stride 0) for every input, every scalar op has a vector form here, and a
  * reduction, if any, runs over that innermost axis alone. Everything else
@@ -75,6 +78,9 @@ function unrollFor(es: Expr[]): number {
   return es.reduce((c, e) => c + exprCost(e, seen), 0) <= 50 ? 4 : 3;
 }
 
+/** Input j's lanes: float32 (a small integer converted), or with `raw` a small integer's int32 lanes. */
+type LoadInput = (j: number, raw?: boolean) => Local;
+
 /** What varies between kernels that share one module, and the module's identity. */
 export interface WasmPlan {
   /** Identity of the module: kernels with equal keys share it. */
@@ -90,6 +96,13 @@ export interface WasmPlan {
    * loaded: it is only ever the argument of a cast to float32 (`exprSupported`).
    */
   inputDtypes: DType[];
+  /**
+   * Per output: its dtype, float32 or an 8- or 16-bit integer. A small
+   * integer output is `cast(float32 value, dtype)` (`isNarrowStore`): the
+   * lanes are converted as XLA converts (truncation, NaN to 0, saturating at
+   * the dtype's ends: scalar-math's toInt8 …) and stored one or two bytes each.
+   */
+  outDtypes: DType[];
   expr: Expr;
   /** Every output's expression (`expr` first): a kernel with siblings (`Kernel.more`) stores each, sharing their common subexpressions. */
   exprs: Expr[];
@@ -242,6 +255,42 @@ export const WASM_BOOL_BINARY: Record<BinaryOp, ((v: V, a: Local, b: Local) => L
 /** An 8- or 16-bit integer read from memory straight into float32 lanes: `cast(input, float32)`. */
 export const isNarrowLoad = (e: Expr): boolean => e.kind === "cast" && e.dtype === "float32" && e.arg.kind === "input" && isSmallInt(e.arg.dtype);
 
+/**
+ * A float32 value converted to an 8- or 16-bit integer as the kernel's output:
+ * `i32x4.trunc_sat_f32x4_s` (truncation, NaN to 0, saturating at the int32
+ * ends) and then the saturating narrows, which clamp to exactly the dtype's
+ * range, so that the lanes equal the JavaScript path's toInt8/toUint8/…
+ * (which saturate, as XLA's float → integer conversion does).
+ */
+export const isNarrowStore = (e: Expr): boolean => e.kind === "cast" && isSmallInt(e.dtype) && e.arg.dtype === "float32";
+
+/** The integer ops computed in int32 lanes for an 8- or 16-bit result: those that commute with wrapping mod 2^n. */
+const INT_RING_BINARY = { add: S.i32x4_add, sub: S.i32x4_sub, mul: S.i32x4_mul, and: S.v128_and, or: S.v128_or, xor: S.v128_xor } as const;
+
+/**
+ * Whether e is 8- or 16-bit integer arithmetic of dtype d that int32 lanes
+ * compute exactly up to the final wrap: inputs and constants of d under
+ * add/sub/mul/and/or/xor/neg/not. Those ops are ring operations mod 2^n, so
+ * wrapping once when storing (keeping each lane's low byte or half, an
+ * `i8x16.shuffle`: truncation, not the saturating narrows) gives what the
+ * JavaScript path's wrap after every op gives. Comparisons, min/max,
+ * division, shifts and integer casts do not commute with wrapping: those stay in JavaScript.
+ */
+export function intRing(e: Expr, d: DType): boolean {
+  if (e.dtype !== d) return false;
+  switch (e.kind) {
+    case "input":
+    case "const":
+      return true;
+    case "binary":
+      return e.op in INT_RING_BINARY && intRing(e.lhs, d) && intRing(e.rhs, d);
+    case "unary":
+      return (e.op === "neg" || e.op === "not") && intRing(e.arg, d);
+    default:
+      return false;
+  }
+}
+
 /** Whether every node of `e` has a vector form (float32 values, bool masks; small-integer inputs under a cast to float32). */
 export function exprSupported(e: Expr): boolean {
   switch (e.kind) {
@@ -289,7 +338,11 @@ export function exprSupported(e: Expr): boolean {
 /** The plan for a kernel, or null when it stays on the JavaScript path. */
 export function planKernel(kernel: Kernel): WasmPlan | null {
   const outs = [{ expr: kernel.expr, dtype: kernel.dtype }, ...(kernel.more ?? [])];
-  if (outs.some((o) => o.dtype !== "float32" || o.expr.dtype !== "float32")) return null;
+  const narrowOut = (o: { expr: Expr; dtype: DType }) => isSmallInt(o.dtype) && o.dtype === o.expr.dtype && (isNarrowStore(o.expr) || intRing(o.expr, o.dtype));
+  if (outs.some((o) => !narrowOut(o) && (o.dtype !== "float32" || o.expr.dtype !== "float32"))) return null;
+  const outDtypes = outs.map((o) => o.dtype);
+  const narrowStores = outDtypes.some(isSmallInt);
+  if (narrowStores && kernel.reduce) return null;
   if (kernel.inputs.some((i) => i.dtype !== "float32" && !isSmallInt(i.dtype))) return null;
   const inputDtypes = kernel.inputs.map((i) => i.dtype);
   const narrow = inputDtypes.some(isSmallInt);
@@ -297,7 +350,7 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   // the composite ops this renderer decomposes, replaced by their expressions over the ops it has
   // (the emitter computes a subexpression the outputs share once: its values are memoized by key)
   const exprs = outs.map((o) => lowerComposites(o.expr, WASM_UNARY));
-  if (!exprs.every(exprSupported)) return null;
+  if (!exprs.every((e) => (isSmallInt(e.dtype) && intRing(e, e.dtype)) || exprSupported(isNarrowStore(e) ? (e as { arg: Expr }).arg : e))) return null;
   const expr = exprs[0];
   const k = { ...collapse(kernel), expr };
   let shape = [...k.loopShape];
@@ -332,8 +385,8 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
   const rows = outerDims.reduce((a, b) => a * b, 1);
   const reduce = k.reduce?.op;
-  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${narrow ? inputDtypes.join(",") : ""}|${reduce ?? ""}|${exprs.map((e) => exprKey(e)).join("&")}`;
-  return { key, outerRank: n - 1, innerStride, inputDtypes, expr, exprs, reduce, params, rows, ragged };
+  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${narrow ? inputDtypes.join(",") : ""}|${narrowStores ? outDtypes.join(",") : ""}|${reduce ?? ""}|${exprs.map((e) => exprKey(e)).join("&")}`;
+  return { key, outerRank: n - 1, innerStride, inputDtypes, outDtypes, expr, exprs, reduce, params, rows, ragged };
 }
 
 /**
@@ -362,7 +415,7 @@ function planColumns(op: ReduceOp, exprs: Expr[], shape: number[], strides: numb
   const rows = outerDims.reduce((a, b) => a * b, 1);
   const key = `${n - 2}c|${innerStride.join("")}|${op}|${exprKey(exprs[0])}`;
   const inputDtypes = inputs.map((i) => i.dtype);
-  return { key, outerRank: n - 2, innerStride, inputDtypes, expr: exprs[0], exprs, reduce: op, params, rows, ragged: false, columns: true };
+  return { key, outerRank: n - 2, innerStride, inputDtypes, outDtypes: ["float32"], expr: exprs[0], exprs, reduce: op, params, rows, ragged: false, columns: true };
 }
 
 /** Module bytes for a plan; its imports are `env.memory` and, for sin/cos, `math.sin`/`math.cos`. */
@@ -552,7 +605,7 @@ class KernelEmitter {
         fb.get(pOut);
         fb.get(pBegin).get(D[m - 1]).op(Op.i32_div_u).get(origL).op(Op.i32_mul);
         fb.get(c[m - 1]).get(L).op(Op.i32_mul).op(Op.i32_add);
-        fb.i32(2).op(Op.i32_shl).op(Op.i32_add).set(outPtrs[w]);
+        fb.i32(this.outShift(w)).op(Op.i32_shl).op(Op.i32_add).set(outPtrs[w]);
       });
     } else {
       setLength(L);
@@ -560,6 +613,8 @@ class KernelEmitter {
         fb.get(pOut).get(pBegin);
         if (rowStep) fb.get(rowStep).op(Op.i32_mul);
         else fb.i32(2).op(Op.i32_shl);
+        // Lb counts four bytes an element: a narrow output's rows are 1/4 or 1/2 of that
+        if (this.outShift(w) < 2) fb.i32(2 - this.outShift(w)).op(Op.i32_shr_u);
         fb.op(Op.i32_add).set(outPtrs[w]);
       });
     }
@@ -602,12 +657,14 @@ class KernelEmitter {
     }
 
     // next row: outputs, counters with carries, input addresses
-    for (const outPtr of outPtrs) {
+    outPtrs.forEach((outPtr, w) => {
       fb.get(outPtr);
-      if (rowStep) fb.get(rowStep);
-      else fb.i32(4);
+      if (rowStep) {
+        fb.get(rowStep);
+        if (this.outShift(w) < 2) fb.i32(2 - this.outShift(w)).op(Op.i32_shr_u);
+      } else fb.i32(4);
       fb.op(Op.i32_add).set(outPtr);
-    }
+    });
     fb.get(row).i32(1).op(Op.i32_add).set(row);
     if (m > 0) {
       fb.op(Op.block, 0x40);
@@ -633,10 +690,10 @@ class KernelEmitter {
       return;
     }
     const rowMemo = new Map<string, Local>();
-    const loadInvariant = (j: number) => {
+    const loadInvariant = (j: number, raw = false) => {
       const l = fb.local(T.v128);
       fb.get(addr[j]);
-      if (this.elementShift(j) < 2) this.narrowScalar(j);
+      if (this.elementShift(j) < 2) this.narrowScalar(j, raw);
       else fb.simdMem(S.v128_load32_splat, 2);
       fb.set(l);
       return l;
@@ -648,7 +705,7 @@ class KernelEmitter {
   }
 
   /** Computes each maximal row-invariant subexpression once, before the row's loops. */
-  private hoistInvariants(e: Expr, memo: Map<string, Local>, load: (j: number) => Local) {
+  private hoistInvariants(e: Expr, memo: Map<string, Local>, load: LoadInput) {
     if (!this.isVariant(e)) {
       if (e.kind !== "const" && !memo.has(this.key(e))) memo.set(this.key(e), this.value(e, memo, load));
       return;
@@ -701,17 +758,34 @@ class KernelEmitter {
     const { fb, plan } = this;
     this.rowLoops(ib, vecEnd, Lb, (tail, u) => {
       const memo = new Map(rowMemo);
+      // keyed by j, or −1 − j for a small-integer input's raw integer lanes
       const loaded = new Map<number, Local>();
-      const load = (j: number) => {
-        let l = loaded.get(j);
-        if (!l) loaded.set(j, (l = this.loadVariant(j, addr[j], ib, tail, u)));
+      const load = (j: number, raw = false) => {
+        let l = loaded.get(raw ? -1 - j : j);
+        if (!l) loaded.set(raw ? -1 - j : j, (l = this.loadVariant(j, addr[j], ib, tail, u, raw)));
         return l;
       };
-      const vals = plan.exprs.map((e) => this.value(e, memo, load));
+      const vals = plan.exprs.map((e, w) => {
+        const val = this.value(e, memo, load);
+        // integer arithmetic leaves int32 lanes: their low bytes or halves, packed, are the wrapped values
+        if (!isSmallInt(plan.outDtypes[w]) || isNarrowStore(e)) return val;
+        return this.v.shuffle(val, val, this.outShift(w) === 0 ? [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12] : [0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13]);
+      });
       vals.forEach((val, w) => {
-        fb.get(outPtrs[w]).get(ib).op(Op.i32_add).get(val);
-        if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
-        else fb.simdMem(S.v128_store, 0, 16 * u);
+        const shift = this.outShift(w);
+        fb.get(outPtrs[w]).get(ib);
+        if (shift < 2) fb.i32(2 - shift).op(Op.i32_shr_u);
+        fb.op(Op.i32_add).get(val);
+        if (shift === 2) {
+          if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
+          else fb.simdMem(S.v128_store, 0, 16 * u);
+        } else if (tail) {
+          // the narrowed lanes lie packed in the low bytes: lane 0 is the low byte or half of the first word
+          fb.simd(S.i32x4_extract_lane, 0).mem(shift === 0 ? Op.i32_store8 : Op.i32_store16, 0);
+        } else {
+          // four bytes (v128.store32_lane) or four halves (v128.store64_lane), lane 0
+          fb.simdMem(shift === 0 ? S.v128_store32_lane : S.v128_store64_lane, 0, (4 << shift) * u).op(0);
+        }
       });
     });
   }
@@ -827,25 +901,33 @@ class KernelEmitter {
     }
   }
 
+  /** log2 of output w's element size in bytes: 2 for float32, 1 or 0 for a 16- or 8-bit integer. */
+  private outShift(w: number): number {
+    const bits = intInfo(this.plan.outDtypes[w])?.bits;
+    return bits === 8 ? 0 : bits === 16 ? 1 : 2;
+  }
+
   /** log2 of input j's element size in bytes: 2 for float32, 1 or 0 for a 16- or 8-bit integer. */
   private elementShift(j: number): number {
     const bits = intInfo(this.plan.inputDtypes[j])?.bits;
     return bits === 8 ? 0 : bits === 16 ? 1 : 2;
   }
 
-  /** The address on the stack → input j's one narrow element, sign- or zero-extended, as four float32 lanes. */
-  private narrowScalar(j: number) {
+  /** The address on the stack → input j's one narrow element, sign- or zero-extended, as four float32 lanes (raw: int32 lanes). */
+  private narrowScalar(j: number, raw = false) {
     const signed = intInfo(this.plan.inputDtypes[j])!.signed;
     const op = this.elementShift(j) === 0 ? (signed ? Op.i32_load8_s : Op.i32_load8_u) : signed ? Op.i32_load16_s : Op.i32_load16_u;
-    this.fb.mem(op, 0).simd(S.i32x4_splat).simd(S.f32x4_convert_i32x4_s);
+    this.fb.mem(op, 0).simd(S.i32x4_splat);
+    if (!raw) this.fb.simd(S.f32x4_convert_i32x4_s);
   }
 
   /**
    * Input j's four elements at row offset ib (bytes of float32 lanes: element ib / 4) or, in the
    * tail, one element splatted, as float32 lanes. A small integer input is read narrow: four
-   * bytes (v128.load32_zero, widened twice) or four halves (v128.load16x4), then converted.
+   * bytes (v128.load32_zero, widened twice) or four halves (v128.load16x4), then converted,
+   * or with `raw` left as int32 lanes for integer arithmetic (`intRing`).
    */
-  private loadVariant(j: number, a: Local, ib: Local, tail: boolean, u: number): Local {
+  private loadVariant(j: number, a: Local, ib: Local, tail: boolean, u: number, raw = false): Local {
     const fb = this.fb;
     const l = fb.local(T.v128);
     const shift = this.elementShift(j);
@@ -855,7 +937,7 @@ class KernelEmitter {
     if (shift === 2) {
       if (tail) fb.simdMem(S.v128_load32_splat, 2);
       else fb.simdMem(S.v128_load, 0, 16 * u);
-    } else if (tail) this.narrowScalar(j);
+    } else if (tail) this.narrowScalar(j, raw);
     else {
       const signed = intInfo(this.plan.inputDtypes[j])!.signed;
       if (shift === 1) fb.simdMem(signed ? S.v128_load16x4_s : S.v128_load16x4_u, 0, 8 * u);
@@ -864,14 +946,14 @@ class KernelEmitter {
         fb.simd(signed ? S.i16x8_extend_low_i8x16_s : S.i16x8_extend_low_i8x16_u);
         fb.simd(signed ? S.i32x4_extend_low_i16x8_s : S.i32x4_extend_low_i16x8_u);
       }
-      fb.simd(S.f32x4_convert_i32x4_s);
+      if (!raw) fb.simd(S.f32x4_convert_i32x4_s);
     }
     fb.set(l);
     return l;
   }
 
   /** The v128 local holding e: four float32 lanes, or four all-ones/all-zeros masks for bool. */
-  private value(e: Expr, memo: Map<string, Local>, load: (j: number) => Local): Local {
+  private value(e: Expr, memo: Map<string, Local>, load: LoadInput): Local {
     const key = this.key(e);
     const known = memo.get(key);
     if (known) return known;
@@ -880,14 +962,19 @@ class KernelEmitter {
     let out: Local;
     switch (e.kind) {
       case "input":
-        out = load(e.input);
+        // a small integer input reached here is an operand of integer arithmetic (intRing): int32 lanes
+        out = load(e.input, isSmallInt(e.dtype));
         break;
       case "const":
-        out = e.dtype === "bool" ? v.i(e.value ? -1 : 0) : v.f(e.value);
+        out = e.dtype === "bool" ? v.i(e.value ? -1 : 0) : isSmallInt(e.dtype) ? v.i(e.value) : v.f(e.value);
         break;
       case "index":
         throw new Error("wasm kernels: index expressions are not supported");
       case "unary": {
+        if (isSmallInt(e.dtype)) {
+          out = e.op === "neg" ? v.un(S.i32x4_neg, r(e.arg)) : v.un(S.v128_not, r(e.arg));
+          break;
+        }
         const row = WASM_UNARY[e.op];
         if (row === null || row === DECOMPOSE) throw new Error(`wasm kernels: no vector form of ${e.op}`);
         out = row.emit(v, r(e.arg), this);
@@ -895,7 +982,8 @@ class KernelEmitter {
       }
       case "binary": {
         const [a, b] = [r(e.lhs), r(e.rhs)];
-        if (e.lhs.dtype === "bool") {
+        if (isSmallInt(e.dtype)) out = v.bin(INT_RING_BINARY[e.op as keyof typeof INT_RING_BINARY], a, b);
+        else if (e.lhs.dtype === "bool") {
           const row = WASM_BOOL_BINARY[e.op];
           if (!row) throw new Error(`wasm kernels: no vector form of bool ${e.op}`);
           out = row(v, a, b);
@@ -910,8 +998,10 @@ class KernelEmitter {
         out = v.select(r(e.which), r(e.cases[1]), r(e.cases[0]));
         break;
       case "cast":
-        // a small integer input is loaded as float32 lanes already (loadVariant)
-        if (e.arg.dtype === e.dtype || isNarrowLoad(e)) out = r(e.arg);
+        // a small integer input under a cast to float32 is loaded as float32 lanes (loadVariant)
+        if (isNarrowLoad(e)) out = load((e.arg as { input: number }).input, false);
+        else if (e.arg.dtype === e.dtype) out = r(e.arg);
+        else if (isNarrowStore(e)) out = this.narrowLanes(r(e.arg), e.dtype);
         else if (e.dtype === "bool") out = v.ne(r(e.arg), v.f(0));
         else out = v.and(r(e.arg), v.f(1));
         break;
@@ -923,6 +1013,22 @@ class KernelEmitter {
     }
     memo.set(key, out);
     return out;
+  }
+
+  /**
+   * Four float32 lanes converted to an 8- or 16-bit integer dtype, packed into
+   * the low 4 or 8 bytes: truncated to int32 with NaN to 0 and saturation, then
+   * narrowed by the saturating narrows. Each narrow clamps to its own range,
+   * and clamping to [-2^15, 2^15) and then to the 8-bit range is clamping to
+   * the 8-bit range, so the lanes equal scalar-math's toInt8/toUint8/toInt16/toUint16.
+   */
+  private narrowLanes(x: Local, d: DType): Local {
+    const v = this.v;
+    const { bits, signed } = intInfo(d)!;
+    const t = v.un(S.i32x4_trunc_sat_f32x4_s, x);
+    if (bits === 16) return v.bin(signed ? S.i16x8_narrow_i32x4_s : S.i16x8_narrow_i32x4_u, t, t);
+    const h = v.bin(S.i16x8_narrow_i32x4_s, t, t);
+    return v.bin(signed ? S.i8x16_narrow_i16x8_s : S.i8x16_narrow_i16x8_u, h, h);
   }
 
   /** sin or cos of x: the fast vector form, and in a careful row the host's float64 result for lanes beyond its range. */
