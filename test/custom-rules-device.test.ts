@@ -125,6 +125,6 @@ describe.skipIf(!hasGpu)("plain eager operations on constants alone run on the d
 describe("restore the default", () => {
   it("leaves the CPU the default", () => {
     defaultDevice("cpu");
-    expect(np.array(1).device).toBe("cpu");
+    expect(device(np.array(1))).toBe("cpu");
   });
 });
