@@ -155,7 +155,7 @@ function evaluateUnchecked(prim: Primitive, args: Array[], params: Params): Arra
     recent.unshift({ avals, params: pk, sig });
     if (recent.length > RECENT) recent.pop();
   }
-  const target = deviceOf(args);
+  const target = deviceOf(args, sig.outAvals);
   let outs: Array[];
   if (hostComputable(args, sig.outAvals, target)) {
     const ins = onHost(args);

@@ -115,11 +115,16 @@ export function commit(x: Array): Array {
  * The device an operation on these arrays runs on, as JAX chooses it: that of
  * the committed operands (placed by devicePut or computed from such); without
  * any, that of the first computed operand, then of an array made from host
- * values, then of a constant. Everything else follows it (see `onDevice`).
+ * values. Everything else follows it (see `onDevice`). An operation on
+ * constants alone (or on nothing) has no data to follow: it runs where new
+ * data goes, the default device (JAX's rule for uncommitted values), not
+ * where its constants happen to sit — a jaxpr literal's array is made on the
+ * CPU, and a result computed there would otherwise pull the data it meets
+ * next onto the CPU (`outAvals`, where known, keep float64 results off WebGPU).
  */
-export function deviceOf(args: readonly Array[]): Backend {
+export function deviceOf(args: readonly Array[], outAvals: readonly ShapedArray[] = []): Backend {
   let best: Array | undefined;
-  let bestRank = 4;
+  let bestRank = RANK.constant;
   for (const a of args) {
     const rank = RANK[a.origin.kind];
     if (rank < bestRank) {
@@ -128,10 +133,17 @@ export function deviceOf(args: readonly Array[]): Backend {
       if (rank === 0) break;
     }
   }
-  return best ? best.backend : getBackend();
+  return best ? best.backend : defaultDeviceFor(args, outAvals);
 }
 const RANK: Record<Origin["kind"], number> = { committed: 0, computed: 1, host: 2, constant: 3 };
 
+/** The default device, or the CPU where an operand or result has a dtype the default cannot hold (float64 on WebGPU). */
+function defaultDeviceFor(args: readonly Array[], outAvals: readonly ShapedArray[]): Backend {
+  const b = getBackend();
+  for (const a of args) if (defaultBackendFor(a.dtype) !== b) return getBackend("cpu");
+  for (const o of outAvals) if (defaultBackendFor(o.dtype) !== b) return getBackend("cpu");
+  return b;
+}
 /**
  * An operand on `backend`. A constant is uploaded from its value; an
  * uncommitted array is copied over when its values can be had without
