@@ -36,6 +36,14 @@ export type BinaryOp =
   | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or" | "xor" | "shl" | "shr";
 export type ReduceOp = "sum" | "max" | "min" | "prod";
 
+/**
+ * A scalar expression. It is a DAG, not a tree: fusion makes a value read twice
+ * (through a view used twice) one node with two parents, the complex lowering
+ * reads each operand's parts twice, a decomposition reuses its argument. Every
+ * pass over an expression (keys, renderers, rewrites, predicates) must visit a
+ * node once (a visited set or a memo by node): walked as a tree, a chain of n
+ * shared steps costs 2^n (test/fusion-blowup.test.ts).
+ */
 export type Expr =
   /** Load of kernel input `input` through its view at the current loop point. */
   | { kind: "input"; input: number; dtype: DType }
