@@ -139,7 +139,8 @@ function sizes(jaxpr: Jaxpr): Sizes {
       const real = pairKernel(step.kernel)?.kernel ?? step.kernel;
       s.kernels++;
       s.nodes += distinctNodes(real);
-      s.key += kernelKey(step.kernel).length;
+      // the key the backends cache by: the lowered (float-lane) kernel's, a DAG wherever complex values are
+      s.key += kernelKey(real).length;
       const r = render(real);
       s.js += r.js;
       s.wgsl += r.wgsl;
