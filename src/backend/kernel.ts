@@ -36,6 +36,14 @@ export type BinaryOp =
   | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or" | "xor" | "shl" | "shr";
 export type ReduceOp = "sum" | "max" | "min" | "prod";
 
+/**
+ * A scalar expression. It is a DAG, not a tree: fusion makes a value read twice
+ * (through a view used twice) one node with two parents, the complex lowering
+ * reads each operand's parts twice, a decomposition reuses its argument. Every
+ * pass over an expression (keys, renderers, rewrites, predicates) must visit a
+ * node once (a visited set or a memo by node): walked as a tree, a chain of n
+ * shared steps costs 2^n (test/fusion-blowup.test.ts).
+ */
 export type Expr =
   /** Load of kernel input `input` through its view at the current loop point. */
   | { kind: "input"; input: number; dtype: DType }
@@ -104,58 +112,103 @@ export const binary = (op: BinaryOp, lhs: Expr, rhs: Expr, dtype: DType = lhs.dt
 });
 export const cast = (arg: Expr, dtype: DType): Expr => (arg.dtype === dtype ? arg : { kind: "cast", arg, dtype });
 
-/** Whether `pred` holds for some node of the expression (the node itself included). */
-export function someNode(e: Expr, pred: (e: Expr) => boolean): boolean {
+/**
+ * Whether `pred` holds for some node of the expression (the node itself included).
+ * An expression is a DAG (a fused chain shares nodes; a complex product reads each
+ * operand's parts twice): each node is visited once, or a chain of n shared steps
+ * would cost 2^n visits.
+ */
+export function someNode(e: Expr, pred: (e: Expr) => boolean, seen: Set<Expr> = new Set()): boolean {
+  if (seen.has(e)) return false;
+  seen.add(e);
   if (pred(e)) return true;
   switch (e.kind) {
     case "unary":
     case "cast":
     case "ipow":
-      return someNode(e.arg, pred);
+      return someNode(e.arg, pred, seen);
     case "binary":
-      return someNode(e.lhs, pred) || someNode(e.rhs, pred);
+      return someNode(e.lhs, pred, seen) || someNode(e.rhs, pred, seen);
     case "select":
-      return someNode(e.which, pred) || e.cases.some((c) => someNode(c, pred));
+      return someNode(e.which, pred, seen) || e.cases.some((c) => someNode(c, pred, seen));
     case "fma":
-      return e.args.some((c) => someNode(c, pred));
+      return e.args.some((c) => someNode(c, pred, seen));
     default:
       return false;
   }
 }
 
-/** A stable text key for an expression, for kernel caches. */
-export function exprKey(e: Expr): string {
-  switch (e.kind) {
-    case "input":
-      return `$${e.input}`;
-    case "const":
-      // String(-0) is "0": without the sign, x / -0 would reuse the kernel compiled for x / 0
-      return `${Object.is(e.value, -0) ? "-0" : e.value}:${e.dtype}`;
-    case "index":
-      return `#${e.axis}:${e.dtype}`;
-    case "unary":
-      return `${e.op}:${e.dtype}(${exprKey(e.arg)})`;
-    case "binary":
-      return `${e.op}:${e.dtype}(${exprKey(e.lhs)},${exprKey(e.rhs)})`;
-    case "select":
-      return `sel:${e.dtype}(${exprKey(e.which)};${e.cases.map(exprKey).join(",")})`;
-    case "cast":
-      return `cast:${e.dtype}${e.part === "im" ? "/im" : ""}(${exprKey(e.arg)})`;
-    case "ipow":
-      return `ipow${e.exponent}:${e.dtype}(${exprKey(e.arg)})`;
-    case "fma":
-      return `fma:${e.dtype}(${e.args.map(exprKey).join(",")})`;
+/**
+ * Structural numbering of expression nodes (hash-consing): two nodes get the same
+ * number exactly when they compute the same formula, whether they are one object
+ * or equal copies. Each node is numbered once, so a DAG costs its node count, not
+ * the size of its tree unfolding (which doubles with each shared step of a chain).
+ * `defs` lists each distinct node once, in the order numbered, its operands by number.
+ */
+export class ExprNumbering {
+  private readonly byNode = new Map<Expr, number>();
+  private readonly bySignature = new Map<string, number>();
+  readonly defs: string[] = [];
+
+  id(e: Expr): number {
+    let n = this.byNode.get(e);
+    if (n !== undefined) return n;
+    const sig = this.signature(e);
+    n = this.bySignature.get(sig);
+    if (n === undefined) {
+      n = this.defs.length;
+      this.defs.push(sig);
+      this.bySignature.set(sig, n);
+    }
+    this.byNode.set(e, n);
+    return n;
   }
+
+  private signature(e: Expr): string {
+    switch (e.kind) {
+      case "input":
+        return `$${e.input}:${e.dtype}`;
+      case "const":
+        // String(-0) is "0": without the sign, x / -0 would reuse the kernel compiled for x / 0
+        return `${Object.is(e.value, -0) ? "-0" : e.value}:${e.dtype}`;
+      case "index":
+        return `#${e.axis}:${e.dtype}`;
+      case "unary":
+        return `${e.op}:${e.dtype}(${this.id(e.arg)})`;
+      case "binary":
+        return `${e.op}:${e.dtype}(${this.id(e.lhs)},${this.id(e.rhs)})`;
+      case "select":
+        return `sel:${e.dtype}(${this.id(e.which)};${e.cases.map((c) => this.id(c)).join(",")})`;
+      case "cast":
+        return `cast:${e.dtype}${e.part === "im" ? "/im" : ""}(${this.id(e.arg)})`;
+      case "ipow":
+        return `ipow${e.exponent}:${e.dtype}(${this.id(e.arg)})`;
+      case "fma":
+        return `fma:${e.dtype}(${e.args.map((c) => this.id(c)).join(",")})`;
+    }
+  }
+}
+
+/**
+ * A stable text key for expressions, for kernel caches: equal exactly when the
+ * formulas are equal. Its length grows with the number of distinct nodes (shared
+ * ones written once and referred to by number), never with the tree unfolding.
+ */
+export function exprKey(...es: Expr[]): string {
+  const numbering = new ExprNumbering();
+  const roots = es.map((e) => numbering.id(e));
+  return `${numbering.defs.join(";")}=>${roots.join(",")}`;
 }
 
 export function kernelKey(k: Kernel): string {
   return [
     k.loopShape.join(","),
     k.inputs.map((i) => `${i.dtype}@${i.view.offset}:${i.view.strides.join(",")}`).join("|"),
-    exprKey(k.expr),
+    // the sibling outputs' expressions share one numbering: a sibling inlined into the next is written once
+    exprKey(k.expr, ...(k.more ?? []).map((o) => o.expr)),
     k.reduce ? `${k.reduce.op}${k.reduce.axes}${k.reduce.epilogue ? `|${k.reduce.epilogue.accInput}|${kernelKey(k.reduce.epilogue.kernel)}` : ""}` : "",
     k.dtype,
-    ...(k.more ?? []).map((o) => `${o.dtype}=${exprKey(o.expr)}`),
+    ...(k.more ?? []).map((o) => o.dtype),
   ].join(";");
 }
 

@@ -60,6 +60,11 @@ const identityMap = (rank: number): IndexMap => ({
   offset: Array.from({ length: rank }, () => 0),
 });
 
+/** A text key for an index map: equal keys read a value at the same element for every loop point. */
+function indexMapKey(m: IndexMap): string {
+  return m.kind === "flat" ? `f${m.offset}:${m.strides.join(",")}` : `a${m.offset.join(",")}:${m.coeffs.map((row) => row.join(",")).join(";")}`;
+}
+
 function viewAt(shape: readonly number[], m: IndexMap, loopRank: number): View {
   if (m.kind === "flat") return { strides: [...m.strides], offset: m.offset };
   const st = contiguousStrides(shape);
@@ -374,7 +379,8 @@ function mergeKernels(t: Extract<Step, { kind: "kernel" }>, s: Extract<Step, { k
     views.push(view);
     return inputs.length - 1;
   });
-  const moved = (e: Expr): Expr => renumberLoads(e, renumber, tExprs);
+  const memo = new Map<Expr, Expr>();
+  const moved = (e: Expr): Expr => renumberLoads(e, renumber, tExprs, memo);
   return {
     kind: "kernel",
     out: t.out,
@@ -389,8 +395,15 @@ function mergeKernels(t: Extract<Step, { kind: "kernel" }>, s: Extract<Step, { k
 }
 
 /** Loads renumbered by `to`; a negative target -1-w is replaced by `inline[w]`. */
-function renumberLoads(e: Expr, to: number[], inline: Expr[]): Expr {
-  const r = (x: Expr) => renumberLoads(x, to, inline);
+function renumberLoads(e: Expr, to: number[], inline: Expr[], memo = new Map<Expr, Expr>()): Expr {
+  // by node: a shared subexpression stays one node (a tree copy of a DAG grows exponentially)
+  let known = memo.get(e);
+  if (known === undefined) memo.set(e, (known = renumberNode(e, to, inline, memo)));
+  return known;
+}
+
+function renumberNode(e: Expr, to: number[], inline: Expr[], memo: Map<Expr, Expr>): Expr {
+  const r = (x: Expr) => renumberLoads(x, to, inline, memo);
   switch (e.kind) {
     case "input":
       return to[e.input] < 0 ? inline[-1 - to[e.input]] : { ...e, input: to[e.input] };
@@ -438,14 +451,35 @@ function buildKernel(root: Eqn, role: Role, producer: Map<Var, Eqn>, materialize
   };
 
   // the value of atom `a` at the loop point, where `m` maps the loop point into a's index space
+  // A fused value read more than once at the same loop point (through a view used twice: `t = x.T; t·t`)
+  // is one expression node with several parents, not a copy per reader: copies double with each such step
+  // of a chain (2^n nodes after n steps), while a shared node is computed once by every renderer.
+  const inlinedAt = new Map<string, { expr: Expr; loads?: Set<number> }>();
+  const varNumbers = new Map<Var, number>();
   const exprOf = (a: Atom, m: IndexMap, isRoot = false): Expr => {
     if (a instanceof Literal) return constant(a.value, a.aval.dtype);
     if (!isRoot && materialized.has(a)) return loadOf(a, m);
-    if (isRoot || maxInputs === Infinity) return inlined(a, m);
+    if (isRoot) return inlined(a, m);
+    let id = varNumbers.get(a);
+    if (id === undefined) varNumbers.set(a, (id = varNumbers.size));
+    const key = `${id}|${indexMapKey(m)}`;
+    const known = inlinedAt.get(key);
+    if (known) {
+      // the shared value's loads count for every fused value that reads it
+      if (known.loads) for (const s of open) for (const l of known.loads) s.add(l);
+      return known.expr;
+    }
+    if (maxInputs === Infinity) {
+      const expr = inlined(a, m);
+      inlinedAt.set(key, { expr });
+      return expr;
+    }
     const loads = new Set<number>();
     open.push(loads);
     try {
-      return inlined(a, m);
+      const expr = inlined(a, m);
+      inlinedAt.set(key, { expr, loads });
+      return expr;
     } finally {
       open.pop();
       loadsUnder.set(a, Math.max(loadsUnder.get(a) ?? 0, loads.size));

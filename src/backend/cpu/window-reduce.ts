@@ -196,6 +196,14 @@ function foldWasm(x: Float32Array, out: Float32Array, op: FoldOp, shape: readonl
  * (a relu before the pool) is applied to the whole input first, then folded as a plain load.
  */
 function exactProducer(e: Expr): boolean {
+  // memoized per node: a producer is a DAG (a relu's select reads x twice), walked once
+  let known = exactMemo.get(e);
+  if (known === undefined) exactMemo.set(e, (known = exactNode(e)));
+  return known;
+}
+const exactMemo = new WeakMap<Expr, boolean>();
+
+function exactNode(e: Expr): boolean {
   switch (e.kind) {
     case "input":
       return e.input === 0;

@@ -158,7 +158,8 @@ export function planChunks(k: Kernel, inBytes: readonly number[], lim: Limits, w
         inRanges.push({ offset: start, size: end - start });
         return { dtype: inp.dtype, view: { strides, offset: base - start / item } };
       });
-      const at = (e: Expr) => rebaseIndex(e, keep, j, idx, r0);
+      const memo = new Map<Expr, Expr>();
+      const at = (e: Expr) => rebaseIndex(e, keep, j, idx, r0, memo);
       const kernel: Kernel = {
         loopShape: lens,
         inputs,
@@ -203,8 +204,15 @@ function lcm(a: number, b: number): number {
  * The expression inside a chunk: loop axes before `keep` stay, those from
  * `keep` to `j` are the chunk's fixed indices, axis `j` starts at `r0`.
  */
-function rebaseIndex(e: Expr, keep: number, j: number, idx: readonly number[], r0: number): Expr {
-  const at = (x: Expr) => rebaseIndex(x, keep, j, idx, r0);
+function rebaseIndex(e: Expr, keep: number, j: number, idx: readonly number[], r0: number, memo: Map<Expr, Expr>): Expr {
+  // by node: shared subexpressions stay shared (a tree copy of a DAG grows exponentially)
+  let known = memo.get(e);
+  if (known === undefined) memo.set(e, (known = rebaseNode(e, keep, j, idx, r0, memo)));
+  return known;
+}
+
+function rebaseNode(e: Expr, keep: number, j: number, idx: readonly number[], r0: number, memo: Map<Expr, Expr>): Expr {
+  const at = (x: Expr) => rebaseIndex(x, keep, j, idx, r0, memo);
   switch (e.kind) {
     case "index":
       if (e.axis < keep) return e;

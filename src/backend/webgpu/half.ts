@@ -42,7 +42,14 @@ function kernelHasHalf(k: Kernel): boolean {
 export function halfAsSingle(k: Kernel): { kernel: Kernel; round: WeakSet<Expr> } | null {
   if (!kernelHasHalf(k)) return null;
   const round = new WeakSet<Expr>();
+  // memoized by node: shared subexpressions stay shared (a DAG rewritten as a tree grows exponentially)
+  const memo = new Map<Expr, Expr>();
   const map = (e: Expr): Expr => {
+    let known = memo.get(e);
+    if (known === undefined) memo.set(e, (known = mapNode(e)));
+    return known;
+  };
+  const mapNode = (e: Expr): Expr => {
     const half = e.dtype === "float16";
     let out: Expr;
     switch (e.kind) {

@@ -24,7 +24,7 @@
  * computed once per row.
  */
 import type { BinaryOp, Expr, Kernel, ReduceOp } from "../../kernel.js";
-import { exprKey, someNode } from "../../kernel.js";
+import { ExprNumbering, exprKey, someNode } from "../../kernel.js";
 import type { UnaryTable } from "../../composites.js";
 import { DECOMPOSE, expandNode, lowerComposites } from "../../composites.js";
 import { collapse } from "../codegen.js";
@@ -278,6 +278,14 @@ const INT_RING_BINARY = { add: S.i32x4_add, sub: S.i32x4_sub, mul: S.i32x4_mul, 
  */
 export function intRing(e: Expr, d: DType): boolean {
   if (e.dtype !== d) return false;
+  // memoized per node (its operands share its dtype here): an expression is a DAG, walked once
+  let known = ringMemo.get(e);
+  if (known === undefined) ringMemo.set(e, (known = intRingNode(e, d)));
+  return known;
+}
+const ringMemo = new WeakMap<Expr, boolean>();
+
+function intRingNode(e: Expr, d: DType): boolean {
   switch (e.kind) {
     case "input":
     case "const":
@@ -293,6 +301,14 @@ export function intRing(e: Expr, d: DType): boolean {
 
 /** Whether every node of `e` has a vector form (float32 values, bool masks; small-integer inputs under a cast to float32). */
 export function exprSupported(e: Expr): boolean {
+  // memoized per node: an expression is a DAG (shared steps), and a tree walk of it is exponential
+  let known = supportedMemo.get(e);
+  if (known === undefined) supportedMemo.set(e, (known = nodeSupported(e)));
+  return known;
+}
+const supportedMemo = new WeakMap<Expr, boolean>();
+
+function nodeSupported(e: Expr): boolean {
   switch (e.kind) {
     case "input":
       return e.dtype === "float32";
@@ -385,7 +401,7 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
   const rows = outerDims.reduce((a, b) => a * b, 1);
   const reduce = k.reduce?.op;
-  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${narrow ? inputDtypes.join(",") : ""}|${narrowStores ? outDtypes.join(",") : ""}|${reduce ?? ""}|${exprs.map((e) => exprKey(e)).join("&")}`;
+  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${narrow ? inputDtypes.join(",") : ""}|${narrowStores ? outDtypes.join(",") : ""}|${reduce ?? ""}|${exprKey(...exprs)}`;
   return { key, outerRank: n - 1, innerStride, inputDtypes, outDtypes, expr, exprs, reduce, params, rows, ragged };
 }
 
@@ -477,7 +493,8 @@ export function buildModule(plan: WasmPlan, memory: { maxPages: number; shared: 
 class KernelEmitter {
   private readonly v: V;
   private readonly variant = new Map<Expr, boolean>();
-  private readonly keys = new Map<Expr, string>();
+  /** Structural numbers of nodes: equal formulas (one object or copies) are computed once. */
+  private readonly numbering = new ExprNumbering();
   /** Set when a lane needs the slow sin/cos path; `careful` rows take it. */
   private trigFlag: Local | null = null;
   private careful = false;
@@ -493,9 +510,7 @@ class KernelEmitter {
   }
 
   private key(e: Expr): string {
-    let k = this.keys.get(e);
-    if (k === undefined) this.keys.set(e, (k = exprKey(e)));
-    return k;
+    return String(this.numbering.id(e));
   }
 
   /** Whether e changes along the innermost axis. */
@@ -705,7 +720,10 @@ class KernelEmitter {
   }
 
   /** Computes each maximal row-invariant subexpression once, before the row's loops. */
-  private hoistInvariants(e: Expr, memo: Map<string, Local>, load: LoadInput) {
+  private hoistInvariants(e: Expr, memo: Map<string, Local>, load: LoadInput, seen = new Set<Expr>()) {
+    // a DAG: each node once, or a chain of shared steps is walked as its (exponential) tree
+    if (seen.has(e)) return;
+    seen.add(e);
     if (!this.isVariant(e)) {
       if (e.kind !== "const" && !memo.has(this.key(e))) memo.set(this.key(e), this.value(e, memo, load));
       return;
@@ -714,15 +732,15 @@ class KernelEmitter {
       case "unary":
       case "cast":
       case "ipow":
-        this.hoistInvariants(e.arg, memo, load);
+        this.hoistInvariants(e.arg, memo, load, seen);
         break;
       case "binary":
-        this.hoistInvariants(e.lhs, memo, load);
-        this.hoistInvariants(e.rhs, memo, load);
+        this.hoistInvariants(e.lhs, memo, load, seen);
+        this.hoistInvariants(e.rhs, memo, load, seen);
         break;
       case "select":
-        this.hoistInvariants(e.which, memo, load);
-        e.cases.forEach((x) => this.hoistInvariants(x, memo, load));
+        this.hoistInvariants(e.which, memo, load, seen);
+        e.cases.forEach((x) => this.hoistInvariants(x, memo, load, seen));
         break;
       default:
         break;
