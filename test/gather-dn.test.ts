@@ -139,6 +139,12 @@ describe("transformations of the composition", () => {
     expect(values(lax.scatterAdd(x, i, arr([[1, 1], [1, 1]], "float32"), { axis: 1 }))).toEqual([2, 2, 4, 5, 5, 7]);
     const general = lax.gather(x, arr([[2], [0]], "int32"), { dimensionNumbers: { offsetDims: [0], collapsedSliceDims: [1], startIndexMap: [1] }, sliceSizes: [2, 1] });
     expect(values(general)).toEqual([3, 1, 6, 4]);
+    // the doc comments' examples, with the values they claim
+    const m = np.arange(12).reshape([3, 4]);
+    const cols = arr([[3], [1]], "int32");
+    expect(values(lax.gather(m, cols, { dimensionNumbers: { offsetDims: [0], collapsedSliceDims: [1], startIndexMap: [1] }, sliceSizes: [3, 1] }))).toEqual([3, 1, 7, 5, 11, 9]);
+    const dn = { updateWindowDims: [0], insertedWindowDims: [1], scatterDimsToOperandDims: [1] };
+    expect(values(lax.scatterAdd(np.zeros([2, 4]), cols, np.ones([2, 2]), { dimensionNumbers: dn }))).toEqual([0, 1, 0, 1, 0, 1, 0, 1]);
   });
 });
 

@@ -191,14 +191,14 @@ const isGeneral = (o: object): boolean => (o as { dimensionNumbers?: unknown }).
  * Takes entries of `operand` along `axis` (tf.gather with batch_dims):
  * the output's shape is `operand.shape[:axis] + indices.shape[batchDims:] + operand.shape[axis+1:]`.
  * Indices out of range are clamped to the axis, or give `fillValue` with `mode: "fill"`.
+ * With `dimensionNumbers` and `sliceSizes` in place of `axis` it is JAX's
+ * general lax.gather (see `GatherGeneralOptions`), a composition over the
+ * one-axis gather.
  * @example
  * lax.gather(x, idx, { axis: 0 });                 // x[idx]
  * const rows = np.array([[1, 2, 3], [4, 5, 6]]);
  * lax.gather(rows, np.array([[2], [0]], { dtype: "int32" }), { axis: 1, batchDims: 1 }); // out[b, i] = rows[b, idx[b, i]]: [[3], [4]]
- *
- * With `dimensionNumbers` and `sliceSizes` it is JAX's general lax.gather
- * (the index vector dim is the last dim of `indices`):
- * @example
+ * // the general form (JAX's lax.gather; the index vector dim is the last dim of the indices)
  * const m = np.arange(12).reshape([3, 4]);
  * const cols = np.array([[3], [1]], { dtype: "int32" });
  * lax.gather(m, cols, { dimensionNumbers: { offsetDims: [0], collapsedSliceDims: [1], startIndexMap: [1] }, sliceSizes: [3, 1] });
@@ -470,9 +470,14 @@ function scatterWith(prim: Primitive<ScatterParams>, name: string) {
 /**
  * Adds `updates` into `operand` at `indices` along `axis` (repeated indices
  * accumulate; out-of-range ones are dropped unless `mode: "clip"`): the
- * transpose of `gather`, so `updates` has gather's output shape.
+ * transpose of `gather`, so `updates` has gather's output shape. With
+ * `dimensionNumbers` in place of `axis` it is JAX's general scatter_add (so
+ * are lax.scatter, scatterMul, scatterMin and scatterMax; see `ScatterGeneralOptions`).
  * @example
  * lax.scatterAdd(np.zeros([3]), np.array([0, 0, 2, 5], { dtype: "int32" }), np.ones([4]), { axis: 0 }); // [2, 0, 1]
+ * // x.at[:, [3, 1]].add(1) in the general form
+ * const dn = { updateWindowDims: [0], insertedWindowDims: [1], scatterDimsToOperandDims: [1] };
+ * lax.scatterAdd(np.zeros([2, 4]), np.array([[3], [1]], { dtype: "int32" }), np.ones([2, 2]), { dimensionNumbers: dn }); // [[0, 1, 0, 1], [0, 1, 0, 1]]
  */
 export const scatterAdd = scatterWith(scatterAddP, "scatterAdd");
 /**
