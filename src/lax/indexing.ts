@@ -27,6 +27,8 @@ import { bind1, definePrimitive, isUndefined, isZero, lowersToStablehlo, scalar,
 import { attr } from "../backend/stablehlo.js";
 import { full } from "./stablehlo-ops.js";
 import { broadcastInDim, iota, moveAxis, reshape } from "./shape.js";
+import type { GatherDimensionNumbers, GeneralMode, ScatterDimensionNumbers } from "./gather-general.js";
+import { gatherGeneral, scatterGeneralPositions } from "./gather-general.js";
 
 const range = (n: number, start = 0) => Array.from({ length: n }, (_, i) => i + start);
 
@@ -167,18 +169,46 @@ function defaultFillValue(dtype: ShapedArray["dtype"]): number {
   return info ? (info.signed ? info.min : info.max) : -0x80000000;
 }
 
+/** JAX's general gather: `dimensionNumbers` and `sliceSizes` in place of `axis` (see `lax.gather`). */
+export interface GatherGeneralOptions {
+  dimensionNumbers: GatherDimensionNumbers;
+  /** The size of the slice taken along every operand dim (1 for collapsed and batching dims). */
+  sliceSizes: readonly number[];
+  /**
+   * Out-of-bounds starts (those whose slice would not fit): "clip" (the
+   * default) clamps them so the slice fits; "fill" gives `fillValue` for the
+   * whole slice (JAX's FILL_OR_DROP); "promise_in_bounds" clamps, with no
+   * gradient there.
+   */
+  mode?: "clip" | "fill" | "promise_in_bounds";
+  /** The value "fill" gives; JAX's defaults as for the axis form. */
+  fillValue?: number | boolean;
+}
+
+const isGeneral = (o: object): boolean => (o as { dimensionNumbers?: unknown }).dimensionNumbers !== undefined;
+
 /**
  * Takes entries of `operand` along `axis` (tf.gather with batch_dims):
  * the output's shape is `operand.shape[:axis] + indices.shape[batchDims:] + operand.shape[axis+1:]`.
  * Indices out of range are clamped to the axis, or give `fillValue` with `mode: "fill"`.
+ * With `dimensionNumbers` and `sliceSizes` in place of `axis` it is JAX's
+ * general lax.gather (see `GatherGeneralOptions`), a composition over the
+ * one-axis gather.
  * @example
  * lax.gather(x, idx, { axis: 0 });                 // x[idx]
  * const rows = np.array([[1, 2, 3], [4, 5, 6]]);
  * lax.gather(rows, np.array([[2], [0]], { dtype: "int32" }), { axis: 1, batchDims: 1 }); // out[b, i] = rows[b, idx[b, i]]: [[3], [4]]
+ * // the general form (JAX's lax.gather; the index vector dim is the last dim of the indices)
+ * const m = np.arange(12).reshape([3, 4]);
+ * const cols = np.array([[3], [1]], { dtype: "int32" });
+ * lax.gather(m, cols, { dimensionNumbers: { offsetDims: [0], collapsedSliceDims: [1], startIndexMap: [1] }, sliceSizes: [3, 1] });
+ * // m[:, [3, 1]]: [[3, 1], [7, 5], [11, 9]]
  */
-export function gather(operand: Value, indices: ArrayLike, options: GatherOptions): Value {
+export function gather(operand: Value, indices: ArrayLike, options: GatherOptions | GatherGeneralOptions): Value {
   operand = operandArg("lax.gather", operand);
   options = optionsArg("lax.gather", options);
+  if (isGeneral(options)) return generalGather(operand, indices, options as GatherGeneralOptions);
+  options = options as GatherOptions;
   const idx = indexArray("gather", indices);
   const params = indexParams("gather", operand, options);
   const mode = options.mode ?? "clip";
@@ -192,6 +222,16 @@ export function gather(operand: Value, indices: ArrayLike, options: GatherOption
   const mask = broadcastInDim(inside, out.shape, indexAxesInUpdates(idx.aval, params));
   const fill = options.fillValue ?? defaultFillValue(operand.dtype);
   return select(mask, out, broadcastInDim(scalar(Number(fill), operand.dtype), out.shape, []));
+}
+
+function generalGather(operand: Value, indices: ArrayLike, options: GatherGeneralOptions): Value {
+  const mode = options.mode ?? "clip";
+  if (mode !== "clip" && mode !== "fill" && mode !== "promise_in_bounds") {
+    throw new ShapeError(`lax.gather: mode must be "clip", "fill" or "promise_in_bounds", got ${JSON.stringify(mode)}`);
+  }
+  const fill = Number(options.fillValue ?? defaultFillValue(operand.dtype));
+  const gather1d = (flat: Value, positions: Value) => bind1(gatherP, [flat, positions], { axis: 0, batchDims: 0 });
+  return gatherGeneral("lax.gather", operand, indices, options.dimensionNumbers, options.sliceSizes, mode, fill, gather1d);
 }
 
 // ---- the scatter family ------------------------------------------------------------------
@@ -392,10 +432,34 @@ export interface ScatterOptions extends IndexOptions {
   mode?: ScatterMode;
 }
 
+/** JAX's general scatter: `dimensionNumbers` in place of `axis` (see `lax.scatterAdd`). */
+export interface ScatterGeneralOptions {
+  dimensionNumbers: ScatterDimensionNumbers;
+  /**
+   * Out-of-bounds windows: "fill" or "drop" (the default, JAX's FILL_OR_DROP)
+   * and "promise_in_bounds" drop their updates; "clip" clamps their starts so the window fits.
+   */
+  mode?: GeneralMode;
+}
+
+function generalScatter(prim: Primitive<ScatterParams>, name: string, operand: Value, indices: ArrayLike, updates: ArrayLike, options: ScatterGeneralOptions): Value {
+  const mode = options.mode ?? "fill";
+  if (mode !== "clip" && mode !== "fill" && mode !== "drop" && mode !== "promise_in_bounds") {
+    throw new ShapeError(`lax.${name}: mode must be "clip", "fill", "drop" or "promise_in_bounds", got ${JSON.stringify(mode)}`);
+  }
+  const u = asValue(updates, operand.dtype);
+  if (u.dtype !== operand.dtype) throw new DTypeError(`lax.${name}: updates must have the operand's dtype ${operand.dtype}, got ${u.dtype}`);
+  const positions = scatterGeneralPositions(`lax.${name}`, operand, indices, u, options.dimensionNumbers, mode);
+  const flat = bind1(prim, [reshape(operand, [operand.size]), positions, reshape(u, [u.size])], { axis: 0, batchDims: 0, mode: "drop" });
+  return reshape(flat, operand.shape);
+}
+
 function scatterWith(prim: Primitive<ScatterParams>, name: string) {
-  return (operand: Value, indices: ArrayLike, updates: ArrayLike, options: ScatterOptions): Value => {
+  return (operand: Value, indices: ArrayLike, updates: ArrayLike, options: ScatterOptions | ScatterGeneralOptions): Value => {
     operand = operandArg(`lax.${name}`, operand);
     options = optionsArg(`lax.${name}`, options);
+    if (isGeneral(options)) return generalScatter(prim, name, operand, indices, updates, options as ScatterGeneralOptions);
+    options = options as ScatterOptions;
     return bind1(prim, [operand, indexArray(name, indices), asValue(updates, operand.dtype)], {
       ...indexParams(name, operand, options),
       mode: options.mode ?? "drop",
@@ -406,9 +470,14 @@ function scatterWith(prim: Primitive<ScatterParams>, name: string) {
 /**
  * Adds `updates` into `operand` at `indices` along `axis` (repeated indices
  * accumulate; out-of-range ones are dropped unless `mode: "clip"`): the
- * transpose of `gather`, so `updates` has gather's output shape.
+ * transpose of `gather`, so `updates` has gather's output shape. With
+ * `dimensionNumbers` in place of `axis` it is JAX's general scatter_add (so
+ * are lax.scatter, scatterMul, scatterMin and scatterMax; see `ScatterGeneralOptions`).
  * @example
  * lax.scatterAdd(np.zeros([3]), np.array([0, 0, 2, 5], { dtype: "int32" }), np.ones([4]), { axis: 0 }); // [2, 0, 1]
+ * // x.at[:, [3, 1]].add(1) in the general form
+ * const dn = { updateWindowDims: [0], insertedWindowDims: [1], scatterDimsToOperandDims: [1] };
+ * lax.scatterAdd(np.zeros([2, 4]), np.array([[3], [1]], { dtype: "int32" }), np.ones([2, 2]), { dimensionNumbers: dn }); // [[0, 1, 0, 1], [0, 1, 0, 1]]
  */
 export const scatterAdd = scatterWith(scatterAddP, "scatterAdd");
 /**

@@ -204,6 +204,8 @@ export {
   reduceWindowP, reduceWindowSumP, reduceWindowMaxP, reduceWindowMinP, selectAndGatherAddP, selectAndScatterAddP,
 } from "./windowed.js";
 export type { Padding, ReduceWindowOptions } from "./windowed.js";
+export type { GatherDimensionNumbers, ScatterDimensionNumbers } from "./gather-general.js";
+export type { GatherGeneralOptions, ScatterGeneralOptions } from "./indexing.js";
 export {
   besselI0e, besselI0eP, besselI1e, besselI1eP, betainc, digamma, digammaP, erfc, erfcP, igamma, igammaP, igammac, igammacP, lgamma, lgammaP,
   polygamma, regularizedIncompleteBetaP, zeta, zetaP,
