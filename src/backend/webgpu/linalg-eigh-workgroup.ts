@@ -28,6 +28,24 @@ import type { GpuBuffer } from "./buffers.js";
 import { alloc, release, upload } from "./buffers.js";
 import { dispatch, grid } from "./context.js";
 
+/**
+ * WGSL shared by the parallel Jacobi kernels (this eigh and the one-sided SVD of
+ * linalg-svd-workgroup.ts): a finiteness test that survives fast-math (WGSL may
+ * assume builtins never see NaN) and the round-robin ordering that gives n/2
+ * disjoint pairs per round, every pair once per sweep.
+ */
+export const ROUND_ROBIN_WGSL = `fn isfinite_(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) < 0x7f800000u; }
+/** Pair k of round r of the round-robin tournament of N (even) players, as (p, q) with p < q. */
+fn pairOf(r: u32, k: u32, N: u32) -> vec2<u32> {
+  var a = r;
+  var b = N - 1u;
+  if (k > 0u) {
+    a = (r + k) % (N - 1u);
+    b = (r + N - 1u - k) % (N - 1u);
+  }
+  return vec2<u32>(min(a, b), max(a, b));
+}`;
+
 /** Invocations per workgroup (the WebGPU default limit, and a power of two for the reduction). */
 export const EIGH_THREADS = 256;
 
@@ -50,17 +68,7 @@ var<workgroup> offs: array<f32, ${T}>;
 var<workgroup> tots: array<f32, ${T}>;
 var<workgroup> bads: array<f32, ${T}>;
 var<workgroup> status: u32;
-fn isfinite_(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) < 0x7f800000u; }
-/** Pair k of round r of the round-robin tournament of N (even) players, as (p, q) with p < q. */
-fn pairOf(r: u32, k: u32, N: u32) -> vec2<u32> {
-  var a = r;
-  var b = N - 1u;
-  if (k > 0u) {
-    a = (r + k) % (N - 1u);
-    b = (r + N - 1u - k) % (N - 1u);
-  }
-  return vec2<u32>(min(a, b), max(a, b));
-}
+${ROUND_ROBIN_WGSL}
 @compute @workgroup_size(${T})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   // prm: groups per grid row, matrices, n, lower, sortValues, NaN bits

@@ -39,6 +39,7 @@
  */
 import type { GpuBuffer } from "./buffers.js";
 import { alloc, release, upload } from "./buffers.js";
+import { ROUND_ROBIN_WGSL } from "./linalg-eigh-workgroup.js";
 import { dispatch, grid } from "./context.js";
 
 /** Invocations per workgroup (the WebGPU default limit, and a power of two for the reductions). */
@@ -65,17 +66,7 @@ var<workgroup> si: array<u32, ${T}>;
 var<workgroup> rotatedAny: atomic<u32>;
 var<workgroup> status: u32;
 var<workgroup> statusF: f32;
-fn isfinite_(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) < 0x7f800000u; }
-/** Pair k of round r of the round-robin tournament of N (even) players, as (p, q) with p < q. */
-fn pairOf(r: u32, k: u32, N: u32) -> vec2<u32> {
-  var a = r;
-  var b = N - 1u;
-  if (k > 0u) {
-    a = (r + k) % (N - 1u);
-    b = (r + N - 1u - k) % (N - 1u);
-  }
-  return vec2<u32>(min(a, b), max(a, b));
-}
+${ROUND_ROBIN_WGSL}
 @compute @workgroup_size(${T})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   // prm: groups per grid row, matrices, m, n, U's columns, NaN bits, invocations per pair, computeUv
