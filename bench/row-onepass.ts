@@ -6,7 +6,7 @@
  */
 import { jit, nn, numpy as np } from "../src/index.js";
 import type { Array as JArray } from "../src/index.js";
-import { setRowOnePass } from "../src/backend/cpu/row-epilogue.js";
+import { setReductionOnePass, setRowOnePass } from "../src/backend/cpu/row-epilogue.js";
 import { setPoolFloor } from "../src/backend/cpu/memory.js";
 
 setPoolFloor(512 * 1024 * 1024);
@@ -21,6 +21,7 @@ for (const [name, f] of cases) {
   for (let r = 0; r < 24; r++) {
     for (const mode of ["one", "two"]) {
       setRowOnePass(mode === "one");
+      setReductionOnePass(mode === "one");
       const t0 = performance.now();
       f(x).dispose();
       if (r >= 4) t[mode].push(performance.now() - t0);

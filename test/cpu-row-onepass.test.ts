@@ -13,7 +13,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 // the CPU backend registers itself when it loads
 import "../src/backend/cpu/index.js";
-import { setRowBlocking, setRowOnePass, rowOnePassCount } from "../src/backend/cpu/row-epilogue.js";
+import { setReductionOnePass, setRowBlocking, setRowOnePass, rowOnePassCount } from "../src/backend/cpu/row-epilogue.js";
 import { alloc, allocScratch, freeScratch, inMemory, memoryStats, pointerOf, poolBorrowStats, poolTarget, release, setPoolFloor, sizeClass, wasmMemory } from "../src/backend/cpu/memory.js";
 import { setWasmEnabled } from "../src/backend/cpu/wasm/index.js";
 import * as np from "../src/numpy/index.js";
@@ -66,6 +66,10 @@ function softmaxRef(x: Array, rows: number, cols: number): number[] {
   }
   return ref;
 }
+
+// the reductions' blocks are off by default (two launches split across the pool win on 2 cores): these tests turn them on
+beforeAll(() => void setReductionOnePass(true));
+afterAll(() => void setReductionOnePass(false));
 
 afterEach(() => {
   setRowBlocking(8192, 1 << 16);

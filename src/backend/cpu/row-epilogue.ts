@@ -118,11 +118,29 @@ function inBlocks(
 }
 
 /**
+ * Whether row reductions take the one-pass blocks: off by default. Measured on
+ * the idle 2-core machine (`npx tsx bench/row-onepass.ts`, [4096, 1024]
+ * float32, two runs), two launches beat the blocks: softmax 7.5–8.5 ms against
+ * 12.2–13.7 ms, layer norm 4.3–7.0 against 5.2–8.3 ms, because each launch of a
+ * large reduction or epilogue is split across the worker pool and the blocks
+ * run on one thread. The mat-vec blocks stay on (W6 1.07–1.08× there).
+ */
+let reductionBlocks = false;
+
+/** Turns the one-pass blocks of row reductions on or off (tests, benchmarks); returns the previous setting. */
+export function setReductionOnePass(on: boolean): boolean {
+  const prev = reductionBlocks;
+  reductionBlocks = on;
+  return prev;
+}
+
+/**
  * A reduction kernel (without its epilogue) and its broadcast epilogue in
  * one pass: `acc` receives the reduction, `out` the epilogue, whose inputs
  * are `ins` (the accumulator among them). False when two launches must run.
  */
 export function reduceRowsOnePass(reduce: Kernel, own: TypedArray[], acc: TypedArray, epilogue: Kernel, out: TypedArray, ins: TypedArray[]): boolean {
+  if (!reductionBlocks) return false;
   if (!inMemory(acc) || !own.every(inMemory)) return false;
   const rows = wasmRows(reduce);
   // one result element per row of the reduction (a column plan computes several per row)
