@@ -4,7 +4,7 @@ import * as lax from "../lax/index.js";
 import * as np from "../numpy/index.js";
 import type { Value } from "../trace/core.js";
 import { customJvp } from "../transforms/custom.js";
-import { complexContinuedFraction, floats } from "./util.js";
+import { complexContinuedFraction, floats, splitAtCut } from "./util.js";
 
 const CUT = 1.6;
 
@@ -45,11 +45,7 @@ function fraction(x: Value, depth: number): [Value, Value] {
 
 function fresnelPlain(x: Value): [Value, Value] {
   const f64 = x.dtype === "float64";
-  const ax = lax.abs(x);
-  const big = np.greater(ax, CUT);
-  const finite = np.isfinite(ax);
-  const xs = np.where(big, np.onesLike(x), ax);
-  const xb = np.where(np.logicalAnd(big, finite), ax, np.full(x.shape, 2 * CUT, { dtype: x.dtype }));
+  const { big, finite, small: xs, large: xb } = splitAtCut(x, CUT);
   const [sS, cS] = series(xs, f64 ? 16 : 9);
   const [sB, cB] = fraction(xb, f64 ? 120 : 50);
   const half = np.full(x.shape, 0.5, { dtype: x.dtype });

@@ -4,7 +4,7 @@ import * as lax from "../lax/index.js";
 import * as np from "../numpy/index.js";
 import type { Value } from "../trace/core.js";
 import { customJvp } from "../transforms/custom.js";
-import { complexContinuedFraction, floats, whereConst } from "./util.js";
+import { complexContinuedFraction, floats, splitAtCut, whereConst } from "./util.js";
 
 const EULER_GAMMA = 0.5772156649015329;
 const CUT = 4;
@@ -39,11 +39,7 @@ function fraction(x: Value, depth: number): [Value, Value] {
 
 function siciPlain(x: Value): [Value, Value] {
   const f64 = x.dtype === "float64";
-  const ax = lax.abs(x);
-  const big = np.greater(ax, CUT);
-  const finite = np.isfinite(ax);
-  const xs = np.where(big, np.onesLike(x), ax);
-  const xb = np.where(np.logicalAnd(big, finite), ax, np.full(x.shape, 2 * CUT, { dtype: x.dtype }));
+  const { big, finite, small: xs, large: xb } = splitAtCut(x, CUT);
   const [siS, ciS] = series(xs, f64 ? 22 : 12);
   const [siB, ciB] = fraction(xb, f64 ? 90 : 40);
   let si = np.where(big, np.where(finite, siB, np.full(x.shape, Math.PI / 2, { dtype: x.dtype })), siS);

@@ -21,6 +21,22 @@ export function whereConst(cond: Value, v: Value, c: number): Value {
 }
 
 /**
+ * Splits the domain of an odd function computed on |x| at `cut`: `small`
+ * holds |x| below the cut (1 elsewhere) for a power series, `large` holds
+ * finite |x| above it (2·cut elsewhere) for an asymptotic form, so neither
+ * branch of the `where` that joins them sees an argument it would turn into
+ * NaN or inf (whose gradients would poison the taken branch).
+ */
+export function splitAtCut(x: Value, cut: number): { big: Value; finite: Value; small: Value; large: Value } {
+  const ax = lax.abs(x);
+  const big = np.greater(ax, cut);
+  const finite = np.isfinite(ax);
+  const small = np.where(big, np.onesLike(x), ax);
+  const large = np.where(np.logicalAnd(big, finite), ax, np.full(x.shape, 2 * cut, { dtype: x.dtype }));
+  return { big, finite, small, large };
+}
+
+/**
  * e^{sign·x²} without the error of rounding x² first: x = hi + lo with hi on a coarse grid, so
  * hi² is exact and e^{±x²} = e^{±hi²}·e^{±(2·hi·lo + lo²)} (relative error a few ulp, not x²·ulp).
  */
