@@ -13,9 +13,8 @@
  *
  * Their tangents are the true derivatives 1/x and 1/(1 + x) (customJvp): the
  * bit manipulation would otherwise contribute none. Each runs jitted: one
- * fused kernel rather than hundreds of eager ops, and on the device of its
- * input (an eager customJvp body evaluates constant-only subexpressions, such
- * as the fma's split of a coefficient, on the CPU, and the result followed them).
+ * fused kernel rather than hundreds of eager ops when a sampler is called
+ * outside jit.
  */
 import {
   abs, add, and, bitcastConvertType, convert, div, eq, gt, lt, max, mul, neg, or, scalar, select, shiftRightLogical, sub,
