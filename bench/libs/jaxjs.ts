@@ -25,6 +25,29 @@ export function shimNavigator() {
   g.navigator ??= { userAgent: `Node.js/${process.versions.node}`, hardwareConcurrency: os.availableParallelism() };
 }
 
+/**
+ * jax-js's einsum (used by its `nn.dotProductAttention`) calls `.map` and
+ * `.filter` on the iterator `String.prototype.matchAll` returns: ES2025's
+ * iterator helpers, which Node 22 has and Node 20 lacks. Without them W15
+ * fails in jax-js with "matchAll(...).map is not a function"; these two lazy
+ * methods on %IteratorPrototype% are the part it uses.
+ */
+export function shimIteratorHelpers() {
+  const proto = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as Record<string, unknown>;
+  if (typeof proto.map !== "function") {
+    proto.map = function* <T, U>(this: Iterator<T>, fn: (value: T, index: number) => U) {
+      let i = 0;
+      for (let r = this.next(); !r.done; r = this.next()) yield fn(r.value, i++);
+    };
+  }
+  if (typeof proto.filter !== "function") {
+    proto.filter = function* <T>(this: Iterator<T>, keep: (value: T, index: number) => boolean) {
+      let i = 0;
+      for (let r = this.next(); !r.done; r = this.next()) if (keep(r.value, i++)) yield r.value;
+    };
+  }
+}
+
 export function jaxjs(backend: "cpu" | "wasm" | "webgpu"): Adapter {
   let jax!: JaxJs;
   let np!: JaxJs["numpy"];
@@ -40,6 +63,7 @@ export function jaxjs(backend: "cpu" | "wasm" | "webgpu"): Adapter {
     async init() {
       if (backend === "webgpu") await nodeNavigatorGpu();
       shimNavigator();
+      shimIteratorHelpers();
       jax = await import("@jax-js/jax");
       np = jax.numpy;
       const devices = await jax.init(backend);
