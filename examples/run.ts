@@ -19,6 +19,7 @@ const examples: Record<string, { about: string; load: () => Promise<Example> }> 
   "batched-experiments": { about: "32 learning rates trained at once with vmap", load: () => import("./batched-experiments.js") },
   "char-transformer": { about: "a character-level GPT (2 blocks, 4 heads) on 20 KB of Shakespeare, AdamW, sampled text", load: () => import("./char-transformer.js") },
   "cnn-digits": { about: "a LeNet-style CNN on scikit-learn's 8×8 digits, Adam, test accuracy", load: () => import("./cnn-digits.js") },
+  "tiny-transformer": { about: "a character-level transformer (2 layers, 4 heads, width 128): AdamW, warmup-cosine, gradient clipping", load: () => import("./tiny-transformer.js") },
   "signal-filter": { about: "a low-pass filter's cutoff and gain tuned by gradient descent through np.fft", load: () => import("./signal-filter.js") },
 };
 

@@ -1,0 +1,260 @@
+/**
+ * A tiny character-level transformer, trained the way larger ones are: the
+ * char-transformer example's data and blocks, made wider (embedding 128) and
+ * trained with the recipe a modern language model uses:
+ *
+ * 1. the first 20 KB of tiny Shakespeare as characters (examples/data/
+ *    shakespeare.txt, public domain), 90% to train, 10% to validate;
+ * 2. token and learned position embeddings, 2 pre-layer-norm blocks (causal
+ *    multi-head self-attention with 4 heads of 32, then a GELU feed-forward
+ *    layer 128 → 512 → 128, each residual), a final layer norm, the logits;
+ * 3. AdamW (weight decay 0.01) under a warmup-cosine schedule (a linear
+ *    warmup to the peak learning rate over the first 10% of the steps, then
+ *    a cosine decay to a tenth of it), after clipping the gradients to a
+ *    global norm of 1 — `optim.chain(optim.clipByGlobalNorm(1),
+ *    optim.adamw(schedule))`, optax's recipe;
+ * 4. every step one `jit`ted function; train and validation losses every 50
+ *    steps, text sampled before and after training.
+ *
+ * Runs on the CPU or on WebGPU (`npm run example -- tiny-transformer
+ * --device webgpu`): nothing in it names a device.
+ */
+import { jit, nn, np, optim, random, valueAndGrad, type Value } from "jaxon-ts";
+import { loadCorpus, PositionEmbedding } from "./char-transformer.js";
+import { type ExampleOptions, type ExampleResult, formatMs, logger, outputDir, progress, reportFiles, savePlot, since, type TopLevelSpec } from "./plot.js";
+
+export const config = {
+  batchSize: 16,
+  blockSize: 32,
+  nEmbd: 128,
+  nHead: 4,
+  nLayer: 2,
+  peakLearningRate: 2e-3,
+  weightDecay: 0.01,
+  clipNorm: 1,
+  evalIters: 8,
+};
+const defaultSteps = 300;
+const evalInterval = 50;
+
+/** `batchSize` random windows of the data and the same windows shifted by one (the targets). */
+export function getBatch(key: random.Key, data: Value): [Value, Value] {
+  const { batchSize, blockSize } = config;
+  const ix = random.randint(key, [batchSize, 1], 0, data.shape[0] - blockSize);
+  const offsets = np.arange(blockSize, { dtype: "int32" });
+  return [data.get(np.add(ix, offsets)), data.get(np.add(ix, np.add(offsets, 1)))];
+}
+
+/** x + f(x), with nn.serial's combinators. */
+const residual = (f: nn.AnyLayer) => nn.serial(nn.fanOut(2), nn.parallel(f, nn.Identity), nn.FanInSum);
+
+/** A pre-layer-norm block: causal self-attention, then a GELU feed-forward layer, each residual. */
+function Block(nEmbd: number, nHead: number) {
+  return nn.serial(
+    residual(nn.serial(nn.LayerNorm(), nn.MultiHeadAttention(nHead, { causal: true }))),
+    residual(nn.serial(nn.LayerNorm(), nn.Dense(4 * nEmbd), nn.Gelu, nn.Dense(nEmbd))),
+  );
+}
+
+/** [batch, time] character ids → [batch, time, vocab] logits. */
+export function makeModel(vocabSize: number) {
+  const { nEmbd, nHead, nLayer, blockSize } = config;
+  return nn.serial(
+    nn.Embed(vocabSize, nEmbd),
+    PositionEmbedding(blockSize),
+    ...Array.from({ length: nLayer }, () => Block(nEmbd, nHead)),
+    nn.LayerNorm(),
+    nn.Dense(vocabSize),
+  );
+}
+
+export type Model = ReturnType<typeof makeModel>;
+export type Params = unknown[];
+
+/** The warmup-cosine schedule and clipped AdamW for a run of `steps` steps. */
+export function makeOptimizer(steps: number) {
+  const { peakLearningRate, weightDecay, clipNorm } = config;
+  const warmup = Math.max(1, Math.round(steps / 10));
+  const schedule = optim.warmupCosineDecaySchedule(0, peakLearningRate, warmup, steps, peakLearningRate / 10);
+  return { schedule, opt: optim.chain(optim.clipByGlobalNorm(clipNorm), optim.adamw(schedule, { weightDecay })) };
+}
+
+/** The mean cross-entropy of the next character. */
+export const lossOf = (model: Model) => (params: Params, x: Value, y: Value) => np.mean(nn.softmaxCrossEntropyWithIntegerLabels(model.apply(params, x), y));
+
+/** One jitted training step: the loss, its gradient, the clipped AdamW update. */
+export function makeStep(model: Model, opt: optim.GradientTransformation<optim.OptState>) {
+  const loss = lossOf(model);
+  return jit((params: Params, state: optim.OptState, x: Value, y: Value) => {
+    const [l, grads] = valueAndGrad(loss)(params, x, y);
+    const [updates, next] = opt.update(grads, state, params);
+    return { params: optim.applyUpdates(params, updates), state: next, loss: l };
+  });
+}
+
+/**
+ * `n` characters sampled one at a time after `context`, each from the logits
+ * at the last real position of a window of `blockSize` characters (padded at
+ * the end while the text is shorter: causal attention keeps the padding out),
+ * so one compiled function serves every step. Each character is read back
+ * with `await` (a WebGPU array cannot be read synchronously).
+ */
+export async function generate(model: Model, params: Params, key: random.Key, context: number[], n: number): Promise<number[]> {
+  const { blockSize } = config;
+  const sample = jit((p: Params, window: Value, t: Value, k: random.Key) => {
+    const logits = model.apply(p, window.reshape([1, blockSize])).reshape([blockSize, -1]);
+    return random.categorical(k, logits.get(t));
+  });
+  const ids = [...context];
+  for (let i = 0; i < n; i++) {
+    const window = ids.slice(Math.max(0, ids.length - blockSize));
+    const t = window.length - 1;
+    while (window.length < blockSize) window.push(0);
+    ids.push(await sample(params, np.array(window, { dtype: "int32" }), np.array(t, { dtype: "int32" }), random.foldIn(key, i)).item());
+  }
+  return ids;
+}
+
+export interface TinyTransformerResult extends ExampleResult {
+  /** The training loss of each step. */
+  losses: number[];
+  /** The learning rate of each step. */
+  learningRates: number[];
+  /** Train and validation losses (means over `evalIters` fixed batches) every 50 steps and at the end. */
+  evals: { step: number; train: number; val: number }[];
+  before: string;
+  after: string;
+  parameters: number;
+  ms: number;
+}
+
+export async function run(options: ExampleOptions = {}): Promise<TinyTransformerResult> {
+  const log = logger(options.quiet);
+  const steps = options.steps ?? defaultSteps;
+  const corpus = loadCorpus();
+  const { chars, decode, train, val } = corpus;
+  log(`a tiny transformer on ${corpus.text.length} characters of Shakespeare (${chars.length} distinct), ${train.shape[0]} to train, ${val.shape[0]} to validate`);
+
+  const model = makeModel(chars.length);
+  const [kInit, kData, kEval, kSample] = random.split(random.key(2024), 4) as random.Key[];
+  let [, params] = model.init(kInit, [-1, config.blockSize]) as [unknown, Params];
+  const parameters = countParams(params);
+  log(`${(parameters / 1e3).toFixed(1)}K parameters: ${config.nLayer} blocks, ${config.nHead} heads, embedding ${config.nEmbd}, context ${config.blockSize}`);
+
+  const loss = jit(lossOf(model));
+  const estimateLoss = async (p: Params, step: number) => {
+    const mean = async (data: Value, k: random.Key) => {
+      const batches = Array.from({ length: config.evalIters }, (_, i) => loss(p, ...getBatch(random.foldIn(k, i), data)));
+      return (await Promise.all(batches.map((l) => l.item()))).reduce((a, b) => a + b, 0) / config.evalIters;
+    };
+    // the same batches at every evaluation, so that the curves compare the weights, not the draws
+    return { step, train: await mean(train, kEval), val: await mean(val, random.foldIn(kEval, 1 << 20)) };
+  };
+  const context = [0]; // id 0 is the newline
+  const before = decode(await generate(model, params, kSample, context, 200));
+  log(`\nsampled before training:\n${before}`);
+
+  const { schedule, opt } = makeOptimizer(steps);
+  let state: optim.OptState = opt.init(params);
+  const step = makeStep(model, opt);
+  const losses: number[] = [];
+  const learningRates: number[] = [];
+  const evals: TinyTransformerResult["evals"] = [];
+  const bar = progress("train", steps, options.quiet);
+  // the steps' losses are read back every `readEvery` steps, so that a device keeps the next steps queued meanwhile
+  const readEvery = 10;
+  let unread: Value[] = [];
+  const readLosses = async () => {
+    losses.push(...(await Promise.all(unread.map((l) => l.item()))));
+    unread = [];
+    bar.update(losses.length, losses.at(-1));
+  };
+  log("");
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) {
+    if (i % evalInterval === 0) {
+      const e = await estimateLoss(params, i);
+      evals.push(e);
+      bar.log(`step ${i}: train loss ${e.train.toFixed(4)}, val loss ${e.val.toFixed(4)}`);
+    }
+    learningRates.push(schedule(i).itemSync());
+    const out = step(params, state, ...getBatch(random.foldIn(kData, i), train));
+    params = out.params;
+    state = out.state;
+    unread.push(out.loss);
+    if (unread.length === readEvery) await readLosses();
+  }
+  await readLosses();
+  const last = await estimateLoss(params, steps);
+  evals.push(last);
+  bar.stop();
+  const ms = since(t0);
+  log(`step ${steps}: train loss ${last.train.toFixed(4)}, val loss ${last.val.toFixed(4)}`);
+  log(`trained ${steps} steps in ${formatMs(ms)} (${((steps / ms) * 1000).toFixed(1)} steps/s)`);
+
+  const after = decode(await generate(model, params, kSample, context, 500));
+  log(`\nsampled after training:\n${after}`);
+
+  const dir = outputDir("tiny-transformer", options);
+  const files = await savePlot(lossSpec(losses, learningRates, evals), dir, "loss", options);
+  reportFiles(log, files);
+  return { files, losses, learningRates, evals, before, after, parameters, ms };
+}
+
+function countParams(tree: unknown): number {
+  if (Array.isArray(tree)) return tree.reduce((a: number, t) => a + countParams(t), 0);
+  if (tree !== null && typeof tree === "object" && "size" in tree && "shape" in tree) return (tree as Value).size;
+  if (tree !== null && typeof tree === "object") return Object.values(tree).reduce((a: number, t) => a + countParams(t), 0);
+  return 0;
+}
+
+function lossSpec(losses: number[], learningRates: number[], evals: TinyTransformerResult["evals"]): TopLevelSpec {
+  const values = [
+    ...losses.map((loss, step) => ({ step, loss, series: "training batch" })),
+    ...evals.flatMap((e) => [
+      { step: e.step, loss: e.train, series: "train (mean of 8 batches)" },
+      { step: e.step, loss: e.val, series: "validation (mean of 8 batches)" },
+    ]),
+  ];
+  const rates = learningRates.map((lr, step) => ({ step, lr }));
+  return {
+    title: { text: "A tiny transformer on Shakespeare", subtitle: "cross-entropy of the next character, and the warmup-cosine learning rate" },
+    vconcat: [
+      {
+        width: 520,
+        height: 260,
+        data: { values },
+        layer: [
+          {
+            transform: [{ filter: "datum.series === 'training batch'" }],
+            mark: { type: "line", strokeWidth: 1, opacity: 0.4 },
+            encoding: {
+              x: { field: "step", type: "quantitative", title: "step" },
+              y: { field: "loss", type: "quantitative", title: "cross-entropy", scale: { zero: false } },
+              color: { field: "series", type: "nominal", title: null, legend: { orient: "top-right", labelLimit: 300 } },
+            },
+          },
+          {
+            transform: [{ filter: "datum.series !== 'training batch'" }],
+            mark: { type: "line", point: true, strokeWidth: 2 },
+            encoding: {
+              x: { field: "step", type: "quantitative" },
+              y: { field: "loss", type: "quantitative" },
+              color: { field: "series", type: "nominal" },
+            },
+          },
+        ],
+      },
+      {
+        width: 520,
+        height: 100,
+        data: { values: rates },
+        mark: { type: "line", strokeWidth: 2 },
+        encoding: {
+          x: { field: "step", type: "quantitative", title: "step" },
+          y: { field: "lr", type: "quantitative", title: "learning rate" },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
