@@ -42,6 +42,7 @@ const tutorials: [slug: string, title: string][] = [
   ["batched-experiments", "32 experiments at once"],
   ["cnn-digits", "A CNN classifier on digits"],
   ["char-transformer", "A character-level transformer"],
+  ["tiny-transformer", "A tiny transformer, trained like a large one"],
   ["signal-filter", "Tuning a filter through the FFT"],
 ];
 
