@@ -163,7 +163,8 @@ export function bestLimits(a: Limits | null, b: Limits | null): Limits | null {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// (the file's name too: bundled into bench/gpu's kit, every module shares the bundle's import.meta.url)
+if (import.meta.url === `file://${process.argv[1]}` && /limits\.[tj]s$/.test(process.argv[1])) {
   const l = measureLimits();
   if (!l) console.log("no WebAssembly SIMD");
   else {

@@ -9,7 +9,15 @@
  * `--src` adds the target jaxon/cpu-src, jaxon loaded from src/ through tsx
  * (as before), and `--before=<bundle>` the targets jaxon/cpu-before and
  * jaxon/webgpu-before, another bundle of bench/libs/jaxon-entry.ts (an older
- * commit's), for before/after in one run.
+ * commit's), for before/after in one run. A target filter starting with "="
+ * picks that target alone ("=jaxon/webgpu", not jaxon/webgpu-unfused).
+ *
+ * For a lent GPU (bench/gpu/): `--gpu` adds the cases only a real GPU runs
+ * (W2 n=4096 on the WebGPU rows), the adapter's name and its copy bandwidth
+ * (gpu-limits.ts, with each WebGPU row of a case that declares its bytes as a
+ * fraction of it), and a budget between --quick and the full one;
+ * `--deadline=S` spreads S seconds over the targets (a target's share that is
+ * spent skips its remaining cases); `--out=DIR` writes results.json there.
  *
  * Each target runs in its own child process (this file with --child), driven
  * case by case: a case that overruns its time limit is killed and reported as
@@ -27,6 +35,8 @@ import type { Adapter, Budget, Row } from "./harness.js";
 import type { Limits } from "./limits.js";
 import { firstLine, SYNC_EVERY } from "./harness.js";
 import { bestLimits, measureLimits } from "./limits.js";
+import type { GpuLimits } from "./gpu-limits.js";
+import { measureGpuLimits } from "./gpu-limits.js";
 import { jaxjs } from "./libs/jaxjs.js";
 import { BUNDLE_ENV, buildJaxon, jaxon, removeBuild } from "./libs/jaxon.js";
 import { tfjs } from "./libs/tfjs.js";
@@ -57,8 +67,11 @@ const TARGETS: Record<string, () => Adapter> = {
 
 const BASELINE = "jaxon";
 
-const BUDGETS: Record<"full" | "quick", Budget & { caseLimitMs: number; initLimitMs: number }> = {
+const BUDGETS: Record<"full" | "gpu" | "quick", Budget & { caseLimitMs: number; initLimitMs: number }> = {
   full: { warmupMs: 400, timedMs: 1200, trainCapMs: 3000, caseLimitMs: 15000, initLimitMs: 60000 },
+  // a lent GPU's minutes are few (bench/gpu/): calls there take micro- to milliseconds, so 0.6 s still
+  // gives hundreds of samples
+  gpu: { warmupMs: 200, timedMs: 600, trainCapMs: 1500, caseLimitMs: 12000, initLimitMs: 60000 },
   quick: { warmupMs: 30, timedMs: 150, trainCapMs: 300, caseLimitMs: 8000, initLimitMs: 60000 },
 };
 
@@ -164,7 +177,12 @@ function predictSkip(c: Case, done: Row[], limitMs: number): string | null {
   return predicted > limitMs / 2 ? `~${(predicted / 1000).toFixed(0)} s per call predicted from ${prev.case}` : null;
 }
 
+/** The peers' versions, written into bench/gpu's kit bundle (which has no node_modules to read them from). */
+declare const __BENCH_VERSIONS__: Record<string, string> | undefined;
+
 function version(pkg: string | null): string {
+  const embedded = typeof __BENCH_VERSIONS__ === "undefined" ? undefined : __BENCH_VERSIONS__[pkg ?? "jaxon"];
+  if (embedded) return embedded;
   try {
     const file = pkg === null ? path.join(root, "package.json") : path.join(root, "node_modules", pkg, "package.json");
     return JSON.parse(readFileSync(file, "utf8")).version;
@@ -207,11 +225,15 @@ function table(rows: Row[]): string {
 
 async function parent(args: string[]) {
   const quick = args.includes("--quick");
-  const budget = BUDGETS[quick ? "quick" : "full"];
+  const gpu = args.includes("--gpu");
+  const budget = BUDGETS[quick ? "quick" : gpu ? "gpu" : "full"];
+  const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const deadlineS = Number(option("deadline") ?? Infinity);
+  const outDir = option("out") ?? here;
   const filters = args.filter((a) => !a.startsWith("--"));
   const wFilters = filters.filter((f) => /^w\d/i.test(f)).map((f) => f.toUpperCase());
   const tFilters = filters.filter((f) => !/^w\d/i.test(f)).map((f) => f.toLowerCase());
-  const cases = CASES.filter((c) => wFilters.length === 0 || wFilters.some((f) => c.workload.startsWith(f)));
+  const cases = CASES.filter((c) => (!c.gpuOnly || gpu) && (wFilters.length === 0 || wFilters.some((f) => c.workload.startsWith(f))));
   // jaxon/cpu-src (src/ through tsx, as the bench loaded jaxon before it bundled it) only with --src,
   // jaxon/cpu-before and jaxon/webgpu-before (another bundle, e.g. an older commit's) only with --before=<its path>
   const before = args.find((a) => a.startsWith("--before="))?.slice("--before=".length);
@@ -219,7 +241,7 @@ async function parent(args: string[]) {
   const targets = Object.keys(TARGETS)
     .filter((t) => !t.endsWith("-src") || args.includes("--src"))
     .filter((t) => !t.endsWith("-before") || before)
-    .filter((t) => tFilters.length === 0 || tFilters.some((f) => t.toLowerCase().includes(f)));
+    .filter((t) => tFilters.length === 0 || tFilters.some((f) => (f.startsWith("=") ? t.toLowerCase() === f.slice(1) : t.toLowerCase().includes(f))));
   if (!cases.length || !targets.length) {
     console.error(`nothing matches ${filters.join(" ")}: workloads ${[...new Set(CASES.map((c) => c.workload))].join(" ")}; targets ${Object.keys(TARGETS).join(" ")}`);
     process.exit(2);
@@ -237,17 +259,23 @@ async function parent(args: string[]) {
   for (const c of cases) c.prepare();
   // the physical limits, before and after the runs (the best of the two: other processes only lower them)
   const limitsBefore = quick ? null : measureLimits();
+  // the adapter and the device's copy bandwidth (--gpu), before the children take the GPU
+  const gpuLimits = gpu ? await measureGpuLimits() : null;
+  if (gpuLimits) log(`adapter: ${gpuLimits.adapter}${gpuLimits.software ? " (software)" : ""}; copy ${gpuLimits.copyGBs.toFixed(1)} GB/s\n`);
 
   const rows: Row[] = [];
-  for (const target of targets) {
+  const runEnd = started + deadlineS * 1000;
+  for (const [t, target] of targets.entries()) {
     const [library, backend] = target.split("/");
     const done: Row[] = [];
     let worker: TargetProcess | null = null;
     let initError: string | undefined;
+    // --deadline: this target's share of what is left (a target that finishes early leaves its rest to the next)
+    const targetEnd = performance.now() + (runEnd - performance.now()) / (targets.length - t);
     for (const c of cases) {
       const base = { workload: c.workload, case: c.case, title: c.title, library, backend, unit: c.unit, scale: c.scale };
       const push = (r: Row) => (rows.push(r), done.push(r));
-      const skip = predictSkip(c, done, budget.caseLimitMs);
+      const skip = performance.now() > targetEnd ? "the target's share of --deadline is spent" : predictSkip(c, done, budget.caseLimitMs);
       if (skip) {
         push({ ...base, status: "skipped", note: skip });
         continue;
@@ -308,7 +336,8 @@ async function parent(args: string[]) {
   };
   const cpu = os.cpus()[0]?.model ?? "?";
   const out: string[] = [];
-  out.push(`jaxon bench · Node ${process.versions.node} · ${os.availableParallelism()} cores (${cpu}) · ${seconds.toFixed(0)} s${quick ? " · --quick" : ""}`);
+  out.push(`jaxon bench · Node ${process.versions.node} · ${os.availableParallelism()} cores (${cpu}) · ${seconds.toFixed(0)} s${quick ? " · --quick" : gpu ? " · --gpu" : ""}`);
+  if (gpuLimits) out.push(`WebGPU adapter: ${gpuLimits.adapter}${gpuLimits.software ? " (software)" : ""}`);
   out.push(Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(" · "));
   out.push("", table(rows), "");
   for (const w of new Set(cases.map((c) => c.workload))) out.push(`${w}: ${cases.find((c) => c.workload === w)!.title}`);
@@ -322,10 +351,11 @@ async function parent(args: string[]) {
   );
   const limits = quick ? null : bestLimits(limitsBefore, measureLimits());
   if (limits) out.push("", ...limitsBlock(rows, cases, limits));
+  if (gpuLimits) out.push("", ...gpuLimitsBlock(rows, cases, gpuLimits));
   console.log("\n" + out.join("\n"));
 
-  const file = path.join(here, "results.json");
-  const json = { date: new Date().toISOString(), node: process.versions.node, cpu, cores: os.availableParallelism(), args, budget, seconds, versions, limits, rows };
+  const file = path.join(outDir, "results.json");
+  const json = { date: new Date().toISOString(), node: process.versions.node, cpu, cores: os.availableParallelism(), args, budget, seconds, versions, limits, gpuLimits, rows };
   writeFileSync(file, JSON.stringify(json, null, 2) + "\n");
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
 }
@@ -359,6 +389,34 @@ function limitsBlock(rows: Row[], cases: Case[], l: Limits): string[] {
     } else {
       const gf = c.limit.flops / (r.msPerUnit * 1e6);
       out.push(`  ${name} ${gf.toFixed(1)} GFLOP/s: ${((100 * gf) / peak).toFixed(0)}% of the ${cores}-thread SIMD peak`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The GPU's block (--gpu): the adapter, the WGSL copy kernel's bandwidth, and
+ * each WebGPU row of a case that declares its bytes as a fraction of it (the
+ * readback in every call is part of the time: a call's bytes over its time,
+ * not the kernel's alone), and the GFLOP/s of those that declare flops.
+ */
+function gpuLimitsBlock(rows: Row[], cases: Case[], g: GpuLimits): string[] {
+  const out = [
+    `GPU limits (${g.adapter}${g.software ? ", software" : ""}):`,
+    `  device copy bandwidth: ${g.copyGBs.toFixed(1)} GB/s (WGSL vec4 copy, bytes read + written, ${g.bytes / 2 ** 20} MiB buffers, best round)`,
+    "",
+    "  fraction of the limit (WebGPU rows; readback included in each call):",
+  ];
+  for (const r of rows) {
+    if (r.status !== "ok" || !r.backend.startsWith("webgpu") || r.msPerUnit === undefined) continue;
+    const c = cases.find((c) => c.workload === r.workload && c.case === r.case);
+    if (!c?.limit) continue;
+    const name = `${r.workload} ${r.case} · ${r.library}/${r.backend}`.padEnd(40);
+    if ("bytes" in c.limit) {
+      const gbs = c.limit.bytes / (r.msPerUnit * 1e6);
+      out.push(`  ${name} ${(c.limit.bytes / 1e6).toFixed(2)} MB in ${fmtMs(r.msPerUnit)} ms = ${gbs >= 10 ? gbs.toFixed(1) : gbs.toPrecision(2)} GB/s: ${((100 * gbs) / g.copyGBs).toPrecision(2)}% of the device copy`);
+    } else {
+      out.push(`  ${name} ${(c.limit.flops / (r.msPerUnit * 1e6)).toFixed(1)} GFLOP/s`);
     }
   }
   return out;

@@ -29,6 +29,11 @@ export interface Case {
    * the flops it must do (a fraction of the measured SIMD peak on the threads used).
    */
   limit?: { bytes: number } | { flops: number };
+  /**
+   * Only in a lent-GPU run (`--gpu`, bench/gpu/): too large for the CPU rows
+   * and for a software adapter, and its inputs cost memory and time to make.
+   */
+  gpuOnly?: boolean;
   /** Makes the shared inputs and references (untimed, before the case's time limit starts). */
   prepare(): void;
   run(a: Adapter, budget: Budget): Promise<Outcome>;
@@ -141,7 +146,7 @@ const w6Data = lazy(() => {
 });
 
 const w2Data = new Map<number, () => D.MatmulInput>();
-for (const n of [256, 512, 1024]) w2Data.set(n, lazy(() => D.w2Input(n)));
+for (const n of [256, 512, 1024, 4096]) w2Data.set(n, lazy(() => D.w2Input(n)));
 
 export const CASES: Case[] = [
   {
@@ -177,6 +182,27 @@ export const CASES: Case[] = [
         ),
     }),
   ),
+  // float32 matmul at 4096² (137 GFLOP a call), WebGPU rows of a --gpu run only: a real GPU's
+  // throughput needs work this large; the CPU rows would spend minutes on it
+  {
+    workload: "W2",
+    case: "n=4096",
+    title: "matmul f32",
+    unit: "GFLOP/s",
+    scale: 4096 ** 3, // skipped where n=1024 predicts it past the limit (a software adapter)
+    gpuOnly: true,
+    limit: { flops: 2 * 4096 ** 3 },
+    prepare: () => w2Data.get(4096)!(),
+    run: async (a, b) =>
+      a.backend.startsWith("webgpu")
+        ? callCase(
+            () => a.w2?.(w2Data.get(4096)!()),
+            (r) => D.w2Check(w2Data.get(4096)!(), asArray(r)),
+            (ms) => (2 * 4096 ** 3) / (ms * 1e6),
+            b,
+          )
+        : { status: "n/a", note: "WebGPU rows only" },
+  },
   ...SHAPE_CASES.filter((c) => c.workload === "W2"),
   ...(["eager", "jit"] as const).map(
     (mode): Case => ({

@@ -18,8 +18,13 @@ type Tf = typeof TF;
 
 let loaded: Promise<Tf> | undefined;
 
-/** Loads tfjs-core and registers the cpu and wasm backends (once per process). */
-function load(): Promise<Tf> {
+/**
+ * Loads tfjs-core and registers the cpu backend, and the wasm one unless the
+ * process runs only WebGPU (once per process). The wasm backend's binaries are
+ * found through node_modules, which bench/gpu's kit (one bundle, no
+ * node_modules) lacks.
+ */
+function load(backend: "cpu" | "wasm" | "webgpu"): Promise<Tf> {
   loaded ??= (async () => {
     const tf = (await import("@tensorflow/tfjs-core")) as Tf;
     // tfjs-core's Node build has no gradients: @tensorflow/tfjs registers them
@@ -28,6 +33,7 @@ function load(): Promise<Tf> {
     await import("@tensorflow/tfjs-core/dist/register_all_gradients.js");
     await import("@tensorflow/tfjs-backend-cpu");
     tf.enableProdMode(); // no debug checks, no "install tfjs-node" banner
+    if (backend === "webgpu") return tf;
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
     // the .wasm binaries sit next to the package's main file, in dist/
     const main = createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm");
@@ -51,7 +57,7 @@ export function tfjs(backend: "cpu" | "wasm" | "webgpu"): Adapter {
     backend,
     notes: { "W3 jit": "tfjs has no jit", W6: "analytic 2(x·w−y)x in tf ops (tfjs has no vmap)" },
     async init() {
-      tf = await load();
+      tf = await load(backend);
       if (backend === "webgpu") {
         await nodeNavigatorGpu();
         await import("@tensorflow/tfjs-backend-webgpu"); // registers "webgpu"; it probes navigator.gpu in setBackend
