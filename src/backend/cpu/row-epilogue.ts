@@ -27,7 +27,10 @@
 import type { TypedArray } from "../../dtype.js";
 import type { Kernel } from "../kernel.js";
 import { inMemory } from "./memory.js";
-import { runWasmKernel, wasmRows } from "./wasm/index.js";
+import { allocScratch, freeScratch, memoryView } from "./memory.js";
+import type { WasmRowCall } from "./wasm/index.js";
+import { runWasmKernel, splitThreads, wasmRowCall, wasmRows } from "./wasm/index.js";
+import { runBlocksAll } from "./threads.js";
 import type { DType } from "../../dtype.js";
 import type { DotParams } from "../device.js";
 import { skinnyRowRange } from "./matmul-skinny.js";
@@ -68,6 +71,12 @@ export function rowOnePassCount(): number {
   return onePass;
 }
 
+let onePassSplit = 0;
+/** How many of those ran split across the worker pool (for tests). */
+export function rowOnePassSplitCount(): number {
+  return onePassSplit;
+}
+
 let enabled = true;
 /** Turns the one-pass form on or off (tests and benchmarks compare it with two launches); returns the previous setting. */
 export function setRowOnePass(on: boolean): boolean {
@@ -92,6 +101,7 @@ function inBlocks(
   accElements: number,
   block = blockElements,
   align = 1,
+  producer: WasmRowCall | null = null,
 ): boolean {
   if (!enabled || rows < 2 || rows * inputPerRow < minElements) return false;
   if (!inMemory(out) || !ins.every(inMemory)) return false;
@@ -101,6 +111,11 @@ function inBlocks(
   const epiPerRow = (epiRows / accElements) * (accElements / rows);
   // a block's first row at a multiple of `align` (the producer's row tiles meet where the whole call's do)
   const step = Math.ceil(Math.max(1, Math.floor(block / Math.max(1, inputPerRow))) / align) * align;
+  if (producer && inPool(rows, step, producer, epilogue, out, ins, epiPerRow)) {
+    onePass++;
+    onePassSplit++;
+    return true;
+  }
   for (let r0 = 0; r0 < rows; r0 += step) {
     const r1 = Math.min(rows, r0 + step);
     // the first block decides: a producer that cannot run in blocks leaves the whole job to two launches
@@ -115,6 +130,48 @@ function inBlocks(
   }
   onePass++;
   return true;
+}
+
+/**
+ * The blocks split across the worker pool, by the rule every kernel splits
+ * by (`splitThreads`: the reduction's and the epilogue's work together, one
+ * thread per `threadMinWork` units): each thread claims the next block of
+ * rows from a shared counter and runs the reduction, then the epilogue, over
+ * it, so that the block's rows stay in that thread's cache, and a thread
+ * slowed down by other processes takes fewer blocks. Each call is the same
+ * kernel over the same rows as on one thread, so the split changes no bit.
+ * False, having run nothing, when the job is too small for the pool or the
+ * pool cannot take it.
+ */
+function inPool(rows: number, step: number, producer: WasmRowCall, epilogue: Kernel, out: TypedArray, ins: TypedArray[], epiPerRow: number): boolean {
+  const epi = wasmRowCall(epilogue, out, ins);
+  if (!epi) return false;
+  const threads = splitThreads(producer.work + epi.work, Math.ceil(rows / step));
+  if (threads < 2) return false;
+  const counter = allocScratch(4);
+  if (counter < 0) return false;
+  try {
+    const word = memoryView(Int32Array, counter, 1);
+    word[0] = 0;
+    const calls = [
+      { moduleId: producer.poolId(), exportName: "run", args: producer.args, mul: 1 },
+      { moduleId: epi.poolId(), exportName: "run", args: epi.args, mul: epiPerRow },
+    ];
+    const local = () => {
+      // this thread's share: the workers' loop (threads.ts `runJob`), through this thread's instances
+      const words = memoryView(Int32Array, counter, 1);
+      for (;;) {
+        const r0 = Atomics.add(words, 0, 1) * step;
+        if (r0 >= rows) break;
+        const r1 = Math.min(rows, r0 + step);
+        producer.run(r0, r1);
+        epi.run(r0 * epiPerRow, r1 * epiPerRow);
+      }
+    };
+    return runBlocksAll(calls, counter, step, rows, threads - 1, local);
+  } finally {
+    freeScratch(counter, 4);
+  }
 }
 
 /**
@@ -147,7 +204,7 @@ export function reduceRowsOnePass(reduce: Kernel, own: TypedArray[], acc: TypedA
   if (rows !== acc.length) return false;
   let size = 1;
   for (const d of reduce.loopShape) size *= d;
-  return inBlocks(rows, size / rows, (r0, r1) => runWasmKernel(reduce, acc, own, r0, r1), epilogue, out, ins, acc.length);
+  return inBlocks(rows, size / rows, (r0, r1) => runWasmKernel(reduce, acc, own, r0, r1), epilogue, out, ins, acc.length, blockElements, 1, wasmRowCall(reduce, acc, own));
 }
 
 /**
