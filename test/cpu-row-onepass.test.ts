@@ -79,8 +79,12 @@ function softmaxRef(x: Array, rows: number, cols: number): number[] {
 beforeAll(() => void setReductionOnePass(true));
 afterAll(() => void setReductionOnePass(false));
 
+// the defaults, restored after each test
+const defaultRowBlocking = setRowBlocking(1, 0);
+setRowBlocking(...defaultRowBlocking);
+
 afterEach(() => {
-  setRowBlocking(8192, 1 << 16);
+  setRowBlocking(...defaultRowBlocking);
   setRowOnePass(true);
   setWasmEnabled(true);
 });
