@@ -7,7 +7,8 @@
  * one share to the first worker, `runSplitAll` one share to each worker.
  *
  * The worker is dumb on purpose: it instantiates the modules it is sent and
- * calls an export with i32 arguments. Everything a kernel needs (pointers,
+ * calls an export with i32 arguments (or, for `runBlocksAll`, a few exports
+ * in turn on each block of rows it claims from a shared counter). Everything a kernel needs (pointers,
  * shapes, strides) lives in the shared memory, so there is no protocol beyond
  * "call export e of module m with these numbers".
  *
