@@ -6,15 +6,21 @@
  * (src/backend/cpu/row-epilogue.ts `matVecRowsOnePass`). Checked: the row
  * range entry gives the whole call's rows bit for bit for any aligned range;
  * the plan is one step; the one-pass path ran (its counter); its output is
- * bit for bit that of two launches; and float64 loops agree.
+ * bit for bit that of two launches; and float64 loops agree. With every
+ * kernel forced to split across the worker pool, the mat-vec's blocks stay
+ * on one thread (its split rule, SKINNY_THREAD_WORK with four columns or
+ * more, never splits a mat-vec of one column, and W6's work is far under the
+ * elementwise threshold) while the two launches' epilogue splits, and both
+ * still agree bit for bit.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 // the CPU backend registers itself when it loads
 import "../src/backend/cpu/index.js";
-import { rowOnePassCount, setMatVecBlocking, setRowBlocking, setRowOnePass } from "../src/backend/cpu/row-epilogue.js";
+import { rowOnePassCount, rowOnePassSplitCount, setMatVecBlocking, setRowBlocking, setRowOnePass } from "../src/backend/cpu/row-epilogue.js";
+import { setThreads, startThreads, threadCount, threadedJobCount } from "../src/backend/cpu/threads.js";
 import { DOT_ROW_ALIGN, skinnyCounts, skinnyDot, skinnyRowRange } from "../src/backend/cpu/matmul-skinny.js";
 import { alloc, inMemory, release, setPoolFloor } from "../src/backend/cpu/memory.js";
-import { setWasmEnabled } from "../src/backend/cpu/wasm/index.js";
+import { setWasmEnabled, setWasmThreadMinWork } from "../src/backend/cpu/wasm/index.js";
 import * as np from "../src/numpy/index.js";
 import { Array } from "../src/array.js";
 import type { Value } from "../src/trace/core.js";
@@ -76,8 +82,12 @@ const perExample = () => jit(vmap(grad((w: Value, x: Value, y: Value) => (x as A
 const defaultMatVecBlock = setMatVecBlocking(1);
 setMatVecBlocking(defaultMatVecBlock);
 
+// the defaults, restored after each test
+const defaultRowBlocking = setRowBlocking(1, 0);
+setRowBlocking(...defaultRowBlocking);
+
 afterEach(() => {
-  setRowBlocking(8192, 1 << 16);
+  setRowBlocking(...defaultRowBlocking);
   setMatVecBlocking(defaultMatVecBlock);
   setRowOnePass(true);
   setWasmEnabled(true);
@@ -220,4 +230,43 @@ describe("one pass over the rows for a mat-vec's broadcast epilogue (CPU)", () =
     expect([f64.runs, f64.ranges]).toEqual([0, 0]);
     expectNear(f64.one, perExampleRef(w64, x64, y64, B, F), 1e-12);
   });
+});
+
+describe("the mat-vec's one pass with the worker pool forced on (CPU)", () => {
+  let floor = 0;
+  let minWork = 0;
+  let threads = 1;
+  beforeAll(async () => {
+    floor = setPoolFloor(256 * 1024 * 1024);
+    threads = threadCount();
+    setThreads(3);
+    expect(await startThreads()).toBe(true);
+    minWork = setWasmThreadMinWork(1);
+  });
+  afterAll(() => {
+    setWasmThreadMinWork(minWork);
+    setThreads(threads);
+    setPoolFloor(floor);
+  });
+
+  // rows not a multiple of the three threads, nor of the blocks; one aligned block of rows each
+  for (const [B, F, block] of [[1001, 67, 5 * 67], [4096, 64, 1 << 17], [601, 33, 4 * 33]]) {
+    it(`per-example gradients [${B}, ${F}], blocks of ${block} elements: the blocks on one thread, two launches split, bit for bit equal`, () => {
+      setRowBlocking(8192, 0);
+      setMatVecBlocking(block);
+      const w = arr([F], 91), x = arr([B, F], 92), y = arr([B], 93);
+      const f = perExample();
+      f(w, x, y);
+      const [split0, jobs0] = [rowOnePassSplitCount(), threadedJobCount()];
+      const one = globalThis.Array.from((f(w, x, y) as Array).dataSync());
+      expect(rowOnePassSplitCount() - split0, "the mat-vec's blocks ran on this thread").toBe(0);
+      const r = bothWays(f, [w, x, y]);
+      expect([r.steps, r.runs]).toEqual([1, 1]);
+      expect(r.ranges).toBe(Math.ceil(B / blockRows(block, F)));
+      expect(threadedJobCount() - jobs0, "the two launches' epilogue was split across the pool").toBeGreaterThan(0);
+      expect(r.one).toEqual(one);
+      expect(r.one).toEqual(r.two);
+      expectNear(r.one, perExampleRef(w, x, y, B, F), 1e-4);
+    });
+  }
 });

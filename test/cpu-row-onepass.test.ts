@@ -6,6 +6,13 @@
  * checks the plan's step count, that the one-pass path ran (its counter),
  * that it gives bit for bit what the two launches give, and loops in float64.
  *
+ * Split across the worker pool (forced on small inputs: a split threshold of
+ * one unit of work), each thread claiming blocks and running the reduction
+ * then the epilogue on each: bit for bit two launches, with rows not
+ * divisible by the threads, one row a block, a single row and strided
+ * inputs (float64 has no one-pass form: its fusion keeps the reduction's
+ * consumer a step of its own); the split counter and the workers' job count say it ran there.
+ *
  * And the CPU pool (src/backend/cpu/memory.ts): past its target, a large
  * output borrows a block already in a free list instead of becoming a fresh
  * TypedArray, within the bound the pool documents.
@@ -13,9 +20,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 // the CPU backend registers itself when it loads
 import "../src/backend/cpu/index.js";
-import { setReductionOnePass, setRowBlocking, setRowOnePass, rowOnePassCount } from "../src/backend/cpu/row-epilogue.js";
+import { setReductionOnePass, setRowBlocking, setRowOnePass, rowOnePassCount, rowOnePassSplitCount } from "../src/backend/cpu/row-epilogue.js";
+import { setThreads, startThreads, threadCount, workerJobCount } from "../src/backend/cpu/threads.js";
 import { alloc, allocScratch, freeScratch, inMemory, memoryStats, pointerOf, poolBorrowStats, poolTarget, release, setPoolFloor, sizeClass, wasmMemory } from "../src/backend/cpu/memory.js";
-import { setWasmEnabled } from "../src/backend/cpu/wasm/index.js";
+import { setWasmEnabled, setWasmThreadMinWork } from "../src/backend/cpu/wasm/index.js";
 import * as np from "../src/numpy/index.js";
 import { Array } from "../src/array.js";
 import type { Value } from "../src/trace/core.js";
@@ -71,8 +79,12 @@ function softmaxRef(x: Array, rows: number, cols: number): number[] {
 beforeAll(() => void setReductionOnePass(true));
 afterAll(() => void setReductionOnePass(false));
 
+// the defaults, restored after each test
+const defaultRowBlocking = setRowBlocking(1, 0);
+setRowBlocking(...defaultRowBlocking);
+
 afterEach(() => {
-  setRowBlocking(8192, 1 << 16);
+  setRowBlocking(...defaultRowBlocking);
   setRowOnePass(true);
   setWasmEnabled(true);
 });
@@ -197,5 +209,102 @@ describe("one pass over the rows for a broadcast epilogue (CPU)", () => {
     expect(js.runs).toBe(0);
     expect(js.one).toEqual(js.two);
     expectNear(js.one[0], softmaxRef(x, 40, 50), 1e-5);
+  });
+});
+
+describe("one pass over the rows split across the worker pool (CPU)", () => {
+  let floor = 0;
+  let minWork = 0;
+  let threads = 1;
+  beforeAll(async () => {
+    floor = setPoolFloor(256 * 1024 * 1024);
+    // three threads (two workers) even on a 2-core machine, so that rows and blocks do not divide evenly
+    threads = threadCount();
+    setThreads(3);
+    expect(await startThreads()).toBe(true);
+    // every kernel large enough for two items splits: the one-pass blocks too, at these small sizes
+    minWork = setWasmThreadMinWork(1);
+  });
+  afterAll(() => {
+    setWasmThreadMinWork(minWork);
+    setThreads(threads);
+    setPoolFloor(floor);
+  });
+
+  const softmax = jit((x: Value) => nn.softmax(x, -1)) as unknown as Jitted;
+  const layerNorm = jit((x: Value) => {
+    const c = x.sub(x.mean(-1, { keepdims: true }));
+    return c.div(np.sqrt(c.square().mean(-1, { keepdims: true }).add(1e-5)));
+  }) as unknown as Jitted;
+
+  function layerNormRef(x: Array, rows: number, cols: number): number[] {
+    const xd = x.dataSync();
+    const ref: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      const row = globalThis.Array.from(xd.subarray(i * cols, (i + 1) * cols));
+      const m = row.reduce((a, v) => a + v, 0) / cols;
+      const v = row.reduce((a, u) => a + (u - m) ** 2, 0) / cols;
+      ref.push(...row.map((u) => (u - m) / Math.sqrt(v + 1e-5)));
+    }
+    return ref;
+  }
+
+  /** bothWays, and how many one-pass runs were split and how many jobs the workers ran meanwhile. */
+  function split(f: Jitted, args: Array[]) {
+    const [s0, w0] = [rowOnePassSplitCount(), workerJobCount()];
+    const r = bothWays(f, args);
+    return { ...r, split: rowOnePassSplitCount() - s0, workerJobs: workerJobCount() - w0 };
+  }
+
+  // [rows, cols, elements a block]: 37 rows of 3 a block (13 blocks, three threads); one row a block; 2 rows
+  for (const [rows, cols, block] of [[37, 70, 210], [29, 64, 64], [2, 3000, 3000]]) {
+    it(`softmax and layer norm [${rows}, ${cols}], blocks of ${block} elements: split, bit for bit two launches, float64 loops`, () => {
+      setRowBlocking(block, 0);
+      const x = f32([rows, cols], 61 + rows, 5);
+      const s = split(softmax, [x]);
+      expect([s.steps, s.runs, s.split]).toEqual([2, 2, 2]);
+      expect(s.workerJobs).toBeGreaterThan(0);
+      expect(s.one).toEqual(s.two);
+      expectNear(s.one[0], softmaxRef(x, rows, cols), 1e-5);
+      const l = split(layerNorm, [x]);
+      expect([l.steps, l.runs, l.split]).toEqual([2, 2, 2]);
+      expect(l.one).toEqual(l.two);
+      expectNear(l.one[0], layerNormRef(x, rows, cols), 1e-4);
+    });
+  }
+
+  it("a strided input (softmax over the rows of a transpose): split, bit for bit two launches; float64: two launches", () => {
+    setRowBlocking(128, 0);
+    const t = jit((x: Value) => nn.softmax(x.transpose(), -1)) as unknown as Jitted;
+    const x = f32([90, 41], 71, 4);
+    const s = split(t, [x]);
+    expect(s.runs).toBeGreaterThan(0);
+    expect(s.split).toBe(s.runs);
+    expect(s.one).toEqual(s.two);
+    const xt = np.array(Float32Array.from(globalThis.Array.from({ length: 41 * 90 }, (_, i) => x.dataSync()[(i % 90) * 41 + Math.floor(i / 90)])), { dtype: "float32" }).reshape([41, 90]) as Array;
+    expectNear(s.one[0], softmaxRef(xt, 41, 90), 1e-5);
+    const x64 = np.array(Float64Array.from(rand(53 * 77, 73).map((v) => 5 * v)), { dtype: "float64" }).reshape([53, 77]) as Array;
+    const d = split(layerNorm, [x64]);
+    // float64 reaches no one-pass form: the fusion leaves each reduction's consumer its own step (4, not 2)
+    expect([d.steps, d.runs, d.split]).toEqual([4, 0, 0]);
+    expect(d.one).toEqual(d.two);
+    expectNear(d.one[0], layerNormRef(x64, 53, 77), 1e-12);
+  });
+
+  it("a single row stays two launches (nothing to split into blocks); under the split threshold the blocks run on this thread", () => {
+    setRowBlocking(256, 0);
+    const x = f32([1, 5000], 79, 4);
+    const one = split(softmax, [x]);
+    expect([one.runs, one.split]).toEqual([0, 0]);
+    expectNear(one.one[0], softmaxRef(x, 1, 5000), 1e-5);
+    const prev = setWasmThreadMinWork(minWork);
+    try {
+      const y = f32([40, 64], 83, 4);
+      const s = split(softmax, [y]);
+      expect([s.runs, s.split]).toEqual([2, 0]);
+      expect(s.one).toEqual(s.two);
+    } finally {
+      setWasmThreadMinWork(prev);
+    }
   });
 });

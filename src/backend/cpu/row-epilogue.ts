@@ -7,7 +7,9 @@
  * epilogue sweeps it again: when the input is larger than the caches the
  * second sweep reads it from memory a second time. Here both run block by
  * block: a few rows of the reduction, then the epilogue over the same rows
- * while those rows of the input are still in cache. Each row is computed by
+ * while those rows of the input are still in cache. A large job splits
+ * across the worker pool (`inPool`): each thread claims blocks and runs
+ * both kernels on each. Each row is computed by
  * the same code as in the two launches (a WebAssembly kernel's rows do not
  * depend on the range it is called with), so the results are bit for bit
  * those of the two launches.
@@ -27,14 +29,28 @@
 import type { TypedArray } from "../../dtype.js";
 import type { Kernel } from "../kernel.js";
 import { inMemory } from "./memory.js";
-import { runWasmKernel, wasmRows } from "./wasm/index.js";
+import { allocScratch, freeScratch, memoryView } from "./memory.js";
+import type { WasmRowCall } from "./wasm/index.js";
+import { runWasmKernel, splitThreads, wasmRowCall, wasmRows } from "./wasm/index.js";
+import { runBlocksAll } from "./threads.js";
 import type { DType } from "../../dtype.js";
 import type { DotParams } from "../device.js";
 import { skinnyRowRange } from "./matmul-skinny.js";
 
-/** Input elements per block: 32 KiB of float32, so that a block's rows stay in the first-level cache between the two loops. */
-let blockElements = 8192;
-/** Input elements from which the one-pass form is used (below this the whole input stays in cache between two launches). */
+/**
+ * Input elements per block: 1 MiB of float32, so that a block's rows stay in
+ * the second-level cache between the reduction and the epilogue. Blocks of
+ * 32 KiB (the first-level cache) cost more than they saved: measured with
+ * `npx tsx bench/row-onepass.ts 40 8192` against `… 40 262144` on the
+ * 2-core machine shared with other processes (load average 22; ratios of
+ * two launches' time to one pass's, in one process), 32 KiB blocks ran
+ * 0.69–0.91× (slower) on every shape of [4096, 1024], [1024, 1024],
+ * [256, 4096], CPU time 0.74–0.89×, where 1 MiB blocks ran 0.77–1.46×, CPU
+ * time 0.99–1.22×: each block pays two calls into WebAssembly and a short
+ * reduction's loop setup.
+ */
+let blockElements = 1 << 18;
+/** Input elements from which the one-pass form is used (below this the whole input stays in cache between two launches; the blocks, split or not, never run under it). */
 let minElements = 1 << 16;
 
 /** Sets the block size and the size from which blocks are used (tests force the path on small inputs); returns the previous pair. */
@@ -68,6 +84,12 @@ export function rowOnePassCount(): number {
   return onePass;
 }
 
+let onePassSplit = 0;
+/** How many of those ran split across the worker pool (for tests). */
+export function rowOnePassSplitCount(): number {
+  return onePassSplit;
+}
+
 let enabled = true;
 /** Turns the one-pass form on or off (tests and benchmarks compare it with two launches); returns the previous setting. */
 export function setRowOnePass(on: boolean): boolean {
@@ -92,6 +114,7 @@ function inBlocks(
   accElements: number,
   block = blockElements,
   align = 1,
+  producer: WasmRowCall | null = null,
 ): boolean {
   if (!enabled || rows < 2 || rows * inputPerRow < minElements) return false;
   if (!inMemory(out) || !ins.every(inMemory)) return false;
@@ -101,6 +124,11 @@ function inBlocks(
   const epiPerRow = (epiRows / accElements) * (accElements / rows);
   // a block's first row at a multiple of `align` (the producer's row tiles meet where the whole call's do)
   const step = Math.ceil(Math.max(1, Math.floor(block / Math.max(1, inputPerRow))) / align) * align;
+  if (producer && inPool(rows, step, producer, epilogue, out, ins, epiPerRow)) {
+    onePass++;
+    onePassSplit++;
+    return true;
+  }
   for (let r0 = 0; r0 < rows; r0 += step) {
     const r1 = Math.min(rows, r0 + step);
     // the first block decides: a producer that cannot run in blocks leaves the whole job to two launches
@@ -118,12 +146,62 @@ function inBlocks(
 }
 
 /**
- * Whether row reductions take the one-pass blocks: off by default. Measured on
- * the idle 2-core machine (`npx tsx bench/row-onepass.ts`, [4096, 1024]
- * float32, two runs), two launches beat the blocks: softmax 7.5–8.5 ms against
- * 12.2–13.7 ms, layer norm 4.3–7.0 against 5.2–8.3 ms, because each launch of a
- * large reduction or epilogue is split across the worker pool and the blocks
- * run on one thread. The mat-vec blocks stay on (W6 1.07–1.08× there).
+ * The blocks split across the worker pool, by the rule every kernel splits
+ * by (`splitThreads`: the reduction's and the epilogue's work together, one
+ * thread per `threadMinWork` units): each thread claims the next block of
+ * rows from a shared counter and runs the reduction, then the epilogue, over
+ * it, so that the block's rows stay in that thread's cache, and a thread
+ * slowed down by other processes takes fewer blocks. Each call is the same
+ * kernel over the same rows as on one thread, so the split changes no bit.
+ * False, having run nothing, when the job is too small for the pool or the
+ * pool cannot take it.
+ */
+function inPool(rows: number, step: number, producer: WasmRowCall, epilogue: Kernel, out: TypedArray, ins: TypedArray[], epiPerRow: number): boolean {
+  const epi = wasmRowCall(epilogue, out, ins);
+  if (!epi) return false;
+  const threads = splitThreads(producer.work + epi.work, Math.ceil(rows / step));
+  if (threads < 2) return false;
+  const counter = allocScratch(4);
+  if (counter < 0) return false;
+  try {
+    const word = memoryView(Int32Array, counter, 1);
+    word[0] = 0;
+    const calls = [
+      { moduleId: producer.poolId(), exportName: "run", args: producer.args, mul: 1 },
+      { moduleId: epi.poolId(), exportName: "run", args: epi.args, mul: epiPerRow },
+    ];
+    const local = () => {
+      // this thread's share: the workers' loop (threads.ts `runJob`), through this thread's instances
+      const words = memoryView(Int32Array, counter, 1);
+      for (;;) {
+        const r0 = Atomics.add(words, 0, 1) * step;
+        if (r0 >= rows) break;
+        const r1 = Math.min(rows, r0 + step);
+        producer.run(r0, r1);
+        epi.run(r0 * epiPerRow, r1 * epiPerRow);
+      }
+    };
+    return runBlocksAll(calls, counter, step, rows, threads - 1, local);
+  } finally {
+    freeScratch(counter, 4);
+  }
+}
+
+/**
+ * Whether row reductions take the one-pass blocks: off by default, because
+ * they do not win on every shape. Measured with `npx tsx bench/row-onepass.ts
+ * 40` (1 MiB blocks, split across the pool where the work passes the split
+ * threshold: of these, only softmax [4096, 1024], whose two launches split
+ * their exp epilogue too), two runs on the 2-core machine shared with other
+ * processes (load average 22), two launches' time over one pass's (above 1:
+ * one pass faster), median of per-call pairs, CPU time in brackets: softmax
+ * [4096, 1024] 1.08–1.09× (1.01–1.04×), layer norm [4096, 1024] 1.24–1.26×
+ * (1.10–1.11×), softmax [1024, 1024] 0.87× (0.97–0.99×), layer norm
+ * [1024, 1024] 1.20–1.29× (1.14–1.22×), softmax [256, 4096] 1.05–1.06×
+ * (0.97–0.99×), layer norm [256, 4096] 1.06–1.12× (0.98–1.00×); [64, 128] is
+ * under `minElements` (the same code either way): 0.60–1.07×, the noise.
+ * The machine's last-level cache holds these inputs, so the second sweep of
+ * two launches costs little here. The mat-vec blocks stay on (W6 1.07–1.08×).
  */
 let reductionBlocks = false;
 
@@ -147,7 +225,7 @@ export function reduceRowsOnePass(reduce: Kernel, own: TypedArray[], acc: TypedA
   if (rows !== acc.length) return false;
   let size = 1;
   for (const d of reduce.loopShape) size *= d;
-  return inBlocks(rows, size / rows, (r0, r1) => runWasmKernel(reduce, acc, own, r0, r1), epilogue, out, ins, acc.length);
+  return inBlocks(rows, size / rows, (r0, r1) => runWasmKernel(reduce, acc, own, r0, r1), epilogue, out, ins, acc.length, blockElements, 1, wasmRowCall(reduce, acc, own));
 }
 
 /**

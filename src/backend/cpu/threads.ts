@@ -7,7 +7,8 @@
  * one share to the first worker, `runSplitAll` one share to each worker.
  *
  * The worker is dumb on purpose: it instantiates the modules it is sent and
- * calls an export with i32 arguments. Everything a kernel needs (pointers,
+ * calls an export with i32 arguments (or, for `runBlocksAll`, a few exports
+ * in turn on each block of rows it claims from a shared counter). Everything a kernel needs (pointers,
  * shapes, strides) lives in the shared memory, so there is no protocol beyond
  * "call export e of module m with these numbers".
  *
@@ -53,7 +54,8 @@ const EXPORT = 5; // index of the export in WebAssembly.Module.exports(module)
 const NARGS = 6;
 const RAN = 7; // jobs this worker has run (for tests)
 const ARGS = 8;
-const MAX_ARGS = 24;
+const MAX_ARGS = 64;
+const BLOCKS = -1; // EXPORT value of a job of claimed row blocks (runBlocksAll)
 const STOP = -1; // JOB value that ends the worker
 /**
  * How long the worker spins for the next job before it sleeps in Atomics.wait
@@ -63,8 +65,46 @@ const STOP = -1; // JOB value that ends the worker
  */
 const WORKER_SPIN_MS = 0.2;
 
+/**
+ * A job, in both workers' sources: EXPORT ≥ 0, one call of that export of
+ * module MODULE with the NARGS i32 arguments. EXPORT = BLOCKS, blocks of rows
+ * claimed from a counter in the shared memory: ARGS hold [counter pointer,
+ * rows per block, rows, calls, then per call: module, export, row multiple,
+ * argument count, arguments]; for each block [r0, r1) claimed, every call in
+ * order with its arguments then r0·multiple and r1·multiple (a row reduction
+ * then its epilogue over the same rows, while they are in this thread's
+ * cache: row-epilogue.ts). MODULE is then the largest module the calls use,
+ * so that a browser worker that has it has them all (modules come in order).
+ */
+const runJobSource = `
+function runJob(instances, ctl, memory) {
+  const args = [];
+  for (let i = 0; i < ctl[${NARGS}]; i++) args.push(ctl[${ARGS} + i]);
+  if (ctl[${EXPORT}] !== ${BLOCKS}) {
+    const inst = instances.get(ctl[${MODULE}]);
+    inst.exports[inst.names[ctl[${EXPORT}]]](...args);
+    return;
+  }
+  const [counter, step, rows, n] = args;
+  const calls = [];
+  for (let c = 0, p = 4; c < n; c++) {
+    const inst = instances.get(args[p]);
+    calls.push({ fn: inst.exports[inst.names[args[p + 1]]], mul: args[p + 2], args: args.slice(p + 4, p + 4 + args[p + 3]) });
+    p += 4 + args[p + 3];
+  }
+  const words = new Int32Array(memory.buffer);
+  for (;;) {
+    const r0 = Atomics.add(words, counter >> 2, 1) * step;
+    if (r0 >= rows) break;
+    const r1 = Math.min(rows, r0 + step);
+    for (const c of calls) c.fn(...c.args, r0 * c.mul, r1 * c.mul);
+  }
+}
+`;
+
 const workerSource = `
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
+${runJobSource}
 const { memory, ctl, port } = workerData;
 const instances = new Map();
 const imports = { env: { memory }, math: { sin: Math.sin, cos: Math.cos } };
@@ -90,11 +130,7 @@ for (;;) {
   let status = 0;
   try {
     pull();
-    const inst = instances.get(ctl[${MODULE}]);
-    const fn = inst.exports[inst.names[ctl[${EXPORT}]]];
-    const args = [];
-    for (let i = 0; i < ctl[${NARGS}]; i++) args.push(ctl[${ARGS} + i]);
-    fn(...args);
+    runJob(instances, ctl, memory);
   } catch (e) {
     status = 1;
   }
@@ -115,6 +151,7 @@ port.close();
  * uses it fails (STATUS 1) instead of never finishing.
  */
 const browserWorkerSource = `"use strict";
+${runJobSource}
 let memory = null, ctl = null, imports = null, go = false, seen = 0, spinMs = 0;
 const instances = new Map();
 function failing() { throw new Error("module failed to instantiate"); }
@@ -154,11 +191,7 @@ function loop() {
     seen = job;
     let status = 0;
     try {
-      const inst = instances.get(ctl[${MODULE}]);
-      const fn = inst.exports[inst.names[ctl[${EXPORT}]]];
-      const args = [];
-      for (let i = 0; i < ctl[${NARGS}]; i++) args.push(ctl[${ARGS} + i]);
-      fn(...args);
+      runJob(instances, ctl, memory);
     } catch (err) {
       status = 1;
     }
@@ -526,15 +559,51 @@ export function runSplit(moduleId: number, exportName: string, args: readonly nu
  * them. A worker's failure gives the pool up and throws, after every part has finished.
  */
 export function runSplitAll(moduleId: number, exportName: string, parts: readonly (readonly number[])[], local: () => void): boolean {
-  const p = pool;
-  if (!p || parts.length === 0 || parts.length > readyWorkers()) return false;
   const exportIndex = modules[moduleId]?.exports.indexOf(exportName) ?? -1;
-  if (exportIndex < 0 || parts.some((a) => a.length > MAX_ARGS)) return false;
-  const seqs = parts.map((args, i) => {
+  if (exportIndex < 0) return false;
+  return dispatch(parts.map((args) => ({ module: moduleId, exp: exportIndex, args })), local);
+}
+
+/** One call of a block job (`runBlocksAll`): export `exportName` of module `moduleId` with `args`, then the block's first and end row times `mul`. */
+export interface BlockCall {
+  moduleId: number;
+  exportName: string;
+  args: readonly number[];
+  mul: number;
+}
+
+/**
+ * Runs `rows` rows in blocks of `step` on `workers` workers (at most
+ * `readyWorkers()`) and this thread: each thread claims the next block from
+ * the i32 counter at byte `counter` of the shared memory (zero it first) and
+ * runs every call of `calls` on it, in order, before claiming another; `local`
+ * is this thread's share of the same loop. A thread slowed down by other
+ * processes claims fewer blocks. True when all are done; false, having run
+ * nothing, when the pool cannot take the job. Failures as `runSplitAll`.
+ */
+export function runBlocksAll(calls: readonly BlockCall[], counter: number, step: number, rows: number, workers: number, local: () => void): boolean {
+  const args = [counter, step, rows, calls.length];
+  let top = 0;
+  for (const c of calls) {
+    const exp = modules[c.moduleId]?.exports.indexOf(c.exportName) ?? -1;
+    if (exp < 0) return false;
+    top = Math.max(top, c.moduleId);
+    args.push(c.moduleId, exp, c.mul, c.args.length, ...c.args);
+  }
+  if (workers < 1) return false;
+  return dispatch(Array.from({ length: workers }, () => ({ module: top, exp: BLOCKS, args })), local);
+}
+
+/** Posts job i to worker i, runs `local`, waits for them all (see `runSplitAll`). */
+function dispatch(jobs: readonly { module: number; exp: number; args: readonly number[] }[], local: () => void): boolean {
+  const p = pool;
+  if (!p || jobs.length === 0 || jobs.length > readyWorkers()) return false;
+  if (jobs.some((j) => j.args.length > MAX_ARGS)) return false;
+  const seqs = jobs.map(({ module, exp, args }, i) => {
     const w = p.workers[i];
     const { ctl } = w;
-    ctl[MODULE] = moduleId;
-    ctl[EXPORT] = exportIndex;
+    ctl[MODULE] = module;
+    ctl[EXPORT] = exp;
     ctl[NARGS] = args.length;
     for (let k = 0; k < args.length; k++) ctl[ARGS + k] = args[k];
     const seq = (w.seq = (w.seq + 1) & 0x3fffffff);

@@ -246,10 +246,9 @@ function launch(entry: Compiled, ptrs: number[]) {
   const begin = ptrs[ptrs.length - 2];
   const end = ptrs[ptrs.length - 1];
   const rows = end - begin;
-  const work = rows * entry.inner * entry.cost;
-  if (rows >= 2 && work >= threadMinWork && threadsReady()) {
-    const threads = Math.min(1 + readyWorkers(), Math.floor(rows / 2), Math.max(2, Math.floor(work / threadMinWork)));
-    const counter = threads >= 2 ? allocScratch(4) : -1;
+  const threads = splitThreads(rows * entry.inner * entry.cost, Math.floor(rows / 2));
+  if (threads >= 2) {
+    const counter = allocScratch(4);
     if (counter >= 0) {
       // about eight items per thread, none under ITEM_MIN_WORK elements
       const itemRows = Math.min(rows, Math.max(1, Math.ceil(rows / (8 * threads)), Math.ceil(ITEM_MIN_WORK / Math.max(1, entry.inner))));
@@ -266,6 +265,47 @@ function launch(entry: Compiled, ptrs: number[]) {
     }
   }
   entry.run(...ptrs);
+}
+
+/**
+ * How many threads a job of `work` units (elements × `exprCost`) runs on:
+ * 1 under `threadMinWork`, else one per `threadMinWork` units, at most the
+ * ready pool and `items` (the parts it can be cut into). Starts the pool on
+ * the first job that wants it (that job still runs on one thread).
+ */
+export function splitThreads(work: number, items: number): number {
+  if (items < 2 || work < threadMinWork || !threadsReady()) return 1;
+  return Math.max(1, Math.min(1 + readyWorkers(), items, Math.max(2, Math.floor(work / threadMinWork))));
+}
+
+/** See `wasmRowCall`. */
+export interface WasmRowCall {
+  /** The module's id in the pool (registering it there on the first call). */
+  poolId(): number;
+  args: number[];
+  rows: number;
+  work: number;
+  /** Rows [r0, r1) on this thread, never split (a pool job's share must not post another job). */
+  run(r0: number, r1: number): void;
+}
+
+/**
+ * A kernel's WebAssembly call over a range of its rows, for a thread pool job
+ * that interleaves it with other kernels' (row-epilogue.ts): the module's
+ * pool id, the `run` export's arguments before its first and end row, its
+ * rows and work (elements × cost). Null where the kernel has no such form or
+ * an operand lies outside the shared memory.
+ */
+export function wasmRowCall(kernel: Kernel, out: TypedArray, inputs: TypedArray[]): WasmRowCall | null {
+  if (!enabled) return null;
+  const entry = entryFor(kernel);
+  if (entry === null || entry === "pending" || entry.nOutputs !== 1) return null;
+  const args = [entry.params, pointerOf(out)];
+  for (let j = 0; j < entry.nInputs; j++) args.push(pointerOf(inputs[j]));
+  if (args.some((p) => p < 0)) return null;
+  const mod = entry.module;
+  const run = entry.run;
+  return { poolId: () => (mod.poolId ??= registerModule(mod.module)), args, rows: entry.rows, work: entry.rows * entry.inner * entry.cost, run: (r0, r1) => run(...args, r0, r1) };
 }
 
 /** Elements of work below which an item of a split kernel is not cut smaller. */
