@@ -27,9 +27,10 @@ import type { BinaryOp, Expr, Kernel, ReduceOp } from "../../kernel.js";
 import { ExprNumbering, exprKey, someNode } from "../../kernel.js";
 import type { UnaryTable } from "../../composites.js";
 import { DECOMPOSE, expandNode, lowerComposites } from "../../composites.js";
-import { collapse } from "../codegen.js";
+import { collapse, reduceInit } from "../codegen.js";
 import type { DType } from "../../../dtype.js";
-import { intInfo, isSmallInt } from "../../../dtype.js";
+import { intInfo, isSmallInt, wrapInt } from "../../../dtype.js";
+import type { IntDType } from "../../../dtype.js";
 import type { Local } from "./emitter.js";
 import { FunctionBuilder, ModuleBuilder, Op, S, T } from "./emitter.js";
 import { TRIG_FAST_LIMIT, V, vexp, vexp2, vexpm1, vlog, vlog1p, vsincos } from "./vmath.js";
@@ -308,15 +309,53 @@ export function exprSupported(e: Expr): boolean {
 }
 const supportedMemo = new WeakMap<Expr, boolean>();
 
+/** The lanes a dtype lives in here: float32 lanes, bool masks, or int32 lanes for every integer dtype; null: none. */
+export function laneKind(d: DType): "f32" | "bool" | "int" | null {
+  return d === "float32" ? "f32" : d === "bool" ? "bool" : intInfo(d) ? "int" : null;
+}
+
+/**
+ * Integer binary ops in int32 lanes, with the JavaScript path's results: the
+ * ring ops on any lanes (wrapped at the end), comparisons and min/max on
+ * the values (sign- or zero-extended, unsigned for uint32), shifts by the
+ * count's low five bits as JavaScript's `<<`/`>>`/`>>>`, and division and
+ * remainder (scalar-math's idiv/irem: truncation, x/0 = −1, x%0 = x) for the
+ * 8- and 16-bit integers only, through float32, exact for such operands.
+ */
+const INT_BINARY: Record<BinaryOp, "int" | "bool" | null> = {
+  add: "int",
+  sub: "int",
+  mul: "int",
+  and: "int",
+  or: "int",
+  xor: "int",
+  max: "int",
+  min: "int",
+  shl: "int",
+  shr: "int",
+  div: "int",
+  rem: "int",
+  eq: "bool",
+  ne: "bool",
+  lt: "bool",
+  le: "bool",
+  gt: "bool",
+  ge: "bool",
+  pow: null,
+  atan2: null,
+  nextafter: null,
+  copysign: null,
+};
+
 function nodeSupported(e: Expr): boolean {
   switch (e.kind) {
     case "input":
-      return e.dtype === "float32";
     case "const":
-      return e.dtype === "float32" || e.dtype === "bool";
+      return laneKind(e.dtype) !== null;
     case "index":
       return false;
     case "unary": {
+      if (laneKind(e.dtype) === "int") return ["neg", "not", "abs", "sign"].includes(e.op) && e.arg.dtype === e.dtype && exprSupported(e.arg);
       // composites are lowered (lowerComposites) before this is asked
       const row = WASM_UNARY[e.op];
       if (row === null || row === DECOMPOSE) return false;
@@ -326,23 +365,23 @@ function nodeSupported(e: Expr): boolean {
       const ok = exprSupported(e.lhs) && exprSupported(e.rhs) && e.lhs.dtype === e.rhs.dtype;
       if (!ok) return false;
       if (e.lhs.dtype === "float32") return WASM_BINARY[e.op]?.out === e.dtype;
+      if (laneKind(e.lhs.dtype) === "int") {
+        const out = INT_BINARY[e.op];
+        if ((e.op === "div" || e.op === "rem") && !isSmallInt(e.lhs.dtype)) return false;
+        return out === "bool" ? e.dtype === "bool" : out === "int" && e.dtype === e.lhs.dtype;
+      }
       return e.lhs.dtype === "bool" && e.dtype === "bool" && WASM_BOOL_BINARY[e.op] !== null;
     }
     case "select":
       return (
         e.which.dtype === "bool" &&
         e.cases.length === 2 &&
-        (e.dtype === "float32" || e.dtype === "bool") &&
+        laneKind(e.dtype) !== null &&
         e.cases.every((c) => c.dtype === e.dtype && exprSupported(c)) &&
         exprSupported(e.which)
       );
     case "cast":
-      return (
-        isNarrowLoad(e) ||
-        ((e.arg.dtype === "bool" && e.dtype === "float32") ||
-          (e.arg.dtype === "float32" && (e.dtype === "bool" || e.dtype === "float32"))) &&
-        exprSupported(e.arg)
-      );
+      return isNarrowLoad(e) || (laneKind(e.dtype) !== null && laneKind(e.arg.dtype) !== null && exprSupported(e.arg));
     case "ipow":
       return e.dtype === "float32" && e.arg.dtype === "float32" && Math.abs(e.exponent) <= 1 << 16 && exprSupported(e.arg);
     case "fma":
@@ -351,22 +390,53 @@ function nodeSupported(e: Expr): boolean {
   }
 }
 
+/** log2 of a dtype's element size in bytes here: 0 for bool and the 8-bit integers, 1 for the 16-bit ones, 2 for the rest. */
+export function byteShift(d: DType): number {
+  if (d === "bool") return 0;
+  const bits = intInfo(d)?.bits;
+  return bits === 8 ? 0 : bits === 16 ? 1 : 2;
+}
+
+/**
+ * Whether a small-integer node's lanes already hold its value sign- or
+ * zero-extended (else only their low 8 or 16 bits are meaningful, the ring
+ * ops' lanes, and an op that reads the value wraps them first).
+ */
+function extended(e: Expr): boolean {
+  if (!isSmallInt(e.dtype)) return true;
+  switch (e.kind) {
+    case "input":
+    case "const":
+      return true;
+    case "binary":
+      // min/max/shr/rem of extended values stay in the dtype's range
+      return e.op === "max" || e.op === "min" || e.op === "shr" || e.op === "rem";
+    case "unary":
+      return e.op === "sign";
+    case "cast":
+      // float32 → integer saturates to the range; bool is 0 or 1
+      return e.arg.dtype === "float32" || e.arg.dtype === "bool";
+    default:
+      return false;
+  }
+}
+
 /** The plan for a kernel, or null when it stays on the JavaScript path. */
 export function planKernel(kernel: Kernel): WasmPlan | null {
   const outs = [{ expr: kernel.expr, dtype: kernel.dtype }, ...(kernel.more ?? [])];
-  const narrowOut = (o: { expr: Expr; dtype: DType }) => isSmallInt(o.dtype) && o.dtype === o.expr.dtype && (isNarrowStore(o.expr) || intRing(o.expr, o.dtype));
-  if (outs.some((o) => !narrowOut(o) && (o.dtype !== "float32" || o.expr.dtype !== "float32"))) return null;
+  if (outs.some((o) => o.dtype !== o.expr.dtype || laneKind(o.dtype) === null)) return null;
   const outDtypes = outs.map((o) => o.dtype);
-  const narrowStores = outDtypes.some(isSmallInt);
-  if (narrowStores && kernel.reduce) return null;
-  if (kernel.inputs.some((i) => i.dtype !== "float32" && !isSmallInt(i.dtype))) return null;
+  // a reduction accumulates float32 lanes (in float64 pairs) or integer lanes (wrapping as the JavaScript path's wrap per step)
+  if (kernel.reduce && laneKind(kernel.dtype) === "bool") return null;
+  if (kernel.inputs.some((i) => laneKind(i.dtype) === null)) return null;
   const inputDtypes = kernel.inputs.map((i) => i.dtype);
-  const narrow = inputDtypes.some(isSmallInt);
+  const narrow = inputDtypes.some((d) => d !== "float32");
+  const narrowStores = outDtypes.some((d) => d !== "float32");
   if (kernel.more?.length && kernel.reduce) return null;
   // the composite ops this renderer decomposes, replaced by their expressions over the ops it has
   // (the emitter computes a subexpression the outputs share once: its values are memoized by key)
   const exprs = outs.map((o) => lowerComposites(o.expr, WASM_UNARY));
-  if (!exprs.every((e) => (isSmallInt(e.dtype) && intRing(e, e.dtype)) || exprSupported(isNarrowStore(e) ? (e as { arg: Expr }).arg : e))) return null;
+  if (!exprs.every((e) => exprSupported(e))) return null;
   const expr = exprs[0];
   const k = { ...collapse(kernel), expr };
   let shape = [...k.loopShape];
@@ -381,7 +451,7 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   const innerStride: (0 | 1)[] = [];
   for (const s of strides) {
     const st = s[n - 1];
-    if (st !== 0 && st !== 1) return k.reduce && !narrow ? planColumns(k.reduce.op, exprs, shape, strides, k.inputs) : null;
+    if (st !== 0 && st !== 1) return k.reduce && !narrow && !narrowStores ? planColumns(k.reduce.op, exprs, shape, strides, k.inputs) : null;
     innerStride.push(st);
   }
   const L = shape[n - 1];
@@ -401,7 +471,7 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
   const rows = outerDims.reduce((a, b) => a * b, 1);
   const reduce = k.reduce?.op;
-  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${narrow ? inputDtypes.join(",") : ""}|${narrowStores ? outDtypes.join(",") : ""}|${reduce ?? ""}|${exprKey(...exprs)}`;
+  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${inputDtypes.join(",")}|${outDtypes.join(",")}|${reduce ?? ""}|${exprKey(...exprs)}`;
   return { key, outerRank: n - 1, innerStride, inputDtypes, outDtypes, expr, exprs, reduce, params, rows, ragged };
 }
 
@@ -677,7 +747,7 @@ class KernelEmitter {
       if (rowStep) {
         fb.get(rowStep);
         if (this.outShift(w) < 2) fb.i32(2 - this.outShift(w)).op(Op.i32_shr_u);
-      } else fb.i32(4);
+      } else fb.i32(1 << this.outShift(w));
       fb.op(Op.i32_add).set(outPtr);
     });
     fb.get(row).i32(1).op(Op.i32_add).set(row);
@@ -715,7 +785,8 @@ class KernelEmitter {
     };
     for (const e of plan.exprs) this.hoistInvariants(e, rowMemo, loadInvariant);
     fb.i32(0).set(ib);
-    if (plan.reduce) this.emitReduceRow(plan.reduce, rowMemo, addr, ib, vecEnd, Lb, outPtrs[0]);
+    if (plan.reduce && laneKind(plan.outDtypes[0]) === "int") this.emitIntReduceRow(plan.reduce, rowMemo, addr, ib, vecEnd, Lb, outPtrs[0]);
+    else if (plan.reduce) this.emitReduceRow(plan.reduce, rowMemo, addr, ib, vecEnd, Lb, outPtrs[0]);
     else this.emitMapRow(rowMemo, addr, ib, vecEnd, Lb, outPtrs);
   }
 
@@ -784,9 +855,14 @@ class KernelEmitter {
         return l;
       };
       const vals = plan.exprs.map((e, w) => {
-        const val = this.value(e, memo, load);
-        // integer arithmetic leaves int32 lanes: their low bytes or halves, packed, are the wrapped values
-        if (!isSmallInt(plan.outDtypes[w]) || isNarrowStore(e)) return val;
+        const d = plan.outDtypes[w];
+        // float32 → a small integer at the store: the saturating narrows pack the lanes
+        if (isNarrowStore(e)) return this.narrowLanes(this.value((e as { arg: Expr }).arg, memo, load), d);
+        let val = this.value(e, memo, load);
+        // a bool is stored as one byte, 0 or 1
+        if (d === "bool") val = this.v.and(val, this.v.i(1));
+        // integer lanes: their low bytes or halves, packed, are the wrapped values
+        if (this.outShift(w) === 2) return val;
         return this.v.shuffle(val, val, this.outShift(w) === 0 ? [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12] : [0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13]);
       });
       vals.forEach((val, w) => {
@@ -795,7 +871,8 @@ class KernelEmitter {
         if (shift < 2) fb.i32(2 - shift).op(Op.i32_shr_u);
         fb.op(Op.i32_add).get(val);
         if (shift === 2) {
-          if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
+          if (tail && plan.outDtypes[w] !== "float32") fb.simd(S.i32x4_extract_lane, 0).mem(Op.i32_store, 2);
+          else if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
           else fb.simdMem(S.v128_store, 0, 16 * u);
         } else if (tail) {
           // the narrowed lanes lie packed in the low bytes: lane 0 is the low byte or half of the first word
@@ -856,6 +933,41 @@ class KernelEmitter {
       fb.get(acc[0]).simd(S.f32x4_extract_lane, 2).get(acc[0]).simd(S.f32x4_extract_lane, 3).op(f32op).op(f32op);
     }
     fb.mem(Op.f32_store, 2);
+  }
+
+  /**
+   * One row of an integer reduction: int32 lanes accumulated by wrapping add
+   * or multiply (associative and commutative mod 2^32, so any order gives the
+   * JavaScript path's wrap after every step) or by min/max of the extended
+   * values; the tail's splatted element enters lane 0 alone (the others get
+   * the identity); then the lanes are combined and the result stored at the
+   * output's width (its low bits: the wrap).
+   */
+  private emitIntReduceRow(op: ReduceOp, rowMemo: Map<string, Local>, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtr: Local) {
+    const { fb, plan, v } = this;
+    const d = plan.outDtypes[0];
+    const u = !intInfo(d)!.signed;
+    const identity = reduceInit(op, d);
+    const comb = op === "sum" ? S.i32x4_add : op === "prod" ? S.i32x4_mul : op === "max" ? (u ? S.i32x4_max_u : S.i32x4_max_s) : u ? S.i32x4_min_u : S.i32x4_min_s;
+    const accs = Array.from({ length: this.unroll }, () => fb.local(T.v128));
+    for (const a of accs) fb.get(v.i(identity)).set(a);
+    this.rowLoops(ib, vecEnd, Lb, (tail, s) => {
+      const memo = new Map(rowMemo);
+      const ld: LoadInput = (j, raw) => this.loadVariant(j, addr[j], ib, tail, s, raw);
+      // max and min compare values; sum and prod need only the low bits
+      const val = op === "max" || op === "min" ? this.norm(plan.expr, memo, ld) : this.value(plan.expr, memo, ld);
+      fb.get(accs[s]);
+      if (tail && (op === "sum" || op === "prod")) fb.get(v.i(identity)).get(val).simd(S.i32x4_extract_lane, 0).simd(S.i32x4_replace_lane, 0);
+      else fb.get(val);
+      fb.simd(comb).set(accs[s]);
+      fb.mark();
+    });
+    for (let s = 1; s < this.unroll; s++) fb.get(accs[0]).get(accs[s]).simd(comb).set(accs[0]);
+    const half = v.bin(comb, accs[0], v.shuffle(accs[0], accs[0], [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]));
+    const one = v.bin(comb, half, v.shuffle(half, half, [4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15]));
+    const shift = this.outShift(0);
+    fb.get(outPtr).get(one).simd(S.i32x4_extract_lane, 0);
+    fb.mem(shift === 0 ? Op.i32_store8 : shift === 1 ? Op.i32_store16 : Op.i32_store, shift);
   }
 
   /** The column plan's locals: reduced length, byte strides along it, running input addresses, the counter. */
@@ -921,19 +1033,17 @@ class KernelEmitter {
 
   /** log2 of output w's element size in bytes: 2 for float32, 1 or 0 for a 16- or 8-bit integer. */
   private outShift(w: number): number {
-    const bits = intInfo(this.plan.outDtypes[w])?.bits;
-    return bits === 8 ? 0 : bits === 16 ? 1 : 2;
+    return byteShift(this.plan.outDtypes[w]);
   }
 
   /** log2 of input j's element size in bytes: 2 for float32, 1 or 0 for a 16- or 8-bit integer. */
   private elementShift(j: number): number {
-    const bits = intInfo(this.plan.inputDtypes[j])?.bits;
-    return bits === 8 ? 0 : bits === 16 ? 1 : 2;
+    return byteShift(this.plan.inputDtypes[j]);
   }
 
   /** The address on the stack → input j's one narrow element, sign- or zero-extended, as four float32 lanes (raw: int32 lanes). */
   private narrowScalar(j: number, raw = false) {
-    const signed = intInfo(this.plan.inputDtypes[j])!.signed;
+    const signed = intInfo(this.plan.inputDtypes[j])?.signed ?? false;
     const op = this.elementShift(j) === 0 ? (signed ? Op.i32_load8_s : Op.i32_load8_u) : signed ? Op.i32_load16_s : Op.i32_load16_u;
     this.fb.mem(op, 0).simd(S.i32x4_splat);
     if (!raw) this.fb.simd(S.f32x4_convert_i32x4_s);
@@ -957,7 +1067,7 @@ class KernelEmitter {
       else fb.simdMem(S.v128_load, 0, 16 * u);
     } else if (tail) this.narrowScalar(j, raw);
     else {
-      const signed = intInfo(this.plan.inputDtypes[j])!.signed;
+      const signed = intInfo(this.plan.inputDtypes[j])?.signed ?? false;
       if (shift === 1) fb.simdMem(signed ? S.v128_load16x4_s : S.v128_load16x4_u, 0, 8 * u);
       else {
         fb.simdMem(S.v128_load32_zero, 0, 4 * u);
@@ -980,17 +1090,18 @@ class KernelEmitter {
     let out: Local;
     switch (e.kind) {
       case "input":
-        // a small integer input reached here is an operand of integer arithmetic (intRing): int32 lanes
-        out = load(e.input, isSmallInt(e.dtype));
+        // an integer input reached here is an operand of integer arithmetic: int32 lanes (bool: 0/1 bytes, made masks)
+        out = load(e.input, e.dtype !== "float32");
+        if (e.dtype === "bool") out = v.bin(S.i32x4_ne, out, v.i(0));
         break;
       case "const":
-        out = e.dtype === "bool" ? v.i(e.value ? -1 : 0) : isSmallInt(e.dtype) ? v.i(e.value) : v.f(e.value);
+        out = e.dtype === "bool" ? v.i(e.value ? -1 : 0) : laneKind(e.dtype) === "int" ? v.i(wrapInt(e.value, e.dtype as IntDType)) : v.f(e.value);
         break;
       case "index":
         throw new Error("wasm kernels: index expressions are not supported");
       case "unary": {
-        if (isSmallInt(e.dtype)) {
-          out = e.op === "neg" ? v.un(S.i32x4_neg, r(e.arg)) : v.un(S.v128_not, r(e.arg));
+        if (laneKind(e.dtype) === "int") {
+          out = this.intUnary(e.op, e.dtype, e.arg, memo, load);
           break;
         }
         const row = WASM_UNARY[e.op];
@@ -999,9 +1110,12 @@ class KernelEmitter {
         break;
       }
       case "binary": {
+        if (laneKind(e.lhs.dtype) === "int") {
+          out = this.intBinary(e.op, e.lhs.dtype, e.lhs, e.rhs, memo, load);
+          break;
+        }
         const [a, b] = [r(e.lhs), r(e.rhs)];
-        if (isSmallInt(e.dtype)) out = v.bin(INT_RING_BINARY[e.op as keyof typeof INT_RING_BINARY], a, b);
-        else if (e.lhs.dtype === "bool") {
+        if (e.lhs.dtype === "bool") {
           const row = WASM_BOOL_BINARY[e.op];
           if (!row) throw new Error(`wasm kernels: no vector form of bool ${e.op}`);
           out = row(v, a, b);
@@ -1019,9 +1133,7 @@ class KernelEmitter {
         // a small integer input under a cast to float32 is loaded as float32 lanes (loadVariant)
         if (isNarrowLoad(e)) out = load((e.arg as { input: number }).input, false);
         else if (e.arg.dtype === e.dtype) out = r(e.arg);
-        else if (isNarrowStore(e)) out = this.narrowLanes(r(e.arg), e.dtype);
-        else if (e.dtype === "bool") out = v.ne(r(e.arg), v.f(0));
-        else out = v.and(r(e.arg), v.f(1));
+        else out = this.castLanes(e.arg, e.dtype, memo, load);
         break;
       case "ipow":
         out = this.ipow(r(e.arg), e.exponent);
@@ -1031,6 +1143,138 @@ class KernelEmitter {
     }
     memo.set(key, out);
     return out;
+  }
+
+  /** A small integer's lanes sign- or zero-extended from its low 8 or 16 bits (the value the JavaScript path holds); other lanes as they are. */
+  private norm(e: Expr, memo: Map<string, Local>, load: LoadInput): Local {
+    const x = this.value(e, memo, load);
+    if (extended(e)) return x;
+    const key = `n${this.key(e)}`;
+    const known = memo.get(key);
+    if (known) return known;
+    const { bits, signed } = intInfo(e.dtype)!;
+    const v = this.v;
+    const out = signed ? v.shift(S.i32x4_shr_s, v.shift(S.i32x4_shl, x, 32 - bits), 32 - bits) : v.and(x, v.i(2 ** bits - 1));
+    memo.set(key, out);
+    return out;
+  }
+
+  /** neg, not, abs, sign of an integer dtype d in int32 lanes (JS_UNARY's results, wrapped at the store). */
+  private intUnary(op: string, d: DType, arg: Expr, memo: Map<string, Local>, load: LoadInput): Local {
+    const v = this.v;
+    const signed = intInfo(d)!.signed;
+    switch (op) {
+      case "neg":
+        return v.un(S.i32x4_neg, this.value(arg, memo, load));
+      case "not":
+        return v.un(S.v128_not, this.value(arg, memo, load));
+      case "abs":
+        // an unsigned value is its own magnitude; i32x4.abs leaves INT_MIN as INT_MIN, as Math.abs(x)|0 does
+        return signed ? v.un(S.i32x4_abs, this.norm(arg, memo, load)) : this.value(arg, memo, load);
+      case "sign": {
+        const x = this.norm(arg, memo, load);
+        const zero = v.i(0);
+        if (!signed) return v.and(v.bin(S.i32x4_ne, x, zero), v.i(1));
+        return v.or(v.bin(S.i32x4_lt_s, x, zero), v.and(v.bin(S.i32x4_gt_s, x, zero), v.i(1)));
+      }
+    }
+    throw new Error(`wasm kernels: no integer vector form of ${op}`);
+  }
+
+  /** A binary op on integer operands of dtype d (INT_BINARY): int32 lanes, or bool masks for comparisons. */
+  private intBinary(op: BinaryOp, d: DType, lhs: Expr, rhs: Expr, memo: Map<string, Local>, load: LoadInput): Local {
+    const v = this.v;
+    const raw = (e: Expr) => this.value(e, memo, load);
+    const ext = (e: Expr) => this.norm(e, memo, load);
+    // uint32 compares unsigned; the narrower unsigned values are non-negative once extended
+    const u = d === "uint32";
+    const cmp = { eq: S.i32x4_eq, ne: S.i32x4_ne, lt: u ? S.i32x4_lt_u : S.i32x4_lt_s, le: u ? S.i32x4_le_u : S.i32x4_le_s, gt: u ? S.i32x4_gt_u : S.i32x4_gt_s, ge: u ? S.i32x4_ge_u : S.i32x4_ge_s } as const;
+    switch (op) {
+      case "add":
+      case "sub":
+      case "mul":
+      case "and":
+      case "or":
+      case "xor":
+        // ring ops mod 2^32: their low 8 or 16 bits depend only on the operands' low bits
+        return v.bin(INT_RING_BINARY[op], raw(lhs), raw(rhs));
+      case "max":
+        return v.bin(u ? S.i32x4_max_u : S.i32x4_max_s, ext(lhs), ext(rhs));
+      case "min":
+        return v.bin(u ? S.i32x4_min_u : S.i32x4_min_s, ext(lhs), ext(rhs));
+      case "eq":
+      case "ne":
+      case "lt":
+      case "le":
+      case "gt":
+      case "ge":
+        return v.bin(cmp[op], ext(lhs), ext(rhs));
+      case "shl":
+        // the count's low five bits, as JavaScript's << (a small count's raw lanes have them right)
+        return this.shiftLanes(Op.i32_shl, S.i32x4_shl, raw(lhs), raw(rhs), rhs);
+      case "shr":
+        return u ? this.shiftLanes(Op.i32_shr_u, S.i32x4_shr_u, ext(lhs), raw(rhs), rhs) : this.shiftLanes(Op.i32_shr_s, S.i32x4_shr_s, ext(lhs), raw(rhs), rhs);
+      case "div":
+      case "rem": {
+        // |a|, |b| < 2^16: a/b rounded to float32 is off its exact value by less than 1/(2|b|)·2^-7, so it
+        // never crosses an integer, and truncating it is the integer quotient (exact quotients are exact)
+        const a = ext(lhs);
+        const b = ext(rhs);
+        const q = v.un(S.i32x4_trunc_sat_f32x4_s, v.bin(S.f32x4_div, v.un(S.f32x4_convert_i32x4_s, a), v.un(S.f32x4_convert_i32x4_s, b)));
+        const zero = v.bin(S.i32x4_eq, b, v.i(0));
+        // scalar-math's idiv/irem: x / 0 = −1, x % 0 = x
+        if (op === "div") return v.select(zero, v.i(-1), q);
+        return v.select(zero, a, v.bin(S.i32x4_sub, a, v.bin(S.i32x4_mul, q, b)));
+      }
+    }
+    throw new Error(`wasm kernels: no integer vector form of ${op}`);
+  }
+
+  /**
+   * x shifted by each lane's count mod 32. A count that does not change along
+   * the row is one scalar for the SIMD shift; a varying one is applied lane by
+   * lane (WebAssembly's SIMD shifts take one count).
+   */
+  private shiftLanes(scalar: Op, vector: S, x: Local, count: Local, countExpr: Expr): Local {
+    const fb = this.fb;
+    if (!this.isVariant(countExpr)) {
+      fb.get(x).get(count).simd(S.i32x4_extract_lane, 0).simd(vector);
+    } else {
+      fb.get(x);
+      for (let lane = 0; lane < 4; lane++) {
+        fb.get(x).simd(S.i32x4_extract_lane, lane).get(count).simd(S.i32x4_extract_lane, lane).op(scalar).simd(S.i32x4_replace_lane, lane);
+      }
+    }
+    const out = fb.local(T.v128);
+    fb.set(out);
+    fb.mark();
+    return out;
+  }
+
+  /** arg's lanes converted to dtype `to` (float32, bool or an integer), as codegen.ts's renderCast converts. */
+  private castLanes(arg: Expr, to: DType, memo: Map<string, Local>, load: LoadInput): Local {
+    const v = this.v;
+    const from = arg.dtype;
+    const fromKind = laneKind(from);
+    const x = () => this.value(arg, memo, load);
+    if (to === "float32") {
+      if (fromKind === "bool") return v.and(x(), v.f(1));
+      return v.un(from === "uint32" ? S.f32x4_convert_i32x4_u : S.f32x4_convert_i32x4_s, this.norm(arg, memo, load));
+    }
+    if (to === "bool") {
+      if (fromKind === "f32") return v.ne(x(), v.f(0));
+      return v.bin(S.i32x4_ne, this.norm(arg, memo, load), v.i(0));
+    }
+    const info = intInfo(to)!;
+    if (fromKind === "bool") return v.and(x(), v.i(1));
+    if (fromKind === "f32") {
+      // truncation, NaN to 0, saturating (scalar-math's toInt32/toUint32), then clamped to a narrower range (toInt8 …)
+      const t = v.un(to === "uint32" ? S.i32x4_trunc_sat_f32x4_u : S.i32x4_trunc_sat_f32x4_s, x());
+      if (info.bits === 32) return t;
+      return v.bin(S.i32x4_max_s, v.bin(S.i32x4_min_s, t, v.i(info.max)), v.i(info.min));
+    }
+    // integer → integer: the low bits of the source carry over; a wider target needs the source's extension
+    return info.bits <= intInfo(from)!.bits ? x() : this.norm(arg, memo, load);
   }
 
   /**
