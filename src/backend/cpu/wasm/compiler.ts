@@ -1,15 +1,24 @@
 /**
- * Kernel IR → WebAssembly. A kernel is eligible when it is float32 through
- * and through (bool only as comparison masks inside the expression; an
- * int8/uint8/int16/uint16 input only as the argument of a cast to float32,
- * which reads it with narrow loads: the image-normalise path; an
- * int8/uint8/int16/uint16 output either converted from float32, saturating as
- * XLA converts (`isNarrowStore`), or computed by wrapping arithmetic
- * (`intRing`), stored one or two bytes an element), its
- * collapsed innermost loop axis is contiguous (stride 1) or broadcast
- * (stride 0) for every input, every scalar op has a vector form here, and a
- * reduction, if any, runs over that innermost axis alone. Everything else
- * stays on the JavaScript path (codegen.ts).
+ * Kernel IR → WebAssembly. A kernel is eligible when every value in it is
+ * float32 (four f32 lanes), bool (all-ones/all-zeros masks; a bool input or
+ * output is one byte, 0 or 1) or an integer (int8 … uint32 in int32 lanes:
+ * `laneKind`), its collapsed innermost loop axis is contiguous (stride 1)
+ * or broadcast (stride 0) for every input, every scalar op has a vector
+ * form here, and a
+ * reduction, if any, runs over that innermost axis alone (or, float32
+ * only, over a strided axis: `planColumns`). Everything else stays on the
+ * JavaScript path (codegen.ts), which is the oracle: every lane here equals
+ * its value there bit for bit.
+ *
+ * An 8- or 16-bit integer is read with narrow loads (sign- or
+ * zero-extended) and stored one or two bytes an element (the lanes' low
+ * bytes or halves: the wrap; float32 → integer at the store saturates as XLA
+ * converts, `isNarrowStore`). Between, its lanes may be "raw": the ring ops
+ * (add/sub/mul/and/or/xor/neg/not) commute with wrapping mod 2^n, so only
+ * their low 8 or 16 bits are kept meaningful, and an op that reads the value
+ * (comparison, min/max, division, right shift, abs, sign, a widening cast)
+ * sign- or zero-extends its operand first (`norm`; `extended` says which
+ * nodes need not).
  *
  * The module exports `run(params, out, in0, …, begin, end)` over outer
  * iterations [begin, end) (rows of the innermost axis), so that a caller can
@@ -91,17 +100,18 @@ export interface WasmPlan {
   /** Per input: the innermost stride, 0 (broadcast) or 1 (contiguous). */
   innerStride: (0 | 1)[];
   /**
-   * Per input: its dtype, float32 or an 8- or 16-bit integer. A small
-   * integer input is read with narrow loads (one or two bytes per element,
-   * sign- or zero-extended into i32 lanes) and converted to float32 as it is
-   * loaded: it is only ever the argument of a cast to float32 (`exprSupported`).
+   * Per input: its dtype (`laneKind`). A bool or 8- or 16-bit integer input
+   * is read with narrow loads (one or two bytes per element, sign- or
+   * zero-extended into i32 lanes; under a cast to float32, converted as it is
+   * loaded: `isNarrowLoad`).
    */
   inputDtypes: DType[];
   /**
-   * Per output: its dtype, float32 or an 8- or 16-bit integer. A small
-   * integer output is `cast(float32 value, dtype)` (`isNarrowStore`): the
-   * lanes are converted as XLA converts (truncation, NaN to 0, saturating at
-   * the dtype's ends: scalar-math's toInt8 …) and stored one or two bytes each.
+   * Per output: its dtype (`laneKind`). A bool or 8- or 16-bit integer
+   * output is stored one or two bytes each: the lanes' low bytes or halves,
+   * or for `cast(float32 value, dtype)` (`isNarrowStore`) the saturating
+   * narrows (truncation, NaN to 0, saturating at the dtype's ends as XLA
+   * converts: scalar-math's toInt8 …).
    */
   outDtypes: DType[];
   expr: Expr;
@@ -265,42 +275,10 @@ export const isNarrowLoad = (e: Expr): boolean => e.kind === "cast" && e.dtype =
  */
 export const isNarrowStore = (e: Expr): boolean => e.kind === "cast" && isSmallInt(e.dtype) && e.arg.dtype === "float32";
 
-/** The integer ops computed in int32 lanes for an 8- or 16-bit result: those that commute with wrapping mod 2^n. */
+/** The ring ops in int32 lanes: for an 8- or 16-bit result they commute with wrapping mod 2^n (wrapped once, at the store or by `norm`). */
 const INT_RING_BINARY = { add: S.i32x4_add, sub: S.i32x4_sub, mul: S.i32x4_mul, and: S.v128_and, or: S.v128_or, xor: S.v128_xor } as const;
 
-/**
- * Whether e is 8- or 16-bit integer arithmetic of dtype d that int32 lanes
- * compute exactly up to the final wrap: inputs and constants of d under
- * add/sub/mul/and/or/xor/neg/not. Those ops are ring operations mod 2^n, so
- * wrapping once when storing (keeping each lane's low byte or half, an
- * `i8x16.shuffle`: truncation, not the saturating narrows) gives what the
- * JavaScript path's wrap after every op gives. Comparisons, min/max,
- * division, shifts and integer casts do not commute with wrapping: those stay in JavaScript.
- */
-export function intRing(e: Expr, d: DType): boolean {
-  if (e.dtype !== d) return false;
-  // memoized per node (its operands share its dtype here): an expression is a DAG, walked once
-  let known = ringMemo.get(e);
-  if (known === undefined) ringMemo.set(e, (known = intRingNode(e, d)));
-  return known;
-}
-const ringMemo = new WeakMap<Expr, boolean>();
-
-function intRingNode(e: Expr, d: DType): boolean {
-  switch (e.kind) {
-    case "input":
-    case "const":
-      return true;
-    case "binary":
-      return e.op in INT_RING_BINARY && intRing(e.lhs, d) && intRing(e.rhs, d);
-    case "unary":
-      return (e.op === "neg" || e.op === "not") && intRing(e.arg, d);
-    default:
-      return false;
-  }
-}
-
-/** Whether every node of `e` has a vector form (float32 values, bool masks; small-integer inputs under a cast to float32). */
+/** Whether every node of `e` has a vector form (float32 lanes, bool masks, integer lanes: `laneKind`). */
 export function exprSupported(e: Expr): boolean {
   // memoized per node: an expression is a DAG (shared steps), and a tree walk of it is exponential
   let known = supportedMemo.get(e);
@@ -1053,7 +1031,7 @@ class KernelEmitter {
    * Input j's four elements at row offset ib (bytes of float32 lanes: element ib / 4) or, in the
    * tail, one element splatted, as float32 lanes. A small integer input is read narrow: four
    * bytes (v128.load32_zero, widened twice) or four halves (v128.load16x4), then converted,
-   * or with `raw` left as int32 lanes for integer arithmetic (`intRing`).
+   * or with `raw` left as int32 lanes for integer arithmetic.
    */
   private loadVariant(j: number, a: Local, ib: Local, tail: boolean, u: number, raw = false): Local {
     const fb = this.fb;
