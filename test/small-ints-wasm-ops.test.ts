@@ -242,6 +242,34 @@ describe("integer kernels in the CPU's WebAssembly path", () => {
       setWasmMinSize(prev);
     }
   });
+
+  it.each(INTS)("%s: reductions over a strided axis (columns: four outputs a vector) into d, int32, uint32 and float32", (d) => {
+    const prev = setWasmMinSize(0);
+    try {
+      for (const [R, C] of [[1, 1], [5, 3], [7, 4], [3, 9], [33, 17], [257, 6]]) {
+        // a [R, C] block inside rows of C + 3 from element 2, reduced over R (axis 0): loop [C, R]
+        const [xs] = pairs(d, 2 + R * (C + 3));
+        const x = pooled(d, xs);
+        for (const op of ["sum", "prod", "max", "min"] as ReduceOp[]) {
+          for (const to of [d, "int32", "uint32", "float32"] as (Int | "float32")[]) {
+            const k: Kernel = { loopShape: [C, R], inputs: [{ dtype: d, view: { strides: [1, C + 3], offset: 2 } }], expr: cast(load(0, d), to), dtype: to, reduce: { op, axes: 1 } };
+            // (one row or one column collapses to a plain row reduction)
+            if (R > 1 && C > 1) expect(planKernel(k)?.columns, `${op} ${d} → ${to} [${R}, ${C}] takes the column plan`).toBe(true);
+            const got = bothPaths(k, [x], C, `columns ${op} ${d} → ${to} [${R}, ${C}]`);
+            if (to === "float32") continue; // the float64 accumulation's rounding: equal to the JavaScript kernel above
+            for (let c = 0; c < C; c++) {
+              const col = Array.from({ length: R }, (_, r) => wrapTo(to, xs[2 + r * (C + 3) + c]));
+              const want =
+                op === "sum" ? wrapTo(to, col.reduce((a, b) => a + BigInt(b), 0n)) : op === "prod" ? col.reduce((a, b) => wrapTo(to, BigInt(a) * BigInt(b)), 1) : op === "max" ? Math.max(...col) : Math.min(...col);
+              expect(got[c], `columns ${op} ${d} → ${to} [${R}, ${C}] column ${c}`).toBe(want);
+            }
+          }
+        }
+      }
+    } finally {
+      setWasmMinSize(prev);
+    }
+  });
 });
 
 type Row = (typeof fixture.dtypes)["int8"];
@@ -264,6 +292,7 @@ describe("small integers through the public API, eager and under jit: the WebAss
       sign: (x) => np.sign(x) as JArray,
       where: (x, y) => np.where(x.lt(y), x, y) as JArray,
       sum_axis1: (x) => np.sum(m(x), 1) as JArray,
+      sum_axis0: (x) => np.sum(m(x), 0) as JArray,
       sum_all: (x) => np.sum(x) as JArray,
       sum_own_dtype: (x) => np.sum(m(x), 1, { dtype: x.dtype }) as JArray,
       prod_axis1: (x) => np.prod(m(x), 1) as JArray,

@@ -429,7 +429,7 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   const innerStride: (0 | 1)[] = [];
   for (const s of strides) {
     const st = s[n - 1];
-    if (st !== 0 && st !== 1) return k.reduce && !narrow && !narrowStores ? planColumns(k.reduce.op, exprs, shape, strides, k.inputs) : null;
+    if (st !== 0 && st !== 1) return k.reduce ? planColumns(k.reduce.op, exprs, shape, strides, k.inputs, kernel.dtype) : null;
     innerStride.push(st);
   }
   const L = shape[n - 1];
@@ -462,7 +462,7 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
  * values). A row is one stretch of the last kept axis; the outer kept axes
  * count rows.
  */
-function planColumns(op: ReduceOp, exprs: Expr[], shape: number[], strides: number[][], inputs: Kernel["inputs"]): WasmPlan | null {
+function planColumns(op: ReduceOp, exprs: Expr[], shape: number[], strides: number[][], inputs: Kernel["inputs"], outDtype: DType): WasmPlan | null {
   const n = shape.length;
   if (n < 2 || exprs.length !== 1) return null;
   const innerStride: (0 | 1)[] = [];
@@ -477,9 +477,9 @@ function planColumns(op: ReduceOp, exprs: Expr[], shape: number[], strides: numb
   params.push(shape[n - 1], ...strides.map((s) => s[n - 1]));
   if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
   const rows = outerDims.reduce((a, b) => a * b, 1);
-  const key = `${n - 2}c|${innerStride.join("")}|${op}|${exprKey(exprs[0])}`;
   const inputDtypes = inputs.map((i) => i.dtype);
-  return { key, outerRank: n - 2, innerStride, inputDtypes, outDtypes: ["float32"], expr: exprs[0], exprs, reduce: op, params, rows, ragged: false, columns: true };
+  const key = `${n - 2}c|${innerStride.join("")}|${inputDtypes.join(",")}|${outDtype}|${op}|${exprKey(exprs[0])}`;
+  return { key, outerRank: n - 2, innerStride, inputDtypes, outDtypes: [outDtype], expr: exprs[0], exprs, reduce: op, params, rows, ragged: false, columns: true };
 }
 
 /** Module bytes for a plan; its imports are `env.memory` and, for sin/cos, `math.sin`/`math.cos`. */
@@ -691,7 +691,7 @@ class KernelEmitter {
       fb.get(pParams).mem(Op.i32_load, 2, base).set(R);
       const rStride = pIn.map((_, j) => {
         const st = i32();
-        fb.get(pParams).mem(Op.i32_load, 2, base + 4 * (1 + j)).i32(2).op(Op.i32_shl).set(st);
+        fb.get(pParams).mem(Op.i32_load, 2, base + 4 * (1 + j)).i32(this.elementShift(j)).op(Op.i32_shl).set(st);
         return st;
       });
       this.columns = { R, rStride, p: pIn.map(() => i32()), r: i32() };
@@ -960,31 +960,45 @@ class KernelEmitter {
   private emitColumnRow(op: ReduceOp, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtr: Local) {
     const { fb, plan, v } = this;
     const { R, rStride, p, r } = this.columns!;
-    const wide = op === "sum" || op === "prod";
-    const init = op === "sum" ? 0 : op === "prod" ? 1 : op === "max" ? -Infinity : Infinity;
+    const d = plan.outDtypes[0];
+    // integers accumulate in int32 lanes (emitIntReduceRow says why any order is the JavaScript path's)
+    const intAcc = laneKind(d) === "int";
+    const wide = !intAcc && (op === "sum" || op === "prod");
+    const init = intAcc ? reduceInit(op, d) : op === "sum" ? 0 : op === "prod" ? 1 : op === "max" ? -Infinity : Infinity;
+    const u = intAcc && !intInfo(d)!.signed;
+    const intComb = op === "sum" ? S.i32x4_add : op === "prod" ? S.i32x4_mul : op === "max" ? (u ? S.i32x4_max_u : S.i32x4_max_s) : u ? S.i32x4_min_u : S.i32x4_min_s;
     const highHalf = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+    const os = this.outShift(0);
     for (const tail of [false, true]) {
       fb.op(Op.block, 0x40, Op.loop, 0x40);
       fb.get(ib).get(tail ? Lb : vecEnd).op(Op.i32_ge_u).br(Op.br_if, 1);
       plan.innerStride.forEach((st, j) => {
         fb.get(addr[j]);
-        if (st === 1) fb.get(ib).op(Op.i32_add);
+        if (st === 1) {
+          // ib counts four bytes an element: a narrow input's offset is 1/4 or 1/2 of it
+          fb.get(ib);
+          if (this.elementShift(j) < 2) fb.i32(2 - this.elementShift(j)).op(Op.i32_shr_u);
+          fb.op(Op.i32_add);
+        }
         fb.set(p[j]);
       });
       const accs = (wide ? [0, 1] : [0]).map(() => fb.local(T.v128));
-      for (const a of accs) fb.get(wide ? v.d(init) : v.f(init)).set(a);
+      for (const a of accs) fb.get(intAcc ? v.i(init) : wide ? v.d(init) : v.f(init)).set(a);
       fb.i32(0).set(r);
       fb.op(Op.block, 0x40, Op.loop, 0x40);
       fb.get(r).get(R).op(Op.i32_ge_u).br(Op.br_if, 1);
-      const val = this.value(plan.expr, new Map(), (j) => {
+      const memo = new Map<string, Local>();
+      const load: LoadInput = (j, raw = false) => {
         const l = fb.local(T.v128);
         fb.get(p[j]);
-        if (tail || plan.innerStride[j] === 0) fb.simdMem(S.v128_load32_splat, 2);
-        else fb.simdMem(S.v128_load, 0, 0);
+        this.loadAt(j, tail || plan.innerStride[j] === 0, raw, 0);
         fb.set(l);
         return l;
-      });
-      if (wide) {
+      };
+      const val = intAcc && (op === "max" || op === "min") ? this.norm(plan.expr, memo, load) : this.value(plan.expr, memo, load);
+      if (intAcc) {
+        fb.get(accs[0]).get(val).simd(intComb).set(accs[0]);
+      } else if (wide) {
         const comb = op === "sum" ? S.f64x2_add : S.f64x2_mul;
         fb.get(accs[0]).get(val).simd(S.f64x2_promote_low_f32x4).simd(comb).set(accs[0]);
         fb.get(accs[1]).get(val).get(val).simd(S.i8x16_shuffle, ...highHalf).simd(S.f64x2_promote_low_f32x4).simd(comb).set(accs[1]);
@@ -994,16 +1008,24 @@ class KernelEmitter {
       p.forEach((pj, j) => fb.get(pj).get(rStride[j]).op(Op.i32_add).set(pj));
       fb.get(r).i32(1).op(Op.i32_add).set(r);
       fb.br(Op.br, 0).op(Op.end, Op.end);
-      // the four results as float32 lanes
+      // the four results as float32 lanes, or integer lanes (a narrow output's packed in the low bytes or halves)
       let res = accs[0];
       if (wide) {
         const lo = v.un(S.f32x4_demote_f64x2_zero, accs[0]);
         const hi = v.un(S.f32x4_demote_f64x2_zero, accs[1]);
         res = v.shuffle(lo, hi, [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
       }
-      fb.get(outPtr).get(ib).op(Op.i32_add).get(res);
-      if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
-      else fb.simdMem(S.v128_store, 0, 0);
+      if (intAcc && os < 2) res = v.shuffle(res, res, os === 0 ? [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12] : [0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13]);
+      fb.get(outPtr).get(ib);
+      if (os < 2) fb.i32(2 - os).op(Op.i32_shr_u);
+      fb.op(Op.i32_add).get(res);
+      if (!intAcc) {
+        if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
+        else fb.simdMem(S.v128_store, 0, 0);
+      } else if (tail) {
+        fb.simd(S.i32x4_extract_lane, 0).mem(os === 0 ? Op.i32_store8 : os === 1 ? Op.i32_store16 : Op.i32_store, os);
+      } else if (os === 2) fb.simdMem(S.v128_store, 0, 0);
+      else fb.simdMem(os === 0 ? S.v128_store32_lane : S.v128_store64_lane, 0, 0).op(0);
       fb.get(ib).i32(tail ? 4 : 16).op(Op.i32_add).set(ib);
       fb.br(Op.br, 0).op(Op.end, Op.end);
     }
@@ -1040,10 +1062,19 @@ class KernelEmitter {
     fb.get(a).get(ib);
     if (shift < 2) fb.i32(2 - shift).op(Op.i32_shr_u);
     fb.op(Op.i32_add);
+    this.loadAt(j, tail, raw, u);
+    fb.set(l);
+    return l;
+  }
+
+  /** The address on the stack → input j's four elements from byte offset (4 << shift)·u, or with `splat` one element splatted. */
+  private loadAt(j: number, splat: boolean, raw: boolean, u: number) {
+    const fb = this.fb;
+    const shift = this.elementShift(j);
     if (shift === 2) {
-      if (tail) fb.simdMem(S.v128_load32_splat, 2);
+      if (splat) fb.simdMem(S.v128_load32_splat, 2);
       else fb.simdMem(S.v128_load, 0, 16 * u);
-    } else if (tail) this.narrowScalar(j, raw);
+    } else if (splat) this.narrowScalar(j, raw);
     else {
       const signed = intInfo(this.plan.inputDtypes[j])?.signed ?? false;
       if (shift === 1) fb.simdMem(signed ? S.v128_load16x4_s : S.v128_load16x4_u, 0, 8 * u);
@@ -1054,8 +1085,6 @@ class KernelEmitter {
       }
       if (!raw) fb.simd(S.f32x4_convert_i32x4_s);
     }
-    fb.set(l);
-    return l;
   }
 
   /** The v128 local holding e: four float32 lanes, or four all-ones/all-zeros masks for bool. */
