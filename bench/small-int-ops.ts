@@ -2,7 +2,7 @@
  * Small-integer ops beyond wrapping arithmetic, CPU backend, with the
  * WebAssembly kernels on and off (off: the JavaScript path, what these ops
  * took before integer lanes): sum of a uint8 array (JAX's uint32 result),
- * max over rows, int8 comparisons feeding `where`, int16 division and
+ * max over rows, an int16 sum over axis 0 (the column plan), int8 comparisons feeding `where`, int16 division and
  * remainder, uint8 shifts by a varying count (per-lane) and by a constant
  * (one SIMD shift), casts int8 → int32 → uint16, abs and sign. Each
  * repetition times one call on and one off, interleaved so that a machine
@@ -37,6 +37,7 @@ const N = 1 << 20;
 const cases: [string, string, Fn][] = [
   ["sum uint8 → uint32 [1M]", "uint8", jit((x: JArray) => np.sum(x)) as Fn],
   ["max over rows uint8 [1024,1024]", "uint8", jit((x: JArray) => np.max(x.reshape([1024, 1024]), 1)) as Fn],
+  ["sum over columns (axis 0) int16 → int32 [1024,1024]", "int16", jit((x: JArray) => np.sum(x.reshape([1024, 1024]), 0)) as Fn],
   ["where(x < y, x, y) int8 [1M]", "int8", jit((x: JArray, y: JArray) => np.where(x.lt(y), x, y)) as Fn],
   ["div + rem int16 [1M]", "int16", jit((x: JArray, y: JArray) => lax.add(lax.div(x, y), lax.rem(x, y))) as Fn],
   ["shift_left by y uint8 [1M]", "uint8", jit((x: JArray, y: JArray) => lax.shiftLeft(x, y)) as Fn],
