@@ -1239,13 +1239,20 @@ class KernelEmitter {
 
   /**
    * x shifted by each lane's count mod 32. A count that does not change along
-   * the row is one scalar for the SIMD shift; a varying one is applied lane by
+   * the row is one scalar for the SIMD shift; a varying one is, for a left
+   * shift, a multiplication by 2^count, and for a right shift applied lane by
    * lane (WebAssembly's SIMD shifts take one count).
    */
   private shiftLanes(scalar: Op, vector: S, x: Local, count: Local, countExpr: Expr): Local {
     const fb = this.fb;
     if (!this.isVariant(countExpr)) {
       fb.get(x).get(count).simd(S.i32x4_extract_lane, 0).simd(vector);
+    } else if (vector === S.i32x4_shl) {
+      // x · 2^(c mod 32), whose low 32 bits are x << c: 2^c built as a float32's exponent field and
+      // converted unsigned (exact: 2^31 fits a u32)
+      const v = this.v;
+      const exp = v.shift(S.i32x4_shl, v.bin(S.i32x4_add, v.and(count, v.i(31)), v.i(127)), 23);
+      return v.bin(S.i32x4_mul, x, v.un(S.i32x4_trunc_sat_f32x4_u, exp));
     } else {
       fb.get(x);
       for (let lane = 0; lane < 4; lane++) {
