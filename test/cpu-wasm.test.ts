@@ -366,8 +366,11 @@ describe("eligibility", () => {
     expect(planKernel(kernel([10], X, [{ strides: [-1], offset: 9 }]))).toBeNull();
     expect(planKernel({ ...kernel([10], X), dtype: "int32" })).toBeNull();
     expect(planKernel(kernel([10], { kind: "index", axis: 0, dtype: F }))).toBeNull();
+    // an int32 input runs in int32 lanes (small-ints-wasm-ops.test.ts); a float64 one has no lanes here
     const intIn: Kernel = { loopShape: [4], inputs: [{ dtype: "int32", view: { strides: [1], offset: 0 } }], expr: { kind: "cast", arg: load(0, "int32"), dtype: F }, dtype: F };
-    expect(planKernel(intIn)).toBeNull();
+    expect(planKernel(intIn)?.inputDtypes).toEqual(["int32"]);
+    const f64In: Kernel = { loopShape: [4], inputs: [{ dtype: "float64", view: { strides: [1], offset: 0 } }], expr: { kind: "cast", arg: load(0, "float64"), dtype: F }, dtype: F };
+    expect(planKernel(f64In)).toBeNull();
   });
   it("kernels that differ only in shape, strides and offsets share one module", () => {
     const a = planKernel(kernel([10, 20], unary("exp", X), [{ strides: [30, 1], offset: 0 }]))!;

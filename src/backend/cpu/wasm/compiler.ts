@@ -1,15 +1,24 @@
 /**
- * Kernel IR → WebAssembly. A kernel is eligible when it is float32 through
- * and through (bool only as comparison masks inside the expression; an
- * int8/uint8/int16/uint16 input only as the argument of a cast to float32,
- * which reads it with narrow loads: the image-normalise path; an
- * int8/uint8/int16/uint16 output either converted from float32, saturating as
- * XLA converts (`isNarrowStore`), or computed by wrapping arithmetic
- * (`intRing`), stored one or two bytes an element), its
- * collapsed innermost loop axis is contiguous (stride 1) or broadcast
- * (stride 0) for every input, every scalar op has a vector form here, and a
- * reduction, if any, runs over that innermost axis alone. Everything else
- * stays on the JavaScript path (codegen.ts).
+ * Kernel IR → WebAssembly. A kernel is eligible when every value in it is
+ * float32 (four f32 lanes), bool (all-ones/all-zeros masks; a bool input or
+ * output is one byte, 0 or 1) or an integer (int8 … uint32 in int32 lanes:
+ * `laneKind`), its collapsed innermost loop axis is contiguous (stride 1)
+ * or broadcast (stride 0) for every input, every scalar op has a vector
+ * form here, and a
+ * reduction, if any, runs over that innermost axis alone (or, float32
+ * only, over a strided axis: `planColumns`). Everything else stays on the
+ * JavaScript path (codegen.ts), which is the oracle: every lane here equals
+ * its value there bit for bit.
+ *
+ * An 8- or 16-bit integer is read with narrow loads (sign- or
+ * zero-extended) and stored one or two bytes an element (the lanes' low
+ * bytes or halves: the wrap; float32 → integer at the store saturates as XLA
+ * converts, `isNarrowStore`). Between, its lanes may be "raw": the ring ops
+ * (add/sub/mul/and/or/xor/neg/not) commute with wrapping mod 2^n, so only
+ * their low 8 or 16 bits are kept meaningful, and an op that reads the value
+ * (comparison, min/max, division, right shift, abs, sign, a widening cast)
+ * sign- or zero-extends its operand first (`norm`; `extended` says which
+ * nodes need not).
  *
  * The module exports `run(params, out, in0, …, begin, end)` over outer
  * iterations [begin, end) (rows of the innermost axis), so that a caller can
@@ -27,9 +36,10 @@ import type { BinaryOp, Expr, Kernel, ReduceOp } from "../../kernel.js";
 import { ExprNumbering, exprKey, someNode } from "../../kernel.js";
 import type { UnaryTable } from "../../composites.js";
 import { DECOMPOSE, expandNode, lowerComposites } from "../../composites.js";
-import { collapse } from "../codegen.js";
+import { collapse, reduceInit } from "../codegen.js";
 import type { DType } from "../../../dtype.js";
-import { intInfo, isSmallInt } from "../../../dtype.js";
+import { intInfo, isSmallInt, wrapInt } from "../../../dtype.js";
+import type { IntDType } from "../../../dtype.js";
 import type { Local } from "./emitter.js";
 import { FunctionBuilder, ModuleBuilder, Op, S, T } from "./emitter.js";
 import { TRIG_FAST_LIMIT, V, vexp, vexp2, vexpm1, vlog, vlog1p, vsincos } from "./vmath.js";
@@ -90,17 +100,18 @@ export interface WasmPlan {
   /** Per input: the innermost stride, 0 (broadcast) or 1 (contiguous). */
   innerStride: (0 | 1)[];
   /**
-   * Per input: its dtype, float32 or an 8- or 16-bit integer. A small
-   * integer input is read with narrow loads (one or two bytes per element,
-   * sign- or zero-extended into i32 lanes) and converted to float32 as it is
-   * loaded: it is only ever the argument of a cast to float32 (`exprSupported`).
+   * Per input: its dtype (`laneKind`). A bool or 8- or 16-bit integer input
+   * is read with narrow loads (one or two bytes per element, sign- or
+   * zero-extended into i32 lanes; under a cast to float32, converted as it is
+   * loaded: `isNarrowLoad`).
    */
   inputDtypes: DType[];
   /**
-   * Per output: its dtype, float32 or an 8- or 16-bit integer. A small
-   * integer output is `cast(float32 value, dtype)` (`isNarrowStore`): the
-   * lanes are converted as XLA converts (truncation, NaN to 0, saturating at
-   * the dtype's ends: scalar-math's toInt8 …) and stored one or two bytes each.
+   * Per output: its dtype (`laneKind`). A bool or 8- or 16-bit integer
+   * output is stored one or two bytes each: the lanes' low bytes or halves,
+   * or for `cast(float32 value, dtype)` (`isNarrowStore`) the saturating
+   * narrows (truncation, NaN to 0, saturating at the dtype's ends as XLA
+   * converts: scalar-math's toInt8 …).
    */
   outDtypes: DType[];
   expr: Expr;
@@ -264,42 +275,10 @@ export const isNarrowLoad = (e: Expr): boolean => e.kind === "cast" && e.dtype =
  */
 export const isNarrowStore = (e: Expr): boolean => e.kind === "cast" && isSmallInt(e.dtype) && e.arg.dtype === "float32";
 
-/** The integer ops computed in int32 lanes for an 8- or 16-bit result: those that commute with wrapping mod 2^n. */
+/** The ring ops in int32 lanes: for an 8- or 16-bit result they commute with wrapping mod 2^n (wrapped once, at the store or by `norm`). */
 const INT_RING_BINARY = { add: S.i32x4_add, sub: S.i32x4_sub, mul: S.i32x4_mul, and: S.v128_and, or: S.v128_or, xor: S.v128_xor } as const;
 
-/**
- * Whether e is 8- or 16-bit integer arithmetic of dtype d that int32 lanes
- * compute exactly up to the final wrap: inputs and constants of d under
- * add/sub/mul/and/or/xor/neg/not. Those ops are ring operations mod 2^n, so
- * wrapping once when storing (keeping each lane's low byte or half, an
- * `i8x16.shuffle`: truncation, not the saturating narrows) gives what the
- * JavaScript path's wrap after every op gives. Comparisons, min/max,
- * division, shifts and integer casts do not commute with wrapping: those stay in JavaScript.
- */
-export function intRing(e: Expr, d: DType): boolean {
-  if (e.dtype !== d) return false;
-  // memoized per node (its operands share its dtype here): an expression is a DAG, walked once
-  let known = ringMemo.get(e);
-  if (known === undefined) ringMemo.set(e, (known = intRingNode(e, d)));
-  return known;
-}
-const ringMemo = new WeakMap<Expr, boolean>();
-
-function intRingNode(e: Expr, d: DType): boolean {
-  switch (e.kind) {
-    case "input":
-    case "const":
-      return true;
-    case "binary":
-      return e.op in INT_RING_BINARY && intRing(e.lhs, d) && intRing(e.rhs, d);
-    case "unary":
-      return (e.op === "neg" || e.op === "not") && intRing(e.arg, d);
-    default:
-      return false;
-  }
-}
-
-/** Whether every node of `e` has a vector form (float32 values, bool masks; small-integer inputs under a cast to float32). */
+/** Whether every node of `e` has a vector form (float32 lanes, bool masks, integer lanes: `laneKind`). */
 export function exprSupported(e: Expr): boolean {
   // memoized per node: an expression is a DAG (shared steps), and a tree walk of it is exponential
   let known = supportedMemo.get(e);
@@ -308,15 +287,53 @@ export function exprSupported(e: Expr): boolean {
 }
 const supportedMemo = new WeakMap<Expr, boolean>();
 
+/** The lanes a dtype lives in here: float32 lanes, bool masks, or int32 lanes for every integer dtype; null: none. */
+export function laneKind(d: DType): "f32" | "bool" | "int" | null {
+  return d === "float32" ? "f32" : d === "bool" ? "bool" : intInfo(d) ? "int" : null;
+}
+
+/**
+ * Integer binary ops in int32 lanes, with the JavaScript path's results: the
+ * ring ops on any lanes (wrapped at the end), comparisons and min/max on
+ * the values (sign- or zero-extended, unsigned for uint32), shifts by the
+ * count's low five bits as JavaScript's `<<`/`>>`/`>>>`, and division and
+ * remainder (scalar-math's idiv/irem: truncation, x/0 = −1, x%0 = x) for the
+ * 8- and 16-bit integers only, through float32, exact for such operands.
+ */
+const INT_BINARY: Record<BinaryOp, "int" | "bool" | null> = {
+  add: "int",
+  sub: "int",
+  mul: "int",
+  and: "int",
+  or: "int",
+  xor: "int",
+  max: "int",
+  min: "int",
+  shl: "int",
+  shr: "int",
+  div: "int",
+  rem: "int",
+  eq: "bool",
+  ne: "bool",
+  lt: "bool",
+  le: "bool",
+  gt: "bool",
+  ge: "bool",
+  pow: null,
+  atan2: null,
+  nextafter: null,
+  copysign: null,
+};
+
 function nodeSupported(e: Expr): boolean {
   switch (e.kind) {
     case "input":
-      return e.dtype === "float32";
     case "const":
-      return e.dtype === "float32" || e.dtype === "bool";
+      return laneKind(e.dtype) !== null;
     case "index":
       return false;
     case "unary": {
+      if (laneKind(e.dtype) === "int") return ["neg", "not", "abs", "sign"].includes(e.op) && e.arg.dtype === e.dtype && exprSupported(e.arg);
       // composites are lowered (lowerComposites) before this is asked
       const row = WASM_UNARY[e.op];
       if (row === null || row === DECOMPOSE) return false;
@@ -326,23 +343,23 @@ function nodeSupported(e: Expr): boolean {
       const ok = exprSupported(e.lhs) && exprSupported(e.rhs) && e.lhs.dtype === e.rhs.dtype;
       if (!ok) return false;
       if (e.lhs.dtype === "float32") return WASM_BINARY[e.op]?.out === e.dtype;
+      if (laneKind(e.lhs.dtype) === "int") {
+        const out = INT_BINARY[e.op];
+        if ((e.op === "div" || e.op === "rem") && !isSmallInt(e.lhs.dtype)) return false;
+        return out === "bool" ? e.dtype === "bool" : out === "int" && e.dtype === e.lhs.dtype;
+      }
       return e.lhs.dtype === "bool" && e.dtype === "bool" && WASM_BOOL_BINARY[e.op] !== null;
     }
     case "select":
       return (
         e.which.dtype === "bool" &&
         e.cases.length === 2 &&
-        (e.dtype === "float32" || e.dtype === "bool") &&
+        laneKind(e.dtype) !== null &&
         e.cases.every((c) => c.dtype === e.dtype && exprSupported(c)) &&
         exprSupported(e.which)
       );
     case "cast":
-      return (
-        isNarrowLoad(e) ||
-        ((e.arg.dtype === "bool" && e.dtype === "float32") ||
-          (e.arg.dtype === "float32" && (e.dtype === "bool" || e.dtype === "float32"))) &&
-        exprSupported(e.arg)
-      );
+      return isNarrowLoad(e) || (laneKind(e.dtype) !== null && laneKind(e.arg.dtype) !== null && exprSupported(e.arg));
     case "ipow":
       return e.dtype === "float32" && e.arg.dtype === "float32" && Math.abs(e.exponent) <= 1 << 16 && exprSupported(e.arg);
     case "fma":
@@ -351,22 +368,53 @@ function nodeSupported(e: Expr): boolean {
   }
 }
 
+/** log2 of a dtype's element size in bytes here: 0 for bool and the 8-bit integers, 1 for the 16-bit ones, 2 for the rest. */
+export function byteShift(d: DType): number {
+  if (d === "bool") return 0;
+  const bits = intInfo(d)?.bits;
+  return bits === 8 ? 0 : bits === 16 ? 1 : 2;
+}
+
+/**
+ * Whether a small-integer node's lanes already hold its value sign- or
+ * zero-extended (else only their low 8 or 16 bits are meaningful, the ring
+ * ops' lanes, and an op that reads the value wraps them first).
+ */
+function extended(e: Expr): boolean {
+  if (!isSmallInt(e.dtype)) return true;
+  switch (e.kind) {
+    case "input":
+    case "const":
+      return true;
+    case "binary":
+      // min/max/shr/rem of extended values stay in the dtype's range
+      return e.op === "max" || e.op === "min" || e.op === "shr" || e.op === "rem";
+    case "unary":
+      return e.op === "sign";
+    case "cast":
+      // float32 → integer saturates to the range; bool is 0 or 1
+      return e.arg.dtype === "float32" || e.arg.dtype === "bool";
+    default:
+      return false;
+  }
+}
+
 /** The plan for a kernel, or null when it stays on the JavaScript path. */
 export function planKernel(kernel: Kernel): WasmPlan | null {
   const outs = [{ expr: kernel.expr, dtype: kernel.dtype }, ...(kernel.more ?? [])];
-  const narrowOut = (o: { expr: Expr; dtype: DType }) => isSmallInt(o.dtype) && o.dtype === o.expr.dtype && (isNarrowStore(o.expr) || intRing(o.expr, o.dtype));
-  if (outs.some((o) => !narrowOut(o) && (o.dtype !== "float32" || o.expr.dtype !== "float32"))) return null;
+  if (outs.some((o) => o.dtype !== o.expr.dtype || laneKind(o.dtype) === null)) return null;
   const outDtypes = outs.map((o) => o.dtype);
-  const narrowStores = outDtypes.some(isSmallInt);
-  if (narrowStores && kernel.reduce) return null;
-  if (kernel.inputs.some((i) => i.dtype !== "float32" && !isSmallInt(i.dtype))) return null;
+  // a reduction accumulates float32 lanes (in float64 pairs) or integer lanes (wrapping as the JavaScript path's wrap per step)
+  if (kernel.reduce && laneKind(kernel.dtype) === "bool") return null;
+  if (kernel.inputs.some((i) => laneKind(i.dtype) === null)) return null;
   const inputDtypes = kernel.inputs.map((i) => i.dtype);
-  const narrow = inputDtypes.some(isSmallInt);
+  const narrow = inputDtypes.some((d) => d !== "float32");
+  const narrowStores = outDtypes.some((d) => d !== "float32");
   if (kernel.more?.length && kernel.reduce) return null;
   // the composite ops this renderer decomposes, replaced by their expressions over the ops it has
   // (the emitter computes a subexpression the outputs share once: its values are memoized by key)
   const exprs = outs.map((o) => lowerComposites(o.expr, WASM_UNARY));
-  if (!exprs.every((e) => (isSmallInt(e.dtype) && intRing(e, e.dtype)) || exprSupported(isNarrowStore(e) ? (e as { arg: Expr }).arg : e))) return null;
+  if (!exprs.every((e) => exprSupported(e))) return null;
   const expr = exprs[0];
   const k = { ...collapse(kernel), expr };
   let shape = [...k.loopShape];
@@ -381,7 +429,7 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   const innerStride: (0 | 1)[] = [];
   for (const s of strides) {
     const st = s[n - 1];
-    if (st !== 0 && st !== 1) return k.reduce && !narrow ? planColumns(k.reduce.op, exprs, shape, strides, k.inputs) : null;
+    if (st !== 0 && st !== 1) return k.reduce ? planColumns(k.reduce.op, exprs, shape, strides, k.inputs, kernel.dtype) : null;
     innerStride.push(st);
   }
   const L = shape[n - 1];
@@ -401,7 +449,7 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
   if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
   const rows = outerDims.reduce((a, b) => a * b, 1);
   const reduce = k.reduce?.op;
-  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${narrow ? inputDtypes.join(",") : ""}|${narrowStores ? outDtypes.join(",") : ""}|${reduce ?? ""}|${exprKey(...exprs)}`;
+  const key = `${n - 1}${ragged ? "r" : ""}|${innerStride.join("")}|${inputDtypes.join(",")}|${outDtypes.join(",")}|${reduce ?? ""}|${exprKey(...exprs)}`;
   return { key, outerRank: n - 1, innerStride, inputDtypes, outDtypes, expr, exprs, reduce, params, rows, ragged };
 }
 
@@ -414,7 +462,7 @@ export function planKernel(kernel: Kernel): WasmPlan | null {
  * values). A row is one stretch of the last kept axis; the outer kept axes
  * count rows.
  */
-function planColumns(op: ReduceOp, exprs: Expr[], shape: number[], strides: number[][], inputs: Kernel["inputs"]): WasmPlan | null {
+function planColumns(op: ReduceOp, exprs: Expr[], shape: number[], strides: number[][], inputs: Kernel["inputs"], outDtype: DType): WasmPlan | null {
   const n = shape.length;
   if (n < 2 || exprs.length !== 1) return null;
   const innerStride: (0 | 1)[] = [];
@@ -429,9 +477,9 @@ function planColumns(op: ReduceOp, exprs: Expr[], shape: number[], strides: numb
   params.push(shape[n - 1], ...strides.map((s) => s[n - 1]));
   if (params.some((p) => !Number.isSafeInteger(p) || Math.abs(p) >= 2 ** 29)) return null;
   const rows = outerDims.reduce((a, b) => a * b, 1);
-  const key = `${n - 2}c|${innerStride.join("")}|${op}|${exprKey(exprs[0])}`;
   const inputDtypes = inputs.map((i) => i.dtype);
-  return { key, outerRank: n - 2, innerStride, inputDtypes, outDtypes: ["float32"], expr: exprs[0], exprs, reduce: op, params, rows, ragged: false, columns: true };
+  const key = `${n - 2}c|${innerStride.join("")}|${inputDtypes.join(",")}|${outDtype}|${op}|${exprKey(exprs[0])}`;
+  return { key, outerRank: n - 2, innerStride, inputDtypes, outDtypes: [outDtype], expr: exprs[0], exprs, reduce: op, params, rows, ragged: false, columns: true };
 }
 
 /** Module bytes for a plan; its imports are `env.memory` and, for sin/cos, `math.sin`/`math.cos`. */
@@ -643,7 +691,7 @@ class KernelEmitter {
       fb.get(pParams).mem(Op.i32_load, 2, base).set(R);
       const rStride = pIn.map((_, j) => {
         const st = i32();
-        fb.get(pParams).mem(Op.i32_load, 2, base + 4 * (1 + j)).i32(2).op(Op.i32_shl).set(st);
+        fb.get(pParams).mem(Op.i32_load, 2, base + 4 * (1 + j)).i32(this.elementShift(j)).op(Op.i32_shl).set(st);
         return st;
       });
       this.columns = { R, rStride, p: pIn.map(() => i32()), r: i32() };
@@ -677,7 +725,7 @@ class KernelEmitter {
       if (rowStep) {
         fb.get(rowStep);
         if (this.outShift(w) < 2) fb.i32(2 - this.outShift(w)).op(Op.i32_shr_u);
-      } else fb.i32(4);
+      } else fb.i32(1 << this.outShift(w));
       fb.op(Op.i32_add).set(outPtr);
     });
     fb.get(row).i32(1).op(Op.i32_add).set(row);
@@ -715,7 +763,8 @@ class KernelEmitter {
     };
     for (const e of plan.exprs) this.hoistInvariants(e, rowMemo, loadInvariant);
     fb.i32(0).set(ib);
-    if (plan.reduce) this.emitReduceRow(plan.reduce, rowMemo, addr, ib, vecEnd, Lb, outPtrs[0]);
+    if (plan.reduce && laneKind(plan.outDtypes[0]) === "int") this.emitIntReduceRow(plan.reduce, rowMemo, addr, ib, vecEnd, Lb, outPtrs[0]);
+    else if (plan.reduce) this.emitReduceRow(plan.reduce, rowMemo, addr, ib, vecEnd, Lb, outPtrs[0]);
     else this.emitMapRow(rowMemo, addr, ib, vecEnd, Lb, outPtrs);
   }
 
@@ -784,9 +833,14 @@ class KernelEmitter {
         return l;
       };
       const vals = plan.exprs.map((e, w) => {
-        const val = this.value(e, memo, load);
-        // integer arithmetic leaves int32 lanes: their low bytes or halves, packed, are the wrapped values
-        if (!isSmallInt(plan.outDtypes[w]) || isNarrowStore(e)) return val;
+        const d = plan.outDtypes[w];
+        // float32 → a small integer at the store: the saturating narrows pack the lanes
+        if (isNarrowStore(e)) return this.narrowLanes(this.value((e as { arg: Expr }).arg, memo, load), d);
+        let val = this.value(e, memo, load);
+        // a bool is stored as one byte, 0 or 1
+        if (d === "bool") val = this.v.and(val, this.v.i(1));
+        // integer lanes: their low bytes or halves, packed, are the wrapped values
+        if (this.outShift(w) === 2) return val;
         return this.v.shuffle(val, val, this.outShift(w) === 0 ? [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12] : [0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13]);
       });
       vals.forEach((val, w) => {
@@ -795,7 +849,8 @@ class KernelEmitter {
         if (shift < 2) fb.i32(2 - shift).op(Op.i32_shr_u);
         fb.op(Op.i32_add).get(val);
         if (shift === 2) {
-          if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
+          if (tail && plan.outDtypes[w] !== "float32") fb.simd(S.i32x4_extract_lane, 0).mem(Op.i32_store, 2);
+          else if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
           else fb.simdMem(S.v128_store, 0, 16 * u);
         } else if (tail) {
           // the narrowed lanes lie packed in the low bytes: lane 0 is the low byte or half of the first word
@@ -858,6 +913,41 @@ class KernelEmitter {
     fb.mem(Op.f32_store, 2);
   }
 
+  /**
+   * One row of an integer reduction: int32 lanes accumulated by wrapping add
+   * or multiply (associative and commutative mod 2^32, so any order gives the
+   * JavaScript path's wrap after every step) or by min/max of the extended
+   * values; the tail's splatted element enters lane 0 alone (the others get
+   * the identity); then the lanes are combined and the result stored at the
+   * output's width (its low bits: the wrap).
+   */
+  private emitIntReduceRow(op: ReduceOp, rowMemo: Map<string, Local>, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtr: Local) {
+    const { fb, plan, v } = this;
+    const d = plan.outDtypes[0];
+    const u = !intInfo(d)!.signed;
+    const identity = reduceInit(op, d);
+    const comb = op === "sum" ? S.i32x4_add : op === "prod" ? S.i32x4_mul : op === "max" ? (u ? S.i32x4_max_u : S.i32x4_max_s) : u ? S.i32x4_min_u : S.i32x4_min_s;
+    const accs = Array.from({ length: this.unroll }, () => fb.local(T.v128));
+    for (const a of accs) fb.get(v.i(identity)).set(a);
+    this.rowLoops(ib, vecEnd, Lb, (tail, s) => {
+      const memo = new Map(rowMemo);
+      const ld: LoadInput = (j, raw) => this.loadVariant(j, addr[j], ib, tail, s, raw);
+      // max and min compare values; sum and prod need only the low bits
+      const val = op === "max" || op === "min" ? this.norm(plan.expr, memo, ld) : this.value(plan.expr, memo, ld);
+      fb.get(accs[s]);
+      if (tail && (op === "sum" || op === "prod")) fb.get(v.i(identity)).get(val).simd(S.i32x4_extract_lane, 0).simd(S.i32x4_replace_lane, 0);
+      else fb.get(val);
+      fb.simd(comb).set(accs[s]);
+      fb.mark();
+    });
+    for (let s = 1; s < this.unroll; s++) fb.get(accs[0]).get(accs[s]).simd(comb).set(accs[0]);
+    const half = v.bin(comb, accs[0], v.shuffle(accs[0], accs[0], [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]));
+    const one = v.bin(comb, half, v.shuffle(half, half, [4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15]));
+    const shift = this.outShift(0);
+    fb.get(outPtr).get(one).simd(S.i32x4_extract_lane, 0);
+    fb.mem(shift === 0 ? Op.i32_store8 : shift === 1 ? Op.i32_store16 : Op.i32_store, shift);
+  }
+
   /** The column plan's locals: reduced length, byte strides along it, running input addresses, the counter. */
   private columns: { R: Local; rStride: Local[]; p: Local[]; r: Local } | null = null;
 
@@ -870,31 +960,45 @@ class KernelEmitter {
   private emitColumnRow(op: ReduceOp, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtr: Local) {
     const { fb, plan, v } = this;
     const { R, rStride, p, r } = this.columns!;
-    const wide = op === "sum" || op === "prod";
-    const init = op === "sum" ? 0 : op === "prod" ? 1 : op === "max" ? -Infinity : Infinity;
+    const d = plan.outDtypes[0];
+    // integers accumulate in int32 lanes (emitIntReduceRow says why any order is the JavaScript path's)
+    const intAcc = laneKind(d) === "int";
+    const wide = !intAcc && (op === "sum" || op === "prod");
+    const init = intAcc ? reduceInit(op, d) : op === "sum" ? 0 : op === "prod" ? 1 : op === "max" ? -Infinity : Infinity;
+    const u = intAcc && !intInfo(d)!.signed;
+    const intComb = op === "sum" ? S.i32x4_add : op === "prod" ? S.i32x4_mul : op === "max" ? (u ? S.i32x4_max_u : S.i32x4_max_s) : u ? S.i32x4_min_u : S.i32x4_min_s;
     const highHalf = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+    const os = this.outShift(0);
     for (const tail of [false, true]) {
       fb.op(Op.block, 0x40, Op.loop, 0x40);
       fb.get(ib).get(tail ? Lb : vecEnd).op(Op.i32_ge_u).br(Op.br_if, 1);
       plan.innerStride.forEach((st, j) => {
         fb.get(addr[j]);
-        if (st === 1) fb.get(ib).op(Op.i32_add);
+        if (st === 1) {
+          // ib counts four bytes an element: a narrow input's offset is 1/4 or 1/2 of it
+          fb.get(ib);
+          if (this.elementShift(j) < 2) fb.i32(2 - this.elementShift(j)).op(Op.i32_shr_u);
+          fb.op(Op.i32_add);
+        }
         fb.set(p[j]);
       });
       const accs = (wide ? [0, 1] : [0]).map(() => fb.local(T.v128));
-      for (const a of accs) fb.get(wide ? v.d(init) : v.f(init)).set(a);
+      for (const a of accs) fb.get(intAcc ? v.i(init) : wide ? v.d(init) : v.f(init)).set(a);
       fb.i32(0).set(r);
       fb.op(Op.block, 0x40, Op.loop, 0x40);
       fb.get(r).get(R).op(Op.i32_ge_u).br(Op.br_if, 1);
-      const val = this.value(plan.expr, new Map(), (j) => {
+      const memo = new Map<string, Local>();
+      const load: LoadInput = (j, raw = false) => {
         const l = fb.local(T.v128);
         fb.get(p[j]);
-        if (tail || plan.innerStride[j] === 0) fb.simdMem(S.v128_load32_splat, 2);
-        else fb.simdMem(S.v128_load, 0, 0);
+        this.loadAt(j, tail || plan.innerStride[j] === 0, raw, 0);
         fb.set(l);
         return l;
-      });
-      if (wide) {
+      };
+      const val = intAcc && (op === "max" || op === "min") ? this.norm(plan.expr, memo, load) : this.value(plan.expr, memo, load);
+      if (intAcc) {
+        fb.get(accs[0]).get(val).simd(intComb).set(accs[0]);
+      } else if (wide) {
         const comb = op === "sum" ? S.f64x2_add : S.f64x2_mul;
         fb.get(accs[0]).get(val).simd(S.f64x2_promote_low_f32x4).simd(comb).set(accs[0]);
         fb.get(accs[1]).get(val).get(val).simd(S.i8x16_shuffle, ...highHalf).simd(S.f64x2_promote_low_f32x4).simd(comb).set(accs[1]);
@@ -904,16 +1008,24 @@ class KernelEmitter {
       p.forEach((pj, j) => fb.get(pj).get(rStride[j]).op(Op.i32_add).set(pj));
       fb.get(r).i32(1).op(Op.i32_add).set(r);
       fb.br(Op.br, 0).op(Op.end, Op.end);
-      // the four results as float32 lanes
+      // the four results as float32 lanes, or integer lanes (a narrow output's packed in the low bytes or halves)
       let res = accs[0];
       if (wide) {
         const lo = v.un(S.f32x4_demote_f64x2_zero, accs[0]);
         const hi = v.un(S.f32x4_demote_f64x2_zero, accs[1]);
         res = v.shuffle(lo, hi, [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
       }
-      fb.get(outPtr).get(ib).op(Op.i32_add).get(res);
-      if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
-      else fb.simdMem(S.v128_store, 0, 0);
+      if (intAcc && os < 2) res = v.shuffle(res, res, os === 0 ? [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12] : [0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13]);
+      fb.get(outPtr).get(ib);
+      if (os < 2) fb.i32(2 - os).op(Op.i32_shr_u);
+      fb.op(Op.i32_add).get(res);
+      if (!intAcc) {
+        if (tail) fb.simd(S.f32x4_extract_lane, 0).mem(Op.f32_store, 2);
+        else fb.simdMem(S.v128_store, 0, 0);
+      } else if (tail) {
+        fb.simd(S.i32x4_extract_lane, 0).mem(os === 0 ? Op.i32_store8 : os === 1 ? Op.i32_store16 : Op.i32_store, os);
+      } else if (os === 2) fb.simdMem(S.v128_store, 0, 0);
+      else fb.simdMem(os === 0 ? S.v128_store32_lane : S.v128_store64_lane, 0, 0).op(0);
       fb.get(ib).i32(tail ? 4 : 16).op(Op.i32_add).set(ib);
       fb.br(Op.br, 0).op(Op.end, Op.end);
     }
@@ -921,19 +1033,17 @@ class KernelEmitter {
 
   /** log2 of output w's element size in bytes: 2 for float32, 1 or 0 for a 16- or 8-bit integer. */
   private outShift(w: number): number {
-    const bits = intInfo(this.plan.outDtypes[w])?.bits;
-    return bits === 8 ? 0 : bits === 16 ? 1 : 2;
+    return byteShift(this.plan.outDtypes[w]);
   }
 
   /** log2 of input j's element size in bytes: 2 for float32, 1 or 0 for a 16- or 8-bit integer. */
   private elementShift(j: number): number {
-    const bits = intInfo(this.plan.inputDtypes[j])?.bits;
-    return bits === 8 ? 0 : bits === 16 ? 1 : 2;
+    return byteShift(this.plan.inputDtypes[j]);
   }
 
   /** The address on the stack → input j's one narrow element, sign- or zero-extended, as four float32 lanes (raw: int32 lanes). */
   private narrowScalar(j: number, raw = false) {
-    const signed = intInfo(this.plan.inputDtypes[j])!.signed;
+    const signed = intInfo(this.plan.inputDtypes[j])?.signed ?? false;
     const op = this.elementShift(j) === 0 ? (signed ? Op.i32_load8_s : Op.i32_load8_u) : signed ? Op.i32_load16_s : Op.i32_load16_u;
     this.fb.mem(op, 0).simd(S.i32x4_splat);
     if (!raw) this.fb.simd(S.f32x4_convert_i32x4_s);
@@ -943,7 +1053,7 @@ class KernelEmitter {
    * Input j's four elements at row offset ib (bytes of float32 lanes: element ib / 4) or, in the
    * tail, one element splatted, as float32 lanes. A small integer input is read narrow: four
    * bytes (v128.load32_zero, widened twice) or four halves (v128.load16x4), then converted,
-   * or with `raw` left as int32 lanes for integer arithmetic (`intRing`).
+   * or with `raw` left as int32 lanes for integer arithmetic.
    */
   private loadVariant(j: number, a: Local, ib: Local, tail: boolean, u: number, raw = false): Local {
     const fb = this.fb;
@@ -952,12 +1062,21 @@ class KernelEmitter {
     fb.get(a).get(ib);
     if (shift < 2) fb.i32(2 - shift).op(Op.i32_shr_u);
     fb.op(Op.i32_add);
+    this.loadAt(j, tail, raw, u);
+    fb.set(l);
+    return l;
+  }
+
+  /** The address on the stack → input j's four elements from byte offset (4 << shift)·u, or with `splat` one element splatted. */
+  private loadAt(j: number, splat: boolean, raw: boolean, u: number) {
+    const fb = this.fb;
+    const shift = this.elementShift(j);
     if (shift === 2) {
-      if (tail) fb.simdMem(S.v128_load32_splat, 2);
+      if (splat) fb.simdMem(S.v128_load32_splat, 2);
       else fb.simdMem(S.v128_load, 0, 16 * u);
-    } else if (tail) this.narrowScalar(j, raw);
+    } else if (splat) this.narrowScalar(j, raw);
     else {
-      const signed = intInfo(this.plan.inputDtypes[j])!.signed;
+      const signed = intInfo(this.plan.inputDtypes[j])?.signed ?? false;
       if (shift === 1) fb.simdMem(signed ? S.v128_load16x4_s : S.v128_load16x4_u, 0, 8 * u);
       else {
         fb.simdMem(S.v128_load32_zero, 0, 4 * u);
@@ -966,8 +1085,6 @@ class KernelEmitter {
       }
       if (!raw) fb.simd(S.f32x4_convert_i32x4_s);
     }
-    fb.set(l);
-    return l;
   }
 
   /** The v128 local holding e: four float32 lanes, or four all-ones/all-zeros masks for bool. */
@@ -980,17 +1097,18 @@ class KernelEmitter {
     let out: Local;
     switch (e.kind) {
       case "input":
-        // a small integer input reached here is an operand of integer arithmetic (intRing): int32 lanes
-        out = load(e.input, isSmallInt(e.dtype));
+        // an integer input reached here is an operand of integer arithmetic: int32 lanes (bool: 0/1 bytes, made masks)
+        out = load(e.input, e.dtype !== "float32");
+        if (e.dtype === "bool") out = v.bin(S.i32x4_ne, out, v.i(0));
         break;
       case "const":
-        out = e.dtype === "bool" ? v.i(e.value ? -1 : 0) : isSmallInt(e.dtype) ? v.i(e.value) : v.f(e.value);
+        out = e.dtype === "bool" ? v.i(e.value ? -1 : 0) : laneKind(e.dtype) === "int" ? v.i(wrapInt(e.value, e.dtype as IntDType)) : v.f(e.value);
         break;
       case "index":
         throw new Error("wasm kernels: index expressions are not supported");
       case "unary": {
-        if (isSmallInt(e.dtype)) {
-          out = e.op === "neg" ? v.un(S.i32x4_neg, r(e.arg)) : v.un(S.v128_not, r(e.arg));
+        if (laneKind(e.dtype) === "int") {
+          out = this.intUnary(e.op, e.dtype, e.arg, memo, load);
           break;
         }
         const row = WASM_UNARY[e.op];
@@ -999,9 +1117,12 @@ class KernelEmitter {
         break;
       }
       case "binary": {
+        if (laneKind(e.lhs.dtype) === "int") {
+          out = this.intBinary(e.op, e.lhs.dtype, e.lhs, e.rhs, memo, load);
+          break;
+        }
         const [a, b] = [r(e.lhs), r(e.rhs)];
-        if (isSmallInt(e.dtype)) out = v.bin(INT_RING_BINARY[e.op as keyof typeof INT_RING_BINARY], a, b);
-        else if (e.lhs.dtype === "bool") {
+        if (e.lhs.dtype === "bool") {
           const row = WASM_BOOL_BINARY[e.op];
           if (!row) throw new Error(`wasm kernels: no vector form of bool ${e.op}`);
           out = row(v, a, b);
@@ -1019,9 +1140,7 @@ class KernelEmitter {
         // a small integer input under a cast to float32 is loaded as float32 lanes (loadVariant)
         if (isNarrowLoad(e)) out = load((e.arg as { input: number }).input, false);
         else if (e.arg.dtype === e.dtype) out = r(e.arg);
-        else if (isNarrowStore(e)) out = this.narrowLanes(r(e.arg), e.dtype);
-        else if (e.dtype === "bool") out = v.ne(r(e.arg), v.f(0));
-        else out = v.and(r(e.arg), v.f(1));
+        else out = this.castLanes(e.arg, e.dtype, memo, load);
         break;
       case "ipow":
         out = this.ipow(r(e.arg), e.exponent);
@@ -1031,6 +1150,145 @@ class KernelEmitter {
     }
     memo.set(key, out);
     return out;
+  }
+
+  /** A small integer's lanes sign- or zero-extended from its low 8 or 16 bits (the value the JavaScript path holds); other lanes as they are. */
+  private norm(e: Expr, memo: Map<string, Local>, load: LoadInput): Local {
+    const x = this.value(e, memo, load);
+    if (extended(e)) return x;
+    const key = `n${this.key(e)}`;
+    const known = memo.get(key);
+    if (known) return known;
+    const { bits, signed } = intInfo(e.dtype)!;
+    const v = this.v;
+    const out = signed ? v.shift(S.i32x4_shr_s, v.shift(S.i32x4_shl, x, 32 - bits), 32 - bits) : v.and(x, v.i(2 ** bits - 1));
+    memo.set(key, out);
+    return out;
+  }
+
+  /** neg, not, abs, sign of an integer dtype d in int32 lanes (JS_UNARY's results, wrapped at the store). */
+  private intUnary(op: string, d: DType, arg: Expr, memo: Map<string, Local>, load: LoadInput): Local {
+    const v = this.v;
+    const signed = intInfo(d)!.signed;
+    switch (op) {
+      case "neg":
+        return v.un(S.i32x4_neg, this.value(arg, memo, load));
+      case "not":
+        return v.un(S.v128_not, this.value(arg, memo, load));
+      case "abs":
+        // an unsigned value is its own magnitude; i32x4.abs leaves INT_MIN as INT_MIN, as Math.abs(x)|0 does
+        return signed ? v.un(S.i32x4_abs, this.norm(arg, memo, load)) : this.value(arg, memo, load);
+      case "sign": {
+        const x = this.norm(arg, memo, load);
+        const zero = v.i(0);
+        if (!signed) return v.and(v.bin(S.i32x4_ne, x, zero), v.i(1));
+        return v.or(v.bin(S.i32x4_lt_s, x, zero), v.and(v.bin(S.i32x4_gt_s, x, zero), v.i(1)));
+      }
+    }
+    throw new Error(`wasm kernels: no integer vector form of ${op}`);
+  }
+
+  /** A binary op on integer operands of dtype d (INT_BINARY): int32 lanes, or bool masks for comparisons. */
+  private intBinary(op: BinaryOp, d: DType, lhs: Expr, rhs: Expr, memo: Map<string, Local>, load: LoadInput): Local {
+    const v = this.v;
+    const raw = (e: Expr) => this.value(e, memo, load);
+    const ext = (e: Expr) => this.norm(e, memo, load);
+    // uint32 compares unsigned; the narrower unsigned values are non-negative once extended
+    const u = d === "uint32";
+    const cmp = { eq: S.i32x4_eq, ne: S.i32x4_ne, lt: u ? S.i32x4_lt_u : S.i32x4_lt_s, le: u ? S.i32x4_le_u : S.i32x4_le_s, gt: u ? S.i32x4_gt_u : S.i32x4_gt_s, ge: u ? S.i32x4_ge_u : S.i32x4_ge_s } as const;
+    switch (op) {
+      case "add":
+      case "sub":
+      case "mul":
+      case "and":
+      case "or":
+      case "xor":
+        // ring ops mod 2^32: their low 8 or 16 bits depend only on the operands' low bits
+        return v.bin(INT_RING_BINARY[op], raw(lhs), raw(rhs));
+      case "max":
+        return v.bin(u ? S.i32x4_max_u : S.i32x4_max_s, ext(lhs), ext(rhs));
+      case "min":
+        return v.bin(u ? S.i32x4_min_u : S.i32x4_min_s, ext(lhs), ext(rhs));
+      case "eq":
+      case "ne":
+      case "lt":
+      case "le":
+      case "gt":
+      case "ge":
+        return v.bin(cmp[op], ext(lhs), ext(rhs));
+      case "shl":
+        // the count's low five bits, as JavaScript's << (a small count's raw lanes have them right)
+        return this.shiftLanes(Op.i32_shl, S.i32x4_shl, raw(lhs), raw(rhs), rhs);
+      case "shr":
+        return u ? this.shiftLanes(Op.i32_shr_u, S.i32x4_shr_u, ext(lhs), raw(rhs), rhs) : this.shiftLanes(Op.i32_shr_s, S.i32x4_shr_s, ext(lhs), raw(rhs), rhs);
+      case "div":
+      case "rem": {
+        // |a|, |b| < 2^16: a/b rounded to float32 is off its exact value by less than 1/(2|b|)·2^-7, so it
+        // never crosses an integer, and truncating it is the integer quotient (exact quotients are exact)
+        const a = ext(lhs);
+        const b = ext(rhs);
+        const q = v.un(S.i32x4_trunc_sat_f32x4_s, v.bin(S.f32x4_div, v.un(S.f32x4_convert_i32x4_s, a), v.un(S.f32x4_convert_i32x4_s, b)));
+        const zero = v.bin(S.i32x4_eq, b, v.i(0));
+        // scalar-math's idiv/irem: x / 0 = −1, x % 0 = x
+        if (op === "div") return v.select(zero, v.i(-1), q);
+        return v.select(zero, a, v.bin(S.i32x4_sub, a, v.bin(S.i32x4_mul, q, b)));
+      }
+    }
+    throw new Error(`wasm kernels: no integer vector form of ${op}`);
+  }
+
+  /**
+   * x shifted by each lane's count mod 32. A count that does not change along
+   * the row is one scalar for the SIMD shift; a varying one is, for a left
+   * shift, a multiplication by 2^count, and for a right shift applied lane by
+   * lane (WebAssembly's SIMD shifts take one count).
+   */
+  private shiftLanes(scalar: Op, vector: S, x: Local, count: Local, countExpr: Expr): Local {
+    const fb = this.fb;
+    if (!this.isVariant(countExpr)) {
+      fb.get(x).get(count).simd(S.i32x4_extract_lane, 0).simd(vector);
+    } else if (vector === S.i32x4_shl) {
+      // x · 2^(c mod 32), whose low 32 bits are x << c: 2^c built as a float32's exponent field and
+      // converted unsigned (exact: 2^31 fits a u32)
+      const v = this.v;
+      const exp = v.shift(S.i32x4_shl, v.bin(S.i32x4_add, v.and(count, v.i(31)), v.i(127)), 23);
+      return v.bin(S.i32x4_mul, x, v.un(S.i32x4_trunc_sat_f32x4_u, exp));
+    } else {
+      fb.get(x);
+      for (let lane = 0; lane < 4; lane++) {
+        fb.get(x).simd(S.i32x4_extract_lane, lane).get(count).simd(S.i32x4_extract_lane, lane).op(scalar).simd(S.i32x4_replace_lane, lane);
+      }
+    }
+    const out = fb.local(T.v128);
+    fb.set(out);
+    fb.mark();
+    return out;
+  }
+
+  /** arg's lanes converted to dtype `to` (float32, bool or an integer), as codegen.ts's renderCast converts. */
+  private castLanes(arg: Expr, to: DType, memo: Map<string, Local>, load: LoadInput): Local {
+    const v = this.v;
+    const from = arg.dtype;
+    const fromKind = laneKind(from);
+    const x = () => this.value(arg, memo, load);
+    if (to === "float32") {
+      if (fromKind === "bool") return v.and(x(), v.f(1));
+      return v.un(from === "uint32" ? S.f32x4_convert_i32x4_u : S.f32x4_convert_i32x4_s, this.norm(arg, memo, load));
+    }
+    if (to === "bool") {
+      if (fromKind === "f32") return v.ne(x(), v.f(0));
+      return v.bin(S.i32x4_ne, this.norm(arg, memo, load), v.i(0));
+    }
+    const info = intInfo(to)!;
+    if (fromKind === "bool") return v.and(x(), v.i(1));
+    if (fromKind === "f32") {
+      // truncation, NaN to 0, saturating (scalar-math's toInt32/toUint32), then clamped to a narrower range (toInt8 …)
+      const t = v.un(to === "uint32" ? S.i32x4_trunc_sat_f32x4_u : S.i32x4_trunc_sat_f32x4_s, x());
+      if (info.bits === 32) return t;
+      return v.bin(S.i32x4_max_s, v.bin(S.i32x4_min_s, t, v.i(info.max)), v.i(info.min));
+    }
+    // integer → integer: the low bits of the source carry over; a wider target needs the source's extension
+    return info.bits <= intInfo(from)!.bits ? x() : this.norm(arg, memo, load);
   }
 
   /**
