@@ -16,17 +16,6 @@ import { tryWasmKernel } from "./wasm/index.js";
 import { tryWindowReduceKernel } from "./window-reduce.js";
 import { matVecRowsOnePass, reduceRowsOnePass } from "./row-epilogue.js";
 
-/**
- * A copy of a buffer for the caller. `slice()` of a view of the shared WebAssembly memory takes
- * V8's element-by-element path for shared buffers: 1 MiB of float32 in 720 µs against 88 µs for
- * a new array filled by `set` (Node 20, alternating, best of 30), the same for 16 KiB.
- */
-function copyOut(buf: TypedArray): TypedArray {
-  const out = new (buf.constructor as new (n: number) => TypedArray)(buf.length);
-  out.set(buf as never);
-  return out;
-}
-
 export const cpuBackend: Backend<TypedArray> = {
   name: "cpu",
   syncReadable: true,
@@ -43,8 +32,8 @@ export const cpuBackend: Backend<TypedArray> = {
     buf.set(data);
     return buf;
   },
-  readSync: (buf: TypedArray) => copyOut(buf),
-  read: async (buf: TypedArray) => copyOut(buf),
+  readSync: (buf: TypedArray) => buf.slice(),
+  read: async (buf: TypedArray) => buf.slice(),
   dispose: (buf: TypedArray) => release(buf),
   run(lowering: Lowering, inputs: TypedArray[], inTypes: BufferType[], outTypes: BufferType[]): TypedArray[] {
     switch (lowering.kind) {
