@@ -15,7 +15,7 @@ import type { Value } from "../src/index.js";
 import type { DType, TypedArray } from "../src/dtype.js";
 import type { DotArgs } from "../src/backend/cpu/matmul-wasm.js";
 import { setWasmMatmulEnabled } from "../src/backend/cpu/matmul-wasm.js";
-import { setSkinnyEnabled, skinnyCounts, skinnyPlan } from "../src/backend/cpu/matmul-skinny.js";
+import { setMatvecEnabled, setMatvecThreadWork, setSkinnyEnabled, skinnyCounts, skinnyPlan } from "../src/backend/cpu/matmul-skinny.js";
 import { alloc } from "../src/backend/cpu/memory.js";
 import { cpuRoutines } from "../src/backend/cpu/routines.js";
 import { setThreads, startThreads, threadedJobCount } from "../src/backend/cpu/threads.js";
@@ -169,6 +169,45 @@ for (const threads of [1, 2] as const) {
       compare(layout(1, 4, 8191, 70), 10); // streamed, split by rows
       compare(layout(1, 1024, 1024, 1), 9);
       if (threads === 2) expect(threadedJobCount()).toBeGreaterThan(splitBefore);
+    });
+
+    it("mat-vecs with k a multiple of 4 take the mat-vec kernel (counted), against dot1 and float64 sums", () => {
+      // [m, k] · [k, 1], a vec-mat against a transposed matrix, the one-column group after 4 columns (C
+      // contiguous along the rows in the transposed orientation), row counts not a multiple of 4, small k
+      const cases: [DotArgs, boolean][] = [
+        [layout(1, 4096, 1, 64), true], [layout(1, 4099, 1, 64, false, false, 3, 1), true], [layout(1, 2001, 1, 12), true],
+        [layout(1, 1, 4098, 64, false, true), true], [layout(1, 5, 3001, 32, false, true), true], [layout(3, 2050, 1, 40), true],
+        [layout(1, 4096, 1, 66), false], [layout(1, 4096, 2, 64), false], [layout(1, 3, 4096, 64, false, true), false],
+      ];
+      for (const [i, [d, takes]] of cases.entries()) {
+        const before = skinnyCounts.matvec;
+        compare(d, 30 + i, { skinny: true });
+        expect(skinnyCounts.matvec - before > 0, `${JSON.stringify(d)} takes the mat-vec kernel`).toBe(takes);
+        // and with it off (dot1 for every tile), the same float64 judge
+        const prev = setMatvecEnabled(false);
+        const off = skinnyCounts.matvec;
+        compare(d, 30 + i, { skinny: true });
+        expect(skinnyCounts.matvec).toBe(off);
+        setMatvecEnabled(prev);
+      }
+    });
+
+    it("a mat-vec split across threads gives one thread's values bit for bit", () => {
+      const d = layout(1, 4099, 1, 64);
+      const lhs = alloc("float32", 4099 * 64);
+      const rhs = alloc("float32", 64);
+      lhs.forEach((_, i) => (lhs[i] = value(i, 40)));
+      rhs.forEach((_, i) => (rhs[i] = value(i, 41)));
+      const t = (shape: number[]) => ({ shape, dtype: "float32" as DType });
+      const run = () => cpuRoutines.dot([lhs, rhs], [t([lhs.length]), t([rhs.length])], [t([1, 4099, 1])], d)[0].slice();
+      const whole = run();
+      const prev = setMatvecThreadWork(0);
+      const jobs = threadedJobCount();
+      const split = run();
+      setMatvecThreadWork(prev);
+      if (threads === 2) expect(threadedJobCount()).toBeGreaterThan(jobs);
+      else expect(threadedJobCount()).toBe(jobs);
+      expect(Array.from(split)).toEqual(Array.from(whole));
     });
 
     it("float64 and float16 run the same plan in JavaScript; float32 without WebAssembly too", () => {

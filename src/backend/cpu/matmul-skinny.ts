@@ -60,7 +60,7 @@ export function setSkinnyEnabled(on: boolean): boolean {
 }
 
 /** How many products took each path (tests check that the fast path is taken). */
-export const skinnyCounts = { wasm: 0, js: 0, rowRanges: 0 };
+export const skinnyCounts = { wasm: 0, js: 0, rowRanges: 0, matvec: 0 };
 
 /** A product in the skinny orientation: C[i, j] = Σ_p A[i, p]·B[p, j], i < M (large), j < N (small); strides in elements. */
 interface Oriented {
@@ -369,6 +369,60 @@ function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<
   };
   for (let G = 1; G <= 4; G++) mb.exportFunc(`stream${G}`, stream(G));
 
+  // mv(A, asm, B, C, i0, i1, k): the dot layout's one-column tile of 4 rows (dot1's R), for k a
+  // multiple of 4 and C contiguous; strides and pointers in bytes. dot1 computes an address per
+  // load (`pa + q`: V8 does not fold the i32 add into the access) and sums each row's lanes with
+  // four extracts, a scalar tail loop and a store per row. Here each row has its pointer, bumped
+  // once per step, and the four rows' lanes are summed by a 4×4 transpose into one vector, stored
+  // once: at k = 64, 28 → 20 µs for [4096, 64]·[64, 1] (one accumulator per row measured faster
+  // than two; unrolling k whole, with immediate offsets, slower still: 60 µs).
+  {
+    const fb = new FunctionBuilder([I, I, I, I, I, I, I], []);
+    const a = new Asm(fb);
+    const [A, asm, B, C, i0, i1, k] = fb.params;
+    const c = a.i32(), end = a.i32(), pb = a.i32(), bend = a.i32(), row = a.i32();
+    const R = DOT_TILES[1].R;
+    const pa = Array.from({ length: R }, () => a.i32());
+    const acc = Array.from({ length: R }, () => fb.local(T.v128));
+    const bv = fb.local(T.v128), lo = fb.local(T.v128), hi = fb.local(T.v128);
+    const zero = fb.constV128("f32", 0);
+    /** i8x16.shuffle selecting f32 lanes (0–3: the first operand's, 4–7: the second's). */
+    const lanes = (...l: number[]) => fb.simd(S.i8x16_shuffle, ...l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]));
+    a.set(c, a.add(C, a.mul(i0, 4)));
+    a.set(end, a.add(C, a.mul(i1, 4)));
+    a.set(bend, a.add(B, a.mul(k, 4)));
+    a.set(row, a.add(A, a.mul(i0, asm)));
+    a.whileLoop(a.ltU(c, end), () => {
+      a.set(pa[0], row);
+      for (let r = 1; r < R; r++) a.set(pa[r], a.add(pa[r - 1], asm));
+      for (const l of acc) fb.get(zero).set(l);
+      a.set(pb, B);
+      a.whileLoop(a.ltU(pb, bend), () => {
+        fb.get(pb).simdMem(S.v128_load, 2, 0).set(bv);
+        for (let r = 0; r < R; r++) fb.get(acc[r]).get(pa[r]).simdMem(S.v128_load, 2, 0).get(bv).simd(S.f32x4_mul).simd(S.f32x4_add).set(acc[r]);
+        for (let r = 0; r < R; r++) a.set(pa[r], a.add(pa[r], 16));
+        a.set(pb, a.add(pb, 16));
+      });
+      // [x0+x2, y0+y2, x1+x3, y1+y3] for rows (0, 1) and (2, 3); then row r's (l0+l2)+(l1+l3) in lane r
+      for (const [x, y, dst] of [[acc[0], acc[1], lo], [acc[2], acc[3], hi]]) {
+        fb.get(x).get(y);
+        lanes(0, 4, 1, 5);
+        fb.get(x).get(y);
+        lanes(2, 6, 3, 7);
+        fb.simd(S.f32x4_add).set(dst);
+      }
+      fb.get(c);
+      fb.get(lo).get(hi);
+      lanes(0, 1, 4, 5);
+      fb.get(lo).get(hi);
+      lanes(2, 3, 6, 7);
+      fb.simd(S.f32x4_add).simdMem(S.v128_store, 2, 0);
+      a.set(row, a.add(row, a.mul(asm, R)));
+      a.set(c, a.add(c, 4 * R));
+    });
+    mb.exportFunc("mv", mb.addFunc(fb));
+  }
+
   for (let G = 1; G <= 4; G++) {
     const { R, U } = DOT_TILES[G];
     mb.exportFunc(`dot${G}`, dot(R, G, U));
@@ -380,6 +434,7 @@ function buildModule(memory: { maxPages: number; shared: boolean }): Uint8Array<
 }
 
 type Fn = (...args: number[]) => void;
+
 let kernels: Record<string, Fn> | null | undefined;
 /** The module's id in the thread pool. */
 let poolId = -1;
@@ -390,6 +445,20 @@ let poolId = -1;
  * worker descheduled by other processes cost more than a second core gains.
  */
 export const SKINNY_THREAD_WORK = 1 << 21;
+
+/**
+ * Mat-vecs on the `mv` kernel with at least this many elements of A split their rows between
+ * two threads. Measured on the shared 2-core machine (load average ~20, alternating, best of
+ * 80 rounds): [4096, 64] 25 µs on one thread vs 58 µs split (a descheduled worker costs more than
+ * the kernel), [32768, 64] 2.1 ms vs 0.77 ms; so the threshold of the other skinny products.
+ */
+let matvecThreadWork = SKINNY_THREAD_WORK;
+/** Sets the mat-vec split threshold (elements of A; Infinity: never); returns the previous one. */
+export function setMatvecThreadWork(elements: number): number {
+  const prev = matvecThreadWork;
+  matvecThreadWork = elements;
+  return prev;
+}
 
 function compile(): Record<string, Fn> | null {
   if (kernels !== undefined) return kernels;
@@ -425,12 +494,42 @@ function dotRows(
   r0: number,
   r1: number,
   args: (r0: number, r1: number) => number[],
-  tiled: (name: string, args: (r0: number, r1: number) => number[], r0: number, r1: number, align: number) => void,
+  tiled: Tiled,
+  mvArgs: ((r0: number, r1: number) => number[]) | null,
 ): void {
   const R = DOT_TILES[G].R;
   const full = M - (M % R);
-  if (Math.min(r1, full) > r0) tiled(`dot${G}`, args, r0, Math.min(r1, full), R);
+  if (Math.min(r1, full) > r0) {
+    if (mvArgs && G === 1) {
+      tiled("mv", mvArgs, r0, Math.min(r1, full), R);
+      skinnyCounts.matvec++;
+    }
+    else tiled(`dot${G}`, args, r0, Math.min(r1, full), R);
+  }
   if (r1 > Math.max(r0, full)) K[`dot${G}r1`](...args(Math.max(r0, full), r1));
+}
+
+/** Runs export `name` over rows [r0, r1) (a multiple of `align` apart), or splits them between threads. */
+type Tiled = (name: string, args: (r0: number, r1: number) => number[], r0: number, r1: number, align: number) => void;
+
+/**
+ * Whether a dot layout's one-column groups take the mat-vec kernel (`mv`): C's entries
+ * contiguous (cm = 1: a single column, or the transposed orientation) and k a multiple of 4;
+ * B's column is contiguous along k in every dot call (given or packed). Its 4-row tile is
+ * dot1's (DOT_TILES[1].R), and the rows left over go to dot1r1 as before, so every row is
+ * computed by the same kernel whether the product runs whole, split between threads or a
+ * range at a time.
+ */
+function matvecTakes(o: Oriented): boolean {
+  return matvecEnabled && o.layout === "dot" && o.cm === 1 && o.k % 4 === 0;
+}
+
+let matvecEnabled = true;
+/** Turns the per-k mat-vec kernels on or off (tests compare them with dot1); returns the previous setting. */
+export function setMatvecEnabled(on: boolean): boolean {
+  const prev = matvecEnabled;
+  matvecEnabled = on;
+  return prev;
 }
 
 /** A skinny product's rows, to be computed a range at a time (`skinnyRowRange`). */
@@ -476,7 +575,8 @@ export function skinnyRowRange(lhs: TypedArray, rhs: TypedArray, out: TypedArray
   const B = (copyB >= 0 ? copyB : rhs.byteOffset) + 4 * o.bo;
   const C = out.byteOffset;
   const { M, N, k } = o;
-  const direct = (name: string, args: (r0: number, r1: number) => number[], r0: number, r1: number) => K[name](...args(r0, r1));
+  const mv = matvecTakes(o);
+  const direct: Tiled = (name, args, r0, r1) => K[name](...args(r0, r1));
   return {
     rows: M,
     perRow: N,
@@ -488,7 +588,8 @@ export function skinnyRowRange(lhs: TypedArray, rhs: TypedArray, out: TypedArray
         const G = Math.min(4, N - j0);
         const Bj = B + 4 * j0 * o.bn;
         const Cj = C + 4 * j0;
-        dotRows(K, G, M, r0, r1, (a0, a1) => [A, 4 * o.am, Bj, 4 * o.bn, Cj, 4 * o.cm, 4, a0, a1, k], direct);
+        const mvArgs = mv ? (a0: number, a1: number) => [A, 4 * o.am, Bj, Cj, a0, a1, k] : null;
+        dotRows(K, G, M, r0, r1, (a0, a1) => [A, 4 * o.am, Bj, 4 * o.bn, Cj, 4 * o.cm, 4, a0, a1, k], direct, mvArgs);
       }
       skinnyCounts.rowRanges++;
     },
@@ -532,6 +633,8 @@ function skinnyWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, o: 
     if (packB && packed < 0) return false;
     let packedFor = -1; // the batch element whose B is packed
     const threaded = (layout === "outer" ? o.batch * M * N >= SKINNY_THREAD_WORK : N >= 4 && o.batch * M * N * k >= SKINNY_THREAD_WORK) && threadsReady();
+    const mv = matvecTakes(o);
+    const matvecThreaded = mv && o.batch * M * k >= matvecThreadWork && threadsReady();
     for (let b = 0; b < o.batch; b++) {
       const A = aPtr + 4 * (o.ao + b * o.ab);
       let B = bPtr + 4 * (o.bo + b * o.bb);
@@ -549,10 +652,11 @@ function skinnyWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, o: 
         [bk, bn] = layout === "outer" ? [N, 1] : [1, k];
       }
       /** Rows [r0, r1) of a kernel whose row block is `align` rows: halves on two threads when the product is big. */
-      const rows = (name: string, args: (r0: number, r1: number) => number[], r0: number, r1: number, align: number) => {
+      const rows: Tiled = (name, args, r0, r1, align) => {
         const half = r0 + Math.floor((r1 - r0) / (2 * align)) * align;
         const local = () => K[name](...args(r0, half));
-        if (threaded && half > r0 && runSplit(poolId, name, args(half, r1), local)) return;
+        const split = name === "mv" ? matvecThreaded : threaded;
+        if (split && half > r0 && runSplit(poolId, name, args(half, r1), local)) return;
         K[name](...args(r0, r1));
       };
       if (layout === "outer") {
@@ -564,7 +668,8 @@ function skinnyWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, o: 
         const Bj = B + 4 * j0 * bn;
         const Cj = C + 4 * j0 * o.cn;
         if (layout === "dot") {
-          dotRows(K, G, M, 0, M, (r0, r1) => [A, 4 * o.am, Bj, 4 * bn, Cj, 4 * o.cm, 4 * o.cn, r0, r1, k], rows);
+          const mvArgs = mv ? (r0: number, r1: number) => [A, 4 * o.am, Bj, Cj, r0, r1, k] : null;
+          dotRows(K, G, M, 0, M, (r0, r1) => [A, 4 * o.am, Bj, 4 * bn, Cj, 4 * o.cm, 4 * o.cn, r0, r1, k], rows, mvArgs);
         } else if (M >= STREAM_MIN_ROWS) {
           // k in the outer loop, into G rows of M sums, then out through C's strides
           const ct = take(4 * G * M);

@@ -1,0 +1,43 @@
+/**
+ * Its own run (`npx tsx bench/w2-host-computed.ts <bundle> [rounds]`): W2's 1024² float32 matmul
+ * (read back with `dataSync`) from operands made from host Float32Arrays and from operands a jit
+ * computed (x·2·0.5), alternating in one process (the order flips every round): best and median
+ * ms, and computed over host. The bundle: esbuild of bench/libs/jaxon-entry.ts (bench/README.md).
+ */
+import { pathToFileURL } from "node:url";
+
+const [path, roundsArg] = process.argv.slice(2);
+if (!path) throw new Error("usage: npx tsx bench/w2-host-computed.ts <bundle.mjs> [rounds]");
+const J = await import(pathToFileURL(path).href);
+await J.init();
+J.defaultDevice("cpu");
+const np = J.numpy;
+const n = 1024;
+const rnd = (seed: number) => {
+  let x = seed;
+  return () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff) * 2 - 1;
+};
+const as = new Float32Array(n * n).map(rnd(1));
+const bs = new Float32Array(n * n).map(rnd(2));
+const f32 = (a: Float32Array) => J.devicePut(np.array(a, { dtype: "float32" }).reshape([n, n]), "cpu");
+const made = J.jit((x: any) => x.mul(2).mul(0.5));
+const operands: Record<string, any[]> = { host: [f32(as), f32(bs)], computed: [made(f32(as)), made(f32(bs))] };
+const call = ([a, b]: any[]) => {
+  const y = np.matmul(a, b);
+  y.dataSync();
+  y.dispose();
+};
+const times: Record<string, number[]> = { host: [], computed: [] };
+for (let r = 0; r < Number(roundsArg ?? 12); r++)
+  for (const k of r % 2 ? ["host", "computed"] : ["computed", "host"]) {
+    call(operands[k]);
+    const t0 = performance.now();
+    for (let i = 0; i < 3; i++) call(operands[k]);
+    times[k].push((performance.now() - t0) / 3);
+  }
+const med = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
+for (const k of ["host", "computed"]) {
+  const best = Math.min(...times[k]);
+  console.log(`${k.padEnd(9)} best ${best.toFixed(2)} ms (${((2 * n ** 3) / best / 1e6).toFixed(1)} GFLOP/s), median ${med(times[k]).toFixed(2)} ms`);
+}
+console.log(`computed / host: best ${(Math.min(...times.computed) / Math.min(...times.host)).toFixed(3)}, median ${(med(times.computed) / med(times.host)).toFixed(3)}`);
