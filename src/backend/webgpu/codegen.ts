@@ -54,18 +54,15 @@ export interface CompiledKernel {
 }
 
 /**
- * The WGSL type of a dtype in storage (bool is stored as u32).
+ * The WGSL type of a dtype's wide form, one value per 32-bit word (bool is
+ * stored as u32).
  *
- * The 8- and 16-bit integers are stored one per 32-bit word, int8/int16 as
- * i32 and uint8/uint16 as u32, each holding its value (sign-extended), and
- * computed in those 32-bit lanes; a result is wrapped to its width where it
- * is made (`wrapSmall`). WGSL has no 8- or 16-bit storage: packing 4 (or 2)
- * values per word would make every store that shares a word a race between
- * threads (or an atomic read-modify-write), and every routine (sort, scans,
- * gathers, scatters, matmul, conv) would need its own unpacking; one value per
- * word keeps each thread's store its own and lets every routine run on them
- * as int32/uint32 (webgpu/index.ts). The cost is memory: 4 bytes per element
- * on the device (the host's data is narrowed on readback, widened on upload).
+ * The 8- and 16-bit integers' buffers hold them packed, four or two to a
+ * word (small-ints.ts); their wide form, int8/int16 as i32 sign-extended and
+ * uint8/uint16 as u32, is what kernels compute in and what routines and the
+ * reductions read and write (between a widen and a pack, webgpu/index.ts), a
+ * result wrapped to its width where it is made (`wrapSmall`). Elementwise
+ * kernels read and write the packed words themselves (`packedElementwise`).
  */
 export function storageType(d: DType): string {
   switch (d) {
