@@ -19,6 +19,7 @@ import type { Array as JArray } from "../src/index.js";
 import type { GpuBuffer } from "../src/backend/webgpu/buffers.js";
 import { setPackedKernels } from "../src/backend/webgpu/index.js";
 import { smallIntAdapterCounts } from "../src/backend/webgpu/small-ints.js";
+import { lowerBindingLimitForTests } from "../src/backend/webgpu/context.js";
 import { onCpu, probeWebGPU } from "./device-helpers.js";
 
 const hasGpu = await probeWebGPU("small-ints-webgpu-storage.test.ts");
@@ -42,7 +43,10 @@ const gpuData = async (a: JArray) => {
 };
 const bytesOf = (a: JArray) => (a.buffer as GpuBuffer).bytes;
 
-afterEach(() => setPackedKernels(true));
+afterEach(() => {
+  setPackedKernels(true);
+  lowerBindingLimitForTests(null);
+});
 
 describe.skipIf(!hasGpu)("small integers stored packed on WebGPU", () => {
   it.each(SMALL)("%s: packed bytes, round trips, wrap-around and sign extension at lengths 1…8195", async (d) => {
@@ -123,6 +127,20 @@ describe.skipIf(!hasGpu)("small integers stored packed on WebGPU", () => {
           expect(await gpuData(wide[k]), `${d} n=${n} output ${k} widen/pack`).toEqual(want[k]);
         }
       }
+    }
+  });
+
+  it("a kernel larger than one binding runs on the wide form in chunks and equals the CPU", async () => {
+    // 64 KiB bindings: the wide form of 40,000 int8 values (160 KB) needs chunks, the packed one (40 KB) would not
+    lowerBindingLimitForTests(65536);
+    const n = 40000;
+    for (const d of ["int8", "uint16"] as const) {
+      const { c, g } = both(d, raw(n, 11), [200, 200]);
+      const f = jit((x: JArray) => [x.mul(5).add(x.transpose()), x.astype("float32").mul(2)] as JArray[]) as (x: JArray) => JArray[];
+      const got = f(g);
+      const want = onCpu(() => f(c).map((a) => Array.from(a.dataSync() as ArrayLike<number>)));
+      expect(bytesOf(got[0]), `${d} result bytes`).toBe(n * WIDTH[d]);
+      for (let k = 0; k < want.length; k++) expect(await gpuData(got[k]), `${d} output ${k}`).toEqual(want[k]);
     }
   });
 

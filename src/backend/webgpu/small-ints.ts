@@ -20,7 +20,7 @@ import { intInfo } from "../../dtype.js";
 import type { GpuBuffer } from "./buffers.js";
 import { alloc } from "./buffers.js";
 import { storageType, threadMain, unpackCode, WORKGROUP } from "./codegen.js";
-import { dispatch, grid } from "./context.js";
+import { dispatch, grid, limit } from "./context.js";
 import { memoSource } from "./routines.js";
 
 /** The 32-bit dtype whose lanes hold an 8- or 16-bit integer (others unchanged). */
@@ -77,14 +77,35 @@ export function packedLength(b: GpuBuffer, d: DType): number {
   return Math.floor(b.bytes / (packing(d).bits / 8));
 }
 
+/**
+ * Element ranges [start, start + count) whose wide form fits one binding, each
+ * starting at an offset the device can bind (of the wide and the packed buffer
+ * both): the whole array when it fits, as it does but for arrays over a
+ * quarter of maxStorageBufferBindingSize.
+ */
+function pieces(n: number): { start: number; count: number; whole: boolean }[] {
+  const maxBinding = limit("maxStorageBufferBindingSize");
+  if (n * 4 <= maxBinding) return [{ start: 0, count: n, whole: true }];
+  const align = limit("minStorageBufferOffsetAlignment");
+  const step = Math.floor(maxBinding / 4 / align) * align;
+  const out = [];
+  for (let start = 0; start < n; start += step) out.push({ start, count: Math.min(step, n - start), whole: false });
+  return out;
+}
+
+/** The byte range of elements [start, start + count) of a buffer of `width`-byte elements, in whole words. */
+const range = (start: number, count: number, width: number) => ({ offset: start * width, size: Math.ceil((count * width) / 4) * 4 });
+
 /** A new buffer of the wide form (one value per word) of a packed 8- or 16-bit integer buffer, all of its elements. */
 export function widen(b: GpuBuffer, d: DType): GpuBuffer {
   const n = packedLength(b, d);
   const out = alloc(wideInt(d), n);
   widened++;
-  if (n === 0) return out;
-  const [gx, gy] = grid(Math.ceil(n / WORKGROUP));
-  dispatch({ wgsl: memoSource(`smallint-widen:${d}:${n}`, () => widenSource(n, gx, d)), buffers: [out, b], workgroups: [gx, gy] });
+  for (const { count: m, start, whole } of n === 0 ? [] : pieces(n)) {
+    const [gx, gy] = grid(Math.ceil(m / WORKGROUP));
+    const ranges = whole ? undefined : [range(start, m, 4), range(start, m, packing(d).bits / 8)];
+    dispatch({ wgsl: memoSource(`smallint-widen:${d}:${m}`, () => widenSource(m, gx, d)), buffers: [out, b], ranges, workgroups: [gx, gy] });
+  }
   return out;
 }
 
@@ -93,9 +114,11 @@ export function pack(wide: GpuBuffer, d: DType, n: number): GpuBuffer {
   const { per } = packing(d);
   const out = alloc(d, n);
   packedOutputs++;
-  const words = Math.ceil(n / per);
-  if (words === 0) return out;
-  const [gx, gy] = grid(Math.ceil(words / WORKGROUP));
-  dispatch({ wgsl: memoSource(`smallint-pack:${d}:${n}`, () => packSource(n, words, gx, d)), buffers: [out, wide], workgroups: [gx, gy] });
+  for (const { count: m, start, whole } of n === 0 ? [] : pieces(n)) {
+    const words = Math.ceil(m / per);
+    const [gx, gy] = grid(Math.ceil(words / WORKGROUP));
+    const ranges = whole ? undefined : [range(start, m, packing(d).bits / 8), range(start, m, 4)];
+    dispatch({ wgsl: memoSource(`smallint-pack:${d}:${m}`, () => packSource(m, words, gx, d)), buffers: [out, wide], ranges, workgroups: [gx, gy] });
+  }
   return out;
 }
