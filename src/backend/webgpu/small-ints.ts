@@ -3,9 +3,11 @@
  * (8-bit) or two (16-bit) to a 32-bit word, little-endian, as the host's
  * typed arrays hold them: an int8/uint8 array takes a quarter of the memory
  * of an int32 one, and an upload or a readback is a plain copy of its bytes
- * (buffers.ts). WGSL has no 8- or 16-bit storage and no byte stores, so a
- * kernel or routine that writes them would race between threads that share a
- * word; they run instead on the wide form, one value per word (int8/int16 as
+ * (buffers.ts). WGSL has no 8- or 16-bit storage and no byte stores: an
+ * elementwise kernel reads the words and has each thread make whole words
+ * of its small outputs (codegen.ts `packedElementwise`), so no two threads
+ * store to one word. Everything else (reductions, routines, a kernel that
+ * needs chunks) runs on the wide form, one value per word (int8/int16 as
  * i32 sign-extended, uint8/uint16 as u32; codegen.ts `storageType`): before
  * the work its packed inputs are widened into temporaries by one kernel each
  * (`widen`), and after it its small-integer outputs are packed by one kernel
