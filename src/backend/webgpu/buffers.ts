@@ -30,6 +30,7 @@
  * which every real training loop does (`await` of a readback, or a frame).
  */
 import type { DType, TypedArray } from "../../dtype.js";
+import { allocate, intInfo, isSmallInt } from "../../dtype.js";
 import { BackendError, DTypeError } from "../../errors.js";
 import { type DrainableRegistry, loadGcHooks, makeGcHooks, nodeHost } from "../../host/node.js";
 import { checkErrors, copyEncoder, device, flush, formatBytes, halvesPacked, limit, settleScope, touch, usedByPending } from "./context.js";
@@ -265,9 +266,15 @@ export function collectDead(): boolean {
   return true;
 }
 
-/** Bytes per element on the GPU: bool and the 8- and 16-bit integers are stored one per 32-bit word (WGSL has no 1- or 2-byte storage; codegen.ts `storageType`). */
+/**
+ * Bytes per element in a buffer on the GPU: bool is stored one per 32-bit
+ * word, the 8- and 16-bit integers packed four or two to a word
+ * (small-ints.ts), float16 in 2 bytes where the device has shader-f16.
+ */
 export function gpuItemSize(dtype: DType): number {
   if (dtype === "float64") throw float64Error("an operation");
+  const small = intInfo(dtype);
+  if (small && small.bits < 32) return small.bits / 8;
   return dtype === "float16" && halvesPacked() ? 2 : 4;
 }
 
@@ -304,15 +311,32 @@ export function upload(data: TypedArray, dtype: DType): GpuBuffer {
   // queue.writeBuffer runs before commands still being recorded: submit those first if they use this slot
   if (usedByPending(out)) flush();
   const words =
-    dtype === "bool" || dtype === "uint8" || dtype === "uint16"
+    dtype === "bool"
       ? Uint32Array.from(data)
-      : dtype === "int8" || dtype === "int16"
-        ? Int32Array.from(data)
+      : isSmallInt(dtype)
+        ? packedBytes(data, dtype)
         : dtype === "float16" && halvesPacked()
           ? halfBits(data as Float32Array)
           : data;
   if (words.byteLength > 0) device().queue.writeBuffer(out.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
   return out;
+}
+
+/**
+ * An 8- or 16-bit integer array as the device stores it: the host's bytes of
+ * the width as they are (little-endian, as WebGPU's buffers), padded to whole
+ * 32-bit words (writeBuffer moves multiples of 4 bytes).
+ */
+function packedBytes(data: TypedArray, dtype: DType): Uint8Array {
+  const width = intInfo(dtype)!.bits / 8;
+  const exact = data.length * width;
+  const ctor = allocate(dtype, 0).constructor;
+  if (data.constructor === ctor && exact % 4 === 0) return new Uint8Array(data.buffer, data.byteOffset, exact);
+  // anything else (another typed array, or a length off the word) converted into a padded copy
+  const bytes = new Uint8Array(Math.ceil(exact / 4) * 4);
+  const typed = new (ctor as new (b: ArrayBuffer, o: number, n: number) => TypedArray)(bytes.buffer, 0, data.length);
+  typed.set(data);
+  return bytes;
 }
 
 // ---- readback -------------------------------------------------------------------------
@@ -374,15 +398,15 @@ function hostArray(raw: ArrayBuffer, dtype: DType): TypedArray {
       return new Uint32Array(raw);
     case "bool":
       return Uint8Array.from(new Uint32Array(raw), (v) => (v ? 1 : 0));
-    // one value per word on the device, narrowed to the host's array of the width
+    // packed on the device as on the host: the bytes are the array
     case "int8":
-      return Int8Array.from(new Int32Array(raw));
+      return new Int8Array(raw);
     case "uint8":
-      return Uint8Array.from(new Uint32Array(raw));
+      return new Uint8Array(raw);
     case "int16":
-      return Int16Array.from(new Int32Array(raw));
+      return new Int16Array(raw);
     case "uint16":
-      return Uint16Array.from(new Uint32Array(raw));
+      return new Uint16Array(raw);
     default:
       throw float64Error("read");
   }

@@ -54,18 +54,15 @@ export interface CompiledKernel {
 }
 
 /**
- * The WGSL type of a dtype in storage (bool is stored as u32).
+ * The WGSL type of a dtype's wide form, one value per 32-bit word (bool is
+ * stored as u32).
  *
- * The 8- and 16-bit integers are stored one per 32-bit word, int8/int16 as
- * i32 and uint8/uint16 as u32, each holding its value (sign-extended), and
- * computed in those 32-bit lanes; a result is wrapped to its width where it
- * is made (`wrapSmall`). WGSL has no 8- or 16-bit storage: packing 4 (or 2)
- * values per word would make every store that shares a word a race between
- * threads (or an atomic read-modify-write), and every routine (sort, scans,
- * gathers, scatters, matmul, conv) would need its own unpacking; one value per
- * word keeps each thread's store its own and lets every routine run on them
- * as int32/uint32 (webgpu/index.ts). The cost is memory: 4 bytes per element
- * on the device (the host's data is narrowed on readback, widened on upload).
+ * The 8- and 16-bit integers' buffers hold them packed, four or two to a
+ * word (small-ints.ts); their wide form, int8/int16 as i32 sign-extended and
+ * uint8/uint16 as u32, is what kernels compute in and what routines and the
+ * reductions read and write (between a widen and a pack, webgpu/index.ts), a
+ * result wrapped to its width where it is made (`wrapSmall`). Elementwise
+ * kernels read and write the packed words themselves (`packedElementwise`).
  */
 export function storageType(d: DType): string {
   switch (d) {
@@ -371,7 +368,22 @@ function castFrom(a: string, from: DType, to: DType, em: Emitter): string {
   return storageType(from) === storageType(to) ? a : `bitcast<${storageType(to)}>(${a})`;
 }
 
-function loadCode(input: number, dtype: DType, index: string, prefix = "in"): string {
+/**
+ * Element `i` (a u32 expression) of a packed 8- or 16-bit buffer `arr` as
+ * its wide lane (i32 sign-extended, or u32): the word's bits moved to the top,
+ * then shifted down, arithmetically for the signed ones.
+ */
+export function unpackCode(arr: string, i: string, d: DType): string {
+  const { bits, signed } = intInfo(d)!;
+  const per = 32 / bits;
+  const word = `${arr}[(${i}) / ${per}u]`;
+  const shift = `(((${i}) % ${per}u) * ${bits}u)`;
+  return signed ? `(bitcast<i32>(${word} << (${32 - bits}u - ${shift})) >> ${32 - bits}u)` : `((${word} >> ${shift}) & ${2 ** bits - 1}u)`;
+}
+
+function loadCode(input: number, dtype: DType, index: string, prefix = "in", packed = false): string {
+  // a packed 8- or 16-bit input (small-ints.ts): its element unpacked from the word that holds it
+  if (packed && isSmallInt(dtype)) return unpackCode(`${prefix}${input}`, `u32(${index})`, dtype);
   return dtype === "bool" ? `(${prefix}${input}[${index}] != 0u)` : `${prefix}${input}[${index}]`;
 }
 
@@ -394,21 +406,23 @@ function affine(offset: number, strides: readonly number[], names: (k: number) =
 }
 
 /** The outputs (`out`, then `out1`… for `Kernel.more`) and then the inputs, in binding order. */
-function bindings(k: Kernel, outType: string): string {
-  const lines = [NONFINITE_PRELUDE, `@group(0) @binding(0) var<storage, read_write> out: array<${outType}>;`];
+function bindings(k: Kernel, outType: string, packed = false): string {
+  // packed: the 8- and 16-bit integers' buffers are words holding four or two of them
+  const type = (d: DType) => (packed && isSmallInt(d) ? "u32" : storageType(d));
+  const lines = [NONFINITE_PRELUDE, `@group(0) @binding(0) var<storage, read_write> out: array<${packed && isSmallInt(k.dtype) ? "u32" : outType}>;`];
   const more = k.more ?? [];
-  more.forEach((o, m) => lines.push(`@group(0) @binding(${m + 1}) var<storage, read_write> out${m + 1}: array<${storageType(o.dtype)}>;`));
-  k.inputs.forEach((inp, i) => lines.push(`@group(0) @binding(${i + 1 + more.length}) var<storage, read> in${i}: array<${storageType(inp.dtype)}>;`));
+  more.forEach((o, m) => lines.push(`@group(0) @binding(${m + 1}) var<storage, read_write> out${m + 1}: array<${type(o.dtype)}>;`));
+  k.inputs.forEach((inp, i) => lines.push(`@group(0) @binding(${i + 1 + more.length}) var<storage, read> in${i}: array<${type(inp.dtype)}>;`));
   return lines.join("\n");
 }
 
 /** `fn point(i0, …) -> T`: the kernel's expression (or another of its outputs') at one loop point. */
-function pointFunction(k: Kernel, expr: Expr = k.expr, name = "point", round?: WeakSet<Expr>): { src: string; helpers: Set<string> } {
+function pointFunction(k: Kernel, expr: Expr = k.expr, name = "point", round?: WeakSet<Expr>, packed = false): { src: string; helpers: Set<string> } {
   const nd = k.loopShape.length;
   const idx = (a: number) => `i${a}`;
   const em = new Emitter(
     (input, dtype) => {
-      const code = loadCode(input, dtype, affine(k.inputs[input].view.offset, k.inputs[input].view.strides, idx));
+      const code = loadCode(input, dtype, affine(k.inputs[input].view.offset, k.inputs[input].view.strides, idx), "in", packed);
       return k.inputs[input].dtype === "float16" ? `f32(${code})` : code; // halves are computed in f32
     },
     idx,
@@ -531,12 +545,17 @@ const asAcc = (v: string, d: DType) => (d === "bool" ? `select(0u, 1u, ${v})` : 
 
 const compiled = new Map<string, CompiledKernel>();
 
-/** `round`: the nodes of a float16 kernel rewritten to f32 whose values are rounded to halves (half.ts). */
-export function compileKernel(k: Kernel, key: string, round?: WeakSet<Expr>): CompiledKernel {
+/**
+ * `round`: the nodes of a float16 kernel rewritten to f32 whose values are rounded to halves (half.ts).
+ * `packed` (elementwise kernels only): its 8- and 16-bit inputs and outputs are bound packed, four or two
+ * to a word (small-ints.ts), else in their wide form, one per word.
+ */
+export function compileKernel(k: Kernel, key: string, round?: WeakSet<Expr>, packed = false): CompiledKernel {
+  if (packed) key += "|packed";
   let c = compiled.get(key);
   if (!c) {
     checkKernelNumbers(k);
-    c = k.reduce ? reduction(k, round) : elementwise(k, round);
+    c = k.reduce ? reduction(k, round) : packed ? packedElementwise(k, round) : elementwise(k, round);
     if (compiled.size > 8192) compiled.clear();
     compiled.set(key, c);
   }
@@ -562,6 +581,64 @@ ${threadMain(gx)}
   if (o >= ${n}) { return; }
   ${unflatten("o", k.loopShape, (a) => `i${a}`)}
   ${stores.join("\n  ")}
+}`;
+  return { passes: [{ wgsl, workgroups: [gx, gy] }] };
+}
+
+/**
+ * An elementwise kernel on packed 8- and 16-bit integers (small-ints.ts): its
+ * small inputs unpacked where loaded, and, where an output is small, each
+ * thread computes `per` consecutive elements (4 with an 8-bit output, else 2)
+ * and stores whole words: no two threads write the same word (WGSL has no
+ * byte stores). Its other outputs are stored one element at a time.
+ */
+function packedElementwise(k: Kernel, round?: WeakSet<Expr>): CompiledKernel {
+  const n = sizeOf(k.loopShape);
+  const outs = [{ expr: k.expr, dtype: k.dtype }, ...(k.more ?? [])];
+  const bitsOf = (d: DType) => (isSmallInt(d) ? intInfo(d)!.bits : 32);
+  const per = 32 / Math.min(...outs.map((o) => bitsOf(o.dtype)));
+  const threads = Math.ceil(n / per);
+  const [gx, gy] = grid(Math.ceil(threads / WORKGROUP));
+  const nd = k.loopShape.length;
+  const args = Array.from({ length: nd }, (_, a) => `i${a}`).join(", ");
+  const points = outs.map((o, m) => pointFunction(k, o.expr, m === 0 ? "point" : `point${m}`, round, true));
+  const helpers = new Set(points.flatMap((p) => [...p.helpers]));
+  const name = (m: number) => (m === 0 ? "out" : `out${m}`);
+  const body: string[] = [];
+  // the words each small output's `per` elements fill (an 8-bit one: one; a 16-bit one beside an 8-bit one: two)
+  outs.forEach((o, m) => {
+    if (!isSmallInt(o.dtype)) return;
+    for (let j = 0; j < per / (32 / bitsOf(o.dtype)); j++) body.push(`var w${m}_${j} = 0u;`);
+  });
+  for (let e = 0; e < per; e++) {
+    const lines = [`let f = base + ${e};`, unflatten("f", k.loopShape, (a) => `i${a}`)];
+    outs.forEach((o, m) => {
+      const v = `${m === 0 ? "point" : `point${m}`}(${args})`;
+      if (!isSmallInt(o.dtype)) return lines.push(`${name(m)}[f] = ${storeCode(v, o.dtype)};`);
+      const bits = bitsOf(o.dtype);
+      const inWord = 32 / bits;
+      lines.push(`w${m}_${Math.floor(e / inWord)} |= (bitcast<u32>(${v}) & ${2 ** bits - 1}u) << ${(e % inWord) * bits}u;`);
+    });
+    // the first element is in range (the thread returned otherwise)
+    body.push(e === 0 ? `{ ${lines.join(" ")} }` : `if (base + ${e} < ${n}) { ${lines.join(" ")} }`);
+  }
+  outs.forEach((o, m) => {
+    if (!isSmallInt(o.dtype)) return;
+    const inWord = 32 / bitsOf(o.dtype);
+    const words = Math.ceil(n / inWord);
+    for (let j = 0; j < per / inWord; j++) {
+      const w = `base / ${inWord} + ${j}`;
+      body.push(j === 0 ? `${name(m)}[${w}] = w${m}_${j};` : `if (${w} < ${words}) { ${name(m)}[${w}] = w${m}_${j}; }`);
+    }
+  });
+  const wgsl = `${bindings(k, storageType(k.dtype), true)}
+${helperSource(helpers)}
+${points.map((p) => p.src).join("\n")}
+@compute @workgroup_size(${WORKGROUP})
+${threadMain(gx)}
+  if (o >= ${threads}) { return; }
+  let base = o * ${per};
+  ${body.join("\n  ")}
 }`;
   return { passes: [{ wgsl, workgroups: [gx, gy] }] };
 }

@@ -19,7 +19,7 @@ import { callDone, copy, device, dispatch, formatBytes, limit, pinError } from "
 import { spawn } from "./stream.js";
 import { needsChunks, planChunks } from "./chunks.js";
 import { halfAsSingle, hasHalf, packHalves, singleTypes, widenHalves } from "./half.js";
-import { hasSmallInt, PACKED_MIN, readPacked, uploadPacked, wideIntTypes, wrapRoutineOutputs } from "./small-ints.js";
+import { hasSmallInt, pack, widen, wideInt, wideIntTypes } from "./small-ints.js";
 import { isSmallInt } from "../../dtype.js";
 import { matmulRoutines } from "./matmul.js";
 import { sortRoutines } from "./sort.js";
@@ -40,6 +40,8 @@ let kernelCount = 0;
 const seenKernels = new Set<string>();
 /** Compiled kernels by the plan's kernel object: a jitted step finds its WGSL without rebuilding the key string. */
 const byKernelObject = new WeakMap<Kernel, ReturnType<typeof compileKernel>>();
+/** ... and those of elementwise kernels on packed 8- and 16-bit integers. */
+const packedByKernelObject = new WeakMap<Kernel, ReturnType<typeof compileKernel>>();
 
 /** WGSL kernels compiled so far (for compileStats). */
 export function webgpuCompileCount(): number {
@@ -62,11 +64,11 @@ export const webgpuBackend: Backend<GpuBuffer> = {
     // one binding is the output
     return device().limits.maxStorageBuffersPerShaderStage - 1;
   },
-  upload: (data: TypedArray, dtype: DType) => (isSmallInt(dtype) && data.length >= PACKED_MIN ? uploadPacked(data, dtype) : upload(data, dtype)),
+  upload: (data: TypedArray, dtype: DType) => upload(data, dtype),
   readSync: () => {
     throw new BackendError("dataSync(): the webgpu device cannot be read synchronously; use `await x.data()`");
   },
-  read: (buf: GpuBuffer, dtype: DType, size: number) => (isSmallInt(dtype) && size >= PACKED_MIN ? readPacked(buf, dtype, size) : read(buf, dtype, size)),
+  read: (buf: GpuBuffer, dtype: DType, size: number) => read(buf, dtype, size),
   dispose: (buf: GpuBuffer) => release(buf),
   stream: {
     spawn,
@@ -76,57 +78,119 @@ export const webgpuBackend: Backend<GpuBuffer> = {
   },
   run(lowering: Lowering, inputs: GpuBuffer[], inTypes: BufferType[], outTypes: BufferType[]): GpuBuffer[] {
     for (const t of [...inTypes, ...outTypes]) if (t.dtype === "float64") throw float64Error("webgpu");
-    switch (lowering.kind) {
-      case "alias":
-        retain(inputs[lowering.input]);
-        return [inputs[lowering.input]];
-      case "kernel":
-        return runKernel(lowering.kernel, inputs, outTypes);
-      case "routine": {
-        // a product whose broadcast epilogue's result is larger than one binding (its operands and the product may
-        // fit): the product, then the epilogue as a kernel of its own, which runs in chunks (routines cannot)
-        const epi = lowering.routine === "dot" ? lowering.params.epilogue : undefined;
-        if (lowering.routine === "dot" && epi?.accShape && outTypes.some((t) => sizeOf(t.shape) * gpuItemSize(t.dtype) > limit("maxStorageBufferBindingSize"))) {
-          const { epilogue: _, ...params } = lowering.params;
-          const [product] = webgpuBackend.run({ kind: "routine", routine: "dot", params }, inputs.slice(0, 2), inTypes.slice(0, 2), [{ dtype: outTypes[0].dtype, shape: epi.accShape }]);
-          const rest = inputs.slice(2);
-          // the epilogue reads the product through its own (broadcast) view of the product's row-major buffer
-          const epiInputs = epi.kernel.inputs.map((_inp, i) => (i === epi.accInput ? product : rest.shift()!));
-          try {
-            return runKernel(epi.kernel, epiInputs, outTypes);
-          } finally {
-            release(product);
-          }
-        }
-        checkRoutineSize(lowering.routine, inputs, inTypes, outTypes);
-        // routines see the 8- and 16-bit integers as int32/uint32 (their storage), outputs wrapped after (small-ints.ts)
-        const small = hasSmallInt(inTypes) || hasSmallInt(outTypes);
-        if (!hasHalf(inTypes) && !hasHalf(outTypes)) {
-          const outs = callRoutine(webgpuRoutines, lowering, inputs, small ? wideIntTypes(inTypes) : inTypes, small ? wideIntTypes(outTypes) : outTypes);
-          if (small) wrapRoutineOutputs(outs, outTypes, inputs, sizeOf);
-          for (const o of outs) if (inputs.includes(o)) retain(o);
-          return outs;
-        }
-        // routines see float16 as float32: halves widened before, results rounded and packed after
-        const wide = inputs.map((b, i) => (inTypes[i].dtype === "float16" ? widenHalves(b, sizeOf(inTypes[i].shape)) : b));
-        const outs = callRoutine(webgpuRoutines, lowering, wide, singleTypes(wideIntTypes(inTypes)), singleTypes(wideIntTypes(outTypes)));
-        if (small) wrapRoutineOutputs(outs, outTypes, wide, sizeOf);
-        const result = outs.map((o, i) => {
-          const size = sizeOf(outTypes[i].shape);
-          if (outTypes[i].dtype === "float16") {
-            // an output that is a widened input (or the input itself) is copied: packHalves releases what it gets
-            if (wide.includes(o)) retain(o);
-            return packHalves(o, size);
-          }
-          if (wide.includes(o)) retain(o);
-          return o;
-        });
-        wide.forEach((w, i) => w !== inputs[i] && release(w));
-        return result;
-      }
+    if (lowering.kind === "alias") {
+      retain(inputs[lowering.input]);
+      return [inputs[lowering.input]];
+    }
+    if (!hasSmallInt(inTypes) && !hasSmallInt(outTypes)) return runWide(lowering, inputs, inTypes, outTypes);
+    if (lowering.kind === "kernel" && packedKernels && !lowering.kernel.reduce) {
+      // an elementwise kernel reads and writes them packed itself (codegen.ts packedElementwise), unless it needs chunks
+      const native = runPackedKernel(lowering.kernel, inputs, outTypes);
+      if (native) return native;
+    }    // the 8- and 16-bit integers are stored packed; kernels and routines run on their wide form (small-ints.ts):
+    // packed inputs widened before, small-integer outputs packed (and so wrapped to their width) after
+    const wide = inputs.map((b, i) => (i < inTypes.length && isSmallInt(inTypes[i].dtype) ? widen(b, inTypes[i].dtype) : b));
+    try {
+      const outs = runWide(lowering, wide, inTypes, outTypes);
+      return outs.map((o, i) => {
+        const d = outTypes[i].dtype;
+        if (!isSmallInt(d)) return o;
+        const packed = pack(o, d, sizeOf(outTypes[i].shape));
+        release(o);
+        return packed;
+      });
+    } finally {
+      wide.forEach((w, i) => w !== inputs[i] && release(w));
     }
   },
 };
+
+let packedKernels = true;
+/**
+ * Whether elementwise kernels read and write the 8- and 16-bit integers packed
+ * (the default) or run on their wide form between a widen and a pack like
+ * everything else (benchmarks and tests compare the two).
+ */
+export function setPackedKernels(on: boolean): void {
+  packedKernels = on;
+}
+
+/** An elementwise kernel on packed buffers; null where it would need chunks (the wide path runs it). */
+function runPackedKernel(kernel: Kernel, inputs: GpuBuffer[], outTypes: BufferType[]): GpuBuffer[] | null {
+  const size = sizeOf(outTypes[0].shape);
+  const outBytes = outTypes.map((t) => size * gpuItemSize(t.dtype));
+  if (needsChunks(kernel, inputs.map((b) => b.bytes), outBytes, limit("maxStorageBufferBindingSize"))) return null;
+  const what = () => `a kernel over ${shapeText(kernel.loopShape)} (${outTypes.map((t) => `${t.dtype}${shapeText(t.shape)}`).join(", ")})`;
+  const outs = outTypes.map((t) => alloc(t.dtype, size, () => `the output ${t.dtype}${shapeText(t.shape)} of ${what()}`));
+  if (size === 0) return outs;
+  const compiled = compiledFor(kernel, true);
+  dispatch({ wgsl: compiled.passes[0].wgsl, buffers: [...outs, ...inputs], workgroups: compiled.passes[0].workgroups, outputs: outs.length });
+  return outs;
+}
+
+/**
+ * Bytes per element of a buffer a kernel or routine binds: the 8- and 16-bit
+ * integers in their wide form, one per word (`run` widens and packs around them).
+ */
+const wideItemSize = (d: DType) => gpuItemSize(wideInt(d));
+
+/** A lowering on buffers whose 8- and 16-bit integers are in their wide form (types keep their dtypes). */
+function runWide(lowering: Lowering, inputs: GpuBuffer[], inTypes: BufferType[], outTypes: BufferType[]): GpuBuffer[] {
+  switch (lowering.kind) {
+    case "alias":
+      retain(inputs[lowering.input]);
+      return [inputs[lowering.input]];
+    case "kernel":
+      return runKernel(lowering.kernel, inputs, outTypes);
+    case "routine": {
+      // a product whose broadcast epilogue's result is larger than one binding (its operands and the product may
+      // fit): the product, then the epilogue as a kernel of its own, which runs in chunks (routines cannot)
+      const epi = lowering.routine === "dot" ? lowering.params.epilogue : undefined;
+      if (lowering.routine === "dot" && epi?.accShape && outTypes.some((t) => sizeOf(t.shape) * wideItemSize(t.dtype) > limit("maxStorageBufferBindingSize"))) {
+        const { epilogue: _, ...params } = lowering.params;
+        let [product] = runWide({ kind: "routine", routine: "dot", params }, inputs.slice(0, 2), inTypes.slice(0, 2), [{ dtype: outTypes[0].dtype, shape: epi.accShape }]);
+        if (isSmallInt(outTypes[0].dtype)) {
+          // an 8- or 16-bit product wrapped to its width before the epilogue reads it: packed, then widened again
+          const packed = pack(product, outTypes[0].dtype, sizeOf(epi.accShape));
+          release(product);
+          product = widen(packed, outTypes[0].dtype);
+          release(packed);
+        }
+        const rest = inputs.slice(2);
+        // the epilogue reads the product through its own (broadcast) view of the product's row-major buffer
+        const epiInputs = epi.kernel.inputs.map((_inp, i) => (i === epi.accInput ? product : rest.shift()!));
+        try {
+          return runKernel(epi.kernel, epiInputs, outTypes);
+        } finally {
+          release(product);
+        }
+      }
+      checkRoutineSize(lowering.routine, inputs, inTypes, outTypes);
+      // routines see the 8- and 16-bit integers as int32/uint32 (their wide form; `run` packs their outputs after)
+      const small = hasSmallInt(inTypes) || hasSmallInt(outTypes);
+      if (!hasHalf(inTypes) && !hasHalf(outTypes)) {
+        const outs = callRoutine(webgpuRoutines, lowering, inputs, small ? wideIntTypes(inTypes) : inTypes, small ? wideIntTypes(outTypes) : outTypes);
+        for (const o of outs) if (inputs.includes(o)) retain(o);
+        return outs;
+      }
+      // routines see float16 as float32: halves widened before, results rounded and packed after
+      const wide = inputs.map((b, i) => (inTypes[i].dtype === "float16" ? widenHalves(b, sizeOf(inTypes[i].shape)) : b));
+      const outs = callRoutine(webgpuRoutines, lowering, wide, singleTypes(wideIntTypes(inTypes)), singleTypes(wideIntTypes(outTypes)));
+      const result = outs.map((o, i) => {
+        const size = sizeOf(outTypes[i].shape);
+        if (outTypes[i].dtype === "float16") {
+          // an output that is a widened input (or the input itself) is copied: packHalves releases what it gets
+          if (wide.includes(o)) retain(o);
+          return packHalves(o, size);
+        }
+        if (wide.includes(o)) retain(o);
+        return o;
+      });
+      wide.forEach((w, i) => w !== inputs[i] && release(w));
+      return result;
+    }
+  }
+}
 
 /**
  * Routines bind their operands whole and cannot be split into chunks yet:
@@ -135,7 +199,7 @@ export const webgpuBackend: Backend<GpuBuffer> = {
  */
 function checkRoutineSize(name: string, inputs: GpuBuffer[], inTypes: BufferType[], outTypes: BufferType[]): void {
   const maxBinding = limit("maxStorageBufferBindingSize");
-  const outBytes = outTypes.map((t) => (t.dtype === "float64" ? 0 : sizeOf(t.shape) * gpuItemSize(t.dtype)));
+  const outBytes = outTypes.map((t) => (t.dtype === "float64" ? 0 : sizeOf(t.shape) * wideItemSize(t.dtype)));
   if (inputs.every((b) => b.bytes <= maxBinding) && outBytes.every((b) => b <= maxBinding)) return;
   const ops = [...inTypes.map((t) => `${t.dtype}${shapeText(t.shape)}`)].join(", ");
   const res = outTypes.map((t) => `${t.dtype}${shapeText(t.shape)}`).join(", ");
@@ -152,8 +216,9 @@ interface Bound {
   range?: BindRange;
 }
 
-function compiledFor(kernel: Kernel): ReturnType<typeof compileKernel> {
-  let compiled = byKernelObject.get(kernel);
+function compiledFor(kernel: Kernel, packed = false): ReturnType<typeof compileKernel> {
+  const cache = packed ? packedByKernelObject : byKernelObject;
+  let compiled = cache.get(kernel);
   if (!compiled) {
     // the key is the float16 kernel's own: its f32 rewrite must not share a float32 kernel's WGSL
     const key = kernelKey(kernel);
@@ -164,8 +229,8 @@ function compiledFor(kernel: Kernel): ReturnType<typeof compileKernel> {
       kernelCount++;
     }
     const half = halfAsSingle(kernel);
-    compiled = half ? compileKernel(half.kernel, key, half.round) : compileKernel(kernel, key);
-    byKernelObject.set(kernel, compiled);
+    compiled = half ? compileKernel(half.kernel, key, half.round, packed) : compileKernel(kernel, key, undefined, packed);
+    cache.set(kernel, compiled);
   }
   return compiled;
 }
@@ -176,7 +241,7 @@ const shapeText = (shape: readonly number[]) => `[${shape.join(", ")}]`;
 function runKernel(kernel: Kernel, inputs: GpuBuffer[], outTypes: BufferType[]): GpuBuffer[] {
   const size = sizeOf(outTypes[0].shape);
   const what = () => `a kernel over ${shapeText(kernel.loopShape)} (${outTypes.map((t) => `${t.dtype}${shapeText(t.shape)}`).join(", ")})`;
-  const outs = outTypes.map((t) => alloc(t.dtype, size, () => `the output ${t.dtype}${shapeText(t.shape)} of ${what()}`));
+  const outs = outTypes.map((t) => alloc(wideInt(t.dtype), size, () => `the output ${t.dtype}${shapeText(t.shape)} of ${what()}`));
   if (size === 0) return outs;
   const maxBinding = limit("maxStorageBufferBindingSize");
   const own = inputs.slice(0, kernel.inputs.length);
@@ -205,7 +270,7 @@ function runWhole(kernel: Kernel, inputs: Bound[], outs: Bound[], size: number):
   let src = own;
   compiled.passes.forEach((pass, i) => {
     const last = i === compiled.passes.length - 1;
-    const target: Bound = last && !halfReduce ? out : { buf: alloc(halfReduce ? "float32" : kernel.dtype, last ? size : pass.partials!) };
+    const target: Bound = last && !halfReduce ? out : { buf: alloc(halfReduce ? "float32" : wideInt(kernel.dtype), last ? size : pass.partials!) };
     const bound = [target, ...(last ? more : []), ...src, ...(last ? epilogueInputs : [])];
     dispatch({
       wgsl: pass.wgsl,
@@ -260,14 +325,14 @@ function runChunked(kernel: Kernel, inputs: GpuBuffer[], outs: GpuBuffer[], what
   const plan = planChunks(
     kernel,
     own.map((b) => b.bytes),
-    { maxBinding: limit("maxStorageBufferBindingSize"), align: limit("minStorageBufferOffsetAlignment"), itemSize: gpuItemSize },
+    { maxBinding: limit("maxStorageBufferBindingSize"), align: limit("minStorageBufferOffsetAlignment"), itemSize: wideItemSize },
     what,
   );
   if (plan.kind === "rows") {
     const outDtypes = [kernel.dtype, ...(kernel.more ?? []).map((m) => m.dtype)];
     for (const c of plan.chunks) {
       const outBound = outs.map((buf, m) => {
-        const item = gpuItemSize(outDtypes[m]);
+        const item = wideItemSize(outDtypes[m]);
         return { buf, range: { offset: c.outStart * item, size: Math.ceil((c.outSize * item) / 4) * 4 } };
       });
       runWhole(c.kernel, own.map((buf, i) => ({ buf, range: c.inRanges[i] })), outBound, c.outSize);
@@ -275,11 +340,11 @@ function runChunked(kernel: Kernel, inputs: GpuBuffer[], outs: GpuBuffer[], what
     return;
   }
   // each chunk reduces part of every output's extent into a row of partials; one reduction over them finishes
-  const item = gpuItemSize(kernel.dtype);
-  const partials = alloc(kernel.dtype, plan.outputs * plan.perOutput);
+  const item = wideItemSize(kernel.dtype);
+  const partials = alloc(wideInt(kernel.dtype), plan.outputs * plan.perOutput);
   for (const c of plan.chunks) {
     // its own buffer, copied into place: copies need 4-byte offsets, bindings far coarser ones
-    const part = alloc(kernel.dtype, c.outSize);
+    const part = alloc(wideInt(kernel.dtype), c.outSize);
     runWhole(c.kernel, own.map((buf, i) => ({ buf, range: c.inRanges[i] })), [{ buf: part }], c.outSize);
     copy(part, 0, partials, c.partial * item, c.outSize * item);
     release(part);
