@@ -1,3 +1,13 @@
+/**
+ * W14's LeNet-5 training step (bench/cnn-step.ts's jaxon trainer, the same
+ * model and Adam, random data) on WebGPU, for finding where its time goes:
+ * the first steps' wall times (the first compiles every pipeline), then the
+ * device time per step of each kernel from timestamp queries, slowest first,
+ * each named by its kind (the convolution kernels of src/backend/webgpu/conv.ts,
+ * else the start of its body). On lavapipe (a CPU) only the shares mean anything.
+ *
+ * Run: XDG_RUNTIME_DIR=/tmp npx tsx bench/cnn-webgpu-profile.ts
+ */
 import * as J from "../src/index.js";
 import { deviceTimeByKernel, profileDeviceTime } from "../src/backend/webgpu/context.js";
 import { convKernel } from "../src/backend/webgpu/conv.js";
@@ -32,6 +42,8 @@ profileDeviceTime(true, { perDispatch: true });
 for (let i = 0; i < 2; i++) [params, state, last] = step(params, state, x, labels) as any; await last.item();
 let tot = 0; const ks = await deviceTimeByKernel();
 for (const k of ks) tot += k.ms;
-for (const k of ks.slice(0, 15)) { const w = k.wgsl; const name = (w.match(/var<workgroup>|fn selected|splits|kN = prm|tile|As:/g) ?? []).slice(0,3).join(","); console.log(`${(k.ms/2).toFixed(1).padStart(8)} ms/step x${k.count/2} len ${w.length} ${name} :: ${w.replace(/\s+/g," ").slice(0, 0)}${(w.match(/fn main[^{]*\{([^]{0,200})/)?.[1] ?? "").replace(/\s+/g," ").slice(0,160)}`); }
+const kind = (w: string) =>
+  w.includes("As:") ? "conv tiled" : w.includes("OG = prm") ? `conv planar${w.includes("red[") ? " (lanes)" : ""}` : w.includes("oPerG") ? "conv general" : (w.match(/fn main[^{]*\{([^]{0,400})/)?.[1] ?? "").replace(/\s+/g, " ").slice(0, 110);
+for (const k of ks.slice(0, 15)) console.log(`${(k.ms / 2).toFixed(1).padStart(8)} ms/step x${k.count / 2} ${kind(k.wgsl)}`);
 console.log(`total device ${(tot/2).toFixed(1)} ms/step in ${ks.reduce((a,k)=>a+k.count,0)/2} dispatches`);
 process.exit(0);
