@@ -6,7 +6,8 @@
  * each named by its kind (the convolution kernels of src/backend/webgpu/conv.ts,
  * else the start of its body). On lavapipe (a CPU) only the shares mean anything.
  *
- * Run: XDG_RUNTIME_DIR=/tmp npx tsx bench/cnn-webgpu-profile.ts
+ * Run: XDG_RUNTIME_DIR=/tmp [AB=1] npx tsx bench/cnn-webgpu-profile.ts
+ * (AB=1: also the step's wall time with the general convolution kernel against the planar one, alternated)
  */
 import * as J from "../src/index.js";
 import { deviceTimeByKernel, profileDeviceTime } from "../src/backend/webgpu/context.js";
@@ -38,6 +39,22 @@ let state = opt.init(params); let last: any;
 if (process.env.SHOWJAXPR) console.log(String(J.makeJaxpr((p: any, v: any, y: any) => vg(p, v, y))(params, x, labels)));
 for (let i = 0; i < 3; i++) { const t0 = performance.now(); [params, state, last] = step(params, state, x, labels) as any; const l = await last.item(); console.log(`step ${i}: ${(performance.now()-t0).toFixed(0)} ms loss ${l}`); }
 const t0 = performance.now(); for (let i = 0; i < 5; i++) [params, state, last] = step(params, state, x, labels) as any; await last.item(); console.log(`5 steps: ${((performance.now()-t0)/5).toFixed(0)} ms/step; tiled runs ${convKernel.tiledRuns}`);
+if (process.env.AB) {
+  // the planar convolution kernel against the general one, alternated, 3 steps each, the best of 3
+  const best = [Infinity, Infinity];
+  for (let rep = 0; rep < 3; rep++)
+    for (const v of [0, 1]) {
+      convKernel.planar = v === 1;
+      [params, state, last] = step(params, state, x, labels) as any;
+      await last.item();
+      const t1 = performance.now();
+      for (let i = 0; i < 3; i++) [params, state, last] = step(params, state, x, labels) as any;
+      await last.item();
+      best[v] = Math.min(best[v], (performance.now() - t1) / 3);
+    }
+  convKernel.planar = true;
+  console.log(`ms/step: general conv kernel ${best[0].toFixed(0)}, planar ${best[1].toFixed(0)}: ${(best[0] / best[1]).toFixed(2)}x`);
+}
 profileDeviceTime(true, { perDispatch: true });
 for (let i = 0; i < 2; i++) [params, state, last] = step(params, state, x, labels) as any; await last.item();
 let tot = 0; const ks = await deviceTimeByKernel();
