@@ -2,8 +2,11 @@
  * The WebGPU convolution routine (`conv` in backend/device.ts), with the CPU
  * routine's semantics (`../cpu/conv.ts`): any dimension count, strides,
  * padding, lhs/rhs dilation, feature and batch groups, operands read through
- * strides in any layout. One thread per output element accumulates in f32
- * over the window and the group's input features. Every shape number comes
+ * strides in any layout. The general kernel (3 or more spatial dimensions, or
+ * `convKernel.planar` off) runs one thread per output element, accumulating
+ * in f32 over the window and the group's input features; one or two spatial
+ * dimensions run the planar kernel (`planarShader`) instead, several times
+ * faster on lavapipe (bench/conv-planar-webgpu.ts). Every shape number comes
  * from a small parameter buffer, so one pipeline per (dtype, grid width)
  * serves all shapes and the loops have no constant bounds for a driver to
  * unroll (lavapipe compiles unrolled loops slowly).
