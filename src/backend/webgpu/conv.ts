@@ -2,8 +2,11 @@
  * The WebGPU convolution routine (`conv` in backend/device.ts), with the CPU
  * routine's semantics (`../cpu/conv.ts`): any dimension count, strides,
  * padding, lhs/rhs dilation, feature and batch groups, operands read through
- * strides in any layout. One thread per output element accumulates in f32
- * over the window and the group's input features. Every shape number comes
+ * strides in any layout. The general kernel (3 or more spatial dimensions, or
+ * `convKernel.planar` off) runs one thread per output element, accumulating
+ * in f32 over the window and the group's input features; one or two spatial
+ * dimensions run the planar kernel (`planarShader`) instead, several times
+ * faster on lavapipe (bench/conv-planar-webgpu.ts). Every shape number comes
  * from a small parameter buffer, so one pipeline per (dtype, grid width)
  * serves all shapes and the loops have no constant bounds for a driver to
  * unroll (lavapipe compiles unrolled loops slowly).
@@ -87,6 +90,181 @@ ${threadMain(gx)}
   }
   out[ooff] = ${t}(acc);
 }`;
+}
+
+/**
+ * The direct kernel for one or two spatial dimensions (a 1-d convolution is a
+ * 2-d one of height 1), any groups, strides, dilations and dtype: `lanes`
+ * threads per output element. With one lane a thread walks the window as
+ * nested loops over (ky, kx, input feature), with no division in the inner
+ * loops (the general kernel's per-dimension index arithmetic and private
+ * arrays cost lavapipe several times the multiply-adds). With several lanes
+ * (few outputs over a deep reduction: a kernel's gradient, whose depth is a
+ * batch times the output positions) each lane sums every `lanes`-th depth and
+ * the workgroup adds the lanes' sums as a tree in workgroup memory.
+ */
+function planarShader(t: string, gx: number, lanes: number, dilated: boolean, wide: boolean): string {
+  const per = 256 / lanes;
+  const acc = wide ? "vec4<f32>" : "f32";
+  const tree: string[] = [];
+  for (let s = lanes / 2; s >= 1; s /= 2) tree.push(`  if (lane < ${s}u) { red[lid] += red[lid + ${s}u]; }\n  workgroupBarrier();`);
+  // the input row and column under window position (ky, kx), or skip it; integer division only with lhs dilation
+  // (lavapipe runs vector integer division one lane at a time)
+  const rowTest = dilated
+    ? `let py_ = y * sy + ky * dy - py;
+    if (py_ < 0 || py_ % ldy != 0 || py_ / ldy >= H) { continue; }
+    let iy = py_ / ldy;`
+    : `let iy = y * sy + ky * dy - py;
+    if (iy < 0 || iy >= H) { continue; }`;
+  const colTest = rowTest.replaceAll("py", "px").replaceAll("ldy", "ldx").replaceAll("ky", "kx").replaceAll("y * sy", "x * sx").replaceAll("dy", "dx").replaceAll("iy", "ix").replaceAll("H)", "W)");
+  const inner = `let la = lbase + iy * lsy + ix * lsx;
+      let ra = rbase + ky * rsy + kx * rsx;
+      for (var i = 0; i < I; i++) {
+        ${
+          wide
+            ? `let ri = ra + i * rs1;
+        acc += f32(lhs[la + i * ls1]) * vec4<f32>(f32(rhs[ri + rc.x]), f32(rhs[ri + rc.y]), f32(rhs[ri + rc.z]), f32(rhs[ri + rc.w]));`
+            : "acc += f32(lhs[la + i * ls1]) * f32(rhs[ra + i * rs1]);"
+        }
+      }`;
+  const body =
+    lanes === 1
+      ? `  for (var ky = 0; ky < KH; ky++) {
+    ${rowTest}
+    for (var kx = 0; kx < KW; kx++) {
+      ${colTest}
+      ${inner}
+    }
+  }`
+      : `  // lane l takes window positions l, l + ${lanes}, …, stepping (ky, kx) without dividing
+  let stepY = ${lanes} / KW;
+  let stepX = ${lanes} % KW;
+  var ky = i32(lane) / KW;
+  var kx = i32(lane) % KW;
+  for (; ky < KH; ) {
+    loop {
+      ${rowTest.replace("continue", "break")}
+      ${colTest.replace("continue", "break")}
+      ${inner}
+      break;
+    }
+    kx += stepX;
+    ky += stepY;
+    if (kx >= KW) { kx -= KW; ky += 1; }
+  }`;
+  return `@group(0) @binding(0) var<storage, read_write> out: array<${t}>;
+@group(0) @binding(1) var<storage, read> lhs: array<${t}>;
+@group(0) @binding(2) var<storage, read> rhs: array<${t}>;
+@group(0) @binding(3) var<storage, read> prm: array<i32>;
+${lanes > 1 ? `var<workgroup> red: array<${acc}, 256>;` : ""}
+${
+  wide
+    ? `fn store(base: i32, oc: i32, O: i32, os1: i32, v: vec4<f32>) {
+  for (var j = 0; j < 4; j++) { if (oc + j < O) { out[base + (oc + j) * os1] = ${t}(v[j]); } }
+}`
+    : `fn store(base: i32, oc: i32, O: i32, os1: i32, v: f32) { out[base + oc * os1] = ${t}(v); }`
+}
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let items = prm[0]; let outB = prm[1]; let O = prm[2]; let I = prm[3]; let oPerG = prm[4]; let oPerB = prm[5];
+  let KH = prm[6]; let KW = prm[7]; let OH = prm[8]; let OW = prm[9]; let H = prm[10]; let W = prm[11];
+  let sy = prm[12]; let sx = prm[13]; let dy = prm[14]; let dx = prm[15]; let py = prm[16]; let px = prm[17];
+  let ldy = prm[18]; let ldx = prm[19];
+  let ls0 = prm[20]; let ls1 = prm[21]; let lsy = prm[22]; let lsx = prm[23];
+  let rs0 = prm[24]; let rs1 = prm[25]; let rsy = prm[26]; let rsx = prm[27];
+  let os0 = prm[28]; let os1 = prm[29]; let osy = prm[30]; let osx = prm[31]; let OG = prm[32];
+  let lane = lid % ${lanes}u;
+  let o = i32((wid.y * ${gx}u + wid.x) * ${per}u + lid / ${lanes}u);
+  // no early return: the lanes' tree needs every thread at its barriers
+  let live = o < items;
+  let oi = select(0, o, live);
+  let x = oi % OW;
+  let r0 = oi / OW;
+  let y = r0 % OH;
+  let r1 = r0 / OH;
+  let oc = (r1 % OG) * ${wide ? 4 : 1};
+  let n = r1 / OG;
+  let lbase = ((oc / oPerB) * outB + n) * ls0 + (oc / oPerG) * I * ls1;
+  let rbase = ${wide ? "0" : "oc * rs0"};
+  ${
+    wide
+      ? `// the kernel offsets of this thread's 4 output features (past O: the last one again; its sums are not stored)
+  let rc = vec4<i32>(oc, min(oc + 1, O - 1), min(oc + 2, O - 1), min(oc + 3, O - 1)) * rs0;`
+      : ""
+  }
+  var acc = ${acc}(0.0);
+  if (live) {
+${body}
+  }
+${
+  lanes > 1
+    ? `  red[lid] = acc;
+  workgroupBarrier();
+${tree.join("\n")}
+  if (live && lane == 0u) { store(n * os0 + y * osy + x * osx, oc, O, os1, red[lid]); }`
+    : `  if (live) { store(n * os0 + y * osy + x * osx, oc, O, os1, acc); }`
+}
+}`;
+}
+
+/** The planar kernel's parameter words (see planarShader). */
+function planarParams(p: ConvParams, items: number, featureGroupsOf: number): GpuBuffer {
+  const two = p.inSpatial.length === 2;
+  const at = (a: readonly number[], d: 0 | 1, one: number) => (two ? a[d] : d === 0 ? one : a[0]);
+  const O = p.outFeatures;
+  const sp = (a: readonly number[], d: 0 | 1) => at(a.slice(2), d, 0);
+  const words = [
+    items,
+    p.batch / p.batchGroups,
+    O,
+    p.inFeatures / p.featureGroups,
+    O / p.featureGroups,
+    O / p.batchGroups,
+    at(p.kernelSpatial, 0, 1),
+    at(p.kernelSpatial, 1, 1),
+    at(p.outSpatial, 0, 1),
+    at(p.outSpatial, 1, 1),
+    at(p.inSpatial, 0, 1),
+    at(p.inSpatial, 1, 1),
+    at(p.strides, 0, 1),
+    at(p.strides, 1, 1),
+    at(p.rhsDilation, 0, 1),
+    at(p.rhsDilation, 1, 1),
+    at(p.padLo, 0, 0),
+    at(p.padLo, 1, 0),
+    at(p.lhsDilation, 0, 1),
+    at(p.lhsDilation, 1, 1),
+    p.lhsStrides[0],
+    p.lhsStrides[1],
+    sp(p.lhsStrides, 0),
+    sp(p.lhsStrides, 1),
+    p.rhsStrides[0],
+    p.rhsStrides[1],
+    sp(p.rhsStrides, 0),
+    sp(p.rhsStrides, 1),
+    p.outStrides[0],
+    p.outStrides[1],
+    sp(p.outStrides, 0),
+    sp(p.outStrides, 1),
+  ];
+  words.push(Math.ceil(O / featureGroupsOf));
+  return upload(Int32Array.from(words), "int32");
+}
+
+/** Threads in flight the planar kernel aims for, and the fewest multiply-adds a lane should do. */
+const PLANAR_THREADS = 2 ** 16;
+const PLANAR_MIN_DEPTH = 32;
+
+/**
+ * Lanes per output: 1, or more (powers of 4 up to 256) while outputs × lanes
+ * stay under PLANAR_THREADS and each lane keeps at least one window position
+ * and PLANAR_MIN_DEPTH multiply-adds.
+ */
+function planarLanes(total: number, windows: number, features: number): number {
+  let lanes = 1;
+  const fits = (l: number) => total * l <= PLANAR_THREADS && windows >= l && (windows / l) * features >= PLANAR_MIN_DEPTH;
+  while (lanes < 256 && fits(lanes * 4)) lanes *= 4;
+  return lanes;
 }
 
 /** Rows (output positions) and columns (output features) of a tile of the implicit GEMM, and its depth per step. */
@@ -300,7 +478,7 @@ function tiledParams(p: ConvParams, total: number, tilesN: number, tiles: number
 }
 
 /** Whether the implicit-GEMM kernel runs where it fits (`tiled: false`: the direct kernel always), and how often it ran; for the tests. */
-export const convKernel = { tiled: true as boolean, tiledRuns: 0, splitRuns: 0 };
+export const convKernel = { tiled: true as boolean, tiledRuns: 0, splitRuns: 0, planar: true as boolean, planarRuns: 0, planarLaneRuns: 0 };
 
 function paramsBuffer(p: ConvParams, total: number): GpuBuffer {
   const O = p.outFeatures;
@@ -377,6 +555,21 @@ export const convRoutines = {
       return [out];
     }
     const t = storageType(outType.dtype);
+    if (convKernel.planar && p.inSpatial.length >= 1 && p.inSpatial.length <= 2) {
+      // 4 output features per thread (each input load serves 4 multiply-adds) where they share their input: no groups
+      const wide = p.featureGroups === 1 && p.batchGroups === 1 && p.outFeatures > 1;
+      const items = (total / p.outFeatures) * Math.ceil(p.outFeatures / (wide ? 4 : 1));
+      const lanes = planarLanes(items, sizeOf(p.kernelSpatial), p.inFeatures / p.featureGroups);
+      const dilated = p.lhsDilation.some((d) => d !== 1);
+      const [gx, gy] = grid(Math.ceil((items * lanes) / 256));
+      const prm = planarParams(p, items, wide ? 4 : 1);
+      const key = `conv-planar:${t}:${gx}:${lanes}:${dilated}:${wide}`;
+      dispatch({ wgsl: memoSource(key, () => planarShader(t, gx, lanes, dilated, wide)), buffers: [out, lhs, rhs, prm], workgroups: [gx, gy] });
+      release(prm);
+      convKernel.planarRuns++;
+      if (lanes > 1) convKernel.planarLaneRuns++;
+      return [out];
+    }
     const [gx, gy] = grid(Math.ceil(total / WORKGROUP));
     const wgsl = memoSource(`conv:${t}:${gx}`, () => shader(t, gx));
     const prm = paramsBuffer(p, total);
