@@ -265,10 +265,12 @@ function plan(s: DotShape): { T: number; kFast: boolean } {
   return { T: Math.max(1, Math.min(pow2Floor(32768 / outputs), byK, WORKGROUP / 8)), kFast };
 }
 
-function reduceSource(s: DotShape, lhsType: DType, rhsType: DType, outType: DType, epi?: string, rep = 1): { wgsl: string; workgroups: [number, number] } {
+function reduceSource(s: DotShape, lhsType: DType, rhsType: DType, outType: DType, epi?: string, rep = 1, shared = true): { wgsl: string; workgroups: [number, number] } {
   const { batch, m, n, k, lb, lm, lk, rb, rk, rn, lo, ro } = s;
   const mode = modeOf(lhsType, rhsType, outType);
-  const { T, kFast } = plan(s);
+  // without workgroup memory (software adapters: `webgpuDotKernels`) a thread per output, no tree
+  const planned = plan(s);
+  const { T, kFast } = shared ? planned : { T: 1, kFast: planned.kFast };
   const G = WORKGROUP / T;
   const total = batch * m * n;
   const [gx, gy] = grid(Math.ceil(total / G));
@@ -443,12 +445,12 @@ const dot: GpuRoutine = ([lhs, rhs, ...epilogueInputs], [lhsType, rhsType], [out
   gpuDotCounts[kind]++;
   // an epilogue (planned only for float32 products and results) runs on each product before it is stored
   const shared = useWorkgroupMemory();
-  const key = `dot:${kind}${kind !== "reduce" && !shared ? "/plain" : ""}:${lhsType.dtype},${rhsType.dtype},${outType.dtype}:${Object.values(s).join(",")}${ep ? `|${ep.accInput}|${kernelKey(ep.kernel)}` : ""}`;
+  const key = `dot:${kind}${shared ? "" : "/plain"}:${lhsType.dtype},${rhsType.dtype},${outType.dtype}:${Object.values(s).join(",")}${ep ? `|${ep.accInput}|${kernelKey(ep.kernel)}` : ""}`;
   const { wgsl, workgroups } = memoSource(key, () => {
     const parts = ep ? epilogueSource(ep.kernel, ep.accInput, 3) : null;
     const epi = parts ? `${NONFINITE_PRELUDE}\n${parts.bindings}\n${helperSource(parts.helpers)}\n${parts.fn}` : undefined;
     if (kind === "tiled") return tiledSource(s, epi, rep, shared);
-    return kind === "skinny" ? skinnySource(s, epi, rep, shared) : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype, epi, rep);
+    return kind === "skinny" ? skinnySource(s, epi, rep, shared) : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype, epi, rep, shared);
   });
   dispatch({ wgsl, buffers: [out, lhs, rhs, ...epilogueInputs], workgroups });
   return [out];
