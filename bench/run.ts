@@ -4,7 +4,7 @@
  *
  * Filters: an argument starting with W picks workloads by id prefix ("W2",
  * "W3"); any other picks targets by substring of "library/backend" ("tfjs",
- * "jax-js/wasm", "jaxon"). `--quick` shortens every budget (smoke runs).
+ * "jax-js/wasm", "jaxon"); a trailing "$" asks for the whole id ("W1$", "jaxon/webgpu$"). `--quick` shortens every budget (smoke runs).
  * jaxon is bundled first as the package build does (bench/libs/jaxon.ts);
  * `--src` adds the target jaxon/cpu-src, jaxon loaded from src/ through tsx
  * (as before), and `--before=<bundle>` the targets jaxon/cpu-before and
@@ -233,7 +233,11 @@ async function parent(args: string[]) {
   const filters = args.filter((a) => !a.startsWith("--"));
   const wFilters = filters.filter((f) => /^w\d/i.test(f)).map((f) => f.toUpperCase());
   const tFilters = filters.filter((f) => !/^w\d/i.test(f)).map((f) => f.toLowerCase());
-  const cases = CASES.filter((c) => (!c.gpuOnly || gpu) && (wFilters.length === 0 || wFilters.some((f) => c.workload.startsWith(f))));
+  // a filter ending in "$" or starting with "=" matches the whole id ("W1$": W1 and not W10;
+  // "=jaxon/webgpu" or "jaxon/webgpu$": not jaxon/webgpu-unfused)
+  const matches = (id: string, f: string, prefixOnly: boolean) =>
+    f.endsWith("$") ? id === f.slice(0, -1) : f.startsWith("=") ? id === f.slice(1) : prefixOnly ? id.startsWith(f) : id.includes(f);
+  const cases = CASES.filter((c) => (!c.gpuOnly || gpu) && (wFilters.length === 0 || wFilters.some((f) => matches(c.workload, f, true))));
   // jaxon/cpu-src (src/ through tsx, as the bench loaded jaxon before it bundled it) only with --src,
   // jaxon/cpu-before and jaxon/webgpu-before (another bundle, e.g. an older commit's) only with --before=<its path>
   const before = args.find((a) => a.startsWith("--before="))?.slice("--before=".length);
@@ -241,7 +245,7 @@ async function parent(args: string[]) {
   const targets = Object.keys(TARGETS)
     .filter((t) => !t.endsWith("-src") || args.includes("--src"))
     .filter((t) => !t.endsWith("-before") || before)
-    .filter((t) => tFilters.length === 0 || tFilters.some((f) => (f.startsWith("=") ? t.toLowerCase() === f.slice(1) : t.toLowerCase().includes(f))));
+    .filter((t) => tFilters.length === 0 || tFilters.some((f) => matches(t.toLowerCase(), f, false)));
   if (!cases.length || !targets.length) {
     console.error(`nothing matches ${filters.join(" ")}: workloads ${[...new Set(CASES.map((c) => c.workload))].join(" ")}; targets ${Object.keys(TARGETS).join(" ")}`);
     process.exit(2);

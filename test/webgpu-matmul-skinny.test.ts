@@ -9,10 +9,10 @@
  * Without an adapter the file is skipped with the reason printed, unless
  * JAXON_REQUIRE_WEBGPU is set.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jit, lax, np, type Value } from "../src/index.js";
 import type { Array } from "../src/array.js";
-import { gpuDotCounts } from "../src/backend/webgpu/matmul.js";
+import { gpuDotCounts, webgpuDotKernels } from "../src/backend/webgpu/matmul.js";
 import { onBothDevices, onCpu, probeWebGPU } from "./device-helpers.js";
 import { rand } from "./helpers.js";
 
@@ -40,7 +40,11 @@ function counted<T>(f: () => T): { value: T; tiled: number; skinny: number; redu
   return { value, tiled: gpuDotCounts.tiled - before.tiled, skinny: gpuDotCounts.skinny - before.skinny, reduce: gpuDotCounts.reduce - before.reduce };
 }
 
-describe.skipIf(!hasGpu)("WebGPU skinny matmul", () => {
+// both forms of the kernels on any adapter: with workgroup memory (the default on GPUs) and without (on software adapters)
+for (const wm of ["on", "off"] as const)
+describe.skipIf(!hasGpu)(`WebGPU skinny matmul (workgroup memory ${wm})`, () => {
+  beforeAll(() => void (webgpuDotKernels.workgroupMemory = wm));
+  afterAll(() => void (webgpuDotKernels.workgroupMemory = "auto"));
   for (const [m, k, n] of [[4096, 64, 1], [300, 67, 1], [300, 67, 2], [300, 67, 3], [257, 131, 5], [130, 33, 15], [1000, 9, 4], [64, 1000, 7]]) {
     it(`${m}×${k} · ${k}×${n}`, async () => {
       const x = onBothDevices(rand(m * k, m + k), [m, k]);

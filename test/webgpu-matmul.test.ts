@@ -11,12 +11,13 @@
  * Without an adapter the file is skipped with the reason printed, unless
  * JAXON_REQUIRE_WEBGPU is set, where a skip would hide a broken install.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devicePut, grad, jit, lax, np, type Value } from "../src/index.js";
 import { onBothDevices, onCpu, probeWebGPU } from "./device-helpers.js";
 import type { Array } from "../src/array.js";
 import { webgpuBackend } from "../src/backend/webgpu/index.js";
 import type { GpuBuffer } from "../src/backend/webgpu/buffers.js";
+import { webgpuDotKernels } from "../src/backend/webgpu/matmul.js";
 import { rand } from "./helpers.js";
 
 const hasGpu = await probeWebGPU("webgpu-matmul.test.ts");
@@ -70,7 +71,11 @@ function loopMatmul(a: number[], b: number[], batch: number, m: number, k: numbe
   return out;
 }
 
-describe.skipIf(!hasGpu)("webgpu dot", () => {
+// both forms of the kernels on any adapter: with workgroup memory (the default on GPUs) and without (on software adapters)
+for (const wm of ["on", "off"] as const)
+describe.skipIf(!hasGpu)(`webgpu dot (workgroup memory ${wm})`, () => {
+  beforeAll(() => void (webgpuDotKernels.workgroupMemory = wm));
+  afterAll(() => void (webgpuDotKernels.workgroupMemory = "auto"));
   // [batch, m, k, n]: both kernels, tile edges, matrix-vector shapes, long and short k
   const shapes: [number, number, number, number][] = [
     [1, 1, 1, 1],

@@ -374,7 +374,8 @@ describe.skipIf(!hasGpu)("webgpu", () => suite("webgpu"));
  * the exact float32 value): the WGSL builtins do no exact argument reduction,
  * so large arguments came out wrong (sin(3.4e38) was 1, not -0.244). Values
  * spread log-uniformly over the whole finite range, both signs, and values
- * near multiples of π/2; eager and jitted. Within 4 float32 ulps, or 1e-6
+ * near multiples of π/2, and |x| < 512 densely (where a shorter reduction is
+ * tried first); eager and jitted. Within 4 float32 ulps, or 1e-6
  * absolute for sin and cos (near their zeros).
  */
 describe.skipIf(!hasGpu)("webgpu: sin, cos and tan of any finite float32 match the CPU", () => {
@@ -384,6 +385,10 @@ describe.skipIf(!hasGpu)("webgpu: sin, cos and tan of any finite float32 match t
   const special = [0, -0, 1e-30, 1.5707964, 3.1415927, 4.712389, 6.2831855, 1e22, 8.589935e9, 3.4e38, -3.4e38, 3.4028235e38, 0.7853982, 1e4, 1e5, 16367173 * 2 ** 72];
   for (const s of special) xs.push(Math.fround(s), Math.fround(-s));
   for (let k = 1; k < 200; k++) xs.push(Math.fround((k * Math.PI) / 2), Math.fround(Math.fround((k * Math.PI) / 2) * (1 + 2 ** -23)));
+  // the range of the short (Cody–Waite) reduction, |x| < 512, densely, and around its threshold |r| = 2^-12
+  // (below it the exact reduction decides) at every multiple of π/2 in that range
+  for (const v of rand(4096, 7, -520, 520)) xs.push(Math.fround(v));
+  for (let k = 1; k <= 326; k++) for (const e of [10, 12, 13]) for (const s of [-1, 1]) xs.push(Math.fround((k * Math.PI) / 2 + s * 2 ** -e));
   const ulp = (v: number) => {
     const a = Math.abs(Math.fround(v));
     if (a < 2 ** -126) return 2 ** -149;

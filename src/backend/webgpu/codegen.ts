@@ -28,7 +28,7 @@ import { checkKernelNumbers, ExprBuilder } from "../kernel.js";
 import type { UnaryTable } from "../composites.js";
 import { DECOMPOSE, expandNode, fmaByErrorFreeSums } from "../composites.js";
 import { float64Error } from "./buffers.js";
-import { grid, halvesPacked } from "./context.js";
+import { grid, halvesPacked, onSoftwareAdapter } from "./context.js";
 import { helperSource, NONFINITE_PRELUDE } from "./wgsl-math.js";
 
 export const WORKGROUP = 256;
@@ -647,6 +647,8 @@ ${threadMain(gx)}
 const MANY_OUTPUTS = 2048;
 /** Reduced extents each workgroup takes at most before the reduction splits in two passes. */
 const CHUNK = 16384;
+/** Reduced extents one thread sums alone on a software adapter, however few the outputs. */
+const SOFTWARE_SERIAL = 4096;
 
 function reduction(k: Kernel, round?: WeakSet<Expr>): CompiledKernel {
   const { op, axes } = k.reduce!;
@@ -680,7 +682,11 @@ function reduction(k: Kernel, round?: WeakSet<Expr>): CompiledKernel {
   // an epilogue that reads each result broadcast over a row stores the row's `rep` outputs
   const rep = epilogueRepeat(epi);
 
-  if (outSize >= MANY_OUTPUTS || R <= 64) {
+  // on a software adapter (lavapipe) each barrier of the tree ends a loop over the workgroup's lanes and
+  // starts another: one thread per output wins there unless a long extent would leave a core or lanes idle
+  // (W4's step, whose bias gradient is 50 sums of 1000: device time 8.0 → 4.6 ms per step on the loaded machine)
+  const plain = onSoftwareAdapter() && (R <= SOFTWARE_SERIAL || (outSize >= 8 && R <= CHUNK));
+  if (outSize >= MANY_OUTPUTS || R <= 64 || plain) {
     const [gx, gy] = grid(Math.ceil(outSize / WORKGROUP));
     const body = `${bindings(k, acc)}
 __HELPERS__

@@ -14,10 +14,13 @@
  *   4 elements of each operand (the next step's loads are issued before the
  *   current step's arithmetic, so their latency hides behind it) and stores
  *   them as one vec4 into workgroup memory, from where each thread reads one
- *   vec4 of each operand per k and does 16 multiply-adds.
+ *   vec4 of each operand per k and does 16 multiply-adds. On a software
+ *   adapter (`webgpuDotKernels`) each thread reads its 4 + 4 values per k from
+ *   storage instead, with no workgroup memory and no barrier.
  * - `skinny`: float32 products with 1 to 15 columns and lhs rows contiguous
  *   along k (X·W, W thin): a workgroup per block of rows, each row's threads
- *   splitting k and keeping all n column sums, so the lhs is read once.
+ *   splitting k and keeping all n column sums, so the lhs is read once (on a
+ *   software adapter one thread per row).
  * - `reduce`: everything else — vector-matrix shapes (m small), a transposed
  *   lhs (Xᵀ·r), few rows, k < 16,
  *   and every integer or bool product. Each output is a dot product of length
@@ -39,7 +42,7 @@ import { alloc } from "./buffers.js";
 import { broadcastStores, epilogueRepeat, epilogueSource, storageType, unflatten, WORKGROUP } from "./codegen.js";
 import { kernelKey } from "../kernel.js";
 import { helperSource, NONFINITE_PRELUDE } from "./wgsl-math.js";
-import { dispatch, grid } from "./context.js";
+import { dispatch, grid, onSoftwareAdapter } from "./context.js";
 import type { GpuRoutine } from "./routines.js";
 import { memoSource, type RoutineFamily } from "./routines.js";
 
@@ -83,7 +86,7 @@ const TILED_MIN = 16;
 /** Smallest k that takes the tiled kernel: below one K step, most of each step's multiply-adds would be padding. */
 const TILED_MIN_K = KSTEP;
 
-function tiledSource(s: DotShape, epi?: string, rep = 1): { wgsl: string; workgroups: [number, number] } {
+function tiledSource(s: DotShape, epi?: string, rep = 1, staged = true): { wgsl: string; workgroups: [number, number] } {
   const { batch, m, n, k, lb, lm, lk, rb, rk, rn, lo, ro } = s;
   const tilesM = Math.ceil(m / TILE);
   const tilesN = Math.ceil(n / TILE);
@@ -121,38 +124,10 @@ function tiledSource(s: DotShape, epi?: string, rep = 1): { wgsl: string; workgr
       return m % TILE ? `if (${row} < ${m}) { ${body} }` : body;
     })
     .join("\n  ");
-  const wgsl = `${declare("f32", "f32", "f32")}
-${epi ?? ""}
-var<workgroup> As: array<vec4<f32>, ${KSTEP * ROW}>;
-var<workgroup> Bs: array<vec4<f32>, ${KSTEP * ROW}>;
-
-fn ldA(base: i32, row: i32, col: i32) -> f32 {
-  ${load("lhs", `base + row * ${lm} + col * ${lk}`, aConds)}
-}
-fn ldB(base: i32, row: i32, col: i32) -> f32 {
-  ${load("rhs", `base + row * ${rk} + col * ${rn}`, bConds)}
-}
-
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let g = i32(wid.y * ${gx}u + wid.x);
-  if (g >= ${batch * tilesM * tilesN}) { return; }
-  let bi = g / ${tilesM * tilesN};
-  let tile = g % ${tilesM * tilesN};
-  let i0 = (tile / ${tilesN}) * ${TILE};
-  let j0 = (tile % ${tilesN}) * ${TILE};
-  let t = i32(lid);
-  let tx = t % 16;
-  let ty = t / 16;
-  let aBase = ${lo} + bi * ${lb};
-  let bBase = ${ro} + bi * ${rb};
-  let akk = ${aKFast ? "t % 16" : "t / 16"};
-  let aq = ${aKFast ? "t / 16" : "t % 16"};
-  let bkk = ${bKFast ? "t % 16" : "t / 16"};
-  let bq = ${bKFast ? "t / 16" : "t % 16"};
-  let aRow = i0 + aq * 4;
-  let bCol = j0 + bq * 4;
-  var ra = ${aVec("akk")};
+  // unstaged (software adapters): each thread reads its 4 rows of A and 4 columns of B at every k
+  // straight from storage, which the CPU's caches hold; no workgroup memory and no barrier
+  const loop = staged
+    ? `var ra = ${aVec("akk")};
   var rb = ${bVec("bkk")};
   var c0 = vec4<f32>(0.0);
   var c1 = vec4<f32>(0.0);
@@ -172,7 +147,53 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       ${fmas}
     }
     workgroupBarrier();
-  }
+  }`
+    : `let aRow = i0 + ty * 4;
+  let bCol = j0 + tx * 4;
+  var c0 = vec4<f32>(0.0);
+  var c1 = vec4<f32>(0.0);
+  var c2 = vec4<f32>(0.0);
+  var c3 = vec4<f32>(0.0);
+  for (var kk = 0; kk < ${k}; kk++) {
+    let a = ${aVec("kk")};
+    let b = ${bVec("kk")};
+    ${fmas}
+  }`;
+  // unstaged, k is never past its end: only rows and columns are checked
+  const aChecks = staged ? aConds : aConds.filter((c) => c.startsWith("row"));
+  const bChecks = staged ? bConds : bConds.filter((c) => c.startsWith("col"));
+  const wgsl = `${declare("f32", "f32", "f32")}
+${epi ?? ""}
+${staged ? `var<workgroup> As: array<vec4<f32>, ${KSTEP * ROW}>;
+var<workgroup> Bs: array<vec4<f32>, ${KSTEP * ROW}>;` : ""}
+
+fn ldA(base: i32, row: i32, col: i32) -> f32 {
+  ${load("lhs", `base + row * ${lm} + col * ${lk}`, aChecks)}
+}
+fn ldB(base: i32, row: i32, col: i32) -> f32 {
+  ${load("rhs", `base + row * ${rk} + col * ${rn}`, bChecks)}
+}
+
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let g = i32(wid.y * ${gx}u + wid.x);
+  if (g >= ${batch * tilesM * tilesN}) { return; }
+  let bi = g / ${tilesM * tilesN};
+  let tile = g % ${tilesM * tilesN};
+  let i0 = (tile / ${tilesN}) * ${TILE};
+  let j0 = (tile % ${tilesN}) * ${TILE};
+  let t = i32(lid);
+  let tx = t % 16;
+  let ty = t / 16;
+  let aBase = ${lo} + bi * ${lb};
+  let bBase = ${ro} + bi * ${rb};
+  ${staged ? `let akk = ${aKFast ? "t % 16" : "t / 16"};
+  let aq = ${aKFast ? "t / 16" : "t % 16"};
+  let bkk = ${bKFast ? "t % 16" : "t / 16"};
+  let bq = ${bKFast ? "t / 16" : "t % 16"};
+  let aRow = i0 + aq * 4;
+  let bCol = j0 + bq * 4;` : ""}
+  ${loop}
   let col = j0 + tx * 4;
   let oRow = bi * ${m * n} + (i0 + ty * 4) * ${n} + col;
   ${rep > 1 ? `for (var e_q = 0; e_q < ${rep}; e_q++) {
@@ -244,10 +265,12 @@ function plan(s: DotShape): { T: number; kFast: boolean } {
   return { T: Math.max(1, Math.min(pow2Floor(32768 / outputs), byK, WORKGROUP / 8)), kFast };
 }
 
-function reduceSource(s: DotShape, lhsType: DType, rhsType: DType, outType: DType, epi?: string, rep = 1): { wgsl: string; workgroups: [number, number] } {
+function reduceSource(s: DotShape, lhsType: DType, rhsType: DType, outType: DType, epi?: string, rep = 1, shared = true): { wgsl: string; workgroups: [number, number] } {
   const { batch, m, n, k, lb, lm, lk, rb, rk, rn, lo, ro } = s;
   const mode = modeOf(lhsType, rhsType, outType);
-  const { T, kFast } = plan(s);
+  // without workgroup memory (software adapters: `webgpuDotKernels`) a thread per output, no tree
+  const planned = plan(s);
+  const { T, kFast } = shared ? planned : { T: 1, kFast: planned.kFast };
   const G = WORKGROUP / T;
   const total = batch * m * n;
   const [gx, gy] = grid(Math.ceil(total / G));
@@ -317,12 +340,13 @@ function skinnyEligible(s: DotShape): boolean {
   return s.n <= SKINNY_MAX_N && s.lk === 1 && s.k >= 8 && s.batch * s.m >= 64;
 }
 
-function skinnySource(s: DotShape, epi?: string, rep = 1): { wgsl: string; workgroups: [number, number] } {
+function skinnySource(s: DotShape, epi?: string, rep = 1, shared = true): { wgsl: string; workgroups: [number, number] } {
   const { batch, m, n, k, lb, lm, rb, rk, rn, lo, ro } = s;
   // threads per row: enough for ~16k threads in all (many rows need few; a long k with few rows, up to 32),
   // at least 4 products each; a short tree also keeps the barriers few (on lavapipe, a CPU, they dominate:
   // a 4096×64 mat-vec took 4 ms with 16 threads per row, 1.2 ms with 4)
-  const T = Math.max(1, Math.min(32, pow2Floor(16384 / (batch * m)), pow2Floor(k / 4)));
+  // without workgroup memory (software adapters: `webgpuDotKernels`) one thread per row and no barrier
+  const T = shared ? Math.max(1, Math.min(32, pow2Floor(16384 / (batch * m)), pow2Floor(k / 4))) : 1;
   const rows = WORKGROUP / T;
   const total = batch * m;
   const [gx, gy] = grid(Math.ceil(total / rows));
@@ -336,9 +360,11 @@ function skinnySource(s: DotShape, epi?: string, rep = 1): { wgsl: string; workg
     );
   }
   const store = (v: string) => (epi ? `epi(${v}, o)` : v);
+  // one thread per row: its sums are the row's products, stored without workgroup memory
+  const sums = (j: number) => (T === 1 ? `s${j}` : `red[t * ${n} + ${j}]`);
   const wgsl = `${declare("f32", "f32", "f32")}
 ${epi ?? ""}
-var<workgroup> red: array<f32, ${WORKGROUP * n}>;
+${T === 1 ? "" : `var<workgroup> red: array<f32, ${WORKGROUP * n}>;`}
 
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -358,9 +384,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       ${cols((j) => `s${j} = s${j} + a * rhs[rp + ${j * rn}];`)}
     }
   }
-  ${cols((j) => `red[t * ${n} + ${j}] = s${j};`)}
+  ${T === 1 ? "" : `${cols((j) => `red[t * ${n} + ${j}] = s${j};`)}
   workgroupBarrier();
-  ${tree.join("\n  ")}
+  ${tree.join("\n  ")}`}
   ${
     rep > 1
       ? // a broadcast epilogue: the row's T threads store each product's row of outputs side by side, reading
@@ -368,15 +394,32 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         `if (valid) {
     let o0 = row * ${n};
     let t0 = t - ks;
-    ${broadcastStores(Array.from({ length: n }, (_, j) => [`red[t0 * ${n} + ${j}]`, `o0 + ${j}`] as const), rep, "ks", T)}
+    ${broadcastStores(Array.from({ length: n }, (_, j) => [T === 1 ? `s${j}` : `red[t0 * ${n} + ${j}]`, `o0 + ${j}`] as const), rep, "ks", T)}
   }`
       : `if (valid && ks == 0) {
     let o0 = row * ${n};
-    ${cols((j) => `{ let o = o0 + ${j}; out[o] = ${store(`red[t * ${n} + ${j}]`)}; }`)}
+    ${cols((j) => `{ let o = o0 + ${j}; out[o] = ${store(sums(j))}; }`)}
   }`
   }
 }`;
   return { wgsl, workgroups: [gx, gy] };
+}
+
+/**
+ * Whether `tiled` stages its operands in workgroup memory and `skinny` splits
+ * a row among threads that combine in it. "auto": except on a software
+ * adapter (lavapipe, SwiftShader: adapter.ts), where a workgroup is a loop
+ * over SIMD lanes on a CPU core and each barrier ends one such loop and
+ * starts the next; there the plain forms, which read their operands straight
+ * from storage (the CPU's caches hold them), win (measured on lavapipe:
+ * matmul n = 256 to 1024 about 1.4× faster, the 4096×64 mat-vec 2.4×;
+ * bench/run.ts W2, W7). Tests run both ("on", "off") on any adapter.
+ */
+export const webgpuDotKernels: { workgroupMemory: "auto" | "on" | "off" } = { workgroupMemory: "auto" };
+
+function useWorkgroupMemory(): boolean {
+  const w = webgpuDotKernels.workgroupMemory;
+  return w === "on" || (w === "auto" && !onSoftwareAdapter());
 }
 
 /** How many products each kernel took (tests check that the skinny shapes take `skinny`). */
@@ -401,12 +444,13 @@ const dot: GpuRoutine = ([lhs, rhs, ...epilogueInputs], [lhsType, rhsType], [out
   const kind = tiled ? "tiled" : allF32 && skinnyEligible(s) ? "skinny" : "reduce";
   gpuDotCounts[kind]++;
   // an epilogue (planned only for float32 products and results) runs on each product before it is stored
-  const key = `dot:${kind}:${lhsType.dtype},${rhsType.dtype},${outType.dtype}:${Object.values(s).join(",")}${ep ? `|${ep.accInput}|${kernelKey(ep.kernel)}` : ""}`;
+  const shared = useWorkgroupMemory();
+  const key = `dot:${kind}${shared ? "" : "/plain"}:${lhsType.dtype},${rhsType.dtype},${outType.dtype}:${Object.values(s).join(",")}${ep ? `|${ep.accInput}|${kernelKey(ep.kernel)}` : ""}`;
   const { wgsl, workgroups } = memoSource(key, () => {
     const parts = ep ? epilogueSource(ep.kernel, ep.accInput, 3) : null;
     const epi = parts ? `${NONFINITE_PRELUDE}\n${parts.bindings}\n${helperSource(parts.helpers)}\n${parts.fn}` : undefined;
-    if (kind === "tiled") return tiledSource(s, epi, rep);
-    return kind === "skinny" ? skinnySource(s, epi, rep) : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype, epi, rep);
+    if (kind === "tiled") return tiledSource(s, epi, rep, shared);
+    return kind === "skinny" ? skinnySource(s, epi, rep, shared) : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype, epi, rep, shared);
   });
   dispatch({ wgsl, buffers: [out, lhs, rhs, ...epilogueInputs], workgroups });
   return [out];

@@ -174,7 +174,17 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   },
   j_sincos_q: {
     // sin (which = 0), cos (1) or tan (2) of a float32 with the CPU's answers for every finite x:
-    // builtins below π/4, exact reduction (j_trig_reduce) above; NaN for NaN and ±∞; sin/tan keep a zero's sign
+    // builtins below π/4; above, a Cody–Waite reduction for |x| < 512 whose answer is kept where
+    // it is provably accurate, the exact reduction (j_trig_reduce) otherwise; NaN for NaN and ±∞;
+    // sin/tan keep a zero's sign.
+    // Cody–Waite: q = round(|x|·2/π) ≤ 326, r = ((|x| − q·C1) − q·C2) − q·C3 with π/2 ≈ C1 + C2 + C3:
+    // C1 = 201/128 (8 significant bits) and C2 (12 bits, 0x39fdb000) make q·C1 and q·C2 exact, and
+    // |x| − q·C1 is exact (Sterbenz: |x|/(q·C1) lies in [0.5, 2]); C3 (0xb33bbd2e) is the float32
+    // nearest the rest, leaving |π/2 − C1 − C2 − C3| < 1.8e-15 (the three and that bound computed
+    // with Python's decimal module, π from Machin's formula). The error of r is then below
+    // q·(1.8e-15 + |C3|·2^-24) < 1.5e-12 plus the two roundings, so for |r| ≥ 2^-12 it is within
+    // 2^-27 of r relative: as good as j_trig_reduce's. Nearer a multiple of π/2 (a rare element)
+    // the exact reduction decides. It costs a tenth of the exact one, which every |x| ≥ π/4 took.
     deps: ["j_trig_reduce"],
     src: `fn j_sincos_q(x: f32, which: u32) -> f32 {
   let b = bitcast<u32>(x);
@@ -183,7 +193,15 @@ const helpers: Record<string, { deps?: string[]; src: string }> = {
   if (ax < 0x39800000u) { if (which == 1u) { return 1.0; } return x; } // |x| < 2^-12: x (or 1) exactly
   var q = 0u;
   var r = bitcast<f32>(ax);
-  if (ax >= 0x3f490fdbu) { let t = j_trig_reduce(ax); q = u32(t.x); r = t.y; }
+  if (ax >= 0x3f490fdbu) {
+    var exact = true;
+    if (ax < 0x44000000u) {
+      let fq = round(r * bitcast<f32>(0x3f22f983u));
+      let cw = ((r - fq * 1.5703125) - fq * bitcast<f32>(0x39fdb000u)) - fq * bitcast<f32>(0xb33bbd2eu);
+      if (abs(cw) >= 2.44140625e-4) { q = u32(fq) & 3u; r = cw; exact = false; }
+    }
+    if (exact) { let t = j_trig_reduce(ax); q = u32(t.x); r = t.y; }
+  }
   let s = sin(r); let c = cos(r);
   var v: f32;
   if (which == 0u) { v = select(select(s, c, q == 1u), select(-s, -c, q == 3u), q >= 2u); }
