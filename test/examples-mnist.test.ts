@@ -160,8 +160,8 @@ describe("mnist-cnn: end to end", () => {
       expect(r.files).toContain(path);
       expect(existsSync(path) && statSync(path).size, path).toBeGreaterThan(1000);
     }
-    // after 4 steps most digits are wrong: the grid shows its 40
-    expect(readFileSync(join(outDir, "misclassified.svg"), "utf8").match(/ → /g)).toHaveLength(40);
+    // after 4 steps most digits are wrong: the grid shows its 40, each captioned "true → predicted"
+    expect(readFileSync(join(outDir, "misclassified.svg"), "utf8").match(/>\d → \d</g)).toHaveLength(40);
   }, 120_000);
 
   it("run.ts takes --device cpu|webgpu and refuses anything else", () => {
