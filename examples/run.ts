@@ -86,5 +86,14 @@ try {
 }
 if (!parsed.options.quiet && parsed.options.device) console.log(deviceLine);
 const t0 = performance.now();
-await (await example.load()).run(parsed.options);
+try {
+  await (await example.load()).run(parsed.options);
+} catch (e) {
+  // most examples read results with the sync forms (x.itemSync()), which a GPU cannot serve; say so plainly
+  if (parsed.options.device === "webgpu" && /cannot be read synchronously/.test((e as Error).message)) {
+    console.error(`${parsed.name} reads results synchronously (x.itemSync(), x.dataSync()), which WebGPU cannot do; run it on the CPU (mnist-cnn reads with await and runs on both)\n${(e as Error).message}`);
+    process.exit(1);
+  }
+  throw e;
+}
 if (!parsed.options.quiet) console.log(`\n${parsed.name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
