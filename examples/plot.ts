@@ -9,6 +9,7 @@ import { Resvg } from "@resvg/resvg-js";
 import { MultiBar } from "cli-progress";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { defaultDevice, init } from "jaxon-ts";
 
 export type { TopLevelSpec };
 
@@ -22,6 +23,30 @@ export interface ExampleOptions {
   outDir?: string;
   /** Skip the PNG copies of the plots (the SVGs are always written). */
   png?: boolean;
+  /**
+   * The device the example ran on (informational: `npm run example -- NAME
+   * --device webgpu` makes it jaxon's default device with `useDevice` before
+   * the example starts, so the example's arrays go there).
+   */
+  device?: "cpu" | "webgpu";
+}
+
+/**
+ * Makes `device` jaxon's default device and returns a line saying what runs.
+ * For WebGPU it probes with `init({ allowSoftwareAdapter: true })`: a
+ * software adapter (lavapipe, SwiftShader) is slower than jaxon's own CPU
+ * backend, but asking for WebGPU by name means wanting it, and the line names
+ * the adapter so that a software one is visible. Throws when there is none.
+ */
+export async function useDevice(device: "cpu" | "webgpu"): Promise<string> {
+  if (device === "cpu") {
+    defaultDevice("cpu");
+    return "device: cpu";
+  }
+  const devices = await init({ allowSoftwareAdapter: true });
+  if (!devices.includes("webgpu")) throw new Error(`--device webgpu: init() found no WebGPU adapter (${devices.reason})`);
+  defaultDevice("webgpu");
+  return `device: ${devices.reason}`;
 }
 
 /** What every example's `run` returns (examples add their own fields). */
@@ -77,6 +102,67 @@ export async function savePlot(spec: TopLevelSpec, dir: string, name: string, op
   const pngPath = join(dir, `${name}.png`);
   writeFileSync(pngPath, svgToPng(svg));
   return [svgPath, pngPath];
+}
+
+/** Writes SVG text as `NAME.svg` (and `NAME.png` unless `png: false`) into `dir`; returns the paths written. */
+export function saveSvg(svg: string, dir: string, name: string, options: ExampleOptions = {}): string[] {
+  const svgPath = join(dir, `${name}.svg`);
+  writeFileSync(svgPath, svg);
+  if (options.png === false) return [svgPath];
+  const pngPath = join(dir, `${name}.png`);
+  writeFileSync(pngPath, svgToPng(svg));
+  return [svgPath, pngPath];
+}
+
+/**
+ * A grid of small grayscale images (0 black … 255 white ink, drawn as dark
+ * ink on white), each with a caption below, as SVG text. Each image is
+ * `width × height` bytes, row-major; a pixel becomes a square `scale` units
+ * wide, in one of 16 grays, and only the inked ones are drawn.
+ */
+export function imageGridSvg(
+  images: ArrayLike<number>[],
+  options: { width: number; height: number; columns?: number; scale?: number; captions?: string[]; title?: string },
+): string {
+  const { width, height, columns = 10, scale = 3, captions = [], title } = options;
+  const pad = 8;
+  const caption = captions.length > 0 ? 16 : 0;
+  const top = title ? 28 : 0;
+  const cellW = width * scale + pad;
+  const cellH = height * scale + caption + pad;
+  const cols = Math.max(1, Math.min(columns, images.length));
+  const rows = Math.ceil(images.length / columns);
+  const w = Math.max(cols * cellW + pad, title ? title.length * 7 + 2 * pad : 0);
+  const h = top + rows * cellH + pad;
+  const esc = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="DejaVu Sans, sans-serif">`, `<rect width="${w}" height="${h}" fill="white"/>`];
+  if (title) parts.push(`<text x="${pad}" y="20" font-size="13" font-weight="bold">${esc(title)}</text>`);
+  images.forEach((img, k) => {
+    const x0 = pad + (k % columns) * cellW;
+    const y0 = top + pad + Math.floor(k / columns) * cellH;
+    parts.push(`<rect x="${x0 - 0.5}" y="${y0 - 0.5}" width="${width * scale + 1}" height="${height * scale + 1}" fill="none" stroke="#ccc"/>`);
+    // one path per gray level (16 levels), each row's runs of one level as one rectangle: a grid of
+    // 40 digits stays near 100 KB, where a rectangle per pixel made 400 KB
+    const runs = new Map<number, string[]>();
+    for (let r = 0; r < height; r++) {
+      for (let c = 0; c < width; ) {
+        const level = Math.round(img[r * width + c] / 17); // 0 … 15
+        let end = c + 1;
+        while (end < width && Math.round(img[r * width + end] / 17) === level) end++;
+        if (level > 0) {
+          if (!runs.has(level)) runs.set(level, []);
+          runs.get(level)!.push(`M${c * scale},${r * scale}h${(end - c) * scale}v${scale}h${-(end - c) * scale}z`);
+        }
+        c = end;
+      }
+    }
+    parts.push(`<g transform="translate(${x0},${y0})">`);
+    for (const [level, d] of runs) parts.push(`<path fill="rgb(${255 - 17 * level},${255 - 17 * level},${255 - 17 * level})" d="${d.join("")}"/>`);
+    parts.push("</g>");
+    if (captions[k] !== undefined) parts.push(`<text x="${x0 + (width * scale) / 2}" y="${y0 + height * scale + 13}" font-size="11" text-anchor="middle">${esc(captions[k])}</text>`);
+  });
+  parts.push("</svg>");
+  return parts.join("\n");
 }
 
 /** Prints where the files went. */

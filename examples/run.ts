@@ -1,9 +1,11 @@
 /**
  * Runs an example by name: `npm run example -- mlp-regression`.
  * Options: `--steps N` (training steps), `--out DIR` (where the plots go,
- * default out/NAME/), `--no-png` (SVG only), `--quiet`.
+ * default out/NAME/), `--no-png` (SVG only), `--quiet`, `--device cpu|webgpu`
+ * (jaxon's default device while the example runs; cpu by default; webgpu takes
+ * a software adapter too, and says which adapter it got).
  */
-import type { ExampleOptions } from "./plot.js";
+import { type ExampleOptions, useDevice } from "./plot.js";
 
 type Example = { run: (options?: ExampleOptions) => unknown };
 
@@ -21,12 +23,13 @@ const examples: Record<string, { about: string; load: () => Promise<Example> }> 
   "cnn-digits": { about: "a LeNet-style CNN on scikit-learn's 8×8 digits, Adam, test accuracy", load: () => import("./cnn-digits.js") },
   "tiny-transformer": { about: "a character-level transformer (2 layers, 4 heads, width 128): AdamW, warmup-cosine, gradient clipping", load: () => import("./tiny-transformer.js") },
   "signal-filter": { about: "a low-pass filter's cutoff and gain tuned by gradient descent through np.fft", load: () => import("./signal-filter.js") },
+  "mnist-cnn": { about: "PyTorch's examples/mnist: a LeNet-style CNN on 10,000 MNIST digits, Adam, held-out accuracy, per-example gradient norms by vmap", load: () => import("./mnist-cnn.js") },
 };
 
 function usage(): string {
   const width = Math.max(...Object.keys(examples).map((n) => n.length));
   return [
-    "usage: npm run example -- NAME [--steps N] [--out DIR] [--no-png] [--quiet]",
+    "usage: npm run example -- NAME [--steps N] [--out DIR] [--no-png] [--quiet] [--device cpu|webgpu]",
     "examples:",
     ...Object.entries(examples).map(([name, e]) => `  ${name.padEnd(width)}  ${e.about}`),
   ].join("\n");
@@ -47,7 +50,11 @@ function parseArgs(argv: string[]): { name: string; options: ExampleOptions } {
       if (!Number.isInteger(n) || n < 1) throw new Error(`--steps takes a positive integer`);
       options.steps = n;
     } else if (a === "--out" || a.startsWith("--out=")) options.outDir = value();
-    else if (a === "--no-png") options.png = false;
+    else if (a === "--device" || a.startsWith("--device=")) {
+      const d = value();
+      if (d !== "cpu" && d !== "webgpu") throw new Error(`--device takes cpu or webgpu, got ${JSON.stringify(d)}`);
+      options.device = d;
+    } else if (a === "--no-png") options.png = false;
     else if (a === "--quiet") options.quiet = true;
     else if (a === "--help" || a === "-h") {
       console.log(usage());
@@ -71,6 +78,23 @@ if (!example) {
   console.error(`unknown example ${JSON.stringify(parsed.name)}\n${usage()}`);
   process.exit(2);
 }
+let deviceLine: string;
+try {
+  deviceLine = await useDevice(parsed.options.device ?? "cpu");
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(1);
+}
+if (!parsed.options.quiet && parsed.options.device) console.log(deviceLine);
 const t0 = performance.now();
-await (await example.load()).run(parsed.options);
+try {
+  await (await example.load()).run(parsed.options);
+} catch (e) {
+  // most examples read results with the sync forms (x.itemSync()), which a GPU cannot serve; say so plainly
+  if (parsed.options.device === "webgpu" && /cannot be read synchronously/.test((e as Error).message)) {
+    console.error(`${parsed.name} reads results synchronously (x.itemSync(), x.dataSync()), which WebGPU cannot do; run it on the CPU (mnist-cnn reads with await and runs on both)\n${(e as Error).message}`);
+    process.exit(1);
+  }
+  throw e;
+}
 if (!parsed.options.quiet) console.log(`\n${parsed.name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

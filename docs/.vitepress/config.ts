@@ -41,6 +41,7 @@ const tutorials: [slug: string, title: string][] = [
   ["city-placement", "Placing cities from distances"],
   ["batched-experiments", "32 experiments at once"],
   ["cnn-digits", "A CNN classifier on digits"],
+  ["mnist-cnn", "A CNN on MNIST"],
   ["char-transformer", "A character-level transformer"],
   ["tiny-transformer", "A tiny transformer, trained like a large one"],
   ["signal-filter", "Tuning a filter through the FFT"],

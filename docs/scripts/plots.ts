@@ -11,7 +11,7 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 
-const examples = ["gradient-descent", "sgd-quadratic", "polynomial-optim", "linear-regression", "mlp-regression", "two-layer-net", "city-placement", "batched-experiments", "model-ensembling", "cnn-digits", "char-transformer", "signal-filter"];
+const examples = ["gradient-descent", "sgd-quadratic", "polynomial-optim", "linear-regression", "mlp-regression", "two-layer-net", "city-placement", "batched-experiments", "model-ensembling", "cnn-digits", "mnist-cnn", "char-transformer", "signal-filter"];
 const root = join(import.meta.dirname, "..", "..");
 const publicDir = join(root, "docs", "public", "tutorials");
 
