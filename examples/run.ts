@@ -8,8 +8,14 @@
 import { type ExampleOptions, useDevice } from "./plot.js";
 
 type Example = { run: (options?: ExampleOptions) => unknown };
+/**
+ * `webgpu`: the example reads its results with `await` and so runs on either
+ * device. The others read with the sync forms (`x.itemSync()`), which a GPU
+ * cannot serve; they run on the CPU.
+ */
+type Entry = { about: string; load: () => Promise<Example>; webgpu?: true };
 
-const examples: Record<string, { about: string; load: () => Promise<Example> }> = {
+const examples: Record<string, Entry> = {
   "gradient-descent": { about: "y = x² from x = −4 with learning rates 0.1, 1.5 and 0.6", load: () => import("./gradient-descent.js") },
   "sgd-quadratic": { about: "optim.sgd on x² − 3x + 1, 500 steps", load: () => import("./sgd-quadratic.js") },
   "polynomial-optim": { about: "PyTorch's optim example: a + bx + cx² + dx³ fitted to sin(x) with RMSprop, 2000 steps", load: () => import("./polynomial-optim.js") },
@@ -21,9 +27,9 @@ const examples: Record<string, { about: string; load: () => Promise<Example> }> 
   "batched-experiments": { about: "32 learning rates trained at once with vmap", load: () => import("./batched-experiments.js") },
   "char-transformer": { about: "a character-level GPT (2 blocks, 4 heads) on 20 KB of Shakespeare, AdamW, sampled text", load: () => import("./char-transformer.js") },
   "cnn-digits": { about: "a LeNet-style CNN on scikit-learn's 8×8 digits, Adam, test accuracy", load: () => import("./cnn-digits.js") },
-  "tiny-transformer": { about: "a character-level transformer (2 layers, 4 heads, width 128): AdamW, warmup-cosine, gradient clipping", load: () => import("./tiny-transformer.js") },
+  "tiny-transformer": { about: "a character-level transformer (2 layers, 4 heads, width 128): AdamW, warmup-cosine, gradient clipping", load: () => import("./tiny-transformer.js"), webgpu: true },
   "signal-filter": { about: "a low-pass filter's cutoff and gain tuned by gradient descent through np.fft", load: () => import("./signal-filter.js") },
-  "mnist-cnn": { about: "PyTorch's examples/mnist: a LeNet-style CNN on 10,000 MNIST digits, Adam, held-out accuracy, per-example gradient norms by vmap", load: () => import("./mnist-cnn.js") },
+  "mnist-cnn": { about: "PyTorch's examples/mnist: a LeNet-style CNN on 10,000 MNIST digits, Adam, held-out accuracy, per-example gradient norms by vmap", load: () => import("./mnist-cnn.js"), webgpu: true },
 };
 
 function usage(): string {
@@ -78,6 +84,11 @@ if (!example) {
   console.error(`unknown example ${JSON.stringify(parsed.name)}\n${usage()}`);
   process.exit(2);
 }
+if (parsed.options.device === "webgpu" && !example.webgpu) {
+  const both = Object.keys(examples).filter((n) => examples[n].webgpu);
+  console.error(`${parsed.name} reads its results synchronously (x.itemSync()), which WebGPU cannot serve: run it on the CPU. These run on WebGPU: ${both.join(", ")}`);
+  process.exit(1);
+}
 let deviceLine: string;
 try {
   deviceLine = await useDevice(parsed.options.device ?? "cpu");
@@ -87,14 +98,5 @@ try {
 }
 if (!parsed.options.quiet && parsed.options.device) console.log(deviceLine);
 const t0 = performance.now();
-try {
-  await (await example.load()).run(parsed.options);
-} catch (e) {
-  // most examples read results with the sync forms (x.itemSync()), which a GPU cannot serve; say so plainly
-  if (parsed.options.device === "webgpu" && /cannot be read synchronously/.test((e as Error).message)) {
-    console.error(`${parsed.name} reads results synchronously (x.itemSync(), x.dataSync()), which WebGPU cannot do; run it on the CPU (mnist-cnn reads with await and runs on both)\n${(e as Error).message}`);
-    process.exit(1);
-  }
-  throw e;
-}
+await (await example.load()).run(parsed.options);
 if (!parsed.options.quiet) console.log(`\n${parsed.name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
