@@ -54,8 +54,8 @@ export function loadCorpus(): Corpus {
 }
 
 /** gpt.py's `get_batch`: `batchSize` random windows of the data, and the same windows shifted by one (the targets). */
-export function getBatch(key: random.Key, data: Value): [Value, Value] {
-  const { batchSize, blockSize } = config;
+export function getBatch(key: random.Key, data: Value, sizes: { batchSize: number; blockSize: number } = config): [Value, Value] {
+  const { batchSize, blockSize } = sizes;
   const ix = random.randint(key, [batchSize, 1], 0, data.shape[0] - blockSize);
   const offsets = np.arange(blockSize, { dtype: "int32" });
   const x = data.get(np.add(ix, offsets));
@@ -78,23 +78,34 @@ export function PositionEmbedding(blockSize: number): nn.Layer<{ embedding: Valu
 }
 
 /** x + f(x), with nn.serial's combinators. */
-const residual = (f: nn.AnyLayer) => nn.serial(nn.fanOut(2), nn.parallel(f, nn.Identity), nn.FanInSum);
+export const residual = (f: nn.AnyLayer) => nn.serial(nn.fanOut(2), nn.parallel(f, nn.Identity), nn.FanInSum);
 
 /** gpt.py's `Block`: communication (attention) then computation (feed-forward), each after a layer norm, each residual. */
-function Block(nEmbd: number, nHead: number) {
+function Block(nEmbd: number, nHead: number, activation: nn.AnyLayer) {
   return nn.serial(
     residual(nn.serial(nn.LayerNorm(), nn.MultiHeadAttention(nHead, { causal: true }))),
-    residual(nn.serial(nn.LayerNorm(), nn.Dense(4 * nEmbd), nn.Relu, nn.Dense(nEmbd))),
+    residual(nn.serial(nn.LayerNorm(), nn.Dense(4 * nEmbd), activation, nn.Dense(nEmbd))),
   );
 }
 
-/** gpt.py's `GPTLanguageModel`: [batch, time] character ids → [batch, time, vocab] logits. */
-export function makeModel(vocabSize: number) {
-  const { nEmbd, nHead, nLayer, blockSize } = config;
+/** The sizes of a model: embedding width, heads, blocks, context length. */
+export interface ModelSizes {
+  nEmbd: number;
+  nHead: number;
+  nLayer: number;
+  blockSize: number;
+}
+
+/**
+ * gpt.py's `GPTLanguageModel`: [batch, time] character ids → [batch, time, vocab] logits
+ * (the tiny-transformer example makes a wider one with GELU in the feed-forward layers).
+ */
+export function makeModel(vocabSize: number, sizes: ModelSizes = config, activation: nn.AnyLayer = nn.Relu) {
+  const { nEmbd, nHead, nLayer, blockSize } = sizes;
   return nn.serial(
     nn.Embed(vocabSize, nEmbd),
     PositionEmbedding(blockSize),
-    ...Array.from({ length: nLayer }, () => Block(nEmbd, nHead)),
+    ...Array.from({ length: nLayer }, () => Block(nEmbd, nHead, activation)),
     nn.LayerNorm(),
     nn.Dense(vocabSize),
   );
@@ -121,10 +132,10 @@ export function makeStep(model: Model, opt: optim.GradientTransformation<optim.O
  * The model always sees a window of `blockSize` characters, the last ones
  * generated, padded at the end while the text is shorter (causal attention
  * keeps the padding out of the logits read at position t), so one compiled
- * function serves every step.
+ * function serves every step. Each character is read back with `await` (a
+ * WebGPU array cannot be read synchronously).
  */
-export function generate(model: Model, params: Params, key: random.Key, context: number[], n: number): number[] {
-  const { blockSize } = config;
+export async function generate(model: Model, params: Params, key: random.Key, context: number[], n: number, blockSize = config.blockSize): Promise<number[]> {
   const sample = jit((p: Params, window: Value, t: Value, k: random.Key) => {
     const logits = model.apply(p, window.reshape([1, blockSize])).reshape([blockSize, -1]);
     return random.categorical(k, logits.get(t));
@@ -135,7 +146,7 @@ export function generate(model: Model, params: Params, key: random.Key, context:
     const window = ids.slice(start);
     const t = window.length - 1;
     while (window.length < blockSize) window.push(0);
-    ids.push(sample(params, np.array(window, { dtype: "int32" }), np.array(t, { dtype: "int32" }), random.foldIn(key, i)).itemSync());
+    ids.push(await sample(params, np.array(window, { dtype: "int32" }), np.array(t, { dtype: "int32" }), random.foldIn(key, i)).item());
   }
   return ids;
 }
@@ -166,17 +177,16 @@ export async function run(options: ExampleOptions = {}): Promise<CharTransformer
   log(`${(parameters / 1e3).toFixed(1)}K parameters: ${config.nLayer} blocks, ${config.nHead} heads, embedding ${config.nEmbd}, context ${config.blockSize}`);
 
   const loss = jit(lossOf(model));
-  const estimateLoss = (p: Params, step: number) => {
-    const mean = (data: Value, k: random.Key) => {
-      let s = 0;
-      for (let i = 0; i < config.evalIters; i++) s += loss(p, ...getBatch(random.foldIn(k, i), data)).itemSync();
-      return s / config.evalIters;
+  const estimateLoss = async (p: Params, step: number) => {
+    const mean = async (data: Value, k: random.Key) => {
+      const batches = Array.from({ length: config.evalIters }, (_, i) => loss(p, ...getBatch(random.foldIn(k, i), data)));
+      return (await Promise.all(batches.map((l) => l.item()))).reduce((a, b) => a + b, 0) / config.evalIters;
     };
     // the same batches at every evaluation, so that the curves compare the weights, not the draws
-    return { step, train: mean(train, kEval), val: mean(val, random.foldIn(kEval, 1 << 20)) };
+    return { step, train: await mean(train, kEval), val: await mean(val, random.foldIn(kEval, 1 << 20)) };
   };
   const context = [0]; // gpt.py starts from id 0, the newline
-  const before = decode(generate(model, params, kSample, context, 200));
+  const before = decode(await generate(model, params, kSample, context, 200));
   log(`\nsampled before training:\n${before}`);
 
   const opt = optim.adamw(config.learningRate);
@@ -189,24 +199,24 @@ export async function run(options: ExampleOptions = {}): Promise<CharTransformer
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) {
     if (i % evalInterval === 0) {
-      const e = estimateLoss(params, i);
+      const e = await estimateLoss(params, i);
       evals.push(e);
       bar.log(`step ${i}: train loss ${e.train.toFixed(4)}, val loss ${e.val.toFixed(4)}`);
     }
     const out = step(params, state, ...getBatch(random.foldIn(kData, i), train));
     params = out.params;
     state = out.state;
-    losses.push(out.loss.itemSync());
+    losses.push(await out.loss.item());
     bar.update(i + 1, losses[i]);
   }
-  const last = estimateLoss(params, steps);
+  const last = await estimateLoss(params, steps);
   evals.push(last);
   bar.stop();
   const ms = since(t0);
   log(`step ${steps}: train loss ${last.train.toFixed(4)}, val loss ${last.val.toFixed(4)}`);
-  log(`trained ${steps} steps in ${formatMs(ms)} (${Math.round((steps / ms) * 1000)} steps/s)`);
+  log(`trained ${steps} steps in ${formatMs(ms)} (${((steps / ms) * 1000).toFixed(1)} steps/s)`);
 
-  const after = decode(generate(model, params, kSample, context, 500));
+  const after = decode(await generate(model, params, kSample, context, 500));
   log(`\nsampled after training:\n${after}`);
 
   const dir = outputDir("char-transformer", options);
@@ -215,7 +225,8 @@ export async function run(options: ExampleOptions = {}): Promise<CharTransformer
   return { files, losses, evals, before, after, parameters, ms };
 }
 
-function countParams(tree: unknown): number {
+/** The number of parameters in a tree of arrays. */
+export function countParams(tree: unknown): number {
   if (Array.isArray(tree)) return tree.reduce((a: number, t) => a + countParams(t), 0);
   if (tree !== null && typeof tree === "object" && "size" in tree && "shape" in tree) return (tree as Value).size;
   if (tree !== null && typeof tree === "object") return Object.values(tree).reduce((a: number, t) => a + countParams(t), 0);

@@ -19,8 +19,8 @@
  * Runs on the CPU or on WebGPU (`npm run example -- tiny-transformer
  * --device webgpu`): nothing in it names a device.
  */
-import { jit, nn, np, optim, random, valueAndGrad, type Value } from "jaxon-ts";
-import { loadCorpus, PositionEmbedding } from "./char-transformer.js";
+import { jit, nn, optim, random, type Value } from "jaxon-ts";
+import { countParams, generate as generateText, getBatch as getGptBatch, loadCorpus, lossOf, makeModel as makeGpt, makeStep, type Params } from "./char-transformer.js";
 import { type ExampleOptions, type ExampleResult, formatMs, logger, outputDir, progress, reportFiles, savePlot, since, type TopLevelSpec } from "./plot.js";
 
 export const config = {
@@ -37,39 +37,13 @@ export const config = {
 const defaultSteps = 300;
 const evalInterval = 50;
 
+/** [batch, time] character ids → [batch, time, vocab] logits: char-transformer's model, wider, with GELU. */
+export const makeModel = (vocabSize: number) => makeGpt(vocabSize, config, nn.Gelu);
+
 /** `batchSize` random windows of the data and the same windows shifted by one (the targets). */
-export function getBatch(key: random.Key, data: Value): [Value, Value] {
-  const { batchSize, blockSize } = config;
-  const ix = random.randint(key, [batchSize, 1], 0, data.shape[0] - blockSize);
-  const offsets = np.arange(blockSize, { dtype: "int32" });
-  return [data.get(np.add(ix, offsets)), data.get(np.add(ix, np.add(offsets, 1)))];
-}
+export const getBatch = (key: random.Key, data: Value) => getGptBatch(key, data, config);
 
-/** x + f(x), with nn.serial's combinators. */
-const residual = (f: nn.AnyLayer) => nn.serial(nn.fanOut(2), nn.parallel(f, nn.Identity), nn.FanInSum);
-
-/** A pre-layer-norm block: causal self-attention, then a GELU feed-forward layer, each residual. */
-function Block(nEmbd: number, nHead: number) {
-  return nn.serial(
-    residual(nn.serial(nn.LayerNorm(), nn.MultiHeadAttention(nHead, { causal: true }))),
-    residual(nn.serial(nn.LayerNorm(), nn.Dense(4 * nEmbd), nn.Gelu, nn.Dense(nEmbd))),
-  );
-}
-
-/** [batch, time] character ids → [batch, time, vocab] logits. */
-export function makeModel(vocabSize: number) {
-  const { nEmbd, nHead, nLayer, blockSize } = config;
-  return nn.serial(
-    nn.Embed(vocabSize, nEmbd),
-    PositionEmbedding(blockSize),
-    ...Array.from({ length: nLayer }, () => Block(nEmbd, nHead)),
-    nn.LayerNorm(),
-    nn.Dense(vocabSize),
-  );
-}
-
-export type Model = ReturnType<typeof makeModel>;
-export type Params = unknown[];
+export { lossOf, makeStep, type Params };
 
 /** The warmup-cosine schedule and clipped AdamW for a run of `steps` steps. */
 export function makeOptimizer(steps: number) {
@@ -77,42 +51,6 @@ export function makeOptimizer(steps: number) {
   const warmup = Math.max(1, Math.round(steps / 10));
   const schedule = optim.warmupCosineDecaySchedule(0, peakLearningRate, warmup, steps, peakLearningRate / 10);
   return { schedule, opt: optim.chain(optim.clipByGlobalNorm(clipNorm), optim.adamw(schedule, { weightDecay })) };
-}
-
-/** The mean cross-entropy of the next character. */
-export const lossOf = (model: Model) => (params: Params, x: Value, y: Value) => np.mean(nn.softmaxCrossEntropyWithIntegerLabels(model.apply(params, x), y));
-
-/** One jitted training step: the loss, its gradient, the clipped AdamW update. */
-export function makeStep(model: Model, opt: optim.GradientTransformation<optim.OptState>) {
-  const loss = lossOf(model);
-  return jit((params: Params, state: optim.OptState, x: Value, y: Value) => {
-    const [l, grads] = valueAndGrad(loss)(params, x, y);
-    const [updates, next] = opt.update(grads, state, params);
-    return { params: optim.applyUpdates(params, updates), state: next, loss: l };
-  });
-}
-
-/**
- * `n` characters sampled one at a time after `context`, each from the logits
- * at the last real position of a window of `blockSize` characters (padded at
- * the end while the text is shorter: causal attention keeps the padding out),
- * so one compiled function serves every step. Each character is read back
- * with `await` (a WebGPU array cannot be read synchronously).
- */
-export async function generate(model: Model, params: Params, key: random.Key, context: number[], n: number): Promise<number[]> {
-  const { blockSize } = config;
-  const sample = jit((p: Params, window: Value, t: Value, k: random.Key) => {
-    const logits = model.apply(p, window.reshape([1, blockSize])).reshape([blockSize, -1]);
-    return random.categorical(k, logits.get(t));
-  });
-  const ids = [...context];
-  for (let i = 0; i < n; i++) {
-    const window = ids.slice(Math.max(0, ids.length - blockSize));
-    const t = window.length - 1;
-    while (window.length < blockSize) window.push(0);
-    ids.push(await sample(params, np.array(window, { dtype: "int32" }), np.array(t, { dtype: "int32" }), random.foldIn(key, i)).item());
-  }
-  return ids;
 }
 
 export interface TinyTransformerResult extends ExampleResult {
@@ -151,7 +89,7 @@ export async function run(options: ExampleOptions = {}): Promise<TinyTransformer
     return { step, train: await mean(train, kEval), val: await mean(val, random.foldIn(kEval, 1 << 20)) };
   };
   const context = [0]; // id 0 is the newline
-  const before = decode(await generate(model, params, kSample, context, 200));
+  const before = decode(await generateText(model, params, kSample, context, 200, config.blockSize));
   log(`\nsampled before training:\n${before}`);
 
   const { schedule, opt } = makeOptimizer(steps);
@@ -192,20 +130,13 @@ export async function run(options: ExampleOptions = {}): Promise<TinyTransformer
   log(`step ${steps}: train loss ${last.train.toFixed(4)}, val loss ${last.val.toFixed(4)}`);
   log(`trained ${steps} steps in ${formatMs(ms)} (${((steps / ms) * 1000).toFixed(1)} steps/s)`);
 
-  const after = decode(await generate(model, params, kSample, context, 500));
+  const after = decode(await generateText(model, params, kSample, context, 500, config.blockSize));
   log(`\nsampled after training:\n${after}`);
 
   const dir = outputDir("tiny-transformer", options);
   const files = await savePlot(lossSpec(losses, learningRates, evals), dir, "loss", options);
   reportFiles(log, files);
   return { files, losses, learningRates, evals, before, after, parameters, ms };
-}
-
-function countParams(tree: unknown): number {
-  if (Array.isArray(tree)) return tree.reduce((a: number, t) => a + countParams(t), 0);
-  if (tree !== null && typeof tree === "object" && "size" in tree && "shape" in tree) return (tree as Value).size;
-  if (tree !== null && typeof tree === "object") return Object.values(tree).reduce((a: number, t) => a + countParams(t), 0);
-  return 0;
 }
 
 function lossSpec(losses: number[], learningRates: number[], evals: TinyTransformerResult["evals"]): TopLevelSpec {
