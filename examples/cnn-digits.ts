@@ -20,7 +20,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { io, jit, nn, np, optim, random, valueAndGrad, type Value } from "jaxon-ts";
-import { type ExampleOptions, type ExampleResult, formatMs, logger, outputDir, progress, reportFiles, savePlot, since, type TopLevelSpec } from "./plot.js";
+import { classifierTrainingSpec, confusionSpec, type ExampleOptions, type ExampleResult, formatMs, logger, outputDir, progress, reportFiles, savePlot, since } from "./plot.js";
 
 /** The digits, as scikit-learn's load_digits gives them (written by examples/data/digits.py). */
 export const digitsPath = fileURLToPath(new URL("./data/digits.npz", import.meta.url));
@@ -146,61 +146,9 @@ export async function run(options: ExampleOptions = {}): Promise<CnnDigitsResult
 
   const dir = outputDir("cnn-digits", options);
   const files = [
-    ...(await savePlot(trainingSpec(losses, testAccuracy), dir, "training", options)),
-    ...(await savePlot(confusionSpec(confusion), dir, "confusion", options)),
+    ...(await savePlot(classifierTrainingSpec(losses, testAccuracy, { title: "CNN on 8×8 digits", subtitle: `training loss per step (batches of ${batchSize}) and test accuracy after each epoch`, accuracyTitle: "test accuracy (%)", accuracyFloor: 80 }), dir, "training", options)),
+    ...(await savePlot(confusionSpec(confusion, { title: "Confusion matrix of the test digits", size: 300, whiteAbove: 15 }), dir, "confusion", options)),
   ];
   reportFiles(log, files);
   return { files, losses, testAccuracy, accuracy, perClass, confusion, ms };
-}
-
-function trainingSpec(losses: number[], testAccuracy: number[]): TopLevelSpec {
-  return {
-    title: { text: "CNN on 8×8 digits", subtitle: `training loss per step (batches of ${batchSize}) and test accuracy after each epoch` },
-    hconcat: [
-      {
-        width: 380,
-        height: 260,
-        data: { values: losses.map((loss, step) => ({ step, loss })) },
-        mark: { type: "line", strokeWidth: 1 },
-        encoding: {
-          x: { field: "step", type: "quantitative", title: "step" },
-          y: { field: "loss", type: "quantitative", title: "cross-entropy (log scale)", scale: { type: "log" } },
-        },
-      },
-      {
-        width: 260,
-        height: 260,
-        data: { values: testAccuracy.map((acc, e) => ({ epoch: e + 1, accuracy: 100 * acc })) },
-        mark: { type: "line", point: true },
-        encoding: {
-          x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } },
-          y: { field: "accuracy", type: "quantitative", title: "test accuracy (%)", scale: { domain: [Math.min(80, ...testAccuracy.map((a) => Math.floor(100 * a))), 100] } },
-        },
-      },
-    ],
-  } as TopLevelSpec;
-}
-
-function confusionSpec(confusion: number[][]): TopLevelSpec {
-  const values = confusion.flatMap((row, t) => row.map((count, p) => ({ truth: t, predicted: p, count })));
-  return {
-    title: { text: "Confusion matrix of the test digits", subtitle: "rows: the true digit; columns: the network's answer" },
-    width: 300,
-    height: 300,
-    data: { values },
-    encoding: {
-      x: { field: "predicted", type: "ordinal", title: "predicted" },
-      y: { field: "truth", type: "ordinal", title: "true" },
-    },
-    layer: [
-      { mark: "rect", encoding: { color: { field: "count", type: "quantitative", scale: { type: "symlog", scheme: "blues" }, legend: null } } },
-      {
-        mark: { type: "text", fontSize: 11 },
-        encoding: {
-          text: { field: "count", type: "quantitative" },
-          color: { condition: { test: "datum.count > 15", value: "white" }, value: "black" },
-        },
-      },
-    ],
-  } as TopLevelSpec;
 }

@@ -29,6 +29,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { defaultDevice, grad, jit, nn, np, optim, random, tree, valueAndGrad, vmap, type Value } from "jaxon-ts";
 import {
+  classifierTrainingSpec,
+  confusionSpec,
   type ExampleOptions,
   type ExampleResult,
   formatMs,
@@ -40,7 +42,6 @@ import {
   savePlot,
   saveSvg,
   since,
-  type TopLevelSpec,
 } from "./plot.js";
 
 /** The folder of the `mnist` package's digits: src/digits/0.json … 9.json. */
@@ -229,62 +230,10 @@ export async function run(options: ExampleOptions = {}): Promise<MnistCnnResult>
     { width: side, height: side, columns: 10, captions: wrong.map((i) => `${truth[i]} → ${predicted[i]}`), title: `Misclassified held-out digits (${truth.length - confusion.reduce((a, row, c) => a + row[c], 0)} of ${truth.length}): true → predicted` },
   );
   const files = [
-    ...(await savePlot(trainingSpec(losses, testAccuracy), dir, "training", options)),
-    ...(await savePlot(confusionSpec(confusion), dir, "confusion", options)),
+    ...(await savePlot(classifierTrainingSpec(losses, testAccuracy, { title: "CNN on MNIST", subtitle: `training loss per step (batches of ${batchSize}) and held-out accuracy after each epoch`, accuracyTitle: "held-out accuracy (%)", accuracyFloor: 90 }), dir, "training", options)),
+    ...(await savePlot(confusionSpec(confusion, { title: "Confusion matrix of the held-out digits", size: 320, whiteAbove: 60 }), dir, "confusion", options)),
     ...saveSvg(grid, dir, "misclassified", options),
   ];
   reportFiles(log, files);
   return { files, losses, testAccuracy, accuracy, confusion, gradNorms, ms };
-}
-
-function trainingSpec(losses: number[], testAccuracy: number[]): TopLevelSpec {
-  return {
-    title: { text: "CNN on MNIST", subtitle: `training loss per step (batches of ${batchSize}) and held-out accuracy after each epoch` },
-    hconcat: [
-      {
-        width: 380,
-        height: 260,
-        data: { values: losses.map((loss, step) => ({ step, loss })) },
-        mark: { type: "line", strokeWidth: 1 },
-        encoding: {
-          x: { field: "step", type: "quantitative", title: "step" },
-          y: { field: "loss", type: "quantitative", title: "cross-entropy (log scale)", scale: { type: "log" } },
-        },
-      },
-      {
-        width: 260,
-        height: 260,
-        data: { values: testAccuracy.map((acc, e) => ({ epoch: e + 1, accuracy: 100 * acc })) },
-        mark: { type: "line", point: true },
-        encoding: {
-          x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } },
-          y: { field: "accuracy", type: "quantitative", title: "held-out accuracy (%)", scale: { domain: [Math.min(90, ...testAccuracy.map((a) => Math.floor(100 * a))), 100] } },
-        },
-      },
-    ],
-  } as TopLevelSpec;
-}
-
-function confusionSpec(confusion: number[][]): TopLevelSpec {
-  const values = confusion.flatMap((row, t) => row.map((count, p) => ({ truth: t, predicted: p, count })));
-  return {
-    title: { text: "Confusion matrix of the held-out digits", subtitle: "rows: the true digit; columns: the network's answer" },
-    width: 320,
-    height: 320,
-    data: { values },
-    encoding: {
-      x: { field: "predicted", type: "ordinal", title: "predicted" },
-      y: { field: "truth", type: "ordinal", title: "true" },
-    },
-    layer: [
-      { mark: "rect", encoding: { color: { field: "count", type: "quantitative", scale: { type: "symlog", scheme: "blues" }, legend: null } } },
-      {
-        mark: { type: "text", fontSize: 11 },
-        encoding: {
-          text: { field: "count", type: "quantitative" },
-          color: { condition: { test: "datum.count > 60", value: "white" }, value: "black" },
-        },
-      },
-    ],
-  } as TopLevelSpec;
 }

@@ -236,3 +236,60 @@ export function thin<T>(values: T[], n = 500): T[] {
   const every = Math.ceil(values.length / n);
   return values.filter((_v, i) => i % every === 0 || i === values.length - 1);
 }
+
+/**
+ * A classifier's training plot: the loss of every step (log scale) beside
+ * the accuracy on held-out data after each epoch (cnn-digits, mnist-cnn).
+ */
+export function classifierTrainingSpec(losses: number[], accuracy: number[], o: { title: string; subtitle: string; accuracyTitle: string; accuracyFloor: number }): TopLevelSpec {
+  return {
+    title: { text: o.title, subtitle: o.subtitle },
+    hconcat: [
+      {
+        width: 380,
+        height: 260,
+        data: { values: losses.map((loss, step) => ({ step, loss })) },
+        mark: { type: "line", strokeWidth: 1 },
+        encoding: {
+          x: { field: "step", type: "quantitative", title: "step" },
+          y: { field: "loss", type: "quantitative", title: "cross-entropy (log scale)", scale: { type: "log" } },
+        },
+      },
+      {
+        width: 260,
+        height: 260,
+        data: { values: accuracy.map((acc, e) => ({ epoch: e + 1, accuracy: 100 * acc })) },
+        mark: { type: "line", point: true },
+        encoding: {
+          x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } },
+          y: { field: "accuracy", type: "quantitative", title: o.accuracyTitle, scale: { domain: [Math.min(o.accuracyFloor, ...accuracy.map((a) => Math.floor(100 * a))), 100] } },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/** A confusion matrix as a heat map with its counts (rows: the true class; columns: the answer); counts above `whiteAbove` are written in white. */
+export function confusionSpec(confusion: number[][], o: { title: string; size: number; whiteAbove: number }): TopLevelSpec {
+  const values = confusion.flatMap((row, t) => row.map((count, p) => ({ truth: t, predicted: p, count })));
+  return {
+    title: { text: o.title, subtitle: "rows: the true digit; columns: the network's answer" },
+    width: o.size,
+    height: o.size,
+    data: { values },
+    encoding: {
+      x: { field: "predicted", type: "ordinal", title: "predicted" },
+      y: { field: "truth", type: "ordinal", title: "true" },
+    },
+    layer: [
+      { mark: "rect", encoding: { color: { field: "count", type: "quantitative", scale: { type: "symlog", scheme: "blues" }, legend: null } } },
+      {
+        mark: { type: "text", fontSize: 11 },
+        encoding: {
+          text: { field: "count", type: "quantitative" },
+          color: { condition: { test: `datum.count > ${o.whiteAbove}`, value: "white" }, value: "black" },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
