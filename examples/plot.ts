@@ -95,13 +95,7 @@ export function svgToPng(svg: string, scale = 2): Buffer {
 
 /** Writes `NAME.svg` (and `NAME.png` unless `png: false`) into `dir`; returns the paths written. */
 export async function savePlot(spec: TopLevelSpec, dir: string, name: string, options: ExampleOptions = {}): Promise<string[]> {
-  const svg = await toSvg({ background: "white", ...spec } as TopLevelSpec);
-  const svgPath = join(dir, `${name}.svg`);
-  writeFileSync(svgPath, svg);
-  if (options.png === false) return [svgPath];
-  const pngPath = join(dir, `${name}.png`);
-  writeFileSync(pngPath, svgToPng(svg));
-  return [svgPath, pngPath];
+  return saveSvg(await toSvg({ background: "white", ...spec } as TopLevelSpec), dir, name, options);
 }
 
 /** Writes SVG text as `NAME.svg` (and `NAME.png` unless `png: false`) into `dir`; returns the paths written. */
