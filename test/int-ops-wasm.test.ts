@@ -341,3 +341,136 @@ describe("through the public API, eager and under jit: the WebAssembly path equa
     });
   });
 });
+
+describe("argmax/argmin in WebAssembly (the argreduce routine): the first index of the extreme, a NaN the extreme", () => {
+  const DTYPES = ["float32", "bool", ...INTS] as const;
+  /** [outer, n, inner]: the reduced axis innermost (rows: n mod 4 of 0…3, n < 4) or strided (columns: inner mod 4 of 0…3). */
+  const SHAPES = [[1, 1, 1], [1, 2, 1], [1, 3, 1], [3, 4, 1], [2, 5, 1], [2, 7, 1], [5, 8, 1], [1, 8195, 1], [3, 1031, 1], [2, 5, 3], [3, 7, 4], [2, 9, 5], [1, 33, 17], [4, 1, 6], [2, 3, 1031], [1, 2, 8]];
+
+  /** Values with many ties (a few distinct values), limits, and for float32 ±inf, ±0, and NaNs in some rows (some first). */
+  function data(d: (typeof DTYPES)[number], size: number, seed: number): number[] {
+    const pool = d === "float32" ? [-Infinity, Infinity, -0, 0, 1, -1, 3.5, 3.4028234663852886e38, -3.4028234663852886e38] : d === "bool" ? [0, 1] : edges(d);
+    let s = seed;
+    const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0), s >>> 8);
+    const out = Array.from({ length: size }, () => pool[next() % Math.min(pool.length, 5 + (seed % 7))]);
+    if (d === "float32" && seed % 2 === 1) for (let i = 0; i < size; i++) if (next() % 97 === 0 || i === seed % size) out[i] = NaN;
+    return out;
+  }
+  /** The plain loop: the lowest index among the extremes, a NaN above every number (and NaNs equal). */
+  function ref(xs: number[], [outer, n, inner]: number[], op: "max" | "min"): number[] {
+    const out: number[] = [];
+    for (let a = 0; a < outer; a++) {
+      for (let c = 0; c < inner; c++) {
+        let best = 0;
+        for (let i = 1; i < n; i++) {
+          const v = xs[(a * n + i) * inner + c];
+          const b = xs[(a * n + best) * inner + c];
+          if (Number.isNaN(b)) break;
+          if (Number.isNaN(v) || (op === "max" ? v > b : v < b)) best = i;
+        }
+        out.push(best);
+      }
+    }
+    return out;
+  }
+
+  it.each(DTYPES)("%s: rows and columns of every length class, eager and under jit, equal to the JavaScript routine and a loop", (d) => {
+    cpu(() => {
+      const prev = setWasmMinSize(0);
+      try {
+        SHAPES.forEach((shape, si) => {
+          for (const seed of [2 * si + 1, 2 * si + 2]) {
+            const xs = data(d, shape[0] * shape[1] * shape[2], seed);
+            const x = np.array(xs, { dtype: d }).reshape(shape) as JArray;
+            for (const op of ["max", "min"] as const) {
+              const f = (v: JArray) => (op === "max" ? lax.argmax(v, 1) : lax.argmin(v, 1)) as JArray;
+              const want = ref(Array.from(x.dataSync() as ArrayLike<number>), shape, op);
+              for (const mode of ["js", "wasm"] as const) {
+                setWasmEnabled(mode === "wasm");
+                const before = wasmLaunchCount();
+                const eager = f(x);
+                const got = Array.from(eager.dataSync() as Int32Array);
+                expect(wasmLaunchCount() - before, `${d} arg${op} ${shape} ${mode}: launches`).toBe(mode === "wasm" ? 1 : 0);
+                const jitted = Array.from((jit(f)(x) as JArray).dataSync() as Int32Array);
+                if (JSON.stringify(got) !== JSON.stringify(want) || JSON.stringify(jitted) !== JSON.stringify(want)) {
+                  expect({ eager: got, jit: jitted }, `${d} arg${op} ${shape} seed ${seed} (${mode})`).toEqual({ eager: want, jit: want });
+                }
+              }
+            }
+          }
+        });
+      } finally {
+        setWasmMinSize(prev);
+      }
+    });
+  });
+
+  it("over a transposed, sliced or broadcast operand, and every axis of a 3-d array", () => {
+    cpu(() => {
+      const prev = setWasmMinSize(0);
+      try {
+        const xs = data("float32", 6 * 7 * 9, 3);
+        const x = np.array(xs, { dtype: "float32" }).reshape([6, 7, 9]) as JArray;
+        const views: [string, JArray][] = [
+          ["x", x],
+          ["transposed", np.transpose(x, [2, 0, 1]) as JArray],
+          ["sliced", lax.slice(x, [1, 0, 2], [6, 7, 9], [2, 1, 3]) as JArray],
+          ["broadcast", np.broadcastTo(np.array(xs.slice(0, 9), { dtype: "float32" }), [5, 4, 9]) as JArray],
+        ];
+        for (const [name, v] of views) {
+          for (let axis = 0; axis < 3; axis++) {
+            for (const f of [np.argmax, np.argmin]) {
+              setWasmEnabled(false);
+              const js = Array.from((f(v, axis) as JArray).dataSync() as Int32Array);
+              setWasmEnabled(true);
+              const before = wasmLaunchCount();
+              const wasm = Array.from((f(v, axis) as JArray).dataSync() as Int32Array);
+              expect(wasmLaunchCount(), `${name} axis ${axis}`).toBeGreaterThan(before);
+              expect(wasm, `${name} axis ${axis}`).toEqual(js);
+              const shape = v.shape;
+              const moved = np.moveaxis(v, axis, 1) as JArray;
+              const dims = [shape.slice(0, axis).reduce((a, b) => a * b, 1), shape[axis], shape.slice(axis + 1).reduce((a, b) => a * b, 1)];
+              const flat = Array.from(np.reshape(np.moveaxis(moved, 1, axis), [-1]).dataSync() as Float32Array);
+              expect(wasm, `${name} axis ${axis}: the loop`).toEqual(ref(flat, dims, f === np.argmax ? "max" : "min"));
+            }
+          }
+        }
+      } finally {
+        setWasmMinSize(prev);
+      }
+    });
+  });
+
+  it("equals JAX: every integer dtype (ties, limits) and float32 (NaN first or later, ±inf, −0 and 0), over both axes", () => {
+    cpu(() => {
+      const prev = setWasmMinSize(0);
+      try {
+        const parse = (v: number | string | null) => (v === null ? NaN : v === "-0" ? -0 : v === "inf" ? Infinity : v === "-inf" ? -Infinity : (v as number));
+        const cases: [string, JArray, Record<string, unknown>][] = INTS.map((d) => {
+          const row = fixture.ints[d] as IntRow;
+          const n = Math.round(Math.sqrt(row.x.length));
+          return [d, np.array(row.x, { dtype: d }).reshape([n, n]) as JArray, row as unknown as Record<string, unknown>];
+        });
+        cases.push(["float32", np.array(fixture.float32.x.map((r) => r.map(parse)), { dtype: "float32" }) as JArray, fixture.float32 as unknown as Record<string, unknown>]);
+        for (const [d, m, row] of cases) {
+          for (const mode of ["js", "wasm"] as const) {
+            setWasmEnabled(mode === "wasm");
+            for (const op of ["argmax", "argmin"] as const) {
+              for (const axis of [0, 1]) {
+                const f = op === "argmax" ? np.argmax : np.argmin;
+                const before = wasmLaunchCount();
+                const got = Array.from((f(m, axis) as JArray).dataSync() as Int32Array);
+                expect(wasmLaunchCount() - before).toBe(mode === "wasm" ? 1 : 0);
+                const viaJit = Array.from((jit((v: JArray) => f(v, axis) as JArray)(m) as JArray).dataSync() as Int32Array);
+                expect(got, `${d} ${op} axis ${axis} (${mode})`).toEqual(row[`${op}_axis${axis}`]);
+                expect(viaJit, `${d} ${op} axis ${axis} (${mode}, jit)`).toEqual(row[`${op}_axis${axis}`]);
+              }
+            }
+          }
+        }
+      } finally {
+        setWasmMinSize(prev);
+      }
+    });
+  });
+});
