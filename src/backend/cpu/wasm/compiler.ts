@@ -13,7 +13,10 @@
  * An 8- or 16-bit integer is read with narrow loads (sign- or
  * zero-extended) and stored one or two bytes an element (the lanes' low
  * bytes or halves: the wrap; float32 → integer at the store saturates as XLA
- * converts, `isNarrowStore`). Between, its lanes may be "raw": the ring ops
+ * converts, `isNarrowStore`). Integer division and remainder (through
+ * float32 for 8/16 bits, float64 for 32: `div32`), pow (`powLanes`),
+ * integer_pow, population_count, clz and bitcasts of one width have lanes
+ * too; argmax/argmin are a routine (argreduce-wasm.ts). Between, its lanes may be "raw": the ring ops
  * (add/sub/mul/and/or/xor/neg/not) commute with wrapping mod 2^n, so only
  * their low 8 or 16 bits are kept meaningful, and an op that reads the value
  * (comparison, min/max, division, right shift, abs, sign, a widening cast)
@@ -67,14 +70,19 @@ export function exprCost(e: Expr, seen = new Set<Expr>()): number {
     case "unary": {
       const row = WASM_UNARY[e.op];
       if (row === DECOMPOSE) return exprCost(expandNode(e), seen);
-      return (row?.cost ?? 2) + exprCost(e.arg, seen);
+      // clz: five shifts and ors, then the bit count
+      return (e.op === "clz" ? 14 : e.op === "population_count" ? 4 : (row?.cost ?? 2)) + exprCost(e.arg, seen);
     }
     case "cast":
       return 1 + exprCost(e.arg, seen);
     case "ipow":
       return 12 + exprCost(e.arg, seen);
-    case "binary":
-      return 1 + exprCost(e.lhs, seen) + exprCost(e.rhs, seen);
+    case "binary": {
+      // an integer power loops over the exponent's bits; 32-bit division goes through two float64 halves
+      const int = laneKind(e.lhs.dtype) === "int";
+      const own = int && e.op === "pow" ? 40 : int && (e.op === "div" || e.op === "rem") && !isSmallInt(e.lhs.dtype) ? 12 : 1;
+      return own + exprCost(e.lhs, seen) + exprCost(e.rhs, seen);
+    }
     case "select":
       return 3 + exprCost(e.which, seen) + e.cases.reduce((a, c) => a + exprCost(c, seen), 0);
     case "fma":
@@ -201,7 +209,7 @@ export const WASM_UNARY: UnaryTable<VecUnary | null> = {
   not: { arg: "bool", out: "bool", cost: 1, emit: (v, x) => v.un(S.v128_not, x) },
   reciprocal: DECOMPOSE,
   square: DECOMPOSE,
-  // integer ops: the JavaScript path
+  // no float32 form: integer operands (KernelEmitter.intUnary, bitcastLanes)
   population_count: null,
   clz: null,
   bitcast: null,
