@@ -474,3 +474,26 @@ describe("argmax/argmin in WebAssembly (the argreduce routine): the first index 
     });
   });
 });
+
+describe("argmax/argmin where the JavaScript routine keeps the work", () => {
+  it("empty outputs, float64 and float16 operands, and the path turned off give the JavaScript routine's answers", () => {
+    cpu(() => {
+      const prev = setWasmMinSize(0);
+      try {
+        const cases: [string, JArray, number, number[]][] = [
+          ["[0, 5] axis 1", np.zeros([0, 5], { dtype: "float32" }) as JArray, 1, []],
+          ["[5, 0] axis 0", np.zeros([5, 0], { dtype: "int8" }) as JArray, 0, []],
+          ["float16", np.array([1, 3, 3, -2], { dtype: "float16" }) as JArray, 0, [1]],
+          ["float64", np.array([1, NaN, 3, NaN], { dtype: "float64" }) as JArray, 0, [1]],
+        ];
+        for (const [name, x, axis, want] of cases) {
+          const before = wasmLaunchCount();
+          expect(Array.from(np.argmax(x, axis).dataSync() as Int32Array), name).toEqual(want);
+          expect(wasmLaunchCount(), `${name}: no WebAssembly launch`).toBe(before);
+        }
+      } finally {
+        setWasmMinSize(prev);
+      }
+    });
+  });
+});

@@ -231,7 +231,7 @@ export function argreduceWasm(x: TypedArray, out: Int32Array, dtype: DType, op: 
   const d = lanesOf(dtype);
   if (!d || !wasmEnabled() || n < 1) return false;
   const size = outer * n * inner;
-  if (size < wasmMinSizeScale() / 4 || size * 4 >= 2 ** 31) return false;
+  if (size === 0 || size < wasmMinSizeScale() / 4 || size * 4 >= 2 ** 31) return false;
   const fns = moduleFor(d, op);
   if (!fns) return false;
   // operands outside the shared memory go through scratch copies
