@@ -100,12 +100,14 @@ describe("narrow loads of small integers in the CPU's WebAssembly kernels", () =
   });
 
   it("declines a small-integer input under an op without an integer vector form", () => {
-    // population_count and an integer power stay on the JavaScript path (small-ints-wasm-ops.test.ts covers the ops that run)
+    // a float64 value has no lanes here (population_count and integer powers now run: int-ops-wasm.test.ts)
     const v = { strides: [1], offset: 0 };
+    const f64: Kernel = { loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: cast(load(0, "uint8"), "float64"), dtype: "float64" };
+    expect(planKernel(f64)).toBeNull();
+    const back: Kernel = { loopShape: [64], inputs: [{ dtype: "int8", view: v }], expr: cast(binary("mul", cast(load(0, "int8"), "float64"), cast(load(0, "int8"), "float64")), "int8"), dtype: "int8" };
+    expect(planKernel(back)).toBeNull();
     const pop: Kernel = { loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: unary("population_count", load(0, "uint8"), "uint8"), dtype: "uint8" };
-    expect(planKernel(pop)).toBeNull();
-    const pow: Kernel = { loopShape: [64], inputs: [{ dtype: "int8", view: v }], expr: binary("pow", load(0, "int8"), load(0, "int8"), "int8"), dtype: "int8" };
-    expect(planKernel(pow)).toBeNull();
+    expect(planKernel(pop)?.outDtypes).toEqual(["uint8"]);
   });
 
   it.each(SMALL)("%s: odd lengths, offsets, row strides and broadcasts equal a JS loop and the JavaScript kernel", (d) => {

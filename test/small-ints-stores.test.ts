@@ -124,18 +124,19 @@ describe("narrow stores of small integers in the CPU's WebAssembly kernels", () 
     }
   });
 
-  it("declines small-integer kernels without a vector form: 32-bit division, integer powers", () => {
+  it("declines small-integer kernels without a vector form (float64), plans 32-bit division and integer powers", () => {
     const v = { strides: [1], offset: 0 };
     const u8 = load(0, "uint8");
     // integer casts, min/max, shifts and reductions over the innermost axis run (small-ints-wasm-ops.test.ts)
     expect(planKernel({ loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: cast(u8, "int8"), dtype: "int8" })?.outDtypes).toEqual(["int8"]);
-    // int32 division has no exact float32 form
+    // int32 division runs in float64 lanes, an integer power as a loop (int-ops-wasm.test.ts)
     const i32 = cast(u8, "int32");
-    expect(planKernel({ loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: binary("div", i32, i32), dtype: "int32" })).toBeNull();
+    expect(planKernel({ loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: binary("div", i32, i32), dtype: "int32" })?.outDtypes).toEqual(["int32"]);
+    expect(planKernel({ loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: binary("pow", u8, u8), dtype: "uint8" })?.outDtypes).toEqual(["uint8"]);
     // …while add/sub/mul/and/or/xor/neg/not are planned
     expect(planKernel({ loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: binary("add", u8, constant(200, "uint8")), dtype: "uint8" })?.outDtypes).toEqual(["uint8"]);
-    // an integer power has no vector form
-    expect(planKernel({ loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: binary("pow", u8, u8), dtype: "uint8" })).toBeNull();
+    // a float64 step has no lanes: the JavaScript path
+    expect(planKernel({ loopShape: [64], inputs: [{ dtype: "uint8", view: v }], expr: cast(cast(u8, "float64"), "uint8"), dtype: "uint8" })).toBeNull();
   });
 
   it.each(SMALL)("%s: lengths 1…8195, offsets, row strides and broadcasts equal a JS loop and the JavaScript kernel", (d) => {

@@ -34,7 +34,6 @@ const INTS = [...SMALL, "int32", "uint32"] as const;
 type Int = (typeof INTS)[number];
 const BITS: Record<Int, number> = { int8: 8, uint8: 8, int16: 16, uint16: 16, int32: 32, uint32: 32 };
 const signed = (d: Int) => !d.startsWith("u");
-const isSmall = (d: DType) => (SMALL as readonly string[]).includes(d);
 
 /** A number wrapped into d (two's complement), through BigInt: independent of JavaScript's 32-bit operators. */
 function wrapTo(d: Int, v: number | bigint): number {
@@ -147,11 +146,6 @@ describe("integer kernels in the CPU's WebAssembly path", () => {
     const prev = setWasmMinSize(0);
     try {
       for (const op of BINOPS) {
-        if ((op === "div" || op === "rem") && !isSmall(d)) {
-          // no exact vector form for 32-bit division: the JavaScript path keeps it
-          expect(planKernel({ loopShape: [64], inputs: [{ dtype: d, view: { strides: [1], offset: 0 } }, { dtype: d, view: { strides: [1], offset: 0 } }], expr: binary(op, load(0, d), load(1, d)), dtype: d })).toBeNull();
-          continue;
-        }
         const outD: DType = COMPARE.has(op) ? "bool" : d;
         const [xs0, ys0] = pairs(d, 20000);
         for (const lay of layouts(edges(d).length ** 2)) {
@@ -304,10 +298,10 @@ describe("small integers through the public API, eager and under jit: the WebAss
     return out;
   }
   /**
-   * The ops without a WebAssembly launch: argmax (its reduction carries an index: a JavaScript kernel), and
-   * those that launch nothing at all (a cast to its own dtype, abs of an unsigned value: the operand itself).
+   * The ops without a WebAssembly launch: those that launch nothing at all (a cast to its own dtype, abs of
+   * an unsigned value: the operand itself). argmax runs argreduce-wasm.ts (test/int-ops-wasm.test.ts).
    */
-  const noWasm = (d: string) => ["abs", "argmax_axis1", `cast_${d}`].filter((k) => k !== "abs" || d.startsWith("u")).sort();
+  const noWasm = (d: string) => ["abs", `cast_${d}`].filter((k) => k !== "abs" || d.startsWith("u")).sort();
 
   it.each(SMALL)("%s: values and dtypes of JAX (div by zero, MIN / −1, shifts by 0…32 and −1, sum's dtype), on both paths", (d) => {
     cpu(() => {

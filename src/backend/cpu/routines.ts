@@ -10,6 +10,7 @@ import { allocate, isFloat } from "../../dtype.js";
 import { contiguousStrides as rowMajorStrides, sizeOf } from "../../shape.js";
 import type { BufferType, DotParams, RoutineImpl, RoutineTable } from "../device.js";
 import { matmulWasm, wasmMatmulEligible } from "./matmul-wasm.js";
+import { argreduceWasm } from "./argreduce-wasm.js";
 import { skinnyDot } from "./matmul-skinny.js";
 import { alloc, release } from "./memory.js";
 import { cpuLinalgRoutines } from "./linalg.js";
@@ -426,9 +427,11 @@ const cumulative: CpuRoutine = ([x], _inTypes, [outType], params) => {
 
 // ---- argreduce ------------------------------------------------------------------------
 
-const argreduce: CpuRoutine = ([x], _inTypes, [outType], params) => {
+const argreduce: CpuRoutine = ([x], inTypes, [outType], params) => {
   const { op, outer, n, inner } = params as { op: "max" | "min"; outer: number; n: number; inner: number };
   const out = allocateOut(outType);
+  // float32, bool and the integers in WebAssembly SIMD (argreduce-wasm.ts), with this loop's answers
+  if (out instanceof Int32Array && argreduceWasm(x, out, inTypes[0].dtype, op, outer, n, inner)) return [out];
   const isMax = op === "max";
   for (let a = 0; a < outer; a++) {
     const base = a * n * inner;

@@ -13,7 +13,10 @@
  * An 8- or 16-bit integer is read with narrow loads (sign- or
  * zero-extended) and stored one or two bytes an element (the lanes' low
  * bytes or halves: the wrap; float32 → integer at the store saturates as XLA
- * converts, `isNarrowStore`). Between, its lanes may be "raw": the ring ops
+ * converts, `isNarrowStore`). Integer division and remainder (through
+ * float32 for 8/16 bits, float64 for 32: `div32`), pow (`powLanes`),
+ * integer_pow, population_count, clz and bitcasts of one width have lanes
+ * too; argmax/argmin are a routine (argreduce-wasm.ts). Between, its lanes may be "raw": the ring ops
  * (add/sub/mul/and/or/xor/neg/not) commute with wrapping mod 2^n, so only
  * their low 8 or 16 bits are kept meaningful, and an op that reads the value
  * (comparison, min/max, division, right shift, abs, sign, a widening cast)
@@ -67,14 +70,19 @@ export function exprCost(e: Expr, seen = new Set<Expr>()): number {
     case "unary": {
       const row = WASM_UNARY[e.op];
       if (row === DECOMPOSE) return exprCost(expandNode(e), seen);
-      return (row?.cost ?? 2) + exprCost(e.arg, seen);
+      // clz: five shifts and ors, then the bit count
+      return (e.op === "clz" ? 14 : e.op === "population_count" ? 4 : (row?.cost ?? 2)) + exprCost(e.arg, seen);
     }
     case "cast":
       return 1 + exprCost(e.arg, seen);
     case "ipow":
       return 12 + exprCost(e.arg, seen);
-    case "binary":
-      return 1 + exprCost(e.lhs, seen) + exprCost(e.rhs, seen);
+    case "binary": {
+      // an integer power loops over the exponent's bits; 32-bit division goes through two float64 halves
+      const int = laneKind(e.lhs.dtype) === "int";
+      const own = int && e.op === "pow" ? 40 : int && (e.op === "div" || e.op === "rem") && !isSmallInt(e.lhs.dtype) ? 12 : 1;
+      return own + exprCost(e.lhs, seen) + exprCost(e.rhs, seen);
+    }
     case "select":
       return 3 + exprCost(e.which, seen) + e.cases.reduce((a, c) => a + exprCost(c, seen), 0);
     case "fma":
@@ -201,7 +209,7 @@ export const WASM_UNARY: UnaryTable<VecUnary | null> = {
   not: { arg: "bool", out: "bool", cost: 1, emit: (v, x) => v.un(S.v128_not, x) },
   reciprocal: DECOMPOSE,
   square: DECOMPOSE,
-  // integer ops: the JavaScript path
+  // no float32 form: integer operands (KernelEmitter.intUnary, bitcastLanes)
   population_count: null,
   clz: null,
   bitcast: null,
@@ -296,9 +304,10 @@ export function laneKind(d: DType): "f32" | "bool" | "int" | null {
  * Integer binary ops in int32 lanes, with the JavaScript path's results: the
  * ring ops on any lanes (wrapped at the end), comparisons and min/max on
  * the values (sign- or zero-extended, unsigned for uint32), shifts by the
- * count's low five bits as JavaScript's `<<`/`>>`/`>>>`, and division and
- * remainder (scalar-math's idiv/irem: truncation, x/0 = −1, x%0 = x) for the
- * 8- and 16-bit integers only, through float32, exact for such operands.
+ * count's low five bits as JavaScript's `<<`/`>>`/`>>>`, division and
+ * remainder (scalar-math's idiv/irem: truncation, x/0 = −1, x%0 = x) through
+ * float32 for the 8- and 16-bit integers and float64 for the 32-bit ones
+ * (exact for such operands: `div32`), and pow (scalar-math's ipowInt: `powLanes`).
  */
 const INT_BINARY: Record<BinaryOp, "int" | "bool" | null> = {
   add: "int",
@@ -319,11 +328,26 @@ const INT_BINARY: Record<BinaryOp, "int" | "bool" | null> = {
   le: "bool",
   gt: "bool",
   ge: "bool",
-  pow: null,
+  pow: "int",
   atan2: null,
   nextafter: null,
   copysign: null,
 };
+
+/** Integer unary ops with an int32-lane form (`intUnary`), the result of the operand's dtype. */
+const INT_UNARY = ["neg", "not", "abs", "sign", "population_count", "clz"];
+
+/**
+ * A bitcast whose lanes are the operand's lanes: between integers of one
+ * width (an 8- or 16-bit pattern is the lanes' low bits either way), and
+ * between float32 and int32/uint32 (a float32 lane is its bits).
+ */
+function bitcastLanes(from: DType, to: DType): boolean {
+  const a = laneKind(from);
+  const b = laneKind(to);
+  const width = (d: DType) => (d === "float32" ? 32 : intInfo(d)?.bits);
+  return (a === "int" || a === "f32") && (b === "int" || b === "f32") && width(from) === width(to);
+}
 
 function nodeSupported(e: Expr): boolean {
   switch (e.kind) {
@@ -333,7 +357,8 @@ function nodeSupported(e: Expr): boolean {
     case "index":
       return false;
     case "unary": {
-      if (laneKind(e.dtype) === "int") return ["neg", "not", "abs", "sign"].includes(e.op) && e.arg.dtype === e.dtype && exprSupported(e.arg);
+      if (e.op === "bitcast") return bitcastLanes(e.arg.dtype, e.dtype) && exprSupported(e.arg);
+      if (laneKind(e.dtype) === "int") return INT_UNARY.includes(e.op) && e.arg.dtype === e.dtype && exprSupported(e.arg);
       // composites are lowered (lowerComposites) before this is asked
       const row = WASM_UNARY[e.op];
       if (row === null || row === DECOMPOSE) return false;
@@ -345,7 +370,6 @@ function nodeSupported(e: Expr): boolean {
       if (e.lhs.dtype === "float32") return WASM_BINARY[e.op]?.out === e.dtype;
       if (laneKind(e.lhs.dtype) === "int") {
         const out = INT_BINARY[e.op];
-        if ((e.op === "div" || e.op === "rem") && !isSmallInt(e.lhs.dtype)) return false;
         return out === "bool" ? e.dtype === "bool" : out === "int" && e.dtype === e.lhs.dtype;
       }
       return e.lhs.dtype === "bool" && e.dtype === "bool" && WASM_BOOL_BINARY[e.op] !== null;
@@ -361,6 +385,7 @@ function nodeSupported(e: Expr): boolean {
     case "cast":
       return isNarrowLoad(e) || (laneKind(e.dtype) !== null && laneKind(e.arg.dtype) !== null && exprSupported(e.arg));
     case "ipow":
+      if (laneKind(e.dtype) === "int") return e.arg.dtype === e.dtype && Number.isSafeInteger(e.exponent) && exprSupported(e.arg);
       return e.dtype === "float32" && e.arg.dtype === "float32" && Math.abs(e.exponent) <= 1 << 16 && exprSupported(e.arg);
     case "fma":
       // no vector form yet: the JavaScript path's correctly rounded fma32 runs it
@@ -390,7 +415,8 @@ function extended(e: Expr): boolean {
       // min/max/shr/rem of extended values stay in the dtype's range
       return e.op === "max" || e.op === "min" || e.op === "shr" || e.op === "rem";
     case "unary":
-      return e.op === "sign";
+      // sign of an extended value is −1…1; a bit count is 0…width
+      return e.op === "sign" || e.op === "population_count" || e.op === "clz";
     case "cast":
       // float32 → integer saturates to the range; bool is 0 or 1
       return e.arg.dtype === "float32" || e.arg.dtype === "bool";
@@ -1107,6 +1133,10 @@ class KernelEmitter {
       case "index":
         throw new Error("wasm kernels: index expressions are not supported");
       case "unary": {
+        if (e.op === "bitcast") {
+          out = this.bitcast(e.arg, memo, load);
+          break;
+        }
         if (laneKind(e.dtype) === "int") {
           out = this.intUnary(e.op, e.dtype, e.arg, memo, load);
           break;
@@ -1143,7 +1173,7 @@ class KernelEmitter {
         else out = this.castLanes(e.arg, e.dtype, memo, load);
         break;
       case "ipow":
-        out = this.ipow(r(e.arg), e.exponent);
+        out = laneKind(e.dtype) === "int" ? this.ipowInt(r(e.arg), e.exponent) : this.ipow(r(e.arg), e.exponent);
         break;
       case "fma":
         throw new Error("wasm kernels: fma has no vector form (exprSupported keeps it on the JavaScript path)");
@@ -1184,8 +1214,86 @@ class KernelEmitter {
         if (!signed) return v.and(v.bin(S.i32x4_ne, x, zero), v.i(1));
         return v.or(v.bin(S.i32x4_lt_s, x, zero), v.and(v.bin(S.i32x4_gt_s, x, zero), v.i(1)));
       }
+      case "population_count":
+        // the pattern as stored: an 8- or 16-bit value's low bits (raw lanes have them right)
+        return this.popcount(this.lowBits(this.value(arg, memo, load), d));
+      case "clz": {
+        // Math.clz32 of the pattern, less the 32 − width leading bits a narrow value lacks: every bit
+        // below the highest set one set by or-ing in right shifts, whose complement counts the zeros above
+        let x = this.lowBits(this.value(arg, memo, load), d);
+        for (const s of [1, 2, 4, 8, 16]) x = v.or(x, v.shift(S.i32x4_shr_u, x, s));
+        const n = this.popcount(v.un(S.v128_not, x));
+        const bits = intInfo(d)!.bits;
+        return bits < 32 ? v.bin(S.i32x4_sub, n, v.i(32 - bits)) : n;
+      }
     }
     throw new Error(`wasm kernels: no integer vector form of ${op}`);
+  }
+
+  /** x's low `bits(d)` bits (the pattern of an 8- or 16-bit value in raw lanes), other lanes as they are. */
+  private lowBits(x: Local, d: DType): Local {
+    const bits = intInfo(d)!.bits;
+    return bits < 32 ? this.v.and(x, this.v.i(2 ** bits - 1)) : x;
+  }
+
+  /** The number of set bits of each 32-bit lane: per byte (i8x16.popcnt), then bytes summed pairwise twice. */
+  private popcount(x: Local): Local {
+    const v = this.v;
+    return v.un(S.i32x4_extadd_pairwise_i16x8_u, v.un(S.i16x8_extadd_pairwise_i8x16_u, v.un(S.i8x16_popcnt, x)));
+  }
+
+  /**
+   * bitcast (`bitcastLanes`): the operand's lanes, every bit kept (XLA's
+   * bitcast_convert). The JavaScript path agrees except on a signalling NaN's
+   * pattern, which passes through its float64 numbers: interpreted code sets
+   * the quiet bit (0x00400000), optimized code may keep it, so no one
+   * answer there; this keeps the bits, as JAX.
+   */
+  private bitcast(arg: Expr, memo: Map<string, Local>, load: LoadInput): Local {
+    return this.value(arg, memo, load);
+  }
+
+  /**
+   * Integer a^b lane by lane as scalar-math's ipowInt(a, b): square-and-multiply
+   * over b's bits (wrapping products, so raw lanes serve), looping while any
+   * lane has bits left. ipowInt runs while its exponent is positive and halves
+   * it with >>, an int32 shift: a negative b gives 1, and a uint32 b ≥ 2^31
+   * (negative as int32) stops after its lowest bit, (b & 1) ? a : 1.
+   */
+  private powLanes(a: Local, b: Local, unsigned: boolean): Local {
+    const { v, fb } = this;
+    const zero = v.i(0);
+    const e0 = unsigned ? v.select(v.bin(S.i32x4_lt_s, b, zero), v.and(b, v.i(1)), b) : v.bin(S.i32x4_max_s, b, zero);
+    const acc = fb.local(T.v128);
+    const base = fb.local(T.v128);
+    const e = fb.local(T.v128);
+    fb.get(v.i(1)).set(acc).get(a).set(base).get(e0).set(e);
+    // the loop is one group: interleaving (marks) must not cut into it
+    const marks = fb.marks;
+    fb.marks = null;
+    fb.op(Op.block, 0x40, Op.loop, 0x40);
+    fb.get(e).simd(S.v128_any_true).op(Op.i32_eqz).br(Op.br_if, 1);
+    const odd = v.bin(S.i32x4_ne, v.and(e, v.i(1)), zero);
+    fb.get(v.select(odd, v.bin(S.i32x4_mul, acc, base), acc)).set(acc);
+    fb.get(v.bin(S.i32x4_mul, base, base)).set(base);
+    fb.get(v.shift(S.i32x4_shr_u, e, 1)).set(e);
+    fb.br(Op.br, 0).op(Op.end, Op.end);
+    fb.marks = marks;
+    fb.mark();
+    return acc;
+  }
+
+  /** Integer x^n (scalar-math's ipowInt: wrapping multiplications by repeated squaring; n ≤ 0 gives 1): the ring's products, so raw lanes serve. */
+  private ipowInt(x: Local, n: number): Local {
+    const v = this.v;
+    let acc: Local | null = null;
+    let base = x;
+    // ipowInt halves n with >> (an int32 shift): n ≥ 2^31 stops after its lowest bit, as there
+    for (let e = n; e > 0; e >>= 1) {
+      if (e & 1) acc = acc ? v.bin(S.i32x4_mul, acc, base) : base;
+      if (e >> 1 > 0) base = v.bin(S.i32x4_mul, base, base);
+    }
+    return acc ?? v.i(1);
   }
 
   /** A binary op on integer operands of dtype d (INT_BINARY): int32 lanes, or bool masks for comparisons. */
@@ -1221,8 +1329,11 @@ class KernelEmitter {
         return this.shiftLanes(Op.i32_shl, S.i32x4_shl, raw(lhs), raw(rhs), rhs);
       case "shr":
         return u ? this.shiftLanes(Op.i32_shr_u, S.i32x4_shr_u, ext(lhs), raw(rhs), rhs) : this.shiftLanes(Op.i32_shr_s, S.i32x4_shr_s, ext(lhs), raw(rhs), rhs);
+      case "pow":
+        return this.powLanes(raw(lhs), ext(rhs), u);
       case "div":
       case "rem": {
+        if (!isSmallInt(d)) return this.div32(op, u, ext(lhs), ext(rhs));
         // |a|, |b| < 2^16: a/b rounded to float32 is off its exact value by less than 1/(2|b|)·2^-7, so it
         // never crosses an integer, and truncating it is the integer quotient (exact quotients are exact)
         const a = ext(lhs);
@@ -1235,6 +1346,36 @@ class KernelEmitter {
       }
     }
     throw new Error(`wasm kernels: no integer vector form of ${op}`);
+  }
+
+  /**
+   * int32 or uint32 a / b (or a % b) as scalar-math's idiv/irem: each half of
+   * the lanes converted exactly to float64, divided, truncated. The JavaScript
+   * path computes Math.trunc(a / b) in float64 too, so this is its very
+   * computation; and it is the exact integer quotient: |a|, |b| < 2^32, the
+   * division is correctly rounded (relative error ≤ 2^-53), so a quotient that
+   * is an integer (|q| ≤ 2^32, representable) comes out exactly, and one that
+   * is not lies at least 1/|b| from every integer while its rounding moves it
+   * less than |a/b|·2^-53 < 2^-21/|b|: rounding is monotonic and integers are
+   * representable, so it stays strictly between the same two integers and
+   * truncates to trunc(a/b). The one quotient outside int32's range is
+   * INT_MIN / −1 = 2^31, which the JavaScript path wraps to INT_MIN (|0) and
+   * the saturating conversion would clamp to INT_MAX: a / −1 is taken as −a
+   * (wrapping) instead. x / 0 = −1 (all ones: 2^32 − 1 for uint32), x % 0 = x;
+   * the remainder a − q·b is computed in wrapping int32 lanes, exact because
+   * the true remainder is in range (INT_MIN % −1 = 0 as JavaScript's −0|0).
+   */
+  private div32(op: "div" | "rem", unsigned: boolean, a: Local, b: Local): Local {
+    const v = this.v;
+    const conv = unsigned ? S.f64x2_convert_low_i32x4_u : S.f64x2_convert_low_i32x4_s;
+    const trunc = unsigned ? S.i32x4_trunc_sat_f64x2_u_zero : S.i32x4_trunc_sat_f64x2_s_zero;
+    const high = (x: Local) => v.shuffle(x, x, [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
+    const half = (x: Local, y: Local) => v.un(trunc, v.bin(S.f64x2_div, v.un(conv, x), v.un(conv, y)));
+    let q = v.shuffle(half(a, b), half(high(a), high(b)), [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+    if (!unsigned) q = v.select(v.bin(S.i32x4_eq, b, v.i(-1)), v.un(S.i32x4_neg, a), q);
+    const zero = v.bin(S.i32x4_eq, b, v.i(0));
+    if (op === "div") return v.select(zero, v.i(-1), q);
+    return v.select(zero, a, v.bin(S.i32x4_sub, a, v.bin(S.i32x4_mul, q, b)));
   }
 
   /**

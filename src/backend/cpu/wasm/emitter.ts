@@ -72,6 +72,9 @@ export enum Op {
   i32_shl = 0x74,
   i32_shr_s = 0x75,
   i32_shr_u = 0x76,
+  f32_eq = 0x5b,
+  f32_ne = 0x5c,
+  f32_lt = 0x5d,
   f32_gt = 0x5e,
   f32_abs = 0x8b,
   f32_min = 0x96,
@@ -174,6 +177,12 @@ export enum S {
   i32x4_trunc_sat_f32x4_s = 0xf8,
   f32x4_convert_i32x4_s = 0xfa,
   i32x4_trunc_sat_f64x2_s_zero = 0xfc,
+  i32x4_trunc_sat_f64x2_u_zero = 0xfd,
+  f64x2_convert_low_i32x4_s = 0xfe,
+  f64x2_convert_low_i32x4_u = 0xff,
+  i8x16_popcnt = 0x62,
+  i16x8_extadd_pairwise_i8x16_u = 0x7d,
+  i32x4_extadd_pairwise_i16x8_u = 0x7f,
 }
 
 export function uleb(out: number[], n: number): void {

@@ -88,6 +88,10 @@ let launches = 0;
 export function wasmLaunchCount(): number {
   return launches;
 }
+/** Counts a launch of a hand-written WebAssembly routine (argreduce-wasm.ts) with the kernels'. */
+export function noteWasmLaunch(): void {
+  launches++;
+}
 
 function instantiate(mod: WebAssembly.Module): ModuleRec {
   const mem = wasmMemory()!;
@@ -177,6 +181,10 @@ export function setWasmMinSize(scale: number): number {
   const prev = minSizeScale;
   minSizeScale = scale;
   return prev;
+}
+/** The cut-off's scale (`setWasmMinSize`), for routines that judge their own size. */
+export function wasmMinSizeScale(): number {
+  return minSizeScale;
 }
 const tooSmall = new WeakMap<Kernel, boolean>();
 
