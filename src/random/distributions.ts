@@ -9,8 +9,9 @@
  * truncatedNormal, gumbel and exponential too, through XLA's own log, log1p
  * and erf and its fused multiply-adds (xla-log.ts, xla-erf.ts, erf-inv.ts),
  * and float16 normal (computed in float32 as XLA does). That is off by
- * default because it costs: XLA's log/erf rebuilt from lax ops make a jitted
- * float32 normal ~3x slower on the CPU; the default (lax's log, log1p and erf,
+ * default because it costs: XLA's log/erf rebuilt from lax ops (each fused
+ * multiply-add computed in float64 and checked for double rounding) make a
+ * jitted float32 normal ~1.6-1.9x slower on the CPU (bench/random-exact.ts); the default (lax's log, log1p and erf,
  * each Horner step a multiply and an add) gives most samples bit for bit and
  * the rest within a few ulps. float64 normal, gumbel and exponential use lax's
  * log/log1p either way: ~86-88% bit-identical, the rest within ~130 ulps
@@ -161,7 +162,7 @@ export interface FloatOptions {
 export interface ExactOptions extends FloatOptions {
   /**
    * Reproduce JAX's float32 (and float16 normal) samples bit for bit on the CPU, through XLA's
-   * own log, log1p, erf and fused multiply-adds. Default false: ~3x slower jitted on the CPU; without
+   * own log, log1p, erf and fused multiply-adds. Default false: ~1.6-1.9x slower jitted on the CPU; without
    * it most samples are JAX's bit for bit and the rest differ in the last bits.
    */
   exact?: boolean;
