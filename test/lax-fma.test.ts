@@ -145,10 +145,19 @@ describe("lax fma (CPU)", () => {
     const withConst = jit((x: Value, y: Value) => fma(x, y, lax.scalar(-3, "float32"))) as (...v: Value[]) => Value;
     expect(Array.from(withConst(A, B).dataSync())).toEqual(a.map((x, i) => reference(Math.fround(x), Math.fround(b[i]), -3, "float32")));
     expect(wasmLaunchCount()).toBeGreaterThan(before);
+    // inside a reduction's prologue (each fma corrected in place, no step recomputed): row sums
+    const rows = a.length / 100;
+    expect(Number.isInteger(rows)).toBe(true);
+    const rowSums = jit((x: Value, y: Value, z: Value) => lax.reduceSum(fma(x, y, z), [1])) as (...v: Value[]) => Value;
+    const [A2, B2, C2] = [A, B, C].map((t) => t.reshape([rows, 100]));
+    const beforeSums = wasmLaunchCount();
+    const sums = Array.from(rowSums(A2, B2, C2).dataSync());
+    expect(wasmLaunchCount()).toBeGreaterThan(beforeSums);
     // and the JavaScript path agrees (the oracle of every Wasm kernel)
     const was = setWasmEnabled(false);
     try {
       expect(Array.from(jitted(A, B, C).dataSync())).toEqual(want);
+      expect(Array.from(rowSums(A2, B2, C2).dataSync())).toEqual(sums);
     } finally {
       setWasmEnabled(was);
     }
