@@ -11,6 +11,7 @@ import { defaultDevice, jit, np } from "../src/index.js";
 import * as lax from "../src/lax/index.js";
 import { fma } from "../src/lax/fma.js";
 import type { Value } from "../src/trace/core.js";
+import { setWasmEnabled, wasmEnabled, wasmLaunchCount } from "../src/backend/cpu/wasm/index.js";
 
 const SCALE = 298n; // a float32 or float16 is an integer multiple of 2^-149; a product of two, of 2^-298
 
@@ -95,6 +96,72 @@ describe("lax fma (CPU)", () => {
       expect(Array.from((jit((x: Value, y: Value, z: Value) => fma(x, y, z)) as (...v: Value[]) => Value)(A, B, C).dataSync())).toEqual(want);
     });
   }
+
+  it("float32 in Wasm kernels: midpoint sums (exact and not), subnormal results and broadcast operands, as the exact rounding and the JavaScript path", () => {
+    if (!wasmEnabled()) return expect(wasmEnabled()).toBe(false); // no WebAssembly SIMD here: the JavaScript path, tested above
+    const a: number[] = [], b: number[] = [], c: number[] = [];
+    // a·b + c = c + 2^-24 − 2^-70 (and scaled, negated, and with the error toward zero): in float64 a
+    // float32 midpoint that the exact sum is not, so rounding that again goes the wrong way
+    for (let j = 0; j < 400; j++) {
+      const scale = 2 ** ((j % 40) - 20);
+      const sign = j % 3 === 0 ? -1 : 1;
+      a.push(sign * (1 + 2 ** -23) * scale);
+      b.push((j % 2 ? 1 : -1) * (1 - 2 ** -23) * 2 ** -24);
+      c.push(sign * (1 + (j % 7) * 2 ** -23 + (j % 2 ? 0 : 2 ** -22)) * scale);
+    }
+    // exact midpoints (a product of few bits: no double rounding to fix) and results below 2^-126
+    for (let j = 0; j < 400; j++) {
+      a.push(j % 2 ? (1 + j * 2 ** -20) * 2 ** -70 : 1 + j * 2 ** -23);
+      b.push(j % 2 ? -(1 + (j % 13) * 2 ** -21) * 2 ** -70 : -0.5);
+      c.push(j % 2 ? (j % 5) * 2 ** -149 * 3 : (1 + (j % 9) * 2 ** -23) * 2 ** -24);
+    }
+    // a float32-subnormal midpoint in float64 that the exact sum is not: (2^22 + k + ½)·2^-149 − 2^-196
+    for (let j = 0; j < 100; j++) {
+      const sign = j % 2 ? -1 : 1;
+      a.push(sign * (1 + 2 ** -23) * 2 ** -60);
+      b.push((1 - 2 ** -23) * 2 ** -90);
+      c.push(sign * (2 ** 22 + j) * 2 ** -149);
+    }
+    const [r1, r2, r3] = triples(800, "float32", 5);
+    a.push(...r1);
+    b.push(...r2);
+    c.push(...r3);
+    const [A, B, C] = [a, b, c].map((xs) => np.array(xs.map(Math.fround), { dtype: "float32" }));
+    const want = a.map((x, i) => reference(Math.fround(x), Math.fround(b[i]), Math.fround(c[i]), "float32"));
+    const jitted = jit((x: Value, y: Value, z: Value) => fma(x, y, z)) as (...v: Value[]) => Value;
+    const before = wasmLaunchCount();
+    expect(Array.from(jitted(A, B, C).dataSync())).toEqual(want);
+    // a broadcast (row-invariant) operand in each place, and a constant
+    const k = np.array(Math.fround(1 + 2 ** -23), { dtype: "float32" });
+    const withK = [
+      [k, B, C],
+      [A, k, C],
+      [A, B, k],
+    ] as const;
+    for (const [x, y, z] of withK) {
+      const [xs, ys, zs] = [x, y, z].map((t) => (t === k ? a.map(() => Math.fround(1 + 2 ** -23)) : Array.from((t as typeof A).dataSync())));
+      expect(Array.from(jitted(x, y, z).dataSync())).toEqual(xs.map((v, i) => reference(v, ys[i], zs[i], "float32")));
+    }
+    const withConst = jit((x: Value, y: Value) => fma(x, y, lax.scalar(-3, "float32"))) as (...v: Value[]) => Value;
+    expect(Array.from(withConst(A, B).dataSync())).toEqual(a.map((x, i) => reference(Math.fround(x), Math.fround(b[i]), -3, "float32")));
+    expect(wasmLaunchCount()).toBeGreaterThan(before);
+    // inside a reduction's prologue (each fma corrected in place, no step recomputed): row sums
+    const rows = a.length / 100;
+    expect(Number.isInteger(rows)).toBe(true);
+    const rowSums = jit((x: Value, y: Value, z: Value) => lax.reduceSum(fma(x, y, z), [1])) as (...v: Value[]) => Value;
+    const [A2, B2, C2] = [A, B, C].map((t) => t.reshape([rows, 100]));
+    const beforeSums = wasmLaunchCount();
+    const sums = Array.from(rowSums(A2, B2, C2).dataSync());
+    expect(wasmLaunchCount()).toBeGreaterThan(beforeSums);
+    // and the JavaScript path agrees (the oracle of every Wasm kernel)
+    const was = setWasmEnabled(false);
+    try {
+      expect(Array.from(jitted(A, B, C).dataSync())).toEqual(want);
+      expect(Array.from(rowSums(A2, B2, C2).dataSync())).toEqual(sums);
+    } finally {
+      setWasmEnabled(was);
+    }
+  });
 
   it("float64: the error-free composition keeps the low product bits that a multiply then an add lose", () => {
     const a = np.array([1 + 2 ** -52], { dtype: "float64" });

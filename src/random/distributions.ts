@@ -9,8 +9,9 @@
  * truncatedNormal, gumbel and exponential too, through XLA's own log, log1p
  * and erf and its fused multiply-adds (xla-log.ts, xla-erf.ts, erf-inv.ts),
  * and float16 normal (computed in float32 as XLA does). That is off by
- * default because it costs: XLA's log/erf rebuilt from lax ops make a jitted
- * float32 normal ~3x slower on the CPU; the default (lax's log, log1p and erf,
+ * default because it costs: XLA's log/erf rebuilt from lax ops (each fused
+ * multiply-add computed in float64 and checked for double rounding) make a
+ * jitted float32 normal ~1.6-1.9x slower on the CPU (bench/random-exact.ts); the default (lax's log, log1p and erf,
  * each Horner step a multiply and an add) gives most samples bit for bit and
  * the rest within a few ulps. float64 normal, gumbel and exponential use lax's
  * log/log1p either way: ~86-88% bit-identical, the rest within ~130 ulps
@@ -24,7 +25,7 @@ import { checkDType, intInfo, isFloat, isInt } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import {
   add, and, argmax, argsort, broadcastInDim, clamp, convert, cumsum, div, erf, gather, gt, iota, le, log, log1p, lt, max, mul, neg,
-  min, nextafter, reduceSum, rem, reshape, scalar, select, slice, sort, stopGradient, sub, transpose, xor,
+  min, nextafter, reduceSum, rem, reshape, scalar, select, shiftRightLogical, slice, sort, stopGradient, sub, transpose, xor,
 } from "../lax/index.js";
 import { broadcastShapes, fmtShape, normalizeAxis, shapeEq, sizeOf } from "../shape.js";
 import type { Value } from "../trace/core.js";
@@ -88,15 +89,16 @@ function unitFloats(op: string, key: Key, shape: readonly number[], dtype: DType
   if (dtype === "float16") {
     // JAX's 16-bit words are the low halves of the 32-bit ones; their top 10 bits are the mantissa,
     // and m * 2^-10 is a half exactly
-    return mul(convert(div(rem(xor(a, b), 2 ** 16), 2 ** 6), "float16"), scalar(2 ** -10, "float16"));
+    return mul(convert(shiftRightLogical(and(xor(a, b), scalar(0xffff, "uint32")), scalar(6, "uint32")), "float16"), scalar(2 ** -10, "float16"));
   }
   if (dtype === "float32") {
-    // 23 mantissa bits m of the 32-bit word; 1.m - 1 = m * 2^-23 exactly
-    return mul(convert(div(xor(a, b), 512), "float32"), scalar(2 ** -23, "float32"));
+    // 23 mantissa bits m of the 32-bit word; 1.m - 1 = m * 2^-23 exactly (a shift, not a division by
+    // 512: the CPU's Wasm kernels have 32-bit integer shifts but no 32-bit division)
+    return mul(convert(shiftRightLogical(xor(a, b), scalar(9, "uint32")), "float32"), scalar(2 ** -23, "float32"));
   }
   // 64-bit words (a << 32 | b), 52 mantissa bits: a * 2^-32 + (b >> 12) * 2^-52, exact in float64
   const high = mul(convert(a, "float64"), scalar(2 ** -32, "float64"));
-  const low = mul(convert(div(b, 4096), "float64"), scalar(2 ** -52, "float64"));
+  const low = mul(convert(shiftRightLogical(b, scalar(12, "uint32")), "float64"), scalar(2 ** -52, "float64"));
   return add(high, low);
 }
 
@@ -160,7 +162,7 @@ export interface FloatOptions {
 export interface ExactOptions extends FloatOptions {
   /**
    * Reproduce JAX's float32 (and float16 normal) samples bit for bit on the CPU, through XLA's
-   * own log, log1p, erf and fused multiply-adds. Default false: ~3x slower jitted on the CPU; without
+   * own log, log1p, erf and fused multiply-adds. Default false: ~1.6-1.9x slower jitted on the CPU; without
    * it most samples are JAX's bit for bit and the rest differ in the last bits.
    */
   exact?: boolean;

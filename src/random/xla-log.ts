@@ -59,10 +59,18 @@ function logValue(x: Value): Value {
 const LOG1P_NUMERATOR = [0x383de04b, 0x3eff40c5, 0x40d284fa, 0x41ef4b9c, 0x4273cc76, 0x426473ad, 0x41a05101];
 const LOG1P_DENOMINATOR = [0x3f800000, 0x417101ad, 0x42a6185b, 0x435dc32d, 0x439a8ca3, 0x43586d8a, 0x42707982];
 
-/** Horner with one fused multiply-add per step; the first step x·0 + c₀ is c₀ for finite x. */
+/**
+ * Horner with one fused multiply-add per step; the first step x·0 + c₀ is c₀ for finite x.
+ * Where c₀ is 1 (the monic denominator), the second step's product 1·x is x exactly (NaN
+ * for a NaN or infinite x, as the fma's), so a multiply then an add round once, as the fma
+ * does: the same bits, and a step whose float64 sum the CPU's Wasm kernels would otherwise
+ * find halfway between two float32s about once in a hundred elements and recompute.
+ */
 function horner(x: Value, coefficients: number[]): Value {
   let v = add(mul(x, c(0)), k(coefficients[0]));
-  for (const b of coefficients.slice(1)) v = fma(v, x, k(b));
+  coefficients.slice(1).forEach((b, i) => {
+    v = i === 0 && f32Bits(coefficients[0]) === 1 ? add(mul(v, x), k(b)) : fma(v, x, k(b));
+  });
   return v;
 }
 

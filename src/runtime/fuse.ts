@@ -20,7 +20,7 @@ import { isComplexDType } from "../dtype.js";
 import { hasComplex } from "../backend/kernel-complex.js";
 import type { PrimitiveDefinition } from "../lax/primitive.js";
 import { definitionOf } from "../lax/primitive.js";
-import { contiguousStrides } from "../shape.js";
+import { contiguousStrides, shapeEq } from "../shape.js";
 import type { ShapedArray } from "../trace/core.js";
 import type { Atom, Eqn, Jaxpr } from "../trace/jaxpr.js";
 import { Literal, Var } from "../trace/jaxpr.js";
@@ -162,6 +162,8 @@ export function planJaxpr(
 
   // values that live in buffers
   const materialized = new Set<Var>([...jaxpr.constvars, ...jaxpr.invars]);
+  // of those, the elementwise values stored only because several equations read them
+  const shared = new Set<Var>();
   for (const a of jaxpr.outs) if (a instanceof Var) materialized.add(a);
   for (const e of jaxpr.eqns) {
     const role = roleOf(e);
@@ -172,9 +174,13 @@ export function planJaxpr(
     if (role === "reduce") e.outs.forEach((v) => materialized.add(v));
     // computed values used twice are stored once rather than recomputed; pure index maps are free to repeat
     // (a scalar of a few ops is recomputed instead: each consumer pays those ops, not a kernel launch)
-    if ((role === "elementwise" || role === "contract") && (uses.get(e.outs[0]) ?? 0) > 1 && !cheapScalar(e.outs[0])) materialized.add(e.outs[0]);
+    if ((role === "elementwise" || role === "contract") && (uses.get(e.outs[0]) ?? 0) > 1 && !cheapScalar(e.outs[0])) {
+      if (!materialized.has(e.outs[0]) && role === "elementwise") shared.add(e.outs[0]);
+      materialized.add(e.outs[0]);
+    }
     if (!fuse) e.outs.forEach((v) => materialized.add(v));
   }
+  if (fuse) keepSharedInside(jaxpr, materialized, shared);
 
   for (;;) {
     try {
@@ -183,6 +189,44 @@ export function planJaxpr(
       if (!(err instanceof NeedsBuffer)) throw err;
       materialized.add(err.v);
     }
+  }
+}
+
+/**
+ * A value that several equations read, all of them elementwise ops over its shape whose
+ * results end up in one kernel (a long elementwise function: log's mantissa in each Horner
+ * chain, erfinv's branch mask in every coefficient), is a shared node of that kernel's
+ * expression, computed once per element, rather than a buffer that one kernel writes and
+ * another reads: storing it would split the function into several kernels, each streaming
+ * the intermediates through memory. Decided from the last equation back, so that every
+ * reader's kernel is known: the kernel of a value is itself where it is stored, else the one
+ * kernel that all its readers' values belong to (null where they belong to several).
+ */
+function keepSharedInside(jaxpr: Jaxpr, materialized: Set<Var>, shared: Set<Var>): void {
+  const readers = new Map<Var, Eqn[]>();
+  for (const e of jaxpr.eqns) for (const a of e.inputs) if (a instanceof Var) readers.set(a, [...(readers.get(a) ?? []), e]);
+  const kernelOf = new Map<Var, Var | null>();
+  for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
+    const e = jaxpr.eqns[i];
+    if (e.outs.length !== 1) continue;
+    const v = e.outs[0];
+    if (materialized.has(v) && !shared.has(v)) {
+      kernelOf.set(v, v);
+      continue;
+    }
+    let kernel: Var | null | undefined;
+    for (const r of readers.get(v) ?? []) {
+      const role = roleOf(r);
+      const inside = role !== "opaque" && (!shared.has(v) || (role === "elementwise" && shapeEq(r.outs[0].aval.shape, v.aval.shape)));
+      const k = inside ? (kernelOf.get(r.outs[0]) ?? null) : null;
+      kernel = kernel === undefined || kernel === k ? k : null;
+      if (kernel === null) break;
+    }
+    if (!shared.has(v)) kernelOf.set(v, kernel ?? null);
+    else if (kernel) {
+      materialized.delete(v);
+      kernelOf.set(v, kernel);
+    } else kernelOf.set(v, v);
   }
 }
 

@@ -86,7 +86,7 @@ export function exprCost(e: Expr, seen = new Set<Expr>()): number {
     case "select":
       return 3 + exprCost(e.which, seen) + e.cases.reduce((a, c) => a + exprCost(c, seen), 0);
     case "fma":
-      return 20 + e.args.reduce((a, c) => a + exprCost(c, seen), 0);
+      return 14 + e.args.reduce((a, c) => a + exprCost(c, seen), 0);
   }
 }
 
@@ -295,6 +295,28 @@ export function exprSupported(e: Expr): boolean {
 }
 const supportedMemo = new WeakMap<Expr, boolean>();
 
+/**
+ * Whether an fma multiplies by a power of two (log1p's x²·(−½) + c), so that a·b has at most
+ * 24 significant bits wherever it is computed. With a product that short (this, or one found
+ * so at run time: `fma32`), like c, a float64 sum s of the two that is not exact has operands
+ * at least 30 binades apart, so that s's bits just below the larger one's float32 last place
+ * are all zeros (or, borrowing, all ones) down to the smaller one: never a float32 midpoint.
+ * A midpoint s is then exact, and rounding it once more is the single rounding; only the
+ * subnormal test remains. (Such sums are midpoints often: ~7% of a normal sampler's elements
+ * at log1p's x²·(−½) + c, ~1% at its monic Horner step 1·x + c, each of which would
+ * otherwise send its row to the careful pass.)
+ */
+function byPowerOfTwo(e: Extract<Expr, { kind: "fma" }>): boolean {
+  return e.args.slice(0, 2).some((x) => {
+    if (x.kind !== "const" || !Number.isFinite(x.value) || x.value === 0) return false;
+    const m = Math.abs(Math.fround(x.value));
+    return 2 ** Math.round(Math.log2(m)) === m;
+  });
+}
+
+/** float32, int32 or uint32: one 32-bit word a lane, whose bits a bitcast reads as another of them. */
+const isWord = (d: DType) => d === "float32" || d === "int32" || d === "uint32";
+
 /** The lanes a dtype lives in here: float32 lanes, bool masks, or int32 lanes for every integer dtype; null: none. */
 export function laneKind(d: DType): "f32" | "bool" | "int" | null {
   return d === "float32" ? "f32" : d === "bool" ? "bool" : intInfo(d) ? "int" : null;
@@ -388,8 +410,8 @@ function nodeSupported(e: Expr): boolean {
       if (laneKind(e.dtype) === "int") return e.arg.dtype === e.dtype && Number.isSafeInteger(e.exponent) && exprSupported(e.arg);
       return e.dtype === "float32" && e.arg.dtype === "float32" && Math.abs(e.exponent) <= 1 << 16 && exprSupported(e.arg);
     case "fma":
-      // no vector form yet: the JavaScript path's correctly rounded fma32 runs it
-      return false;
+      // float32 only (float16 has no lanes here): float64 pairs, rounded once (`fma32` below)
+      return e.dtype === "float32" && e.args.every((a) => a.dtype === "float32" && exprSupported(a));
   }
 }
 
@@ -571,6 +593,13 @@ class KernelEmitter {
   private readonly numbering = new ExprNumbering();
   /** Set when a lane needs the slow sin/cos path; `careful` rows take it. */
   private trigFlag: Local | null = null;
+  /**
+   * The fma tests of an elementwise kernel's step (`fma32`), accumulated as unsigned minima:
+   * a 0 in the first, or a value at most 2^-126's bits in the second, is a suspect lane, and
+   * the step's vectors are then computed again, carefully, right after it (a row would be too
+   * coarse: in a normal sampler one element in a few thousand has one).
+   */
+  private fmaFlags: [Local, Local] | null = null;
   private careful = false;
   private readonly unroll: number;
 
@@ -738,6 +767,9 @@ class KernelEmitter {
     // buffers, never operands, so recomputing a row is harmless)
     const trig = plan.exprs.some((x) => someNode(x, (e) => e.kind === "unary" && (e.op === "sin" || e.op === "cos")));
     this.trigFlag = trig ? fb.local(T.v128) : null;
+    const fmas = !plan.reduce && !plan.columns && plan.exprs.some((x) => someNode(x, (e) => e.kind === "fma"));
+    this.fmaFlags = fmas ? [fb.local(T.v128), fb.local(T.v128)] : null;
+    for (const acc of this.fmaFlags ?? []) fb.get(this.v.i(-1)).set(acc);
     this.emitRow(false, addr, ib, vecEnd, Lb, outPtrs);
     if (this.trigFlag) {
       fb.get(this.trigFlag).simd(S.v128_any_true).op(Op.if, 0x40);
@@ -817,6 +849,9 @@ class KernelEmitter {
         this.hoistInvariants(e.which, memo, load, seen);
         e.cases.forEach((x) => this.hoistInvariants(x, memo, load, seen));
         break;
+      case "fma":
+        e.args.forEach((x) => this.hoistInvariants(x, memo, load, seen));
+        break;
       default:
         break;
     }
@@ -827,13 +862,14 @@ class KernelEmitter {
    * interleaved), then single vectors, then single elements (the vector code
    * on a splatted element). `body` emits the work at byte offset ib + 16·u.
    */
-  private rowLoops(ib: Local, vecEnd: Local, Lb: Local, body: (tail: boolean, u: number) => void) {
+  private rowLoops(ib: Local, vecEnd: Local, Lb: Local, body: (tail: boolean, u: number) => void, after?: (tail: boolean, streams: number) => void) {
     const fb = this.fb;
     const U = this.unroll;
     if (U > 1) {
       fb.op(Op.block, 0x40, Op.loop, 0x40);
       fb.get(ib).i32(16 * U).op(Op.i32_add).get(vecEnd).op(Op.i32_gt_u).br(Op.br_if, 1);
       fb.interleave(U, (u) => body(false, u));
+      after?.(false, U);
       fb.get(ib).i32(16 * U).op(Op.i32_add).set(ib);
       fb.br(Op.br, 0).op(Op.end, Op.end);
     }
@@ -841,6 +877,7 @@ class KernelEmitter {
       fb.op(Op.block, 0x40, Op.loop, 0x40);
       fb.get(ib).get(tail ? Lb : vecEnd).op(Op.i32_ge_u).br(Op.br_if, 1);
       body(tail, 0);
+      after?.(tail, 1);
       fb.get(ib).i32(tail ? 4 : 16).op(Op.i32_add).set(ib);
       fb.br(Op.br, 0).op(Op.end, Op.end);
     }
@@ -849,7 +886,8 @@ class KernelEmitter {
   /** One row of an elementwise kernel (each output's value at the same point, their common subexpressions once). */
   private emitMapRow(rowMemo: Map<string, Local>, addr: Local[], ib: Local, vecEnd: Local, Lb: Local, outPtrs: Local[]) {
     const { fb, plan } = this;
-    this.rowLoops(ib, vecEnd, Lb, (tail, u) => {
+    const flags = this.fmaFlags;
+    const body = (tail: boolean, u: number) => {
       const memo = new Map(rowMemo);
       // keyed by j, or −1 − j for a small-integer input's raw integer lanes
       const loaded = new Map<number, Local>();
@@ -886,7 +924,21 @@ class KernelEmitter {
           fb.simdMem(shift === 0 ? S.v128_store32_lane : S.v128_store64_lane, 0, (4 << shift) * u).op(0);
         }
       });
-    });
+    };
+    // a step whose fma flagged a lane: its vectors again with the corrections, stored over the
+    // fast ones (outputs are fresh buffers, never operands)
+    const recheck = (tail: boolean, streams: number) => {
+      if (!flags || this.careful) return;
+      const v = this.v;
+      fb.get(flags[0]).get(v.i(0)).simd(S.i32x4_eq).get(flags[1]).get(v.i(0x00800000)).simd(S.i32x4_le_u).simd(S.v128_or);
+      fb.simd(S.v128_any_true).op(Op.if, 0x40);
+      this.careful = true;
+      for (let u = 0; u < streams; u++) body(tail, u);
+      this.careful = false;
+      fb.op(Op.end);
+      for (const acc of flags) fb.get(v.i(-1)).set(acc);
+    };
+    this.rowLoops(ib, vecEnd, Lb, body, recheck);
   }
 
   /**
@@ -1176,7 +1228,8 @@ class KernelEmitter {
         out = laneKind(e.dtype) === "int" ? this.ipowInt(r(e.arg), e.exponent) : this.ipow(r(e.arg), e.exponent);
         break;
       case "fma":
-        throw new Error("wasm kernels: fma has no vector form (exprSupported keeps it on the JavaScript path)");
+        out = this.fma32(e, memo, load);
+        break;
     }
     memo.set(key, out);
     return out;
@@ -1459,6 +1512,95 @@ class KernelEmitter {
       this.fb.mark();
     }
     return value;
+  }
+
+  /**
+   * A float32 node's lanes as two float64 pairs (exact), memoized with its value: a Horner
+   * chain promotes its variable once, not at every step. A constant is one float64 constant;
+   * an fma's result is promoted from the halves it rounded (`fma32`), without the shuffle.
+   */
+  private halvesOf(e: Expr, memo: Map<string, Local>, load: LoadInput): [Local, Local] {
+    const v = this.v;
+    if (e.kind === "const") return [v.d(Math.fround(e.value)), v.d(Math.fround(e.value))];
+    const key = this.key(e);
+    const known = [memo.get(`f64lo:${key}`), memo.get(`f64hi:${key}`)];
+    if (known[0] && known[1]) return [known[0], known[1]];
+    const x = this.value(e, memo, load);
+    const rounded = [memo.get(`f32lo:${key}`), memo.get(`f32hi:${key}`)];
+    let halves: [Local, Local];
+    if (rounded[0] && rounded[1]) halves = [v.un(S.f64x2_promote_low_f32x4, rounded[0]), v.un(S.f64x2_promote_low_f32x4, rounded[1])];
+    else {
+      halves = [v.un(S.f64x2_promote_low_f32x4, x), v.un(S.f64x2_promote_low_f32x4, v.shuffle(x, x, [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]))];
+    }
+    memo.set(`f64lo:${key}`, halves[0]);
+    memo.set(`f64hi:${key}`, halves[1]);
+    return halves;
+  }
+
+  /**
+   * float32 a·b + c rounded once, as the JavaScript path's `fma32` (scalar-math): in float64
+   * pairs, where a·b is exact (24 + 24 significant bits) and the sum s = RN₆₄(a·b + c) rounds
+   * once. Rounding s to float32 rounds twice, and that differs from one rounding only where s
+   * is exactly halfway between two float32 neighbours while the exact sum is not: for s in
+   * float32's normal range, a float64 whose low 29 mantissa bits are 1000…0, and only where
+   * the product has more than 24 significant bits (`byPowerOfTwo`); a result of
+   * magnitude at most 2^-126 (a float32 subnormal, zero, or the smallest normal that one
+   * rounded up to) is suspect whatever its bits. Such lanes are rare: the fast pass of a row
+   * only notes them (as sin/cos note arguments beyond their fast range), and the row's careful
+   * pass, in a vector with one, recomputes s rounded to odd instead (Boldo and Melquiond: a value rounded to odd with at
+   * least two more bits than the target then rounds to nearest correctly): the error
+   * t = a·b + c − s by Knuth's two-sum, and where t ≠ 0 the neighbour of s toward t or s
+   * itself, whichever has an odd last bit ((bits − [t against s's sign]) | 1). ±inf and NaN
+   * have no error term (t is NaN, the |t| > 0 test false) and pass through.
+   */
+  private fma32(e: Extract<Expr, { kind: "fma" }>, memo: Map<string, Local>, load: LoadInput): Local {
+    const v = this.v;
+    const fb = this.fb;
+    const [a, b, c] = e.args.map((x) => this.halvesOf(x, memo, load));
+    // float64 constants by bit pattern: subnormal multiples of 2^-1074 are exact
+    const one64 = v.d(2 ** -1074);
+    const zero = v.d(0);
+    const halves = [0, 1].map((h) => {
+      const p = v.bin(S.f64x2_mul, a[h], b[h]);
+      const s = v.bin(S.f64x2_add, p, c[h]);
+      return { p, s, c: c[h], rounded: v.un(S.f32x4_demote_f64x2_zero, s) };
+    });
+    const joinBytes = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+    const out = v.shuffle(halves[0].rounded, halves[1].rounded, joinBytes);
+    // the low 32-bit words of the four float64 sums, where their low 29 mantissa bits are, shifted to the top
+    const lowBits = byPowerOfTwo(e) ? null : v.shift(S.i32x4_shl, v.shuffle(halves[0].s, halves[1].s, [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27]), 3);
+    const magnitude = v.and(out, v.i(0x7fffffff));
+    // where an fma reads this one, the halves rounded here promote without a shuffle (`halvesOf`)
+    const key = this.key(e);
+    memo.set(`f32lo:${key}`, halves[0].rounded);
+    memo.set(`f32hi:${key}`, halves[1].rounded);
+    if (!this.careful && this.fmaFlags) {
+      // no branch in the vector code: the step's least (low bits ^ 1000…0) and least magnitude,
+      // tested once after it (emitMapRow), which then computes its vectors again here, carefully
+      const [halfwayAcc, tinyAcc] = this.fmaFlags;
+      if (lowBits) fb.get(halfwayAcc).get(lowBits).get(v.i(0x80000000)).simd(S.v128_xor).simd(S.i32x4_min_u).set(halfwayAcc);
+      fb.get(tinyAcc).get(magnitude).simd(S.i32x4_min_u).set(tinyAcc);
+      fb.mark();
+      return out;
+    }
+    const tiny = v.bin(S.i32x4_le_u, magnitude, v.i(0x00800000));
+    const suspect = lowBits ? v.or(v.bin(S.i32x4_eq, lowBits, v.i(0x80000000)), tiny) : tiny;
+    const bb = fb.local(T.v128);
+    const t = fb.local(T.v128);
+    const odd = fb.local(T.v128);
+    // one self-contained group (no marks inside the branch): the streams interleave around it
+    fb.get(suspect).simd(S.v128_any_true).op(Op.if, 0x40);
+    for (const { p, s, c: ch, rounded } of halves) {
+      fb.get(s).get(p).simd(S.f64x2_sub).set(bb);
+      fb.get(p).get(s).get(bb).simd(S.f64x2_sub).simd(S.f64x2_sub).get(ch).get(bb).simd(S.f64x2_sub).simd(S.f64x2_add).set(t);
+      fb.get(t).simd(S.f64x2_abs).get(zero).simd(S.f64x2_gt).get(one64).simd(S.v128_and).set(odd);
+      fb.get(s).get(s).get(t).simd(S.v128_xor).i32(63).simd(S.i64x2_shr_s).get(odd).simd(S.v128_and).simd(S.i64x2_sub);
+      fb.get(odd).simd(S.v128_or).simd(S.f32x4_demote_f64x2_zero).set(rounded);
+    }
+    fb.get(halves[0].rounded).get(halves[1].rounded).simd(S.i8x16_shuffle, ...joinBytes).set(out);
+    fb.op(Op.end);
+    fb.mark();
+    return out;
   }
 
   /** x^n by the same float64 squarings as the JavaScript path (scalar-math ipow), so results agree bit for bit. */
