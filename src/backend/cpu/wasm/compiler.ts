@@ -314,9 +314,6 @@ function byPowerOfTwo(e: Extract<Expr, { kind: "fma" }>): boolean {
   });
 }
 
-/** float32, int32 or uint32: one 32-bit word a lane, whose bits a bitcast reads as another of them. */
-const isWord = (d: DType) => d === "float32" || d === "int32" || d === "uint32";
-
 /** The lanes a dtype lives in here: float32 lanes, bool masks, or int32 lanes for every integer dtype; null: none. */
 export function laneKind(d: DType): "f32" | "bool" | "int" | null {
   return d === "float32" ? "f32" : d === "bool" ? "bool" : intInfo(d) ? "int" : null;
