@@ -647,7 +647,7 @@ ${threadMain(gx)}
 const MANY_OUTPUTS = 2048;
 /** Reduced extents each workgroup takes at most before the reduction splits in two passes. */
 const CHUNK = 16384;
-/** Reduced extents one thread sums alone on a software adapter, however few the outputs. */
+/** Reduced extents one thread sums alone on a software adapter, when there are 8 outputs or more. */
 const SOFTWARE_SERIAL = 4096;
 
 function reduction(k: Kernel, round?: WeakSet<Expr>): CompiledKernel {
@@ -684,8 +684,10 @@ function reduction(k: Kernel, round?: WeakSet<Expr>): CompiledKernel {
 
   // on a software adapter (lavapipe) each barrier of the tree ends a loop over the workgroup's lanes and
   // starts another: one thread per output wins there unless a long extent would leave a core or lanes idle
-  // (W4's step, whose bias gradient is 50 sums of 1000: device time 8.0 → 4.6 ms per step on the loaded machine)
-  const plain = onSoftwareAdapter() && (R <= SOFTWARE_SERIAL || (outSize >= 8 && R <= CHUNK));
+  // (W4's step, whose bias gradient is 50 sums of 1000: device time 8.0 → 4.6 ms per step on the loaded machine).
+  // Only with several outputs: one thread summing a whole long extent in float32 loses the tree's accuracy —
+  // the serial path for a lone sum too gave 199,999,008 for the 100M-element sum of 2s (webgpu-limits.test.ts)
+  const plain = onSoftwareAdapter() && outSize >= 8 && R <= SOFTWARE_SERIAL;
   if (outSize >= MANY_OUTPUTS || R <= 64 || plain) {
     const [gx, gy] = grid(Math.ceil(outSize / WORKGROUP));
     const body = `${bindings(k, acc)}
