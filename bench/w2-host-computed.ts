@@ -3,6 +3,9 @@
  * (read back with `dataSync`) from operands made from host Float32Arrays and from operands a jit
  * computed (x·2·0.5), alternating in one process (the order flips every round): best and median
  * ms, and computed over host. The bundle: esbuild of bench/libs/jaxon-entry.ts (bench/README.md).
+ * Where the bundle exports the CPU pool's diagnostics (`cpuMemory`), it also prints whether each
+ * operand lies in the WebAssembly memory and the bytes a matmul copied through scratch (staging),
+ * which tell the cause of a gap apart from a busy machine's noise.
  */
 import { pathToFileURL } from "node:url";
 
@@ -27,6 +30,18 @@ const call = ([a, b]: any[]) => {
   y.dataSync();
   y.dispose();
 };
+const mem = J.cpuMemory;
+if (mem?.inMemory)
+  for (const k of ["host", "computed"]) {
+    const where = operands[k].map((x: any) => (mem.inMemory(x.buffer) ? "wasm memory" : "plain array")).join(", ");
+    let staged = "n/a (no stagingStats in this bundle)";
+    if (mem.stagingStats) {
+      const s0 = mem.stagingStats().bytes;
+      call(operands[k]);
+      staged = `${((mem.stagingStats().bytes - s0) / 2 ** 20).toFixed(1)} MiB per matmul`;
+    }
+    console.log(`${k.padEnd(9)} operands: ${where}; staging copies: ${staged}`);
+  }
 const times: Record<string, number[]> = { host: [], computed: [] };
 for (let r = 0; r < Number(roundsArg ?? 12); r++)
   for (const k of r % 2 ? ["host", "computed"] : ["computed", "host"]) {
