@@ -26,7 +26,8 @@
  * bytes are what is really live, and the target becomes three times that
  * (dead bytes may reach twice the live ones), never under a 4 MiB floor, and
  * never over `poolLimit` (`setPoolLimit`). Past the target, new buffers are
- * (but for a block borrowed from a free list, `borrowable`) ordinary TypedArrays, which V8 sees, accounts for and frees by itself (and
+ * (but for uploads and large buffers within a fixed headroom, `UPLOAD_HEADROOM`,
+ * and a block borrowed from a free list, `borrowable`) ordinary TypedArrays, which V8 sees, accounts for and frees by itself (and
  * WebAssembly kernels copy such operands in and out of a scratch block):
  * memory stays proportional to what is live and results stay correct; only
  * speed degrades, until a collection returns the dead blocks. The engine is
@@ -229,6 +230,10 @@ const SMALL_BUFFER_BYTES = 1024;
  * next to the kernel's launch.
  */
 const UPLOAD_HEADROOM = 64 * 1024 * 1024;
+/** The headroom past the target that uploads and large buffers share (for tests: the pool's live bytes stay under target + this). */
+export function poolHeadroom(): number {
+  return UPLOAD_HEADROOM;
+}
 /** The block size from which a kernel output takes the upload headroom: a quarter of the target's 4 MiB floor, so at most 64 such blocks fit in it. */
 const LARGE_BUFFER_BYTES = 1024 * 1024;
 
