@@ -270,10 +270,10 @@ export function alloc(dtype: DType, size: number, zero = true, upload = false): 
 }
 
 /**
- * Past the target, a buffer larger than the whole target (one that the pool
- * could never admit before a collection raised the target: a 64 MiB output
- * under the 4 MiB floor) may still take a block that already lies in a free
- * list: it costs no new memory, where an ordinary TypedArray costs a fresh
+ * Past its bound (the target, plus the headroom for uploads and large
+ * buffers), a buffer larger than the whole target (one that the pool could
+ * never admit before a collection raised the target: a 128 MiB output under
+ * the 4 MiB floor) may still take a block that already lies in a free list: it costs no new memory, where an ordinary TypedArray costs a fresh
  * allocation whose pages are touched for the first time, and a copy through
  * a scratch block for every WebAssembly kernel that writes it. Such an output
  * made on every call (the previous one disposed) thus reuses one block, which
