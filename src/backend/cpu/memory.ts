@@ -218,8 +218,8 @@ const SMALL_BUFFER_BYTES = 1024;
  * A large kernel output is an operand as much as an upload is: the same
  * 1024² operands computed by a jit (x·2·0.5) were turned away at the floor and
  * copied into scratch by every matmul that read them (8 MiB per call, and its
- * 4 MiB product copied out), 20% slower than the same operands made from host
- * data. So large outputs share this headroom: one budget for both, so that the
+ * 4 MiB product copied out: `stagingStats`), where the same operands made from
+ * host data were read in place. So large outputs share this headroom: one budget for both, so that the
  * pool's bound stays what it was (live pool bytes never past
  * min(poolLimit, target + UPLOAD_HEADROOM)), and a loop that never disposes
  * its large outputs fills the headroom once and then gets ordinary
