@@ -26,7 +26,8 @@ export const cpuBackend: Backend<TypedArray> = {
   // ... also one that reads the result broadcast along trailing axes (a mat-vec's row outputs), into a buffer of its own
   broadcastEpilogues: true,
   // buffers live in the shared WebAssembly memory (memory.ts): user data is copied in (with headroom
-  // past the pool's target, so that a program's inputs are in the memory its kernels address)
+  // past the pool's target, so that a program's inputs are in the memory its kernels address; large
+  // kernel outputs share that headroom)
   upload: (data: TypedArray, dtype: DType) => {
     const buf = alloc(dtype, data.length, false, true);
     buf.set(data);

@@ -40,7 +40,7 @@
 import type { DType, TypedArray } from "../../dtype.js";
 import type { Local } from "./wasm/emitter.js";
 import { FunctionBuilder, ModuleBuilder, Op, S, simdSupported, T } from "./wasm/emitter.js";
-import { alloc, allocScratch, freeScratch, inMemory, memoryView, wasmMemory } from "./memory.js";
+import { alloc, allocScratch, freeScratch, inMemory, memoryView, noteStaged, wasmMemory } from "./memory.js";
 import { Asm, type DotArgs, wasmMatmulEnabled } from "./matmul-wasm.js";
 import { registerModule, runSplit, threadsReady } from "./threads.js";
 
@@ -570,7 +570,10 @@ export function skinnyRowRange(lhs: TypedArray, rhs: TypedArray, out: TypedArray
   // a small B (a vector under 1 KiB lives outside the shared memory) copied in once for all the ranges, as the whole call does
   const copyB = inMemory(rhs) ? -1 : allocScratch(rhs.byteLength);
   if (!inMemory(rhs) && copyB < 0) return null;
-  if (copyB >= 0) memoryView(Float32Array, copyB, rhs.length).set(rhs);
+  if (copyB >= 0) {
+    memoryView(Float32Array, copyB, rhs.length).set(rhs);
+    noteStaged(rhs.byteLength);
+  }
   const A = lhs.byteOffset + 4 * o.ao;
   const B = (copyB >= 0 ? copyB : rhs.byteOffset) + 4 * o.bo;
   const C = out.byteOffset;
@@ -616,7 +619,10 @@ function skinnyWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, o: 
   const place = (x: Float32Array, copyIn: boolean): number => {
     if (inMemory(x)) return x.byteOffset;
     const ptr = take(x.byteLength);
-    if (ptr >= 0 && copyIn) memoryView(Float32Array, ptr, x.length).set(x);
+    if (ptr >= 0 && copyIn) {
+      memoryView(Float32Array, ptr, x.length).set(x);
+      noteStaged(x.byteLength);
+    }
     return ptr;
   };
   try {
@@ -691,7 +697,10 @@ function skinnyWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Array, o: 
         }
       }
     }
-    if (!inMemory(out)) out.set(memoryView(Float32Array, cPtr, out.length));
+    if (!inMemory(out)) {
+      out.set(memoryView(Float32Array, cPtr, out.length));
+      noteStaged(out.byteLength);
+    }
     return true;
   } finally {
     for (const s of scratch) freeScratch(s.ptr, s.bytes);

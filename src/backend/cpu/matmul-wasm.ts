@@ -40,7 +40,7 @@
 import type { DotParams } from "../device.js";
 import type { Local } from "./wasm/emitter.js";
 import { FunctionBuilder, ModuleBuilder, Op, S, simdSupported, T } from "./wasm/emitter.js";
-import { allocScratch, freeScratch, inMemory, memoryView, wasmMemory } from "./memory.js";
+import { allocScratch, freeScratch, inMemory, memoryView, noteStaged, wasmMemory } from "./memory.js";
 import { registerModule, runSplit, threadsReady } from "./threads.js";
 
 /** Relaxed SIMD's fused multiply-add (0xFD 0x105), not in the emitter's table. */
@@ -614,7 +614,10 @@ export function matmulWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Arr
   const place = (a: Float32Array, copyIn: boolean): number => {
     if (inMemory(a)) return a.byteOffset;
     const ptr = take(a.byteLength);
-    if (ptr >= 0 && copyIn) memoryView(Float32Array, ptr, a.length).set(a);
+    if (ptr >= 0 && copyIn) {
+      memoryView(Float32Array, ptr, a.length).set(a);
+      noteStaged(a.byteLength);
+    }
     return ptr;
   };
   try {
@@ -668,7 +671,10 @@ export function matmulWasm(lhs: Float32Array, rhs: Float32Array, out: Float32Arr
       }
     }
     if (!done) run(params, counter, itemRows, mineA, mineB);
-    if (!inMemory(out)) out.set(memoryView(Float32Array, cPtr, out.length));
+    if (!inMemory(out)) {
+      out.set(memoryView(Float32Array, cPtr, out.length));
+      noteStaged(out.byteLength);
+    }
     return true;
   } finally {
     for (const s of scratch) freeScratch(s.ptr, s.bytes);

@@ -26,7 +26,8 @@
  * bytes are what is really live, and the target becomes three times that
  * (dead bytes may reach twice the live ones), never under a 4 MiB floor, and
  * never over `poolLimit` (`setPoolLimit`). Past the target, new buffers are
- * (but for a block borrowed from a free list, `borrowable`) ordinary TypedArrays, which V8 sees, accounts for and frees by itself (and
+ * (but for uploads and large buffers within a fixed headroom, `UPLOAD_HEADROOM`,
+ * and a block borrowed from a free list, `borrowable`) ordinary TypedArrays, which V8 sees, accounts for and frees by itself (and
  * WebAssembly kernels copy such operands in and out of a scratch block):
  * memory stays proportional to what is live and results stay correct; only
  * speed degrades, until a collection returns the dead blocks. The engine is
@@ -206,14 +207,35 @@ const SMALL_BUFFER_BYTES = 1024;
 
 /**
  * Bytes past the pool's target that user data (`upload`: np.array of host
- * values, devicePut) may still take. A program's inputs arrive first, before
- * any collection has measured the working set, and an input turned away
- * stays an ordinary TypedArray for its whole life, copied into scratch by
- * every WebAssembly kernel that reads it (a 1024² matmul's operands are
- * 4 MiB each, the whole floor). Uploads are few and mostly long-lived; dead
- * ones are bounded by this headroom until a collection finds them.
+ * values, devicePut) and large buffers (`LARGE_BUFFER_BYTES`) may still take.
+ * A program's inputs arrive first, before any collection has measured the
+ * working set, and an input turned away stays an ordinary TypedArray for its
+ * whole life, copied into scratch by every WebAssembly kernel that reads it
+ * (a 1024² matmul's operands are 4 MiB each, the whole floor). Uploads are
+ * few and mostly long-lived; dead ones are bounded by this headroom until a
+ * collection finds them.
+ *
+ * A large kernel output is an operand as much as an upload is: the same
+ * 1024² operands computed by a jit (x·2·0.5) were turned away at the floor and
+ * copied into scratch by every matmul that read them (8 MiB per call, and its
+ * 4 MiB product copied out: `stagingStats`), where the same operands made from
+ * host data were read in place. So large outputs share this headroom: one budget for both, so that the
+ * pool's bound stays what it was (live pool bytes never past
+ * min(poolLimit, target + UPLOAD_HEADROOM)), and a loop that never disposes
+ * its large outputs fills the headroom once and then gets ordinary
+ * TypedArrays again (which V8 sees, so a collection comes and the target
+ * follows what is live). Small buffers stay paced by the target alone: they
+ * are many (the headroom would hold thousands of dead ones: a naive loop of a
+ * small model would sit on 64 MiB), and a scratch copy of one costs little
+ * next to the kernel's launch.
  */
 const UPLOAD_HEADROOM = 64 * 1024 * 1024;
+/** The headroom past the target that uploads and large buffers share (for tests: the pool's live bytes stay under target + this). */
+export function poolHeadroom(): number {
+  return UPLOAD_HEADROOM;
+}
+/** The block size from which a kernel output takes the upload headroom: a quarter of the target's 4 MiB floor, so at most 64 such blocks fit in it. */
+const LARGE_BUFFER_BYTES = 1024 * 1024;
 
 export function alloc(dtype: DType, size: number, zero = true, upload = false): TypedArray {
   const Ctor = storageOf(dtype);
@@ -224,7 +246,8 @@ export function alloc(dtype: DType, size: number, zero = true, upload = false): 
   const blockSize = sizeClass(bytes);
   // the bound is on live pool bytes: blocks recycled from scratch must not grow it either (but
   // a block already in a free list may be borrowed past it: `borrowable`)
-  const bound = upload ? Math.min(poolLimit, poolTarget() + UPLOAD_HEADROOM) : poolTarget();
+  const headroom = upload || blockSize >= LARGE_BUFFER_BYTES;
+  const bound = headroom ? Math.min(poolLimit, poolTarget() + UPLOAD_HEADROOM) : poolTarget();
   if (liveBytes + blockSize > bound && !borrowable(blockSize)) {
     watchNextCollection();
     return allocPlain(dtype, size);
@@ -247,10 +270,10 @@ export function alloc(dtype: DType, size: number, zero = true, upload = false): 
 }
 
 /**
- * Past the target, a buffer larger than the whole target (one that the pool
- * could never admit before a collection raised the target: a 64 MiB output
- * under the 4 MiB floor) may still take a block that already lies in a free
- * list: it costs no new memory, where an ordinary TypedArray costs a fresh
+ * Past its bound (the target, plus the headroom for uploads and large
+ * buffers), a buffer larger than the whole target (one that the pool could
+ * never admit before a collection raised the target: a 128 MiB output under
+ * the 4 MiB floor) may still take a block that already lies in a free list: it costs no new memory, where an ordinary TypedArray costs a fresh
  * allocation whose pages are touched for the first time, and a copy through
  * a scratch block for every WebAssembly kernel that writes it. Such an output
  * made on every call (the previous one disposed) thus reuses one block, which
@@ -318,6 +341,25 @@ export function pointerOf(view: TypedArray): number {
 /** The memory WebAssembly kernels import, or null where there is none. */
 export function wasmMemory(): { memory: WebAssembly.Memory; shared: boolean; maxPages: number } | null {
   return memory ? { memory, shared, maxPages } : null;
+}
+
+/**
+ * Staging copies: operands (and outputs) outside the shared memory that a
+ * WebAssembly kernel copied through a scratch block, counted by the kernels
+ * that make them (the elementwise kernels' `runWithCopies`, the matmuls). A
+ * counter, not a timer: tests read it to show that an array is addressed in
+ * place, and a benchmark to tell a copy from a slow kernel.
+ */
+let stagedCopies = 0;
+let stagedBytes = 0;
+/** A kernel copied `bytes` bytes of an operand outside the memory into (or out of) scratch. */
+export function noteStaged(bytes: number): void {
+  stagedCopies++;
+  stagedBytes += bytes;
+}
+/** Staging copies made so far and their bytes (for tests and benchmarks; see `noteStaged`). */
+export function stagingStats(): { copies: number; bytes: number } {
+  return { copies: stagedCopies, bytes: stagedBytes };
 }
 
 /** Scratch space for kernels (copies of operands outside the pool, parameters): a pointer, or -1. Not counted as buffers. */

@@ -14,7 +14,7 @@
 import type { TypedArray } from "../../../dtype.js";
 import type { Expr, Kernel } from "../../kernel.js";
 import { kernelKey } from "../../kernel.js";
-import { allocScratch, freeScratch, memoryView, pointerOf, wasmMemory } from "../memory.js";
+import { allocScratch, freeScratch, memoryView, noteStaged, pointerOf, wasmMemory } from "../memory.js";
 import { LruCache } from "../../lru.js";
 import { cacheConfig } from "../../cache-config.js";
 import type { WasmPlan } from "./compiler.js";
@@ -348,7 +348,10 @@ function runWithCopies(entry: Compiled, ptrs: number[], outs: readonly TypedArra
     const ptr = allocScratch(a.byteLength);
     if (ptr < 0) return -1;
     scratch.push(ptr, a.byteLength);
-    if (copyIn) memoryView(Uint8Array, ptr, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    if (copyIn) {
+      memoryView(Uint8Array, ptr, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      noteStaged(a.byteLength);
+    }
     return ptr;
   };
   let ok = true;
@@ -365,7 +368,9 @@ function runWithCopies(entry: Compiled, ptrs: number[], outs: readonly TypedArra
     // the scratch copies lie in the shared memory too: a large kernel still uses both threads
     launch(entry, ptrs);
     outs.forEach((out, w) => {
-      if (outside[w]) new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(memoryView(Uint8Array, ptrs[1 + w], out.byteLength));
+      if (!outside[w]) return;
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(memoryView(Uint8Array, ptrs[1 + w], out.byteLength));
+      noteStaged(out.byteLength);
     });
   }
   for (let i = 0; i < scratch.length; i += 2) freeScratch(scratch[i], scratch[i + 1]);
