@@ -125,9 +125,20 @@ function maxPipelines(): number {
   return Math.max(1, Math.floor(cacheConfig.maxPipelines) || 1);
 }
 
-type LimitName = "maxStorageBufferBindingSize" | "maxBufferSize" | "maxComputeWorkgroupsPerDimension" | "minStorageBufferOffsetAlignment";
+type LimitName =
+  | "maxStorageBufferBindingSize"
+  | "maxBufferSize"
+  | "maxComputeWorkgroupsPerDimension"
+  | "minStorageBufferOffsetAlignment"
+  | "maxStorageBuffersPerShaderStage";
 /** Read once per device: every dispatch checks them, and each read of `device.limits` crosses into native code. */
 let limitsRead: Record<LimitName, number> | null = null;
+
+let limitReads = 0;
+/** How many times `device.limits` was read since the process started (once per device; tests count them). */
+export function deviceLimitReads(): number {
+  return limitReads;
+}
 
 let bindingLimitForTests: number | null = null;
 /**
@@ -154,7 +165,9 @@ function limitOf(name: LimitName): number {
       maxBufferSize: l.maxBufferSize,
       maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
       minStorageBufferOffsetAlignment: l.minStorageBufferOffsetAlignment,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
     };
+    limitReads++;
   }
   return limitsRead[name];
 }
