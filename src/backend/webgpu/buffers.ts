@@ -33,8 +33,8 @@ import type { DType, TypedArray } from "../../dtype.js";
 import { allocate, intInfo, isSmallInt } from "../../dtype.js";
 import { BackendError, DTypeError } from "../../errors.js";
 import { type DrainableRegistry, loadGcHooks, makeGcHooks, nodeHost } from "../../host/node.js";
-import { checkErrors, copyEncoder, device, flush, formatBytes, halvesPacked, limit, settleScope, touch, usedByPending } from "./context.js";
-import { record, releaseInOrder, releasesNow } from "./stream.js";
+import { checkErrors, copyEncoder, device, flush, formatBytes, halvesPacked, limit, settleScope, type Submission, touch, usedByPending } from "./context.js";
+import { record, recordsNow, releaseInOrder, releasesNow } from "./stream.js";
 
 export interface Slot {
   readonly buffer: GPUBuffer;
@@ -342,43 +342,53 @@ function packedBytes(data: TypedArray, dtype: DType): Uint8Array {
 // ---- readback -------------------------------------------------------------------------
 
 const freeStaging = new Map<number, GPUBuffer[]>();
+let stagingMade = 0;
+/** Mappable staging buffers created so far: reads of a size read before reuse theirs (tests count them). */
+export function stagingBuffersMade(): number {
+  return stagingMade;
+}
 
 /** Reads `size` elements back to the host (the pending work is submitted first). */
 export async function read(b: GpuBuffer, dtype: DType, size: number): Promise<TypedArray> {
   const exact = size * gpuItemSize(dtype);
   const bytes = Math.ceil(exact / 4) * 4; // copies move whole 4-byte words (an odd count of halves)
   const cls = sizeClass(bytes);
-  const staging =
-    freeStaging.get(cls)?.pop() ?? device().createBuffer({ size: cls, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  let staging = freeStaging.get(cls)?.pop();
+  if (!staging) {
+    staging = device().createBuffer({ size: cls, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    stagingMade++;
+  }
+  const target = staging;
   // a temporary owner, so a dispose() while the copy is pending cannot recycle the source
   retain(b);
   reads++;
+  let submitted: Submission | null = null;
+  const recordCopy = () => {
+    touch(b);
+    if (bytes > 0) copyEncoder().copyBufferToBuffer(b.buffer, 0, target, 0, bytes);
+    submitted = flush();
+    release(b);
+  };
   // the copy is recorded in the stream's order: after a loop on the device that is still running (stream.ts)
-  let submitted: Promise<BackendError | null> | null = null;
-  let recorded = false;
-  const copied = new Promise<void>((resolve) =>
-    record(() => {
-      touch(b);
-      if (bytes > 0) copyEncoder().copyBufferToBuffer(b.buffer, 0, staging, 0, bytes);
-      submitted = flush();
-      release(b);
-      recorded = true;
-      resolve();
-    }),
-  );
-  if (!recorded) await copied;
+  if (recordsNow()) recordCopy();
+  else await new Promise<void>((resolve) => record(() => (recordCopy(), resolve())));
+  // whether the staging buffer is unmapped again (and so reusable); a failed mapping (a lost device) drops it
+  let reusable = false;
   try {
     await staging.mapAsync(GPUMapMode.READ, 0, cls);
     const raw = staging.getMappedRange(0, cls).slice(0, exact);
     staging.unmap();
-    await checkErrors(b);
+    reusable = true;
+    const checks = checkErrors(b);
+    if (checks) await checks;
     // the copy went in a submission rejected for another operation's bad kernel: `b` itself is fine
     // (checkErrors found nothing against it), so the copy is made again, alone
-    const rejected = submitted ? await (submitted as Promise<BackendError | null>) : null;
+    const sub = submitted as Submission | null;
+    const rejected = sub === null ? null : sub.settled ? sub.error : await sub.result;
     if (rejected) return await read(b, dtype, size);
     return hostArray(raw, dtype);
   } finally {
-    if (staging.mapState === "unmapped") {
+    if (reusable) {
       let list = freeStaging.get(cls);
       if (!list) freeStaging.set(cls, (list = []));
       list.push(staging);

@@ -125,7 +125,12 @@ function maxPipelines(): number {
   return Math.max(1, Math.floor(cacheConfig.maxPipelines) || 1);
 }
 
-type LimitName = "maxStorageBufferBindingSize" | "maxBufferSize" | "maxComputeWorkgroupsPerDimension" | "minStorageBufferOffsetAlignment";
+type LimitName =
+  | "maxStorageBufferBindingSize"
+  | "maxBufferSize"
+  | "maxComputeWorkgroupsPerDimension"
+  | "minStorageBufferOffsetAlignment"
+  | "maxStorageBuffersPerShaderStage";
 /** Read once per device: every dispatch checks them, and each read of `device.limits` crosses into native code. */
 let limitsRead: Record<LimitName, number> | null = null;
 
@@ -154,6 +159,7 @@ function limitOf(name: LimitName): number {
       maxBufferSize: l.maxBufferSize,
       maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
       minStorageBufferOffsetAlignment: l.minStorageBufferOffsetAlignment,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
     };
   }
   return limitsRead[name];
@@ -303,8 +309,20 @@ export function callDone(): void {
   if (pendingDispatches >= SUBMIT_AFTER) flush();
 }
 
+/**
+ * A submission's validation result: `error` once `settled` (the device rejected the command
+ * buffer, or null), `result` to wait for it. A read whose copy went in it checks `settled` first:
+ * by the time its mapping is done the scope has nearly always settled, and awaiting a settled
+ * promise still costs the read a trip through the microtask queue.
+ */
+export interface Submission {
+  settled: boolean;
+  error: BackendError | null;
+  readonly result: Promise<BackendError | null>;
+}
+
 /** Submits the pending commands. */
-export function flush(): Promise<BackendError | null> | null {
+export function flush(): Submission | null {
   if (!encoder) return null;
   if (pass) pass.end();
   const afterSubmit = profiler?.resolve(encoder);
@@ -320,22 +338,31 @@ export function flush(): Promise<BackendError | null> | null {
   dev.queue.submit([commands]);
   const written = writtenSerials;
   writtenSerials = [];
+  const submission: Submission = { settled: false, error: null, result: null! };
+  const settle = (e: BackendError | null) => {
+    submission.settled = true;
+    submission.error = e;
+    checksInFlight--;
+    return e;
+  };
+  checksInFlight++;
   const result = dev.popErrorScope().then(
     (err) => {
-      if (!err) return null;
+      if (!err) return settle(null);
       const cause = pendingError ?? [...failed.values()].pop();
       const e = new BackendError(
         `webgpu: the device rejected a submission of recorded kernels (${err.message.split("\n")[0]}); ` +
           `the values it computed are unusable${cause ? `. The first failure: ${cause.message}` : ""}`,
       );
       for (const sn of written) if (!failed.has(sn)) failed.set(sn, e);
-      return e;
+      return settle(e);
     },
-    () => null,
+    () => settle(null),
   );
+  (submission as { result: Promise<BackendError | null> }).result = result;
   validationChecks.push(result.then(() => undefined));
   afterSubmit?.();
-  return result;
+  return submission;
 }
 
 /** Allocations written by the commands being recorded (marked failed if their submission is rejected). */
@@ -354,6 +381,8 @@ let writtenSerials: number[] = [];
 
 /** Scope results not yet seen by a read. */
 export const validationChecks: Promise<void>[] = [];
+/** Those of them not settled yet (submissions' and operations' scopes): at 0 a read need not wait for any. */
+let checksInFlight = 0;
 let unsettled = 0;
 /** Errors by the allocation they made unusable. */
 const failed = new Map<number, BackendError>();
@@ -379,10 +408,12 @@ onDeferredError((e) => {
  */
 export function settleScope(scope: Promise<GPUError | null>, make: (message: string) => BackendError, serial?: number): void {
   unsettled++;
+  checksInFlight++;
   validationChecks.push(
     scope.then(
       (err) => {
         unsettled--;
+        checksInFlight--;
         if (!err) return;
         const e = make(err.message);
         if (serial === undefined) pendingError ??= e;
@@ -390,6 +421,7 @@ export function settleScope(scope: Promise<GPUError | null>, make: (message: str
       },
       () => {
         unsettled--;
+        checksInFlight--;
       },
     ),
   );
@@ -527,8 +559,20 @@ export function formatBytes(bytes: number): string {
  * value in `b` wrong (its own operation's, or one it was computed from), or
  * an error that could not be pinned on any value. Called by every read.
  */
-export async function checkErrors(b?: GpuBuffer): Promise<void> {
+export function checkErrors(b?: GpuBuffer): Promise<void> | undefined {
+  if (checksInFlight > 0) return waitForChecks(b);
+  // every scope has settled (their handlers ran): nothing to wait for, the verdict is known now
+  validationChecks.length = 0;
+  throwPinned(b);
+  return undefined;
+}
+
+async function waitForChecks(b?: GpuBuffer): Promise<void> {
   while (validationChecks.length) await Promise.all(validationChecks.splice(0));
+  throwPinned(b);
+}
+
+function throwPinned(b?: GpuBuffer): void {
   if (pendingError) {
     const e = pendingError;
     pendingError = null;

@@ -18,7 +18,7 @@ import { contiguousStrides, sizeOf } from "../../shape.js";
 import type { GpuBuffer } from "./buffers.js";
 import { alloc, release } from "./buffers.js";
 import { threadMain, unflatten, WORKGROUP } from "./codegen.js";
-import { copy, device, dispatch, grid } from "./context.js";
+import { copy, dispatch, grid, limit } from "./context.js";
 import type { GpuRoutine } from "./routines.js";
 import type { RoutineFamily } from "./routines.js";
 
@@ -59,7 +59,7 @@ function valueType(d: DType): string {
 
 /** Storage buffers a shader may bind: the device's limit (8 unless raised at device creation). */
 function maxBindings(): number {
-  return device().limits.maxStorageBuffersPerShaderStage;
+  return limit("maxStorageBuffersPerShaderStage");
 }
 
 const WORD = 4;

@@ -427,8 +427,31 @@ export const gpuDotCounts = { tiled: 0, skinny: 0, reduce: 0 };
 
 // ---- the routine --------------------------------------------------------------------------
 
-const dot: GpuRoutine = ([lhs, rhs, ...epilogueInputs], [lhsType, rhsType], [outType], params) => {
-  const p = params as DotParams;
+/**
+ * What a product's parameters choose (the kernel kind, its WGSL and grid), kept on the parameters
+ * object: a jitted plan passes the same object at every call, and building the source key (the
+ * shape's fourteen numbers, an epilogue's kernel key) cost more host time than the dispatch itself.
+ * Valid while the operand dtypes and the workgroup-memory choice are those it was made for.
+ */
+interface PlannedDot {
+  lhs: string;
+  rhs: string;
+  out: string;
+  shared: boolean;
+  kind: keyof typeof gpuDotCounts;
+  size: number;
+  wgsl: string;
+  workgroups: readonly [number, number?, number?];
+}
+const plannedDots = new WeakMap<object, PlannedDot>();
+let dotPlansMade = 0;
+/** Products planned (source key built and looked up) so far; a jitted call that finds its plan adds none (tests count them). */
+export function dotPlanCount(): number {
+  return dotPlansMade;
+}
+
+function planDot(p: DotParams, lhs: DType, rhs: DType, outDtype: DType, shared: boolean): PlannedDot {
+  dotPlansMade++;
   const [lb, lm, lk] = p.lhsStrides;
   const [rb, rk, rn] = p.rhsStrides;
   const s: DotShape = { batch: p.batch, m: p.m, n: p.n, k: p.k, lb, lm, lk, rb, rk, rn, lo: p.lhsOffset ?? 0, ro: p.rhsOffset ?? 0 };
@@ -436,23 +459,34 @@ const dot: GpuRoutine = ([lhs, rhs, ...epilogueInputs], [lhsType, rhsType], [out
   const ep = p.epilogue;
   const rep = epilogueRepeat(ep);
   const size = s.batch * s.m * s.n * rep;
-  const out: GpuBuffer = alloc(outType.dtype, size);
-  if (size === 0) return [out];
-  const allF32 = lhsType.dtype === "float32" && rhsType.dtype === "float32" && outType.dtype === "float32";
+  const allF32 = lhs === "float32" && rhs === "float32" && outDtype === "float32";
   // k = 0 goes to `reduce`, whose empty loop writes the zeros
   const tiled = allF32 && s.k >= TILED_MIN_K && s.m >= TILED_MIN && s.n >= TILED_MIN;
   const kind = tiled ? "tiled" : allF32 && skinnyEligible(s) ? "skinny" : "reduce";
-  gpuDotCounts[kind]++;
+  if (size === 0) return { lhs, rhs, out: outDtype, shared, kind, size, wgsl: "", workgroups: [0] };
   // an epilogue (planned only for float32 products and results) runs on each product before it is stored
-  const shared = useWorkgroupMemory();
-  const key = `dot:${kind}${shared ? "" : "/plain"}:${lhsType.dtype},${rhsType.dtype},${outType.dtype}:${Object.values(s).join(",")}${ep ? `|${ep.accInput}|${kernelKey(ep.kernel)}` : ""}`;
+  const key = `dot:${kind}${shared ? "" : "/plain"}:${lhs},${rhs},${outDtype}:${Object.values(s).join(",")}${ep ? `|${ep.accInput}|${kernelKey(ep.kernel)}` : ""}`;
   const { wgsl, workgroups } = memoSource(key, () => {
     const parts = ep ? epilogueSource(ep.kernel, ep.accInput, 3) : null;
     const epi = parts ? `${NONFINITE_PRELUDE}\n${parts.bindings}\n${helperSource(parts.helpers)}\n${parts.fn}` : undefined;
     if (kind === "tiled") return tiledSource(s, epi, rep, shared);
-    return kind === "skinny" ? skinnySource(s, epi, rep, shared) : reduceSource(s, lhsType.dtype, rhsType.dtype, outType.dtype, epi, rep, shared);
+    return kind === "skinny" ? skinnySource(s, epi, rep, shared) : reduceSource(s, lhs, rhs, outDtype, epi, rep, shared);
   });
-  dispatch({ wgsl, buffers: [out, lhs, rhs, ...epilogueInputs], workgroups });
+  return { lhs, rhs, out: outDtype, shared, kind, size, wgsl, workgroups };
+}
+
+const dot: GpuRoutine = ([lhs, rhs, ...epilogueInputs], [lhsType, rhsType], [outType], params) => {
+  const p = params as DotParams;
+  const shared = useWorkgroupMemory();
+  let plan = plannedDots.get(p);
+  if (!plan || plan.lhs !== lhsType.dtype || plan.rhs !== rhsType.dtype || plan.out !== outType.dtype || plan.shared !== shared) {
+    plan = planDot(p, lhsType.dtype, rhsType.dtype, outType.dtype, shared);
+    plannedDots.set(p, plan);
+  }
+  const out: GpuBuffer = alloc(outType.dtype, plan.size);
+  if (plan.size === 0) return [out];
+  gpuDotCounts[plan.kind]++;
+  dispatch({ wgsl: plan.wgsl, buffers: [out, lhs, rhs, ...epilogueInputs], workgroups: plan.workgroups });
   return [out];
 };
 
