@@ -204,7 +204,14 @@ export function planJaxpr(
  */
 function keepSharedInside(jaxpr: Jaxpr, materialized: Set<Var>, shared: Set<Var>): void {
   const readers = new Map<Var, Eqn[]>();
-  for (const e of jaxpr.eqns) for (const a of e.inputs) if (a instanceof Var) readers.set(a, [...(readers.get(a) ?? []), e]);
+  for (const e of jaxpr.eqns) {
+    for (const a of e.inputs) {
+      if (!(a instanceof Var)) continue;
+      const list = readers.get(a);
+      if (list) list.push(e);
+      else readers.set(a, [e]);
+    }
+  }
   const kernelOf = new Map<Var, Var | null>();
   for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
     const e = jaxpr.eqns[i];
