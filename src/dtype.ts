@@ -126,7 +126,7 @@ export function intInfo(d: DType): (typeof INT_INFO)[IntDType] | undefined {
   return Object.prototype.hasOwnProperty.call(INT_INFO, d) ? INT_INFO[d as IntDType] : undefined;
 }
 
-/** The 8- and 16-bit integer dtypes (stored at their width on the CPU, one per 32-bit word on WebGPU). */
+/** The 8- and 16-bit integer dtypes (stored at their width on the CPU, packed four or two to a 32-bit word on WebGPU). */
 export const isSmallInt = (d: DType): boolean => (intInfo(d)?.bits ?? 32) < 32;
 
 /** An integer wrapped (two's complement) into an integer dtype's range, as a store of the value would leave it. */
