@@ -21,7 +21,7 @@ import type { DType, TypedArray } from "../../dtype.js";
 import { FunctionBuilder, ModuleBuilder, Op, S, T } from "./wasm/emitter.js";
 import type { Local } from "./wasm/emitter.js";
 import { Asm } from "./matmul-wasm.js";
-import { allocScratch, freeScratch, memoryView, pointerOf } from "./memory.js";
+import { memoryView, pointerOf, withScratch } from "./memory.js";
 import { lazySimdModule, type SimdMemoryInfo } from "./simd-module.js";
 import { noteWasmLaunch, wasmEnabled, wasmMinSizeScale } from "./wasm/index.js";
 
@@ -235,28 +235,14 @@ export function argreduceWasm(x: TypedArray, out: Int32Array, dtype: DType, op: 
   const fns = moduleFor(d, op);
   if (!fns) return false;
   // operands outside the shared memory go through scratch copies
-  const scratch: [number, number][] = [];
-  const take = (bytes: number) => {
-    const p = allocScratch(bytes);
-    if (p >= 0) scratch.push([p, bytes]);
-    return p;
-  };
-  try {
-    let px = pointerOf(x);
-    if (px < 0) {
-      px = take(x.byteLength);
-      if (px < 0) return false;
-      memoryView(Uint8Array, px, x.byteLength).set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
-    }
-    const outPtr = pointerOf(out);
-    const po = outPtr >= 0 ? outPtr : take(out.byteLength);
-    if (po < 0) return false;
+  return withScratch(({ place }) => {
+    const px = place(x, true);
+    const po = place(out, false);
+    if (px < 0 || po < 0) return false;
     noteWasmLaunch();
     if (inner === 1) fns.rows(px, po, n, outer);
     else fns.cols(px, po, n, inner, outer);
-    if (outPtr < 0) out.set(memoryView(Int32Array, po, out.length));
-  } finally {
-    for (const [p, bytes] of scratch) freeScratch(p, bytes);
-  }
-  return true;
+    if (po !== pointerOf(out)) out.set(memoryView(Int32Array, po, out.length));
+    return true;
+  });
 }

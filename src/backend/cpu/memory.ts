@@ -371,6 +371,43 @@ export function freeScratch(ptr: number, bytes: number): void {
   putBack(ptr, sizeClass(Math.max(bytes, 1)));
 }
 
+/** What `withScratch` hands its body: pointers into the shared memory, -1 where the scratch is exhausted. */
+export interface Scratch {
+  /** `a`'s own address where it lies in the shared memory, else a scratch block of its size (holding a copy of it when `copyIn`). */
+  place(a: TypedArray, copyIn: boolean): number;
+  /** A fresh scratch block of `bytes` bytes (parameters, tables). */
+  block(bytes: number): number;
+}
+
+/**
+ * Runs `body` with scratch space for a WebAssembly routine whose operands may lie outside the shared
+ * memory (past the pool's target); every block it took is freed when it returns or throws. Copies in
+ * count as staged (`noteStaged`); copying a staged output back is the caller's (it knows the type).
+ */
+export function withScratch<T>(body: (s: Scratch) => T): T {
+  const taken: number[] = [];
+  const block = (bytes: number): number => {
+    const p = allocScratch(bytes);
+    if (p >= 0) taken.push(p, bytes);
+    return p;
+  };
+  const place = (a: TypedArray, copyIn: boolean): number => {
+    const own = pointerOf(a);
+    if (own >= 0) return own;
+    const p = block(a.byteLength);
+    if (p >= 0 && copyIn) {
+      memoryView(Uint8Array, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      noteStaged(a.byteLength);
+    }
+    return p;
+  };
+  try {
+    return body({ place, block });
+  } finally {
+    for (let i = 0; i < taken.length; i += 2) freeScratch(taken[i], taken[i + 1]);
+  }
+}
+
 /** A view of the current memory (the buffer object changes when it grows). */
 export function memoryView<C extends { new (buf: ArrayBuffer, offset: number, length: number): TypedArray }>(
   Ctor: C,

@@ -27,7 +27,7 @@ import { tryWasmKernel } from "./wasm/index.js";
 import { alloc, release } from "./memory.js";
 import { FunctionBuilder, ModuleBuilder, Op, S, T } from "./wasm/emitter.js";
 import { Asm } from "./matmul-wasm.js";
-import { allocScratch, freeScratch, memoryView, pointerOf } from "./memory.js";
+import { memoryView, pointerOf, withScratch } from "./memory.js";
 import { lazySimdModule, type SimdMemoryInfo } from "./simd-module.js";
 
 // ---- WebAssembly SIMD (float32) ----------------------------------------------------------------
@@ -138,24 +138,12 @@ function foldWasm(x: Float32Array, out: Float32Array, op: FoldOp, shape: readonl
   const fns = compile();
   if (!fns) return false;
   // operands outside the shared memory (past the pool's target) go through scratch copies
-  const scratch: [number, number][] = [];
-  const take = (bytes: number) => {
-    const p = allocScratch(bytes);
-    if (p >= 0) scratch.push([p, bytes]);
-    return p;
-  };
-  try {
-    let px = pointerOf(x);
-    if (px < 0) {
-      px = take(x.byteLength);
-      if (px < 0) return false;
-      memoryView(Float32Array, px, x.length).set(x);
-    }
-    const outPtr = pointerOf(out);
-    const po = outPtr >= 0 ? outPtr : take(out.byteLength);
+  return withScratch(({ place, block }) => {
+    const px = place(x, true);
+    const po = place(out, false);
     const K = offs.length;
-    const ptr = take(K * 4);
-    if (po < 0 || ptr < 0) return false;
+    const ptr = block(K * 4);
+    if (px < 0 || po < 0 || ptr < 0) return false;
     const view = memoryView(Int32Array, ptr, K);
     for (let k = 0; k < K; k++) view[k] = offs[k] * 4;
     const fn = op === "max" ? fns.fold_max : op === "min" ? fns.fold_min : fns.fold_sum;
@@ -180,11 +168,9 @@ function foldWasm(x: Float32Array, out: Float32Array, op: FoldOp, shape: readonl
         idx[j] = 0;
       }
     }
-    if (outPtr < 0) out.set(memoryView(Float32Array, po, out.length));
-  } finally {
-    for (const [p, bytes] of scratch) freeScratch(p, bytes);
-  }
-  return true;
+    if (po !== pointerOf(out)) out.set(memoryView(Float32Array, po, out.length));
+    return true;
+  });
 }
 
 // ---- a fused producer ----------------------------------------------------------------------------
