@@ -151,6 +151,20 @@ export async function generate(model: Model, params: Params, key: random.Key, co
   return ids;
 }
 
+/**
+ * gpt.py's `estimate_loss`: the mean loss of `evalIters` batches of the train and of the validation
+ * data, the same batches (drawn from `key`) at every evaluation, so that the curves compare the
+ * weights, not the draws. The losses are read with `await`, so it runs on WebGPU too.
+ */
+export function lossEstimator(model: Model, data: { train: Value; val: Value }, key: random.Key, evalIters: number, batchOf: (k: random.Key, data: Value) => [Value, Value]) {
+  const loss = jit(lossOf(model));
+  const mean = async (p: Params, split: Value, k: random.Key) => {
+    const batches = Array.from({ length: evalIters }, (_, i) => loss(p, ...batchOf(random.foldIn(k, i), split)));
+    return (await Promise.all(batches.map((l) => l.item()))).reduce((a, b) => a + b, 0) / evalIters;
+  };
+  return async (p: Params, step: number) => ({ step, train: await mean(p, data.train, key), val: await mean(p, data.val, random.foldIn(key, 1 << 20)) });
+}
+
 export interface CharTransformerResult extends ExampleResult {
   /** The training loss of each step. */
   losses: number[];
@@ -176,15 +190,7 @@ export async function run(options: ExampleOptions = {}): Promise<CharTransformer
   const parameters = countParams(params);
   log(`${(parameters / 1e3).toFixed(1)}K parameters: ${config.nLayer} blocks, ${config.nHead} heads, embedding ${config.nEmbd}, context ${config.blockSize}`);
 
-  const loss = jit(lossOf(model));
-  const estimateLoss = async (p: Params, step: number) => {
-    const mean = async (data: Value, k: random.Key) => {
-      const batches = Array.from({ length: config.evalIters }, (_, i) => loss(p, ...getBatch(random.foldIn(k, i), data)));
-      return (await Promise.all(batches.map((l) => l.item()))).reduce((a, b) => a + b, 0) / config.evalIters;
-    };
-    // the same batches at every evaluation, so that the curves compare the weights, not the draws
-    return { step, train: await mean(train, kEval), val: await mean(val, random.foldIn(kEval, 1 << 20)) };
-  };
+  const estimateLoss = lossEstimator(model, corpus, kEval, config.evalIters, (k, data) => getBatch(k, data));
   const context = [0]; // gpt.py starts from id 0, the newline
   const before = decode(await generate(model, params, kSample, context, 200));
   log(`\nsampled before training:\n${before}`);
@@ -233,16 +239,20 @@ export function countParams(tree: unknown): number {
   return 0;
 }
 
-function lossSpec(losses: number[], evals: CharTransformerResult["evals"]): TopLevelSpec {
+/**
+ * The loss curves as a Vega-Lite view: every batch's loss (faint) and the evaluated train and
+ * validation means (means of `evalIters` batches) — the tiny-transformer example stacks its
+ * learning rate under the same view.
+ */
+export function lossView(losses: number[], evals: CharTransformerResult["evals"], evalIters: number) {
   const values = [
     ...losses.map((loss, step) => ({ step, loss, series: "training batch" })),
     ...evals.flatMap((e) => [
-      { step: e.step, loss: e.train, series: "train (mean of 10 batches)" },
-      { step: e.step, loss: e.val, series: "validation (mean of 10 batches)" },
+      { step: e.step, loss: e.train, series: `train (mean of ${evalIters} batches)` },
+      { step: e.step, loss: e.val, series: `validation (mean of ${evalIters} batches)` },
     ]),
   ];
   return {
-    title: { text: "A character-level transformer on Shakespeare", subtitle: "cross-entropy of the next character (ln 58 ≈ 4.06 for a uniform guess)" },
     width: 520,
     height: 300,
     data: { values },
@@ -266,5 +276,12 @@ function lossSpec(losses: number[], evals: CharTransformerResult["evals"]): TopL
         },
       },
     ],
+  };
+}
+
+function lossSpec(losses: number[], evals: CharTransformerResult["evals"]): TopLevelSpec {
+  return {
+    title: { text: "A character-level transformer on Shakespeare", subtitle: "cross-entropy of the next character (ln 58 ≈ 4.06 for a uniform guess)" },
+    ...lossView(losses, evals, config.evalIters),
   } as TopLevelSpec;
 }

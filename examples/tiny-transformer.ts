@@ -19,8 +19,8 @@
  * Runs on the CPU or on WebGPU (`npm run example -- tiny-transformer
  * --device webgpu`): nothing in it names a device.
  */
-import { jit, nn, optim, random, type Value } from "jaxon-ts";
-import { countParams, generate as generateText, getBatch as getGptBatch, loadCorpus, lossOf, makeModel as makeGpt, makeStep, type Params } from "./char-transformer.js";
+import { nn, np, optim, random, type Value } from "jaxon-ts";
+import { countParams, generate as generateText, getBatch as getGptBatch, loadCorpus, lossEstimator, lossOf, lossView, makeModel as makeGpt, makeStep, type Params } from "./char-transformer.js";
 import { type ExampleOptions, type ExampleResult, formatMs, logger, outputDir, progress, reportFiles, savePlot, since, type TopLevelSpec } from "./plot.js";
 
 export const config = {
@@ -79,15 +79,7 @@ export async function run(options: ExampleOptions = {}): Promise<TinyTransformer
   const parameters = countParams(params);
   log(`${(parameters / 1e3).toFixed(1)}K parameters: ${config.nLayer} blocks, ${config.nHead} heads, embedding ${config.nEmbd}, context ${config.blockSize}`);
 
-  const loss = jit(lossOf(model));
-  const estimateLoss = async (p: Params, step: number) => {
-    const mean = async (data: Value, k: random.Key) => {
-      const batches = Array.from({ length: config.evalIters }, (_, i) => loss(p, ...getBatch(random.foldIn(k, i), data)));
-      return (await Promise.all(batches.map((l) => l.item()))).reduce((a, b) => a + b, 0) / config.evalIters;
-    };
-    // the same batches at every evaluation, so that the curves compare the weights, not the draws
-    return { step, train: await mean(train, kEval), val: await mean(val, random.foldIn(kEval, 1 << 20)) };
-  };
+  const estimateLoss = lossEstimator(model, corpus, kEval, config.evalIters, getBatch);
   const context = [0]; // id 0 is the newline
   const before = decode(await generateText(model, params, kSample, context, 200, config.blockSize));
   log(`\nsampled before training:\n${before}`);
@@ -96,7 +88,6 @@ export async function run(options: ExampleOptions = {}): Promise<TinyTransformer
   let state: optim.OptState = opt.init(params);
   const step = makeStep(model, opt);
   const losses: number[] = [];
-  const learningRates: number[] = [];
   const evals: TinyTransformerResult["evals"] = [];
   const bar = progress("train", steps, options.quiet);
   // the steps' losses are read back every `readEvery` steps, so that a device keeps the next steps queued meanwhile
@@ -115,7 +106,6 @@ export async function run(options: ExampleOptions = {}): Promise<TinyTransformer
       evals.push(e);
       bar.log(`step ${i}: train loss ${e.train.toFixed(4)}, val loss ${e.val.toFixed(4)}`);
     }
-    learningRates.push(schedule(i).itemSync());
     const out = step(params, state, ...getBatch(random.foldIn(kData, i), train));
     params = out.params;
     state = out.state;
@@ -123,6 +113,8 @@ export async function run(options: ExampleOptions = {}): Promise<TinyTransformer
     if (unread.length === readEvery) await readLosses();
   }
   await readLosses();
+  // the schedule of every step at once, read with await (a WebGPU array cannot be read synchronously)
+  const learningRates = Array.from(await schedule(np.arange(steps)).data());
   const last = await estimateLoss(params, steps);
   evals.push(last);
   bar.stop();
@@ -140,46 +132,14 @@ export async function run(options: ExampleOptions = {}): Promise<TinyTransformer
 }
 
 function lossSpec(losses: number[], learningRates: number[], evals: TinyTransformerResult["evals"]): TopLevelSpec {
-  const values = [
-    ...losses.map((loss, step) => ({ step, loss, series: "training batch" })),
-    ...evals.flatMap((e) => [
-      { step: e.step, loss: e.train, series: "train (mean of 8 batches)" },
-      { step: e.step, loss: e.val, series: "validation (mean of 8 batches)" },
-    ]),
-  ];
-  const rates = learningRates.map((lr, step) => ({ step, lr }));
   return {
     title: { text: "A tiny transformer on Shakespeare", subtitle: "cross-entropy of the next character, and the warmup-cosine learning rate" },
     vconcat: [
-      {
-        width: 520,
-        height: 260,
-        data: { values },
-        layer: [
-          {
-            transform: [{ filter: "datum.series === 'training batch'" }],
-            mark: { type: "line", strokeWidth: 1, opacity: 0.4 },
-            encoding: {
-              x: { field: "step", type: "quantitative", title: "step" },
-              y: { field: "loss", type: "quantitative", title: "cross-entropy", scale: { zero: false } },
-              color: { field: "series", type: "nominal", title: null, legend: { orient: "top-right", labelLimit: 300 } },
-            },
-          },
-          {
-            transform: [{ filter: "datum.series !== 'training batch'" }],
-            mark: { type: "line", point: true, strokeWidth: 2 },
-            encoding: {
-              x: { field: "step", type: "quantitative" },
-              y: { field: "loss", type: "quantitative" },
-              color: { field: "series", type: "nominal" },
-            },
-          },
-        ],
-      },
+      { ...lossView(losses, evals, config.evalIters), height: 260 },
       {
         width: 520,
         height: 100,
-        data: { values: rates },
+        data: { values: learningRates.map((lr, step) => ({ step, lr })) },
         mark: { type: "line", strokeWidth: 2 },
         encoding: {
           x: { field: "step", type: "quantitative", title: "step" },
